@@ -1,0 +1,45 @@
+# The handbook's commands. `make book` and `make test` are the two that matter (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SEED ?= 20261124
+DATA_STAMP := data/synthetic/.generated
+OUT ?= _build
+
+.PHONY: setup data book test lab bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m jamtools kernel
+	touch $@
+
+data: $(DATA_STAMP)
+
+# The synthetic demo data are regenerated (deterministically, from SEED) when absent or when
+# the generator changes.
+$(DATA_STAMP): $(STAMP) $(wildcard jamtools/synth/*.py)
+	$(PY) -m jamtools synth --seed $(SEED) --scale 1 --out data/synthetic
+	touch $@
+
+book: setup data
+	$(PY) -m jamtools run --out $(OUT)
+	@echo "Boken finns i $(OUT)/html/index.html"
+
+test: setup data
+	$(PY) -m pytest
+
+lab: setup data
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(OUT) runs $(VENV) *.egg-info data/synthetic/*.csv data/synthetic/*.parquet $(DATA_STAMP) data/bench .hypothesis
