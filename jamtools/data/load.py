@@ -1,0 +1,239 @@
+"""Load a table of the data model, validate it, and keep an account of every row left out.
+
+``load_table`` returns a :class:`LoadResult`: the typed DataFrame plus a log of each step
+(rows read, rows excluded and why, unknown sex), so that every notebook can show how many
+rows were read and how many were left out. Nothing is dropped silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jamtools.data.model import TABLES, Table
+
+UNKNOWN_SEX = "okant"
+
+#: Input codes for sex that are mapped onto the model's canonical values (adults).
+SEX_CODES_ADULT = {
+    "k": "kvinna", "kvinna": "kvinna", "f": "kvinna", "female": "kvinna", "2": "kvinna",
+    "m": "man", "man": "man", "male": "man", "1": "man",
+}
+#: The same for children.
+SEX_CODES_CHILD = {
+    "f": "flicka", "flicka": "flicka", "k": "flicka", "kvinna": "flicka", "2": "flicka",
+    "p": "pojke", "pojke": "pojke", "m": "pojke", "man": "pojke", "1": "pojke",
+}
+
+
+class DataValidationError(ValueError):
+    """Raised when an input file cannot be used as it is. The message says what to do."""
+
+
+def _example(values: pd.Series, k: int = 3) -> str:
+    return ", ".join(repr(str(v)) for v in values.drop_duplicates().head(k))
+
+
+def _rows(index: pd.Index, k: int = 5) -> str:
+    # Row numbers as the analyst sees them in a spreadsheet: header is row 1, data from row 2.
+    rows = [str(int(i) + 2) for i in index[:k]]
+    more = f" (och {len(index) - k} till)" if len(index) > k else ""
+    return ", ".join(rows) + more
+
+
+def _bad(file: str, column: str, bad: pd.Series, what: str, todo: str) -> DataValidationError:
+    return DataValidationError(
+        f"Fel i filen {file}, kolumn '{column}' ({what}): {len(bad)} rader, "
+        f"till exempel rad {_rows(bad.index)} med värdet {_example(bad)}. {todo}"
+    )
+
+
+@dataclass
+class LoadResult:
+    """A loaded, validated table and the account of its rows.
+
+    ``data`` holds the rows kept for analysis. ``log`` has one entry per step: the step's name
+    (Swedish), and the number of rows by sex that it read or excluded.
+    """
+
+    table: Table
+    data: pd.DataFrame
+    source: str
+    log: list[dict] = field(default_factory=list)
+
+    def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
+        counts = frame["kon"].value_counts()
+        return {str(k): int(v) for k, v in counts.items()}
+
+    def _record(self, step: str, frame: pd.DataFrame, kind: str) -> None:
+        self.log.append({"steg": step, "typ": kind, "antal": len(frame), "per_kon": self._counts(frame)})
+
+    def exclude(self, mask, reason: str) -> "LoadResult":
+        """Remove the rows where ``mask`` is true, recording how many (by sex) and why."""
+        mask = pd.Series(mask, index=self.data.index).fillna(False).astype(bool)
+        self._record(reason, self.data[mask], "exkluderade")
+        self.data = self.data[~mask].copy()
+        return self
+
+    def quality(self) -> pd.DataFrame:
+        """The data-quality account as a tidy table: one row per step and sex.
+
+        Columns: ``steg``, ``typ`` (inlästa | exkluderade | analyserade), ``kon``, ``antal``.
+        Unknown sex is its own level (``okant``), never silently dropped.
+        """
+        sexes = list(self.table.sex_values) + [UNKNOWN_SEX]
+        rows = []
+        entries = self.log + [{"steg": "Analyserade rader", "typ": "analyserade",
+                               "antal": len(self.data), "per_kon": self._counts(self.data)}]
+        for entry in entries:
+            for sex in sexes:
+                rows.append({"steg": entry["steg"], "typ": entry["typ"], "kon": sex,
+                             "antal": int(entry["per_kon"].get(sex, 0))})
+        return pd.DataFrame(rows)
+
+    def counts_by_sex(self) -> dict[str, dict[str, int]]:
+        """Analysed and excluded rows by sex, as the results JSON records them."""
+        excluded: dict[str, int] = {}
+        for entry in self.log:
+            if entry["typ"] == "exkluderade":
+                for sex, n in entry["per_kon"].items():
+                    excluded[sex] = excluded.get(sex, 0) + n
+        return {"analysed": self._counts(self.data), "excluded": excluded}
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+
+
+def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
+    out = frame.copy()
+    for col in table.columns:
+        if col.name not in out.columns:
+            out[col.name] = pd.NA
+            continue
+        raw = out[col.name]
+        present = raw.notna()
+        if col.dtype in ("int", "float"):
+            num = pd.to_numeric(raw.astype("string").str.replace(",", ".", regex=False)
+                                .str.strip(), errors="coerce")
+            bad = raw[present & num.isna()]
+            if len(bad):
+                raise _bad(file, col.name, bad, "ska vara ett tal",
+                           "Rätta värdena eller koppla kolumnen till rätt fält i jamtools.yml.")
+            if col.dtype == "int":
+                nonint = raw[present & (num.round() != num)]
+                if len(nonint):
+                    raise _bad(file, col.name, nonint, "ska vara ett heltal", "Rätta värdena.")
+            lo = num < col.min if col.min is not None else pd.Series(False, index=num.index)
+            hi = num > col.max if col.max is not None else pd.Series(False, index=num.index)
+            impossible = raw[(lo | hi).fillna(False)]
+            if len(impossible):
+                raise _bad(file, col.name, impossible,
+                           f"omöjligt värde, tillåtet {col.min}–{col.max}",
+                           "Kontrollera exporten; omöjliga värden tas inte med gissningsvis.")
+            out[col.name] = num.astype("Int64") if col.dtype == "int" else num.astype("Float64")
+        elif col.dtype == "bool":
+            text = raw.astype("string").str.strip().str.lower()
+            mapping = {"1": True, "0": False, "ja": True, "nej": False, "true": True,
+                       "false": False, "1.0": True, "0.0": False}
+            mapped = text.map(mapping)
+            bad = raw[present & mapped.isna()]
+            if len(bad):
+                raise _bad(file, col.name, bad, "ska vara 1/0 eller ja/nej", "Rätta värdena.")
+            out[col.name] = mapped.astype("boolean")
+        elif col.dtype == "date":
+            dates = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+            bad = raw[present & dates.isna()]
+            if len(bad):
+                raise _bad(file, col.name, bad, "datum som inte kan läsas",
+                           "Använd formatet ÅÅÅÅ-MM-DD.")
+            out[col.name] = dates
+        elif col.dtype == "category" and col.allowed is not None and col.name != "kon":
+            text = raw.astype("string").str.strip()
+            bad = raw[present & ~text.isin(col.allowed)]
+            if len(bad):
+                raise _bad(file, col.name, bad, "okänd kod",
+                           f"Tillåtna värden är {', '.join(col.allowed)}; lägg till en "
+                           "omkodning i jamtools.yml.")
+            out[col.name] = text
+        else:
+            out[col.name] = raw.astype("string")
+    return out
+
+
+def _map_sex(values: pd.Series, table: Table) -> pd.Series:
+    codes = SEX_CODES_CHILD if table.sex_values == ("flicka", "pojke") else SEX_CODES_ADULT
+    text = values.astype("string").str.strip().str.lower()
+    return text.map(codes).fillna(UNKNOWN_SEX).astype("string")
+
+
+def load_table(
+    name: str,
+    *,
+    data_dir: str | Path,
+    period: tuple[str | None, str | None] | None = None,
+    unit: str | None = None,
+    age: tuple[int | None, int | None] | None = None,
+) -> LoadResult:
+    """Load table ``name`` of the data model from ``data_dir`` and validate it.
+
+    Looks for ``<name>.parquet`` or ``<name>.csv``. Checks required columns, types, allowed
+    values and duplicate keys; raises :class:`DataValidationError` naming the file, column,
+    rows and an example value. Maps sex codes (unknown codes become ``okant`` and are
+    counted), then applies the optional filters (period on the table's date column, unit,
+    age range), recording each exclusion by sex.
+    """
+    if name not in TABLES:
+        raise DataValidationError(f"Okänd tabell {name!r}. Tabellerna i datamodellen: {', '.join(TABLES)}.")
+    table = TABLES[name]
+    data_dir = Path(data_dir)
+    candidates = [data_dir / f"{name}.parquet", data_dir / f"{name}.csv"]
+    path = next((p for p in candidates if p.exists()), None)
+    if path is None:
+        raise DataValidationError(
+            f"Hittar ingen fil för tabellen {name} i {data_dir} (letade efter {name}.csv och "
+            f"{name}.parquet). Ange rätt datakatalog (parametern data_dir), eller skapa "
+            "syntetiska data med: python -m jamtools synth --out data/synthetic"
+        )
+    raw = _read(path)
+    missing = [c for c in table.required_columns if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"Filen {path.name} saknar obligatoriska kolumner: {', '.join(missing)}. "
+            f"Kolumnerna i filen är: {', '.join(map(str, raw.columns))}. Byt namn på kolumnerna "
+            "eller ange en kolumnmappning i jamtools.yml."
+        )
+    data = _coerce(raw, table, path.name)
+    dup = data[table.key][data[table.key].duplicated(keep=False)]
+    if len(dup):
+        raise _bad(path.name, table.key, dup, "dubbletter av id",
+                   "Varje rad ska ha ett unikt id; ta bort dubbletterna i exporten.")
+    data["kon"] = _map_sex(raw["kon"], table)
+    result = LoadResult(table=table, data=data, source=path.name)
+    result._record(f"Inlästa rader ({path.name})", data, "inlästa")
+    result.exclude(data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
+    if period is not None and table.date_column:
+        start, end = period
+        dates = result.data[table.date_column]
+        outside = pd.Series(False, index=dates.index)
+        if start:
+            outside |= dates < pd.Timestamp(start)
+        if end:
+            outside |= dates > pd.Timestamp(end)
+        result.exclude(outside | dates.isna(), "Utanför den valda perioden")
+    if unit and table.unit_column:
+        result.exclude(result.data[table.unit_column] != unit, f"Annan enhet än {unit}")
+    if age is not None and table.age_column:
+        lo, hi = age
+        ages = result.data[table.age_column]
+        out = pd.Series(False, index=ages.index)
+        if lo is not None:
+            out |= ages < lo
+        if hi is not None:
+            out |= ages > hi
+        result.exclude(out | ages.isna(), "Utanför det valda åldersintervallet")
+    return result

@@ -1,0 +1,177 @@
+"""The data model: every table the questions need, its columns, types and allowed values.
+
+Defined once here and used by validation (``jamtools.data.load``), by the synthetic-data
+generator and by the book's data-model chapter. Column names are Swedish without diacritics
+because they map onto Swedish case-management exports; descriptions are the Swedish text the
+book shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table in the data model.
+
+    ``dtype`` is one of ``"id"``, ``"str"``, ``"category"``, ``"int"``, ``"float"``, ``"bool"``,
+    ``"date"``. ``allowed`` lists the canonical values of a category column; ``min``/``max``
+    bound a numeric one. ``sensitive`` marks columns whose values must never reach an output
+    (names, free text, personnummer).
+    """
+
+    name: str
+    dtype: str
+    description: str
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    sensitive: bool = False
+    references: str | None = None  # "table.column" that this id must exist in
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the data model: its key, the date that places a row in a period, its columns."""
+
+    name: str
+    description: str
+    key: str
+    columns: tuple[Column, ...]
+    date_column: str | None = None
+    sex_values: tuple[str, ...] = ("kvinna", "man")
+    unit_column: str | None = None
+    age_column: str | None = "alder"
+    domain: str = ""
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"Tabellen {self.name} har ingen kolumn {name!r}")
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+CHILD_SEXES = ("flicka", "pojke")
+
+#: Report reasons and whether they concern the child's environment or own behaviour.
+BOF_REASONS = {
+    "vald_i_familjen": "miljo",
+    "brister_i_omsorgen": "miljo",
+    "foraldrars_missbruk": "miljo",
+    "konflikt_i_familjen": "miljo",
+    "psykisk_ohalsa": "beteende",
+    "skolfranvaro": "beteende",
+    "eget_missbruk": "beteende",
+    "kriminalitet": "beteende",
+}
+BOF_REPORTERS = (
+    "skola", "forskola", "polis", "halso_och_sjukvard", "socialtjansten", "anhorig", "ovriga",
+)
+BOF_INSATS_TYPES = (
+    "familjebehandling", "samtalsstod", "kontaktperson_familj", "strukturerad_oppenvard",
+    "placering_familjehem", "placering_hvb",
+)
+BOF_UNITS = ("Norr", "Söder", "Öster", "Väster")
+
+_sex = Column("kon", "category", "Barnets kön (juridiskt kön enligt folkbokföringen).",
+              allowed=CHILD_SEXES)
+_age = Column("alder", "int", "Barnets ålder i hela år vid aktualiseringen.", min=0, max=20)
+_unit = Column("enhet", "category", "Enhet eller arbetsgrupp som handlade ärendet.",
+               required=False)
+_reason = Column("anmalningsorsak", "category", "Huvudsaklig orsak i anmälan.",
+                 allowed=tuple(BOF_REASONS))
+_reason_type = Column("orsakstyp", "category",
+                      "Om orsaken gäller barnets miljö eller barnets eget beteende.",
+                      allowed=("miljo", "beteende"))
+_reporter = Column("anmalare", "category", "Vem som anmälde (instans).", allowed=BOF_REPORTERS)
+_person = Column("person_id", "id", "Pseudonym för barnet (ersätter personnumret vid inläsning).")
+
+BOF_AKTUALISERINGAR = Table(
+    name="bof_aktualiseringar",
+    description="Anmälningar och andra aktualiseringar som gäller barn, en rad per aktualisering.",
+    key="aktualisering_id",
+    date_column="datum",
+    sex_values=CHILD_SEXES,
+    unit_column="enhet",
+    domain="bof",
+    columns=(
+        Column("aktualisering_id", "id", "Aktualiseringens id."),
+        _person, _sex, _age,
+        Column("datum", "date", "Datum då anmälan kom in."),
+        _unit, _reason, _reason_type, _reporter,
+        Column("utredning_inledd", "bool", "1 om utredning inleddes (11 kap. 1 § SoL), annars 0."),
+    ),
+)
+
+BOF_UTREDNINGAR = Table(
+    name="bof_utredningar",
+    description="Utredningar om barn, en rad per utredning, med kontakter med föräldrarna.",
+    key="utredning_id",
+    date_column="startdatum",
+    sex_values=CHILD_SEXES,
+    unit_column="enhet",
+    domain="bof",
+    columns=(
+        Column("utredning_id", "id", "Utredningens id."),
+        Column("aktualisering_id", "id", "Aktualiseringen som ledde till utredningen.",
+               references="bof_aktualiseringar.aktualisering_id"),
+        _person, _sex, _age,
+        Column("startdatum", "date", "Datum då utredningen inleddes."),
+        Column("slutdatum", "date", "Datum då utredningen avslutades.", required=False),
+        _unit, _reason, _reason_type, _reporter,
+        Column("insats_beviljad", "bool", "1 om utredningen ledde till beslut om insats, annars 0."),
+        Column("foraldrar_sammanboende", "bool", "1 om barnets föräldrar bor tillsammans.",
+               required=False),
+        Column("mamma_finns", "bool", "1 om barnet har en mamma med vårdnad eller umgänge.",
+               required=False),
+        Column("pappa_finns", "bool", "1 om barnet har en pappa med vårdnad eller umgänge.",
+               required=False),
+        Column("mamma_kontaktad", "bool", "1 om mamman kontaktades under utredningen.",
+               required=False),
+        Column("pappa_kontaktad", "bool", "1 om pappan kontaktades under utredningen.",
+               required=False),
+        Column("mamma_samtal", "bool", "1 om utredaren hade utredningssamtal med mamman.",
+               required=False),
+        Column("pappa_samtal", "bool", "1 om utredaren hade utredningssamtal med pappan.",
+               required=False),
+        Column("antal_moten_mamma", "int", "Antal möten med mamman under utredningen.",
+               required=False, min=0, max=100),
+        Column("antal_moten_pappa", "int", "Antal möten med pappan under utredningen.",
+               required=False, min=0, max=100),
+    ),
+)
+
+BOF_INSATSER = Table(
+    name="bof_insatser",
+    description="Beslutade insatser efter utredning, en rad per insats.",
+    key="insats_id",
+    date_column="startdatum",
+    sex_values=CHILD_SEXES,
+    unit_column="enhet",
+    domain="bof",
+    columns=(
+        Column("insats_id", "id", "Insatsens id."),
+        Column("utredning_id", "id", "Utredningen som ledde till insatsen.",
+               references="bof_utredningar.utredning_id"),
+        _person, _sex, _age,
+        Column("startdatum", "date", "Datum då insatsen beslutades."),
+        _unit,
+        Column("insatstyp", "category", "Typ av insats.", allowed=BOF_INSATS_TYPES),
+    ),
+)
+
+#: Every table of the model, by name.
+TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER)}
+
+
+def age_group_bof(age):
+    """Age groups used for children throughout the book: 0–6, 7–12, 13–15, 16–17 (and 18+)."""
+    import pandas as pd
+
+    return pd.cut(age, bins=[-1, 6, 12, 15, 17, 200],
+                  labels=["0–6 år", "7–12 år", "13–15 år", "16–17 år", "18+ år"]).astype("string")
