@@ -1,0 +1,81 @@
+"""Command line: ``python -m jamtools run|synth|scan|kernel``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _cmd_run(args) -> int:
+    from jamtools.config import load_config
+    from jamtools.params import ParameterError
+    from jamtools.runner import NOTEBOOK_DIR, RunError, run
+
+    try:
+        config = load_config(args.config)
+        only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+        return run(config, args.out, only=only, jobs=args.jobs, build=not args.no_book,
+                   notebook_dir=Path(args.notebooks) if args.notebooks else NOTEBOOK_DIR)
+    except (ParameterError, RunError) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+
+
+def _cmd_synth(args) -> int:
+    from jamtools.synth import generate
+
+    planted = generate(args.out, seed=args.seed, scale=args.scale)
+    print(f"Syntetiska data (frö {args.seed}, skala {args.scale}) i {args.out}; "
+          f"planterade effekter för {len(planted['questions'])} frågor i planted.json")
+    return 0
+
+
+def _cmd_scan(args) -> int:
+    from jamtools import scan
+
+    argv = [args.dir] + (["--threshold", str(args.threshold)] if args.threshold else [])
+    return scan.main(argv)
+
+
+def _cmd_kernel(args) -> int:
+    from jamtools.runner import ensure_kernel
+
+    print(f"Kernel '{ensure_kernel()}' kör {sys.executable}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m jamtools",
+                                     description="Jämställdhetsanalys i socialtjänsten: kör handboken.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="kör alla notebooks med papermill och bygg boken")
+    p.add_argument("--config", help="jamtools.yml (utan den: de syntetiska data)")
+    p.add_argument("--out", default="runs/latest", help="utkatalog (standard runs/latest)")
+    p.add_argument("--only", help="kommaseparerade fråge-id att köra")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="antal notebooks som körs samtidigt")
+    p.add_argument("--no-book", action="store_true", help="kör notebooks men bygg inte boken")
+    p.add_argument("--notebooks", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("synth", help="skapa syntetiska data med planterade effekter")
+    p.add_argument("--seed", type=int, default=20261124)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--out", default="data/synthetic")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("scan", help="sök efter personuppgifter och små tal i en körnings utdata")
+    p.add_argument("dir")
+    p.add_argument("--threshold", type=int)
+    p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser("kernel", help="installera kerneln 'jamtools' för den här Python-miljön")
+    p.set_defaults(func=_cmd_kernel)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,100 @@
+"""The run's parameters: defaults, and validation with a clear message for each mistake.
+
+Every notebook's ``parameters`` cell holds the same run-level names (``RUN_PARAMETERS``); the
+runner fills them through papermill and the notebook's first code cell calls
+:func:`check_parameters`, so a wrong value stops the notebook with a message that names the
+parameter and says what to do.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Parameters that the runner passes to every notebook, with their defaults.
+RUN_PARAMETERS = {
+    "data_dir": "../data/synthetic",
+    "period_start": None,
+    "period_end": None,
+    "threshold": 5,
+    "conf_level": 0.95,
+    "organisation": "Exempelkommunen (syntetiska data)",
+    "results_path": None,
+}
+
+
+class ParameterError(ValueError):
+    """A parameter has a value the notebook cannot use."""
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated run parameters, as a notebook uses them."""
+
+    data_dir: Path
+    period_start: str | None
+    period_end: str | None
+    threshold: int
+    conf_level: float
+    organisation: str
+    results_path: Path | None
+    extra: dict
+
+    @property
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.period_start, self.period_end)
+
+    @property
+    def period_text(self) -> str:
+        if not self.period_start and not self.period_end:
+            return "hela perioden i data"
+        return f"{self.period_start or 'början'} – {self.period_end or 'slutet'}"
+
+
+def _date(name: str, value) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return _dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ParameterError(
+            f"Parametern {name} = {value!r} är inget datum. Ange det som ÅÅÅÅ-MM-DD, "
+            "till exempel '2024-01-01', eller None för ingen gräns."
+        ) from None
+
+
+def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=5,
+                     conf_level=0.95, organisation="", results_path=None, **extra) -> Params:
+    """Validate the run parameters; raise :class:`ParameterError` naming the bad one."""
+    path = Path(str(data_dir)).expanduser()
+    if not path.is_dir():
+        raise ParameterError(
+            f"Parametern data_dir = {str(data_dir)!r} är ingen katalog som finns (sökt från "
+            f"{Path.cwd()}). Ange katalogen med era exporterade filer, eller skapa syntetiska "
+            "data med: python -m jamtools synth --out data/synthetic"
+        )
+    start, end = _date("period_start", period_start), _date("period_end", period_end)
+    if start and end and start > end:
+        raise ParameterError(f"period_start ({start}) ligger efter period_end ({end}).")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ParameterError(
+            f"Parametern threshold = {threshold!r} ska vara ett heltal ≥ 1: det minsta antal "
+            "personer som får visas i en cell (röjandekontroll)."
+        )
+    if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float)) \
+            or not 0.5 <= float(conf_level) < 1:
+        raise ParameterError(
+            f"Parametern conf_level = {conf_level!r} ska vara en konfidensnivå mellan 0,5 och 1, "
+            "till exempel 0.95 för 95 procent."
+        )
+    if not isinstance(organisation, str):
+        raise ParameterError(f"Parametern organisation = {organisation!r} ska vara en text.")
+    for key in ("alder_min", "alder_max"):
+        value = extra.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ParameterError(f"Parametern {key} = {value!r} ska vara ett heltal ≥ 0 eller None.")
+    if extra.get("enhet") is not None and not isinstance(extra["enhet"], str):
+        raise ParameterError(f"Parametern enhet = {extra['enhet']!r} ska vara en text eller None.")
+    return Params(data_dir=path, period_start=start, period_end=end, threshold=int(threshold),
+                  conf_level=float(conf_level), organisation=organisation,
+                  results_path=Path(results_path) if results_path else None, extra=extra)

@@ -1,0 +1,100 @@
+"""Seaborn/matplotlib figures built from disclosed tables, with Swedish labels.
+
+Sex is shown the same way in every figure of the book (:data:`SEX_COLORS`, from the
+colour-blind-safe Okabe–Ito palette, deliberately not pink and blue). Suppressed values are
+drawn as '..' at their place, never as a point. Figures are created without pyplot's global
+state, so a notebook shows each exactly once (as the cell's value).
+"""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.lines
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+import pandas as pd
+import seaborn as sns
+
+from jamtools import disclosure
+from jamtools.report import MEASURES, SEX_LABELS, number
+
+#: One colour per sex, used throughout the book (Okabe & Ito 2008).
+SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
+              "okant": "#999999"}
+SEX_MARKERS = {"kvinna": "o", "flicka": "o", "man": "s", "pojke": "s", "okant": "D"}
+
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def _pct_axis(ax, axis="x") -> None:
+    fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = None,
+                title: str = "", xlabel: str = "Andel") -> Figure:
+    """Share per sex (and per ``by`` category, one row each) with its confidence interval."""
+    disclosure.require_disclosed(shares, "andelstabellen")
+    rows = list(dict.fromkeys(shares[by])) if by else [None]
+    levels = list(dict.fromkeys(shares[group]))
+    fig = Figure(figsize=(7.5, 1.2 + 0.55 * len(rows) * max(1, len(levels) / 1.5)))
+    ax = fig.subplots()
+    offsets = {lvl: (i - (len(levels) - 1) / 2) * 0.22 for i, lvl in enumerate(levels)}
+    for yi, cat in enumerate(rows):
+        sub = shares if cat is None else shares[shares[by] == cat]
+        for _, r in sub.iterrows():
+            y = yi + offsets[r[group]]
+            color = SEX_COLORS.get(r[group], "#333333")
+            if pd.isna(r["share"]):
+                ax.text(0.01, y, "..", va="center", ha="left", color=color, fontsize=11)
+                continue
+            ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
+                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([str(c) if c is not None else "" for c in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, min(1.0, max(0.1, float(pd.to_numeric(shares["ci_high"], errors="coerce").max()) * 1.15
+                               if shares["ci_high"].notna().any() else 1.0)))
+    _pct_axis(ax)
+    ax.set_xlabel(xlabel)
+    conf = float(shares["conf_level"].iloc[0]) if "conf_level" in shares else 0.95
+    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
+                                       linestyle="", label=SEX_LABELS.get(l, l).capitalize())
+               for l in levels]
+    ax.legend(handles=handles, loc="lower right", frameon=True,
+              title=f"Linjen: {number(100 * conf, 0)} % konfidensintervall", title_fontsize=9)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_difference_pp",
+                    title: str = "") -> Figure:
+    """Crude and adjusted differences with intervals, around a line at no difference."""
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    rows = comparisons[comparisons["measure"] == measure].reset_index(drop=True)
+    fig = Figure(figsize=(7.5, 1.4 + 0.6 * len(rows)))
+    ax = fig.subplots()
+    labels = []
+    for i, r in rows.iterrows():
+        label = ("Justerat för " + str(r["adjusted_for"]).replace("_", " ")) if r["adjusted"] else "Ojusterat"
+        labels.append(label)
+        if pd.isna(r["estimate"]):
+            ax.text(0, i, "..", va="center", ha="center")
+            continue
+        ax.errorbar(r["estimate"], i, xerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                    fmt="D", color="#333333", capsize=4, markersize=7)
+    ax.axvline(0 if measure.endswith("_pp") else 1, color="#888888", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{MEASURES.get(measure, measure)}: {rows['comparison'].iloc[0] if len(rows) else ''}")
+    lim = max(5.0, float(pd.concat([rows["ci_low"].abs(), rows["ci_high"].abs()]).max()) * 1.2
+              if rows["ci_low"].notna().any() else 5.0)
+    if measure.endswith("_pp"):
+        ax.set_xlim(-lim, lim)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,220 @@
+"""Reader-facing tables and plain-Swedish sentences, built only from disclosed tables.
+
+Every function here calls :func:`jamtools.disclosure.require_disclosed` on what it shows, so a
+notebook cannot print a raw small count through this module. Tables are rendered as HTML with
+the class ``jamtools-disclosed`` (the leak scan knows them by it); numbers use Swedish
+conventions (decimal comma, a real minus sign, "procentenheter").
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from jamtools import disclosure
+
+#: How each sex level is written in running text and table headers.
+SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
+              "okant": "okänt kön"}
+SEX_POSSESSIVE = {"flicka": "flickornas", "pojke": "pojkarnas", "kvinna": "kvinnornas",
+                  "man": "männens"}
+
+#: Swedish headers for the library's tidy columns.
+HEADERS = {
+    "kon": "Kön", "n": "Antal", "events": "Antal med utfallet", "share": "Andel",
+    "ci_low": "Nedre gräns", "ci_high": "Övre gräns", "steg": "Steg", "antal": "Antal",
+    "comparison": "Jämförelse", "measure": "Mått", "estimate": "Skattning", "p_value": "p-värde",
+    "adjusted_for": "Justerat för", "outcome": "Utfall", "test": "Test",
+    "suppression_reason": "Anmärkning", "mdd_pp": "Minsta upptäckbara skillnad (pe)",
+}
+MEASURES = {
+    "risk_difference_pp": "Skillnad i andel (procentenheter)",
+    "risk_ratio": "Kvot mellan andelar (riskkvot)",
+    "odds_ratio": "Oddskvot",
+    "mh_odds_ratio": "Oddskvot (Mantel–Haenszel)",
+    "mh_risk_difference_pp": "Skillnad i andel, Mantel–Haenszel (procentenheter)",
+}
+MINUS = "\u2212"
+
+
+def number(x, decimals: int = 1, *, signed: bool = False) -> str:
+    """A number the Swedish way: decimal comma, a real minus sign; '..' when missing."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return disclosure.SUPPRESSED_MARK
+    text = f"{abs(float(x)):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    if float(x) < 0 and text.strip("0,\u202f"):
+        return MINUS + text
+    return ("+" + text) if signed and float(x) > 0 else text
+
+
+def percent(share, decimals: int = 1) -> str:
+    """A share (0–1) as a Swedish percentage, e.g. '38,9 %'."""
+    if share is None or share is pd.NA or (isinstance(share, float) and math.isnan(share)):
+        return disclosure.SUPPRESSED_MARK
+    return f"{number(100 * float(share), decimals)}\u00a0%"
+
+
+def p_value(p) -> str:
+    """p-values as a reader needs them: '< 0,001' rather than 1.2e-7."""
+    if p is None or p is pd.NA or (isinstance(p, float) and math.isnan(p)):
+        return disclosure.SUPPRESSED_MARK
+    return "< 0,001" if p < 0.001 else number(p, 3)
+
+
+class Table:
+    """A disclosed table ready to show: HTML for the notebook and book, text for consoles."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str = "", note: str = "") -> None:
+        self.frame = frame
+        self.caption = caption
+        self.note = note
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        rows = []
+        for _, row in self.frame.iterrows():
+            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            rows.append(f"<tr>{cells}</tr>")
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        note = f"<p class=\"jamtools-note\"><em>{html.escape(self.note)}</em></p>" if self.note else ""
+        return (f"<table class=\"jamtools-disclosed\">{caption}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>{note}")
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=False)
+        return f"{self.caption}\n{text}" + (f"\n{self.note}" if self.note else "")
+
+
+_SUPPRESSION_NOTE = ("'..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
+                     "eller skulle göra det möjligt att räkna ut en sådan uppgift (röjandekontroll).")
+
+
+def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str = "Andel",
+                caption: str = "") -> Table:
+    """The disclosed share-by-group table, with Swedish headers and formatted numbers."""
+    disclosure.require_disclosed(shares, "andelstabellen")
+    t = shares.attrs["jamtools_disclosed"]["threshold"]
+    conf = shares["conf_level"].iloc[0] if "conf_level" in shares else 0.95
+    by = [c for c in shares.columns if c not in {group, "n", "events", "share", "ci_low", "ci_high",
+                                                  "method", "conf_level", "suppressed",
+                                                  "suppression_reason", "all_or_none"}]
+    frame = pd.DataFrame({HEADERS.get(c, c): shares[c].astype(str) for c in by})
+    frame[HEADERS[group]] = shares[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
+    frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
+    frame[outcome_label] = shares["share"].map(percent)
+    frame[f"{number(100 * conf, 0)} % konfidensintervall"] = [
+        f"{percent(lo)} – {percent(hi)}" if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
+        for lo, hi in zip(shares["ci_low"], shares["ci_high"])]
+    if "suppression_reason" in shares:
+        frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
+    note = _SUPPRESSION_NOTE.format(t=t) if shares.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
+    """The disclosed comparisons (crude and adjusted), one row each, in Swedish."""
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    t = comparisons.attrs["jamtools_disclosed"]["threshold"]
+    rows = []
+    for _, r in comparisons.iterrows():
+        pp = r["measure"].endswith("_pp")
+        est = number(r["estimate"], 1 if pp else 2, signed=pp)
+        ci = (f"{number(r['ci_low'], 1 if pp else 2)} till {number(r['ci_high'], 1 if pp else 2)}"
+              if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        rows.append({
+            "Jämförelse": str(r["comparison"]),
+            "Mått": MEASURES.get(r["measure"], r["measure"]),
+            "Justerat för": (str(r["adjusted_for"]).replace("_", " ") if r.get("adjusted") else "ojusterat"),
+            "Skattning": est,
+            f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
+            "p-värde": p_value(r.get("p_value")),
+            "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
+                                                str(r.get("warning") or "")) if x and x != "nan"),
+        })
+    frame = pd.DataFrame(rows)
+    note = _SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag") -> Table:
+    """Rows read, excluded (and why) and analysed, by sex, disclosed before it is shown."""
+    long = load_result.quality()
+    disclosed = disclosure.disclose_table(long, count_cols=["antal"], by=["steg", "kon"],
+                                          threshold=threshold, margins=False)
+    order = list(dict.fromkeys(long["steg"]))
+    wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
+    sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in wide.columns]
+    frame = pd.DataFrame({"Steg": wide.index})
+    for s in sexes:
+        frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
+    note = ("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
+            "jämförelsen mellan könen. ") + (_SUPPRESSION_NOTE.format(t=threshold)
+                                             if disclosed.get("suppressed", pd.Series(False)).any() else "")
+    return Table(frame, caption, note.strip())
+
+
+def _interval(lo, hi, fmt) -> str:
+    return f"{fmt(lo)} till {fmt(hi)}"
+
+
+def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_text: str,
+                    unit_text: str, group: str = "kon") -> str:
+    """A short Swedish text (Markdown) of what the numbers show, and what they do not.
+
+    ``outcome_text`` completes "… ledde <outcome_text>" style sentences, e.g. "till insats";
+    ``unit_text`` names what is counted, e.g. "utredningar". The text says "ingen tydlig
+    skillnad" whenever the interval covers zero, states the smallest difference the data could
+    have detected, flags a crude and adjusted difference of opposite sign, and never claims a
+    cause.
+    """
+    disclosure.require_disclosed(shares, "andelstabellen")
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    parts = []
+    conf = number(100 * float(shares["conf_level"].iloc[0]), 0)
+    shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)]
+    for _, r in shown.iterrows():
+        who = SEX_POSSESSIVE.get(r[group], str(r[group]))
+        parts.append(f"av {who} {unit_text} ledde {percent(r['share'])} {outcome_text} "
+                     f"({conf} % KI {percent(r['ci_low'])}–{percent(r['ci_high'])})")
+    text = []
+    if parts:
+        text.append(("I den här perioden " + " och ".join(parts) + ".").replace(" ,", ","))
+    rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
+    crude = rd[~rd["adjusted"].astype(bool)]
+    adjusted = rd[rd["adjusted"].astype(bool)]
+    for label, rows in (("Utan justering", crude), ("Justerat", adjusted)):
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append(f"{label}: skillnaden visas inte, eftersom underlaget är för litet "
+                        "(röjandekontroll).")
+            continue
+        ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
+        lead = ("Jämför man bara andelarna" if label == "Utan justering" else
+                f"Bland {unit_text} med samma {str(r['adjusted_for']).replace('_', ' ')}")
+        est = number(r["estimate"], 1, signed=True)
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"
+            mdd = r.get("mdd_pp")
+            if mdd is not None and not pd.isna(mdd):
+                verdict += (f"; med dessa antal hade bara en skillnad på ungefär "
+                            f"{number(mdd, 0)} procentenheter eller mer kunnat upptäckas säkert")
+        elif r["estimate"] > 0:
+            verdict = f"andelen är tydligt högre för {a} än för {b}"
+        else:
+            verdict = f"andelen är tydligt lägre för {a} än för {b}"
+        text.append(f"{lead} är skillnaden {est} procentenheter ({conf} % KI {ci}): {verdict}.")
+        if r.get("warning") and str(r["warning"]) not in ("", "nan", "None"):
+            text.append(f"Observera: {r['warning']}")
+    if not crude.empty and not adjusted.empty:
+        c, j = crude.iloc[0]["estimate"], adjusted.iloc[0]["estimate"]
+        if not (pd.isna(c) or pd.isna(j)) and c * j < 0:
+            text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
+                        "råa skillnaden speglar vilka som finns i de olika grupperna.")
+    text.append("Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
+                "finns eller om någon enskild bedömning var rätt eller fel.")
+    return "\n\n".join(text)
