@@ -41,6 +41,7 @@ class RunConfig:
 def default_config() -> RunConfig:
     """The configuration used with no jamtools.yml: the synthetic demo data."""
     params = {k: v for k, v in RUN_PARAMETERS.items() if k != "results_path"}
+    params["config_file"] = None
     params["data_dir"] = str(DEFAULT_DATA_DIR)
     return RunConfig(parameters=params)
 
@@ -65,7 +66,8 @@ def load_config(path: str | Path | None) -> RunConfig:
             f"Tillåtna nycklar är: {', '.join(sorted(_TOP_KEYS))}."
         )
     config = default_config()
-    config.source = path
+    config.source = path.resolve()
+    config.parameters["config_file"] = str(config.source)
     params = config.parameters
     for key in ("organisation", "threshold", "conf_level"):
         if key in raw:

@@ -20,6 +20,7 @@ RUN_PARAMETERS = {
     "conf_level": 0.95,
     "organisation": "Exempelkommunen (syntetiska data)",
     "results_path": None,
+    "config_file": None,
 }
 
 
@@ -38,6 +39,7 @@ class Params:
     conf_level: float
     organisation: str
     results_path: Path | None
+    config_file: Path | None
     extra: dict
 
     @property
@@ -64,7 +66,8 @@ def _date(name: str, value) -> str | None:
 
 
 def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=5,
-                     conf_level=0.95, organisation="", results_path=None, **extra) -> Params:
+                     conf_level=0.95, organisation="", results_path=None, config_file=None,
+                     **extra) -> Params:
     """Validate the run parameters; raise :class:`ParameterError` naming the bad one."""
     path = Path(str(data_dir)).expanduser()
     if not path.is_dir():
@@ -95,6 +98,9 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
             raise ParameterError(f"Parametern {key} = {value!r} ska vara ett heltal ≥ 0 eller None.")
     if extra.get("enhet") is not None and not isinstance(extra["enhet"], str):
         raise ParameterError(f"Parametern enhet = {extra['enhet']!r} ska vara en text eller None.")
+    if config_file is not None and not Path(str(config_file)).is_file():
+        raise ParameterError(f"Parametern config_file = {config_file!r} är ingen fil som finns.")
     return Params(data_dir=path, period_start=start, period_end=end, threshold=int(threshold),
                   conf_level=float(conf_level), organisation=organisation,
-                  results_path=Path(results_path) if results_path else None, extra=extra)
+                  results_path=Path(results_path) if results_path else None,
+                  config_file=Path(str(config_file)) if config_file else None, extra=extra)

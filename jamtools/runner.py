@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,8 @@ from jamtools.config import ROOT, RunConfig
 from jamtools.questions import QUESTIONS
 
 KERNEL_NAME = "jamtools"
+#: Environment variable that carries the run's pseudonymisation key to the kernels.
+PSEUDONYM_KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
 NOTEBOOK_DIR = ROOT / "notebooks"
 PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "papermill", "nbclient", "ipykernel", "jupyter-book", "sphinx", "myst-nb", "duckdb",
@@ -92,9 +95,15 @@ def check_notebook_parameters(path: Path, params: dict) -> None:
         )
 
 
-def _execute(source: str, target: str, params: dict, cwd: str) -> dict:
-    """Execute one notebook (in a worker process); return its status record."""
+def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict:
+    """Execute one notebook (in a worker process); return its status record.
+
+    The run's pseudonym key reaches the kernel through the environment, never as a papermill
+    parameter: parameters are written into the executed notebook, the environment is not.
+    """
     import papermill
+
+    os.environ[PSEUDONYM_KEY_ENV] = key
     from papermill.exceptions import PapermillExecutionError
 
     start = time.time()
@@ -215,12 +224,18 @@ def build_book(stage: Path, html_out: Path, *, log: Path) -> tuple[bool, str]:
     return True, ""
 
 
-def _scan(paths: list[Path], config: RunConfig) -> list[dict]:
-    """Leak scan of the outputs (``jamtools.scan``); returns the findings as records."""
-    from jamtools import scan
+def _scan(paths: list[Path], config: RunConfig, key: str) -> list[dict]:
+    """Leak scan of the outputs (``jamtools.scan``); returns the findings as records.
 
+    Besides the patterns (personnummer, small counts, row-level tables) it looks for the run's
+    pseudonym key and for every value of the input's sensitive columns (names, free text).
+    """
+    from jamtools import data, scan
+
+    sensitive = data.sensitive_values(config) if hasattr(data, "sensitive_values") else set()
     findings = scan.scan_paths([p for p in paths if p.exists()],
-                               threshold=int(config.parameters["threshold"]))
+                               threshold=int(config.parameters["threshold"]),
+                               sensitive_values=sorted(sensitive), secret_keys=[key])
     return findings.to_dict("records") if len(findings) else []
 
 
@@ -243,6 +258,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         check_notebook_parameters(nb, params)
         jobs_params[nb.stem] = params
     ensure_kernel()
+    key = secrets.token_hex(32)
     started = dt.datetime.now(dt.timezone.utc)
     records: dict[str, dict] = {}
     bar = tqdm(total=len(notebooks), desc="Notebooks", unit="nb", disable=not progress,
@@ -252,7 +268,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         for nb in notebooks:
             target = out / "notebooks" / nb.name
             futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
-                                str(out / "notebooks"))] = nb.stem
+                                str(out / "notebooks"), key)] = nb.stem
         pending = set(futures.values())
         for fut in as_completed(futures):
             nb_id = futures[fut]
@@ -268,7 +284,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         print(f"MISSLYCKADES: {nb_id} ({where}): {err['ename']}: {err['evalue']}", file=sys.stderr)
     ok_ids = {k: str(out / "notebooks" / f"{k}.ipynb") for k, r in records.items() if r["status"] == "ok"}
 
-    findings = _scan([out / "notebooks", out / "results"], config) if ok_ids else []
+    findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
     manifest = {
         "jamtools_run": 1,
         "started": started.isoformat(timespec="seconds"),
@@ -298,7 +314,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
             code = 1
             print(f"Bokbygget misslyckades (se {out / 'book-build.log'}):\n{tail}", file=sys.stderr)
         else:
-            html_findings = _scan([out / "html"], config)
+            html_findings = _scan([out / "html"], config, key)
             manifest["leak_scan"]["html_findings"] = html_findings
             if html_findings:
                 code = 1

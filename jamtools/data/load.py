@@ -175,6 +175,7 @@ def load_table(
     name: str,
     *,
     data_dir: str | Path,
+    config: str | Path | None = None,
     period: tuple[str | None, str | None] | None = None,
     unit: str | None = None,
     age: tuple[int | None, int | None] | None = None,
