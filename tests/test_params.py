@@ -1,0 +1,35 @@
+"""Parameter validation: every mistake is named, with what to do."""
+from __future__ import annotations
+
+import pytest
+
+from jamtools.params import ParameterError, check_parameters
+
+
+def test_valid_parameters(tmp_path):
+    p = check_parameters(data_dir=tmp_path, period_start="2024-01-01", period_end="2024-12-31",
+                         threshold=5, conf_level=0.9, organisation="X", enhet="Norr", alder_min=0)
+    assert p.period == ("2024-01-01", "2024-12-31") and p.threshold == 5
+    assert p.extra["enhet"] == "Norr"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"threshold": 0}, "threshold"),
+    ({"threshold": -1}, "threshold"),
+    ({"threshold": 2.5}, "threshold"),
+    ({"threshold": True}, "threshold"),
+    ({"conf_level": 95}, "conf_level"),
+    ({"conf_level": 1.0}, "conf_level"),
+    ({"period_start": "2024-13-01"}, "period_start"),
+    ({"period_start": "2024-06-01", "period_end": "2024-01-01"}, "efter"),
+    ({"alder_min": -3}, "alder_min"),
+    ({"enhet": 5}, "enhet"),
+])
+def test_bad_parameters_are_named(tmp_path, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(data_dir=tmp_path, **kwargs)
+
+
+def test_missing_data_dir_says_how_to_make_data(tmp_path):
+    with pytest.raises(ParameterError, match="jamtools synth"):
+        check_parameters(data_dir=tmp_path / "finns-inte")

@@ -1,0 +1,126 @@
+"""The runner end to end: papermill execution, results JSON, manifest, book build, failures."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jamtools import results as results_mod
+from jamtools.config import load_config
+from jamtools.runner import RunError, check_notebook_parameters, list_notebooks, run
+
+ROOT = Path(__file__).resolve().parents[1]
+PILOT = "bof_02_utredning_till_insats"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One real run of the pilot through the CLI, with the book built (warnings as errors)."""
+    out = tmp_path_factory.mktemp("run") / "demo"
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", PILOT, "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    return out, proc
+
+
+def test_run_writes_notebook_results_manifest_and_book(demo_run):
+    out, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "notebooks" / f"{PILOT}.ipynb").exists()
+    assert (out / "results" / f"{PILOT}.json").exists()
+    assert (out / "html" / "index.html").exists()
+    page = (out / "html" / "notebooks" / f"{PILOT}.html").read_text(encoding="utf-8")
+    assert "jamtools-disclosed" in page, "the chapter shows no disclosed table"
+    assert "<img" in page and "image/png" in page or ".png" in page, "the chapter shows no figure"
+    assert "Leder lika stor del av pojkars som flickors utredningar till insats?" in page
+
+
+def test_manifest_records_versions_inputs_and_status(demo_run):
+    out, _ = demo_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["versions"]["pandas"] and manifest["versions"]["papermill"]
+    assert manifest["parameters"]["threshold"] == 5
+    [nb] = manifest["notebooks"]
+    assert nb["id"] == PILOT and nb["status"] == "ok" and nb["duration_s"] > 0
+    files = {f["name"]: f["sha256"] for f in manifest["input_files"]}
+    csv = ROOT / "data" / "synthetic" / "bof_utredningar.csv"
+    assert files["bof_utredningar.csv"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["book"]["built"] is True
+
+
+def test_pilot_recovers_planted_effect(demo_run, planted):
+    """The crude and the adjusted girl − boy differences each cover their planted value."""
+    out, _ = demo_run
+    res = results_mod.read(out / "results" / f"{PILOT}.json")
+    truth = planted[PILOT]["insats_beviljad"]
+    rd = [c for c in res["comparisons"] if c["measure"] == "risk_difference_pp"
+          and c["outcome"] == "insats_beviljad"]
+    crude = next(c for c in rd if not c["adjusted"])
+    adjusted = next(c for c in rd if c["adjusted"])
+    assert crude["ci_low"] <= truth["crude_rd_pp"] <= crude["ci_high"], crude
+    assert adjusted["ci_low"] <= truth["adjusted_rd_pp"] <= adjusted["ci_high"], adjusted
+    # The planted crude gap is real: its interval excludes zero; the adjusted one does not.
+    assert crude["ci_high"] < 0
+    assert adjusted["ci_low"] < 0 < adjusted["ci_high"]
+    assert set(adjusted["adjusted_for"]) == {"aldersgrupp", "anmalningsorsak"}
+    assert sum(v for v in res["counts"]["bof_utredningar"]["analysed"].values() if v) > 1000
+
+
+def _trivial_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    params = "\n".join(f"{k} = {v!r}" for k, v in {
+        "data_dir": "../data/synthetic", "period_start": None, "period_end": None, "threshold": 5,
+        "conf_level": 0.95, "organisation": "", "results_path": None, "config_file": None}.items())
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("print('ok', threshold)")]
+    nbformat.write(nb, path)
+
+
+def test_failing_notebook_is_reported_and_others_still_run(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    shutil.copy(ROOT / "notebooks" / f"{PILOT}.ipynb", nbdir)
+    _trivial_notebook(nbdir / "zz_ok.ipynb")
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(f"data_dir: {ROOT / 'data' / 'synthetic'}\n"
+                   f"notebooks:\n  {PILOT}:\n    threshold: -1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--config", str(cfg), "--out",
+                           str(out), "--no-book", "--notebooks", str(nbdir)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode != 0
+    assert PILOT in proc.stderr and "ParameterError" in proc.stderr and "cell" in proc.stderr
+    assert "threshold" in proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    status = {n["id"]: n for n in manifest["notebooks"]}
+    assert status[PILOT]["status"] == "failed" and status[PILOT]["error"]["ename"] == "ParameterError"
+    assert status["zz_ok"]["status"] == "ok"
+    assert (out / "notebooks" / "zz_ok.ipynb").exists()
+
+
+def test_unknown_parameter_is_an_error_not_a_warning(tmp_path):
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(f"notebooks:\n  {PILOT}:\n    tröskel: 3\n", encoding="utf-8")
+    config = load_config(cfg)
+    nb = ROOT / "notebooks" / f"{PILOT}.ipynb"
+    with pytest.raises(RunError, match="okänd parameter tröskel"):
+        check_notebook_parameters(nb, config.for_notebook(PILOT))
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--config", str(cfg), "--out",
+                           str(tmp_path / "o"), "--only", PILOT], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "tröskel" in proc.stderr
+
+
+def test_unknown_config_key_and_unknown_notebook_are_errors(tmp_path):
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text("treshold: 3\n", encoding="utf-8")
+    with pytest.raises(Exception, match="treshold"):
+        load_config(cfg)
+    with pytest.raises(RunError, match="finns_inte"):
+        list_notebooks(only=["finns_inte"])
