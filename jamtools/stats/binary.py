@@ -1,0 +1,254 @@
+"""Binary outcomes: shares by sex with intervals, crude and adjusted differences.
+
+Every function takes a collapsed table (columns ``n`` and ``events`` per cell, see
+:func:`jamtools.stats.aggregate.collapse`) or row-level data with ``outcome=``, and returns a
+tidy DataFrame. Comparisons are always ``a − b`` for the levels given.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+from jamtools.stats.aggregate import collapse
+
+COMPARISON_COLUMNS = ["outcome", "comparison", "group_a", "group_b", "measure", "estimate",
+                      "ci_low", "ci_high", "conf_level", "p_value", "test", "n_a", "events_a",
+                      "n_b", "events_b", "adjusted", "adjusted_for", "method", "mdd_pp", "warning"]
+_METHODS = {"wilson": "wilson", "clopper-pearson": "beta"}
+
+
+def _counts(data, group, outcome, extra=()):
+    cols = [group, *extra]
+    if outcome is not None:
+        data = collapse(data, outcome, cols)
+    return data.groupby(cols, observed=True, dropna=False)[["n", "events"]].sum().reset_index()
+
+
+def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | None = None,
+                   by=(), conf_level: float = 0.95, method: str = "wilson") -> pd.DataFrame:
+    """Share with the outcome per group (and per ``by`` stratum), with a confidence interval.
+
+    The Wilson score interval (Wilson 1927) is the default: it keeps its coverage near the
+    nominal level for small n and shares near 0 or 1, where the Wald interval fails (Brown, Cai
+    & DasGupta 2001). ``method="clopper-pearson"`` gives the exact (conservative) interval.
+
+    .. math:: \\frac{\\hat p + \\frac{z^2}{2n} \\pm z\\sqrt{\\frac{\\hat p(1-\\hat p)}{n} + \\frac{z^2}{4n^2}}}{1 + z^2/n}
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method ska vara en av {', '.join(_METHODS)}")
+    by = [by] if isinstance(by, str) else list(by)
+    table = _counts(data, group, outcome, by)
+    table = table[[*by, group, "n", "events"]].sort_values([*by, group]).reset_index(drop=True)
+    share = np.where(table["n"] > 0, table["events"] / table["n"].where(table["n"] > 0), np.nan)
+    lo, hi = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    ok = table["n"].to_numpy() > 0
+    if ok.any():
+        lo[ok], hi[ok] = proportion_confint(table["events"].to_numpy()[ok], table["n"].to_numpy()[ok],
+                                            alpha=1 - conf_level, method=_METHODS[method])
+    table["share"], table["ci_low"], table["ci_high"] = share, lo, hi
+    table["method"] = method
+    table["conf_level"] = conf_level
+    return table
+
+
+def min_detectable_difference(n_a: float, n_b: float, p_b: float, *, alpha: float = 0.05,
+                              power: float = 0.8) -> float:
+    """Smallest difference in percentage points detectable with the given group sizes.
+
+    Solves the normal approximation with Cohen's effect size
+    :math:`h = 2\\arcsin\\sqrt{p_a} - 2\\arcsin\\sqrt{p_b}` for ``h`` at the given power
+    (two-sided test), then converts back to shares (Cohen 1988, ch. 6).
+    """
+    if not (n_a > 0 and n_b > 0) or p_b is None or not 0 <= p_b <= 1 or math.isnan(p_b):
+        return float("nan")
+    h = NormalIndPower().solve_power(effect_size=None, nobs1=n_a, alpha=alpha, power=power,
+                                     ratio=n_b / n_a, alternative="two-sided")
+    base = math.asin(math.sqrt(p_b))
+    candidates = []
+    for sign in (1, -1):
+        angle = base + sign * h / 2
+        if 0 <= angle <= math.pi / 2:
+            candidates.append(abs(math.sin(angle) ** 2 - p_b))
+    return 100 * min(candidates) if candidates else float("nan")
+
+
+def _empty_row(outcome, a, b, measure, conf_level, warning, **counts):
+    row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+    row.update(outcome=outcome, comparison=f"{a} − {b}" if measure.endswith("_pp") else f"{a} / {b}",
+               group_a=a, group_b=b, measure=measure, conf_level=conf_level, adjusted=False,
+               adjusted_for="", method="", test="", warning=warning, **counts)
+    return row
+
+
+def compare_groups(data: pd.DataFrame, group: str = "kon", levels=("flicka", "pojke"), *,
+                   outcome: str | None = None, outcome_name: str | None = None,
+                   conf_level: float = 0.95) -> pd.DataFrame:
+    """Crude comparison of two groups' shares: difference, risk ratio and odds ratio.
+
+    - Difference :math:`p_a - p_b` in percentage points with Newcombe's hybrid score interval
+      (Newcombe 1998, method 10), built from the two Wilson intervals.
+    - Risk ratio :math:`p_a/p_b` with the log (Katz) interval, and odds ratio with Woolf's
+      interval (``statsmodels`` ``Table2x2``; zero cells get 0.5 added).
+    - p-value: Pearson's chi-square test without continuity correction, or Fisher's exact test
+      when an expected count is below 5.
+    Every row also carries the minimum detectable difference (80 % power).
+    """
+    a, b = levels
+    name = outcome_name or outcome or "utfall"
+    table = _counts(data, group, outcome).set_index(group)
+    na, ea = (float(table.loc[a, "n"]), float(table.loc[a, "events"])) if a in table.index else (0.0, 0.0)
+    nb, eb = (float(table.loc[b, "n"]), float(table.loc[b, "events"])) if b in table.index else (0.0, 0.0)
+    counts = dict(n_a=na, events_a=ea, n_b=nb, events_b=eb)
+    if na == 0 or nb == 0:
+        missing = a if na == 0 else b
+        msg = f"Gruppen '{missing}' saknas i data; ingen jämförelse kan göras."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([_empty_row(name, a, b, m, conf_level, msg, **counts)
+                             for m in ("risk_difference_pp", "risk_ratio", "odds_ratio")],
+                            columns=COMPARISON_COLUMNS)
+    grid = np.array([[ea, na - ea], [eb, nb - eb]])
+    expected = sps.contingency.expected_freq(grid) if grid.sum(axis=0).all() else np.zeros((2, 2))
+    if (expected < 5).any():
+        p, test = sps.fisher_exact(grid.astype(int))[1], "Fishers exakta test"
+    else:
+        p, test = sps.chi2_contingency(grid, correction=False)[1], "chi-två-test"
+    alpha = 1 - conf_level
+    lo, hi = confint_proportions_2indep(ea, na, eb, nb, method="newcomb", compare="diff", alpha=alpha)
+    pa, pb = ea / na, eb / nb
+    mdd = min_detectable_difference(na, nb, pb, alpha=alpha)
+    t22 = Table2x2(grid, shift_zeros=True)
+    rr_lo, rr_hi = t22.riskratio_confint(alpha=alpha)
+    or_lo, or_hi = t22.oddsratio_confint(alpha=alpha)
+    base = dict(outcome=name, group_a=a, group_b=b, conf_level=conf_level, p_value=p, test=test,
+                adjusted=False, adjusted_for="", warning="", **counts)
+    rows = [
+        dict(base, comparison=f"{a} − {b}", measure="risk_difference_pp", estimate=100 * (pa - pb),
+             ci_low=100 * lo, ci_high=100 * hi, method="Newcombe (hybrid score)", mdd_pp=mdd),
+        dict(base, comparison=f"{a} / {b}", measure="risk_ratio",
+             estimate=pa / pb if pb > 0 else np.nan, ci_low=rr_lo, ci_high=rr_hi,
+             method="log (Katz)", mdd_pp=np.nan),
+        dict(base, comparison=f"{a} / {b}", measure="odds_ratio", estimate=t22.oddsratio,
+             ci_low=or_lo, ci_high=or_hi, method="Woolf (logit)", mdd_pp=np.nan),
+    ]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _design(table: pd.DataFrame, group: str, a: str, covariates: list[str]) -> pd.DataFrame:
+    x = pd.DataFrame({"const": 1.0, "group": (table[group] == a).astype(float)}, index=table.index)
+    for cov in covariates:
+        dummies = pd.get_dummies(table[cov].astype(str), prefix=cov, drop_first=True, dtype=float)
+        x = pd.concat([x, dummies], axis=1)
+    return x
+
+
+def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
+                        levels=("flicka", "pojke"), *, outcome: str | None = None,
+                        outcome_name: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+    """Comparison adjusted for ``covariates`` by logistic regression on the collapsed table.
+
+    Fits :math:`\\operatorname{logit} P(Y=1) = \\beta_0 + \\beta_g \\cdot 1[a] + \\sum \\gamma_k x_k`
+    as a binomial GLM on the cells (successes, failures), then standardises (g-computation):
+    the adjusted difference is the mean predicted share if every row were ``a`` minus if every
+    row were ``b``, averaged over the observed covariate distribution, with a delta-method
+    interval. Also returns the adjusted odds ratio :math:`e^{\\beta_g}`. The p-value is the Wald
+    test of :math:`\\beta_g`. References: Greenland (1987); Muller & MacLehose (2014).
+    """
+    a, b = levels
+    covariates = list(covariates)
+    name = outcome_name or outcome or "utfall"
+    table = _counts(data, group, outcome, covariates)
+    table = table[table[group].isin([a, b]) & (table["n"] > 0)].reset_index(drop=True)
+    counts = dict(n_a=float(table.loc[table[group] == a, "n"].sum()),
+                  events_a=float(table.loc[table[group] == a, "events"].sum()),
+                  n_b=float(table.loc[table[group] == b, "n"].sum()),
+                  events_b=float(table.loc[table[group] == b, "events"].sum()))
+    adjusted_for = ", ".join(covariates)
+    rows_meta = dict(adjusted=True, adjusted_for=adjusted_for)
+    if counts["n_a"] == 0 or counts["n_b"] == 0:
+        msg = "En av grupperna saknas i data; ingen justerad jämförelse kan göras."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
+                             for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
+    notes = []
+    for cov in covariates:
+        per = table.groupby([cov, group], observed=True)["n"].sum().unstack(fill_value=0)
+        lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
+        if len(lonely):
+            notes.append(f"{cov}: {len(lonely)} kategori(er) finns bara för ett kön")
+    x = _design(table, group, a, covariates)
+    endog = np.column_stack([table["events"], table["n"] - table["events"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+    beta, cov_beta = fit.params.to_numpy(), fit.cov_params().to_numpy()
+    if not np.all(np.isfinite(cov_beta)) or np.abs(beta).max() > 15:
+        notes.append("modellen är instabil (för få observationer i vissa celler)")
+    xa, xb = x.copy(), x.copy()
+    xa["group"], xb["group"] = 1.0, 0.0
+    w = table["n"].to_numpy() / table["n"].sum()
+    pa = 1 / (1 + np.exp(-(xa.to_numpy() @ beta)))
+    pb = 1 / (1 + np.exp(-(xb.to_numpy() @ beta)))
+    diff = float(w @ (pa - pb))
+    grad = (w * pa * (1 - pa)) @ xa.to_numpy() - (w * pb * (1 - pb)) @ xb.to_numpy()
+    se = float(np.sqrt(grad @ cov_beta @ grad))
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    gi = list(x.columns).index("group")
+    bg, sg = beta[gi], math.sqrt(cov_beta[gi, gi])
+    p = float(2 * sps.norm.sf(abs(bg / sg)))
+    warning = "; ".join(notes)
+    if warning:
+        warnings.warn(warning, UserWarning, stacklevel=2)
+    base = dict(outcome=name, group_a=a, group_b=b, conf_level=conf_level, p_value=p,
+                test="Wald-test (logistisk regression)", warning=warning, **rows_meta, **counts)
+    mdd = min_detectable_difference(counts["n_a"], counts["n_b"], counts["events_b"] / counts["n_b"],
+                                    alpha=1 - conf_level)
+    rows = [
+        dict(base, comparison=f"{a} − {b}", measure="risk_difference_pp", estimate=100 * diff,
+             ci_low=100 * (diff - z * se), ci_high=100 * (diff + z * se),
+             method="standardisering (g-formel), logistisk regression", mdd_pp=mdd),
+        dict(base, comparison=f"{a} / {b}", measure="odds_ratio", estimate=math.exp(bg),
+             ci_low=math.exp(bg - z * sg), ci_high=math.exp(bg + z * sg),
+             method="logistisk regression", mdd_pp=np.nan),
+    ]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def mantel_haenszel(data: pd.DataFrame, group: str, strata, levels, *, outcome: str | None = None,
+                    conf_level: float = 0.95) -> pd.DataFrame:
+    """Mantel–Haenszel common odds ratio across strata, with the Breslow–Day homogeneity test
+    (``statsmodels`` ``StratifiedTable``; Mantel & Haenszel 1959, Breslow & Day 1980)."""
+    a, b = levels
+    strata = [strata] if isinstance(strata, str) else list(strata)
+    table = _counts(data, group, outcome, strata)
+    tables = []
+    for _, sub in table.groupby(strata, observed=True):
+        s = sub.set_index(group)
+        if a in s.index and b in s.index:
+            tables.append([[s.loc[a, "events"], s.loc[a, "n"] - s.loc[a, "events"]],
+                           [s.loc[b, "events"], s.loc[b, "n"] - s.loc[b, "events"]]])
+    st = StratifiedTable(np.array(tables, float).transpose(1, 2, 0))
+    lo, hi = st.oddsratio_pooled_confint(alpha=1 - conf_level)
+    row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+    row.update(outcome=outcome or "utfall", comparison=f"{a} / {b}", group_a=a, group_b=b,
+               measure="mh_odds_ratio", estimate=st.oddsratio_pooled, ci_low=lo, ci_high=hi,
+               conf_level=conf_level, p_value=st.test_null_odds().pvalue, test="Mantel–Haenszel",
+               adjusted=True, adjusted_for=", ".join(strata), method="Mantel–Haenszel", warning="",
+               n_a=float(table.loc[table[group] == a, "n"].sum()),
+               n_b=float(table.loc[table[group] == b, "n"].sum()),
+               events_a=float(table.loc[table[group] == a, "events"].sum()),
+               events_b=float(table.loc[table[group] == b, "events"].sum()))
+    row["homogeneity_p"] = st.test_equal_odds().pvalue
+    return pd.DataFrame([row])
+
+
+def flag_simpson(crude: float, adjusted: float) -> bool:
+    """True when the crude and adjusted differences are both non-zero and of opposite sign."""
+    return bool(crude and adjusted and np.sign(crude) != np.sign(adjusted))
