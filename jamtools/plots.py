@@ -10,13 +10,15 @@ from __future__ import annotations
 import matplotlib
 import matplotlib.lines
 
+import io
+
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 import pandas as pd
 import seaborn as sns
 
 from jamtools import disclosure
-from jamtools.report import MEASURES, SEX_LABELS, number
+from jamtools.report import MEASURES, SEX_LABELS, covariates_text, label, number
 
 #: One colour per sex, used throughout the book (Okabe & Ito 2008).
 SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
@@ -26,13 +28,36 @@ SEX_MARKERS = {"kvinna": "o", "flicka": "o", "man": "s", "pojke": "s", "okant": 
 sns.set_theme(style="whitegrid", context="notebook")
 
 
+class Plot:
+    """A finished figure: shown as PNG in notebooks and the book, exactly once.
+
+    ``fig`` is the matplotlib Figure; ``alt`` a short Swedish description used as the text
+    representation (what screen readers and text consoles get instead of '<Figure ...>').
+    """
+
+    def __init__(self, fig: Figure, alt: str = "") -> None:
+        self.fig = fig
+        self.alt = alt
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return f"Figur: {self.alt}" if self.alt else "Figur"
+
+    def savefig(self, *args, **kwargs):
+        return self.fig.savefig(*args, **kwargs)
+
+
 def _pct_axis(ax, axis="x") -> None:
     fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
 def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = None,
-                title: str = "", xlabel: str = "Andel") -> Figure:
+                title: str = "", xlabel: str = "Andel") -> Plot:
     """Share per sex (and per ``by`` category, one row each) with its confidence interval."""
     disclosure.require_disclosed(shares, "andelstabellen")
     rows = list(dict.fromkeys(shares[by])) if by else [None]
@@ -51,7 +76,7 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
             ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
                         fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=8)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([str(c) if c is not None else "" for c in rows])
+    ax.set_yticklabels([label(c) if c is not None else "" for c in rows])
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(0.1, float(pd.to_numeric(shares["ci_high"], errors="coerce").max()) * 1.15
                                if shares["ci_high"].notna().any() else 1.0)))
@@ -61,16 +86,16 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
     handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
                                        linestyle="", label=SEX_LABELS.get(l, l).capitalize())
                for l in levels]
-    ax.legend(handles=handles, loc="lower right", frameon=True,
-              title=f"Linjen: {number(100 * conf, 0)} % konfidensintervall", title_fontsize=9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title=f"Linjen: {number(100 * conf, 0)} %\nkonfidensintervall", title_fontsize=9)
     if title:
         ax.set_title(title, loc="left")
     fig.tight_layout()
-    return fig
+    return Plot(fig, title or xlabel)
 
 
 def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_difference_pp",
-                    title: str = "") -> Figure:
+                    title: str = "") -> Plot:
     """Crude and adjusted differences with intervals, around a line at no difference."""
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     rows = comparisons[comparisons["measure"] == measure].reset_index(drop=True)
@@ -78,8 +103,8 @@ def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_differenc
     ax = fig.subplots()
     labels = []
     for i, r in rows.iterrows():
-        label = ("Justerat för " + str(r["adjusted_for"]).replace("_", " ")) if r["adjusted"] else "Ojusterat"
-        labels.append(label)
+        labels.append(("Justerat för " + covariates_text(r["adjusted_for"])) if r["adjusted"]
+                      else "Ojusterat")
         if pd.isna(r["estimate"]):
             ax.text(0, i, "..", va="center", ha="center")
             continue
@@ -97,4 +122,4 @@ def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_differenc
     if title:
         ax.set_title(title, loc="left")
     fig.tight_layout()
-    return fig
+    return Plot(fig, title or "Skillnad med konfidensintervall")

@@ -37,6 +37,41 @@ MEASURES = {
 }
 MINUS = "\u2212"
 
+#: Swedish names of the data model's columns, as a reader sees them.
+COLUMN_LABELS = {
+    "aldersgrupp": "åldersgrupp", "anmalningsorsak": "anmälningsorsak", "anmalare": "anmälare",
+    "orsakstyp": "typ av orsak", "enhet": "enhet", "insatstyp": "typ av insats",
+    "hushallstyp": "hushållstyp", "alder": "ålder", "foraldrar_sammanboende": "föräldrarna bor ihop",
+}
+#: Swedish labels of the data model's codes.
+VALUE_LABELS = {
+    "miljo": "Miljö", "beteende": "Beteende",
+    "vald_i_familjen": "Våld i familjen", "brister_i_omsorgen": "Brister i omsorgen",
+    "foraldrars_missbruk": "Föräldrars missbruk", "konflikt_i_familjen": "Konflikt i familjen",
+    "psykisk_ohalsa": "Psykisk ohälsa", "skolfranvaro": "Skolfrånvaro",
+    "eget_missbruk": "Eget missbruk", "kriminalitet": "Kriminalitet",
+    "skola": "Skola", "forskola": "Förskola", "polis": "Polis",
+    "halso_och_sjukvard": "Hälso- och sjukvård", "socialtjansten": "Socialtjänsten",
+    "anhorig": "Anhörig", "ovriga": "Övriga",
+    "familjebehandling": "Familjebehandling", "samtalsstod": "Samtalsstöd",
+    "kontaktperson_familj": "Kontaktperson/-familj", "strukturerad_oppenvard": "Strukturerad öppenvård",
+    "placering_familjehem": "Placering i familjehem", "placering_hvb": "Placering på HVB",
+}
+
+
+def label(value) -> str:
+    """The reader's label for a code or column name (the code itself when none is known)."""
+    text = str(value)
+    return VALUE_LABELS.get(text) or COLUMN_LABELS.get(text) or text
+
+
+def covariates_text(adjusted_for) -> str:
+    """'åldersgrupp och anmälningsorsak' from 'aldersgrupp, anmalningsorsak' (or a list)."""
+    items = adjusted_for if isinstance(adjusted_for, (list, tuple)) else \
+        [a.strip() for a in str(adjusted_for).split(",") if a.strip()]
+    names = [COLUMN_LABELS.get(a, a.replace("_", " ")) for a in items]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1] if names else ""
+
 
 def number(x, decimals: int = 1, *, signed: bool = False) -> str:
     """A number the Swedish way: decimal comma, a real minus sign; '..' when missing."""
@@ -99,15 +134,15 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     by = [c for c in shares.columns if c not in {group, "n", "events", "share", "ci_low", "ci_high",
                                                   "method", "conf_level", "suppressed",
                                                   "suppression_reason", "all_or_none"}]
-    frame = pd.DataFrame({HEADERS.get(c, c): shares[c].astype(str) for c in by})
+    frame = pd.DataFrame({label(c).capitalize(): shares[c].map(label) for c in by})
     frame[HEADERS[group]] = shares[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
     frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
     frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
     frame[outcome_label] = shares["share"].map(percent)
     frame[f"{number(100 * conf, 0)} % konfidensintervall"] = [
-        f"{percent(lo)} – {percent(hi)}" if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
+        f"{number(100 * lo)}–{percent(hi)}" if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
         for lo, hi in zip(shares["ci_low"], shares["ci_high"])]
-    if "suppression_reason" in shares:
+    if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
         frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
     note = _SUPPRESSION_NOTE.format(t=t) if shares.get("suppressed", pd.Series(False)).any() else ""
     return Table(frame, caption, note)
@@ -126,7 +161,7 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
         rows.append({
             "Jämförelse": str(r["comparison"]),
             "Mått": MEASURES.get(r["measure"], r["measure"]),
-            "Justerat för": (str(r["adjusted_for"]).replace("_", " ") if r.get("adjusted") else "ojusterat"),
+            "Justerat för": (covariates_text(r["adjusted_for"]) if r.get("adjusted") else "ojusterat"),
             "Skattning": est,
             f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
             "p-värde": p_value(r.get("p_value")),
@@ -134,6 +169,8 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
                                                 str(r.get("warning") or "")) if x and x != "nan"),
         })
     frame = pd.DataFrame(rows)
+    if not frame["Anmärkning"].astype(bool).any():
+        frame = frame.drop(columns="Anmärkning")
     note = _SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
     return Table(frame, caption, note)
 
@@ -174,28 +211,35 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     parts = []
     conf = number(100 * float(shares["conf_level"].iloc[0]), 0)
     shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)]
-    for _, r in shown.iterrows():
+    for i, (_, r) in enumerate(shown.iterrows()):
         who = SEX_POSSESSIVE.get(r[group], str(r[group]))
-        parts.append(f"av {who} {unit_text} ledde {percent(r['share'])} {outcome_text} "
-                     f"({conf} % KI {percent(r['ci_low'])}–{percent(r['ci_high'])})")
+        what = f"{who} {unit_text} ledde" if i == 0 else who
+        tail = f" {outcome_text}" if i == 0 else ""
+        parts.append(f"{what} {percent(r['share'])}{tail} ({conf} % KI "
+                     f"{number(100 * r['ci_low'])}–{percent(r['ci_high'])})")
     text = []
     if parts:
-        text.append(("I den här perioden " + " och ".join(parts) + ".").replace(" ,", ","))
+        sentence = "Av " + ", av ".join(parts) + "."
+        text.append(sentence)
+    hidden = shares.loc[shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool), group]
+    if len(hidden):
+        text.append("Andelen för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
+                    + " visas inte: underlaget är för litet (röjandekontroll).")
     rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
     crude = rd[~rd["adjusted"].astype(bool)]
     adjusted = rd[rd["adjusted"].astype(bool)]
-    for label, rows in (("Utan justering", crude), ("Justerat", adjusted)):
+    for kind, rows in (("Utan justering", crude), ("Justerat", adjusted)):
         if rows.empty:
             continue
         r = rows.iloc[0]
         a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
         if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            text.append(f"{label}: skillnaden visas inte, eftersom underlaget är för litet "
+            text.append(f"{kind}: skillnaden visas inte, eftersom underlaget är för litet "
                         "(röjandekontroll).")
             continue
         ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
-        lead = ("Jämför man bara andelarna" if label == "Utan justering" else
-                f"Bland {unit_text} med samma {str(r['adjusted_for']).replace('_', ' ')}")
+        lead = ("Jämför man bara andelarna" if kind == "Utan justering" else
+                f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
         est = number(r["estimate"], 1, signed=True)
         if r["ci_low"] <= 0 <= r["ci_high"]:
             verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"

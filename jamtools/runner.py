@@ -182,7 +182,12 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
     for nb_id in sorted(set(all_ids) | set(toc_ids)):
         target = stage / "notebooks" / f"{nb_id}.ipynb"
         if nb_id in executed:
-            shutil.copy(executed[nb_id], target)
+            nb = nbformat.read(executed[nb_id], as_version=4)
+            for cell in nb.cells:  # papermill's injected values (paths) are not for readers
+                tags = cell.metadata.get("tags", [])
+                if "injected-parameters" in tags and "remove-cell" not in tags:
+                    cell.metadata["tags"] = [*tags, "remove-cell"]
+            nbformat.write(nb, target)
         else:
             reason = reasons.get(nb_id, "notebooken kördes inte (se manifest.json).")
             nbformat.write(_placeholder(nb_id, reason), target)
