@@ -82,9 +82,20 @@ def list_notebooks(notebook_dir: Path = NOTEBOOK_DIR, only: list[str] | None = N
 
 def check_notebook_parameters(path: Path, params: dict) -> None:
     """Every parameter passed must be declared in the notebook's ``parameters`` cell."""
+    import tempfile
+
     import papermill
 
-    declared = papermill.inspect_notebook(str(path))
+    nb = nbformat.read(path, as_version=4)
+    # papermill infers the language from the stored kernelspec; the run never uses it.
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "language": "python", "display_name": "Python"}
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / path.name
+        nbformat.write(nb, probe)
+        try:
+            declared = papermill.inspect_notebook(str(probe))
+        except Exception as exc:
+            raise RunError(f"{path.stem}: parametercellen kan inte läsas: {exc}") from None
     if not declared:
         raise RunError(f"{path.name} har ingen cell taggad 'parameters'.")
     unknown = sorted(set(params) - set(declared))
@@ -110,6 +121,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
     record = {"id": Path(source).stem, "status": "ok", "error": None}
     try:
         papermill.execute_notebook(source, target, parameters=params, kernel_name=KERNEL_NAME,
+                                   language="python",
                                    cwd=cwd, progress_bar=False, log_output=False,
                                    request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
@@ -266,8 +278,8 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     key = secrets.token_hex(32)
     started = dt.datetime.now(dt.timezone.utc)
     records: dict[str, dict] = {}
-    bar = tqdm(total=len(notebooks), desc="Notebooks", unit="nb", disable=not progress,
-               file=sys.stderr)
+    bar = tqdm(total=len(notebooks), desc="Notebooks klara", unit="nb", disable=not progress,
+               file=sys.stderr, postfix=f"kör {min(len(notebooks), jobs)}")
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {}
         for nb in notebooks:
@@ -279,8 +291,8 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
             nb_id = futures[fut]
             records[nb_id] = fut.result()
             pending.discard(nb_id)
-            bar.set_postfix_str(f"klara {len(records)}, kör {min(len(pending), jobs)}")
             bar.update(1)
+            bar.set_postfix_str(f"kör {min(len(pending), jobs)}")
     bar.close()
     failed = {k: r for k, r in records.items() if r["status"] != "ok"}
     for nb_id, rec in sorted(failed.items()):
