@@ -65,7 +65,8 @@ def min_detectable_difference(n_a: float, n_b: float, p_b: float, *, alpha: floa
 
     Solves the normal approximation with Cohen's effect size
     :math:`h = 2\\arcsin\\sqrt{p_a} - 2\\arcsin\\sqrt{p_b}` for ``h`` at the given power
-    (two-sided test), then converts back to shares (Cohen 1988, ch. 6).
+    (two-sided test), then converts back to shares (Cohen 1988, ch. 6). Of the two
+    directions (:math:`p_a` above or below :math:`p_b`) the smaller difference is returned.
     """
     if not (n_a > 0 and n_b > 0) or p_b is None or not 0 <= p_b <= 1 or math.isnan(p_b):
         return float("nan")

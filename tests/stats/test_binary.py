@@ -1,0 +1,133 @@
+"""Binary outcomes against published reference values (sources in reference_values.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from jamtools import stats
+from tests.stats import reference_values as ref
+
+
+def _counts(x, n, label):
+    return {"kon": label, "n": float(n), "events": float(x)}
+
+
+@pytest.mark.parametrize("x, n, wl, wh, cl, ch", ref.SINGLE_PROPORTION)
+def test_wilson_and_clopper_pearson_match_newcombe_1998a(x, n, wl, wh, cl, ch):
+    table = pd.DataFrame([_counts(x, n, "flicka")])
+    w = stats.share_by_group(table).iloc[0]
+    cp = stats.share_by_group(table, method="clopper-pearson").iloc[0]
+    assert (round(w.ci_low, 4), round(w.ci_high, 4)) == (wl, wh)
+    assert (round(cp.ci_low, 4), round(cp.ci_high, 4)) == (cl, ch)
+
+
+@pytest.mark.parametrize("x1, n1, x2, n2, lo, hi", ref.NEWCOMBE_DIFFERENCE)
+def test_difference_interval_matches_newcombe_1998b(x1, n1, x2, n2, lo, hi):
+    table = pd.DataFrame([_counts(x1, n1, "a"), _counts(x2, n2, "b")])
+    row = stats.compare_groups(table, "kon", ("a", "b")).set_index("measure").loc["risk_difference_pp"]
+    assert row.ci_low == pytest.approx(100 * lo, abs=0.006)
+    assert row.ci_high == pytest.approx(100 * hi, abs=0.006)
+    assert row.estimate == pytest.approx(100 * (x1 / n1 - x2 / n2))
+
+
+def _berkeley_rows():
+    rows = []
+    for dept, (ma, mr, fa, fr) in ref.BERKELEY.items():
+        rows.append({"avd": dept, "kon": "man", "n": ma + mr, "events": ma})
+        rows.append({"avd": dept, "kon": "kvinna", "n": fa + fr, "events": fa})
+    return pd.DataFrame(rows)
+
+
+def test_mantel_haenszel_and_breslow_day_on_berkeley():
+    mh = stats.mantel_haenszel(_berkeley_rows(), "kon", "avd", ("man", "kvinna")).iloc[0]
+    assert mh.estimate == pytest.approx(ref.BERKELEY_MH_OR[0], abs=1e-6)
+    assert (mh.ci_low, mh.ci_high) == pytest.approx(ref.BERKELEY_MH_OR[1:], abs=1e-6)
+    assert mh.homogeneity_p == pytest.approx(ref.BERKELEY_BRESLOW_DAY[1], abs=1e-5)
+
+
+def test_berkeley_simpson_flag():
+    """Crude: men admitted more often; adjusted for department: no longer (slightly fewer)."""
+    data = _berkeley_rows()
+    crude = stats.compare_groups(data, "kon", ("man", "kvinna")).set_index("measure")
+    adj = stats.adjusted_difference(data, "kon", ["avd"], ("man", "kvinna")).set_index("measure")
+    assert crude.loc["risk_difference_pp", "estimate"] == pytest.approx(44.52 - 30.35, abs=0.05)
+    assert adj.loc["risk_difference_pp", "estimate"] < 0
+    assert stats.flag_simpson(crude.loc["risk_difference_pp", "estimate"],
+                              adj.loc["risk_difference_pp", "estimate"])
+    assert not stats.flag_simpson(3.0, 1.0) and not stats.flag_simpson(0.0, -1.0)
+
+
+def _rows(seed=3, n=20000):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"kon": rng.choice(["flicka", "pojke"], n),
+                       "grp": rng.choice(list("abcd"), n), "ald": rng.choice(["x", "y", "z"], n)})
+    lin = -0.3 + 0.4 * (df.kon == "flicka") + df.grp.map({"a": 0, "b": 0.5, "c": -0.5, "d": 1.0}) \
+        + df.ald.map({"x": 0, "y": 0.3, "z": -0.2})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(int)
+    return df
+
+
+def test_collapsed_logit_equals_row_level_fit():
+    """Coefficients and standard errors of the binomial GLM on the collapsed table equal the
+    row-level logistic regression's to 1e-8 (aggregate first loses nothing)."""
+    df = _rows()
+    counts = stats.collapse(df, "y", ["kon", "grp", "ald"])
+
+    def design(frame):
+        return pd.concat([pd.Series(1.0, index=frame.index, name="const"),
+                          (frame.kon == "flicka").astype(float).rename("flicka"),
+                          pd.get_dummies(frame[["grp", "ald"]], drop_first=True, dtype=float)], axis=1)
+
+    row = sm.Logit(df["y"], design(df)).fit(disp=0, tol=1e-12)
+    agg = sm.GLM(np.column_stack([counts.events, counts.n - counts.events]), design(counts),
+                 family=sm.families.Binomial()).fit(tol=1e-12)
+    np.testing.assert_allclose(agg.params.to_numpy(), row.params.to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(agg.bse.to_numpy(), row.bse.to_numpy(), atol=1e-8)
+
+
+def test_standardised_difference_equals_row_level_g_computation():
+    """The adjusted difference equals an independent g-computation on the row-level fit."""
+    df = _rows(seed=5, n=5000)
+    res = stats.adjusted_difference(df, "kon", ["grp", "ald"], ("flicka", "pojke"), outcome="y")
+    est = res.set_index("measure").loc["risk_difference_pp", "estimate"]
+    import statsmodels.formula.api as smf
+    fit = smf.logit("y ~ C(kon) + C(grp) + C(ald)", data=df).fit(disp=0)
+    pa = fit.predict(df.assign(kon="flicka")).mean()
+    pb = fit.predict(df.assign(kon="pojke")).mean()
+    assert est == pytest.approx(100 * (pa - pb), abs=1e-6)
+
+
+def test_fisher_used_when_expected_counts_small_and_chi2_otherwise():
+    small = pd.DataFrame([_counts(1, 8, "a"), _counts(5, 9, "b")])
+    big = pd.DataFrame([_counts(100, 300, "a"), _counts(130, 310, "b")])
+    assert "Fisher" in stats.compare_groups(small, "kon", ("a", "b")).test.iloc[0]
+    assert "chi" in stats.compare_groups(big, "kon", ("a", "b")).test.iloc[0]
+
+
+def test_one_sex_missing_gives_warning_not_nan_soup():
+    table = pd.DataFrame([_counts(10, 40, "flicka")])
+    with pytest.warns(UserWarning, match="saknas"):
+        res = stats.compare_groups(table, "kon", ("flicka", "pojke"))
+    assert res.estimate.isna().all() and res.warning.str.contains("pojke").all()
+
+
+def test_collapse_rejects_non_binary_outcome_with_clear_message():
+    df = pd.DataFrame({"kon": ["flicka", "pojke", "pojke"], "y": [1, 2, None]})
+    with pytest.raises(ValueError, match="'y' ska vara 0/1.*2 rader"):
+        stats.collapse(df, "y", ["kon"])
+
+
+def test_min_detectable_difference_matches_power_calculation():
+    """At the returned difference the two-sample test has 80 % power (statsmodels' power for
+    two independent proportions, computed independently with the arcsine effect size)."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+    mdd = stats.min_detectable_difference(200, 250, 0.30)
+    # The smaller of the two directions is returned; near 0.3 that is the downward one.
+    h = proportion_effectsize(0.30 - mdd / 100, 0.30)
+    power = NormalIndPower().power(h, nobs1=200, alpha=0.05, ratio=250 / 200)
+    assert power == pytest.approx(0.8, abs=1e-6)
+    assert 10 < mdd < 15
+    assert stats.min_detectable_difference(20, 20, 0.3) > stats.min_detectable_difference(2000, 2000, 0.3)
