@@ -19,20 +19,57 @@ def collapse(df: pd.DataFrame, outcome: str, by, *, weights: str | None = None) 
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
     y = df[outcome]
-    numeric = pd.to_numeric(y.astype("object").map(lambda v: int(v) if isinstance(v, bool) else v),
-                            errors="coerce")
-    bad = y[y.isna() | ~numeric.isin([0, 1])]
-    if len(bad):
+    if pd.api.types.is_bool_dtype(y.dtype):
+        numeric = y.astype("float64")
+    else:
+        numeric = pd.to_numeric(y, errors="coerce").astype("float64")
+    bad_mask = numeric.isna() | ~numeric.isin([0.0, 1.0])
+    if bad_mask.any():
+        bad = y[bad_mask]
         example = "saknas" if bad.isna().all() else repr(bad.dropna().iloc[0])
         raise ValueError(
             f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {len(bad)} rader har annat värde "
             f"eller saknar värde, till exempel {example}. Rätta eller exkludera raderna först."
         )
-    frame = df[by].copy()
-    frame["events"] = numeric.astype(float)
-    frame["n"] = 1.0
-    if weights is not None:
-        frame["n"] = df[weights].astype(float)
-        frame["events"] = frame["events"] * frame["n"]
-    out = frame.groupby(by, observed=True, dropna=False)[["n", "events"]].sum().reset_index()
+    if weights is None:
+        grouped = numeric.groupby([df[c] for c in by], observed=True, dropna=False)
+        out = grouped.agg(["size", "sum"]).rename(columns={"size": "n", "sum": "events"})
+        out["n"] = out["n"].astype("float64")
+    else:
+        w = df[weights].astype("float64")
+        frame = pd.DataFrame({"n": w, "events": numeric * w})
+        out = frame.groupby([df[c] for c in by], observed=True, dropna=False).sum()
+    out = out.reset_index()
     return out[[*by, "n", "events"]]
+
+
+def collapse_file(path, outcome: str, by, *, where: str | None = None) -> pd.DataFrame:
+    """Like :func:`collapse`, straight from a Parquet or CSV file with DuckDB.
+
+    Only the columns named are read, and the ``GROUP BY`` runs inside DuckDB, so files larger
+    than memory can be reduced to the few hundred cells a model needs. ``where`` is an
+    optional SQL condition (e.g. ``"startdatum >= '2024-01-01'"``). Rows with a missing or
+    non-0/1 outcome are an error, as in :func:`collapse`.
+    """
+    import duckdb
+
+    by = [by] if isinstance(by, str) else list(by)
+    path = str(path)
+    source = (f"read_parquet('{path}')" if path.endswith(".parquet")
+              else f"read_csv_auto('{path}', header=true)")
+    cols = ", ".join(f'"{c}"' for c in by)
+    cond = f"WHERE {where}" if where else ""
+    con = duckdb.connect()
+    try:
+        bad = con.execute(f'SELECT count(*) FROM {source} {cond} '
+                          f'{"AND" if where else "WHERE"} ("{outcome}" IS NULL OR '
+                          f'CAST("{outcome}" AS DOUBLE) NOT IN (0, 1))').fetchone()[0]
+        if bad:
+            raise ValueError(f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {bad} rader i "
+                             f"{path} har annat värde eller saknar värde.")
+        out = con.execute(f'SELECT {cols}, count(*)::DOUBLE AS n, '
+                          f'sum(CAST("{outcome}" AS DOUBLE)) AS events FROM {source} {cond} '
+                          f'GROUP BY {cols} ORDER BY {cols}').df()
+    finally:
+        con.close()
+    return out

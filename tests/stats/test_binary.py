@@ -131,3 +131,18 @@ def test_min_detectable_difference_matches_power_calculation():
     assert power == pytest.approx(0.8, abs=1e-6)
     assert 10 < mdd < 15
     assert stats.min_detectable_difference(20, 20, 0.3) > stats.min_detectable_difference(2000, 2000, 0.3)
+
+
+def test_collapse_file_with_duckdb_equals_pandas(tmp_path):
+    df = _rows(seed=7, n=3000)
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path, index=False)
+    by = ["kon", "grp", "ald"]
+    a = stats.collapse(df, "y", by).sort_values(by).reset_index(drop=True)
+    b = stats.collapse_file(path, "y", by).sort_values(by).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a[by].astype(str), b[by].astype(str))
+    np.testing.assert_array_equal(a[["n", "events"]].to_numpy(), b[["n", "events"]].to_numpy())
+    df.loc[3, "y"] = 7
+    df.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match="1 rader"):
+        stats.collapse_file(tmp_path / "bad.csv", "y", by)
