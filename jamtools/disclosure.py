@@ -74,85 +74,128 @@ def round_counts(values, base: int = 5):
     return np.round(v / base) * base
 
 
-def cell_bounds(counts: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The attacker's best bounds for every hidden cell of a 2-D table.
+def _lines(r: int, c: int) -> list[list[tuple[int, int]]]:
+    """The additivity equations of a table extended with its totals (last row and column):
+    each row with its total, each column with its total."""
+    lines = [[(i, j) for j in range(c + 1)] for i in range(r + 1)]
+    lines += [[(i, j) for i in range(r + 1)] for j in range(c + 1)]
+    return lines
 
-    Known: the published cells, every row and column total, and that counts are ≥ 0. Each
-    hidden cell's minimum and maximum are found by linear programming. Returns two arrays
-    (NaN where the cell is published).
-    """
+
+def extend_with_totals(counts: np.ndarray) -> np.ndarray:
+    """The table with a totals column, a totals row and the grand total."""
     counts = np.asarray(counts, float)
-    r, c = counts.shape
-    idx = np.argwhere(hidden)
-    lo, hi = np.full(counts.shape, np.nan), np.full(counts.shape, np.nan)
-    if len(idx) == 0:
+    ext = np.zeros((counts.shape[0] + 1, counts.shape[1] + 1))
+    ext[:-1, :-1] = counts
+    ext[:-1, -1] = counts.sum(axis=1)
+    ext[-1, :-1] = counts.sum(axis=0)
+    ext[-1, -1] = counts.sum()
+    return ext
+
+
+def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The attacker's best bounds for every hidden cell of a table extended with its totals.
+
+    Known: every published cell and total, that each row and column adds up to its total, and
+    that counts are ≥ 0. Each hidden cell's minimum and maximum come from linear programming.
+    Returns two arrays (NaN where the cell is published; +inf where unbounded).
+    """
+    ext = np.asarray(ext, float)
+    r, c = ext.shape[0] - 1, ext.shape[1] - 1
+    idx = [tuple(p) for p in np.argwhere(hidden)]
+    lo, hi = np.full(ext.shape, np.nan), np.full(ext.shape, np.nan)
+    if not idx:
         return lo, hi
-    k = len(idx)
+    pos = {p: k for k, p in enumerate(idx)}
     a_eq, b_eq = [], []
-    for i in range(r):
-        row = np.array([1.0 if p[0] == i else 0.0 for p in idx])
+    for line in _lines(r, c):
+        total = line[-1]
+        row = np.zeros(len(idx))
+        rhs = 0.0
+        for cell in line:
+            sign = -1.0 if cell == total else 1.0
+            if cell in pos:
+                row[pos[cell]] += sign
+            else:
+                rhs -= sign * ext[cell]
         if row.any():
             a_eq.append(row)
-            b_eq.append(counts[i, hidden[i]].sum())
-    for j in range(c):
-        col = np.array([1.0 if p[1] == j else 0.0 for p in idx])
-        if col.any():
-            a_eq.append(col)
-            b_eq.append(counts[hidden[:, j], j].sum())
-    a_eq, b_eq = np.array(a_eq), np.array(b_eq)
-    for n, (i, j) in enumerate(idx):
-        obj = np.zeros(k)
-        obj[n] = 1.0
-        low = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * k, method="highs")
-        high = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * k, method="highs")
-        lo[i, j] = low.fun if low.success else np.nan
-        hi[i, j] = -high.fun if high.success else np.nan
+            b_eq.append(rhs)
+    for k, cell in enumerate(idx):
+        obj = np.zeros(len(idx))
+        obj[k] = 1.0
+        low = linprog(obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
+                      method="highs")
+        high = linprog(-obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
+                       method="highs")
+        lo[cell] = low.fun if low.status == 0 else 0.0
+        hi[cell] = -high.fun if high.status == 0 else np.inf
     return lo, hi
 
 
-def protect(counts: np.ndarray, primary: np.ndarray, *, margins: bool = True,
-            max_rounds: int = 50) -> np.ndarray:
-    """Primary plus complementary suppression of a 2-D table of counts; returns the mask.
+def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
+            margins: bool = True, totals_fixed: bool | str = False,
+            max_rounds: int = 100) -> np.ndarray:
+    """Primary plus complementary suppression of a 2-D table and its totals.
 
-    Rule: every row and column with a hidden cell has at least two (the smallest other cell
-    is added, non-zero cells preferred); then, while the linear-programming bounds pin any
-    hidden cell to one value, the smallest published cell in its row is hidden as well.
-    With ``margins=False`` (no totals are published) the primary mask is returned as it is.
+    ``counts`` is the r × c table; its totals are taken as published unless they are small
+    themselves. Returns the mask of the table extended with its totals ((r + 1) × (c + 1):
+    last column row totals, last row column totals). Rule: every row and column (with its
+    total) that has a hidden cell has at least two (the smallest other cell is added,
+    non-zero cells preferred); then, while the linear-programming bounds pin any hidden
+    non-zero cell to one value, another cell in its row is hidden. With ``margins=False``
+    (no totals published) the primary mask is returned with the totals hidden. With
+    ``totals_fixed=True`` the totals are published elsewhere and cannot be hidden (only small
+    totals are marked); with ``totals_fixed="columns"`` only the column totals (the last row)
+    are fixed. Complements are then chosen among the other cells, and if that cannot protect a
+    cell the whole inner table is hidden.
     """
-    counts = np.asarray(counts, float)
-    hidden = np.asarray(primary, bool).copy()
-    if not margins or not hidden.any():
+    ext = extend_with_totals(counts)
+    r, c = counts.shape
+    hidden = np.zeros(ext.shape, bool)
+    hidden[:-1, :-1] = np.asarray(primary, bool)
+    hidden |= is_small(ext.ravel(), threshold).reshape(ext.shape)
+    if not margins:
+        hidden[-1, :] = True
+        hidden[:, -1] = True
+        return hidden
+    if not hidden.any():
         return hidden
 
-    def add_in_line(cells):
-        open_cells = [p for p in cells if not hidden[p]]
+    def add_in_line(cells) -> bool:
+        open_cells = [p for p in cells if not hidden[p] and not fixed(p)]
         if not open_cells:
             return False
-        nonzero = [p for p in open_cells if counts[p] > 0]
-        pick = min(nonzero or open_cells, key=lambda p: counts[p])
+        nonzero = [p for p in open_cells if ext[p] > 0]
+        pick = min(nonzero or open_cells, key=lambda p: (ext[p], p[0] == r or p[1] == c))
         hidden[pick] = True
         return True
 
+    def fixed(p) -> bool:
+        if totals_fixed == "columns":
+            return p[0] == r
+        return bool(totals_fixed) and (p[0] == r or p[1] == c)
+
+    lines = _lines(r, c)
     for _ in range(max_rounds):
         changed = False
-        r, c = counts.shape
-        for i in range(r):
-            if hidden[i].sum() == 1 and c > 1:
-                changed |= add_in_line([(i, j) for j in range(c)])
-        for j in range(c):
-            if hidden[:, j].sum() == 1 and r > 1:
-                changed |= add_in_line([(i, j) for i in range(r)])
+        for line in lines:
+            if sum(hidden[p] for p in line) == 1:
+                changed |= add_in_line(line)
         if changed:
             continue
-        lo, hi = cell_bounds(counts, hidden)
-        pinned = np.argwhere(hidden & (np.abs(hi - lo) < 1e-9))
-        if len(pinned) == 0:
+        lo, hi = cell_bounds(ext, hidden)
+        pinned = [tuple(p) for p in np.argwhere(hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))]
+        if not pinned:
             break
         i, j = pinned[0]
-        if not add_in_line([(i, jj) for jj in range(c)]):
-            if not add_in_line([(ii, j) for ii in range(r)]):
-                hidden[:] = True  # nothing left to hide with: hide the whole table
-                break
+        if not (add_in_line(lines[i]) or add_in_line(lines[r + 1 + j])):
+            if not any(add_in_line(line) for line in lines):
+                break  # everything that may be hidden is hidden
+    if totals_fixed:
+        lo, hi = cell_bounds(ext, hidden)
+        if (hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))[:-1, :-1].any():
+            hidden[:-1, :-1] = True  # the published totals pin a cell: show nothing
     return hidden
 
 
@@ -180,6 +223,7 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     for col in count_cols:
         primary |= is_small(out[col], threshold)
     hidden = primary.copy()
+    hidden_totals: list[dict] = []
     if margins and len(by) >= 1:
         rows_dim = by[0]
         cols_dim = by[1] if len(by) > 1 else None
@@ -200,16 +244,20 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                 mask = np.zeros(grid.shape, bool)
                 for i, pos in positions.items():
                     mask[pos] = hidden[i]
-                mask = protect(grid.to_numpy(float), mask)
+                ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold)
+                hidden_totals.append({"table": col, "rows": list(map(str, grid.index)),
+                                      "columns": list(map(str, grid.columns)), "mask": ext_mask})
                 for i, pos in positions.items():
-                    hidden[i] |= mask[pos]
+                    hidden[i] |= ext_mask[pos]
     reason = np.where(primary, REASON_SMALL.format(t=threshold),
                       np.where(hidden, REASON_SECONDARY, ""))
     for col in count_cols + list(derived_cols):
         out[col] = out[col].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
     out["suppression_reason"] = reason
-    return _mark(out, threshold)
+    _mark(out, threshold)
+    out.attrs[ATTR]["totals"] = hidden_totals  # which row/column totals must not be shown
+    return out
 
 
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
@@ -230,6 +278,7 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
     stratum = out[by].astype(str).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
     hidden = primary.copy()
+    hidden_strata: set[str] = set()
     for _ in range(10):
         before = hidden.copy()
         for values in (ev, n - ev):
@@ -241,9 +290,13 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
             mask = np.zeros(grid.shape, bool)
             for i, p in enumerate(pos):
                 mask[p] = hidden[i]
-            mask = protect(grid.to_numpy(float), mask)
+            # The per-group totals are the run's overall table (shown); the per-stratum totals
+            # may be hidden, and the ones that must be are recorded for whoever shows them.
+            mask = protect(grid.to_numpy(float), mask, threshold=threshold,
+                           totals_fixed="columns" if by else True)
             for i, p in enumerate(pos):
                 hidden[i] |= mask[p]
+            hidden_strata |= {grid.index[k] for k in range(len(grid.index)) if mask[k, -1]}
         if (hidden == before).all():
             break
     out["all_or_none"] = (n > 0) & ((ev == 0) | (ev == n))
@@ -252,7 +305,9 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     out["suppressed"] = hidden
     out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),
                                          np.where(hidden, REASON_SECONDARY, ""))
-    return _mark(out, threshold, rounding)
+    _mark(out, threshold, rounding)
+    out.attrs[ATTR]["hidden_stratum_totals"] = sorted(hidden_strata) if by else []
+    return out
 
 
 def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
