@@ -6,6 +6,7 @@ rows were read and how many were left out. Nothing is dropped silently.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,46 @@ def _map_sex(values: pd.Series, table: Table) -> pd.Series:
     return text.map(codes).fillna(UNKNOWN_SEX).astype("string")
 
 
+def _replace_personnummer(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Replace the personnummer column by a keyed pseudonym in ``person_id``."""
+    from jamtools.data.pseudonym import pseudonymise
+
+    pnr = raw["personnummer"]
+    pseudo = pseudonymise(pnr)
+    bad = pnr[pnr.notna() & pseudo.isna()]
+    if len(bad):
+        raise DataValidationError(
+            f"Fel i filen {file}, kolumn 'personnummer' (ogiltigt personnummer): {len(bad)} rader, "
+            f"till exempel rad {_rows(bad.index)}. Kontrollera formatet ÅÅÅÅMMDD-NNNN och "
+            "kontrollsiffran. (Värdena visas inte här av sekretesskäl.)"
+        )
+    out = raw.drop(columns=["personnummer"])
+    out["person_id"] = pseudo
+    return out
+
+
+def sensitive_values(config=None) -> set[str]:
+    """Every value of the input's sensitive columns (personnummer, names, free text).
+
+    The leak scan looks for these in everything a run publishes. Reads only those columns of
+    the files in the run's data directory.
+    """
+    from jamtools.config import load_config
+
+    cfg = config if config is not None and hasattr(config, "parameters") else load_config(config)
+    data_dir = Path(cfg.parameters["data_dir"])
+    names = re.compile(r"(personnummer|samordningsnummer|namn|fritext|anteckning)", re.I)
+    values: set[str] = set()
+    for path in sorted(data_dir.glob("*.csv")):
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        cols = [c for c in header if names.search(str(c))]
+        if cols:
+            frame = pd.read_csv(path, usecols=cols, dtype=str, encoding="utf-8-sig")
+            for c in cols:
+                values |= {v.strip() for v in frame[c].dropna() if len(v.strip()) >= 4}
+    return values
+
+
 def load_table(
     name: str,
     *,
@@ -201,6 +242,8 @@ def load_table(
             "syntetiska data med: python -m jamtools synth --out data/synthetic"
         )
     raw = _read(path)
+    if "personnummer" in raw.columns:
+        raw = _replace_personnummer(raw, path.name)
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
         raise DataValidationError(
@@ -208,7 +251,9 @@ def load_table(
             f"Kolumnerna i filen är: {', '.join(map(str, raw.columns))}. Byt namn på kolumnerna "
             "eller ange en kolumnmappning i jamtools.yml."
         )
-    data = _coerce(raw, table, path.name)
+    # Only the model's columns go further: names, free text and other columns of the export
+    # never leave the loader.
+    data = _coerce(raw[[c.name for c in table.columns if c.name in raw.columns]], table, path.name)
     dup = data[table.key][data[table.key].duplicated(keep=False)]
     if len(dup):
         raise _bad(path.name, table.key, dup, "dubbletter av id",

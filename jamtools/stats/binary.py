@@ -184,14 +184,28 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
         lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
         if len(lonely):
             notes.append(f"{cov}: {len(lonely)} kategori(er) finns bara för ett kön")
+    unstable = "för få observationer för en justerad jämförelse; ingen skattning visas"
+    too_small = any(counts[f"events_{s}"] == 0 or counts[f"events_{s}"] == counts[f"n_{s}"]
+                    or counts[f"n_{s}"] < 10 for s in ("a", "b"))
     x = _design(table, group, a, covariates)
     endog = np.column_stack([table["events"], table["n"] - table["events"]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
-    beta, cov_beta = fit.params.to_numpy(), fit.cov_params().to_numpy()
-    if not np.all(np.isfinite(cov_beta)) or np.abs(beta).max() > 15:
-        notes.append("modellen är instabil (för få observationer i vissa celler)")
+    fit = None
+    if not too_small:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+        except Exception:  # singular design, perfect separation, ...
+            fit = None
+    if fit is not None:
+        beta, cov_beta = fit.params.to_numpy(), fit.cov_params().to_numpy()
+        if not np.all(np.isfinite(cov_beta)) or np.abs(beta).max() > 15:
+            fit = None
+    if fit is None:
+        msg = "; ".join([*notes, unstable])
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
+                             for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
     xa, xb = x.copy(), x.copy()
     xa["group"], xb["group"] = 1.0, 0.0
     w = table["n"].to_numpy() / table["n"].sum()

@@ -1,0 +1,55 @@
+"""Personnummer: recognised with the check digit, replaced on load by a keyed pseudonym.
+
+The key is per run: the runner puts a random key in the environment variable
+``JAMTOOLS_PSEUDONYM_KEY`` for the kernels; without it (interactive use) a random key is made
+per process. The key is never written anywhere, so a pseudonym cannot be turned back into a
+personnummer, yet the same person gets the same pseudonym in every table of the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+
+import pandas as pd
+
+KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
+_PROCESS_KEY = secrets.token_hex(32)
+_PNR = re.compile(r"^\s*(?:19|20)?(\d{6})[-+]?(\d{4})\s*$")
+
+
+def _key() -> bytes:
+    return (os.environ.get(KEY_ENV) or _PROCESS_KEY).encode()
+
+
+def luhn_ok(digits: str) -> bool:
+    """The personnummer check digit (Luhn, over the 10-digit form)."""
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def normalise(value) -> str | None:
+    """The 10 digits YYMMDDNNNN of a valid personnummer or samordningsnummer, else None."""
+    m = _PNR.match(str(value)) if value is not None else None
+    if not m:
+        return None
+    digits = m.group(1) + m.group(2)
+    return digits if luhn_ok(digits) else None
+
+
+def pseudonymise(values: pd.Series) -> pd.Series:
+    """Keyed pseudonyms (HMAC-SHA-256, 16 hex digits) for personnummer; None stays missing."""
+    key = _key()
+
+    def one(v):
+        digits = normalise(v)
+        if digits is None:
+            return pd.NA
+        return "P" + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16]
+
+    return values.map(one).astype("string")

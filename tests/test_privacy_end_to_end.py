@@ -1,0 +1,110 @@
+"""Privacy end to end: personnummer, names and a unit with two children in the input; a run of
+every notebook and the book leaks none of it; a leaky notebook stops the build."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+
+from jamtools import scan
+from jamtools.data.pseudonym import luhn_ok
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC = ROOT / "data" / "synthetic"
+PILOT = "bof_02_utredning_till_insats"
+THRESHOLD = 5
+
+
+def _pnr(k: int) -> str:
+    """A valid personnummer (correct check digit) for a child born 2008–2017."""
+    date = f"{8 + k % 10:02d}{1 + k % 12:02d}{1 + k % 28:02d}"
+    serial = f"{k % 1000:03d}"
+    digit = next(d for d in range(10) if luhn_ok(date + serial + str(d)))
+    return f"20{date}-{serial}{digit}"
+
+
+@pytest.fixture(scope="module")
+def planted_input(tmp_path_factory):
+    data = tmp_path_factory.mktemp("indata")
+    for f in SYNTHETIC.glob("*.csv"):
+        shutil.copy(f, data)
+    utr = pd.read_csv(data / "bof_utredningar.csv", dtype=str)
+    people = {p: k for k, p in enumerate(utr["person_id"].unique())}
+    utr["personnummer"] = utr["person_id"].map(lambda p: _pnr(people[p]))
+    utr["namn"] = utr["person_id"].map(lambda p: f"Testbarn{people[p]} Exempelsson")
+    utr.loc[utr.index[:2], "enhet"] = "Lilla"  # a unit with two children
+    utr.to_csv(data / "bof_utredningar.csv", index=False)
+    secrets = set(utr["personnummer"]) | set(utr["namn"])
+    return data, secrets
+
+
+@pytest.fixture(scope="module")
+def small_unit_run(planted_input, tmp_path_factory):
+    data, _ = planted_input
+    tmp = tmp_path_factory.mktemp("korning")
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    per_nb = {nb.stem: {"enhet": "Lilla"} for nb in notebooks
+              if "enhet" in papermill.inspect_notebook(str(nb))}
+    cfg = tmp / "jamtools.yml"
+    cfg.write_text(json.dumps({"data_dir": str(data), "threshold": THRESHOLD,
+                               "organisation": "Testkommunen", "notebooks": per_nb}),
+                   encoding="utf-8")
+    out = tmp / "ut"
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--config", str(cfg),
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    return out, proc
+
+
+def test_run_on_planted_input_succeeds_and_scan_finds_nothing(small_unit_run, planted_input):
+    out, proc = small_unit_run
+    _, secrets = planted_input
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "html" / "index.html").exists()
+    findings = scan.scan_paths([out], threshold=THRESHOLD, sensitive_values=sorted(secrets))
+    assert findings.empty, findings.to_string()
+    # No personnummer or name appears anywhere in the output, not even in the executed notebooks.
+    for f in out.rglob("*"):
+        if f.is_file() and f.suffix in {".ipynb", ".json", ".html", ".txt", ".log"}:
+            text = f.read_text(encoding="utf-8", errors="replace")
+            assert "Exempelsson" not in text, f
+            assert not any(p in text for p in list(secrets)[:200] if p.startswith("20")), f
+
+
+def test_two_children_appear_nowhere_as_a_small_count(small_unit_run):
+    out, _ = small_unit_run
+    res = json.loads((out / "results" / f"{PILOT}.json").read_text(encoding="utf-8"))
+    analysed = res["counts"]["bof_utredningar"]["analysed"]
+    assert all(v is None or v == 0 or v >= THRESHOLD for v in analysed.values()), analysed
+    for comp in res["comparisons"]:
+        for key in ("n_a", "n_b", "events_a", "events_b"):
+            assert comp[key] is None or comp[key] == 0 or comp[key] >= THRESHOLD, comp
+        assert comp["suppressed"] and comp["estimate"] is None
+    page = (out / "html" / "notebooks" / f"{PILOT}.html").read_text(encoding="utf-8")
+    assert ".." in page  # suppressed cells are shown as '..'
+
+
+def test_leaky_notebook_stops_the_build_naming_notebook_and_cell(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.read(ROOT / "notebooks" / f"{PILOT}.ipynb", as_version=4)
+    leak = nbformat.v4.new_code_cell("utredningar.data.head()")
+    leak.pop("id", None)
+    nb.cells.append(leak)
+    leaky_cell = len(nb.cells) + 1  # papermill adds its injected-parameters cell
+    nbformat.write(nb, nbdir / f"{PILOT}.ipynb")
+    out = tmp_path / "ut"
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--out", str(out),
+                           "--notebooks", str(nbdir)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode != 0
+    assert "boken byggs inte" in proc.stderr
+    assert f"{PILOT}.ipynb (cell {leaky_cell})" in proc.stderr and "row_level_table" in proc.stderr
+    assert not (out / "html").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["leak_scan"]["findings"] and manifest["book"] is None
