@@ -45,6 +45,13 @@ def _cmd_kernel(args) -> int:
     return 0
 
 
+def _cmd_model_doc(args) -> int:
+    from jamtools.data.doc import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m jamtools",
                                      description="Jämställdhetsanalys i socialtjänsten: kör handboken.")
@@ -70,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--threshold", type=int)
     p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser("model-doc", help="skriv datamodellens kapitel (Markdown) till stdout")
+    p.set_defaults(func=_cmd_model_doc)
 
     p = sub.add_parser("kernel", help="installera kerneln 'jamtools' för den här Python-miljön")
     p.set_defaults(func=_cmd_kernel)

@@ -7,6 +7,7 @@ rows were read and how many were left out. Nothing is dropped silently.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,9 +106,9 @@ class LoadResult:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    from jamtools.data.readers import read_source
+
+    return read_source({"file": str(Path(path).resolve())}, Path(path).parent)[0]
 
 
 def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
@@ -119,8 +120,10 @@ def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
         raw = out[col.name]
         present = raw.notna()
         if col.dtype in ("int", "float"):
-            num = pd.to_numeric(raw.astype("string").str.replace(",", ".", regex=False)
-                                .str.strip(), errors="coerce")
+            # Decimal comma and spaces as thousands separators, as Swedish exports write them.
+            text = (raw.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+                    .str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False))
+            num = pd.to_numeric(text, errors="coerce")
             bad = raw[present & num.isna()]
             if len(bad):
                 raise _bad(file, col.name, bad, "ska vara ett tal",
@@ -172,11 +175,92 @@ def _map_sex(values: pd.Series, table: Table) -> pd.Series:
     return text.map(codes).fillna(UNKNOWN_SEX).astype("string")
 
 
-def _replace_personnummer(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Replace the personnummer column by a keyed pseudonym in ``person_id``."""
-    from jamtools.data.pseudonym import pseudonymise
+def _ids(table_name: str, column: str, data_dir: Path, config) -> set | None:
+    """The ids of another table (for reference checks); None when that table is not supplied."""
+    spec = _table_spec(table_name, config)
+    try:
+        if spec is not None:
+            from jamtools.data.readers import read_source
 
+            frame = _map_columns(read_source(spec, spec["_base"])[0], spec, table_name)
+        else:
+            path = next((p for p in (data_dir / f"{table_name}.parquet", data_dir / f"{table_name}.csv",
+                                     data_dir / f"{table_name}.xlsx") if p.exists()), None)
+            if path is None:
+                return None
+            frame = _read(path)
+    except Exception:
+        return None
+    return set(frame[column].dropna().astype(str)) if column in frame.columns else None
+
+
+def _table_spec(name: str, config) -> dict | None:
+    """The ``tables: <name>:`` entry of jamtools.yml, with the file's folder as ``_base``."""
+    if config is None:
+        return None
+    from jamtools.config import load_config
+
+    cfg = config if hasattr(config, "tables") else load_config(config)
+    spec = (cfg.tables or {}).get(name)
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not ({"file", "sql"} & set(spec)):
+        raise DataValidationError(f"'tables: {name}' i jamtools.yml ska ha 'file' eller 'sql'.")
+    spec = dict(spec)
+    spec["_base"] = cfg.source.parent if cfg.source else Path.cwd()
+    return spec
+
+
+def _map_columns(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
+    """Rename the organisation's columns to the model's and recode its values."""
+    columns = spec.get("columns") or {}
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DataValidationError(
+            f"Kolumnmappningen i jamtools.yml nämner kolumner som saknas i {source}: "
+            f"{', '.join(missing)}. Kolumnerna i källan är: {', '.join(map(str, raw.columns))}."
+        )
+    out = raw.rename(columns=columns)
+    for col, mapping in (spec.get("values") or {}).items():
+        if col not in out.columns:
+            raise DataValidationError(f"Värdemappningen i jamtools.yml gäller kolumnen {col}, "
+                                      f"som inte finns i {source} efter kolumnmappningen.")
+        text = out[col].astype("string").str.strip()
+        mapped = text.map({str(k): str(v) for k, v in mapping.items()})
+        out[col] = mapped.fillna(text)
+    return out
+
+
+def _replace_personnummer(raw: pd.DataFrame, file: str, table: Table) -> pd.DataFrame:
+    """Replace the personnummer column by a keyed pseudonym in ``person_id``.
+
+    When the export has no sex or age column, they are derived from the number first: sex
+    from the second-to-last digit, age in whole years at the row's date (the table's date
+    column) or, without one, today.
+    """
+    from jamtools.data.pseudonym import birth_date_and_sex, pseudonymise
+
+    raw = raw.copy()
     pnr = raw["personnummer"]
+    derived = pnr.map(lambda v: birth_date_and_sex(v) if pd.notna(v) else None)
+    if "kon" not in raw.columns:
+        adult = {"kvinna": "kvinna", "man": "man"}
+        child = {"kvinna": "flicka", "man": "pojke"}
+        codes = child if table.sex_values == ("flicka", "pojke") else adult
+        raw["kon"] = derived.map(lambda d: codes[d[1]] if isinstance(d, tuple) else pd.NA) \
+            .astype("string")
+    if "alder" not in raw.columns and table.age_column:
+        ref = (pd.to_datetime(raw[table.date_column], errors="coerce", format="ISO8601")
+               if table.date_column and table.date_column in raw.columns
+               else pd.Series(pd.Timestamp.today().normalize(), index=raw.index))
+
+        def age(d, at):
+            if not isinstance(d, tuple) or pd.isna(at):
+                return pd.NA
+            born = d[0]
+            return str(at.year - born.year - ((at.month, at.day) < (born.month, born.day)))
+
+        raw["alder"] = [age(d, at) for d, at in zip(derived, ref)]
     pseudo = pseudonymise(pnr)
     bad = pnr[pnr.notna() & pseudo.isna()]
     if len(bad):
@@ -233,17 +317,29 @@ def load_table(
         raise DataValidationError(f"Okänd tabell {name!r}. Tabellerna i datamodellen: {', '.join(TABLES)}.")
     table = TABLES[name]
     data_dir = Path(data_dir)
-    candidates = [data_dir / f"{name}.parquet", data_dir / f"{name}.csv"]
-    path = next((p for p in candidates if p.exists()), None)
-    if path is None:
-        raise DataValidationError(
-            f"Hittar ingen fil för tabellen {name} i {data_dir} (letade efter {name}.csv och "
-            f"{name}.parquet). Ange rätt datakatalog (parametern data_dir), eller skapa "
-            "syntetiska data med: python -m jamtools synth --out data/synthetic"
-        )
-    raw = _read(path)
+    spec = _table_spec(name, config)
+    if spec is not None:
+        from jamtools.data.readers import SourceError, read_source
+
+        try:
+            raw, source_name = read_source(spec, spec["_base"])
+        except SourceError as exc:
+            raise DataValidationError(str(exc)) from None
+        raw = _map_columns(raw, spec, source_name)
+        path = Path(source_name)
+    else:
+        candidates = [data_dir / f"{name}.parquet", data_dir / f"{name}.csv", data_dir / f"{name}.xlsx"]
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:
+            raise DataValidationError(
+                f"Hittar ingen fil för tabellen {name} i {data_dir} (letade efter {name}.csv, "
+                f"{name}.parquet och {name}.xlsx). Ange rätt datakatalog (parametern data_dir) "
+                "eller filen under 'tables' i jamtools.yml, eller skapa syntetiska data med: "
+                "python -m jamtools synth --out data/synthetic"
+            )
+        raw = _read(path)
     if "personnummer" in raw.columns:
-        raw = _replace_personnummer(raw, path.name)
+        raw = _replace_personnummer(raw, path.name, table)
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
         raise DataValidationError(
@@ -259,9 +355,32 @@ def load_table(
         raise _bad(path.name, table.key, dup, "dubbletter av id",
                    "Varje rad ska ha ett unikt id; ta bort dubbletterna i exporten.")
     data["kon"] = _map_sex(raw["kon"], table)
+    unknown = raw.loc[data["kon"] == UNKNOWN_SEX, "kon"]
+    if len(unknown):
+        warnings.warn(
+            f"Varning i filen {path.name}, kolumn 'kon' (okänd könskod, unknown sex code): "
+            f"{len(unknown)} rader, till exempel rad {_rows(unknown.index)} med värdet "
+            f"{_example(unknown.fillna('(tomt)'))}. Raderna räknas som okänt kön och redovisas "
+            "separat; lägg till en omkodning under 'values: kon:' i jamtools.yml om koden betyder "
+            f"{' eller '.join(table.sex_values)}.", UserWarning, stacklevel=2)
     result = LoadResult(table=table, data=data, source=path.name)
     result._record(f"Inlästa rader ({path.name})", data, "inlästa")
     result.exclude(data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
+    for col in table.columns:
+        if col.references:
+            ref_table, ref_col = col.references.split(".")
+            known = _ids(ref_table, ref_col, data_dir, config)
+            if known is None:
+                continue
+            dangling = result.data[col.name].notna() & ~result.data[col.name].isin(known)
+            if dangling.any():
+                bad = result.data.loc[dangling, col.name]
+                warnings.warn(
+                    f"Varning i filen {path.name}, kolumn '{col.name}' (referens till id som inte "
+                    f"finns, dangling reference): {len(bad)} rader, till exempel rad "
+                    f"{_rows(bad.index)} med värdet {_example(bad)}, saknas i {ref_table}. Raderna "
+                    "lämnas utanför och redovisas i datatabellen.", UserWarning, stacklevel=2)
+                result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
     if period is not None and table.date_column:
         start, end = period
         dates = result.data[table.date_column]

@@ -165,8 +165,35 @@ BOF_INSATSER = Table(
     ),
 )
 
+ADULT_SEXES = ("kvinna", "man")
+
+HT_BESLUT = Table(
+    name="ht_beslut",
+    description="Beslut om hemtjänst, en rad per beslut, med beviljad tid och behov.",
+    key="beslut_id",
+    date_column="beslutsdatum",
+    sex_values=ADULT_SEXES,
+    unit_column="enhet",
+    domain="ht",
+    columns=(
+        Column("beslut_id", "id", "Beslutets id."),
+        Column("person_id", "id", "Pseudonym för brukaren (ersätter personnumret vid inläsning)."),
+        Column("kon", "category", "Brukarens kön (juridiskt kön).", allowed=ADULT_SEXES),
+        Column("alder", "int", "Brukarens ålder i hela år vid beslutet.", min=0, max=120),
+        Column("beslutsdatum", "date", "Datum för beslutet."),
+        Column("ar", "int", "Året beslutet gäller.", min=1990, max=2100),
+        Column("enhet", "category", "Biståndsenhet som fattade beslutet.", required=False),
+        Column("adl_beroende", "int",
+               "Antal personliga ADL-aktiviteter (av sex) där brukaren behöver hjälp.", min=0, max=6),
+        Column("ensamboende", "bool", "1 om brukaren bor ensam, 0 om med make/maka/sambo."),
+        Column("beviljade_timmar", "float", "Beviljad hemtjänsttid, timmar per månad.",
+               min=0, max=744),
+    ),
+)
+
 #: Every table of the model, by name.
-TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER)}
+TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER,
+                                                 HT_BESLUT)}
 
 
 def age_group_bof(age):

@@ -53,3 +53,38 @@ def pseudonymise(values: pd.Series) -> pd.Series:
         return "P" + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16]
 
     return values.map(one).astype("string")
+
+
+def birth_date_and_sex(value, today=None):
+    """(birth date, 'kvinna'|'man') from a valid personnummer or samordningsnummer, else None.
+
+    The century comes from a 12-digit form when given; otherwise the number is taken as born
+    within the last 100 years (``+`` as separator marks 100 years or older, as the tax agency
+    writes it). The second-to-last digit is odd for men and even for women. Samordningsnummer
+    have 60 added to the day.
+    """
+    import datetime as dt
+
+    text = str(value).strip()
+    m = re.match(r"^((?:19|20)?)(\d{6})([-+]?)(\d{4})$", text)
+    if not m or not luhn_ok(m.group(2) + m.group(4)):
+        return None
+    century, ymd, sep, tail = m.groups()
+    yy, mm, dd = int(ymd[:2]), int(ymd[2:4]), int(ymd[4:6])
+    if dd > 60:
+        dd -= 60
+    today = today or dt.date.today()
+    if century:
+        year = int(century + ymd[:2])
+    else:
+        year = (today.year // 100) * 100 + yy
+        if year > today.year:
+            year -= 100
+        if sep == "+":
+            year -= 100
+    try:
+        born = dt.date(year, mm, dd)
+    except ValueError:
+        return None
+    sex = "man" if int(tail[2]) % 2 == 1 else "kvinna"
+    return born, sex
