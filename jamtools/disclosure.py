@@ -213,6 +213,12 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     by = [by] if isinstance(by, str) else list(by)
     count_cols = list(count_cols)
     out = table.copy().reset_index(drop=True)
+    if out.empty:
+        out["suppressed"] = pd.Series(dtype=bool)
+        out["suppression_reason"] = pd.Series(dtype="object")
+        _mark(out, threshold, rounding)
+        out.attrs[ATTR]["totals"] = []
+        return out
     if rounding:
         for col in count_cols:
             out[col] = round_counts(out[col], rounding)
@@ -273,6 +279,13 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     """
     by = [by] if isinstance(by, str) else list(by)
     out = shares.copy().reset_index(drop=True)
+    if out.empty:
+        out["all_or_none"] = pd.Series(dtype=bool)
+        out["suppressed"] = pd.Series(dtype=bool)
+        out["suppression_reason"] = pd.Series(dtype="object")
+        _mark(out, threshold, rounding)
+        out.attrs[ATTR]["hidden_stratum_totals"] = []
+        return out
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
     primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
@@ -356,3 +369,34 @@ def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD) 
                 hidden.add(min(others, key=lambda s: values[s]))
         out[key] = {s: (None if s in hidden else v) for s, v in values.items()}
     return out
+
+
+def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: str = "kon",
+                          threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Disclose a distribution by group (``jamtools.stats.distribution_by_group``).
+
+    The counts per category × group form a cross-table whose totals (the group sizes and the
+    category totals) are published; small counts and their complements are hidden, with the
+    share, interval and residual of every hidden cell.
+    """
+    out = disclose_table(distribution, count_cols=["events"], by=[category, group],
+                         derived_cols=[c for c in ("share", "ci_low", "ci_high", "adj_residual")
+                                       if c in distribution], threshold=threshold)
+    if distribution.empty:
+        return out
+    sizes = distribution.groupby(group)["n"].transform("first")
+    out["n"] = sizes.where(~is_small(sizes, threshold), np.nan).to_numpy()
+    return out
+
+
+def stack(tables: dict, key: str) -> pd.DataFrame:
+    """Stack disclosed tables under a new column ``key`` (e.g. the steps of a process map);
+    every part must be disclosed, and the result is disclosed with the strictest threshold."""
+    parts = []
+    for label, table in tables.items():
+        require_disclosed(table, f"delen {label!r}")
+        part = table.copy()
+        part.insert(0, key, label)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return _mark(out, max(t.attrs[ATTR]["threshold"] for t in tables.values()))

@@ -60,6 +60,12 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
                 title: str = "", xlabel: str = "Andel") -> Plot:
     """Share per sex (and per ``by`` category, one row each) with its confidence interval."""
     disclosure.require_disclosed(shares, "andelstabellen")
+    if shares.empty:
+        fig = Figure(figsize=(7.5, 1.5))
+        ax = fig.subplots()
+        ax.text(0.5, 0.5, "Inga uppgifter att visa i urvalet", ha="center", va="center")
+        ax.set_axis_off()
+        return Plot(fig, "Inga uppgifter att visa")
     rows = list(dict.fromkeys(shares[by])) if by else [None]
     levels = list(dict.fromkeys(shares[group]))
     fig = Figure(figsize=(7.5, 1.2 + 0.55 * len(rows) * max(1, len(levels) / 1.5)))
@@ -82,7 +88,8 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
                                if shares["ci_high"].notna().any() else 1.0)))
     _pct_axis(ax)
     ax.set_xlabel(xlabel)
-    conf = float(shares["conf_level"].iloc[0]) if "conf_level" in shares else 0.95
+    conf = (float(shares["conf_level"].dropna().iloc[0])
+            if "conf_level" in shares and shares["conf_level"].notna().any() else 0.95)
     handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
                                        linestyle="", label=SEX_LABELS.get(l, l).capitalize())
                for l in levels]
@@ -123,3 +130,10 @@ def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_differenc
         ax.set_title(title, loc="left")
     fig.tight_layout()
     return Plot(fig, title or "Skillnad med konfidensintervall")
+
+
+def distribution_plot(distribution: pd.DataFrame, category: str, *, group: str = "kon",
+                      title: str = "", xlabel: str = "Andel") -> Plot:
+    """The share of each category within each sex, with intervals (one row per category)."""
+    disclosure.require_disclosed(distribution, "fördelningen")
+    return shares_plot(distribution, group=group, by=category, title=title, xlabel=xlabel)

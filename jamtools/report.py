@@ -130,7 +130,8 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     """The disclosed share-by-group table, with Swedish headers and formatted numbers."""
     disclosure.require_disclosed(shares, "andelstabellen")
     t = shares.attrs["jamtools_disclosed"]["threshold"]
-    conf = shares["conf_level"].iloc[0] if "conf_level" in shares else 0.95
+    conf = (shares["conf_level"].dropna().iloc[0]
+            if "conf_level" in shares and shares["conf_level"].notna().any() else 0.95)
     by = [c for c in shares.columns if c not in {group, "n", "events", "share", "ci_low", "ci_high",
                                                   "method", "conf_level", "suppressed",
                                                   "suppression_reason", "all_or_none"}]
@@ -197,11 +198,12 @@ def _interval(lo, hi, fmt) -> str:
 
 
 def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_text: str,
-                    unit_text: str, group: str = "kon") -> str:
+                    unit_text: str, group: str = "kon", verb: str = "ledde") -> str:
     """A short Swedish text (Markdown) of what the numbers show, and what they do not.
 
-    ``outcome_text`` completes "… ledde <outcome_text>" style sentences, e.g. "till insats";
-    ``unit_text`` names what is counted, e.g. "utredningar". The text says "ingen tydlig
+    ``outcome_text`` completes "… <verb> <outcome_text>" style sentences, e.g. "ledde" +
+    "till insats" or "gällde" + "barnets eget beteende"; ``unit_text`` names what is counted,
+    e.g. "utredningar". The text says "ingen tydlig
     skillnad" whenever the interval covers zero, states the smallest difference the data could
     have detected, flags a crude and adjusted difference of opposite sign, and never claims a
     cause.
@@ -209,11 +211,16 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     disclosure.require_disclosed(shares, "andelstabellen")
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     parts = []
-    conf = number(100 * float(shares["conf_level"].iloc[0]), 0)
-    shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)]
+    conf_value = (shares["conf_level"].dropna().iloc[0] if shares["conf_level"].notna().any()
+                  else comparisons["conf_level"].dropna().iloc[0] if comparisons["conf_level"].notna().any()
+                  else 0.95)
+    conf = number(100 * float(conf_value), 0)
+    shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)
+                   & (shares["n"].fillna(0) > 0)]
+    empty = shares.loc[shares["n"].fillna(-1) == 0, group]
     for i, (_, r) in enumerate(shown.iterrows()):
         who = SEX_POSSESSIVE.get(r[group], str(r[group]))
-        what = f"{who} {unit_text} ledde" if i == 0 else who
+        what = f"{who} {unit_text} {verb}" if i == 0 else who
         tail = f" {outcome_text}" if i == 0 else ""
         parts.append(f"{what} {percent(r['share'])}{tail} ({conf} % KI "
                      f"{number(100 * r['ci_low'])}–{percent(r['ci_high'])})")
@@ -221,6 +228,9 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     if parts:
         sentence = "Av " + ", av ".join(parts) + "."
         text.append(sentence)
+    if len(empty):
+        text.append("Det finns inga " + unit_text + " för " + " och ".join(SEX_LABELS.get(e, e)
+                                                                      for e in empty) + " i urvalet.")
     hidden = shares.loc[shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool), group]
     if len(hidden):
         text.append("Andelen för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
@@ -262,3 +272,25 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     text.append("Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
                 "finns eller om någon enskild bedömning var rätt eller fel.")
     return "\n\n".join(text)
+
+
+def distribution_table(distribution: pd.DataFrame, category: str, *, group: str = "kon",
+                       caption: str = "") -> Table:
+    """A disclosed distribution by sex: one row per category, share and interval per sex, and
+    the adjusted standardised residual (|r| > 2 marks where the sexes differ)."""
+    disclosure.require_disclosed(distribution, "fördelningen")
+    t = distribution.attrs["jamtools_disclosed"]["threshold"]
+    rows = []
+    for cat, sub in distribution.groupby(category, sort=False):
+        row = {label(category).capitalize(): label(cat)}
+        for _, r in sub.iterrows():
+            who = SEX_LABELS.get(r[group], str(r[group])).capitalize()
+            row[f"{who}: antal"] = number(r["events"], 0)
+            row[f"{who}: andel"] = percent(r["share"])
+        first = sub.iloc[0]
+        resid = first["adj_residual"] if "adj_residual" in sub else float("nan")
+        who = SEX_LABELS.get(first[group], str(first[group]))
+        row[f"Standardiserad residual ({who})"] = number(resid, 1, signed=True)
+        rows.append(row)
+    note = _SUPPRESSION_NOTE.format(t=t) if distribution["suppressed"].any() else ""
+    return Table(pd.DataFrame(rows), caption, note)

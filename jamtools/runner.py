@@ -126,7 +126,8 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
                                    request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         record.update(status="failed", error={
-            "cell": exc.exec_count, "cell_index": exc.cell_index, "ename": exc.ename,
+            # the cell's position in the executed notebook (1-based), as the leak scan names it
+            "cell": exc.cell_index + 1, "cell_index": exc.cell_index, "ename": exc.ename,
             "evalue": str(exc.evalue)})
     except Exception as exc:  # the kernel died, the file could not be written, ...
         record.update(status="failed", error={"cell": None, "cell_index": None,

@@ -16,8 +16,10 @@ def pytest_sessionstart(session):
     from jamtools.runner import ensure_kernel
     from jamtools.synth import generate
 
-    if not (SYNTHETIC / "planted.json").exists():
-        generate(SYNTHETIC, seed=SEED, scale=1)
+    planted = SYNTHETIC / "planted.json"
+    sources = (ROOT / "jamtools" / "synth").glob("*.py")
+    if not planted.exists() or any(p.stat().st_mtime > planted.stat().st_mtime for p in sources):
+        generate(SYNTHETIC, seed=SEED, scale=1)  # deterministic: same seed, same files
     ensure_kernel()
 
 

@@ -41,6 +41,9 @@ def planted_input(tmp_path_factory):
     utr["namn"] = utr["person_id"].map(lambda p: f"Testbarn{people[p]} Exempelsson")
     utr.loc[utr.index[:2], "enhet"] = "Lilla"  # a unit with two children
     utr.to_csv(data / "bof_utredningar.csv", index=False)
+    akt = pd.read_csv(data / "bof_aktualiseringar.csv", dtype=str)
+    akt.loc[akt["aktualisering_id"].isin(utr["aktualisering_id"].iloc[:2]), "enhet"] = "Lilla"
+    akt.to_csv(data / "bof_aktualiseringar.csv", index=False)
     secrets = set(utr["personnummer"]) | set(utr["namn"])
     return data, secrets
 

@@ -18,6 +18,9 @@ def collapse(df: pd.DataFrame, outcome: str, by, *, weights: str | None = None) 
     missing = [c for c in [outcome, *by] if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
+    if len(df) == 0:
+        return pd.DataFrame({**{c: pd.Series(dtype="object") for c in by},
+                             "n": pd.Series(dtype="float64"), "events": pd.Series(dtype="float64")})
     y = df[outcome]
     if pd.api.types.is_bool_dtype(y.dtype):
         numeric = y.astype("float64")

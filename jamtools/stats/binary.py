@@ -184,6 +184,19 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
         lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
         if len(lonely):
             notes.append(f"{cov}: {len(lonely)} kategori(er) finns bara för ett kön")
+    # Covariate levels where nobody (or everybody) has the outcome, whatever the sex, add
+    # nothing to a comparison within levels: their standardised difference is exactly 0. They
+    # are left out of the fit (where they would push a coefficient to infinity) and kept in
+    # the standardisation's weights with a difference of 0.
+    constant = pd.Series(False, index=table.index)
+    for cov in covariates:
+        per = table.groupby(cov, observed=True)[["n", "events"]].transform("sum")
+        constant |= (per["events"] == 0) | (per["events"] == per["n"])
+    if constant.any():
+        notes.append(f"{int(table.loc[constant, 'n'].sum())} observationer i kategorier där ingen "
+                     "eller alla har utfallet räknas med skillnaden 0")
+    weight_all = float(table["n"].sum())
+    table = table[~constant].reset_index(drop=True)
     unstable = "för få observationer för en justerad jämförelse; ingen skattning visas"
     too_small = any(counts[f"events_{s}"] == 0 or counts[f"events_{s}"] == counts[f"n_{s}"]
                     or counts[f"n_{s}"] < 10 for s in ("a", "b"))
@@ -208,7 +221,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
                              for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
     xa, xb = x.copy(), x.copy()
     xa["group"], xb["group"] = 1.0, 0.0
-    w = table["n"].to_numpy() / table["n"].sum()
+    w = table["n"].to_numpy() / weight_all
     pa = 1 / (1 + np.exp(-(xa.to_numpy() @ beta)))
     pb = 1 / (1 + np.exp(-(xb.to_numpy() @ beta)))
     diff = float(w @ (pa - pb))

@@ -40,7 +40,10 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
     categories where the groups differ most.
     """
     table = crosstab(data, category, group, count=count)
-    resid = Table(table.to_numpy()).standardized_resids if table.shape[0] > 1 and table.shape[1] > 1 \
+    if table.empty:
+        return pd.DataFrame(columns=[category, group, "n", "events", "share", "ci_low", "ci_high",
+                                     "adj_residual", "method", "conf_level"])
+    resid = Table(table.to_numpy().copy()).standardized_resids if table.shape[0] > 1 and table.shape[1] > 1 \
         else np.full(table.shape, np.nan)
     rows = []
     totals = table.sum(axis=0)

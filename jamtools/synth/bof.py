@@ -152,6 +152,10 @@ def generate(rng: np.random.Generator, scale: float = 1.0) -> tuple[dict[str, pd
     p_open_girl, p_open_boy = _expit(lin + GIRL_OPEN), _expit(lin)
     opened = rng.random(n_reports) < np.where(girl, p_open_girl, p_open_boy)
 
+    # True P(insats | investigation) for every report, had it been investigated (sex plays no
+    # part in that model), for the process map's report -> insats step.
+    p_ins_report = _expit(INSATS_INTERCEPT + pd.Series(agegrp).map(INSATS_AGE).to_numpy()
+                          + pd.Series(reason).map(INSATS_REASON).to_numpy() + GIRL_INSATS * 0)
     sex = np.where(girl, "flicka", "pojke")
     reports = pd.DataFrame({
         "aktualisering_id": [f"A{i:07d}" for i in range(1, n_reports + 1)],
@@ -254,7 +258,18 @@ def generate(rng: np.random.Generator, scale: float = 1.0) -> tuple[dict[str, pd
         },
         "bof_04_anmalningsorsak_och_anmalare": {
             "beteende": _planted_binary(*_reason_type_probs(reason_probs, agegrp_idx), girl),
+            # The reporter depends on the reason only: P(polis | reason) is the same for girls
+            # and boys, so the adjusted (for reason) difference is exactly 0.
+            "anmalare_polis": _planted_binary(rep_matrix[reason_idx, BOF_REPORTERS.index("polis")],
+                                              rep_matrix[reason_idx, BOF_REPORTERS.index("polis")],
+                                              girl),
             "note": "Anmälare beror bara på orsaken: ingen könsskillnad i anmälare vid samma orsak.",
+        },
+        "bof_06_processkarta": {
+            "utredning_inledd": _planted_binary(p_open_girl, p_open_boy, girl),
+            "insats_beviljad": _planted_binary(p_ins_girl, p_ins_boy, inv_girl),
+            "insats_per_anmalan": _planted_binary(p_open_girl * p_ins_report, p_open_boy * p_ins_report,
+                                                  girl),
         },
         "bof_05_bemotande_av_foraldrar": {
             "mother_minus_father_contacted_pp": round(100 * float(
