@@ -16,9 +16,9 @@ from jamtools import disclosure
 
 #: How each sex level is written in running text and table headers.
 SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
-              "okant": "okänt kön"}
+              "okant": "okänt kön", "mamma": "mammor", "pappa": "pappor"}
 SEX_POSSESSIVE = {"flicka": "flickornas", "pojke": "pojkarnas", "kvinna": "kvinnornas",
-                  "man": "männens"}
+                  "man": "männens", "mamma": "mammorna", "pappa": "papporna"}
 
 #: Swedish headers for the library's tidy columns.
 HEADERS = {
@@ -34,6 +34,11 @@ MEASURES = {
     "odds_ratio": "Oddskvot",
     "mh_odds_ratio": "Oddskvot (Mantel–Haenszel)",
     "mh_risk_difference_pp": "Skillnad i andel, Mantel–Haenszel (procentenheter)",
+    "mean_difference": "Skillnad i medelvärde",
+    "median_difference": "Skillnad i median",
+    "ratio_of_means": "Kvot mellan medelvärden",
+    "cramers_v": "Cramérs V",
+    "dissimilarity_index": "Olikhetsindex (0–1)",
 }
 MINUS = "\u2212"
 
@@ -42,6 +47,7 @@ COLUMN_LABELS = {
     "aldersgrupp": "åldersgrupp", "anmalningsorsak": "anmälningsorsak", "anmalare": "anmälare",
     "orsakstyp": "typ av orsak", "enhet": "enhet", "insatstyp": "typ av insats",
     "hushallstyp": "hushållstyp", "alder": "ålder", "foraldrar_sammanboende": "föräldrarna bor ihop",
+    "foralder": "förälder", "sammanboende": "föräldrarnas boende",
 }
 #: Swedish labels of the data model's codes.
 VALUE_LABELS = {
@@ -136,7 +142,8 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
                                                   "method", "conf_level", "suppressed",
                                                   "suppression_reason", "all_or_none"}]
     frame = pd.DataFrame({label(c).capitalize(): shares[c].map(label) for c in by})
-    frame[HEADERS[group]] = shares[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame[HEADERS.get(group, label(group).capitalize())] = shares[group].map(
+        lambda v: SEX_LABELS.get(v, v).capitalize())
     frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
     frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
     frame[outcome_label] = shares["share"].map(percent)
@@ -220,8 +227,8 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     empty = shares.loc[shares["n"].fillna(-1) == 0, group]
     for i, (_, r) in enumerate(shown.iterrows()):
         who = SEX_POSSESSIVE.get(r[group], str(r[group]))
-        what = f"{who} {unit_text} {verb}" if i == 0 else who
-        tail = f" {outcome_text}" if i == 0 else ""
+        what = " ".join(x for x in (who, unit_text, verb) if x) if i == 0 else who
+        tail = f" {outcome_text}" if i == 0 and outcome_text else ""
         parts.append(f"{what} {percent(r['share'])}{tail} ({conf} % KI "
                      f"{number(100 * r['ci_low'])}–{percent(r['ci_high'])})")
     text = []
@@ -249,7 +256,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
             continue
         ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
         lead = ("Jämför man bara andelarna" if kind == "Utan justering" else
-                f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
+                f"Bland {unit_text or 'ärenden'} med samma {covariates_text(r['adjusted_for'])}")
         est = number(r["estimate"], 1, signed=True)
         if r["ci_low"] <= 0 <= r["ci_high"]:
             verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"

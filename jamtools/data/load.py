@@ -65,6 +65,9 @@ class LoadResult:
     source: str
     log: list[dict] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
+        return f"LoadResult({self.table.name}: {len(self.data)} rader för analys, källa {self.source})"
+
     def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
         counts = frame["kon"].value_counts()
         return {str(k): int(v) for k, v in counts.items()}

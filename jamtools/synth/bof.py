@@ -240,6 +240,17 @@ def generate(rng: np.random.Generator, scale: float = 1.0) -> tuple[dict[str, pd
         "insatstyp": types,
     })
 
+    # Planted per-type shares for bof_03: each insats's true type probabilities as a girl and as
+    # a boy, given its reason type.
+    rt = ins["orsakstyp"].to_numpy()
+    tp = {sex: np.array([np.array(_INSATS_TYPE_WEIGHTS[(sex, r)], float) / sum(_INSATS_TYPE_WEIGHTS[(sex, r)])
+                         for r in rt]).reshape(len(ins), len(BOF_INSATS_TYPES)) for sex in ("flicka", "pojke")}
+    ins_girl = ins["kon"].to_numpy() == "flicka"
+    type_planted = {t: _planted_binary(tp["flicka"][:, k], tp["pojke"][:, k], ins_girl)
+                    for k, t in enumerate(BOF_INSATS_TYPES)}
+    exp_g = np.array([type_planted[t]["share_girls"] for t in BOF_INSATS_TYPES])
+    exp_b = np.array([type_planted[t]["share_boys"] for t in BOF_INSATS_TYPES])
+
     planted = {
         "bof_01_utredning_inleds": {
             "utredning_inledd": _planted_binary(p_open_girl, p_open_boy, girl),
@@ -252,6 +263,8 @@ def generate(rng: np.random.Generator, scale: float = 1.0) -> tuple[dict[str, pd
                       "girl_log_odds": GIRL_INSATS},
         },
         "bof_03_typ_av_insats": {
+            "insatstyp": type_planted,
+            "dissimilarity_index": round(float(0.5 * np.abs(exp_g - exp_b).sum()), 6),
             "insatstyp_by_sex_and_reason_type": {f"{s}|{t}": dict(zip(BOF_INSATS_TYPES,
                                                    (np.array(w) / sum(w)).round(6).tolist()))
                                                  for (s, t), w in _INSATS_TYPE_WEIGHTS.items()},
