@@ -392,6 +392,8 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
 def stack(tables: dict, key: str) -> pd.DataFrame:
     """Stack disclosed tables under a new column ``key`` (e.g. the steps of a process map);
     every part must be disclosed, and the result is disclosed with the strictest threshold."""
+    if not tables:
+        return _mark(pd.DataFrame({key: pd.Series(dtype="object")}), DEFAULT_THRESHOLD)
     parts = []
     for label, table in tables.items():
         require_disclosed(table, f"delen {label!r}")
