@@ -119,19 +119,27 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
 
     start = time.time()
     record = {"id": Path(source).stem, "status": "ok", "error": None}
-    try:
-        papermill.execute_notebook(source, target, parameters=params, kernel_name=KERNEL_NAME,
-                                   language="python",
-                                   cwd=cwd, progress_bar=False, log_output=False,
-                                   request_save_on_cell_execute=False)
-    except PapermillExecutionError as exc:
-        record.update(status="failed", error={
-            # the cell's position in the executed notebook (1-based), as the leak scan names it
-            "cell": exc.cell_index + 1, "cell_index": exc.cell_index, "ename": exc.ename,
-            "evalue": str(exc.evalue)})
-    except Exception as exc:  # the kernel died, the file could not be written, ...
-        record.update(status="failed", error={"cell": None, "cell_index": None,
-                                              "ename": type(exc).__name__, "evalue": str(exc)})
+    # A kernel that dies before it runs any cell (jupyter_client's known port race when several
+    # kernels start at once) is started again; a failing cell is never retried.
+    for attempt in range(3):
+        record.update(status="ok", error=None)
+        try:
+            papermill.execute_notebook(source, target, parameters=params, kernel_name=KERNEL_NAME,
+                                       language="python", cwd=cwd, progress_bar=False,
+                                       log_output=False, request_save_on_cell_execute=False)
+        except PapermillExecutionError as exc:
+            record.update(status="failed", error={
+                # the cell's position in the executed notebook (1-based), as the leak scan names it
+                "cell": exc.cell_index + 1, "cell_index": exc.cell_index, "ename": exc.ename,
+                "evalue": str(exc.evalue)})
+        except Exception as exc:  # the kernel died, the file could not be written, ...
+            record.update(status="failed", error={"cell": None, "cell_index": None,
+                                                  "ename": type(exc).__name__, "evalue": str(exc)})
+            if "Kernel died before replying" in str(exc) and attempt < 2:
+                time.sleep(1 + attempt)
+                continue
+        break
+    record["kernel_starts"] = attempt + 1
     record["duration_s"] = round(time.time() - start, 2)
     return record
 
