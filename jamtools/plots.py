@@ -102,16 +102,22 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
 
 
 def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_difference_pp",
-                    title: str = "") -> Plot:
-    """Crude and adjusted differences with intervals, around a line at no difference."""
+                    title: str = "", label_by: str | None = None) -> Plot:
+    """Crude and adjusted differences with intervals, around a line at no difference.
+
+    Rows are labelled "Ojusterat" / "Justerat för …", or by the column ``label_by`` (e.g. one
+    row per type of insats)."""
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     rows = comparisons[comparisons["measure"] == measure].reset_index(drop=True)
     fig = Figure(figsize=(7.5, 1.4 + 0.6 * len(rows)))
     ax = fig.subplots()
     labels = []
     for i, r in rows.iterrows():
-        labels.append(("Justerat för " + covariates_text(r["adjusted_for"])) if r["adjusted"]
-                      else "Ojusterat")
+        if label_by:
+            labels.append(label(r[label_by]))
+        else:
+            labels.append(("Justerat för " + covariates_text(r["adjusted_for"])) if r["adjusted"]
+                          else "Ojusterat")
         if pd.isna(r["estimate"]):
             ax.text(0, i, "..", va="center", ha="center")
             continue
