@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from jamtools.data.pseudonym import luhn_ok
 from jamtools.disclosure import DEFAULT_THRESHOLD
 
 PNR = re.compile(r"(?<![\dA-Fa-f])((?:19|20)?\d{6})([-+]?)(\d{4})(?![\dA-Fa-f])")
@@ -94,14 +95,6 @@ def _as_count(text: str):
     return int(t) if t.isdigit() else None
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def classify_personnummer(text: str) -> str | None:
     """'personnummer', 'samordningsnummer' or None for a candidate like 'YYMMDD-NNNN'."""
     m = PNR.fullmatch(text)
@@ -109,7 +102,7 @@ def classify_personnummer(text: str) -> str | None:
         return None
     date, _, tail = m.groups()
     short = date[-6:]
-    if not _luhn_ok(short + tail):
+    if not luhn_ok(short + tail):
         return None
     yy, mm, dd = int(short[:2]), int(short[2:4]), int(short[4:6])
     kind = "personnummer"

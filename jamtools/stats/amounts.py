@@ -16,6 +16,7 @@ from scipy import stats as sps
 from statsmodels.stats.oaxaca import OaxacaBlinder
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
+from jamtools.stats.design import design_matrix
 
 
 def _check(df: pd.DataFrame, value: str, cols) -> pd.DataFrame:
@@ -126,14 +127,7 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon", levels=("k
 
 
 def _design(d: pd.DataFrame, group: str, a: str, covariates) -> pd.DataFrame:
-    x = pd.DataFrame({"const": 1.0, "group": (d[group] == a).astype(float)}, index=d.index)
-    for cov in covariates:
-        if pd.api.types.is_numeric_dtype(d[cov]) and d[cov].nunique() > 10:
-            x[cov] = d[cov].astype(float)
-        else:
-            x = pd.concat([x, pd.get_dummies(d[cov].astype(str), prefix=cov, drop_first=True,
-                                             dtype=float)], axis=1)
-    return x
+    return design_matrix(d, group, a, covariates)
 
 
 def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon", covariates=(),

@@ -14,6 +14,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
+from jamtools.stats.design import design_matrix
 
 
 def _check(df, duration, event, cols):
@@ -99,13 +100,7 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     covariates = list(covariates)
     d = _check(df, duration, event, [group, *covariates])
     d = d[d[group].isin([a, b])].reset_index(drop=True)
-    x = pd.DataFrame({"group": (d[group] == a).astype(float)})
-    for cov in covariates:
-        if pd.api.types.is_numeric_dtype(d[cov]) and d[cov].nunique() > 10:
-            x[cov] = d[cov].astype(float)
-        else:
-            x = pd.concat([x, pd.get_dummies(d[cov].astype(str), prefix=cov, drop_first=True,
-                                             dtype=float)], axis=1)
+    x = design_matrix(d, group, a, covariates, const=False)  # Cox: no intercept
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=event, comparison=f"{a} / {b}", group_a=a, group_b=b, measure="hazard_ratio",
                adjusted=bool(covariates), adjusted_for=", ".join(covariates), conf_level=conf_level,
