@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from jamtools.synth import bof
+from jamtools.synth import bof, ht
 
 #: Domain generators, in a fixed order; each returns (tables, planted values).
-DOMAINS = {"bof": bof.generate}
+DOMAINS = {"bof": bof.generate, "ht": ht.generate}
 
 
 def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0) -> dict:

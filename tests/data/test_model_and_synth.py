@@ -26,3 +26,26 @@ def test_same_seed_identical_files_other_seed_different(tmp_path):
     assert not mismatch and not errors
     _, differ, _ = filecmp.cmpfiles(a, c, [n for n in names if n.endswith(".csv")], shallow=False)
     assert len(differ) == len([n for n in names if n.endswith(".csv")])
+
+
+def test_home_help_synthetic_data_carry_their_planted_effects(tmp_path):
+    """The hemtjänst generator's planted gaps are recovered by the library's methods: crude
+    (women more hours: more need), adjusted at equal need (fewer), and the change from 2023."""
+    import json
+
+    from jamtools import data, stats
+
+    generate(tmp_path, seed=20261124, scale=1)
+    truth = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))["questions"]
+    d = data.load_table("ht_beslut", data_dir=tmp_path).data
+    d["adl"] = d["adl_beroende"].astype(str)
+    crude = stats.compare_amounts(d, "beviljade_timmar").set_index("measure").loc["mean_difference"]
+    adjusted = stats.adjusted_amount_difference(d, "beviljade_timmar", "kon",
+                                                ["adl", "ensamboende", "alder"]).iloc[0]
+    change = stats.amount_gap_change(d, "beviljade_timmar", "ar", 2023,
+                                     covariates=["adl", "ensamboende", "alder"]).iloc[0]
+    t1 = truth["ht_01_hemtjanst_timmar"]["beviljade_timmar"]
+    t2 = truth["ht_02_forandring_over_tid"]["beviljade_timmar"]
+    assert crude.ci_low <= t1["crude_mean_difference"] <= crude.ci_high and crude.ci_low > 0
+    assert adjusted.ci_low <= t1["adjusted_mean_difference"] <= adjusted.ci_high < 0
+    assert change.ci_low <= t2["gap_change"] <= change.ci_high
