@@ -191,9 +191,57 @@ HT_BESLUT = Table(
     ),
 )
 
+EB_HOUSEHOLDS = ("ensamstaende_utan_barn", "ensamstaende_med_barn", "sammanboende_utan_barn",
+                 "sammanboende_med_barn")
+
+EB_PLANERING = Table(
+    name="eb_planering",
+    description="Planering med klienter i ekonomiskt bistånd, en rad per klient och planering.",
+    key="planering_id",
+    date_column="datum",
+    sex_values=ADULT_SEXES,
+    unit_column="enhet",
+    domain="eb",
+    columns=(
+        Column("planering_id", "id", "Planeringens id."),
+        Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
+        Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES),
+        Column("alder", "int", "Klientens ålder i hela år.", min=16, max=110),
+        Column("datum", "date", "Datum för planeringen."),
+        Column("enhet", "category", "Enhet som handlägger ärendet.", required=False),
+        Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS),
+        Column("ohalsa", "bool", "1 om klienten har dokumenterad fysisk eller psykisk ohälsa."),
+        Column("aktivitetskrav", "bool", "1 om krav på deltagande i aktivitet ställdes."),
+        Column("fragat_om_vald", "bool", "1 om handläggaren frågade om våld i nära relation."),
+    ),
+)
+
+EB_UTFALL = Table(
+    name="eb_utfall",
+    description="Utfall för klienter i ekonomiskt bistånd: tid från start till självförsörjning "
+                "eller till uppföljningens slut.",
+    key="person_id",
+    date_column="startdatum",
+    sex_values=ADULT_SEXES,
+    unit_column="enhet",
+    domain="eb",
+    columns=(
+        Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
+        Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES),
+        Column("alder", "int", "Klientens ålder i hela år vid start.", min=16, max=110),
+        Column("startdatum", "date", "Början av perioden med bistånd."),
+        Column("enhet", "category", "Enhet som handlägger ärendet.", required=False),
+        Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS),
+        Column("dagar", "int", "Dagar från start till självförsörjning eller uppföljningens slut.",
+               min=0, max=3660),
+        Column("sjalvforsorjande", "bool",
+               "1 om klienten blev självförsörjande, 0 om uppföljningen slutade dessförinnan."),
+    ),
+)
+
 #: Every table of the model, by name.
 TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER,
-                                                 HT_BESLUT)}
+                                                 HT_BESLUT, EB_PLANERING, EB_UTFALL)}
 
 
 def age_group_bof(age):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from jamtools.synth import bof, ht
+from jamtools.synth import bof, eb, ht
 
 #: Domain generators, in a fixed order; each returns (tables, planted values).
-DOMAINS = {"bof": bof.generate, "ht": ht.generate}
+DOMAINS = {"bof": bof.generate, "ht": ht.generate, "eb": eb.generate}
 
 
 def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0) -> dict:

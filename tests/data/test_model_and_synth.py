@@ -49,3 +49,30 @@ def test_home_help_synthetic_data_carry_their_planted_effects(tmp_path):
     assert crude.ci_low <= t1["crude_mean_difference"] <= crude.ci_high and crude.ci_low > 0
     assert adjusted.ci_low <= t1["adjusted_mean_difference"] <= adjusted.ci_high < 0
     assert change.ci_low <= t2["gap_change"] <= change.ci_high
+
+
+def test_social_assistance_synthetic_data_carry_their_planted_effects(tmp_path):
+    """eb_planering and eb_utfall: requirement (women less often at equal household, health and
+    age), screening for violence (women more often), time to self-sufficiency (hazard ratio)."""
+    import json
+
+    from jamtools import data, stats
+
+    generate(tmp_path, seed=20261124, scale=1)
+    truth = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))["questions"]
+    plan = data.load_table("eb_planering", data_dir=tmp_path).data
+    plan["aldersgrupp"] = (plan["alder"] // 10).astype(str)
+    covs = ["hushallstyp", "ohalsa", "aldersgrupp"]
+    counts = stats.collapse(plan, "aktivitetskrav", ["kon", *covs])
+    levels = ("kvinna", "man")
+    crude = stats.compare_groups(counts, "kon", levels).iloc[0]
+    adjusted = stats.adjusted_difference(counts, "kon", covs, levels).iloc[0]
+    t = truth["eb_01_krav"]["aktivitetskrav"]
+    assert crude.ci_low <= t["crude_rd_pp"] <= crude.ci_high
+    assert adjusted.ci_low <= t["adjusted_rd_pp"] <= adjusted.ci_high < 0
+    asked = stats.compare_groups(stats.collapse(plan, "fragat_om_vald", ["kon"]), "kon", levels).iloc[0]
+    t = truth["eb_05_vald_i_nara_relation"]["fragat_om_vald"]
+    assert asked.ci_low <= t["crude_rd_pp"] <= asked.ci_high
+    out = data.load_table("eb_utfall", data_dir=tmp_path).data
+    hr = stats.cox_hazard_ratio(out, "dagar", "sjalvforsorjande", "kon", ["hushallstyp"], levels).iloc[0]
+    assert hr.ci_low <= truth["eb_06_sjalvforsorjning"]["hazard_ratio"] <= hr.ci_high < 1
