@@ -239,9 +239,68 @@ EB_UTFALL = Table(
     ),
 )
 
+KS_INSTRUMENTS = ("piano", "gitarr", "fiol", "cello", "flojt", "trummor", "elbas", "sang",
+                  "trumpet", "klarinett")
+
+KS_ELEVER = Table(
+    name="ks_elever",
+    description="Elever i kulturskolan, en rad per elev, termin och instrument.",
+    key="elev_id",
+    date_column="terminsstart",
+    sex_values=CHILD_SEXES,
+    domain="ks",
+    columns=(
+        Column("elev_id", "id", "Id för eleven och terminen."),
+        Column("person_id", "id", "Pseudonym för eleven (ersätter personnumret vid inläsning)."),
+        Column("kon", "category", "Elevens kön (juridiskt kön).", allowed=CHILD_SEXES),
+        Column("alder", "int", "Elevens ålder i hela år.", min=4, max=25),
+        Column("terminsstart", "date", "Första dagen på terminen."),
+        Column("ar", "int", "Läsåret (året terminen börjar).", min=1990, max=2100),
+        Column("instrument", "category", "Instrument eller ämne eleven valt.", allowed=KS_INSTRUMENTS),
+    ),
+)
+
+RU_ANSOKNINGAR = Table(
+    name="ru_ansokningar",
+    description="Ansökningar om projektmedel och bidrag, en rad per ansökan, med "
+                "projektledarens kön och beslut.",
+    key="ansokan_id",
+    date_column="ansokningsdatum",
+    sex_values=ADULT_SEXES,
+    age_column=None,
+    domain="ru",
+    columns=(
+        Column("ansokan_id", "id", "Ansökans id."),
+        Column("kon", "category", "Projektledarens kön (juridiskt kön).", allowed=ADULT_SEXES),
+        Column("ansokningsdatum", "date", "Datum då ansökan kom in."),
+        Column("malgrupp", "category", "Projektets huvudsakliga målgrupp.",
+               allowed=("kvinnor", "man", "alla", "unga")),
+        Column("sokt_belopp", "float", "Sökt belopp, kronor.", min=0, max=1e9),
+        Column("beviljad", "bool", "1 om ansökan beviljades."),
+        Column("beviljat_belopp", "float", "Beviljat belopp, kronor (0 vid avslag).", min=0, max=1e9),
+    ),
+)
+
+BEFOLKNING = Table(
+    name="befolkning",
+    description="Befolkningen efter kön och ålder (till exempel från SCB), för andelar per "
+                "1 000 invånare. En rad per år, kön och ålder.",
+    key="rad_id",
+    sex_values=ADULT_SEXES,
+    domain="pop",
+    columns=(
+        Column("rad_id", "id", "Radens id (år, kön och ålder)."),
+        Column("ar", "int", "År.", min=1990, max=2100),
+        Column("kon", "category", "Kön (kvinna/man; barn räknas med samma koder).", allowed=ADULT_SEXES),
+        Column("alder", "int", "Ålder i hela år.", min=0, max=120),
+        Column("antal", "int", "Antal invånare.", min=0, max=1e8),
+    ),
+)
+
 #: Every table of the model, by name.
 TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER,
-                                                 HT_BESLUT, EB_PLANERING, EB_UTFALL)}
+                                                 HT_BESLUT, EB_PLANERING, EB_UTFALL, KS_ELEVER,
+                                                 RU_ANSOKNINGAR, BEFOLKNING)}
 
 
 def age_group_bof(age):

@@ -76,3 +76,22 @@ def test_social_assistance_synthetic_data_carry_their_planted_effects(tmp_path):
     out = data.load_table("eb_utfall", data_dir=tmp_path).data
     hr = stats.cox_hazard_ratio(out, "dagar", "sjalvforsorjande", "kon", ["hushallstyp"], levels).iloc[0]
     assert hr.ci_low <= truth["eb_06_sjalvforsorjning"]["hazard_ratio"] <= hr.ci_high < 1
+
+
+def test_kulturskola_and_population_synthetic_data(tmp_path):
+    """Instrument choice: the planted segregation before and after the change year is covered
+    by the dissimilarity index's bootstrap interval; the population table adds up by year."""
+    import json
+
+    from jamtools import data, stats
+
+    generate(tmp_path, seed=20261124, scale=1)
+    truth = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))["questions"]
+    t = truth["ks_01_instrumentval"]
+    ks = data.load_table("ks_elever", data_dir=tmp_path).data
+    for label, rows in (("dissimilarity_before", ks.ar < t["change_year"]),
+                        ("dissimilarity_after", ks.ar >= t["change_year"])):
+        d = stats.dissimilarity_index(ks[rows], "instrument").iloc[0]
+        assert d.ci_low <= t[label] <= d.ci_high, label
+    pop = data.load_table("befolkning", data_dir=tmp_path).data
+    assert set(pop.kon) == {"kvinna", "man"} and pop.groupby("ar").antal.sum().is_monotonic_increasing
