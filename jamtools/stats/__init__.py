@@ -13,7 +13,7 @@ from jamtools.stats.binary import (COMPARISON_COLUMNS, adjusted_difference, comp
                                    share_by_group)
 from jamtools.stats.categorical import (crosstab, dissimilarity_index, distribution_by_group,
                                         independence_test)
-from jamtools.stats.multiple import adjust_pvalues
+from jamtools.stats.multiple import adjust_pvalues, bonferroni_level
 from jamtools.stats.survival import cox_hazard_ratio, kaplan_meier, logrank
 from jamtools.stats.trend import amount_gap_change, gap_by_period, gap_change
 
@@ -23,4 +23,5 @@ __all__ = [
     "distribution_by_group", "independence_test", "dissimilarity_index", "describe_amounts",
     "compare_amounts", "adjusted_amount_difference", "oaxaca_blinder", "kaplan_meier", "logrank",
     "cox_hazard_ratio", "gap_by_period", "gap_change", "amount_gap_change", "adjust_pvalues",
+    "bonferroni_level",
 ]

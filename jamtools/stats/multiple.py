@@ -29,3 +29,11 @@ def adjust_pvalues(comparisons: pd.DataFrame, *, method: str = "holm") -> pd.Dat
     out["p_adjusted"] = adjusted
     out["p_adjust_method"] = LABELS[method]
     return out
+
+
+def bonferroni_level(conf_level: float, k: int) -> float:
+    """The confidence level per interval that makes ``k`` intervals simultaneous:
+    :math:`1 - (1 - \\text{conf\\_level})/k` (Bonferroni). With six insats types and 95 %,
+    each interval is a 99.17 % interval, and all six cover their true values together with
+    at least 95 % probability."""
+    return 1 - (1 - conf_level) / max(1, int(k))

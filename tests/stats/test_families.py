@@ -143,3 +143,8 @@ def test_holm_and_bh_reproduce_benjamini_hochberg_1995():
     assert (bh.p_adjusted <= 0.05).sum() == ref.BH_REJECTED
     assert (holm.p_adjusted <= 0.05).sum() == ref.HOLM_REJECTED
     assert set(bh.p_adjust_method) == {"Benjamini–Hochberg"} and set(holm.p_adjust_method) == {"Holm"}
+
+
+def test_bonferroni_level():
+    assert stats.bonferroni_level(0.95, 6) == pytest.approx(1 - 0.05 / 6)
+    assert stats.bonferroni_level(0.95, 1) == 0.95 and stats.bonferroni_level(0.9, 0) == 0.9
