@@ -10,7 +10,8 @@ from jamtools.data.model import TABLES
 TYPES = {"id": "id (text)", "str": "text", "category": "kategori", "int": "heltal",
          "float": "decimaltal", "bool": "1/0 (ja/nej)", "date": "datum (ÅÅÅÅ-MM-DD)"}
 DOMAINS = {"bof": "Barn och familj", "ht": "Hemtjänst", "eb": "Ekonomiskt bistånd",
-           "ru": "Regional utveckling", "ks": "Kulturskola", "um": "Umeå", "pop": "Befolkning"}
+           "ru": "Regional utveckling", "ks": "Kulturskola", "um": "Umeås metodfrågor: fritext och kvalitetsindikatorer",
+           "pop": "Befolkning"}
 
 
 def render() -> str:

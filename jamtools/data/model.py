@@ -297,10 +297,51 @@ BEFOLKNING = Table(
     ),
 )
 
+UM_ANTECKNINGAR = Table(
+    name="um_anteckningar",
+    description="Journalanteckningar i fritext, en rad per anteckning, med kön och roll för den "
+                "som beskrivs. Texten lämnar aldrig analysen: bara ordräkningar visas.",
+    key="anteckning_id",
+    date_column="datum",
+    sex_values=ADULT_SEXES,
+    age_column=None,
+    domain="um",
+    columns=(
+        Column("anteckning_id", "id", "Anteckningens id."),
+        Column("person_id", "id", "Pseudonym för den som beskrivs."),
+        Column("kon", "category", "Kön för den som beskrivs.", allowed=ADULT_SEXES),
+        Column("roll", "category", "Roll för den som beskrivs.", allowed=("foralder", "klient")),
+        Column("datum", "date", "Datum för anteckningen."),
+        Column("anteckning", "str", "Anteckningens text (fritext, känslig).", sensitive=True),
+    ),
+)
+
+UM_INDIKATORER = Table(
+    name="um_indikatorer",
+    description="Kvalitetsindikatorer per månad och kön, redan sammanräknade: täljare och nämnare.",
+    key="rad_id",
+    date_column="manad",
+    sex_values=ADULT_SEXES,
+    age_column=None,
+    unit_column="enhet",
+    domain="um",
+    columns=(
+        Column("rad_id", "id", "Radens id (månad, enhet, indikator och kön)."),
+        Column("manad", "date", "Månadens första dag."),
+        Column("enhet", "category", "Enhet.", required=False),
+        Column("indikator", "category", "Indikatorns namn.",
+               allowed=("uppfoljning_i_tid", "genomforandeplan_finns")),
+        Column("kon", "category", "Kön.", allowed=ADULT_SEXES),
+        Column("taljare", "int", "Antal som uppfyller indikatorn.", min=0, max=1e7),
+        Column("namnare", "int", "Antal som indikatorn gäller.", min=0, max=1e7),
+    ),
+)
+
 #: Every table of the model, by name.
 TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER,
                                                  HT_BESLUT, EB_PLANERING, EB_UTFALL, KS_ELEVER,
-                                                 RU_ANSOKNINGAR, BEFOLKNING)}
+                                                 RU_ANSOKNINGAR, BEFOLKNING, UM_ANTECKNINGAR,
+                                                 UM_INDIKATORER)}
 
 
 def age_group_bof(age):

@@ -6,6 +6,8 @@ shares and on the rows for amounts.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -69,7 +71,9 @@ def gap_change(data: pd.DataFrame, period: str, after, group: str = "kon", level
     p = np.nan
     warning = ""
     if np.isfinite(change):
-        fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+        with warnings.catch_warnings():  # a saturated 2 × 2 model fits exactly: not a problem
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
         p = float(fit.pvalues["group_x_after"])
     else:
         warning = "En av grupperna saknas i en av perioderna."

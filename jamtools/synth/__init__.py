@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from jamtools.synth import bof, eb, ht, ks_ru_pop
+from jamtools.synth import bof, eb, ht, ks_ru_pop, um
 
 #: Domain generators, in a fixed order; each returns (tables, planted values).
-DOMAINS = {"bof": bof.generate, "ht": ht.generate, "eb": eb.generate, "ks_ru_pop": ks_ru_pop.generate}
+DOMAINS = {"bof": bof.generate, "ht": ht.generate, "eb": eb.generate, "ks_ru_pop": ks_ru_pop.generate,
+           "um": um.generate}
 
 
 def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0) -> dict:

@@ -97,3 +97,30 @@ def test_kulturskola_and_population_synthetic_data(tmp_path):
         assert d.ci_low <= t[label] <= d.ci_high, label
     pop = data.load_table("befolkning", data_dir=tmp_path).data
     assert set(pop.kon) == {"kvinna", "man"} and pop.groupby("ar").antal.sum().is_monotonic_increasing
+
+
+def test_case_notes_and_indicators_synthetic_data(tmp_path):
+    """Case notes: the planted words for women appear in about GENDERED_P of women's notes and
+    never in men's; indicators: the gap in follow-up on time opens after the planted month."""
+    import json
+
+    import pandas as pd
+
+    from jamtools import data, stats
+
+    generate(tmp_path, seed=20261124, scale=1)
+    truth = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))["questions"]
+    notes = data.load_table("um_anteckningar", data_dir=tmp_path).data
+    t = truth["um_01_sprakbruk"]
+    notes["kvinnoord"] = notes["anteckning"].str.contains("|".join(t["woman_words"])).astype(int)
+    shares = stats.share_by_group(notes, outcome="kvinnoord").set_index("kon")
+    assert shares.loc["man", "events"] == 0
+    lo, hi = shares.loc["kvinna", ["ci_low", "ci_high"]]
+    assert lo <= t["gendered_word_probability"] <= hi
+    ind = data.load_table("um_indikatorer", data_dir=tmp_path).data
+    t = truth["um_02_kvalitetsuppfoljning"]
+    counts = ind.rename(columns={"taljare": "events", "namnare": "n"})
+    counts["efter"] = (counts["manad"] >= pd.Timestamp(t["shift_month"])).astype(int)
+    change = stats.gap_change(counts[["kon", "efter", "n", "events"]], "efter", 1).iloc[0]
+    assert change.ci_low <= t["gap_after_pp"] - t["gap_before_pp"] <= change.ci_high
+    assert change.ci_low > 0
