@@ -291,7 +291,7 @@ def sensitive_values(config=None) -> set[str]:
     values: set[str] = set()
     for path in sorted(data_dir.glob("*.csv")):
         header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-        cols = [c for c in header if names.search(str(c))]
+        cols = [c for c in header if names.search(str(c)) and not str(c).endswith("_id")]
         if cols:
             frame = pd.read_csv(path, usecols=cols, dtype=str, encoding="utf-8-sig")
             for c in cols:
