@@ -193,10 +193,47 @@ HT_BESLUT = Table(
 
 EB_HOUSEHOLDS = ("ensamstaende_utan_barn", "ensamstaende_med_barn", "sammanboende_utan_barn",
                  "sammanboende_med_barn")
+EB_INSATS_TYPES = ("arbetsmarknadsinsats", "praktik", "studier", "sfi",
+                   "budget_och_skuldradgivning", "stod_vid_ohalsa")
+EB_END_REASONS = ("sjalvforsorjande", "annan_ersattning", "flyttat", "ovrigt", "pagaende")
+
+_eb_person = Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning).",
+                    references="eb_klienter.person_id")
+_eb_sex = Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES)
+_eb_age = Column("alder", "int", "Klientens ålder i hela år vid ansökan.", min=16, max=110)
+_eb_unit = Column("enhet", "category", "Enhet som handlägger ärendet.", required=False)
+_eb_household = Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS)
+_eb_children = Column("antal_barn", "int", "Antal barn under 18 år i hushållet.", required=False,
+                      min=0, max=20)
+_eb_born = Column("fodd_i_sverige", "bool", "1 om klienten är född i Sverige, 0 om utrikes född.",
+                  required=False)
+
+EB_KLIENTER = Table(
+    name="eb_klienter",
+    description="Klienter och hushåll som ansökt om ekonomiskt bistånd, en rad per klient (den "
+                "första ansökan under perioden), med beslutet. Sammanboende som båda är klienter "
+                "har samma `hushall_id`.",
+    key="person_id",
+    date_column="ansokningsdatum",
+    sex_values=ADULT_SEXES,
+    unit_column="enhet",
+    domain="eb",
+    columns=(
+        Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
+        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter.",
+               required=False),
+        _eb_sex, _eb_age,
+        Column("ansokningsdatum", "date", "Datum för ansökan."),
+        _eb_unit, _eb_household, _eb_children, _eb_born,
+        Column("bistand_beviljat", "bool", "1 om ansökan beviljades (helt eller delvis), annars 0."),
+    ),
+)
 
 EB_PLANERING = Table(
     name="eb_planering",
-    description="Planering med klienter i ekonomiskt bistånd, en rad per klient och planering.",
+    description="Planering med klienter i ekonomiskt bistånd, en rad per klient och planering: "
+                "krav, hänsyn till ohälsa, föräldraskap och frågor om våld. Kolumner som bara "
+                "gäller vissa klienter (till exempel de med ohälsa) är tomma för övriga.",
     key="planering_id",
     date_column="datum",
     sex_values=ADULT_SEXES,
@@ -204,38 +241,79 @@ EB_PLANERING = Table(
     domain="eb",
     columns=(
         Column("planering_id", "id", "Planeringens id."),
-        Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
-        Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES),
-        Column("alder", "int", "Klientens ålder i hela år.", min=16, max=110),
+        _eb_person,
+        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter.",
+               required=False),
+        _eb_sex, _eb_age,
         Column("datum", "date", "Datum för planeringen."),
-        Column("enhet", "category", "Enhet som handlägger ärendet.", required=False),
-        Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS),
+        _eb_unit, _eb_household, _eb_children, _eb_born,
         Column("ohalsa", "bool", "1 om klienten har dokumenterad fysisk eller psykisk ohälsa."),
         Column("aktivitetskrav", "bool", "1 om krav på deltagande i aktivitet ställdes."),
+        Column("krav_arbetssokande", "bool", "1 om krav på aktivt arbetssökande ställdes.",
+               required=False),
+        Column("sanktion", "bool", "1 om biståndet sattes ned på grund av frånvaro från aktivitet; "
+               "tomt om inget aktivitetskrav ställdes.", required=False),
+        Column("anpassad_planering", "bool", "1 om planeringen anpassades till ohälsan; tomt om "
+               "ohälsa inte finns dokumenterad.", required=False),
+        Column("krav_sjukintyg", "bool", "1 om läkarintyg (sjukintyg) krävdes för ohälsan; tomt "
+               "om ohälsa inte finns dokumenterad.", required=False),
+        Column("samordning_varden", "bool", "1 om planeringen samordnades med hälso- och sjukvården "
+               "och följdes upp; tomt om ohälsa inte finns dokumenterad.", required=False),
+        Column("undantag_barnomsorg", "bool", "1 om klienten undantogs från aktivitet för att ta "
+               "hand om barn; tomt för klienter utan barn.", required=False),
+        Column("foraldraledighet_planerad", "bool", "1 om föräldraledighet (eller vård av barn) "
+               "togs upp i planeringen; tomt för klienter utan barn.", required=False),
         Column("fragat_om_vald", "bool", "1 om handläggaren frågade om våld i nära relation."),
+        Column("vald_identifierat", "bool", "1 om våld i nära relation identifierades; tomt om "
+               "klienten inte tillfrågades.", required=False),
+    ),
+)
+
+EB_INSATSER = Table(
+    name="eb_insatser",
+    description="Insatser som erbjudits klienter i ekonomiskt bistånd efter planering, en rad "
+                "per erbjuden insats.",
+    key="insats_id",
+    date_column="startdatum",
+    sex_values=ADULT_SEXES,
+    unit_column="enhet",
+    domain="eb",
+    columns=(
+        Column("insats_id", "id", "Insatsens id."),
+        Column("planering_id", "id", "Planeringen där insatsen erbjöds.",
+               references="eb_planering.planering_id"),
+        _eb_person, _eb_sex, _eb_age,
+        Column("startdatum", "date", "Datum då insatsen erbjöds."),
+        _eb_unit,
+        Column("insatstyp", "category", "Typ av insats.", allowed=EB_INSATS_TYPES),
     ),
 )
 
 EB_UTFALL = Table(
     name="eb_utfall",
-    description="Utfall för klienter i ekonomiskt bistånd: tid från start till självförsörjning "
-                "eller till uppföljningens slut.",
+    description="Utfall för klienter som beviljats ekonomiskt bistånd: tid från start till "
+                "självförsörjning, till annat avslut eller till uppföljningens slut.",
     key="person_id",
     date_column="startdatum",
     sex_values=ADULT_SEXES,
     unit_column="enhet",
     domain="eb",
     columns=(
-        Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
-        Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES),
+        _eb_person, _eb_sex,
         Column("alder", "int", "Klientens ålder i hela år vid start.", min=16, max=110),
         Column("startdatum", "date", "Början av perioden med bistånd."),
-        Column("enhet", "category", "Enhet som handlägger ärendet.", required=False),
-        Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS),
-        Column("dagar", "int", "Dagar från start till självförsörjning eller uppföljningens slut.",
-               min=0, max=3660),
+        Column("slutdatum", "date", "Datum då ärendet avslutades; tomt om det pågår.",
+               required=False),
+        _eb_unit, _eb_household, _eb_born,
+        Column("dagar", "int", "Dagar från start till självförsörjning, annat avslut eller "
+               "uppföljningens slut.", min=0, max=3660),
         Column("sjalvforsorjande", "bool",
-               "1 om klienten blev självförsörjande, 0 om uppföljningen slutade dessförinnan."),
+               "1 om klienten blev självförsörjande, 0 om ärendet avslutades av annat skäl eller "
+               "pågick när uppföljningen slutade."),
+        Column("avslutsorsak", "category", "Varför ärendet avslutades (`pagaende` om det pågår).",
+               required=False, allowed=EB_END_REASONS),
+        Column("forflyttning", "bool", "1 om klienten kommit närmare självförsörjning (arbete "
+               "eller studier på deltid, praktik) under uppföljningen.", required=False),
     ),
 )
 
@@ -339,7 +417,8 @@ UM_INDIKATORER = Table(
 
 #: Every table of the model, by name.
 TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNINGAR, BOF_INSATSER,
-                                                 HT_BESLUT, EB_PLANERING, EB_UTFALL, KS_ELEVER,
+                                                 HT_BESLUT, EB_KLIENTER, EB_PLANERING, EB_INSATSER,
+                                                 EB_UTFALL, KS_ELEVER,
                                                  RU_ANSOKNINGAR, BEFOLKNING, UM_ANTECKNINGAR,
                                                  UM_INDIKATORER)}
 
