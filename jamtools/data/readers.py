@@ -43,19 +43,43 @@ def detect_separator(sample: str) -> str:
         return max(";,\t", key=first.count)
 
 
+def _one_as_text(v):
+    if pd.isna(v):
+        return pd.NA
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float) and v == round(v):
+        return str(int(v))
+    return v.isoformat()[:10] if hasattr(v, "isoformat") else str(v)
+
+
+def _column_as_text(s: pd.Series) -> pd.Series:
+    """One column as text, vectorised for the common column types (millions of rows)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d")
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean").astype("Int8").astype("string")
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(s):
+        present = s.dropna()
+        if present.eq(present.round()).all() and present.abs().lt(2**53).all():
+            return s.astype("Float64").astype("Int64").astype("string")
+        return s.astype("string")
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("string", "empty"):
+        return s.astype("string")
+    if kind in ("date", "datetime", "datetime64"):
+        return pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+    return s.map(_one_as_text)  # mixed columns (a spreadsheet with numbers and text)
+
+
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every column as text; dates as YYYY-MM-DD; missing values stay NA."""
+    """Every column as text; dates as YYYY-MM-DD; integral numbers without decimals; booleans
+    as 1/0; missing values stay NA; surrounding spaces removed."""
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            text = s.dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(s):
-            text = s.map({True: "1", False: "0"})
-        elif pd.api.types.is_float_dtype(s) and s.dropna().eq(s.dropna().round()).all():
-            text = s.map(lambda v: pd.NA if pd.isna(v) else str(int(v)))
-        else:
-            text = s.map(lambda v: pd.NA if pd.isna(v) else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v)))
+        text = _column_as_text(frame[col])
         out[str(col)] = text.astype("string").str.strip().replace("", pd.NA)
     return out
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
+import pytest
+
 from jamtools.data.doc import render
 from jamtools.synth import generate
 
@@ -88,3 +90,56 @@ def test_case_notes_and_indicators_synthetic_data(demo):
     change = stats.gap_change(counts[["kon", "efter", "n", "events"]], "efter", 1).iloc[0]
     assert change.ci_low <= t["gap_after_pp"] - t["gap_before_pp"] <= change.ci_high
     assert change.ci_low > 0
+
+
+def test_large_scales_are_generated_in_chunks(tmp_path):
+    """Chunked generation (as for ten million rows, here with tiny chunks): Parquet files
+    only, unique keys, references within their chunk, aggregates summed, planted counts summed;
+    the same seed gives byte-identical Parquet files."""
+    import json
+    import warnings
+
+    import pandas as pd
+
+    from jamtools import data
+    from jamtools.data.model import TABLES
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "bof_insatser.csv").parent.mkdir()
+    (a / "bof_insatser.csv").write_text("stale\n", encoding="utf-8")
+    for out in (a, b):
+        generate(out, seed=3, scale=0.3, fmt="parquet", chunk_scale=0.1)
+    assert not list(a.glob("*.csv")), "a stale CSV next to the Parquet file is removed"
+    names = sorted(p.name for p in a.glob("*.parquet"))
+    assert names == sorted(f"{t}.parquet" for t in TABLES)
+    _, mismatch, errors = filecmp.cmpfiles(a, b, names + ["planted.json"], shallow=False)
+    assert not mismatch and not errors
+    single = tmp_path / "single"
+    generate(single, seed=3, scale=0.1, fmt="csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a dangling reference across chunks would warn
+        for name in TABLES:
+            frame = data.load_table(name, data_dir=a).data
+            assert frame[TABLES[name].key].is_unique
+    aktual = pd.read_parquet(a / "bof_aktualiseringar.parquet")
+    assert aktual.aktualisering_id.str[:6].value_counts().to_dict() == {
+        "c0000-": 600, "c0001-": 600, "c0002-": 600}
+    pop, pop1 = pd.read_parquet(a / "befolkning.parquet"), pd.read_csv(single / "befolkning.csv")
+    assert len(pop) == len(pop1) and pop.antal.sum() > 2.9 * pop1.antal.sum()
+    planted = json.loads((a / "planted.json").read_text(encoding="utf-8"))
+    one = json.loads((single / "planted.json").read_text(encoding="utf-8"))
+    assert planted["chunks"] == 3
+    rows = planted["questions"]["eb_01_krav"]["aktivitetskrav"]["rows"]
+    assert rows == len(pd.read_parquet(a / "eb_planering.parquet"))
+    ht2, ht2_one = (p["questions"]["ht_02_forandring_over_tid"]["beviljade_timmar"] for p in (planted, one))
+    assert ht2["gap_change"] == ht2_one["gap_change"]  # constants of the model are kept as they are
+
+
+def test_csv_chunks_append_and_auto_format(tmp_path):
+    import pandas as pd
+
+    generate(tmp_path, seed=4, scale=0.2, fmt="csv", chunk_scale=0.1)
+    ht = pd.read_csv(tmp_path / "ht_beslut.csv")
+    assert len(ht) == 800 and ht.beslut_id.is_unique  # one header, two chunks
+    with pytest.raises(ValueError):
+        generate(tmp_path, scale=0.1, fmt="xlsx")
