@@ -277,25 +277,70 @@ def _replace_personnummer(raw: pd.DataFrame, file: str, table: Table) -> pd.Data
     return out
 
 
-def sensitive_values(config=None) -> set[str]:
-    """Every value of the input's sensitive columns (personnummer, names, free text).
+#: Column names (in the export or after mapping) whose values are treated as sensitive even
+#: when the model does not know the column: names, personal identity numbers, free text.
+SENSITIVE_NAME = re.compile(r"(personnummer|samordningsnummer|personnr|pnr|namn|name|fritext|"
+                            r"anteckning|journal|adress)", re.I)
 
-    The leak scan looks for these in everything a run publishes. Reads only those columns of
-    the files in the run's data directory.
+
+def _sensitive_columns(frame: pd.DataFrame, table: Table | None) -> list[str]:
+    marked = {c.name for c in table.columns if c.sensitive} if table is not None else set()
+    return [c for c in frame.columns
+            if c in marked or (SENSITIVE_NAME.search(str(c)) and not str(c).endswith("_id"))]
+
+
+def sensitive_values(config=None) -> set[str]:
+    """Every value of the input's sensitive columns, for the leak scan of a run's outputs.
+
+    Sensitive columns are those the model marks ``sensitive`` (free text) and any column whose
+    name (in the export, or after the column mapping of ``jamtools.yml``) says personnummer,
+    samordningsnummer, name, address or free text, whether or not the model uses it. Sources
+    are the files of the run's ``data_dir`` (CSV, Parquet, XLSX) and every table under
+    ``tables`` in ``jamtools.yml`` (files or SQL). Values shorter than four characters are
+    left out (they would match everywhere). A personnummer is also returned in its other
+    written forms (with and without century and hyphen), so that the scan finds it however an
+    output writes it.
+
+    Parameters
+    ----------
+    config : RunConfig, path to jamtools.yml, or None (the synthetic demo data).
+
+    Returns
+    -------
+    set of str
     """
     from jamtools.config import load_config
+    from jamtools.data.pseudonym import written_forms
+    from jamtools.data.readers import SourceError, read_source
 
     cfg = config if config is not None and hasattr(config, "parameters") else load_config(config)
     data_dir = Path(cfg.parameters["data_dir"])
-    names = re.compile(r"(personnummer|samordningsnummer|namn|fritext|anteckning)", re.I)
+    sources: list[tuple[dict, Path, Table | None]] = []
+    configured = set()
+    for name in (cfg.tables or {}):
+        spec = _table_spec(name, cfg)
+        configured.add(name)
+        sources.append((spec, spec["_base"], TABLES.get(name)))
+    if data_dir.is_dir():
+        for path in sorted(data_dir.iterdir()):
+            if path.suffix.lower() in (".csv", ".parquet", ".xlsx") and path.stem not in configured:
+                sources.append(({"file": str(path)}, data_dir, TABLES.get(path.stem)))
     values: set[str] = set()
-    for path in sorted(data_dir.glob("*.csv")):
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-        cols = [c for c in header if names.search(str(c)) and not str(c).endswith("_id")]
-        if cols:
-            frame = pd.read_csv(path, usecols=cols, dtype=str, encoding="utf-8-sig")
-            for c in cols:
-                values |= {v.strip() for v in frame[c].dropna() if len(v.strip()) >= 4}
+    for spec, base, table in sources:
+        try:
+            raw, _ = read_source(spec, base)
+        except SourceError:
+            continue  # the loader reports unreadable sources; nothing of them can leak
+        frames = [raw]
+        if spec.get("columns"):
+            frames.append(raw.rename(columns=spec["columns"]))
+        for frame in frames:
+            for col in _sensitive_columns(frame, table):
+                for v in frame[col].dropna().astype(str):
+                    v = v.strip()
+                    if len(v) >= 4:
+                        values.add(v)
+                        values |= written_forms(v)
     return values
 
 

@@ -88,3 +88,24 @@ def birth_date_and_sex(value, today=None):
         return None
     sex = "man" if int(tail[2]) % 2 == 1 else "kvinna"
     return born, sex
+
+
+def written_forms(value) -> set[str]:
+    """The ways a valid personnummer or samordningsnummer is commonly written.
+
+    ``YYMMDD-NNNN``, ``YYMMDDNNNN``, ``YYYYMMDD-NNNN`` and ``YYYYMMDDNNNN`` (the century from
+    :func:`birth_date_and_sex`); an empty set for anything else. Used to give the leak scan
+    every form in which a number from the input could appear in an output.
+    """
+    derived = birth_date_and_sex(value)
+    digits = normalise(value)
+    if derived is None or digits is None:
+        return set()
+    born = derived[0]
+    # The 12-digit form: the century from the birth year (day of a samordningsnummer kept).
+    century = f"{born.year // 100:02d}"
+    short, tail = digits[:6], digits[6:]
+    forms = {f"{short}-{tail}", f"{short}{tail}", f"{century}{short}-{tail}", f"{century}{short}{tail}"}
+    if "+" in str(value):
+        forms.add(f"{short}+{tail}")
+    return forms

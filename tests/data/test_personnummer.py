@@ -76,3 +76,29 @@ def test_invalid_personnummer_is_an_error_that_does_not_echo_the_number(tmp_path
     with pytest.raises(data.DataValidationError, match="personnummer.*rad 2") as err:
         data.load_table("ht_beslut", data_dir=tmp_path)
     assert wrong[-4:] not in str(err.value)
+
+
+def test_sensitive_values_cover_every_source_and_written_form(tmp_path):
+    """The leak scan gets the personnummer (in all written forms), names and free text of every
+    source: mapped files from jamtools.yml and the files of data_dir; never ids or codes."""
+    from jamtools.config import load_config
+    from jamtools.data.pseudonym import written_forms
+
+    exports = tmp_path / "exporter"
+    exports.mkdir()
+    pd.DataFrame({"Nr": ["H1", "H2"], "Personnr": [WOMAN, MAN], "Namn": ["Greta Exempel", "Olle Prov"],
+                  "Datum": ["2024-01-02", "2024-02-03"]}).to_csv(exports / "Hemtjanst.csv", sep=";",
+                                                                  index=False, encoding="cp1252")
+    pd.DataFrame({"anteckning_id": ["J1"], "person_id": ["JP1"], "kon": ["kvinna"],
+                  "roll": ["foralder"], "datum": ["2024-01-01"],
+                  "anteckning": ["Mamman berättar om oron för hemmet"]}).to_csv(
+        exports / "um_anteckningar.csv", index=False)
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text("data_dir: exporter\ntables:\n  ht_beslut:\n    file: exporter/Hemtjanst.csv\n"
+                   "    columns: {Nr: beslut_id, Personnr: personnummer, Datum: beslutsdatum}\n",
+                   encoding="utf-8")
+    values = data.sensitive_values(load_config(cfg))
+    assert {"Greta Exempel", "Olle Prov", "Mamman berättar om oron för hemmet"} <= values
+    assert written_forms(WOMAN) | written_forms(MAN) <= values
+    assert WOMAN.replace("-", "")[2:] in values  # YYMMDDNNNN
+    assert not values & {"H1", "J1", "JP1", "kvinna", "foralder", "2024-01-02"}
