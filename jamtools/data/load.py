@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jamtools.data.model import TABLES, Table
+from jamtools.data.model import CHILD_SEXES, TABLES, Table
 
 UNKNOWN_SEX = "okant"
 
@@ -109,9 +109,12 @@ class LoadResult:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    from jamtools.data.readers import read_source
+    from jamtools.data.readers import SourceError, read_source
 
-    return read_source({"file": str(Path(path).resolve())}, Path(path).parent)[0]
+    try:
+        return read_source({"file": str(Path(path).resolve())}, Path(path).parent)[0]
+    except SourceError as exc:
+        raise DataValidationError(str(exc)) from None
 
 
 def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
@@ -237,41 +240,35 @@ def _map_columns(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
 def _replace_personnummer(raw: pd.DataFrame, file: str, table: Table) -> pd.DataFrame:
     """Replace the personnummer column by a keyed pseudonym in ``person_id``.
 
-    When the export has no sex or age column, they are derived from the number first: sex
-    from the second-to-last digit, age in whole years at the row's date (the table's date
-    column) or, without one, today.
+    When the export has no sex or age column, they are derived from the number first: legal
+    sex from the ninth digit, age in whole years at the row's date (the table's date column)
+    or, without one, today. Samordningsnummer are handled the same way.
     """
-    from jamtools.data.pseudonym import birth_date_and_sex, pseudonymise
+    from jamtools.data.personnummer import age_at, parse
+    from jamtools.data.pseudonym import pseudonymise
 
     raw = raw.copy()
     pnr = raw["personnummer"]
-    derived = pnr.map(lambda v: birth_date_and_sex(v) if pd.notna(v) else None)
-    if "kon" not in raw.columns:
-        adult = {"kvinna": "kvinna", "man": "man"}
-        child = {"kvinna": "flicka", "man": "pojke"}
-        codes = child if table.sex_values == ("flicka", "pojke") else adult
-        raw["kon"] = derived.map(lambda d: codes[d[1]] if isinstance(d, tuple) else pd.NA) \
-            .astype("string")
-    if "alder" not in raw.columns and table.age_column:
-        ref = (pd.to_datetime(raw[table.date_column], errors="coerce", format="ISO8601")
-               if table.date_column and table.date_column in raw.columns
-               else pd.Series(pd.Timestamp.today().normalize(), index=raw.index))
-
-        def age(d, at):
-            if not isinstance(d, tuple) or pd.isna(at):
-                return pd.NA
-            born = d[0]
-            return str(at.year - born.year - ((at.month, at.day) < (born.month, born.day)))
-
-        raw["alder"] = [age(d, at) for d, at in zip(derived, ref)]
+    parsed = pnr.map(lambda v: parse(v) if pd.notna(v) else None)
     pseudo = pseudonymise(pnr)
     bad = pnr[pnr.notna() & pseudo.isna()]
     if len(bad):
         raise DataValidationError(
-            f"Fel i filen {file}, kolumn 'personnummer' (ogiltigt personnummer): {len(bad)} rader, "
-            f"till exempel rad {_rows(bad.index)}. Kontrollera formatet ÅÅÅÅMMDD-NNNN och "
-            "kontrollsiffran. (Värdena visas inte här av sekretesskäl.)"
+            f"Fel i filen {file}, kolumn 'personnummer' (ogiltigt personnummer, invalid personal "
+            f"identity number): {len(bad)} rader, till exempel rad {_rows(bad.index)}. "
+            "Kontrollera formatet ÅÅÅÅMMDD-NNNN, datumet och kontrollsiffran. (Värdena visas "
+            "inte här av sekretesskäl.)"
         )
+    if "kon" not in raw.columns:
+        codes = ({"kvinna": "flicka", "man": "pojke"} if table.sex_values == CHILD_SEXES
+                 else {"kvinna": "kvinna", "man": "man"})
+        raw["kon"] = parsed.map(lambda d: codes[d.sex] if d is not None else pd.NA).astype("string")
+    if "alder" not in raw.columns and table.age_column:
+        ref = (pd.to_datetime(raw[table.date_column], errors="coerce", format="ISO8601")
+               if table.date_column and table.date_column in raw.columns
+               else pd.Series(pd.Timestamp.today().normalize(), index=raw.index))
+        raw["alder"] = pd.array([str(age_at(d.born, at)) if d is not None and pd.notna(at) else pd.NA
+                                 for d, at in zip(parsed, ref)], dtype="string")
     out = raw.drop(columns=["personnummer"])
     out["person_id"] = pseudo
     return out
@@ -310,7 +307,7 @@ def sensitive_values(config=None) -> set[str]:
     set of str
     """
     from jamtools.config import load_config
-    from jamtools.data.pseudonym import written_forms
+    from jamtools.data.personnummer import written_forms
     from jamtools.data.readers import SourceError, read_source
 
     cfg = config if config is not None and hasattr(config, "parameters") else load_config(config)

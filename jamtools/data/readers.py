@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -84,32 +85,93 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _long_rows(text: str, sep: str) -> list[int]:
+    """Line numbers (header = 1) of rows with more fields than the header, trailing empty
+    fields aside (an export that ends every row with the separator is fine)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(reader, [])
+    width = len(header)
+    out = []
+    for row in reader:
+        while len(row) > width and row[-1] == "":
+            row = row[:-1]
+        if len(row) > width:
+            out.append(reader.line_num)
+    return out
+
+
 def read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> pd.DataFrame:
+    """Read a CSV export as text columns.
+
+    The encoding (UTF-8 with or without BOM, else Windows-1252) and the separator (``;``,
+    ``,`` or tab) are detected unless given. Every row must have as many fields as the header.
+    """
+    name = Path(path).name
     raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(f"Filen {Path(path).name} kan inte läsas med teckenkodningen {enc} "
-                          f"({exc}). Ange rätt 'encoding' i jamtools.yml, till exempel cp1252.") from None
+        raise SourceError(f"Filen {name} kan inte läsas med teckenkodningen {enc} (encoding; "
+                          f"{exc}). Ange rätt 'encoding' i jamtools.yml, till exempel cp1252.") from None
+    if "\x00" in text:
+        raise SourceError(f"Filen {name} innehåller binära data och är ingen textfil (not a CSV "
+                          "file). Kontrollera att det är rätt fil och att den är sparad som CSV.")
     text = text.lstrip("\ufeff")
     sep = separator or detect_separator(text[:5000])
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                        na_values=[""], skipinitialspace=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                                na_values=[""], skipinitialspace=True, index_col=False)
+    except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
+        rows = _long_rows(text, sep)
+        if not rows:
+            first = str(exc).strip().splitlines()[0]
+            raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} "
+                              f"(parse error: {first}). Kontrollera citattecken och antalet fält "
+                              "per rad, eller ange 'separator' i jamtools.yml.") from None
+        raise SourceError(f"Filen {name} har rader med fler fält än rubrikraden (too many fields): "
+                          f"rad {', '.join(map(str, rows[:5]))}"
+                          f"{f' (och {len(rows) - 5} till)' if len(rows) > 5 else ''}. Kontrollera "
+                          "avgränsaren (ange 'separator' i jamtools.yml) eller citattecken runt "
+                          "text som innehåller avgränsaren.") from None
+    except (pd.errors.EmptyDataError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} (parse "
+                          f"error: {first}). Kontrollera citattecken och antalet fält per rad, "
+                          "eller ange 'separator' i jamtools.yml.") from None
     return _as_text(frame)
 
 
 def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read one sheet of an Excel workbook (the first unless ``sheet`` names one)."""
+    name = Path(path).name
     try:
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
-    except ValueError as exc:
-        raise SourceError(f"Bladet {sheet!r} finns inte i {Path(path).name} ({exc}). Ange rätt "
-                          "'sheet' i jamtools.yml.") from None
+        book = pd.ExcelFile(path)
+    except Exception as exc:  # not a zip, not a workbook, encrypted ...
+        raise SourceError(f"Filen {name} kan inte läsas som Excel-arbetsbok (corrupt or not an "
+                          f"xlsx file: {type(exc).__name__}). Spara den på nytt som .xlsx.") from None
+    with book:
+        if sheet is not None and sheet not in book.sheet_names and not (
+                isinstance(sheet, int) and 0 <= sheet < len(book.sheet_names)):
+            raise SourceError(f"Bladet {sheet!r} finns inte i {name} (sheet not found). Bladen i "
+                              f"arbetsboken heter: {', '.join(map(repr, book.sheet_names))}. Ange "
+                              "rätt 'sheet' i jamtools.yml.")
+        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=object)
     return _as_text(frame)
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
-    return _as_text(pd.read_parquet(path))
+    """Read a Parquet file (every column, as text)."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow: not Parquet, truncated, unsupported type
+        raise SourceError(f"Filen {Path(path).name} kan inte läsas som Parquet (corrupt or not a "
+                          f"Parquet file: {type(exc).__name__}). Exportera den på nytt.") from None
+    return _as_text(frame)
 
 
 def read_sql(url: str, query: str) -> pd.DataFrame:
@@ -118,11 +180,19 @@ def read_sql(url: str, query: str) -> pd.DataFrame:
 
     try:
         engine = sqlalchemy.create_engine(url)
+        shown = engine.url.render_as_string(hide_password=True)
+    except Exception as exc:
+        raise SourceError(f"SQL-källans url kan inte tolkas ({type(exc).__name__}). Skriv den "
+                          "som dialekt+drivrutin://användare:lösenord@server:port/databas.") from None
+    try:
         with engine.connect() as con:
             frame = pd.read_sql(sqlalchemy.text(query), con)
     except Exception as exc:  # connection refused, bad query, missing driver ...
-        raise SourceError(f"SQL-källan kunde inte läsas ({type(exc).__name__}: {exc}). "
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise SourceError(f"SQL-källan {shown} kunde inte läsas ({type(exc).__name__}: {first}). "
                           "Kontrollera 'url' och 'query' i jamtools.yml.") from None
+    finally:
+        engine.dispose()
     return _as_text(frame)
 
 
@@ -130,10 +200,12 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
     """Read one table's source as described in the configuration; return it and its name."""
     if "sql" in spec:
         sql = spec["sql"]
-        return read_sql(sql["url"], sql["query"]), f"SQL ({sql.get('name', 'fråga')})"
-    path = Path(spec["file"])
+        if not isinstance(sql, dict) or not {"url", "query"} <= set(sql):
+            raise SourceError("'sql' i jamtools.yml ska ha nycklarna url och query.")
+        return read_sql(str(sql["url"]), str(sql["query"])), f"SQL ({sql.get('name', 'fråga')})"
+    path = Path(str(spec["file"]))
     path = path if path.is_absolute() else base / path
-    if not path.exists():
+    if not path.is_file():
         raise SourceError(f"Filen {path} finns inte. Kontrollera 'file' i jamtools.yml.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):

@@ -71,6 +71,7 @@ def sources(tmp_path_factory):
         engine = sqlalchemy.create_engine(PG_URL)
         with engine.begin() as con:
             df.to_sql("hemtjanst_export", con, if_exists="replace", index=False)
+        engine.dispose()
         specs["postgres"] = {"sql": {"url": PG_URL, "query": 'SELECT * FROM hemtjanst_export ORDER BY "BeslutsNr"'}}
     return d, specs
 
