@@ -132,18 +132,19 @@ def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
             num = pd.to_numeric(text, errors="coerce")
             bad = raw[present & num.isna()]
             if len(bad):
-                raise _bad(file, col.name, bad, "ska vara ett tal",
+                raise _bad(file, col.name, bad, "ska vara ett tal, wrong type",
                            "Rätta värdena eller koppla kolumnen till rätt fält i jamtools.yml.")
             if col.dtype == "int":
                 nonint = raw[present & (num.round() != num)]
                 if len(nonint):
-                    raise _bad(file, col.name, nonint, "ska vara ett heltal", "Rätta värdena.")
+                    raise _bad(file, col.name, nonint, "ska vara ett heltal, not an integer",
+                               "Rätta värdena.")
             lo = num < col.min if col.min is not None else pd.Series(False, index=num.index)
             hi = num > col.max if col.max is not None else pd.Series(False, index=num.index)
             impossible = raw[(lo | hi).fillna(False)]
             if len(impossible):
                 raise _bad(file, col.name, impossible,
-                           f"omöjligt värde, tillåtet {col.min}–{col.max}",
+                           f"omöjligt värde, impossible value; tillåtet {col.min:g}–{col.max:g}",
                            "Kontrollera exporten; omöjliga värden tas inte med gissningsvis.")
             out[col.name] = num.astype("Int64") if col.dtype == "int" else num.astype("Float64")
         elif col.dtype == "bool":
@@ -153,20 +154,21 @@ def _coerce(frame: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
             mapped = text.map(mapping)
             bad = raw[present & mapped.isna()]
             if len(bad):
-                raise _bad(file, col.name, bad, "ska vara 1/0 eller ja/nej", "Rätta värdena.")
+                raise _bad(file, col.name, bad, "ska vara 1/0 eller ja/nej, not a yes/no value",
+                           "Rätta värdena eller lägg till en omkodning i jamtools.yml.")
             out[col.name] = mapped.astype("boolean")
         elif col.dtype == "date":
             dates = pd.to_datetime(raw, errors="coerce", format="ISO8601")
             bad = raw[present & dates.isna()]
             if len(bad):
-                raise _bad(file, col.name, bad, "datum som inte kan läsas",
+                raise _bad(file, col.name, bad, "datum som inte kan läsas, unparseable date",
                            "Använd formatet ÅÅÅÅ-MM-DD.")
             out[col.name] = dates
         elif col.dtype == "category" and col.allowed is not None and col.name != "kon":
             text = raw.astype("string").str.strip()
             bad = raw[present & ~text.isin(col.allowed)]
             if len(bad):
-                raise _bad(file, col.name, bad, "okänd kod",
+                raise _bad(file, col.name, bad, "okänd kod, unknown code",
                            f"Tillåtna värden är {', '.join(col.allowed)}; lägg till en "
                            "omkodning i jamtools.yml.")
             out[col.name] = text
@@ -195,7 +197,11 @@ def _ids(table_name: str, column: str, data_dir: Path, config) -> set | None:
             if path is None:
                 return None
             frame = _read(path)
-    except Exception:
+        if column == "person_id" and "personnummer" in frame.columns:
+            from jamtools.data.pseudonym import pseudonymise
+
+            frame["person_id"] = pseudonymise(frame["personnummer"])  # same key: same pseudonyms
+    except Exception:  # an unreadable table is reported when it is loaded itself
         return None
     return set(frame[column].dropna().astype(str)) if column in frame.columns else None
 
@@ -388,16 +394,21 @@ def load_table(
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
         raise DataValidationError(
-            f"Filen {path.name} saknar obligatoriska kolumner: {', '.join(missing)}. "
+            f"Filen {path.name} saknar obligatoriska kolumner (missing required columns): "
+            f"{', '.join(missing)}. "
             f"Kolumnerna i filen är: {', '.join(map(str, raw.columns))}. Byt namn på kolumnerna "
             "eller ange en kolumnmappning i jamtools.yml."
         )
     # Only the model's columns go further: names, free text and other columns of the export
     # never leave the loader.
     data = _coerce(raw[[c.name for c in table.columns if c.name in raw.columns]], table, path.name)
+    no_id = data.loc[data[table.key].isna(), table.key]
+    if len(no_id):
+        raise _bad(path.name, table.key, no_id.fillna("(tomt)"), "saknat id, missing id",
+                   "Varje rad ska ha ett id; rätta exporten.")
     dup = data[table.key][data[table.key].duplicated(keep=False)]
     if len(dup):
-        raise _bad(path.name, table.key, dup, "dubbletter av id",
+        raise _bad(path.name, table.key, dup, "dubbletter av id, duplicate id",
                    "Varje rad ska ha ett unikt id; ta bort dubbletterna i exporten.")
     data["kon"] = _map_sex(raw["kon"], table)
     unknown = raw.loc[data["kon"] == UNKNOWN_SEX, "kon"]

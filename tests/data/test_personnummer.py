@@ -1,89 +1,129 @@
 """Personnummer in the input: recognised with the check digit, sex and age derived, replaced by
-a keyed pseudonym that links the same person across tables, and never passed on."""
+a keyed pseudonym that links the same person across tables, and never passed on.
+
+All numbers are Skatteverket's published test numbers (Testpersonnummer and
+Testsamordningsnummer, skatteverket.entryscape.net); the expected birth dates and sexes follow
+from the rules in Skatteverket's SKV 704 (date, ninth digit odd for men, day + 60 for a
+samordningsnummer), worked out by hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jamtools import data
-from jamtools.data.pseudonym import birth_date_and_sex, luhn_ok
+from jamtools.config import load_config
+from jamtools.data.personnummer import age_at, birth_date_and_sex, luhn_ok, parse, written_forms
+from jamtools.data.pseudonym import KEY_ENV, pseudonymise
+
+FIXTURE = Path(__file__).parent / "fixtures" / "personnummer"
+
+WOMAN = "19900101-2385"   # ninth digit 8: even, a woman
+MAN = "196408233234"      # ninth digit 3: odd, a man
+LEAP = "200002292399"     # 29 February 2000, a man
+SAMORDNING = "202201612393"  # day 61 = the 1st, a man
 
 
-
-def _valid(date8: str, serial: str) -> str:
-    """A 12-digit personnummer with the correct check digit for a made-up person."""
-    digit = next(d for d in range(10) if luhn_ok(date8[2:] + serial + str(d)))
-    return f"{date8}-{serial}{digit}"
-
-
-# 19121212-1212 is the tax agency's long-published test number (a man: 1 is odd). The other two
-# are made up here with valid check digits (second-to-last digit even = woman, odd = man).
-TOLVAN = "19121212-1212"
-WOMAN = _valid("19460806", "238")
-MAN = _valid("19390213", "565")
-
-
-def test_check_digit_and_derivation():
-    assert luhn_ok("1212121212") and birth_date_and_sex(TOLVAN) == (dt.date(1912, 12, 12), "man")
-    assert not luhn_ok("1212121213")
-    born, sex = birth_date_and_sex(WOMAN)
-    assert born == dt.date(1946, 8, 6) and sex == "kvinna"
-    assert birth_date_and_sex(MAN) == (dt.date(1939, 2, 13), "man")
-    short = WOMAN[2:]
-    assert birth_date_and_sex(short, today=dt.date(2026, 1, 1))[0] == dt.date(1946, 8, 6)
-    assert birth_date_and_sex("121212+1212", today=dt.date(2026, 1, 1))[0] == dt.date(1912, 12, 12)
-    wrong = WOMAN[:-1] + str((int(WOMAN[-1]) + 1) % 10)
-    assert birth_date_and_sex(wrong) is None  # wrong check digit
+@pytest.mark.parametrize("value, born, sex, kind", [
+    ("199001012385", dt.date(1990, 1, 1), "kvinna", "personnummer"),
+    ("900101-2385", dt.date(1990, 1, 1), "kvinna", "personnummer"),
+    ("000229-2399", dt.date(2000, 2, 29), "man", "personnummer"),
+    ("202402292383", dt.date(2024, 2, 29), "kvinna", "personnummer"),
+    ("190001019801", dt.date(1900, 1, 1), "kvinna", "personnummer"),
+    ("000101+9801", dt.date(1900, 1, 1), "kvinna", "personnummer"),  # + : 100 years or more
+    ("189001019802", dt.date(1890, 1, 1), "kvinna", "personnummer"),
+    ("196408233234", dt.date(1964, 8, 23), "man", "personnummer"),
+    ("202201612393", dt.date(2022, 1, 1), "man", "samordningsnummer"),
+    ("191401682396", dt.date(1914, 1, 8), "man", "samordningsnummer"),
+])
+def test_published_test_numbers_parse(value, born, sex, kind):
+    parsed = parse(value, today=dt.date(2026, 1, 1))
+    assert (parsed.born, parsed.sex, parsed.kind) == (born, sex, kind)
+    assert birth_date_and_sex(value, today=dt.date(2026, 1, 1)) == (born, sex)
 
 
-def test_samordningsnummer_day_plus_60():
-    for last in range(10):
-        if luhn_ok("460866238" + str(last)):
-            born, _ = birth_date_and_sex(f"19460866-238{last}")
-            assert born == dt.date(1946, 8, 6)
-            return
-    pytest.fail("no valid check digit found")
+@pytest.mark.parametrize("value", [
+    "199001012386",   # wrong check digit
+    "9001012386",
+    "199013012385",   # month 13
+    "199002302385",   # 30 February
+    "190002292385",   # 1900 was no leap year
+    "000229+2399",    # + makes it 1900: no 29 February
+    "19900101238",    # too short
+    "19900101-238a",
+    "",
+])
+def test_invalid_numbers_are_rejected(value):
+    assert parse(value) is None
 
 
-def test_fixture_loads_links_across_tables_and_derives_sex_and_age(tmp_path):
-    beslut = pd.DataFrame({
-        "beslut_id": ["H1", "H2", "H3"], "personnummer": [WOMAN, MAN, WOMAN],
-        "beslutsdatum": ["2024-08-05", "2024-02-13", "2025-09-01"], "ar": ["2024", "2024", "2025"],
-        "adl_beroende": ["3", "1", "4"], "ensamboende": ["1", "0", "1"],
-        "beviljade_timmar": ["30", "10", "42,5"],
-    })
-    beslut.to_csv(tmp_path / "ht_beslut.csv", index=False, sep=";")
-    res = data.load_table("ht_beslut", data_dir=tmp_path)
-    d = res.data
-    assert "personnummer" not in d.columns
-    assert d.kon.tolist() == ["kvinna", "man", "kvinna"]
-    # Age at the decision date: one day before her 78th birthday, on his 85th, after her 79th.
-    assert d.alder.tolist() == [77, 85, 79]
-    assert d.person_id[0] == d.person_id[2] != d.person_id[1]
-    assert not d.astype(str).apply(lambda c: c.str.contains(WOMAN[-4:] + "|" + MAN[-4:])).any().any()
-    # The same person gets the same pseudonym in another table read in the same run.
-    again = data.load_table("ht_beslut", data_dir=tmp_path).data
-    assert again.person_id.tolist() == d.person_id.tolist()
+def test_luhn_and_age_and_written_forms():
+    assert luhn_ok("9001012385") and not luhn_ok("9001012386")
+    assert age_at(dt.date(2000, 2, 29), dt.date(2025, 2, 28)) == 24
+    assert age_at(dt.date(2000, 2, 29), dt.date(2025, 3, 1)) == 25
+    assert written_forms(WOMAN) == {"900101-2385", "9001012385", "19900101-2385", "199001012385"}
+
+
+def test_pseudonym_is_keyed_and_the_same_for_every_written_form(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "nyckel-1")
+    a = pseudonymise(pd.Series([WOMAN, "900101-2385", "199001012385", MAN, None, "nonsens"]))
+    assert a[0] == a[1] == a[2] != a[3] and a[4:].isna().all()
+    monkeypatch.setenv(KEY_ENV, "nyckel-2")
+    b = pseudonymise(pd.Series([WOMAN]))
+    assert b[0] != a[0]  # another run's key: another pseudonym
+
+
+def test_fixture_loads_links_across_tables_and_derives_sex_and_age():
+    cfg = load_config(FIXTURE / "jamtools.yml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # references resolve through the pseudonyms: no warning
+        kl = data.load_table("eb_klienter", data_dir=FIXTURE, config=cfg).data
+        pl = data.load_table("eb_planering", data_dir=FIXTURE, config=cfg).data
+        akt = data.load_table("bof_aktualiseringar", data_dir=FIXTURE, config=cfg).data
+    # Sex from the ninth digit; age in whole years at the row's own date.
+    assert kl.kon.tolist() == ["kvinna", "man", "man"]
+    assert kl.alder.tolist() == [34, 59, 24]   # on her birthday; the day before his 60th; 28 Feb
+    assert pl.kon.tolist() == ["kvinna", "man", "man"]
+    assert pl.alder.tolist() == [34, 60, 25]   # his 60th birthday; 1 March after 29 February
+    assert akt.kon.tolist() == ["flicka", "pojke"]
+    assert akt.alder.tolist() == [0, 2]
+    # The same person links across tables, whatever form the number was written in.
+    assert kl.person_id.tolist() == pl.person_id.tolist()
+    assert kl.person_id.is_unique and kl.person_id.str.fullmatch(r"P[0-9a-f]{16}").all()
+    assert kl.hushallstyp.tolist()[0] == "ensamstaende_med_barn" and kl.bistand_beviljat.tolist() == [True, True, False]
+    # No number, in any written form, reaches the loaded data.
+    numbers = ["199001012385", "196408233234", "200002292399", "202402292383", "202201612393"]
+    forms = set().union(*(written_forms(n) for n in numbers))
+    dumped = "".join(frame.to_csv(index=False) for frame in (kl, pl, akt))
+    assert not [f for f in forms if f in dumped]
+    assert not [f for f in forms if f[-4:] + "," in dumped or "," + f[:6] in dumped]
+
+
+def test_a_planning_for_an_unknown_client_is_a_dangling_reference(tmp_path):
+    cfg = load_config(FIXTURE / "jamtools.yml")
+    frame = pd.read_csv(FIXTURE / "eb_planering.csv", dtype=str)
+    frame.loc[1, "personnummer"] = "191401682396"  # a valid samordningsnummer (aged 110), no client
+    frame.to_csv(tmp_path / "eb_planering.csv", index=False)
+    with pytest.warns(UserWarning, match=r"eb_planering.csv, kolumn 'person_id'.*rad 3"):
+        res = data.load_table("eb_planering", data_dir=tmp_path, config=cfg)
+    assert len(res.data) == 2
 
 
 def test_invalid_personnummer_is_an_error_that_does_not_echo_the_number(tmp_path):
-    wrong = WOMAN[:-1] + str((int(WOMAN[-1]) + 1) % 10)
-    pd.DataFrame({"beslut_id": ["H1"], "personnummer": [wrong], "beslutsdatum": ["2024-01-01"],
+    pd.DataFrame({"beslut_id": ["H1"], "personnummer": ["199001012386"], "beslutsdatum": ["2024-01-01"],
                   "ar": ["2024"], "adl_beroende": ["1"], "ensamboende": ["1"],
                   "beviljade_timmar": ["3"]}).to_csv(tmp_path / "ht_beslut.csv", index=False)
     with pytest.raises(data.DataValidationError, match="personnummer.*rad 2") as err:
         data.load_table("ht_beslut", data_dir=tmp_path)
-    assert wrong[-4:] not in str(err.value)
+    assert "2386" not in str(err.value) and "900101" not in str(err.value)
 
 
 def test_sensitive_values_cover_every_source_and_written_form(tmp_path):
     """The leak scan gets the personnummer (in all written forms), names and free text of every
     source: mapped files from jamtools.yml and the files of data_dir; never ids or codes."""
-    from jamtools.config import load_config
-    from jamtools.data.pseudonym import written_forms
-
     exports = tmp_path / "exporter"
     exports.mkdir()
     pd.DataFrame({"Nr": ["H1", "H2"], "Personnr": [WOMAN, MAN], "Namn": ["Greta Exempel", "Olle Prov"],
@@ -100,5 +140,6 @@ def test_sensitive_values_cover_every_source_and_written_form(tmp_path):
     values = data.sensitive_values(load_config(cfg))
     assert {"Greta Exempel", "Olle Prov", "Mamman berättar om oron för hemmet"} <= values
     assert written_forms(WOMAN) | written_forms(MAN) <= values
-    assert WOMAN.replace("-", "")[2:] in values  # YYMMDDNNNN
     assert not values & {"H1", "J1", "JP1", "kvinna", "foralder", "2024-01-02"}
+    fixture_values = data.sensitive_values(load_config(FIXTURE / "jamtools.yml"))
+    assert written_forms(SAMORDNING) | written_forms(LEAP) <= fixture_values
