@@ -83,5 +83,56 @@ def load_config(path: str | Path | None) -> RunConfig:
     if not isinstance(notebooks, dict) or not all(isinstance(v, dict) for v in notebooks.values()):
         raise ParameterError(f"'notebooks' i {path} ska vara fråge-id med parametrar under sig.")
     config.notebook_parameters = notebooks
-    config.tables = raw.get("tables") or {}
+    config.tables = _check_tables(raw.get("tables") or {}, path)
     return config
+
+
+_TABLE_KEYS = {"file", "sql", "sheet", "encoding", "separator", "columns", "values"}
+
+
+def _check_tables(tables, path: Path) -> dict:
+    """Check the ``tables`` section: known tables, known keys, one source, mappings onto the
+    model's columns (``personnummer`` too) and values. Every problem is an error naming it."""
+    from jamtools.data.model import TABLES
+
+    if not isinstance(tables, dict):
+        raise ParameterError(f"'tables' i {path} ska vara tabellnamn med 'file' eller 'sql' under sig.")
+    for name, spec in tables.items():
+        where = f"'tables: {name}' i {path}"
+        if name not in TABLES:
+            raise ParameterError(f"Okänd tabell {name!r} under 'tables' i {path}. Tabellerna i "
+                                 f"datamodellen är: {', '.join(TABLES)}.")
+        if not isinstance(spec, dict):
+            raise ParameterError(f"{where} ska ha nycklar som 'file' eller 'sql'.")
+        unknown = set(spec) - _TABLE_KEYS
+        if unknown:
+            raise ParameterError(f"Okända nycklar i {where}: {', '.join(sorted(unknown))}. Tillåtna "
+                                 f"nycklar är: {', '.join(sorted(_TABLE_KEYS))}.")
+        if ("file" in spec) == ("sql" in spec):
+            raise ParameterError(f"{where} ska ha antingen 'file' eller 'sql' (inte båda).")
+        if "sql" in spec and (not isinstance(spec["sql"], dict) or set(spec["sql"]) - {"url", "query", "name"}
+                              or not {"url", "query"} <= set(spec["sql"])):
+            raise ParameterError(f"'sql' i {where} ska ha nycklarna url och query.")
+        model = {c.name for c in TABLES[name].columns} | {"personnummer"}
+        columns = spec.get("columns") or {}
+        if not isinstance(columns, dict):
+            raise ParameterError(f"'columns' i {where} ska vara era kolumnnamn: modellens namn.")
+        wrong = [f"{k}: {v}" for k, v in columns.items() if str(v) not in model]
+        if wrong:
+            raise ParameterError(f"'columns' i {where} mappar till kolumner som inte finns i "
+                                 f"datamodellen: {', '.join(wrong)}. Modellens kolumner i {name}: "
+                                 f"{', '.join(sorted(model))}.")
+        values = spec.get("values") or {}
+        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+            raise ParameterError(f"'values' i {where} ska vara kolumn: {{er kod: modellens värde}}.")
+        for col, mapping in values.items():
+            if col not in model:
+                raise ParameterError(f"'values: {col}' i {where}: {col} är ingen kolumn i {name}.")
+            allowed = TABLES[name].column(col).allowed if col != "personnummer" else None
+            if col == "kon":
+                allowed = ("kvinna", "man", "flicka", "pojke")  # children's and adults' codes
+            bad = [f"{k}: {v}" for k, v in mapping.items() if allowed and str(v) not in allowed]
+            if bad:
+                raise ParameterError(f"'values: {col}' i {where} ger värden som inte är tillåtna: "
+                                     f"{', '.join(bad)}. Tillåtna värden: {', '.join(allowed)}.")
+    return tables

@@ -12,6 +12,7 @@ import yaml
 
 from jamtools import data
 from jamtools.data import DataValidationError
+from jamtools.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 EXPECTED = yaml.safe_load((FIXTURES / "expected.yml").read_text(encoding="utf-8"))
@@ -95,7 +96,7 @@ def test_missing_file_and_bad_mapping(tmp_path):
         data.load_table("ht_beslut", data_dir=tmp_path, config=cfg)
     cfg.write_text(f"tables:\n  ht_beslut:\n    file: {FIXTURES / 'ht_korrekt.csv'}\n    sheet: 1\n"
                    "    sql: {url: 'x'}\n", encoding="utf-8")
-    with pytest.raises(DataValidationError, match="url och query"):
+    with pytest.raises(ParameterError, match="antingen 'file' eller 'sql'"):
         data.load_table("ht_beslut", data_dir=tmp_path, config=cfg)
 
 
