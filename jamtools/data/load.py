@@ -356,13 +356,45 @@ def load_table(
     unit: str | None = None,
     age: tuple[int | None, int | None] | None = None,
 ) -> LoadResult:
-    """Load table ``name`` of the data model from ``data_dir`` and validate it.
+    """Load table ``name`` of the data model, validate it, and account for every row.
 
-    Looks for ``<name>.parquet`` or ``<name>.csv``. Checks required columns, types, allowed
-    values and duplicate keys; raises :class:`DataValidationError` naming the file, column,
-    rows and an example value. Maps sex codes (unknown codes become ``okant`` and are
-    counted), then applies the optional filters (period on the table's date column, unit,
-    age range), recording each exclusion by sex.
+    The source is the table's entry under ``tables`` in ``jamtools.yml`` (a CSV, XLSX or
+    Parquet file, or an SQL query, with the organisation's column names and codes mapped onto
+    the model's), else ``<data_dir>/<name>.parquet``, ``.csv`` or ``.xlsx``. Steps, in order:
+
+    1. read (encoding and separator detected; decimal comma and thousands spaces accepted);
+    2. a ``personnummer`` column is checked (date and check digit) and replaced by a keyed
+       pseudonym in ``person_id``; sex and age are derived from it when absent;
+    3. required columns, types, ranges, allowed codes, missing and duplicate ids: each problem
+       stops the load with a :class:`DataValidationError` naming file, column, rows (header =
+       row 1) and example values;
+    4. sex codes mapped onto the model's values; unknown codes become ``okant``, are warned
+       about, and are excluded and counted separately;
+    5. references to other tables' ids (when those tables are supplied): rows pointing to an id
+       that does not exist are warned about and excluded;
+    6. the optional filters (period on the table's date column, unit, age range).
+
+    Every exclusion is recorded by sex in the returned result's log (:meth:`LoadResult.quality`).
+
+    Parameters
+    ----------
+    name : a table of :data:`jamtools.data.model.TABLES`.
+    data_dir : folder of the input files (used when ``config`` does not name the table's source).
+    config : RunConfig or path to ``jamtools.yml``; None uses ``data_dir`` only.
+    period : (start, end) as ISO dates, either may be None; inclusive.
+    unit : keep only this value of the table's unit column.
+    age : (min, max) age in whole years, inclusive; either may be None.
+
+    Returns
+    -------
+    LoadResult
+        ``.data`` (typed DataFrame of the model's columns), ``.quality()``, ``.counts_by_sex()``.
+
+    Raises
+    ------
+    DataValidationError
+        When the input cannot be used as it is; the message (Swedish, with the English key term)
+        says where and what to do.
     """
     if name not in TABLES:
         raise DataValidationError(f"Okänd tabell {name!r}. Tabellerna i datamodellen: {', '.join(TABLES)}.")
