@@ -3,6 +3,7 @@ every notebook and the book leaks none of it; a leaky notebook stops the build."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"
 PILOT = "bof_02_utredning_till_insats"
 THRESHOLD = 5
+# A personnummer written as YYMMDD-NNNN, YYYYMMDDNNNN, with '+' or without separator.
+PNR_BYTES = re.compile(rb"(?<![0-9])([0-9]{8}|[0-9]{6})[-+]?([0-9]{4})(?![0-9])")
+
+
+def _ten_digits(pnr: str) -> str:
+    digits = pnr.replace("-", "").replace("+", "")
+    return digits[-10:]
 
 
 def _pnr(k: int) -> str:
@@ -67,17 +75,26 @@ def small_unit_run(planted_input, tmp_path_factory):
 
 def test_run_on_planted_input_succeeds_and_scan_finds_nothing(small_unit_run, planted_input):
     out, proc = small_unit_run
-    _, secrets = planted_input
+    data, secrets = planted_input
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (out / "html" / "index.html").exists()
     findings = scan.scan_paths([out], threshold=THRESHOLD, sensitive_values=sorted(secrets))
     assert findings.empty, findings.to_string()
-    # No personnummer or name appears anywhere in the output, not even in the executed notebooks.
-    for f in out.rglob("*"):
-        if f.is_file() and f.suffix in {".ipynb", ".json", ".html", ".txt", ".log"}:
-            text = f.read_text(encoding="utf-8", errors="replace")
-            assert "Exempelsson" not in text, f
-            assert not any(p in text for p in list(secrets)[:200] if p.startswith("20")), f
+    # No personnummer (in any written form) or name appears in any file of the output, text or
+    # binary: every candidate digit run is normalised to its 10-digit form and looked up.
+    numbers = {_ten_digits(p) for p in secrets if p[:2] == "20"}
+    names = {n.encode() for n in secrets if n[:2] != "20"}
+    # The grep finds them where they are: in the input, in both written forms.
+    raw_input = (data / "bof_utredningar.csv").read_bytes()
+    assert len({m.group(1)[-6:] + m.group(2) for m in PNR_BYTES.finditer(raw_input)} & numbers) > 100
+    assert {m.group(1)[-6:] + m.group(2) for m in PNR_BYTES.finditer(raw_input.replace(b"-", b""))} & numbers
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert len(files) > 50  # the whole output: notebooks, results, html, images, logs
+    for f in files:
+        raw = f.read_bytes()
+        assert b"Exempelsson" not in raw and not any(n in raw for n in names), f
+        found = {m.group(1)[-6:] + m.group(2) for m in PNR_BYTES.finditer(raw)} & numbers
+        assert not found, f"{f}: {len(found)} personnummer"
 
 
 def test_two_children_appear_nowhere_as_a_small_count(small_unit_run):

@@ -4,7 +4,10 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from jamtools import cli
 
 from jamtools.data.doc import render
 from jamtools.synth import generate
@@ -18,10 +21,10 @@ def test_datamodel_chapter_is_generated_from_the_model():
 
 
 def test_same_seed_identical_files_other_seed_different(tmp_path):
+    """Through the command line, as the README tells users to call it."""
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    generate(a, seed=7, scale=0.2)
-    generate(b, seed=7, scale=0.2)
-    generate(c, seed=8, scale=0.2)
+    for out, seed in ((a, 7), (b, 7), (c, 8)):
+        assert cli.main(["synth", "--seed", str(seed), "--scale", "0.2", "--out", str(out)]) == 0
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir()) and len(names) >= 4
     match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
@@ -133,6 +136,16 @@ def test_large_scales_are_generated_in_chunks(tmp_path):
     assert rows == len(pd.read_parquet(a / "eb_planering.parquet"))
     ht2, ht2_one = (p["questions"]["ht_02_forandring_over_tid"]["beviljade_timmar"] for p in (planted, one))
     assert ht2["gap_change"] == ht2_one["gap_change"]  # constants of the model are kept as they are
+
+
+def test_synth_format_option_writes_the_same_rows_as_parquet(tmp_path):
+    assert cli.main(["synth", "--seed", "5", "--scale", "0.1", "--format", "parquet",
+                     "--out", str(tmp_path / "pq")]) == 0
+    assert cli.main(["synth", "--seed", "5", "--scale", "0.1", "--out", str(tmp_path / "csv")]) == 0
+    assert not list((tmp_path / "pq").glob("*.csv"))
+    pq = pd.read_parquet(tmp_path / "pq" / "ht_beslut.parquet")
+    csv = pd.read_csv(tmp_path / "csv" / "ht_beslut.csv")
+    pd.testing.assert_frame_equal(pq.astype(str), csv.astype(str))
 
 
 def test_csv_chunks_append_and_auto_format(tmp_path):

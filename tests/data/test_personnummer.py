@@ -143,3 +143,24 @@ def test_sensitive_values_cover_every_source_and_written_form(tmp_path):
     assert not values & {"H1", "J1", "JP1", "kvinna", "foralder", "2024-01-02"}
     fixture_values = data.sensitive_values(load_config(FIXTURE / "jamtools.yml"))
     assert written_forms(SAMORDNING) | written_forms(LEAP) <= fixture_values
+
+
+def test_a_run_on_the_fixture_writes_no_number_anywhere_in_out(tmp_path):
+    """The whole pipeline on exports identified only by personnummer: the chapter runs, the book
+    builds, and no number, in any written form, appears in any file under --out."""
+    import subprocess
+    import sys
+    out = tmp_path / "ut"
+    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--config", str(FIXTURE / "jamtools.yml"),
+                           "--only", "bof_01_utredning_inleds", "--out", str(out)],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    numbers = ["199001012385", "196408233234", "200002292399", "202402292383", "202201612393"]
+    forms = sorted(set().union(*(written_forms(n) for n in numbers)), key=len, reverse=True)
+    assert len(forms) == 20
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert any(f.suffix == ".html" for f in files) and any(f.suffix == ".ipynb" for f in files)
+    for f in files:
+        raw = f.read_bytes()
+        leaked = [form for form in forms if form.encode() in raw]
+        assert not leaked, f"{f.relative_to(out)} holds a personnummer"
