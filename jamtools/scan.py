@@ -24,6 +24,7 @@ from pathlib import Path
 
 from html.parser import HTMLParser
 
+import ahocorasick
 import pandas as pd
 
 from jamtools.data.pseudonym import luhn_ok
@@ -156,12 +157,15 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                       and f.suffix in {".ipynb", ".json", ".html", ".csv", ".md", ".txt", ".js"}]
         elif p.is_file():
             files.append(p)
-    sensitive = [v for v in sensitive_values if v and len(str(v)) >= 4]
+    sensitive = sorted({str(v) for v in sensitive_values if v and len(str(v)) >= 4})
+    automaton = _automaton(sensitive)
     rows = []
     for f in files:
-        for loc, text in _texts(f):
-            if not text:
-                continue
+        texts = [(loc, text) for loc, text in _texts(f) if text]
+        # One pass over the file finds every sensitive value in it (Aho–Corasick); only the
+        # values found are then located line by line.
+        present = _found(automaton, "\n".join(text for _, text in texts))
+        for loc, text in texts:
             for m in PNR.finditer(text):
                 kind = classify_personnummer(m.group(0))
                 if kind:
@@ -172,7 +176,7 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                 if key and key in text:
                     rows.append([str(f), loc, "secret_key", _mask(key),
                                  "Körningens pseudonymnyckel syns i utdata. Den får aldrig skrivas ut."])
-            for value in sensitive:
+            for value in present:
                 if str(value) in text:
                     rows.append([str(f), loc, "sensitive_value", _mask(str(value)),
                                  "Ett värde ur en känslig kolumn (namn eller fritext) syns i utdata."])
@@ -185,6 +189,24 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
         if f.suffix == ".json":
             rows += _json_findings(f, threshold)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _automaton(values):
+    """An Aho–Corasick automaton over the sensitive values (pyahocorasick), or None."""
+    if not values:
+        return None
+    automaton = ahocorasick.Automaton()
+    for value in values:
+        automaton.add_word(value, value)
+    automaton.make_automaton()
+    return automaton
+
+
+def _found(automaton, text: str) -> list[str]:
+    """The sensitive values that occur in ``text``, each once, in a stable order."""
+    if automaton is None:
+        return []
+    return sorted({value for _, value in automaton.iter(text)})
 
 
 def _plain_row_level(text: str) -> bool:
