@@ -43,6 +43,11 @@ QUESTIONS = {
 }
 
 
+#: Chapters that summarise the other chapters' results: the runner runs them last and gives
+#: them the parameter ``results_dir`` (the run's results folder).
+SUMMARIES = ("r4_05_realisera",)
+
+
 def question(question_id: str) -> str:
     """The Swedish wording of a question; KeyError with the known ids if it does not exist."""
     try:

@@ -34,7 +34,7 @@ import nbformat
 import yaml
 
 from jamtools.config import ROOT, RunConfig
-from jamtools.questions import QUESTIONS
+from jamtools.questions import QUESTIONS, SUMMARIES
 
 KERNEL_NAME = "jamtools"
 #: Environment variable that carries the run's pseudonymisation key to the kernels.
@@ -281,6 +281,8 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     for nb in notebooks:
         params = config.for_notebook(nb.stem)
         params["results_path"] = str(out / "results" / f"{nb.stem}.json")
+        if nb.stem in SUMMARIES:
+            params["results_dir"] = str(out / "results")
         check_notebook_parameters(nb, params)
         jobs_params[nb.stem] = params
     ensure_kernel()
@@ -289,19 +291,23 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     records: dict[str, dict] = {}
     bar = tqdm(total=len(notebooks), desc="Notebooks klara", unit="nb", disable=not progress,
                file=sys.stderr, postfix=f"kör {min(len(notebooks), jobs)}")
+    # Chapters that summarise the others' results run last, when those results are written.
+    rounds = [[nb for nb in notebooks if nb.stem not in SUMMARIES],
+              [nb for nb in notebooks if nb.stem in SUMMARIES]]
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {}
-        for nb in notebooks:
-            target = out / "notebooks" / nb.name
-            futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
-                                str(out / "notebooks"), key)] = nb.stem
-        pending = set(futures.values())
-        for fut in as_completed(futures):
-            nb_id = futures[fut]
-            records[nb_id] = fut.result()
-            pending.discard(nb_id)
-            bar.update(1)
-            bar.set_postfix_str(f"kör {min(len(pending), jobs)}")
+        for batch in rounds:
+            futures = {}
+            for nb in batch:
+                target = out / "notebooks" / nb.name
+                futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
+                                    str(out / "notebooks"), key)] = nb.stem
+            pending = set(futures.values())
+            for fut in as_completed(futures):
+                nb_id = futures[fut]
+                records[nb_id] = fut.result()
+                pending.discard(nb_id)
+                bar.update(1)
+                bar.set_postfix_str(f"kör {min(len(pending), jobs)}")
     bar.close()
     failed = {k: r for k, r in records.items() if r["status"] != "ok"}
     for nb_id, rec in sorted(failed.items()):
