@@ -301,3 +301,259 @@ def distribution_table(distribution: pd.DataFrame, category: str, *, group: str 
         rows.append(row)
     note = _SUPPRESSION_NOTE.format(t=t) if distribution["suppressed"].any() else ""
     return Table(pd.DataFrame(rows), caption, note)
+
+
+# --- Amounts (hemtjänsttimmar, belopp) -------------------------------------------------------
+
+import re  # noqa: E402  (this part was appended; its import sits with it)
+
+
+COLUMN_LABELS.update({"adl_beroende": "ADL-beroende", "ensamboende": "boendeform",
+                      "behovsniva": "ADL-beroende", "behovsgrupp": "behov (ADL-beroende och boende)",
+                      "ar": "år"})
+
+#: Swedish names of the amount measures (crude, adjusted, decomposition, change).
+AMOUNT_MEASURES = {
+    "mean_difference": "Skillnad i medelvärde",
+    "median_difference": "Skillnad i median",
+    "ratio_of_means": "Kvot mellan medelvärden",
+    "oaxaca_gap": "Hela skillnaden i medelvärde",
+    "oaxaca_explained": "Förklarad av skillnader i behov och boende",
+    "oaxaca_unexplained": "Oförklarad: skillnad vid samma behov",
+    "gap_change": "Förändring av skillnaden, efter − före",
+}
+
+
+def _conf_text(frame: pd.DataFrame, default: float = 0.95) -> str:
+    if "conf_level" in frame and frame["conf_level"].notna().any():
+        default = float(frame["conf_level"].dropna().iloc[0])
+    return number(100 * default, 0)
+
+
+def _range(lo, hi, decimals: int = 1) -> str:
+    if pd.isna(lo) or pd.isna(hi):
+        return disclosure.SUPPRESSED_MARK
+    return f"{number(lo, decimals)}–{number(hi, decimals)}"
+
+
+def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str | None = None,
+                         unit: str = "timmar", count_label: str = "Antal",
+                         caption: str = "") -> Table:
+    """A disclosed amount summary (``jamtools.analysis.amount_outcome``) as a Swedish table.
+
+    Per sex (and per category of ``by``): the count, the mean and the median with their
+    intervals and the quartiles; without ``by`` also the share of the rows and of the summed
+    amount (the 4R question of resources: share of the resources against share of the people).
+    """
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    t = summary.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf_text(summary)
+    frame = pd.DataFrame(index=summary.index)
+    if by:
+        frame[label(by)[:1].upper() + label(by)[1:]] = summary[by].map(label)
+    frame["Kön"] = summary[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame[count_label] = summary["n"].map(lambda v: number(v, 0))
+    if not by and "share_of_total" in summary:
+        frame["Andel av alla"] = summary["share_of_n"].map(percent)
+        frame[f"Andel av alla {unit}"] = summary["share_of_total"].map(percent)
+    frame[f"Medelvärde ({unit})"] = summary["mean"].map(number)
+    frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi) for lo, hi in
+                                         zip(summary["mean_ci_low"], summary["mean_ci_high"])]
+    frame[f"Median ({unit})"] = summary["median"].map(number)
+    frame[f"{conf} % KI, median"] = [_range(lo, hi) for lo, hi in
+                                     zip(summary["median_ci_low"], summary["median_ci_high"])]
+    frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi) for lo, hi in
+                                              zip(summary["q1"], summary["q3"])]
+    if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
+        frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
+    note = _SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
+                            period_label: str | None = None, counts: bool = False,
+                            caption: str = "") -> Table:
+    """Disclosed amount comparisons (crude, adjusted, Oaxaca–Blinder, change) in Swedish.
+
+    Differences are in ``unit`` with a sign (first group minus the second); a ratio of means
+    has two decimals. With ``period_label`` the column ``period`` comes first under that name;
+    with ``counts`` the number of rows behind each group is shown (hidden with the comparison).
+    """
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    t = comparisons.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf_text(comparisons)
+    rows = []
+    for _, r in comparisons.iterrows():
+        ratio = r["measure"] == "ratio_of_means"
+        dec = 2 if ratio else 1
+        row = {}
+        if period_label:
+            row[period_label] = label(r["period"])
+        row["Jämförelse"] = _sex_words(str(r["comparison"]))
+        row["Mått"] = AMOUNT_MEASURES.get(r["measure"], MEASURES.get(r["measure"], r["measure"])) + \
+            ("" if ratio else f" ({unit})")
+        row["Justerat för"] = (("uppdelat efter " if str(r["measure"]).startswith("oaxaca") else "")
+                               + covariates_text(r["adjusted_for"]) if bool(r.get("adjusted"))
+                               else "ojusterat")
+        row["Skattning"] = number(r["estimate"], dec, signed=not ratio)
+        row[f"{conf} % KI"] = (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
+                               if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        row["p-värde"] = p_value(r.get("p_value"))
+        if counts:
+            for side in ("a", "b"):
+                who = SEX_LABELS.get(r[f"group_{side}"], r[f"group_{side}"])
+                row[f"Antal, {who}"] = number(r.get(f"n_{side}"), 0)
+        row["Anmärkning"] = "; ".join(x for x in (str(r.get("suppression_reason") or ""),
+                                                  str(r.get("warning") or "")) if x and x != "nan")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if not frame.empty and not frame["Anmärkning"].astype(bool).any():
+        frame = frame.drop(columns="Anmärkning")
+    note = _SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def _sex_words(text: str) -> str:
+    """'(kvinna − man) efter − före' -> '(kvinnor − män) efter − före'."""
+    return re.sub(r"\b(" + "|".join(map(re.escape, SEX_LABELS)) + r")\b",
+                  lambda m: SEX_LABELS[m.group(1)], text)
+
+
+def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
+    if r["ci_low"] <= 0 <= r["ci_high"]:
+        return f"det finns ingen tydlig skillnad mellan {a} och {b}"
+    more = "fler" if r["estimate"] > 0 else "färre"
+    return f"{a} får tydligt {more} {amount_text} än {b}"
+
+
+def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_text: str = "beslut",
+                    amount_text: str = "timmar", per_text: str = "per månad", verb: str = "gällde",
+                    group: str = "kon") -> str:
+    """A short Swedish text (Markdown) of an amount by sex: mean and median per sex, the crude
+    and the adjusted difference of means, and what they do not show.
+
+    Says "ingen tydlig skillnad" whenever the interval covers zero, flags a crude and adjusted
+    difference of opposite sign, and never claims a cause.
+    """
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    conf = _conf_text(comparisons if "conf_level" in comparisons else summary)
+    text = []
+    shown = summary[~summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool)
+                    & (summary["n"].fillna(0) > 0)]
+    parts = []
+    for i, (_, r) in enumerate(shown.iterrows()):
+        who = SEX_POSSESSIVE.get(r[group], str(r[group]))
+        lead = f"{who[:1].upper()}{who[1:]} {unit_text} {verb} i genomsnitt" if i == 0 else who
+        parts.append(f"{lead} {number(r['mean'])} {amount_text}" + (f" {per_text}" if i == 0 else "")
+                     + f" ({conf} % KI {_range(r['mean_ci_low'], r['mean_ci_high'])}; median "
+                     f"{number(r['median'])})")
+    if parts:
+        text.append(", ".join(parts[:-1]) + (" och " if len(parts) > 1 else "") + parts[-1] + ".")
+    hidden = summary.loc[summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool), group]
+    if len(hidden):
+        text.append("Uppgifterna för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
+                    + " visas inte: underlaget är för litet (röjandekontroll).")
+    md = comparisons[comparisons["measure"] == "mean_difference"]
+    crude, adjusted = md[~md["adjusted"].astype(bool)], md[md["adjusted"].astype(bool)]
+    for kind, rows in (("crude", crude), ("adjusted", adjusted)):
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        lead = ("Jämför man bara medelvärdena" if kind == "crude" else
+                f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append(f"{lead} kan skillnaden inte visas, eftersom underlaget är för litet "
+                        "(röjandekontroll).")
+            continue
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        text.append(f"{lead} är skillnaden {number(r['estimate'], signed=True)} {amount_text} "
+                    f"{per_text} ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
+    if not crude.empty and not adjusted.empty:
+        c, j = crude.iloc[0], adjusted.iloc[0]
+        clear = all(not pd.isna(x["estimate"]) and not (x["ci_low"] <= 0 <= x["ci_high"]) for x in (c, j))
+        if clear and c["estimate"] * j["estimate"] < 0:
+            text.append("Skillnaden byter riktning när man jämför personer med samma behov: den "
+                        "råa skillnaden speglar att behoven skiljer sig mellan grupperna, inte att "
+                        "lika behov ger mer tid.")
+    text.append("Siffrorna beskriver skillnader i beviljad tid; de säger inte varför skillnaderna "
+                "finns eller om något enskilt beslut var rätt eller fel.")
+    return "\n\n".join(text)
+
+
+def describe_decomposition(decomposition: pd.DataFrame, *, amount_text: str = "timmar",
+                           per_text: str = "per månad") -> str:
+    """The Oaxaca–Blinder split of the mean gap in words: how much of it differences in the
+    covariates account for, and how much remains between people alike in them."""
+    disclosure.require_disclosed(decomposition, "uppdelningen")
+    rows = decomposition.set_index("measure")
+    if rows["suppressed"].astype(bool).any() or rows["estimate"].isna().any():
+        return "Uppdelningen visas inte: underlaget är för litet (röjandekontroll)."
+    conf = _conf_text(decomposition)
+    g, e, u = (rows.loc[m] for m in ("oaxaca_gap", "oaxaca_explained", "oaxaca_unexplained"))
+    a, b = SEX_LABELS.get(g["group_a"], g["group_a"]), SEX_LABELS.get(g["group_b"], g["group_b"])
+    return (f"Hela skillnaden i medelvärde, {number(g['estimate'], signed=True)} {amount_text} "
+            f"{per_text}, kan delas i två delar. Skillnader mellan {a} och {b} i "
+            f"{covariates_text(g['adjusted_for'])} svarar för {number(e['estimate'], signed=True)} "
+            f"{amount_text} ({conf} % KI {number(e['ci_low'])} till {number(e['ci_high'])}); "
+            f"resten, {number(u['estimate'], signed=True)} {amount_text} ({conf} % KI "
+            f"{number(u['ci_low'])} till {number(u['ci_high'])}), är skillnaden mellan personer "
+            "med samma värden på dem: den oförklarade delen.")
+
+
+def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str = "per månad",
+                           what: str = "det nya arbetssättet") -> str:
+    """A short Swedish text of a change in an adjusted amount gap
+    (``jamtools.analysis.amount_change``): the gap before and after, the change and its
+    interval, with the caveat that a change after a date is not proof of its cause."""
+    for frame in (change.phases, change.change):
+        disclosure.require_disclosed(frame, "förändringstabellen")
+    ph = change.phases[change.phases["adjusted"].astype(bool)]
+    if ph.empty:
+        ph = change.phases
+    conf = _conf_text(change.change)
+    text = []
+    parts = []
+    for _, r in ph.iterrows():
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            parts.append(f"{r['period']}: visas inte (röjandekontroll)")
+        else:
+            parts.append(f"{r['period']} {number(r['estimate'], signed=True)} {amount_text} "
+                         f"({conf} % KI {number(r['ci_low'])} till {number(r['ci_high'])})")
+    if parts:
+        first = ph.iloc[0]
+        a = SEX_LABELS.get(first["group_a"], first["group_a"])
+        b = SEX_LABELS.get(first["group_b"], first["group_b"])
+        adj = (f"bland beslut med samma {covariates_text(first['adjusted_for'])}, "
+               if bool(first.get("adjusted")) else "")
+        text.append(f"Skillnaden {a} − {b} i beviljad tid {per_text}, {adj}var "
+                    + " och ".join(parts) + ".")
+    r = change.change.iloc[0]
+    if bool(r.get("suppressed", False)):
+        text.append("Förändringen visas inte, eftersom underlaget är för litet (röjandekontroll).")
+    elif pd.isna(r["estimate"]):
+        why = str(r.get("warning") or "") or "det saknas data före eller efter."
+        text.append("Förändringen kan inte skattas: " + why[:1].lower() + why[1:].rstrip(".") + ".")
+    else:
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            verdict = "data kan inte skilja förändringen från slumpens variation"
+        else:
+            up, down = (r["group_a"], r["group_b"]) if r["estimate"] > 0 else (r["group_b"], r["group_a"])
+            verdict = (f"{SEX_POSSESSIVE.get(up, up)} beviljade tid har tydligt ökat i förhållande "
+                       f"till {SEX_POSSESSIVE.get(down, down)}")
+        p_text = p_value(r["p_value"])
+        p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+        text.append(f"Förändringen efter {what} är {number(r['estimate'], signed=True)} "
+                    f"{amount_text} {per_text} ({conf} % KI {ci}, {p_text}): {verdict}.")
+        shown = ph[~ph["suppressed"].astype(bool) & ph["estimate"].notna()]
+        if len(shown) == 2 and abs(shown["estimate"].iloc[1]) < abs(shown["estimate"].iloc[0]) \
+                and not r["ci_low"] <= 0 <= r["ci_high"]:
+            text.append("Skillnaden mellan könen har alltså blivit mindre.")
+        elif len(shown) == 2 and abs(shown["estimate"].iloc[1]) > abs(shown["estimate"].iloc[0]) \
+                and not r["ci_low"] <= 0 <= r["ci_high"]:
+            text.append("Skillnaden mellan könen har alltså blivit större.")
+    text.append("En förändring efter en viss tidpunkt visar inte i sig att arbetssättet orsakade "
+                "den: annat kan ha ändrats samtidigt.")
+    return "\n\n".join(text)
