@@ -40,6 +40,12 @@ COLUMNS = ["question_id", "question", "outcome", "comparison", "measure", "null_
 KEYS = ["question_id", "outcome", "group_a", "group_b"]
 
 
+def is_gap_measure(measure: str) -> bool:
+    """Whether ``measure`` compares two groups (a difference or a ratio) rather than describing
+    one thing (e.g. the audit's share of rows with known sex)."""
+    return measure in PRIMARY or measure.endswith(("_difference", "_pp", "ratio"))
+
+
 def null_value(measure: str) -> float:
     """The value of ``measure`` that means no difference: 1 for ratios, 0 otherwise."""
     return 1.0 if measure.endswith("ratio") else 0.0
@@ -97,6 +103,8 @@ def gaps(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
     whose interval excludes the no-difference value counts as clear.
     """
     every = collect(results_dir, exclude=exclude)
+    if not every.empty:
+        every = every[every["measure"].map(is_gap_measure)]
     if every.empty:
         return pd.DataFrame(columns=COLUMNS)
     chosen = _primary(every)

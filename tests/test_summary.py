@@ -42,6 +42,9 @@ def results_dir(tmp_path):
     _write(tmp_path, "bof_05_bemotande_av_foraldrar", [
         _comp("kontaktad", "risk_difference_pp", None, None, None, None, False),
     ])
+    _write(tmp_path, "hl_01_konsuppdelad_statistik", [  # an audit, not a gap: left out
+        _comp("ht_beslut", "share_known_sex", 0.8, 0.78, 0.82, None, False),
+    ])
     _write(tmp_path, "r4_05_realisera", [
         _comp("x", "risk_difference_pp", 50.0, 40.0, 60.0, 0.0001, False),
     ])
@@ -52,6 +55,7 @@ def test_verdicts_measures_and_ranking(results_dir):
     table = summary.gaps(results_dir, exclude=["r4_05_realisera"])
     assert list(table.columns) == summary.COLUMNS
     assert len(table) == 4 and "r4_05_realisera" not in set(table.question_id)
+    assert "hl_01_konsuppdelad_statistik" not in set(table.question_id)
     by = table.set_index("outcome")
     assert by.loc["krav", "measure"] == "risk_difference_pp"          # not the odds ratio
     assert by.loc["krav", "verdict"] == "kvarstar"
