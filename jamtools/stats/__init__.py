@@ -25,3 +25,4 @@ __all__ = [
     "cox_hazard_ratio", "gap_by_period", "gap_change", "amount_gap_change", "adjust_pvalues",
     "bonferroni_level",
 ]
+from jamtools.stats.competing import cumulative_incidence  # noqa: E402,F401  (time with competing ends)
