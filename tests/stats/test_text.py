@@ -1,0 +1,162 @@
+"""Words in free-text notes (jamtools.text): the tokeniser, the privacy rules, and the weighted
+log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) checked by
+hand on a two-word corpus."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from jamtools import disclosure, text
+
+
+# --- Monroe et al. on a two-word toy corpus -----------------------------------------------------
+# Group a: word x 3 times, word y once (n_a = 4); group b: x once, y 3 times (n_b = 4).
+
+Y_A = pd.Series({"x": 3, "y": 1})
+Y_B = pd.Series({"x": 1, "y": 3})
+
+
+def test_log_odds_with_a_flat_prior_of_one_by_hand():
+    # alpha = (1, 1), alpha_0 = 2:
+    # delta_x = log((3+1)/(4+2-3-1)) - log((1+1)/(4+2-1-1)) = log(4/2) - log(2/4) = 2 log 2
+    # var_x = 1/(3+1) + 1/(1+1) = 0.75
+    out = text.log_odds_dirichlet(Y_A, Y_B, prior=pd.Series({"x": 1.0, "y": 1.0}))
+    assert out.loc["x", "delta"] == pytest.approx(2 * math.log(2))
+    assert out.loc["x", "se"] == pytest.approx(math.sqrt(0.75))
+    assert out.loc["x", "z"] == pytest.approx(2 * math.log(2) / math.sqrt(0.75))  # 1.600755
+    assert out.loc["x", "z"] == pytest.approx(1.600755, abs=1e-6)
+    # symmetric corpus: y is as distinctive for b as x is for a
+    assert out.loc["y", "delta"] == pytest.approx(-out.loc["x", "delta"])
+    assert out.loc["x", "ci_low"] == pytest.approx(2 * math.log(2) - 1.959964 * math.sqrt(0.75),
+                                                   abs=1e-5)
+
+
+def test_log_odds_default_prior_is_the_corpus_counts():
+    # alpha = (4, 4), alpha_0 = 8:
+    # delta_x = log(7/5) - log(5/7) = 2 log 1.4; var_x = 1/7 + 1/5
+    out = text.log_odds_dirichlet(Y_A, Y_B)
+    assert out.loc["x", "delta"] == pytest.approx(2 * math.log(1.4))
+    assert out.loc["x", "z"] == pytest.approx(2 * math.log(1.4) / math.sqrt(1 / 7 + 1 / 5))
+    assert out.loc["x", "alpha"] == 4
+
+
+def test_prior_strength_rescales_the_prior():
+    # corpus counts (4, 4) rescaled to alpha_0 = 2 is the flat prior of one
+    rescaled = text.log_odds_dirichlet(Y_A, Y_B, prior_strength=2)
+    flat = text.log_odds_dirichlet(Y_A, Y_B, prior=pd.Series({"x": 1.0, "y": 1.0}))
+    pd.testing.assert_series_equal(rescaled["delta"], flat["delta"])
+
+
+def test_a_stronger_prior_shrinks_towards_no_difference():
+    weak = text.log_odds_dirichlet(Y_A, Y_B, prior_strength=0.5)
+    strong = text.log_odds_dirichlet(Y_A, Y_B, prior_strength=100)
+    assert abs(strong.loc["x", "delta"]) < abs(weak.loc["x", "delta"])
+
+
+def test_prior_must_be_positive():
+    with pytest.raises(ValueError):
+        text.log_odds_dirichlet(Y_A, Y_B, prior=pd.Series({"x": 0.0, "y": 1.0}))
+
+
+# --- Tokens ----------------------------------------------------------------------------------
+
+def test_tokenize_marks_capitals_sentence_starts_and_digits():
+    toks = text.tokenize("Mamma ringde. Hon har 2 barn och bor hos Anna.")
+    words = [t.word for t in toks]
+    assert words == ["mamma", "ringde", "hon", "har", "2", "barn", "och", "bor", "hos", "anna"]
+    by = {t.word: t for t in toks}
+    assert by["mamma"].sentence_start and by["hon"].sentence_start
+    assert by["anna"].capitalised and not by["anna"].sentence_start
+    assert by["2"].has_digit and not by["barn"].has_digit
+
+
+def test_tokenize_removes_email_and_web_addresses():
+    words = [t.word for t in text.tokenize("Mejl till kalle.kula@exempel.se och www.exempel.se/x i dag")]
+    assert words == ["mejl", "till", "och", "i", "dag"]
+
+
+# --- The privacy rules -----------------------------------------------------------------------
+
+def _notes(rows):
+    return pd.DataFrame(rows, columns=["person_id", "kon", "anteckning"])
+
+
+def test_count_words_drops_digits_names_listed_words_and_single_letters():
+    notes = _notes([
+        ("P1", "kvinna", "Samtal med Lisa om lgh1204 och ansvar."),
+        ("P2", "kvinna", "Bertilsson ringde om ansvar i hemmet."),
+        ("P3", "man", "Samtal om arbete. Pelle kom x gånger."),
+        ("P4", "man", "samtal om arbete med pelle och Pelle."),
+    ])
+    counts = text.count_words(notes, exclude=["hemmet"])
+    kept = set(counts.counts["word"])
+    assert {"samtal", "ansvar", "arbete", "ringde"} <= kept
+    assert "lisa" not in kept          # capital mid-sentence
+    assert "bertilsson" not in kept    # only ever at a sentence start, never in lower case
+    assert "pelle" not in kept         # capital mid-sentence once is enough, lower case or not
+    assert "lgh1204" not in kept       # digits
+    assert "hemmet" not in kept        # on the exclusion list
+    assert "x" not in kept and "i" not in kept  # single letters
+    rules = counts.excluded.set_index("rule")["types"]
+    assert rules[text.RULE_DIGITS] == 1 and rules[text.RULE_NAME] == 3
+    assert rules[text.RULE_LIST] == 1 and rules[text.RULE_SHORT] == 2
+    # 'samtal' is counted at the start of a sentence too: it also occurs in lower case
+    row = counts.counts.set_index("word").loc["samtal"]
+    assert (row["count_kvinna"], row["count_man"], row["persons_man"]) == (1, 2, 2)
+    # names and digits are not in the totals either
+    assert counts.totals["kvinna"] == int(counts.counts["count_kvinna"].sum())
+
+
+def _words(rows):
+    """A word table as distinctive_words returns it, for the threshold rule."""
+    frame = pd.DataFrame(rows, columns=["word", "count_kvinna", "persons_kvinna", "count_man",
+                                        "persons_man"])
+    frame["persons_all"] = frame["persons_kvinna"] + frame["persons_man"]
+    for col in ("notes_kvinna", "notes_man"):
+        frame[col] = 0
+    for col in ("delta", "se", "z", "ci_low", "ci_high", "p_value", "rate_kvinna", "rate_man"):
+        frame[col] = 0.0
+    frame["total_kvinna"], frame["total_man"], frame["conf_level"] = 1000, 1000, 0.95
+    frame.attrs["levels"] = ("kvinna", "man")
+    return frame
+
+
+def test_threshold_rule_per_sex_persons_and_times():
+    words = _words([
+        ("ok", 20, 10, 15, 8),          # shown
+        ("only_women", 30, 12, 0, 0),   # zero for men is shown
+        ("few_people", 40, 4, 0, 0),    # used often, but about 4 women only
+        ("one_man", 30, 12, 6, 1),      # 6 times about a single man: hidden altogether
+        ("few_times", 4, 4, 9, 6),      # 4 times about women
+        ("five", 5, 5, 0, 0),           # exactly at the threshold: shown
+    ])
+    out = text.disclose_words(words, threshold=5)
+    assert set(out["word"]) == {"ok", "only_women", "five"}
+    assert disclosure.is_disclosed(out)
+    assert not any(c.startswith(("persons_", "notes_")) for c in out.columns)
+    assert out.attrs["hidden_words"] == 3 and out.attrs["shown_words"] == 3
+
+
+def test_contains_stem_matches_word_beginnings():
+    notes = pd.DataFrame({"anteckning": ["Hon ansvarar för barnen", "Omsorgen brister",
+                                         "Pappa tog ledigt", "oansvarigt beteende", None]})
+    flags = text.contains_stem(notes, ["ansvar", "omsorg"])
+    assert list(flags) == [1, 1, 0, 0, 0]
+
+
+def test_distinctive_words_end_to_end_on_a_small_corpus():
+    rows = []
+    for i in range(12):
+        rows.append((f"K{i}", "kvinna", "samtal om omsorg och barnet"))
+        rows.append((f"M{i}", "man", "samtal om arbete och barnet"))
+    counts = text.count_words(_notes(rows))
+    words = text.distinctive_words(counts)
+    shown = text.disclose_words(words, threshold=5)
+    top = text.top_words(shown, 1)
+    assert list(top["word"]) == ["omsorg", "arbete"]
+    assert list(top["side"]) == ["kvinna", "man"]
+    comps = text.word_comparisons(top)
+    assert list(comps["measure"].unique()) == ["log_odds_ratio_dirichlet"]
+    assert comps.loc[0, "events_a"] == 12 and comps.loc[0, "events_b"] == 0
