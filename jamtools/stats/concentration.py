@@ -1,0 +1,194 @@
+"""How a resource (hours, interventions, kronor) is shared between groups: the 4R *resurser* view.
+
+The 4R method asks how resources are distributed between women and men. Three measures answer
+it, each from one row per unit (client, decision, application) with the amount it received:
+
+- :func:`resource_share_gap`: a group's share of the summed resource minus its share of the
+  units (women are 64 % of the clients and receive 66 % of the hours: +2 percentage points);
+- :func:`adjusted_resource_share_gap`: the same gap against the share the group would have had
+  if each of its units had been granted what units of the other group with the *same need*
+  get (from the adjusted difference in means, :func:`jamtools.stats.adjusted_amount_difference`);
+- :func:`lorenz_points` and :func:`gini`: how concentrated the resource is within a group (the
+  Lorenz curve at fixed shares of the units, and the Gini coefficient).
+
+Every function returns a tidy DataFrame; comparisons use the common layout
+(:data:`jamtools.stats.COMPARISON_COLUMNS`) so they can be disclosed, tabulated and written to
+the results file like every other comparison.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from jamtools.stats.amounts import _check, _row, adjusted_amount_difference
+from jamtools.stats.binary import COMPARISON_COLUMNS
+
+#: Measure name of the gap between the share of the resource and the share of the units.
+SHARE_GAP = "resource_share_gap_pp"
+#: Warning when a group has too few units for an interval.
+MSG_TOO_FEW = "En av grupperna har färre än två enheter; ingen jämförelse kan göras."
+
+
+def _sums(d: pd.DataFrame, value: str, group: str, levels):
+    a, b = levels
+    xa = d.loc[d[group] == a, value].to_numpy(float)
+    xb = d.loc[d[group] == b, value].to_numpy(float)
+    return xa, xb
+
+
+def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon", levels=("kvinna", "man"),
+                       *, conf_level: float = 0.95) -> pd.DataFrame:
+    """A group's share of the resource minus its share of the units, in percentage points.
+
+    With :math:`n_a, n_b` units and means :math:`\\bar x_a, \\bar x_b`, group ``a``'s share of
+    the resource is :math:`R = n_a\\bar x_a / (n_a\\bar x_a + n_b\\bar x_b)` and its share of the
+    units :math:`P = n_a/(n_a+n_b)`; the gap is :math:`100(R - P)`. It is zero exactly when the
+    two means are equal, positive when group ``a`` gets more per unit, and equal to
+    :math:`100\\,P(1-P)(\\bar x_a - \\bar x_b)/\\bar x`.
+
+    The units are taken as given (the clients the service has), so the interval reflects the
+    uncertainty in the two means only: a delta-method (Wald) interval with
+
+    .. math:: \\operatorname{se}(R) = \\frac{n_a n_b}{S^2}
+              \\sqrt{\\bar x_b^2 \\frac{s_a^2}{n_a} + \\bar x_a^2 \\frac{s_b^2}{n_b}},
+              \\qquad S = n_a\\bar x_a + n_b\\bar x_b,
+
+    where :math:`s^2` are the sample variances; the p-value is the matching z test of
+    :math:`R = P`. Returns one row, measure :data:`SHARE_GAP`.
+    """
+    a, b = levels
+    d = _check(df, value, [group])
+    xa, xb = _sums(d, value, group, levels)
+    base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b, measure=SHARE_GAP,
+                n_a=float(len(xa)), n_b=float(len(xb)), conf_level=conf_level,
+                method="andel av resursen − andel av enheterna (deltametoden)")
+    if len(xa) < 2 or len(xb) < 2:
+        warnings.warn(MSG_TOO_FEW, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, warning=MSG_TOO_FEW)], columns=COMPARISON_COLUMNS)
+    na, nb = len(xa), len(xb)
+    ma, mb = xa.mean(), xb.mean()
+    total = na * ma + nb * mb
+    if total <= 0:
+        msg = "Resursen summerar till 0; andelar av den kan inte beräknas."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
+    share_res, share_n = na * ma / total, na / (na + nb)
+    se = na * nb / total ** 2 * np.sqrt(mb ** 2 * xa.var(ddof=1) / na + ma ** 2 * xb.var(ddof=1) / nb)
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    gap = share_res - share_n
+    p = float(2 * sps.norm.sf(abs(gap / se))) if se > 0 else (1.0 if gap == 0 else 0.0)
+    row = _row(**base, estimate=100 * gap, ci_low=100 * (gap - z * se), ci_high=100 * (gap + z * se),
+               p_value=p, test="z-test (deltametoden)")
+    return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
+
+
+def share_if_equal(total_a: float, n_a: float, total: float, difference: float) -> float:
+    """Group ``a``'s share of the resource had each of its ``n_a`` units received
+    ``difference`` less (the adjusted difference a − b): :math:`(S_a - n_a\\delta)/(S - n_a\\delta)`.
+
+    The other group's units keep what they got, so this is the share ``a`` would have had if
+    granted like ``b`` at the same need. It decreases as ``difference`` grows.
+    """
+    return (total_a - n_a * difference) / (total - n_a * difference)
+
+
+def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon", covariates=(),
+                                levels=("kvinna", "man"), *, conf_level: float = 0.95) -> pd.DataFrame:
+    """The share of the resource group ``a`` has, minus the share it would have had if granted
+    like group ``b`` at the same need, in percentage points.
+
+    The adjusted difference :math:`\\hat\\delta` (linear regression with ``covariates``, robust
+    HC3 errors, :func:`jamtools.stats.adjusted_amount_difference`) is what a unit of ``a`` gets
+    more than a unit of ``b`` with the same covariates. Removing it from each of ``a``'s units
+    gives the share :func:`share_if_equal`; the gap is
+    :math:`100\\,(S_a/S - \\text{share\\_if\\_equal}(\\hat\\delta))`. The share is a monotone
+    function of :math:`\\delta`, so the interval is the image of :math:`\\hat\\delta`'s interval
+    and the p-value is its p-value. Zero means "the same share as units of the other group with
+    the same need would have given"; positive means group ``a`` gets more than that.
+    Returns one row, measure :data:`SHARE_GAP`, ``adjusted=True``.
+    """
+    a, b = levels
+    covariates = list(covariates)
+    d = _check(df, value, [group, *covariates])
+    d = d[d[group].isin([a, b])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adj = adjusted_amount_difference(d, value, group, covariates, levels, conf_level=conf_level)
+    r = adj.iloc[0]
+    base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b, measure=SHARE_GAP,
+                n_a=r["n_a"], n_b=r["n_b"], conf_level=conf_level, adjusted=True,
+                adjusted_for=", ".join(covariates),
+                method="andel av resursen − andel vid samma tilldelning som " + str(b)
+                       + " med samma behov (linjär regression)")
+    total_a = float(d.loc[d[group] == a, value].sum())
+    total = float(d[value].sum())
+    if pd.isna(r["estimate"]) or total <= 0:
+        msg = r["warning"] or "Ingen justerad jämförelse kan göras."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
+    n_a = float(r["n_a"])
+    actual = total_a / total
+
+    def gap(delta):
+        return 100 * (actual - share_if_equal(total_a, n_a, total, delta))
+
+    row = _row(**base, estimate=gap(r["estimate"]), ci_low=gap(r["ci_low"]), ci_high=gap(r["ci_high"]),
+               p_value=r["p_value"], test=r["test"])
+    return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
+
+
+def gini(values) -> float:
+    """The Gini coefficient of non-negative amounts: :math:`\\sum_i\\sum_j |x_i - x_j| / (2n^2\\bar x)`.
+
+    0 when everyone gets the same, towards 1 when one unit gets everything. NaN for no units or
+    a total of 0. Example: ``gini([1, 2, 3, 4]) == 0.25``.
+    """
+    x = np.sort(np.asarray(values, float))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return float("nan")
+    if (x < 0).any():
+        raise ValueError("Gini-koefficienten kräver belopp ≥ 0.")
+    # sum_i sum_j |x_i - x_j| = 2 * sum_i (2i - n - 1) x_(i), i = 1..n (sorted)
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * x) / (n * n * x.mean()))
+
+
+def lorenz_points(values, n_points: int = 10) -> pd.DataFrame:
+    """The Lorenz curve at the shares 0, 1/k, …, 1 of the units (``k = n_points``).
+
+    Units are sorted by amount, smallest first; ``andel_resurs`` is the share of the summed
+    amount held by the first ``andel_enheter`` of them, read off the empirical curve (the
+    polygon through :math:`(i/n, \\sum_{j\\le i} x_{(j)}/S)`) by linear interpolation.
+    Example: for ``[1, 2, 3, 4]`` and ``n_points=2`` the point at 0.5 is 3/10.
+    """
+    x = np.sort(np.asarray(values, float))
+    grid = np.linspace(0, 1, n_points + 1)
+    if len(x) == 0 or x.sum() <= 0:
+        return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.nan})
+    cum_n = np.arange(len(x) + 1) / len(x)
+    cum_x = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.interp(grid, cum_n, cum_x)})
+
+
+def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon", levels=("kvinna", "man"),
+                    *, n_points: int = 10) -> pd.DataFrame:
+    """:func:`lorenz_points` and :func:`gini` within each group of ``levels``.
+
+    One row per group and point: ``group``, ``n`` (the group's units), ``andel_enheter``,
+    ``andel_resurs``, ``gini`` (the same on every row of a group). Each step between two points
+    summarises about ``n / n_points`` units, which is what disclosure needs to know.
+    """
+    d = _check(df, value, [group])
+    parts = []
+    for lvl in levels:
+        x = d.loc[d[group] == lvl, value].to_numpy(float)
+        pts = lorenz_points(x, n_points)
+        pts.insert(0, group, lvl)
+        pts.insert(1, "n", float(len(x)))
+        pts["gini"] = gini(x)
+        parts.append(pts)
+    return pd.concat(parts, ignore_index=True)
