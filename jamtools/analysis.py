@@ -114,10 +114,17 @@ def disclose_amount_summary(summary: pd.DataFrame, *, group: str = "kon", by: st
     return out
 
 
+#: The numeric columns of an amount summary (:func:`jamtools.stats.describe_amounts`).
+AMOUNT_SUMMARY_COLUMNS = ("n", "sum", "mean", "mean_ci_low", "mean_ci_high", "median",
+                          "median_ci_low", "median_ci_high", "q1", "q3", "share_of_total",
+                          "share_of_n")
+
+
 def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
     """Both levels always have a row: a group with no one in it is shown as 0, not left out."""
     if summary.empty:
-        summary = pd.DataFrame({group: pd.Series(dtype="object"), "n": pd.Series(dtype=float)})
+        summary = pd.DataFrame({group: pd.Series(dtype="object"),
+                                **{c: pd.Series(dtype=float) for c in AMOUNT_SUMMARY_COLUMNS}})
     out = summary.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
     out["n"] = out["n"].fillna(0.0)
     return out

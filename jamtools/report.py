@@ -156,6 +156,13 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     return Table(frame, caption, note)
 
 
+def _conf(frame: pd.DataFrame) -> float:
+    """The confidence level of a table's rows (0.95 when it has none)."""
+    if "conf_level" in frame and frame["conf_level"].notna().any():
+        return float(frame["conf_level"].dropna().iloc[0])
+    return 0.95
+
+
 def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     """The disclosed comparisons (crude and adjusted), one row each, in Swedish."""
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
@@ -176,6 +183,10 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
                                                 str(r.get("warning") or "")) if x and x != "nan"),
         })
+    if not rows:
+        return Table(pd.DataFrame(columns=["Jämförelse", "Mått", "Justerat för", "Skattning",
+                                           f"{number(100 * _conf(comparisons), 0)} % KI", "p-värde"]),
+                     caption, "Inga jämförelser: det finns inga rader att jämföra i det valda urvalet.")
     frame = pd.DataFrame(rows)
     if not frame["Anmärkning"].astype(bool).any():
         frame = frame.drop(columns="Anmärkning")

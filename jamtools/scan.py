@@ -32,7 +32,7 @@ from jamtools.disclosure import DEFAULT_THRESHOLD
 
 PNR = re.compile(r"(?<![\dA-Fa-f])((?:19|20)?\d{6})([-+]?)(\d{4})(?![\dA-Fa-f])")
 COLUMNS = ["file", "location", "kind", "excerpt", "message"]
-ID_HEADER = re.compile(r"(_id$|^id$|person|personnummer|samordningsnummer|^namn$|namn$|fornamn|"
+ID_HEADER = re.compile(r"(_id$|^id$|^person(_?id|_?nr)?$|personnummer|samordningsnummer|^namn$|namn$|fornamn|"
                        r"efternamn)", re.I)
 COUNT_HEADER = re.compile(r"^(antal|n$|flickor|pojkar|kvinnor|män|okänt kön)", re.I)
 COUNT_KEYS = {"n_a", "n_b", "events_a", "events_b"}

@@ -81,3 +81,15 @@ def test_cli_exit_code(tmp_path):
     assert scan.main([str(tmp_path)]) == 0
     (tmp_path / "bad.txt").write_text(valid_pnr(), encoding="utf-8")
     assert scan.main([str(tmp_path)]) == 1
+
+
+def test_a_count_of_persons_is_not_a_row_level_table(tmp_path):
+    """'Antal personer' is an aggregate header; 'person_id' marks one row per person."""
+    def page(header):
+        return (f'<table class="jamtools-disclosed"><thead><tr><th>Kön</th><th>{header}</th></tr>'
+                f"</thead><tbody><tr><td>Kvinnor</td><td>120</td></tr></tbody></table>")
+    (tmp_path / "ok.html").write_text(page("Antal personer"), encoding="utf-8")
+    (tmp_path / "rad.html").write_text(page("person_id"), encoding="utf-8")
+    found = scan.scan_paths([tmp_path])
+    assert found["file"].map(lambda f: f.endswith("rad.html")).all()
+    assert found["kind"].tolist() == ["row_level_table"]

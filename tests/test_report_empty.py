@@ -1,0 +1,26 @@
+"""A chapter run on a unit or period with no rows shows empty, explained tables; it never crashes."""
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+
+from jamtools import analysis, disclosure, report
+from jamtools.stats import COMPARISON_COLUMNS
+
+
+def test_comparison_table_of_no_comparisons_says_so():
+    empty = disclosure.disclose_comparisons(pd.DataFrame(columns=COMPARISON_COLUMNS), threshold=5)
+    table = report.comparison_table(empty, caption="Jämförelser")
+    assert table.frame.empty and "Skattning" in table.frame.columns
+    assert "Inga jämförelser" in table.note and "<table" in table._repr_html_()
+
+
+def test_amount_tables_of_an_empty_selection_show_zero_and_dots():
+    rows = pd.DataFrame({"kon": pd.Series([], dtype=str), "timmar": pd.Series([], dtype=float)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analysis.amount_outcome(rows, "timmar")
+    table = report.amount_summary_table(result.summary).frame
+    assert table["Antal"].tolist() == ["0", "0"]
+    assert (table["Medelvärde (timmar)"] == disclosure.SUPPRESSED_MARK).all()
