@@ -25,7 +25,12 @@ def _cmd_run(args) -> int:
 def _cmd_synth(args) -> int:
     from jamtools.synth import generate
 
-    planted = generate(args.out, seed=args.seed, scale=args.scale, fmt=args.format)
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    try:
+        planted = generate(args.out, seed=args.seed, scale=args.scale, fmt=args.format, tables=tables)
+    except ValueError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
     print(f"Syntetiska data (frö {args.seed}, skala {args.scale}) i {args.out}; "
           f"planterade effekter för {len(planted['questions'])} frågor i planted.json")
     return 0
@@ -73,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="1 ger demodata (cirka 30 000 rader); antalet rader växer i proportion")
     p.add_argument("--format", choices=("auto", "csv", "parquet"), default="auto",
                    help="filformat; auto = CSV upp till skala 10, annars Parquet")
+    p.add_argument("--tables", help="bara de områden som skriver dessa tabeller (kommaseparerade), "
+                                    "t.ex. ru_ansokningar för tio miljoner ansökningar utan resten")
     p.add_argument("--out", default="data/synthetic")
     p.set_defaults(func=_cmd_synth)
 

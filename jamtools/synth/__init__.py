@@ -29,12 +29,32 @@ from jamtools.synth import bof, eb, ht, ks_ru_pop, um
 DOMAINS = {"bof": bof.generate, "ht": ht.generate, "eb": eb.generate, "ks_ru_pop": ks_ru_pop.generate,
            "um": um.generate}
 
+#: The tables each domain writes (a domain's tables refer to each other, so they come together).
+DOMAIN_TABLES = {
+    "bof": ("bof_aktualiseringar", "bof_utredningar", "bof_insatser"),
+    "ht": ("ht_beslut",),
+    "eb": ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall"),
+    "ks_ru_pop": ("ks_elever", "ru_ansokningar", "befolkning"),
+    "um": ("um_anteckningar", "um_indikatorer"),
+}
+
 #: Largest scale generated in one piece (about 600 000 reports, 500 000 pupils).
 CHUNK_SCALE = 100.0
 #: Largest scale written as CSV when the format is "auto"; above it, Parquet.
 CSV_MAX_SCALE = 10.0
 #: Tables of counts whose rows do not grow with the scale: summed over chunks.
 AGGREGATE_COUNTS = {"befolkning": ("antal",), "um_indikatorer": ("taljare", "namnare")}
+
+
+def _domains_for(tables) -> set[str]:
+    """The domains that write ``tables`` (all domains when ``tables`` is None)."""
+    if tables is None:
+        return set(DOMAINS)
+    owner = {t: d for d, ts in DOMAIN_TABLES.items() for t in ts}
+    unknown = [t for t in tables if t not in owner]
+    if unknown:
+        raise ValueError(f"Okänd tabell {', '.join(unknown)}. Tabellerna är: {', '.join(owner)}.")
+    return {owner[t] for t in tables}
 
 
 def _chunks(scale: float, chunk_scale: float) -> list[float]:
@@ -97,7 +117,7 @@ class _Writer:
 
 
 def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0, fmt: str = "auto",
-             chunk_scale: float = CHUNK_SCALE) -> dict:
+             chunk_scale: float = CHUNK_SCALE, tables=None) -> dict:
     """Generate every table into ``out``; return the planted values (also in planted.json).
 
     Parameters
@@ -111,6 +131,10 @@ def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0, fmt: 
         Writing a table removes the same table's file in the other format from ``out``, so that
         the loader (which prefers Parquet) never reads a stale file.
     chunk_scale : the largest scale generated in one piece.
+    tables : only the domains that write these tables (:data:`DOMAIN_TABLES`), e.g. to reach
+        ten million rows of a small table without generating the others at that scale; each
+        domain draws the same rows as in a full run. ``planted.json`` then holds only those
+        domains' questions. None (the default) writes every table.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -122,7 +146,10 @@ def generate(out: str | Path, *, seed: int = 20261124, scale: float = 1.0, fmt: 
     out.mkdir(parents=True, exist_ok=True)
     chunks = _chunks(scale, chunk_scale)
     planted: dict = {"seed": seed, "scale": scale, "chunks": len(chunks), "questions": {}}
+    wanted = _domains_for(tables)
     for index, (domain, make) in enumerate(DOMAINS.items()):
+        if domain not in wanted:
+            continue  # the index stays: each domain keeps its own random stream
         writers: dict[str, _Writer] = {}
         aggregates: dict[str, pd.DataFrame] = {}
         values_per_chunk = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from jamtools import cli
 
 from jamtools.data.doc import render
+from jamtools.data.model import TABLES
 from jamtools.synth import generate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,3 +158,21 @@ def test_csv_chunks_append_and_auto_format(tmp_path):
     assert len(ht) == 800 and ht.beslut_id.is_unique  # one header, two chunks
     with pytest.raises(ValueError):
         generate(tmp_path, scale=0.1, fmt="xlsx")
+
+
+def test_tables_option_generates_only_their_domains_with_the_same_rows(tmp_path):
+    from jamtools.synth import DOMAIN_TABLES
+    every = {t for ts in DOMAIN_TABLES.values() for t in ts}
+    assert every == set(TABLES)  # the mapping covers the whole data model
+    full, part = tmp_path / "full", tmp_path / "part"
+    generate(full, seed=9, scale=0.1)
+    assert sorted(p.stem for p in full.glob("*.csv")) == sorted(every)
+    assert cli.main(["synth", "--seed", "9", "--scale", "0.1", "--tables", "ru_ansokningar",
+                     "--out", str(part)]) == 0
+    assert sorted(p.stem for p in part.glob("*.csv")) == sorted(DOMAIN_TABLES["ks_ru_pop"])
+    # The domain draws the same rows as in a full run.
+    for name in DOMAIN_TABLES["ks_ru_pop"]:
+        assert filecmp.cmp(full / f"{name}.csv", part / f"{name}.csv", shallow=False), name
+    planted = json.loads((part / "planted.json").read_text(encoding="utf-8"))
+    assert set(planted["questions"]) == {"ks_01_instrumentval", "ru_01_projektmedel"}
+    assert cli.main(["synth", "--tables", "okand_tabell", "--out", str(tmp_path / "x")]) == 2
