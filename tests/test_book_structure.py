@@ -44,3 +44,11 @@ def test_results_schema_is_documented_field_by_field():
     documented = set(re.findall(r"`([a-z_]+)`", chapter))
     fields = set(SCHEMA["properties"]) | set(SCHEMA["properties"]["comparisons"]["items"]["properties"])
     assert not fields - documented, f"undocumented results fields: {fields - documented}"
+
+
+def test_every_chapter_parameter_is_documented():
+    """A parameter a chapter declares beyond the run's own is explained in the own-data chapter."""
+    chapter = (ROOT / "book" / "egna_data.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z_]+)`", chapter))
+    extra = {name for nb in NOTEBOOKS for name in papermill.inspect_notebook(str(nb))} - set(RUN_PARAMETERS)
+    assert extra and not extra - documented, f"undocumented chapter parameters: {extra - documented}"
