@@ -205,6 +205,9 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
     if by:
         by_summary = stats.describe_amounts(rows, value, group, by=[by], conf_level=conf_level,
                                             n_boot=n_boot, seed=seed)
+        if by_summary.empty:  # nothing selected: an empty table with every column
+            by_summary = pd.DataFrame({group: pd.Series(dtype="object"), by: pd.Series(dtype="object"),
+                                       **{c: pd.Series(dtype=float) for c in AMOUNT_SUMMARY_COLUMNS}})
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 

@@ -45,6 +45,12 @@ PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "m
             "pyarrow")
 
 
+#: Seconds a kernel may take to start (papermill's default, 60, is too short on a busy machine).
+KERNEL_START_TIMEOUT = 180
+#: Messages of a kernel that failed to start, after which it is started again.
+KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
+
+
 class RunError(RuntimeError):
     """The run cannot start (bad notebook list, unknown parameter, ...)."""
 
@@ -119,14 +125,16 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
 
     start = time.time()
     record = {"id": Path(source).stem, "status": "ok", "error": None}
-    # A kernel that dies before it runs any cell (jupyter_client's known port race when several
-    # kernels start at once) is started again; a failing cell is never retried.
+    # A kernel that dies or does not answer before it runs any cell (jupyter_client's known port
+    # race when several kernels start at once; a busy machine) is started again; a failing cell
+    # is never retried.
     for attempt in range(3):
         record.update(status="ok", error=None)
         try:
             papermill.execute_notebook(source, target, parameters=params, kernel_name=KERNEL_NAME,
                                        language="python", cwd=cwd, progress_bar=False,
-                                       log_output=False, request_save_on_cell_execute=False)
+                                       log_output=False, request_save_on_cell_execute=False,
+                                       start_timeout=KERNEL_START_TIMEOUT)
         except PapermillExecutionError as exc:
             record.update(status="failed", error={
                 # the cell's position in the executed notebook (1-based), as the leak scan names it
@@ -135,7 +143,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
         except Exception as exc:  # the kernel died, the file could not be written, ...
             record.update(status="failed", error={"cell": None, "cell_index": None,
                                                   "ename": type(exc).__name__, "evalue": str(exc)})
-            if "Kernel died before replying" in str(exc) and attempt < 2:
+            if any(m in str(exc) for m in KERNEL_START_FAILURES) and attempt < 2:
                 time.sleep(1 + attempt)
                 continue
         break

@@ -24,3 +24,14 @@ def test_amount_tables_of_an_empty_selection_show_zero_and_dots():
     table = report.amount_summary_table(result.summary).frame
     assert table["Antal"].tolist() == ["0", "0"]
     assert (table["Medelvärde (timmar)"] == disclosure.SUPPRESSED_MARK).all()
+
+
+def test_amount_figure_by_category_of_an_empty_selection():
+    from jamtools import plots
+    rows = pd.DataFrame({"kon": pd.Series([], dtype=str), "timmar": pd.Series([], dtype=float),
+                         "behov": pd.Series([], dtype=str)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analysis.amount_outcome(rows, "timmar", by="behov")
+    assert result.by_summary.empty and "behov" in result.by_summary.columns
+    assert plots.amount_distribution_plot(result.by_summary, by="behov")._repr_png_().startswith(b"\x89PNG")
