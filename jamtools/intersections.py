@@ -22,14 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import matplotlib.lines
 import statsmodels.api as sm
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from scipy import stats as sps
 
 from jamtools import disclosure, stats
-from jamtools.plots import SEX_COLORS, SEX_MARKERS, Plot
 from jamtools.report import SEX_LABELS, Table, covariates_text, label, number, percent
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import covariate_columns
@@ -359,46 +355,3 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
     text.append(f"Siffrorna beskriver skillnader i {outcome_text}; de säger inte varför skillnaderna "
                 "finns.")
     return "\n\n".join(text)
-
-
-def shares_grid_plot(shares: pd.DataFrame, row: str, *, group: str = "kon", title: str = "",
-                     xlabel: str = "Andel") -> Plot:
-    """Share per sex within each category of ``row`` (a combined group label), with intervals;
-    hidden groups are drawn as '..' at their place."""
-    disclosure.require_disclosed(shares, "andelstabellen")
-    if shares.empty:
-        fig = Figure(figsize=(7.5, 1.5))
-        ax = fig.subplots()
-        ax.text(0.5, 0.5, "Inga uppgifter att visa i urvalet", ha="center", va="center")
-        ax.set_axis_off()
-        return Plot(fig, "Inga uppgifter att visa")
-    cats = list(dict.fromkeys(shares[row]))
-    levels = list(dict.fromkeys(shares[group]))
-    fig = Figure(figsize=(7.5, 1.2 + 0.42 * len(cats) * max(1, len(levels) / 1.5)))
-    ax = fig.subplots()
-    off = {lvl: (i - (len(levels) - 1) / 2) * 0.25 for i, lvl in enumerate(levels)}
-    for yi, cat in enumerate(cats):
-        for _, r in shares[shares[row] == cat].iterrows():
-            y = yi + off[r[group]]
-            color = SEX_COLORS.get(r[group], "#333")
-            if pd.isna(r["share"]):
-                ax.text(0.01, y, "..", va="center", ha="left", color=color, fontsize=10)
-                continue
-            ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
-                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)
-    ax.set_yticks(range(len(cats)))
-    ax.set_yticklabels([label(c) for c in cats], fontsize=9)
-    ax.set_ylim(len(cats) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %"))
-    ax.set_xlabel(xlabel)
-    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(lv, "#333"),
-                                       marker=SEX_MARKERS.get(lv, "o"), linestyle="",
-                                       label=SEX_LABELS.get(lv, lv).capitalize()) for lv in levels]
-    conf = (float(shares["conf_level"].dropna().iloc[0]) if shares["conf_level"].notna().any() else 0.95)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              title=f"Linjen: {number(100 * conf, 0)} %\nkonfidensintervall", title_fontsize=9)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return Plot(fig, title or xlabel)

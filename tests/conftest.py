@@ -27,3 +27,31 @@ def pytest_sessionstart(session):
 def planted() -> dict:
     """The effects planted in the synthetic data (written by the generator)."""
     return json.loads((SYNTHETIC / "planted.json").read_text(encoding="utf-8"))["questions"]
+
+
+def run_chapters(out: Path, ids=None, *extra: str) -> Path:
+    """Run chapters with ``python -m jamtools run --no-book`` into ``out`` (all when ``ids`` is
+    None); fail the test with the run's own messages when it does not succeed."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "jamtools", "run", "--out", str(out), "--no-book", *extra]
+    if ids:
+        cmd += ["--only", ",".join(ids)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory) -> Path:
+    """Every chapter, run once on the synthetic data for all the tests that read its output."""
+    return run_chapters(tmp_path_factory.mktemp("kapitel"), None, "--jobs", "2")
+
+
+@pytest.fixture(scope="session")
+def chapter_results(synthetic_run) -> dict:
+    """Each chapter's results file of :func:`synthetic_run`, validated, by question id."""
+    from jamtools import results
+
+    return {p.stem: results.read(p) for p in sorted((synthetic_run / "results").glob("*.json"))}

@@ -11,26 +11,18 @@ is over. The within-couple comparison covers the planted within-couple gap; the 
 ratio's interval covers the planted 0.75 and excludes 1."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from jamtools import results as results_mod
 
-ROOT = Path(__file__).resolve().parents[1]
 EB = ("eb_03_insatser", "eb_04_foraldraansvar", "eb_06_sjalvforsorjning", "eb_07_processkarta")
 
 
 @pytest.fixture(scope="module")
-def eb_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("eb_more")
-    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", ",".join(EB),
-                           "--out", str(out), "--no-book"], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+def eb_run(synthetic_run):
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")

@@ -9,26 +9,18 @@ health care) covers 0 and the chapter says in words that there is no clear diffe
 comparison rests on exactly the rows the planted value is over."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from jamtools import results as results_mod
 
-ROOT = Path(__file__).resolve().parents[1]
 EB = ("eb_01_krav", "eb_02_ohalsa", "eb_05_vald_i_nara_relation")
 
 
 @pytest.fixture(scope="module")
-def eb_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("eb")
-    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", ",".join(EB),
-                           "--out", str(out), "--no-book"], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+def eb_run(synthetic_run):
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")

@@ -11,29 +11,20 @@
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from jamtools import analysis
-from jamtools import results as results_mod
 
-ROOT = Path(__file__).resolve().parents[1]
 IDS = ["ks_01_instrumentval", "ru_01_projektmedel"]
 
 
 @pytest.fixture(scope="module")
-def ks_ru_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ksru")
-    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", ",".join(IDS),
-                           "--out", str(out), "--no-book"], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return {nb: results_mod.read(out / "results" / f"{nb}.json") for nb in IDS}
+def ks_ru_results(chapter_results):
+    return {nb: chapter_results[nb] for nb in IDS}
 
 
 def _covers(row, value):

@@ -41,11 +41,8 @@ def _run(out: Path, *extra) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def r4_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("r4")
-    proc = _run(out)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return {nb: results_mod.read(out / "results" / f"{nb}.json") for nb in R4}
+def r4_results(chapter_results):
+    return {nb: chapter_results[nb] for nb in R4}
 
 
 def _one(res, **match):

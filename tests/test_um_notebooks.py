@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jamtools import results as results_mod
 from jamtools import text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,12 +22,8 @@ Z95 = 1.959963984540054
 
 
 @pytest.fixture(scope="module")
-def um_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("um")
-    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", ",".join(UM),
-                           "--out", str(out), "--no-book"], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return {nb: results_mod.read(out / "results" / f"{nb}.json") for nb in UM}
+def um_results(chapter_results):
+    return {nb: chapter_results[nb] for nb in UM}
 
 
 def _z(row):
