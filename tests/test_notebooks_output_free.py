@@ -21,3 +21,9 @@ def test_source_notebook_has_no_outputs(path):
 
 def test_there_are_notebooks():
     assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_source_notebook_names_the_handbook_kernel(path):
+    """Opened in `make lab`, a chapter starts the kernel with the handbook's environment."""
+    assert nbformat.read(path, as_version=4).metadata["kernelspec"]["name"] == "jamtools"
