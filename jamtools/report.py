@@ -39,6 +39,11 @@ MEASURES = {
     "ratio_of_means": "Kvot mellan medelvärden",
     "cramers_v": "Cramérs V",
     "dissimilarity_index": "Olikhetsindex (0–1)",
+    "paired_difference_pp": "Skillnad i andel inom par (procentenheter)",
+    "hazard_ratio": "Hasardkvot (Cox)",
+    "logrank_chi2": "Log-rank-test (chi-två)",
+    "rate_ratio": "Kvot mellan antal per invånare",
+    "share_difference_pp": "Andel av resursen minus andel av personerna (procentenheter)",
 }
 MINUS = "\u2212"
 
@@ -48,6 +53,26 @@ COLUMN_LABELS = {
     "orsakstyp": "typ av orsak", "enhet": "enhet", "insatstyp": "typ av insats",
     "hushallstyp": "hushållstyp", "alder": "ålder", "foraldrar_sammanboende": "föräldrarna bor ihop",
     "foralder": "förälder", "sammanboende": "föräldrarnas boende",
+    # ekonomiskt bistånd, hemtjänst, projektmedel, kulturskola, journaler
+    "ohalsa": "ohälsa", "antal_barn": "antal barn", "fodd_i_sverige": "födelseland",
+    "fodelseland": "födelseland", "malgrupp": "målgrupp", "beloppsklass": "beloppsklass",
+    "hushall_id": "hushåll (jämförelse inom par)", "roll": "roll",
+    "aktivitetskrav": "krav på aktivitet", "krav_arbetssokande": "krav på aktivt arbetssökande",
+    "sanktion": "sanktion vid frånvaro", "anpassad_planering": "anpassad planering",
+    "krav_sjukintyg": "krav på sjukintyg", "samordning_varden": "samordning med hälso- och sjukvården",
+    "fragat_om_vald": "frågat om våld", "vald_identifierat": "våld identifierat",
+    "undantag_barnomsorg": "undantag från aktivitet för barnomsorg",
+    "foraldraledighet_planerad": "föräldraledighet planerad", "forflyttning": "förflyttning mot självförsörjning",
+    "sjalvforsorjande": "självförsörjande", "bistand_beviljat": "bistånd beviljat",
+    "ansokan_till_sjalvforsorjande": "från ansökan till självförsörjning", "planering": "planering",
+    "beviljad": "ansökan beviljad", "beviljat_tkr": "beviljat belopp (tkr)",
+    "andel_av_sokt": "andel av sökt belopp", "beviljade_timmar": "beviljade timmar",
+    "utredning_inledd": "utredning inledd", "insats_beviljad": "insats beviljad",
+    "insats_per_anmalan": "insats efter anmälan", "anmalare_polis": "anmälan från polisen",
+    "uppfoljning_i_tid": "uppföljning i tid", "ansvarsord": "ansvarsord i anteckningen",
+    "andel_kvinna": "andel kvinnor", "eb_klienter": "klienter i ekonomiskt bistånd",
+    "bof_aktualiseringar": "anmälningar om barn", "ht_beslut": "beslut om hemtjänst",
+    "kontaktad": "kontaktad", "moten": "möten", "samtal": "samtal", "instrument": "instrument",
 }
 #: Swedish labels of the data model's codes.
 VALUE_LABELS = {
@@ -62,6 +87,11 @@ VALUE_LABELS = {
     "familjebehandling": "Familjebehandling", "samtalsstod": "Samtalsstöd",
     "kontaktperson_familj": "Kontaktperson/-familj", "strukturerad_oppenvard": "Strukturerad öppenvård",
     "placering_familjehem": "Placering i familjehem", "placering_hvb": "Placering på HVB",
+    "ensamstaende_utan_barn": "Ensamstående utan barn", "ensamstaende_med_barn": "Ensamstående med barn",
+    "sammanboende_utan_barn": "Sammanboende utan barn", "sammanboende_med_barn": "Sammanboende med barn",
+    "arbetsmarknadsinsats": "Arbetsmarknadsinsats", "praktik": "Praktik", "studier": "Studier",
+    "budget_och_skuldradgivning": "Budget- och skuldrådgivning", "sfi": "Svenska för invandrare",
+    "stod_vid_ohalsa": "Stöd vid ohälsa",
 }
 
 

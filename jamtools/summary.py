@@ -36,8 +36,9 @@ COLUMNS = ["question_id", "question", "outcome", "comparison", "measure", "null_
            "p_value", "p_holm", "verdict", "strength", "rank"]
 
 
-#: What identifies one comparison across its measures ("flicka − pojke", "flicka / pojke").
-KEYS = ["question_id", "outcome", "group_a", "group_b"]
+#: What identifies one comparison across its measures: "flicka − pojke" and "flicka / pojke"
+#: are one comparison, "kvinna − man (2020)" and "kvinna − man (2021)" two.
+KEYS = ["question_id", "outcome", "group_a", "group_b", "_comparison"]
 
 
 def is_gap_measure(measure: str) -> bool:
@@ -107,9 +108,11 @@ def gaps(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
         every = every[every["measure"].map(is_gap_measure)]
     if every.empty:
         return pd.DataFrame(columns=COLUMNS)
+    every = every.assign(_comparison=every["comparison"].astype(str).str.replace(" / ", " − ",
+                                                                                 regex=False))
     chosen = _primary(every)
     out = []
-    for (qid, outcome, _, _), g in chosen.groupby(KEYS, sort=False):
+    for (qid, outcome, _, _, _), g in chosen.groupby(KEYS, sort=False):
         measure, comparison = g["measure"].iloc[0], g["comparison"].iloc[0]
         null = null_value(measure)
         crude = g[~g["adjusted"].astype(bool)].head(1)

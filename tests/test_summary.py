@@ -99,3 +99,14 @@ def test_a_file_that_breaks_the_schema_is_an_error(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"question_id": "x"}), encoding="utf-8")
     with pytest.raises(Exception, match="required"):
         summary.gaps(tmp_path)
+
+
+def test_per_period_comparisons_stay_apart(tmp_path):
+    _write(tmp_path, "ht_02_forandring_over_tid", [
+        _comp("timmar", "mean_difference", -4.0, -5.0, -3.0, 0.001, True, comparison="kvinna − man (2022)"),
+        _comp("timmar", "mean_difference", -0.5, -1.5, 0.5, 0.3, True, comparison="kvinna − man (2023)"),
+    ])
+    table = summary.gaps(tmp_path)
+    assert sorted(table["comparison"]) == ["kvinna − man (2022)", "kvinna − man (2023)"]
+    assert table.set_index("comparison")["verdict"].to_dict() == {
+        "kvinna − man (2022)": "kvarstar", "kvinna − man (2023)": "otydlig"}
