@@ -30,7 +30,8 @@ VERDICTS = {
     "dold": "Kan inte visas (röjandekontroll)",
 }
 
-COLUMNS = ["question_id", "question", "outcome", "comparison", "measure", "null_value",
+COLUMNS = ["question_id", "question", "outcome", "comparison", "group_a", "group_b", "measure",
+           "null_value",
            "crude_estimate", "crude_ci_low", "crude_ci_high",
            "adjusted_estimate", "adjusted_ci_low", "adjusted_ci_high", "adjusted_for",
            "p_value", "p_holm", "verdict", "strength", "rank"]
@@ -77,10 +78,13 @@ def _primary(frame: pd.DataFrame) -> pd.DataFrame:
     """One measure per (question, outcome, groups compared): the first of :data:`PRIMARY`
     present, else the first in the file."""
     order = {m: k for k, m in enumerate(PRIMARY)}
-    frame = frame.assign(_order=frame["measure"].map(lambda m: order.get(m, len(PRIMARY))),
-                         _pos=range(len(frame)))
+    frame = frame.assign(_order=frame["measure"].map(lambda m: order.get(m, len(PRIMARY))))
     best = frame.groupby(KEYS, sort=False)["_order"].transform("min")
-    return frame[frame["_order"] == best].drop(columns=["_order"])
+    frame = frame[frame["_order"] == best]
+    # Two measures outside the list (e.g. an interaction in pp and as an odds-ratio ratio): the
+    # first in the file is shown, never a mix of the two.
+    first = frame.groupby(KEYS, sort=False)["measure"].transform("first")
+    return frame[frame["measure"] == first].drop(columns=["_order"])
 
 
 def _strength(estimate, low, high, null, ratio: bool) -> float:
@@ -118,7 +122,8 @@ def gaps(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
         crude = g[~g["adjusted"].astype(bool)].head(1)
         adj = g[g["adjusted"].astype(bool)].head(1)
         row = {"question_id": qid, "question": g["question"].iloc[0], "outcome": outcome,
-               "comparison": comparison, "measure": measure, "null_value": null}
+               "comparison": comparison, "group_a": g["group_a"].iloc[0],
+               "group_b": g["group_b"].iloc[0], "measure": measure, "null_value": null}
         for prefix, part in (("crude", crude), ("adjusted", adj)):
             for col in ("estimate", "ci_low", "ci_high"):
                 row[f"{prefix}_{col}"] = part[col].iloc[0] if len(part) else None
@@ -215,8 +220,11 @@ def overview_plot(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_p
     for i, r in rows.iterrows():
         prefix = "adjusted" if r["adjusted_estimate"] is not None and not pd.isna(r["adjusted_estimate"]) \
             else "crude"
+        plain = r["comparison"] in (f"{r['group_a']} − {r['group_b']}", f"{r['group_a']} / {r['group_b']}")
+        qualifier = "" if plain else f", {r['comparison']}"
         labels.append(f"{r['question_id'].split('_', 2)[0]}_{r['question_id'].split('_', 2)[1]}: "
-                      f"{label(r['outcome']).replace('_', ' ')} ({'justerad' if prefix == 'adjusted' else 'rå'})")
+                      f"{label(r['outcome']).replace('_', ' ')}{qualifier} "
+                      f"({'justerad' if prefix == 'adjusted' else 'rå'})")
         est = r[f"{prefix}_estimate"]
         if est is None or pd.isna(est):
             ax.text(0, i, "..", va="center", ha="center")

@@ -110,3 +110,15 @@ def test_per_period_comparisons_stay_apart(tmp_path):
     assert sorted(table["comparison"]) == ["kvinna − man (2022)", "kvinna − man (2023)"]
     assert table.set_index("comparison")["verdict"].to_dict() == {
         "kvinna − man (2022)": "kvarstar", "kvinna − man (2023)": "otydlig"}
+
+
+def test_two_unlisted_measures_of_one_comparison_are_never_mixed(tmp_path):
+    _write(tmp_path, "r4_04_olika_grupper", [
+        _comp("forflyttning", "interaction_pp", -16.0, -24.0, -8.0, 0.001, True,
+              comparison="(kvinna − man, utrikes) − (kvinna − man, inrikes)"),
+        _comp("forflyttning", "interaction_odds_ratio", 0.52, 0.37, 0.73, 0.001, True,
+              comparison="(kvinna / man, utrikes) / (kvinna / man, inrikes)"),
+    ])
+    [row] = summary.gaps(tmp_path).to_dict("records")
+    assert row["measure"] == "interaction_pp" and row["adjusted_estimate"] == -16.0
+    assert row["null_value"] == 0.0 and row["verdict"] == "kvarstar"
