@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from scipy import stats as sps
 
 from jamtools import disclosure
-from jamtools.plots import SEX_COLORS, SEX_MARKERS, Plot
+from jamtools.plots import SEX_COLORS, SEX_MARKERS, Plot, no_data_plot
 from jamtools.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
                              percent)
 from jamtools.stats import COMPARISON_COLUMNS, gap_by_period
@@ -86,11 +86,7 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
     for frame in (chart, gap):
         disclosure.require_disclosed(frame, "kontrolldiagrammet")
     if gap.empty:
-        fig = Figure(figsize=(7.5, 1.5))
-        ax = fig.subplots()
-        ax.text(0.5, 0.5, "Inga uppgifter att visa i urvalet", ha="center", va="center")
-        ax.set_axis_off()
-        return Plot(fig, "Inga uppgifter att visa")
+        return no_data_plot()
     a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
     fig = Figure(figsize=(8.0, 9.5))
     ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)

@@ -51,6 +51,15 @@ class Plot:
         return self.fig.savefig(*args, **kwargs)
 
 
+def no_data_plot(text: str = "Inga uppgifter att visa i urvalet") -> Plot:
+    """The figure shown when the selection has no rows: a line of text, no axes."""
+    fig = Figure(figsize=(7.5, 1.5))
+    ax = fig.subplots()
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+    return Plot(fig, "Inga uppgifter att visa")
+
+
 def _pct_axis(ax, axis="x") -> None:
     fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
@@ -61,11 +70,7 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
     """Share per sex (and per ``by`` category, one row each) with its confidence interval."""
     disclosure.require_disclosed(shares, "andelstabellen")
     if shares.empty:
-        fig = Figure(figsize=(7.5, 1.5))
-        ax = fig.subplots()
-        ax.text(0.5, 0.5, "Inga uppgifter att visa i urvalet", ha="center", va="center")
-        ax.set_axis_off()
-        return Plot(fig, "Inga uppgifter att visa")
+        return no_data_plot()
     rows = list(dict.fromkeys(shares[by])) if by else [None]
     levels = list(dict.fromkeys(shares[group]))
     fig = Figure(figsize=(7.5, 1.2 + 0.55 * len(rows) * max(1, len(levels) / 1.5)))
