@@ -120,11 +120,16 @@ AMOUNT_SUMMARY_COLUMNS = ("n", "sum", "mean", "mean_ci_low", "mean_ci_high", "me
                           "share_of_n")
 
 
+def _empty_amount_summary(keys) -> pd.DataFrame:
+    """An amount summary with no rows but every column, for a selection with no one in it."""
+    return pd.DataFrame({**{k: pd.Series(dtype="object") for k in keys},
+                         **{c: pd.Series(dtype=float) for c in AMOUNT_SUMMARY_COLUMNS}})
+
+
 def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
     """Both levels always have a row: a group with no one in it is shown as 0, not left out."""
     if summary.empty:
-        summary = pd.DataFrame({group: pd.Series(dtype="object"),
-                                **{c: pd.Series(dtype=float) for c in AMOUNT_SUMMARY_COLUMNS}})
+        summary = _empty_amount_summary([group])
     out = summary.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
     out["n"] = out["n"].fillna(0.0)
     return out
@@ -206,8 +211,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
         by_summary = stats.describe_amounts(rows, value, group, by=[by], conf_level=conf_level,
                                             n_boot=n_boot, seed=seed)
         if by_summary.empty:  # nothing selected: an empty table with every column
-            by_summary = pd.DataFrame({group: pd.Series(dtype="object"), by: pd.Series(dtype="object"),
-                                       **{c: pd.Series(dtype=float) for c in AMOUNT_SUMMARY_COLUMNS}})
+            by_summary = _empty_amount_summary([group, by])
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 

@@ -193,19 +193,7 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
     return report.Table(frame, caption, note)
 
 
-#: Swedish names of the time-to-event measures, added to :data:`jamtools.report.MEASURES`.
-MEASURE_LABELS = {"hazard_ratio": "Hasardkvot (Cox)", "logrank_chi2": "Log-rank-test (chi-två)"}
 
-
-def register_labels() -> dict[str, str]:
-    """Add the hazard ratio's and the log-rank test's Swedish names to
-    :data:`jamtools.report.MEASURES` (only where none exists). Returns what was added."""
-    added = {}
-    for key, text in MEASURE_LABELS.items():
-        if key not in report.MEASURES:
-            report.MEASURES[key] = text
-            added[key] = text
-    return added
 
 
 def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | None = None, *,

@@ -1,14 +1,9 @@
-"""Ekonomiskt bistånd: the adult age groups and the Swedish labels its chapters need.
+"""Ekonomiskt bistånd: the adult age groups and the summary sentence its chapters need.
 
 What the rest of the library does not yet have for the social-assistance chapters:
 
 - :func:`age_group`, the age groups for adult clients (the book's only grouping so far,
   :func:`jamtools.data.age_group_bof`, is for children);
-- Swedish labels for the ``eb_*`` tables' columns and codes (``ohalsa`` is "ohälsa",
-  ``ensamstaende_med_barn`` is "Ensamstående med barn"), which :func:`register_labels` adds to
-  :data:`jamtools.report.COLUMN_LABELS` and :data:`jamtools.report.VALUE_LABELS` so that the
-  report's sentences ("bland planeringar med samma hushållstyp, ohälsa och åldersgrupp"),
-  tables and figures read as Swedish. Labels already defined there are never replaced;
 - :func:`summary`, one line per outcome with the crude and the adjusted difference and what
   each shows, for chapters that compare several yes/no outcomes at once.
 """
@@ -21,30 +16,6 @@ from jamtools import report
 #: Upper bounds (inclusive) of the adult age groups, and their labels.
 AGE_BINS = (-1, 24, 34, 44, 54, 200)
 AGE_LABELS = ("under 25 år", "25–34 år", "35–44 år", "45–54 år", "55 år och äldre")
-
-#: Swedish names of the ``eb_*`` columns (and of columns the chapters derive from them).
-COLUMN_LABELS = {
-    "ohalsa": "ohälsa",
-    "antal_barn": "antal barn",
-    "fodd_i_sverige": "födelseland",
-    "aktivitetskrav": "krav på aktivitet",
-    "krav_arbetssokande": "krav på aktivt arbetssökande",
-    "sanktion": "sanktion vid frånvaro",
-    "anpassad_planering": "anpassad planering",
-    "krav_sjukintyg": "krav på sjukintyg",
-    "samordning_varden": "samordning med hälso- och sjukvården",
-    "fragat_om_vald": "frågat om våld",
-    "vald_identifierat": "våld identifierat",
-}
-
-#: Swedish labels of the ``eb_*`` codes.
-VALUE_LABELS = {
-    "ensamstaende_utan_barn": "Ensamstående utan barn",
-    "ensamstaende_med_barn": "Ensamstående med barn",
-    "sammanboende_utan_barn": "Sammanboende utan barn",
-    "sammanboende_med_barn": "Sammanboende med barn",
-}
-
 
 def age_group(age) -> pd.Series:
     """Age groups for adult clients: under 25, 25–34, 35–44, 45–54, and 55 years and older.
@@ -68,27 +39,6 @@ def age_group(age) -> pd.Series:
     return pd.cut(pd.to_numeric(values, errors="coerce"), bins=list(AGE_BINS),
                   labels=list(AGE_LABELS)).astype("string")
 
-
-def register_labels() -> dict[str, str]:
-    """Add the ``eb_*`` columns' and codes' Swedish labels to :mod:`jamtools.report`.
-
-    Only names that have no label yet are added, so a label defined in ``jamtools.report``
-    always wins. :func:`jamtools.report.label`, :func:`jamtools.report.covariates_text` and the
-    plots read those dictionaries when they are called, so the labels apply from then on in
-    the running kernel.
-
-    Returns
-    -------
-    dict
-        The labels that were added (empty when all were already there).
-    """
-    added = {}
-    for mine, theirs in ((COLUMN_LABELS, report.COLUMN_LABELS), (VALUE_LABELS, report.VALUE_LABELS)):
-        for key, text in mine.items():
-            if key not in theirs:
-                theirs[key] = text
-                added[key] = text
-    return added
 
 
 def _verdict(row, a: str, b: str) -> str:

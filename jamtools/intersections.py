@@ -37,12 +37,8 @@ INTERACTION_OR = "interaction_odds_ratio"
 MSG_TOO_FEW = "För få observationer i någon av de fyra grupperna för att skatta samspelet."
 
 
-#: Codes of the derived column ``fodelseland`` (from ``fodd_i_sverige``) and their labels.
+#: Codes of the derived column ``fodelseland`` (from ``fodd_i_sverige``).
 BIRTH_LEVELS = ("inrikes_fodd", "utrikes_fodd")
-COLUMN_LABELS = {"fodelseland": "födelseland"}
-VALUE_LABELS = {"inrikes_fodd": "Född i Sverige", "utrikes_fodd": "Utrikes född"}
-MEASURE_LABELS = {"interaction_pp": "Samspel: skillnad i skillnader (procentenheter)",
-                  "interaction_odds_ratio": "Samspel: kvot mellan oddskvoter"}
 
 
 def birth_country(born_in_sweden) -> pd.Series:
@@ -54,21 +50,6 @@ def birth_country(born_in_sweden) -> pd.Series:
     out[known] = np.where(s[known].astype(bool), BIRTH_LEVELS[0], BIRTH_LEVELS[1])
     return out
 
-
-def register_labels() -> dict:
-    """Add the labels of ``fodelseland``, its codes and the interaction measures to
-    :mod:`jamtools.report` (only where
-    no label exists yet, as :func:`jamtools.eb.register_labels` does); returns what was added."""
-    from jamtools import report
-
-    added = {}
-    for mine, theirs in ((COLUMN_LABELS, report.COLUMN_LABELS), (VALUE_LABELS, report.VALUE_LABELS),
-                         (MEASURE_LABELS, report.MEASURES)):
-        for key, text in mine.items():
-            if key not in theirs:
-                theirs[key] = text
-                added[key] = text
-    return added
 
 
 def _row(**kw) -> dict:

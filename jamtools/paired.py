@@ -30,21 +30,7 @@ from jamtools import disclosure, report
 from jamtools.stats.binary import COMPARISON_COLUMNS
 
 MEASURE = "paired_difference_pp"
-#: Labels :func:`register_labels` adds to :mod:`jamtools.report` (never replacing one).
-MEASURE_LABELS = {MEASURE: "Skillnad i andel inom par (procentenheter)"}
-COLUMN_LABELS = {"hushall_id": "hushåll (jämförelse inom par)"}
 
-
-def register_labels() -> dict[str, str]:
-    """Add the paired measure's and the pair column's Swedish names to :mod:`jamtools.report`
-    (only where no label exists yet). Returns the labels that were added."""
-    added = {}
-    for mine, theirs in ((MEASURE_LABELS, report.MEASURES), (COLUMN_LABELS, report.COLUMN_LABELS)):
-        for key, text in mine.items():
-            if key not in theirs:
-                theirs[key] = text
-                added[key] = text
-    return added
 
 
 def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",

@@ -44,10 +44,13 @@ MEASURES = {
     "logrank_chi2": "Log-rank-test (chi-två)",
     "rate_ratio": "Kvot mellan antal per invånare",
     "share_difference_pp": "Andel av resursen minus andel av personerna (procentenheter)",
+    "interaction_pp": "Samspel: skillnad i skillnader (procentenheter)",
+    "interaction_odds_ratio": "Samspel: kvot mellan oddskvoter",
 }
 MINUS = "\u2212"
 
-#: Swedish names of the data model's columns, as a reader sees them.
+#: Swedish names of the data model's columns, as a reader sees them. Every chapter's labels live
+#: here, so a table or sentence reads the same in every chapter and in the summary of a run.
 COLUMN_LABELS = {
     "aldersgrupp": "åldersgrupp", "anmalningsorsak": "anmälningsorsak", "anmalare": "anmälare",
     "orsakstyp": "typ av orsak", "enhet": "enhet", "insatstyp": "typ av insats",
@@ -92,6 +95,7 @@ VALUE_LABELS = {
     "arbetsmarknadsinsats": "Arbetsmarknadsinsats", "praktik": "Praktik", "studier": "Studier",
     "budget_och_skuldradgivning": "Budget- och skuldrådgivning", "sfi": "Svenska för invandrare",
     "stod_vid_ohalsa": "Stöd vid ohälsa",
+    "inrikes_fodd": "Född i Sverige", "utrikes_fodd": "Utrikes född", "klient": "Klient",
 }
 
 

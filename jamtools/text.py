@@ -340,13 +340,6 @@ def contains_stem(data: pd.DataFrame, stems=RESPONSIBILITY_STEMS, *, text: str =
 
 # --- What a reader sees --------------------------------------------------------------------
 
-def register_labels() -> None:
-    """Add the Swedish labels this chapter needs to :mod:`jamtools.report` (never replacing)."""
-    for key, value in {"roll": "roll"}.items():
-        report.COLUMN_LABELS.setdefault(key, value)
-    for key, value in {"foralder": "Förälder (mamma eller pappa)", "klient": "Klient"}.items():
-        report.VALUE_LABELS.setdefault(key, value)
-
 
 #: |z| from which a word counts as clearly more used about one group (two-sided 5 %).
 CLEAR_Z = 1.96

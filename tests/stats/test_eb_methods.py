@@ -30,25 +30,15 @@ def test_every_age_the_data_model_allows_has_a_group():
     assert eb.age_group(list(ages)).notna().all()
 
 
-@pytest.fixture
-def fresh_labels(monkeypatch):
-    """The report's label dictionaries as they are in jamtools.report, restored afterwards."""
-    monkeypatch.setattr(report, "COLUMN_LABELS", dict(report.COLUMN_LABELS))
-    monkeypatch.setattr(report, "VALUE_LABELS", dict(report.VALUE_LABELS))
-
-
-def test_registered_labels_make_the_sentences_swedish(fresh_labels):
-    eb.register_labels()
+def test_the_report_speaks_swedish_about_the_eb_columns_and_codes():
+    """The labels live in jamtools.report: every chapter and the summary of a run use them."""
     assert report.covariates_text("hushallstyp, ohalsa, aldersgrupp") == "hushållstyp, ohälsa och åldersgrupp"
     assert report.label("ensamstaende_med_barn") == "Ensamstående med barn"
-    assert {report.label(h) for h in EB_HOUSEHOLDS} == set(eb.VALUE_LABELS.values())
-
-
-def test_register_labels_never_replaces_an_existing_label(fresh_labels):
-    report.COLUMN_LABELS["ohalsa"] = "dokumenterad ohälsa"
-    added = eb.register_labels()
-    assert "ohalsa" not in added and report.COLUMN_LABELS["ohalsa"] == "dokumenterad ohälsa"
-    assert eb.register_labels() == {}  # a second call adds nothing
+    assert all(report.label(h) != h for h in EB_HOUSEHOLDS)
+    # Every yes/no column the chapters compare or adjust for has a Swedish name.
+    flags = {c.name for t in ("eb_klienter", "eb_planering", "eb_utfall") for c in TABLES[t].columns
+             if c.dtype == "bool"}
+    assert flags and not [c for c in flags if c not in report.COLUMN_LABELS]
 
 
 def _comparisons(rows):
