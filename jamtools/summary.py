@@ -53,14 +53,16 @@ def null_value(measure: str) -> float:
     return 1.0 if measure.endswith("ratio") else 0.0
 
 
-def collect(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
+def collect(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
     """Every comparison of every results file in ``results_dir``, one row each.
 
     Files are validated against the results schema; ``exclude`` names question ids to skip (the
-    summary's own file). Returns an empty frame with the columns when there are no files.
+    summary's own file). Returns an empty frame with the columns when there are no files (or no
+    folder: ``None`` or one that does not exist).
     """
     rows = []
-    for path in sorted(Path(results_dir).glob("*.json")):
+    folder = Path(results_dir) if results_dir is not None else None
+    for path in (sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []):
         res = results_mod.read(path)
         if res["question_id"] in set(exclude):
             continue
@@ -99,7 +101,12 @@ def _strength(estimate, low, high, null, ratio: bool) -> float:
     return abs(estimate - null) / se if se > 0 else math.nan
 
 
-def gaps(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
+def gaps(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
+    """:func:`rank` of :func:`collect`: the ranked summary of the results files in a folder."""
+    return rank(collect(results_dir, exclude=exclude))
+
+
+def rank(every: pd.DataFrame) -> pd.DataFrame:
     """The ranked summary: one row per (question, outcome, groups compared) with its crude and
     adjusted estimate, a verdict (a key of :data:`VERDICTS`), the strength of the evidence
     (distance from no difference in standard errors) and the Holm-adjusted p-value over all rows.
@@ -107,7 +114,6 @@ def gaps(results_dir: str | Path, *, exclude=()) -> pd.DataFrame:
     Intervals are the chapters' own (some chapters use simultaneous intervals); a comparison
     whose interval excludes the no-difference value counts as clear.
     """
-    every = collect(results_dir, exclude=exclude)
     if not every.empty:
         every = every[every["measure"].map(is_gap_measure)]
     if every.empty:

@@ -91,8 +91,9 @@ def test_holm_over_the_whole_summary(results_dir):
 
 
 def test_no_results_gives_an_empty_table(tmp_path):
-    table = summary.gaps(tmp_path)
-    assert table.empty and list(table.columns) == summary.COLUMNS
+    for folder in (tmp_path, None, tmp_path / "finns_inte"):
+        table = summary.gaps(folder)
+        assert table.empty and list(table.columns) == summary.COLUMNS
 
 
 def test_a_file_that_breaks_the_schema_is_an_error(tmp_path):
