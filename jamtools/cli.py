@@ -1,4 +1,4 @@
-"""Command line: ``python -m jamtools run|synth|scan|kernel``."""
+"""Command line: ``python -m jamtools init|check|run|synth|scan|kernel``."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +20,39 @@ def _cmd_run(args) -> int:
     except (ParameterError, RunError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+
+
+def _cmd_check(args) -> int:
+    from jamtools.check import check_inputs
+    from jamtools.config import load_config
+    from jamtools.params import ParameterError
+
+    try:
+        config = load_config(args.config)
+    except ParameterError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    report = check_inputs(config)
+    print(report.text())
+    out = Path(args.out) if args.out else (config.source.parent if config.source else Path.cwd())
+    out.mkdir(parents=True, exist_ok=True)
+    path = report.write(out / "check.json")
+    print(f"Kontrollen finns också i {path}")
+    return 1 if not report.runnable else 0
+
+
+def _cmd_init(args) -> int:
+    from jamtools.scaffold import init
+
+    try:
+        written = init(args.dir)
+    except FileExistsError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    print(f"Skrev {written[0]} och {len(written) - 1} tomma mallar i {written[0].parent / 'mallar'}.")
+    print("Nästa steg: fyll i jamtools.yml (tabeller, filer, kolumner), sedan")
+    print(f"  python -m jamtools check --config {written[0]}")
+    return 0
 
 
 def _cmd_synth(args) -> int:
@@ -71,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-book", action="store_true", help="kör notebooks men bygg inte boken")
     p.add_argument("--notebooks", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="kontrollera alla tabeller på en gång och se vilka kapitel som kan köras")
+    p.add_argument("--config", help="jamtools.yml (utan den: de syntetiska data)")
+    p.add_argument("--out", help="katalog för check.json (standard: konfigurationsfilens katalog)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("init", help="skriv en jamtools.yml att fylla i och tomma mallar per tabell")
+    p.add_argument("dir", help="katalogen att skriva i")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("synth", help="skapa syntetiska data med planterade effekter")
     p.add_argument("--seed", type=int, default=20261124, help="fröet; samma frö ger identiska filer")

@@ -32,7 +32,7 @@ class ParameterError(ValueError):
 class Params:
     """Validated run parameters, as a notebook uses them."""
 
-    data_dir: Path
+    data_dir: Path | None
     period_start: str | None
     period_end: str | None
     threshold: int
@@ -68,9 +68,24 @@ def _date(name: str, value) -> str | None:
 def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=5,
                      conf_level=0.95, organisation="", results_path=None, config_file=None,
                      **extra) -> Params:
-    """Validate the run parameters; raise :class:`ParameterError` naming the bad one."""
-    path = Path(str(data_dir)).expanduser()
-    if not path.is_dir():
+    """Validate the run parameters; raise :class:`ParameterError` naming the bad one.
+
+    With ``config_file`` (a ``jamtools.yml``), the configuration decides the run-level settings
+    (organisation, period, threshold, confidence level, data folder): a notebook opened by hand
+    in JupyterLab with only ``config_file`` set reads that configuration's tables and nothing
+    else, and shows its organisation. Without it, ``data_dir`` is the folder of the data.
+    """
+    if config_file is not None:
+        if not Path(str(config_file)).is_file():
+            raise ParameterError(f"Parametern config_file = {config_file!r} är ingen fil som finns.")
+        from jamtools.config import load_config
+
+        cfg = load_config(config_file).parameters
+        data_dir = cfg["data_dir"]
+        organisation, threshold, conf_level = cfg["organisation"], cfg["threshold"], cfg["conf_level"]
+        period_start, period_end = cfg["period_start"], cfg["period_end"]
+    path = Path(str(data_dir)).expanduser() if data_dir is not None else None
+    if config_file is None and (path is None or not path.is_dir()):
         raise ParameterError(
             f"Parametern data_dir = {str(data_dir)!r} är ingen katalog som finns (sökt från "
             f"{Path.cwd()}). Ange katalogen med era exporterade filer, eller skapa syntetiska "
@@ -98,8 +113,6 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
             raise ParameterError(f"Parametern {key} = {value!r} ska vara ett heltal ≥ 0 eller None.")
     if extra.get("enhet") is not None and not isinstance(extra["enhet"], str):
         raise ParameterError(f"Parametern enhet = {extra['enhet']!r} ska vara en text eller None.")
-    if config_file is not None and not Path(str(config_file)).is_file():
-        raise ParameterError(f"Parametern config_file = {config_file!r} är ingen fil som finns.")
     return Params(data_dir=path, period_start=start, period_end=end, threshold=int(threshold),
                   conf_level=float(conf_level), organisation=organisation,
                   results_path=Path(results_path) if results_path else None,

@@ -242,7 +242,23 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag")
     note = ("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
             "jämförelsen mellan könen. ") + (_SUPPRESSION_NOTE.format(t=threshold)
                                              if disclosed.get("suppressed", pd.Series(False)).any() else "")
+    note += " ".join(["", *getattr(load_result, "notes", [])])
+    if len(load_result.data) == 0:
+        note = (f"{no_rows_text(load_result)} " + note).strip()
     return Table(frame, caption, note.strip())
+
+
+def no_rows_text(load_result) -> str:
+    """Why a chapter has nothing to analyse: every row read was left out (and for which
+    reasons), or the table had no rows. Never 'för litet underlag'."""
+    read = sum(e["antal"] for e in load_result.log if e["typ"] == "inlästa")
+    if read == 0:
+        return (f"Det finns inga rader att analysera: tabellen {load_result.table.name} "
+                f"({load_result.source}) innehåller inga rader.")
+    reasons = [e["steg"] for e in load_result.log if e["typ"] == "exkluderade" and e["antal"] > 0]
+    return (f"Det finns inga rader att analysera: alla inlästa rader lämnades utanför "
+            f"({'; '.join(reasons).lower()}). Kapitlets resultat är därför tomma; se tabellen "
+            "ovan och sidan Körningens data.")
 
 
 def _interval(lo, hi, fmt) -> str:

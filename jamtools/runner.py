@@ -112,6 +112,21 @@ def check_notebook_parameters(path: Path, params: dict) -> None:
         )
 
 
+def _quiet(log: Path) -> None:
+    """Send this worker's (and so its kernels') stdout and stderr to ``log``.
+
+    The analyst's terminal shows the check, the progress bar and the outcome; the kernels'
+    chatter (``Kernel is running over TCP without encryption``, ``KeyboardInterrupt caught in
+    kernel``) goes to ``<out>/kernels.log``, kept for when something needs explaining.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict:
     """Execute one notebook (in a worker process); return its status record.
 
@@ -121,6 +136,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
     import papermill
 
     os.environ[PSEUDONYM_KEY_ENV] = key
+    _quiet(Path(cwd).parent / "kernels.log")
     from papermill.exceptions import PapermillExecutionError
 
     start = time.time()
@@ -170,13 +186,31 @@ def _versions() -> dict:
     return out
 
 
-def _input_files(data_dir: Path) -> list[dict]:
-    files = []
-    if data_dir.is_dir():
-        for p in sorted(data_dir.iterdir()):
-            if p.is_file() and not p.name.startswith("."):
-                files.append({"name": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size})
-    return files
+def _input_files(config: RunConfig) -> list[dict]:
+    """Exactly the sources the run reads: each table's file (name, path, SHA-256, size) or SQL
+    query (the URL without its password)."""
+    from jamtools.data.load import table_sources
+
+    out = []
+    sources = table_sources(None if config.source is None else config, data_dir=config.data_dir)
+    for name, spec in sources.items():
+        if "file" in spec:
+            path = Path(str(spec["file"]))
+            path = path if path.is_absolute() else Path(spec["_base"]) / path
+            entry = {"table": name, "name": path.name, "path": str(path.resolve())}
+            if path.is_file():
+                entry.update(sha256=_sha256(path), bytes=path.stat().st_size)
+            out.append(entry)
+        else:
+            import sqlalchemy
+
+            try:
+                url = sqlalchemy.engine.make_url(str(spec["sql"]["url"])).render_as_string(hide_password=True)
+            except Exception:
+                url = "(kan inte tolkas)"
+            out.append({"table": name, "name": f"SQL ({spec['sql'].get('name', 'fråga')})",
+                        "url": url, "query": str(spec["sql"]["query"])})
+    return out
 
 
 def _placeholder(notebook_id: str, reason: str) -> nbformat.NotebookNode:
@@ -190,8 +224,17 @@ def _placeholder(notebook_id: str, reason: str) -> nbformat.NotebookNode:
 
 
 def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config: RunConfig,
-                reasons: dict[str, str]) -> Path:
-    """Copy the book sources and the executed notebooks into ``out/_book`` for the build."""
+                reasons: dict[str, str], *, skipped: dict[str, str] | None = None,
+                check_page: str | None = None) -> Path:
+    """Copy the book sources and the executed notebooks into ``out/_book`` for the build.
+
+    The table of contents is the project's, with the chapters the run's data could not answer
+    (``skipped``) and those not run moved out of their parts into a last part, *Utan data i den
+    här körningen*, where a short page each says why: no chapter is built from absent data,
+    and the prose chapters' links to them still resolve. ``check_page`` (the check's Markdown)
+    becomes the page *Körningens data*.
+    """
+    skipped = dict(skipped or {})
     stage = out / "_book"
     if stage.exists():
         shutil.rmtree(stage)
@@ -208,6 +251,15 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
                                        encoding="utf-8")
     (stage / "notebooks").mkdir()
     toc_ids = _toc_notebook_ids(stage / "_toc.yml")
+    not_run = [i for i in toc_ids if i not in executed]
+    if check_page is not None or not_run:
+        _restage_toc(stage / "_toc.yml", not_run, with_check=check_page is not None)
+    if check_page is not None:
+        (stage / "book" / "korningens_data.md").write_text(check_page, encoding="utf-8")
+    for nb_id in not_run:
+        if nb_id in skipped:
+            reasons.setdefault(nb_id, f"data saknas för kapitlet: {skipped[nb_id]}. Se sidan "
+                                      "Körningens data.")
     for nb_id in sorted(set(all_ids) | set(toc_ids)):
         target = stage / "notebooks" / f"{nb_id}.ipynb"
         if nb_id in executed:
@@ -221,6 +273,27 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
             reason = reasons.get(nb_id, "notebooken kördes inte (se manifest.json).")
             nbformat.write(_placeholder(nb_id, reason), target)
     return stage
+
+
+def _restage_toc(toc: Path, not_run: list[str], *, with_check: bool) -> None:
+    """Move the chapters in ``not_run`` to a last part; add the run's data page first."""
+    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
+    moved = []
+    for part in data.get("parts", []):
+        kept = []
+        for chapter in part.get("chapters", []):
+            stem = Path(str(chapter.get("file", ""))).stem
+            if str(chapter.get("file", "")).startswith("notebooks/") and stem in not_run:
+                moved.append({"file": f"notebooks/{stem}"})
+            else:
+                kept.append(chapter)
+        part["chapters"] = kept
+    data["parts"] = [p for p in data.get("parts", []) if p.get("chapters")]
+    if with_check and data["parts"]:
+        data["parts"][0]["chapters"].insert(0, {"file": "book/korningens_data"})
+    if moved:
+        data["parts"].append({"caption": "Utan data i den här körningen", "chapters": moved})
+    toc.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _toc_notebook_ids(toc: Path) -> list[str]:
@@ -281,10 +354,26 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     """
     from tqdm import tqdm
 
+    from jamtools.catalogue import CHAPTERS
+    from jamtools.check import check_inputs
+
     out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    notebooks = list_notebooks(notebook_dir, only)
+    for stale in (out / "results").glob("*.json"):  # a summary must never read an earlier run
+        stale.unlink()
+    requested = list_notebooks(notebook_dir, only)
+    # The check comes first: every table read once, every problem reported, and only the
+    # chapters the data can answer are run.
+    report = check_inputs(config)
+    report.write(out / "check.json")
+    print(report.summary_line(), file=sys.stderr)
+    skipped = {nb.stem: report.chapters[nb.stem].text() for nb in requested
+               if nb.stem in CHAPTERS and not report.chapters[nb.stem].can_run}
+    notebooks = [nb for nb in requested if nb.stem not in skipped]
+    if skipped:
+        print(f"{len(notebooks)} kapitel körs; {len(skipped)} saknar data: "
+              + "; ".join(f"{k} ({v})" for k, v in skipped.items()), file=sys.stderr)
     jobs_params = {}
     for nb in notebooks:
         params = config.for_notebook(nb.stem)
@@ -322,7 +411,13 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         err = rec["error"]
         where = f"cell {err['cell']}" if err.get("cell") is not None else "vid start"
         print(f"MISSLYCKADES: {nb_id} ({where}): {err['ename']}: {err['evalue']}", file=sys.stderr)
-    ok_ids = {k: str(out / "notebooks" / f"{k}.ipynb") for k, r in records.items() if r["status"] == "ok"}
+    for nb_id, rec in records.items():
+        if rec["status"] == "ok" and _no_rows(out / "results" / f"{nb_id}.json"):
+            rec["status"] = "no_rows"
+            print(f"INGA RADER: {nb_id} kördes, men inga rader återstod att analysera (se kapitlets "
+                  "datatabell för varför).", file=sys.stderr)
+    ok_ids = {k: str(out / "notebooks" / f"{k}.ipynb") for k, r in records.items()
+              if r["status"] in ("ok", "no_rows")}
 
     findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
     manifest = {
@@ -332,8 +427,11 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         "config_file": str(config.source) if config.source else None,
         "parameters": {k: v for k, v in config.parameters.items()},
         "notebook_parameters": config.notebook_parameters,
-        "input_files": _input_files(config.data_dir),
+        "input_files": _input_files(config),
+        "check": {"file": "check.json", "summary": report.summary_line()},
         "notebooks": [records[nb.stem] for nb in notebooks],
+        "chapters_skipped": [{"id": k, "title": QUESTIONS.get(k, k), "reason": v}
+                             for k, v in skipped.items()],
         "leak_scan": {"findings": findings},
         "book": None,
     }
@@ -347,7 +445,8 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     elif build:
         reasons = {k: f"notebooken misslyckades ({r['error']['ename']}: {r['error']['evalue']})"
                    for k, r in failed.items()}
-        stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons)
+        stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
+                            skipped=skipped, check_page=report.markdown())
         ok, tail = build_book(stage, out / "html", log=out / "book-build.log")
         manifest["book"] = {"built": ok, "log": "book-build.log"}
         if not ok:
@@ -370,6 +469,26 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     manifest["exit_code"] = code
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
-    n_ok = len(records) - len(failed)
-    print(f"{n_ok} av {len(records)} notebooks kördes utan fel; resultat i {out}", file=sys.stderr)
+    n_ok = sum(1 for r in records.values() if r["status"] == "ok")
+    n_empty = sum(1 for r in records.values() if r["status"] == "no_rows")
+    line = f"{n_ok} kapitel kördes utan fel"
+    if n_empty:
+        line += f"; {n_empty} hade inga rader att analysera"
+    if failed:
+        line += f"; {len(failed)} misslyckades"
+    if skipped:
+        line += f"; {len(skipped)} saknar data: {', '.join(skipped)}"
+    print(f"{line}. Resultat i {out}", file=sys.stderr)
     return code
+
+
+def _no_rows(results_file: Path) -> bool:
+    """True when a chapter's results say it analysed no row at all (every table's analysed
+    counts are zero); a chapter without counts (the summary) is never 'no rows'."""
+    if not results_file.exists():
+        return False
+    counts = json.loads(results_file.read_text(encoding="utf-8")).get("counts") or {}
+    if not counts:
+        return False
+    return all(not any((v or 0) > 0 or v is None for v in c.get("analysed", {}).values())
+               for c in counts.values())

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from jamtools import data
-from jamtools.data import DataValidationError
+from jamtools.check import check_inputs
+from jamtools.config import load_config
+from jamtools.data import TABLES, DataValidationError
 from jamtools.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
@@ -38,27 +40,33 @@ def test_every_fixture_is_described():
 def test_the_good_file_loads_cleanly(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = data.load_table("ht_beslut", data_dir=tmp_path,
-                              config=_config(tmp_path, "ht_beslut", "ht_korrekt.csv"))
+        cfg = _config(tmp_path, "ht_beslut", "ht_korrekt.csv")
+        res = data.load_table("ht_beslut", config=cfg)
+    assert [p.kind for p in check_inputs(load_config(cfg)).tables["ht_beslut"].problems] == []
     assert res.data["beviljade_timmar"].tolist() == [20.5, 4.0, 61.0, 12.0]
     assert res.data["alder"].tolist() == [81, 77, 90, 68]
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))
 def test_bad_file_gives_its_clear_message(tmp_path, file):
+    """A file that cannot be used stops with its message; a row-level problem is named by the
+    check (file, column, rows, example) and leaves out exactly those rows."""
     spec = EXPECTED[file]
     cfg = _config(tmp_path, spec["table"], file, spec.get("options"), spec.get("also"))
     if spec["kind"] == "error":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(DataValidationError) as err:
-                data.load_table(spec["table"], data_dir=tmp_path, config=cfg)
+        with pytest.raises(DataValidationError) as err:
+            data.load_table(spec["table"], config=cfg)
         message = str(err.value)
     else:
-        with pytest.warns(UserWarning) as caught:
-            res = data.load_table(spec["table"], data_dir=tmp_path, config=cfg)
-        message = " ".join(str(w.message) for w in caught)
-        assert len(res.data) == spec["kept"]
+        report = check_inputs(load_config(cfg))
+        table = report.tables[spec["table"]]
+        message = " ".join(p.message() for p in table.problems)
+        used = [c.name for c in TABLES[spec["table"]].columns if c.name in table.columns]
+        res = data.load_table(spec["table"], config=cfg, columns=used)
+        excluded = sum(n for step, n in res.excluded_by_reason().items() if not step.startswith("Okänt"))
+        assert excluded == spec["excluded"], res.excluded_by_reason()
+        if "kept" in spec:
+            assert len(res.data) == spec["kept"]
         if "unknown_sex" in spec:
             q = res.quality()
             assert q.loc[(q.kon == "okant") & (q.typ == "inlästa"), "antal"].item() == spec["unknown_sex"]
@@ -72,12 +80,13 @@ def test_excluded_rows_are_accounted_for_by_sex(tmp_path):
     """The data-quality table: rows read, rows excluded and why, unknown sex separately."""
     cfg = _config(tmp_path, "bof_insatser", "bof_insatser_okand_utredning.csv",
                   also={"bof_utredningar": "bof_utredningar.csv"})
-    with pytest.warns(UserWarning):
-        res = data.load_table("bof_insatser", data_dir=tmp_path, config=cfg)
+    res = data.load_table("bof_insatser", config=cfg, columns=["utredning_id"])
     q = res.quality().pivot_table(index="steg", columns="kon", values="antal", aggfunc="sum")
     assert q.loc["Hänvisar till bof_utredningar som saknas"].to_dict() == {"flicka": 0, "okant": 0, "pojke": 1}
     assert q.loc["Analyserade rader"].to_dict() == {"flicka": 1, "okant": 0, "pojke": 1}
     assert res.counts_by_sex() == {"analysed": {"flicka": 1, "pojke": 1}, "excluded": {"pojke": 1}}
+    # a chapter that does not use the reference keeps the row
+    assert len(data.load_table("bof_insatser", config=cfg, columns=["insatstyp"]).data) == 3
 
 
 def test_encoding_is_detected_when_not_set(tmp_path):
@@ -89,6 +98,8 @@ def test_encoding_is_detected_when_not_set(tmp_path):
 def test_missing_file_and_bad_mapping(tmp_path):
     with pytest.raises(DataValidationError, match="Hittar ingen fil för tabellen ht_beslut"):
         data.load_table("ht_beslut", data_dir=tmp_path)
+    with pytest.raises(DataValidationError, match="finns inte i körningens data"):
+        data.load_table("bof_utredningar", config=_config(tmp_path, "ht_beslut", "ht_korrekt.csv"))
     cfg = tmp_path / "jamtools.yml"
     cfg.write_text(f"tables:\n  ht_beslut:\n    file: {FIXTURES / 'ht_korrekt.csv'}\n"
                    "    columns: {Kön: kon}\n", encoding="utf-8")
@@ -101,10 +112,9 @@ def test_missing_file_and_bad_mapping(tmp_path):
 
 
 def test_garbage_in_every_column_is_a_validation_error(tmp_path):
-    garbage = pd.DataFrame({c: ["\x01??", "", "NaN"] for c in pd.read_csv(
+    """A column where most values fail is an error (a wrong mapping), not rows to leave out."""
+    garbage = pd.DataFrame({c: ["\x01??", "", "NaN"] * 4 for c in pd.read_csv(
         FIXTURES / "ht_korrekt.csv", sep=";").columns})
     garbage.to_csv(tmp_path / "ht_beslut.csv", sep=";", index=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(DataValidationError):
-            data.load_table("ht_beslut", data_dir=tmp_path)
+    with pytest.raises(DataValidationError, match="most values invalid"):
+        data.load_table("ht_beslut", data_dir=tmp_path)

@@ -1,0 +1,386 @@
+"""The chapter catalogue: what each chapter needs from the data, declared in one place.
+
+Every question chapter lists, per table it reads (:class:`TableNeed`):
+
+- ``required``: the columns it cannot do without (beyond ``kon``, which every chapter needs,
+  given or derived from a personnummer);
+- ``optional``: columns it uses when present, each with the Swedish sentence that says what
+  the chapter leaves out without it;
+- ``covariates``: the columns it adjusts for when present ("samma behov", "lika ärenden"); a
+  chapter with none of them present makes no same-need claim and says so.
+
+A table can itself be optional (``TableNeed.without``: what is left out when it is absent).
+The data model (:mod:`jamtools.data.model`) describes the columns; whether a column is needed
+is a property of a question, decided here. :func:`readiness` says, for the tables a run has,
+whether a chapter *kan köras*, *kan köras utan …*, or *kan inte köras: saknar …*; the runner
+runs only those that can, and :func:`load` gives a notebook exactly the columns declared here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jamtools.data.model import TABLES
+from jamtools.questions import PARTS, QUESTIONS, SUMMARIES, part
+
+SEX = "kon"
+#: Covariates a chapter may name that are computed from a model column when it loads its table
+#: (:func:`load`): the age group from the age (children's groups for children's tables).
+DERIVED = {"aldersgrupp": "alder"}
+
+
+def _source(column: str) -> str:
+    return DERIVED.get(column, column)
+
+
+@dataclass(frozen=True)
+class TableNeed:
+    """What a chapter needs from one table."""
+
+    table: str
+    required: tuple[str, ...] = ()
+    optional: dict[str, str] = field(default_factory=dict)
+    covariates: tuple[str, ...] = ()
+    #: Empty: the chapter cannot run without the table. Else what the chapter leaves out
+    #: without it (the table is optional).
+    without: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the chapter may use from the table (required first)."""
+        return tuple(dict.fromkeys((SEX, *self.required, *self.covariates, *self.optional)))
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the book: its question, part and data needs."""
+
+    id: str
+    needs: tuple[TableNeed, ...] = ()
+    #: Reads the other chapters' results (the summary) rather than tables.
+    reads_results: bool = False
+    #: Reads every table the run has (the audit), so it runs whenever any table exists.
+    reads_all_tables: bool = False
+    #: At least one of these tables (any one is enough); used with ``reads_all_tables``.
+    any_of: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return QUESTIONS[self.id]
+
+    @property
+    def part(self) -> str:
+        return part(self.id)
+
+    def need(self, table: str) -> TableNeed:
+        for n in self.needs:
+            if n.table == table:
+                return n
+        raise KeyError(f"Kapitlet {self.id} läser inte tabellen {table}.")
+
+
+def _n(table: str, required=(), optional=None, covariates=(), without="") -> TableNeed:
+    return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without)
+
+
+CHAPTERS: dict[str, Chapter] = {}
+
+
+def _add(chapter: Chapter) -> None:
+    if chapter.id not in QUESTIONS:
+        raise KeyError(f"{chapter.id} finns inte bland frågorna")
+    CHAPTERS[chapter.id] = chapter
+
+
+# The entries, in the order of QUESTIONS; tests check that every question has one and that
+# every column named exists in the data model.
+_AGE_REASON = ("aldersgrupp", "anmalningsorsak")
+ENTRIES = (
+    # --- Barn och familj -------------------------------------------------------------------
+    Chapter("bof_01_utredning_inleds", (
+        _n("bof_aktualiseringar", ["utredning_inledd"], {
+            "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
+        }, covariates=_AGE_REASON),)),
+    Chapter("bof_02_utredning_till_insats", (
+        _n("bof_utredningar", ["insats_beviljad"], {
+            "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
+        }, covariates=_AGE_REASON),)),
+    Chapter("bof_03_typ_av_insats", (
+        _n("bof_insatser", ["insatstyp"], covariates=("alder",)),
+        _n("bof_utredningar", ["utredning_id"], without="andelen av utredningarna som fick varje typ av insats utelämnas"),
+    )),
+    Chapter("bof_04_anmalningsorsak_och_anmalare", (
+        _n("bof_aktualiseringar", ["anmalningsorsak"], {
+            "anmalare": "fördelningen efter vem som anmälde utelämnas",
+        }, covariates=("alder",)),)),
+    Chapter("bof_05_bemotande_av_foraldrar", (
+        _n("bof_utredningar", ["mamma_kontaktad", "pappa_kontaktad"], {
+            "mamma_finns": "utan uppgift om att föräldern finns jämförs alla utredningar",
+            "pappa_finns": "utan uppgift om att föräldern finns jämförs alla utredningar",
+            "mamma_samtal": "jämförelsen av utredningssamtal utelämnas",
+            "pappa_samtal": "jämförelsen av utredningssamtal utelämnas",
+            "antal_moten_mamma": "jämförelsen av antal möten utelämnas",
+            "antal_moten_pappa": "jämförelsen av antal möten utelämnas",
+            "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
+        }, covariates=("alder",)),)),
+    Chapter("bof_06_processkarta", (
+        _n("bof_aktualiseringar", ["utredning_inledd"]),
+        _n("bof_utredningar", ["insats_beviljad"],
+           without="steget från utredning till insats utelämnas"),
+    )),
+    # --- Ekonomiskt bistånd ----------------------------------------------------------------
+    Chapter("eb_01_krav", (
+        _n("eb_planering", ["aktivitetskrav"], {
+            "krav_arbetssokande": "jämförelsen av krav på arbetssökande utelämnas",
+            "sanktion": "jämförelsen av sanktioner utelämnas",
+        }, covariates=("alder", "hushallstyp", "ohalsa")),)),
+    Chapter("eb_02_ohalsa", (
+        _n("eb_planering", ["ohalsa"], {
+            "anpassad_planering": "jämförelsen av anpassad planering utelämnas",
+            "krav_sjukintyg": "jämförelsen av krav på läkarintyg utelämnas",
+            "samordning_varden": "jämförelsen av samordning med vården utelämnas",
+        }, covariates=("alder", "hushallstyp")),)),
+    Chapter("eb_03_insatser", (
+        _n("eb_planering", ["planering_id"], covariates=("ohalsa", "fodd_i_sverige")),
+        _n("eb_insatser", ["planering_id", "insatstyp"]),
+    )),
+    Chapter("eb_04_foraldraansvar", (
+        _n("eb_planering", ["hushallstyp"], {
+            "undantag_barnomsorg": "jämförelsen av undantag för barnomsorg utelämnas",
+            "foraldraledighet_planerad": "jämförelsen av planerad föräldraledighet utelämnas",
+            "hushall_id": "jämförelsen inom par utelämnas",
+        }, covariates=("antal_barn",)),)),
+    Chapter("eb_05_vald_i_nara_relation", (
+        _n("eb_planering", ["fragat_om_vald"], {
+            "vald_identifierat": "andelen där våld identifierades utelämnas",
+        }, covariates=("alder", "hushallstyp")),)),
+    Chapter("eb_06_sjalvforsorjning", (
+        _n("eb_utfall", ["dagar", "sjalvforsorjande"], {
+            "avslutsorsak": "konkurrerande avslut (annan ersättning, flytt) kan inte skiljas från "
+                            "pågående ärenden: andelen självförsörjande skattas utan dem",
+            "forflyttning": "jämförelsen av förflyttning närmare självförsörjning utelämnas",
+        }, covariates=("alder", "hushallstyp", "fodd_i_sverige")),)),
+    Chapter("eb_07_processkarta", (
+        _n("eb_klienter", ["bistand_beviljat"], without="steget ansökan till beslut utelämnas"),
+        _n("eb_planering", ["person_id"], without="steget till planering utelämnas"),
+        _n("eb_insatser", ["person_id"], without="steget till insats utelämnas"),
+        _n("eb_utfall", ["person_id", "sjalvforsorjande"], without="steget till avslut utelämnas"),
+    )),
+    # --- Hemtjänst ---------------------------------------------------------------------------
+    Chapter("ht_01_hemtjanst_timmar", (
+        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+    Chapter("ht_02_forandring_over_tid", (
+        _n("ht_beslut", ["beviljade_timmar", "ar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+    # --- Regional utveckling, kulturskola ----------------------------------------------------
+    Chapter("ru_01_projektmedel", (
+        _n("ru_ansokningar", ["beviljad"], {
+            "beviljat_belopp": "jämförelsen av beviljade belopp utelämnas",
+            "sokt_belopp": "jämförelsen av sökta belopp utelämnas",
+        }, covariates=("malgrupp",)),)),
+    Chapter("ks_01_instrumentval", (
+        _n("ks_elever", ["instrument"], {
+            "ar": "förändringen över tid utelämnas",
+        }),)),
+    # --- 4R ----------------------------------------------------------------------------------
+    Chapter("r4_01_representation", (
+        _n("befolkning", ["ar", "alder", "antal"],
+           without="andelar per 1 000 invånare utelämnas; bara könsfördelningen visas"),
+        _n("ht_beslut", ["person_id"], without="hemtjänsten utelämnas"),
+        _n("eb_klienter", ["person_id"], without="ekonomiskt bistånd utelämnas"),
+        _n("bof_aktualiseringar", ["person_id"], without="barn och familj utelämnas"),
+    )),
+    Chapter("r4_02_resurser", (
+        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
+           without="hemtjänsttimmar utelämnas"),
+        _n("eb_planering", ["person_id"], without="insatser i ekonomiskt bistånd utelämnas"),
+        _n("eb_insatser", ["person_id"], without="insatser i ekonomiskt bistånd utelämnas"),
+        _n("ru_ansokningar", ["beviljat_belopp"], without="projektmedel utelämnas"),
+    )),
+    Chapter("r4_03_resultat", (
+        _n("eb_utfall", ["sjalvforsorjande"], {
+            "forflyttning": "målet förflyttning utelämnas",
+        }, covariates=("alder", "hushallstyp", "fodd_i_sverige"),
+           without="målet självförsörjning utelämnas"),
+        _n("um_indikatorer", ["indikator", "taljare", "namnare"],
+           without="kvalitetsindikatorerna utelämnas"),
+    )),
+    Chapter("r4_04_olika_grupper", (
+        _n("eb_utfall", ["sjalvforsorjande", "fodd_i_sverige"], {
+            "hushallstyp": "grupperna efter hushållstyp utelämnas",
+        }, covariates=("alder",)),)),
+    Chapter("r4_05_realisera", reads_results=True),
+    # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
+    Chapter("um_01_sprakbruk", (
+        _n("um_anteckningar", ["anteckning"], {
+            "roll": "jämförelsen av hur mammor och pappor beskrivs utelämnas",
+        }),)),
+    Chapter("um_02_kvalitetsuppfoljning", (
+        _n("um_indikatorer", ["manad", "indikator", "taljare", "namnare"]),)),
+    Chapter("hl_01_konsuppdelad_statistik", reads_all_tables=True,
+            any_of=tuple(TABLES)),
+)
+
+for _entry in ENTRIES:
+    _add(_entry)
+
+
+Status = Literal["kan_koras", "kan_koras_utan", "kan_inte_koras"]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a chapter can run on a run's tables, and what it leaves out."""
+
+    chapter: str
+    status: Status
+    missing: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    adjusted_for: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    no_adjustment: tuple[str, ...] = ()
+
+    @property
+    def can_run(self) -> bool:
+        return self.status != "kan_inte_koras"
+
+    def text(self) -> str:
+        """Swedish: *kan köras*, *kan köras utan …*, or *kan inte köras: saknar …*."""
+        if self.status == "kan_inte_koras":
+            return "kan inte köras: saknar " + "; ".join(self.missing)
+        if self.status == "kan_koras_utan":
+            return "kan köras utan " + "; ".join(self.left_out)
+        return "kan köras"
+
+    def as_dict(self) -> dict:
+        return {"chapter": self.chapter, "title": QUESTIONS[self.chapter], "status": self.status,
+                "text": self.text(), "missing": list(self.missing), "left_out": list(self.left_out),
+                "adjusted_for": {k: list(v) for k, v in self.adjusted_for.items()},
+                "no_adjustment": list(self.no_adjustment)}
+
+
+def readiness(chapter_id: str, tables: dict[str, set[str]], *,
+              failed: dict[str, set[str]] | None = None, results: bool = True) -> Readiness:
+    """Whether chapter ``chapter_id`` can run when the run has ``tables``.
+
+    Parameters
+    ----------
+    chapter_id : a chapter of :data:`CHAPTERS`.
+    tables : table name -> the model's columns it has (given or derived).
+    failed : table name -> columns that are errors (most values invalid); a chapter that needs
+        one cannot run, an optional one is left out.
+    results : whether other chapters will produce results (for the summary chapter).
+    """
+    ch = CHAPTERS[chapter_id]
+    failed = failed or {}
+    if ch.reads_results:
+        return Readiness(chapter_id, "kan_koras" if results else "kan_inte_koras",
+                         () if results else ("resultat från andra kapitel",))
+    if ch.reads_all_tables:
+        has = [t for t in ch.any_of if t in tables]
+        return Readiness(chapter_id, "kan_koras" if has else "kan_inte_koras",
+                         () if has else ("tabeller att granska",))
+    missing, left_out, no_adj = [], [], []
+    adjusted: dict[str, tuple[str, ...]] = {}
+    for need in ch.needs:
+        cols = tables.get(need.table)
+        if cols is None:
+            if need.without:
+                left_out.append(f"tabellen {need.table} ({need.without})")
+            else:
+                missing.append(f"tabellen {need.table}")
+            continue
+        bad = failed.get(need.table, set())
+        usable = set(cols) - bad
+        lacking = [c for c in (SEX, *need.required) if c not in usable]
+        if lacking:
+            if need.without:
+                left_out.append(f"tabellen {need.table} ({need.without})")
+            else:
+                missing.append(f"{need.table}: " + ", ".join(
+                    f"{c} (ogiltiga värden)" if c in bad else c for c in lacking))
+            continue
+        for col, what in need.optional.items():
+            if col not in usable:
+                left_out.append(f"{col} ({what})")
+        if need.covariates:
+            present = tuple(c for c in need.covariates if _source(c) in usable)
+            adjusted[need.table] = present
+            if not present:
+                no_adj.append(need.table)
+                left_out.append(f"{', '.join(need.covariates)} (ingen justering för behov: "
+                                "kapitlet jämför bara utan justering)")
+            else:
+                for c in need.covariates:
+                    if _source(c) not in usable and c not in need.optional:
+                        left_out.append(f"{c} (justeringen görs utan den)")
+    if missing:
+        return Readiness(chapter_id, "kan_inte_koras", tuple(missing))
+    return Readiness(chapter_id, "kan_koras_utan" if left_out else "kan_koras", (),
+                     tuple(left_out), adjusted, tuple(no_adj))
+
+
+def load(chapter_id: str, table: str, params, **filters):
+    """Load ``table`` for chapter ``chapter_id`` with exactly the columns the catalogue declares.
+
+    ``params`` is the notebook's validated :class:`~jamtools.params.Params`; ``filters`` are
+    :func:`jamtools.data.load_table`'s ``period``, ``unit`` and ``age``. Rows with problems in
+    other columns are kept; the result's ``has(column)`` says which optional columns exist.
+    """
+    from jamtools.data import load_table
+
+    from jamtools.data import age_group_bof, load_table
+    from jamtools.data.model import CHILD_SEXES
+
+    need = CHAPTERS[chapter_id].need(table)
+    loaded = load_table(table, data_dir=params.data_dir, config=params.config_file,
+                        columns=(SEX, *need.required),
+                        optional=(*map(_source, need.covariates), *need.optional), **filters)
+    if "aldersgrupp" in need.covariates and loaded.has("alder"):
+        if loaded.table.sex_values == CHILD_SEXES:
+            loaded.data["aldersgrupp"] = age_group_bof(loaded.data["alder"])
+        else:
+            from jamtools.eb import age_group
+
+            loaded.data["aldersgrupp"] = age_group(loaded.data["alder"])
+    return loaded
+
+
+def covariates(chapter_id: str, table: str, loaded) -> list[str]:
+    """The declared covariates that the loaded table has (in the declared order)."""
+    return [c for c in CHAPTERS[chapter_id].need(table).covariates if loaded.has(c)]
+
+
+def omissions(chapter_id: str, table: str, loaded) -> str:
+    """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
+
+    One sentence per optional column the table lacks (the catalogue's own words), and, when the
+    table has none of the chapter's covariates, that no same-need comparison can be made.
+    """
+    from jamtools.report import covariates_text
+
+    need = CHAPTERS[chapter_id].need(table)
+    out = []
+    for col, what in need.optional.items():
+        if not loaded.has(col):
+            out.append(f"Data saknar uppgift om {covariates_text([col])}: {what}.")
+    if need.covariates:
+        present = [c for c in need.covariates if loaded.has(c)]
+        absent = [c for c in need.covariates if not loaded.has(c)]
+        if not present:
+            out.append(no_adjustment_text(need.covariates))
+        elif absent:
+            out.append(f"Data saknar uppgift om {covariates_text(absent)}: justeringen görs bara "
+                       f"för {covariates_text(present)}.")
+    return " ".join(out)
+
+
+def no_adjustment_text(columns) -> str:
+    """The sentence a chapter shows when it could not adjust for need at all."""
+    from jamtools.report import covariates_text
+
+    return (f"**Justeringen kunde inte göras**: data saknar alla de uppgifter som kapitlet "
+            f"justerar för ({covariates_text(list(columns))}). Resultatet jämför därför bara "
+            "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
+
+
+__all__ = ["omissions", "no_adjustment_text", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
+           "PARTS", "QUESTIONS", "SUMMARIES"]

@@ -1,0 +1,39 @@
+"""The own-data tests (tests/owndata), run once, in a copy of the project **without**
+``data/synthetic/``: whatever a user's run reads, it cannot be the demo data, because they are
+not there. The copy imports its own ``jamtools`` (PYTHONPATH), so no path of this tree is used."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def project_copy(target: Path) -> Path:
+    """The project's tracked (and new, unignored) files, without data/synthetic/."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if name.startswith("data/synthetic/") or not (ROOT / name).is_file():
+            continue
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest)
+    assert not (target / "data" / "synthetic").exists()
+    return target
+
+
+def test_own_data_tests_pass_in_a_copy_without_synthetic_data(tmp_path):
+    copy = project_copy(tmp_path / "projekt")
+    env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1",
+           "JAMTOOLS_NO_SYNTHETIC": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p",
+                           "no:cacheprovider", "-o", "addopts=", "-W", "ignore::DeprecationWarning"],
+                          cwd=copy, env=env, capture_output=True, text=True)
+    tail = "\n".join(proc.stdout.strip().splitlines()[-60:])
+    print(tail)
+    assert proc.returncode == 0, tail + proc.stderr[-2000:]
+    assert " passed" in tail and "skipped" not in tail.splitlines()[-1], tail
