@@ -34,7 +34,6 @@ from matplotlib.figure import Figure
 from jamtools import disclosure
 from jamtools.data import load as _load
 from jamtools.data.model import CHILD_SEXES, TABLES
-from jamtools.data.readers import SourceError, read_source
 
 #: Tables that hold counts per sex rather than one row per person, and what a row is.
 AGGREGATE_TABLES = {
@@ -89,16 +88,11 @@ class TableAudit:
         return known / self.rows_read if self.rows_read else float("nan")
 
 
-def _source(name: str, data_dir: Path, config) -> tuple[dict | None, Path]:
-    """The table's source as load_table finds it: (spec with 'file' or 'sql', base folder)."""
-    spec = _load._table_spec(name, config)
-    if spec is not None:
-        return spec, spec["_base"]
-    for suffix in (".parquet", ".csv", ".xlsx"):
-        path = (data_dir / f"{name}{suffix}").resolve()
-        if path.exists():
-            return {"file": str(path)}, path.parent
-    return None, data_dir
+def _source(name: str, data_dir, config) -> dict | None:
+    """The table's source exactly as :func:`jamtools.data.load_table` finds it
+    (:func:`jamtools.data.table_sources`): with a configuration only its own tables, never the
+    files of ``data_dir``; without one, the files of ``data_dir``. None when not supplied."""
+    return _load.table_sources(config, data_dir=data_dir).get(name)
 
 
 def _short_problem(exc: Exception) -> str:
@@ -109,67 +103,72 @@ def _short_problem(exc: Exception) -> str:
     m = re.search(r"kolumn '([^']+)' \(([^)]*)\)", text)
     if m:
         return f"fel i kolumnen {m.group(1)}: {m.group(2).split(',')[0]}"
-    m = re.search(r"saknar obligatoriska kolumner \(missing required columns\): ([^.]*)\.", text)
+    m = re.search(r"\(missing required columns\): ([^.]*)\.", text)
     if m:
-        return f"saknar obligatoriska kolumner: {m.group(1)}"
+        return f"saknar kolumner som behövs: {m.group(1)}"
     return text.split("(")[0].split(":")[0].strip()[:120]
 
 
-def audit_one(name: str, *, data_dir, config=None, period=None) -> TableAudit:
+def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAudit:
     """Audit table ``name`` (see the module docstring). Never raises for a missing or broken
-    table: the problem is recorded in the result."""
+    table: the problem is recorded in the result.
+
+    The source is the one :func:`jamtools.data.table_sources` gives (with ``config``, only the
+    configuration's tables). Completeness is counted on every row read, after the
+    configuration's column mapping and recoding: a sex code that is neither the model's nor
+    mapped onto it is *another code*, an empty cell (with no personnummer to derive sex from)
+    is *missing*. The load that counts persons uses only the columns the audit needs (sex, the
+    person id, and the date when a period is chosen), so a problem in another column leaves
+    out no row here.
+    """
+    from jamtools.data.check import check_table
+
     table = TABLES[name]
-    data_dir = Path(data_dir)
-    spec, base = _source(name, data_dir, config)
+    spec = _source(name, data_dir, config)
     if spec is None:
         return TableAudit(name, "saknas")
     try:
-        raw, source_name = read_source(spec, base)
-        if spec.get("columns") or spec.get("values"):
-            raw = _load._map_columns(raw, spec, source_name)
-    except (SourceError, _load.DataValidationError) as exc:
+        raw, source_name, export_names = _load.read_table(name, spec)
+    except _load.DataValidationError as exc:
         return TableAudit(name, "oläsbar", problem=_short_problem(exc))
     audit = TableAudit(name, "kolumn", source=Path(source_name).name, rows_read=len(raw))
-    if "kon" in raw.columns:
-        mapped = _load._map_sex(raw["kon"], table)
-        missing = raw["kon"].isna()
-        audit.completeness = {
-            "kvinna": int(mapped.map(_TO_ADULT).eq("kvinna").sum()),
-            "man": int(mapped.map(_TO_ADULT).eq("man").sum()),
-            "saknas": int(missing.sum()),
-            "annan_kod": int(((mapped == _load.UNKNOWN_SEX) & ~missing).sum()),
-        }
-    elif "personnummer" in raw.columns:
-        audit.status = "personnummer"
-    else:
+    if "kon" not in raw.columns and "personnummer" not in raw.columns:
         audit.status = "saknar_kon"
         audit.completeness = {"kvinna": 0, "man": 0, "saknas": len(raw), "annan_kod": 0}
         return audit
+    checked = check_table(raw, table, source=source_name, export_names=export_names)
+    sex = checked.data["kon"].map(_TO_ADULT)
+    unknown = checked.data["kon"].eq(_load.UNKNOWN_SEX)
+    if "kon" in raw.columns:
+        blank = raw["kon"].isna() | raw["kon"].astype("string").str.strip().eq("")
+    else:
+        audit.status = "personnummer"
+        blank = raw["personnummer"].isna() | raw["personnummer"].astype("string").str.strip().eq("")
+    blank = blank.fillna(False).to_numpy(dtype=bool)
+    audit.completeness = {
+        "kvinna": int(sex.eq("kvinna").sum()), "man": int(sex.eq("man").sum()),
+        "saknas": int((unknown.to_numpy(dtype=bool) & blank).sum()),
+        "annan_kod": int((unknown.to_numpy(dtype=bool) & ~blank).sum()),
+    }
     if name in AGGREGATE_TABLES:
         audit.status = "aggregerad"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown codes and dangling references: counted below
-            result = _load.load_table(name, data_dir=data_dir, config=config, period=period)
+            result = _load.load_table(name, data_dir=data_dir, config=config, period=period,
+                                      columns=("kon",), optional=("person_id",))
     except _load.DataValidationError as exc:
         audit.status = "oläsbar"
         audit.problem = _short_problem(exc)
         return audit
     audit.load = result
-    if audit.status == "personnummer":
-        read = next(e for e in result.log if e["typ"] == "inlästa")["per_kon"]
-        pnr_missing = int(raw["personnummer"].isna().sum())
-        unknown = int(read.get(_load.UNKNOWN_SEX, 0))
-        audit.completeness = {
-            "kvinna": sum(v for k, v in read.items() if _TO_ADULT.get(k) == "kvinna"),
-            "man": sum(v for k, v in read.items() if _TO_ADULT.get(k) == "man"),
-            "saknas": min(pnr_missing, unknown), "annan_kod": max(unknown - pnr_missing, 0)}
     audit.left_out = {e["steg"]: int(e["antal"]) for e in result.log
                       if e["typ"] == "exkluderade" and not e["steg"].startswith("Okänt")
                       and e["antal"] > 0}
     if name not in AGGREGATE_TABLES:
         rows = result.data
-        if "person_id" in rows.columns and rows["person_id"].notna().any():
+        derived_id = checked.derived.get("person_id") == "radnumret"
+        if "person_id" in rows.columns and rows["person_id"].notna().any() and not derived_id:
             rows = rows.dropna(subset=["person_id"]).drop_duplicates("person_id")
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
@@ -178,9 +177,24 @@ def audit_one(name: str, *, data_dir, config=None, period=None) -> TableAudit:
     return audit
 
 
-def audit_tables(*, data_dir, config=None, period=None, tables=None) -> list[TableAudit]:
-    """Audit every table of the data model (or those named in ``tables``), in model order."""
-    names = list(TABLES) if tables is None else [t for t in TABLES if t in set(tables)]
+def supplied_tables(*, data_dir=None, config=None) -> list[str]:
+    """The model's tables the run has (:func:`jamtools.data.table_sources`), in model order."""
+    sources = _load.table_sources(config, data_dir=data_dir)
+    return [t for t in TABLES if t in sources]
+
+
+def not_supplied(*, data_dir=None, config=None) -> list[str]:
+    """The model's tables the run does not have, in model order."""
+    have = set(supplied_tables(data_dir=data_dir, config=config))
+    return [t for t in TABLES if t not in have]
+
+
+def audit_tables(*, data_dir=None, config=None, period=None, tables=None) -> list[TableAudit]:
+    """Audit the tables the run has (or those named in ``tables``, supplied or not), in model
+    order. With a configuration only its tables are audited (:func:`supplied_tables`); the
+    others are listed by :func:`not_supplied`."""
+    names = (supplied_tables(data_dir=data_dir, config=config) if tables is None
+             else [t for t in TABLES if t in set(tables)])
     return [audit_one(n, data_dir=data_dir, config=config, period=period) for n in names]
 
 
@@ -333,14 +347,29 @@ def audit_plot(summary: pd.DataFrame, *, title: str = ""):
     return Plot(fig, title or "Andel rader med känt kön per tabell")
 
 
-def describe_audit(summary: pd.DataFrame) -> str:
-    """The audit in a few Swedish sentences (Markdown), from the disclosed summary."""
+def table_names_text(tables) -> str:
+    """Tables in words: their Swedish names with the model's name, e.g.
+    "beslut om hemtjänst (`ht_beslut`)", joined with commas and "och"."""
+    from jamtools.catalogue import TABLE_LABELS
+
+    xs = [f"{TABLE_LABELS.get(t, t)} (`{t}`)" for t in tables]
+    if not xs:
+        return ""
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
+
+
+def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
+    """The audit in a few Swedish sentences (Markdown), from the disclosed summary.
+
+    ``not_supplied`` are the model's tables the run does not have (:func:`not_supplied`): they
+    are named, so that a short audit is never read as "every table has sex".
+    """
     from jamtools.report import percent
 
     disclosure.require_disclosed(summary, "granskningen")
     s = summary
-    n = len(s)
-    missing = list(s.loc[s["status"] == "saknas", "tabell"])
+    missing = list(dict.fromkeys([*not_supplied, *s.loc[s["status"] == "saknas", "tabell"]]))
+    n = len(s) + len([t for t in not_supplied if t not in set(s["tabell"])])
     unreadable = list(s.loc[s["status"] == "oläsbar", "tabell"])
     no_sex = list(s.loc[s["status"] == "saknar_kon", "tabell"])
     present = s[~s["status"].isin(["saknas"])]
@@ -352,10 +381,13 @@ def describe_audit(summary: pd.DataFrame) -> str:
         xs = [f"`{x}`" for x in xs]
         return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
 
-    text = [f"Datamodellen har {n} tabeller. {len(present)} av dem finns i underlaget"
-            + (f"; {names(missing)} saknas och redovisas som saknade." if missing else ".")]
+    text = [f"Datamodellen har {n} tabeller. {len(present)} av dem finns i underlaget och "
+            "granskas här."
+            + (f" **Tabeller som inte finns i underlaget** (och därför inte granskas): "
+               f"{table_names_text(missing)}." if missing else "")]
     if len(individual):
-        part = (f"{len(individual)} individbaserade tabeller har kön"
+        k = len(individual)
+        part = (f"{k} individbaserad{'e' if k > 1 else ''} tabell{'er' if k > 1 else ''} har kön"
                 + (f", i {names(individual.loc[individual['status'] == 'personnummer', 'tabell'])} "
                    "härlett ur personnumret" if (individual["status"] == "personnummer").any() else ""))
         text.append(part + ".")
@@ -385,13 +417,23 @@ def describe_audit(summary: pd.DataFrame) -> str:
     return "\n\n".join(text)
 
 
-def audit_comparisons(summary: pd.DataFrame) -> pd.DataFrame:
+def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame:
     """The audit in the results file's comparison layout: per table the share of rows with a
     known sex, with sex missing and with another code (``n_a`` rows in the category, ``n_b``
-    rows read); ``warning`` carries the table's status. Built from the disclosed summary."""
+    rows read); ``warning`` carries the table's status. Built from the disclosed summary; the
+    tables in ``not_supplied`` get rows with the status "Tabellen saknas" and no numbers."""
     from jamtools.stats.binary import COMPARISON_COLUMNS
 
     disclosure.require_disclosed(summary, "granskningen")
+    absent = [t for t in not_supplied if t not in set(summary["tabell"])]
+    if absent:
+        extra = pd.DataFrame([{"tabell": t, "status": "saknas", "problem": "", "inlasta": np.nan,
+                               **{c: np.nan for c in ("kant", "saknas", "annan_kod")},
+                               **{f"andel_{c}": np.nan for c in ("kant", "saknas", "annan_kod")}}
+                              for t in absent])
+        attrs = dict(summary.attrs)
+        summary = pd.concat([summary, extra], ignore_index=True)
+        summary.attrs.update(attrs)
     rows = []
     for _, r in summary.iterrows():
         for measure, col in (("share_known_sex", "kant"), ("share_sex_missing", "saknas"),

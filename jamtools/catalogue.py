@@ -29,6 +29,18 @@ SEX = "kon"
 DERIVED = {"aldersgrupp": "alder"}
 
 
+#: Swedish names of the tables, for sentences a reader sees.
+TABLE_LABELS = {
+    "bof_aktualiseringar": "aktualiseringar om barn", "bof_utredningar": "utredningar om barn",
+    "bof_insatser": "insatser för barn", "ht_beslut": "beslut om hemtjänst",
+    "eb_klienter": "ansökningar om ekonomiskt bistånd", "eb_planering": "planeringar i ekonomiskt bistånd",
+    "eb_insatser": "insatser i ekonomiskt bistånd", "eb_utfall": "utfall i ekonomiskt bistånd",
+    "ks_elever": "kulturskolans elever", "ru_ansokningar": "ansökningar om projektmedel",
+    "befolkning": "befolkningen", "um_anteckningar": "journalanteckningar",
+    "um_indikatorer": "kvalitetsindikatorer",
+}
+
+
 def _source(column: str) -> str:
     return DERIVED.get(column, column)
 
@@ -131,40 +143,62 @@ ENTRIES = (
     # --- Ekonomiskt bistånd ----------------------------------------------------------------
     Chapter("eb_01_krav", (
         _n("eb_planering", ["aktivitetskrav"], {
-            "krav_arbetssokande": "jämförelsen av krav på arbetssökande utelämnas",
-            "sanktion": "jämförelsen av sanktioner utelämnas",
-        }, covariates=("alder", "hushallstyp", "ohalsa")),)),
+            "krav_arbetssokande": "jämförelsen av krav på aktivt arbetssökande utelämnas",
+            "sanktion": "jämförelsen av sanktion vid frånvaro utelämnas",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp", "ohalsa", "aldersgrupp")),)),
     Chapter("eb_02_ohalsa", (
         _n("eb_planering", ["ohalsa"], {
             "anpassad_planering": "jämförelsen av anpassad planering utelämnas",
-            "krav_sjukintyg": "jämförelsen av krav på läkarintyg utelämnas",
+            "krav_sjukintyg": "jämförelsen av krav på sjukintyg utelämnas",
             "samordning_varden": "jämförelsen av samordning med vården utelämnas",
-        }, covariates=("alder", "hushallstyp")),)),
+        }, covariates=("hushallstyp", "aldersgrupp")),)),
     Chapter("eb_03_insatser", (
-        _n("eb_planering", ["planering_id"], covariates=("ohalsa", "fodd_i_sverige")),
+        _n("eb_planering", ["planering_id"], {
+            "fodd_i_sverige": "jämförelsen av svenska för invandrare (sfi) utelämnas, eftersom den "
+                              "bara gäller utrikes födda",
+        }, covariates=("ohalsa",)),
         _n("eb_insatser", ["planering_id", "insatstyp"]),
     )),
     Chapter("eb_04_foraldraansvar", (
-        _n("eb_planering", ["hushallstyp"], {
-            "undantag_barnomsorg": "jämförelsen av undantag för barnomsorg utelämnas",
-            "foraldraledighet_planerad": "jämförelsen av planerad föräldraledighet utelämnas",
+        _n("eb_planering", ["undantag_barnomsorg"], {
+            "foraldraledighet_planerad": "jämförelsen av om föräldraledighet togs upp utelämnas",
+            "antal_barn": "föräldrarna känns igen på att uppgiften om undantag är ifylld (den är "
+                          "tom för klienter utan barn)",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
             "hushall_id": "jämförelsen inom par utelämnas",
-        }, covariates=("antal_barn",)),)),
+        }, covariates=("hushallstyp", "antal_barn")),)),
     Chapter("eb_05_vald_i_nara_relation", (
         _n("eb_planering", ["fragat_om_vald"], {
-            "vald_identifierat": "andelen där våld identifierades utelämnas",
-        }, covariates=("alder", "hushallstyp")),)),
+            "vald_identifierat": "jämförelsen av hur ofta våld identifierades bland dem som fick "
+                                 "frågan utelämnas",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp", "aldersgrupp")),)),
     Chapter("eb_06_sjalvforsorjning", (
-        _n("eb_utfall", ["dagar", "sjalvforsorjande"], {
-            "avslutsorsak": "konkurrerande avslut (annan ersättning, flytt) kan inte skiljas från "
-                            "pågående ärenden: andelen självförsörjande skattas utan dem",
-            "forflyttning": "jämförelsen av förflyttning närmare självförsörjning utelämnas",
-        }, covariates=("alder", "hushallstyp", "fodd_i_sverige")),)),
+        _n("eb_utfall", ["sjalvforsorjande"], {
+            "dagar": "tiden till självförsörjning (kurvor, hasardkvot och log-rank-test) "
+                     "utelämnas, och andelarna tar inte hänsyn till att klienterna kan ha följts "
+                     "olika länge",
+            "avslutsorsak": "ett ärende som avslutats utan självförsörjning räknas som annat "
+                            "avslut om det har ett slutdatum, annars som pågående",
+            "slutdatum": "ärenden utan avslutsorsak räknas som pågående om de inte blev "
+                         "självförsörjande",
+            "forflyttning": "jämförelsen av förflyttning mot självförsörjning utelämnas",
+            "fodd_i_sverige": "uppdelningen av förflyttning efter födelseland utelämnas",
+        }, covariates=("hushallstyp", "fodd_i_sverige")),)),
     Chapter("eb_07_processkarta", (
-        _n("eb_klienter", ["bistand_beviljat"], without="steget ansökan till beslut utelämnas"),
-        _n("eb_planering", ["person_id"], without="steget till planering utelämnas"),
-        _n("eb_insatser", ["person_id"], without="steget till insats utelämnas"),
-        _n("eb_utfall", ["person_id", "sjalvforsorjande"], without="steget till avslut utelämnas"),
+        _n("eb_klienter", ["bistand_beviljat"], {
+            "person_id": "de sökande kan inte följas till planering och utfall: stegen efter "
+                         "beslutet utelämnas",
+            "hushallstyp": "uppdelningen av steget till planering efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp",)),
+        _n("eb_planering", ["person_id"], covariates=("hushallstyp",),
+           without="stegen från beviljat bistånd till planering och från planering till "
+                   "erbjuden insats utelämnas"),
+        _n("eb_insatser", ["planering_id"],
+           without="steget från planering till erbjuden insats utelämnas"),
+        _n("eb_utfall", ["person_id", "sjalvforsorjande"], covariates=("hushallstyp",),
+           without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas"),
     )),
     # --- Hemtjänst ---------------------------------------------------------------------------
     Chapter("ht_01_hemtjanst_timmar", (
@@ -183,31 +217,44 @@ ENTRIES = (
         }),)),
     # --- 4R ----------------------------------------------------------------------------------
     Chapter("r4_01_representation", (
-        _n("befolkning", ["ar", "alder", "antal"],
-           without="andelar per 1 000 invånare utelämnas; bara könsfördelningen visas"),
-        _n("ht_beslut", ["person_id"], without="hemtjänsten utelämnas"),
-        _n("eb_klienter", ["person_id"], without="ekonomiskt bistånd utelämnas"),
-        _n("bof_aktualiseringar", ["person_id"], without="barn och familj utelämnas"),
-    )),
+        _n("befolkning", ["ar", "antal"], {
+            "alder": "jämförelsen per åldersgrupp och den åldersstandardiserade kvoten utelämnas; "
+                     "bara den råa kvoten visas",
+        }, without="andelarna per 1 000 invånare utelämnas; bara könsfördelningen bland "
+                   "klienterna visas"),
+        *(_n(t, (), {
+            "person_id": "varje rad räknas som en person: den som har flera rader samma år "
+                         "räknas flera gånger",
+            "ar": "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
+                  "befolkningen); bara könsfördelningen visas",
+        }, covariates=("alder",), without=what) for t, what in (
+            ("ht_beslut", "hemtjänsten utelämnas"),
+            ("eb_klienter", "ekonomiskt bistånd utelämnas"),
+            ("bof_aktualiseringar", "barn och familj utelämnas"))),
+    ), any_of=("ht_beslut", "eb_klienter", "bof_aktualiseringar")),
     Chapter("r4_02_resurser", (
         _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
-           without="hemtjänsttimmar utelämnas"),
-        _n("eb_planering", ["person_id"], without="insatser i ekonomiskt bistånd utelämnas"),
-        _n("eb_insatser", ["person_id"], without="insatser i ekonomiskt bistånd utelämnas"),
-        _n("ru_ansokningar", ["beviljat_belopp"], without="projektmedel utelämnas"),
-    )),
+           without="hemtjänsttimmarna utelämnas"),
+        _n("eb_planering", ["planering_id"], covariates=("ohalsa", "hushallstyp", "aldersgrupp"),
+           without="insatserna i ekonomiskt bistånd utelämnas"),
+        _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas"),
+        _n("ru_ansokningar", ["beviljat_belopp"], covariates=("malgrupp", "sokt_belopp"),
+           without="projektmedlen utelämnas"),
+    ), any_of=("ht_beslut", "eb_insatser", "ru_ansokningar")),
     Chapter("r4_03_resultat", (
         _n("eb_utfall", ["sjalvforsorjande"], {
-            "forflyttning": "målet förflyttning utelämnas",
-        }, covariates=("alder", "hushallstyp", "fodd_i_sverige"),
-           without="målet självförsörjning utelämnas"),
+            "forflyttning": "målet förflyttning mot självförsörjning utelämnas",
+        }, covariates=("hushallstyp", "aldersgrupp", "fodd_i_sverige"),
+           without="målen i ekonomiskt bistånd (självförsörjning) utelämnas"),
         _n("um_indikatorer", ["indikator", "taljare", "namnare"],
            without="kvalitetsindikatorerna utelämnas"),
-    )),
+    ), any_of=("eb_utfall", "um_indikatorer")),
     Chapter("r4_04_olika_grupper", (
-        _n("eb_utfall", ["sjalvforsorjande", "fodd_i_sverige"], {
+        _n("eb_utfall", ["forflyttning", "fodd_i_sverige"], {
             "hushallstyp": "grupperna efter hushållstyp utelämnas",
-        }, covariates=("alder",)),)),
+            "alder": "grupperna efter åldersgrupp utelämnas",
+            "sjalvforsorjande": "utfallet självförsörjning kan inte väljas (parametern utfall)",
+        }, covariates=("aldersgrupp", "hushallstyp")),)),
     Chapter("r4_05_realisera", reads_results=True),
     # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
     Chapter("um_01_sprakbruk", (
@@ -280,6 +327,7 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                          () if has else ("tabeller att granska",))
     missing, left_out, no_adj = [], [], []
     adjusted: dict[str, tuple[str, ...]] = {}
+    usable_tables = set()
     for need in ch.needs:
         cols = tables.get(need.table)
         if cols is None:
@@ -298,6 +346,7 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                 missing.append(f"{need.table}: " + ", ".join(
                     f"{c} (ogiltiga värden)" if c in bad else c for c in lacking))
             continue
+        usable_tables.add(need.table)
         for col, what in need.optional.items():
             if col not in usable:
                 left_out.append(f"{col} ({what})")
@@ -312,6 +361,9 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                 for c in need.covariates:
                     if _source(c) not in usable and c not in need.optional:
                         left_out.append(f"{c} (justeringen görs utan den)")
+    if ch.any_of and not usable_tables & set(ch.any_of):
+        # Every table is optional, but the chapter needs at least one of these to say anything.
+        missing.append("minst en av tabellerna " + ", ".join(ch.any_of))
     if missing:
         return Readiness(chapter_id, "kan_inte_koras", tuple(missing))
     return Readiness(chapter_id, "kan_koras_utan" if left_out else "kan_koras", (),
@@ -344,6 +396,22 @@ def load(chapter_id: str, table: str, params, **filters):
     return loaded
 
 
+def load_optional(chapter_id: str, table: str, params, **filters):
+    """:func:`load` for a table the chapter can do without (``TableNeed.without``): None when
+    the run has no such table or it lacks a required column; the chapter then leaves that part
+    out and says so (the sentence is ``CHAPTERS[chapter_id].need(table).without``)."""
+    from jamtools.data import DataValidationError, TableNotSupplied
+
+    try:
+        return load(chapter_id, table, params, **filters)
+    except TableNotSupplied:
+        return None
+    except DataValidationError as exc:
+        if "missing required columns" in str(exc):
+            return None
+        raise
+
+
 def covariates(chapter_id: str, table: str, loaded) -> list[str]:
     """The declared covariates that the loaded table has (in the declared order)."""
     return [c for c in CHAPTERS[chapter_id].need(table).covariates if loaded.has(c)]
@@ -358,6 +426,9 @@ def omissions(chapter_id: str, table: str, loaded) -> str:
     from jamtools.report import covariates_text
 
     need = CHAPTERS[chapter_id].need(table)
+    if loaded is None:
+        return (f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
+                if need.without else "")
     out = []
     for col, what in need.optional.items():
         if not loaded.has(col):
@@ -382,5 +453,5 @@ def no_adjustment_text(columns) -> str:
             "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
 
 
-__all__ = ["omissions", "no_adjustment_text", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES"]

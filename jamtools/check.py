@@ -225,8 +225,9 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
             values = checked_tables[name].data[col.name]
             mask = values.notna() & ~values.astype(str).isin(known)
             if mask.any():
-                from jamtools.data.check import _first_rows
+                from jamtools.data.check import _example, _first_rows
 
                 t.problems.append(Problem(name, t.source, col.name, "dangling_reference", "rader",
-                                          int(mask.sum()), _first_rows(mask), None,
+                                          int(mask.sum()), _first_rows(mask),
+                                          _example(values[mask], hide=col.name == "person_id"),
                                           f"saknas i {ref_table}"))

@@ -70,10 +70,12 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
                      **extra) -> Params:
     """Validate the run parameters; raise :class:`ParameterError` naming the bad one.
 
-    With ``config_file`` (a ``jamtools.yml``), the configuration decides the run-level settings
-    (organisation, period, threshold, confidence level, data folder): a notebook opened by hand
-    in JupyterLab with only ``config_file`` set reads that configuration's tables and nothing
-    else, and shows its organisation. Without it, ``data_dir`` is the folder of the data.
+    With ``config_file`` (a ``jamtools.yml``), the configuration decides where the data are (its
+    tables, its ``data_dir``; never the demo folder) and gives the run-level settings that the
+    parameters cell leaves at their defaults (organisation, period, threshold, confidence level):
+    a notebook opened by hand in JupyterLab with only ``config_file`` set reads that
+    configuration's tables and nothing else, and shows its organisation. Without it,
+    ``data_dir`` is the folder of the data.
     """
     if config_file is not None:
         if not Path(str(config_file)).is_file():
@@ -81,9 +83,15 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
         from jamtools.config import load_config
 
         cfg = load_config(config_file).parameters
-        data_dir = cfg["data_dir"]
-        organisation, threshold, conf_level = cfg["organisation"], cfg["threshold"], cfg["conf_level"]
-        period_start, period_end = cfg["period_start"], cfg["period_end"]
+        given = {"data_dir": data_dir, "organisation": organisation, "threshold": threshold,
+                 "conf_level": conf_level, "period_start": period_start, "period_end": period_end}
+        # A value still at the parameters cell's default comes from the configuration; a value
+        # set by hand (or by the configuration's 'notebooks:' section, through the runner) wins.
+        chosen = {k: (cfg[k] if v == RUN_PARAMETERS[k] or k == "data_dir" else v)
+                  for k, v in given.items()}
+        data_dir, organisation = chosen["data_dir"], chosen["organisation"]
+        threshold, conf_level = chosen["threshold"], chosen["conf_level"]
+        period_start, period_end = chosen["period_start"], chosen["period_end"]
     path = Path(str(data_dir)).expanduser() if data_dir is not None else None
     if config_file is None and (path is None or not path.is_dir()):
         raise ParameterError(

@@ -374,14 +374,18 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     if skipped:
         print(f"{len(notebooks)} kapitel körs; {len(skipped)} saknar data: "
               + "; ".join(f"{k} ({v})" for k, v in skipped.items()), file=sys.stderr)
+    if not notebooks:
+        print("Inget kapitel kan köras med de här data; se kontrollen ovan (python -m jamtools "
+              "check) och check.json.", file=sys.stderr)
     jobs_params = {}
-    for nb in notebooks:
+    for nb in requested:  # every requested chapter's parameters are checked, also skipped ones
         params = config.for_notebook(nb.stem)
         params["results_path"] = str(out / "results" / f"{nb.stem}.json")
         if nb.stem in SUMMARIES:
             params["results_dir"] = str(out / "results")
         check_notebook_parameters(nb, params)
-        jobs_params[nb.stem] = params
+        if nb.stem not in skipped:
+            jobs_params[nb.stem] = params
     ensure_kernel()
     key = secrets.token_hex(32)
     started = dt.datetime.now(dt.timezone.utc)
@@ -435,7 +439,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         "leak_scan": {"findings": findings},
         "book": None,
     }
-    code = 1 if failed else 0
+    code = 1 if failed or not notebooks else 0
     if findings:
         code = 1
         print("Läckagekontrollen hittade uppgifter som inte får publiceras; boken byggs inte:",

@@ -107,7 +107,8 @@ def test_failing_notebook_is_reported_and_others_still_run(tmp_path):
 
 def test_unknown_parameter_is_an_error_not_a_warning(tmp_path):
     cfg = tmp_path / "jamtools.yml"
-    cfg.write_text(f"notebooks:\n  {PILOT}:\n    tröskel: 3\n", encoding="utf-8")
+    cfg.write_text(f"data_dir: {ROOT / 'data' / 'synthetic'}\nnotebooks:\n  {PILOT}:\n    tröskel: 3\n",
+                   encoding="utf-8")
     config = load_config(cfg)
     nb = ROOT / "notebooks" / f"{PILOT}.ipynb"
     with pytest.raises(RunError, match="okänd parameter tröskel"):

@@ -157,7 +157,7 @@ class Problem:
             head += f" ({self.detail})"
         if self.severity == "info":
             return f"{head}. {self.todo}".strip()
-        parts = [f"{self.count} rader" if self.count else ""]
+        parts = [(f"{self.count} rad" if self.count == 1 else f"{self.count} rader") if self.count else ""]
         if self.rows:
             parts.append(f"till exempel {self.rows_text()}")
         if self.example is not None:

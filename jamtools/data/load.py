@@ -105,6 +105,13 @@ class LoadResult:
         return {"analysed": self._counts(self.data), "excluded": excluded}
 
 
+def _map_sex(values: pd.Series, table: Table) -> pd.Series:
+    """Sex codes mapped onto the table's canonical values; unknown codes become ``okant``."""
+    codes = SEX_CODES_CHILD if table.sex_values == ("flicka", "pojke") else SEX_CODES_ADULT
+    text = values.astype("string").str.strip().str.lower()
+    return text.map(codes).fillna(UNKNOWN_SEX).astype("string")
+
+
 def _config(config):
     from jamtools.config import load_config
 
@@ -295,9 +302,9 @@ def load_table(
        from the reason, a missing id from the row's position;
     3. structural problems stop the load with a :class:`DataValidationError`: a column the
        caller needs is absent, or most of its values fail (:data:`~jamtools.data.check.FAIL_SHARE`);
-    4. unknown sex codes become ``okant`` and are left out, counted separately;
-    5. rows whose problems touch the columns used (``columns`` + the ``optional`` ones present +
+    4. rows whose problems touch the columns used (``columns`` + the ``optional`` ones present +
        those the filters use) are left out, counted per reason;
+    5. unknown sex codes become ``okant`` and are left out, counted separately;
     6. references to other tables' ids, for used columns, when that table is supplied too;
     7. the optional filters (period on the table's date column, unit, age range).
 
@@ -365,9 +372,9 @@ def load_table(
 
     result = LoadResult(table=table, data=data, source=checked.source, checked=checked)
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
-    result.exclude(data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for reason, mask in checked.bad_rows(used):
         result.exclude(mask, reason)
+    result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for col in table.columns:
         if col.references and col.name in used and columns is not None and col.name in result.data:
             ref_table, ref_col = col.references.split(".")
@@ -387,7 +394,8 @@ def load_table(
                 outside |= dates < pd.Timestamp(start)
             if end:
                 outside |= dates > pd.Timestamp(end)
-            result.exclude(outside | dates.isna(), "Utanför den valda perioden")
+            result.exclude(dates.isna(), f"Saknar datum ({table.date_column}), behövs för perioden")
+            result.exclude(outside, "Utanför den valda perioden")
         elif table.date_column:
             result.notes.append(f"Perioden kunde inte väljas: tabellen saknar datumkolumnen "
                                 f"{table.date_column}, så alla rader ingår.")
@@ -406,7 +414,8 @@ def load_table(
                 out |= ages < lo
             if hi is not None:
                 out |= ages > hi
-            result.exclude(out | ages.isna(), "Utanför det valda åldersintervallet")
+            result.exclude(ages.isna(), "Saknar ålder, behövs för åldersurvalet")
+            result.exclude(out, "Utanför det valda åldersintervallet")
         else:
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")

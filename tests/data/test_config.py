@@ -12,8 +12,14 @@ from jamtools.params import ParameterError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_example_configuration_loads_and_maps_onto_the_model():
-    cfg = load_config(ROOT / "jamtools.example.yml")
+def test_the_example_configuration_loads_and_maps_onto_the_model(tmp_path):
+    import shutil
+
+    shutil.copy(ROOT / "jamtools.example.yml", tmp_path / "jamtools.yml")
+    with pytest.raises(ParameterError, match="data_dir.*exporter"):  # its folder is not there yet
+        load_config(tmp_path / "jamtools.yml")
+    (tmp_path / "exporter").mkdir()
+    cfg = load_config(tmp_path / "jamtools.yml")
     assert cfg.parameters["organisation"] and cfg.parameters["threshold"] >= 3
     assert cfg.tables, "the example shows at least one table"
     for name, spec in cfg.tables.items():

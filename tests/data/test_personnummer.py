@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from jamtools import data
+from jamtools.check import check_inputs
 from jamtools.config import load_config
 from jamtools.data.personnummer import age_at, birth_date_and_sex, luhn_ok, parse, written_forms
 from jamtools.data.pseudonym import KEY_ENV, pseudonymise
@@ -107,18 +108,36 @@ def test_a_planning_for_an_unknown_client_is_a_dangling_reference(tmp_path):
     frame = pd.read_csv(FIXTURE / "eb_planering.csv", dtype=str)
     frame.loc[1, "personnummer"] = "191401682396"  # a valid samordningsnummer (aged 110), no client
     frame.to_csv(tmp_path / "eb_planering.csv", index=False)
-    with pytest.warns(UserWarning, match=r"eb_planering.csv, kolumn 'person_id'.*rad 3"):
-        res = data.load_table("eb_planering", data_dir=tmp_path, config=cfg)
+    import shutil
+
+    for f in ("Klienter.csv", "jamtools.yml"):
+        shutil.copy(FIXTURE / f, tmp_path / f)
+    cfg = load_config(tmp_path / "jamtools.yml")
+    report = check_inputs(cfg)
+    problem = next(p for p in report.tables["eb_planering"].problems if p.kind == "dangling_reference")
+    assert problem.column == "person_id" and problem.rows == (3,) and problem.example is None
+    assert "1914" not in problem.message() and "2396" not in problem.message()
+    res = data.load_table("eb_planering", config=cfg, columns=["person_id"])
     assert len(res.data) == 2
+    assert res.excluded_by_reason()["Hänvisar till eb_klienter som saknas"] == 1
 
 
-def test_invalid_personnummer_is_an_error_that_does_not_echo_the_number(tmp_path):
-    pd.DataFrame({"beslut_id": ["H1"], "personnummer": ["199001012386"], "beslutsdatum": ["2024-01-01"],
-                  "ar": ["2024"], "adl_beroende": ["1"], "ensamboende": ["1"],
-                  "beviljade_timmar": ["3"]}).to_csv(tmp_path / "ht_beslut.csv", index=False)
-    with pytest.raises(data.DataValidationError, match="personnummer.*rad 2") as err:
-        data.load_table("ht_beslut", data_dir=tmp_path)
-    assert "2386" not in str(err.value) and "900101" not in str(err.value)
+def test_invalid_personnummer_leaves_the_row_out_and_is_never_echoed(tmp_path):
+    pd.DataFrame({"beslut_id": ["H1", "H2"], "personnummer": ["199001012386", WOMAN],
+                  "beslutsdatum": ["2024-01-01"] * 2, "adl_beroende": ["1"] * 2, "ensamboende": ["1"] * 2,
+                  "beviljade_timmar": ["3"] * 2}).to_csv(tmp_path / "ht_beslut.csv", index=False)
+    from jamtools.data.load import check_source, table_sources
+
+    checked = check_source("ht_beslut", table_sources(data_dir=tmp_path)["ht_beslut"])
+    (problem,) = [p for p in checked.problems if p.kind == "bad_personnummer"]
+    assert problem.rows == (2,) and problem.example is None
+    assert "2386" not in problem.message() and "900101" not in problem.message()
+    res = data.load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar"])
+    assert len(res.data) == 1
+    assert res.excluded_by_reason()["Ogiltigt personnummer (personnummer)"] == 1
+    # age and year were derived from the personnummer and the date
+    assert res.data["alder"].tolist() == [age_at(parse(WOMAN).born, pd.Timestamp("2024-01-01"))]
+    assert res.data["ar"].tolist() == [2024]
 
 
 def test_sensitive_values_cover_every_source_and_written_form(tmp_path):
