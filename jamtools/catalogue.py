@@ -112,33 +112,55 @@ ENTRIES = (
     Chapter("bof_01_utredning_inleds", (
         _n("bof_aktualiseringar", ["utredning_inledd"], {
             "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
-        }, covariates=_AGE_REASON),)),
+        }, covariates=(*_AGE_REASON, "anmalare")),)),
     Chapter("bof_02_utredning_till_insats", (
         _n("bof_utredningar", ["insats_beviljad"], {
             "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
         }, covariates=_AGE_REASON),)),
+    # bof_03 adjusts for the reason type of the investigation each insats came from: the link
+    # insats -> utredning (utredning_id in both) and orsakstyp in the investigations.
     Chapter("bof_03_typ_av_insats", (
-        _n("bof_insatser", ["insatstyp"], covariates=("alder",)),
-        _n("bof_utredningar", ["utredning_id"], without="andelen av utredningarna som fick varje typ av insats utelämnas"),
+        _n("bof_insatser", ["insatstyp"], {
+            "utredning_id": "insatserna kan inte kopplas till sina utredningar, så jämförelsen "
+                            "bland insatser efter anmälningar av samma typ (miljö eller beteende) "
+                            "utelämnas",
+        }),
+        _n("bof_utredningar", ["utredning_id"], covariates=("orsakstyp",),
+           without="insatserna kan inte kopplas till sina utredningar, så jämförelsen bland "
+                   "insatser efter anmälningar av samma typ (miljö eller beteende) utelämnas"),
     )),
+    # bof_04: the reason type compared with and without adjustment for age group; the share of
+    # reports from the police with and without adjustment for the reason (needs the reporter).
     Chapter("bof_04_anmalningsorsak_och_anmalare", (
         _n("bof_aktualiseringar", ["anmalningsorsak"], {
-            "anmalare": "fördelningen efter vem som anmälde utelämnas",
-        }, covariates=("alder",)),)),
+            "anmalare": "fördelningen efter vem som anmälde och jämförelsen av anmälningar från "
+                        "polisen utelämnas",
+        }, covariates=("aldersgrupp", "anmalningsorsak")),)),
+    # bof_05 compares mothers and fathers within the same investigations: no adjustment.
     Chapter("bof_05_bemotande_av_foraldrar", (
         _n("bof_utredningar", ["mamma_kontaktad", "pappa_kontaktad"], {
-            "mamma_finns": "utan uppgift om att föräldern finns jämförs alla utredningar",
-            "pappa_finns": "utan uppgift om att föräldern finns jämförs alla utredningar",
+            "mamma_finns": "alla utredningar där kontakten med mamman är registrerad jämförs, "
+                           "inte bara de där mamman finns i barnets liv",
+            "pappa_finns": "alla utredningar där kontakten med pappan är registrerad jämförs, "
+                           "inte bara de där pappan finns i barnets liv",
             "mamma_samtal": "jämförelsen av utredningssamtal utelämnas",
             "pappa_samtal": "jämförelsen av utredningssamtal utelämnas",
             "antal_moten_mamma": "jämförelsen av antal möten utelämnas",
             "antal_moten_pappa": "jämförelsen av antal möten utelämnas",
             "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
-        }, covariates=("alder",)),)),
+        }),)),
+    # bof_06 follows each report to insats through its investigations: aktualisering_id in
+    # both tables (real ids in the reports, not row numbers) links them (step 3).
     Chapter("bof_06_processkarta", (
-        _n("bof_aktualiseringar", ["utredning_inledd"]),
-        _n("bof_utredningar", ["insats_beviljad"],
-           without="steget från utredning till insats utelämnas"),
+        _n("bof_aktualiseringar", ["utredning_inledd"], {
+            "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
+                                "steget från anmälan till insats (hela kedjan) utelämnas",
+        }),
+        _n("bof_utredningar", ["insats_beviljad"], {
+            "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
+                                "steget från anmälan till insats (hela kedjan) utelämnas",
+        }, without="steget från utredning till insats och hela kedjan från anmälan till insats "
+                   "utelämnas"),
     )),
     # --- Ekonomiskt bistånd ----------------------------------------------------------------
     Chapter("eb_01_krav", (
@@ -208,12 +230,16 @@ ENTRIES = (
     # --- Regional utveckling, kulturskola ----------------------------------------------------
     Chapter("ru_01_projektmedel", (
         _n("ru_ansokningar", ["beviljad"], {
-            "beviljat_belopp": "jämförelsen av beviljade belopp utelämnas",
-            "sokt_belopp": "jämförelsen av sökta belopp utelämnas",
-        }, covariates=("malgrupp",)),)),
+            "malgrupp": "uppdelningen efter projektets målgrupp utelämnas",
+            "sokt_belopp": "jämförelsen av hur stor del av det sökta beloppet som beviljades "
+                           "utelämnas",
+            "beviljat_belopp": "jämförelsen av beviljade belopp och fördelningen av medlen "
+                               "utelämnas",
+        }, covariates=("malgrupp", "sokt_belopp")),)),
     Chapter("ks_01_instrumentval", (
         _n("ks_elever", ["instrument"], {
-            "ar": "förändringen över tid utelämnas",
+            "ar": "jämförelsen före och efter förändringsåret och utvecklingen år för år "
+                  "utelämnas; valen jämförs för hela perioden",
         }),)),
     # --- 4R ----------------------------------------------------------------------------------
     Chapter("r4_01_representation", (
@@ -258,11 +284,17 @@ ENTRIES = (
     Chapter("r4_05_realisera", reads_results=True),
     # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
     Chapter("um_01_sprakbruk", (
-        _n("um_anteckningar", ["anteckning"], {
-            "roll": "jämförelsen av hur mammor och pappor beskrivs utelämnas",
+        # person_id (or a personnummer, which gives it) is required: a word is shown only when
+        # it is used about enough different persons (the privacy rule of jamtools.text).
+        _n("um_anteckningar", ["anteckning", "person_id"], {
+            "roll": "uppdelningen efter roll och jämförelsen av hur mammor och pappor beskrivs "
+                    "utelämnas",
         }),)),
     Chapter("um_02_kvalitetsuppfoljning", (
-        _n("um_indikatorer", ["manad", "indikator", "taljare", "namnare"]),)),
+        _n("um_indikatorer", ["manad", "taljare", "namnare"], {
+            "indikator": "alla rader antas gälla samma indikator (den som parametern indikator "
+                         "anger)",
+        }),)),
     Chapter("hl_01_konsuppdelad_statistik", reads_all_tables=True,
             any_of=tuple(TABLES)),
 )

@@ -232,6 +232,9 @@ def children_group(antal_barn) -> pd.Series:
     return group.map(CHILDREN_GROUPS).astype("string")
 
 
+_PARENT_OUTCOMES = {"undantag_barnomsorg": "undantag", "foraldraledighet_planerad": "föräldraledighet"}
+
+
 def select_parents(loaded, outcomes):
     """Keep the plannings of parents that have the chapter's outcomes, recording why the others
     were left out; the number of children becomes :func:`children_group`.
@@ -255,8 +258,8 @@ def select_parents(loaded, outcomes):
         loaded.exclude(loaded.data["antal_barn"] == 0, "Inga barn i hushållet (frågan gäller föräldrar)")
     outcomes = [o for o in outcomes if o in loaded.data.columns]
     if outcomes:
-        loaded.exclude(loaded.data[outcomes].isna().any(axis=1),
-                       "Uppgift om undantag eller föräldraledighet saknas"
+        names = " eller ".join(_PARENT_OUTCOMES.get(o, report.covariates_text([o])) for o in outcomes)
+        loaded.exclude(loaded.data[outcomes].isna().any(axis=1), f"Uppgift om {names} saknas"
                        + ("" if loaded.has("antal_barn") else " (tomt för klienter utan barn)"))
     if "antal_barn" in loaded.data.columns:
         loaded.data["antal_barn"] = children_group(loaded.data["antal_barn"]).to_numpy()

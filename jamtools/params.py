@@ -87,7 +87,7 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
                  "conf_level": conf_level, "period_start": period_start, "period_end": period_end}
         # A value still at the parameters cell's default comes from the configuration; a value
         # set by hand (or by the configuration's 'notebooks:' section, through the runner) wins.
-        chosen = {k: (cfg[k] if v == RUN_PARAMETERS[k] or k == "data_dir" else v)
+        chosen = {k: (cfg[k] if v in (RUN_PARAMETERS[k], None, "") or k == "data_dir" else v)
                   for k, v in given.items()}
         data_dir, organisation = chosen["data_dir"], chosen["organisation"]
         threshold, conf_level = chosen["threshold"], chosen["conf_level"]

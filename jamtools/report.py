@@ -76,6 +76,12 @@ COLUMN_LABELS = {
     "andel_kvinna": "andel kvinnor", "eb_klienter": "klienter i ekonomiskt bistånd",
     "bof_aktualiseringar": "anmälningar om barn", "ht_beslut": "beslut om hemtjänst",
     "kontaktad": "kontaktad", "moten": "möten", "samtal": "samtal", "instrument": "instrument",
+    # barn och familj: ids that link the tables, and the parents in an investigation
+    "utredning_id": "utredningens id", "aktualisering_id": "anmälningens id",
+    "mamma_finns": "om mamman finns", "pappa_finns": "om pappan finns",
+    "mamma_kontaktad": "om mamman kontaktades", "pappa_kontaktad": "om pappan kontaktades",
+    "mamma_samtal": "utredningssamtal med mamman", "pappa_samtal": "utredningssamtal med pappan",
+    "antal_moten_mamma": "antal möten med mamman", "antal_moten_pappa": "antal möten med pappan",
 }
 #: Swedish labels of the data model's codes.
 VALUE_LABELS = {
@@ -224,6 +230,8 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     frame = pd.DataFrame(rows)
     if not frame["Anmärkning"].astype(bool).any():
         frame = frame.drop(columns="Anmärkning")
+    if not comparisons.get("adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = _SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
     return Table(frame, caption, note)
 
@@ -372,6 +380,10 @@ import re  # noqa: E402  (this part was appended; its import sits with it)
 COLUMN_LABELS.update({"adl_beroende": "ADL-beroende", "ensamboende": "boendeform",
                       "behovsniva": "ADL-beroende", "behovsgrupp": "behov (ADL-beroende och boende)",
                       "ar": "år"})
+COLUMN_LABELS.update({"sokt_belopp": "sökt belopp", "beviljat_belopp": "beviljat belopp",
+                      "person_id": "person (pseudonym)", "anteckning": "anteckningens text"})
+COLUMN_LABELS.update({"dagar": "antal dagar till avslut", "avslutsorsak": "avslutsorsak",
+                      "slutdatum": "slutdatum", "planering_id": "planeringens id"})
 
 #: Swedish names of the amount measures (crude, adjusted, decomposition, change).
 AMOUNT_MEASURES = {
@@ -470,6 +482,9 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
     frame = pd.DataFrame(rows)
     if not frame.empty and not frame["Anmärkning"].astype(bool).any():
         frame = frame.drop(columns="Anmärkning")
+    if not frame.empty and not comparisons.get(
+            "adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = _SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
     return Table(frame, caption, note)
 
@@ -586,9 +601,9 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
         first = ph.iloc[0]
         a = SEX_LABELS.get(first["group_a"], first["group_a"])
         b = SEX_LABELS.get(first["group_b"], first["group_b"])
-        adj = (f"bland beslut med samma {covariates_text(first['adjusted_for'])}, "
+        adj = (f", bland beslut med samma {covariates_text(first['adjusted_for'])},"
                if bool(first.get("adjusted")) else "")
-        text.append(f"Skillnaden {a} − {b} i beviljad tid {per_text}, {adj}var "
+        text.append(f"Skillnaden {a} − {b} i beviljad tid {per_text}{adj} var "
                     + " och ".join(parts) + ".")
     r = change.change.iloc[0]
     if bool(r.get("suppressed", False)):

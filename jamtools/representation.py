@@ -74,41 +74,260 @@ def setup(table: str, bounds=None, upper=None) -> Setup:
     return Setup(table, bounds, upper, TABLES[table].sex_values, rates.age_bands(bounds, upper))
 
 
-def prepare(clients, population, s: Setup) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Persons per year and the collapsed table (year × age group × sex: ``events`` persons,
-    ``population`` inhabitants).
+#: The client tables the chapter shows by default, one part each (the catalogue's own, in the
+#: order the page shows them).
+PART_TABLES = ("ht_beslut", "eb_klienter", "bof_aktualiseringar")
+#: The parts' headings.
+PART_TITLES = {"ht_beslut": "Hemtjänst", "eb_klienter": "Ekonomiskt bistånd",
+               "bof_aktualiseringar": "Barn och familj"}
 
-    ``clients`` and ``population`` are :class:`jamtools.data.LoadResult` objects; rows left out
-    here are recorded in ``clients``' account (``exclude``) with the reason. Returns
-    ``(persons, cells)``; ``persons`` has one row per person and year.
+
+def client_tables(tabell=None) -> list[str]:
+    """The client tables a run shows: the parameter ``tabell`` (a table name or a list of
+    them, each one of :data:`CLIENT_TABLES`), or :data:`PART_TABLES` when it is None."""
+    if tabell is None:
+        return list(PART_TABLES)
+    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    for t in names:
+        if t not in CLIENT_TABLES:
+            raise ValueError(ERR_TABLE.format(v=t, ok=", ".join(CLIENT_TABLES)))
+    return names
+
+
+def load_clients(table: str, p, chapter_id: str = "r4_01_representation"):
+    """Load client table ``table`` with the columns the catalogue declares for the chapter
+    (:func:`jamtools.catalogue.load_optional`); a client table outside the catalogue (chosen
+    with the parameter ``tabell``) is loaded with the same declaration as the catalogue's
+    client tables. None when the run lacks the table."""
+    from jamtools import catalogue, data
+
+    chapter = catalogue.CHAPTERS[chapter_id]
+    if table in {n.table for n in chapter.needs}:
+        return catalogue.load_optional(chapter_id, table, p, period=p.period)
+    need = chapter.need(PART_TABLES[0])
+    try:
+        return data.load_table(table, data_dir=p.data_dir, config=p.config_file,
+                               columns=(catalogue.SEX, *need.required),
+                               optional=(*need.covariates, *need.optional), period=p.period)
+    except data.TableNotSupplied:
+        return None
+    except data.DataValidationError as exc:
+        if "missing required columns" in str(exc):
+            return None
+        raise
+
+
+def _has_person_id(clients) -> bool:
+    derived = clients.checked.derived.get("person_id") if clients.checked is not None else None
+    return clients.has("person_id") and derived != "radnumret"
+
+
+def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataFrame:
+    """One row per person (and year): ``kon``, ``ar`` and ``aldersgrupp`` where used.
+
+    A person with several rows the same year counts once (the first row by date decides the
+    age group); without a person id every row counts as a person. With ``by_age``, rows
+    without an age or outside the age groups are left out and recorded in ``clients``.
     """
-    table = clients.table
+    if by_age:
+        clients.data["aldersgrupp"] = rates.age_group(clients.data["alder"], s.bounds,
+                                                      s.upper).to_numpy()
+        clients.exclude(clients.data["aldersgrupp"].isna(), "Ålder utanför åldersgrupperna")
     data = clients.data
-    data["ar"] = data[table.date_column].dt.year.astype("Int64")
+    date = clients.table.date_column
+    if date and date in data:
+        data = data.sort_values(date, kind="stable")
+    keep = ["kon", *(["ar"] if by_year else []), *(["aldersgrupp"] if by_age else [])]
+    if _has_person_id(clients):
+        data = data.dropna(subset=["person_id"]).drop_duplicates(["person_id", *keep[1:2]]
+                                                                 if by_year else ["person_id"])
+    out = data[keep].copy()
+    if by_year:
+        out["ar"] = out["ar"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def prepare(clients, population, s: Setup, *, by_age: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Persons per year and the collapsed table (year × age group × sex, or year × sex without
+    ``by_age``: ``events`` persons, ``population`` inhabitants).
+
+    ``clients`` and ``population`` are :class:`jamtools.data.LoadResult` objects; ``clients``
+    needs ``ar`` (and ``alder`` with ``by_age``), ``population`` ``ar`` and ``antal`` (and
+    ``alder`` with ``by_age``). Rows left out here are recorded in ``clients``' account
+    (``exclude``) with the reason: years the population table does not cover, ages outside the
+    groups. Returns ``(persons, cells)``; ``persons`` has one row per person and year.
+    """
     years = set(population.data["ar"].dropna().astype(int))
-    clients.exclude(~data["ar"].isin(years), "År som saknas i befolkningstabellen")
-    data = clients.data
-    data["aldersgrupp"] = rates.age_group(data["alder"], s.bounds, s.upper).to_numpy()
-    clients.exclude(data["aldersgrupp"].isna(), "Ålder utanför åldersgrupperna")
-    data = clients.data
-    persons = (data.sort_values(table.date_column)
-               .drop_duplicates(["person_id", "ar"])[["person_id", "ar", "kon", "aldersgrupp"]])
-    pop = population.data.copy()
-    pop = pop[pop["ar"].isin(set(persons["ar"].astype(int)))]
-    pop["aldersgrupp"] = rates.age_group(pop["alder"], s.bounds, s.upper).to_numpy()
-    pop = pop.dropna(subset=["aldersgrupp"])
+    clients.exclude(clients.data["ar"].isna() | ~clients.data["ar"].isin(years),
+                    "År som saknas i befolkningstabellen")
+    persons = count_persons(clients, s, by_age=by_age, by_year=True)
+    pop = population.data.dropna(subset=["ar", "antal"]).copy()
+    pop = pop[pop["ar"].isin(set(persons["ar"]))]
+    if by_age:
+        pop["aldersgrupp"] = rates.age_group(pop["alder"], s.bounds, s.upper).to_numpy()
+        pop = pop.dropna(subset=["aldersgrupp"])
     if s.children:
         pop["kon"] = pop["kon"].map({"kvinna": "flicka", "man": "pojke"})
-    keys = ["ar", "aldersgrupp", "kon"]
-    grid = pd.MultiIndex.from_product([sorted(persons["ar"].astype(int).unique()), s.labels,
-                                       list(s.levels)], names=keys)
-    events = persons.assign(ar=persons["ar"].astype(int)).groupby(keys).size()
+    keys = ["ar", "aldersgrupp", "kon"] if by_age else ["ar", "kon"]
+    grid = pd.MultiIndex.from_product([sorted(persons["ar"].unique()),
+                                       *([s.labels] if by_age else []), list(s.levels)], names=keys)
+    events = persons.groupby(keys).size()
     inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys)["antal"].sum()
     cells = pd.DataFrame({"events": events.reindex(grid, fill_value=0).astype(float),
                           "population": inhabitants.reindex(grid, fill_value=0).astype(float)})
     cells = cells.reset_index()
-    cells["aldersgrupp"] = pd.Categorical(cells["aldersgrupp"], categories=s.labels, ordered=True)
+    if by_age:
+        cells["aldersgrupp"] = pd.Categorical(cells["aldersgrupp"], categories=s.labels, ordered=True)
     return persons, cells
+
+
+@dataclass
+class Part:
+    """One client table's representation, disclosed: what could be computed depends on the
+    data (``kind``): ``"alder"`` (rates per age group, crude and age-standardised),
+    ``"ra"`` (crude rates only: no age in the clients or the population), or ``"fordelning"``
+    (no population or no year: only the sex distribution among the clients)."""
+
+    table: str
+    setup: Setup
+    clients: object
+    kind: str
+    years: list
+    distribution: pd.DataFrame | None = None
+    by_age: pd.DataFrame | None = None
+    total: pd.DataFrame | None = None
+    standardised: pd.DataFrame | None = None
+    comparisons: pd.DataFrame | None = None
+    composition: pd.DataFrame | None = None
+
+    @property
+    def title(self) -> str:
+        return PART_TITLES.get(self.table, self.table)
+
+
+def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
+                     threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Persons per sex and each sex's share of all (Wilson interval), disclosed.
+
+    Parameters
+    ----------
+    persons : DataFrame
+        One row per person with ``kon`` (:func:`count_persons`).
+    levels : the two sexes, in order.
+
+    Returns
+    -------
+    DataFrame
+        One row per sex (``kon``): ``n`` (all persons), ``events`` (persons of that sex),
+        ``share``, ``ci_low``, ``ci_high``; hidden (``..``) when a count is under
+        ``threshold`` or gives one away.
+    """
+    from jamtools import stats
+
+    rows = persons[persons["kon"].isin(levels)]
+    counts = rows["kon"].value_counts()
+    frame = pd.DataFrame({"kon": list(levels), "n": float(len(rows)),
+                          "events": [float(counts.get(l, 0)) for l in levels]})
+    shares = stats.share_by_group(frame, "kon", conf_level=conf_level)
+    return disclosure.disclose_shares(shares, threshold=threshold, group="kon")
+
+
+def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
+            threshold: int = disclosure.DEFAULT_THRESHOLD) -> Part:
+    """Representation of one client table, as far as the data go, all disclosed.
+
+    - with a population table and a year in the clients: persons per 1 000 inhabitants of the
+      same sex (and years), the crude rate ratio and the share of women (girls) against the
+      inhabitants' share; when both tables have the age, also per age group, the
+      age-standardised rates and ratio and the Mantel–Haenszel ratio (``kind="alder"``), else
+      only the crude comparisons (``kind="ra"``);
+    - otherwise only the sex distribution among the clients (``kind="fordelning"``).
+
+    ``population`` may be None (the run lacks the table). Rows left out are recorded in
+    ``clients``.
+    """
+    rates_possible = population is not None and clients.has("ar") and len(population.data) > 0
+    if not rates_possible:
+        persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
+        years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
+        return Part(s.table, s, clients, "fordelning", years,
+                    distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
+                                                  threshold=threshold))
+    by_age = clients.has("alder") and population.has("alder")
+    persons, cells = prepare(clients, population, s, by_age=by_age)
+    years = sorted(int(y) for y in cells["ar"].unique())
+    levels = s.levels
+    part = Part(s.table, s, clients, "alder" if by_age else "ra", years)
+    part.total = disclose_rates(rates.rate_by_group(cells, "kon", conf_level=conf_level),
+                                threshold=threshold)
+    share_name = f"andel_{levels[0]}_{s.table}"
+    comps = [rates.rate_ratio(cells, "kon", levels, outcome_name=s.table, conf_level=conf_level)]
+    if by_age:
+        part.by_age = disclose_rates(rates.rate_by_group(cells, "kon", by="aldersgrupp",
+                                                         conf_level=conf_level),
+                                     threshold=threshold, by="aldersgrupp")
+        part.standardised = disclose_rates(
+            rates.standardised_rates(cells, "kon", levels, strata="aldersgrupp",
+                                     conf_level=conf_level), threshold=threshold)
+        comps += [rates.standardised_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+                                                outcome_name=s.table, conf_level=conf_level),
+                  rates.mantel_haenszel_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+                                                   outcome_name=s.table, conf_level=conf_level)]
+    comps.append(rates.share_compared_with_population(
+        cells, "kon", levels[0], outcome_name=share_name, conf_level=conf_level)
+        .drop(columns=["share_a", "share_b", "share_a_low", "share_a_high"]))
+    part.comparisons = disclosure.disclose_comparisons(pd.concat(comps, ignore_index=True),
+                                                       threshold=threshold)
+    overall = rates.share_compared_with_population(cells, "kon", levels[0], outcome_name=share_name,
+                                                   conf_level=conf_level)
+    if by_age:
+        composition = pd.concat([
+            rates.share_compared_with_population(cells, "kon", levels[0], by="aldersgrupp",
+                                                 outcome_name=share_name, conf_level=conf_level)
+            .assign(aldersgrupp=lambda t: t["aldersgrupp"].astype(str)),
+            overall.assign(aldersgrupp="Alla åldrar")], ignore_index=True)
+        part.composition = disclose_composition(composition, threshold=threshold,
+                                                rates_shown=part.by_age)
+    else:
+        part.composition = disclose_composition(overall.assign(aldersgrupp="Alla åldrar"),
+                                                threshold=threshold, rates_shown=part.total)
+    return part
+
+
+def distribution_table(shown: pd.DataFrame, *, caption: str = "") -> Table:
+    """The disclosed sex distribution (:func:`sex_distribution`) as a Swedish table."""
+    disclosure.require_disclosed(shown, "könsfördelningen")
+    t = shown.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf(shown)
+    frame = pd.DataFrame({
+        "Kön": shown["kon"].map(lambda v: SEX_LABELS.get(v, v).capitalize()),
+        "Personer": shown["events"].map(lambda v: number(v, 0)),
+        "Andel av klienterna": shown["share"].map(percent),
+        f"{conf} % KI": [f"{number(100 * lo)}–{percent(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
+                         for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+    })
+    note = _SUPPRESSION_NOTE.format(t=t) if shown["suppressed"].astype(bool).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def describe_distribution(shown: pd.DataFrame, *, years: list) -> str:
+    """The sex distribution among the clients in Swedish words (no comparison with the
+    population: the page says why)."""
+    disclosure.require_disclosed(shown, "könsfördelningen")
+    conf = _conf(shown)
+    if shown["share"].isna().all():
+        return ("Könsfördelningen kan inte visas: underlaget är för litet (röjandekontroll).")
+    parts = []
+    for _, r in shown.iterrows():
+        who = SEX_LABELS.get(r["kon"], r["kon"])
+        if pd.notna(r["share"]):
+            parts.append(f"{percent(r['share'])} {who} ({conf} % KI {number(100 * r['ci_low'])}–"
+                         f"{percent(r['ci_high'])})")
+    span = ("" if not years else f" under år {years[0]}" if len(years) == 1
+            else f" under åren {years[0]}–{years[-1]}")
+    return (f"Bland klienterna{span} är " + " och ".join(parts) + ". Utan befolkningen i samma "
+            "åldrar går det inte att säga om något kön är över- eller underrepresenterat: "
+            "fördelningen speglar också hur många kvinnor och män det finns.")
 
 
 def disclose_rates(table: pd.DataFrame, *, threshold: int, group: str = "kon", by=()) -> pd.DataFrame:
@@ -245,8 +464,8 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
         pp = r["measure"].endswith("_pp")
         a, b = r["group_a"], r["group_b"]
         if pp:
-            what = MEASURE_LABELS[r["measure"]].format(who=r["outcome"].replace("andel_", "")
-                                                       .replace("kvinna", "kvinnor").replace("flicka", "flickor"))
+            what = MEASURE_LABELS[r["measure"]].format(
+                who="flickor" if "flicka" in str(r["outcome"]) else "kvinnor")
             comp = "klienter − invånare"
         else:
             what = MEASURE_LABELS[r["measure"]]
@@ -302,14 +521,19 @@ def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: p
     return out
 
 
-def describe(total: pd.DataFrame, standardised: pd.DataFrame, comparisons: pd.DataFrame, *,
+def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
              years: list) -> str:
-    """The result in a few Swedish sentences, from disclosed frames only."""
+    """The result in a few Swedish sentences, from disclosed frames only. Without
+    ``standardised`` (no age in the data) the comparison is crude and the text says that age
+    is not taken into account."""
     for f in (total, standardised, comparisons):
-        disclosure.require_disclosed(f, "resultatet")
+        if f is not None:
+            disclosure.require_disclosed(f, "resultatet")
+    by_age = standardised is not None
     conf = _conf(comparisons)
     text = []
-    span = f"år {years[0]}" if len(years) == 1 else f"åren {years[0]}–{years[-1]}"
+    span = ("perioden" if not years else f"år {years[0]}" if len(years) == 1
+            else f"åren {years[0]}–{years[-1]}")
     parts = []
     for _, r in total.iterrows():
         who = SEX_LABELS.get(r["kon"], r["kon"])
@@ -321,7 +545,10 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame, comparisons: pd.Da
     many = len(years) > 1
     text.append(f"Under {span} fanns {'i genomsnitt ' if many else ''}" + " och ".join(parts)
                 + f" i verksamheten{' varje år' if many else ''}. Varje klient räknas en gång per "
-                "år, och nämnaren är invånarna av samma kön i samma åldrar.")
+                + ("år, och nämnaren är invånarna av samma kön i samma åldrar." if by_age else
+                   "år, och nämnaren är alla invånare av samma kön. Data saknar ålder (hos klienterna "
+                   "eller i befolkningen), så jämförelsen tar inte hänsyn till att könen kan vara "
+                   "olika gamla."))
     crude = comparisons[(comparisons["measure"] == "rate_ratio") & ~comparisons["adjusted"].astype(bool)]
     std = comparisons[(comparisons["measure"] == "rate_ratio") & comparisons["adjusted"].astype(bool)]
     for kind, rows in (("rå", crude), ("std", std)):
@@ -354,10 +581,65 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame, comparisons: pd.Da
     if not share.empty:
         r = share.iloc[0]
         if pd.notna(r["estimate"]):
-            who = "flickor" if r["outcome"].endswith("flicka") else "kvinnor"
+            who = "flickor" if "flicka" in str(r["outcome"]) else "kvinnor"
             text.append(f"Andelen {who} är {percent(r['events_a'] / r['n_a'])} bland klienterna och "
-                        f"{percent(r['events_b'] / r['n_b'])} bland invånarna i samma åldrar.")
+                        f"{percent(r['events_b'] / r['n_b'])} bland invånarna"
+                        + (" i samma åldrar." if by_age else "."))
     text.append("Siffrorna beskriver vilka som finns i verksamheten, inte vilka som behöver den: "
                 "en skillnad kan spegla olika behov, olika vägar in eller att verksamheten når "
                 "könen olika väl.")
     return "\n\n".join(text)
+
+
+def part_outputs(part: Part) -> list:
+    """What the page shows for one part, in order: the heading, the result in words, and the
+    figures and tables the data allow (see :class:`Part`). Every number is disclosed."""
+    from IPython.display import Markdown
+
+    from jamtools.report import SEX_LABELS as _labels
+
+    out = [Markdown(f"### {part.title}")]
+    if part.kind == "fordelning":
+        out.append(Markdown(describe_distribution(part.distribution, years=part.years)))
+        out.append(distribution_table(part.distribution,
+                                      caption=f"{part.title}: klienter efter kön"))
+        return out
+    levels = part.setup.levels
+    out.append(Markdown(describe(part.total, part.standardised, part.comparisons,
+                                 years=part.years)))
+    if part.kind == "alder":
+        out.append(rates_plot(part.by_age, title=f"{part.title}: klienter per 1 000 invånare och "
+                                                 "år, efter åldersgrupp och kön"))
+        out.append(rates_table(part.by_age, caption=f"{part.title}: klienter per 1 000 invånare "
+                                                    "och år, efter åldersgrupp och kön"))
+        overall = disclosure.stack({"Rå (alla åldrar)": part.total,
+                                    "Åldersstandardiserad": part.standardised}, "jamforelse")
+        out.append(rates_table(overall, by="jamforelse", first_label="Mått",
+                               caption=f"{part.title}: klienter per 1 000 invånare och år, rått "
+                                       "och åldersstandardiserat"))
+        title = (f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}, med och utan "
+                 "hänsyn till ålder")
+    else:
+        out.append(rates_table(part.total, by=None,
+                               caption=f"{part.title}: klienter per 1 000 invånare och år"))
+        title = f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}"
+    out.append(ratio_plot(part.comparisons, title=title))
+    out.append(ratio_table(part.comparisons, caption=f"{part.title}: jämförelser mellan könen"))
+    out.append(composition_table(part.composition, level=levels[0],
+                                 caption=f"{part.title}: andel {_labels[levels[0]]} bland "
+                                         "klienterna och bland invånarna"))
+    return out
+
+
+def omissions_text(chapter_id: str, tables, loaded: dict, population) -> str:
+    """What the chapter leaves out, in the catalogue's words: the population table when it is
+    absent (or lacks a column), and, for each client table asked for, that it is absent or
+    what it lacks. Client tables outside the catalogue are not named."""
+    from jamtools import catalogue
+
+    needs = {n.table for n in catalogue.CHAPTERS[chapter_id].needs}
+    out = [catalogue.omissions(chapter_id, "befolkning", population)]
+    for t in tables:
+        if t in needs:
+            out.append(catalogue.omissions(chapter_id, t, loaded.get(t)))
+    return " ".join(x for x in out if x)

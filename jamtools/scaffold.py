@@ -26,10 +26,11 @@ def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
         for need in ch.needs:
             if need.table != table:
                 continue
+            used = {catalogue.DERIVED.get(c, c) for c in need.columns}
             for col in out:
                 if col in (catalogue.SEX, *need.required) and not need.without:
                     out[col][0].append(_short(cid))
-                elif col in need.columns or col in (catalogue.SEX, *need.required):
+                elif col in used:
                     out[col][1].append(_short(cid))
     return out
 
@@ -49,9 +50,9 @@ def skeleton() -> str:
         "# utan kolumnen; 'används av' = kapitlet använder den om den finns.",
         "",
         'organisation: "Vår kommun, socialförvaltningen"   # visas på bokens titelsida',
-        "period:                 # rader utanför perioden lämnas utanför (och räknas)",
-        "  start: 2024-01-01",
-        "  end: 2024-12-31",
+        "# period:               # bara rader inom perioden analyseras (övriga räknas i datatabellen)",
+        "#   start: 2024-01-01",
+        "#   end: 2024-12-31",
         "threshold: 5            # minsta antal som visas; mindre tal visas som '..'",
         "conf_level: 0.95        # konfidensnivå för alla intervall",
         "# data_dir: exporter    # tabeller som inte står under 'tables' läses som <data_dir>/<tabell>.csv",
@@ -76,10 +77,18 @@ def skeleton() -> str:
                 note.append(f"används av {', '.join(used)}")
             if col.name == table.key:
                 note.append("annars radnumret")
+            if col.name == "ar" and table.date_column:
+                note.append(f"kan räknas fram ur {table.date_column}")
+            if col.name == "orsakstyp":
+                note.append("kan räknas fram ur anmalningsorsak")
+            if col.name == table.date_column:
+                note.append("väljer perioden")
+            if col.name == table.unit_column:
+                note.append("väljer enhet (parametern enhet)")
             if col.name in ("kon", "alder") and table.age_column is not None or col.name == "person_id":
                 note.append("kan räknas fram ur personnummer")
             text = f"  #     Er kolumn: {col.name}".ljust(width + 22)
-            lines.append(f"{text}# {'; '.join(note) if note else 'används inte av något kapitel'}")
+            lines.append(f"{text}# {'; '.join(note) if note else 'används inte av något kapitel ännu'}")
         if any(c.name == "person_id" for c in table.columns) or "kon" in {c.name for c in table.columns}:
             lines.append("  #     Personnummer: personnummer".ljust(width + 22)
                          + "# ersätts med pseudonym; ger kön och ålder")

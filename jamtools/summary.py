@@ -76,6 +76,79 @@ def collect(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
     return frame
 
 
+def chapters_run(results_dir: str | Path | None, *, exclude=()) -> list[str]:
+    """The question ids that have a results file in ``results_dir`` (the chapters that ran),
+    in the order of :data:`jamtools.questions.QUESTIONS`; ``exclude`` is left out.
+
+    Parameters
+    ----------
+    results_dir : str, Path or None
+        The run's results folder (``<out>/results``); None or a missing folder has none.
+    exclude : iterable of str
+        Question ids to leave out (the summary's own).
+
+    Returns
+    -------
+    list of str
+    """
+    from jamtools.questions import QUESTIONS
+
+    folder = Path(results_dir) if results_dir is not None else None
+    found = set()
+    for path in (sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []):
+        found.add(results_mod.read(path)["question_id"])
+    return [q for q in QUESTIONS if q in found and q not in set(exclude)]
+
+
+def chapters_not_run(results_dir: str | Path | None, *, exclude=()) -> list[str]:
+    """The question ids of :data:`jamtools.questions.QUESTIONS` with no results file in
+    ``results_dir`` (not run in this run, for example because the data lacked what they need),
+    in book order; ``exclude`` (the summary itself) is left out.
+
+    Examples
+    --------
+    >>> "bof_01_utredning_inleds" in chapters_not_run(None)
+    True
+    """
+    from jamtools.questions import QUESTIONS
+
+    ran = set(chapters_run(results_dir))
+    return [q for q in QUESTIONS if q not in ran and q not in set(exclude)]
+
+
+def not_run_text(not_run) -> str:
+    """The Swedish paragraph that names the chapters not in the summary (their titles), so
+    that a short summary is never read as "no differences elsewhere". Empty when none."""
+    from jamtools.questions import QUESTIONS
+
+    if not not_run:
+        return ""
+    items = "\n".join(f"- {QUESTIONS.get(q, q)}" for q in not_run)
+    return (f"**Kapitel som inte ingår: {len(not_run)}** (de kördes inte i den här körningen, "
+            "till exempel för att data saknar det som kapitlet behöver). Sammanställningen säger "
+            "ingenting om skillnader i de frågorna:\n\n" + items)
+
+
+def _has_adjustment(value) -> bool:
+    """Whether a comparison's ``adjusted_for`` names anything (a list, or a comma-separated
+    string as in a DataFrame before the results file)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return len(list(value)) > 0
+
+
+def adjusted_mask(frame: pd.DataFrame) -> pd.Series:
+    """Rows that are adjusted comparisons: ``adjusted`` is true *and* ``adjusted_for`` names
+    what was adjusted for. A row marked adjusted with nothing adjusted for is a crude
+    comparison, and never gives the verdict "even among similar cases"."""
+    adjusted = frame["adjusted"].fillna(False).astype(bool)
+    if "adjusted_for" in frame:
+        adjusted &= frame["adjusted_for"].map(_has_adjustment).astype(bool)
+    return adjusted
+
+
 def _primary(frame: pd.DataFrame) -> pd.DataFrame:
     """One measure per (question, outcome, groups compared): the first of :data:`PRIMARY`
     present, else the first in the file."""
@@ -125,8 +198,12 @@ def rank(every: pd.DataFrame) -> pd.DataFrame:
     for (qid, outcome, _, _, _), g in chosen.groupby(KEYS, sort=False):
         measure, comparison = g["measure"].iloc[0], g["comparison"].iloc[0]
         null = null_value(measure)
-        crude = g[~g["adjusted"].astype(bool)].head(1)
-        adj = g[g["adjusted"].astype(bool)].head(1)
+        real = adjusted_mask(g)
+        # A row marked adjusted with nothing adjusted for is a crude comparison; a true crude
+        # row is preferred to it.
+        crude = g[~real].sort_values("adjusted", key=lambda c: c.fillna(False).astype(bool),
+                                     kind="stable").head(1)
+        adj = g[real].head(1)
         row = {"question_id": qid, "question": g["question"].iloc[0], "outcome": outcome,
                "comparison": comparison, "group_a": g["group_a"].iloc[0],
                "group_b": g["group_b"].iloc[0], "measure": measure, "null_value": null}
@@ -248,6 +325,40 @@ def overview_plot(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_p
         ax.set_title(title, loc="left")
     fig.tight_layout()
     return Plot(fig, title or "Alla skillnader med konfidensintervall")
+
+
+def describe(gaps_frame: pd.DataFrame, *, not_run=()) -> str:
+    """The summary in Swedish sentences (Markdown): how many comparisons of each verdict, the
+    clearest differences that remain after adjustment, and, when chapters were not run
+    (``not_run``, see :func:`chapters_not_run`), that the summary says nothing about them.
+
+    Only comparisons that were adjusted for something can have the verdict ``kvarstar``
+    (:func:`rank`), so a run without adjustment never reads "bland lika ärenden".
+    """
+    from jamtools.report import label
+
+    counts = gaps_frame["verdict"].value_counts()
+
+    def n(key):
+        return int(counts.get(key, 0))
+
+    k = gaps_frame["question_id"].nunique()
+    text = (f"Sammanställningen innehåller **{len(gaps_frame)} jämförelser** från {k} kapitel. "
+            f"**{n('kvarstar')}** visar en tydlig skillnad som finns kvar efter justering, "
+            f"**{n('tydlig')}** en tydlig skillnad där ingen justering gjordes, och "
+            f"**{n('forsvinner')}** en tydlig rå skillnad som inte finns kvar efter justering. "
+            f"I **{n('otydlig')}** kan data inte skilja skillnaden från slumpen, och **{n('dold')}** "
+            "kan inte visas alls på grund av röjandekontrollen.")
+    top = gaps_frame[gaps_frame["verdict"] == "kvarstar"].head(5)
+    if len(top):
+        text += "\n\nDe tydligaste skillnaderna som finns kvar efter justering:\n\n" + "\n".join(
+            f"- {r['question']}: {label(r['outcome']).replace('_', ' ')}, {r['comparison']}, "
+            f"{_estimate(r, 'adjusted')}" for _, r in top.iterrows())
+    if not_run:
+        text += ("\n\nSammanställningen gäller bara kapitlen som ingår i körningen: "
+                 f"{len(list(not_run))} kapitel saknas (se ovan), och att de saknas betyder inte "
+                 "att det saknas skillnader där.")
+    return text
 
 
 def action_plan(gaps_frame: pd.DataFrame) -> pd.DataFrame:

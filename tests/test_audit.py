@@ -1,4 +1,5 @@
-"""The sex audit (jamtools.audit): every table of the model is found or reported missing, sex is
+"""The sex audit (jamtools.audit): every table the run has is audited and the others are listed
+as not supplied (with a configuration, only its tables, never the demo files); sex is
 found in a column, derived from a personnummer or reported absent, and unknown sex is split into
 missing cells and other codes, each counted exactly."""
 from __future__ import annotations
@@ -76,7 +77,10 @@ def broken(tmp_path):
 def test_audit_reports_missing_tables_missing_sex_and_unknown_codes(broken):
     d, cfg = broken
     audits = _by_name(audit.audit_tables(data_dir=d, config=cfg))
-    assert audits["ks_elever"].status == "saknas" and audits["ks_elever"].rows_read == 0
+    # Only the tables the run has are audited; the others are listed as not supplied.
+    assert "ks_elever" not in audits
+    assert audit.not_supplied(data_dir=d, config=cfg) == ["ks_elever"]
+    assert audit.audit_one("ks_elever", data_dir=d, config=cfg).status == "saknas"
     ht = audits["ht_beslut"]
     assert ht.status == "saknar_kon" and not ht.has_sex and ht.rows_read == 4000
     assert ht.known_share == 0
@@ -105,10 +109,14 @@ def test_disclosed_summary_hides_small_counts_and_says_what_was_found(broken):
     assert s.loc["eb_klienter", "saknas"] == 300 and s.loc["eb_klienter", "annan_kod"] == 300
     # 5 rows without a personnummer, 5 women, 0 men: no count below 5 is shown, so both stay.
     assert s.loc["bof_insatser", "saknas"] == 5
-    text = audit.describe_audit(summary)
-    assert "`ks_elever` saknas" in text and "Kön saknas helt i `ht_beslut`" in text
+    text = audit.describe_audit(summary, not_supplied=["ks_elever"])
+    assert "Tabeller som inte finns i underlaget** (och därför inte granskas): kulturskolans " \
+           "elever (`ks_elever`)." in text
+    assert "Kön saknas helt i `ht_beslut`" in text
     assert "`eb_klienter` (känt kön i 80,0\u00a0%" in text
-    comparisons = audit.audit_comparisons(summary)
+    comparisons = audit.audit_comparisons(summary, not_supplied=["ks_elever"])
+    ks = comparisons[comparisons["outcome"] == "ks_elever"]
+    assert set(ks["warning"]) == {"Tabellen saknas"} and ks["estimate"].isna().all()
     known = comparisons[(comparisons["outcome"] == "eb_klienter")
                         & (comparisons["measure"] == "share_known_sex")].iloc[0]
     assert known["estimate"] == pytest.approx(0.8) and known["n_b"] == 3000

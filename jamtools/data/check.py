@@ -185,6 +185,8 @@ class CheckedTable:
     derived: dict[str, str] = field(default_factory=dict)
     export_names: dict[str, str] = field(default_factory=dict)
     rows_read: int = 0
+    #: Derived column -> every column its value depends on (age: personnummer and the date).
+    depends: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def present(self) -> set[str]:
@@ -204,7 +206,7 @@ class CheckedTable:
         out = {column}
         if column in self.derived:
             out.add(self.derived[column])
-        return out
+        return out | self.depends.get(column, set())
 
     def bad_rows(self, columns) -> list[tuple[str, pd.Series]]:
         """``(reason, mask)`` for the row problems that touch ``columns``, in check order.
@@ -240,6 +242,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.masks: dict[tuple[str, str], pd.Series] = {}
         self.derived: dict[str, str] = {}
+        self.depends: dict[str, set[str]] = {}
 
     def sensitive(self, column: str) -> bool:
         if column in ("personnummer", "person_id"):
@@ -422,7 +425,7 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
     order = [c for c in model if c in out.columns]
     return CheckedTable(table=table, source=source, data=out[order], problems=chk.problems,
                         masks=chk.masks, derived=chk.derived, export_names=export_names,
-                        rows_read=len(raw))
+                        rows_read=len(raw), depends=chk.depends)
 
 
 def _derive_sex(raw, table: Table, out: pd.DataFrame, pnr, chk: _Checker) -> None:
@@ -459,6 +462,7 @@ def _derive_age(table: Table, out: pd.DataFrame, pnr, chk: _Checker, today) -> N
         return
     if table.date_column and table.date_column in out.columns:
         at = out[table.date_column]
+        chk.depends["alder"] = {"personnummer", table.date_column}
     else:
         at = pd.Series(pd.Timestamp(today or pd.Timestamp.today().normalize()), index=out.index)
     ages = _ages(pnr["born"], at)
