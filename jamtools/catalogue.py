@@ -251,12 +251,12 @@ ENTRIES = (
         *(_n(t, (), {
             "person_id": "varje rad räknas som en person: den som har flera rader samma år "
                          "räknas flera gånger",
-            "ar": "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
+            date: "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
                   "befolkningen); bara könsfördelningen visas",
-        }, covariates=("alder",), without=what) for t, what in (
-            ("ht_beslut", "hemtjänsten utelämnas"),
-            ("eb_klienter", "ekonomiskt bistånd utelämnas"),
-            ("bof_aktualiseringar", "barn och familj utelämnas"))),
+        }, covariates=("alder",), without=what) for t, date, what in (
+            ("ht_beslut", "beslutsdatum", "hemtjänsten utelämnas"),
+            ("eb_klienter", "ansokningsdatum", "ekonomiskt bistånd utelämnas"),
+            ("bof_aktualiseringar", "datum", "barn och familj utelämnas"))),
     ), any_of=("ht_beslut", "eb_klienter", "bof_aktualiseringar")),
     Chapter("r4_02_resurser", (
         _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),

@@ -325,3 +325,33 @@ def yearly_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     if comparisons.empty:
         return Table(pd.DataFrame({"Jämförelse": []}), caption, "Inga uppgifter att visa i urvalet.")
     return comparison_table(comparisons, caption=caption)
+
+
+# --- The chapter's selection of rows ----------------------------------------------------------
+
+#: The reader's names of the data model's indicators (in a sentence: "andelen …").
+INDICATORS = {"uppfoljning_i_tid": "andelen ärenden som följdes upp i tid",
+              "genomforandeplan_finns": "andelen med genomförandeplan"}
+
+
+def indicator_text(indicator: str) -> str:
+    """The indicator in a Swedish sentence (:data:`INDICATORS`, else its own name)."""
+    return INDICATORS.get(indicator, str(indicator).replace("_", " "))
+
+
+def select_indicator(loaded, indicator: str) -> None:
+    """Keep, in ``loaded`` (a :class:`~jamtools.data.LoadResult` of ``um_indikatorer``), the
+    rows of ``indicator``; the others are left out and counted ("Annan indikator").
+
+    An export of a single indicator often has no indicator column: then every row is taken to
+    be ``indicator`` (the chapter catalogue's sentence for the missing column says so).
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The loaded indicator rows; changed in place.
+    indicator : str
+        The indicator followed (parameter ``indikator``).
+    """
+    if loaded.has("indikator"):
+        loaded.exclude(loaded.data["indikator"] != indicator, "Annan indikator")

@@ -9,6 +9,8 @@ What the rest of the library does not yet have for the social-assistance chapter
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -415,3 +417,77 @@ def simultaneous_text(conf_level: float, k: int, level: float, *, what: str = "j
     return (f"Med {conf} procents säkerhet för alla {k} {what} tillsammans är varje enskilt "
             f"intervall ett {report.number(100 * level, decimals)}-procentigt intervall; i texter "
             f"och tabeller står det avrundat som {report.number(100 * level, 0)} %.")
+
+
+def comparison_labels(comparisons: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Comparisons labelled for a table: ``comparison`` = "<outcome>: kvinnor − män" (the
+    sexes in the plural, e.g. "kvinnor / män" for a ratio), still disclosed.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"utfall": ["Takt"], "comparison": ["kvinna / man"]})
+    >>> comparison_labels(t, "utfall")["comparison"].tolist()
+    ['Takt: kvinnor / män']
+    """
+    import re
+
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, report.SEX_LABELS)) + r")\b")
+    words = comparisons["comparison"].astype(str).map(
+        lambda text: pattern.sub(lambda m: report.SEX_LABELS[m.group(1)], text))
+    return comparisons.assign(comparison=comparisons[key].astype(str) + ": " + words)
+
+
+#: The table whose rows (and covariates) each step of :data:`STEPS` compares.
+STEP_TABLES = {"bistand_beviljat": "eb_klienter", "planering": "eb_klienter", "insats": "eb_planering",
+               "sjalvforsorjande": "eb_utfall", "ansokan_till_sjalvforsorjande": "eb_klienter"}
+
+
+@dataclass
+class ProcessLinks:
+    """Which tables of the process map can follow the applicants (see :func:`process_links`)."""
+
+    applicants: bool
+    planering: bool
+    insatser: bool
+    utfall: bool
+    notes: list[str]
+
+
+def process_links(chapter_id: str, klienter, planering=None, insatser=None, utfall=None) -> ProcessLinks:
+    """Whether each later table of the process map can be linked to the applicants.
+
+    The later steps follow the applicants by ``person_id`` (a client id, or the pseudonym of a
+    personnummer) and the interventions their plannings by ``planering_id``. A table the run
+    lacks is None; a table whose id is numbered from the row position (no id in the export)
+    cannot be linked, and ``notes`` says so in the catalogue's words.
+
+    Parameters
+    ----------
+    chapter_id : str
+        The chapter (for the catalogue's sentences).
+    klienter, planering, insatser, utfall : jamtools.data.LoadResult or None
+        The loaded tables (``klienter`` is required).
+
+    Returns
+    -------
+    ProcessLinks
+        ``planering``, ``insatser``, ``utfall``: True when the table is there and linked;
+        ``applicants``: whether the applications have a usable id at all.
+    """
+    from jamtools import catalogue
+
+    need = catalogue.CHAPTERS[chapter_id].need
+    notes: list[str] = []
+    applicants = linkable(klienter, "person_id")
+    if not applicants and any(t is not None for t in (planering, insatser, utfall)):
+        notes.append(unlinked_text("eb_klienter", "person_id", need("eb_klienter").optional["person_id"]))
+    plan = applicants and planering is not None
+    offers = plan and insatser is not None
+    if offers and not linkable(planering, "planering_id"):
+        notes.append(unlinked_text("eb_planering", "planering_id", need("eb_insatser").without))
+        offers = False
+    outcome = applicants and utfall is not None
+    if outcome and not linkable(utfall, "person_id"):
+        notes.append(unlinked_text("eb_utfall", "person_id", need("eb_utfall").without))
+        outcome = False
+    return ProcessLinks(applicants, plan, offers, outcome, notes)

@@ -84,7 +84,9 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
             if pd.isna(r["share"]):
                 ax.text(0.01, y, "..", va="center", ha="left", color=color, fontsize=11)
                 continue
-            ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
+            # max(…, 0): a Wilson bound of a share of 0 or 1 can lie a rounding error past it
+            ax.errorbar(r["share"], y, xerr=[[max(r["share"] - r["ci_low"], 0.0)],
+                                             [max(r["ci_high"] - r["share"], 0.0)]],
                         fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=8)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([label(c) if c is not None else "" for c in rows])

@@ -269,6 +269,19 @@ def no_rows_text(load_result) -> str:
             "ovan och sidan Körningens data.")
 
 
+def _nothing_to_analyse(frame: pd.DataFrame) -> bool:
+    """True when a disclosed result rests on no row at all (every group's n is 0)."""
+    return frame.empty or ("n" in frame and bool((frame["n"].fillna(0) == 0).all())
+                           and not frame.get("suppressed", pd.Series(False, index=frame.index)).astype(bool).any())
+
+
+def nothing_to_analyse_text(unit_text: str = "") -> str:
+    """The sentence for a result with no rows behind it: why, not 'för litet underlag'."""
+    what = unit_text or "rader"
+    return (f"Det finns inga {what} att analysera i urvalet: se datatabellen ovan för vilka rader "
+            "som lämnades utanför och varför. Inga skillnader kan därför beskrivas.")
+
+
 def _interval(lo, hi, fmt) -> str:
     return f"{fmt(lo)} till {fmt(hi)}"
 
@@ -286,6 +299,8 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     """
     disclosure.require_disclosed(shares, "andelstabellen")
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    if _nothing_to_analyse(shares):
+        return nothing_to_analyse_text(unit_text)
     parts = []
     conf_value = (shares["conf_level"].dropna().iloc[0] if shares["conf_level"].notna().any()
                   else comparisons["conf_level"].dropna().iloc[0] if comparisons["conf_level"].notna().any()
@@ -513,6 +528,8 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
     """
     disclosure.require_disclosed(summary, "beloppstabellen")
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    if _nothing_to_analyse(summary):
+        return nothing_to_analyse_text(unit_text)
     conf = _conf_text(comparisons if "conf_level" in comparisons else summary)
     text = []
     shown = summary[~summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool)

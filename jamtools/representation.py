@@ -122,6 +122,16 @@ def _has_person_id(clients) -> bool:
     return clients.has("person_id") and derived != "radnumret"
 
 
+def add_year(clients) -> bool:
+    """Give ``clients.data`` the column ``ar`` (the year) from the table's date column when it
+    has none; True when the table has a year."""
+    data = clients.data
+    date = clients.table.date_column
+    if not clients.has("ar") and date and clients.has(date):
+        data["ar"] = pd.to_datetime(data[date]).dt.year.astype("Int64")
+    return clients.has("ar")
+
+
 def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataFrame:
     """One row per person (and year): ``kon``, ``ar`` and ``aldersgrupp`` where used.
 
@@ -129,6 +139,7 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     age group); without a person id every row counts as a person. With ``by_age``, rows
     without an age or outside the age groups are left out and recorded in ``clients``.
     """
+    add_year(clients)
     if by_age:
         clients.data["aldersgrupp"] = rates.age_group(clients.data["alder"], s.bounds,
                                                       s.upper).to_numpy()
@@ -157,6 +168,7 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True) -> tuple[pd.D
     (``exclude``) with the reason: years the population table does not cover, ages outside the
     groups. Returns ``(persons, cells)``; ``persons`` has one row per person and year.
     """
+    add_year(clients)
     years = set(population.data["ar"].dropna().astype(int))
     clients.exclude(clients.data["ar"].isna() | ~clients.data["ar"].isin(years),
                     "År som saknas i befolkningstabellen")
@@ -246,7 +258,7 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
     ``population`` may be None (the run lacks the table). Rows left out are recorded in
     ``clients``.
     """
-    rates_possible = population is not None and clients.has("ar") and len(population.data) > 0
+    rates_possible = population is not None and add_year(clients) and len(population.data) > 0
     if not rates_possible:
         persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
         years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []

@@ -26,7 +26,7 @@ def amount_class_labels(bounds) -> list[str]:
     Examples
     --------
     >>> amount_class_labels([200000, 400000])
-    ['under 200\\xa0000 kr', '200\\xa0000–400\\xa0000 kr', '400\\xa0000 kr och mer']
+    ['under 200\\u202f000 kr', '200\\u202f000–400\\u202f000 kr', '400\\u202f000 kr och mer']
     """
     bounds = [float(b) for b in bounds]
     if not bounds:
@@ -53,7 +53,7 @@ def amount_class(amounts, bounds) -> pd.Series:
     Examples
     --------
     >>> list(amount_class([150000, 200000, 900000, None], [200000, 400000]))
-    ['under 200\\xa0000 kr', '200\\xa0000–400\\xa0000 kr', '400\\xa0000 kr och mer', nan]
+    ['under 200\\u202f000 kr', '200\\u202f000–400\\u202f000 kr', '400\\u202f000 kr och mer', nan]
     """
     values = pd.to_numeric(pd.Series(amounts), errors="coerce").astype(float)
     edges = [0.0, *sorted(float(b) for b in bounds), float("inf")]

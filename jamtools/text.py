@@ -447,3 +447,47 @@ def describe_words(top: pd.DataFrame, counts: WordCounts, *, k: int = 5) -> str:
                 "för att den beskriver dem olika; orden är en ingång till samtal och till att läsa "
                 "egna anteckningar, inte ett bevis.")
     return "\n\n".join(text)
+
+
+# --- The chapter's selection of notes -------------------------------------------------------
+
+#: Why a note without text is left out (the data table of the chapter shows it).
+REASON_NO_TEXT = "Anteckning utan text"
+#: The role of a parent in ``um_anteckningar``.
+PARENT = "foralder"
+
+
+def select_notes(loaded, role: str | None = None) -> str:
+    """Leave out, in ``loaded`` (a :class:`~jamtools.data.LoadResult` of ``um_anteckningar``),
+    the notes the chapter cannot use, each counted with its reason: notes without text
+    (:data:`REASON_NO_TEXT`), and with ``role`` the notes about persons in another role.
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The loaded notes; changed in place (its rows and its account of them).
+    role : str or None
+        A role of the data model (``foralder``, ``klient``) or None for every note.
+
+    Returns
+    -------
+    str
+        A Swedish sentence when the role could not be chosen (the table has no role, so every
+        note is kept), else an empty string. The notes' text is never part of it.
+    """
+    text = loaded.data["anteckning"].astype("string").str.strip()
+    loaded.exclude(text.isna() | (text == ""), REASON_NO_TEXT)
+    if role is None:
+        return ""
+    if not loaded.has("roll"):
+        return (f"Rollen ({report.label(role).lower()}) kunde inte väljas: data saknar uppgift "
+                "om roll, så alla anteckningar ingår.")
+    loaded.exclude(loaded.data["roll"] != role, f"Annan roll än {report.label(role).lower()}")
+    return ""
+
+
+def parent_notes(data: pd.DataFrame) -> pd.DataFrame | None:
+    """The notes about parents (role :data:`PARENT`), or None when ``data`` has no role."""
+    if "roll" not in data.columns or not data["roll"].notna().any():
+        return None
+    return data[data["roll"] == PARENT]
