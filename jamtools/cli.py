@@ -84,7 +84,7 @@ def _cmd_kernel(args) -> int:
 
 
 def _cmd_model_doc(args) -> int:
-    from jamtools.data.doc import render
+    from jamtools.model_doc import render
 
     sys.stdout.write(render())
     return 0

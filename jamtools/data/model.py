@@ -15,7 +15,8 @@ class Column:
     """One column of a table in the data model.
 
     ``dtype`` is one of ``"id"``, ``"str"``, ``"category"``, ``"int"``, ``"float"``, ``"bool"``,
-    ``"date"``. ``allowed`` lists the canonical values of a category column; ``min``/``max``
+    ``"date"``. Whether a chapter needs the column is not a property of the column: each chapter
+    declares it in :mod:`jamtools.catalogue`. ``allowed`` lists the canonical values of a category column; ``min``/``max``
     bound a numeric one. ``sensitive`` marks columns whose values must never reach an output
     (names, free text, personnummer).
     """
@@ -23,7 +24,6 @@ class Column:
     name: str
     dtype: str
     description: str
-    required: bool = True
     allowed: tuple[str, ...] | None = None
     min: float | None = None
     max: float | None = None
@@ -51,10 +51,6 @@ class Table:
                 return col
         raise KeyError(f"Tabellen {self.name} har ingen kolumn {name!r}")
 
-    @property
-    def required_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
-
 
 CHILD_SEXES = ("flicka", "pojke")
 
@@ -81,8 +77,7 @@ BOF_UNITS = ("Norr", "Söder", "Öster", "Väster")
 _sex = Column("kon", "category", "Barnets kön (juridiskt kön enligt folkbokföringen).",
               allowed=CHILD_SEXES)
 _age = Column("alder", "int", "Barnets ålder i hela år vid aktualiseringen.", min=0, max=20)
-_unit = Column("enhet", "category", "Enhet eller arbetsgrupp som handlade ärendet.",
-               required=False)
+_unit = Column("enhet", "category", "Enhet eller arbetsgrupp som handlade ärendet.")
 _reason = Column("anmalningsorsak", "category", "Huvudsaklig orsak i anmälan.",
                  allowed=tuple(BOF_REASONS))
 _reason_type = Column("orsakstyp", "category",
@@ -122,27 +117,18 @@ BOF_UTREDNINGAR = Table(
                references="bof_aktualiseringar.aktualisering_id"),
         _person, _sex, _age,
         Column("startdatum", "date", "Datum då utredningen inleddes."),
-        Column("slutdatum", "date", "Datum då utredningen avslutades.", required=False),
+        Column("slutdatum", "date", "Datum då utredningen avslutades."),
         _unit, _reason, _reason_type, _reporter,
         Column("insats_beviljad", "bool", "1 om utredningen ledde till beslut om insats, annars 0."),
-        Column("foraldrar_sammanboende", "bool", "1 om barnets föräldrar bor tillsammans.",
-               required=False),
-        Column("mamma_finns", "bool", "1 om barnet har en mamma med vårdnad eller umgänge.",
-               required=False),
-        Column("pappa_finns", "bool", "1 om barnet har en pappa med vårdnad eller umgänge.",
-               required=False),
-        Column("mamma_kontaktad", "bool", "1 om mamman kontaktades under utredningen.",
-               required=False),
-        Column("pappa_kontaktad", "bool", "1 om pappan kontaktades under utredningen.",
-               required=False),
-        Column("mamma_samtal", "bool", "1 om utredaren hade utredningssamtal med mamman.",
-               required=False),
-        Column("pappa_samtal", "bool", "1 om utredaren hade utredningssamtal med pappan.",
-               required=False),
-        Column("antal_moten_mamma", "int", "Antal möten med mamman under utredningen.",
-               required=False, min=0, max=100),
-        Column("antal_moten_pappa", "int", "Antal möten med pappan under utredningen.",
-               required=False, min=0, max=100),
+        Column("foraldrar_sammanboende", "bool", "1 om barnets föräldrar bor tillsammans."),
+        Column("mamma_finns", "bool", "1 om barnet har en mamma med vårdnad eller umgänge."),
+        Column("pappa_finns", "bool", "1 om barnet har en pappa med vårdnad eller umgänge."),
+        Column("mamma_kontaktad", "bool", "1 om mamman kontaktades under utredningen."),
+        Column("pappa_kontaktad", "bool", "1 om pappan kontaktades under utredningen."),
+        Column("mamma_samtal", "bool", "1 om utredaren hade utredningssamtal med mamman."),
+        Column("pappa_samtal", "bool", "1 om utredaren hade utredningssamtal med pappan."),
+        Column("antal_moten_mamma", "int", "Antal möten med mamman under utredningen.", min=0, max=100),
+        Column("antal_moten_pappa", "int", "Antal möten med pappan under utredningen.", min=0, max=100),
     ),
 )
 
@@ -182,7 +168,7 @@ HT_BESLUT = Table(
         Column("alder", "int", "Brukarens ålder i hela år vid beslutet.", min=0, max=120),
         Column("beslutsdatum", "date", "Datum för beslutet."),
         Column("ar", "int", "Året beslutet gäller.", min=1990, max=2100),
-        Column("enhet", "category", "Biståndsenhet som fattade beslutet.", required=False),
+        Column("enhet", "category", "Biståndsenhet som fattade beslutet."),
         Column("adl_beroende", "int",
                "Antal personliga ADL-aktiviteter (av sex) där brukaren behöver hjälp.", min=0, max=6),
         Column("ensamboende", "bool", "1 om brukaren bor ensam, 0 om med make/maka/sambo."),
@@ -201,12 +187,11 @@ _eb_person = Column("person_id", "id", "Pseudonym för klienten (ersätter perso
                     references="eb_klienter.person_id")
 _eb_sex = Column("kon", "category", "Klientens kön (juridiskt kön).", allowed=ADULT_SEXES)
 _eb_age = Column("alder", "int", "Klientens ålder i hela år vid ansökan.", min=16, max=110)
-_eb_unit = Column("enhet", "category", "Enhet som handlägger ärendet.", required=False)
+_eb_unit = Column("enhet", "category", "Enhet som handlägger ärendet.")
 _eb_household = Column("hushallstyp", "category", "Hushållets sammansättning.", allowed=EB_HOUSEHOLDS)
-_eb_children = Column("antal_barn", "int", "Antal barn under 18 år i hushållet.", required=False,
+_eb_children = Column("antal_barn", "int", "Antal barn under 18 år i hushållet.",
                       min=0, max=20)
-_eb_born = Column("fodd_i_sverige", "bool", "1 om klienten är född i Sverige, 0 om utrikes född.",
-                  required=False)
+_eb_born = Column("fodd_i_sverige", "bool", "1 om klienten är född i Sverige, 0 om utrikes född.")
 
 EB_KLIENTER = Table(
     name="eb_klienter",
@@ -220,8 +205,7 @@ EB_KLIENTER = Table(
     domain="eb",
     columns=(
         Column("person_id", "id", "Pseudonym för klienten (ersätter personnumret vid inläsning)."),
-        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter.",
-               required=False),
+        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter."),
         _eb_sex, _eb_age,
         Column("ansokningsdatum", "date", "Datum för ansökan."),
         _eb_unit, _eb_household, _eb_children, _eb_born,
@@ -242,30 +226,28 @@ EB_PLANERING = Table(
     columns=(
         Column("planering_id", "id", "Planeringens id."),
         _eb_person,
-        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter.",
-               required=False),
+        Column("hushall_id", "id", "Hushållets id; samma för sammanboende klienter."),
         _eb_sex, _eb_age,
         Column("datum", "date", "Datum för planeringen."),
         _eb_unit, _eb_household, _eb_children, _eb_born,
         Column("ohalsa", "bool", "1 om klienten har dokumenterad fysisk eller psykisk ohälsa."),
         Column("aktivitetskrav", "bool", "1 om krav på deltagande i aktivitet ställdes."),
-        Column("krav_arbetssokande", "bool", "1 om krav på aktivt arbetssökande ställdes.",
-               required=False),
+        Column("krav_arbetssokande", "bool", "1 om krav på aktivt arbetssökande ställdes."),
         Column("sanktion", "bool", "1 om biståndet sattes ned på grund av frånvaro från aktivitet; "
-               "tomt om inget aktivitetskrav ställdes.", required=False),
+               "tomt om inget aktivitetskrav ställdes."),
         Column("anpassad_planering", "bool", "1 om planeringen anpassades till ohälsan; tomt om "
-               "ohälsa inte finns dokumenterad.", required=False),
+               "ohälsa inte finns dokumenterad."),
         Column("krav_sjukintyg", "bool", "1 om läkarintyg (sjukintyg) krävdes för ohälsan; tomt "
-               "om ohälsa inte finns dokumenterad.", required=False),
+               "om ohälsa inte finns dokumenterad."),
         Column("samordning_varden", "bool", "1 om planeringen samordnades med hälso- och sjukvården "
-               "och följdes upp; tomt om ohälsa inte finns dokumenterad.", required=False),
+               "och följdes upp; tomt om ohälsa inte finns dokumenterad."),
         Column("undantag_barnomsorg", "bool", "1 om klienten undantogs från aktivitet för att ta "
-               "hand om barn; tomt för klienter utan barn.", required=False),
+               "hand om barn; tomt för klienter utan barn."),
         Column("foraldraledighet_planerad", "bool", "1 om föräldraledighet (eller vård av barn) "
-               "togs upp i planeringen; tomt för klienter utan barn.", required=False),
+               "togs upp i planeringen; tomt för klienter utan barn."),
         Column("fragat_om_vald", "bool", "1 om handläggaren frågade om våld i nära relation."),
         Column("vald_identifierat", "bool", "1 om våld i nära relation identifierades; tomt om "
-               "klienten inte tillfrågades.", required=False),
+               "klienten inte tillfrågades."),
     ),
 )
 
@@ -302,18 +284,16 @@ EB_UTFALL = Table(
         _eb_person, _eb_sex,
         Column("alder", "int", "Klientens ålder i hela år vid start.", min=16, max=110),
         Column("startdatum", "date", "Början av perioden med bistånd."),
-        Column("slutdatum", "date", "Datum då ärendet avslutades; tomt om det pågår.",
-               required=False),
+        Column("slutdatum", "date", "Datum då ärendet avslutades; tomt om det pågår."),
         _eb_unit, _eb_household, _eb_born,
         Column("dagar", "int", "Dagar från start till självförsörjning, annat avslut eller "
                "uppföljningens slut.", min=0, max=3660),
         Column("sjalvforsorjande", "bool",
                "1 om klienten blev självförsörjande, 0 om ärendet avslutades av annat skäl eller "
                "pågick när uppföljningen slutade."),
-        Column("avslutsorsak", "category", "Varför ärendet avslutades (`pagaende` om det pågår).",
-               required=False, allowed=EB_END_REASONS),
+        Column("avslutsorsak", "category", "Varför ärendet avslutades (`pagaende` om det pågår).", allowed=EB_END_REASONS),
         Column("forflyttning", "bool", "1 om klienten kommit närmare självförsörjning (arbete "
-               "eller studier på deltid, praktik) under uppföljningen.", required=False),
+               "eller studier på deltid, praktik) under uppföljningen."),
     ),
 )
 
@@ -406,7 +386,7 @@ UM_INDIKATORER = Table(
     columns=(
         Column("rad_id", "id", "Radens id (månad, enhet, indikator och kön)."),
         Column("manad", "date", "Månadens första dag."),
-        Column("enhet", "category", "Enhet.", required=False),
+        Column("enhet", "category", "Enhet."),
         Column("indikator", "category", "Indikatorns namn.",
                allowed=("uppfoljning_i_tid", "genomforandeplan_finns")),
         Column("kon", "category", "Kön.", allowed=ADULT_SEXES),

@@ -10,7 +10,7 @@ import pytest
 
 from jamtools import cli
 
-from jamtools.data.doc import render
+from jamtools.model_doc import render
 from jamtools.data.model import TABLES
 from jamtools.synth import generate
 

@@ -1,10 +1,12 @@
-"""The data-model chapter of the book, written from the model itself (``jamtools.data.model``).
+"""The data-model chapter of the book, written from the model (``jamtools.data.model``) and the
+chapter catalogue (``jamtools.catalogue``: which chapters need or use each column).
 
 ``python -m jamtools model-doc > book/datamodell.md`` regenerates it; a test checks that the
 committed chapter matches the model.
 """
 from __future__ import annotations
 
+from jamtools.catalogue import CHAPTERS, DERIVED
 from jamtools.data.model import TABLES
 
 TYPES = {"id": "id (text)", "str": "text", "category": "kategori", "int": "heltal",
@@ -14,13 +16,37 @@ DOMAINS = {"bof": "Barn och familj", "ht": "Hemtjänst", "eb": "Ekonomiskt bist�
            "pop": "Befolkning"}
 
 
+def _short(chapter_id: str) -> str:
+    return "_".join(chapter_id.split("_")[:2])
+
+
+def _uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Per column: the chapters that cannot run without it, and those that use it if present."""
+    out = {c.name: ([], []) for c in TABLES[table].columns}
+    for cid, ch in CHAPTERS.items():
+        for need in ch.needs:
+            if need.table != table:
+                continue
+            required = {"kon", *need.required} if not need.without else set()
+            used = {DERIVED.get(c, c) for c in need.columns} - required
+            for col in out:
+                if col in required:
+                    out[col][0].append(_short(cid))
+                elif col in used:
+                    out[col][1].append(_short(cid))
+    return out
+
+
 def render() -> str:
     """The chapter as MyST Markdown (Swedish)."""
     out = ["# Datamodellen", "",
            "Handboken läser verksamhetens exporter till ett antal tabeller med fasta kolumnnamn "
            "(på svenska utan å, ä och ö, så att de fungerar i alla system). Den här sidan skrivs "
            "direkt från koden i `jamtools/data/model.py`, som också används när data kontrolleras "
-           "vid inläsning: det som står här är exakt det som krävs.", "",
+           "vid inläsning. Vilka kolumner som krävs bestäms av frågorna, inte av tabellen: "
+           "kolumnen *Krävs av* anger de kapitel som inte kan köras utan kolumnen, *Används av* "
+           "de kapitel som använder den om den finns (till exempel för att justera för behov). "
+           "Varje kapitel kräver också kön (`kon`), som kan räknas fram ur ett personnummer.", "",
            "Egna kolumnnamn och koder översätts till modellens med `columns` och `values` i "
            "`jamtools.yml` (se [Kör handboken på egna data](egna_data.md)). Kolumner som inte "
            "finns i modellen läses inte vidare. Ett personnummer i kolumnen `personnummer` "
@@ -36,14 +62,16 @@ def render() -> str:
                     f"En rad per `{t.key}`."
                     + (f" Perioden avgörs av `{t.date_column}`." if t.date_column else "")
                     + f" Kön: {' / '.join(f'`{v}`' for v in t.sex_values)}.", "",
-                    "| Kolumn | Typ | Krävs | Tillåtna värden | Betydelse |",
-                    "|---|---|---|---|---|"]
+                    "| Kolumn | Typ | Krävs av | Används av | Tillåtna värden | Betydelse |",
+                    "|---|---|---|---|---|---|"]
+            uses = _uses(t.name)
             for c in t.columns:
                 allowed = ", ".join(f"`{a}`" for a in c.allowed) if c.allowed else (
                     f"{c.min:g}–{c.max:g}" if c.min is not None and c.max is not None else "")
                 if c.references:
                     allowed = f"id i `{c.references}`"
-                out.append(f"| `{c.name}` | {TYPES[c.dtype]} | {'ja' if c.required else 'nej'} | "
+                req, used = uses[c.name]
+                out.append(f"| `{c.name}` | {TYPES[c.dtype]} | {', '.join(req)} | {', '.join(used)} | "
                            f"{allowed} | {c.description} |")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
