@@ -6,7 +6,7 @@ committed chapter matches the model.
 """
 from __future__ import annotations
 
-from jamtools.catalogue import CHAPTERS, DERIVED
+from jamtools.catalogue import column_uses
 from jamtools.data.model import TABLES
 
 TYPES = {"id": "id (text)", "str": "text", "category": "kategori", "int": "heltal",
@@ -14,27 +14,6 @@ TYPES = {"id": "id (text)", "str": "text", "category": "kategori", "int": "helta
 DOMAINS = {"bof": "Barn och familj", "ht": "Hemtjänst", "eb": "Ekonomiskt bistånd",
            "ru": "Regional utveckling", "ks": "Kulturskola", "um": "Umeås metodfrågor: fritext och kvalitetsindikatorer",
            "pop": "Befolkning"}
-
-
-def _short(chapter_id: str) -> str:
-    return "_".join(chapter_id.split("_")[:2])
-
-
-def _uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
-    """Per column: the chapters that cannot run without it, and those that use it if present."""
-    out = {c.name: ([], []) for c in TABLES[table].columns}
-    for cid, ch in CHAPTERS.items():
-        for need in ch.needs:
-            if need.table != table:
-                continue
-            required = {"kon", *need.required} if not need.without else set()
-            used = {DERIVED.get(c, c) for c in need.columns} - required
-            for col in out:
-                if col in required:
-                    out[col][0].append(_short(cid))
-                elif col in used:
-                    out[col][1].append(_short(cid))
-    return out
 
 
 def render() -> str:
@@ -64,7 +43,7 @@ def render() -> str:
                     + f" Kön: {' / '.join(f'`{v}`' for v in t.sex_values)}.", "",
                     "| Kolumn | Typ | Krävs av | Används av | Tillåtna värden | Betydelse |",
                     "|---|---|---|---|---|---|"]
-            uses = _uses(t.name)
+            uses = column_uses(t.name)
             for c in t.columns:
                 allowed = ", ".join(f"`{a}`" for a in c.allowed) if c.allowed else (
                     f"{c.min:g}–{c.max:g}" if c.min is not None and c.max is not None else "")

@@ -14,27 +14,6 @@ from jamtools import catalogue
 from jamtools.data.model import TABLES
 
 
-def _short(chapter_id: str) -> str:
-    return chapter_id.split("_")[0] + "_" + chapter_id.split("_")[1]
-
-
-def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
-    """Per column of ``table``: (chapters that cannot do without it, chapters that use it when
-    present), as short ids (``bof_02``)."""
-    out = {c.name: ([], []) for c in TABLES[table].columns}
-    for cid, ch in catalogue.CHAPTERS.items():
-        for need in ch.needs:
-            if need.table != table:
-                continue
-            used = {catalogue.DERIVED.get(c, c) for c in need.columns}
-            for col in out:
-                if col in (catalogue.SEX, *need.required) and not need.without:
-                    out[col][0].append(_short(cid))
-                elif col in used:
-                    out[col][1].append(_short(cid))
-    return out
-
-
 def skeleton() -> str:
     """The commented ``jamtools.yml`` (Swedish comments)."""
     lines = [
@@ -60,7 +39,7 @@ def skeleton() -> str:
         "tables:",
     ]
     for name, table in TABLES.items():
-        uses = column_uses(name)
+        uses = catalogue.column_uses(name)
         chapters = sorted({c for r, u in uses.values() for c in (*r, *u)})
         lines += ["", f"  # {name}: {table.description}",
                   f"  # Läses av: {', '.join(chapters) if chapters else '(inget kapitel ännu)'}",
