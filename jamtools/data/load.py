@@ -303,7 +303,8 @@ def load_table(
     3. structural problems stop the load with a :class:`DataValidationError`: a column the
        caller needs is absent, or most of its values fail (:data:`~jamtools.data.check.FAIL_SHARE`);
     4. rows whose problems touch the columns used (``columns`` + the ``optional`` ones present +
-       those the filters use) are left out, counted per reason;
+       those the filters use) are left out, counted per reason, and so are rows with a blank
+       value in one of ``columns``;
     5. unknown sex codes become ``okant`` and are left out, counted separately;
     6. references to other tables' ids, for used columns, when that table is supplied too;
     7. the optional filters (period on the table's date column, unit, age range).
@@ -374,6 +375,9 @@ def load_table(
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
         result.exclude(mask, reason)
+    for col in needed:  # a blank value where the chapter cannot do without one
+        if col != "kon":
+            result.exclude(result.data[col].isna(), f"Saknar värde ({col})")
     result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for col in table.columns:
         if col.references and col.name in used and columns is not None and col.name in result.data:

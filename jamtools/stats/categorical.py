@@ -239,6 +239,11 @@ def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | Non
         if row["warning"] and "saknas" in row["warning"]:
             warnings.warn(f"{row['comparison']}: {row['warning']}", UserWarning, stacklevel=2)
         out.append(row)
+    if not out:  # no rows in any period: no row, but every column (for disclosure and tables)
+        ca, cb = _counts_ab(rows, category, group, levels, count, categories)
+        empty = _dissimilarity_row(ca, cb, category=category, levels=levels,
+                                   conf_level=conf_level, n_boot=n_boot, rng=rng)
+        return pd.DataFrame(columns=[*empty, "period"])
     return pd.DataFrame(out)
 
 

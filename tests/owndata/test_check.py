@@ -53,6 +53,7 @@ def export(demo, tmp_path):
         else:
             frame.loc[i, col] = value
     frame.loc[19 - 2, "kon"] = None   # blank sex with a valid personnummer: derived, not unknown
+    frame.loc[21 - 2, "beviljade_timmar"] = None   # blank hours: left out where hours are needed
     write_export(frame.rename(columns=HEADERS), tmp_path / "Hemtjanst 2024.csv", fmt="csv-sv")
     cfg = write_config(tmp_path / "jamtools.yml", {"ht_beslut": {
         "file": "Hemtjanst 2024.csv", "columns": {v: k for k, v in HEADERS.items()},
@@ -113,8 +114,8 @@ def test_a_chapter_leaves_out_exactly_the_bad_rows_of_the_columns_it_uses(export
     assert reasons == {"Ogiltigt personnummer (personnummer)": 1, "Datum som inte kan läsas (beslutsdatum)": 1,
                        "Inte ett tal (adl_beroende)": 1, "Omöjligt värde (adl_beroende)": 1,
                        "Omöjligt värde (beviljade_timmar)": 1, "Inte ja/nej (ensamboende)": 1,
-                       "Kön stämmer inte med personnumret (kon)": 1}
-    assert len(loaded.data) == len(frame) - 7
+                       "Kön stämmer inte med personnumret (kon)": 1, "Saknar värde (beviljade_timmar)": 1}
+    assert len(loaded.data) == len(frame) - 8
     assert loaded.data["kon"].isin(["kvinna", "man"]).all()   # blank sex derived from the number
     # the data table names each reason
     shown = catalogue.omissions("ht_01_hemtjanst_timmar", "ht_beslut", loaded)

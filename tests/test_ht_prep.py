@@ -1,0 +1,98 @@
+"""jamtools.ht.need_group: the need groups of the home-help chapters, from any subset of the
+need columns an export has (ADL dependency, living alone, age)."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import ht
+
+
+def _decisions(n=60, seed=3):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "kon": rng.choice(["kvinna", "man"], n),
+        "adl_beroende": pd.array(rng.integers(0, 7, n), dtype="Int64"),
+        "ensamboende": pd.array(rng.random(n) < 0.6, dtype="boolean"),
+        "alder": pd.array(rng.integers(60, 100, n), dtype="Int64"),
+        "beviljade_timmar": rng.uniform(1, 60, n),
+    })
+
+
+SUBSETS = [c for k in range(4) for c in itertools.combinations(ht.NEED_COLUMNS, k)]
+
+
+@pytest.mark.parametrize("cols", SUBSETS, ids=lambda c: "+".join(c) or "ingen")
+def test_every_subset_of_the_need_columns_gives_groups_or_none(cols):
+    d = _decisions()
+    sub = d[["kon", "beviljade_timmar", *cols]]
+    groups = ht.need_group(sub)
+    expected_cols = [c for c in ("adl_beroende", "ensamboende") if c in cols] or \
+        (["alder"] if "alder" in cols else [])
+    assert ht.need_group_columns(sub) == expected_cols
+    if not expected_cols:
+        assert groups is None and ht.need_group_text(sub) == ""
+        return
+    assert groups.index.equals(sub.index) and groups.notna().all()
+    assert isinstance(groups.dtype, pd.CategoricalDtype) and groups.cat.ordered
+    assert groups.name == ht.GROUP_NAMES[tuple(expected_cols)]
+    # Every row's group is the one its values give, written as the chapter shows it.
+    for i, r in sub.iterrows():
+        parts = []
+        if "adl_beroende" in expected_cols:
+            parts.append("ADL " + ("5–6" if r["adl_beroende"] >= 5 else str(int(r["adl_beroende"]))))
+        if "ensamboende" in expected_cols:
+            parts.append("bor ensam" if r["ensamboende"] else "bor med någon")
+        if expected_cols == ["alder"]:
+            a = r["alder"]
+            parts.append("under 65 år" if a < 65 else "65–74 år" if a < 75 else "75–84 år"
+                         if a < 85 else "85 år och äldre")
+        assert groups[i] == ", ".join(parts)
+    assert ht.need_group_text(sub)
+
+
+def test_categories_are_every_possible_group_in_need_order():
+    groups = ht.need_group(_decisions(n=5))
+    cats = list(groups.cat.categories)
+    assert len(cats) == 12
+    assert cats[:3] == ["ADL 0, bor ensam", "ADL 0, bor med någon", "ADL 1, bor ensam"]
+    assert cats[-1] == "ADL 5–6, bor med någon"
+    # A group no decision has is still a category (tables keep their order across runs).
+    assert set(groups.dropna()) < set(cats)
+
+
+def test_the_original_notebook_grouping_is_unchanged():
+    """The chapter grouped by ADL (5 and 6 together) and living alone with pd.Categorical; the
+    library gives the same labels and order for a table with both columns."""
+    d = _decisions(n=200, seed=11)
+    levels = ["0", "1", "2", "3", "4", "5–6"]
+    living = {True: "bor ensam", False: "bor med någon"}
+    old = pd.Categorical(
+        "ADL " + d["adl_beroende"].clip(upper=5).astype(int).map(lambda v: levels[v]).astype(str)
+        + ", " + d["ensamboende"].astype(bool).map(living).astype(str),
+        categories=[f"ADL {n}, {b}" for n in levels for b in living.values()], ordered=True)
+    new = ht.need_group(d)
+    assert list(new.astype(str)) == list(old.astype(str))
+    assert list(new.cat.categories) == list(old.categories)
+
+
+def test_missing_values_have_no_group_and_zero_rows_work():
+    d = _decisions(n=4)
+    d.loc[0, "adl_beroende"] = pd.NA
+    d.loc[1, "ensamboende"] = pd.NA
+    groups = ht.need_group(d)
+    assert groups.isna().tolist() == [True, True, False, False]
+    empty = d.iloc[0:0]
+    assert ht.need_group(empty) is None  # no values at all: nothing to group by
+    only_missing = d[["kon", "adl_beroende"]].iloc[:1]
+    assert ht.need_group(only_missing) is None
+
+
+def test_a_column_without_values_counts_as_absent():
+    d = _decisions(n=6)
+    d["adl_beroende"] = pd.array([pd.NA] * 6, dtype="Int64")
+    assert ht.need_group_columns(d) == ["ensamboende"]
+    assert ht.need_group(d).name == "boendeform"

@@ -1,0 +1,125 @@
+"""Data preparation of the project-fund (jamtools.ru) and kulturskola (jamtools.ks) chapters:
+any export holding the required columns is prepared; optional columns add their parts."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import disclosure, ks, ru
+
+
+def _applications(n=80, seed=2):
+    rng = np.random.default_rng(seed)
+    amount = np.round(rng.uniform(50_000, 1_200_000, n), -3)
+    granted = rng.random(n) < 0.5
+    return pd.DataFrame({
+        "kon": rng.choice(["kvinna", "man"], n),
+        "malgrupp": rng.choice(["kvinnor", "man", "alla", "unga"], n),
+        "sokt_belopp": amount,
+        "beviljad": pd.array(granted, dtype="boolean"),
+        "beviljat_belopp": np.where(granted, np.round(amount * 0.8, -3), 0.0),
+    })
+
+
+BOUNDS = [200_000.0, 400_000.0, 800_000.0]
+
+
+def test_amount_classes_have_lower_bounds_inclusive_and_swedish_labels():
+    labels = ru.amount_class_labels(BOUNDS)
+    assert labels[0] == "under 200\u202f000 kr" and labels[-1] == "800\u202f000 kr och mer"
+    got = ru.amount_class(pd.Series([0, 199_999, 200_000, 400_000, 799_999, 800_000, np.nan]), BOUNDS)
+    assert list(got[:6]) == [labels[0], labels[0], labels[1], labels[2], labels[2], labels[3]]
+    assert pd.isna(got.iloc[6])
+    assert list(ru.amount_class([5.0], [])) == ["alla belopp"]
+
+
+def test_prepare_applications_with_every_column():
+    a = _applications()
+    out = ru.prepare_applications(a, BOUNDS)
+    assert set(out["beviljad"].unique()) <= {0.0, 1.0}
+    assert set(out["malgrupp"]) <= set(ru.TARGET_GROUPS.values())
+    expected = pd.cut(a["sokt_belopp"], [0, *BOUNDS, np.inf], right=False,
+                      labels=ru.amount_class_labels(BOUNDS)).astype(str)
+    assert list(out[ru.AMOUNT_CLASS]) == list(expected)
+    assert a["malgrupp"].isin(ru.TARGET_GROUPS).all()  # the input is not modified
+
+
+@pytest.mark.parametrize("keep", [["kon", "beviljad"], ["kon", "beviljad", "malgrupp"],
+                                  ["kon", "beviljad", "sokt_belopp"]])
+def test_prepare_applications_with_only_some_columns(keep):
+    out = ru.prepare_applications(_applications()[keep], BOUNDS)
+    assert (ru.AMOUNT_CLASS in out.columns) == ("sokt_belopp" in keep)
+    assert set(out.columns) - {ru.AMOUNT_CLASS} == set(keep)
+
+
+def test_model_covariates_replace_the_amount_by_its_class():
+    assert ru.model_covariates([]) == []
+    assert ru.model_covariates(["malgrupp"]) == ["malgrupp"]
+    assert ru.model_covariates(["sokt_belopp"]) == [ru.AMOUNT_CLASS]
+
+
+def test_granted_amounts_and_their_comparison():
+    a = ru.prepare_applications(_applications(n=200), BOUNDS)
+    rows = ru.granted(a)
+    assert (rows["beviljad"] == 1).all() and len(rows) == int(a["beviljad"].sum())
+    assert np.allclose(rows["beviljat_tkr"], rows["beviljat_belopp"] / 1000)
+    assert np.allclose(rows["andel_av_sokt"], 100 * rows["beviljat_belopp"] / rows["sokt_belopp"])
+    comp = ru.compare_granted(rows, threshold=5)
+    assert set(comp["matt"]) == {"Beviljat belopp (tkr)", "Andel av sökt belopp (procent)"}
+    assert set(comp["measure"]) == {"mean_difference", "median_difference"}
+    assert disclosure.ATTR in comp.attrs
+    # Without the amount applied for: only the amount granted.
+    rows2 = ru.granted(a.drop(columns=["sokt_belopp"]))
+    assert "andel_av_sokt" not in rows2.columns
+    assert set(ru.compare_granted(rows2)["matt"]) == {"Beviljat belopp (tkr)"}
+
+
+def test_funds_table_shares_add_up_and_small_groups_are_hidden():
+    a = _applications(n=200)
+    table = ru.funds_table(a, threshold=5)
+    shares = table.frame["Andel av ansökningarna"]
+    assert len(table.frame) == 2 and all(s.endswith("%") for s in shares)
+    few = pd.concat([a[a["kon"] == "kvinna"], a[a["kon"] == "man"].head(2)])
+    hidden = ru.funds_table(few, threshold=5).frame
+    assert (hidden.loc[hidden["Projektledare"] == "Män", "Antal ansökningar"] == "..").all()
+
+
+# --- kulturskolan -------------------------------------------------------------------------------
+
+def test_pupils_with_years_get_the_two_phases():
+    d = pd.DataFrame({"kon": ["flicka", "pojke", "flicka", "pojke"],
+                      "instrument": ["flojt", "elbas", "sang", "okand_kod"],
+                      "ar": pd.array([2022, 2023, 2024, None], dtype="Int64")})
+    out = ks.prepare_pupils(d, 2024)
+    assert list(out["instrument"]) == ["Flöjt", "Elbas", "Sång", "okand_kod"]
+    assert list(out["fas"].cat.categories) == ["före 2024", "från 2024"]
+    assert out["fas"].tolist()[:3] == ["före 2024", "före 2024", "från 2024"]
+    assert pd.isna(out["fas"].iloc[3])
+    assert d["instrument"].iloc[0] == "flojt"  # the input is not modified
+
+
+@pytest.mark.parametrize("years", ["absent", "empty"])
+def test_pupils_without_years_are_one_phase(years):
+    d = pd.DataFrame({"kon": ["flicka", "pojke"], "instrument": ["fiol", "trummor"]})
+    if years == "empty":
+        d["ar"] = pd.array([None, None], dtype="Int64")
+    out = ks.prepare_pupils(d, 2024)
+    assert out["fas"].tolist() == [ks.WHOLE_PERIOD] * 2
+    assert list(out["fas"].cat.categories) == [ks.WHOLE_PERIOD]
+    assert ks.prepare_pupils(d.iloc[0:0], 2024)["fas"].tolist() == []
+
+
+def test_dissimilarity_per_period_of_no_rows_has_every_column():
+    """A selection with no pupils gives no row but the table's columns, so that disclosure and
+    the chapter's tables work on it (a chapter must not crash on zero rows)."""
+    from jamtools import segregation
+    from jamtools.stats.categorical import dissimilarity_by_period
+
+    empty = pd.DataFrame({"kon": pd.Series(dtype=str), "instrument": pd.Series(dtype=str),
+                          "fas": pd.Categorical([], categories=["före 2024", "från 2024"])})
+    out = dissimilarity_by_period(empty, "instrument", "fas", n_boot=10)
+    assert out.empty and {"estimate", "n_a", "n_b", "period", "d_random"} <= set(out.columns)
+    shown = segregation.disclose_dissimilarity(out, threshold=5)
+    assert shown.empty
+    assert segregation.dissimilarity_table(shown).frame.empty
