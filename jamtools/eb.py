@@ -1,11 +1,21 @@
-"""Ekonomiskt bistånd: the adult age groups and the summary sentence its chapters need.
+"""Ekonomiskt bistånd: the adult age groups, the summary sentence and the data preparation its
+chapters need.
 
 What the rest of the library does not yet have for the social-assistance chapters:
 
 - :func:`age_group`, the age groups for adult clients (the book's only grouping so far,
   :func:`jamtools.data.age_group_bof`, is for children);
 - :func:`summary`, one line per outcome with the crude and the adjusted difference and what
-  each shows, for chapters that compare several yes/no outcomes at once.
+  each shows, for chapters that compare several yes/no outcomes at once;
+- the data preparation the chapters used to do in their notebooks, written to work on any
+  export that has a chapter's required columns (with or without the optional ones, with
+  missing values): :func:`end_status` (the competing-risks status of eb_06),
+  :func:`offered_types` (eb_03's flags per type of intervention), :func:`select_parents` and
+  :func:`children_group` (eb_04), :func:`linkable`, :func:`process_links`,
+  :func:`process_steps` and :func:`process_omissions` (eb_07, whose later tables are
+  optional), and the labels of stacked comparisons (:func:`difference_rows`,
+  :func:`comparison_labels`, :func:`born_label`) and sentences (:func:`left_out`,
+  :func:`unlinked_text`, :func:`simultaneous_text`).
 """
 from __future__ import annotations
 
@@ -273,8 +283,10 @@ def linkable(loaded, column: str) -> bool:
     and not numbered from the row position (an export without an id column gets row numbers,
     which mean nothing in another table). A personnummer's pseudonym links tables of one run.
     """
-    if loaded is None or not loaded.has(column):
+    if loaded is None or column not in loaded.data.columns:
         return False
+    if len(loaded.data) and not loaded.data[column].notna().any():
+        return False  # a column without values (an empty selection keeps its columns)
     checked = getattr(loaded, "checked", None)
     return not (checked is not None and checked.derived.get(column) == "radnumret")
 
@@ -491,3 +503,45 @@ def process_links(chapter_id: str, klienter, planering=None, insatser=None, utfa
         notes.append(unlinked_text("eb_utfall", "person_id", need("eb_utfall").without))
         outcome = False
     return ProcessLinks(applicants, plan, offers, outcome, notes)
+
+
+def process_omissions(chapter_id: str, tables: dict) -> list[str]:
+    """What a chapter reading several tables leaves out, one sentence per item, without
+    repeating the no-adjustment sentence per table.
+
+    Parameters
+    ----------
+    chapter_id : str
+    tables : dict
+        Table name -> its :class:`~jamtools.data.LoadResult`, or None when the run lacks it.
+
+    Returns
+    -------
+    list of str
+        The catalogue's sentences (:func:`jamtools.catalogue.omissions`) per table; when no
+        table with covariates has any of them, the no-adjustment sentence once; when only some
+        lack them, which tables' steps are compared without adjustment.
+    """
+    from jamtools import catalogue
+
+    out, unadjusted, adjusted = [], [], []
+    for table, loaded in tables.items():
+        need = catalogue.CHAPTERS[chapter_id].need(table)
+        text = catalogue.omissions(chapter_id, table, loaded)
+        if loaded is not None and need.covariates:
+            if catalogue.covariates(chapter_id, table, loaded):
+                adjusted.append(table)
+            else:
+                unadjusted.append((table, need.covariates))
+                text = text.replace(catalogue.no_adjustment_text(need.covariates), "").strip()
+        if text:
+            out.append(text)
+    if unadjusted and not adjusted:
+        columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
+        out.append(catalogue.no_adjustment_text(columns))
+    elif unadjusted:
+        names = " och ".join(catalogue.TABLE_LABELS.get(t, t) for t, _ in unadjusted)
+        columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
+        out.append(f"Uppgifterna om {names} saknar {report.covariates_text(columns)}: de steg som "
+                   "bygger på dem jämförs bara utan justering.")
+    return out

@@ -190,8 +190,11 @@ class CheckedTable:
 
     @property
     def present(self) -> set[str]:
-        """The model's columns the table has (given or derived)."""
-        return {c for c in self.data.columns if self.data[c].notna().any()} | set(self.derived)
+        """The model's columns the table has (given or derived), with at least one value. An id
+        numbered from the row position is not among them: it identifies a row, but links to
+        nothing and says nothing about a person."""
+        given = {c for c in self.data.columns if self.data[c].notna().any()} | set(self.derived)
+        return {c for c in given if self.derived.get(c) != "radnumret"}
 
     @property
     def errors(self) -> list[Problem]:

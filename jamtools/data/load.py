@@ -55,7 +55,11 @@ class LoadResult:
         return f"LoadResult({self.table.name}: {len(self.data)} rader för analys, källa {self.source})"
 
     def has(self, column: str) -> bool:
-        """True when the table has ``column`` (given or derived) with at least one value."""
+        """True when the table has ``column``: given or derived, with at least one value in the
+        table as read (so also after filters have left no row), and not merely numbered from the
+        row position. Columns a chapter computes after loading count when they hold a value."""
+        if self.checked is not None and column in {*self.checked.data.columns, *self.checked.derived}:
+            return column in self.checked.present
         return column in self.data.columns and bool(self.data[column].notna().any())
 
     def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
@@ -352,7 +356,7 @@ def load_table(
     checked = check_source(name, sources[name])
     data = checked.data
     needed = list(columns) if columns is not None else []
-    missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in data.columns]
+    missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
     if missing:
         raise DataValidationError(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "

@@ -1,0 +1,189 @@
+"""The data preparation of the ekonomiskt bistånd chapters (jamtools.eb), on small frames: each
+function works with and without the optional columns and with missing values."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import catalogue, eb
+from jamtools.data import LoadResult
+from jamtools.data.model import TABLES
+
+
+# --- end_status (eb_06: the competing-risks status) -------------------------------------------
+
+def test_end_status_with_reason():
+    status = eb.end_status(pd.Series([1, 0, 0, 0, 0, 0]),
+                           pd.Series(["sjalvforsorjande", "annan_ersattning", "flyttat", "ovrigt",
+                                      "pagaende", None]))
+    assert status.tolist() == [1, 2, 2, 2, 0, 0]
+    assert str(status.dtype) == "Int64"
+
+
+def test_end_status_without_reason_column_uses_the_end_date():
+    """Without avslutsorsak a case that ended (end date) and was not self-sufficient is
+    another end; without an end date it is ongoing."""
+    status = eb.end_status(pd.Series([1, 0, 0]), None, pd.Series([pd.Timestamp("2024-01-01"),
+                                                                   pd.Timestamp("2024-02-01"), pd.NaT]))
+    assert status.tolist() == [1, 2, 0]
+
+
+def test_end_status_without_reason_and_end_date_counts_every_other_case_as_ongoing():
+    assert eb.end_status(pd.Series([True, False, False])).tolist() == [1, 0, 0]
+
+
+def test_end_status_with_missing_values_is_never_ambiguous():
+    """The defect: np.select on nullable values raised 'boolean value of NA is ambiguous'.
+    Missing flags give a missing status; a missing reason falls back on the end date."""
+    flag = pd.Series([pd.NA, True, False, False, False], dtype="boolean")
+    reason = pd.Series([pd.NA, pd.NA, pd.NA, pd.NA, "flyttat"], dtype="string")
+    ended = pd.Series([pd.NaT, pd.NaT, pd.Timestamp("2024-05-01"), pd.NaT, pd.NaT])
+    status = eb.end_status(flag, reason, ended)
+    assert status.isna().tolist() == [True, False, False, False, False]
+    assert status.iloc[1:].tolist() == [1, 2, 0, 2]
+
+
+def test_end_status_contradiction_is_missing():
+    """The reason says self-sufficient while the flag says not: cannot be told."""
+    status = eb.end_status(pd.Series([0]), pd.Series(["sjalvforsorjande"]))
+    assert status.isna().all()
+
+
+def test_end_status_keeps_the_index_and_handles_no_rows():
+    flag = pd.Series([1, 0], index=[10, 20])
+    assert list(eb.end_status(flag, pd.Series(["sjalvforsorjande", "pagaende"], index=[10, 20])).index) == [10, 20]
+    assert len(eb.end_status(pd.Series([], dtype="boolean"), pd.Series([], dtype="string"))) == 0
+
+
+def test_end_status_accepts_text_flags():
+    """Exports read as text: '1'/'0' flags are understood."""
+    assert eb.end_status(pd.Series(["1", "0", None]), pd.Series([None, "ovrigt", None])).tolist()[:2] == [1, 2]
+
+
+# --- offered_types (eb_03: the crosstab flags) -----------------------------------------------
+
+def test_offered_types_flags_each_planning_once():
+    planering = pd.DataFrame({"planering_id": ["a", "b", "c"], "kon": ["kvinna", "man", "man"]})
+    insatser = pd.DataFrame({"planering_id": ["a", "a", "b", None, "x"],
+                             "insatstyp": ["sfi", "sfi", "praktik", "praktik", "praktik"]})
+    out = eb.offered_types(planering, insatser, ["sfi", "praktik", "studier"])
+    assert out["sfi"].tolist() == [1, 0, 0]          # twice offered is still 1
+    assert out["praktik"].tolist() == [0, 1, 0]      # a missing id or an unknown planning counts nowhere
+    assert out["studier"].tolist() == [0, 0, 0]      # a type nobody got is a column of zeros
+    assert out["kon"].tolist() == planering["kon"].tolist() and len(out) == 3
+    assert all(out[t].dtype == np.int64 for t in ("sfi", "praktik", "studier"))
+
+
+def test_offered_types_with_no_offers_and_no_types():
+    planering = pd.DataFrame({"planering_id": ["a", "b"]}, index=[5, 7])
+    empty = pd.DataFrame({"planering_id": pd.Series(dtype="string"), "insatstyp": pd.Series(dtype="string")})
+    out = eb.offered_types(planering, empty, ["sfi"])
+    assert out["sfi"].tolist() == [0, 0] and list(out.index) == [5, 7]
+    assert list(eb.offered_types(planering, empty, []).columns) == ["planering_id"]
+
+
+# --- select_parents, children_group (eb_04) ----------------------------------------------------
+
+def _loaded(frame: pd.DataFrame) -> LoadResult:
+    result = LoadResult(table=TABLES["eb_planering"], data=frame.copy(), source="test")
+    result._record("Inlästa rader (test)", result.data, "inlästa")
+    return result
+
+
+def test_children_group():
+    assert eb.children_group([1, 2, 3, 7, 0, None]).tolist() == ["1", "2", "3 eller fler", "3 eller fler",
+                                                                  pd.NA, pd.NA]
+
+
+def test_select_parents_with_number_of_children():
+    frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna", "man"], "antal_barn": [2, 0, None, 4],
+                          "undantag_barnomsorg": [1, None, 1, 0], "foraldraledighet_planerad": [0, None, 1, None]})
+    out = eb.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
+    assert out.data["antal_barn"].tolist() == ["2"]
+    assert out.excluded_by_reason() == {
+        "Uppgift om antal barn saknas": 1, "Inga barn i hushållet (frågan gäller föräldrar)": 1,
+        "Uppgift om undantag eller föräldraledighet saknas": 1}
+
+
+def test_select_parents_without_number_of_children_uses_the_filled_outcome():
+    """Without antal_barn the outcome (empty for clients without children) marks a parent."""
+    frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna"], "undantag_barnomsorg": [1, None, 0]})
+    out = eb.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
+    assert len(out.data) == 2 and "antal_barn" not in out.data.columns
+    assert out.excluded_by_reason() == {"Uppgift om undantag saknas (tomt för klienter utan barn)": 1}
+
+
+# --- process_steps, linkable, process_links (eb_07) --------------------------------------------
+
+KLIENTER = pd.DataFrame({"person_id": ["p1", "p2", "p3", "p4"], "kon": ["kvinna", "man", "kvinna", "man"],
+                         "bistand_beviljat": [1, 1, 0, None]})
+PLANERING = pd.DataFrame({"planering_id": ["a", "b"], "person_id": ["p1", "p2"], "kon": ["kvinna", "man"]})
+INSATSER = pd.DataFrame({"planering_id": ["a"], "insatstyp": ["sfi"]})
+UTFALL = pd.DataFrame({"person_id": ["p1", "p2"], "kon": ["kvinna", "man"], "sjalvforsorjande": [0, 1]})
+
+
+def test_process_steps_all_tables():
+    steps = eb.process_steps(KLIENTER, PLANERING, INSATSER, UTFALL)
+    assert list(steps) == list(eb.STEPS)
+    frame, col = steps["bistand_beviljat"]
+    assert frame[col].tolist() == [1, 1, 0]                         # no decision: left out
+    frame, col = steps["planering"]
+    assert frame["person_id"].tolist() == ["p1", "p2"] and frame[col].tolist() == [1, 1]
+    assert steps["insats"][0]["insats"].tolist() == [1, 0]
+    assert steps["sjalvforsorjande"][0]["sjalvforsorjande"].tolist() == [0, 1]
+    whole, col = steps["ansokan_till_sjalvforsorjande"]
+    assert whole[col].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("planering, insatser, utfall, expected", [
+    (None, None, None, ["bistand_beviljat"]),
+    (PLANERING, None, None, ["bistand_beviljat", "planering"]),
+    (None, INSATSER, None, ["bistand_beviljat"]),            # offers without plannings: no step
+    (None, None, UTFALL, ["bistand_beviljat", "sjalvforsorjande", "ansokan_till_sjalvforsorjande"]),
+])
+def test_process_steps_only_what_the_tables_allow(planering, insatser, utfall, expected):
+    assert list(eb.process_steps(KLIENTER, planering, insatser, utfall)) == expected
+
+
+def test_linkable_and_process_links_refuse_row_number_ids():
+    from jamtools.data.check import CheckedTable
+
+    def loaded(table, frame, derived=None):
+        checked = CheckedTable(table=TABLES[table], source="t", data=frame, problems=[], masks={},
+                               derived=derived or {}, export_names={}, rows_read=len(frame))
+        return LoadResult(table=TABLES[table], data=frame, source="t", checked=checked)
+
+    klienter = loaded("eb_klienter", KLIENTER)
+    numbered = loaded("eb_utfall", UTFALL.assign(person_id=["rad 2", "rad 3"]), {"person_id": "radnumret"})
+    assert eb.linkable(klienter, "person_id") and not eb.linkable(numbered, "person_id")
+    assert not eb.linkable(None, "person_id")
+    links = eb.process_links("eb_07_processkarta", klienter, None, None, numbered)
+    assert (links.applicants, links.planering, links.insatser, links.utfall) == (True, False, False, False)
+    without = catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without
+    assert len(links.notes) == 1 and without in links.notes[0]
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+def test_difference_rows_and_comparison_labels():
+    comparisons = pd.DataFrame({"krav": ["A", "A", "A"], "measure": ["risk_difference_pp", "odds_ratio",
+                                                                      "risk_difference_pp"],
+                                "adjusted": [False, False, True], "comparison": ["kvinna − man"] * 3})
+    rows = eb.difference_rows(comparisons, "krav")
+    assert rows["rad"].tolist() == ["A, ojusterat", "A, justerat"]
+    assert rows["comparison"].tolist() == ["A: kvinnor − män"] * 2
+    assert eb.comparison_labels(comparisons.head(1), "krav")["comparison"].tolist() == ["A: kvinnor − män"]
+    assert eb.difference_rows(comparisons.iloc[0:0], "krav").empty
+
+
+def test_born_label():
+    assert eb.born_label(pd.Series([True, False, None], dtype="object")).tolist() == [
+        "Född i Sverige", "Född utomlands", pd.NA]
+
+
+def test_left_out_uses_the_catalogue():
+    need = catalogue.CHAPTERS["eb_06_sjalvforsorjning"].need("eb_utfall")
+    assert need.optional["forflyttning"] in eb.left_out("eb_06_sjalvforsorjning", "eb_utfall", "forflyttning")
+    assert catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without in eb.left_out(
+        "eb_07_processkarta", "eb_utfall")
