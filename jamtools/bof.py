@@ -4,8 +4,6 @@ What the chapters bof_01–bof_06 do with the loaded tables before the standard 
 (:mod:`jamtools.analysis`), so that the notebooks only call it and it works on any export that
 holds the chapter's required columns (:mod:`jamtools.catalogue`):
 
-- :func:`exclude_missing`: rows with no value in a column the analysis cannot do without are
-  left out and counted (the loader keeps blank values);
 - :func:`has_ids` and :func:`omissions`: whether an id column can link two tables (an id the
   loader numbered from the row position links nothing), and the catalogue's sentences of what a
   chapter leaves out, with links that cannot be made and adjustments that cannot be made;
@@ -33,26 +31,6 @@ STEPS = {
 }
 #: The two parents compared in bof_05, in the order of the difference (mamma − pappa).
 PARENTS = ("mamma", "pappa")
-
-
-def exclude_missing(loaded, columns) -> None:
-    """Leave out the rows of ``loaded`` that have no value in any of ``columns``, counted per
-    column in the load account (the data table of the chapter shows them).
-
-    The loader keeps a blank value as missing (it is not an error in the export), but a yes/no
-    outcome or a category the analysis counts cannot be missing.
-
-    Parameters
-    ----------
-    loaded : jamtools.data.LoadResult
-        Changed in place; a column it lacks is skipped.
-    columns : iterable of str
-        Model columns.
-    """
-    for col in columns:
-        if col in loaded.data.columns:
-            loaded.exclude(loaded.data[col].isna(),
-                           f"Uppgift saknas ({report.COLUMN_LABELS.get(col, col)})")
 
 
 def has_ids(loaded, column: str) -> bool:
@@ -105,6 +83,7 @@ def omissions(chapter_id: str, tables: dict, *, ids: dict | None = None,
     """
     ids = ids or {}
     views, lacking = {}, []
+    declared = [c for t in tables for c in catalogue.CHAPTERS[chapter_id].need(t).covariates]
     for table, loaded in tables.items():
         need = catalogue.CHAPTERS[chapter_id].need(table)
         if loaded is None:
@@ -135,7 +114,8 @@ def omissions(chapter_id: str, tables: dict, *, ids: dict | None = None,
                                 no_adjustment_text(lacking))
         sentences += _sentences(text)
     if not adjusted and not any("kunde inte göras" in s for s in sentences):
-        sentences.append(no_adjustment_text(lacking))
+        sentences.append(no_adjustment_text(lacking) if lacking
+                         else catalogue.no_adjustment_text(declared))
     return " ".join(dict.fromkeys(s for s in sentences if s))
 
 
@@ -301,10 +281,11 @@ def parents(utredningar: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def process_steps(anmalningar, utredningar=None) -> dict[str, tuple[pd.DataFrame, str]]:
+def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.DataFrame, str]]:
     """The steps of the process map report → investigation → insats that the data allow.
 
-    1. *Anmälan → utredning inleds*: the reports, outcome ``utredning_inledd``.
+    1. *Anmälan → utredning inleds*: the reports, outcome ``utredning_inledd`` (needs
+       ``anmalningar``).
     2. *Utredning → insats*: the investigations, outcome ``insats_beviljad`` (needs
        ``utredningar``).
     3. *Anmälan → insats (hela kedjan)*: the reports again, outcome ``insats_per_anmalan`` = 1
@@ -315,21 +296,24 @@ def process_steps(anmalningar, utredningar=None) -> dict[str, tuple[pd.DataFrame
 
     Parameters
     ----------
-    anmalningar : jamtools.data.LoadResult
-        ``bof_aktualiseringar`` (``utredning_inledd``).
+    anmalningar : jamtools.data.LoadResult or None
+        ``bof_aktualiseringar`` (``utredning_inledd``); None when the run lacks it.
     utredningar : jamtools.data.LoadResult or None
-        ``bof_utredningar`` (``insats_beviljad``, ``aktualisering_id`` for step 3).
+        ``bof_utredningar`` (``insats_beviljad``, ``aktualisering_id`` for step 3); None when
+        the run lacks it.
 
     Returns
     -------
     dict
         Step name (:data:`STEPS`) -> (rows, outcome column), in the order of the chain.
     """
-    steps = {STEPS["utredning_inledd"]: (anmalningar.data, "utredning_inledd")}
-    if utredningar is None:
-        return steps
-    steps[STEPS["insats_beviljad"]] = (utredningar.data, "insats_beviljad")
-    if has_ids(anmalningar, "aktualisering_id") and utredningar.has("aktualisering_id"):
+    steps = {}
+    if anmalningar is not None:
+        steps[STEPS["utredning_inledd"]] = (anmalningar.data, "utredning_inledd")
+    if utredningar is not None:
+        steps[STEPS["insats_beviljad"]] = (utredningar.data, "insats_beviljad")
+    if (anmalningar is not None and utredningar is not None
+            and has_ids(anmalningar, "aktualisering_id") and utredningar.has("aktualisering_id")):
         u = utredningar.data
         with_insats = set(u.loc[u["insats_beviljad"].fillna(False).astype(bool),
                                 "aktualisering_id"].dropna())
@@ -339,5 +323,5 @@ def process_steps(anmalningar, utredningar=None) -> dict[str, tuple[pd.DataFrame
     return steps
 
 
-__all__ = ["PARENTS", "STEPS", "add_reason_type", "compare_each_category", "exclude_missing",
-           "flag", "has_ids", "no_adjustment_text", "omissions", "parents", "process_steps"]
+__all__ = ["PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
+           "no_adjustment_text", "omissions", "parents", "process_steps"]

@@ -56,6 +56,9 @@ class TableNeed:
     #: Empty: the chapter cannot run without the table. Else what the chapter leaves out
     #: without it (the table is optional).
     without: str = ""
+    #: Required columns whose blank values mean something (e.g. no such parent): their rows are
+    #: kept, where a blank in another required column leaves the row out.
+    blank_ok: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -91,8 +94,9 @@ class Chapter:
         raise KeyError(f"Kapitlet {self.id} läser inte tabellen {table}.")
 
 
-def _n(table: str, required=(), optional=None, covariates=(), without="") -> TableNeed:
-    return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without)
+def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=()) -> TableNeed:
+    return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
+                     tuple(blank_ok))
 
 
 CHAPTERS: dict[str, Chapter] = {}
@@ -148,20 +152,21 @@ ENTRIES = (
             "antal_moten_mamma": "jämförelsen av antal möten utelämnas",
             "antal_moten_pappa": "jämförelsen av antal möten utelämnas",
             "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
-        }),)),
+        }, blank_ok=("mamma_kontaktad", "pappa_kontaktad")),)),
     # bof_06 follows each report to insats through its investigations: aktualisering_id in
     # both tables (real ids in the reports, not row numbers) links them (step 3).
     Chapter("bof_06_processkarta", (
         _n("bof_aktualiseringar", ["utredning_inledd"], {
             "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
                                 "steget från anmälan till insats (hela kedjan) utelämnas",
-        }),
+        }, without="steget från anmälan till utredning och hela kedjan från anmälan till insats "
+                   "utelämnas"),
         _n("bof_utredningar", ["insats_beviljad"], {
             "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
                                 "steget från anmälan till insats (hela kedjan) utelämnas",
         }, without="steget från utredning till insats och hela kedjan från anmälan till insats "
                    "utelämnas"),
-    )),
+    ), any_of=("bof_aktualiseringar", "bof_utredningar")),
     # --- Ekonomiskt bistånd ----------------------------------------------------------------
     Chapter("eb_01_krav", (
         _n("eb_planering", ["aktivitetskrav"], {
@@ -210,7 +215,7 @@ ENTRIES = (
         }, covariates=("hushallstyp", "fodd_i_sverige")),)),
     Chapter("eb_07_processkarta", (
         _n("eb_klienter", ["bistand_beviljat"], {
-            "person_id": "de sökande kan inte följas till planering och utfall: stegen efter "
+            "person_id": "de sökande kan inte följas till planering och utfall, så stegen efter "
                          "beslutet utelämnas",
             "hushallstyp": "uppdelningen av steget till planering efter hushållstyp utelämnas",
         }, covariates=("hushallstyp",)),
@@ -387,8 +392,8 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
             adjusted[need.table] = present
             if not present:
                 no_adj.append(need.table)
-                left_out.append(f"{', '.join(need.covariates)} (ingen justering för behov: "
-                                "kapitlet jämför bara utan justering)")
+                left_out.append(f"{', '.join(need.covariates)} (ingen justering: kapitlet "
+                                "jämför bara utan justering)")
             else:
                 for c in need.covariates:
                     if _source(c) not in usable and c not in need.optional:
@@ -416,7 +421,7 @@ def load(chapter_id: str, table: str, params, **filters):
 
     need = CHAPTERS[chapter_id].need(table)
     loaded = load_table(table, data_dir=params.data_dir, config=params.config_file,
-                        columns=(SEX, *need.required),
+                        columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional), **filters)
     if "aldersgrupp" in need.covariates and loaded.has("alder"):
         if loaded.table.sex_values == CHILD_SEXES:
@@ -447,6 +452,25 @@ def load_optional(chapter_id: str, table: str, params, **filters):
 def covariates(chapter_id: str, table: str, loaded) -> list[str]:
     """The declared covariates that the loaded table has (in the declared order)."""
     return [c for c in CHAPTERS[chapter_id].need(table).covariates if loaded.has(c)]
+
+
+def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Per column of ``table``: (chapters that cannot run without it, chapters that use it when
+    present), as short ids (``bof_02``). For the data-model chapter and ``jamtools init``."""
+    out = {c.name: ([], []) for c in TABLES[table].columns}
+    for cid, ch in CHAPTERS.items():
+        short = "_".join(cid.split("_")[:2])
+        for need in ch.needs:
+            if need.table != table:
+                continue
+            required = {SEX, *need.required} if not need.without else set()
+            used = {_source(c) for c in need.columns} - required
+            for col in out:
+                if col in required:
+                    out[col][0].append(short)
+                elif col in used:
+                    out[col][1].append(short)
+    return out
 
 
 def omissions(chapter_id: str, table: str, loaded) -> str:

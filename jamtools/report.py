@@ -78,8 +78,8 @@ COLUMN_LABELS = {
     "kontaktad": "kontaktad", "moten": "möten", "samtal": "samtal", "instrument": "instrument",
     # barn och familj: ids that link the tables, and the parents in an investigation
     "utredning_id": "utredningens id", "aktualisering_id": "anmälningens id",
-    "mamma_finns": "om mamman finns", "pappa_finns": "om pappan finns",
-    "mamma_kontaktad": "om mamman kontaktades", "pappa_kontaktad": "om pappan kontaktades",
+    "mamma_finns": "mamma med vårdnad eller umgänge", "pappa_finns": "pappa med vårdnad eller umgänge",
+    "mamma_kontaktad": "kontakt med mamman", "pappa_kontaktad": "kontakt med pappan",
     "mamma_samtal": "utredningssamtal med mamman", "pappa_samtal": "utredningssamtal med pappan",
     "antal_moten_mamma": "antal möten med mamman", "antal_moten_pappa": "antal möten med pappan",
 }
@@ -399,6 +399,8 @@ COLUMN_LABELS.update({"sokt_belopp": "sökt belopp", "beviljat_belopp": "bevilja
                       "person_id": "person (pseudonym)", "anteckning": "anteckningens text"})
 COLUMN_LABELS.update({"dagar": "antal dagar till avslut", "avslutsorsak": "avslutsorsak",
                       "slutdatum": "slutdatum", "planering_id": "planeringens id"})
+COLUMN_LABELS.update({"ansokningsdatum": "ansökningsdatum", "beslutsdatum": "beslutsdatum",
+                      "datum": "datum"})
 
 #: Swedish names of the amount measures (crude, adjusted, decomposition, change).
 AMOUNT_MEASURES = {

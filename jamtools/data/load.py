@@ -288,6 +288,7 @@ def load_table(
     config=None,
     columns: list[str] | tuple[str, ...] | None = None,
     optional: list[str] | tuple[str, ...] = (),
+    blank_ok: list[str] | tuple[str, ...] = (),
     period: tuple[str | None, str | None] | None = None,
     unit: str | None = None,
     age: tuple[int | None, int | None] | None = None,
@@ -321,6 +322,7 @@ def load_table(
     columns : the columns the caller cannot do without (None: every column the table has, and
         none is required).
     optional : columns used when present.
+    blank_ok : columns of ``columns`` whose blank values mean something (their rows are kept).
     period : (start, end) as ISO dates, either may be None; inclusive.
     unit : keep only this value of the table's unit column.
     age : (min, max) age in whole years, inclusive; either may be None.
@@ -380,7 +382,7 @@ def load_table(
     for reason, mask in checked.bad_rows(used):
         result.exclude(mask, reason)
     for col in needed:  # a blank value where the chapter cannot do without one
-        if col != "kon":
+        if col != "kon" and col not in blank_ok:
             result.exclude(result.data[col].isna(), f"Saknar värde ({col})")
     result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for col in table.columns:
