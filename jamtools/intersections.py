@@ -247,6 +247,7 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
 
     Every comparison that rests on a hidden group of the sex × factor table is hidden, and so is
     the interaction whenever any of the four groups is hidden (it is computed from all four).
+    With no ``covariates`` the adjusted result is empty: no comparison is called adjusted.
     """
     rows = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
     shares = group_shares(rows, outcome, [factor], group=group, conf_level=conf_level,
@@ -261,11 +262,14 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
             c = c[c["measure"] == "risk_difference_pp"].copy()
             c["comparison"] = f"{levels[0]} − {levels[1]}, {f}"
             crude_parts.append(c)
-        adjusted = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
-                                      group=group, levels=levels, covariates=covariates,
-                                      conf_level=conf_level)
         crude_int = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
                                        group=group, levels=levels, conf_level=conf_level)
+        if list(covariates):
+            adjusted = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
+                                          group=group, levels=levels, covariates=covariates,
+                                          conf_level=conf_level)
+        else:  # nothing to adjust for: no adjusted comparison at all
+            adjusted = crude_int.iloc[0:0].copy()
     crude_int = crude_int[crude_int["measure"].isin([INTERACTION_PP, INTERACTION_OR])]
     hidden_cells = set(zip(shares.loc[shares["suppressed"].astype(bool), group].astype(str),
                            shares.loc[shares["suppressed"].astype(bool), factor].astype(str)))
@@ -295,8 +299,8 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
     for frame in (result.shares, result.crude, result.adjusted, result.crude_interaction):
         disclosure.require_disclosed(frame, "tabellen")
     text = []
-    conf = number(100 * float(result.adjusted["conf_level"].dropna().iloc[0]), 0) \
-        if result.adjusted["conf_level"].notna().any() else "95"
+    conf_rows = pd.concat([result.adjusted["conf_level"], result.crude["conf_level"]]).dropna()
+    conf = number(100 * float(conf_rows.iloc[0]), 0) if len(conf_rows) else "95"
     f0, f1 = (factor_labels.get(x, x) for x in factor_levels)
     for _, r in result.crude.iterrows():
         lvl = str(r["comparison"]).rsplit(", ", 1)[-1]
@@ -336,3 +340,64 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
     text.append(f"Siffrorna beskriver skillnader i {outcome_text}; de säger inte varför skillnaderna "
                 "finns.")
     return "\n\n".join(text)
+
+
+#: Codes of the factor levels in words (plural), for sentences and tables.
+BIRTH_TEXT = {"inrikes_fodd": "födda i Sverige", "utrikes_fodd": "utrikes födda"}
+
+
+def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
+                           covariates=("aldersgrupp", "hushallstyp")) -> tuple[pd.DataFrame, list]:
+    """The rows the chapter on groups analyses, from a loaded ``eb_utfall``.
+
+    Derives ``fodelseland`` from ``fodd_i_sverige`` (:func:`birth_country`) and
+    ``aldersgrupp`` from ``alder`` when the table has it (adult groups,
+    :func:`jamtools.eb.age_group`); leaves out, counted in ``loaded``, rows without a country
+    of birth, without the outcome, and without one of the ``covariates`` the data have.
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The table, with ``kon``, ``fodd_i_sverige`` and ``outcome``.
+    outcome : a 0/1 column.
+    levels : the sexes compared (rows of other sexes are not returned).
+    covariates : what the chapter adjusts for when present.
+
+    Returns
+    -------
+    (DataFrame, list)
+        The rows of ``levels``, and the covariates the data have (possibly none).
+    """
+    from jamtools import eb
+
+    d = loaded.data
+    if loaded.has("alder") and "aldersgrupp" not in d:
+        d["aldersgrupp"] = eb.age_group(d["alder"])
+    d["fodelseland"] = birth_country(d["fodd_i_sverige"])
+    loaded.exclude(loaded.data["fodelseland"].isna(), "Uppgift om födelseland saknas")
+    loaded.exclude(loaded.data[outcome].isna(), "Uppgift om utfallet saknas")
+    present = [c for c in covariates if loaded.has(c)]
+    if present:
+        loaded.exclude(loaded.data[present].isna().any(axis=1),
+                       f"Uppgift om {covariates_text(present)} saknas")
+    return loaded.data[loaded.data["kon"].isin(levels)].copy(), present
+
+
+def comparison_label(text: str, factor_labels: dict = BIRTH_TEXT) -> str:
+    """A comparison's codes in words: ``'kvinna − man, utrikes_fodd'`` ->
+    ``'kvinnor − män, utrikes födda'``."""
+    import re
+
+    for code, words in {**factor_labels, **SEX_LABELS}.items():
+        text = re.sub(rf"\b{re.escape(code)}\b", words, text)
+    return text
+
+
+def group_labels(frame: pd.DataFrame, dims) -> pd.Series:
+    """One label per row for the groups of ``dims`` (e.g. "Utrikes född, ensamstående
+    med barn"): the first characteristic capitalised, the others in lower case."""
+    dims = list(dims)
+    out = frame[dims[0]].map(label)
+    for d in dims[1:]:
+        out = out + ", " + frame[d].map(label).str.lower()
+    return out

@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from jamtools import disclosure
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.plots import SEX_COLORS, SEX_MARKERS, Plot
-from jamtools.report import SEX_LABELS, Table, _SUPPRESSION_NOTE, number, p_value, percent
+from jamtools.report import (SEX_LABELS, Table, _SUPPRESSION_NOTE, covariates_text, number,
+                             p_value, percent)
 from jamtools.stats import rates
 
 _CHILD_AGES = ([0, 7, 13, 16], 17)
@@ -302,7 +303,8 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
                                                 rates_shown=part.by_age)
     else:
         part.composition = disclose_composition(overall.assign(aldersgrupp="Alla åldrar"),
-                                                threshold=threshold, rates_shown=part.total)
+                                                threshold=threshold,
+                                                rates_shown=part.total.assign(aldersgrupp="Alla åldrar"))
     return part
 
 
@@ -654,4 +656,9 @@ def omissions_text(chapter_id: str, tables, loaded: dict, population) -> str:
     for t in tables:
         if t in needs:
             out.append(catalogue.omissions(chapter_id, t, loaded.get(t)))
+            got = loaded.get(t)
+            if got is not None and got.has("person_id") and not _has_person_id(got):
+                # A person id numbered from the rows (the table's key) is no person id.
+                what = catalogue.CHAPTERS[chapter_id].need(t).optional["person_id"]
+                out.append(f"Data saknar uppgift om {covariates_text(['person_id'])}: {what}.")
     return " ".join(x for x in out if x)

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from jamtools import analysis, data, disclosure
+from jamtools import analysis, disclosure
 from jamtools.plots import SEX_COLORS, SEX_MARKERS, Plot
 from jamtools.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
 from jamtools.stats import concentration
@@ -78,34 +78,91 @@ def resource_spec(tabell: str) -> ResourceSpec:
     return RESOURCE_TABLES[tabell]
 
 
-def load_resource(tabell: str, p) -> ResourceData:
-    """Load the resource table ``tabell`` with the run's parameters ``p`` (period, unit, age).
+CHAPTER = "r4_02_resurser"
+#: The parts' headings.
+PART_TITLES = {"ht_beslut": "Hemtjänsttimmar", "eb_insatser": "Insatser i ekonomiskt bistånd",
+               "ru_ansokningar": "Projektmedel"}
+#: The catalogue tables behind each resource table.
+SOURCE_TABLES = {"ht_beslut": ("ht_beslut",), "eb_insatser": ("eb_planering", "eb_insatser"),
+                 "ru_ansokningar": ("ru_ansokningar",)}
+
+
+def resource_tables(tabell=None) -> list[str]:
+    """The resource tables a run shows: the parameter ``tabell`` (one name or a list of names
+    of :data:`RESOURCE_TABLES`), or all of them when it is None (those the run lacks are left
+    out by :func:`load_resource`)."""
+    if tabell is None:
+        return list(RESOURCE_TABLES)
+    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    for t in names:
+        resource_spec(t)
+    return names
+
+
+def effective_spec(spec: ResourceSpec, covariates) -> ResourceSpec:
+    """``spec`` with only the ``covariates`` the data have, and the need in words to match
+    ("samma ADL-beroende och ålder" when boendeform is missing)."""
+    from dataclasses import replace
+
+    covariates = tuple(covariates)
+    if covariates == tuple(spec.covariates):
+        return spec
+    need = f"samma {covariates_text(list(covariates))}" if covariates else ""
+    return replace(spec, covariates=covariates, need_text=need)
+
+
+def load_resource(tabell: str, p, chapter_id: str = CHAPTER) -> ResourceData | None:
+    """Load the resource table ``tabell`` with the run's parameters ``p`` (period, unit, age)
+    and the columns the catalogue declares (:func:`jamtools.catalogue.load_optional`); None
+    when the run lacks a table it needs.
 
     ``eb_insatser`` is counted per client: every planning in ``eb_planering`` (the clients who
-    could be offered interventions) with the number of interventions offered at it, 0 when none.
+    could be offered interventions) with the number of interventions offered at it, 0 when
+    none; it needs both tables, and plannings identified by the export (not by row number). The
+    need adjusted for is the catalogue's covariates that the data have
+    (:attr:`ResourceData.spec`); rows missing one of them, or the amount, are left out and
+    counted.
     """
-    from jamtools import eb  # the adult age groups
+    from jamtools import catalogue
 
     spec = resource_spec(tabell)
-    age = (p.extra.get("alder_min"), p.extra.get("alder_max"))
-    kw = dict(data_dir=p.data_dir, config=p.config_file, unit=p.extra.get("enhet"), age=age)
+    kw = dict(unit=p.extra.get("enhet"), age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
     if tabell == "eb_insatser":
-        plan = data.load_table("eb_planering", period=p.period, **kw)
-        offers = data.load_table("eb_insatser", **kw)
+        plan = catalogue.load_optional(chapter_id, "eb_planering", p, period=p.period, **kw)
+        offers = catalogue.load_optional(chapter_id, "eb_insatser", p, **kw)
+        if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
+            return None
+        covs = catalogue.covariates(chapter_id, "eb_planering", plan)
         counts = offers.data.groupby("planering_id").size()
-        frame = plan.data.copy()
-        frame["antal_insatser"] = frame["planering_id"].map(counts).fillna(0).astype(float)
-        frame["aldersgrupp"] = eb.age_group(frame["alder"])
-        plan.exclude(frame["ohalsa"].isna() | frame["aldersgrupp"].isna(),
-                     "Uppgift om ohälsa eller ålder saknas")
-        frame = frame.loc[plan.data.index]
-        return ResourceData(spec, frame, {"eb_planering": plan, "eb_insatser": offers})
-    loaded = data.load_table(tabell, period=p.period, **kw)
-    loaded.exclude(loaded.data[list(spec.covariates) + [spec.value]].isna().any(axis=1),
+        plan.data["antal_insatser"] = plan.data["planering_id"].map(counts).fillna(0).astype(float)
+        plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
+        return ResourceData(effective_spec(spec, covs), plan.data.copy(),
+                            {"eb_planering": plan, "eb_insatser": offers})
+    loaded = catalogue.load_optional(chapter_id, tabell, p, period=p.period, **kw)
+    if loaded is None:
+        return None
+    covs = catalogue.covariates(chapter_id, tabell, loaded)
+    loaded.exclude(loaded.data[covs + [spec.value]].isna().any(axis=1),
                    "Uppgift om behov eller belopp saknas")
     frame = loaded.data.copy()
     frame[spec.value] = frame[spec.value].astype(float)
-    return ResourceData(spec, frame, {tabell: loaded})
+    return ResourceData(effective_spec(spec, covs), frame, {tabell: loaded})
+
+
+def omissions_text(tables, loaded: dict, chapter_id: str = CHAPTER) -> str:
+    """What the chapter leaves out, in the catalogue's words, for the resource ``tables`` asked
+    for: an absent table's sentence (once per resource), and for present ones the columns and
+    covariates they lack. ``loaded`` maps a resource table to its :class:`ResourceData` or None."""
+    from jamtools import catalogue
+
+    out = []
+    for t in tables:
+        got = loaded.get(t)
+        for source in SOURCE_TABLES.get(t, (t,)):
+            text = catalogue.omissions(chapter_id, source, got.loads.get(source) if got else None)
+            if text and text not in out:
+                out.append(text)
+    return " ".join(out)
 
 
 @dataclass
@@ -125,7 +182,8 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("k
 
     - ``amounts``: :func:`jamtools.analysis.amount_outcome` (summary with the shares of units
       and of the resource, differences in mean and median, adjusted difference in mean);
-    - ``share_gaps``: :func:`jamtools.stats.concentration.resource_share_gap` and
+    - ``share_gaps``: :func:`jamtools.stats.concentration.resource_share_gap` and (when
+      ``spec.covariates`` is not empty)
       :func:`~jamtools.stats.concentration.adjusted_resource_share_gap`, hidden with any group
       the summary hides;
     - ``lorenz``: :func:`~jamtools.stats.concentration.lorenz_by_group`; a group's curve and
@@ -140,10 +198,11 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("k
         warnings.simplefilter("ignore")
         amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
                                           group=group, conf_level=conf_level, threshold=threshold)
-        gaps = pd.concat([
-            concentration.resource_share_gap(rows, value, group, levels, conf_level=conf_level),
-            concentration.adjusted_resource_share_gap(rows, value, group, covariates, levels,
-                                                      conf_level=conf_level)], ignore_index=True)
+        parts = [concentration.resource_share_gap(rows, value, group, levels, conf_level=conf_level)]
+        if covariates:  # without any need in the data there is no "same need" comparison
+            parts.append(concentration.adjusted_resource_share_gap(rows, value, group, covariates,
+                                                                   levels, conf_level=conf_level))
+        gaps = pd.concat(parts, ignore_index=True)
     # An empty selection gives a summary without the computed columns: add them, empty, so that
     # every table and figure shows '..' rather than failing.
     for col in analysis.AMOUNT_DERIVED:
@@ -369,4 +428,64 @@ def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = ""
     frame = pd.DataFrame(rows)
     if not frame.empty and not frame["Anmärkning"].astype(bool).any():
         frame = frame.drop(columns="Anmärkning")
+    if not frame.empty and not gaps["adjusted"].astype(bool).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     return Table(frame, caption)
+
+
+@dataclass
+class ResourcePart:
+    """One resource of the chapter: its (effective) spec, the loaded data and the results."""
+
+    table: str
+    data: ResourceData
+    result: ResourceResult
+
+    @property
+    def spec(self) -> ResourceSpec:
+        return self.data.spec
+
+    @property
+    def title(self) -> str:
+        return PART_TITLES.get(self.table, self.table)
+
+
+def analyse(underlag: ResourceData, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+            threshold: int = disclosure.DEFAULT_THRESHOLD) -> ResourcePart:
+    """:func:`resource_distribution` for one loaded resource, as a part of the page."""
+    result = resource_distribution(underlag.data, underlag.spec, levels=levels,
+                                   conf_level=conf_level, threshold=threshold)
+    return ResourcePart(underlag.spec.table, underlag, result)
+
+
+def part_outputs(part: ResourcePart, *, levels=("kvinna", "man")) -> list:
+    """What the page shows for one resource, in order: heading, shares in words and as a
+    figure, the amounts per sex, the share gaps, the difference per unit (crude, and at the
+    same need when the data have the need), and the concentration within each sex."""
+    from IPython.display import Markdown
+
+    from jamtools import report
+
+    spec, r = part.spec, part.result
+    resource = spec.resource_text[0].upper() + spec.resource_text[1:]
+    out = [Markdown(f"### {part.title}"),
+           Markdown(describe_resources(r, spec)),
+           shares_plot(r, spec, levels=levels,
+                       title=f"Andel av {spec.unit_definite} och av {spec.resource_text}"),
+           report.amount_summary_table(r.amounts.summary, unit=spec.amount_text,
+                                       count_label=f"Antal {spec.unit_text}",
+                                       caption=f"{resource} efter kön"),
+           share_gap_table(r.share_gaps, spec,
+                           caption=f"{resource}: andel av resursen jämfört med andel av "
+                                   f"{spec.unit_definite} (kvinnor)")]
+    paragraphs = report.describe_amount(r.amounts.summary, r.amounts.comparisons,
+                                        unit_text=spec.unit_text, amount_text=spec.amount_text,
+                                        per_text=spec.per_text).split("\n\n")
+    # The means per sex are in the table above; here the comparisons.
+    out.append(Markdown("\n\n".join(x for x in paragraphs if " i genomsnitt " not in x)))
+    out.append(report.amount_comparison_table(
+        r.amounts.comparisons, unit=spec.amount_text,
+        caption=f"{resource}: skillnad per enhet, kvinnor − män ({spec.amount_text})"))
+    out.append(lorenz_plot(r.lorenz, spec, title=f"Hur {spec.resource_text} fördelas inom varje kön"))
+    out.append(lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
+    return out

@@ -132,7 +132,8 @@ def test_r4_01_rates_match_an_independent_computation(tmp_path, table):
     config = None
     if table != "eb_klienter":  # eb_klienter: a part of the default run
         config = tmp_path / "tmp.yml"
-        config.write_text(f"notebooks:\n  {R4}:\n    tabell: {table}\n", encoding="utf-8")
+        config.write_text(f"data_dir: {SYNTHETIC}\nnotebooks:\n  {R4}:\n    tabell: {table}\n",
+                          encoding="utf-8")
     res = _run(tmp_path / "out", R4, config)
     date_col, bounds, upper, child = CASES[table]
     exp = _expected(table, date_col, bounds, upper, child)

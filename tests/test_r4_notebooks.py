@@ -2,7 +2,7 @@
 data (data/synthetic/README.md, values in planted.json), and a run on a tiny unit shows hidden
 cells ('..', suppressed comparisons) rather than small numbers.
 
-- r4_02 (resources, home help): the crude and the need-adjusted difference in hours cover the
+- r4_02 (resources; its home-help part): the crude and the need-adjusted difference in hours cover the
   planted ht_01 values; the share of hours minus the share of decisions covers the value the
   planted crude gap implies (P(1 − P)·Δ/x̄), and the share at the same need covers the value the
   planted adjusted gap implies; the gap changes sign with adjustment, as planted.
@@ -58,8 +58,8 @@ def _covers(row, value):
 def test_r4_02_hours_and_shares(r4_results, planted):
     truth = planted["ht_01_hemtjanst_timmar"]["beviljade_timmar"]
     res = r4_results["r4_02_resurser"]
-    crude = _one(res, measure="mean_difference", adjusted=False)
-    adj = _one(res, measure="mean_difference", adjusted=True)
+    crude = _one(res, outcome="beviljade_timmar", measure="mean_difference", adjusted=False)
+    adj = _one(res, outcome="beviljade_timmar", measure="mean_difference", adjusted=True)
     assert _covers(crude, truth["crude_mean_difference"]) and crude["ci_low"] > 0
     assert _covers(adj, truth["adjusted_mean_difference"]) and adj["ci_high"] < 0
     assert set(adj["adjusted_for"]) == {"adl_beroende", "alder", "ensamboende"}
@@ -67,7 +67,7 @@ def test_r4_02_hours_and_shares(r4_results, planted):
     hours = pd.read_csv(SYNTHETIC / "ht_beslut.csv")
     women = hours["kon"] == "kvinna"
     share_n, mean_all = women.mean(), hours["beviljade_timmar"].mean()
-    gap = _one(res, measure="resource_share_gap_pp", adjusted=False)
+    gap = _one(res, outcome="beviljade_timmar", measure="resource_share_gap_pp", adjusted=False)
     assert gap["n_a"] == women.sum() and gap["n_b"] == (~women).sum()
     implied = 100 * share_n * (1 - share_n) * truth["crude_mean_difference"] / mean_all
     assert _covers(gap, implied) and gap["ci_low"] > 0  # women get a larger share than their share
@@ -76,7 +76,7 @@ def test_r4_02_hours_and_shares(r4_results, planted):
     s_a, s, n_a = hours.loc[women, "beviljade_timmar"].sum(), hours["beviljade_timmar"].sum(), women.sum()
     delta = truth["adjusted_mean_difference"]
     implied_adj = 100 * (s_a / s - (s_a - n_a * delta) / (s - n_a * delta))
-    gap_adj = _one(res, measure="resource_share_gap_pp", adjusted=True)
+    gap_adj = _one(res, outcome="beviljade_timmar", measure="resource_share_gap_pp", adjusted=True)
     assert _covers(gap_adj, implied_adj) and gap_adj["ci_high"] < 0
 
 

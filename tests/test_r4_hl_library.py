@@ -1,0 +1,233 @@
+"""Library functions behind the 4R chapters and the sex audit, on small hand-made data:
+
+- jamtools.summary: a comparison marked adjusted with nothing adjusted for is crude (never
+  "even among similar cases"); the chapters not run are found and named;
+- jamtools.representation: persons per year, the sex distribution, the collapsed table without
+  age; jamtools.resources: the need that remains, no adjusted gap without a need;
+- jamtools.goals: quality indicators summed per sex; jamtools.intersections: the rows the
+  chapter on groups analyses, labels, no adjusted result without covariates;
+- jamtools.audit: with a configuration only its tables are audited;
+- jamtools.catalogue: a chapter whose tables are all optional still needs one of them.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import audit, catalogue, disclosure, goals, intersections, representation, resources, summary
+from jamtools.data import LoadResult
+from jamtools.data.model import TABLES
+from jamtools.questions import QUESTIONS
+
+
+def _loaded(table: str, frame: pd.DataFrame) -> LoadResult:
+    return LoadResult(table=TABLES[table], data=frame.copy(), source="test")
+
+
+# --- summary ----------------------------------------------------------------------------------
+
+def _comparison(qid, adjusted, adjusted_for, low, high, estimate):
+    return {"question_id": qid, "question": QUESTIONS[qid], "outcome": "utfall",
+            "comparison": "kvinna − man", "group_a": "kvinna", "group_b": "man",
+            "measure": "risk_difference_pp", "estimate": estimate, "ci_low": low, "ci_high": high,
+            "p_value": 0.001, "adjusted": adjusted, "adjusted_for": adjusted_for, "suppressed": False}
+
+
+def test_rank_never_calls_an_unadjusted_row_remaining():
+    qid = "eb_01_krav"
+    every = pd.DataFrame([_comparison(qid, False, [], -9.0, -3.0, -6.0),
+                          _comparison(qid, True, [], -9.0, -3.0, -6.0)])  # "adjusted" for nothing
+    [row] = summary.rank(every).to_dict("records")
+    assert row["verdict"] == "tydlig" and row["adjusted_estimate"] is None
+    every = pd.DataFrame([_comparison(qid, False, [], -9.0, -3.0, -6.0),
+                          _comparison(qid, True, ["alder"], -8.0, -2.0, -5.0)])
+    [row] = summary.rank(every).to_dict("records")
+    assert row["verdict"] == "kvarstar" and row["adjusted_for"] == ["alder"]
+    assert list(summary.adjusted_mask(pd.DataFrame(
+        {"adjusted": [True, True, False, True], "adjusted_for": [[], ["a"], ["a"], "a, b"]}))) == \
+        [False, True, False, True]
+
+
+def test_chapters_not_run_are_named(tmp_path):
+    from jamtools.params import check_parameters
+    from jamtools.results import Results
+
+    qid = "bof_01_utredning_inleds"
+    p = check_parameters(data_dir=tmp_path, results_path=tmp_path / f"{qid}.json")
+    Results(qid, p).write()
+    assert summary.chapters_run(tmp_path) == [qid]
+    not_run = summary.chapters_not_run(tmp_path, exclude=["r4_05_realisera"])
+    assert not_run == [q for q in QUESTIONS if q not in (qid, "r4_05_realisera")]
+    text = summary.not_run_text(not_run)
+    assert text.startswith(f"**Kapitel som inte ingår: {len(not_run)}**")
+    assert all(f"- {QUESTIONS[q]}" in text for q in not_run) and QUESTIONS[qid] not in text
+    assert summary.not_run_text([]) == ""
+    assert summary.chapters_run(tmp_path / "saknas") == []
+    words = summary.describe(summary.rank(pd.DataFrame()), not_run=not_run)
+    assert "0 jämförelser" in words and "att de saknas betyder inte" in words
+
+
+# --- representation ---------------------------------------------------------------------------
+
+def _clients(with_id=True):
+    frame = pd.DataFrame({
+        "person_id": ["a", "a", "b", "c", "c", "d"],
+        "kon": ["kvinna", "kvinna", "man", "kvinna", "kvinna", "man"],
+        "alder": [70, 71, 80, 90, 90, 66],
+        "beslutsdatum": pd.to_datetime(["2021-01-01", "2021-06-01", "2021-03-01", "2021-02-01",
+                                        "2022-02-01", "2022-05-01"]),
+    })
+    return _loaded("ht_beslut", frame if with_id else frame.drop(columns="person_id"))
+
+
+def test_count_persons_once_per_year_and_rows_without_an_id():
+    s = representation.setup("ht_beslut")
+    persons = representation.count_persons(_clients(), s, by_age=False, by_year=True)
+    assert sorted(map(tuple, persons[["kon", "ar"]].to_numpy())) == \
+        [("kvinna", 2021), ("kvinna", 2021), ("kvinna", 2022), ("man", 2021), ("man", 2022)]
+    rows = representation.count_persons(_clients(with_id=False), s, by_age=False, by_year=False)
+    assert len(rows) == 6 and list(rows.columns) == ["kon"]
+
+
+def test_sex_distribution_and_its_disclosure():
+    persons = pd.DataFrame({"kon": ["kvinna"] * 30 + ["man"] * 20})
+    shown = representation.sex_distribution(persons, ("kvinna", "man"), threshold=5)
+    women = shown.set_index("kon").loc["kvinna"]
+    assert women["share"] == pytest.approx(0.6) and women["ci_low"] < 0.6 < women["ci_high"]
+    small = representation.sex_distribution(pd.DataFrame({"kon": ["kvinna"] * 30 + ["man"] * 2}),
+                                            ("kvinna", "man"), threshold=5)
+    assert small["share"].isna().all()  # 2 men: both hidden (one gives the other away)
+    assert "kan inte visas" in representation.describe_distribution(small, years=[])
+
+
+def test_prepare_without_age_pools_the_population():
+    clients = _clients()
+    population = _loaded("befolkning", pd.DataFrame({
+        "ar": [2021, 2021, 2022, 2022], "kon": ["kvinna", "man", "kvinna", "man"],
+        "antal": [1000, 800, 1000, 800]}))
+    persons, cells = representation.prepare(clients, population, representation.setup("ht_beslut"),
+                                            by_age=False)
+    assert list(cells.columns) == ["ar", "kon", "events", "population"]
+    assert cells.set_index(["ar", "kon"]).loc[(2021, "kvinna"), "events"] == 2
+    assert cells["population"].sum() == 3600
+    part = representation.analyse(_clients(), population, representation.setup("ht_beslut"),
+                                  threshold=1)
+    assert part.kind == "ra" and part.standardised is None
+    assert not part.comparisons["adjusted"].astype(bool).any()
+
+
+# --- resources --------------------------------------------------------------------------------
+
+def test_effective_spec_and_no_adjusted_gap_without_a_need():
+    spec = resources.RESOURCE_TABLES["ht_beslut"]
+    assert resources.effective_spec(spec, spec.covariates) is spec
+    some = resources.effective_spec(spec, ["adl_beroende"])
+    assert some.covariates == ("adl_beroende",) and some.need_text == "samma ADL-beroende"
+    none = resources.effective_spec(spec, [])
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"kon": ["kvinna", "man"] * 100,
+                          "beviljade_timmar": rng.gamma(4, 6, 200)})
+    result = resources.resource_distribution(frame, none, threshold=5)
+    assert not result.share_gaps["adjusted"].astype(bool).any()
+    assert not result.amounts.comparisons["adjusted"].astype(bool).any()
+    table = resources.share_gap_table(result.share_gaps, none)
+    assert "Justerat för" not in table.frame.columns
+    assert "samma behov" not in resources.describe_resources(result, none)
+
+
+# --- goals ------------------------------------------------------------------------------------
+
+def test_quality_counts_and_the_crude_difference():
+    frame = pd.DataFrame({"indikator": ["x", "x", "x", "x", "y", "y", "y"],
+                          "kon": ["kvinna", "man", "kvinna", "man", "kvinna", "kvinna", "man"],
+                          "taljare": [40, 30, 45, 20, 20, 12, 25], "namnare": [50, 50, 50, 40, 40, 10, 40]})
+    counts = goals.quality_counts(frame).set_index(["indikator", "kon"])
+    assert counts.loc[("x", "kvinna"), "n"] == 100 and counts.loc[("x", "kvinna"), "events"] == 85
+    assert counts.loc[("y", "kvinna"), "n"] == 40  # 12 of 10 is impossible: left out
+    q = goals.quality_indicators(_loaded("um_indikatorer", frame), threshold=5)
+    x = q.comparisons.set_index("outcome").loc["x"]
+    assert x["estimate"] == pytest.approx(100 * (0.85 - 50 / 90))
+    assert not q.comparisons["adjusted"].astype(bool).any()
+    assert q.conf_level == pytest.approx(1 - 0.05 / 2)  # two indicators: simultaneous
+    only_women = goals.quality_counts(frame[frame["kon"] == "kvinna"])
+    assert set(only_women["kon"]) == {"kvinna", "man"}  # every indicator has both sexes
+    small = goals.quality_indicators(_loaded("um_indikatorer", frame.head(2).assign(namnare=3, taljare=2)),
+                                     threshold=5)
+    assert small.comparisons["suppressed"].all() and small.comparisons["estimate"].isna().all()
+
+
+def test_goal_spec():
+    spec = goals.goal_spec()
+    assert list(spec.indicators) == ["sjalvforsorjande", "forflyttning"]
+    assert goals.goal_spec("eb_utfall", ["forflyttning"], []).adjust_for == []
+    with pytest.raises(ValueError, match="malindikatorer"):
+        goals.goal_spec("ht_beslut")
+
+
+# --- intersections ----------------------------------------------------------------------------
+
+def test_prepare_outcome_groups_and_labels():
+    frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna", "okant"],
+                          "fodd_i_sverige": pd.array([True, False, pd.NA, True], dtype="boolean"),
+                          "forflyttning": pd.array([True, True, False, False], dtype="boolean"),
+                          "alder": [30, 40, 50, 60]})
+    loaded = _loaded("eb_utfall", frame)
+    rows, present = intersections.prepare_outcome_groups(loaded, "forflyttning",
+                                                         covariates=("aldersgrupp", "hushallstyp"))
+    assert present == ["aldersgrupp"]
+    assert list(rows["fodelseland"]) == ["inrikes_fodd", "utrikes_fodd"]
+    assert loaded.excluded_by_reason()["Uppgift om födelseland saknas"] == 1
+    assert intersections.comparison_label("kvinna − man, inrikes_fodd") == "kvinnor − män, födda i Sverige"
+    labels = intersections.group_labels(pd.DataFrame({"fodelseland": ["utrikes_fodd"],
+                                                      "hushallstyp": ["par_med_barn"]}),
+                                        ["fodelseland", "hushallstyp"])
+    assert labels.iloc[0].split(", ")[1] == labels.iloc[0].split(", ")[1].lower()
+
+
+def test_no_adjusted_interaction_without_covariates():
+    rng = np.random.default_rng(2)
+    n = 800
+    frame = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], n),
+                          "fodelseland": rng.choice(list(intersections.BIRTH_LEVELS), n),
+                          "y": rng.integers(0, 2, n)})
+    result = intersections.intersection_analysis(frame, "y", factor="fodelseland",
+                                                 factor_levels=intersections.BIRTH_LEVELS, threshold=5)
+    assert result.adjusted.empty and disclosure.is_disclosed(result.adjusted)
+    assert not result.crude_interaction["adjusted"].astype(bool).any()
+    text = intersections.describe_interaction(result, factor_levels=intersections.BIRTH_LEVELS,
+                                              factor_labels=intersections.BIRTH_TEXT, outcome_text="y")
+    assert "samma" not in text and "Utan justering" in text
+
+
+# --- audit and catalogue ----------------------------------------------------------------------
+
+def test_audit_reads_only_the_configurations_tables(tmp_path):
+    other = tmp_path / "annat"
+    other.mkdir()
+    pd.DataFrame({"kon": ["kvinna", "man"] * 5, "person_id": list("abcdefghij")}).to_csv(
+        other / "eb_klienter.csv", index=False)
+    pd.DataFrame({"Kön": ["K", "M", "K"], "Timmar": ["1,5", "2", "3"]}).to_csv(
+        tmp_path / "hemtjanst.csv", index=False, sep=";")
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(json.dumps({"tables": {"ht_beslut": {
+        "file": "hemtjanst.csv", "columns": {"Kön": "kon", "Timmar": "beviljade_timmar"},
+        "values": {"kon": {"K": "kvinna", "M": "man"}}}}}), encoding="utf-8")
+    audits = audit.audit_tables(data_dir=other, config=cfg)
+    assert [a.name for a in audits] == ["ht_beslut"]
+    assert audits[0].completeness == {"kvinna": 2, "man": 1, "saknas": 0, "annan_kod": 0}
+    assert audit.audit_one("eb_klienter", data_dir=other, config=cfg).status == "saknas"
+    assert "eb_klienter" in audit.not_supplied(data_dir=other, config=cfg)
+    # Without a configuration, the folder's files are the run's tables.
+    assert [a.name for a in audit.audit_tables(data_dir=other)] == ["eb_klienter"]
+
+
+def test_a_chapter_of_optional_tables_needs_one_of_them():
+    r = catalogue.readiness("r4_01_representation", {"befolkning": {"kon", "ar", "alder", "antal"}})
+    assert not r.can_run and "minst en av tabellerna" in r.text()
+    assert catalogue.readiness("r4_01_representation", {"eb_klienter": {"kon"}}).can_run
+    assert not catalogue.readiness("r4_03_resultat", {}).can_run
+    assert catalogue.readiness("r4_03_resultat",
+                               {"um_indikatorer": {"kon", "indikator", "taljare", "namnare"}}).can_run
