@@ -31,9 +31,11 @@ def test_own_data_tests_pass_in_a_copy_without_synthetic_data(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1",
            "JAMTOOLS_NO_SYNTHETIC": "1"}
     proc = subprocess.run([sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p",
-                           "no:cacheprovider", "-o", "addopts=", "-W", "ignore::DeprecationWarning"],
+                           "no:cacheprovider", "-o", "addopts=", "--tb=short", "--disable-warnings",
+                           "-W", "ignore::DeprecationWarning"],
                           cwd=copy, env=env, capture_output=True, text=True)
-    tail = "\n".join(proc.stdout.strip().splitlines()[-60:])
+    tail = "\n".join(proc.stdout.strip().splitlines()[-40:])
     print(tail)
-    assert proc.returncode == 0, tail + proc.stderr[-2000:]
+    failures = proc.stdout.split("= FAILURES =")[-1][:12000] if "= FAILURES =" in proc.stdout else ""
+    assert proc.returncode == 0, failures + "\n" + tail + proc.stderr[-2000:]
     assert " passed" in tail and "skipped" not in tail.splitlines()[-1], tail

@@ -235,14 +235,19 @@ def test_eb_03_required_only(demo, planted_demo, tmp_path):
 
 def test_eb_03_plannings_without_an_id_cannot_be_linked(demo, tmp_path):
     """An export of plannings without their id gets row numbers, which link to nothing: the
-    chapter says the offers cannot be linked and makes no comparison (rather than counting
-    every planning as without offers)."""
+    check says the chapter cannot run (rather than counting every planning as without offers),
+    and the runner does not run it."""
+    from jamtools.check import check_inputs
+    from jamtools.config import load_config
+    from tests.owndata.harness import write_config
+
     ch = "eb_03_insatser"
-    ex = run(ch, tmp_path, {
-        "eb_planering": export(demo, tmp_path, "eb_planering", ["kon", "ohalsa"]),
-        "eb_insatser": export(demo, tmp_path, "eb_insatser", required(ch, "eb_insatser"))})
-    assert ex.results["comparisons"] == []
-    assert "saknar planerings-id" in ex.text
+    tables = {"eb_planering": export(demo, tmp_path, "eb_planering", ["kon", "ohalsa"]),
+              "eb_insatser": export(demo, tmp_path, "eb_insatser", required(ch, "eb_insatser"))}
+    report = check_inputs(load_config(write_config(tmp_path / "jamtools.yml", tables)))
+    readiness = report.chapters[ch]
+    assert not readiness.can_run and "eb_planering: planering_id" in readiness.text()
+    assert "planering_id" not in report.tables["eb_planering"].columns
 
 
 # --- eb_04: parental responsibility -----------------------------------------------------------
@@ -316,7 +321,7 @@ def test_eb_06_without_end_reason_and_with_missing_values(demo, planted_demo, tm
     rows.loc[rows.index[:7], "sjalvforsorjande"] = None
     ex, _ = _full_utfall(demo, tmp_path, drop=("avslutsorsak",), frame=rows)
     assert _need("eb_06_sjalvforsorjning", "eb_utfall").optional["avslutsorsak"] in ex.text
-    assert "Uppgift om självförsörjning saknas" in ex.text
+    assert "Saknar värde (sjalvforsorjande)" in ex.text
     hr = rd(ex, "sjalvforsorjande", adjusted=True, measure="hazard_ratio")
     assert hr["ci_low"] <= planted_demo["eb_06_sjalvforsorjning"]["hazard_ratio"] <= hr["ci_high"] < 1
     assert "Annat avslut" in ex.text  # other ends told apart by the end date
