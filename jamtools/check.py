@@ -122,16 +122,20 @@ class InputCheck:
         path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 
-    def markdown(self) -> str:
-        """The book's page about the run's data (MyST Markdown, Swedish)."""
+    def markdown(self, *, threshold: int = 5) -> str:
+        """The book's page about the run's data (MyST Markdown, Swedish).
+
+        Unlike the terminal and ``check.json`` (for the analyst), the page shows no row numbers
+        or example values, and counts below ``threshold`` as "färre än …": it is published with
+        the book."""
         out = ["# Körningens data", ""]
         if self.demo:
             out += ["Den här boken är byggd på **syntetiska demodata** med planterade effekter, inte "
                     "på någon verksamhets uppgifter.", ""]
         out += ["Innan kapitlen kördes lästes varje tabell en gång och kontrollerades mot "
                 "datamodellen. Rader med problem i en kolumn lämnas utanför de kapitel som använder "
-                "kolumnen och räknas i varje kapitels datatabell. Ett exempelvärde visas aldrig för "
-                "personnummer eller fritext.", "", "## Tabeller", "",
+                "kolumnen och räknas i varje kapitels datatabell. Radnummer och exempelvärden finns i "
+                "kontrollen i terminalen och i `check.json`, inte här.", "", "## Tabeller", "",
                 "| Tabell | Källa | Rader | Kolumner |", "|---|---|---|---|"]
         for t in self.tables.values():
             cols = ", ".join(f"`{c}`" for c in t.columns) if not t.error else "kan inte läsas"
@@ -144,7 +148,7 @@ class InputCheck:
                 out.append(f"- **{t.name}**: {_md(t.error)}")
             for t, p in problems:
                 kind = {"fel": "Fel", "rader": "Rader lämnas utanför", "info": "Upplysning"}[p.severity]
-                out.append(f"- **{kind}** – {_md(p.message())}")
+                out.append(f"- **{kind}** – {_md(p.message(threshold=threshold))}")
         out += ["", "## Kapitel", "", "| Kapitel | Status |", "|---|---|"]
         for k, r in self.chapters.items():
             out.append(f"| {_md(catalogue.QUESTIONS[k])} | {_md(r.text())} |")

@@ -450,7 +450,7 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         reasons = {k: f"notebooken misslyckades ({r['error']['ename']}: {r['error']['evalue']})"
                    for k, r in failed.items()}
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
-                            skipped=skipped, check_page=report.markdown())
+                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"])))
         ok, tail = build_book(stage, out / "html", log=out / "book-build.log")
         manifest["book"] = {"built": ok, "log": "book-build.log"}
         if not ok:

@@ -150,17 +150,25 @@ class Problem:
         more = f" (och {self.count - len(self.rows)} till)" if self.count > len(self.rows) else ""
         return f"rad {', '.join(map(str, self.rows))}{more}"
 
-    def message(self) -> str:
-        """One line, as the terminal and the book show it."""
+    def message(self, *, threshold: int | None = None) -> str:
+        """One line, as the terminal and ``check.json`` show it.
+
+        With ``threshold`` (the book's page): no row numbers and no example value (a value typed
+        into the wrong column could be a name), and a count below the threshold is written as
+        "färre än <threshold>".
+        """
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"
         if self.severity == "info":
             return f"{head}. {self.todo}".strip()
-        parts = [(f"{self.count} rad" if self.count == 1 else f"{self.count} rader") if self.count else ""]
-        if self.rows:
+        if threshold is not None and 0 < self.count < threshold:
+            parts = [f"färre än {threshold} rader"]
+        else:
+            parts = [(f"{self.count} rad" if self.count == 1 else f"{self.count} rader") if self.count else ""]
+        if self.rows and threshold is None:
             parts.append(f"till exempel {self.rows_text()}")
-        if self.example is not None:
+        if self.example is not None and threshold is None:
             parts.append(f"med värdet {self.example}")
         body = " ".join(p for p in parts if p)
         return f"{head}: {body}. {self.todo}".strip()

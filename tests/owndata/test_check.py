@@ -133,3 +133,13 @@ def test_a_column_that_mostly_fails_is_an_error_that_suggests_the_mapping(demo, 
     assert error.column == "beviljade_timmar" and "jamtools.yml" in error.message()
     ht01 = report.chapters["ht_01_hemtjanst_timmar"]
     assert not ht01.can_run and "beviljade_timmar (ogiltiga värden)" in ht01.text()
+
+
+def test_the_books_page_about_the_data_shows_no_rows_examples_or_small_counts(export):
+    cfg, _ = export
+    page = check_inputs(load_config(cfg)).markdown(threshold=5)
+    assert "# Körningens data" in page and "Hemtjanst 2024.csv" in page
+    assert "färre än 5 rader" in page and "1 rad" not in page
+    assert "rad 3" not in page and "'många'" not in page and "'5/2 -24'" not in page
+    assert "ht_01_hemtjanst_timmar" not in page  # chapters by their Swedish titles
+    assert "Får kvinnor och män med samma behov lika många hemtjänsttimmar?" in page
