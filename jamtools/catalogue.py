@@ -437,16 +437,12 @@ def load_optional(chapter_id: str, table: str, params, **filters):
     """:func:`load` for a table the chapter can do without (``TableNeed.without``): None when
     the run has no such table or it lacks a required column; the chapter then leaves that part
     out and says so (the sentence is ``CHAPTERS[chapter_id].need(table).without``)."""
-    from jamtools.data import DataValidationError, TableNotSupplied
+    from jamtools.data import MissingColumns, TableNotSupplied
 
     try:
         return load(chapter_id, table, params, **filters)
-    except TableNotSupplied:
+    except (TableNotSupplied, MissingColumns):
         return None
-    except DataValidationError as exc:
-        if "missing required columns" in str(exc):
-            return None
-        raise
 
 
 def covariates(chapter_id: str, table: str, loaded) -> list[str]:

@@ -98,15 +98,9 @@ def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
         loaded = catalogue.load_optional(chapter_id, spec.table, p, **kw)
     else:
         sources = [DERIVED.get(c, c) for c in spec.adjust_for]
-        try:
-            loaded = data.load_table(spec.table, data_dir=p.data_dir, config=p.config_file,
-                                     columns=(catalogue.SEX, *spec.indicators), optional=sources, **kw)
-        except data.TableNotSupplied:
-            return None
-        except data.DataValidationError as exc:
-            if "missing required columns" in str(exc):
-                return None
-            raise
+        loaded = data.load_table_if_present(spec.table, data_dir=p.data_dir, config=p.config_file,
+                                            columns=(catalogue.SEX, *spec.indicators),
+                                            optional=sources, **kw)
     if loaded is None:
         return None
     d = loaded.data

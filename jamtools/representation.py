@@ -106,16 +106,9 @@ def load_clients(table: str, p, chapter_id: str = "r4_01_representation"):
     if table in {n.table for n in chapter.needs}:
         return catalogue.load_optional(chapter_id, table, p, period=p.period)
     need = chapter.need(PART_TABLES[0])
-    try:
-        return data.load_table(table, data_dir=p.data_dir, config=p.config_file,
-                               columns=(catalogue.SEX, *need.required),
-                               optional=(*need.covariates, *need.optional), period=p.period)
-    except data.TableNotSupplied:
-        return None
-    except data.DataValidationError as exc:
-        if "missing required columns" in str(exc):
-            return None
-        raise
+    return data.load_table_if_present(table, data_dir=p.data_dir, config=p.config_file,
+                                      columns=(catalogue.SEX, *need.required),
+                                      optional=(*need.covariates, *need.optional), period=p.period)
 
 
 def _has_person_id(clients) -> bool:

@@ -1,8 +1,10 @@
 """Data: the data model, loading and validation, with an account of every row left out."""
-from jamtools.data.load import (DataValidationError, LoadResult, TableNotSupplied, UNKNOWN_SEX,
-                                load_table, sensitive_values, table_sources)
+from jamtools.data.load import (DataValidationError, LoadResult, MissingColumns, TableNotSupplied,
+                                UNKNOWN_SEX, load_table, load_table_if_present, sensitive_values,
+                                table_sources)
 from jamtools.data.model import TABLES, Column, Table, age_group_bof
 
-__all__ = ["DataValidationError", "LoadResult", "TableNotSupplied", "table_sources", "UNKNOWN_SEX", "load_table", "sensitive_values",
+__all__ = ["DataValidationError", "LoadResult", "MissingColumns", "TableNotSupplied", "table_sources",
+           "load_table_if_present", "UNKNOWN_SEX", "load_table", "sensitive_values",
            "TABLES", "Column",
            "Table", "age_group_bof"]

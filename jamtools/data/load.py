@@ -34,6 +34,10 @@ class TableNotSupplied(DataValidationError):
     """The run has no source for a table (not named in the configuration, not in its folder)."""
 
 
+class MissingColumns(DataValidationError):
+    """The table lacks a column the caller cannot do without."""
+
+
 @dataclass
 class LoadResult:
     """A loaded, checked table and the account of its rows.
@@ -281,6 +285,15 @@ def sensitive_values(config=None) -> set[str]:
     return values
 
 
+def load_table_if_present(name: str, **kwargs) -> LoadResult | None:
+    """:func:`load_table`, or None when the run has no such table or it lacks one of the
+    ``columns`` (for a part of a chapter that is left out, and said to be, without it)."""
+    try:
+        return load_table(name, **kwargs)
+    except (TableNotSupplied, MissingColumns):
+        return None
+
+
 def load_table(
     name: str,
     *,
@@ -360,7 +373,7 @@ def load_table(
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
     if missing:
-        raise DataValidationError(
+        raise MissingColumns(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "
             f"{', '.join(missing)}. Kolumnerna efter mappningen är: {', '.join(map(str, data.columns))}. "
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml.")
