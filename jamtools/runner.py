@@ -245,8 +245,13 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
             shutil.copy(ROOT / extra, stage / extra)
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     organisation = config.parameters.get("organisation")
-    if config.source is not None and organisation:
-        cfg["title"] = f"{cfg.get('title', 'Jämställdhetsanalys')} – {organisation}"
+    if config.source is not None:
+        # A private book: the organisation's title, and a footer about its data, not the demo's.
+        if organisation:
+            cfg["title"] = f"{cfg.get('title', 'Jämställdhetsanalys')} – {organisation}"
+        html = cfg.setdefault("html", {})
+        html["extra_footer"] = (f"Resultaten bygger på data från {organisation or 'den egna organisationen'}"
+                                " och visas bara efter röjandekontroll. Boken är privat.")
     (stage / "_config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False),
                                        encoding="utf-8")
     (stage / "notebooks").mkdir()
