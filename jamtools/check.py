@@ -78,7 +78,7 @@ class InputCheck:
         """One line: tables, problems, chapters that can run."""
         n = self.n_problems()
         readable = sum(1 for t in self.tables.values() if t.error is None)
-        parts = [f"{readable} tabeller lästa"]
+        parts = ["1 tabell läst" if readable == 1 else f"{readable} tabeller lästa"]
         if n["fel"]:
             parts.append(f"{n['fel']} fel")
         if n["rader"]:

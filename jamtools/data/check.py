@@ -157,6 +157,8 @@ class Problem:
         into the wrong column could be a name), and a count below the threshold is written as
         "färre än <threshold>".
         """
+        if self.kind == "derived":
+            return f"{self.source}, kolumn '{self.column}': {self.detail} (derived column)."
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"
@@ -170,7 +172,7 @@ class Problem:
             parts.append(f"till exempel {self.rows_text()}")
         if self.example is not None and threshold is None:
             parts.append(f"med värdet {self.example}")
-        body = " ".join(p for p in parts if p)
+        body = ", ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if len(parts) > 2 else "")
         return f"{head}: {body}. {self.todo}".strip()
 
     def as_dict(self) -> dict:

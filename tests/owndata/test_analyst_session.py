@@ -94,7 +94,7 @@ def test_export_to_private_book(demo, tmp_path):
     out = work / "min-korning"
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     terminal = proc.stdout + proc.stderr
-    assert proc.stderr.splitlines()[0].startswith("Kontroll: 1 tabeller lästa"), proc.stderr[:500]
+    assert proc.stderr.splitlines()[0].startswith("Kontroll: 1 tabell läst"), proc.stderr[:500]
     assert "Kernel is running over TCP" not in terminal and "KeyboardInterrupt" not in terminal
     assert re.search(r"\d+ kapitel kördes utan fel; \d+ saknar data: ", terminal)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
