@@ -422,6 +422,9 @@ def load_table(
         elif table.date_column:
             result.notes.append(f"Perioden kunde inte väljas: tabellen saknar datumkolumnen "
                                 f"{table.date_column}, så alla rader ingår.")
+    if unit and not table.unit_column:
+        result.notes.append(f"Enheten {unit} kan inte väljas: tabellen har ingen uppgift om enhet, "
+                            "så alla rader ingår.")
     if unit and table.unit_column:
         if table.unit_column in result.data.columns:
             result.exclude(result.data[table.unit_column] != unit, f"Annan enhet än {unit}")
