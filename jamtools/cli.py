@@ -34,7 +34,7 @@ def _cmd_check(args) -> int:
         return 2
     report = check_inputs(config)
     print(report.text())
-    out = Path(args.out) if args.out else (config.source.parent if config.source else Path.cwd())
+    out = Path(args.out) if args.out else (config.source.parent if config.source else Path("runs/latest"))
     out.mkdir(parents=True, exist_ok=True)
     path = report.write(out / "check.json")
     print(f"Kontrollen finns också i {path}")
@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="kontrollera alla tabeller på en gång och se vilka kapitel som kan köras")
     p.add_argument("--config", help="jamtools.yml (utan den: de syntetiska data)")
-    p.add_argument("--out", help="katalog för check.json (standard: konfigurationsfilens katalog)")
+    p.add_argument("--out", help="katalog för check.json (standard: konfigurationsfilens katalog; "
+                                 "utan konfiguration runs/latest)")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("init", help="skriv en jamtools.yml att fylla i och tomma mallar per tabell")
