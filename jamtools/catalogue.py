@@ -416,21 +416,32 @@ def load(chapter_id: str, table: str, params, **filters):
     """
     from jamtools.data import load_table
 
-    from jamtools.data import age_group_bof, load_table
-    from jamtools.data.model import CHILD_SEXES
+    from jamtools.data import load_table
 
     need = CHAPTERS[chapter_id].need(table)
     loaded = load_table(table, data_dir=params.data_dir, config=params.config_file,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional), **filters)
-    if "aldersgrupp" in need.covariates and loaded.has("alder"):
-        if loaded.table.sex_values == CHILD_SEXES:
-            loaded.data["aldersgrupp"] = age_group_bof(loaded.data["alder"])
-        else:
-            from jamtools.eb import age_group
-
-            loaded.data["aldersgrupp"] = age_group(loaded.data["alder"])
+    if "aldersgrupp" in need.covariates:
+        add_age_group(loaded)
     return loaded
+
+
+def add_age_group(loaded) -> None:
+    """Add ``aldersgrupp`` (the :data:`DERIVED` covariate) from ``alder`` to a loaded table, in
+    place: children's groups for children's tables, adults' groups otherwise. Nothing when the
+    table has no age or already has the column."""
+    from jamtools.data import age_group_bof
+    from jamtools.data.model import CHILD_SEXES
+
+    if not loaded.has("alder") or "aldersgrupp" in loaded.data:
+        return
+    if loaded.table.sex_values == CHILD_SEXES:
+        loaded.data["aldersgrupp"] = age_group_bof(loaded.data["alder"])
+    else:
+        from jamtools.eb import age_group
+
+        loaded.data["aldersgrupp"] = age_group(loaded.data["alder"])
 
 
 def load_optional(chapter_id: str, table: str, params, **filters):

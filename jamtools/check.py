@@ -207,7 +207,6 @@ def check_inputs(config) -> InputCheck:
 def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict) -> None:
     """References between tables: checked when both are supplied, else said to be skipped."""
     from jamtools.data.check import Problem
-    from jamtools.data.load import _ids
 
     for name, t in tables.items():
         if t.error:
@@ -216,12 +215,14 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
             if not col.references or col.name not in t.columns or t.derived.get(col.name) == "radnumret":
                 continue
             ref_table, ref_col = col.references.split(".")
-            if ref_table not in sources or ref_table == name:
+            if ref_table not in sources or ref_table == name or tables.get(ref_table, t).error:
                 if ref_table != name:
                     t.problems.append(Problem(name, t.source, col.name, "reference_not_checked", "info",
                                               detail=f"tabellen {ref_table} finns inte med"))
                 continue
-            known = _ids(ref_table, ref_col, sources)
+            ref = checked_tables.get(ref_table)  # checked above: not read a second time
+            known = (None if ref is None or ref_col not in ref.present
+                     else set(ref.data[ref_col].dropna().astype(str)))
             if known is None:
                 t.problems.append(Problem(name, t.source, col.name, "reference_not_checked", "info",
                                           detail=f"{ref_table} saknar kolumnen {ref_col}"))

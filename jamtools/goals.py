@@ -89,7 +89,7 @@ def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
     LoadResult or None
         None when the run lacks the table or a required indicator.
     """
-    from jamtools import catalogue, data, eb, intersections
+    from jamtools import catalogue, data, intersections
 
     kw = dict(period=p.period, unit=p.extra.get("enhet"),
               age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
@@ -104,9 +104,8 @@ def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
     if loaded is None:
         return None
     d = loaded.data
-    if "aldersgrupp" in spec.adjust_for and loaded.has("alder") and "aldersgrupp" not in d:
-        d["aldersgrupp"] = (eb.age_group(d["alder"]) if loaded.table.sex_values == ("kvinna", "man")
-                            else data.age_group_bof(d["alder"]))
+    if "aldersgrupp" in spec.adjust_for:
+        catalogue.add_age_group(loaded)
     if "fodelseland" in spec.adjust_for and loaded.has("fodd_i_sverige"):
         d["fodelseland"] = intersections.birth_country(d["fodd_i_sverige"])
     for c in [c for c in spec.indicators if not loaded.has(c)]:

@@ -352,7 +352,7 @@ def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
 
     Derives ``fodelseland`` from ``fodd_i_sverige`` (:func:`birth_country`) and
     ``aldersgrupp`` from ``alder`` when the table has it (adult groups,
-    :func:`jamtools.eb.age_group`); leaves out, counted in ``loaded``, rows without a country
+    :func:`jamtools.catalogue.add_age_group`); leaves out, counted in ``loaded``, rows without a country
     of birth, without the outcome, and without one of the ``covariates`` the data have.
 
     Parameters
@@ -368,11 +368,10 @@ def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
     (DataFrame, list)
         The rows of ``levels``, and the covariates the data have (possibly none).
     """
-    from jamtools import eb
+    from jamtools import catalogue
 
+    catalogue.add_age_group(loaded)
     d = loaded.data
-    if loaded.has("alder") and "aldersgrupp" not in d:
-        d["aldersgrupp"] = eb.age_group(d["alder"])
     d["fodelseland"] = birth_country(d["fodd_i_sverige"])
     loaded.exclude(loaded.data["fodelseland"].isna(), "Uppgift om födelseland saknas")
     loaded.exclude(loaded.data[outcome].isna(), "Uppgift om utfallet saknas")
