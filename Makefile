@@ -24,7 +24,7 @@ data: $(DATA_STAMP)
 
 # The synthetic demo data are regenerated (deterministically, from SEED) when absent or when
 # the generator changes.
-$(DATA_STAMP): $(STAMP) $(wildcard jamtools/synth/*.py)
+$(DATA_STAMP): $(STAMP) $(wildcard jamtools/data/synth/*.py)
 	$(PY) -m jamtools synth --seed $(SEED) --scale 1 --out data/synthetic
 	touch $@
 

@@ -5,7 +5,7 @@ Run with ``make bench`` (``python -m bench [--rows N]``). Everything is measured
 the same synthetic data: 1 million rows by default, with sex, age group, report reason and
 reporter (448 cells). Prints the times, their ratio and the largest difference between the
 two fits' coefficients and standard errors. The scan part writes a folder of text files like a
-run's output and times :func:`jamtools.scan.scan_paths` with many sensitive values (names,
+run's output and times :func:`jamtools.run.scan.scan_paths` with many sensitive values (names,
 personnummer, free text) against the plain approach: one ``value in text`` per value and file.
 Performance claims in the book come from here.
 """
@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from jamtools import scan, stats
+from jamtools import stats
+
+from jamtools.run import scan
 
 COVARIATES = ["aldersgrupp", "anmalningsorsak", "anmalare"]
 

@@ -1,4 +1,4 @@
 """Entry point for ``python -m jamtools``."""
-from jamtools.cli import main
+from jamtools.run.cli import main
 
 raise SystemExit(main())

@@ -15,15 +15,15 @@ SEED = 20261124
 def pytest_sessionstart(session):
     import os
 
-    from jamtools.runner import ensure_kernel
-    from jamtools.synth import generate
+    from jamtools.run.runner import ensure_kernel
+    from jamtools.data.synth import generate
 
     if os.environ.get("JAMTOOLS_NO_SYNTHETIC"):  # the own-data tests, in a copy without demo data
         ensure_kernel()
         return
 
     planted = SYNTHETIC / "planted.json"
-    sources = (ROOT / "jamtools" / "synth").glob("*.py")
+    sources = (ROOT / "jamtools" / "data" / "synth").glob("*.py")
     if not planted.exists() or any(p.stat().st_mtime > planted.stat().st_mtime for p in sources):
         generate(SYNTHETIC, seed=SEED, scale=1)  # deterministic: same seed, same files
     ensure_kernel()
@@ -58,6 +58,6 @@ def synthetic_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def chapter_results(synthetic_run) -> dict:
     """Each chapter's results file of :func:`synthetic_run`, validated, by question id."""
-    from jamtools import results
+    from jamtools.present import results
 
     return {p.stem: results.read(p) for p in sorted((synthetic_run / "results").glob("*.json"))}

@@ -1,4 +1,4 @@
-"""The sex audit (jamtools.audit): every table the run has is audited and the others are listed
+"""The sex audit (jamtools.chapters.audit): every table the run has is audited and the others are listed
 as not supplied (with a configuration, only its tables, never the demo files); sex is
 found in a column, derived from a personnummer or reported absent, and unknown sex is split into
 missing cells and other codes, each counted exactly."""
@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jamtools import audit, disclosure
+from jamtools import disclosure
+
+from jamtools.chapters import audit
 from jamtools.data.model import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,11 +1,13 @@
-"""The child-and-family chapters' data preparation (jamtools.bof), on small hand-made tables
+"""The child-and-family chapters' data preparation (jamtools.chapters.bof), on small hand-made tables
 checked as the loader checks them."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from jamtools import bof, catalogue
+from jamtools.chapters import bof
+
+from jamtools.run import catalogue
 from jamtools.data import LoadResult
 from jamtools.data.check import check_table
 from jamtools.data.model import TABLES

@@ -9,10 +9,10 @@ from pathlib import Path
 import papermill
 import yaml
 
-from jamtools.params import RUN_PARAMETERS
-from jamtools.questions import QUESTIONS, part
-from jamtools.results import SCHEMA
-from jamtools.runner import _toc_notebook_ids
+from jamtools.run.params import RUN_PARAMETERS
+from jamtools.run.catalogue import QUESTIONS, part
+from jamtools.present.results import SCHEMA
+from jamtools.run.runner import _toc_notebook_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jamtools import catalogue
+from jamtools.run import catalogue
 from jamtools.data.model import TABLES
-from jamtools.questions import QUESTIONS
+from jamtools.run.catalogue import QUESTIONS
 
 
 def test_every_question_has_exactly_one_entry():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from jamtools import results as results_mod
+from jamtools.present import results as results_mod
 
 EB = ("eb_03_insatser", "eb_04_foraldraansvar", "eb_06_sjalvforsorjning", "eb_07_processkarta")
 

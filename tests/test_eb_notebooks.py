@@ -13,7 +13,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from jamtools import results as results_mod
+from jamtools.present import results as results_mod
 
 EB = ("eb_01_krav", "eb_02_ohalsa", "eb_05_vald_i_nara_relation")
 

@@ -1,4 +1,4 @@
-"""The data preparation of the ekonomiskt bistånd chapters (jamtools.eb), on small frames: each
+"""The data preparation of the ekonomiskt bistånd chapters (jamtools.chapters.eb), on small frames: each
 function works with and without the optional columns and with missing values."""
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import catalogue, eb
+from jamtools.run import catalogue
+
+from jamtools.chapters import eb
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import results as results_mod
+from jamtools.present import results as results_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"

@@ -1,4 +1,4 @@
-"""jamtools.ht.need_group: the need groups of the home-help chapters, from any subset of the
+"""jamtools.chapters.ht.need_group: the need groups of the home-help chapters, from any subset of the
 need columns an export has (ADL dependency, living alone, age)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import ht
+from jamtools.chapters import ht
 
 
 def _decisions(n=60, seed=3):

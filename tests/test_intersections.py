@@ -1,4 +1,4 @@
-"""Intersectional groups (jamtools.intersections): the interaction model against values computed
+"""Intersectional groups (jamtools.chapters.intersections): the interaction model against values computed
 by hand from a 2 × 2 × 2 table, and the small-group protection of the group tables."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import intersections as ix
+from jamtools.chapters import intersections as ix
 
 Z = 1.959963984540054
 

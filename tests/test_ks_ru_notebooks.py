@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import analysis
+from jamtools.disclosure import analyses as analysis
 
 IDS = ["ks_01_instrumentval", "ru_01_projektmedel"]
 
@@ -120,7 +120,7 @@ def test_ru_01_method_recovers_the_planted_gap_over_seeds():
     bands) on the generator's project-fund table at 40 seeds: the adjusted 95 % interval covers
     the planted value at least 34 times (measured: 37), the estimates centre on it (mean
     deviation −0.2 pp, sd 4.3 pp) and the gap is found negative at least 34 times (measured: 38)."""
-    from jamtools.synth import ks_ru_pop
+    from jamtools.data.synth import ks_ru_pop
 
     hits = negative = 0
     deviations = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jamtools.params import ParameterError, check_parameters
+from jamtools.run.params import ParameterError, check_parameters
 
 
 def test_valid_parameters(tmp_path):

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import disclosure, plots
+from jamtools import disclosure
+
+from jamtools.present import plots
 
 
 def _comparisons(measure, estimate, low, high):

@@ -14,7 +14,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from jamtools import scan
+from jamtools.run import scan
 from jamtools.data.pseudonym import luhn_ok
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from jamtools import results as results_mod, summary
+from jamtools.present import results as results_mod
+
+from jamtools.chapters import summary
 
 ROOT = Path(__file__).resolve().parents[1]
 

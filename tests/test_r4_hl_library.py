@@ -1,13 +1,13 @@
 """Library functions behind the 4R chapters and the sex audit, on small hand-made data:
 
-- jamtools.summary: a comparison marked adjusted with nothing adjusted for is crude (never
+- jamtools.chapters.summary: a comparison marked adjusted with nothing adjusted for is crude (never
   "even among similar cases"); the chapters not run are found and named;
-- jamtools.representation: persons per year, the sex distribution, the collapsed table without
-  age; jamtools.resources: the need that remains, no adjusted gap without a need;
-- jamtools.goals: quality indicators summed per sex; jamtools.intersections: the rows the
+- jamtools.chapters.representation: persons per year, the sex distribution, the collapsed table without
+  age; jamtools.chapters.resources: the need that remains, no adjusted gap without a need;
+- jamtools.chapters.goals: quality indicators summed per sex; jamtools.chapters.intersections: the rows the
   chapter on groups analyses, labels, no adjusted result without covariates;
-- jamtools.audit: with a configuration only its tables are audited;
-- jamtools.catalogue: a chapter whose tables are all optional still needs one of them.
+- jamtools.chapters.audit: with a configuration only its tables are audited;
+- jamtools.run.catalogue: a chapter whose tables are all optional still needs one of them.
 """
 from __future__ import annotations
 
@@ -17,10 +17,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import audit, catalogue, disclosure, goals, intersections, representation, resources, summary
+from jamtools import disclosure
+
+from jamtools.chapters import audit
+
+from jamtools.run import catalogue
+
+from jamtools.chapters import goals
+
+from jamtools.chapters import intersections
+
+from jamtools.chapters import representation
+
+from jamtools.chapters import resources
+
+from jamtools.chapters import summary
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
-from jamtools.questions import QUESTIONS
+from jamtools.run.catalogue import QUESTIONS
 
 
 def _loaded(table: str, frame: pd.DataFrame) -> LoadResult:
@@ -52,12 +66,12 @@ def test_rank_never_calls_an_unadjusted_row_remaining():
 
 
 def test_chapters_not_run_are_named(tmp_path):
-    from jamtools.params import check_parameters
-    from jamtools.results import Results
+    from jamtools.run.params import check_parameters
+    from jamtools.present.results import Results
 
     qid = "bof_01_utredning_inleds"
     p = check_parameters(data_dir=tmp_path, results_path=tmp_path / f"{qid}.json")
-    Results(qid, p).write()
+    Results(qid, p, question=qid).write()
     assert summary.chapters_run(tmp_path) == [qid]
     not_run = summary.chapters_not_run(tmp_path, exclude=["r4_05_realisera"])
     assert not_run == [q for q in QUESTIONS if q not in (qid, "r4_05_realisera")]

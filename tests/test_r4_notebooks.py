@@ -25,7 +25,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from jamtools import results as results_mod
+from jamtools.present import results as results_mod
 from jamtools import stats
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,11 @@ import warnings
 
 import pandas as pd
 
-from jamtools import analysis, disclosure, report
+from jamtools import disclosure
+
+from jamtools.disclosure import analyses as analysis
+
+from jamtools.present import report
 from jamtools.stats import COMPARISON_COLUMNS
 
 
@@ -27,7 +31,7 @@ def test_amount_tables_of_an_empty_selection_show_zero_and_dots():
 
 
 def test_amount_figure_by_category_of_an_empty_selection():
-    from jamtools import plots
+    from jamtools.present import plots
     rows = pd.DataFrame({"kon": pd.Series([], dtype=str), "timmar": pd.Series([], dtype=float),
                          "behov": pd.Series([], dtype=str)})
     with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""Data preparation of the project-fund (jamtools.ru) and kulturskola (jamtools.ks) chapters:
+"""Data preparation of the project-fund (jamtools.chapters.ru) and kulturskola (jamtools.chapters.ks) chapters:
 any export holding the required columns is prepared; optional columns add their parts."""
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import disclosure, ks, ru
+from jamtools import disclosure
+
+from jamtools.chapters import ks
+
+from jamtools.chapters import ru
 
 
 def _applications(n=80, seed=2):
@@ -113,7 +117,7 @@ def test_pupils_without_years_are_one_phase(years):
 def test_dissimilarity_per_period_of_no_rows_has_every_column():
     """A selection with no pupils gives no row but the table's columns, so that disclosure and
     the chapter's tables work on it (a chapter must not crash on zero rows)."""
-    from jamtools import segregation
+    from jamtools.present import segregation
     from jamtools.stats.categorical import dissimilarity_by_period
 
     empty = pd.DataFrame({"kon": pd.Series(dtype=str), "instrument": pd.Series(dtype=str),

@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jamtools import results as results_mod
-from jamtools.config import load_config
-from jamtools.runner import RunError, check_notebook_parameters, list_notebooks, run
+from jamtools.present import results as results_mod
+from jamtools.run.config import load_config
+from jamtools.run.runner import RunError, check_notebook_parameters, list_notebooks, run
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = "bof_02_utredning_till_insats"

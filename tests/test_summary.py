@@ -1,4 +1,4 @@
-"""The summary of all chapters (jamtools.summary): verdicts, the measure chosen, the strength of
+"""The summary of all chapters (jamtools.chapters.summary): verdicts, the measure chosen, the strength of
 evidence and the Holm adjustment, checked on hand-made results files with known answers."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from jamtools import summary
-from jamtools.results import SCHEMA_VERSION
+from jamtools.chapters import summary
+from jamtools.present.results import SCHEMA_VERSION
 
 
 def _comp(outcome, measure, est, lo, hi, p, adjusted, comparison="kvinna − man"):

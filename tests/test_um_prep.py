@@ -1,12 +1,14 @@
-"""The Umeå chapters' selection of rows (jamtools.text.select_notes, jamtools.text.parent_notes,
-jamtools.control_charts.select_indicator) on loaded tables with and without the optional
+"""The Umeå chapters' selection of rows (jamtools.present.text.select_notes, jamtools.present.text.parent_notes,
+jamtools.present.control_charts.select_indicator) on loaded tables with and without the optional
 columns."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from jamtools import control_charts, text
+from jamtools.present import control_charts
+
+from jamtools.present import text
 from jamtools.data.load import LoadResult
 from jamtools.data.model import TABLES
 

@@ -237,12 +237,12 @@ class CheckedTable:
         return out
 
 
-def _first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
+def first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
     idx = np.flatnonzero(mask.to_numpy(dtype=bool))[:k]
     return tuple(int(mask.index[i]) + 2 for i in idx)
 
 
-def _example(values: pd.Series, *, hide: bool) -> str | None:
+def harmless_example(values: pd.Series, *, hide: bool) -> str | None:
     if hide or values.empty:
         return None
     shown = [repr(str(v)[:30]) for v in values.dropna().drop_duplicates().head(3)]
@@ -273,9 +273,9 @@ class _Checker:
             return
         self.masks[(column, kind)] = mask if (column, kind) not in self.masks else \
             self.masks[(column, kind)] | mask
-        example = _example(raw[mask], hide=self.sensitive(column)) if raw is not None else None
+        example = harmless_example(raw[mask], hide=self.sensitive(column)) if raw is not None else None
         self.problems.append(Problem(
-            self.table.name, self.source, column, kind, severity, n, _first_rows(mask), example,
+            self.table.name, self.source, column, kind, severity, n, first_rows(mask), example,
             detail, self.export_names.get(column), self.derived.get(column)))
 
     def info(self, column: str, kind: str, detail: str = "", count: int = 0) -> None:
@@ -290,7 +290,7 @@ class _Checker:
             share = round(100 * n_failed / n_filled)
             self.problems.append(Problem(
                 self.table.name, self.source, column, "mostly_invalid", "fel", n_failed,
-                _first_rows(failed & filled), None,
+                first_rows(failed & filled), None,
                 f"{share} % av de ifyllda värdena, gränsen är {round(100 * FAIL_SHARE)} %",
                 self.export_names.get(column), self.derived.get(column)))
 

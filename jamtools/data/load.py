@@ -120,12 +120,17 @@ def _map_sex(values: pd.Series, table: Table) -> pd.Series:
     return text.map(codes).fillna(UNKNOWN_SEX).astype("string")
 
 
-def _config(config):
-    from jamtools.config import load_config
+#: The synthetic demo data, read when no configuration is given.
+DEMO_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "synthetic"
 
-    if config is None:
-        return None
-    return config if hasattr(config, "tables") else load_config(config)
+
+def _config(config):
+    """The run's configuration (``jamtools.run.config.RunConfig``, read by the run layer), or
+    None. The data layer reads no configuration files itself."""
+    if config is None or hasattr(config, "tables"):
+        return config
+    raise TypeError("Ge en inläst konfiguration (jamtools.run.config.load_config), "
+                    f"inte {type(config).__name__}.")
 
 
 def table_sources(config=None, *, data_dir=None) -> dict[str, dict]:
@@ -133,7 +138,7 @@ def table_sources(config=None, *, data_dir=None) -> dict[str, dict]:
     configuration's ``columns``/``values``/``sheet``/``encoding``/``separator``) with the folder
     that relative paths start from as ``_base``.
 
-    With ``config`` (a RunConfig or the path of ``jamtools.yml``): the tables named under
+    With ``config`` (a RunConfig): the tables named under
     ``tables``, then ``<data_dir>/<table>.parquet|.csv|.xlsx`` for the others, where
     ``data_dir`` is the configuration's own (none when it sets none). ``data_dir`` given here is
     ignored then: a configured run never reads the demo data. Without ``config``: the files of
@@ -246,22 +251,22 @@ def sensitive_values(config=None) -> set[str]:
 
     Parameters
     ----------
-    config : RunConfig, path to jamtools.yml, or None (the synthetic demo data).
+    config : RunConfig or None
+        The run's configuration; None reads the synthetic demo data.
 
     Returns
     -------
     set of str
     """
-    from jamtools.config import load_config
     from jamtools.data.personnummer import written_forms
     from jamtools.data.readers import SourceError, read_source
 
-    cfg = config if config is not None and hasattr(config, "parameters") else load_config(config)
+    cfg = _config(config)
     sources: list[tuple[dict, Path, Table | None]] = []
-    found = table_sources(cfg)
+    found = table_sources(cfg, data_dir=DEMO_DATA_DIR)
     for name, spec in found.items():
         sources.append((spec, spec["_base"], TABLES.get(name)))
-    data_dir = cfg.data_dir
+    data_dir = cfg.data_dir if cfg is not None else DEMO_DATA_DIR
     if data_dir is not None and data_dir.is_dir():  # other files there may hold names too
         for path in sorted(data_dir.iterdir()):
             if path.suffix.lower() in (".csv", ".parquet", ".xlsx") and path.stem not in found:

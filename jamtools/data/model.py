@@ -16,7 +16,7 @@ class Column:
 
     ``dtype`` is one of ``"id"``, ``"str"``, ``"category"``, ``"int"``, ``"float"``, ``"bool"``,
     ``"date"``. Whether a chapter needs the column is not a property of the column: each chapter
-    declares it in :mod:`jamtools.catalogue`. ``allowed`` lists the canonical values of a category column; ``min``/``max``
+    declares it in :mod:`jamtools.run.catalogue`. ``allowed`` lists the canonical values of a category column; ``min``/``max``
     bound a numeric one. ``sensitive`` marks columns whose values must never reach an output
     (names, free text, personnummer).
     """
@@ -402,10 +402,3 @@ TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNI
                                                  RU_ANSOKNINGAR, BEFOLKNING, UM_ANTECKNINGAR,
                                                  UM_INDIKATORER)}
 
-
-def age_group_bof(age):
-    """Age groups used for children throughout the book: 0–6, 7–12, 13–15, 16–17 (and 18+)."""
-    import pandas as pd
-
-    return pd.cut(age, bins=[-1, 6, 12, 15, 17, 200],
-                  labels=["0–6 år", "7–12 år", "13–15 år", "16–17 år", "18+ år"]).astype("string")

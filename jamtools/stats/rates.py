@@ -54,30 +54,6 @@ def _check(table: pd.DataFrame, events: str, population: str) -> None:
                                                ex=table.loc[nopop].head(1).to_dict("records")))
 
 
-def age_bands(bounds, upper: int | None = None) -> list[str]:
-    """Labels of the age groups that start at ``bounds`` (ascending): '18–24 år', …, and the
-    last one open ('65+ år') or closed at ``upper`` ('16–17 år')."""
-    bounds = [int(b) for b in bounds]
-    if not bounds or bounds != sorted(set(bounds)):
-        raise ValueError(f"Åldersgränserna ska vara stigande heltal, inte {bounds!r}.")
-    if upper is not None and upper < bounds[-1]:
-        raise ValueError(f"Högsta ålder {upper} ligger under den sista åldersgränsen {bounds[-1]}.")
-    labels = [f"{lo}–{hi - 1} år" for lo, hi in zip(bounds[:-1], bounds[1:])]
-    last = bounds[-1]
-    labels.append(f"{last}+ år" if upper is None else
-                  (f"{last} år" if upper == last else f"{last}–{upper} år"))
-    return labels
-
-
-def age_group(age, bounds, upper: int | None = None) -> pd.Series:
-    """The age group (label of :func:`age_bands`) of each age; NA outside the groups."""
-    bounds = [int(b) for b in bounds]
-    labels = age_bands(bounds, upper)
-    edges = [b - 0.5 for b in bounds] + [(upper + 0.5) if upper is not None else np.inf]
-    age = pd.to_numeric(pd.Series(age), errors="coerce").astype(float)
-    return pd.cut(age, bins=edges, labels=labels, right=False).astype("string")
-
-
 def rate_by_group(table: pd.DataFrame, group: str = "kon", *, by=(), events: str = "events",
                   population: str = "population", conf_level: float = 0.95,
                   per: int = PER) -> pd.DataFrame:

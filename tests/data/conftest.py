@@ -12,7 +12,7 @@ SEED = int(os.environ.get("JAMTOOLS_TEST_SEED", "20261124"))  # other seeds: a r
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """(directory, planted values) of the synthetic data generated at the published seed."""
-    from jamtools.synth import generate
+    from jamtools.data.synth import generate
 
     out = tmp_path_factory.mktemp("synthetic")
     generate(out, seed=SEED, scale=1)

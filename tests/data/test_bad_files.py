@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from jamtools import data
-from jamtools.check import check_inputs
-from jamtools.config import load_config
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
 from jamtools.data import TABLES, DataValidationError
-from jamtools.params import ParameterError
+from jamtools.run.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 EXPECTED = yaml.safe_load((FIXTURES / "expected.yml").read_text(encoding="utf-8"))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from jamtools.config import load_config
+from jamtools.run.config import load_config
 from jamtools.data.model import TABLES
-from jamtools.params import ParameterError
+from jamtools.run.params import ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jamtools import cli
+from jamtools.run import cli
 
-from jamtools.model_doc import render
+from jamtools.run.model_doc import render
 from jamtools.data.model import TABLES
-from jamtools.synth import generate
+from jamtools.data.synth import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,7 +161,7 @@ def test_csv_chunks_append_and_auto_format(tmp_path):
 
 
 def test_tables_option_generates_only_their_domains_with_the_same_rows(tmp_path):
-    from jamtools.synth import DOMAIN_TABLES
+    from jamtools.data.synth import DOMAIN_TABLES
     every = {t for ts in DOMAIN_TABLES.values() for t in ts}
     assert every == set(TABLES)  # the mapping covers the whole data model
     full, part = tmp_path / "full", tmp_path / "part"

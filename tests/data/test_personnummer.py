@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from jamtools import data
-from jamtools.check import check_inputs
-from jamtools.config import load_config
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
 from jamtools.data.personnummer import age_at, birth_date_and_sex, luhn_ok, parse, written_forms
 from jamtools.data.pseudonym import KEY_ENV, pseudonymise
 

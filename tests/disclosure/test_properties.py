@@ -164,7 +164,7 @@ def test_rounding_alternative_and_attribute_disclosure_flag():
 def test_report_refuses_raw_tables():
     import pytest
 
-    from jamtools import report
+    from jamtools.present import report
     raw = pd.DataFrame({"kon": ["flicka"], "n": [3.0], "events": [1.0], "share": [1 / 3],
                         "ci_low": [0.0], "ci_high": [0.8], "conf_level": [0.95]})
     with pytest.raises(disclosure.NotDisclosedError, match="röjandekontrollen"):

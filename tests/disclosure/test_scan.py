@@ -5,7 +5,7 @@ import json
 
 import nbformat
 
-from jamtools import scan
+from jamtools.run import scan
 from jamtools.data.pseudonym import luhn_ok
 
 

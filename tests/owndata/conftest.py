@@ -24,7 +24,7 @@ if not os.environ.get("JAMTOOLS_OWNDATA"):
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Path:
     """Demo rows generated afresh (the generator, not data/synthetic/), to make exports from."""
-    from jamtools.synth import generate
+    from jamtools.data.synth import generate
 
     out = tmp_path_factory.mktemp("demo")
     generate(out, seed=SEED, scale=1)

@@ -21,7 +21,9 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from jamtools import catalogue, report
+from jamtools.run import catalogue
+
+from jamtools.present import report
 from jamtools.data.model import TABLES
 from tests.owndata.harness import (demo_table, personnummer_for, run_chapter, write_config,
                                    write_export)

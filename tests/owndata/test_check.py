@@ -14,10 +14,10 @@ import sys
 import pandas as pd
 import pytest
 
-from jamtools import catalogue
-from jamtools.check import check_inputs
-from jamtools.config import load_config
-from jamtools.params import check_parameters
+from jamtools.run import catalogue
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
+from jamtools.run.params import check_parameters
 from tests.owndata.harness import demo_table, personnummer_for, write_config, write_export
 
 HEADERS = {"beslut_id": "Beslutsnr", "kon": "Kön", "beslutsdatum": "Beslutsdatum",

@@ -9,7 +9,7 @@ import pytest
 @pytest.mark.skipif(not os.environ.get("JAMTOOLS_NO_SYNTHETIC"), reason="only in the copy")
 def test_the_copy_has_no_demo_data_and_imports_itself():
     import jamtools
-    from jamtools.config import DEFAULT_DATA_DIR
+    from jamtools.run.config import DEFAULT_DATA_DIR
 
     root = Path(jamtools.__file__).resolve().parents[1]
     assert root == Path.cwd().resolve()

@@ -25,7 +25,11 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from jamtools import catalogue, eb, report
+from jamtools.run import catalogue
+
+from jamtools.chapters import eb
+
+from jamtools.present import report
 from jamtools.data.model import TABLES
 from tests.owndata.harness import (demo_table, personnummer_for, run_chapter, write_config,
                                    write_export)
@@ -237,8 +241,8 @@ def test_eb_03_plannings_without_an_id_cannot_be_linked(demo, tmp_path):
     """An export of plannings without their id gets row numbers, which link to nothing: the
     check says the chapter cannot run (rather than counting every planning as without offers),
     and the runner does not run it."""
-    from jamtools.check import check_inputs
-    from jamtools.config import load_config
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
     from tests.owndata.harness import write_config
 
     ch = "eb_03_insatser"

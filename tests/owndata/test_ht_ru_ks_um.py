@@ -24,8 +24,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import catalogue, ht, ru
-from jamtools.report import covariates_text
+from jamtools.run import catalogue
+
+from jamtools.chapters import ht
+
+from jamtools.chapters import ru
+from jamtools.present.report import covariates_text
 from tests.owndata.harness import (demo_table, personnummer_for, run_chapter, write_config,
                                    write_export)
 

@@ -27,9 +27,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jamtools import catalogue
-from jamtools.questions import QUESTIONS
-from jamtools.report import covariates_text
+from jamtools.run import catalogue
+from jamtools.run.catalogue import QUESTIONS
+from jamtools.present.report import covariates_text
 from tests.owndata.harness import (demo_table, personnummer_for, run_chapter, write_config,
                                    write_export)
 

@@ -1,4 +1,4 @@
-"""Amount analyses (jamtools.analysis.amount_outcome, amount_gap_by_period, amount_change) and
+"""Amount analyses (jamtools.disclosure.analyses.amount_outcome, amount_gap_by_period, amount_change) and
 their reader-facing helpers: values against hand computations and exact models, disclosure of
 small groups like counts, and the Swedish sentences, tables and figures built from them."""
 from __future__ import annotations
@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import analysis, disclosure, plots, report, stats
+from jamtools import disclosure, stats
+
+from jamtools.disclosure import analyses as analysis
+
+from jamtools.present import plots
+
+from jamtools.present import report
 
 WOMAN_EFFECT = -2.0
 

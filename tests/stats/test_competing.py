@@ -1,12 +1,14 @@
 """Cumulative incidence with competing events (jamtools.stats.competing) against values worked
-out by hand, and the disclosure rule for curves (jamtools.curves)."""
+out by hand, and the disclosure rule for curves (jamtools.present.curves)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import curves, disclosure
+from jamtools import disclosure
+
+from jamtools.present import curves
 from jamtools.stats.competing import cumulative_incidence
 
 # Five people: times 1..5; status 1 = the event of interest, 2 = a competing end, 0 = censored.

@@ -1,5 +1,5 @@
 """Control charts (jamtools.stats.control): p-chart limits, the gap's band and the EWMA, checked
-against values computed by hand; and their disclosure (jamtools.control_charts)."""
+against values computed by hand; and their disclosure (jamtools.present.control_charts)."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import control_charts
+from jamtools.present import control_charts
 from jamtools.stats import control
 
 

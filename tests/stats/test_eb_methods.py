@@ -1,10 +1,14 @@
-"""jamtools.eb: the adult age groups and the Swedish labels of the ekonomiskt bistånd tables."""
+"""jamtools.chapters.eb: the adult age groups and the Swedish labels of the ekonomiskt bistånd tables."""
 from __future__ import annotations
 
 import pandas as pd
+
+from jamtools.data.derive import ADULT_AGE_GROUPS, age_group
 import pytest
 
-from jamtools import eb, report
+from jamtools.chapters import eb
+
+from jamtools.present import report
 from jamtools.data.model import EB_HOUSEHOLDS, TABLES
 
 
@@ -14,12 +18,12 @@ from jamtools.data.model import EB_HOUSEHOLDS, TABLES
     (110, "55 år och äldre"),
 ])
 def test_age_group_boundaries(age, expected):
-    assert eb.age_group([age]).iloc[0] == expected
+    assert age_group([age], **ADULT_AGE_GROUPS).iloc[0] == expected
 
 
 def test_age_group_keeps_missing_ages_missing_and_the_index():
     ages = pd.Series([30, pd.NA, 60], index=[7, 8, 9], dtype="Int64")
-    out = eb.age_group(ages)
+    out = age_group(ages, **ADULT_AGE_GROUPS)
     assert list(out.index) == [7, 8, 9]
     assert out.iloc[0] == "25–34 år" and pd.isna(out.iloc[1]) and out.iloc[2] == "55 år och äldre"
 
@@ -27,11 +31,11 @@ def test_age_group_keeps_missing_ages_missing_and_the_index():
 def test_every_age_the_data_model_allows_has_a_group():
     column = TABLES["eb_planering"].column("alder")
     ages = range(int(column.min), int(column.max) + 1)
-    assert eb.age_group(list(ages)).notna().all()
+    assert age_group(list(ages), **ADULT_AGE_GROUPS).notna().all()
 
 
 def test_the_report_speaks_swedish_about_the_eb_columns_and_codes():
-    """The labels live in jamtools.report: every chapter and the summary of a run use them."""
+    """The labels live in jamtools.present.report: every chapter and the summary of a run use them."""
     assert report.covariates_text("hushallstyp, ohalsa, aldersgrupp") == "hushållstyp, ohälsa och åldersgrupp"
     assert report.label("ensamstaende_med_barn") == "Ensamstående med barn"
     assert all(report.label(h) != h for h in EB_HOUSEHOLDS)

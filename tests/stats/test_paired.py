@@ -1,4 +1,4 @@
-"""Within-pair comparisons (jamtools.paired) against published and hand-computed values."""
+"""Within-pair comparisons (jamtools.present.paired) against published and hand-computed values."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamtools import disclosure, paired
+from jamtools import disclosure
 
 # Fagerland, Lydersen & Laake (2017), Statistical Analysis of Contingency Tables, ch. 8:
+
+from jamtools.present import paired
 # complete response before and after consolidation therapy (Cavo et al. 2012), the paired
 # table [[59, 6], [16, 80]]. The book (and its R package contingencytables, whose tests carry
 # the values) gives for the Newcombe square-and-add interval: estimate −0.0621, 95 % CI

@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
+from jamtools.data.derive import age_bands, age_group
 import pytest
 
 from jamtools.stats import rates
@@ -111,12 +113,12 @@ def test_share_of_women_against_the_population():
 
 
 def test_age_groups():
-    assert rates.age_bands([0, 7, 13, 16], 17) == ["0–6 år", "7–12 år", "13–15 år", "16–17 år"]
-    assert rates.age_bands([65, 75]) == ["65–74 år", "75+ år"]
-    g = rates.age_group(pd.Series([0, 6, 7, 17, 18, None]), [0, 7, 13, 16], 17)
+    assert age_bands([0, 7, 13, 16], 17) == ["0–6 år", "7–12 år", "13–15 år", "16–17 år"]
+    assert age_bands([65, 75]) == ["65–74 år", "75+ år"]
+    g = age_group(pd.Series([0, 6, 7, 17, 18, None]), bounds=[0, 7, 13, 16], upper=17)
     assert list(g.fillna("NA")) == ["0–6 år", "0–6 år", "7–12 år", "16–17 år", "NA", "NA"]
     with pytest.raises(ValueError):
-        rates.age_bands([10, 5])
+        age_bands([10, 5])
 
 
 def test_population_must_cover_the_persons_counted():

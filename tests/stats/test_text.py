@@ -1,4 +1,4 @@
-"""Words in free-text notes (jamtools.text): the tokeniser, the privacy rules, and the weighted
+"""Words in free-text notes (jamtools.present.text): the tokeniser, the privacy rules, and the weighted
 log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) checked by
 hand on a two-word corpus."""
 from __future__ import annotations
@@ -8,10 +8,12 @@ import math
 import pandas as pd
 import pytest
 
-from jamtools import disclosure, text
+from jamtools import disclosure
 
 
 # --- Monroe et al. on a two-word toy corpus -----------------------------------------------------
+
+from jamtools.present import text
 # Group a: word x 3 times, word y once (n_a = 4); group b: x once, y 3 times (n_b = 4).
 
 Y_A = pd.Series({"x": 3, "y": 1})

@@ -1,0 +1,453 @@
+"""Is all our individual-based statistics split by sex? An audit of every table supplied.
+
+For each table of the data model (:data:`jamtools.data.model.TABLES`) the audit finds the
+source exactly as :func:`jamtools.data.load_table` does (the table's entry under ``tables`` in
+``jamtools.yml``, else ``<data_dir>/<name>.parquet``, ``.csv`` or ``.xlsx``) and records:
+
+- whether it is supplied at all (a missing table is a finding, not an error);
+- where sex comes from: a column ``kon`` (after the configured column mapping), a personnummer
+  (legal sex from the ninth digit), or nowhere;
+- how complete it is: rows read, rows with a known sex by sex, rows where sex is missing (an
+  empty cell) and rows with another code (a value that is neither of the model's codes nor
+  mapped onto them in ``jamtools.yml``), counted separately;
+- the rows :func:`~jamtools.data.load_table` leaves out and why, and the number of persons per
+  sex that remain (distinct ``person_id``; rows where a table has no person id).
+
+Aggregate tables (``befolkning``, ``um_indikatorer``) hold counts per sex already: they are split
+by sex by construction, and the audit says so rather than counting persons in them.
+
+The audit's counts are disclosed (:func:`disclose_audit`, :func:`disclose_persons`) before they
+are shown; :func:`audit_table`, :func:`persons_table` and :func:`audit_plot` show only disclosed
+frames. SKR's guidance on gender mainstreaming and förordning (2001:100) 14 § are the norms the
+chapter ``hl_01_konsuppdelad_statistik`` measures against.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from jamtools import disclosure
+from jamtools.data import load as _load
+from jamtools.data.model import CHILD_SEXES, TABLES
+
+#: Tables that hold counts per sex rather than one row per person, and what a row is.
+AGGREGATE_TABLES = {
+    "befolkning": "antal invånare per år, kön och ålder",
+    "um_indikatorer": "täljare och nämnare per månad, indikator och kön",
+}
+
+#: Status codes of an audited table, and how the chapter writes them.
+STATUS = {
+    "saknas": "Tabellen saknas",
+    "saknar_kon": "Nej: kön saknas",
+    "kolumn": "Ja (kolumn)",
+    "personnummer": "Ja (ur personnummer)",
+    "aggregerad": "Ja (uppdelad efter kön i sin uppbyggnad)",
+    "oläsbar": "Kan inte läsas in",
+}
+#: Categories of the completeness count, in order: the two sexes (women/girls, men/boys), an
+#: empty sex cell, another code.
+CATEGORIES = ("kvinna", "man", "saknas", "annan_kod")
+CATEGORY_LABELS = {"kvinna": "Kvinnor/flickor", "man": "Män/pojkar", "saknas": "Kön saknas",
+                   "annan_kod": "Annan kod"}
+_TO_ADULT = {"flicka": "kvinna", "pojke": "man", "kvinna": "kvinna", "man": "man"}
+
+
+@dataclass
+class TableAudit:
+    """The audit of one table. Counts are raw (not disclosed): show them only through
+    :func:`disclose_audit` / :func:`disclose_persons`."""
+
+    name: str
+    status: str
+    source: str | None = None
+    rows_read: int = 0
+    completeness: dict = field(default_factory=dict)   # CATEGORIES -> rows
+    left_out: dict = field(default_factory=dict)       # reason -> rows (besides unknown sex)
+    persons: dict | None = None                         # "kvinna"/"man" -> persons (or rows)
+    unit: str = "personer"
+    problem: str = ""
+    load: object = None                                 # the LoadResult, when it loaded
+
+    def __repr__(self) -> str:  # never the counts by themselves
+        return f"TableAudit({self.name}: {STATUS.get(self.status, self.status)})"
+
+    @property
+    def has_sex(self) -> bool:
+        return self.status in ("kolumn", "personnummer", "aggregerad") or (
+            self.status == "oläsbar" and sum(self.completeness.get(c, 0) for c in ("kvinna", "man")) > 0)
+
+    @property
+    def known_share(self) -> float:
+        known = sum(self.completeness.get(c, 0) for c in ("kvinna", "man"))
+        return known / self.rows_read if self.rows_read else float("nan")
+
+
+def _source(name: str, data_dir, config) -> dict | None:
+    """The table's source exactly as :func:`jamtools.data.load_table` finds it
+    (:func:`jamtools.data.table_sources`): with a configuration only its own tables, never the
+    files of ``data_dir``; without one, the files of ``data_dir``. None when not supplied."""
+    return _load.table_sources(config, data_dir=data_dir).get(name)
+
+
+def _short_problem(exc: Exception) -> str:
+    """The gist of a load error without any value from the data (column and kind only)."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"kolumn '([^']+)' \(([^)]*)\)", text)
+    if m:
+        return f"fel i kolumnen {m.group(1)}: {m.group(2).split(',')[0]}"
+    m = re.search(r"\(missing required columns\): ([^.]*)\.", text)
+    if m:
+        return f"saknar kolumner som behövs: {m.group(1)}"
+    return text.split("(")[0].split(":")[0].strip()[:120]
+
+
+def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAudit:
+    """Audit table ``name`` (see the module docstring). Never raises for a missing or broken
+    table: the problem is recorded in the result.
+
+    The source is the one :func:`jamtools.data.table_sources` gives (with ``config``, only the
+    configuration's tables). Completeness is counted on every row read, after the
+    configuration's column mapping and recoding: a sex code that is neither the model's nor
+    mapped onto it is *another code*, an empty cell (with no personnummer to derive sex from)
+    is *missing*. The load that counts persons uses only the columns the audit needs (sex, the
+    person id, and the date when a period is chosen), so a problem in another column leaves
+    out no row here.
+    """
+    from jamtools.data.check import check_table
+
+    table = TABLES[name]
+    spec = _source(name, data_dir, config)
+    if spec is None:
+        return TableAudit(name, "saknas")
+    try:
+        raw, source_name, export_names = _load.read_table(name, spec)
+    except _load.DataValidationError as exc:
+        return TableAudit(name, "oläsbar", problem=_short_problem(exc))
+    audit = TableAudit(name, "kolumn", source=Path(source_name).name, rows_read=len(raw))
+    if "kon" not in raw.columns and "personnummer" not in raw.columns:
+        audit.status = "saknar_kon"
+        audit.completeness = {"kvinna": 0, "man": 0, "saknas": len(raw), "annan_kod": 0}
+        return audit
+    checked = check_table(raw, table, source=source_name, export_names=export_names)
+    sex = checked.data["kon"].map(_TO_ADULT)
+    unknown = checked.data["kon"].eq(_load.UNKNOWN_SEX)
+    if "kon" in raw.columns:
+        blank = raw["kon"].isna() | raw["kon"].astype("string").str.strip().eq("")
+    else:
+        audit.status = "personnummer"
+        blank = raw["personnummer"].isna() | raw["personnummer"].astype("string").str.strip().eq("")
+    blank = blank.fillna(False).to_numpy(dtype=bool)
+    audit.completeness = {
+        "kvinna": int(sex.eq("kvinna").sum()), "man": int(sex.eq("man").sum()),
+        "saknas": int((unknown.to_numpy(dtype=bool) & blank).sum()),
+        "annan_kod": int((unknown.to_numpy(dtype=bool) & ~blank).sum()),
+    }
+    if name in AGGREGATE_TABLES:
+        audit.status = "aggregerad"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown codes and dangling references: counted below
+            result = _load.load_table(name, data_dir=data_dir, config=config, period=period,
+                                      columns=("kon",), optional=("person_id",))
+    except _load.DataValidationError as exc:
+        audit.status = "oläsbar"
+        audit.problem = _short_problem(exc)
+        return audit
+    audit.load = result
+    audit.left_out = {e["steg"]: int(e["antal"]) for e in result.log
+                      if e["typ"] == "exkluderade" and not e["steg"].startswith("Okänt")
+                      and e["antal"] > 0}
+    if name not in AGGREGATE_TABLES:
+        rows = result.data
+        derived_id = checked.derived.get("person_id") == "radnumret"
+        if "person_id" in rows.columns and rows["person_id"].notna().any() and not derived_id:
+            rows = rows.dropna(subset=["person_id"]).drop_duplicates("person_id")
+        else:
+            audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
+        counts = rows["kon"].map(_TO_ADULT).value_counts()
+        audit.persons = {s: int(counts.get(s, 0)) for s in ("kvinna", "man")}
+    return audit
+
+
+def supplied_tables(*, data_dir=None, config=None) -> list[str]:
+    """The model's tables the run has (:func:`jamtools.data.table_sources`), in model order."""
+    sources = _load.table_sources(config, data_dir=data_dir)
+    return [t for t in TABLES if t in sources]
+
+
+def not_supplied(*, data_dir=None, config=None) -> list[str]:
+    """The model's tables the run does not have, in model order."""
+    have = set(supplied_tables(data_dir=data_dir, config=config))
+    return [t for t in TABLES if t not in have]
+
+
+def audit_tables(*, data_dir=None, config=None, period=None, tables=None) -> list[TableAudit]:
+    """Audit the tables the run has (or those named in ``tables``, supplied or not), in model
+    order. With a configuration only its tables are audited (:func:`supplied_tables`); the
+    others are listed by :func:`not_supplied`."""
+    names = (supplied_tables(data_dir=data_dir, config=config) if tables is None
+             else [t for t in TABLES if t in set(tables)])
+    return [audit_one(n, data_dir=data_dir, config=config, period=period) for n in names]
+
+
+def disclose_audit(audits: list[TableAudit], *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The completeness counts as a disclosed table: one row per table and category
+    (:data:`CATEGORIES`), with rows read as the published row total.
+
+    Small counts and what would give them away (the other cells of the table's row, with its
+    total) are hidden by :func:`jamtools.disclosure.disclose_table`. Tables that are missing or
+    unreadable have no rows here; :func:`audit_summary` lists every table.
+    """
+    rows = [{"tabell": a.name, "kategori": c, "antal": float(a.completeness.get(c, 0))}
+            for a in audits if a.completeness for c in CATEGORIES]
+    long = pd.DataFrame(rows, columns=["tabell", "kategori", "antal"])
+    return disclosure.disclose_table(long, count_cols=["antal"], by=["tabell", "kategori"],
+                                     threshold=threshold)
+
+
+def disclose_persons(audits: list[TableAudit], *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Persons (or rows) per table and sex, after the loader's exclusions, disclosed."""
+    rows = [{"tabell": a.name, "kon": s, "antal": float(a.persons.get(s, 0)), "enhet": a.unit}
+            for a in audits if a.persons is not None for s in ("kvinna", "man")]
+    long = pd.DataFrame(rows, columns=["tabell", "kon", "antal", "enhet"])
+    return disclosure.disclose_table(long, count_cols=["antal"], by=["tabell", "kon"],
+                                     threshold=threshold)
+
+
+def _small(value, threshold: int) -> bool:
+    return bool(disclosure.is_small([value], threshold)[0])
+
+
+def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataFrame:
+    """One row per table: status, source, rows read, shares known / missing / other code (from
+    the disclosed counts: hidden counts give hidden shares), rows left out for other reasons.
+    The result is marked disclosed with the threshold of ``disclosed``."""
+    disclosure.require_disclosed(disclosed, "granskningen")
+    t = disclosed.attrs[disclosure.ATTR]["threshold"]
+    wide = disclosed.pivot(index="tabell", columns="kategori", values="antal") if len(disclosed) else None
+    out = []
+    for a in audits:
+        row = {"tabell": a.name, "status": a.status, "kalla": a.source or "",
+               "inlasta": float(a.rows_read) if a.rows_read and not _small(a.rows_read, t) else
+               (np.nan if a.rows_read else 0.0),
+               "problem": a.problem, "aggregerad": a.name in AGGREGATE_TABLES}
+        for c in CATEGORIES:
+            v = wide.loc[a.name, c] if wide is not None and a.name in wide.index else np.nan
+            row[c] = v
+            row[f"andel_{c}"] = v / a.rows_read if a.rows_read and pd.notna(v) else np.nan
+        row["kant"] = row["kvinna"] + row["man"]
+        row["andel_kant"] = row["kant"] / a.rows_read if a.rows_read and pd.notna(row["kant"]) else np.nan
+        left = sum(a.left_out.values())
+        row["utanfor_ovrigt"] = np.nan if _small(left, t) else float(left)
+        row["utanfor_skal"] = "; ".join(a.left_out)
+        out.append(row)
+    frame = pd.DataFrame(out)
+    frame.attrs[disclosure.ATTR] = {"threshold": t, "rounding": None}
+    return frame
+
+
+# --- Showing the audit -----------------------------------------------------------------------
+
+def _n(x) -> str:
+    from jamtools.present.report import number
+
+    return number(x, 0)
+
+
+def audit_table(summary: pd.DataFrame, *, caption: str = "") -> "object":
+    """The audit as a Swedish table (``jamtools.present.report.Table``)."""
+    from jamtools.present.report import Table, SUPPRESSION_NOTE, percent
+
+    disclosure.require_disclosed(summary, "granskningen")
+    t = summary.attrs[disclosure.ATTR]["threshold"]
+    rows = []
+    for _, r in summary.iterrows():
+        counted = r["status"] not in ("saknas", "oläsbar") or pd.notna(r["andel_kant"])
+        status = STATUS[r["status"]] + (f": {r['problem']}" if r["problem"] else "")
+        rows.append({
+            "Tabell": r["tabell"],
+            "Fil": r["kalla"] or "–",
+            "Uppdelad efter kön?": status,
+            "Inlästa rader": _n(r["inlasta"]) if r["status"] != "saknas" else "–",
+            "Känt kön": percent(r["andel_kant"]) if counted else "–",
+            "Kön saknas (rader)": _n(r["saknas"]) if counted else "–",
+            "Annan kod (rader)": _n(r["annan_kod"]) if counted else "–",
+            "Lämnade utanför av andra skäl": (_n(r["utanfor_ovrigt"]) +
+                                              (f" ({r['utanfor_skal'].lower()})" if r["utanfor_skal"] else ""))
+            if r["status"] in ("kolumn", "personnummer", "aggregerad") else "–",
+        })
+    frame = pd.DataFrame(rows)
+    hidden = summary[[*CATEGORIES, "inlasta", "utanfor_ovrigt"]].isna().any(axis=1) & \
+        summary["status"].isin(["kolumn", "personnummer", "aggregerad"])
+    note = ("'–' = uppgiften finns inte för tabellen. " +
+            (SUPPRESSION_NOTE.format(t=t) if hidden.any() else "")).strip()
+    return Table(frame, caption, note)
+
+
+def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: str = "") -> "object":
+    """Persons per table and sex (the indicator table), disclosed, as a Swedish table."""
+    from jamtools.present.report import Table, SUPPRESSION_NOTE, percent
+
+    disclosure.require_disclosed(persons, "personer per tabell")
+    t = persons.attrs[disclosure.ATTR]["threshold"]
+    rows = []
+    for name, sub in persons.groupby("tabell", sort=False):
+        v = sub.set_index("kon")["antal"]
+        w, m = v.get("kvinna", np.nan), v.get("man", np.nan)
+        child = TABLES[name].sex_values == CHILD_SEXES
+        rows.append({"Tabell": name, "Räknas": sub["enhet"].iloc[0],
+                     "Kvinnor/flickor": _n(w), "Män/pojkar": _n(m),
+                     "Andel kvinnor/flickor": percent(w / (w + m)) if pd.notna(w) and pd.notna(m)
+                     and (w + m) > 0 else disclosure.SUPPRESSED_MARK,
+                     "Kön i tabellen": "flicka/pojke" if child else "kvinna/man"})
+    note = SUPPRESSION_NOTE.format(t=t) if persons.get("suppressed", pd.Series(False)).any() else ""
+    return Table(pd.DataFrame(rows), caption, note)
+
+
+def audit_plot(summary: pd.DataFrame, *, title: str = ""):
+    """Share of rows with a known sex per table (bars), with the table's status written where
+    there is no bar (missing table, no sex, suppressed share)."""
+    from jamtools.present.plots import Plot, pct_axis
+    from jamtools.present.report import percent
+
+    disclosure.require_disclosed(summary, "granskningen")
+    fig = Figure(figsize=(7.5, 1.0 + 0.38 * len(summary)))
+    ax = fig.subplots()
+    for i, (_, r) in enumerate(summary.iterrows()):
+        share = r["andel_kant"]
+        if r["status"] == "saknas":
+            ax.text(0.01, i, "tabellen saknas", va="center", color="#666666", fontsize=9)
+        elif r["status"] == "saknar_kon":
+            ax.text(0.01, i, "kön saknas i tabellen", va="center", color="#D55E00", fontsize=9)
+        elif pd.isna(share):
+            ax.text(0.01, i, ".." if r["status"] != "oläsbar" else "kan inte läsas in",
+                    va="center", color="#666666", fontsize=9)
+        else:
+            color = "#009E73" if share >= 0.995 else "#E69F00"
+            ax.barh(i, share, color=color, height=0.6)
+            ax.text(min(share, 1.0) + 0.01, i, percent(share), va="center", fontsize=8)
+    ax.set_yticks(range(len(summary)))
+    ax.set_yticklabels(summary["tabell"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.15)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    pct_axis(ax)
+    ax.set_xlabel("Andel inlästa rader med känt kön")
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Andel rader med känt kön per tabell")
+
+
+def table_names_text(tables) -> str:
+    """Tables in words: their Swedish names with the model's name, e.g.
+    "beslut om hemtjänst (`ht_beslut`)", joined with commas and "och"."""
+    from jamtools.run.catalogue import TABLE_LABELS
+
+    xs = [f"{TABLE_LABELS.get(t, t)} (`{t}`)" for t in tables]
+    if not xs:
+        return ""
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
+
+
+def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
+    """The audit in a few Swedish sentences (Markdown), from the disclosed summary.
+
+    ``not_supplied`` are the model's tables the run does not have (:func:`not_supplied`): they
+    are named, so that a short audit is never read as "every table has sex".
+    """
+    from jamtools.present.report import percent
+
+    disclosure.require_disclosed(summary, "granskningen")
+    s = summary
+    missing = list(dict.fromkeys([*not_supplied, *s.loc[s["status"] == "saknas", "tabell"]]))
+    n = len(s) + len([t for t in not_supplied if t not in set(s["tabell"])])
+    unreadable = list(s.loc[s["status"] == "oläsbar", "tabell"])
+    no_sex = list(s.loc[s["status"] == "saknar_kon", "tabell"])
+    present = s[~s["status"].isin(["saknas"])]
+    individual = present[~present["aggregerad"] & present["status"].isin(["kolumn", "personnummer"])]
+    aggregate = present[present["aggregerad"] & (present["status"] == "aggregerad")]
+    incomplete = individual[individual["andel_kant"].isna() | (individual["andel_kant"] < 1)]
+
+    def names(xs):
+        xs = [f"`{x}`" for x in xs]
+        return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
+
+    text = [f"Datamodellen har {n} tabeller. {len(present)} av dem finns i underlaget och "
+            "granskas här."
+            + (f" **Tabeller som inte finns i underlaget** (och därför inte granskas): "
+               f"{table_names_text(missing)}." if missing else "")]
+    if len(individual):
+        k = len(individual)
+        part = (f"{k} individbaserad{'e' if k > 1 else ''} tabell{'er' if k > 1 else ''} har kön"
+                + (f", i {names(individual.loc[individual['status'] == 'personnummer', 'tabell'])} "
+                   "härlett ur personnumret" if (individual["status"] == "personnummer").any() else ""))
+        text.append(part + ".")
+    if len(aggregate):
+        text.append(f"{names(aggregate['tabell'])} är sammanräknade tabeller med en rad per kön "
+                    "(och år, ålder eller månad): de är uppdelade efter kön genom sin uppbyggnad.")
+    if no_sex:
+        text.append(f"**Kön saknas helt i {names(no_sex)}.** Statistik från "
+                    f"{'den tabellen' if len(no_sex) == 1 else 'de tabellerna'} kan inte delas upp "
+                    "efter kön förrän kön (eller personnummer) följer med i exporten.")
+    if unreadable:
+        text.append(f"{names(unreadable)} kunde inte läsas in; se tabellen nedan för vad som är fel.")
+    if len(incomplete):
+        parts = []
+        for _, r in incomplete.iterrows():
+            bits = [f"känt kön i {percent(r['andel_kant'])} av raderna"]
+            if pd.notna(r["saknas"]) and r["saknas"] > 0:
+                bits.append(f"{_n(r['saknas'])} rader utan kön")
+            if pd.notna(r["annan_kod"]) and r["annan_kod"] > 0:
+                bits.append(f"{_n(r['annan_kod'])} rader med en annan kod")
+            parts.append(f"`{r['tabell']}` ({', '.join(bits)})")
+        text.append("Kön är inte fullständigt i " + "; ".join(parts) + ". Raderna med okänt kön "
+                    "lämnas utanför jämförelserna mellan könen i handbokens kapitel och redovisas "
+                    "för sig.")
+    elif len(individual) and not no_sex:
+        text.append("I alla individbaserade tabeller som finns har varje rad ett känt kön.")
+    return "\n\n".join(text)
+
+
+def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame:
+    """The audit in the results file's comparison layout: per table the share of rows with a
+    known sex, with sex missing and with another code (``n_a`` rows in the category, ``n_b``
+    rows read); ``warning`` carries the table's status. Built from the disclosed summary; the
+    tables in ``not_supplied`` get rows with the status "Tabellen saknas" and no numbers."""
+    from jamtools.stats.binary import COMPARISON_COLUMNS
+
+    disclosure.require_disclosed(summary, "granskningen")
+    absent = [t for t in not_supplied if t not in set(summary["tabell"])]
+    if absent:
+        extra = pd.DataFrame([{"tabell": t, "status": "saknas", "problem": "", "inlasta": np.nan,
+                               **{c: np.nan for c in ("kant", "saknas", "annan_kod")},
+                               **{f"andel_{c}": np.nan for c in ("kant", "saknas", "annan_kod")}}
+                              for t in absent])
+        attrs = dict(summary.attrs)
+        summary = pd.concat([summary, extra], ignore_index=True)
+        summary.attrs.update(attrs)
+    rows = []
+    for _, r in summary.iterrows():
+        for measure, col in (("share_known_sex", "kant"), ("share_sex_missing", "saknas"),
+                             ("share_sex_other_code", "annan_kod")):
+            row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+            hidden = r["status"] not in ("saknas", "saknar_kon", "oläsbar") and pd.isna(r[col])
+            row.update(outcome=r["tabell"], comparison=f"{col} / inlästa", group_a=col,
+                       group_b="inlasta", measure=measure, estimate=r[f"andel_{col}"],
+                       n_a=r[col], n_b=r["inlasta"], adjusted=False, adjusted_for="",
+                       method="andel av inlästa rader", test="",
+                       warning=STATUS[r["status"]] + (f": {r['problem']}" if r["problem"] else ""),
+                       suppressed=bool(hidden),
+                       suppression_reason=disclosure.REASON_SECONDARY if hidden else "")
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs[disclosure.ATTR] = dict(summary.attrs[disclosure.ATTR])
+    return out

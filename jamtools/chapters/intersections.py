@@ -1,0 +1,402 @@
+"""Intersectional groups: an outcome for groups of women and men split by more than sex.
+
+The 4R method's question "Vilka effekter får insatserna för olika grupper av kvinnor och män?"
+asks for the outcome by sex crossed with other characteristics (age group, country of birth,
+household type). Two things make it hard, and this module handles both:
+
+- **small groups**: every added characteristic multiplies the number of groups, so the people
+  are spread over more and smaller cells. :func:`group_shares` gives the share per group with
+  Wilson intervals, disclosed with primary and secondary suppression
+  (:func:`jamtools.disclosure.disclose_shares`); :func:`detail_overview` shows, level by level,
+  how many groups there are and how many must be hidden;
+- **many comparisons**: rather than testing every cell, the question whether the sex gap
+  *differs* between two groups is one parameter, the interaction in a logistic model
+  (:func:`interaction_effect`), with its interval, on the odds scale and (standardised) in
+  percentage points.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from jamtools import disclosure, stats
+from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
+from jamtools.stats.binary import COMPARISON_COLUMNS
+from jamtools.stats.design import covariate_columns
+
+#: Measure names of the interaction: the difference of the two sex gaps (percentage points)
+#: and the ratio of the two odds ratios.
+INTERACTION_PP = "interaction_pp"
+INTERACTION_OR = "interaction_odds_ratio"
+MSG_TOO_FEW = "För få observationer i någon av de fyra grupperna för att skatta samspelet."
+
+
+#: Codes of the derived column ``fodelseland`` (from ``fodd_i_sverige``).
+BIRTH_LEVELS = ("inrikes_fodd", "utrikes_fodd")
+
+
+def birth_country(born_in_sweden) -> pd.Series:
+    """``fodelseland`` from a 1/0 (true/false) ``fodd_i_sverige``: ``inrikes_fodd`` or
+    ``utrikes_fodd``; missing stays missing."""
+    s = pd.Series(born_in_sweden)
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    known = s.notna()
+    out[known] = np.where(s[known].astype(bool), BIRTH_LEVELS[0], BIRTH_LEVELS[1])
+    return out
+
+
+
+def _row(**kw) -> dict:
+    row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+    row.update(warning="", adjusted=False, adjusted_for="")
+    row.update(kw)
+    return row
+
+
+def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
+                       group: str = "kon", levels=("kvinna", "man"), covariates=(),
+                       conf_level: float = 0.95) -> pd.DataFrame:
+    """Does the sex gap in a yes/no outcome differ between two groups (e.g. born in Sweden or
+    abroad)? A logistic model with an interaction, on the collapsed table.
+
+    Fits :math:`\\operatorname{logit} P(Y=1) = \\beta_0 + \\beta_g g + \\beta_f f + \\beta_{gf}\\,gf
+    + \\sum\\gamma_k x_k` (binomial GLM on the cells), where :math:`g = 1` for ``levels[0]``
+    and :math:`f = 1` for ``factor_levels[1]``. Returns, in the common comparison layout:
+
+    - per factor level, the sex difference in percentage points (``risk_difference_pp``,
+      comparison ``"a − b, <level>"``), standardised over the whole sample's covariates
+      (g-formula) with a delta-method interval;
+    - :data:`INTERACTION_PP`: the second level's difference minus the first's
+      (a difference in differences), delta-method interval;
+    - :data:`INTERACTION_OR`: :math:`e^{\\beta_{gf}}`, the ratio of the two odds ratios, with the
+      Wald interval; its p-value (the Wald test of :math:`\\beta_{gf} = 0`) is also given to
+      the percentage-point row.
+
+    Without ``covariates`` the model is saturated: the shares are the observed ones, the
+    difference in differences is the crude one, and :math:`\\beta_{gf}` is the difference of the
+    two observed log odds ratios with standard error :math:`\\sqrt{\\sum 1/\\text{cell}}` over
+    the eight cells (Woolf). ``n_a``/``n_b`` are the sizes of the two sexes (per level for the
+    per-level rows). A row with a warning and no estimate is returned when a group is empty or
+    everyone (no one) in it has the outcome.
+    """
+    a, b = levels
+    f0, f1 = factor_levels
+    covariates = list(covariates)
+    d = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
+    table = stats.collapse(d, outcome, [group, factor, *covariates]) if len(d) else \
+        pd.DataFrame(columns=[group, factor, *covariates, "n", "events"])
+    table = table[table["n"] > 0].reset_index(drop=True)
+    adjusted_for = ", ".join(covariates)
+    meta = dict(outcome=outcome, group_a=a, group_b=b, conf_level=conf_level,
+                adjusted=bool(covariates), adjusted_for=adjusted_for)
+    cells = {(g, f): (float(table.loc[(table[group] == g) & (table[factor] == f), "n"].sum()),
+                      float(table.loc[(table[group] == g) & (table[factor] == f), "events"].sum()))
+             for g in levels for f in factor_levels}
+
+    def counts(f=None):
+        fs = [f] if f is not None else [f0, f1]
+        return dict(n_a=sum(cells[(a, x)][0] for x in fs), events_a=sum(cells[(a, x)][1] for x in fs),
+                    n_b=sum(cells[(b, x)][0] for x in fs), events_b=sum(cells[(b, x)][1] for x in fs))
+
+    specs = [(f"{a} − {b}, {f0}", "risk_difference_pp", counts(f0)),
+             (f"{a} − {b}, {f1}", "risk_difference_pp", counts(f1)),
+             (f"({a} − {b}, {f1}) − ({a} − {b}, {f0})", INTERACTION_PP, counts()),
+             (f"({a} / {b}, {f1}) / ({a} / {b}, {f0})", INTERACTION_OR, counts())]
+    degenerate = any(n == 0 or ev == 0 or ev == n for n, ev in cells.values())
+    fit = None
+    if not degenerate:
+        g = (table[group] == a).astype(float)
+        f = (table[factor] == f1).astype(float)
+        x = pd.concat([pd.DataFrame({"const": 1.0, "g": g, "f": f, "gf": g * f}, index=table.index),
+                       covariate_columns(table, covariates)], axis=1)
+        endog = np.column_stack([table["events"], table["n"] - table["events"]])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+            if not np.all(np.isfinite(fit.cov_params().to_numpy())) or np.abs(fit.params).max() > 15:
+                fit = None
+        except Exception:  # singular design, separation
+            fit = None
+    if fit is None:
+        warnings.warn(MSG_TOO_FEW, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**meta, comparison=c, measure=m, warning=MSG_TOO_FEW, **k)
+                             for c, m, k in specs], columns=COMPARISON_COLUMNS)
+    beta, cov = fit.params.to_numpy(), fit.cov_params().to_numpy()
+    w = table["n"].to_numpy(float) / table["n"].sum()
+    base_x = x.to_numpy()
+    cols = list(x.columns)
+    ig, i_f, igf = cols.index("g"), cols.index("f"), cols.index("gf")
+
+    def standardised(gv, fv):
+        xs = base_x.copy()
+        xs[:, ig], xs[:, i_f], xs[:, igf] = gv, fv, gv * fv
+        p = 1 / (1 + np.exp(-(xs @ beta)))
+        return float(w @ p), (w * p * (1 - p)) @ xs
+
+    pr = {(gv, fv): standardised(gv, fv) for gv in (1, 0) for fv in (0, 1)}
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    p_int = float(2 * sps.norm.sf(abs(beta[igf] / math.sqrt(cov[igf, igf]))))
+    rows = []
+    for (comparison, measure, k), contrast in zip(specs[:3], (
+            ((1, 0), (0, 0), None), ((1, 1), (0, 1), None), ((1, 1), (0, 1), ((1, 0), (0, 0))))):
+        est = pr[contrast[0]][0] - pr[contrast[1]][0]
+        grad = pr[contrast[0]][1] - pr[contrast[1]][1]
+        if contrast[2] is not None:
+            est -= pr[contrast[2][0]][0] - pr[contrast[2][1]][0]
+            grad = grad - (pr[contrast[2][0]][1] - pr[contrast[2][1]][1])
+        se = float(np.sqrt(grad @ cov @ grad))
+        p = p_int if measure == INTERACTION_PP else float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
+        rows.append(_row(**meta, **k, comparison=comparison, measure=measure, estimate=100 * est,
+                         ci_low=100 * (est - z * se), ci_high=100 * (est + z * se), p_value=p,
+                         test="Wald-test (logistisk regression)" if measure == INTERACTION_PP
+                         else "z-test (deltametoden)",
+                         method="standardisering (g-formel), logistisk regression med samspel"))
+    bg, sg = beta[igf], math.sqrt(cov[igf, igf])
+    rows.append(_row(**meta, **specs[3][2], comparison=specs[3][0], measure=INTERACTION_OR,
+                     estimate=math.exp(bg), ci_low=math.exp(bg - z * sg), ci_high=math.exp(bg + z * sg),
+                     p_value=p_int, test="Wald-test (logistisk regression)",
+                     method="logistisk regression med samspel"))
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def group_shares(data: pd.DataFrame, outcome: str, dims, *, group: str = "kon",
+                 conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The share with ``outcome`` per sex within every combination of ``dims``, with Wilson
+    intervals, disclosed: a group with fewer than ``threshold`` people, or fewer than
+    ``threshold`` with or without the outcome, is hidden, and so are further groups where the
+    hidden one could otherwise be recovered from the others and the totals per sex
+    (:func:`jamtools.disclosure.disclose_shares`)."""
+    dims = list(dims)
+    counts = stats.collapse(data, outcome, [*dims, group])
+    shares = stats.share_by_group(counts, group, by=dims, conf_level=conf_level)
+    return disclosure.disclose_shares(shares, threshold=threshold, group=group, by=dims)
+
+
+def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str = "kon",
+                    conf_level: float = 0.95,
+                    threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """How many groups each level of detail gives, and how many of them can be shown.
+
+    ``steps`` maps a label to the characteristics crossed with sex at that level (e.g.
+    ``{"kön": [], "kön × födelseland": ["fodelseland"], ...}``). Per step: the number of
+    possible groups (the product of the observed categories, times the sexes), the groups
+    with nobody in them, the groups shown, hidden because they are small (primary) and hidden
+    to protect another (secondary), and the share of the people who are in hidden groups.
+    These are counts of groups, never of people; the share in hidden groups follows from the
+    published groups and the total, so it reveals nothing the table does not.
+    """
+    rows = []
+    total = float(len(data))
+    for name, dims in steps.items():
+        dims = list(dims)
+        d = group_shares(data, outcome, dims, group=group, conf_level=conf_level, threshold=threshold)
+        possible = int(np.prod([data[c].nunique() for c in [*dims, group]])) if len(data) else 0
+        raw = stats.collapse(data, outcome, [*dims, group]) if len(data) else pd.DataFrame({"n": []})
+        observed = int((raw["n"] > 0).sum())
+        primary = d["suppression_reason"].astype(str).str.startswith("färre").sum() if len(d) else 0
+        hidden = int(d["suppressed"].astype(bool).sum()) if len(d) else 0
+        shown_n = float(d.loc[~d["suppressed"].astype(bool), "n"].sum()) if len(d) else 0.0
+        rows.append({"niva": name, "grupper": possible, "tomma": possible - observed,
+                     "visas": observed - hidden, "dolda_sma": int(primary),
+                     "dolda_skydd": hidden - int(primary),
+                     "andel_i_dolda": (total - shown_n) / total if total else np.nan})
+    return pd.DataFrame(rows)
+
+
+def detail_table(overview: pd.DataFrame, *, threshold: int, unit_text: str = "klienterna",
+                 caption: str = "") -> Table:
+    """:func:`detail_overview` as a Swedish table (no column is a count of people)."""
+    frame = pd.DataFrame({
+        "Uppdelning": overview["niva"],
+        "Möjliga grupper": overview["grupper"].map(lambda v: number(v, 0)),
+        "Tomma grupper": overview["tomma"].map(lambda v: number(v, 0)),
+        "Grupper som visas": overview["visas"].map(lambda v: number(v, 0)),
+        f"Dolda: färre än {threshold}": overview["dolda_sma"].map(lambda v: number(v, 0)),
+        "Dolda för att skydda en annan grupp": overview["dolda_skydd"].map(lambda v: number(v, 0)),
+        f"Andel av {unit_text} i dolda grupper": overview["andel_i_dolda"].map(percent),
+    })
+    return Table(frame, caption,
+                 f"En grupp döljs om den har färre än {threshold} klienter, eller färre än {threshold} "
+                 "med eller utan utfallet; och ytterligare grupper döljs så att en dold grupp inte går "
+                 "att räkna fram ur de andra och summorna (röjandekontroll).")
+
+
+@dataclass
+class IntersectionResult:
+    """Disclosed results for one outcome by sex and another characteristic."""
+
+    shares: pd.DataFrame          # per sex × factor level
+    crude: pd.DataFrame           # crude sex differences per factor level
+    adjusted: pd.DataFrame        # interaction model with covariates (standardised)
+    crude_interaction: pd.DataFrame  # interaction model without covariates
+
+
+def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
+                          group: str = "kon", levels=("kvinna", "man"), covariates=(),
+                          conf_level: float = 0.95,
+                          threshold: int = disclosure.DEFAULT_THRESHOLD) -> IntersectionResult:
+    """Shares per sex × ``factor`` level, the crude sex difference within each level, and the
+    interaction (crude and adjusted for ``covariates``), all disclosed.
+
+    Every comparison that rests on a hidden group of the sex × factor table is hidden, and so is
+    the interaction whenever any of the four groups is hidden (it is computed from all four).
+    With no ``covariates`` the adjusted result is empty: no comparison is called adjusted.
+    """
+    rows = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
+    shares = group_shares(rows, outcome, [factor], group=group, conf_level=conf_level,
+                          threshold=threshold)
+    crude_parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for f in factor_levels:
+            sub = stats.collapse(rows[rows[factor] == f], outcome, [group]) if len(rows) else \
+                pd.DataFrame({group: list(levels), "n": [0, 0], "events": [0, 0]})
+            c = stats.compare_groups(sub, group, levels, outcome_name=outcome, conf_level=conf_level)
+            c = c[c["measure"] == "risk_difference_pp"].copy()
+            c["comparison"] = f"{levels[0]} − {levels[1]}, {f}"
+            crude_parts.append(c)
+        crude_int = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
+                                       group=group, levels=levels, conf_level=conf_level)
+        if list(covariates):
+            adjusted = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
+                                          group=group, levels=levels, covariates=covariates,
+                                          conf_level=conf_level)
+        else:  # nothing to adjust for: no adjusted comparison at all
+            adjusted = crude_int.iloc[0:0].copy()
+    crude_int = crude_int[crude_int["measure"].isin([INTERACTION_PP, INTERACTION_OR])]
+    hidden_cells = set(zip(shares.loc[shares["suppressed"].astype(bool), group].astype(str),
+                           shares.loc[shares["suppressed"].astype(bool), factor].astype(str)))
+
+    def disclose(comp: pd.DataFrame) -> pd.DataFrame:
+        out = disclosure.disclose_comparisons(comp.reset_index(drop=True), threshold=threshold)
+        for i, r in out.iterrows():
+            lvl = [f for f in factor_levels if str(r["comparison"]).endswith(f", {f}")]
+            needed = {(str(g), str(f)) for g in levels for f in (lvl or factor_levels)}
+            if needed & hidden_cells and not out.at[i, "suppressed"]:
+                for col in ("estimate", "ci_low", "ci_high", "p_value", "n_a", "events_a", "n_b",
+                            "events_b", "mdd_pp"):
+                    out.at[i, col] = np.nan
+                out.at[i, "suppressed"] = True
+                out.at[i, "suppression_reason"] = disclosure.REASON_GROUP
+        return out
+
+    return IntersectionResult(shares, disclose(pd.concat(crude_parts, ignore_index=True)),
+                              disclose(adjusted), disclose(crude_int))
+
+
+def describe_interaction(result: IntersectionResult, *, factor_levels, factor_labels: dict,
+                         outcome_text: str, group: str = "kon") -> str:
+    """The sex gap within each group and the interaction, in words; "ingen tydlig skillnad"
+    whenever an interval covers 0. ``factor_labels`` gives each factor level's words in the
+    plural ("utrikes födda")."""
+    for frame in (result.shares, result.crude, result.adjusted, result.crude_interaction):
+        disclosure.require_disclosed(frame, "tabellen")
+    text = []
+    conf_rows = pd.concat([result.adjusted["conf_level"], result.crude["conf_level"]]).dropna()
+    conf = number(100 * float(conf_rows.iloc[0]), 0) if len(conf_rows) else "95"
+    f0, f1 = (factor_labels.get(x, x) for x in factor_levels)
+    for _, r in result.crude.iterrows():
+        lvl = str(r["comparison"]).rsplit(", ", 1)[-1]
+        where = factor_labels.get(lvl, lvl)
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        if bool(r["suppressed"]) or pd.isna(r["estimate"]):
+            text.append(f"Bland {where}: skillnaden visas inte (röjandekontroll).")
+            continue
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        verdict = ("ingen tydlig skillnad" if r["ci_low"] <= 0 <= r["ci_high"] else
+                   f"andelen är tydligt {'högre' if r['estimate'] > 0 else 'lägre'} för {a} än för {b}")
+        text.append(f"Bland {where} är skillnaden {a} − {b} {number(r['estimate'], signed=True)} "
+                    f"procentenheter ({conf} % KI {ci}): {verdict}.")
+    for kind, frame in (("utan justering", result.crude_interaction), ("justerat", result.adjusted)):
+        rows = frame[frame["measure"] == INTERACTION_PP]
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        if bool(r["suppressed"]) or pd.isna(r["estimate"]):
+            text.append(f"Samspelet ({kind}) visas inte: en av de fyra grupperna är för liten "
+                        "eller saknar variation.")
+            continue
+        orow = frame[frame["measure"] == INTERACTION_OR].iloc[0]
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        lead = ("Utan justering" if kind == "utan justering" else
+                f"Bland klienter med samma {covariates_text(r['adjusted_for'])}")
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            verdict = ("data kan inte skilja skillnaden mellan grupperna från slumpens variation")
+        else:
+            verdict = (f"bland {f1} är andelen för {a} tydligt {'lägre' if r['estimate'] < 0 else 'högre'} "
+                       f"i förhållande till {b} än bland {f0}")
+        text.append(f"{lead} är skillnaden {a} − {b} bland {f1}, minus skillnaden bland {f0}, "
+                    f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI {ci}; "
+                    f"kvoten mellan oddskvoterna {number(orow['estimate'], 2)}, KI "
+                    f"{number(orow['ci_low'], 2)}–{number(orow['ci_high'], 2)}): {verdict}.")
+    text.append(f"Siffrorna beskriver skillnader i {outcome_text}; de säger inte varför skillnaderna "
+                "finns.")
+    return "\n\n".join(text)
+
+
+#: Codes of the factor levels in words (plural), for sentences and tables.
+BIRTH_TEXT = {"inrikes_fodd": "födda i Sverige", "utrikes_fodd": "utrikes födda"}
+
+
+def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
+                           covariates=("aldersgrupp", "hushallstyp")) -> tuple[pd.DataFrame, list]:
+    """The rows the chapter on groups analyses, from a loaded ``eb_utfall``.
+
+    Derives ``fodelseland`` from ``fodd_i_sverige`` (:func:`birth_country`) and
+    ``aldersgrupp`` from ``alder`` when the table has it (adult groups,
+    :func:`jamtools.run.catalogue.add_age_group`); leaves out, counted in ``loaded``, rows without a country
+    of birth, without the outcome, and without one of the ``covariates`` the data have.
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The table, with ``kon``, ``fodd_i_sverige`` and ``outcome``.
+    outcome : a 0/1 column.
+    levels : the sexes compared (rows of other sexes are not returned).
+    covariates : what the chapter adjusts for when present.
+
+    Returns
+    -------
+    (DataFrame, list)
+        The rows of ``levels``, and the covariates the data have (possibly none).
+    """
+    from jamtools.run import catalogue
+
+    catalogue.add_age_group(loaded)
+    d = loaded.data
+    d["fodelseland"] = birth_country(d["fodd_i_sverige"])
+    loaded.exclude(loaded.data["fodelseland"].isna(), "Uppgift om födelseland saknas")
+    loaded.exclude(loaded.data[outcome].isna(), "Uppgift om utfallet saknas")
+    present = [c for c in covariates if loaded.has(c)]
+    if present:
+        loaded.exclude(loaded.data[present].isna().any(axis=1),
+                       f"Uppgift om {covariates_text(present)} saknas")
+    return loaded.data[loaded.data["kon"].isin(levels)].copy(), present
+
+
+def comparison_label(text: str, factor_labels: dict = BIRTH_TEXT) -> str:
+    """A comparison's codes in words: ``'kvinna − man, utrikes_fodd'`` ->
+    ``'kvinnor − män, utrikes födda'``."""
+    import re
+
+    for code, words in {**factor_labels, **SEX_LABELS}.items():
+        text = re.sub(rf"\b{re.escape(code)}\b", words, text)
+    return text
+
+
+def group_labels(frame: pd.DataFrame, dims) -> pd.Series:
+    """One label per row for the groups of ``dims`` (e.g. "Utrikes född, ensamstående
+    med barn"): the first characteristic capitalised, the others in lower case."""
+    dims = list(dims)
+    out = frame[dims[0]].map(label)
+    for d in dims[1:]:
+        out = out + ", " + frame[d].map(label).str.lower()
+    return out

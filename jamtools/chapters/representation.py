@@ -1,0 +1,659 @@
+"""Representation (the first R of 4R): who comes to the service, compared with the population.
+
+From a loaded client table and the population table (``befolkning``) to the collapsed table the
+rate methods need (:mod:`jamtools.stats.rates`), and from their disclosed results to tables,
+figures and sentences:
+
+- :func:`prepare` counts distinct persons per year by sex and age group (the first row of each
+  person and year decides the age group), leaving out, and recording, rows of years the
+  population table does not cover and rows outside the age groups;
+- :func:`disclose_rates` hides small counts and their complements (the rates are shares of the
+  population, so :func:`jamtools.disclosure.disclose_shares` protects them);
+- :func:`rates_plot`, :func:`rates_table`, :func:`ratio_plot`, :func:`ratio_table`,
+  :func:`composition_table` and :func:`describe` show only disclosed frames.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from jamtools import disclosure
+from jamtools.data.derive import age_bands, age_group
+from jamtools.data.model import CHILD_SEXES, TABLES
+from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
+from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, covariates_text, number,
+                             p_value, percent)
+from jamtools.stats import rates
+
+_CHILD_AGES = ([0, 7, 13, 16], 17)
+_EB_AGES = ([18, 25, 35, 45, 55, 65], None)
+#: Default age groups per client table: (lower bounds, highest age or None for an open group).
+DEFAULT_AGE_GROUPS = {
+    "bof_aktualiseringar": _CHILD_AGES, "bof_utredningar": _CHILD_AGES, "bof_insatser": _CHILD_AGES,
+    "eb_klienter": _EB_AGES, "eb_planering": _EB_AGES, "eb_insatser": _EB_AGES, "eb_utfall": _EB_AGES,
+    "ht_beslut": ([65, 75, 85, 95], None),
+    "ks_elever": ([4, 7, 10, 13, 16, 19], 25),
+}
+#: Client tables the chapter accepts: a person id, sex, age and a date.
+CLIENT_TABLES = tuple(DEFAULT_AGE_GROUPS)
+
+ERR_TABLE = ("Parametern tabell = {v!r} går inte att använda: välj en tabell med en rad per person "
+             "eller ärende, med kön, ålder och datum: {ok}.")
+MEASURE_LABELS = {
+    "rate_ratio": "Kvot mellan andelarna per 1 000 invånare",
+    "mh_rate_ratio": "Kvot mellan andelarna (Mantel–Haenszel)",
+    "share_difference_pp": "Andel {who} bland klienterna − bland invånarna (procentenheter)",
+}
+
+
+@dataclass
+class Setup:
+    """What the chapter needs to know about the chosen client table."""
+
+    table: str
+    bounds: list
+    upper: int | None
+    levels: tuple
+    labels: list
+
+    @property
+    def children(self) -> bool:
+        return self.levels == CHILD_SEXES
+
+
+def setup(table: str, bounds=None, upper=None) -> Setup:
+    """Check the parameter ``tabell`` and choose the age groups (the table's default unless
+    ``bounds`` is given)."""
+    if table not in CLIENT_TABLES:
+        raise ValueError(ERR_TABLE.format(v=table, ok=", ".join(CLIENT_TABLES)))
+    if bounds is None:
+        bounds, default_upper = DEFAULT_AGE_GROUPS[table]
+        upper = default_upper if upper is None else upper
+    bounds = [int(b) for b in bounds]
+    return Setup(table, bounds, upper, TABLES[table].sex_values, age_bands(bounds, upper))
+
+
+#: The client tables the chapter shows by default, one part each (the catalogue's own, in the
+#: order the page shows them).
+PART_TABLES = ("ht_beslut", "eb_klienter", "bof_aktualiseringar")
+#: The parts' headings.
+PART_TITLES = {"ht_beslut": "Hemtjänst", "eb_klienter": "Ekonomiskt bistånd",
+               "bof_aktualiseringar": "Barn och familj"}
+
+
+def client_tables(tabell=None) -> list[str]:
+    """The client tables a run shows: the parameter ``tabell`` (a table name or a list of
+    them, each one of :data:`CLIENT_TABLES`), or :data:`PART_TABLES` when it is None."""
+    if tabell is None:
+        return list(PART_TABLES)
+    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    for t in names:
+        if t not in CLIENT_TABLES:
+            raise ValueError(ERR_TABLE.format(v=t, ok=", ".join(CLIENT_TABLES)))
+    return names
+
+
+def load_clients(table: str, p, chapter_id: str = "r4_01_representation"):
+    """Load client table ``table`` with the columns the catalogue declares for the chapter
+    (:func:`jamtools.run.catalogue.load_optional`); a client table outside the catalogue (chosen
+    with the parameter ``tabell``) is loaded with the same declaration as the catalogue's
+    client tables. None when the run lacks the table."""
+    from jamtools import data
+    from jamtools.run import catalogue
+
+    chapter = catalogue.CHAPTERS[chapter_id]
+    if table in {n.table for n in chapter.needs}:
+        return catalogue.load_optional(chapter_id, table, p, period=p.period)
+    need = chapter.need(PART_TABLES[0])
+    return data.load_table_if_present(table, data_dir=p.data_dir, config=p.config,
+                                      columns=(catalogue.SEX, *need.required),
+                                      optional=(*need.covariates, *need.optional), period=p.period)
+
+
+def _has_person_id(clients) -> bool:
+    derived = clients.checked.derived.get("person_id") if clients.checked is not None else None
+    return clients.has("person_id") and derived != "radnumret"
+
+
+def add_year(clients) -> bool:
+    """Give ``clients.data`` the column ``ar`` (the year) from the table's date column when it
+    has none; True when the table has a year."""
+    data = clients.data
+    date = clients.table.date_column
+    if not clients.has("ar") and date and clients.has(date):
+        data["ar"] = pd.to_datetime(data[date]).dt.year.astype("Int64")
+    return clients.has("ar")
+
+
+def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataFrame:
+    """One row per person (and year): ``kon``, ``ar`` and ``aldersgrupp`` where used.
+
+    A person with several rows the same year counts once (the first row by date decides the
+    age group); without a person id every row counts as a person. With ``by_age``, rows
+    without an age or outside the age groups are left out and recorded in ``clients``.
+    """
+    add_year(clients)
+    if by_age:
+        clients.data["aldersgrupp"] = age_group(clients.data["alder"], bounds=s.bounds,
+                                                 upper=s.upper).to_numpy()
+        clients.exclude(clients.data["aldersgrupp"].isna(), "Ålder utanför åldersgrupperna")
+    data = clients.data
+    date = clients.table.date_column
+    if date and date in data:
+        data = data.sort_values(date, kind="stable")
+    keep = ["kon", *(["ar"] if by_year else []), *(["aldersgrupp"] if by_age else [])]
+    if _has_person_id(clients):
+        data = data.dropna(subset=["person_id"]).drop_duplicates(["person_id", *keep[1:2]]
+                                                                 if by_year else ["person_id"])
+    out = data[keep].copy()
+    if by_year:
+        out["ar"] = out["ar"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def prepare(clients, population, s: Setup, *, by_age: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Persons per year and the collapsed table (year × age group × sex, or year × sex without
+    ``by_age``: ``events`` persons, ``population`` inhabitants).
+
+    ``clients`` and ``population`` are :class:`jamtools.data.LoadResult` objects; ``clients``
+    needs ``ar`` (and ``alder`` with ``by_age``), ``population`` ``ar`` and ``antal`` (and
+    ``alder`` with ``by_age``). Rows left out here are recorded in ``clients``' account
+    (``exclude``) with the reason: years the population table does not cover, ages outside the
+    groups. Returns ``(persons, cells)``; ``persons`` has one row per person and year.
+    """
+    add_year(clients)
+    years = set(population.data["ar"].dropna().astype(int))
+    clients.exclude(clients.data["ar"].isna() | ~clients.data["ar"].isin(years),
+                    "År som saknas i befolkningstabellen")
+    persons = count_persons(clients, s, by_age=by_age, by_year=True)
+    pop = population.data.dropna(subset=["ar", "antal"]).copy()
+    pop = pop[pop["ar"].isin(set(persons["ar"]))]
+    if by_age:
+        pop["aldersgrupp"] = age_group(pop["alder"], bounds=s.bounds, upper=s.upper).to_numpy()
+        pop = pop.dropna(subset=["aldersgrupp"])
+    if s.children:
+        pop["kon"] = pop["kon"].map({"kvinna": "flicka", "man": "pojke"})
+    keys = ["ar", "aldersgrupp", "kon"] if by_age else ["ar", "kon"]
+    grid = pd.MultiIndex.from_product([sorted(persons["ar"].unique()),
+                                       *([s.labels] if by_age else []), list(s.levels)], names=keys)
+    events = persons.groupby(keys).size()
+    inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys)["antal"].sum()
+    cells = pd.DataFrame({"events": events.reindex(grid, fill_value=0).astype(float),
+                          "population": inhabitants.reindex(grid, fill_value=0).astype(float)})
+    cells = cells.reset_index()
+    if by_age:
+        cells["aldersgrupp"] = pd.Categorical(cells["aldersgrupp"], categories=s.labels, ordered=True)
+    return persons, cells
+
+
+@dataclass
+class Part:
+    """One client table's representation, disclosed: what could be computed depends on the
+    data (``kind``): ``"alder"`` (rates per age group, crude and age-standardised),
+    ``"ra"`` (crude rates only: no age in the clients or the population), or ``"fordelning"``
+    (no population or no year: only the sex distribution among the clients)."""
+
+    table: str
+    setup: Setup
+    clients: object
+    kind: str
+    years: list
+    distribution: pd.DataFrame | None = None
+    by_age: pd.DataFrame | None = None
+    total: pd.DataFrame | None = None
+    standardised: pd.DataFrame | None = None
+    comparisons: pd.DataFrame | None = None
+    composition: pd.DataFrame | None = None
+
+    @property
+    def title(self) -> str:
+        return PART_TITLES.get(self.table, self.table)
+
+
+def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
+                     threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Persons per sex and each sex's share of all (Wilson interval), disclosed.
+
+    Parameters
+    ----------
+    persons : DataFrame
+        One row per person with ``kon`` (:func:`count_persons`).
+    levels : the two sexes, in order.
+
+    Returns
+    -------
+    DataFrame
+        One row per sex (``kon``): ``n`` (all persons), ``events`` (persons of that sex),
+        ``share``, ``ci_low``, ``ci_high``; hidden (``..``) when a count is under
+        ``threshold`` or gives one away.
+    """
+    from jamtools import stats
+
+    rows = persons[persons["kon"].isin(levels)]
+    counts = rows["kon"].value_counts()
+    frame = pd.DataFrame({"kon": list(levels), "n": float(len(rows)),
+                          "events": [float(counts.get(l, 0)) for l in levels]})
+    shares = stats.share_by_group(frame, "kon", conf_level=conf_level)
+    return disclosure.disclose_shares(shares, threshold=threshold, group="kon")
+
+
+def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
+            threshold: int = disclosure.DEFAULT_THRESHOLD) -> Part:
+    """Representation of one client table, as far as the data go, all disclosed.
+
+    - with a population table and a year in the clients: persons per 1 000 inhabitants of the
+      same sex (and years), the crude rate ratio and the share of women (girls) against the
+      inhabitants' share; when both tables have the age, also per age group, the
+      age-standardised rates and ratio and the Mantel–Haenszel ratio (``kind="alder"``), else
+      only the crude comparisons (``kind="ra"``);
+    - otherwise only the sex distribution among the clients (``kind="fordelning"``).
+
+    ``population`` may be None (the run lacks the table). Rows left out are recorded in
+    ``clients``.
+    """
+    rates_possible = population is not None and add_year(clients) and len(population.data) > 0
+    if not rates_possible:
+        persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
+        years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
+        return Part(s.table, s, clients, "fordelning", years,
+                    distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
+                                                  threshold=threshold))
+    by_age = clients.has("alder") and population.has("alder")
+    persons, cells = prepare(clients, population, s, by_age=by_age)
+    years = sorted(int(y) for y in cells["ar"].unique())
+    levels = s.levels
+    part = Part(s.table, s, clients, "alder" if by_age else "ra", years)
+    part.total = disclose_rates(rates.rate_by_group(cells, "kon", conf_level=conf_level),
+                                threshold=threshold)
+    share_name = f"andel_{levels[0]}_{s.table}"
+    comps = [rates.rate_ratio(cells, "kon", levels, outcome_name=s.table, conf_level=conf_level)]
+    if by_age:
+        part.by_age = disclose_rates(rates.rate_by_group(cells, "kon", by="aldersgrupp",
+                                                         conf_level=conf_level),
+                                     threshold=threshold, by="aldersgrupp")
+        part.standardised = disclose_rates(
+            rates.standardised_rates(cells, "kon", levels, strata="aldersgrupp",
+                                     conf_level=conf_level), threshold=threshold)
+        comps += [rates.standardised_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+                                                outcome_name=s.table, conf_level=conf_level),
+                  rates.mantel_haenszel_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+                                                   outcome_name=s.table, conf_level=conf_level)]
+    comps.append(rates.share_compared_with_population(
+        cells, "kon", levels[0], outcome_name=share_name, conf_level=conf_level)
+        .drop(columns=["share_a", "share_b", "share_a_low", "share_a_high"]))
+    part.comparisons = disclosure.disclose_comparisons(pd.concat(comps, ignore_index=True),
+                                                       threshold=threshold)
+    overall = rates.share_compared_with_population(cells, "kon", levels[0], outcome_name=share_name,
+                                                   conf_level=conf_level)
+    if by_age:
+        composition = pd.concat([
+            rates.share_compared_with_population(cells, "kon", levels[0], by="aldersgrupp",
+                                                 outcome_name=share_name, conf_level=conf_level)
+            .assign(aldersgrupp=lambda t: t["aldersgrupp"].astype(str)),
+            overall.assign(aldersgrupp="Alla åldrar")], ignore_index=True)
+        part.composition = disclose_composition(composition, threshold=threshold,
+                                                rates_shown=part.by_age)
+    else:
+        part.composition = disclose_composition(overall.assign(aldersgrupp="Alla åldrar"),
+                                                threshold=threshold,
+                                                rates_shown=part.total.assign(aldersgrupp="Alla åldrar"))
+    return part
+
+
+def distribution_table(shown: pd.DataFrame, *, caption: str = "") -> Table:
+    """The disclosed sex distribution (:func:`sex_distribution`) as a Swedish table."""
+    disclosure.require_disclosed(shown, "könsfördelningen")
+    t = shown.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf(shown)
+    frame = pd.DataFrame({
+        "Kön": shown["kon"].map(lambda v: SEX_LABELS.get(v, v).capitalize()),
+        "Personer": shown["events"].map(lambda v: number(v, 0)),
+        "Andel av klienterna": shown["share"].map(percent),
+        f"{conf} % KI": [f"{number(100 * lo)}–{percent(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
+                         for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+    })
+    note = SUPPRESSION_NOTE.format(t=t) if shown["suppressed"].astype(bool).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def describe_distribution(shown: pd.DataFrame, *, years: list) -> str:
+    """The sex distribution among the clients in Swedish words (no comparison with the
+    population: the page says why)."""
+    disclosure.require_disclosed(shown, "könsfördelningen")
+    conf = _conf(shown)
+    if shown["share"].isna().all():
+        return ("Könsfördelningen kan inte visas: underlaget är för litet (röjandekontroll).")
+    parts = []
+    for _, r in shown.iterrows():
+        who = SEX_LABELS.get(r["kon"], r["kon"])
+        if pd.notna(r["share"]):
+            parts.append(f"{percent(r['share'])} {who} ({conf} % KI {number(100 * r['ci_low'])}–"
+                         f"{percent(r['ci_high'])})")
+    span = ("" if not years else f" under år {years[0]}" if len(years) == 1
+            else f" under åren {years[0]}–{years[-1]}")
+    return (f"Bland klienterna{span} är " + " och ".join(parts) + ". Utan befolkningen i samma "
+            "åldrar går det inte att säga om något kön är över- eller underrepresenterat: "
+            "fördelningen speglar också hur många kvinnor och män det finns.")
+
+
+def disclose_rates(table: pd.DataFrame, *, threshold: int, group: str = "kon", by=()) -> pd.DataFrame:
+    """Disclose rates per group (``rates.rate_by_group`` or ``rates.standardised_rates``): a
+    rate is a share of the population, so :func:`jamtools.disclosure.disclose_shares` decides
+    (small counts, small remainders, complements against the totals); the rate and its
+    interval are hidden with it."""
+    by = [by] if isinstance(by, str) else list(by)
+    frame = table.copy()
+    if by:
+        for col in by:
+            frame[col] = frame[col].astype(str)
+    out = disclosure.disclose_shares(frame, threshold=threshold, group=group, by=by)
+    out["rate"] = out["rate"].astype(float).where(~out["suppressed"].astype(bool), np.nan)
+    return out
+
+
+def _conf(frame) -> str:
+    c = frame["conf_level"].dropna()
+    return number(100 * float(c.iloc[0]) if len(c) else 95, 0)
+
+
+def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "kon",
+               title: str = "", xlabel: str = "Per 1 000 invånare och år") -> Plot:
+    """Rate per 1 000 by sex (and per category of ``by``, one row each) with its interval."""
+    disclosure.require_disclosed(shown, "andelarna per 1 000")
+    rows = list(dict.fromkeys(shown[by])) if by else [None]
+    levels = list(dict.fromkeys(shown[group]))
+    fig = Figure(figsize=(7.5, 1.3 + 0.55 * len(rows)))
+    ax = fig.subplots()
+    offsets = {lvl: (i - (len(levels) - 1) / 2) * 0.25 for i, lvl in enumerate(levels)}
+    for yi, cat in enumerate(rows):
+        sub = shown if cat is None else shown[shown[by] == cat]
+        for _, r in sub.iterrows():
+            y = yi + offsets[r[group]]
+            color = SEX_COLORS.get(r[group], "#333333")
+            if pd.isna(r["rate"]):
+                ax.text(0, y, " ..", va="center", ha="left", color=color)
+                continue
+            ax.errorbar(r["rate"], y, xerr=[[r["rate"] - r["ci_low"]], [r["ci_high"] - r["rate"]]],
+                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([str(c) if c is not None else "" for c in rows])
+    ax.invert_yaxis()
+    top = pd.to_numeric(shown["ci_high"], errors="coerce").max()
+    ax.set_xlim(0, float(top) * 1.1 if pd.notna(top) and top > 0 else 1)
+    ax.set_xlabel(xlabel)
+    import matplotlib.lines
+
+    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"),
+                                       marker=SEX_MARKERS.get(l, "o"), linestyle="",
+                                       label=SEX_LABELS.get(l, l).capitalize()) for l in levels]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title=f"Linjen: {_conf(shown)} %\nkonfidensintervall", title_fontsize=9)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Andel per 1 000 invånare")
+
+
+def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: str = "kon",
+                first_label: str = "Åldersgrupp", count_label: str = "Antal klienter",
+                caption: str = "") -> Table:
+    """Disclosed rates as a Swedish table: persons, inhabitants, rate per 1 000, interval."""
+    disclosure.require_disclosed(shown, "andelarna per 1 000")
+    t = shown.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf(shown)
+    frame = pd.DataFrame(index=shown.index)
+    if by:
+        frame[first_label] = shown[by].astype(str)
+    frame["Kön"] = shown[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame[count_label] = shown["events"].map(lambda v: number(v, 0))
+    frame["Invånare"] = shown["n"].map(lambda v: number(v, 0))
+    frame["Per 1 000 invånare"] = shown["rate"].map(lambda v: number(v, 1))
+    frame[f"{conf} % KI"] = [f"{number(lo, 1)}–{number(hi, 1)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
+                             for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
+    note = SUPPRESSION_NOTE.format(t=t) if shown["suppressed"].astype(bool).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def _ratio_label(r) -> str:
+    if r["measure"] == "mh_rate_ratio":
+        return "Mantel–Haenszel, inom åldersgrupper"
+    return "Åldersstandardiserad" if bool(r["adjusted"]) else "Rå (utan hänsyn till ålder)"
+
+
+def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
+    """Rate ratios (crude, standardised, Mantel–Haenszel) with intervals on a log axis around
+    the line at 1 (no difference)."""
+    disclosure.require_disclosed(comparisons, "kvoterna")
+    rows = comparisons[comparisons["measure"].isin(["rate_ratio", "mh_rate_ratio"])].reset_index(drop=True)
+    fig = Figure(figsize=(7.5, 1.4 + 0.55 * len(rows)))
+    ax = fig.subplots()
+    for i, r in rows.iterrows():
+        if pd.isna(r["estimate"]):
+            ax.text(1, i, "..", va="center", ha="center")
+            continue
+        ax.errorbar(r["estimate"], i, xerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                    fmt="D", color="#333333", capsize=4, markersize=7)
+    ax.axvline(1, color="#888888", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    lo = pd.to_numeric(rows["ci_low"], errors="coerce").min()
+    hi = pd.to_numeric(rows["ci_high"], errors="coerce").max()
+    if pd.notna(lo) and pd.notna(hi):
+        span = max(abs(np.log(lo)), abs(np.log(hi)), np.log(1.25)) * 1.15
+        ax.set_xlim(np.exp(-span), np.exp(span))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    lo_x, hi_x = ax.get_xlim()
+    ticks = [t for t in (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
+             if lo_x <= t <= hi_x]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 2)))
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([_ratio_label(r) for _, r in rows.iterrows()])
+    if len(rows):
+        a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]
+        ax.set_xlabel(f"Kvot {SEX_LABELS.get(a, a)} / {SEX_LABELS.get(b, b)} (1 = lika stor andel)")
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Kvot mellan andelarna per 1 000")
+
+
+def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
+    """Disclosed rate ratios and the share difference as a Swedish table."""
+    disclosure.require_disclosed(comparisons, "kvoterna")
+    t = comparisons.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf(comparisons)
+    rows = []
+    for _, r in comparisons.iterrows():
+        pp = r["measure"].endswith("_pp")
+        a, b = r["group_a"], r["group_b"]
+        if pp:
+            what = MEASURE_LABELS[r["measure"]].format(
+                who="flickor" if "flicka" in str(r["outcome"]) else "kvinnor")
+            comp = "klienter − invånare"
+        else:
+            what = MEASURE_LABELS[r["measure"]]
+            comp = f"{SEX_LABELS.get(a, a)} / {SEX_LABELS.get(b, b)}"
+        dec = 1 if pp else 2
+        rows.append({
+            "Jämförelse": comp, "Mått": what,
+            "Hänsyn till ålder": _ratio_label(r) if not pp else "ingen",
+            "Skattning": number(r["estimate"], dec, signed=pp),
+            f"{conf} % KI": (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
+                             if pd.notna(r["ci_low"]) else disclosure.SUPPRESSED_MARK),
+            "p-värde": p_value(r["p_value"]) if not pp else "",
+            "Metod": r["method"],
+        })
+    note = SUPPRESSION_NOTE.format(t=t) if comparisons["suppressed"].astype(bool).any() else ""
+    return Table(pd.DataFrame(rows), caption, note)
+
+
+def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: str = "kvinna",
+                      caption: str = "") -> Table:
+    """Share of ``level`` among clients against among inhabitants, per ``by`` and overall, from
+    disclosed :func:`jamtools.stats.rates.share_compared_with_population` rows."""
+    disclosure.require_disclosed(shares, "andelen kvinnor")
+    t = shares.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf(shares)
+    who = SEX_LABELS.get(level, level)
+    frame = pd.DataFrame({
+        "Åldersgrupp": shares[by].fillna("Alla åldrar").astype(str) if by in shares else "Alla åldrar",
+        "Klienter": shares["n_a"].map(lambda v: number(v, 0)),
+        f"Andel {who} bland klienterna": shares["share_a"].map(percent),
+        f"{conf} % KI": [f"{number(100 * lo)}–{percent(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
+                         for lo, hi in zip(shares["share_a_low"], shares["share_a_high"])],
+        f"Andel {who} bland invånarna": shares["share_b"].map(percent),
+        "Skillnad (procentenheter)": shares["estimate"].map(lambda v: number(v, 1, signed=True)),
+    })
+    note = SUPPRESSION_NOTE.format(t=t) if shares["suppressed"].astype(bool).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: pd.DataFrame,
+                         by: str = "aldersgrupp") -> pd.DataFrame:
+    """Disclose share-of-women rows: hidden when the comparison's own counts are small, or when
+    a rate they rest on (same age group) is hidden in the disclosed rates."""
+    out = disclosure.disclose_comparisons(shares, threshold=threshold)
+    if by in out and "suppressed" in rates_shown:
+        hidden = set(rates_shown.loc[rates_shown["suppressed"].astype(bool), by].astype(str))
+        extra = out[by].astype(str).isin(hidden).to_numpy()
+        for col in ("estimate", "ci_low", "ci_high", "n_a", "events_a", "n_b", "events_b"):
+            out[col] = out[col].astype(float).where(~extra, np.nan)
+        out["suppressed"] = out["suppressed"].to_numpy() | extra
+    for col in ("share_a", "share_b", "share_a_low", "share_a_high"):
+        out[col] = out[col].astype(float).where(~out["suppressed"].astype(bool), np.nan)
+    return out
+
+
+def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
+             years: list) -> str:
+    """The result in a few Swedish sentences, from disclosed frames only. Without
+    ``standardised`` (no age in the data) the comparison is crude and the text says that age
+    is not taken into account."""
+    for f in (total, standardised, comparisons):
+        if f is not None:
+            disclosure.require_disclosed(f, "resultatet")
+    by_age = standardised is not None
+    conf = _conf(comparisons)
+    text = []
+    span = ("perioden" if not years else f"år {years[0]}" if len(years) == 1
+            else f"åren {years[0]}–{years[-1]}")
+    parts = []
+    for _, r in total.iterrows():
+        who = SEX_LABELS.get(r["kon"], r["kon"])
+        if pd.isna(r["rate"]):
+            parts.append(f"för {who} visas ingen andel (röjandekontroll)")
+        else:
+            parts.append(f"{number(r['rate'], 1)} per 1 000 {who} ({conf} % KI "
+                         f"{number(r['ci_low'], 1)}–{number(r['ci_high'], 1)})")
+    many = len(years) > 1
+    text.append(f"Under {span} fanns {'i genomsnitt ' if many else ''}" + " och ".join(parts)
+                + f" i verksamheten{' varje år' if many else ''}. Varje klient räknas en gång per "
+                + ("år, och nämnaren är invånarna av samma kön i samma åldrar." if by_age else
+                   "år, och nämnaren är alla invånare av samma kön. Data saknar ålder (hos klienterna "
+                   "eller i befolkningen), så jämförelsen tar inte hänsyn till att könen kan vara "
+                   "olika gamla."))
+    crude = comparisons[(comparisons["measure"] == "rate_ratio") & ~comparisons["adjusted"].astype(bool)]
+    std = comparisons[(comparisons["measure"] == "rate_ratio") & comparisons["adjusted"].astype(bool)]
+    for kind, rows in (("rå", crude), ("std", std)):
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"]), SEX_LABELS.get(r["group_b"])
+        lead = (f"Kvoten mellan andelarna {a}/{b} är" if kind == "rå" else
+                f"Jämför man i stället som om {a} och {b} hade samma åldersfördelning "
+                "(åldersstandardiserat) blir kvoten")
+        if pd.isna(r["estimate"]):
+            text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: visas inte, "
+                        "underlaget är för litet (röjandekontroll).")
+            continue
+        ci = f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}"
+        if r["ci_low"] <= 1 <= r["ci_high"]:
+            verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"
+        elif r["estimate"] > 1:
+            verdict = f"{a} finns tydligt oftare i verksamheten än {b}, i förhållande till hur många de är"
+        else:
+            verdict = f"{a} finns tydligt mer sällan i verksamheten än {b}, i förhållande till hur många de är"
+        text.append(f"{lead} {number(r['estimate'], 2)} ({conf} % KI {ci}): {verdict}.")
+    if not crude.empty and not std.empty and pd.notna(crude.iloc[0]["estimate"]) \
+            and pd.notna(std.iloc[0]["estimate"]):
+        c, s = crude.iloc[0]["estimate"], std.iloc[0]["estimate"]
+        if abs(np.log(c) - np.log(s)) > 0.05:
+            text.append("Den råa och den åldersstandardiserade kvoten skiljer sig: en del av "
+                        "skillnaden mellan könen hänger ihop med att de är olika gamla.")
+    share = comparisons[comparisons["measure"] == "share_difference_pp"]
+    if not share.empty:
+        r = share.iloc[0]
+        if pd.notna(r["estimate"]):
+            who = "flickor" if "flicka" in str(r["outcome"]) else "kvinnor"
+            text.append(f"Andelen {who} är {percent(r['events_a'] / r['n_a'])} bland klienterna och "
+                        f"{percent(r['events_b'] / r['n_b'])} bland invånarna"
+                        + (" i samma åldrar." if by_age else "."))
+    text.append("Siffrorna beskriver vilka som finns i verksamheten, inte vilka som behöver den: "
+                "en skillnad kan spegla olika behov, olika vägar in eller att verksamheten når "
+                "könen olika väl.")
+    return "\n\n".join(text)
+
+
+def part_outputs(part: Part) -> list:
+    """What the page shows for one part, in order: the heading, the result in words, and the
+    figures and tables the data allow (see :class:`Part`). Every number is disclosed."""
+    from IPython.display import Markdown
+
+    from jamtools.present.report import SEX_LABELS as _labels
+
+    out = [Markdown(f"### {part.title}")]
+    if part.kind == "fordelning":
+        out.append(Markdown(describe_distribution(part.distribution, years=part.years)))
+        out.append(distribution_table(part.distribution,
+                                      caption=f"{part.title}: klienter efter kön"))
+        return out
+    levels = part.setup.levels
+    out.append(Markdown(describe(part.total, part.standardised, part.comparisons,
+                                 years=part.years)))
+    if part.kind == "alder":
+        out.append(rates_plot(part.by_age, title=f"{part.title}: klienter per 1 000 invånare och "
+                                                 "år, efter åldersgrupp och kön"))
+        out.append(rates_table(part.by_age, caption=f"{part.title}: klienter per 1 000 invånare "
+                                                    "och år, efter åldersgrupp och kön"))
+        overall = disclosure.stack({"Rå (alla åldrar)": part.total,
+                                    "Åldersstandardiserad": part.standardised}, "jamforelse")
+        out.append(rates_table(overall, by="jamforelse", first_label="Mått",
+                               caption=f"{part.title}: klienter per 1 000 invånare och år, rått "
+                                       "och åldersstandardiserat"))
+        title = (f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}, med och utan "
+                 "hänsyn till ålder")
+    else:
+        out.append(rates_table(part.total, by=None,
+                               caption=f"{part.title}: klienter per 1 000 invånare och år"))
+        title = f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}"
+    out.append(ratio_plot(part.comparisons, title=title))
+    out.append(ratio_table(part.comparisons, caption=f"{part.title}: jämförelser mellan könen"))
+    out.append(composition_table(part.composition, level=levels[0],
+                                 caption=f"{part.title}: andel {_labels[levels[0]]} bland "
+                                         "klienterna och bland invånarna"))
+    return out
+
+
+def omissions_text(chapter_id: str, tables, loaded: dict, population) -> str:
+    """What the chapter leaves out, in the catalogue's words: the population table when it is
+    absent (or lacks a column), and, for each client table asked for, that it is absent or
+    what it lacks. Client tables outside the catalogue are not named."""
+    from jamtools.run import catalogue
+
+    needs = {n.table for n in catalogue.CHAPTERS[chapter_id].needs}
+    out = [catalogue.omissions(chapter_id, "befolkning", population)]
+    for t in tables:
+        if t in needs:
+            out.append(catalogue.omissions(chapter_id, t, loaded.get(t)))
+            got = loaded.get(t)
+            if got is not None and got.has("person_id") and not _has_person_id(got):
+                # A person id numbered from the rows (the table's key) is no person id.
+                what = catalogue.CHAPTERS[chapter_id].need(t).optional["person_id"]
+                out.append(f"Data saknar uppgift om {covariates_text(['person_id'])}: {what}.")
+    return " ".join(x for x in out if x)

@@ -1,0 +1,493 @@
+"""The 4R *resurser* question, from loaded data to disclosed tables, words and figures.
+
+"Hur fördelas resurserna (tid, insatser, pengar) mellan könen?" The chapter compares each
+sex's share of the resource with its share of the units (clients, decisions, applications),
+crude and at the same need, and shows how concentrated the resource is within each sex. The
+statistics are :mod:`jamtools.stats.concentration` and :func:`jamtools.disclosure.analyses.amount_outcome`;
+this module chooses the resource table (:data:`RESOURCE_TABLES`), runs them, discloses the
+results and writes them out in Swedish.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from jamtools import disclosure
+
+from jamtools.disclosure import analyses as analysis
+from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
+from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
+from jamtools.stats import concentration
+
+#: Points of the Lorenz curve (tenths of the units); a group's curve is shown only when every
+#: tenth holds at least ``threshold`` units.
+LORENZ_POINTS = 10
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A resource table: what is counted, the amount, and the need it is adjusted for."""
+
+    table: str
+    value: str
+    covariates: tuple
+    unit_text: str          # plural of the unit, e.g. "beslut", "klienter"
+    unit_definite: str      # definite plural: "besluten", "klienterna"
+    amount_text: str        # e.g. "timmar", "insatser", "kronor"
+    per_text: str           # e.g. "per månad", "" for none
+    resource_text: str      # the resource in a sentence, definite form: "hemtjänsttimmarna"
+    need_text: str          # the need in words: "samma ADL-beroende, ålder och boendeform"
+    decimals: int = 1
+
+
+#: The resource tables the chapter can use (parameter ``tabell``).
+RESOURCE_TABLES = {
+    "ht_beslut": ResourceSpec(
+        "ht_beslut", "beviljade_timmar", ("adl_beroende", "alder", "ensamboende"), "beslut",
+        "besluten", "timmar", "per månad", "de beviljade hemtjänsttimmarna",
+        "samma ADL-beroende, ålder och boendeform"),
+    "eb_insatser": ResourceSpec(
+        "eb_insatser", "antal_insatser", ("ohalsa", "hushallstyp", "aldersgrupp"), "klienter",
+        "klienterna", "insatser", "", "de erbjudna insatserna",
+        "samma ohälsa, hushållstyp och åldersgrupp"),
+    "ru_ansokningar": ResourceSpec(
+        "ru_ansokningar", "beviljat_belopp", ("malgrupp", "sokt_belopp"), "ansökningar",
+        "ansökningarna", "kronor", "", "de beviljade medlen", "samma målgrupp och sökta belopp", 0),
+}
+
+MSG_UNKNOWN_TABLE = ("Parametern tabell = {value!r} känns inte igen. Välj en av: {known}.")
+
+
+@dataclass
+class ResourceData:
+    """The analysed rows (one per unit, with ``kon``, the amount and the covariates) and the
+    load results behind them (one quality table each)."""
+
+    spec: ResourceSpec
+    data: pd.DataFrame
+    loads: dict = field(default_factory=dict)
+
+
+def resource_spec(tabell: str) -> ResourceSpec:
+    """The :class:`ResourceSpec` for ``tabell``; ValueError naming the known tables."""
+    if tabell not in RESOURCE_TABLES:
+        raise ValueError(MSG_UNKNOWN_TABLE.format(value=tabell, known=", ".join(RESOURCE_TABLES)))
+    return RESOURCE_TABLES[tabell]
+
+
+CHAPTER = "r4_02_resurser"
+#: The parts' headings.
+PART_TITLES = {"ht_beslut": "Hemtjänsttimmar", "eb_insatser": "Insatser i ekonomiskt bistånd",
+               "ru_ansokningar": "Projektmedel"}
+#: The catalogue tables behind each resource table.
+SOURCE_TABLES = {"ht_beslut": ("ht_beslut",), "eb_insatser": ("eb_planering", "eb_insatser"),
+                 "ru_ansokningar": ("ru_ansokningar",)}
+
+
+def resource_tables(tabell=None) -> list[str]:
+    """The resource tables a run shows: the parameter ``tabell`` (one name or a list of names
+    of :data:`RESOURCE_TABLES`), or all of them when it is None (those the run lacks are left
+    out by :func:`load_resource`)."""
+    if tabell is None:
+        return list(RESOURCE_TABLES)
+    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    for t in names:
+        resource_spec(t)
+    return names
+
+
+def effective_spec(spec: ResourceSpec, covariates) -> ResourceSpec:
+    """``spec`` with only the ``covariates`` the data have, and the need in words to match
+    ("samma ADL-beroende och ålder" when boendeform is missing)."""
+    from dataclasses import replace
+
+    covariates = tuple(covariates)
+    if covariates == tuple(spec.covariates):
+        return spec
+    need = f"samma {covariates_text(list(covariates))}" if covariates else ""
+    return replace(spec, covariates=covariates, need_text=need)
+
+
+def load_resource(tabell: str, p, chapter_id: str = CHAPTER) -> ResourceData | None:
+    """Load the resource table ``tabell`` with the run's parameters ``p`` (period, unit, age)
+    and the columns the catalogue declares (:func:`jamtools.run.catalogue.load_optional`); None
+    when the run lacks a table it needs.
+
+    ``eb_insatser`` is counted per client: every planning in ``eb_planering`` (the clients who
+    could be offered interventions) with the number of interventions offered at it, 0 when
+    none; it needs both tables, and plannings identified by the export (not by row number). The
+    need adjusted for is the catalogue's covariates that the data have
+    (:attr:`ResourceData.spec`); rows missing one of them, or the amount, are left out and
+    counted.
+    """
+    from jamtools.run import catalogue
+
+    spec = resource_spec(tabell)
+    kw = dict(unit=p.extra.get("enhet"), age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
+    if tabell == "eb_insatser":
+        plan = catalogue.load_optional(chapter_id, "eb_planering", p, period=p.period, **kw)
+        offers = catalogue.load_optional(chapter_id, "eb_insatser", p, **kw)
+        if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
+            return None
+        covs = catalogue.covariates(chapter_id, "eb_planering", plan)
+        counts = offers.data.groupby("planering_id").size()
+        plan.data["antal_insatser"] = plan.data["planering_id"].map(counts).fillna(0).astype(float)
+        plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
+        return ResourceData(effective_spec(spec, covs), plan.data.copy(),
+                            {"eb_planering": plan, "eb_insatser": offers})
+    loaded = catalogue.load_optional(chapter_id, tabell, p, period=p.period, **kw)
+    if loaded is None:
+        return None
+    covs = catalogue.covariates(chapter_id, tabell, loaded)
+    loaded.exclude(loaded.data[covs + [spec.value]].isna().any(axis=1),
+                   "Uppgift om behov eller belopp saknas")
+    frame = loaded.data.copy()
+    frame[spec.value] = frame[spec.value].astype(float)
+    return ResourceData(effective_spec(spec, covs), frame, {tabell: loaded})
+
+
+def omissions_text(tables, loaded: dict, chapter_id: str = CHAPTER) -> str:
+    """What the chapter leaves out, in the catalogue's words, for the resource ``tables`` asked
+    for: an absent table's sentence (once per resource), and for present ones the columns and
+    covariates they lack. ``loaded`` maps a resource table to its :class:`ResourceData` or None."""
+    from jamtools.run import catalogue
+
+    out = []
+    for t in tables:
+        got = loaded.get(t)
+        for source in SOURCE_TABLES.get(t, (t,)):
+            text = catalogue.omissions(chapter_id, source, got.loads.get(source) if got else None)
+            if text and text not in out:
+                out.append(text)
+    return " ".join(out)
+
+
+@dataclass
+class ResourceResult:
+    """Disclosed results of the resource question."""
+
+    amounts: analysis.AmountResult
+    share_gaps: pd.DataFrame
+    lorenz: pd.DataFrame
+
+
+def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("kvinna", "man"),
+                          group: str = "kon", conf_level: float = 0.95,
+                          threshold: int = disclosure.DEFAULT_THRESHOLD) -> ResourceResult:
+    """Shares of units and of the resource per sex, the crude and the need-adjusted share gap,
+    the amounts (crude and adjusted) and the Lorenz curves, all disclosed.
+
+    - ``amounts``: :func:`jamtools.disclosure.analyses.amount_outcome` (summary with the shares of units
+      and of the resource, differences in mean and median, adjusted difference in mean);
+    - ``share_gaps``: :func:`jamtools.stats.concentration.resource_share_gap` and (when
+      ``spec.covariates`` is not empty)
+      :func:`~jamtools.stats.concentration.adjusted_resource_share_gap`, hidden with any group
+      the summary hides;
+    - ``lorenz``: :func:`~jamtools.stats.concentration.lorenz_by_group`; a group's curve and
+      Gini coefficient are shown only when it has at least ``threshold`` units per tenth
+      (``LORENZ_POINTS * threshold`` units), and not when the summary hides the group.
+    """
+    rows = frame[frame[group].isin(levels)]
+    value, covariates = spec.value, list(spec.covariates)
+    with warnings.catch_warnings():
+        # A small, empty or one-sided selection gets a warning row (or a rank-deficient fit that
+        # disclosure hides); the tables say so, so the warnings are not repeated as console text.
+        warnings.simplefilter("ignore")
+        amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
+                                          group=group, conf_level=conf_level, threshold=threshold)
+        parts = [concentration.resource_share_gap(rows, value, group, levels, conf_level=conf_level)]
+        if covariates:  # without any need in the data there is no "same need" comparison
+            parts.append(concentration.adjusted_resource_share_gap(rows, value, group, covariates,
+                                                                   levels, conf_level=conf_level))
+        gaps = pd.concat(parts, ignore_index=True)
+    # An empty selection gives a summary without the computed columns: add them, empty, so that
+    # every table and figure shows '..' rather than failing.
+    for col in analysis.AMOUNT_DERIVED:
+        if col not in amounts.summary:
+            amounts.summary[col] = np.nan
+    gaps_d = disclosure.disclose_comparisons(gaps, threshold=threshold, shares=amounts.summary,
+                                             group=group)
+    lorenz = concentration.lorenz_by_group(rows, value, group, levels, n_points=LORENZ_POINTS)
+    lorenz_d = disclosure.disclose_table(lorenz, count_cols=["n"], by=[group],
+                                         derived_cols=["andel_resurs", "gini"],
+                                         threshold=threshold * LORENZ_POINTS, margins=False)
+    hidden = set(amounts.summary.loc[amounts.summary["suppressed"].astype(bool), group].astype(str))
+    extra = lorenz_d[group].astype(str).isin(hidden) & ~lorenz_d["suppressed"].astype(bool)
+    extra |= lorenz_d["n"].fillna(0).eq(0) & ~lorenz_d["suppressed"].astype(bool)
+    for col in ("n", "andel_resurs", "gini"):
+        lorenz_d[col] = lorenz_d[col].where(~extra, np.nan)
+    lorenz_d.loc[extra, "suppressed"] = True
+    lorenz_d.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
+    return ResourceResult(amounts, gaps_d, lorenz_d)
+
+
+def _gap_row(gaps: pd.DataFrame, adjusted: bool):
+    rows = gaps[gaps["adjusted"].astype(bool) == adjusted]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _shown(r) -> bool:
+    return r is not None and not bool(r.get("suppressed", False)) and not pd.isna(r["estimate"])
+
+
+def share_if_equal(summary: pd.DataFrame, gaps: pd.DataFrame, level: str, group: str = "kon"):
+    """Group ``level``'s share of the resource at the same need as the other group (from the
+    disclosed summary and adjusted gap): the actual share minus the adjusted gap. NaN when
+    either is hidden."""
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    disclosure.require_disclosed(gaps, "jämförelsetabellen")
+    r = _gap_row(gaps, True)
+    row = summary[summary[group] == level]
+    if not _shown(r) or row.empty or pd.isna(row["share_of_total"].iloc[0]):
+        return float("nan")
+    return float(row["share_of_total"].iloc[0]) - float(r["estimate"]) / 100
+
+
+def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str = "kon") -> str:
+    """The shares of units and of the resource in words, the crude and the need-adjusted gap,
+    and what they do not show. Says "ingen tydlig skillnad" when an interval covers 0."""
+    summary, gaps = result.amounts.summary, result.share_gaps
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    disclosure.require_disclosed(gaps, "jämförelsetabellen")
+    text = []
+    shown = summary[~summary["suppressed"].astype(bool) & (summary["n"].fillna(0) > 0)]
+    if len(shown) < 2:
+        text.append(f"Fördelningen kan inte visas: det finns för få {spec.unit_text} för ett av "
+                    "könen i urvalet (röjandekontroll).")
+        return "\n\n".join(text)
+    first = shown.iloc[0]
+    a = first[group]
+    b = shown.iloc[1][group]
+    la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
+    text.append(f"{la.capitalize()} står för {percent(first['share_of_n'])} av {spec.unit_definite} "
+                f"och får {percent(first['share_of_total'])} av {spec.resource_text}; {lb} står för "
+                f"{percent(shown.iloc[1]['share_of_n'])} och får {percent(shown.iloc[1]['share_of_total'])}.")
+    conf = number(100 * float(gaps["conf_level"].dropna().iloc[0]) if gaps["conf_level"].notna().any()
+                  else 95, 0)
+    crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
+    if _shown(crude):
+        ci = f"{number(crude['ci_low'])} till {number(crude['ci_high'])}"
+        if crude["ci_low"] <= 0 <= crude["ci_high"]:
+            verdict = (f"det finns ingen tydlig skillnad mellan andelen av resursen och andelen av "
+                       f"{spec.unit_definite}")
+        else:
+            more = "större" if crude["estimate"] > 0 else "mindre"
+            verdict = (f"{SEX_POSSESSIVE.get(a, a)} andel av resursen är tydligt {more} än deras andel "
+                       f"av {spec.unit_definite}")
+        text.append(f"Skillnaden är {number(crude['estimate'], signed=True)} procentenheter "
+                    f"({conf} % KI {ci}): {verdict}.")
+    else:
+        text.append("Skillnaden mellan andelarna visas inte (röjandekontroll).")
+    if _shown(adj):
+        eq = share_if_equal(summary, gaps, a, group)
+        ci = f"{number(adj['ci_low'])} till {number(adj['ci_high'])}"
+        if adj["ci_low"] <= 0 <= adj["ci_high"]:
+            verdict = "ingen tydlig skillnad"
+        elif adj["estimate"] < 0:
+            verdict = f"{la} får tydligt mindre än {lb} med {spec.need_text}"
+        else:
+            verdict = f"{la} får tydligt mer än {lb} med {spec.need_text}"
+        text.append(f"Om {la} hade fått lika mycket som {lb} med {spec.need_text}, hade deras andel "
+                    f"av {spec.resource_text} varit {percent(eq)}. Skillnaden mellan den faktiska "
+                    f"andelen och den andelen är {number(adj['estimate'], signed=True)} procentenheter "
+                    f"({conf} % KI {ci}): {verdict}.")
+    elif adj is not None:
+        text.append("Jämförelsen vid samma behov visas inte (röjandekontroll eller för litet underlag).")
+    if _shown(crude) and _shown(adj) and crude["estimate"] * adj["estimate"] < 0 \
+            and not (crude["ci_low"] <= 0 <= crude["ci_high"]) and not (adj["ci_low"] <= 0 <= adj["ci_high"]):
+        text.append(f"Skillnaden byter riktning vid samma behov: {la} får en större andel av "
+                    "resursen än av " + spec.unit_definite + " för att deras behov är större, inte för att lika behov ger mer."
+                    if crude["estimate"] > 0 else
+                    f"Skillnaden byter riktning vid samma behov: {la} får en mindre andel för att "
+                    "deras behov är mindre, men mer än andra med samma behov.")
+    text.append("Siffrorna beskriver hur resursen är fördelad; de säger inte varför, eller om "
+                "något enskilt beslut var rätt eller fel.")
+    return "\n\n".join(text)
+
+
+def shares_plot(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna", "man"),
+                group: str = "kon", title: str = "") -> Plot:
+    """Stacked bars: each sex's share of the units, of the resource, and (when shown) the share
+    of the resource at the same need as the other sex. Hidden values are drawn as '..'."""
+    summary = result.amounts.summary
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    a = levels[0]
+    unit_def = spec.unit_definite
+    rows = [(f"Andel av {unit_def}", summary.set_index(group)["share_of_n"].reindex(levels)),
+            (f"Andel av {spec.resource_text}",
+             summary.set_index(group)["share_of_total"].reindex(levels))]
+    eq = share_if_equal(summary, result.share_gaps, a, group)
+    if not pd.isna(eq):
+        rows.append((f"Andel om {SEX_LABELS.get(a, a)} fått som\n{SEX_LABELS.get(levels[1])} "
+                     "med samma behov", pd.Series([eq, 1 - eq], index=list(levels))))
+    fig = Figure(figsize=(7.5, 1.3 + 0.6 * len(rows)))
+    ax = fig.subplots()
+    for y, (name, shares) in enumerate(rows):
+        if shares.isna().any():
+            ax.text(0.01, y, "..", va="center", ha="left")
+            continue
+        left = 0.0
+        for lvl in levels:
+            v = float(shares[lvl])
+            ax.barh(y, v, left=left, color=SEX_COLORS.get(lvl, "#333"), alpha=0.85, height=0.6,
+                    label=SEX_LABELS.get(lvl, lvl).capitalize() if y == 0 else None)
+            if v > 0.08:
+                ax.text(left + v / 2, y, percent(v, 1), ha="center", va="center", color="white",
+                        fontsize=9, fontweight="bold")
+            left += v
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %"))
+    ax.axvline(0.5, color="#888888", linestyle=":", linewidth=1)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Andel av enheterna och av resursen per kön")
+
+
+def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
+                title: str = "") -> Plot:
+    """The Lorenz curve of the resource within each sex, against the line of equal shares."""
+    disclosure.require_disclosed(lorenz, "lorenztabellen")
+    fig = Figure(figsize=(6.0, 5.0))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="Alla får lika mycket")
+    for lvl, sub in lorenz.groupby(group, sort=False):
+        who = SEX_LABELS.get(lvl, lvl).capitalize()
+        if sub["andel_resurs"].isna().any():
+            ax.plot([], [], color=SEX_COLORS.get(lvl, "#333"), label=f"{who}: visas inte (..)")
+            continue
+        g = sub["gini"].iloc[0]
+        ax.plot(sub["andel_enheter"], sub["andel_resurs"], color=SEX_COLORS.get(lvl, "#333"),
+                marker=SEX_MARKERS.get(lvl, "o"), markersize=4,
+                label=f"{who} (Gini {number(g, 2)})")
+    fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
+    ax.xaxis.set_major_formatter(fmt)
+    ax.yaxis.set_major_formatter(fmt)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    unit_def = spec.unit_definite
+    ax.set_xlabel(f"Andel av {unit_def}, de med minst först")
+    ax.set_ylabel(f"Andel av {spec.resource_text}")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Lorenzkurva per kön")
+
+
+def lorenz_table(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
+                 caption: str = "") -> Table:
+    """The Lorenz curves as a table: per sex, the share of the resource held by the 10 %, 20 %,
+    50 % with the least and by the 10 % with the most, and the Gini coefficient."""
+    disclosure.require_disclosed(lorenz, "lorenztabellen")
+    rows = []
+    for lvl, sub in lorenz.groupby(group, sort=False):
+        s = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"]
+        rows.append({
+            "Kön": SEX_LABELS.get(lvl, lvl).capitalize(),
+            "De 10 % med minst får": percent(s.get(0.1, np.nan)),
+            "De 50 % med minst får": percent(s.get(0.5, np.nan)),
+            "De 10 % med mest får": percent(1 - s.get(0.9, np.nan)) if not pd.isna(s.get(0.9, np.nan))
+            else disclosure.SUPPRESSED_MARK,
+            "Gini-koefficient": number(sub["gini"].iloc[0], 2),
+        })
+    t = lorenz.attrs[disclosure.ATTR]["threshold"]
+    note = (f"'..' = kurvan visas inte eftersom den bygger på färre än {t} {spec.unit_text} "
+            f"({LORENZ_POINTS} steg med minst {t // LORENZ_POINTS} i varje), eller för att gruppen "
+            "är dold i en annan tabell (röjandekontroll).") if lorenz["suppressed"].astype(bool).any() else ""
+    return Table(pd.DataFrame(rows), caption, note)
+
+
+def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = "") -> Table:
+    """The crude and the need-adjusted share gap as a table (percentage points)."""
+    disclosure.require_disclosed(gaps, "jämförelsetabellen")
+    conf = number(100 * float(gaps["conf_level"].dropna().iloc[0]) if gaps["conf_level"].notna().any()
+                  else 95, 0)
+    rows = []
+    for _, r in gaps.iterrows():
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        rows.append({
+            "Jämförelse": (f"Andel av resursen − andel vid samma tilldelning som {b} med samma behov "
+                           f"({a})" if r["adjusted"] else f"Andel av resursen − andel av "
+                           f"{spec.unit_definite} ({a})"),
+            "Justerat för": covariates_text(r["adjusted_for"]) if r["adjusted"] else "ojusterat",
+            "Skattning (procentenheter)": number(r["estimate"], 1, signed=True),
+            f"{conf} % KI": (f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+                             if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK),
+            "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
+                                                str(r.get("warning") or "")) if x and x != "nan"),
+        })
+    frame = pd.DataFrame(rows)
+    if not frame.empty and not frame["Anmärkning"].astype(bool).any():
+        frame = frame.drop(columns="Anmärkning")
+    if not frame.empty and not gaps["adjusted"].astype(bool).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
+    return Table(frame, caption)
+
+
+@dataclass
+class ResourcePart:
+    """One resource of the chapter: its (effective) spec, the loaded data and the results."""
+
+    table: str
+    data: ResourceData
+    result: ResourceResult
+
+    @property
+    def spec(self) -> ResourceSpec:
+        return self.data.spec
+
+    @property
+    def title(self) -> str:
+        return PART_TITLES.get(self.table, self.table)
+
+
+def analyse(underlag: ResourceData, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+            threshold: int = disclosure.DEFAULT_THRESHOLD) -> ResourcePart:
+    """:func:`resource_distribution` for one loaded resource, as a part of the page."""
+    result = resource_distribution(underlag.data, underlag.spec, levels=levels,
+                                   conf_level=conf_level, threshold=threshold)
+    return ResourcePart(underlag.spec.table, underlag, result)
+
+
+def part_outputs(part: ResourcePart, *, levels=("kvinna", "man")) -> list:
+    """What the page shows for one resource, in order: heading, shares in words and as a
+    figure, the amounts per sex, the share gaps, the difference per unit (crude, and at the
+    same need when the data have the need), and the concentration within each sex."""
+    from IPython.display import Markdown
+
+    from jamtools.present import report
+
+    spec, r = part.spec, part.result
+    resource = spec.resource_text[0].upper() + spec.resource_text[1:]
+    out = [Markdown(f"### {part.title}"),
+           Markdown(describe_resources(r, spec)),
+           shares_plot(r, spec, levels=levels,
+                       title=f"Andel av {spec.unit_definite} och av {spec.resource_text}"),
+           report.amount_summary_table(r.amounts.summary, unit=spec.amount_text,
+                                       count_label=f"Antal {spec.unit_text}",
+                                       caption=f"{resource} efter kön"),
+           share_gap_table(r.share_gaps, spec,
+                           caption=f"{resource}: andel av resursen jämfört med andel av "
+                                   f"{spec.unit_definite} (kvinnor)")]
+    paragraphs = report.describe_amount(r.amounts.summary, r.amounts.comparisons,
+                                        unit_text=spec.unit_text, amount_text=spec.amount_text,
+                                        per_text=spec.per_text).split("\n\n")
+    # The means per sex are in the table above; here the comparisons.
+    out.append(Markdown("\n\n".join(x for x in paragraphs if " i genomsnitt " not in x)))
+    out.append(report.amount_comparison_table(
+        r.amounts.comparisons, unit=spec.amount_text,
+        caption=f"{resource}: skillnad per enhet, kvinnor − män ({spec.amount_text})"))
+    out.append(lorenz_plot(r.lorenz, spec, title=f"Hur {spec.resource_text} fördelas inom varje kön"))
+    out.append(lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
+    return out

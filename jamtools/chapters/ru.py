@@ -1,0 +1,191 @@
+"""Projektmedel: data preparation for the project-fund chapter (ru_01).
+
+The chapter compares how often applications led by women and by men are granted, crude and
+among applications with the same target group and about the same amount applied for, and how
+large the granted amounts are. An organisation's export may lack the target group
+(``malgrupp``), the amount applied for (``sokt_belopp``) or the amount granted
+(``beviljat_belopp``); the functions here prepare whatever the table holds.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from jamtools import disclosure, stats
+from jamtools.present.report import SEX_LABELS, Table, number, percent
+
+#: The reader's names of the target groups (the data model writes them without å, ä and ö).
+TARGET_GROUPS = {"kvinnor": "För kvinnor", "man": "För män", "alla": "För alla",
+                 "unga": "För unga"}
+#: The column of the amount class (from the amount applied for), a covariate in the chapter.
+AMOUNT_CLASS = "beloppsklass"
+
+
+def amount_class_labels(bounds) -> list[str]:
+    """Swedish labels of the amount classes that ``bounds`` (kronor, increasing) cut out.
+
+    Examples
+    --------
+    >>> amount_class_labels([200000, 400000])
+    ['under 200\\u202f000 kr', '200\\u202f000–400\\u202f000 kr', '400\\u202f000 kr och mer']
+    """
+    bounds = [float(b) for b in bounds]
+    if not bounds:
+        return ["alla belopp"]
+    middle = [f"{number(lo, 0)}–{number(hi, 0)} kr" for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [f"under {number(bounds[0], 0)} kr", *middle, f"{number(bounds[-1], 0)} kr och mer"]
+
+
+def amount_class(amounts, bounds) -> pd.Series:
+    """The amount class of each amount applied for (lower bound inclusive), as text.
+
+    Parameters
+    ----------
+    amounts : array-like of float
+        Amounts applied for, kronor; a missing amount has no class (missing).
+    bounds : sequence of float
+        The class limits, e.g. ``[200000, 400000, 800000]`` (the parameter ``beloppsgranser``).
+
+    Returns
+    -------
+    pandas.Series of object
+        One label of :func:`amount_class_labels` per amount.
+
+    Examples
+    --------
+    >>> list(amount_class([150000, 200000, 900000, None], [200000, 400000]))
+    ['under 200\\u202f000 kr', '200\\u202f000–400\\u202f000 kr', '400\\u202f000 kr och mer', nan]
+    """
+    values = pd.to_numeric(pd.Series(amounts), errors="coerce").astype(float)
+    edges = [0.0, *sorted(float(b) for b in bounds), float("inf")]
+    classes = pd.cut(values, edges, right=False, labels=amount_class_labels(sorted(bounds)))
+    return classes.astype(object).where(values.notna())
+
+
+def prepare_applications(data: pd.DataFrame, bounds) -> pd.DataFrame:
+    """The applications as the chapter analyses them.
+
+    ``beviljad`` becomes 0/1; the target group, when the table has one, gets its reader's
+    name (:data:`TARGET_GROUPS`); when the table has the amount applied for, the amount class
+    :data:`AMOUNT_CLASS` is added (:func:`amount_class`). Nothing else is changed; the input
+    is not modified.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per application with ``kon`` and ``beviljad``, and any of ``malgrupp``,
+        ``sokt_belopp`` and ``beviljat_belopp``.
+    bounds : sequence of float
+        Limits of the amount classes (kronor).
+
+    Returns
+    -------
+    DataFrame
+    """
+    out = data.copy()
+    out["beviljad"] = out["beviljad"].astype("Int64").astype(float)
+    if "malgrupp" in out.columns:
+        out["malgrupp"] = out["malgrupp"].map(lambda v: TARGET_GROUPS.get(v, v))
+    if "sokt_belopp" in out.columns:
+        out[AMOUNT_CLASS] = amount_class(out["sokt_belopp"], bounds).to_numpy()
+    return out
+
+
+def model_covariates(covariates) -> list[str]:
+    """The chapter's covariates as the comparison uses them: the amount applied for is
+    adjusted for through its class (:data:`AMOUNT_CLASS`).
+
+    Examples
+    --------
+    >>> model_covariates(["malgrupp", "sokt_belopp"])
+    ['malgrupp', 'beloppsklass']
+    """
+    return [AMOUNT_CLASS if c == "sokt_belopp" else c for c in covariates]
+
+
+def granted(data: pd.DataFrame, levels=("kvinna", "man")) -> pd.DataFrame:
+    """The granted applications of the two sexes, with the amount granted in thousands of
+    kronor (``beviljat_tkr``) and, when the table has the amount applied for, the share of it
+    that was granted in percent (``andel_av_sokt``; missing when nothing was applied for).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Applications as :func:`prepare_applications` returns them, with ``beviljat_belopp``.
+    levels : the two sexes compared.
+
+    Returns
+    -------
+    DataFrame
+    """
+    rows = data[(data["beviljad"] == 1) & data["kon"].isin(levels)].copy()
+    rows["beviljat_tkr"] = rows["beviljat_belopp"].astype(float) / 1000
+    if "sokt_belopp" in rows.columns:
+        applied = rows["sokt_belopp"].astype(float)
+        rows["andel_av_sokt"] = (100 * rows["beviljat_belopp"].astype(float)
+                                 / applied.where(applied > 0))
+    return rows
+
+
+#: The amount comparisons among granted applications: (reader's name, column).
+AMOUNT_MEASURES = (("Beviljat belopp (tkr)", "beviljat_tkr"),
+                   ("Andel av sökt belopp (procent)", "andel_av_sokt"))
+
+
+def compare_granted(rows: pd.DataFrame, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+                    threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Differences in mean and median between the sexes, among granted applications, for each
+    amount measure ``rows`` holds (:data:`AMOUNT_MEASURES`), disclosed and stacked with the
+    measure's name in column ``matt`` (the ratio of means is left out).
+
+    Parameters
+    ----------
+    rows : DataFrame from :func:`granted`.
+    levels, conf_level, threshold : the sexes, interval level and disclosure threshold.
+
+    Returns
+    -------
+    DataFrame
+        The library's comparison layout plus ``matt``.
+    """
+    parts = {name: disclosure.disclose_comparisons(
+        stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels,
+                              conf_level=conf_level), threshold=threshold)
+        for name, column in AMOUNT_MEASURES if column in rows.columns}
+    out = disclosure.stack(parts, "matt")
+    return out[out["measure"] != "ratio_of_means"].reset_index(drop=True)
+
+
+def funds_table(data: pd.DataFrame, *, levels=("kvinna", "man"),
+                threshold: int = disclosure.DEFAULT_THRESHOLD,
+                caption: str = "Ansökningar och beviljade medel efter projektledarens kön") -> Table:
+    """Each sex's share of the applications against its share of the funds granted (0 kr for
+    a rejection), disclosed, as a Swedish table.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Applications with ``kon`` and ``beviljat_belopp``.
+    levels, threshold, caption : the sexes, disclosure threshold and the table's caption.
+
+    Returns
+    -------
+    Table
+    """
+    rows = data[data["kon"].isin(levels)].assign(
+        beviljat_mkr=lambda t: t["beviljat_belopp"].astype(float) / 1e6)
+    dist = stats.describe_amounts(rows, "beviljat_mkr", "kon")
+    dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
+                                     derived_cols=["sum", "share_of_total", "share_of_n"],
+                                     threshold=threshold)
+    return Table(pd.DataFrame({
+        "Projektledare": dist["kon"].map(lambda v: SEX_LABELS[v].capitalize()),
+        "Antal ansökningar": dist["n"].map(lambda v: number(v, 0)),
+        "Andel av ansökningarna": dist["share_of_n"].map(percent),
+        "Beviljat totalt (miljoner kr)": dist["sum"].map(lambda v: number(v, 1)),
+        "Andel av beviljade medel": dist["share_of_total"].map(percent),
+    }), caption=caption, note="Beviljade medel räknas över alla ansökningar (0 kr för avslag).")
+
+
+__all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels",
+           "prepare_applications", "model_covariates", "granted", "compare_granted",
+           "funds_table"]

@@ -1,0 +1,404 @@
+"""Disclosure control: nothing shown to a reader can identify a person.
+
+- **Primary suppression** hides every count from 1 to ``threshold − 1`` and everything
+  computed from it (shares, intervals, means, differences).
+- **Secondary (complementary) suppression** hides further cells so that no hidden cell can be
+  recovered from the published cells and the margins (row and column totals, the other sex's
+  cell, the overall table of the same run). Every line of a table with a hidden cell gets at
+  least two, and a linear-programming check (the attacker's best bounds, given the published
+  cells, the totals and that counts are ≥ 0) confirms that no hidden cell is pinned to a
+  single value; where one is, more cells are hidden.
+- **Zero** is shown: an empty cell says nothing about a person. But a group where *all* or
+  *none* have the outcome reveals the outcome of every member (attribute disclosure); it is
+  flagged (``all_or_none``).
+- **Rounding** (``round_counts``) is the alternative some publishers use; it also protects
+  against differencing between runs that differ by a small filter.
+
+Disclosed tables carry ``df.attrs["jamtools_disclosed"]``; ``jamtools.present.report`` and
+``jamtools.present.plots`` refuse anything without it. References: Hundepool et al. (2012),
+*Statistical Disclosure Control*, ch. 4–5; OECD Glossary of Statistical Terms, "threshold rule".
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+#: Default smallest count that may be shown. The OECD glossary's threshold rule notes that
+#: agencies commonly require at least 3 or 5 units per cell; Swedish municipal key figures
+#: (Kolada) and Socialstyrelsen's statistics hide small values without a published number.
+#: The handbook takes the stricter 5; set ``threshold`` in jamtools.yml to follow a local rule.
+DEFAULT_THRESHOLD = 5
+#: How a suppressed value is shown (as in Kolada and Socialstyrelsen's tables).
+SUPPRESSED_MARK = ".."
+ATTR = "jamtools_disclosed"
+
+REASON_SMALL = "färre än {t}"
+REASON_SECONDARY = "dold för att skydda en annan cell"
+REASON_GROUP = "bygger på en dold grupp"
+
+
+class NotDisclosedError(RuntimeError):
+    """A table that has not passed disclosure control was about to be shown."""
+
+
+def _mark(df: pd.DataFrame, threshold: int, rounding=None) -> pd.DataFrame:
+    df.attrs[ATTR] = {"threshold": int(threshold), "rounding": rounding}
+    return df
+
+
+def is_disclosed(df) -> bool:
+    """True when ``df`` came out of this module."""
+    return isinstance(df, pd.DataFrame) and ATTR in df.attrs
+
+
+def require_disclosed(df, what: str = "tabellen") -> None:
+    """Raise :class:`NotDisclosedError` unless ``df`` passed disclosure control."""
+    if not is_disclosed(df):
+        raise NotDisclosedError(
+            f"{what} har inte passerat röjandekontrollen. Kör den genom jamtools.disclosure "
+            "(till exempel disclose_shares eller disclose_table) innan den visas."
+        )
+
+
+def is_small(values, threshold: int) -> np.ndarray:
+    """Counts that primary suppression hides: 1 .. threshold − 1."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (v > 0) & (v < threshold)
+
+
+def round_counts(values, base: int = 5):
+    """Round counts to the nearest multiple of ``base`` (an alternative to suppression)."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce")
+    return np.round(v / base) * base
+
+
+def _lines(r: int, c: int) -> list[list[tuple[int, int]]]:
+    """The additivity equations of a table extended with its totals (last row and column):
+    each row with its total, each column with its total."""
+    lines = [[(i, j) for j in range(c + 1)] for i in range(r + 1)]
+    lines += [[(i, j) for i in range(r + 1)] for j in range(c + 1)]
+    return lines
+
+
+def extend_with_totals(counts: np.ndarray) -> np.ndarray:
+    """The table with a totals column, a totals row and the grand total."""
+    counts = np.asarray(counts, float)
+    ext = np.zeros((counts.shape[0] + 1, counts.shape[1] + 1))
+    ext[:-1, :-1] = counts
+    ext[:-1, -1] = counts.sum(axis=1)
+    ext[-1, :-1] = counts.sum(axis=0)
+    ext[-1, -1] = counts.sum()
+    return ext
+
+
+def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The attacker's best bounds for every hidden cell of a table extended with its totals.
+
+    Known: every published cell and total, that each row and column adds up to its total, and
+    that counts are ≥ 0. Each hidden cell's minimum and maximum come from linear programming.
+    Returns two arrays (NaN where the cell is published; +inf where unbounded).
+    """
+    ext = np.asarray(ext, float)
+    r, c = ext.shape[0] - 1, ext.shape[1] - 1
+    idx = [tuple(p) for p in np.argwhere(hidden)]
+    lo, hi = np.full(ext.shape, np.nan), np.full(ext.shape, np.nan)
+    if not idx:
+        return lo, hi
+    pos = {p: k for k, p in enumerate(idx)}
+    a_eq, b_eq = [], []
+    for line in _lines(r, c):
+        total = line[-1]
+        row = np.zeros(len(idx))
+        rhs = 0.0
+        for cell in line:
+            sign = -1.0 if cell == total else 1.0
+            if cell in pos:
+                row[pos[cell]] += sign
+            else:
+                rhs -= sign * ext[cell]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    for k, cell in enumerate(idx):
+        obj = np.zeros(len(idx))
+        obj[k] = 1.0
+        low = linprog(obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
+                      method="highs")
+        high = linprog(-obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
+                       method="highs")
+        lo[cell] = low.fun if low.status == 0 else 0.0
+        hi[cell] = -high.fun if high.status == 0 else np.inf
+    return lo, hi
+
+
+def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
+            margins: bool = True, totals_fixed: bool | str = False,
+            max_rounds: int = 100) -> np.ndarray:
+    """Primary plus complementary suppression of a 2-D table and its totals.
+
+    ``counts`` is the r × c table; its totals are taken as published unless they are small
+    themselves. Returns the mask of the table extended with its totals ((r + 1) × (c + 1):
+    last column row totals, last row column totals). Rule: every row and column (with its
+    total) that has a hidden cell has at least two (the smallest other cell is added,
+    non-zero cells preferred); then, while the linear-programming bounds pin any hidden
+    non-zero cell to one value, another cell in its row is hidden. With ``margins=False``
+    (no totals published) the primary mask is returned with the totals hidden. With
+    ``totals_fixed=True`` the totals are published elsewhere and cannot be hidden (only small
+    totals are marked); with ``totals_fixed="columns"`` only the column totals (the last row)
+    are fixed. Complements are then chosen among the other cells, and if that cannot protect a
+    cell the whole inner table is hidden.
+    """
+    ext = extend_with_totals(counts)
+    r, c = counts.shape
+    hidden = np.zeros(ext.shape, bool)
+    hidden[:-1, :-1] = np.asarray(primary, bool)
+    hidden |= is_small(ext.ravel(), threshold).reshape(ext.shape)
+    if not margins:
+        hidden[-1, :] = True
+        hidden[:, -1] = True
+        return hidden
+    if not hidden.any():
+        return hidden
+
+    def add_in_line(cells) -> bool:
+        open_cells = [p for p in cells if not hidden[p] and not fixed(p)]
+        if not open_cells:
+            return False
+        nonzero = [p for p in open_cells if ext[p] > 0]
+        pick = min(nonzero or open_cells, key=lambda p: (ext[p], p[0] == r or p[1] == c))
+        hidden[pick] = True
+        return True
+
+    def fixed(p) -> bool:
+        if totals_fixed == "columns":
+            return p[0] == r
+        return bool(totals_fixed) and (p[0] == r or p[1] == c)
+
+    lines = _lines(r, c)
+    for _ in range(max_rounds):
+        changed = False
+        for line in lines:
+            if sum(hidden[p] for p in line) == 1:
+                changed |= add_in_line(line)
+        if changed:
+            continue
+        lo, hi = cell_bounds(ext, hidden)
+        pinned = [tuple(p) for p in np.argwhere(hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))]
+        if not pinned:
+            break
+        i, j = pinned[0]
+        if not (add_in_line(lines[i]) or add_in_line(lines[r + 1 + j])):
+            if not any(add_in_line(line) for line in lines):
+                break  # everything that may be hidden is hidden
+    if totals_fixed:
+        lo, hi = cell_bounds(ext, hidden)
+        if (hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))[:-1, :-1].any():
+            hidden[:-1, :-1] = True  # the published totals pin a cell: show nothing
+    return hidden
+
+
+def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
+                   threshold: int = DEFAULT_THRESHOLD, margins: bool = True,
+                   rounding: int | None = None) -> pd.DataFrame:
+    """Disclose a long table of counts (one row per cell of ``by``).
+
+    With two or more ``by`` columns, the first two span a cross-table whose row and column
+    totals are taken as published (``margins=True``), and complementary suppression protects
+    every hidden cell against them (per level of any further ``by`` columns). Derived columns
+    (shares, means) of hidden cells are hidden too. With ``rounding=b`` counts are instead
+    rounded to the nearest multiple of ``b`` and derived columns recomputed by the caller.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    count_cols = list(count_cols)
+    out = table.copy().reset_index(drop=True)
+    if out.empty:
+        out["suppressed"] = pd.Series(dtype=bool)
+        out["suppression_reason"] = pd.Series(dtype="object")
+        _mark(out, threshold, rounding)
+        out.attrs[ATTR]["totals"] = []
+        return out
+    if rounding:
+        for col in count_cols:
+            out[col] = round_counts(out[col], rounding)
+        out["suppressed"] = False
+        out["suppression_reason"] = ""
+        return _mark(out, threshold, rounding)
+    primary = np.zeros(len(out), bool)
+    for col in count_cols:
+        primary |= is_small(out[col], threshold)
+    hidden = primary.copy()
+    hidden_totals: list[dict] = []
+    if margins and len(by) >= 1:
+        rows_dim = by[0]
+        cols_dim = by[1] if len(by) > 1 else None
+        rest = by[2:]
+        groups = out.groupby(rest, observed=True, sort=False).groups if rest else {None: out.index}
+        for _, idx in groups.items():
+            sub = out.loc[idx]
+            for col in count_cols:
+                if cols_dim is None:
+                    grid = sub.set_index(rows_dim)[col].to_frame().T
+                    positions = {i: (0, k) for k, i in enumerate(idx)}
+                else:
+                    grid = sub.pivot_table(index=rows_dim, columns=cols_dim, values=col,
+                                           aggfunc="sum", fill_value=0, observed=True)
+                    ri = {v: k for k, v in enumerate(grid.index)}
+                    ci = {v: k for k, v in enumerate(grid.columns)}
+                    positions = {i: (ri[out.at[i, rows_dim]], ci[out.at[i, cols_dim]]) for i in idx}
+                mask = np.zeros(grid.shape, bool)
+                for i, pos in positions.items():
+                    mask[pos] = hidden[i]
+                ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold)
+                hidden_totals.append({"table": col, "rows": list(map(str, grid.index)),
+                                      "columns": list(map(str, grid.columns)), "mask": ext_mask})
+                for i, pos in positions.items():
+                    hidden[i] |= ext_mask[pos]
+    reason = np.where(primary, REASON_SMALL.format(t=threshold),
+                      np.where(hidden, REASON_SECONDARY, ""))
+    for col in count_cols + list(derived_cols):
+        out[col] = out[col].astype(float).where(~hidden, np.nan)
+    out["suppressed"] = hidden
+    out["suppression_reason"] = reason
+    _mark(out, threshold)
+    out.attrs[ATTR]["totals"] = hidden_totals  # which row/column totals must not be shown
+    return out
+
+
+def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
+                    group: str = "kon", by=(), rounding=None) -> pd.DataFrame:
+    """Disclose a share-by-group table (``jamtools.stats.share_by_group``).
+
+    A row is hidden when its ``n``, its ``events`` or its ``n − events`` is small. The counts
+    with and without the outcome form a (stratum × group) cross-table for each of the two, with
+    the totals per stratum and per group taken as published (the overall table of the same
+    run), and complementary suppression protects every hidden row against them. Shares and
+    intervals of hidden rows are hidden. ``all_or_none`` flags groups where everyone or no one
+    has the outcome (attribute disclosure).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    out = shares.copy().reset_index(drop=True)
+    if out.empty:
+        out["all_or_none"] = pd.Series(dtype=bool)
+        out["suppressed"] = pd.Series(dtype=bool)
+        out["suppression_reason"] = pd.Series(dtype="object")
+        _mark(out, threshold, rounding)
+        out.attrs[ATTR]["hidden_stratum_totals"] = []
+        return out
+    n = out["n"].to_numpy(dtype=float)
+    ev = out["events"].to_numpy(dtype=float)
+    primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
+    stratum = out[by].astype(str).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
+    hidden = primary.copy()
+    hidden_strata: set[str] = set()
+    for _ in range(10):
+        before = hidden.copy()
+        for values in (ev, n - ev):
+            frame = pd.DataFrame({"s": stratum, "g": out[group].astype(str), "v": values})
+            grid = frame.pivot_table(index="s", columns="g", values="v", aggfunc="sum", fill_value=0)
+            ri = {v: k for k, v in enumerate(grid.index)}
+            ci = {v: k for k, v in enumerate(grid.columns)}
+            pos = [(ri[s], ci[g]) for s, g in zip(frame["s"], frame["g"])]
+            mask = np.zeros(grid.shape, bool)
+            for i, p in enumerate(pos):
+                mask[p] = hidden[i]
+            # The per-group totals are the run's overall table (shown); the per-stratum totals
+            # may be hidden, and the ones that must be are recorded for whoever shows them.
+            mask = protect(grid.to_numpy(float), mask, threshold=threshold,
+                           totals_fixed="columns" if by else True)
+            for i, p in enumerate(pos):
+                hidden[i] |= mask[p]
+            hidden_strata |= {grid.index[k] for k in range(len(grid.index)) if mask[k, -1]}
+        if (hidden == before).all():
+            break
+    out["all_or_none"] = (n > 0) & ((ev == 0) | (ev == n))
+    for col in ("n", "events", "share", "ci_low", "ci_high"):
+        out[col] = out[col].astype(float).where(~hidden, np.nan)
+    out["suppressed"] = hidden
+    out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),
+                                         np.where(hidden, REASON_SECONDARY, ""))
+    _mark(out, threshold, rounding)
+    out.attrs[ATTR]["hidden_stratum_totals"] = sorted(hidden_strata) if by else []
+    return out
+
+
+def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
+                         shares: pd.DataFrame | None = None, group: str = "kon") -> pd.DataFrame:
+    """Hide comparisons that rest on small or hidden groups.
+
+    A comparison is hidden when a group's n, events or n − events is small, or when one of its
+    groups is hidden in ``shares`` (the disclosed share table it comes from): a difference and
+    one published share give away the other.
+    """
+    out = comparisons.copy().reset_index(drop=True)
+    sup = np.zeros(len(out), bool)
+    for side in ("a", "b"):
+        n = out[f"n_{side}"].to_numpy(dtype=float)
+        ev = out[f"events_{side}"].to_numpy(dtype=float)
+        sup |= is_small(n, threshold)
+        has_events = ~np.isnan(ev)
+        sup |= has_events & (is_small(ev, threshold) | is_small(n - ev, threshold))
+    if shares is not None and "suppressed" in shares and group in shares:
+        hidden = set(shares.loc[shares["suppressed"].astype(bool), group].astype(str))
+        sup |= out["group_a"].astype(str).isin(hidden).to_numpy() | \
+            out["group_b"].astype(str).isin(hidden).to_numpy()
+    for col in ("estimate", "ci_low", "ci_high", "p_value", "n_a", "events_a", "n_b", "events_b",
+                "mdd_pp", "p_adjusted"):
+        if col in out:
+            out[col] = out[col].astype(float).where(~sup, np.nan)
+    out["suppressed"] = sup
+    out["suppression_reason"] = np.where(sup, REASON_GROUP, "")
+    return _mark(out, threshold)
+
+
+def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD) -> dict:
+    """Hide small counts in a ``{"analysed": {sex: n}, "excluded": {sex: n}}`` record.
+
+    A hidden count becomes None; when exactly one sex is hidden in a record, the smallest other
+    one is hidden too (the total is published elsewhere).
+    """
+    out = {}
+    for key, values in counts.items():
+        values = dict(values)
+        small = [s for s, v in values.items() if v is not None and 0 < v < threshold]
+        hidden = set(small)
+        if len(hidden) == 1:
+            others = [s for s, v in values.items() if s not in hidden and v]
+            if others:
+                hidden.add(min(others, key=lambda s: values[s]))
+        out[key] = {s: (None if s in hidden else v) for s, v in values.items()}
+    return out
+
+
+def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: str = "kon",
+                          threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Disclose a distribution by group (``jamtools.stats.distribution_by_group``).
+
+    The counts per category × group form a cross-table whose totals (the group sizes and the
+    category totals) are published; small counts and their complements are hidden, with the
+    share, interval and residual of every hidden cell.
+    """
+    out = disclose_table(distribution, count_cols=["events"], by=[category, group],
+                         derived_cols=[c for c in ("share", "ci_low", "ci_high", "adj_residual")
+                                       if c in distribution], threshold=threshold)
+    if distribution.empty:
+        return out
+    sizes = distribution.groupby(group)["n"].transform("first")
+    out["n"] = sizes.where(~is_small(sizes, threshold), np.nan).to_numpy()
+    return out
+
+
+def stack(tables: dict, key: str) -> pd.DataFrame:
+    """Stack disclosed tables under a new column ``key`` (e.g. the steps of a process map);
+    every part must be disclosed, and the result is disclosed with the strictest threshold."""
+    if not tables:
+        return _mark(pd.DataFrame({key: pd.Series(dtype="object")}), DEFAULT_THRESHOLD)
+    parts = []
+    for label, table in tables.items():
+        require_disclosed(table, f"delen {label!r}")
+        part = table.copy()
+        part.insert(0, key, label)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return _mark(out, max(t.attrs[ATTR]["threshold"] for t in tables.values()))

@@ -1,0 +1,357 @@
+"""Control charts as a reader sees them: disclosure, figure, table and sentences.
+
+The method is in :mod:`jamtools.stats.control` (p-chart per sex, the gap's band, EWMA); this
+module takes its two tables through :mod:`jamtools.disclosure` and shows them in Swedish.
+
+Disclosure: a month and sex whose denominator, numerator or their difference is small is
+hidden (with complementary suppression against the month and sex totals), and with it that
+month's gap. The EWMA is then recomputed with the hidden months left out, because consecutive
+EWMA values would otherwise give a hidden month's value back.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy import stats as sps
+
+from jamtools import disclosure
+from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, no_data_plot
+from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
+                             percent)
+from jamtools.stats import COMPARISON_COLUMNS, gap_by_period
+from jamtools.stats.control import ewma
+
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+FLAG_COLOR = "#000000"
+BAND_COLOR = "#BBBBBB"
+
+
+def month_label(value) -> str:
+    """'mar 2025' for a date in March 2025."""
+    ts = pd.Timestamp(value)
+    return f"{MONTHS[ts.month - 1]} {ts.year}"
+
+
+def disclose_charts(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str,
+                    group: str = "kon", threshold: int = disclosure.DEFAULT_THRESHOLD):
+    """Disclose a p-chart table and its gap table; returns both, marked as disclosed."""
+    c = chart.copy()
+    c["non_events"] = c["n"] - c["events"]
+    derived = ["share", "sd", "lcl", "ucl", "z"]
+    c = disclosure.disclose_table(c, count_cols=["n", "events", "non_events"], by=[time, group],
+                                  derived_cols=derived, threshold=threshold)
+    c["signal"] = c["signal"].where(~c["suppressed"], "")
+    hidden_times = set(c.loc[c["suppressed"], time])
+    g = gap.copy()
+    for side in ("a", "b"):
+        g[f"non_events_{side}"] = g[f"n_{side}"] - g[f"events_{side}"]
+    gap_derived = ["share_a", "share_b", "gap", "sd", "lcl", "ucl", "z", "ewma", "ewma_limit"]
+    g = disclosure.disclose_table(g, count_cols=["n_a", "events_a", "non_events_a", "n_b",
+                                                 "events_b", "non_events_b"], by=[time],
+                                  derived_cols=gap_derived, margins=False, threshold=threshold)
+    extra = g[time].isin(hidden_times) & ~g["suppressed"]
+    if extra.any():
+        for col in ["n_a", "events_a", "non_events_a", "n_b", "events_b", "non_events_b",
+                    *gap_derived]:
+            g[col] = g[col].where(~extra, np.nan)
+        g.loc[extra, "suppressed"] = True
+        g.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
+    if g["suppressed"].any():
+        lam, lim = float(gap["ewma_lambda"].iloc[0]), float(gap["ewma_l"].iloc[0])
+        smooth = ewma(g["z"].to_numpy(dtype=float), lam=lam, limit=lim)
+        g["ewma"], g["ewma_limit"], g["ewma_signal"] = (smooth["ewma"].to_numpy(),
+                                                        smooth["limit"].to_numpy(),
+                                                        smooth["signal"].to_numpy())
+    g["signal"] = g["signal"].where(~g["suppressed"], "")
+    g["flagged"] = (g["signal"] != "") | (g["ewma_signal"] != "")
+    g["direction"] = np.where(g["signal"] != "", g["signal"], g["ewma_signal"])
+    return c, g
+
+
+def _signal_months(frame: pd.DataFrame, time: str, mask) -> list[str]:
+    return [month_label(t) for t in frame.loc[mask, time]]
+
+
+def _list(items: list[str], limit: int = 8) -> str:
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" med flera (totalt {len(items)})"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str = "kon",
+                 indicator_text: str = "Andel", title: str = "") -> Plot:
+    """Three panels: the share per sex with its limits; the gap with its band; the EWMA."""
+    for frame in (chart, gap):
+        disclosure.require_disclosed(frame, "kontrolldiagrammet")
+    if gap.empty:
+        return no_data_plot()
+    a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
+    fig = Figure(figsize=(8.0, 9.5))
+    ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
+    for level in (a, b):
+        sub = chart[chart[group] == level]
+        color = SEX_COLORS.get(level, "#333333")
+        x = pd.to_datetime(sub[time])
+        ax1.plot(x, sub["share"], marker=SEX_MARKERS.get(level, "o"), color=color, markersize=4,
+                 linewidth=1.2, label=SEX_LABELS.get(level, level).capitalize())
+        ax1.step(x, sub["lcl"], where="mid", color=color, linestyle=":", linewidth=1)
+        ax1.step(x, sub["ucl"], where="mid", color=color, linestyle=":", linewidth=1)
+        if sub["center"].notna().any():
+            ax1.axhline(sub["center"].dropna().iloc[0], color=color, linestyle="--", linewidth=0.8)
+        out = sub[sub["signal"] != ""]
+        ax1.scatter(pd.to_datetime(out[time]), out["share"], s=90, facecolors="none",
+                    edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5)
+    ax1.yaxis.set_major_formatter(lambda v, _: f"{number(100 * v, 0)} %")
+    ax1.set_ylabel(indicator_text)
+    handles = [Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
+                      label=SEX_LABELS.get(l, l).capitalize()) for l in (a, b)]
+    handles += [Line2D([], [], color="#555555", linestyle="--", label="Baslinjens nivå"),
+                Line2D([], [], color="#555555", linestyle=":", label="Kontrollgränser (±3σ)"),
+                Line2D([], [], color=FLAG_COLOR, marker="o", markerfacecolor="none", linestyle="",
+                       markersize=9, label="Utanför gränserna")]
+    ax1.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+               fontsize=8)
+    ax1.set_title(title or f"{indicator_text} per månad", loc="left")
+
+    x = pd.to_datetime(gap[time])
+    ax2.fill_between(x, 100 * gap["lcl"], 100 * gap["ucl"], step="mid", color=BAND_COLOR,
+                     alpha=0.5, label="Förväntat band (±3σ)")
+    ax2.axhline(100 * gap["center"].fillna(0).iloc[0], color="#555555", linestyle="--", linewidth=0.8,
+                label="Baslinjens skillnad")
+    ax2.axhline(0, color="#888888", linewidth=0.8)
+    ax2.plot(x, 100 * gap["gap"], marker="o", color="#333333", markersize=4, linewidth=1.2,
+             label=f"Skillnad {SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}")
+    flagged = gap[gap["flagged"]]
+    ax2.scatter(pd.to_datetime(flagged[time]), 100 * flagged["gap"], s=90, facecolors="none",
+                edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5, label="Signal (band eller EWMA)")
+    ax2.set_ylabel("Skillnad (procentenheter)")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax2.set_title("Skillnaden mellan könen och dess förväntade band", loc="left")
+
+    ax3.fill_between(x, -gap["ewma_limit"], gap["ewma_limit"], step="mid", color=BAND_COLOR,
+                     alpha=0.5, label="EWMA-gränser")
+    ax3.plot(x, gap["ewma"], marker="o", color="#333333", markersize=4, linewidth=1.2,
+             label="EWMA av skillnaden (i σ)")
+    sig = gap[gap["ewma_signal"] != ""]
+    ax3.scatter(pd.to_datetime(sig[time]), sig["ewma"], s=90, facecolors="none",
+                edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5, label="EWMA-signal")
+    ax3.axhline(0, color="#888888", linewidth=0.8)
+    ax3.set_ylabel("Standardavvikelser")
+    ax3.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax3.set_title("Ackumulerad avvikelse (EWMA)", loc="left")
+    base = gap[gap["baseline"].astype(bool)]
+    if len(base):
+        for ax in (ax1, ax2, ax3):
+            ax.axvspan(pd.to_datetime(base[time]).min() - pd.Timedelta(days=15),
+                       pd.to_datetime(base[time]).max() + pd.Timedelta(days=15),
+                       color="#E8E8E8", alpha=0.5, zorder=0)
+        ax1.text(pd.to_datetime(base[time]).min(), 1.0, "baslinje", transform=ax1.get_xaxis_transform(),
+                 va="top", fontsize=8, color="#555555")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return Plot(fig, title or f"{indicator_text} per månad och kön, med kontrollgränser")
+
+
+def gap_table(gap: pd.DataFrame, *, time: str, caption: str = "") -> Table:
+    """One row per month: both shares, the gap, its band and the signals, in Swedish."""
+    disclosure.require_disclosed(gap, "skillnadstabellen")
+    t = gap.attrs[disclosure.ATTR]["threshold"]
+    if gap.empty:
+        return Table(pd.DataFrame({"Månad": []}), caption, "Inga uppgifter att visa i urvalet.")
+    a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
+
+    def signal(r) -> str:
+        parts = []
+        if r["signal"]:
+            parts.append("utanför bandet")
+        if r["ewma_signal"]:
+            parts.append("EWMA")
+        return ", ".join(parts)
+
+    frame = pd.DataFrame({
+        "Månad": gap[time].map(month_label),
+        "Baslinje": np.where(gap["baseline"].astype(bool), "ja", ""),
+        f"Antal, {SEX_LABELS.get(a, a)}": gap["n_a"].map(lambda v: number(v, 0)),
+        f"Andel, {SEX_LABELS.get(a, a)}": gap["share_a"].map(percent),
+        f"Antal, {SEX_LABELS.get(b, b)}": gap["n_b"].map(lambda v: number(v, 0)),
+        f"Andel, {SEX_LABELS.get(b, b)}": gap["share_b"].map(percent),
+        "Skillnad (pe)": (100 * gap["gap"]).map(lambda v: number(v, 1, signed=True)),
+        "Förväntat band (pe)": [f"{number(100 * lo)} till {number(100 * hi)}"
+                                if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
+                                for lo, hi in zip(gap["lcl"], gap["ucl"])],
+        "Signal": gap.apply(signal, axis=1),
+    })
+    note = ("pe = procentenheter. 'Utanför bandet': månadens skillnad ligger utanför "
+            "baslinjens skillnad ± 3 standardavvikelser. 'EWMA': den vägda, ackumulerade "
+            "avvikelsen har passerat sin gräns.")
+    if gap["suppressed"].any():
+        note += (f" '..' = visas inte eftersom uppgiften bygger på färre än {t} ärenden "
+                 "(röjandekontroll).")
+    return Table(frame, caption, note)
+
+
+def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str = "kon",
+                     indicator_text: str = "andelen") -> str:
+    """Plain Swedish: the baseline levels, the months each chart flags, and the first signal."""
+    for frame in (chart, gap):
+        disclosure.require_disclosed(frame, "kontrolldiagrammet")
+    if gap.empty:
+        return f"Det finns inga uppgifter om {indicator_text} i urvalet."
+    a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
+    base = gap[gap["baseline"].astype(bool)]
+    text = []
+    if gap["center"].isna().all():
+        missing = [SEX_LABELS.get(lv, lv) for lv in (a, b)
+                   if chart.loc[chart[group] == lv, "center"].isna().all()]
+        text.append("Kontrollgränser kan inte räknas: baslinjen saknar ärenden för "
+                    + " och ".join(missing) + ".")
+    elif len(base):
+        first, last = month_label(base[time].min()), month_label(base[time].max())
+        levels = []
+        for level in (a, b):
+            c = chart.loc[chart[group] == level, "center"].iloc[0]
+            levels.append(f"{percent(c)} för {SEX_LABELS.get(level, level)}")
+        text.append(f"Under baslinjen ({first} – {last}) var {indicator_text} "
+                    f"{' och '.join(levels)}. Kontrollgränserna och skillnadens förväntade band "
+                    "räknas från de månaderna och används sedan för varje månad.")
+    for level in (a, b):
+        sub = chart[chart[group] == level]
+        who = SEX_POSSESSIVE.get(level, level)
+        over = _signal_months(sub, time, sub["signal"] == "over")
+        under = _signal_months(sub, time, sub["signal"] == "under")
+        if not over and not under:
+            text.append(f"{who.capitalize()} andel låg inom kontrollgränserna alla månader.")
+        else:
+            parts = []
+            if under:
+                parts.append(f"under den nedre gränsen {len(under)} "
+                             f"{'månad' if len(under) == 1 else 'månader'} ({_list(under)})")
+            if over:
+                parts.append(f"över den övre gränsen {len(over)} "
+                             f"{'månad' if len(over) == 1 else 'månader'} ({_list(over)})")
+            text.append(f"{who.capitalize()} andel låg " + " och ".join(parts) + ".")
+    band = _signal_months(gap, time, gap["signal"] != "")
+    smooth = _signal_months(gap, time, gap["ewma_signal"] != "")
+    pair = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
+    if not band and not smooth:
+        text.append(f"Skillnaden {pair} låg inom sitt förväntade band alla månader, och den "
+                    "ackumulerade avvikelsen (EWMA) gav ingen signal: kvalitetsuppföljningen "
+                    "visar ingen förändring av skillnaden mellan könen.")
+    else:
+        if band:
+            text.append(f"Skillnaden {pair} låg utanför sitt förväntade band {len(band)} "
+                        f"{'månad' if len(band) == 1 else 'månader'} ({_list(band)}).")
+        else:
+            text.append(f"Ingen enskild månads skillnad {pair} låg utanför sitt förväntade band.")
+        if smooth:
+            text.append(f"Den ackumulerade avvikelsen (EWMA) gav signal {len(smooth)} "
+                        f"{'månad' if len(smooth) == 1 else 'månader'} ({_list(smooth)}).")
+        flagged = gap[gap["flagged"]]
+        first = flagged.iloc[0]
+        direction = ("större än" if first["direction"] == "over" else "mindre än")
+        text.append(f"Den första signalen kom i {month_label(first[time])}: skillnaden {pair} "
+                    f"var då {direction} under baslinjen. "
+                    + ("Signalerna därefter pekar åt samma håll." if
+                       (flagged["direction"] == first["direction"]).all() else
+                       "Signalerna pekar inte alla åt samma håll."))
+    text.append("En signal betyder att skillnaden sannolikt har ändrats, inte varför: den är en "
+                "anledning att ta reda på vad som hänt just då.")
+    return "\n\n".join(text)
+
+
+def gap_comparisons(gap: pd.DataFrame, *, time: str, outcome: str) -> pd.DataFrame:
+    """The disclosed monthly gaps in the comparison layout (for the results JSON).
+
+    ``measure`` is ``gap_pp_control_band``: ``estimate`` is the month's gap in percentage
+    points and ``ci_low``/``ci_high`` its control band (``conf_level`` the band's coverage for
+    a stable process, 99.73 % at 3σ); ``warning`` names the signal, empty when none.
+    """
+    disclosure.require_disclosed(gap, "skillnadstabellen")
+    rows = []
+    for _, r in gap.iterrows():
+        sigma = float(r["sigma"])
+        parts = []
+        if r["signal"]:
+            parts.append(f"signal: utanför bandet ({r['signal']})")
+        if r["ewma_signal"]:
+            parts.append(f"signal: EWMA ({r['ewma_signal']})")
+        rows.append({"outcome": outcome,
+                     "comparison": f"{r['group_a']} − {r['group_b']} {pd.Timestamp(r[time]):%Y-%m}",
+                     "group_a": r["group_a"], "group_b": r["group_b"],
+                     "measure": "gap_pp_control_band", "estimate": 100 * r["gap"],
+                     "ci_low": 100 * r["lcl"], "ci_high": 100 * r["ucl"],
+                     "conf_level": float(2 * sps.norm.cdf(sigma) - 1), "p_value": np.nan,
+                     "test": (f"Shewhart {number(sigma, 0)}σ; EWMA λ = {number(r['ewma_lambda'], 2)}, "
+                              f"L = {number(r['ewma_l'], 3)}"),
+                     "n_a": r["n_a"], "events_a": r["events_a"], "n_b": r["n_b"],
+                     "events_b": r["events_b"], "adjusted": False, "adjusted_for": "",
+                     "method": "p-diagram med baslinje", "mdd_pp": np.nan,
+                     "warning": "; ".join(parts)})
+    out = disclosure.disclose_comparisons(pd.DataFrame(rows, columns=COMPARISON_COLUMNS),
+                                          threshold=gap.attrs[disclosure.ATTR]["threshold"])
+    hidden = gap["suppressed"].astype(bool).to_numpy()
+    out.loc[hidden, "suppressed"] = True
+    out.loc[hidden, "suppression_reason"] = gap.loc[hidden, "suppression_reason"].to_numpy()
+    return out
+
+
+def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
+                events: str = "taljare", n: str = "namnare", outcome: str = "andel",
+                conf_level: float = 0.95,
+                threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The gap a − b per calendar year (Newcombe intervals, :func:`jamtools.stats.gap_by_period`)
+    on the summed counts, disclosed; ``comparison`` reads "kvinna − man 2025"."""
+    if data.empty:
+        return disclosure.disclose_comparisons(pd.DataFrame(columns=COMPARISON_COLUMNS),
+                                               threshold=threshold)
+    per_year = (data.assign(_year=pd.to_datetime(data[time]).dt.year)
+                .groupby(["_year", group], observed=True)[[events, n]].sum().reset_index()
+                .rename(columns={events: "events", n: "n"}))
+    out = gap_by_period(per_year, "_year", group, levels, outcome=None, conf_level=conf_level)
+    if out.empty:
+        return disclosure.disclose_comparisons(pd.DataFrame(columns=COMPARISON_COLUMNS),
+                                               threshold=threshold)
+    out["outcome"] = outcome
+    out["comparison"] = [f"{levels[0]} − {levels[1]} {int(y)}" for y in out["period"]]
+    return disclosure.disclose_comparisons(out.drop(columns="period"), threshold=threshold)
+
+
+def yearly_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
+    """The yearly gaps (:func:`yearly_gaps`) as :func:`jamtools.present.report.comparison_table`, or a
+    table that says there is nothing to show."""
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    if comparisons.empty:
+        return Table(pd.DataFrame({"Jämförelse": []}), caption, "Inga uppgifter att visa i urvalet.")
+    return comparison_table(comparisons, caption=caption)
+
+
+# --- The chapter's selection of rows ----------------------------------------------------------
+
+#: The reader's names of the data model's indicators (in a sentence: "andelen …").
+INDICATORS = {"uppfoljning_i_tid": "andelen ärenden som följdes upp i tid",
+              "genomforandeplan_finns": "andelen med genomförandeplan"}
+
+
+def indicator_text(indicator: str) -> str:
+    """The indicator in a Swedish sentence (:data:`INDICATORS`, else its own name)."""
+    return INDICATORS.get(indicator, str(indicator).replace("_", " "))
+
+
+def select_indicator(loaded, indicator: str) -> None:
+    """Keep, in ``loaded`` (a :class:`~jamtools.data.LoadResult` of ``um_indikatorer``), the
+    rows of ``indicator``; the others are left out and counted ("Annan indikator").
+
+    An export of a single indicator often has no indicator column: then every row is taken to
+    be ``indicator`` (the chapter catalogue's sentence for the missing column says so).
+
+    Parameters
+    ----------
+    loaded : LoadResult
+        The loaded indicator rows; changed in place.
+    indicator : str
+        The indicator followed (parameter ``indikator``).
+    """
+    if loaded.has("indikator"):
+        loaded.exclude(loaded.data["indikator"] != indicator, "Annan indikator")

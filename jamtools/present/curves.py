@@ -1,0 +1,239 @@
+"""Curves over time (cumulative incidence, 1 − Kaplan–Meier) made safe to show, drawn and tabled.
+
+A survival or incidence curve is a table of counts in disguise: each step is some number of
+people who had the event, out of some number still followed. :func:`disclose_curve` applies
+the handbook's disclosure rule to a curve evaluated on a grid of times
+(:func:`jamtools.stats.competing.cumulative_incidence` with ``times=``):
+
+1. a point is not shown when fewer than ``threshold`` persons are still at risk there (the
+   curve then stops: every later step would rest on fewer still);
+2. nor when the cumulative number of events behind it is 1 to ``threshold − 1``;
+3. between two points that are shown, the number who had the event and the number who left
+   follow-up must each be 0 or at least ``threshold``; a grid point that would make a smaller
+   step is skipped, and the curve goes straight on to the next point that passes.
+
+:func:`curve_plot` draws only the shown points (as steps, with the interval as a band) and
+:func:`curve_table` lists them at chosen times.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from jamtools import disclosure
+
+from jamtools.present import report
+from jamtools.present.plots import SEX_COLORS, Plot
+
+REASON_AT_RISK = "färre än {t} i risk"
+REASON_STEP = "steget bygger på färre än {t} personer"
+VALUE_COLS = ("cif", "se", "ci_low", "ci_high")
+COUNT_COLS = ("at_risk", "events", "events_all", "censored")
+
+
+def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
+                   threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Disclosure control for a curve on a grid of times (see the module's three rules).
+
+    Parameters
+    ----------
+    curve : one row per group, ``by`` value and grid time, with ``time``, ``at_risk``,
+        cumulative ``events`` (and ``events_all``, ``censored``), ``cif`` and its interval, as
+        :func:`jamtools.stats.competing.cumulative_incidence` returns with ``times=``.
+    group, by : the columns that identify one curve.
+    threshold : smallest number of persons a shown value may rest on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; a hidden point has its counts and values set to NaN, ``suppressed``
+        True and a ``suppression_reason``. Marked as disclosed.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    out = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
+    counts = [c for c in COUNT_COLS if c in out]
+    values = [c for c in VALUE_COLS if c in out]
+    # Rule 2 (and small counts generally) through the library's primary suppression.
+    out = disclosure.disclose_table(out, count_cols=[c for c in ("events",) if c in out],
+                                    by=[group, *by, "time"], margins=False, threshold=threshold)
+    hidden = out["suppressed"].to_numpy(bool).copy()
+    reason = out["suppression_reason"].astype(object).to_numpy().copy()
+    raw = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
+    for _, idx in raw.groupby([group, *by], sort=False).groups.items():
+        last_risk = last_left = last_events = None
+        for i in idx:
+            n = float(raw.at[i, "at_risk"])
+            ev = float(raw.at[i, "events"])
+            left = float(raw["events_all"].get(i, 0.0) + raw["censored"].get(i, 0.0)) \
+                if "events_all" in raw and "censored" in raw else float("nan")
+            if n < threshold:  # rule 1: the curve stops here
+                hidden[i], reason[i] = True, REASON_AT_RISK.format(t=threshold)
+                continue
+            if hidden[i]:
+                continue
+            if last_risk is not None:
+                steps = [ev - last_events]
+                if not np.isnan(left):
+                    steps.append(left - last_left)
+                if any(0 < s < threshold for s in steps):  # rule 3
+                    hidden[i], reason[i] = True, REASON_STEP.format(t=threshold)
+                    continue
+            last_risk, last_events, last_left = n, ev, left
+    for col in counts + values:
+        out[col] = out[col].astype(float).where(~hidden, np.nan)
+    out["suppressed"] = hidden
+    out["suppression_reason"] = reason
+    return out
+
+
+def _days_axis(ax, max_time: float) -> None:
+    """Ticks at half-years (days from the start), labelled in months and years."""
+    names = {0: "0", 182: "6 mån", 365: "1 år", 547: "18 mån", 730: "2 år", 912: "30 mån",
+             1095: "3 år"}
+    ticks = [t for t in names if t <= max_time + 1]
+    if max_time < 182:
+        ticks, names = [0, max_time], {0: "0", max_time: f"{report.number(max_time, 0)} dagar"}
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([names[t] for t in ticks])
+    ax.set_xlim(0, max(max_time, 1.0))
+
+
+def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | None = None,
+               group: str = "kon", title: str = "", ylabel: str = "Andel",
+               xlabel: str = "Tid från start") -> Plot:
+    """Disclosed curves as steps per sex, one panel per value of ``panel``.
+
+    ``panels`` maps the panel values to draw onto their titles (in order). Only points that
+    passed :func:`disclose_curve` are drawn; the band is the pointwise interval. A curve whose
+    later points are hidden stops at its last shown point.
+    """
+    disclosure.require_disclosed(curves, "kurvorna")
+    panels = panels or {v: str(v) for v in dict.fromkeys(curves[panel])}
+    fig = Figure(figsize=(7.5 if len(panels) == 1 else 9.5, 4.2))
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    max_time = float(curves["time"].max()) if len(curves) else 1.0
+    top, drawn = 0.0, 0
+    for ax, (value, name) in zip(axes, panels.items()):
+        sub = curves[curves[panel] == value]
+        for level, rows in sub.groupby(group, sort=True):
+            shown = rows[~rows["suppressed"].astype(bool)].sort_values("time")
+            color = SEX_COLORS.get(level, "#333333")
+            if shown.empty:
+                continue
+            ax.step(shown["time"], shown["cif"], where="post", color=color, linewidth=2,
+                    label=report.SEX_LABELS.get(level, level).capitalize())
+            ax.fill_between(shown["time"], shown["ci_low"], shown["ci_high"], step="post",
+                            color=color, alpha=0.18, linewidth=0)
+            top = max(top, float(shown["ci_high"].max()))
+            drawn += 1
+        if not len(sub) or sub["suppressed"].astype(bool).all():
+            ax.text(0.5, 0.5, "Inga uppgifter att visa", ha="center", va="center",
+                    transform=ax.transAxes)
+        ax.set_title(name, loc="left", fontsize=11)
+        _days_axis(ax, max_time)
+        ax.set_xlabel(xlabel)
+    axes[0].set_ylim(0, min(1.0, max(0.1, top * 1.15)))
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{report.number(100 * v, 0)} %"))
+    axes[0].set_ylabel(ylabel)
+    conf = (float(curves["conf_level"].dropna().iloc[0])
+            if "conf_level" in curves and curves["conf_level"].notna().any() else 0.95)
+    if drawn:
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                        title=f"Bandet: {report.number(100 * conf, 0)} %\nkonfidensintervall",
+                        title_fontsize=9)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return Plot(fig, title or ylabel)
+
+
+def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon",
+                time_labels: dict | None = None, caption: str = "") -> report.Table:
+    """The disclosed curves at chosen ``times``: per time and sex the number still followed
+    and, for each curve in ``columns`` ({header: {column: value, ...}}, e.g.
+    {"Självförsörjande": {"cause": 1}}), the share with its pointwise interval. Curves from
+    different calls can be stacked first (:func:`jamtools.disclosure.stack`) and told apart
+    by the stacking key. The number at risk is taken from the first curve."""
+    disclosure.require_disclosed(curves, "kurvorna")
+    t = curves.attrs[disclosure.ATTR]["threshold"]
+    time_labels = time_labels or {}
+    conf = (float(curves["conf_level"].dropna().iloc[0])
+            if "conf_level" in curves and curves["conf_level"].notna().any() else 0.95)
+
+    def pick(frame, where):
+        keep = np.ones(len(frame), bool)
+        for col, value in where.items():
+            keep &= (frame[col] == value).to_numpy()
+        return frame[keep]
+
+    rows = []
+    for time in times:
+        for level in sorted(curves[group].dropna().unique()):
+            at = curves[(curves["time"] == time) & (curves[group] == level)]
+            if at.empty:
+                continue
+            base = pick(at, next(iter(columns.values())))
+            row = {"Tid": time_labels.get(time, f"{report.number(time, 0)} dagar"),
+                   "Kön": report.SEX_LABELS.get(level, level).capitalize(),
+                   "I risk (följs fortfarande)": report.number(base["at_risk"].iloc[0], 0)
+                   if len(base) else disclosure.SUPPRESSED_MARK}
+            for header, where in columns.items():
+                r = pick(at, where)
+                if r.empty or pd.isna(r["cif"].iloc[0]):
+                    row[header] = disclosure.SUPPRESSED_MARK
+                    continue
+                r = r.iloc[0]
+                row[header] = (f"{report.percent(r['cif'])} ({report.number(100 * r['ci_low'])}–"
+                               f"{report.percent(r['ci_high'])})")
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    note = f"Inom parentes: {report.number(100 * conf, 0)} % konfidensintervall (punktvis)."
+    if curves["suppressed"].astype(bool).any():
+        note += " " + report.SUPPRESSION_NOTE.format(t=t)
+    return report.Table(frame, caption, note)
+
+
+
+
+
+def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | None = None, *,
+                          event_text: str = "blir självförsörjande",
+                          unit_text: str = "klienter") -> str:
+    """The Cox hazard ratios (crude and adjusted) and the log-rank test in Swedish.
+
+    A ratio below 1 is read as "slower" for the first group, above 1 "faster"; "ingen tydlig
+    skillnad" when the interval covers 1. Hidden comparisons are said to be hidden.
+    """
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    text = []
+    rows = comparisons[comparisons["measure"] == "hazard_ratio"]
+    for _, r in rows.sort_values("adjusted", kind="stable").iterrows():
+        a = report.SEX_LABELS.get(r["group_a"], r["group_a"])
+        b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
+        lead = ("Utan justering" if not bool(r["adjusted"]) else
+                f"Bland {unit_text} med samma {report.covariates_text(r['adjusted_for'])}")
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append(f"{lead}: hasardkvoten visas inte (röjandekontroll).")
+            continue
+        conf = report.number(100 * float(r["conf_level"]), 0)
+        if r["ci_low"] <= 1 <= r["ci_high"]:
+            verdict = f"ingen tydlig skillnad i takt mellan {a} och {b}"
+        elif r["estimate"] < 1:
+            verdict = f"{a} {event_text} tydligt långsammare än {b}"
+        else:
+            verdict = f"{a} {event_text} tydligt snabbare än {b}"
+        text.append(f"{lead} är hasardkvoten {a}/{b} {report.number(r['estimate'], 2)} ({conf} % KI "
+                    f"{report.number(r['ci_low'], 2)} till {report.number(r['ci_high'], 2)}): "
+                    f"{verdict}.")
+    if logrank is not None and len(logrank):
+        disclosure.require_disclosed(logrank, "log-rank-testet")
+        r = logrank.iloc[0]
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append("Log-rank-testet visas inte (röjandekontroll).")
+        else:
+            p = report.p_value(r["p_value"])
+            text.append(f"Log-rank-testet av att kurvorna är lika ger χ² = {report.number(r['estimate'], 1)} "
+                        f"(p {p if p.startswith('<') else '= ' + p}).")
+    return "\n\n".join(text)

@@ -1,0 +1,119 @@
+"""One chapter's page: every part a notebook shows, made once by the chapter's composition.
+
+A chapter composition (``jamtools.chapters.<family>``) returns a :class:`Page`: the short answer,
+named parts in the order the page shows them (Markdown text, disclosed tables, figures with their
+Swedish caption and alt text), and the disclosed counts and comparisons that go to the results
+file. The notebook only calls ``page.show("<part>")`` between its paragraphs, so the table, the
+figure and the sentence of a part all come from the same disclosed object.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A figure's or table's caption shown under it (the book numbers them)."""
+
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return f"*{self.text}*"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything one chapter shows, from one disclosed result.
+
+    Parameters
+    ----------
+    question_id : str
+        The chapter's id.
+    short_answer : str
+        *Svar i korthet*: one or two sentences with the crude and the same-need result.
+    parts : mapping of str to iterable
+        Named parts in page order; each item is a Markdown string or an object the notebook
+        displays (a disclosed table, a figure). A part may be empty (nothing to show).
+    counts : mapping of str to dict
+        Per table, the disclosed rows by sex (``analysed``/``excluded``) for the results file.
+    comparisons : pandas.DataFrame
+        The disclosed comparisons for the results file (p-values already adjusted).
+    """
+
+    question_id: str
+    short_answer: str
+    parts: Mapping[str, tuple] = field(default_factory=dict)
+    counts: Mapping[str, dict] = field(default_factory=dict)
+    comparisons: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
+                  for name, items in dict(self.parts).items()}
+        object.__setattr__(self, "parts", MappingProxyType(frozen))
+        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
+
+    def part(self, name: str) -> tuple:
+        """The items of part ``name``; KeyError naming the parts there are."""
+        try:
+            return self.parts[name]
+        except KeyError:
+            raise KeyError(f"Sidan {self.question_id} har ingen del {name!r}; "
+                           f"delarna är {', '.join(self.parts)}.") from None
+
+    def show(self, name: str) -> None:
+        """Display part ``name`` in the notebook: Markdown for text, the object itself otherwise."""
+        from IPython.display import Markdown, display
+
+        for item in self.part(name):
+            display(Markdown(item) if isinstance(item, str) else item)
+
+    def show_answer(self) -> None:
+        """Display *Svar i korthet*."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"**Svar i korthet.** {self.short_answer}"))
+
+
+def figure(plot, *, caption: str, alt: str):
+    """A figure with its Swedish caption and alt text, as two items of a part.
+
+    Parameters
+    ----------
+    plot : jamtools.present.plots.Plot
+        The drawn figure.
+    caption : str
+        What the figure shows, in a sentence the book prints under it.
+    alt : str
+        The text a screen reader reads instead of the image (what it shows, not its file).
+
+    Returns
+    -------
+    tuple
+        ``(plot, Caption)``, to be spread into a part: ``parts={"resultat": [*figure(...)]}``.
+    """
+    plot.alt = alt
+    plot.caption = caption
+    return (plot, Caption(caption))
+
+
+def items(*groups: Iterable) -> tuple:
+    """Flatten items and groups of items (None left out) into one part."""
+    out: list = []
+    for g in groups:
+        if g is None:
+            continue
+        if isinstance(g, (str, bytes)) or not isinstance(g, (list, tuple)):
+            out.append(g)
+        else:
+            out.extend(x for x in g if x is not None)
+    return tuple(out)
+
+
+__all__ = ["Page", "Caption", "figure", "items"]

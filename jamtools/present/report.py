@@ -1,0 +1,654 @@
+"""Reader-facing tables and plain-Swedish sentences, built only from disclosed tables.
+
+Every function here calls :func:`jamtools.disclosure.require_disclosed` on what it shows, so a
+notebook cannot print a raw small count through this module. Tables are rendered as HTML with
+the class ``jamtools-disclosed`` (the leak scan knows them by it); numbers use Swedish
+conventions (decimal comma, a real minus sign, "procentenheter").
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from jamtools import disclosure
+
+#: How each sex level is written in running text and table headers.
+SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
+              "okant": "okänt kön", "mamma": "mammor", "pappa": "pappor"}
+SEX_POSSESSIVE = {"flicka": "flickornas", "pojke": "pojkarnas", "kvinna": "kvinnornas",
+                  "man": "männens", "mamma": "mammorna", "pappa": "papporna"}
+
+#: Swedish headers for the library's tidy columns.
+HEADERS = {
+    "kon": "Kön", "n": "Antal", "events": "Antal med utfallet", "share": "Andel",
+    "ci_low": "Nedre gräns", "ci_high": "Övre gräns", "steg": "Steg", "antal": "Antal",
+    "comparison": "Jämförelse", "measure": "Mått", "estimate": "Skattning", "p_value": "p-värde",
+    "adjusted_for": "Justerat för", "outcome": "Utfall", "test": "Test",
+    "suppression_reason": "Anmärkning", "mdd_pp": "Minsta upptäckbara skillnad (pe)",
+}
+MEASURES = {
+    "risk_difference_pp": "Skillnad i andel (procentenheter)",
+    "risk_ratio": "Kvot mellan andelar (riskkvot)",
+    "odds_ratio": "Oddskvot",
+    "mh_odds_ratio": "Oddskvot (Mantel–Haenszel)",
+    "mh_risk_difference_pp": "Skillnad i andel, Mantel–Haenszel (procentenheter)",
+    "mean_difference": "Skillnad i medelvärde",
+    "median_difference": "Skillnad i median",
+    "ratio_of_means": "Kvot mellan medelvärden",
+    "cramers_v": "Cramérs V",
+    "dissimilarity_index": "Olikhetsindex (0–1)",
+    "paired_difference_pp": "Skillnad i andel inom par (procentenheter)",
+    "hazard_ratio": "Hasardkvot (Cox)",
+    "logrank_chi2": "Log-rank-test (chi-två)",
+    "rate_ratio": "Kvot mellan antal per invånare",
+    "share_difference_pp": "Andel av resursen minus andel av personerna (procentenheter)",
+    "interaction_pp": "Samspel: skillnad i skillnader (procentenheter)",
+    "interaction_odds_ratio": "Samspel: kvot mellan oddskvoter",
+}
+MINUS = "\u2212"
+
+#: Swedish names of the data model's columns, as a reader sees them. Every chapter's labels live
+#: here, so a table or sentence reads the same in every chapter and in the summary of a run.
+COLUMN_LABELS = {
+    "aldersgrupp": "åldersgrupp", "anmalningsorsak": "anmälningsorsak", "anmalare": "anmälare",
+    "orsakstyp": "typ av orsak", "enhet": "enhet", "insatstyp": "typ av insats",
+    "hushallstyp": "hushållstyp", "alder": "ålder", "foraldrar_sammanboende": "föräldrarna bor ihop",
+    "foralder": "förälder", "sammanboende": "föräldrarnas boende",
+    # ekonomiskt bistånd, hemtjänst, projektmedel, kulturskola, journaler
+    "ohalsa": "ohälsa", "antal_barn": "antal barn", "fodd_i_sverige": "födelseland",
+    "fodelseland": "födelseland", "malgrupp": "målgrupp", "beloppsklass": "beloppsklass",
+    "hushall_id": "hushåll (jämförelse inom par)", "roll": "roll",
+    "aktivitetskrav": "krav på aktivitet", "krav_arbetssokande": "krav på aktivt arbetssökande",
+    "sanktion": "sanktion vid frånvaro", "anpassad_planering": "anpassad planering",
+    "krav_sjukintyg": "krav på sjukintyg", "samordning_varden": "samordning med hälso- och sjukvården",
+    "fragat_om_vald": "frågat om våld", "vald_identifierat": "våld identifierat",
+    "undantag_barnomsorg": "undantag från aktivitet för barnomsorg",
+    "foraldraledighet_planerad": "föräldraledighet planerad", "forflyttning": "förflyttning mot självförsörjning",
+    "sjalvforsorjande": "självförsörjande", "bistand_beviljat": "bistånd beviljat",
+    "ansokan_till_sjalvforsorjande": "från ansökan till självförsörjning", "planering": "planering",
+    "beviljad": "ansökan beviljad", "beviljat_tkr": "beviljat belopp (tkr)",
+    "andel_av_sokt": "andel av sökt belopp", "beviljade_timmar": "beviljade timmar",
+    "utredning_inledd": "utredning inledd", "insats_beviljad": "insats beviljad",
+    "insats_per_anmalan": "insats efter anmälan", "anmalare_polis": "anmälan från polisen",
+    "uppfoljning_i_tid": "uppföljning i tid", "ansvarsord": "ansvarsord i anteckningen",
+    "andel_kvinna": "andel kvinnor", "eb_klienter": "klienter i ekonomiskt bistånd",
+    "bof_aktualiseringar": "anmälningar om barn", "ht_beslut": "beslut om hemtjänst",
+    "kontaktad": "kontaktad", "moten": "möten", "samtal": "samtal", "instrument": "instrument",
+    # barn och familj: ids that link the tables, and the parents in an investigation
+    "utredning_id": "utredningens id", "aktualisering_id": "anmälningens id",
+    "mamma_finns": "mamma med vårdnad eller umgänge", "pappa_finns": "pappa med vårdnad eller umgänge",
+    "mamma_kontaktad": "kontakt med mamman", "pappa_kontaktad": "kontakt med pappan",
+    "mamma_samtal": "utredningssamtal med mamman", "pappa_samtal": "utredningssamtal med pappan",
+    "antal_moten_mamma": "antal möten med mamman", "antal_moten_pappa": "antal möten med pappan",
+}
+#: Swedish labels of the data model's codes.
+VALUE_LABELS = {
+    "miljo": "Miljö", "beteende": "Beteende",
+    "vald_i_familjen": "Våld i familjen", "brister_i_omsorgen": "Brister i omsorgen",
+    "foraldrars_missbruk": "Föräldrars missbruk", "konflikt_i_familjen": "Konflikt i familjen",
+    "psykisk_ohalsa": "Psykisk ohälsa", "skolfranvaro": "Skolfrånvaro",
+    "eget_missbruk": "Eget missbruk", "kriminalitet": "Kriminalitet",
+    "skola": "Skola", "forskola": "Förskola", "polis": "Polis",
+    "halso_och_sjukvard": "Hälso- och sjukvård", "socialtjansten": "Socialtjänsten",
+    "anhorig": "Anhörig", "ovriga": "Övriga",
+    "familjebehandling": "Familjebehandling", "samtalsstod": "Samtalsstöd",
+    "kontaktperson_familj": "Kontaktperson/-familj", "strukturerad_oppenvard": "Strukturerad öppenvård",
+    "placering_familjehem": "Placering i familjehem", "placering_hvb": "Placering på HVB",
+    "ensamstaende_utan_barn": "Ensamstående utan barn", "ensamstaende_med_barn": "Ensamstående med barn",
+    "sammanboende_utan_barn": "Sammanboende utan barn", "sammanboende_med_barn": "Sammanboende med barn",
+    "arbetsmarknadsinsats": "Arbetsmarknadsinsats", "praktik": "Praktik", "studier": "Studier",
+    "budget_och_skuldradgivning": "Budget- och skuldrådgivning", "sfi": "Svenska för invandrare",
+    "stod_vid_ohalsa": "Stöd vid ohälsa",
+    "inrikes_fodd": "Född i Sverige", "utrikes_fodd": "Utrikes född", "klient": "Klient",
+}
+
+
+def label(value) -> str:
+    """The reader's label for a code or column name (the code itself when none is known)."""
+    text = str(value)
+    return VALUE_LABELS.get(text) or COLUMN_LABELS.get(text) or text
+
+
+def covariates_text(adjusted_for) -> str:
+    """'åldersgrupp och anmälningsorsak' from 'aldersgrupp, anmalningsorsak' (or a list)."""
+    items = adjusted_for if isinstance(adjusted_for, (list, tuple)) else \
+        [a.strip() for a in str(adjusted_for).split(",") if a.strip()]
+    names = [COLUMN_LABELS.get(a, a.replace("_", " ")) for a in items]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1] if names else ""
+
+
+def number(x, decimals: int = 1, *, signed: bool = False) -> str:
+    """A number the Swedish way: decimal comma, a real minus sign; '..' when missing."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return disclosure.SUPPRESSED_MARK
+    text = f"{abs(float(x)):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    if float(x) < 0 and text.strip("0,\u202f"):
+        return MINUS + text
+    return ("+" + text) if signed and float(x) > 0 else text
+
+
+def percent(share, decimals: int = 1) -> str:
+    """A share (0–1) as a Swedish percentage, e.g. '38,9 %'."""
+    if share is None or share is pd.NA or (isinstance(share, float) and math.isnan(share)):
+        return disclosure.SUPPRESSED_MARK
+    return f"{number(100 * float(share), decimals)}\u00a0%"
+
+
+def p_value(p) -> str:
+    """p-values as a reader needs them: '< 0,001' rather than 1.2e-7."""
+    if p is None or p is pd.NA or (isinstance(p, float) and math.isnan(p)):
+        return disclosure.SUPPRESSED_MARK
+    return "< 0,001" if p < 0.001 else number(p, 3)
+
+
+class Table:
+    """A disclosed table ready to show: HTML for the notebook and book, text for consoles."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str = "", note: str = "") -> None:
+        self.frame = frame
+        self.caption = caption
+        self.note = note
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        rows = []
+        for _, row in self.frame.iterrows():
+            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            rows.append(f"<tr>{cells}</tr>")
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        note = f"<p class=\"jamtools-note\"><em>{html.escape(self.note)}</em></p>" if self.note else ""
+        return (f"<table class=\"jamtools-disclosed\">{caption}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>{note}")
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=False)
+        return f"{self.caption}\n{text}" + (f"\n{self.note}" if self.note else "")
+
+
+SUPPRESSION_NOTE = ("'..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
+                     "eller skulle göra det möjligt att räkna ut en sådan uppgift (röjandekontroll).")
+
+
+def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str = "Andel",
+                caption: str = "") -> Table:
+    """The disclosed share-by-group table, with Swedish headers and formatted numbers."""
+    disclosure.require_disclosed(shares, "andelstabellen")
+    t = shares.attrs["jamtools_disclosed"]["threshold"]
+    conf = (shares["conf_level"].dropna().iloc[0]
+            if "conf_level" in shares and shares["conf_level"].notna().any() else 0.95)
+    by = [c for c in shares.columns if c not in {group, "n", "events", "share", "ci_low", "ci_high",
+                                                  "method", "conf_level", "suppressed",
+                                                  "suppression_reason", "all_or_none"}]
+    frame = pd.DataFrame({label(c).capitalize(): shares[c].map(label) for c in by})
+    frame[HEADERS.get(group, label(group).capitalize())] = shares[group].map(
+        lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
+    frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
+    frame[outcome_label] = shares["share"].map(percent)
+    frame[f"{number(100 * conf, 0)} % konfidensintervall"] = [
+        f"{number(100 * lo)}–{percent(hi)}" if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
+        for lo, hi in zip(shares["ci_low"], shares["ci_high"])]
+    if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
+        frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
+    note = SUPPRESSION_NOTE.format(t=t) if shares.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def _conf(frame: pd.DataFrame) -> float:
+    """The confidence level of a table's rows (0.95 when it has none)."""
+    if "conf_level" in frame and frame["conf_level"].notna().any():
+        return float(frame["conf_level"].dropna().iloc[0])
+    return 0.95
+
+
+def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
+    """The disclosed comparisons (crude and adjusted), one row each, in Swedish."""
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    t = comparisons.attrs["jamtools_disclosed"]["threshold"]
+    rows = []
+    for _, r in comparisons.iterrows():
+        pp = r["measure"].endswith("_pp")
+        est = number(r["estimate"], 1 if pp else 2, signed=pp)
+        ci = (f"{number(r['ci_low'], 1 if pp else 2)} till {number(r['ci_high'], 1 if pp else 2)}"
+              if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        rows.append({
+            "Jämförelse": str(r["comparison"]),
+            "Mått": MEASURES.get(r["measure"], r["measure"]),
+            "Justerat för": (covariates_text(r["adjusted_for"]) if r.get("adjusted") else "ojusterat"),
+            "Skattning": est,
+            f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
+            "p-värde": p_value(r.get("p_value")),
+            "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
+                                                str(r.get("warning") or "")) if x and x != "nan"),
+        })
+    if not rows:
+        return Table(pd.DataFrame(columns=["Jämförelse", "Mått", "Justerat för", "Skattning",
+                                           f"{number(100 * _conf(comparisons), 0)} % KI", "p-värde"]),
+                     caption, "Inga jämförelser: det finns inga rader att jämföra i det valda urvalet.")
+    frame = pd.DataFrame(rows)
+    if not frame["Anmärkning"].astype(bool).any():
+        frame = frame.drop(columns="Anmärkning")
+    if not comparisons.get("adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
+    note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag") -> Table:
+    """Rows read, excluded (and why) and analysed, by sex, disclosed before it is shown."""
+    long = load_result.quality()
+    disclosed = disclosure.disclose_table(long, count_cols=["antal"], by=["steg", "kon"],
+                                          threshold=threshold, margins=False)
+    order = list(dict.fromkeys(long["steg"]))
+    wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
+    sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in wide.columns]
+    frame = pd.DataFrame({"Steg": wide.index})
+    for s in sexes:
+        frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
+    note = ("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
+            "jämförelsen mellan könen. ") + (SUPPRESSION_NOTE.format(t=threshold)
+                                             if disclosed.get("suppressed", pd.Series(False)).any() else "")
+    note += " ".join(["", *getattr(load_result, "notes", [])])
+    if len(load_result.data) == 0:
+        note = (f"{no_rows_text(load_result)} " + note).strip()
+    return Table(frame, caption, note.strip())
+
+
+def no_rows_text(load_result) -> str:
+    """Why a chapter has nothing to analyse: every row read was left out (and for which
+    reasons), or the table had no rows. Never 'för litet underlag'."""
+    read = sum(e["antal"] for e in load_result.log if e["typ"] == "inlästa")
+    if read == 0:
+        return (f"Det finns inga rader att analysera: tabellen {load_result.table.name} "
+                f"({load_result.source}) innehåller inga rader.")
+    reasons = [e["steg"] for e in load_result.log if e["typ"] == "exkluderade" and e["antal"] > 0]
+    return (f"Det finns inga rader att analysera: alla inlästa rader lämnades utanför "
+            f"({'; '.join(reasons).lower()}). Kapitlets resultat är därför tomma; se tabellen "
+            "ovan och sidan Körningens data.")
+
+
+def _nothing_to_analyse(frame: pd.DataFrame) -> bool:
+    """True when a disclosed result rests on no row at all (every group's n is 0)."""
+    return frame.empty or ("n" in frame and bool((frame["n"].fillna(0) == 0).all())
+                           and not frame.get("suppressed", pd.Series(False, index=frame.index)).astype(bool).any())
+
+
+def nothing_to_analyse_text(unit_text: str = "") -> str:
+    """The sentence for a result with no rows behind it: why, not 'för litet underlag'."""
+    what = unit_text or "rader"
+    return (f"Det finns inga {what} att analysera i urvalet: se datatabellen ovan för vilka rader "
+            "som lämnades utanför och varför. Inga skillnader kan därför beskrivas.")
+
+
+def _interval(lo, hi, fmt) -> str:
+    return f"{fmt(lo)} till {fmt(hi)}"
+
+
+def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_text: str,
+                    unit_text: str, group: str = "kon", verb: str = "ledde") -> str:
+    """A short Swedish text (Markdown) of what the numbers show, and what they do not.
+
+    ``outcome_text`` completes "… <verb> <outcome_text>" style sentences, e.g. "ledde" +
+    "till insats" or "gällde" + "barnets eget beteende"; ``unit_text`` names what is counted,
+    e.g. "utredningar". The text says "ingen tydlig
+    skillnad" whenever the interval covers zero, states the smallest difference the data could
+    have detected, flags a crude and adjusted difference of opposite sign, and never claims a
+    cause.
+    """
+    disclosure.require_disclosed(shares, "andelstabellen")
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    if _nothing_to_analyse(shares):
+        return nothing_to_analyse_text(unit_text)
+    parts = []
+    conf_value = (shares["conf_level"].dropna().iloc[0] if shares["conf_level"].notna().any()
+                  else comparisons["conf_level"].dropna().iloc[0] if comparisons["conf_level"].notna().any()
+                  else 0.95)
+    conf = number(100 * float(conf_value), 0)
+    shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)
+                   & (shares["n"].fillna(0) > 0)]
+    empty = shares.loc[shares["n"].fillna(-1) == 0, group]
+    for i, (_, r) in enumerate(shown.iterrows()):
+        who = SEX_POSSESSIVE.get(r[group], str(r[group]))
+        what = " ".join(x for x in (who, unit_text, verb) if x) if i == 0 else who
+        tail = f" {outcome_text}" if i == 0 and outcome_text else ""
+        parts.append(f"{what} {percent(r['share'])}{tail} ({conf} % KI "
+                     f"{number(100 * r['ci_low'])}–{percent(r['ci_high'])})")
+    text = []
+    if parts:
+        sentence = "Av " + ", av ".join(parts) + "."
+        text.append(sentence)
+    if len(empty):
+        text.append("Det finns inga " + unit_text + " för " + " och ".join(SEX_LABELS.get(e, e)
+                                                                      for e in empty) + " i urvalet.")
+    hidden = shares.loc[shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool), group]
+    if len(hidden):
+        text.append("Andelen för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
+                    + " visas inte: underlaget är för litet (röjandekontroll).")
+    rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
+    crude = rd[~rd["adjusted"].astype(bool)]
+    adjusted = rd[rd["adjusted"].astype(bool)]
+    for kind, rows in (("Utan justering", crude), ("Justerat", adjusted)):
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append(f"{kind}: skillnaden visas inte, eftersom underlaget är för litet "
+                        "(röjandekontroll).")
+            continue
+        ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
+        lead = ("Jämför man bara andelarna" if kind == "Utan justering" else
+                f"Bland {unit_text or 'ärenden'} med samma {covariates_text(r['adjusted_for'])}")
+        est = number(r["estimate"], 1, signed=True)
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"
+            mdd = r.get("mdd_pp")
+            if mdd is not None and not pd.isna(mdd):
+                verdict += (f"; med dessa antal hade bara en skillnad på ungefär "
+                            f"{number(mdd, 0)} procentenheter eller mer kunnat upptäckas säkert")
+        elif r["estimate"] > 0:
+            verdict = f"andelen är tydligt högre för {a} än för {b}"
+        else:
+            verdict = f"andelen är tydligt lägre för {a} än för {b}"
+        text.append(f"{lead} är skillnaden {est} procentenheter ({conf} % KI {ci}): {verdict}.")
+        if r.get("warning") and str(r["warning"]) not in ("", "nan", "None"):
+            text.append(f"Observera: {r['warning']}")
+    if not crude.empty and not adjusted.empty:
+        c, j = crude.iloc[0]["estimate"], adjusted.iloc[0]["estimate"]
+        if not (pd.isna(c) or pd.isna(j)) and c * j < 0:
+            text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
+                        "råa skillnaden speglar vilka som finns i de olika grupperna.")
+    text.append("Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
+                "finns eller om någon enskild bedömning var rätt eller fel.")
+    return "\n\n".join(text)
+
+
+def distribution_table(distribution: pd.DataFrame, category: str, *, group: str = "kon",
+                       caption: str = "") -> Table:
+    """A disclosed distribution by sex: one row per category, share and interval per sex, and
+    the adjusted standardised residual (|r| > 2 marks where the sexes differ)."""
+    disclosure.require_disclosed(distribution, "fördelningen")
+    t = distribution.attrs["jamtools_disclosed"]["threshold"]
+    rows = []
+    for cat, sub in distribution.groupby(category, sort=False):
+        row = {label(category).capitalize(): label(cat)}
+        for _, r in sub.iterrows():
+            who = SEX_LABELS.get(r[group], str(r[group])).capitalize()
+            row[f"{who}: antal"] = number(r["events"], 0)
+            row[f"{who}: andel"] = percent(r["share"])
+        first = sub.iloc[0]
+        resid = first["adj_residual"] if "adj_residual" in sub else float("nan")
+        who = SEX_LABELS.get(first[group], str(first[group]))
+        row[f"Standardiserad residual ({who})"] = number(resid, 1, signed=True)
+        rows.append(row)
+    note = SUPPRESSION_NOTE.format(t=t) if distribution["suppressed"].any() else ""
+    return Table(pd.DataFrame(rows), caption, note)
+
+
+# --- Amounts (hemtjänsttimmar, belopp) -------------------------------------------------------
+
+import re  # noqa: E402  (this part was appended; its import sits with it)
+
+
+COLUMN_LABELS.update({"adl_beroende": "ADL-beroende", "ensamboende": "boendeform",
+                      "behovsniva": "ADL-beroende", "behovsgrupp": "behov (ADL-beroende och boende)",
+                      "ar": "år"})
+COLUMN_LABELS.update({"sokt_belopp": "sökt belopp", "beviljat_belopp": "beviljat belopp",
+                      "person_id": "person (pseudonym)", "anteckning": "anteckningens text"})
+COLUMN_LABELS.update({"dagar": "antal dagar till avslut", "avslutsorsak": "avslutsorsak",
+                      "slutdatum": "slutdatum", "planering_id": "planeringens id"})
+COLUMN_LABELS.update({"ansokningsdatum": "ansökningsdatum", "beslutsdatum": "beslutsdatum",
+                      "datum": "datum"})
+
+#: Swedish names of the amount measures (crude, adjusted, decomposition, change).
+AMOUNT_MEASURES = {
+    "mean_difference": "Skillnad i medelvärde",
+    "median_difference": "Skillnad i median",
+    "ratio_of_means": "Kvot mellan medelvärden",
+    "oaxaca_gap": "Hela skillnaden i medelvärde",
+    "oaxaca_explained": "Förklarad av skillnader i behov och boende",
+    "oaxaca_unexplained": "Oförklarad: skillnad vid samma behov",
+    "gap_change": "Förändring av skillnaden, efter − före",
+}
+
+
+def _conf_text(frame: pd.DataFrame, default: float = 0.95) -> str:
+    if "conf_level" in frame and frame["conf_level"].notna().any():
+        default = float(frame["conf_level"].dropna().iloc[0])
+    return number(100 * default, 0)
+
+
+def _range(lo, hi, decimals: int = 1) -> str:
+    if pd.isna(lo) or pd.isna(hi):
+        return disclosure.SUPPRESSED_MARK
+    return f"{number(lo, decimals)}–{number(hi, decimals)}"
+
+
+def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str | None = None,
+                         unit: str = "timmar", count_label: str = "Antal",
+                         caption: str = "") -> Table:
+    """A disclosed amount summary (``jamtools.disclosure.analyses.amount_outcome``) as a Swedish table.
+
+    Per sex (and per category of ``by``): the count, the mean and the median with their
+    intervals and the quartiles; without ``by`` also the share of the rows and of the summed
+    amount (the 4R question of resources: share of the resources against share of the people).
+    """
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    t = summary.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf_text(summary)
+    frame = pd.DataFrame(index=summary.index)
+    if by:
+        frame[label(by)[:1].upper() + label(by)[1:]] = summary[by].map(label)
+    frame["Kön"] = summary[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
+    frame[count_label] = summary["n"].map(lambda v: number(v, 0))
+    if not by and "share_of_total" in summary:
+        frame["Andel av alla"] = summary["share_of_n"].map(percent)
+        frame[f"Andel av alla {unit}"] = summary["share_of_total"].map(percent)
+    frame[f"Medelvärde ({unit})"] = summary["mean"].map(number)
+    frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi) for lo, hi in
+                                         zip(summary["mean_ci_low"], summary["mean_ci_high"])]
+    frame[f"Median ({unit})"] = summary["median"].map(number)
+    frame[f"{conf} % KI, median"] = [_range(lo, hi) for lo, hi in
+                                     zip(summary["median_ci_low"], summary["median_ci_high"])]
+    frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi) for lo, hi in
+                                              zip(summary["q1"], summary["q3"])]
+    if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
+        frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
+    note = SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame.reset_index(drop=True), caption, note)
+
+
+def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
+                            period_label: str | None = None, counts: bool = False,
+                            caption: str = "") -> Table:
+    """Disclosed amount comparisons (crude, adjusted, Oaxaca–Blinder, change) in Swedish.
+
+    Differences are in ``unit`` with a sign (first group minus the second); a ratio of means
+    has two decimals. With ``period_label`` the column ``period`` comes first under that name;
+    with ``counts`` the number of rows behind each group is shown (hidden with the comparison).
+    """
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    t = comparisons.attrs[disclosure.ATTR]["threshold"]
+    conf = _conf_text(comparisons)
+    rows = []
+    for _, r in comparisons.iterrows():
+        ratio = r["measure"] == "ratio_of_means"
+        dec = 2 if ratio else 1
+        row = {}
+        if period_label:
+            row[period_label] = label(r["period"])
+        row["Jämförelse"] = _sex_words(str(r["comparison"]))
+        row["Mått"] = AMOUNT_MEASURES.get(r["measure"], MEASURES.get(r["measure"], r["measure"])) + \
+            ("" if ratio else f" ({unit})")
+        row["Justerat för"] = (("uppdelat efter " if str(r["measure"]).startswith("oaxaca") else "")
+                               + covariates_text(r["adjusted_for"]) if bool(r.get("adjusted"))
+                               else "ojusterat")
+        row["Skattning"] = number(r["estimate"], dec, signed=not ratio)
+        row[f"{conf} % KI"] = (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
+                               if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        row["p-värde"] = p_value(r.get("p_value"))
+        if counts:
+            for side in ("a", "b"):
+                who = SEX_LABELS.get(r[f"group_{side}"], r[f"group_{side}"])
+                row[f"Antal, {who}"] = number(r.get(f"n_{side}"), 0)
+        row["Anmärkning"] = "; ".join(x for x in (str(r.get("suppression_reason") or ""),
+                                                  str(r.get("warning") or "")) if x and x != "nan")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if not frame.empty and not frame["Anmärkning"].astype(bool).any():
+        frame = frame.drop(columns="Anmärkning")
+    if not frame.empty and not comparisons.get(
+            "adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
+        frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
+    note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
+    return Table(frame, caption, note)
+
+
+def _sex_words(text: str) -> str:
+    """'(kvinna − man) efter − före' -> '(kvinnor − män) efter − före'."""
+    return re.sub(r"\b(" + "|".join(map(re.escape, SEX_LABELS)) + r")\b",
+                  lambda m: SEX_LABELS[m.group(1)], text)
+
+
+def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
+    if r["ci_low"] <= 0 <= r["ci_high"]:
+        return f"det finns ingen tydlig skillnad mellan {a} och {b}"
+    more = "fler" if r["estimate"] > 0 else "färre"
+    return f"{a} får tydligt {more} {amount_text} än {b}"
+
+
+def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_text: str = "beslut",
+                    amount_text: str = "timmar", per_text: str = "per månad", verb: str = "gällde",
+                    group: str = "kon") -> str:
+    """A short Swedish text (Markdown) of an amount by sex: mean and median per sex, the crude
+    and the adjusted difference of means, and what they do not show.
+
+    Says "ingen tydlig skillnad" whenever the interval covers zero, flags a crude and adjusted
+    difference of opposite sign, and never claims a cause.
+    """
+    disclosure.require_disclosed(summary, "beloppstabellen")
+    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
+    if _nothing_to_analyse(summary):
+        return nothing_to_analyse_text(unit_text)
+    conf = _conf_text(comparisons if "conf_level" in comparisons else summary)
+    text = []
+    shown = summary[~summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool)
+                    & (summary["n"].fillna(0) > 0)]
+    parts = []
+    for i, (_, r) in enumerate(shown.iterrows()):
+        who = SEX_POSSESSIVE.get(r[group], str(r[group]))
+        lead = f"{who[:1].upper()}{who[1:]} {unit_text} {verb} i genomsnitt" if i == 0 else who
+        parts.append(f"{lead} {number(r['mean'])} {amount_text}" + (f" {per_text}" if i == 0 else "")
+                     + f" ({conf} % KI {_range(r['mean_ci_low'], r['mean_ci_high'])}; median "
+                     f"{number(r['median'])})")
+    if parts:
+        text.append(", ".join(parts[:-1]) + (" och " if len(parts) > 1 else "") + parts[-1] + ".")
+    hidden = summary.loc[summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool), group]
+    if len(hidden):
+        text.append("Uppgifterna för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
+                    + " visas inte: underlaget är för litet (röjandekontroll).")
+    md = comparisons[comparisons["measure"] == "mean_difference"]
+    crude, adjusted = md[~md["adjusted"].astype(bool)], md[md["adjusted"].astype(bool)]
+    for kind, rows in (("crude", crude), ("adjusted", adjusted)):
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+        lead = ("Jämför man bara medelvärdena" if kind == "crude" else
+                f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            text.append(f"{lead} kan skillnaden inte visas, eftersom underlaget är för litet "
+                        "(röjandekontroll).")
+            continue
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        text.append(f"{lead} är skillnaden {number(r['estimate'], signed=True)} {amount_text} "
+                    f"{per_text} ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
+    if not crude.empty and not adjusted.empty:
+        c, j = crude.iloc[0], adjusted.iloc[0]
+        clear = all(not pd.isna(x["estimate"]) and not (x["ci_low"] <= 0 <= x["ci_high"]) for x in (c, j))
+        if clear and c["estimate"] * j["estimate"] < 0:
+            text.append("Skillnaden byter riktning när man jämför personer med samma behov: den "
+                        "råa skillnaden speglar att behoven skiljer sig mellan grupperna, inte att "
+                        "lika behov ger mer tid.")
+    text.append("Siffrorna beskriver skillnader i beviljad tid; de säger inte varför skillnaderna "
+                "finns eller om något enskilt beslut var rätt eller fel.")
+    return "\n\n".join(text)
+
+
+def describe_decomposition(decomposition: pd.DataFrame, *, amount_text: str = "timmar",
+                           per_text: str = "per månad") -> str:
+    """The Oaxaca–Blinder split of the mean gap in words: how much of it differences in the
+    covariates account for, and how much remains between people alike in them."""
+    disclosure.require_disclosed(decomposition, "uppdelningen")
+    rows = decomposition.set_index("measure")
+    if rows["suppressed"].astype(bool).any() or rows["estimate"].isna().any():
+        return "Uppdelningen visas inte: underlaget är för litet (röjandekontroll)."
+    conf = _conf_text(decomposition)
+    g, e, u = (rows.loc[m] for m in ("oaxaca_gap", "oaxaca_explained", "oaxaca_unexplained"))
+    a, b = SEX_LABELS.get(g["group_a"], g["group_a"]), SEX_LABELS.get(g["group_b"], g["group_b"])
+    return (f"Hela skillnaden i medelvärde, {number(g['estimate'], signed=True)} {amount_text} "
+            f"{per_text}, kan delas i två delar. Skillnader mellan {a} och {b} i "
+            f"{covariates_text(g['adjusted_for'])} svarar för {number(e['estimate'], signed=True)} "
+            f"{amount_text} ({conf} % KI {number(e['ci_low'])} till {number(e['ci_high'])}); "
+            f"resten, {number(u['estimate'], signed=True)} {amount_text} ({conf} % KI "
+            f"{number(u['ci_low'])} till {number(u['ci_high'])}), är skillnaden mellan personer "
+            "med samma värden på dem: den oförklarade delen.")
+
+
+def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str = "per månad",
+                           what: str = "det nya arbetssättet") -> str:
+    """A short Swedish text of a change in an adjusted amount gap
+    (``jamtools.disclosure.analyses.amount_change``): the gap before and after, the change and its
+    interval, with the caveat that a change after a date is not proof of its cause."""
+    for frame in (change.phases, change.change):
+        disclosure.require_disclosed(frame, "förändringstabellen")
+    ph = change.phases[change.phases["adjusted"].astype(bool)]
+    if ph.empty:
+        ph = change.phases
+    conf = _conf_text(change.change)
+    text = []
+    parts = []
+    for _, r in ph.iterrows():
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            parts.append(f"{r['period']}: visas inte (röjandekontroll)")
+        else:
+            parts.append(f"{r['period']} {number(r['estimate'], signed=True)} {amount_text} "
+                         f"({conf} % KI {number(r['ci_low'])} till {number(r['ci_high'])})")
+    if parts:
+        first = ph.iloc[0]
+        a = SEX_LABELS.get(first["group_a"], first["group_a"])
+        b = SEX_LABELS.get(first["group_b"], first["group_b"])
+        adj = (f", bland beslut med samma {covariates_text(first['adjusted_for'])},"
+               if bool(first.get("adjusted")) else "")
+        text.append(f"Skillnaden {a} − {b} i beviljad tid {per_text}{adj} var "
+                    + " och ".join(parts) + ".")
+    r = change.change.iloc[0]
+    if bool(r.get("suppressed", False)):
+        text.append("Förändringen visas inte, eftersom underlaget är för litet (röjandekontroll).")
+    elif pd.isna(r["estimate"]):
+        why = str(r.get("warning") or "") or "det saknas data före eller efter."
+        text.append("Förändringen kan inte skattas: " + why[:1].lower() + why[1:].rstrip(".") + ".")
+    else:
+        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            verdict = "data kan inte skilja förändringen från slumpens variation"
+        else:
+            up, down = (r["group_a"], r["group_b"]) if r["estimate"] > 0 else (r["group_b"], r["group_a"])
+            verdict = (f"{SEX_POSSESSIVE.get(up, up)} beviljade tid har tydligt ökat i förhållande "
+                       f"till {SEX_POSSESSIVE.get(down, down)}")
+        p_text = p_value(r["p_value"])
+        p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+        text.append(f"Förändringen efter {what} är {number(r['estimate'], signed=True)} "
+                    f"{amount_text} {per_text} ({conf} % KI {ci}, {p_text}): {verdict}.")
+        shown = ph[~ph["suppressed"].astype(bool) & ph["estimate"].notna()]
+        if len(shown) == 2 and abs(shown["estimate"].iloc[1]) < abs(shown["estimate"].iloc[0]) \
+                and not r["ci_low"] <= 0 <= r["ci_high"]:
+            text.append("Skillnaden mellan könen har alltså blivit mindre.")
+        elif len(shown) == 2 and abs(shown["estimate"].iloc[1]) > abs(shown["estimate"].iloc[0]) \
+                and not r["ci_low"] <= 0 <= r["ci_high"]:
+            text.append("Skillnaden mellan könen har alltså blivit större.")
+    text.append("En förändring efter en viss tidpunkt visar inte i sig att arbetssättet orsakade "
+                "den: annat kan ha ändrats samtidigt.")
+    return "\n\n".join(text)

@@ -1,0 +1,198 @@
+"""Segregation between the sexes over categories (instruments, types of insats): disclosure,
+figures and sentences for the dissimilarity index per period and its change.
+
+The statistics live in :mod:`jamtools.stats.categorical` (:func:`dissimilarity_by_period`,
+:func:`dissimilarity_change`); this module only shows their disclosed results, the same way
+:mod:`jamtools.present.report` and :mod:`jamtools.present.plots` do for shares.
+"""
+from __future__ import annotations
+
+import matplotlib.lines
+import pandas as pd
+from matplotlib.figure import Figure
+
+from jamtools import disclosure
+from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, pct_axis
+from jamtools.present.report import SEX_LABELS, Table, label, number, p_value
+
+#: Columns of a dissimilarity row that carry numbers besides the comparison layout's own.
+EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
+
+
+def disclose_dissimilarity(rows: pd.DataFrame, *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Disclose dissimilarity rows: a row resting on a group smaller than ``threshold`` is
+    hidden (:func:`jamtools.disclosure.disclose_comparisons`), with its chance level and
+    uncorrected index."""
+    out = disclosure.disclose_comparisons(rows, threshold=threshold)
+    for col in EXTRA_NUMBERS:
+        if col in out:
+            out[col] = out[col].astype(float).where(~out["suppressed"], float("nan"))
+    return out
+
+
+def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
+                       title: str = "", xlabel: str = "") -> Plot:
+    """The (bias-corrected) dissimilarity index per period with its interval, the level that
+    chance alone gives (dotted), and a line where a new way of working started (``change_at``:
+    the first period after it)."""
+    disclosure.require_disclosed(rows, "olikhetsindexet")
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.subplots()
+    xs = list(range(len(rows)))
+    for x, (_, r) in zip(xs, rows.iterrows()):
+        if pd.isna(r["estimate"]):
+            ax.text(x, 0.02, "..", ha="center", va="bottom")
+            continue
+        ax.errorbar(x, r["estimate"], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                    fmt="D", color="#333333", capsize=4, markersize=7)
+    ax.plot(xs, rows["estimate"].astype(float), color="#333333", linewidth=1, alpha=0.6)
+    handles = [matplotlib.lines.Line2D([], [], color="#333333", marker="D", label="Olikhetsindex")]
+    if "d_random" in rows and rows["d_random"].notna().any():
+        ax.plot(xs, rows["d_random"].astype(float), color="#888888", linestyle=":", linewidth=1.5)
+        handles.append(matplotlib.lines.Line2D([], [], color="#888888", linestyle=":",
+                                               label="Vad slumpen ensam ger"))
+    if change_at is not None:
+        values = list(rows[period])
+        after = [i for i, v in enumerate(values) if v >= change_at]
+        if after and after[0] > 0:
+            ax.axvline(after[0] - 0.5, color="#CC79A7", linestyle="--", linewidth=1.2)
+            handles.append(matplotlib.lines.Line2D([], [], color="#CC79A7", linestyle="--",
+                                                   label=f"Nytt arbetssätt från {change_at}"))
+    ax.set_xticks(xs)
+    ax.set_xticklabels([str(v) for v in rows[period]])
+    top = pd.to_numeric(rows["ci_high"], errors="coerce").max()
+    ax.set_ylim(0, min(1.0, max(0.2, float(top) * 1.2)) if pd.notna(top) else 1.0)
+    ax.set_ylabel("Olikhetsindex (0–1)")
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    conf = float(rows["conf_level"].dropna().iloc[0]) if rows["conf_level"].notna().any() else 0.95
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title=f"Linjen: {number(100 * conf, 0)} %\nkonfidensintervall", title_fontsize=9)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Olikhetsindex per period")
+
+
+def distributions_plot(distributions: dict, category: str, *, group: str = "kon",
+                       title: str = "", xlabel: str = "Andel") -> Plot:
+    """Side-by-side panels (one per period, e.g. before and after) of the share of each
+    category within each sex, with intervals; ``distributions`` maps a panel title to a
+    disclosed :func:`jamtools.stats.distribution_by_group` table."""
+    for name, dist in distributions.items():
+        disclosure.require_disclosed(dist, f"fördelningen {name!r}")
+    panels = list(distributions.items())
+    categories = list(dict.fromkeys(c for _, d in panels for c in d[category]))
+    levels = list(dict.fromkeys(g for _, d in panels for g in d[group]))
+    fig = Figure(figsize=(3.6 * len(panels) + 1.8, 1.0 + 0.42 * len(categories)))
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    offsets = {lvl: (i - (len(levels) - 1) / 2) * 0.25 for i, lvl in enumerate(levels)}
+    top = max(float(pd.to_numeric(d["ci_high"], errors="coerce").max()) for _, d in panels
+              if d["ci_high"].notna().any()) if any(d["ci_high"].notna().any() for _, d in panels) else 1.0
+    for ax, (name, dist) in zip(axes, panels):
+        for _, r in dist.iterrows():
+            y = categories.index(r[category]) + offsets[r[group]]
+            color = SEX_COLORS.get(r[group], "#333333")
+            if pd.isna(r["share"]):
+                ax.text(0.005, y, "..", va="center", ha="left", color=color)
+                continue
+            ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
+                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)
+        ax.set_title(str(name)[:1].upper() + str(name)[1:], loc="left", fontsize=11)
+        ax.set_xlim(0, min(1.0, max(0.1, top * 1.1)))
+        pct_axis(ax)
+    axes[0].set_yticks(range(len(categories)))
+    axes[0].set_yticklabels([label(c) for c in categories])
+    axes[0].invert_yaxis()
+    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
+                                       linestyle="", label=SEX_LABELS.get(l, l).capitalize()) for l in levels]
+    axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.supxlabel(xlabel, fontsize=11)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return Plot(fig, title or "Fördelning per period")
+
+
+def _d(x) -> str:
+    return number(x, 2)
+
+
+def _when(period) -> str:
+    """'Före 2024' from the period label 'före 2024', 'År 2021' from 2021, 'För hela perioden'."""
+    if period is None or (not isinstance(period, str) and pd.isna(period)):
+        return "För hela perioden"
+    text = str(period)
+    return f"År {text}" if text[:1].isdigit() else text[:1].upper() + text[1:]
+
+
+def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", caption: str = "",
+                        levels=("flicka", "pojke")) -> Table:
+    """A disclosed dissimilarity index per period as a reader's table: the number in each
+    group, the bias-corrected index with its interval, and the level chance alone gives."""
+    disclosure.require_disclosed(rows, "olikhetsindexet")
+    t = rows.attrs[disclosure.ATTR]["threshold"]
+    conf = float(rows["conf_level"].dropna().iloc[0]) if rows["conf_level"].notna().any() else 0.95
+    a, b = (SEX_LABELS.get(x, x).capitalize() for x in levels)
+    frame = pd.DataFrame({
+        period_label: [str(v)[:1].upper() + str(v)[1:] for v in rows["period"]] if "period" in rows
+        else ["Hela perioden"] * len(rows),
+        f"{a}: antal": rows["n_a"].map(lambda v: number(v, 0)),
+        f"{b}: antal": rows["n_b"].map(lambda v: number(v, 0)),
+        "Olikhetsindex": rows["estimate"].map(_d),
+        f"{number(100 * conf, 0)} % KI": [f"{_d(lo)}–{_d(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
+                                          for lo, hi in zip(rows["ci_low"], rows["ci_high"])],
+        "Slumpens nivå": rows["d_random"].map(_d),
+    })
+    notes = [("; ".join(x for x in (str(r.get("suppression_reason") or ""), str(r.get("warning") or ""))
+                        if x and x != "nan")) for _, r in rows.iterrows()]
+    if any(notes):
+        frame["Anmärkning"] = notes
+    note = ("Olikhetsindexet är biaskorrigerat (Allen m.fl. 2015). Slumpens nivå: indexet om "
+            "flickor och pojkar valt från samma fördelning, med samma antal.")
+    if rows["suppressed"].any():
+        note += (f" '..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
+                 "(röjandekontroll).")
+    return Table(frame, caption, note)
+
+
+def _p(x) -> str:
+    text = p_value(x)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None = None) -> str:
+    """Swedish sentences: the index per period with its interval and the chance level, and
+    (when given) whether it changed between the phases."""
+    disclosure.require_disclosed(by_period, "olikhetsindexet")
+    conf = number(100 * float(by_period["conf_level"].dropna().iloc[0]), 0) \
+        if by_period["conf_level"].notna().any() else "95"
+    text = []
+    for _, r in by_period.iterrows():
+        when = _when(r.get("period"))
+        if pd.isna(r["estimate"]):
+            text.append(f"{when} visas inget olikhetsindex: underlaget är för litet (röjandekontroll).")
+            continue
+        text.append(f"{when} är olikhetsindexet {_d(r['estimate'])} ({conf} % KI "
+                    f"{_d(r['ci_low'])}–{_d(r['ci_high'])}); slumpen ensam hade gett omkring "
+                    f"{_d(r['d_random'])}.")
+        if r.get("warning"):
+            text.append(f"Observera: {r['warning']}")
+    if change is not None and len(change):
+        disclosure.require_disclosed(change, "förändringen")
+        c = change.iloc[0]
+        if pd.isna(c["estimate"]):
+            reason = c.get("warning") or "underlaget är för litet (röjandekontroll)"
+            text.append(f"Förändringen mellan perioderna kan inte visas: {reason}")
+        else:
+            ci = f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}"
+            if c["ci_high"] < 0:
+                verdict = "fördelningarna har tydligt blivit mer lika"
+            elif c["ci_low"] > 0:
+                verdict = "fördelningarna har tydligt blivit mer olika"
+            else:
+                verdict = "data kan inte skilja förändringen från slumpen"
+            text.append(f"Efter jämfört med före har indexet ändrats med {number(c['estimate'], 2, signed=True)} "
+                        f"({conf} % KI {ci}; p {_p(c['p_value'])}, "
+                        f"permutationstest): {verdict}.")
+    return "\n\n".join(text)

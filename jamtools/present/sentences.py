@@ -1,0 +1,184 @@
+"""The handbook's one verdict rule, in words.
+
+Every sentence that says whether a difference is clear comes from :func:`direction` and
+:func:`verdict`: a difference is *clear* when its confidence interval does not cover the value of
+no difference (0 for a difference, 1 for a ratio); otherwise the data cannot tell it from chance,
+and the sentence says "ingen tydlig skillnad" — never "ingen skillnad".
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Direction = Literal["högre", "lägre", "oklar"]
+
+
+def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
+    """Whether an interval lies above, below, or around the value of no difference.
+
+    Parameters
+    ----------
+    ci_low, ci_high : float
+        The interval's limits; a missing limit (NaN/None) gives ``"oklar"``.
+    null : float, default 0.0
+        The value of no difference (1.0 for ratios).
+
+    Returns
+    -------
+    {"högre", "lägre", "oklar"}
+    """
+    if ci_low is None or ci_high is None or _nan(ci_low) or _nan(ci_high):
+        return "oklar"
+    if ci_low > null:
+        return "högre"
+    if ci_high < null:
+        return "lägre"
+    return "oklar"
+
+
+def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
+            between: bool = True, null: float = 0.0) -> str:
+    """The verdict of one comparison of ``a`` with ``b`` in words.
+
+    Parameters
+    ----------
+    ci_low, ci_high : float
+        The interval of the difference ``a − b`` (or the ratio ``a / b`` with ``null=1``).
+    a, b : str
+        The groups in Swedish, as the sentence names them ("kvinnor", "män").
+    subject : str, optional
+        What is higher or lower ("andelen"); without it the sentence starts at "tydligt".
+    between : bool, default True
+        Whether "ingen tydlig skillnad" names the groups ("… mellan kvinnor och män").
+    null : float, default 0.0
+        The value of no difference.
+
+    Returns
+    -------
+    str
+        "andelen är tydligt högre för kvinnor än för män", "tydligt lägre för …", or
+        "det finns ingen tydlig skillnad mellan kvinnor och män" / "ingen tydlig skillnad".
+
+    Examples
+    --------
+    >>> verdict(1.2, 4.0, a="kvinnor", b="män", subject="andelen")
+    'andelen är tydligt högre för kvinnor än för män'
+    >>> verdict(-1.0, 2.0, a="kvinnor", b="män")
+    'det finns ingen tydlig skillnad mellan kvinnor och män'
+    """
+    d = direction(ci_low, ci_high, null=null)
+    if d == "oklar":
+        return f"det finns ingen tydlig skillnad mellan {a} och {b}" if between else "ingen tydlig skillnad"
+    lead = f"{subject} är " if subject else ""
+    return f"{lead}tydligt {d} för {a} än för {b}"
+
+
+def _nan(value) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+#: The measures :func:`short_answer` speaks of, with their unit in words and their decimals.
+_MEASURE_WORDS = {
+    "risk_difference_pp": ("procentenheter", 1),
+    "mean_difference": ("", 1),
+}
+
+
+def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference_pp",
+                 amount_text: str = "") -> str:
+    """*Svar i korthet*: the crude and the same-need difference in one or two sentences.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        Disclosed comparisons (the library's comparison layout); the first crude and the first
+        adjusted row of ``measure`` are used.
+    unit_text : str
+        What was compared, in the plural ("utredningar", "beslut").
+    measure : str, default "risk_difference_pp"
+        The measure to speak of.
+    amount_text : str, optional
+        The unit of an amount ("timmar per månad") for differences of means.
+
+    Returns
+    -------
+    str
+        Markdown; says when a value is not shown (disclosure) or nothing could be compared.
+    """
+    import pandas as pd
+
+    from jamtools.present.report import SEX_LABELS, covariates_text, number
+
+    if comparisons is None or len(comparisons) == 0 or "measure" not in comparisons:
+        return f"Det finns inga {unit_text} att jämföra i det här urvalet."
+    rows = comparisons[comparisons["measure"] == measure]
+    if rows.empty:
+        return f"Det finns ingen jämförelse av {unit_text} att visa i det här urvalet."
+    unit = _MEASURE_WORDS.get(measure, ("", 1))[0] or amount_text
+    out = []
+    for adjusted in (False, True):
+        sel = rows[rows["adjusted"].astype(bool) == adjusted]
+        if sel.empty:
+            continue
+        r = sel.iloc[0]
+        a = SEX_LABELS.get(str(r["group_a"]), str(r["group_a"]))
+        b = SEX_LABELS.get(str(r["group_b"]), str(r["group_b"]))
+        lead = ("Utan justering" if not adjusted else
+                f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            out.append(f"{lead} visas skillnaden inte: underlaget är för litet (röjandekontroll).")
+            continue
+        conf = number(100 * float(r.get("conf_level", 0.95)), 0)
+        ci = f"{number(r['ci_low'], 1)} till {number(r['ci_high'], 1)}"
+        out.append(f"{lead} är skillnaden {a} − {b} {number(r['estimate'], 1, signed=True)} "
+                   f"{unit} ({conf} % KI {ci}): "
+                   f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b)}.".replace("  ", " "))
+    return " ".join(out)
+
+
+def shares_alt(shares, *, what: str, by: str | None = None, group: str = "kon") -> str:
+    """Alt text of a shares figure: what it shows and each group's share ('..' when hidden).
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Disclosed shares (``share`` per ``group`` and optional ``by`` category).
+    what : str
+        What the share is of ("Andel med insats").
+    by : str, optional
+        The column of categories, one row each in the figure.
+    group : str, default "kon"
+
+    Returns
+    -------
+    str
+    """
+    from jamtools.present.report import SEX_LABELS, label, percent
+
+    parts = []
+    for _, r in shares.iterrows():
+        name = SEX_LABELS.get(str(r[group]), str(r[group]))
+        if by is not None:
+            name = f"{label(r[by])}, {name}"
+        parts.append(f"{name} {percent(r['share'], 0)}")
+    return f"Stapeldiagram. {what}: " + "; ".join(parts) + "." if parts else f"{what}: inga uppgifter."
+
+
+def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:
+    """Alt text of a difference figure: each difference with its interval, in words."""
+    from jamtools.present.report import covariates_text, number
+
+    rows = comparisons[comparisons["measure"] == measure] if "measure" in comparisons else comparisons
+    parts = []
+    for _, r in rows.iterrows():
+        kind = (f"justerat för {covariates_text(r['adjusted_for'])}" if bool(r.get("adjusted"))
+                else "utan justering")
+        parts.append(f"{kind}: {number(r['estimate'], 1, signed=True)} "
+                     f"({number(r['ci_low'], 1)} till {number(r['ci_high'], 1)})")
+    return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
+            + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
+
+
+__all__ = ["Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt"]

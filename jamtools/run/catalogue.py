@@ -1,0 +1,576 @@
+"""The chapter catalogue: what each chapter needs from the data, declared in one place.
+
+Every question chapter lists, per table it reads (:class:`TableNeed`):
+
+- ``required``: the columns it cannot do without (beyond ``kon``, which every chapter needs,
+  given or derived from a personnummer);
+- ``optional``: columns it uses when present, each with the Swedish sentence that says what
+  the chapter leaves out without it;
+- ``covariates``: the columns it adjusts for when present ("samma behov", "lika ärenden"); a
+  chapter with none of them present makes no same-need claim and says so.
+
+A table can itself be optional (``TableNeed.without``: what is left out when it is absent).
+The data model (:mod:`jamtools.data.model`) describes the columns; whether a column is needed
+is a property of a question, decided here. :func:`readiness` says, for the tables a run has,
+whether a chapter *kan köras*, *kan köras utan …*, or *kan inte köras: saknar …*; the runner
+runs only those that can, and :func:`load` gives a notebook exactly the columns declared here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jamtools.data.model import TABLES
+
+# --- The chapters: id (the notebook's file stem), question and part of the book ------------
+
+#: Parts of the book, in order, with their Swedish captions.
+PARTS = {
+    "bof": "Barn och familj",
+    "eb": "Ekonomiskt bistånd",
+    "ht": "Hemtjänst",
+    "ru": "Regional utveckling",
+    "ks": "Kulturskola",
+    "r4": "4R-metoden",
+    "um": "Umeås metodfrågor",
+    "hl": "Könsuppdelad statistik",
+}
+
+QUESTIONS = {
+    "bof_01_utredning_inleds": "Inleder vi utredning lika ofta på flickor och pojkar?",
+    "bof_02_utredning_till_insats": "Leder lika stor del av pojkars som flickors utredningar till insats?",
+    "bof_03_typ_av_insats": "Leder utredningarna till olika typer av insats för flickor och pojkar?",
+    "bof_04_anmalningsorsak_och_anmalare": "Skiljer sig anmälningarnas orsak (miljö/beteende) och kommer de från olika instanser?",
+    "bof_05_bemotande_av_foraldrar": "Bemöter vi mammor och pappor olika?",
+    "bof_06_processkarta": "Var i kedjan anmälan → utredning → insats uppstår skillnaderna?",
+    "eb_01_krav": "Ställer vi likvärdiga krav på klienten oavsett kön?",
+    "eb_02_ohalsa": "Tar vi likvärdig hänsyn till fysisk och psykisk ohälsa?",
+    "eb_03_insatser": "Erbjuder vi kvinnor och män samma insatser?",
+    "eb_04_foraldraansvar": "Har vi likvärdiga förväntningar på hur mammor och pappor tar ansvar för barn och hem?",
+    "eb_05_vald_i_nara_relation": "Är vi lika uppmärksamma på våld i nära relation oavsett kön?",
+    "eb_06_sjalvforsorjning": "Blir kvinnor och män självförsörjande i samma utsträckning och takt?",
+    "eb_07_processkarta": "Var i försörjningsstödsprocessen skiljer sig kvinnors och mäns vägar?",
+    "ht_01_hemtjanst_timmar": "Får kvinnor och män med samma behov lika många hemtjänsttimmar?",
+    "ht_02_forandring_over_tid": "Har fördelningen av hemtjänsttimmar blivit mer jämställd?",
+    "ru_01_projektmedel": "Fördelas projektmedel och bidrag jämställt?",
+    "ks_01_instrumentval": "Väljer flickor och pojkar instrument fritt i kulturskolan?",
+    "r4_01_representation": "Vilka kommer till verksamheten: hur ser målgruppen ut efter kön?",
+    "r4_02_resurser": "Hur fördelas resurserna (tid, insatser, pengar) mellan könen?",
+    "r4_03_resultat": "Uppfylls verksamhetens mål lika väl för kvinnor och män, flickor och pojkar?",
+    "r4_04_olika_grupper": "Vilka effekter får insatserna för olika grupper av kvinnor och män?",
+    "r4_05_realisera": "Vad visar analysen, och vad behöver vi göra?",
+    "um_01_sprakbruk": "Beskriver vi kvinnor och män, mammor och pappor, med olika ord?",
+    "um_02_kvalitetsuppfoljning": "Upptäcker vår kvalitetsuppföljning skillnader mellan könen över tid?",
+    "hl_01_konsuppdelad_statistik": "Är all vår individbaserade statistik uppdelad efter kön?",
+}
+
+
+#: Chapters that summarise the other chapters' results: the runner runs them last and gives
+#: them the parameter ``results_dir`` (the run's results folder).
+SUMMARIES = ("r4_05_realisera",)
+
+
+def question(question_id: str) -> str:
+    """The Swedish wording of a question; KeyError with the known ids if it does not exist."""
+    try:
+        return QUESTIONS[question_id]
+    except KeyError:
+        raise KeyError(f"Okänd fråga {question_id!r}. Kända frågor: {', '.join(QUESTIONS)}") from None
+
+
+def part(question_id: str) -> str:
+    """The book part (Swedish caption) that a question belongs to."""
+    return PARTS[question_id.split("_", 1)[0]]
+
+
+SEX = "kon"
+#: Covariates a chapter may name that are computed from a model column when it loads its table
+#: (:func:`load`): the age group from the age (children's groups for children's tables).
+DERIVED = {"aldersgrupp": "alder"}
+
+
+#: Swedish names of the tables, for sentences a reader sees.
+TABLE_LABELS = {
+    "bof_aktualiseringar": "aktualiseringar om barn", "bof_utredningar": "utredningar om barn",
+    "bof_insatser": "insatser för barn", "ht_beslut": "beslut om hemtjänst",
+    "eb_klienter": "ansökningar om ekonomiskt bistånd", "eb_planering": "planeringar i ekonomiskt bistånd",
+    "eb_insatser": "insatser i ekonomiskt bistånd", "eb_utfall": "utfall i ekonomiskt bistånd",
+    "ks_elever": "kulturskolans elever", "ru_ansokningar": "ansökningar om projektmedel",
+    "befolkning": "befolkningen", "um_anteckningar": "journalanteckningar",
+    "um_indikatorer": "kvalitetsindikatorer",
+}
+
+
+def _source(column: str) -> str:
+    return DERIVED.get(column, column)
+
+
+@dataclass(frozen=True)
+class TableNeed:
+    """What a chapter needs from one table."""
+
+    table: str
+    required: tuple[str, ...] = ()
+    optional: dict[str, str] = field(default_factory=dict)
+    covariates: tuple[str, ...] = ()
+    #: Empty: the chapter cannot run without the table. Else what the chapter leaves out
+    #: without it (the table is optional).
+    without: str = ""
+    #: Required columns whose blank values mean something (e.g. no such parent): their rows are
+    #: kept, where a blank in another required column leaves the row out.
+    blank_ok: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the chapter may use from the table (required first)."""
+        return tuple(dict.fromkeys((SEX, *self.required, *self.covariates, *self.optional)))
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the book: its question, part and data needs."""
+
+    id: str
+    needs: tuple[TableNeed, ...] = ()
+    #: Reads the other chapters' results (the summary) rather than tables.
+    reads_results: bool = False
+    #: Reads every table the run has (the audit), so it runs whenever any table exists.
+    reads_all_tables: bool = False
+    #: At least one of these tables (any one is enough); used with ``reads_all_tables``.
+    any_of: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return QUESTIONS[self.id]
+
+    @property
+    def part(self) -> str:
+        return part(self.id)
+
+    def need(self, table: str) -> TableNeed:
+        for n in self.needs:
+            if n.table == table:
+                return n
+        raise KeyError(f"Kapitlet {self.id} läser inte tabellen {table}.")
+
+
+def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=()) -> TableNeed:
+    return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
+                     tuple(blank_ok))
+
+
+CHAPTERS: dict[str, Chapter] = {}
+
+
+def _add(chapter: Chapter) -> None:
+    if chapter.id not in QUESTIONS:
+        raise KeyError(f"{chapter.id} finns inte bland frågorna")
+    CHAPTERS[chapter.id] = chapter
+
+
+# The entries, in the order of QUESTIONS; tests check that every question has one and that
+# every column named exists in the data model.
+_AGE_REASON = ("aldersgrupp", "anmalningsorsak")
+ENTRIES = (
+    # --- Barn och familj -------------------------------------------------------------------
+    Chapter("bof_01_utredning_inleds", (
+        _n("bof_aktualiseringar", ["utredning_inledd"], {
+            "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
+        }, covariates=(*_AGE_REASON, "anmalare")),)),
+    Chapter("bof_02_utredning_till_insats", (
+        _n("bof_utredningar", ["insats_beviljad"], {
+            "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
+        }, covariates=_AGE_REASON),)),
+    # bof_03 adjusts for the reason type of the investigation each insats came from: the link
+    # insats -> utredning (utredning_id in both) and orsakstyp in the investigations.
+    Chapter("bof_03_typ_av_insats", (
+        _n("bof_insatser", ["insatstyp"], {
+            "utredning_id": "insatserna kan inte kopplas till sina utredningar, så jämförelsen "
+                            "bland insatser efter anmälningar av samma typ (miljö eller beteende) "
+                            "utelämnas",
+        }),
+        _n("bof_utredningar", ["utredning_id"], covariates=("orsakstyp",),
+           without="insatserna kan inte kopplas till sina utredningar, så jämförelsen bland "
+                   "insatser efter anmälningar av samma typ (miljö eller beteende) utelämnas"),
+    )),
+    # bof_04: the reason type compared with and without adjustment for age group; the share of
+    # reports from the police with and without adjustment for the reason (needs the reporter).
+    Chapter("bof_04_anmalningsorsak_och_anmalare", (
+        _n("bof_aktualiseringar", ["anmalningsorsak"], {
+            "anmalare": "fördelningen efter vem som anmälde och jämförelsen av anmälningar från "
+                        "polisen utelämnas",
+        }, covariates=("aldersgrupp", "anmalningsorsak")),)),
+    # bof_05 compares mothers and fathers within the same investigations: no adjustment.
+    Chapter("bof_05_bemotande_av_foraldrar", (
+        _n("bof_utredningar", ["mamma_kontaktad", "pappa_kontaktad"], {
+            "mamma_finns": "alla utredningar där kontakten med mamman är registrerad jämförs, "
+                           "inte bara de där mamman finns i barnets liv",
+            "pappa_finns": "alla utredningar där kontakten med pappan är registrerad jämförs, "
+                           "inte bara de där pappan finns i barnets liv",
+            "mamma_samtal": "jämförelsen av utredningssamtal utelämnas",
+            "pappa_samtal": "jämförelsen av utredningssamtal utelämnas",
+            "antal_moten_mamma": "jämförelsen av antal möten utelämnas",
+            "antal_moten_pappa": "jämförelsen av antal möten utelämnas",
+            "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
+        }, blank_ok=("mamma_kontaktad", "pappa_kontaktad")),)),
+    # bof_06 follows each report to insats through its investigations: aktualisering_id in
+    # both tables (real ids in the reports, not row numbers) links them (step 3).
+    Chapter("bof_06_processkarta", (
+        _n("bof_aktualiseringar", ["utredning_inledd"], {
+            "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
+                                "steget från anmälan till insats (hela kedjan) utelämnas",
+        }, without="steget från anmälan till utredning och hela kedjan från anmälan till insats "
+                   "utelämnas"),
+        _n("bof_utredningar", ["insats_beviljad"], {
+            "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
+                                "steget från anmälan till insats (hela kedjan) utelämnas",
+        }, without="steget från utredning till insats och hela kedjan från anmälan till insats "
+                   "utelämnas"),
+    ), any_of=("bof_aktualiseringar", "bof_utredningar")),
+    # --- Ekonomiskt bistånd ----------------------------------------------------------------
+    Chapter("eb_01_krav", (
+        _n("eb_planering", ["aktivitetskrav"], {
+            "krav_arbetssokande": "jämförelsen av krav på aktivt arbetssökande utelämnas",
+            "sanktion": "jämförelsen av sanktion vid frånvaro utelämnas",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp", "ohalsa", "aldersgrupp")),)),
+    Chapter("eb_02_ohalsa", (
+        _n("eb_planering", ["ohalsa"], {
+            "anpassad_planering": "jämförelsen av anpassad planering utelämnas",
+            "krav_sjukintyg": "jämförelsen av krav på sjukintyg utelämnas",
+            "samordning_varden": "jämförelsen av samordning med vården utelämnas",
+        }, covariates=("hushallstyp", "aldersgrupp")),)),
+    Chapter("eb_03_insatser", (
+        _n("eb_planering", ["planering_id"], {
+            "fodd_i_sverige": "jämförelsen av svenska för invandrare (sfi) utelämnas, eftersom den "
+                              "bara gäller utrikes födda",
+        }, covariates=("ohalsa",)),
+        _n("eb_insatser", ["planering_id", "insatstyp"]),
+    )),
+    Chapter("eb_04_foraldraansvar", (
+        _n("eb_planering", ["undantag_barnomsorg"], {
+            "foraldraledighet_planerad": "jämförelsen av om föräldraledighet togs upp utelämnas",
+            "antal_barn": "föräldrarna känns igen på att uppgiften om undantag är ifylld (den är "
+                          "tom för klienter utan barn)",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
+            "hushall_id": "jämförelsen inom par utelämnas",
+        }, covariates=("hushallstyp", "antal_barn")),)),
+    Chapter("eb_05_vald_i_nara_relation", (
+        _n("eb_planering", ["fragat_om_vald"], {
+            "vald_identifierat": "jämförelsen av hur ofta våld identifierades bland dem som fick "
+                                 "frågan utelämnas",
+            "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp", "aldersgrupp")),)),
+    Chapter("eb_06_sjalvforsorjning", (
+        _n("eb_utfall", ["sjalvforsorjande"], {
+            "dagar": "tiden till självförsörjning (kurvor, hasardkvot och log-rank-test) "
+                     "utelämnas, och andelarna tar inte hänsyn till att klienterna kan ha följts "
+                     "olika länge",
+            "avslutsorsak": "ett ärende som avslutats utan självförsörjning räknas som annat "
+                            "avslut om det har ett slutdatum, annars som pågående",
+            "slutdatum": "ärenden utan avslutsorsak räknas som pågående om de inte blev "
+                         "självförsörjande",
+            "forflyttning": "jämförelsen av förflyttning mot självförsörjning utelämnas",
+            "fodd_i_sverige": "uppdelningen av förflyttning efter födelseland utelämnas",
+        }, covariates=("hushallstyp", "fodd_i_sverige")),)),
+    Chapter("eb_07_processkarta", (
+        _n("eb_klienter", ["bistand_beviljat"], {
+            "person_id": "de sökande kan inte följas till planering och utfall, så stegen efter "
+                         "beslutet utelämnas",
+            "hushallstyp": "uppdelningen av steget till planering efter hushållstyp utelämnas",
+        }, covariates=("hushallstyp",)),
+        _n("eb_planering", ["person_id"], covariates=("hushallstyp",),
+           without="stegen från beviljat bistånd till planering och från planering till "
+                   "erbjuden insats utelämnas"),
+        _n("eb_insatser", ["planering_id"],
+           without="steget från planering till erbjuden insats utelämnas"),
+        _n("eb_utfall", ["person_id", "sjalvforsorjande"], covariates=("hushallstyp",),
+           without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas"),
+    )),
+    # --- Hemtjänst ---------------------------------------------------------------------------
+    Chapter("ht_01_hemtjanst_timmar", (
+        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+    Chapter("ht_02_forandring_over_tid", (
+        _n("ht_beslut", ["beviljade_timmar", "ar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+    # --- Regional utveckling, kulturskola ----------------------------------------------------
+    Chapter("ru_01_projektmedel", (
+        _n("ru_ansokningar", ["beviljad"], {
+            "malgrupp": "uppdelningen efter projektets målgrupp utelämnas",
+            "sokt_belopp": "jämförelsen av hur stor del av det sökta beloppet som beviljades "
+                           "utelämnas",
+            "beviljat_belopp": "jämförelsen av beviljade belopp och fördelningen av medlen "
+                               "utelämnas",
+        }, covariates=("malgrupp", "sokt_belopp")),)),
+    Chapter("ks_01_instrumentval", (
+        _n("ks_elever", ["instrument"], {
+            "ar": "jämförelsen före och efter förändringsåret och utvecklingen år för år "
+                  "utelämnas; valen jämförs för hela perioden",
+        }),)),
+    # --- 4R ----------------------------------------------------------------------------------
+    Chapter("r4_01_representation", (
+        _n("befolkning", ["ar", "antal"], {
+            "alder": "jämförelsen per åldersgrupp och den åldersstandardiserade kvoten utelämnas; "
+                     "bara den råa kvoten visas",
+        }, without="andelarna per 1 000 invånare utelämnas; bara könsfördelningen bland "
+                   "klienterna visas"),
+        *(_n(t, (), {
+            "person_id": "varje rad räknas som en person: den som har flera rader samma år "
+                         "räknas flera gånger",
+            date: "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
+                  "befolkningen); bara könsfördelningen visas",
+        }, covariates=("alder",), without=what) for t, date, what in (
+            ("ht_beslut", "beslutsdatum", "hemtjänsten utelämnas"),
+            ("eb_klienter", "ansokningsdatum", "ekonomiskt bistånd utelämnas"),
+            ("bof_aktualiseringar", "datum", "barn och familj utelämnas"))),
+    ), any_of=("ht_beslut", "eb_klienter", "bof_aktualiseringar")),
+    Chapter("r4_02_resurser", (
+        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
+           without="hemtjänsttimmarna utelämnas"),
+        _n("eb_planering", ["planering_id"], covariates=("ohalsa", "hushallstyp", "aldersgrupp"),
+           without="insatserna i ekonomiskt bistånd utelämnas"),
+        _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas"),
+        _n("ru_ansokningar", ["beviljat_belopp"], covariates=("malgrupp", "sokt_belopp"),
+           without="projektmedlen utelämnas"),
+    ), any_of=("ht_beslut", "eb_insatser", "ru_ansokningar")),
+    Chapter("r4_03_resultat", (
+        _n("eb_utfall", ["sjalvforsorjande"], {
+            "forflyttning": "målet förflyttning mot självförsörjning utelämnas",
+        }, covariates=("hushallstyp", "aldersgrupp", "fodd_i_sverige"),
+           without="målen i ekonomiskt bistånd (självförsörjning) utelämnas"),
+        _n("um_indikatorer", ["indikator", "taljare", "namnare"],
+           without="kvalitetsindikatorerna utelämnas"),
+    ), any_of=("eb_utfall", "um_indikatorer")),
+    Chapter("r4_04_olika_grupper", (
+        _n("eb_utfall", ["forflyttning", "fodd_i_sverige"], {
+            "hushallstyp": "grupperna efter hushållstyp utelämnas",
+            "alder": "grupperna efter åldersgrupp utelämnas",
+            "sjalvforsorjande": "utfallet självförsörjning kan inte väljas (parametern utfall)",
+        }, covariates=("aldersgrupp", "hushallstyp")),)),
+    Chapter("r4_05_realisera", reads_results=True),
+    # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
+    Chapter("um_01_sprakbruk", (
+        # person_id (or a personnummer, which gives it) is required: a word is shown only when
+        # it is used about enough different persons (the privacy rule of jamtools.present.text).
+        _n("um_anteckningar", ["anteckning", "person_id"], {
+            "roll": "uppdelningen efter roll och jämförelsen av hur mammor och pappor beskrivs "
+                    "utelämnas",
+        }),)),
+    Chapter("um_02_kvalitetsuppfoljning", (
+        _n("um_indikatorer", ["manad", "taljare", "namnare"], {
+            "indikator": "alla rader antas gälla samma indikator (den som parametern indikator "
+                         "anger)",
+        }),)),
+    Chapter("hl_01_konsuppdelad_statistik", reads_all_tables=True,
+            any_of=tuple(TABLES)),
+)
+
+for _entry in ENTRIES:
+    _add(_entry)
+
+
+Status = Literal["kan_koras", "kan_koras_utan", "kan_inte_koras"]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a chapter can run on a run's tables, and what it leaves out."""
+
+    chapter: str
+    status: Status
+    missing: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    adjusted_for: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    no_adjustment: tuple[str, ...] = ()
+
+    @property
+    def can_run(self) -> bool:
+        return self.status != "kan_inte_koras"
+
+    def text(self) -> str:
+        """Swedish: *kan köras*, *kan köras utan …*, or *kan inte köras: saknar …*."""
+        if self.status == "kan_inte_koras":
+            return "kan inte köras: saknar " + "; ".join(self.missing)
+        if self.status == "kan_koras_utan":
+            return "kan köras utan " + "; ".join(self.left_out)
+        return "kan köras"
+
+    def as_dict(self) -> dict:
+        return {"chapter": self.chapter, "title": QUESTIONS[self.chapter], "status": self.status,
+                "text": self.text(), "missing": list(self.missing), "left_out": list(self.left_out),
+                "adjusted_for": {k: list(v) for k, v in self.adjusted_for.items()},
+                "no_adjustment": list(self.no_adjustment)}
+
+
+def readiness(chapter_id: str, tables: dict[str, set[str]], *,
+              failed: dict[str, set[str]] | None = None, results: bool = True) -> Readiness:
+    """Whether chapter ``chapter_id`` can run when the run has ``tables``.
+
+    Parameters
+    ----------
+    chapter_id : a chapter of :data:`CHAPTERS`.
+    tables : table name -> the model's columns it has (given or derived).
+    failed : table name -> columns that are errors (most values invalid); a chapter that needs
+        one cannot run, an optional one is left out.
+    results : whether other chapters will produce results (for the summary chapter).
+    """
+    ch = CHAPTERS[chapter_id]
+    failed = failed or {}
+    if ch.reads_results:
+        return Readiness(chapter_id, "kan_koras" if results else "kan_inte_koras",
+                         () if results else ("resultat från andra kapitel",))
+    if ch.reads_all_tables:
+        has = [t for t in ch.any_of if t in tables]
+        return Readiness(chapter_id, "kan_koras" if has else "kan_inte_koras",
+                         () if has else ("tabeller att granska",))
+    missing, left_out, no_adj = [], [], []
+    adjusted: dict[str, tuple[str, ...]] = {}
+    usable_tables = set()
+    for need in ch.needs:
+        cols = tables.get(need.table)
+        if cols is None:
+            if need.without:
+                left_out.append(f"tabellen {need.table} ({need.without})")
+            else:
+                missing.append(f"tabellen {need.table}")
+            continue
+        bad = failed.get(need.table, set())
+        usable = set(cols) - bad
+        lacking = [c for c in (SEX, *need.required) if c not in usable]
+        if lacking:
+            if need.without:
+                left_out.append(f"tabellen {need.table} ({need.without})")
+            else:
+                missing.append(f"{need.table}: " + ", ".join(
+                    f"{c} (ogiltiga värden)" if c in bad else c for c in lacking))
+            continue
+        usable_tables.add(need.table)
+        for col, what in need.optional.items():
+            if col not in usable:
+                left_out.append(f"{col} ({what})")
+        if need.covariates:
+            present = tuple(c for c in need.covariates if _source(c) in usable)
+            adjusted[need.table] = present
+            if not present:
+                no_adj.append(need.table)
+                left_out.append(f"{', '.join(need.covariates)} (ingen justering: kapitlet "
+                                "jämför bara utan justering)")
+            else:
+                for c in need.covariates:
+                    if _source(c) not in usable and c not in need.optional:
+                        left_out.append(f"{c} (justeringen görs utan den)")
+    if ch.any_of and not usable_tables & set(ch.any_of):
+        # Every table is optional, but the chapter needs at least one of these to say anything.
+        missing.append("minst en av tabellerna " + ", ".join(ch.any_of))
+    if missing:
+        return Readiness(chapter_id, "kan_inte_koras", tuple(missing))
+    return Readiness(chapter_id, "kan_koras_utan" if left_out else "kan_koras", (),
+                     tuple(left_out), adjusted, tuple(no_adj))
+
+
+def load(chapter_id: str, table: str, params, **filters):
+    """Load ``table`` for chapter ``chapter_id`` with exactly the columns the catalogue declares.
+
+    ``params`` is the notebook's validated :class:`~jamtools.run.params.Params`; ``filters`` are
+    :func:`jamtools.data.load_table`'s ``period``, ``unit`` and ``age``. Rows with problems in
+    other columns are kept; the result's ``has(column)`` says which optional columns exist.
+    """
+    from jamtools.data import load_table
+
+    need = CHAPTERS[chapter_id].need(table)
+    loaded = load_table(table, data_dir=params.data_dir, config=params.config,
+                        columns=(SEX, *need.required), blank_ok=need.blank_ok,
+                        optional=(*map(_source, need.covariates), *need.optional), **filters)
+    if "aldersgrupp" in need.covariates:
+        add_age_group(loaded)
+    return loaded
+
+
+def add_age_group(loaded) -> None:
+    """Add ``aldersgrupp`` (the :data:`DERIVED` covariate) from ``alder`` to a loaded table, in
+    place: children's groups for children's tables, adults' groups otherwise. Nothing when the
+    table has no age or already has the column."""
+    from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group
+    from jamtools.data.model import CHILD_SEXES
+
+    if not loaded.has("alder") or "aldersgrupp" in loaded.data:
+        return
+    if loaded.table.sex_values == CHILD_SEXES:
+        loaded.data["aldersgrupp"] = age_group(loaded.data["alder"], **CHILD_AGE_GROUPS)
+    else:
+        loaded.data["aldersgrupp"] = age_group(loaded.data["alder"], **ADULT_AGE_GROUPS)
+
+
+def load_optional(chapter_id: str, table: str, params, **filters):
+    """:func:`load` for a table the chapter can do without (``TableNeed.without``): None when
+    the run has no such table or it lacks a required column; the chapter then leaves that part
+    out and says so (the sentence is ``CHAPTERS[chapter_id].need(table).without``)."""
+    from jamtools.data import MissingColumns, TableNotSupplied
+
+    try:
+        return load(chapter_id, table, params, **filters)
+    except (TableNotSupplied, MissingColumns):
+        return None
+
+
+def covariates(chapter_id: str, table: str, loaded) -> list[str]:
+    """The declared covariates that the loaded table has (in the declared order)."""
+    return [c for c in CHAPTERS[chapter_id].need(table).covariates if loaded.has(c)]
+
+
+def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Per column of ``table``: (chapters that cannot run without it, chapters that use it when
+    present), as short ids (``bof_02``). For the data-model chapter and ``jamtools init``."""
+    out = {c.name: ([], []) for c in TABLES[table].columns}
+    for cid, ch in CHAPTERS.items():
+        short = "_".join(cid.split("_")[:2])
+        for need in ch.needs:
+            if need.table != table:
+                continue
+            required = {SEX, *need.required} if not need.without else set()
+            used = {_source(c) for c in need.columns} - required
+            for col in out:
+                if col in required:
+                    out[col][0].append(short)
+                elif col in used:
+                    out[col][1].append(short)
+    return out
+
+
+def omissions(chapter_id: str, table: str, loaded) -> str:
+    """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
+
+    One sentence per optional column the table lacks (the catalogue's own words), and, when the
+    table has none of the chapter's covariates, that no same-need comparison can be made.
+    """
+    from jamtools.present.report import covariates_text
+
+    need = CHAPTERS[chapter_id].need(table)
+    if loaded is None:
+        return (f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
+                if need.without else "")
+    out = []
+    for col, what in need.optional.items():
+        if not loaded.has(col):
+            out.append(f"Data saknar uppgift om {covariates_text([col])}: {what}.")
+    if need.covariates:
+        present = [c for c in need.covariates if loaded.has(c)]
+        absent = [c for c in need.covariates if not loaded.has(c)]
+        if not present:
+            out.append(no_adjustment_text(need.covariates))
+        elif absent:
+            out.append(f"Data saknar uppgift om {covariates_text(absent)}: justeringen görs bara "
+                       f"för {covariates_text(present)}.")
+    return " ".join(out)
+
+
+def no_adjustment_text(columns) -> str:
+    """The sentence a chapter shows when it could not adjust for need at all."""
+    from jamtools.present.report import covariates_text
+
+    return (f"**Justeringen kunde inte göras**: data saknar alla de uppgifter som kapitlet "
+            f"justerar för ({covariates_text(list(columns))}). Resultatet jämför därför bara "
+            "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
+
+
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
+           "PARTS", "QUESTIONS", "SUMMARIES"]

@@ -1,0 +1,141 @@
+"""The one setup line of every chapter notebook, and the context a chapter composition runs in.
+
+A notebook's first code cell after its parameters is::
+
+    ctx = setup("bof_02_utredning_till_insats", globals())
+
+:func:`setup` validates the parameters cell's values (:func:`jamtools.run.params.check_parameters`,
+with the configuration when ``config_file`` is set) and returns a :class:`ChapterRun`. The chapter's
+composition (``jamtools.chapters.<family>``) receives it and loads its tables through it, so the
+chapters never reach up into the run layer; the notebook's last cell is ``ctx.finish(page)``, which
+writes the results file from the page's disclosed counts and comparisons.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jamtools.present.page import Page
+from jamtools.present.results import Results
+from jamtools.run import catalogue
+from jamtools.run.params import RUN_PARAMETERS, Params, check_parameters
+
+_RUN_NAMES = set(RUN_PARAMETERS)
+_IPYTHON = {"In", "Out", "exit", "quit", "get_ipython"}
+_PLAIN = (type(None), bool, int, float, str, list, tuple, dict)
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """One chapter's run: its id and title, the validated parameters, and loading by catalogue.
+
+    Attributes
+    ----------
+    question_id : str
+        The chapter's id (the notebook's file name).
+    question : str
+        The chapter's question in Swedish.
+    params : Params
+        The validated parameters (``params.extra`` holds the chapter's own, such as ``enhet``).
+    """
+
+    question_id: str
+    question: str
+    params: Params
+
+    # --- what a chapter composition uses -------------------------------------------------
+    @property
+    def threshold(self) -> int:
+        return self.params.threshold
+
+    @property
+    def conf_level(self) -> float:
+        return self.params.conf_level
+
+    @property
+    def extra(self) -> Mapping:
+        return self.params.extra
+
+    @property
+    def filters(self) -> dict:
+        """The row filters of the parameters for :meth:`load`: period, and unit (``enhet``)
+        and age (``alder_min``/``alder_max``) when the notebook has those parameters."""
+        out: dict = {"period": self.params.period}
+        if "enhet" in self.params.extra:
+            out["unit"] = self.params.extra["enhet"]
+        if "alder_min" in self.params.extra or "alder_max" in self.params.extra:
+            out["age"] = (self.params.extra.get("alder_min"), self.params.extra.get("alder_max"))
+        return out
+
+    @property
+    def heading(self) -> str:
+        """'**Organisation**, period.' — the line that opens a chapter's data section."""
+        return f"**{self.params.organisation}**, {self.params.period_text}."
+
+    def load(self, table: str, **filters):
+        """The table with the columns the catalogue declares for this chapter
+        (:func:`jamtools.run.catalogue.load`)."""
+        return catalogue.load(self.question_id, table, self.params, **filters)
+
+    def load_optional(self, table: str, **filters):
+        """:meth:`load` for a table the chapter can do without; None when it is missing."""
+        return catalogue.load_optional(self.question_id, table, self.params, **filters)
+
+    def covariates(self, table: str, loaded) -> list[str]:
+        """The declared covariates the loaded table has."""
+        return catalogue.covariates(self.question_id, table, loaded)
+
+    def omissions(self, table: str, loaded) -> str:
+        """What the chapter leaves out for lack of columns or tables, in Swedish."""
+        return catalogue.omissions(self.question_id, table, loaded)
+
+    def without(self, table: str) -> str:
+        """The catalogue's sentence of what the chapter leaves out without ``table``."""
+        return catalogue.CHAPTERS[self.question_id].need(table).without
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Every chapter's question, in book order (for the summary chapter)."""
+        return {c.id: c.title for c in catalogue.CHAPTERS.values()}
+
+    # --- the end of the notebook ----------------------------------------------------------
+    def finish(self, page: Page) -> None:
+        """Write the results file (``results/<id>.json``) from the page's disclosed counts and
+        comparisons (nothing when the notebook runs without a results path). Returns None, so
+        that the notebook's last cell shows nothing."""
+        results = Results(self.question_id, self.params, question=self.question)
+        for table, counts in page.counts.items():
+            results.add_counts(table, counts)
+        if page.comparisons is not None and len(page.comparisons):
+            results.add_comparisons(page.comparisons)
+        results.write()
+
+
+def setup(question_id: str, namespace: Mapping) -> ChapterRun:
+    """Validate a notebook's parameters and return its :class:`ChapterRun`.
+
+    Parameters
+    ----------
+    question_id : str
+        The chapter's id; KeyError when the catalogue has no such chapter.
+    namespace : mapping
+        The notebook's ``globals()``: the values of its parameters cell (and papermill's
+        injected ones). Only the run parameters and the chapter's declared extra parameters
+        are read.
+
+    Returns
+    -------
+    ChapterRun
+    """
+    chapter = catalogue.CHAPTERS[question_id]
+    values = {k: namespace[k] for k in _RUN_NAMES if k in namespace}
+    # The chapter's own parameters: the other plain values the parameters cell defined (setup
+    # is the first call after it, so nothing else of that kind exists yet).
+    extra = {k: v for k, v in namespace.items()
+             if k not in _RUN_NAMES and not k.startswith("_") and k not in _IPYTHON
+             and isinstance(v, _PLAIN)}
+    params = check_parameters(**values, **extra)
+    return ChapterRun(question_id, chapter.title, params)
+
+
+__all__ = ["ChapterRun", "setup"]

@@ -1,0 +1,274 @@
+"""Leak scan: look through a run's outputs for what must never be published.
+
+Checks executed notebooks (every output of every cell), results JSON and built HTML (the whole
+page as published: content behind hide-* toggles is published too) for
+
+- personnummer and samordningsnummer (valid date and check digit);
+- the run's secret keys (the pseudonymisation key) and values of the input's sensitive columns
+  (names, free text);
+- row-level tables: a displayed table with an id-like column (``*_id``, person, personnummer,
+  namn), i.e. one row per person or case;
+- small counts: in tables rendered by ``jamtools.present.report`` (class ``jamtools-disclosed``) and in
+  the count fields of results JSON, a count from 1 to threshold − 1.
+
+``python -m jamtools scan DIR`` prints the findings and exits 1 when there are any.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+from html.parser import HTMLParser
+
+import ahocorasick
+import pandas as pd
+
+from jamtools.data.pseudonym import luhn_ok
+from jamtools.disclosure import DEFAULT_THRESHOLD
+
+PNR = re.compile(r"(?<![\dA-Fa-f])((?:19|20)?\d{6})([-+]?)(\d{4})(?![\dA-Fa-f])")
+COLUMNS = ["file", "location", "kind", "excerpt", "message"]
+ID_HEADER = re.compile(r"(_id$|^id$|^person(_?id|_?nr)?$|personnummer|samordningsnummer|^namn$|namn$|fornamn|"
+                       r"efternamn)", re.I)
+COUNT_HEADER = re.compile(r"^(antal|n$|flickor|pojkar|kvinnor|män|okänt kön)", re.I)
+COUNT_KEYS = {"n_a", "n_b", "events_a", "events_b"}
+
+
+class _Tables(HTMLParser):
+    """Collects every <table> of an HTML text: its class, header row and body rows.
+
+    The header is the first row made only of <th> cells (pandas and jamtools.present.report both
+    write one); the other rows are the body."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._stack: list[dict] = []
+        self._cell: list[str] | None = None
+        self._row: list[tuple[str, str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._stack.append({"class": dict(attrs).get("class") or "", "header": [], "rows": []})
+        elif self._stack and tag == "tr":
+            self._row = []
+        elif self._stack and tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            self._kind = tag
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        table = self._stack[-1]
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append((self._kind, " ".join("".join(self._cell).split())))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            cells = [text for _, text in self._row]
+            if not table["header"] and self._row and all(k == "th" for k, _ in self._row):
+                table["header"] = cells
+            else:
+                table["rows"].append(cells)
+            self._row = None
+        elif tag == "table":
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(text: str) -> list[dict]:
+    parser = _Tables()
+    try:
+        parser.feed(text)
+    except Exception:  # malformed HTML: scan what was parsed
+        pass
+    return parser.tables
+
+
+def _as_count(text: str):
+    t = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").strip()
+    return int(t) if t.isdigit() else None
+
+
+def classify_personnummer(text: str) -> str | None:
+    """'personnummer', 'samordningsnummer' or None for a candidate like 'YYMMDD-NNNN'."""
+    m = PNR.fullmatch(text)
+    if not m:
+        return None
+    date, _, tail = m.groups()
+    short = date[-6:]
+    if not luhn_ok(short + tail):
+        return None
+    yy, mm, dd = int(short[:2]), int(short[2:4]), int(short[4:6])
+    kind = "personnummer"
+    if dd > 60:
+        dd -= 60
+        kind = "samordningsnummer"
+    year = int(date[:4]) if len(date) == 8 else 2000 + yy
+    try:
+        dt.date(year, mm, dd)
+    except ValueError:
+        return None
+    return kind
+
+
+def _mask(s: str) -> str:
+    return s[:2] + "*" * (len(s) - 2)
+
+
+def _texts(path: Path):
+    """(location, text) pairs of a file as published."""
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb.get("cells", []), start=1):
+            for out in cell.get("outputs", []):
+                parts = []
+                if "text" in out:
+                    parts.append("".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+                for mime, val in (out.get("data") or {}).items():
+                    if mime.startswith("text/") or mime.endswith("json"):
+                        parts.append("".join(val) if isinstance(val, list) else str(val))
+                if out.get("output_type") == "error":
+                    parts.append(out.get("evalue", "") + "\n".join(out.get("traceback", [])))
+                yield f"cell {i}", "\n".join(parts)
+    else:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".html":
+            yield "sidan", text
+            return
+        for n, line in enumerate(text.splitlines(), 1):
+            yield f"line {n}", line
+
+
+def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=(),
+               secret_keys=()) -> pd.DataFrame:
+    """Scan files and directories; one row per finding (see :data:`COLUMNS`)."""
+    files: list[Path] = []
+    for p in ([paths] if isinstance(paths, (str, Path)) else paths):
+        p = Path(p)
+        if p.is_dir():
+            files += [f for f in sorted(p.rglob("*")) if f.is_file()
+                      and f.suffix in {".ipynb", ".json", ".html", ".csv", ".md", ".txt", ".js"}]
+        elif p.is_file():
+            files.append(p)
+    sensitive = sorted({str(v) for v in sensitive_values if v and len(str(v)) >= 4})
+    automaton = _automaton(sensitive)
+    rows = []
+    for f in files:
+        texts = [(loc, text) for loc, text in _texts(f) if text]
+        # One pass over the file finds every sensitive value in it (Aho–Corasick); only the
+        # values found are then located line by line.
+        present = _found(automaton, "\n".join(text for _, text in texts))
+        for loc, text in texts:
+            for m in PNR.finditer(text):
+                kind = classify_personnummer(m.group(0))
+                if kind:
+                    rows.append([str(f), loc, kind, _mask(m.group(0)),
+                                 f"Ett {kind} syns i utdata. Ta bort det ur källan; "
+                                 "personnummer ska ersättas med pseudonymer vid inläsning."])
+            for key in secret_keys:
+                if key and key in text:
+                    rows.append([str(f), loc, "secret_key", _mask(key),
+                                 "Körningens pseudonymnyckel syns i utdata. Den får aldrig skrivas ut."])
+            for value in present:
+                if str(value) in text:
+                    rows.append([str(f), loc, "sensitive_value", _mask(str(value)),
+                                 "Ett värde ur en känslig kolumn (namn eller fritext) syns i utdata."])
+            if "<table" in text:
+                rows += _table_findings(f, loc, text, threshold)
+            elif f.suffix == ".ipynb" and _plain_row_level(text):
+                rows.append([str(f), loc, "row_level_table", text.splitlines()[0][:60],
+                             "En tabell med en rad per person eller ärende visas. Visa bara "
+                             "sammanräknade, röjandekontrollerade tabeller (jamtools.present.report)."])
+        if f.suffix == ".json":
+            rows += _json_findings(f, threshold)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _automaton(values):
+    """An Aho–Corasick automaton over the sensitive values (pyahocorasick), or None."""
+    if not values:
+        return None
+    automaton = ahocorasick.Automaton()
+    for value in values:
+        automaton.add_word(value, value)
+    automaton.make_automaton()
+    return automaton
+
+
+def _found(automaton, text: str) -> list[str]:
+    """The sensitive values that occur in ``text``, each once, in a stable order."""
+    if automaton is None:
+        return []
+    return sorted({value for _, value in automaton.iter(text)})
+
+
+def _plain_row_level(text: str) -> bool:
+    """A DataFrame printed as text whose header has an id-like column."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return any(ID_HEADER.search(tok) for tok in first.split()) and len(text.splitlines()) > 2
+
+
+def _table_findings(f: Path, loc: str, text: str, threshold: int) -> list[list]:
+    out = []
+    for table in _tables(text):
+        header = table["header"] or (table["rows"][0] if table["rows"] else [])
+        if any(ID_HEADER.search(h) for h in header):
+            out.append([str(f), loc, "row_level_table", ", ".join(header)[:60],
+                        "En tabell med en rad per person eller ärende visas. Visa bara "
+                        "sammanräknade, röjandekontrollerade tabeller (jamtools.present.report)."])
+            continue
+        if "jamtools-disclosed" in table["class"]:
+            cols = [k for k, h in enumerate(header) if COUNT_HEADER.search(h)]
+            for row in table["rows"]:
+                for k in cols:
+                    if k < len(row):
+                        v = _as_count(row[k])
+                        if v is not None and 0 < v < threshold:
+                            out.append([str(f), loc, "small_count", f"{header[k]}={v}",
+                                        f"Ett antal under tröskeln {threshold} visas."])
+    return out
+
+
+def _json_findings(f: Path, threshold: int) -> list[list]:
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    out = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                here = f"{path}.{k}" if path else k
+                counts_context = k in COUNT_KEYS or path.endswith(("analysed", "excluded"))
+                if counts_context and isinstance(v, (int, float)) and not isinstance(v, bool) \
+                        and 0 < v < threshold:
+                    out.append([str(f), here, "small_count", f"{k}={v}",
+                                f"Ett antal under tröskeln {threshold} finns i resultatfilen."])
+                else:
+                    walk(v, here)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+
+    walk(data, "")
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jamtools scan")
+    parser.add_argument("dir")
+    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD)
+    args = parser.parse_args(argv)
+    findings = scan_paths([args.dir], threshold=args.threshold)
+    for r in findings.itertuples():
+        print(f"{r.file} ({r.location}): {r.kind}: {r.excerpt}: {r.message}")
+    print(f"{len(findings)} fynd i {args.dir}")
+    return 1 if len(findings) else 0
