@@ -9,6 +9,7 @@ import pytest
 from jamtools.run import catalogue
 
 from jamtools.chapters import eb
+from jamtools.present import outcomes
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
 
@@ -172,11 +173,11 @@ def test_difference_rows_and_comparison_labels():
     comparisons = pd.DataFrame({"krav": ["A", "A", "A"], "measure": ["risk_difference_pp", "odds_ratio",
                                                                       "risk_difference_pp"],
                                 "adjusted": [False, False, True], "comparison": ["kvinna − man"] * 3})
-    rows = eb.difference_rows(comparisons, "krav")
+    rows = outcomes.difference_rows(comparisons, "krav")
     assert rows["rad"].tolist() == ["A, ojusterat", "A, justerat"]
     assert rows["comparison"].tolist() == ["A: kvinnor − män"] * 2
-    assert eb.comparison_labels(comparisons.head(1), "krav")["comparison"].tolist() == ["A: kvinnor − män"]
-    assert eb.difference_rows(comparisons.iloc[0:0], "krav").empty
+    assert outcomes.comparison_labels(comparisons.head(1), "krav")["comparison"].tolist() == ["A: kvinnor − män"]
+    assert outcomes.difference_rows(comparisons.iloc[0:0], "krav").empty
 
 
 def test_born_label():

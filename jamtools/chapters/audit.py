@@ -350,7 +350,7 @@ def audit_plot(summary: pd.DataFrame, *, title: str = ""):
 def table_names_text(tables) -> str:
     """Tables in words: their Swedish names with the model's name, e.g.
     "beslut om hemtjänst (`ht_beslut`)", joined with commas and "och"."""
-    from jamtools.run.catalogue import TABLE_LABELS
+    from jamtools.present.report import TABLE_LABELS
 
     xs = [f"{TABLE_LABELS.get(t, t)} (`{t}`)" for t in tables]
     if not xs:

@@ -24,56 +24,6 @@ import pandas as pd
 
 from jamtools.present import report
 
-def _verdict(row, a: str, b: str) -> str:
-    if row["ci_low"] > 0:
-        return f"tydligt högre för {a} än för {b}"
-    if row["ci_high"] < 0:
-        return f"tydligt lägre för {a} än för {b}"
-    return "ingen tydlig skillnad"
-
-
-def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_difference_pp") -> str:
-    """One Markdown line per outcome: the crude and the adjusted difference, each with its
-    interval and what it shows ("tydligt högre för kvinnor än för män" or "ingen tydlig
-    skillnad" when the interval covers 0).
-
-    Parameters
-    ----------
-    comparisons : pandas.DataFrame
-        Disclosed comparisons stacked with :func:`jamtools.disclosure.stack`, one block per
-        outcome under the column ``key``.
-    key : str
-        The column that names the outcome (its values are shown as they are).
-    measure : str
-        Which measure to summarise; percentage points by default.
-
-    Returns
-    -------
-    str
-        A Markdown list; a hidden comparison is said to be hidden (röjandekontroll).
-    """
-    from jamtools import disclosure
-
-    disclosure.require_disclosed(comparisons, "jämförelsetabellen")
-    rows = comparisons[comparisons["measure"] == measure]
-    lines = []
-    for name, sub in rows.groupby(key, sort=False):
-        parts = []
-        for _, r in sub.sort_values("adjusted", kind="stable").iterrows():
-            kind = "justerat" if bool(r["adjusted"]) else "utan justering"
-            a = report.SEX_LABELS.get(r["group_a"], str(r["group_a"]))
-            b = report.SEX_LABELS.get(r["group_b"], str(r["group_b"]))
-            if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-                parts.append(f"{kind}: visas inte (röjandekontroll)")
-                continue
-            conf = report.number(100 * float(r["conf_level"]), 1)
-            parts.append(f"{kind} {report.number(r['estimate'], 1, signed=True)} procentenheter "
-                         f"({conf} % KI {report.number(r['ci_low'], 1)} till "
-                         f"{report.number(r['ci_high'], 1)}): {_verdict(r, a, b)}")
-        lines.append(f"- **{name}**: " + "; ".join(parts) + ".")
-    return "\n".join(lines)
-
-
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
 # columns, with and without the optional ones, and with missing values)
@@ -329,31 +279,6 @@ def process_steps(klienter: pd.DataFrame, planering: pd.DataFrame | None = None,
     return steps
 
 
-def difference_rows(comparisons: pd.DataFrame, key: str, *, sexes: str = "kvinnor − män") -> pd.DataFrame:
-    """The percentage-point rows of stacked comparisons, labelled for a figure and a table:
-    ``rad`` = "<outcome>, ojusterat|justerat" and ``comparison`` = "<outcome>: kvinnor − män".
-
-    Parameters
-    ----------
-    comparisons : pandas.DataFrame
-        Disclosed comparisons stacked with :func:`jamtools.disclosure.stack` under ``key``.
-    key : str
-        The column naming the outcome (or step).
-    sexes : str
-        How the comparison is written after the outcome.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Still disclosed; empty when there are no such rows.
-    """
-    rows = comparisons[comparisons["measure"] == "risk_difference_pp"] if len(comparisons) else comparisons
-    if "measure" not in rows.columns or rows.empty:
-        return rows.assign(rad=pd.Series(dtype="object"), comparison=pd.Series(dtype="object"))
-    kind = rows["adjusted"].astype(bool).map({False: ", ojusterat", True: ", justerat"})
-    return rows.assign(rad=rows[key].astype(str) + kind, comparison=rows[key].astype(str) + ": " + sexes)
-
-
 def born_label(values) -> pd.Series:
     """'Född i Sverige' / 'Född utomlands' for the 1/0 of ``fodd_i_sverige`` (missing stays)."""
     s = pd.Series(values)
@@ -375,48 +300,8 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
 
     need = catalogue.CHAPTERS[chapter_id].need(table)
     if column is None:
-        return f"Data saknar uppgifter om {catalogue.TABLE_LABELS.get(table, table)}: {need.without}."
+        return f"Data saknar uppgifter om {report.TABLE_LABELS.get(table, table)}: {need.without}."
     return f"Data saknar uppgift om {report.covariates_text([column])}: {need.optional[column]}."
-
-
-def unlinked_text(table: str, column: str, what: str) -> str:
-    """The sentence for a table whose id ``column`` cannot link it (see :func:`linkable`)."""
-    from jamtools.run import catalogue
-
-    name = {"person_id": "klient-id eller personnummer", "planering_id": "planerings-id"}.get(column, column)
-    return (f"Uppgifterna om {catalogue.TABLE_LABELS.get(table, table)} saknar {name}, så de kan "
-            f"inte knytas till de andra tabellerna: {what}.")
-
-
-def simultaneous_text(conf_level: float, k: int, level: float, *, what: str = "jämförelser",
-                      decimals: int = 1) -> str:
-    """What the simultaneous (Bonferroni) level means, for ``k`` comparisons at ``level``; with
-    one comparison, that the interval is an ordinary one."""
-    conf = report.number(100 * conf_level, 0)
-    if k <= 1:
-        return (f"Kapitlet gör här bara en jämförelse, så intervallet är ett vanligt "
-                f"{conf}-procentigt intervall.")
-    return (f"Med {conf} procents säkerhet för alla {k} {what} tillsammans är varje enskilt "
-            f"intervall ett {report.number(100 * level, decimals)}-procentigt intervall; i texter "
-            f"och tabeller står det avrundat som {report.number(100 * level, 0)} %.")
-
-
-def comparison_labels(comparisons: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Comparisons labelled for a table: ``comparison`` = "<outcome>: kvinnor − män" (the
-    sexes in the plural, e.g. "kvinnor / män" for a ratio), still disclosed.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"utfall": ["Takt"], "comparison": ["kvinna / man"]})
-    >>> comparison_labels(t, "utfall")["comparison"].tolist()
-    ['Takt: kvinnor / män']
-    """
-    import re
-
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, report.SEX_LABELS)) + r")\b")
-    words = comparisons["comparison"].astype(str).map(
-        lambda text: pattern.sub(lambda m: report.SEX_LABELS[m.group(1)], text))
-    return comparisons.assign(comparison=comparisons[key].astype(str) + ": " + words)
 
 
 #: The table whose rows (and covariates) each step of :data:`STEPS` compares.
@@ -510,7 +395,7 @@ def process_omissions(chapter_id: str, tables: dict) -> list[str]:
         columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
         out.append(catalogue.no_adjustment_text(columns))
     elif unadjusted:
-        names = " och ".join(catalogue.TABLE_LABELS.get(t, t) for t, _ in unadjusted)
+        names = " och ".join(report.TABLE_LABELS.get(t, t) for t, _ in unadjusted)
         columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
         out.append(f"Uppgifterna om {names} saknar {report.covariates_text(columns)}: de steg som "
                    "bygger på dem jämförs bara utan justering.")

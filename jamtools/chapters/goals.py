@@ -93,7 +93,7 @@ def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
     """
     from jamtools import data
     from jamtools.run import catalogue
-    from jamtools.chapters import intersections
+    from jamtools.data.derive import birth_country
 
     kw = dict(period=p.period, unit=p.extra.get("enhet"),
               age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
@@ -111,7 +111,7 @@ def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
     if "aldersgrupp" in spec.adjust_for:
         catalogue.add_age_group(loaded)
     if "fodelseland" in spec.adjust_for and loaded.has("fodd_i_sverige"):
-        d["fodelseland"] = intersections.birth_country(d["fodd_i_sverige"])
+        d["fodelseland"] = birth_country(d["fodd_i_sverige"])
     for c in [c for c in spec.indicators if not loaded.has(c)]:
         del spec.indicators[c]
     loaded.exclude(d[list(spec.indicators)].isna().any(axis=1), "Uppgift om målindikatorn saknas")
@@ -157,9 +157,7 @@ def goal_outputs(goal: GoalResult, spec: GoalSpec) -> list:
     words, the shares (figure and table) and the differences (summary, figure and table)."""
     from IPython.display import Markdown
 
-    from jamtools.chapters import eb
-
-    from jamtools.present import plots
+    from jamtools.present import outcomes, plots
 
     out = []
     k = len(spec.indicators)
@@ -181,7 +179,7 @@ def goal_outputs(goal: GoalResult, spec: GoalSpec) -> list:
                                   caption="Måluppfyllelse efter kön"))
     comparisons = disclosure.stack({spec.indicators[c][0]: r.comparisons
                                     for c, r in goal.results.items()}, "indikator")
-    out.append(Markdown(eb.summary(comparisons, "indikator")))
+    out.append(Markdown(outcomes.summary(comparisons, "indikator")))
     differences = difference_rows(comparisons)
     levels = list(dict.fromkeys(differences["group_a"].tolist() + differences["group_b"].tolist()))
     sexes = " − ".join(report.SEX_LABELS.get(k, k) for k in levels[:2])

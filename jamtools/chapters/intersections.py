@@ -26,6 +26,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from jamtools import disclosure, stats
+from jamtools.data.derive import BIRTH_LEVELS, birth_country
 from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import covariate_columns
@@ -38,18 +39,6 @@ MSG_TOO_FEW = "För få observationer i någon av de fyra grupperna för att ska
 
 
 #: Codes of the derived column ``fodelseland`` (from ``fodd_i_sverige``).
-BIRTH_LEVELS = ("inrikes_fodd", "utrikes_fodd")
-
-
-def birth_country(born_in_sweden) -> pd.Series:
-    """``fodelseland`` from a 1/0 (true/false) ``fodd_i_sverige``: ``inrikes_fodd`` or
-    ``utrikes_fodd``; missing stays missing."""
-    s = pd.Series(born_in_sweden)
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
-    known = s.notna()
-    out[known] = np.where(s[known].astype(bool), BIRTH_LEVELS[0], BIRTH_LEVELS[1])
-    return out
-
 
 
 def _row(**kw) -> dict:

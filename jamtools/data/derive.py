@@ -85,4 +85,18 @@ def age_group(age, *, bounds: Sequence[int], upper: int | None = None,
     return pd.cut(values, bins=edges, labels=names, right=False).astype("string")
 
 
-__all__ = ["age_group", "age_bands", "CHILD_AGE_GROUPS", "ADULT_AGE_GROUPS", "HOME_CARE_AGE_GROUPS"]
+#: ``fodelseland``: born in Sweden or abroad.
+BIRTH_LEVELS = ("inrikes_fodd", "utrikes_fodd")
+
+
+def birth_country(born_in_sweden) -> pd.Series:
+    """``fodelseland`` from a 1/0 (true/false) ``fodd_i_sverige``: ``inrikes_fodd`` or
+    ``utrikes_fodd``; missing stays missing."""
+    s = pd.Series(born_in_sweden)
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    known = s.notna()
+    out[known] = np.where(s[known].astype(bool), BIRTH_LEVELS[0], BIRTH_LEVELS[1])
+    return out
+
+
+__all__ = ["birth_country", "BIRTH_LEVELS", "age_group", "age_bands", "CHILD_AGE_GROUPS", "ADULT_AGE_GROUPS", "HOME_CARE_AGE_GROUPS"]

@@ -20,6 +20,17 @@ SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man"
 SEX_POSSESSIVE = {"flicka": "flickornas", "pojke": "pojkarnas", "kvinna": "kvinnornas",
                   "man": "männens", "mamma": "mammorna", "pappa": "papporna"}
 
+#: Swedish names of the tables, for sentences a reader sees.
+TABLE_LABELS = {
+    "bof_aktualiseringar": "aktualiseringar om barn", "bof_utredningar": "utredningar om barn",
+    "bof_insatser": "insatser för barn", "ht_beslut": "beslut om hemtjänst",
+    "eb_klienter": "ansökningar om ekonomiskt bistånd", "eb_planering": "planeringar i ekonomiskt bistånd",
+    "eb_insatser": "insatser i ekonomiskt bistånd", "eb_utfall": "utfall i ekonomiskt bistånd",
+    "ks_elever": "kulturskolans elever", "ru_ansokningar": "ansökningar om projektmedel",
+    "befolkning": "befolkningen", "um_anteckningar": "journalanteckningar",
+    "um_indikatorer": "kvalitetsindikatorer",
+}
+
 #: Swedish headers for the library's tidy columns.
 HEADERS = {
     "kon": "Kön", "n": "Antal", "events": "Antal med utfallet", "share": "Andel",

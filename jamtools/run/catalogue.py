@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from jamtools.data.model import TABLES
+from jamtools.present.report import TABLE_LABELS
 
 # --- The chapters: id (the notebook's file stem), question and part of the book ------------
 
@@ -89,16 +90,6 @@ SEX = "kon"
 DERIVED = {"aldersgrupp": "alder"}
 
 
-#: Swedish names of the tables, for sentences a reader sees.
-TABLE_LABELS = {
-    "bof_aktualiseringar": "aktualiseringar om barn", "bof_utredningar": "utredningar om barn",
-    "bof_insatser": "insatser för barn", "ht_beslut": "beslut om hemtjänst",
-    "eb_klienter": "ansökningar om ekonomiskt bistånd", "eb_planering": "planeringar i ekonomiskt bistånd",
-    "eb_insatser": "insatser i ekonomiskt bistånd", "eb_utfall": "utfall i ekonomiskt bistånd",
-    "ks_elever": "kulturskolans elever", "ru_ansokningar": "ansökningar om projektmedel",
-    "befolkning": "befolkningen", "um_anteckningar": "journalanteckningar",
-    "um_indikatorer": "kvalitetsindikatorer",
-}
 
 
 def _source(column: str) -> str:

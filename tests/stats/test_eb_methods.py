@@ -7,6 +7,7 @@ from jamtools.data.derive import ADULT_AGE_GROUPS, age_group
 import pytest
 
 from jamtools.chapters import eb
+from jamtools.present import outcomes
 
 from jamtools.present import report
 from jamtools.data.model import EB_HOUSEHOLDS, TABLES
@@ -62,7 +63,7 @@ def test_summary_states_each_verdict_from_the_interval():
     # 60/100 vs 40/100: +20 pp; Newcombe's hybrid score interval (1998, method 10) from the
     # Wilson intervals 0.5020–0.6906 and 0.3094–0.4980 is 0.2 ∓ 0.1386 / + 0.1281, i.e. 6.1 to
     # 32.8 pp (worked by hand). 50/100 vs 50/100: 0 pp. 3 events out of 100 are hidden.
-    text = eb.summary(_comparisons({"Högre": (60, 100, 40, 100), "Lika": (50, 100, 50, 100),
+    text = outcomes.summary(_comparisons({"Högre": (60, 100, 40, 100), "Lika": (50, 100, 50, 100),
                                     "Liten": (3, 100, 40, 100)}), "utfall")
     lines = text.splitlines()
     assert len(lines) == 3
@@ -78,4 +79,4 @@ def test_summary_refuses_undisclosed_comparisons():
     table = pd.DataFrame({"kon": ["kvinna", "man"], "n": [100.0, 100.0], "events": [60.0, 40.0]})
     raw = stats.compare_groups(table, "kon", ("kvinna", "man")).assign(utfall="x")
     with pytest.raises(disclosure.NotDisclosedError):
-        eb.summary(raw, "utfall")
+        outcomes.summary(raw, "utfall")
