@@ -14,6 +14,7 @@ out only that row, and only from chapters that use the column; nothing is droppe
 from __future__ import annotations
 
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,11 +75,33 @@ class LoadResult:
         self.log.append({"steg": step, "typ": kind, "antal": len(frame), "per_kon": self._counts(frame)})
 
     def exclude(self, mask, reason: str) -> "LoadResult":
-        """Remove the rows where ``mask`` is true, recording how many (by sex) and why."""
+        """A new result without the rows where ``mask`` is true, its account recording how many
+        (by sex) and why. The original is left unchanged, so a chapter can take a subset of a
+        table (``asked = plan.exclude(...)``) and still show the whole table elsewhere.
+
+        Parameters
+        ----------
+        mask : array-like of bool
+            True for the rows to leave out (aligned on the data's index; missing = keep).
+        reason : str
+            The Swedish reason shown in the data table ("Uppgift om X saknas").
+
+        Returns
+        -------
+        LoadResult
+        """
         mask = pd.Series(mask, index=self.data.index).reindex(self.data.index).fillna(False).astype(bool)
-        self._record(reason, self.data[mask], "exkluderade")
-        self.data = self.data[~mask].copy()
-        return self
+        out = dataclasses.replace(self, data=self.data[~mask].copy(), log=list(self.log),
+                                  notes=list(self.notes))
+        out._record(reason, self.data[mask], "exkluderade")
+        return out
+
+    def with_data(self, data: pd.DataFrame) -> "LoadResult":
+        """A new result with ``data`` (the same rows, with columns a chapter derived) and the
+        same account; the original is left unchanged."""
+        if len(data) != len(self.data) or not data.index.equals(self.data.index):
+            raise ValueError("with_data keeps the rows; use exclude to leave rows out.")
+        return dataclasses.replace(self, data=data, log=list(self.log), notes=list(self.notes))
 
     def excluded_by_reason(self) -> dict[str, int]:
         """Rows left out, per reason (every reason, also those with no rows)."""
@@ -398,11 +421,11 @@ def load_table(
     result = LoadResult(table=table, data=data, source=checked.source, checked=checked)
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
-        result.exclude(mask, reason)
+        result = result.exclude(mask, reason)
     for col in needed:  # a blank value where the chapter cannot do without one
         if col != "kon" and col not in blank_ok:
-            result.exclude(result.data[col].isna(), f"Saknar värde ({col})")
-    result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
+            result = result.exclude(result.data[col].isna(), f"Saknar värde ({col})")
+    result = result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for col in table.columns:
         if col.references and col.name in used and columns is not None and col.name in result.data:
             ref_table, ref_col = col.references.split(".")
@@ -412,7 +435,7 @@ def load_table(
                                     "inte finns med i data; hänvisningarna har inte kontrollerats.")
                 continue
             dangling = result.data[col.name].notna() & ~result.data[col.name].isin(known)
-            result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
+            result = result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
     if period is not None and any(period):
         if table.date_column and table.date_column in result.data.columns:
             start, end = period
@@ -422,8 +445,8 @@ def load_table(
                 outside |= dates < pd.Timestamp(start)
             if end:
                 outside |= dates > pd.Timestamp(end)
-            result.exclude(dates.isna(), f"Saknar datum ({table.date_column}), behövs för perioden")
-            result.exclude(outside, "Utanför den valda perioden")
+            result = result.exclude(dates.isna(), f"Saknar datum ({table.date_column}), behövs för perioden")
+            result = result.exclude(outside, "Utanför den valda perioden")
         elif table.date_column:
             result.notes.append(f"Perioden kunde inte väljas: tabellen saknar datumkolumnen "
                                 f"{table.date_column}, så alla rader ingår.")
@@ -432,7 +455,7 @@ def load_table(
                             "så alla rader ingår.")
     if unit and table.unit_column:
         if table.unit_column in result.data.columns:
-            result.exclude(result.data[table.unit_column] != unit, f"Annan enhet än {unit}")
+            result = result.exclude(result.data[table.unit_column] != unit, f"Annan enhet än {unit}")
         else:
             raise DataValidationError(f"Enheten {unit!r} kan inte väljas: tabellen {name} saknar "
                                       f"kolumnen {table.unit_column}.")
@@ -445,8 +468,8 @@ def load_table(
                 out |= ages < lo
             if hi is not None:
                 out |= ages > hi
-            result.exclude(ages.isna(), "Saknar ålder, behövs för åldersurvalet")
-            result.exclude(out, "Utanför det valda åldersintervallet")
+            result = result.exclude(ages.isna(), "Saknar ålder, behövs för åldersurvalet")
+            result = result.exclude(out, "Utanför det valda åldersintervallet")
         else:
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")

@@ -554,6 +554,23 @@ def omissions(chapter_id: str, table: str, loaded) -> str:
     return " ".join(out)
 
 
+def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
+    """The catalogue's sentence for what chapter ``chapter_id`` leaves out without ``column``
+    of ``table`` (or without the whole table when ``column`` is None).
+
+    Examples
+    --------
+    >>> left_out("eb_05_vald_i_nara_relation", "eb_planering", "hushallstyp")
+    'Data saknar uppgift om hushållstyp: uppdelningen efter hushållstyp utelämnas.'
+    """
+    from jamtools.present.report import covariates_text
+
+    need = CHAPTERS[chapter_id].need(table)
+    if column is None:
+        return f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
+    return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
+
+
 def no_adjustment_text(columns) -> str:
     """The sentence a chapter shows when it could not adjust for need at all."""
     from jamtools.present.report import covariates_text

@@ -89,6 +89,11 @@ class ChapterRun:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
         return catalogue.omissions(self.question_id, table, loaded)
 
+    def left_out(self, table: str, column: str | None = None) -> str:
+        """The sentence for what this chapter leaves out without ``column`` of ``table`` (or
+        the whole table), :func:`jamtools.run.catalogue.left_out`."""
+        return catalogue.left_out(self.question_id, table, column)
+
     def without(self, table: str) -> str:
         """The catalogue's sentence of what the chapter leaves out without ``table``."""
         return catalogue.CHAPTERS[self.question_id].need(table).without
