@@ -1,15 +1,17 @@
 """jamtools: sex-disaggregated statistics done right, for gender-equality analysis in social services.
 
-The flow is one-directional: ``data`` (load, validate, pseudonymise) -> ``stats`` (aggregate
-first, then estimates with intervals) -> ``disclosure`` (suppress what could identify a person)
--> ``plots`` / ``report`` (figures, tables and Swedish sentences). ``runner`` executes the
-question notebooks with papermill and builds the book.
+The flow is one-directional, one package per step (an import-linter contract in pyproject.toml
+keeps every arrow pointing down):
+
+``data`` (the data model, readers, row checks, derivations, pseudonymisation)
+-> ``stats`` (aggregate first, then estimates with intervals)
+-> ``disclosure`` (suppress what could identify a person)
+-> ``present`` (labels, number formats, sentences, tables, figures, the page object)
+-> ``chapters`` (one module per question family: each chapter's composition)
+-> ``run`` (parameters, configuration, the chapter catalogue, the runner, leak scan, CLI).
+
+The sex constants live once, in :mod:`jamtools.data.model` (``SEX``, ``ADULT_SEXES``,
+``CHILD_SEXES``, ``PARENT_SEXES``, ``UNKNOWN_SEX``).
 """
 
 __version__ = "0.1.0"
-
-#: The column that holds sex in every table of the data model.
-SEX = "kon"
-#: Canonical values of ``kon``: adults and children.
-SEXES_ADULT = ("kvinna", "man")
-SEXES_CHILD = ("flicka", "pojke")

@@ -8,6 +8,7 @@ import pytest
 from jamtools.chapters import bof
 
 from jamtools.run import catalogue
+from jamtools.run.notebook import ChapterRun
 from jamtools.data import LoadResult
 from jamtools.data.check import check_table
 from jamtools.data.model import TABLES
@@ -38,18 +39,26 @@ def test_has_ids_refuses_row_numbers_and_absent_tables():
 B03, B04, B06 = "bof_03_typ_av_insats", "bof_04_anmalningsorsak_och_anmalare", "bof_06_processkarta"
 
 
+def run_of(chapter_id: str) -> ChapterRun:
+    """The chapter's run as a composition gets it (only its catalogue sentences are used)."""
+    return ChapterRun(chapter_id, catalogue.QUESTIONS[chapter_id], params=None)
+
+
 def test_omissions_says_each_sentence_once_and_row_numbered_ids_count_as_missing():
     reports = loaded("bof_aktualiseringar", kon=["flicka"], utredning_inledd=["1"])
     investigations = loaded("bof_utredningar", kon=["flicka"], insats_beviljad=["1"])
-    text = bof.omissions(B06, {"bof_aktualiseringar": reports, "bof_utredningar": investigations},
-                         ids={"bof_aktualiseringar": ["aktualisering_id"]})
+    assert not reports.has("aktualisering_id")  # numbered from the row position
+    text = bof.omissions(run_of(B06), {"bof_aktualiseringar": reports, "bof_utredningar": investigations})
     what = catalogue.CHAPTERS[B06].need("bof_utredningar").optional["aktualisering_id"]
     assert text == f"Data saknar uppgift om anmälningens id: {what}."  # said once, for both
 
 
 def test_omissions_for_an_absent_table_and_no_adjustment():
     insatser = loaded("bof_insatser", kon=["flicka"], insatstyp=["samtalsstod"], utredning_id=["U1"])
-    text = bof.omissions(B03, {"bof_insatser": insatser, "bof_utredningar": None}, adjusted=False)
+    lacking = bof.reason_link_lacking(insatser, None)
+    assert lacking == ["orsakstyp"]
+    text = bof.omissions(run_of(B03), {"bof_insatser": insatser, "bof_utredningar": None},
+                         lacking=lacking)
     assert catalogue.CHAPTERS[B03].need("bof_utredningar").without in text
     assert text.count("**Justeringen kunde inte göras**") == 1
     assert "(typ av orsak)" in text
@@ -60,13 +69,30 @@ def test_omissions_replaces_the_covariate_sentence_when_nothing_is_adjusted():
     the comparison of reporters, so no comparison is adjusted."""
     t = loaded("bof_aktualiseringar", kon=["flicka"], anmalningsorsak=["kriminalitet"])
     assert "justeringen görs bara för anmälningsorsak" in catalogue.omissions(B04, "bof_aktualiseringar", t)
-    text = bof.omissions(B04, {"bof_aktualiseringar": t}, adjusted=False)
+    text = bof.omissions(run_of(B04), {"bof_aktualiseringar": t}, lacking=["aldersgrupp", "anmalare"])
     assert "justeringen görs bara för" not in text
     assert bof.no_adjustment_text(["aldersgrupp", "anmalare"]) in text
     assert "Data saknar uppgift om anmälare" in text
     # with the reporter, the catalogue's own sentence stands
     t2 = loaded("bof_aktualiseringar", kon=["flicka"], anmalningsorsak=["kriminalitet"], anmalare=["polis"])
-    assert bof.omissions(B04, {"bof_aktualiseringar": t2}) == catalogue.omissions(B04, "bof_aktualiseringar", t2)
+    assert bof.omissions(run_of(B04), {"bof_aktualiseringar": t2}) == catalogue.omissions(B04, "bof_aktualiseringar", t2)
+
+
+def test_omissions_without_the_link_names_what_the_adjustment_lacks():
+    """bof_03: insatser without their investigation's id cannot get its reason type: the
+    catalogue's sentence for the id, and the adjustment could not be made for want of it."""
+    insatser = loaded("bof_insatser", kon=["flicka"], insatstyp=["samtalsstod"])
+    utredningar = loaded("bof_utredningar", utredning_id=["U1"], kon=["flicka"],
+                         anmalningsorsak=["kriminalitet"])
+    lacking = bof.reason_link_lacking(insatser, utredningar)
+    assert lacking == ["utredning_id"]
+    text = bof.omissions(run_of(B03), {"bof_insatser": insatser, "bof_utredningar": utredningar},
+                         lacking=lacking)
+    what = catalogue.CHAPTERS[B03].need("bof_insatser").optional["utredning_id"]
+    assert f"Data saknar uppgift om utredningens id: {what}." in text
+    assert text.count("**Justeringen kunde inte göras**") == 1
+    assert bof.no_adjustment_text(["utredning_id"]) in text
+    assert catalogue.no_adjustment_text(["orsakstyp"]) not in text  # the reason type is there
 
 
 # --- add_reason_type -------------------------------------------------------------------------------
@@ -80,9 +106,14 @@ def test_add_reason_type_links_each_insats_to_its_investigation():
     ins = _insatser()
     utr = loaded("bof_utredningar", utredning_id=["U1", "U2"], kon=["flicka", "pojke"],
                  anmalningsorsak=["vald_i_familjen", "kriminalitet"])
-    assert bof.add_reason_type(ins, utr)
-    assert list(ins.data["orsakstyp"]) == ["miljo", "beteende"]
-    assert ins.excluded_by_reason() == {"Utredningen saknas (typ av orsak okänd)": 1}
+    assert bof.reason_link_lacking(ins, utr) == []
+    before = ins.data.copy()
+    out = bof.add_reason_type(ins, utr)
+    assert list(out.data["orsakstyp"]) == ["miljo", "beteende"]
+    assert out.excluded_by_reason() == {"Utredningen saknas (typ av orsak okänd)": 1}
+    # a new result: the original is unchanged
+    pd.testing.assert_frame_equal(ins.data, before)
+    assert ins.excluded_by_reason() == {}
 
 
 @pytest.mark.parametrize("case", ["no_table", "row_numbers", "no_reason", "no_link"])
@@ -96,7 +127,11 @@ def test_add_reason_type_changes_nothing_without_the_link(case):
            "no_link": loaded("bof_utredningar", utredning_id=["U1"], kon=["flicka"],
                              anmalningsorsak=["kriminalitet"])}[case]
     before = ins.data.copy()
-    assert not bof.add_reason_type(ins, utr)
+    assert bof.reason_link_lacking(ins, utr) == {
+        "no_table": ["orsakstyp"], "row_numbers": ["utredning_id"], "no_reason": ["orsakstyp"],
+        "no_link": ["utredning_id"]}[case]
+    out = bof.add_reason_type(ins, utr)
+    assert out is ins and "orsakstyp" not in out.data.columns
     pd.testing.assert_frame_equal(ins.data, before)
 
 

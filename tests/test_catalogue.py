@@ -2,6 +2,8 @@
 model, and readiness follows the declarations."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jamtools.run import catalogue
@@ -43,3 +45,35 @@ def test_readiness_follows_the_declarations():
     r = catalogue.readiness("ht_01_hemtjanst_timmar", only_hours, failed={"ht_beslut": {"beviljade_timmar"}})
     assert not r.can_run and "ogiltiga värden" in r.text()
     assert not catalogue.readiness("bof_02_utredning_till_insats", only_hours).can_run
+
+
+def test_the_catalogue_is_the_one_chapter_list(tmp_path):
+    """The notebooks, the table of contents' question parts and each notebook's title all follow
+    the catalogue; a toc that lists a chapter under another part is rewritten by `toc`."""
+    import json
+    import shutil
+
+    import yaml
+
+    from jamtools.run.catalogue import CHAPTERS, toc_parts, write_toc
+
+    root = Path(__file__).resolve().parents[1]
+    assert sorted(p.stem for p in (root / "notebooks").glob("*.ipynb")) == sorted(CHAPTERS)
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    captions = {part["caption"] for part in toc_parts()}
+    assert [p for p in toc["parts"] if p["caption"] in captions] == toc_parts()
+    for chapter in CHAPTERS.values():
+        nb = json.loads((root / "notebooks" / f"{chapter.id}.ipynb").read_text(encoding="utf-8"))
+        first = "".join(nb["cells"][0]["source"]).splitlines()[0]
+        assert first == f"# {chapter.title}", chapter.id
+    # write_toc repairs a toc that disagrees, and leaves the other parts alone
+    broken = tmp_path / "_toc.yml"
+    shutil.copy(root / "_toc.yml", broken)
+    data = yaml.safe_load(broken.read_text(encoding="utf-8"))
+    moved = data["parts"][1]["chapters"].pop()
+    data["parts"][2]["chapters"].append(moved)
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert write_toc(broken)
+    assert yaml.safe_load(broken.read_text(encoding="utf-8")) == toc
+    assert not write_toc(broken)
+

@@ -9,6 +9,7 @@ import pytest
 from jamtools.run import catalogue
 
 from jamtools.chapters import eb
+from jamtools.chapters import eb_paths
 from jamtools.present import outcomes
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
@@ -17,9 +18,9 @@ from jamtools.data.model import TABLES
 # --- end_status (eb_06: the competing-risks status) -------------------------------------------
 
 def test_end_status_with_reason():
-    status = eb.end_status(pd.Series([1, 0, 0, 0, 0, 0]),
-                           pd.Series(["sjalvforsorjande", "annan_ersattning", "flyttat", "ovrigt",
-                                      "pagaende", None]))
+    status = eb_paths.end_status(pd.Series([1, 0, 0, 0, 0, 0]),
+                                 pd.Series(["sjalvforsorjande", "annan_ersattning", "flyttat", "ovrigt",
+                                            "pagaende", None]))
     assert status.tolist() == [1, 2, 2, 2, 0, 0]
     assert str(status.dtype) == "Int64"
 
@@ -27,13 +28,13 @@ def test_end_status_with_reason():
 def test_end_status_without_reason_column_uses_the_end_date():
     """Without avslutsorsak a case that ended (end date) and was not self-sufficient is
     another end; without an end date it is ongoing."""
-    status = eb.end_status(pd.Series([1, 0, 0]), None, pd.Series([pd.Timestamp("2024-01-01"),
-                                                                   pd.Timestamp("2024-02-01"), pd.NaT]))
+    status = eb_paths.end_status(pd.Series([1, 0, 0]), None,
+                                 pd.Series([pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"), pd.NaT]))
     assert status.tolist() == [1, 2, 0]
 
 
 def test_end_status_without_reason_and_end_date_counts_every_other_case_as_ongoing():
-    assert eb.end_status(pd.Series([True, False, False])).tolist() == [1, 0, 0]
+    assert eb_paths.end_status(pd.Series([True, False, False])).tolist() == [1, 0, 0]
 
 
 def test_end_status_with_missing_values_is_never_ambiguous():
@@ -42,26 +43,50 @@ def test_end_status_with_missing_values_is_never_ambiguous():
     flag = pd.Series([pd.NA, True, False, False, False], dtype="boolean")
     reason = pd.Series([pd.NA, pd.NA, pd.NA, pd.NA, "flyttat"], dtype="string")
     ended = pd.Series([pd.NaT, pd.NaT, pd.Timestamp("2024-05-01"), pd.NaT, pd.NaT])
-    status = eb.end_status(flag, reason, ended)
+    status = eb_paths.end_status(flag, reason, ended)
     assert status.isna().tolist() == [True, False, False, False, False]
     assert status.iloc[1:].tolist() == [1, 2, 0, 2]
 
 
 def test_end_status_contradiction_is_missing():
     """The reason says self-sufficient while the flag says not: cannot be told."""
-    status = eb.end_status(pd.Series([0]), pd.Series(["sjalvforsorjande"]))
+    status = eb_paths.end_status(pd.Series([0]), pd.Series(["sjalvforsorjande"]))
     assert status.isna().all()
 
 
 def test_end_status_keeps_the_index_and_handles_no_rows():
     flag = pd.Series([1, 0], index=[10, 20])
-    assert list(eb.end_status(flag, pd.Series(["sjalvforsorjande", "pagaende"], index=[10, 20])).index) == [10, 20]
-    assert len(eb.end_status(pd.Series([], dtype="boolean"), pd.Series([], dtype="string"))) == 0
+    status = eb_paths.end_status(flag, pd.Series(["sjalvforsorjande", "pagaende"], index=[10, 20]))
+    assert list(status.index) == [10, 20]
+    assert len(eb_paths.end_status(pd.Series([], dtype="boolean"), pd.Series([], dtype="string"))) == 0
 
 
 def test_end_status_accepts_text_flags():
     """Exports read as text: '1'/'0' flags are understood."""
-    assert eb.end_status(pd.Series(["1", "0", None]), pd.Series([None, "ovrigt", None])).tolist()[:2] == [1, 2]
+    assert eb_paths.end_status(pd.Series(["1", "0", None]),
+                               pd.Series([None, "ovrigt", None])).tolist()[:2] == [1, 2]
+
+
+def test_follow_up_codes_the_status_and_leaves_out_what_cannot_be_followed():
+    """eb_06's time to an end: the status of each client, without the rows whose days are
+    missing or whose end reason contradicts the flag (each with its reason); the loaded table
+    itself is left unchanged."""
+    frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna", "man", "kvinna"],
+                          "dagar": [100, 200, None, 50, 300],
+                          "sjalvforsorjande": [True, False, False, False, False],
+                          "avslutsorsak": ["sjalvforsorjande", "flyttat", "pagaende",
+                                           "sjalvforsorjande", None]})
+    loaded = LoadResult(table=TABLES["eb_utfall"], data=frame.copy(), source="test")
+    loaded._record("Inlästa rader (test)", loaded.data, "inlästa")
+    tid = eb_paths.follow_up(loaded)
+    assert tid.data["status"].tolist() == [1, 2, 0] and tid.data["status"].dtype == int
+    assert tid.excluded_by_reason() == {
+        "Uppgift om antal dagar saknas": 1,
+        "Avslutsorsaken stämmer inte med uppgiften om självförsörjning": 1}
+    assert "status" not in loaded.data.columns and len(loaded.data) == 5
+    without_reason = LoadResult(table=TABLES["eb_utfall"], data=frame.drop(columns="avslutsorsak"),
+                                source="test")
+    assert eb_paths.follow_up(without_reason).data["status"].tolist() == [1, 0, 0, 0]
 
 
 # --- offered_types (eb_03: the crosstab flags) -----------------------------------------------
@@ -86,7 +111,7 @@ def test_offered_types_with_no_offers_and_no_types():
     assert list(eb.offered_types(planering, empty, []).columns) == ["planering_id"]
 
 
-# --- select_parents, children_group (eb_04) ----------------------------------------------------
+# --- select_parents, children_group (eb_04, jamtools.chapters.eb_paths) -------------------------
 
 def _loaded(frame: pd.DataFrame) -> LoadResult:
     result = LoadResult(table=TABLES["eb_planering"], data=frame.copy(), source="test")
@@ -95,14 +120,14 @@ def _loaded(frame: pd.DataFrame) -> LoadResult:
 
 
 def test_children_group():
-    assert eb.children_group([1, 2, 3, 7, 0, None]).tolist() == ["1", "2", "3 eller fler", "3 eller fler",
-                                                                  pd.NA, pd.NA]
+    assert eb_paths.children_group([1, 2, 3, 7, 0, None]).tolist() == ["1", "2", "3 eller fler", "3 eller fler",
+                                                                        pd.NA, pd.NA]
 
 
 def test_select_parents_with_number_of_children():
     frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna", "man"], "antal_barn": [2, 0, None, 4],
                           "undantag_barnomsorg": [1, None, 1, 0], "foraldraledighet_planerad": [0, None, 1, None]})
-    out = eb.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
+    out = eb_paths.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
     assert out.data["antal_barn"].tolist() == ["2"]
     assert out.excluded_by_reason() == {
         "Uppgift om antal barn saknas": 1, "Inga barn i hushållet (frågan gäller föräldrar)": 1,
@@ -112,7 +137,7 @@ def test_select_parents_with_number_of_children():
 def test_select_parents_without_number_of_children_uses_the_filled_outcome():
     """Without antal_barn the outcome (empty for clients without children) marks a parent."""
     frame = pd.DataFrame({"kon": ["kvinna", "man", "kvinna"], "undantag_barnomsorg": [1, None, 0]})
-    out = eb.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
+    out = eb_paths.select_parents(_loaded(frame), ["undantag_barnomsorg", "foraldraledighet_planerad"])
     assert len(out.data) == 2 and "antal_barn" not in out.data.columns
     assert out.excluded_by_reason() == {"Uppgift om undantag saknas (tomt för klienter utan barn)": 1}
 
@@ -161,10 +186,78 @@ def test_linkable_and_process_links_refuse_row_number_ids():
     numbered = loaded("eb_utfall", UTFALL.assign(person_id=["rad 2", "rad 3"]), {"person_id": "radnumret"})
     assert eb.linkable(klienter, "person_id") and not eb.linkable(numbered, "person_id")
     assert not eb.linkable(None, "person_id")
-    links = eb.process_links("eb_07_processkarta", klienter, None, None, numbered)
+    need = catalogue.CHAPTERS["eb_07_processkarta"].need
+    unlinked = {"eb_klienter": need("eb_klienter").optional["person_id"],
+                "eb_insatser": need("eb_insatser").without, "eb_utfall": need("eb_utfall").without}
+    links = eb.process_links(klienter, None, None, numbered, unlinked=unlinked)
     assert (links.applicants, links.planering, links.insatser, links.utfall) == (True, False, False, False)
-    without = catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without
-    assert len(links.notes) == 1 and without in links.notes[0]
+    assert len(links.notes) == 1 and unlinked["eb_utfall"] in links.notes[0]
+    alone = eb.process_links(loaded("eb_klienter", KLIENTER.assign(person_id=["rad 2", "rad 3", "rad 4", "rad 5"]),
+                                    {"person_id": "radnumret"}), None, None, numbered, unlinked=unlinked)
+    assert not alone.applicants and len(alone.notes) == 1 and unlinked["eb_klienter"] in alone.notes[0]
+
+
+class _Run:
+    """The catalogue's sentences of eb_07 as a chapter's run gives them (ctx.omissions/covariates)."""
+
+    def omissions(self, table, loaded):
+        return catalogue.omissions("eb_07_processkarta", table, loaded)
+
+    def covariates(self, table, loaded):
+        return catalogue.covariates("eb_07_processkarta", table, loaded)
+
+
+def _frame_result(table, frame):
+    return LoadResult(table=TABLES[table], data=frame, source="t")
+
+
+def test_process_omissions_says_the_no_adjustment_once_or_which_steps_are_unadjusted():
+    klienter = _frame_result("eb_klienter", KLIENTER)
+    utfall = _frame_result("eb_utfall", UTFALL)
+    no_adjustment = catalogue.no_adjustment_text(["hushallstyp"])
+    # No table has the household type: the catalogue's sentence once, not per table.
+    out = eb.process_omissions(_Run(), {"eb_klienter": klienter, "eb_planering": None, "eb_utfall": utfall})
+    assert out.count(no_adjustment) == 1 and sum(no_adjustment in s for s in out) == 1
+    assert catalogue.CHAPTERS["eb_07_processkarta"].need("eb_planering").without in " ".join(out)
+    # Only the outcomes lack it: their steps are compared without adjustment, and it says so.
+    with_household = _frame_result("eb_klienter", KLIENTER.assign(hushallstyp="ensamstaende_utan_barn"))
+    out = eb.process_omissions(_Run(), {"eb_klienter": with_household, "eb_utfall": utfall})
+    assert not any(no_adjustment in s for s in out)
+    assert out[-1] == ("Uppgifterna om " + eb.report.TABLE_LABELS["eb_utfall"] + " saknar hushållstyp: de "
+                       "steg som bygger på dem jämförs bara utan justering.")
+
+
+def _stacked(rows):
+    """Disclosed stacked comparisons from hand-made counts (threshold 5), crude and adjusted
+    alike, by outcome name."""
+    from jamtools import disclosure, stats
+
+    parts = {}
+    for name, (ea, na, eb_, nb) in rows.items():
+        table = pd.DataFrame({"kon": ["kvinna", "man"], "n": [float(na), float(nb)],
+                              "events": [float(ea), float(eb_)]})
+        crude = stats.compare_groups(table, "kon", ("kvinna", "man"), outcome_name=name)
+        adjusted = crude.assign(adjusted=True, adjusted_for="hushallstyp")
+        parts[name] = disclosure.disclose_comparisons(pd.concat([crude, adjusted], ignore_index=True),
+                                                      threshold=5)
+    return disclosure.stack(parts, "krav")
+
+
+def test_short_answer_of_several_outcomes():
+    """The first outcome crude and adjusted, then which of all show a clear difference (the
+    adjusted comparison, simultaneous intervals) — by the one verdict rule."""
+    text = eb._short_answer(_stacked({"Krav A": (60, 100, 40, 100), "Krav B": (50, 100, 50, 100),
+                                      "Krav C": (20, 100, 45, 100)}), "krav", unit_text="planeringar",
+                            what="krav", empty="inget")
+    assert text.startswith("**Krav A.** Utan justering är skillnaden kvinnor − män +20,0 procentenheter")
+    assert "Bland planeringar med samma hushållstyp är skillnaden" in text
+    assert text.endswith("Med simultana intervall över alla 3 krav är skillnaden mellan kvinnor och män "
+                         "tydlig bland planeringar med samma hushållstyp för krav A och krav C.")
+    none = eb._short_answer(_stacked({"A": (50, 100, 50, 100), "B": (48, 100, 50, 100)}), "krav",
+                            unit_text="planeringar", what="krav", empty="inget")
+    assert none.endswith("finns ingen tydlig skillnad mellan kvinnor och män bland planeringar med samma "
+                         "hushållstyp för någon av dem.")
+    assert eb._short_answer(_stacked({}), "krav", unit_text="planeringar", what="krav", empty="inget") == "inget"
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -181,12 +274,13 @@ def test_difference_rows_and_comparison_labels():
 
 
 def test_born_label():
-    assert eb.born_label(pd.Series([True, False, None], dtype="object")).tolist() == [
+    assert eb_paths.born_label(pd.Series([True, False, None], dtype="object")).tolist() == [
         "Född i Sverige", "Född utomlands", pd.NA]
 
 
 def test_left_out_uses_the_catalogue():
     need = catalogue.CHAPTERS["eb_06_sjalvforsorjning"].need("eb_utfall")
-    assert need.optional["forflyttning"] in eb.left_out("eb_06_sjalvforsorjning", "eb_utfall", "forflyttning")
-    assert catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without in eb.left_out(
+    assert need.optional["forflyttning"] in catalogue.left_out("eb_06_sjalvforsorjning", "eb_utfall",
+                                                               "forflyttning")
+    assert catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without in catalogue.left_out(
         "eb_07_processkarta", "eb_utfall")

@@ -96,3 +96,49 @@ def test_a_column_without_values_counts_as_absent():
     d["adl_beroende"] = pd.array([pd.NA] * 6, dtype="Int64")
     assert ht.need_group_columns(d) == ["ensamboende"]
     assert ht.need_group(d).name == "boendeform"
+
+
+# --- ht_02: the parameter and the short answer ---------------------------------------------------
+
+@pytest.mark.parametrize("value", ["2023", 2023.0, True, None])
+def test_the_change_year_must_be_a_whole_year(value):
+    with pytest.raises(ValueError, match="nytt_arbetssatt_ar"):
+        ht.change_year(value)
+    assert ht.change_year(2023) == 2023
+
+
+def _change(gap_after, n=400, seed=5, covariates=("adl_beroende",)):
+    """Decisions 2021–2024 where women get 4 hours fewer than men with the same ADL before
+    2023, and ``gap_after`` from 2023."""
+    from jamtools.disclosure import analyses as analysis
+
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], n), "ar": rng.integers(2021, 2025, n),
+                      "adl_beroende": rng.integers(0, 7, n)})
+    gap = np.where(d["ar"] >= 2023, gap_after, -4.0)
+    d["beviljade_timmar"] = (10 + 4 * d["adl_beroende"] + np.where(d["kon"] == "kvinna", gap, 0)
+                             + rng.normal(0, 1.5, n))
+    return analysis.amount_change(d, "beviljade_timmar", "ar", 2023, covariates=list(covariates),
+                                  threshold=5)
+
+
+@pytest.mark.parametrize("gap_after,words", [
+    (0.0, "kvinnornas beviljade tid har tydligt ökat i förhållande till männens"),
+    (-8.0, "kvinnornas beviljade tid har tydligt minskat i förhållande till männens"),
+    (-4.0, "data kan inte skilja förändringen från slumpens variation")])
+def test_change_answer_says_the_gaps_and_the_change_by_the_one_verdict_rule(gap_after, words):
+    change = _change(gap_after)
+    text = ht.change_answer(change)
+    assert text.startswith("Skillnaden kvinnor − män i beviljade timmar per månad, bland beslut "
+                           "med samma ADL-beroende, var ")
+    assert "före 2023 och " in text and "från 2023." in text
+    assert "Förändringen är " in text and "95 % KI" in text and text.endswith(f"{words}.")
+    r = change.change.iloc[0]
+    assert (r["ci_low"] > 0) == ("ökat" in text) and (r["ci_high"] < 0) == ("minskat" in text)
+
+
+def test_change_answer_without_covariates_and_when_hidden():
+    text = ht.change_answer(_change(0.0, covariates=()))
+    assert ", utan justering, var " in text and "samma" not in text
+    hidden = ht.change_answer(_change(0.0, n=24, seed=1))
+    assert "Förändringen visas inte" in hidden or "kan inte skattas" in hidden

@@ -117,6 +117,7 @@ def test_pupils_without_years_are_one_phase(years):
 def test_dissimilarity_per_period_of_no_rows_has_every_column():
     """A selection with no pupils gives no row but the table's columns, so that disclosure and
     the chapter's tables work on it (a chapter must not crash on zero rows)."""
+    from jamtools.disclosure.segregation import disclose_dissimilarity
     from jamtools.present import segregation
     from jamtools.stats.categorical import dissimilarity_by_period
 
@@ -124,6 +125,85 @@ def test_dissimilarity_per_period_of_no_rows_has_every_column():
                           "fas": pd.Categorical([], categories=["före 2024", "från 2024"])})
     out = dissimilarity_by_period(empty, "instrument", "fas", n_boot=10)
     assert out.empty and {"estimate", "n_a", "n_b", "period", "d_random"} <= set(out.columns)
-    shown = segregation.disclose_dissimilarity(out, threshold=5)
+    shown = disclose_dissimilarity(out, threshold=5)
     assert shown.empty
     assert segregation.dissimilarity_table(shown).frame.empty
+    assert segregation.dissimilarity_answer(shown) == \
+        "Det finns inga elever att jämföra i det här urvalet."
+
+
+def _pupils(n_before=(60, 40), n_after=(50, 50), seed=4):
+    """Girls and boys before and from 2024: girls mostly fiol/sång, boys elbas/trummor before;
+    the same distribution after."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for phase, (girls, boys), pa, pb in (
+            ("före 2024", n_before, [0.5, 0.3, 0.1, 0.1], [0.1, 0.1, 0.4, 0.4]),
+            ("från 2024", n_after, [0.25] * 4, [0.25] * 4)):
+        for sex, n, p in (("flicka", girls, pa), ("pojke", boys, pb)):
+            for inst in rng.choice(["fiol", "sang", "elbas", "trummor"], n, p=p):
+                rows.append({"kon": sex, "instrument": inst, "fas": phase})
+    out = pd.DataFrame(rows)
+    out["fas"] = pd.Categorical(out["fas"], categories=ks.phases(2024), ordered=True)
+    return out
+
+
+def test_small_phases_are_hidden_with_their_chance_level():
+    """A phase with a group under the threshold is hidden, and so are the uncorrected index
+    and the chance level that would otherwise show it."""
+    from jamtools.disclosure.segregation import EXTRA_NUMBERS, disclose_dissimilarity
+    from jamtools.stats.categorical import dissimilarity_by_period
+
+    rows = dissimilarity_by_period(_pupils(n_before=(60, 3)), "instrument", "fas", n_boot=50)
+    shown = disclose_dissimilarity(rows, threshold=5)
+    before, after = shown.iloc[0], shown.iloc[1]
+    assert before["suppressed"] and all(np.isnan(before[c]) for c in EXTRA_NUMBERS if c in shown)
+    assert not after["suppressed"] and not np.isnan(after["d_random"])
+    assert disclosure.is_disclosed(shown)
+
+
+@pytest.mark.parametrize("interval,words", [
+    ((-0.3, -0.1), "fördelningarna har tydligt blivit mer lika"),
+    ((0.1, 0.3), "fördelningarna har tydligt blivit mer olika"),
+    ((-0.1, 0.1), "data kan inte skilja förändringen från slumpen")])
+def test_the_change_is_said_by_the_one_verdict_rule(interval, words):
+    """describe_dissimilarity and dissimilarity_answer say what the change's interval shows,
+    by jamtools.present.sentences.direction (clear only when the interval excludes 0)."""
+    from jamtools.disclosure.segregation import disclose_dissimilarity
+    from jamtools.present import segregation
+    from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
+
+    data = _pupils().assign(ar=lambda d: np.where(d["fas"] == "före 2024", 2023, 2024))
+    by_phase = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50),
+                                      threshold=5)
+    change = dissimilarity_change(data, "instrument", "ar", 2024, n_boot=50, n_perm=50)
+    change = disclose_dissimilarity(change.assign(estimate=sum(interval) / 2, ci_low=interval[0],
+                                                  ci_high=interval[1]), threshold=5)
+    assert f"{words}." in segregation.describe_dissimilarity(by_phase, change)
+    answer = segregation.dissimilarity_answer(by_phase, change)
+    assert answer.startswith("Olikhetsindexet mellan flickors och pojkars val är före 2024 ")
+    assert f"{words}." in answer and "från 2024" in answer
+
+
+def test_tests_per_phase_in_words_and_alt_texts():
+    from jamtools.disclosure.segregation import disclose_dissimilarity
+    from jamtools.present import segregation
+    from jamtools.stats.categorical import dissimilarity_by_period
+    from jamtools.stats.segregation import distribution_by_period, independence_by_period
+
+    data = _pupils()
+    tests = disclosure.disclose_comparisons(independence_by_period(data, "instrument", "fas"),
+                                            threshold=5)
+    text = segregation.describe_independence(tests).split("\n\n")
+    assert [t.split(":")[0] for t in text] == ["Före 2024", "Från 2024"]
+    assert "Cramérs V = " in text[0] and "(chi-två-test, p " in text[0]
+    dists = {phase: disclosure.disclose_distribution(d, "instrument", threshold=5)
+             for phase, d in distribution_by_period(data, "instrument", "fas").items()}
+    alt = segregation.distributions_alt(dists, "instrument", what="Instrumentval")
+    assert alt.startswith("Punktdiagram med konfidensintervall. Instrumentval efter kön. Före 2024: ")
+    assert "Från 2024: " in alt and "flickor" in alt and "%" in alt
+    rows = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50),
+                                  threshold=5)
+    alt = segregation.dissimilarity_alt(rows, period_label="period")
+    assert alt.startswith("Punktdiagram med konfidensintervall. Olikhetsindex per period: före 2024 ")
+    assert "slumpens nivå" in alt

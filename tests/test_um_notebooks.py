@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jamtools.present import text
+from jamtools.disclosure.text import disclose_words
+from jamtools.stats import text
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"
@@ -121,7 +122,7 @@ def test_injected_names_numbers_and_rare_words_never_reach_the_output(leaky_run)
     counts = text.count_words(notes.assign(kon=notes["kon"]))
     rules = counts.excluded.set_index("rule")["types"]
     assert rules[text.RULE_DIGITS] >= 1 and rules[text.RULE_NAME] >= 2
-    shown = text.disclose_words(text.distinctive_words(counts), threshold=5)
+    shown = disclose_words(text.distinctive_words(counts), threshold=5)
     assert SECRETS["rare"] not in set(shown["word"]) and shown.attrs["hidden_words"] >= 1
     # ... and the output (executed notebook, results, manifest, the built book) holds the
     # planted words but none of the injected ones, in any case, in any file.

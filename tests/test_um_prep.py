@@ -1,14 +1,12 @@
-"""The Umeå chapters' selection of rows (jamtools.present.text.select_notes, jamtools.present.text.parent_notes,
-jamtools.present.control_charts.select_indicator) on loaded tables with and without the optional
-columns."""
+"""The Umeå chapters' selection of rows (jamtools.chapters.um: select_notes, parent_notes,
+select_indicator) on loaded tables with and without the optional columns. Each returns a new
+LoadResult and leaves the loaded one unchanged."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from jamtools.present import control_charts
-
-from jamtools.present import text
+from jamtools.chapters import um
 from jamtools.data.load import LoadResult
 from jamtools.data.model import TABLES
 
@@ -28,24 +26,26 @@ NOTES = pd.DataFrame({
 
 
 def test_notes_without_text_are_left_out_and_counted():
-    res = _loaded("um_anteckningar", NOTES)
-    assert text.select_notes(res) == ""
+    loaded = _loaded("um_anteckningar", NOTES)
+    res, sentence = um.select_notes(loaded)
+    assert sentence == ""
     assert list(res.data["person_id"]) == ["a", "d", "e"]
-    assert res.excluded_by_reason()[text.REASON_NO_TEXT] == 2
+    assert res.excluded_by_reason()[um.REASON_NO_TEXT] == 2
+    # The loaded table is left as it was.
+    assert len(loaded.data) == 5 and um.REASON_NO_TEXT not in loaded.excluded_by_reason()
 
 
 def test_a_role_is_chosen_when_the_table_has_roles():
-    res = _loaded("um_anteckningar", NOTES)
-    assert text.select_notes(res, "foralder") == ""
+    res, sentence = um.select_notes(_loaded("um_anteckningar", NOTES), "foralder")
+    assert sentence == ""
     assert list(res.data["person_id"]) == ["a", "d", "e"]
-    res = _loaded("um_anteckningar", NOTES)
-    text.select_notes(res, "klient")
+    res, _ = um.select_notes(_loaded("um_anteckningar", NOTES), "klient")
     assert res.data.empty and res.excluded_by_reason()["Annan roll än klient"] == 3
 
 
 def test_without_roles_every_note_is_kept_and_the_sentence_says_so():
-    res = _loaded("um_anteckningar", NOTES.drop(columns="roll"))
-    sentence = text.select_notes(res, "foralder")
+    res, sentence = um.select_notes(_loaded("um_anteckningar", NOTES.drop(columns="roll")),
+                                    "foralder")
     assert "kunde inte väljas" in sentence and "förälder" in sentence
     assert len(res.data) == 3
     # The sentence never holds a note's text.
@@ -53,9 +53,9 @@ def test_without_roles_every_note_is_kept_and_the_sentence_says_so():
 
 
 def test_parent_notes_need_roles():
-    assert list(text.parent_notes(NOTES)["person_id"]) == ["a", "d", "e"]
-    assert text.parent_notes(NOTES.drop(columns="roll")) is None
-    assert text.parent_notes(NOTES.assign(roll=pd.NA)) is None
+    assert list(um.parent_notes(NOTES)["person_id"]) == ["a", "d", "e"]
+    assert um.parent_notes(NOTES.drop(columns="roll")) is None
+    assert um.parent_notes(NOTES.assign(roll=pd.NA)) is None
 
 
 INDICATORS = pd.DataFrame({
@@ -70,12 +70,13 @@ INDICATORS = pd.DataFrame({
 @pytest.mark.parametrize("with_column", [True, False])
 def test_select_indicator(with_column):
     frame = INDICATORS if with_column else INDICATORS.drop(columns="indikator").iloc[:2]
-    res = _loaded("um_indikatorer", frame)
-    control_charts.select_indicator(res, "uppfoljning_i_tid")
+    loaded = _loaded("um_indikatorer", frame)
+    res = um.select_indicator(loaded, "uppfoljning_i_tid")
     assert list(res.data["taljare"]) == [5, 6]
     assert res.excluded_by_reason().get("Annan indikator", 0) == (2 if with_column else 0)
+    assert len(loaded.data) == len(frame)  # the loaded table is left as it was
 
 
 def test_indicator_text():
-    assert control_charts.indicator_text("uppfoljning_i_tid") == "andelen ärenden som följdes upp i tid"
-    assert control_charts.indicator_text("egen_indikator") == "egen indikator"
+    assert um.indicator_text("uppfoljning_i_tid") == "andelen ärenden som följdes upp i tid"
+    assert um.indicator_text("egen_indikator") == "egen indikator"

@@ -19,7 +19,7 @@ by sex by construction, and the audit says so rather than counting persons in th
 The audit's counts are disclosed (:func:`disclose_audit`, :func:`disclose_persons`) before they
 are shown; :func:`audit_table`, :func:`persons_table` and :func:`audit_plot` show only disclosed
 frames. SKR's guidance on gender mainstreaming and förordning (2001:100) 14 § are the norms the
-chapter ``hl_01_konsuppdelad_statistik`` measures against.
+chapter ``hl_01_konsuppdelad_statistik`` (:func:`sex_split_statistics`) measures against.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from jamtools import disclosure
 from jamtools.data import load as _load
 from jamtools.data.model import CHILD_SEXES, TABLES
+from jamtools.present.page import Page, figure, items
 
 #: Tables that hold counts per sex rather than one row per person, and what a row is.
 AGGREGATE_TABLES = {
@@ -451,3 +452,79 @@ def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame
     out = pd.DataFrame(rows)
     out.attrs[disclosure.ATTR] = dict(summary.attrs[disclosure.ATTR])
     return out
+
+
+def audit_alt(summary: pd.DataFrame) -> str:
+    """Alt text of :func:`audit_plot`: per table the share of rows with a known sex, or why
+    there is no bar ('..' when hidden)."""
+    from jamtools.present.report import percent
+
+    parts = []
+    for _, r in summary.iterrows():
+        if r["status"] == "saknas":
+            parts.append(f"{r['tabell']}: tabellen saknas")
+        elif r["status"] == "saknar_kon":
+            parts.append(f"{r['tabell']}: kön saknas i tabellen")
+        elif r["status"] == "oläsbar" and pd.isna(r["andel_kant"]):
+            parts.append(f"{r['tabell']}: kan inte läsas in")
+        else:
+            parts.append(f"{r['tabell']} {percent(r['andel_kant'])}")
+    return ("Liggande staplar. Andel inlästa rader med känt kön per tabell: " + "; ".join(parts)
+            + ".") if parts else "Inga tabeller att visa."
+
+
+def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
+    """*Svar i korthet*: how many of the model's tables the run has, how many of them have sex
+    and for every row, and which have none."""
+    s = summary
+    n = len(s) + len([t for t in not_supplied if t not in set(s["tabell"])])
+    present = s[s["status"] != "saknas"]
+    with_sex = present[present["status"].isin(["kolumn", "personnummer", "aggregerad"])]
+    complete = with_sex[with_sex["andel_kant"].notna() & (with_sex["andel_kant"] >= 1)]
+    no_sex = list(present.loc[present["status"] == "saknar_kon", "tabell"])
+    text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. {len(with_sex)} av dem "
+            f"är uppdelade efter kön, och i {len(complete)} har varje rad ett känt kön.")
+    if no_sex:
+        text += " Kön saknas helt i " + ", ".join(f"`{t}`" for t in no_sex) + "."
+    return text
+
+
+def sex_split_statistics(ctx) -> Page:
+    """hl_01: is all our individual-based statistics split by sex?
+
+    Audits every table of the data model the run has (:func:`audit_tables`; the others are
+    named as not supplied): where sex comes from, how complete it is, and how many persons of
+    each sex each table holds, all disclosed.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (data folder, configuration, period).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the audit table), ``resultat`` (the audit in words and the share of rows
+        with a known sex per table) and ``personer`` (persons per table and sex).
+    """
+    p = ctx.params
+    audits = audit_tables(data_dir=p.data_dir, config=p.config, period=p.period)
+    missing = not_supplied(data_dir=p.data_dir, config=p.config)
+    summary = audit_summary(audits, disclose_audit(audits, threshold=ctx.threshold))
+    persons = disclose_persons(audits, threshold=ctx.threshold)
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=answer(summary, not_supplied=missing),
+        parts={
+            "data": items(ctx.heading, audit_table(
+                summary, caption="Granskning: finns kön i varje tabell, och hur fullständigt?")),
+            "resultat": items(describe_audit(summary, not_supplied=missing), *figure(
+                audit_plot(summary, title="Andel rader med känt kön, per tabell"),
+                caption="Andel av de inlästa raderna med känt kön i varje tabell som finns i "
+                        "underlaget; där stapel saknas står varför.",
+                alt=audit_alt(summary))),
+            "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön")),
+        },
+        counts={a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), threshold=ctx.threshold)
+                for a in audits if a.load is not None},
+        comparisons=audit_comparisons(summary, not_supplied=missing))

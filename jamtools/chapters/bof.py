@@ -1,14 +1,19 @@
-"""Barn och familj: the data preparation of the child-and-family chapters.
+"""Barn och familj: the chapters bof_01–bof_06 and the data preparation they share.
 
-What the chapters bof_01–bof_06 do with the loaded tables before the standard analysis
-(:mod:`jamtools.disclosure.analyses`), so that the notebooks only call it and it works on any export that
-holds the chapter's required columns (:mod:`jamtools.run.catalogue`):
+One composition per chapter (load → analyse → disclose → present, returning one
+:class:`~jamtools.present.page.Page`): :func:`investigation_opened` (bof_01),
+:func:`investigation_to_insats` (bof_02), :func:`insats_types` (bof_03),
+:func:`reason_and_reporter` (bof_04), :func:`parents_treatment` (bof_05) and
+:func:`process_map` (bof_06). Everything from the run (parameters, loading, the catalogue's
+sentences) comes through the chapter's run ``ctx`` (:class:`jamtools.run.notebook.ChapterRun`).
+
+The preparation, so that the chapters work on any export that holds their required columns:
 
 - :func:`has_ids` and :func:`omissions`: whether an id column can link two tables (an id the
   loader numbered from the row position links nothing), and the catalogue's sentences of what a
-  chapter leaves out, with links that cannot be made and adjustments that cannot be made;
-- :func:`add_reason_type`: each insats gets the reason type (miljö/beteende) of the
-  investigation it came from (bof_03);
+  chapter leaves out, with adjustments that cannot be made;
+- :func:`reason_link_lacking` and :func:`add_reason_type`: each insats gets the reason type
+  (miljö/beteende) of the investigation it came from (bof_03);
 - :func:`compare_each_category`: one yes/no comparison per category with simultaneous
   intervals (bof_03);
 - :func:`flag`: a yes/no outcome from a category (bof_04);
@@ -25,8 +30,7 @@ from jamtools import disclosure, stats
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import difference_alt, shares_alt, short_answer
-from jamtools.run import catalogue
+from jamtools.present.sentences import difference_alt, direction, shares_alt, short_answer, verdict
 
 #: The steps of the process map (bof_06), by outcome column.
 STEPS = {
@@ -36,6 +40,8 @@ STEPS = {
 }
 #: The two parents compared in bof_05, in the order of the difference (mamma − pappa).
 PARENTS = ("mamma", "pappa")
+#: The sentence that starts the catalogue's text on an adjustment that could not be made.
+_NO_ADJUSTMENT = "**Justeringen kunde inte göras**"
 
 
 def has_ids(loaded, column: str) -> bool:
@@ -59,68 +65,42 @@ def has_ids(loaded, column: str) -> bool:
     return checked is None or checked.derived.get(column) != "radnumret"
 
 
-def omissions(chapter_id: str, tables: dict, *, ids: dict | None = None,
-              adjusted: bool = True) -> str:
-    """What chapter ``chapter_id`` leaves out, for every table it read (Swedish Markdown).
+def omissions(ctx, tables: dict, *, lacking=None) -> str:
+    """What the chapter leaves out, for every table it read (Swedish Markdown).
 
-    The sentences of :func:`jamtools.run.catalogue.omissions` for each table, each said once, and
-    in addition:
-
-    - an id column in ``ids`` that the table has but that cannot link (the loader numbered the
-      rows, :func:`has_ids`) counts as absent: the catalogue's sentence for the column, or the
-      table's (``without``) when the column is required;
-    - with ``adjusted=False`` (the chapter makes no adjusted comparison, because something the
-      adjusted comparisons need is absent, although some covariates are present): the
-      sentence that the adjustment could not be made, naming what is missing, replaces the
-      sentence on the covariates.
+    The catalogue's sentences (``ctx.omissions``) for each table, each said once. An id column
+    the loader numbered from the row position counts as absent (``LoadResult.has``), so the
+    catalogue's sentence for it is said (a required id numbered so leaves the table out: the
+    run lacks it, None). In addition, with ``lacking`` (the chapter makes no adjusted
+    comparison, because the columns ``lacking`` are absent): the sentence that the adjustment
+    could not be made, naming them (:func:`no_adjustment_text`), in place of the catalogue's
+    sentence on the covariates.
 
     Parameters
     ----------
-    chapter_id : a chapter of :data:`jamtools.run.catalogue.CHAPTERS`.
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (its ``omissions`` and ``covariates``).
     tables : table name -> :class:`~jamtools.data.LoadResult`, or None for an optional table
         the run lacks; in the order the sentences are shown.
-    ids : table name -> the id columns the chapter links tables by.
-    adjusted : whether the chapter makes any adjusted comparison.
+    lacking : sequence of str, optional
+        None when the chapter makes adjusted comparisons; else the model columns whose absence
+        prevents them.
 
     Returns
     -------
     str
     """
-    ids = ids or {}
-    views, lacking = {}, []
-    declared = [c for t in tables for c in catalogue.CHAPTERS[chapter_id].need(t).covariates]
-    for table, loaded in tables.items():
-        need = catalogue.CHAPTERS[chapter_id].need(table)
-        if loaded is None:
-            lacking += list(need.covariates) or list(need.required)
-            views[table] = None
-            continue
-        unusable = [c for c in ids.get(table, ()) if loaded.has(c) and not has_ids(loaded, c)]
-        view = _Hiding(loaded, unusable)
-        lacking += unusable + [c for c in (*need.covariates, *need.optional) if not view.has(c)]
-        views[table] = (view, unusable)
     sentences: list[str] = []
-    for table, entry in views.items():
-        need = catalogue.CHAPTERS[chapter_id].need(table)
-        if entry is None:
-            sentences += _sentences(catalogue.omissions(chapter_id, table, None))
-            continue
-        view, unusable = entry
-        for col in unusable:
-            if col not in need.optional and need.without:
-                sentences.append(f"Data saknar uppgift om {report.covariates_text([col])}: "
-                                 f"{need.without}.")
-        present = [c for c in need.covariates if view.has(c)]
-        if not adjusted and present:  # hide them: the catalogue then says none could be used
-            view = _Hiding(view, need.covariates)
-        text = catalogue.omissions(chapter_id, table, view)
-        if not adjusted and present:
-            text = text.replace(catalogue.no_adjustment_text(need.covariates),
-                                no_adjustment_text(lacking))
-        sentences += _sentences(text)
-    if not adjusted and not any("kunde inte göras" in s for s in sentences):
-        sentences.append(no_adjustment_text(lacking) if lacking
-                         else catalogue.no_adjustment_text(declared))
+    for table, loaded in tables.items():
+        present = ctx.covariates(table, loaded) if loaded is not None else []
+        if lacking is not None and present:
+            # hidden, the catalogue says that no covariate could be used; say why instead
+            sentences += [no_adjustment_text(lacking) if s.startswith(_NO_ADJUSTMENT) else s
+                          for s in _sentences(ctx.omissions(table, _Hiding(loaded, present)))]
+        else:
+            sentences += _sentences(ctx.omissions(table, loaded))
+    if lacking is not None and not any("kunde inte göras" in s for s in sentences):
+        sentences.append(no_adjustment_text(lacking))
     return " ".join(dict.fromkeys(s for s in sentences if s))
 
 
@@ -133,7 +113,7 @@ def no_adjustment_text(lacking) -> str:
     """The sentence a chapter shows when it makes no adjusted comparison because what the
     adjusted comparisons need (``lacking``, model columns) is absent."""
     what = report.covariates_text(list(dict.fromkeys(lacking)))
-    return (f"**Justeringen kunde inte göras**: data saknar uppgifter som de justerade "
+    return (f"{_NO_ADJUSTMENT}: data saknar uppgifter som de justerade "
             f"jämförelserna behöver ({what}). Resultatet jämför därför bara grupperna som de är "
             "och säger ingenting om personer med samma behov eller lika ärenden.")
 
@@ -148,34 +128,62 @@ class _Hiding:
         return column not in self._hidden and self._loaded.has(column)
 
 
-def add_reason_type(insatser, utredningar) -> bool:
-    """Give each insats the reason type (miljö/beteende) of the investigation it came from.
-
-    When the link can be made (``insatser`` has ``utredning_id``, ``utredningar`` has real
-    ids, :func:`has_ids`, and ``orsakstyp``), ``insatser.data`` gets the column ``orsakstyp``
-    and the insatser whose investigation is missing, or has no reason type, are left out and
-    counted ("Utredningen saknas (typ av orsak okänd)"). Otherwise nothing changes.
+def reason_link_lacking(insatser, utredningar) -> list[str]:
+    """What the link insats → investigation → reason type (miljö/beteende) lacks (bof_03).
 
     Parameters
     ----------
     insatser : jamtools.data.LoadResult
-        The table ``bof_insatser``; changed in place.
+        The table ``bof_insatser`` (``utredning_id`` with real ids, :func:`has_ids`).
+    utredningar : jamtools.data.LoadResult or None
+        The table ``bof_utredningar`` (real ``utredning_id`` and ``orsakstyp``); None when the
+        run lacks it.
+
+    Returns
+    -------
+    list of str
+        The model columns the link lacks, each once (``utredning_id``, ``orsakstyp``); empty
+        when the link can be made.
+    """
+    out = [] if has_ids(insatser, "utredning_id") else ["utredning_id"]
+    if utredningar is None:
+        out.append("orsakstyp")
+    else:
+        if not has_ids(utredningar, "utredning_id"):
+            out.append("utredning_id")
+        if not utredningar.has("orsakstyp"):
+            out.append("orsakstyp")
+    return list(dict.fromkeys(out))
+
+
+def add_reason_type(insatser, utredningar):
+    """Give each insats the reason type (miljö/beteende) of the investigation it came from.
+
+    When the link can be made (:func:`reason_link_lacking` is empty), a new result with the
+    column ``orsakstyp``, from which the insatser whose investigation is missing, or has no
+    reason type, are left out and counted ("Utredningen saknas (typ av orsak okänd)").
+    Otherwise ``insatser`` itself, unchanged.
+
+    Parameters
+    ----------
+    insatser : jamtools.data.LoadResult
+        The table ``bof_insatser``; left unchanged.
     utredningar : jamtools.data.LoadResult or None
         The table ``bof_utredningar`` (None: the run lacks it).
 
     Returns
     -------
-    bool
-        Whether the link was made (and the comparison by reason type can be adjusted).
+    jamtools.data.LoadResult
+        With ``orsakstyp`` in its data exactly when the link was made (and the comparison by
+        reason type can be adjusted).
     """
-    if not (has_ids(insatser, "utredning_id") and has_ids(utredningar, "utredning_id")
-            and utredningar.has("orsakstyp")):
-        return False
+    if reason_link_lacking(insatser, utredningar):
+        return insatser
     reasons = (utredningar.data.dropna(subset=["utredning_id"])
                .drop_duplicates("utredning_id").set_index("utredning_id")["orsakstyp"])
-    insatser.data["orsakstyp"] = insatser.data["utredning_id"].map(reasons).astype("string")
-    insatser.exclude(insatser.data["orsakstyp"].isna(), "Utredningen saknas (typ av orsak okänd)")
-    return True
+    linked = insatser.with_data(insatser.data.assign(
+        orsakstyp=insatser.data["utredning_id"].map(reasons).astype("string")))
+    return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas (typ av orsak okänd)")
 
 
 def compare_each_category(data: pd.DataFrame, column: str, categories, *, covariates=(),
@@ -329,7 +337,70 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
 
 
 __all__ = ["PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
-           "no_adjustment_text", "omissions", "parents", "process_steps"]
+           "insats_types", "investigation_opened", "investigation_to_insats", "no_adjustment_text",
+           "omissions", "parents", "parents_treatment", "process_map", "process_steps",
+           "reason_and_reporter", "reason_link_lacking"]
+
+
+# --- Sentences the chapters share ---------------------------------------------------------------
+
+def _conf(conf_level: float) -> str:
+    """'95 %' for a confidence level of 0.95."""
+    return f"{report.number(100 * conf_level, 0)} %"
+
+
+def _and(names) -> str:
+    """'a, b och c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def _hidden(r) -> bool:
+    return bool(r.get("suppressed", False)) or pd.isna(r["estimate"])
+
+
+def _crude_rows(comparisons: pd.DataFrame, *, adjusted: bool = False) -> pd.DataFrame:
+    """The percentage-point rows of disclosed comparisons, crude (or adjusted)."""
+    if comparisons is None or "measure" not in comparisons:
+        return pd.DataFrame()
+    rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
+    return rd[rd["adjusted"].astype(bool) == adjusted]
+
+
+def _difference_text(r) -> str:
+    """'+3,2 procentenheter (95 % KI 1,0 till 5,4)' of one disclosed comparison row."""
+    return (f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
+            f"({_conf(float(r.get('conf_level', 0.95)))} KI {report.number(r['ci_low'], 1)} till "
+            f"{report.number(r['ci_high'], 1)})")
+
+
+def _sexes(r) -> tuple[str, str]:
+    return (report.SEX_LABELS.get(str(r["group_a"]), str(r["group_a"])),
+            report.SEX_LABELS.get(str(r["group_b"]), str(r["group_b"])))
+
+
+def _difference_sentence(comparisons: pd.DataFrame, what: str) -> str:
+    """The crude difference of the first percentage-point comparison, in one sentence:
+    'Skillnaden mammor − pappor i andelen som kontaktades är +x procentenheter (…): …'."""
+    rows = _crude_rows(comparisons)
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    a, b = _sexes(r)
+    if _hidden(r):
+        return (f"Skillnaden {a} − {b} {what} visas inte: underlaget är för litet "
+                "(röjandekontroll).")
+    return (f"Skillnaden {a} − {b} {what} är {_difference_text(r)}: "
+            f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, subject='andelen')}.")
+
+
+def _nothing(loaded, unit_text: str) -> str | None:
+    """The short answer when no row is left to analyse (None when there are rows)."""
+    return report.nothing_to_analyse_text(unit_text) if len(loaded.data) == 0 else None
+
+
+def _counts(ctx, loaded) -> dict:
+    return disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
 
 
 # --- Chapter compositions -----------------------------------------------------------------------
@@ -346,6 +417,8 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
                                      by="orsakstyp" if loaded.has("orsakstyp") else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold)
     shares, comparisons = result.shares, result.comparisons
+    conf = _conf(ctx.conf_level)
+    kinds = ", utan och med justering" if covariates else ", utan justering"
     by_reason = ()
     if result.by_shares is not None:
         by_reason = items(
@@ -353,13 +426,13 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
                                       title=f"{share_title} efter typ av anmälningsorsak",
                                       xlabel=axis_label),
                     caption=f"{share_title} efter typ av anmälningsorsak (miljö eller beteende) "
-                            "och barnets kön, med 95 % konfidensintervall.",
+                            f"och barnets kön, med {conf} konfidensintervall.",
                     alt=shares_alt(result.by_shares, what=share_label, by="orsakstyp")),
             report.share_table(result.by_shares, outcome_label=share_label,
                                caption=f"{table_caption} efter typ av anmälningsorsak och kön"))
     return Page(
         question_id=ctx.question_id,
-        short_answer=short_answer(comparisons, unit_text=unit_text),
+        short_answer=_nothing(loaded, unit_text) or short_answer(comparisons, unit_text=unit_text),
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold, caption=data_caption)),
@@ -367,22 +440,43 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
                 report.describe_binary(shares, comparisons, outcome_text=outcome_text,
                                        unit_text=unit_text),
                 *figure(plots.shares_plot(shares, title=share_title, xlabel=axis_label),
-                        caption=f"{share_title}, efter barnets kön, med 95 % konfidensintervall.",
+                        caption=f"{share_title}, efter barnets kön, med {conf} konfidensintervall.",
                         alt=shares_alt(shares, what=share_label)),
                 report.share_table(shares, outcome_label=share_label,
                                    caption=f"{table_caption}, efter barnets kön"),
-                *figure(plots.difference_plot(comparisons,
-                                              title="Skillnad flickor − pojkar, utan och med justering"),
-                        caption="Skillnaden mellan flickor och pojkar i procentenheter, utan och med "
-                                "justering, med 95 % konfidensintervall.",
+                *figure(plots.difference_plot(comparisons, title=f"Skillnad flickor − pojkar{kinds}"),
+                        caption=f"Skillnaden mellan flickor och pojkar i procentenheter{kinds}, "
+                                f"med {conf} konfidensintervall.",
                         alt=difference_alt(comparisons)),
                 report.comparison_table(comparisons, caption="Jämförelser mellan flickor och pojkar")),
             "orsakstyp": by_reason,
         },
-        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
-                                                         threshold=ctx.threshold)},
+        counts={table: _counts(ctx, loaded)},
         comparisons=stats.adjust_pvalues(comparisons, method="holm"),
     )
+
+
+def investigation_opened(ctx) -> Page:
+    """bof_01: are investigations opened as often on reports about girls as about boys?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``resultat`` and ``orsakstyp`` (empty when the data have no reason
+        type).
+    """
+    return _binary_page(ctx, "bof_aktualiseringar", "utredning_inledd",
+                        outcome_text="till att utredning inleddes", unit_text="anmälningar",
+                        share_title="Andel anmälningar där utredning inleddes",
+                        share_label="Andel med utredning",
+                        axis_label="Andel av anmälningarna som ledde till utredning",
+                        table_caption="Anmälningar som ledde till utredning",
+                        data_caption="Dataunderlag: anmälningar")
 
 
 def investigation_to_insats(ctx) -> Page:
@@ -396,7 +490,8 @@ def investigation_to_insats(ctx) -> Page:
     Returns
     -------
     Page
-        Parts ``data``, ``resultat`` and ``orsakstyp``.
+        Parts ``data``, ``resultat`` and ``orsakstyp`` (empty when the data have no reason
+        type).
     """
     return _binary_page(ctx, "bof_utredningar", "insats_beviljad", outcome_text="till insats",
                         unit_text="utredningar", share_title="Andel utredningar som ledde till insats",
@@ -404,3 +499,432 @@ def investigation_to_insats(ctx) -> Page:
                         axis_label="Andel av utredningarna som ledde till insats",
                         table_caption="Utredningar som ledde till insats",
                         data_caption="Dataunderlag: utredningar")
+
+
+# --- bof_03 ---------------------------------------------------------------------------------
+
+def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
+    """Cramér's V and the dissimilarity index of the distributions of insats types, or that
+    they are hidden."""
+    d = helhet.set_index("measure")
+    if d["suppressed"].any():
+        return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
+    return (f"Fördelningarna skiljer sig med Cramérs V = {report.number(d.loc['cramers_v', 'estimate'], 2)} "
+            f"(p {report.p_value(d.loc['cramers_v', 'p_value'])}). Olikhetsindexet är "
+            f"{report.number(d.loc['dissimilarity_index', 'estimate'], 2)} "
+            f"({_conf(conf_level)} KI "
+            f"{report.number(d.loc['dissimilarity_index', 'ci_low'], 2)}–"
+            f"{report.number(d.loc['dissimilarity_index', 'ci_high'], 2)}): ungefär så stor andel av "
+            "flickornas (eller pojkarnas) insatser skulle behöva vara av en annan typ för att "
+            "fördelningarna skulle bli lika.")
+
+
+def _dissimilarity_sentence(helhet: pd.DataFrame, conf_level: float) -> str:
+    """The dissimilarity index with its interval in one sentence, or that it is hidden."""
+    d = helhet.set_index("measure")
+    if d["suppressed"].any():
+        return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
+    r = d.loc["dissimilarity_index"]
+    return (f"Olikhetsindexet mellan flickornas och pojkarnas fördelningar av insatstyper är "
+            f"{report.number(r['estimate'], 2)} ({_conf(conf_level)} KI "
+            f"{report.number(r['ci_low'], 2)}–{report.number(r['ci_high'], 2)}).")
+
+
+def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
+    """Which categories' differences are clear, in one sentence (the verdict rule of
+    :func:`jamtools.present.sentences.direction`)."""
+    if rows.empty:
+        return ""
+    shown = rows[[not _hidden(r) for _, r in rows.iterrows()]]
+    if shown.empty:
+        return f"{lead} visas skillnaderna inte: underlaget är för litet (röjandekontroll)."
+    a, b = _sexes(shown.iloc[0])
+    found = {"högre": [], "lägre": []}
+    for _, r in shown.iterrows():
+        d = direction(r["ci_low"], r["ci_high"])
+        if d in found:
+            found[d].append(report.label(r[key]))
+    if not found["högre"] and not found["lägre"]:
+        return f"{lead} finns ingen tydlig skillnad mellan {a} och {b} för någon typ."
+    said = [f"tydligt {d} för {a} än för {b} för {_and(names)}" for d, names in found.items() if names]
+    return f"{lead} är andelen " + ", och ".join(said) + "."
+
+
+def _per_category_alt(rows: pd.DataFrame, key: str, what: str) -> str:
+    """Alt text of a difference figure with one row per category."""
+    parts = [f"{report.label(r[key])} {report.number(r['estimate'], 1, signed=True)} "
+             f"({report.number(r['ci_low'], 1)} till {report.number(r['ci_high'], 1)})"
+             for _, r in rows.iterrows()]
+    return (f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."
+            if parts else "Inga jämförelser att visa.")
+
+
+def insats_types(ctx) -> Page:
+    """bof_03: do girls' and boys' investigations lead to different types of insats?
+
+    The distribution of insats types by sex (Cramér's V and the dissimilarity index), and for
+    each type the difference in the share of insatser of that type, with simultaneous
+    (Bonferroni) intervals: crude, and among insatser after reports of the same reason type
+    (miljö/beteende) when each insats can be linked to its investigation
+    (:func:`add_reason_type`).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (with the investigations' data table when the run has them),
+        ``fordelning`` (the distribution and the measures of the whole distribution) and
+        ``per_typ`` (the difference per type).
+    """
+    insatser = ctx.load("bof_insatser", **ctx.filters)
+    # The reason type of each insats, from the investigation it came from (when linkable).
+    utredningar = ctx.load_optional("bof_utredningar")
+    lacking = reason_link_lacking(insatser, utredningar)
+    insatser = add_reason_type(insatser, utredningar)
+    covariates = [] if lacking else ["orsakstyp"]
+    said = omissions(ctx, {"bof_insatser": insatser, "bof_utredningar": utredningar},
+                     lacking=lacking or None)
+
+    fordelning = disclosure.disclose_distribution(
+        stats.distribution_by_group(insatser.data, "insatstyp", conf_level=ctx.conf_level),
+        "insatstyp", threshold=ctx.threshold)
+    helhet = disclosure.disclose_comparisons(pd.concat([
+        stats.independence_test(insatser.data, "insatstyp"),
+        stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level),
+    ], ignore_index=True), threshold=ctx.threshold)
+    per_typ = compare_each_category(
+        insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
+        covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold)
+    skillnader = per_typ[per_typ["measure"] == "risk_difference_pp"]
+    crude = skillnader[~skillnader["adjusted"].astype(bool)]
+    adjusted = skillnader[skillnader["adjusted"].astype(bool)]
+
+    answer = _nothing(insatser, "insatser") or " ".join(s for s in (
+        _dissimilarity_sentence(helhet, ctx.conf_level),
+        _clear_categories(crude, "insatstyp", "Utan justering"),
+        _clear_categories(adjusted, "insatstyp",
+                          "Bland insatser efter anmälningar av samma typ (miljö eller beteende)"),
+    ) if s)
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=answer,
+        parts={
+            "data": items(
+                f"{ctx.heading} {said}",
+                report.quality_table(insatser, threshold=ctx.threshold, caption="Dataunderlag: insatser"),
+                None if utredningar is None else report.quality_table(
+                    utredningar, threshold=ctx.threshold,
+                    caption="Dataunderlag: utredningar (för typ av orsak)")),
+            "fordelning": items(
+                *figure(plots.distribution_plot(fordelning, "insatstyp", title="Typ av insats efter kön",
+                                                xlabel="Andel av flickornas respektive pojkarnas insatser"),
+                        caption="Andelen av flickornas respektive pojkarnas insatser som är av varje "
+                                f"typ, med {_conf(ctx.conf_level)} konfidensintervall.",
+                        alt=shares_alt(fordelning, what="Andel av insatserna", by="insatstyp")),
+                report.distribution_table(fordelning, "insatstyp", caption="Typ av insats efter kön"),
+                _whole_distribution_text(helhet, ctx.conf_level)),
+            "per_typ": items(
+                *figure(plots.difference_plot(
+                            crude, label_by="insatstyp",
+                            title="Andel av insatserna av varje typ: flickor − pojkar (utan justering)"),
+                        caption="Skillnaden flickor − pojkar i procentenheter i andelen av insatserna "
+                                "som är av varje typ, utan justering, med simultana "
+                                "konfidensintervall (Bonferroni).",
+                        alt=_per_category_alt(crude, "insatstyp",
+                                              "Skillnad flickor − pojkar i procentenheter per typ "
+                                              "av insats, utan justering")),
+                report.comparison_table(
+                    skillnader.assign(comparison=skillnader["insatstyp"].map(report.label)),
+                    caption="Skillnad flickor − pojkar per typ av insats (procentenheter)")),
+        },
+        counts={"bof_insatser": _counts(ctx, insatser)},
+        comparisons=stats.adjust_pvalues(pd.concat([helhet, per_typ], ignore_index=True),
+                                         method="holm"),
+    )
+
+
+# --- bof_04 ---------------------------------------------------------------------------------
+
+def reason_and_reporter(ctx) -> Page:
+    """bof_04: do reports about girls and boys differ in reason (miljö/beteende) and reporter?
+
+    The share of reports about the child's own behaviour (crude, and among children of the
+    same age group when the data have the age), the distribution of reasons, and, when the
+    data say who reported, the distribution of reporters and the share of reports from the
+    police (crude, and among reports with the same reason).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``orsak`` (own behaviour and the reasons), ``anmalare`` (the reporters,
+        or that the data lack them) and ``polis`` (reports from the police, when the data have
+        the reporter, and the table of all comparisons).
+    """
+    table = "bof_aktualiseringar"
+    anmalningar = ctx.load(table, **ctx.filters)
+    covariates = ctx.covariates(table, anmalningar)
+    # Own behaviour is compared among children of the same age group; reports from the police
+    # among reports with the same reason (which needs the reporter).
+    age = [c for c in covariates if c == "aldersgrupp"]
+    with_reporter = anmalningar.has("anmalare")
+    lacking = None if age or with_reporter else ["aldersgrupp", "anmalare"]
+    said = omissions(ctx, {table: anmalningar}, lacking=lacking)
+    conf = _conf(ctx.conf_level)
+
+    beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende"),
+                                       "beteende", covariates=age,
+                                       conf_level=ctx.conf_level, threshold=ctx.threshold)
+    orsaker = disclosure.disclose_distribution(
+        stats.distribution_by_group(anmalningar.data, "anmalningsorsak", conf_level=ctx.conf_level),
+        "anmalningsorsak", threshold=ctx.threshold)
+    jamforelser = {"orsak": beteende.comparisons}
+    reporters: tuple = ("Data saknar uppgift om vem som anmälde, så den delen utelämnas.",)
+    police: tuple = ()
+    answer = [f"*Anmälningar om barnets eget beteende:* "
+              f"{short_answer(beteende.comparisons, unit_text='anmälningar')}"]
+    if with_reporter:
+        anmalare = disclosure.disclose_distribution(
+            stats.distribution_by_group(anmalningar.data, "anmalare", conf_level=ctx.conf_level),
+            "anmalare", threshold=ctx.threshold)
+        reporters = items(
+            *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",
+                                            xlabel="Andel av flickornas respektive pojkarnas anmälningar"),
+                    caption="Andelen av flickornas respektive pojkarnas anmälningar som kommer från "
+                            f"varje anmälare, med {conf} konfidensintervall.",
+                    alt=shares_alt(anmalare, what="Andel av anmälningarna", by="anmalare")),
+            report.distribution_table(anmalare, "anmalare", caption="Anmälare efter kön"))
+        polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis"),
+                                        "anmalare_polis", covariates=["anmalningsorsak"],
+                                        conf_level=ctx.conf_level, threshold=ctx.threshold)
+        jamforelser["anmälare"] = polis.comparisons
+        police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
+                                         outcome_text="från polisen", unit_text="anmälningar"),)
+        answer.append(f"*Anmälningar från polisen:* "
+                      f"{short_answer(polis.comparisons, unit_text='anmälningar')}")
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=_nothing(anmalningar, "anmälningar") or " ".join(answer),
+        parts={
+            "data": items(f"{ctx.heading} {said}",
+                          report.quality_table(anmalningar, threshold=ctx.threshold,
+                                               caption="Dataunderlag: anmälningar")),
+            "orsak": items(
+                report.describe_binary(beteende.shares, beteende.comparisons, verb="gällde",
+                                       outcome_text="barnets eget beteende", unit_text="anmälningar"),
+                *figure(plots.difference_plot(
+                            beteende.comparisons,
+                            title="Andel anmälningar om eget beteende: flickor − pojkar"),
+                        caption="Skillnaden flickor − pojkar i procentenheter i andelen anmälningar "
+                                "som gäller barnets eget beteende"
+                                + (", utan och med justering" if age else ", utan justering")
+                                + f", med {conf} konfidensintervall.",
+                        alt=difference_alt(beteende.comparisons)),
+                *figure(plots.distribution_plot(orsaker, "anmalningsorsak",
+                                                title="Anmälningsorsak efter kön",
+                                                xlabel="Andel av flickornas respektive pojkarnas anmälningar"),
+                        caption="Andelen av flickornas respektive pojkarnas anmälningar med varje "
+                                f"anmälningsorsak, med {conf} konfidensintervall.",
+                        alt=shares_alt(orsaker, what="Andel av anmälningarna", by="anmalningsorsak")),
+                report.distribution_table(orsaker, "anmalningsorsak", caption="Anmälningsorsak efter kön")),
+            "anmalare": reporters,
+            "polis": items(police, report.comparison_table(disclosure.stack(jamforelser, "fraga"),
+                                                           caption="Jämförelser mellan flickor och pojkar")),
+        },
+        counts={table: _counts(ctx, anmalningar)},
+        comparisons=stats.adjust_pvalues(pd.concat(list(jamforelser.values()), ignore_index=True),
+                                         method="holm"),
+    )
+
+
+# --- bof_05 ---------------------------------------------------------------------------------
+
+def parents_treatment(ctx) -> Page:
+    """bof_05: are mothers and fathers contacted and heard as often in the investigations?
+
+    One row per parent who exists (:func:`parents`): the share contacted (also by whether the
+    parents live together), the share with an investigation conversation and the number of
+    meetings when the data have them, and, as a check, the share of fathers contacted in girls'
+    and boys' investigations. Mothers and fathers of the same investigations are compared as
+    they are (no adjustment).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (with how many parents and investigations are compared), ``kontakt``
+        (contact and conversation, and by living situation), ``moten`` (the meetings, or that
+        the data lack them) and ``barnets_kon`` (fathers by the child's sex, and the table of
+        the comparisons).
+    """
+    table = "bof_utredningar"
+    utredningar = ctx.load(table, **ctx.filters)
+    foraldrar = parents(utredningar.data)
+    investigations = (foraldrar["utredning_id"].nunique() if "utredning_id" in foraldrar.columns
+                      else len(utredningar.data))
+    basis = (f"Jämförelsen bygger på {report.number(len(foraldrar), 0)} föräldrar i "
+             f"{report.number(investigations, 0)} utredningar."
+             if len(foraldrar) >= ctx.threshold else "Underlaget är för litet för att visas.")
+    conf = _conf(ctx.conf_level)
+
+    boende = "sammanboende" if "sammanboende" in foraldrar.columns else None
+    kontakt = analysis.binary_outcome(foraldrar, "kontaktad", group="foralder", levels=PARENTS,
+                                      by=boende, conf_level=ctx.conf_level, threshold=ctx.threshold)
+    jamforelser = {"kontakt": kontakt.comparisons}
+    contact = [report.describe_binary(kontakt.shares, kontakt.comparisons, group="foralder",
+                                      verb="kontaktades", outcome_text="", unit_text="")]
+    answer = [_difference_sentence(kontakt.comparisons, "i andelen föräldrar som kontaktades")]
+    if "samtal" in foraldrar.columns:
+        samtal = analysis.binary_outcome(foraldrar, "samtal", group="foralder", levels=PARENTS,
+                                         conf_level=ctx.conf_level, threshold=ctx.threshold)
+        jamforelser["samtal"] = samtal.comparisons
+        contact.append(report.describe_binary(samtal.shares, samtal.comparisons, group="foralder",
+                                              verb="hade utredningssamtal", outcome_text="",
+                                              unit_text="").split("\n\nSiffrorna beskriver")[0])
+        answer.append(_difference_sentence(samtal.comparisons,
+                                           "i andelen som hade utredningssamtal"))
+    if kontakt.by_shares is not None:
+        contact += items(
+            *figure(plots.shares_plot(kontakt.by_shares, group="foralder", by="sammanboende",
+                                      title="Andel föräldrar som kontaktades, efter boendesituation",
+                                      xlabel="Andel av föräldrarna som kontaktades"),
+                    caption="Andelen mammor och pappor som kontaktades, efter om föräldrarna bor "
+                            f"ihop, med {conf} konfidensintervall.",
+                    alt=shares_alt(kontakt.by_shares, what="Andel kontaktade", by="sammanboende",
+                                   group="foralder")),
+            report.share_table(kontakt.by_shares, group="foralder", outcome_label="Andel kontaktade",
+                               caption="Kontakt med föräldern efter om föräldrarna bor ihop"))
+
+    meetings: tuple = ("Data saknar antal möten med föräldrarna, så den jämförelsen utelämnas.",)
+    if "moten" in foraldrar.columns:
+        moten = disclosure.disclose_comparisons(
+            stats.compare_amounts(foraldrar[foraldrar["kontaktad"] == 1], "moten", "foralder",
+                                  PARENTS, conf_level=ctx.conf_level),
+            threshold=ctx.threshold, group="foralder")
+        jamforelser["möten"] = moten
+        meetings = (report.comparison_table(
+            moten[moten["measure"] != "ratio_of_means"],
+            caption="Antal möten under utredningen bland kontaktade föräldrar: mamma − pappa"),)
+
+    pappor = analysis.binary_outcome(foraldrar[foraldrar["foralder"] == "pappa"], "kontaktad",
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+    jamforelser["pappor efter barnets kön"] = pappor.comparisons
+    answer.append("Mammor och pappor jämförs som de är, utan justering.")
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=(report.nothing_to_analyse_text("föräldrar") if foraldrar.empty
+                      else " ".join(s for s in answer if s)),
+        parts={
+            "data": items(f"{ctx.heading} {ctx.omissions(table, utredningar)}",
+                          report.quality_table(utredningar, threshold=ctx.threshold,
+                                               caption="Dataunderlag: utredningar"),
+                          basis),
+            "kontakt": items(contact),
+            "moten": meetings,
+            "barnets_kon": items(
+                report.describe_binary(pappor.shares, pappor.comparisons, verb="kontaktades",
+                                       outcome_text="av papporna", unit_text="utredningar"),
+                report.comparison_table(
+                    disclosure.stack({k: v for k, v in jamforelser.items() if k != "möten"}, "fraga"),
+                    caption="Jämförelser")),
+        },
+        counts={table: _counts(ctx, utredningar)},
+        comparisons=stats.adjust_pvalues(pd.concat(list(jamforelser.values()), ignore_index=True),
+                                         method="holm"),
+    )
+
+
+# --- bof_06 ---------------------------------------------------------------------------------
+
+def _steps_answer(comparisons: pd.DataFrame) -> str:
+    """The crude difference of every step of the process map, in one sentence."""
+    rows = _crude_rows(comparisons)
+    if rows.empty:
+        return "Det finns inga steg att jämföra i det här urvalet."
+    parts = []
+    for _, r in rows.iterrows():
+        a, b = _sexes(r)
+        parts.append(f"{r['steg']}: visas inte (röjandekontroll)" if _hidden(r) else
+                     f"{r['steg']}: {_difference_text(r)}, "
+                     f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}")
+    a, b = _sexes(rows.iloc[0])
+    return f"Skillnaden {a} − {b} i varje steg, utan justering: " + "; ".join(parts) + "."
+
+
+def process_map(ctx) -> Page:
+    """bof_06: where in the chain report → investigation → insats do the differences arise?
+
+    Each step the data allow (:func:`process_steps`), with its own denominator: the share of
+    girls and boys who go on to the next step, and the crude difference (the map is not
+    adjusted).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (a data table per table the run has), ``karta`` (the shares of every
+        step), ``steg`` (each step in words) and ``skillnader`` (the differences per step).
+    """
+    anmalningar = ctx.load_optional("bof_aktualiseringar", **ctx.filters)
+    utredningar = ctx.load_optional("bof_utredningar", **ctx.filters)
+    tables = {"bof_aktualiseringar": (anmalningar, "anmälningar"),
+              "bof_utredningar": (utredningar, "utredningar")}
+    said = omissions(ctx, {"bof_aktualiseringar": anmalningar, "bof_utredningar": utredningar})
+    # Every step the data allow; step 3 follows each report to the end: did it (through an
+    # investigation) lead to insats?
+    steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
+                                          threshold=ctx.threshold)
+            for name, (d, outcome) in process_steps(anmalningar, utredningar).items()}
+    karta = disclosure.stack({name: r.shares for name, r in steg.items()}, "steg")
+    jamforelser = disclosure.stack({name: r.comparisons for name, r in steg.items()}, "steg")
+    present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
+    empty = all(len(loaded.data) == 0 for loaded, _ in present.values())
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=(report.nothing_to_analyse_text("ärenden") if empty
+                      else _steps_answer(jamforelser)),
+        parts={
+            "data": items(f"{ctx.heading} {said}",
+                          *(report.quality_table(loaded, threshold=ctx.threshold,
+                                                 caption=f"Dataunderlag: {name}")
+                            for loaded, name in present.values())),
+            "karta": items(
+                *figure(plots.shares_plot(karta, by="steg",
+                                          title="Processkarta: andel som går vidare i varje steg",
+                                          xlabel="Andel som går vidare till nästa steg"),
+                        caption="Andelen flickor och pojkar som går vidare i varje steg av kedjan "
+                                f"anmälan → utredning → insats, med {_conf(ctx.conf_level)} "
+                                "konfidensintervall.",
+                        alt=shares_alt(karta, what="Andel som går vidare", by="steg")),
+                report.share_table(karta, outcome_label="Andel som går vidare",
+                                   caption="Varje stegs andel, efter barnets kön")),
+            "steg": items(
+                *(f"**{name}.** " + report.describe_binary(
+                    r.shares, r.comparisons, outcome_text="vidare", unit_text="ärenden", verb="gick")
+                  .split("\n\nSiffrorna beskriver")[0] for name, r in steg.items()),
+                "Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
+                "finns eller om någon enskild bedömning var rätt eller fel."),
+            "skillnader": (report.comparison_table(
+                jamforelser[jamforelser["measure"] == "risk_difference_pp"],
+                caption="Skillnad flickor − pojkar i varje steg (procentenheter)"),),
+        },
+        counts={t: _counts(ctx, loaded) for t, (loaded, _) in present.items()},
+        comparisons=stats.adjust_pvalues(pd.concat([jamforelser], ignore_index=True),
+                                         method="holm"),
+    )

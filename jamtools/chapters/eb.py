@@ -1,38 +1,38 @@
-"""Ekonomiskt bistånd: the summary sentence and the data preparation its
-chapters need.
+"""Ekonomiskt bistånd: the chapters eb_01, eb_02, eb_03, eb_05 and eb_07 and the data
+preparation they need.
 
-What the rest of the library does not yet have for the social-assistance chapters:
+One composition per chapter (load → analyse → disclose → present, returning one
+:class:`~jamtools.present.page.Page`): :func:`requirements` (eb_01), :func:`ill_health` (eb_02),
+:func:`offers` (eb_03), :func:`violence` (eb_05) and :func:`process_map` (eb_07). Each compares
+several yes/no outcomes of women and men with simultaneous intervals and one summary line per
+outcome (:mod:`jamtools.present.outcomes`); everything from the run (parameters, loading, the
+catalogue's sentences) comes through the chapter's run ``ctx``
+(:class:`jamtools.run.notebook.ChapterRun`).
 
-- :func:`summary`, one line per outcome with the crude and the adjusted difference and what
-  each shows, for chapters that compare several yes/no outcomes at once;
-- the data preparation the chapters used to do in their notebooks, written to work on any
-  export that has a chapter's required columns (with or without the optional ones, with
-  missing values): :func:`end_status` (the competing-risks status of eb_06),
-  :func:`offered_types` (eb_03's flags per type of intervention), :func:`select_parents` and
-  :func:`children_group` (eb_04), :func:`linkable`, :func:`process_links`,
-  :func:`process_steps` and :func:`process_omissions` (eb_07, whose later tables are
-  optional), and the labels of stacked comparisons (:func:`difference_rows`,
-  :func:`comparison_labels`, :func:`born_label`) and sentences (:func:`left_out`,
-  :func:`unlinked_text`, :func:`simultaneous_text`).
+The preparation, written to work on any export that has a chapter's required columns (with or
+without the optional ones, with missing values): :func:`offered_types` (eb_03's flags per type
+of intervention), :func:`linkable`, :func:`process_links`, :func:`process_steps` and
+:func:`process_omissions` (eb_07, whose later tables are optional).
+
+The parents' and the self-sufficiency chapters (eb_04, eb_06) have their own module,
+:mod:`jamtools.chapters.eb_paths`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from jamtools.present import report
+from jamtools import disclosure, stats
+from jamtools.disclosure import analyses as analysis
+from jamtools.present import outcomes, plots, report
+from jamtools.present.page import Page, figure, items
+from jamtools.present.sentences import direction, shares_alt, short_answer
 
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
 # columns, with and without the optional ones, and with missing values)
-
-#: Ends of a case that compete with self-sufficiency (after them it can no longer be observed).
-OTHER_ENDS = ("annan_ersattning", "flyttat", "ovrigt")
-#: Status codes of :func:`end_status`.
-ONGOING, SELF_SUFFICIENT, OTHER_END = 0, 1, 2
-
 
 def _flag(values, index) -> pd.Series:
     """0/1/bool/text values as a nullable boolean (missing stays missing)."""
@@ -43,66 +43,6 @@ def _flag(values, index) -> pd.Series:
     mapped = text.map({"1": True, "0": False, "true": True, "false": False, "1.0": True,
                        "0.0": False})
     return mapped.astype("boolean")
-
-
-def end_status(sjalvforsorjande, avslutsorsak=None, slutdatum=None) -> pd.Series:
-    """How each client's follow-up ended, as the competing-risks status of the chapter on
-    self-sufficiency: 1 = self-sufficient, 2 = another end (competing), 0 = still ongoing
-    (censored), missing = cannot be told.
-
-    Parameters
-    ----------
-    sjalvforsorjande : array-like of bool or 0/1
-        Whether the client became self-sufficient; missing values give a missing status.
-    avslutsorsak : array-like of str, optional
-        Why the case ended (codes of :data:`jamtools.data.model.EB_END_REASONS`). ``None`` when
-        the export has no such column.
-    slutdatum : array-like of dates, optional
-        When the case ended (empty while it is ongoing). ``None`` when the export has none.
-
-    Returns
-    -------
-    pandas.Series of Int64
-        Per row, in this order: missing if ``sjalvforsorjande`` is missing; 1 if it is true;
-        2 if the reason is one of :data:`OTHER_ENDS`; 0 if the reason is ``pagaende``; missing
-        if the reason says ``sjalvforsorjande`` while the flag says not (contradictory). Where
-        the reason is missing or there is no reason column: 2 if the case has an end date (it
-        ended, and not in self-sufficiency), else 0 (ongoing; without an end date an other end
-        cannot be told from an ongoing case).
-
-    Examples
-    --------
-    >>> end_status([1, 0, 0, 0], ["sjalvforsorjande", "flyttat", "pagaende", None]).tolist()
-    [1, 2, 0, 0]
-    >>> end_status([0, 0], slutdatum=["2024-03-01", None]).tolist()
-    [2, 0]
-    """
-    flag = _flag(sjalvforsorjande, None if isinstance(sjalvforsorjande, pd.Series)
-                 else pd.RangeIndex(len(sjalvforsorjande)))
-    index = flag.index
-    n = len(index)
-    if avslutsorsak is not None:
-        reason = pd.Series(list(avslutsorsak) if not isinstance(avslutsorsak, pd.Series)
-                           else avslutsorsak.to_numpy(), index=index, dtype="object")
-        reason = reason.astype("string").str.strip().str.lower()
-    else:
-        reason = pd.Series(pd.NA, index=index, dtype="string")
-    if slutdatum is not None:
-        ended = pd.Series(list(slutdatum) if not isinstance(slutdatum, pd.Series)
-                          else slutdatum.to_numpy(), index=index, dtype="object").notna().to_numpy()
-    else:
-        ended = np.zeros(n, dtype=bool)
-    no_reason = reason.isna().to_numpy()
-    yes = flag.eq(True).fillna(False).to_numpy(dtype=bool)
-    unknown_flag = flag.isna().to_numpy()
-
-    def says(*codes):
-        return reason.isin(codes).fillna(False).to_numpy(dtype=bool)
-
-    code = np.select(
-        [unknown_flag, yes, says(*OTHER_ENDS), says("pagaende"), no_reason & ended, no_reason],
-        [-1, SELF_SUFFICIENT, OTHER_END, ONGOING, OTHER_END, ONGOING], default=-1)
-    return pd.Series(code, index=index).astype("Int64").mask(code == -1)
 
 
 def offered_types(planering: pd.DataFrame, insatser: pd.DataFrame, types, *,
@@ -145,57 +85,6 @@ def offered_types(planering: pd.DataFrame, insatser: pd.DataFrame, types, *,
         flags[typ] = ids.isin(got).astype("int64")
     flags.index = out.index
     return pd.concat([out, flags], axis=1)
-
-
-#: The groups of the number of children the chapter on parental responsibility adjusts for.
-CHILDREN_GROUPS = {1: "1", 2: "2", 3: "3 eller fler"}
-
-
-def children_group(antal_barn) -> pd.Series:
-    """Number of children in three groups: "1", "2", "3 eller fler"; 0 and missing stay missing.
-
-    Examples
-    --------
-    >>> list(children_group([1, 2, 5, 0, None]))
-    ['1', '2', '3 eller fler', <NA>, <NA>]
-    """
-    n = pd.to_numeric(pd.Series(antal_barn), errors="coerce")
-    group = n.where(n >= 1).clip(upper=3)
-    return group.map(CHILDREN_GROUPS).astype("string")
-
-
-_PARENT_OUTCOMES = {"undantag_barnomsorg": "undantag", "foraldraledighet_planerad": "föräldraledighet"}
-
-
-def select_parents(loaded, outcomes):
-    """Keep the plannings of parents that have the chapter's outcomes, recording why the others
-    were left out; the number of children becomes :func:`children_group`.
-
-    Parameters
-    ----------
-    loaded : jamtools.data.LoadResult
-        ``eb_planering``, loaded for the chapter (changed in place and returned).
-    outcomes : sequence of str
-        The outcome columns the chapter compares (those the export has). They are empty for
-        clients without children, so where the number of children is missing (or the export
-        has no such column) a filled outcome is what marks a parent.
-
-    Returns
-    -------
-    jamtools.data.LoadResult
-    """
-    d = loaded.data
-    if loaded.has("antal_barn"):
-        loaded.exclude(d["antal_barn"].isna(), "Uppgift om antal barn saknas")
-        loaded.exclude(loaded.data["antal_barn"] == 0, "Inga barn i hushållet (frågan gäller föräldrar)")
-    outcomes = [o for o in outcomes if o in loaded.data.columns]
-    if outcomes:
-        names = " eller ".join(_PARENT_OUTCOMES.get(o, report.covariates_text([o])) for o in outcomes)
-        loaded.exclude(loaded.data[outcomes].isna().any(axis=1), f"Uppgift om {names} saknas"
-                       + ("" if loaded.has("antal_barn") else " (tomt för klienter utan barn)"))
-    if "antal_barn" in loaded.data.columns:
-        loaded.data["antal_barn"] = children_group(loaded.data["antal_barn"]).to_numpy()
-    return loaded
 
 
 def linkable(loaded, column: str) -> bool:
@@ -279,31 +168,6 @@ def process_steps(klienter: pd.DataFrame, planering: pd.DataFrame | None = None,
     return steps
 
 
-def born_label(values) -> pd.Series:
-    """'Född i Sverige' / 'Född utomlands' for the 1/0 of ``fodd_i_sverige`` (missing stays)."""
-    s = pd.Series(values)
-    flag = _flag(s, s.index)
-    return flag.map({True: "Född i Sverige", False: "Född utomlands"}).astype("string")
-
-
-def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
-    """The catalogue's sentence for what chapter ``chapter_id`` leaves out without ``column``
-    of ``table`` (or without the whole table when ``column`` is None), to show where the
-    section would have been.
-
-    Examples
-    --------
-    >>> left_out("eb_05_vald_i_nara_relation", "eb_planering", "hushallstyp")
-    'Data saknar uppgift om hushållstyp: uppdelningen efter hushållstyp utelämnas.'
-    """
-    from jamtools.run import catalogue
-
-    need = catalogue.CHAPTERS[chapter_id].need(table)
-    if column is None:
-        return f"Data saknar uppgifter om {report.TABLE_LABELS.get(table, table)}: {need.without}."
-    return f"Data saknar uppgift om {report.covariates_text([column])}: {need.optional[column]}."
-
-
 #: The table whose rows (and covariates) each step of :data:`STEPS` compares.
 STEP_TABLES = {"bistand_beviljat": "eb_klienter", "planering": "eb_klienter", "insats": "eb_planering",
                "sjalvforsorjande": "eb_utfall", "ansokan_till_sjalvforsorjande": "eb_klienter"}
@@ -320,20 +184,23 @@ class ProcessLinks:
     notes: list[str]
 
 
-def process_links(chapter_id: str, klienter, planering=None, insatser=None, utfall=None) -> ProcessLinks:
+def process_links(klienter, planering=None, insatser=None, utfall=None, *,
+                  unlinked: Mapping[str, str]) -> ProcessLinks:
     """Whether each later table of the process map can be linked to the applicants.
 
     The later steps follow the applicants by ``person_id`` (a client id, or the pseudonym of a
     personnummer) and the interventions their plannings by ``planering_id``. A table the run
     lacks is None; a table whose id is numbered from the row position (no id in the export)
-    cannot be linked, and ``notes`` says so in the catalogue's words.
+    cannot be linked, and ``notes`` says so, with what is then left out.
 
     Parameters
     ----------
-    chapter_id : str
-        The chapter (for the catalogue's sentences).
     klienter, planering, insatser, utfall : jamtools.data.LoadResult or None
         The loaded tables (``klienter`` is required).
+    unlinked : mapping of str to str
+        What is left out when a link cannot be made, in the catalogue's words: for
+        ``eb_klienter`` (the applicants have no usable id), ``eb_insatser`` (the plannings have
+        none) and ``eb_utfall`` (the outcomes have none).
 
     Returns
     -------
@@ -341,62 +208,668 @@ def process_links(chapter_id: str, klienter, planering=None, insatser=None, utfa
         ``planering``, ``insatser``, ``utfall``: True when the table is there and linked;
         ``applicants``: whether the applications have a usable id at all.
     """
-    from jamtools.run import catalogue
-
-    need = catalogue.CHAPTERS[chapter_id].need
     notes: list[str] = []
     applicants = linkable(klienter, "person_id")
     if not applicants and any(t is not None for t in (planering, insatser, utfall)):
-        notes.append(unlinked_text("eb_klienter", "person_id", need("eb_klienter").optional["person_id"]))
+        notes.append(outcomes.unlinked_text("eb_klienter", "person_id", unlinked["eb_klienter"]))
     plan = applicants and planering is not None
     offers = plan and insatser is not None
     if offers and not linkable(planering, "planering_id"):
-        notes.append(unlinked_text("eb_planering", "planering_id", need("eb_insatser").without))
+        notes.append(outcomes.unlinked_text("eb_planering", "planering_id", unlinked["eb_insatser"]))
         offers = False
     outcome = applicants and utfall is not None
     if outcome and not linkable(utfall, "person_id"):
-        notes.append(unlinked_text("eb_utfall", "person_id", need("eb_utfall").without))
+        notes.append(outcomes.unlinked_text("eb_utfall", "person_id", unlinked["eb_utfall"]))
         outcome = False
     return ProcessLinks(applicants, plan, offers, outcome, notes)
 
 
-def process_omissions(chapter_id: str, tables: dict) -> list[str]:
+#: The start of the catalogue's sentence that no adjustment could be made.
+_NO_ADJUSTMENT = "**Justeringen kunde inte göras**"
+
+
+class _EveryColumn:
+    """A table that has every column: ``ctx.covariates`` of it are the declared covariates."""
+
+    @staticmethod
+    def has(column: str) -> bool:
+        return True
+
+
+def process_omissions(ctx, tables: dict) -> list[str]:
     """What a chapter reading several tables leaves out, one sentence per item, without
     repeating the no-adjustment sentence per table.
 
     Parameters
     ----------
-    chapter_id : str
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (its ``omissions`` and ``covariates``).
     tables : dict
         Table name -> its :class:`~jamtools.data.LoadResult`, or None when the run lacks it.
 
     Returns
     -------
     list of str
-        The catalogue's sentences (:func:`jamtools.run.catalogue.omissions`) per table; when no
-        table with covariates has any of them, the no-adjustment sentence once; when only some
-        lack them, which tables' steps are compared without adjustment.
+        The catalogue's sentences (``ctx.omissions``) per table; when no table with covariates
+        has any of them, the no-adjustment sentence once (once per set of declared covariates);
+        when only some lack them, which tables' steps are compared without adjustment.
     """
-    from jamtools.run import catalogue
-
-    out, unadjusted, adjusted = [], [], []
+    out, unadjusted, adjusted, no_adjustment = [], [], [], []
     for table, loaded in tables.items():
-        need = catalogue.CHAPTERS[chapter_id].need(table)
-        text = catalogue.omissions(chapter_id, table, loaded)
-        if loaded is not None and need.covariates:
-            if catalogue.covariates(chapter_id, table, loaded):
+        text = ctx.omissions(table, loaded)
+        declared = ctx.covariates(table, _EveryColumn())
+        if loaded is not None and declared:
+            if ctx.covariates(table, loaded):
                 adjusted.append(table)
             else:
-                unadjusted.append((table, need.covariates))
-                text = text.replace(catalogue.no_adjustment_text(need.covariates), "").strip()
+                unadjusted.append((table, declared))
+                head, marker, tail = text.partition(_NO_ADJUSTMENT)
+                if marker:
+                    no_adjustment.append(marker + tail)
+                    text = head.strip()
         if text:
             out.append(text)
     if unadjusted and not adjusted:
-        columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
-        out.append(catalogue.no_adjustment_text(columns))
+        out += list(dict.fromkeys(no_adjustment))
     elif unadjusted:
         names = " och ".join(report.TABLE_LABELS.get(t, t) for t, _ in unadjusted)
         columns = list(dict.fromkeys(c for _, cols in unadjusted for c in cols))
         out.append(f"Uppgifterna om {names} saknar {report.covariates_text(columns)}: de steg som "
                    "bygger på dem jämförs bara utan justering.")
     return out
+
+
+# --- Chapter compositions -----------------------------------------------------------------------
+
+#: The sexes every chapter of ekonomiskt bistånd compares, in the order of the difference.
+SEXES = ("kvinna", "man")
+#: eb_01's requirements: outcome column -> label.
+REQUIREMENTS = {"aktivitetskrav": "Krav på aktivitet",
+                "krav_arbetssokande": "Krav på aktivt arbetssökande",
+                "sanktion": "Sanktion vid frånvaro"}
+#: eb_02's considerations of ill-health: outcome column -> (label, verb, what the verb does).
+CONSIDERATIONS = {
+    "anpassad_planering": ("Anpassad planering", "anpassades", "till ohälsan"),
+    "krav_sjukintyg": ("Krav på sjukintyg", "innehöll", "krav på läkarintyg"),
+    "samordning_varden": ("Samordning med vården", "samordnades",
+                          "med hälso- och sjukvården och följdes upp"),
+}
+#: eb_03's types of intervention: code -> label.
+OFFER_TYPES = {"arbetsmarknadsinsats": "Arbetsmarknadsinsats", "praktik": "Praktik",
+               "studier": "Studier", "sfi": "Svenska för invandrare (sfi)",
+               "budget_och_skuldradgivning": "Budget- och skuldrådgivning",
+               "stod_vid_ohalsa": "Stöd vid ohälsa"}
+#: eb_05's two steps: outcome column -> label.
+VIOLENCE_STEPS = {"fragat_om_vald": "Frågat om våld",
+                  "vald_identifierat": "Våld identifierat bland tillfrågade"}
+
+
+def _reason(sentence: str) -> str:
+    """The reason in one of the catalogue's sentences ("Data saknar uppgift om X: <reason>.")."""
+    return sentence.split(": ", 1)[-1].removesuffix(".")
+
+
+def _level(ctx, k: int) -> float:
+    """The level of each interval that makes ``k`` intervals simultaneous (Bonferroni)."""
+    return stats.bonferroni_level(ctx.conf_level, max(k, 1))
+
+
+def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *, by=None):
+    """Women and men compared on the yes/no ``outcome`` of ``rows``, crude and adjusted for
+    ``covariates``, at the simultaneous ``level``, disclosed."""
+    return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
+                                   conf_level=level, threshold=ctx.threshold)
+
+
+def _quality(ctx, loaded, caption: str):
+    return report.quality_table(loaded, threshold=ctx.threshold, caption=caption)
+
+
+def _differences_alt(rows: pd.DataFrame) -> str:
+    """Alt text of the figure of several differences: each with its interval, by name."""
+    parts = [f"{r['rad']} {report.number(r['estimate'], 1, signed=True)} "
+             f"({report.number(r['ci_low'], 1)} till {report.number(r['ci_high'], 1)})"
+             for _, r in rows.iterrows()]
+    return ("Punktdiagram med simultana konfidensintervall. Skillnad kvinnor − män i "
+            "procentenheter: " + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
+
+
+def _shares_figure(shares: pd.DataFrame, *, by: str | None, title: str, xlabel: str, what: str,
+                   caption: str) -> tuple:
+    """A shares figure (per sex, and per ``by``) with its caption and alt text."""
+    return figure(plots.shares_plot(shares, by=by, title=title, xlabel=xlabel),
+                  caption=caption, alt=shares_alt(shares, what=what, by=by))
+
+
+def _differences(comparisons: pd.DataFrame, key: str, *, title: str, caption: str,
+                 note: str | None = None) -> tuple:
+    """The common end of a page comparing several outcomes: one line per outcome
+    (:func:`jamtools.present.outcomes.summary`), ``note`` when given, the figure of the
+    differences and their table."""
+    rows = outcomes.difference_rows(comparisons, key)
+    return items(
+        outcomes.summary(comparisons, key),
+        note,
+        *figure(plots.difference_plot(rows, label_by="rad", title=title),
+                caption="Skillnaden kvinnor − män i procentenheter för varje jämförelse, utan och "
+                        "med justering, med simultana konfidensintervall; den streckade linjen är "
+                        "ingen skillnad.",
+                alt=_differences_alt(rows)),
+        report.comparison_table(rows, caption=caption))
+
+
+def _short_answer(comparisons: pd.DataFrame, key: str, *, unit_text: str, what: str,
+                  empty: str) -> str:
+    """*Svar i korthet* of a page comparing several outcomes: the crude and the same-need
+    difference of the first (:func:`jamtools.present.sentences.short_answer`), and which of all
+    ``what`` show a clear difference with simultaneous intervals (the adjusted comparison when
+    there is one, :func:`jamtools.present.sentences.direction`)."""
+    rows = (comparisons[comparisons["measure"] == "risk_difference_pp"]
+            if len(comparisons) and "measure" in comparisons else comparisons.iloc[0:0])
+    if rows.empty:
+        return empty
+    names = list(dict.fromkeys(rows[key]))
+    text = f"**{names[0]}.** " + short_answer(rows[rows[key] == names[0]], unit_text=unit_text)
+    if len(names) == 1:
+        return text
+    adjusted = rows[rows["adjusted"].astype(bool)]
+    judged = adjusted if len(adjusted) else rows
+    scope = (f"bland {unit_text} med samma {report.covariates_text(adjusted['adjusted_for'].iloc[0])}"
+             if len(adjusted) else "utan justering")
+    clear = [_lower(str(name)) for name, sub in judged.groupby(key, sort=False)
+             if not (bool(sub["suppressed"].iloc[0]) or pd.isna(sub["estimate"].iloc[0]))
+             and direction(sub["ci_low"].iloc[0], sub["ci_high"].iloc[0]) != "oklar"]
+    lead = f" Med simultana intervall över alla {len(names)} {what}"
+    if clear:
+        listed = clear[0] if len(clear) == 1 else ", ".join(clear[:-1]) + " och " + clear[-1]
+        return text + f"{lead} är skillnaden mellan kvinnor och män tydlig {scope} för {listed}."
+    return text + f"{lead} finns ingen tydlig skillnad mellan kvinnor och män {scope} för någon av dem."
+
+
+def _lower(name: str) -> str:
+    """A label inside a sentence: its first letter in lower case."""
+    return name[:1].lower() + name[1:]
+
+
+def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, unit_text: str,
+                   what: str, empty: str = "Data räcker inte till någon av kapitlets jämförelser "
+                                           "i det här urvalet.") -> Page:
+    """The page of a chapter that compares several yes/no outcomes of women and men with
+    simultaneous intervals (eb_01, eb_02, eb_03, eb_05, eb_07).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+    key : str
+        The column that names the outcome in the stacked comparisons ("krav", "steg", …).
+    results : dict
+        Outcome label -> its :class:`~jamtools.disclosure.analyses.BinaryResult`, in page order
+        (empty when the data allow no comparison).
+    parts : dict
+        The page's parts, in page order.
+    counts : dict
+        Table name -> the :class:`~jamtools.data.LoadResult` whose rows by sex the results file
+        records (None: the table is not used).
+    unit_text, what : str
+        What a row is, in the plural ("planeringar"), and what the outcomes are in the plural
+        ("punkter", "steg"), for the short answer.
+    empty : str
+        The short answer when the data allow no comparison.
+
+    Returns
+    -------
+    Page
+        With the short answer, ``parts``, the disclosed counts and all comparisons with p-values
+        adjusted by Holm's method.
+    """
+    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, key)
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=_short_answer(comparisons, key, unit_text=unit_text, what=what, empty=empty),
+        parts=parts,
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+                for table, loaded in counts.items() if loaded is not None},
+        comparisons=stats.adjust_pvalues(comparisons, method="holm") if results else None,
+    )
+
+
+def requirements(ctx) -> Page:
+    """eb_01: are women and men given the same requirements (activity, active job search) and
+    sanctioned alike for absence?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``simultan`` (what the simultaneous intervals mean), ``aktivitet``,
+        ``hushallstyp`` (households of women and men and the requirement of activity in each),
+        ``arbetssokande``, ``sanktion`` (among those with a requirement of activity) and ``alla``
+        (every requirement's difference).
+    """
+    planering = ctx.load("eb_planering", **ctx.filters)
+    # The chapter's rows are plannings that say whether a requirement of activity was set.
+    planering = planering.exclude(planering.data["aktivitetskrav"].isna(), "Uppgift om aktivitetskrav saknas")
+    covariates = ctx.covariates("eb_planering", planering)
+    labels = {k: v for k, v in REQUIREMENTS.items() if k == "aktivitetskrav" or planering.has(k)}
+    level = _level(ctx, len(labels))
+    household = "hushallstyp" if planering.has("hushallstyp") else None
+    activity = _compare(ctx, planering.data, "aktivitetskrav", covariates, level, by=household)
+    results = {labels["aktivitetskrav"]: activity}
+
+    by_household: tuple | str = ctx.left_out("eb_planering", "hushallstyp")
+    if household:
+        sexes = planering.data[planering.data["kon"].isin(SEXES)]
+        households = disclosure.disclose_distribution(
+            stats.distribution_by_group(sexes, "hushallstyp", conf_level=ctx.conf_level),
+            "hushallstyp", threshold=ctx.threshold)
+        by_household = items(
+            "Tabellen visar hur kvinnornas och männens planeringar fördelar sig på hushållstyper; "
+            "figuren därefter visar andelen med krav på aktivitet inom varje hushållstyp.",
+            report.distribution_table(households, "hushallstyp", caption="Hushållstyp efter kön"))
+        if activity.by_shares is not None:
+            by_household = items(
+                by_household,
+                *_shares_figure(activity.by_shares, by="hushallstyp",
+                                title="Krav på aktivitet efter hushållstyp",
+                                xlabel="Andel av planeringarna med krav på aktivitet",
+                                what="Andel med krav på aktivitet",
+                                caption="Andel planeringar med krav på aktivitet inom varje "
+                                        "hushållstyp, efter kön, med konfidensintervall."),
+                report.share_table(activity.by_shares, outcome_label="Andel med krav på aktivitet",
+                                   caption="Krav på aktivitet efter hushållstyp och kön"))
+
+    job_search: tuple | str = ctx.left_out("eb_planering", "krav_arbetssokande")
+    if "krav_arbetssokande" in labels:
+        searching = planering.exclude(planering.data["krav_arbetssokande"].isna(),
+                                      "Uppgift om krav på arbetssökande saknas")
+        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level)
+        results[labels["krav_arbetssokande"]] = work
+        job_search = items(
+            _quality(ctx, searching, "Dataunderlag: planeringar med uppgift om arbetssökande")
+            if len(searching.data) < len(planering.data) else None,
+            report.describe_binary(work.shares, work.comparisons, verb="innehöll",
+                                   outcome_text="krav på aktivt arbetssökande", unit_text="planeringar"))
+
+    sanction_part: tuple | str = ctx.left_out("eb_planering", "sanktion")
+    if "sanktion" in labels:
+        required = planering.exclude(~planering.data["aktivitetskrav"].astype(bool),
+                                     "Inget aktivitetskrav (frågan gäller bara klienter med krav)")
+        required = required.exclude(required.data["sanktion"].isna(), "Uppgift om sanktion saknas")
+        sanction = _compare(ctx, required.data, "sanktion", covariates, level)
+        results[labels["sanktion"]] = sanction
+        sanction_part = items(
+            _quality(ctx, required, "Dataunderlag: planeringar med aktivitetskrav"),
+            report.describe_binary(sanction.shares, sanction.comparisons, verb="ledde",
+                                   outcome_text="till sanktion vid frånvaro",
+                                   unit_text="planeringar med aktivitetskrav"))
+
+    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "krav")
+    return _outcomes_page(ctx, key="krav", results=results, unit_text="planeringar", what="jämförelser", parts={
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+        "simultan": outcomes.simultaneous_text(ctx.conf_level, len(labels), level),
+        "aktivitet": items(
+            report.describe_binary(activity.shares, activity.comparisons, verb="innehöll",
+                                   outcome_text="krav på att delta i aktivitet", unit_text="planeringar"),
+            *_shares_figure(activity.shares, by=None, title="Andel planeringar med krav på aktivitet",
+                            xlabel="Andel av planeringarna med krav på aktivitet",
+                            what="Andel med krav på aktivitet",
+                            caption="Andel planeringar med krav på aktivitet, efter kön, med "
+                                    "konfidensintervall."),
+            report.share_table(activity.shares, outcome_label="Andel med krav på aktivitet",
+                               caption="Planeringar med krav på aktivitet, efter kön")),
+        "hushallstyp": by_household,
+        "arbetssokande": job_search,
+        "sanktion": sanction_part,
+        "alla": _differences(comparisons, "krav", title="Skillnad kvinnor − män i krav och sanktioner",
+                             caption="Skillnad kvinnor − män per krav (procentenheter, simultana intervall)"),
+    }, counts={"eb_planering": planering})
+
+
+def ill_health(ctx) -> Page:
+    """eb_02: is ill-health considered alike for women and men (adapted planning, sick notes,
+    coordination with health care)?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``ohalsa`` (how often ill-health is documented), ``urval`` (the
+        plannings with ill-health compared), ``simultan``, one part per consideration
+        (``anpassad_planering``, ``krav_sjukintyg``, ``samordning_varden``) and ``alla``.
+    """
+    planering = ctx.load("eb_planering", **ctx.filters)
+    # The chapter's rows are plannings that say whether ill-health is documented.
+    planering = planering.exclude(planering.data["ohalsa"].isna(), "Uppgift om ohälsa saknas")
+    documented = analysis.binary_outcome(planering.data, "ohalsa", levels=SEXES,
+                                         conf_level=ctx.conf_level, threshold=ctx.threshold)
+    labels = {k: words[0] for k, words in CONSIDERATIONS.items() if planering.has(k)}
+    ill = planering.exclude(~planering.data["ohalsa"].astype(bool),
+                            "Ingen dokumenterad ohälsa (frågan gäller bara klienter med ohälsa)")
+    if labels:
+        ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1),
+                          "Uppgift saknas om anpassning, sjukintyg eller samordning")
+    covariates = ctx.covariates("eb_planering", planering)
+    level = _level(ctx, len(labels))
+    compared = {k: _compare(ctx, ill.data, k, covariates, level) for k in labels}
+    results = {labels[k]: r for k, r in compared.items()}
+
+    each = {}
+    for k, (_, verb, text) in CONSIDERATIONS.items():
+        r = compared.get(k)
+        each[k] = (ctx.left_out("eb_planering", k) if r is None else
+                   report.describe_binary(r.shares, r.comparisons, verb=verb, outcome_text=text,
+                                          unit_text="planeringar"))
+    nothing = ("Data saknar alla tre uppgifterna om hänsyn till ohälsa (anpassad planering, krav "
+               "på sjukintyg och samordning med vården), så kapitlet kan bara visa hur ofta ohälsa "
+               "finns dokumenterad.")
+    every: tuple | str = nothing
+    if results:
+        shares = disclosure.stack({label: r.shares for label, r in results.items()}, "utfall")
+        comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "utfall")
+        every = items(
+            *_shares_figure(shares, by="utfall", title="Hänsyn till ohälsa, efter kön",
+                            xlabel="Andel av planeringarna med ohälsa", what="Andel",
+                            caption="Andel av planeringarna med ohälsa där planeringen anpassades, "
+                                    "sjukintyg krävdes respektive planeringen samordnades med "
+                                    "vården, efter kön, med simultana konfidensintervall."),
+            report.share_table(shares, outcome_label="Andel",
+                               caption="Hänsyn till ohälsa bland planeringar med ohälsa, efter kön"),
+            _differences(comparisons, "utfall", title="Skillnad kvinnor − män i hänsyn till ohälsa",
+                         caption="Skillnad kvinnor − män bland klienter med ohälsa (procentenheter, "
+                                 "simultana intervall)"))
+    return _outcomes_page(ctx, key="utfall", results=results, unit_text="planeringar", what="punkter",
+                          empty=nothing, parts={
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+        "ohalsa": items(report.share_table(documented.shares, outcome_label="Andel med dokumenterad ohälsa",
+                                           caption="Planeringar med dokumenterad ohälsa, efter kön")),
+        "urval": items(_quality(ctx, ill, "Dataunderlag: planeringar med ohälsa")),
+        "simultan": items(
+            f"Justeringen görs för {report.covariates_text(covariates)}." if covariates else None,
+            outcomes.simultaneous_text(ctx.conf_level, len(labels), level) if labels else None),
+        **each,
+        "alla": every,
+    }, counts={"eb_planering": ill})
+
+
+def offers(ctx) -> Page:
+    """eb_03: are women and men offered the same interventions (six types)?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (plannings, offers and, for sfi, plannings of clients born abroad),
+        ``andelar`` (each type's shares, simultaneous intervals), ``skillnader`` (each type's
+        difference) and ``ingen_tydlig`` (the types without a clear difference, with the
+        difference the data could have detected).
+    """
+    planering = ctx.load("eb_planering", **ctx.filters)
+    covariates = ctx.covariates("eb_planering", planering)
+    for column in covariates:
+        planering = planering.exclude(planering.data[column].isna(),
+                                      f"Uppgift om {report.covariates_text([column])} saknas")
+    # Without a planning id the offers cannot be linked to the plannings (row numbers link nothing).
+    linked = linkable(planering, "planering_id")
+    data_text = (f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
+                 + ("" if linked else " " + outcomes.unlinked_text(
+                     "eb_planering", "planering_id", "jämförelserna av erbjudna insatser kan inte göras")))
+    # The offers follow their planning: period, unit and age are the planning's.
+    insatser = ctx.load("eb_insatser")
+    insatser = insatser.exclude(~insatser.data["planering_id"].isin(planering.data["planering_id"] if linked else []),
+                                "Planeringen ingår inte i urvalet ovan")
+    types = dict(OFFER_TYPES) if linked else {}
+    if not planering.has("fodd_i_sverige"):  # sfi is for those born abroad only
+        types.pop("sfi", None)
+    planering = planering.with_data(offered_types(planering.data, insatser.data, list(types)))
+    sfi_rows: tuple | str | None = ctx.left_out("eb_planering", "fodd_i_sverige") if linked else None
+    if "sfi" in types:
+        abroad = planering.exclude(planering.data["fodd_i_sverige"].isna(), "Uppgift om födelseland saknas")
+        abroad = abroad.exclude(abroad.data["fodd_i_sverige"].fillna(False).astype(bool),
+                                "Född i Sverige (sfi gäller utrikes födda)")
+        sfi_rows = _quality(ctx, abroad, "Dataunderlag för sfi: planeringar för utrikes födda")
+    level = _level(ctx, len(types))
+    compared = {t: _compare(ctx, abroad.data if t == "sfi" else planering.data, t, covariates, level)
+                for t in types}
+    results = {types[t]: r for t, r in compared.items()}
+
+    shares_part: tuple = ()
+    differences: tuple = ()
+    if results:
+        shares = disclosure.stack({label: r.shares for label, r in results.items()}, "insats")
+        comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "insats")
+        shares_part = items(
+            outcomes.simultaneous_text(ctx.conf_level, len(types), level, what="typerna"),
+            *_shares_figure(shares, by="insats",
+                            title="Andel planeringar med erbjudande, per typ av insats",
+                            xlabel="Andel av planeringarna (sfi: av planeringarna för utrikes födda)",
+                            what="Andel med erbjudande",
+                            caption="Andel planeringar med minst ett erbjudande om insatsen, per typ "
+                                    "och kön, med simultana konfidensintervall (sfi: bland "
+                                    "planeringar för utrikes födda)."),
+            report.share_table(shares, outcome_label="Andel med erbjudande",
+                               caption="Planeringar med erbjudande om insatsen, efter typ och kön "
+                                       "(simultana intervall)"))
+        differences = _differences(comparisons, "insats",
+                                   title="Skillnad kvinnor − män i erbjudna insatser",
+                                   caption="Skillnad kvinnor − män per typ av insats (procentenheter, "
+                                           "simultana intervall)")
+    unclear = []
+    for t, r in compared.items():
+        # The adjusted comparison when there is one, else the crude.
+        chosen = r.comparisons["adjusted"].astype(bool) == bool(covariates)
+        rd = r.comparisons[(r.comparisons["measure"] == "risk_difference_pp") & chosen]
+        if rd.empty or bool(rd["suppressed"].iloc[0]) or pd.isna(rd["estimate"].iloc[0]):
+            continue
+        if direction(rd["ci_low"].iloc[0], rd["ci_high"].iloc[0]) == "oklar":
+            # The crude difference is in the list above; here the shares and the comparison judged.
+            text = report.describe_binary(
+                r.shares, r.comparisons[chosen], verb="innehöll",
+                unit_text="planeringar för utrikes födda" if t == "sfi" else "planeringar",
+                outcome_text=f"ett erbjudande om {types[t].lower()}")
+            unclear.append(f"**{types[t]}.** " + text.split("\n\nSiffrorna beskriver")[0])
+    if results and not unclear:
+        unclear.append("För alla typer av insats visar intervallet en tydlig skillnad.")
+    return _outcomes_page(ctx, key="insats", results=results, unit_text="planeringar",
+                          what="typer av insats",
+                          empty="Erbjudandena kan inte knytas till planeringarna, så kapitlet kan "
+                                "inte jämföra några erbjudna insatser.", parts={
+        "data": items(data_text, _quality(ctx, planering, "Dataunderlag: planeringar"),
+                      _quality(ctx, insatser, "Dataunderlag: erbjudna insatser"), sfi_rows),
+        "andelar": shares_part,
+        "skillnader": differences,
+        "ingen_tydlig": tuple(unclear),
+    }, counts={"eb_planering": planering, "eb_insatser": insatser})
+
+
+def violence(ctx) -> Page:
+    """eb_05: are women and men asked about violence in close relationships alike, and is
+    violence identified alike among those asked?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``simultan``, ``fragat`` (who is asked, also by household type),
+        ``identifierat`` (among those asked) and ``alla`` (both steps).
+    """
+    planering = ctx.load("eb_planering", **ctx.filters)
+    # The chapter's rows are plannings that say whether the question about violence was asked.
+    planering = planering.exclude(planering.data["fragat_om_vald"].isna(), "Uppgift om fråga om våld saknas")
+    covariates = ctx.covariates("eb_planering", planering)
+    labels = {k: v for k, v in VIOLENCE_STEPS.items() if k == "fragat_om_vald" or planering.has(k)}
+    level = _level(ctx, len(labels))
+    household = "hushallstyp" if planering.has("hushallstyp") else None
+    asked = _compare(ctx, planering.data, "fragat_om_vald", covariates, level, by=household)
+    results = {labels["fragat_om_vald"]: asked}
+
+    asked_part = items(report.describe_binary(asked.shares, asked.comparisons, verb="innehöll",
+                                              outcome_text="en fråga om våld i nära relation",
+                                              unit_text="planeringar"))
+    if asked.by_shares is None:
+        asked_part = items(asked_part, ctx.left_out("eb_planering", "hushallstyp"))
+    else:
+        asked_part = items(
+            asked_part,
+            *_shares_figure(asked.by_shares, by="hushallstyp",
+                            title="Andel som fick frågan om våld, efter hushållstyp",
+                            xlabel="Andel av planeringarna där frågan om våld ställdes",
+                            what="Andel tillfrågade",
+                            caption="Andel planeringar där frågan om våld ställdes, inom varje "
+                                    "hushållstyp och efter kön, med konfidensintervall."),
+            report.share_table(asked.by_shares, outcome_label="Andel tillfrågade",
+                               caption="Frågan om våld i nära relation efter hushållstyp och kön"))
+
+    identified_part: tuple | str = ctx.left_out("eb_planering", "vald_identifierat")
+    if "vald_identifierat" in labels:
+        were_asked = planering.exclude(~planering.data["fragat_om_vald"].astype(bool),
+                                       "Frågan om våld ställdes inte (gäller bara tillfrågade)")
+        were_asked = were_asked.exclude(were_asked.data["vald_identifierat"].isna(),
+                                        "Uppgift om identifierat våld saknas")
+        identified = _compare(ctx, were_asked.data, "vald_identifierat", covariates, level)
+        results[labels["vald_identifierat"]] = identified
+        identified_part = items(
+            _quality(ctx, were_asked, "Dataunderlag: planeringar där frågan ställdes"),
+            report.describe_binary(identified.shares, identified.comparisons, verb="ledde",
+                                   outcome_text="till att våld identifierades",
+                                   unit_text="planeringar där frågan ställdes"))
+
+    shares = disclosure.stack({label: r.shares for label, r in results.items()}, "steg")
+    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "steg")
+    return _outcomes_page(ctx, key="steg", results=results, unit_text="planeringar", what="steg", parts={
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+        "simultan": items(
+            f"Den justerade jämförelsen görs bland klienter med samma "
+            f"{report.covariates_text(covariates)}." if covariates else None,
+            outcomes.simultaneous_text(ctx.conf_level, len(labels), level)),
+        "fragat": asked_part,
+        "identifierat": identified_part,
+        "alla": items(
+            *_shares_figure(shares, by="steg", title="Uppmärksamhet på våld i nära relation, efter kön",
+                            xlabel="Andel", what="Andel",
+                            caption="Andel planeringar där frågan om våld ställdes, och andel där "
+                                    "våld identifierades bland dem som fick frågan, efter kön, med "
+                                    "simultana konfidensintervall."),
+            _differences(comparisons, "steg",
+                         title="Skillnad kvinnor − män i frågor om våld och identifierat våld",
+                         caption="Skillnad kvinnor − män (procentenheter, simultana intervall)")),
+    }, counts={"eb_planering": planering})
+
+
+def process_map(ctx) -> Page:
+    """eb_07: where in the process (application, decision, planning, offer, self-sufficiency)
+    do the paths of women and men part?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (what is left out and the rows of each table followed), ``karta`` (each
+        step's shares and difference, simultaneous intervals) and ``planering`` (the step to a
+        planning by household type).
+    """
+    klienter = ctx.load("eb_klienter", **ctx.filters)
+    klienter = klienter.exclude(klienter.data["bistand_beviljat"].isna(), "Uppgift om beslut saknas")
+    # The later tables are optional: each step is made when the data have its table and it can
+    # be linked to the applicants (process_links).
+    planering = ctx.load_optional("eb_planering")
+    insatser = ctx.load_optional("eb_insatser")
+    utfall = ctx.load_optional("eb_utfall")
+    tables = {"eb_klienter": klienter, "eb_planering": planering, "eb_insatser": insatser,
+              "eb_utfall": utfall}
+    links = process_links(klienter, planering, insatser, utfall, unlinked={
+        "eb_klienter": _reason(ctx.left_out("eb_klienter", "person_id")),
+        "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
+    notes = process_omissions(ctx, tables) + links.notes
+    covariates = {t: ctx.covariates(t, d) for t, d in tables.items() if d is not None}
+    # The later steps follow the applicants above (the same persons, whatever the dates).
+    applicants = set(klienter.data["person_id"]) if links.applicants else set()
+    if links.planering:
+        planering = planering.exclude(~planering.data["person_id"].isin(applicants),
+                                      "Ansökan ingår inte i urvalet")
+    if links.insatser:
+        insatser = insatser.exclude(~insatser.data["planering_id"].isin(planering.data["planering_id"]),
+                                    "Planeringen ingår inte i urvalet")
+    if links.utfall:
+        utfall = utfall.exclude(~utfall.data["person_id"].isin(applicants), "Ansökan ingår inte i urvalet")
+    followed = {"eb_planering": planering if links.planering else None,
+                "eb_insatser": insatser if links.insatser else None,
+                "eb_utfall": utfall if links.utfall else None}
+    steps = process_steps(klienter.data, *(None if followed[t] is None else followed[t].data
+                                           for t in ("eb_planering", "eb_insatser", "eb_utfall")))
+    level = _level(ctx, len(steps))
+    compared = {k: _compare(ctx, rows, column, covariates.get(STEP_TABLES[k], []), level,
+                            by="hushallstyp" if k == "planering" and klienter.has("hushallstyp") else None)
+                for k, (rows, column) in steps.items()}
+    results = {STEPS[k]: r for k, r in compared.items()}
+    shares = disclosure.stack({label: r.shares for label, r in results.items()}, "steg")
+    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "steg")
+
+    planning = compared.get("planering")
+    if planning is None:
+        planning_part: tuple | str = ("Steget till planering ingår inte i kartan: "
+                                      + ctx.without("eb_planering") + ".")
+    elif planning.by_shares is None:
+        planning_part = ctx.left_out("eb_klienter", "hushallstyp")
+    else:
+        planning_part = items(
+            *_shares_figure(planning.by_shares, by="hushallstyp",
+                            title="Andel med beviljat bistånd som fick en planering, efter hushållstyp",
+                            xlabel="Andel med planering", what="Andel med planering",
+                            caption="Andel av dem med beviljat bistånd som fick en planering, inom "
+                                    "varje hushållstyp och efter kön, med simultana "
+                                    "konfidensintervall."),
+            report.share_table(planning.by_shares, outcome_label="Andel med planering",
+                               caption="Planering efter hushållstyp och kön (simultana intervall)"))
+    names = {"eb_planering": "planeringar", "eb_insatser": "erbjudna insatser",
+             "eb_utfall": "utfall för klienter med beviljat bistånd"}
+    return _outcomes_page(ctx, key="steg", results=results, unit_text="sökande", what="steg", parts={
+        "data": items(f"{ctx.heading}\n\n" + "\n".join(f"- {text}" for text in notes if text),
+                      _quality(ctx, klienter, "Dataunderlag: ansökningar"),
+                      *(_quality(ctx, loaded, f"Dataunderlag: {names[t]}")
+                        for t, loaded in followed.items() if loaded is not None)),
+        "karta": items(
+            outcomes.simultaneous_text(ctx.conf_level, len(steps), level, what="stegen"),
+            *_shares_figure(shares, by="steg", title="Processkarta: andel som går vidare i varje steg",
+                            xlabel="Andel som går vidare (nämnare: föregående steg)",
+                            what="Andel som går vidare",
+                            caption="Varje stegs andel som går vidare, med det föregående steget som "
+                                    "nämnare, efter kön, med simultana konfidensintervall."),
+            report.share_table(shares, outcome_label="Andel som går vidare",
+                               caption="Varje stegs andel, efter kön (simultana intervall)"),
+            _differences(comparisons, "steg", title="Skillnad kvinnor − män i varje steg",
+                         caption="Skillnad kvinnor − män i varje steg (procentenheter, simultana "
+                                 "intervall)",
+                         note="Siffrorna beskriver skillnader i utfall; de säger inte varför "
+                              "skillnaderna finns eller om någon enskild bedömning var rätt eller "
+                              "fel.")),
+        "planering": planning_part,
+    }, counts={"eb_klienter": klienter, **followed})
+
+
+__all__ = ["OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
+           "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offered_types", "offers",
+           "process_links", "process_map", "process_omissions", "process_steps", "requirements",
+           "violence"]

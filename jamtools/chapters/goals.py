@@ -10,17 +10,23 @@ Two kinds of result, each a part of the chapter ``r4_03_resultat`` when the run 
 - **quality indicators** (``um_indikatorer``: numerator and denominator per month, indicator
   and sex): the share per indicator and sex over the period and the crude difference
   (:func:`quality_indicators`). The rows are counts, with no need to adjust for.
+
+:func:`goals_reached` is the chapter ``r4_03_resultat`` as a :class:`~jamtools.present.page.Page`.
 """
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from jamtools import disclosure, stats
-
-from jamtools.present import report
+from jamtools.data import load_table_if_present
+from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, birth_country
+from jamtools.data.model import CHILD_SEXES
+from jamtools.present import outcomes, plots, report
+from jamtools.present.page import Page, figure, items
+from jamtools.present.sentences import direction, shares_alt, verdict
 
 CHAPTER = "r4_03_resultat"
 
@@ -76,48 +82,58 @@ def goal_spec(tabell: str = "eb_utfall", malindikatorer=None, justera_for=None) 
     return GoalSpec(tabell, indicators, adjust)
 
 
-def load_outcomes(spec: GoalSpec, p, chapter_id: str = CHAPTER):
-    """Load the goal table for ``spec`` with the run's parameters (period, unit, age).
+#: The goal table the catalogue declares for the chapter (loaded with its declared columns).
+CATALOGUE_TABLE = "eb_utfall"
+
+
+def load_outcomes(ctx, spec: GoalSpec):
+    """Load the goal table for ``spec`` for the chapter's run ``ctx`` (period, unit, age).
 
     The catalogue's table (``eb_utfall``) is loaded with its declared columns
-    (:func:`jamtools.run.catalogue.load_optional`); another table chosen with the parameter
-    ``tabell`` is loaded with the indicators as required columns and the covariates as
-    optional ones. Then ``aldersgrupp`` (from ``alder``) and ``fodelseland`` (from
-    ``fodd_i_sverige``) are derived, the indicators the data lack are dropped from ``spec``
-    (in place), and rows missing an indicator or a covariate present are left out and counted.
+    (``ctx.load_optional``, which also gives ``aldersgrupp`` from ``alder``); another table
+    chosen with the parameter ``tabell`` is loaded with the indicators as required columns and
+    the covariates as optional ones, and its ``aldersgrupp`` derived here
+    (:func:`jamtools.data.derive.age_group`). ``fodelseland`` is derived from
+    ``fodd_i_sverige``; rows missing an indicator or a covariate present are left out and
+    counted.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+    spec : GoalSpec
 
     Returns
     -------
-    LoadResult or None
-        None when the run lacks the table or a required indicator.
+    (LoadResult or None, GoalSpec)
+        The loaded rows (None when the run lacks the table or a required indicator) and
+        ``spec`` with only the indicators the data have.
     """
-    from jamtools import data
-    from jamtools.run import catalogue
-    from jamtools.data.derive import birth_country
-
-    kw = dict(period=p.period, unit=p.extra.get("enhet"),
-              age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
-    chapter = catalogue.CHAPTERS[chapter_id]
-    if spec.table in {n.table for n in chapter.needs}:
-        loaded = catalogue.load_optional(chapter_id, spec.table, p, **kw)
+    p = ctx.params
+    kw = dict(period=p.period, unit=ctx.extra.get("enhet"),
+              age=(ctx.extra.get("alder_min"), ctx.extra.get("alder_max")))
+    if spec.table == CATALOGUE_TABLE:
+        loaded = ctx.load_optional(spec.table, **kw)
     else:
         sources = [DERIVED.get(c, c) for c in spec.adjust_for]
-        loaded = data.load_table_if_present(spec.table, data_dir=p.data_dir, config=p.config,
-                                            columns=(catalogue.SEX, *spec.indicators),
-                                            optional=sources, **kw)
+        loaded = load_table_if_present(spec.table, data_dir=p.data_dir, config=p.config,
+                                       columns=("kon", *spec.indicators), optional=sources, **kw)
     if loaded is None:
-        return None
-    d = loaded.data
-    if "aldersgrupp" in spec.adjust_for:
-        catalogue.add_age_group(loaded)
+        return None, spec
+    derived = {}
+    if "aldersgrupp" in spec.adjust_for and "aldersgrupp" not in loaded.data and loaded.has("alder"):
+        groups = CHILD_AGE_GROUPS if loaded.table.sex_values == CHILD_SEXES else ADULT_AGE_GROUPS
+        derived["aldersgrupp"] = age_group(loaded.data["alder"], **groups)
     if "fodelseland" in spec.adjust_for and loaded.has("fodd_i_sverige"):
-        d["fodelseland"] = birth_country(d["fodd_i_sverige"])
-    for c in [c for c in spec.indicators if not loaded.has(c)]:
-        del spec.indicators[c]
-    loaded.exclude(d[list(spec.indicators)].isna().any(axis=1), "Uppgift om målindikatorn saknas")
+        derived["fodelseland"] = birth_country(loaded.data["fodd_i_sverige"])
+    if derived:
+        loaded = loaded.with_data(loaded.data.assign(**derived))
+    spec = replace(spec, indicators={c: v for c, v in spec.indicators.items() if loaded.has(c)})
+    loaded = loaded.exclude(loaded.data[list(spec.indicators)].isna().any(axis=1),
+                            "Uppgift om målindikatorn saknas")
     present = adjusted_for(spec, loaded)
-    loaded.exclude(loaded.data[present].isna().any(axis=1), "Uppgift som justeringen behöver saknas")
-    return loaded
+    loaded = loaded.exclude(loaded.data[present].isna().any(axis=1),
+                            "Uppgift som justeringen behöver saknas")
+    return loaded, spec
 
 
 def adjusted_for(spec: GoalSpec, loaded) -> list[str]:
@@ -152,51 +168,61 @@ def goal_attainment(loaded, spec: GoalSpec, *, conf_level: float = 0.95,
     return GoalResult(results, simultaneous, covariates, conf_level)
 
 
-def goal_outputs(goal: GoalResult, spec: GoalSpec) -> list:
+def _conf_text(level: float) -> str:
+    """A confidence level in percent, with a decimal only when it has one ('95', '97,5')."""
+    pct = 100 * float(level)
+    return report.number(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1)
+
+
+def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
     """What the page shows for the goal indicators: the simultaneous level, each indicator in
     words, the shares (figure and table) and the differences (summary, figure and table)."""
-    from IPython.display import Markdown
-
-    from jamtools.present import outcomes, plots
-
-    out = []
+    out: list = []
     k = len(spec.indicators)
     if k > 1:
-        out.append(Markdown(
+        out.append(
             f"Med {report.number(100 * goal.nominal, 0)} procents säkerhet "
             f"för alla {k} indikatorer tillsammans är varje enskilt intervall ett "
-            f"{report.number(100 * goal.conf_level, 1)}-procentigt intervall (i texten avrundat)."))
+            f"{report.number(100 * goal.conf_level, 1)}-procentigt intervall (i texten avrundat).")
     for c, r in goal.results.items():
         name, text = spec.indicators[c]
-        out.append(Markdown(f"**{name}.** " + report.describe_binary(
+        out.append(f"**{name}.** " + report.describe_binary(
             r.shares, r.comparisons, verb="ledde", outcome_text=text, unit_text="ärenden")
-            .split("\n\nSiffrorna beskriver")[0]))
+            .split("\n\nSiffrorna beskriver")[0])
     shares = disclosure.stack({spec.indicators[c][0]: r.shares for c, r in goal.results.items()},
                               "indikator")
-    out.append(plots.shares_plot(shares, group="kon", by="indikator", title="Andel som nådde målet",
-                                 xlabel="Andel av ärendena"))
+    conf = _conf_text(goal.conf_level)
+    out += figure(plots.shares_plot(shares, group="kon", by="indikator", title="Andel som nådde målet",
+                                    xlabel="Andel av ärendena"),
+                  caption=f"Andel ärenden där målet nåddes, per indikator och kön, med {conf} % "
+                          "simultana konfidensintervall.",
+                  alt=shares_alt(shares, what="Andel som nådde målet", by="indikator"))
     out.append(report.share_table(shares, outcome_label="Andel som nådde målet",
                                   caption="Måluppfyllelse efter kön"))
     comparisons = disclosure.stack({spec.indicators[c][0]: r.comparisons
                                     for c, r in goal.results.items()}, "indikator")
-    out.append(Markdown(outcomes.summary(comparisons, "indikator")))
-    differences = difference_rows(comparisons)
-    levels = list(dict.fromkeys(differences["group_a"].tolist() + differences["group_b"].tolist()))
-    sexes = " − ".join(report.SEX_LABELS.get(k, k) for k in levels[:2])
-    out.append(plots.difference_plot(differences, label_by="rad",
-                                     title=f"Skillnad i måluppfyllelse, {sexes}"))
-    out.append(report.comparison_table(
-        differences.assign(comparison=differences["indikator"] + ": " + sexes),
-        caption="Skillnad i måluppfyllelse (procentenheter, simultana intervall)"))
-    return out
-
-
-def difference_rows(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """The differences in percentage points of stacked comparisons, with a row label
-    ("<indikator>, ojusterat" / ", justerat") for the figure."""
+    out.append(outcomes.summary(comparisons, "indikator"))
     rows = comparisons[comparisons["measure"] == "risk_difference_pp"]
-    return rows.assign(rad=rows["indikator"] + rows["adjusted"].astype(bool).map(
-        {False: ", ojusterat", True: ", justerat"}))
+    levels = list(dict.fromkeys(rows["group_a"].tolist() + rows["group_b"].tolist()))
+    sexes = " − ".join(report.SEX_LABELS.get(x, x) for x in levels[:2])
+    differences = outcomes.difference_rows(comparisons, "indikator", sexes=sexes)
+    out += figure(plots.difference_plot(differences, label_by="rad",
+                                        title=f"Skillnad i måluppfyllelse, {sexes}"),
+                  caption=f"Skillnaden i måluppfyllelse, {sexes}, i procentenheter per indikator, "
+                          f"utan och med justering, med {conf} % simultana konfidensintervall.",
+                  alt=difference_alt(differences))
+    out.append(report.comparison_table(
+        differences, caption="Skillnad i måluppfyllelse (procentenheter, simultana intervall)"))
+    return tuple(out)
+
+
+def difference_alt(differences: pd.DataFrame) -> str:
+    """Alt text of the figure of differences: each row's label, estimate and interval."""
+    parts = [f"{r['rad']}: {report.number(r['estimate'], 1, signed=True)} "
+             f"({report.number(r['ci_low'], 1)} till {report.number(r['ci_high'], 1)})"
+             for _, r in differences.iterrows()]
+    return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
+            + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 
 
 # --- Quality indicators (um_indikatorer) ------------------------------------------------------
@@ -267,11 +293,9 @@ def quality_indicators(loaded, *, levels=("kvinna", "man"), conf_level: float = 
     return QualityResult(shares_d, comparisons_d, level)
 
 
-def quality_outputs(q: QualityResult) -> list:
+def quality_items(q: QualityResult) -> tuple:
     """What the page shows for the quality indicators: the result in words, the shares (table)
     and the differences (table)."""
-    from IPython.display import Markdown
-
     lines = []
     for _, r in q.comparisons.iterrows():
         name = report.label(r["outcome"]).capitalize()
@@ -280,18 +304,116 @@ def quality_outputs(q: QualityResult) -> list:
             continue
         a = report.SEX_LABELS.get(r["group_a"], r["group_a"])
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
-        verdict = ("ingen tydlig skillnad" if r["ci_low"] <= 0 <= r["ci_high"] else
-                   f"tydligt {'högre' if r['estimate'] > 0 else 'lägre'} för {a} än för {b}")
         lines.append(f"- **{name}**: {report.number(r['estimate'], 1, signed=True)} procentenheter "
                      f"({report.number(100 * q.conf_level, 1)} % KI {report.number(r['ci_low'], 1)} "
-                     f"till {report.number(r['ci_high'], 1)}): {verdict}.")
+                     f"till {report.number(r['ci_high'], 1)}): "
+                     f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}.")
     text = ("Skillnaden i andelen ärenden där indikatorns krav uppfylldes, hela perioden "
             "tillsammans, kvinnor − män. Jämförelsen är rå: indikatorerna är räknade per kön, utan "
             "uppgifter om ärendena att justera för.\n\n" + "\n".join(lines))
     shares = q.shares.assign(indikator=q.shares["indikator"].map(lambda v: report.label(v).capitalize()))
-    return [Markdown(text),
+    return (text,
             report.share_table(shares, outcome_label="Andel där kravet uppfylldes",
                                caption="Kvalitetsindikatorer efter kön"),
             report.comparison_table(q.comparisons.assign(
                 comparison=q.comparisons["outcome"].map(lambda v: report.label(v).capitalize())
-                + ": kvinnor − män"), caption="Skillnad per kvalitetsindikator (procentenheter)")]
+                + ": kvinnor − män"), caption="Skillnad per kvalitetsindikator (procentenheter)"))
+
+
+# --- The chapter ------------------------------------------------------------------------------
+
+def _difference_sentence(comparisons: pd.DataFrame) -> str:
+    """The crude and (when made) the adjusted difference of one indicator in one sentence."""
+    rows = comparisons[comparisons["measure"] == "risk_difference_pp"]
+    crude = rows[~rows["adjusted"].astype(bool)]
+    adj = rows[rows["adjusted"].astype(bool)]
+    if crude.empty or pd.isna(crude.iloc[0]["estimate"]):
+        return "skillnaden visas inte (röjandekontroll)."
+    c = crude.iloc[0]
+    a = report.SEX_LABELS.get(c["group_a"], c["group_a"])
+    b = report.SEX_LABELS.get(c["group_b"], c["group_b"])
+
+    def diff(r):
+        return (f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
+                f"({_conf_text(r['conf_level'])} % KI {report.number(r['ci_low'], 1)} till "
+                f"{report.number(r['ci_high'], 1)})")
+    text = f"skillnaden {a} − {b} är {diff(c)} utan justering"
+    main = c
+    if len(adj) and pd.notna(adj.iloc[0]["estimate"]):
+        main = adj.iloc[0]
+        text += f" och {diff(main)} bland ärenden med samma {report.covariates_text(main['adjusted_for'])}"
+    return f"{text}: {verdict(main['ci_low'], main['ci_high'], a=a, b=b, between=False)}."
+
+
+def answer(goal: GoalResult | None, spec: GoalSpec, quality: QualityResult | None) -> str:
+    """*Svar i korthet*: per goal indicator the crude and the adjusted difference; for the
+    quality indicators how many show a clear (crude) difference."""
+    out = [f"{spec.indicators[c][0]}: {_difference_sentence(r.comparisons)}"
+           for c, r in (goal.results.items() if goal is not None else ())]
+    if quality is not None and len(quality.comparisons):
+        shown = quality.comparisons[~quality.comparisons["suppressed"].astype(bool)]
+        clear = sum(direction(r["ci_low"], r["ci_high"]) != "oklar" for _, r in shown.iterrows())
+        out.append(f"Kvalitetsindikatorerna: {clear} av {len(quality.comparisons)} visar en tydlig "
+                   "skillnad mellan kvinnor och män (utan justering).")
+    return " ".join(out) or ("Underlaget har varken målindikatorer eller kvalitetsindikatorer, "
+                             "så kapitlet har inget att visa.")
+
+
+def goals_reached(ctx) -> Page:
+    """r4_03: are the service's goals reached as well for women as for men?
+
+    The goal indicators (parameters ``tabell``, ``malindikatorer``, ``justera_for``; by default
+    ``eb_utfall``'s) compared by sex, crude and adjusted, with simultaneous intervals
+    (:func:`goal_attainment`), and the quality indicators of ``um_indikatorer`` when the run has
+    them (:func:`quality_indicators`).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run.
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (what was read and left out) and ``resultat`` (the goals for the
+        individual, the quality indicators, or the sentence that there is neither).
+    """
+    spec = goal_spec(ctx.extra.get("tabell", CATALOGUE_TABLE), ctx.extra.get("malindikatorer"),
+                     ctx.extra.get("justera_for"))
+    utfall, spec = load_outcomes(ctx, spec)
+    kvalitet = ctx.load_optional("um_indikatorer", period=ctx.params.period,
+                                 unit=ctx.extra.get("enhet"))
+    missing = [ctx.omissions(spec.table, utfall) if spec.table == CATALOGUE_TABLE else "",
+               ctx.omissions("um_indikatorer", kvalitet)]
+    data = [" ".join([ctx.heading, *(x for x in missing if x)])]
+    if utfall is not None:
+        data.append(report.quality_table(utfall, threshold=ctx.threshold,
+                                         caption=f"Dataunderlag: {spec.table}"))
+    if kvalitet is not None:
+        data.append(report.quality_table(kvalitet, threshold=ctx.threshold,
+                                         caption="Dataunderlag: kvalitetsindikatorer (rader per "
+                                                 "månad och kön)"))
+    goal = (goal_attainment(utfall, spec, conf_level=ctx.conf_level, threshold=ctx.threshold)
+            if utfall is not None else None)
+    quality = (quality_indicators(kvalitet, conf_level=ctx.conf_level, threshold=ctx.threshold)
+               if kvalitet is not None else None)
+    result = items("### Målen för den enskilde" if goal is not None else None,
+                   goal_items(goal, spec) if goal is not None else None,
+                   "### Kvalitetsindikatorer" if quality is not None else None,
+                   quality_items(quality) if quality is not None else None)
+    counts = {}
+    if utfall is not None:
+        counts[spec.table] = disclosure.disclose_counts_by_sex(utfall.counts_by_sex(),
+                                                               threshold=ctx.threshold)
+    if kvalitet is not None:
+        counts["um_indikatorer"] = disclosure.disclose_counts_by_sex(kvalitet.counts_by_sex(),
+                                                                     threshold=ctx.threshold)
+    compared = ([r.comparisons for r in goal.results.values()] if goal is not None else []) + \
+        ([quality.comparisons] if quality is not None else [])
+    return Page(question_id=ctx.question_id, short_answer=answer(goal, spec, quality),
+                parts={"data": items(*data),
+                       "resultat": result or ("Underlaget har varken målindikatorer eller "
+                                              "kvalitetsindikatorer, så kapitlet har inget att visa.",)},
+                counts=counts,
+                comparisons=stats.adjust_pvalues(pd.concat(compared, ignore_index=True), method="holm")
+                if compared else None)

@@ -1,16 +1,23 @@
-"""Hemtjänst: data preparation for the home-help chapters (ht_01, ht_02).
+"""Hemtjänst: the home-help chapters (ht_01, ht_02), their data preparation and compositions.
 
 The chapters compare the hours granted to women and men, crude and among decisions with the
 same need. What "the same need" can mean depends on what the organisation's export holds: the
 ADL dependency (``adl_beroende``), whether the person lives alone (``ensamboende``) and the age
 (``alder``) are each optional. :func:`need_group` builds the need groups the chapters show
-from whichever of them a table has.
+from whichever of them a table has. :func:`hours_same_need` (ht_01) and :func:`hours_change`
+(ht_02) are the chapters' pages.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from jamtools import disclosure, stats
 from jamtools.data.derive import HOME_CARE_AGE_GROUPS, age_group
+from jamtools.disclosure import analyses as analysis
+from jamtools.present import plots, report
+from jamtools.present.page import Page, figure, items
+from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, number
+from jamtools.present.sentences import direction, short_answer
 
 #: ADL levels as shown: 5 and 6 activities together (they are few).
 ADL_LEVELS = ("0", "1", "2", "3", "4", "5–6")
@@ -134,4 +141,300 @@ def need_group_text(data: pd.DataFrame) -> str:
 
 
 __all__ = ["need_group", "need_group_columns", "need_group_text", "ADL_LEVELS", "AGE_LABELS",
-           "LIVING", "NEED_COLUMNS", "GROUP_NAMES"]
+           "LIVING", "NEED_COLUMNS", "GROUP_NAMES", "hours_same_need", "hours_change",
+           "change_year", "change_answer"]
+
+
+# --- Chapter compositions -----------------------------------------------------------------------
+
+#: The table both chapters read, and the sexes they compare (difference women − men).
+TABLE = "ht_beslut"
+SEXES = ("kvinna", "man")
+#: The rows of the difference figure of ht_01, by (measure, adjusted).
+DIFFERENCE_LABELS = {("mean_difference", False): "Medelvärde, ojusterat",
+                     ("median_difference", False): "Median, ojusterat",
+                     ("mean_difference", True): "Medelvärde, justerat"}
+#: The rows of the decomposition figure of ht_01.
+DECOMPOSITION_LABELS = {("oaxaca_gap", True): "Hela skillnaden",
+                        ("oaxaca_explained", True): "Förklarad av behov och boende",
+                        ("oaxaca_unexplained", True): "Oförklarad (vid samma behov)"}
+
+
+def _differences_alt(rows: pd.DataFrame, labels: dict, *, unit: str = "timmar per månad") -> str:
+    """Alt text of an amount-difference figure: each row's label, estimate and interval."""
+    parts = []
+    for _, r in rows[rows["measure"] != "ratio_of_means"].iterrows():
+        name = labels.get((r["measure"], bool(r["adjusted"])), str(r["measure"]))
+        parts.append(f"{name} {number(r['estimate'], signed=True)} "
+                     f"({number(r['ci_low'])} till {number(r['ci_high'])})")
+    if not parts:
+        return "Inga jämförelser att visa."
+    return (f"Punktdiagram med konfidensintervall. Skillnad kvinnor − män i {unit}: "
+            + "; ".join(parts) + ".")
+
+
+def _distribution_alt(summary: pd.DataFrame, by: str, *, unit: str = "timmar per månad") -> str:
+    """Alt text of the distribution figure: per group and sex the median and the quartiles."""
+    parts = []
+    for cat, rows in summary.groupby(by, sort=False, observed=True):
+        sexes = ", ".join(f"{SEX_LABELS.get(r['kon'], r['kon'])} median {number(r['median'])} "
+                          f"(kvartiler {number(r['q1'])}–{number(r['q3'])})"
+                          for _, r in rows.iterrows())
+        parts.append(f"{report.label(cat)}: {sexes}")
+    if not parts:
+        return "Fördelning: inga uppgifter."
+    return (f"Lådor med den mittersta hälften av besluten, median och medelvärde, i {unit}, "
+            "efter grupp och kön. " + "; ".join(parts) + ".")
+
+
+def _gaps_alt(by_period: pd.DataFrame, *, unit: str = "timmar per månad") -> str:
+    """Alt text of the gap-by-year figure: each year's crude and (when made) adjusted gap."""
+    parts = []
+    for period, rows in by_period.groupby("period", sort=False):
+        gaps = ", ".join(f"{'justerad' if bool(r['adjusted']) else 'rå'} "
+                         f"{number(r['estimate'], signed=True)} ({number(r['ci_low'])} till "
+                         f"{number(r['ci_high'])})" for _, r in rows.iterrows())
+        parts.append(f"{report.label(period)}: {gaps}")
+    if not parts:
+        return "Skillnad per år: inga uppgifter."
+    return (f"Punktdiagram med konfidensintervall. Skillnad kvinnor − män i {unit} per år. "
+            + "; ".join(parts) + ".")
+
+
+def hours_same_need(ctx) -> Page:
+    """ht_01: do women and men with the same needs get as many home-help hours?
+
+    The hours granted by sex, the crude and the same-need difference (adjusted for the need
+    columns the export has), the distribution within each need group (:func:`need_group`) and
+    the Oaxaca–Blinder split of the gap.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters, with ``enhet``, ``alder_min`` and ``alder_max``, and
+        loading by the catalogue).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the data section), ``resultat`` (the comparison in words, the
+        difference figure and the tables of comparisons and of hours by sex),
+        ``behovsgrupper`` (figure and table of the hours within each need group, or a
+        sentence when the data have no need column) and ``uppdelning`` (the decomposition in
+        words, figure and table, or a sentence when it cannot be made).
+    """
+    conf = number(100 * ctx.conf_level, 0)
+    loaded = ctx.load(TABLE, **ctx.filters)
+    groups = need_group(loaded.data)
+    if groups is not None:
+        loaded = loaded.with_data(loaded.data.assign(**{groups.name: groups}))
+    covariates = ctx.covariates(TABLE, loaded)
+    hours = analysis.amount_outcome(loaded.data, "beviljade_timmar", covariates=covariates,
+                                    levels=SEXES, by=groups.name if groups is not None else None,
+                                    decompose=True, conf_level=ctx.conf_level,
+                                    threshold=ctx.threshold)
+    adjusted = bool(hours.comparisons["adjusted"].astype(bool).any())
+
+    if hours.by_summary is not None:
+        title = f"Beviljade timmar per månad efter {need_group_text(loaded.data)} och kön"
+        by_need = items(
+            *figure(plots.amount_distribution_plot(hours.by_summary, by=groups.name, title=title,
+                                                   xlabel="Beviljade timmar per månad"),
+                    caption=f"{title}: den mittersta hälften av besluten (låda), medianen "
+                            "(streck) och medelvärdet (punkt).",
+                    alt=_distribution_alt(hours.by_summary, groups.name)),
+            report.amount_summary_table(hours.by_summary, by=groups.name, unit="timmar",
+                                        count_label="Antal beslut", caption=title))
+    else:
+        by_need = items("Fördelningen inom behovsgrupper utelämnas: data saknar uppgifter om "
+                        "ADL-beroende, boende och ålder.")
+
+    if hours.decomposition is not None:
+        split = items(
+            report.describe_decomposition(hours.decomposition, amount_text="timmar",
+                                          per_text="per månad"),
+            *figure(plots.amount_difference_plot(
+                        hours.decomposition, title="Uppdelning av skillnaden kvinnor − män",
+                        xlabel="Timmar per månad, kvinnor − män", labels=DECOMPOSITION_LABELS),
+                    caption="Skillnaden i medelvärde mellan kvinnor och män delad i den del som "
+                            "skillnader i "
+                            f"{covariates_text(hours.decomposition['adjusted_for'].iloc[0])} "
+                            "förklarar och den oförklarade delen, i timmar per månad, med "
+                            f"{conf} % konfidensintervall.",
+                    alt=_differences_alt(hours.decomposition, DECOMPOSITION_LABELS)),
+            report.amount_comparison_table(
+                hours.decomposition, unit="timmar",
+                caption="Oaxaca–Blinder-uppdelning av skillnaden i medelvärde"))
+    else:
+        split = items("Uppdelningen utelämnas: den kräver uppgifter om behov, och data saknar dem.")
+
+    same_need = (f", och medelvärdet bland beslut med samma {covariates_text(covariates)}"
+                 if adjusted else "")
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=short_answer(hours.comparisons, unit_text="beslut", measure="mean_difference",
+                                  amount_text="timmar per månad"),
+        parts={
+            "data": items(f"{ctx.heading} {ctx.omissions(TABLE, loaded)}",
+                          report.quality_table(loaded, threshold=ctx.threshold,
+                                               caption="Dataunderlag: beslut om hemtjänst")),
+            "resultat": items(
+                report.describe_amount(hours.summary, hours.comparisons, unit_text="beslut",
+                                       amount_text="timmar", per_text="per månad"),
+                *figure(plots.amount_difference_plot(
+                            hours.comparisons, title="Skillnad i beviljade timmar, kvinnor − män",
+                            xlabel="Timmar per månad, kvinnor − män", labels=DIFFERENCE_LABELS),
+                        caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män: "
+                                f"medelvärde och median{same_need}, med {conf} % "
+                                "konfidensintervall.",
+                        alt=_differences_alt(hours.comparisons, DIFFERENCE_LABELS)),
+                report.amount_comparison_table(
+                    hours.comparisons, unit="timmar",
+                    caption="Jämförelser mellan kvinnor och män (timmar per månad)"),
+                report.amount_summary_table(hours.summary, unit="timmar", count_label="Antal beslut",
+                                            caption="Beviljade timmar per månad efter kön")),
+            "behovsgrupper": by_need,
+            "uppdelning": split,
+        },
+        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=stats.adjust_pvalues(pd.concat(
+            [hours.comparisons, *([hours.decomposition] if hours.decomposition is not None else [])],
+            ignore_index=True), method="holm"),
+    )
+
+
+def change_year(value) -> int:
+    """The parameter ``nytt_arbetssatt_ar`` (the first year of the new working method) checked:
+    a whole year, else ValueError saying what to write.
+
+    Examples
+    --------
+    >>> change_year(2023)
+    2023
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"Parametern nytt_arbetssatt_ar = {value!r} ska vara ett årtal, "
+                         "till exempel 2023: det första året med det nya arbetssättet.")
+    return value
+
+
+#: What a change of the gap (women − men, after − before) says, by the direction of its interval.
+_CHANGE_WORDS = {"högre": "kvinnornas beviljade tid har tydligt ökat i förhållande till männens",
+                 "lägre": "kvinnornas beviljade tid har tydligt minskat i förhållande till männens",
+                 "oklar": "data kan inte skilja förändringen från slumpens variation"}
+
+
+def change_answer(change, *, unit: str = "timmar per månad") -> str:
+    """*Svar i korthet* of ht_02: the (same-need) gap before and after, and its change with its
+    interval and what it shows (:func:`jamtools.present.sentences.direction`).
+
+    Parameters
+    ----------
+    change : jamtools.disclosure.analyses.AmountChange
+        The disclosed change of the gap.
+    unit : str
+        The amount's unit in words.
+
+    Returns
+    -------
+    str
+    """
+    r = change.change.iloc[0]
+    phases = change.phases[change.phases["adjusted"].astype(bool)]
+    if phases.empty:
+        phases = change.phases
+    a = SEX_LABELS.get(r["group_a"], r["group_a"])
+    b = SEX_LABELS.get(r["group_b"], r["group_b"])
+    if bool(r.get("adjusted")) and r.get("adjusted_for"):
+        among = f"bland beslut med samma {covariates_text(r['adjusted_for'])}"
+    else:
+        among = "utan justering"
+    gaps = [f"{number(p['estimate'], signed=True)} {p['period']}" for _, p in phases.iterrows()
+            if not bool(p.get("suppressed", False)) and pd.notna(p["estimate"])]
+    text = []
+    if gaps:
+        text.append(f"Skillnaden {a} − {b} i beviljade {unit}, {among}, var "
+                    + " och ".join(gaps) + ".")
+    if bool(r.get("suppressed", False)):
+        text.append("Förändringen visas inte: underlaget är för litet (röjandekontroll).")
+    elif pd.isna(r["estimate"]):
+        text.append("Förändringen kan inte skattas: det saknas data före eller efter.")
+    else:
+        conf = number(100 * float(r["conf_level"]), 0)
+        text.append(f"Förändringen är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "
+                    f"{number(r['ci_low'])} till {number(r['ci_high'])}): "
+                    f"{_CHANGE_WORDS[direction(r['ci_low'], r['ci_high'])]}.")
+    return " ".join(text)
+
+
+def _with_period(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison named with its period, as the results file lists it ("kvinna − man (2021)")."""
+    return table.assign(comparison=table["comparison"] + " (" + table["period"].astype(str) + ")")
+
+
+def hours_change(ctx) -> Page:
+    """ht_02: has the distribution of home-help hours become more equal?
+
+    The gap in hours granted (women − men), crude and at the same need, year by year and
+    before and from the year of the new working method (parameter ``nytt_arbetssatt_ar``), and
+    its change (period × sex in a model with the need columns the export has).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run; ``ctx.extra["nytt_arbetssatt_ar"]`` is the first year of the new
+        working method (ValueError unless a whole year).
+
+    Returns
+    -------
+    Page
+        Parts ``arbetssatt`` (the year the new working method counts from), ``data`` (the
+        data section) and ``resultat`` (the change in words, the figure of the gap per year,
+        and the tables per year and per phase with the change).
+    """
+    year = change_year(ctx.extra["nytt_arbetssatt_ar"])
+    conf = number(100 * ctx.conf_level, 0)
+    loaded = ctx.load(TABLE, **ctx.filters)
+    covariates = ctx.covariates(TABLE, loaded)
+    change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
+                                    covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
+                                    threshold=ctx.threshold)
+    adjusted = bool(change.by_period["adjusted"].astype(bool).any()) if len(change.by_period) else False
+    kinds = (f", rå (ofyllda punkter) och bland beslut med samma {covariates_text(covariates)} "
+             "(fyllda punkter)" if adjusted else "")
+    line = (f"; den prickade linjen står före {year}, det första året med det nya arbetssättet"
+            if len(change.by_period) and (change.by_period["period"] == year).any() else "")
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=change_answer(change),
+        parts={
+            "arbetssatt": items(f"Det nya arbetssättet räknas från **{year}** (parametern "
+                                "`nytt_arbetssatt_ar`)."),
+            "data": items(f"{ctx.heading} {ctx.omissions(TABLE, loaded)}",
+                          report.quality_table(loaded, threshold=ctx.threshold,
+                                               caption="Dataunderlag: beslut om hemtjänst")),
+            "resultat": items(
+                report.describe_amount_change(change, amount_text="timmar", per_text="per månad",
+                                              what="det nya arbetssättet"),
+                *figure(plots.gap_by_period_plot(
+                            change.by_period, change_at=year,
+                            title="Skillnad i beviljade timmar per år, kvinnor − män",
+                            ylabel="Timmar per månad, kvinnor − män"),
+                        caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män "
+                                f"per år{kinds}, med {conf} % konfidensintervall{line}.",
+                        alt=_gaps_alt(change.by_period)),
+                report.amount_comparison_table(
+                    change.by_period, unit="timmar", period_label="År", counts=True,
+                    caption="Skillnad kvinnor − män per år (timmar per månad)"),
+                report.amount_comparison_table(
+                    disclosure.stack({"period": change.phases, "förändring": change.change}, "del"),
+                    unit="timmar", period_label="Period", counts=True,
+                    caption="Före och efter det nya arbetssättet, och förändringen")),
+        },
+        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=stats.adjust_pvalues(pd.concat(
+            [_with_period(change.by_period), _with_period(change.phases), change.change],
+            ignore_index=True), method="holm"),
+    )

@@ -13,6 +13,9 @@ household type). Two things make it hard, and this module handles both:
   *differs* between two groups is one parameter, the interaction in a logistic model
   (:func:`interaction_effect`), with its interval, on the odds scale and (standardised) in
   percentage points.
+
+:func:`groups_of_women_and_men` is the chapter ``r4_04_olika_grupper`` as a
+:class:`~jamtools.present.page.Page`.
 """
 from __future__ import annotations
 
@@ -26,8 +29,11 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from jamtools import disclosure, stats
-from jamtools.data.derive import BIRTH_LEVELS, birth_country
+from jamtools.data.derive import ADULT_AGE_GROUPS, BIRTH_LEVELS, age_group, birth_country
+from jamtools.present import plots, report
+from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
+from jamtools.present.sentences import direction, shares_alt, verdict
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import covariate_columns
 
@@ -280,6 +286,16 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
                               disclose(adjusted), disclose(crude_int))
 
 
+def interaction_verdict(r, *, f0: str, f1: str) -> str:
+    """What an interaction row (the sex gap among ``f1`` minus the gap among ``f0``, in
+    percentage points) says, by the one verdict rule (:func:`jamtools.present.sentences.direction`)."""
+    a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
+    d = direction(r["ci_low"], r["ci_high"])
+    if d == "oklar":
+        return "data kan inte skilja skillnaden mellan grupperna från slumpens variation"
+    return f"bland {f1} är andelen för {a} tydligt {d} i förhållande till {b} än bland {f0}"
+
+
 def describe_interaction(result: IntersectionResult, *, factor_levels, factor_labels: dict,
                          outcome_text: str, group: str = "kon") -> str:
     """The sex gap within each group and the interaction, in words; "ingen tydlig skillnad"
@@ -299,10 +315,9 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
             text.append(f"Bland {where}: skillnaden visas inte (röjandekontroll).")
             continue
         ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
-        verdict = ("ingen tydlig skillnad" if r["ci_low"] <= 0 <= r["ci_high"] else
-                   f"andelen är tydligt {'högre' if r['estimate'] > 0 else 'lägre'} för {a} än för {b}")
+        said = verdict(r["ci_low"], r["ci_high"], a=a, b=b, subject="andelen", between=False)
         text.append(f"Bland {where} är skillnaden {a} − {b} {number(r['estimate'], signed=True)} "
-                    f"procentenheter ({conf} % KI {ci}): {verdict}.")
+                    f"procentenheter ({conf} % KI {ci}): {said}.")
     for kind, frame in (("utan justering", result.crude_interaction), ("justerat", result.adjusted)):
         rows = frame[frame["measure"] == INTERACTION_PP]
         if rows.empty:
@@ -317,15 +332,11 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
         ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
         lead = ("Utan justering" if kind == "utan justering" else
                 f"Bland klienter med samma {covariates_text(r['adjusted_for'])}")
-        if r["ci_low"] <= 0 <= r["ci_high"]:
-            verdict = ("data kan inte skilja skillnaden mellan grupperna från slumpens variation")
-        else:
-            verdict = (f"bland {f1} är andelen för {a} tydligt {'lägre' if r['estimate'] < 0 else 'högre'} "
-                       f"i förhållande till {b} än bland {f0}")
         text.append(f"{lead} är skillnaden {a} − {b} bland {f1}, minus skillnaden bland {f0}, "
                     f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI {ci}; "
                     f"kvoten mellan oddskvoterna {number(orow['estimate'], 2)}, KI "
-                    f"{number(orow['ci_low'], 2)}–{number(orow['ci_high'], 2)}): {verdict}.")
+                    f"{number(orow['ci_low'], 2)}–{number(orow['ci_high'], 2)}): "
+                    f"{interaction_verdict(r, f0=f0, f1=f1)}.")
     text.append(f"Siffrorna beskriver skillnader i {outcome_text}; de säger inte varför skillnaderna "
                 "finns.")
     return "\n\n".join(text)
@@ -336,39 +347,39 @@ BIRTH_TEXT = {"inrikes_fodd": "födda i Sverige", "utrikes_fodd": "utrikes född
 
 
 def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
-                           covariates=("aldersgrupp", "hushallstyp")) -> tuple[pd.DataFrame, list]:
+                           covariates=("aldersgrupp", "hushallstyp")):
     """The rows the chapter on groups analyses, from a loaded ``eb_utfall``.
 
-    Derives ``fodelseland`` from ``fodd_i_sverige`` (:func:`birth_country`) and
-    ``aldersgrupp`` from ``alder`` when the table has it (adult groups,
-    :func:`jamtools.run.catalogue.add_age_group`); leaves out, counted in ``loaded``, rows without a country
-    of birth, without the outcome, and without one of the ``covariates`` the data have.
+    Derives ``fodelseland`` from ``fodd_i_sverige`` (:func:`birth_country`) and, when the table
+    has ``alder`` but no ``aldersgrupp`` yet, ``aldersgrupp`` (the adult groups,
+    :data:`jamtools.data.derive.ADULT_AGE_GROUPS`); leaves out, and counts, rows without a
+    country of birth, without the outcome, and without one of the ``covariates`` the data have.
 
     Parameters
     ----------
     loaded : LoadResult
-        The table, with ``kon``, ``fodd_i_sverige`` and ``outcome``.
+        The table, with ``kon``, ``fodd_i_sverige`` and ``outcome``; left unchanged.
     outcome : a 0/1 column.
     levels : the sexes compared (rows of other sexes are not returned).
     covariates : what the chapter adjusts for when present.
 
     Returns
     -------
-    (DataFrame, list)
-        The rows of ``levels``, and the covariates the data have (possibly none).
+    (LoadResult, DataFrame, list)
+        The table without the rows left out (each counted with its reason), the rows of
+        ``levels``, and the covariates the data have (possibly none).
     """
-    from jamtools.run import catalogue
-
-    catalogue.add_age_group(loaded)
-    d = loaded.data
-    d["fodelseland"] = birth_country(d["fodd_i_sverige"])
-    loaded.exclude(loaded.data["fodelseland"].isna(), "Uppgift om födelseland saknas")
-    loaded.exclude(loaded.data[outcome].isna(), "Uppgift om utfallet saknas")
+    derived = {"fodelseland": birth_country(loaded.data["fodd_i_sverige"])}
+    if loaded.has("alder") and "aldersgrupp" not in loaded.data:
+        derived["aldersgrupp"] = age_group(loaded.data["alder"], **ADULT_AGE_GROUPS)
+    loaded = loaded.with_data(loaded.data.assign(**derived))
+    loaded = loaded.exclude(loaded.data["fodelseland"].isna(), "Uppgift om födelseland saknas")
+    loaded = loaded.exclude(loaded.data[outcome].isna(), "Uppgift om utfallet saknas")
     present = [c for c in covariates if loaded.has(c)]
     if present:
-        loaded.exclude(loaded.data[present].isna().any(axis=1),
-                       f"Uppgift om {covariates_text(present)} saknas")
-    return loaded.data[loaded.data["kon"].isin(levels)].copy(), present
+        loaded = loaded.exclude(loaded.data[present].isna().any(axis=1),
+                                f"Uppgift om {covariates_text(present)} saknas")
+    return loaded, loaded.data[loaded.data["kon"].isin(levels)].copy(), present
 
 
 def comparison_label(text: str, factor_labels: dict = BIRTH_TEXT) -> str:
@@ -389,3 +400,145 @@ def group_labels(frame: pd.DataFrame, dims) -> pd.Series:
     for d in dims[1:]:
         out = out + ", " + frame[d].map(label).str.lower()
     return out
+
+
+# --- The chapter ------------------------------------------------------------------------------
+
+#: The outcomes the chapter can compare (parameter ``utfall``), in words.
+OUTCOMES = {"forflyttning": "förflyttning mot självförsörjning",
+            "sjalvforsorjande": "självförsörjning inom uppföljningstiden"}
+
+
+def small_group_example(conf_level: float = 0.95, n: int = 25) -> str:
+    """A worked example (no data): how wide the interval of a group of ``n`` with a share
+    around 50 % is, and how large a difference two such groups need for 80 % power."""
+    example = stats.share_by_group(pd.DataFrame({"kon": ["a"], "n": [n], "events": [n / 2]}), "kon",
+                                   conf_level=conf_level).iloc[0]
+    mdd = stats.min_detectable_difference(n, n, 0.5, alpha=1 - conf_level)
+    return (f"Även en grupp som är stor nog att visas har ett brett intervall. Med {n} klienter i en "
+            f"grupp och en andel kring 50 % sträcker sig ett {number(100 * conf_level, 0)}-procentigt "
+            f"intervall ungefär från {percent(example['ci_low'], 0)} till {percent(example['ci_high'], 0)}. "
+            f"Två sådana grupper måste skilja sig med omkring {number(mdd, 0)} procentenheter för att "
+            "skillnaden ska upptäckas med god sannolikhet (80 procents styrka).")
+
+
+def answer(result: IntersectionResult, *, factor_levels, factor_labels: dict) -> str:
+    """*Svar i korthet*: the interaction (the sex gap among the second group minus the gap
+    among the first), crude and adjusted when made, with its interval and verdict."""
+    f0, f1 = (factor_labels.get(x, x) for x in factor_levels)
+    rows = {kind: frame[frame["measure"] == INTERACTION_PP]
+            for kind, frame in (("crude", result.crude_interaction), ("adjusted", result.adjusted))}
+    crude = rows["crude"].iloc[0] if len(rows["crude"]) else None
+    adj = rows["adjusted"].iloc[0] if len(rows["adjusted"]) else None
+
+    def shown(r):
+        return r is not None and not bool(r["suppressed"]) and pd.notna(r["estimate"])
+    if not shown(crude) and not shown(adj):
+        return ("Samspelet mellan kön och födelseland visas inte: en av de fyra grupperna är för "
+                "liten eller saknar variation.")
+
+    def gap(r):
+        conf = number(100 * float(r["conf_level"]), 0)
+        return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "
+                f"{number(r['ci_low'])} till {number(r['ci_high'])})")
+    main = adj if shown(adj) else crude
+    a, b = SEX_LABELS.get(main["group_a"], main["group_a"]), SEX_LABELS.get(main["group_b"], main["group_b"])
+    parts = []
+    if shown(crude):
+        parts.append(f"{gap(crude)} utan justering")
+    if shown(adj):
+        parts.append(f"{gap(adj)} bland klienter med samma {covariates_text(adj['adjusted_for'])}")
+    return (f"Skillnaden {a} − {b} bland {f1}, minus skillnaden bland {f0}, är "
+            + " och ".join(parts) + f": {interaction_verdict(main, f0=f0, f1=f1)}.")
+
+
+def groups_of_women_and_men(ctx, *, levels=("kvinna", "man")) -> Page:
+    """r4_04: what do the interventions lead to for different groups of women and men?
+
+    The outcome (parameter ``utfall``, :data:`OUTCOMES`) of ``eb_utfall`` by sex and country of
+    birth: the shares, the sex gap within each group and the interaction, crude and adjusted for
+    the catalogue's covariates the data have (:func:`intersection_analysis`); then finer groups
+    (household type, age group) as far as the data and the disclosure control allow, and how
+    many groups each level of detail hides (:func:`detail_overview`).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters ``utfall``, ``enhet``, ``alder_min``, ``alder_max``).
+    levels : the two sexes compared.
+
+    Returns
+    -------
+    Page
+        Parts ``data``, ``land`` (sex × country of birth: words, figure and tables),
+        ``hushall`` (also by household type; empty without it), ``alla`` (every characteristic
+        the data have; empty without household type and age), ``nivaer`` (groups per level of
+        detail) and ``exempel`` (a worked example of a small group's interval).
+    """
+    outcome = ctx.extra.get("utfall", "forflyttning")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Parametern utfall = {outcome!r} ska vara en av: {', '.join(OUTCOMES)}.")
+    words = OUTCOMES[outcome]
+    clients = ctx.load("eb_utfall", **ctx.filters)
+    if not clients.has(outcome):
+        raise ValueError(f"Tabellen eb_utfall saknar utfallet {outcome!r} (parametern utfall).")
+    clients, rows, adjust = prepare_outcome_groups(clients, outcome, levels=levels,
+                                                   covariates=ctx.covariates("eb_utfall", clients))
+    land = intersection_analysis(rows, outcome, factor="fodelseland", factor_levels=BIRTH_LEVELS,
+                                 levels=levels, covariates=adjust, conf_level=ctx.conf_level,
+                                 threshold=ctx.threshold)
+    compared = disclosure.stack({"rå": land.crude, "rå, samspel": land.crude_interaction,
+                                 "justerad": land.adjusted}, "modell")
+    conf = number(100 * ctx.conf_level, 0)
+    land_items = items(
+        describe_interaction(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT,
+                             outcome_text=words),
+        *figure(plots.shares_plot(land.shares, by="fodelseland", title=f"Andel med {words}",
+                                  xlabel="Andel av klienterna"),
+                caption=f"Andel med {words} efter födelseland och kön, med {conf} % "
+                        "konfidensintervall.",
+                alt=shares_alt(land.shares, what=f"Andel med {words}", by="fodelseland")),
+        report.share_table(land.shares, outcome_label="Andel med utfallet",
+                           caption=f"{words.capitalize()} efter födelseland och kön"),
+        report.comparison_table(compared.assign(comparison=compared["comparison"].map(comparison_label)),
+                                caption="Skillnader mellan kvinnor och män inom varje grupp, och samspelet"))
+    household = ()
+    if clients.has("hushallstyp"):
+        by = ["fodelseland", "hushallstyp"]
+        shares = group_shares(rows, outcome, by, conf_level=ctx.conf_level, threshold=ctx.threshold)
+        shares = shares.assign(grupp=group_labels(shares, by))
+        household = items(
+            *figure(plots.shares_plot(shares, by="grupp", title="Efter födelseland och hushållstyp",
+                                      xlabel=f"Andel med {words}"),
+                    caption=f"Andel med {words} efter födelseland, hushållstyp och kön, med {conf} % "
+                            "konfidensintervall; grupper med för få klienter visas som '..'.",
+                    alt=shares_alt(shares, what=f"Andel med {words}", by="grupp")),
+            report.share_table(shares.drop(columns="grupp"), outcome_label="Andel med utfallet",
+                               caption="Efter födelseland, hushållstyp och kön"))
+    detail = [c for c in ("hushallstyp", "aldersgrupp") if clients.has(c)]
+    every = ()
+    if detail:
+        shares = group_shares(rows, outcome, ["fodelseland", *detail], conf_level=ctx.conf_level,
+                              threshold=ctx.threshold)
+        every = items(report.share_table(
+            shares, outcome_label="Andel med utfallet",
+            caption="Efter " + ", ".join(["födelseland", *(label(x) for x in detail)]) + " och kön"))
+    steps = {"Kön": [], "Kön × födelseland": ["fodelseland"]}
+    for i in range(len(detail)):
+        steps[" × ".join(["Kön", "födelseland", *(label(x) for x in detail[:i + 1])])] = \
+            ["fodelseland", *detail[:i + 1]]
+    overview = detail_overview(rows, outcome, steps, conf_level=ctx.conf_level, threshold=ctx.threshold)
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=answer(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT),
+        parts={"data": items(f"{ctx.heading} Utfall: {words}. {ctx.omissions('eb_utfall', clients)}".strip(),
+                             report.quality_table(clients, threshold=ctx.threshold,
+                                                  caption="Dataunderlag: klienter med bistånd")),
+               "land": land_items, "hushall": household, "alla": every,
+               "nivaer": items(detail_table(overview, threshold=ctx.threshold,
+                                            caption="Antal grupper per uppdelning")),
+               "exempel": items(small_group_example(ctx.conf_level))},
+        counts={"eb_utfall": disclosure.disclose_counts_by_sex(clients.counts_by_sex(),
+                                                               threshold=ctx.threshold)},
+        comparisons=stats.adjust_pvalues(pd.concat([land.crude, land.crude_interaction, land.adjusted],
+                                                   ignore_index=True), method="holm"))

@@ -1,13 +1,21 @@
-"""Kulturskolan: data preparation for the instrument-choice chapter (ks_01).
+"""Kulturskolan: the instrument-choice chapter (ks_01), its data preparation and composition.
 
 The chapter compares girls' and boys' choices of instrument, before and after the year the
 school began working for free choices. An export without the school year (``ar``, or the
 term's start date it is derived from) can still answer the first part for the whole period:
 :func:`prepare_pupils` then puts every row in one phase, :data:`WHOLE_PERIOD`.
+:func:`instrument_choice` is the chapter's page.
 """
 from __future__ import annotations
 
 import pandas as pd
+
+from jamtools import disclosure, stats
+from jamtools.disclosure.segregation import disclose_dissimilarity
+from jamtools.present import report, segregation
+from jamtools.present.page import Page, figure, items
+from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
+from jamtools.stats.segregation import distribution_by_period, independence_by_period
 
 #: The reader's names of the instruments (the data model's codes lack å, ä and ö).
 INSTRUMENTS = {"piano": "Piano", "gitarr": "Gitarr", "fiol": "Fiol", "cello": "Cello",
@@ -67,4 +75,104 @@ def prepare_pupils(data: pd.DataFrame, change_year: int) -> pd.DataFrame:
     return out
 
 
-__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "phases", "prepare_pupils"]
+__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "phases", "prepare_pupils", "instrument_choice"]
+
+
+# --- Chapter composition ------------------------------------------------------------------------
+
+def instrument_choice(ctx) -> Page:
+    """ks_01: do girls and boys choose their instrument freely in the kulturskola?
+
+    The pupils' choices by sex in each phase (before and from the change year ``forandring_ar``,
+    or the whole period without school years): the distributions, the chi-square test with
+    Cramér's V and the (bias-corrected) dissimilarity index per phase, its change, and the
+    index year by year.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run; ``ctx.extra["forandring_ar"]`` is the first year of the new way of
+        working.
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the data section), ``fordelning`` (the distributions per phase, figure
+        and tables), ``olikhet`` (the tests and the index per phase with its change, text and
+        table) and ``arsvis`` (the index per school year, figure and table; a sentence when
+        the data lack the school year).
+    """
+    table, category = "ks_elever", "instrument"
+    change_year = int(ctx.extra["forandring_ar"])
+    loaded = ctx.load(table, **ctx.filters)
+    loaded = loaded.with_data(prepare_pupils(loaded.data, change_year))
+    yearly = loaded.has("ar")
+    pupils = loaded.data
+    conf = report.number(100 * ctx.conf_level, 0)
+
+    distributions = {
+        phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold)
+        for phase, dist in distribution_by_period(pupils, category, "fas",
+                                                  conf_level=ctx.conf_level).items()}
+    tests = disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas"),
+                                            threshold=ctx.threshold)
+    by_phase = disclose_dissimilarity(
+        dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level),
+        threshold=ctx.threshold)
+    change = by_year = None
+    if yearly:
+        change = disclose_dissimilarity(
+            dissimilarity_change(pupils, category, "ar", change_year, conf_level=ctx.conf_level),
+            threshold=ctx.threshold)
+        by_year = disclose_dissimilarity(
+            dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level),
+            threshold=ctx.threshold)
+
+    if distributions:
+        shown = items(
+            *figure(segregation.distributions_plot(
+                        distributions, category, title="Instrumentval efter kön",
+                        xlabel="Andel av flickornas respektive pojkarnas val"),
+                    caption="Instrumentval efter kön: andelen av flickornas respektive pojkarnas "
+                            f"val som gäller varje instrument, per period, med {conf} % "
+                            "konfidensintervall.",
+                    alt=segregation.distributions_alt(distributions, category,
+                                                      what="Instrumentval")),
+            *(report.distribution_table(dist, category, caption=f"Instrumentval efter kön, {phase}")
+              for phase, dist in distributions.items()))
+    else:
+        shown = items("Det finns inga elever i urvalet.")
+    if by_year is not None:
+        year_by_year = items(
+            *figure(segregation.dissimilarity_plot(
+                        by_year, change_at=change_year, xlabel="Läsår",
+                        title="Olikhetsindex mellan flickors och pojkars instrumentval"),
+                    caption="Olikhetsindex mellan flickors och pojkars instrumentval per läsår, "
+                            f"med {conf} % konfidensintervall och den nivå som slumpen ensam ger.",
+                    alt=segregation.dissimilarity_alt(by_year, period_label="läsår")),
+            segregation.dissimilarity_table(by_year, period_label="Läsår",
+                                            caption="Olikhetsindex per läsår"))
+    else:
+        year_by_year = items("Utvecklingen år för år utelämnas: data saknar läsår.")
+
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=segregation.dissimilarity_answer(by_phase, change),
+        parts={
+            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
+                          report.quality_table(loaded, threshold=ctx.threshold,
+                                               caption="Dataunderlag: elever i kulturskolan")),
+            "fordelning": shown,
+            "olikhet": items(
+                segregation.describe_independence(tests),
+                segregation.describe_dissimilarity(by_phase, change),
+                segregation.dissimilarity_table(
+                    by_phase, caption="Olikhetsindex mellan flickors och pojkars instrumentval")),
+            "arsvis": year_by_year,
+        },
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=stats.adjust_pvalues(pd.concat(
+            [t for t in (tests, by_phase, change, by_year) if t is not None], ignore_index=True),
+            method="holm"),
+    )

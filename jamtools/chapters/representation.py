@@ -10,7 +10,9 @@ figures and sentences:
 - :func:`disclose_rates` hides small counts and their complements (the rates are shares of the
   population, so :func:`jamtools.disclosure.disclose_shares` protects them);
 - :func:`rates_plot`, :func:`rates_table`, :func:`ratio_plot`, :func:`ratio_table`,
-  :func:`composition_table` and :func:`describe` show only disclosed frames.
+  :func:`composition_table` and :func:`describe` show only disclosed frames;
+- :func:`who_comes` is the chapter ``r4_01_representation``: one part per client table, as a
+  :class:`~jamtools.present.page.Page`.
 """
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from jamtools import disclosure
+from jamtools.data import load_table_if_present
 from jamtools.data.derive import age_bands, age_group
 from jamtools.data.model import CHILD_SEXES, TABLES
+from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
-from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, covariates_text, number,
-                             p_value, percent)
+from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, number, p_value, percent,
+                                     quality_table)
+from jamtools.present.sentences import direction, verdict
 from jamtools.stats import rates
 
 _CHILD_AGES = ([0, 7, 13, 16], 17)
@@ -96,21 +101,30 @@ def client_tables(tabell=None) -> list[str]:
     return names
 
 
-def load_clients(table: str, p, chapter_id: str = "r4_01_representation"):
-    """Load client table ``table`` with the columns the catalogue declares for the chapter
-    (:func:`jamtools.run.catalogue.load_optional`); a client table outside the catalogue (chosen
-    with the parameter ``tabell``) is loaded with the same declaration as the catalogue's
-    client tables. None when the run lacks the table."""
-    from jamtools import data
-    from jamtools.run import catalogue
+def load_clients(ctx, table: str):
+    """Load client table ``table`` for the chapter's run ``ctx`` (period from the parameters).
 
-    chapter = catalogue.CHAPTERS[chapter_id]
-    if table in {n.table for n in chapter.needs}:
-        return catalogue.load_optional(chapter_id, table, p, period=p.period)
-    need = chapter.need(PART_TABLES[0])
-    return data.load_table_if_present(table, data_dir=p.data_dir, config=p.config,
-                                      columns=(catalogue.SEX, *need.required),
-                                      optional=(*need.covariates, *need.optional), period=p.period)
+    A catalogue client table (:data:`PART_TABLES`) is loaded with the columns the catalogue
+    declares (``ctx.load_optional``); another client table (chosen with the parameter
+    ``tabell``) with the same declaration: sex required, the age, the person id and the table's
+    own date column when present. None when the run lacks the table.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+    table : one of :data:`CLIENT_TABLES`.
+
+    Returns
+    -------
+    jamtools.data.LoadResult or None
+    """
+    if table in PART_TABLES:
+        return ctx.load_optional(table, period=ctx.params.period)
+    p = ctx.params
+    date = TABLES[table].date_column
+    return load_table_if_present(table, data_dir=p.data_dir, config=p.config, columns=("kon",),
+                                 optional=("alder", "person_id", *([date] if date else [])),
+                                 period=p.period)
 
 
 def _has_person_id(clients) -> bool:
@@ -118,28 +132,36 @@ def _has_person_id(clients) -> bool:
     return clients.has("person_id") and derived != "radnumret"
 
 
-def add_year(clients) -> bool:
-    """Give ``clients.data`` the column ``ar`` (the year) from the table's date column when it
-    has none; True when the table has a year."""
-    data = clients.data
+def with_year(clients):
+    """``clients`` with the column ``ar`` (the year) from the table's date column when it has
+    none (a new :class:`~jamtools.data.LoadResult`; the original is left unchanged). Whether the
+    result has a year is ``.has("ar")``."""
     date = clients.table.date_column
     if not clients.has("ar") and date and clients.has(date):
-        data["ar"] = pd.to_datetime(data[date]).dt.year.astype("Int64")
-    return clients.has("ar")
+        years = pd.to_datetime(clients.data[date]).dt.year.astype("Int64")
+        return clients.with_data(clients.data.assign(ar=years))
+    return clients
+
+
+def with_age_groups(clients, s: Setup):
+    """``clients`` with the column ``aldersgrupp`` (the age groups of ``s``), rows without an
+    age or outside the groups left out and counted ("Ålder utanför åldersgrupperna")."""
+    groups = age_group(clients.data["alder"], bounds=s.bounds, upper=s.upper).to_numpy()
+    clients = clients.with_data(clients.data.assign(aldersgrupp=groups))
+    return clients.exclude(clients.data["aldersgrupp"].isna(), "Ålder utanför åldersgrupperna")
 
 
 def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataFrame:
     """One row per person (and year): ``kon``, ``ar`` and ``aldersgrupp`` where used.
 
     A person with several rows the same year counts once (the first row by date decides the
-    age group); without a person id every row counts as a person. With ``by_age``, rows
-    without an age or outside the age groups are left out and recorded in ``clients``.
+    age group); without a person id every row counts as a person. With ``by_age`` the rows
+    are those with an age group (:func:`with_age_groups`; the caller that needs the account
+    of the rows left out calls it first).
     """
-    add_year(clients)
-    if by_age:
-        clients.data["aldersgrupp"] = age_group(clients.data["alder"], bounds=s.bounds,
-                                                 upper=s.upper).to_numpy()
-        clients.exclude(clients.data["aldersgrupp"].isna(), "Ålder utanför åldersgrupperna")
+    clients = with_year(clients)
+    if by_age and "aldersgrupp" not in clients.data:
+        clients = with_age_groups(clients, s)
     data = clients.data
     date = clients.table.date_column
     if date and date in data:
@@ -154,20 +176,27 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     return out.reset_index(drop=True)
 
 
-def prepare(clients, population, s: Setup, *, by_age: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Persons per year and the collapsed table (year × age group × sex, or year × sex without
-    ``by_age``: ``events`` persons, ``population`` inhabitants).
+def prepare(clients, population, s: Setup, *, by_age: bool = True):
+    """The clients as analysed, persons per year and the collapsed table (year × age group ×
+    sex, or year × sex without ``by_age``: ``events`` persons, ``population`` inhabitants).
 
     ``clients`` and ``population`` are :class:`jamtools.data.LoadResult` objects; ``clients``
-    needs ``ar`` (and ``alder`` with ``by_age``), ``population`` ``ar`` and ``antal`` (and
-    ``alder`` with ``by_age``). Rows left out here are recorded in ``clients``' account
-    (``exclude``) with the reason: years the population table does not cover, ages outside the
-    groups. Returns ``(persons, cells)``; ``persons`` has one row per person and year.
+    needs a date or ``ar`` (and ``alder`` with ``by_age``), ``population`` ``ar`` and ``antal``
+    (and ``alder`` with ``by_age``).
+
+    Returns
+    -------
+    (LoadResult, DataFrame, DataFrame)
+        ``clients`` without the rows left out here, each counted with its reason (years the
+        population table does not cover, ages outside the groups); ``persons`` with one row per
+        person and year; ``cells``.
     """
-    add_year(clients)
+    clients = with_year(clients)
     years = set(population.data["ar"].dropna().astype(int))
-    clients.exclude(clients.data["ar"].isna() | ~clients.data["ar"].isin(years),
-                    "År som saknas i befolkningstabellen")
+    clients = clients.exclude(clients.data["ar"].isna() | ~clients.data["ar"].isin(years),
+                              "År som saknas i befolkningstabellen")
+    if by_age:
+        clients = with_age_groups(clients, s)
     persons = count_persons(clients, s, by_age=by_age, by_year=True)
     pop = population.data.dropna(subset=["ar", "antal"]).copy()
     pop = pop[pop["ar"].isin(set(persons["ar"]))]
@@ -186,7 +215,7 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True) -> tuple[pd.D
     cells = cells.reset_index()
     if by_age:
         cells["aldersgrupp"] = pd.Categorical(cells["aldersgrupp"], categories=s.labels, ordered=True)
-    return persons, cells
+    return clients, persons, cells
 
 
 @dataclass
@@ -251,10 +280,11 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
       only the crude comparisons (``kind="ra"``);
     - otherwise only the sex distribution among the clients (``kind="fordelning"``).
 
-    ``population`` may be None (the run lacks the table). Rows left out are recorded in
-    ``clients``.
+    ``population`` may be None (the run lacks the table). The part's ``clients`` are the rows
+    analysed, with the account of those left out (``clients`` itself is left unchanged).
     """
-    rates_possible = population is not None and add_year(clients) and len(population.data) > 0
+    clients = with_year(clients)
+    rates_possible = population is not None and clients.has("ar") and len(population.data) > 0
     if not rates_possible:
         persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
         years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
@@ -262,7 +292,7 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
                     distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
                                                   threshold=threshold))
     by_age = clients.has("alder") and population.has("alder")
-    persons, cells = prepare(clients, population, s, by_age=by_age)
+    clients, persons, cells = prepare(clients, population, s, by_age=by_age)
     years = sorted(int(y) for y in cells["ar"].unique())
     levels = s.levels
     part = Part(s.table, s, clients, "alder" if by_age else "ra", years)
@@ -573,13 +603,8 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
                         "underlaget är för litet (röjandekontroll).")
             continue
         ci = f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}"
-        if r["ci_low"] <= 1 <= r["ci_high"]:
-            verdict = f"det finns ingen tydlig skillnad mellan {a} och {b}"
-        elif r["estimate"] > 1:
-            verdict = f"{a} finns tydligt oftare i verksamheten än {b}, i förhållande till hur många de är"
-        else:
-            verdict = f"{a} finns tydligt mer sällan i verksamheten än {b}, i förhållande till hur många de är"
-        text.append(f"{lead} {number(r['estimate'], 2)} ({conf} % KI {ci}): {verdict}.")
+        text.append(f"{lead} {number(r['estimate'], 2)} ({conf} % KI {ci}): "
+                    f"{ratio_verdict(r['ci_low'], r['ci_high'], a=a, b=b)}.")
     if not crude.empty and not std.empty and pd.notna(crude.iloc[0]["estimate"]) \
             and pd.notna(std.iloc[0]["estimate"]):
         c, s = crude.iloc[0]["estimate"], std.iloc[0]["estimate"]
@@ -600,25 +625,65 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
     return "\n\n".join(text)
 
 
-def part_outputs(part: Part) -> list:
+def ratio_verdict(ci_low, ci_high, *, a: str, b: str) -> str:
+    """What a ratio of rates per 1 000 says (the one verdict rule,
+    :func:`jamtools.present.sentences.direction`, with 1 as no difference): "a finns tydligt
+    oftare (mer sällan) i verksamheten än b, i förhållande till hur många de är", or that there
+    is no clear difference."""
+    d = direction(ci_low, ci_high, null=1.0)
+    if d == "oklar":
+        return verdict(ci_low, ci_high, a=a, b=b, null=1.0)
+    how = "oftare" if d == "högre" else "mer sällan"
+    return f"{a} finns tydligt {how} i verksamheten än {b}, i förhållande till hur många de är"
+
+
+def rates_alt(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: str = "kon") -> str:
+    """Alt text of :func:`rates_plot`: each disclosed rate per 1 000 ('..' when hidden)."""
+    parts = []
+    for _, r in shown.iterrows():
+        who = SEX_LABELS.get(r[group], r[group])
+        name = f"{r[by]}, {who}" if by else who
+        parts.append(f"{name} {number(r['rate'], 1)}")
+    return ("Punktdiagram med konfidensintervall. Klienter per 1 000 invånare och år: "
+            + "; ".join(parts) + ".") if parts else "Inga andelar att visa."
+
+
+def ratio_alt(comparisons: pd.DataFrame) -> str:
+    """Alt text of :func:`ratio_plot`: each ratio with its interval ('..' when hidden)."""
+    rows = comparisons[comparisons["measure"].isin(["rate_ratio", "mh_rate_ratio"])]
+    parts = [f"{_lower_first(_ratio_label(r))}: {number(r['estimate'], 2)} "
+             f"({number(r['ci_low'], 2)} till {number(r['ci_high'], 2)})" for _, r in rows.iterrows()]
+    if not parts:
+        return "Inga kvoter att visa."
+    a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]
+    return (f"Punktdiagram med konfidensintervall, logaritmisk skala. Kvot {SEX_LABELS.get(a, a)}/"
+            f"{SEX_LABELS.get(b, b)} (1 = lika stor andel): " + "; ".join(parts) + ".")
+
+
+def _lower_first(text: str) -> str:
+    return text if text.startswith("Mantel") else text[:1].lower() + text[1:]
+
+
+def part_items(part: Part) -> tuple:
     """What the page shows for one part, in order: the heading, the result in words, and the
-    figures and tables the data allow (see :class:`Part`). Every number is disclosed."""
-    from IPython.display import Markdown
-
-    from jamtools.present.report import SEX_LABELS as _labels
-
-    out = [Markdown(f"### {part.title}")]
+    figures (with caption and alt text) and tables the data allow (see :class:`Part`). Every
+    number is disclosed."""
+    out: list = [f"### {part.title}"]
     if part.kind == "fordelning":
-        out.append(Markdown(describe_distribution(part.distribution, years=part.years)))
+        out.append(describe_distribution(part.distribution, years=part.years))
         out.append(distribution_table(part.distribution,
                                       caption=f"{part.title}: klienter efter kön"))
-        return out
+        return tuple(out)
     levels = part.setup.levels
-    out.append(Markdown(describe(part.total, part.standardised, part.comparisons,
-                                 years=part.years)))
+    conf = _conf(part.comparisons)
+    out.append(describe(part.total, part.standardised, part.comparisons, years=part.years))
+    pair = f"{SEX_LABELS[levels[0]]}/{SEX_LABELS[levels[1]]}"
     if part.kind == "alder":
-        out.append(rates_plot(part.by_age, title=f"{part.title}: klienter per 1 000 invånare och "
-                                                 "år, efter åldersgrupp och kön"))
+        out += figure(rates_plot(part.by_age, title=f"{part.title}: klienter per 1 000 invånare och "
+                                                    "år, efter åldersgrupp och kön"),
+                      caption=f"{part.title}: klienter per 1 000 invånare av samma kön och ålder, "
+                              f"per år, efter åldersgrupp och kön, med {conf} % konfidensintervall.",
+                      alt=rates_alt(part.by_age))
         out.append(rates_table(part.by_age, caption=f"{part.title}: klienter per 1 000 invånare "
                                                     "och år, efter åldersgrupp och kön"))
         overall = disclosure.stack({"Rå (alla åldrar)": part.total,
@@ -626,34 +691,119 @@ def part_outputs(part: Part) -> list:
         out.append(rates_table(overall, by="jamforelse", first_label="Mått",
                                caption=f"{part.title}: klienter per 1 000 invånare och år, rått "
                                        "och åldersstandardiserat"))
-        title = (f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}, med och utan "
-                 "hänsyn till ålder")
+        title = f"{part.title}: kvot {pair}, med och utan hänsyn till ålder"
+        caption = (f"{part.title}: kvoten {pair} mellan andelarna per 1 000 invånare, rå, "
+                   f"åldersstandardiserad och enligt Mantel–Haenszel, med {conf} % "
+                   "konfidensintervall (1 = lika stor andel).")
     else:
         out.append(rates_table(part.total, by=None,
                                caption=f"{part.title}: klienter per 1 000 invånare och år"))
-        title = f"{part.title}: kvot {_labels[levels[0]]}/{_labels[levels[1]]}"
-    out.append(ratio_plot(part.comparisons, title=title))
+        title = f"{part.title}: kvot {pair}"
+        caption = (f"{part.title}: kvoten {pair} mellan andelarna per 1 000 invånare, utan hänsyn "
+                   f"till ålder, med {conf} % konfidensintervall (1 = lika stor andel).")
+    out += figure(ratio_plot(part.comparisons, title=title), caption=caption,
+                  alt=ratio_alt(part.comparisons))
     out.append(ratio_table(part.comparisons, caption=f"{part.title}: jämförelser mellan könen"))
     out.append(composition_table(part.composition, level=levels[0],
-                                 caption=f"{part.title}: andel {_labels[levels[0]]} bland "
+                                 caption=f"{part.title}: andel {SEX_LABELS[levels[0]]} bland "
                                          "klienterna och bland invånarna"))
-    return out
+    return tuple(out)
 
 
-def omissions_text(chapter_id: str, tables, loaded: dict, population) -> str:
-    """What the chapter leaves out, in the catalogue's words: the population table when it is
-    absent (or lacks a column), and, for each client table asked for, that it is absent or
-    what it lacks. Client tables outside the catalogue are not named."""
-    from jamtools.run import catalogue
-
-    needs = {n.table for n in catalogue.CHAPTERS[chapter_id].needs}
-    out = [catalogue.omissions(chapter_id, "befolkning", population)]
+def omissions_text(ctx, tables, loaded: dict, population) -> str:
+    """What the chapter leaves out, in the catalogue's words (``ctx.omissions``): the population
+    table when it is absent (or lacks a column), and, for each catalogue client table asked for
+    (:data:`PART_TABLES`), that it is absent or what it lacks, and that its person id cannot
+    be used when the loader numbered it from the rows. Other client tables are not named."""
+    out = [ctx.omissions("befolkning", population)]
     for t in tables:
-        if t in needs:
-            out.append(catalogue.omissions(chapter_id, t, loaded.get(t)))
+        if t in PART_TABLES:
             got = loaded.get(t)
+            out.append(ctx.omissions(t, got))
             if got is not None and got.has("person_id") and not _has_person_id(got):
                 # A person id numbered from the rows (the table's key) is no person id.
-                what = catalogue.CHAPTERS[chapter_id].need(t).optional["person_id"]
-                out.append(f"Data saknar uppgift om {covariates_text(['person_id'])}: {what}.")
+                out.append(ctx.left_out(t, "person_id"))
     return " ".join(x for x in out if x)
+
+
+def answer(parts) -> str:
+    """*Svar i korthet*: per part the ratio of the rates per 1 000 between the sexes, crude
+    and (when the data have the age) age-standardised, with its interval and verdict."""
+    if not parts:
+        return "Underlaget har ingen av klienttabellerna, så kapitlet har inget att visa."
+    out = []
+    for part in parts:
+        if part.kind == "fordelning":
+            out.append(f"{part.title}: bara könsfördelningen bland klienterna kan visas "
+                       "(data saknar befolkningen eller året), så andelen av invånarna jämförs inte.")
+            continue
+        c = part.comparisons
+        rows = c[c["measure"] == "rate_ratio"]
+        crude = rows[~rows["adjusted"].astype(bool)]
+        std = rows[rows["adjusted"].astype(bool)]
+        main = (std if len(std) else crude).iloc[0]
+        a, b = SEX_LABELS.get(main["group_a"]), SEX_LABELS.get(main["group_b"])
+        if pd.isna(main["estimate"]):
+            out.append(f"{part.title}: kvoten {a}/{b} visas inte, underlaget är för litet "
+                       "(röjandekontroll).")
+            continue
+        conf = _conf(c)
+
+        def ratio(r):
+            return (f"{number(r['estimate'], 2)} ({conf} % KI {number(r['ci_low'], 2)}–"
+                    f"{number(r['ci_high'], 2)})")
+        lead = f"{part.title}: kvoten {a}/{b} per 1 000 invånare är "
+        if len(std) and len(crude) and pd.notna(crude.iloc[0]["estimate"]):
+            lead += f"{ratio(crude.iloc[0])} rått och {ratio(main)} åldersstandardiserat"
+        else:
+            lead += ratio(main) + (" åldersstandardiserat" if len(std) else " rått")
+        out.append(f"{lead}: {ratio_verdict(main['ci_low'], main['ci_high'], a=a, b=b)}.")
+    return " ".join(out)
+
+
+def who_comes(ctx) -> Page:
+    """r4_01: who comes to the service, by sex, compared with the population?
+
+    One part per client table the run has (:func:`client_tables`, parameter ``tabell``): the
+    clients per 1 000 inhabitants of the same sex (and age), the ratio between the sexes and
+    the share of women among clients and inhabitants (:func:`analyse`); without the population
+    or the year only the sex distribution among the clients. The age groups are the table's
+    own unless the parameters ``aldersgranser``/``alder_max`` give others.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters ``tabell``, ``aldersgranser``, ``alder_max``).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (what was read and left out, the population's data table) and
+        ``resultat`` (one section per client table, or the sentence that there is none).
+    """
+    tables = client_tables(ctx.extra.get("tabell"))
+    population = ctx.load_optional("befolkning")
+    clients = {t: load_clients(ctx, t) for t in tables}
+    parts = [analyse(loaded, population,
+                     setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
+                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+             for t, loaded in clients.items() if loaded is not None]
+    data = [f"{ctx.heading} {omissions_text(ctx, tables, clients, population)}".strip()]
+    data += [quality_table(part.clients, threshold=ctx.threshold,
+                           caption=f"Dataunderlag: {part.title.lower()} ({part.table})")
+             for part in parts]
+    if population is not None:
+        data.append(quality_table(population, threshold=ctx.threshold,
+                                  caption="Dataunderlag: befolkningen (rader per år, kön och ålder)"))
+    result = ([item for part in parts for item in part_items(part)] if parts else
+              ["Underlaget har ingen av klienttabellerna, så kapitlet har inget att visa."])
+    counts = {part.table: disclosure.disclose_counts_by_sex(part.clients.counts_by_sex(),
+                                                            threshold=ctx.threshold)
+              for part in parts}
+    if population is not None:
+        counts["befolkning"] = disclosure.disclose_counts_by_sex(population.counts_by_sex(),
+                                                                 threshold=ctx.threshold)
+    compared = [part.comparisons for part in parts if part.comparisons is not None]
+    return Page(question_id=ctx.question_id, short_answer=answer(parts),
+                parts={"data": items(*data), "resultat": items(*result)}, counts=counts,
+                comparisons=pd.concat(compared, ignore_index=True) if compared else None)

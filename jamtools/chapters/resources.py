@@ -5,7 +5,8 @@ sex's share of the resource with its share of the units (clients, decisions, app
 crude and at the same need, and shows how concentrated the resource is within each sex. The
 statistics are :mod:`jamtools.stats.concentration` and :func:`jamtools.disclosure.analyses.amount_outcome`;
 this module chooses the resource table (:data:`RESOURCE_TABLES`), runs them, discloses the
-results and writes them out in Swedish.
+results and writes them out in Swedish; :func:`resource_shares` is the chapter
+``r4_02_resurser`` as a :class:`~jamtools.present.page.Page`.
 """
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from jamtools import disclosure
-
+from jamtools import disclosure, stats
 from jamtools.disclosure import analyses as analysis
+from jamtools.present import report
+from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
+from jamtools.present.sentences import direction, verdict
 from jamtools.stats import concentration
 
 #: Points of the Lorenz curve (tenths of the units); a group's curve is shown only when every
@@ -80,7 +83,6 @@ def resource_spec(tabell: str) -> ResourceSpec:
     return RESOURCE_TABLES[tabell]
 
 
-CHAPTER = "r4_02_resurser"
 #: The parts' headings.
 PART_TITLES = {"ht_beslut": "Hemtjänsttimmar", "eb_insatser": "Insatser i ekonomiskt bistånd",
                "ru_ansokningar": "Projektmedel"}
@@ -113,9 +115,9 @@ def effective_spec(spec: ResourceSpec, covariates) -> ResourceSpec:
     return replace(spec, covariates=covariates, need_text=need)
 
 
-def load_resource(tabell: str, p, chapter_id: str = CHAPTER) -> ResourceData | None:
-    """Load the resource table ``tabell`` with the run's parameters ``p`` (period, unit, age)
-    and the columns the catalogue declares (:func:`jamtools.run.catalogue.load_optional`); None
+def load_resource(ctx, tabell: str) -> ResourceData | None:
+    """Load the resource table ``tabell`` for the chapter's run ``ctx`` (period, unit and age
+    from the parameters) with the columns the catalogue declares (``ctx.load_optional``); None
     when the run lacks a table it needs.
 
     ``eb_insatser`` is counted per client: every planning in ``eb_planering`` (the clients who
@@ -123,45 +125,53 @@ def load_resource(tabell: str, p, chapter_id: str = CHAPTER) -> ResourceData | N
     none; it needs both tables, and plannings identified by the export (not by row number). The
     need adjusted for is the catalogue's covariates that the data have
     (:attr:`ResourceData.spec`); rows missing one of them, or the amount, are left out and
-    counted.
-    """
-    from jamtools.run import catalogue
+    counted (in :attr:`ResourceData.loads`).
 
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+    tabell : a key of :data:`RESOURCE_TABLES`.
+
+    Returns
+    -------
+    ResourceData or None
+    """
     spec = resource_spec(tabell)
-    kw = dict(unit=p.extra.get("enhet"), age=(p.extra.get("alder_min"), p.extra.get("alder_max")))
+    kw = dict(unit=ctx.extra.get("enhet"), age=(ctx.extra.get("alder_min"), ctx.extra.get("alder_max")))
+    period = ctx.params.period
     if tabell == "eb_insatser":
-        plan = catalogue.load_optional(chapter_id, "eb_planering", p, period=p.period, **kw)
-        offers = catalogue.load_optional(chapter_id, "eb_insatser", p, **kw)
+        plan = ctx.load_optional("eb_planering", period=period, **kw)
+        offers = ctx.load_optional("eb_insatser", **kw)
         if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
             return None
-        covs = catalogue.covariates(chapter_id, "eb_planering", plan)
+        covs = ctx.covariates("eb_planering", plan)
         counts = offers.data.groupby("planering_id").size()
-        plan.data["antal_insatser"] = plan.data["planering_id"].map(counts).fillna(0).astype(float)
-        plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
+        plan = plan.with_data(plan.data.assign(
+            antal_insatser=plan.data["planering_id"].map(counts).fillna(0).astype(float)))
+        plan = plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
         return ResourceData(effective_spec(spec, covs), plan.data.copy(),
                             {"eb_planering": plan, "eb_insatser": offers})
-    loaded = catalogue.load_optional(chapter_id, tabell, p, period=p.period, **kw)
+    loaded = ctx.load_optional(tabell, period=period, **kw)
     if loaded is None:
         return None
-    covs = catalogue.covariates(chapter_id, tabell, loaded)
-    loaded.exclude(loaded.data[covs + [spec.value]].isna().any(axis=1),
-                   "Uppgift om behov eller belopp saknas")
+    covs = ctx.covariates(tabell, loaded)
+    loaded = loaded.exclude(loaded.data[covs + [spec.value]].isna().any(axis=1),
+                            "Uppgift om behov eller belopp saknas")
     frame = loaded.data.copy()
     frame[spec.value] = frame[spec.value].astype(float)
     return ResourceData(effective_spec(spec, covs), frame, {tabell: loaded})
 
 
-def omissions_text(tables, loaded: dict, chapter_id: str = CHAPTER) -> str:
-    """What the chapter leaves out, in the catalogue's words, for the resource ``tables`` asked
-    for: an absent table's sentence (once per resource), and for present ones the columns and
-    covariates they lack. ``loaded`` maps a resource table to its :class:`ResourceData` or None."""
-    from jamtools.run import catalogue
-
+def omissions_text(ctx, tables, loaded: dict) -> str:
+    """What the chapter leaves out, in the catalogue's words (``ctx.omissions``), for the
+    resource ``tables`` asked for: an absent table's sentence (once per resource), and for
+    present ones the columns and covariates they lack. ``loaded`` maps a resource table to its
+    :class:`ResourceData` or None."""
     out = []
     for t in tables:
         got = loaded.get(t)
         for source in SOURCE_TABLES.get(t, (t,)):
-            text = catalogue.omissions(chapter_id, source, got.loads.get(source) if got else None)
+            text = ctx.omissions(source, got.loads.get(source) if got else None)
             if text and text not in out:
                 out.append(text)
     return " ".join(out)
@@ -248,6 +258,27 @@ def share_if_equal(summary: pd.DataFrame, gaps: pd.DataFrame, level: str, group:
     return float(row["share_of_total"].iloc[0]) - float(r["estimate"]) / 100
 
 
+def crude_verdict(crude, a: str, spec: ResourceSpec) -> str:
+    """What the crude share gap (group ``a``'s share of the resource minus its share of the
+    units) says, by the one verdict rule (:func:`jamtools.present.sentences.direction`)."""
+    d = direction(crude["ci_low"], crude["ci_high"])
+    if d == "oklar":
+        return (f"det finns ingen tydlig skillnad mellan andelen av resursen och andelen av "
+                f"{spec.unit_definite}")
+    more = "större" if d == "högre" else "mindre"
+    return (f"{SEX_POSSESSIVE.get(a, a)} andel av resursen är tydligt {more} än deras andel "
+            f"av {spec.unit_definite}")
+
+
+def adjusted_verdict(adj, la: str, lb: str, spec: ResourceSpec) -> str:
+    """What the share gap at the same need says ("kvinnor får tydligt mindre än män med samma
+    …", or "ingen tydlig skillnad"), by the one verdict rule."""
+    d = direction(adj["ci_low"], adj["ci_high"])
+    if d == "oklar":
+        return verdict(adj["ci_low"], adj["ci_high"], a=la, b=lb, between=False)
+    return f"{la} får tydligt {'mer' if d == 'högre' else 'mindre'} än {lb} med {spec.need_text}"
+
+
 def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str = "kon") -> str:
     """The shares of units and of the resource in words, the crude and the need-adjusted gap,
     and what they do not show. Says "ingen tydlig skillnad" when an interval covers 0."""
@@ -272,34 +303,22 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
     if _shown(crude):
         ci = f"{number(crude['ci_low'])} till {number(crude['ci_high'])}"
-        if crude["ci_low"] <= 0 <= crude["ci_high"]:
-            verdict = (f"det finns ingen tydlig skillnad mellan andelen av resursen och andelen av "
-                       f"{spec.unit_definite}")
-        else:
-            more = "större" if crude["estimate"] > 0 else "mindre"
-            verdict = (f"{SEX_POSSESSIVE.get(a, a)} andel av resursen är tydligt {more} än deras andel "
-                       f"av {spec.unit_definite}")
         text.append(f"Skillnaden är {number(crude['estimate'], signed=True)} procentenheter "
-                    f"({conf} % KI {ci}): {verdict}.")
+                    f"({conf} % KI {ci}): {crude_verdict(crude, a, spec)}.")
     else:
         text.append("Skillnaden mellan andelarna visas inte (röjandekontroll).")
     if _shown(adj):
         eq = share_if_equal(summary, gaps, a, group)
         ci = f"{number(adj['ci_low'])} till {number(adj['ci_high'])}"
-        if adj["ci_low"] <= 0 <= adj["ci_high"]:
-            verdict = "ingen tydlig skillnad"
-        elif adj["estimate"] < 0:
-            verdict = f"{la} får tydligt mindre än {lb} med {spec.need_text}"
-        else:
-            verdict = f"{la} får tydligt mer än {lb} med {spec.need_text}"
         text.append(f"Om {la} hade fått lika mycket som {lb} med {spec.need_text}, hade deras andel "
                     f"av {spec.resource_text} varit {percent(eq)}. Skillnaden mellan den faktiska "
                     f"andelen och den andelen är {number(adj['estimate'], signed=True)} procentenheter "
-                    f"({conf} % KI {ci}): {verdict}.")
+                    f"({conf} % KI {ci}): {adjusted_verdict(adj, la, lb, spec)}.")
     elif adj is not None:
         text.append("Jämförelsen vid samma behov visas inte (röjandekontroll eller för litet underlag).")
-    if _shown(crude) and _shown(adj) and crude["estimate"] * adj["estimate"] < 0 \
-            and not (crude["ci_low"] <= 0 <= crude["ci_high"]) and not (adj["ci_low"] <= 0 <= adj["ci_high"]):
+    turns = {direction(crude["ci_low"], crude["ci_high"]), direction(adj["ci_low"], adj["ci_high"])} \
+        if _shown(crude) and _shown(adj) else set()
+    if turns == {"högre", "lägre"}:
         text.append(f"Skillnaden byter riktning vid samma behov: {la} får en större andel av "
                     "resursen än av " + spec.unit_definite + " för att deras behov är större, inte för att lika behov ger mer."
                     if crude["estimate"] > 0 else
@@ -460,34 +479,140 @@ def analyse(underlag: ResourceData, *, levels=("kvinna", "man"), conf_level: flo
     return ResourcePart(underlag.spec.table, underlag, result)
 
 
-def part_outputs(part: ResourcePart, *, levels=("kvinna", "man")) -> list:
+def shares_alt(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna", "man"),
+               group: str = "kon") -> str:
+    """Alt text of :func:`shares_plot`: each sex's share of the units and of the resource, and
+    the share at the same need when it is shown ('..' when hidden)."""
+    summary = result.amounts.summary.set_index(group)
+    a, b = levels
+    la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
+
+    def pair(col):
+        s = summary[col].reindex(levels)
+        return f"{la} {percent(s[a])}, {lb} {percent(s[b])}"
+    text = (f"Liggande staplar. Andel av {spec.unit_definite}: {pair('share_of_n')}. Andel av "
+            f"{spec.resource_text}: {pair('share_of_total')}.")
+    eq = share_if_equal(result.amounts.summary, result.share_gaps, a, group)
+    if not pd.isna(eq):
+        text += f" Andel om {la} fått som {lb} med samma behov: {la} {percent(eq)}."
+    return text
+
+
+def lorenz_alt(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon") -> str:
+    """Alt text of :func:`lorenz_plot`: per sex the Gini coefficient and the share of the
+    resource the half with the least get ('..' when the curve is hidden)."""
+    parts = []
+    for lvl, sub in lorenz.groupby(group, sort=False):
+        who = SEX_LABELS.get(lvl, lvl)
+        half = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"].get(0.5, np.nan)
+        if sub["andel_resurs"].isna().any():
+            parts.append(f"{who}: visas inte")
+        else:
+            parts.append(f"{who}: Gini {number(sub['gini'].iloc[0], 2)}, de 50 % med minst får "
+                         f"{percent(half)}")
+    return (f"Lorenzkurvor för {spec.resource_text} inom varje kön, mot diagonalen där alla får "
+            "lika mycket. " + "; ".join(parts) + ".") if parts else "Inga kurvor att visa."
+
+
+def part_items(part: ResourcePart, *, levels=("kvinna", "man")) -> tuple:
     """What the page shows for one resource, in order: heading, shares in words and as a
     figure, the amounts per sex, the share gaps, the difference per unit (crude, and at the
     same need when the data have the need), and the concentration within each sex."""
-    from IPython.display import Markdown
-
-    from jamtools.present import report
-
     spec, r = part.spec, part.result
     resource = spec.resource_text[0].upper() + spec.resource_text[1:]
-    out = [Markdown(f"### {part.title}"),
-           Markdown(describe_resources(r, spec)),
-           shares_plot(r, spec, levels=levels,
-                       title=f"Andel av {spec.unit_definite} och av {spec.resource_text}"),
-           report.amount_summary_table(r.amounts.summary, unit=spec.amount_text,
-                                       count_label=f"Antal {spec.unit_text}",
-                                       caption=f"{resource} efter kön"),
-           share_gap_table(r.share_gaps, spec,
-                           caption=f"{resource}: andel av resursen jämfört med andel av "
-                                   f"{spec.unit_definite} (kvinnor)")]
+    eq_shown = not pd.isna(share_if_equal(r.amounts.summary, r.share_gaps, levels[0]))
     paragraphs = report.describe_amount(r.amounts.summary, r.amounts.comparisons,
                                         unit_text=spec.unit_text, amount_text=spec.amount_text,
                                         per_text=spec.per_text).split("\n\n")
-    # The means per sex are in the table above; here the comparisons.
-    out.append(Markdown("\n\n".join(x for x in paragraphs if " i genomsnitt " not in x)))
-    out.append(report.amount_comparison_table(
-        r.amounts.comparisons, unit=spec.amount_text,
-        caption=f"{resource}: skillnad per enhet, kvinnor − män ({spec.amount_text})"))
-    out.append(lorenz_plot(r.lorenz, spec, title=f"Hur {spec.resource_text} fördelas inom varje kön"))
-    out.append(lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
-    return out
+    return items(
+        f"### {part.title}",
+        describe_resources(r, spec),
+        *figure(shares_plot(r, spec, levels=levels,
+                            title=f"Andel av {spec.unit_definite} och av {spec.resource_text}"),
+                caption=f"Kvinnors och mäns andel av {spec.unit_definite} och av {spec.resource_text}"
+                        + (", och andelen kvinnorna hade haft om de fått som män med samma behov."
+                           if eq_shown else "."),
+                alt=shares_alt(r, spec, levels=levels)),
+        report.amount_summary_table(r.amounts.summary, unit=spec.amount_text,
+                                    count_label=f"Antal {spec.unit_text}",
+                                    caption=f"{resource} efter kön"),
+        share_gap_table(r.share_gaps, spec,
+                        caption=f"{resource}: andel av resursen jämfört med andel av "
+                                f"{spec.unit_definite} (kvinnor)"),
+        # The means per sex are in the table above; here the comparisons.
+        "\n\n".join(x for x in paragraphs if " i genomsnitt " not in x),
+        report.amount_comparison_table(
+            r.amounts.comparisons, unit=spec.amount_text,
+            caption=f"{resource}: skillnad per enhet, kvinnor − män ({spec.amount_text})"),
+        *figure(lorenz_plot(r.lorenz, spec, title=f"Hur {spec.resource_text} fördelas inom varje kön"),
+                caption=f"Lorenzkurvor: hur {spec.resource_text} fördelas inom varje kön, från dem "
+                        "som fått minst till dem som fått mest (diagonalen: alla får lika mycket).",
+                alt=lorenz_alt(r.lorenz, spec)),
+        lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
+
+
+def answer(parts) -> str:
+    """*Svar i korthet*: per resource the women's share of the resource minus their share of
+    the units, crude and at the same need (when the data have the need), with intervals."""
+    if not parts:
+        return "Underlaget har ingen av resurstabellerna, så kapitlet har inget att visa."
+    out = []
+    for part in parts:
+        spec, gaps = part.spec, part.result.share_gaps
+        crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
+        if not _shown(crude):
+            out.append(f"{part.title}: skillnaden mellan andelarna visas inte (röjandekontroll).")
+            continue
+        a, b = crude["group_a"], crude["group_b"]
+        la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
+        conf = number(100 * float(crude["conf_level"]), 0)
+
+        def gap(r):
+            return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "
+                    f"{number(r['ci_low'])} till {number(r['ci_high'])})")
+        text = (f"{part.title}: {SEX_POSSESSIVE.get(a, a)} andel av {spec.resource_text} minus "
+                f"deras andel av {spec.unit_definite} är {gap(crude)} utan justering")
+        if _shown(adj):
+            text += f" och {gap(adj)} vid samma behov: {adjusted_verdict(adj, la, lb, spec)}."
+        else:
+            text += f": {crude_verdict(crude, a, spec)}."
+        out.append(text)
+    return " ".join(out)
+
+
+def resource_shares(ctx, *, levels=("kvinna", "man")) -> Page:
+    """r4_02: how are the resources (time, interventions, money) shared between the sexes?
+
+    One part per resource the run has (:func:`resource_tables`, parameter ``tabell``): each
+    sex's share of the units and of the resource, crude and at the same need, the difference
+    per unit and the concentration within each sex (:func:`analyse`).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters ``tabell``, ``enhet``, ``alder_min``, ``alder_max``).
+    levels : the two sexes compared.
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (what was read and left out, per table) and ``resultat`` (one section
+        per resource, or the sentence that there is none).
+    """
+    tables = resource_tables(ctx.extra.get("tabell"))
+    underlag = {t: load_resource(ctx, t) for t in tables}
+    data = [f"{ctx.heading} {omissions_text(ctx, tables, underlag)}".strip()]
+    data += [report.quality_table(loaded, threshold=ctx.threshold,
+                                  caption=f"Dataunderlag: {PART_TITLES[t].lower()} ({name})")
+             for t, u in underlag.items() if u is not None for name, loaded in u.loads.items()]
+    parts = [analyse(u, levels=levels, conf_level=ctx.conf_level, threshold=ctx.threshold)
+             for u in underlag.values() if u is not None]
+    result = ([item for part in parts for item in part_items(part, levels=levels)] if parts else
+              ["Underlaget har ingen av resurstabellerna, så kapitlet har inget att visa."])
+    counts = {name: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+              for part in parts for name, loaded in part.data.loads.items()}
+    compared = [x for part in parts for x in (part.result.amounts.comparisons, part.result.share_gaps)]
+    return Page(question_id=ctx.question_id, short_answer=answer(parts),
+                parts={"data": items(*data), "resultat": items(*result)}, counts=counts,
+                comparisons=stats.adjust_pvalues(pd.concat(compared, ignore_index=True), method="holm")
+                if compared else None)

@@ -1,17 +1,22 @@
-"""Projektmedel: data preparation for the project-fund chapter (ru_01).
+"""Projektmedel: the project-fund chapter (ru_01), its data preparation and composition.
 
 The chapter compares how often applications led by women and by men are granted, crude and
 among applications with the same target group and about the same amount applied for, and how
 large the granted amounts are. An organisation's export may lack the target group
 (``malgrupp``), the amount applied for (``sokt_belopp``) or the amount granted
-(``beviljat_belopp``); the functions here prepare whatever the table holds.
+(``beviljat_belopp``); the functions here prepare whatever the table holds, and
+:func:`project_funds` is the chapter's page.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.disclosure import analyses as analysis
+from jamtools.present import plots, report
+from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, Table, number, percent
+from jamtools.present.sentences import difference_alt, shares_alt, short_answer
 
 #: The reader's names of the target groups (the data model writes them without å, ä and ö).
 TARGET_GROUPS = {"kvinnor": "För kvinnor", "man": "För män", "alla": "För alla",
@@ -188,4 +193,104 @@ def funds_table(data: pd.DataFrame, *, levels=("kvinna", "man"),
 
 __all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels",
            "prepare_applications", "model_covariates", "granted", "compare_granted",
-           "funds_table"]
+           "funds_table", "project_funds"]
+
+
+# --- Chapter composition ------------------------------------------------------------------------
+
+#: The sexes compared (the project leader's).
+SEXES = ("kvinna", "man")
+
+
+def project_funds(ctx) -> Page:
+    """ru_01: are project funds and grants distributed equally between women and men?
+
+    How often applications led by women and by men are granted, crude and among applications
+    with the same target group and amount class (the parameter ``beloppsgranser``), by target
+    group, and, when the export has the amount granted, the amounts granted and each sex's
+    share of the funds.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run; ``ctx.extra["beloppsgranser"]`` are the limits of the amount
+        classes (kronor).
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the data section), ``beviljade`` (the shares granted and the crude and
+        adjusted difference: text, figures and tables), ``malgrupp`` (the shares by target
+        group, or a sentence when the data lack it) and ``belopp`` (the amounts granted and
+        the funds by sex, or a sentence when the data lack the amount granted).
+    """
+    table = "ru_ansokningar"
+    bounds = sorted(float(g) for g in ctx.extra["beloppsgranser"])
+    conf = number(100 * ctx.conf_level, 0)
+    loaded = ctx.load(table, **ctx.filters)
+    applications = prepare_applications(loaded.data, bounds)
+    covariates = model_covariates(ctx.covariates(table, loaded))
+    result = analysis.binary_outcome(applications, "beviljad", covariates=covariates, levels=SEXES,
+                                     by="malgrupp" if loaded.has("malgrupp") else None,
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+    shares, comparisons = result.shares, result.comparisons
+    adjusted = bool(covariates)
+
+    if result.by_shares is not None:
+        by_target = items(
+            *figure(plots.shares_plot(result.by_shares, by="malgrupp",
+                                      title="Andel beviljade efter projektets målgrupp",
+                                      xlabel="Andel av ansökningarna som beviljades"),
+                    caption="Andel beviljade efter projektets målgrupp och projektledarens kön, "
+                            f"med {conf} % konfidensintervall.",
+                    alt=shares_alt(result.by_shares, what="Andel beviljade", by="malgrupp")),
+            report.share_table(result.by_shares, outcome_label="Andel beviljade",
+                               caption="Beviljade ansökningar efter målgrupp och projektledarens kön"))
+    else:
+        by_target = items("Uppdelningen efter målgrupp utelämnas: data saknar projektets målgrupp.")
+
+    amounts = None
+    if loaded.has("beviljat_belopp"):
+        amounts = compare_granted(granted(applications, SEXES), levels=SEXES,
+                                  conf_level=ctx.conf_level, threshold=ctx.threshold)
+        funds = items(
+            report.comparison_table(amounts.assign(comparison=amounts["matt"] + ": kvinnor − män"),
+                                    caption="Beviljade belopp bland beviljade ansökningar"),
+            funds_table(applications, levels=SEXES, threshold=ctx.threshold))
+    else:
+        funds = items("Jämförelsen av beviljade belopp utelämnas: data saknar beviljat belopp.")
+
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=short_answer(comparisons, unit_text="ansökningar"),
+        parts={
+            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
+                          report.quality_table(loaded, threshold=ctx.threshold,
+                                               caption="Dataunderlag: ansökningar")),
+            "beviljade": items(
+                report.describe_binary(shares, comparisons, verb="beviljades", outcome_text="",
+                                       unit_text="ansökningar"),
+                *figure(plots.shares_plot(shares, title="Andel beviljade ansökningar",
+                                          xlabel="Andel av ansökningarna som beviljades"),
+                        caption="Andel beviljade ansökningar efter projektledarens kön, med "
+                                f"{conf} % konfidensintervall.",
+                        alt=shares_alt(shares, what="Andel beviljade")),
+                report.share_table(shares, outcome_label="Andel beviljade",
+                                   caption="Beviljade ansökningar efter projektledarens kön"),
+                *figure(plots.difference_plot(comparisons, title="Skillnad kvinnor − män"
+                                              + (", utan och med justering" if adjusted else "")),
+                        caption="Skillnaden mellan kvinnors och mäns ansökningar i procentenheter"
+                                + (", utan och med justering" if adjusted else "")
+                                + f", med {conf} % konfidensintervall.",
+                        alt=difference_alt(comparisons)),
+                report.comparison_table(comparisons,
+                                        caption="Jämförelser mellan kvinnors och mäns ansökningar")),
+            "malgrupp": by_target,
+            "belopp": funds,
+        },
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=stats.adjust_pvalues(pd.concat(
+            [comparisons, *([amounts.drop(columns="matt")] if amounts is not None else [])],
+            ignore_index=True), method="holm"),
+    )

@@ -6,15 +6,22 @@ the crude and the adjusted estimate side by side, and ranks the differences: fir
 remain among people alike in need, then those that are clear only before adjustment, then those
 the data cannot tell from chance. Across so many comparisons some will look clear by chance, so
 the p-values are also adjusted over the whole summary (Holm 1979).
+
+:func:`realise` is the chapter ``r4_05_realisera`` as a :class:`~jamtools.present.page.Page`; the
+chapters' questions come from the run (``ctx.titles``), never from the run layer itself.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from jamtools.present import results as results_mod
+from jamtools.present.page import Page, figure, items
+from jamtools.present.report import Table
+from jamtools.present.sentences import direction
 from jamtools.stats import adjust_pvalues
 
 #: Measures in order of preference: one per comparison is shown, the first that is present.
@@ -76,14 +83,17 @@ def collect(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
     return frame
 
 
-def chapters_run(results_dir: str | Path | None, *, exclude=()) -> list[str]:
+def chapters_run(results_dir: str | Path | None, titles: Mapping[str, str], *,
+                 exclude=()) -> list[str]:
     """The question ids that have a results file in ``results_dir`` (the chapters that ran),
-    in the order of :data:`jamtools.run.catalogue.QUESTIONS`; ``exclude`` is left out.
+    in the order of ``titles``; ``exclude`` is left out.
 
     Parameters
     ----------
     results_dir : str, Path or None
         The run's results folder (``<out>/results``); None or a missing folder has none.
+    titles : mapping of str to str
+        Every chapter's id and question, in book order (``ctx.titles``).
     exclude : iterable of str
         Question ids to leave out (the summary's own).
 
@@ -91,42 +101,46 @@ def chapters_run(results_dir: str | Path | None, *, exclude=()) -> list[str]:
     -------
     list of str
     """
-    from jamtools.run.catalogue import QUESTIONS
-
     folder = Path(results_dir) if results_dir is not None else None
     found = set()
     for path in (sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []):
         found.add(results_mod.read(path)["question_id"])
-    return [q for q in QUESTIONS if q in found and q not in set(exclude)]
+    return [q for q in titles if q in found and q not in set(exclude)]
 
 
-def chapters_not_run(results_dir: str | Path | None, *, exclude=()) -> list[str]:
-    """The question ids of :data:`jamtools.run.catalogue.QUESTIONS` with no results file in
-    ``results_dir`` (not run in this run, for example because the data lacked what they need),
-    in book order; ``exclude`` (the summary itself) is left out.
+def chapters_not_run(results_dir: str | Path | None, titles: Mapping[str, str], *,
+                     exclude=()) -> list[str]:
+    """The question ids of ``titles`` with no results file in ``results_dir`` (not run in this
+    run, for example because the data lacked what they need), in book order; ``exclude`` (the
+    summary itself) is left out.
 
     Examples
     --------
-    >>> "bof_01_utredning_inleds" in chapters_not_run(None)
-    True
+    >>> chapters_not_run(None, {"bof_01_utredning_inleds": "Inleder vi utredning …?"})
+    ['bof_01_utredning_inleds']
     """
-    from jamtools.run.catalogue import QUESTIONS
-
-    ran = set(chapters_run(results_dir))
-    return [q for q in QUESTIONS if q not in ran and q not in set(exclude)]
+    ran = set(chapters_run(results_dir, titles))
+    return [q for q in titles if q not in ran and q not in set(exclude)]
 
 
-def not_run_text(not_run) -> str:
-    """The Swedish paragraph that names the chapters not in the summary (their titles), so
-    that a short summary is never read as "no differences elsewhere". Empty when none."""
-    from jamtools.run.catalogue import QUESTIONS
-
+def not_run_text(not_run, titles: Mapping[str, str]) -> str:
+    """The Swedish paragraph that names the chapters not in the summary (their questions from
+    ``titles``), so that a short summary is never read as "no differences elsewhere". Empty
+    when none."""
     if not not_run:
         return ""
-    items = "\n".join(f"- {QUESTIONS.get(q, q)}" for q in not_run)
+    items = "\n".join(f"- {titles.get(q, q)}" for q in not_run)
     return (f"**Kapitel som inte ingår: {len(not_run)}** (de kördes inte i den här körningen, "
             "till exempel för att data saknar det som kapitlet behöver). Sammanställningen säger "
             "ingenting om skillnader i de frågorna:\n\n" + items)
+
+
+def chapters_table(every: pd.DataFrame, ran, titles: Mapping[str, str], *, caption: str = ""):
+    """The chapters whose results are included, with how many comparisons each gave."""
+    per_chapter = every.groupby("question_id").size() if not every.empty else pd.Series(dtype=int)
+    frame = pd.DataFrame({"Fråga": [titles.get(q, q) for q in ran],
+                          "Jämförelser": [int(per_chapter.get(q, 0)) for q in ran]})
+    return Table(frame, caption)
 
 
 def _has_adjustment(value) -> bool:
@@ -215,8 +229,7 @@ def rank(every: pd.DataFrame) -> pd.DataFrame:
         row["p_value"] = main["p_value"].iloc[0] if len(main) else None
 
         def clear(prefix):
-            lo, hi = row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"]
-            return lo is not None and not pd.isna(lo) and not (lo <= null <= hi)
+            return direction(row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"], null=null) != "oklar"
 
         has_adj = len(adj) > 0 and row["adjusted_estimate"] is not None \
             and not pd.isna(row["adjusted_estimate"])
@@ -289,42 +302,58 @@ def table(gaps_frame: pd.DataFrame, *, caption: str = ""):
                                  "(röjandekontroll) eller finns inte.")
 
 
+def _overview_rows(gaps_frame: pd.DataFrame, measure: str) -> list[tuple]:
+    """Per comparison in ``measure``: (label, prefix shown: adjusted or crude, clear?)."""
+    from jamtools.present.report import label
+    out = []
+    for _, r in gaps_frame[gaps_frame["measure"] == measure].iterrows():
+        prefix = "adjusted" if r["adjusted_estimate"] is not None and not pd.isna(r["adjusted_estimate"]) \
+            else "crude"
+        plain = r["comparison"] in (f"{r['group_a']} − {r['group_b']}", f"{r['group_a']} / {r['group_b']}")
+        qualifier = "" if plain else f", {r['comparison']}"
+        name = (f"{r['question_id'].split('_', 2)[0]}_{r['question_id'].split('_', 2)[1]}: "
+                f"{label(r['outcome']).replace('_', ' ')}{qualifier} "
+                f"({'justerad' if prefix == 'adjusted' else 'rå'})")
+        out.append((name, r, prefix, r["verdict"] in ("kvarstar", "tydlig")))
+    return out
+
+
 def overview_plot(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_pp", title: str = ""):
     """Every difference in ``measure`` (adjusted when there is one, else crude) with its
     interval, one row per comparison in rank order; hidden values are drawn as '..'."""
     from matplotlib.figure import Figure
 
     from jamtools.present.plots import Plot
-    from jamtools.present.report import MEASURES, label
-    rows = gaps_frame[gaps_frame["measure"] == measure].reset_index(drop=True)
+    from jamtools.present.report import MEASURES
+    rows = _overview_rows(gaps_frame, measure)
     fig = Figure(figsize=(8, 1.2 + 0.45 * max(1, len(rows))))
     ax = fig.subplots()
-    labels = []
-    for i, r in rows.iterrows():
-        prefix = "adjusted" if r["adjusted_estimate"] is not None and not pd.isna(r["adjusted_estimate"]) \
-            else "crude"
-        plain = r["comparison"] in (f"{r['group_a']} − {r['group_b']}", f"{r['group_a']} / {r['group_b']}")
-        qualifier = "" if plain else f", {r['comparison']}"
-        labels.append(f"{r['question_id'].split('_', 2)[0]}_{r['question_id'].split('_', 2)[1]}: "
-                      f"{label(r['outcome']).replace('_', ' ')}{qualifier} "
-                      f"({'justerad' if prefix == 'adjusted' else 'rå'})")
+    for i, (_, r, prefix, clear) in enumerate(rows):
         est = r[f"{prefix}_estimate"]
         if est is None or pd.isna(est):
             ax.text(0, i, "..", va="center", ha="center")
             continue
-        clear = r["verdict"] in ("kvarstar", "tydlig")
         ax.errorbar(est, i, xerr=[[est - r[f"{prefix}_ci_low"]], [r[f"{prefix}_ci_high"] - est]],
                     fmt="D" if clear else "o", color="#333333" if clear else "#999999",
                     capsize=3, markersize=6)
     ax.axvline(null_value(measure), color="#888888", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels([name for name, *_ in rows])
     ax.invert_yaxis()
     ax.set_xlabel(MEASURES.get(measure, measure))
     if title:
         ax.set_title(title, loc="left")
     fig.tight_layout()
     return Plot(fig, title or "Alla skillnader med konfidensintervall")
+
+
+def overview_alt(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_pp") -> str:
+    """Alt text of :func:`overview_plot`: each comparison's estimate and interval, and whether
+    it is clear ('..' when hidden)."""
+    parts = [f"{name}: {_estimate(r, prefix)}{', tydlig' if clear else ''}"
+             for name, r, prefix, clear in _overview_rows(gaps_frame, measure)]
+    return ("Punktdiagram med konfidensintervall, i rangordning. " + "; ".join(parts) + ".") \
+        if parts else "Inga skillnader i procentenheter att visa."
 
 
 def describe(gaps_frame: pd.DataFrame, *, not_run=()) -> str:
@@ -380,3 +409,88 @@ def action_plan(gaps_frame: pd.DataFrame) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=["Fråga", "Kapitel", "Vad analysen visar", "Mål", "Åtgärd",
                                        "Ansvarig", "Uppföljning"])
+
+
+#: The action plan's file, next to the chapter's results file (semicolons, UTF-8 with BOM, so
+#: that Excel opens it).
+ACTION_PLAN_FILE = "r4_05_handlingsplan.csv"
+
+
+def write_action_plan(plan: pd.DataFrame, results_path: str | Path | None) -> Path | None:
+    """Write the action plan as :data:`ACTION_PLAN_FILE` in the folder of ``results_path`` (the
+    chapter's results file); nothing when the run writes no results. Returns the path."""
+    if results_path is None:
+        return None
+    path = Path(results_path).with_name(ACTION_PLAN_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plan.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    return path
+
+
+NO_RESULTS_TEXT = ("Inga resultat från andra kapitel hittades. Kapitlet sammanfattar en hel "
+                   "körning: kör `python -m jamtools run` så att kapitlen körs före det här.")
+
+
+def answer(gaps_frame: pd.DataFrame) -> str:
+    """*Svar i korthet*: how many comparisons, and how many show a clear difference that
+    remains after adjustment, is clear where nothing was adjusted, or is clear only before
+    adjustment."""
+    if gaps_frame.empty:
+        return ("Det finns inga jämförelser att sammanfatta: inga resultat från andra kapitel "
+                "hittades i körningen.")
+    n = gaps_frame["verdict"].value_counts()
+    k = gaps_frame["question_id"].nunique()
+    return (f"Av {len(gaps_frame)} jämförelser från {k} kapitel visar {int(n.get('kvarstar', 0))} en "
+            f"tydlig skillnad som finns kvar efter justering och {int(n.get('tydlig', 0))} en tydlig "
+            f"skillnad där ingen justering gjordes. {int(n.get('forsvinner', 0))} är tydliga bara "
+            "före justering; resten kan data inte skilja från slumpen eller visa alls.")
+
+
+def realise(ctx) -> Page:
+    """r4_05: what does the analysis show, and what do we need to do?
+
+    Reads the results files the other chapters of the run wrote (parameter ``results_dir``),
+    ranks every comparison (:func:`rank`), and makes an action plan to fill in, one row per
+    clear difference (:func:`action_plan`), which is also written as a CSV file next to the
+    chapter's results file (:func:`write_action_plan`). The chapter makes no comparison of its
+    own.
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (``ctx.titles``: every chapter's question in book order).
+
+    Returns
+    -------
+    Page
+        Parts ``underlag`` (the chapters included and those not run), ``resultat`` (the summary
+        in words), ``figur`` (every difference in percentage points), ``tabell`` (the ranked
+        comparisons) and ``handlingsplan`` (the plan to fill in).
+    """
+    results_dir = ctx.extra.get("results_dir")
+    own = [ctx.question_id]
+    every = collect(results_dir, exclude=own)
+    ranked = rank(every)
+    ran = chapters_run(results_dir, ctx.titles, exclude=own)
+    not_run = chapters_not_run(results_dir, ctx.titles, exclude=own)
+    plan = action_plan(ranked)
+    write_action_plan(plan, ctx.params.results_path)
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=answer(ranked),
+        parts={
+            "underlag": items(ctx.heading, NO_RESULTS_TEXT if not ran else None,
+                              not_run_text(not_run, ctx.titles) or None,
+                              chapters_table(every, ran, ctx.titles,
+                                             caption="Kapitel vars resultat ingår")),
+            "resultat": items(describe(ranked, not_run=not_run)),
+            "figur": items(*figure(
+                overview_plot(ranked, title="Skillnader mellan könen i alla kapitel (procentenheter)"),
+                caption="Alla skillnader mellan könen som mäts i procentenheter, med den justerade "
+                        "skattningen där en sådan finns och kapitlets konfidensintervall; svarta "
+                        "romber är tydliga skillnader.",
+                alt=overview_alt(ranked))),
+            "tabell": items(table(ranked, caption="Alla jämförelser, rangordnade")),
+            "handlingsplan": items(Table(plan, "Handlingsplan: mål och åtgärder för de tydliga "
+                                               "skillnaderna")),
+        })

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from jamtools.data.model import BOF_REASONS, CHILD_SEXES, Table
+from jamtools.data.model import BOF_REASONS, CHILD_SEXES, UNKNOWN_SEX, Table
 
 #: Share of a column's filled-in values that may fail before the column is an error (wrong
 #: mapping or coding) rather than a few bad rows to leave out. Documented in the chapter
@@ -34,7 +34,6 @@ FAIL_SHARE = 0.20
 #: ... and more than this many values: in a tiny table one bad row is not a wrong mapping.
 FAIL_MIN = 5
 
-UNKNOWN_SEX = "okant"
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
 SEX_CODES_ADULT = {

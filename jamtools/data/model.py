@@ -52,7 +52,16 @@ class Table:
         raise KeyError(f"Tabellen {self.name} har ingen kolumn {name!r}")
 
 
+#: The column that holds sex in every table of the data model.
+SEX = "kon"
+#: Registered sex of a child, in the data model's codes.
 CHILD_SEXES = ("flicka", "pojke")
+#: Registered sex of an adult.
+ADULT_SEXES = ("kvinna", "man")
+#: Parents, as the chapters about mothers and fathers name them.
+PARENT_SEXES = ("mamma", "pappa")
+#: A sex the export does not give as one of the model's codes (counted, never compared).
+UNKNOWN_SEX = "okant"
 
 #: Report reasons and whether they concern the child's environment or own behaviour.
 BOF_REASONS = {
@@ -151,7 +160,6 @@ BOF_INSATSER = Table(
     ),
 )
 
-ADULT_SEXES = ("kvinna", "man")
 
 HT_BESLUT = Table(
     name="ht_beslut",

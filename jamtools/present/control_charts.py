@@ -1,12 +1,9 @@
-"""Control charts as a reader sees them: disclosure, figure, table and sentences.
+"""Control charts as a reader sees them: figure, table and sentences.
 
-The method is in :mod:`jamtools.stats.control` (p-chart per sex, the gap's band, EWMA); this
-module takes its two tables through :mod:`jamtools.disclosure` and shows them in Swedish.
-
-Disclosure: a month and sex whose denominator, numerator or their difference is small is
-hidden (with complementary suppression against the month and sex totals), and with it that
-month's gap. The EWMA is then recomputed with the hidden months left out, because consecutive
-EWMA values would otherwise give a hidden month's value back.
+The method is in :mod:`jamtools.stats.control` (p-chart per sex, the gap's band, EWMA, the
+yearly gaps) and the disclosure of its two tables in :mod:`jamtools.disclosure.control`
+(:func:`~jamtools.disclosure.control.disclose_charts`); this module shows the disclosed tables
+in Swedish and turns the disclosed monthly gaps into comparison rows for the results file.
 """
 from __future__ import annotations
 
@@ -19,9 +16,9 @@ from scipy import stats as sps
 from jamtools import disclosure
 from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, no_data_plot
 from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
-                             percent)
-from jamtools.stats import COMPARISON_COLUMNS, gap_by_period
-from jamtools.stats.control import ewma
+                                     percent)
+from jamtools.present.sentences import verdict
+from jamtools.stats import COMPARISON_COLUMNS
 
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 FLAG_COLOR = "#000000"
@@ -32,42 +29,6 @@ def month_label(value) -> str:
     """'mar 2025' for a date in March 2025."""
     ts = pd.Timestamp(value)
     return f"{MONTHS[ts.month - 1]} {ts.year}"
-
-
-def disclose_charts(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str,
-                    group: str = "kon", threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """Disclose a p-chart table and its gap table; returns both, marked as disclosed."""
-    c = chart.copy()
-    c["non_events"] = c["n"] - c["events"]
-    derived = ["share", "sd", "lcl", "ucl", "z"]
-    c = disclosure.disclose_table(c, count_cols=["n", "events", "non_events"], by=[time, group],
-                                  derived_cols=derived, threshold=threshold)
-    c["signal"] = c["signal"].where(~c["suppressed"], "")
-    hidden_times = set(c.loc[c["suppressed"], time])
-    g = gap.copy()
-    for side in ("a", "b"):
-        g[f"non_events_{side}"] = g[f"n_{side}"] - g[f"events_{side}"]
-    gap_derived = ["share_a", "share_b", "gap", "sd", "lcl", "ucl", "z", "ewma", "ewma_limit"]
-    g = disclosure.disclose_table(g, count_cols=["n_a", "events_a", "non_events_a", "n_b",
-                                                 "events_b", "non_events_b"], by=[time],
-                                  derived_cols=gap_derived, margins=False, threshold=threshold)
-    extra = g[time].isin(hidden_times) & ~g["suppressed"]
-    if extra.any():
-        for col in ["n_a", "events_a", "non_events_a", "n_b", "events_b", "non_events_b",
-                    *gap_derived]:
-            g[col] = g[col].where(~extra, np.nan)
-        g.loc[extra, "suppressed"] = True
-        g.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
-    if g["suppressed"].any():
-        lam, lim = float(gap["ewma_lambda"].iloc[0]), float(gap["ewma_l"].iloc[0])
-        smooth = ewma(g["z"].to_numpy(dtype=float), lam=lam, limit=lim)
-        g["ewma"], g["ewma_limit"], g["ewma_signal"] = (smooth["ewma"].to_numpy(),
-                                                        smooth["limit"].to_numpy(),
-                                                        smooth["signal"].to_numpy())
-    g["signal"] = g["signal"].where(~g["suppressed"], "")
-    g["flagged"] = (g["signal"] != "") | (g["ewma_signal"] != "")
-    g["direction"] = np.where(g["signal"] != "", g["signal"], g["ewma_signal"])
-    return c, g
 
 
 def _signal_months(frame: pd.DataFrame, time: str, mask) -> list[str]:
@@ -261,6 +222,105 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
     return "\n\n".join(text)
 
 
+def _months(k: int) -> str:
+    return f"{k} {'månad' if k == 1 else 'månader'}"
+
+
+def control_alt(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str = "kon",
+                indicator_text: str = "andelen") -> str:
+    """Alt text of :func:`control_plot`, from the disclosed tables: the months shown, how many
+    months each panel flags, and the first signal.
+
+    Parameters
+    ----------
+    chart, gap : pandas.DataFrame
+        The disclosed p-chart and gap tables (:func:`jamtools.disclosure.control.disclose_charts`).
+    time, group : str
+    indicator_text : str
+        The indicator in a sentence ("andelen …").
+
+    Returns
+    -------
+    str
+    """
+    for frame in (chart, gap):
+        disclosure.require_disclosed(frame, "kontrolldiagrammet")
+    if gap.empty:
+        return f"Inga uppgifter om {indicator_text} att visa."
+    a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
+    first, last = month_label(gap[time].min()), month_label(gap[time].max())
+    per_sex = []
+    for level in (a, b):
+        sub = chart[chart[group] == level]
+        per_sex.append(f"{SEX_POSSESSIVE.get(level, level)} andel utanför gränserna "
+                       f"{_months(int((sub['signal'] != '').sum()))}")
+    pair = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
+    text = (f"Tre linjediagram per månad, {first} – {last}. Överst {indicator_text} för "
+            f"{SEX_LABELS.get(a, a)} och {SEX_LABELS.get(b, b)} med kontrollgränser: "
+            f"{' och '.join(per_sex)}. I mitten skillnaden {pair} med sitt förväntade band: "
+            f"utanför bandet {_months(int((gap['signal'] != '').sum()))}. Nederst den "
+            f"ackumulerade avvikelsen (EWMA): signal {_months(int((gap['ewma_signal'] != '').sum()))}.")
+    flagged = gap[gap["flagged"]]
+    if len(flagged):
+        text += f" Första signalen: {month_label(flagged[time].iloc[0])}."
+    hidden = int(gap["suppressed"].astype(bool).sum())
+    if hidden:
+        text += f" {_months(hidden).capitalize()} visas inte (röjandekontroll)."
+    return text
+
+
+def control_answer(gap: pd.DataFrame, yearly: pd.DataFrame, *, time: str,
+                   indicator_text: str = "andelen") -> str:
+    """*Svar i korthet* of a control chart: whether and when the gap gave a signal, and the
+    last year's gap with its interval in the words of the one verdict rule
+    (:func:`jamtools.present.sentences.verdict`).
+
+    Parameters
+    ----------
+    gap : pandas.DataFrame
+        The disclosed gap table.
+    yearly : pandas.DataFrame
+        The disclosed yearly gaps (comparison layout, ``comparison`` ending in the year).
+    time : str
+    indicator_text : str
+        The indicator in a sentence ("andelen …").
+
+    Returns
+    -------
+    str
+        One or two sentences (Markdown).
+    """
+    disclosure.require_disclosed(gap, "skillnadstabellen")
+    if gap.empty:
+        return f"Det finns inga uppgifter om {indicator_text} i urvalet."
+    a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
+    la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
+    flagged = gap[gap["flagged"]]
+    if flagged.empty:
+        out = [f"Styrdiagrammet gav ingen signal för skillnaden {la} − {lb} i {indicator_text} "
+               f"({month_label(gap[time].min())} – {month_label(gap[time].max())})."]
+    else:
+        first = flagged.iloc[0]
+        bigger = "större" if first["direction"] == "over" else "mindre"
+        out = [f"Styrdiagrammet gav den första signalen i {month_label(first[time])}: skillnaden "
+               f"{la} − {lb} i {indicator_text} var då {bigger} än under baslinjen "
+               f"(signal {_months(len(flagged))} av {len(gap)})."]
+    rows = yearly[yearly["measure"] == "risk_difference_pp"] if len(yearly) else yearly
+    if len(rows):
+        r = rows.iloc[-1]
+        year = str(r["comparison"]).rsplit(" ", 1)[-1]
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            out.append(f"Skillnaden för {year} visas inte: underlaget är för litet "
+                       "(röjandekontroll).")
+        else:
+            conf = number(100 * float(r["conf_level"]), 0)
+            out.append(f"Under {year} var skillnaden {number(r['estimate'], 1, signed=True)} "
+                       f"procentenheter ({conf} % KI {number(r['ci_low'], 1)} till "
+                       f"{number(r['ci_high'], 1)}): "
+                       f"{verdict(r['ci_low'], r['ci_high'], a=la, b=lb, subject=indicator_text)}.")
+    return " ".join(out)
+
+
 def gap_comparisons(gap: pd.DataFrame, *, time: str, outcome: str) -> pd.DataFrame:
     """The disclosed monthly gaps in the comparison layout (for the results JSON).
 
@@ -297,27 +357,6 @@ def gap_comparisons(gap: pd.DataFrame, *, time: str, outcome: str) -> pd.DataFra
     return out
 
 
-def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
-                events: str = "taljare", n: str = "namnare", outcome: str = "andel",
-                conf_level: float = 0.95,
-                threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """The gap a − b per calendar year (Newcombe intervals, :func:`jamtools.stats.gap_by_period`)
-    on the summed counts, disclosed; ``comparison`` reads "kvinna − man 2025"."""
-    if data.empty:
-        return disclosure.disclose_comparisons(pd.DataFrame(columns=COMPARISON_COLUMNS),
-                                               threshold=threshold)
-    per_year = (data.assign(_year=pd.to_datetime(data[time]).dt.year)
-                .groupby(["_year", group], observed=True)[[events, n]].sum().reset_index()
-                .rename(columns={events: "events", n: "n"}))
-    out = gap_by_period(per_year, "_year", group, levels, outcome=None, conf_level=conf_level)
-    if out.empty:
-        return disclosure.disclose_comparisons(pd.DataFrame(columns=COMPARISON_COLUMNS),
-                                               threshold=threshold)
-    out["outcome"] = outcome
-    out["comparison"] = [f"{levels[0]} − {levels[1]} {int(y)}" for y in out["period"]]
-    return disclosure.disclose_comparisons(out.drop(columns="period"), threshold=threshold)
-
-
 def yearly_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     """The yearly gaps (:func:`yearly_gaps`) as :func:`jamtools.present.report.comparison_table`, or a
     table that says there is nothing to show."""
@@ -327,31 +366,5 @@ def yearly_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     return comparison_table(comparisons, caption=caption)
 
 
-# --- The chapter's selection of rows ----------------------------------------------------------
-
-#: The reader's names of the data model's indicators (in a sentence: "andelen …").
-INDICATORS = {"uppfoljning_i_tid": "andelen ärenden som följdes upp i tid",
-              "genomforandeplan_finns": "andelen med genomförandeplan"}
-
-
-def indicator_text(indicator: str) -> str:
-    """The indicator in a Swedish sentence (:data:`INDICATORS`, else its own name)."""
-    return INDICATORS.get(indicator, str(indicator).replace("_", " "))
-
-
-def select_indicator(loaded, indicator: str) -> None:
-    """Keep, in ``loaded`` (a :class:`~jamtools.data.LoadResult` of ``um_indikatorer``), the
-    rows of ``indicator``; the others are left out and counted ("Annan indikator").
-
-    An export of a single indicator often has no indicator column: then every row is taken to
-    be ``indicator`` (the chapter catalogue's sentence for the missing column says so).
-
-    Parameters
-    ----------
-    loaded : LoadResult
-        The loaded indicator rows; changed in place.
-    indicator : str
-        The indicator followed (parameter ``indikator``).
-    """
-    if loaded.has("indikator"):
-        loaded.exclude(loaded.data["indikator"] != indicator, "Annan indikator")
+__all__ = ["BAND_COLOR", "FLAG_COLOR", "MONTHS", "control_alt", "control_answer", "control_plot",
+           "describe_control", "gap_comparisons", "gap_table", "month_label", "yearly_table"]

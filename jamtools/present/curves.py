@@ -1,19 +1,11 @@
-"""Curves over time (cumulative incidence, 1 − Kaplan–Meier) made safe to show, drawn and tabled.
+"""Curves over time (cumulative incidence, 1 − Kaplan–Meier), drawn and tabled after
+disclosure control (:func:`jamtools.disclosure.curves.disclose_curve`), and the hazard ratio in
+words.
 
-A survival or incidence curve is a table of counts in disguise: each step is some number of
-people who had the event, out of some number still followed. :func:`disclose_curve` applies
-the handbook's disclosure rule to a curve evaluated on a grid of times
-(:func:`jamtools.stats.competing.cumulative_incidence` with ``times=``):
-
-1. a point is not shown when fewer than ``threshold`` persons are still at risk there (the
-   curve then stops: every later step would rest on fewer still);
-2. nor when the cumulative number of events behind it is 1 to ``threshold − 1``;
-3. between two points that are shown, the number who had the event and the number who left
-   follow-up must each be 0 or at least ``threshold``; a grid point that would make a smaller
-   step is skipped, and the curve goes straight on to the next point that passes.
-
-:func:`curve_plot` draws only the shown points (as steps, with the interval as a band) and
-:func:`curve_table` lists them at chosen times.
+:func:`curve_plot` draws only the shown points (as steps, with the interval as a band),
+:func:`curve_table` lists them at chosen times, and :func:`describe_hazard_ratio` says the Cox
+hazard ratios and the log-rank test in Swedish (the verdict by
+:func:`jamtools.present.sentences.direction`).
 """
 from __future__ import annotations
 
@@ -23,69 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
-
 from jamtools.present import report
 from jamtools.present.plots import SEX_COLORS, Plot
-
-REASON_AT_RISK = "färre än {t} i risk"
-REASON_STEP = "steget bygger på färre än {t} personer"
-VALUE_COLS = ("cif", "se", "ci_low", "ci_high")
-COUNT_COLS = ("at_risk", "events", "events_all", "censored")
-
-
-def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
-                   threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Disclosure control for a curve on a grid of times (see the module's three rules).
-
-    Parameters
-    ----------
-    curve : one row per group, ``by`` value and grid time, with ``time``, ``at_risk``,
-        cumulative ``events`` (and ``events_all``, ``censored``), ``cif`` and its interval, as
-        :func:`jamtools.stats.competing.cumulative_incidence` returns with ``times=``.
-    group, by : the columns that identify one curve.
-    threshold : smallest number of persons a shown value may rest on.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The same rows; a hidden point has its counts and values set to NaN, ``suppressed``
-        True and a ``suppression_reason``. Marked as disclosed.
-    """
-    by = [by] if isinstance(by, str) else list(by)
-    out = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
-    counts = [c for c in COUNT_COLS if c in out]
-    values = [c for c in VALUE_COLS if c in out]
-    # Rule 2 (and small counts generally) through the library's primary suppression.
-    out = disclosure.disclose_table(out, count_cols=[c for c in ("events",) if c in out],
-                                    by=[group, *by, "time"], margins=False, threshold=threshold)
-    hidden = out["suppressed"].to_numpy(bool).copy()
-    reason = out["suppression_reason"].astype(object).to_numpy().copy()
-    raw = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
-    for _, idx in raw.groupby([group, *by], sort=False).groups.items():
-        last_risk = last_left = last_events = None
-        for i in idx:
-            n = float(raw.at[i, "at_risk"])
-            ev = float(raw.at[i, "events"])
-            left = float(raw["events_all"].get(i, 0.0) + raw["censored"].get(i, 0.0)) \
-                if "events_all" in raw and "censored" in raw else float("nan")
-            if n < threshold:  # rule 1: the curve stops here
-                hidden[i], reason[i] = True, REASON_AT_RISK.format(t=threshold)
-                continue
-            if hidden[i]:
-                continue
-            if last_risk is not None:
-                steps = [ev - last_events]
-                if not np.isnan(left):
-                    steps.append(left - last_left)
-                if any(0 < s < threshold for s in steps):  # rule 3
-                    hidden[i], reason[i] = True, REASON_STEP.format(t=threshold)
-                    continue
-            last_risk, last_events, last_left = n, ev, left
-    for col in counts + values:
-        out[col] = out[col].astype(float).where(~hidden, np.nan)
-    out["suppressed"] = hidden
-    out["suppression_reason"] = reason
-    return out
+from jamtools.present.sentences import direction
 
 
 def _days_axis(ax, max_time: float) -> None:
@@ -106,8 +38,8 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
     """Disclosed curves as steps per sex, one panel per value of ``panel``.
 
     ``panels`` maps the panel values to draw onto their titles (in order). Only points that
-    passed :func:`disclose_curve` are drawn; the band is the pointwise interval. A curve whose
-    later points are hidden stops at its last shown point.
+    passed :func:`jamtools.disclosure.curves.disclose_curve` are drawn; the band is the
+    pointwise interval. A curve whose later points are hidden stops at its last shown point.
     """
     disclosure.require_disclosed(curves, "kurvorna")
     panels = panels or {v: str(v) for v in dict.fromkeys(curves[panel])}
@@ -147,6 +79,44 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
         fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
     return Plot(fig, title or ylabel)
+
+
+def curve_alt(curves: pd.DataFrame, *, panels: dict, group: str = "kon",
+              panel: str = "cause") -> str:
+    """Alt text of :func:`curve_plot`: per panel and sex, the last point the figure shows.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Disclosed curves (:func:`jamtools.disclosure.curves.disclose_curve`).
+    panels : dict
+        The panels drawn: value of ``panel`` -> title.
+    group, panel : str
+        The columns of the curves' groups and panels.
+
+    Returns
+    -------
+    str
+        "Stegdiagram … Självförsörjande: kvinnor 30,1 % efter 720 dagar; män …"; a curve
+        with no shown point is said to be hidden.
+    """
+    disclosure.require_disclosed(curves, "kurvorna")
+    out = []
+    for value, name in panels.items():
+        sub = curves[curves[panel] == value]
+        parts = []
+        for level, rows in sub.groupby(group, sort=True):
+            who = report.SEX_LABELS.get(level, level)
+            shown = rows[~rows["suppressed"].astype(bool)].sort_values("time")
+            if shown.empty:
+                parts.append(f"{who} visas inte (röjandekontroll)")
+                continue
+            last = shown.iloc[-1]
+            parts.append(f"{who} {report.percent(last['cif'])} efter "
+                         f"{report.number(last['time'], 0)} dagar")
+        out.append(f"{name}: " + ("; ".join(parts) if parts else "inga uppgifter"))
+    return ("Stegdiagram över andelen per kön vid varje tidpunkt efter start. "
+            + ". ".join(out) + ".")
 
 
 def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon",
@@ -195,16 +165,31 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
     return report.Table(frame, caption, note)
 
 
-
-
-
 def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | None = None, *,
                           event_text: str = "blir självförsörjande",
                           unit_text: str = "klienter") -> str:
     """The Cox hazard ratios (crude and adjusted) and the log-rank test in Swedish.
 
-    A ratio below 1 is read as "slower" for the first group, above 1 "faster"; "ingen tydlig
-    skillnad" when the interval covers 1. Hidden comparisons are said to be hidden.
+    A ratio whose interval lies below 1 is read as "slower" for the first group, above 1
+    "faster"; "ingen tydlig skillnad" when the interval covers 1
+    (:func:`jamtools.present.sentences.direction` with ``null=1``). Hidden comparisons are said
+    to be hidden.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        Disclosed comparisons with rows of measure ``hazard_ratio`` (crude and adjusted).
+    logrank : pandas.DataFrame, optional
+        The disclosed log-rank test (one row: ``estimate`` = χ², ``p_value``).
+    event_text : str
+        The event as a verb phrase ("blir självförsörjande").
+    unit_text : str
+        What was compared, in the plural ("klienter").
+
+    Returns
+    -------
+    str
+        Markdown paragraphs.
     """
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     text = []
@@ -218,12 +203,10 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
             text.append(f"{lead}: hasardkvoten visas inte (röjandekontroll).")
             continue
         conf = report.number(100 * float(r["conf_level"]), 0)
-        if r["ci_low"] <= 1 <= r["ci_high"]:
-            verdict = f"ingen tydlig skillnad i takt mellan {a} och {b}"
-        elif r["estimate"] < 1:
-            verdict = f"{a} {event_text} tydligt långsammare än {b}"
-        else:
-            verdict = f"{a} {event_text} tydligt snabbare än {b}"
+        verdict = {"oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
+                   "lägre": f"{a} {event_text} tydligt långsammare än {b}",
+                   "högre": f"{a} {event_text} tydligt snabbare än {b}"}[
+            direction(r["ci_low"], r["ci_high"], null=1.0)]
         text.append(f"{lead} är hasardkvoten {a}/{b} {report.number(r['estimate'], 2)} ({conf} % KI "
                     f"{report.number(r['ci_low'], 2)} till {report.number(r['ci_high'], 2)}): "
                     f"{verdict}.")
@@ -237,3 +220,6 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
             text.append(f"Log-rank-testet av att kurvorna är lika ger χ² = {report.number(r['estimate'], 1)} "
                         f"(p {p if p.startswith('<') else '= ' + p}).")
     return "\n\n".join(text)
+
+
+__all__ = ["curve_alt", "curve_plot", "curve_table", "describe_hazard_ratio"]

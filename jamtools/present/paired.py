@@ -1,230 +1,57 @@
-"""Within-pair comparisons: the two partners of one household compared with each other.
+"""Within-pair comparisons shown: the pairs' 2 × 2 table and the result in Swedish.
 
-When a woman and a man who live together with the same children are both clients, comparing
-*them* holds everything they share fixed: the household, the children, the unit, often the
-case worker. Such a comparison is **paired**: each pair contributes one mother and one father,
-so the two shares are not independent and the interval for their difference must use the
-pairs, not the two groups (Newcombe 1998c). What carries the information is the **discordant**
-pairs: those where only the mother, or only the father, had the outcome.
+When a woman and a man who live together with the same children are both clients, the chapter
+compares them with each other (:mod:`jamtools.stats.paired`; disclosure control in
+:mod:`jamtools.disclosure.paired`). This module shows the result:
 
-- :func:`pair_up` finds the pairs (exactly one member of each level sharing ``pair``, the
-  outcome known for both);
-- :func:`paired_difference` compares them: the difference of the two shares in percentage
-  points with Newcombe's square-and-add interval and McNemar's test, in the library's common
-  comparison layout (measure ``paired_difference_pp``);
-- :func:`disclose_paired` hides a comparison that rests on a small discordant count (the
-  difference, n and McNemar's statistic together give both discordant counts away);
-- :func:`paired_table` shows the pairs' 2 × 2 table after disclosure control;
-- :func:`describe_paired` says the result in Swedish.
+- :func:`paired_table` shows the pairs' disclosed 2 × 2 table
+  (:func:`jamtools.disclosure.paired.disclose_pair_table`);
+- :func:`describe_paired` says the result in Swedish (the verdict by
+  :func:`jamtools.present.sentences.direction`).
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats as sps
-from statsmodels.stats.proportion import proportion_confint
 
 from jamtools import disclosure
-
+from jamtools.disclosure.paired import TOTAL
 from jamtools.present import report
-from jamtools.stats.binary import COMPARISON_COLUMNS
-
-MEASURE = "paired_difference_pp"
+from jamtools.present.sentences import direction
 
 
-
-def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",
-            levels=("kvinna", "man")) -> pd.DataFrame:
-    """One row per pair: the outcome (0/1) of its ``a`` member and of its ``b`` member.
-
-    A pair is a value of ``pair`` (e.g. ``hushall_id``) with exactly one row of each of the two
-    ``levels`` and no other rows, where both rows have the outcome recorded. Everything else
-    (single clients, households with two women, a missing outcome) is left out.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``pair``; columns ``a`` and ``b`` (int 0/1), named by the levels in
-        ``attrs["levels"]``.
-    """
-    a, b = levels
-    missing = [c for c in (pair, outcome, group) if c not in data.columns]
-    if missing:
-        raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
-    rows = data[data[pair].notna()]
-    size = rows.groupby(pair)[group].transform("size")
-    n_a = rows[group].eq(a).groupby(rows[pair]).transform("sum")
-    n_b = rows[group].eq(b).groupby(rows[pair]).transform("sum")
-    rows = rows[(size == 2) & (n_a == 1) & (n_b == 1)]
-    y = pd.to_numeric(rows[outcome].astype("Float64"), errors="coerce")
-    if not y.dropna().isin([0.0, 1.0]).all():
-        raise ValueError(f"Utfallet '{outcome}' ska vara 0/1 (binary outcome).")
-    frame = pd.DataFrame({pair: rows[pair].to_numpy(), "level": rows[group].to_numpy(),
-                          "y": y.to_numpy(dtype=float, na_value=np.nan)})
-    wide = frame.pivot(index=pair, columns="level", values="y").reindex(columns=[a, b])
-    wide = wide.dropna().astype(int)
-    wide.columns = ["a", "b"]
-    wide.attrs["levels"] = (a, b)
-    return wide
-
-
-def newcombe_paired_interval(n11: float, n10: float, n01: float, n00: float, *,
-                             conf_level: float = 0.95) -> tuple[float, float, float]:
-    """Difference of two paired shares with Newcombe's square-and-add interval.
-
-    The 2 × 2 table of pairs: ``n11`` both had the outcome, ``n10`` only the first member,
-    ``n01`` only the second, ``n00`` neither. The difference is
-    :math:`\\hat\\delta = (n_{10} - n_{01})/N`. Each share gets its Wilson interval
-    :math:`[l_i, u_i]`; they are combined with the estimated correlation :math:`\\hat\\phi`
-    between the shares (Newcombe 1998c, method 10):
-
-    .. math::
-        L = \\hat\\delta - \\sqrt{(\\hat p_1 - l_1)^2 + (u_2 - \\hat p_2)^2
-            - 2\\hat\\phi(\\hat p_1 - l_1)(u_2 - \\hat p_2)}
-
-    and :math:`U` likewise, where :math:`\\hat\\phi` is the phi coefficient with
-    :math:`A = n_{11}n_{00} - n_{10}n_{01}` reduced by :math:`N/2` when :math:`A > N/2`, set to
-    0 when :math:`0 \\le A \\le N/2`, and 0 when a margin is empty. Newcombe's comparison of
-    ten methods found its coverage close to nominal; Fagerland, Lydersen & Laake (2014)
-    recommend it for moderate and large samples.
-
-    Returns
-    -------
-    (estimate, low, high) as shares (0–1).
-
-    References
-    ----------
-    Newcombe RG (1998c). Improved confidence intervals for the difference between binomial
-    proportions based on paired data. Statistics in Medicine 17:2635–2650. Fagerland MW,
-    Lydersen S, Laake P (2017). *Statistical Analysis of Contingency Tables*, ch. 8.
-    """
-    n = n11 + n10 + n01 + n00
-    if n <= 0:
-        return (math.nan, math.nan, math.nan)
-    r1, r2, c1, c2 = n11 + n10, n01 + n00, n11 + n01, n10 + n00
-    p1, p2 = r1 / n, c1 / n
-    alpha = 1 - conf_level
-    l1, u1 = proportion_confint(r1, n, alpha=alpha, method="wilson")
-    l2, u2 = proportion_confint(c1, n, alpha=alpha, method="wilson")
-    if min(r1, r2, c1, c2) == 0:
-        phi = 0.0
-    else:
-        big_a = n11 * n00 - n10 * n01
-        root = math.sqrt(r1 * r2 * c1 * c2)
-        phi = (big_a - n / 2) / root if big_a > n / 2 else (0.0 if big_a >= 0 else big_a / root)
-    est = p1 - p2
-    low = est - math.sqrt(max(0.0, (p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2)))
-    high = est + math.sqrt(max(0.0, (p2 - l2) ** 2 + (u1 - p1) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1)))
-    return (float(est), float(max(-1.0, low)), float(min(1.0, high)))
-
-
-def mcnemar(n10: float, n01: float) -> tuple[float, float]:
-    """McNemar's test of equal paired shares, asymptotic and without continuity correction:
-    :math:`\\chi^2 = (n_{10} - n_{01})^2/(n_{10} + n_{01})` on 1 degree of freedom (McNemar
-    1947). Fagerland, Lydersen & Laake (2013) found this version (not the corrected one, and
-    not the exact conditional one) close to the nominal level. Returns (chi², p); (NaN, NaN)
-    when there are no discordant pairs."""
-    d = n10 + n01
-    if d <= 0:
-        return (math.nan, math.nan)
-    chi2 = (n10 - n01) ** 2 / d
-    return (float(chi2), float(sps.chi2.sf(chi2, 1)))
-
-
-def paired_difference(pairs: pd.DataFrame, *, outcome: str, pair: str = "hushall_id",
-                      conf_level: float = 0.95) -> pd.DataFrame:
-    """The within-pair difference a − b in percentage points, with its interval and test.
+def paired_table(table: pd.DataFrame, *, labels=("mamman", "pappan"), caption: str = "") -> report.Table:
+    """The pairs' disclosed 2 × 2 table: rows ``a`` had the outcome or not, columns ``b``, with
+    the totals; hidden cells shown as '..'.
 
     Parameters
     ----------
-    pairs : the result of :func:`pair_up` (one row per pair, columns ``a`` and ``b``).
-    outcome : the outcome's name, recorded in the result.
-    pair : the column that defined the pairs, recorded as what the comparison holds fixed.
-    conf_level : level of the interval.
+    table : pandas.DataFrame
+        :func:`jamtools.disclosure.paired.disclose_pair_table` (NotDisclosedError for anything
+        else).
+    labels : pair of str
+        The members in words ("mamman", "pappan").
+    caption : str
 
     Returns
     -------
-    pandas.DataFrame
-        One row in the layout of :data:`jamtools.stats.COMPARISON_COLUMNS`: measure
-        ``paired_difference_pp``, ``n_a = n_b`` = the number of pairs, ``events_a``/``events_b``
-        the members with the outcome, ``adjusted = True`` with ``adjusted_for = pair`` (the
-        pair holds what its members share fixed), Newcombe's interval
-        (:func:`newcombe_paired_interval`) and McNemar's p-value (:func:`mcnemar`); plus
-        ``pairs``, ``discordant_a`` (only ``a`` had the outcome) and ``discordant_b``.
+    jamtools.present.report.Table
+        With the suppression note when a cell or total is hidden.
     """
-    a, b = pairs.attrs.get("levels", ("a", "b"))
-    n = float(len(pairs))
-    n11 = float(((pairs["a"] == 1) & (pairs["b"] == 1)).sum())
-    n10 = float(((pairs["a"] == 1) & (pairs["b"] == 0)).sum())
-    n01 = float(((pairs["a"] == 0) & (pairs["b"] == 1)).sum())
-    n00 = n - n11 - n10 - n01
-    est, lo, hi = newcombe_paired_interval(n11, n10, n01, n00, conf_level=conf_level)
-    _, p = mcnemar(n10, n01)
-    row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
-    row.update(outcome=outcome, comparison=f"{a} − {b} (inom par)", group_a=a, group_b=b,
-               measure=MEASURE, estimate=100 * est, ci_low=100 * lo, ci_high=100 * hi,
-               conf_level=conf_level, p_value=p, test="McNemars test", n_a=n, n_b=n,
-               events_a=n11 + n10, events_b=n11 + n01, adjusted=True, adjusted_for=pair,
-               method="Newcombe (square-and-add, parade data)",
-               warning="" if n > 0 else "Inga par i data.")
-    row.update(pairs=n, discordant_a=n10, discordant_b=n01)
-    return pd.DataFrame([row])
-
-
-def disclose_paired(comparisons: pd.DataFrame, *, threshold: int = disclosure.DEFAULT_THRESHOLD
-                    ) -> pd.DataFrame:
-    """Disclosure control for paired comparisons.
-
-    As :func:`jamtools.disclosure.disclose_comparisons` (small numbers of pairs or of members
-    with and without the outcome), and also when a discordant count (only ``a``, only ``b``) is
-    small: the difference gives :math:`n_{10} - n_{01}` and McNemar's statistic
-    :math:`n_{10} + n_{01}`, so together they reveal both.
-    """
-    out = disclosure.disclose_comparisons(comparisons, threshold=threshold)
-    small = np.zeros(len(out), bool)
-    for col in ("discordant_a", "discordant_b"):
-        if col in comparisons:
-            small |= disclosure.is_small(comparisons[col].to_numpy(dtype=float), threshold)
-    for col in ("estimate", "ci_low", "ci_high", "p_value", "n_a", "events_a", "n_b", "events_b",
-                "pairs", "discordant_a", "discordant_b"):
-        if col in out:
-            out[col] = out[col].astype(float).where(~(small | out["suppressed"].to_numpy()), np.nan)
-    newly = small & ~out["suppressed"].to_numpy()
-    out.loc[newly, "suppression_reason"] = disclosure.REASON_SMALL.format(t=threshold)
-    out["suppressed"] = out["suppressed"].to_numpy() | small
-    return out
-
-
-def paired_table(pairs: pd.DataFrame, *, labels=("mamman", "pappan"), caption: str = "",
-                 threshold: int = disclosure.DEFAULT_THRESHOLD) -> report.Table:
-    """The pairs' 2 × 2 table (rows: ``a`` had the outcome or not; columns: ``b``), with the
-    totals, after disclosure control (:func:`jamtools.disclosure.disclose_table`: small cells
-    and the cells that would give them away are shown as '..')."""
+    disclosure.require_disclosed(table, "tabellen över par")
+    threshold = table.attrs[disclosure.ATTR]["threshold"]
     la, lb = labels
-    cells = pd.DataFrame([{"a": ya, "b": yb, "antal": float(((pairs["a"] == ya) & (pairs["b"] == yb)).sum())}
-                          for ya in (1, 0) for yb in (1, 0)])
-    shown = disclosure.disclose_table(cells, count_cols=["antal"], by=["a", "b"], threshold=threshold)
-    grid = shown.pivot(index="a", columns="b", values="antal").reindex(index=[1, 0], columns=[1, 0])
-    totals = shown.attrs[disclosure.ATTR]["totals"][0]
-    mask = np.asarray(totals["mask"])  # rows/columns in the pivot's sorted order (0, 1) + total
-    counts = cells.pivot(index="a", columns="b", values="antal").reindex(index=[0, 1], columns=[0, 1])
-    ext = disclosure.extend_with_totals(counts.to_numpy())
-    ext = np.where(mask, np.nan, ext)
 
-    def cell(v):
-        return report.number(v, 0)
+    def cell(a, b):
+        return report.number(table.loc[a, b], 0)
 
     yes_no = {1: "ja", 0: "nej"}
     frame = pd.DataFrame({
         "": [f"{la.capitalize()}: {yes_no[y]}" for y in (1, 0)] + ["Summa"],
-        f"{lb.capitalize()}: ja": [cell(grid.loc[1, 1]), cell(grid.loc[0, 1]), cell(ext[-1, 1])],
-        f"{lb.capitalize()}: nej": [cell(grid.loc[1, 0]), cell(grid.loc[0, 0]), cell(ext[-1, 0])],
-        "Summa": [cell(ext[1, -1]), cell(ext[0, -1]), cell(ext[-1, -1])],
+        f"{lb.capitalize()}: ja": [cell(1, 1), cell(0, 1), cell(TOTAL, 1)],
+        f"{lb.capitalize()}: nej": [cell(1, 0), cell(0, 0), cell(TOTAL, 0)],
+        "Summa": [cell(1, TOTAL), cell(0, TOTAL), cell(TOTAL, TOTAL)],
     })
-    note = (report.SUPPRESSION_NOTE.format(t=threshold)
-            if shown["suppressed"].any() or np.isnan(ext).any() else "")
+    note = report.SUPPRESSION_NOTE.format(t=threshold) if table.isna().any(axis=None) else ""
     return report.Table(frame, caption, note)
 
 
@@ -232,10 +59,24 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
                     labels=("mamman", "pappan")) -> str:
     """The within-pair result in Swedish: how many pairs, how many were discordant each way,
     the difference with its interval, and what it shows ("ingen tydlig skillnad" when the
-    interval covers 0). A hidden comparison is said to be hidden.
+    interval covers 0, :func:`jamtools.present.sentences.direction`). A hidden comparison is
+    said to be hidden.
 
-    ``verb`` and ``what`` make the sentence "I 44 av de 81 paren <verb> bara mamman <what>",
-    e.g. "undantogs" and "från aktivitet för att ta hand om barnen".
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        One disclosed row of :func:`jamtools.stats.paired.paired_difference`
+        (:func:`jamtools.disclosure.paired.disclose_paired`).
+    verb, what : str
+        They make the sentence "I 44 av de 81 paren <verb> bara mamman <what>", e.g.
+        "undantogs" and "från aktivitet för att ta hand om barnen".
+    labels : pair of str
+        The members in words.
+
+    Returns
+    -------
+    str
+        Markdown.
     """
     disclosure.require_disclosed(comparison, "jämförelsen inom par")
     r = comparison.iloc[0]
@@ -245,12 +86,10 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
                 "bara den ena hade utfallet (röjandekontroll).")
     conf = report.number(100 * float(r["conf_level"]), 0)
     ci = f"{report.number(r['ci_low'])} till {report.number(r['ci_high'])}"
-    if r["ci_low"] <= 0 <= r["ci_high"]:
-        verdict = f"det finns ingen tydlig skillnad mellan {la} och {lb} i samma hushåll"
-    elif r["estimate"] > 0:
-        verdict = f"det gäller tydligt oftare {la} än {lb} i samma hushåll"
-    else:
-        verdict = f"det gäller tydligt mer sällan {la} än {lb} i samma hushåll"
+    verdict = {"oklar": f"det finns ingen tydlig skillnad mellan {la} och {lb} i samma hushåll",
+               "högre": f"det gäller tydligt oftare {la} än {lb} i samma hushåll",
+               "lägre": f"det gäller tydligt mer sällan {la} än {lb} i samma hushåll"}[
+        direction(r["ci_low"], r["ci_high"])]
     p_text = report.p_value(r["p_value"])
     p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
     what = f" {what}" if what else ""
@@ -258,3 +97,6 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
             f"{verb} bara {la}{what}, i {report.number(r['discordant_b'], 0)} bara {lb}. "
             f"Skillnaden inom paren är {report.number(r['estimate'], 1, signed=True)} "
             f"procentenheter ({conf} % KI {ci}; McNemars test {p_text}): {verdict}.")
+
+
+__all__ = ["paired_table", "describe_paired"]

@@ -1,9 +1,11 @@
-"""Segregation between the sexes over categories (instruments, types of insats): disclosure,
-figures and sentences for the dissimilarity index per period and its change.
+"""Segregation between the sexes over categories (instruments, types of insats): figures,
+tables and sentences for the dissimilarity index per period and its change.
 
 The statistics live in :mod:`jamtools.stats.categorical` (:func:`dissimilarity_by_period`,
-:func:`dissimilarity_change`); this module only shows their disclosed results, the same way
-:mod:`jamtools.present.report` and :mod:`jamtools.present.plots` do for shares.
+:func:`dissimilarity_change`) and :mod:`jamtools.stats.segregation` (distributions and tests per
+period), their disclosure in :mod:`jamtools.disclosure.segregation`; this module only shows the
+disclosed results, the same way :mod:`jamtools.present.report` and :mod:`jamtools.present.plots`
+do for shares. Whether a change is clear is :func:`jamtools.present.sentences.direction`.
 """
 from __future__ import annotations
 
@@ -13,21 +15,8 @@ from matplotlib.figure import Figure
 
 from jamtools import disclosure
 from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, pct_axis
-from jamtools.present.report import SEX_LABELS, Table, label, number, p_value
-
-#: Columns of a dissimilarity row that carry numbers besides the comparison layout's own.
-EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
-
-
-def disclose_dissimilarity(rows: pd.DataFrame, *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Disclose dissimilarity rows: a row resting on a group smaller than ``threshold`` is
-    hidden (:func:`jamtools.disclosure.disclose_comparisons`), with its chance level and
-    uncorrected index."""
-    out = disclosure.disclose_comparisons(rows, threshold=threshold)
-    for col in EXTRA_NUMBERS:
-        if col in out:
-            out[col] = out[col].astype(float).where(~out["suppressed"], float("nan"))
-    return out
+from jamtools.present.report import SEX_LABELS, Table, label, number, p_value, percent
+from jamtools.present.sentences import direction
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
@@ -156,6 +145,12 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
     return Table(frame, caption, note)
 
 
+#: What a change of the index says, by the direction of its interval (after − before).
+_CHANGE_WORDS = {"lägre": "fördelningarna har tydligt blivit mer lika",
+                 "högre": "fördelningarna har tydligt blivit mer olika",
+                 "oklar": "data kan inte skilja förändringen från slumpen"}
+
+
 def _p(x) -> str:
     text = p_value(x)
     return text if text.startswith("<") else f"= {text}"
@@ -186,13 +181,150 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
             text.append(f"Förändringen mellan perioderna kan inte visas: {reason}")
         else:
             ci = f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}"
-            if c["ci_high"] < 0:
-                verdict = "fördelningarna har tydligt blivit mer lika"
-            elif c["ci_low"] > 0:
-                verdict = "fördelningarna har tydligt blivit mer olika"
-            else:
-                verdict = "data kan inte skilja förändringen från slumpen"
+            verdict = _CHANGE_WORDS[direction(c["ci_low"], c["ci_high"])]
             text.append(f"Efter jämfört med före har indexet ändrats med {number(c['estimate'], 2, signed=True)} "
                         f"({conf} % KI {ci}; p {_p(c['p_value'])}, "
                         f"permutationstest): {verdict}.")
     return "\n\n".join(text)
+
+
+def describe_independence(tests: pd.DataFrame) -> str:
+    """One Swedish sentence per period of a disclosed test of independence
+    (:func:`jamtools.stats.segregation.independence_by_period`): Cramér's V and the p-value of
+    the chi-square test, or that the test is not shown.
+
+    Parameters
+    ----------
+    tests : pandas.DataFrame
+        Disclosed rows of measure ``cramers_v``, each ``comparison`` ending in ", <period>".
+
+    Returns
+    -------
+    str
+        Markdown, one paragraph per period.
+    """
+    disclosure.require_disclosed(tests, "testet")
+    text = []
+    for _, r in tests.iterrows():
+        when = str(r["comparison"]).split(", ")[-1]
+        when = when[:1].upper() + when[1:]
+        if pd.isna(r["estimate"]):
+            text.append(f"{when}: testet visas inte (för litet underlag eller för få kategorier).")
+        else:
+            text.append(f"{when}: fördelningarna skiljer sig med Cramérs V = "
+                        f"{number(r['estimate'], 2)} (chi-två-test, p {p_value(r['p_value'])}).")
+    return "\n\n".join(text)
+
+
+def distributions_alt(distributions: dict, category: str, *, group: str = "kon",
+                      what: str = "Andel av valen") -> str:
+    """Alt text of :func:`distributions_plot`: per panel, each category's share within each
+    group ('..' when hidden).
+
+    Parameters
+    ----------
+    distributions : dict
+        Panel title -> disclosed distribution (as for :func:`distributions_plot`).
+    category, group : str
+        The category and group columns.
+    what : str
+        What the shares are of.
+
+    Returns
+    -------
+    str
+    """
+    panels = []
+    for name, dist in distributions.items():
+        disclosure.require_disclosed(dist, f"fördelningen {name!r}")
+        cats = []
+        for cat, rows in dist.groupby(category, sort=False):
+            shares = ", ".join(f"{SEX_LABELS.get(r[group], r[group])} {percent(r['share'], 0)}"
+                               for _, r in rows.iterrows())
+            cats.append(f"{label(cat)} ({shares})")
+        panels.append(f"{_when(name)}: " + "; ".join(cats))
+    if not panels:
+        return f"{what}: inga uppgifter."
+    return f"Punktdiagram med konfidensintervall. {what} efter kön. " + ". ".join(panels) + "."
+
+
+def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> str:
+    """Alt text of :func:`dissimilarity_plot`: the index of each period with its interval and
+    the level chance alone gives ('..' when hidden).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Disclosed dissimilarity rows, one per period.
+    period_label : str
+        What a period is, in the text ("läsår").
+
+    Returns
+    -------
+    str
+    """
+    disclosure.require_disclosed(rows, "olikhetsindexet")
+    parts = []
+    for _, r in rows.iterrows():
+        when = str(r["period"]) if "period" in rows else "hela perioden"
+        if pd.isna(r["estimate"]):
+            parts.append(f"{when} {disclosure.SUPPRESSED_MARK}")
+            continue
+        parts.append(f"{when} {_d(r['estimate'])} ({_d(r['ci_low'])}–{_d(r['ci_high'])}; "
+                     f"slumpens nivå {_d(r['d_random'])})")
+    if not parts:
+        return "Olikhetsindex: inga uppgifter."
+    return f"Punktdiagram med konfidensintervall. Olikhetsindex per {period_label}: " \
+        + "; ".join(parts) + "."
+
+
+def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = None, *,
+                         what: str = "flickors och pojkars val", unit_text: str = "elever") -> str:
+    """*Svar i korthet* for a dissimilarity chapter: the index of each period with its interval
+    and, when given, its change with what it shows (:func:`jamtools.present.sentences.direction`).
+
+    Parameters
+    ----------
+    by_period : pandas.DataFrame
+        Disclosed dissimilarity rows, one per period (or one for the whole period).
+    change : pandas.DataFrame, optional
+        The disclosed change (one row), or None.
+    what : str
+        Whose distributions are compared, in the sentence ("flickors och pojkars val").
+    unit_text : str
+        What is counted, in the plural ("elever"), for the sentence when there are none.
+
+    Returns
+    -------
+    str
+        One or two sentences; says when an index is not shown or nothing could be compared.
+    """
+    disclosure.require_disclosed(by_period, "olikhetsindexet")
+    conf = (number(100 * float(by_period["conf_level"].dropna().iloc[0]), 0)
+            if by_period["conf_level"].notna().any() else "95")
+    parts = []
+    for _, r in by_period.iterrows():
+        when = _when(r.get("period"))
+        when = when[:1].lower() + when[1:]
+        if pd.isna(r["estimate"]):
+            parts.append(f"{when} visas inte (röjandekontroll)")
+        else:
+            parts.append(f"{when} {_d(r['estimate'])} ({conf} % KI {_d(r['ci_low'])}–{_d(r['ci_high'])})")
+    if not parts:
+        return f"Det finns inga {unit_text} att jämföra i det här urvalet."
+    text = [f"Olikhetsindexet mellan {what} är " + " och ".join(parts) + "."]
+    if change is not None and len(change):
+        disclosure.require_disclosed(change, "förändringen")
+        c = change.iloc[0]
+        if pd.isna(c["estimate"]):
+            text.append("Förändringen mellan perioderna kan inte visas.")
+        else:
+            text.append(f"Förändringen är {number(c['estimate'], 2, signed=True)} ({conf} % KI "
+                        f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}): "
+                        f"{_CHANGE_WORDS[direction(c['ci_low'], c['ci_high'])]}.")
+    return " ".join(text)
+
+
+__all__ = ["dissimilarity_answer", "dissimilarity_plot", "distributions_plot", "dissimilarity_table",
+           "describe_dissimilarity", "describe_independence", "distributions_alt",
+           "dissimilarity_alt"]

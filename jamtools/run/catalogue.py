@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jamtools.data.model import TABLES
+from jamtools.data.model import SEX, TABLES
 from jamtools.present.report import TABLE_LABELS
 
 # --- The chapters: id (the notebook's file stem), question and part of the book ------------
@@ -84,7 +84,6 @@ def part(question_id: str) -> str:
     return PARTS[question_id.split("_", 1)[0]]
 
 
-SEX = "kon"
 #: Covariates a chapter may name that are computed from a model column when it loads its table
 #: (:func:`load`): the age group from the age (children's groups for children's tables).
 DERIVED = {"aldersgrupp": "alder"}
@@ -582,3 +581,44 @@ def no_adjustment_text(columns) -> str:
 
 __all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES"]
+
+
+def toc_parts() -> list[dict]:
+    """The book's question parts, from the catalogue: one part per subject (:data:`PARTS`, in
+    order) with its chapters in catalogue order, as ``_toc.yml`` lists them."""
+    out = []
+    for prefix, caption in PARTS.items():
+        ids = [q for q in QUESTIONS if q.split("_", 1)[0] == prefix]
+        if ids:
+            out.append({"caption": caption, "chapters": [{"file": f"notebooks/{q}"} for q in ids]})
+    return out
+
+
+def write_toc(path) -> bool:
+    """Rewrite the question parts of the table of contents at ``path`` from the catalogue,
+    keeping every other part where it is (the question parts go where the first of them was).
+    Returns whether the file changed."""
+    import yaml
+    from pathlib import Path
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    toc = yaml.safe_load(text)
+    captions = set(PARTS.values())
+    parts = toc.get("parts", [])
+    first = next((i for i, p in enumerate(parts) if p.get("caption") in captions), len(parts))
+    kept = [p for p in parts if p.get("caption") not in captions]
+    before = [p for p in parts[:first] if p.get("caption") not in captions]
+    toc["parts"] = before + toc_parts() + kept[len(before):]
+    if toc == yaml.safe_load(text):
+        return False
+
+    class _Indented(yaml.SafeDumper):  # lists indented under their key, as the file is written
+        def increase_indent(self, flow=False, indentless=False):
+            return super().increase_indent(flow, False)
+
+    head = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    new = head + yaml.dump(toc, Dumper=_Indented, allow_unicode=True, sort_keys=False, indent=2)
+    path.write_text(new, encoding="utf-8")
+    return True
+

@@ -134,9 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("model-doc", help="skriv datamodellens kapitel (Markdown) till stdout")
     p.set_defaults(func=_cmd_model_doc)
 
+    p = sub.add_parser("toc", help="skriv om bokens frågedelar i _toc.yml från kapitelkatalogen")
+    p.set_defaults(func=_cmd_toc)
+
     p = sub.add_parser("kernel", help="installera kerneln 'jamtools' för den här Python-miljön")
     p.set_defaults(func=_cmd_kernel)
     return parser
+
+
+def _cmd_toc(args) -> int:
+    from jamtools.run.catalogue import write_toc
+    from jamtools.run.config import ROOT
+
+    changed = write_toc(ROOT / "_toc.yml")
+    print("_toc.yml skrevs om från katalogen." if changed else "_toc.yml stämmer redan med katalogen.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,8 @@ def default_config() -> RunConfig:
 
 def load_config(path: str | Path | None) -> RunConfig:
     """Read ``jamtools.yml``; ``None`` gives :func:`default_config`."""
+    if isinstance(path, RunConfig):  # already read
+        return path
     if path is None:
         return default_config()
     path = Path(path)

@@ -14,6 +14,8 @@ from jamtools.stats.binary import (COMPARISON_COLUMNS, adjusted_difference, comp
 from jamtools.stats.categorical import (crosstab, dissimilarity_index, distribution_by_group,
                                         independence_test)
 from jamtools.stats.multiple import adjust_pvalues, bonferroni_level
+from jamtools.stats.paired import (mcnemar, newcombe_paired_interval, pair_up,
+                                   paired_difference)
 from jamtools.stats.survival import cox_hazard_ratio, kaplan_meier, logrank
 from jamtools.stats.trend import amount_gap_change, gap_by_period, gap_change
 
@@ -23,6 +25,6 @@ __all__ = [
     "distribution_by_group", "independence_test", "dissimilarity_index", "describe_amounts",
     "compare_amounts", "adjusted_amount_difference", "oaxaca_blinder", "kaplan_meier", "logrank",
     "cox_hazard_ratio", "gap_by_period", "gap_change", "amount_gap_change", "adjust_pvalues",
-    "bonferroni_level",
+    "bonferroni_level", "pair_up", "paired_difference", "newcombe_paired_interval", "mcnemar",
 ]
 from jamtools.stats.competing import cumulative_incidence  # noqa: E402,F401  (time with competing ends)

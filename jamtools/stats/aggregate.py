@@ -1,10 +1,14 @@
 """Aggregate first: reduce row-level data to counts per cell before any model is fitted."""
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
 import pandas as pd
 
 
-def collapse(df: pd.DataFrame, outcome: str, by, *, weights: str | None = None) -> pd.DataFrame:
+def collapse(df: pd.DataFrame, outcome: str, by: str | Sequence[str], *,
+             weights: str | None = None) -> pd.DataFrame:
     """Counts per cell of ``by``: the number of rows ``n`` and of rows with the outcome ``events``.
 
     ``outcome`` must be 0/1 or boolean. A binomial model fitted on this table (successes and
@@ -13,6 +17,36 @@ def collapse(df: pd.DataFrame, outcome: str, by, *, weights: str | None = None) 
 
     Raises ValueError naming the column, the number of bad rows and an example value when the
     outcome is missing or not 0/1.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit.
+    outcome : str
+        The outcome column: 0/1 or boolean, no missing values.
+    by : str or sequence of str
+        The column(s) that define the cells.
+    weights : str, optional
+        A column of row weights; ``n`` and ``events`` are then sums of weights instead of counts
+        of rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observed cell: the ``by`` columns, ``n`` (rows or summed weights) and
+        ``events`` (rows or weights with the outcome), as floats. An empty ``df`` gives an empty
+        table with these columns.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or the outcome is missing or not 0/1 on some row.
+
+    References
+    ----------
+    .. [1] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
+           Chapman & Hall.
+    .. [2] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
     by = [by] if isinstance(by, str) else list(by)
     missing = [c for c in [outcome, *by] if c not in df.columns]
@@ -46,13 +80,41 @@ def collapse(df: pd.DataFrame, outcome: str, by, *, weights: str | None = None) 
     return out[[*by, "n", "events"]]
 
 
-def collapse_file(path, outcome: str, by, *, where: str | None = None) -> pd.DataFrame:
+def collapse_file(path: str | os.PathLike[str], outcome: str, by: str | Sequence[str], *,
+                  where: str | None = None) -> pd.DataFrame:
     """Like :func:`collapse`, straight from a Parquet or CSV file with DuckDB.
 
     Only the columns named are read, and the ``GROUP BY`` runs inside DuckDB, so files larger
     than memory can be reduced to the few hundred cells a model needs. ``where`` is an
     optional SQL condition (e.g. ``"startdatum >= '2024-01-01'"``). Rows with a missing or
     non-0/1 outcome are an error, as in :func:`collapse`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A Parquet file (name ending in ``.parquet``) or a CSV file with a header row.
+    outcome : str
+        The outcome column: 0/1, no missing values.
+    by : str or sequence of str
+        The column(s) that define the cells.
+    where : str, optional
+        An SQL condition applied before counting.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell, ordered by ``by``: the ``by`` columns, ``n`` and ``events`` (floats).
+
+    Raises
+    ------
+    ValueError
+        When some row (after ``where``) has a missing or non-0/1 outcome.
+
+    References
+    ----------
+    .. [1] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
+           Chapman & Hall.
+    .. [2] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
     import duckdb
 

@@ -8,6 +8,7 @@ the within-cell spread), on the columns they use only.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,13 +43,48 @@ def _boot_ci(x: np.ndarray, stat, conf_level: float, n_boot: int, seed: int):
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *, by=(),
-                     conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
+def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
+                     by: str | Sequence[str] = (), conf_level: float = 0.95, n_boot: int = 1999,
+                     seed: int = 0) -> pd.DataFrame:
     """Per group: n, sum, share of the total, mean and median with bootstrap intervals, quartiles.
 
     Percentile bootstrap intervals (Efron & Tibshirani 1993, ch. 13) for the mean and the
     median; ``share_of_total`` is the group's part of the summed amount (the 4R *resurser*
     question: share of resources against share of people).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit (client, decision, application).
+    value : str
+        The amount column (numeric, no missing values).
+    group : str, default 'kon'
+        The group column.
+    by : str or sequence of str, optional
+        Stratum column(s); one row per stratum and group.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 1999
+        Number of bootstrap replicates.
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``sum``, ``mean``,
+        ``mean_ci_low``, ``mean_ci_high``, ``median``, ``median_ci_low``, ``median_ci_high``,
+        ``q1``, ``q3``, ``conf_level``, ``share_of_total`` and ``share_of_n``.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or ``value`` is missing or not a number on some row.
+
+    References
+    ----------
+    .. [1] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     by = [by] if isinstance(by, str) else list(by)
     d = _check(df, value, [group, *by])
@@ -80,14 +116,54 @@ def _row(**kw):
     return row
 
 
-def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon", levels=("kvinna", "man"),
-                    *, conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
+def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
+                    levels: Sequence[Hashable] = ("kvinna", "man"), *, conf_level: float = 0.95,
+                    n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
     """Crude comparison of amounts: difference of means (Welch), of medians, ratio of means.
 
     - ``mean_difference``: Welch's t interval and test (unequal variances; Welch 1947).
     - ``median_difference``: percentile bootstrap interval (groups resampled separately);
       p-value from the Mann–Whitney U test (which compares distributions, not only medians).
     - ``ratio_of_means``: bootstrap interval.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit (client, decision, application).
+    value : str
+        The amount column (numeric, no missing values).
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 1999
+        Number of bootstrap replicates.
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows in the comparison layout: ``mean_difference``, ``median_difference`` and
+        ``ratio_of_means``. With fewer than two units in a group the estimates are NaN and
+        ``warning`` says why.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or ``value`` is missing or not a number on some row.
+
+    References
+    ----------
+    .. [1] Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+           population variances are involved. Biometrika, 34(1–2), 28–35.
+    .. [2] Mann, H. B. & Whitney, D. R. (1947). On a test of whether one of two random variables is
+           stochastically larger than the other. The Annals of Mathematical Statistics, 18(1),
+           50–60.
+    .. [3] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     a, b = levels
     d = _check(df, value, [group])
@@ -130,9 +206,10 @@ def _design(d: pd.DataFrame, group: str, a: str, covariates) -> pd.DataFrame:
     return design_matrix(d, group, a, covariates)
 
 
-def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon", covariates=(),
-                               levels=("kvinna", "man"), *, model: str = "ols",
-                               conf_level: float = 0.95) -> pd.DataFrame:
+def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
+                               covariates: Sequence[str] = (),
+                               levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                               model: str = "ols", conf_level: float = 0.95) -> pd.DataFrame:
     """Amount difference adjusted for need and circumstances.
 
     ``model="ols"``: linear regression :math:`y = \\beta_0 + \\beta_g 1[a] + \\sum\\gamma_k x_k`
@@ -141,6 +218,48 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     ``model="gamma"``: a Gamma GLM with log link for skewed positive amounts; the row
     ``ratio_of_means`` is :math:`e^{\\beta_g}` (robust HC0 errors). Categorical covariates enter
     as indicators; numeric ones with many values linearly.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit (client, decision, application).
+    value : str
+        The amount column (numeric, no missing values).
+    group : str, default 'kon'
+        The group column.
+    covariates : sequence of str
+        The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
+        distinct values linearly).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    model : {'ols', 'gamma'}, default 'ols'
+        Linear regression with HC3 errors (difference of means), or a Gamma GLM with log link
+        and HC0 errors (ratio of means).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout, ``adjusted=True``: ``mean_difference`` (``ols``) or
+        ``ratio_of_means`` (``gamma``). With fewer than two units in a group the estimate is NaN
+        and ``warning`` says why.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing or not numeric, ``model`` is unknown, or the Gamma model gets
+        an amount ≤ 0.
+
+    References
+    ----------
+    .. [1] White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a
+           direct test for heteroskedasticity. Econometrica, 48(4), 817–838.
+    .. [2] MacKinnon, J. G. & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
+           estimators with improved finite sample properties. Journal of Econometrics, 29(3),
+           305–325.
+    .. [3] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
+           Chapman & Hall.
     """
     a, b = levels
     covariates = list(covariates)
@@ -178,9 +297,9 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates=(),
-                   levels=("kvinna", "man"), *, conf_level: float = 0.95, n_boot: int = 500,
-                   seed: int = 0) -> pd.DataFrame:
+def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates: Sequence[str] = (),
+                   levels: Sequence[Hashable] = ("kvinna", "man"), *, conf_level: float = 0.95,
+                   n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """Two-fold Oaxaca–Blinder decomposition of the mean gap :math:`\\bar y_a - \\bar y_b`.
 
     With group regressions :math:`\\hat\\beta_a, \\hat\\beta_b` and the pooled (reference)
@@ -194,6 +313,51 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates=
     unexplained part is the gap among people with the same covariates (not proof of unequal
     treatment: it also holds every difference not measured). Intervals from statsmodels'
     bootstrap standard errors (normal approximation). Oaxaca (1973), Blinder (1973).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit (client, decision, application).
+    value : str
+        The amount column (numeric, no missing values).
+    group : str, default 'kon'
+        The group column.
+    covariates : sequence of str
+        The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
+        distinct values linearly).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 500
+        Bootstrap replicates for the standard errors of the explained and unexplained parts (0:
+        no intervals).
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows in the comparison layout: ``oaxaca_gap`` (with Welch's standard error),
+        ``oaxaca_explained`` and ``oaxaca_unexplained``.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or ``value`` is missing or not a number on some row.
+
+    References
+    ----------
+    .. [1] Oaxaca, R. (1973). Male–female wage differentials in urban labor markets. International
+           Economic Review, 14(3), 693–709.
+    .. [2] Blinder, A. S. (1973). Wage discrimination: reduced form and structural estimates. The
+           Journal of Human Resources, 8(4), 436–455.
+    .. [3] Jann, B. (2008). The Blinder–Oaxaca decomposition for linear regression models. The Stata
+           Journal, 8(4), 453–479.
+    .. [4] Fortin, N. M. (2008). The gender wage gap among young adults in the United States: the
+           importance of money versus people. The Journal of Human Resources, 43(4), 884–918.
+    .. [5] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     a, b = levels
     covariates = list(covariates)

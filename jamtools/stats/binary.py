@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,8 @@ def _counts(data, group, outcome, extra=()):
 
 
 def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | None = None,
-                   by=(), conf_level: float = 0.95, method: str = "wilson") -> pd.DataFrame:
+                   by: str | Sequence[str] = (), conf_level: float = 0.95,
+                   method: str = "wilson") -> pd.DataFrame:
     """Share with the outcome per group (and per ``by`` stratum), with a confidence interval.
 
     The Wilson score interval (Wilson 1927) is the default: it keeps its coverage near the
@@ -41,6 +43,44 @@ def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | Non
     & DasGupta 2001). ``method="clopper-pearson"`` gives the exact (conservative) interval.
 
     .. math:: \\frac{\\hat p + \\frac{z^2}{2n} \\pm z\\sqrt{\\frac{\\hat p(1-\\hat p)}{n} + \\frac{z^2}{4n^2}}}{1 + z^2/n}
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell, see
+        :func:`jamtools.stats.aggregate.collapse`), or row-level data when ``outcome`` is given.
+    group : str, default 'kon'
+        The group column.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
+        collapsed.
+    by : str or sequence of str, optional
+        Stratum column(s); one row per stratum and group.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    method : {'wilson', 'clopper-pearson'}, default 'wilson'
+        The Wilson score interval or the exact Clopper–Pearson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``events``,
+        ``share``, ``ci_low``, ``ci_high``, ``method`` and ``conf_level``. A cell with ``n = 0``
+        has NaN share and limits.
+
+    Raises
+    ------
+    ValueError
+        When ``method`` is not one of the two.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+           inference. Journal of the American Statistical Association, 22(158), 209–212.
+    .. [2] Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation for a binomial
+           proportion. Statistical Science, 16(2), 101–133.
+    .. [3] Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits
+           illustrated in the case of the binomial. Biometrika, 26(4), 404–413.
     """
     if method not in _METHODS:
         raise ValueError(f"method ska vara en av {', '.join(_METHODS)}")
@@ -67,6 +107,29 @@ def min_detectable_difference(n_a: float, n_b: float, p_b: float, *, alpha: floa
     :math:`h = 2\\arcsin\\sqrt{p_a} - 2\\arcsin\\sqrt{p_b}` for ``h`` at the given power
     (two-sided test), then converts back to shares (Cohen 1988, ch. 6). Of the two
     directions (:math:`p_a` above or below :math:`p_b`) the smaller difference is returned.
+
+    Parameters
+    ----------
+    n_a, n_b : float
+        The two groups' sizes.
+    p_b : float
+        The share in group b (the reference level).
+    alpha : float, default 0.05
+        Significance level of the two-sided test.
+    power : float, default 0.8
+        The power asked for.
+
+    Returns
+    -------
+    float
+        The minimum detectable difference in percentage points; NaN when a group is empty,
+        ``p_b`` is missing or outside [0, 1], or no difference in either direction stays inside
+        [0, 1].
+
+    References
+    ----------
+    .. [1] Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.).
+           Hillsdale, NJ: Lawrence Erlbaum.
     """
     if not (n_a > 0 and n_b > 0) or p_b is None or not 0 <= p_b <= 1 or math.isnan(p_b):
         return float("nan")
@@ -89,7 +152,8 @@ def _empty_row(outcome, a, b, measure, conf_level, warning, **counts):
     return row
 
 
-def compare_groups(data: pd.DataFrame, group: str = "kon", levels=("flicka", "pojke"), *,
+def compare_groups(data: pd.DataFrame, group: str = "kon",
+                   levels: Sequence[Hashable] = ("flicka", "pojke"), *,
                    outcome: str | None = None, outcome_name: str | None = None,
                    conf_level: float = 0.95) -> pd.DataFrame:
     """Crude comparison of two groups' shares: difference, risk ratio and odds ratio.
@@ -101,6 +165,42 @@ def compare_groups(data: pd.DataFrame, group: str = "kon", levels=("flicka", "po
     - p-value: Pearson's chi-square test without continuity correction, or Fisher's exact test
       when an expected count is below 5.
     Every row also carries the minimum detectable difference (80 % power).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell, see
+        :func:`jamtools.stats.aggregate.collapse`), or row-level data when ``outcome`` is given.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
+        collapsed.
+    outcome_name : str, optional
+        The name written in the ``outcome`` column (default: ``outcome``, else ``'utfall'``).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows in the comparison layout (:data:`COMPARISON_COLUMNS`):
+        ``risk_difference_pp``, ``risk_ratio`` and ``odds_ratio``. When a group is missing the
+        estimates are NaN and ``warning`` says why (a ``UserWarning`` is also issued).
+
+    References
+    ----------
+    .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
+           proportions: comparison of eleven methods. Statistics in Medicine, 17(8), 873–890.
+    .. [2] Katz, D., Baptista, J., Azen, S. P. & Pike, M. C. (1978). Obtaining confidence intervals
+           for the risk ratio in cohort studies. Biometrics, 34(3), 469–474.
+    .. [3] Woolf, B. (1955). On estimating the relation between blood group and disease. Annals of
+           Human Genetics, 19(4), 251–253.
+    .. [4] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
+    .. [5] Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences (2nd ed.).
+           Hillsdale, NJ: Lawrence Erlbaum.
     """
     a, b = levels
     name = outcome_name or outcome or "utfall"
@@ -150,9 +250,10 @@ def _design(table: pd.DataFrame, group: str, a: str, covariates: list[str]) -> p
     return x
 
 
-def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
-                        levels=("flicka", "pojke"), *, outcome: str | None = None,
-                        outcome_name: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequence[str] = (),
+                        levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                        outcome: str | None = None, outcome_name: str | None = None,
+                        conf_level: float = 0.95) -> pd.DataFrame:
     """Comparison adjusted for ``covariates`` by logistic regression on the collapsed table.
 
     Fits :math:`\\operatorname{logit} P(Y=1) = \\beta_0 + \\beta_g \\cdot 1[a] + \\sum \\gamma_k x_k`
@@ -161,6 +262,43 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
     row were ``b``, averaged over the observed covariate distribution, with a delta-method
     interval. Also returns the adjusted odds ratio :math:`e^{\\beta_g}`. The p-value is the Wald
     test of :math:`\\beta_g`. References: Greenland (1987); Muller & MacLehose (2014).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell, see
+        :func:`jamtools.stats.aggregate.collapse`), or row-level data when ``outcome`` is given.
+    group : str, default 'kon'
+        The group column.
+    covariates : sequence of str
+        The columns adjusted for (categorical ones as indicators).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
+        collapsed.
+    outcome_name : str, optional
+        The name written in the ``outcome`` column (default: ``outcome``, else ``'utfall'``).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows in the comparison layout, ``adjusted=True``: the standardised
+        ``risk_difference_pp`` and the adjusted ``odds_ratio``. When a group is missing or too
+        small, or the model cannot be fitted stably, the estimates are NaN and ``warning`` says
+        why.
+
+    References
+    ----------
+    .. [1] Greenland, S. (1987). Interpretation and choice of effect measures in epidemiologic
+           analyses. American Journal of Epidemiology, 125(5), 761–768.
+    .. [2] Muller, C. J. & MacLehose, R. F. (2014). Estimating predicted probabilities from logistic
+           regression: different methods correspond to different target populations. International
+           Journal of Epidemiology, 43(3), 962–970.
+    .. [3] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
+           Chapman & Hall.
     """
     a, b = levels
     covariates = list(covariates)
@@ -249,10 +387,47 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates=(),
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def mantel_haenszel(data: pd.DataFrame, group: str, strata, levels, *, outcome: str | None = None,
+def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],
+                    levels: Sequence[Hashable], *, outcome: str | None = None,
                     conf_level: float = 0.95) -> pd.DataFrame:
     """Mantel–Haenszel common odds ratio across strata, with the Breslow–Day homogeneity test
-    (``statsmodels`` ``StratifiedTable``; Mantel & Haenszel 1959, Breslow & Day 1980)."""
+    (``statsmodels`` ``StratifiedTable``; Mantel & Haenszel 1959, Breslow & Day 1980).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell, see
+        :func:`jamtools.stats.aggregate.collapse`), or row-level data when ``outcome`` is given.
+    group : str
+        The group column.
+    strata : str or sequence of str
+        The stratum column(s) (e.g. age group).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
+        collapsed.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``mh_odds_ratio``, the Mantel–Haenszel test of
+        a common odds ratio of 1 as ``p_value``), with ``homogeneity_p``: the Breslow–Day test
+        of equal odds ratios across the strata. Only strata with both groups count.
+
+    References
+    ----------
+    .. [1] Mantel, N. & Haenszel, W. (1959). Statistical aspects of the analysis of data from
+           retrospective studies of disease. Journal of the National Cancer Institute, 22(4),
+           719–748.
+    .. [2] Breslow, N. E. & Day, N. E. (1980). Statistical Methods in Cancer Research, Vol. 1: The
+           Analysis of Case-Control Studies. Lyon: International Agency for Research on Cancer.
+    .. [3] Robins, J., Breslow, N. & Greenland, S. (1986). Estimators of the Mantel–Haenszel
+           variance consistent in both sparse data and large-strata limiting models. Biometrics,
+           42(2), 311–323.
+    """
     a, b = levels
     strata = [strata] if isinstance(strata, str) else list(strata)
     table = _counts(data, group, outcome, strata)
@@ -278,5 +453,26 @@ def mantel_haenszel(data: pd.DataFrame, group: str, strata, levels, *, outcome: 
 
 
 def flag_simpson(crude: float, adjusted: float) -> bool:
-    """True when the crude and adjusted differences are both non-zero and of opposite sign."""
+    """True when the crude and adjusted differences are both non-zero and of opposite sign.
+
+    Parameters
+    ----------
+    crude : float
+        The crude difference (or log ratio).
+    adjusted : float
+        The adjusted difference on the same scale.
+
+    Returns
+    -------
+    bool
+        True when both are non-zero and of opposite sign (a reversal as in Simpson's paradox);
+        False when either is zero or both have the same sign.
+
+    References
+    ----------
+    .. [1] Simpson, E. H. (1951). The interpretation of interaction in contingency tables. Journal
+           of the Royal Statistical Society, Series B, 13(2), 238–241.
+    .. [2] Bickel, P. J., Hammel, E. A. & O'Connell, J. W. (1975). Sex bias in graduate admissions:
+           data from Berkeley. Science, 187(4175), 398–404.
+    """
     return bool(crude and adjusted and np.sign(crude) != np.sign(adjusted))

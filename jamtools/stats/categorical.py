@@ -5,6 +5,8 @@ Aggregate first: everything is computed from the cross-table of counts (category
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,26 @@ def crosstab(data: pd.DataFrame, category: str, group: str = "kon", *,
     """Counts per category × group as a wide table (categories as rows, groups as columns).
 
     ``data`` is row-level (one row per unit) or already counted (``count`` names the column).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    group : str, default 'kon'
+        The group column.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts (floats) with the categories as rows and the groups as columns.
+
+    References
+    ----------
+    .. [1] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
     if count is None:
         table = pd.crosstab(data[category], data[group])
@@ -38,6 +60,34 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
     standardised residual of the cell, :math:`(O - E)/\\sqrt{E(1 - r/N)(1 - c/N)}` (Agresti
     2013, §2.4.5), which is roughly standard normal under independence, so |r| > 2 marks the
     categories where the groups differ most.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    group : str, default 'kon'
+        The group column.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category and group: ``category``, ``group``, ``n``, ``events``, ``share``,
+        ``ci_low``, ``ci_high``, ``adj_residual``, ``method``, ``conf_level``. Empty (with these
+        columns) when there are no data.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+           inference. Journal of the American Statistical Association, 22(158), 209–212.
+    .. [2] Haberman, S. J. (1973). The analysis of residuals in cross-classified tables. Biometrics,
+           29(1), 205–220.
+    .. [3] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
     table = crosstab(data, category, group, count=count)
     if table.empty:
@@ -65,6 +115,34 @@ def independence_test(data: pd.DataFrame, category: str, group: str = "kon", *,
     :math:`V = \\sqrt{\\chi^2 / (N (\\min(r, c) - 1))}` (Cramér 1946). For a 2 × 2 table with
     an expected count below 5, Fisher's exact test is used instead of the chi-square test.
     Returns one row in the library's comparison layout (measure ``cramers_v``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    group : str, default 'kon'
+        The group column.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout: ``estimate`` is Cramér's V and ``p_value`` the test's
+        p-value. With fewer than two categories or groups the estimate is NaN and ``warning``
+        says why.
+
+    References
+    ----------
+    .. [1] Pearson, K. (1900). On the criterion that a given system of deviations from the probable
+           in the case of a correlated system of variables is such that it can be reasonably
+           supposed to have arisen from random sampling. Philosophical Magazine, Series 5, 50(302),
+           157–175.
+    .. [2] Cramér, H. (1946). Mathematical Methods of Statistics. Princeton, NJ: Princeton
+           University Press.
+    .. [3] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
     table = crosstab(data, category, group, count=count)
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
@@ -97,8 +175,9 @@ def independence_test(data: pd.DataFrame, category: str, group: str = "kon", *,
 
 
 def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
-                        levels=("flicka", "pojke"), *, count: str | None = None,
-                        conf_level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+                        levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                        count: str | None = None, conf_level: float = 0.95, n_boot: int = 2000,
+                        seed: int = 0) -> pd.DataFrame:
     """Index of dissimilarity (segregation) between two groups over the categories.
 
     :math:`D = \\tfrac12 \\sum_i |a_i/A - b_i/B|` (Duncan & Duncan 1955): the share of one
@@ -107,6 +186,39 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
     that redraws each group's counts from its multinomial distribution (aggregate first: no
     row-level data are needed). D is biased upwards in small groups; compare with the
     bootstrap distribution rather than with zero.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The two groups compared, ``(a, b)``.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 2000
+        Number of bootstrap replicates.
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``dissimilarity_index``) with the percentile
+        bootstrap interval. When a group is missing the estimate is NaN and ``warning`` says
+        why.
+
+    References
+    ----------
+    .. [1] Duncan, O. D. & Duncan, B. (1955). A methodological analysis of segregation indexes.
+           American Sociological Review, 20(2), 210–217.
+    .. [2] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     a, b = levels
     table = crosstab(data, category, group, count=count).reindex(columns=[a, b], fill_value=0)
@@ -188,7 +300,7 @@ def _dissimilarity_row(ca, cb, *, category, levels, conf_level, n_boot, rng) -> 
 
 
 def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | None = None,
-                            group: str = "kon", levels=("flicka", "pojke"), *,
+                            group: str = "kon", levels: Sequence[Hashable] = ("flicka", "pojke"), *,
                             count: str | None = None, conf_level: float = 0.95,
                             n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """The index of dissimilarity per period, bias-corrected, with a bootstrap interval.
@@ -215,12 +327,42 @@ def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | Non
     with the period in column ``period`` and in ``comparison`` (``"flicka / pojke, 2024"``).
     A categorical ``period`` keeps its category order.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    period : str, optional
+        The period column; None computes one index over all rows.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The two groups compared, ``(a, b)``.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 2000
+        Number of bootstrap replicates.
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period in the comparison layout, with ``d_naive``, ``d_random``, ``bias``
+        and (when ``period`` is given) ``period``; no rows, but every column, when there are no
+        data.
+
     References
     ----------
-    Duncan, O. D. & Duncan, B. (1955). A methodological analysis of segregation indexes.
-    American Sociological Review 20(2):210–217.
-    Allen, R., Burgess, S., Davidson, R. & Windmeijer, F. (2015). More reliable inference for
-    the dissimilarity index of segregation. Econometrics Journal 18(1):40–66.
+    .. [1] Duncan, O. D. & Duncan, B. (1955). A methodological analysis of segregation indexes.
+           American Sociological Review, 20(2), 210–217.
+    .. [2] Allen, R., Burgess, S., Davidson, R. & Windmeijer, F. (2015). More reliable inference for
+           the dissimilarity index of segregation. The Econometrics Journal, 18(1), 40–66.
+    .. [3] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     rng = np.random.default_rng(seed)
     a, b = levels
@@ -247,8 +389,8 @@ def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | Non
     return pd.DataFrame(out)
 
 
-def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after,
-                         group: str = "kon", levels=("flicka", "pojke"), *,
+def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: Any,
+                         group: str = "kon", levels: Sequence[Hashable] = ("flicka", "pojke"), *,
                          count: str | None = None, conf_level: float = 0.95, n_boot: int = 2000,
                          n_perm: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Did segregation change? The dissimilarity index after minus before ``after``.
@@ -269,6 +411,51 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after,
       sizes of each phase, so the small-sample bias of D is the same under the hypothesis.
 
     Returns one row in the comparison layout (measure ``dissimilarity_change``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Row-level data (one row per unit), or counts when ``count`` is given.
+    category : str
+        The categorical column (e.g. type of insats).
+    period : str
+        The period column.
+    after : scalar
+        The first period of the "after" phase: rows with ``period >= after`` are after, the
+        others before.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The two groups compared, ``(a, b)``.
+    count : str, optional
+        A column of counts when ``data`` is already counted.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    n_boot : int, default 2000
+        Number of bootstrap replicates.
+    n_perm : int, default 2000
+        Number of permutations for the p-value.
+    seed : int, default 0
+        Seed of the random number generator (results are reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``dissimilarity_change``) with ``d_before``
+        and ``d_after``. When a group is missing in a phase the estimate is NaN and ``warning``
+        says why.
+
+    References
+    ----------
+    .. [1] Duncan, O. D. & Duncan, B. (1955). A methodological analysis of segregation indexes.
+           American Sociological Review, 20(2), 210–217.
+    .. [2] Allen, R., Burgess, S., Davidson, R. & Windmeijer, F. (2015). More reliable inference for
+           the dissimilarity index of segregation. The Econometrics Journal, 18(1), 40–66.
+    .. [3] Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be zero: calculating
+           exact p-values when permutations are randomly drawn. Statistical Applications in Genetics
+           and Molecular Biology, 9(1), Article 39.
+    .. [4] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+           & Hall.
     """
     a, b = levels
     rng = np.random.default_rng(seed)

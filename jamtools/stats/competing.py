@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats as sps
 from statsmodels.duration.survfunc import CumIncidenceRight
 
@@ -91,7 +92,7 @@ def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float) -> pd.Dat
 
 
 def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: str = "kon", *,
-                         times=None, conf_level: float = 0.95) -> pd.DataFrame:
+                         times: ArrayLike | None = None, conf_level: float = 0.95) -> pd.DataFrame:
     """Cumulative incidence per group and cause (Aalen–Johansen), with pointwise intervals.
 
     For cause :math:`k`, with :math:`\\hat S(t)` the Kaplan–Meier estimate of having had *no*
@@ -133,9 +134,15 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
 
     References
     ----------
-    Aalen & Johansen (1978), Scand J Statist 5:141–150; Marubini & Valsecchi (1995), *Analysing
-    Survival Data from Clinical Trials and Observational Studies*, ch. 10; Putter, Fiocco &
-    Geskus (2007), Statist Med 26:2389–2430 (why 1 − Kaplan–Meier overstates).
+    .. [1] Aalen, O. O. & Johansen, S. (1978). An empirical transition matrix for non-homogeneous
+           Markov chains based on censored observations. Scandinavian Journal of Statistics, 5(3),
+           141–150.
+    .. [2] Marubini, E. & Valsecchi, M. G. (1995). Analysing Survival Data from Clinical Trials and
+           Observational Studies. Chichester: Wiley. Ch. 10 (the delta-method variance of the
+           cumulative incidence).
+    .. [3] Putter, H., Fiocco, M. & Geskus, R. B. (2007). Tutorial in biostatistics: competing risks
+           and multi-state models. Statistics in Medicine, 26(11), 2389–2430. (Why 1 − Kaplan–Meier
+           overstates.)
     """
     if group not in df.columns:
         raise ValueError(f"Kolumnen {group} finns inte i data.")

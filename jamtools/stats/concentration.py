@@ -18,9 +18,11 @@ the results file like every other comparison.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats as sps
 
 from jamtools.stats.amounts import _check, _row, adjusted_amount_difference
@@ -39,8 +41,9 @@ def _sums(d: pd.DataFrame, value: str, group: str, levels):
     return xa, xb
 
 
-def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon", levels=("kvinna", "man"),
-                       *, conf_level: float = 0.95) -> pd.DataFrame:
+def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
+                       levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                       conf_level: float = 0.95) -> pd.DataFrame:
     """A group's share of the resource minus its share of the units, in percentage points.
 
     With :math:`n_a, n_b` units and means :math:`\\bar x_a, \\bar x_b`, group ``a``'s share of
@@ -58,6 +61,30 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon", levels=
 
     where :math:`s^2` are the sample variances; the p-value is the matching z test of
     :math:`R = P`. Returns one row, measure :data:`SHARE_GAP`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit (client, decision, application) with the amount it received.
+    value : str
+        The resource column (hours, interventions, kronor).
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure :data:`SHARE_GAP`). With fewer than two units
+        in a group, or a total of 0, the estimate is NaN and ``warning`` says why.
+
+    References
+    ----------
+    .. [1] Casella, G. & Berger, R. L. (2002). Statistical Inference (2nd ed.). Pacific Grove, CA:
+           Duxbury.
     """
     a, b = levels
     d = _check(df, value, [group])
@@ -91,12 +118,37 @@ def share_if_equal(total_a: float, n_a: float, total: float, difference: float) 
 
     The other group's units keep what they got, so this is the share ``a`` would have had if
     granted like ``b`` at the same need. It decreases as ``difference`` grows.
+
+    Parameters
+    ----------
+    total_a : float
+        Group ``a``'s summed resource :math:`S_a`.
+    n_a : float
+        Group ``a``'s number of units.
+    total : float
+        Both groups' summed resource :math:`S`.
+    difference : float
+        The adjusted difference :math:`\\delta` per unit, a − b.
+
+    Returns
+    -------
+    float
+        The counterfactual share of the resource.
+
+    References
+    ----------
+    .. [1] Oaxaca, R. (1973). Male–female wage differentials in urban labor markets. International
+           Economic Review, 14(3), 693–709.
+    .. [2] Blinder, A. S. (1973). Wage discrimination: reduced form and structural estimates. The
+           Journal of Human Resources, 8(4), 436–455.
     """
     return (total_a - n_a * difference) / (total - n_a * difference)
 
 
-def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon", covariates=(),
-                                levels=("kvinna", "man"), *, conf_level: float = 0.95) -> pd.DataFrame:
+def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
+                                covariates: Sequence[str] = (),
+                                levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                                conf_level: float = 0.95) -> pd.DataFrame:
     """The share of the resource group ``a`` has, minus the share it would have had if granted
     like group ``b`` at the same need, in percentage points.
 
@@ -109,6 +161,36 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     and the p-value is its p-value. Zero means "the same share as units of the other group with
     the same need would have given"; positive means group ``a`` gets more than that.
     Returns one row, measure :data:`SHARE_GAP`, ``adjusted=True``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit (client, decision, application) with the amount it received.
+    value : str
+        The resource column (hours, interventions, kronor).
+    group : str, default 'kon'
+        The group column.
+    covariates : sequence of str
+        The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
+        distinct values linearly).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure :data:`SHARE_GAP`, ``adjusted=True``). When no
+        adjusted comparison can be made the estimate is NaN and ``warning`` says why.
+
+    References
+    ----------
+    .. [1] MacKinnon, J. G. & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
+           estimators with improved finite sample properties. Journal of Econometrics, 29(3),
+           305–325.
+    .. [2] Oaxaca, R. (1973). Male–female wage differentials in urban labor markets. International
+           Economic Review, 14(3), 693–709.
     """
     a, b = levels
     covariates = list(covariates)
@@ -140,11 +222,30 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def gini(values) -> float:
+def gini(values: ArrayLike) -> float:
     """The Gini coefficient of non-negative amounts: :math:`\\sum_i\\sum_j |x_i - x_j| / (2n^2\\bar x)`.
 
     0 when everyone gets the same, towards 1 when one unit gets everything. NaN for no units or
     a total of 0. Example: ``gini([1, 2, 3, 4]) == 0.25``.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Amounts ≥ 0, one per unit.
+
+    Returns
+    -------
+    float
+        The Gini coefficient, in [0, 1); NaN for no units or a total of 0.
+
+    Raises
+    ------
+    ValueError
+        When an amount is negative.
+
+    References
+    ----------
+    .. [1] Gini, C. (1912). Variabilità e mutabilità. Bologna: Tipografia di Paolo Cuppini.
     """
     x = np.sort(np.asarray(values, float))
     n = len(x)
@@ -157,13 +258,31 @@ def gini(values) -> float:
     return float(np.sum((2 * i - n - 1) * x) / (n * n * x.mean()))
 
 
-def lorenz_points(values, n_points: int = 10) -> pd.DataFrame:
+def lorenz_points(values: ArrayLike, n_points: int = 10) -> pd.DataFrame:
     """The Lorenz curve at the shares 0, 1/k, …, 1 of the units (``k = n_points``).
 
     Units are sorted by amount, smallest first; ``andel_resurs`` is the share of the summed
     amount held by the first ``andel_enheter`` of them, read off the empirical curve (the
     polygon through :math:`(i/n, \\sum_{j\\le i} x_{(j)}/S)`) by linear interpolation.
     Example: for ``[1, 2, 3, 4]`` and ``n_points=2`` the point at 0.5 is 3/10.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Amounts ≥ 0, one per unit.
+    n_points : int, default 10
+        The number of steps ``k`` of the grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``k + 1`` rows: ``andel_enheter`` (0, 1/k, …, 1) and ``andel_resurs`` (NaN for no units
+        or a total of 0).
+
+    References
+    ----------
+    .. [1] Lorenz, M. O. (1905). Methods of measuring the concentration of wealth. Publications of
+           the American Statistical Association, 9(70), 209–219.
     """
     x = np.sort(np.asarray(values, float))
     grid = np.linspace(0, 1, n_points + 1)
@@ -174,13 +293,43 @@ def lorenz_points(values, n_points: int = 10) -> pd.DataFrame:
     return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.interp(grid, cum_n, cum_x)})
 
 
-def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon", levels=("kvinna", "man"),
-                    *, n_points: int = 10) -> pd.DataFrame:
+def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
+                    levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                    n_points: int = 10) -> pd.DataFrame:
     """:func:`lorenz_points` and :func:`gini` within each group of ``levels``.
 
     One row per group and point: ``group``, ``n`` (the group's units), ``andel_enheter``,
     ``andel_resurs``, ``gini`` (the same on every row of a group). Each step between two points
     summarises about ``n / n_points`` units, which is what disclosure needs to know.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit (client, decision, application) with the amount it received.
+    value : str
+        The resource column (hours, interventions, kronor).
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of hashables
+        The groups, in the order of the result.
+    n_points : int, default 10
+        The number of steps of the grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows described above.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or an amount is missing, not a number or negative.
+
+    References
+    ----------
+    .. [1] Lorenz, M. O. (1905). Methods of measuring the concentration of wealth. Publications of
+           the American Statistical Association, 9(70), 209–219.
+    .. [2] Gini, C. (1912). Variabilità e mutabilità. Bologna: Tipografia di Paolo Cuppini.
     """
     d = _check(df, value, [group])
     parts = []

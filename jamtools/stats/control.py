@@ -18,6 +18,8 @@ sexes moved away from its usual size? Both are answered against limits computed 
   Roberts 1959) of the standardised gap :math:`z_t = (d_t - \\bar d)/\\sigma_t`, which adds
   up evidence from month to month and signals a smaller, lasting shift within a few months
   (:func:`ewma`).
+- :func:`yearly_gaps`: for comparison, the gap per calendar year with Newcombe's interval, as a
+  yearly report would show it.
 
 Everything is computed on counts (numerator and denominator per month and sex); no row-level
 data is needed. The functions return tidy DataFrames with the counts they rest on, for
@@ -35,6 +37,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
+
+from jamtools.stats.binary import COMPARISON_COLUMNS
+from jamtools.stats.trend import gap_by_period
 
 #: Default width of the Shewhart limits, in standard deviations (99.73 % of a stable
 #: process's months fall inside: one false alarm in about 370 months).
@@ -116,6 +121,12 @@ def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinn
         outside the limits), ``baseline_n`` and ``baseline_events`` (the pooled baseline counts).
         A group without cases in the baseline gets no centre line or limits (NaN, never a
         signal), with a warning; no data gives an empty table.
+
+    References
+    ----------
+    Shewhart, W. A. (1931), *Economic Control of Quality of Manufactured Product*;
+    Montgomery, D. C. (2009), *Introduction to Statistical Quality Control*, 6th ed., §7.2
+    ("Control chart for fraction nonconforming", with variable sample size).
     """
     counts = _sum_counts(data[data[group].isin(levels)], time, group, events, n)
     counts["baseline"] = _baseline_mask(counts[time], baseline)
@@ -160,14 +171,25 @@ def ewma(z, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
 
     Parameters
     ----------
-    z : array-like of float, in time order.
-    lam : float in (0, 1]: the weight of the newest value (1 gives the Shewhart chart).
-    limit : float: L, the width of the limits in standard deviations of :math:`w_t`.
+    z : array-like of float
+        Standardised values, in time order.
+    lam : float
+        In (0, 1]: the weight of the newest value (1 gives the Shewhart chart).
+    limit : float
+        L, the width of the limits in standard deviations of :math:`w_t`.
 
     Returns
     -------
     DataFrame
         ``ewma``, ``limit`` and ``signal`` ("over", "under" or "") per value.
+
+    References
+    ----------
+    Roberts, S. W. (1959), "Control chart tests based on geometric moving averages",
+    *Technometrics* 1(3), 239–250; Lucas, J. M. & Saccucci, M. S. (1990), "Exponentially
+    weighted moving average control schemes: properties and enhancements", *Technometrics*
+    32(1), 1–12; Montgomery, D. C. (2009), *Introduction to Statistical Quality Control*, 6th
+    ed., §9.2.
     """
     if not 0 < lam <= 1 or not limit > 0:
         raise ValueError(ERR_EWMA)
@@ -210,6 +232,13 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvi
         band: "over" or "under"), ``ewma``, ``ewma_limit``, ``ewma_signal``, and ``flagged``
         (either signal) with ``direction`` ("over": a larger than usual, "under": smaller).
         A period where a group has no cases has NaN and no signal.
+
+    References
+    ----------
+    Shewhart, W. A. (1931), *Economic Control of Quality of Manufactured Product*;
+    Roberts, S. W. (1959), "Control chart tests based on geometric moving averages",
+    *Technometrics* 1(3); Montgomery, D. C. (2009), *Introduction to Statistical Quality
+    Control*, 6th ed., §7.2 and §9.2.
     """
     a, b = levels
     chart = p_chart(data, time=time, group=group, levels=levels, events=events, n=n,
@@ -247,3 +276,46 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvi
     out["group_a"], out["group_b"] = a, b
     out["sigma"], out["ewma_lambda"], out["ewma_l"] = sigma, ewma_lambda, ewma_l
     return out
+
+
+def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
+                events: str = "taljare", n: str = "namnare", outcome: str = "andel",
+                conf_level: float = 0.95) -> pd.DataFrame:
+    """The gap a − b per calendar year on the summed counts, for comparison with the charts.
+
+    The months' numerators and denominators are summed per calendar year and group, and each
+    year's difference in shares gets Newcombe's interval
+    (:func:`jamtools.stats.gap_by_period`), as a yearly report would show it.
+
+    Parameters
+    ----------
+    data, time, group, events, n : as for :func:`p_chart`.
+    levels : (a, b)
+        The gap is a − b, in percentage points.
+    outcome : str
+        The outcome's name in the comparison rows.
+    conf_level : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year in the comparison layout (:data:`jamtools.stats.COMPARISON_COLUMNS`),
+        ``comparison`` reading "kvinna − man 2025"; empty (with those columns) when there are no
+        data. Not disclosed.
+
+    References
+    ----------
+    Newcombe, R. G. (1998), "Interval estimation for the difference between independent
+    proportions: comparison of eleven methods", *Statistics in Medicine* 17(8), 873–890.
+    """
+    if data.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    per_year = (data.assign(_year=pd.to_datetime(data[time]).dt.year)
+                .groupby(["_year", group], observed=True)[[events, n]].sum().reset_index()
+                .rename(columns={events: "events", n: "n"}))
+    out = gap_by_period(per_year, "_year", group, levels, outcome=None, conf_level=conf_level)
+    if out.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    out["outcome"] = outcome
+    out["comparison"] = [f"{levels[0]} − {levels[1]} {int(y)}" for y in out["period"]]
+    return out.drop(columns="period")

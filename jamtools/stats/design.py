@@ -1,12 +1,35 @@
 """Design matrices for the regression models: one place that turns covariates into columns."""
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import pandas as pd
 
 
-def covariate_columns(frame: pd.DataFrame, covariates) -> pd.DataFrame:
+def covariate_columns(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
     """Indicator columns for categorical covariates (first level as reference) and numeric
-    covariates with more than 10 distinct values as they are."""
+    covariates with more than 10 distinct values as they are.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data (rows or cells).
+    covariates : sequence of str
+        The covariate columns. A categorical (or numeric with at most 10 distinct values)
+        covariate enters as indicators of all levels but the first (dummy or treatment coding);
+        a numeric covariate with more values enters as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The covariates' columns (indicators named ``<covariate>_<level>``), on ``frame``'s
+        index; no columns when there are no covariates.
+
+    References
+    ----------
+    .. [1] Suits, D. B. (1957). Use of dummy variables in regression equations. Journal of the
+           American Statistical Association, 52(280), 548–551.
+    """
     parts = []
     for cov in covariates:
         if pd.api.types.is_numeric_dtype(frame[cov]) and frame[cov].nunique() > 10:
@@ -17,8 +40,37 @@ def covariate_columns(frame: pd.DataFrame, covariates) -> pd.DataFrame:
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
 
 
-def design_matrix(frame: pd.DataFrame, group: str, a, covariates=(), *, const: bool = True) -> pd.DataFrame:
-    """``const`` (optional), ``group`` (1 for level ``a``), then the covariates' columns."""
+def design_matrix(frame: pd.DataFrame, group: str, a: Hashable, covariates: Sequence[str] = (), *,
+                  const: bool = True) -> pd.DataFrame:
+    """``const`` (optional), ``group`` (1 for level ``a``), then the covariates' columns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data (rows or cells).
+    group : str
+        The group column (e.g. ``kon``).
+    a : hashable
+        The level of ``group`` coded 1 in the column ``group``; every other level is coded 0.
+    covariates : sequence of str
+        The covariate columns. A categorical (or numeric with at most 10 distinct values)
+        covariate enters as indicators of all levels but the first (dummy or treatment coding);
+        a numeric covariate with more values enters as it is.
+    const : bool, default True
+        Whether to start with a column ``const`` of ones (False for models without an intercept,
+        such as Cox regression).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``const`` (if asked for), ``group``, then the covariates' columns
+        (:func:`covariate_columns`), on ``frame``'s index.
+
+    References
+    ----------
+    .. [1] Suits, D. B. (1957). Use of dummy variables in regression equations. Journal of the
+           American Statistical Association, 52(280), 548–551.
+    """
     x = pd.DataFrame({"group": (frame[group] == a).astype(float)}, index=frame.index)
     if const:
         x.insert(0, "const", 1.0)

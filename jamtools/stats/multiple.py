@@ -17,6 +17,34 @@ def adjust_pvalues(comparisons: pd.DataFrame, *, method: str = "holm") -> pd.Dat
     Hochberg 1995): the expected share of false findings among those called significant; it
     is less strict when many comparisons are made. Rows without a p-value are left out of the
     family and get NaN.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        A table of comparisons with a column ``p_value`` (the family: every row with a finite
+        p-value).
+    method : {'holm', 'bh'}, default 'holm'
+        Holm's step-down method (family-wise error rate) or Benjamini–Hochberg's step-up method
+        (false discovery rate).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``comparisons`` with ``p_adjusted`` (NaN where ``p_value`` is missing) and
+        ``p_adjust_method`` (the method's name).
+
+    Raises
+    ------
+    ValueError
+        When ``method`` is not one of the two.
+
+    References
+    ----------
+    .. [1] Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+           Journal of Statistics, 6(2), 65–70.
+    .. [2] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate: a practical
+           and powerful approach to multiple testing. Journal of the Royal Statistical Society,
+           Series B, 57(1), 289–300.
     """
     if method not in METHODS:
         raise ValueError(f"method ska vara en av {', '.join(METHODS)}")
@@ -35,5 +63,26 @@ def bonferroni_level(conf_level: float, k: int) -> float:
     """The confidence level per interval that makes ``k`` intervals simultaneous:
     :math:`1 - (1 - \\text{conf\\_level})/k` (Bonferroni). With six insats types and 95 %,
     each interval is a 99.17 % interval, and all six cover their true values together with
-    at least 95 % probability."""
+    at least 95 % probability.
+
+    Parameters
+    ----------
+    conf_level : float
+        The simultaneous (family) confidence level, e.g. 0.95.
+    k : int
+        The number of intervals in the family; values below 1 count as 1.
+
+    Returns
+    -------
+    float
+        The confidence level to use for each single interval.
+
+    References
+    ----------
+    .. [1] Bonferroni, C. E. (1936). Teoria statistica delle classi e calcolo delle probabilità.
+           Pubblicazioni del R. Istituto Superiore di Scienze Economiche e Commerciali di Firenze,
+           8, 3–62.
+    .. [2] Dunn, O. J. (1961). Multiple comparisons among means. Journal of the American Statistical
+           Association, 56(293), 52–64.
+    """
     return 1 - (1 - conf_level) / max(1, int(k))

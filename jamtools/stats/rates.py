@@ -26,6 +26,7 @@ Methods and references:
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,8 @@ def _check(table: pd.DataFrame, events: str, population: str) -> None:
                                                ex=table.loc[nopop].head(1).to_dict("records")))
 
 
-def rate_by_group(table: pd.DataFrame, group: str = "kon", *, by=(), events: str = "events",
-                  population: str = "population", conf_level: float = 0.95,
+def rate_by_group(table: pd.DataFrame, group: str = "kon", *, by: str | Sequence[str] = (),
+                  events: str = "events", population: str = "population", conf_level: float = 0.95,
                   per: int = PER) -> pd.DataFrame:
     """Rate per ``per`` inhabitants for each group (and ``by`` stratum), with an exact interval.
 
@@ -68,6 +69,39 @@ def rate_by_group(table: pd.DataFrame, group: str = "kon", *, by=(), events: str
     Returns one row per cell: ``by`` columns, ``group``, ``n`` (population), ``events``,
     ``share`` (events / n), ``rate``, ``ci_low``, ``ci_high`` (per ``per``), ``per``,
     ``method``, ``conf_level``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    by : str or sequence of str, optional
+        Stratum column(s); one row per stratum and group.
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    per : int, default 1000
+        Rates are given per this many inhabitants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell as described above.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Garwood, F. (1936). Fiducial limits for the Poisson distribution. Biometrika, 28(3/4),
+           437–442.
     """
     by = [by] if isinstance(by, str) else list(by)
     _check(table, events, population)
@@ -103,10 +137,11 @@ def _strata_table(table, group, levels, strata, events, population):
                          "d_b": wide[(events, b)], "n_b": wide[(population, b)]}).astype(float)
 
 
-def standardised_rates(table: pd.DataFrame, group: str = "kon", levels=("kvinna", "man"), *,
-                       strata, events: str = "events", population: str = "population",
-                       standard: pd.Series | None = None, conf_level: float = 0.95,
-                       per: int = PER) -> pd.DataFrame:
+def standardised_rates(table: pd.DataFrame, group: str = "kon",
+                       levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                       strata: str | Sequence[str], events: str = "events",
+                       population: str = "population", standard: pd.Series | None = None,
+                       conf_level: float = 0.95, per: int = PER) -> pd.DataFrame:
     """Directly standardised rate per group: what the rate would be if the group had the
     standard population's distribution over ``strata`` (e.g. age groups).
 
@@ -117,6 +152,48 @@ def standardised_rates(table: pd.DataFrame, group: str = "kon", levels=("kvinna"
     and men had the same age distribution as all inhabitants". ``standard`` may give other
     weights, indexed by stratum. Strata without population in a group are left out of both
     groups' rates (and reported in ``warning``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The two groups, ``(a, b)``.
+    strata : str or sequence of str
+        The stratum column(s) standardised over (e.g. age group).
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    standard : pandas.Series, optional
+        Standard population weights indexed by stratum; by default both groups' population
+        together.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    per : int, default 1000
+        Rates are given per this many inhabitants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows, one per group: ``group``, ``n``, ``events``, ``share`` (the standardised rate
+        as a share), ``rate``, ``ci_low``, ``ci_high`` (per ``per``), ``variance``, ``per``,
+        ``method``, ``conf_level``, ``standardised_for`` and ``warning``.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Fay, M. P. & Feuer, E. J. (1997). Confidence intervals for directly standardized rates: a
+           method based on the gamma distribution. Statistics in Medicine, 16(7), 791–801.
+    .. [2] Breslow, N. E. & Day, N. E. (1987). Statistical Methods in Cancer Research, Vol. 2: The
+           Design and Analysis of Cohort Studies. Lyon: International Agency for Research on Cancer.
     """
     strata = [strata] if isinstance(strata, str) else list(strata)
     _check(table, events, population)
@@ -155,14 +232,51 @@ def _row(name, a, b, measure, conf_level, **values):
     return row
 
 
-def rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kvinna", "man"), *,
-               events: str = "events", population: str = "population", outcome_name: str = "andel",
+def rate_ratio(table: pd.DataFrame, group: str = "kon",
+               levels: Sequence[Hashable] = ("kvinna", "man"), *, events: str = "events",
+               population: str = "population", outcome_name: str = "andel",
                conf_level: float = 0.95) -> pd.DataFrame:
     """Crude rate ratio ``a / b`` (all strata pooled) with the log interval and a score test.
 
     :math:`RR = (d_a/N_a)/(d_b/N_b)`, :math:`\\operatorname{se}(\\ln RR)=\\sqrt{1/d_a+1/d_b}`
     (Rothman, Greenland & Lash 2008); p-value from the score test for equal rates
     (``statsmodels.stats.rates.test_poisson_2indep``, method ``"score"``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    outcome_name : str, default 'andel'
+        The name written in the ``outcome`` column.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``rate_ratio``); NaN with a ``warning`` when a
+        group has no persons counted or no population.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Rothman, K. J., Greenland, S. & Lash, T. L. (2008). Modern Epidemiology (3rd ed.).
+           Philadelphia: Lippincott Williams & Wilkins.
+    .. [2] Gu, K., Ng, H. K. T., Tang, M. L. & Schucany, W. R. (2008). Testing the ratio of two
+           Poisson rates. Biometrical Journal, 50(2), 283–298.
     """
     a, b = levels
     _check(table, events, population)
@@ -184,10 +298,11 @@ def rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kvinna", "man")
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kvinna", "man"), *,
-                            strata, events: str = "events", population: str = "population",
-                            standard: pd.Series | None = None, outcome_name: str = "andel",
-                            conf_level: float = 0.95) -> pd.DataFrame:
+def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
+                            levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                            strata: str | Sequence[str], events: str = "events",
+                            population: str = "population", standard: pd.Series | None = None,
+                            outcome_name: str = "andel", conf_level: float = 0.95) -> pd.DataFrame:
     """Standardised rate ratio ``DSR_a / DSR_b`` (direct standardisation over ``strata``).
 
     Both rates use the same standard (by default both groups' population together, see
@@ -195,6 +310,47 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kv
     distribution. :math:`\\operatorname{var}(\\ln SRR) = \\operatorname{var}(DSR_a)/DSR_a^2 +
     \\operatorname{var}(DSR_b)/DSR_b^2` (Breslow & Day 1987, ch. 2); a Wald test of
     :math:`\\ln SRR = 0` gives the p-value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    strata : str or sequence of str
+        The stratum column(s) standardised over (e.g. age group).
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    standard : pandas.Series, optional
+        Standard population weights indexed by stratum; by default both groups' population
+        together.
+    outcome_name : str, default 'andel'
+        The name written in the ``outcome`` column.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``rate_ratio``, ``adjusted=True``); NaN with a
+        ``warning`` when a group's standardised rate is 0.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Breslow, N. E. & Day, N. E. (1987). Statistical Methods in Cancer Research, Vol. 2: The
+           Design and Analysis of Cohort Studies. Lyon: International Agency for Research on Cancer.
+    .. [2] Fay, M. P. & Feuer, E. J. (1997). Confidence intervals for directly standardized rates: a
+           method based on the gamma distribution. Statistics in Medicine, 16(7), 791–801.
     """
     a, b = levels
     strata = [strata] if isinstance(strata, str) else list(strata)
@@ -218,9 +374,11 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kv
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=("kvinna", "man"), *,
-                               strata, events: str = "events", population: str = "population",
-                               outcome_name: str = "andel", conf_level: float = 0.95) -> pd.DataFrame:
+def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
+                               levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                               strata: str | Sequence[str], events: str = "events",
+                               population: str = "population", outcome_name: str = "andel",
+                               conf_level: float = 0.95) -> pd.DataFrame:
     """Mantel–Haenszel rate ratio over ``strata`` with the Greenland–Robins (1985) interval.
 
     :math:`RR_{MH} = R/S`, :math:`R = \\sum_k d_{ak} N_{bk}/T_k`, :math:`S = \\sum_k d_{bk}
@@ -228,6 +386,45 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=(
     \\sum_k N_{ak} N_{bk} (d_{ak}+d_{bk}) / T_k^2 \\big/ (R S)`. It weights the strata by their
     information rather than by a standard population, and agrees with the standardised ratio
     when the ratio is the same in every stratum.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    strata : str or sequence of str
+        The stratum column(s) standardised over (e.g. age group).
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    outcome_name : str, default 'andel'
+        The name written in the ``outcome`` column.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``mh_rate_ratio``, ``adjusted=True``); only
+        strata with population in both groups count. NaN with a ``warning`` when a group has no
+        persons counted.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Greenland, S. & Robins, J. M. (1985). Estimation of a common effect parameter from sparse
+           follow-up data. Biometrics, 41(1), 55–68.
+    .. [2] Rothman, K. J., Greenland, S. & Lash, T. L. (2008). Modern Epidemiology (3rd ed.).
+           Philadelphia: Lippincott Williams & Wilkins.
     """
     a, b = levels
     strata = [strata] if isinstance(strata, str) else list(strata)
@@ -255,9 +452,9 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon", levels=(
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def share_compared_with_population(table: pd.DataFrame, group: str = "kon", level: str = "kvinna", *,
-                                   by=(), events: str = "events", population: str = "population",
-                                   outcome_name: str | None = None,
+def share_compared_with_population(table: pd.DataFrame, group: str = "kon", level: str = "kvinna",
+                                   *, by: str | Sequence[str] = (), events: str = "events",
+                                   population: str = "population", outcome_name: str | None = None,
                                    conf_level: float = 0.95) -> pd.DataFrame:
     """The share of ``level`` (e.g. women) among the persons counted, against its share among
     the inhabitants, per ``by`` stratum (or overall).
@@ -268,6 +465,45 @@ def share_compared_with_population(table: pd.DataFrame, group: str = "kon", leve
     interval shifted by it. Rows are in the comparison layout (``n_a``/``events_a``: persons
     counted and those of ``level``; ``n_b``/``events_b``: inhabitants), with the ``by`` columns
     first and ``share_a``/``share_b`` added.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A collapsed table: one row per cell with the persons counted and the population they
+        come from.
+    group : str, default 'kon'
+        The group column.
+    level : str, default 'kvinna'
+        The group whose share is compared.
+    by : str or sequence of str, optional
+        Stratum column(s); one row per stratum.
+    events : str, default 'events'
+        The column of persons counted (a count ≥ 0).
+    population : str, default 'population'
+        The column of inhabitants (or person-years).
+    outcome_name : str, optional
+        The name written in the ``outcome`` column (default ``andel_<level>``).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stratum (or one row): the ``by`` columns, the comparison layout (measure
+        ``share_difference_pp``), ``share_a``, ``share_b``, ``share_a_low`` and
+        ``share_a_high``.
+
+    Raises
+    ------
+    ValueError
+        When a count is missing or negative, or a cell with persons has no population.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+           inference. Journal of the American Statistical Association, 22(158), 209–212.
+    .. [2] Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation for a binomial
+           proportion. Statistical Science, 16(2), 101–133.
     """
     from statsmodels.stats.proportion import proportion_confint
 

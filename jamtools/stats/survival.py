@@ -6,6 +6,7 @@ event happened and 0 when the person was still waiting when follow-up ended (cen
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,39 @@ def kaplan_meier(df: pd.DataFrame, duration: str, event: str, group: str = "kon"
     ``time``, ``at_risk``, ``events``, ``survival`` (share still without the event),
     ``ci_low``, ``ci_high``; for self-sufficiency, ``1 − survival`` is the share who have
     become self-sufficient by that time.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per person or episode.
+    duration : str
+        Time from the start to the event or to the end of follow-up (≥ 0).
+    event : str
+        1 (or True) when the event happened, 0 when censored.
+    group : str, default 'kon'
+        The group column.
+    conf_level : float, default 0.95
+        Level of the pointwise intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and event time: ``group``, ``time``, ``at_risk``, ``events``,
+        ``survival``, ``ci_low``, ``ci_high``, ``conf_level``; empty when there are no rows.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, a time is missing or negative, or an event is not 0/1.
+
+    References
+    ----------
+    .. [1] Kaplan, E. L. & Meier, P. (1958). Nonparametric estimation from incomplete observations.
+           Journal of the American Statistical Association, 53(282), 457–481.
+    .. [2] Greenwood, M. (1926). The natural duration of cancer. Reports on Public Health and
+           Medical Subjects, 33. London: HMSO.
+    .. [3] Kalbfleisch, J. D. & Prentice, R. L. (2002). The Statistical Analysis of Failure Time
+           Data (2nd ed.). Hoboken, NJ: Wiley.
     """
     d = _check(df, duration, event, [group])
     rows = []
@@ -69,8 +103,41 @@ def _pointwise_ci(sf: SurvfuncRight, alpha: float):
 
 
 def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
-            levels=("kvinna", "man")) -> pd.DataFrame:
-    """Log-rank test of equal survival curves (Mantel 1966; statsmodels ``survdiff``)."""
+            levels: Sequence[Hashable] = ("kvinna", "man")) -> pd.DataFrame:
+    """Log-rank test of equal survival curves (Mantel 1966; statsmodels ``survdiff``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per person or episode.
+    duration : str
+        Time from the start to the event or to the end of follow-up (≥ 0).
+    event : str
+        1 (or True) when the event happened, 0 when censored.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The two groups compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``logrank_chi2``: ``estimate`` is the
+        chi-square statistic with 1 degree of freedom). When a group is missing the estimate is
+        NaN and ``warning`` says why.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, a time is missing or negative, or an event is not 0/1.
+
+    References
+    ----------
+    .. [1] Mantel, N. (1966). Evaluation of survival data and two new rank order statistics arising
+           in its consideration. Cancer Chemotherapy Reports, 50(3), 163–170.
+    .. [2] Kalbfleisch, J. D. & Prentice, R. L. (2002). The Statistical Analysis of Failure Time
+           Data (2nd ed.). Hoboken, NJ: Wiley.
+    """
     a, b = levels
     d = _check(df, duration, event, [group])
     d = d[d[group].isin([a, b])]
@@ -90,12 +157,51 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
 
 
 def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
-                     covariates=(), levels=("kvinna", "man"), *, conf_level: float = 0.95,
-                     ties: str = "efron") -> pd.DataFrame:
+                     covariates: Sequence[str] = (), levels: Sequence[Hashable] = ("kvinna", "man"),
+                     *, conf_level: float = 0.95, ties: str = "efron") -> pd.DataFrame:
     """Hazard ratio a / b from a Cox proportional-hazards model (Cox 1972), adjusted for
     ``covariates``: :math:`h(t \\mid x) = h_0(t)\\exp(\\beta_g 1[a] + \\sum\\gamma_k x_k)`.
     A ratio above 1 means the event (e.g. self-sufficiency) comes sooner for ``a``. Ties by
-    Efron's method (statsmodels ``PHReg``)."""
+    Efron's method (statsmodels ``PHReg``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per person or episode.
+    duration : str
+        Time from the start to the event or to the end of follow-up (≥ 0).
+    event : str
+        1 (or True) when the event happened, 0 when censored.
+    group : str, default 'kon'
+        The group column.
+    covariates : sequence of str
+        The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
+        distinct values linearly).
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: the hazard ratio is a / b.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+    ties : {'efron', 'breslow'}, default 'efron'
+        How tied event times are handled.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``hazard_ratio``, Wald test). When a group is
+        missing the estimate is NaN and ``warning`` says why.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, a time is missing or negative, or an event is not 0/1.
+
+    References
+    ----------
+    .. [1] Cox, D. R. (1972). Regression models and life-tables. Journal of the Royal Statistical
+           Society, Series B, 34(2), 187–220.
+    .. [2] Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
+           of the American Statistical Association, 72(359), 557–565.
+    """
     a, b = levels
     covariates = list(covariates)
     d = _check(df, duration, event, [group, *covariates])

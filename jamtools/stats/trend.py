@@ -7,6 +7,8 @@ shares and on the rows for amounts.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +18,39 @@ from scipy import stats as sps
 from jamtools.stats.binary import COMPARISON_COLUMNS, _counts, compare_groups
 
 
-def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon", levels=("kvinna", "man"), *,
-                  outcome: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
+                  levels: Sequence[Hashable] = ("kvinna", "man"), *, outcome: str | None = None,
+                  conf_level: float = 0.95) -> pd.DataFrame:
     """The crude difference in shares (a − b, percentage points, Newcombe interval) per period.
 
     One row per period, in the comparison layout, with the period in column ``period``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell), or row-level data when
+        ``outcome`` is given.
+    period : str
+        The period column (e.g. year).
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: the ``risk_difference_pp`` row of
+        :func:`jamtools.stats.compare_groups` with the column ``period``.
+
+    References
+    ----------
+    .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
+           proportions: comparison of eleven methods. Statistics in Medicine, 17(8), 873–890.
     """
     table = _counts(data, group, outcome, [period])
     rows = []
@@ -32,8 +62,9 @@ def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon", levels=("
     return pd.DataFrame(rows)
 
 
-def gap_change(data: pd.DataFrame, period: str, after, group: str = "kon", levels=("kvinna", "man"),
-               *, outcome: str | None = None, covariates=(), conf_level: float = 0.95) -> pd.DataFrame:
+def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
+               levels: Sequence[Hashable] = ("kvinna", "man"), *, outcome: str | None = None,
+               covariates: Sequence[str] = (), conf_level: float = 0.95) -> pd.DataFrame:
     """Did the gap in shares change between the periods before and after ``after``?
 
     ``after`` is the first period of the "after" phase (e.g. the year a new working method
@@ -42,6 +73,40 @@ def gap_change(data: pd.DataFrame, period: str, after, group: str = "kon", level
     a Wald interval from the two independent differences, and as ``p_value`` the test of the
     period × sex interaction in a logistic model on the collapsed table (with ``covariates``
     as main effects), which asks the same question on the odds scale.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A collapsed table (columns ``n`` and ``events`` per cell), or row-level data when
+        ``outcome`` is given.
+    period : str
+        The period column (e.g. year).
+    after : scalar
+        The first period of the "after" phase: rows with ``period >= after`` are after, the
+        others before.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    outcome : str, optional
+        The 0/1 outcome column when ``data`` is row-level.
+    covariates : sequence of str
+        Columns entered as main effects in the logistic model.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``gap_change_pp``) with ``gap_before_pp`` and
+        ``gap_after_pp``. When a group is missing in a phase the estimate is NaN and ``warning``
+        says why.
+
+    References
+    ----------
+    .. [1] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
+    .. [2] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
+           Chapman & Hall.
     """
     a, b = levels
     covariates = list(covariates)
@@ -92,10 +157,46 @@ def gap_change(data: pd.DataFrame, period: str, after, group: str = "kon", level
     return pd.DataFrame([row])
 
 
-def amount_gap_change(df: pd.DataFrame, value: str, period: str, after, group: str = "kon",
-                      levels=("kvinna", "man"), *, covariates=(), conf_level: float = 0.95) -> pd.DataFrame:
+def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, group: str = "kon",
+                      levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                      covariates: Sequence[str] = (), conf_level: float = 0.95) -> pd.DataFrame:
     """Did the (adjusted) gap in an amount change after ``after``? OLS with a period × sex
-    interaction and HC3 robust errors; the interaction coefficient is the change in the gap."""
+    interaction and HC3 robust errors; the interaction coefficient is the change in the gap.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit.
+    value : str
+        The amount column.
+    period : str
+        The period column (e.g. year).
+    after : scalar
+        The first period of the "after" phase: rows with ``period >= after`` are after, the
+        others before.
+    group : str, default 'kon'
+        The group column.
+    levels : sequence of two hashables
+        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+    covariates : sequence of str
+        Columns adjusted for (as indicators).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout (measure ``gap_change``): the interaction coefficient
+        with its HC3 interval and p-value.
+
+    References
+    ----------
+    .. [1] White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a
+           direct test for heteroskedasticity. Econometrica, 48(4), 817–838.
+    .. [2] MacKinnon, J. G. & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
+           estimators with improved finite sample properties. Journal of Econometrics, 29(3),
+           305–325.
+    """
     a, b = levels
     covariates = list(covariates)
     d = df[df[group].isin([a, b])].copy()

@@ -27,7 +27,7 @@ def _config(tmp_path, table: str, file: str, options: dict | None = None, also: 
     cfg = tmp_path / "jamtools.yml"
     cfg.write_text(yaml.safe_dump({"data_dir": str(tmp_path), "tables": tables}, allow_unicode=True),
                    encoding="utf-8")
-    return cfg
+    return load_config(cfg)
 
 
 def test_every_fixture_is_described():
@@ -104,11 +104,11 @@ def test_missing_file_and_bad_mapping(tmp_path):
     cfg.write_text(f"tables:\n  ht_beslut:\n    file: {FIXTURES / 'ht_korrekt.csv'}\n"
                    "    columns: {Kön: kon}\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="Kön"):
-        data.load_table("ht_beslut", data_dir=tmp_path, config=cfg)
+        data.load_table("ht_beslut", data_dir=tmp_path, config=load_config(cfg))
     cfg.write_text(f"tables:\n  ht_beslut:\n    file: {FIXTURES / 'ht_korrekt.csv'}\n    sheet: 1\n"
                    "    sql: {url: 'x'}\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="antingen 'file' eller 'sql'"):
-        data.load_table("ht_beslut", data_dir=tmp_path, config=cfg)
+        data.load_table("ht_beslut", data_dir=tmp_path, config=load_config(cfg))
 
 
 def test_garbage_in_every_column_is_a_validation_error(tmp_path):

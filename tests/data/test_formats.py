@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from jamtools.run.config import load_config
+
 from jamtools import data
 
 PG_URL = os.environ.get("JAMTOOLS_TEST_PG", "postgresql+psycopg://jamtools:jamtools@localhost:5432/jamtools")
@@ -80,7 +82,7 @@ def _load(d, spec):
     cfg = d / f"jamtools_{abs(hash(str(spec)))}.yml"
     cfg.write_text(yaml.safe_dump({"data_dir": ".", "tables": {"ht_beslut": {**spec, **MAPPING}}},
                                   allow_unicode=True), encoding="utf-8")
-    return data.load_table("ht_beslut", data_dir=d, config=cfg).data.reset_index(drop=True)
+    return data.load_table("ht_beslut", data_dir=d, config=load_config(cfg)).data.reset_index(drop=True)
 
 
 def test_every_format_loads_to_the_same_frame(sources):

@@ -1,5 +1,6 @@
 """Cumulative incidence with competing events (jamtools.stats.competing) against values worked
-out by hand, and the disclosure rule for curves (jamtools.present.curves)."""
+out by hand, the disclosure rule for curves (jamtools.disclosure.curves), and their figure, table
+and words (jamtools.present.curves)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from jamtools import disclosure
-
+from jamtools.disclosure import curves as curve_disclosure
 from jamtools.present import curves
 from jamtools.stats.competing import cumulative_incidence
 
@@ -86,14 +87,14 @@ def test_curve_disclosure_rules():
     # counts from the last shown one (8 more events: shown); at 4 at risk the curve stops.
     raw = _grid_curve([100, 95, 93, 80, 4], [0, 5, 7, 20, 20])
     # The last point: 4 at risk (rule 1); left between 80 and 4 is 76 (fine otherwise).
-    out = curves.disclose_curve(raw, threshold=5)
+    out = curve_disclosure.disclose_curve(raw, threshold=5)
     assert disclosure.is_disclosed(out)
     assert out["suppressed"].tolist() == [False, False, True, False, True]
-    assert out["suppression_reason"].tolist()[2] == curves.REASON_STEP.format(t=5)
-    assert out["suppression_reason"].tolist()[4] == curves.REASON_AT_RISK.format(t=5)
+    assert out["suppression_reason"].tolist()[2] == curve_disclosure.REASON_STEP.format(t=5)
+    assert out["suppression_reason"].tolist()[4] == curve_disclosure.REASON_AT_RISK.format(t=5)
     assert out.loc[out.suppressed, ["cif", "at_risk", "events"]].isna().all().all()
     # Rule 2: a cumulative count of 1 to 4 events is never shown.
-    small = curves.disclose_curve(_grid_curve([100, 97, 90], [0, 3, 10]), threshold=5)
+    small = curve_disclosure.disclose_curve(_grid_curve([100, 97, 90], [0, 3, 10]), threshold=5)
     assert small["suppressed"].tolist() == [False, True, False]
 
 
@@ -101,11 +102,23 @@ def test_curve_plot_and_table_refuse_undisclosed_and_show_only_passed_points():
     raw = _grid_curve([100, 95, 93, 80, 4], [0, 5, 7, 20, 20])
     with pytest.raises(disclosure.NotDisclosedError):
         curves.curve_plot(raw)
-    shown = curves.disclose_curve(raw, threshold=5)
+    shown = curve_disclosure.disclose_curve(raw, threshold=5)
     curves.curve_plot(shown, panels={1: "Händelsen"})
     table = curves.curve_table(shown, [30.0, 60.0], columns={"Andel": {"cause": 1}})
     assert table.frame["Andel"].tolist()[1] == disclosure.SUPPRESSED_MARK
     assert table.frame["I risk (följs fortfarande)"].tolist() == ["95", ".."]
+
+
+def test_curve_alt_names_the_last_shown_point():
+    shown = curve_disclosure.disclose_curve(_grid_curve([100, 95, 93, 80, 4], [0, 5, 7, 20, 20]),
+                                            threshold=5)
+    text = curves.curve_alt(shown, panels={1: "Händelsen"})
+    # The last shown point is at 90 days (the 120-day point rests on 4 at risk): 20 of 100.
+    assert "Händelsen: kvinnor 20,0\u00a0% efter 90 dagar" in text
+    hidden = shown.assign(suppressed=True)
+    assert "kvinnor visas inte" in curves.curve_alt(hidden, panels={1: "Händelsen"})
+    with pytest.raises(disclosure.NotDisclosedError):
+        curves.curve_alt(_grid_curve([100], [0]), panels={1: "Händelsen"})
 
 
 def test_hazard_ratio_in_words():

@@ -1,5 +1,6 @@
-"""Control charts (jamtools.stats.control): p-chart limits, the gap's band and the EWMA, checked
-against values computed by hand; and their disclosure (jamtools.present.control_charts)."""
+"""Control charts (jamtools.stats.control): p-chart limits, the gap's band, the EWMA and the yearly
+gaps, checked against values computed by hand; their disclosure (jamtools.disclosure.control);
+and the sentences a reader gets (jamtools.present.control_charts)."""
 from __future__ import annotations
 
 import math
@@ -8,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jamtools import disclosure
+from jamtools.disclosure.control import disclose_charts
 from jamtools.present import control_charts
-from jamtools.stats import control
+from jamtools.stats import COMPARISON_COLUMNS, control
 
 
 def _counts(rows):
@@ -112,7 +115,7 @@ def test_disclosure_hides_a_small_month_and_leaves_it_out_of_the_ewma():
     data = _counts(rows)
     chart = control.p_chart(data, time="manad", baseline=3)
     gap = control.gap_chart(data, time="manad", baseline=3)
-    shown_chart, shown_gap = control_charts.disclose_charts(chart, gap, time="manad", threshold=5)
+    shown_chart, shown_gap = disclose_charts(chart, gap, time="manad", threshold=5)
     april = shown_gap["manad"] == "2024-04-01"
     assert shown_gap.loc[april, "suppressed"].all()
     assert shown_gap.loc[april, ["gap", "n_a", "ewma", "lcl"]].isna().all(axis=None)
@@ -127,3 +130,41 @@ def test_disclosure_hides_a_small_month_and_leaves_it_out_of_the_ewma():
     assert shown_gap["ewma"].to_numpy() == pytest.approx(expected["ewma"].to_numpy(), nan_ok=True)
     comps = control_charts.gap_comparisons(shown_gap, time="manad", outcome="x")
     assert comps.loc[april.to_numpy(), "suppressed"].all()
+
+
+def test_yearly_gaps_sum_the_months_of_each_year():
+    # 2024: women 30/50 + 20/50 = 50/100, men 40/100 -> +10 pp; 2025: 70/100 vs 40/100 -> +30 pp.
+    data = _counts([("2024-01-01", "kvinna", 30, 50), ("2024-07-01", "kvinna", 20, 50),
+                    ("2024-01-01", "man", 20, 50), ("2024-07-01", "man", 20, 50),
+                    ("2025-01-01", "kvinna", 70, 100), ("2025-01-01", "man", 40, 100)])
+    out = control.yearly_gaps(data, time="manad", outcome="uppfoljning_i_tid")
+    assert list(out.columns) == COMPARISON_COLUMNS
+    assert list(out["comparison"]) == ["kvinna − man 2024", "kvinna − man 2025"]
+    assert list(out["estimate"]) == [pytest.approx(10.0), pytest.approx(30.0)]
+    assert list(out["n_a"]) == [100, 100] and list(out["events_a"]) == [50, 70]
+    assert (out["outcome"] == "uppfoljning_i_tid").all()
+    assert (out["measure"] == "risk_difference_pp").all()
+    assert (out["ci_low"] < out["estimate"]).all() and (out["estimate"] < out["ci_high"]).all()
+    empty = control.yearly_gaps(data.iloc[:0], time="manad")
+    assert empty.empty and list(empty.columns) == COMPARISON_COLUMNS
+
+
+def test_the_short_answer_uses_the_one_verdict_rule():
+    rows = []
+    for m in range(1, 13):
+        month = f"2024-{m:02d}-01"
+        rows += [(month, "kvinna", 40 if m <= 6 else 45, 50), (month, "man", 40, 50)]
+    data = _counts(rows)
+    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=6),
+                                 control.gap_chart(data, time="manad", baseline=6),
+                                 time="manad", threshold=5)
+    yearly = disclosure.disclose_comparisons(control.yearly_gaps(data, time="manad"),
+                                             threshold=5)
+    text = control_charts.control_answer(gap, yearly, time="manad", indicator_text="andelen")
+    assert "Under 2024 var skillnaden +5,0 procentenheter" in text
+    r = yearly.iloc[0]
+    expected = ("andelen är tydligt högre för kvinnor än för män" if r["ci_low"] > 0 else
+                "det finns ingen tydlig skillnad mellan kvinnor och män")
+    assert expected in text
+    alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen")
+    assert alt.startswith("Tre linjediagram per månad, jan 2024 – dec 2024.")

@@ -1,4 +1,5 @@
-"""Within-pair comparisons (jamtools.present.paired) against published and hand-computed values."""
+"""Within-pair comparisons (jamtools.stats.paired; disclosure in jamtools.disclosure.paired, words and
+table in jamtools.present.paired) against published and hand-computed values."""
 from __future__ import annotations
 
 import math
@@ -8,10 +9,11 @@ import pandas as pd
 import pytest
 
 from jamtools import disclosure
+from jamtools.disclosure.paired import disclose_pair_table, disclose_paired
+from jamtools.present import paired
+from jamtools.stats import paired as stats_paired
 
 # Fagerland, Lydersen & Laake (2017), Statistical Analysis of Contingency Tables, ch. 8:
-
-from jamtools.present import paired
 # complete response before and after consolidation therapy (Cavo et al. 2012), the paired
 # table [[59, 6], [16, 80]]. The book (and its R package contingencytables, whose tests carry
 # the values) gives for the Newcombe square-and-add interval: estimate −0.0621, 95 % CI
@@ -20,7 +22,7 @@ CAVO = (59, 6, 16, 80)
 
 
 def test_newcombe_square_and_add_reference():
-    est, lo, hi = paired.newcombe_paired_interval(*CAVO)
+    est, lo, hi = stats_paired.newcombe_paired_interval(*CAVO)
     assert est == pytest.approx(-0.0621, abs=5e-5)
     assert lo == pytest.approx(-0.1186, abs=5e-5)
     assert hi == pytest.approx(-0.0046, abs=5e-5)
@@ -28,11 +30,11 @@ def test_newcombe_square_and_add_reference():
 
 def test_mcnemar_by_hand():
     # (6 − 16)² / (6 + 16) = 100/22 = 4.545; z = 2.132, p = 0.0330 on 1 df.
-    chi2, p = paired.mcnemar(6, 16)
+    chi2, p = stats_paired.mcnemar(6, 16)
     assert chi2 == pytest.approx(100 / 22)
     assert p == pytest.approx(math.erfc(math.sqrt(100 / 22) / math.sqrt(2)))
     assert p == pytest.approx(0.0330, abs=5e-5)
-    assert all(math.isnan(v) for v in paired.mcnemar(0, 0))
+    assert all(math.isnan(v) for v in stats_paired.mcnemar(0, 0))
 
 
 def _households():
@@ -46,19 +48,19 @@ def _households():
 
 
 def test_pair_up_keeps_only_complete_woman_man_pairs():
-    pairs = paired.pair_up(_households(), "hushall_id", "y")
+    pairs = stats_paired.pair_up(_households(), "hushall_id", "y")
     assert list(pairs.index) == ["H1", "H2", "H3", "H4"]
     assert pairs["a"].tolist() == [1, 1, 1, 0] and pairs["b"].tolist() == [0, 0, 1, 1]
 
 
 def test_paired_difference_row():
-    pairs = paired.pair_up(_households(), "hushall_id", "y")
-    row = paired.paired_difference(pairs, outcome="y").iloc[0]
+    pairs = stats_paired.pair_up(_households(), "hushall_id", "y")
+    row = stats_paired.paired_difference(pairs, outcome="y").iloc[0]
     # Mothers 3 of 4, fathers 2 of 4: +25 pp; discordant 2 (only mother) and 1 (only father).
     assert row.estimate == pytest.approx(25.0)
     assert (row.pairs, row.discordant_a, row.discordant_b) == (4, 2, 1)
     assert (row.n_a, row.events_a, row.n_b, row.events_b) == (4, 3, 4, 2)
-    assert row.measure == paired.MEASURE and row.adjusted and row.adjusted_for == "hushall_id"
+    assert row.measure == stats_paired.MEASURE and row.adjusted and row.adjusted_for == "hushall_id"
     assert row.ci_low < 25 < row.ci_high
 
 
@@ -66,11 +68,11 @@ def test_disclosure_hides_small_discordant_counts():
     big = pd.DataFrame({"a": [1] * 40 + [0] * 30 + [1] * 3 + [0] * 10,
                         "b": [0] * 40 + [0] * 30 + [1] * 3 + [1] * 10})
     big.attrs["levels"] = ("kvinna", "man")
-    ok = paired.disclose_paired(paired.paired_difference(big, outcome="y"), threshold=5)
+    ok = disclose_paired(stats_paired.paired_difference(big, outcome="y"), threshold=5)
     assert not ok["suppressed"].iloc[0] and disclosure.is_disclosed(ok)
     small = pd.DataFrame({"a": [1] * 40 + [0] * 30 + [0] * 3, "b": [0] * 40 + [0] * 30 + [1] * 3})
     small.attrs["levels"] = ("kvinna", "man")
-    hidden = paired.disclose_paired(paired.paired_difference(small, outcome="y"), threshold=5)
+    hidden = disclose_paired(stats_paired.paired_difference(small, outcome="y"), threshold=5)
     assert hidden["suppressed"].iloc[0]
     assert hidden[["estimate", "ci_low", "ci_high", "p_value", "discordant_b"]].isna().all(axis=None)
     text = paired.describe_paired(hidden, verb="gällde")
@@ -80,6 +82,30 @@ def test_disclosure_hides_small_discordant_counts():
 def test_paired_table_hides_small_cells_and_their_complements():
     small = pd.DataFrame({"a": [1] * 40 + [0] * 30 + [0] * 3 + [1] * 20,
                           "b": [0] * 40 + [0] * 30 + [1] * 3 + [1] * 20})
-    table = paired.paired_table(small, threshold=5)
+    table = paired.paired_table(disclose_pair_table(small, threshold=5))
     values = table.frame.drop(columns="").to_numpy().ravel().tolist()
     assert "3" not in values and values.count("..") >= 2 and table.note
+
+
+def test_pair_table_disclosure():
+    """The 2 × 2 table with totals: disclosed, the small cell and enough others hidden that it
+    cannot be worked out from the shown cells and totals; without small cells all is shown."""
+    small = pd.DataFrame({"a": [1] * 40 + [0] * 30 + [0] * 3 + [1] * 20,
+                          "b": [0] * 40 + [0] * 30 + [1] * 3 + [1] * 20})
+    shown = disclose_pair_table(small, threshold=5)
+    assert disclosure.is_disclosed(shown)
+    assert list(shown.index) == [1, 0, "summa"] and list(shown.columns) == [1, 0, "summa"]
+    assert np.isnan(shown.loc[0, 1]) and shown.isna().sum(axis=None) >= 2
+    for row in shown.index:  # a hidden cell never stands alone in its row or column
+        assert shown.loc[row].isna().sum() != 1
+    for col in shown.columns:
+        assert shown[col].isna().sum() != 1
+    big = pd.DataFrame({"a": [1] * 40 + [0] * 30 + [0] * 10, "b": [1] * 40 + [0] * 30 + [1] * 10})
+    full = disclose_pair_table(big, threshold=5)
+    assert not full.isna().any(axis=None)
+    assert (full.loc[1, 1], full.loc[0, 1], full.loc[0, 0], full.loc["summa", "summa"]) == (40, 10, 30, 80)
+    assert (full.loc[1, "summa"], full.loc["summa", 1]) == (40, 50)
+    table = paired.paired_table(full)
+    assert table.frame["Summa"].tolist() == ["40", "40", "80"] and not table.note
+    with pytest.raises(disclosure.NotDisclosedError):
+        paired.paired_table(pd.DataFrame(full.to_numpy(), index=full.index, columns=full.columns))

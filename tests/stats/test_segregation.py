@@ -158,3 +158,46 @@ def test_change_interval_coverage_in_simulation():
         hits += res.ci_low <= -0.23 <= res.ci_high
         found += res.p_value < 0.05
     assert hits / 150 >= 0.88 and found == 150
+
+
+# --- distributions and tests per period (jamtools.stats.segregation) ----------------------------
+
+def test_distribution_and_test_per_period_are_those_of_each_period_alone():
+    """Each period's distribution and chi-square test equal the ones of its rows alone, in the
+    order of an ordered categorical (not alphabetical), and the test is labelled by period."""
+    from jamtools.stats.categorical import distribution_by_group, independence_test
+    from jamtools.stats.segregation import distribution_by_period, independence_by_period
+
+    data = _long({("sen", "x", "flicka"): 30, ("sen", "y", "flicka"): 10, ("sen", "x", "pojke"): 12,
+                  ("sen", "y", "pojke"): 28, ("tidig", "x", "flicka"): 20,
+                  ("tidig", "y", "flicka"): 20, ("tidig", "x", "pojke"): 18,
+                  ("tidig", "y", "pojke"): 22})
+    data["period"] = pd.Categorical(data["period"], categories=["tidig", "sen", "ingen"],
+                                    ordered=True)
+    dists = distribution_by_period(data, "typ", "period", count="antal")
+    assert list(dists) == ["tidig", "sen"]  # a period without rows has no table
+    for name, dist in dists.items():
+        alone = distribution_by_group(data[data["period"] == name], "typ", count="antal")
+        pd.testing.assert_frame_equal(dist.reset_index(drop=True), alone)
+    tests = independence_by_period(data, "typ", "period", count="antal")
+    assert list(tests["comparison"]) == ["flicka / pojke, tidig", "flicka / pojke, sen"]
+    late = independence_test(data[data["period"] == "sen"], "typ", count="antal").iloc[0]
+    assert tests.iloc[1]["estimate"] == pytest.approx(late["estimate"])
+    assert tests.iloc[1]["p_value"] == pytest.approx(late["p_value"])
+    # By hand: late period 2 × 2 table [[30, 12], [10, 28]], chi² without correction.
+    chi2 = sps.chi2_contingency(np.array([[30, 12], [10, 28]]), correction=False)[0]
+    assert tests.iloc[1]["estimate"] == pytest.approx(np.sqrt(chi2 / 80))
+
+
+def test_no_period_gives_the_one_test_of_all_rows():
+    """Rows without any period: no distribution, and the test of all of the data (for no rows
+    at all, an empty estimate with a warning) instead of no row."""
+    from jamtools.stats.segregation import distribution_by_period, independence_by_period
+
+    empty = pd.DataFrame({"kon": pd.Series(dtype=str), "typ": pd.Series(dtype=str),
+                          "period": pd.Series(dtype=str)})
+    assert distribution_by_period(empty, "typ", "period") == {}
+    with pytest.warns(UserWarning, match="För få kategorier"):
+        out = independence_by_period(empty, "typ", "period")
+    assert len(out) == 1 and np.isnan(out.iloc[0]["estimate"])
+    assert out.iloc[0]["measure"] == "cramers_v"

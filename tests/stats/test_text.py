@@ -1,6 +1,7 @@
-"""Words in free-text notes (jamtools.present.text): the tokeniser, the privacy rules, and the weighted
-log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) checked by
-hand on a two-word corpus."""
+"""Words in free-text notes: the tokeniser, the privacy rules and the weighted log-odds ratio with
+an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) checked by hand on a two-word
+corpus (jamtools.stats.text); the threshold rule (jamtools.disclosure.text); and what a reader
+sees of the words (jamtools.present.text), with the one verdict rule."""
 from __future__ import annotations
 
 import math
@@ -9,11 +10,12 @@ import pandas as pd
 import pytest
 
 from jamtools import disclosure
-
+from jamtools.disclosure import text as disclose_text
+from jamtools.present import text as show
+from jamtools.stats import text
 
 # --- Monroe et al. on a two-word toy corpus -----------------------------------------------------
 
-from jamtools.present import text
 # Group a: word x 3 times, word y once (n_a = 4); group b: x once, y 3 times (n_b = 4).
 
 Y_A = pd.Series({"x": 3, "y": 1})
@@ -134,7 +136,7 @@ def test_threshold_rule_per_sex_persons_and_times():
         ("few_times", 4, 4, 9, 6),      # 4 times about women
         ("five", 5, 5, 0, 0),           # exactly at the threshold: shown
     ])
-    out = text.disclose_words(words, threshold=5)
+    out = disclose_text.disclose_words(words, threshold=5)
     assert set(out["word"]) == {"ok", "only_women", "five"}
     assert disclosure.is_disclosed(out)
     assert not any(c.startswith(("persons_", "notes_")) for c in out.columns)
@@ -155,10 +157,43 @@ def test_distinctive_words_end_to_end_on_a_small_corpus():
         rows.append((f"M{i}", "man", "samtal om arbete och barnet"))
     counts = text.count_words(_notes(rows))
     words = text.distinctive_words(counts)
-    shown = text.disclose_words(words, threshold=5)
-    top = text.top_words(shown, 1)
+    shown = disclose_text.disclose_words(words, threshold=5)
+    top = show.top_words(shown, 1)
     assert list(top["word"]) == ["omsorg", "arbete"]
     assert list(top["side"]) == ["kvinna", "man"]
-    comps = text.word_comparisons(top)
+    comps = show.word_comparisons(top)
     assert list(comps["measure"].unique()) == ["log_odds_ratio_dirichlet"]
     assert comps.loc[0, "events_a"] == 12 and comps.loc[0, "events_b"] == 0
+
+
+def test_a_word_is_clear_when_its_interval_excludes_zero():
+    """The one verdict rule (present.sentences.direction) decides which words the table, the
+    figure and the sentences call clear: at 95 % that is |z| ≥ 1.96."""
+    rows = []
+    for i in range(12):  # 'stöd' in 7 notes about women and 5 about men: no clear difference
+        rows.append((f"K{i}", "kvinna", "samtal om omsorg och barnet" + (" stöd" if i < 7 else "")))
+        rows.append((f"M{i}", "man", "samtal om arbete och barnet" + (" stöd" if i < 5 else "")))
+    counts = text.count_words(_notes(rows))
+    top = show.top_words(disclose_text.disclose_words(text.distinctive_words(counts),
+                                                      threshold=5), 5)
+    clear = show.clear(top)
+    assert list(clear) == list(top["z"].abs() >= 1.96)
+    assert set(top.loc[clear, "word"]) == {"omsorg", "arbete"}
+    table = show.word_table(top).frame.set_index("Ord")
+    assert table.loc["omsorg", "Används mer om"] == "kvinnor"
+    assert table.loc["arbete", "Används mer om"] == "män"
+    assert (table.drop(index=["omsorg", "arbete"])["Används mer om"]
+            == "ingen tydlig skillnad").all()
+    alt = show.words_alt(top)
+    assert "mer om kvinnor: omsorg (z +" in alt and "mer om män: arbete (z −" in alt
+    assert "ingen tydlig skillnad: " in alt
+    # a wider interval (99 %) makes fewer words clear, through the same rule
+    wide = show.top_words(disclose_text.disclose_words(
+        text.distinctive_words(counts, conf_level=0.99), threshold=5), 5)
+    assert list(show.clear(wide)) == list(wide["z"].abs() >= 2.5758293035489)
+
+
+def test_words_alt_without_words():
+    empty = show.top_words(disclose_text.disclose_words(_words([("few", 1, 1, 0, 0)]),
+                                                        threshold=5), 5)
+    assert show.words_alt(empty) == "Inga ord att visa i urvalet."

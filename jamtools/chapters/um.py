@@ -1,0 +1,337 @@
+"""Umeå's method questions: the words used about women and men in case notes, and control charts.
+
+Two chapters from Umeå's social services (*Ett könsmedvetet arbete i socialtjänstens
+biståndsbedömning*, from 2009), each a composition that loads through the chapter's run, prepares,
+analyses, discloses and presents, returning one :class:`~jamtools.present.page.Page`:
+
+- :func:`words_in_notes` (um_01): which words are used relatively more about women and about men
+  (:mod:`jamtools.stats.text`, shown only after :mod:`jamtools.disclosure.text`), how often the
+  notes hold words about responsibility and care, and the same word comparison for mothers and
+  fathers;
+- :func:`quality_monitoring` (um_02): a monthly indicator per sex in control charts
+  (:mod:`jamtools.stats.control`, :mod:`jamtools.disclosure.control`), with the gap per year.
+
+The chapters' own preparation is here too: :func:`select_notes` and :func:`parent_notes` (um_01),
+:func:`select_indicator` and :func:`indicator_text` (um_02). Each returns a new
+:class:`~jamtools.data.LoadResult` (or frame) and leaves the loaded table unchanged.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from jamtools import disclosure, stats
+from jamtools.disclosure import analyses as analysis
+from jamtools.disclosure.control import disclose_charts
+from jamtools.disclosure.text import disclose_words
+from jamtools.present import control_charts, plots, report
+from jamtools.present import text as words
+from jamtools.present.page import Page, figure, items
+from jamtools.present.sentences import shares_alt, verdict
+from jamtools.stats import control
+from jamtools.stats.text import contains_stem, count_words, distinctive_words
+
+#: The sexes compared (a − b) in both chapters.
+LEVELS = ("kvinna", "man")
+
+# --- um_01: the chapter's selection of notes -----------------------------------------------------
+
+#: Why a note without text is left out (the data table of the chapter shows it).
+REASON_NO_TEXT = "Anteckning utan text"
+#: The role of a parent in ``um_anteckningar``.
+PARENT = "foralder"
+#: What the words of the responsibility share are about, in a sentence.
+RESPONSIBILITY_TEXT = "ord om ansvar eller omsorg"
+
+
+def select_notes(loaded, role: str | None = None):
+    """The notes the chapter can use: without the notes that have no text
+    (:data:`REASON_NO_TEXT`) and, with ``role``, without the notes about persons in another role,
+    each counted with its reason.
+
+    Parameters
+    ----------
+    loaded : jamtools.data.LoadResult
+        The loaded ``um_anteckningar``; left unchanged.
+    role : str or None
+        A role of the data model (``foralder``, ``klient``) or None for every note.
+
+    Returns
+    -------
+    (LoadResult, str)
+        The selected notes, and a Swedish sentence when the role could not be chosen (the table
+        has no role, so every note is kept), else an empty string. The notes' text is never part
+        of the sentence.
+    """
+    text = loaded.data["anteckning"].astype("string").str.strip()
+    loaded = loaded.exclude(text.isna() | (text == ""), REASON_NO_TEXT)
+    if role is None:
+        return loaded, ""
+    if not loaded.has("roll"):
+        return loaded, (f"Rollen ({report.label(role).lower()}) kunde inte väljas: data saknar "
+                        "uppgift om roll, så alla anteckningar ingår.")
+    return loaded.exclude(loaded.data["roll"] != role,
+                          f"Annan roll än {report.label(role).lower()}"), ""
+
+
+def parent_notes(data: pd.DataFrame) -> pd.DataFrame | None:
+    """The notes about parents (role :data:`PARENT`), or None when ``data`` has no role.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The selected notes.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+    """
+    if "roll" not in data.columns or not data["roll"].notna().any():
+        return None
+    return data[data["roll"] == PARENT]
+
+
+def _disclosed_top(data: pd.DataFrame, *, k: int, exclude, prior_strength, conf_level: float,
+                   threshold: int):
+    """Count, rank and disclose the words of ``data``; (counts, disclosed words, top ``k``)."""
+    counts = count_words(data, levels=LEVELS, exclude=exclude)
+    shown = disclose_words(distinctive_words(counts, prior_strength=prior_strength,
+                                             conf_level=conf_level), threshold=threshold)
+    return counts, shown, words.top_words(shown, k)
+
+
+def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
+    """*Svar i korthet* of um_01: the clearest words on each side, and the responsibility share's
+    difference with its interval in the words of the one verdict rule."""
+    a, b = top.attrs["levels"]
+    la, lb = report.SEX_LABELS[a], report.SEX_LABELS[b]
+    clear = words.clear(top)
+    sides = []
+    for side in (a, b):
+        sub = top[(top["side"] == side) & clear].head(3)
+        if len(sub):
+            listed = ", ".join(f"*{w}*" for w in sub["word"])
+            sides.append(f"{listed} om {report.SEX_LABELS[side]}")
+    out = [("Bland orden som klarar integritetsreglerna används tydligast oftare "
+            + " och ".join(sides) + ".") if sides else
+           f"Inget ord som klarar integritetsreglerna används tydligt oftare om {la} än om {lb} "
+           "eller tvärtom."]
+    rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
+    if len(rd):
+        r = rd.iloc[0]
+        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            out.append(f"Skillnaden i andel anteckningar med {RESPONSIBILITY_TEXT} visas inte: "
+                       "underlaget är för litet (röjandekontroll).")
+        else:
+            conf = report.number(100 * float(r["conf_level"]), 0)
+            out.append(f"Andelen anteckningar med {RESPONSIBILITY_TEXT} skiljer sig med "
+                       f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
+                       f"({la} − {lb}, {conf} % KI {report.number(r['ci_low'], 1)} till "
+                       f"{report.number(r['ci_high'], 1)}): "
+                       f"{verdict(r['ci_low'], r['ci_high'], a=la, b=lb, subject='andelen')}.")
+    return " ".join(out)
+
+
+def words_in_notes(ctx) -> Page:
+    """um_01: do we describe women and men, mothers and fathers, with different words?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run (parameters and loading by the catalogue); its own parameters are
+        ``roll``, ``antal_ord``, ``ansvarsord``, ``uteslutna_ord`` and ``prior_styrka``.
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the notes used), ``ord`` (the distinctive words: text, figure, table),
+        ``uteslutna`` (how many words each privacy rule left out), ``ansvar`` (the share of notes
+        with responsibility words: text, figure and tables) and ``foraldrar`` (the words of
+        mothers and fathers, or why that part is left out).
+    """
+    table = "um_anteckningar"
+    notes, role_text = select_notes(ctx.load(table, **ctx.filters), ctx.extra["roll"])
+    omitted = ctx.omissions(table, notes)
+    exclude, prior = ctx.extra["uteslutna_ord"], ctx.extra["prior_styrka"]
+
+    # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
+    counts, shown, top = _disclosed_top(notes.data, k=ctx.extra["antal_ord"], exclude=exclude,
+                                        prior_strength=prior, conf_level=ctx.conf_level,
+                                        threshold=ctx.threshold)
+
+    # Words about responsibility and care: a yes/no outcome per note.
+    stems = ctx.extra["ansvarsord"]
+    notes = notes.with_data(notes.data.assign(ansvarsord=contains_stem(notes.data, stems)))
+    roles = notes.has("roll")
+    ansvar = analysis.binary_outcome(notes.data, "ansvarsord", levels=LEVELS,
+                                     by="roll" if roles else None,
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+    shares = ansvar.by_shares if roles else ansvar.shares
+    by_text = "efter roll och kön" if roles else "efter kön"
+    share_title = "Anteckningar med ord om ansvar eller omsorg"
+
+    # Mothers and fathers: the same word comparison for the notes about parents.
+    parents = parent_notes(notes.data)
+    if parents is not None:
+        _, _, parent_top = _disclosed_top(parents, k=10, exclude=exclude, prior_strength=prior,
+                                          conf_level=ctx.conf_level, threshold=ctx.threshold)
+        parent_part = items(words.word_table(
+            parent_top, labels={"kvinna": "mammor", "man": "pappor"},
+            caption="De mest utmärkande orden i anteckningar om mammor och pappor"))
+    else:
+        parent_part = items("Jämförelsen av mammor och pappor utelämnas: data saknar uppgift om "
+                            "roll.")
+
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=_words_answer(top, ansvar.comparisons),
+        parts={
+            "data": items(" ".join([ctx.heading, *(s for s in (omitted, role_text) if s)]),
+                          report.quality_table(notes, threshold=ctx.threshold,
+                                               caption="Dataunderlag: anteckningar")),
+            "ord": items(
+                words.describe_words(top, counts),
+                *figure(words.words_plot(
+                            top, title="Ord som används relativt oftare om kvinnor respektive män"),
+                        caption="De ord som används relativt oftare i anteckningar om kvinnor "
+                                "respektive män, rangordnade efter z (log-oddskvoten delad med "
+                                "sin osäkerhet); grått betyder ingen tydlig skillnad.",
+                        alt=words.words_alt(top)),
+                words.word_table(top, caption="De mest utmärkande orden för varje kön")),
+            "uteslutna": items(words.exclusion_table(counts, shown,
+                                                     caption="Ord som inte visas, efter regel")),
+            "ansvar": items(
+                "Orden som räknas: " + ", ".join(f"*{o}…*" for o in stems) + ".",
+                report.describe_binary(ansvar.shares, ansvar.comparisons, verb="innehöll",
+                                       outcome_text=RESPONSIBILITY_TEXT, unit_text="anteckningar"),
+                *figure(plots.shares_plot(shares, by="roll" if roles else None, title=share_title,
+                                          xlabel="Andel av anteckningarna"),
+                        caption=f"Andel anteckningar med ord om ansvar eller omsorg {by_text}, "
+                                "med 95 % konfidensintervall.",
+                        alt=shares_alt(shares, what="Andel med ansvarsord",
+                                       by="roll" if roles else None)),
+                report.share_table(shares, outcome_label="Andel med ansvarsord",
+                                   caption=f"Anteckningar med ord om ansvar eller omsorg, {by_text}"),
+                report.comparison_table(
+                    ansvar.comparisons[ansvar.comparisons["measure"] == "risk_difference_pp"],
+                    caption="Skillnad mellan kvinnor och män i andel anteckningar med ansvarsord")),
+            "foraldrar": parent_part,
+        },
+        counts={table: disclosure.disclose_counts_by_sex(notes.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=pd.concat([stats.adjust_pvalues(ansvar.comparisons, method="holm"),
+                               stats.adjust_pvalues(words.word_comparisons(top), method="holm")],
+                              ignore_index=True),
+    )
+
+
+# --- um_02: the chapter's selection of rows ------------------------------------------------------
+
+#: The reader's names of the data model's indicators (in a sentence: "andelen …").
+INDICATORS = {"uppfoljning_i_tid": "andelen ärenden som följdes upp i tid",
+              "genomforandeplan_finns": "andelen med genomförandeplan"}
+#: The month column of ``um_indikatorer``.
+MONTH = "manad"
+
+
+def indicator_text(indicator: str) -> str:
+    """The indicator in a Swedish sentence (:data:`INDICATORS`, else its own name).
+
+    Parameters
+    ----------
+    indicator : str
+
+    Returns
+    -------
+    str
+    """
+    return INDICATORS.get(indicator, str(indicator).replace("_", " "))
+
+
+def select_indicator(loaded, indicator: str):
+    """The rows of ``indicator``; the others are left out and counted ("Annan indikator").
+
+    An export of a single indicator often has no indicator column: then every row is taken to
+    be ``indicator`` (the chapter catalogue's sentence for the missing column says so).
+
+    Parameters
+    ----------
+    loaded : jamtools.data.LoadResult
+        The loaded ``um_indikatorer``; left unchanged.
+    indicator : str
+        The indicator followed (parameter ``indikator``).
+
+    Returns
+    -------
+    LoadResult
+    """
+    if loaded.has("indikator"):
+        return loaded.exclude(loaded.data["indikator"] != indicator, "Annan indikator")
+    return loaded
+
+
+def quality_monitoring(ctx) -> Page:
+    """um_02: does our quality follow-up detect differences between the sexes over time?
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        The chapter's run; its own parameters are ``enhet``, ``indikator`` and
+        ``baslinje_manader``.
+
+    Returns
+    -------
+    Page
+        Parts ``data`` (the indicator rows used), ``resultat`` (what the control charts show,
+        and the three-panel figure), ``manader`` (the gap per month with its band and signals)
+        and ``ar`` (the gap per calendar year).
+    """
+    table = "um_indikatorer"
+    indicator = ctx.extra["indikator"]
+    what = indicator_text(indicator)
+    loaded = select_indicator(ctx.load(table, **ctx.filters), indicator)
+    baseline = ctx.extra["baslinje_manader"]
+
+    chart = control.p_chart(loaded.data, time=MONTH, levels=LEVELS, baseline=baseline)
+    gap = control.gap_chart(loaded.data, time=MONTH, levels=LEVELS, baseline=baseline)
+    chart_shown, gap_shown = disclose_charts(chart, gap, time=MONTH, threshold=ctx.threshold)
+    yearly = disclosure.disclose_comparisons(
+        control.yearly_gaps(loaded.data, time=MONTH, levels=LEVELS, outcome=indicator,
+                            conf_level=ctx.conf_level), threshold=ctx.threshold)
+
+    return Page(
+        question_id=ctx.question_id,
+        short_answer=control_charts.control_answer(gap_shown, yearly, time=MONTH,
+                                                   indicator_text=what),
+        parts={
+            "data": items(f"{ctx.heading} Indikator: {what}. {ctx.omissions(table, loaded)}",
+                          report.quality_table(loaded, threshold=ctx.threshold,
+                                               caption="Dataunderlag: rader med indikatorer")),
+            "resultat": items(
+                control_charts.describe_control(chart_shown, gap_shown, time=MONTH,
+                                                indicator_text=what),
+                *figure(control_charts.control_plot(chart_shown, gap_shown, time=MONTH,
+                                                    indicator_text=what[:1].upper() + what[1:]),
+                        caption=f"{what[:1].upper() + what[1:]} per månad för kvinnor och män med "
+                                "kontrollgränser (överst), skillnaden kvinnor − män med sitt "
+                                "förväntade band (i mitten) och den ackumulerade avvikelsen, "
+                                "EWMA (nederst).",
+                        alt=control_charts.control_alt(chart_shown, gap_shown, time=MONTH,
+                                                       indicator_text=what))),
+            "manader": items(control_charts.gap_table(
+                gap_shown, time=MONTH, caption="Skillnaden kvinnor − män per månad")),
+            "ar": items(control_charts.yearly_table(yearly,
+                                                    caption="Skillnad kvinnor − män per år")),
+        },
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+                                                         threshold=ctx.threshold)},
+        comparisons=pd.concat([
+            stats.adjust_pvalues(yearly, method="holm"),
+            stats.adjust_pvalues(control_charts.gap_comparisons(gap_shown, time=MONTH,
+                                                                outcome=indicator),
+                                 method="holm")], ignore_index=True),
+    )
+
+
+__all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT",
+           "indicator_text", "parent_notes", "quality_monitoring", "select_indicator",
+           "select_notes", "words_in_notes"]

@@ -1,0 +1,53 @@
+"""The test suite's shared helpers: finding a comparison in a results file and judging it.
+
+Every chapter test uses these, so "the interval covers the planted value", "a gap is found" and
+"no gap" mean the same everywhere, and a filter that matches nothing fails instead of passing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+def rows(results: Mapping | Iterable, **match) -> list[dict]:
+    """The comparisons of ``results`` (a results file's dict, or a list of comparison rows)
+    whose fields equal every ``match`` value. Fails when none matches: a test must never pass
+    because its filter found nothing."""
+    items = results["comparisons"] if isinstance(results, Mapping) else list(results)
+    found = [c for c in items if all(c.get(k) == v for k, v in match.items())]
+    assert found, f"no comparison matches {match!r} among {len(items)}"
+    return found
+
+
+def one(results: Mapping | Iterable, **match) -> dict:
+    """The single comparison matching ``match`` (fails on none and on several)."""
+    found = rows(results, **match)
+    assert len(found) == 1, f"{len(found)} comparisons match {match!r}, expected one"
+    return found[0]
+
+
+def rd(results: Mapping, outcome: str, adjusted: bool, **match) -> dict:
+    """The risk difference (percentage points) of ``outcome``, crude or adjusted."""
+    return one(results, outcome=outcome, measure="risk_difference_pp", adjusted=adjusted, **match)
+
+
+def covers(row: Mapping, value: float) -> bool:
+    """The row's interval holds ``value`` (fails on a hidden or missing interval)."""
+    low, high = row["ci_low"], row["ci_high"]
+    assert low is not None and high is not None, f"no interval in {row.get('comparison')!r}"
+    return low <= value <= high
+
+
+def found(row: Mapping, planted: float, *, null: float = 0.0) -> bool:
+    """The interval lies wholly on the side of ``null`` where the planted effect is."""
+    return row["ci_low"] > null if planted > null else row["ci_high"] < null
+
+
+def no_gap(row: Mapping, *, max_half_width: float, null: float = 0.0) -> bool:
+    """"No clear gap" that means something: the interval covers ``null`` *and* is narrow enough
+    to have found a gap of ``max_half_width`` (an interval of ±30 pp covers zero and proves
+    nothing)."""
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert half <= max_half_width, (
+        f"{row.get('comparison')!r}: the interval is ±{half:.3g} wide, too wide to show no gap "
+        f"(bound ±{max_half_width})")
+    return covers(row, null)
