@@ -1,5 +1,5 @@
 """Shared test setup: the synthetic demo data and the `jamtools` kernel exist before any test
-(nbval included) runs."""
+runs."""
 from __future__ import annotations
 
 import json
