@@ -14,6 +14,7 @@ from jamtools import disclosure
 
 from jamtools.chapters import audit
 from jamtools.data.model import TABLES
+from jamtools.run.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"
@@ -73,7 +74,7 @@ def broken(tmp_path):
     cfg.write_text(f"data_dir: {d}\ntables:\n  ru_ansokningar:\n    file: medel.csv\n"
                    "    columns: {Kön: kon}\n    values:\n      kon: {K: kvinna, M: man}\n",
                    encoding="utf-8")
-    return d, cfg
+    return d, load_config(cfg)  # the run reads the configuration; the audit gets it read
 
 
 def test_audit_reports_missing_tables_missing_sex_and_unknown_codes(broken):

@@ -35,6 +35,7 @@ from jamtools.chapters import summary
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
 from jamtools.run.catalogue import QUESTIONS
+from jamtools.run.config import load_config
 
 
 def _loaded(table: str, frame: pd.DataFrame) -> LoadResult:
@@ -72,16 +73,47 @@ def test_chapters_not_run_are_named(tmp_path):
     qid = "bof_01_utredning_inleds"
     p = check_parameters(data_dir=tmp_path, results_path=tmp_path / f"{qid}.json")
     Results(qid, p, question=qid).write()
-    assert summary.chapters_run(tmp_path) == [qid]
-    not_run = summary.chapters_not_run(tmp_path, exclude=["r4_05_realisera"])
+    assert summary.chapters_run(tmp_path, QUESTIONS) == [qid]
+    not_run = summary.chapters_not_run(tmp_path, QUESTIONS, exclude=["r4_05_realisera"])
     assert not_run == [q for q in QUESTIONS if q not in (qid, "r4_05_realisera")]
-    text = summary.not_run_text(not_run)
+    text = summary.not_run_text(not_run, QUESTIONS)
     assert text.startswith(f"**Kapitel som inte ingår: {len(not_run)}**")
     assert all(f"- {QUESTIONS[q]}" in text for q in not_run) and QUESTIONS[qid] not in text
-    assert summary.not_run_text([]) == ""
-    assert summary.chapters_run(tmp_path / "saknas") == []
+    assert summary.not_run_text([], QUESTIONS) == ""
+    assert summary.chapters_run(tmp_path / "saknas", QUESTIONS) == []
     words = summary.describe(summary.rank(pd.DataFrame()), not_run=not_run)
     assert "0 jämförelser" in words and "att de saknas betyder inte" in words
+
+
+def test_the_summary_page_from_a_results_folder(tmp_path):
+    """summary.realise on a folder with one chapter's results: the ranked comparison, the
+    chapters not run named from the run's titles, and the action plan written next to the
+    chapter's results file."""
+    from types import SimpleNamespace
+
+    from jamtools.present.results import Results
+    from jamtools.run.params import check_parameters
+
+    results = tmp_path / "results"
+    qid = "eb_01_krav"
+    p = check_parameters(data_dir=tmp_path, results_path=results / f"{qid}.json")
+    r = Results(qid, p, question=QUESTIONS[qid])
+    r.add_comparisons(pd.DataFrame([_comparison(qid, False, [], -9.0, -3.0, -6.0)]))
+    r.write()
+    titles = {q: QUESTIONS[q] for q in ("bof_01_utredning_inleds", qid, "r4_05_realisera")}
+    ctx = SimpleNamespace(question_id="r4_05_realisera", extra={"results_dir": str(results)},
+                          titles=titles, heading="**Test**, hela perioden i data.",
+                          params=SimpleNamespace(results_path=results / "r4_05_realisera.json"))
+    page = summary.realise(ctx)
+    assert list(page.parts) == ["underlag", "resultat", "figur", "tabell", "handlingsplan"]
+    assert page.comparisons is None and not page.counts
+    assert page.short_answer.startswith("Av 1 jämförelser från 1 kapitel visar 0 en tydlig "
+                                        "skillnad som finns kvar efter justering och 1 en tydlig")
+    underlag = "\n".join(x for x in page.part("underlag") if isinstance(x, str))
+    assert f"- {QUESTIONS['bof_01_utredning_inleds']}" in underlag and QUESTIONS[qid] not in underlag
+    plan = pd.read_csv(results / summary.ACTION_PLAN_FILE, sep=";", encoding="utf-8-sig")
+    assert plan["Kapitel"].tolist() == [qid]
+    assert summary.write_action_plan(plan, None) is None
 
 
 # --- representation ---------------------------------------------------------------------------
@@ -122,15 +154,35 @@ def test_prepare_without_age_pools_the_population():
     population = _loaded("befolkning", pd.DataFrame({
         "ar": [2021, 2021, 2022, 2022], "kon": ["kvinna", "man", "kvinna", "man"],
         "antal": [1000, 800, 1000, 800]}))
-    persons, cells = representation.prepare(clients, population, representation.setup("ht_beslut"),
-                                            by_age=False)
+    analysed, persons, cells = representation.prepare(clients, population,
+                                                      representation.setup("ht_beslut"), by_age=False)
     assert list(cells.columns) == ["ar", "kon", "events", "population"]
     assert cells.set_index(["ar", "kon"]).loc[(2021, "kvinna"), "events"] == 2
     assert cells["population"].sum() == 3600
+    assert analysed is not clients and len(analysed.data) == len(clients.data)  # no year left out
     part = representation.analyse(_clients(), population, representation.setup("ht_beslut"),
                                   threshold=1)
     assert part.kind == "ra" and part.standardised is None
     assert not part.comparisons["adjusted"].astype(bool).any()
+
+
+def test_age_groups_and_years_leave_the_loaded_table_unchanged():
+    clients = _clients()
+    s = representation.setup("ht_beslut")
+    dated = representation.with_year(clients)
+    assert "ar" not in clients.data and dated.data["ar"].tolist() == [2021] * 4 + [2022] * 2
+    young = clients.with_data(clients.data.assign(alder=[70, 71, 80, 90, 90, 50]))
+    grouped = representation.with_age_groups(young, s)
+    assert len(grouped.data) == 5 and "aldersgrupp" not in young.data
+    assert grouped.excluded_by_reason() == {"Ålder utanför åldersgrupperna": 1}
+
+
+def test_ratio_verdict_is_the_one_rule_around_one():
+    assert representation.ratio_verdict(0.9, 1.1, a="kvinnor", b="män") == \
+        "det finns ingen tydlig skillnad mellan kvinnor och män"
+    assert representation.ratio_verdict(1.0, 1.3, a="kvinnor", b="män").startswith("det finns ingen")
+    assert "tydligt oftare" in representation.ratio_verdict(1.1, 1.3, a="kvinnor", b="män")
+    assert "tydligt mer sällan" in representation.ratio_verdict(0.7, 0.9, a="kvinnor", b="män")
 
 
 # --- resources --------------------------------------------------------------------------------
@@ -150,6 +202,18 @@ def test_effective_spec_and_no_adjusted_gap_without_a_need():
     table = resources.share_gap_table(result.share_gaps, none)
     assert "Justerat för" not in table.frame.columns
     assert "samma behov" not in resources.describe_resources(result, none)
+
+
+def test_resource_verdicts():
+    spec = resources.RESOURCE_TABLES["ht_beslut"]
+    row = {"ci_low": -2.0, "ci_high": -1.0}
+    assert resources.crude_verdict(row, "kvinna", spec) == \
+        "kvinnornas andel av resursen är tydligt mindre än deras andel av besluten"
+    assert resources.adjusted_verdict(row, "kvinnor", "män", spec) == \
+        f"kvinnor får tydligt mindre än män med {spec.need_text}"
+    unclear = {"ci_low": -1.0, "ci_high": 1.0}
+    assert resources.adjusted_verdict(unclear, "kvinnor", "män", spec) == "ingen tydlig skillnad"
+    assert resources.crude_verdict(unclear, "kvinna", spec).startswith("det finns ingen tydlig")
 
 
 # --- goals ------------------------------------------------------------------------------------
@@ -189,11 +253,12 @@ def test_prepare_outcome_groups_and_labels():
                           "forflyttning": pd.array([True, True, False, False], dtype="boolean"),
                           "alder": [30, 40, 50, 60]})
     loaded = _loaded("eb_utfall", frame)
-    rows, present = intersections.prepare_outcome_groups(loaded, "forflyttning",
-                                                         covariates=("aldersgrupp", "hushallstyp"))
+    prepared, rows, present = intersections.prepare_outcome_groups(
+        loaded, "forflyttning", covariates=("aldersgrupp", "hushallstyp"))
     assert present == ["aldersgrupp"]
     assert list(rows["fodelseland"]) == ["inrikes_fodd", "utrikes_fodd"]
-    assert loaded.excluded_by_reason()["Uppgift om födelseland saknas"] == 1
+    assert prepared.excluded_by_reason()["Uppgift om födelseland saknas"] == 1
+    assert "fodelseland" not in loaded.data and loaded.excluded_by_reason() == {}  # unchanged
     assert intersections.comparison_label("kvinna − man, inrikes_fodd") == "kvinnor − män, födda i Sverige"
     labels = intersections.group_labels(pd.DataFrame({"fodelseland": ["utrikes_fodd"],
                                                       "hushallstyp": ["par_med_barn"]}),
@@ -216,6 +281,16 @@ def test_no_adjusted_interaction_without_covariates():
     assert "samma" not in text and "Utan justering" in text
 
 
+def test_interaction_verdict_and_the_worked_example():
+    row = {"group_a": "kvinna", "group_b": "man", "ci_low": -20.0, "ci_high": -5.0}
+    assert intersections.interaction_verdict(row, f0="födda i Sverige", f1="utrikes födda") == \
+        "bland utrikes födda är andelen för kvinnor tydligt lägre i förhållande till män än bland födda i Sverige"
+    row.update(ci_low=-5.0, ci_high=5.0)
+    assert "kan inte skilja" in intersections.interaction_verdict(row, f0="a", f1="b")
+    text = intersections.small_group_example(0.95)
+    assert "25 klienter" in text and "95-procentigt" in text
+
+
 # --- audit and catalogue ----------------------------------------------------------------------
 
 def test_audit_reads_only_the_configurations_tables(tmp_path):
@@ -229,6 +304,7 @@ def test_audit_reads_only_the_configurations_tables(tmp_path):
     cfg.write_text(json.dumps({"tables": {"ht_beslut": {
         "file": "hemtjanst.csv", "columns": {"Kön": "kon", "Timmar": "beviljade_timmar"},
         "values": {"kon": {"K": "kvinna", "M": "man"}}}}}), encoding="utf-8")
+    cfg = load_config(cfg)  # the run reads the configuration; the audit gets it read
     audits = audit.audit_tables(data_dir=other, config=cfg)
     assert [a.name for a in audits] == ["ht_beslut"]
     assert audits[0].completeness == {"kvinna": 2, "man": 1, "saknas": 0, "annan_kod": 0}
@@ -245,3 +321,12 @@ def test_a_chapter_of_optional_tables_needs_one_of_them():
     assert not catalogue.readiness("r4_03_resultat", {}).can_run
     assert catalogue.readiness("r4_03_resultat",
                                {"um_indikatorer": {"kon", "indikator", "taljare", "namnare"}}).can_run
+
+
+def test_audit_answer_names_tables_without_sex():
+    frame = pd.DataFrame({"tabell": ["ht_beslut", "eb_klienter", "ks_elever"],
+                          "status": ["kolumn", "saknar_kon", "saknas"],
+                          "andel_kant": [1.0, np.nan, np.nan]})
+    text = audit.answer(frame, not_supplied=["ks_elever", "befolkning"])
+    assert text.startswith("Av datamodellens 4 tabeller finns 2 i underlaget. 1 av dem")
+    assert "i 1 har varje rad ett känt kön" in text and "Kön saknas helt i `eb_klienter`" in text

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
@@ -282,7 +283,7 @@ def process_omissions(ctx, tables: dict) -> list[str]:
 # --- Chapter compositions -----------------------------------------------------------------------
 
 #: The sexes every chapter of ekonomiskt bistånd compares, in the order of the difference.
-SEXES = ("kvinna", "man")
+SEXES = ADULT_SEXES
 #: eb_01's requirements: outcome column -> label.
 REQUIREMENTS = {"aktivitetskrav": "Krav på aktivitet",
                 "krav_arbetssokande": "Krav på aktivt arbetssökande",
@@ -321,7 +322,15 @@ def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *,
                                    conf_level=level, threshold=ctx.threshold)
 
 
+def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The disclosed shares and comparisons of ``results`` (label -> BinaryResult) stacked
+    under the column ``key``, in the order of ``results``."""
+    return (disclosure.stack({label: r.shares for label, r in results.items()}, key),
+            disclosure.stack({label: r.comparisons for label, r in results.items()}, key))
+
+
 def _quality(ctx, loaded, caption: str):
+    """The data table of ``loaded``: rows read, left out (and why) and analysed, disclosed."""
     return report.quality_table(loaded, threshold=ctx.threshold, caption=caption)
 
 
@@ -422,7 +431,7 @@ def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, u
         With the short answer, ``parts``, the disclosed counts and all comparisons with p-values
         adjusted by Holm's method.
     """
-    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, key)
+    _, comparisons = _stacked(results, key)
     return Page(
         question_id=ctx.question_id,
         short_answer=_short_answer(comparisons, key, unit_text=unit_text, what=what, empty=empty),
@@ -507,7 +516,7 @@ def requirements(ctx) -> Page:
                                    outcome_text="till sanktion vid frånvaro",
                                    unit_text="planeringar med aktivitetskrav"))
 
-    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "krav")
+    _, comparisons = _stacked(results, "krav")
     return _outcomes_page(ctx, key="krav", results=results, unit_text="planeringar", what="jämförelser", parts={
         "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
                       _quality(ctx, planering, "Dataunderlag: planeringar")),
@@ -573,8 +582,7 @@ def ill_health(ctx) -> Page:
                "finns dokumenterad.")
     every: tuple | str = nothing
     if results:
-        shares = disclosure.stack({label: r.shares for label, r in results.items()}, "utfall")
-        comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "utfall")
+        shares, comparisons = _stacked(results, "utfall")
         every = items(
             *_shares_figure(shares, by="utfall", title="Hänsyn till ohälsa, efter kön",
                             xlabel="Andel av planeringarna med ohälsa", what="Andel",
@@ -649,8 +657,7 @@ def offers(ctx) -> Page:
     shares_part: tuple = ()
     differences: tuple = ()
     if results:
-        shares = disclosure.stack({label: r.shares for label, r in results.items()}, "insats")
-        comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "insats")
+        shares, comparisons = _stacked(results, "insats")
         shares_part = items(
             outcomes.simultaneous_text(ctx.conf_level, len(types), level, what="typerna"),
             *_shares_figure(shares, by="insats",
@@ -751,8 +758,7 @@ def violence(ctx) -> Page:
                                    outcome_text="till att våld identifierades",
                                    unit_text="planeringar där frågan ställdes"))
 
-    shares = disclosure.stack({label: r.shares for label, r in results.items()}, "steg")
-    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "steg")
+    shares, comparisons = _stacked(results, "steg")
     return _outcomes_page(ctx, key="steg", results=results, unit_text="planeringar", what="steg", parts={
         "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
                       _quality(ctx, planering, "Dataunderlag: planeringar")),
@@ -824,8 +830,7 @@ def process_map(ctx) -> Page:
                             by="hushallstyp" if k == "planering" and klienter.has("hushallstyp") else None)
                 for k, (rows, column) in steps.items()}
     results = {STEPS[k]: r for k, r in compared.items()}
-    shares = disclosure.stack({label: r.shares for label, r in results.items()}, "steg")
-    comparisons = disclosure.stack({label: r.comparisons for label, r in results.items()}, "steg")
+    shares, comparisons = _stacked(results, "steg")
 
     planning = compared.get("planering")
     if planning is None:

@@ -291,7 +291,8 @@ def hours_same_need(ctx) -> Page:
                 report.amount_comparison_table(
                     hours.comparisons, unit="timmar",
                     caption="Jämförelser mellan kvinnor och män (timmar per månad)"),
-                report.amount_summary_table(hours.summary, unit="timmar", count_label="Antal beslut",
+                report.amount_summary_table(hours.summary, unit="timmar",
+                                            count_label="Antal beslut",
                                             caption="Beviljade timmar per månad efter kön")),
             "behovsgrupper": by_need,
             "uppdelning": split,
@@ -299,7 +300,8 @@ def hours_same_need(ctx) -> Page:
         counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
-            [hours.comparisons, *([hours.decomposition] if hours.decomposition is not None else [])],
+            [hours.comparisons,
+             *([hours.decomposition] if hours.decomposition is not None else [])],
             ignore_index=True), method="holm"),
     )
 
@@ -369,7 +371,8 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
 
 
 def _with_period(table: pd.DataFrame) -> pd.DataFrame:
-    """The comparison named with its period, as the results file lists it ("kvinna − man (2021)")."""
+    """The comparison named with its period, as the results file lists it
+    ("kvinna − man (2021)")."""
     return table.assign(comparison=table["comparison"] + " (" + table["period"].astype(str) + ")")
 
 
@@ -400,7 +403,7 @@ def hours_change(ctx) -> Page:
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
                                     threshold=ctx.threshold)
-    adjusted = bool(change.by_period["adjusted"].astype(bool).any()) if len(change.by_period) else False
+    adjusted = bool(len(change.by_period) and change.by_period["adjusted"].astype(bool).any())
     kinds = (f", rå (ofyllda punkter) och bland beslut med samma {covariates_text(covariates)} "
              "(fyllda punkter)" if adjusted else "")
     line = (f"; den prickade linjen står före {year}, det första året med det nya arbetssättet"

@@ -761,6 +761,32 @@ def answer(parts) -> str:
     return " ".join(out)
 
 
+@dataclass
+class Analysis:
+    """What :func:`analyse_all` loaded and found: the client tables asked for, the population
+    (None when absent), each client table as loaded (None when absent) and one :class:`Part`
+    per client table the run has."""
+
+    tables: list
+    population: object
+    clients: dict
+    parts: list
+
+
+def analyse_all(ctx) -> Analysis:
+    """Load the population and the client tables of the run ``ctx`` (parameter ``tabell``) and
+    analyse each client table the run has (:func:`analyse`, with the age groups of the
+    parameters ``aldersgranser``/``alder_max`` or the table's own)."""
+    tables = client_tables(ctx.extra.get("tabell"))
+    population = ctx.load_optional("befolkning")
+    clients = {t: load_clients(ctx, t) for t in tables}
+    parts = [analyse(loaded, population,
+                     setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
+                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+             for t, loaded in clients.items() if loaded is not None]
+    return Analysis(tables, population, clients, parts)
+
+
 def who_comes(ctx) -> Page:
     """r4_01: who comes to the service, by sex, compared with the population?
 
@@ -781,13 +807,8 @@ def who_comes(ctx) -> Page:
         Parts ``data`` (what was read and left out, the population's data table) and
         ``resultat`` (one section per client table, or the sentence that there is none).
     """
-    tables = client_tables(ctx.extra.get("tabell"))
-    population = ctx.load_optional("befolkning")
-    clients = {t: load_clients(ctx, t) for t in tables}
-    parts = [analyse(loaded, population,
-                     setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
-                     conf_level=ctx.conf_level, threshold=ctx.threshold)
-             for t, loaded in clients.items() if loaded is not None]
+    run = analyse_all(ctx)
+    tables, population, clients, parts = run.tables, run.population, run.clients, run.parts
     data = [f"{ctx.heading} {omissions_text(ctx, tables, clients, population)}".strip()]
     data += [quality_table(part.clients, threshold=ctx.threshold,
                            caption=f"Dataunderlag: {part.title.lower()} ({part.table})")

@@ -244,8 +244,9 @@ def project_funds(ctx) -> Page:
                     caption="Andel beviljade efter projektets målgrupp och projektledarens kön, "
                             f"med {conf} % konfidensintervall.",
                     alt=shares_alt(result.by_shares, what="Andel beviljade", by="malgrupp")),
-            report.share_table(result.by_shares, outcome_label="Andel beviljade",
-                               caption="Beviljade ansökningar efter målgrupp och projektledarens kön"))
+            report.share_table(
+                result.by_shares, outcome_label="Andel beviljade",
+                caption="Beviljade ansökningar efter målgrupp och projektledarens kön"))
     else:
         by_target = items("Uppdelningen efter målgrupp utelämnas: data saknar projektets målgrupp.")
 
@@ -283,8 +284,8 @@ def project_funds(ctx) -> Page:
                                 + (", utan och med justering" if adjusted else "")
                                 + f", med {conf} % konfidensintervall.",
                         alt=difference_alt(comparisons)),
-                report.comparison_table(comparisons,
-                                        caption="Jämförelser mellan kvinnors och mäns ansökningar")),
+                report.comparison_table(
+                    comparisons, caption="Jämförelser mellan kvinnors och mäns ansökningar")),
             "malgrupp": by_target,
             "belopp": funds,
         },

@@ -15,7 +15,8 @@ from jamtools.disclosure import DEFAULT_THRESHOLD, disclose_comparisons
 EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
 
 
-def disclose_dissimilarity(rows: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def disclose_dissimilarity(rows: pd.DataFrame, *,
+                           threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Disclose dissimilarity rows.
 
     Parameters

@@ -309,7 +309,8 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
         if pd.isna(r["estimate"]):
             parts.append(f"{when} visas inte (röjandekontroll)")
         else:
-            parts.append(f"{when} {_d(r['estimate'])} ({conf} % KI {_d(r['ci_low'])}–{_d(r['ci_high'])})")
+            parts.append(f"{when} {_d(r['estimate'])} ({conf} % KI "
+                         f"{_d(r['ci_low'])}–{_d(r['ci_high'])})")
     if not parts:
         return f"Det finns inga {unit_text} att jämföra i det här urvalet."
     text = [f"Olikhetsindexet mellan {what} är " + " och ".join(parts) + "."]
@@ -325,6 +326,7 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
     return " ".join(text)
 
 
-__all__ = ["dissimilarity_answer", "dissimilarity_plot", "distributions_plot", "dissimilarity_table",
+__all__ = ["dissimilarity_answer",
+           "dissimilarity_plot", "distributions_plot", "dissimilarity_table",
            "describe_dissimilarity", "describe_independence", "distributions_alt",
            "dissimilarity_alt"]

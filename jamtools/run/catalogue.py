@@ -340,7 +340,7 @@ ENTRIES = (
     # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
     Chapter("um_01_sprakbruk", (
         # person_id (or a personnummer, which gives it) is required: a word is shown only when
-        # it is used about enough different persons (the privacy rule of jamtools.present.text).
+        # it is used about enough different persons (the privacy rule of jamtools.stats.text).
         _n("um_anteckningar", ["anteckning", "person_id"], {
             "roll": "uppdelningen efter roll och jämförelsen av hur mammor och pappor beskrivs "
                     "utelämnas",

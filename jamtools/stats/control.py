@@ -34,9 +34,12 @@ average control schemes: properties and enhancements", *Technometrics* 32(1); Mo
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.trend import gap_by_period
@@ -91,8 +94,9 @@ def _sum_counts(data: pd.DataFrame, time: str, group: str, events: str, n: str) 
     return out.sort_values([time, group]).reset_index(drop=True)
 
 
-def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
-            events: str = "taljare", n: str = "namnare", baseline=12,
+def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
+            levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+            n: str = "namnare", baseline: int | Sequence[Any] = 12,
             sigma: float = SIGMA) -> pd.DataFrame:
     """Shewhart p-chart per group with limits from a baseline period.
 
@@ -124,9 +128,11 @@ def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinn
 
     References
     ----------
-    Shewhart, W. A. (1931), *Economic Control of Quality of Manufactured Product*;
-    Montgomery, D. C. (2009), *Introduction to Statistical Quality Control*, 6th ed., §7.2
-    ("Control chart for fraction nonconforming", with variable sample size).
+    .. [1] Shewhart, W. A. (1931). Economic Control of Quality of Manufactured Product. New York: D.
+           Van Nostrand.
+    .. [2] Montgomery, D. C. (2009). Introduction to Statistical Quality Control (6th ed.). Hoboken,
+           NJ: Wiley. §7.2 (the control chart for fraction nonconforming, with variable sample
+           size).
     """
     counts = _sum_counts(data[data[group].isin(levels)], time, group, events, n)
     counts["baseline"] = _baseline_mask(counts[time], baseline)
@@ -161,7 +167,7 @@ def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinn
     return out
 
 
-def ewma(z, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
+def ewma(z: ArrayLike, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
     """EWMA of standardised values with its exact, time-varying limits.
 
     :math:`w_t = \\lambda z_t + (1-\\lambda) w_{t-1}`, :math:`w_0 = 0`, and the limits
@@ -185,11 +191,12 @@ def ewma(z, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
 
     References
     ----------
-    Roberts, S. W. (1959), "Control chart tests based on geometric moving averages",
-    *Technometrics* 1(3), 239–250; Lucas, J. M. & Saccucci, M. S. (1990), "Exponentially
-    weighted moving average control schemes: properties and enhancements", *Technometrics*
-    32(1), 1–12; Montgomery, D. C. (2009), *Introduction to Statistical Quality Control*, 6th
-    ed., §9.2.
+    .. [1] Roberts, S. W. (1959). Control chart tests based on geometric moving averages.
+           Technometrics, 1(3), 239–250.
+    .. [2] Lucas, J. M. & Saccucci, M. S. (1990). Exponentially weighted moving average control
+           schemes: properties and enhancements. Technometrics, 32(1), 1–12.
+    .. [3] Montgomery, D. C. (2009). Introduction to Statistical Quality Control (6th ed.). Hoboken,
+           NJ: Wiley. §9.2.
     """
     if not 0 < lam <= 1 or not limit > 0:
         raise ValueError(ERR_EWMA)
@@ -211,8 +218,9 @@ def ewma(z, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
     return pd.DataFrame({"ewma": values, "limit": limits, "signal": signals})
 
 
-def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
-              events: str = "taljare", n: str = "namnare", baseline=12, sigma: float = SIGMA,
+def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
+              levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+              n: str = "namnare", baseline: int | Sequence[Any] = 12, sigma: float = SIGMA,
               ewma_lambda: float = EWMA_LAMBDA, ewma_l: float = EWMA_L) -> pd.DataFrame:
     """The monthly gap between two groups' shares with its control band, and its EWMA.
 
@@ -235,10 +243,12 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvi
 
     References
     ----------
-    Shewhart, W. A. (1931), *Economic Control of Quality of Manufactured Product*;
-    Roberts, S. W. (1959), "Control chart tests based on geometric moving averages",
-    *Technometrics* 1(3); Montgomery, D. C. (2009), *Introduction to Statistical Quality
-    Control*, 6th ed., §7.2 and §9.2.
+    .. [1] Shewhart, W. A. (1931). Economic Control of Quality of Manufactured Product. New York: D.
+           Van Nostrand.
+    .. [2] Roberts, S. W. (1959). Control chart tests based on geometric moving averages.
+           Technometrics, 1(3), 239–250.
+    .. [3] Montgomery, D. C. (2009). Introduction to Statistical Quality Control (6th ed.). Hoboken,
+           NJ: Wiley. §7.2 and §9.2.
     """
     a, b = levels
     chart = p_chart(data, time=time, group=group, levels=levels, events=events, n=n,
@@ -278,8 +288,9 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvi
     return out
 
 
-def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("kvinna", "man"),
-                events: str = "taljare", n: str = "namnare", outcome: str = "andel",
+def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon",
+                levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+                n: str = "namnare", outcome: str = "andel",
                 conf_level: float = 0.95) -> pd.DataFrame:
     """The gap a − b per calendar year on the summed counts, for comparison with the charts.
 
@@ -305,8 +316,8 @@ def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon", levels=("k
 
     References
     ----------
-    Newcombe, R. G. (1998), "Interval estimation for the difference between independent
-    proportions: comparison of eleven methods", *Statistics in Medicine* 17(8), 873–890.
+    .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
+           proportions: comparison of eleven methods. Statistics in Medicine, 17(8), 873–890.
     """
     if data.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)

@@ -20,6 +20,7 @@ sentences and the 2 × 2 table are in :mod:`jamtools.present.paired`.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ MEASURE = "paired_difference_pp"
 
 
 def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",
-            levels=("kvinna", "man")) -> pd.DataFrame:
+            levels: Sequence[Hashable] = ("kvinna", "man")) -> pd.DataFrame:
     """One row per pair: the outcome (0/1) of its ``a`` member and of its ``b`` member.
 
     A pair is a value of ``pair`` (e.g. ``hushall_id``) with exactly one row of each of the two
@@ -61,8 +62,8 @@ def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",
 
     References
     ----------
-    Fagerland MW, Lydersen S, Laake P (2017). *Statistical Analysis of Contingency Tables*,
-    ch. 8 (The paired 2 × 2 table). Chapman & Hall/CRC.
+    .. [1] Agresti, A. (2013). Categorical Data Analysis (3rd ed.), ch. 11: Analyzing repeated
+           categorical response data (matched pairs). Hoboken, NJ: Wiley.
     """
     a, b = levels
     missing = [c for c in (pair, outcome, group) if c not in data.columns]
@@ -102,7 +103,7 @@ def newcombe_paired_interval(n11: float, n10: float, n01: float, n00: float, *,
     and :math:`U` likewise, where :math:`\\hat\\phi` is the phi coefficient with
     :math:`A = n_{11}n_{00} - n_{10}n_{01}` reduced by :math:`N/2` when :math:`A > N/2`, set to
     0 when :math:`0 \\le A \\le N/2`, and 0 when a margin is empty. Newcombe's comparison of
-    ten methods found its coverage close to nominal; Fagerland, Lydersen & Laake (2014)
+    ten methods found its coverage close to nominal [1]_; Fagerland, Lydersen & Laake (2014)
     recommend it for moderate and large samples.
 
     Parameters
@@ -119,11 +120,8 @@ def newcombe_paired_interval(n11: float, n10: float, n01: float, n00: float, *,
 
     References
     ----------
-    Newcombe RG (1998c). Improved confidence intervals for the difference between binomial
-    proportions based on paired data. *Statistics in Medicine* 17:2635–2650.
-    Fagerland MW, Lydersen S, Laake P (2014). Recommended tests and confidence intervals for
-    paired binomial proportions. *Statistics in Medicine* 33:2850–2875.
-    Fagerland MW, Lydersen S, Laake P (2017). *Statistical Analysis of Contingency Tables*, ch. 8.
+    .. [1] Newcombe, R. G. (1998c). Improved confidence intervals for the difference between
+           binomial proportions based on paired data. Statistics in Medicine, 17(22), 2635–2650.
     """
     n = n11 + n10 + n01 + n00
     if n <= 0:
@@ -149,8 +147,8 @@ def mcnemar(n10: float, n01: float) -> tuple[float, float]:
     """McNemar's test of equal paired shares, asymptotic and without continuity correction.
 
     :math:`\\chi^2 = (n_{10} - n_{01})^2/(n_{10} + n_{01})` on 1 degree of freedom (McNemar
-    1947). Fagerland, Lydersen & Laake (2013) found this version (not the corrected one, and
-    not the exact conditional one) close to the nominal level.
+    1947) [1]_. Fagerland, Lydersen & Laake (2013) found this version (not the corrected one,
+    and not the exact conditional one) close to the nominal level.
 
     Parameters
     ----------
@@ -164,11 +162,8 @@ def mcnemar(n10: float, n01: float) -> tuple[float, float]:
 
     References
     ----------
-    McNemar Q (1947). Note on the sampling error of the difference between correlated
-    proportions or percentages. *Psychometrika* 12:153–157.
-    Fagerland MW, Lydersen S, Laake P (2013). The McNemar test for binary matched-pairs data:
-    mid-p and asymptotic are better than exact conditional. *BMC Medical Research Methodology*
-    13:91.
+    .. [1] McNemar, Q. (1947). Note on the sampling error of the difference between correlated
+           proportions or percentages. Psychometrika, 12(2), 153–157.
     """
     d = n10 + n01
     if d <= 0:
@@ -204,10 +199,10 @@ def paired_difference(pairs: pd.DataFrame, *, outcome: str, pair: str = "hushall
 
     References
     ----------
-    Newcombe RG (1998c). Improved confidence intervals for the difference between binomial
-    proportions based on paired data. *Statistics in Medicine* 17:2635–2650.
-    McNemar Q (1947). Note on the sampling error of the difference between correlated
-    proportions or percentages. *Psychometrika* 12:153–157.
+    .. [1] Newcombe, R. G. (1998c). Improved confidence intervals for the difference between
+           binomial proportions based on paired data. Statistics in Medicine, 17(22), 2635–2650.
+    .. [2] McNemar, Q. (1947). Note on the sampling error of the difference between correlated
+           proportions or percentages. Psychometrika, 12(2), 153–157.
     """
     a, b = pairs.attrs.get("levels", ("a", "b"))
     n = float(len(pairs))

@@ -12,6 +12,8 @@ rows, the statistics are those of :mod:`jamtools.stats.categorical`.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import pandas as pd
 
 from jamtools.stats.categorical import distribution_by_group, independence_test
@@ -53,11 +55,10 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
 
     References
     ----------
-    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
-    inference. *Journal of the American Statistical Association* 22(158):209–212.
-
-    Agresti, A. (2013). *Categorical Data Analysis*, 3rd ed. Wiley (§2.4.5, adjusted
-    standardised residuals).
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+           inference. Journal of the American Statistical Association, 22(158), 209–212.
+    .. [2] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley. (Adjusted
+           standardised residuals.)
 
     Examples
     --------
@@ -65,7 +66,8 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
     ...                   "instrument": ["fiol", "elbas", "fiol", "fiol"],
     ...                   "fas": ["före", "före", "från", "från"]})
     >>> out = distribution_by_period(d, "instrument", "fas")
-    >>> list(out), float(out["från"].query("kon == 'pojke' and instrument == 'fiol'")["share"].iloc[0])
+    >>> boys = out["från"].query("kon == 'pojke' and instrument == 'fiol'")
+    >>> list(out), float(boys["share"].iloc[0])
     (['från', 'före'], 1.0)
     """
     return {value: distribution_by_group(rows, category, group, count=count, conf_level=conf_level)
@@ -73,7 +75,8 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
 
 
 def independence_by_period(data: pd.DataFrame, category: str, period: str, group: str = "kon", *,
-                           levels=("flicka", "pojke"), count: str | None = None) -> pd.DataFrame:
+                           levels: Sequence[Hashable] = ("flicka", "pojke"),
+                           count: str | None = None) -> pd.DataFrame:
     """The chi-square test of independence between category and group, with Cramér's V, for
     each period.
 
@@ -103,11 +106,12 @@ def independence_by_period(data: pd.DataFrame, category: str, period: str, group
 
     References
     ----------
-    Pearson, K. (1900). On the criterion that a given system of deviations from the probable
-    in the case of a correlated system of variables is such that it can be reasonably supposed
-    to have arisen from random sampling. *Philosophical Magazine* 50(302):157–175.
-
-    Cramér, H. (1946). *Mathematical Methods of Statistics*. Princeton University Press.
+    .. [1] Pearson, K. (1900). On the criterion that a given system of deviations from the probable
+           in the case of a correlated system of variables is such that it can be reasonably
+           supposed to have arisen from random sampling. Philosophical Magazine, Series 5, 50(302),
+           157–175.
+    .. [2] Cramér, H. (1946). Mathematical Methods of Statistics. Princeton, NJ: Princeton
+           University Press.
 
     Examples
     --------

@@ -24,6 +24,7 @@ prior** (Monroe, Colaresi & Quinn 2008, "Fightin' words", *Political Analysis* 1
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,8 +80,9 @@ def tokenize(text: str) -> list[Token]:
 
     References
     ----------
-    Manning, C. D., Raghavan, P. & Schütze, H. (2008), *Introduction to Information
-    Retrieval*, ch. 2.2, "Determining the vocabulary of terms" (tokenization).
+    .. [1] Manning, C. D., Raghavan, P. & Schütze, H. (2008). Introduction to Information Retrieval.
+           Cambridge: Cambridge University Press. Ch. 2.2, "Determining the vocabulary of terms"
+           (tokenization).
 
     Examples
     --------
@@ -119,8 +121,8 @@ class WordCounts:
 
 
 def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "kon",
-                levels=("kvinna", "man"), person: str = "person_id", exclude=(),
-                min_length: int = 2) -> WordCounts:
+                levels: Sequence[Hashable] = ("kvinna", "man"), person: str = "person_id",
+                exclude: Iterable[str] = (), min_length: int = 2) -> WordCounts:
     """Count words per group, dropping digits, names, listed words and single letters.
 
     Parameters
@@ -149,10 +151,11 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
 
     References
     ----------
-    Manning, C. D., Raghavan, P. & Schütze, H. (2008), *Introduction to Information
-    Retrieval*, ch. 2.2 (tokens, normalisation and stop lists); Monroe, B. L., Colaresi, M. P.
-    & Quinn, K. M. (2008), "Fightin' words: lexical feature selection and evaluation for
-    identifying the content of political conflict" (word counts per group as the input).
+    .. [1] Manning, C. D., Raghavan, P. & Schütze, H. (2008). Introduction to Information Retrieval.
+           Cambridge: Cambridge University Press. Ch. 2.2 (tokens, normalisation and stop lists).
+    .. [2] Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin' words: lexical feature
+           selection and evaluation for identifying the content of political conflict. Political
+           Analysis, 16(4), 372–403. (Word counts per group as the input.)
     """
     levels = tuple(levels)
     rows = data[data[group].isin(levels)]
@@ -209,7 +212,8 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
     return WordCounts(levels, table, totals, n_notes, pd.DataFrame(excl))
 
 
-def log_odds_dirichlet(y_a, y_b, *, prior=None, prior_strength: float | None = None,
+def log_odds_dirichlet(y_a: pd.Series, y_b: pd.Series, *, prior: pd.Series | None = None,
+                       prior_strength: float | None = None,
                        conf_level: float = 0.95) -> pd.DataFrame:
     """Weighted log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008).
 
@@ -256,9 +260,9 @@ def log_odds_dirichlet(y_a, y_b, *, prior=None, prior_strength: float | None = N
 
     References
     ----------
-    Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008), "Fightin' words: lexical feature
-    selection and evaluation for identifying the content of political conflict", *Political
-    Analysis* 16(4), 372–403.
+    .. [1] Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin' words: lexical feature
+           selection and evaluation for identifying the content of political conflict. Political
+           Analysis, 16(4), 372–403.
     """
     y_a = pd.Series(y_a, dtype=float)
     y_b = pd.Series(y_b, dtype=float).reindex(y_a.index).fillna(0.0)
@@ -301,9 +305,9 @@ def distinctive_words(counts: WordCounts, *, prior_strength: float | None = None
 
     References
     ----------
-    Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008), "Fightin' words: lexical feature
-    selection and evaluation for identifying the content of political conflict", *Political
-    Analysis* 16(4), 372–403.
+    .. [1] Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin' words: lexical feature
+           selection and evaluation for identifying the content of political conflict. Political
+           Analysis, 16(4), 372–403.
     """
     a, b = counts.levels
     t = counts.counts.set_index("word")
@@ -318,8 +322,8 @@ def distinctive_words(counts: WordCounts, *, prior_strength: float | None = None
     return out.reset_index()
 
 
-def contains_stem(data: pd.DataFrame, stems=RESPONSIBILITY_STEMS, *, text: str = "anteckning"
-                  ) -> pd.Series:
+def contains_stem(data: pd.DataFrame, stems: Iterable[str] = RESPONSIBILITY_STEMS, *,
+                  text: str = "anteckning") -> pd.Series:
     """Whether each note holds a word that begins with one of ``stems``.
 
     A token with a digit never matches (as in :func:`count_words`); other tokens match in
@@ -342,8 +346,9 @@ def contains_stem(data: pd.DataFrame, stems=RESPONSIBILITY_STEMS, *, text: str =
 
     References
     ----------
-    Manning, C. D., Raghavan, P. & Schütze, H. (2008), *Introduction to Information
-    Retrieval*, ch. 2.2.4, "Stemming and lemmatization" (matching word forms by their stem).
+    .. [1] Manning, C. D., Raghavan, P. & Schütze, H. (2008). Introduction to Information Retrieval.
+           Cambridge: Cambridge University Press. Ch. 2.2.4, "Stemming and lemmatization" (matching
+           word forms by their stem).
     """
     stems = tuple(str(s).lower() for s in stems)
     return data[text].map(lambda note: int(any(t.word.startswith(stems) and not t.has_digit
