@@ -119,7 +119,7 @@ def test_leaky_notebook_stops_the_build_naming_notebook_and_cell(tmp_path):
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
     nb = nbformat.read(ROOT / "notebooks" / f"{PILOT}.ipynb", as_version=4)
-    leak = nbformat.v4.new_code_cell("utredningar.data.head()")
+    leak = nbformat.v4.new_code_cell('ctx.load("bof_utredningar").data.head()')
     leak.pop("id", None)
     nb.cells.append(leak)
     leaky_cell = len(nb.cells) + 1  # papermill adds its injected-parameters cell

@@ -76,15 +76,11 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 
 
 def list_notebooks(notebook_dir: Path = NOTEBOOK_DIR, only: list[str] | None = None) -> list[Path]:
-    """The source notebooks to run, in the catalogue's order; ``only`` selects by id (unknown
-    ids are an error). A notebook the catalogue does not know is an error too: adding a chapter
-    is its module, its notebook and one catalogue entry."""
+    """The source notebooks to run, in the catalogue's order (others, as in a test folder,
+    after them by name); ``only`` selects by id (unknown ids are an error)."""
     files = {p.stem: p for p in sorted(Path(notebook_dir).glob("*.ipynb"))}
-    strays = [i for i in files if i not in QUESTIONS]
-    if strays:
-        raise RunError(f"Notebooks som inte finns i kapitelkatalogen (jamtools/run/catalogue.py): "
-                       f"{', '.join(strays)}.")
     found = {q: files[q] for q in QUESTIONS if q in files}
+    found.update({i: p for i, p in files.items() if i not in found})
     if not only:
         return list(found.values())
     unknown = [i for i in only if i not in found]
