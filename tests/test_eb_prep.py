@@ -197,14 +197,11 @@ def test_linkable_and_process_links_refuse_row_number_ids():
     assert not alone.applicants and len(alone.notes) == 1 and unlinked["eb_klienter"] in alone.notes[0]
 
 
-class _Run:
-    """The catalogue's sentences of eb_07 as a chapter's run gives them (ctx.omissions/covariates)."""
+def _Run():
+    """eb_07's chapter run (only its catalogue lookups are used here, so no parameters)."""
+    from jamtools.run.notebook import ChapterRun
 
-    def omissions(self, table, loaded):
-        return catalogue.omissions("eb_07_processkarta", table, loaded)
-
-    def covariates(self, table, loaded):
-        return catalogue.covariates("eb_07_processkarta", table, loaded)
+    return ChapterRun("eb_07_processkarta", catalogue.CHAPTERS["eb_07_processkarta"].title, None)
 
 
 def _frame_result(table, frame):

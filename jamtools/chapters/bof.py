@@ -30,7 +30,8 @@ from jamtools import disclosure, stats
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import difference_alt, direction, shares_alt, short_answer, verdict
+from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction, shares_alt,
+                                        short_answer, verdict)
 
 #: The steps of the process map (bof_06), by outcome column.
 STEPS = {
@@ -41,7 +42,6 @@ STEPS = {
 #: The two parents compared in bof_05, in the order of the difference (mamma − pappa).
 PARENTS = ("mamma", "pappa")
 #: The sentence that starts the catalogue's text on an adjustment that could not be made.
-_NO_ADJUSTMENT = "**Justeringen kunde inte göras**"
 
 
 def has_ids(loaded, column: str) -> bool:
@@ -95,7 +95,7 @@ def omissions(ctx, tables: dict, *, lacking=None) -> str:
         present = ctx.covariates(table, loaded) if loaded is not None else []
         if lacking is not None and present:
             # hidden, the catalogue says that no covariate could be used; say why instead
-            sentences += [no_adjustment_text(lacking) if s.startswith(_NO_ADJUSTMENT) else s
+            sentences += [no_adjustment_text(lacking) if s.startswith(NO_ADJUSTMENT) else s
                           for s in _sentences(ctx.omissions(table, _Hiding(loaded, present)))]
         else:
             sentences += _sentences(ctx.omissions(table, loaded))
@@ -113,7 +113,7 @@ def no_adjustment_text(lacking) -> str:
     """The sentence a chapter shows when it makes no adjusted comparison because what the
     adjusted comparisons need (``lacking``, model columns) is absent."""
     what = report.covariates_text(list(dict.fromkeys(lacking)))
-    return (f"{_NO_ADJUSTMENT}: data saknar uppgifter som de justerade "
+    return (f"{NO_ADJUSTMENT}: data saknar uppgifter som de justerade "
             f"jämförelserna behöver ({what}). Resultatet jämför därför bara grupperna som de är "
             "och säger ingenting om personer med samma behov eller lika ärenden.")
 

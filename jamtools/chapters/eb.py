@@ -25,26 +25,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import direction, shares_alt, short_answer
+from jamtools.present.sentences import NO_ADJUSTMENT, direction, shares_alt, short_answer
 
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
 # columns, with and without the optional ones, and with missing values)
-
-def _flag(values, index) -> pd.Series:
-    """0/1/bool/text values as a nullable boolean (missing stays missing)."""
-    s = pd.Series(values, index=index) if not isinstance(values, pd.Series) else values
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean")
-    text = s.astype("string").str.strip().str.lower()
-    mapped = text.map({"1": True, "0": False, "true": True, "false": False, "1.0": True,
-                       "0.0": False})
-    return mapped.astype("boolean")
-
 
 def offered_types(planering: pd.DataFrame, insatser: pd.DataFrame, types, *,
                   key: str = "planering_id", type_column: str = "insatstyp") -> pd.DataFrame:
@@ -112,7 +102,7 @@ STEPS = {
 
 
 def _yes(values) -> pd.Series:
-    return _flag(values, None if isinstance(values, pd.Series) else
+    return yes_no(values, None if isinstance(values, pd.Series) else
                  pd.RangeIndex(len(values))).fillna(False).astype(bool)
 
 
@@ -225,16 +215,6 @@ def process_links(klienter, planering=None, insatser=None, utfall=None, *,
     return ProcessLinks(applicants, plan, offers, outcome, notes)
 
 
-#: The start of the catalogue's sentence that no adjustment could be made.
-_NO_ADJUSTMENT = "**Justeringen kunde inte göras**"
-
-
-class _EveryColumn:
-    """A table that has every column: ``ctx.covariates`` of it are the declared covariates."""
-
-    @staticmethod
-    def has(column: str) -> bool:
-        return True
 
 
 def process_omissions(ctx, tables: dict) -> list[str]:
@@ -258,13 +238,13 @@ def process_omissions(ctx, tables: dict) -> list[str]:
     out, unadjusted, adjusted, no_adjustment = [], [], [], []
     for table, loaded in tables.items():
         text = ctx.omissions(table, loaded)
-        declared = ctx.covariates(table, _EveryColumn())
+        declared = ctx.declared_covariates(table)
         if loaded is not None and declared:
             if ctx.covariates(table, loaded):
                 adjusted.append(table)
             else:
                 unadjusted.append((table, declared))
-                head, marker, tail = text.partition(_NO_ADJUSTMENT)
+                head, marker, tail = text.partition(NO_ADJUSTMENT)
                 if marker:
                     no_adjustment.append(marker + tail)
                     text = head.strip()
@@ -303,11 +283,6 @@ OFFER_TYPES = {"arbetsmarknadsinsats": "Arbetsmarknadsinsats", "praktik": "Prakt
 #: eb_05's two steps: outcome column -> label.
 VIOLENCE_STEPS = {"fragat_om_vald": "Frågat om våld",
                   "vald_identifierat": "Våld identifierat bland tillfrågade"}
-
-
-def _reason(sentence: str) -> str:
-    """The reason in one of the catalogue's sentences ("Data saknar uppgift om X: <reason>.")."""
-    return sentence.split(": ", 1)[-1].removesuffix(".")
 
 
 def _level(ctx, k: int) -> float:
@@ -806,7 +781,7 @@ def process_map(ctx) -> Page:
     tables = {"eb_klienter": klienter, "eb_planering": planering, "eb_insatser": insatser,
               "eb_utfall": utfall}
     links = process_links(klienter, planering, insatser, utfall, unlinked={
-        "eb_klienter": _reason(ctx.left_out("eb_klienter", "person_id")),
+        "eb_klienter": ctx.optional_reason("eb_klienter", "person_id"),
         "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
     notes = process_omissions(ctx, tables) + links.notes
     covariates = {t: ctx.covariates(t, d) for t, d in tables.items() if d is not None}

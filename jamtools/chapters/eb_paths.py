@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.derive import yes_no
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.curves import disclose_curve
 from jamtools.disclosure.paired import disclose_pair_table, disclose_paired
@@ -37,17 +38,6 @@ KON = ("kvinna", "man")
 OTHER_ENDS = ("annan_ersattning", "flyttat", "ovrigt")
 #: Status codes of :func:`end_status`.
 ONGOING, SELF_SUFFICIENT, OTHER_END = 0, 1, 2
-
-
-def _flag(values, index) -> pd.Series:
-    """0/1/bool/text values as a nullable boolean (missing stays missing)."""
-    s = pd.Series(values, index=index) if not isinstance(values, pd.Series) else values
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean")
-    text = s.astype("string").str.strip().str.lower()
-    mapped = text.map({"1": True, "0": False, "true": True, "false": False, "1.0": True,
-                       "0.0": False})
-    return mapped.astype("boolean")
 
 
 def end_status(sjalvforsorjande, avslutsorsak=None, slutdatum=None) -> pd.Series:
@@ -82,7 +72,7 @@ def end_status(sjalvforsorjande, avslutsorsak=None, slutdatum=None) -> pd.Series
     >>> end_status([0, 0], slutdatum=["2024-03-01", None]).tolist()
     [2, 0]
     """
-    flag = _flag(sjalvforsorjande, None if isinstance(sjalvforsorjande, pd.Series)
+    flag = yes_no(sjalvforsorjande, None if isinstance(sjalvforsorjande, pd.Series)
                  else pd.RangeIndex(len(sjalvforsorjande)))
     index = flag.index
     n = len(index)
@@ -193,7 +183,7 @@ def select_parents(loaded, outcomes):
 def born_label(values) -> pd.Series:
     """'Född i Sverige' / 'Född utomlands' for the 1/0 of ``fodd_i_sverige`` (missing stays)."""
     s = pd.Series(values)
-    flag = _flag(s, s.index)
+    flag = yes_no(s, s.index)
     return flag.map({True: "Född i Sverige", False: "Född utomlands"}).astype("string")
 
 

@@ -99,4 +99,33 @@ def birth_country(born_in_sweden) -> pd.Series:
     return out
 
 
-__all__ = ["birth_country", "BIRTH_LEVELS", "age_group", "age_bands", "CHILD_AGE_GROUPS", "ADULT_AGE_GROUPS", "HOME_CARE_AGE_GROUPS"]
+
+def yes_no(values, index=None) -> pd.Series:
+    """Yes/no values (bool, 0/1, '1'/'0', 'true'/'false', 1.0/0.0) as a nullable boolean.
+
+    Parameters
+    ----------
+    values : array-like
+        The values; anything else, and missing values, become missing.
+    index : index, optional
+        The index for values that are not a Series (a Series keeps its own).
+
+    Returns
+    -------
+    pandas.Series of boolean
+
+    Examples
+    --------
+    >>> yes_no([1, "0", "true", None]).tolist()
+    [True, False, True, <NA>]
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values, index=index)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean")
+    text = s.astype("string").str.strip().str.lower()
+    mapped = text.map({"1": True, "0": False, "true": True, "false": False, "1.0": True,
+                       "0.0": False})
+    return mapped.astype("boolean")
+
+
+__all__ = ["yes_no", "birth_country", "BIRTH_LEVELS", "age_group", "age_bands", "CHILD_AGE_GROUPS", "ADULT_AGE_GROUPS", "HOME_CARE_AGE_GROUPS"]

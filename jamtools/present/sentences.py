@@ -181,4 +181,19 @@ def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:
             + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 
 
-__all__ = ["Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt"]
+
+#: How the sentence that no same-need comparison could be made begins.
+NO_ADJUSTMENT = "**Justeringen kunde inte göras**"
+
+
+def no_adjustment_text(columns) -> str:
+    """The sentence a chapter shows when it could not adjust for need at all: data lack every
+    one of ``columns`` (model names), so the result compares the groups as they are."""
+    from jamtools.present.report import covariates_text
+
+    return (f"{NO_ADJUSTMENT}: data saknar alla de uppgifter som kapitlet "
+            f"justerar för ({covariates_text(list(columns))}). Resultatet jämför därför bara "
+            "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
+
+
+__all__ = ["NO_ADJUSTMENT", "no_adjustment_text", "Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt"]

@@ -22,6 +22,7 @@ from typing import Literal
 
 from jamtools.data.model import SEX, TABLES
 from jamtools.present.report import TABLE_LABELS
+from jamtools.present.sentences import no_adjustment_text  # noqa: F401  (part of the catalogue's API)
 
 # --- The chapters: id (the notebook's file stem), question and part of the book ------------
 
@@ -568,15 +569,6 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
     if column is None:
         return f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
     return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
-
-
-def no_adjustment_text(columns) -> str:
-    """The sentence a chapter shows when it could not adjust for need at all."""
-    from jamtools.present.report import covariates_text
-
-    return (f"**Justeringen kunde inte göras**: data saknar alla de uppgifter som kapitlet "
-            f"justerar för ({covariates_text(list(columns))}). Resultatet jämför därför bara "
-            "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
 
 
 __all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",

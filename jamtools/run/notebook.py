@@ -94,6 +94,14 @@ class ChapterRun:
         the whole table), :func:`jamtools.run.catalogue.left_out`."""
         return catalogue.left_out(self.question_id, table, column)
 
+    def declared_covariates(self, table: str) -> tuple[str, ...]:
+        """The covariates the catalogue declares for ``table`` (present or not)."""
+        return catalogue.CHAPTERS[self.question_id].need(table).covariates
+
+    def optional_reason(self, table: str, column: str) -> str:
+        """What the chapter leaves out without the optional ``column`` of ``table``."""
+        return catalogue.CHAPTERS[self.question_id].need(table).optional[column]
+
     def without(self, table: str) -> str:
         """The catalogue's sentence of what the chapter leaves out without ``table``."""
         return catalogue.CHAPTERS[self.question_id].need(table).without
