@@ -76,7 +76,7 @@ def main(argv=None) -> int:
 
     def adjusted():
         counts = stats.collapse(df, "utfall", ["kon", *COVARIATES])
-        return stats.adjusted_difference(counts, "kon", COVARIATES, ("flicka", "pojke"))
+        return stats.adjusted_difference(counts, "kon", COVARIATES, levels=("flicka", "pojke"))
 
     row_fit, t_row = timed(row_level)
     (agg_fit, _), t_agg = timed(collapsed)

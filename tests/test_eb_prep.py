@@ -235,7 +235,7 @@ def _stacked(rows):
     for name, (ea, na, eb_, nb) in rows.items():
         table = pd.DataFrame({"kon": ["kvinna", "man"], "n": [float(na), float(nb)],
                               "events": [float(ea), float(eb_)]})
-        crude = stats.compare_groups(table, "kon", ("kvinna", "man"), outcome_name=name)
+        crude = stats.compare_groups(table, "kon", levels=("kvinna", "man"), outcome_name=name)
         adjusted = crude.assign(adjusted=True, adjusted_for="hushallstyp")
         parts[name] = disclosure.disclose_comparisons(pd.concat([crude, adjusted], ignore_index=True),
                                                       threshold=5)

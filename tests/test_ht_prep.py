@@ -119,7 +119,7 @@ def _change(gap_after, n=400, seed=5, covariates=("adl_beroende",)):
     d["beviljade_timmar"] = (10 + 4 * d["adl_beroende"] + np.where(d["kon"] == "kvinna", gap, 0)
                              + rng.normal(0, 1.5, n))
     return analysis.amount_change(d, "beviljade_timmar", "ar", 2023, covariates=list(covariates),
-                                  threshold=5)
+                                  threshold=5, levels=("kvinna", "man"))
 
 
 @pytest.mark.parametrize("gap_after,words", [
@@ -129,10 +129,14 @@ def _change(gap_after, n=400, seed=5, covariates=("adl_beroende",)):
 def test_change_answer_says_the_gaps_and_the_change_by_the_one_verdict_rule(gap_after, words):
     change = _change(gap_after)
     text = ht.change_answer(change)
-    assert text.startswith("Skillnaden kvinnor − män i beviljade timmar per månad, bland beslut "
-                           "med samma ADL-beroende, var ")
-    assert "före 2023 och " in text and "från 2023." in text
-    assert "Förändringen är " in text and "95 % KI" in text and text.endswith(f"{words}.")
+    # the crude gaps and the same-need gaps before and after, then the same-need change
+    assert text.startswith("Skillnaden kvinnor − män i beviljade timmar per månad var utan "
+                           "justering ")
+    crude, same = text.split(", och bland beslut med samma ADL-beroende ")
+    assert "före 2023 och " in crude and "från 2023" in crude
+    assert "före 2023 och " in same and "från 2023." in same
+    assert "Förändringen bland beslut med samma ADL-beroende är " in text and "95 % KI" in text
+    assert text.endswith(f"{words}.")
     r = change.change.iloc[0]
     assert (r["ci_low"] > 0) == ("ökat" in text) and (r["ci_high"] < 0) == ("minskat" in text)
 

@@ -87,8 +87,8 @@ def test_chapters_not_run_are_named(tmp_path):
 
 def test_the_summary_page_from_a_results_folder(tmp_path):
     """summary.realise on a folder with one chapter's results: the ranked comparison, the
-    chapters not run named from the run's titles, and the action plan written next to the
-    chapter's results file."""
+    chapters not run named from the run's titles, and the action plan (a download, written
+    beside the executed notebooks of the run's layout)."""
     from types import SimpleNamespace
 
     from jamtools.present.results import Results
@@ -104,16 +104,18 @@ def test_the_summary_page_from_a_results_folder(tmp_path):
     ctx = SimpleNamespace(question_id="r4_05_realisera", extra={"results_dir": str(results)},
                           titles=titles, heading="**Test**, hela perioden i data.",
                           params=SimpleNamespace(results_path=results / "r4_05_realisera.json"))
+    (tmp_path / "notebooks").mkdir()  # the run's layout: <out>/results and <out>/notebooks
     page = summary.realise(ctx)
-    assert list(page.parts) == ["underlag", "resultat", "figur", "tabell", "handlingsplan"]
+    assert list(page.parts) == ["underlag", "resultat", "lista", "figur", "tabell", "handlingsplan"]
     assert page.comparisons is None and not page.counts
-    assert page.short_answer.startswith("Av 1 jämförelser från 1 kapitel visar 0 en tydlig "
-                                        "skillnad som finns kvar efter justering och 1 en tydlig")
+    assert page.short_answer.startswith("Av 1 jämförelser mellan könen från 1 kapitel visar 0 en "
+                                        "tydlig skillnad som finns kvar bland lika ärenden och 1 "
+                                        "en tydlig")
     underlag = "\n".join(x for x in page.part("underlag") if isinstance(x, str))
     assert f"- {QUESTIONS['bof_01_utredning_inleds']}" in underlag and QUESTIONS[qid] not in underlag
-    plan = pd.read_csv(results / summary.ACTION_PLAN_FILE, sep=";", encoding="utf-8-sig")
-    assert plan["Kapitel"].tolist() == [qid]
-    assert summary.write_action_plan(plan, None) is None
+    plan = pd.read_csv(tmp_path / "notebooks" / "nedladdningar" / "handlingsplan.csv", sep=";", decimal=",",
+                       encoding="utf-8-sig")
+    assert plan["Kapitel"].tolist() == [QUESTIONS[qid]]
 
 
 # --- representation ---------------------------------------------------------------------------

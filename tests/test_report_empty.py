@@ -24,7 +24,7 @@ def test_amount_tables_of_an_empty_selection_show_zero_and_dots():
     rows = pd.DataFrame({"kon": pd.Series([], dtype=str), "timmar": pd.Series([], dtype=float)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = analysis.amount_outcome(rows, "timmar")
+        result = analysis.amount_outcome(rows, "timmar", levels=("kvinna", "man"))
     table = report.amount_summary_table(result.summary).frame
     assert table["Antal"].tolist() == ["0", "0"]
     assert (table["Medelvärde (timmar)"] == disclosure.SUPPRESSED_MARK).all()
@@ -36,6 +36,6 @@ def test_amount_figure_by_category_of_an_empty_selection():
                          "behov": pd.Series([], dtype=str)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = analysis.amount_outcome(rows, "timmar", by="behov")
+        result = analysis.amount_outcome(rows, "timmar", by="behov", levels=("kvinna", "man"))
     assert result.by_summary.empty and "behov" in result.by_summary.columns
     assert plots.amount_distribution_plot(result.by_summary, by="behov")._repr_png_().startswith(b"\x89PNG")

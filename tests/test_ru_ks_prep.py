@@ -123,11 +123,11 @@ def test_dissimilarity_per_period_of_no_rows_has_every_column():
 
     empty = pd.DataFrame({"kon": pd.Series(dtype=str), "instrument": pd.Series(dtype=str),
                           "fas": pd.Categorical([], categories=["före 2024", "från 2024"])})
-    out = dissimilarity_by_period(empty, "instrument", "fas", n_boot=10)
+    out = dissimilarity_by_period(empty, "instrument", "fas", n_boot=10, levels=("flicka", "pojke"))
     assert out.empty and {"estimate", "n_a", "n_b", "period", "d_random"} <= set(out.columns)
     shown = disclose_dissimilarity(out, threshold=5)
     assert shown.empty
-    assert segregation.dissimilarity_table(shown).frame.empty
+    assert segregation.dissimilarity_table(shown, levels=("flicka", "pojke")).frame.empty
     assert segregation.dissimilarity_answer(shown) == \
         "Det finns inga elever att jämföra i det här urvalet."
 
@@ -154,7 +154,8 @@ def test_small_phases_are_hidden_with_their_chance_level():
     from jamtools.disclosure.segregation import EXTRA_NUMBERS, disclose_dissimilarity
     from jamtools.stats.categorical import dissimilarity_by_period
 
-    rows = dissimilarity_by_period(_pupils(n_before=(60, 3)), "instrument", "fas", n_boot=50)
+    rows = dissimilarity_by_period(_pupils(n_before=(60, 3)), "instrument", "fas", n_boot=50,
+                                   levels=("flicka", "pojke"))
     shown = disclose_dissimilarity(rows, threshold=5)
     before, after = shown.iloc[0], shown.iloc[1]
     assert before["suppressed"] and all(np.isnan(before[c]) for c in EXTRA_NUMBERS if c in shown)
@@ -174,9 +175,11 @@ def test_the_change_is_said_by_the_one_verdict_rule(interval, words):
     from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
 
     data = _pupils().assign(ar=lambda d: np.where(d["fas"] == "före 2024", 2023, 2024))
-    by_phase = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50),
+    by_phase = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50,
+                                                              levels=("flicka", "pojke")),
                                       threshold=5)
-    change = dissimilarity_change(data, "instrument", "ar", 2024, n_boot=50, n_perm=50)
+    change = dissimilarity_change(data, "instrument", "ar", 2024, n_boot=50, n_perm=50,
+                                  levels=("flicka", "pojke"))
     change = disclose_dissimilarity(change.assign(estimate=sum(interval) / 2, ci_low=interval[0],
                                                   ci_high=interval[1]), threshold=5)
     assert f"{words}." in segregation.describe_dissimilarity(by_phase, change)
@@ -192,7 +195,8 @@ def test_tests_per_phase_in_words_and_alt_texts():
     from jamtools.stats.segregation import distribution_by_period, independence_by_period
 
     data = _pupils()
-    tests = disclosure.disclose_comparisons(independence_by_period(data, "instrument", "fas"),
+    tests = disclosure.disclose_comparisons(independence_by_period(data, "instrument", "fas",
+                                                                   levels=("flicka", "pojke")),
                                             threshold=5)
     text = segregation.describe_independence(tests).split("\n\n")
     assert [t.split(":")[0] for t in text] == ["Före 2024", "Från 2024"]
@@ -202,7 +206,8 @@ def test_tests_per_phase_in_words_and_alt_texts():
     alt = segregation.distributions_alt(dists, "instrument", what="Instrumentval")
     assert alt.startswith("Punktdiagram med konfidensintervall. Instrumentval efter kön. Före 2024: ")
     assert "Från 2024: " in alt and "flickor" in alt and "%" in alt
-    rows = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50),
+    rows = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas", n_boot=50,
+                                                          levels=("flicka", "pojke")),
                                   threshold=5)
     alt = segregation.dissimilarity_alt(rows, period_label="period")
     assert alt.startswith("Punktdiagram med konfidensintervall. Olikhetsindex per period: före 2024 ")

@@ -4,10 +4,12 @@ For each function defined in a module of :mod:`jamtools.stats` (found by importi
 not from ``__init__``'s re-exports) the docstring must have the sections ``Parameters`` (when
 the function takes any), ``Returns`` and ``References`` with numpydoc underlines, and every
 reference (``.. [n] Surname, I. (year). Title. ...``) must name a work that the book's reference
-list (``book/referenser.md``) holds: its first author's surname followed by the year.
+list holds: the BibTeX file ``references.bib`` (rendered on the page *Referenser*) must have an
+entry of that year with that surname among its authors.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -18,7 +20,7 @@ import pytest
 
 import jamtools.stats
 
-BOOK_REFERENCES = Path(__file__).resolve().parents[1] / "book" / "referenser.md"
+BOOK_REFERENCES = Path(__file__).resolve().parents[1] / "references.bib"
 SECTIONS = ("Parameters", "Returns", "References")
 #: One reference entry: ``.. [n]`` followed by the text up to the next entry or section.
 ENTRY = re.compile(r"^\.\. \[(\d+)\]\s+(.*?)(?=^\.\. \[\d+\]|\Z)", re.M | re.S)
@@ -65,10 +67,23 @@ def references(doc: str) -> list[tuple[str, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def bib_works(bib: str) -> tuple[tuple[str, str], ...]:
+    """(author field, year) of each entry of a BibTeX text (pybtex's parser: what the book's
+    build reads); the year is its four digits (``1998b`` is 1998)."""
+    from pybtex.database import parse_string
+
+    works = []
+    for entry in parse_string(bib, "bibtex").entries.values():
+        authors = " and ".join(str(p) for p in entry.persons.get("author", []))
+        works.append((authors, entry.fields.get("year", "")[:4]))
+    return tuple(works)
+
+
 def book_has(book: str, surname: str, year: str) -> bool:
-    """Whether the book's list names ``surname`` followed (within the same work) by ``(year``."""
-    flat = " ".join(book.split())
-    return re.search(re.escape(surname) + r"\b[^()]{0,200}?\(" + year, flat) is not None
+    """Whether the book's BibTeX list has a work of ``year`` with ``surname`` among its authors."""
+    pattern = re.compile(r"(?<![\w'-])" + re.escape(surname) + r"(?![\w'-])")
+    return any(y == year and pattern.search(authors) for authors, y in bib_works(book))
 
 
 def doc_problems(doc: str | None, book: str, *, has_parameters: bool = True) -> list[str]:
@@ -85,7 +100,7 @@ def doc_problems(doc: str | None, book: str, *, has_parameters: bool = True) -> 
             if not surname:
                 problems.append("en referens saknar 'Efternamn, ... (år)'")
             elif not book_has(book, surname, year):
-                problems.append(f"{surname} ({year}) finns inte i book/referenser.md")
+                problems.append(f"{surname} ({year}) finns inte i references.bib")
     return problems
 
 
@@ -109,9 +124,10 @@ def test_public_function_is_documented(name, func, book):
 
 # --- the checker itself -----------------------------------------------------------------------
 
-FAKE_BOOK = """# Referenser
-- Wilson, E. B. (1927). Probable inference. *JASA* 22:209–212.
-- Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation. *Statistical Science*.
+FAKE_BOOK = """
+@article{wilson1927, author = {Wilson, Edwin B.}, title = {Probable inference}, year = {1927}}
+@article{brown2001, author = {Brown, Lawrence D. and Cai, T. Tony and DasGupta, Anirban},
+  title = {Interval estimation}, year = {2001}}
 """
 
 GOOD = '''Share with an interval.
@@ -154,9 +170,9 @@ def test_checker_finds_a_missing_section():
 
 def test_checker_finds_references_not_in_the_book_or_not_numbered():
     other = GOOD.replace("Brown, L. D., Cai, T. T. & DasGupta, A. (2001)", "Agresti, A. (2013)")
-    assert doc_problems(other, FAKE_BOOK) == ["Agresti (2013) finns inte i book/referenser.md"]
+    assert doc_problems(other, FAKE_BOOK) == ["Agresti (2013) finns inte i references.bib"]
     wrong_year = GOOD.replace("Wilson, E. B. (1927)", "Wilson, E. B. (1928)")
-    assert doc_problems(wrong_year, FAKE_BOOK) == ["Wilson (1928) finns inte i book/referenser.md"]
+    assert doc_problems(wrong_year, FAKE_BOOK) == ["Wilson (1928) finns inte i references.bib"]
     unnumbered = GOOD.replace(".. [1] ", "").replace(".. [2] ", "")
     assert doc_problems(unnumbered, FAKE_BOOK) == [
         "References har inga numrerade poster (.. [1] Efternamn, X. (år). ...)"]

@@ -29,11 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from jamtools import disclosure
 from jamtools.data import load as _load
-from jamtools.data.model import CHILD_SEXES, TABLES
+from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 
 #: Tables that hold counts per sex rather than one row per person, and what a row is.
@@ -81,11 +80,11 @@ class TableAudit:
     @property
     def has_sex(self) -> bool:
         return self.status in ("kolumn", "personnummer", "aggregerad") or (
-            self.status == "oläsbar" and sum(self.completeness.get(c, 0) for c in ("kvinna", "man")) > 0)
+            self.status == "oläsbar" and sum(self.completeness.get(c, 0) for c in ADULT_SEXES) > 0)
 
     @property
     def known_share(self) -> float:
-        known = sum(self.completeness.get(c, 0) for c in ("kvinna", "man"))
+        known = sum(self.completeness.get(c, 0) for c in ADULT_SEXES)
         return known / self.rows_read if self.rows_read else float("nan")
 
 
@@ -174,7 +173,7 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
         counts = rows["kon"].map(_TO_ADULT).value_counts()
-        audit.persons = {s: int(counts.get(s, 0)) for s in ("kvinna", "man")}
+        audit.persons = {s: int(counts.get(s, 0)) for s in ADULT_SEXES}
     return audit
 
 
@@ -217,7 +216,7 @@ def disclose_audit(audits: list[TableAudit], *, threshold: int = disclosure.DEFA
 def disclose_persons(audits: list[TableAudit], *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Persons (or rows) per table and sex, after the loader's exclusions, disclosed."""
     rows = [{"tabell": a.name, "kon": s, "antal": float(a.persons.get(s, 0)), "enhet": a.unit}
-            for a in audits if a.persons is not None for s in ("kvinna", "man")]
+            for a in audits if a.persons is not None for s in ADULT_SEXES]
     long = pd.DataFrame(rows, columns=["tabell", "kon", "antal", "enhet"])
     return disclosure.disclose_table(long, count_cols=["antal"], by=["tabell", "kon"],
                                      threshold=threshold)
@@ -263,8 +262,8 @@ def _n(x) -> str:
     return number(x, 0)
 
 
-def audit_table(summary: pd.DataFrame, *, caption: str = "") -> "object":
-    """The audit as a Swedish table (``jamtools.present.report.Table``)."""
+def audit_table(summary: pd.DataFrame, *, caption: str = "", name: str | None = None) -> "object":
+    """The audit as a Swedish table (``jamtools.present.report.Table``), labelled ``name``."""
     from jamtools.present.report import Table, SUPPRESSION_NOTE, percent
 
     disclosure.require_disclosed(summary, "granskningen")
@@ -290,61 +289,65 @@ def audit_table(summary: pd.DataFrame, *, caption: str = "") -> "object":
         summary["status"].isin(["kolumn", "personnummer", "aggregerad"])
     note = ("'–' = uppgiften finns inte för tabellen. " +
             (SUPPRESSION_NOTE.format(t=t) if hidden.any() else "")).strip()
-    return Table(frame, caption, note)
+    return Table(frame, caption, note, name=name)
 
 
-def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: str = "") -> "object":
-    """Persons per table and sex (the indicator table), disclosed, as a Swedish table."""
+def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: str = "",
+                  name: str | None = None) -> "object":
+    """Persons per table and sex (the indicator table), disclosed, as a Swedish table labelled
+    ``name``."""
     from jamtools.present.report import Table, SUPPRESSION_NOTE, percent
 
     disclosure.require_disclosed(persons, "personer per tabell")
     t = persons.attrs[disclosure.ATTR]["threshold"]
     rows = []
-    for name, sub in persons.groupby("tabell", sort=False):
+    for table, sub in persons.groupby("tabell", sort=False):
         v = sub.set_index("kon")["antal"]
         w, m = v.get("kvinna", np.nan), v.get("man", np.nan)
-        child = TABLES[name].sex_values == CHILD_SEXES
-        rows.append({"Tabell": name, "Räknas": sub["enhet"].iloc[0],
+        child = TABLES[table].sex_values == CHILD_SEXES
+        rows.append({"Tabell": table, "Räknas": sub["enhet"].iloc[0],
                      "Kvinnor/flickor": _n(w), "Män/pojkar": _n(m),
                      "Andel kvinnor/flickor": percent(w / (w + m)) if pd.notna(w) and pd.notna(m)
                      and (w + m) > 0 else disclosure.SUPPRESSED_MARK,
                      "Kön i tabellen": "flicka/pojke" if child else "kvinna/man"})
     note = SUPPRESSION_NOTE.format(t=t) if persons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(pd.DataFrame(rows), caption, note)
+    return Table(pd.DataFrame(rows), caption, note, name=name)
 
 
 def audit_plot(summary: pd.DataFrame, *, title: str = ""):
-    """Share of rows with a known sex per table (bars), with the table's status written where
-    there is no bar (missing table, no sex, suppressed share)."""
-    from jamtools.present.plots import Plot, pct_axis
-    from jamtools.present.report import percent
+    """Share of rows with a known sex per table (bars, each with its share written beside it),
+    with the table's status written where there is no bar (missing table, no sex, suppressed
+    share). Tables are named in Swedish (:data:`jamtools.present.report.TABLE_LABELS`)."""
+    from jamtools.present.plots import Plot, new_figure, pct_axis, set_title, title_height, wrap
+    from jamtools.present.report import TABLE_LABELS, percent
 
     disclosure.require_disclosed(summary, "granskningen")
-    fig = Figure(figsize=(7.5, 1.0 + 0.38 * len(summary)))
+    names = [TABLE_LABELS.get(t, t) for t in summary["tabell"]]
+    lines = max((wrap(n).count("\n") + 1 for n in names), default=1)
+    fig = new_figure(1.4 + max(0.42, 0.24 * lines + 0.12) * len(summary)
+                     + title_height(title))
     ax = fig.subplots()
     for i, (_, r) in enumerate(summary.iterrows()):
         share = r["andel_kant"]
         if r["status"] == "saknas":
-            ax.text(0.01, i, "tabellen saknas", va="center", color="#666666", fontsize=9)
+            ax.text(0.01, i, "tabellen saknas", va="center", color="#666666")
         elif r["status"] == "saknar_kon":
-            ax.text(0.01, i, "kön saknas i tabellen", va="center", color="#D55E00", fontsize=9)
+            ax.text(0.01, i, "kön saknas i tabellen", va="center", color="#D55E00")
         elif pd.isna(share):
             ax.text(0.01, i, ".." if r["status"] != "oläsbar" else "kan inte läsas in",
-                    va="center", color="#666666", fontsize=9)
+                    va="center", color="#666666")
         else:
             color = "#009E73" if share >= 0.995 else "#E69F00"
             ax.barh(i, share, color=color, height=0.6)
-            ax.text(min(share, 1.0) + 0.01, i, percent(share), va="center", fontsize=8)
+            ax.text(min(share, 1.0) + 0.01, i, percent(share, 0), va="center")
     ax.set_yticks(range(len(summary)))
-    ax.set_yticklabels(summary["tabell"])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.15)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_yticklabels([wrap(n[:1].upper() + n[1:]) for n in names])
+    ax.set_ylim(max(len(summary), 1) - 0.5, -0.5)
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([0, 0.5, 1.0])
     pct_axis(ax)
     ax.set_xlabel("Andel inlästa rader med känt kön")
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    set_title(fig, title)
     return Plot(fig, title or "Andel rader med känt kön per tabell")
 
 
@@ -456,19 +459,20 @@ def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame
 
 def audit_alt(summary: pd.DataFrame) -> str:
     """Alt text of :func:`audit_plot`: per table the share of rows with a known sex, or why
-    there is no bar ('..' when hidden)."""
-    from jamtools.present.report import percent
+    there is no bar ('..' when hidden), each table named in Swedish."""
+    from jamtools.present.report import TABLE_LABELS, percent
 
     parts = []
     for _, r in summary.iterrows():
+        name = TABLE_LABELS.get(r["tabell"], r["tabell"])
         if r["status"] == "saknas":
-            parts.append(f"{r['tabell']}: tabellen saknas")
+            parts.append(f"{name}: tabellen saknas")
         elif r["status"] == "saknar_kon":
-            parts.append(f"{r['tabell']}: kön saknas i tabellen")
+            parts.append(f"{name}: kön saknas i tabellen")
         elif r["status"] == "oläsbar" and pd.isna(r["andel_kant"]):
-            parts.append(f"{r['tabell']}: kan inte läsas in")
+            parts.append(f"{name}: kan inte läsas in")
         else:
-            parts.append(f"{r['tabell']} {percent(r['andel_kant'])}")
+            parts.append(f"{name} {percent(r['andel_kant'])}")
     return ("Liggande staplar. Andel inlästa rader med känt kön per tabell: " + "; ".join(parts)
             + ".") if parts else "Inga tabeller att visa."
 
@@ -517,13 +521,15 @@ def sex_split_statistics(ctx) -> Page:
         short_answer=answer(summary, not_supplied=missing),
         parts={
             "data": items(ctx.heading, audit_table(
-                summary, caption="Granskning: finns kön i varje tabell, och hur fullständigt?")),
+                summary, caption="Granskning: finns kön i varje tabell, och hur fullständigt?",
+                name="granskning")),
             "resultat": items(describe_audit(summary, not_supplied=missing), *figure(
                 audit_plot(summary, title="Andel rader med känt kön, per tabell"),
                 caption="Andel av de inlästa raderna med känt kön i varje tabell som finns i "
                         "underlaget; där stapel saknas står varför.",
-                alt=audit_alt(summary))),
-            "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön")),
+                alt=audit_alt(summary), name="kant-kon")),
+            "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön",
+                                            name="personer")),
         },
         counts={a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), threshold=ctx.threshold)
                 for a in audits if a.load is not None},

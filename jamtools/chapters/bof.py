@@ -23,10 +23,12 @@ The preparation, so that the chapters work on any export that holds their requir
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
@@ -40,7 +42,7 @@ STEPS = {
     "insats_per_anmalan": "3. Anmälan → insats (hela kedjan)",
 }
 #: The two parents compared in bof_05, in the order of the difference (mamma − pappa).
-PARENTS = ("mamma", "pappa")
+PARENTS = PARENT_SEXES
 #: The sentence that starts the catalogue's text on an adjustment that could not be made.
 
 
@@ -187,7 +189,7 @@ def add_reason_type(insatser, utredningar):
 
 
 def compare_each_category(data: pd.DataFrame, column: str, categories, *, covariates=(),
-                          levels=("flicka", "pojke"), group: str = "kon",
+                          levels=CHILD_SEXES, group: str = "kon",
                           conf_level: float = 0.95,
                           threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """For each category of ``column``: is the share of rows in it the same for both groups?
@@ -415,7 +417,8 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
     covariates = ctx.covariates(table, loaded)
     result = analysis.binary_outcome(loaded.data, outcome, covariates=covariates,
                                      by="orsakstyp" if loaded.has("orsakstyp") else None,
-                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                     levels=CHILD_SEXES)
     shares, comparisons = result.shares, result.comparisons
     conf = _conf(ctx.conf_level)
     kinds = ", utan och med justering" if covariates else ", utan justering"
@@ -425,6 +428,7 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
             *figure(plots.shares_plot(result.by_shares, by="orsakstyp",
                                       title=f"{share_title} efter typ av anmälningsorsak",
                                       xlabel=axis_label),
+                    name="orsakstyp",
                     caption=f"{share_title} efter typ av anmälningsorsak (miljö eller beteende) "
                             f"och barnets kön, med {conf} konfidensintervall.",
                     alt=shares_alt(result.by_shares, what=share_label, by="orsakstyp")),
@@ -435,16 +439,19 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
         short_answer=_nothing(loaded, unit_text) or short_answer(comparisons, unit_text=unit_text),
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
-                          report.quality_table(loaded, threshold=ctx.threshold, caption=data_caption)),
+                          report.quality_table(loaded, threshold=ctx.threshold, caption=data_caption,
+                                               name="dataunderlag")),
             "resultat": items(
                 report.describe_binary(shares, comparisons, outcome_text=outcome_text,
                                        unit_text=unit_text),
                 *figure(plots.shares_plot(shares, title=share_title, xlabel=axis_label),
+                        name="andel",
                         caption=f"{share_title}, efter barnets kön, med {conf} konfidensintervall.",
                         alt=shares_alt(shares, what=share_label)),
                 report.share_table(shares, outcome_label=share_label,
                                    caption=f"{table_caption}, efter barnets kön"),
                 *figure(plots.difference_plot(comparisons, title=f"Skillnad flickor − pojkar{kinds}"),
+                        name="skillnad",
                         caption=f"Skillnaden mellan flickor och pojkar i procentenheter{kinds}, "
                                 f"med {conf} konfidensintervall.",
                         alt=difference_alt(comparisons)),
@@ -594,7 +601,8 @@ def insats_types(ctx) -> Page:
         "insatstyp", threshold=ctx.threshold)
     helhet = disclosure.disclose_comparisons(pd.concat([
         stats.independence_test(insatser.data, "insatstyp"),
-        stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level),
+        stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level,
+                                  levels=CHILD_SEXES),
     ], ignore_index=True), threshold=ctx.threshold)
     per_typ = compare_each_category(
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
@@ -615,13 +623,15 @@ def insats_types(ctx) -> Page:
         parts={
             "data": items(
                 f"{ctx.heading} {said}",
-                report.quality_table(insatser, threshold=ctx.threshold, caption="Dataunderlag: insatser"),
+                report.quality_table(insatser, threshold=ctx.threshold, caption="Dataunderlag: insatser",
+                                     name="dataunderlag"),
                 None if utredningar is None else report.quality_table(
                     utredningar, threshold=ctx.threshold,
                     caption="Dataunderlag: utredningar (för typ av orsak)")),
             "fordelning": items(
                 *figure(plots.distribution_plot(fordelning, "insatstyp", title="Typ av insats efter kön",
                                                 xlabel="Andel av flickornas respektive pojkarnas insatser"),
+                        name="fordelning",
                         caption="Andelen av flickornas respektive pojkarnas insatser som är av varje "
                                 f"typ, med {_conf(ctx.conf_level)} konfidensintervall.",
                         alt=shares_alt(fordelning, what="Andel av insatserna", by="insatstyp")),
@@ -631,6 +641,7 @@ def insats_types(ctx) -> Page:
                 *figure(plots.difference_plot(
                             crude, label_by="insatstyp",
                             title="Andel av insatserna av varje typ: flickor − pojkar (utan justering)"),
+                        name="per-typ",
                         caption="Skillnaden flickor − pojkar i procentenheter i andelen av insatserna "
                                 "som är av varje typ, utan justering, med simultana "
                                 "konfidensintervall (Bonferroni).",
@@ -680,9 +691,14 @@ def reason_and_reporter(ctx) -> Page:
     said = omissions(ctx, {table: anmalningar}, lacking=lacking)
     conf = _conf(ctx.conf_level)
 
-    beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende"),
-                                       "beteende", covariates=age,
-                                       conf_level=ctx.conf_level, threshold=ctx.threshold)
+    with warnings.catch_warnings():
+        # What the adjustment left out is in the comparison's own note (shown in its table and
+        # sentence); as a Python warning it would print the code's path on the page.
+        warnings.simplefilter("ignore", UserWarning)
+        beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende"),
+                                           "beteende", covariates=age,
+                                           conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                           levels=CHILD_SEXES)
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", conf_level=ctx.conf_level),
         "anmalningsorsak", threshold=ctx.threshold)
@@ -698,13 +714,17 @@ def reason_and_reporter(ctx) -> Page:
         reporters = items(
             *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",
                                             xlabel="Andel av flickornas respektive pojkarnas anmälningar"),
+                    name="anmalare",
                     caption="Andelen av flickornas respektive pojkarnas anmälningar som kommer från "
                             f"varje anmälare, med {conf} konfidensintervall.",
                     alt=shares_alt(anmalare, what="Andel av anmälningarna", by="anmalare")),
             report.distribution_table(anmalare, "anmalare", caption="Anmälare efter kön"))
-        polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis"),
-                                        "anmalare_polis", covariates=["anmalningsorsak"],
-                                        conf_level=ctx.conf_level, threshold=ctx.threshold)
+        with warnings.catch_warnings():  # as for ``beteende`` above
+            warnings.simplefilter("ignore", UserWarning)
+            polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis"),
+                                            "anmalare_polis", covariates=["anmalningsorsak"],
+                                            conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                            levels=CHILD_SEXES)
         jamforelser["anmälare"] = polis.comparisons
         police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
                                          outcome_text="från polisen", unit_text="anmälningar"),)
@@ -716,13 +736,15 @@ def reason_and_reporter(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {said}",
                           report.quality_table(anmalningar, threshold=ctx.threshold,
-                                               caption="Dataunderlag: anmälningar")),
+                                               caption="Dataunderlag: anmälningar",
+                                               name="dataunderlag")),
             "orsak": items(
                 report.describe_binary(beteende.shares, beteende.comparisons, verb="gällde",
                                        outcome_text="barnets eget beteende", unit_text="anmälningar"),
                 *figure(plots.difference_plot(
                             beteende.comparisons,
                             title="Andel anmälningar om eget beteende: flickor − pojkar"),
+                        name="beteende",
                         caption="Skillnaden flickor − pojkar i procentenheter i andelen anmälningar "
                                 "som gäller barnets eget beteende"
                                 + (", utan och med justering" if age else ", utan justering")
@@ -731,6 +753,7 @@ def reason_and_reporter(ctx) -> Page:
                 *figure(plots.distribution_plot(orsaker, "anmalningsorsak",
                                                 title="Anmälningsorsak efter kön",
                                                 xlabel="Andel av flickornas respektive pojkarnas anmälningar"),
+                        name="orsaker",
                         caption="Andelen av flickornas respektive pojkarnas anmälningar med varje "
                                 f"anmälningsorsak, med {conf} konfidensintervall.",
                         alt=shares_alt(orsaker, what="Andel av anmälningarna", by="anmalningsorsak")),
@@ -800,6 +823,7 @@ def parents_treatment(ctx) -> Page:
             *figure(plots.shares_plot(kontakt.by_shares, group="foralder", by="sammanboende",
                                       title="Andel föräldrar som kontaktades, efter boendesituation",
                                       xlabel="Andel av föräldrarna som kontaktades"),
+                    name="boende",
                     caption="Andelen mammor och pappor som kontaktades, efter om föräldrarna bor "
                             f"ihop, med {conf} konfidensintervall.",
                     alt=shares_alt(kontakt.by_shares, what="Andel kontaktade", by="sammanboende",
@@ -811,7 +835,7 @@ def parents_treatment(ctx) -> Page:
     if "moten" in foraldrar.columns:
         moten = disclosure.disclose_comparisons(
             stats.compare_amounts(foraldrar[foraldrar["kontaktad"] == 1], "moten", "foralder",
-                                  PARENTS, conf_level=ctx.conf_level),
+                                  levels=PARENTS, conf_level=ctx.conf_level),
             threshold=ctx.threshold, group="foralder")
         jamforelser["möten"] = moten
         meetings = (report.comparison_table(
@@ -819,7 +843,8 @@ def parents_treatment(ctx) -> Page:
             caption="Antal möten under utredningen bland kontaktade föräldrar: mamma − pappa"),)
 
     pappor = analysis.binary_outcome(foraldrar[foraldrar["foralder"] == "pappa"], "kontaktad",
-                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                     levels=CHILD_SEXES)
     jamforelser["pappor efter barnets kön"] = pappor.comparisons
     answer.append("Mammor och pappor jämförs som de är, utan justering.")
     return Page(
@@ -829,7 +854,8 @@ def parents_treatment(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, utredningar)}",
                           report.quality_table(utredningar, threshold=ctx.threshold,
-                                               caption="Dataunderlag: utredningar"),
+                                               caption="Dataunderlag: utredningar",
+                                               name="dataunderlag"),
                           basis),
             "kontakt": items(contact),
             "moten": meetings,
@@ -889,7 +915,7 @@ def process_map(ctx) -> Page:
     # Every step the data allow; step 3 follows each report to the end: did it (through an
     # investigation) lead to insats?
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
-                                          threshold=ctx.threshold)
+                                          threshold=ctx.threshold, levels=CHILD_SEXES)
             for name, (d, outcome) in process_steps(anmalningar, utredningar).items()}
     karta = disclosure.stack({name: r.shares for name, r in steg.items()}, "steg")
     jamforelser = disclosure.stack({name: r.comparisons for name, r in steg.items()}, "steg")
@@ -908,12 +934,13 @@ def process_map(ctx) -> Page:
                 *figure(plots.shares_plot(karta, by="steg",
                                           title="Processkarta: andel som går vidare i varje steg",
                                           xlabel="Andel som går vidare till nästa steg"),
+                        name="karta",
                         caption="Andelen flickor och pojkar som går vidare i varje steg av kedjan "
                                 f"anmälan → utredning → insats, med {_conf(ctx.conf_level)} "
                                 "konfidensintervall.",
                         alt=shares_alt(karta, what="Andel som går vidare", by="steg")),
                 report.share_table(karta, outcome_label="Andel som går vidare",
-                                   caption="Varje stegs andel, efter barnets kön")),
+                                   caption="Varje stegs andel, efter barnets kön", name="andelar")),
             "steg": items(
                 *(f"**{name}.** " + report.describe_binary(
                     r.shares, r.comparisons, outcome_text="vidare", unit_text="ärenden", verb="gick")
@@ -922,7 +949,8 @@ def process_map(ctx) -> Page:
                 "finns eller om någon enskild bedömning var rätt eller fel."),
             "skillnader": (report.comparison_table(
                 jamforelser[jamforelser["measure"] == "risk_difference_pp"],
-                caption="Skillnad flickor − pojkar i varje steg (procentenheter)"),),
+                caption="Skillnad flickor − pojkar i varje steg (procentenheter)",
+                name="skillnader"),),
         },
         counts={t: _counts(ctx, loaded) for t, (loaded, _) in present.items()},
         comparisons=stats.adjust_pvalues(pd.concat([jamforelser], ignore_index=True),

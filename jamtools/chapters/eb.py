@@ -304,9 +304,10 @@ def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             disclosure.stack({label: r.comparisons for label, r in results.items()}, key))
 
 
-def _quality(ctx, loaded, caption: str):
-    """The data table of ``loaded``: rows read, left out (and why) and analysed, disclosed."""
-    return report.quality_table(loaded, threshold=ctx.threshold, caption=caption)
+def _quality(ctx, loaded, caption: str, name: str | None = None):
+    """The data table of ``loaded``: rows read, left out (and why) and analysed, disclosed;
+    ``name`` labels it for the chapter's cross-references."""
+    return report.quality_table(loaded, threshold=ctx.threshold, caption=caption, name=name)
 
 
 def _differences_alt(rows: pd.DataFrame) -> str:
@@ -319,17 +320,17 @@ def _differences_alt(rows: pd.DataFrame) -> str:
 
 
 def _shares_figure(shares: pd.DataFrame, *, by: str | None, title: str, xlabel: str, what: str,
-                   caption: str) -> tuple:
-    """A shares figure (per sex, and per ``by``) with its caption and alt text."""
+                   caption: str, name: str) -> tuple:
+    """A shares figure (per sex, and per ``by``) with its caption, alt text and ``name``."""
     return figure(plots.shares_plot(shares, by=by, title=title, xlabel=xlabel),
-                  caption=caption, alt=shares_alt(shares, what=what, by=by))
+                  caption=caption, alt=shares_alt(shares, what=what, by=by), name=name)
 
 
 def _differences(comparisons: pd.DataFrame, key: str, *, title: str, caption: str,
                  note: str | None = None) -> tuple:
     """The common end of a page comparing several outcomes: one line per outcome
     (:func:`jamtools.present.outcomes.summary`), ``note`` when given, the figure of the
-    differences and their table."""
+    differences (named ``skillnader``) and their table (``jamforelser``)."""
     rows = outcomes.difference_rows(comparisons, key)
     return items(
         outcomes.summary(comparisons, key),
@@ -338,8 +339,8 @@ def _differences(comparisons: pd.DataFrame, key: str, *, title: str, caption: st
                 caption="Skillnaden kvinnor − män i procentenheter för varje jämförelse, utan och "
                         "med justering, med simultana konfidensintervall; den streckade linjen är "
                         "ingen skillnad.",
-                alt=_differences_alt(rows)),
-        report.comparison_table(rows, caption=caption))
+                alt=_differences_alt(rows), name="skillnader"),
+        report.comparison_table(rows, caption=caption, name="jamforelser"))
 
 
 def _short_answer(comparisons: pd.DataFrame, key: str, *, unit_text: str, what: str,
@@ -462,7 +463,8 @@ def requirements(ctx) -> Page:
                                 xlabel="Andel av planeringarna med krav på aktivitet",
                                 what="Andel med krav på aktivitet",
                                 caption="Andel planeringar med krav på aktivitet inom varje "
-                                        "hushållstyp, efter kön, med konfidensintervall."),
+                                        "hushållstyp, efter kön, med konfidensintervall.",
+                                name="hushallstyp"),
                 report.share_table(activity.by_shares, outcome_label="Andel med krav på aktivitet",
                                    caption="Krav på aktivitet efter hushållstyp och kön"))
 
@@ -494,7 +496,7 @@ def requirements(ctx) -> Page:
     _, comparisons = _stacked(results, "krav")
     return _outcomes_page(ctx, key="krav", results=results, unit_text="planeringar", what="jämförelser", parts={
         "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
-                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+                      _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "simultan": outcomes.simultaneous_text(ctx.conf_level, len(labels), level),
         "aktivitet": items(
             report.describe_binary(activity.shares, activity.comparisons, verb="innehöll",
@@ -503,7 +505,7 @@ def requirements(ctx) -> Page:
                             xlabel="Andel av planeringarna med krav på aktivitet",
                             what="Andel med krav på aktivitet",
                             caption="Andel planeringar med krav på aktivitet, efter kön, med "
-                                    "konfidensintervall."),
+                                    "konfidensintervall.", name="aktivitet"),
             report.share_table(activity.shares, outcome_label="Andel med krav på aktivitet",
                                caption="Planeringar med krav på aktivitet, efter kön")),
         "hushallstyp": by_household,
@@ -563,7 +565,8 @@ def ill_health(ctx) -> Page:
                             xlabel="Andel av planeringarna med ohälsa", what="Andel",
                             caption="Andel av planeringarna med ohälsa där planeringen anpassades, "
                                     "sjukintyg krävdes respektive planeringen samordnades med "
-                                    "vården, efter kön, med simultana konfidensintervall."),
+                                    "vården, efter kön, med simultana konfidensintervall.",
+                            name="andelar"),
             report.share_table(shares, outcome_label="Andel",
                                caption="Hänsyn till ohälsa bland planeringar med ohälsa, efter kön"),
             _differences(comparisons, "utfall", title="Skillnad kvinnor − män i hänsyn till ohälsa",
@@ -572,7 +575,7 @@ def ill_health(ctx) -> Page:
     return _outcomes_page(ctx, key="utfall", results=results, unit_text="planeringar", what="punkter",
                           empty=nothing, parts={
         "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
-                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+                      _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "ohalsa": items(report.share_table(documented.shares, outcome_label="Andel med dokumenterad ohälsa",
                                            caption="Planeringar med dokumenterad ohälsa, efter kön")),
         "urval": items(_quality(ctx, ill, "Dataunderlag: planeringar med ohälsa")),
@@ -641,7 +644,7 @@ def offers(ctx) -> Page:
                             what="Andel med erbjudande",
                             caption="Andel planeringar med minst ett erbjudande om insatsen, per typ "
                                     "och kön, med simultana konfidensintervall (sfi: bland "
-                                    "planeringar för utrikes födda)."),
+                                    "planeringar för utrikes födda).", name="andelar"),
             report.share_table(shares, outcome_label="Andel med erbjudande",
                                caption="Planeringar med erbjudande om insatsen, efter typ och kön "
                                        "(simultana intervall)"))
@@ -669,7 +672,7 @@ def offers(ctx) -> Page:
                           what="typer av insats",
                           empty="Erbjudandena kan inte knytas till planeringarna, så kapitlet kan "
                                 "inte jämföra några erbjudna insatser.", parts={
-        "data": items(data_text, _quality(ctx, planering, "Dataunderlag: planeringar"),
+        "data": items(data_text, _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag"),
                       _quality(ctx, insatser, "Dataunderlag: erbjudna insatser"), sfi_rows),
         "andelar": shares_part,
         "skillnader": differences,
@@ -715,7 +718,8 @@ def violence(ctx) -> Page:
                             xlabel="Andel av planeringarna där frågan om våld ställdes",
                             what="Andel tillfrågade",
                             caption="Andel planeringar där frågan om våld ställdes, inom varje "
-                                    "hushållstyp och efter kön, med konfidensintervall."),
+                                    "hushållstyp och efter kön, med konfidensintervall.",
+                            name="hushallstyp"),
             report.share_table(asked.by_shares, outcome_label="Andel tillfrågade",
                                caption="Frågan om våld i nära relation efter hushållstyp och kön"))
 
@@ -736,7 +740,7 @@ def violence(ctx) -> Page:
     shares, comparisons = _stacked(results, "steg")
     return _outcomes_page(ctx, key="steg", results=results, unit_text="planeringar", what="steg", parts={
         "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
-                      _quality(ctx, planering, "Dataunderlag: planeringar")),
+                      _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "simultan": items(
             f"Den justerade jämförelsen görs bland klienter med samma "
             f"{report.covariates_text(covariates)}." if covariates else None,
@@ -748,7 +752,7 @@ def violence(ctx) -> Page:
                             xlabel="Andel", what="Andel",
                             caption="Andel planeringar där frågan om våld ställdes, och andel där "
                                     "våld identifierades bland dem som fick frågan, efter kön, med "
-                                    "simultana konfidensintervall."),
+                                    "simultana konfidensintervall.", name="andelar"),
             _differences(comparisons, "steg",
                          title="Skillnad kvinnor − män i frågor om våld och identifierat våld",
                          caption="Skillnad kvinnor − män (procentenheter, simultana intervall)")),
@@ -820,14 +824,14 @@ def process_map(ctx) -> Page:
                             xlabel="Andel med planering", what="Andel med planering",
                             caption="Andel av dem med beviljat bistånd som fick en planering, inom "
                                     "varje hushållstyp och efter kön, med simultana "
-                                    "konfidensintervall."),
+                                    "konfidensintervall.", name="planering"),
             report.share_table(planning.by_shares, outcome_label="Andel med planering",
                                caption="Planering efter hushållstyp och kön (simultana intervall)"))
     names = {"eb_planering": "planeringar", "eb_insatser": "erbjudna insatser",
              "eb_utfall": "utfall för klienter med beviljat bistånd"}
     return _outcomes_page(ctx, key="steg", results=results, unit_text="sökande", what="steg", parts={
         "data": items(f"{ctx.heading}\n\n" + "\n".join(f"- {text}" for text in notes if text),
-                      _quality(ctx, klienter, "Dataunderlag: ansökningar"),
+                      _quality(ctx, klienter, "Dataunderlag: ansökningar", "dataunderlag"),
                       *(_quality(ctx, loaded, f"Dataunderlag: {names[t]}")
                         for t, loaded in followed.items() if loaded is not None)),
         "karta": items(
@@ -836,7 +840,8 @@ def process_map(ctx) -> Page:
                             xlabel="Andel som går vidare (nämnare: föregående steg)",
                             what="Andel som går vidare",
                             caption="Varje stegs andel som går vidare, med det föregående steget som "
-                                    "nämnare, efter kön, med simultana konfidensintervall."),
+                                    "nämnare, efter kön, med simultana konfidensintervall.",
+                            name="karta"),
             report.share_table(shares, outcome_label="Andel som går vidare",
                                caption="Varje stegs andel, efter kön (simultana intervall)"),
             _differences(comparisons, "steg", title="Skillnad kvinnor − män i varje steg",

@@ -21,6 +21,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.derive import yes_no
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.curves import disclose_curve
 from jamtools.disclosure.paired import disclose_pair_table, disclose_paired
@@ -30,7 +31,7 @@ from jamtools.present.sentences import shares_alt, short_answer
 from jamtools.stats.paired import MEASURE as PAIRED
 
 #: The sexes compared, in the order of the difference (kvinna − man).
-KON = ("kvinna", "man")
+KON = ADULT_SEXES
 
 # --- Data preparation -------------------------------------------------------------------------
 
@@ -253,6 +254,7 @@ def parental_responsibility(ctx) -> Page:
             *figure(plots.shares_plot(undantag.by_shares, by="hushallstyp",
                                       title="Undantag från aktivitet för barnomsorg, efter hushållstyp",
                                       xlabel="Andel av föräldrarnas planeringar med undantag"),
+                    name="hushallstyp",
                     caption="Andel av föräldrarnas planeringar med undantag från aktivitet för "
                             "barnomsorg, efter hushållstyp och kön, med simultana konfidensintervall.",
                     alt=shares_alt(undantag.by_shares, what="Andel med undantag", by="hushallstyp")),
@@ -303,7 +305,8 @@ def parental_responsibility(ctx) -> Page:
                              short_answer(undantag.comparisons, unit_text="planeringar")),
         parts={
             "data": items(heading, report.quality_table(
-                planering, threshold=ctx.threshold, caption="Dataunderlag: planeringar för föräldrar")),
+                planering, threshold=ctx.threshold, caption="Dataunderlag: planeringar för föräldrar",
+                name="dataunderlag")),
             "simultan": items(outcomes.simultaneous_text(ctx.conf_level, k, simultan, decimals=2)),
             "undantag": items(report.describe_binary(
                 undantag.shares, undantag.comparisons, verb="innebar",
@@ -314,13 +317,15 @@ def parental_responsibility(ctx) -> Page:
             "jamforelser": items(
                 *figure(plots.difference_plot(rows.assign(measure="risk_difference_pp"), label_by="rad",
                                               title=f"Skillnad mammor − pappor, {compared}"),
+                        name="skillnader",
                         caption=f"Skillnaden mammor − pappor (kvinnor − män) i procentenheter, {compared}, "
                                 "med simultana konfidensintervall.",
                         alt=_rows_alt(rows, label_by="rad",
                                       what="Skillnad mammor − pappor i procentenheter")),
                 report.comparison_table(rows.assign(comparison=rows["rad"]),
                                         caption="Skillnad kvinnor − män bland föräldrar "
-                                                "(procentenheter, simultana intervall)")),
+                                                "(procentenheter, simultana intervall)",
+                                        name="jamforelser")),
         },
         counts={table: disclosure.disclose_counts_by_sex(planering.counts_by_sex(),
                                                          threshold=ctx.threshold)},
@@ -371,6 +376,7 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
     curve_part = items(*notes, *figure(
         curves.curve_plot(kurvor, panels=panels, title="Kumulativ incidens efter kön",
                           ylabel="Andel av klienterna"),
+        name="kurvor",
         caption=("Kumulativ incidens per kön: andelen som blivit självförsörjande"
                  + (" respektive fått ett annat avslut" if others else "")
                  + " vid varje tidpunkt efter start, med punktvisa konfidensband."),
@@ -394,16 +400,17 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
         table_part = items(curves.curve_table(
             tabell, times, time_labels=TABLE_TIMES, columns=columns,
             caption="Andel som blivit självförsörjande respektive fått annat avslut, efter tid och kön"
-            if others else "Andel som blivit självförsörjande, efter tid och kön"))
-    models = [stats.cox_hazard_ratio(tid.data, "dagar", "sjalvforsorjande", "kon", [], KON,
+            if others else "Andel som blivit självförsörjande, efter tid och kön",
+            name="kurvtabell"))
+    models = [stats.cox_hazard_ratio(tid.data, "dagar", "sjalvforsorjande", "kon", [], levels=KON,
                                      conf_level=simultan)]
     if covariates:
         models.append(stats.cox_hazard_ratio(tid.data, "dagar", "sjalvforsorjande", "kon", covariates,
-                                             KON, conf_level=simultan))
+                                             levels=KON, conf_level=simultan))
     hasard = disclosure.disclose_comparisons(pd.concat(models, ignore_index=True),
                                              threshold=ctx.threshold)
     logrank = disclosure.disclose_comparisons(
-        stats.logrank(tid.data, "dagar", "sjalvforsorjande", "kon", KON), threshold=ctx.threshold)
+        stats.logrank(tid.data, "dagar", "sjalvforsorjande", "kon", levels=KON), threshold=ctx.threshold)
     pace_part = items(curves.describe_hazard_ratio(hasard, logrank, unit_text="klienter"))
     return curve_part, table_part, pace_part, hasard, logrank
 
@@ -471,6 +478,7 @@ def self_sufficiency(ctx) -> Page:
         *figure(plots.shares_plot(andelar, by="utfall",
                                   title="Självförsörjning och förflyttning under uppföljningen",
                                   xlabel="Andel av klienterna"),
+                name="andelar",
                 caption="Andel av kvinnorna och männen som blev självförsörjande"
                         + (" respektive gjorde en förflyttning mot självförsörjning" if forflyttning
                            is not None else "")
@@ -489,6 +497,7 @@ def self_sufficiency(ctx) -> Page:
             *figure(plots.shares_plot(fodelse, by="fodd_i_sverige",
                                       title="Förflyttning mot självförsörjning efter födelseland",
                                       xlabel="Andel av klienterna med en förflyttning"),
+                    name="fodelseland",
                     caption="Andel av kvinnorna och männen som gjorde en förflyttning mot "
                             "självförsörjning, efter födelseland, med simultana konfidensintervall.",
                     alt=shares_alt(fodelse, what="Andel med en förflyttning", by="fodd_i_sverige")))
@@ -509,7 +518,8 @@ def self_sufficiency(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, utfall)}",
                           report.quality_table(utfall, threshold=ctx.threshold,
-                                               caption="Dataunderlag: klienter med beviljat bistånd")),
+                                               caption="Dataunderlag: klienter med beviljat bistånd",
+                                               name="dataunderlag")),
             "sjalvforsorjande": self_part,
             "forflyttning": move_part,
             "andelar": shares_part,
@@ -519,7 +529,8 @@ def self_sufficiency(ctx) -> Page:
             "takt": pace_part,
             "jamforelser": items(report.comparison_table(
                 outcomes.comparison_labels(shown, "utfall"),
-                caption="Jämförelser mellan kvinnor och män (simultana intervall)")),
+                caption="Jämförelser mellan kvinnor och män (simultana intervall)",
+                name="jamforelser")),
         },
         counts={table: disclosure.disclose_counts_by_sex(utfall.counts_by_sex(), threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(

@@ -23,7 +23,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, birth_country
-from jamtools.data.model import CHILD_SEXES
+from jamtools.data.model import ADULT_SEXES, CHILD_SEXES
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import direction, shares_alt, verdict
@@ -196,7 +196,7 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
                                     xlabel="Andel av ärendena"),
                   caption=f"Andel ärenden där målet nåddes, per indikator och kön, med {conf} % "
                           "simultana konfidensintervall.",
-                  alt=shares_alt(shares, what="Andel som nådde målet", by="indikator"))
+                  alt=shares_alt(shares, what="Andel som nådde målet", by="indikator"), name="mal")
     out.append(report.share_table(shares, outcome_label="Andel som nådde målet",
                                   caption="Måluppfyllelse efter kön"))
     comparisons = disclosure.stack({spec.indicators[c][0]: r.comparisons
@@ -210,7 +210,7 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
                                         title=f"Skillnad i måluppfyllelse, {sexes}"),
                   caption=f"Skillnaden i måluppfyllelse, {sexes}, i procentenheter per indikator, "
                           f"utan och med justering, med {conf} % simultana konfidensintervall.",
-                  alt=difference_alt(differences))
+                  alt=difference_alt(differences), name="skillnader")
     out.append(report.comparison_table(
         differences, caption="Skillnad i måluppfyllelse (procentenheter, simultana intervall)"))
     return tuple(out)
@@ -236,7 +236,7 @@ class QualityResult:
     conf_level: float
 
 
-def quality_counts(frame: pd.DataFrame, levels=("kvinna", "man")) -> pd.DataFrame:
+def quality_counts(frame: pd.DataFrame, levels=ADULT_SEXES) -> pd.DataFrame:
     """Numerators and denominators summed over the period per indicator and sex: one row per
     indicator and sex with ``n`` (the denominator) and ``events`` (the numerator); rows with a
     missing or impossible count (numerator above the denominator) are left out.
@@ -261,7 +261,7 @@ def quality_counts(frame: pd.DataFrame, levels=("kvinna", "man")) -> pd.DataFram
     return sums.reindex(grid, fill_value=0.0).reset_index()
 
 
-def quality_indicators(loaded, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+def quality_indicators(loaded, *, levels=ADULT_SEXES, conf_level: float = 0.95,
                        threshold: int = disclosure.DEFAULT_THRESHOLD) -> QualityResult:
     """The share per quality indicator and sex over the period (Wilson intervals) and the crude
     difference women − men per indicator, with Bonferroni-simultaneous intervals over the
@@ -275,13 +275,14 @@ def quality_indicators(loaded, *, levels=("kvinna", "man"), conf_level: float = 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for ind, sub in counts.groupby("indikator", sort=True):
-            c = stats.compare_groups(sub[["kon", "n", "events"]], "kon", levels, outcome_name=str(ind),
+            c = stats.compare_groups(sub[["kon", "n", "events"]], "kon",
+                                     levels=levels, outcome_name=str(ind),
                                      conf_level=level)
             parts.append(c[c["measure"] == "risk_difference_pp"])
     comparisons = (pd.concat(parts, ignore_index=True) if parts else
                    pd.DataFrame(columns=stats.compare_groups(
                        pd.DataFrame({"kon": list(levels), "n": [0.0, 0.0], "events": [0.0, 0.0]}),
-                       "kon", levels).columns))
+                       "kon", levels=levels).columns))
     hidden = set(shares_d.loc[shares_d["suppressed"].astype(bool), "indikator"].astype(str))
     comparisons_d = disclosure.disclose_comparisons(comparisons, threshold=threshold)
     extra = comparisons_d["outcome"].astype(str).isin(hidden) & ~comparisons_d["suppressed"].astype(bool)
@@ -388,7 +389,9 @@ def goals_reached(ctx) -> Page:
     data = [" ".join([ctx.heading, *(x for x in missing if x)])]
     if utfall is not None:
         data.append(report.quality_table(utfall, threshold=ctx.threshold,
-                                         caption=f"Dataunderlag: {spec.table}"))
+                                         caption="Dataunderlag: "
+                                                 f"{report.TABLE_LABELS.get(spec.table, spec.table)}"
+                                                 f" ({spec.table})"))
     if kvalitet is not None:
         data.append(report.quality_table(kvalitet, threshold=ctx.threshold,
                                          caption="Dataunderlag: kvalitetsindikatorer (rader per "

@@ -13,6 +13,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.derive import HOME_CARE_AGE_GROUPS, age_group
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
@@ -149,7 +150,7 @@ __all__ = ["need_group", "need_group_columns", "need_group_text", "ADL_LEVELS", 
 
 #: The table both chapters read, and the sexes they compare (difference women − men).
 TABLE = "ht_beslut"
-SEXES = ("kvinna", "man")
+SEXES = ADULT_SEXES
 #: The rows of the difference figure of ht_01, by (measure, adjusted).
 DIFFERENCE_LABELS = {("mean_difference", False): "Medelvärde, ojusterat",
                      ("median_difference", False): "Median, ojusterat",
@@ -240,6 +241,7 @@ def hours_same_need(ctx) -> Page:
         by_need = items(
             *figure(plots.amount_distribution_plot(hours.by_summary, by=groups.name, title=title,
                                                    xlabel="Beviljade timmar per månad"),
+                    name="behovsgrupper",
                     caption=f"{title}: den mittersta hälften av besluten (låda), medianen "
                             "(streck) och medelvärdet (punkt).",
                     alt=_distribution_alt(hours.by_summary, groups.name)),
@@ -261,7 +263,8 @@ def hours_same_need(ctx) -> Page:
                             f"{covariates_text(hours.decomposition['adjusted_for'].iloc[0])} "
                             "förklarar och den oförklarade delen, i timmar per månad, med "
                             f"{conf} % konfidensintervall.",
-                    alt=_differences_alt(hours.decomposition, DECOMPOSITION_LABELS)),
+                    alt=_differences_alt(hours.decomposition, DECOMPOSITION_LABELS),
+                    name="uppdelning"),
             report.amount_comparison_table(
                 hours.decomposition, unit="timmar",
                 caption="Oaxaca–Blinder-uppdelning av skillnaden i medelvärde"))
@@ -277,7 +280,8 @@ def hours_same_need(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(TABLE, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
-                                               caption="Dataunderlag: beslut om hemtjänst")),
+                                               caption="Dataunderlag: beslut om hemtjänst",
+                                               name="dataunderlag")),
             "resultat": items(
                 report.describe_amount(hours.summary, hours.comparisons, unit_text="beslut",
                                        amount_text="timmar", per_text="per månad"),
@@ -287,13 +291,16 @@ def hours_same_need(ctx) -> Page:
                         caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män: "
                                 f"medelvärde och median{same_need}, med {conf} % "
                                 "konfidensintervall.",
-                        alt=_differences_alt(hours.comparisons, DIFFERENCE_LABELS)),
+                        alt=_differences_alt(hours.comparisons, DIFFERENCE_LABELS),
+                        name="skillnad"),
                 report.amount_comparison_table(
                     hours.comparisons, unit="timmar",
-                    caption="Jämförelser mellan kvinnor och män (timmar per månad)"),
+                    caption="Jämförelser mellan kvinnor och män (timmar per månad)",
+                    name="jamforelser"),
                 report.amount_summary_table(hours.summary, unit="timmar",
                                             count_label="Antal beslut",
-                                            caption="Beviljade timmar per månad efter kön")),
+                                            caption="Beviljade timmar per månad efter kön",
+                                            name="timmar")),
             "behovsgrupper": by_need,
             "uppdelning": split,
         },
@@ -328,8 +335,9 @@ _CHANGE_WORDS = {"högre": "kvinnornas beviljade tid har tydligt ökat i förhå
 
 
 def change_answer(change, *, unit: str = "timmar per månad") -> str:
-    """*Svar i korthet* of ht_02: the (same-need) gap before and after, and its change with its
-    interval and what it shows (:func:`jamtools.present.sentences.direction`).
+    """*Svar i korthet* of ht_02: the crude and the same-need gap before and after, and the
+    change of the same-need gap (the crude one without need columns) with its interval and what
+    it shows (:func:`jamtools.present.sentences.direction`).
 
     Parameters
     ----------
@@ -343,28 +351,34 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
     str
     """
     r = change.change.iloc[0]
-    phases = change.phases[change.phases["adjusted"].astype(bool)]
-    if phases.empty:
-        phases = change.phases
     a = SEX_LABELS.get(r["group_a"], r["group_a"])
     b = SEX_LABELS.get(r["group_b"], r["group_b"])
-    if bool(r.get("adjusted")) and r.get("adjusted_for"):
-        among = f"bland beslut med samma {covariates_text(r['adjusted_for'])}"
-    else:
-        among = "utan justering"
-    gaps = [f"{number(p['estimate'], signed=True)} {p['period']}" for _, p in phases.iterrows()
-            if not bool(p.get("suppressed", False)) and pd.notna(p["estimate"])]
+    adjusted = bool(r.get("adjusted")) and bool(r.get("adjusted_for"))
+    need = covariates_text(r["adjusted_for"]) if adjusted else ""
+
+    def gaps(rows) -> str:
+        shown = [f"{number(p['estimate'], signed=True)} {p['period']}" for _, p in rows.iterrows()
+                 if not bool(p.get("suppressed", False)) and pd.notna(p["estimate"])]
+        return " och ".join(shown)
+
+    crude = gaps(change.phases[~change.phases["adjusted"].astype(bool)])
+    same = gaps(change.phases[change.phases["adjusted"].astype(bool)]) if adjusted else ""
     text = []
-    if gaps:
-        text.append(f"Skillnaden {a} − {b} i beviljade {unit}, {among}, var "
-                    + " och ".join(gaps) + ".")
+    if crude and same:
+        text.append(f"Skillnaden {a} − {b} i beviljade {unit} var utan justering {crude}, "
+                    f"och bland beslut med samma {need} {same}.")
+    elif crude or same:
+        text.append(f"Skillnaden {a} − {b} i beviljade {unit}, "
+                    f"{f'bland beslut med samma {need}' if same else 'utan justering'}, var "
+                    f"{same or crude}.")
+    among = f" bland beslut med samma {need}" if adjusted else ", utan justering,"
     if bool(r.get("suppressed", False)):
         text.append("Förändringen visas inte: underlaget är för litet (röjandekontroll).")
     elif pd.isna(r["estimate"]):
         text.append("Förändringen kan inte skattas: det saknas data före eller efter.")
     else:
         conf = number(100 * float(r["conf_level"]), 0)
-        text.append(f"Förändringen är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "
+        text.append(f"Förändringen{among} är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "
                     f"{number(r['ci_low'])} till {number(r['ci_high'])}): "
                     f"{_CHANGE_WORDS[direction(r['ci_low'], r['ci_high'])]}.")
     return " ".join(text)
@@ -416,7 +430,8 @@ def hours_change(ctx) -> Page:
                                 "`nytt_arbetssatt_ar`)."),
             "data": items(f"{ctx.heading} {ctx.omissions(TABLE, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
-                                               caption="Dataunderlag: beslut om hemtjänst")),
+                                               caption="Dataunderlag: beslut om hemtjänst",
+                                               name="dataunderlag")),
             "resultat": items(
                 report.describe_amount_change(change, amount_text="timmar", per_text="per månad",
                                               what="det nya arbetssättet"),
@@ -426,14 +441,15 @@ def hours_change(ctx) -> Page:
                             ylabel="Timmar per månad, kvinnor − män"),
                         caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män "
                                 f"per år{kinds}, med {conf} % konfidensintervall{line}.",
-                        alt=_gaps_alt(change.by_period)),
+                        alt=_gaps_alt(change.by_period), name="per-ar"),
                 report.amount_comparison_table(
                     change.by_period, unit="timmar", period_label="År", counts=True,
-                    caption="Skillnad kvinnor − män per år (timmar per månad)"),
+                    caption="Skillnad kvinnor − män per år (timmar per månad)", name="tabell-per-ar"),
                 report.amount_comparison_table(
                     disclosure.stack({"period": change.phases, "förändring": change.change}, "del"),
                     unit="timmar", period_label="Period", counts=True,
-                    caption="Före och efter det nya arbetssättet, och förändringen")),
+                    caption="Före och efter det nya arbetssättet, och förändringen",
+                    name="forandring")),
         },
         counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
                                                          threshold=ctx.threshold)},

@@ -30,6 +30,7 @@ from scipy import stats as sps
 
 from jamtools import disclosure, stats
 from jamtools.data.derive import ADULT_AGE_GROUPS, BIRTH_LEVELS, age_group, birth_country
+from jamtools.data.model import ADULT_SEXES
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
@@ -55,7 +56,7 @@ def _row(**kw) -> dict:
 
 
 def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
-                       group: str = "kon", levels=("kvinna", "man"), covariates=(),
+                       group: str = "kon", levels=ADULT_SEXES, covariates=(),
                        conf_level: float = 0.95) -> pd.DataFrame:
     """Does the sex gap in a yes/no outcome differ between two groups (e.g. born in Sweden or
     abroad)? A logistic model with an interaction, on the collapsed table.
@@ -206,8 +207,9 @@ def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str
 
 
 def detail_table(overview: pd.DataFrame, *, threshold: int, unit_text: str = "klienterna",
-                 caption: str = "") -> Table:
-    """:func:`detail_overview` as a Swedish table (no column is a count of people)."""
+                 caption: str = "", name: str | None = None) -> Table:
+    """:func:`detail_overview` as a Swedish table (no column is a count of people), labelled
+    ``name``."""
     frame = pd.DataFrame({
         "Uppdelning": overview["niva"],
         "Möjliga grupper": overview["grupper"].map(lambda v: number(v, 0)),
@@ -220,7 +222,7 @@ def detail_table(overview: pd.DataFrame, *, threshold: int, unit_text: str = "kl
     return Table(frame, caption,
                  f"En grupp döljs om den har färre än {threshold} klienter, eller färre än {threshold} "
                  "med eller utan utfallet; och ytterligare grupper döljs så att en dold grupp inte går "
-                 "att räkna fram ur de andra och summorna (röjandekontroll).")
+                 "att räkna fram ur de andra och summorna (röjandekontroll).", name=name)
 
 
 @dataclass
@@ -234,7 +236,7 @@ class IntersectionResult:
 
 
 def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
-                          group: str = "kon", levels=("kvinna", "man"), covariates=(),
+                          group: str = "kon", levels=ADULT_SEXES, covariates=(),
                           conf_level: float = 0.95,
                           threshold: int = disclosure.DEFAULT_THRESHOLD) -> IntersectionResult:
     """Shares per sex × ``factor`` level, the crude sex difference within each level, and the
@@ -253,7 +255,8 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
         for f in factor_levels:
             sub = stats.collapse(rows[rows[factor] == f], outcome, [group]) if len(rows) else \
                 pd.DataFrame({group: list(levels), "n": [0, 0], "events": [0, 0]})
-            c = stats.compare_groups(sub, group, levels, outcome_name=outcome, conf_level=conf_level)
+            c = stats.compare_groups(sub, group,
+                                     levels=levels, outcome_name=outcome, conf_level=conf_level)
             c = c[c["measure"] == "risk_difference_pp"].copy()
             c["comparison"] = f"{levels[0]} − {levels[1]}, {f}"
             crude_parts.append(c)
@@ -346,7 +349,7 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
 BIRTH_TEXT = {"inrikes_fodd": "födda i Sverige", "utrikes_fodd": "utrikes födda"}
 
 
-def prepare_outcome_groups(loaded, outcome: str, *, levels=("kvinna", "man"),
+def prepare_outcome_groups(loaded, outcome: str, *, levels=ADULT_SEXES,
                            covariates=("aldersgrupp", "hushallstyp")):
     """The rows the chapter on groups analyses, from a loaded ``eb_utfall``.
 
@@ -452,7 +455,7 @@ def answer(result: IntersectionResult, *, factor_levels, factor_labels: dict) ->
             + " och ".join(parts) + f": {interaction_verdict(main, f0=f0, f1=f1)}.")
 
 
-def groups_of_women_and_men(ctx, *, levels=("kvinna", "man")) -> Page:
+def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     """r4_04: what do the interventions lead to for different groups of women and men?
 
     The outcome (parameter ``utfall``, :data:`OUTCOMES`) of ``eb_utfall`` by sex and country of
@@ -497,11 +500,13 @@ def groups_of_women_and_men(ctx, *, levels=("kvinna", "man")) -> Page:
                                   xlabel="Andel av klienterna"),
                 caption=f"Andel med {words} efter födelseland och kön, med {conf} % "
                         "konfidensintervall.",
-                alt=shares_alt(land.shares, what=f"Andel med {words}", by="fodelseland")),
+                alt=shares_alt(land.shares, what=f"Andel med {words}", by="fodelseland"),
+                name="land"),
         report.share_table(land.shares, outcome_label="Andel med utfallet",
                            caption=f"{words.capitalize()} efter födelseland och kön"),
         report.comparison_table(compared.assign(comparison=compared["comparison"].map(comparison_label)),
-                                caption="Skillnader mellan kvinnor och män inom varje grupp, och samspelet"))
+                                caption="Skillnader mellan kvinnor och män inom varje grupp, och samspelet",
+                                name="samspel"))
     household = ()
     if clients.has("hushallstyp"):
         by = ["fodelseland", "hushallstyp"]
@@ -512,7 +517,7 @@ def groups_of_women_and_men(ctx, *, levels=("kvinna", "man")) -> Page:
                                       xlabel=f"Andel med {words}"),
                     caption=f"Andel med {words} efter födelseland, hushållstyp och kön, med {conf} % "
                             "konfidensintervall; grupper med för få klienter visas som '..'.",
-                    alt=shares_alt(shares, what=f"Andel med {words}", by="grupp")),
+                    alt=shares_alt(shares, what=f"Andel med {words}", by="grupp"), name="hushall"),
             report.share_table(shares.drop(columns="grupp"), outcome_label="Andel med utfallet",
                                caption="Efter födelseland, hushållstyp och kön"))
     detail = [c for c in ("hushallstyp", "aldersgrupp") if clients.has(c)]
@@ -533,10 +538,12 @@ def groups_of_women_and_men(ctx, *, levels=("kvinna", "man")) -> Page:
         short_answer=answer(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT),
         parts={"data": items(f"{ctx.heading} Utfall: {words}. {ctx.omissions('eb_utfall', clients)}".strip(),
                              report.quality_table(clients, threshold=ctx.threshold,
-                                                  caption="Dataunderlag: klienter med bistånd")),
+                                                  caption="Dataunderlag: klienter med bistånd",
+                                                  name="dataunderlag")),
                "land": land_items, "hushall": household, "alla": every,
                "nivaer": items(detail_table(overview, threshold=ctx.threshold,
-                                            caption="Antal grupper per uppdelning")),
+                                            caption="Antal grupper per uppdelning",
+                                            name="nivaer")),
                "exempel": items(small_group_example(ctx.conf_level))},
         counts={"eb_utfall": disclosure.disclose_counts_by_sex(clients.counts_by_sex(),
                                                                threshold=ctx.threshold)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.model import CHILD_SEXES
 from jamtools.disclosure.segregation import disclose_dissimilarity
 from jamtools.present import report, segregation
 from jamtools.present.page import Page, figure, items
@@ -114,18 +115,21 @@ def instrument_choice(ctx) -> Page:
         phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold)
         for phase, dist in distribution_by_period(pupils, category, "fas",
                                                   conf_level=ctx.conf_level).items()}
-    tests = disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas"),
+    tests = disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas",
+                                                                   levels=CHILD_SEXES),
                                             threshold=ctx.threshold)
     by_phase = disclose_dissimilarity(
-        dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level),
+        dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level, levels=CHILD_SEXES),
         threshold=ctx.threshold)
     change = by_year = None
     if yearly:
         change = disclose_dissimilarity(
-            dissimilarity_change(pupils, category, "ar", change_year, conf_level=ctx.conf_level),
+            dissimilarity_change(pupils, category, "ar", change_year, conf_level=ctx.conf_level,
+                                 levels=CHILD_SEXES),
             threshold=ctx.threshold)
         by_year = disclose_dissimilarity(
-            dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level),
+            dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level,
+                                    levels=CHILD_SEXES),
             threshold=ctx.threshold)
 
     if distributions:
@@ -133,6 +137,7 @@ def instrument_choice(ctx) -> Page:
             *figure(segregation.distributions_plot(
                         distributions, category, title="Instrumentval efter kön",
                         xlabel="Andel av flickornas respektive pojkarnas val"),
+                    name="fordelning",
                     caption="Instrumentval efter kön: andelen av flickornas respektive pojkarnas "
                             f"val som gäller varje instrument, per period, med {conf} % "
                             "konfidensintervall.",
@@ -149,9 +154,10 @@ def instrument_choice(ctx) -> Page:
                         title="Olikhetsindex mellan flickors och pojkars instrumentval"),
                     caption="Olikhetsindex mellan flickors och pojkars instrumentval per läsår, "
                             f"med {conf} % konfidensintervall och den nivå som slumpen ensam ger.",
-                    alt=segregation.dissimilarity_alt(by_year, period_label="läsår")),
+                    alt=segregation.dissimilarity_alt(by_year, period_label="läsår"),
+                    name="per-lasar"),
             segregation.dissimilarity_table(by_year, period_label="Läsår",
-                                            caption="Olikhetsindex per läsår"))
+                                            caption="Olikhetsindex per läsår", levels=CHILD_SEXES))
     else:
         year_by_year = items("Utvecklingen år för år utelämnas: data saknar läsår.")
 
@@ -161,13 +167,15 @@ def instrument_choice(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
-                                               caption="Dataunderlag: elever i kulturskolan")),
+                                               caption="Dataunderlag: elever i kulturskolan",
+                                               name="dataunderlag")),
             "fordelning": shown,
             "olikhet": items(
                 segregation.describe_independence(tests),
                 segregation.describe_dissimilarity(by_phase, change),
                 segregation.dissimilarity_table(
-                    by_phase, caption="Olikhetsindex mellan flickors och pojkars instrumentval")),
+                    by_phase, caption="Olikhetsindex mellan flickors och pojkars instrumentval",
+                    levels=CHILD_SEXES, name="olikhet")),
             "arsvis": year_by_year,
         },
         counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),

@@ -20,14 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from jamtools import disclosure
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import age_bands, age_group
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
-from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key,
+                                    new_figure, row_height, set_title, sex_handle,
+                                    suppressed_text, title_height, wrap)
 from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, number, p_value, percent,
                                      quality_table)
 from jamtools.present.sentences import direction, verdict
@@ -299,28 +300,29 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
     part.total = disclose_rates(rates.rate_by_group(cells, "kon", conf_level=conf_level),
                                 threshold=threshold)
     share_name = f"andel_{levels[0]}_{s.table}"
-    comps = [rates.rate_ratio(cells, "kon", levels, outcome_name=s.table, conf_level=conf_level)]
+    comps = [rates.rate_ratio(cells, "kon", levels=levels, outcome_name=s.table, conf_level=conf_level)]
     if by_age:
         part.by_age = disclose_rates(rates.rate_by_group(cells, "kon", by="aldersgrupp",
                                                          conf_level=conf_level),
                                      threshold=threshold, by="aldersgrupp")
         part.standardised = disclose_rates(
-            rates.standardised_rates(cells, "kon", levels, strata="aldersgrupp",
+            rates.standardised_rates(cells, "kon", levels=levels, strata="aldersgrupp",
                                      conf_level=conf_level), threshold=threshold)
-        comps += [rates.standardised_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+        comps += [rates.standardised_rate_ratio(cells, "kon", levels=levels, strata="aldersgrupp",
                                                 outcome_name=s.table, conf_level=conf_level),
-                  rates.mantel_haenszel_rate_ratio(cells, "kon", levels, strata="aldersgrupp",
+                  rates.mantel_haenszel_rate_ratio(cells, "kon", levels=levels, strata="aldersgrupp",
                                                    outcome_name=s.table, conf_level=conf_level)]
     comps.append(rates.share_compared_with_population(
-        cells, "kon", levels[0], outcome_name=share_name, conf_level=conf_level)
+        cells, "kon", level=levels[0], outcome_name=share_name, conf_level=conf_level)
         .drop(columns=["share_a", "share_b", "share_a_low", "share_a_high"]))
     part.comparisons = disclosure.disclose_comparisons(pd.concat(comps, ignore_index=True),
                                                        threshold=threshold)
-    overall = rates.share_compared_with_population(cells, "kon", levels[0], outcome_name=share_name,
+    overall = rates.share_compared_with_population(cells, "kon",
+                                                   level=levels[0], outcome_name=share_name,
                                                    conf_level=conf_level)
     if by_age:
         composition = pd.concat([
-            rates.share_compared_with_population(cells, "kon", levels[0], by="aldersgrupp",
+            rates.share_compared_with_population(cells, "kon", level=levels[0], by="aldersgrupp",
                                                  outcome_name=share_name, conf_level=conf_level)
             .assign(aldersgrupp=lambda t: t["aldersgrupp"].astype(str)),
             overall.assign(aldersgrupp="Alla åldrar")], ignore_index=True)
@@ -391,11 +393,13 @@ def _conf(frame) -> str:
 
 def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "kon",
                title: str = "", xlabel: str = "Per 1 000 invånare och år") -> Plot:
-    """Rate per 1 000 by sex (and per category of ``by``, one row each) with its interval."""
+    """Rate per 1 000 by sex (and per category of ``by``, one row each) with its interval;
+    each sex with its colour and marker, shown in the key under the axes."""
     disclosure.require_disclosed(shown, "andelarna per 1 000")
     rows = list(dict.fromkeys(shown[by])) if by else [None]
     levels = list(dict.fromkeys(shown[group]))
-    fig = Figure(figsize=(7.5, 1.3 + 0.55 * len(rows)))
+    names = [str(c) if c is not None else "" for c in rows]
+    fig = new_figure(1.85 + row_height(names, len(levels)) * len(rows) + title_height(title))
     ax = fig.subplots()
     offsets = {lvl: (i - (len(levels) - 1) / 2) * 0.25 for i, lvl in enumerate(levels)}
     for yi, cat in enumerate(rows):
@@ -404,26 +408,19 @@ def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "ko
             y = yi + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["rate"]):
-                ax.text(0, y, " ..", va="center", ha="left", color=color)
+                suppressed_text(ax, 0, y, r[group])
                 continue
             ax.errorbar(r["rate"], y, xerr=[[r["rate"] - r["ci_low"]], [r["ci_high"] - r["rate"]]],
                         fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=7)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([str(c) if c is not None else "" for c in rows])
-    ax.invert_yaxis()
+    ax.set_yticklabels([wrap(n) for n in names])
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     top = pd.to_numeric(shown["ci_high"], errors="coerce").max()
     ax.set_xlim(0, float(top) * 1.1 if pd.notna(top) and top > 0 else 1)
     ax.set_xlabel(xlabel)
-    import matplotlib.lines
-
-    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"),
-                                       marker=SEX_MARKERS.get(l, "o"), linestyle="",
-                                       label=SEX_LABELS.get(l, l).capitalize()) for l in levels]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              title=f"Linjen: {_conf(shown)} %\nkonfidensintervall", title_fontsize=9)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    conf = float(shown["conf_level"].dropna().iloc[0]) if shown["conf_level"].notna().any() else 0.95
+    key(fig, [*(sex_handle(lvl) for lvl in levels), interval_handle(conf)])
+    set_title(fig, title)
     return Plot(fig, title or "Andel per 1 000 invånare")
 
 
@@ -458,7 +455,8 @@ def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
     the line at 1 (no difference)."""
     disclosure.require_disclosed(comparisons, "kvoterna")
     rows = comparisons[comparisons["measure"].isin(["rate_ratio", "mh_rate_ratio"])].reset_index(drop=True)
-    fig = Figure(figsize=(7.5, 1.4 + 0.55 * len(rows)))
+    names = [_ratio_label(r) for _, r in rows.iterrows()]
+    fig = new_figure(1.5 + row_height(names) * len(rows) + title_height(title))
     ax = fig.subplots()
     for i, r in rows.iterrows():
         if pd.isna(r["estimate"]):
@@ -481,15 +479,14 @@ def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 2)))
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([_ratio_label(r) for _, r in rows.iterrows()])
+    ax.set_yticklabels([wrap(n) for n in names])
     if len(rows):
         a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]
-        ax.set_xlabel(f"Kvot {SEX_LABELS.get(a, a)} / {SEX_LABELS.get(b, b)} (1 = lika stor andel)")
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+        ax.set_xlabel(wrap(f"Kvot {SEX_LABELS.get(a, a)} / {SEX_LABELS.get(b, b)} "
+                           "(1 = lika stor andel)", 52))
+    set_title(fig, title)
     return Plot(fig, title or "Kvot mellan andelarna per 1 000")
 
 
@@ -683,7 +680,7 @@ def part_items(part: Part) -> tuple:
                                                     "år, efter åldersgrupp och kön"),
                       caption=f"{part.title}: klienter per 1 000 invånare av samma kön och ålder, "
                               f"per år, efter åldersgrupp och kön, med {conf} % konfidensintervall.",
-                      alt=rates_alt(part.by_age))
+                      alt=rates_alt(part.by_age), name=f"alder-{part.table}")
         out.append(rates_table(part.by_age, caption=f"{part.title}: klienter per 1 000 invånare "
                                                     "och år, efter åldersgrupp och kön"))
         overall = disclosure.stack({"Rå (alla åldrar)": part.total,
@@ -702,7 +699,7 @@ def part_items(part: Part) -> tuple:
         caption = (f"{part.title}: kvoten {pair} mellan andelarna per 1 000 invånare, utan hänsyn "
                    f"till ålder, med {conf} % konfidensintervall (1 = lika stor andel).")
     out += figure(ratio_plot(part.comparisons, title=title), caption=caption,
-                  alt=ratio_alt(part.comparisons))
+                  alt=ratio_alt(part.comparisons), name=f"kvot-{part.table}")
     out.append(ratio_table(part.comparisons, caption=f"{part.title}: jämförelser mellan könen"))
     out.append(composition_table(part.composition, level=levels[0],
                                  caption=f"{part.title}: andel {SEX_LABELS[levels[0]]} bland "

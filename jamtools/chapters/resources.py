@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure, stats
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot
+from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX_MARKERS, Plot,
+                                    key, new_figure, row_height, set_title, sex_handle,
+                                    title_height, wrap)
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
 from jamtools.present.sentences import direction, verdict
 from jamtools.stats import concentration
@@ -186,7 +188,7 @@ class ResourceResult:
     lorenz: pd.DataFrame
 
 
-def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("kvinna", "man"),
+def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADULT_SEXES,
                           group: str = "kon", conf_level: float = 0.95,
                           threshold: int = disclosure.DEFAULT_THRESHOLD) -> ResourceResult:
     """Shares of units and of the resource per sex, the crude and the need-adjusted share gap,
@@ -210,10 +212,11 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("k
         warnings.simplefilter("ignore")
         amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
                                           group=group, conf_level=conf_level, threshold=threshold)
-        parts = [concentration.resource_share_gap(rows, value, group, levels, conf_level=conf_level)]
+        parts = [concentration.resource_share_gap(rows, value, group,
+                                                  levels=levels, conf_level=conf_level)]
         if covariates:  # without any need in the data there is no "same need" comparison
             parts.append(concentration.adjusted_resource_share_gap(rows, value, group, covariates,
-                                                                   levels, conf_level=conf_level))
+                                                                   levels=levels, conf_level=conf_level))
         gaps = pd.concat(parts, ignore_index=True)
     # An empty selection gives a summary without the computed columns: add them, empty, so that
     # every table and figure shows '..' rather than failing.
@@ -222,7 +225,7 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=("k
             amounts.summary[col] = np.nan
     gaps_d = disclosure.disclose_comparisons(gaps, threshold=threshold, shares=amounts.summary,
                                              group=group)
-    lorenz = concentration.lorenz_by_group(rows, value, group, levels, n_points=LORENZ_POINTS)
+    lorenz = concentration.lorenz_by_group(rows, value, group, levels=levels, n_points=LORENZ_POINTS)
     lorenz_d = disclosure.disclose_table(lorenz, count_cols=["n"], by=[group],
                                          derived_cols=["andel_resurs", "gini"],
                                          threshold=threshold * LORENZ_POINTS, margins=False)
@@ -329,10 +332,11 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     return "\n\n".join(text)
 
 
-def shares_plot(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna", "man"),
+def shares_plot(result: ResourceResult, spec: ResourceSpec, *, levels=ADULT_SEXES,
                 group: str = "kon", title: str = "") -> Plot:
     """Stacked bars: each sex's share of the units, of the resource, and (when shown) the share
-    of the resource at the same need as the other sex. Hidden values are drawn as '..'."""
+    of the resource at the same need as the other sex, each sex in its colour and hatch, with
+    its share written on the bar. Hidden values are drawn as '..'."""
     summary = result.amounts.summary
     disclosure.require_disclosed(summary, "beloppstabellen")
     a = levels[0]
@@ -344,7 +348,7 @@ def shares_plot(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna",
     if not pd.isna(eq):
         rows.append((f"Andel om {SEX_LABELS.get(a, a)} fått som\n{SEX_LABELS.get(levels[1])} "
                      "med samma behov", pd.Series([eq, 1 - eq], index=list(levels))))
-    fig = Figure(figsize=(7.5, 1.3 + 0.6 * len(rows)))
+    fig = new_figure(1.9 + row_height([r[0] for r in rows]) * len(rows) + title_height(title))
     ax = fig.subplots()
     for y, (name, shares) in enumerate(rows):
         if shares.isna().any():
@@ -353,23 +357,22 @@ def shares_plot(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna",
         left = 0.0
         for lvl in levels:
             v = float(shares[lvl])
-            ax.barh(y, v, left=left, color=SEX_COLORS.get(lvl, "#333"), alpha=0.85, height=0.6,
-                    label=SEX_LABELS.get(lvl, lvl).capitalize() if y == 0 else None)
-            if v > 0.08:
-                ax.text(left + v / 2, y, percent(v, 1), ha="center", va="center", color="white",
-                        fontsize=9, fontweight="bold")
+            ax.barh(y, v, left=left, color=SEX_COLORS.get(lvl, "#333"), height=0.6,
+                    hatch=SEX_HATCHES.get(lvl, ""), edgecolor="white", linewidth=0)
+            if v > 0.12:  # the share written on its bar, readable over colour and hatch
+                ax.text(left + v / 2, y, percent(v, 1), ha="center", va="center", color="black",
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
+                              "alpha": 0.9})
             left += v
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r[0] for r in rows])
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticklabels([wrap(r[0].replace("\n", " ")) for r in rows])
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %"))
     ax.axvline(0.5, color="#888888", linestyle=":", linewidth=1)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    key(fig, [sex_handle(lvl, kind="bar") for lvl in levels])
+    set_title(fig, title)
     return Plot(fig, title or "Andel av enheterna och av resursen per kön")
 
 
@@ -377,17 +380,19 @@ def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
                 title: str = "") -> Plot:
     """The Lorenz curve of the resource within each sex, against the line of equal shares."""
     disclosure.require_disclosed(lorenz, "lorenztabellen")
-    fig = Figure(figsize=(6.0, 5.0))
+    fig = new_figure(6.0 + title_height(title))
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="Alla får lika mycket")
     for lvl, sub in lorenz.groupby(group, sort=False):
         who = SEX_LABELS.get(lvl, lvl).capitalize()
         if sub["andel_resurs"].isna().any():
-            ax.plot([], [], color=SEX_COLORS.get(lvl, "#333"), label=f"{who}: visas inte (..)")
+            ax.plot([], [], color=SEX_COLORS.get(lvl, "#333"), linestyle=SEX_LINESTYLES.get(lvl, "-"),
+                    label=f"{who}: visas inte (..)")
             continue
         g = sub["gini"].iloc[0]
         ax.plot(sub["andel_enheter"], sub["andel_resurs"], color=SEX_COLORS.get(lvl, "#333"),
-                marker=SEX_MARKERS.get(lvl, "o"), markersize=4,
+                marker=SEX_MARKERS.get(lvl, "o"), markersize=6, linewidth=2,
+                linestyle=SEX_LINESTYLES.get(lvl, "-"),
                 label=f"{who} (Gini {number(g, 2)})")
     fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
     ax.xaxis.set_major_formatter(fmt)
@@ -395,12 +400,11 @@ def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     unit_def = spec.unit_definite
-    ax.set_xlabel(f"Andel av {unit_def}, de med minst först")
-    ax.set_ylabel(f"Andel av {spec.resource_text}")
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    ax.set_xlabel(wrap(f"Andel av {unit_def}, de med minst först", 52))
+    ax.set_ylabel(wrap(f"Andel av {spec.resource_text}", 30))
+    ax.set_aspect("equal")
+    key(fig, ax.get_legend_handles_labels()[0])
+    set_title(fig, title)
     return Plot(fig, title or "Lorenzkurva per kön")
 
 
@@ -471,7 +475,7 @@ class ResourcePart:
         return PART_TITLES.get(self.table, self.table)
 
 
-def analyse(underlag: ResourceData, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+def analyse(underlag: ResourceData, *, levels=ADULT_SEXES, conf_level: float = 0.95,
             threshold: int = disclosure.DEFAULT_THRESHOLD) -> ResourcePart:
     """:func:`resource_distribution` for one loaded resource, as a part of the page."""
     result = resource_distribution(underlag.data, underlag.spec, levels=levels,
@@ -479,7 +483,7 @@ def analyse(underlag: ResourceData, *, levels=("kvinna", "man"), conf_level: flo
     return ResourcePart(underlag.spec.table, underlag, result)
 
 
-def shares_alt(result: ResourceResult, spec: ResourceSpec, *, levels=("kvinna", "man"),
+def shares_alt(result: ResourceResult, spec: ResourceSpec, *, levels=ADULT_SEXES,
                group: str = "kon") -> str:
     """Alt text of :func:`shares_plot`: each sex's share of the units and of the resource, and
     the share at the same need when it is shown ('..' when hidden)."""
@@ -514,7 +518,7 @@ def lorenz_alt(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon") 
             "lika mycket. " + "; ".join(parts) + ".") if parts else "Inga kurvor att visa."
 
 
-def part_items(part: ResourcePart, *, levels=("kvinna", "man")) -> tuple:
+def part_items(part: ResourcePart, *, levels=ADULT_SEXES) -> tuple:
     """What the page shows for one resource, in order: heading, shares in words and as a
     figure, the amounts per sex, the share gaps, the difference per unit (crude, and at the
     same need when the data have the need), and the concentration within each sex."""
@@ -532,7 +536,7 @@ def part_items(part: ResourcePart, *, levels=("kvinna", "man")) -> tuple:
                 caption=f"Kvinnors och mäns andel av {spec.unit_definite} och av {spec.resource_text}"
                         + (", och andelen kvinnorna hade haft om de fått som män med samma behov."
                            if eq_shown else "."),
-                alt=shares_alt(r, spec, levels=levels)),
+                alt=shares_alt(r, spec, levels=levels), name=f"andelar-{part.table}"),
         report.amount_summary_table(r.amounts.summary, unit=spec.amount_text,
                                     count_label=f"Antal {spec.unit_text}",
                                     caption=f"{resource} efter kön"),
@@ -547,7 +551,7 @@ def part_items(part: ResourcePart, *, levels=("kvinna", "man")) -> tuple:
         *figure(lorenz_plot(r.lorenz, spec, title=f"Hur {spec.resource_text} fördelas inom varje kön"),
                 caption=f"Lorenzkurvor: hur {spec.resource_text} fördelas inom varje kön, från dem "
                         "som fått minst till dem som fått mest (diagonalen: alla får lika mycket).",
-                alt=lorenz_alt(r.lorenz, spec)),
+                alt=lorenz_alt(r.lorenz, spec), name=f"lorenz-{part.table}"),
         lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
 
 
@@ -580,7 +584,7 @@ def answer(parts) -> str:
     return " ".join(out)
 
 
-def resource_shares(ctx, *, levels=("kvinna", "man")) -> Page:
+def resource_shares(ctx, *, levels=ADULT_SEXES) -> Page:
     """r4_02: how are the resources (time, interventions, money) shared between the sexes?
 
     One part per resource the run has (:func:`resource_tables`, parameter ``tabell``): each

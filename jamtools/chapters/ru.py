@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
@@ -107,7 +108,7 @@ def model_covariates(covariates) -> list[str]:
     return [AMOUNT_CLASS if c == "sokt_belopp" else c for c in covariates]
 
 
-def granted(data: pd.DataFrame, levels=("kvinna", "man")) -> pd.DataFrame:
+def granted(data: pd.DataFrame, levels=ADULT_SEXES) -> pd.DataFrame:
     """The granted applications of the two sexes, with the amount granted in thousands of
     kronor (``beviljat_tkr``) and, when the table has the amount applied for, the share of it
     that was granted in percent (``andel_av_sokt``; missing when nothing was applied for).
@@ -136,7 +137,7 @@ AMOUNT_MEASURES = (("Beviljat belopp (tkr)", "beviljat_tkr"),
                    ("Andel av sökt belopp (procent)", "andel_av_sokt"))
 
 
-def compare_granted(rows: pd.DataFrame, *, levels=("kvinna", "man"), conf_level: float = 0.95,
+def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float = 0.95,
                     threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Differences in mean and median between the sexes, among granted applications, for each
     amount measure ``rows`` holds (:data:`AMOUNT_MEASURES`), disclosed and stacked with the
@@ -153,14 +154,14 @@ def compare_granted(rows: pd.DataFrame, *, levels=("kvinna", "man"), conf_level:
         The library's comparison layout plus ``matt``.
     """
     parts = {name: disclosure.disclose_comparisons(
-        stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels,
+        stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels=levels,
                               conf_level=conf_level), threshold=threshold)
         for name, column in AMOUNT_MEASURES if column in rows.columns}
     out = disclosure.stack(parts, "matt")
     return out[out["measure"] != "ratio_of_means"].reset_index(drop=True)
 
 
-def funds_table(data: pd.DataFrame, *, levels=("kvinna", "man"),
+def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
                 threshold: int = disclosure.DEFAULT_THRESHOLD,
                 caption: str = "Ansökningar och beviljade medel efter projektledarens kön") -> Table:
     """Each sex's share of the applications against its share of the funds granted (0 kr for
@@ -199,7 +200,7 @@ __all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels
 # --- Chapter composition ------------------------------------------------------------------------
 
 #: The sexes compared (the project leader's).
-SEXES = ("kvinna", "man")
+SEXES = ADULT_SEXES
 
 
 def project_funds(ctx) -> Page:
@@ -243,7 +244,8 @@ def project_funds(ctx) -> Page:
                                       xlabel="Andel av ansökningarna som beviljades"),
                     caption="Andel beviljade efter projektets målgrupp och projektledarens kön, "
                             f"med {conf} % konfidensintervall.",
-                    alt=shares_alt(result.by_shares, what="Andel beviljade", by="malgrupp")),
+                    alt=shares_alt(result.by_shares, what="Andel beviljade", by="malgrupp"),
+                    name="malgrupp"),
             report.share_table(
                 result.by_shares, outcome_label="Andel beviljade",
                 caption="Beviljade ansökningar efter målgrupp och projektledarens kön"))
@@ -256,7 +258,8 @@ def project_funds(ctx) -> Page:
                                   conf_level=ctx.conf_level, threshold=ctx.threshold)
         funds = items(
             report.comparison_table(amounts.assign(comparison=amounts["matt"] + ": kvinnor − män"),
-                                    caption="Beviljade belopp bland beviljade ansökningar"),
+                                    caption="Beviljade belopp bland beviljade ansökningar",
+                                    name="belopp"),
             funds_table(applications, levels=SEXES, threshold=ctx.threshold))
     else:
         funds = items("Jämförelsen av beviljade belopp utelämnas: data saknar beviljat belopp.")
@@ -267,7 +270,8 @@ def project_funds(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
-                                               caption="Dataunderlag: ansökningar")),
+                                               caption="Dataunderlag: ansökningar",
+                                               name="dataunderlag")),
             "beviljade": items(
                 report.describe_binary(shares, comparisons, verb="beviljades", outcome_text="",
                                        unit_text="ansökningar"),
@@ -275,7 +279,7 @@ def project_funds(ctx) -> Page:
                                           xlabel="Andel av ansökningarna som beviljades"),
                         caption="Andel beviljade ansökningar efter projektledarens kön, med "
                                 f"{conf} % konfidensintervall.",
-                        alt=shares_alt(shares, what="Andel beviljade")),
+                        alt=shares_alt(shares, what="Andel beviljade"), name="andel"),
                 report.share_table(shares, outcome_label="Andel beviljade",
                                    caption="Beviljade ansökningar efter projektledarens kön"),
                 *figure(plots.difference_plot(comparisons, title="Skillnad kvinnor − män"
@@ -283,9 +287,10 @@ def project_funds(ctx) -> Page:
                         caption="Skillnaden mellan kvinnors och mäns ansökningar i procentenheter"
                                 + (", utan och med justering" if adjusted else "")
                                 + f", med {conf} % konfidensintervall.",
-                        alt=difference_alt(comparisons)),
+                        alt=difference_alt(comparisons), name="skillnad"),
                 report.comparison_table(
-                    comparisons, caption="Jämförelser mellan kvinnors och mäns ansökningar")),
+                    comparisons, caption="Jämförelser mellan kvinnors och mäns ansökningar",
+                    name="jamforelser")),
             "malgrupp": by_target,
             "belopp": funds,
         },

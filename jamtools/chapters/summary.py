@@ -1,28 +1,60 @@
-"""The handbook's summary (4R: realisera): every difference the chapters found, in one ranked table.
+"""The handbook's summary (4R: realisera): every difference the chapters found, once, with the
+verdict the chapters themselves state.
 
-Reads the results files a run wrote (``<out>/results/<id>.json``, already disclosed), keeps one
-measure per comparison (the one a reader can compare across chapters, see :data:`PRIMARY`), puts
-the crude and the adjusted estimate side by side, and ranks the differences: first those that
-remain among people alike in need, then those that are clear only before adjustment, then those
-the data cannot tell from chance. Across so many comparisons some will look clear by chance, so
-the p-values are also adjusted over the whole summary (Holm 1979).
+Reads the results files a run wrote (``<out>/results/<id>.json``, already disclosed) and makes
+one row per difference between the sexes.
+
+**One verdict rule.** A difference is *clear* when the confidence interval its chapter stored
+does not cover the value of no difference (0, or 1 for a ratio): the rule of
+:func:`jamtools.present.sentences.direction`, which every chapter page's sentences use on the same
+interval. The summary makes no new test and no new adjustment for the many comparisons it
+gathers (no Holm over the summary), so its verdict on a comparison is always the verdict of the
+chapter's own page; where a chapter makes many comparisons, its interval is already widened
+(simultaneous intervals, stated in its results as ``conf_level``). The summary shows that
+interval, with its level, beside every verdict, and no p-value: a p-value adjusted in another
+way could contradict the interval, and a reader needs only the number the verdict follows. The
+verdicts (:data:`VERDICTS`) combine the crude and the adjusted interval: clear even among alike
+cases (adjusted interval clear), clear where nothing was adjusted, clear only before adjustment,
+not clear, or hidden by disclosure control.
+
+**One row per finding.** Some chapters show a difference another chapter shows (the 4R chapters
+re-present the family chapters; a process map repeats its steps' chapters). Two chapters' rows are
+the same finding when they compare the same outcome of the same groups with the same measure in
+the same rows: equal numbers in each group and an equal crude estimate (to 6 decimals), or, with
+no crude estimate, an equal adjusted estimate with the same adjustment (:func:`merge_findings`).
+The row shown is the first chapter's in book order that has an adjusted estimate (else the
+first); the row lists every chapter that shows the finding, and notes a chapter whose own
+interval gives another verdict (a wider simultaneous interval, or other covariates).
+
+**What the page shows.** The answer in counts that equal the full table's; the chapters included
+and those not run (with the reason, from the run's check), so a short summary is never read as
+"no gaps elsewhere"; the few clearest differences that remain among alike cases (a short table
+and a figure that reads at phone width); and the full table and the action plan as downloads
+(XLSX and CSV for Swedish Excel, :mod:`jamtools.present.downloads`) instead of page-long tables.
+Every text a reader sees is Swedish: chapter titles, outcome and covariate labels
+(:mod:`jamtools.present.report`), never an id or a code.
 
 :func:`realise` is the chapter ``r4_05_realisera`` as a :class:`~jamtools.present.page.Page`; the
-chapters' questions come from the run (``ctx.titles``), never from the run layer itself.
+chapters' titles and book order come from the run (``ctx.titles``), never from the run layer
+itself.
 """
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from jamtools.present import downloads
 from jamtools.present import results as results_mod
 from jamtools.present.page import Page, figure, items
-from jamtools.present.report import Table
+from jamtools.present.report import (COLUMN_LABELS, MEASURES, SEX_LABELS, TABLE_LABELS, Table, covariates_text,
+                                     label, number)
 from jamtools.present.sentences import direction
-from jamtools.stats import adjust_pvalues
 
 #: Measures in order of preference: one per comparison is shown, the first that is present.
 PRIMARY = ("risk_difference_pp", "mean_difference", "gap_change_pp", "hazard_ratio", "rate_ratio",
@@ -37,17 +69,43 @@ VERDICTS = {
     "dold": "Kan inte visas (röjandekontroll)",
 }
 
-COLUMNS = ["question_id", "question", "outcome", "comparison", "group_a", "group_b", "measure",
-           "null_value",
-           "crude_estimate", "crude_ci_low", "crude_ci_high",
-           "adjusted_estimate", "adjusted_ci_low", "adjusted_ci_high", "adjusted_for",
-           "p_value", "p_holm", "verdict", "strength", "rank"]
+#: The verdicts that call for a goal in the action plan.
+CLEAR = ("kvarstar", "tydlig", "forsvinner")
 
+COLUMNS = ["question_id", "question", "chapters", "chapter_titles", "outcome", "comparison",
+           "group_a", "group_b", "measure", "null_value",
+           "crude_estimate", "crude_ci_low", "crude_ci_high", "crude_conf",
+           "adjusted_estimate", "adjusted_ci_low", "adjusted_ci_high", "adjusted_conf",
+           "adjusted_for", "n_a", "n_b", "verdict", "strength", "note", "rank"]
 
 #: What identifies one comparison across its measures: "flicka − pojke" and "flicka / pojke"
 #: are one comparison, "kvinna − man (2020)" and "kvinna − man (2021)" two.
 KEYS = ["question_id", "outcome", "group_a", "group_b", "_comparison"]
 
+#: The columns of the full table (the download), in Swedish.
+TABLE_COLUMNS = ["Rang", "Utfall", "Jämförelse", "Mått",
+                 "Rå skattning", "Rå: nedre gräns", "Rå: övre gräns", "Rå: konfidensnivå (%)",
+                 "Justerad skattning", "Justerad: nedre gräns", "Justerad: övre gräns",
+                 "Justerad: konfidensnivå (%)", "Justerat för", "Bedömning", "Kapitel",
+                 "Anmärkning"]
+
+#: The columns of the action plan (the download), in Swedish.
+PLAN_COLUMNS = ["Kapitel", "Vad analysen visar", "Bedömning", "Mål", "Åtgärd", "Ansvarig",
+                "Uppföljning"]
+
+#: The downloads' file names (without suffix), in :data:`jamtools.present.downloads.FOLDER`.
+TABLE_FILE = "sammanstallning"
+PLAN_FILE = "handlingsplan"
+
+#: How many differences the page's short list and figure show.
+TOP = 8
+
+NO_RESULTS_TEXT = ("Inga resultat från andra kapitel hittades. Kapitlet sammanfattar en hel "
+                   "körning: kör handboken med kommandot för en hel körning (se kapitlet *Kör "
+                   "handboken på egna data*), så att kapitlen körs före det här.")
+
+
+# --- reading the run ---------------------------------------------------------------------------
 
 def is_gap_measure(measure: str) -> bool:
     """Whether ``measure`` compares two groups (a difference or a ratio) rather than describing
@@ -74,12 +132,13 @@ def collect(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
         if res["question_id"] in set(exclude):
             continue
         for comp in res["comparisons"]:
-            rows.append({"question_id": res["question_id"], "question": res["question"], **comp})
+            rows.append({"question_id": res["question_id"], "question": res["question"],
+                         "conf_level": res["conf_level"], **comp})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=["question_id", "question", "outcome", "comparison", "measure",
-                                     "estimate", "ci_low", "ci_high", "p_value", "adjusted",
-                                     "adjusted_for", "suppressed"])
+                                     "estimate", "ci_low", "ci_high", "conf_level", "p_value",
+                                     "adjusted", "adjusted_for", "suppressed"])
     return frame
 
 
@@ -123,24 +182,145 @@ def chapters_not_run(results_dir: str | Path | None, titles: Mapping[str, str], 
     return [q for q in titles if q not in ran and q not in set(exclude)]
 
 
-def not_run_text(not_run, titles: Mapping[str, str]) -> str:
+#: Why a chapter has no results when the run's check said it could run.
+NOT_IN_RUN = "ingick inte i körningen, eller avbröts (se körningens logg)"
+
+
+def not_run_reasons(results_dir: str | Path | None, not_run: Sequence[str]) -> dict[str, str]:
+    """Why each chapter of ``not_run`` has no results, in Swedish.
+
+    The run's input check (``check.json`` beside the results folder, written before any chapter
+    runs) says which chapters the data cannot answer and what they lack; its table and column
+    names are put in words (:func:`words`). A chapter the check let run but that left no results
+    was not asked for in this run (``--only``) or stopped with an error.
+
+    Parameters
+    ----------
+    results_dir : str, Path or None
+        The run's results folder; its parent holds ``check.json``.
+    not_run : sequence of str
+        Question ids (:func:`chapters_not_run`).
+
+    Returns
+    -------
+    dict of str to str
+        The reason of each id, starting in lower case.
+    """
+    check = {}
+    path = Path(results_dir).parent / "check.json" if results_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            check = json.loads(path.read_text(encoding="utf-8")).get("chapters", {})
+        except (ValueError, OSError):
+            check = {}
+    out = {}
+    for q in not_run:
+        entry = check.get(q) or {}
+        if entry.get("status") == "kan_inte_koras":
+            missing = "; ".join(words(m, tables=True) for m in entry.get("missing", []))
+            out[q] = f"data saknas: {missing}" if missing else "data saknas"
+        else:
+            out[q] = NOT_IN_RUN
+    return out
+
+
+def not_run_text(not_run, titles: Mapping[str, str], reasons: Mapping[str, str] | None = None) -> str:
     """The Swedish paragraph that names the chapters not in the summary (their questions from
-    ``titles``), so that a short summary is never read as "no differences elsewhere". Empty
-    when none."""
+    ``titles``, each with its reason from ``reasons`` when given), so that a short summary is
+    never read as "no differences elsewhere". Empty when none."""
     if not not_run:
         return ""
-    items = "\n".join(f"- {titles.get(q, q)}" for q in not_run)
-    return (f"**Kapitel som inte ingår: {len(not_run)}** (de kördes inte i den här körningen, "
-            "till exempel för att data saknar det som kapitlet behöver). Sammanställningen säger "
-            "ingenting om skillnader i de frågorna:\n\n" + items)
+    reasons = reasons or {}
+    lines = "\n".join(f"- {titles.get(q, q)}" + (f" ({reasons[q]})" if q in reasons else "")
+                      for q in not_run)
+    return (f"**Kapitel som inte ingår: {len(not_run)}** (de kördes inte i den här körningen). "
+            "Sammanställningen säger ingenting om skillnader i de frågorna, och att de saknas "
+            "betyder inte att det saknas skillnader där:\n\n" + lines)
 
 
-def chapters_table(every: pd.DataFrame, ran, titles: Mapping[str, str], *, caption: str = ""):
-    """The chapters whose results are included, with how many comparisons each gave."""
-    per_chapter = every.groupby("question_id").size() if not every.empty else pd.Series(dtype=int)
-    frame = pd.DataFrame({"Fråga": [titles.get(q, q) for q in ran],
-                          "Jämförelser": [int(per_chapter.get(q, 0)) for q in ran]})
-    return Table(frame, caption)
+# --- the words a reader sees -------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-zÅÄÖåäö0-9]+(?:_[A-Za-zÅÄÖåäö0-9]+)*")
+_EXTRA_WORDS = {"kon": "kön"}
+
+
+def _lower(text: str) -> str:
+    """A label in running text: 'Född i Sverige' -> 'född i Sverige', 'ADL-beroende' kept."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def words(text: str, *, tables: bool = False) -> str:
+    """``text`` with the data model's codes in words: sexes in the plural ('kvinna − man' ->
+    'kvinnor − män'), values and columns by their labels (:func:`jamtools.present.report.label`),
+    with ``tables`` also table names ('bof_utredningar' -> 'utredningar om barn'). A code with no
+    label is left as it is (the tests find it)."""
+    def sub(m):
+        tok = m.group(0)
+        if tok in SEX_LABELS:
+            return SEX_LABELS[tok]
+        if tables and tok in TABLE_LABELS:
+            return TABLE_LABELS[tok]
+        if tok in _EXTRA_WORDS:
+            return _EXTRA_WORDS[tok]
+        shown = label(tok)
+        return _lower(shown) if shown != tok else tok
+    return _TOKEN.sub(sub, str(text))
+
+
+_SHARE = re.compile(r"^andel_([a-z]+)_(.+)$")
+
+
+def outcome_text(outcome: str) -> str:
+    """An outcome's label with a capital: 'sjalvforsorjande' -> 'Självförsörjande'; a share of
+    one sex in a table ('andel_kvinna_ht_beslut', the representation chapter's) -> 'Andel
+    kvinnor, beslut om hemtjänst'."""
+    share = _SHARE.match(str(outcome))
+    if share and share.group(1) in SEX_LABELS and str(outcome) not in COLUMN_LABELS:
+        table = share.group(2)
+        shown = f"andel {SEX_LABELS[share.group(1)]}, " + (
+            label(table) if label(table) != table else TABLE_LABELS.get(table, table))
+    else:
+        shown = label(outcome)
+    return shown[:1].upper() + shown[1:]
+
+
+def finding_text(row) -> str:
+    """What a row compares, in Swedish: 'Självförsörjande: kvinnor − män'."""
+    return f"{outcome_text(row['outcome'])}: {words(row['comparison'])}"
+
+
+def measure_text(measure: str) -> str:
+    """The measure's Swedish name (:data:`jamtools.present.report.MEASURES`)."""
+    return MEASURES.get(measure, measure)
+
+
+# --- the one verdict rule ----------------------------------------------------------------------
+
+def is_clear(low, high, *, null: float = 0.0) -> bool:
+    """The handbook's one rule: the interval does not cover ``null``
+    (:func:`jamtools.present.sentences.direction` is not ``"oklar"``)."""
+    return direction(low, high, null=null) != "oklar"
+
+
+def _present(value) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def verdict_of(row) -> str:
+    """The verdict key of a summary row (:data:`VERDICTS`) from its crude and adjusted
+    intervals, by :func:`is_clear` only."""
+    null = row["null_value"]
+    has_adj = _present(row["adjusted_estimate"])
+    has_crude = _present(row["crude_estimate"])
+    if not has_adj and not has_crude:
+        return "dold"
+    if has_adj:
+        if is_clear(row["adjusted_ci_low"], row["adjusted_ci_high"], null=null):
+            return "kvarstar"
+        if has_crude and is_clear(row["crude_ci_low"], row["crude_ci_high"], null=null):
+            return "forsvinner"
+        return "otydlig"
+    return "tydlig" if is_clear(row["crude_ci_low"], row["crude_ci_high"], null=null) else "otydlig"
 
 
 def _has_adjustment(value) -> bool:
@@ -177,7 +357,8 @@ def _primary(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _strength(estimate, low, high, null, ratio: bool) -> float:
-    """|estimate − null| in standard errors (on the log scale for ratios), from the interval."""
+    """|estimate − null| in standard errors (on the log scale for ratios), from the interval
+    (a 95 % interval's half-width is 1.96 standard errors)."""
     if any(v is None or pd.isna(v) for v in (estimate, low, high)):
         return math.nan
     if ratio:
@@ -188,30 +369,29 @@ def _strength(estimate, low, high, null, ratio: bool) -> float:
     return abs(estimate - null) / se if se > 0 else math.nan
 
 
-def gaps(results_dir: str | Path | None, *, exclude=()) -> pd.DataFrame:
-    """:func:`rank` of :func:`collect`: the ranked summary of the results files in a folder."""
-    return rank(collect(results_dir, exclude=exclude))
+def _value(part: pd.DataFrame, col: str):
+    if not len(part) or col not in part:
+        return None
+    v = part[col].iloc[0]
+    return None if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)) else v
 
 
-def rank(every: pd.DataFrame) -> pd.DataFrame:
-    """The ranked summary: one row per (question, outcome, groups compared) with its crude and
-    adjusted estimate, a verdict (a key of :data:`VERDICTS`), the strength of the evidence
-    (distance from no difference in standard errors) and the Holm-adjusted p-value over all rows.
-
-    Intervals are the chapters' own (some chapters use simultaneous intervals); a comparison
-    whose interval excludes the no-difference value counts as clear.
-    """
+def per_chapter(every: pd.DataFrame) -> pd.DataFrame:
+    """One row per (chapter, outcome, groups compared) in the chapter's primary measure
+    (:data:`PRIMARY`), with its crude and adjusted estimate and interval and the verdict of
+    :func:`verdict_of`; before :func:`merge_findings`."""
     if not every.empty:
         every = every[every["measure"].map(is_gap_measure)]
     if every.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=[c for c in COLUMNS if c != "rank"])
     every = every.assign(_comparison=every["comparison"].astype(str).str.replace(" / ", " − ",
                                                                                  regex=False))
+    if "conf_level" not in every:
+        every = every.assign(conf_level=0.95)
     chosen = _primary(every)
     out = []
     for (qid, outcome, _, _, _), g in chosen.groupby(KEYS, sort=False):
         measure, comparison = g["measure"].iloc[0], g["comparison"].iloc[0]
-        null = null_value(measure)
         real = adjusted_mask(g)
         # A row marked adjusted with nothing adjusted for is a crude comparison; a true crude
         # row is preferred to it.
@@ -220,240 +400,483 @@ def rank(every: pd.DataFrame) -> pd.DataFrame:
         adj = g[real].head(1)
         row = {"question_id": qid, "question": g["question"].iloc[0], "outcome": outcome,
                "comparison": comparison, "group_a": g["group_a"].iloc[0],
-               "group_b": g["group_b"].iloc[0], "measure": measure, "null_value": null}
+               "group_b": g["group_b"].iloc[0], "measure": measure,
+               "null_value": null_value(measure)}
         for prefix, part in (("crude", crude), ("adjusted", adj)):
             for col in ("estimate", "ci_low", "ci_high"):
-                row[f"{prefix}_{col}"] = part[col].iloc[0] if len(part) else None
+                row[f"{prefix}_{col}"] = _value(part, col)
+            row[f"{prefix}_conf"] = _value(part, "conf_level") if len(part) else None
         row["adjusted_for"] = list(adj["adjusted_for"].iloc[0]) if len(adj) else []
-        main = adj if len(adj) and adj["estimate"].notna().iloc[0] else crude
-        row["p_value"] = main["p_value"].iloc[0] if len(main) else None
-
-        def clear(prefix):
-            return direction(row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"], null=null) != "oklar"
-
-        has_adj = len(adj) > 0 and row["adjusted_estimate"] is not None \
-            and not pd.isna(row["adjusted_estimate"])
-        has_crude = row["crude_estimate"] is not None and not pd.isna(row["crude_estimate"])
-        if not has_adj and not has_crude:
-            verdict = "dold"
-        elif has_adj and clear("adjusted"):
-            verdict = "kvarstar"
-        elif has_adj and clear("crude"):
-            verdict = "forsvinner"
-        elif not has_adj and clear("crude"):
-            verdict = "tydlig"
-        else:
-            verdict = "otydlig"
-        prefix = "adjusted" if has_adj else "crude"
-        row["verdict"] = verdict
+        for side in ("n_a", "n_b"):
+            row[side] = _value(crude, side) if _value(crude, side) is not None else _value(adj, side)
+        row["verdict"] = verdict_of(row)
+        prefix = "adjusted" if _present(row["adjusted_estimate"]) else "crude"
         row["strength"] = _strength(row[f"{prefix}_estimate"], row[f"{prefix}_ci_low"],
-                                    row[f"{prefix}_ci_high"], null, measure.endswith("ratio"))
+                                    row[f"{prefix}_ci_high"], row["null_value"],
+                                    measure.endswith("ratio"))
+        row["chapters"] = [qid]
+        row["chapter_titles"] = [row["question"]]
+        row["note"] = ""
         out.append(row)
-    frame = pd.DataFrame(out)
-    holm = adjust_pvalues(frame[["p_value"]].astype(float), method="holm")
-    frame["p_holm"] = holm["p_adjusted"].to_numpy()
-    rank = {v: k for k, v in enumerate(VERDICTS)}
-    frame = (frame.assign(_v=frame["verdict"].map(rank), _s=-frame["strength"].fillna(-1.0))
+    return pd.DataFrame(out)
+
+
+def finding_key(row) -> tuple | None:
+    """What makes two chapters' rows one finding: the same outcome, groups, comparison and
+    measure in the same rows (equal group sizes) with an equal crude estimate (6 decimals), or,
+    without one, an equal adjusted estimate with the same adjustment. None for a row with no
+    estimate at all (hidden: it cannot be matched)."""
+    base = (row["outcome"], row["group_a"], row["group_b"],
+            str(row["comparison"]).replace(" / ", " − "), row["measure"],
+            row.get("n_a"), row.get("n_b"))
+    if _present(row["crude_estimate"]):
+        return (*base, "crude", round(float(row["crude_estimate"]), 6))
+    if _present(row["adjusted_estimate"]):
+        return (*base, "adjusted", round(float(row["adjusted_estimate"]), 6),
+                tuple(sorted(row["adjusted_for"])))
+    return None
+
+
+def _parts_agree(a, b) -> bool:
+    """Whether two rows of one finding say the same of every part both have (crude, adjusted)."""
+    for prefix in ("crude", "adjusted"):
+        if _present(a[f"{prefix}_estimate"]) and _present(b[f"{prefix}_estimate"]):
+            if is_clear(a[f"{prefix}_ci_low"], a[f"{prefix}_ci_high"], null=a["null_value"]) != \
+                    is_clear(b[f"{prefix}_ci_low"], b[f"{prefix}_ci_high"], null=b["null_value"]):
+                return False
+    return True
+
+
+def merge_findings(rows: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per finding (:func:`finding_key`): the first chapter's row in book order that has
+    an adjusted estimate (else the first), listing every chapter that shows the finding.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        :func:`per_chapter`.
+    order : sequence of str, optional
+        The chapters in book order (``ctx.titles``); by id when not given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``chapters``/``chapter_titles`` list the chapters (shown row first); ``note`` says in
+        Swedish which chapter's own interval gives another verdict, if any.
+    """
+    if rows.empty:
+        return rows
+    position = {q: k for k, q in enumerate(order or [])}
+    rows = rows.assign(_pos=rows["question_id"].map(lambda q: (position.get(q, len(position)), q)))
+    rows = rows.sort_values("_pos", kind="stable")
+    groups: dict = {}
+    for idx, row in rows.iterrows():
+        key = finding_key(row)
+        groups.setdefault(key if key is not None else ("_alone", idx), []).append(row)
+    out = []
+    for members in groups.values():
+        shown = next((m for m in members if _present(m["adjusted_estimate"])), members[0])
+        others = [m for m in members if m is not shown]
+        row = shown.copy()
+        row["chapters"] = [shown["question_id"], *(m["question_id"] for m in others)]
+        row["chapter_titles"] = [shown["question"], *(m["question"] for m in others)]
+        differ = [m for m in others if not _parts_agree(shown, m)]
+        row["note"] = "; ".join(
+            f"i kapitlet »{m['question']}« är bedömningen: {VERDICTS[m['verdict']].lower()} "
+            "(ett annat intervall eller en annan justering)" for m in differ)
+        out.append(row)
+    return pd.DataFrame(out).drop(columns="_pos")
+
+
+def rank(every: pd.DataFrame, *, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """The ranked summary: one row per finding (:func:`per_chapter`, :func:`merge_findings`)
+    with its crude and adjusted estimate and interval, a verdict (a key of :data:`VERDICTS`,
+    by :func:`verdict_of`) and the strength of the evidence (distance from no difference in
+    standard errors).
+
+    Rows are ranked by verdict (in the order of :data:`VERDICTS`), then by strength: how sure,
+    not how large (measures in percentage points, hours and ratios cannot be compared by size).
+    Intervals are the chapters' own (some chapters use simultaneous intervals).
+    """
+    rows = merge_findings(per_chapter(every), order)
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    ranks = {v: k for k, v in enumerate(VERDICTS)}
+    frame = (rows.assign(_v=rows["verdict"].map(ranks), _s=-rows["strength"].astype(float).fillna(-1.0))
              .sort_values(["_v", "_s", "question_id", "outcome"], kind="stable")
              .drop(columns=["_v", "_s"]).reset_index(drop=True))
     frame["rank"] = range(1, len(frame) + 1)
     return frame[COLUMNS]
 
 
-def _ci(low, high, decimals: int) -> str:
-    from jamtools.present.report import number
-    if low is None or pd.isna(low):
-        return ".."
-    return f"{number(low, decimals)} till {number(high, decimals)}"
+def gaps(results_dir: str | Path | None, *, exclude=(), order: Sequence[str] | None = None
+         ) -> pd.DataFrame:
+    """:func:`rank` of :func:`collect`: the ranked summary of the results files in a folder."""
+    return rank(collect(results_dir, exclude=exclude), order=order)
 
 
-def _estimate(row, prefix: str) -> str:
-    from jamtools.present.report import number
-    pp = row["measure"].endswith("_pp")
-    est = row[f"{prefix}_estimate"]
-    if est is None or pd.isna(est):
-        return ".."
-    d = 1 if pp or row["measure"].endswith("difference") else 2
-    return f"{number(est, d, signed=pp)} ({_ci(row[f'{prefix}_ci_low'], row[f'{prefix}_ci_high'], d)})"
+# --- numbers as shown --------------------------------------------------------------------------
+
+def _base_decimals(measure: str) -> int:
+    return 1 if measure.endswith(("_pp", "difference")) else 2
 
 
-def table(gaps_frame: pd.DataFrame, *, caption: str = ""):
-    """The ranked summary as a reader sees it (a :class:`jamtools.present.report.Table`)."""
-    from jamtools.present.report import MEASURES, Table, covariates_text, label, p_value
-    rows = []
-    for _, r in gaps_frame.iterrows():
-        rows.append({
-            "Rang": int(r["rank"]),
-            "Kapitel": r["question_id"],
-            "Utfall": label(r["outcome"]).replace("_", " "),
-            "Jämförelse": r["comparison"],
-            "Mått": MEASURES.get(r["measure"], r["measure"].replace("_", " ")),
-            "Rå skattning (KI)": _estimate(r, "crude"),
-            "Justerad skattning (KI)": _estimate(r, "adjusted"),
-            "Justerat för": covariates_text(r["adjusted_for"]) or "–",
-            "Bedömning": VERDICTS[r["verdict"]],
-            "p (Holm, hela sammanställningen)": p_value(r["p_holm"]),
-        })
-    frame = pd.DataFrame(rows, columns=["Rang", "Kapitel", "Utfall", "Jämförelse", "Mått",
-                                        "Rå skattning (KI)", "Justerad skattning (KI)",
-                                        "Justerat för", "Bedömning",
-                                        "p (Holm, hela sammanställningen)"])
-    return Table(frame, caption, "KI = kapitlets eget konfidensintervall; '..' = visas inte "
-                                 "(röjandekontroll) eller finns inte.")
-
-
-def _overview_rows(gaps_frame: pd.DataFrame, measure: str) -> list[tuple]:
-    """Per comparison in ``measure``: (label, prefix shown: adjusted or crude, clear?)."""
-    from jamtools.present.report import label
-    out = []
-    for _, r in gaps_frame[gaps_frame["measure"] == measure].iterrows():
-        prefix = "adjusted" if r["adjusted_estimate"] is not None and not pd.isna(r["adjusted_estimate"]) \
-            else "crude"
-        plain = r["comparison"] in (f"{r['group_a']} − {r['group_b']}", f"{r['group_a']} / {r['group_b']}")
-        qualifier = "" if plain else f", {r['comparison']}"
-        name = (f"{r['question_id'].split('_', 2)[0]}_{r['question_id'].split('_', 2)[1]}: "
-                f"{label(r['outcome']).replace('_', ' ')}{qualifier} "
-                f"({'justerad' if prefix == 'adjusted' else 'rå'})")
-        out.append((name, r, prefix, r["verdict"] in ("kvarstar", "tydlig")))
-    return out
-
-
-def overview_plot(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_pp", title: str = ""):
-    """Every difference in ``measure`` (adjusted when there is one, else crude) with its
-    interval, one row per comparison in rank order; hidden values are drawn as '..'."""
-    from matplotlib.figure import Figure
-
-    from jamtools.present.plots import Plot
-    from jamtools.present.report import MEASURES
-    rows = _overview_rows(gaps_frame, measure)
-    fig = Figure(figsize=(8, 1.2 + 0.45 * max(1, len(rows))))
-    ax = fig.subplots()
-    for i, (_, r, prefix, clear) in enumerate(rows):
-        est = r[f"{prefix}_estimate"]
-        if est is None or pd.isna(est):
-            ax.text(0, i, "..", va="center", ha="center")
+def decimals(measure: str, low, high, *, null: float) -> int:
+    """The decimals to show an interval of ``measure`` with: 1 for differences, 2 for ratios,
+    more when rounding would put a limit on the value of no difference or on its other side
+    (−0,04 is shown as −0,04, not −0,0), so that the numbers shown always agree with the
+    verdict (at most 4)."""
+    d = _base_decimals(measure)
+    for v in (low, high):
+        if not _present(v) or v == null:
             continue
-        ax.errorbar(est, i, xerr=[[est - r[f"{prefix}_ci_low"]], [r[f"{prefix}_ci_high"] - est]],
-                    fmt="D" if clear else "o", color="#333333" if clear else "#999999",
-                    capsize=3, markersize=6)
-    ax.axvline(null_value(measure), color="#888888", linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([name for name, *_ in rows])
-    ax.invert_yaxis()
-    ax.set_xlabel(MEASURES.get(measure, measure))
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
-    return Plot(fig, title or "Alla skillnader med konfidensintervall")
+        while d < 4 and (round(float(v), d) - null) * (float(v) - null) <= 0:
+            d += 1
+    return d
 
 
-def overview_alt(gaps_frame: pd.DataFrame, *, measure: str = "risk_difference_pp") -> str:
-    """Alt text of :func:`overview_plot`: each comparison's estimate and interval, and whether
-    it is clear ('..' when hidden)."""
-    parts = [f"{name}: {_estimate(r, prefix)}{', tydlig' if clear else ''}"
-             for name, r, prefix, clear in _overview_rows(gaps_frame, measure)]
-    return ("Punktdiagram med konfidensintervall, i rangordning. " + "; ".join(parts) + ".") \
-        if parts else "Inga skillnader i procentenheter att visa."
+def _conf_text(conf) -> str:
+    if not _present(conf):
+        conf = 0.95
+    pct = 100 * float(conf)
+    return number(pct, 0 if abs(pct - round(pct)) < 0.05 else 1)
 
 
-def describe(gaps_frame: pd.DataFrame, *, not_run=()) -> str:
-    """The summary in Swedish sentences (Markdown): how many comparisons of each verdict, the
-    clearest differences that remain after adjustment, and, when chapters were not run
-    (``not_run``, see :func:`chapters_not_run`), that the summary says nothing about them.
+def interval_text(row, prefix: str) -> str:
+    """'−4,6 (98,3 % KI −8,8 till −0,4)': the estimate with its chapter's interval and level;
+    'visas inte' when hidden, '–' when there is none."""
+    est = row[f"{prefix}_estimate"]
+    if not _present(est):
+        if prefix == "adjusted" and not row["adjusted_for"]:
+            return "–"
+        return "visas inte (röjandekontroll)"
+    lo, hi = row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"]
+    d = decimals(row["measure"], lo, hi, null=row["null_value"])
+    signed = row["measure"].endswith(("_pp", "difference"))
+    ci = (f"{_conf_text(row[f'{prefix}_conf'])} % KI {number(lo, d)} till {number(hi, d)}"
+          if _present(lo) and _present(hi) else "intervallet visas inte")
+    return f"{number(est, d, signed=signed)} ({ci})"
+
+
+def _rounded(row, prefix: str) -> tuple:
+    est, lo, hi = (row[f"{prefix}_{c}"] for c in ("estimate", "ci_low", "ci_high"))
+    if not _present(est):
+        return (math.nan, math.nan, math.nan, math.nan)
+    d = decimals(row["measure"], lo, hi, null=row["null_value"])
+    conf = row[f"{prefix}_conf"]
+    return tuple(round(float(v), d) if _present(v) else math.nan for v in (est, lo, hi)) + (
+        round(100 * float(conf if _present(conf) else 0.95), 1),)
+
+
+# --- what the page shows -----------------------------------------------------------------------
+
+def full_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The full summary as a reader's frame (the download :data:`TABLE_FILE`): Swedish headers
+    (:data:`TABLE_COLUMNS`), the numbers rounded as the page shows them, the chapters by title."""
+    rows = []
+    for _, r in ranked.iterrows():
+        ce, cl, ch, cc = _rounded(r, "crude")
+        ae, al, ah, ac = _rounded(r, "adjusted")
+        rows.append({
+            "Rang": int(r["rank"]), "Utfall": outcome_text(r["outcome"]),
+            "Jämförelse": words(r["comparison"]), "Mått": measure_text(r["measure"]),
+            "Rå skattning": ce, "Rå: nedre gräns": cl, "Rå: övre gräns": ch,
+            "Rå: konfidensnivå (%)": cc,
+            "Justerad skattning": ae, "Justerad: nedre gräns": al, "Justerad: övre gräns": ah,
+            "Justerad: konfidensnivå (%)": ac,
+            "Justerat för": covariates_text(r["adjusted_for"]) or "ingen justering",
+            "Bedömning": VERDICTS[r["verdict"]],
+            "Kapitel": "; ".join(r["chapter_titles"]),
+            "Anmärkning": r["note"] or "",
+        })
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def _whole_group(row) -> bool:
+    """Whether a row compares the groups as a whole (not one period or subgroup of them)."""
+    return str(row["comparison"]) in (f"{row['group_a']} − {row['group_b']}",
+                                      f"{row['group_a']} / {row['group_b']}")
+
+
+def top_rows(ranked: pd.DataFrame, n: int = TOP) -> tuple[pd.DataFrame, str]:
+    """The page's short list: the ``n`` clearest differences that remain among alike cases
+    (verdict ``kvarstar``, in rank order), or, in a run with no adjustment at all, the clearest
+    differences without adjustment. Returns the rows and which verdict they have.
+
+    One row per outcome and groups: the comparison of the groups as a whole when there is one
+    among them, else the clearest (a gap per year or per subgroup is in the full table), so that
+    one gap measured year by year does not fill the list."""
+    for key in ("kvarstar", "tydlig"):
+        rows = ranked[ranked["verdict"] == key]
+        if len(rows):
+            whole = rows.apply(_whole_group, axis=1).astype(bool)
+            ident = rows["outcome"].astype(str) + "|" + rows["group_a"].astype(str) + "|" + \
+                rows["group_b"].astype(str)
+            keep = [i for i in rows.index
+                    if whole[i] or not (whole & (ident == ident[i])).any()]
+            rows = rows.loc[keep]
+            rows = rows[~ident.loc[keep].duplicated()]
+            return rows.head(n), key
+    return ranked.head(0), "kvarstar"
+
+
+def top_table(ranked: pd.DataFrame, n: int = TOP) -> Table:
+    """The short list as a three-column table (fits a phone): what is compared, the estimate
+    with its chapter's interval, and the chapters that show it."""
+    rows, key = top_rows(ranked, n)
+    prefix = "adjusted" if key == "kvarstar" else "crude"
+    frame = pd.DataFrame([{
+        "Skillnad": f"{k}. {finding_text(r)}. {measure_text(r['measure'])}"
+                    + (f", justerat för {covariates_text(r['adjusted_for'])}" if prefix == "adjusted"
+                       else ", utan justering") + ".",
+        "Skattning (KI)": interval_text(r, prefix),
+        "Kapitel": "; ".join(r["chapter_titles"]),
+    } for k, (_, r) in enumerate(rows.iterrows(), start=1)],
+        columns=["Skillnad", "Skattning (KI)", "Kapitel"])
+    what = ("som finns kvar bland lika ärenden (justerad skattning)" if key == "kvarstar"
+            else "utan justering (ingen justering kunde göras)")
+    caption = (f"De {len(rows)} tydligaste skillnaderna {what}, med kapitlets konfidensintervall"
+               if len(rows) else "Inga tydliga skillnader att lista")
+    return Table(frame, caption, "Ordnade efter hur säker skillnaden är (avstånd från ingen "
+                                 "skillnad i medelfel), inte efter storlek. KI = kapitlets eget "
+                                 "konfidensintervall.", name="lista")
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+
+
+#: The figure's width in inches and font size in points: at 110 dpi the image is about 380 px
+#: wide; a phone 390 px wide shows it about 330 px wide (the page's margins), where the text is
+#: still above 9 pt (12 px).
+FIG_WIDTH, FONT = 3.4, 11
+
+
+def _figure_label(k: int, row) -> str:
+    """'1. Beviljade timmar: kvinnor − män', wrapped to the figure's width; the groups are never
+    split over two lines."""
+    text = f"{k}. {finding_text(row)}".replace(" − ", "\u00a0−\u00a0").replace(" / ", "\u00a0/\u00a0")
+    return _wrap(text, 36)
+
+
+def _tick_decimals(ticks) -> int:
+    """The fewest decimals that show every tick exactly (0 for 20, 1 for 0.9, 2 for 0.75)."""
+    for d in range(4):
+        if all(abs(round(t, d) - t) < 1e-9 for t in ticks):
+            return d
+    return 4
+
+
+def overview_plot(ranked: pd.DataFrame, n: int = TOP):
+    """The short list (:func:`top_rows`) as a dot-and-interval plot for a phone.
+
+    One panel per measure (percentage points, hours and ratios never share an axis); each row's
+    label stands above its interval, so the plot keeps the figure's whole width; rows numbered
+    as in the table; the value of no difference dashed. The panels are laid out in inches from
+    the number of text lines, so that the text keeps its size whatever the number of rows."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    from jamtools.present.plots import Plot, no_data_plot
+    rows, key = top_rows(ranked, n)
+    if rows.empty:
+        return no_data_plot("Inga tydliga skillnader att visa")
+    prefix = "adjusted" if key == "kvarstar" else "crude"
+    numbered = [(k, r) for k, (_, r) in enumerate(rows.iterrows(), start=1)]
+    measures = list(dict.fromkeys(r["measure"] for _, r in numbered))
+    panels = [[(k, r) for k, r in numbered if r["measure"] == m] for m in measures]
+    labels = {k: _figure_label(k, r) for k, r in numbered}
+    xlabels = {m: _wrap(measure_text(m), 36) for m in measures}
+    line = FONT * 1.35 / 72                      # one line of text, in inches
+    rows_in = {k: (labels[k].count("\n") + 1 + 1.2) for k in labels}   # label lines + interval
+    plot_h = [sum(rows_in[k] for k, _ in p) * line + 0.1 for p in panels]
+    below = [(2.2 + xlabels[m].count("\n")) * line for m in measures]  # ticks and axis label
+    top = 0.08
+    height = sum(plot_h) + sum(below) + top * len(panels)
+    fig = Figure(figsize=(FIG_WIDTH, height))
+    y_top = height
+    for measure, panel, h, b in zip(measures, panels, plot_h, below):
+        y_top -= top
+        ax = fig.add_axes((0.02, (y_top - h) / height, 0.96, h / height))
+        y_top -= h + b
+        y = 0.05 / line
+        for k, r in panel:
+            lines = labels[k].count("\n") + 1
+            ax.text(0.01, y, labels[k], transform=ax.get_yaxis_transform(), ha="left", va="top",
+                    fontsize=FONT, linespacing=1.15,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+            y += lines + 0.6
+            est, lo, hi = (float(r[f"{prefix}_{c}"]) for c in ("estimate", "ci_low", "ci_high"))
+            ax.errorbar(est, y, xerr=[[est - lo], [hi - est]], fmt="D", color="#333333",
+                        capsize=3, markersize=5)
+            y += 0.6
+        null = null_value(measure)
+        ax.axvline(null, color="#888888", linestyle="--", linewidth=1)
+        ax.set_ylim(h / line, 0.0)
+        ax.set_yticks([])
+        ax.grid(axis="y", visible=False)
+        lo = min(min(float(r[f"{prefix}_ci_low"]) for _, r in panel), null)
+        hi = max(max(float(r[f"{prefix}_ci_high"]) for _, r in panel), null)
+        pad = 0.06 * (hi - lo or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+        ticks = [t for t in MaxNLocator(5, steps=[1, 2, 5, 10]).tick_values(lo - pad, hi + pad) if lo - pad <= t <= hi + pad]
+        d = _tick_decimals(ticks)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.set_xticklabels([number(t, d) for t in ticks], fontsize=FONT)
+        ax.set_xlabel(xlabels[measure], fontsize=FONT)
+    return Plot(fig, "")
+
+
+def overview_alt(ranked: pd.DataFrame, n: int = TOP) -> str:
+    """Alt text of :func:`overview_plot`: what it shows, then each row's estimate and interval
+    in the table's order."""
+    rows, key = top_rows(ranked, n)
+    if rows.empty:
+        return "Figuren visar inga skillnader: ingen skillnad var tydlig i körningen."
+    prefix = "adjusted" if key == "kvarstar" else "crude"
+    what = ("som finns kvar bland lika ärenden" if key == "kvarstar" else "utan justering")
+    parts = [f"{k}. {finding_text(r)}, {measure_text(r['measure']).lower()}: "
+             f"{interval_text(r, prefix)}" for k, (_, r) in enumerate(rows.iterrows(), start=1)]
+    return (f"Punktdiagram med konfidensintervall över de {len(rows)} tydligaste skillnaderna "
+            f"{what}, i samma ordning som tabellen; en streckad linje markerar ingen skillnad. "
+            + "; ".join(parts) + ".")
+
+
+def chapters_table(ranked: pd.DataFrame, ran, titles: Mapping[str, str], *,
+                   caption: str = "Kapitel vars resultat ingår") -> Table:
+    """The chapters that ran, each with how many of the summary's findings it shows (a finding
+    several chapters show counts in each of them, once in the summary)."""
+    shown = pd.Series([q for qs in ranked["chapters"] for q in qs], dtype=object).value_counts() \
+        if len(ranked) else pd.Series(dtype=int)
+    frame = pd.DataFrame({"Kapitel": [titles.get(q, q) for q in ran],
+                          "Jämförelser": [int(shown.get(q, 0)) for q in ran]})
+    return Table(frame, caption, "En jämförelse som flera kapitel visar räknas i vart och ett "
+                                 "av dem här, men bara en gång i sammanställningen.",
+                 name="kapitel")
+
+
+def counts(ranked: pd.DataFrame, ran: Sequence[str] = ()) -> dict:
+    """The numbers the text states, from the table itself: comparisons (rows), per verdict,
+    chapters with at least one comparison, chapters that ran without one, findings shown by
+    more than one chapter."""
+    with_rows = {q for qs in ranked["chapters"] for q in qs} if len(ranked) else set()
+    by = ranked["verdict"].value_counts() if len(ranked) else pd.Series(dtype=int)
+    return {"rows": len(ranked), **{k: int(by.get(k, 0)) for k in VERDICTS},
+            "chapters": len(with_rows), "ran": len(ran),
+            "without": [q for q in ran if q not in with_rows],
+            "shared": int(sum(len(qs) > 1 for qs in ranked["chapters"])) if len(ranked) else 0}
+
+
+def describe(ranked: pd.DataFrame, *, not_run=(), ran: Sequence[str] = (),
+             titles: Mapping[str, str] | None = None) -> str:
+    """The summary in Swedish sentences (Markdown): how many comparisons of each verdict (the
+    counts of the full table), the rule behind the verdicts, the findings several chapters show,
+    the chapters that gave no comparison and, when chapters were not run (``not_run``), that the
+    summary says nothing about them.
 
     Only comparisons that were adjusted for something can have the verdict ``kvarstar``
-    (:func:`rank`), so a run without adjustment never reads "bland lika ärenden".
+    (:func:`verdict_of`), so a run without adjustment never reads "bland lika ärenden".
     """
-    from jamtools.present.report import label
-
-    counts = gaps_frame["verdict"].value_counts()
-
-    def n(key):
-        return int(counts.get(key, 0))
-
-    k = gaps_frame["question_id"].nunique()
-    text = (f"Sammanställningen innehåller **{len(gaps_frame)} jämförelser** från {k} kapitel. "
-            f"**{n('kvarstar')}** visar en tydlig skillnad som finns kvar efter justering, "
-            f"**{n('tydlig')}** en tydlig skillnad där ingen justering gjordes, och "
-            f"**{n('forsvinner')}** en tydlig rå skillnad som inte finns kvar efter justering. "
-            f"I **{n('otydlig')}** kan data inte skilja skillnaden från slumpen, och **{n('dold')}** "
-            "kan inte visas alls på grund av röjandekontrollen.")
-    top = gaps_frame[gaps_frame["verdict"] == "kvarstar"].head(5)
-    if len(top):
-        text += "\n\nDe tydligaste skillnaderna som finns kvar efter justering:\n\n" + "\n".join(
-            f"- {r['question']}: {label(r['outcome']).replace('_', ' ')}, {r['comparison']}, "
-            f"{_estimate(r, 'adjusted')}" for _, r in top.iterrows())
+    c = counts(ranked, ran)
+    titles = titles or {}
+    text = (f"Sammanställningen innehåller **{c['rows']} jämförelser** mellan könen från "
+            f"{c['chapters']} kapitel. **{c['kvarstar']}** visar en tydlig skillnad som finns kvar "
+            f"bland lika ärenden (efter justering), **{c['tydlig']}** en tydlig skillnad där ingen "
+            f"justering gjordes, och **{c['forsvinner']}** en tydlig rå skillnad som inte finns "
+            f"kvar efter justering. I **{c['otydlig']}** kan data inte skilja skillnaden från "
+            f"slumpen, och **{c['dold']}** kan inte visas alls på grund av röjandekontrollen.")
+    text += ("\n\nEn skillnad är tydlig när kapitlets konfidensintervall inte omfattar noll (för "
+             "kvoter: ett). Det är samma regel och samma intervall som på kapitlets egen sida, så "
+             "bedömningen här är alltid densamma som där.")
+    if c["shared"]:
+        text += (f" {c['shared']} av jämförelserna visas i mer än ett kapitel; de räknas en gång, "
+                 "med alla kapitel som visar dem.")
+    if c["without"]:
+        names = "; ".join(titles.get(q, q) for q in c["without"])
+        text += (f"\n\n{len(c['without'])} av de {c['ran']} kapitel som kördes ger ingen "
+                 f"jämförelse av det här slaget (de beskriver eller granskar i stället): {names}")
     if not_run:
         text += ("\n\nSammanställningen gäller bara kapitlen som ingår i körningen: "
-                 f"{len(list(not_run))} kapitel saknas (se ovan), och att de saknas betyder inte "
-                 "att det saknas skillnader där.")
+                 f"{len(list(not_run))} kapitel saknas (se underlaget), och att de saknas betyder "
+                 "inte att det saknas skillnader där.")
     return text
 
 
-def action_plan(gaps_frame: pd.DataFrame) -> pd.DataFrame:
-    """A table for the verksamhet to fill in: one row per clear difference (remaining, clear
-    without adjustment, or clear only before adjustment) with what was seen, and empty columns
-    for goal, measure, who is responsible and how it will be followed up."""
-    from jamtools.present.report import label
-    keep = gaps_frame[gaps_frame["verdict"].isin(["kvarstar", "tydlig", "forsvinner"])]
-    rows = []
-    for _, r in keep.iterrows():
-        prefix = "adjusted" if r["verdict"] == "kvarstar" else "crude"
-        rows.append({
-            "Fråga": r["question"],
-            "Kapitel": r["question_id"],
-            "Vad analysen visar": f"{label(r['outcome']).replace('_', ' ')}, {r['comparison']}: "
-                                  f"{_estimate(r, prefix)}; {VERDICTS[r['verdict']].lower()}",
-            "Mål": "", "Åtgärd": "", "Ansvarig": "",
-            "Uppföljning": f"Kör kapitlet {r['question_id']} igen på nya data",
-        })
-    return pd.DataFrame(rows, columns=["Fråga", "Kapitel", "Vad analysen visar", "Mål", "Åtgärd",
-                                       "Ansvarig", "Uppföljning"])
-
-
-#: The action plan's file, next to the chapter's results file (semicolons, UTF-8 with BOM, so
-#: that Excel opens it).
-ACTION_PLAN_FILE = "r4_05_handlingsplan.csv"
-
-
-def write_action_plan(plan: pd.DataFrame, results_path: str | Path | None) -> Path | None:
-    """Write the action plan as :data:`ACTION_PLAN_FILE` in the folder of ``results_path`` (the
-    chapter's results file); nothing when the run writes no results. Returns the path."""
-    if results_path is None:
-        return None
-    path = Path(results_path).with_name(ACTION_PLAN_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    plan.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
-    return path
-
-
-NO_RESULTS_TEXT = ("Inga resultat från andra kapitel hittades. Kapitlet sammanfattar en hel "
-                   "körning: kör `python -m jamtools run` så att kapitlen körs före det här.")
-
-
-def answer(gaps_frame: pd.DataFrame) -> str:
+def answer(ranked: pd.DataFrame, *, not_run=()) -> str:
     """*Svar i korthet*: how many comparisons, and how many show a clear difference that
-    remains after adjustment, is clear where nothing was adjusted, or is clear only before
-    adjustment."""
-    if gaps_frame.empty:
+    remains among alike cases, is clear where nothing was adjusted, or is clear only before
+    adjustment; and how many chapters are missing."""
+    if ranked.empty:
         return ("Det finns inga jämförelser att sammanfatta: inga resultat från andra kapitel "
                 "hittades i körningen.")
-    n = gaps_frame["verdict"].value_counts()
-    k = gaps_frame["question_id"].nunique()
-    return (f"Av {len(gaps_frame)} jämförelser från {k} kapitel visar {int(n.get('kvarstar', 0))} en "
-            f"tydlig skillnad som finns kvar efter justering och {int(n.get('tydlig', 0))} en tydlig "
-            f"skillnad där ingen justering gjordes. {int(n.get('forsvinner', 0))} är tydliga bara "
-            "före justering; resten kan data inte skilja från slumpen eller visa alls.")
+    c = counts(ranked)
+    text = (f"Av {c['rows']} jämförelser mellan könen från {c['chapters']} kapitel visar "
+            f"{c['kvarstar']} en tydlig skillnad som finns kvar bland lika ärenden och "
+            f"{c['tydlig']} en tydlig skillnad där ingen justering gjordes. {c['forsvinner']} är "
+            "tydliga bara före justering; resten kan data inte skilja från slumpen eller visa alls.")
+    if not_run:
+        text += (f" {len(list(not_run))} kapitel kördes inte och ingår inte; sammanställningen "
+                 "säger ingenting om dem.")
+    return text
+
+
+def action_plan(ranked: pd.DataFrame) -> pd.DataFrame:
+    """A table for the verksamhet to fill in (the download :data:`PLAN_FILE`): one row per clear
+    finding (:data:`CLEAR`) with what was seen, and empty columns for goal, measure and who is
+    responsible; the follow-up is to run the same chapters again on new data."""
+    keep = ranked[ranked["verdict"].isin(CLEAR)]
+    rows = []
+    for _, r in keep.iterrows():
+        adjusted = f"justerat för {covariates_text(r['adjusted_for'])}: {interval_text(r, 'adjusted')}"
+        crude = f"utan justering: {interval_text(r, 'crude')}"
+        seen = {"kvarstar": adjusted, "tydlig": crude, "forsvinner": f"{crude}; {adjusted}"}
+        rows.append({
+            "Kapitel": "; ".join(r["chapter_titles"]),
+            "Vad analysen visar": f"{finding_text(r)}, {measure_text(r['measure']).lower()}, "
+                                  f"{seen[r['verdict']]}",
+            "Bedömning": VERDICTS[r["verdict"]],
+            "Mål": "", "Åtgärd": "", "Ansvarig": "",
+            "Uppföljning": "Kör samma kapitel igen på nya data och jämför",
+        })
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
+
+def downloads_folder(ctx) -> Path | None:
+    """Where the chapter's downloads go: :data:`jamtools.present.downloads.FOLDER` beside the
+    executed notebook, in the run's layout (``<out>/results/<id>.json`` and the executed notebook
+    in ``<out>/notebooks/``, where the book's staging takes the folder from); None when the
+    chapter runs outside a run (no results file, or no such notebooks folder: an in-process test,
+    or the notebook opened by hand), and then nothing is written.
+
+    The run's layout, not the working folder, decides: papermill starts the kernel in
+    ``<out>/notebooks`` but writes the executed notebook only at the end, so the working folder
+    alone cannot tell a run from a notebook opened by hand in the repository."""
+    results_path = getattr(ctx.params, "results_path", None)
+    if results_path is None:
+        return None
+    notebooks = Path(results_path).resolve().parent.parent / "notebooks"
+    return notebooks / downloads.FOLDER if notebooks.is_dir() else None
+
+
+def _downloads_text(written: bool, n_rows: int, n_plan: int) -> tuple[str, str]:
+    if not written:
+        missing = ("Filerna skrivs när kapitlet körs som en del av en hel körning; i den här "
+                   "körningen skrevs inga.")
+        return missing, missing
+    table = (f"Alla {n_rows} jämförelser, i rangordning:\n\n"
+             + downloads.links(TABLE_FILE, "Hela tabellen"))
+    plan = (f"En rad för var och en av de {n_plan} tydliga skillnaderna:\n\n"
+            + downloads.links(PLAN_FILE, "Handlingsplanen"))
+    return table, plan
 
 
 def realise(ctx) -> Page:
     """r4_05: what does the analysis show, and what do we need to do?
 
     Reads the results files the other chapters of the run wrote (parameter ``results_dir``),
-    ranks every comparison (:func:`rank`), and makes an action plan to fill in, one row per
-    clear difference (:func:`action_plan`), which is also written as a CSV file next to the
-    chapter's results file (:func:`write_action_plan`). The chapter makes no comparison of its
-    own.
+    ranks every finding once (:func:`rank`), and offers the full table (:func:`full_table`) and an
+    action plan to fill in (:func:`action_plan`) as downloads (:func:`downloads_folder`). The
+    chapter makes no comparison of its own.
 
     Parameters
     ----------
@@ -463,34 +886,48 @@ def realise(ctx) -> Page:
     Returns
     -------
     Page
-        Parts ``underlag`` (the chapters included and those not run), ``resultat`` (the summary
-        in words), ``figur`` (every difference in percentage points), ``tabell`` (the ranked
-        comparisons) and ``handlingsplan`` (the plan to fill in).
+        Parts ``underlag`` (the chapters included and those not run, with why), ``resultat`` (the
+        summary in words), ``lista`` (the clearest differences that remain), ``figur`` (the same
+        as a figure), ``tabell`` (the full table to download) and ``handlingsplan`` (the plan to
+        download).
     """
     results_dir = ctx.extra.get("results_dir")
     own = [ctx.question_id]
-    every = collect(results_dir, exclude=own)
-    ranked = rank(every)
-    ran = chapters_run(results_dir, ctx.titles, exclude=own)
-    not_run = chapters_not_run(results_dir, ctx.titles, exclude=own)
-    plan = action_plan(ranked)
-    write_action_plan(plan, ctx.params.results_path)
+    titles = dict(ctx.titles)
+    ranked = rank(collect(results_dir, exclude=own), order=list(titles))
+    ran = chapters_run(results_dir, titles, exclude=own)
+    not_run = chapters_not_run(results_dir, titles, exclude=own)
+    reasons = not_run_reasons(results_dir, not_run)
+    table, plan = full_table(ranked), action_plan(ranked)
+    folder = downloads_folder(ctx)
+    if folder is not None:
+        downloads.write_downloads(table, TABLE_FILE, folder, sheet="Sammanställning")
+        downloads.write_downloads(plan, PLAN_FILE, folder, sheet="Handlingsplan")
+    table_text, plan_text = _downloads_text(folder is not None, len(table), len(plan))
     return Page(
         question_id=ctx.question_id,
-        short_answer=answer(ranked),
+        short_answer=answer(ranked, not_run=not_run),
         parts={
             "underlag": items(ctx.heading, NO_RESULTS_TEXT if not ran else None,
-                              not_run_text(not_run, ctx.titles) or None,
-                              chapters_table(every, ran, ctx.titles,
-                                             caption="Kapitel vars resultat ingår")),
-            "resultat": items(describe(ranked, not_run=not_run)),
+                              not_run_text(not_run, titles, reasons) or None,
+                              chapters_table(ranked, ran, titles) if ran else None),
+            "resultat": items(describe(ranked, not_run=not_run, ran=ran, titles=titles)),
+            "lista": items(top_table(ranked)),
             "figur": items(*figure(
-                overview_plot(ranked, title="Skillnader mellan könen i alla kapitel (procentenheter)"),
-                caption="Alla skillnader mellan könen som mäts i procentenheter, med den justerade "
-                        "skattningen där en sådan finns och kapitlets konfidensintervall; svarta "
-                        "romber är tydliga skillnader.",
-                alt=overview_alt(ranked))),
-            "tabell": items(table(ranked, caption="Alla jämförelser, rangordnade")),
-            "handlingsplan": items(Table(plan, "Handlingsplan: mål och åtgärder för de tydliga "
-                                               "skillnaderna")),
+                overview_plot(ranked),
+                caption="De tydligaste skillnaderna som finns kvar bland lika ärenden, numrerade "
+                        "som i tabellen, med kapitlets konfidensintervall; ett diagram per mått.",
+                alt=overview_alt(ranked), name="figur")),
+            "tabell": items(table_text),
+            "handlingsplan": items(plan_text),
         })
+
+
+__all__ = ["PRIMARY", "VERDICTS", "CLEAR", "COLUMNS", "TABLE_COLUMNS", "PLAN_COLUMNS", "TOP",
+           "is_gap_measure", "null_value", "collect", "chapters_run", "chapters_not_run",
+           "not_run_reasons", "not_run_text", "words", "outcome_text", "finding_text",
+           "measure_text", "is_clear", "verdict_of", "adjusted_mask", "per_chapter",
+           "finding_key", "merge_findings", "rank", "gaps", "decimals", "interval_text",
+           "full_table", "top_rows", "top_table", "overview_plot", "overview_alt",
+           "chapters_table", "counts", "describe", "answer", "action_plan", "downloads_folder",
+           "realise"]

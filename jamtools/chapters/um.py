@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.control import disclose_charts
 from jamtools.disclosure.text import disclose_words
@@ -31,7 +32,7 @@ from jamtools.stats import control
 from jamtools.stats.text import contains_stem, count_words, distinctive_words
 
 #: The sexes compared (a − b) in both chapters.
-LEVELS = ("kvinna", "man")
+LEVELS = ADULT_SEXES
 
 # --- um_01: the chapter's selection of notes -----------------------------------------------------
 
@@ -187,7 +188,8 @@ def words_in_notes(ctx) -> Page:
         parts={
             "data": items(" ".join([ctx.heading, *(s for s in (omitted, role_text) if s)]),
                           report.quality_table(notes, threshold=ctx.threshold,
-                                               caption="Dataunderlag: anteckningar")),
+                                               caption="Dataunderlag: anteckningar",
+                                               name="dataunderlag")),
             "ord": items(
                 words.describe_words(top, counts),
                 *figure(words.words_plot(
@@ -195,10 +197,11 @@ def words_in_notes(ctx) -> Page:
                         caption="De ord som används relativt oftare i anteckningar om kvinnor "
                                 "respektive män, rangordnade efter z (log-oddskvoten delad med "
                                 "sin osäkerhet); grått betyder ingen tydlig skillnad.",
-                        alt=words.words_alt(top)),
+                        alt=words.words_alt(top), name="ord"),
                 words.word_table(top, caption="De mest utmärkande orden för varje kön")),
             "uteslutna": items(words.exclusion_table(counts, shown,
-                                                     caption="Ord som inte visas, efter regel")),
+                                                     caption="Ord som inte visas, efter regel",
+                                                     name="uteslutna")),
             "ansvar": items(
                 "Orden som räknas: " + ", ".join(f"*{o}…*" for o in stems) + ".",
                 report.describe_binary(ansvar.shares, ansvar.comparisons, verb="innehöll",
@@ -206,9 +209,10 @@ def words_in_notes(ctx) -> Page:
                 *figure(plots.shares_plot(shares, by="roll" if roles else None, title=share_title,
                                           xlabel="Andel av anteckningarna"),
                         caption=f"Andel anteckningar med ord om ansvar eller omsorg {by_text}, "
-                                "med 95 % konfidensintervall.",
+                                f"med {report.number(100 * ctx.conf_level, 0)} % "
+                                "konfidensintervall.",
                         alt=shares_alt(shares, what="Andel med ansvarsord",
-                                       by="roll" if roles else None)),
+                                       by="roll" if roles else None), name="ansvar"),
                 report.share_table(shares, outcome_label="Andel med ansvarsord",
                                    caption=f"Anteckningar med ord om ansvar eller omsorg, {by_text}"),
                 report.comparison_table(
@@ -305,7 +309,8 @@ def quality_monitoring(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} Indikator: {what}. {ctx.omissions(table, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
-                                               caption="Dataunderlag: rader med indikatorer")),
+                                               caption="Dataunderlag: rader med indikatorer",
+                                               name="dataunderlag")),
             "resultat": items(
                 control_charts.describe_control(chart_shown, gap_shown, time=MONTH,
                                                 indicator_text=what),
@@ -316,7 +321,8 @@ def quality_monitoring(ctx) -> Page:
                                 "förväntade band (i mitten) och den ackumulerade avvikelsen, "
                                 "EWMA (nederst).",
                         alt=control_charts.control_alt(chart_shown, gap_shown, time=MONTH,
-                                                       indicator_text=what))),
+                                                       indicator_text=what),
+                        name="styrdiagram")),
             "manader": items(control_charts.gap_table(
                 gap_shown, time=MONTH, caption="Skillnaden kvinnor − män per månad")),
             "ar": items(control_charts.yearly_table(yearly,

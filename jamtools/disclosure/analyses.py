@@ -7,6 +7,7 @@ and ``jamtools.disclosure``, so every chapter computes them the same way.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,14 +26,16 @@ class BinaryResult:
     by_shares: pd.DataFrame | None = None
 
 
-def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels=("flicka", "pojke"),
+def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
                    threshold: int = disclosure.DEFAULT_THRESHOLD) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
     ``data`` holds one row per unit with a 0/1 ``outcome``; rows of other groups than
-    ``levels`` are ignored. The adjusted comparison is :func:`jamtools.stats.adjusted_difference`
-    (standardisation over ``covariates``); with no covariates only the crude one is made.
+    ``levels`` are ignored. ``levels`` (required, no default) are the two groups compared,
+    ``(a, b)``: differences are a − b and ratios a / b, so ``b`` (the second) is the reference.
+    The adjusted comparison is :func:`jamtools.stats.adjusted_difference` (standardisation over
+    ``covariates``); with no covariates only the crude one is made.
     ``by`` adds shares per category (e.g. reason type), protected against the overall table.
     """
     covariates = list(covariates)
@@ -43,9 +46,10 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels=("
     shares = (shares.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
               .assign(n=lambda t: t["n"].fillna(0.0), events=lambda t: t["events"].fillna(0.0),
                       method="wilson", conf_level=conf_level))
-    parts = [stats.compare_groups(counts, group, levels, outcome_name=outcome, conf_level=conf_level)]
+    parts = [stats.compare_groups(counts, group,
+                                  levels=levels, outcome_name=outcome, conf_level=conf_level)]
     if covariates:
-        parts.append(stats.adjusted_difference(counts, group, covariates, levels,
+        parts.append(stats.adjusted_difference(counts, group, covariates, levels=levels,
                                                outcome_name=outcome, conf_level=conf_level))
     comparisons = pd.concat(parts, ignore_index=True)
     shares_d = disclosure.disclose_shares(shares, threshold=threshold, group=group)
@@ -135,7 +139,7 @@ def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
     return out
 
 
-def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kvinna", "man"),
+def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
                    n_boot: int = 1999, n_boot_decomposition: int = 200,
@@ -150,7 +154,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
     covariates : need and circumstances to adjust for; the adjusted comparison is
         :func:`jamtools.stats.adjusted_amount_difference` (linear regression, HC3 errors). With
         none, only the crude comparisons are made.
-    levels : the two groups compared, difference = first − second.
+    levels : required, no default: the two groups compared, ``(a, b)``; differences are a − b
+        and ratios a / b, so ``b`` (the second) is the reference.
     by : a category (e.g. need level) for a summary per category and sex.
     decompose : also the Oaxaca–Blinder decomposition (:func:`jamtools.stats.oaxaca_blinder`)
         of the mean gap into a part explained by ``covariates`` and an unexplained part.
@@ -177,10 +182,10 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
     summary["conf_level"] = conf_level
     summary_d = disclose_amount_summary(summary, group=group, threshold=threshold)
     n_a, n_b = ((rows[group] == a).sum(), (rows[group] == b).sum())
-    parts = [stats.compare_amounts(rows, value, group, levels, conf_level=conf_level,
+    parts = [stats.compare_amounts(rows, value, group, levels=levels, conf_level=conf_level,
                                    n_boot=n_boot, seed=seed)]
     if covariates:
-        parts.append(stats.adjusted_amount_difference(rows, value, group, covariates, levels,
+        parts.append(stats.adjusted_amount_difference(rows, value, group, covariates, levels=levels,
                                                       conf_level=conf_level))
     comparisons_d = disclosure.disclose_comparisons(pd.concat(parts, ignore_index=True),
                                                     threshold=threshold, shares=summary_d, group=group)
@@ -189,7 +194,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
         if min(n_a, n_b) >= max(threshold, 2):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                decomposition = stats.oaxaca_blinder(rows, value, group, covariates, levels,
+                decomposition = stats.oaxaca_blinder(rows, value, group, covariates, levels=levels,
                                                      conf_level=conf_level,
                                                      n_boot=n_boot_decomposition, seed=seed)
             if any("rank-deficient" in str(w.message) for w in caught):
@@ -217,7 +222,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels=("kv
 
 
 def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covariates=(),
-                         levels=("kvinna", "man"), group: str = "kon", conf_level: float = 0.95,
+                         levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                          threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """The crude and (with ``covariates``) the adjusted difference in mean amount per period.
 
@@ -226,7 +231,9 @@ def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covaria
     adjusted one (:func:`jamtools.stats.adjusted_amount_difference`), one row each, with the
     period in column ``period``. Disclosed: the counts per period × sex form a cross-table
     whose totals are published, and a period with a hidden count (primary or complementary,
-    :func:`jamtools.disclosure.disclose_table`) has its comparisons hidden.
+    :func:`jamtools.disclosure.disclose_table`) has its comparisons hidden. ``levels``
+    (required, no default) are the two groups compared, ``(a, b)``: differences are a − b, so
+    ``b`` (the second) is the reference.
     """
     covariates = list(covariates)
     a, b = levels
@@ -242,11 +249,12 @@ def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covaria
         parts = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a period with one sex missing gets a warning row
-            crude = stats.compare_amounts(sub, value, group, levels, conf_level=conf_level,
+            crude = stats.compare_amounts(sub, value, group, levels=levels, conf_level=conf_level,
                                           n_boot=199)
             parts.append(crude[crude["measure"] == "mean_difference"])
             if covariates:
-                parts.append(stats.adjusted_amount_difference(sub, value, group, covariates, levels,
+                parts.append(stats.adjusted_amount_difference(sub, value, group, covariates,
+                                                              levels=levels,
                                                               conf_level=conf_level))
         part = pd.concat(parts, ignore_index=True)
         part["period"] = key
@@ -278,7 +286,7 @@ class AmountChange:
 
 
 def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covariates=(),
-                  levels=("kvinna", "man"), group: str = "kon", conf_level: float = 0.95,
+                  levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                   threshold: int = disclosure.DEFAULT_THRESHOLD) -> AmountChange:
     """Has the (adjusted) gap in an amount changed since ``after``? All results disclosed.
 
@@ -286,6 +294,8 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     ----------
     data : one row per unit with ``value``, ``period`` (e.g. year) and ``covariates``.
     after : the first period of the "after" phase (e.g. the year a new working method began).
+    levels : required, no default: the two groups compared, ``(a, b)``; the gap is a − b, so
+        ``b`` (the second) is the reference.
 
     Returns
     -------
@@ -312,7 +322,7 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     counts = rows.groupby([is_after, rows[group]]).size()
     usable = all(counts.get((flag, lvl), 0) >= 2 for flag in (False, True) for lvl in levels)
     if usable:
-        change = stats.amount_gap_change(rows, value, period, after, group, levels,
+        change = stats.amount_gap_change(rows, value, period, after, group, levels=levels,
                                          covariates=covariates, conf_level=conf_level)
     else:
         change = pd.DataFrame([dict.fromkeys(stats.COMPARISON_COLUMNS, np.nan)])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from scipy import stats as sps
 
 from jamtools import disclosure
-from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, no_data_plot
+from jamtools.present.plots import (SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot, new_figure,
+                                    no_data_plot, sex_handle, wrap)
 from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
                                      percent)
 from jamtools.present.sentences import verdict
@@ -43,38 +43,39 @@ def _list(items: list[str], limit: int = 8) -> str:
 
 def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str = "kon",
                  indicator_text: str = "Andel", title: str = "") -> Plot:
-    """Three panels: the share per sex with its limits; the gap with its band; the EWMA."""
+    """Three panels: the share per sex with its limits; the gap with its band; the EWMA.
+
+    Each sex's series has its colour, its marker and its line style; each panel's key sits
+    above it, headed by what the panel shows."""
     for frame in (chart, gap):
         disclosure.require_disclosed(frame, "kontrolldiagrammet")
     if gap.empty:
         return no_data_plot()
     a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
-    fig = Figure(figsize=(8.0, 9.5))
+    fig = new_figure(11.0)
     ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
     for level in (a, b):
         sub = chart[chart[group] == level]
         color = SEX_COLORS.get(level, "#333333")
         x = pd.to_datetime(sub[time])
-        ax1.plot(x, sub["share"], marker=SEX_MARKERS.get(level, "o"), color=color, markersize=4,
-                 linewidth=1.2, label=SEX_LABELS.get(level, level).capitalize())
+        ax1.plot(x, sub["share"], marker=SEX_MARKERS.get(level, "o"), color=color, markersize=5,
+                 linewidth=1.4, linestyle=SEX_LINESTYLES.get(level, "-"),
+                 label=SEX_LABELS.get(level, level).capitalize())
         ax1.step(x, sub["lcl"], where="mid", color=color, linestyle=":", linewidth=1)
         ax1.step(x, sub["ucl"], where="mid", color=color, linestyle=":", linewidth=1)
         if sub["center"].notna().any():
             ax1.axhline(sub["center"].dropna().iloc[0], color=color, linestyle="--", linewidth=0.8)
         out = sub[sub["signal"] != ""]
-        ax1.scatter(pd.to_datetime(out[time]), out["share"], s=90, facecolors="none",
+        ax1.scatter(pd.to_datetime(out[time]), out["share"], s=110, facecolors="none",
                     edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5)
     ax1.yaxis.set_major_formatter(lambda v, _: f"{number(100 * v, 0)} %")
-    ax1.set_ylabel(indicator_text)
-    handles = [Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
-                      label=SEX_LABELS.get(l, l).capitalize()) for l in (a, b)]
+    ax1.set_ylabel(wrap(indicator_text, 28))
+    handles = [sex_handle(l, kind="line", marker=True) for l in (a, b)]
     handles += [Line2D([], [], color="#555555", linestyle="--", label="Baslinjens nivå"),
                 Line2D([], [], color="#555555", linestyle=":", label="Kontrollgränser (±3σ)"),
                 Line2D([], [], color=FLAG_COLOR, marker="o", markerfacecolor="none", linestyle="",
-                       markersize=9, label="Utanför gränserna")]
-    ax1.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-               fontsize=8)
-    ax1.set_title(title or f"{indicator_text} per månad", loc="left")
+                       markersize=10, label="Utanför gränserna")]
+    _panel_key(ax1, handles, title or f"{indicator_text} per månad")
 
     x = pd.to_datetime(gap[time])
     ax2.fill_between(x, 100 * gap["lcl"], 100 * gap["ucl"], step="mid", color=BAND_COLOR,
@@ -82,26 +83,25 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
     ax2.axhline(100 * gap["center"].fillna(0).iloc[0], color="#555555", linestyle="--", linewidth=0.8,
                 label="Baslinjens skillnad")
     ax2.axhline(0, color="#888888", linewidth=0.8)
-    ax2.plot(x, 100 * gap["gap"], marker="o", color="#333333", markersize=4, linewidth=1.2,
+    ax2.plot(x, 100 * gap["gap"], marker="o", color="#333333", markersize=5, linewidth=1.4,
              label=f"Skillnad {SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}")
     flagged = gap[gap["flagged"]]
-    ax2.scatter(pd.to_datetime(flagged[time]), 100 * flagged["gap"], s=90, facecolors="none",
+    ax2.scatter(pd.to_datetime(flagged[time]), 100 * flagged["gap"], s=110, facecolors="none",
                 edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5, label="Signal (band eller EWMA)")
-    ax2.set_ylabel("Skillnad (procentenheter)")
-    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
-    ax2.set_title("Skillnaden mellan könen och dess förväntade band", loc="left")
+    ax2.set_ylabel(wrap("Skillnad (procentenheter)", 16))
+    _panel_key(ax2, ax2.get_legend_handles_labels()[0],
+               "Skillnaden mellan könen och dess förväntade band")
 
     ax3.fill_between(x, -gap["ewma_limit"], gap["ewma_limit"], step="mid", color=BAND_COLOR,
                      alpha=0.5, label="EWMA-gränser")
-    ax3.plot(x, gap["ewma"], marker="o", color="#333333", markersize=4, linewidth=1.2,
+    ax3.plot(x, gap["ewma"], marker="o", color="#333333", markersize=5, linewidth=1.4,
              label="EWMA av skillnaden (i σ)")
     sig = gap[gap["ewma_signal"] != ""]
-    ax3.scatter(pd.to_datetime(sig[time]), sig["ewma"], s=90, facecolors="none",
+    ax3.scatter(pd.to_datetime(sig[time]), sig["ewma"], s=110, facecolors="none",
                 edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5, label="EWMA-signal")
     ax3.axhline(0, color="#888888", linewidth=0.8)
-    ax3.set_ylabel("Standardavvikelser")
-    ax3.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
-    ax3.set_title("Ackumulerad avvikelse (EWMA)", loc="left")
+    ax3.set_ylabel(wrap("Standardavvikelser", 16))
+    _panel_key(ax3, ax3.get_legend_handles_labels()[0], "Ackumulerad avvikelse (EWMA)")
     base = gap[gap["baseline"].astype(bool)]
     if len(base):
         for ax in (ax1, ax2, ax3):
@@ -109,10 +109,19 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
                        pd.to_datetime(base[time]).max() + pd.Timedelta(days=15),
                        color="#E8E8E8", alpha=0.5, zorder=0)
         ax1.text(pd.to_datetime(base[time]).min(), 1.0, "baslinje", transform=ax1.get_xaxis_transform(),
-                 va="top", fontsize=8, color="#555555")
-    fig.autofmt_xdate()
-    fig.tight_layout()
+                 va="top", color="#555555")
+    for label_ in ax3.get_xticklabels():
+        label_.set_rotation(30)
+        label_.set_horizontalalignment("right")
     return Plot(fig, title or f"{indicator_text} per månad och kön, med kontrollgränser")
+
+
+def _panel_key(ax, handles, heading: str) -> None:
+    """A panel's key above it, headed by what the panel shows (no key beside the panel, which
+    would narrow the figure on a phone)."""
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
+              frameon=False, title=wrap(heading, 48), alignment="left", borderaxespad=0.2,
+              columnspacing=1.0, handlelength=1.8)
 
 
 def gap_table(gap: pd.DataFrame, *, time: str, caption: str = "") -> Table:

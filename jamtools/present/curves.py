@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
 from jamtools.present import report
-from jamtools.present.plots import SEX_COLORS, Plot
+from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, Plot, key,
+                                    new_figure, set_title, sex_handle, title_height, wrap)
 from jamtools.present.sentences import direction
 
 
@@ -40,11 +41,15 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
     ``panels`` maps the panel values to draw onto their titles (in order). Only points that
     passed :func:`jamtools.disclosure.curves.disclose_curve` are drawn; the band is the
     pointwise interval. A curve whose later points are hidden stops at its last shown point.
+    Each sex has its colour and its line style (:data:`jamtools.present.plots.SEX_LINESTYLES`),
+    shown in the key under the panels.
     """
     disclosure.require_disclosed(curves, "kurvorna")
     panels = panels or {v: str(v) for v in dict.fromkeys(curves[panel])}
-    fig = Figure(figsize=(7.5 if len(panels) == 1 else 9.5, 4.2))
+    fig = new_figure(4.6 + title_height(title),
+                     width=FIGURE_WIDTH)
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    levels: list = []
     max_time = float(curves["time"].max()) if len(curves) else 1.0
     top, drawn = 0.0, 0
     for ax, (value, name) in zip(axes, panels.items()):
@@ -55,7 +60,10 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
             if shown.empty:
                 continue
             ax.step(shown["time"], shown["cif"], where="post", color=color, linewidth=2,
+                    linestyle=SEX_LINESTYLES.get(level, "-"),
                     label=report.SEX_LABELS.get(level, level).capitalize())
+            if level not in levels:
+                levels.append(level)
             ax.fill_between(shown["time"], shown["ci_low"], shown["ci_high"], step="post",
                             color=color, alpha=0.18, linewidth=0)
             top = max(top, float(shown["ci_high"].max()))
@@ -63,7 +71,7 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
         if not len(sub) or sub["suppressed"].astype(bool).all():
             ax.text(0.5, 0.5, "Inga uppgifter att visa", ha="center", va="center",
                     transform=ax.transAxes)
-        ax.set_title(name, loc="left", fontsize=11)
+        ax.set_title(wrap(name, 22), loc="left")
         _days_axis(ax, max_time)
         ax.set_xlabel(xlabel)
     axes[0].set_ylim(0, min(1.0, max(0.1, top * 1.15)))
@@ -72,12 +80,10 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
     conf = (float(curves["conf_level"].dropna().iloc[0])
             if "conf_level" in curves and curves["conf_level"].notna().any() else 0.95)
     if drawn:
-        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                        title=f"Bandet: {report.number(100 * conf, 0)} %\nkonfidensintervall",
-                        title_fontsize=9)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left")
-    fig.tight_layout()
+        band = Patch(facecolor="#999999", alpha=0.35, edgecolor="none",
+                     label=f"Bandet: {report.number(100 * conf, 0)} % konfidensintervall")
+        key(fig, [*(sex_handle(lvl, kind="line") for lvl in levels), band])
+    set_title(fig, title)
     return Plot(fig, title or ylabel)
 
 
@@ -120,7 +126,8 @@ def curve_alt(curves: pd.DataFrame, *, panels: dict, group: str = "kon",
 
 
 def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon",
-                time_labels: dict | None = None, caption: str = "") -> report.Table:
+                time_labels: dict | None = None, caption: str = "",
+                name: str | None = None) -> report.Table:
     """The disclosed curves at chosen ``times``: per time and sex the number still followed
     and, for each curve in ``columns`` ({header: {column: value, ...}}, e.g.
     {"Självförsörjande": {"cause": 1}}), the share with its pointwise interval. Curves from
@@ -162,7 +169,7 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
     note = f"Inom parentes: {report.number(100 * conf, 0)} % konfidensintervall (punktvis)."
     if curves["suppressed"].astype(bool).any():
         note += " " + report.SUPPRESSION_NOTE.format(t=t)
-    return report.Table(frame, caption, note)
+    return report.Table(frame, caption, note, name=name)
 
 
 def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | None = None, *,

@@ -24,6 +24,11 @@ class Caption:
     def _repr_markdown_(self) -> str:
         return f"*{self.text}*"
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Marked, so the book's staging can drop it: there the figure carries its caption.
+        return ({"text/markdown": self._repr_markdown_(), "text/plain": self.text},
+                {"jamtools": {"kind": "caption"}})
+
     def __repr__(self) -> str:
         return self.text
 
@@ -81,7 +86,7 @@ class Page:
         display(Markdown(f"**Svar i korthet.** {self.short_answer}"))
 
 
-def figure(plot, *, caption: str, alt: str):
+def figure(plot, *, caption: str, alt: str, name: str | None = None):
     """A figure with its Swedish caption and alt text, as two items of a part.
 
     Parameters
@@ -92,6 +97,10 @@ def figure(plot, *, caption: str, alt: str):
         What the figure shows, in a sentence the book prints under it.
     alt : str
         The text a screen reader reads instead of the image (what it shows, not its file).
+    name : str, optional
+        A short name, unique within the chapter (``"timmar"``); the book labels the figure
+        ``<chapter id>-<name>`` so the chapter's prose can refer to it by number
+        (``{numref}`ht_01_hemtjanst_timmar-timmar```). Without it the book numbers it by order.
 
     Returns
     -------
@@ -100,6 +109,7 @@ def figure(plot, *, caption: str, alt: str):
     """
     plot.alt = alt
     plot.caption = caption
+    plot.name = name
     return (plot, Caption(caption))
 
 

@@ -157,10 +157,21 @@ def p_value(p) -> str:
 class Table:
     """A disclosed table ready to show: HTML for the notebook and book, text for consoles."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str = "", note: str = "") -> None:
+    def __init__(self, frame: pd.DataFrame, caption: str = "", note: str = "", *,
+                 name: str | None = None) -> None:
         self.frame = frame
         self.caption = caption
         self.note = note
+        self.name = name
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # The cells as strings ride along as metadata: the book's staging turns them into a
+        # numbered table with its caption (jamtools.run.book); notebooks show the HTML.
+        meta = {"jamtools": {"kind": "table", "caption": self.caption, "note": self.note,
+                             "name": self.name, "columns": [str(c) for c in self.frame.columns],
+                             "rows": [[str(v) for v in row]
+                                      for row in self.frame.itertuples(index=False)]}}
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}, meta
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
@@ -183,7 +194,7 @@ SUPPRESSION_NOTE = ("'..' = uppgiften visas inte eftersom den bygger på färre 
 
 
 def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str = "Andel",
-                caption: str = "") -> Table:
+                caption: str = "", name: str | None = None) -> Table:
     """The disclosed share-by-group table, with Swedish headers and formatted numbers."""
     disclosure.require_disclosed(shares, "andelstabellen")
     t = shares.attrs["jamtools_disclosed"]["threshold"]
@@ -204,7 +215,7 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
         frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
     note = SUPPRESSION_NOTE.format(t=t) if shares.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, note)
+    return Table(frame, caption, note, name=name)
 
 
 def _conf(frame: pd.DataFrame) -> float:
@@ -214,7 +225,14 @@ def _conf(frame: pd.DataFrame) -> float:
     return 0.95
 
 
-def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
+#: Under every comparison table: the verdict rule, and where the p-values are.
+INTERVAL_NOTE = ("Slutsatsen i texten bygger på intervallet: täcker det ingen skillnad (0, eller 1 "
+                 "för en kvot) kan data inte skilja skillnaden från slumpens variation. p-värdena "
+                 "finns i kapitlets resultatfil.")
+
+
+def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
+                     name: str | None = None) -> Table:
     """The disclosed comparisons (crude and adjusted), one row each, in Swedish."""
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     t = comparisons.attrs["jamtools_disclosed"]["threshold"]
@@ -230,24 +248,25 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
             "Justerat för": (covariates_text(r["adjusted_for"]) if r.get("adjusted") else "ojusterat"),
             "Skattning": est,
             f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
-            "p-värde": p_value(r.get("p_value")),
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
                                                 str(r.get("warning") or "")) if x and x != "nan"),
         })
     if not rows:
         return Table(pd.DataFrame(columns=["Jämförelse", "Mått", "Justerat för", "Skattning",
-                                           f"{number(100 * _conf(comparisons), 0)} % KI", "p-värde"]),
-                     caption, "Inga jämförelser: det finns inga rader att jämföra i det valda urvalet.")
+                                           f"{number(100 * _conf(comparisons), 0)} % KI"]),
+                     caption, "Inga jämförelser: det finns inga rader att jämföra i det valda urvalet.",
+                     name=name)
     frame = pd.DataFrame(rows)
     if not frame["Anmärkning"].astype(bool).any():
         frame = frame.drop(columns="Anmärkning")
     if not comparisons.get("adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
         frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, note)
+    return Table(frame, caption, " ".join(x for x in (note, INTERVAL_NOTE) if x), name=name)
 
 
-def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag") -> Table:
+def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
+                  name: str | None = None) -> Table:
     """Rows read, excluded (and why) and analysed, by sex, disclosed before it is shown."""
     long = load_result.quality()
     disclosed = disclosure.disclose_table(long, count_cols=["antal"], by=["steg", "kon"],
@@ -264,7 +283,7 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag")
     note += " ".join(["", *getattr(load_result, "notes", [])])
     if len(load_result.data) == 0:
         note = (f"{no_rows_text(load_result)} " + note).strip()
-    return Table(frame, caption, note.strip())
+    return Table(frame, caption, note.strip(), name=name)
 
 
 def no_rows_text(load_result) -> str:
@@ -377,7 +396,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
 
 
 def distribution_table(distribution: pd.DataFrame, category: str, *, group: str = "kon",
-                       caption: str = "") -> Table:
+                       caption: str = "", name: str | None = None) -> Table:
     """A disclosed distribution by sex: one row per category, share and interval per sex, and
     the adjusted standardised residual (|r| > 2 marks where the sexes differ)."""
     disclosure.require_disclosed(distribution, "fördelningen")
@@ -395,7 +414,7 @@ def distribution_table(distribution: pd.DataFrame, category: str, *, group: str 
         row[f"Standardiserad residual ({who})"] = number(resid, 1, signed=True)
         rows.append(row)
     note = SUPPRESSION_NOTE.format(t=t) if distribution["suppressed"].any() else ""
-    return Table(pd.DataFrame(rows), caption, note)
+    return Table(pd.DataFrame(rows), caption, note, name=name)
 
 
 # --- Amounts (hemtjänsttimmar, belopp) -------------------------------------------------------
@@ -412,6 +431,7 @@ COLUMN_LABELS.update({"dagar": "antal dagar till avslut", "avslutsorsak": "avslu
                       "slutdatum": "slutdatum", "planering_id": "planeringens id"})
 COLUMN_LABELS.update({"ansokningsdatum": "ansökningsdatum", "beslutsdatum": "beslutsdatum",
                       "datum": "datum"})
+COLUMN_LABELS.update({"antal_insatser": "antal insatser"})
 
 #: Swedish names of the amount measures (crude, adjusted, decomposition, change).
 AMOUNT_MEASURES = {
@@ -439,7 +459,7 @@ def _range(lo, hi, decimals: int = 1) -> str:
 
 def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str | None = None,
                          unit: str = "timmar", count_label: str = "Antal",
-                         caption: str = "") -> Table:
+                         caption: str = "", name: str | None = None) -> Table:
     """A disclosed amount summary (``jamtools.disclosure.analyses.amount_outcome``) as a Swedish table.
 
     Per sex (and per category of ``by``): the count, the mean and the median with their
@@ -468,12 +488,12 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
     if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
         frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
     note = SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame.reset_index(drop=True), caption, note)
+    return Table(frame.reset_index(drop=True), caption, note, name=name)
 
 
 def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
                             period_label: str | None = None, counts: bool = False,
-                            caption: str = "") -> Table:
+                            caption: str = "", name: str | None = None) -> Table:
     """Disclosed amount comparisons (crude, adjusted, Oaxaca–Blinder, change) in Swedish.
 
     Differences are in ``unit`` with a sign (first group minus the second); a ratio of means
@@ -499,7 +519,6 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
         row["Skattning"] = number(r["estimate"], dec, signed=not ratio)
         row[f"{conf} % KI"] = (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
                                if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
-        row["p-värde"] = p_value(r.get("p_value"))
         if counts:
             for side in ("a", "b"):
                 who = SEX_LABELS.get(r[f"group_{side}"], r[f"group_{side}"])
@@ -514,7 +533,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
             "adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
         frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, note)
+    return Table(frame, caption, " ".join(x for x in (note, INTERVAL_NOTE) if x), name=name)
 
 
 def _sex_words(text: str) -> str:

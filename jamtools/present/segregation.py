@@ -9,12 +9,15 @@ do for shares. Whether a change is clear is :func:`jamtools.present.sentences.di
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import matplotlib.lines
 import pandas as pd
-from matplotlib.figure import Figure
 
 from jamtools import disclosure
-from jamtools.present.plots import SEX_COLORS, SEX_MARKERS, Plot, pct_axis
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key, new_figure,
+                                    pct_axis, set_title, sex_handle, suppressed_text, title_height,
+                                    wrap)
 from jamtools.present.report import SEX_LABELS, Table, label, number, p_value, percent
 from jamtools.present.sentences import direction
 
@@ -25,7 +28,7 @@ def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=
     chance alone gives (dotted), and a line where a new way of working started (``change_at``:
     the first period after it)."""
     disclosure.require_disclosed(rows, "olikhetsindexet")
-    fig = Figure(figsize=(7.5, 3.6))
+    fig = new_figure(4.4 + title_height(title))
     ax = fig.subplots()
     xs = list(range(len(rows)))
     for x, (_, r) in zip(xs, rows.iterrows()):
@@ -55,11 +58,8 @@ def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=
     if xlabel:
         ax.set_xlabel(xlabel)
     conf = float(rows["conf_level"].dropna().iloc[0]) if rows["conf_level"].notna().any() else 0.95
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              title=f"Linjen: {number(100 * conf, 0)} %\nkonfidensintervall", title_fontsize=9)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    key(fig, [*handles, interval_handle(conf)])
+    set_title(fig, title)
     return Plot(fig, title or "Olikhetsindex per period")
 
 
@@ -73,8 +73,12 @@ def distributions_plot(distributions: dict, category: str, *, group: str = "kon"
     panels = list(distributions.items())
     categories = list(dict.fromkeys(c for _, d in panels for c in d[category]))
     levels = list(dict.fromkeys(g for _, d in panels for g in d[group]))
-    fig = Figure(figsize=(3.6 * len(panels) + 1.8, 1.0 + 0.42 * len(categories)))
-    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    fig = new_figure(1.9 + 0.42 * len(categories)
+                     + title_height(title))
+    # the panels in a subfigure, so that their common axis label sits above the key (a figure's
+    # own supxlabel and its key under the axes would be drawn on top of each other)
+    panel_fig = fig.subfigures(1, 1)
+    axes = panel_fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     offsets = {lvl: (i - (len(levels) - 1) / 2) * 0.25 for i, lvl in enumerate(levels)}
     top = max(float(pd.to_numeric(d["ci_high"], errors="coerce").max()) for _, d in panels
               if d["ci_high"].notna().any()) if any(d["ci_high"].notna().any() for _, d in panels) else 1.0
@@ -83,23 +87,21 @@ def distributions_plot(distributions: dict, category: str, *, group: str = "kon"
             y = categories.index(r[category]) + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["share"]):
-                ax.text(0.005, y, "..", va="center", ha="left", color=color)
+                suppressed_text(ax, 0.005, y, r[group])
                 continue
             ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
                         fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)
-        ax.set_title(str(name)[:1].upper() + str(name)[1:], loc="left", fontsize=11)
+        ax.set_title(wrap(str(name)[:1].upper() + str(name)[1:], 20), loc="left")
         ax.set_xlim(0, min(1.0, max(0.1, top * 1.1)))
         pct_axis(ax)
     axes[0].set_yticks(range(len(categories)))
-    axes[0].set_yticklabels([label(c) for c in categories])
+    axes[0].set_yticklabels([wrap(label(c), 18) for c in categories])
     axes[0].invert_yaxis()
-    handles = [matplotlib.lines.Line2D([], [], color=SEX_COLORS.get(l, "#333"), marker=SEX_MARKERS.get(l, "o"),
-                                       linestyle="", label=SEX_LABELS.get(l, l).capitalize()) for l in levels]
-    axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    fig.supxlabel(xlabel, fontsize=11)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left")
-    fig.tight_layout()
+    conf = next((float(d["conf_level"].dropna().iloc[0]) for _, d in panels
+                 if "conf_level" in d and d["conf_level"].notna().any()), 0.95)
+    key(fig, [*(sex_handle(lvl) for lvl in levels), interval_handle(conf)])
+    panel_fig.supxlabel(wrap(xlabel, 52))
+    set_title(fig, title)
     return Plot(fig, title or "Fördelning per period")
 
 
@@ -116,9 +118,12 @@ def _when(period) -> str:
 
 
 def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", caption: str = "",
-                        levels=("flicka", "pojke")) -> Table:
+                        levels: Sequence[Hashable], name: str | None = None) -> Table:
     """A disclosed dissimilarity index per period as a reader's table: the number in each
-    group, the bias-corrected index with its interval, and the level chance alone gives."""
+    group, the bias-corrected index with its interval, and the level chance alone gives.
+
+    ``levels`` (required, no default) are the two groups ``(a, b)`` of the rows' ``n_a`` and
+    ``n_b``, in that order (the order the rows were computed with)."""
     disclosure.require_disclosed(rows, "olikhetsindexet")
     t = rows.attrs[disclosure.ATTR]["threshold"]
     conf = float(rows["conf_level"].dropna().iloc[0]) if rows["conf_level"].notna().any() else 0.95
@@ -142,7 +147,7 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
     if rows["suppressed"].any():
         note += (f" '..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
                  "(röjandekontroll).")
-    return Table(frame, caption, note)
+    return Table(frame, caption, note, name=name)
 
 
 #: What a change of the index says, by the direction of its interval (after − before).

@@ -163,7 +163,8 @@ def shares_alt(shares, *, what: str, by: str | None = None, group: str = "kon") 
         if by is not None:
             name = f"{label(r[by])}, {name}"
         parts.append(f"{name} {percent(r['share'], 0)}")
-    return f"Stapeldiagram. {what}: " + "; ".join(parts) + "." if parts else f"{what}: inga uppgifter."
+    return (f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."
+            if parts else f"{what}: inga uppgifter.")
 
 
 def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:

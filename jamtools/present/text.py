@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from scipy import stats as sps
 
 from jamtools import disclosure
 from jamtools.disclosure.text import RULE_THRESHOLD
-from jamtools.present.plots import SEX_COLORS, Plot
+from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, Plot, key, new_figure, set_title,
+                                    title_height, wrap)
 from jamtools.present.report import SEX_LABELS, Table, number
 from jamtools.present.sentences import direction
 from jamtools.stats import COMPARISON_COLUMNS
@@ -122,34 +122,37 @@ def word_table(top: pd.DataFrame, *, labels: dict | None = None, caption: str = 
 
 
 def words_plot(top: pd.DataFrame, *, title: str = "") -> Plot:
-    """Horizontal bars of z for the top words of each side, coloured by the side's sex."""
+    """Horizontal bars of z for the top words of each side, in the side's colour and hatch
+    (grey for a word without a clear difference); the side also shows in the bar's direction."""
     disclosure.require_disclosed(top, "ordlistan")
     a, b = top.attrs["levels"]
-    fig = Figure(figsize=(7.5, 1.2 + 0.28 * max(len(top), 1)))
+    fig = new_figure(2.4 + 0.3 * max(len(top), 1)
+                     + title_height(title))
     ax = fig.subplots()
     if top.empty:
         ax.text(0.5, 0.5, "Inga ord att visa i urvalet", ha="center", va="center")
         ax.set_axis_off()
         return Plot(fig, "Inga ord att visa")
     order = top.sort_values("z", ascending=True).reset_index(drop=True)
-    colors = [SEX_COLORS.get(s, "#333333") if c else UNCLEAR_COLOR
-              for s, c in zip(order["side"], clear(order))]
-    ax.barh(range(len(order)), order["z"], color=colors)
+    is_clear = list(clear(order))
+    for i, (side, z, c) in enumerate(zip(order["side"], order["z"], is_clear)):
+        color = SEX_COLORS.get(side, "#333333") if c else UNCLEAR_COLOR
+        ax.barh(i, z, color=color, edgecolor="white" if c else UNCLEAR_COLOR,
+                hatch=SEX_HATCHES.get(side, "") if c else "", linewidth=0)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels(order["word"])
     ax.axvline(0, color="#888888", linewidth=1)
     limit = _z_limit(order)
     for x in (-limit, limit):
         ax.axvline(x, color="#888888", linestyle=":", linewidth=1)
-    ax.set_xlabel(f"z (vänster: används mer om {SEX_LABELS.get(b, b)}, höger: om "
-                  f"{SEX_LABELS.get(a, a)}); prickade linjer ±{number(limit, 2)}")
-    handles = [Patch(color=SEX_COLORS.get(s, "#333"), label=f"Mer om {SEX_LABELS.get(s, s)}")
+    ax.set_xlabel(wrap(f"z (vänster: används mer om {SEX_LABELS.get(b, b)}, höger: om "
+                       f"{SEX_LABELS.get(a, a)}); prickade linjer ±{number(limit, 2)}", 52))
+    handles = [Patch(facecolor=SEX_COLORS.get(s, "#333"), edgecolor="white",
+                     hatch=SEX_HATCHES.get(s, ""), label=f"Mer om {SEX_LABELS.get(s, s)}")
                for s in (a, b)]
     handles.append(Patch(color=UNCLEAR_COLOR, label="Ingen tydlig skillnad"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    if title:
-        ax.set_title(title, loc="left")
-    fig.tight_layout()
+    key(fig, handles)
+    set_title(fig, title)
     return Plot(fig, title or "Ord som skiljer anteckningarna åt")
 
 
@@ -183,8 +186,10 @@ def words_alt(top: pd.DataFrame) -> str:
             + ".")
 
 
-def exclusion_table(counts: WordCounts, disclosed: pd.DataFrame, *, caption: str = "") -> Table:
-    """How many different words each privacy rule left out, and how many were shown."""
+def exclusion_table(counts: WordCounts, disclosed: pd.DataFrame, *, caption: str = "",
+                    name: str | None = None) -> Table:
+    """How many different words each privacy rule left out, and how many were shown (a table
+    labelled ``name``)."""
     disclosure.require_disclosed(disclosed, "ordlistan")
     t = disclosed.attrs[disclosure.ATTR]["threshold"]
     rows = [{"Regel": f"Visas inte: {r['rule']}", "Antal olika ord": r["types"]}
@@ -198,7 +203,7 @@ def exclusion_table(counts: WordCounts, disclosed: pd.DataFrame, *, caption: str
     if frame["suppressed"].any():
         note += f" '..' = färre än {t} (små antal visas inte, som i alla tabeller i boken)."
     frame["Antal olika ord"] = frame["Antal olika ord"].map(lambda v: number(v, 0))
-    return Table(frame[["Regel", "Antal olika ord"]], caption, note)
+    return Table(frame[["Regel", "Antal olika ord"]], caption, note, name=name)
 
 
 def describe_words(top: pd.DataFrame, counts: WordCounts, *, k: int = 5) -> str:

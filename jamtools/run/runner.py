@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from jamtools.run import book, pdf
 from jamtools.run.config import ROOT, RunConfig
 from jamtools.run.catalogue import QUESTIONS, SUMMARIES
 
@@ -251,16 +252,21 @@ def _placeholder(notebook_id: str, reason: str) -> nbformat.NotebookNode:
 
 def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config: RunConfig,
                 reasons: dict[str, str], *, skipped: dict[str, str] | None = None,
-                check_page: str | None = None) -> Path:
+                check_page: str | None = None, build_line: str = "", pdfs: bool = False,
+                missing: list[str] | None = None) -> Path:
     """Copy the book sources and the executed notebooks into ``out/_book`` for the build.
 
     The table of contents is the project's, with the chapters the run's data could not answer
     (``skipped``) and those not run moved out of their parts into a last part, *Utan data i den
     här körningen*, where a short page each says why: no chapter is built from absent data,
     and the prose chapters' links to them still resolve. ``check_page`` (the check's Markdown)
-    becomes the page *Körningens data*.
+    becomes the page *Körningens data*. Each executed notebook becomes its reader copy
+    (:func:`jamtools.run.book.reader_notebook`: numbered figures and tables, no paths, the
+    ``build_line`` last, a link to its PDF when ``pdfs``); what lacked a caption or alt text is
+    added to ``missing``.
     """
     skipped = dict(skipped or {})
+    missing = missing if missing is not None else []
     stage = out / "_book"
     if stage.exists():
         shutil.rmtree(stage)
@@ -291,19 +297,53 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
         if nb_id in skipped:
             reasons.setdefault(nb_id, f"data saknas för kapitlet: {skipped[nb_id]}. Se sidan "
                                       "Körningens data.")
+    downloads = out / "notebooks" / "nedladdningar"
+    if downloads.is_dir():  # files a chapter offers for download (the summary's tables)
+        shutil.copytree(downloads, stage / "notebooks" / "nedladdningar")
+    if pdfs:
+        intro = stage / f"{yaml.safe_load((stage / '_toc.yml').read_text(encoding='utf-8'))['root']}.md"
+        if intro.exists():
+            depth = "../" * (len(Path(intro.relative_to(stage)).parts) - 1)
+            intro.write_text(intro.read_text(encoding="utf-8").rstrip() + "\n\n" + _pdf_link(
+                f"{depth}{pdf.PDF_FOLDER}/{pdf.BOOK_PDF}", "Hela boken som PDF") + "\n",
+                encoding="utf-8")
     for nb_id in sorted(set(all_ids) | set(toc_ids)):
         target = stage / "notebooks" / f"{nb_id}.ipynb"
         if nb_id in executed:
             nb = nbformat.read(executed[nb_id], as_version=4)
-            for cell in nb.cells:  # papermill's injected values (paths) are not for readers
-                tags = cell.metadata.get("tags", [])
-                if "injected-parameters" in tags and "remove-cell" not in tags:
-                    cell.metadata["tags"] = [*tags, "remove-cell"]
+            line = build_line
+            if pdfs:
+                line += " " + _pdf_link(f"../{pdf.PDF_FOLDER}/{nb_id}.pdf", "Kapitlet som PDF") + "."
+            made = book.reader_notebook(nb, nb_id, stage / "notebooks", build_line=line)
+            missing.extend(made.missing)
             nbformat.write(nb, target)
         else:
             reason = reasons.get(nb_id, "notebooken kördes inte (se manifest.json).")
             nbformat.write(_placeholder(nb_id, reason), target)
     return stage
+
+
+def _pdf_link(href: str, text: str) -> str:
+    # Raw HTML: the PDFs are printed from the built site, after Sphinx has checked its links.
+    return f'<a class="jamtools-pdf" href="{href}">{text}</a>'
+
+
+def describe_build(config: RunConfig, started: dt.datetime) -> str:
+    """The line each chapter ends with: when the book was built, from which data, by which
+    jamtools (the same facts as ``manifest.json``)."""
+    try:
+        version = metadata.version("jamtools")
+    except metadata.PackageNotFoundError:  # a copy not installed
+        version = "okänd version"
+    if config.source is None:
+        data = "de syntetiska demodata (inte verkliga personer)"
+    else:
+        organisation = config.parameters.get("organisation")
+        files = [f["name"] for f in _input_files(config)]
+        data = (f"{organisation}s data" if organisation else "egna data") + (
+            f" ({', '.join(files)})" if files else "")
+    return (f"*Byggd {started.astimezone().strftime('%Y-%m-%d %H:%M')} från {data} med jamtools "
+            f"{version}; detaljer i körningens manifest.json.*")
 
 
 def _restage_toc(toc: Path, not_run: list[str], *, with_check: bool) -> None:
@@ -481,10 +521,31 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     elif build:
         reasons = {k: f"notebooken misslyckades ({r['error']['ename']}: {r['error']['evalue']})"
                    for k, r in failed.items()}
+        no_pdf = pdf.unavailable_reason()
+        if no_pdf and pdf.required():
+            print(f"PDF:erna krävs här (CI) men kan inte göras: {no_pdf}.", file=sys.stderr)
+            code = 1
+        missing: list[str] = []
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
-                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"])))
+                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"])),
+                            build_line=describe_build(config, started), pdfs=no_pdf is None,
+                            missing=missing)
         ok, tail = build_book(stage, out / "html", log=out / "book-build.log")
-        manifest["book"] = {"built": ok, "log": "book-build.log"}
+        manifest["book"] = {"built": ok, "log": "book-build.log", "uncaptioned": missing}
+        if missing:
+            print("Figurer eller tabeller utan bildtext/alt-text: " + "; ".join(missing), file=sys.stderr)
+        if ok and no_pdf is None:
+            try:
+                made = pdf.make_pdfs(out / "html", pdf.book_pages(
+                    yaml.safe_load((stage / "_toc.yml").read_text(encoding="utf-8"))))
+                manifest["book"]["pdf"] = sorted(str(p.relative_to(out / "html")) for p in made.values())
+            except Exception as exc:  # a PDF failure is reported, the site stays
+                code = 1
+                manifest["book"]["pdf_error"] = str(exc)
+                print(f"PDF:erna kunde inte göras: {exc}", file=sys.stderr)
+        elif ok:
+            manifest["book"]["pdf"] = None
+            print(f"PDF:erna hoppades över: {no_pdf}.", file=sys.stderr)
         if not ok:
             code = 1
             print(f"Bokbygget misslyckades (se {out / 'book-build.log'}):\n{tail}", file=sys.stderr)

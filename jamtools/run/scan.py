@@ -1,15 +1,17 @@
 """Leak scan: look through a run's outputs for what must never be published.
 
-Checks executed notebooks (every output of every cell), results JSON and built HTML (the whole
-page as published: content behind hide-* toggles is published too) for
+Checks executed notebooks (every output of every cell), results JSON, built HTML (the whole
+page as published: content behind hide-* toggles is published too), the book's PDFs (their
+text, read with pypdf) and the downloads (CSV and XLSX: every cell) for
 
 - personnummer and samordningsnummer (valid date and check digit);
 - the run's secret keys (the pseudonymisation key) and values of the input's sensitive columns
   (names, free text);
 - row-level tables: a displayed table with an id-like column (``*_id``, person, personnummer,
   namn), i.e. one row per person or case;
-- small counts: in tables rendered by ``jamtools.present.report`` (class ``jamtools-disclosed``) and in
-  the count fields of results JSON, a count from 1 to threshold − 1.
+- small counts: in tables rendered by ``jamtools.present.report`` (class ``jamtools-disclosed``),
+  in the count columns of downloaded CSV and XLSX tables and in the count fields of results JSON,
+  a count from 1 to threshold − 1.
 
 ``python -m jamtools scan DIR`` prints the findings and exits 1 when there are any.
 """
@@ -36,6 +38,8 @@ ID_HEADER = re.compile(r"(_id$|^id$|^person(_?id|_?nr)?$|personnummer|samordning
                        r"efternamn)", re.I)
 COUNT_HEADER = re.compile(r"^(antal|n$|flickor|pojkar|kvinnor|män|okänt kön)", re.I)
 COUNT_KEYS = {"n_a", "n_b", "events_a", "events_b"}
+#: The kinds of file the scan reads.
+SCANNED = {".ipynb", ".json", ".html", ".csv", ".md", ".txt", ".js", ".pdf", ".xlsx"}
 
 
 class _Tables(HTMLParser):
@@ -137,6 +141,14 @@ def _texts(path: Path):
                 if out.get("output_type") == "error":
                     parts.append(out.get("evalue", "") + "\n".join(out.get("traceback", [])))
                 yield f"cell {i}", "\n".join(parts)
+    elif path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        for n, page in enumerate(PdfReader(str(path)).pages, 1):
+            yield f"sida {n}", page.extract_text() or ""
+    elif path.suffix == ".xlsx":
+        for sheet, rows in _sheets(path):
+            yield f"blad {sheet}", "\n".join("\t".join(row) for row in rows)
     else:
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".html":
@@ -154,7 +166,7 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
         p = Path(p)
         if p.is_dir():
             files += [f for f in sorted(p.rglob("*")) if f.is_file()
-                      and f.suffix in {".ipynb", ".json", ".html", ".csv", ".md", ".txt", ".js"}]
+                      and f.suffix in SCANNED]
         elif p.is_file():
             files.append(p)
     sensitive = sorted({str(v) for v in sensitive_values if v and len(str(v)) >= 4})
@@ -188,7 +200,51 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                              "sammanräknade, röjandekontrollerade tabeller (jamtools.present.report)."])
         if f.suffix == ".json":
             rows += _json_findings(f, threshold)
+        if f.suffix in {".csv", ".xlsx"}:
+            rows += _download_findings(f, threshold)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _sheets(path: Path):
+    """(sheet name, rows of cell texts) of an XLSX file."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for ws in book.worksheets:
+            yield ws.title, [["" if v is None else str(v) for v in row]
+                             for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _download_findings(f: Path, threshold: int) -> list[list]:
+    """A downloadable table (CSV with ';' or ',', or XLSX): an id-like column, or a small count in
+    a count column, as in the book's own tables."""
+    import csv
+
+    if f.suffix == ".xlsx":
+        tables = [(f"blad {name}", rows) for name, rows in _sheets(f)]
+    else:
+        text = f.read_text(encoding="utf-8-sig", errors="replace")
+        delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
+        tables = [("filen", list(csv.reader(text.splitlines(), delimiter=delimiter)))]
+    out = []
+    for loc, rows in tables:
+        if not rows:
+            continue
+        html = "<table class=\"jamtools-disclosed\"><thead><tr>" + "".join(
+            f"<th>{_html_escape(h)}</th>" for h in rows[0]) + "</tr></thead><tbody>" + "".join(
+            "<tr>" + "".join(f"<td>{_html_escape(v)}</td>" for v in row) + "</tr>" for row in rows[1:]
+        ) + "</tbody></table>"
+        out += _table_findings(f, loc, html, threshold)
+    return out
+
+
+def _html_escape(v) -> str:
+    import html
+
+    return html.escape(str(v))
 
 
 def _automaton(values):

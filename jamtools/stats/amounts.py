@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from statsmodels.stats.oaxaca import OaxacaBlinder
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import design_matrix
+
+#: The models :func:`adjusted_amount_difference` fits.
+AmountModel = Literal["ols", "gamma"]
 
 
 def _check(df: pd.DataFrame, value: str, cols) -> pd.DataFrame:
@@ -117,7 +121,7 @@ def _row(**kw):
 
 
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
-                    levels: Sequence[Hashable] = ("kvinna", "man"), *, conf_level: float = 0.95,
+                    *, levels: Sequence[Hashable], conf_level: float = 0.95,
                     n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
     """Crude comparison of amounts: difference of means (Welch), of medians, ratio of means.
 
@@ -135,7 +139,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     n_boot : int, default 1999
@@ -208,8 +213,8 @@ def _design(d: pd.DataFrame, group: str, a: str, covariates) -> pd.DataFrame:
 
 def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                                covariates: Sequence[str] = (),
-                               levels: Sequence[Hashable] = ("kvinna", "man"), *,
-                               model: str = "ols", conf_level: float = 0.95) -> pd.DataFrame:
+                               *, levels: Sequence[Hashable],
+                               model: AmountModel = "ols", conf_level: float = 0.95) -> pd.DataFrame:
     """Amount difference adjusted for need and circumstances.
 
     ``model="ols"``: linear regression :math:`y = \\beta_0 + \\beta_g 1[a] + \\sum\\gamma_k x_k`
@@ -231,7 +236,8 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
         The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
         distinct values linearly).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     model : {'ols', 'gamma'}, default 'ols'
         Linear regression with HC3 errors (difference of means), or a Gamma GLM with log link
         and HC0 errors (ratio of means).
@@ -261,6 +267,9 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     .. [3] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
            Chapman & Hall.
     """
+    if model not in get_args(AmountModel):
+        raise ValueError(f"model ska vara ett av {', '.join(map(repr, get_args(AmountModel)))}, "
+                         f"inte {model!r}.")
     a, b = levels
     covariates = list(covariates)
     d = _check(df, value, [group, *covariates])
@@ -283,7 +292,7 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                    estimate=float(fit.params["group"]), ci_low=float(lo), ci_high=float(hi),
                    p_value=float(fit.pvalues["group"]), test="Wald-test (robusta medelfel, HC3)",
                    method="linjär regression")
-    elif model == "gamma":
+    else:  # "gamma", checked above
         if (d[value] <= 0).any():
             raise ValueError(f"Gammamodellen kräver positiva belopp; '{value}' har värden ≤ 0.")
         fit = sm.GLM(d[value], x, family=sm.families.Gamma(sm.families.links.Log())).fit(cov_type="HC0")
@@ -292,13 +301,11 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                    estimate=float(np.exp(fit.params["group"])), ci_low=float(np.exp(lo)),
                    ci_high=float(np.exp(hi)), p_value=float(fit.pvalues["group"]),
                    test="Wald-test (robusta medelfel)", method="gammaregression, log-länk")
-    else:
-        raise ValueError("model ska vara 'ols' eller 'gamma'")
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
 def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates: Sequence[str] = (),
-                   levels: Sequence[Hashable] = ("kvinna", "man"), *, conf_level: float = 0.95,
+                   *, levels: Sequence[Hashable], conf_level: float = 0.95,
                    n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """Two-fold Oaxaca–Blinder decomposition of the mean gap :math:`\\bar y_a - \\bar y_b`.
 
@@ -326,7 +333,8 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
         The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
         distinct values linearly).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     n_boot : int, default 500

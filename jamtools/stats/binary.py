@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,8 @@ COMPARISON_COLUMNS = ["outcome", "comparison", "group_a", "group_b", "measure", 
                       "ci_low", "ci_high", "conf_level", "p_value", "test", "n_a", "events_a",
                       "n_b", "events_b", "adjusted", "adjusted_for", "method", "mdd_pp", "warning"]
 _METHODS = {"wilson": "wilson", "clopper-pearson": "beta"}
+#: The intervals :func:`share_by_group` gives (the keys of ``_METHODS``).
+ShareMethod = Literal["wilson", "clopper-pearson"]
 
 
 def _counts(data, group, outcome, extra=()):
@@ -35,7 +38,7 @@ def _counts(data, group, outcome, extra=()):
 
 def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | None = None,
                    by: str | Sequence[str] = (), conf_level: float = 0.95,
-                   method: str = "wilson") -> pd.DataFrame:
+                   method: ShareMethod = "wilson") -> pd.DataFrame:
     """Share with the outcome per group (and per ``by`` stratum), with a confidence interval.
 
     The Wilson score interval (Wilson 1927) is the default: it keeps its coverage near the
@@ -83,7 +86,7 @@ def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | Non
            illustrated in the case of the binomial. Biometrika, 26(4), 404–413.
     """
     if method not in _METHODS:
-        raise ValueError(f"method ska vara en av {', '.join(_METHODS)}")
+        raise ValueError(f"method ska vara ett av {', '.join(map(repr, _METHODS))}, inte {method!r}.")
     by = [by] if isinstance(by, str) else list(by)
     table = _counts(data, group, outcome, by)
     table = table[[*by, group, "n", "events"]].sort_values([*by, group]).reset_index(drop=True)
@@ -153,7 +156,7 @@ def _empty_row(outcome, a, b, measure, conf_level, warning, **counts):
 
 
 def compare_groups(data: pd.DataFrame, group: str = "kon",
-                   levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                   *, levels: Sequence[Hashable],
                    outcome: str | None = None, outcome_name: str | None = None,
                    conf_level: float = 0.95) -> pd.DataFrame:
     """Crude comparison of two groups' shares: difference, risk ratio and odds ratio.
@@ -174,7 +177,8 @@ def compare_groups(data: pd.DataFrame, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     outcome : str, optional
         The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
         collapsed.
@@ -251,7 +255,7 @@ def _design(table: pd.DataFrame, group: str, a: str, covariates: list[str]) -> p
 
 
 def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequence[str] = (),
-                        levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                        *, levels: Sequence[Hashable],
                         outcome: str | None = None, outcome_name: str | None = None,
                         conf_level: float = 0.95) -> pd.DataFrame:
     """Comparison adjusted for ``covariates`` by logistic regression on the collapsed table.
@@ -273,7 +277,8 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
     covariates : sequence of str
         The columns adjusted for (categorical ones as indicators).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     outcome : str, optional
         The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
         collapsed.
@@ -403,7 +408,8 @@ def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],
     strata : str or sequence of str
         The stratum column(s) (e.g. age group).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     outcome : str, optional
         The 0/1 outcome column when ``data`` is row-level; None when ``data`` is already
         collapsed.

@@ -175,7 +175,7 @@ def independence_test(data: pd.DataFrame, category: str, group: str = "kon", *,
 
 
 def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
-                        levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                        *, levels: Sequence[Hashable],
                         count: str | None = None, conf_level: float = 0.95, n_boot: int = 2000,
                         seed: int = 0) -> pd.DataFrame:
     """Index of dissimilarity (segregation) between two groups over the categories.
@@ -196,7 +196,8 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The two groups compared, ``(a, b)``.
+        Required, no default. The two groups compared, ``(a, b)``, in the order of ``n_a`` /
+        ``n_b`` and of the label ``"a / b"``; the index itself is symmetric in them.
     count : str, optional
         A column of counts when ``data`` is already counted.
     conf_level : float, default 0.95
@@ -300,7 +301,7 @@ def _dissimilarity_row(ca, cb, *, category, levels, conf_level, n_boot, rng) -> 
 
 
 def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | None = None,
-                            group: str = "kon", levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                            group: str = "kon", *, levels: Sequence[Hashable],
                             count: str | None = None, conf_level: float = 0.95,
                             n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """The index of dissimilarity per period, bias-corrected, with a bootstrap interval.
@@ -338,7 +339,8 @@ def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | Non
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The two groups compared, ``(a, b)``.
+        Required, no default. The two groups compared, ``(a, b)``, in the order of ``n_a`` /
+        ``n_b`` and of the label ``"a / b"``; the index itself is symmetric in them.
     count : str, optional
         A column of counts when ``data`` is already counted.
     conf_level : float, default 0.95
@@ -390,7 +392,7 @@ def dissimilarity_by_period(data: pd.DataFrame, category: str, period: str | Non
 
 
 def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: Any,
-                         group: str = "kon", levels: Sequence[Hashable] = ("flicka", "pojke"), *,
+                         group: str = "kon", *, levels: Sequence[Hashable],
                          count: str | None = None, conf_level: float = 0.95, n_boot: int = 2000,
                          n_perm: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Did segregation change? The dissimilarity index after minus before ``after``.
@@ -426,7 +428,8 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: 
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The two groups compared, ``(a, b)``.
+        Required, no default. The two groups compared, ``(a, b)``, in the order of ``n_a`` /
+        ``n_b`` and of the label ``"a / b"``; the index itself is symmetric in them.
     count : str, optional
         A column of counts when ``data`` is already counted.
     conf_level : float, default 0.95

@@ -42,7 +42,7 @@ def _sums(d: pd.DataFrame, value: str, group: str, levels):
 
 
 def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
-                       levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                       *, levels: Sequence[Hashable],
                        conf_level: float = 0.95) -> pd.DataFrame:
     """A group's share of the resource minus its share of the units, in percentage points.
 
@@ -71,7 +71,8 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
 
@@ -147,7 +148,7 @@ def share_if_equal(total_a: float, n_a: float, total: float, difference: float) 
 
 def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
                                 covariates: Sequence[str] = (),
-                                levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                                *, levels: Sequence[Hashable],
                                 conf_level: float = 0.95) -> pd.DataFrame:
     """The share of the resource group ``a`` has, minus the share it would have had if granted
     like group ``b`` at the same need, in percentage points.
@@ -174,7 +175,8 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
         The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
         distinct values linearly).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
 
@@ -198,7 +200,8 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     d = d[d[group].isin([a, b])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        adj = adjusted_amount_difference(d, value, group, covariates, levels, conf_level=conf_level)
+        adj = adjusted_amount_difference(d, value, group, covariates,
+                                         levels=levels, conf_level=conf_level)
     r = adj.iloc[0]
     base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b, measure=SHARE_GAP,
                 n_a=r["n_a"], n_b=r["n_b"], conf_level=conf_level, adjusted=True,
@@ -294,7 +297,7 @@ def lorenz_points(values: ArrayLike, n_points: int = 10) -> pd.DataFrame:
 
 
 def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
-                    levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                    *, levels: Sequence[Hashable],
                     n_points: int = 10) -> pd.DataFrame:
     """:func:`lorenz_points` and :func:`gini` within each group of ``levels``.
 
@@ -311,7 +314,7 @@ def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of hashables
-        The groups, in the order of the result.
+        Required, no default. The groups, in the order of the result.
     n_points : int, default 10
         The number of steps of the grid.
 

@@ -95,7 +95,7 @@ def _sum_counts(data: pd.DataFrame, time: str, group: str, events: str, n: str) 
 
 
 def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
-            levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+            levels: Sequence[Hashable], events: str = "taljare",
             n: str = "namnare", baseline: int | Sequence[Any] = 12,
             sigma: float = SIGMA) -> pd.DataFrame:
     """Shewhart p-chart per group with limits from a baseline period.
@@ -108,7 +108,8 @@ def p_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
         period and group are summed.
     time : str
         The period column (e.g. the month's first day); periods are ordered by it.
-    group, levels : the group column and the groups charted (e.g. ``kvinna``, ``man``).
+    group, levels : the group column and the groups charted, in this order (e.g. ``kvinna``,
+        ``man``); ``levels`` is required, no default.
     events, n : the numerator and denominator columns.
     baseline : int or (start, end)
         The baseline (Phase I): the first ``baseline`` periods, or the periods from ``start``
@@ -219,7 +220,7 @@ def ewma(z: ArrayLike, *, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd
 
 
 def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
-              levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+              levels: Sequence[Hashable], events: str = "taljare",
               n: str = "namnare", baseline: int | Sequence[Any] = 12, sigma: float = SIGMA,
               ewma_lambda: float = EWMA_LAMBDA, ewma_l: float = EWMA_L) -> pd.DataFrame:
     """The monthly gap between two groups' shares with its control band, and its EWMA.
@@ -227,8 +228,8 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
     Parameters
     ----------
     data, time, group, events, n, baseline, sigma : as for :func:`p_chart`.
-    levels : (a, b): the gap is a − b (e.g. women − men), in shares (multiply by 100 for
-        percentage points).
+    levels : (a, b), required, no default: the gap is a − b (e.g. women − men), so ``b`` (the
+        second) is the reference; in shares (multiply by 100 for percentage points).
     ewma_lambda, ewma_l : the EWMA's weight and limit width (:func:`ewma`).
 
     Returns
@@ -289,7 +290,7 @@ def gap_chart(data: pd.DataFrame, *, time: str, group: str = "kon",
 
 
 def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon",
-                levels: Sequence[Hashable] = ("kvinna", "man"), events: str = "taljare",
+                levels: Sequence[Hashable], events: str = "taljare",
                 n: str = "namnare", outcome: str = "andel",
                 conf_level: float = 0.95) -> pd.DataFrame:
     """The gap a − b per calendar year on the summed counts, for comparison with the charts.
@@ -302,7 +303,8 @@ def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon",
     ----------
     data, time, group, events, n : as for :func:`p_chart`.
     levels : (a, b)
-        The gap is a − b, in percentage points.
+        Required, no default. The gap is a − b, in percentage points, so ``b`` (the second) is
+        the reference.
     outcome : str
         The outcome's name in the comparison rows.
     conf_level : float
@@ -324,7 +326,7 @@ def yearly_gaps(data: pd.DataFrame, *, time: str, group: str = "kon",
     per_year = (data.assign(_year=pd.to_datetime(data[time]).dt.year)
                 .groupby(["_year", group], observed=True)[[events, n]].sum().reset_index()
                 .rename(columns={events: "events", n: "n"}))
-    out = gap_by_period(per_year, "_year", group, levels, outcome=None, conf_level=conf_level)
+    out = gap_by_period(per_year, "_year", group, levels=levels, outcome=None, conf_level=conf_level)
     if out.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     out["outcome"] = outcome

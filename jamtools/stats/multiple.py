@@ -1,15 +1,19 @@
 """Many comparisons: Holm and Benjamini–Hochberg adjustment of p-values."""
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 METHODS = {"holm": "holm", "bh": "fdr_bh"}
 LABELS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
+#: The adjustments :func:`adjust_pvalues` makes (the keys of ``METHODS``).
+Method = Literal["holm", "bh"]
 
 
-def adjust_pvalues(comparisons: pd.DataFrame, *, method: str = "holm") -> pd.DataFrame:
+def adjust_pvalues(comparisons: pd.DataFrame, *, method: Method = "holm") -> pd.DataFrame:
     """Add ``p_adjusted`` and ``p_adjust_method`` to a table of comparisons.
 
     ``holm`` controls the family-wise error rate (Holm 1979): the chance of at least one false
@@ -47,7 +51,7 @@ def adjust_pvalues(comparisons: pd.DataFrame, *, method: str = "holm") -> pd.Dat
            Series B, 57(1), 289–300.
     """
     if method not in METHODS:
-        raise ValueError(f"method ska vara en av {', '.join(METHODS)}")
+        raise ValueError(f"method ska vara ett av {', '.join(map(repr, METHODS))}, inte {method!r}.")
     out = comparisons.copy()
     p = pd.to_numeric(out["p_value"], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(p)

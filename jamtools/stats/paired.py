@@ -34,7 +34,7 @@ MEASURE = "paired_difference_pp"
 
 
 def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",
-            levels: Sequence[Hashable] = ("kvinna", "man")) -> pd.DataFrame:
+            levels: Sequence[Hashable]) -> pd.DataFrame:
     """One row per pair: the outcome (0/1) of its ``a`` member and of its ``b`` member.
 
     A pair is a value of ``pair`` (e.g. ``hushall_id``) with exactly one row of each of the two
@@ -51,8 +51,9 @@ def pair_up(data: pd.DataFrame, pair: str, outcome: str, *, group: str = "kon",
         The 0/1 (or boolean) outcome; ValueError when it has other values.
     group : str, default "kon"
         The column that tells the two members apart.
-    levels : pair of str, default ("kvinna", "man")
-        The two members' values of ``group``, in the order of the difference (``a − b``).
+    levels : pair of hashables
+        Required, no default. The two members' values of ``group``, ``(a, b)``, in the order of
+        the difference ``a − b``: ``b`` (the second) is the reference.
 
     Returns
     -------

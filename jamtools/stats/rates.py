@@ -138,7 +138,7 @@ def _strata_table(table, group, levels, strata, events, population):
 
 
 def standardised_rates(table: pd.DataFrame, group: str = "kon",
-                       levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                       *, levels: Sequence[Hashable],
                        strata: str | Sequence[str], events: str = "events",
                        population: str = "population", standard: pd.Series | None = None,
                        conf_level: float = 0.95, per: int = PER) -> pd.DataFrame:
@@ -161,7 +161,7 @@ def standardised_rates(table: pd.DataFrame, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The two groups, ``(a, b)``.
+        Required, no default. The two groups, ``(a, b)``, in the order of the two rows.
     strata : str or sequence of str
         The stratum column(s) standardised over (e.g. age group).
     events : str, default 'events'
@@ -233,7 +233,7 @@ def _row(name, a, b, measure, conf_level, **values):
 
 
 def rate_ratio(table: pd.DataFrame, group: str = "kon",
-               levels: Sequence[Hashable] = ("kvinna", "man"), *, events: str = "events",
+               *, levels: Sequence[Hashable], events: str = "events",
                population: str = "population", outcome_name: str = "andel",
                conf_level: float = 0.95) -> pd.DataFrame:
     """Crude rate ratio ``a / b`` (all strata pooled) with the log interval and a score test.
@@ -250,7 +250,8 @@ def rate_ratio(table: pd.DataFrame, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     events : str, default 'events'
         The column of persons counted (a count ≥ 0).
     population : str, default 'population'
@@ -299,7 +300,7 @@ def rate_ratio(table: pd.DataFrame, group: str = "kon",
 
 
 def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
-                            levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                            *, levels: Sequence[Hashable],
                             strata: str | Sequence[str], events: str = "events",
                             population: str = "population", standard: pd.Series | None = None,
                             outcome_name: str = "andel", conf_level: float = 0.95) -> pd.DataFrame:
@@ -319,7 +320,8 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     strata : str or sequence of str
         The stratum column(s) standardised over (e.g. age group).
     events : str, default 'events'
@@ -354,7 +356,7 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
     """
     a, b = levels
     strata = [strata] if isinstance(strata, str) else list(strata)
-    dsr = standardised_rates(table, group, levels, strata=strata, events=events,
+    dsr = standardised_rates(table, group, levels=levels, strata=strata, events=events,
                              population=population, standard=standard, conf_level=conf_level)
     ra, rb = dsr.iloc[0], dsr.iloc[1]
     counts = dict(n_a=ra["n"], events_a=ra["events"], n_b=rb["n"], events_b=rb["events"])
@@ -375,7 +377,7 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
 
 
 def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
-                               levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                               *, levels: Sequence[Hashable],
                                strata: str | Sequence[str], events: str = "events",
                                population: str = "population", outcome_name: str = "andel",
                                conf_level: float = 0.95) -> pd.DataFrame:
@@ -395,7 +397,8 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     strata : str or sequence of str
         The stratum column(s) standardised over (e.g. age group).
     events : str, default 'events'
@@ -452,8 +455,8 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def share_compared_with_population(table: pd.DataFrame, group: str = "kon", level: str = "kvinna",
-                                   *, by: str | Sequence[str] = (), events: str = "events",
+def share_compared_with_population(table: pd.DataFrame, group: str = "kon", *, level: Hashable,
+                                   by: str | Sequence[str] = (), events: str = "events",
                                    population: str = "population", outcome_name: str | None = None,
                                    conf_level: float = 0.95) -> pd.DataFrame:
     """The share of ``level`` (e.g. women) among the persons counted, against its share among
@@ -473,8 +476,8 @@ def share_compared_with_population(table: pd.DataFrame, group: str = "kon", leve
         come from.
     group : str, default 'kon'
         The group column.
-    level : str, default 'kvinna'
-        The group whose share is compared.
+    level : hashable
+        Required, no default. The group whose share is compared (e.g. ``"kvinna"``).
     by : str or sequence of str, optional
         Stratum column(s); one row per stratum.
     events : str, default 'events'

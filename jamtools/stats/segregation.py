@@ -75,7 +75,7 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
 
 
 def independence_by_period(data: pd.DataFrame, category: str, period: str, group: str = "kon", *,
-                           levels: Sequence[Hashable] = ("flicka", "pojke"),
+                           levels: Sequence[Hashable],
                            count: str | None = None) -> pd.DataFrame:
     """The chi-square test of independence between category and group, with Cramér's V, for
     each period.
@@ -91,8 +91,9 @@ def independence_by_period(data: pd.DataFrame, category: str, period: str, group
         The period column; an ordered categorical keeps its order.
     group : str, default "kon"
         The groups compared.
-    levels : tuple of str, default ("flicka", "pojke")
-        The two groups, as the comparison is written (``"flicka / pojke, <period>"``).
+    levels : sequence of two hashables
+        Required, no default. The two groups, ``(a, b)``, in the order the comparison is written
+        (``"a / b, <period>"``, e.g. ``"flicka / pojke, 2024"``); the test is symmetric in them.
     count : str, optional
         The column of counts when ``data`` is already counted.
 

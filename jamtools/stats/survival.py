@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import design_matrix
+
+#: How :func:`cox_hazard_ratio` handles tied event times.
+Ties = Literal["efron", "breslow"]
 
 
 def _check(df, duration, event, cols):
@@ -102,8 +106,8 @@ def _pointwise_ci(sf: SurvfuncRight, alpha: float):
     return lo, hi
 
 
-def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
-            levels: Sequence[Hashable] = ("kvinna", "man")) -> pd.DataFrame:
+def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
+            levels: Sequence[Hashable]) -> pd.DataFrame:
     """Log-rank test of equal survival curves (Mantel 1966; statsmodels ``survdiff``).
 
     Parameters
@@ -117,7 +121,8 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The two groups compared.
+        Required, no default. The two groups compared, ``(a, b)``, in the order of ``n_a`` /
+        ``n_b`` and of the label ``"a / b"``; the test itself is symmetric in them.
 
     Returns
     -------
@@ -157,8 +162,8 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
 
 
 def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
-                     covariates: Sequence[str] = (), levels: Sequence[Hashable] = ("kvinna", "man"),
-                     *, conf_level: float = 0.95, ties: str = "efron") -> pd.DataFrame:
+                     covariates: Sequence[str] = (), *, levels: Sequence[Hashable],
+                     conf_level: float = 0.95, ties: Ties = "efron") -> pd.DataFrame:
     """Hazard ratio a / b from a Cox proportional-hazards model (Cox 1972), adjusted for
     ``covariates``: :math:`h(t \\mid x) = h_0(t)\\exp(\\beta_g 1[a] + \\sum\\gamma_k x_k)`.
     A ratio above 1 means the event (e.g. self-sufficiency) comes sooner for ``a``. Ties by
@@ -178,7 +183,8 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         The columns adjusted for (categorical ones as indicators, numeric ones with more than 10
         distinct values linearly).
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: the hazard ratio is a / b.
+        Required, no default. The two groups compared, ``(a, b)``: the hazard ratio is a / b,
+        so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     ties : {'efron', 'breslow'}, default 'efron'
@@ -193,7 +199,8 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     Raises
     ------
     ValueError
-        When a column is missing, a time is missing or negative, or an event is not 0/1.
+        When a column is missing, a time is missing or negative, an event is not 0/1, or
+        ``ties`` is not one of the two.
 
     References
     ----------
@@ -202,6 +209,9 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     .. [2] Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
            of the American Statistical Association, 72(359), 557–565.
     """
+    if ties not in get_args(Ties):
+        raise ValueError(f"ties ska vara ett av {', '.join(map(repr, get_args(Ties)))}, "
+                         f"inte {ties!r}.")
     a, b = levels
     covariates = list(covariates)
     d = _check(df, duration, event, [group, *covariates])

@@ -121,7 +121,7 @@ class WordCounts:
 
 
 def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "kon",
-                levels: Sequence[Hashable] = ("kvinna", "man"), person: str = "person_id",
+                levels: Sequence[Hashable], person: str = "person_id",
                 exclude: Iterable[str] = (), min_length: int = 2) -> WordCounts:
     """Count words per group, dropping digits, names, listed words and single letters.
 
@@ -132,8 +132,8 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
     text : str
         The free-text column.
     group, levels : str, tuple
-        The group column (the sex of the person described) and its levels; rows of other
-        groups are not counted.
+        The group column (the sex of the person described) and its levels (required, no
+        default), in the order of the count columns; rows of other groups are not counted.
     person : str
         The column that identifies the person described (a pseudonym); persons are counted
         per group.

@@ -19,7 +19,7 @@ from jamtools.stats.binary import COMPARISON_COLUMNS, _counts, compare_groups
 
 
 def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
-                  levels: Sequence[Hashable] = ("kvinna", "man"), *, outcome: str | None = None,
+                  *, levels: Sequence[Hashable], outcome: str | None = None,
                   conf_level: float = 0.95) -> pd.DataFrame:
     """The crude difference in shares (a − b, percentage points, Newcombe interval) per period.
 
@@ -35,7 +35,8 @@ def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     outcome : str, optional
         The 0/1 outcome column when ``data`` is row-level.
     conf_level : float, default 0.95
@@ -55,7 +56,7 @@ def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
     table = _counts(data, group, outcome, [period])
     rows = []
     for value, sub in table.groupby(period, observed=True, sort=True):
-        comp = compare_groups(sub, group, levels, outcome_name=outcome, conf_level=conf_level)
+        comp = compare_groups(sub, group, levels=levels, outcome_name=outcome, conf_level=conf_level)
         row = comp[comp["measure"] == "risk_difference_pp"].iloc[0].to_dict()
         row["period"] = value
         rows.append(row)
@@ -63,7 +64,7 @@ def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
 
 
 def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
-               levels: Sequence[Hashable] = ("kvinna", "man"), *, outcome: str | None = None,
+               *, levels: Sequence[Hashable], outcome: str | None = None,
                covariates: Sequence[str] = (), conf_level: float = 0.95) -> pd.DataFrame:
     """Did the gap in shares change between the periods before and after ``after``?
 
@@ -87,7 +88,8 @@ def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     outcome : str, optional
         The 0/1 outcome column when ``data`` is row-level.
     covariates : sequence of str
@@ -158,7 +160,7 @@ def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
 
 
 def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, group: str = "kon",
-                      levels: Sequence[Hashable] = ("kvinna", "man"), *,
+                      *, levels: Sequence[Hashable],
                       covariates: Sequence[str] = (), conf_level: float = 0.95) -> pd.DataFrame:
     """Did the (adjusted) gap in an amount change after ``after``? OLS with a period × sex
     interaction and HC3 robust errors; the interaction coefficient is the change in the gap.
@@ -177,7 +179,8 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
     group : str, default 'kon'
         The group column.
     levels : sequence of two hashables
-        The groups compared, ``(a, b)``: differences are a − b and ratios a / b.
+        Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
+        ratios a / b, so ``b`` (the second) is the reference.
     covariates : sequence of str
         Columns adjusted for (as indicators).
     conf_level : float, default 0.95

@@ -45,11 +45,14 @@ def test_home_help_synthetic_data_carry_their_planted_effects(demo):
     out, truth = demo
     d = data.load_table("ht_beslut", data_dir=out).data
     d["adl"] = d["adl_beroende"].astype(str)
-    crude = stats.compare_amounts(d, "beviljade_timmar").set_index("measure").loc["mean_difference"]
+    crude = stats.compare_amounts(d, "beviljade_timmar",
+                                  levels=("kvinna", "man")).set_index("measure").loc["mean_difference"]
     adjusted = stats.adjusted_amount_difference(d, "beviljade_timmar", "kon",
-                                                ["adl", "ensamboende", "alder"]).iloc[0]
+                                                ["adl", "ensamboende", "alder"],
+                                                levels=("kvinna", "man")).iloc[0]
     change = stats.amount_gap_change(d, "beviljade_timmar", "ar", 2023,
-                                     covariates=["adl", "ensamboende", "alder"]).iloc[0]
+                                     covariates=["adl", "ensamboende", "alder"],
+                                     levels=("kvinna", "man")).iloc[0]
     t1 = truth["ht_01_hemtjanst_timmar"]["beviljade_timmar"]
     t2 = truth["ht_02_forandring_over_tid"]["beviljade_timmar"]
     assert crude.ci_low <= t1["crude_mean_difference"] <= crude.ci_high and crude.ci_low > 0
@@ -67,7 +70,7 @@ def test_kulturskola_and_population_synthetic_data(demo):
     ks = data.load_table("ks_elever", data_dir=out).data
     for label, rows in (("dissimilarity_before", ks.ar < t["change_year"]),
                         ("dissimilarity_after", ks.ar >= t["change_year"])):
-        d = stats.dissimilarity_index(ks[rows], "instrument").iloc[0]
+        d = stats.dissimilarity_index(ks[rows], "instrument", levels=("flicka", "pojke")).iloc[0]
         assert d.ci_low <= t[label] <= d.ci_high, label
     pop = data.load_table("befolkning", data_dir=out).data
     assert set(pop.kon) == {"kvinna", "man"} and pop.groupby("ar").antal.sum().is_monotonic_increasing
@@ -92,7 +95,8 @@ def test_case_notes_and_indicators_synthetic_data(demo):
     t = truth["um_02_kvalitetsuppfoljning"]
     counts = ind.rename(columns={"taljare": "events", "namnare": "n"})
     counts["efter"] = (counts["manad"] >= pd.Timestamp(t["shift_month"])).astype(int)
-    change = stats.gap_change(counts[["kon", "efter", "n", "events"]], "efter", 1).iloc[0]
+    change = stats.gap_change(counts[["kon", "efter", "n", "events"]], "efter", 1,
+                              levels=("kvinna", "man")).iloc[0]
     assert change.ci_low <= t["gap_after_pp"] - t["gap_before_pp"] <= change.ci_high
     assert change.ci_low > 0
 

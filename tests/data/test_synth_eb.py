@@ -34,7 +34,7 @@ def _covers(row, value):
 
 
 def _crude(frame, outcome, conf):
-    return stats.compare_groups(frame, "kon", LEVELS, outcome=outcome, conf_level=conf).iloc[0]
+    return stats.compare_groups(frame, "kon", levels=LEVELS, outcome=outcome, conf_level=conf).iloc[0]
 
 
 def test_tables_link_and_follow_the_process(eb):
@@ -60,7 +60,8 @@ def test_eb_01_requirements(eb):
     covs = ["hushallstyp", "ohalsa", "aldersgrupp"]
     for outcome in ("aktivitetskrav", "krav_arbetssokande"):
         counts = stats.collapse(plan, outcome, ["kon", *covs])
-        assert _covers(stats.adjusted_difference(counts, "kon", covs, LEVELS, conf_level=conf).iloc[0],
+        assert _covers(stats.adjusted_difference(counts, "kon", covs,
+                                                 levels=LEVELS, conf_level=conf).iloc[0],
                        q[outcome]["adjusted_rd_pp"]), outcome
     assert _covers(_crude(plan, "aktivitetskrav", conf), q["aktivitetskrav"]["crude_rd_pp"])
     with_req = plan[plan.sanktion.notna()]
@@ -89,7 +90,8 @@ def test_eb_03_interventions_offered(eb):
         planted = truth["eb_03_insatser"][insatstyp]
         assert len(rows) == planted["rows"]
         counts = stats.collapse(rows, insatstyp, ["kon", "ohalsa"])
-        adj = stats.adjusted_difference(counts, "kon", ["ohalsa"], LEVELS, conf_level=conf).iloc[0]
+        adj = stats.adjusted_difference(counts, "kon", ["ohalsa"],
+                                        levels=LEVELS, conf_level=conf).iloc[0]
         assert _covers(adj, planted["adjusted_rd_pp"]), insatstyp
 
 
@@ -100,7 +102,8 @@ def test_eb_04_parents_and_couples(eb):
     parents["barn"] = parents.antal_barn.clip(upper=3).astype(str)
     conf = stats.bonferroni_level(0.95, 3)
     counts = stats.collapse(parents, "undantag_barnomsorg", ["kon", "hushallstyp", "barn"])
-    adj = stats.adjusted_difference(counts, "kon", ["hushallstyp", "barn"], LEVELS, conf_level=conf).iloc[0]
+    adj = stats.adjusted_difference(counts, "kon", ["hushallstyp", "barn"],
+                                    levels=LEVELS, conf_level=conf).iloc[0]
     assert _covers(adj, q["undantag_barnomsorg"]["adjusted_rd_pp"])
     assert _covers(_crude(parents, "foraldraledighet_planerad", conf),
                    q["foraldraledighet_planerad"]["crude_rd_pp"])
@@ -126,7 +129,7 @@ def test_eb_06_self_sufficiency_with_competing_ends(eb):
     t, truth = eb
     utf, q = t["eb_utfall"], truth["eb_06_sjalvforsorjning"]
     conf = stats.bonferroni_level(0.95, 2)
-    hr = stats.cox_hazard_ratio(utf, "dagar", "sjalvforsorjande", "kon", ["hushallstyp"], LEVELS,
+    hr = stats.cox_hazard_ratio(utf, "dagar", "sjalvforsorjande", "kon", ["hushallstyp"], levels=LEVELS,
                                 conf_level=conf).iloc[0]
     assert hr.ci_low <= q["hazard_ratio"] <= hr.ci_high < 1
     assert _covers(_crude(utf, "forflyttning", conf), q["forflyttning"]["crude_rd_pp"])

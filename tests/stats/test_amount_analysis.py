@@ -50,7 +50,7 @@ def _noisy(seed: int = 3, n: int = 400) -> pd.DataFrame:
 def test_amount_outcome_against_exact_model_and_hand_computation():
     d = _exact()
     res = analysis.amount_outcome(d, "timmar", covariates=["adl", "ensam"], decompose=True,
-                                  n_boot=200, n_boot_decomposition=20)
+                                  n_boot=200, n_boot_decomposition=20, levels=("kvinna", "man"))
     w, m = d.loc[d.kon == "kvinna", "timmar"], d.loc[d.kon == "man", "timmar"]
     comp = res.comparisons.set_index(["measure", "adjusted"])
     # Crude: the plain difference of the group means; by hand from the model,
@@ -80,7 +80,8 @@ def test_amount_outcome_against_exact_model_and_hand_computation():
 
 def test_adjusted_difference_matches_least_squares():
     d = _noisy()
-    res = analysis.amount_outcome(d, "timmar", covariates=["adl", "ensam"], n_boot=100)
+    res = analysis.amount_outcome(d, "timmar", covariates=["adl", "ensam"], n_boot=100,
+                                  levels=("kvinna", "man"))
     x = np.column_stack([np.ones(len(d)), (d.kon == "kvinna").astype(float),
                          pd.get_dummies(d.adl, prefix="adl", drop_first=True, dtype=float), d.ensam])
     beta = np.linalg.lstsq(x, d.timmar.to_numpy(), rcond=None)[0]
@@ -92,7 +93,7 @@ def test_small_group_is_hidden_like_a_count_with_its_complement():
     d = _noisy().query("kon == 'kvinna'").head(40)
     d = pd.concat([d, _noisy(seed=9).query("kon == 'man'").head(3)], ignore_index=True)
     res = analysis.amount_outcome(d, "timmar", covariates=["adl"], decompose=True, n_boot=50,
-                                  threshold=5)
+                                  threshold=5, levels=("kvinna", "man"))
     s = res.summary.set_index("kon")
     assert s["suppressed"].all()  # 3 men hidden; women too, or total − women gives the men
     assert s.loc["man", "suppression_reason"] == "färre än 5"
@@ -110,7 +111,7 @@ def test_by_summary_hides_small_cells_and_complements():
     d = d[~((d.adl == 4) & (d.kon == "man"))]
     d = pd.concat([d, pd.DataFrame({"kon": ["man"] * 2, "adl": [4, 4], "ensam": [1, 0],
                                     "ar": [2021, 2021], "timmar": [40.0, 41.0]})], ignore_index=True)
-    res = analysis.amount_outcome(d, "timmar", by="adl", n_boot=50)
+    res = analysis.amount_outcome(d, "timmar", by="adl", n_boot=50, levels=("kvinna", "man"))
     by = res.by_summary.set_index(["adl", "kon"])
     assert by.loc[(4, "man"), "suppressed"] and np.isnan(by.loc[(4, "man"), "mean"])
     assert by.loc[(4, "kvinna"), "suppressed"]  # the other cell of its row
@@ -127,7 +128,7 @@ def test_by_summary_hides_small_cells_and_complements():
 def test_a_group_with_no_rows_is_shown_as_zero():
     d = _noisy().query("kon == 'kvinna'")
     with pytest.warns(UserWarning):
-        res = analysis.amount_outcome(d, "timmar", n_boot=50)
+        res = analysis.amount_outcome(d, "timmar", n_boot=50, levels=("kvinna", "man"))
     s = res.summary.set_index("kon")
     assert s.loc["man", "n"] == 0 and not s.loc["man", "suppressed"]
     assert res.comparisons["estimate"].isna().all()
@@ -137,12 +138,15 @@ def test_a_group_with_no_rows_is_shown_as_zero():
 
 def test_gap_by_period_matches_subset_analyses():
     d = _noisy(n=800)
-    out = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl", "ensam"])
+    out = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl", "ensam"],
+                                        levels=("kvinna", "man"))
     assert disclosure.is_disclosed(out)
     assert list(out["period"].unique()) == [2020, 2021, 2022, 2023]
     for year, sub in d.groupby("ar"):
-        crude = stats.compare_amounts(sub, "timmar", n_boot=50).set_index("measure").loc["mean_difference"]
-        adj = stats.adjusted_amount_difference(sub, "timmar", "kon", ["adl", "ensam"]).iloc[0]
+        crude = (stats.compare_amounts(sub, "timmar", n_boot=50, levels=("kvinna", "man"))
+                 .set_index("measure").loc["mean_difference"])
+        adj = stats.adjusted_amount_difference(sub, "timmar", "kon", ["adl", "ensam"],
+                                               levels=("kvinna", "man")).iloc[0]
         rows = out[out["period"] == year].set_index("adjusted")
         assert rows.loc[False, "estimate"] == pytest.approx(crude.estimate)
         assert rows.loc[True, "estimate"] == pytest.approx(adj.estimate)
@@ -153,7 +157,7 @@ def test_gap_by_period_hides_a_small_period_and_a_complement():
     d = _noisy(n=800)
     d = pd.concat([d[~((d.ar == 2023) & (d.kon == "man"))],
                    d[(d.ar == 2023) & (d.kon == "man")].head(3)], ignore_index=True)
-    out = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl"])
+    out = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl"], levels=("kvinna", "man"))
     hidden = set(out.loc[out["suppressed"], "period"])
     # The count 3, and at least one other period protecting it (the totals per sex are shown).
     assert 2023 in hidden and 2 <= len(hidden) < 4
@@ -162,8 +166,10 @@ def test_gap_by_period_hides_a_small_period_and_a_complement():
 
 def test_amount_change_is_the_interaction_and_reads_as_a_smaller_gap():
     d = _noisy(n=1200)
-    ch = analysis.amount_change(d, "timmar", "ar", 2022, covariates=["adl", "ensam"])
-    ref = stats.amount_gap_change(d, "timmar", "ar", 2022, covariates=["adl", "ensam"]).iloc[0]
+    ch = analysis.amount_change(d, "timmar", "ar", 2022, covariates=["adl", "ensam"],
+                                levels=("kvinna", "man"))
+    ref = stats.amount_gap_change(d, "timmar", "ar", 2022, covariates=["adl", "ensam"],
+                                  levels=("kvinna", "man")).iloc[0]
     row = ch.change.iloc[0]
     assert row.estimate == pytest.approx(ref.estimate) and row.ci_low == pytest.approx(ref.ci_low)
     assert row.ci_low > 0 and row.ci_low < 3.0 < row.ci_high  # planted change +3
@@ -178,7 +184,7 @@ def test_amount_change_is_the_interaction_and_reads_as_a_smaller_gap():
 
 def test_amount_change_without_a_before_period_says_so():
     d = _noisy(n=600).query("ar >= 2022")
-    ch = analysis.amount_change(d, "timmar", "ar", 2022, covariates=["adl"])
+    ch = analysis.amount_change(d, "timmar", "ar", 2022, covariates=["adl"], levels=("kvinna", "man"))
     assert np.isnan(ch.change.iloc[0].estimate)
     assert "kan inte skattas" in report.describe_amount_change(ch)
 
@@ -187,7 +193,7 @@ def test_amount_change_without_a_before_period_says_so():
 
 def test_describe_amount_flags_reversal_and_names_covariates():
     res = analysis.amount_outcome(_exact(), "timmar", covariates=["adl", "ensam"],
-                                  n_boot=100)
+                                  n_boot=100, levels=("kvinna", "man"))
     text = report.describe_amount(res.summary, res.comparisons)
     assert "kvinnor får tydligt färre timmar än män" in text
     assert text.startswith("Kvinnornas beslut gällde i genomsnitt ")
@@ -198,7 +204,7 @@ def test_describe_amount_flags_reversal_and_names_covariates():
 
 def test_reader_helpers_refuse_undisclosed_tables():
     raw = stats.describe_amounts(_noisy(), "timmar", n_boot=20)
-    comp = stats.compare_amounts(_noisy(), "timmar", n_boot=20)
+    comp = stats.compare_amounts(_noisy(), "timmar", n_boot=20, levels=("kvinna", "man"))
     with pytest.raises(disclosure.NotDisclosedError):
         report.amount_summary_table(raw)
     with pytest.raises(disclosure.NotDisclosedError):
@@ -213,13 +219,15 @@ def test_figures_draw_disclosed_and_hidden_rows():
     d = _noisy(n=600)
     d = pd.concat([d[~((d.adl == 4) & (d.kon == "man"))],
                    d[(d.adl == 4) & (d.kon == "man")].head(2)], ignore_index=True)
-    res = analysis.amount_outcome(d, "timmar", covariates=["adl"], by="adl", n_boot=50)
+    res = analysis.amount_outcome(d, "timmar", covariates=["adl"], by="adl", n_boot=50,
+                                  levels=("kvinna", "man"))
     fig = plots.amount_distribution_plot(res.by_summary, by="adl", title="Timmar")
     assert fig._repr_png_().startswith(b"\x89PNG")
     texts = [t.get_text() for t in fig.fig.axes[0].texts]
     assert texts.count("..") == res.by_summary["suppressed"].sum()
     assert plots.amount_difference_plot(res.comparisons)._repr_png_().startswith(b"\x89PNG")
-    by_year = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl"])
+    by_year = analysis.amount_gap_by_period(d, "timmar", "ar", covariates=["adl"],
+                                            levels=("kvinna", "man"))
     assert plots.gap_by_period_plot(by_year, change_at=2022)._repr_png_().startswith(b"\x89PNG")
     table = report.amount_comparison_table(res.comparisons)
     assert list(table.frame["Jämförelse"])[:2] == ["kvinnor − män", "kvinnor − män"]
@@ -232,6 +240,6 @@ def test_decomposition_with_a_category_only_one_sex_has_says_so_in_the_table():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = analysis.amount_outcome(d, "timmar", covariates=["adl"], decompose=True, n_boot=50,
-                                      n_boot_decomposition=20)
+                                      n_boot_decomposition=20, levels=("kvinna", "man"))
     assert (res.decomposition["warning"] == analysis.RANK_WARNING).all()
     assert analysis.RANK_WARNING in report.amount_comparison_table(res.decomposition)._repr_html_()

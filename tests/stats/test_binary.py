@@ -26,7 +26,8 @@ def test_wilson_and_clopper_pearson_match_newcombe_1998a(x, n, wl, wh, cl, ch):
 @pytest.mark.parametrize("x1, n1, x2, n2, lo, hi", ref.NEWCOMBE_DIFFERENCE)
 def test_difference_interval_matches_newcombe_1998b(x1, n1, x2, n2, lo, hi):
     table = pd.DataFrame([_counts(x1, n1, "a"), _counts(x2, n2, "b")])
-    row = stats.compare_groups(table, "kon", ("a", "b")).set_index("measure").loc["risk_difference_pp"]
+    row = stats.compare_groups(table, "kon",
+                               levels=("a", "b")).set_index("measure").loc["risk_difference_pp"]
     assert row.ci_low == pytest.approx(100 * lo, abs=0.006)
     assert row.ci_high == pytest.approx(100 * hi, abs=0.006)
     assert row.estimate == pytest.approx(100 * (x1 / n1 - x2 / n2))
@@ -50,8 +51,8 @@ def test_mantel_haenszel_and_breslow_day_on_berkeley():
 def test_berkeley_simpson_flag():
     """Crude: men admitted more often; adjusted for department: no longer (slightly fewer)."""
     data = _berkeley_rows()
-    crude = stats.compare_groups(data, "kon", ("man", "kvinna")).set_index("measure")
-    adj = stats.adjusted_difference(data, "kon", ["avd"], ("man", "kvinna")).set_index("measure")
+    crude = stats.compare_groups(data, "kon", levels=("man", "kvinna")).set_index("measure")
+    adj = stats.adjusted_difference(data, "kon", ["avd"], levels=("man", "kvinna")).set_index("measure")
     assert crude.loc["risk_difference_pp", "estimate"] == pytest.approx(44.52 - 30.35, abs=0.05)
     assert adj.loc["risk_difference_pp", "estimate"] < 0
     assert stats.flag_simpson(crude.loc["risk_difference_pp", "estimate"],
@@ -90,7 +91,7 @@ def test_collapsed_logit_equals_row_level_fit():
 def test_standardised_difference_equals_row_level_g_computation():
     """The adjusted difference equals an independent g-computation on the row-level fit."""
     df = _rows(seed=5, n=5000)
-    res = stats.adjusted_difference(df, "kon", ["grp", "ald"], ("flicka", "pojke"), outcome="y")
+    res = stats.adjusted_difference(df, "kon", ["grp", "ald"], levels=("flicka", "pojke"), outcome="y")
     est = res.set_index("measure").loc["risk_difference_pp", "estimate"]
     import statsmodels.formula.api as smf
     fit = smf.logit("y ~ C(kon) + C(grp) + C(ald)", data=df).fit(disp=0)
@@ -102,15 +103,21 @@ def test_standardised_difference_equals_row_level_g_computation():
 def test_fisher_used_when_expected_counts_small_and_chi2_otherwise():
     small = pd.DataFrame([_counts(1, 8, "a"), _counts(5, 9, "b")])
     big = pd.DataFrame([_counts(100, 300, "a"), _counts(130, 310, "b")])
-    assert "Fisher" in stats.compare_groups(small, "kon", ("a", "b")).test.iloc[0]
-    assert "chi" in stats.compare_groups(big, "kon", ("a", "b")).test.iloc[0]
+    assert "Fisher" in stats.compare_groups(small, "kon", levels=("a", "b")).test.iloc[0]
+    assert "chi" in stats.compare_groups(big, "kon", levels=("a", "b")).test.iloc[0]
 
 
 def test_one_sex_missing_gives_warning_not_nan_soup():
     table = pd.DataFrame([_counts(10, 40, "flicka")])
     with pytest.warns(UserWarning, match="saknas"):
-        res = stats.compare_groups(table, "kon", ("flicka", "pojke"))
+        res = stats.compare_groups(table, "kon", levels=("flicka", "pojke"))
     assert res.estimate.isna().all() and res.warning.str.contains("pojke").all()
+
+
+def test_share_by_group_rejects_an_unknown_method_naming_the_allowed_ones():
+    table = pd.DataFrame([_counts(10, 40, "flicka")])
+    with pytest.raises(ValueError, match="'wilson', 'clopper-pearson'.*'wald'"):
+        stats.share_by_group(table, method="wald")
 
 
 def test_collapse_rejects_non_binary_outcome_with_clear_message():

@@ -23,7 +23,7 @@ def test_share_gap_by_hand():
     """Women [10, 20], men [20, 40]: women are 1/2 of the units and get 30/90 = 1/3 of the
     hours, gap −16.67 pp. se = (n_a n_b / S²)·√(m_b² s_a²/n_a + m_a² s_b²/n_b)
     = (4/8100)·√(30²·50/2 + 15²·200/2) = (4/8100)·√45000."""
-    row = conc.resource_share_gap(_frame([10, 20], [20, 40]), "timmar").iloc[0]
+    row = conc.resource_share_gap(_frame([10, 20], [20, 40]), "timmar", levels=("kvinna", "man")).iloc[0]
     assert row["measure"] == conc.SHARE_GAP
     assert row["estimate"] == pytest.approx(100 * (1 / 3 - 1 / 2))
     se = 4 / 8100 * math.sqrt(45000)
@@ -35,11 +35,12 @@ def test_share_gap_equals_scaled_mean_difference():
     """R − P = P(1 − P)(m_a − m_b)/m̄: zero exactly when the means are equal."""
     rng = np.random.default_rng(1)
     a, b = rng.gamma(2, 10, 300), rng.gamma(2, 9, 200)
-    row = conc.resource_share_gap(_frame(a, b), "timmar").iloc[0]
+    row = conc.resource_share_gap(_frame(a, b), "timmar", levels=("kvinna", "man")).iloc[0]
     p = 300 / 500
     m = np.concatenate([a, b]).mean()
     assert row["estimate"] == pytest.approx(100 * p * (1 - p) * (a.mean() - b.mean()) / m)
-    equal = conc.resource_share_gap(_frame([1, 3, 2], [2, 2, 4, 0]), "timmar").iloc[0]
+    equal = conc.resource_share_gap(_frame([1, 3, 2], [2, 2, 4, 0]), "timmar",
+                                    levels=("kvinna", "man")).iloc[0]
     assert equal["estimate"] == pytest.approx(0.0, abs=1e-12)
     assert equal["ci_low"] < 0 < equal["ci_high"]
 
@@ -54,14 +55,14 @@ def test_share_gap_interval_covers_in_simulation():
     hits = 0
     for _ in range(400):
         row = conc.resource_share_gap(_frame(rng.gamma(2, mu_a / 2, na), rng.gamma(2, mu_b / 2, nb)),
-                                      "timmar").iloc[0]
+                                      "timmar", levels=("kvinna", "man")).iloc[0]
         hits += row["ci_low"] <= truth <= row["ci_high"]
     assert 0.92 <= hits / 400 <= 0.98
 
 
 def test_share_gap_too_few_units_gives_a_warning_row():
     with pytest.warns(UserWarning):
-        row = conc.resource_share_gap(_frame([5], [1, 2]), "timmar").iloc[0]
+        row = conc.resource_share_gap(_frame([5], [1, 2]), "timmar", levels=("kvinna", "man")).iloc[0]
     assert math.isnan(row["estimate"]) and row["warning"] == conc.MSG_TOO_FEW
 
 
@@ -77,7 +78,8 @@ def test_adjusted_share_gap_by_hand():
     zero-width interval. Women: need 0, 1, 2 → 7, 12, 17 (36 hours); men: need 1, 2 → 15, 20
     (35). Granted like men, the women would have 45 of 80 hours: gap = 36/71 − 45/80."""
     d = _frame([7, 12, 17], [15, 20], behov=[0, 1, 2, 1, 2])
-    row = conc.adjusted_resource_share_gap(d, "timmar", covariates=["behov"]).iloc[0]
+    row = conc.adjusted_resource_share_gap(d, "timmar", covariates=["behov"],
+                                           levels=("kvinna", "man")).iloc[0]
     assert row["adjusted"] and row["adjusted_for"] == "behov"
     assert row["estimate"] == pytest.approx(100 * (36 / 71 - 45 / 80), abs=1e-9)
     assert row["ci_low"] == pytest.approx(row["estimate"], abs=1e-6)
@@ -92,8 +94,9 @@ def test_adjusted_share_gap_interval_is_the_image_of_the_difference_interval():
     woman = rng.random(400) < 0.6
     hours = 8 + 4 * need - 2 * woman + rng.normal(0, 3, 400)
     d = pd.DataFrame({"kon": np.where(woman, "kvinna", "man"), "timmar": hours, "behov": need})
-    row = conc.adjusted_resource_share_gap(d, "timmar", covariates=["behov"]).iloc[0]
-    diff = adjusted_amount_difference(d, "timmar", "kon", ["behov"]).iloc[0]
+    row = conc.adjusted_resource_share_gap(d, "timmar", covariates=["behov"],
+                                           levels=("kvinna", "man")).iloc[0]
+    diff = adjusted_amount_difference(d, "timmar", "kon", ["behov"], levels=("kvinna", "man")).iloc[0]
     s_a, s, n_a = hours[woman].sum(), hours.sum(), woman.sum()
     for mine, delta in (("estimate", "estimate"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
         assert row[mine] == pytest.approx(100 * (s_a / s - conc.share_if_equal(s_a, n_a, s, diff[delta])))
@@ -124,7 +127,7 @@ def test_lorenz_points_by_hand():
 
 def test_lorenz_by_group():
     d = _frame([1, 2, 3, 4], [5, 5])
-    out = conc.lorenz_by_group(d, "timmar", n_points=2)
+    out = conc.lorenz_by_group(d, "timmar", n_points=2, levels=("kvinna", "man"))
     women = out[out["kon"] == "kvinna"]
     assert list(women["andel_resurs"]) == pytest.approx([0.0, 0.3, 1.0])
     assert list(women["gini"]) == pytest.approx([0.25] * 3) and set(women["n"]) == {4.0}

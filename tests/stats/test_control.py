@@ -61,7 +61,7 @@ def test_gap_band_by_hand():
     # z = -0.2/0.063246 = -3.1623.
     data = _counts([("2024-01-01", "kvinna", 80, 100), ("2024-01-01", "man", 60, 100),
                     ("2024-02-01", "kvinna", 70, 100), ("2024-02-01", "man", 70, 100)])
-    out = control.gap_chart(data, time="manad", baseline=1)
+    out = control.gap_chart(data, time="manad", baseline=1, levels=("kvinna", "man"))
     second = out.iloc[1]
     assert second["center"] == pytest.approx(0.2)
     assert second["sd"] == pytest.approx(math.sqrt(0.004))
@@ -113,8 +113,8 @@ def test_disclosure_hides_a_small_month_and_leaves_it_out_of_the_ewma():
         n_women = 3 if m == 4 else 50
         rows += [(month, "kvinna", round(0.8 * n_women), n_women), (month, "man", 40, 50)]
     data = _counts(rows)
-    chart = control.p_chart(data, time="manad", baseline=3)
-    gap = control.gap_chart(data, time="manad", baseline=3)
+    chart = control.p_chart(data, time="manad", baseline=3, levels=("kvinna", "man"))
+    gap = control.gap_chart(data, time="manad", baseline=3, levels=("kvinna", "man"))
     shown_chart, shown_gap = disclose_charts(chart, gap, time="manad", threshold=5)
     april = shown_gap["manad"] == "2024-04-01"
     assert shown_gap.loc[april, "suppressed"].all()
@@ -137,7 +137,7 @@ def test_yearly_gaps_sum_the_months_of_each_year():
     data = _counts([("2024-01-01", "kvinna", 30, 50), ("2024-07-01", "kvinna", 20, 50),
                     ("2024-01-01", "man", 20, 50), ("2024-07-01", "man", 20, 50),
                     ("2025-01-01", "kvinna", 70, 100), ("2025-01-01", "man", 40, 100)])
-    out = control.yearly_gaps(data, time="manad", outcome="uppfoljning_i_tid")
+    out = control.yearly_gaps(data, time="manad", outcome="uppfoljning_i_tid", levels=("kvinna", "man"))
     assert list(out.columns) == COMPARISON_COLUMNS
     assert list(out["comparison"]) == ["kvinna − man 2024", "kvinna − man 2025"]
     assert list(out["estimate"]) == [pytest.approx(10.0), pytest.approx(30.0)]
@@ -145,7 +145,7 @@ def test_yearly_gaps_sum_the_months_of_each_year():
     assert (out["outcome"] == "uppfoljning_i_tid").all()
     assert (out["measure"] == "risk_difference_pp").all()
     assert (out["ci_low"] < out["estimate"]).all() and (out["estimate"] < out["ci_high"]).all()
-    empty = control.yearly_gaps(data.iloc[:0], time="manad")
+    empty = control.yearly_gaps(data.iloc[:0], time="manad", levels=("kvinna", "man"))
     assert empty.empty and list(empty.columns) == COMPARISON_COLUMNS
 
 
@@ -155,10 +155,13 @@ def test_the_short_answer_uses_the_one_verdict_rule():
         month = f"2024-{m:02d}-01"
         rows += [(month, "kvinna", 40 if m <= 6 else 45, 50), (month, "man", 40, 50)]
     data = _counts(rows)
-    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=6),
-                                 control.gap_chart(data, time="manad", baseline=6),
+    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=6,
+                                                 levels=("kvinna", "man")),
+                                 control.gap_chart(data, time="manad", baseline=6,
+                                                   levels=("kvinna", "man")),
                                  time="manad", threshold=5)
-    yearly = disclosure.disclose_comparisons(control.yearly_gaps(data, time="manad"),
+    yearly = disclosure.disclose_comparisons(control.yearly_gaps(data, time="manad",
+                                                                 levels=("kvinna", "man")),
                                              threshold=5)
     text = control_charts.control_answer(gap, yearly, time="manad", indicator_text="andelen")
     assert "Under 2024 var skillnaden +5,0 procentenheter" in text

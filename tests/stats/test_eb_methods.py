@@ -55,7 +55,7 @@ def _comparisons(rows):
         table = pd.DataFrame({"kon": ["kvinna", "man"], "n": [float(na), float(nb)],
                               "events": [float(ea), float(eb_)]})
         parts[name] = disclosure.disclose_comparisons(
-            stats.compare_groups(table, "kon", ("kvinna", "man"), outcome_name=name), threshold=5)
+            stats.compare_groups(table, "kon", levels=("kvinna", "man"), outcome_name=name), threshold=5)
     return disclosure.stack(parts, "utfall")
 
 
@@ -77,6 +77,6 @@ def test_summary_refuses_undisclosed_comparisons():
     from jamtools import disclosure, stats
 
     table = pd.DataFrame({"kon": ["kvinna", "man"], "n": [100.0, 100.0], "events": [60.0, 40.0]})
-    raw = stats.compare_groups(table, "kon", ("kvinna", "man")).assign(utfall="x")
+    raw = stats.compare_groups(table, "kon", levels=("kvinna", "man")).assign(utfall="x")
     with pytest.raises(disclosure.NotDisclosedError):
         outcomes.summary(raw, "utfall")

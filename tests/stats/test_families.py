@@ -21,11 +21,12 @@ def test_dissimilarity_index_by_hand():
     D = ½(0.4 + 0 + 0.4) = 0.4."""
     data = _cat_counts({"x": {"flicka": 60, "pojke": 20}, "y": {"flicka": 30, "pojke": 30},
                         "z": {"flicka": 10, "pojke": 50}})
-    res = stats.dissimilarity_index(data, "typ", count="antal").iloc[0]
+    res = stats.dissimilarity_index(data, "typ", count="antal", levels=("flicka", "pojke")).iloc[0]
     assert res.estimate == pytest.approx(0.4)
     assert res.ci_low < 0.4 < res.ci_high
     same = _cat_counts({"x": {"flicka": 50, "pojke": 50}, "y": {"flicka": 50, "pojke": 50}})
-    assert stats.dissimilarity_index(same, "typ", count="antal").estimate.iloc[0] == 0
+    assert stats.dissimilarity_index(same, "typ", count="antal",
+                                     levels=("flicka", "pojke")).estimate.iloc[0] == 0
 
 
 def test_cramers_v_and_residuals_by_hand():
@@ -57,7 +58,7 @@ def test_oaxaca_blinder_matches_worked_computation():
     here ADL (0–4) enters as indicators; use a numeric version to keep the example small."""
     df = _amount_data()
     df["adl_num"] = df["adl"] + np.linspace(0, 1e-6, len(df))  # many distinct values -> linear
-    res = stats.oaxaca_blinder(df, "timmar", "kon", ["adl_num", "ensam"], ("kvinna", "man"),
+    res = stats.oaxaca_blinder(df, "timmar", "kon", ["adl_num", "ensam"], levels=("kvinna", "man"),
                                n_boot=50).set_index("measure")
     X = np.column_stack([np.ones(len(df)), df.adl_num, df.ensam])
     a = (df.kon == "kvinna").to_numpy()
@@ -79,13 +80,23 @@ def test_oaxaca_blinder_matches_worked_computation():
 
 def test_adjusted_amount_difference_recovers_planted_gap_and_matches_ols():
     df = _amount_data(seed=2, n=3000)
-    res = stats.adjusted_amount_difference(df, "timmar", "kon", ["adl", "ensam"], ("kvinna", "man")).iloc[0]
+    res = stats.adjusted_amount_difference(df, "timmar", "kon", ["adl", "ensam"],
+                                           levels=("kvinna", "man")).iloc[0]
     assert res.ci_low < -1.5 < res.ci_high
-    crude = stats.compare_amounts(df, "timmar", "kon", ("kvinna", "man")).set_index("measure")
+    crude = stats.compare_amounts(df, "timmar", "kon", levels=("kvinna", "man")).set_index("measure")
     assert crude.loc["mean_difference", "estimate"] > 0  # women have more need: crude gap positive
     gamma = stats.adjusted_amount_difference(df.assign(timmar=df.timmar.clip(lower=0.1)), "timmar",
-                                             "kon", ["adl", "ensam"], ("kvinna", "man"), model="gamma")
+                                             "kon", ["adl", "ensam"],
+                                             levels=("kvinna", "man"), model="gamma")
     assert gamma.measure.iloc[0] == "ratio_of_means" and gamma.estimate.iloc[0] < 1
+
+
+def test_adjusted_amount_difference_rejects_an_unknown_model_naming_the_allowed_ones():
+    # Checked before anything else: also when a group is too small to fit any model.
+    for df in (_amount_data(n=200), _amount_data(n=200).query("kon == 'kvinna'")):
+        with pytest.raises(ValueError, match="'ols', 'gamma'.*'poisson'"):
+            stats.adjusted_amount_difference(df, "timmar", "kon", ["adl"], levels=("kvinna", "man"),
+                                             model="poisson")
 
 
 def test_describe_amounts_shares_of_resources():
@@ -112,10 +123,15 @@ def test_kaplan_meier_matches_textbook():
 
 
 def test_logrank_and_cox_match_r():
-    lr = stats.logrank(_leukaemia(), "t", "e", "grupp", ("placebo", "6mp")).iloc[0]
+    lr = stats.logrank(_leukaemia(), "t", "e", "grupp", levels=("placebo", "6mp")).iloc[0]
     assert lr.estimate == pytest.approx(ref.LOGRANK_CHI2, abs=0.01)
     cox = stats.cox_hazard_ratio(_leukaemia(), "t", "e", "grupp", levels=("placebo", "6mp")).iloc[0]
     assert (cox.estimate, cox.ci_low, cox.ci_high) == pytest.approx(ref.COX_HR, abs=0.005)
+
+
+def test_cox_rejects_unknown_ties_naming_the_allowed_ones():
+    with pytest.raises(ValueError, match="'efron', 'breslow'.*'exact'"):
+        stats.cox_hazard_ratio(_leukaemia(), "t", "e", "grupp", levels=("placebo", "6mp"), ties="exact")
 
 
 # --- change over time --------------------------------------------------------------------
@@ -127,9 +143,9 @@ def test_gap_change_recovers_a_planted_closing_gap():
     kon = np.where(rng.random(n) < 0.5, "kvinna", "man")
     p = 0.4 + np.where((kon == "kvinna") & (year < 2023), 0.08, 0.0)
     df = pd.DataFrame({"ar": year, "kon": kon, "y": (rng.random(n) < p).astype(int)})
-    per_year = stats.gap_by_period(df, "ar", outcome="y")
+    per_year = stats.gap_by_period(df, "ar", outcome="y", levels=("kvinna", "man"))
     assert list(per_year.period) == list(range(2020, 2026))
-    change = stats.gap_change(df, "ar", 2023, outcome="y").iloc[0]
+    change = stats.gap_change(df, "ar", 2023, outcome="y", levels=("kvinna", "man")).iloc[0]
     assert change.ci_low < -8 < change.ci_high and change.p_value < 0.01
     assert change.gap_before_pp == pytest.approx(per_year.query("period < 2023").estimate.mean(), abs=1.5)
 
@@ -143,6 +159,11 @@ def test_holm_and_bh_reproduce_benjamini_hochberg_1995():
     assert (bh.p_adjusted <= 0.05).sum() == ref.BH_REJECTED
     assert (holm.p_adjusted <= 0.05).sum() == ref.HOLM_REJECTED
     assert set(bh.p_adjust_method) == {"Benjamini–Hochberg"} and set(holm.p_adjust_method) == {"Holm"}
+
+
+def test_adjust_pvalues_rejects_an_unknown_method_naming_the_allowed_ones():
+    with pytest.raises(ValueError, match="'holm', 'bh'.*'bonferroni'"):
+        stats.adjust_pvalues(pd.DataFrame({"p_value": [0.01, 0.2]}), method="bonferroni")
 
 
 def test_bonferroni_level():

@@ -48,13 +48,13 @@ def _households():
 
 
 def test_pair_up_keeps_only_complete_woman_man_pairs():
-    pairs = stats_paired.pair_up(_households(), "hushall_id", "y")
+    pairs = stats_paired.pair_up(_households(), "hushall_id", "y", levels=("kvinna", "man"))
     assert list(pairs.index) == ["H1", "H2", "H3", "H4"]
     assert pairs["a"].tolist() == [1, 1, 1, 0] and pairs["b"].tolist() == [0, 0, 1, 1]
 
 
 def test_paired_difference_row():
-    pairs = stats_paired.pair_up(_households(), "hushall_id", "y")
+    pairs = stats_paired.pair_up(_households(), "hushall_id", "y", levels=("kvinna", "man"))
     row = stats_paired.paired_difference(pairs, outcome="y").iloc[0]
     # Mothers 3 of 4, fathers 2 of 4: +25 pp; discordant 2 (only mother) and 1 (only father).
     assert row.estimate == pytest.approx(25.0)

@@ -36,7 +36,8 @@ def test_dissimilarity_by_period_by_hand():
                   ("p2", "x", "flicka"): 50, ("p2", "x", "pojke"): 50, ("p2", "y", "flicka"): 50,
                   ("p2", "y", "pojke"): 50,
                   ("p3", "x", "flicka"): 10, ("p3", "y", "pojke"): 10})
-    res = dissimilarity_by_period(data, "typ", "period", count="antal").set_index("period")
+    res = dissimilarity_by_period(data, "typ", "period", count="antal",
+                                  levels=("flicka", "pojke")).set_index("period")
     assert res.loc["p1", "d_naive"] == pytest.approx(0.4)
     assert res.loc["p2", "d_naive"] == 0
     assert res.loc["p3", ["d_naive", "estimate", "ci_low", "ci_high", "bias"]].astype(float).to_numpy() == \
@@ -52,7 +53,8 @@ def test_chance_level_is_the_exact_mean_under_random_allocation():
     """With no instrument in common (girls 10 × x, boys 10 × y) the pooled distribution is
     50/50, so the chance level is E|X − Y|/10 for X, Y ~ Bin(10, ½): 0.1762 by enumeration."""
     data = _long({("p", "x", "flicka"): 10, ("p", "y", "pojke"): 10})
-    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=40_000).iloc[0]
+    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=40_000,
+                                  levels=("flicka", "pojke")).iloc[0]
     exact = _two_binomials_mean_abs(10, 0.5, 10, 0.5)
     assert exact == pytest.approx(0.1762, abs=1e-4)
     assert res.d_random == pytest.approx(exact, abs=0.004)
@@ -64,7 +66,8 @@ def test_bias_correction_against_exact_bootstrap_mean():
     estimate is 2·0.2 minus it (Allen et al. 2015)."""
     data = _long({("p", "x", "flicka"): 6, ("p", "y", "flicka"): 4,
                   ("p", "x", "pojke"): 4, ("p", "y", "pojke"): 6})
-    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=40_000).iloc[0]
+    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=40_000,
+                                  levels=("flicka", "pojke")).iloc[0]
     boot_mean = _two_binomials_mean_abs(10, 0.6, 10, 0.4)
     assert res.d_naive == pytest.approx(0.2)
     assert res.bias == pytest.approx(boot_mean - 0.2, abs=0.003)
@@ -76,8 +79,9 @@ def test_counted_and_row_level_data_agree():
              ("p", "y", "pojke"): 8}
     counted = _long(cells)
     rows = counted.loc[counted.index.repeat(counted["antal"])].drop(columns="antal")
-    a = dissimilarity_by_period(counted, "typ", "period", count="antal", seed=3)
-    b = dissimilarity_by_period(rows, "typ", "period", seed=3)
+    a = dissimilarity_by_period(counted, "typ", "period", count="antal", seed=3,
+                                levels=("flicka", "pojke"))
+    b = dissimilarity_by_period(rows, "typ", "period", seed=3, levels=("flicka", "pojke"))
     cols = ["estimate", "ci_low", "ci_high", "d_naive", "d_random"]
     assert a[cols].to_numpy() == pytest.approx(b[cols].to_numpy())
 
@@ -101,7 +105,8 @@ def test_change_permutation_p_value_against_exact_enumeration():
     exact = sum(comb(4, g) * comb(4, 4 - g) / comb(8, 4) * comb(3, b) * comb(5, 4 - b) / comb(8, 4)
                 for g, b in itertools.product(range(5), range(4))
                 if abs(change(g, b)) >= abs(observed) - 1e-12)
-    res = dissimilarity_change(data, "typ", "period", 2021, count="antal", n_perm=40_000).iloc[0]
+    res = dissimilarity_change(data, "typ", "period", 2021, count="antal", n_perm=40_000,
+                               levels=("flicka", "pojke")).iloc[0]
     assert res.p_value == pytest.approx(exact, abs=0.01)
     assert res.measure == "dissimilarity_change" and res.comparison == "flicka / pojke, efter − före 2021"
 
@@ -109,7 +114,8 @@ def test_change_permutation_p_value_against_exact_enumeration():
 def test_change_with_a_missing_phase_is_empty_with_a_warning():
     data = _long({(2020, "x", "flicka"): 5, (2020, "y", "pojke"): 5, (2021, "x", "flicka"): 5})
     with pytest.warns(UserWarning, match="saknas i en av perioderna"):
-        res = dissimilarity_change(data, "typ", "period", 2021, count="antal").iloc[0]
+        res = dissimilarity_change(data, "typ", "period", 2021, count="antal",
+                                   levels=("flicka", "pojke")).iloc[0]
     assert np.isnan(res.estimate) and np.isnan(res.p_value)
 
 
@@ -138,7 +144,7 @@ def test_interval_coverage_in_simulation(shrink):
     hits = 0
     for r in range(200):
         res = dissimilarity_by_period(_draw(rng, pa, pb, 580, 420, 1), "typ", count="antal",
-                                      n_boot=500, seed=r).iloc[0]
+                                      n_boot=500, seed=r, levels=("flicka", "pojke")).iloc[0]
         hits += res.ci_low <= truth <= res.ci_high
     assert hits / 200 >= 0.85
 
@@ -154,7 +160,7 @@ def test_change_interval_coverage_in_simulation():
     for r in range(150):
         data = pd.concat([_draw(rng, WEIGHTS_A, WEIGHTS_B, 1700, 1250, 0), _draw(rng, pa1, pb1, 1200, 820, 1)])
         res = dissimilarity_change(data, "typ", "period", 1, count="antal", n_boot=500, n_perm=200,
-                                   seed=r).iloc[0]
+                                   seed=r, levels=("flicka", "pojke")).iloc[0]
         hits += res.ci_low <= -0.23 <= res.ci_high
         found += res.p_value < 0.05
     assert hits / 150 >= 0.88 and found == 150
@@ -179,7 +185,7 @@ def test_distribution_and_test_per_period_are_those_of_each_period_alone():
     for name, dist in dists.items():
         alone = distribution_by_group(data[data["period"] == name], "typ", count="antal")
         pd.testing.assert_frame_equal(dist.reset_index(drop=True), alone)
-    tests = independence_by_period(data, "typ", "period", count="antal")
+    tests = independence_by_period(data, "typ", "period", count="antal", levels=("flicka", "pojke"))
     assert list(tests["comparison"]) == ["flicka / pojke, tidig", "flicka / pojke, sen"]
     late = independence_test(data[data["period"] == "sen"], "typ", count="antal").iloc[0]
     assert tests.iloc[1]["estimate"] == pytest.approx(late["estimate"])
@@ -198,6 +204,6 @@ def test_no_period_gives_the_one_test_of_all_rows():
                           "period": pd.Series(dtype=str)})
     assert distribution_by_period(empty, "typ", "period") == {}
     with pytest.warns(UserWarning, match="För få kategorier"):
-        out = independence_by_period(empty, "typ", "period")
+        out = independence_by_period(empty, "typ", "period", levels=("flicka", "pojke"))
     assert len(out) == 1 and np.isnan(out.iloc[0]["estimate"])
     assert out.iloc[0]["measure"] == "cramers_v"

@@ -94,7 +94,7 @@ def test_count_words_drops_digits_names_listed_words_and_single_letters():
         ("P3", "man", "Samtal om arbete. Pelle kom x gånger."),
         ("P4", "man", "samtal om arbete med pelle och Pelle."),
     ])
-    counts = text.count_words(notes, exclude=["hemmet"])
+    counts = text.count_words(notes, exclude=["hemmet"], levels=("kvinna", "man"))
     kept = set(counts.counts["word"])
     assert {"samtal", "ansvar", "arbete", "ringde"} <= kept
     assert "lisa" not in kept          # capital mid-sentence
@@ -155,7 +155,7 @@ def test_distinctive_words_end_to_end_on_a_small_corpus():
     for i in range(12):
         rows.append((f"K{i}", "kvinna", "samtal om omsorg och barnet"))
         rows.append((f"M{i}", "man", "samtal om arbete och barnet"))
-    counts = text.count_words(_notes(rows))
+    counts = text.count_words(_notes(rows), levels=("kvinna", "man"))
     words = text.distinctive_words(counts)
     shown = disclose_text.disclose_words(words, threshold=5)
     top = show.top_words(shown, 1)
@@ -173,7 +173,7 @@ def test_a_word_is_clear_when_its_interval_excludes_zero():
     for i in range(12):  # 'stöd' in 7 notes about women and 5 about men: no clear difference
         rows.append((f"K{i}", "kvinna", "samtal om omsorg och barnet" + (" stöd" if i < 7 else "")))
         rows.append((f"M{i}", "man", "samtal om arbete och barnet" + (" stöd" if i < 5 else "")))
-    counts = text.count_words(_notes(rows))
+    counts = text.count_words(_notes(rows), levels=("kvinna", "man"))
     top = show.top_words(disclose_text.disclose_words(text.distinctive_words(counts),
                                                       threshold=5), 5)
     clear = show.clear(top)
