@@ -523,7 +523,13 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
             f"{report.number(d.loc['dissimilarity_index', 'ci_low'], 2)}–"
             f"{report.number(d.loc['dissimilarity_index', 'ci_high'], 2)}): ungefär så stor andel av "
             "flickornas (eller pojkarnas) insatser skulle behöva vara av en annan typ för att "
-            "fördelningarna skulle bli lika.")
+            "fördelningarna skulle bli lika." + _index_warning(d))
+
+
+def _index_warning(d: pd.DataFrame) -> str:
+    """The index's own caution (e.g. an interval reaching 0 with small groups), as a sentence."""
+    w = d.loc["dissimilarity_index"].get("warning") if "warning" in d.columns else None
+    return f" {str(w).strip()}" if isinstance(w, str) and w.strip() else ""
 
 
 def _dissimilarity_sentence(helhet: pd.DataFrame, conf_level: float) -> str:
@@ -534,7 +540,7 @@ def _dissimilarity_sentence(helhet: pd.DataFrame, conf_level: float) -> str:
     r = d.loc["dissimilarity_index"]
     return (f"Olikhetsindexet mellan flickornas och pojkarnas fördelningar av insatstyper är "
             f"{report.number(r['estimate'], 2)} ({_conf(conf_level)} KI "
-            f"{report.number(r['ci_low'], 2)}–{report.number(r['ci_high'], 2)}).")
+            f"{report.number(r['ci_low'], 2)}–{report.number(r['ci_high'], 2)})." + _index_warning(d))
 
 
 def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:

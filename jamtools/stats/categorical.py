@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy import stats as sps
 from scipy.stats.contingency import association
 from statsmodels.stats.contingency_tables import Table
@@ -182,10 +183,22 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
 
     :math:`D = \\tfrac12 \\sum_i |a_i/A - b_i/B|` (Duncan & Duncan 1955): the share of one
     group that would have to change category for the two distributions to be equal (0 = the
-    same distribution, 1 = no category in common). The interval is a percentile bootstrap
-    that redraws each group's counts from its multinomial distribution (aggregate first: no
-    row-level data are needed). D is biased upwards in small groups; compare with the
-    bootstrap distribution rather than with zero.
+    same distribution, 1 = no category in common). The sample D is biased upwards, the more so
+    the smaller the groups and the more categories (Allen, Burgess, Davidson & Windmeijer
+    2015), and a percentile bootstrap around it covers the true D far too seldom near no
+    segregation. Therefore the interval inverts a parametric bootstrap test (Efron &
+    Tibshirani 1993; Carrington & Troske 1997 for simulating D under no
+    segregation): along the family of distributions that runs from the pooled distribution
+    (no segregation) through the observed ones, the lower bound is the D under which the
+    observed D sits at the upper ``alpha/2`` point of its simulated distribution, the upper
+    bound the D under which it sits at the lower ``alpha/2`` point, and ``estimate`` the
+    (median-unbiased) D under which it is the median. Each simulation redraws the two groups'
+    counts from multinomial distributions (aggregate first: no row-level data are needed;
+    memory ``n_boot`` × categories). The lower bound is 0 when the observed D is no larger
+    than no segregation often gives; ``warning`` then says so. An observed D below the median
+    under no segregation gets the upper bound of that median (never the interval [0, 0]).
+    Coverage is checked by
+    simulation in ``tests/stats/test_dissimilarity_coverage.py``.
 
     Parameters
     ----------
@@ -203,47 +216,55 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
     conf_level : float, default 0.95
         Confidence level of the intervals.
     n_boot : int, default 2000
-        Number of bootstrap replicates.
+        Number of simulated tables per evaluation of the test.
     seed : int, default 0
         Seed of the random number generator (results are reproducible).
 
     Returns
     -------
     pandas.DataFrame
-        One row in the comparison layout (measure ``dissimilarity_index``) with the percentile
-        bootstrap interval. When a group is missing the estimate is NaN and ``warning`` says
-        why.
+        One row in the comparison layout (measure ``dissimilarity_index``): ``estimate`` is the
+        median-unbiased D, ``ci_low``/``ci_high`` the test-inversion interval, and ``d_naive``
+        the sample D. When a group is missing the estimate is NaN and ``warning`` says why.
 
     References
     ----------
     .. [1] Duncan, O. D. & Duncan, B. (1955). A methodological analysis of segregation indexes.
            American Sociological Review, 20(2), 210–217.
-    .. [2] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
+    .. [2] Carrington, W. J. & Troske, K. R. (1997). On measuring segregation in samples with
+           small units. Journal of Business & Economic Statistics, 15(4), 402–409.
+    .. [3] Allen, R., Burgess, S., Davidson, R. & Windmeijer, F. (2015). More reliable inference for
+           the dissimilarity index of segregation. The Econometrics Journal, 18(1), 40–66.
+    .. [4] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
            & Hall.
     """
     a, b = levels
     table = crosstab(data, category, group, count=count).reindex(columns=[a, b], fill_value=0)
-    ca, cb = table[a].to_numpy(), table[b].to_numpy()
+    ca, cb = table[a].to_numpy(float), table[b].to_numpy(float)
     A, B = ca.sum(), cb.sum()
     base = {"outcome": category, "comparison": f"{a} / {b}", "group_a": a, "group_b": b,
             "measure": "dissimilarity_index", "adjusted": False, "adjusted_for": "",
-            "method": "Duncan & Duncan; bootstrap (percentil)", "p_value": np.nan, "test": "",
+            "method": "Duncan & Duncan; intervall genom inverterat bootstraptest",
+            "p_value": np.nan, "test": "",
             "n_a": float(A), "n_b": float(B), "events_a": np.nan, "events_b": np.nan,
             "mdd_pp": np.nan, "conf_level": conf_level, "warning": ""}
     if A == 0 or B == 0:
-        base.update(estimate=np.nan, ci_low=np.nan, ci_high=np.nan,
+        base.update(estimate=np.nan, ci_low=np.nan, ci_high=np.nan, d_naive=np.nan,
                     warning="En av grupperna saknas; indexet kan inte beräknas.")
         warnings.warn(base["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([base])
-    d = 0.5 * np.abs(ca / A - cb / B).sum()
-    rng = np.random.default_rng(seed)
-    ra = rng.multinomial(int(A), ca / A, size=n_boot) / A
-    rb = rng.multinomial(int(B), cb / B, size=n_boot) / B
-    boot = 0.5 * np.abs(ra - rb).sum(axis=1)
-    alpha = 1 - conf_level
-    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-    base.update(estimate=float(d), ci_low=float(lo), ci_high=float(hi))
+    low, estimate, high = _dissimilarity_inverted(ca, cb, conf_level=conf_level, n_boot=n_boot,
+                                                  seed=seed)
+    base.update(estimate=estimate, ci_low=low, ci_high=high,
+                d_naive=float(_dissimilarity(ca / A, cb / B)))
+    if low == 0:
+        base["warning"] = LOW_AT_ZERO
     return pd.DataFrame([base])
+
+
+LOW_AT_ZERO = ("Skillnaden mellan fördelningarna är inte större än vad slumpen ofta ger med så "
+               "här små grupper, så intervallet börjar vid noll: det går inte att säga att "
+               "fördelningarna skiljer sig åt, och indexets storlek är mycket osäker.")
 
 
 # --- segregation: the dissimilarity index by period, bias-corrected, and its change -------
@@ -251,6 +272,94 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
 def _dissimilarity(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
     """D for shares ``pa``/``pb`` along the last axis."""
     return 0.5 * np.abs(pa - pb).sum(axis=-1)
+
+
+def _dissimilarity_path(ca: np.ndarray, cb: np.ndarray):
+    """The one-parameter family of group distributions through the observed ones.
+
+    ``at(lam)`` gives the two groups' shares :math:`\\bar p + \\lambda(\\hat p_g - \\bar p)`
+    (clipped at 0 and renormalised), with :math:`\\bar p` the pooled shares: ``lam = 0`` is
+    no segregation, ``lam = 1`` the observed distributions, and D grows with ``lam``. When the
+    observed D is 0 the direction is moving shares out of the largest category.
+    """
+    A, B = ca.sum(), cb.sum()
+    pooled = (ca + cb) / (A + B)
+    da, db = ca / A - pooled, cb / B - pooled
+    if not np.abs(da - db).sum() > 0:
+        direction = -pooled.copy()
+        direction[np.argmax(pooled)] += 1.0
+        da, db = direction / 2, -direction / 2
+
+    def at(lam: float) -> tuple[np.ndarray, np.ndarray]:
+        xa, xb = np.clip(pooled + lam * da, 0, None), np.clip(pooled + lam * db, 0, None)
+        return xa / xa.sum(), xb / xb.sum()
+    return at
+
+
+def _below_as_negative(x: float) -> float:
+    """``x``, with 0 and below moved strictly below 0 (a root-finder's sign for "not above")."""
+    return x if x > 0 else x - 1e-9
+
+
+def _dissimilarity_inverted(ca: np.ndarray, cb: np.ndarray, *, conf_level: float, n_boot: int,
+                            seed: int, tol: float = 1e-3) -> tuple[float, float, float]:
+    """Interval and median-unbiased estimate of D by inverting a parametric bootstrap test.
+
+    Along :func:`_dissimilarity_path`, the bounds are the D of the distributions under which
+    the observed D is at the upper (lower bound) or lower (upper bound) ``alpha/2`` quantile of
+    the simulated D; the estimate is the D under which it is the median. Each evaluation draws
+    ``n_boot`` tables of counts (memory ``n_boot`` × categories) with the same seed, so the
+    quantiles change smoothly along the path. A bound is 0 when the observed D is within what
+    no segregation gives. The roots are found to about ``tol`` on the scale of D.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, estimate, high)``.
+    """
+    A, B = int(round(ca.sum())), int(round(cb.sum()))
+    d_obs = float(_dissimilarity(ca / ca.sum(), cb / cb.sum()))
+    if ((ca + cb) > 0).sum() < 2:  # one category: D is 0 by definition
+        return 0.0, 0.0, 0.0
+    at = _dissimilarity_path(ca, cb)
+
+    def d_at(lam: float) -> float:
+        return float(_dissimilarity(*at(lam)))
+
+    alpha = 1 - conf_level
+    levels = (1 - alpha / 2, 0.5, alpha / 2)
+    cache: dict[float, dict[float, float]] = {}
+
+    def quantile(lam: float, q: float) -> float:
+        if lam not in cache:  # one simulation gives the three quantiles
+            rng = np.random.default_rng(seed)
+            xa, xb = at(lam)
+            sim = _dissimilarity(rng.multinomial(A, xa, size=n_boot) / A,
+                                 rng.multinomial(B, xb, size=n_boot) / B)
+            cache[lam] = dict(zip(levels, np.quantile(sim, levels).tolist()))
+        return cache[lam][q]
+
+    out = []
+    for q in levels:
+        # For the upper bound, an observed D below the median under no segregation counts as
+        # that median (else data more alike than chance gives would get the interval [0, 0]).
+        target = max(d_obs, quantile(0.0, 0.5)) if q < 0.5 else d_obs
+        if quantile(0.0, q) > target:  # the observed D is within what no segregation gives
+            out.append(0.0)
+            continue
+        lo, hi = 0.0, 1.0
+        while quantile(hi, q) <= target and d_at(hi) < 1 - 1e-9 and hi < 2 ** 30:  # bracket
+            lo, hi = hi, 2 * hi
+        if quantile(hi, q) <= target:
+            out.append(1.0)
+            continue
+        # D(lam) is about lam × D(1) before any share is clipped: ``tol`` on the scale of D
+        # (a quantile equal to the target counts as below it, as in the bracketing)
+        lam = optimize.brentq(lambda x: _below_as_negative(quantile(x, q) - target), lo, hi,
+                              xtol=tol / d_at(1.0))
+        out.append(d_at(lam))
+    low, estimate, high = out
+    return low, estimate, high
 
 
 def _counts_ab(data: pd.DataFrame, category: str, group: str, levels, count, categories=None):
