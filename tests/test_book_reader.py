@@ -187,7 +187,8 @@ def test_chapters_end_with_build_facts_and_no_build_paths(built):
         assert str(built) not in staged, f"{nb_id}: the build machine's path in the downloadable notebook"
 
 
-def test_pdfs_of_the_whole_book_and_each_chapter(built):
+def test_pdfs_of_the_whole_book_and_each_chapter(built, monkeypatch):
+    monkeypatch.delenv("JAMTOOLS_PDF", raising=False)  # the suite's whole-book run makes them
     reason = pdf.unavailable_reason()
     if reason and not pdf.required():
         pytest.skip(f"PDF:er görs inte här: {reason}")
@@ -204,6 +205,16 @@ def test_pdfs_of_the_whole_book_and_each_chapter(built):
             assert text.strip(), nb_id
     front = (built / "html" / "book" / "intro.html").read_text(encoding="utf-8")
     assert 'href="../pdf/handbok.pdf"' in front
+    chapter = (built / "html" / "notebooks" / "bof_02_utredning_till_insats.html").read_text(encoding="utf-8")
+    assert 'href="../pdf/bof_02_utredning_till_insats.pdf"' in chapter
+
+
+def test_pdfs_can_be_switched_off_and_are_required_in_ci(monkeypatch):
+    monkeypatch.setenv("JAMTOOLS_PDF", "skip")
+    monkeypatch.setenv("CI", "true")
+    assert pdf.unavailable_reason().startswith("PDF:erna är avstängda") and not pdf.required()
+    monkeypatch.delenv("JAMTOOLS_PDF")
+    assert pdf.required()
 
 
 def test_accessible_html_names_toggles_and_makes_scroll_boxes_reachable():

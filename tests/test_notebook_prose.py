@@ -26,7 +26,7 @@ from jamtools.run.catalogue import SUMMARIES
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-QUESTIONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb") if p.stem not in SUMMARIES)
+QUESTIONS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))  # the summary too: answer first
 WHY = "## Varför frågan är viktig"
 #: Pointing words a reader on a phone or in a PDF cannot follow.
 POINTING = re.compile(r"\b(figur|tabell|diagram)(en|erna|et)?\s+(nedan|ovan)\b", re.IGNORECASE)
@@ -110,3 +110,31 @@ def test_column_names_stay_in_the_data_section(question_id):
             # a parameter is named as the analyst writes it ("parametern `enhet`")
             found += [m for m in re.findall(r"(?<!parametern )`([^`]+)`", line) if m in COLUMNS]
     assert not found, f"column names in the prose: {found}"
+
+
+# --- glossary links and citations ------------------------------------------------------------
+
+CHAPTERS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTERS)
+def test_chapter_links_the_glossary_and_cites_only_known_works(chapter_id):
+    """Every chapter links at least one glossary term; every {term} target is a glossary term
+    and every {cite} key is in references.bib (the book is built with -W, so a stray one fails
+    there too, but only after every notebook has run)."""
+    from tests.test_book_structure import _bib_keys, _glossary_terms, cited_keys, term_targets
+
+    prose = _prose(chapter_id)
+    targets = term_targets(prose)
+    assert targets, "the chapter links no glossary term ({term}`...`)"
+    unknown = targets - _glossary_terms()
+    assert not unknown, f"{{term}} targets not in book/ordlista.md: {sorted(unknown)}"
+    missing = cited_keys(prose) - set(_bib_keys())
+    assert not missing, f"cited keys not in references.bib: {sorted(missing)}"
+
+
+def test_the_glossary_link_check_can_fail():
+    from tests.test_book_structure import _glossary_terms, term_targets
+
+    assert term_targets("{term}`Konfidensintervallet <konfidensintervall>`") <= _glossary_terms()
+    assert not term_targets("{term}`konfidensintervallet`") <= _glossary_terms()

@@ -25,11 +25,11 @@ def render() -> str:
            "vid inläsning. Vilka kolumner som krävs bestäms av frågorna, inte av tabellen: "
            "kolumnen *Krävs av* anger de kapitel som inte kan köras utan kolumnen, *Används av* "
            "de kapitel som använder den om den finns (till exempel för att justera för behov). "
-           "Varje kapitel kräver också kön (`kon`), som kan räknas fram ur ett personnummer.", "",
+           "Varje kapitel kräver också kön (`kon`), som kan räknas fram ur ett {term}`personnummer`.", "",
            "Egna kolumnnamn och koder översätts till modellens med `columns` och `values` i "
            "`jamtools.yml` (se [Kör handboken på egna data](egna_data.md)). Kolumner som inte "
            "finns i modellen läses inte vidare. Ett personnummer i kolumnen `personnummer` "
-           "ersätts vid inläsning med en pseudonym i `person_id`; finns ingen kolumn för kön "
+           "ersätts vid inläsning med en {term}`pseudonym <pseudonymisering>` i `person_id`; finns ingen kolumn för kön "
            "eller ålder räknas de fram ur personnumret.", ""]
     by_domain: dict[str, list] = {}
     for table in TABLES.values():

@@ -40,8 +40,16 @@ def chromium_path() -> str | None:
     return None
 
 
+def switched_off() -> bool:
+    """PDFs switched off for this run: ``JAMTOOLS_PDF=skip`` (the test suite's many small runs;
+    its one run of the whole book makes them)."""
+    return os.environ.get("JAMTOOLS_PDF", "").strip().lower() in {"0", "skip", "off", "nej"}
+
+
 def unavailable_reason() -> str | None:
     """Why PDFs cannot be made here (None when they can)."""
+    if switched_off():
+        return "PDF:erna är avstängda för den här körningen (JAMTOOLS_PDF=skip)"
     if chromium_path() is None:
         return "Chromium finns inte på den här datorn (Debian: apt-get install chromium)"
     try:
@@ -53,8 +61,9 @@ def unavailable_reason() -> str | None:
 
 
 def required() -> bool:
-    """PDFs are required in CI (``CI`` set) and when ``JAMTOOLS_REQUIRE_PDF`` is set."""
-    return bool(os.environ.get("CI") or os.environ.get("JAMTOOLS_REQUIRE_PDF"))
+    """PDFs are required in CI (``CI`` set) and when ``JAMTOOLS_REQUIRE_PDF`` is set, unless
+    switched off for the run (:func:`switched_off`)."""
+    return not switched_off() and bool(os.environ.get("CI") or os.environ.get("JAMTOOLS_REQUIRE_PDF"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
