@@ -93,7 +93,8 @@ def test_reader_copy_builds_into_numbered_figure_and_table(tmp_path):
 
     plot, caption = figure(_plot(), caption="En stigande linje.", alt="En linje som stiger från 0 till 1.",
                            name="linje")
-    nb = _notebook(_output(plot), _output(caption), _output(Table(pd.DataFrame({"a": ["1"]}), "En tabell")))
+    nb = _notebook(_output(plot), _output(caption), _output(Table(pd.DataFrame({"a": ["1"]}), "En tabell")),
+                   _output(Table(pd.DataFrame(columns=["a", "b"]), "En tom tabell", "Inga rader.")))
     (tmp_path / "notebooks").mkdir()
     book.reader_notebook(nb, "q", tmp_path / "notebooks")
     nb.cells.append(nbformat.v4.new_markdown_cell("Se {numref}`q-linje`."))
@@ -112,6 +113,7 @@ def test_reader_copy_builds_into_numbered_figure_and_table(tmp_path):
     html = (tmp_path / "_build" / "html" / "notebooks" / "q.html").read_text(encoding="utf-8")
     assert re.search(r'<span class="caption-number">Figur 1 </span>', html)
     assert re.search(r'<span class="caption-number">Tabell 1 </span>', html)
+    assert re.search(r'<span class="caption-number">Tabell 2 </span><span class="caption-text">En tom tabell', html)
     assert 'alt="En linje som stiger från 0 till 1."' in html
     assert "Figur 1" in html.split("Se ", 1)[1][:400], "the cross-reference shows the number"
 

@@ -138,3 +138,11 @@ def test_the_glossary_link_check_can_fail():
 
     assert term_targets("{term}`Konfidensintervallet <konfidensintervall>`") <= _glossary_terms()
     assert not term_targets("{term}`konfidensintervallet`") <= _glossary_terms()
+
+
+@pytest.mark.parametrize("question_id", QUESTIONS)
+def test_notebook_is_valid_nbformat(question_id):
+    """A hand-edited notebook must still be valid (e.g. no cell ids in an nbformat 4.4 file)."""
+    import nbformat
+
+    nbformat.validate(nbformat.read(NOTEBOOKS / f"{question_id}.ipynb", as_version=4))

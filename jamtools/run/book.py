@@ -63,8 +63,9 @@ def table_markdown(columns: list[str], rows: list[list[str]], *, label: str, cap
     """A numbered MyST list-table (class ``jamtools-disclosed``) with its caption and note."""
     if not columns:  # nothing to tabulate: the caption and the note as text
         return f"**{escape(caption)}**\n\n" + (f"*{escape(note)}*\n" if note else "")
-    lines = [f"```{{list-table}} {escape(caption)}", f":name: {label}", ":header-rows: 1",
-             ":class: jamtools-disclosed", ""]
+    # A table without rows keeps its column names (as a first row: a list-table needs a body).
+    lines = [f"```{{list-table}} {escape(caption)}", f":name: {label}",
+             f":header-rows: {1 if rows else 0}", ":class: jamtools-disclosed", ""]
     for row in [columns, *rows]:
         cells = [escape(v) if str(v).strip() else "\u00a0" for v in row]
         lines.append(f"* - {cells[0]}")
