@@ -9,6 +9,7 @@ from whichever of them a table has. :func:`hours_same_need` (ht_01) and :func:`h
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from jamtools import disclosure, stats
@@ -101,26 +102,37 @@ def need_group(data: pd.DataFrame) -> pd.Series | None:
     cols = need_group_columns(data)
     if not cols:
         return None
-    parts: list[pd.Series] = []
+    # Integer codes per part (−1 for a missing value) combined arithmetically: one vectorised
+    # pass, whatever the number of rows.
+    parts: list[np.ndarray] = []
     levels: list[list[str]] = []
     if "adl_beroende" in cols:
         adl = pd.to_numeric(data["adl_beroende"], errors="coerce").clip(upper=5)
-        parts.append(adl.map(lambda v: None if pd.isna(v) else f"ADL {ADL_LEVELS[int(v)]}"))
-        levels.append([f"ADL {n}" for n in ADL_LEVELS])
+        labels = [f"ADL {n}" for n in ADL_LEVELS]
+        values = adl.to_numpy(float)  # 0–6 after the check; 5 and 6 are one level
+        ok = ~np.isnan(values) & (values >= 0)
+        parts.append(np.where(ok, np.nan_to_num(values, nan=0.0), -1).astype(np.int64))
+        levels.append(labels)
     if "ensamboende" in cols:
         alone = data["ensamboende"].astype("boolean")
-        parts.append(alone.map(lambda v: None if pd.isna(v) else LIVING[bool(v)]).astype(object))
-        levels.append(list(LIVING.values()))
+        labels = list(LIVING.values())
+        codes = np.where(alone.isna().to_numpy(), -1,
+                         np.where(alone.fillna(False).to_numpy(bool), labels.index(LIVING[True]),
+                                  labels.index(LIVING[False])))
+        parts.append(codes.astype(np.int64))
+        levels.append(labels)
     if cols == ["alder"]:
         age = pd.to_numeric(data["alder"], errors="coerce")
-        parts.append(age_group(age, **HOME_CARE_AGE_GROUPS).astype(object).where(age.notna(), None))
+        groups = age_group(age, **HOME_CARE_AGE_GROUPS).astype(object).where(age.notna(), None)
+        codes = pd.Series(pd.Categorical(groups, categories=list(AGE_LABELS))).cat.codes
+        parts.append(codes.to_numpy(np.int64))
         levels.append(list(AGE_LABELS))
-    label = [None if any(pd.isna(v) for v in values) else ", ".join(values)
-             for values in zip(*(part.astype(object) for part in parts))]
+    code = parts[0]
     categories = levels[0]
-    for more in levels[1:]:
+    for part, more in zip(parts[1:], levels[1:]):
+        code = np.where((code < 0) | (part < 0), -1, code * len(more) + part)
         categories = [f"{a}, {b}" for a in categories for b in more]
-    return pd.Series(pd.Categorical(label, categories=categories, ordered=True),
+    return pd.Series(pd.Categorical.from_codes(code, categories=categories, ordered=True),
                      index=data.index, name=GROUP_NAMES[tuple(cols)])
 
 

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
-import jsonschema
 import pandas as pd
+
+
+def _jsonschema():
+    """jsonschema, imported when a file is validated. Its optional IRI format checker
+    (``rfc3987_syntax``, installed with Jupyter) builds a grammar on import that takes several
+    seconds, in every notebook kernel; the schema uses no IRI format, so it is not loaded."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # import → ImportError, which jsonschema skips
+    import jsonschema
+
+    return jsonschema
 
 
 SCHEMA_VERSION = 1
@@ -59,6 +70,10 @@ SCHEMA = {
                     "p_adjusted": _num, "p_adjust_method": {"type": ["string", "null"]},
                     "conf_level": _num,
                     "test": {"type": ["string", "null"]},
+                    "method": {"type": ["string", "null"],
+                               "description": "The method that produced the estimate and its "
+                                              "interval, so that a comparison over years can "
+                                              "see when it changed."},
                     "adjusted": {"type": "boolean"},
                     "adjusted_for": {"type": "array", "items": {"type": "string"}},
                     "n_a": {"type": ["integer", "null"]}, "n_b": {"type": ["integer", "null"]},
@@ -134,6 +149,7 @@ class Results:
                 "p_adjusted": _clean(row.get("p_adjusted")),
                 "p_adjust_method": _clean(row.get("p_adjust_method")),
                 "test": _clean(row.get("test")),
+                "method": _clean(row.get("method")) or None,
                 "adjusted": bool(_clean(row.get("adjusted")) or False),
                 "adjusted_for": list(adjusted_for),
                 "n_a": _as_int(row.get("n_a")), "n_b": _as_int(row.get("n_b")),
@@ -146,7 +162,7 @@ class Results:
             self.data["comparisons"].append(item)
 
     def validate(self) -> None:
-        jsonschema.validate(self.data, SCHEMA)
+        _jsonschema().validate(self.data, SCHEMA)
 
     def write(self, path: str | Path | None = None) -> Path | None:
         """Validate and write the JSON; returns the path, or None when no path was given."""
@@ -162,5 +178,5 @@ class Results:
 def read(path: str | Path) -> dict:
     """Read and validate a results file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    jsonschema.validate(data, SCHEMA)
+    _jsonschema().validate(data, SCHEMA)
     return data

@@ -189,7 +189,7 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                     rows.append([str(f), loc, "secret_key", _mask(key),
                                  "Körningens pseudonymnyckel syns i utdata. Den får aldrig skrivas ut."])
             for value in present:
-                if str(value) in text:
+                if _occurs(str(value), text):
                     rows.append([str(f), loc, "sensitive_value", _mask(str(value)),
                                  "Ett värde ur en känslig kolumn (namn eller fritext) syns i utdata."])
             if "<table" in text:
@@ -258,11 +258,35 @@ def _automaton(values):
     return automaton
 
 
+def _bounded(text: str, start: int, end: int) -> bool:
+    """True when the match ``text[start:end]`` is not part of a longer number: a value that
+    begins (ends) with a digit must not follow (precede) another digit. Otherwise the digits of
+    any long decimal number (an estimate written with 16 digits) would contain some count or
+    number of the input by chance."""
+    if text[start].isdigit() and start > 0 and text[start - 1].isdigit():
+        return False
+    if text[end - 1].isdigit() and end < len(text) and text[end].isdigit():
+        return False
+    return True
+
+
+def _occurs(value: str, text: str) -> bool:
+    """``value in text``, with the number boundaries of :func:`_bounded`."""
+    start = text.find(value)
+    while start >= 0:
+        if _bounded(text, start, start + len(value)):
+            return True
+        start = text.find(value, start + 1)
+    return False
+
+
 def _found(automaton, text: str) -> list[str]:
-    """The sensitive values that occur in ``text``, each once, in a stable order."""
+    """The sensitive values that occur in ``text`` (not inside a longer number), each once, in
+    a stable order."""
     if automaton is None:
         return []
-    return sorted({value for _, value in automaton.iter(text)})
+    return sorted({value for end, value in automaton.iter(text)
+                   if _bounded(text, end - len(value) + 1, end + 1)})
 
 
 def _plain_row_level(text: str) -> bool:

@@ -1,31 +1,55 @@
 """Amounts (hemtjänst hours, benefit, grant size): distributions by sex, crude and adjusted
 differences, and the Oaxaca–Blinder decomposition.
 
-Amounts are skewed, so every description shows the median and quartiles next to the mean,
-and intervals come from the bootstrap. Regressions run on the rows (robust standard errors need
-the within-cell spread), on the columns they use only.
+Amounts are skewed, so every description shows the median and quartiles next to the mean.
+Everything here is computed from tables that do not grow with the rows: per group the table of
+distinct amounts and their counts (means, variances, quantiles, order statistics and the
+bootstrap come from it exactly), and for the regressions the cell table of
+:mod:`jamtools.stats.cells` (n, Σy, Σy² per combination of group and covariates), from which
+least squares with robust standard errors, the gamma model and the decomposition follow
+exactly. A row-level fit of the same estimator gives the same numbers (tested to 1e-8); the
+memory is the number of distinct values or cells, not of rows.
+
+Every function takes row-level data, or with ``count`` a table whose rows stand for that many
+units each (what a ``GROUP BY`` in DuckDB or in the source database returns).
 """
 from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats as sps
-from statsmodels.stats.oaxaca import OaxacaBlinder
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
-from jamtools.stats.design import design_matrix
+from jamtools.stats.cells import (LEVERAGE_ONE, CellFit, gamma_from_cells, ols_from_cells,
+                                  oaxaca_from_cells)
+from jamtools.stats.design import covariate_columns, design_matrix
 
 #: The models :func:`adjusted_amount_difference` fits.
 AmountModel = Literal["ols", "gamma"]
 
+#: Replicates × distinct values drawn at once by the bootstrap (bounds its memory, ≈ 32 MB).
+BOOT_CHUNK = 4_000_000
 
-def _check(df: pd.DataFrame, value: str, cols) -> pd.DataFrame:
-    missing = [c for c in [value, *cols] if c not in df.columns]
+#: The method names written with each measure (``method`` in the comparison layout and in the
+#: results file), so that a comparison with another year can see when the method changed.
+METHOD_T = "t-intervall"
+METHOD_ORDER = "ordningsstatistika (binomial, fördelningsfri)"
+METHOD_BOOT = "bootstrap (percentil) över tabellen av värden"
+METHOD_WELCH = "Welch"
+METHOD_OB = "Oaxaca–Blinder (poolad); deltametoden (Jann 2008), robusta medelfel (HC1)"
+
+#: Said when a group is too small for the order-statistics interval of its median.
+MEDIAN_TOO_FEW = ("För få observationer för ett intervall för medianen på den valda nivån "
+                  "(minst 6 behövs för 95 %).")
+
+
+def _check(df: pd.DataFrame, value: str, cols, count: str | None = None) -> pd.DataFrame:
+    missing = [c for c in [value, *cols, *([count] if count else [])] if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
     y = pd.to_numeric(df[value], errors="coerce")
@@ -35,50 +59,158 @@ def _check(df: pd.DataFrame, value: str, cols) -> pd.DataFrame:
                          f"(till exempel {bad.iloc[0]!r}); exkludera eller rätta dem först.")
     out = df[[*cols]].copy()
     out[value] = y.astype(float)
+    if count:
+        w = pd.to_numeric(df[count], errors="coerce")
+        if w.isna().any() or (w < 0).any() or (w != np.round(w)).any():
+            raise ValueError(f"'{count}' ska vara ett heltal ≥ 0 på varje rad (antalet enheter "
+                             "raden står för).")
+        out["_n"] = w.astype(np.int64)
+    else:
+        out["_n"] = np.int64(1)
     return out
 
 
-def _boot_ci(x: np.ndarray, stat, conf_level: float, n_boot: int, seed: int):
-    if len(x) < 2 or np.all(x == x[0]):
-        v = float(stat(x)) if len(x) else np.nan
-        return v, v
-    res = sps.bootstrap((x,), stat, confidence_level=conf_level, n_resamples=n_boot,
-                        method="percentile", random_state=np.random.default_rng(seed))
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+@dataclass(frozen=True)
+class _Dist:
+    """One group's amounts as sorted distinct values and their counts."""
+
+    values: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def total(self) -> float:
+        return float(np.dot(self.values, self.counts))
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n
+
+    @property
+    def var(self) -> float:
+        """The sample variance (denominator n − 1), from centred values (no cancellation)."""
+        return float(np.dot(self.counts, (self.values - self.mean) ** 2) / (self.n - 1))
+
+    def order(self, j) -> np.ndarray:
+        """Order statistics (0-based ranks ``j``) of the rows the table stands for."""
+        return self.values[np.searchsorted(np.cumsum(self.counts), j, side="right")]
+
+    def quantile(self, p: float) -> float:
+        """``numpy.quantile(rows, p)`` (linear interpolation between order statistics)."""
+        h = (self.n - 1) * p
+        lo = int(np.floor(h))
+        x_lo, x_hi = self.order([lo, min(lo + 1, self.n - 1)])
+        return float(x_lo + (h - lo) * (x_hi - x_lo))
+
+    @property
+    def median(self) -> float:
+        """``numpy.median(rows)``: the middle order statistic, or the mean of the two."""
+        k = self.n // 2
+        if self.n % 2:
+            return float(self.order(k))
+        lo, hi = self.order([k - 1, k])
+        return float((lo + hi) / 2)
+
+    def median_ci(self, conf_level: float) -> tuple[float, float]:
+        """The distribution-free interval for the median from order statistics.
+
+        :math:`[x_{(r)}, x_{(n-r+1)}]` with the largest :math:`r` such that
+        :math:`P(B \\le r-1) \\le \\alpha/2` for :math:`B \\sim \\mathrm{Bin}(n, 1/2)`; coverage
+        at least the level for every continuous distribution (Conover 1999, §3.2), the
+        interval of ``scipy.stats.quantile_test(...).confidence_interval()``. NaN when the
+        group is too small for the level."""
+        r = int(sps.binom.ppf((1 - conf_level) / 2, self.n, 0.5))
+        if r < 1:
+            return np.nan, np.nan
+        lo, hi = self.order([r - 1, self.n - r])
+        return float(lo), float(hi)
+
+    def mean_ci(self, conf_level: float) -> tuple[float, float]:
+        """Student's t interval for the mean."""
+        if self.n < 2:
+            return np.nan, np.nan
+        se = np.sqrt(self.var / self.n)
+        t = sps.t.ppf(1 - (1 - conf_level) / 2, self.n - 1)
+        return float(self.mean - t * se), float(self.mean + t * se)
+
+    def replicates(self, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Bootstrap means and medians: each replicate draws n rows with replacement, which is a
+        multinomial draw of counts over the distinct values (the same distribution as resampling
+        rows), in chunks so that memory is bounded by :data:`BOOT_CHUNK`."""
+        n, k = self.n, len(self.values)
+        p = self.counts / n
+        step = max(1, BOOT_CHUNK // max(k, 1))
+        means, medians = np.empty(n_boot), np.empty(n_boot)
+        for start in range(0, n_boot, step):
+            stop = min(n_boot, start + step)
+            c = rng.multinomial(n, p, size=stop - start)
+            means[start:stop] = c @ self.values / n
+            cum = np.cumsum(c, axis=1)
+            mid = n // 2
+            upper = self.values[np.argmax(cum > mid, axis=1)]
+            if n % 2:
+                medians[start:stop] = upper
+            else:
+                lower = self.values[np.argmax(cum > mid - 1, axis=1)]
+                medians[start:stop] = (lower + upper) / 2
+        return means, medians
+
+
+def _distributions(d: pd.DataFrame, value: str, keys: Sequence[str]) -> dict[tuple, _Dist]:
+    """Per combination of ``keys``: the distinct values and their counts (one groupby)."""
+    counts = d.groupby([*keys, value], observed=True, sort=True, dropna=False)["_n"].sum()
+    counts = counts[counts > 0]
+    out: dict[tuple, _Dist] = {}
+    if not len(counts):
+        return out
+    if keys:
+        for key, part in counts.groupby(level=list(range(len(keys))), observed=True, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            out[key] = _Dist(part.index.get_level_values(-1).to_numpy(float),
+                             part.to_numpy(np.int64))
+    else:
+        out[()] = _Dist(counts.index.to_numpy(float), counts.to_numpy(np.int64))
+    return out
 
 
 def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
-                     by: str | Sequence[str] = (), conf_level: float = 0.95, n_boot: int = 1999,
-                     seed: int = 0) -> pd.DataFrame:
-    """Per group: n, sum, share of the total, mean and median with bootstrap intervals, quartiles.
+                     by: str | Sequence[str] = (), count: str | None = None,
+                     conf_level: float = 0.95) -> pd.DataFrame:
+    """Per group: n, sum, share of the total, mean and median with intervals, quartiles.
 
-    Percentile bootstrap intervals (Efron & Tibshirani 1993, ch. 13) for the mean and the
-    median; ``share_of_total`` is the group's part of the summed amount (the 4R *resurser*
-    question: share of resources against share of people).
+    The mean's interval is Student's t interval; the median's the distribution-free interval
+    from order statistics (Conover 1999, §3.2; exact coverage at least the level, NaN for a
+    group too small for it); quartiles as ``numpy.quantile``. ``share_of_total`` is the
+    group's part of the summed amount (the 4R *resurser* question: share of resources against
+    share of people). Computed from the table of distinct amounts and their counts, so the cost
+    does not grow with the rows beyond one pass.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Row-level data, one row per unit (client, decision, application).
+        Row-level data, one row per unit (client, decision, application); or, with ``count``,
+        one row per distinct combination with the number of units it stands for.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'
         The group column.
     by : str or sequence of str, optional
         Stratum column(s); one row per stratum and group.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
     conf_level : float, default 0.95
         Confidence level of the intervals.
-    n_boot : int, default 1999
-        Number of bootstrap replicates.
-    seed : int, default 0
-        Seed of the random number generator (results are reproducible).
 
     Returns
     -------
     pandas.DataFrame
         One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``sum``, ``mean``,
         ``mean_ci_low``, ``mean_ci_high``, ``median``, ``median_ci_low``, ``median_ci_high``,
-        ``q1``, ``q3``, ``conf_level``, ``share_of_total`` and ``share_of_n``.
+        ``q1``, ``q3``, ``conf_level``, ``share_of_total``, ``share_of_n``, and
+        ``mean_ci_method`` and ``median_ci_method`` (the methods' names).
 
     Raises
     ------
@@ -87,22 +219,20 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
 
     References
     ----------
-    .. [1] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
-           & Hall.
+    .. [1] Conover, W. J. (1999). Practical Nonparametric Statistics (3rd ed.). New York: Wiley.
     """
     by = [by] if isinstance(by, str) else list(by)
-    d = _check(df, value, [group, *by])
+    d = _check(df, value, [group, *by], count)
     rows = []
-    for keys, sub in d.groupby([*by, group], observed=True, sort=True):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        x = sub[value].to_numpy()
-        mlo, mhi = _boot_ci(x, np.mean, conf_level, n_boot, seed)
-        dlo, dhi = _boot_ci(x, np.median, conf_level, n_boot, seed)
-        rows.append({**dict(zip([*by, group], keys)), "n": float(len(x)), "sum": float(x.sum()),
-                     "mean": float(x.mean()), "mean_ci_low": mlo, "mean_ci_high": mhi,
-                     "median": float(np.median(x)), "median_ci_low": dlo, "median_ci_high": dhi,
-                     "q1": float(np.quantile(x, 0.25)), "q3": float(np.quantile(x, 0.75)),
-                     "conf_level": conf_level})
+    for keys, dist in _distributions(d, value, [*by, group]).items():
+        mlo, mhi = dist.mean_ci(conf_level)
+        dlo, dhi = dist.median_ci(conf_level)
+        rows.append({**dict(zip([*by, group], keys)), "n": float(dist.n), "sum": dist.total,
+                     "mean": dist.mean, "mean_ci_low": mlo, "mean_ci_high": mhi,
+                     "median": dist.median, "median_ci_low": dlo, "median_ci_high": dhi,
+                     "q1": dist.quantile(0.25), "q3": dist.quantile(0.75),
+                     "conf_level": conf_level, "mean_ci_method": METHOD_T,
+                     "median_ci_method": METHOD_ORDER})
     out = pd.DataFrame(rows)
     if len(out):
         totals = out.groupby(by, observed=True)["sum"].transform("sum") if by else out["sum"].sum()
@@ -120,20 +250,66 @@ def _row(**kw):
     return row
 
 
+def _mann_whitney(da: _Dist, db: _Dist) -> float:
+    """Two-sided Mann–Whitney p-value as ``scipy.stats.mannwhitneyu`` gives it (its default
+    method): from the two tables of distinct values, mid-ranks and the tie correction of the
+    normal approximation with continuity correction; scipy itself (exact test) when a group has
+    at most 8 units."""
+    if min(da.n, db.n) <= 8:
+        xa, xb = np.repeat(da.values, da.counts), np.repeat(db.values, db.counts)
+        return float(sps.mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
+    values = np.union1d(da.values, db.values)
+    ca = np.zeros(len(values))
+    cb = np.zeros(len(values))
+    ca[np.searchsorted(values, da.values)] = da.counts
+    cb[np.searchsorted(values, db.values)] = db.counts
+    tot = ca + cb
+    midrank = np.cumsum(tot) - (tot - 1) / 2
+    na, nb = float(da.n), float(db.n)
+    big_n = na + nb
+    u1 = float(np.dot(ca, midrank) - na * (na + 1) / 2)
+    u = max(u1, na * nb - u1)
+    ties = float(np.sum(tot ** 3 - tot))
+    sd = np.sqrt(na * nb / 12 * ((big_n + 1) - ties / (big_n * (big_n - 1))))
+    if sd == 0:
+        return np.nan
+    z = (u - na * nb / 2 - 0.5) / sd
+    return float(min(1.0, 2 * sps.norm.sf(z)))
+
+
+def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float]:
+    """Welch's interval and p-value for the difference of means, as
+    ``scipy.stats.ttest_ind(equal_var=False)``, from the two tables of distinct values."""
+    va, vb = da.var / da.n, db.var / db.n
+    se = np.sqrt(va + vb)
+    diff = da.mean - db.mean
+    if not se > 0:
+        return np.nan, np.nan, np.nan
+    df = (va + vb) ** 2 / (va ** 2 / (da.n - 1) + vb ** 2 / (db.n - 1))
+    t = sps.t.ppf(1 - (1 - conf_level) / 2, df)
+    p = float(2 * sps.t.sf(abs(diff / se), df))
+    return float(diff - t * se), float(diff + t * se), p
+
+
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
-                    *, levels: Sequence[Hashable], conf_level: float = 0.95,
-                    n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
+                    *, levels: Sequence[Hashable], count: str | None = None,
+                    conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
     """Crude comparison of amounts: difference of means (Welch), of medians, ratio of means.
 
     - ``mean_difference``: Welch's t interval and test (unequal variances; Welch 1947).
-    - ``median_difference``: percentile bootstrap interval (groups resampled separately);
+    - ``median_difference``: percentile bootstrap interval, the groups resampled separately;
       p-value from the Mann–Whitney U test (which compares distributions, not only medians).
-    - ``ratio_of_means``: bootstrap interval.
+    - ``ratio_of_means``: percentile bootstrap interval from the same replicates.
+
+    The bootstrap resamples the table of distinct values and their counts: a resample of the
+    n rows is a multinomial draw of counts (Efron & Tibshirani 1993, ch. 6), so the memory is
+    replicates × distinct values, never × rows.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Row-level data, one row per unit (client, decision, application).
+        Row-level data, one row per unit (client, decision, application); or, with ``count``,
+        one row per distinct combination with the number of units it stands for.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'
@@ -141,6 +317,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     levels : sequence of two hashables
         Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
         ratios a / b, so ``b`` (the second) is the reference.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
     conf_level : float, default 0.95
         Confidence level of the intervals.
     n_boot : int, default 1999
@@ -152,8 +330,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     -------
     pandas.DataFrame
         Three rows in the comparison layout: ``mean_difference``, ``median_difference`` and
-        ``ratio_of_means``. With fewer than two units in a group the estimates are NaN and
-        ``warning`` says why.
+        ``ratio_of_means``, with the method in ``method``. With fewer than two units in a group
+        the estimates are NaN and ``warning`` says why.
 
     Raises
     ------
@@ -171,49 +349,92 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
            & Hall.
     """
     a, b = levels
-    d = _check(df, value, [group])
-    xa, xb = d.loc[d[group] == a, value].to_numpy(), d.loc[d[group] == b, value].to_numpy()
-    base = dict(outcome=value, group_a=a, group_b=b, n_a=float(len(xa)), n_b=float(len(xb)),
-                conf_level=conf_level)
-    if len(xa) < 2 or len(xb) < 2:
+    d = _check(df, value, [group], count)
+    dists = _distributions(d[d[group].isin([a, b])], value, [group])
+    da, db = dists.get((a,)), dists.get((b,))
+    n_a, n_b = (float(x.n) if x is not None else 0.0 for x in (da, db))
+    base = dict(outcome=value, group_a=a, group_b=b, n_a=n_a, n_b=n_b, conf_level=conf_level)
+    if n_a < 2 or n_b < 2:
         msg = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure=m, warning=msg)
                              for m in ("mean_difference", "median_difference", "ratio_of_means")],
                             columns=COMPARISON_COLUMNS)
-    t = sps.ttest_ind(xa, xb, equal_var=False)
-    ci = t.confidence_interval(confidence_level=conf_level)
+    lo, hi, p_welch = _welch(da, db, conf_level)
     rng = np.random.default_rng(seed)
-    ia = rng.integers(0, len(xa), (n_boot, len(xa)))
-    ib = rng.integers(0, len(xb), (n_boot, len(xb)))
-    med = np.median(xa[ia], axis=1) - np.median(xb[ib], axis=1)
-    ratio = xa[ia].mean(axis=1) / xb[ib].mean(axis=1) if xb.mean() != 0 else np.full(n_boot, np.nan)
-    alpha = 1 - conf_level
-    q = [alpha / 2, 1 - alpha / 2]
-    mw = sps.mannwhitneyu(xa, xb, alternative="two-sided").pvalue
+    mean_a, med_a = da.replicates(n_boot, rng)
+    mean_b, med_b = db.replicates(n_boot, rng)
+    q = [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2]
+    med = med_a - med_b
+    if db.mean != 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = mean_a / mean_b
+        r_lo, r_hi = (float(v) for v in np.nanquantile(ratio, q))
+    else:
+        r_lo = r_hi = np.nan
     rows = [
         _row(**base, comparison=f"{a} − {b}", measure="mean_difference",
-             estimate=float(xa.mean() - xb.mean()), ci_low=float(ci.low), ci_high=float(ci.high),
-             p_value=float(t.pvalue), test="Welchs t-test", method="Welch"),
+             estimate=da.mean - db.mean, ci_low=lo, ci_high=hi, p_value=p_welch,
+             test="Welchs t-test", method=METHOD_WELCH),
         _row(**base, comparison=f"{a} − {b}", measure="median_difference",
-             estimate=float(np.median(xa) - np.median(xb)), ci_low=float(np.quantile(med, q[0])),
-             ci_high=float(np.quantile(med, q[1])), p_value=float(mw), test="Mann–Whitneys test",
-             method="bootstrap (percentil)"),
+             estimate=da.median - db.median, ci_low=float(np.quantile(med, q[0])),
+             ci_high=float(np.quantile(med, q[1])), p_value=_mann_whitney(da, db),
+             test="Mann–Whitneys test", method=METHOD_BOOT),
         _row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
-             estimate=float(xa.mean() / xb.mean()) if xb.mean() else np.nan,
-             ci_low=float(np.nanquantile(ratio, q[0])), ci_high=float(np.nanquantile(ratio, q[1])),
-             p_value=float(t.pvalue), test="Welchs t-test", method="bootstrap (percentil)"),
+             estimate=da.mean / db.mean if db.mean else np.nan, ci_low=r_lo, ci_high=r_hi,
+             p_value=p_welch, test="Welchs t-test", method=METHOD_BOOT),
     ]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def _design(d: pd.DataFrame, group: str, a: str, covariates) -> pd.DataFrame:
-    return design_matrix(d, group, a, covariates)
+def _cells(d: pd.DataFrame, value: str, keys: Sequence[str]) -> pd.DataFrame:
+    """The cell table (n, Σy, Σy² per combination of ``keys``) of a checked frame."""
+    y = d[value].to_numpy(float)
+    w = d["_n"].to_numpy(np.int64)
+    frame = d[list(keys)].copy()
+    frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
+    out = (frame.groupby(list(keys), observed=True, sort=True, dropna=False)
+           [["n", "sum_y", "sum_y2"]].sum().reset_index())
+    return out[out["n"] > 0].reset_index(drop=True)
+
+
+def _independent(x: pd.DataFrame, n: np.ndarray, keep: Sequence[str]) -> pd.DataFrame:
+    """The design without covariate columns that the others already span (in order), as a
+    row-level fit with the pseudo-inverse would leave them unidentified; ``keep`` columns first
+    and never dropped. The coefficients of the remaining columns, and so the group's, are the
+    same."""
+    arr = x.to_numpy(float) * np.sqrt(n)[:, None]
+    chosen: list[int] = []
+    for j, name in enumerate(x.columns):
+        trial = [*chosen, j]
+        if name in keep or np.linalg.matrix_rank(arr[:, trial]) == len(trial):
+            chosen.append(j)
+    return x.iloc[:, chosen]
+
+
+def _robust_ols(cells: pd.DataFrame, x: pd.DataFrame, *, keep: Sequence[str]) -> tuple[CellFit, str]:
+    """Least squares with HC3 errors from a cell table (:func:`jamtools.stats.cells.ols_from_cells`),
+    dropping covariate columns the others span. A cell with leverage 1 (one unit that alone
+    determines a parameter, such as the only unit of a category) fits exactly whatever the other
+    coefficients are: its residual is 0 and HC3's 0/0 is taken as 0, which is the fit without
+    that cell and its parameter (the other coefficients and leverages are unchanged). Returns
+    the fit and the covariance estimator's name."""
+    x = _independent(x, cells["n"].to_numpy(float), keep)
+    try:
+        return ols_from_cells(cells, x, cov_type="HC3"), "HC3"
+    except ValueError as exc:
+        if str(exc) != LEVERAGE_ONE:
+            raise
+    h = ols_from_cells(cells, x).leverage.to_numpy()
+    rest = (1.0 - h) >= 1e-8
+    cells, x = cells[rest].reset_index(drop=True), x[rest].reset_index(drop=True)
+    x = _independent(x.loc[:, (x != 0).any()], cells["n"].to_numpy(float), keep)
+    return ols_from_cells(cells, x, cov_type="HC3"), "HC3"
 
 
 def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                                covariates: Sequence[str] = (),
-                               *, levels: Sequence[Hashable],
+                               *, levels: Sequence[Hashable], count: str | None = None,
                                model: AmountModel = "ols", conf_level: float = 0.95) -> pd.DataFrame:
     """Amount difference adjusted for need and circumstances.
 
@@ -222,12 +443,18 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     ``mean_difference`` is :math:`\\beta_g`, the difference at equal covariates.
     ``model="gamma"``: a Gamma GLM with log link for skewed positive amounts; the row
     ``ratio_of_means`` is :math:`e^{\\beta_g}` (robust HC0 errors). Categorical covariates enter
-    as indicators; numeric ones with many values linearly.
+    as indicators; numeric ones with many values linearly. Both are fitted exactly from the
+    cell table (n, Σy, Σy² per combination of group and covariates;
+    :mod:`jamtools.stats.cells`): the same estimates and standard errors as the fit on the rows,
+    at a cost that grows with the cells. A covariate column the others span is left out (its
+    coefficient is not identified; the group's is unchanged); when a cell has leverage 1 the
+    HC3 errors are undefined and HC1 is used, as ``method`` says.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Row-level data, one row per unit (client, decision, application).
+        Row-level data, one row per unit (client, decision, application); or, with ``count``,
+        one row per distinct combination with the number of units it stands for.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'
@@ -238,6 +465,8 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     levels : sequence of two hashables
         Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
         ratios a / b, so ``b`` (the second) is the reference.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
     model : {'ols', 'gamma'}, default 'ols'
         Linear regression with HC3 errors (difference of means), or a Gamma GLM with log link
         and HC0 errors (ratio of means).
@@ -272,10 +501,10 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                          f"inte {model!r}.")
     a, b = levels
     covariates = list(covariates)
-    d = _check(df, value, [group, *covariates])
+    d = _check(df, value, [group, *covariates], count)
     d = d[d[group].isin([a, b])]
     base = dict(outcome=value, group_a=a, group_b=b, adjusted=True, adjusted_for=", ".join(covariates),
-                n_a=float((d[group] == a).sum()), n_b=float((d[group] == b).sum()),
+                n_a=float(d.loc[d[group] == a, "_n"].sum()), n_b=float(d.loc[d[group] == b, "_n"].sum()),
                 conf_level=conf_level)
     if base["n_a"] < 2 or base["n_b"] < 2:
         msg = "En av grupperna saknas eller är för liten; ingen justerad jämförelse kan göras."
@@ -283,30 +512,35 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
         measure = "mean_difference" if model == "ols" else "ratio_of_means"
         return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure=measure, warning=msg)],
                             columns=COMPARISON_COLUMNS)
-    x = _design(d, group, a, covariates)
-    alpha = 1 - conf_level
+    cells = _cells(d, value, [group, *covariates])
+    x = design_matrix(cells, group, a, covariates)
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     if model == "ols":
-        fit = sm.OLS(d[value], x).fit(cov_type="HC3")
-        lo, hi = fit.conf_int(alpha=alpha).loc["group"]
-        row = _row(**base, comparison=f"{a} − {b}", measure="mean_difference",
-                   estimate=float(fit.params["group"]), ci_low=float(lo), ci_high=float(hi),
-                   p_value=float(fit.pvalues["group"]), test="Wald-test (robusta medelfel, HC3)",
-                   method="linjär regression")
+        fit, cov_type = _robust_ols(cells, x, keep=["const", "group"])
+        est, se = float(fit.params["group"]), float(fit.bse["group"])
+        p = float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
+        row = _row(**base, comparison=f"{a} − {b}", measure="mean_difference", estimate=est,
+                   ci_low=est - z * se, ci_high=est + z * se, p_value=p,
+                   test=f"Wald-test (robusta medelfel, {cov_type})",
+                   method=f"linjär regression ur celltabell, {cov_type}")
     else:  # "gamma", checked above
         if (d[value] <= 0).any():
             raise ValueError(f"Gammamodellen kräver positiva belopp; '{value}' har värden ≤ 0.")
-        fit = sm.GLM(d[value], x, family=sm.families.Gamma(sm.families.links.Log())).fit(cov_type="HC0")
-        lo, hi = fit.conf_int(alpha=alpha).loc["group"]
+        x = _independent(x, cells["n"].to_numpy(float), ["const", "group"])
+        fit = gamma_from_cells(cells, x, cov_type="HC0")
+        est, se = float(fit.params["group"]), float(fit.bse["group"])
+        p = float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
         row = _row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
-                   estimate=float(np.exp(fit.params["group"])), ci_low=float(np.exp(lo)),
-                   ci_high=float(np.exp(hi)), p_value=float(fit.pvalues["group"]),
-                   test="Wald-test (robusta medelfel)", method="gammaregression, log-länk")
+                   estimate=float(np.exp(est)), ci_low=float(np.exp(est - z * se)),
+                   ci_high=float(np.exp(est + z * se)), p_value=p,
+                   test="Wald-test (robusta medelfel)",
+                   method="gammaregression, log-länk, ur celltabell")
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
 def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates: Sequence[str] = (),
-                   *, levels: Sequence[Hashable], conf_level: float = 0.95,
-                   n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
+                   *, levels: Sequence[Hashable], count: str | None = None,
+                   conf_level: float = 0.95) -> pd.DataFrame:
     """Two-fold Oaxaca–Blinder decomposition of the mean gap :math:`\\bar y_a - \\bar y_b`.
 
     With group regressions :math:`\\hat\\beta_a, \\hat\\beta_b` and the pooled (reference)
@@ -318,13 +552,19 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
 
     The explained part is what the differences in need and circumstances account for; the
     unexplained part is the gap among people with the same covariates (not proof of unequal
-    treatment: it also holds every difference not measured). Intervals from statsmodels'
-    bootstrap standard errors (normal approximation). Oaxaca (1973), Blinder (1973).
+    treatment: it also holds every difference not measured). Oaxaca (1973), Blinder (1973).
+    Computed exactly from the cell table (:func:`jamtools.stats.cells.oaxaca_from_cells`, equal
+    to statsmodels' ``OaxacaBlinder(...).two_fold(two_fold_type='pooled')`` on the rows), with
+    analytic standard errors by the delta method (Jann 2008; robust HC1 covariance of the
+    coefficients, the covariates' means random too) instead of a bootstrap; normal
+    intervals. A category only one group has leaves that group's coefficient unidentified
+    (the pseudo-inverse gives it 0, as statsmodels does); ``warning`` then says so.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Row-level data, one row per unit (client, decision, application).
+        Row-level data, one row per unit (client, decision, application); or, with ``count``,
+        one row per distinct combination with the number of units it stands for.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'
@@ -335,13 +575,10 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
     levels : sequence of two hashables
         Required, no default. The two groups compared, ``(a, b)``: differences are a − b and
         ratios a / b, so ``b`` (the second) is the reference.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
     conf_level : float, default 0.95
         Confidence level of the intervals.
-    n_boot : int, default 500
-        Bootstrap replicates for the standard errors of the explained and unexplained parts (0:
-        no intervals).
-    seed : int, default 0
-        Seed of the random number generator (results are reproducible).
 
     Returns
     -------
@@ -364,33 +601,31 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
            Journal, 8(4), 453–479.
     .. [4] Fortin, N. M. (2008). The gender wage gap among young adults in the United States: the
            importance of money versus people. The Journal of Human Resources, 43(4), 884–918.
-    .. [5] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
-           & Hall.
     """
     a, b = levels
     covariates = list(covariates)
-    d = _check(df, value, [group, *covariates])
-    d = d[d[group].isin([a, b])].reset_index(drop=True)
-    x = _design(d, group, a, covariates).drop(columns="group")
-    # statsmodels orders the groups by the indicator's value: a -> 0 comes first, so gap = a − b.
-    x.insert(0, "bifurcate", (d[group] == b).astype(float))
+    d = _check(df, value, [group, *covariates], count)
+    d = d[d[group].isin([a, b])]
+    cells = _cells(d, value, [group, *covariates])
+    x = covariate_columns(cells, covariates)
+    x.insert(0, "const", 1.0)
+    n_a = float(cells.loc[cells[group] == a, "n"].sum())
+    n_b = float(cells.loc[cells[group] == b, "n"].sum())
     base = dict(outcome=value, group_a=a, group_b=b, adjusted=True, adjusted_for=", ".join(covariates),
-                n_a=float((d[group] == a).sum()), n_b=float((d[group] == b).sum()),
-                conf_level=conf_level, comparison=f"{a} − {b}", method="Oaxaca–Blinder (poolad)")
-    model = OaxacaBlinder(d[value].to_numpy(), x, "bifurcate", hasconst=True, swap=False,
-                          rng=np.random.default_rng(seed))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.two_fold(std=n_boot > 0, two_fold_type="pooled", n=max(n_boot, 2), conf=0.99)
-    unexplained, explained, gap = (float(v) for v in res.params[:3])
-    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
-    std = list(res.std) if res.std is not None else [np.nan] * 2
-    ya, yb = d.loc[d[group] == a, value], d.loc[d[group] == b, value]
-    std.append(float(np.sqrt(ya.var() / len(ya) + yb.var() / len(yb))))  # the gap: Welch
+                n_a=n_a, n_b=n_b, conf_level=conf_level, comparison=f"{a} − {b}", method=METHOD_OB)
+    res = oaxaca_from_cells(cells, x, group, levels=(a, b), cov_type="HC1", conf_level=conf_level,
+                            singular="pinv")
+    warning = RANK_DEFICIENT if res.attrs.get("rank_deficient") else ""
     rows = []
-    for measure, est, se in (("oaxaca_gap", gap, std[2]), ("oaxaca_explained", explained, std[1]),
-                             ("oaxaca_unexplained", unexplained, std[0])):
-        p = float(2 * sps.norm.sf(abs(est / se))) if se and np.isfinite(se) and se > 0 else np.nan
-        rows.append(_row(**base, measure=measure, estimate=est, ci_low=est - z * se,
-                         ci_high=est + z * se, p_value=p, test="bootstrap-medelfel"))
+    for measure, part in (("oaxaca_gap", "gap"), ("oaxaca_explained", "explained"),
+                          ("oaxaca_unexplained", "unexplained")):
+        r = res.loc[part]
+        rows.append(_row(**base, measure=measure, estimate=float(r.estimate), ci_low=float(r.ci_low),
+                         ci_high=float(r.ci_high), p_value=float(r.p_value), warning=warning,
+                         test="Welchs medelfel" if part == "gap" else "deltametoden (z-test)"))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+#: Said by :func:`oaxaca_blinder` when a group model cannot separate every covariate.
+RANK_DEFICIENT = ("Någon kategori av det som justeras för finns bara hos den ena gruppen; dess "
+                  "koefficient kan inte skattas i den gruppens modell (sätts till 0).")

@@ -211,8 +211,15 @@ class _Ols:
     rss: np.ndarray     # Σ_i e_i² per cell
 
 
-def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray) -> _Ols:
-    inv = _inverse((x * n[:, None]).T @ x)
+def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray, *,
+         singular: str = "raise") -> _Ols:
+    xtx = (x * n[:, None]).T @ x
+    if singular == "pinv" and np.linalg.matrix_rank(xtx) < xtx.shape[0]:
+        # The Moore–Penrose inverse, as statsmodels' OLS uses: coefficients of columns that the
+        # rows cannot separate get the minimum-norm solution (0 for a column of zeros).
+        inv = np.linalg.pinv(xtx)
+    else:
+        inv = _inverse(xtx)
     beta = inv @ (x.T @ s)
     fitted = x @ beta
     h = np.einsum("ij,jk,ik->i", x, inv, x)
@@ -412,7 +419,8 @@ def gamma_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame,
 
 def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame, group: str, *,
                       levels: tuple[Hashable, Hashable], cov_type: OaxacaCovType = "HC1",
-                      conf_level: float = 0.95) -> pd.DataFrame:
+                      conf_level: float = 0.95,
+                      singular: Literal["raise", "pinv"] = "raise") -> pd.DataFrame:
     """Two-fold Oaxaca–Blinder decomposition (pooled reference) with delta-method standard errors.
 
     Group fits :math:`\\hat\\beta_a, \\hat\\beta_b` and the pooled coefficients
@@ -451,6 +459,11 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
         own HC covariances).
     conf_level : float, default 0.95
         Confidence level of the normal-approximation intervals.
+    singular : {'raise', 'pinv'}, default 'raise'
+        What a group model that cannot separate every covariate (a category only one group
+        has) does: raise a ValueError, or use the Moore–Penrose inverse as statsmodels does
+        (the coefficient of a column the group never has is 0); then
+        ``result.attrs['rank_deficient']`` is True.
 
     Returns
     -------
@@ -479,6 +492,8 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
            direct test for heteroskedasticity. Econometrica, 48(4), 817–838.
     """
     _check_choice(cov_type, OaxacaCovType, "cov_type")
+    if singular not in ("raise", "pinv"):
+        raise ValueError(f"singular måste vara 'raise' eller 'pinv', inte {singular!r}.")
     _need(cells, [group])
     a, b = levels
     xd = _design(cells, formula_or_design)  # on all cells: both groups get the same columns
@@ -494,9 +509,11 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     # The pooled model: the covariates and the indicator of b (statsmodels' order of columns is
     # irrelevant to the other coefficients).
     xp = np.column_stack([x, in_b.astype(float)])
-    fa = _ols(x[in_a], n[in_a], s[in_a], q[in_a])
-    fb = _ols(x[in_b], n[in_b], s[in_b], q[in_b])
-    fp = _ols(xp, n, s, q)
+    fa = _ols(x[in_a], n[in_a], s[in_a], q[in_a], singular=singular)
+    fb = _ols(x[in_b], n[in_b], s[in_b], q[in_b], singular=singular)
+    fp = _ols(xp, n, s, q, singular=singular)
+    deficient = any(np.linalg.matrix_rank((f.x * f.n[:, None]).T @ f.x) < f.x.shape[1]
+                    for f in (fa, fb, fp))
     beta_p = fp.beta[:k]
 
     def means(mask):
@@ -545,8 +562,8 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     v[:p, :p] = vbeta
     v[p:p + k, p:p + k] = vxa
     v[p + k:, p + k:] = vxb
-    se_exp = float(np.sqrt(g_exp @ v @ g_exp))
-    se_unexp = float(np.sqrt(g_unexp @ v @ g_unexp))
+    se_exp = float(np.sqrt(max(0.0, g_exp @ v @ g_exp)))  # ≥ 0 up to rounding
+    se_unexp = float(np.sqrt(max(0.0, g_unexp @ v @ g_unexp)))
     var_a = (q[in_a].sum() - s[in_a].sum() ** 2 / na) / (na - 1)
     var_b = (q[in_b].sum() - s[in_b].sum() ** 2 / nb) / (nb - 1)
     se_gap = float(np.sqrt(var_a / na + var_b / nb))
@@ -557,4 +574,6 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
         p_value = float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
         rows.append(dict(part=name, estimate=float(est), std_err=se, ci_low=est - z * se,
                          ci_high=est + z * se, p_value=p_value, n_a=int(na), n_b=int(nb)))
-    return pd.DataFrame(rows).set_index("part")
+    out = pd.DataFrame(rows).set_index("part")
+    out.attrs["rank_deficient"] = bool(deficient)
+    return out

@@ -15,6 +15,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
+from jamtools.stats.amounts import _cells as _amount_cells
+from jamtools.stats.amounts import _check as _amount_rows
+from jamtools.stats.amounts import _robust_ols
 from jamtools.stats.binary import COMPARISON_COLUMNS, _counts, compare_groups
 
 
@@ -202,20 +205,29 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
     """
     a, b = levels
     covariates = list(covariates)
-    d = df[df[group].isin([a, b])].copy()
-    x = pd.DataFrame({"const": 1.0, "group": (d[group] == a).astype(float),
-                      "after": (d[period] >= after).astype(float)}, index=d.index)
+    d = _amount_rows(df, value, [group, period, *covariates])
+    d = d[d[group].isin([a, b])].copy()
+    d["_after"] = (d[period] >= after).astype(float)
+    # Exact from the cell table (n, Σy, Σy² per group × phase × covariates): the same fit as on
+    # the rows (jamtools.stats.cells), at a cost that grows with the cells.
+    cells = _amount_cells(d, value, [group, "_after", *covariates])
+    x = pd.DataFrame({"const": 1.0, "group": (cells[group] == a).astype(float),
+                      "after": cells["_after"].astype(float)}, index=cells.index)
     x["group_x_after"] = x["group"] * x["after"]
     for cov in covariates:
-        x = pd.concat([x, pd.get_dummies(d[cov].astype(str), prefix=cov, drop_first=True,
+        x = pd.concat([x, pd.get_dummies(cells[cov].astype(str), prefix=cov, drop_first=True,
                                          dtype=float)], axis=1)
-    fit = sm.OLS(pd.to_numeric(d[value]).astype(float), x).fit(cov_type="HC3")
-    lo, hi = fit.conf_int(alpha=1 - conf_level).loc["group_x_after"]
+    fit, cov_type = _robust_ols(cells, x, keep=["const", "group", "after", "group_x_after"])
+    est, se = float(fit.params["group_x_after"]), float(fit.bse["group_x_after"])
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=value, comparison=f"({a} − {b}) efter − före", group_a=a, group_b=b,
-               measure="gap_change", estimate=float(fit.params["group_x_after"]), ci_low=float(lo),
-               ci_high=float(hi), conf_level=conf_level, p_value=float(fit.pvalues["group_x_after"]),
-               test="interaktion period × kön (robusta medelfel)", adjusted=bool(covariates),
-               adjusted_for=", ".join(covariates), method="linjär regression", warning="",
-               n_a=float((d[group] == a).sum()), n_b=float((d[group] == b).sum()))
+               measure="gap_change", estimate=est, ci_low=est - z * se, ci_high=est + z * se,
+               conf_level=conf_level,
+               p_value=float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan,
+               test="interaktion period × kön (robusta medelfel)",
+               adjusted=bool(covariates), adjusted_for=", ".join(covariates),
+               method=f"linjär regression ur celltabell, {cov_type}", warning="",
+               n_a=float(cells.loc[cells[group] == a, "n"].sum()),
+               n_b=float(cells.loc[cells[group] == b, "n"].sum()))
     return pd.DataFrame([row])

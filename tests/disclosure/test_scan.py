@@ -93,3 +93,21 @@ def test_a_count_of_persons_is_not_a_row_level_table(tmp_path):
     found = scan.scan_paths([tmp_path])
     assert found["file"].map(lambda f: f.endswith("rad.html")).all()
     assert found["kind"].tolist() == ["row_level_table"]
+
+
+def test_a_number_inside_a_longer_number_is_not_a_leak(tmp_path):
+    """Found at 100 000 rows: the digits of an estimate written in full (1.0935245728877327)
+    contained a four-digit value of the input by chance. A sensitive value is a leak only
+    where it stands on its own, not inside a longer number; a real leak is still found."""
+    (tmp_path / "r.json").write_text(json.dumps({"ci_high": 1.0935245728877327}), encoding="utf-8")
+    values = ["5245728877", "1175", "0935"]
+    assert scan.scan_paths([tmp_path], sensitive_values=values).empty
+    (tmp_path / "s.html").write_text("<p>telefon 5245728877, rum 1175.</p>", encoding="utf-8")
+    found = scan.scan_paths([tmp_path], sensitive_values=values)
+    assert set(found.file) == {str(tmp_path / "s.html")} and len(found) == 2
+
+
+def test_a_denominator_column_is_not_a_name_column():
+    from jamtools.data.load import SENSITIVE_NAME
+    assert not SENSITIVE_NAME.search("namnare")
+    assert all(SENSITIVE_NAME.search(c) for c in ("namn", "efternamn", "klient_namn", "Name"))

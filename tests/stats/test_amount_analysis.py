@@ -50,7 +50,7 @@ def _noisy(seed: int = 3, n: int = 400) -> pd.DataFrame:
 def test_amount_outcome_against_exact_model_and_hand_computation():
     d = _exact()
     res = analysis.amount_outcome(d, "timmar", covariates=["adl", "ensam"], decompose=True,
-                                  n_boot=200, n_boot_decomposition=20, levels=("kvinna", "man"))
+                                  n_boot=200, levels=("kvinna", "man"))
     w, m = d.loc[d.kon == "kvinna", "timmar"], d.loc[d.kon == "man", "timmar"]
     comp = res.comparisons.set_index(["measure", "adjusted"])
     # Crude: the plain difference of the group means; by hand from the model,
@@ -203,7 +203,7 @@ def test_describe_amount_flags_reversal_and_names_covariates():
 
 
 def test_reader_helpers_refuse_undisclosed_tables():
-    raw = stats.describe_amounts(_noisy(), "timmar", n_boot=20)
+    raw = stats.describe_amounts(_noisy(), "timmar")
     comp = stats.compare_amounts(_noisy(), "timmar", n_boot=20, levels=("kvinna", "man"))
     with pytest.raises(disclosure.NotDisclosedError):
         report.amount_summary_table(raw)
@@ -240,6 +240,6 @@ def test_decomposition_with_a_category_only_one_sex_has_says_so_in_the_table():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = analysis.amount_outcome(d, "timmar", covariates=["adl"], decompose=True, n_boot=50,
-                                      n_boot_decomposition=20, levels=("kvinna", "man"))
+                                      levels=("kvinna", "man"))
     assert (res.decomposition["warning"] == analysis.RANK_WARNING).all()
     assert analysis.RANK_WARNING in report.amount_comparison_table(res.decomposition)._repr_html_()

@@ -1,0 +1,243 @@
+"""The amount statistics computed from tables that do not grow with the rows (distinct values and
+their counts; cell sums) against row-level computations of the same estimators: scipy and
+statsmodels on the rows, to 1e-8. The bootstrap over the table of distinct values is checked
+against the row bootstrap in distribution, and its memory against the rows'."""
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as sps
+from statsmodels.stats.oaxaca import OaxacaBlinder
+
+from jamtools import stats
+from jamtools.stats import amounts
+
+LEVELS = ("kvinna", "man")
+TOL = dict(rel=1e-8, abs=1e-10)
+
+
+def _hours(seed: int = 5, n: int = 1500, *, rank_gap: bool = False) -> pd.DataFrame:
+    """Hours in half-hour steps (many ties), with need, living alone and a year."""
+    rng = np.random.default_rng(seed)
+    woman = rng.random(n) < 0.6
+    adl = rng.integers(0, 5, n)
+    alone = (rng.random(n) < np.where(woman, 0.7, 0.4)).astype(int)
+    year = rng.integers(2020, 2024, n)
+    y = 6 + 5 * adl + 3 * alone - 1.5 * woman + rng.gamma(2.0, 2.0, n)
+    d = pd.DataFrame({"kon": np.where(woman, "kvinna", "man"), "adl": adl, "ensam": alone,
+                      "ar": year, "timmar": np.round(y * 2) / 2})
+    if rank_gap:
+        d.loc[(d.adl == 4) & (d.kon == "man"), "adl"] = 3  # ADL 4 only among women
+    return d
+
+
+def _rows(d: pd.DataFrame, sex: str) -> np.ndarray:
+    return d.loc[d.kon == sex, "timmar"].to_numpy(float)
+
+
+# --- distributions --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [7, 40, 1501])
+def test_describe_amounts_equals_numpy_and_scipy_on_the_rows(n):
+    d = _hours(n=n)
+    out = stats.describe_amounts(d, "timmar", "kon").set_index("kon")
+    for sex in LEVELS:
+        x = _rows(d, sex)
+        r = out.loc[sex]
+        assert r.n == len(x) and r["sum"] == pytest.approx(x.sum(), **TOL)
+        assert r["mean"] == pytest.approx(x.mean(), **TOL)
+        assert r["median"] == np.median(x)
+        assert (r.q1, r.q3) == (np.quantile(x, 0.25), np.quantile(x, 0.75))
+        t = sps.ttest_1samp(x, 0).confidence_interval(0.95)
+        assert (r.mean_ci_low, r.mean_ci_high) == pytest.approx((t.low, t.high), **TOL)
+        if len(x) >= 6:
+            q = sps.quantile_test(x, q=np.median(x), p=0.5).confidence_interval(0.95)
+            assert (r.median_ci_low, r.median_ci_high) == (q.low, q.high)
+        else:
+            assert np.isnan(r.median_ci_low) and np.isnan(r.median_ci_high)
+        assert r.mean_ci_method == amounts.METHOD_T and r.median_ci_method == amounts.METHOD_ORDER
+
+
+def test_the_median_interval_covers_at_its_level():
+    """Order statistics give at least the nominal coverage (simulated, skewed amounts)."""
+    rng = np.random.default_rng(11)
+    true_median = sps.gamma(2.0, scale=3.0).median()
+    hits = 0
+    for _ in range(400):
+        x = rng.gamma(2.0, 3.0, 60)
+        lo, hi = amounts._Dist(*np.unique(x, return_counts=True)).median_ci(0.95)
+        hits += lo <= true_median <= hi
+    assert hits / 400 >= 0.93
+
+
+def test_a_table_with_counts_gives_what_its_rows_give():
+    d = _hours(n=900)
+    table = (d.groupby(["kon", "adl", "ensam", "timmar"]).size().rename("antal").reset_index())
+    assert len(table) < len(d)
+    pd.testing.assert_frame_equal(stats.describe_amounts(table, "timmar", count="antal"),
+                                  stats.describe_amounts(d, "timmar"))
+    kw = dict(levels=LEVELS, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(stats.compare_amounts(table, "timmar", count="antal", **kw),
+                                  stats.compare_amounts(d, "timmar", **kw))
+    pd.testing.assert_frame_equal(
+        stats.adjusted_amount_difference(table, "timmar", "kon", ["adl", "ensam"], count="antal",
+                                         levels=LEVELS),
+        stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS))
+    with pytest.raises(ValueError, match="heltal"):
+        stats.describe_amounts(table.assign(antal=table.antal + 0.5), "timmar", count="antal")
+
+
+# --- crude comparison -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [14, 300, 3000])
+def test_welch_and_mann_whitney_equal_scipy_on_the_rows(n):
+    d = _hours(n=n, seed=n)
+    out = stats.compare_amounts(d, "timmar", levels=LEVELS, n_boot=50).set_index("measure")
+    xa, xb = _rows(d, "kvinna"), _rows(d, "man")
+    t = sps.ttest_ind(xa, xb, equal_var=False)
+    ci = t.confidence_interval(0.95)
+    m = out.loc["mean_difference"]
+    assert m.estimate == pytest.approx(xa.mean() - xb.mean(), **TOL)
+    assert (m.ci_low, m.ci_high, m.p_value) == pytest.approx((ci.low, ci.high, t.pvalue), **TOL)
+    mw = sps.mannwhitneyu(xa, xb, alternative="two-sided").pvalue
+    assert out.loc["median_difference", "p_value"] == pytest.approx(mw, **TOL)
+    assert out.loc["median_difference", "estimate"] == np.median(xa) - np.median(xb)
+    assert out.loc["median_difference", "method"] == amounts.METHOD_BOOT
+
+
+def test_mann_whitney_small_group_uses_the_exact_test_as_scipy():
+    a = pd.DataFrame({"kon": ["kvinna"] * 5 + ["man"] * 30,
+                      "timmar": [1.0, 2.5, 3.0, 7.0, 9.5] + list(np.linspace(2.2, 30.3, 30))})
+    out = stats.compare_amounts(a, "timmar", levels=LEVELS, n_boot=20).set_index("measure")
+    mw = sps.mannwhitneyu(_rows(a, "kvinna"), _rows(a, "man"), alternative="two-sided").pvalue
+    assert out.loc["median_difference", "p_value"] == pytest.approx(mw, **TOL)
+
+
+def test_bootstrap_over_distinct_values_has_the_row_bootstrap_distribution():
+    """Resampling the rows and drawing multinomial counts over the distinct values give the same
+    distribution of the median and the mean (compared at their quantiles, Monte Carlo error)."""
+    x = np.round(np.random.default_rng(2).gamma(2.0, 5.0, 301))
+    dist = amounts._Dist(*np.unique(x, return_counts=True))
+    means, medians = dist.replicates(6000, np.random.default_rng(0))
+    idx = np.random.default_rng(1).integers(0, len(x), (6000, len(x)))
+    row_means, row_medians = x[idx].mean(axis=1), np.median(x[idx], axis=1)
+    for p in (0.025, 0.25, 0.5, 0.75, 0.975):
+        assert np.quantile(medians, p) == pytest.approx(np.quantile(row_medians, p), abs=1.0)
+        assert np.quantile(means, p) == pytest.approx(np.quantile(row_means, p), rel=0.01)
+    even = amounts._Dist(np.array([1.0, 2.0, 3.0]), np.array([2, 1, 1]))  # rows 1 1 2 3
+    _, med = even.replicates(2000, np.random.default_rng(3))
+    assert set(np.unique(med)) <= {1.0, 1.5, 2.0, 2.5, 3.0}
+
+
+def test_bootstrap_memory_grows_with_distinct_values_not_rows():
+    """A million rows with 200 distinct amounts: the whole crude comparison stays far below the
+    1999 × 10⁶ index matrix a row bootstrap draws (16 GB)."""
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    d = pd.DataFrame({"kon": pd.Categorical(rng.choice(LEVELS, n)),
+                      "timmar": rng.integers(1, 201, n) / 2})
+    tracemalloc.start()
+    stats.compare_amounts(d, "timmar", levels=LEVELS)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 200e6
+
+
+# --- regressions from the cell table --------------------------------------------------------
+
+def _x(d, covariates):
+    return sm.add_constant(pd.concat(
+        [(d.kon == "kvinna").astype(float).rename("group"),
+         pd.get_dummies(d[covariates].astype(str), drop_first=True, dtype=float)], axis=1))
+
+
+def test_adjusted_ols_and_gamma_equal_statsmodels_on_the_rows():
+    d = _hours(n=2500)
+    out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS).iloc[0]
+    fit = sm.OLS(d.timmar, _x(d, ["adl", "ensam"])).fit(cov_type="HC3")
+    lo, hi = fit.conf_int().loc["group"]
+    assert (out.estimate, out.ci_low, out.ci_high, out.p_value) == pytest.approx(
+        (fit.params["group"], lo, hi, fit.pvalues["group"]), **TOL)
+    g = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS,
+                                         model="gamma").iloc[0]
+    gfit = sm.GLM(d.timmar, _x(d, ["adl", "ensam"]),
+                  family=sm.families.Gamma(sm.families.links.Log())).fit(cov_type="HC0")
+    glo, ghi = np.exp(gfit.conf_int().loc["group"])
+    assert (g.estimate, g.ci_low, g.ci_high) == pytest.approx(
+        (np.exp(gfit.params["group"]), glo, ghi), rel=1e-7)
+
+
+def test_a_covariate_the_others_span_leaves_the_group_coefficient_as_the_rows_give_it():
+    d = _hours(n=1200)
+    d["ensam_kopia"] = np.where(d.ensam == 1, "ja", "nej")  # the same information twice
+    out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam", "ensam_kopia"],
+                                           levels=LEVELS).iloc[0]
+    fit = sm.OLS(d.timmar, _x(d, ["adl", "ensam", "ensam_kopia"])).fit(cov_type="HC3")  # pinv
+    assert (out.estimate, out.ci_low) == pytest.approx(
+        (fit.params["group"], fit.conf_int().loc["group"][0]), **TOL)
+
+
+def test_gap_change_equals_the_row_level_interaction_model():
+    d = _hours(n=2000)
+    out = stats.amount_gap_change(d, "timmar", "ar", 2022, "kon", levels=LEVELS,
+                                  covariates=["adl"]).iloc[0]
+    x = pd.DataFrame({"const": 1.0, "group": (d.kon == "kvinna").astype(float),
+                      "after": (d.ar >= 2022).astype(float)})
+    x["gxa"] = x.group * x.after
+    x = pd.concat([x, pd.get_dummies(d.adl.astype(str), prefix="adl", drop_first=True,
+                                     dtype=float)], axis=1)
+    fit = sm.OLS(d.timmar, x).fit(cov_type="HC3")
+    assert (out.estimate, out.ci_low, out.ci_high) == pytest.approx(
+        (fit.params["gxa"], *fit.conf_int().loc["gxa"]), **TOL)
+
+
+@pytest.mark.parametrize("rank_gap", [False, True])
+def test_oaxaca_equals_statsmodels_point_estimates(rank_gap):
+    d = _hours(n=1800, rank_gap=rank_gap)
+    out = stats.oaxaca_blinder(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS).set_index("measure")
+    x = pd.get_dummies(d[["adl", "ensam"]].astype(str), drop_first=True, dtype=float)
+    x.insert(0, "const", 1.0)
+    x.insert(0, "bifurcate", (d.kon == "man").astype(float))
+    res = OaxacaBlinder(d.timmar.to_numpy(), x, "bifurcate", hasconst=True, swap=False).two_fold(
+        two_fold_type="pooled")
+    unexplained, explained, gap = res.params[:3]
+    assert out.loc["oaxaca_gap", "estimate"] == pytest.approx(gap, **TOL)
+    assert out.loc["oaxaca_explained", "estimate"] == pytest.approx(explained, **TOL)
+    assert out.loc["oaxaca_unexplained", "estimate"] == pytest.approx(unexplained, **TOL)
+    assert bool(out["warning"].astype(bool).all()) is rank_gap
+    assert set(out["method"]) == {amounts.METHOD_OB}
+
+
+def test_oaxaca_standard_errors_match_the_spread_of_all_bootstrap_replicates():
+    """The delta-method standard errors against the standard deviation of every replicate of a
+    row-level bootstrap (refitting all three regressions), not of a central part of them."""
+    d = _hours(n=1200, seed=9)
+    out = stats.oaxaca_blinder(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS).set_index("measure")
+    z = sps.norm.ppf(0.975)
+    se = (out["ci_high"] - out["ci_low"]) / (2 * z)
+    rng = np.random.default_rng(0)
+    reps = []
+    for _ in range(300):
+        s = d.iloc[rng.integers(0, len(d), len(d))]
+        r = stats.oaxaca_blinder(s, "timmar", "kon", ["adl", "ensam"], levels=LEVELS)
+        reps.append(r.set_index("measure")["estimate"])
+    boot_sd = pd.DataFrame(reps).std()
+    for m in ("oaxaca_explained", "oaxaca_unexplained", "oaxaca_gap"):
+        assert se[m] == pytest.approx(boot_sd[m], rel=0.15)
+
+
+def test_a_unit_that_alone_determines_a_parameter_adds_nothing_to_hc3():
+    """One decision is the only one with ADL 6: its residual is 0 whatever the rest, so HC3's
+    0/0 counts as 0 — the fit without it and its parameter, which gives the same group estimate."""
+    d = _hours(n=800)
+    one = d.iloc[[0]].assign(adl=6, timmar=99.0)
+    with_one = pd.concat([d, one], ignore_index=True)
+    out = stats.adjusted_amount_difference(with_one, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
+    ref = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
+    assert (out.estimate, out.ci_low, out.ci_high) == pytest.approx(
+        (ref.estimate, ref.ci_low, ref.ci_high), **TOL)
+    assert "HC3" in out.method
