@@ -86,7 +86,7 @@ def instrument_choice(ctx) -> Page:
 
     The pupils' choices by sex in each phase (before and from the change year ``forandring_ar``,
     or the whole period without school years): the distributions, the chi-square test with
-    Cramér's V and the (bias-corrected) dissimilarity index per phase, its change, and the
+    Cramér's V and the dissimilarity index (inverted bootstrap test) per phase, its change, and the
     index year by year.
 
     Parameters

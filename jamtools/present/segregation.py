@@ -24,7 +24,7 @@ from jamtools.present.sentences import direction
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
                        title: str = "", xlabel: str = "") -> Plot:
-    """The (bias-corrected) dissimilarity index per period with its interval, the level that
+    """The dissimilarity index per period (median-unbiased) with its interval, the level that
     chance alone gives (dotted), and a line where a new way of working started (``change_at``:
     the first period after it)."""
     disclosure.require_disclosed(rows, "olikhetsindexet")
@@ -120,7 +120,7 @@ def _when(period) -> str:
 def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", caption: str = "",
                         levels: Sequence[Hashable], name: str | None = None) -> Table:
     """A disclosed dissimilarity index per period as a reader's table: the number in each
-    group, the bias-corrected index with its interval, and the level chance alone gives.
+    group, the median-unbiased index with its interval, and the level chance alone gives.
 
     ``levels`` (required, no default) are the two groups ``(a, b)`` of the rows' ``n_a`` and
     ``n_b``, in that order (the order the rows were computed with)."""
@@ -142,8 +142,10 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
                         if x and x != "nan")) for _, r in rows.iterrows()]
     if any(notes):
         frame["Anmärkning"] = notes
-    note = ("Olikhetsindexet är biaskorrigerat (Allen m.fl. 2015). Slumpens nivå: indexet om "
-            "flickor och pojkar valt från samma fördelning, med samma antal.")
+    note = ("Olikhetsindexet är den medianriktiga skattningen med intervall från ett inverterat "
+            "bootstraptest, som korrigerar för att indexet blir för stort av slumpen i små "
+            "grupper. Slumpens nivå: indexet om flickor och pojkar valt från samma fördelning, "
+            "med samma antal.")
     if rows["suppressed"].any():
         note += (f" '..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
                  "(röjandekontroll).")

@@ -60,18 +60,27 @@ def test_chance_level_is_the_exact_mean_under_random_allocation():
     assert res.d_random == pytest.approx(exact, abs=0.004)
 
 
-def test_bias_correction_against_exact_bootstrap_mean():
-    """Girls 6/4, boys 4/6: D = 0.2. The bootstrap mean of D is E|X/10 − Y/10| with
-    X ~ Bin(10, 0.6), Y ~ Bin(10, 0.4), which enumeration gives exactly; the bias-corrected
-    estimate is 2·0.2 minus it (Allen et al. 2015)."""
-    data = _long({("p", "x", "flicka"): 6, ("p", "y", "flicka"): 4,
-                  ("p", "x", "pojke"): 4, ("p", "y", "pojke"): 6})
-    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=40_000,
-                                  levels=("flicka", "pojke")).iloc[0]
-    boot_mean = _two_binomials_mean_abs(10, 0.6, 10, 0.4)
-    assert res.d_naive == pytest.approx(0.2)
-    assert res.bias == pytest.approx(boot_mean - 0.2, abs=0.003)
-    assert res.estimate == pytest.approx(max(0.4 - boot_mean, 0), abs=0.003)
+def test_each_period_gets_the_interval_of_dissimilarity_index():
+    """Per period the same estimate and interval as :func:`dissimilarity_index` on that period
+    alone (the inverted bootstrap test whose coverage tests/stats/test_dissimilarity_coverage.py
+    checks), with the plain D and its distance to the estimate beside them."""
+    from jamtools.stats.categorical import dissimilarity_index
+    data = _long({("p1", "x", "flicka"): 16, ("p1", "y", "flicka"): 4,
+                  ("p1", "x", "pojke"): 5, ("p1", "y", "pojke"): 15,
+                  ("p2", "x", "flicka"): 6, ("p2", "y", "flicka"): 4,
+                  ("p2", "x", "pojke"): 4, ("p2", "y", "pojke"): 6})
+    res = dissimilarity_by_period(data, "typ", "period", count="antal", n_boot=500, seed=2,
+                                  levels=("flicka", "pojke")).set_index("period")
+    for period in ("p1", "p2"):
+        one = dissimilarity_index(data[data.period == period], "typ", count="antal", n_boot=500,
+                                  seed=2, levels=("flicka", "pojke")).iloc[0]
+        row = res.loc[period]
+        assert (row.estimate, row.ci_low, row.ci_high, row.d_naive) == pytest.approx(
+            (one.estimate, one.ci_low, one.ci_high, one.d_naive))
+        assert row.bias == pytest.approx(row.d_naive - row.estimate)
+    # p2 (6/4 against 4/6 with ten each) is within chance: the interval starts at 0, in words.
+    assert res.loc["p2", "ci_low"] == 0 and "slumpen" in res.loc["p2", "warning"]
+    assert res.loc["p1", "ci_low"] > 0 and not res.loc["p1", "warning"]
 
 
 def test_counted_and_row_level_data_agree():
