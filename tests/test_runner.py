@@ -72,6 +72,35 @@ def test_pilot_recovers_planted_effect(demo_run, planted):
     assert sum(v for v in res["counts"]["bof_utredningar"]["analysed"].values() if v) > 1000
 
 
+def test_an_unchanged_rerun_reuses_the_chapter_the_check_and_the_book(demo_run):
+    """The same command into the same --out again: no notebook executed, no book built (the
+    run cache; tests/test_run_cache.py covers what makes a chapter run again)."""
+    out, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for _ in range(3):  # a run after an edit of jamtools' sources (while the test ran) reruns
+        proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--only", PILOT, "--out",
+                               str(out)], capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        if manifest["cache"]["code"] == before["cache"]["code"]:
+            break
+        assert manifest["chapters_reused"] == [] and "1 körs" in proc.stderr
+        before = manifest
+    else:
+        pytest.fail("jamtools' sources changed before each of three reruns")
+    [nb] = manifest["notebooks"]
+    assert manifest["chapters_reused"] == [PILOT] and nb["reused"] is True
+    assert nb["duration_s"] == before["notebooks"][0]["duration_s"]  # the first run's record
+    assert manifest["check"]["reused"] is True and manifest["leak_scan"]["reused"] is True, proc.stderr
+    assert manifest["book"]["built"] is True and manifest["book"]["reused"] is True, proc.stderr
+    assert (out / "html" / "index.html").exists()
+    assert "Cache: 1 av 1 kapitel återanvänds från förra körningen; kontrollen återanvänds; boken " \
+           "och läckagekontrollen återanvänds." in proc.stderr
+    # bof_02 reads bof_utredningar, and the reports its investigations refer to
+    assert "Kontroll: 2 tabeller lästa (bara de som de valda kapitlen använder)" in proc.stderr
+
+
 def _trivial_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     params = "\n".join(f"{k} = {v!r}" for k, v in {

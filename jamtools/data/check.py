@@ -10,8 +10,11 @@ missing in the typed data and its row is marked (``CheckedTable.masks``), so tha
 leaves out exactly the rows whose problems touch the columns it uses
 (:meth:`CheckedTable.bad_rows`).
 
-Each rule is a vectorised per-column rule (count, first rows, example), the shape a query in
-a database engine would have; no rule loops over rows.
+Every rule runs in the query engine (DuckDB, :mod:`jamtools.data.engine`): one SQL query gives
+each column's typed value and a flag per kind of problem, and counts, first rows and examples
+come from the flags (:func:`check_view`). :func:`check_table` checks a frame already read;
+:func:`jamtools.data.load.check_source` scans the source itself, reading only the columns asked
+for.
 
 A column where more than :data:`FAIL_SHARE` of the filled-in values (and more than
 :data:`FAIL_MIN` values) fail is an error rather than a row problem: such a column is almost always mapped to the wrong export column or coded
@@ -196,6 +199,16 @@ class CheckedTable:
     rows_read: int = 0
     #: Derived column -> every column its value depends on (age: personnummer and the date).
     depends: dict[str, set[str]] = field(default_factory=dict)
+    #: For a check of some of the source's columns only: makes the check of every column.
+    complete: object = field(default=None, repr=False, compare=False)
+
+    def full(self) -> "CheckedTable":
+        """The check of every column of the source (this one when it is)."""
+        if self.complete is None:
+            return self
+        if not isinstance(self.complete, CheckedTable):
+            self.complete = self.complete()
+        return self.complete
 
     @property
     def present(self) -> set[str]:
@@ -311,27 +324,6 @@ def _numbers(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def _personnummer(values: pd.Series) -> pd.DataFrame:
-    """Parsed numbers: ``valid``, ``born`` (datetime), ``sex`` (kvinna/man), ``pseudo``."""
-    from jamtools.data.personnummer import parse
-    from jamtools.data.pseudonym import pseudonymise
-
-    uniq = values.dropna().unique()
-    parsed = {v: parse(v) for v in uniq}
-    born = values.map(lambda v: parsed[v].born if v in parsed and parsed[v] else None)
-    sex = values.map(lambda v: parsed[v].sex if v in parsed and parsed[v] else None)
-    return pd.DataFrame({"valid": values.map(lambda v: bool(parsed.get(v))).astype(bool),
-                         "born": pd.to_datetime(born), "sex": sex.astype("string"),
-                         "pseudo": pseudonymise(values)}, index=values.index)
-
-
-def _ages(born: pd.Series, at: pd.Series) -> pd.Series:
-    """Whole years from ``born`` to ``at`` (vectorised ``personnummer.age_at``)."""
-    years = at.dt.year - born.dt.year
-    before = (at.dt.month < born.dt.month) | ((at.dt.month == born.dt.month) & (at.dt.day < born.dt.day))
-    return (years - before.astype("Int64")).astype("Int64")
-
-
 def check_table(raw: pd.DataFrame, table: Table, *, source: str,
                 export_names: dict[str, str] | None = None,
                 today: pd.Timestamp | None = None) -> CheckedTable:
@@ -358,152 +350,551 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
         datetime, ``string``); a value that fails its rule is missing there and its row marked
         in ``masks``. Columns the export lacks are absent, not empty.
     """
+    from jamtools.data.engine import shared, unique_name
+    from jamtools.data.readers import Source
+
+    raw = raw.reset_index(drop=True)
+    frame = pd.DataFrame({str(c): raw[c] for c in raw.columns}, index=raw.index)
+    columns = list(frame.columns)
+    con, view = shared(), unique_name("raw")
+    drop = Source(source, columns, kind="arrow", frame=frame).view(con, columns, view)
+    try:
+        return check_view(con, view, table, source=source, types={c: "VARCHAR" for c in columns},
+                          export_names=export_names, today=today)
+    finally:
+        drop()
+
+
+# --- The check as engine work ----------------------------------------------------------------
+#
+# ``check_view`` does what ``check_table`` describes, as one SQL query over a view of the
+# source (DuckDB, :mod:`jamtools.data.engine`): every rule is a column expression (a typed value
+# and a flag per kind of problem), so the cost per row is the engine's. The rare values the
+# fast SQL forms do not cover (a number written as ``1 234,5e3``, a date with a time zone, a
+# personnummer in non-ASCII digits) are handed to the Python rules above (``_numbers``,
+# ``parse_dates``, ``personnummer.parse``) one value at a time, so that the result is the same
+# as theirs. Counts, first rows and examples come from the flags; examples are read back from
+# the source only for the kinds that occur.
+
+_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+              "UINTEGER", "UBIGINT", "UHUGEINT")
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+_FAST_NUMBER = r"[+-]?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})([eE][+-]?\d{1,2})?"
+_PY_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+_FAST_PNR = (rf"{_PY_SPACE}*(18|19|20)?(\d{{2}})(\d{{2}})(\d{{2}}){_PY_SPACE}?([-+]?){_PY_SPACE}?"
+             rf"(\d{{4}}){_PY_SPACE}*")
+
+
+def _kind(duck_type: str) -> str:
+    t = duck_type.upper()
+    if t in _INT_TYPES:
+        return "int"
+    if t in _FLOAT_TYPES:
+        return "float"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == "DATE" or t.startswith("TIMESTAMP"):
+        return "date"
+    if t == "VARCHAR":
+        return "text"
+    return "other"
+
+
+def sql_text(q: str, duck_type: str) -> str:
+    """SQL for column ``q`` of type ``duck_type`` as the readers write it as text
+    (:func:`jamtools.data.readers.read_source`): stripped, empty as NULL, integral numbers
+    without decimals, booleans as 1/0, dates as YYYY-MM-DD."""
+    from jamtools.data.engine import WHITESPACE, literal
+
+    ws = literal(WHITESPACE)
+    k = _kind(duck_type)
+    if k == "text":  # most values start and end with a visible character: no trim needed
+        plain = " AND ".join(f"ord({q}[{i}]) > 32 AND ord({q}[{i}]) < 5760 AND ord({q}[{i}]) NOT IN (133, 160)"
+                             for i in (1, -1))
+        return f"(CASE WHEN {q} = '' THEN NULL WHEN {plain} THEN {q} ELSE NULLIF(trim({q}, {ws}), '') END)"
+    if k == "int":
+        return f"CAST({q} AS VARCHAR)"
+    if k == "float":
+        return (f"(CASE WHEN isnan({q}) THEN NULL WHEN {q} = round({q}) AND abs({q}) < 9007199254740992 "
+                f"THEN CAST(CAST({q} AS BIGINT) AS VARCHAR) ELSE CAST({q} AS VARCHAR) END)")
+    if k == "bool":
+        return f"(CASE WHEN {q} IS NULL THEN NULL WHEN {q} THEN '1' ELSE '0' END)"
+    if k == "date":
+        return f"strftime({q}, '%Y-%m-%d')"
+    return f"NULLIF(trim(CAST({q} AS VARCHAR), {ws}), '')"
+
+
+def _case(expr: str, mapping: dict, default: str = "NULL") -> str:
+    from jamtools.data.engine import literal
+
+    whens = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in mapping.items())
+    return f"(CASE {expr} {whens} ELSE {default} END)"
+
+
+_FALLBACKS_ON: set[int] = set()
+
+
+def _register_fallbacks(con) -> None:
+    """Python functions for the values the SQL forms do not cover (the rules above), called
+    by the engine on a batch of such values at a time."""
+    if id(con) in _FALLBACKS_ON:
+        return
+    _FALLBACKS_ON.add(id(con))
+    import duckdb
+    import pyarrow as pa
+
+    from jamtools.data.personnummer import parse
+
+    def number(values):
+        out = _numbers(pd.Series(values.to_pylist(), dtype="string"))
+        return pa.array(out.astype("float64").where(out.notna(), None), type=pa.float64(), from_pandas=True)
+
+    def date(values):
+        out = parse_dates(pd.Series(values.to_pylist(), dtype="string"))
+        return pa.array(out.astype("datetime64[us]"), type=pa.timestamp("us"), from_pandas=True)
+
+    def pnr(values):
+        parsed = [parse(v) if v is not None else None for v in values.to_pylist()]
+        return pa.array([f"{p.born.isoformat()}|{p.sex}|{p.digits12}" if p else None for p in parsed],
+                        type=pa.string())
+
+    for name, fn, ret in (("jt_number", number, duckdb.sqltype("DOUBLE")),
+                          ("jt_date", date, duckdb.sqltype("TIMESTAMP")),
+                          ("jt_pnr", pnr, duckdb.sqltype("VARCHAR"))):
+        try:
+            con.remove_function(name)
+        except Exception:
+            pass
+        con.create_function(name, fn, [duckdb.sqltype("VARCHAR")], ret, type="arrow",
+                            null_handling="special", side_effects=False)
+
+
+def _hmac_pads() -> tuple[bytes, bytes]:
+    """HMAC-SHA-256's inner and outer key blocks (RFC 2104) for the run's pseudonym key."""
+    import hashlib
+
+    from jamtools.data.pseudonym import _key
+
+    key = _key()
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def check_view(con, view: str, table: Table, *, source: str, types: dict[str, str],
+               in_source: set[str] | None = None, read_view=None,
+               export_names: dict[str, str] | None = None,
+               today: pd.Timestamp | None = None, duplicates: bool = True) -> CheckedTable:
+    """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
+
+    ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
+    columns the whole source has (default: the view's), so that a column left out of the view
+    (not read) is neither derived nor numbered from the row position. ``read_view`` is the
+    view to read example values from (default ``view``). ``duplicates=False`` leaves out the
+    search for duplicate ids (for a load that does not use the key).
+    """
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from jamtools.data.engine import WHITESPACE, ident, literal, unique_name
+
     export_names = dict(export_names or {})
     chk = _Checker(table, source, export_names)
-    raw = raw.reset_index(drop=True)
-    out = pd.DataFrame(index=raw.index)
     model = {c.name: c for c in table.columns}
+    cols = [c for c in types if c in model or c == "personnummer"]
+    in_source = set(cols) if in_source is None else set(in_source)
+    ws = literal(WHITESPACE)
+    ws_class = literal("[" + WHITESPACE + "]")
+    _register_fallbacks(con)
+    chk_name = unique_name("chk")
 
-    pnr = None
-    if "personnummer" in raw.columns:
-        pnr = _personnummer(raw["personnummer"])
-        filled = raw["personnummer"].notna()
-        chk.rows("personnummer", "bad_personnummer", filled & ~pnr["valid"], None)
-        chk.mostly_invalid("personnummer", filled, ~pnr["valid"])
+    def text(c: str) -> str:
+        return sql_text(ident(c), types[c])
 
+    def filled(c: str) -> str:  # the text is not NULL (without making the text of a number)
+        k, q = _kind(types[c]), s(c)
+        if k == "float":
+            return f"({q} IS NOT NULL AND NOT isnan({q}))"
+        return f"{q} IS NOT NULL" if k in ("int", "bool", "date") else f"{t(c)} IS NOT NULL"
+
+    sel: list[str] = ["__row"]      # layer 1: text and parsed values
+    out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
+    flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
+    texts = {c: text(c) for c in cols}
+    for c in cols:
+        sel.append(f"{texts[c]} AS {ident('t_' + c)}")
+        sel.append(f"{ident(c)} AS {ident('s_' + c)}")
+
+    def t(c):
+        return ident("t_" + c)
+
+    def s(c):
+        return ident("s_" + c)
+
+    pnr = "personnummer" in cols
+    today_date = dt.date.today()
+    if pnr:
+        x = t("personnummer")
+        m = f"regexp_extract({x}, {literal(_FAST_PNR)}, ['c', 'yy', 'mm', 'dd', 'sep', 'tail'])"
+        sel.append(f"{m} AS __pm")
+        sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
+        sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
+    layer1 = f"SELECT {', '.join(sel)} FROM {ident(view)}"
+
+    sel2: list[str] = ["*"]
+    if pnr:
+        ten = "(__pm.yy || __pm.mm || __pm.dd || __pm.tail)"
+        luhn = " + ".join(
+            f"((CAST(substr({ten}, {i + 1}, 1) AS INTEGER) * {2 if i % 2 == 0 else 1}) "
+            f"- CASE WHEN CAST(substr({ten}, {i + 1}, 1) AS INTEGER) * {2 if i % 2 == 0 else 1} > 9 "
+            "THEN 9 ELSE 0 END)" for i in range(10))
+        base = f"({today_date.year // 100 * 100} + CAST(__pm.yy AS INTEGER))"
+        year = (f"(CASE WHEN __pm.c <> '' THEN CAST(__pm.c || __pm.yy AS INTEGER) ELSE "
+                f"{base} - CASE WHEN {base} > {today_date.year} THEN 100 ELSE 0 END "
+                f"- CASE WHEN __pm.sep = '+' THEN 100 ELSE 0 END END)")
+        day = "(CAST(__pm.dd AS INTEGER) - CASE WHEN CAST(__pm.dd AS INTEGER) > 60 THEN 60 ELSE 0 END)"
+        born = (f"TRY_CAST(lpad(CAST({year} AS VARCHAR), 4, '0') || '-' || __pm.mm || '-' || "
+                f"lpad(CAST({day} AS VARCHAR), 2, '0') AS DATE)")
+        ok = f"(({luhn}) % 10 = 0 AND {born} <= DATE {literal(today_date.isoformat())})"
+        fast12 = f"(CASE WHEN {ok} THEN lpad(CAST({year} // 100 AS VARCHAR), 2, '0') || {ten} END)"
+        other = f"jt_pnr({t('personnummer')})"
+        sel2.append(f"(CASE WHEN {t('personnummer')} IS NULL THEN NULL WHEN __pfast THEN {fast12} "
+                    f"WHEN __pother THEN split_part({other}, '|', 3) END) AS __p12")
+        sel2.append(f"(CASE WHEN {t('personnummer')} IS NULL THEN NULL WHEN __pfast THEN (CASE WHEN {ok} THEN {born} END) "
+                    f"WHEN __pother THEN CAST(NULLIF(split_part({other}, '|', 1), '') AS DATE) END) AS __pborn")
+        sex = f"(CASE WHEN CAST(substr(__pm.tail, 3, 1) AS INTEGER) % 2 = 1 THEN 'man' ELSE 'kvinna' END)"
+        sel2.append(f"(CASE WHEN {t('personnummer')} IS NULL THEN NULL WHEN __pfast THEN (CASE WHEN {ok} THEN {sex} END) "
+                    f"WHEN __pother THEN NULLIF(split_part({other}, '|', 2), '') END) AS __psex")
+    layer2 = f"SELECT {', '.join(sel2)} FROM ({layer1})"
+
+    sel3: list[str] = ["__row"]
+    if pnr:
+        d12 = "__p12"
+        sel3 += ["__p12", "__pborn", "__psex"]
+        flags["pnr_filled"] = f"{t('personnummer')} IS NOT NULL"
+        flags["pnr_bad"] = f"{t('personnummer')} IS NOT NULL AND {d12} IS NULL"
+        if "person_id" in model:
+            ipad, opad = _hmac_pads()
+            inner = f"unhex(sha256(from_hex({literal(ipad.hex())}) || encode({d12})))"
+            sel3.append(f"('P' || substr(sha256(from_hex({literal(opad.hex())}) || {inner}), 1, 16)) AS __ppseudo")
+
+    date_unit: dict[str, str] = {}
     for name, col in model.items():
-        if name not in raw.columns or name == "kon":
+        if name not in cols or name == "kon":
             continue
-        values = raw[name]
-        filled = values.notna()
+        k = _kind(types[name])
+        tt = t(name)
+        flags[f"{name}|filled"] = filled(name)
         if col.dtype in ("int", "float"):
-            num = _numbers(values)
-            wrong = filled & num.isna()
-            chk.rows(name, "not_a_number", wrong, values)
-            failed = wrong.copy()
-            if col.dtype == "int":
-                nonint = filled & num.notna() & (num.round() != num)
-                chk.rows(name, "not_an_integer", nonint, values)
-                failed |= nonint
-                num = num.where(~nonint)
-            lo = num < col.min if col.min is not None else pd.Series(False, index=num.index)
-            hi = num > col.max if col.max is not None else pd.Series(False, index=num.index)
-            bad = (lo | hi).fillna(False)
-            chk.rows(name, "impossible", bad, values,
-                     detail=f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "")
-            failed |= bad
-            num = num.where(~bad)
-            out[name] = num.round().astype("Int64") if col.dtype == "int" else num.astype("Float64")
-        elif col.dtype == "bool":
-            mapped = values.astype("string").str.strip().str.lower().map(_BOOL)
-            failed = filled & mapped.isna()
-            chk.rows(name, "not_yes_no", failed, values)
-            out[name] = mapped.astype("boolean")
+            if k in ("int", "float"):
+                num = f"(CASE WHEN isnan(CAST({s(name)} AS DOUBLE)) THEN NULL ELSE CAST({s(name)} AS DOUBLE) END)"
+            else:
+                x = (f"replace(replace(regexp_replace({tt}, {ws_class}, '', 'g'), ',', '.'), "
+                     f"{literal(chr(0x2212))}, '-')")
+                num = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN regexp_full_match({x}, {literal(_FAST_NUMBER)}) "
+                       f"THEN CAST({x} AS DOUBLE) ELSE jt_number({tt}) END)")
+            sel3.append(f"{num} AS {ident('n_' + name)}")
         elif col.dtype == "date":
-            dates = parse_dates(values)
-            failed = filled & dates.isna()
-            chk.rows(name, "bad_date", failed, values)
-            out[name] = dates
+            if k == "date":
+                val = f"CAST(CAST({s(name)} AS DATE) AS TIMESTAMP)"
+                compact = "false"
+            else:
+                compact = f"regexp_full_match({tt}, '[0-9]{{8}}')"
+                val = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN {compact} THEN try_strptime({tt}, '%Y%m%d') "
+                       f"WHEN regexp_full_match({tt}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+                       f"THEN CAST(TRY_CAST({tt} AS DATE) AS TIMESTAMP) "
+                       f"WHEN regexp_full_match({tt}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}"
+                       f"(:[0-9]{{2}}(\\.[0-9]{{1,6}})?)?') THEN TRY_CAST({tt} AS TIMESTAMP) "
+                       f"ELSE jt_date({tt}) END)")
+            sel3.append(f"{val} AS {ident('v_' + name)}")
+            flags[f"{name}|iso_parsed"] = f"{ident('v_' + name)} IS NOT NULL AND NOT coalesce({compact}, false)"
+            date_unit[name] = name
+        elif col.dtype == "bool":
+            if k in ("int", "float"):
+                val = f"(CASE WHEN {s(name)} = 1 THEN true WHEN {s(name)} = 0 THEN false END)"
+            elif k == "bool":
+                val = s(name)
+            else:
+                val = _case(f"lower({tt})", {a: "true" if b else "false" for a, b in _BOOL.items()})
+            sel3.append(f"{val} AS {ident('v_' + name)}")
+    for c in cols:
+        sel3 += [t(c), s(c)]
+    layer3 = f"SELECT {', '.join(sel3)} FROM ({layer2})"
+
+    # layer 4: the model's values, the flags of each rule
+    sel4: list[str] = ["__row"]
+    for name, col in model.items():
+        if name not in cols or name == "kon":
+            continue
+        tt = t(name)
+        v = ident("v_" + name)
+        if col.dtype in ("int", "float"):
+            n = ident("n_" + name)
+            flags[f"{name}|not_a_number"] = f"{filled(name)} AND {n} IS NULL"
+            n2 = n
+            if col.dtype == "int":
+                flags[f"{name}|not_an_integer"] = f"{filled(name)} AND {n} IS NOT NULL AND {n} <> round({n})"
+                n2 = f"(CASE WHEN {n} <> round({n}) THEN NULL ELSE {n} END)"
+            bad = []
+            if col.min is not None:
+                bad.append(f"{n2} < {float(col.min)!r}")
+            if col.max is not None:
+                bad.append(f"{n2} > {float(col.max)!r}")
+            badx = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
+            flags[f"{name}|impossible"] = badx
+            flags[f"{name}|failed"] = (f"{filled(name)} AND ({n2} IS NULL OR {badx})")
+            value = f"(CASE WHEN {badx} THEN NULL ELSE {n2} END)"
+            out_cols[name] = (f"CAST(round({value}) AS BIGINT)" if col.dtype == "int"
+                              else f"CAST({value} AS DOUBLE)")
+        elif col.dtype == "bool":
+            flags[f"{name}|not_yes_no"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
+            out_cols[name] = v
+        elif col.dtype == "date":
+            flags[f"{name}|bad_date"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
+            out_cols[name] = v
         elif col.dtype == "category" and col.allowed is not None:
-            text = values.astype("string").str.strip()
-            failed = filled & ~text.isin(col.allowed)
-            chk.rows(name, "unknown_code", failed, values,
-                     detail=f"tillåtna värden: {', '.join(col.allowed)}")
-            out[name] = text.where(~failed)
+            allowed = ", ".join(literal(a) for a in col.allowed)
+            flags[f"{name}|unknown_code"] = flags[f"{name}|failed"] = f"{tt} IS NOT NULL AND {tt} NOT IN ({allowed})"
+            out_cols[name] = f"(CASE WHEN {tt} IN ({allowed}) THEN {tt} END)"
         else:
-            out[name] = values.astype("string")
-            failed = pd.Series(False, index=values.index)
-        chk.mostly_invalid(name, filled, failed)
-
-    # Derivations. Each is said in the check (kind "derived"), and a derived column's problems
-    # are its source's problems (CheckedTable.sources_of).
-    if pnr is not None:
-        out["person_id"] = pnr["pseudo"]
-        chk.derived["person_id"] = "personnummer"
-    _derive_sex(raw, table, out, pnr, chk)
-    _derive_age(table, out, pnr, chk, today)
-    if "ar" in model and "ar" not in raw.columns and table.date_column in out.columns:
-        out["ar"] = out[table.date_column].dt.year.astype("Int64")
-        chk.derived["ar"] = table.date_column
-    if ("orsakstyp" in model and "orsakstyp" not in raw.columns
-            and "anmalningsorsak" in out.columns):
-        out["orsakstyp"] = out["anmalningsorsak"].map(BOF_REASONS).astype("string")
-        chk.derived["orsakstyp"] = "anmalningsorsak"
-    _check_key(raw, table, out, chk)
-    for column, src in chk.derived.items():
-        if column != table.key:
-            chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
-
-    order = [c for c in model if c in out.columns]
-    return CheckedTable(table=table, source=source, data=out[order], problems=chk.problems,
-                        masks=chk.masks, derived=chk.derived, export_names=export_names,
-                        rows_read=len(raw), depends=chk.depends)
-
-
-def _derive_sex(raw, table: Table, out: pd.DataFrame, pnr, chk: _Checker) -> None:
-    codes = SEX_CODES_CHILD if table.sex_values == CHILD_SEXES else SEX_CODES_ADULT
+            out_cols[name] = tt
+            flags[f"{name}|failed"] = "false"
+    # derivations
+    derived_order: list[tuple[str, str]] = []
+    if pnr and "person_id" in model:
+        out_cols["person_id"] = "__ppseudo"
+    child = table.sex_values == CHILD_SEXES
+    codes = SEX_CODES_CHILD if child else SEX_CODES_ADULT
     from_pnr = None
-    if pnr is not None:
-        canon = ({"kvinna": "flicka", "man": "pojke"} if table.sex_values == CHILD_SEXES
-                 else {"kvinna": "kvinna", "man": "man"})
-        from_pnr = pnr["sex"].map(canon).astype("string")
-    if "kon" in raw.columns:
-        text = raw["kon"].astype("string").str.strip()
-        mapped = text.str.lower().map(codes).astype("string")
-        blank = text.isna()
+    if pnr:
+        canon = {"kvinna": "flicka", "man": "pojke"} if child else {"kvinna": "kvinna", "man": "man"}
+        from_pnr = _case("__psex", {k: literal(v) for k, v in canon.items()})
+    if "kon" in cols:
+        kt = t("kon")
+        mapped = _case(f"lower({kt})", {k: literal(v) for k, v in codes.items()})
         if from_pnr is not None:
-            filled_from_pnr = blank & from_pnr.notna()
-            if filled_from_pnr.any():
-                chk.derived["kon"] = "personnummer"
-            mapped = mapped.where(~filled_from_pnr, from_pnr)
-            mismatch = mapped.notna() & from_pnr.notna() & (mapped != from_pnr)
-            chk.rows("kon", "sex_mismatch", mismatch, None)
-        unknown = mapped.isna() & ~(blank & (from_pnr.notna() if from_pnr is not None else False))
-        chk.rows("kon", "unknown_sex", unknown, text.fillna("(tomt)"), severity="rader")
-        chk.mostly_invalid("kon", text.notna(), text.notna() & mapped.isna())
-        out["kon"] = mapped.fillna(UNKNOWN_SEX).astype("string")
-        # unknown sex is kept as its own level (counted separately), not a row problem mask
-        chk.masks.pop(("kon", "unknown_sex"), None)
+            flags["kon|from_pnr"] = f"{kt} IS NULL AND {from_pnr} IS NOT NULL"
+            mapped = f"(CASE WHEN {kt} IS NULL AND {from_pnr} IS NOT NULL THEN {from_pnr} ELSE {mapped} END)"
+            flags["kon|sex_mismatch"] = f"{mapped} IS NOT NULL AND {from_pnr} IS NOT NULL AND {mapped} <> {from_pnr}"
+            flags["kon|unknown_sex"] = f"{mapped} IS NULL AND NOT ({kt} IS NULL AND {from_pnr} IS NOT NULL)"
+        else:
+            flags["kon|unknown_sex"] = f"{mapped} IS NULL"
+        flags["kon|filled"] = f"{kt} IS NOT NULL"
+        flags["kon|failed"] = f"{kt} IS NOT NULL AND {mapped} IS NULL"
+        out_cols["kon"] = f"coalesce({mapped}, {literal(UNKNOWN_SEX)})"
     elif from_pnr is not None:
-        out["kon"] = from_pnr.fillna(UNKNOWN_SEX).astype("string")
-        chk.derived["kon"] = "personnummer"
-
-
-def _derive_age(table: Table, out: pd.DataFrame, pnr, chk: _Checker, today) -> None:
-    if pnr is None or not table.age_column or "alder" not in {c.name for c in table.columns}:
-        return
-    if table.date_column and table.date_column in out.columns:
-        at = out[table.date_column]
-        chk.depends["alder"] = {"personnummer", table.date_column}
-    else:
-        at = pd.Series(pd.Timestamp(today or pd.Timestamp.today().normalize()), index=out.index)
-    ages = _ages(pnr["born"], at)
-    if "alder" in out.columns:
-        blank = out["alder"].isna() & ~chk.masks.get(("alder", "not_a_number"),
-                                                      pd.Series(False, index=out.index))
-        if (blank & ages.notna()).any():
-            out["alder"] = out["alder"].where(~blank, ages)
-            chk.derived["alder"] = "personnummer"
-    else:
-        col = table.column("alder")
-        bad = ((ages < col.min) | (ages > col.max)).fillna(False) if col.min is not None else \
-            pd.Series(False, index=out.index)
-        chk.derived["alder"] = "personnummer"
-        chk.rows("alder", "impossible", bad, None, detail=f"tillåtet {col.min:g}–{col.max:g}")
-        out["alder"] = ages.where(~bad)
-
-
-def _check_key(raw, table: Table, out: pd.DataFrame, chk: _Checker) -> None:
+        out_cols["kon"] = f"coalesce({from_pnr}, {literal(UNKNOWN_SEX)})"
+    age = pnr and table.age_column and "alder" in model and ("alder" in cols or "alder" not in in_source)
+    if age:
+        if table.date_column and table.date_column in out_cols:
+            at = ident("v_" + table.date_column)
+        else:
+            now = pd.Timestamp(today or pd.Timestamp.today().normalize())
+            at = f"TIMESTAMP {literal(now.strftime('%Y-%m-%d %H:%M:%S'))}"
+        ages = (f"(year({at}) - year(__pborn) - CASE WHEN month({at}) < month(__pborn) OR (month({at}) = "
+                f"month(__pborn) AND day({at}) < day(__pborn)) THEN 1 ELSE 0 END)")
+        if "alder" in out_cols:
+            blank = f"({out_cols['alder']} IS NULL AND NOT ({flags['alder|not_a_number']}))"
+            flags["alder|from_pnr"] = f"{blank} AND {ages} IS NOT NULL"
+            out_cols["alder"] = f"(CASE WHEN {blank} THEN {ages} ELSE {out_cols['alder']} END)"
+        else:
+            col = table.column("alder")
+            bad = (f"coalesce({ages} < {float(col.min)!r} OR {ages} > {float(col.max)!r}, false)"
+                   if col.min is not None else "false")
+            flags["alder|impossible"] = bad
+            out_cols["alder"] = f"(CASE WHEN {bad} THEN NULL ELSE {ages} END)"
+    if "ar" in model and "ar" not in in_source and table.date_column in out_cols:
+        out_cols["ar"] = f"CAST(year({ident('v_' + table.date_column)}) AS BIGINT)"
+    if "orsakstyp" in model and "orsakstyp" not in in_source and "anmalningsorsak" in out_cols:
+        out_cols["orsakstyp"] = _case(out_cols["anmalningsorsak"], {k: literal(v) for k, v in BOF_REASONS.items()})
     key = table.key
-    if key in raw.columns:
-        ids = out[key]
-        chk.rows(key, "missing_id", ids.isna(), None)
-        dup = ids.notna() & ids.duplicated(keep=False)
-        chk.rows(key, "duplicate_id", dup, ids)
-    elif key == "person_id" and "person_id" in out.columns:
-        dup = out["person_id"].notna() & out["person_id"].duplicated(keep=False)
-        chk.rows("person_id", "duplicate_id", dup, None)
-    else:
-        out[key] = pd.array([f"rad {i + 2}" for i in range(len(out))], dtype="string")
+    row_ids = key in model and key not in in_source and not (key == "person_id" and "person_id" in out_cols)
+    if row_ids:
+        out_cols[key] = "('rad ' || CAST(__row + 2 AS VARCHAR))"
+    for name, expr in out_cols.items():
+        sel4.append(f"{expr} AS {ident('v_' + name)}")
+    flag_names = list(flags)
+    for word in range(0, len(flag_names), 62):  # the flags as bits of a few integers
+        bits = " + ".join(f"(CASE WHEN {flags[name]} THEN {1 << (i - word)} ELSE 0 END)"
+                          for i, name in enumerate(flag_names[word:word + 62], start=word))
+        sel4.append(f"CAST({bits} AS BIGINT) AS __bits{word // 62}")
+    query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
+    res = con.sql(query).to_arrow_table()
+    n_rows = res.num_rows
+    index = pd.RangeIndex(n_rows)
+    words = [np.asarray(res.column(f"__bits{w}").to_numpy()) for w in range((len(flag_names) + 61) // 62)]
+    flag_col = {}
+    for i, name in enumerate(flag_names):
+        arr = (words[i // 62] >> np.int64(i % 62)) & 1
+        flag_col[name] = pa.chunked_array([pa.array(arr.astype(bool))])
+    counts = {name: int(np.count_nonzero(arr.chunk(0).to_numpy(zero_copy_only=False)))
+              for name, arr in flag_col.items()}
+    res = res.select([c for c in res.column_names if not c.startswith("__bits")])
+    for i, name in enumerate(flag_names):  # the flags that occur, for the examples' queries
+        if counts[name]:
+            res = res.append_column(f"__f{i}", flag_col[name])
+    con.register(chk_name, res)
+
+    def mask(name: str) -> pd.Series:
+        return pd.Series(np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool), index=index)
+
+    def first(name: str, k: int = 5) -> tuple[int, ...]:
+        arr = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)
+        return tuple(int(i) + 2 for i in np.flatnonzero(arr)[:k])
+
+    def example(name: str, column: str, *, blank: str | None = None) -> str | None:
+        i = flag_names.index(name)
+        expr = texts[column]
+        src_view = read_view or view
+        value = f"coalesce({expr}, {literal(blank)})" if blank is not None else expr
+        rows = con.sql(
+            f"SELECT v FROM (SELECT v, min(r) AS r FROM (SELECT s.__row AS r, {value} AS v FROM "
+            f"{ident(src_view)} s SEMI JOIN (SELECT __row FROM {chk_name} WHERE __f{i}) f ON s.__row = f.__row) "
+            "WHERE v IS NOT NULL GROUP BY v) ORDER BY r LIMIT 3").fetchall()
+        shown = [repr(str(r[0])[:30]) for r in rows]
+        return ", ".join(shown) if shown else "'(tomt)'"
+
+    def rows(column: str, kind: str, name: str, *, with_example: bool = True, detail: str = "",
+             blank: str | None = None) -> None:
+        n = counts.get(name, 0)
+        if not n:
+            return
+        m = mask(name)
+        chk.masks[(column, kind)] = m if (column, kind) not in chk.masks else chk.masks[(column, kind)] | m
+        ex = (example(name, column, blank=blank) if with_example and not chk.sensitive(column) else None)
+        chk.problems.append(Problem(table.name, source, column, kind, "rader", n, first(name), ex,
+                                    detail, export_names.get(column), chk.derived.get(column)))
+
+    def mostly(column: str, filled: str, failed: str) -> None:
+        n_filled, n_failed = counts.get(filled, 0), counts.get(failed, 0)
+        if n_filled and n_failed > FAIL_MIN and n_failed / n_filled > FAIL_SHARE:
+            share = round(100 * n_failed / n_filled)
+            chk.problems.append(Problem(
+                table.name, source, column, "mostly_invalid", "fel", n_failed, first(failed), None,
+                f"{share} % av de ifyllda värdena, gränsen är {round(100 * FAIL_SHARE)} %",
+                export_names.get(column), chk.derived.get(column)))
+
+    if pnr:
+        rows("personnummer", "bad_personnummer", "pnr_bad", with_example=False)
+        mostly("personnummer", "pnr_filled", "pnr_bad")
+    for name, col in model.items():
+        if name not in cols or name == "kon":
+            continue
+        if col.dtype in ("int", "float"):
+            rows(name, "not_a_number", f"{name}|not_a_number")
+            if col.dtype == "int":
+                rows(name, "not_an_integer", f"{name}|not_an_integer")
+            rows(name, "impossible", f"{name}|impossible",
+                 detail=f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "")
+        elif col.dtype == "bool":
+            rows(name, "not_yes_no", f"{name}|not_yes_no")
+        elif col.dtype == "date":
+            rows(name, "bad_date", f"{name}|bad_date")
+        elif col.dtype == "category" and col.allowed is not None:
+            rows(name, "unknown_code", f"{name}|unknown_code",
+                 detail=f"tillåtna värden: {', '.join(col.allowed)}")
+        mostly(name, f"{name}|filled", f"{name}|failed")
+    if pnr and "person_id" in model:
+        chk.derived["person_id"] = "personnummer"
+    if "kon" in cols:
+        if pnr:
+            if counts.get("kon|from_pnr", 0):
+                chk.derived["kon"] = "personnummer"
+            rows("kon", "sex_mismatch", "kon|sex_mismatch", with_example=False)
+        rows("kon", "unknown_sex", "kon|unknown_sex", blank="(tomt)")
+        mostly("kon", "kon|filled", "kon|failed")
+        chk.masks.pop(("kon", "unknown_sex"), None)
+    elif pnr:
+        chk.derived["kon"] = "personnummer"
+    if age:
+        if table.date_column and table.date_column in out_cols:
+            chk.depends["alder"] = {"personnummer", table.date_column}
+        if "alder|from_pnr" in flags:
+            if counts.get("alder|from_pnr", 0):
+                chk.derived["alder"] = "personnummer"
+        else:
+            col = table.column("alder")
+            chk.derived["alder"] = "personnummer"
+            rows("alder", "impossible", "alder|impossible", with_example=False,
+                 detail=f"tillåtet {col.min:g}–{col.max:g}")
+    if "ar" in out_cols and "ar" not in cols:
+        chk.derived["ar"] = table.date_column
+    if "orsakstyp" in out_cols and "orsakstyp" not in cols:
+        chk.derived["orsakstyp"] = "anmalningsorsak"
+    # the key: missing and duplicate ids (a second, small query: the rows whose id repeats)
+    if key in cols:
+        kv = ident("v_" + key)
+        missing = con.sql(f"SELECT count(*) FROM {chk_name} WHERE {kv} IS NULL").fetchall()[0][0]
+        if missing:
+            flag_col["__key_missing"] = pa.chunked_array([pc.is_null(res.column("v_" + key))])
+            counts["__key_missing"] = int(missing)
+            flag_names.append("__key_missing")
+            rows(key, "missing_id", "__key_missing", with_example=False)
+        if duplicates:
+            _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
+        if counts.get("__key_dup"):
+            con.register(chk_name, res.append_column("__f" + str(flag_names.index("__key_dup")),
+                                                    flag_col["__key_dup"]))
+            rows(key, "duplicate_id", "__key_dup")
+    elif row_ids:
         chk.derived[key] = "radnumret"
         chk.info(key, "row_ids")
+    elif key == "person_id" and key not in in_source and "person_id" in out_cols and duplicates:
+        _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
+        if counts.get("__key_dup"):
+            rows("person_id", "duplicate_id", "__key_dup", with_example=False)
+    for column, src in chk.derived.items():
+        if column != key:
+            chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
+
+    data = _to_pandas(res, [c for c in model if c in out_cols], date_unit, counts)
+    con.unregister(chk_name)
+    return CheckedTable(table=table, source=source, data=data, problems=chk.problems,
+                        masks=chk.masks, derived=chk.derived, export_names=export_names,
+                        rows_read=n_rows, depends=chk.depends)
+
+
+def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict, flag_names: list) -> None:
+    """The rows whose ``key`` value occurs more than once, as flag ``__key_dup``."""
+    import numpy as np
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident
+
+    kv = ident("v_" + key)
+    rows = con.sql(f"SELECT __row FROM {chk_name} WHERE {kv} IN (SELECT {kv} FROM {chk_name} WHERE {kv} IS NOT NULL "
+                   f"GROUP BY {kv} HAVING count(*) > 1)").to_arrow_table().column(0).to_numpy()
+    if len(rows):
+        arr = np.zeros(res.num_rows, dtype=bool)
+        arr[rows] = True
+        flag_col["__key_dup"] = pa.chunked_array([pa.array(arr)])
+        counts["__key_dup"] = int(len(rows))
+        flag_names.append("__key_dup")
+
+
+def _to_pandas(res, columns: list[str], date_unit: dict, counts: dict) -> pd.DataFrame:
+    """The typed values as the chapters expect them: ``Int64``, ``Float64``, ``boolean``,
+    ``datetime64`` and Arrow-backed ``string``."""
+    import pyarrow as pa
+
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+              pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+    out = {}
+    for c in columns:
+        arr = res.column("v_" + c)
+        if pa.types.is_null(arr.type):
+            arr = arr.cast(pa.string())
+        if pa.types.is_timestamp(arr.type):
+            unit = "us" if counts.get(f"{c}|iso_parsed", 0) else "s"
+            out[c] = pd.Series(arr.cast(pa.timestamp(unit)).to_pandas(), name=c)
+        else:
+            out[c] = arr.to_pandas(types_mapper=mapper.get)
+    frame = pd.DataFrame(out, index=pd.RangeIndex(res.num_rows), copy=False)
+    for c in columns:
+        if pd.api.types.is_object_dtype(frame[c].dtype) or frame[c].dtype == "str":
+            frame[c] = frame[c].astype("string")
+    return frame

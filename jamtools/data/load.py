@@ -63,8 +63,12 @@ class LoadResult:
         """True when the table has ``column``: given or derived, with at least one value in the
         table as read (so also after filters have left no row), and not merely numbered from the
         row position. Columns a chapter computes after loading count when they hold a value."""
-        if self.checked is not None and column in {*self.checked.data.columns, *self.checked.derived}:
-            return column in self.checked.present
+        checked = self.checked
+        if (checked is not None and checked.complete is not None and column not in checked.data.columns
+                and column not in checked.derived and any(c.name == column for c in self.table.columns)):
+            checked = checked.full()  # a column the load did not read: the whole check says
+        if checked is not None and column in {*checked.data.columns, *checked.derived}:
+            return column in checked.present
         return column in self.data.columns and bool(self.data[column].notna().any())
 
     def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
@@ -91,7 +95,7 @@ class LoadResult:
         LoadResult
         """
         mask = pd.Series(mask, index=self.data.index).reindex(self.data.index).fillna(False).astype(bool)
-        out = dataclasses.replace(self, data=self.data[~mask].copy(), log=list(self.log),
+        out = dataclasses.replace(self, data=self.data[~mask], log=list(self.log),
                                   notes=list(self.notes))
         out._record(reason, self.data[mask], "exkluderade")
         return out
@@ -228,10 +232,108 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
     return raw, Path(source_name).name if "sql" not in spec else source_name, export_names
 
 
-def check_source(name: str, spec: dict) -> CheckedTable:
-    """Read and check one table (see :func:`jamtools.data.check.check_table`)."""
-    raw, source, export_names = read_table(name, spec)
-    return check_table(raw, TABLES[name], source=source, export_names=export_names)
+def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
+    """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
+
+    With ``columns`` (the model's columns a caller uses), only those are read, with what their
+    checks and derivations need (:func:`columns_to_read`); the result's
+    :meth:`~jamtools.data.check.CheckedTable.full` checks the rest when asked. Without, every
+    column."""
+    import duckdb
+
+    from jamtools.data.readers import SourceError, open_source
+
+    try:
+        src = open_source(spec, spec["_base"])
+    except SourceError as exc:
+        raise DataValidationError(str(exc)) from None
+    try:
+        return _check_open_source(name, spec, src, columns)
+    except duckdb.Error:
+        if src.kind != "csv":
+            raise
+        try:  # the engine's CSV reader refused the file: the readers above say why, or read it
+            src = src.fallback()
+        except SourceError as exc:
+            raise DataValidationError(str(exc)) from None
+        return _check_open_source(name, spec, src, columns)
+
+
+def columns_to_read(table: Table, wanted, in_source) -> set[str]:
+    """The model's columns to read for ``wanted``: each one present, and what its checks and
+    derivations need (the personnummer for sex, age and the pseudonym; the date for the age
+    derived from a personnummer and for the year; the reason for the reason type). The table's
+    key is always read, and with the date the year, with the reason its type, given or derived,
+    as chapters expect them together."""
+    wanted, in_source = set(wanted) | {"kon"}, set(in_source)
+    need = set(wanted) | {table.key}  # the key links tables (chapters follow rows by it)
+    if table.date_column in wanted:
+        need.add("ar")  # a chapter that has the date has the year
+    if "anmalningsorsak" in wanted:
+        need.add("orsakstyp")  # ... and with the reason its type
+    pnr = "personnummer" in in_source
+    if pnr:
+        need.add("personnummer")
+    if table.date_column and ("ar" in wanted and "ar" not in in_source or pnr):
+        need.add(table.date_column)  # with a personnummer, age is derived at the date
+    if "orsakstyp" in wanted and "orsakstyp" not in in_source:
+        need.add("anmalningsorsak")
+    return need & in_source
+
+
+def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
+    from jamtools.data.check import check_view, sql_text
+    from jamtools.data.engine import ident, literal, shared, unique_name
+
+    table = TABLES[name]
+    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    missing = [c for c in mapping if c not in src.columns]
+    if missing:
+        raise DataValidationError(
+            f"Kolumnmappningen i jamtools.yml nämner kolumner som saknas i {src.name}: "
+            f"{', '.join(missing)}. Kolumnerna i källan är: {', '.join(src.columns)}.")
+    renamed = [mapping.get(c, c) for c in src.columns]
+    values = spec.get("values") or {}
+    for col in values:
+        if col not in renamed:
+            raise DataValidationError(f"Värdemappningen i jamtools.yml gäller kolumnen {col}, "
+                                      f"som inte finns i {src.name} efter kolumnmappningen.")
+    export_names = {v: k for k, v in mapping.items()}
+    model = {c.name for c in table.columns} | {"personnummer"}
+    first = {}
+    for export, model_name in zip(src.columns, renamed):
+        first.setdefault(model_name, export)
+    in_source = {c for c in first if c in model}
+    read = in_source if columns is None else columns_to_read(table, columns, in_source)
+    read = [c for c in first if c in read]
+    con = shared()
+    raw_view, view = unique_name("src"), unique_name("model")
+    drop = src.view(con, [first[c] for c in read], raw_view)
+    try:
+        selects, types = ["__row"], {}
+        for c in read:
+            q = ident(first[c])
+            if c in values:
+                text = sql_text(q, src.types.get(first[c], "VARCHAR"))
+                whens = " ".join(f"WHEN {literal(str(k))} THEN {literal(str(v))}"
+                                 for k, v in values[c].items())
+                selects.append(f"(CASE {text} {whens} ELSE {text} END) AS {ident(c)}")
+                types[c] = "VARCHAR"
+            else:
+                selects.append(f"{q} AS {ident(c)}")
+                types[c] = src.types.get(first[c], "VARCHAR")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT {', '.join(selects)} "
+                    f"FROM {ident(raw_view)}")
+        shown = Path(src.name).name if "sql" not in spec else src.name
+        checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
+                             export_names=export_names,
+                             duplicates=columns is None or table.key in columns)
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
+        drop()
+    if columns is not None and set(read) != in_source:
+        checked.complete = lambda: check_source(name, spec)
+    return checked
 
 
 def _ids(table_name: str, column: str, sources: dict[str, dict]) -> set | None:
@@ -240,7 +342,7 @@ def _ids(table_name: str, column: str, sources: dict[str, dict]) -> set | None:
     if spec is None:
         return None
     try:
-        checked = check_source(table_name, spec)
+        checked = check_source(table_name, spec, columns=[column])
     except DataValidationError:  # an unreadable table is reported when it is loaded itself
         return None
     if column not in checked.data.columns or checked.derived.get(column) == "radnumret":
@@ -250,8 +352,9 @@ def _ids(table_name: str, column: str, sources: dict[str, dict]) -> set | None:
 
 #: Column names (in the export or after mapping) whose values are treated as sensitive even
 #: when the model does not know the column: names, personal identity numbers, free text.
-SENSITIVE_NAME = re.compile(r"(personnummer|samordningsnummer|personnr|pnr|namn|name|fritext|"
-                            r"anteckning|journal|adress)", re.I)
+SENSITIVE_NAME = re.compile(r"(personnummer|samordningsnummer|personnr|pnr|namn(?!are)|name|"
+                            r"fritext|anteckning|journal|adress)", re.I)
+# "namn" but not "nämnare"/"namnare" (a denominator, whose values are counts, not names).
 
 
 def _sensitive_columns(frame: pd.DataFrame, table: Table | None) -> list[str]:
@@ -396,14 +499,24 @@ def load_table(
             f"{name}.parquet och {name}.xlsx). Ange rätt datakatalog (parametern data_dir) "
             "eller filen under 'tables' i jamtools.yml, eller skapa syntetiska data med: "
             "python -m jamtools synth --out data/synthetic")
-    checked = check_source(name, sources[name])
+    wanted = None
+    if columns is not None:
+        wanted = {*columns, *optional, "kon"}
+        if period is not None and any(period) and table.date_column:
+            wanted.add(table.date_column)
+        if unit and table.unit_column:
+            wanted.add(table.unit_column)
+        if age is not None and table.age_column and any(a is not None for a in age):
+            wanted.add(table.age_column)
+    checked = check_source(name, sources[name], columns=wanted)
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
     if missing:
+        every = checked.full().data.columns
         raise MissingColumns(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "
-            f"{', '.join(missing)}. Kolumnerna efter mappningen är: {', '.join(map(str, data.columns))}. "
+            f"{', '.join(missing)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml.")
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns} | {"kon"})
@@ -418,7 +531,7 @@ def load_table(
         errors = [p.message() for p in checked.errors if p.column in failed]
         raise DataValidationError(" ".join(errors))
 
-    result = LoadResult(table=table, data=data, source=checked.source, checked=checked)
+    result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
         result = result.exclude(mask, reason)
@@ -473,4 +586,33 @@ def load_table(
         else:
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")
-    return result
+    return result.finish()
+
+
+class _Pending:
+    """:func:`load_table`'s exclusions, made once: each step is recorded (rows and sex) as
+    :meth:`LoadResult.exclude` records it, but the rows are taken out in one go at the end
+    (a register-sized table is not copied once per step). ``data`` is the whole table; a mask
+    on it counts only the rows no earlier step left out."""
+
+    def __init__(self, result: LoadResult):
+        import numpy as np
+
+        self._result, self.data, self.notes = result, result.data, result.notes
+        self._keep = np.ones(len(result.data), dtype=bool)
+
+    def _record(self, step: str, frame: pd.DataFrame, kind: str) -> None:
+        self._result._record(step, frame, kind)
+
+    def exclude(self, mask, reason: str) -> "_Pending":
+        mask = pd.Series(mask, index=self.data.index).reindex(self.data.index).fillna(False).astype(bool)
+        hit = mask.to_numpy(dtype=bool) & self._keep
+        self._result._record(reason, self.data[["kon"]][hit] if hit.any() else self.data[["kon"]].iloc[:0],
+                             "exkluderade")
+        self._keep &= ~hit
+        return self
+
+    def finish(self) -> LoadResult:
+        data = self.data[self._keep] if not self._keep.all() else self.data.copy(deep=False)
+        return dataclasses.replace(self._result, data=data, log=list(self._result.log),
+                                   notes=list(self._result.notes))

@@ -213,3 +213,173 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
     if suffix == ".parquet":
         return read_parquet(path), path.name
     return read_csv(path, encoding=spec.get("encoding"), separator=spec.get("separator")), path.name
+
+
+# --- Sources for the engine ------------------------------------------------------------------
+#
+# ``open_source`` looks at a source without reading its rows (a Parquet file's schema, a CSV
+# file's encoding, separator and header), and ``Source.view`` hands the engine only the columns
+# asked for: Parquet and UTF-8 CSV are scanned by DuckDB itself (``read_parquet``/``read_csv``
+# with projection), everything else (Windows-1252 CSV, XLSX, SQL, a CSV the engine's parser
+# would read differently from the one above) is read by the readers above and handed over as an
+# Arrow table. The rows keep their file order and ``__row`` is the row's position (0 = the first
+# data row), as the index of :func:`read_source`'s frame.
+
+_CHUNK = 1 << 24
+
+
+class Source:
+    """One table's source as the engine reads it (see :func:`open_source`)."""
+
+    def __init__(self, name: str, columns: list[str], *, kind: str, path: Path | None = None,
+                 frame: pd.DataFrame | None = None, csv_options: dict | None = None,
+                 types: dict[str, str] | None = None, fallback=None):
+        self.name, self.columns, self.kind, self.path = name, columns, kind, path
+        self.frame, self.csv_options = frame, csv_options
+        self.types = types or {c: "VARCHAR" for c in columns}
+        self._fallback = fallback
+
+    def fallback(self) -> "Source":
+        """The same source read by the readers above (as text); raises their SourceError."""
+        if self._fallback is None:
+            return self
+        frame = self._fallback()
+        return Source(self.name, [str(c) for c in frame.columns], kind="arrow", path=self.path,
+                      frame=frame)
+
+    def view(self, con, columns: list[str], name: str = "src"):
+        """Register view ``name`` in ``con``: ``__row`` and ``columns`` of this source. Returns
+        a function that drops it again."""
+        from jamtools.data.engine import ident, literal
+
+        cols = ", ".join(ident(c) for c in columns)
+        sep = ", " if columns else ""
+        registered = None
+        if self.kind == "parquet":
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT file_row_number AS __row"
+                        f"{sep}{cols} FROM read_parquet({literal(str(self.path))}, file_row_number=true)")
+        elif self.kind == "csv":
+            o = self.csv_options
+            struct = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in self.columns) + "}"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT "
+                        f"(row_number() OVER () - 1)::BIGINT AS __row{sep}{cols} FROM read_csv("
+                        f"{literal(str(self.path))}, delim={literal(o['sep'])}, header=true, quote='\"', "
+                        f"escape='\"', auto_detect=false, columns={struct}, strict_mode=true, "
+                        "null_padding=true, all_varchar=true)")
+        else:
+            import numpy as np
+            import pyarrow as pa
+
+            frame = self.frame
+            arrays = [pa.array(np.arange(len(frame), dtype="int64"))]
+            arrays += [pa.array(frame[c].astype("string")) for c in columns]
+            registered = name + "_arrow"
+            con.register(registered, pa.Table.from_arrays(arrays, names=["__row", *columns]))
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(registered)}")
+
+        def drop():
+            con.execute(f"DROP VIEW IF EXISTS {ident(name)}")
+            if registered:
+                con.unregister(registered)
+        return drop
+
+
+def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bool]:
+    """(encoding, the first 5000 characters, whether the engine's CSV reader may read it), in
+    one pass over the file without holding it in memory. Raises the errors of
+    :func:`read_csv` (empty file, wrong encoding, binary data)."""
+    import codecs
+    import re
+
+    special = re.compile(rb"(^|\n)[ \t]*\r?\n|[;,\t] +\"")
+    head = b""
+    size = 0
+    blank = True
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    is_utf8 = True
+    binary = False
+    plain = True
+    tail = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            if not head:
+                head = chunk[:20000]
+            size += len(chunk)
+            if blank and chunk.strip():
+                blank = False
+            if b"\x00" in chunk:
+                binary = True
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            if plain and special.search(tail + chunk):
+                plain = False
+            tail = chunk[-64:]
+    if is_utf8:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    if blank:
+        raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
+    enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
+    engine_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
+                 and enc.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig"))
+    text = head.decode(enc if engine_ok else "latin-1", errors="replace").lstrip("\ufeff")
+    return enc, text[:5000], engine_ok
+
+
+def _csv_source(path: Path, spec: dict) -> Source:
+    name = path.name
+    legacy = lambda: read_csv(path, encoding=spec.get("encoding"), separator=spec.get("separator"))  # noqa: E731
+    enc, sample, engine_ok = _scan_csv(path, spec.get("encoding"), name)
+    if not engine_ok:
+        return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
+    sep = spec.get("separator") or detect_separator(sample)
+    header = next(csv.reader(io.StringIO(sample), delimiter=sep, skipinitialspace=True), [])
+    if (not header or len(set(header)) != len(header) or any(not h.strip() for h in header)
+            or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
+        return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
+    return Source(name, header, kind="csv", path=path, csv_options={"sep": sep}, fallback=legacy)
+
+
+def _parquet_source(path: Path) -> Source:
+    from jamtools.data.engine import literal, shared
+
+    legacy = lambda: read_parquet(path)  # noqa: E731
+    try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+        index = {c for c in ((schema.pandas_metadata or {}).get("index_columns") or []) if isinstance(c, str)}
+        described = shared().execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
+    except Exception:
+        return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
+    types = {str(r[0]): str(r[1]) for r in described if str(r[0]) not in index}
+    if any(not isinstance(f.name, str) for f in schema) or len(types) != len(set(types)):
+        return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
+    return Source(path.name, list(types), kind="parquet", path=path, types=types, fallback=legacy)
+
+
+def open_source(spec: dict, base: Path) -> Source:
+    """A table's source as the engine reads it, named as :func:`read_source` names it; raises
+    :class:`SourceError` as :func:`read_source` does."""
+    if "sql" in spec:
+        frame, shown = read_source(spec, base)
+        return Source(shown, [str(c) for c in frame.columns], kind="arrow", frame=frame)
+    path = Path(str(spec["file"]))
+    path = path if path.is_absolute() else base / path
+    if not path.is_file():
+        raise SourceError(f"Filen {path} finns inte. Kontrollera 'file' i jamtools.yml.")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return _parquet_source(path)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        frame, shown = read_source(spec, base)
+        return Source(shown, [str(c) for c in frame.columns], kind="arrow", path=path, frame=frame)
+    return _csv_source(path, spec)

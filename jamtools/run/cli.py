@@ -16,7 +16,8 @@ def _cmd_run(args) -> int:
         config = load_config(args.config)
         only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
         return run(config, args.out, only=only, jobs=args.jobs, build=not args.no_book,
-                   notebook_dir=Path(args.notebooks) if args.notebooks else NOTEBOOK_DIR)
+                   notebook_dir=Path(args.notebooks) if args.notebooks else NOTEBOOK_DIR,
+                   cache=not args.no_cache)
     except (ParameterError, RunError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="antal notebooks som körs samtidigt")
     p.add_argument("--no-book", action="store_true", help="kör notebooks men bygg inte boken")
+    p.add_argument("--no-cache", action="store_true",
+                   help="kör om allt, också det som inte ändrats sedan förra körningen i --out")
     p.add_argument("--notebooks", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_run)
 

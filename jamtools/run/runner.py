@@ -5,9 +5,19 @@
 - ``notebooks/<id>.ipynb``: the executed copies;
 - ``results/<id>.json``: each notebook's machine-readable result (see ``jamtools.present.results``);
 - ``manifest.json``: versions, parameters, input files with SHA-256, times, and per-notebook
-  status, duration and error;
+  status, duration (``duration_s``), the kernel's peak memory (``peak_mb``), error and cache key;
+  the whole run's peak memory (``peak_mb``);
 - ``html/``: the Jupyter Book, built from the executed copies (execution is off in
   ``_config.yml``: papermill already ran everything).
+
+A run into an ``out`` that holds an earlier run reuses what has not changed (the run cache): a
+chapter whose key (:func:`_chapter_key`: the notebook's content, its parameters, the content
+of the tables it may read, its part of ``jamtools.yml``, the jamtools sources and the
+packages' versions) equals the earlier run's, which ran without error and left its executed
+notebook and results, is not executed again; the summary chapters run again when any chapter
+did; the input check is reused when the tables and the configuration are unchanged; the leak
+scan and the book only when nothing ran again. A table read with SQL cannot be hashed: the
+chapters that read one always run. ``cache=False`` (``--no-cache``) runs everything.
 
 A notebook that fails does not stop the others; the run reports which failed and why and
 returns a non-zero exit code. Known papermill traps are handled here: the kernel is named
@@ -30,10 +40,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
 import yaml
 
-from jamtools.run import book, pdf
+from jamtools.run import pdf
 from jamtools.run.config import ROOT, RunConfig
 from jamtools.run.catalogue import QUESTIONS, SUMMARIES
 
@@ -50,6 +59,13 @@ PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "m
 KERNEL_START_TIMEOUT = 180
 #: Messages of a kernel that failed to start, after which it is started again.
 KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
+#: The run cache's format: an earlier run with another (or none) is not reused.
+CACHE_VERSION = 1
+#: Seconds between two samples of the memory in use (the manifest's ``peak_mb``).
+MEMORY_INTERVAL = 0.05
+#: Statuses of an earlier run's chapter that may be reused (``no_rows``: it ran, the data left
+#: no rows; running it again on the same data gives the same).
+REUSABLE = ("ok", "no_rows")
 
 
 class RunError(RuntimeError):
@@ -90,10 +106,21 @@ def list_notebooks(notebook_dir: Path = NOTEBOOK_DIR, only: list[str] | None = N
     return [found[i] for i in only]
 
 
-def check_notebook_parameters(path: Path, params: dict) -> None:
-    """Every parameter passed must be declared in the notebook's ``parameters`` cell."""
+def check_notebook_parameters(path: Path, params: dict, *,
+                              declared: list[str] | None = None) -> list[str]:
+    """Every parameter passed must be declared in the notebook's ``parameters`` cell; returns
+    the declared names. ``declared`` (the names an earlier run read from the same notebook
+    content) saves reading the notebook with papermill."""
+    if declared is None:
+        declared = _declared_parameters(path)
+    _check_declared(path, params, declared)
+    return list(declared)
+
+
+def _declared_parameters(path: Path) -> list[str]:
     import tempfile
 
+    import nbformat
     import papermill
 
     nb = nbformat.read(path, as_version=4)
@@ -103,9 +130,12 @@ def check_notebook_parameters(path: Path, params: dict) -> None:
         probe = Path(tmp) / path.name
         nbformat.write(nb, probe)
         try:
-            declared = papermill.inspect_notebook(str(probe))
+            return list(papermill.inspect_notebook(str(probe)))
         except Exception as exc:
             raise RunError(f"{path.stem}: parametercellen kan inte läsas: {exc}") from None
+
+
+def _check_declared(path: Path, params: dict, declared: list[str]) -> None:
     if not declared:
         raise RunError(f"{path.name} har ingen cell taggad 'parameters'.")
     unknown = sorted(set(params) - set(declared))
@@ -145,6 +175,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
 
     start = time.time()
     record = {"id": Path(source).stem, "status": "ok", "error": None}
+    memory = PeakMemory(os.getpid(), include_self=False).start()  # the kernel and its children
     # A kernel that dies or does not answer before it runs any cell (jupyter_client's known port
     # race when several kernels start at once; a busy machine) is started again; a failing cell
     # is never retried.
@@ -167,11 +198,60 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
                 time.sleep(1 + attempt)
                 continue
         break
+    record["peak_mb"] = memory.stop()
     if record["status"] == "ok" or Path(target).exists():
         tag_cells(Path(target))
     record["kernel_starts"] = attempt + 1
     record["duration_s"] = round(time.time() - start, 2)
     return record
+
+
+class PeakMemory:
+    """The peak of the summed resident memory (RSS) of a process's descendants (and, with
+    ``include_self``, the process itself), sampled with psutil every :data:`MEMORY_INTERVAL`
+    seconds in a background thread. A sum of RSS counts pages that processes share more than
+    once: an upper bound of what the tree used. :meth:`stop` returns the peak in MiB (None when
+    nothing could be sampled)."""
+
+    def __init__(self, pid: int, *, include_self: bool, interval: float = MEMORY_INTERVAL):
+        import threading
+
+        self.pid, self.include_self, self.interval = pid, include_self, interval
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="jamtools-peak-memory", daemon=True)
+
+    def start(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def sample(self) -> int:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+            procs = root.children(recursive=True) + ([root] if self.include_self else [])
+        except psutil.Error:
+            return 0
+        total = 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:  # ended between the listing and the reading
+                pass
+        self.peak = max(self.peak, total)
+        return total
+
+    def _watch(self) -> None:
+        while True:
+            self.sample()
+            if self._done.wait(self.interval):
+                return
+
+    def stop(self) -> float | None:
+        self._done.set()
+        self._thread.join()
+        return round(self.peak / 2**20, 1) if self.peak else None
 
 
 #: Cell tags the runner sets on every executed notebook (as cal-itp's portfolio does): the
@@ -185,6 +265,8 @@ def tag_cells(path: Path) -> None:
     """Set the display tags of an executed notebook in place: the parameters cells (the
     notebook's and papermill's injected one) are removed from the book, every other code cell
     shows its output only."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -195,12 +277,87 @@ def tag_cells(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+class Digests:
+    """Each file read once per run, in chunks: its SHA-256 (the manifest's ``input_files``) and
+    BLAKE2b (the run cache's keys), and its size."""
+
+    def __init__(self):
+        self._memo: dict[Path, tuple[str, str, int]] = {}
+
+    def __call__(self, path: Path) -> tuple[str, str, int]:
+        path = Path(path).resolve()
+        if path not in self._memo:
+            sha, b2, size = hashlib.sha256(), hashlib.blake2b(digest_size=32), 0
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    sha.update(chunk)
+                    b2.update(chunk)
+                    size += len(chunk)
+            self._memo[path] = (sha.hexdigest(), b2.hexdigest(), size)
+        return self._memo[path]
+
+    def blake2b(self, path: Path) -> str:
+        return self(path)[1]
+
+
+def _digest(value) -> str:
+    """BLAKE2b of a JSON-able value (keys sorted): the cache's keys."""
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=32).hexdigest()
+
+
+def _tree_digest(*paths: Path) -> str:
+    """BLAKE2b of files and folders: each file's name (relative to the folder given) and
+    content; compiled files are left out, a path that does not exist counts as such."""
+    h = hashlib.blake2b(digest_size=32)
+    for root in map(Path, paths):
+        if root.is_file():
+            files = [(root.name, root)]
+        elif root.is_dir():
+            files = [(f"{root.name}/{f.relative_to(root).as_posix()}", f) for f in sorted(root.rglob("*"))
+                     if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo")]
+        else:
+            files = [(f"{root.name} (saknas)", None)]
+        for name, f in files:
+            h.update(name.encode("utf-8") + b"\0")
+            if f is not None:
+                with open(f, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(chunk)
+            h.update(b"\0")
     return h.hexdigest()
+
+
+def code_version() -> dict:
+    """The jamtools that runs: its package version and a BLAKE2b of every file of the package
+    (a change in any module, chapter or template changes it)."""
+    try:
+        version = metadata.version("jamtools")
+    except metadata.PackageNotFoundError:
+        import jamtools
+
+        version = getattr(jamtools, "__version__", None)
+    return {"version": version, "sources": _tree_digest(Path(__file__).resolve().parents[1])}
+
+
+def table_digests(config: RunConfig, digests: Digests) -> dict[str, str | None]:
+    """Per table the run has: a BLAKE2b of its file's content and of its source's description
+    (path, sheet, mappings); None for a table read with SQL, whose content cannot be hashed
+    without reading the whole table from the database."""
+    from jamtools.data.load import table_sources
+
+    out: dict[str, str | None] = {}
+    for name, spec in table_sources(None if config.source is None else config,
+                                    data_dir=config.data_dir).items():
+        if "file" not in spec:
+            out[name] = None
+            continue
+        path = Path(str(spec["file"]))
+        path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
+        out[name] = _digest({"path": str(path),
+                             "content": digests.blake2b(path) if path.is_file() else "saknas",
+                             "spec": {k: v for k, v in spec.items() if k not in ("_base", "file")}})
+    return out
 
 
 def _versions() -> dict:
@@ -213,11 +370,12 @@ def _versions() -> dict:
     return out
 
 
-def _input_files(config: RunConfig) -> list[dict]:
+def _input_files(config: RunConfig, digests: Digests | None = None) -> list[dict]:
     """Exactly the sources the run reads: each table's file (name, path, SHA-256, size) or SQL
     query (the URL without its password)."""
     from jamtools.data.load import table_sources
 
+    digests = digests or Digests()
     out = []
     sources = table_sources(None if config.source is None else config, data_dir=config.data_dir)
     for name, spec in sources.items():
@@ -226,7 +384,8 @@ def _input_files(config: RunConfig) -> list[dict]:
             path = path if path.is_absolute() else Path(spec["_base"]) / path
             entry = {"table": name, "name": path.name, "path": str(path.resolve())}
             if path.is_file():
-                entry.update(sha256=_sha256(path), bytes=path.stat().st_size)
+                sha, _, size = digests(path)
+                entry.update(sha256=sha, bytes=size)
             out.append(entry)
         else:
             import sqlalchemy
@@ -240,7 +399,9 @@ def _input_files(config: RunConfig) -> list[dict]:
     return out
 
 
-def _placeholder(notebook_id: str, reason: str) -> nbformat.NotebookNode:
+def _placeholder(notebook_id: str, reason: str):
+    import nbformat
+
     title = QUESTIONS.get(notebook_id, notebook_id)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(
@@ -265,6 +426,10 @@ def _stage_book(out: Path, executed: dict[str, str], all_ids: list[str], config:
     ``build_line`` last, a link to its PDF when ``pdfs``); what lacked a caption or alt text is
     added to ``missing``.
     """
+    import nbformat
+
+    from jamtools.run import book
+
     skipped = dict(skipped or {})
     missing = missing if missing is not None else []
     stage = out / "_book"
@@ -328,7 +493,7 @@ def _pdf_link(href: str, text: str) -> str:
     return f'<a class="jamtools-pdf" href="{href}">{text}</a>'
 
 
-def describe_build(config: RunConfig, started: dt.datetime) -> str:
+def describe_build(config: RunConfig, started: dt.datetime, digests: Digests | None = None) -> str:
     """The line each chapter ends with: when the book was built, from which data, by which
     jamtools (the same facts as ``manifest.json``)."""
     try:
@@ -339,7 +504,7 @@ def describe_build(config: RunConfig, started: dt.datetime) -> str:
         data = "de syntetiska demodata (inte verkliga personer)"
     else:
         organisation = config.parameters.get("organisation")
-        files = [f["name"] for f in _input_files(config)]
+        files = [f["name"] for f in _input_files(config, digests)]
         data = (f"{organisation}s data" if organisation else "egna data") + (
             f" ({', '.join(files)})" if files else "")
     return (f"*Byggd {started.astimezone().strftime('%Y-%m-%d %H:%M')} från {data} med jamtools "
@@ -419,97 +584,287 @@ def _scan(paths: list[Path], config: RunConfig, key: str) -> list[dict]:
 
 
 def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jobs: int = 1,
-        build: bool = True, notebook_dir: Path = NOTEBOOK_DIR, progress: bool = True) -> int:
+        build: bool = True, notebook_dir: Path = NOTEBOOK_DIR, progress: bool = True,
+        cache: bool = True) -> int:
     """Execute the notebooks, write results and manifest, scan for leaks, build the book.
+
+    With ``cache`` (the default), what an earlier run into ``out`` left and that has not changed
+    is reused (see the module's description); ``cache=False`` runs everything (the keys are
+    still written, for the next run).
 
     Returns the exit code: 0 when every notebook ran, the scan found nothing and the book built.
     """
+    memory = PeakMemory(os.getpid(), include_self=True, interval=2 * MEMORY_INTERVAL).start()
+    try:
+        return _run(config, Path(out).resolve(), only=only, jobs=jobs, build=build,
+                    notebook_dir=notebook_dir, progress=progress, cache=cache, memory=memory)
+    finally:
+        memory.stop()
+
+
+def _previous_run(out: Path, cache: bool) -> tuple[dict | None, str]:
+    """The earlier run's manifest in ``out`` when it may be reused, else None and why not."""
+    if not cache:
+        return None, "avstängd (--no-cache); allt körs"
+    path = out / "manifest.json"
+    if not path.is_file():
+        return None, f"ingen tidigare körning i {out}; allt körs"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, "förra körningens manifest.json kan inte läsas; allt körs"
+    if (previous.get("cache") or {}).get("version") != CACHE_VERSION:
+        return None, "förra körningen gjordes utan cache (eller med en annan version av den); allt körs"
+    scan = previous.get("leak_scan") or {}
+    if scan.get("findings") or scan.get("html_findings"):
+        return None, "förra körningens läckagekontroll hittade uppgifter; allt körs"
+    return previous, ""
+
+
+def _config_digest(config: RunConfig) -> str | None:
+    """BLAKE2b of the configuration file's content (None for the demo run without one)."""
+    return None if config.source is None else Digests().blake2b(config.source)
+
+
+def _config_part(config: RunConfig, raw: dict | None, notebook_id: str) -> dict | None:
+    """What a chapter can read of ``jamtools.yml``: everything but the other chapters'
+    parameters (a parameter for one chapter does not make the others run again)."""
+    if raw is None:
+        return None
+    part = dict(raw)
+    notebooks = part.get("notebooks") or {}
+    part["notebooks"] = {notebook_id: notebooks[notebook_id]} if notebook_id in notebooks else {}
+    return part
+
+
+def _chapter_key(notebook_id: str, *, notebook: str, params: dict, config_part, tables: dict,
+                 code: dict, versions: dict, chapters: dict | None = None) -> str | None:
+    """A chapter's cache key; None when one of its tables is read with SQL (never reused).
+
+    ``tables`` are the digests of the tables the chapter may read (absent ones as such);
+    ``chapters`` (the summaries) the keys of the chapters whose results it reads."""
+    if any(d is None for d in tables.values()) or (chapters and any(k is None for k in chapters.values())):
+        return None
+    return _digest({"cache": CACHE_VERSION, "id": notebook_id, "notebook": notebook,
+                    "parameters": params, "config": config_part, "tables": tables, "code": code,
+                    "versions": versions, "chapters": chapters})
+
+
+def _cache_line(previous: dict | None, why_not: str, *, n_chapters: int, reused: list[str],
+                rerun: list[str], check_reused: bool, book_reused: bool | None,
+                sql: list[str]) -> str:
+    """The one Swedish line that says what the run reuses."""
+    if previous is None:
+        line = f"Cache: {why_not}"
+    else:
+        line = f"Cache: {len(reused)} av {n_chapters} kapitel återanvänds från förra körningen"
+        if rerun:
+            shown = ", ".join(rerun[:4]) + (f" och {len(rerun) - 4} till" if len(rerun) > 4 else "")
+            line += f", {len(rerun)} körs ({shown})"
+        line += "; kontrollen " + ("återanvänds" if check_reused else "görs om")
+        if book_reused is not None:
+            line += "; boken " + ("och läckagekontrollen återanvänds" if book_reused else "byggs om")
+        elif not rerun:
+            line += "; läckagekontrollen återanvänds"
+    if sql:
+        line += (f"; SQL-tabellerna {', '.join(sql)} kan inte hashas (det skulle kräva att hela "
+                 "tabellen läses från databasen), så kapitlen som läser dem körs alltid")
+    return line + "."
+
+
+def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progress, cache,
+         memory: PeakMemory) -> int:
     from tqdm import tqdm
 
     from jamtools.run.catalogue import CHAPTERS
-    from jamtools.run.check import check_inputs
+    from jamtools.run.check import InputCheck, chapter_tables, check_inputs, scope_tables
 
-    out = Path(out).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    for stale in (out / "results").glob("*.json"):  # a summary must never read an earlier run
-        stale.unlink()
     requested = list_notebooks(notebook_dir, only)
-    # The check comes first: every table read once, every problem reported, and only the
-    # chapters the data can answer are run.
-    report = check_inputs(config)
-    report.write(out / "check.json")
+    previous, why_not = _previous_run(out, cache)
+    digests = Digests()
+    sources_version, versions = code_version(), _versions()
+    tables = table_digests(config, digests)
+    config_digest = _config_digest(config)
+    config_raw = (yaml.safe_load(config.source.read_text(encoding="utf-8")) or {}) if config.source else None
+    sql = sorted(t for t, d in tables.items() if d is None)
+
+    # The check comes first: every table (with --only: every table the chapters asked for may
+    # read) read once, every problem reported, and only the chapters the data can answer run.
+    # Unchanged tables and configuration: the earlier run's check.json is the check.
+    scope = ([nb.stem for nb in requested] if only and all(nb.stem in CHAPTERS for nb in requested)
+             else None)
+    in_scope = scope_tables(config, scope)
+    check_tables = {t: d for t, d in tables.items() if in_scope is None or t in in_scope}
+    check_key = None if any(d is None for d in check_tables.values()) else _digest(
+        {"cache": CACHE_VERSION, "tables": check_tables, "config": config_digest, "code": sources_version,
+         "scope": scope})
+    report, check_reused = None, False
+    if (previous is not None and check_key is not None and (out / "check.json").is_file()
+            and (previous.get("check") or {}).get("key") == check_key):
+        try:
+            report, check_reused = InputCheck.read(out / "check.json"), True
+        except (OSError, ValueError, KeyError, TypeError):
+            report = None
+    if report is None:
+        report = check_inputs(config, chapters=scope)
+        report.write(out / "check.json")
     print(report.summary_line(), file=sys.stderr)
     skipped = {nb.stem: report.chapters[nb.stem].text() for nb in requested
                if nb.stem in CHAPTERS and not report.chapters[nb.stem].can_run}
     notebooks = [nb for nb in requested if nb.stem not in skipped]
-    if skipped:
-        print(f"{len(notebooks)} kapitel körs; {len(skipped)} saknar data: "
-              + "; ".join(f"{k} ({v})" for k, v in skipped.items()), file=sys.stderr)
-    if not notebooks:
-        print("Inget kapitel kan köras med de här data; se kontrollen ovan (python -m jamtools "
-              "check) och check.json.", file=sys.stderr)
+
+    prev_cache = (previous or {}).get("cache") or {}
+    prev_declared = prev_cache.get("declared") or {}
+    declared: dict[str, dict] = {}
     jobs_params = {}
     for nb in requested:  # every requested chapter's parameters are checked, also skipped ones
         params = config.for_notebook(nb.stem)
         params["results_path"] = str(out / "results" / f"{nb.stem}.json")
         if nb.stem in SUMMARIES:
             params["results_dir"] = str(out / "results")
-        check_notebook_parameters(nb, params)
+        content = digests.blake2b(nb)
+        known = prev_declared.get(nb.stem) or {}
+        names = check_notebook_parameters(
+            nb, params, declared=known.get("declared") if known.get("notebook") == content else None)
+        declared[nb.stem] = {"notebook": content, "declared": names}
         if nb.stem not in skipped:
             jobs_params[nb.stem] = params
-    ensure_kernel()
+
+    # The cache: which chapters' earlier results stand.
+    keys: dict[str, str | None] = {}
+    for nb in notebooks:
+        if nb.stem in SUMMARIES:
+            continue
+        reads = chapter_tables(nb.stem, jobs_params[nb.stem])
+        keys[nb.stem] = _chapter_key(
+            nb.stem, notebook=declared[nb.stem]["notebook"], params=jobs_params[nb.stem],
+            config_part=_config_part(config, config_raw, nb.stem), code=sources_version, versions=versions,
+            tables={t: tables.get(t, "finns inte") for t in (sorted(reads) if reads is not None else tables)})
+    first_round = dict(keys)
+    for nb in notebooks:
+        if nb.stem in SUMMARIES:
+            keys[nb.stem] = _chapter_key(
+                nb.stem, notebook=declared[nb.stem]["notebook"], params=jobs_params[nb.stem],
+                config_part=_config_part(config, config_raw, nb.stem), code=sources_version, versions=versions,
+                tables={}, chapters=first_round)
+    before = {r.get("id"): r for r in (previous or {}).get("notebooks") or []}
+
+    def reusable(nb_id: str) -> bool:
+        rec = before.get(nb_id)
+        return bool(keys[nb_id] and rec and rec.get("cache_key") == keys[nb_id]
+                    and rec.get("status") in REUSABLE
+                    and (out / "notebooks" / f"{nb_id}.ipynb").is_file()
+                    and (out / "results" / f"{nb_id}.json").is_file())
+
+    reused = [nb.stem for nb in notebooks if nb.stem not in SUMMARIES and reusable(nb.stem)]
+    first = [nb for nb in notebooks if nb.stem not in SUMMARIES and nb.stem not in reused]
+    # A summary reads every chapter's results: it runs again when any chapter did.
+    reused += [nb.stem for nb in notebooks if nb.stem in SUMMARIES and not first and reusable(nb.stem)]
+    to_run = [nb for nb in notebooks if nb.stem not in reused]
+    rounds = [[nb for nb in to_run if nb.stem not in SUMMARIES],
+              [nb for nb in to_run if nb.stem in SUMMARIES]]
+    # The leak scan is reused when nothing ran again and the earlier run, whose scan found
+    # nothing, ended well on the same data and configuration.
+    scan_key = _digest({"tables": tables, "config": config_digest, "code": sources_version,
+                        "threshold": config.parameters.get("threshold")}) if not sql else None
+    scan_reused = bool(previous is not None and not to_run and notebooks and scan_key
+                       and prev_cache.get("scan_key") == scan_key and previous.get("exit_code") == 0)
+    no_pdf = pdf.unavailable_reason() if build else None
+    # The book: the same chapters with the same outcomes, check, configuration and sources.
+    book_parts = None
+    if build and all(keys.get(nb.stem) for nb in notebooks):
+        book_parts = {"chapters": {nb.stem: keys[nb.stem] for nb in notebooks}, "skipped": skipped,
+                      "check": report.as_dict(), "config": config_digest, "code": sources_version,
+                      "sources": _tree_digest(ROOT / "book", ROOT / "_toc.yml", ROOT / "_config.yml",
+                                              ROOT / "references.bib"),
+                      "pdf": no_pdf is None, "threshold": config.parameters.get("threshold")}
+
+    def book_key_for(statuses: dict) -> str | None:
+        return None if book_parts is None else _digest({**book_parts, "statuses": statuses})
+
+    book_key = None if to_run else book_key_for({k: before[k].get("status") for k in reused})
+    prev_book = (previous or {}).get("book") or {}
+    book_reused = bool(build and scan_reused and book_key and prev_cache.get("book_key") == book_key
+                       and prev_book.get("built") is True and not prev_book.get("pdf_error")
+                       and (out / "html" / "index.html").is_file())
+    print(_cache_line(previous, why_not, n_chapters=len(notebooks), reused=reused,
+                      rerun=[nb.stem for nb in to_run], check_reused=check_reused,
+                      book_reused=book_reused if build else None, sql=sql), file=sys.stderr)
+
+    for stale in (out / "results").glob("*.json"):  # a summary must never read an earlier run
+        if stale.stem not in reused:
+            stale.unlink()
+    for nb in to_run:  # nor the book an earlier copy of a chapter that fails now
+        (out / "notebooks" / nb.name).unlink(missing_ok=True)
+    if skipped:
+        print(f"{len(notebooks)} kapitel körs; {len(skipped)} saknar data: "
+              + "; ".join(f"{k} ({v})" for k, v in skipped.items()), file=sys.stderr)
+    if not notebooks:
+        print("Inget kapitel kan köras med de här data; se kontrollen ovan (python -m jamtools "
+              "check) och check.json.", file=sys.stderr)
     key = secrets.token_hex(32)
     started = dt.datetime.now(dt.timezone.utc)
-    records: dict[str, dict] = {}
-    bar = tqdm(total=len(notebooks), desc="Notebooks klara", unit="nb", disable=not progress,
-               file=sys.stderr, postfix=f"kör {min(len(notebooks), jobs)}")
-    # Chapters that summarise the others' results run last, when those results are written.
-    rounds = [[nb for nb in notebooks if nb.stem not in SUMMARIES],
-              [nb for nb in notebooks if nb.stem in SUMMARIES]]
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for batch in rounds:
-            futures = {}
-            for nb in batch:
-                target = out / "notebooks" / nb.name
-                futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
-                                    str(out / "notebooks"), key)] = nb.stem
-            pending = set(futures.values())
-            for fut in as_completed(futures):
-                nb_id = futures[fut]
-                records[nb_id] = fut.result()
-                pending.discard(nb_id)
-                bar.update(1)
-                bar.set_postfix_str(f"kör {min(len(pending), jobs)}")
-    bar.close()
-    failed = {k: r for k, r in records.items() if r["status"] != "ok"}
+    records: dict[str, dict] = {k: {**before[k], "reused": True} for k in reused}
+    if to_run:
+        ensure_kernel()
+        bar = tqdm(total=len(to_run), desc="Notebooks klara", unit="nb", disable=not progress,
+                   file=sys.stderr, postfix=f"kör {min(len(to_run), jobs)}")
+        # Chapters that summarise the others' results run last, when those results are written.
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for batch in rounds:
+                futures = {}
+                for nb in batch:
+                    target = out / "notebooks" / nb.name
+                    futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
+                                        str(out / "notebooks"), key)] = nb.stem
+                pending = set(futures.values())
+                for fut in as_completed(futures):
+                    nb_id = futures[fut]
+                    records[nb_id] = {**fut.result(), "cache_key": keys[nb_id], "reused": False}
+                    pending.discard(nb_id)
+                    bar.update(1)
+                    bar.set_postfix_str(f"kör {min(len(pending), jobs)}")
+        bar.close()
+    executed = {nb.stem for nb in to_run}
+    failed = {k: r for k, r in records.items() if r["status"] != "ok" and r["status"] != "no_rows"}
     for nb_id, rec in sorted(failed.items()):
         err = rec["error"]
         where = f"cell {err['cell']}" if err.get("cell") is not None else "vid start"
         print(f"MISSLYCKADES: {nb_id} ({where}): {err['ename']}: {err['evalue']}", file=sys.stderr)
     for nb_id, rec in records.items():
-        if rec["status"] == "ok" and _no_rows(out / "results" / f"{nb_id}.json"):
+        if nb_id in executed and rec["status"] == "ok" and _no_rows(out / "results" / f"{nb_id}.json"):
             rec["status"] = "no_rows"
             print(f"INGA RADER: {nb_id} kördes, men inga rader återstod att analysera (se kapitlets "
                   "datatabell för varför).", file=sys.stderr)
     ok_ids = {k: str(out / "notebooks" / f"{k}.ipynb") for k, r in records.items()
               if r["status"] in ("ok", "no_rows")}
 
-    findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
+    if scan_reused:
+        findings = []
+    else:
+        findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
     manifest = {
         "jamtools_run": 1,
         "started": started.isoformat(timespec="seconds"),
-        "versions": _versions(),
+        "versions": versions,
         "config_file": str(config.source) if config.source else None,
         "parameters": {k: v for k, v in config.parameters.items()},
         "notebook_parameters": config.notebook_parameters,
-        "input_files": _input_files(config),
-        "check": {"file": "check.json", "summary": report.summary_line()},
+        "input_files": _input_files(config, digests),
+        "check": {"file": "check.json", "summary": report.summary_line(), "key": check_key,
+                  "reused": check_reused},
         "notebooks": [records[nb.stem] for nb in notebooks],
+        "chapters_reused": [k for k in reused],
         "chapters_skipped": [{"id": k, "title": QUESTIONS.get(k, k), "reason": v}
                              for k, v in skipped.items()],
-        "leak_scan": {"findings": findings},
+        "leak_scan": {"findings": findings, "reused": scan_reused},
         "book": None,
+        "cache": {"version": CACHE_VERSION, "enabled": cache, "code": sources_version, "tables": tables,
+                  "config": config_digest, "scan_key": scan_key,
+                  "book_key": book_key_for({k: r["status"] for k, r in records.items()}),
+                  "declared": declared},
     }
     code = 1 if failed or not notebooks else 0
     if findings:
@@ -518,20 +873,23 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
               file=sys.stderr)
         for f in findings:
             print(f"  {f['file']} ({f['location']}): {f['kind']}: {f['message']}", file=sys.stderr)
+    elif build and book_reused:
+        manifest["book"] = {**prev_book, "reused": True}
+        manifest["leak_scan"]["html_findings"] = []
+        print(f"Boken: {out / 'html' / 'index.html'} (oförändrad sedan förra körningen)")
     elif build:
         reasons = {k: f"notebooken misslyckades ({r['error']['ename']}: {r['error']['evalue']})"
                    for k, r in failed.items()}
-        no_pdf = pdf.unavailable_reason()
         if no_pdf and pdf.required():
             print(f"PDF:erna krävs här (CI) men kan inte göras: {no_pdf}.", file=sys.stderr)
             code = 1
         missing: list[str] = []
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
                             skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"])),
-                            build_line=describe_build(config, started), pdfs=no_pdf is None,
+                            build_line=describe_build(config, started, digests), pdfs=no_pdf is None,
                             missing=missing)
         ok, tail = build_book(stage, out / "html", log=out / "book-build.log")
-        manifest["book"] = {"built": ok, "log": "book-build.log", "uncaptioned": missing}
+        manifest["book"] = {"built": ok, "log": "book-build.log", "uncaptioned": missing, "reused": False}
         if missing:
             print("Figurer eller tabeller utan bildtext/alt-text: " + "; ".join(missing), file=sys.stderr)
         if ok and no_pdf is None:
@@ -564,11 +922,14 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
                 print(f"Boken: {out / 'html' / 'index.html'}")
     manifest["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     manifest["exit_code"] = code
+    manifest["peak_mb"] = memory.stop()
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     n_ok = sum(1 for r in records.values() if r["status"] == "ok")
     n_empty = sum(1 for r in records.values() if r["status"] == "no_rows")
     line = f"{n_ok} kapitel kördes utan fel"
+    if reused:
+        line += f" ({len(reused)} av dem i en tidigare körning, återanvända)"
     if n_empty:
         line += f"; {n_empty} hade inga rader att analysera"
     if failed:

@@ -116,7 +116,7 @@ def collapse_file(path: str | os.PathLike[str], outcome: str, by: str | Sequence
            Chapman & Hall.
     .. [2] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
-    import duckdb
+    from jamtools.data.engine import connect
 
     by = [by] if isinstance(by, str) else list(by)
     path = str(path)
@@ -124,7 +124,7 @@ def collapse_file(path: str | os.PathLike[str], outcome: str, by: str | Sequence
               else f"read_csv_auto('{path}', header=true)")
     cols = ", ".join(f'"{c}"' for c in by)
     cond = f"WHERE {where}" if where else ""
-    con = duckdb.connect()
+    con = connect()
     try:
         bad = con.execute(f'SELECT count(*) FROM {source} {cond} '
                           f'{"AND" if where else "WHERE"} ("{outcome}" IS NULL OR '

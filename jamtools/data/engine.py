@@ -1,0 +1,97 @@
+"""The one way jamtools talks to its query engine (DuckDB): a connection with bounded memory.
+
+Every DuckDB use in jamtools goes through :func:`connect`, so that a register-sized table is
+read, checked and aggregated with at most ``memory_limit`` of working memory (the rest spills
+to a temporary folder) and ``threads`` threads. Nothing is downloaded: extensions are never
+installed automatically (the handbook runs offline), so CSV in Windows-1252 and XLSX are read in
+Python and handed to the engine as Arrow tables (:mod:`jamtools.data.readers`).
+
+The memory limit is ``1GB`` unless the environment variable ``JAMTOOLS_DUCKDB_MEMORY`` says
+otherwise (a DuckDB size such as ``4GB`` or ``500MB``).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+#: Environment variable that overrides the engine's memory limit.
+MEMORY_ENV = "JAMTOOLS_DUCKDB_MEMORY"
+DEFAULT_MEMORY = "1GB"
+DEFAULT_THREADS = 2
+
+#: Every character Python's ``str.strip()`` removes (``str.isspace``), for SQL ``trim``.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def temp_directory() -> Path:
+    """The folder the engine spills to: ``jamtools-duckdb`` in the system's temporary folder."""
+    return Path(tempfile.gettempdir()) / "jamtools-duckdb"
+
+
+def connect(*, memory_limit: str | None = None, threads: int | None = None):
+    """A new in-memory DuckDB connection with bounded memory.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        DuckDB size (``"1GB"``); default ``$JAMTOOLS_DUCKDB_MEMORY`` or ``1GB``.
+    threads : int, optional
+        Worker threads; default 2.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        Insertion order is preserved (a scan's rows come out in file order) and no extension
+        is installed from the network.
+    """
+    import duckdb
+
+    limit = memory_limit or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
+    tmp = temp_directory()
+    tmp.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(config={
+        "memory_limit": str(limit),
+        "threads": int(threads or DEFAULT_THREADS),
+        "temp_directory": str(tmp),
+        "preserve_insertion_order": True,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    })
+
+
+def literal(value: str) -> str:
+    """``value`` as an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+_SHARED: dict = {}
+
+
+def shared():
+    """This thread's engine connection (made by :func:`connect` on first use and kept): opening
+    a DuckDB connection costs a fifth of a second, more than checking a small table. Views and
+    functions registered on it should have names from :func:`unique_name` and be dropped after
+    use."""
+    import threading
+
+    key = (os.getpid(), threading.get_ident())
+    con = _SHARED.get(key)
+    if con is None:
+        con = _SHARED[key] = connect()
+    return con
+
+
+_COUNTER = [0]
+
+
+def unique_name(prefix: str) -> str:
+    """A view name not used before in this process."""
+    _COUNTER[0] += 1
+    return f"{prefix}_{os.getpid()}_{_COUNTER[0]}"

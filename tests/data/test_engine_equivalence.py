@@ -1,0 +1,118 @@
+"""The engine check (DuckDB, ``jamtools.data.check.check_table``) gives exactly what the pandas
+check gave before it (``tests/data/reference_check.py``, a frozen copy): the same typed data
+(values and dtypes), problems (counts, first rows, examples, messages), masks, derived columns
+and dependencies, on the bad-file fixtures, the personnummer fixtures, the demo data and a
+table of messy values written the many ways exports write them."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools.data import check
+from jamtools.data.model import TABLES
+from jamtools.data.readers import read_source
+from tests.data import reference_check as reference
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TODAY = pd.Timestamp("2025-06-30")
+
+
+def assert_same(raw: pd.DataFrame, table: str, *, export_names=None):
+    t = TABLES[table]
+    got = check.check_table(raw, t, source="f.csv", export_names=export_names, today=TODAY)
+    want = reference.check_table(raw, t, source="f.csv", export_names=export_names, today=TODAY)
+    pd.testing.assert_frame_equal(got.data, want.data, check_exact=True)
+    assert [p.as_dict() for p in got.problems] == [p.as_dict() for p in want.problems]
+    assert list(got.masks) == list(want.masks)
+    for k in want.masks:
+        assert got.masks[k].tolist() == want.masks[k].tolist(), k
+    assert got.derived == want.derived and got.depends == want.depends
+    assert got.present == want.present and got.rows_read == want.rows_read
+    for cols in ([c.name for c in t.columns], ["kon"]):
+        assert [(r, m.tolist()) for r, m in got.bad_rows(cols)] == \
+            [(r, m.tolist()) for r, m in want.bad_rows(cols)]
+    return got
+
+
+def _fixture_cases():
+    import yaml
+
+    expected = yaml.safe_load((FIXTURES / "bad" / "expected.yml").read_text(encoding="utf-8"))
+    unreadable = {f for f, spec in expected.items() if spec["kind"] == "error" and f != "ht_saknad_kolumn.csv"}
+    out = []
+    for path in sorted((FIXTURES / "bad").iterdir()) + sorted((FIXTURES / "personnummer").iterdir()):
+        if path.suffix not in (".csv", ".xlsx", ".parquet") or path.name in unreadable:
+            continue
+        stem = path.stem
+        table = next((t for t in TABLES if stem.startswith(t)), None)
+        table = table or ("bof_insatser" if stem.startswith("bof_insatser") else
+                          "eb_klienter" if stem == "Klienter" else "ht_beslut")
+        out.append(pytest.param(path, table, id=path.name))
+    return out
+
+
+@pytest.mark.parametrize("path,table", _fixture_cases())
+def test_fixture_files_check_the_same(path, table):
+    raw, _ = read_source({"file": str(path)}, path.parent)
+    if table == "eb_klienter" and "personnummer" in raw.columns:
+        raw = raw.rename(columns={"Kon": "kon"})
+    assert_same(raw, table)
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_demo_tables_check_the_same(demo, table):
+    folder, _ = demo
+    path = folder / f"{table}.csv"
+    raw, _ = read_source({"file": str(path)}, folder)
+    assert_same(raw, table)
+
+
+def _messy(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Values as exports write them, good and bad, many times over."""
+    rng = np.random.default_rng(seed)
+    numbers = ["20,5", "1 234,5", "1\u00a0234", "−3", "-3", "4.0", "1e3", "3,5e1", "+7", ".5", "5.",
+               "sjuttio", "NaN", "nan", "inf", "-inf", " 12 ", "0x1A", "1_000", "2.5.1", "", None,
+               "12345678901234567890", "0,0000001", "7\u202f000", "140", "-1", "6", "2,5", "1.0e400"]
+    dates = ["2024-01-05", "20240105", "2024-02-30", "2024-13-01", "5/2 -24", "2024-03-05 10:00",
+             "2024-03-05T10:00:00", "2024-03", "2024", "", None, "19991231", "2024-1-5", "  2024-06-01 ",
+             "2024-03-05T10:00:00.123456", "00010101"]
+    bools = ["1", "0", "ja", "Nej", "JA", "true", "False", "1.0", "0.0", "j", "n", "sant", "falskt",
+             "kanske", "2", "", None, " ja "]
+    sexes = ["kvinna", "man", "K", "m", "F", "1", "2", "X", "", None, " Kvinna ", "female", "okänd"]
+    pnrs = ["19121212-1212", "121212-1212", "191212121212", "1212121212", "19121212-1213",
+            "20000229-1234", "19000229-1234", "121212+1212", "19701063-2391", "19701063-2392",
+            "abc", "", None, "１２１２１２-１２１２", " 19121212 - 1212 ", "18991231-1234",
+            "20991231-1234", "640823-3234", "640823-3235", "19640823-3234"]
+    pick = lambda values: pd.array([values[i] for i in rng.integers(0, len(values), n)], dtype="string")  # noqa: E731
+    frame = pd.DataFrame({
+        "beslut_id": pd.array([f"H{i}" if i % 17 else None for i in rng.integers(0, n // 2, n)],
+                              dtype="string"),
+        "personnummer": pick(pnrs), "kon": pick(sexes), "alder": pick(numbers),
+        "beslutsdatum": pick(dates), "enhet": pick(["A", "B", "Östermalm", "", None]),
+        "adl_beroende": pick(numbers), "ensamboende": pick(bools), "beviljade_timmar": pick(numbers),
+    })
+    return frame.apply(lambda s: s.str.strip().replace("", pd.NA))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_messy_values_check_the_same(seed, monkeypatch):
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
+    raw = _messy(seed=seed)
+    assert_same(raw, "ht_beslut")
+    assert_same(raw.drop(columns=["kon", "alder"]), "ht_beslut")
+    assert_same(raw.drop(columns=["beslutsdatum", "beslut_id"]), "ht_beslut")
+    child = raw.rename(columns={"beslut_id": "utredning_id", "beslutsdatum": "startdatum",
+                                "ensamboende": "insats_beviljad"})
+    assert_same(child.drop(columns=["alder"]), "bof_utredningar")
+    clients = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "ansokningsdatum"})
+    assert_same(clients, "eb_klienter")
+
+
+def test_a_long_key_hmac_equals_python(monkeypatch):
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "k" * 100)
+    raw = _messy(seed=3)
+    got = assert_same(raw, "ht_beslut")
+    assert got.data["person_id"].notna().any()
