@@ -38,8 +38,11 @@ test: setup data
 lab: setup data
 	$(VENV)/bin/jupyter lab notebooks
 
+# Scaling measurements into $(OUT)/bench (bench.md, bench.json, bench.png); synthetic data at up to
+# 10 million rows are made once into data/bench. Options: make bench BENCH_ARGS="--quick" (see
+# python -m bench --help).
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench --out $(OUT)/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUT) runs $(VENV) *.egg-info data/synthetic/*.csv data/synthetic/*.parquet $(DATA_STAMP) data/bench .hypothesis

@@ -1,140 +1,560 @@
-"""Benchmark: the adjusted comparison via the collapsed table against a row-level fit, and the
-leak scan's search for sensitive values against one substring search per value.
+"""``make bench`` (``python -m bench``): how the handbook's run scales with the data.
 
-Run with ``make bench`` (``python -m bench [--rows N]``). Everything is measured in one run on
-the same synthetic data: 1 million rows by default, with sex, age group, report reason and
-reporter (448 cells). Prints the times, their ratio and the largest difference between the
-two fits' coefficients and standard errors. The scan part writes a folder of text files like a
-run's output and times :func:`jamtools.run.scan.scan_paths` with many sensitive values (names,
-personnummer, free text) against the plain approach: one ``value in text`` per value and file.
-Performance claims in the book come from here.
+One run measures, each measurement in its own process (wall time by ``time.perf_counter``, peak
+memory by psutil sampling of the process tree, :mod:`bench.measure`), and writes
+``bench.md``, ``bench.json`` and ``bench.png`` into ``--out`` (``_build/bench``) after every
+section, so that an interrupted run leaves what it measured:
+
+1. ``micro``: the two micro-measurements of :mod:`bench.micro` (collapsed against row-level
+   logistic fit; the leak scan's Aho–Corasick search);
+2. ``synth``: synthetic Parquet tables per scale (``--scales``, N rows of ``ht_beslut``), made
+   once into ``data/bench/rows-N`` (:mod:`bench.data`);
+3. ``floor``: papermill executing a notebook that does only the chapters' imports and setup
+   (run again before each scale's chapters; the floor is the shortest run);
+4. ``check``: ``python -m jamtools check`` of every table at each scale, the part of every run
+   that reads all tables whatever ``--only`` says;
+5. ``chapters``: every chapter (``--chapters``) alone at every scale, ``python -m jamtools run
+   --only <id> --no-book``, against the floor and the targets (1 million rows: ≤ 1.5× the
+   floor and < 2 GB; 10 million: ≤ 3× and < 2 GB). By default each run's ``data_dir`` holds
+   links to only the tables the chapter reads (``--chapter-data needed``), so that its command
+   does not check every table again; ``--chapter-data all`` gives it the scale's whole folder;
+6. ``analyst``: ``ht_01`` and ``bof_02`` on their tables as cp1252 ``;``-CSV with decimal comma
+   and as XLSX (``--analyst-rows``);
+7. ``jobs``: the chapters with ``--jobs 1`` and ``--jobs 2`` (no book) at ``--jobs-rows``;
+8. ``whole``: the whole run with the book and ``--jobs 2`` at ``--whole-rows``, then the same
+   command again into the same folder (nothing changed);
+9. ``load``: reading, checking and aggregating ``ht_beslut`` at ``--load-rows`` against DuckDB.
+
+The sizes of 6–9 default to 500 thousand, 100 thousand, 1 million and 10 million rows, but
+never above the largest of ``--scales``. ``--quick`` measures 10 and 100 thousand rows, three
+chapters (so nothing at 500 thousand or 10 million) and the whole run of those three. A
+chapter that fails, is stopped by its timeout (``--timeout``) or is killed for memory is
+recorded as such; the bench goes on.
 """
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import statsmodels.api as sm
+import psutil
 
-from jamtools import stats
+from bench import data, report
+from bench.measure import Measurement, run_measured
+from bench.tasks import FLOOR_SOURCE, last_json
 
-from jamtools.run import scan
-
-COVARIATES = ["aldersgrupp", "anmalningsorsak", "anmalare"]
-
-
-def make_rows(n: int, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "kon": rng.choice(["flicka", "pojke"], n),
-        "aldersgrupp": rng.choice(["0–6", "7–12", "13–15", "16–17"], n),
-        "anmalningsorsak": rng.choice([f"orsak{i}" for i in range(8)], n),
-        "anmalare": rng.choice([f"anm{i}" for i in range(7)], n),
-    })
-    lin = (-0.2 + 0.3 * (df.kon == "flicka")
-           + df.anmalningsorsak.str[-1].astype(int) * 0.1 - df.anmalare.str[-1].astype(int) * 0.05)
-    df["utfall"] = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(np.int8)
-    return df
+ROOT = data.ROOT
+NOTEBOOKS = ROOT / "notebooks"
+SECTIONS = ("micro", "synth", "floor", "check", "chapters", "analyst", "jobs", "whole", "load")
+DEFAULT_SCALES = (10_000, 100_000, 1_000_000, 10_000_000)
+QUICK_SCALES = (10_000, 100_000)
+QUICK_CHAPTERS = ("ht_01_hemtjanst_timmar", "bof_02_utredning_till_insats", "bof_03_typ_av_insats")
+ANALYST_CHAPTERS = ("ht_01_hemtjanst_timmar", "bof_02_utredning_till_insats")
+DEFAULT_ANALYST_ROWS = (10_000, 100_000, 500_000)
 
 
-def design(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([pd.Series(1.0, index=frame.index, name="const"),
-                      (frame.kon == "flicka").astype(float).rename("flicka"),
-                      pd.get_dummies(frame[COVARIATES], drop_first=True, dtype=float)], axis=1)
+def parse_rows(text: str) -> int:
+    """``10000``, ``10_000``, ``10k`` or ``1M``."""
+    t = text.strip().lower().replace("_", "").replace(" ", "")
+    mult = 1
+    if t.endswith("k"):
+        mult, t = 1_000, t[:-1]
+    elif t.endswith("m"):
+        mult, t = 1_000_000, t[:-1]
+    value = float(t) * mult
+    if value <= 0 or value != int(value):
+        raise argparse.ArgumentTypeError(f"ogiltigt antal rader: {text}")
+    return int(value)
 
 
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
+def rows_list(text: str) -> list[int]:
+    return [parse_rows(p) for p in text.split(",") if p.strip()]
+
+
+def all_chapters() -> list[str]:
+    """The notebooks' ids in the book's order (as the runner lists them)."""
+    from jamtools.run.catalogue import QUESTIONS
+
+    files = {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+    return [q for q in QUESTIONS if q in files] + sorted(files - set(QUESTIONS))
+
+
+def chapter_tables(chapters: list[str]) -> list[str]:
+    from jamtools.run.catalogue import CHAPTERS
+
+    return sorted({n.table for c in chapters if c in CHAPTERS for n in CHAPTERS[c].needs})
+
+
+def reads_own_tables(chapter: str) -> bool:
+    """True for a chapter that reads only the tables the catalogue lists for it (not the
+    audit, which reads every table, nor the summary, which reads the others' results)."""
+    from jamtools.run.catalogue import CHAPTERS
+
+    c = CHAPTERS.get(chapter)
+    return bool(c and c.needs and not c.reads_all_tables and not c.reads_results)
+
+
+def machine_info() -> dict:
+    from importlib import metadata
+
+    versions = {}
+    for pkg in ("jamtools", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "papermill",
+                "nbclient", "ipykernel", "matplotlib", "openpyxl", "psutil", "jupyter-book"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    model = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    git = "?"
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        git = head + (" (med ändringar som inte är incheckade)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"cpu_logical": os.cpu_count(), "cpu_physical": psutil.cpu_count(logical=False),
+            "cpu_model": model, "ram_mb": psutil.virtual_memory().total / 2**20,
+            "loadavg": list(os.getloadavg()), "python": platform.python_version(),
+            "platform": platform.platform(), "versions": versions, "git": git,
+            "env": {k: os.environ.get(k) for k in ("JAMTOOLS_PDF", "CI", "PYTHONDONTWRITEBYTECODE")}}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.out = Path(args.out).resolve()
+        self.work = self.out / "work"
+        self.results: dict = {
+            "started": dt.datetime.now().isoformat(timespec="seconds"),
+            "command": "python -m bench " + " ".join(sys.argv[1:] if args.argv is None else args.argv),
+            "options": {k: v for k, v in vars(args).items() if k != "argv"},
+            "chapters": [], "synth": [], "conversions": [],
+        }
+        self.data_dirs: dict[int, Path] = {}
+        self.data_failed: set[int] = set()  # a scale whose synth failed is not tried again
+
+    # --- helpers ---------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+
+    def save(self) -> None:
+        report.write(self.results, self.out)
+
+    def config_for(self, folder: Path, name: str | None = None) -> Path:
+        """A jamtools.yml with ``data_dir: folder``."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        cfg = self.work / f"jamtools-{name or folder.name}.yml"
+        cfg.write_text(f"# skriven av python -m bench\ndata_dir: {json.dumps(str(folder))}\n", encoding="utf-8")
+        return cfg
+
+    def ensure_data(self, rows: int, tables: list[str] | None = None) -> Path | None:
+        """The folder of the Parquet tables at ``rows`` (made when needed); None when synth failed."""
+        if rows in self.data_dirs:  # every table: also those of any subset
+            return self.data_dirs[rows]
+        if rows in self.data_failed:
+            return None
+        self.say(f"Syntetiska data, {report.rows_label(rows)} rader"
+                 + (f" ({', '.join(tables)})" if tables else "") + " …")
+        rec = data.synth(rows, tables, timeout=self.args.synth_timeout)
+        self.results["synth"] = [s for s in self.results["synth"] if s["rows"] != rows] + [rec]
+        self.results["synth"].sort(key=lambda s: s["rows"])
+        took = "" if rec.get("wall_s") is None else f", {rec['wall_s']:.1f} s"
+        self.say(f"  {'återanvänd' if rec.get('reused') else rec['status']}{took}"
+                 + (f": {rec['reason']}" if rec.get("reason") else ""))
+        if rec["status"] != "ok":
+            self.data_failed.add(rows)
+            return None
+        if tables is None:
+            self.data_dirs[rows] = Path(rec["dir"])
+        return Path(rec["dir"])
+
+    def jamtools_run(self, cfg: Path, out: Path, *, only: list[str] | None, jobs: int = 1,
+                     book: bool = False, fresh: bool = True) -> tuple[Measurement, dict | None]:
+        if fresh and out.exists():
+            shutil.rmtree(out)  # the bench's own earlier run
+        cmd = [data.python(), "-m", "jamtools", "run", "--config", str(cfg), "--out", str(out),
+               "--jobs", str(jobs)]
+        if only:
+            cmd += ["--only", ",".join(only)]
+        if not book:
+            cmd.append("--no-book")
+        m = run_measured(cmd, timeout=self.args.timeout if only and len(only) == 1 else self.args.run_timeout,
+                         cwd=ROOT)
+        try:
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = None
+        return m, manifest
+
+    # --- sections --------------------------------------------------------------------------
+    def micro(self) -> None:
+        self.say(f"Mikromätningar ({report.rows_label(self.args.micro_rows)} rader) …")
+        self.work.mkdir(parents=True, exist_ok=True)
+        target = self.work / "micro.json"
+        target.unlink(missing_ok=True)
+        m = run_measured([data.python(), "-m", "bench.micro", "--rows", str(self.args.micro_rows),
+                          "--json", str(target)], timeout=self.args.run_timeout, cwd=ROOT)
+        numbers = json.loads(target.read_text(encoding="utf-8")) if target.exists() else None
+        self.results["micro"] = {"wall_s": m.wall_s, "peak_tree_mb": m.peak_tree_mb, "numbers": numbers,
+                                 "output": m.stdout, "status": "ok" if m.ok else "failed",
+                                 "reason": m.failure()}
+        self.say(m.stdout.rstrip() if m.ok else f"  misslyckades: {m.failure()}")
+
+    def synth(self) -> None:
+        for rows in self.args.scales:
+            self.ensure_data(rows)
+            self.save()
+
+    def floor(self, repeats: int | None = None, when: str = "före kapitlen") -> None:
+        """Run the floor notebook ``repeats`` times (``--floor-repeats``); the runs are pooled
+        with earlier ones and the floor is their minimum: the least time the fixed work takes
+        (the machine is shared, and a busy moment only ever adds time)."""
+        rows = min(self.args.scales)
+        folder = self.ensure_data(rows)
+        if folder is None:
+            return
+        cfg = self.config_for(folder)
+        floor = self.results.setdefault("floor", {"source": FLOOR_SOURCE, "runs": []})
+        runs = floor["runs"]
+        for _ in range(self.args.floor_repeats if repeats is None else repeats):
+            m = run_measured([data.python(), "-m", "bench.tasks", "floor",
+                              "--source", str(NOTEBOOKS / f"{FLOOR_SOURCE}.ipynb"),
+                              "--config", str(cfg), "--work", str(self.work / "golv")],
+                             timeout=self.args.timeout, cwd=ROOT)
+            inner = last_json(m.stdout) if m.ok else None
+            runs.append({"papermill_s": (inner or {}).get("papermill_s"), "wall_s": m.wall_s,
+                         "peak_tree_mb": m.peak_tree_mb, "peak_kernel_mb": m.peak_kernel_mb,
+                         "status": "ok" if inner else "failed", "reason": None if inner else m.failure(),
+                         "loadavg": os.getloadavg()[0], "when": when})
+            self.say(f"Golvet, körning {len(runs)} ({when}): "
+                     + (f"{inner['papermill_s']:.2f} s" if inner else f"misslyckades: {m.failure()}"))
+        times = [r["papermill_s"] for r in runs if r["papermill_s"] is not None]
+        kernels = [r["peak_kernel_mb"] for r in runs if r["peak_kernel_mb"] is not None]
+        floor.update(floor_s=min(times) if times else None,
+                     median_s=statistics.median(times) if times else None,
+                     peak_kernel_mb=max(kernels) if kernels else None)
+
+    def chapter_record(self, chapter: str, rows: int, fmt: str, m: Measurement,
+                       manifest: dict | None) -> dict:
+        rec = {"chapter": chapter, "rows": rows, "format": fmt, "wall_s": m.wall_s,
+               "peak_tree_mb": m.peak_tree_mb, "returncode": m.returncode,
+               "loadavg": os.getloadavg()[0], "notebook_s": None, "peak_mb": None,
+               "peak_source": None, "reason": None}
+        nb = next((r for r in (manifest or {}).get("notebooks", []) if r.get("id") == chapter), None)
+        skipped = next((r for r in (manifest or {}).get("chapters_skipped", []) if r.get("id") == chapter), None)
+        if m.timed_out:
+            rec.update(status="timeout", reason=m.failure())
+        elif nb is not None:
+            rec["status"] = nb.get("status", "failed")
+            rec["notebook_s"] = nb.get("duration_s")
+            if nb.get("error"):
+                err = nb["error"]
+                where = f"cell {err['cell']}: " if err.get("cell") is not None else ""
+                rec["reason"] = f"{where}{err.get('ename')}: {err.get('evalue')}"[:300]
+            if nb.get("reused"):
+                rec["reason"] = "återanvänd ur en tidigare körning (run cache): tiden är den körningens"
+            if nb.get("peak_mb") is not None:
+                rec.update(peak_mb=nb["peak_mb"], peak_source="manifest")
+            if m.returncode not in (0, None) and rec["status"] in report.OK:
+                findings = len((manifest or {}).get("leak_scan", {}).get("findings") or [])
+                rec["reason"] = f"slutkod {m.returncode}" + (f" ({findings} läckagefynd)" if findings else "")
+        elif skipped is not None:
+            rec.update(status="skipped", reason=skipped.get("reason"))
+        else:
+            rec.update(status="failed", reason=m.failure() or "inget manifest")
+        if rec["peak_mb"] is None:
+            if m.peak_kernel_mb is not None:
+                rec.update(peak_mb=m.peak_kernel_mb, peak_source="psutil, kärnan")
+            else:
+                rec.update(peak_mb=m.peak_tree_mb, peak_source="psutil, trädet")
+        return rec
+
+    def chapter_folder(self, folder: Path, chapter: str) -> Path:
+        """With ``--chapter-data needed``: a folder of links to only the tables ``chapter``
+        reads (the run's check reads every table of its folder, whatever ``--only`` says; the
+        check of them all is measured by itself, in ``check``). Else ``folder`` itself."""
+        if self.args.chapter_data == "all" or not reads_own_tables(chapter):
+            return folder
+        sub = self.work / "data" / folder.name / chapter
+        if sub.exists():
+            shutil.rmtree(sub)  # the bench's own links
+        sub.mkdir(parents=True)
+        for table in chapter_tables([chapter]):
+            for path in folder.glob(f"{table}.*"):
+                if path.suffix in (".parquet", ".csv", ".xlsx"):
+                    (sub / path.name).symlink_to(path.resolve())
+        return sub
+
+    def run_chapters(self, folder: Path, rows: int, fmt: str, chapters: list[str]) -> None:
+        for chapter in chapters:
+            data_dir = self.chapter_folder(folder, chapter)
+            cfg = self.config_for(data_dir, f"{folder.name}-{data_dir.name}")
+            out = self.work / "runs" / f"{folder.name}" / chapter
+            m, manifest = self.jamtools_run(cfg, out, only=[chapter])
+            rec = self.chapter_record(chapter, rows, fmt, m, manifest)
+            rec["data"] = "alla tabeller" if data_dir == folder else "kapitlets tabeller"
+            self.results["chapters"].append(rec)
+            floor_s = (self.results.get("floor") or {}).get("floor_s")
+            ratio = f", {rec['notebook_s'] / floor_s:.2f}× golvet" if floor_s and rec["notebook_s"] else ""
+            self.say(f"  {chapter}: {rec['status']}"
+                     + (f", {rec['notebook_s']:.1f} s{ratio}" if rec["notebook_s"] is not None else "")
+                     + f", topp {rec['peak_mb']:.0f} MB ({rec['peak_source']}), kommandot {m.wall_s:.1f} s"
+                     + (f" — {rec['reason']}" if rec["reason"] else ""))
+            if rec["status"] in report.OK and not rec["reason"]:
+                shutil.rmtree(out, ignore_errors=True)  # kept only when something went wrong
+            self.save()
+
+    def chapters(self) -> None:
+        for rows in self.args.scales:
+            folder = self.ensure_data(rows)
+            if folder is None:
+                continue
+            self.floor(repeats=1, when=f"före {report.rows_label(rows)} rader")
+            self.say(f"Kapitel vid {report.rows_label(rows)} rader:")
+            self.run_chapters(folder, rows, "parquet", self.args.chapters)
+
+    def analyst(self) -> None:
+        chapters = [c for c in ANALYST_CHAPTERS if c in self.args.analyst_chapters]
+        tables = chapter_tables(chapters)
+        for rows in self.args.analyst_rows:
+            folder = self.data_dirs.get(rows) or self.ensure_data(rows, tables)
+            if folder is None:
+                continue
+            for fmt in self.args.analyst_formats:
+                if fmt == "xlsx" and rows > self.args.xlsx_max_rows:
+                    continue
+                self.say(f"{fmt.upper()}, {report.rows_label(rows)} rader ({', '.join(tables)}) …")
+                conv = data.analyst_copy(rows, fmt, tables, timeout=self.args.run_timeout)
+                self.results["conversions"].append(conv)
+                if conv["status"] != "ok":
+                    self.say(f"  konverteringen misslyckades: {conv['reason']}")
+                    for chapter in chapters:
+                        self.results["chapters"].append({
+                            "chapter": chapter, "rows": rows, "format": fmt, "status": "failed",
+                            "reason": f"konverteringen misslyckades: {conv['reason']}",
+                            "notebook_s": None, "peak_mb": None, "wall_s": None})
+                    continue
+                self.run_chapters(Path(conv["dir"]), rows, fmt, chapters)
+
+    def run_record(self, rows: int, m: Measurement, manifest: dict | None) -> dict:
+        nbs = (manifest or {}).get("notebooks", [])
+        return {"rows": rows, "wall_s": m.wall_s, "peak_tree_mb": m.peak_tree_mb,
+                "peak_kernel_mb": m.peak_kernel_mb, "returncode": m.returncode,
+                "status": "ok" if m.ok else ("timeout" if m.timed_out else "failed"),
+                "reason": m.failure(), "loadavg": os.getloadavg()[0],
+                "chapters_ok": sum(1 for r in nbs if r.get("status") in report.OK),
+                "chapters": len(nbs),
+                # the run cache's reused chapters keep their earlier duration: not counted
+                "reused": sum(1 for r in nbs if r.get("reused")),
+                "notebooks_s": sum(r.get("duration_s") or 0 for r in nbs if not r.get("reused")) if nbs else None,
+                "durations": {r["id"]: r.get("duration_s") for r in nbs if not r.get("reused")},
+                "manifest_peak_mb": (manifest or {}).get("peak_mb"),
+                "check_reused": ((manifest or {}).get("check") or {}).get("reused"),
+                "book": (manifest or {}).get("book")}
+
+    def check(self) -> None:
+        """``python -m jamtools check`` on every table at each scale: the part of every run
+        that reads all tables, whichever chapters it runs."""
+        res = self.results.setdefault("check", [])
+        for rows in self.args.scales:
+            folder = self.ensure_data(rows)
+            if folder is None:
+                continue
+            out = self.work / "check" / folder.name
+            m = run_measured([data.python(), "-m", "jamtools", "check", "--config",
+                              str(self.config_for(folder)), "--out", str(out)],
+                             timeout=self.args.run_timeout, cwd=ROOT)
+            # exit code 1 means some chapter cannot run: still a complete check
+            done = (out / "check.json").exists() and not m.timed_out and m.returncode in (0, 1)
+            res.append({"rows": rows, "wall_s": m.wall_s, "peak_tree_mb": m.peak_tree_mb,
+                        "status": "ok" if done else ("timeout" if m.timed_out else "failed"),
+                        "reason": None if done else m.failure(), "loadavg": os.getloadavg()[0]})
+            self.say(f"Kontroll av alla tabeller, {report.rows_label(rows)} rader: {m.wall_s:.1f} s, "
+                     f"topp {m.peak_tree_mb:.0f} MB" + ("" if done else f" — {m.failure()}"))
+            self.save()
+
+    def jobs(self) -> None:
+        rows = self.args.jobs_rows
+        folder = self.ensure_data(rows)
+        if folder is None:
+            return
+        cfg = self.config_for(folder)
+        only = None if self.args.chapters == all_chapters() else self.args.chapters
+        res = {"rows": rows}
+        for jobs in (1, 2):
+            self.say(f"--jobs {jobs}, {report.rows_label(rows)} rader, utan bok …")
+            m, manifest = self.jamtools_run(cfg, self.work / "runs" / f"jobs{jobs}-{rows}", only=only, jobs=jobs)
+            res[f"jobs{jobs}"] = rec = self.run_record(rows, m, manifest)
+            self.say(f"  {rec['wall_s']:.1f} s, {rec['chapters_ok']}/{rec['chapters']} kapitel ok, "
+                     f"topp {rec['peak_tree_mb']:.0f} MB" + (f" — {rec['reason']}" if rec["reason"] else ""))
+        j1, j2 = res["jobs1"], res["jobs2"]
+        if j1["chapters_ok"] and j1["chapters_ok"] == j2["chapters_ok"]:
+            res["speedup"] = j1["wall_s"] / j2["wall_s"]
+            res["ideal_speedup"] = report.ideal_speedup([d for d in j1["durations"].values() if d])
+            self.say(f"  uppsnabbning {res['speedup']:.2f}× (bästa möjliga {res['ideal_speedup']:.2f}×)")
+        else:
+            res["speedup"] = None
+            res["reason"] = "körningarna gav olika antal kapitel utan fel"
+        self.results["jobs"] = res
+
+    def whole(self) -> None:
+        rows = self.args.whole_rows
+        folder = self.ensure_data(rows)
+        if folder is None:
+            return
+        cfg = self.config_for(folder)
+        only = None if self.args.chapters == all_chapters() else self.args.chapters
+        out = self.work / "runs" / f"whole-{rows}"
+        self.say(f"Hela körningen med bok, --jobs 2, {report.rows_label(rows)} rader …")
+        m, manifest = self.jamtools_run(cfg, out, only=only, jobs=2, book=True)
+        res = {"rows": rows, "only": only, "run": self.run_record(rows, m, manifest)}
+        self.say(f"  {m.wall_s:.1f} s, topp {m.peak_tree_mb:.0f} MB" + (f" — {m.failure()}" if m.failure() else ""))
+        self.say("Omkörning utan ändringar, samma --out …")
+        m, manifest = self.jamtools_run(cfg, out, only=only, jobs=2, book=True, fresh=False)
+        res["rerun"] = self.run_record(rows, m, manifest)
+        self.say(f"  {m.wall_s:.1f} s" + (f" — {m.failure()}" if m.failure() else ""))
+        self.results["whole"] = res
+
+    def load(self) -> None:
+        rows = self.args.load_rows
+        folder = self.ensure_data(rows) if rows in self.data_dirs or rows in self.args.scales \
+            else self.ensure_data(rows, ["ht_beslut"])
+        if folder is None:
+            return
+        cfg = self.config_for(folder)
+        runs = []
+        self.say(f"Läsa + kontrollera + aggregera ht_beslut, {report.rows_label(rows)} rader …")
+        for i in range(self.args.load_repeats):
+            for path, cmd in (("pandas", ["load", "--config", str(cfg)]),
+                              ("duckdb", ["duckdb", "--file", str(folder / "ht_beslut.parquet")])):
+                m = run_measured([data.python(), "-m", "bench.tasks", *cmd], timeout=self.args.run_timeout, cwd=ROOT)
+                inner = last_json(m.stdout) if m.ok else None
+                runs.append({"path": path, "repeat": i + 1, "wall_s": m.wall_s, "peak_tree_mb": m.peak_tree_mb,
+                             "status": "ok" if inner else "failed", "reason": None if inner else m.failure(),
+                             **(inner or {})})
+                self.say(f"  {path}: " + (f"{inner['total_s']:.2f} s, topp {m.peak_tree_mb:.0f} MB"
+                                          if inner else f"misslyckades: {m.failure()}"))
+        best = {p: min((r["total_s"] for r in runs if r["path"] == p and r["status"] == "ok"), default=None)
+                for p in ("pandas", "duckdb")}
+        res = {"rows": rows, "repeats": self.args.load_repeats, "runs": runs,
+               "pandas_s": best["pandas"], "duckdb_s": best["duckdb"]}
+        res["ratio"] = best["pandas"] / best["duckdb"] if best["pandas"] and best["duckdb"] else None
+        if res["ratio"] is None:
+            res["reason"] = next((r["reason"] for r in runs if r["reason"]), "ingen mätning lyckades")
+        self.results["load"] = res
+
+    def run(self) -> int:
+        self.results["machine"] = machine_info()
+        self.say(f"Mätningen skrivs till {self.out}")
+        k = run_measured([data.python(), "-m", "jamtools", "kernel"], timeout=300, cwd=ROOT)
+        if not k.ok:
+            self.say(f"Kärnan jamtools kunde inte installeras: {k.failure()}")
+        order = [s for s in SECTIONS if s in self.args.sections]
+        if "chapters" in order or "analyst" in order:  # the ratios need the floor
+            if "floor" not in order:
+                order.insert(0, "floor")
+        for section in order:
+            getattr(self, section)()
+            self.save()
+        self.results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+        paths = report.write(self.results, self.out)
+        self.say("")
+        self.say(report.summary_markdown(report.summary(self.results["chapters"],
+                                                        (self.results.get("floor") or {}).get("floor_s"))))
+        for t in report.targets(self.results):
+            self.say(f"- {t['target']}: {t['value']} — {report.yes_no(t['met'])}")
+        self.say(f"\nRapporten: {paths['md']}, {paths['json']}, {paths['png']}")
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--scales", type=rows_list, help="rader per tabell (ht_beslut), kommaseparerade; "
+                   "standard 10_000,100_000,1_000_000,10_000_000 (10k och 1M går också)")
+    p.add_argument("--chapters", help="kommaseparerade kapitel-id (standard: alla)")
+    p.add_argument("--quick", action="store_true",
+                   help="10k och 100k, tre kapitel, ingen XLSX vid 500k, inget vid 10M")
+    p.add_argument("--out", default=str(ROOT / "_build" / "bench"))
+    p.add_argument("--timeout", type=float, default=600, help="sekunder per kapitelkörning (600)")
+    p.add_argument("--run-timeout", type=float, default=7200,
+                   help="sekunder för en körning av flera kapitel, konvertering, läsning (7200)")
+    p.add_argument("--synth-timeout", type=float, default=7200)
+    p.add_argument("--chapter-data", choices=("needed", "all"), default="needed",
+                   help="kapitlets körning ser bara de tabeller kapitlet läser (needed, standard) "
+                        "eller alla tabeller i skalans mapp (all; körningens kontroll läser då "
+                        "alla, vid 10 miljoner rader flera minuter per kapitel)")
+    p.add_argument("--sections", help=f"bara dessa delar, kommaseparerade: {', '.join(SECTIONS)}")
+    p.add_argument("--analyst-rows", type=rows_list,
+                   help="rader för CSV/XLSX (10k,100k,500k; de storlekar som inte är större än "
+                        "den största skalan)")
+    p.add_argument("--analyst-formats", default="csv,xlsx")
+    p.add_argument("--analyst-chapters", default=",".join(ANALYST_CHAPTERS))
+    p.add_argument("--xlsx-max-rows", type=parse_rows, default=None,
+                   help="största antal rader som skrivs som XLSX (standard: alla)")
+    p.add_argument("--whole-rows", type=parse_rows,
+                   help="hela körningen med bok (1M, högst den största skalan)")
+    p.add_argument("--jobs-rows", type=parse_rows,
+                   help="--jobs 1 mot 2 (100k, högst den största skalan)")
+    p.add_argument("--load-rows", type=parse_rows,
+                   help="läsa+aggregera ht_beslut (10M, högst den största skalan)")
+    p.add_argument("--load-repeats", type=int, default=2)
+    p.add_argument("--floor-repeats", type=int, default=3)
+    p.add_argument("--micro-rows", type=parse_rows, help="mikromätningens rader (1M; --quick 100k)")
+    return p
+
+
+def parse_args(argv=None):
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    quick = args.quick
+    args.scales = sorted(args.scales or (QUICK_SCALES if quick else DEFAULT_SCALES))
+    every = all_chapters()
+    if args.chapters:
+        args.chapters = [c.strip() for c in args.chapters.split(",") if c.strip()]
+        unknown = [c for c in args.chapters if c not in every]
+        if unknown:
+            raise SystemExit(f"Okända kapitel: {', '.join(unknown)}. Finns: {', '.join(every)}.")
+    else:
+        args.chapters = list(QUICK_CHAPTERS) if quick else every
+    # The other sizes default to their standard, but never above the largest scale measured:
+    # --quick (or --scales 10k) makes nothing at 500 thousand or 10 million rows.
+    cap = max(args.scales)
+    args.analyst_rows = sorted(args.analyst_rows or ([r for r in DEFAULT_ANALYST_ROWS if r <= cap]
+                                                     or [min(args.scales)]))
+    args.analyst_formats = [f.strip() for f in args.analyst_formats.split(",") if f.strip()]
+    args.analyst_chapters = [c.strip() for c in args.analyst_chapters.split(",") if c.strip()]
+    if args.xlsx_max_rows is None:
+        args.xlsx_max_rows = 10**12
+    args.whole_rows = args.whole_rows or min(1_000_000, cap)
+    args.jobs_rows = args.jobs_rows or min(100_000, cap)
+    args.load_rows = args.load_rows or min(10_000_000, cap)
+    args.micro_rows = args.micro_rows or (100_000 if quick else 1_000_000)
+    args.sections = ([s.strip() for s in args.sections.split(",") if s.strip()] if args.sections
+                     else list(SECTIONS))
+    bad = [s for s in args.sections if s not in SECTIONS]
+    if bad:
+        raise SystemExit(f"Okända delar: {', '.join(bad)}. Finns: {', '.join(SECTIONS)}.")
+    return args
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--scan-values", type=int, default=10_000,
-                        help="antal känsliga värden i läckagesökningens mätning")
-    args = parser.parse_args(argv)
-    bench_scan(args.scan_values)
-    df = make_rows(args.rows)
-    print(f"Data: {len(df):,} rader, {df.groupby(['kon', *COVARIATES]).ngroups} celler")
-
-    def row_level():
-        x = design(df)
-        return sm.GLM(df["utfall"].astype(float), x, family=sm.families.Binomial()).fit()
-
-    def collapsed():
-        counts = stats.collapse(df, "utfall", ["kon", *COVARIATES])
-        x = design(counts)
-        fit = sm.GLM(np.column_stack([counts.events, counts.n - counts.events]), x,
-                     family=sm.families.Binomial()).fit()
-        return fit, counts
-
-    def adjusted():
-        counts = stats.collapse(df, "utfall", ["kon", *COVARIATES])
-        return stats.adjusted_difference(counts, "kon", COVARIATES, levels=("flicka", "pojke"))
-
-    row_fit, t_row = timed(row_level)
-    (agg_fit, _), t_agg = timed(collapsed)
-    adj, t_adj = timed(adjusted)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "rows.parquet"
-        df.to_parquet(path, index=False)
-        duck, t_duck = timed(lambda: stats.collapse_file(path, "utfall", ["kon", *COVARIATES]))
-    d_params = float(np.max(np.abs(row_fit.params.to_numpy() - agg_fit.params.to_numpy())))
-    d_bse = float(np.max(np.abs(row_fit.bse.to_numpy() - agg_fit.bse.to_numpy())))
-    table = pd.DataFrame([
-        {"steg": "radnivå: logistisk GLM på alla rader", "sekunder": t_row},
-        {"steg": "aggregera (pandas groupby) + GLM på cellerna", "sekunder": t_agg},
-        {"steg": "hela justerade jämförelsen (aggregera + GLM + standardisering)", "sekunder": t_adj},
-        {"steg": "aggregera direkt ur Parquet med DuckDB", "sekunder": t_duck},
-    ])
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"Kvot radnivå / aggregerad modell: {t_row / t_agg:.0f}×")
-    print(f"Kvot radnivå / hela justerade jämförelsen: {t_row / t_adj:.0f}×")
-    print(f"Största skillnad i koefficienter: {d_params:.2e}; i medelfel: {d_bse:.2e}")
-    print(f"DuckDB-cellerna stämmer med pandas: {len(duck)} celler, "
-          f"{int(duck.n.sum()):,} rader, {int(duck.events.sum()):,} med utfallet")
-    est = adj.set_index("measure").loc["risk_difference_pp"]
-    print(f"Justerad skillnad flicka − pojke: {est.estimate:.2f} pe "
-          f"({est.ci_low:.2f} till {est.ci_high:.2f})")
-    return 0
-
-
-def bench_scan(n_values: int, n_files: int = 20, seed: int = 2) -> None:
-    """Time the leak scan's sensitive-value search against one substring search per value."""
-    rng = np.random.default_rng(seed)
-    words = np.array(["omsorg", "ekonomi", "planering", "beslut", "insats", "kvinna", "man",
-                      "barn", "utredning", "möte", "arbete", "hälsa", "andel", "procent"])
-    values = [f"Namn{i} Efternamn{i % 997}" for i in range(n_values // 2)]
-    values += [f"19{rng.integers(40, 99)}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
-               f"-{rng.integers(0, 10_000):04d}" for _ in range(n_values - len(values))]
-    with tempfile.TemporaryDirectory() as tmp:
-        for k in range(n_files):
-            text = " ".join(rng.choice(words, 25_000))
-            if k % 5 == 0:  # a few leaks, which both approaches must find
-                text += " " + values[k * 37 % len(values)]
-            (Path(tmp) / f"sida{k}.html").write_text(f"<html><body><p>{text}</p></body></html>",
-                                                     encoding="utf-8")
-        files = sorted(Path(tmp).glob("*.html"))
-        size = sum(f.stat().st_size for f in files)
-
-        def plain():
-            texts = [f.read_text(encoding="utf-8") for f in files]
-            return sorted({v for t in texts for v in values if v in t})
-
-        findings, t_scan = timed(lambda: scan.scan_paths([tmp], sensitive_values=values))
-        found = sorted(set(findings.loc[findings.kind == "sensitive_value", "file"]))
-        naive, t_plain = timed(plain)
-    print(f"Läckagesökning: {n_files} filer, {size / 1e6:.1f} MB, {len(values):,} känsliga värden")
-    print(f"  scan_paths (Aho–Corasick): {t_scan:.3f} s; ett 'in' per värde och fil: {t_plain:.3f} s; "
-          f"kvot {t_plain / t_scan:.0f}×")
-    print(f"  båda hittar de planterade läckorna: {len(found)} filer med träff och "
-          f"{len(naive)} träffade värden (av {-(-n_files // 5)} planterade)")
+    return Bench(parse_args(argv)).run()
 
 
 if __name__ == "__main__":

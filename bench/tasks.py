@@ -1,0 +1,169 @@
+"""The bench's measurements that are not a ``python -m jamtools`` command, each run in its own
+process by :mod:`bench.__main__` (``python -m bench.tasks <task> ...``). Each prints one JSON
+line on stdout, last: the times measured inside the process with ``time.perf_counter``, around
+the work alone (the interpreter's start and the imports are in the process's wall time).
+
+- ``floor``: papermill executes a notebook that does only what every chapter notebook does
+  before its chapter: the parameters cell, the imports and ``setup(...)``; same kernel and
+  options as the runner (:func:`jamtools.run.runner._execute`).
+- ``load``: :func:`jamtools.data.load.load_table` (read + check + account) of a table, then a
+  pandas groupby to cells (n, sum and sum of squares of an amount by three keys).
+- ``duckdb``: the same cells straight from the Parquet file with DuckDB.
+- ``convert``: Parquet tables to an analyst's formats, CSV (cp1252, ``;``, decimal comma) or
+  XLSX (openpyxl).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+KEYS = ["kon", "adl_beroende", "ensamboende"]
+AMOUNT = "beviljade_timmar"
+#: The chapter whose notebook gives the floor's imports and setup call.
+FLOOR_SOURCE = "bof_02_utredning_till_insats"
+
+
+def floor_notebook(source: Path):
+    """A notebook with ``source``'s parameters cell and, of its first code cell after that, only
+    the imports and the ``setup(...)`` line: the work every chapter does before its own."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    cells = nb.cells
+    params_at = next(i for i, c in enumerate(cells)
+                     if c.cell_type == "code" and "parameters" in c.metadata.get("tags", []))
+    first = next(c for c in cells[params_at + 1:] if c.cell_type == "code")
+    keep = [ln for ln in first.source.splitlines()
+            if ln.startswith(("import ", "from ")) or "= setup(" in ln]
+    if not any("= setup(" in ln for ln in keep):
+        raise ValueError(f"{source.name}: ingen setup(...)-rad i första kodcellen")
+    out = nbformat.v4.new_notebook()
+    out.metadata = nb.metadata
+    params = nbformat.v4.new_code_cell(cells[params_at].source)
+    params.metadata["tags"] = ["parameters"]
+    out.cells = [nbformat.v4.new_markdown_cell("# Golvet: bara importer och setup"), params,
+                 nbformat.v4.new_code_cell("\n".join(keep))]
+    return out
+
+
+def task_floor(args) -> dict:
+    import nbformat
+    import papermill
+
+    from jamtools.run.config import load_config
+    from jamtools.run.runner import KERNEL_NAME, KERNEL_START_TIMEOUT
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    source = work / "golv.ipynb"
+    nbformat.write(floor_notebook(Path(args.source)), source)
+    params = load_config(args.config).for_notebook(Path(args.source).stem)
+    params["results_path"] = str(work / "golv-results.json")
+    start = time.perf_counter()
+    papermill.execute_notebook(str(source), str(work / "golv-utford.ipynb"), parameters=params,
+                               kernel_name=KERNEL_NAME, language="python", cwd=str(work),
+                               progress_bar=False, log_output=False,
+                               request_save_on_cell_execute=False, start_timeout=KERNEL_START_TIMEOUT)
+    return {"papermill_s": time.perf_counter() - start}
+
+
+def task_load(args) -> dict:
+    import pandas as pd
+
+    from jamtools.data.load import load_table
+    from jamtools.run.config import load_config
+
+    config = load_config(args.config)
+    start = time.perf_counter()
+    loaded = load_table(args.table, config=config, columns=[AMOUNT, "adl_beroende", "ensamboende"])
+    t_load = time.perf_counter() - start
+    df = loaded.data
+    amount = df[AMOUNT].astype("float64")
+    cells = (pd.DataFrame({**{k: df[k] for k in KEYS}, "x": amount, "x2": amount * amount})
+             .groupby(KEYS, observed=True, dropna=False)
+             .agg(n=("x", "size"), sum=("x", "sum"), sumsq=("x2", "sum")))
+    total = time.perf_counter() - start
+    return {"load_s": t_load, "aggregate_s": total - t_load, "total_s": total,
+            "rows": int(len(df)), "cells": int(len(cells)), "n": int(cells["n"].sum()),
+            "sum": float(cells["sum"].sum())}
+
+
+def task_duckdb(args) -> dict:
+    import duckdb
+    import pandas  # noqa: F401  (the result's DataFrame; imported before the clock starts)
+
+    path = str(Path(args.file).resolve()).replace("'", "''")
+    query = (f"SELECT kon, adl_beroende, ensamboende, count(*) AS n, sum({AMOUNT}) AS sum, "
+             f"sum({AMOUNT}*{AMOUNT}) AS sumsq FROM read_parquet('{path}') GROUP BY ALL")
+    start = time.perf_counter()
+    con = duckdb.connect()
+    cells = con.sql(query).df()
+    total = time.perf_counter() - start
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    return {"total_s": total, "cells": int(len(cells)), "n": int(cells["n"].sum()),
+            "sum": float(cells["sum"].sum()), "threads": int(threads)}
+
+
+def task_convert(args) -> dict:
+    import pandas as pd
+
+    src, dst = Path(args.src), Path(args.dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for table in args.tables.split(","):
+        start = time.perf_counter()
+        frame = pd.read_parquet(src / f"{table}.parquet")
+        target = dst / f"{table}.{args.format}"
+        if args.format == "csv":
+            frame.to_csv(target, sep=";", decimal=",", encoding="cp1252", index=False)
+        else:
+            frame.to_excel(target, index=False, engine="openpyxl")
+        out[table] = {"rows": int(len(frame)), "seconds": time.perf_counter() - start,
+                      "bytes": target.stat().st_size}
+    return {"tables": out, "total_s": sum(t["seconds"] for t in out.values())}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.tasks")
+    sub = parser.add_subparsers(dest="task", required=True)
+    p = sub.add_parser("floor")
+    p.add_argument("--source", required=True, help="kapitelnotebooken vars importer golvet gör")
+    p.add_argument("--config", required=True)
+    p.add_argument("--work", required=True)
+    p.set_defaults(func=task_floor)
+    p = sub.add_parser("load")
+    p.add_argument("--config", required=True)
+    p.add_argument("--table", default="ht_beslut")
+    p.set_defaults(func=task_load)
+    p = sub.add_parser("duckdb")
+    p.add_argument("--file", required=True)
+    p.set_defaults(func=task_duckdb)
+    p = sub.add_parser("convert")
+    p.add_argument("--src", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    p.add_argument("--tables", required=True)
+    p.set_defaults(func=task_convert)
+    args = parser.parse_args(argv)
+    result = args.func(args)
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    return 0
+
+
+def last_json(stdout: str) -> dict | None:
+    """The JSON line a task printed last (None when there is none)."""
+    for line in reversed((stdout or "").splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

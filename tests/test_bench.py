@@ -1,0 +1,127 @@
+"""The bench's pure parts (bench/report.py): target verdicts, the summary table, the speed-up
+bound and the written files, from made-up measurement records. No chapter is run here."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import report
+from bench.__main__ import parse_args, parse_rows
+
+FLOOR = 10.0
+
+
+def chapter(cid, rows, notebook_s, peak_mb, status="ok", fmt="parquet", reason=None):
+    return {"chapter": cid, "rows": rows, "format": fmt, "status": status, "reason": reason,
+            "notebook_s": notebook_s, "peak_mb": peak_mb, "peak_source": "manifest",
+            "peak_tree_mb": (peak_mb or 0) + 300, "wall_s": (notebook_s or 0) + 5}
+
+
+def results(chapters, **extra):
+    return {"started": "2026-01-01T00:00:00", "floor": {"floor_s": FLOOR, "runs": []},
+            "chapters": chapters, **extra}
+
+
+def test_verdict_follows_the_scale_targets():
+    # 1 million rows: at most 1.5x the floor and below 2 GB
+    assert report.chapter_verdict(chapter("a", 1_000_000, 15.0, 2000), FLOOR)["met"] is True
+    assert report.chapter_verdict(chapter("a", 1_000_000, 15.1, 100), FLOOR)["met"] is False
+    assert report.chapter_verdict(chapter("a", 1_000_000, 12.0, 2048), FLOOR)["met"] is False
+    # 10 million: 3x
+    assert report.chapter_verdict(chapter("a", 10_000_000, 29.0, 1500), FLOOR)["met"] is True
+    assert report.chapter_verdict(chapter("a", 10_000_000, 31.0, 1500), FLOOR)["met"] is False
+    # no targets at 100 thousand rows, nor for the analyst's formats
+    assert report.chapter_verdict(chapter("a", 100_000, 99.0, 9000), FLOOR)["met"] is None
+    assert report.chapter_verdict(chapter("a", 1_000_000, 99.0, 9000, fmt="csv"), FLOOR)["met"] is None
+    # a chapter that did not run misses the target; its ratio is unknown, not zero
+    failed = report.chapter_verdict(chapter("a", 1_000_000, None, None, status="timeout"), FLOOR)
+    assert failed["met"] is False and failed["ratio"] is None
+    assert report.chapter_verdict(chapter("a", 1_000_000, 12.0, 100), FLOOR)["ratio"] == pytest.approx(1.2)
+
+
+def test_summary_per_scale_takes_the_worst_chapter_and_counts_failures():
+    recs = [chapter("a", 1_000_000, 12.0, 900), chapter("b", 1_000_000, 14.0, 1900),
+            chapter("a", 10_000_000, 20.0, 1000),
+            chapter("b", 10_000_000, None, None, status="failed", reason="killed"),
+            chapter("a", 100_000, 11.0, 500), chapter("a", 100_000, 30.0, 800, fmt="xlsx")]
+    rows = {s["rows"]: s for s in report.summary(recs, FLOOR)}
+    assert sorted(rows) == [100_000, 1_000_000, 10_000_000]  # the XLSX run is not a scale row
+    one = rows[1_000_000]
+    assert one["max_ratio"] == pytest.approx(1.4) and one["max_ratio_chapter"] == "b"
+    assert one["max_peak_mb"] == 1900 and one["met"] is True and one["ok"] == 2
+    ten = rows[10_000_000]
+    assert ten["met"] is False and ten["ok"] == 1 and ten["not_ok"] == ["b (failed)"]
+    assert ten["max_ratio"] == pytest.approx(2.0)
+    assert rows[100_000]["met"] is None and rows[100_000]["max_ratio"] == pytest.approx(1.1)
+
+    table = report.summary_markdown(report.summary(recs, FLOOR)).splitlines()
+    assert table[0].startswith("| Rader per tabell") and len(table) == 2 + 3
+    assert table[3].split("|")[-2].strip() == "ja" and table[4].split("|")[-2].strip() == "nej"
+    assert "1.40× (b)" in table[3]
+
+
+def test_targets_of_the_whole_run():
+    res = results([chapter("a", 1_000_000, 12.0, 900)],
+                  jobs={"rows": 100_000, "speedup": 1.55},
+                  whole={"rerun": {"status": "ok", "wall_s": 4.2}},
+                  load={"rows": 10_000_000, "ratio": 2.5})
+    verdicts = [t["met"] for t in report.targets(res)]
+    # 1M met, 10M not measured, speed-up too low, rerun fast enough, load too slow
+    assert verdicts == [True, None, False, True, False]
+    res["whole"]["rerun"] = {"status": "timeout", "wall_s": 600.0, "reason": "tidsgränsen nåddes"}
+    assert report.targets(res)[3]["met"] is False
+
+
+def test_ideal_speedup_is_the_best_two_workers_can_do():
+    assert report.ideal_speedup([10, 10, 10, 10]) == pytest.approx(2.0)
+    assert report.ideal_speedup([10, 10, 10]) == pytest.approx(1.5)
+    assert report.ideal_speedup([30, 5, 5]) == pytest.approx(40 / 30)
+    assert report.ideal_speedup([]) is None
+
+
+def test_files_are_written(tmp_path):
+    recs = [chapter("a", n, t, p) for n, t, p in ((10_000, 11.0, 300), (100_000, 12.0, 400),
+                                                   (1_000_000, 16.0, 900))]
+    recs.append(chapter("a", 100_000, 20.0, 700, fmt="csv"))
+    res = results(recs, synth=[{"rows": 10_000, "scale": 2.5, "wall_s": 3.0, "status": "ok",
+                                "table_rows": {"ht_beslut": 10_000}}],
+                  load={"rows": 1_000_000, "pandas_s": 3.0, "duckdb_s": 1.0, "ratio": 3.0, "runs": []})
+    paths = report.write(res, tmp_path)
+    png = paths["png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert [s["rows"] for s in data["summary"]] == [10_000, 100_000, 1_000_000]
+    assert data["summary"][-1]["met"] is False  # 1.6x > 1.5x
+    md = paths["md"].read_text(encoding="utf-8")
+    assert "## Sammanfattning" in md and "CSV" in md and "1.60×" in md
+
+
+def test_sizes_never_exceed_the_largest_scale():
+    assert parse_rows("10k") == parse_rows("10_000") == 10_000 and parse_rows("1M") == 1_000_000
+    quick = parse_args(["--quick"])
+    assert quick.scales == [10_000, 100_000] and len(quick.chapters) == 3
+    assert max(quick.analyst_rows) <= 100_000 and quick.load_rows == 100_000
+    full = parse_args([])
+    assert full.scales[-1] == 10_000_000 and full.load_rows == 10_000_000
+    assert full.analyst_rows == [10_000, 100_000, 500_000] and full.whole_rows == 1_000_000
+
+
+def test_a_chapter_run_sees_only_its_own_tables(tmp_path):
+    from bench.__main__ import Bench
+
+    scale = tmp_path / "rows-10"
+    scale.mkdir()
+    for name in ("ht_beslut.parquet", "bof_utredningar.parquet", "bof_insatser.csv", "planted.json"):
+        (scale / name).write_text("x", encoding="utf-8")
+    bench = Bench(parse_args(["--out", str(tmp_path / "ut")]))
+    ht = bench.chapter_folder(scale, "ht_01_hemtjanst_timmar")
+    assert sorted(p.name for p in ht.iterdir()) == ["ht_beslut.parquet"]
+    assert (ht / "ht_beslut.parquet").resolve() == (scale / "ht_beslut.parquet").resolve()
+    bof = bench.chapter_folder(scale, "bof_03_typ_av_insats")
+    assert sorted(p.name for p in bof.iterdir()) == ["bof_insatser.csv", "bof_utredningar.parquet"]
+    # the audit reads every table and the summary the others' results: the whole folder
+    assert bench.chapter_folder(scale, "hl_01_konsuppdelad_statistik") == scale
+    assert bench.chapter_folder(scale, "r4_05_realisera") == scale
+    every = Bench(parse_args(["--out", str(tmp_path / "ut2"), "--chapter-data", "all"]))
+    assert every.chapter_folder(scale, "ht_01_hemtjanst_timmar") == scale
