@@ -154,3 +154,10 @@ def test_unknown_config_key_and_unknown_notebook_are_errors(tmp_path):
         load_config(cfg)
     with pytest.raises(RunError, match="finns_inte"):
         list_notebooks(only=["finns_inte"])
+
+
+def test_kernels_side_by_side_share_the_cores(monkeypatch):
+    from jamtools.run import runner
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    assert runner.threads_per_kernel(1) == 2 and runner.threads_per_kernel(2) == 1
+    assert runner.threads_per_kernel(8) == 1

@@ -18,6 +18,9 @@ from pathlib import Path
 #: Environment variable that overrides the engine's memory limit.
 MEMORY_ENV = "JAMTOOLS_DUCKDB_MEMORY"
 DEFAULT_MEMORY = "1GB"
+#: Environment variable for the engine's threads (the runner sets it so that notebooks run side
+#: by side share the cores instead of each taking all of them).
+THREADS_ENV = "JAMTOOLS_DUCKDB_THREADS"
 DEFAULT_THREADS = 2
 
 #: Every character Python's ``str.strip()`` removes (``str.isspace``), for SQL ``trim``.
@@ -38,7 +41,7 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None):
     memory_limit : str, optional
         DuckDB size (``"1GB"``); default ``$JAMTOOLS_DUCKDB_MEMORY`` or ``1GB``.
     threads : int, optional
-        Worker threads; default 2.
+        Worker threads; default ``$JAMTOOLS_DUCKDB_THREADS`` or 2.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None):
     tmp.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(config={
         "memory_limit": str(limit),
-        "threads": int(threads or DEFAULT_THREADS),
+        "threads": int(threads or os.environ.get(THREADS_ENV) or DEFAULT_THREADS),
         "temp_directory": str(tmp),
         "preserve_insertion_order": True,
         "autoinstall_known_extensions": False,

@@ -161,7 +161,19 @@ def _quiet(log: Path) -> None:
     os.close(fd)
 
 
-def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict:
+#: Thread settings of the numeric libraries and the engine, set per kernel by the runner.
+THREAD_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "JAMTOOLS_DUCKDB_THREADS")
+
+
+def threads_per_kernel(jobs: int) -> int:
+    """The cores each of ``jobs`` notebooks run side by side may use: all of them divided
+    evenly (at least one), so that two kernels on two cores do not each start two BLAS and two
+    engine threads and slow each other down."""
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+
+
+def _execute(source: str, target: str, params: dict, cwd: str, key: str, threads: int = 0) -> dict:
     """Execute one notebook (in a worker process); return its status record.
 
     The run's pseudonym key reaches the kernel through the environment, never as a papermill
@@ -170,6 +182,9 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str) -> dict
     import papermill
 
     os.environ[PSEUDONYM_KEY_ENV] = key
+    if threads:  # inherited by the kernel; a user's own setting is kept
+        for name in THREAD_ENVS:
+            os.environ.setdefault(name, str(threads))
     _quiet(Path(cwd).parent / "kernels.log")
     from papermill.exceptions import PapermillExecutionError
 
@@ -818,7 +833,8 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
                 for nb in batch:
                     target = out / "notebooks" / nb.name
                     futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
-                                        str(out / "notebooks"), key)] = nb.stem
+                                        str(out / "notebooks"), key,
+                                        threads_per_kernel(jobs))] = nb.stem
                 pending = set(futures.values())
                 for fut in as_completed(futures):
                     nb_id = futures[fut]
