@@ -429,7 +429,15 @@ def _robust_ols(cells: pd.DataFrame, x: pd.DataFrame, *, keep: Sequence[str]) ->
     rest = (1.0 - h) >= 1e-8
     cells, x = cells[rest].reset_index(drop=True), x[rest].reset_index(drop=True)
     x = _independent(x.loc[:, (x != 0).any()], cells["n"].to_numpy(float), keep)
-    return ols_from_cells(cells, x, cov_type="HC3"), "HC3"
+    try:
+        return ols_from_cells(cells, x, cov_type="HC3"), "HC3"
+    except ValueError:  # the compared parameters rest on such units alone
+        raise ValueError(NOT_ESTIMABLE) from None
+
+
+#: Said when the groups' difference rests on single units that alone determine parameters.
+NOT_ESTIMABLE = ("Skillnaden vid samma behov kan inte skattas med ett intervall: den bygger på "
+                 "enstaka beslut som ensamma bestämmer en grupp i modellen.")
 
 
 def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
@@ -516,7 +524,14 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     x = design_matrix(cells, group, a, covariates)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     if model == "ols":
-        fit, cov_type = _robust_ols(cells, x, keep=["const", "group"])
+        try:
+            fit, cov_type = _robust_ols(cells, x, keep=["const", "group"])
+        except ValueError as exc:
+            if str(exc) != NOT_ESTIMABLE:
+                raise
+            warnings.warn(NOT_ESTIMABLE, UserWarning, stacklevel=2)
+            return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure="mean_difference",
+                                      warning=NOT_ESTIMABLE)], columns=COMPARISON_COLUMNS)
         est, se = float(fit.params["group"]), float(fit.bse["group"])
         p = float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
         row = _row(**base, comparison=f"{a} − {b}", measure="mean_difference", estimate=est,

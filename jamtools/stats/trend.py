@@ -217,7 +217,17 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
     for cov in covariates:
         x = pd.concat([x, pd.get_dummies(cells[cov].astype(str), prefix=cov, drop_first=True,
                                          dtype=float)], axis=1)
-    fit, cov_type = _robust_ols(cells, x, keep=["const", "group", "after", "group_x_after"])
+    try:
+        fit, cov_type = _robust_ols(cells, x, keep=["const", "group", "after", "group_x_after"])
+    except ValueError as exc:  # the change rests on single units (NOT_ESTIMABLE) or none
+        row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+        row.update(outcome=value, comparison=f"({a} − {b}) efter − före", group_a=a, group_b=b,
+                   measure="gap_change", conf_level=conf_level,
+                   test="interaktion period × kön (robusta medelfel)", adjusted=bool(covariates),
+                   adjusted_for=", ".join(covariates), method="linjär regression ur celltabell",
+                   warning=str(exc), n_a=float(cells.loc[cells[group] == a, "n"].sum()),
+                   n_b=float(cells.loc[cells[group] == b, "n"].sum()))
+        return pd.DataFrame([row])
     est, se = float(fit.params["group_x_after"]), float(fit.bse["group_x_after"])
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
