@@ -428,7 +428,10 @@ def _robust_ols(cells: pd.DataFrame, x: pd.DataFrame, *, keep: Sequence[str]) ->
     h = ols_from_cells(cells, x).leverage.to_numpy()
     rest = (1.0 - h) >= 1e-8
     cells, x = cells[rest].reset_index(drop=True), x[rest].reset_index(drop=True)
-    x = _independent(x.loc[:, (x != 0).any()], cells["n"].to_numpy(float), keep)
+    nonzero = (x != 0).any()
+    if not nonzero[[k for k in keep if k in x.columns and k != "const"]].all():
+        raise ValueError(NOT_ESTIMABLE)  # a compared group rests on such units alone
+    x = _independent(x.loc[:, nonzero], cells["n"].to_numpy(float), keep)
     try:
         return ols_from_cells(cells, x, cov_type="HC3"), "HC3"
     except ValueError:  # the compared parameters rest on such units alone

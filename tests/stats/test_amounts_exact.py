@@ -241,3 +241,15 @@ def test_a_unit_that_alone_determines_a_parameter_adds_nothing_to_hc3():
     assert (out.estimate, out.ci_low, out.ci_high) == pytest.approx(
         (ref.estimate, ref.ci_low, ref.ci_high), **TOL)
     assert "HC3" in out.method
+
+
+def test_a_group_of_single_units_with_their_own_levels_is_not_estimable():
+    """Every man is the only one of his ADL level: after the units that alone determine a
+    parameter are set aside no man is left, so the same-need difference cannot be estimated;
+    a warning row says so instead of an error."""
+    women = pd.DataFrame({"kon": "kvinna", "adl": [0, 0, 1, 1, 2, 2], "timmar": [1., 2, 3, 4, 5, 7]})
+    men = pd.DataFrame({"kon": "man", "adl": [3, 4], "timmar": [6.0, 9.0]})
+    d = pd.concat([women, men], ignore_index=True)
+    with pytest.warns(UserWarning):
+        out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
+    assert np.isnan(out.estimate) and out.warning == amounts.NOT_ESTIMABLE
