@@ -416,6 +416,18 @@ def sensitive_values(config=None) -> set[str]:
     return values
 
 
+def _filter_columns(table: Table, period, unit, age) -> set[str]:
+    """The columns the optional filters of :func:`load_table` read (date, unit, age)."""
+    out = set()
+    if period is not None and any(period) and table.date_column:
+        out.add(table.date_column)
+    if unit and table.unit_column:
+        out.add(table.unit_column)
+    if age is not None and table.age_column and any(a is not None for a in age):
+        out.add(table.age_column)
+    return out
+
+
 def load_table_if_present(name: str, **kwargs) -> LoadResult | None:
     """:func:`load_table`, or None when the run has no such table or it lacks one of the
     ``columns`` (for a part of a chapter that is left out, and said to be, without it)."""
@@ -499,15 +511,8 @@ def load_table(
             f"{name}.parquet och {name}.xlsx). Ange rätt datakatalog (parametern data_dir) "
             "eller filen under 'tables' i jamtools.yml, eller skapa syntetiska data med: "
             "python -m jamtools synth --out data/synthetic")
-    wanted = None
-    if columns is not None:
-        wanted = {*columns, *optional, "kon"}
-        if period is not None and any(period) and table.date_column:
-            wanted.add(table.date_column)
-        if unit and table.unit_column:
-            wanted.add(table.unit_column)
-        if age is not None and table.age_column and any(a is not None for a in age):
-            wanted.add(table.age_column)
+    filters = _filter_columns(table, period, unit, age)
+    wanted = None if columns is None else {*columns, *optional, "kon", *filters}
     checked = check_source(name, sources[name], columns=wanted)
     data = checked.data
     needed = list(columns) if columns is not None else []
@@ -520,12 +525,7 @@ def load_table(
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml.")
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns} | {"kon"})
-    if period is not None and any(period) and table.date_column:
-        used.add(table.date_column)
-    if unit and table.unit_column:
-        used.add(table.unit_column)
-    if age is not None and table.age_column and any(a is not None for a in age):
-        used.add(table.age_column)
+    used |= filters
     failed = sorted(checked.failed_columns() & {s for c in used for s in checked.sources_of(c)})
     if failed:
         errors = [p.message() for p in checked.errors if p.column in failed]
