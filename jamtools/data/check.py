@@ -261,6 +261,39 @@ def harmless_example(values: pd.Series, *, hide: bool) -> str | None:
     return ", ".join(shown) if shown else "'(tomt)'"
 
 
+def as_text(values: pd.Series):
+    """The values as an Arrow string array, written as ``astype(str)`` writes them (nulls stay
+    null). A column already held as Arrow strings is handed over without a copy."""
+    import pyarrow as pa
+
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow" or (
+            isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_string(values.dtype.pyarrow_dtype)):
+        arr = pa.array(values.array)
+        return arr.cast(pa.string()) if arr.type != pa.string() else arr
+    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+        return pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    return pa.array(values.astype(str).where(values.notna(), None).to_numpy(dtype=object),
+                    type=pa.string())
+
+
+def distinct_text(values: pd.Series):
+    """The distinct filled-in values, as Arrow strings (:func:`as_text`): the ids another table
+    may refer to."""
+    import pyarrow.compute as pc
+
+    return pc.unique(as_text(values.dropna()))
+
+
+def not_in(values: pd.Series, known) -> pd.Series:
+    """True where a value is given and is not among ``known`` (:func:`distinct_text`): a
+    reference to a row another table lacks. Arrow's hash lookup; pandas' ``isin`` on Arrow
+    strings walks the values in Python (20 s for three references at a million rows)."""
+    import pyarrow.compute as pc
+
+    inside = pc.is_in(as_text(values), value_set=known).to_numpy(zero_copy_only=False)
+    return pd.Series(values.notna().to_numpy() & ~inside, index=values.index)
+
+
 class _Checker:
     def __init__(self, table: Table, source: str, export_names: dict[str, str]):
         self.table, self.source, self.export_names = table, source, export_names

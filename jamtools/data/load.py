@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from jamtools.data.check import (SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
-                                 CheckedTable, Problem, check_table)
+                                 CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
@@ -336,8 +336,9 @@ def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
     return checked
 
 
-def _ids(table_name: str, column: str, sources: dict[str, dict]) -> set | None:
-    """The ids of another table (for reference checks); None when that table is not supplied."""
+def _ids(table_name: str, column: str, sources: dict[str, dict]):
+    """The distinct ids of another table, as Arrow strings (for reference checks); None when that
+    table is not supplied."""
     spec = sources.get(table_name)
     if spec is None:
         return None
@@ -347,7 +348,7 @@ def _ids(table_name: str, column: str, sources: dict[str, dict]) -> set | None:
         return None
     if column not in checked.data.columns or checked.derived.get(column) == "radnumret":
         return None
-    return set(checked.data[column].dropna().astype(str))
+    return distinct_text(checked.data[column])
 
 
 #: Column names (in the export or after mapping) whose values are treated as sensitive even
@@ -547,7 +548,7 @@ def load_table(
                 result.notes.append(f"Kolumnen {col.name} hänvisar till tabellen {ref_table}, som "
                                     "inte finns med i data; hänvisningarna har inte kontrollerats.")
                 continue
-            dangling = result.data[col.name].notna() & ~result.data[col.name].isin(known)
+            dangling = not_in(result.data[col.name], known)
             result = result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
     if period is not None and any(period):
         if table.date_column and table.date_column in result.data.columns:

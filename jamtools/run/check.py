@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from jamtools.run import catalogue
+from jamtools.data.check import distinct_text, not_in
 from jamtools.data.load import DataValidationError, check_source, table_sources
 from jamtools.data.model import TABLES
 
@@ -302,18 +301,6 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
                       None if chapters is None else ids)
 
 
-def _as_text(values: pd.Series) -> pa.Array:
-    """The values as Arrow strings, as ``astype(str)`` writes them (nulls stay null)."""
-    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
-        return pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    return pa.array(values.astype(str).where(values.notna(), None).to_numpy(dtype=object),
-                    type=pa.string())
-
-
-def _distinct_text(values: pd.Series) -> pa.Array:
-    return pc.unique(_as_text(values.dropna()))
-
-
 def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict) -> None:
     """References between tables: checked when both are supplied, else said to be skipped."""
     from jamtools.data.check import Problem
@@ -332,17 +319,13 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
                 continue
             ref = checked_tables.get(ref_table)  # checked above: not read a second time
             known = (None if ref is None or ref_col not in ref.present
-                     else _distinct_text(ref.data[ref_col]))
+                     else distinct_text(ref.data[ref_col]))
             if known is None:
                 t.problems.append(Problem(name, t.source, col.name, "reference_not_checked", "info",
                                           detail=f"{ref_table} saknar kolumnen {ref_col}"))
                 continue
             values = checked_tables[name].data[col.name]
-            # Vectorised membership (Arrow's hash lookup): a Python set over a million ids and
-            # a million ``astype(str)`` conversions took seconds per reference.
-            mask = pd.Series(values.notna().to_numpy() & ~pc.is_in(
-                _as_text(values), value_set=known).to_numpy(zero_copy_only=False),
-                index=values.index)
+            mask = not_in(values, known)
             if mask.any():
                 from jamtools.data.check import first_rows, harmless_example
 
