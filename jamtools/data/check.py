@@ -201,6 +201,12 @@ class CheckedTable:
     depends: dict[str, set[str]] = field(default_factory=dict)
     #: For a check of some of the source's columns only: makes the check of every column.
     complete: object = field(default=None, repr=False, compare=False)
+    #: Rows per sex flag of the check (``kon|filled``: a sex code given, ``kon|failed``: given but
+    #: neither the model's nor mapped, ``kon|unknown_sex``); empty when the table has no sex column.
+    sex_flags: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: For a ``sql:`` source: the statements sent to the database
+    #: (:class:`jamtools.data.readers.SqlStatement`).
+    sql: list = field(default_factory=list, repr=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -888,7 +894,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     con.unregister(chk_name)
     return CheckedTable(table=table, source=source, data=data, problems=chk.problems,
                         masks=chk.masks, derived=chk.derived, export_names=export_names,
-                        rows_read=n_rows, depends=chk.depends)
+                        rows_read=n_rows, depends=chk.depends,
+                        sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")})
 
 
 def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict, flag_names: list) -> None:

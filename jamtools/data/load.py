@@ -244,7 +244,7 @@ def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
     from jamtools.data.readers import SourceError, open_source
 
     try:
-        src = open_source(spec, spec["_base"])
+        src = open_source(spec, spec["_base"], table=name)
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
     try:
@@ -259,14 +259,16 @@ def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
         return _check_open_source(name, spec, src, columns)
 
 
-def columns_to_read(table: Table, wanted, in_source) -> set[str]:
+def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
     """The model's columns to read for ``wanted``: each one present, and what its checks and
     derivations need (the personnummer for sex, age and the pseudonym; the date for the age
     derived from a personnummer and for the year; the reason for the reason type). The table's
     key is always read, and with the date the year, with the reason its type, given or derived,
-    as chapters expect them together."""
+    as chapters expect them together. ``key=False`` (a ``sql:`` source) reads the key only
+    when it is wanted, so that the database can count combinations of values instead of
+    sending rows (:func:`identifying_columns`)."""
     wanted, in_source = set(wanted) | {"kon"}, set(in_source)
-    need = set(wanted) | {table.key}  # the key links tables (chapters follow rows by it)
+    need = set(wanted) | ({table.key} if key else set())  # the key links tables (chapters follow rows by it)
     if table.date_column in wanted:
         need.add("ar")  # a chapter that has the date has the year
     if "anmalningsorsak" in wanted:
@@ -279,6 +281,16 @@ def columns_to_read(table: Table, wanted, in_source) -> set[str]:
     if "orsakstyp" in wanted and "orsakstyp" not in in_source:
         need.add("anmalningsorsak")
     return need & in_source
+
+
+def identifying_columns(table: Table) -> set[str]:
+    """The model's columns that tell rows apart: the key, ids (``*_id``), the personnummer and
+    free text. A ``sql:`` source whose columns to read include none of them is read grouped:
+    the database counts the rows of each combination of values and sends the counts
+    (:func:`jamtools.data.readers.sql_statement`), so that no row of a person leaves it."""
+    out = {table.key, "personnummer"}
+    out |= {c.name for c in table.columns if c.name.endswith("_id") or c.sensitive}
+    return out
 
 
 def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
@@ -304,11 +316,13 @@ def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
     for export, model_name in zip(src.columns, renamed):
         first.setdefault(model_name, export)
     in_source = {c for c in first if c in model}
-    read = in_source if columns is None else columns_to_read(table, columns, in_source)
+    sql = src.kind == "sql"
+    read = in_source if columns is None else columns_to_read(table, columns, in_source, key=not sql)
     read = [c for c in first if c in read]
+    grouped = sql and not set(read) & identifying_columns(table)
     con = shared()
     raw_view, view = unique_name("src"), unique_name("model")
-    drop = src.view(con, [first[c] for c in read], raw_view)
+    drop = src.view(con, [first[c] for c in read], raw_view, grouped=grouped)
     try:
         selects, types = ["__row"], {}
         for c in read:
@@ -331,9 +345,49 @@ def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
+    if grouped:  # the database sent counts, not rows: there are no row numbers to show
+        checked.problems = [dataclasses.replace(p, rows=()) for p in checked.problems]
+    checked.sql = list(src.sent)
     if columns is not None and set(read) != in_source:
         checked.complete = lambda: check_source(name, spec)
     return checked
+
+
+def check_source_parts(name: str, spec: dict) -> list[CheckedTable]:
+    """The check of every column of a table (:func:`check_source` without ``columns``), for the
+    run's check of its inputs.
+
+    A file gives one :class:`CheckedTable`. A ``sql:`` source gives several, so that the
+    database sends no row of a person with its values: each column that does not tell rows
+    apart on its own, read grouped (the database counts the rows of each value, with sex and
+    what the column's checks need), and the identifying ones (:func:`identifying_columns`:
+    key, ids) with sex, read as rows. A source with personnummer is read as rows, all its other
+    columns in one part: sex and age are derived from it here, not in the database.
+    """
+    if "sql" not in spec:
+        return [check_source(name, spec)]
+    from jamtools.data.readers import SourceError, open_source
+
+    table = TABLES[name]
+    try:
+        src = open_source(spec, spec["_base"], table=name)
+    except SourceError as exc:
+        raise DataValidationError(str(exc)) from None
+    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    model = {c.name for c in table.columns} | {"personnummer"}
+    in_source = {mapping.get(c, c) for c in src.columns} & model
+    ids = identifying_columns(table) & in_source - {"personnummer"}
+    order = [c.name for c in table.columns]
+    content = [c for c in order if c in in_source - ids]
+    if "personnummer" in in_source:
+        parts = [_check_open_source(name, spec, src, content)]
+    else:
+        parts = [_check_open_source(name, spec, src, [c]) for c in content]
+    if ids:
+        parts.append(_check_open_source(name, spec, src, sorted(ids)))
+    for part in parts:
+        part.complete = None  # together the parts are the whole check
+    return parts
 
 
 def _ids(table_name: str, column: str, sources: dict[str, dict]):

@@ -174,26 +174,117 @@ def read_parquet(path: Path) -> pd.DataFrame:
     return _as_text(frame)
 
 
-def read_sql(url: str, query: str) -> pd.DataFrame:
-    """Run ``query`` against the database at the SQLAlchemy ``url``."""
+def _sql_engine(url: str):
+    """(SQLAlchemy engine, the url without its password) for a ``sql:`` source."""
     import sqlalchemy
 
     try:
         engine = sqlalchemy.create_engine(url)
-        shown = engine.url.render_as_string(hide_password=True)
+        return engine, engine.url.render_as_string(hide_password=True)
     except Exception as exc:
         raise SourceError(f"SQL-källans url kan inte tolkas ({type(exc).__name__}). Skriv den "
                           "som dialekt+drivrutin://användare:lösenord@server:port/databas.") from None
+
+
+def _sql_failed(shown: str, exc: Exception) -> SourceError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return SourceError(f"SQL-källan {shown} kunde inte läsas ({type(exc).__name__}: {first}). "
+                       "Kontrollera 'url' och 'query' i jamtools.yml.")
+
+
+def read_sql(url: str, query: str) -> pd.DataFrame:
+    """Run ``query`` against the database at the SQLAlchemy ``url``."""
+    import sqlalchemy
+
+    engine, shown = _sql_engine(url)
     try:
         with engine.connect() as con:
             frame = pd.read_sql(sqlalchemy.text(query), con)
     except Exception as exc:  # connection refused, bad query, missing driver ...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise SourceError(f"SQL-källan {shown} kunde inte läsas ({type(exc).__name__}: {first}). "
-                          "Kontrollera 'url' och 'query' i jamtools.yml.") from None
+        raise _sql_failed(shown, exc) from None
     finally:
         engine.dispose()
     return _as_text(frame)
+
+
+#: Environment variable naming a file to which every statement sent to a ``sql:`` source is
+#: appended (one JSON object per line: table, source, statement, grouped). The runner sets it
+#: per notebook and shows the statements in the book (*Frågor till databasen*).
+SQL_LOG_ENV = "JAMTOOLS_SQL_LOG"
+
+
+#: The name of the count column of a grouped statement.
+GROUP_COUNT = "jamtools_antal_rader"
+
+
+def _query(sql: dict) -> str:
+    """The configuration's query, without a closing semicolon (it becomes a subquery)."""
+    return str(sql["query"]).strip().rstrip(";").strip()
+
+
+class SqlStatement:
+    """One statement the handbook sends to a ``sql:`` source: its text as the database's dialect
+    writes it, and whether it returns counts per combination of values (``grouped``) or rows."""
+
+    def __init__(self, text: str, grouped: bool, columns: list[str]):
+        self.text, self.grouped, self.columns = text, grouped, columns
+
+
+def sql_statement(url: str, query: str, columns: list[str], all_columns: list[str], *,
+                  grouped: bool) -> SqlStatement:
+    """The statement that reads ``columns`` of the ``sql:`` source ``query``.
+
+    With ``grouped``, the database counts the rows of every combination of the columns' values
+    (``SELECT a, b, COUNT(*) ... GROUP BY a, b``), so that no row of a person leaves it; without,
+    it returns the columns' rows (only those columns). The query is wrapped as a subquery and
+    the statement is written in the url's dialect (SQLAlchemy), so quoting follows the
+    database.
+    """
+    import sqlalchemy as sa
+
+    engine, _ = _sql_engine(url)
+    try:
+        sub = sa.text(query.strip().rstrip(";")).columns(*[sa.column(c) for c in all_columns]).subquery("kalla")
+        cols = [sub.c[c] for c in columns]
+        if grouped:
+            stmt = (sa.select(*cols, sa.func.count().label(GROUP_COUNT))
+                    .group_by(*cols).order_by(*cols))
+        else:
+            stmt = sa.select(*cols)
+        text = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    finally:
+        engine.dispose()
+    return SqlStatement(text, grouped, list(columns))
+
+
+def _log_sql(table: str, shown: str, statement: SqlStatement) -> None:
+    import json
+    import os
+
+    path = os.environ.get(SQL_LOG_ENV)
+    if not path:
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"table": table, "source": shown, "grouped": statement.grouped,
+                            "columns": statement.columns, "statement": statement.text},
+                           ensure_ascii=False) + "\n")
+
+
+def _sql_columns(url: str, query: str) -> list[str]:
+    """The column names of a ``sql:`` source, without reading a row."""
+    import sqlalchemy as sa
+
+    engine, shown = _sql_engine(url)
+    try:
+        with engine.connect() as con:
+            sub = sa.text(query.strip().rstrip(";")).columns().subquery("kalla")
+            result = con.execute(sa.select(sa.text("*")).select_from(sub).limit(0))
+            return [str(c) for c in result.keys()]
+    except Exception as exc:
+        raise _sql_failed(shown, exc) from None
+    finally:
+        engine.dispose()
 
 
 def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
@@ -238,6 +329,11 @@ class Source:
         self.frame, self.csv_options = frame, csv_options
         self.types = types or {c: "VARCHAR" for c in columns}
         self._fallback = fallback
+        #: For a ``sql:`` source: the configuration's entry, the table's name, and the
+        #: statements sent so far (:class:`SqlStatement`).
+        self.sql: dict | None = None
+        self.table: str | None = None
+        self.sent: list[SqlStatement] = []
 
     def fallback(self) -> "Source":
         """The same source read by the readers above (as text); raises their SourceError."""
@@ -247,15 +343,55 @@ class Source:
         return Source(self.name, [str(c) for c in frame.columns], kind="arrow", path=self.path,
                       frame=frame)
 
-    def view(self, con, columns: list[str], name: str = "src"):
+    def view(self, con, columns: list[str], name: str = "src", *, grouped: bool = False):
         """Register view ``name`` in ``con``: ``__row`` and ``columns`` of this source. Returns
-        a function that drops it again."""
+        a function that drops it again.
+
+        ``grouped`` matters for a ``sql:`` source only: the database sends counts per
+        combination of the columns' values instead of rows (:func:`sql_statement`), and the
+        view repeats each combination as many times as it occurs, so that the checks and
+        chapters see the same values as from the rows; ``__row`` then numbers those repeated
+        rows, not the database's."""
         from jamtools.data.engine import ident, literal
 
         cols = ", ".join(ident(c) for c in columns)
         sep = ", " if columns else ""
         registered = None
-        if self.kind == "parquet":
+        if self.kind == "sql":
+            import numpy as np
+            import pyarrow as pa
+            import sqlalchemy as sa
+
+            sql = self.sql
+            statement = sql_statement(str(sql["url"]), _query(sql), columns, self.columns,
+                                      grouped=grouped)
+            self.sent.append(statement)
+            _log_sql(self.table or "", self.name, statement)
+            engine, shown = _sql_engine(str(sql["url"]))
+            try:
+                with engine.connect() as db:
+                    frame = pd.read_sql(sa.text(statement.text), db)
+            except Exception as exc:
+                raise _sql_failed(shown, exc) from None
+            finally:
+                engine.dispose()
+            counts = frame.pop(GROUP_COUNT).to_numpy(dtype="int64") if grouped else None
+            frame = _as_text(frame)
+            arrays = [pa.array(frame[c].astype("string")) for c in columns]
+            registered = name + "_sql"
+            if grouped:
+                con.register(registered, pa.Table.from_arrays(
+                    [*arrays, pa.array(counts)], names=[*columns, GROUP_COUNT]))
+                inner = ", ".join(ident(c) for c in columns)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT "
+                            f"(row_number() OVER () - 1)::BIGINT AS __row{sep}{inner} FROM ("
+                            f"SELECT {inner}{sep}unnest(range({ident(GROUP_COUNT)})) AS __k "
+                            f"FROM {ident(registered)})")
+            else:
+                con.register(registered, pa.Table.from_arrays(
+                    [pa.array(np.arange(len(frame), dtype="int64")), *arrays], names=["__row", *columns]))
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(registered)}")
+        elif self.kind == "parquet":
             con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT file_row_number AS __row"
                         f"{sep}{cols} FROM read_parquet({literal(str(self.path))}, file_row_number=true)")
         elif self.kind == "csv":
@@ -366,12 +502,18 @@ def _parquet_source(path: Path) -> Source:
     return Source(path.name, list(types), kind="parquet", path=path, types=types, fallback=legacy)
 
 
-def open_source(spec: dict, base: Path) -> Source:
+def open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
     """A table's source as the engine reads it, named as :func:`read_source` names it; raises
-    :class:`SourceError` as :func:`read_source` does."""
+    :class:`SourceError` as :func:`read_source` does. A ``sql:`` source reads no row here
+    (only its column names); ``table`` names the model's table in the log of statements sent."""
     if "sql" in spec:
-        frame, shown = read_source(spec, base)
-        return Source(shown, [str(c) for c in frame.columns], kind="arrow", frame=frame)
+        sql = spec["sql"]
+        if not isinstance(sql, dict) or not {"url", "query"} <= set(sql):
+            raise SourceError("'sql' i jamtools.yml ska ha nycklarna url och query.")
+        shown = f"SQL ({sql.get('name', 'fråga')})"
+        src = Source(shown, _sql_columns(str(sql["url"]), _query(sql)), kind="sql")
+        src.sql, src.table = sql, table
+        return src
     path = Path(str(spec["file"]))
     path = path if path.is_absolute() else base / path
     if not path.is_file():

@@ -23,7 +23,7 @@ import pandas as pd
 
 from jamtools.run import catalogue
 from jamtools.data.check import distinct_text, not_in
-from jamtools.data.load import DataValidationError, check_source, table_sources
+from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
 
 CHECK_VERSION = 1
@@ -273,16 +273,26 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
         spec = sources[name]
         shown = Path(str(spec["file"])).name if "file" in spec else f"SQL ({spec['sql'].get('name', 'fråga')})"
         try:
-            checked = check_source(name, spec)
+            parts = check_source_parts(name, spec)
         except DataValidationError as exc:
             tables[name] = TableCheck(name, shown, error=str(exc),
                                       file=str(spec.get("file")) if "file" in spec else None)
             continue
-        t = TableCheck(name, checked.source, checked.rows_read, sorted(checked.present,
-                       key=[c.name for c in TABLES[name].columns].index), dict(checked.derived),
-                       list(checked.problems), file=str(spec.get("file")) if "file" in spec else None)
+        order = [c.name for c in TABLES[name].columns]
+        present = set().union(*(p.present for p in parts))
+        derived = {k: v for p in parts for k, v in p.derived.items()}
+        seen, problems = set(), []
+        for p in parts:  # a column both parts read (sex) has its problems once
+            for problem in p.problems:
+                key = (problem.column, problem.kind)
+                if key not in seen:
+                    seen.add(key)
+                    problems.append(problem)
+        t = TableCheck(name, parts[0].source, parts[0].rows_read,
+                       sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
+                       derived, problems, file=str(spec.get("file")) if "file" in spec else None)
         tables[name] = t
-        checked_tables[name] = checked
+        checked_tables[name] = parts[-1]  # the ids, for the references between tables
     _reference_notes(tables, checked_tables, sources)
     present = {k: set(t.columns) for k, t in tables.items() if t.error is None}
     failed = {k: t.failed for k, t in tables.items() if t.error is None}

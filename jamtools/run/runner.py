@@ -42,6 +42,7 @@ from pathlib import Path
 
 import yaml
 
+from jamtools.data.readers import SQL_LOG_ENV
 from jamtools.run import pdf
 from jamtools.run.config import ROOT, RunConfig
 from jamtools.run.catalogue import QUESTIONS, SUMMARIES
@@ -49,6 +50,9 @@ from jamtools.run.catalogue import QUESTIONS, SUMMARIES
 KERNEL_NAME = "jamtools"
 #: Environment variable that carries the run's pseudonymisation key to the kernels.
 PSEUDONYM_KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
+#: The statements sent to ``sql:`` sources are logged (jamtools.data.readers.SQL_LOG_ENV) in
+#: ``<out>/sql/<notebook>.jsonl`` per chapter and ``<out>/sql/kontroll.jsonl`` for the check.
+SQL_CHECK_LOG = "kontroll"
 NOTEBOOK_DIR = ROOT / "notebooks"
 PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "papermill", "nbclient", "ipykernel", "jupyter-book", "sphinx", "myst-nb", "duckdb",
@@ -182,6 +186,9 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str, threads
     import papermill
 
     os.environ[PSEUDONYM_KEY_ENV] = key
+    sql_log = Path(cwd).parent / "sql" / f"{Path(source).stem}.jsonl"
+    sql_log.unlink(missing_ok=True)  # the statements this run of the chapter sends
+    os.environ[SQL_LOG_ENV] = str(sql_log)
     if threads:  # inherited by the kernel; a user's own setting is kept
         for name in THREAD_ENVS:
             os.environ.setdefault(name, str(threads))
@@ -723,7 +730,17 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         except (OSError, ValueError, KeyError, TypeError):
             report = None
     if report is None:
-        report = check_inputs(config, chapters=scope)
+        check_log = out / "sql" / f"{SQL_CHECK_LOG}.jsonl"
+        check_log.unlink(missing_ok=True)
+        before_env = os.environ.get(SQL_LOG_ENV)
+        os.environ[SQL_LOG_ENV] = str(check_log)
+        try:
+            report = check_inputs(config, chapters=scope)
+        finally:
+            if before_env is None:
+                os.environ.pop(SQL_LOG_ENV, None)
+            else:
+                os.environ[SQL_LOG_ENV] = before_env
         report.write(out / "check.json")
     print(report.summary_line(), file=sys.stderr)
     skipped = {nb.stem: report.chapters[nb.stem].text() for nb in requested
@@ -901,7 +918,8 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
             code = 1
         missing: list[str] = []
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
-                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"])),
+                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"]))
+                            + sql_markdown(out / "sql", [nb.stem for nb in notebooks]),
                             build_line=describe_build(config, started, digests), pdfs=no_pdf is None,
                             missing=missing)
         ok, tail = build_book(stage, out / "html", log=out / "book-build.log")
@@ -954,6 +972,53 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         line += f"; {len(skipped)} saknar data: {', '.join(skipped)}"
     print(f"{line}. Resultat i {out}", file=sys.stderr)
     return code
+
+
+def sql_statements(folder: Path, chapters: list[str]) -> list[dict]:
+    """The statements this run's check and ``chapters`` sent to ``sql:`` sources, from their
+    logs in ``folder``: one record per distinct statement, with the table, whether it returned
+    counts (``grouped``) or rows, and who sent it (``senders``: ``kontroll`` or chapter ids)."""
+    out: dict[str, dict] = {}
+    for sender in [SQL_CHECK_LOG, *chapters]:
+        log = folder / f"{sender}.jsonl"
+        if not log.is_file():
+            continue
+        for line in log.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            entry = out.setdefault(rec["statement"], {**rec, "senders": []})
+            if sender not in entry["senders"]:
+                entry["senders"].append(sender)
+    return list(out.values())
+
+
+def sql_markdown(folder: Path, chapters: list[str]) -> str:
+    """The book's section *Frågor till databasen*: every statement the run sent to a ``sql:``
+    source, as sent, and whether the database returned counts or rows. Empty without such a
+    source."""
+    records = sql_statements(folder, chapters)
+    if not records:
+        return ""
+    out = ["", "## Frågor till databasen", "",
+           "Tabeller som hämtas med `sql:` i jamtools.yml läses med de här frågorna, exakt som de "
+           "skickades. En fråga med `GROUP BY` låter databasen räkna raderna för varje "
+           "kombination av värden: bara kombinationerna och deras antal lämnar databasen, aldrig "
+           "id-kolumner eller personnummer. (Med finfördelade kolumner, som belopp eller datum, "
+           "förekommer många kombinationer bara en gång.) En fråga utan `GROUP BY` hämtar rader, "
+           "men bara de kolumner som behövs. Det gäller id-kolumnerna när kontrollen prövar dem "
+           "och när ett kapitel följer ärenden eller personer mellan tabeller, och tabeller med "
+           "personnummer, där kön och ålder härleds här och inte i databasen.", ""]
+    for rec in records:
+        who = ", ".join("kontrollen av indata" if s == SQL_CHECK_LOG else QUESTIONS.get(s, s)
+                        for s in rec["senders"])
+        kind = ("antal per kombination av värden" if rec["grouped"]
+                else "rader med kolumnerna " + ", ".join(f"`{c}`" for c in rec["columns"]))
+        out += [f"**{rec['table']}** ({_md_text(rec['source'])}), {kind}. Skickad av: {_md_text(who)}.", "",
+                "```sql", rec["statement"], "```", ""]
+    return "\n".join(out)
+
+
+def _md_text(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
 def _no_rows(results_file: Path) -> bool:
