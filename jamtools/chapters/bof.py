@@ -28,6 +28,7 @@ import warnings
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.check import is_in
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
@@ -330,10 +331,9 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
     if (anmalningar is not None and utredningar is not None
             and has_ids(anmalningar, "aktualisering_id") and utredningar.has("aktualisering_id")):
         u = utredningar.data
-        with_insats = set(u.loc[u["insats_beviljad"].fillna(False).astype(bool),
-                                "aktualisering_id"].dropna())
+        with_insats = u.loc[u["insats_beviljad"].fillna(False).astype(bool), "aktualisering_id"]
         chain = anmalningar.data.copy()
-        chain["insats_per_anmalan"] = chain["aktualisering_id"].isin(with_insats).astype(int)
+        chain["insats_per_anmalan"] = is_in(chain["aktualisering_id"], with_insats).astype(int)
         steps[STEPS["insats_per_anmalan"]] = (chain, "insats_per_anmalan")
     return steps
 

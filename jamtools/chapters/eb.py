@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.check import is_in
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
@@ -69,11 +70,11 @@ def offered_types(planering: pd.DataFrame, insatser: pd.DataFrame, types, *,
     out = planering.drop(columns=[t for t in types if t in planering.columns])
     offers = insatser[[key, type_column]].dropna()
     offers = offers[offers[type_column].astype(str).isin(types)]
-    ids = pd.Index(out[key].astype("string"))
+    ids = out[key].reset_index(drop=True)
     flags = pd.DataFrame(0, index=range(len(out)), columns=types, dtype="int64")
     for typ in types:
-        got = set(offers.loc[offers[type_column].astype(str) == typ, key].astype(str))
-        flags[typ] = ids.isin(got).astype("int64")
+        got = offers.loc[offers[type_column].astype(str) == typ, key]
+        flags[typ] = is_in(ids, got).astype("int64").to_numpy()
     flags.index = out.index
     return pd.concat([out, flags], axis=1)
 
@@ -138,23 +139,21 @@ def process_steps(klienter: pd.DataFrame, planering: pd.DataFrame | None = None,
                                  "bistand_beviljat")
     beviljade = decided[granted.to_numpy()]
     if planering is not None:
-        planned = set(planering["person_id"].dropna().astype(str))
         steps["planering"] = (beviljade.assign(
-            planering=beviljade["person_id"].astype(str).isin(planned).astype(int).to_numpy()),
+            planering=is_in(beviljade["person_id"], planering["person_id"]).astype(int).to_numpy()),
             "planering")
         if insatser is not None:
-            offered = set(insatser["planering_id"].dropna().astype(str))
             steps["insats"] = (planering.assign(
-                insats=planering["planering_id"].astype(str).isin(offered).astype(int).to_numpy()),
+                insats=is_in(planering["planering_id"], insatser["planering_id"]).astype(int).to_numpy()),
                 "insats")
     if utfall is not None:
         known = utfall[utfall["sjalvforsorjande"].notna()]
         selfs = _yes(known["sjalvforsorjande"])
         steps["sjalvforsorjande"] = (known.assign(sjalvforsorjande=selfs.astype(int).to_numpy()),
                                      "sjalvforsorjande")
-        who = set(known.loc[selfs.to_numpy(), "person_id"].astype(str))
+        who = known.loc[selfs.to_numpy(), "person_id"]
         steps["ansokan_till_sjalvforsorjande"] = (decided.assign(
-            ansokan_till_sjalvforsorjande=decided["person_id"].astype(str).isin(who)
+            ansokan_till_sjalvforsorjande=is_in(decided["person_id"], who)
             .astype(int).to_numpy()), "ansokan_till_sjalvforsorjande")
     return steps
 
@@ -615,7 +614,7 @@ def offers(ctx) -> Page:
                      "eb_planering", "planering_id", "jämförelserna av erbjudna insatser kan inte göras")))
     # The offers follow their planning: period, unit and age are the planning's.
     insatser = ctx.load("eb_insatser")
-    insatser = insatser.exclude(~insatser.data["planering_id"].isin(planering.data["planering_id"] if linked else []),
+    insatser = insatser.exclude(~is_in(insatser.data["planering_id"], planering.data["planering_id"] if linked else []),
                                 "Planeringen ingår inte i urvalet ovan")
     types = dict(OFFER_TYPES) if linked else {}
     if not planering.has("fodd_i_sverige"):  # sfi is for those born abroad only
@@ -790,15 +789,15 @@ def process_map(ctx) -> Page:
     notes = process_omissions(ctx, tables) + links.notes
     covariates = {t: ctx.covariates(t, d) for t, d in tables.items() if d is not None}
     # The later steps follow the applicants above (the same persons, whatever the dates).
-    applicants = set(klienter.data["person_id"]) if links.applicants else set()
+    applicants = klienter.data["person_id"] if links.applicants else []
     if links.planering:
-        planering = planering.exclude(~planering.data["person_id"].isin(applicants),
+        planering = planering.exclude(~is_in(planering.data["person_id"], applicants),
                                       "Ansökan ingår inte i urvalet")
     if links.insatser:
-        insatser = insatser.exclude(~insatser.data["planering_id"].isin(planering.data["planering_id"]),
+        insatser = insatser.exclude(~is_in(insatser.data["planering_id"], planering.data["planering_id"]),
                                     "Planeringen ingår inte i urvalet")
     if links.utfall:
-        utfall = utfall.exclude(~utfall.data["person_id"].isin(applicants), "Ansökan ingår inte i urvalet")
+        utfall = utfall.exclude(~is_in(utfall.data["person_id"], applicants), "Ansökan ingår inte i urvalet")
     followed = {"eb_planering": planering if links.planering else None,
                 "eb_insatser": insatser if links.insatser else None,
                 "eb_utfall": utfall if links.utfall else None}

@@ -278,8 +278,9 @@ def as_text(values: pd.Series):
         return arr.cast(pa.string()) if arr.type != pa.string() else arr
     if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
         return pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    return pa.array(values.astype(str).where(values.notna(), None).to_numpy(dtype=object),
-                    type=pa.string())
+    text = values.astype(str).to_numpy(dtype=object)
+    text[values.isna().to_numpy()] = None
+    return pa.array(text, type=pa.string())
 
 
 def distinct_text(values: pd.Series):
@@ -290,14 +291,27 @@ def distinct_text(values: pd.Series):
     return pc.unique(as_text(values.dropna()))
 
 
-def not_in(values: pd.Series, known) -> pd.Series:
-    """True where a value is given and is not among ``known`` (:func:`distinct_text`): a
-    reference to a row another table lacks. Arrow's hash lookup; pandas' ``isin`` on Arrow
-    strings walks the values in Python (20 s for three references at a million rows)."""
+def is_in(values: pd.Series, known) -> pd.Series:
+    """True where a value is among ``known``, both compared as text (:func:`as_text`); a
+    missing value is never among them. ``known`` is a Series, Index or any collection of values,
+    or the Arrow array of :func:`distinct_text`. Arrow's hash lookup: pandas' ``isin`` on Arrow
+    strings turns every value of ``known`` into a Python object first (20 s for three
+    references at a million rows)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    inside = pc.is_in(as_text(values), value_set=known).to_numpy(zero_copy_only=False)
-    return pd.Series(values.notna().to_numpy() & ~inside, index=values.index)
+    if not isinstance(known, (pa.Array, pa.ChunkedArray)):
+        if not isinstance(known, (pd.Series, pd.Index)):
+            known = pd.Series(list(known), dtype="object")
+        known = distinct_text(pd.Series(known))
+    inside = pc.is_in(as_text(values), value_set=known).fill_null(False)
+    return pd.Series(inside.to_numpy(zero_copy_only=False).astype(bool), index=values.index)
+
+
+def not_in(values: pd.Series, known) -> pd.Series:
+    """True where a value is given and is not among ``known`` (:func:`is_in`): a reference to a
+    row another table lacks."""
+    return pd.Series(values.notna().to_numpy() & ~is_in(values, known).to_numpy(), index=values.index)
 
 
 class _Checker:
