@@ -139,6 +139,10 @@ def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
     return out
 
 
+#: The count column of :func:`amount_outcome`'s table of units per combination of values.
+UNITS = "antal_enheter"
+
+
 def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
@@ -173,24 +177,30 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     """
     covariates = list(covariates)
     a, b = levels
-    rows = data[data[group].isin(levels)]
-    summary = _with_levels(stats.describe_amounts(rows, value, group, conf_level=conf_level),
+    # One pass over the rows: the units per combination of sex, covariates, category and amount.
+    # Every statistic below reads this table (``count=``), so that its cost grows with the
+    # distinct combinations, not with the rows.
+    keys = list(dict.fromkeys([group, *covariates, *([by] if by else []), value]))
+    rows = (data.loc[data[group].isin(levels), keys]
+            .groupby(keys, observed=True, sort=True, dropna=False).size().rename(UNITS).reset_index())
+    rows = rows[rows[UNITS] > 0].reset_index(drop=True)
+    summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level),
                            group, levels)
     summary["conf_level"] = conf_level
     summary_d = disclose_amount_summary(summary, group=group, threshold=threshold)
-    n_a, n_b = ((rows[group] == a).sum(), (rows[group] == b).sum())
-    parts = [stats.compare_amounts(rows, value, group, levels=levels, conf_level=conf_level,
+    n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
+    parts = [stats.compare_amounts(rows, value, group, levels=levels, count=UNITS, conf_level=conf_level,
                                    n_boot=n_boot, seed=seed)]
     if covariates:
         parts.append(stats.adjusted_amount_difference(rows, value, group, covariates, levels=levels,
-                                                      conf_level=conf_level))
+                                                      count=UNITS, conf_level=conf_level))
     comparisons_d = disclosure.disclose_comparisons(pd.concat(parts, ignore_index=True),
                                                     threshold=threshold, shares=summary_d, group=group)
     decomposition_d = None
     if decompose and covariates:
         if min(n_a, n_b) >= max(threshold, 2):
             decomposition = stats.oaxaca_blinder(rows, value, group, covariates, levels=levels,
-                                                 conf_level=conf_level)
+                                                 count=UNITS, conf_level=conf_level)
             if decomposition["warning"].astype(bool).any():
                 # A category that only one group has: its coefficient in that group's model is
                 # not identified. Said in the table in the reader's words.
@@ -207,7 +217,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                                                           shares=summary_d, group=group)
     by_d = None
     if by:
-        by_summary = stats.describe_amounts(rows, value, group, by=[by], conf_level=conf_level)
+        by_summary = stats.describe_amounts(rows, value, group, by=[by], count=UNITS, conf_level=conf_level)
         if by_summary.empty:  # nothing selected: an empty table with every column
             by_summary = _empty_amount_summary([group, by])
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold)
