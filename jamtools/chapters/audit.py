@@ -109,6 +109,15 @@ def _short_problem(exc: Exception) -> str:
     return text.split("(")[0].split(":")[0].strip()[:120]
 
 
+def _by_sex(kon: pd.Series) -> dict[str, int]:
+    """Rows per sex (women and girls, men and boys) among the codes of ``kon``."""
+    out = dict.fromkeys(ADULT_SEXES, 0)
+    for code, n in kon.value_counts().items():  # a few distinct codes: count, then map
+        if code in _TO_ADULT:
+            out[_TO_ADULT[code]] += int(n)
+    return out
+
+
 def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAudit:
     """Audit table ``name`` (see the module docstring). Never raises for a missing or broken
     table: the problem is recorded in the result.
@@ -117,49 +126,48 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
     configuration's tables). Completeness is counted on every row read, after the
     configuration's column mapping and recoding: a sex code that is neither the model's nor
     mapped onto it is *another code*, an empty cell (with no personnummer to derive sex from)
-    is *missing*. The load that counts persons uses only the columns the audit needs (sex, the
-    person id, and the date when a period is chosen), so a problem in another column leaves
-    out no row here.
+    is *missing*. The table is read once, in the engine, and only the columns the audit needs
+    (sex, the personnummer, the person id, the table's key, and the date when a period is
+    chosen), so a problem in another column leaves out no row here. A table whose load fails
+    (sex mostly invalid, say) is checked once more, for its completeness alone.
     """
-    from jamtools.data.check import check_table
-
-    table = TABLES[name]
     spec = _source(name, data_dir, config)
     if spec is None:
         return TableAudit(name, "saknas")
-    try:
-        raw, source_name, export_names = _load.read_table(name, spec)
-    except _load.DataValidationError as exc:
-        return TableAudit(name, "oläsbar", problem=_short_problem(exc))
-    audit = TableAudit(name, "kolumn", source=Path(source_name).name, rows_read=len(raw))
-    if "kon" not in raw.columns and "personnummer" not in raw.columns:
-        audit.status = "saknar_kon"
-        audit.completeness = {"kvinna": 0, "man": 0, "saknas": len(raw), "annan_kod": 0}
-        return audit
-    checked = check_table(raw, table, source=source_name, export_names=export_names)
-    sex = checked.data["kon"].map(_TO_ADULT)
-    unknown = checked.data["kon"].eq(_load.UNKNOWN_SEX)
-    if "kon" in raw.columns:
-        blank = raw["kon"].isna() | raw["kon"].astype("string").str.strip().eq("")
-    else:
-        audit.status = "personnummer"
-        blank = raw["personnummer"].isna() | raw["personnummer"].astype("string").str.strip().eq("")
-    blank = blank.fillna(False).to_numpy(dtype=bool)
-    audit.completeness = {
-        "kvinna": int(sex.eq("kvinna").sum()), "man": int(sex.eq("man").sum()),
-        "saknas": int((unknown.to_numpy(dtype=bool) & blank).sum()),
-        "annan_kod": int((unknown.to_numpy(dtype=bool) & ~blank).sum()),
-    }
-    if name in AGGREGATE_TABLES:
-        audit.status = "aggregerad"
+    result = load_error = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown codes and dangling references: counted below
             result = _load.load_table(name, data_dir=data_dir, config=config, period=period,
                                       columns=("kon",), optional=("person_id",))
+        checked = result.checked
     except _load.DataValidationError as exc:
+        load_error = exc
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                checked = _load.check_source(name, spec, columns=("kon",))
+        except _load.DataValidationError as exc:
+            return TableAudit(name, "oläsbar", problem=_short_problem(exc))
+    audit = TableAudit(name, "kolumn", source=Path(checked.source).name, rows_read=checked.rows_read)
+    if "kon" not in checked.data.columns:  # neither a sex column nor a personnummer
+        audit.status = "saknar_kon"
+        audit.completeness = {"kvinna": 0, "man": 0, "saknas": audit.rows_read, "annan_kod": 0}
+        return audit
+    kon = checked.data["kon"]
+    unknown = kon.eq(_load.UNKNOWN_SEX).fillna(False).to_numpy(dtype=bool)
+    if "kon|filled" in checked.sex_flags:  # a sex column: a given code that maps to no sex
+        other = int(checked.sex_flags.get("kon|failed", 0))
+    else:  # sex from the personnummer alone: a given personnummer that gives no sex
+        audit.status = "personnummer"
+        bad = checked.masks.get(("personnummer", "bad_personnummer"))
+        other = int((unknown & bad.to_numpy(dtype=bool)).sum()) if bad is not None else 0
+    audit.completeness = {**_by_sex(kon), "saknas": int(unknown.sum()) - other, "annan_kod": other}
+    if name in AGGREGATE_TABLES:
+        audit.status = "aggregerad"
+    if load_error is not None:
         audit.status = "oläsbar"
-        audit.problem = _short_problem(exc)
+        audit.problem = _short_problem(load_error)
         return audit
     audit.load = result
     audit.left_out = {e["steg"]: int(e["antal"]) for e in result.log
@@ -167,13 +175,14 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
                       and e["antal"] > 0}
     if name not in AGGREGATE_TABLES:
         rows = result.data
+        kon = rows["kon"]
         derived_id = checked.derived.get("person_id") == "radnumret"
         if "person_id" in rows.columns and rows["person_id"].notna().any() and not derived_id:
-            rows = rows.dropna(subset=["person_id"]).drop_duplicates("person_id")
+            ids = rows["person_id"]
+            kon = kon[(ids.notna() & ~ids.duplicated()).to_numpy(dtype=bool)]  # each person's first row
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
-        counts = rows["kon"].map(_TO_ADULT).value_counts()
-        audit.persons = {s: int(counts.get(s, 0)) for s in ADULT_SEXES}
+        audit.persons = _by_sex(kon)
     return audit
 
 
