@@ -23,12 +23,15 @@ prior** (Monroe, Colaresi & Quinn 2008, "Fightin' words", *Political Analysis* 1
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats as sps
 
 #: E-mail and web addresses, removed before tokenising (they hold names in lower case).
@@ -71,7 +74,7 @@ def tokenize(text: str) -> list[Token]:
     Parameters
     ----------
     text : str or None
-        One note; None or NaN gives no tokens.
+        One note; None, NaN or pandas' NA gives no tokens.
 
     Returns
     -------
@@ -89,7 +92,7 @@ def tokenize(text: str) -> list[Token]:
     >>> [t.word for t in tokenize("Mamma ringde. Hon har 2 barn.")]
     ['mamma', 'ringde', 'hon', 'har', '2', 'barn']
     """
-    if text is None or (isinstance(text, float) and np.isnan(text)):
+    if _missing(text):
         return []
     text = ADDRESS.sub(" ", str(text))
     out = []
@@ -160,37 +163,36 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
     levels = tuple(levels)
     rows = data[data[group].isin(levels)]
     exclude = {str(w).lower() for w in exclude}
-    count: dict[tuple[str, str], int] = {}
-    notes: dict[tuple[str, str], int] = {}
-    persons: dict[tuple[str, str], set] = {}
-    persons_all: dict[str, set] = {}
-    lower_seen: set[str] = set()
-    capital_inside: set[str] = set()
-    digits: set[str] = set()
-    n_notes = {lvl: 0 for lvl in levels}
-    for note, lvl, who in zip(rows[text], rows[group], rows[person]):
-        n_notes[lvl] += 1
-        seen = set()
-        for tok in tokenize(note):
-            w = tok.word
-            if tok.has_digit:
-                digits.add(w)
-            if not tok.capitalised:
-                lower_seen.add(w)
-            elif not tok.sentence_start:
-                capital_inside.add(w)
-            count[(w, lvl)] = count.get((w, lvl), 0) + 1
-            seen.add(w)
-        for w in seen:
-            notes[(w, lvl)] = notes.get((w, lvl), 0) + 1
-            persons.setdefault((w, lvl), set()).add(who)
-            persons_all.setdefault(w, set()).add((lvl, who))
-    words = sorted({w for w, _ in count})
+    n_notes = {lvl: int((rows[group] == lvl).sum()) for lvl in levels}
+    notes = pa.table({"rid": np.arange(len(rows), dtype=np.int64),
+                      "lvl": pd.Index(levels).get_indexer(rows[group]).astype(np.int64),
+                      "who": pd.factorize(rows[person])[0].astype(np.int64),  # missing: one id
+                      "txt": _as_text(rows[text])})
+    # Per note first (one row per word and note), then per word and level.
+    agg = _token_query(notes, "word, lvl, sum(n)::BIGINT AS n, count(*) AS notes, "
+                              "count(DISTINCT who) AS persons, "
+                              "bool_or(lower_seen) AS lower_seen, "
+                              "bool_or(capital_inside) AS capital_inside, "
+                              "bool_or(odd_digit) AS odd_digit, bool_or(safe) AS safe FROM ("
+                              "SELECT word, lvl, rid, any_value(who) AS who, count(*) AS n, "
+                              "bool_or(NOT cap) AS lower_seen, "
+                              "bool_or(cap AND NOT ss) AS capital_inside, "
+                              "bool_or(odd_digit) AS odd_digit, "
+                              "bool_or(odd_digit IS NULL) AS safe",
+                       group="GROUP BY word, lvl, rid) GROUP BY word, lvl")
+    flags = (agg[["word", "lower_seen", "capital_inside", "odd_digit", "safe"]]
+             .fillna({"lower_seen": False, "capital_inside": False, "odd_digit": False})
+             .astype({"odd_digit": bool}).groupby("word").any())
+    # A token has a digit as its word has (safe characters), else as looked up.
+    flags["digits"] = flags["odd_digit"] | (flags["safe"] & np.array(
+        [any(c.isdigit() for c in w) for w in flags.index], dtype=bool))
+    words = sorted(flags.index)
     rule = {}
-    for w in words:
-        if w in digits:
+    for w, lower_seen, capital_inside, digits in zip(flags.index, flags["lower_seen"],
+                                                      flags["capital_inside"], flags["digits"]):
+        if digits:
             rule[w] = RULE_DIGITS
-        elif w in capital_inside or w not in lower_seen:
+        elif capital_inside or not lower_seen:
             rule[w] = RULE_NAME
         elif w in exclude:
             rule[w] = RULE_LIST
@@ -198,17 +200,18 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
             rule[w] = RULE_SHORT
     kept = [w for w in words if w not in rule]
     table = pd.DataFrame({"word": kept})
-    for lvl in levels:
-        table[f"count_{lvl}"] = [count.get((w, lvl), 0) for w in kept]
-        table[f"notes_{lvl}"] = [notes.get((w, lvl), 0) for w in kept]
-        table[f"persons_{lvl}"] = [len(persons.get((w, lvl), ())) for w in kept]
-    table["persons_all"] = [len(persons_all.get(w, ())) for w in kept]
+    for i, lvl in enumerate(levels):
+        sub = agg[agg["lvl"] == i].set_index("word")
+        for col, name in (("n", "count"), ("notes", "notes"), ("persons", "persons")):
+            table[f"{name}_{lvl}"] = [int(v) for v in sub[col].reindex(kept, fill_value=0)]
+    table["persons_all"] = [int(v) for v in
+                            table[[f"persons_{lvl}" for lvl in levels]].sum(axis=1)]
     totals = {lvl: int(table[f"count_{lvl}"].sum()) for lvl in levels}
+    tokens = agg.groupby("word")["n"].sum()
     excl = []
     for name in (RULE_DIGITS, RULE_NAME, RULE_LIST, RULE_SHORT):
         ws = [w for w, r in rule.items() if r == name]
-        excl.append({"rule": name, "types": len(ws),
-                     "tokens": int(sum(count.get((w, lvl), 0) for w in ws for lvl in levels))})
+        excl.append({"rule": name, "types": len(ws), "tokens": int(tokens.reindex(ws).sum())})
     return WordCounts(levels, table, totals, n_notes, pd.DataFrame(excl))
 
 
@@ -350,9 +353,177 @@ def contains_stem(data: pd.DataFrame, stems: Iterable[str] = RESPONSIBILITY_STEM
            Cambridge: Cambridge University Press. Ch. 2.2.4, "Stemming and lemmatization" (matching
            word forms by their stem).
     """
+    from jamtools.data.engine import literal
+
     stems = tuple(str(s).lower() for s in stems)
-    return data[text].map(lambda note: int(any(t.word.startswith(stems) and not t.has_digit
-                                               for t in tokenize(note)))).astype(int)
+    notes = pa.table({"rid": np.arange(len(data), dtype=np.int64), "txt": _as_text(data[text])})
+    begins = " OR ".join(f"starts_with(word, {literal(s)})" for s in stems) or "false"
+    # Only a note whose lower case holds a stem can have such a word.
+    holds = " OR ".join(f"contains(lowered, {literal(s)})" for s in stems) or "false"
+    hits = _token_query(notes, "rid, word, odd_digit", where=f"WHERE {begins}", keep=holds)
+    digit = hits["odd_digit"].where(hits["odd_digit"].notna(),
+                                    [any(c.isdigit() for c in w) for w in hits["word"]])
+    hits = hits[~digit.astype(bool)]
+    out = np.zeros(len(data), dtype=int)
+    out[hits["rid"].to_numpy(dtype=np.int64)] = 1
+    return pd.Series(out, index=data.index, name=data[text].name)
+
+
+# --- Counting in the engine ---------------------------------------------------------------
+#
+# count_words and contains_stem run the tokeniser above in the query engine (DuckDB's RE2
+# regular expressions over the whole column), not note by note in Python. The result is the
+# same, token for token: the character classes are Python's own (read off ``re`` and ``str`` for
+# every code point of this Python), and the lower-case form is DuckDB's ``lower`` only for words
+# whose characters lower-case the same in both; any other word (e.g. "İ", or a Greek capital
+# sigma, whose lower case depends on its place in the word) is lower-cased by Python.
+
+
+def _class(chars: Iterable[str], *, negate: bool = False) -> str:
+    """An RE2 character class of exactly ``chars`` (code points as ``\\x{...}`` ranges)."""
+    points = sorted({ord(c) for c in chars})
+    parts, i = [], 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        a, b = points[i], points[j]
+        parts.append(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}")
+        i = j + 1
+    return ("[^" if negate else "[") + "".join(parts) + "]"
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict[str, str]:
+    """The tokeniser's regular expressions in RE2 syntax, built from Python's own definitions.
+
+    ``piece`` is a token with the non-token characters before it (so that the sentence-start
+    rule can look back), ``token`` the token itself, ``address`` :data:`ADDRESS`, ``upper`` /
+    ``digit`` the tests of :class:`Token`'s ``capitalised`` / ``has_digit``, ``after_end`` /
+    ``first`` the two ways a token starts a sentence, and ``unsafe`` the characters whose lower
+    case DuckDB and Python do not agree on.
+    """
+    every = ("".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000))))
+    alnum = "".join(re.findall(r"[^\W_]+", every))      # the token rule's [^\W_]
+    space = "".join(re.findall(r"\s+", every))          # ADDRESS's \s
+    a, na = _class(alnum), _class(alnum, negate=True)
+    joiners = "-'’"
+    token = f"{a}+(?:{_class(joiners)}{a}+)*"
+    between, end = _class(BETWEEN), _class(SENTENCE_END)
+    nonspace = _class(space, negate=True)
+    # Lower case: DuckDB's per character, compared with Python's for every token character.
+    from jamtools.data import engine
+
+    con = engine.shared()
+    chars = list(alnum + joiners)
+    name = engine.unique_name("jt_chars")
+    con.register(name, pa.table({"c": pa.array(chars, pa.string())}))
+    try:
+        duck = con.sql(f"SELECT lower(c) FROM {name}").fetchnumpy()  # order kept
+    finally:
+        con.unregister(name)
+    lowered = list(duck[next(iter(duck))])
+    # Safe: DuckDB's lower case is Python's, one character, which changes exactly when the
+    # character is upper case (str.isupper) and is a digit exactly when the character is.
+    unsafe = {c for c, d in zip(chars, lowered)
+              if c.lower() != d or len(d) != 1 or c.isupper() != (d != c)
+              or c.isdigit() != d.isdigit()} | {"\u03a3"}
+    return {
+        "piece": f"{na}*{token}",
+        "token": token,
+        "address": f"(?i){nonspace}+@{nonspace}+|https?://{nonspace}+|www\\.{nonspace}+",
+        "after_end": f"{end}{between}{{0,19}}$",
+        "first": f"^{between}{{0,20}}$",
+        "unsafe": _class(unsafe),
+    }
+
+
+def _as_text(values: pd.Series) -> pa.Array:
+    """The notes as an Arrow string array: what :func:`tokenize` reads (missing is null)."""
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pa.array([None if _missing(v) else str(v) for v in values], pa.large_string())
+    return arr
+
+
+def _missing(value) -> bool:
+    """A missing note: None, pandas' NA or a float NaN (no tokens)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _tokens_sql(src: str, other: str) -> str:
+    """SQL of the tokens of the notes in ``src``: its ``other`` columns, ``piece`` (the token
+    with the characters before it), ``pos`` (1 for a note's first token) and ``raw``."""
+    from jamtools.data.engine import literal
+
+    p = _patterns()
+    pieces = (f"SELECT {other}, unnest(ps) AS piece, generate_subscripts(ps, 1) AS pos "
+              f"FROM (SELECT {other}, regexp_extract_all(regexp_replace(txt, "
+              f"{literal(p['address'])}, ' ', 'g'), {literal(p['piece'])}) AS ps FROM {src})")
+    # Most pieces are a space and a word of plain letters: the word without a regex search.
+    plain = literal(" ?[0-9A-Za-zÅÄÖåäöÉé]+")
+    return (f"SELECT *, CASE WHEN regexp_full_match(piece, {plain}) THEN ltrim(piece, ' ') "
+            f"ELSE regexp_extract(piece, {literal(p['token'])}) END AS raw FROM ({pieces})")
+
+
+def _token_query(notes: pa.Table, select: str, *, where: str = "", group: str = "",
+                 keep: str = "") -> pd.DataFrame:
+    """``SELECT select FROM tok where group`` over the tokens of ``notes``, in the engine.
+
+    ``notes`` has a row id ``rid``, the text ``txt`` and any other columns; ``tok`` has one row
+    per token (as :func:`tokenize` finds them) with the notes' other columns and ``raw`` (the
+    token as written), ``word`` (its lower case, Python's), ``cap`` and ``ss`` (as
+    :class:`Token`'s ``capitalised`` and ``sentence_start``; ``ss`` only for capitalised
+    tokens) and ``odd_digit`` (null, or for a word with characters outside the safe set whether
+    the token has a digit). ``keep`` is an SQL condition on ``txt`` and ``lowered`` (DuckDB's
+    lower case of the note) that every note with a wanted token meets, to skip the others.
+    """
+    from jamtools.data import engine
+
+    p = {k: engine.literal(v) for k, v in _patterns().items()}
+    con = engine.shared()
+    other = ", ".join(engine.ident(c) for c in notes.column_names if c != "txt")
+    odd = pc.fill_null(pc.match_substring_regex(notes["txt"], _patterns()["unsafe"]), False)
+    names = []
+
+    def view(prefix, table):
+        names.append(engine.unique_name(prefix))
+        con.register(names[-1], table)
+        return names[-1]
+
+    try:
+        src = view("jt_notes", notes.append_column("odd", odd))
+        if keep:
+            src = (f"(SELECT * FROM (SELECT *, lower(txt) AS lowered FROM {src}) "
+                   f"WHERE odd OR {keep})")
+        word, cap, digit, join = "lower(raw)", "NULL::BOOLEAN", "NULL::BOOLEAN", ""
+        if pc.any(odd).as_py():
+            # Tokens with characters outside the safe set: Python's answers, looked up.
+            found = con.sql(f"SELECT DISTINCT raw FROM "
+                            f"({_tokens_sql(view('jt_odd', notes.filter(odd)), other)}) "
+                            f"WHERE regexp_matches(raw, {p['unsafe']})").fetchall()
+            raws = [r for (r,) in found]
+            lookup = view("jt_lower", pa.table({
+                "m_raw": pa.array(raws, pa.string()),
+                "m_word": pa.array([r.lower() for r in raws], pa.string()),
+                "m_cap": pa.array([r[:1].isupper() for r in raws], pa.bool_()),
+                "m_digit": pa.array([any(c.isdigit() for c in r) for r in raws], pa.bool_())}))
+            word, cap, digit = "coalesce(m_word, lower(raw))", "m_cap", "m_digit"
+            join = f"LEFT JOIN {lookup} ON raw = m_raw"
+        # The characters before the token (the token occurs once in its piece, at the end).
+        gap = "replace(piece, raw, '')"
+        tok = (f"SELECT *, CASE WHEN cap THEN regexp_matches({gap}, {p['after_end']}) "
+               f"OR (pos = 1 AND regexp_matches({gap}, {p['first']})) END AS ss "
+               f"FROM (SELECT *, coalesce({cap}, substring(raw, 1, 1) <> substring(word, 1, 1)) "
+               f"AS cap FROM (SELECT *, {word} AS word, {digit} AS odd_digit "
+               f"FROM ({_tokens_sql(src, other)}) {join}))")
+        return con.sql(f"WITH tok AS ({tok}) SELECT {select} FROM tok {where} {group}").df()
+    finally:
+        for name in names:
+            con.unregister(name)
 
 
 __all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULE_DIGITS", "RULE_LIST", "RULE_NAME",

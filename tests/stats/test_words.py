@@ -1,0 +1,181 @@
+"""The word counting of jamtools.stats.text (count_words, contains_stem), which runs the
+tokeniser in the query engine, against a plain Python reference: the tokeniser
+``text.tokenize`` (Python's ``re``) note by note, counted with dictionaries and sets. Messy text
+(Swedish letters, punctuation, digits, addresses, empty and missing notes, mixed case, long runs
+of spaces before a word, letters whose lower case differs between DuckDB and Python) must give
+identical tables."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools.stats import text
+
+LEVELS = ("kvinna", "man")
+
+
+def reference_count(data, *, levels, exclude=(), min_length=2, text_col="anteckning",
+                    group="kon", person="person_id"):
+    """count_words as a loop over notes and tokens (the handbook's first implementation)."""
+    rows = data[data[group].isin(levels)]
+    exclude = {str(w).lower() for w in exclude}
+    count, notes, persons, persons_all = {}, {}, {}, {}
+    lower_seen, capital_inside, digits = set(), set(), set()
+    n_notes = {lvl: 0 for lvl in levels}
+    for note, lvl, who in zip(rows[text_col], rows[group], rows[person]):
+        n_notes[lvl] += 1
+        seen = set()
+        for tok in text.tokenize(note):
+            w = tok.word
+            if tok.has_digit:
+                digits.add(w)
+            if not tok.capitalised:
+                lower_seen.add(w)
+            elif not tok.sentence_start:
+                capital_inside.add(w)
+            count[(w, lvl)] = count.get((w, lvl), 0) + 1
+            seen.add(w)
+        for w in seen:
+            notes[(w, lvl)] = notes.get((w, lvl), 0) + 1
+            persons.setdefault((w, lvl), set()).add(who)
+            persons_all.setdefault(w, set()).add((lvl, who))
+    words = sorted({w for w, _ in count})
+    rule = {}
+    for w in words:
+        if w in digits:
+            rule[w] = text.RULE_DIGITS
+        elif w in capital_inside or w not in lower_seen:
+            rule[w] = text.RULE_NAME
+        elif w in exclude:
+            rule[w] = text.RULE_LIST
+        elif len(w) < min_length:
+            rule[w] = text.RULE_SHORT
+    kept = [w for w in words if w not in rule]
+    table = pd.DataFrame({"word": kept})
+    for lvl in levels:
+        table[f"count_{lvl}"] = [count.get((w, lvl), 0) for w in kept]
+        table[f"notes_{lvl}"] = [notes.get((w, lvl), 0) for w in kept]
+        table[f"persons_{lvl}"] = [len(persons.get((w, lvl), ())) for w in kept]
+    table["persons_all"] = [len(persons_all.get(w, ())) for w in kept]
+    totals = {lvl: int(table[f"count_{lvl}"].sum()) for lvl in levels}
+    excl = []
+    for name in (text.RULE_DIGITS, text.RULE_NAME, text.RULE_LIST, text.RULE_SHORT):
+        ws = [w for w, r in rule.items() if r == name]
+        excl.append({"rule": name, "types": len(ws),
+                     "tokens": int(sum(count.get((w, lvl), 0) for w in ws for lvl in levels))})
+    return table, totals, n_notes, pd.DataFrame(excl)
+
+
+def reference_stem(data, stems, text_col="anteckning"):
+    stems = tuple(s.lower() for s in stems)
+    return [int(any(t.word.startswith(stems) and not t.has_digit for t in text.tokenize(n)))
+            for n in data[text_col]]
+
+
+MESSY = [
+    "Mamma ringde. Hon har 2 barn och bor hos Anna på Storgatan 12B.",
+    "ÅSA och Örjan träffades; Åsa sa: \"Ansvar är viktigt!\" – ansvaret ligger hos mamma.",
+    "",
+    None,
+    "   ",
+    "föräldraförmågan brister?   Föräldraförmåga diskuterades… OMSORG, omsorgen & "
+    "omvårdnad.",
+    "Mejl till kalle.kula@exempel.se och www.exempel.se/x samt HTTPS://Sida.se/ansvar i dag",
+    "x-tra stöd, barn-och-unga; o'boy ’tis mammas’ sak - och -- sådant",
+    "tel 070-123 45 67, pnr 19800101-1234. 3:e gången ²-fel a1 1a ansvar2",
+    "Ett\nNytt stycke\r\nmed radbrytning.\tTab\tFörst.\n\n• Punkt ett\n• Punkt två",
+    "Är du där? Ja! (Pappa) ringde. »Hon« sa ”Nej”. *Viktigt* — Kanske.",
+    "İbrahim och ΟΔΟΣ möttes i ΣΟΦΙΑ; Straße och STRASSE; ǅemal och ﬁlm.",
+    "                     Tjugoett mellanslag före första ordet.",
+    "                    Tjugo mellanslag före första ordet.",
+    ".                    Punkt och tjugo mellanslag före Ordet.",
+    ".                   Punkt och nitton mellanslag före Ordet.",
+    "under_streck och snake_case_ord, e.g. i.e. t.ex. bl.a. osv.",
+    "emoji 😀 ansvar🙂omsorg ½ ⅓ ٣ ansvar٣ ① café cafe\u0301 naïve",
+    "MAMMA PAPPA barn Barn barn. Barn",
+    "omsorg",
+    "ANSVAR",
+    "httpſ://exempel.se ansvar",
+    "punkt tjugo tjugoett ordet i gemener, så att mellanslagsregeln avgör om de räknas",
+]
+
+
+def _frame(notes, seed=0):
+    rng = random.Random(seed)
+    return pd.DataFrame({
+        "person_id": [rng.choice(["P1", "P2", "P3", "P4", "P5", None]) for _ in notes],
+        "kon": [rng.choice(["kvinna", "man", "man", "kvinna", "okänt"]) for _ in notes],
+        "anteckning": notes,
+    })
+
+
+def _random_notes(n, seed):
+    """Notes put together from tricky pieces, so that capitals, sentence ends and spaces meet in
+    many combinations."""
+    rng = random.Random(seed)
+    words = ["ansvar", "Ansvar", "omsorg", "mamma", "Mamma", "pappa", "barn", "Barn", "Åsa",
+             "åsa", "öl", "ÖL", "x", "X", "a1", "12", "ex-man", "o'boy", "Lisa", "lisa", "stöd",
+             "İz", "ΣΑΣ", "σας", "straße", "hem", "Hem", "möte", "MÖTE", "²", "e-post"]
+    seps = [" ", "  ", ". ", "! ", "? ", ", ", ": ", "; ", "\n", " – ", " (", ") ", " \"", "\" ",
+            "…", " • ", "-", "_", " " * 19, " " * 21, ".\t", " kalle@x.se ", " www.a.se "]
+    notes = []
+    for _ in range(n):
+        k = rng.randint(0, 12)
+        parts = [rng.choice(seps) if rng.random() < 0.3 else ""]
+        for _ in range(k):
+            parts += [rng.choice(words), rng.choice(seps)]
+        notes.append("".join(parts) if rng.random() > 0.05 else None)
+    return notes
+
+
+@pytest.mark.parametrize("notes,exclude", [
+    (MESSY, ()),
+    (MESSY, ("storgatan", "MAMMA")),
+    (_random_notes(400, 1), ("hem",)),
+    (_random_notes(400, 2), ()),
+])
+def test_count_words_matches_the_python_tokeniser(notes, exclude):
+    data = _frame(notes)
+    got = text.count_words(data, levels=LEVELS, exclude=exclude)
+    table, totals, n_notes, excl = reference_count(data, levels=LEVELS, exclude=exclude)
+    assert len(table) > 5
+    pd.testing.assert_frame_equal(got.counts, table)
+    pd.testing.assert_frame_equal(got.excluded, excl)
+    assert got.totals == totals and got.n_notes == n_notes
+
+
+def test_count_words_on_arrow_strings_and_an_index_of_its_own():
+    data = _frame(MESSY * 3, seed=5).astype({"anteckning": "string[pyarrow]",
+                                            "person_id": "string[pyarrow]"})
+    data.index = np.arange(len(data))[::-1] * 7
+    got = text.count_words(data, levels=LEVELS, min_length=3)
+    table, *_ = reference_count(data, levels=LEVELS, min_length=3)
+    pd.testing.assert_frame_equal(got.counts, table)
+
+
+def test_count_words_without_any_words():
+    data = _frame(["", None, "12 34", "  "])
+    got = text.count_words(data, levels=LEVELS)
+    table, totals, n_notes, excl = reference_count(data, levels=LEVELS)
+    assert got.counts.empty and list(got.counts.columns) == list(table.columns)
+    pd.testing.assert_frame_equal(got.excluded, excl)
+    assert got.totals == totals and got.n_notes == n_notes
+
+
+@pytest.mark.parametrize("notes", [MESSY, _random_notes(300, 3)])
+def test_contains_stem_matches_the_python_tokeniser(notes):
+    data = _frame(notes)
+    data.index = data.index + 100
+    stems = ["ansvar", "Omsorg", "föräldraförmåg", "i̇"]
+    got = text.contains_stem(data, stems)
+    assert list(got.index) == list(data.index)
+    assert got.tolist() == reference_stem(data, stems)
+    assert got.sum() > 0 and got.dtype == np.dtype(int)
+
+
+def test_a_missing_note_has_no_tokens():
+    assert text.tokenize(pd.NA) == [] and text.tokenize(None) == []
+    assert text.tokenize(float("nan")) == []
