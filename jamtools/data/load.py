@@ -412,23 +412,12 @@ SENSITIVE_NAME = re.compile(r"(personnummer|samordningsnummer|personnr|pnr|namn(
 # "namn" but not "nämnare"/"namnare" (a denominator, whose values are counts, not names).
 
 
-def _sensitive_columns(frame: pd.DataFrame, table: Table | None) -> list[str]:
-    marked = {c.name for c in table.columns if c.sensitive} if table is not None else set()
-    return [c for c in frame.columns
-            if c in marked or (SENSITIVE_NAME.search(str(c)) and not str(c).endswith("_id"))]
-
-
 def sensitive_values(config=None) -> set[str]:
-    """Every value of the input's sensitive columns, for the leak scan of a run's outputs.
+    """Every value of the input's sensitive columns, for the leak scan of a run's outputs:
+    names, free text and personnummer (in every written form), four characters or longer.
 
-    Sensitive columns are those the model marks ``sensitive`` (free text) and any column whose
-    name (in the export, or after the column mapping of ``jamtools.yml``) says personnummer,
-    samordningsnummer, name, address or free text, whether or not the model uses it. Sources
-    are the files of the run's ``data_dir`` (CSV, Parquet, XLSX) and every table under
-    ``tables`` in ``jamtools.yml`` (files or SQL). Values shorter than four characters are
-    left out (they would match everywhere). A personnummer is also returned in its other
-    written forms (with and without century and hyphen), so that the scan finds it however an
-    output writes it.
+    See :func:`jamtools.data.sensitive.sensitive_values`, which reads only those columns, in
+    the engine.
 
     Parameters
     ----------
@@ -439,36 +428,9 @@ def sensitive_values(config=None) -> set[str]:
     -------
     set of str
     """
-    from jamtools.data.personnummer import written_forms
-    from jamtools.data.readers import SourceError, read_source
+    from jamtools.data.sensitive import sensitive_values as read_sensitive
 
-    cfg = _config(config)
-    sources: list[tuple[dict, Path, Table | None]] = []
-    found = table_sources(cfg, data_dir=DEMO_DATA_DIR)
-    for name, spec in found.items():
-        sources.append((spec, spec["_base"], TABLES.get(name)))
-    data_dir = cfg.data_dir if cfg is not None else DEMO_DATA_DIR
-    if data_dir is not None and data_dir.is_dir():  # other files there may hold names too
-        for path in sorted(data_dir.iterdir()):
-            if path.suffix.lower() in (".csv", ".parquet", ".xlsx") and path.stem not in found:
-                sources.append(({"file": str(path)}, data_dir, TABLES.get(path.stem)))
-    values: set[str] = set()
-    for spec, base, table in sources:
-        try:
-            raw, _ = read_source(spec, base)
-        except SourceError:
-            continue  # the loader reports unreadable sources; nothing of them can leak
-        frames = [raw]
-        if spec.get("columns"):
-            frames.append(raw.rename(columns=spec["columns"]))
-        for frame in frames:
-            for col in _sensitive_columns(frame, table):
-                for v in frame[col].dropna().astype(str):
-                    v = v.strip()
-                    if len(v) >= 4:
-                        values.add(v)
-                        values |= written_forms(v)
-    return values
+    return read_sensitive(config)
 
 
 def _filter_columns(table: Table, period, unit, age) -> set[str]:

@@ -601,7 +601,7 @@ def _scan(paths: list[Path], config: RunConfig, key: str) -> list[dict]:
     sensitive = data.sensitive_values(config) if hasattr(data, "sensitive_values") else set()
     findings = scan.scan_paths([p for p in paths if p.exists()],
                                threshold=int(config.parameters["threshold"]),
-                               sensitive_values=sorted(sensitive), secret_keys=[key])
+                               sensitive_values=sensitive, secret_keys=[key])
     return findings.to_dict("records") if len(findings) else []
 
 

@@ -18,6 +18,7 @@ text, read with pypdf) and the downloads (CSV and XLSX: every cell) for
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import json
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 from html.parser import HTMLParser
 
 import ahocorasick
+import numpy as np
 import pandas as pd
 
 from jamtools.data.pseudonym import luhn_ok
@@ -169,14 +171,13 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                       and f.suffix in SCANNED]
         elif p.is_file():
             files.append(p)
-    sensitive = sorted({str(v) for v in sensitive_values if v and len(str(v)) >= 4})
-    automaton = _automaton(sensitive)
+    index = _Values(sensitive_values)
     rows = []
     for f in files:
         texts = [(loc, text) for loc, text in _texts(f) if text]
-        # One pass over the file finds every sensitive value in it (Aho–Corasick); only the
+        # One pass over the file finds every sensitive value in it (see _Values); only the
         # values found are then located line by line.
-        present = _found(automaton, "\n".join(text for _, text in texts))
+        present = sorted(index.found("\n".join(text for _, text in texts)))
         for loc, text in texts:
             for m in PNR.finditer(text):
                 kind = classify_personnummer(m.group(0))
@@ -280,13 +281,132 @@ def _occurs(value: str, text: str) -> bool:
     return False
 
 
-def _found(automaton, text: str) -> list[str]:
-    """The sensitive values that occur in ``text`` (not inside a longer number), each once, in
-    a stable order."""
-    if automaton is None:
-        return []
-    return sorted({value for end, value in automaton.iter(text)
-                   if _bounded(text, end - len(value) + 1, end + 1)})
+#: A value written as a personnummer may be (6 or 8 digits, a separator or none, 4 digits):
+#: such values are kept in a set and found with :data:`_NUMBER`, not in the automaton.
+NUMBER_SHAPE = re.compile(r"(?:[0-9]{8}|[0-9]{6})[-+]?[0-9]{4}")
+# Every occurrence of such a value that no other ASCII digit touches: at one start only one
+# shape fits (the length of the digit run decides), and two such occurrences never overlap (after
+# the separator come exactly four digits), so finditer sees each one.
+_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{8}|[0-9]{6})[-+]?[0-9]{4}(?![0-9])")
+#: Values at least this long are found by a hash of their first FRAGMENT characters (see
+#: :class:`_Values`); shorter ones by the automaton.
+FRAGMENT = 12
+_BASE = np.uint64(1_000_003)
+_CHUNK = 1 << 22
+_FILTER_BITS = 24
+_FEW = 8
+
+
+def _codes(text: str) -> np.ndarray:
+    """The code points of ``text``, one per character (as Python indexes it)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _window_hashes(codes: np.ndarray, width: int) -> np.ndarray:
+    """A polynomial hash (mod 2**64) of every window of ``width`` code points."""
+    n = len(codes) - width + 1
+    h = np.zeros(max(n, 0), dtype=np.uint64)
+    for j in range(width):
+        h *= _BASE
+        h += codes[j:j + n]
+    return h
+
+
+class _Values:
+    """The sensitive values, indexed to find those that occur in a text.
+
+    Three kinds, so that a register's values fit in memory (a million free-text notes and four
+    written forms of a million personnummer would make an automaton of gigabytes):
+
+    - written like a personnummer (:data:`NUMBER_SHAPE`, valid or not): a set, looked up for
+      every such digit run of the text;
+    - at least :data:`FRAGMENT` characters (free text, most names): a sorted array of the
+      hashes of their first FRAGMENT characters; every window of the text is hashed and a hit
+      is confirmed against the value itself;
+    - the rest (short names, words): an Aho–Corasick automaton (pyahocorasick).
+
+    Whichever the kind, a value is found exactly where ``value in text`` holds and the
+    occurrence is not part of a longer number (:func:`_bounded`)."""
+
+    def __init__(self, values=()):
+        numbers: set[str] = set()
+        short: set[str] = set()
+        long: set[str] = set()
+        for v in values:
+            if not v:
+                continue
+            v = str(v)
+            if len(v) < 4:
+                continue
+            if len(v) <= 13 and v[0] in "0123456789" and NUMBER_SHAPE.fullmatch(v):
+                numbers.add(v)
+            elif len(v) < FRAGMENT:
+                short.add(v)
+            else:
+                long.add(v)
+        self.numbers = numbers
+        self.automaton = _automaton(sorted(short))
+        self.long = sorted(long)
+        if self.long:
+            matrix = _codes("".join(v[:FRAGMENT] for v in self.long)).reshape(-1, FRAGMENT)
+            h = np.zeros(len(self.long), dtype=np.uint64)
+            for j in range(FRAGMENT):
+                h *= _BASE
+                h += matrix[:, j]
+            del matrix
+            self.order = np.argsort(h, kind="stable")
+            self.keys = h[self.order]
+            self.filter = np.zeros(1 << _FILTER_BITS, dtype=bool)
+            self.filter[self.keys & np.uint64((1 << _FILTER_BITS) - 1)] = True
+            # Many values may begin alike (notes opening with the same words): for those, a hit
+            # tries each length such values have instead of each value.
+            starts = np.flatnonzero(np.r_[True, self.keys[1:] != self.keys[:-1]])
+            ends = np.r_[starts[1:], len(self.keys)]
+            lengths = np.fromiter(map(len, self.long), dtype=np.int64, count=len(self.long))[self.order]
+            self.lengths = {int(self.keys[a]): np.unique(lengths[a:b]).tolist()
+                            for a, b in zip(starts.tolist(), ends.tolist()) if b - a > _FEW}
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.long) + (len(self.automaton) if self.automaton else 0)
+
+    def found(self, text: str) -> set[str]:
+        out: set[str] = set()
+        if self.automaton is not None:
+            out.update(value for end, value in self.automaton.iter(text)
+                       if _bounded(text, end - len(value) + 1, end + 1))
+        if self.numbers:
+            out.update(m.group(0) for m in _NUMBER.finditer(text)
+                       if m.group(0) in self.numbers and _bounded(text, m.start(), m.end()))
+        if self.long and len(text) >= FRAGMENT:
+            out |= self._long_found(text)
+        return out
+
+    def _long_found(self, text: str) -> set[str]:
+        codes = _codes(text)
+        keys, mask = self.keys, np.uint64((1 << _FILTER_BITS) - 1)
+        out: set[str] = set()
+        for start in range(0, len(codes) - FRAGMENT + 1, _CHUNK):
+            h = _window_hashes(codes[start:start + _CHUNK + FRAGMENT - 1].astype(np.uint64), FRAGMENT)
+            where = np.nonzero(self.filter[h & mask])[0]
+            if not len(where):
+                continue
+            h = h[where]
+            first = np.searchsorted(keys, h, side="left")
+            last = np.searchsorted(keys, h, side="right")
+            for pos, a, b, key in zip((where + start).tolist(), first.tolist(), last.tolist(), h.tolist()):
+                if b - a > _FEW:
+                    for n in self.lengths[key]:
+                        value = text[pos:pos + n]
+                        i = bisect.bisect_left(self.long, value)
+                        if (len(value) == n and i < len(self.long) and self.long[i] == value
+                                and _bounded(text, pos, pos + n)):
+                            out.add(value)
+                    continue
+                for k in range(a, b):
+                    value = self.long[self.order[k]]
+                    if text.startswith(value, pos) and _bounded(text, pos, pos + len(value)):
+                        out.add(value)
+        return out
 
 
 def _plain_row_level(text: str) -> bool:

@@ -111,3 +111,120 @@ def test_a_denominator_column_is_not_a_name_column():
     from jamtools.data.load import SENSITIVE_NAME
     assert not SENSITIVE_NAME.search("namnare")
     assert all(SENSITIVE_NAME.search(c) for c in ("namn", "efternamn", "klient_namn", "Name"))
+
+
+# --- Sensitive values at register scale ---------------------------------------------------------
+# The scan keeps values written like a personnummer in a set, long values (free text, names) as
+# hashes of their first characters, and only the rest in the automaton. Each test compares with
+# the plain rule: a value is found where it stands in the text, not inside a longer number.
+
+
+def _plainly_in(value: str, text: str) -> bool:
+    """The reference: ``value`` occurs in ``text`` with no digit touching a digit at its ends."""
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        before = start > 0 and value[0].isdigit() and text[start - 1].isdigit()
+        after = end < len(text) and value[-1].isdigit() and text[end].isdigit()
+        if not before and not after:
+            return True
+        start = text.find(value, start + 1)
+    return False
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "ut.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_numbers_the_pattern_misses_are_found_as_values(tmp_path):
+    """The personnummer pattern does not see every number of the input: one glued to a letter
+    a-f (kept apart from hashes), one with century 18, one with a wrong check digit. Written as
+    values of the input they are found all the same, in every written form."""
+    glued, old, bad = valid_pnr(), "18" + valid_pnr("900101").replace("-", ""), "121212-1213"
+    text = f"kod e{glued}f, född {old}, nummer:-{bad}+, {bad.replace('-', '')}"
+    path = _write(tmp_path, text)
+    assert scan.scan_paths([path]).empty  # the pattern alone finds none of them
+    values = [glued, old, bad, bad.replace("-", ""), "121212-12130", "9121212-1212"]
+    found = scan.scan_paths([path], sensitive_values=values)
+    assert list(found.kind) == ["sensitive_value"] * 4
+    assert sorted(found.excerpt) == sorted(v[:2] + "*" * (len(v) - 2) for v in values[:4])
+
+
+def test_long_values_found_exactly_where_they_stand(tmp_path):
+    """Long values (found by a hash of their first characters) are reported only when the whole
+    value stands in the text: not for a value that shares its beginning, not inside a longer
+    number; also at the very start and end of a text and after characters beyond Latin-1."""
+    note = "Mamman berättar om oron för hemmet"
+    twin = "Mamman berättar om oron för skolan"
+    digits = "52457288771234"  # a long value of digits
+    inner = "13572468013579"  # stands only inside a longer number
+    text = f"{note} – 😀{digits}\nsiffror 9{inner}, {inner}0 och slut: Greta Exempelsson"
+    values = [note, twin, digits, inner, "Greta Exempelsson", "Greta Exempelssons mamma", "Olle"]
+    assert min(map(len, (digits, inner, note))) >= scan.FRAGMENT
+    found = scan.scan_paths([_write(tmp_path, text)], sensitive_values=values)
+    assert sorted(found.excerpt) == sorted(v[:2] + "*" * (len(v) - 2)
+                                           for v in (note, digits, "Greta Exempelsson"))
+    assert list(found.location) == sorted(["line 1", "line 1", "line 2"])
+
+
+def test_random_texts_agree_with_the_plain_rule(tmp_path):
+    """Random texts over a small alphabet (digits, separators, letters, å, an emoji) and values
+    cut from them and from each other: the scan reports exactly the values the plain rule finds,
+    for numbers, short and long values alike."""
+    import random
+
+    rng = random.Random(20240601)
+    alphabet = "0123456789-+ aefåX😀"
+    kinds = set()
+    for _ in range(40):
+        def digits(n):
+            return "".join(rng.choice("0123456789") for _ in range(n))
+
+        # runs of digits of every length around a personnummer's, numbers written as one, and
+        # other characters between them
+        tokens = [rng.choice(alphabet) if rng.random() < 0.5 else
+                  digits(rng.randrange(2, 15)) if rng.random() < 0.5 else
+                  digits(rng.choice([6, 8])) + rng.choice(["", "-", "+"]) + digits(4)
+                  for _ in range(rng.randrange(10, 120))]
+        text = "".join(tokens)
+        numbers = [t for t in tokens if len(t) >= 10]  # some whole, glued to '-', '+' or a letter
+        values = set(rng.sample(numbers, min(len(numbers), 8)))
+        for _ in range(30):
+            a = rng.randrange(len(text))
+            if rng.random() < 0.5:  # most often inside a run of digits
+                a = rng.choice([k for k, ch in enumerate(text) if ch.isdigit()] or [a])
+            v = text[a:a + rng.choice([4, 6, 10, 11, 12, 13, 14, 20, 40])]
+            if rng.random() < 0.3:  # a near miss: one character changed
+                k = rng.randrange(len(v))
+                v = v[:k] + rng.choice(alphabet) + v[k + 1:]
+            values.add(v)
+        values.add(f"{rng.randrange(10**11, 10**12)}")
+        values.discard("")
+        path = _write(tmp_path, text)
+        found = scan.scan_paths([path], sensitive_values=sorted(values))
+        found = found[found.kind == "sensitive_value"]
+        expected = sorted(v[:2] + "*" * (len(v) - 2) for v in values if len(v) >= 4 and _plainly_in(v, text))
+        assert sorted(found.excerpt) == expected, text
+        kinds |= {"number" if scan.NUMBER_SHAPE.fullmatch(v) else "long" if len(v) >= scan.FRAGMENT
+                  else "short" for v in values if len(v) >= 4 and _plainly_in(v, text)}
+    assert kinds == {"number", "long", "short"}  # every kind of value was found somewhere
+
+
+def test_many_values_that_begin_alike(tmp_path):
+    """Free text often opens with the same words: dozens of notes share their first characters.
+    Those found are exactly the ones that stand whole in the text (one the prefix of another,
+    one at the very end of the text), however many begin alike."""
+    opening = "Samtal med mamman om "
+    values = [opening + w for w in ("skolan", "skolans mat", "boendet", "oron", "oron för hemmet",
+                                    "ekonomin", "pappan", "barnets hälsa", "fritiden", "maten",
+                                    "kvällarna", "sömnen")] + [opening.strip()]
+    assert len(values) > scan._FEW and min(map(len, values)) >= scan.FRAGMENT
+    text = f"Anteckning: {opening}oron för hemmet. Sedan: {opening}skolans matsal\n{opening}sömnen"
+    found = scan.scan_paths([_write(tmp_path, text)], sensitive_values=values)
+    expected = [v for v in values if _plainly_in(v, text)]
+    assert len(expected) == 6  # oron, oron för hemmet, skolan, skolans mat, sömnen, the opening
+    assert sorted(found.excerpt) == sorted(v[:2] + "*" * (len(v) - 2)
+                                           for v in values for line in text.splitlines()
+                                           if _plainly_in(v, line))
