@@ -5,6 +5,7 @@ Every chapter test uses these, so "the interval covers the planted value", "a ga
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 
 
@@ -51,3 +52,19 @@ def no_gap(row: Mapping, *, max_half_width: float, null: float = 0.0) -> bool:
         f"{row.get('comparison')!r}: the interval is ±{half:.3g} wide, too wide to show no gap "
         f"(bound ±{max_half_width})")
     return covers(row, null)
+
+
+#: The PostgreSQL server of the SQL tests (started by ``.ci/services`` under CI).
+PG_URL = os.environ.get(
+    "JAMTOOLS_TEST_PG", "postgresql+psycopg://jamtools:jamtools@localhost:5432/jamtools")
+
+
+def pg_available() -> bool:
+    """True when a PostgreSQL server answers on localhost:5432."""
+    import socket
+
+    try:
+        socket.create_connection(("localhost", 5432), timeout=1).close()
+        return True
+    except OSError:
+        return False

@@ -4,7 +4,6 @@ mappings as an organisation would write it."""
 from __future__ import annotations
 
 import os
-import socket
 
 import numpy as np
 import pandas as pd
@@ -12,10 +11,10 @@ import pytest
 import yaml
 
 from jamtools.run.config import load_config
+from tests.helpers import PG_URL, pg_available
 
 from jamtools import data
 
-PG_URL = os.environ.get("JAMTOOLS_TEST_PG", "postgresql+psycopg://jamtools:jamtools@localhost:5432/jamtools")
 
 
 def _export() -> pd.DataFrame:
@@ -44,14 +43,6 @@ MAPPING = {
 }
 
 
-def _pg_available() -> bool:
-    try:
-        socket.create_connection(("localhost", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     d = tmp_path_factory.mktemp("export")
@@ -68,7 +59,7 @@ def sources(tmp_path_factory):
         "xlsx": {"file": "export.xlsx", "sheet": "Beslut 2024"},
         "parquet": {"file": "export.parquet"},
     }
-    if _pg_available() or os.environ.get("CI"):
+    if pg_available() or os.environ.get("CI"):
         import sqlalchemy
         engine = sqlalchemy.create_engine(PG_URL)
         with engine.begin() as con:

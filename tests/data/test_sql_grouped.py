@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 
 import numpy as np
 import pandas as pd
@@ -24,19 +23,11 @@ from jamtools.data.model import TABLES
 from jamtools.data.readers import GROUP_COUNT, SQL_LOG_ENV
 from jamtools.run.check import check_inputs
 from jamtools.run.config import load_config
+from tests.helpers import PG_URL, pg_available
 
-PG_URL = os.environ.get("JAMTOOLS_TEST_PG", "postgresql+psycopg://jamtools:jamtools@localhost:5432/jamtools")
 
 #: What ht_01 reads of ht_beslut (catalogue: hours required, need covariates optional).
 HT_01 = dict(columns=("kon", "beviljade_timmar"), optional=("adl_beroende", "ensamboende", "alder"))
-
-
-def _pg_available() -> bool:
-    try:
-        socket.create_connection(("localhost", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def _export() -> pd.DataFrame:
@@ -67,7 +58,7 @@ def _export() -> pd.DataFrame:
 
 def _databases(tmp_path_factory) -> dict[str, str]:
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'export.db'}"}
-    if _pg_available() or os.environ.get("CI"):
+    if pg_available() or os.environ.get("CI"):
         urls["postgres"] = PG_URL
     return urls
 
