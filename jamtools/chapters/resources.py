@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure, stats
+from jamtools.data.check import occurrences
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import report
@@ -147,9 +148,8 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
         if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
             return None
         covs = ctx.covariates("eb_planering", plan)
-        counts = offers.data.groupby("planering_id").size()
-        plan = plan.with_data(plan.data.assign(
-            antal_insatser=plan.data["planering_id"].map(counts).fillna(0).astype(float)))
+        plan = plan.with_data(plan.data.assign(antal_insatser=occurrences(
+            plan.data["planering_id"], offers.data["planering_id"]).astype(float)))
         plan = plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
         return ResourceData(effective_spec(spec, covs), plan.data.copy(),
                             {"eb_planering": plan, "eb_insatser": offers})

@@ -308,6 +308,22 @@ def is_in(values: pd.Series, known) -> pd.Series:
     return pd.Series(inside.to_numpy(zero_copy_only=False).astype(bool), index=values.index)
 
 
+def occurrences(values: pd.Series, other: pd.Series) -> pd.Series:
+    """How many times each value occurs in ``other`` (0 when never, and for a missing value),
+    compared as text (:func:`as_text`): e.g. the interventions offered at each planning.
+    Arrow's hash lookup, where ``values.map(other.value_counts())`` walks Arrow strings in
+    Python."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    counted = pc.value_counts(as_text(other.dropna()))
+    where = pc.index_in(as_text(values), value_set=counted.field("values"))
+    n = np.asarray(counted.field("counts").to_numpy(zero_copy_only=False), dtype="int64")
+    pos = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
+    out = np.where(pos >= 0, n[np.clip(pos, 0, None)] if len(n) else 0, 0)
+    return pd.Series(out, index=values.index, dtype="int64")
+
+
 def not_in(values: pd.Series, known) -> pd.Series:
     """True where a value is given and is not among ``known`` (:func:`is_in`): a reference to a
     row another table lacks."""
