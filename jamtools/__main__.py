@@ -1,4 +1,5 @@
 """Entry point for ``python -m jamtools``."""
 from jamtools.run.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -267,6 +267,13 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
     wanted = scope_tables(config, chapters)
     tables: dict[str, TableCheck] = {}
     checked_tables = {}
+    linked: dict[str, set[str]] = {}  # table -> its columns that refer or are referred to
+    for name, model in TABLES.items():
+        for col in model.columns:
+            if col.references:
+                ref_table, ref_col = col.references.split(".")
+                linked.setdefault(name, set()).add(col.name)
+                linked.setdefault(ref_table, set()).add(ref_col)
     for name in TABLES:
         if name not in sources or (wanted is not None and name not in wanted):
             continue
@@ -292,7 +299,11 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
         tables[name] = t
-        checked_tables[name] = parts[-1]  # the ids, for the references between tables
+        # Only the columns of the references between tables are kept (the rest of a
+        # register-sized table would stay in memory for the whole run).
+        ids = parts[-1].data
+        checked_tables[name] = _Linked(present, ids[[c for c in ids.columns if c in linked.get(name, ())]])
+        del parts, ids
     _reference_notes(tables, checked_tables, sources)
     present = {k: set(t.columns) for k, t in tables.items() if t.error is None}
     failed = {k: t.failed for k, t in tables.items() if t.error is None}
@@ -309,6 +320,15 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
     ready = {k: ready[k] for k in ids}
     return InputCheck(demo, str(config.source) if config.source else None, tables, ready,
                       None if chapters is None else ids)
+
+
+@dataclass
+class _Linked:
+    """What the references between tables need of a checked table: the columns it has, and
+    the data of its id columns (with the row positions of the source)."""
+
+    present: set
+    data: pd.DataFrame
 
 
 def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict) -> None:

@@ -844,7 +844,13 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         bar = tqdm(total=len(to_run), desc="Notebooks klara", unit="nb", disable=not progress,
                    file=sys.stderr, postfix=f"kör {min(len(to_run), jobs)}")
         # Chapters that summarise the others' results run last, when those results are written.
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        # The workers start as fresh interpreters ("spawn"), not as forks of this process: a
+        # fork would carry this process's memory (the check of register-sized tables) into each
+        # worker for the whole run.
+        import multiprocessing
+
+        with ProcessPoolExecutor(max_workers=max(1, jobs),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             for batch in rounds:
                 futures = {}
                 for nb in batch:
