@@ -1001,6 +1001,8 @@ def sql_markdown(folder: Path, chapters: list[str]) -> str:
     """The book's section *Frågor till databasen*: every statement the run sent to a ``sql:``
     source, as sent, and whether the database returned counts or rows. Empty without such a
     source."""
+    from jamtools.run.check import _md  # the check page's escaping: this section ends that page
+
     records = sql_statements(folder, chapters)
     if not records:
         return ""
@@ -1018,13 +1020,9 @@ def sql_markdown(folder: Path, chapters: list[str]) -> str:
                         for s in rec["senders"])
         kind = ("antal per kombination av värden" if rec["grouped"]
                 else "rader med kolumnerna " + ", ".join(f"`{c}`" for c in rec["columns"]))
-        out += [f"**{rec['table']}** ({_md_text(rec['source'])}), {kind}. Skickad av: {_md_text(who)}.", "",
+        out += [f"**{rec['table']}** ({_md(rec['source'])}), {kind}. Skickad av: {_md(who)}.", "",
                 "```sql", rec["statement"], "```", ""]
     return "\n".join(out)
-
-
-def _md_text(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
 def _no_rows(results_file: Path) -> bool:
