@@ -36,6 +36,9 @@ from jamtools.data.model import BOF_REASONS, CHILD_SEXES, UNKNOWN_SEX, Table
 FAIL_SHARE = 0.20
 #: ... and more than this many values: in a tiny table one bad row is not a wrong mapping.
 FAIL_MIN = 5
+#: The column of a cell table (:func:`check_view` with ``cells=True``) that holds how many rows
+#: of the source each of its rows stands for.
+CELL_COUNT = "antal_rader"
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
@@ -207,6 +210,9 @@ class CheckedTable:
     #: For a ``sql:`` source: the statements sent to the database
     #: (:class:`jamtools.data.readers.SqlStatement`).
     sql: list = field(default_factory=list, repr=False, compare=False)
+    #: For a cell table (``check_view(..., cells=True)``): the column holding each row's number
+    #: of source rows (:data:`CELL_COUNT`); None when every row is one row of the source.
+    weight: str | None = None
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -221,7 +227,8 @@ class CheckedTable:
         """The model's columns the table has (given or derived), with at least one value. An id
         numbered from the row position is not among them: it identifies a row, but links to
         nothing and says nothing about a person."""
-        given = {c for c in self.data.columns if self.data[c].notna().any()} | set(self.derived)
+        given = {c for c in self.data.columns
+                 if c != self.weight and self.data[c].notna().any()} | set(self.derived)
         return {c for c in given if self.derived.get(c) != "radnumret"}
 
     @property
@@ -554,7 +561,8 @@ def _hmac_pads() -> tuple[bytes, bytes]:
 def check_view(con, view: str, table: Table, *, source: str, types: dict[str, str],
                in_source: set[str] | None = None, read_view=None,
                export_names: dict[str, str] | None = None,
-               today: pd.Timestamp | None = None, duplicates: bool = True) -> CheckedTable:
+               today: pd.Timestamp | None = None, duplicates: bool = True,
+               cells: bool = False) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -562,6 +570,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     (not read) is neither derived nor numbered from the row position. ``read_view`` is the
     view to read example values from (default ``view``). ``duplicates=False`` leaves out the
     search for duplicate ids (for a load that does not use the key).
+
+    ``cells=True`` returns a cell table instead of rows: the engine groups the rows by their
+    checked values and by which rules each row breaks, and sends one row per combination with
+    the number of rows in :data:`CELL_COUNT` (the result's ``weight``). Every row of a cell has
+    the same problems, so the masks (per cell), the counts per problem, the first row numbers
+    and the examples are those of the row-level check. No column that tells rows apart is
+    made: the key is not numbered from the row position and a personnummer gives sex and age,
+    not a pseudonym.
     """
     import datetime as dt
 
@@ -734,7 +750,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             flags[f"{name}|failed"] = "false"
     # derivations
     derived_order: list[tuple[str, str]] = []
-    if pnr and "person_id" in model:
+    if pnr and "person_id" in model and not cells:
         out_cols["person_id"] = "__ppseudo"
     child = table.sex_values == CHILD_SEXES
     codes = SEX_CODES_CHILD if child else SEX_CODES_ADULT
@@ -781,8 +797,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if "orsakstyp" in model and "orsakstyp" not in in_source and "anmalningsorsak" in out_cols:
         out_cols["orsakstyp"] = _case(out_cols["anmalningsorsak"], {k: literal(v) for k, v in BOF_REASONS.items()})
     key = table.key
-    row_ids = key in model and key not in in_source and not (key == "person_id" and "person_id" in out_cols)
-    if row_ids:
+    pseudonym = pnr and "person_id" in model  # the key made from the personnummer (not in a cell table)
+    row_ids = key in model and key not in in_source and not (key == "person_id" and pseudonym)
+    if row_ids and not cells:
         out_cols[key] = "('rad ' || CAST(__row + 2 AS VARCHAR))"
     for name, expr in out_cols.items():
         sel4.append(f"{expr} AS {ident('v_' + name)}")
@@ -792,26 +809,61 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                           for i, name in enumerate(flag_names[word:word + 62], start=word))
         sel4.append(f"CAST({bits} AS BIGINT) AS __bits{word // 62}")
     query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
-    res = con.sql(query).to_arrow_table()
-    n_rows = res.num_rows
-    index = pd.RangeIndex(n_rows)
-    words = [np.asarray(res.column(f"__bits{w}").to_numpy()) for w in range((len(flag_names) + 61) // 62)]
+    n_words = (len(flag_names) + 61) // 62
+    if cells and table.key in cols:
+        raise ValueError("A cell table has no key: check its rows instead (cells=False).")
+    rows_view = unique_name("chkrows") if cells else None
+    if cells:  # one row per combination of values and problems, with its number of rows
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(rows_view)} AS {query}")
+        keys = [f"v_{c}" for c in out_cols] + [f"__bits{w}" for w in range(n_words)]
+        # the rows of a cell with a problem are listed (every row of a cell has the same ones),
+        # for the first row numbers and the examples: a clean register sends almost none
+        any_flag = " OR ".join(f"__bits{w} <> 0" for w in range(n_words)) or "false"
+        res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}count(*) AS __n, min(__row) AS __row, "
+                      f"list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
+                      f"FROM {ident(rows_view)} {'GROUP BY ALL' if keys else ''} HAVING count(*) > 0 "
+                      "ORDER BY __row").to_arrow_table()
+        con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
+        weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
+    else:
+        res = con.sql(query).to_arrow_table()
+        weights = None
+    index = pd.RangeIndex(res.num_rows)
+    words = [np.asarray(res.column(f"__bits{w}").to_numpy()) for w in range(n_words)]
     flag_col = {}
     for i, name in enumerate(flag_names):
         arr = (words[i // 62] >> np.int64(i % 62)) & 1
         flag_col[name] = pa.chunked_array([pa.array(arr.astype(bool))])
-    counts = {name: int(np.count_nonzero(arr.chunk(0).to_numpy(zero_copy_only=False)))
+    counts = {name: int(np.count_nonzero(arr.chunk(0).to_numpy(zero_copy_only=False))) if weights is None
+              else int(weights[np.asarray(arr.chunk(0).to_numpy(zero_copy_only=False), dtype=bool)].sum())
               for name, arr in flag_col.items()}
+    n_rows = res.num_rows if weights is None else int(weights.sum())
     res = res.select([c for c in res.column_names if not c.startswith("__bits")])
-    for i, name in enumerate(flag_names):  # the flags that occur, for the examples' queries
-        if counts[name]:
-            res = res.append_column(f"__f{i}", flag_col[name])
-    con.register(chk_name, res)
+    if cells:  # the rows with a problem, with their flags, for the first rows and the examples
+        listed = res.column("__flagged")
+        per_cell = pc.fill_null(pc.list_value_length(listed), 0).to_numpy(zero_copy_only=False)
+        flat = pc.list_flatten(listed).to_numpy(zero_copy_only=False).astype(np.int64)
+        order = np.argsort(flat, kind="stable")
+        flagged_rows, cell_of = flat[order], np.repeat(np.arange(res.num_rows), per_cell)[order]
+        flagged = {"__row": flagged_rows}
+        for i, name in enumerate(flag_names):
+            if counts[name]:
+                flagged[f"__f{i}"] = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)[cell_of]
+        res = res.drop_columns(["__flagged"])
+        con.register(chk_name, pa.table(flagged))
+    else:
+        for i, name in enumerate(flag_names):  # the flags that occur, for the examples' queries
+            if counts[name]:
+                res = res.append_column(f"__f{i}", flag_col[name])
+        con.register(chk_name, res)
 
     def mask(name: str) -> pd.Series:
         return pd.Series(np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool), index=index)
 
     def first(name: str, k: int = 5) -> tuple[int, ...]:
+        if cells:
+            i = flag_names.index(name)
+            return tuple(int(r) + 2 for r in flagged_rows[flagged[f"__f{i}"]][:k]) if f"__f{i}" in flagged else ()
         arr = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)
         return tuple(int(i) + 2 for i in np.flatnonzero(arr)[:k])
 
@@ -921,11 +973,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
     data = _to_pandas(res, [c for c in model if c in out_cols], date_unit, counts)
+    if cells:
+        data[CELL_COUNT] = weights
     con.unregister(chk_name)
     return CheckedTable(table=table, source=source, data=data, problems=chk.problems,
                         masks=chk.masks, derived=chk.derived, export_names=export_names,
                         rows_read=n_rows, depends=chk.depends,
-                        sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")})
+                        sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
+                        weight=CELL_COUNT if cells else None)
 
 
 def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict, flag_names: list) -> None:

@@ -47,6 +47,10 @@ class LoadResult:
     (Swedish), and the number of rows by sex that it read or excluded. ``checked`` is the
     table's check (problems, derived columns); ``notes`` are sentences about what could not be
     done (for example a period on a table without dates).
+
+    With ``weight`` (a load with ``cells=True``), ``data`` is a cell table: each row stands for
+    as many rows of the source as its ``weight`` column says, and every count here (the log,
+    :meth:`quality`, :meth:`counts_by_sex`, :meth:`n_rows`) counts source rows, not cells.
     """
 
     table: Table
@@ -55,9 +59,15 @@ class LoadResult:
     log: list[dict] = field(default_factory=list)
     checked: CheckedTable | None = None
     notes: list[str] = field(default_factory=list)
+    weight: str | None = None
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
-        return f"LoadResult({self.table.name}: {len(self.data)} rader för analys, källa {self.source})"
+        return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
+
+    def n_rows(self, frame: pd.DataFrame | None = None) -> int:
+        """The number of source rows in ``frame`` (default: the rows kept for analysis)."""
+        frame = self.data if frame is None else frame
+        return int(frame[self.weight].sum()) if self.weight else len(frame)
 
     def has(self, column: str) -> bool:
         """True when the table has ``column``: given or derived, with at least one value in the
@@ -72,11 +82,16 @@ class LoadResult:
         return column in self.data.columns and bool(self.data[column].notna().any())
 
     def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
-        counts = frame["kon"].value_counts()
+        if self.weight:
+            counts = frame.groupby("kon", observed=True, sort=False)[self.weight].sum()
+            counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+        else:
+            counts = frame["kon"].value_counts()
         return {str(k): int(v) for k, v in counts.items()}
 
     def _record(self, step: str, frame: pd.DataFrame, kind: str) -> None:
-        self.log.append({"steg": step, "typ": kind, "antal": len(frame), "per_kon": self._counts(frame)})
+        self.log.append({"steg": step, "typ": kind, "antal": self.n_rows(frame),
+                         "per_kon": self._counts(frame)})
 
     def exclude(self, mask, reason: str) -> "LoadResult":
         """A new result without the rows where ``mask`` is true, its account recording how many
@@ -123,7 +138,7 @@ class LoadResult:
         entries = [e for e in self.log if e["typ"] != "exkluderade" or e["antal"] > 0
                    or e["steg"].startswith("Okänt")]
         entries += [{"steg": "Analyserade rader", "typ": "analyserade",
-                     "antal": len(self.data), "per_kon": self._counts(self.data)}]
+                     "antal": self.n_rows(), "per_kon": self._counts(self.data)}]
         for entry in entries:
             for sex in sexes:
                 rows.append({"steg": entry["steg"], "typ": entry["typ"], "kon": sex,
@@ -232,13 +247,15 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
     return raw, Path(source_name).name if "sql" not in spec else source_name, export_names
 
 
-def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
+def check_source(name: str, spec: dict, columns=None, *, cells: bool = False) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
     checks and derivations need (:func:`columns_to_read`); the result's
     :meth:`~jamtools.data.check.CheckedTable.full` checks the rest when asked. Without, every
-    column."""
+    column. ``cells=True`` (with ``columns`` that include no identifying column,
+    :func:`identifying_columns`) returns the engine's cell table: one row per combination of
+    values and problems, with its number of rows (``weight``); else rows."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -248,7 +265,7 @@ def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
     try:
-        return _check_open_source(name, spec, src, columns)
+        return _check_open_source(name, spec, src, columns, cells=cells)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -256,7 +273,7 @@ def check_source(name: str, spec: dict, columns=None) -> CheckedTable:
             src = src.fallback()
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
-        return _check_open_source(name, spec, src, columns)
+        return _check_open_source(name, spec, src, columns, cells=cells)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -293,7 +310,7 @@ def identifying_columns(table: Table) -> set[str]:
     return out
 
 
-def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
+def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -317,7 +334,9 @@ def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
         first.setdefault(model_name, export)
     in_source = {c for c in first if c in model}
     sql = src.kind == "sql"
-    read = in_source if columns is None else columns_to_read(table, columns, in_source, key=not sql)
+    cells = cells and columns is not None and not set(columns) & identifying_columns(table)
+    read = in_source if columns is None else columns_to_read(table, columns, in_source,
+                                                             key=not (sql or cells))
     read = [c for c in first if c in read]
     grouped = sql and not set(read) & identifying_columns(table)
     con = shared()
@@ -341,7 +360,7 @@ def _check_open_source(name: str, spec: dict, src, columns) -> CheckedTable:
         shown = Path(src.name).name if "sql" not in spec else src.name
         checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
                              export_names=export_names,
-                             duplicates=columns is None or table.key in columns)
+                             duplicates=columns is None or table.key in columns, cells=cells)
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
@@ -465,6 +484,7 @@ def load_table(
     period: tuple[str | None, str | None] | None = None,
     unit: str | None = None,
     age: tuple[int | None, int | None] | None = None,
+    cells: bool = False,
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -499,6 +519,11 @@ def load_table(
     period : (start, end) as ISO dates, either may be None; inclusive.
     unit : keep only this value of the table's unit column.
     age : (min, max) age in whole years, inclusive; either may be None.
+    cells : return a cell table instead of rows when the columns allow it (none of them tells
+        rows apart, :func:`identifying_columns`): the engine checks the rows and counts them per
+        combination of the columns' values and problems, and only those combinations reach
+        pandas; the result's ``weight`` names the column with each combination's number of
+        rows. The account, the problems and the rows left out are the same as for rows.
 
     Returns
     -------
@@ -530,7 +555,7 @@ def load_table(
             "python -m jamtools synth --out data/synthetic")
     filters = _filter_columns(table, period, unit, age)
     wanted = None if columns is None else {*columns, *optional, "kon", *filters}
-    checked = check_source(name, sources[name], columns=wanted)
+    checked = check_source(name, sources[name], columns=wanted, cells=cells)
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
@@ -548,7 +573,8 @@ def load_table(
         errors = [p.message() for p in checked.errors if p.column in failed]
         raise DataValidationError(" ".join(errors))
 
-    result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked))
+    result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
+                                 weight=checked.weight))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
         result = result.exclude(mask, reason)
@@ -624,7 +650,8 @@ class _Pending:
     def exclude(self, mask, reason: str) -> "_Pending":
         mask = pd.Series(mask, index=self.data.index).reindex(self.data.index).fillna(False).astype(bool)
         hit = mask.to_numpy(dtype=bool) & self._keep
-        self._result._record(reason, self.data[["kon"]][hit] if hit.any() else self.data[["kon"]].iloc[:0],
+        cols = ["kon", self._result.weight] if self._result.weight else ["kon"]
+        self._result._record(reason, self.data[cols][hit] if hit.any() else self.data[cols].iloc[:0],
                              "exkluderade")
         self._keep &= ~hit
         return self

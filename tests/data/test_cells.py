@@ -1,0 +1,169 @@
+"""The engine's cell tables (``check_view(..., cells=True)``, ``load_table(..., cells=True)``)
+give what the row-level check and load give: the same problems (counts, first row numbers,
+examples, messages), the same derived columns, and, counted with their weights, the same
+rows per combination of values, per problem and per step of the account. Checked on the
+bad-file and personnummer fixtures, every demo table and messy values written the many ways
+exports write them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jamtools.data import check
+from jamtools.data.load import identifying_columns, load_table
+from jamtools.data.model import TABLES
+from jamtools.data.readers import Source, read_source
+from tests.data.test_engine_equivalence import TODAY, _fixture_cases, _messy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _check(raw: pd.DataFrame, table: str, *, cells: bool) -> check.CheckedTable:
+    from jamtools.data.engine import shared, unique_name
+
+    raw = raw.reset_index(drop=True)
+    columns = [str(c) for c in raw.columns]
+    con, view = shared(), unique_name("raw")
+    drop = Source("f.csv", columns, kind="arrow", frame=raw).view(con, columns, view)
+    try:
+        return check.check_view(con, view, TABLES[table], source="f.csv",
+                                types={c: "VARCHAR" for c in columns}, today=TODAY, cells=cells,
+                                duplicates=False)  # as a load without the key
+    finally:
+        drop()
+
+
+def assert_cells_equal_rows(raw: pd.DataFrame, table: str) -> check.CheckedTable:
+    """The check of ``raw`` as cells against its check as rows, without the columns that
+    tell rows apart (as :func:`load_table` reads them for cells: the personnummer stays, for
+    sex and age)."""
+    ids = identifying_columns(TABLES[table]) - {"personnummer"}
+    raw = raw[[c for c in raw.columns if c not in ids]]
+    rows = _check(raw, table, cells=False)
+    cells = _check(raw, table, cells=True)
+    assert rows.weight is None and cells.weight == check.CELL_COUNT
+    assert [p.as_dict() for p in cells.problems] == [p.as_dict() for p in rows.problems]
+    assert cells.derived == rows.derived and cells.depends == rows.depends
+    assert cells.present == rows.present and cells.rows_read == rows.rows_read
+    assert cells.sex_flags == rows.sex_flags
+    weights = cells.data[check.CELL_COUNT]
+    assert len(cells.data) <= len(rows.data) and int(weights.sum()) == len(rows.data)
+    assert (weights > 0).all()
+    # no column that tells rows apart reaches the cell table
+    assert not set(cells.data.columns) & identifying_columns(TABLES[table])
+    keys = [c for c in cells.data.columns if c != check.CELL_COUNT]
+    assert set(keys) == set(rows.data.columns) - identifying_columns(TABLES[table])
+    with pytest.raises(ValueError):
+        _check(raw.assign(**{TABLES[table].key: "x"}), table, cells=True)
+    for c in keys:
+        assert cells.data[c].dtype == rows.data[c].dtype, c
+    if keys:
+        want = rows.data.groupby(keys, dropna=False, observed=True).size()
+        got = cells.data.groupby(keys, dropna=False, observed=True)[check.CELL_COUNT].sum()
+        pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(),
+                                       check_names=False, check_dtype=False)
+    every = [c.name for c in TABLES[table].columns]
+    for columns in (every, ["kon"], keys[:1]):
+        want = [(r, int(m.sum())) for r, m in rows.bad_rows(columns)]
+        got = [(r, int(weights[m.to_numpy()].sum())) for r, m in cells.bad_rows(columns)]
+        assert got == want, columns
+    return cells
+
+
+@pytest.mark.parametrize("path,table", _fixture_cases())
+def test_fixture_files_give_the_same_cells(path, table):
+    raw, _ = read_source({"file": str(path)}, path.parent)
+    if table == "eb_klienter" and "personnummer" in raw.columns:
+        raw = raw.rename(columns={"Kon": "kon"})
+    assert_cells_equal_rows(raw, table)
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_demo_tables_give_the_same_cells(demo, table):
+    folder, _ = demo
+    raw, _ = read_source({"file": str(folder / f"{table}.csv")}, folder)
+    assert_cells_equal_rows(raw, table)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_messy_values_give_the_same_cells(seed, monkeypatch):
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
+    raw = _messy(seed=seed)
+    cells = assert_cells_equal_rows(raw, "ht_beslut")
+    assert "person_id" not in cells.data and cells.derived["person_id"] == "personnummer"
+    assert_cells_equal_rows(raw.drop(columns=["kon", "alder"]), "ht_beslut")
+    assert_cells_equal_rows(raw.drop(columns=["beslutsdatum", "beslut_id"]), "ht_beslut")
+    clients = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "ansokningsdatum"})
+    assert_cells_equal_rows(clients, "eb_klienter")
+
+
+def test_cells_are_fewer_than_rows_for_coarse_columns(demo):
+    folder, _ = demo
+    raw, _ = read_source({"file": str(folder / "ks_elever.csv")}, folder)
+    cells = assert_cells_equal_rows(raw[["kon", "alder", "program"]] if "program" in raw else
+                                    raw[["kon", "alder"]], "ks_elever")
+    assert len(cells.data) < len(raw) / 20
+
+
+def _compare_loads(kwargs: dict) -> tuple:
+    rows = load_table(**kwargs)
+    cells = load_table(**kwargs, cells=True)
+    assert cells.weight == check.CELL_COUNT and rows.weight is None
+    pd.testing.assert_frame_equal(cells.quality(), rows.quality())
+    assert cells.log == rows.log and cells.notes == rows.notes
+    assert cells.counts_by_sex() == rows.counts_by_sex()
+    assert cells.n_rows() == rows.n_rows() == len(rows.data)
+    assert repr(cells) == repr(rows)
+    return rows, cells
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+@pytest.mark.parametrize("filters", [{}, {"period": ("2021-01-01", "2022-12-31")}, {"age": (20, 70)},
+                                     {"unit": "Norr"}])
+def test_demo_loads_give_the_same_account(demo, table, filters):
+    folder, _ = demo
+    t = TABLES[table]
+    optional = [c.name for c in t.columns if c.name not in identifying_columns(t)]
+    kwargs = dict(name=table, data_dir=folder, columns=["kon"], optional=optional, **filters)
+    try:
+        load_table(**kwargs)
+    except Exception as exc:  # a filter the table cannot take: both paths refuse it alike
+        with pytest.raises(type(exc)):
+            load_table(**kwargs, cells=True)
+        return
+    _compare_loads(kwargs)
+
+
+def test_bad_fixture_loads_give_the_same_account(tmp_path):
+    import yaml
+
+    from tests.data.test_bad_files import EXPECTED, _config
+
+    compared = 0
+    for name, spec in EXPECTED.items():
+        if spec["kind"] == "error":
+            continue
+        table = spec["table"]
+        t = TABLES[table]
+        content = [c.name for c in t.columns if c.name not in identifying_columns(t)]
+        config = _config(tmp_path, table, name, spec.get("options"), spec.get("also"))
+        for required in (["kon"], content[:2]):
+            kwargs = dict(name=table, config=config, columns=required, optional=content)
+            try:
+                load_table(**kwargs)
+            except Exception as exc:
+                with pytest.raises(type(exc)):
+                    load_table(**kwargs, cells=True)
+                continue
+            _compare_loads(kwargs)
+            compared += 1
+    assert compared >= 5
+
+
+def test_a_load_that_needs_ids_reads_rows(demo):
+    folder, _ = demo
+    loaded = load_table("ht_beslut", data_dir=folder, columns=["beslut_id", "beviljade_timmar"],
+                        cells=True)
+    assert loaded.weight is None and loaded.data["beslut_id"].is_unique
