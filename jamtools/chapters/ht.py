@@ -245,7 +245,7 @@ def hours_same_need(ctx) -> Page:
     hours = analysis.amount_outcome(loaded.data, "beviljade_timmar", covariates=covariates,
                                     levels=SEXES, by=groups.name if groups is not None else None,
                                     decompose=True, conf_level=ctx.conf_level,
-                                    threshold=ctx.threshold)
+                                    threshold=ctx.threshold, weight=loaded.weight)
     adjusted = bool(hours.comparisons["adjusted"].astype(bool).any())
 
     if hours.by_summary is not None:
@@ -428,7 +428,7 @@ def hours_change(ctx) -> Page:
     covariates = ctx.covariates(TABLE, loaded)
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
-                                    threshold=ctx.threshold)
+                                    threshold=ctx.threshold, weight=loaded.weight)
     adjusted = bool(len(change.by_period) and change.by_period["adjusted"].astype(bool).any())
     kinds = (f", rå (ofyllda punkter) och bland beslut med samma {covariates_text(covariates)} "
              "(fyllda punkter)" if adjusted else "")

@@ -28,10 +28,12 @@ class BinaryResult:
 
 def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
-                   threshold: int = disclosure.DEFAULT_THRESHOLD) -> BinaryResult:
+                   threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
-    ``data`` holds one row per unit with a 0/1 ``outcome``; rows of other groups than
+    ``data`` holds one row per unit with a 0/1 ``outcome`` (or, with ``weight``, a cell table:
+    each row stands for as many units as its ``weight`` column says, as
+    :func:`jamtools.data.load_table` with ``cells=True`` gives it); rows of other groups than
     ``levels`` are ignored. ``levels`` (required, no default) are the two groups compared,
     ``(a, b)``: differences are a − b and ratios a / b, so ``b`` (the second) is the reference.
     The adjusted comparison is :func:`jamtools.stats.adjusted_difference` (standardisation over
@@ -40,7 +42,8 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     """
     covariates = list(covariates)
     rows = data[data[group].isin(levels)]
-    counts = stats.collapse(rows, outcome, [group, *covariates, *([by] if by and by not in covariates else [])])
+    counts = stats.collapse(rows, outcome, [group, *covariates, *([by] if by and by not in covariates else [])],
+                            weights=weight)
     shares = stats.share_by_group(counts, group, conf_level=conf_level)
     # Both levels always have a row: a group with no one in it is shown as 0, not left out.
     shares = (shares.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
@@ -143,10 +146,18 @@ def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
 UNITS = "antal_enheter"
 
 
+def _units(data: pd.DataFrame, keys: list[str], weight: str | None) -> pd.DataFrame:
+    """The number of units (:data:`UNITS`) per combination of ``keys``: rows, or the sum of
+    ``weight`` for a cell table."""
+    grouped = data.groupby(keys, observed=True, sort=True, dropna=False)
+    units = grouped[weight].sum() if weight else grouped.size()
+    return units.rename(UNITS).reset_index()
+
+
 def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
-                   n_boot: int = 1999, seed: int = 0) -> AmountResult:
+                   n_boot: int = 1999, seed: int = 0, weight: str | None = None) -> AmountResult:
     """The distribution of an amount by sex, the crude and the adjusted difference, all disclosed.
 
     Parameters
@@ -164,6 +175,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         of the mean gap into a part explained by ``covariates`` and an unexplained part.
     conf_level, threshold, n_boot, seed : interval level, disclosure threshold, bootstrap
         resamples and seed of the crude median and ratio intervals (reproducible).
+    weight : for a cell table (:func:`jamtools.data.load_table` with ``cells=True``): the
+        column with the number of units each row stands for.
 
     Returns
     -------
@@ -181,8 +194,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     # Every statistic below reads this table (``count=``), so that its cost grows with the
     # distinct combinations, not with the rows.
     keys = list(dict.fromkeys([group, *covariates, *([by] if by else []), value]))
-    rows = (data.loc[data[group].isin(levels), keys]
-            .groupby(keys, observed=True, sort=True, dropna=False).size().rename(UNITS).reset_index())
+    rows = _units(data.loc[data[group].isin(levels)], keys, weight)
     rows = rows[rows[UNITS] > 0].reset_index(drop=True)
     summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level),
                            group, levels)
@@ -226,7 +238,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
 
 def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covariates=(),
                          levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
-                         threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                         threshold: int = disclosure.DEFAULT_THRESHOLD,
+                         weight: str | None = None) -> pd.DataFrame:
     """The crude and (with ``covariates``) the adjusted difference in mean amount per period.
 
     For each value of ``period`` (in sorted order; an ordered categorical keeps its order):
@@ -236,28 +249,29 @@ def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covaria
     whose totals are published, and a period with a hidden count (primary or complementary,
     :func:`jamtools.disclosure.disclose_table`) has its comparisons hidden. ``levels``
     (required, no default) are the two groups compared, ``(a, b)``: differences are a − b, so
-    ``b`` (the second) is the reference.
+    ``b`` (the second) is the reference. ``weight``: as in :func:`amount_outcome`.
     """
     covariates = list(covariates)
     a, b = levels
     rows = data[data[group].isin(levels)]
-    counts = (rows.groupby([period, group], observed=True, sort=True).size().rename("n")
-              .reset_index())
+    counts = _units(rows, [period, group], weight).rename(columns={UNITS: "n"})
+    counts = counts[counts["n"] > 0].reset_index(drop=True)
     counts_d = disclosure.disclose_table(counts, count_cols=["n"], by=[period, group],
                                          threshold=threshold)
     hidden_periods = set(counts_d.loc[counts_d["suppressed"].astype(bool), period].astype(str))
     out_rows = []
     for key, sub in rows.groupby(period, observed=True, sort=True):
-        na, nb = (sub[group] == a).sum(), (sub[group] == b).sum()
+        units = sub[weight] if weight else pd.Series(1, index=sub.index)
+        na, nb = units[sub[group] == a].sum(), units[sub[group] == b].sum()
         parts = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a period with one sex missing gets a warning row
             crude = stats.compare_amounts(sub, value, group, levels=levels, conf_level=conf_level,
-                                          n_boot=199)
+                                          n_boot=199, count=weight)
             parts.append(crude[crude["measure"] == "mean_difference"])
             if covariates:
                 parts.append(stats.adjusted_amount_difference(sub, value, group, covariates,
-                                                              levels=levels,
+                                                              levels=levels, count=weight,
                                                               conf_level=conf_level))
         part = pd.concat(parts, ignore_index=True)
         part["period"] = key
@@ -290,7 +304,8 @@ class AmountChange:
 
 def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covariates=(),
                   levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
-                  threshold: int = disclosure.DEFAULT_THRESHOLD) -> AmountChange:
+                  threshold: int = disclosure.DEFAULT_THRESHOLD,
+                  weight: str | None = None) -> AmountChange:
     """Has the (adjusted) gap in an amount changed since ``after``? All results disclosed.
 
     Parameters
@@ -299,6 +314,7 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     after : the first period of the "after" phase (e.g. the year a new working method began).
     levels : required, no default: the two groups compared, ``(a, b)``; the gap is a − b, so
         ``b`` (the second) is the reference.
+    weight : for a cell table: the column with the number of units each row stands for.
 
     Returns
     -------
@@ -314,25 +330,30 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     a, b = levels
     rows = data[data[group].isin(levels)].copy()
     by_period = amount_gap_by_period(rows, value, period, covariates=covariates, levels=levels,
-                                     group=group, conf_level=conf_level, threshold=threshold)
+                                     group=group, conf_level=conf_level, threshold=threshold,
+                                     weight=weight)
     before_label, after_label = f"före {after}", f"från {after}"
     is_after = rows[period] >= after
     rows["_fas"] = pd.Categorical(np.where(is_after, after_label, before_label),
                                   categories=[before_label, after_label], ordered=True)
     phases = amount_gap_by_period(rows, value, "_fas", covariates=covariates, levels=levels,
-                                  group=group, conf_level=conf_level, threshold=threshold)
+                                  group=group, conf_level=conf_level, threshold=threshold,
+                                  weight=weight)
     phases["period"] = phases["period"].astype(str)
-    counts = rows.groupby([is_after, rows[group]]).size()
+    units = rows[weight] if weight else pd.Series(1, index=rows.index)
+    counts = units.groupby([is_after, rows[group]]).sum()
     usable = all(counts.get((flag, lvl), 0) >= 2 for flag in (False, True) for lvl in levels)
     if usable:
         change = stats.amount_gap_change(rows, value, period, after, group, levels=levels,
-                                         covariates=covariates, conf_level=conf_level)
+                                         covariates=covariates, conf_level=conf_level,
+                                         count=weight)
     else:
         change = pd.DataFrame([dict.fromkeys(stats.COMPARISON_COLUMNS, np.nan)])
         change = change.assign(outcome=value, comparison=f"({a} − {b}) efter − före", group_a=a,
                                group_b=b, measure="gap_change", conf_level=conf_level,
                                adjusted=bool(covariates), adjusted_for=", ".join(covariates),
-                               n_a=float((rows[group] == a).sum()), n_b=float((rows[group] == b).sum()),
+                               n_a=float(units[rows[group] == a].sum()),
+                               n_b=float(units[rows[group] == b].sum()),
                                warning="Perioden före eller efter saknar en av grupperna.")
     change["period"] = f"från {after} jämfört med före"
     change_d = disclosure.disclose_comparisons(change, threshold=threshold)

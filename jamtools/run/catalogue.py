@@ -110,6 +110,10 @@ class TableNeed:
     #: Required columns whose blank values mean something (e.g. no such parent): their rows are
     #: kept, where a blank in another required column leaves the row out.
     blank_ok: tuple[str, ...] = ()
+    #: The chapter reads the table as a cell table (``load_table(..., cells=True)``): its code
+    #: counts units with the result's ``weight``, so only combinations of values and their
+    #: counts leave the engine.
+    cells: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -145,9 +149,10 @@ class Chapter:
         raise KeyError(f"Kapitlet {self.id} läser inte tabellen {table}.")
 
 
-def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=()) -> TableNeed:
+def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=(),
+       cells=False) -> TableNeed:
     return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
-                     tuple(blank_ok))
+                     tuple(blank_ok), cells)
 
 
 CHAPTERS: dict[str, Chapter] = {}
@@ -280,9 +285,11 @@ ENTRIES = (
     )),
     # --- Hemtjänst ---------------------------------------------------------------------------
     Chapter("ht_01_hemtjanst_timmar", (
-        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+        _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
+           cells=True),)),
     Chapter("ht_02_forandring_over_tid", (
-        _n("ht_beslut", ["beviljade_timmar", "ar"], covariates=("adl_beroende", "ensamboende", "alder")),)),
+        _n("ht_beslut", ["beviljade_timmar", "ar"], covariates=("adl_beroende", "ensamboende", "alder"),
+           cells=True),)),
     # --- Regional utveckling, kulturskola ----------------------------------------------------
     Chapter("ru_01_projektmedel", (
         _n("ru_ansokningar", ["beviljad"], {
@@ -470,7 +477,8 @@ def load(chapter_id: str, table: str, params, **filters):
     need = CHAPTERS[chapter_id].need(table)
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
-                        optional=(*map(_source, need.covariates), *need.optional), **filters)
+                        optional=(*map(_source, need.covariates), *need.optional),
+                        cells=need.cells, **filters)
     if "aldersgrupp" in need.covariates:
         add_age_group(loaded)
     return loaded

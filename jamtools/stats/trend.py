@@ -164,7 +164,8 @@ def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
 
 def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, group: str = "kon",
                       *, levels: Sequence[Hashable],
-                      covariates: Sequence[str] = (), conf_level: float = 0.95) -> pd.DataFrame:
+                      covariates: Sequence[str] = (), conf_level: float = 0.95,
+                      count: str | None = None) -> pd.DataFrame:
     """Did the (adjusted) gap in an amount change after ``after``? OLS with a period × sex
     interaction and HC3 robust errors; the interaction coefficient is the change in the gap.
 
@@ -188,6 +189,9 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
         Columns adjusted for (as indicators).
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table, e.g. the
+        rows of a ``GROUP BY``); the fit is the same as on the rows it counts.
 
     Returns
     -------
@@ -205,7 +209,7 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
     """
     a, b = levels
     covariates = list(covariates)
-    d = _amount_rows(df, value, [group, period, *covariates])
+    d = _amount_rows(df, value, [group, period, *covariates], count)
     d = d[d[group].isin([a, b])].copy()
     d["_after"] = (d[period] >= after).astype(float)
     # Exact from the cell table (n, Σy, Σy² per group × phase × covariates): the same fit as on

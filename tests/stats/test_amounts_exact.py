@@ -89,6 +89,11 @@ def test_a_table_with_counts_gives_what_its_rows_give():
         stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS))
     with pytest.raises(ValueError, match="heltal"):
         stats.describe_amounts(table.assign(antal=table.antal + 0.5), "timmar", count="antal")
+    by_year = d.groupby(["kon", "adl", "ar", "timmar"]).size().rename("antal").reset_index()
+    pd.testing.assert_frame_equal(
+        stats.amount_gap_change(by_year, "timmar", "ar", 2022, "kon", levels=LEVELS,
+                                covariates=["adl"], count="antal"),
+        stats.amount_gap_change(d, "timmar", "ar", 2022, "kon", levels=LEVELS, covariates=["adl"]))
 
 
 # --- crude comparison -----------------------------------------------------------------------
