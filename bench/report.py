@@ -296,15 +296,18 @@ def markdown(results: dict) -> str:
         parts += [f"## Läsa, kontrollera och aggregera ht_beslut ({rows_label(load.get('rows'))} rader)", "",
                   "`load_table('ht_beslut', columns=[beviljade_timmar, adl_beroende, ensamboende])` och "
                   "en pandas-groupby till celler (n, summa, kvadratsumma per kön × adl_beroende × "
-                  "ensamboende), mot DuckDB:s `GROUP BY ALL` direkt på Parquet-filen. Bästa av "
+                  "ensamboende), mot DuckDB:s `GROUP BY ALL` direkt på Parquet-filen. Vägen *pandas* "
+                  "läser rader, vägen *celler* läser motorns celltabell (`cells=True`, som kapitlen "
+                  "gör). Bästa av "
                   f"{load.get('repeats', '?')} körningar var.", "",
                   md_table(["Väg", "Läsa + kontroll (s)", "Aggregera (s)", "Totalt (s)", "Processen (s)",
                             "Topp (MB)", "Celler", "Rader"],
                            [[r["path"], fmt(r.get("load_s")), fmt(r.get("aggregate_s")), fmt(r.get("total_s")),
                              fmt(r.get("wall_s")), fmt(r.get("peak_tree_mb"), "mb"), r.get("cells", "–"),
                              fmt(r.get("n"), "n")] for r in load.get("runs", [])], right={1, 2, 3, 4, 5, 6, 7}),
-                  "", f"Kvot pandas-vägen / DuckDB (bästa tid var): **{fmt(load.get('ratio'), 'x')}** "
-                      f"(mål ≤ {LOAD_RATIO_TARGET:g}).", ""]
+                  "", f"Kvot cellvägen / DuckDB (bästa tid var): **{fmt(load.get('ratio'), 'x')}** "
+                      f"(mål ≤ {LOAD_RATIO_TARGET:g}); radvägen / DuckDB: "
+                      f"{fmt(load.get('ratio_rows'), 'x')}.", ""]
     micro = results.get("micro") or {}
     if micro:
         parts += ["## Mikromätningar", "",
@@ -350,11 +353,12 @@ def plot(results: dict, path: str | Path) -> Path:
     if check:
         ax.plot(*zip(*check), "h-.", color="C7", label="kontroll av alla tabeller (check)")
     load = results.get("load") or {}
-    for r, marker, color in (("pandas", "P", "C5"), ("duckdb", "X", "C6")):
+    for r, marker, color, label in (("pandas", "P", "C5", "läsa+kontrollera+aggregera (rader)"),
+                                    ("cells", "D", "C8", "läsa+kontrollera+aggregera (celler)"),
+                                    ("duckdb", "X", "C6", "DuckDB GROUP BY")):
         best = load.get(f"{r}_s")
         if best:
-            ax.plot([load["rows"]], [best], marker, color=color, ms=10,
-                    label="läsa+kontrollera+aggregera (pandas)" if r == "pandas" else "DuckDB GROUP BY")
+            ax.plot([load["rows"]], [best], marker, color=color, ms=10, label=label)
     whole = (results.get("whole") or {}).get("run") or {}
     if whole.get("wall_s"):
         ax.plot([whole["rows"]], [whole["wall_s"]], "*", color="k", ms=12, label="hela körningen med bok")

@@ -7,7 +7,9 @@ the work alone (the interpreter's start and the imports are in the process's wal
   before its chapter: the parameters cell, the imports and ``setup(...)``; same kernel and
   options as the runner (:func:`jamtools.run.runner._execute`).
 - ``load``: :func:`jamtools.data.load.load_table` (read + check + account) of a table, then a
-  pandas groupby to cells (n, sum and sum of squares of an amount by three keys).
+  pandas groupby to cells (n, sum and sum of squares of an amount by three keys); with
+  ``--cells`` the load is the engine's cell table (``cells=True``, what the chapters read) and
+  the groupby sums its weights.
 - ``duckdb``: the same cells straight from the Parquet file with DuckDB.
 - ``convert``: Parquet tables to an analyst's formats, CSV (cp1252, ``;``, decimal comma) or
   XLSX (openpyxl).
@@ -78,13 +80,16 @@ def task_load(args) -> dict:
 
     config = load_config(args.config)
     start = time.perf_counter()
-    loaded = load_table(args.table, config=config, columns=[AMOUNT, "adl_beroende", "ensamboende"])
+    loaded = load_table(args.table, config=config, columns=[AMOUNT, "adl_beroende", "ensamboende"],
+                        cells=args.cells)
     t_load = time.perf_counter() - start
     df = loaded.data
     amount = df[AMOUNT].astype("float64")
-    cells = (pd.DataFrame({**{k: df[k] for k in KEYS}, "x": amount, "x2": amount * amount})
+    units = df[loaded.weight].astype("float64") if loaded.weight else pd.Series(1.0, index=df.index)
+    cells = (pd.DataFrame({**{k: df[k] for k in KEYS}, "n": units, "x": amount * units,
+                           "x2": amount * amount * units})
              .groupby(KEYS, observed=True, dropna=False)
-             .agg(n=("x", "size"), sum=("x", "sum"), sumsq=("x2", "sum")))
+             .agg(n=("n", "sum"), sum=("x", "sum"), sumsq=("x2", "sum")))
     total = time.perf_counter() - start
     return {"load_s": t_load, "aggregate_s": total - t_load, "total_s": total,
             "rows": int(len(df)), "cells": int(len(cells)), "n": int(cells["n"].sum()),
@@ -137,6 +142,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("load")
     p.add_argument("--config", required=True)
     p.add_argument("--table", default="ht_beslut")
+    p.add_argument("--cells", action="store_true", help="läs som celltabell (cells=True)")
     p.set_defaults(func=task_load)
     p = sub.add_parser("duckdb")
     p.add_argument("--file", required=True)

@@ -234,6 +234,8 @@ def flag(data: pd.DataFrame, column: str, value: str, name: str) -> pd.DataFrame
     Parameters
     ----------
     data : pandas.DataFrame
+        Rows, or a cell table (its count column is kept, so the result counts units the same
+        way).
     column, value : the category column and the value that counts as yes.
     name : the new 0/1 column.
 
@@ -247,7 +249,7 @@ def flag(data: pd.DataFrame, column: str, value: str, name: str) -> pd.DataFrame
     return rows
 
 
-def parents(utredningar: pd.DataFrame) -> pd.DataFrame:
+def parents(utredningar: pd.DataFrame, *, weight: str | None = None) -> pd.DataFrame:
     """One row per parent of each investigation, for comparing mothers and fathers (bof_05).
 
     Parameters
@@ -256,45 +258,62 @@ def parents(utredningar: pd.DataFrame) -> pd.DataFrame:
         ``bof_utredningar`` with ``mamma_kontaktad`` and ``pappa_kontaktad``; used when
         present: ``<roll>_finns`` (whether the parent exists; without it every investigation
         with a recorded contact counts), ``<roll>_samtal`` and ``antal_moten_<roll>`` (kept
-        only when both parents have them), ``foraldrar_sammanboende``.
+        only when both parents have them), ``foraldrar_sammanboende``. One row per
+        investigation, or a cell table with ``weight``.
+    weight : str, optional
+        The column of ``utredningar`` with the number of investigations each row stands for
+        (a cell table, ``LoadResult.weight``); kept in the result, where it is the number of
+        parents each row stands for. None: one row is one investigation.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``utredning_id`` (when present), ``foralder`` (mamma/pappa), ``kon`` (the
         child's sex), ``kontaktad`` (0/1) and, when present, ``samtal`` (0/1), ``moten`` and
-        ``sammanboende`` ("bor ihop"/"bor isär"). Only parents who exist (where known) and whose
-        contact, and conversation when compared, is recorded.
+        ``sammanboende`` ("bor ihop"/"bor isär"), and ``weight`` when given. Only parents who
+        exist (where known) and whose contact, and conversation when compared, is recorded.
     """
     u = utredningar
-
-    def both(template):
-        return all(template.format(r) in u.columns for r in PARENTS)
-
-    with_talk, with_meetings = both("{}_samtal"), both("antal_moten_{}")
+    with_talk, with_meetings = _both(u, "{}_samtal"), _both(u, "antal_moten_{}")
     parts = []
     for roll in PARENTS:
         part = pd.DataFrame({"foralder": roll, "kon": u["kon"],
                              "kontaktad": u[f"{roll}_kontaktad"]}, index=u.index)
         if "utredning_id" in u.columns:
             part.insert(0, "utredning_id", u["utredning_id"])
-        exists = (u[f"{roll}_finns"].fillna(False).astype(bool) if f"{roll}_finns" in u.columns
-                  else pd.Series(True, index=u.index))
-        keep = exists & part["kontaktad"].notna()
+        keep = _parent_kept(u, roll)
         if with_talk:
             part["samtal"] = u[f"{roll}_samtal"]
-            keep &= part["samtal"].notna()
         if with_meetings:
             part["moten"] = u[f"antal_moten_{roll}"]
         if "foraldrar_sammanboende" in u.columns:
             part["sammanboende"] = (u["foraldrar_sammanboende"].astype("boolean")
                                     .map({True: "bor ihop", False: "bor isär"}).astype("string"))
+        if weight is not None:
+            part[weight] = u[weight]
         parts.append(part[keep.to_numpy()])
     out = pd.concat(parts, ignore_index=True)
     for col in ("kontaktad", "samtal"):
         if col in out.columns:
             out[col] = out[col].astype(bool).astype(int)
     return out
+
+
+def _both(u: pd.DataFrame, template: str) -> bool:
+    """Whether ``u`` has the column ``template`` for both parents (e.g. ``{}_samtal``)."""
+    return all(template.format(r) in u.columns for r in PARENTS)
+
+
+def _parent_kept(u: pd.DataFrame, roll: str) -> pd.Series:
+    """The investigations of ``u`` whose parent ``roll`` is compared (:func:`parents`): the
+    parent exists (where known) and the contact, and the conversation when compared, is
+    recorded."""
+    keep = (u[f"{roll}_finns"].fillna(False).astype(bool) if f"{roll}_finns" in u.columns
+            else pd.Series(True, index=u.index))
+    keep = keep & u[f"{roll}_kontaktad"].notna()
+    if _both(u, "{}_samtal"):
+        keep &= u[f"{roll}_samtal"].notna()
+    return keep
 
 
 def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -412,13 +431,14 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
                  data_caption: str) -> Page:
     """The page of a bof chapter that compares one yes/no outcome of ``table`` (bof_01, bof_02):
     the data section, shares and the crude and same-need difference, and the split by reason
-    type (miljö/beteende) when the data have it."""
+    type (miljö/beteende) when the data have it. The table may come as rows or as a cell table
+    (the catalogue's ``cells``): units are counted with ``loaded.weight``."""
     loaded = ctx.load(table, **ctx.filters)
     covariates = ctx.covariates(table, loaded)
     result = analysis.binary_outcome(loaded.data, outcome, covariates=covariates,
                                      by="orsakstyp" if loaded.has("orsakstyp") else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                     levels=CHILD_SEXES)
+                                     levels=CHILD_SEXES, weight=loaded.weight)
     shares, comparisons = result.shares, result.comparisons
     conf = _conf(ctx.conf_level)
     kinds = ", utan och med justering" if covariates else ", utan justering"
@@ -672,7 +692,8 @@ def reason_and_reporter(ctx) -> Page:
     The share of reports about the child's own behaviour (crude, and among children of the
     same age group when the data have the age), the distribution of reasons, and, when the
     data say who reported, the distribution of reporters and the share of reports from the
-    police (crude, and among reports with the same reason).
+    police (crude, and among reports with the same reason). The reports may come as rows or as
+    a cell table (the catalogue's ``cells``): units are counted with ``weight``.
 
     Parameters
     ----------
@@ -688,6 +709,7 @@ def reason_and_reporter(ctx) -> Page:
     """
     table = "bof_aktualiseringar"
     anmalningar = ctx.load(table, **ctx.filters)
+    weight = anmalningar.weight  # rows or a cell table: units are counted with it
     covariates = ctx.covariates(table, anmalningar)
     # Own behaviour is compared among children of the same age group; reports from the police
     # among reports with the same reason (which needs the reporter).
@@ -704,9 +726,10 @@ def reason_and_reporter(ctx) -> Page:
         beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende"),
                                            "beteende", covariates=age,
                                            conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                           levels=CHILD_SEXES)
+                                           levels=CHILD_SEXES, weight=weight)
     orsaker = disclosure.disclose_distribution(
-        stats.distribution_by_group(anmalningar.data, "anmalningsorsak", conf_level=ctx.conf_level),
+        stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
+                                    conf_level=ctx.conf_level),
         "anmalningsorsak", threshold=ctx.threshold)
     jamforelser = {"orsak": beteende.comparisons}
     reporters: tuple = ("Data saknar uppgift om vem som anmälde, så den delen utelämnas.",)
@@ -715,7 +738,8 @@ def reason_and_reporter(ctx) -> Page:
               f"{short_answer(beteende.comparisons, unit_text='anmälningar')}"]
     if with_reporter:
         anmalare = disclosure.disclose_distribution(
-            stats.distribution_by_group(anmalningar.data, "anmalare", conf_level=ctx.conf_level),
+            stats.distribution_by_group(anmalningar.data, "anmalare", count=weight,
+                                        conf_level=ctx.conf_level),
             "anmalare", threshold=ctx.threshold)
         reporters = items(
             *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",
@@ -730,7 +754,7 @@ def reason_and_reporter(ctx) -> Page:
             polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis"),
                                             "anmalare_polis", covariates=["anmalningsorsak"],
                                             conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                            levels=CHILD_SEXES)
+                                            levels=CHILD_SEXES, weight=weight)
         jamforelser["anmälare"] = polis.comparisons
         police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
                                          outcome_text="från polisen", unit_text="anmälningar"),)
@@ -783,7 +807,8 @@ def parents_treatment(ctx) -> Page:
     parents live together), the share with an investigation conversation and the number of
     meetings when the data have them, and, as a check, the share of fathers contacted in girls'
     and boys' investigations. Mothers and fathers of the same investigations are compared as
-    they are (no adjustment).
+    they are (no adjustment). The investigations may come as rows or as a cell table (the
+    catalogue's ``cells``): parents and investigations are counted with the load's ``weight``.
 
     Parameters
     ----------
@@ -800,24 +825,32 @@ def parents_treatment(ctx) -> Page:
     """
     table = "bof_utredningar"
     utredningar = ctx.load(table, **ctx.filters)
-    foraldrar = parents(utredningar.data)
-    investigations = (foraldrar["utredning_id"].nunique() if "utredning_id" in foraldrar.columns
-                      else len(utredningar.data))
-    basis = (f"Jämförelsen bygger på {report.number(len(foraldrar), 0)} föräldrar i "
+    weight = utredningar.weight  # rows or a cell table: units are counted with it
+    u = utredningar.data
+    foraldrar = parents(u, weight=weight)
+    n_parents = utredningar.n_rows(foraldrar)
+    if "utredning_id" in foraldrar.columns:
+        investigations = foraldrar["utredning_id"].nunique()
+    else:  # the investigations with at least one parent compared
+        compared = _parent_kept(u, PARENTS[0]) | _parent_kept(u, PARENTS[1])
+        investigations = utredningar.n_rows(u[compared.to_numpy()])
+    basis = (f"Jämförelsen bygger på {report.number(n_parents, 0)} föräldrar i "
              f"{report.number(investigations, 0)} utredningar."
-             if len(foraldrar) >= ctx.threshold else "Underlaget är för litet för att visas.")
+             if n_parents >= ctx.threshold else "Underlaget är för litet för att visas.")
     conf = _conf(ctx.conf_level)
 
     boende = "sammanboende" if "sammanboende" in foraldrar.columns else None
     kontakt = analysis.binary_outcome(foraldrar, "kontaktad", group="foralder", levels=PARENTS,
-                                      by=boende, conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                      by=boende, conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                      weight=weight)
     jamforelser = {"kontakt": kontakt.comparisons}
     contact = [report.describe_binary(kontakt.shares, kontakt.comparisons, group="foralder",
                                       verb="kontaktades", outcome_text="", unit_text="")]
     answer = [_difference_sentence(kontakt.comparisons, "i andelen föräldrar som kontaktades")]
     if "samtal" in foraldrar.columns:
         samtal = analysis.binary_outcome(foraldrar, "samtal", group="foralder", levels=PARENTS,
-                                         conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                         conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                         weight=weight)
         jamforelser["samtal"] = samtal.comparisons
         contact.append(report.describe_binary(samtal.shares, samtal.comparisons, group="foralder",
                                               verb="hade utredningssamtal", outcome_text="",
@@ -841,7 +874,7 @@ def parents_treatment(ctx) -> Page:
     if "moten" in foraldrar.columns:
         moten = disclosure.disclose_comparisons(
             stats.compare_amounts(foraldrar[foraldrar["kontaktad"] == 1], "moten", "foralder",
-                                  levels=PARENTS, conf_level=ctx.conf_level),
+                                  levels=PARENTS, count=weight, conf_level=ctx.conf_level),
             threshold=ctx.threshold, group="foralder")
         jamforelser["möten"] = moten
         meetings = (report.comparison_table(
@@ -850,7 +883,7 @@ def parents_treatment(ctx) -> Page:
 
     pappor = analysis.binary_outcome(foraldrar[foraldrar["foralder"] == "pappa"], "kontaktad",
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                     levels=CHILD_SEXES)
+                                     levels=CHILD_SEXES, weight=weight)
     jamforelser["pappor efter barnets kön"] = pappor.comparisons
     answer.append("Mammor och pappor jämförs som de är, utan justering.")
     return Page(

@@ -9,6 +9,11 @@ outcome (:mod:`jamtools.present.outcomes`); everything from the run (parameters,
 catalogue's sentences) comes through the chapter's run ``ctx``
 (:class:`jamtools.run.notebook.ChapterRun`).
 
+eb_01, eb_02 and eb_05 read ``eb_planering`` as a cell table when the catalogue allows it
+(``cells=True``): every count, share, table and figure weighs a row by the load's ``weight``
+(None when the load had to read rows), so both ways give the same page. eb_03 and eb_07 follow
+ids between tables and read rows.
+
 The preparation, written to work on any export that has a chapter's required columns (with or
 without the optional ones, with missing values): :func:`offered_types` (eb_03's flags per type
 of intervention), :func:`linkable`, :func:`process_links`, :func:`process_steps` and
@@ -289,11 +294,13 @@ def _level(ctx, k: int) -> float:
     return stats.bonferroni_level(ctx.conf_level, max(k, 1))
 
 
-def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *, by=None):
+def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *, by=None,
+             weight: str | None = None):
     """Women and men compared on the yes/no ``outcome`` of ``rows``, crude and adjusted for
-    ``covariates``, at the simultaneous ``level``, disclosed."""
+    ``covariates``, at the simultaneous ``level``, disclosed. ``weight``: the column of units
+    per row when ``rows`` is a cell table (a loaded table's ``weight``), None for rows."""
     return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
-                                   conf_level=level, threshold=ctx.threshold)
+                                   conf_level=level, threshold=ctx.threshold, weight=weight)
 
 
 def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -441,14 +448,18 @@ def requirements(ctx) -> Page:
     labels = {k: v for k, v in REQUIREMENTS.items() if k == "aktivitetskrav" or planering.has(k)}
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
-    activity = _compare(ctx, planering.data, "aktivitetskrav", covariates, level, by=household)
+    # A cell table when the catalogue allows it: every count below weighs a row by its units.
+    weight = planering.weight
+    activity = _compare(ctx, planering.data, "aktivitetskrav", covariates, level, by=household,
+                        weight=weight)
     results = {labels["aktivitetskrav"]: activity}
 
     by_household: tuple | str = ctx.left_out("eb_planering", "hushallstyp")
     if household:
         sexes = planering.data[planering.data["kon"].isin(SEXES)]
         households = disclosure.disclose_distribution(
-            stats.distribution_by_group(sexes, "hushallstyp", conf_level=ctx.conf_level),
+            stats.distribution_by_group(sexes, "hushallstyp", count=weight,
+                                        conf_level=ctx.conf_level),
             "hushallstyp", threshold=ctx.threshold)
         by_household = items(
             "Tabellen visar hur kvinnornas och männens planeringar fördelar sig på hushållstyper; "
@@ -471,11 +482,11 @@ def requirements(ctx) -> Page:
     if "krav_arbetssokande" in labels:
         searching = planering.exclude(planering.data["krav_arbetssokande"].isna(),
                                       "Uppgift om krav på arbetssökande saknas")
-        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level)
+        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level, weight=weight)
         results[labels["krav_arbetssokande"]] = work
         job_search = items(
             _quality(ctx, searching, "Dataunderlag: planeringar med uppgift om arbetssökande")
-            if len(searching.data) < len(planering.data) else None,
+            if searching.n_rows() < planering.n_rows() else None,
             report.describe_binary(work.shares, work.comparisons, verb="innehöll",
                                    outcome_text="krav på aktivt arbetssökande", unit_text="planeringar"))
 
@@ -484,7 +495,7 @@ def requirements(ctx) -> Page:
         required = planering.exclude(~planering.data["aktivitetskrav"].astype(bool),
                                      "Inget aktivitetskrav (frågan gäller bara klienter med krav)")
         required = required.exclude(required.data["sanktion"].isna(), "Uppgift om sanktion saknas")
-        sanction = _compare(ctx, required.data, "sanktion", covariates, level)
+        sanction = _compare(ctx, required.data, "sanktion", covariates, level, weight=weight)
         results[labels["sanktion"]] = sanction
         sanction_part = items(
             _quality(ctx, required, "Dataunderlag: planeringar med aktivitetskrav"),
@@ -534,8 +545,10 @@ def ill_health(ctx) -> Page:
     planering = ctx.load("eb_planering", **ctx.filters)
     # The chapter's rows are plannings that say whether ill-health is documented.
     planering = planering.exclude(planering.data["ohalsa"].isna(), "Uppgift om ohälsa saknas")
+    # A cell table when the catalogue allows it: every count below weighs a row by its units.
     documented = analysis.binary_outcome(planering.data, "ohalsa", levels=SEXES,
-                                         conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                         conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                         weight=planering.weight)
     labels = {k: words[0] for k, words in CONSIDERATIONS.items() if planering.has(k)}
     ill = planering.exclude(~planering.data["ohalsa"].astype(bool),
                             "Ingen dokumenterad ohälsa (frågan gäller bara klienter med ohälsa)")
@@ -544,7 +557,7 @@ def ill_health(ctx) -> Page:
                           "Uppgift saknas om anpassning, sjukintyg eller samordning")
     covariates = ctx.covariates("eb_planering", planering)
     level = _level(ctx, len(labels))
-    compared = {k: _compare(ctx, ill.data, k, covariates, level) for k in labels}
+    compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}
 
     each = {}
@@ -701,7 +714,10 @@ def violence(ctx) -> Page:
     labels = {k: v for k, v in VIOLENCE_STEPS.items() if k == "fragat_om_vald" or planering.has(k)}
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
-    asked = _compare(ctx, planering.data, "fragat_om_vald", covariates, level, by=household)
+    # A cell table when the catalogue allows it: every count below weighs a row by its units.
+    weight = planering.weight
+    asked = _compare(ctx, planering.data, "fragat_om_vald", covariates, level, by=household,
+                     weight=weight)
     results = {labels["fragat_om_vald"]: asked}
 
     asked_part = items(report.describe_binary(asked.shares, asked.comparisons, verb="innehöll",
@@ -728,7 +744,8 @@ def violence(ctx) -> Page:
                                        "Frågan om våld ställdes inte (gäller bara tillfrågade)")
         were_asked = were_asked.exclude(were_asked.data["vald_identifierat"].isna(),
                                         "Uppgift om identifierat våld saknas")
-        identified = _compare(ctx, were_asked.data, "vald_identifierat", covariates, level)
+        identified = _compare(ctx, were_asked.data, "vald_identifierat", covariates, level,
+                              weight=weight)
         results[labels["vald_identifierat"]] = identified
         identified_part = items(
             _quality(ctx, were_asked, "Dataunderlag: planeringar där frågan ställdes"),

@@ -9,6 +9,10 @@
   (:func:`jamtools.stats.competing.cumulative_incidence`), the log-rank test and Cox hazard
   ratios.
 
+Both chapters read their table as a cell table when they can (``cells=True`` in the
+catalogue): every count of units then goes by the result's ``weight`` (``None`` when the load
+read rows, as eb_04 does when the export has ``hushall_id`` for the comparison within couples).
+
 The data preparation of the two chapters works on any export that has a chapter's required
 columns, with or without the optional ones and with missing values: :func:`select_parents` and
 :func:`children_group` (eb_04), :func:`end_status` and :func:`follow_up` (the competing-risks
@@ -238,13 +242,15 @@ def parental_responsibility(ctx) -> Page:
     planering = select_parents(loaded, list(utfall))
     covariates = ctx.covariates(table, planering)
     hushall = "hushallstyp" if planering.has("hushallstyp") else None
-    with_pairs = planering.has("hushall_id")
+    # Pairs need the household id on the rows; a cell table (weight) never carries it.
+    with_pairs = planering.has("hushall_id") and "hushall_id" in planering.data.columns
     k = len(utfall) * (2 if with_pairs else 1)  # among all parents and, with pairs, within pairs
     simultan = stats.bonferroni_level(ctx.conf_level, k)
 
+    weight = planering.weight  # units per row: None for rows (always so with hushall_id)
     undantag = analysis.binary_outcome(planering.data, "undantag_barnomsorg", covariates=covariates,
                                        levels=KON, by=hushall, conf_level=simultan,
-                                       threshold=ctx.threshold)
+                                       threshold=ctx.threshold, weight=weight)
     if undantag.by_shares is not None:
         by_household = items(
             "Figuren delar upp föräldrarna efter hushållstyp. Ensamstående föräldrar undantas "
@@ -267,7 +273,7 @@ def parental_responsibility(ctx) -> Page:
     if "foraldraledighet_planerad" in utfall:
         ledighet = analysis.binary_outcome(planering.data, "foraldraledighet_planerad",
                                            covariates=covariates, levels=KON, conf_level=simultan,
-                                           threshold=ctx.threshold)
+                                           threshold=ctx.threshold, weight=weight)
         leave_part = items(report.describe_binary(
             ledighet.shares, ledighet.comparisons, verb="innehöll",
             outcome_text="samtal om föräldraledighet eller vård av barn", unit_text="planeringar"))
@@ -275,7 +281,7 @@ def parental_responsibility(ctx) -> Page:
         leave_part = items(ctx.left_out(table, "foraldraledighet_planerad"))
 
     within = {}
-    if with_pairs:
+    if with_pairs:  # hushall_id tells rows apart: the load read rows (weight is None)
         pairs = {u: stats.pair_up(planering.data, "hushall_id", u, levels=KON) for u in utfall}
         within = {u: disclose_paired(stats.paired_difference(pairs[u], outcome=u, conf_level=simultan),
                                      threshold=ctx.threshold) for u in utfall}
@@ -344,10 +350,13 @@ TABLE_TIMES = {182: "Ett halvår", 365: "Ett år", 547: "Ett och ett halvt år",
 PANELS = {SELF_SUFFICIENT: "Självförsörjande", OTHER_END: "Annat avslut (konkurrerande)"}
 
 
-def _curves(rows: pd.DataFrame, times, *, conf_level: float, threshold: int) -> pd.DataFrame:
-    """The cumulative incidence of ``rows`` (``dagar``, ``status``) on ``times``, disclosed."""
+def _curves(rows: pd.DataFrame, times, *, conf_level: float, threshold: int,
+            count: str | None = None) -> pd.DataFrame:
+    """The cumulative incidence of ``rows`` (``dagar``, ``status``; each row standing for
+    ``count`` clients when given) on ``times``, disclosed."""
     return disclose_curve(stats.cumulative_incidence(rows, "dagar", "status", times=times,
-                                                     conf_level=conf_level), threshold=threshold)
+                                                     conf_level=conf_level, count=count),
+                          threshold=threshold)
 
 
 def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
@@ -357,10 +366,11 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
     if not utfall.has("dagar"):
         return left_out, (), left_out, None, None
     tid = follow_up(utfall)
+    weight = tid.weight  # clients per row (None: one row per client)
     # Other ends can only be told from ongoing cases with an end reason or an end date.
     others = utfall.has("avslutsorsak") or utfall.has("slutdatum")
     notes = []
-    if len(tid.data) < len(utfall.data):
+    if tid.n_rows() < utfall.n_rows():
         notes.append(report.quality_table(tid, threshold=ctx.threshold,
                                           caption="Dataunderlag: tid till avslut"))
     if not others:
@@ -371,7 +381,7 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
     times = [t for t in TABLE_TIMES if t <= end]
     grid = sorted(set(range(0, end + 1, 30)) | {end})  # one point a month
     by_sex = tid.data[tid.data["kon"].isin(KON)]
-    kurvor = _curves(by_sex, grid, conf_level=ctx.conf_level, threshold=ctx.threshold)
+    kurvor = _curves(by_sex, grid, conf_level=ctx.conf_level, threshold=ctx.threshold, count=weight)
     panels = PANELS if others else {SELF_SUFFICIENT: PANELS[SELF_SUFFICIENT]}
     curve_part = items(*notes, *figure(
         curves.curve_plot(kurvor, panels=panels, title="Kumulativ incidens efter kön",
@@ -387,9 +397,10 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
         # between them are half a year).
         tabell = disclosure.stack({
             "aalen_johansen": _curves(by_sex, [0, *times], conf_level=ctx.conf_level,
-                                      threshold=ctx.threshold),
+                                      threshold=ctx.threshold, count=weight),
             "kaplan_meier": _curves(by_sex.assign(status=(by_sex["status"] == SELF_SUFFICIENT).astype(int)),
-                                    [0, *times], conf_level=ctx.conf_level, threshold=ctx.threshold),
+                                    [0, *times], conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                    count=weight),
         }, "metod")
         columns = {"Självförsörjande": {"metod": "aalen_johansen", "cause": SELF_SUFFICIENT}}
         if others:
@@ -403,14 +414,15 @@ def _time_parts(ctx, utfall, simultan: float, covariates: list[str]):
             if others else "Andel som blivit självförsörjande, efter tid och kön",
             name="kurvtabell"))
     models = [stats.cox_hazard_ratio(tid.data, "dagar", "sjalvforsorjande", "kon", [], levels=KON,
-                                     conf_level=simultan)]
+                                     conf_level=simultan, count=weight)]
     if covariates:
         models.append(stats.cox_hazard_ratio(tid.data, "dagar", "sjalvforsorjande", "kon", covariates,
-                                             levels=KON, conf_level=simultan))
+                                             levels=KON, conf_level=simultan, count=weight))
     hasard = disclosure.disclose_comparisons(pd.concat(models, ignore_index=True),
                                              threshold=ctx.threshold)
     logrank = disclosure.disclose_comparisons(
-        stats.logrank(tid.data, "dagar", "sjalvforsorjande", "kon", levels=KON), threshold=ctx.threshold)
+        stats.logrank(tid.data, "dagar", "sjalvforsorjande", "kon", levels=KON, count=weight),
+        threshold=ctx.threshold)
     pace_part = items(curves.describe_hazard_ratio(hasard, logrank, unit_text="klienter"))
     return curve_part, table_part, pace_part, hasard, logrank
 
@@ -444,8 +456,9 @@ def self_sufficiency(ctx) -> Page:
     k = 1 + int(with_move) + int(with_time)  # self-sufficient, movement, pace
     simultan = stats.bonferroni_level(ctx.conf_level, k)
 
+    weight = utfall.weight  # clients per row (None: one row per client)
     sjalv = analysis.binary_outcome(utfall.data, "sjalvforsorjande", covariates=self_cov, levels=KON,
-                                    conf_level=simultan, threshold=ctx.threshold)
+                                    conf_level=simultan, threshold=ctx.threshold, weight=weight)
     self_part = items(
         outcomes.simultaneous_text(ctx.conf_level, k, simultan),
         "Självförsörjningen och takten justeras för hushållstyp, som data saknar; de jämförs därför "
@@ -460,11 +473,11 @@ def self_sufficiency(ctx) -> Page:
         forflyttning = analysis.binary_outcome(
             rorelse.data, "forflyttning", covariates=covariates, levels=KON,
             by="fodd_i_sverige" if utfall.has("fodd_i_sverige") else None,
-            conf_level=simultan, threshold=ctx.threshold)
+            conf_level=simultan, threshold=ctx.threshold, weight=weight)
         move_part = items(
             report.quality_table(rorelse, threshold=ctx.threshold,
                                  caption="Dataunderlag: klienter med uppgift om förflyttning")
-            if len(rorelse.data) < len(utfall.data) else None,
+            if rorelse.n_rows() < utfall.n_rows() else None,
             report.describe_binary(forflyttning.shares, forflyttning.comparisons, verb="ledde",
                                    outcome_text="till en förflyttning mot självförsörjning",
                                    unit_text="ärenden"))

@@ -95,7 +95,7 @@ def load_outcomes(ctx, spec: GoalSpec):
     the covariates as optional ones, and its ``aldersgrupp`` derived here
     (:func:`jamtools.data.derive.age_group`). ``fodelseland`` is derived from
     ``fodd_i_sverige``; rows missing an indicator or a covariate present are left out and
-    counted.
+    counted. The table comes as a cell table (the result's ``weight`` names its counts).
 
     Parameters
     ----------
@@ -116,7 +116,8 @@ def load_outcomes(ctx, spec: GoalSpec):
     else:
         sources = [DERIVED.get(c, c) for c in spec.adjust_for]
         loaded = load_table_if_present(spec.table, data_dir=p.data_dir, config=p.config,
-                                       columns=("kon", *spec.indicators), optional=sources, **kw)
+                                       columns=("kon", *spec.indicators), optional=sources,
+                                       cells=True, **kw)
     if loaded is None:
         return None, spec
     derived = {}
@@ -163,7 +164,8 @@ def goal_attainment(loaded, spec: GoalSpec, *, conf_level: float = 0.95,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small groups: the warning stands under each comparison
         results = {c: analysis.binary_outcome(loaded.data, c, covariates=covariates, levels=levels,
-                                              conf_level=simultaneous, threshold=threshold)
+                                              conf_level=simultaneous, threshold=threshold,
+                                              weight=loaded.weight)
                    for c in spec.indicators}
     return GoalResult(results, simultaneous, covariates, conf_level)
 
@@ -236,7 +238,7 @@ class QualityResult:
     conf_level: float
 
 
-def quality_counts(frame: pd.DataFrame, levels=ADULT_SEXES) -> pd.DataFrame:
+def quality_counts(frame: pd.DataFrame, levels=ADULT_SEXES, count: str | None = None) -> pd.DataFrame:
     """Numerators and denominators summed over the period per indicator and sex: one row per
     indicator and sex with ``n`` (the denominator) and ``events`` (the numerator); rows with a
     missing or impossible count (numerator above the denominator) are left out.
@@ -246,6 +248,9 @@ def quality_counts(frame: pd.DataFrame, levels=ADULT_SEXES) -> pd.DataFrame:
     frame : DataFrame
         ``um_indikatorer`` rows: ``indikator``, ``kon``, ``taljare``, ``namnare``.
     levels : the two sexes.
+    count : str, optional
+        For a cell table: the column with the number of rows each row stands for (its
+        numerator and denominator count that many times).
 
     Returns
     -------
@@ -254,7 +259,8 @@ def quality_counts(frame: pd.DataFrame, levels=ADULT_SEXES) -> pd.DataFrame:
     """
     d = frame[frame["kon"].isin(levels)].dropna(subset=["indikator", "taljare", "namnare"])
     d = d[d["taljare"].astype(float) <= d["namnare"].astype(float)]
-    sums = (d.assign(n=d["namnare"].astype(float), events=d["taljare"].astype(float))
+    times = d[count].astype(float) if count else 1.0
+    sums = (d.assign(n=d["namnare"].astype(float) * times, events=d["taljare"].astype(float) * times)
             .groupby(["indikator", "kon"])[["n", "events"]].sum())
     grid = pd.MultiIndex.from_product([sorted(d["indikator"].astype(str).unique()), list(levels)],
                                       names=["indikator", "kon"])
@@ -266,7 +272,7 @@ def quality_indicators(loaded, *, levels=ADULT_SEXES, conf_level: float = 0.95,
     """The share per quality indicator and sex over the period (Wilson intervals) and the crude
     difference women − men per indicator, with Bonferroni-simultaneous intervals over the
     indicators, all disclosed. Nothing is adjusted: the rows are counts per sex."""
-    counts = quality_counts(loaded.data, levels)
+    counts = quality_counts(loaded.data, levels, count=loaded.weight)
     k = max(counts["indikator"].nunique(), 1)
     level = stats.bonferroni_level(conf_level, k)
     shares = stats.share_by_group(counts, "kon", by=["indikator"], conf_level=level)

@@ -57,7 +57,7 @@ def _row(**kw) -> dict:
 
 def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
                        group: str = "kon", levels=ADULT_SEXES, covariates=(),
-                       conf_level: float = 0.95) -> pd.DataFrame:
+                       conf_level: float = 0.95, weight: str | None = None) -> pd.DataFrame:
     """Does the sex gap in a yes/no outcome differ between two groups (e.g. born in Sweden or
     abroad)? A logistic model with an interaction, on the collapsed table.
 
@@ -79,14 +79,15 @@ def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_
     two observed log odds ratios with standard error :math:`\\sqrt{\\sum 1/\\text{cell}}` over
     the eight cells (Woolf). ``n_a``/``n_b`` are the sizes of the two sexes (per level for the
     per-level rows). A row with a warning and no estimate is returned when a group is empty or
-    everyone (no one) in it has the outcome.
+    everyone (no one) in it has the outcome. ``weight``: for a cell table, the column with the
+    number of units each row stands for.
     """
     a, b = levels
     f0, f1 = factor_levels
     covariates = list(covariates)
     d = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
-    table = stats.collapse(d, outcome, [group, factor, *covariates]) if len(d) else \
-        pd.DataFrame(columns=[group, factor, *covariates, "n", "events"])
+    table = stats.collapse(d, outcome, [group, factor, *covariates], weights=weight) if len(d) \
+        else pd.DataFrame(columns=[group, factor, *covariates, "n", "events"])
     table = table[table["n"] > 0].reset_index(drop=True)
     adjusted_for = ", ".join(covariates)
     meta = dict(outcome=outcome, group_a=a, group_b=b, conf_level=conf_level,
@@ -163,21 +164,24 @@ def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_
 
 
 def group_shares(data: pd.DataFrame, outcome: str, dims, *, group: str = "kon",
-                 conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                 conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
+                 weight: str | None = None) -> pd.DataFrame:
     """The share with ``outcome`` per sex within every combination of ``dims``, with Wilson
     intervals, disclosed: a group with fewer than ``threshold`` people, or fewer than
     ``threshold`` with or without the outcome, is hidden, and so are further groups where the
     hidden one could otherwise be recovered from the others and the totals per sex
-    (:func:`jamtools.disclosure.disclose_shares`)."""
+    (:func:`jamtools.disclosure.disclose_shares`). ``weight``: for a cell table, the column
+    with the number of people each row stands for."""
     dims = list(dims)
-    counts = stats.collapse(data, outcome, [*dims, group])
+    counts = stats.collapse(data, outcome, [*dims, group], weights=weight)
     shares = stats.share_by_group(counts, group, by=dims, conf_level=conf_level)
     return disclosure.disclose_shares(shares, threshold=threshold, group=group, by=dims)
 
 
 def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str = "kon",
                     conf_level: float = 0.95,
-                    threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                    threshold: int = disclosure.DEFAULT_THRESHOLD,
+                    weight: str | None = None) -> pd.DataFrame:
     """How many groups each level of detail gives, and how many of them can be shown.
 
     ``steps`` maps a label to the characteristics crossed with sex at that level (e.g.
@@ -186,15 +190,18 @@ def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str
     with nobody in them, the groups shown, hidden because they are small (primary) and hidden
     to protect another (secondary), and the share of the people who are in hidden groups.
     These are counts of groups, never of people; the share in hidden groups follows from the
-    published groups and the total, so it reveals nothing the table does not.
+    published groups and the total, so it reveals nothing the table does not. ``weight``: for a
+    cell table, the column with the number of people each row stands for.
     """
     rows = []
-    total = float(len(data))
+    total = float(data[weight].sum() if weight else len(data))
     for name, dims in steps.items():
         dims = list(dims)
-        d = group_shares(data, outcome, dims, group=group, conf_level=conf_level, threshold=threshold)
+        d = group_shares(data, outcome, dims, group=group, conf_level=conf_level, threshold=threshold,
+                         weight=weight)
         possible = int(np.prod([data[c].nunique() for c in [*dims, group]])) if len(data) else 0
-        raw = stats.collapse(data, outcome, [*dims, group]) if len(data) else pd.DataFrame({"n": []})
+        raw = (stats.collapse(data, outcome, [*dims, group], weights=weight) if len(data)
+               else pd.DataFrame({"n": []}))
         observed = int((raw["n"] > 0).sum())
         primary = d["suppression_reason"].astype(str).str.startswith("färre").sum() if len(d) else 0
         hidden = int(d["suppressed"].astype(bool).sum()) if len(d) else 0
@@ -238,22 +245,25 @@ class IntersectionResult:
 def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, factor_levels,
                           group: str = "kon", levels=ADULT_SEXES, covariates=(),
                           conf_level: float = 0.95,
-                          threshold: int = disclosure.DEFAULT_THRESHOLD) -> IntersectionResult:
+                          threshold: int = disclosure.DEFAULT_THRESHOLD,
+                          weight: str | None = None) -> IntersectionResult:
     """Shares per sex × ``factor`` level, the crude sex difference within each level, and the
     interaction (crude and adjusted for ``covariates``), all disclosed.
 
     Every comparison that rests on a hidden group of the sex × factor table is hidden, and so is
     the interaction whenever any of the four groups is hidden (it is computed from all four).
     With no ``covariates`` the adjusted result is empty: no comparison is called adjusted.
+    ``weight``: for a cell table, the column with the number of people each row stands for.
     """
     rows = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
     shares = group_shares(rows, outcome, [factor], group=group, conf_level=conf_level,
-                          threshold=threshold)
+                          threshold=threshold, weight=weight)
     crude_parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for f in factor_levels:
-            sub = stats.collapse(rows[rows[factor] == f], outcome, [group]) if len(rows) else \
+            sub = stats.collapse(rows[rows[factor] == f], outcome, [group], weights=weight) \
+                if len(rows) else \
                 pd.DataFrame({group: list(levels), "n": [0, 0], "events": [0, 0]})
             c = stats.compare_groups(sub, group,
                                      levels=levels, outcome_name=outcome, conf_level=conf_level)
@@ -261,11 +271,12 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
             c["comparison"] = f"{levels[0]} − {levels[1]}, {f}"
             crude_parts.append(c)
         crude_int = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
-                                       group=group, levels=levels, conf_level=conf_level)
+                                       group=group, levels=levels, conf_level=conf_level,
+                                       weight=weight)
         if list(covariates):
             adjusted = interaction_effect(rows, outcome, factor=factor, factor_levels=factor_levels,
                                           group=group, levels=levels, covariates=covariates,
-                                          conf_level=conf_level)
+                                          conf_level=conf_level, weight=weight)
         else:  # nothing to adjust for: no adjusted comparison at all
             adjusted = crude_int.iloc[0:0].copy()
     crude_int = crude_int[crude_int["measure"].isin([INTERACTION_PP, INTERACTION_OR])]
@@ -489,7 +500,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
                                                    covariates=ctx.covariates("eb_utfall", clients))
     land = intersection_analysis(rows, outcome, factor="fodelseland", factor_levels=BIRTH_LEVELS,
                                  levels=levels, covariates=adjust, conf_level=ctx.conf_level,
-                                 threshold=ctx.threshold)
+                                 threshold=ctx.threshold, weight=clients.weight)
     compared = disclosure.stack({"rå": land.crude, "rå, samspel": land.crude_interaction,
                                  "justerad": land.adjusted}, "modell")
     conf = number(100 * ctx.conf_level, 0)
@@ -510,7 +521,8 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     household = ()
     if clients.has("hushallstyp"):
         by = ["fodelseland", "hushallstyp"]
-        shares = group_shares(rows, outcome, by, conf_level=ctx.conf_level, threshold=ctx.threshold)
+        shares = group_shares(rows, outcome, by, conf_level=ctx.conf_level, threshold=ctx.threshold,
+                              weight=clients.weight)
         shares = shares.assign(grupp=group_labels(shares, by))
         household = items(
             *figure(plots.shares_plot(shares, by="grupp", title="Efter födelseland och hushållstyp",
@@ -524,7 +536,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     every = ()
     if detail:
         shares = group_shares(rows, outcome, ["fodelseland", *detail], conf_level=ctx.conf_level,
-                              threshold=ctx.threshold)
+                              threshold=ctx.threshold, weight=clients.weight)
         every = items(report.share_table(
             shares, outcome_label="Andel med utfallet",
             caption="Efter " + ", ".join(["födelseland", *(label(x) for x in detail)]) + " och kön"))
@@ -532,7 +544,8 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     for i in range(len(detail)):
         steps[" × ".join(["Kön", "födelseland", *(label(x) for x in detail[:i + 1])])] = \
             ["fodelseland", *detail[:i + 1]]
-    overview = detail_overview(rows, outcome, steps, conf_level=ctx.conf_level, threshold=ctx.threshold)
+    overview = detail_overview(rows, outcome, steps, conf_level=ctx.conf_level, threshold=ctx.threshold,
+                               weight=clients.weight)
     return Page(
         question_id=ctx.question_id,
         short_answer=answer(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT),

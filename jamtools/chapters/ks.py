@@ -47,7 +47,8 @@ def prepare_pupils(data: pd.DataFrame, change_year: int) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        One row per pupil and term with ``kon`` and ``instrument``, optionally ``ar``.
+        One row per pupil and term with ``kon`` and ``instrument``, optionally ``ar`` (or a
+        cell table of them: its count column is kept as it is).
     change_year : int
         The first school year of the new way of working (parameter ``forandring_ar``).
 
@@ -108,28 +109,29 @@ def instrument_choice(ctx) -> Page:
     loaded = ctx.load(table, **ctx.filters)
     loaded = loaded.with_data(prepare_pupils(loaded.data, change_year))
     yearly = loaded.has("ar")
-    pupils = loaded.data
+    pupils, count = loaded.data, loaded.weight  # count: None (rows) or the cells' counts
     conf = report.number(100 * ctx.conf_level, 0)
 
     distributions = {
         phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold)
-        for phase, dist in distribution_by_period(pupils, category, "fas",
+        for phase, dist in distribution_by_period(pupils, category, "fas", count=count,
                                                   conf_level=ctx.conf_level).items()}
     tests = disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas",
-                                                                   levels=CHILD_SEXES),
+                                                                   levels=CHILD_SEXES, count=count),
                                             threshold=ctx.threshold)
     by_phase = disclose_dissimilarity(
-        dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level, levels=CHILD_SEXES),
+        dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level, levels=CHILD_SEXES,
+                                count=count),
         threshold=ctx.threshold)
     change = by_year = None
     if yearly:
         change = disclose_dissimilarity(
             dissimilarity_change(pupils, category, "ar", change_year, conf_level=ctx.conf_level,
-                                 levels=CHILD_SEXES),
+                                 levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
         by_year = disclose_dissimilarity(
             dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level,
-                                    levels=CHILD_SEXES),
+                                    levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
 
     if distributions:

@@ -110,6 +110,10 @@ def load_clients(ctx, table: str):
     ``tabell``) with the same declaration: sex required, the age, the person id and the table's
     own date column when present. None when the run lacks the table.
 
+    The table comes as a cell table (``weight`` of the result names its counts) unless the
+    export has the person id, which is identifying: then it comes as rows, one per row of the
+    export, so that a person with several rows can be counted once.
+
     Parameters
     ----------
     ctx : jamtools.run.notebook.ChapterRun
@@ -125,7 +129,7 @@ def load_clients(ctx, table: str):
     date = TABLES[table].date_column
     return load_table_if_present(table, data_dir=p.data_dir, config=p.config, columns=("kon",),
                                  optional=("alder", "person_id", *([date] if date else [])),
-                                 period=p.period)
+                                 period=p.period, cells=True)
 
 
 def _has_person_id(clients) -> bool:
@@ -158,7 +162,9 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     A person with several rows the same year counts once (the first row by date decides the
     age group); without a person id every row counts as a person. With ``by_age`` the rows
     are those with an age group (:func:`with_age_groups`; the caller that needs the account
-    of the rows left out calls it first).
+    of the rows left out calls it first). When ``clients`` is a cell table (its ``weight`` is
+    set; never with a person id) each row stands for as many persons as its ``weight`` column
+    says, and that column is kept.
     """
     clients = with_year(clients)
     if by_age and "aldersgrupp" not in clients.data:
@@ -171,7 +177,7 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     if _has_person_id(clients):
         data = data.dropna(subset=["person_id"]).drop_duplicates(["person_id", *keep[1:2]]
                                                                  if by_year else ["person_id"])
-    out = data[keep].copy()
+    out = data[[*keep, *([clients.weight] if clients.weight else [])]].copy()
     if by_year:
         out["ar"] = out["ar"].astype(int)
     return out.reset_index(drop=True)
@@ -200,6 +206,8 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
         clients = with_age_groups(clients, s)
     persons = count_persons(clients, s, by_age=by_age, by_year=True)
     pop = population.data.dropna(subset=["ar", "antal"]).copy()
+    if population.weight:  # a cell table: each row stands for that many rows of inhabitants
+        pop["antal"] = pop["antal"].astype(float) * pop[population.weight]
     pop = pop[pop["ar"].isin(set(persons["ar"]))]
     if by_age:
         pop["aldersgrupp"] = age_group(pop["alder"], bounds=s.bounds, upper=s.upper).to_numpy()
@@ -209,7 +217,8 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
     keys = ["ar", "aldersgrupp", "kon"] if by_age else ["ar", "kon"]
     grid = pd.MultiIndex.from_product([sorted(persons["ar"].unique()),
                                        *([s.labels] if by_age else []), list(s.levels)], names=keys)
-    events = persons.groupby(keys).size()
+    events = (persons.groupby(keys)[clients.weight].sum() if clients.weight
+              else persons.groupby(keys).size())
     inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys)["antal"].sum()
     cells = pd.DataFrame({"events": events.reindex(grid, fill_value=0).astype(float),
                           "population": inhabitants.reindex(grid, fill_value=0).astype(float)})
@@ -244,7 +253,8 @@ class Part:
 
 
 def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
-                     threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                     threshold: int = disclosure.DEFAULT_THRESHOLD,
+                     count: str | None = None) -> pd.DataFrame:
     """Persons per sex and each sex's share of all (Wilson interval), disclosed.
 
     Parameters
@@ -252,6 +262,8 @@ def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
     persons : DataFrame
         One row per person with ``kon`` (:func:`count_persons`).
     levels : the two sexes, in order.
+    count : str, optional
+        The column with the number of persons each row stands for (a cell table).
 
     Returns
     -------
@@ -263,8 +275,9 @@ def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
     from jamtools import stats
 
     rows = persons[persons["kon"].isin(levels)]
-    counts = rows["kon"].value_counts()
-    frame = pd.DataFrame({"kon": list(levels), "n": float(len(rows)),
+    counts = (rows.groupby("kon", observed=True)[count].sum() if count
+              else rows["kon"].value_counts())
+    frame = pd.DataFrame({"kon": list(levels), "n": float(rows[count].sum() if count else len(rows)),
                           "events": [float(counts.get(l, 0)) for l in levels]})
     shares = stats.share_by_group(frame, "kon", conf_level=conf_level)
     return disclosure.disclose_shares(shares, threshold=threshold, group="kon")
@@ -291,7 +304,7 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
         years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
         return Part(s.table, s, clients, "fordelning", years,
                     distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
-                                                  threshold=threshold))
+                                                  threshold=threshold, count=clients.weight))
     by_age = clients.has("alder") and population.has("alder")
     clients, persons, cells = prepare(clients, population, s, by_age=by_age)
     years = sorted(int(y) for y in cells["ar"].unique())

@@ -78,8 +78,8 @@ def prepare_applications(data: pd.DataFrame, bounds) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        One row per application with ``kon`` and ``beviljad``, and any of ``malgrupp``,
-        ``sokt_belopp`` and ``beviljat_belopp``.
+        One row per application (or a cell table of them) with ``kon`` and ``beviljad``, and
+        any of ``malgrupp``, ``sokt_belopp`` and ``beviljat_belopp``.
     bounds : sequence of float
         Limits of the amount classes (kronor).
 
@@ -138,7 +138,8 @@ AMOUNT_MEASURES = (("Beviljat belopp (tkr)", "beviljat_tkr"),
 
 
 def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float = 0.95,
-                    threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                    threshold: int = disclosure.DEFAULT_THRESHOLD,
+                    count: str | None = None) -> pd.DataFrame:
     """Differences in mean and median between the sexes, among granted applications, for each
     amount measure ``rows`` holds (:data:`AMOUNT_MEASURES`), disclosed and stacked with the
     measure's name in column ``matt`` (the ratio of means is left out).
@@ -147,6 +148,8 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
     ----------
     rows : DataFrame from :func:`granted`.
     levels, conf_level, threshold : the sexes, interval level and disclosure threshold.
+    count : str, optional
+        For a cell table: the column with the number of applications each row stands for.
 
     Returns
     -------
@@ -155,7 +158,7 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
     """
     parts = {name: disclosure.disclose_comparisons(
         stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels=levels,
-                              conf_level=conf_level), threshold=threshold)
+                              conf_level=conf_level, count=count), threshold=threshold)
         for name, column in AMOUNT_MEASURES if column in rows.columns}
     out = disclosure.stack(parts, "matt")
     return out[out["measure"] != "ratio_of_means"].reset_index(drop=True)
@@ -163,7 +166,8 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
 
 def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
                 threshold: int = disclosure.DEFAULT_THRESHOLD,
-                caption: str = "Ansökningar och beviljade medel efter projektledarens kön") -> Table:
+                caption: str = "Ansökningar och beviljade medel efter projektledarens kön",
+                count: str | None = None) -> Table:
     """Each sex's share of the applications against its share of the funds granted (0 kr for
     a rejection), disclosed, as a Swedish table.
 
@@ -172,6 +176,8 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     data : DataFrame
         Applications with ``kon`` and ``beviljat_belopp``.
     levels, threshold, caption : the sexes, disclosure threshold and the table's caption.
+    count : str, optional
+        For a cell table: the column with the number of applications each row stands for.
 
     Returns
     -------
@@ -179,7 +185,7 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     """
     rows = data[data["kon"].isin(levels)].assign(
         beviljat_mkr=lambda t: t["beviljat_belopp"].astype(float) / 1e6)
-    dist = stats.describe_amounts(rows, "beviljat_mkr", "kon")
+    dist = stats.describe_amounts(rows, "beviljat_mkr", "kon", count=count)
     dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
                                      derived_cols=["sum", "share_of_total", "share_of_n"],
                                      threshold=threshold)
@@ -233,7 +239,8 @@ def project_funds(ctx) -> Page:
     covariates = model_covariates(ctx.covariates(table, loaded))
     result = analysis.binary_outcome(applications, "beviljad", covariates=covariates, levels=SEXES,
                                      by="malgrupp" if loaded.has("malgrupp") else None,
-                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                     weight=loaded.weight)
     shares, comparisons = result.shares, result.comparisons
     adjusted = bool(covariates)
 
@@ -255,12 +262,14 @@ def project_funds(ctx) -> Page:
     amounts = None
     if loaded.has("beviljat_belopp"):
         amounts = compare_granted(granted(applications, SEXES), levels=SEXES,
-                                  conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                  conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                  count=loaded.weight)
         funds = items(
             report.comparison_table(amounts.assign(comparison=amounts["matt"] + ": kvinnor − män"),
                                     caption="Beviljade belopp bland beviljade ansökningar",
                                     name="belopp"),
-            funds_table(applications, levels=SEXES, threshold=ctx.threshold))
+            funds_table(applications, levels=SEXES, threshold=ctx.threshold,
+                        count=loaded.weight))
     else:
         funds = items("Jämförelsen av beviljade belopp utelämnas: data saknar beviljat belopp.")
 

@@ -452,6 +452,10 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
 # as theirs. Counts, first rows and examples come from the flags; examples are read back from
 # the source only for the kinds that occur.
 
+#: Flags that are not problems (a value is given, a date was written as ISO, a value was
+#: derived): a cell table does not list their rows.
+_NOT_PROBLEMS = ("filled", "iso_parsed", "from_pnr")
+
 _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
               "UINTEGER", "UBIGINT", "UHUGEINT")
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
@@ -818,7 +822,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         keys = [f"v_{c}" for c in out_cols] + [f"__bits{w}" for w in range(n_words)]
         # the rows of a cell with a problem are listed (every row of a cell has the same ones),
         # for the first row numbers and the examples: a clean register sends almost none
-        any_flag = " OR ".join(f"__bits{w} <> 0" for w in range(n_words)) or "false"
+        listed = [i for i, name in enumerate(flag_names) if not name.endswith(_NOT_PROBLEMS)]
+        masks = [sum(1 << (i % 62) for i in listed if i // 62 == w) for w in range(n_words)]
+        any_flag = " OR ".join(f"(__bits{w} & {m}) <> 0" for w, m in enumerate(masks) if m) or "false"
         res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}count(*) AS __n, min(__row) AS __row, "
                       f"list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
                       f"FROM {ident(rows_view)} {'GROUP BY ALL' if keys else ''} HAVING count(*) > 0 "
@@ -840,15 +846,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     n_rows = res.num_rows if weights is None else int(weights.sum())
     res = res.select([c for c in res.column_names if not c.startswith("__bits")])
     if cells:  # the rows with a problem, with their flags, for the first rows and the examples
-        listed = res.column("__flagged")
-        per_cell = pc.fill_null(pc.list_value_length(listed), 0).to_numpy(zero_copy_only=False)
-        flat = pc.list_flatten(listed).to_numpy(zero_copy_only=False).astype(np.int64)
+        lists = res.column("__flagged")
+        per_cell = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+        flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(np.int64)
         order = np.argsort(flat, kind="stable")
         flagged_rows, cell_of = flat[order], np.repeat(np.arange(res.num_rows), per_cell)[order]
         flagged = {"__row": flagged_rows}
-        for i, name in enumerate(flag_names):
-            if counts[name]:
-                flagged[f"__f{i}"] = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)[cell_of]
+        for i in listed:
+            if counts[flag_names[i]]:
+                flagged[f"__f{i}"] = np.asarray(flag_col[flag_names[i]].to_numpy(zero_copy_only=False),
+                                                dtype=bool)[cell_of]
         res = res.drop_columns(["__flagged"])
         con.register(chk_name, pa.table(flagged))
     else:
@@ -863,6 +870,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     def first(name: str, k: int = 5) -> tuple[int, ...]:
         if cells:
             i = flag_names.index(name)
+            assert i in listed, name  # only problems have their rows listed
             return tuple(int(r) + 2 for r in flagged_rows[flagged[f"__f{i}"]][:k]) if f"__f{i}" in flagged else ()
         arr = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)
         return tuple(int(i) + 2 for i in np.flatnonzero(arr)[:k])

@@ -334,7 +334,11 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         first.setdefault(model_name, export)
     in_source = {c for c in first if c in model}
     sql = src.kind == "sql"
-    cells = cells and columns is not None and not set(columns) & identifying_columns(table)
+    if cells and columns is not None:  # an id the chapter would use, given or derived: rows
+        available = in_source | ({"person_id"} if "personnummer" in in_source else set())
+        cells = not set(columns) & identifying_columns(table) & available
+    else:
+        cells = False
     read = in_source if columns is None else columns_to_read(table, columns, in_source,
                                                              key=not (sql or cells))
     read = [c for c in first if c in read]

@@ -172,11 +172,11 @@ ENTRIES = (
     Chapter("bof_01_utredning_inleds", (
         _n("bof_aktualiseringar", ["utredning_inledd"], {
             "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
-        }, covariates=(*_AGE_REASON, "anmalare")),)),
+        }, covariates=(*_AGE_REASON, "anmalare"), cells=True),)),
     Chapter("bof_02_utredning_till_insats", (
         _n("bof_utredningar", ["insats_beviljad"], {
             "orsakstyp": "uppdelningen efter miljö och beteende utelämnas",
-        }, covariates=_AGE_REASON),)),
+        }, covariates=_AGE_REASON, cells=True),)),
     # bof_03 adjusts for the reason type of the investigation each insats came from: the link
     # insats -> utredning (utredning_id in both) and orsakstyp in the investigations.
     Chapter("bof_03_typ_av_insats", (
@@ -195,7 +195,7 @@ ENTRIES = (
         _n("bof_aktualiseringar", ["anmalningsorsak"], {
             "anmalare": "fördelningen efter vem som anmälde och jämförelsen av anmälningar från "
                         "polisen utelämnas",
-        }, covariates=("aldersgrupp", "anmalningsorsak")),)),
+        }, covariates=("aldersgrupp", "anmalningsorsak"), cells=True),)),
     # bof_05 compares mothers and fathers within the same investigations: no adjustment.
     Chapter("bof_05_bemotande_av_foraldrar", (
         _n("bof_utredningar", ["mamma_kontaktad", "pappa_kontaktad"], {
@@ -208,7 +208,7 @@ ENTRIES = (
             "antal_moten_mamma": "jämförelsen av antal möten utelämnas",
             "antal_moten_pappa": "jämförelsen av antal möten utelämnas",
             "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
-        }, blank_ok=("mamma_kontaktad", "pappa_kontaktad")),)),
+        }, blank_ok=("mamma_kontaktad", "pappa_kontaktad"), cells=True),)),
     # bof_06 follows each report to insats through its investigations: aktualisering_id in
     # both tables (real ids in the reports, not row numbers) links them (step 3).
     Chapter("bof_06_processkarta", (
@@ -229,13 +229,13 @@ ENTRIES = (
             "krav_arbetssokande": "jämförelsen av krav på aktivt arbetssökande utelämnas",
             "sanktion": "jämförelsen av sanktion vid frånvaro utelämnas",
             "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
-        }, covariates=("hushallstyp", "ohalsa", "aldersgrupp")),)),
+        }, covariates=("hushallstyp", "ohalsa", "aldersgrupp"), cells=True),)),
     Chapter("eb_02_ohalsa", (
         _n("eb_planering", ["ohalsa"], {
             "anpassad_planering": "jämförelsen av anpassad planering utelämnas",
             "krav_sjukintyg": "jämförelsen av krav på sjukintyg utelämnas",
             "samordning_varden": "jämförelsen av samordning med vården utelämnas",
-        }, covariates=("hushallstyp", "aldersgrupp")),)),
+        }, covariates=("hushallstyp", "aldersgrupp"), cells=True),)),
     Chapter("eb_03_insatser", (
         _n("eb_planering", ["planering_id"], {
             "fodd_i_sverige": "jämförelsen av svenska för invandrare (sfi) utelämnas, eftersom den "
@@ -250,13 +250,13 @@ ENTRIES = (
                           "tom för klienter utan barn)",
             "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
             "hushall_id": "jämförelsen inom par utelämnas",
-        }, covariates=("hushallstyp", "antal_barn")),)),
+        }, covariates=("hushallstyp", "antal_barn"), cells=True),)),
     Chapter("eb_05_vald_i_nara_relation", (
         _n("eb_planering", ["fragat_om_vald"], {
             "vald_identifierat": "jämförelsen av hur ofta våld identifierades bland dem som fick "
                                  "frågan utelämnas",
             "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
-        }, covariates=("hushallstyp", "aldersgrupp")),)),
+        }, covariates=("hushallstyp", "aldersgrupp"), cells=True),)),
     Chapter("eb_06_sjalvforsorjning", (
         _n("eb_utfall", ["sjalvforsorjande"], {
             "dagar": "tiden till självförsörjning (kurvor, hasardkvot och log-rank-test) "
@@ -268,7 +268,7 @@ ENTRIES = (
                          "självförsörjande",
             "forflyttning": "jämförelsen av förflyttning mot självförsörjning utelämnas",
             "fodd_i_sverige": "uppdelningen av förflyttning efter födelseland utelämnas",
-        }, covariates=("hushallstyp", "fodd_i_sverige")),)),
+        }, covariates=("hushallstyp", "fodd_i_sverige"), cells=True),)),
     Chapter("eb_07_processkarta", (
         _n("eb_klienter", ["bistand_beviljat"], {
             "person_id": "de sökande kan inte följas till planering och utfall, så stegen efter "
@@ -298,52 +298,52 @@ ENTRIES = (
                            "utelämnas",
             "beviljat_belopp": "jämförelsen av beviljade belopp och fördelningen av medlen "
                                "utelämnas",
-        }, covariates=("malgrupp", "sokt_belopp")),)),
+        }, covariates=("malgrupp", "sokt_belopp"), cells=True),)),
     Chapter("ks_01_instrumentval", (
         _n("ks_elever", ["instrument"], {
             "ar": "jämförelsen före och efter förändringsåret och utvecklingen år för år "
                   "utelämnas; valen jämförs för hela perioden",
-        }),)),
+        }, cells=True),)),
     # --- 4R ----------------------------------------------------------------------------------
     Chapter("r4_01_representation", (
         _n("befolkning", ["ar", "antal"], {
             "alder": "jämförelsen per åldersgrupp och den åldersstandardiserade kvoten utelämnas; "
                      "bara den råa kvoten visas",
         }, without="andelarna per 1 000 invånare utelämnas; bara könsfördelningen bland "
-                   "klienterna visas"),
+                   "klienterna visas", cells=True),
         *(_n(t, (), {
             "person_id": "varje rad räknas som en person: den som har flera rader samma år "
                          "räknas flera gånger",
             date: "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
                   "befolkningen); bara könsfördelningen visas",
-        }, covariates=("alder",), without=what) for t, date, what in (
+        }, covariates=("alder",), without=what, cells=True) for t, date, what in (
             ("ht_beslut", "beslutsdatum", "hemtjänsten utelämnas"),
             ("eb_klienter", "ansokningsdatum", "ekonomiskt bistånd utelämnas"),
             ("bof_aktualiseringar", "datum", "barn och familj utelämnas"))),
     ), any_of=("ht_beslut", "eb_klienter", "bof_aktualiseringar")),
     Chapter("r4_02_resurser", (
         _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
-           without="hemtjänsttimmarna utelämnas"),
+           without="hemtjänsttimmarna utelämnas", cells=True),
         _n("eb_planering", ["planering_id"], covariates=("ohalsa", "hushallstyp", "aldersgrupp"),
            without="insatserna i ekonomiskt bistånd utelämnas"),
         _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas"),
         _n("ru_ansokningar", ["beviljat_belopp"], covariates=("malgrupp", "sokt_belopp"),
-           without="projektmedlen utelämnas"),
+           without="projektmedlen utelämnas", cells=True),
     ), any_of=("ht_beslut", "eb_insatser", "ru_ansokningar")),
     Chapter("r4_03_resultat", (
         _n("eb_utfall", ["sjalvforsorjande"], {
             "forflyttning": "målet förflyttning mot självförsörjning utelämnas",
         }, covariates=("hushallstyp", "aldersgrupp", "fodd_i_sverige"),
-           without="målen i ekonomiskt bistånd (självförsörjning) utelämnas"),
+           without="målen i ekonomiskt bistånd (självförsörjning) utelämnas", cells=True),
         _n("um_indikatorer", ["indikator", "taljare", "namnare"],
-           without="kvalitetsindikatorerna utelämnas"),
+           without="kvalitetsindikatorerna utelämnas", cells=True),
     ), any_of=("eb_utfall", "um_indikatorer")),
     Chapter("r4_04_olika_grupper", (
         _n("eb_utfall", ["forflyttning", "fodd_i_sverige"], {
             "hushallstyp": "grupperna efter hushållstyp utelämnas",
             "alder": "grupperna efter åldersgrupp utelämnas",
             "sjalvforsorjande": "utfallet självförsörjning kan inte väljas (parametern utfall)",
-        }, covariates=("aldersgrupp", "hushallstyp")),)),
+        }, covariates=("aldersgrupp", "hushallstyp"), cells=True),)),
     Chapter("r4_05_realisera", reads_results=True),
     # --- Umeå, könsuppdelad statistik -----------------------------------------------------------
     Chapter("um_01_sprakbruk", (

@@ -53,20 +53,68 @@ def _loglog_ci(cif: np.ndarray, se: np.ndarray, conf_level: float):
     return lo, hi
 
 
-def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float) -> pd.DataFrame:
+def _incidence_counted(t: np.ndarray, s: np.ndarray, w: np.ndarray):
+    """Cumulative incidence per cause and its standard error from rows that each stand for
+    ``w`` units: statsmodels' ``CumIncidenceRight`` arithmetic (``_calc_incidence_right``, the
+    variance of Marubini & Valsecchi) on the counts at risk and of events per distinct time,
+    which are the same as on the rows written out (statsmodels' own frequency weights give no
+    standard error)."""
+    utime, rtime = np.unique(t, return_inverse=True)
+    ml = len(utime)
+    n = np.cumsum(np.bincount(rtime, weights=w, minlength=ml)[::-1])[::-1]
+    d_all = np.bincount(rtime, weights=(s >= 1).astype(np.float64) * w, minlength=ml)
+    sp = 1 - d_all / n
+    tiny = sp < 1e-16
+    sp[tiny] = 1e-16
+    sp = np.exp(np.cumsum(np.log(sp)))
+    sp[tiny] = 0
+    d = [np.bincount(rtime, weights=(s == k + 1).astype(np.float64) * w, minlength=ml)
+         for k in range(int(s.max()))]
+    sp0 = np.r_[1, sp[:-1]] / n
+    ip = [np.cumsum(sp0 * dk) for dk in d]
+    da = sum(d)
+    se = []
+    for k in range(len(d)):
+        ra = da / (n * (n - da))
+        v = ip[k] ** 2 * np.cumsum(ra)
+        v -= 2 * ip[k] * np.cumsum(ip[k] * ra)
+        v += np.cumsum(ip[k] ** 2 * ra)
+        ra = (n - d[k]) * d[k] / n
+        v += np.cumsum(sp0 ** 2 * ra)
+        ra = sp0 * d[k] / n
+        v -= 2 * ip[k] * np.cumsum(ra)
+        v += 2 * np.cumsum(ip[k] * ra)
+        se.append(np.sqrt(v))
+    return utime, ip, se
+
+
+def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float,
+               w: np.ndarray | None = None) -> pd.DataFrame:
     if (s > 0).any():
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # se is NaN where all at risk end
-            fit = CumIncidenceRight(t, s)
-        utime = np.asarray(fit.times, float)
-        cinc = [np.asarray(c, float) for c in fit.cinc]
-        cse = [np.asarray(c, float) for c in fit.cinc_se]
+            if w is None:
+                fit = CumIncidenceRight(t, s)
+                utime = np.asarray(fit.times, float)
+                cinc = [np.asarray(c, float) for c in fit.cinc]
+                cse = [np.asarray(c, float) for c in fit.cinc_se]
+            else:
+                utime, cinc, cse = _incidence_counted(t, s, w)
     else:  # nobody has had any event: every curve is 0
         utime, cinc, cse = np.unique(t), [], []
     causes = range(1, max(int(s.max()) if len(s) else 0, 1) + 1)
     grid = np.unique(t) if times is None else np.asarray(sorted(times), float)
-    sorted_t = np.sort(t)
-    at_risk = len(t) - np.searchsorted(sorted_t, grid, side="left")  # still followed at time
+    if w is None:
+        sorted_t = np.sort(t)
+        at_risk = len(t) - np.searchsorted(sorted_t, grid, side="left")  # still followed at time
+    else:  # the units of the rows with a duration >= time
+        order = np.argsort(t, kind="stable")
+        before = np.r_[0.0, np.cumsum(w[order])]
+        at_risk = before[-1] - before[np.searchsorted(t[order], grid, side="left")]
+
+    def units(mask: np.ndarray) -> float:
+        return float(mask.sum()) if w is None else float(w[mask].sum())
+
     rows = []
     for k in causes:
         cif = cinc[k - 1] if k - 1 < len(cinc) else np.zeros(len(utime))
@@ -75,13 +123,13 @@ def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float) -> pd.Dat
         value = np.where(idx >= 0, cif[np.clip(idx, 0, None)] if len(cif) else 0.0, 0.0)
         value_se = np.where(idx >= 0, se[np.clip(idx, 0, None)] if len(se) else 0.0, 0.0)
         if times is None:
-            events = np.array([int(((t == g) & (s == k)).sum()) for g in grid])
-            events_all = np.array([int(((t == g) & (s > 0)).sum()) for g in grid])
-            censored = np.array([int(((t == g) & (s == 0)).sum()) for g in grid])
+            events = np.array([units((t == g) & (s == k)) for g in grid])
+            events_all = np.array([units((t == g) & (s > 0)) for g in grid])
+            censored = np.array([units((t == g) & (s == 0)) for g in grid])
         else:  # cumulative counts up to and including each time of the grid
-            events = np.array([int(((t <= g) & (s == k)).sum()) for g in grid])
-            events_all = np.array([int(((t <= g) & (s > 0)).sum()) for g in grid])
-            censored = np.array([int(((t <= g) & (s == 0)).sum()) for g in grid])
+            events = np.array([units((t <= g) & (s == k)) for g in grid])
+            events_all = np.array([units((t <= g) & (s > 0)) for g in grid])
+            censored = np.array([units((t <= g) & (s == 0)) for g in grid])
         lo, hi = _loglog_ci(value, value_se, conf_level)
         rows.append(pd.DataFrame({"cause": k, "time": grid, "at_risk": at_risk.astype(float),
                                   "events": events.astype(float),
@@ -92,7 +140,8 @@ def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float) -> pd.Dat
 
 
 def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: str = "kon", *,
-                         times: ArrayLike | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+                         times: ArrayLike | None = None, conf_level: float = 0.95,
+                         count: str | None = None) -> pd.DataFrame:
     """Cumulative incidence per group and cause (Aalen–Johansen), with pointwise intervals.
 
     For cause :math:`k`, with :math:`\\hat S(t)` the Kaplan–Meier estimate of having had *no*
@@ -118,6 +167,9 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
         group with the events at that time; with it, one row per time of the grid with the
         curve's value there and *cumulative* counts up to and including that time.
     conf_level : level of the pointwise intervals.
+    count : optional column with the number of persons or episodes each row stands for (a cell
+        table, e.g. ``LoadResult.weight``); the curves, intervals and counts are those of the
+        rows written out. None: one row per person or episode.
 
     Returns
     -------
@@ -147,11 +199,20 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
     if group not in df.columns:
         raise ValueError(f"Kolumnen {group} finns inte i data.")
     t, s = _status(df, duration, status)
+    w = None
+    if count is not None:
+        if count not in df.columns:
+            raise ValueError(f"Kolumnen {count} finns inte i data.")
+        w = pd.to_numeric(df[count], errors="coerce").astype(float).to_numpy()
+        if np.isnan(w).any() or (w < 0).any():
+            raise ValueError(f"Antalen i '{count}' ska vara 0 eller fler och får inte saknas.")
     g = df[group].astype("object").to_numpy()
     parts = []
     for value in sorted(pd.unique(g[pd.notna(g)]), key=str):
         rows = g == value
-        part = _one_group(t[rows], s[rows], times, conf_level)
+        if w is not None:
+            rows &= w > 0  # a cell of no one is no row
+        part = _one_group(t[rows], s[rows], times, conf_level, None if w is None else w[rows])
         part.insert(0, group, value)
         parts.append(part)
     if not parts:

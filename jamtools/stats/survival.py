@@ -23,8 +23,8 @@ from jamtools.stats.design import design_matrix
 Ties = Literal["efron", "breslow"]
 
 
-def _check(df, duration, event, cols):
-    missing = [c for c in [duration, event, *cols] if c not in df.columns]
+def _check(df, duration, event, cols, count=None):
+    missing = [c for c in [duration, event, *cols, *([count] if count else [])] if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
     t = pd.to_numeric(df[duration], errors="coerce")
@@ -35,6 +35,12 @@ def _check(df, duration, event, cols):
                          f"händelse ('{event}') som inte är 0/1; exkludera eller rätta dem först.")
     out = df[list(cols)].copy()
     out["_t"], out["_e"] = t.astype(float), e.astype(int)
+    if count:
+        w = pd.to_numeric(df[count], errors="coerce")
+        if (w.isna() | (w < 0) | (w != np.round(w))).any():
+            raise ValueError(f"Antalen i '{count}' ska vara hela tal, 0 eller fler, och får inte saknas.")
+        out["_w"] = w.astype(float)
+        out = out[out["_w"] > 0]  # a cell of no one is no row
     return out
 
 
@@ -119,7 +125,7 @@ def _pointwise_ci(sf: SurvfuncRight, alpha: float):
 
 
 def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
-            levels: Sequence[Hashable]) -> pd.DataFrame:
+            levels: Sequence[Hashable], count: str | None = None) -> pd.DataFrame:
     """Log-rank test of equal survival curves (Mantel 1966; statsmodels ``survdiff``).
 
     Parameters
@@ -135,6 +141,10 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
     levels : sequence of two hashables
         Required, no default. The two groups compared, ``(a, b)``, in the order of ``n_a`` /
         ``n_b`` and of the label ``"a / b"``; the test itself is symmetric in them.
+    count : str, optional
+        A column with the number of persons or episodes each row stands for (a cell table,
+        e.g. ``LoadResult.weight``): the test and the counts are those of the rows written out.
+        None: one row per person or episode.
 
     Returns
     -------
@@ -156,27 +166,30 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
            Data (2nd ed.). Hoboken, NJ: Wiley.
     """
     a, b = levels
-    d = _check(df, duration, event, [group])
+    d = _check(df, duration, event, [group], count)
     d = d[d[group].isin([a, b])]
+    w = d["_w"] if count else pd.Series(1.0, index=d.index)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=event, comparison=f"{a} / {b}", group_a=a, group_b=b, measure="logrank_chi2",
                adjusted=False, adjusted_for="", method="log-rank", test="log-rank-test", warning="",
-               n_a=float((d[group] == a).sum()), n_b=float((d[group] == b).sum()),
-               events_a=float(d.loc[d[group] == a, "_e"].sum()),
-               events_b=float(d.loc[d[group] == b, "_e"].sum()))
+               n_a=float(w[d[group] == a].sum()), n_b=float(w[d[group] == b].sum()),
+               events_a=float((d["_e"] * w)[d[group] == a].sum()),
+               events_b=float((d["_e"] * w)[d[group] == b].sum()))
     if row["n_a"] == 0 or row["n_b"] == 0:
         row["warning"] = "En av grupperna saknas; inget test kan göras."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
-    chi2, p = _survdiff(d["_t"].to_numpy(), d["_e"].to_numpy(), d[group].to_numpy())
+    chi2, p = _survdiff(d["_t"].to_numpy(), d["_e"].to_numpy(), d[group].to_numpy(),
+                        d["_w"].to_numpy() if count else None)
     row.update(estimate=float(chi2), p_value=float(p))
     return pd.DataFrame([row])
 
 
-def _survdiff(time: np.ndarray, status: np.ndarray, group: np.ndarray) -> tuple[float, float]:
+def _survdiff(time: np.ndarray, status: np.ndarray, group: np.ndarray,
+              count: np.ndarray | None = None) -> tuple[float, float]:
     """statsmodels' ``survdiff`` (log-rank, no weights or strata, any number of groups) from the
     counts per distinct time and group: the same arithmetic on the same per-time arrays, without
-    sorting the (text) group column row by row."""
+    sorting the (text) group column row by row. ``count``: the rows each row stands for."""
     levels = np.unique(pd.unique(group))  # the order np.unique(group) gives, from the few levels
     gcode = pd.Categorical(group, categories=levels).codes
     rtimes, utimes = pd.factorize(time, sort=True)
@@ -184,6 +197,8 @@ def _survdiff(time: np.ndarray, status: np.ndarray, group: np.ndarray) -> tuple[
     nrisk, obsv = [], []
     for k in range(len(levels)):
         mk = (gcode == k).astype(float)
+        if count is not None:
+            mk = mk * count
         n = np.bincount(rtimes, weights=mk, minlength=ml)
         obsv.append(np.bincount(rtimes, weights=status * mk, minlength=ml))
         nrisk.append(np.cumsum(n[::-1])[::-1])
@@ -208,7 +223,8 @@ def _survdiff(time: np.ndarray, status: np.ndarray, group: np.ndarray) -> tuple[
 
 def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "kon",
                      covariates: Sequence[str] = (), *, levels: Sequence[Hashable],
-                     conf_level: float = 0.95, ties: Ties = "efron") -> pd.DataFrame:
+                     conf_level: float = 0.95, ties: Ties = "efron",
+                     count: str | None = None) -> pd.DataFrame:
     """Hazard ratio a / b from a Cox proportional-hazards model (Cox 1972), adjusted for
     ``covariates``: :math:`h(t \\mid x) = h_0(t)\\exp(\\beta_g 1[a] + \\sum\\gamma_k x_k)`.
     A ratio above 1 means the event (e.g. self-sufficiency) comes sooner for ``a``. Ties by
@@ -235,6 +251,10 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         Confidence level of the intervals.
     ties : {'efron', 'breslow'}, default 'efron'
         How tied event times are handled.
+    count : str, optional
+        A column with the number of persons or episodes each row stands for (a cell table,
+        e.g. ``LoadResult.weight``; whole numbers): the model and the counts are those of the
+        rows written out. None: one row per person or episode.
 
     Returns
     -------
@@ -260,22 +280,24 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
                          f"inte {ties!r}.")
     a, b = levels
     covariates = list(covariates)
-    d = _check(df, duration, event, [group, *covariates])
+    d = _check(df, duration, event, [group, *covariates], count)
     d = d[d[group].isin([a, b])].reset_index(drop=True)
     x = design_matrix(d, group, a, covariates, const=False)  # Cox: no intercept
+    w = d["_w"] if count else pd.Series(1.0, index=d.index)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=event, comparison=f"{a} / {b}", group_a=a, group_b=b, measure="hazard_ratio",
                adjusted=bool(covariates), adjusted_for=", ".join(covariates), conf_level=conf_level,
                method=f"Cox-regression ({ties})", test="Wald-test", warning="",
-               n_a=float((d[group] == a).sum()), n_b=float((d[group] == b).sum()),
-               events_a=float(d.loc[d[group] == a, "_e"].sum()),
-               events_b=float(d.loc[d[group] == b, "_e"].sum()))
+               n_a=float(w[d[group] == a].sum()), n_b=float(w[d[group] == b].sum()),
+               events_a=float((d["_e"] * w)[d[group] == a].sum()),
+               events_b=float((d["_e"] * w)[d[group] == b].sum()))
     if row["n_a"] == 0 or row["n_b"] == 0:
         row["warning"] = "En av grupperna saknas; ingen modell kan skattas."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
     if d["_e"].any():
-        fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties)
+        fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
+                      count=d["_w"].to_numpy() if count else None)
     else:  # no events: PHReg's own (failing) path, unchanged
         fit = PHReg(d["_t"].to_numpy(), x.to_numpy(), status=d["_e"].to_numpy(), ties=ties).fit()
     beta, se = float(fit.params[0]), float(fit.bse[0])
@@ -327,18 +349,22 @@ def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return code, first
 
 
-def _cox_table(time: np.ndarray, status: np.ndarray, exog: np.ndarray, ties: Ties) -> _CoxTable:
-    """One pass over the rows: the cells (design row, risk-set entry, status) with their counts."""
+def _cox_table(time: np.ndarray, status: np.ndarray, exog: np.ndarray, ties: Ties,
+               count: np.ndarray | None = None) -> _CoxTable:
+    """One pass over the rows: the cells (design row, risk-set entry, status) with their counts
+    (each row counting ``count`` rows when given)."""
     ev_times = np.unique(time[status == 1])
     m = len(ev_times)
     # A row is in the risk set of every event time up to and including its own time.
     pos = np.searchsorted(ev_times, time, side="right") - 1
     keep = pos >= 0  # censored before the first event: in no risk set
     pos, status, exog = pos[keep], status[keep], exog[keep]
+    if count is not None:
+        count = count[keep]
     pattern, first = _row_codes([exog[:, j] for j in range(exog.shape[1])])
     xp = exog[first]
     cell, cfirst = _row_codes([pattern, pos, status])
-    rows = np.bincount(cell, minlength=len(cfirst)).astype(float)
+    rows = np.bincount(cell, weights=count, minlength=len(cfirst)).astype(float)
     cp, cm, ce = pattern[cfirst], pos[cfirst], status[cfirst] == 1
     n_events = np.bincount(cm[ce], weights=rows[ce], minlength=m)
     ev_x = xp.T @ np.bincount(cp[ce], weights=rows[ce], minlength=len(xp))
@@ -411,7 +437,7 @@ def _cox_derivatives(tab: _CoxTable, beta: np.ndarray) -> tuple[float, np.ndarra
 
 
 def cox_fit(time: np.ndarray, status: np.ndarray, exog: np.ndarray, *,
-            ties: Ties = "efron") -> CoxFit:
+            ties: Ties = "efron", count: np.ndarray | None = None) -> CoxFit:
     """Cox proportional-hazards model (Cox 1972) fitted from the table of distinct design rows ×
     risk-set entry × status, with Efron's (1977) or Breslow's handling of ties.
 
@@ -434,12 +460,15 @@ def cox_fit(time: np.ndarray, status: np.ndarray, exog: np.ndarray, *,
         ``PHReg`` does.
     ties : {'efron', 'breslow'}, default 'efron'
         How tied event times are handled.
+    count : numpy.ndarray, optional
+        How many rows each row stands for (whole numbers, e.g. a cell table's counts); the fit
+        is that of the rows written out. None: each row is one.
 
     Returns
     -------
     CoxFit
         ``params``, ``bse``, ``pvalues`` (Wald, normal), ``loglike`` (log partial likelihood),
-        ``converged``, ``nobs`` (rows used) and ``cells`` (cells the fit ran on). A
+        ``converged``, ``nobs`` (rows used, counted with ``count``) and ``cells`` (cells the fit ran on). A
         ``ConvergenceWarning`` (statsmodels') when the 100 steps did not converge.
 
     Raises
@@ -461,11 +490,17 @@ def cox_fit(time: np.ndarray, status: np.ndarray, exog: np.ndarray, *,
         exog = exog[:, None]
     time, status = np.asarray(time, dtype=float), np.asarray(status).astype(np.int64)
     ok = ~np.isnan(exog).any(axis=1)
+    if count is not None:
+        count = np.asarray(count, dtype=float)
+        if (np.isnan(count) | (count < 0) | (count != np.round(count))).any():
+            raise ValueError("Antalen (count) ska vara hela tal, 0 eller fler.")
+        ok &= count > 0
+        count = count[ok]
     time, status, exog = time[ok], status[ok], exog[ok]
     if not (status == 1).any():
         raise ValueError("Ingen rad har en händelse; ingen Cox-modell kan skattas.")
-    nobs = len(time)
-    tab = _cox_table(time, status, exog, ties)
+    nobs = len(time) if count is None else int(count.sum())
+    tab = _cox_table(time, status, exog, ties, count)
     beta, old, steps = np.zeros(exog.shape[1]), np.inf, 0
     while steps < 100 and np.any(np.abs(beta - old) > 1e-8):
         _, grad, hess = _cox_derivatives(tab, beta)
