@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
-from scipy import stats as sps
 
 from jamtools import disclosure, stats
 from jamtools.data.check import occurrences
@@ -30,7 +29,6 @@ from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
 from jamtools.present.sentences import direction, verdict
 from jamtools.stats import concentration
-from jamtools.stats.binary import COMPARISON_COLUMNS
 
 #: Points of the Lorenz curve (tenths of the units); a group's curve is shown only when every
 #: tenth holds at least ``threshold`` units.
@@ -213,8 +211,7 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
       (``LORENZ_POINTS * threshold`` units), and not when the summary hides the group.
 
     ``weight``: for a cell table, the column with the number of units each row stands for
-    (the same results as its rows would give: :func:`share_gap`, :func:`adjusted_share_gap`,
-    :func:`lorenz`).
+    (the same results as its rows would give; every measure takes it as ``count=``).
     """
     rows = frame[frame[group].isin(levels)]
     value, covariates = spec.value, list(spec.covariates)
@@ -225,10 +222,11 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
         amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
                                           group=group, conf_level=conf_level, threshold=threshold,
                                           weight=weight)
-        parts = [share_gap(rows, value, group, levels=levels, conf_level=conf_level, weight=weight)]
+        parts = [concentration.resource_share_gap(rows, value, group, levels=levels,
+                                                  conf_level=conf_level, count=weight)]
         if covariates:  # without any need in the data there is no "same need" comparison
-            parts.append(adjusted_share_gap(rows, value, group, covariates, levels=levels,
-                                            conf_level=conf_level, weight=weight))
+            parts.append(concentration.adjusted_resource_share_gap(
+                rows, value, group, covariates, levels=levels, conf_level=conf_level, count=weight))
         gaps = pd.concat(parts, ignore_index=True)
     # An empty selection gives a summary without the computed columns: add them, empty, so that
     # every table and figure shows '..' rather than failing.
@@ -237,8 +235,8 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
             amounts.summary[col] = np.nan
     gaps_d = disclosure.disclose_comparisons(gaps, threshold=threshold, shares=amounts.summary,
                                              group=group)
-    lorenz = lorenz_by_group(rows, value, group, levels=levels, n_points=LORENZ_POINTS,
-                             weight=weight)
+    lorenz = concentration.lorenz_by_group(rows, value, group, levels=levels,
+                                           n_points=LORENZ_POINTS, count=weight)
     lorenz_d = disclosure.disclose_table(lorenz, count_cols=["n"], by=[group],
                                          derived_cols=["andel_resurs", "gini"],
                                          threshold=threshold * LORENZ_POINTS, margins=False)
@@ -250,184 +248,6 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
     lorenz_d.loc[extra, "suppressed"] = True
     lorenz_d.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
     return ResourceResult(amounts, gaps_d, lorenz_d)
-
-
-# --- Cell tables: the concentration measures from rows that stand for several units -------------
-#
-# jamtools.stats.concentration works on one row per unit. For a cell table (the catalogue's
-# ``cells=True``) the same measures are computed here from each row's amount and number of units;
-# without a weight the library functions themselves are used.
-
-def _comparison_row(**kw) -> dict:
-    row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
-    row.update(events_a=np.nan, events_b=np.nan, mdd_pp=np.nan, warning="", adjusted=False,
-               adjusted_for="")
-    row.update(kw)
-    return row
-
-
-def _amounts_and_units(rows: pd.DataFrame, value: str, group: str, level, weight: str):
-    sub = rows.loc[rows[group] == level]
-    x = pd.to_numeric(sub[value], errors="coerce").to_numpy(float)
-    w = sub[weight].to_numpy(float)
-    if np.isnan(x).any():
-        raise ValueError(f"'{value}' saknar värde eller är inget tal på {int(np.isnan(x).sum())} "
-                         "rader; exkludera eller rätta dem först.")
-    return x, w
-
-
-def share_gap(rows: pd.DataFrame, value: str, group: str = "kon", *, levels,
-              conf_level: float = 0.95, weight: str | None = None) -> pd.DataFrame:
-    """:func:`jamtools.stats.concentration.resource_share_gap` (group ``a``'s share of the
-    resource minus its share of the units, delta-method interval), also for a cell table.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        One row per unit, or with ``weight`` one row per combination of values.
-    value, group, levels, conf_level : as in the library function.
-    weight : str, optional
-        The column with the number of units each row stands for.
-
-    Returns
-    -------
-    DataFrame
-        One row in the comparison layout, as the library function gives for the units.
-    """
-    if weight is None:
-        return concentration.resource_share_gap(rows, value, group, levels=levels,
-                                                conf_level=conf_level)
-    a, b = levels
-    (xa, wa), (xb, wb) = (_amounts_and_units(rows, value, group, lvl, weight) for lvl in levels)
-    na, nb = float(wa.sum()), float(wb.sum())
-    base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b,
-                measure=concentration.SHARE_GAP, n_a=na, n_b=nb, conf_level=conf_level,
-                method="andel av resursen − andel av enheterna (deltametoden)")
-    if na < 2 or nb < 2:
-        warnings.warn(concentration.MSG_TOO_FEW, UserWarning, stacklevel=2)
-        return pd.DataFrame([_comparison_row(**base, warning=concentration.MSG_TOO_FEW)],
-                            columns=COMPARISON_COLUMNS)
-    ma, mb = float((wa * xa).sum() / na), float((wb * xb).sum() / nb)
-    total = na * ma + nb * mb
-    if total <= 0:
-        msg = "Resursen summerar till 0; andelar av den kan inte beräknas."
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        return pd.DataFrame([_comparison_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
-    var_a = float((wa * (xa - ma) ** 2).sum() / (na - 1))
-    var_b = float((wb * (xb - mb) ** 2).sum() / (nb - 1))
-    share_res, share_n = na * ma / total, na / (na + nb)
-    se = na * nb / total ** 2 * np.sqrt(mb ** 2 * var_a / na + ma ** 2 * var_b / nb)
-    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
-    gap = share_res - share_n
-    p = float(2 * sps.norm.sf(abs(gap / se))) if se > 0 else (1.0 if gap == 0 else 0.0)
-    row = _comparison_row(**base, estimate=100 * gap, ci_low=100 * (gap - z * se),
-                          ci_high=100 * (gap + z * se), p_value=p, test="z-test (deltametoden)")
-    return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
-
-
-def adjusted_share_gap(rows: pd.DataFrame, value: str, group: str = "kon", covariates=(), *,
-                       levels, conf_level: float = 0.95,
-                       weight: str | None = None) -> pd.DataFrame:
-    """:func:`jamtools.stats.concentration.adjusted_resource_share_gap` (the share of the
-    resource against the share at the same need), also for a cell table: the adjusted
-    difference comes from :func:`jamtools.stats.adjusted_amount_difference` with ``count``.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        One row per unit, or with ``weight`` one row per combination of values.
-    value, group, covariates, levels, conf_level : as in the library function.
-    weight : str, optional
-        The column with the number of units each row stands for.
-
-    Returns
-    -------
-    DataFrame
-        One row in the comparison layout (``adjusted=True``).
-    """
-    if weight is None:
-        return concentration.adjusted_resource_share_gap(rows, value, group, covariates,
-                                                         levels=levels, conf_level=conf_level)
-    a, b = levels
-    covariates = list(covariates)
-    d = rows[rows[group].isin([a, b])]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        adj = stats.adjusted_amount_difference(d, value, group, covariates, levels=levels,
-                                               conf_level=conf_level, count=weight)
-    r = adj.iloc[0]
-    base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b,
-                measure=concentration.SHARE_GAP, n_a=r["n_a"], n_b=r["n_b"],
-                conf_level=conf_level, adjusted=True, adjusted_for=", ".join(covariates),
-                method="andel av resursen − andel vid samma tilldelning som " + str(b)
-                       + " med samma behov (linjär regression)")
-    amount = d[value].astype(float) * d[weight].astype(float)
-    total_a = float(amount[d[group] == a].sum())
-    total = float(amount.sum())
-    if pd.isna(r["estimate"]) or total <= 0:
-        msg = r["warning"] or "Ingen justerad jämförelse kan göras."
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        return pd.DataFrame([_comparison_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
-    n_a = float(r["n_a"])
-    actual = total_a / total
-
-    def gap(delta):
-        return 100 * (actual - concentration.share_if_equal(total_a, n_a, total, delta))
-
-    row = _comparison_row(**base, estimate=gap(r["estimate"]), ci_low=gap(r["ci_low"]),
-                          ci_high=gap(r["ci_high"]), p_value=r["p_value"], test=r["test"])
-    return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
-
-
-def _lorenz_cells(x: np.ndarray, w: np.ndarray, n_points: int) -> tuple[pd.DataFrame, float]:
-    """The Lorenz points and the Gini coefficient of amounts ``x`` held by ``w`` units each."""
-    grid = np.linspace(0, 1, n_points + 1)
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
-    n, total = float(w.sum()), float((w * x).sum())
-    if n == 0 or total <= 0:
-        return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.nan}), float("nan")
-    if (x < 0).any():
-        raise ValueError("Gini-koefficienten kräver belopp ≥ 0.")
-    cum_n = np.concatenate([[0.0], np.cumsum(w)]) / n
-    cum_x = np.concatenate([[0.0], np.cumsum(w * x)]) / total
-    # The units' sum of (2i - n - 1) x_(i), i = 1..n, taken over each row's block of w units
-    # after the s units before it: w (2s + w - n) x.
-    before = cum_n[:-1] * n
-    g = float(np.sum(w * (2 * before + w - n) * x) / (n * total))
-    return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.interp(grid, cum_n, cum_x)}), g
-
-
-def lorenz_by_group(rows: pd.DataFrame, value: str, group: str = "kon", *, levels,
-                    n_points: int = LORENZ_POINTS, weight: str | None = None) -> pd.DataFrame:
-    """:func:`jamtools.stats.concentration.lorenz_by_group` (the Lorenz curve and Gini
-    coefficient within each group), also for a cell table.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        One row per unit, or with ``weight`` one row per combination of values.
-    value, group, levels, n_points : as in the library function.
-    weight : str, optional
-        The column with the number of units each row stands for.
-
-    Returns
-    -------
-    DataFrame
-        One row per group and point: ``group``, ``n`` (units), ``andel_enheter``,
-        ``andel_resurs``, ``gini``.
-    """
-    if weight is None:
-        return concentration.lorenz_by_group(rows, value, group, levels=levels, n_points=n_points)
-    parts = []
-    for lvl in levels:
-        x, w = _amounts_and_units(rows, value, group, lvl, weight)
-        pts, g = _lorenz_cells(x, w, n_points)
-        pts.insert(0, group, lvl)
-        pts.insert(1, "n", float(w.sum()))
-        pts["gini"] = g
-        parts.append(pts)
-    return pd.concat(parts, ignore_index=True)
 
 
 def _gap_row(gaps: pd.DataFrame, adjusted: bool):

@@ -11,6 +11,11 @@ it, each from one row per unit (client, decision, application) with the amount i
 - :func:`lorenz_points` and :func:`gini`: how concentrated the resource is within a group (the
   Lorenz curve at fixed shares of the units, and the Gini coefficient).
 
+Every function also takes an aggregated table: ``count=`` names a column with the number of
+units each row stands for (the rows of a ``GROUP BY``, or a cell table from
+:func:`jamtools.data.load_table` with ``cells=True``); the results are those of the units it
+counts.
+
 Every function returns a tidy DataFrame; comparisons use the common layout
 (:data:`jamtools.stats.COMPARISON_COLUMNS`) so they can be disclosed, tabulated and written to
 the results file like every other comparison.
@@ -34,16 +39,23 @@ SHARE_GAP = "resource_share_gap_pp"
 MSG_TOO_FEW = "En av grupperna har färre än två enheter; ingen jämförelse kan göras."
 
 
-def _sums(d: pd.DataFrame, value: str, group: str, levels):
-    a, b = levels
-    xa = d.loc[d[group] == a, value].to_numpy(float)
-    xb = d.loc[d[group] == b, value].to_numpy(float)
-    return xa, xb
+def _amounts(d: pd.DataFrame, value: str, group: str, level) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``level``'s amounts and their numbers of units (``_n`` of a checked frame)."""
+    sub = d.loc[d[group] == level]
+    return sub[value].to_numpy(float), sub["_n"].to_numpy(float)
+
+
+def _mean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """Units, mean and sample variance (ddof 1) of amounts ``x`` held by ``w`` units each."""
+    n = float(w.sum())
+    mean = float((w * x).sum() / n) if n else float("nan")
+    var = float((w * (x - mean) ** 2).sum() / (n - 1)) if n > 1 else float("nan")
+    return n, mean, var
 
 
 def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
                        *, levels: Sequence[Hashable],
-                       conf_level: float = 0.95) -> pd.DataFrame:
+                       conf_level: float = 0.95, count: str | None = None) -> pd.DataFrame:
     """A group's share of the resource minus its share of the units, in percentage points.
 
     With :math:`n_a, n_b` units and means :math:`\\bar x_a, \\bar x_b`, group ``a``'s share of
@@ -75,6 +87,8 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
         ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
 
     Returns
     -------
@@ -88,23 +102,22 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
            Duxbury.
     """
     a, b = levels
-    d = _check(df, value, [group])
-    xa, xb = _sums(d, value, group, levels)
+    d = _check(df, value, [group], count)
+    na, ma, var_a = _mean_var(*_amounts(d, value, group, a))
+    nb, mb, var_b = _mean_var(*_amounts(d, value, group, b))
     base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b, measure=SHARE_GAP,
-                n_a=float(len(xa)), n_b=float(len(xb)), conf_level=conf_level,
+                n_a=na, n_b=nb, conf_level=conf_level,
                 method="andel av resursen − andel av enheterna (deltametoden)")
-    if len(xa) < 2 or len(xb) < 2:
+    if na < 2 or nb < 2:
         warnings.warn(MSG_TOO_FEW, UserWarning, stacklevel=2)
         return pd.DataFrame([_row(**base, warning=MSG_TOO_FEW)], columns=COMPARISON_COLUMNS)
-    na, nb = len(xa), len(xb)
-    ma, mb = xa.mean(), xb.mean()
     total = na * ma + nb * mb
     if total <= 0:
         msg = "Resursen summerar till 0; andelar av den kan inte beräknas."
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
     share_res, share_n = na * ma / total, na / (na + nb)
-    se = na * nb / total ** 2 * np.sqrt(mb ** 2 * xa.var(ddof=1) / na + ma ** 2 * xb.var(ddof=1) / nb)
+    se = na * nb / total ** 2 * np.sqrt(mb ** 2 * var_a / na + ma ** 2 * var_b / nb)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     gap = share_res - share_n
     p = float(2 * sps.norm.sf(abs(gap / se))) if se > 0 else (1.0 if gap == 0 else 0.0)
@@ -149,7 +162,7 @@ def share_if_equal(total_a: float, n_a: float, total: float, difference: float) 
 def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
                                 covariates: Sequence[str] = (),
                                 *, levels: Sequence[Hashable],
-                                conf_level: float = 0.95) -> pd.DataFrame:
+                                conf_level: float = 0.95, count: str | None = None) -> pd.DataFrame:
     """The share of the resource group ``a`` has, minus the share it would have had if granted
     like group ``b`` at the same need, in percentage points.
 
@@ -179,6 +192,8 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
         ratios a / b, so ``b`` (the second) is the reference.
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
 
     Returns
     -------
@@ -196,11 +211,11 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     """
     a, b = levels
     covariates = list(covariates)
-    d = _check(df, value, [group, *covariates])
+    d = _check(df, value, [group, *covariates], count)
     d = d[d[group].isin([a, b])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        adj = adjusted_amount_difference(d, value, group, covariates,
+        adj = adjusted_amount_difference(d, value, group, covariates, count="_n",
                                          levels=levels, conf_level=conf_level)
     r = adj.iloc[0]
     base = dict(outcome=value, comparison=f"{a} − {b}", group_a=a, group_b=b, measure=SHARE_GAP,
@@ -208,8 +223,9 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
                 adjusted_for=", ".join(covariates),
                 method="andel av resursen − andel vid samma tilldelning som " + str(b)
                        + " med samma behov (linjär regression)")
-    total_a = float(d.loc[d[group] == a, value].sum())
-    total = float(d[value].sum())
+    amount = d[value] * d["_n"]
+    total_a = float(amount[d[group] == a].sum())
+    total = float(amount.sum())
     if pd.isna(r["estimate"]) or total <= 0:
         msg = r["warning"] or "Ingen justerad jämförelse kan göras."
         warnings.warn(msg, UserWarning, stacklevel=2)
@@ -225,7 +241,7 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     return pd.DataFrame([row], columns=COMPARISON_COLUMNS)
 
 
-def gini(values: ArrayLike) -> float:
+def gini(values: ArrayLike, counts: ArrayLike | None = None) -> float:
     """The Gini coefficient of non-negative amounts: :math:`\\sum_i\\sum_j |x_i - x_j| / (2n^2\\bar x)`.
 
     0 when everyone gets the same, towards 1 when one unit gets everything. NaN for no units or
@@ -234,7 +250,9 @@ def gini(values: ArrayLike) -> float:
     Parameters
     ----------
     values : array-like of float
-        Amounts ≥ 0, one per unit.
+        Amounts ≥ 0, one per unit (or per row of an aggregated table).
+    counts : array-like of int, optional
+        The number of units holding each amount (default one each).
 
     Returns
     -------
@@ -250,18 +268,27 @@ def gini(values: ArrayLike) -> float:
     ----------
     .. [1] Gini, C. (1912). Variabilità e mutabilità. Bologna: Tipografia di Paolo Cuppini.
     """
-    x = np.sort(np.asarray(values, float))
-    n = len(x)
-    if n == 0 or x.sum() <= 0:
+    x, w = _sorted(values, counts)
+    n, total = float(w.sum()), float((w * x).sum())
+    if n == 0 or total <= 0:
         return float("nan")
     if (x < 0).any():
         raise ValueError("Gini-koefficienten kräver belopp ≥ 0.")
-    # sum_i sum_j |x_i - x_j| = 2 * sum_i (2i - n - 1) x_(i), i = 1..n (sorted)
-    i = np.arange(1, n + 1)
-    return float(np.sum((2 * i - n - 1) * x) / (n * n * x.mean()))
+    # sum_i sum_j |x_i - x_j| = 2 * sum_i (2i - n - 1) x_(i), i = 1..n (sorted); a block of w
+    # units with the same amount after s units contributes w (2s + w - n) x.
+    before = np.concatenate([[0.0], np.cumsum(w)[:-1]])
+    return float(np.sum(w * (2 * before + w - n) * x) / (n * total))
 
 
-def lorenz_points(values: ArrayLike, n_points: int = 10) -> pd.DataFrame:
+def _sorted(values: ArrayLike, counts: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts, smallest first, with their numbers of units (one each without ``counts``)."""
+    x = np.asarray(values, float)
+    w = np.ones(len(x)) if counts is None else np.asarray(counts, float)
+    order = np.argsort(x, kind="stable")
+    return x[order], w[order]
+
+
+def lorenz_points(values: ArrayLike, n_points: int = 10, counts: ArrayLike | None = None) -> pd.DataFrame:
     """The Lorenz curve at the shares 0, 1/k, …, 1 of the units (``k = n_points``).
 
     Units are sorted by amount, smallest first; ``andel_resurs`` is the share of the summed
@@ -272,9 +299,11 @@ def lorenz_points(values: ArrayLike, n_points: int = 10) -> pd.DataFrame:
     Parameters
     ----------
     values : array-like of float
-        Amounts ≥ 0, one per unit.
+        Amounts ≥ 0, one per unit (or per row of an aggregated table).
     n_points : int, default 10
         The number of steps ``k`` of the grid.
+    counts : array-like of int, optional
+        The number of units holding each amount (default one each).
 
     Returns
     -------
@@ -287,18 +316,19 @@ def lorenz_points(values: ArrayLike, n_points: int = 10) -> pd.DataFrame:
     .. [1] Lorenz, M. O. (1905). Methods of measuring the concentration of wealth. Publications of
            the American Statistical Association, 9(70), 209–219.
     """
-    x = np.sort(np.asarray(values, float))
+    x, w = _sorted(values, counts)
     grid = np.linspace(0, 1, n_points + 1)
-    if len(x) == 0 or x.sum() <= 0:
+    n, total = float(w.sum()), float((w * x).sum())
+    if n == 0 or total <= 0:
         return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.nan})
-    cum_n = np.arange(len(x) + 1) / len(x)
-    cum_x = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    cum_n = np.concatenate([[0.0], np.cumsum(w)]) / n
+    cum_x = np.concatenate([[0.0], np.cumsum(w * x)]) / total
     return pd.DataFrame({"andel_enheter": grid, "andel_resurs": np.interp(grid, cum_n, cum_x)})
 
 
 def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
                     *, levels: Sequence[Hashable],
-                    n_points: int = 10) -> pd.DataFrame:
+                    n_points: int = 10, count: str | None = None) -> pd.DataFrame:
     """:func:`lorenz_points` and :func:`gini` within each group of ``levels``.
 
     One row per group and point: ``group``, ``n`` (the group's units), ``andel_enheter``,
@@ -317,6 +347,8 @@ def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
         Required, no default. The groups, in the order of the result.
     n_points : int, default 10
         The number of steps of the grid.
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
 
     Returns
     -------
@@ -334,13 +366,13 @@ def lorenz_by_group(df: pd.DataFrame, value: str, group: str = "kon",
            the American Statistical Association, 9(70), 209–219.
     .. [2] Gini, C. (1912). Variabilità e mutabilità. Bologna: Tipografia di Paolo Cuppini.
     """
-    d = _check(df, value, [group])
+    d = _check(df, value, [group], count)
     parts = []
     for lvl in levels:
-        x = d.loc[d[group] == lvl, value].to_numpy(float)
-        pts = lorenz_points(x, n_points)
+        x, w = _amounts(d, value, group, lvl)
+        pts = lorenz_points(x, n_points, counts=w)
         pts.insert(0, group, lvl)
-        pts.insert(1, "n", float(len(x)))
-        pts["gini"] = gini(x)
+        pts.insert(1, "n", float(w.sum()))
+        pts["gini"] = gini(x, w)
         parts.append(pts)
     return pd.concat(parts, ignore_index=True)

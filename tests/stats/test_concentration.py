@@ -133,3 +133,25 @@ def test_lorenz_by_group():
     assert list(women["gini"]) == pytest.approx([0.25] * 3) and set(women["n"]) == {4.0}
     men = out[out["kon"] == "man"]
     assert list(men["andel_resurs"]) == pytest.approx([0.0, 0.5, 1.0]) and men["gini"].iloc[0] == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_aggregated_table_gives_what_its_units_give(seed):
+    """``count=``: the share gaps, the Lorenz curves and the Gini coefficients of a table of
+    counted rows equal those of the units it counts."""
+    rng = np.random.default_rng(seed)
+    units = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], 400),
+                          "behov": rng.choice(["a", "b", "c"], 400),
+                          "timmar": rng.choice([0.0, 2.0, 5.0, 8.0, 20.0], 400)})
+    counted = units.groupby(["kon", "behov", "timmar"], as_index=False).size().rename(
+        columns={"size": "n"})
+    assert len(counted) < 40
+    levels = ("kvinna", "man")
+    for fn, kw in ((conc.resource_share_gap, {"conf_level": 0.9}),
+                   (conc.adjusted_resource_share_gap, {"covariates": ["behov"]}),
+                   (conc.lorenz_by_group, {"n_points": 10})):
+        pd.testing.assert_frame_equal(fn(counted, "timmar", "kon", levels=levels, count="n", **kw),
+                                      fn(units, "timmar", "kon", levels=levels, **kw),
+                                      check_dtype=False, rtol=1e-9, atol=1e-12)
+    x = units["timmar"].to_numpy()
+    assert conc.gini(counted["timmar"], counted["n"]) == pytest.approx(conc.gini(x), rel=1e-12)
