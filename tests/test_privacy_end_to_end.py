@@ -116,20 +116,29 @@ def test_two_children_appear_nowhere_as_a_small_count(small_unit_run):
 
 
 def test_leaky_notebook_stops_the_build_naming_notebook_and_cell(tmp_path):
+    """Two leaks: the loaded table itself (the chapter reads the engine's cell table, whose
+    counts have not passed disclosure) and a table read row by row past the loader."""
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
     nb = nbformat.read(ROOT / "notebooks" / f"{PILOT}.ipynb", as_version=4)
-    leak = nbformat.v4.new_code_cell('ctx.load("bof_utredningar").data.head()')
-    leak.pop("id", None)
-    nb.cells.append(leak)
-    leaky_cell = len(nb.cells) + 1  # papermill adds its injected-parameters cell
+    leaks = [nbformat.v4.new_code_cell('ctx.load("bof_utredningar").data.head()'),
+             nbformat.v4.new_code_cell(f'pd.read_csv({str(SYNTHETIC / "bof_utredningar.csv")!r}).head()')]
+    nb.cells[1:1] = [nbformat.v4.new_code_cell("import pandas as pd")]
+    for leak in leaks:
+        leak.pop("id", None)
+        nb.cells.append(leak)
+    # papermill adds its injected-parameters cell; cells are numbered from 1
+    cells_loaded, cells_rows = len(nb.cells), len(nb.cells) + 1
+    for cell in nb.cells:
+        cell.pop("id", None)
     nbformat.write(nb, nbdir / f"{PILOT}.ipynb")
     out = tmp_path / "ut"
     proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--out", str(out),
                            "--notebooks", str(nbdir)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode != 0
     assert "boken byggs inte" in proc.stderr
-    assert f"{PILOT}.ipynb (cell {leaky_cell})" in proc.stderr and "row_level_table" in proc.stderr
+    assert f"{PILOT}.ipynb (cell {cells_loaded}): cell_table" in proc.stderr, proc.stderr[-2000:]
+    assert f"{PILOT}.ipynb (cell {cells_rows}): row_level_table" in proc.stderr, proc.stderr[-2000:]
     assert not (out / "html").exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["leak_scan"]["findings"] and manifest["book"] is None

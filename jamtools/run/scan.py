@@ -9,6 +9,9 @@ text, read with pypdf) and the downloads (CSV and XLSX: every cell) for
   (names, free text);
 - row-level tables: a displayed table with an id-like column (``*_id``, person, personnummer,
   namn), i.e. one row per person or case;
+- cell tables: a displayed table with the engine's row count (:data:`~jamtools.data.check.CELL_COUNT`),
+  i.e. the loaded cells themselves, which have not passed disclosure control (a cell of one row is
+  one person);
 - small counts: in tables rendered by ``jamtools.present.report`` (class ``jamtools-disclosed``),
   in the count columns of downloaded CSV and XLSX tables and in the count fields of results JSON,
   a count from 1 to threshold − 1.
@@ -31,6 +34,7 @@ import ahocorasick
 import numpy as np
 import pandas as pd
 
+from jamtools.data.check import CELL_COUNT
 from jamtools.data.pseudonym import luhn_ok
 from jamtools.disclosure import DEFAULT_THRESHOLD
 
@@ -40,6 +44,9 @@ ID_HEADER = re.compile(r"(_id$|^id$|^person(_?id|_?nr)?$|personnummer|samordning
                        r"efternamn)", re.I)
 COUNT_HEADER = re.compile(r"^(antal|n$|flickor|pojkar|kvinnor|män|okänt kön)", re.I)
 COUNT_KEYS = {"n_a", "n_b", "events_a", "events_b"}
+_CELL_MESSAGE = ("Den inlästa celltabellen visas (en rad per kombination av värden med antal rader, "
+                 "ej röjandekontrollerad; en cell med en rad är en person). Visa bara sammanräknade, "
+                 "röjandekontrollerade tabeller (jamtools.present.report).")
 #: The kinds of file the scan reads.
 SCANNED = {".ipynb", ".json", ".html", ".csv", ".md", ".txt", ".js", ".pdf", ".xlsx"}
 
@@ -199,6 +206,8 @@ def scan_paths(paths, *, threshold: int = DEFAULT_THRESHOLD, sensitive_values=()
                 rows.append([str(f), loc, "row_level_table", text.splitlines()[0][:60],
                              "En tabell med en rad per person eller ärende visas. Visa bara "
                              "sammanräknade, röjandekontrollerade tabeller (jamtools.present.report)."])
+            elif f.suffix == ".ipynb" and _plain_cells(text):
+                rows.append([str(f), loc, "cell_table", text.splitlines()[0][:60], _CELL_MESSAGE])
         if f.suffix == ".json":
             rows += _json_findings(f, threshold)
         if f.suffix in {".csv", ".xlsx"}:
@@ -415,6 +424,12 @@ def _plain_row_level(text: str) -> bool:
     return any(ID_HEADER.search(tok) for tok in first.split()) and len(text.splitlines()) > 2
 
 
+def _plain_cells(text: str) -> bool:
+    """A DataFrame printed as text with the engine's row count among its column names."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return CELL_COUNT in first.split() and len(text.splitlines()) > 2
+
+
 def _table_findings(f: Path, loc: str, text: str, threshold: int) -> list[list]:
     out = []
     for table in _tables(text):
@@ -423,6 +438,9 @@ def _table_findings(f: Path, loc: str, text: str, threshold: int) -> list[list]:
             out.append([str(f), loc, "row_level_table", ", ".join(header)[:60],
                         "En tabell med en rad per person eller ärende visas. Visa bara "
                         "sammanräknade, röjandekontrollerade tabeller (jamtools.present.report)."])
+            continue
+        if any(h.strip() == CELL_COUNT for h in header):
+            out.append([str(f), loc, "cell_table", ", ".join(header)[:60], _CELL_MESSAGE])
             continue
         if "jamtools-disclosed" in table["class"]:
             cols = [k for k, h in enumerate(header) if COUNT_HEADER.search(h)]

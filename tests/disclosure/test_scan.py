@@ -62,6 +62,25 @@ def test_row_level_table_in_notebook_html_output(tmp_path):
     assert list(found.kind) == ["row_level_table"] and list(found.location) == ["cell 2"]
 
 
+def test_the_loaded_cell_table_shown_is_a_finding_as_html_and_as_text(tmp_path):
+    """A chapter that reads cells (rows grouped by their values, with the engine's row count)
+    and shows them: no id column, but a cell of one row is one person, and the counts have not
+    passed disclosure control."""
+    from jamtools.data.check import CELL_COUNT
+
+    html = ("<table class='dataframe'><thead><tr><th></th><th>kon</th><th>alder</th>"
+            f"<th>{CELL_COUNT}</th></tr></thead><tbody><tr><th>0</th><td>flicka</td><td>14</td>"
+            "<td>1</td></tr></tbody></table>")
+    text = f"      kon  alder  {CELL_COUNT}\n0  flicka     14            1\n1   pojke     15          212"
+    _nb(tmp_path, [nbformat.v4.new_output("execute_result", data={"text/html": html}, execution_count=1),
+                   nbformat.v4.new_output("execute_result", data={"text/plain": text}, execution_count=2)])
+    found = scan.scan_paths([tmp_path])
+    assert list(found.kind) == ["cell_table", "cell_table"]
+    # the same words in running text are not a table
+    _nb(tmp_path, [nbformat.v4.new_output("stream", name="stdout", text=f"Kolumnen {CELL_COUNT} räknar rader.")])
+    assert scan.scan_paths([tmp_path]).empty
+
+
 def test_small_count_in_disclosed_table_and_results_json(tmp_path):
     html = ("<table class=\"jamtools-disclosed\"><thead><tr><th>Kön</th><th>Antal</th></tr></thead>"
             "<tbody><tr><td>Flickor</td><td>3</td></tr><tr><td>Pojkar</td><td>1\u202f250</td></tr>"
