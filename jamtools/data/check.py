@@ -566,7 +566,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                in_source: set[str] | None = None, read_view=None,
                export_names: dict[str, str] | None = None,
                today: pd.Timestamp | None = None, duplicates: bool = True,
-               cells: bool = False) -> CheckedTable:
+               cells: bool = False, values: bool = True, save: str | None = None) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -582,6 +582,18 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     and the examples are those of the row-level check. No column that tells rows apart is
     made: the key is not numbered from the row position and a personnummer gives sex and age,
     not a pseudonym.
+
+    ``values=False`` (with ``cells=True``) groups the rows by their problems only, for a check
+    that needs the problems and not the values (the run's check of its inputs): one cell per
+    combination of problems, whatever the number of rows or of distinct values. Each column
+    of such a cell holds one of its values in the cell (DuckDB's ``any_value``, NULL only when
+    all are), so that the result says which columns have values; the values themselves mean
+    nothing. In this mode the key may be among the columns: missing and repeated ids are found
+    in the engine (a repeated id by a window over the key), and a personnummer gives the
+    pseudonym, which never leaves the engine. ``save`` (with ``values=False``) names an engine
+    table to keep the checked rows in, for checks across tables (the references between
+    tables, :func:`dangling_references`): ``__row`` and each model column's value as
+    ``v_<column>``. The caller drops it.
     """
     import datetime as dt
 
@@ -754,8 +766,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             flags[f"{name}|failed"] = "false"
     # derivations
     derived_order: list[tuple[str, str]] = []
-    if pnr and "person_id" in model and not cells:
-        out_cols["person_id"] = "__ppseudo"
+    if pnr and "person_id" in model and (not cells or not values):
+        out_cols["person_id"] = "__ppseudo"  # grouped by problems only: it stays in the engine
     child = table.sex_values == CHILD_SEXES
     codes = SEX_CODES_CHILD if child else SEX_CODES_ADULT
     from_pnr = None
@@ -807,6 +819,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         out_cols[key] = "('rad ' || CAST(__row + 2 AS VARCHAR))"
     for name, expr in out_cols.items():
         sel4.append(f"{expr} AS {ident('v_' + name)}")
+    by_problems = cells and not values
+    engine_dups = by_problems and duplicates and key in out_cols and (
+        key in cols or key == "person_id" and key not in in_source)
+    if by_problems and key in cols:
+        flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
+    if engine_dups:  # the rows whose id occurs more than once
+        k = out_cols[key]
+        flags["__key_dup"] = f"(({k}) IS NOT NULL AND count(*) OVER (PARTITION BY {k}) > 1)"
     flag_names = list(flags)
     for word in range(0, len(flag_names), 62):  # the flags as bits of a few integers
         bits = " + ".join(f"(CASE WHEN {flags[name]} THEN {1 << (i - word)} ELSE 0 END)"
@@ -814,22 +834,29 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel4.append(f"CAST({bits} AS BIGINT) AS __bits{word // 62}")
     query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
     n_words = (len(flag_names) + 61) // 62
-    if cells and table.key in cols:
+    if cells and values and table.key in cols:
         raise ValueError("A cell table has no key: check its rows instead (cells=False).")
-    rows_view = unique_name("chkrows") if cells else None
+    if values is False and not cells:
+        raise ValueError("values=False groups rows by their problems: it needs cells=True.")
+    if save is not None and not by_problems:
+        raise ValueError("save= keeps the rows of a check grouped by problems (cells=True, values=False).")
+    rows_view = (save or unique_name("chkrows")) if cells else None
     if cells:  # one row per combination of values and problems, with its number of rows
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(rows_view)} AS {query}")
-        keys = [f"v_{c}" for c in out_cols] + [f"__bits{w}" for w in range(n_words)]
+        con.execute(f"CREATE OR REPLACE TEMP {'TABLE' if save else 'VIEW'} {ident(rows_view)} AS {query}")
+        keys = ([f"v_{c}" for c in out_cols] if values else []) + [f"__bits{w}" for w in range(n_words)]
+        anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
+                                         for c in out_cols)
         # the rows of a cell with a problem are listed (every row of a cell has the same ones),
         # for the first row numbers and the examples: a clean register sends almost none
         listed = [i for i, name in enumerate(flag_names) if not name.endswith(_NOT_PROBLEMS)]
         masks = [sum(1 << (i % 62) for i in listed if i // 62 == w) for w in range(n_words)]
         any_flag = " OR ".join(f"(__bits{w} & {m}) <> 0" for w, m in enumerate(masks) if m) or "false"
-        res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}count(*) AS __n, min(__row) AS __row, "
+        res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}{anys}count(*) AS __n, min(__row) AS __row, "
                       f"list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
                       f"FROM {ident(rows_view)} {'GROUP BY ALL' if keys else ''} HAVING count(*) > 0 "
                       "ORDER BY __row").to_arrow_table()
-        con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
+        if not save:
+            con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
     else:
         res = con.sql(query).to_arrow_table()
@@ -955,7 +982,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if "orsakstyp" in out_cols and "orsakstyp" not in cols:
         chk.derived["orsakstyp"] = "anmalningsorsak"
     # the key: missing and duplicate ids (a second, small query: the rows whose id repeats)
-    if key in cols:
+    if key in cols and by_problems:  # flagged in the engine, in the same order as below
+        rows(key, "missing_id", "__key_missing", with_example=False)
+        if engine_dups:
+            rows(key, "duplicate_id", "__key_dup")
+    elif key in cols:
         kv = ident("v_" + key)
         missing = con.sql(f"SELECT count(*) FROM {chk_name} WHERE {kv} IS NULL").fetchall()[0][0]
         if missing:
@@ -973,7 +1004,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         chk.derived[key] = "radnumret"
         chk.info(key, "row_ids")
     elif key == "person_id" and key not in in_source and "person_id" in out_cols and duplicates:
-        _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
+        if not by_problems:
+            _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
         if counts.get("__key_dup"):
             rows("person_id", "duplicate_id", "__key_dup", with_example=False)
     for column, src in chk.derived.items():
@@ -989,6 +1021,38 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None)
+
+
+def dangling_references(con, rows: str, column: str, known: str, known_column: str, *,
+                        hide: bool) -> tuple[int, tuple[int, ...], str | None]:
+    """The references of one table to rows another lacks, in the engine.
+
+    ``rows`` and ``known`` are engine tables of checked rows (``check_view(..., save=...)``):
+    a row of ``rows`` whose ``column`` is given and whose text is not among the texts of
+    ``known_column`` in ``known`` refers to a row that is missing (as :func:`not_in` on the
+    loaded columns).
+
+    Returns
+    -------
+    count, first_rows, example : int, tuple of int, str or None
+        The number of such rows, the first five row numbers (as :func:`first_rows` writes
+        them) and up to three of their values in row order (as :func:`harmless_example`; None
+        with ``hide``, for an id made from a personnummer).
+    """
+    from jamtools.data.engine import ident
+
+    v, k = ident("v_" + column), ident("v_" + known_column)
+    dangling = (f"SELECT __row, CAST({v} AS VARCHAR) AS v FROM {ident(rows)} WHERE {v} IS NOT NULL "
+                f"AND CAST({v} AS VARCHAR) NOT IN (SELECT CAST({k} AS VARCHAR) FROM {ident(known)} "
+                f"WHERE {k} IS NOT NULL)")
+    n, first = con.sql(f"SELECT count(*), list(__row ORDER BY __row)[1:5] FROM ({dangling})").fetchall()[0]
+    if not n:
+        return 0, (), None
+    example = None
+    if not hide:
+        values = con.sql(f"SELECT v FROM ({dangling}) GROUP BY v ORDER BY min(__row) LIMIT 3").fetchall()
+        example = ", ".join(repr(str(r[0])[:30]) for r in values)
+    return int(n), tuple(int(r) + 2 for r in first), example
 
 
 def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict, flag_names: list) -> None:

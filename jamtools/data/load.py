@@ -247,7 +247,8 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
     return raw, Path(source_name).name if "sql" not in spec else source_name, export_names
 
 
-def check_source(name: str, spec: dict, columns=None, *, cells: bool = False) -> CheckedTable:
+def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
+                 values: bool = True, save: str | None = None) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -255,7 +256,10 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False) ->
     :meth:`~jamtools.data.check.CheckedTable.full` checks the rest when asked. Without, every
     column. ``cells=True`` (with ``columns`` that include no identifying column,
     :func:`identifying_columns`) returns the engine's cell table: one row per combination of
-    values and problems, with its number of rows (``weight``); else rows."""
+    values and problems, with its number of rows (``weight``); else rows. ``values=False``
+    (with ``cells=True``) groups by the problems only (see
+    :func:`jamtools.data.check.check_view`): the problems of the columns without their values,
+    identifying columns included; ``save`` then keeps the checked rows in the engine."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -265,7 +269,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False) ->
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
     try:
-        return _check_open_source(name, spec, src, columns, cells=cells)
+        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -273,7 +277,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False) ->
             src = src.fallback()
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
-        return _check_open_source(name, spec, src, columns, cells=cells)
+        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -310,7 +314,8 @@ def identifying_columns(table: Table) -> set[str]:
     return out
 
 
-def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False) -> CheckedTable:
+def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False,
+                       keep_values: bool = True, save: str | None = None) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -334,7 +339,9 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         first.setdefault(model_name, export)
     in_source = {c for c in first if c in model}
     sql = src.kind == "sql"
-    if cells and columns is not None:  # an id the chapter would use, given or derived: rows
+    if cells and not keep_values:  # grouped by problems: ids stay in the engine
+        pass
+    elif cells and columns is not None:  # an id the chapter would use, given or derived: rows
         available = in_source | ({"person_id"} if "personnummer" in in_source else set())
         cells = not set(columns) & identifying_columns(table) & available
     else:
@@ -364,7 +371,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         shown = Path(src.name).name if "sql" not in spec else src.name
         checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
                              export_names=export_names,
-                             duplicates=columns is None or table.key in columns, cells=cells)
+                             duplicates=columns is None or table.key in columns, cells=cells,
+                             values=keep_values or not cells, save=save if cells else None)
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
@@ -376,19 +384,30 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
     return checked
 
 
-def check_source_parts(name: str, spec: dict) -> list[CheckedTable]:
+def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> list[CheckedTable]:
     """The check of every column of a table (:func:`check_source` without ``columns``), for the
-    run's check of its inputs.
+    run's check of its inputs, in parts whose memory does not grow with the rows.
 
-    A file gives one :class:`CheckedTable`. A ``sql:`` source gives several, so that the
-    database sends no row of a person with its values: each column that does not tell rows
-    apart on its own, read grouped (the database counts the rows of each value, with sex and
-    what the column's checks need), and the identifying ones (:func:`identifying_columns`:
-    key, ids) with sex, read as rows. A source with personnummer is read as rows, all its other
-    columns in one part: sex and age are derived from it here, not in the database.
+    The columns that do not tell rows apart on their own are checked as a cell table. A file's
+    are checked together, in one scan, and its rows grouped in the engine by their problems
+    only (``cells=True, values=False``): the cells are the combinations of problems, however
+    many rows and values there are. A ``sql:`` source's are checked one column at a time, with
+    sex and what the column's checks need, grouped in the database (it counts the rows of each
+    value and sends the counts, so that it sends no row of a person with its values).
+
+    The identifying columns (:func:`identifying_columns`: key, ids, with a personnummer the
+    pseudonym derived from it) are checked together in the last part. A file's are grouped by
+    their problems too, the missing and repeated ids found in the engine; a ``sql:`` source's
+    are read as rows. ``save`` names an engine table that keeps them, row by row, for the
+    references between tables (:func:`jamtools.data.check.dangling_references`; ``__row`` and
+    ``v_<column>``); the caller drops it. A ``sql:`` source with personnummer is read as rows,
+    all its other columns in one part: sex and age are derived from it here, not in the
+    database.
+
+    Together the parts find what :func:`check_source` finds on the whole table: the same
+    problems with the same counts, first rows and examples (a problem of a column several parts
+    read, such as sex, is in each of them).
     """
-    if "sql" not in spec:
-        return [check_source(name, spec)]
     from jamtools.data.readers import SourceError, open_source
 
     table = TABLES[name]
@@ -399,18 +418,48 @@ def check_source_parts(name: str, spec: dict) -> list[CheckedTable]:
     mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
     model = {c.name for c in table.columns} | {"personnummer"}
     in_source = {mapping.get(c, c) for c in src.columns} & model
-    ids = identifying_columns(table) & in_source - {"personnummer"}
+    pnr = "personnummer" in in_source
+    sql = "sql" in spec
+    available = in_source | ({"person_id"} if pnr and not sql else set())
+    ids = identifying_columns(table) & available - {"personnummer"}
     order = [c.name for c in table.columns]
-    content = [c for c in order if c in in_source - ids]
-    if "personnummer" in in_source:
+    content = [c for c in order if c in in_source - ids - {"personnummer"}]
+    if sql and pnr:
         parts = [_check_open_source(name, spec, src, content)]
-    else:
+    elif sql:
         parts = [_check_open_source(name, spec, src, [c]) for c in content]
-    if ids:
+    else:
+        parts = [check_source(name, spec, columns=content, cells=True, values=False)] if content else []
+        ids.add(table.key)  # given or numbered: the account of the key is this part's
+    if ids and not sql:
+        parts.append(check_source(name, spec, columns=sorted(ids), cells=True, values=False, save=save))
+    elif ids:
         parts.append(_check_open_source(name, spec, src, sorted(ids)))
+    if sql and save and parts:  # the rows with the ids (with a personnummer, every part has the pseudonym)
+        _save_rows(parts[-1], save)
+    if not parts:  # nothing but sex (and perhaps a personnummer)
+        parts = [check_source(name, spec, columns=["kon"], cells=True, values=False)]
     for part in parts:
         part.complete = None  # together the parts are the whole check
     return parts
+
+
+def _save_rows(checked: CheckedTable, save: str) -> None:
+    """Keep a row-level check's values in the engine as ``check_view(..., save=...)`` does."""
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident, shared, unique_name
+
+    con, view = shared(), unique_name("rows")
+    frame = checked.data
+    arrow = pa.table({"__row": pa.array(frame.index.to_numpy(), type=pa.int64()),
+                      **{f"v_{c}": pa.array(frame[c].astype("string").to_numpy(dtype=object, na_value=None),
+                                            type=pa.string()) for c in frame.columns}})
+    con.register(view, arrow)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS SELECT * FROM {ident(view)}")
+    finally:
+        con.unregister(view)
 
 
 def _ids(table_name: str, column: str, sources: dict[str, dict]):

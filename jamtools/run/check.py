@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from jamtools.run import catalogue
-from jamtools.data.check import distinct_text, not_in
+from jamtools.data.check import dangling_references
+from jamtools.data.engine import ident, shared, unique_name
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
 
@@ -279,8 +280,9 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
             continue
         spec = sources[name]
         shown = Path(str(spec["file"])).name if "file" in spec else f"SQL ({spec['sql'].get('name', 'fråga')})"
+        saved = unique_name(f"ids_{name}") if name in linked else None
         try:
-            parts = check_source_parts(name, spec)
+            parts = check_source_parts(name, spec, save=saved)
         except DataValidationError as exc:
             tables[name] = TableCheck(name, shown, error=str(exc),
                                       file=str(spec.get("file")) if "file" in spec else None)
@@ -299,12 +301,16 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
         tables[name] = t
-        # Only the columns of the references between tables are kept (the rest of a
-        # register-sized table would stay in memory for the whole run).
-        ids = parts[-1].data
-        checked_tables[name] = _Linked(present, ids[[c for c in ids.columns if c in linked.get(name, ())]])
-        del parts, ids
-    _reference_notes(tables, checked_tables, sources)
+        # The ids the references between tables follow stay in the engine (a register-sized
+        # table would otherwise stay in memory for the whole run).
+        checked_tables[name] = _Linked(present, saved)
+        del parts
+    try:
+        _reference_notes(tables, checked_tables, sources)
+    finally:
+        for linked_table in checked_tables.values():
+            if linked_table.engine_table:
+                shared().execute(f"DROP TABLE IF EXISTS {ident(linked_table.engine_table)}")
     present = {k: set(t.columns) for k, t in tables.items() if t.error is None}
     failed = {k: t.failed for k, t in tables.items() if t.error is None}
     ids = [c for c in catalogue.CHAPTERS if chapters is None or c in chapters]
@@ -325,10 +331,11 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
 @dataclass
 class _Linked:
     """What the references between tables need of a checked table: the columns it has, and
-    the data of its id columns (with the row positions of the source)."""
+    the engine table of its checked ids, row by row (``__row``, ``v_<column>``; see
+    :func:`jamtools.data.load.check_source_parts`)."""
 
     present: set
-    data: pd.DataFrame
+    engine_table: str | None
 
 
 def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict) -> None:
@@ -348,18 +355,12 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
                                               detail=f"tabellen {ref_table} finns inte med"))
                 continue
             ref = checked_tables.get(ref_table)  # checked above: not read a second time
-            known = (None if ref is None or ref_col not in ref.present
-                     else distinct_text(ref.data[ref_col]))
-            if known is None:
+            if ref is None or ref_col not in ref.present:
                 t.problems.append(Problem(name, t.source, col.name, "reference_not_checked", "info",
                                           detail=f"{ref_table} saknar kolumnen {ref_col}"))
                 continue
-            values = checked_tables[name].data[col.name]
-            mask = not_in(values, known)
-            if mask.any():
-                from jamtools.data.check import first_rows, harmless_example
-
+            n, rows, example = dangling_references(shared(), checked_tables[name].engine_table, col.name,
+                                                   ref.engine_table, ref_col, hide=col.name == "person_id")
+            if n:
                 t.problems.append(Problem(name, t.source, col.name, "dangling_reference", "rader",
-                                          int(mask.sum()), first_rows(mask),
-                                          harmless_example(values[mask], hide=col.name == "person_id"),
-                                          f"saknas i {ref_table}"))
+                                          n, rows, example, f"saknas i {ref_table}"))

@@ -20,7 +20,7 @@ from tests.data.test_engine_equivalence import TODAY, _fixture_cases, _messy
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _check(raw: pd.DataFrame, table: str, *, cells: bool) -> check.CheckedTable:
+def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True) -> check.CheckedTable:
     from jamtools.data.engine import shared, unique_name
 
     raw = raw.reset_index(drop=True)
@@ -30,7 +30,7 @@ def _check(raw: pd.DataFrame, table: str, *, cells: bool) -> check.CheckedTable:
     try:
         return check.check_view(con, view, TABLES[table], source="f.csv",
                                 types={c: "VARCHAR" for c in columns}, today=TODAY, cells=cells,
-                                duplicates=False)  # as a load without the key
+                                values=values, duplicates=False)  # as a load without the key
     finally:
         drop()
 
@@ -57,6 +57,16 @@ def assert_cells_equal_rows(raw: pd.DataFrame, table: str) -> check.CheckedTable
     assert set(keys) == set(rows.data.columns) - identifying_columns(TABLES[table])
     with pytest.raises(ValueError):
         _check(raw.assign(**{TABLES[table].key: "x"}), table, cells=True)
+    # grouped by the problems only (the run's check): the same problems, columns and account,
+    # one cell per combination of problems
+    problems = _check(raw, table, cells=True, values=False)
+    assert [p.as_dict() for p in problems.problems] == [p.as_dict() for p in rows.problems]
+    assert problems.derived == rows.derived and problems.present == rows.present
+    assert problems.rows_read == rows.rows_read and problems.sex_flags == rows.sex_flags
+    assert int(problems.data[check.CELL_COUNT].sum()) == len(rows.data)
+    assert len(problems.data) <= len(cells.data)
+    if not rows.problems:
+        assert len(problems.data) <= 1
     for c in keys:
         assert cells.data[c].dtype == rows.data[c].dtype, c
     if keys:
