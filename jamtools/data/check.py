@@ -622,7 +622,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             return f"({q} IS NOT NULL AND NOT isnan({q}))"
         return f"{q} IS NOT NULL" if k in ("int", "bool", "date") else f"{t(c)} IS NOT NULL"
 
-    sel: list[str] = ["__row"]      # layer 1: text and parsed values
+    # A cell table without a personnummer is checked in two phases: the engine first groups the
+    # rows by their values as read (a bare GROUP BY), and the checks run once per distinct
+    # combination, not once per row; every rule is a function of the row's values, so the
+    # cells, counts and flags are the same. Only the rows of combinations with a problem are
+    # looked up again, for their row numbers.
+    two_phase = cells and values and "personnummer" not in cols and save is None
+    carry = ["__n0"] if two_phase else []
+    sel: list[str] = ["__row", *carry]      # layer 1: text and parsed values
     out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
     flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
     texts = {c: text(c) for c in cols}
@@ -644,7 +651,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel.append(f"{m} AS __pm")
         sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
         sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
-    layer1 = f"SELECT {', '.join(sel)} FROM {ident(view)}"
+    rows_from = ident(view)
+    if two_phase:
+        raw = ", ".join(ident(c) for c in cols)
+        rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''} "
+                  f"FROM {ident(view)}{' GROUP BY ' + raw if raw else ''})")
+    layer1 = f"SELECT {', '.join(sel)} FROM {rows_from}"
 
     sel2: list[str] = ["*"]
     if pnr:
@@ -672,7 +684,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                     f"WHEN __pother THEN NULLIF(split_part({other}, '|', 2), '') END) AS __psex")
     layer2 = f"SELECT {', '.join(sel2)} FROM ({layer1})"
 
-    sel3: list[str] = ["__row"]
+    sel3: list[str] = ["__row", *carry]
     if pnr:
         d12 = "__p12"
         sel3 += ["__p12", "__pborn", "__psex"]
@@ -727,7 +739,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     layer3 = f"SELECT {', '.join(sel3)} FROM ({layer2})"
 
     # layer 4: the model's values, the flags of each rule
-    sel4: list[str] = ["__row"]
+    sel4: list[str] = ["__row", *carry] + ([s(c) for c in cols] if two_phase else [])
     for name, col in model.items():
         if name not in cols or name == "kon":
             continue
@@ -842,7 +854,6 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         raise ValueError("save= keeps the rows of a check grouped by problems (cells=True, values=False).")
     rows_view = (save or unique_name("chkrows")) if cells else None
     if cells:  # one row per combination of values and problems, with its number of rows
-        con.execute(f"CREATE OR REPLACE TEMP {'TABLE' if save else 'VIEW'} {ident(rows_view)} AS {query}")
         keys = ([f"v_{c}" for c in out_cols] if values else []) + [f"__bits{w}" for w in range(n_words)]
         anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
                                          for c in out_cols)
@@ -851,12 +862,26 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         listed = [i for i, name in enumerate(flag_names) if not name.endswith(_NOT_PROBLEMS)]
         masks = [sum(1 << (i % 62) for i in listed if i // 62 == w) for w in range(n_words)]
         any_flag = " OR ".join(f"(__bits{w} & {m}) <> 0" for w, m in enumerate(masks) if m) or "false"
-        res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}{anys}count(*) AS __n, min(__row) AS __row, "
-                      f"list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
-                      f"FROM {ident(rows_view)} {'GROUP BY ALL' if keys else ''} HAVING count(*) > 0 "
-                      "ORDER BY __row").to_arrow_table()
-        if not save:
-            con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
+        by = "GROUP BY ALL" if keys else ""
+        if two_phase:  # the combinations' counts add up; the rows of those with a problem are listed
+            grouped = (f"SELECT {''.join(ident(k) + ', ' for k in keys)}sum(__n0) AS __n, min(__row) AS __row "
+                       f"FROM {ident(rows_view)} {by}")
+            same_raw = " AND ".join(f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" for c in cols) or "true"
+            flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
+                       f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "
+                       f"JOIN {ident(view)} r ON {same_raw} {by}")
+            same_cell = " AND ".join(f"g.{ident(k)} IS NOT DISTINCT FROM f.{ident(k)}" for k in keys) or "true"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(rows_view)} AS {query}")
+            res = con.sql(f"SELECT g.*, f.__flagged FROM ({grouped}) g LEFT JOIN ({flagged}) f ON {same_cell} "
+                          "ORDER BY g.__row").to_arrow_table()
+            con.execute(f"DROP TABLE IF EXISTS {ident(rows_view)}")
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP {'TABLE' if save else 'VIEW'} {ident(rows_view)} AS {query}")
+            res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}{anys}count(*) AS __n, "
+                          f"min(__row) AS __row, list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
+                          f"FROM {ident(rows_view)} {by} HAVING count(*) > 0 ORDER BY __row").to_arrow_table()
+            if not save:
+                con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
     else:
         res = con.sql(query).to_arrow_table()
