@@ -566,7 +566,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                in_source: set[str] | None = None, read_view=None,
                export_names: dict[str, str] | None = None,
                today: pd.Timestamp | None = None, duplicates: bool = True,
-               cells: bool = False, values: bool = True, save: str | None = None) -> CheckedTable:
+               cells: bool = False, values: bool = True, save: str | None = None,
+               presence: tuple[str, ...] = ()) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -594,6 +595,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     table to keep the checked rows in, for checks across tables (the references between
     tables, :func:`dangling_references`): ``__row`` and each model column's value as
     ``v_<column>``. The caller drops it.
+
+    ``presence`` names columns whose values a caller does not need, only whether each row has
+    one: they are checked as usual (a row with an unreadable value has its problem), and hold
+    True where a value is given, missing (``<NA>``) where not. A cell table then has a cell per
+    given/missing, not per value (an end date in a table of outcomes).
     """
     import datetime as dt
 
@@ -829,6 +835,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     row_ids = key in model and key not in in_source and not (key == "person_id" and pseudonym)
     if row_ids and not cells:
         out_cols[key] = "('rad ' || CAST(__row + 2 AS VARCHAR))"
+    for name in presence:  # whether a value is given, not which
+        if name in out_cols:
+            out_cols[name] = f"(CASE WHEN ({out_cols[name]}) IS NOT NULL THEN true END)"
     for name, expr in out_cols.items():
         sel4.append(f"{expr} AS {ident('v_' + name)}")
     by_problems = cells and not values

@@ -248,7 +248,8 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
 
 
 def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
-                 values: bool = True, save: str | None = None) -> CheckedTable:
+                 values: bool = True, save: str | None = None,
+                 presence: tuple[str, ...] = ()) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -259,7 +260,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     values and problems, with its number of rows (``weight``); else rows. ``values=False``
     (with ``cells=True``) groups by the problems only (see
     :func:`jamtools.data.check.check_view`): the problems of the columns without their values,
-    identifying columns included; ``save`` then keeps the checked rows in the engine."""
+    identifying columns included; ``save`` then keeps the checked rows in the engine.
+    ``presence``: columns read as whether a value is given (see ``check_view``)."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -269,7 +271,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
     try:
-        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save)
+        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
+                                  presence=presence)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -277,7 +280,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
             src = src.fallback()
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
-        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save)
+        return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
+                                  presence=presence)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -315,7 +319,8 @@ def identifying_columns(table: Table) -> set[str]:
 
 
 def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False,
-                       keep_values: bool = True, save: str | None = None) -> CheckedTable:
+                       keep_values: bool = True, save: str | None = None,
+                       presence: tuple[str, ...] = ()) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -372,14 +377,15 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
                              export_names=export_names,
                              duplicates=columns is None or table.key in columns, cells=cells,
-                             values=keep_values or not cells, save=save if cells else None)
+                             values=keep_values or not cells, save=save if cells else None,
+                             presence=tuple(presence))
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
     if grouped:  # the database sent counts, not rows: there are no row numbers to show
         checked.problems = [dataclasses.replace(p, rows=()) for p in checked.problems]
     checked.sql = list(src.sent)
-    if columns is not None and set(read) != in_source:
+    if columns is not None and (set(read) != in_source or presence):
         checked.complete = lambda: check_source(name, spec)
     return checked
 
@@ -538,6 +544,7 @@ def load_table(
     unit: str | None = None,
     age: tuple[int | None, int | None] | None = None,
     cells: bool = False,
+    presence: list[str] | tuple[str, ...] = (),
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -577,6 +584,10 @@ def load_table(
         combination of the columns' values and problems, and only those combinations reach
         pandas; the result's ``weight`` names the column with each combination's number of
         rows. The account, the problems and the rows left out are the same as for rows.
+    presence : columns the caller uses only to see whether a row has a value (an end date):
+        they are checked as usual and hold True where a value is given, ``<NA>`` where not, so
+        that a cell table has no cell per value. Not the table's date column (the period
+        filter needs its dates).
 
     Returns
     -------
@@ -607,8 +618,11 @@ def load_table(
             "eller filen under 'tables' i jamtools.yml, eller skapa syntetiska data med: "
             "python -m jamtools synth --out data/synthetic")
     filters = _filter_columns(table, period, unit, age)
+    if set(presence) & (filters | {table.date_column}):
+        raise ValueError(f"presence= cannot take {sorted(set(presence) & (filters | {table.date_column}))}: "
+                         "a filter or the period needs their values.")
     wanted = None if columns is None else {*columns, *optional, "kon", *filters}
-    checked = check_source(name, sources[name], columns=wanted, cells=cells)
+    checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence))
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]

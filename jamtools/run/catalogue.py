@@ -114,6 +114,9 @@ class TableNeed:
     #: counts units with the result's ``weight``, so only combinations of values and their
     #: counts leave the engine.
     cells: bool = False
+    #: Columns the chapter uses only to see whether a row has a value (an end date): loaded as
+    #: True or missing (``load_table(..., presence=...)``), so a cell table has no cell per value.
+    presence: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -150,9 +153,9 @@ class Chapter:
 
 
 def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=(),
-       cells=False) -> TableNeed:
+       cells=False, presence=()) -> TableNeed:
     return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
-                     tuple(blank_ok), cells)
+                     tuple(blank_ok), cells, tuple(presence))
 
 
 CHAPTERS: dict[str, Chapter] = {}
@@ -268,7 +271,7 @@ ENTRIES = (
                          "självförsörjande",
             "forflyttning": "jämförelsen av förflyttning mot självförsörjning utelämnas",
             "fodd_i_sverige": "uppdelningen av förflyttning efter födelseland utelämnas",
-        }, covariates=("hushallstyp", "fodd_i_sverige"), cells=True),)),
+        }, covariates=("hushallstyp", "fodd_i_sverige"), cells=True, presence=("slutdatum",)),)),
     Chapter("eb_07_processkarta", (
         _n("eb_klienter", ["bistand_beviljat"], {
             "person_id": "de sökande kan inte följas till planering och utfall, så stegen efter "
@@ -478,7 +481,7 @@ def load(chapter_id: str, table: str, params, **filters):
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional),
-                        cells=need.cells, **filters)
+                        cells=need.cells, presence=need.presence, **filters)
     if "aldersgrupp" in need.covariates:
         add_age_group(loaded)
     return loaded

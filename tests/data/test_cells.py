@@ -177,3 +177,35 @@ def test_a_load_that_needs_ids_reads_rows(demo):
     loaded = load_table("ht_beslut", data_dir=folder, columns=["beslut_id", "beviljade_timmar"],
                         cells=True)
     assert loaded.weight is None and loaded.data["beslut_id"].is_unique
+
+
+@pytest.mark.parametrize("cells", [False, True])
+def test_a_column_read_for_its_presence_only(demo, tmp_path, cells):
+    """``presence=``: an end date read as whether it is given. The same rows, account and
+    problems as with the dates, the column True where a date is given and missing where not;
+    a cell table has fewer cells. A date that cannot be read is still a problem and leaves its
+    row out. The table's date column (the period needs it) is refused."""
+    folder, _ = demo
+    kwargs = dict(name="eb_utfall", data_dir=folder, columns=["kon", "sjalvforsorjande"],
+                  optional=["slutdatum", "dagar", "hushallstyp"], cells=cells)
+    dates = load_table(**kwargs)
+    given = load_table(**kwargs, presence=["slutdatum"])
+    assert str(given.data["slutdatum"].dtype) == "boolean"
+    assert given.data["slutdatum"].isna().any() and given.data["slutdatum"].fillna(True).all()
+    assert given.log == dates.log and given.n_rows() == dates.n_rows()
+    pd.testing.assert_frame_equal(given.quality(), dates.quality())
+    if cells:
+        assert len(given.data) < len(dates.data)
+        w = given.data[check.CELL_COUNT]
+        assert int(w[given.data["slutdatum"].notna()].sum()) == int(
+            dates.data.loc[dates.data["slutdatum"].notna(), check.CELL_COUNT].sum())
+    else:
+        assert (given.data["slutdatum"].notna() == dates.data["slutdatum"].notna()).all()
+    raw = pd.read_csv(folder / "eb_utfall.csv", dtype=str)
+    raw.loc[3, "slutdatum"] = "2024-13-45"
+    raw.to_csv(tmp_path / "eb_utfall.csv", index=False)
+    bad = load_table(**{**kwargs, "data_dir": tmp_path}, presence=["slutdatum"])
+    assert bad.excluded_by_reason() == load_table(**{**kwargs, "data_dir": tmp_path}).excluded_by_reason()
+    assert any("slutdatum" in reason for reason in bad.excluded_by_reason())
+    with pytest.raises(ValueError):
+        load_table(**kwargs, presence=["startdatum"])
