@@ -567,7 +567,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                export_names: dict[str, str] | None = None,
                today: pd.Timestamp | None = None, duplicates: bool = True,
                cells: bool = False, values: bool = True, save: str | None = None,
-               presence: tuple[str, ...] = ()) -> CheckedTable:
+               presence: tuple[str, ...] = (), keep: set[str] | None = None) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -600,6 +600,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     one: they are checked as usual (a row with an unreadable value has its problem), and hold
     True where a value is given, missing (``<NA>``) where not. A cell table then has a cell per
     given/missing, not per value (an end date in a table of outcomes).
+
+    ``keep`` (with ``cells=True``): the model columns the cell table keeps, default every one
+    the view has. The others are checked and derived from as usual (a date read only for the
+    year, or for the age a personnummer gives) but make no cells of their own.
     """
     import datetime as dt
 
@@ -863,7 +867,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         raise ValueError("save= keeps the rows of a check grouped by problems (cells=True, values=False).")
     rows_view = (save or unique_name("chkrows")) if cells else None
     if cells:  # one row per combination of values and problems, with its number of rows
-        keys = ([f"v_{c}" for c in out_cols] if values else []) + [f"__bits{w}" for w in range(n_words)]
+        shown = [c for c in out_cols if keep is None or c in keep]
+        keys = ([f"v_{c}" for c in shown] if values else []) + [f"__bits{w}" for w in range(n_words)]
         anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
                                          for c in out_cols)
         # the rows of a cell with a problem are listed (every row of a cell has the same ones),
@@ -1046,7 +1051,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if column != key:
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
-    data = _to_pandas(res, [c for c in model if c in out_cols], date_unit, counts)
+    data = _to_pandas(res, [c for c in model if c in out_cols and (not cells or not values or keep is None
+                                                                   or c in keep)], date_unit, counts)
     if cells:
         data[CELL_COUNT] = weights
     con.unregister(chk_name)

@@ -355,6 +355,11 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                                                              key=not (sql or cells))
     read = [c for c in first if c in read]
     grouped = sql and not set(read) & identifying_columns(table)
+    keep = None  # a cell table keeps what was asked for (with the year of a date, the type of a reason)
+    if cells and keep_values and columns is not None:
+        keep = set(columns) | {"kon"}
+        keep |= ({"ar"} if table.date_column in keep else set()) | (
+            {"orsakstyp"} if "anmalningsorsak" in keep else set())
     con = shared()
     raw_view, view = unique_name("src"), unique_name("model")
     drop = src.view(con, [first[c] for c in read], raw_view, grouped=grouped)
@@ -378,7 +383,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                              export_names=export_names,
                              duplicates=columns is None or table.key in columns, cells=cells,
                              values=keep_values or not cells, save=save if cells else None,
-                             presence=tuple(presence))
+                             presence=tuple(presence), keep=keep)
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()

@@ -209,3 +209,19 @@ def test_a_column_read_for_its_presence_only(demo, tmp_path, cells):
     assert any("slutdatum" in reason for reason in bad.excluded_by_reason())
     with pytest.raises(ValueError):
         load_table(**kwargs, presence=["startdatum"])
+
+
+def test_a_date_read_only_for_the_year_makes_no_cells(demo, tmp_path):
+    """An export without ``ar``: the date is read to derive the year, and a cell table keeps
+    the year, not the date (the row path keeps both). The rows per year and the account are
+    the same; a date that cannot be read is still a problem of the year."""
+    folder, _ = demo
+    raw = pd.read_csv(folder / "ht_beslut.csv", dtype=str).drop(columns=["ar"])
+    raw.loc[5, "beslutsdatum"] = "2023-02-30"
+    raw.to_csv(tmp_path / "ht_beslut.csv", index=False)
+    kwargs = dict(name="ht_beslut", data_dir=tmp_path, columns=["kon", "ar", "beviljade_timmar"])
+    rows, cells = _compare_loads(kwargs)
+    assert "beslutsdatum" in rows.data and "beslutsdatum" not in cells.data
+    assert len(cells.data) < len(rows.data)
+    assert cells.data.groupby("ar")[check.CELL_COUNT].sum().to_dict() == rows.data["ar"].value_counts().to_dict()
+    assert any("beslutsdatum" in reason for reason in cells.excluded_by_reason())
