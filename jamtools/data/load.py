@@ -459,13 +459,13 @@ def _save_rows(checked: CheckedTable, save: str) -> None:
     """Keep a row-level check's values in the engine as ``check_view(..., save=...)`` does."""
     import pyarrow as pa
 
+    from jamtools.data.check import as_text
     from jamtools.data.engine import ident, shared, unique_name
 
     con, view = shared(), unique_name("rows")
     frame = checked.data
     arrow = pa.table({"__row": pa.array(frame.index.to_numpy(), type=pa.int64()),
-                      **{f"v_{c}": pa.array(frame[c].astype("string").to_numpy(dtype=object, na_value=None),
-                                            type=pa.string()) for c in frame.columns}})
+                      **{f"v_{c}": as_text(frame[c]) for c in frame.columns}})
     con.register(view, arrow)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS SELECT * FROM {ident(view)}")

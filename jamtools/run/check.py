@@ -19,8 +19,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from jamtools.run import catalogue
 from jamtools.data.check import dangling_references
 from jamtools.data.engine import ident, shared, unique_name
