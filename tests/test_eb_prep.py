@@ -151,16 +151,22 @@ INSATSER = pd.DataFrame({"planering_id": ["a"], "insatstyp": ["sfi"]})
 UTFALL = pd.DataFrame({"person_id": ["p1", "p2"], "kon": ["kvinna", "man"], "sjalvforsorjande": [0, 1]})
 
 
+def _as_loaded(table, frame):
+    return None if frame is None else LoadResult(table=TABLES[table], data=frame, source="t")
+
+
 def test_process_steps_all_tables():
-    steps = eb.process_steps(KLIENTER, PLANERING, INSATSER, UTFALL)
+    steps = eb.process_steps(_as_loaded("eb_klienter", KLIENTER), _as_loaded("eb_planering", PLANERING),
+                             _as_loaded("eb_insatser", INSATSER), _as_loaded("eb_utfall", UTFALL))
     assert list(steps) == list(eb.STEPS)
-    frame, col = steps["bistand_beviljat"]
+    assert all(weight is None for _, _, weight in steps.values())  # rows: no weight
+    frame, col, _ = steps["bistand_beviljat"]
     assert frame[col].tolist() == [1, 1, 0]                         # no decision: left out
-    frame, col = steps["planering"]
+    frame, col, _ = steps["planering"]
     assert frame["person_id"].tolist() == ["p1", "p2"] and frame[col].tolist() == [1, 1]
     assert steps["insats"][0]["insats"].tolist() == [1, 0]
     assert steps["sjalvforsorjande"][0]["sjalvforsorjande"].tolist() == [0, 1]
-    whole, col = steps["ansokan_till_sjalvforsorjande"]
+    whole, col, _ = steps["ansokan_till_sjalvforsorjande"]
     assert whole[col].tolist() == [0, 1, 0]
 
 
@@ -171,7 +177,8 @@ def test_process_steps_all_tables():
     (None, None, UTFALL, ["bistand_beviljat", "sjalvforsorjande", "ansokan_till_sjalvforsorjande"]),
 ])
 def test_process_steps_only_what_the_tables_allow(planering, insatser, utfall, expected):
-    assert list(eb.process_steps(KLIENTER, planering, insatser, utfall)) == expected
+    assert list(eb.process_steps(_as_loaded("eb_klienter", KLIENTER), _as_loaded("eb_planering", planering),
+                                 _as_loaded("eb_insatser", insatser), _as_loaded("eb_utfall", utfall))) == expected
 
 
 def test_linkable_and_process_links_refuse_row_number_ids():

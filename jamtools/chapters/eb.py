@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.check import is_in
+from jamtools.data.check import GIVEN, is_in
+from jamtools.data.links import flag_in, has_ids, keep_linked
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
@@ -89,8 +90,11 @@ def linkable(loaded, column: str) -> bool:
     and not numbered from the row position (an export without an id column gets row numbers,
     which mean nothing in another table). A personnummer's pseudonym links tables of one run.
     """
-    if loaded is None or column not in loaded.data.columns:
+    if loaded is None or not has_ids(loaded, column):
         return False
+    if column not in loaded.data.columns:  # kept in the engine: the cells say which rows have it
+        given = loaded.data[GIVEN + column]
+        return loaded.has(column) and (not len(given) or bool(given.any()))
     if len(loaded.data) and not loaded.data[column].notna().any():
         return False  # a column without values (an empty selection keeps its columns)
     checked = getattr(loaded, "checked", None)
@@ -112,54 +116,55 @@ def _yes(values) -> pd.Series:
                  pd.RangeIndex(len(values))).fillna(False).astype(bool)
 
 
-def process_steps(klienter: pd.DataFrame, planering: pd.DataFrame | None = None,
-                  insatser: pd.DataFrame | None = None,
-                  utfall: pd.DataFrame | None = None) -> dict[str, tuple[pd.DataFrame, str]]:
-    """The steps of the process map that the tables allow, each as (rows, 0/1 outcome column).
+def process_steps(klienter, planering=None, insatser=None,
+                  utfall=None) -> dict[str, tuple[pd.DataFrame, str, str | None]]:
+    """The steps of the process map that the tables allow, each as (rows, 0/1 outcome column,
+    weight column).
 
     Parameters
     ----------
-    klienter : pandas.DataFrame
+    klienter : jamtools.data.LoadResult
         Applications: ``person_id`` and ``bistand_beviljat`` (rows without a decision left out
         before).
-    planering : pandas.DataFrame or None
+    planering : jamtools.data.LoadResult or None
         Plannings of the applicants (``person_id``; ``planering_id`` for step 3). None when the
         run has none, or they cannot be linked to the applicants.
-    insatser : pandas.DataFrame or None
+    insatser : jamtools.data.LoadResult or None
         Offered interventions (``planering_id``). None when absent or not linkable.
-    utfall : pandas.DataFrame or None
+    utfall : jamtools.data.LoadResult or None
         Outcomes of the applicants granted aid (``person_id``, ``sjalvforsorjande``).
+
+    The tables may be rows or linked cell tables (``linked=True``): who goes on to the next
+    step is asked by id (:func:`jamtools.data.links.flag_in`), in the engine for a linked one.
 
     Returns
     -------
     dict
-        :data:`STEPS` key -> (frame, outcome column), only for the steps that can be made:
-        step 1 always; 2 with ``planering``; 3 with ``planering`` and ``insatser``; 4 and the
-        whole chain with ``utfall``. Each frame keeps its own covariates (e.g. hushallstyp).
+        :data:`STEPS` key -> (frame, outcome column, weight column or None), only for the steps
+        that can be made: step 1 always; 2 with ``planering``; 3 with ``planering`` and
+        ``insatser``; 4 and the whole chain with ``utfall``. Each frame keeps its own
+        covariates (e.g. hushallstyp).
     """
-    steps: dict[str, tuple[pd.DataFrame, str]] = {}
-    decided = klienter[klienter["bistand_beviljat"].notna()]
-    granted = _yes(decided["bistand_beviljat"])
-    steps["bistand_beviljat"] = (decided.assign(bistand_beviljat=granted.astype(int).to_numpy()),
-                                 "bistand_beviljat")
-    beviljade = decided[granted.to_numpy()]
+    steps: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
+    decided = klienter.exclude(klienter.data["bistand_beviljat"].isna(), "Uppgift om beslut saknas")
+    granted = _yes(decided.data["bistand_beviljat"])
+    steps["bistand_beviljat"] = (decided.data.assign(bistand_beviljat=granted.astype(int).to_numpy()),
+                                 "bistand_beviljat", decided.weight)
+    beviljade = decided.exclude(~granted, "Inte beviljat")
     if planering is not None:
-        steps["planering"] = (beviljade.assign(
-            planering=is_in(beviljade["person_id"], planering["person_id"]).astype(int).to_numpy()),
-            "planering")
+        planned = flag_in(beviljade, "person_id", planering, "person_id", name="planering")
+        steps["planering"] = (planned.data, "planering", planned.weight)
         if insatser is not None:
-            steps["insats"] = (planering.assign(
-                insats=is_in(planering["planering_id"], insatser["planering_id"]).astype(int).to_numpy()),
-                "insats")
+            offered = flag_in(planering, "planering_id", insatser, "planering_id", name="insats")
+            steps["insats"] = (offered.data, "insats", offered.weight)
     if utfall is not None:
-        known = utfall[utfall["sjalvforsorjande"].notna()]
-        selfs = _yes(known["sjalvforsorjande"])
-        steps["sjalvforsorjande"] = (known.assign(sjalvforsorjande=selfs.astype(int).to_numpy()),
-                                     "sjalvforsorjande")
-        who = known.loc[selfs.to_numpy(), "person_id"]
-        steps["ansokan_till_sjalvforsorjande"] = (decided.assign(
-            ansokan_till_sjalvforsorjande=is_in(decided["person_id"], who)
-            .astype(int).to_numpy()), "ansokan_till_sjalvforsorjande")
+        known = utfall.exclude(utfall.data["sjalvforsorjande"].isna(), "Uppgift om självförsörjning saknas")
+        selfs = _yes(known.data["sjalvforsorjande"])
+        steps["sjalvforsorjande"] = (known.data.assign(sjalvforsorjande=selfs.astype(int).to_numpy()),
+                                     "sjalvforsorjande", known.weight)
+        who = known.exclude(~selfs, "Inte självförsörjande")
+        chain = flag_in(decided, "person_id", who, "person_id", name="ansokan_till_sjalvforsorjande")
+        steps["ansokan_till_sjalvforsorjande"] = (chain.data, "ansokan_till_sjalvforsorjande", chain.weight)
     return steps
 
 
@@ -806,24 +811,23 @@ def process_map(ctx) -> Page:
     notes = process_omissions(ctx, tables) + links.notes
     covariates = {t: ctx.covariates(t, d) for t, d in tables.items() if d is not None}
     # The later steps follow the applicants above (the same persons, whatever the dates).
-    applicants = klienter.data["person_id"] if links.applicants else []
     if links.planering:
-        planering = planering.exclude(~is_in(planering.data["person_id"], applicants),
-                                      "Ansökan ingår inte i urvalet")
+        planering = keep_linked(planering, "person_id", klienter, "person_id",
+                                reason="Ansökan ingår inte i urvalet")
     if links.insatser:
-        insatser = insatser.exclude(~is_in(insatser.data["planering_id"], planering.data["planering_id"]),
-                                    "Planeringen ingår inte i urvalet")
+        insatser = keep_linked(insatser, "planering_id", planering, "planering_id",
+                               reason="Planeringen ingår inte i urvalet")
     if links.utfall:
-        utfall = utfall.exclude(~is_in(utfall.data["person_id"], applicants), "Ansökan ingår inte i urvalet")
+        utfall = keep_linked(utfall, "person_id", klienter, "person_id", reason="Ansökan ingår inte i urvalet")
     followed = {"eb_planering": planering if links.planering else None,
                 "eb_insatser": insatser if links.insatser else None,
                 "eb_utfall": utfall if links.utfall else None}
-    steps = process_steps(klienter.data, *(None if followed[t] is None else followed[t].data
-                                           for t in ("eb_planering", "eb_insatser", "eb_utfall")))
+    steps = process_steps(klienter, *(followed[t] for t in ("eb_planering", "eb_insatser", "eb_utfall")))
     level = _level(ctx, len(steps))
     compared = {k: _compare(ctx, rows, column, covariates.get(STEP_TABLES[k], []), level,
-                            by="hushallstyp" if k == "planering" and klienter.has("hushallstyp") else None)
-                for k, (rows, column) in steps.items()}
+                            by="hushallstyp" if k == "planering" and klienter.has("hushallstyp") else None,
+                            weight=weight)
+                for k, (rows, column, weight) in steps.items()}
     results = {STEPS[k]: r for k, r in compared.items()}
     shares, comparisons = _stacked(results, "steg")
 

@@ -39,6 +39,9 @@ FAIL_MIN = 5
 #: The column of a cell table (:func:`check_view` with ``cells=True``) that holds how many rows
 #: of the source each of its rows stands for.
 CELL_COUNT = "antal_rader"
+#: In a cell table whose ids stay in the engine (``check_view(..., ids=...)``), the prefix of
+#: the boolean column that says whether the cell's rows have the id (``__given_person_id``).
+GIVEN = "__given_"
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
@@ -213,6 +216,11 @@ class CheckedTable:
     #: For a cell table (``check_view(..., cells=True)``): the column holding each row's number
     #: of source rows (:data:`CELL_COUNT`); None when every row is one row of the source.
     weight: str | None = None
+    #: For a cell table whose ids stay in the engine (``check_view(..., ids=...)``): the engine
+    #: table of its rows (``__row``, ``__cell``, ``v_<id>``), and per id column whether it has a
+    #: value.
+    rows: str | None = None
+    row_columns: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -229,6 +237,7 @@ class CheckedTable:
         nothing and says nothing about a person."""
         given = {c for c in self.data.columns
                  if c != self.weight and self.data[c].notna().any()} | set(self.derived)
+        given |= {c for c, filled in self.row_columns.items() if filled}
         return {c for c in given if self.derived.get(c) != "radnumret"}
 
     @property
@@ -567,7 +576,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                export_names: dict[str, str] | None = None,
                today: pd.Timestamp | None = None, duplicates: bool = True,
                cells: bool = False, values: bool = True, save: str | None = None,
-               presence: tuple[str, ...] = (), keep: set[str] | None = None) -> CheckedTable:
+               presence: tuple[str, ...] = (), keep: set[str] | None = None,
+               ids: tuple[str, ...] = ()) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -604,6 +614,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     ``keep`` (with ``cells=True``): the model columns the cell table keeps, default every one
     the view has. The others are checked and derived from as usual (a date read only for the
     year, or for the age a personnummer gives) but make no cells of their own.
+
+    ``ids`` (with ``cells=True`` and ``save``): identifying columns (key, ids, the pseudonym a
+    personnummer gives) that a caller follows between tables. They make no cells: the engine
+    keeps them in the table ``save``, one row per source row that reaches the cell table, with
+    ``__row``, ``__cell`` (the row's cell, the position in the result) and ``v_<column>`` as
+    text; the result's ``rows`` names it and ``row_columns`` says which of them has a value.
+    Missing and repeated keys are found in the engine, as with ``values=False``, and each cell
+    says whether its rows have each id (:data:`GIVEN`).
     """
     import datetime as dt
 
@@ -637,8 +655,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     # combination, not once per row; every rule is a function of the row's values, so the
     # cells, counts and flags are the same. Only the rows of combinations with a problem are
     # looked up again, for their row numbers.
-    two_phase = cells and values and "personnummer" not in cols and save is None
-    carry = ["__n0"] if two_phase else []
+    # With ids kept in the engine, the first phase groups by whether each row has its id (and
+    # whether its key repeats) instead of by the id; the rows' ids are joined to their cells
+    # afterwards.
+    ids = tuple(ids)
+    two_phase = cells and values and "personnummer" not in cols and (save is None or bool(ids))
+    id_given = [c for c in ids if c in cols] if two_phase else []
+    plain = [c for c in cols if c not in id_given]
+    carry = ["__n0", *(f"__null_{c}" for c in id_given), *(["__dup"] if id_given else [])] if two_phase else []
     sel: list[str] = ["__row", *carry]      # layer 1: text and parsed values
     out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
     flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
@@ -661,11 +685,25 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel.append(f"{m} AS __pm")
         sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
         sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
-    rows_from = ident(view)
+    rows_from, aug, dups = ident(view), view, None
+    if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
+        aug = unique_name("aug")
+        dup = "false"
+        if duplicates and table.key in id_given:
+            dups = unique_name("dups")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(dups)} AS SELECT v FROM (SELECT "
+                        f"{texts[table.key]} AS v FROM {ident(view)}) WHERE v IS NOT NULL GROUP BY v "
+                        "HAVING count(*) > 1")
+            dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
+        nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {nulls}{dup} AS __dup "
+                    f"FROM {ident(view)}")
     if two_phase:
-        raw = ", ".join(ident(c) for c in cols)
-        rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''} "
-                  f"FROM {ident(view)}{' GROUP BY ' + raw if raw else ''})")
+        groups = [ident(c) for c in plain] + [c for c in carry if c != "__n0"]
+        stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in id_given)  # given or not, as its rows
+        raw = ", ".join(groups)
+        rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''}{stand_in} "
+                     f"FROM {ident(aug)}{' GROUP BY ' + raw if raw else ''})")
     layer1 = f"SELECT {', '.join(sel)} FROM {rows_from}"
 
     sel2: list[str] = ["*"]
@@ -788,7 +826,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             flags[f"{name}|failed"] = "false"
     # derivations
     derived_order: list[tuple[str, str]] = []
-    if pnr and "person_id" in model and (not cells or not values):
+    if pnr and "person_id" in model and (not cells or not values or "person_id" in ids):
         out_cols["person_id"] = "__ppseudo"  # grouped by problems only: it stays in the engine
     child = table.sex_values == CHILD_SEXES
     codes = SEX_CODES_CHILD if child else SEX_CODES_ADULT
@@ -837,19 +875,25 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     key = table.key
     pseudonym = pnr and "person_id" in model  # the key made from the personnummer (not in a cell table)
     row_ids = key in model and key not in in_source and not (key == "person_id" and pseudonym)
-    if row_ids and not cells:
+    if row_ids and (not cells or key in ids):
         out_cols[key] = "('rad ' || CAST(__row + 2 AS VARCHAR))"
     for name in presence:  # whether a value is given, not which
         if name in out_cols:
             out_cols[name] = f"(CASE WHEN ({out_cols[name]}) IS NOT NULL THEN true END)"
     for name, expr in out_cols.items():
         sel4.append(f"{expr} AS {ident('v_' + name)}")
+    given = [c for c in ids if c in out_cols]  # kept in the engine: the cells say whether given
+    for name in given:
+        sel4.append(f"(({out_cols[name]}) IS NOT NULL) AS {ident(GIVEN + name)}")
     by_problems = cells and not values
-    engine_dups = by_problems and duplicates and key in out_cols and (
+    in_engine = by_problems or key in ids  # missing and repeated keys found in the engine
+    engine_dups = in_engine and duplicates and key in out_cols and (
         key in cols or key == "person_id" and key not in in_source)
-    if by_problems and key in cols:
+    if in_engine and key in cols:
         flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
-    if engine_dups:  # the rows whose id occurs more than once
+    if engine_dups and key in id_given:  # found before the first phase
+        flags["__key_dup"] = "__dup"
+    elif engine_dups:  # the rows whose id occurs more than once
         k = out_cols[key]
         flags["__key_dup"] = f"(({k}) IS NOT NULL AND count(*) OVER (PARTITION BY {k}) > 1)"
     flag_names = list(flags)
@@ -859,16 +903,22 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel4.append(f"CAST({bits} AS BIGINT) AS __bits{word // 62}")
     query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
     n_words = (len(flag_names) + 61) // 62
-    if cells and values and table.key in cols:
-        raise ValueError("A cell table has no key: check its rows instead (cells=False).")
+    if cells and values and table.key in cols and table.key not in ids:
+        raise ValueError("A cell table has no key: check its rows instead (cells=False), or keep it "
+                         "in the engine (ids=).")
+    if ids and not (cells and values and save):
+        raise ValueError("ids= keeps identifying columns of a cell table in the engine: it needs "
+                         "cells=True, values=True and save=.")
     if values is False and not cells:
         raise ValueError("values=False groups rows by their problems: it needs cells=True.")
-    if save is not None and not by_problems:
+    if save is not None and not by_problems and not ids:
         raise ValueError("save= keeps the rows of a check grouped by problems (cells=True, values=False).")
-    rows_view = (save or unique_name("chkrows")) if cells else None
+    rows_view = ((unique_name("chkrows") if ids else save) or unique_name("chkrows")) if cells else None
+    row_columns: dict[str, bool] = {}
     if cells:  # one row per combination of values and problems, with its number of rows
-        shown = [c for c in out_cols if keep is None or c in keep]
-        keys = ([f"v_{c}" for c in shown] if values else []) + [f"__bits{w}" for w in range(n_words)]
+        shown = [c for c in out_cols if (keep is None or c in keep) and c not in ids]
+        keys = ([f"v_{c}" for c in shown] if values else []) + [GIVEN + c for c in given] + [
+            f"__bits{w}" for w in range(n_words)]
         anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
                                          for c in out_cols)
         # the rows of a cell with a problem are listed (every row of a cell has the same ones),
@@ -880,21 +930,34 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if two_phase:  # the combinations' counts add up; the rows of those with a problem are listed
             grouped = (f"SELECT {''.join(ident(k) + ', ' for k in keys)}sum(__n0) AS __n, min(__row) AS __row "
                        f"FROM {ident(rows_view)} {by}")
-            same_raw = " AND ".join(f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" for c in cols) or "true"
+            same_raw = " AND ".join([f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" for c in plain]
+                                    + [f"c.{c} = r.{c}" for c in carry if c != "__n0"]) or "true"
             flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
                        f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "
-                       f"JOIN {ident(view)} r ON {same_raw} {by}")
+                       f"JOIN {ident(aug)} r ON {same_raw} {by}")
             same_cell = " AND ".join(f"g.{ident(k)} IS NOT DISTINCT FROM f.{ident(k)}" for k in keys) or "true"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(rows_view)} AS {query}")
             res = con.sql(f"SELECT g.*, f.__flagged FROM ({grouped}) g LEFT JOIN ({flagged}) f ON {same_cell} "
                           "ORDER BY g.__row").to_arrow_table()
+            if ids:  # each row's cell, by its combination's, with its ids
+                numbered = {key: "('rad ' || CAST(r.__row + 2 AS VARCHAR))"} if key in given and key not in cols else {}
+                _keep_ids(con, rows_view, save, res, keys, given, rows=aug, same=same_raw,
+                          texts={c: numbered.get(c) or texts[c] for c in given})
+                row_columns = {c: bool(pc.any(res.column(GIVEN + c)).as_py()) for c in given}
             con.execute(f"DROP TABLE IF EXISTS {ident(rows_view)}")
+            if aug != view:
+                con.execute(f"DROP VIEW IF EXISTS {ident(aug)}")
+            if dups:
+                con.execute(f"DROP TABLE IF EXISTS {ident(dups)}")
         else:
             con.execute(f"CREATE OR REPLACE TEMP {'TABLE' if save else 'VIEW'} {ident(rows_view)} AS {query}")
             res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}{anys}count(*) AS __n, "
                           f"min(__row) AS __row, list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
                           f"FROM {ident(rows_view)} {by} HAVING count(*) > 0 ORDER BY __row").to_arrow_table()
-            if not save:
+            if ids:  # each row's cell, by its cell's values and problems, with its ids
+                _keep_ids(con, rows_view, save, res, keys, given)
+                row_columns = {c: bool(pc.any(res.column(GIVEN + c)).as_py()) for c in given}
+            elif not save:
                 con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
     else:
@@ -1021,7 +1084,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if "orsakstyp" in out_cols and "orsakstyp" not in cols:
         chk.derived["orsakstyp"] = "anmalningsorsak"
     # the key: missing and duplicate ids (a second, small query: the rows whose id repeats)
-    if key in cols and by_problems:  # flagged in the engine, in the same order as below
+    if key in cols and in_engine:  # flagged in the engine, in the same order as below
         rows(key, "missing_id", "__key_missing", with_example=False)
         if engine_dups:
             rows(key, "duplicate_id", "__key_dup")
@@ -1043,7 +1106,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         chk.derived[key] = "radnumret"
         chk.info(key, "row_ids")
     elif key == "person_id" and key not in in_source and "person_id" in out_cols and duplicates:
-        if not by_problems:
+        if not in_engine:
             _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
         if counts.get("__key_dup"):
             rows("person_id", "duplicate_id", "__key_dup", with_example=False)
@@ -1051,8 +1114,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if column != key:
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
-    data = _to_pandas(res, [c for c in model if c in out_cols and (not cells or not values or keep is None
-                                                                   or c in keep)], date_unit, counts)
+    data = _to_pandas(res, [c for c in model if c in out_cols and c not in ids and (
+        not cells or not values or keep is None or c in keep)], date_unit, counts)
+    for c in given:
+        data[GIVEN + c] = np.asarray(res.column(GIVEN + c).to_numpy(zero_copy_only=False), dtype=bool)
     if cells:
         data[CELL_COUNT] = weights
     con.unregister(chk_name)
@@ -1060,7 +1125,41 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         masks=chk.masks, derived=chk.derived, export_names=export_names,
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
-                        weight=CELL_COUNT if cells else None)
+                        weight=CELL_COUNT if cells else None, rows=save if ids else None,
+                        row_columns=row_columns)
+
+
+def _keep_ids(con, rows_view: str, save: str, res, keys: list[str], ids: list[str], *,
+              rows: str | None = None, same: str = "", texts: dict | None = None) -> None:
+    """``check_view(..., ids=...)``: the table ``save`` with each checked row's ``__row``, its
+    cell (the position of its values and problems in ``res``) and its ids. ``rows_view`` holds
+    the checked rows (dropped here), or with ``rows`` the checked combinations of a two-phase
+    check: then the rows of ``rows`` are matched to their combination by ``same`` (``c.`` the
+    combination, ``r.`` the row) and their ids written by ``texts`` (column -> SQL over ``r``)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident, unique_name
+
+    cells = unique_name("cellkeys")
+    con.register(cells, pa.table({**{k: res.column(k) for k in keys},
+                                  "__cell": pa.array(np.arange(res.num_rows, dtype=np.int64))}))
+    same_cell = " AND ".join(f"r.{ident(k)} IS NOT DISTINCT FROM c.{ident(k)}" for k in keys) or "true"
+    try:
+        if rows is None:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS SELECT r.__row, c.__cell"
+                        f"{''.join(', r.' + ident('v_' + c) for c in ids)} FROM {ident(rows_view)} r "
+                        f"JOIN {ident(cells)} c ON {same_cell}")
+        else:
+            combos = (f"SELECT c.*, k.__cell FROM {ident(rows_view)} c JOIN {ident(cells)} k ON "
+                      + (" AND ".join(f"c.{ident(k)} IS NOT DISTINCT FROM k.{ident(k)}" for k in keys) or "true"))
+            written = "".join(f", {texts[c]} AS {ident('v_' + c)}" for c in ids)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS SELECT r.__row, c.__cell{written} "
+                        f"FROM {ident(rows)} r JOIN ({combos}) c ON {same}")
+    finally:
+        con.unregister(cells)
+        if rows is None:
+            con.execute(f"DROP TABLE IF EXISTS {ident(rows_view)}")
 
 
 def dangling_references(con, rows: str, column: str, known: str, known_column: str, *,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jamtools.data.check import (SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
+from jamtools.data.check import (GIVEN, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
 
@@ -60,6 +60,10 @@ class LoadResult:
     checked: CheckedTable | None = None
     notes: list[str] = field(default_factory=list)
     weight: str | None = None
+    #: With ``linked=True``: the engine's table of the rows and their ids
+    #: (:class:`jamtools.data.links.EngineRows`); ``data`` is then a cell table whose index is
+    #: each cell's number there.
+    rows: object = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
         return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
@@ -249,7 +253,8 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
 
 def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
                  values: bool = True, save: str | None = None,
-                 presence: tuple[str, ...] = ()) -> CheckedTable:
+                 presence: tuple[str, ...] = (), linked: bool = False,
+                 duplicates: bool | None = None) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -261,7 +266,11 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     (with ``cells=True``) groups by the problems only (see
     :func:`jamtools.data.check.check_view`): the problems of the columns without their values,
     identifying columns included; ``save`` then keeps the checked rows in the engine.
-    ``presence``: columns read as whether a value is given (see ``check_view``)."""
+    ``presence``: columns read as whether a value is given (see ``check_view``). ``linked``
+    (with ``cells=True``): the identifying columns among ``columns`` stay in the engine, in
+    the table the result's ``rows`` names (``check_view(..., ids=...)``), and the rest is a
+    cell table. ``duplicates=False`` leaves out the search for repeated keys (default: made
+    when the key is among ``columns``, or without ``columns``)."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -272,7 +281,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         raise DataValidationError(str(exc)) from None
     try:
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence)
+                                  presence=presence, linked=linked, duplicates=duplicates)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -281,7 +290,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence)
+                                  presence=presence, linked=linked, duplicates=duplicates)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -320,7 +329,8 @@ def identifying_columns(table: Table) -> set[str]:
 
 def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False,
                        keep_values: bool = True, save: str | None = None,
-                       presence: tuple[str, ...] = ()) -> CheckedTable:
+                       presence: tuple[str, ...] = (), linked: bool = False,
+                       duplicates: bool | None = None) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -344,11 +354,16 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         first.setdefault(model_name, export)
     in_source = {c for c in first if c in model}
     sql = src.kind == "sql"
+    ids: list[str] = []
     if cells and not keep_values:  # grouped by problems: ids stay in the engine
         pass
     elif cells and columns is not None:  # an id the chapter would use, given or derived: rows
         available = in_source | ({"person_id"} if "personnummer" in in_source else set())
-        cells = not set(columns) & identifying_columns(table) & available
+        asked = set(columns) & identifying_columns(table)
+        if linked:  # ... or kept in the engine, numbered from the row position when not given
+            ids = [c.name for c in table.columns if c.name in asked and (c.name in available or c.name == table.key)]
+        else:
+            cells = not asked & available
     else:
         cells = False
     read = in_source if columns is None else columns_to_read(table, columns, in_source,
@@ -381,9 +396,11 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         shown = Path(src.name).name if "sql" not in spec else src.name
         checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
                              export_names=export_names,
-                             duplicates=columns is None or table.key in columns, cells=cells,
-                             values=keep_values or not cells, save=save if cells else None,
-                             presence=tuple(presence), keep=keep)
+                             duplicates=(columns is None or table.key in columns) if duplicates is None
+                             else duplicates, cells=cells,
+                             values=keep_values or not cells,
+                             save=(unique_name("linked") if ids else save) if cells else None,
+                             presence=tuple(presence), keep=keep, ids=tuple(ids))
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
@@ -550,6 +567,7 @@ def load_table(
     age: tuple[int | None, int | None] | None = None,
     cells: bool = False,
     presence: list[str] | tuple[str, ...] = (),
+    linked: bool = False,
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -593,6 +611,13 @@ def load_table(
         they are checked as usual and hold True where a value is given, ``<NA>`` where not, so
         that a cell table has no cell per value. Not the table's date column (the period
         filter needs its dates).
+    linked : with ``cells=True``, the identifying columns among ``columns`` (ids, the pseudonym
+        of a personnummer) stay in the engine instead of making the table rows: ``data`` is a
+        cell table and the result's ``rows`` holds each row's ids, to follow rows between
+        tables with :mod:`jamtools.data.links`. ``data`` has a boolean column
+        ``__given_<id>`` (:data:`jamtools.data.check.GIVEN`) per id, whether the cell's rows
+        have it; missing ids, repeated keys and references to rows another table lacks are
+        left out and counted as for rows.
 
     Returns
     -------
@@ -627,7 +652,10 @@ def load_table(
         raise ValueError(f"presence= cannot take {sorted(set(presence) & (filters | {table.date_column}))}: "
                          "a filter or the period needs their values.")
     wanted = None if columns is None else {*columns, *optional, "kon", *filters}
-    checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence))
+    if linked and not cells:
+        raise ValueError("linked=True keeps the ids of a cell table in the engine: it needs cells=True.")
+    checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
+                           linked=linked)
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
@@ -638,23 +666,38 @@ def load_table(
             f"{', '.join(missing)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml.")
     used = set(data.columns) if columns is None else (
-        set(needed) | {c for c in optional if c in data.columns} | {"kon"})
+        set(needed) | {c for c in optional if c in data.columns or c in checked.row_columns} | {"kon"})
     used |= filters
     failed = sorted(checked.failed_columns() & {s for c in used for s in checked.sources_of(c)})
     if failed:
         errors = [p.message() for p in checked.errors if p.column in failed]
         raise DataValidationError(" ".join(errors))
 
+    engine_rows, engine_refs = None, {}
+    if checked.rows is not None:
+        from jamtools.data.links import EngineRows
+
+        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns))
+        data, engine_rows, engine_refs = _engine_references(
+            table, checked, data, engine_rows, used if columns is not None else set(), sources)
     result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
-                                 weight=checked.weight))
+                                 weight=checked.weight, rows=engine_rows))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
         result = result.exclude(mask, reason)
     for col in needed:  # a blank value where the chapter cannot do without one
         if col != "kon" and col not in blank_ok:
-            result = result.exclude(result.data[col].isna(), f"Saknar värde ({col})")
+            blank = (~result.data[GIVEN + col] if col in checked.row_columns else result.data[col].isna())
+            result = result.exclude(blank, f"Saknar värde ({col})")
     result = result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
     for col in table.columns:
+        if col.name in engine_refs:
+            ref_table, reason = engine_refs[col.name]
+            if reason is None:
+                result.notes.append(f"Kolumnen {col.name} hänvisar till tabellen {ref_table}, som "
+                                    "inte finns med i data; hänvisningarna har inte kontrollerats.")
+            else:
+                result = result.exclude(result.data[DANGLING + col.name] == 1, reason)
         if col.references and col.name in used and columns is not None and col.name in result.data:
             ref_table, ref_col = col.references.split(".")
             known = _ids(ref_table, ref_col, sources)
@@ -701,7 +744,87 @@ def load_table(
         else:
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")
-    return result.finish()
+    out = result.finish()
+    if any(c.startswith(DANGLING) for c in out.data.columns):
+        out.data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(DANGLING)])
+    return out
+
+
+#: With ``linked=True``: the prefix of the 0/1 column marking rows whose id refers to a row
+#: another table lacks (left out by the load, then dropped).
+DANGLING = "__dangling_"
+
+
+def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, rows, used: set,
+                       sources: dict):
+    """For a load with ``linked=True``: split the cells by whether each row's id refers to a row
+    the referenced table lacks (a column :data:`DANGLING` + id, 1 for those), in the engine. The
+    check's masks follow the cells. Returns (data, rows, {column: (table, reason or None)}),
+    reason None when the referenced table is not in the run (nothing is checked)."""
+    from jamtools.data.links import flag_in
+
+    refs: dict[str, tuple[str, str | None]] = {}
+    probe = LoadResult(table=table, data=data.assign(__cell_before=data.index), source=checked.source,
+                       weight=checked.weight, rows=rows)
+    for col in table.columns:
+        if not (col.references and col.name in used and col.name in checked.row_columns):
+            continue
+        ref_table, ref_col = col.references.split(".")
+        known = _engine_ids(ref_table, ref_col, sources)
+        if known is None:
+            refs[col.name] = (ref_table, None)
+            continue
+        probe = flag_in(probe, col.name, known, ref_col, name=DANGLING + col.name)
+        given = probe.data[GIVEN + col.name].to_numpy(dtype=bool)
+        probe.data[DANGLING + col.name] = (given & (probe.data[DANGLING + col.name] == 0).to_numpy()).astype("int64")
+        refs[col.name] = (ref_table, f"Hänvisar till {ref_table} som saknas")
+    if probe.rows is rows:
+        return data, rows, refs
+    before = probe.data.pop("__cell_before")
+    checked.masks = {k: pd.Series(m.reindex(before).to_numpy(), index=probe.data.index)
+                     for k, m in checked.masks.items()}
+    return probe.data, probe.rows, refs
+
+
+def _engine_ids(table_name: str, column: str, sources: dict[str, dict]):
+    """The ids of another table, in the engine (:class:`jamtools.data.links.IdSet`), for the
+    references of a load with ``linked=True``: every row's id as read, as :func:`_ids` gives
+    them for rows. None when that table is not supplied or its ids are numbered from the row
+    position. A file's are kept for the process while it is unchanged (a chapter that follows
+    several tables to the same one reads its ids once)."""
+    from jamtools.data.links import IdSet
+
+    spec = sources.get(table_name)
+    if spec is None:
+        return None
+    stamp = None
+    if "file" in spec:
+        path = Path(spec["file"])
+        path = path if path.is_absolute() else Path(spec["_base"]) / path
+        try:
+            st = path.stat()
+            stamp = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+    key = (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())), stamp)
+    if stamp is not None and key in _KNOWN_IDS:
+        return _KNOWN_IDS[key]
+    try:
+        checked = check_source(table_name, spec, columns=[column], cells=True, linked=True, duplicates=False)
+    except DataValidationError:  # an unreadable table is reported when it is loaded itself
+        return None
+    known = None
+    if checked.rows is not None:
+        known = IdSet(checked.rows, column)  # dropped with it
+        if column not in checked.row_columns or checked.derived.get(column) == "radnumret":
+            known = None
+    if stamp is not None:
+        _KNOWN_IDS[key] = known
+    return known
+
+
+#: :func:`_engine_ids` of this process, by table, column, source and file state.
+_KNOWN_IDS: dict = {}
 
 
 class _Pending:

@@ -117,6 +117,10 @@ class TableNeed:
     #: Columns the chapter uses only to see whether a row has a value (an end date): loaded as
     #: True or missing (``load_table(..., presence=...)``), so a cell table has no cell per value.
     presence: tuple[str, ...] = ()
+    #: With ``cells``: the ids the chapter follows between tables stay in the engine
+    #: (``load_table(..., linked=True)``, :mod:`jamtools.data.links`), so that a chapter that
+    #: follows people through a process also reads only cells.
+    linked: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -153,9 +157,9 @@ class Chapter:
 
 
 def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=(),
-       cells=False, presence=()) -> TableNeed:
+       cells=False, presence=(), linked=False) -> TableNeed:
     return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
-                     tuple(blank_ok), cells, tuple(presence))
+                     tuple(blank_ok), cells or linked, tuple(presence), linked)
 
 
 CHAPTERS: dict[str, Chapter] = {}
@@ -277,14 +281,17 @@ ENTRIES = (
             "person_id": "de sökande kan inte följas till planering och utfall, så stegen efter "
                          "beslutet utelämnas",
             "hushallstyp": "uppdelningen av steget till planering efter hushållstyp utelämnas",
-        }, covariates=("hushallstyp",)),
-        _n("eb_planering", ["person_id"], covariates=("hushallstyp",),
+        }, covariates=("hushallstyp",), linked=True),
+        _n("eb_planering", ["person_id"], {
+            "planering_id": "steget från planering till erbjuden insats utelämnas",
+        }, covariates=("hushallstyp",),
            without="stegen från beviljat bistånd till planering och från planering till "
-                   "erbjuden insats utelämnas"),
+                   "erbjuden insats utelämnas", linked=True),
         _n("eb_insatser", ["planering_id"],
-           without="steget från planering till erbjuden insats utelämnas"),
+           without="steget från planering till erbjuden insats utelämnas", linked=True),
         _n("eb_utfall", ["person_id", "sjalvforsorjande"], covariates=("hushallstyp",),
-           without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas"),
+           without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas",
+           linked=True),
     )),
     # --- Hemtjänst ---------------------------------------------------------------------------
     Chapter("ht_01_hemtjanst_timmar", (
@@ -481,7 +488,7 @@ def load(chapter_id: str, table: str, params, **filters):
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional),
-                        cells=need.cells, presence=need.presence, **filters)
+                        cells=need.cells, presence=need.presence, linked=need.linked, **filters)
     if "aldersgrupp" in need.covariates:
         add_age_group(loaded)
     return loaded

@@ -1,0 +1,278 @@
+"""Following rows between loaded tables by their ids, where the rows live.
+
+A chapter that follows people through a process (an application to a planning, a planning to
+an offered intervention, a report to an investigation) links tables by ids: ``person_id`` (a
+client id, or the pseudonym of a personnummer), ``planering_id``, ``utredning_id``. Loaded with
+``linked=True`` (:func:`jamtools.data.load_table`), such a table is a cell table whose ids stay
+in the engine: pandas holds one row per combination of the columns a chapter compares (sex,
+household type, ...) with its number of rows, and the engine holds each source row's ids and
+the cell it belongs to (:class:`EngineRows`). A chapter's exclusions on the cells apply to the
+rows of those cells; the functions here ask the engine what only the ids can say, and split each
+cell by the answer:
+
+- :func:`flag_in`: whether a row's id is among another table's (a planning for an application);
+- :func:`count_in`: how many rows of another table have the row's id (offers per planning);
+- :func:`look_up`: a value of the other table's row with that id (the reason type of the
+  investigation an intervention came from);
+- :func:`keep_linked`: leave out, counted, the rows whose id another table lacks.
+
+Each works as well on a table loaded as rows (the same rule in pandas, :func:`~jamtools.data.
+check.is_in`), so that a chapter is written once. Ids are compared as text (as
+:func:`~jamtools.data.check.as_text` writes them); a missing id is never among another table's.
+Only cell tables reach pandas: memory grows with the number of combinations, not with rows.
+"""
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jamtools.data.check import as_text, is_in, occurrences
+
+
+@dataclass(eq=False)
+class EngineRows:
+    """The rows of a cell table kept in the engine: table ``name`` with ``__row`` (the source
+    row), ``__cell`` (the row's cell: the cell table's index) and ``v_<column>`` (text) for each
+    of ``columns``. Dropped from the engine when no result refers to it any more."""
+
+    name: str
+    columns: tuple[str, ...]
+    con: object = dataclasses.field(repr=False, default=None)
+
+    def __post_init__(self):
+        from jamtools.data.engine import shared
+
+        if self.con is None:
+            self.con = shared()
+        weakref.finalize(self, _drop, self.con, self.name)
+
+
+def _drop(con, name: str) -> None:
+    from jamtools.data.engine import ident
+
+    try:
+        con.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+    except Exception:  # noqa: BLE001  (a closed connection has nothing left to drop)
+        pass
+
+
+class IdSet:
+    """Every id of an engine table of checked rows (``check_view(..., save=...)``: ``v_<column>``),
+    as the ``other`` of :func:`flag_in`: the ids of a whole table, for the references a load
+    checks. The table is dropped with the object."""
+
+    def __init__(self, name: str, column: str):
+        from jamtools.data.engine import shared
+
+        self.name, self.column, self.con = name, column, shared()
+        weakref.finalize(self, _drop, self.con, name)
+
+
+def _rows(loaded) -> EngineRows | None:
+    return getattr(loaded, "rows", None)
+
+
+def has_ids(loaded, column: str) -> bool:
+    """Whether ``loaded`` holds ``column`` for its rows, in pandas or in the engine."""
+    rows = _rows(loaded)
+    return column in loaded.data.columns or (rows is not None and column in rows.columns)
+
+
+class _Cells:
+    """The cells of an engine-backed result registered for one query: ``__cell``, ``__pos``
+    and the pandas columns asked for."""
+
+    def __init__(self, loaded, columns=()):
+        import pyarrow as pa
+
+        from jamtools.data.engine import unique_name
+
+        self.con, self.name = _rows(loaded).con, unique_name("cells")
+        table = {"__cell": pa.array(loaded.data.index.to_numpy(dtype=np.int64)),
+                 "__pos": pa.array(np.arange(len(loaded.data), dtype=np.int64))}
+        for c in columns:
+            table[c] = pa.Array.from_pandas(loaded.data[c])
+        self.con.register(self.name, pa.table(table))
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        self.con.unregister(self.name)
+
+
+def _values_sql(con, other, column: str, value: str | None, stack) -> str:
+    """SQL for the rows of ``other`` now kept: ``v`` (the id as text), ``__row`` and, with
+    ``value``, ``x`` (that column's value). ``stack`` collects what to unregister."""
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident, unique_name
+
+    if isinstance(other, IdSet):
+        return f"SELECT {ident('v_' + other.column)} AS v, __row FROM {ident(other.name)}"
+    rows = _rows(other)
+    if rows is not None and column in rows.columns:
+        if rows.con is not con:
+            raise ValueError("The two tables were loaded on different engine connections.")
+        cells = _Cells(other, [value] if value else [])
+        stack.append(cells)
+        name = cells.__enter__()
+        x = f", c.{ident(value)} AS x" if value else ""
+        return (f"SELECT r.{ident('v_' + column)} AS v, r.__row{x} FROM {ident(rows.name)} r "
+                f"JOIN {ident(name)} c ON r.__cell = c.__cell")
+    data = other.data
+    table = {"v": as_text(data[column]), "__row": pa.array(np.arange(len(data), dtype=np.int64))}
+    if value:
+        table["x"] = pa.Array.from_pandas(data[value])
+    name = unique_name("other")
+    con.register(name, pa.table(table))
+    stack.append(_Registered(con, name))
+    return f"SELECT * FROM {ident(name)}"
+
+
+class _Registered:
+    def __init__(self, con, name):
+        self.con, self.name = con, name
+
+    def __exit__(self, *exc):
+        self.con.unregister(self.name)
+
+
+def _split(loaded, name: str, column: str, other, other_column: str, how: str,
+           value: str | None = None):
+    """Split each cell of an engine-backed ``loaded`` by a value computed per row from its id
+    ``column`` and ``other``'s ``other_column``; the new column ``name`` holds it."""
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident, unique_name
+
+    rows = _rows(loaded)
+    con = rows.con
+    stack: list = []
+    try:
+        known = _values_sql(con, other, other_column, value, stack)
+        if how == "flag":
+            joined, expr = f"(SELECT DISTINCT v FROM ({known}) WHERE v IS NOT NULL)", "CAST(o.v IS NOT NULL AS BIGINT)"
+        elif how == "count":
+            joined, expr = (f"(SELECT v, count(*) AS n FROM ({known}) WHERE v IS NOT NULL GROUP BY v)",
+                            "coalesce(o.n, 0)")
+        else:  # the value of the first row (in source order) with the id, as pandas' drop_duplicates
+            joined, expr = (f"(SELECT v, arg_min_null(x, __row) AS x FROM ({known}) WHERE v IS NOT NULL "
+                            "GROUP BY v)", "o.x")
+        cells = _Cells(loaded)
+        stack.append(cells)
+        with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
+        split, groups, new = unique_name("split"), unique_name("groups"), unique_name("linked")
+        con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, {expr} AS __v, r.__row{with_ids} "
+                    f"FROM {ident(rows.name)} r JOIN {ident(cells.__enter__())} c ON r.__cell = c.__cell "
+                    f"LEFT JOIN {joined} o ON r.{ident('v_' + column)} = o.v")
+        try:
+            counted = con.sql(f"SELECT __pos, __v, count(*) AS __n FROM {ident(split)} GROUP BY ALL "
+                              "ORDER BY __pos, __v NULLS FIRST").to_arrow_table()
+            con.register(groups, counted.append_column(
+                "__new", pa.array(np.arange(counted.num_rows, dtype=np.int64))))
+            stack.append(_Registered(con, groups))
+            keep = "".join(f", s.{ident('v_' + c)}" for c in rows.columns)
+            con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT s.__row, g.__new AS __cell{keep} "
+                        f"FROM {ident(split)} s JOIN {ident(groups)} g ON s.__pos = g.__pos "
+                        "AND s.__v IS NOT DISTINCT FROM g.__v")
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {ident(split)}")
+    finally:
+        for item in reversed(stack):
+            item.__exit__(None, None, None)
+    pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
+    data = loaded.data.iloc[pos].copy()
+    data.index = pd.RangeIndex(len(data))
+    values = counted.column("__v")
+    if how == "look_up":
+        data[name] = pd.array(values.to_pylist(), dtype=other.data[value].dtype)
+    else:
+        data[name] = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+    data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
+                               rows=EngineRows(new, rows.columns, con))
+
+
+def _known_ids(other, column: str) -> pd.Series:
+    """``other``'s ids (now kept) as a Series, from pandas or the engine."""
+    rows = _rows(other)
+    if column in other.data.columns or rows is None:
+        return other.data[column]
+    stack: list = []
+    try:
+        sql = _values_sql(rows.con, other, column, None, stack)
+        return rows.con.sql(f"SELECT v FROM ({sql})").to_arrow_table().column(0).to_pandas(
+            types_mapper={}.get).astype("string")
+    finally:
+        for item in reversed(stack):
+            item.__exit__(None, None, None)
+
+
+def _engine(loaded, column: str) -> bool:
+    rows = _rows(loaded)
+    return column not in loaded.data.columns and rows is not None and column in rows.columns
+
+
+def flag_in(loaded, column: str, other, other_column: str, *, name: str):
+    """``loaded`` with a 0/1 column ``name``: 1 where the row's ``column`` is among the ids
+    ``other_column`` of the rows ``other`` now keeps (a missing id is never among them).
+
+    Parameters
+    ----------
+    loaded, other : jamtools.data.LoadResult
+        Rows or linked cell tables (``load_table(..., linked=True)``).
+    column, other_column : str
+        The id columns compared, as text.
+    name : str
+        The new column.
+
+    Returns
+    -------
+    jamtools.data.LoadResult
+        The same rows and account; a cell whose rows differ in ``name`` is split in two.
+    """
+    if _engine(loaded, column):
+        return _split(loaded, name, column, other, other_column, "flag")
+    flags = is_in(loaded.data[column], _known_ids(other, other_column)).astype("int64")
+    return loaded.with_data(loaded.data.assign(**{name: flags}))
+
+
+def count_in(loaded, column: str, other, other_column: str, *, name: str):
+    """``loaded`` with an int column ``name``: how many rows ``other`` now keeps whose
+    ``other_column`` is the row's ``column`` (0 for a missing id). See :func:`flag_in`."""
+    if _engine(loaded, column):
+        return _split(loaded, name, column, other, other_column, "count")
+    counts = occurrences(loaded.data[column], _known_ids(other, other_column))
+    return loaded.with_data(loaded.data.assign(**{name: counts}))
+
+
+def look_up(loaded, column: str, other, other_column: str, value: str, *, name: str):
+    """``loaded`` with a column ``name``: ``value`` of the first row (in source order) that
+    ``other`` now keeps with the row's ``column`` as its ``other_column``; missing when there
+    is none. See :func:`flag_in`."""
+    if _engine(loaded, column):
+        return _split(loaded, name, column, other, other_column, "look_up", value)
+    if _engine(other, other_column):
+        raise ValueError("look_up from a linked table needs the rows' table linked too.")
+    first = (other.data[[other_column, value]].dropna(subset=[other_column])
+             .assign(**{other_column: lambda d: as_text(d[other_column]).to_pandas()})
+             .drop_duplicates(other_column).set_index(other_column)[value])
+    keys = pd.Series(as_text(loaded.data[column]).to_pandas(), index=loaded.data.index)
+    return loaded.with_data(loaded.data.assign(**{name: keys.map(first).astype(other.data[value].dtype)}))
+
+
+def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
+    """``loaded`` without the rows whose ``column`` is not among ``other``'s ``other_column``
+    (:func:`flag_in`), left out and counted under ``reason``."""
+    flag = "__linked"
+    flagged = flag_in(loaded, column, other, other_column, name=flag)
+    out = flagged.exclude(flagged.data[flag] == 0, reason)
+    return out.with_data(out.data.drop(columns=[flag]))
+
+
+__all__ = ["EngineRows", "IdSet", "count_in", "flag_in", "has_ids", "keep_linked", "look_up"]

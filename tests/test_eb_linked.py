@@ -1,0 +1,188 @@
+"""eb_07 follows applicants through four tables by their ids. It reads them as linked cell
+tables (the catalogue's ``linked=True``): the ids stay in the engine
+(:mod:`jamtools.data.links`) and pandas holds only combinations of values with their numbers of
+rows. The same chapter on rows (``linked=False``: the ids in pandas, the links made by
+:func:`jamtools.data.check.is_in`) must give the same page, number for number: on the demo
+data, with filters, without the optional columns, without an id to link by, with bad rows of
+every kind that touch the links (missing, repeated and dangling ids, unknown sex), and with
+personnummer instead of ids."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jamtools.chapters import eb
+from jamtools.data.check import CELL_COUNT, GIVEN
+from jamtools.disclosure import analyses as analysis
+from jamtools.run import catalogue
+from jamtools.run.notebook import setup
+
+from tests.conftest import SYNTHETIC
+from tests.test_eb_cells import _same_item, _shown
+
+FIXTURES = Path(__file__).parent / "data" / "fixtures"
+
+CHAPTER = "eb_07_processkarta"
+TABLES = ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall")
+
+
+def _with_linked(monkeypatch, linked: bool) -> None:
+    chapter = catalogue.CHAPTERS[CHAPTER]
+    needs = tuple(dataclasses.replace(n, cells=linked, linked=linked) for n in chapter.needs)
+    monkeypatch.setitem(catalogue.CHAPTERS, CHAPTER, dataclasses.replace(chapter, needs=needs))
+
+
+def _page(monkeypatch, linked: bool, params: dict):
+    """The page with the tables linked or as rows, what the loads returned and every analysis."""
+    _with_linked(monkeypatch, linked)
+    seen, computed = [], []
+    load, binary = catalogue.load, analysis.binary_outcome
+
+    def spy_load(*args, **kwargs):
+        loaded = load(*args, **kwargs)
+        seen.append((args[1], loaded.weight, loaded.rows is not None, len(loaded.data), loaded.n_rows()))
+        return loaded
+
+    def spy_binary(*args, **kwargs):
+        result = binary(*args, **kwargs)
+        computed.append((kwargs.get("weight"), result))
+        return result
+
+    monkeypatch.setattr(catalogue, "load", spy_load)
+    monkeypatch.setattr(analysis, "binary_outcome", spy_binary)
+    try:
+        ctx = setup(CHAPTER, {"enhet": None, "alder_min": None, "alder_max": None, **params})
+        return eb.process_map(ctx), seen, computed
+    finally:
+        monkeypatch.setattr(catalogue, "load", load)
+        monkeypatch.setattr(analysis, "binary_outcome", binary)
+
+
+def _copy_demo(tmp_path, edit=None):
+    """The demo folder's four tables, each passed through ``edit(name, rows)`` when given."""
+    for name in TABLES:
+        rows = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
+        if edit is not None:
+            rows = edit(name, rows)
+        rows.to_csv(tmp_path / f"{name}.csv", index=False)
+    return {"data_dir": str(tmp_path)}
+
+
+def _lean(name, rows):
+    """Without every optional column and covariate of the chapter."""
+    drop = {"eb_klienter": ["hushallstyp"], "eb_planering": ["hushallstyp", "planering_id"],
+            "eb_utfall": ["hushallstyp"]}.get(name, [])
+    return rows.drop(columns=drop)
+
+
+def _no_outcome_ids(name, rows):
+    """The outcomes without person ids: that step cannot be linked and is left out."""
+    return rows.drop(columns=["person_id"]) if name == "eb_utfall" else rows
+
+
+def _bad(name, rows):
+    """Bad rows that touch the links: missing, repeated and unknown ids, unknown sex, a
+    decision that is not yes or no."""
+    rows = rows.copy()
+    if name == "eb_klienter":
+        rows.loc[3, "person_id"] = ""                       # a missing id
+        rows.loc[5, "person_id"] = rows.loc[4, "person_id"]  # a repeated key
+        rows.loc[7, "kon"] = "x"                             # unknown sex
+        rows.loc[9, "bistand_beviljat"] = "kanske"           # not yes or no
+    elif name == "eb_planering":
+        rows.loc[2, "person_id"] = "E9999999"               # refers to no applicant
+        rows.loc[4, "planering_id"] = rows.loc[3, "planering_id"]
+        rows.loc[6, "person_id"] = ""
+    elif name == "eb_insatser":
+        rows.loc[1, "planering_id"] = "PL9999999"           # refers to no planning
+        rows.loc[8, "planering_id"] = ""
+    elif name == "eb_utfall":
+        rows.loc[0, "person_id"] = "E9999998"
+        rows.loc[2, "sjalvforsorjande"] = ""
+    return rows
+
+
+def _personnummer(tmp_path):
+    """The personnummer fixture: applicants and plannings linked by the pseudonym only."""
+    shutil.copytree(FIXTURES / "personnummer", tmp_path / "pnr")
+    return {"config_file": str(tmp_path / "pnr" / "jamtools.yml"), "data_dir": None}
+
+
+CASES = {
+    "demo": lambda tmp_path: {"data_dir": str(SYNTHETIC)},
+    "filter": lambda tmp_path: {"data_dir": str(SYNTHETIC), "period_start": "2023-01-01",
+                                "period_end": "2024-06-30", "enhet": "Norra",
+                                "alder_min": 25, "alder_max": 64},
+    "utan_valfria": lambda tmp_path: _copy_demo(tmp_path, _lean),
+    "utfall_utan_id": lambda tmp_path: _copy_demo(tmp_path, _no_outcome_ids),
+    "felaktiga_rader": lambda tmp_path: _copy_demo(tmp_path, _bad),
+    "personnummer": _personnummer,
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_rows_and_linked_cells_give_the_same_page(monkeypatch, tmp_path, case):
+    params = CASES[case](tmp_path)
+    linked, seen_linked, computed_linked = _page(monkeypatch, True, params)
+    rows, seen_rows, computed_rows = _page(monkeypatch, False, params)
+
+    # the linked path is really taken: cells with their ids in the engine, the same source rows
+    assert [s[0] for s in seen_linked] == [s[0] for s in seen_rows]
+    for (table, w_l, engine, len_l, n_l), (_, w_r, no_engine, len_r, n_r) in zip(seen_linked, seen_rows):
+        assert w_l == CELL_COUNT and engine and w_r is None and not no_engine, table
+        assert n_l == n_r == len_r, table
+        assert len_l <= len_r, table
+    assert len(computed_linked) == len(computed_rows) > 0
+    for (w_l, a), (w_r, b) in zip(computed_linked, computed_rows):
+        assert w_l == CELL_COUNT and w_r is None
+        pd.testing.assert_frame_equal(a.shares, b.shares)
+        pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
+        assert (a.by_shares is None) == (b.by_shares is None)
+        if a.by_shares is not None:
+            pd.testing.assert_frame_equal(a.by_shares, b.by_shares)
+
+    assert linked.short_answer == rows.short_answer
+    assert list(linked.parts) == list(rows.parts)
+    for name in rows.parts:
+        shown_l = [_shown(i) for i in linked.parts[name]]
+        shown_r = [_shown(i) for i in rows.parts[name]]
+        assert len(shown_l) == len(shown_r), name
+        for a, b in zip(shown_l, shown_r):
+            _same_item(a, b)
+    assert dict(linked.counts) == dict(rows.counts)
+    if rows.comparisons is None:
+        assert linked.comparisons is None
+    else:
+        pd.testing.assert_frame_equal(linked.comparisons.reset_index(drop=True),
+                                      rows.comparisons.reset_index(drop=True))
+
+
+def test_the_cases_reach_what_they_are_for(monkeypatch, tmp_path):
+    """The cases above take the branches they are named for (so the comparison covers them)."""
+    (tmp_path / "bad").mkdir()
+    bad, _, _ = _page(monkeypatch, True, _copy_demo(tmp_path / "bad", _bad))
+    text = " ".join(str(i) for i in bad.parts["data"])
+    assert "Hänvisar till eb_klienter som saknas" in text
+    assert "Hänvisar till eb_planering som saknas" in text
+    (tmp_path / "noid").mkdir()
+    no_id, seen, _ = _page(monkeypatch, True, _copy_demo(tmp_path / "noid", _no_outcome_ids))
+    assert "eb_utfall" not in [s[0] for s in seen]
+    assert eb.STEPS["sjalvforsorjande"] not in " ".join(str(i) for i in no_id.parts["karta"])
+    pnr, seen, _ = _page(monkeypatch, True, _personnummer(tmp_path))
+    assert [s[0] for s in seen][:2] == ["eb_klienter", "eb_planering"]
+    assert eb.STEPS["planering"] in " ".join(str(i) for i in pnr.parts["karta"]) or pnr.comparisons is None
+
+
+def test_the_ids_never_reach_pandas(monkeypatch):
+    """A linked load holds no id column: only whether each cell's rows have one."""
+    _with_linked(monkeypatch, True)
+    ctx = setup(CHAPTER, {"data_dir": str(SYNTHETIC)})
+    loaded = ctx.load("eb_planering")
+    assert "person_id" not in loaded.data and "planering_id" not in loaded.data
+    assert loaded.data[GIVEN + "person_id"].all()
+    assert loaded.rows.columns == ("planering_id", "person_id")
+    assert len(loaded.data) < loaded.n_rows() / 10
