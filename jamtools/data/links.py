@@ -12,8 +12,11 @@ cell by the answer:
 
 - :func:`flag_in`: whether a row's id is among another table's (a planning for an application);
 - :func:`count_in`: how many rows of another table have the row's id (offers per planning);
+- :func:`flags_by`: per category, whether such a row has it (the types of intervention a
+  planning was offered), in one pass;
 - :func:`look_up`: a value of the other table's row with that id (the reason type of the
   investigation an intervention came from);
+- :func:`first_per_id`: one row per id (persons, not decisions), the first by a date;
 - :func:`keep_linked`: leave out, counted, the rows whose id another table lacks.
 
 Each works as well on a table loaded as rows (the same rule in pandas, :func:`~jamtools.data.
@@ -142,13 +145,14 @@ class _Registered:
         self.con.unregister(self.name)
 
 
-def _split(loaded, name: str, column: str, other, other_column: str, how: str,
-           value: str | None = None):
-    """Split each cell of an engine-backed ``loaded`` by a value computed per row from its id
-    ``column`` and ``other``'s ``other_column``; the new column ``name`` holds it."""
+def _split(loaded, names: list[str], column: str, other, other_column: str, how: str,
+           value: str | None = None, categories: list | None = None):
+    """Split each cell of an engine-backed ``loaded`` by values computed per row from its id
+    ``column`` and ``other``'s ``other_column``; the new columns ``names`` hold them (one for
+    ``how`` = flag, count or look_up; one per category for flags_by)."""
     import pyarrow as pa
 
-    from jamtools.data.engine import ident, unique_name
+    from jamtools.data.engine import ident, literal, unique_name
 
     rows = _rows(loaded)
     con = rows.con
@@ -156,30 +160,37 @@ def _split(loaded, name: str, column: str, other, other_column: str, how: str,
     try:
         known = _values_sql(con, other, other_column, value, stack)
         if how == "flag":
-            joined, expr = f"(SELECT DISTINCT v FROM ({known}) WHERE v IS NOT NULL)", "CAST(o.v IS NOT NULL AS BIGINT)"
+            joined, exprs = f"(SELECT DISTINCT v FROM ({known}) WHERE v IS NOT NULL)", ["CAST(o.v IS NOT NULL AS BIGINT)"]
         elif how == "count":
-            joined, expr = (f"(SELECT v, count(*) AS n FROM ({known}) WHERE v IS NOT NULL GROUP BY v)",
-                            "coalesce(o.n, 0)")
+            joined, exprs = (f"(SELECT v, count(*) AS n FROM ({known}) WHERE v IS NOT NULL GROUP BY v)",
+                             ["coalesce(o.n, 0)"])
+        elif how == "flags_by":  # per category: whether a row of ``other`` with the id has it
+            anys = ", ".join(f"bool_or(CAST(x AS VARCHAR) = {literal(str(c))}) AS f{i}"
+                             for i, c in enumerate(categories))
+            joined = f"(SELECT v, {anys} FROM ({known}) WHERE v IS NOT NULL AND x IS NOT NULL GROUP BY v)"
+            exprs = [f"CAST(coalesce(o.f{i}, false) AS BIGINT)" for i in range(len(categories))]
         else:  # the value of the first row (in source order) with the id, as pandas' drop_duplicates
-            joined, expr = (f"(SELECT v, arg_min_null(x, __row) AS x FROM ({known}) WHERE v IS NOT NULL "
-                            "GROUP BY v)", "o.x")
+            joined, exprs = (f"(SELECT v, arg_min_null(x, __row) AS x FROM ({known}) WHERE v IS NOT NULL "
+                             "GROUP BY v)", ["o.x"])
         cells = _Cells(loaded)
         stack.append(cells)
         with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
+        vs = [f"__v{i}" for i in range(len(exprs))]
         split, groups, new = unique_name("split"), unique_name("groups"), unique_name("linked")
-        con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, {expr} AS __v, r.__row{with_ids} "
+        con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, "
+                    f"{''.join(f'{e} AS {v}, ' for e, v in zip(exprs, vs))}r.__row{with_ids} "
                     f"FROM {ident(rows.name)} r JOIN {ident(cells.__enter__())} c ON r.__cell = c.__cell "
                     f"LEFT JOIN {joined} o ON r.{ident('v_' + column)} = o.v")
         try:
-            counted = con.sql(f"SELECT __pos, __v, count(*) AS __n FROM {ident(split)} GROUP BY ALL "
-                              "ORDER BY __pos, __v NULLS FIRST").to_arrow_table()
+            counted = con.sql(f"SELECT __pos, {', '.join(vs)}, count(*) AS __n FROM {ident(split)} GROUP BY ALL "
+                              f"ORDER BY __pos, {', '.join(v + ' NULLS FIRST' for v in vs)}").to_arrow_table()
             con.register(groups, counted.append_column(
                 "__new", pa.array(np.arange(counted.num_rows, dtype=np.int64))))
             stack.append(_Registered(con, groups))
             keep = "".join(f", s.{ident('v_' + c)}" for c in rows.columns)
+            same = " AND ".join(f"s.{v} IS NOT DISTINCT FROM g.{v}" for v in vs)
             con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT s.__row, g.__new AS __cell{keep} "
-                        f"FROM {ident(split)} s JOIN {ident(groups)} g ON s.__pos = g.__pos "
-                        "AND s.__v IS NOT DISTINCT FROM g.__v")
+                        f"FROM {ident(split)} s JOIN {ident(groups)} g ON s.__pos = g.__pos AND {same}")
         finally:
             con.execute(f"DROP TABLE IF EXISTS {ident(split)}")
     finally:
@@ -188,11 +199,12 @@ def _split(loaded, name: str, column: str, other, other_column: str, how: str,
     pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
     data = loaded.data.iloc[pos].copy()
     data.index = pd.RangeIndex(len(data))
-    values = counted.column("__v")
-    if how == "look_up":
-        data[name] = pd.array(values.to_pylist(), dtype=other.data[value].dtype)
-    else:
-        data[name] = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+    for name, v in zip(names, vs):
+        values = counted.column(v)
+        if how == "look_up":
+            data[name] = pd.array(values.to_pylist(), dtype=other.data[value].dtype)
+        else:
+            data[name] = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
                                rows=EngineRows(new, rows.columns, con))
@@ -237,7 +249,7 @@ def flag_in(loaded, column: str, other, other_column: str, *, name: str):
         The same rows and account; a cell whose rows differ in ``name`` is split in two.
     """
     if _engine(loaded, column):
-        return _split(loaded, name, column, other, other_column, "flag")
+        return _split(loaded, [name], column, other, other_column, "flag")
     flags = is_in(loaded.data[column], _known_ids(other, other_column)).astype("int64")
     return loaded.with_data(loaded.data.assign(**{name: flags}))
 
@@ -246,7 +258,7 @@ def count_in(loaded, column: str, other, other_column: str, *, name: str):
     """``loaded`` with an int column ``name``: how many rows ``other`` now keeps whose
     ``other_column`` is the row's ``column`` (0 for a missing id). See :func:`flag_in`."""
     if _engine(loaded, column):
-        return _split(loaded, name, column, other, other_column, "count")
+        return _split(loaded, [name], column, other, other_column, "count")
     counts = occurrences(loaded.data[column], _known_ids(other, other_column))
     return loaded.with_data(loaded.data.assign(**{name: counts}))
 
@@ -256,14 +268,96 @@ def look_up(loaded, column: str, other, other_column: str, value: str, *, name: 
     ``other`` now keeps with the row's ``column`` as its ``other_column``; missing when there
     is none. See :func:`flag_in`."""
     if _engine(loaded, column):
-        return _split(loaded, name, column, other, other_column, "look_up", value)
+        return _split(loaded, [name], column, other, other_column, "look_up", value)
     if _engine(other, other_column):
         raise ValueError("look_up from a linked table needs the rows' table linked too.")
-    first = (other.data[[other_column, value]].dropna(subset=[other_column])
-             .assign(**{other_column: lambda d: as_text(d[other_column]).to_pandas()})
+    def text(values: pd.Series) -> pd.Series:  # as text, on the values' own index
+        return pd.Series(as_text(values).to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+
+    given = other.data[[other_column, value]].dropna(subset=[other_column])
+    first = (given.assign(**{other_column: text(given[other_column])})
              .drop_duplicates(other_column).set_index(other_column)[value])
-    keys = pd.Series(as_text(loaded.data[column]).to_pandas(), index=loaded.data.index)
+    keys = text(loaded.data[column])
     return loaded.with_data(loaded.data.assign(**{name: keys.map(first).astype(other.data[value].dtype)}))
+
+
+def flags_by(loaded, column: str, other, other_column: str, category: str, categories, *,
+             names=None):
+    """``loaded`` with one 0/1 column per value of ``categories``: 1 where a row ``other`` now
+    keeps has the row's ``column`` as its ``other_column`` and that value in its column
+    ``category`` (compared as text; e.g. the types of intervention a planning was offered).
+    One pass over the rows for every category. ``names``: the new columns (default the
+    categories). See :func:`flag_in`."""
+    categories = list(categories)
+    names = list(names) if names is not None else [str(c) for c in categories]
+    if not categories:
+        return loaded
+    if _engine(loaded, column):
+        return _split(loaded, names, column, other, other_column, "flags_by", category, categories)
+    if _engine(other, other_column):
+        raise ValueError("flags_by from a linked table needs the rows' table linked too.")
+    offers = other.data[[other_column, category]].dropna()
+    kinds = offers[category].astype(str)
+    flags = {n: is_in(loaded.data[column], offers.loc[kinds == str(c), other_column]).astype("int64")
+             for n, c in zip(names, categories)}
+    return loaded.with_data(loaded.data.assign(**flags))
+
+
+def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
+    """``loaded`` with one row per value of ``column`` (and of the columns ``by``): the first
+    by ``order`` (missing last), then in source order; rows without the id are left out. For
+    counting persons, not rows (a person with three decisions in a year is one person that
+    year). Not an exclusion of the account: the rows are counted as persons.
+
+    Parameters
+    ----------
+    loaded : jamtools.data.LoadResult
+        Rows, or a linked cell table whose ``by`` and ``order`` columns are in its cells.
+    column : str
+        The id (``person_id``).
+    by : sequence of str
+        Columns within whose values each id counts once (``ar``: once per year).
+    order : str or None
+        The column whose smallest value decides which row is kept (a date).
+
+    Returns
+    -------
+    jamtools.data.LoadResult
+    """
+    by = list(by)
+    if not _engine(loaded, column):
+        data = loaded.data
+        if order is not None and order in data:
+            data = data.sort_values(order, kind="stable")
+        data = data.dropna(subset=[column]).drop_duplicates([column, *by])
+        return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes))
+    from jamtools.data.engine import ident, unique_name
+
+    rows = _rows(loaded)
+    con = rows.con
+    cells = _Cells(loaded, [c for c in dict.fromkeys([*by, *([order] if order else [])])])
+    new = unique_name("linked")
+    v = ident("v_" + column)
+    part = ", ".join([f"r.{v}", *(f"c.{ident(b)}" for b in by)])
+    sort = ", ".join([*([f"c.{ident(order)} ASC NULLS LAST"] if order else []), "r.__row"])
+    with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
+    try:
+        name = cells.__enter__()
+        con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT __row, __pos AS __cell"
+                    f"{''.join(', ' + ident('v_' + c) for c in rows.columns)} FROM (SELECT r.__row, c.__pos"
+                    f"{with_ids}, row_number() OVER (PARTITION BY {part} ORDER BY {sort}) AS __k "
+                    f"FROM {ident(rows.name)} r JOIN {ident(name)} c ON r.__cell = c.__cell "
+                    f"WHERE r.{v} IS NOT NULL) WHERE __k = 1")
+        counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM {ident(new)} GROUP BY 1 "
+                          "ORDER BY 1").to_arrow_table()
+    finally:
+        cells.__exit__()
+    pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
+    data = loaded.data.iloc[pos].copy()
+    data.index = pd.Index(pos)  # the rows' table numbers its cells by position
+    data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
+                               rows=EngineRows(new, rows.columns, con))
 
 
 def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
@@ -275,4 +369,5 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     return out.with_data(out.data.drop(columns=[flag]))
 
 
-__all__ = ["EngineRows", "IdSet", "count_in", "flag_in", "has_ids", "keep_linked", "look_up"]
+__all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
+           "keep_linked", "look_up"]

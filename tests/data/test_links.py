@@ -1,0 +1,141 @@
+"""Following rows between tables (:mod:`jamtools.data.links`): on linked cell tables, where the
+ids stay in the engine, every operation gives what the same rule gives on rows in pandas
+(:func:`jamtools.data.check.is_in` and friends), counted per combination of the cells' values.
+
+The rows are the demo data's economic-assistance and child-welfare tables, as exported and with
+bad rows that touch the links (missing, repeated and dangling ids, unknown sex); a linked
+load must keep the same rows with the same account as a load of rows."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jamtools.data import load_table
+from jamtools.data.check import CELL_COUNT, GIVEN
+from jamtools.data.links import count_in, first_per_id, flag_in, flags_by, has_ids, keep_linked, look_up
+
+from tests.conftest import SYNTHETIC
+
+
+def _bad_copy(folder):
+    """The demo tables with bad rows that touch the links."""
+    edits = {
+        "eb_klienter": [(3, "person_id", ""), (5, "person_id", "E0000005"), (7, "kon", "x")],
+        "eb_planering": [(2, "person_id", "E9999999"), (4, "planering_id", "PL0000004"), (6, "person_id", ""),
+                         (10, "person_id", "E0000002"), (11, "person_id", "E0000002")],  # a person planned thrice
+        "eb_insatser": [(1, "planering_id", "PL9999999"), (8, "planering_id", ""), (9, "insatstyp", "")],
+        "bof_insatser": [(0, "utredning_id", "U9999999"), (3, "utredning_id", "")],
+    }
+    for name in ("eb_klienter", "eb_planering", "eb_insatser", "bof_utredningar", "bof_insatser"):
+        rows = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
+        for i, col, value in edits.get(name, []):
+            rows.loc[i, col] = value
+        rows.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.fixture(params=["demo", "felaktiga_rader"])
+def data_dir(request, tmp_path):
+    return SYNTHETIC if request.param == "demo" else _bad_copy(tmp_path)
+
+
+NEEDS = {
+    "eb_klienter": dict(columns=["kon", "bistand_beviljat"], optional=["person_id", "hushallstyp"]),
+    "eb_planering": dict(columns=["kon", "person_id"], optional=["planering_id", "hushallstyp", "datum"]),
+    "eb_insatser": dict(columns=["kon", "planering_id"], optional=["insatstyp"]),
+    "bof_utredningar": dict(columns=["kon", "utredning_id"], optional=["orsakstyp"]),
+    "bof_insatser": dict(columns=["kon", "insatstyp", "utredning_id"]),
+}
+
+
+def _both(name, data_dir):
+    """The table loaded as rows and as a linked cell table."""
+    rows = load_table(name, data_dir=data_dir, **NEEDS[name])
+    linked = load_table(name, data_dir=data_dir, cells=True, linked=True, **NEEDS[name])
+    return rows, linked
+
+
+def _by(loaded, columns) -> dict:
+    """Source rows per combination of ``columns`` (cells weighted)."""
+    data = loaded.data
+    if loaded.weight:
+        counts = data.groupby(columns, dropna=False, observed=True)[loaded.weight].sum()
+    else:
+        counts = data.groupby(columns, dropna=False, observed=True).size()
+    return {tuple("NA" if pd.isna(v) else str(v) for v in (k if isinstance(k, tuple) else (k,))): int(n)
+            for k, n in counts.items() if n}
+
+
+@pytest.mark.parametrize("name", list(NEEDS))
+def test_a_linked_load_keeps_the_rows_and_account_of_a_load_of_rows(name, data_dir):
+    rows, linked = _both(name, data_dir)
+    assert linked.weight == CELL_COUNT and linked.rows is not None and rows.rows is None
+    assert linked.log == rows.log and linked.notes == rows.notes
+    assert [p.as_dict() for p in linked.checked.problems] == [p.as_dict() for p in rows.checked.problems]
+    shared = [c for c in rows.data.columns if c in linked.data.columns]
+    assert _by(linked, shared) == _by(rows, shared)
+    for column in linked.rows.columns:  # the ids are in the engine, not in pandas
+        assert column not in linked.data and has_ids(linked, column) and column in rows.data
+        assert linked.has(column) == rows.has(column)
+        given = linked.data.loc[linked.data[GIVEN + column], CELL_COUNT].sum()
+        assert given == rows.data[column].notna().sum()
+    assert len(linked.data) < len(rows.data)
+
+
+def test_flag_count_and_keep_as_on_rows(data_dir):
+    k_rows, k = _both("eb_klienter", data_dir)
+    p_rows, p = _both("eb_planering", data_dir)
+    i_rows, i = _both("eb_insatser", data_dir)
+    for other, other_rows in ((p, p_rows), (p_rows, p_rows)):  # the other linked, or rows
+        flagged = flag_in(k, "person_id", other, "person_id", name="planering")
+        expected = flag_in(k_rows, "person_id", other_rows, "person_id", name="planering")
+        assert _by(flagged, ["kon", "bistand_beviljat", "planering"]) == _by(expected, ["kon", "bistand_beviljat", "planering"])
+    # a subset of the other table counts: only the plannings of the women who applied
+    granted = k.exclude(k.data["kon"] != "kvinna", "inte kvinna")
+    granted_rows = k_rows.exclude(k_rows.data["kon"] != "kvinna", "inte kvinna")
+    kept = keep_linked(p, "person_id", granted, "person_id", reason="Ansökan ingår inte")
+    kept_rows = keep_linked(p_rows, "person_id", granted_rows, "person_id", reason="Ansökan ingår inte")
+    assert kept.log == kept_rows.log and kept.log[-1]["antal"] > 0
+    assert "__linked" not in kept.data
+    counted = count_in(kept, "planering_id", i, "planering_id", name="antal")
+    counted_rows = count_in(kept_rows, "planering_id", i_rows, "planering_id", name="antal")
+    assert _by(counted, ["kon", "antal"]) == _by(counted_rows, ["kon", "antal"])
+    assert counted.data["antal"].max() >= 2  # some plannings have several offers
+    types = ["sfi", "praktik", "studier", "okand_typ"]
+    by_type = flags_by(kept, "planering_id", i, "planering_id", "insatstyp", types)
+    by_type_rows = flags_by(kept_rows, "planering_id", i_rows, "planering_id", "insatstyp", types)
+    assert _by(by_type, ["kon", *types]) == _by(by_type_rows, ["kon", *types])
+    assert by_type.data["okand_typ"].eq(0).all() and by_type.data["sfi"].eq(1).any()
+
+
+def test_look_up_as_on_rows(data_dir):
+    u_rows, u = _both("bof_utredningar", data_dir)
+    i_rows, i = _both("bof_insatser", data_dir)
+    found = look_up(i, "utredning_id", u, "utredning_id", "orsakstyp", name="orsakstyp")
+    found_rows = look_up(i_rows, "utredning_id", u_rows, "utredning_id", "orsakstyp", name="orsakstyp")
+    assert _by(found, ["kon", "insatstyp", "orsakstyp"]) == _by(found_rows, ["kon", "insatstyp", "orsakstyp"])
+    assert found.data["orsakstyp"].isna().any() == found_rows.data["orsakstyp"].isna().any()
+    assert found.data["orsakstyp"].dtype == found_rows.data["orsakstyp"].dtype
+
+
+def test_first_per_id_counts_persons_as_on_rows(data_dir):
+    p_rows, p = _both("eb_planering", data_dir)
+    p, p_rows = (x.with_data(x.data.assign(ar=x.data["datum"].dt.year)) for x in (p, p_rows))
+    for by in ([], ["ar"]):
+        once = first_per_id(p, "person_id", by=by, order="datum")
+        once_rows = first_per_id(p_rows, "person_id", by=by, order="datum")
+        assert _by(once, ["kon", "hushallstyp", *by]) == _by(once_rows, ["kon", "hushallstyp", *by])
+        if not by:
+            assert once.n_rows() == p_rows.data["person_id"].nunique()
+        assert once.n_rows() < p.n_rows() if data_dir != SYNTHETIC else once.n_rows() <= p.n_rows()
+
+
+def test_operations_leave_the_original_unchanged(data_dir):
+    _, k = _both("eb_klienter", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    before = (k.data.copy(), k.rows, k.n_rows())
+    flagged = flag_in(k, "person_id", p, "person_id", name="planering")
+    assert flagged.rows is not k.rows and flagged.n_rows() == k.n_rows()
+    pd.testing.assert_frame_equal(k.data, before[0])
+    again = flag_in(k, "person_id", p, "person_id", name="planering")  # k's rows still there
+    assert _by(again, ["kon", "planering"]) == _by(flagged, ["kon", "planering"])
