@@ -66,13 +66,16 @@ def _drop(con, name: str) -> None:
 class IdSet:
     """Every id of an engine table of checked rows (``check_view(..., save=...)``: ``v_<column>``),
     as the ``other`` of :func:`flag_in`: the ids of a whole table, for the references a load
-    checks. The table is dropped with the object."""
+    checks. The table is dropped with the object, or, with ``owner`` (the
+    :class:`EngineRows` whose table it is), kept as long as the owner."""
 
-    def __init__(self, name: str, column: str):
+    def __init__(self, name: str, column: str, *, owner: EngineRows | None = None):
         from jamtools.data.engine import shared
 
-        self.name, self.column, self.con = name, column, shared()
-        weakref.finalize(self, _drop, self.con, name)
+        self.name, self.column, self.owner = name, column, owner
+        self.con = owner.con if owner is not None else shared()
+        if owner is None:
+            weakref.finalize(self, _drop, self.con, name)
 
 
 def _rows(loaded) -> EngineRows | None:
@@ -175,6 +178,11 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
         cells = _Cells(loaded)
         stack.append(cells)
         with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
+        top = int(loaded.data.index.max()) + 1 if len(loaded.data) else 1
+        if how in ("flag", "flags_by") and top < 1 << (61 - len(exprs)):
+            # 0/1 values: the new cell is the old one's number with the flags as its low bits,
+            # so one pass writes the rows' table and a count of it gives the cells
+            return _split_bits(loaded, names, exprs, joined, column, cells.__enter__(), with_ids)
         vs = [f"__v{i}" for i in range(len(exprs))]
         split, groups, new = unique_name("split"), unique_name("groups"), unique_name("linked")
         con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, "
@@ -208,6 +216,57 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
                                rows=EngineRows(new, rows.columns, con))
+
+
+def _split_bits(loaded, names, exprs, joined, column, cells, with_ids):
+    """:func:`_split` for 0/1 values: cell ``c`` with flags ``f0, f1, …`` becomes
+    ``c << k | f0 | f1 << 1 …``; the cells keep their order, each split by its flags in order."""
+    from jamtools.data.engine import ident, unique_name
+
+    rows = _rows(loaded)
+    con, k = rows.con, len(exprs)
+    new = unique_name("linked")
+    bits = " + ".join(f"(({e}) << {i})" for i, e in enumerate(exprs))
+    con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT r.__row, (r.__cell << {k}) + {bits} AS __cell{with_ids} "
+                f"FROM {ident(rows.name)} r SEMI JOIN {ident(cells)} c ON r.__cell = c.__cell "
+                f"LEFT JOIN {joined} o ON r.{ident('v_' + column)} = o.v")
+    counted = con.sql(f"SELECT __cell, count(*) AS __n FROM {ident(new)} GROUP BY 1").to_arrow_table()
+    cell = np.asarray(counted.column("__cell").to_numpy(), dtype=np.int64)
+    n = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    flags = [(cell >> i) & 1 for i in range(k)]
+    pos = pd.Index(loaded.data.index).get_indexer(cell >> k)
+    order = np.lexsort((*reversed(flags), pos))
+    data = loaded.data.iloc[pos[order]].copy()
+    data.index = pd.Index(cell[order])
+    for name, f in zip(names, flags):
+        data[name] = f[order]
+    data[loaded.weight] = n[order]
+    return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
+                               rows=EngineRows(new, rows.columns, con))
+
+
+def missing_count(loaded, column: str, other, other_column: str) -> int:
+    """The number of rows ``loaded`` keeps whose ``column`` is given and not among ``other``'s
+    ``other_column`` (references to rows another table lacks), counted in the engine for a
+    linked table."""
+    if not _engine(loaded, column):
+        return int((~is_in(loaded.data[column], _known_ids(other, other_column))
+                    & loaded.data[column].notna()).sum())
+    from jamtools.data.engine import ident
+
+    rows = _rows(loaded)
+    stack: list = []
+    try:
+        known = _values_sql(rows.con, other, other_column, None, stack)
+        cells = _Cells(loaded)
+        stack.append(cells)
+        v = ident("v_" + column)
+        return int(rows.con.sql(
+            f"SELECT count(*) FROM {ident(rows.name)} r SEMI JOIN {ident(cells.__enter__())} c ON r.__cell = c.__cell "
+            f"WHERE r.{v} IS NOT NULL AND r.{v} NOT IN (SELECT v FROM ({known}) WHERE v IS NOT NULL)").fetchall()[0][0])
+    finally:
+        for item in reversed(stack):
+            item.__exit__(None, None, None)
 
 
 def _known_ids(other, column: str) -> pd.Series:
@@ -370,4 +429,4 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
 
 
 __all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
-           "keep_linked", "look_up"]
+           "keep_linked", "look_up", "missing_count"]

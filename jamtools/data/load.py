@@ -79,9 +79,10 @@ class LoadResult:
         row position. Columns a chapter computes after loading count when they hold a value."""
         checked = self.checked
         if (checked is not None and checked.complete is not None and column not in checked.data.columns
-                and column not in checked.derived and any(c.name == column for c in self.table.columns)):
+                and column not in checked.derived and column not in checked.row_columns
+                and any(c.name == column for c in self.table.columns)):
             checked = checked.full()  # a column the load did not read: the whole check says
-        if checked is not None and column in {*checked.data.columns, *checked.derived}:
+        if checked is not None and column in {*checked.data.columns, *checked.derived, *checked.row_columns}:
             return column in checked.present
         return column in self.data.columns and bool(self.data[column].notna().any())
 
@@ -678,6 +679,7 @@ def load_table(
         from jamtools.data.links import EngineRows
 
         engine_rows = EngineRows(checked.rows, tuple(checked.row_columns))
+        _remember_ids(name, sources[name], checked, engine_rows)
         data, engine_rows, engine_refs = _engine_references(
             table, checked, data, engine_rows, used if columns is not None else set(), sources)
     result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
@@ -761,7 +763,7 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
     the referenced table lacks (a column :data:`DANGLING` + id, 1 for those), in the engine. The
     check's masks follow the cells. Returns (data, rows, {column: (table, reason or None)}),
     reason None when the referenced table is not in the run (nothing is checked)."""
-    from jamtools.data.links import flag_in
+    from jamtools.data.links import flag_in, missing_count
 
     refs: dict[str, tuple[str, str | None]] = {}
     probe = LoadResult(table=table, data=data.assign(__cell_before=data.index), source=checked.source,
@@ -774,40 +776,61 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
         if known is None:
             refs[col.name] = (ref_table, None)
             continue
+        refs[col.name] = (ref_table, f"Hänvisar till {ref_table} som saknas")
+        if not missing_count(probe, col.name, known, ref_col):  # nothing to split (the usual case)
+            probe.data[DANGLING + col.name] = 0
+            continue
         probe = flag_in(probe, col.name, known, ref_col, name=DANGLING + col.name)
         given = probe.data[GIVEN + col.name].to_numpy(dtype=bool)
         probe.data[DANGLING + col.name] = (given & (probe.data[DANGLING + col.name] == 0).to_numpy()).astype("int64")
-        refs[col.name] = (ref_table, f"Hänvisar till {ref_table} som saknas")
-    if probe.rows is rows:
-        return data, rows, refs
     before = probe.data.pop("__cell_before")
+    if probe.rows is rows:  # not split: the same cells
+        return probe.data, rows, refs
     checked.masks = {k: pd.Series(m.reindex(before).to_numpy(), index=probe.data.index)
                      for k, m in checked.masks.items()}
     return probe.data, probe.rows, refs
+
+
+def _ids_key(table_name: str, column: str, spec: dict):
+    """The key of a file's ids in :data:`_KNOWN_IDS` (its table, column, source and the file's
+    state), or None for a source that is not a file."""
+    if "file" not in spec:
+        return None
+    path = Path(spec["file"])
+    path = path if path.is_absolute() else Path(spec["_base"]) / path
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())),
+            str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows) -> None:
+    """A linked load's rows hold every row's ids as read: the ids other tables' references are
+    checked against (:func:`_engine_ids`), kept while the load's rows are."""
+    from jamtools.data.links import IdSet
+
+    for column in checked.row_columns:
+        key = _ids_key(table_name, column, spec)
+        if key is not None and checked.derived.get(column) != "radnumret":
+            _KNOWN_IDS[key] = IdSet(rows.name, column, owner=rows)
 
 
 def _engine_ids(table_name: str, column: str, sources: dict[str, dict]):
     """The ids of another table, in the engine (:class:`jamtools.data.links.IdSet`), for the
     references of a load with ``linked=True``: every row's id as read, as :func:`_ids` gives
     them for rows. None when that table is not supplied or its ids are numbered from the row
-    position. A file's are kept for the process while it is unchanged (a chapter that follows
-    several tables to the same one reads its ids once)."""
+    position. A file's are kept for the process while it is unchanged, and a linked load of
+    that table gives them too (:func:`_remember_ids`): a chapter that follows several tables to
+    the same one reads its ids once."""
     from jamtools.data.links import IdSet
 
     spec = sources.get(table_name)
     if spec is None:
         return None
-    stamp = None
-    if "file" in spec:
-        path = Path(spec["file"])
-        path = path if path.is_absolute() else Path(spec["_base"]) / path
-        try:
-            st = path.stat()
-            stamp = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
-    key = (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())), stamp)
-    if stamp is not None and key in _KNOWN_IDS:
+    key = _ids_key(table_name, column, spec)
+    if key is not None and key in _KNOWN_IDS:
         return _KNOWN_IDS[key]
     try:
         checked = check_source(table_name, spec, columns=[column], cells=True, linked=True, duplicates=False)
@@ -818,13 +841,25 @@ def _engine_ids(table_name: str, column: str, sources: dict[str, dict]):
         known = IdSet(checked.rows, column)  # dropped with it
         if column not in checked.row_columns or checked.derived.get(column) == "radnumret":
             known = None
-    if stamp is not None:
+    if key is not None:
         _KNOWN_IDS[key] = known
     return known
 
 
+class _Recent(dict):
+    """A dict that keeps only its last :attr:`size` entries (the engine tables they hold)."""
+
+    size = 16
+
+    def __setitem__(self, key, value):
+        self.pop(key, None)
+        super().__setitem__(key, value)
+        while len(self) > self.size:
+            del self[next(iter(self))]
+
+
 #: :func:`_engine_ids` of this process, by table, column, source and file state.
-_KNOWN_IDS: dict = {}
+_KNOWN_IDS: dict = _Recent()
 
 
 class _Pending:
