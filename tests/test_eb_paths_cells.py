@@ -5,8 +5,9 @@ Each case runs the chapter's composition twice on the same export: as the catalo
 (``cells=True``) and with the catalogue entry switched to rows. Compared: the disclosed
 comparisons (numbers to 1e-9 relative: the Cox model sums its cells in another order), the
 disclosed counts, and every text, table and figure description of the page. eb_04 with
-``hushall_id`` (the demo data) must fall back to rows and keep the comparison within couples;
-without it the load is a cell table. eb_06 is a cell table on the demo data, also when the
+``hushall_id`` (the demo data) keeps the ids in the engine (``linked=True``) and the comparison
+within couples, also with households that are not couples and blank ids; without it the load
+is a cell table. eb_06 is a cell table on the demo data, also when the
 export lacks the end reason (the status then comes from the end date) and has missing days.
 """
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _as_rows(monkeypatch, chapter: str) -> None:
     """The chapter's catalogue entry with every table read as rows."""
     entry = catalogue.CHAPTERS[chapter]
     monkeypatch.setitem(catalogue.CHAPTERS, chapter, dataclasses.replace(
-        entry, needs=tuple(dataclasses.replace(n, cells=False) for n in entry.needs)))
+        entry, needs=tuple(dataclasses.replace(n, cells=False, linked=False) for n in entry.needs)))
 
 
 def _shown(page) -> dict:
@@ -113,13 +114,34 @@ def _assert_same_page(cells, rows) -> None:
     assert _shown(cells) == _shown(rows)
 
 
-def test_eb_04_with_household_id_falls_back_to_rows_and_keeps_the_pairs(monkeypatch):
+def test_eb_04_with_household_id_keeps_it_in_the_engine_and_keeps_the_pairs(monkeypatch):
     loaded, cells, rows = _both(monkeypatch, EB04, SYNTHETIC, eb_paths.parental_responsibility)
-    assert catalogue.CHAPTERS[EB04].need("eb_planering").cells
-    assert loaded.weight is None and loaded.has("hushall_id")  # an id tells the rows apart
+    assert catalogue.CHAPTERS[EB04].need("eb_planering").linked
+    assert loaded.weight == CELL_COUNT and loaded.rows is not None and loaded.has("hushall_id")
+    assert "hushall_id" not in loaded.data and len(loaded.data) < loaded.n_rows() / 5
     assert (cells.comparisons["measure"] == PAIRED).sum() == 2  # exemption and leave, in pairs
     assert cells.part("par") and not any("utelämnas" in str(x) for x in cells.part("par"))
     _assert_same_page(cells, rows)
+
+
+def test_eb_04_pairs_with_households_that_are_not_couples(monkeypatch, tmp_path):
+    """Three plannings in one household, two mothers in another, a blank household id, and a
+    blank outcome in a couple: none of them is a pair, on rows as in the engine."""
+    folder = _export(tmp_path, "eb_planering")
+    rows = pd.read_csv(folder / "eb_planering.csv", dtype=str, keep_default_na=False)
+    couples = rows[rows["hushall_id"].duplicated(keep=False)]["hushall_id"].unique()
+    assert len(couples) > 6
+    first = rows.index[rows["hushall_id"] == couples[0]]
+    rows.loc[rows.index[rows["hushall_id"] == couples[1]][0], "hushall_id"] = couples[0]  # three
+    second = rows.index[rows["hushall_id"] == couples[2]]
+    rows.loc[second, "kon"] = "kvinna"                                                     # two mothers
+    rows.loc[rows.index[rows["hushall_id"] == couples[3]][0], "hushall_id"] = ""           # blank id
+    rows.loc[rows.index[rows["hushall_id"] == couples[4]][0], "undantag_barnomsorg"] = ""  # blank outcome
+    rows.to_csv(folder / "eb_planering.csv", index=False)
+    assert len(first) == 2
+    loaded, cells, rows_page = _both(monkeypatch, EB04, folder, eb_paths.parental_responsibility)
+    assert loaded.rows is not None and (cells.comparisons["measure"] == PAIRED).sum() == 2
+    _assert_same_page(cells, rows_page)
 
 
 def _without_pairs(monkeypatch) -> None:

@@ -9,9 +9,10 @@
   (:func:`jamtools.stats.competing.cumulative_incidence`), the log-rank test and Cox hazard
   ratios.
 
-Both chapters read their table as a cell table when they can (``cells=True`` in the
-catalogue): every count of units then goes by the result's ``weight`` (``None`` when the load
-read rows, as eb_04 does when the export has ``hushall_id`` for the comparison within couples).
+Both chapters read their table as a cell table (``cells=True`` in the catalogue): every count
+of units goes by the result's ``weight``. eb_04's household id, for the comparison within
+couples, stays in the engine (``linked=True``, :mod:`jamtools.data.links`): only the rows of
+households with two plannings reach pandas, with the id as a number.
 
 The data preparation of the two chapters works on any export that has a chapter's required
 columns, with or without the optional ones and with missing values: :func:`select_parents` and
@@ -25,6 +26,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.derive import yes_no
+from jamtools.data.links import has_ids, rows_by_id
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.curves import disclose_curve
@@ -242,12 +244,12 @@ def parental_responsibility(ctx) -> Page:
     planering = select_parents(loaded, list(utfall))
     covariates = ctx.covariates(table, planering)
     hushall = "hushallstyp" if planering.has("hushallstyp") else None
-    # Pairs need the household id on the rows; a cell table (weight) never carries it.
-    with_pairs = planering.has("hushall_id") and "hushall_id" in planering.data.columns
+    # Pairs need the household id of each row: kept in the engine (linked), or on the rows.
+    with_pairs = planering.has("hushall_id") and has_ids(planering, "hushall_id")
     k = len(utfall) * (2 if with_pairs else 1)  # among all parents and, with pairs, within pairs
     simultan = stats.bonferroni_level(ctx.conf_level, k)
 
-    weight = planering.weight  # units per row: None for rows (always so with hushall_id)
+    weight = planering.weight  # units per row: None for rows
     undantag = analysis.binary_outcome(planering.data, "undantag_barnomsorg", covariates=covariates,
                                        levels=KON, by=hushall, conf_level=simultan,
                                        threshold=ctx.threshold, weight=weight)
@@ -281,8 +283,9 @@ def parental_responsibility(ctx) -> Page:
         leave_part = items(ctx.left_out(table, "foraldraledighet_planerad"))
 
     within = {}
-    if with_pairs:  # hushall_id tells rows apart: the load read rows (weight is None)
-        pairs = {u: stats.pair_up(planering.data, "hushall_id", u, levels=KON) for u in utfall}
+    if with_pairs:  # the rows of households with two plannings, their ids as numbers
+        candidates = rows_by_id(planering, "hushall_id", ["kon", *utfall], group_size=2)
+        pairs = {u: stats.pair_up(candidates, "hushall_id", u, levels=KON) for u in utfall}
         within = {u: disclose_paired(stats.paired_difference(pairs[u], outcome=u, conf_level=simultan),
                                      threshold=ctx.threshold) for u in utfall}
         pair_part = items(

@@ -17,6 +17,7 @@ cell by the answer:
 - :func:`look_up`: a value of the other table's row with that id (the reason type of the
   investigation an intervention came from);
 - :func:`first_per_id`: one row per id (persons, not decisions), the first by a date;
+- :func:`rows_by_id`: the rows with an id as a number (the rows of a household, for pairs);
 - :func:`keep_linked`: leave out, counted, the rows whose id another table lacks.
 
 Each works as well on a table loaded as rows (the same rule in pandas, :func:`~jamtools.data.
@@ -419,6 +420,62 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
                                rows=EngineRows(new, rows.columns, con))
 
 
+def rows_by_id(loaded, column: str, columns, *, group_size: int | None = None) -> pd.DataFrame:
+    """One row per source row ``loaded`` keeps with ``column`` given: ``column`` as a number
+    (the same number for the same id, numbered in the ids' order; the ids themselves stay in
+    the engine) and ``columns`` of the row's cell. With ``group_size``, only the rows whose id
+    occurs exactly that many times among them (the rows that can form pairs: a household's
+    two parents), so that pairing (:func:`jamtools.stats.pair_up`) gets only those.
+
+    Parameters
+    ----------
+    loaded : jamtools.data.LoadResult
+        Rows, or a linked cell table whose ``columns`` are in its cells.
+    column : str
+        The id that groups rows (``hushall_id``).
+    columns : sequence of str
+        The cell columns each row needs (sex, the outcomes).
+    group_size : int or None
+        Keep only ids with exactly this many rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``column`` (int64) and ``columns``; a RangeIndex.
+    """
+    columns = list(columns)
+    if not _engine(loaded, column):
+        rows = loaded.data[loaded.data[column].notna()]
+        if group_size is not None:
+            rows = rows[rows.groupby(column)[column].transform("size") == group_size]
+        codes = pd.Series(pd.factorize(as_text(rows[column]).to_numpy(zero_copy_only=False), sort=True)[0],
+                          dtype="int64")
+        out = rows[columns].reset_index(drop=True)
+        out.insert(0, column, codes.to_numpy())
+        return out
+    from jamtools.data.engine import ident
+
+    rows = _rows(loaded)
+    v = ident("v_" + column)
+    cells = _Cells(loaded, columns)
+    try:
+        name = cells.__enter__()
+        having = f"WHERE __k = {int(group_size)}" if group_size is not None else ""
+        picked = ", ".join(f"c.{ident(c)}" for c in columns)
+        res = rows.con.sql(
+            f"SELECT dense_rank() OVER (ORDER BY {v}) - 1 AS {ident(column)}, * EXCLUDE ({v}, __k, __row) FROM ("
+            f"SELECT r.{v}, r.__row, {picked}, count(*) OVER (PARTITION BY r.{v}) AS __k "
+            f"FROM {ident(rows.name)} r JOIN {ident(name)} c ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL) "
+            f"{having} ORDER BY {v}, __row").to_arrow_table()
+    finally:
+        cells.__exit__()
+    out = res.to_pandas(types_mapper={}.get)
+    for c in columns:  # the cells' own types
+        out[c] = out[c].astype(loaded.data[c].dtype)
+    out[column] = out[column].astype("int64")
+    return out
+
+
 def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     """``loaded`` without the rows whose ``column`` is not among ``other``'s ``other_column``
     (:func:`flag_in`), left out and counted under ``reason``."""
@@ -429,4 +486,4 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
 
 
 __all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
-           "keep_linked", "look_up", "missing_count"]
+           "keep_linked", "look_up", "missing_count", "rows_by_id"]

@@ -12,7 +12,8 @@ import pytest
 
 from jamtools.data import load_table
 from jamtools.data.check import CELL_COUNT, GIVEN
-from jamtools.data.links import count_in, first_per_id, flag_in, flags_by, has_ids, keep_linked, look_up
+from jamtools.data.links import (count_in, first_per_id, flag_in, flags_by, has_ids, keep_linked, look_up,
+                                  rows_by_id)
 
 from tests.conftest import SYNTHETIC
 
@@ -139,3 +140,17 @@ def test_operations_leave_the_original_unchanged(data_dir):
     pd.testing.assert_frame_equal(k.data, before[0])
     again = flag_in(k, "person_id", p, "person_id", name="planering")  # k's rows still there
     assert _by(again, ["kon", "planering"]) == _by(flagged, ["kon", "planering"])
+
+
+def test_rows_by_id_as_on_rows(data_dir):
+    need = dict(columns=["kon", "hushall_id"], optional=["aktivitetskrav"])
+    rows = load_table("eb_planering", data_dir=data_dir, **need)
+    linked = load_table("eb_planering", data_dir=data_dir, cells=True, linked=True, **need)
+    for size in (None, 2):
+        a = rows_by_id(linked, "hushall_id", ["kon", "aktivitetskrav"], group_size=size)
+        b = rows_by_id(rows, "hushall_id", ["kon", "aktivitetskrav"], group_size=size)
+        key = ["hushall_id", "kon", "aktivitetskrav"]
+        pd.testing.assert_frame_equal(a.sort_values(key, kind="stable").reset_index(drop=True),
+                                      b.sort_values(key, kind="stable").reset_index(drop=True))
+        assert "hushall_id" not in linked.data and a["hushall_id"].dtype == "int64"
+    assert a.groupby("hushall_id").size().eq(2).all() and len(a) < rows.n_rows()
