@@ -32,12 +32,13 @@ CHAPTERS = {
 }
 
 
-def test_the_four_chapters_and_only_they_read_cells():
+def test_the_four_chapters_read_cells_and_the_two_that_follow_ids_linked_cells():
     for cid, (_, table) in CHAPTERS.items():
         assert catalogue.CHAPTERS[cid].need(table).cells, cid
-    # bof_03 and bof_06 follow ids between tables: they read rows
-    assert not any(n.cells for n in catalogue.CHAPTERS["bof_03_typ_av_insats"].needs)
-    assert not any(n.cells for n in catalogue.CHAPTERS["bof_06_processkarta"].needs)
+        assert not catalogue.CHAPTERS[cid].need(table).linked, cid
+    # bof_03 and bof_06 follow ids between tables: linked cell tables (tests/test_bof_linked.py)
+    for cid in ("bof_03_typ_av_insats", "bof_06_processkarta"):
+        assert all(n.cells and n.linked for n in catalogue.CHAPTERS[cid].needs), cid
 
 
 # --- The whole page, both ways ----------------------------------------------------------------

@@ -198,7 +198,8 @@ def test_process_steps_follow_each_report_to_insats():
                             kon=["flicka", "pojke", "pojke"], insats_beviljad=["0", "0", "1"])
     steps = bof.process_steps(reports, investigations)
     assert list(steps) == list(bof.STEPS.values())
-    chain, outcome = steps[bof.STEPS["insats_per_anmalan"]]
+    chain, outcome, weight = steps[bof.STEPS["insats_per_anmalan"]]
+    assert weight is None  # rows: one row is one report
     assert list(chain[outcome]) == [0, 1, 0]
     assert "insats_per_anmalan" not in reports.data.columns
 

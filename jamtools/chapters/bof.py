@@ -19,6 +19,12 @@ The preparation, so that the chapters work on any export that holds their requir
 - :func:`flag`: a yes/no outcome from a category (bof_04);
 - :func:`parents`: one row per parent of each investigation (bof_05);
 - :func:`process_steps`: the steps of the process map report → investigation → insats (bof_06).
+
+bof_03 and bof_06 follow ids between tables (``utredning_id``, ``aktualisering_id``). They read
+their tables as linked cell tables (the catalogue's ``linked=True``): the ids stay in the engine
+and are followed there (:mod:`jamtools.data.links`), pandas holds only combinations of values
+with their numbers of rows, and every count goes through the load's ``weight``. The same
+functions work on tables loaded as rows (``weight`` None), with the same results.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ import warnings
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.check import is_in
+from jamtools.data import links
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
@@ -51,7 +57,9 @@ def has_ids(loaded, column: str) -> bool:
     """Whether ``loaded`` has ``column`` with ids that can link it to another table.
 
     False when the table is absent (None), lacks the column, or the loader numbered the rows
-    because the export had no id column (such ids link nothing).
+    because the export had no id column (such ids link nothing). The ids may be in the rows'
+    data or, for a linked cell table (``load_table(..., linked=True)``), in the engine
+    (:func:`jamtools.data.links.has_ids`).
 
     Parameters
     ----------
@@ -62,7 +70,7 @@ def has_ids(loaded, column: str) -> bool:
     -------
     bool
     """
-    if loaded is None or not loaded.has(column):
+    if loaded is None or not links.has_ids(loaded, column) or not loaded.has(column):
         return False
     checked = getattr(loaded, "checked", None)
     return checked is None or checked.derived.get(column) != "radnumret"
@@ -167,6 +175,11 @@ def add_reason_type(insatser, utredningar):
     reason type, are left out and counted ("Utredningen saknas (typ av orsak okänd)").
     Otherwise ``insatser`` itself, unchanged.
 
+    The reason type is that of the first investigation (in source order) with the insats's
+    ``utredning_id`` (:func:`jamtools.data.links.look_up`): in pandas for rows, in the engine
+    for linked cell tables (both tables loaded with ``linked=True``), where a cell of insatser
+    is split by its rows' reason types.
+
     Parameters
     ----------
     insatser : jamtools.data.LoadResult
@@ -182,17 +195,17 @@ def add_reason_type(insatser, utredningar):
     """
     if reason_link_lacking(insatser, utredningar):
         return insatser
-    reasons = (utredningar.data.dropna(subset=["utredning_id"])
-               .drop_duplicates("utredning_id").set_index("utredning_id")["orsakstyp"])
-    linked = insatser.with_data(insatser.data.assign(
-        orsakstyp=insatser.data["utredning_id"].map(reasons).astype("string")))
+    linked = links.look_up(insatser, "utredning_id", utredningar, "utredning_id", "orsakstyp",
+                           name="orsakstyp")
+    linked = linked.with_data(linked.data.assign(orsakstyp=linked.data["orsakstyp"].astype("string")))
     return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas (typ av orsak okänd)")
 
 
 def compare_each_category(data: pd.DataFrame, column: str, categories, *, covariates=(),
                           levels=CHILD_SEXES, group: str = "kon",
                           conf_level: float = 0.95,
-                          threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                          threshold: int = disclosure.DEFAULT_THRESHOLD,
+                          weight: str | None = None) -> pd.DataFrame:
     """For each category of ``column``: is the share of rows in it the same for both groups?
 
     Each category becomes a yes/no outcome (named by the category) compared with
@@ -208,6 +221,8 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     column : the category column, e.g. ``insatstyp``.
     categories : every category compared (also those no row has).
     covariates, levels, group, conf_level, threshold : as for ``binary_outcome``.
+    weight : the column with the number of units each row stands for (a cell table,
+        ``LoadResult.weight``); None: one row is one unit.
 
     Returns
     -------
@@ -217,13 +232,13 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     categories = list(categories)
     level = stats.bonferroni_level(conf_level, len(categories))
     rows = data[data[column].notna()]
-    frame = rows[[group, *covariates]].copy()
+    frame = rows[[group, *covariates, *([weight] if weight else [])]].copy()
     out = {}
     for cat in categories:
         frame[cat] = (rows[column] == cat).astype(int)
         out[cat] = analysis.binary_outcome(frame, cat, covariates=list(covariates), levels=levels,
                                            group=group, conf_level=level,
-                                           threshold=threshold).comparisons
+                                           threshold=threshold, weight=weight).comparisons
     return disclosure.stack(out, column)
 
 
@@ -329,6 +344,10 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
        investigations). Only investigations in ``utredningar`` count: one outside the selected
        period counts as none.
 
+    The tables may be rows or linked cell tables (``linked=True``): whether a report led to
+    insats is asked by its id (:func:`jamtools.data.links.flag_in`), in the engine for a
+    linked one, which splits each cell of reports by the answer.
+
     Parameters
     ----------
     anmalningar : jamtools.data.LoadResult or None
@@ -340,20 +359,22 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
     Returns
     -------
     dict
-        Step name (:data:`STEPS`) -> (rows, outcome column), in the order of the chain.
+        Step name (:data:`STEPS`) -> (frame, outcome column, weight column or None: the
+        column with the number of units each row of a cell table stands for), in the order of
+        the chain.
     """
-    steps = {}
+    steps: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
     if anmalningar is not None:
-        steps[STEPS["utredning_inledd"]] = (anmalningar.data, "utredning_inledd")
+        steps[STEPS["utredning_inledd"]] = (anmalningar.data, "utredning_inledd", anmalningar.weight)
     if utredningar is not None:
-        steps[STEPS["insats_beviljad"]] = (utredningar.data, "insats_beviljad")
+        steps[STEPS["insats_beviljad"]] = (utredningar.data, "insats_beviljad", utredningar.weight)
     if (anmalningar is not None and utredningar is not None
-            and has_ids(anmalningar, "aktualisering_id") and utredningar.has("aktualisering_id")):
-        u = utredningar.data
-        with_insats = u.loc[u["insats_beviljad"].fillna(False).astype(bool), "aktualisering_id"]
-        chain = anmalningar.data.copy()
-        chain["insats_per_anmalan"] = is_in(chain["aktualisering_id"], with_insats).astype(int)
-        steps[STEPS["insats_per_anmalan"]] = (chain, "insats_per_anmalan")
+            and has_ids(anmalningar, "aktualisering_id") and has_ids(utredningar, "aktualisering_id")):
+        granted = utredningar.data["insats_beviljad"].fillna(False).astype(bool)
+        with_insats = utredningar.exclude(~granted, "Ingen insats beviljad")
+        chain = links.flag_in(anmalningar, "aktualisering_id", with_insats, "aktualisering_id",
+                              name="insats_per_anmalan")
+        steps[STEPS["insats_per_anmalan"]] = (chain.data, "insats_per_anmalan", chain.weight)
     return steps
 
 
@@ -599,7 +620,9 @@ def insats_types(ctx) -> Page:
     each type the difference in the share of insatser of that type, with simultaneous
     (Bonferroni) intervals: crude, and among insatser after reports of the same reason type
     (miljö/beteende) when each insats can be linked to its investigation
-    (:func:`add_reason_type`).
+    (:func:`add_reason_type`). The tables may come as rows or as linked cell tables (the
+    catalogue's ``linked``): the ids are followed in the engine and units counted with the
+    load's ``weight``.
 
     Parameters
     ----------
@@ -622,17 +645,19 @@ def insats_types(ctx) -> Page:
     said = omissions(ctx, {"bof_insatser": insatser, "bof_utredningar": utredningar},
                      lacking=lacking or None)
 
+    weight = insatser.weight  # rows or a (linked) cell table: units are counted with it
     fordelning = disclosure.disclose_distribution(
-        stats.distribution_by_group(insatser.data, "insatstyp", conf_level=ctx.conf_level),
+        stats.distribution_by_group(insatser.data, "insatstyp", count=weight,
+                                    conf_level=ctx.conf_level),
         "insatstyp", threshold=ctx.threshold)
     helhet = disclosure.disclose_comparisons(pd.concat([
-        stats.independence_test(insatser.data, "insatstyp"),
+        stats.independence_test(insatser.data, "insatstyp", count=weight),
         stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level,
-                                  levels=CHILD_SEXES),
+                                  levels=CHILD_SEXES, count=weight),
     ], ignore_index=True), threshold=ctx.threshold)
     per_typ = compare_each_category(
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
-        covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold)
+        covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight)
     skillnader = per_typ[per_typ["measure"] == "risk_difference_pp"]
     crude = skillnader[~skillnader["adjusted"].astype(bool)]
     adjusted = skillnader[skillnader["adjusted"].astype(bool)]
@@ -933,7 +958,9 @@ def process_map(ctx) -> Page:
 
     Each step the data allow (:func:`process_steps`), with its own denominator: the share of
     girls and boys who go on to the next step, and the crude difference (the map is not
-    adjusted).
+    adjusted). The tables may come as rows or as linked cell tables (the catalogue's
+    ``linked``): reports are followed to insats by id in the engine, and units counted with the
+    load's ``weight``.
 
     Parameters
     ----------
@@ -954,12 +981,12 @@ def process_map(ctx) -> Page:
     # Every step the data allow; step 3 follows each report to the end: did it (through an
     # investigation) lead to insats?
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
-                                          threshold=ctx.threshold, levels=CHILD_SEXES)
-            for name, (d, outcome) in process_steps(anmalningar, utredningar).items()}
+                                          threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
+            for name, (d, outcome, weight) in process_steps(anmalningar, utredningar).items()}
     karta = disclosure.stack({name: r.shares for name, r in steg.items()}, "steg")
     jamforelser = disclosure.stack({name: r.comparisons for name, r in steg.items()}, "steg")
     present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
-    empty = all(len(loaded.data) == 0 for loaded, _ in present.values())
+    empty = all(loaded.n_rows() == 0 for loaded, _ in present.values())
     return Page(
         question_id=ctx.question_id,
         short_answer=(report.nothing_to_analyse_text("ärenden") if empty

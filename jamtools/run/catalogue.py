@@ -186,15 +186,17 @@ ENTRIES = (
         }, covariates=_AGE_REASON, cells=True),)),
     # bof_03 adjusts for the reason type of the investigation each insats came from: the link
     # insats -> utredning (utredning_id in both) and orsakstyp in the investigations.
+    # Both read as linked cell tables: the ids stay in the engine (jamtools.data.links).
     Chapter("bof_03_typ_av_insats", (
         _n("bof_insatser", ["insatstyp"], {
             "utredning_id": "insatserna kan inte kopplas till sina utredningar, så jämförelsen "
                             "bland insatser efter anmälningar av samma typ (miljö eller beteende) "
                             "utelämnas",
-        }),
+        }, linked=True),
         _n("bof_utredningar", ["utredning_id"], covariates=("orsakstyp",),
            without="insatserna kan inte kopplas till sina utredningar, så jämförelsen bland "
-                   "insatser efter anmälningar av samma typ (miljö eller beteende) utelämnas"),
+                   "insatser efter anmälningar av samma typ (miljö eller beteende) utelämnas",
+           linked=True),
     )),
     # bof_04: the reason type compared with and without adjustment for age group; the share of
     # reports from the police with and without adjustment for the reason (needs the reporter).
@@ -217,18 +219,19 @@ ENTRIES = (
             "foraldrar_sammanboende": "uppdelningen efter om föräldrarna bor ihop utelämnas",
         }, blank_ok=("mamma_kontaktad", "pappa_kontaktad"), cells=True),)),
     # bof_06 follows each report to insats through its investigations: aktualisering_id in
-    # both tables (real ids in the reports, not row numbers) links them (step 3).
+    # both tables (real ids in the reports, not row numbers) links them (step 3). Both read as
+    # linked cell tables: the ids stay in the engine (jamtools.data.links).
     Chapter("bof_06_processkarta", (
         _n("bof_aktualiseringar", ["utredning_inledd"], {
             "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
                                 "steget från anmälan till insats (hela kedjan) utelämnas",
         }, without="steget från anmälan till utredning och hela kedjan från anmälan till insats "
-                   "utelämnas"),
+                   "utelämnas", linked=True),
         _n("bof_utredningar", ["insats_beviljad"], {
             "aktualisering_id": "anmälningarna kan inte följas till utredningarnas beslut, så "
                                 "steget från anmälan till insats (hela kedjan) utelämnas",
         }, without="steget från utredning till insats och hela kedjan från anmälan till insats "
-                   "utelämnas"),
+                   "utelämnas", linked=True),
     ), any_of=("bof_aktualiseringar", "bof_utredningar")),
     # --- Ekonomiskt bistånd ----------------------------------------------------------------
     Chapter("eb_01_krav", (
