@@ -79,7 +79,7 @@ def _both_ways(monkeypatch, question_id, compose, data_dir: Path = SYNTHETIC, *,
     loads = dict(seen)
     chapter = catalogue.CHAPTERS[question_id]
     monkeypatch.setitem(catalogue.CHAPTERS, question_id, replace(
-        chapter, needs=tuple(replace(n, cells=False) for n in chapter.needs)))
+        chapter, needs=tuple(replace(n, cells=False, linked=False) for n in chapter.needs)))
     seen.clear()
     if as_rows is not None:
         as_rows()
@@ -114,8 +114,8 @@ def test_r4_02_cells_equal_rows(monkeypatch):
     cells, rows, loads = _both_ways(monkeypatch, "r4_02_resurser", resources.resource_shares)
     for t in ("ht_beslut", "ru_ansokningar"):
         _assert_cells(loads, t)
-    for t in ("eb_planering", "eb_insatser"):  # linked by ids: rows
-        assert all(w is None for w, _, _ in loads[t])
+    for t in ("eb_planering", "eb_insatser"):  # linked by ids: cells, the ids in the engine
+        _assert_cells(loads, t)                # (tests/test_eb03_r4_02_linked.py)
     _assert_same_page(cells, rows)
 
 
@@ -125,14 +125,15 @@ CLIENT_TABLES = ("ht_beslut", "eb_klienter", "bof_aktualiseringar")
 
 
 def test_r4_01_cells_equal_rows_with_person_id(monkeypatch):
-    """The demo data have person ids: the client tables come as rows (persons counted once),
-    the population as a cell table."""
+    """The demo data have person ids: the client tables come as linked cell tables (the ids in
+    the engine, persons counted once there; tests/test_r4_01_hl_01_linked.py), the population as
+    a cell table."""
     from jamtools.chapters import representation
 
     cells, rows, loads = _both_ways(monkeypatch, "r4_01_representation", representation.who_comes)
     _assert_cells(loads, "befolkning", fewer=False)  # one row per year, sex and age already
     for t in CLIENT_TABLES:
-        assert all(w is None for w, _, _ in loads[t]), t
+        _assert_cells(loads, t)
     _assert_same_page(cells, rows)
 
 
@@ -188,7 +189,7 @@ def test_r4_01_other_table_cells_equal_rows(monkeypatch, without_person_id, no_p
 
     def as_rows():
         monkeypatch.setattr(representation, "load_table_if_present",
-                            lambda name, **kw: spy(name, **{**kw, "cells": False}))
+                            lambda name, **kw: spy(name, **{**kw, "cells": False, "linked": False}))
 
     monkeypatch.setattr(representation, "load_table_if_present", spy)
     cells, rows, loads = _both_ways(monkeypatch, "r4_01_representation", representation.who_comes,

@@ -89,13 +89,21 @@ def test_follow_up_codes_the_status_and_leaves_out_what_cannot_be_followed():
     assert eb_paths.follow_up(without_reason).data["status"].tolist() == [1, 0, 0, 0]
 
 
-# --- offered_types (eb_03: the crosstab flags) -----------------------------------------------
+# --- flags_by (eb_03: the crosstab flags, on rows) ---------------------------------------------
+
+def _offers(planering: pd.DataFrame, insatser: pd.DataFrame, types):
+    from jamtools.data.links import flags_by
+
+    loaded = LoadResult(table=TABLES["eb_planering"], data=planering, source="test")
+    offers = LoadResult(table=TABLES["eb_insatser"], data=insatser, source="test")
+    return flags_by(loaded, "planering_id", offers, "planering_id", "insatstyp", types).data
+
 
 def test_offered_types_flags_each_planning_once():
     planering = pd.DataFrame({"planering_id": ["a", "b", "c"], "kon": ["kvinna", "man", "man"]})
     insatser = pd.DataFrame({"planering_id": ["a", "a", "b", None, "x"],
                              "insatstyp": ["sfi", "sfi", "praktik", "praktik", "praktik"]})
-    out = eb.offered_types(planering, insatser, ["sfi", "praktik", "studier"])
+    out = _offers(planering, insatser, ["sfi", "praktik", "studier"])
     assert out["sfi"].tolist() == [1, 0, 0]          # twice offered is still 1
     assert out["praktik"].tolist() == [0, 1, 0]      # a missing id or an unknown planning counts nowhere
     assert out["studier"].tolist() == [0, 0, 0]      # a type nobody got is a column of zeros
@@ -106,9 +114,9 @@ def test_offered_types_flags_each_planning_once():
 def test_offered_types_with_no_offers_and_no_types():
     planering = pd.DataFrame({"planering_id": ["a", "b"]}, index=[5, 7])
     empty = pd.DataFrame({"planering_id": pd.Series(dtype="string"), "insatstyp": pd.Series(dtype="string")})
-    out = eb.offered_types(planering, empty, ["sfi"])
+    out = _offers(planering, empty, ["sfi"])
     assert out["sfi"].tolist() == [0, 0] and list(out.index) == [5, 7]
-    assert list(eb.offered_types(planering, empty, []).columns) == ["planering_id"]
+    assert list(_offers(planering, empty, []).columns) == ["planering_id"]
 
 
 # --- select_parents, children_group (eb_04, jamtools.chapters.eb_paths) -------------------------

@@ -32,6 +32,8 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.data import load as _load
+from jamtools.data.check import GIVEN
+from jamtools.data.links import first_per_id, has_ids
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 
@@ -109,16 +111,26 @@ def _short_problem(exc: Exception) -> str:
     return text.split("(")[0].split(":")[0].strip()[:120]
 
 
-def _by_sex(kon: pd.Series) -> dict[str, int]:
-    """Rows per sex (women and girls, men and boys) among the codes of ``kon``."""
+#: Whether :func:`audit_one` reads a table as a linked cell table (the person ids kept in the
+#: engine, :mod:`jamtools.data.links`) rather than as rows: the same audit, without the rows
+#: in memory.
+LINKED = True
+
+
+def _by_sex(kon: pd.Series, weight: pd.Series | None = None) -> dict[str, int]:
+    """Rows per sex (women and girls, men and boys) among the codes of ``kon``; with
+    ``weight`` (a cell table's counts, aligned with ``kon``) each code counts that many rows."""
     out = dict.fromkeys(ADULT_SEXES, 0)
-    for code, n in kon.value_counts().items():  # a few distinct codes: count, then map
+    counts = (kon.value_counts() if weight is None else
+              pd.Series(weight.to_numpy(), index=kon.index).groupby(kon, sort=False).sum())
+    for code, n in counts.items():  # a few distinct codes: count, then map
         if code in _TO_ADULT:
             out[_TO_ADULT[code]] += int(n)
     return out
 
 
-def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAudit:
+def audit_one(name: str, *, data_dir=None, config=None, period=None,
+              linked: bool | None = None) -> TableAudit:
     """Audit table ``name`` (see the module docstring). Never raises for a missing or broken
     table: the problem is recorded in the result.
 
@@ -127,10 +139,16 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
     configuration's column mapping and recoding: a sex code that is neither the model's nor
     mapped onto it is *another code*, an empty cell (with no personnummer to derive sex from)
     is *missing*. The table is read once, in the engine, and only the columns the audit needs
-    (sex, the personnummer, the person id, the table's key, and the date when a period is
-    chosen), so a problem in another column leaves out no row here. A table whose load fails
+    (sex, the personnummer, the person id, and the date when a period is chosen; on rows also
+    the table's key), so a problem in another column leaves out no row here. A table whose load fails
     (sex mostly invalid, say) is checked once more, for its completeness alone.
+
+    With ``linked`` (default :data:`LINKED`) the table is read as a linked cell table: pandas
+    holds one row per combination of sex and problems with its number of rows, the person ids
+    stay in the engine, and the persons are counted there
+    (:func:`jamtools.data.links.first_per_id`). The audit is the same as on rows.
     """
+    linked = LINKED if linked is None else linked
     spec = _source(name, data_dir, config)
     if spec is None:
         return TableAudit(name, "saknas")
@@ -139,7 +157,8 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown codes and dangling references: counted below
             result = _load.load_table(name, data_dir=data_dir, config=config, period=period,
-                                      columns=("kon",), optional=("person_id",))
+                                      columns=("kon",), optional=("person_id",),
+                                      cells=linked, linked=linked)
         checked = result.checked
     except _load.DataValidationError as exc:
         load_error = exc
@@ -155,14 +174,19 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
         audit.completeness = {"kvinna": 0, "man": 0, "saknas": audit.rows_read, "annan_kod": 0}
         return audit
     kon = checked.data["kon"]
+    # A cell table's rows stand for as many rows as its weight says; rows count one each.
+    count = (checked.data[checked.weight].to_numpy(dtype=np.int64) if checked.weight
+             else np.ones(len(kon), dtype=np.int64))
     unknown = kon.eq(_load.UNKNOWN_SEX).fillna(False).to_numpy(dtype=bool)
     if "kon|filled" in checked.sex_flags:  # a sex column: a given code that maps to no sex
         other = int(checked.sex_flags.get("kon|failed", 0))
     else:  # sex from the personnummer alone: a given personnummer that gives no sex
         audit.status = "personnummer"
         bad = checked.masks.get(("personnummer", "bad_personnummer"))
-        other = int((unknown & bad.to_numpy(dtype=bool)).sum()) if bad is not None else 0
-    audit.completeness = {**_by_sex(kon), "saknas": int(unknown.sum()) - other, "annan_kod": other}
+        other = int(count[unknown & bad.to_numpy(dtype=bool)].sum()) if bad is not None else 0
+    weights = checked.data[checked.weight] if checked.weight else None
+    audit.completeness = {**_by_sex(kon, weights), "saknas": int(count[unknown].sum()) - other,
+                          "annan_kod": other}
     if name in AGGREGATE_TABLES:
         audit.status = "aggregerad"
     if load_error is not None:
@@ -174,16 +198,25 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None) -> TableAud
                       if e["typ"] == "exkluderade" and not e["steg"].startswith("Okänt")
                       and e["antal"] > 0}
     if name not in AGGREGATE_TABLES:
-        rows = result.data
-        kon = rows["kon"]
         derived_id = checked.derived.get("person_id") == "radnumret"
-        if "person_id" in rows.columns and rows["person_id"].notna().any() and not derived_id:
-            ids = rows["person_id"]
-            kon = kon[(ids.notna() & ~ids.duplicated()).to_numpy(dtype=bool)]  # each person's first row
+        counted = result
+        if _has_ids(result, "person_id") and not derived_id:
+            counted = first_per_id(result, "person_id")  # each person's first row, in the engine when linked
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
-        audit.persons = _by_sex(kon)
+        rows = counted.data
+        audit.persons = _by_sex(rows["kon"], rows[counted.weight] if counted.weight else None)
     return audit
+
+
+def _has_ids(loaded, column: str) -> bool:
+    """Whether some row ``loaded`` keeps has ``column``: in pandas (rows) or, for a linked cell
+    table, by the cells' :data:`~jamtools.data.check.GIVEN` flags."""
+    if not has_ids(loaded, column):
+        return False
+    if column in loaded.data.columns:
+        return bool(loaded.data[column].notna().any())
+    return bool(loaded.data[GIVEN + column].any())
 
 
 def supplied_tables(*, data_dir=None, config=None) -> list[str]:

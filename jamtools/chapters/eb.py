@@ -9,15 +9,14 @@ outcome (:mod:`jamtools.present.outcomes`); everything from the run (parameters,
 catalogue's sentences) comes through the chapter's run ``ctx``
 (:class:`jamtools.run.notebook.ChapterRun`).
 
-eb_01, eb_02 and eb_05 read ``eb_planering`` as a cell table when the catalogue allows it
-(``cells=True``): every count, share, table and figure weighs a row by the load's ``weight``
-(None when the load had to read rows), so both ways give the same page. eb_03 and eb_07 follow
-ids between tables and read rows.
+Every chapter reads its tables as cell tables (``cells=True`` in the catalogue): every count,
+share, table and figure weighs a row by the load's ``weight`` (None when a test reads rows),
+so both ways give the same page. eb_03 and eb_07 follow ids between tables: their ids stay in
+the engine (``linked=True``) and the links are asked there (:mod:`jamtools.data.links`).
 
 The preparation, written to work on any export that has a chapter's required columns (with or
-without the optional ones, with missing values): :func:`offered_types` (eb_03's flags per type
-of intervention), :func:`linkable`, :func:`process_links`, :func:`process_steps` and
-:func:`process_omissions` (eb_07, whose later tables are optional).
+without the optional ones, with missing values): :func:`linkable`, :func:`process_links`,
+:func:`process_steps` and :func:`process_omissions` (eb_07, whose later tables are optional).
 
 The parents' and the self-sufficiency chapters (eb_04, eb_06) have their own module,
 :mod:`jamtools.chapters.eb_paths`.
@@ -30,8 +29,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.check import GIVEN, is_in
-from jamtools.data.links import flag_in, has_ids, keep_linked
+from jamtools.data.check import GIVEN
+from jamtools.data.links import flag_in, flags_by, has_ids, keep_linked
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
@@ -42,48 +41,6 @@ from jamtools.present.sentences import NO_ADJUSTMENT, direction, shares_alt, sho
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
 # columns, with and without the optional ones, and with missing values)
-
-def offered_types(planering: pd.DataFrame, insatser: pd.DataFrame, types, *,
-                  key: str = "planering_id", type_column: str = "insatstyp") -> pd.DataFrame:
-    """One 0/1 column per type of intervention: whether the planning offered at least one.
-
-    Parameters
-    ----------
-    planering : pandas.DataFrame
-        One row per planning, with the id ``key``.
-    insatser : pandas.DataFrame
-        One row per offered intervention, with ``key`` and ``type_column``; rows with a missing
-        id or type are not counted. May be empty.
-    types : sequence of str
-        The types to flag, in order (a type nobody was offered gets a column of zeros).
-    key, type_column : str
-        The planning id and the type column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``planering`` with one int column per type (1 = offered at least once, else 0). A
-        planning without offers is a row of zeros: it counts as "no" for every type.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"planering_id": ["a", "b"]})
-    >>> i = pd.DataFrame({"planering_id": ["a", "a"], "insatstyp": ["sfi", "sfi"]})
-    >>> offered_types(p, i, ["sfi", "praktik"])[["sfi", "praktik"]].to_dict("list")
-    {'sfi': [1, 0], 'praktik': [0, 0]}
-    """
-    types = list(types)
-    out = planering.drop(columns=[t for t in types if t in planering.columns])
-    offers = insatser[[key, type_column]].dropna()
-    offers = offers[offers[type_column].astype(str).isin(types)]
-    ids = out[key].reset_index(drop=True)
-    flags = pd.DataFrame(0, index=range(len(out)), columns=types, dtype="int64")
-    for typ in types:
-        got = offers.loc[offers[type_column].astype(str) == typ, key]
-        flags[typ] = is_in(ids, got).astype("int64").to_numpy()
-    flags.index = out.index
-    return pd.concat([out, flags], axis=1)
-
 
 def linkable(loaded, column: str) -> bool:
     """Whether ``column`` of a loaded table can link it to another table: present with values,
@@ -619,7 +576,14 @@ def offers(ctx) -> Page:
         ``andelar`` (each type's shares, simultaneous intervals), ``skillnader`` (each type's
         difference) and ``ingen_tydlig`` (the types without a clear difference, with the
         difference the data could have detected).
+
+    The plannings and the offers come as linked cell tables when the catalogue says so
+    (``linked=True``): the planning ids stay in the engine, the offers are kept to the plannings
+    (:func:`~jamtools.data.links.keep_linked`) and the types flagged per planning
+    (:func:`~jamtools.data.links.flags_by`) there, and every count weighs a row by the load's
+    ``weight``; as rows (``weight`` None) the same is done in pandas, with the same page.
     """
+
     planering = ctx.load("eb_planering", **ctx.filters)
     covariates = ctx.covariates("eb_planering", planering)
     for column in covariates:
@@ -630,14 +594,18 @@ def offers(ctx) -> Page:
     data_text = (f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
                  + ("" if linked else " " + outcomes.unlinked_text(
                      "eb_planering", "planering_id", "jämförelserna av erbjudna insatser kan inte göras")))
-    # The offers follow their planning: period, unit and age are the planning's.
+    # The offers follow their planning: period, unit and age are the planning's. Both tables
+    # may be linked cell tables (the ids in the engine) or rows: the links below work on both.
     insatser = ctx.load("eb_insatser")
-    insatser = insatser.exclude(~is_in(insatser.data["planering_id"], planering.data["planering_id"] if linked else []),
-                                "Planeringen ingår inte i urvalet ovan")
+    outside = "Planeringen ingår inte i urvalet ovan"
+    insatser = (keep_linked(insatser, "planering_id", planering, "planering_id", reason=outside) if linked
+                else insatser.exclude(pd.Series(True, index=insatser.data.index), outside))
     types = dict(OFFER_TYPES) if linked else {}
     if not planering.has("fodd_i_sverige"):  # sfi is for those born abroad only
         types.pop("sfi", None)
-    planering = planering.with_data(offered_types(planering.data, insatser.data, list(types)))
+    # One 0/1 column per type: whether the planning was offered it (per cell, in the engine).
+    planering = flags_by(planering, "planering_id", insatser, "planering_id", "insatstyp", list(types))
+    weight = planering.weight  # a cell table's units per row; None for rows
     sfi_rows: tuple | str | None = ctx.left_out("eb_planering", "fodd_i_sverige") if linked else None
     if "sfi" in types:
         abroad = planering.exclude(planering.data["fodd_i_sverige"].isna(), "Uppgift om födelseland saknas")
@@ -645,7 +613,8 @@ def offers(ctx) -> Page:
                                 "Född i Sverige (sfi gäller utrikes födda)")
         sfi_rows = _quality(ctx, abroad, "Dataunderlag för sfi: planeringar för utrikes födda")
     level = _level(ctx, len(types))
-    compared = {t: _compare(ctx, abroad.data if t == "sfi" else planering.data, t, covariates, level)
+    compared = {t: _compare(ctx, abroad.data if t == "sfi" else planering.data, t, covariates, level,
+                            weight=weight)
                 for t in types}
     results = {types[t]: r for t, r in compared.items()}
 
@@ -875,6 +844,6 @@ def process_map(ctx) -> Page:
 
 
 __all__ = ["OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
-           "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offered_types", "offers",
+           "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offers",
            "process_links", "process_map", "process_omissions", "process_steps", "requirements",
            "violence"]

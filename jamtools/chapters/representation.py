@@ -24,6 +24,7 @@ import pandas as pd
 from jamtools import disclosure
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import age_bands, age_group
+from jamtools.data.links import first_per_id
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key,
@@ -110,9 +111,9 @@ def load_clients(ctx, table: str):
     ``tabell``) with the same declaration: sex required, the age, the person id and the table's
     own date column when present. None when the run lacks the table.
 
-    The table comes as a cell table (``weight`` of the result names its counts) unless the
-    export has the person id, which is identifying: then it comes as rows, one per row of the
-    export, so that a person with several rows can be counted once.
+    The table comes as a cell table (``weight`` of the result names its counts). The person id,
+    which is identifying, stays in the engine (a linked cell table, ``linked=True``), so that
+    a person with several rows can still be counted once (:func:`count_persons`).
 
     Parameters
     ----------
@@ -129,7 +130,7 @@ def load_clients(ctx, table: str):
     date = TABLES[table].date_column
     return load_table_if_present(table, data_dir=p.data_dir, config=p.config, columns=("kon",),
                                  optional=("alder", "person_id", *([date] if date else [])),
-                                 period=p.period, cells=True)
+                                 period=p.period, cells=True, linked=True)
 
 
 def _has_person_id(clients) -> bool:
@@ -160,23 +161,26 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     """One row per person (and year): ``kon``, ``ar`` and ``aldersgrupp`` where used.
 
     A person with several rows the same year counts once (the first row by date decides the
-    age group); without a person id every row counts as a person. With ``by_age`` the rows
-    are those with an age group (:func:`with_age_groups`; the caller that needs the account
-    of the rows left out calls it first). When ``clients`` is a cell table (its ``weight`` is
-    set; never with a person id) each row stands for as many persons as its ``weight`` column
-    says, and that column is kept.
+    age group; :func:`jamtools.data.links.first_per_id`); without a person id every row counts
+    as a person. With ``by_age`` the rows are those with an age group (:func:`with_age_groups`;
+    the caller that needs the account of the rows left out calls it first). When ``clients``
+    is a cell table (its ``weight`` is set: also a linked one, whose person ids stay in the
+    engine) each row stands for as many persons as its ``weight`` column says, and that column
+    is kept.
     """
     clients = with_year(clients)
     if by_age and "aldersgrupp" not in clients.data:
         clients = with_age_groups(clients, s)
-    data = clients.data
     date = clients.table.date_column
-    if date and date in data:
-        data = data.sort_values(date, kind="stable")
+    order = date if date and date in clients.data else None
     keep = ["kon", *(["ar"] if by_year else []), *(["aldersgrupp"] if by_age else [])]
     if _has_person_id(clients):
-        data = data.dropna(subset=["person_id"]).drop_duplicates(["person_id", *keep[1:2]]
-                                                                 if by_year else ["person_id"])
+        clients = first_per_id(clients, "person_id", by=keep[1:2] if by_year else (), order=order)
+        data = clients.data
+    else:
+        data = clients.data
+        if order is not None:
+            data = data.sort_values(order, kind="stable")
     out = data[[*keep, *([clients.weight] if clients.weight else [])]].copy()
     if by_year:
         out["ar"] = out["ar"].astype(int)
@@ -300,6 +304,8 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
     clients = with_year(clients)
     rates_possible = population is not None and clients.has("ar") and len(population.data) > 0
     if not rates_possible:
+        if clients.has("ar"):  # counted per year: a row without one has no year to count in
+            clients = clients.exclude(clients.data["ar"].isna(), "Saknar år (datum)")
         persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
         years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
         return Part(s.table, s, clients, "fordelning", years,

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure, stats
-from jamtools.data.check import occurrences
+from jamtools.data.links import count_in
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import report
@@ -131,9 +131,11 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
     none; it needs both tables, and plannings identified by the export (not by row number). The
     need adjusted for is the catalogue's covariates that the data have
     (:attr:`ResourceData.spec`); rows missing one of them, or the amount, are left out and
-    counted (in :attr:`ResourceData.loads`). ``ht_beslut`` and ``ru_ansokningar`` come as cell
-    tables when the catalogue says so (:attr:`ResourceData.weight`); ``eb_insatser`` always
-    as rows (it links plannings by their ids).
+    counted (in :attr:`ResourceData.loads`). Every table comes as a cell table when the
+    catalogue says so (:attr:`ResourceData.weight`): ``eb_insatser``'s two tables linked
+    (``linked=True``, the planning ids kept in the engine), the offers per planning counted
+    there (:func:`jamtools.data.links.count_in`), so that a cell holds plannings with the same
+    number of offers; as rows the same count is made in pandas.
 
     Parameters
     ----------
@@ -153,11 +155,13 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
         if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
             return None
         covs = ctx.covariates("eb_planering", plan)
-        plan = plan.with_data(plan.data.assign(antal_insatser=occurrences(
-            plan.data["planering_id"], offers.data["planering_id"]).astype(float)))
         plan = plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
-        return ResourceData(effective_spec(spec, covs), plan.data.copy(),
-                            {"eb_planering": plan, "eb_insatser": offers})
+        # The offers of each planning (rows or linked cells: a cell is split by the count).
+        plan = count_in(plan, "planering_id", offers, "planering_id", name="antal_insatser")
+        frame = plan.data.copy()
+        frame["antal_insatser"] = frame["antal_insatser"].astype(float)
+        return ResourceData(effective_spec(spec, covs), frame,
+                            {"eb_planering": plan, "eb_insatser": offers}, plan.weight)
     loaded = ctx.load_optional(tabell, period=period, **kw)
     if loaded is None:
         return None

@@ -250,8 +250,8 @@ ENTRIES = (
         _n("eb_planering", ["planering_id"], {
             "fodd_i_sverige": "jämförelsen av svenska för invandrare (sfi) utelämnas, eftersom den "
                               "bara gäller utrikes födda",
-        }, covariates=("ohalsa",)),
-        _n("eb_insatser", ["planering_id", "insatstyp"]),
+        }, covariates=("ohalsa",), linked=True),
+        _n("eb_insatser", ["planering_id", "insatstyp"], linked=True),
     )),
     Chapter("eb_04_foraldraansvar", (
         _n("eb_planering", ["undantag_barnomsorg"], {
@@ -329,7 +329,7 @@ ENTRIES = (
                          "räknas flera gånger",
             date: "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
                   "befolkningen); bara könsfördelningen visas",
-        }, covariates=("alder",), without=what, cells=True) for t, date, what in (
+        }, covariates=("alder",), without=what, cells=True, linked=True) for t, date, what in (
             ("ht_beslut", "beslutsdatum", "hemtjänsten utelämnas"),
             ("eb_klienter", "ansokningsdatum", "ekonomiskt bistånd utelämnas"),
             ("bof_aktualiseringar", "datum", "barn och familj utelämnas"))),
@@ -338,8 +338,9 @@ ENTRIES = (
         _n("ht_beslut", ["beviljade_timmar"], covariates=("adl_beroende", "ensamboende", "alder"),
            without="hemtjänsttimmarna utelämnas", cells=True),
         _n("eb_planering", ["planering_id"], covariates=("ohalsa", "hushallstyp", "aldersgrupp"),
-           without="insatserna i ekonomiskt bistånd utelämnas"),
-        _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas"),
+           without="insatserna i ekonomiskt bistånd utelämnas", linked=True),
+        _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas",
+           linked=True),
         _n("ru_ansokningar", ["beviljat_belopp"], covariates=("malgrupp", "sokt_belopp"),
            without="projektmedlen utelämnas", cells=True),
     ), any_of=("ht_beslut", "eb_insatser", "ru_ansokningar")),
