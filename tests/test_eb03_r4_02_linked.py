@@ -25,7 +25,7 @@ from jamtools.run import catalogue
 from jamtools.run.notebook import setup
 
 from tests.conftest import SYNTHETIC
-from tests.test_eb_cells import _same_item, _shown
+from tests.test_eb_cells import assert_same_page
 
 EB_03 = "eb_03_insatser"
 R4_02 = "r4_02_resurser"
@@ -160,20 +160,7 @@ def _assert_same_computed(computed_linked, computed_rows) -> None:
 
 
 def _assert_same_page(linked, rows) -> None:
-    assert linked.short_answer == rows.short_answer
-    assert list(linked.parts) == list(rows.parts)
-    for name in rows.parts:
-        shown_l = [_shown(i) for i in linked.parts[name]]
-        shown_r = [_shown(i) for i in rows.parts[name]]
-        assert len(shown_l) == len(shown_r), name
-        for a, b in zip(shown_l, shown_r):
-            _same_item(a, b)
-    assert dict(linked.counts) == dict(rows.counts)
-    if rows.comparisons is None:
-        assert linked.comparisons is None
-    else:
-        pd.testing.assert_frame_equal(linked.comparisons.reset_index(drop=True),
-                                      rows.comparisons.reset_index(drop=True), rtol=1e-9, atol=1e-12)
+    assert_same_page(linked, rows, rtol=1e-9)
 
 
 # --- eb_03 ----------------------------------------------------------------------------------

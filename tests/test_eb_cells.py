@@ -140,6 +140,36 @@ def _same_item(a, b) -> None:
         assert a == b
 
 
+def assert_same_binary(a, b) -> None:
+    """Two :class:`~jamtools.disclosure.analyses.BinaryResult` objects are the same."""
+    pd.testing.assert_frame_equal(a.shares, b.shares)
+    pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
+    assert (a.by_shares is None) == (b.by_shares is None)
+    if a.by_shares is not None:
+        pd.testing.assert_frame_equal(a.by_shares, b.by_shares)
+
+
+def assert_same_page(a, b, *, rtol: float | None = None) -> None:
+    """Two pages show the same: the short answer, every part's items (texts, tables, figures'
+    data), the counts and the comparisons (to ``rtol`` when given, else exactly)."""
+    assert a.short_answer == b.short_answer
+    assert list(a.parts) == list(b.parts)
+    for name in b.parts:
+        shown_a = [_shown(i) for i in a.parts[name]]
+        shown_b = [_shown(i) for i in b.parts[name]]
+        assert len(shown_a) == len(shown_b), name
+        for x, y in zip(shown_a, shown_b):
+            _same_item(x, y)
+    assert dict(a.counts) == dict(b.counts)
+    if b.comparisons is None:
+        assert a.comparisons is None
+    else:
+        tolerance = {} if rtol is None else {"rtol": rtol, "atol": 1e-12}
+        pd.testing.assert_frame_equal(a.comparisons.reset_index(drop=True),
+                                      b.comparisons.reset_index(drop=True), **tolerance)
+    plt.close("all")
+
+
 def _lean_data(tmp_path):
     """The demo folder's eb_planering without the optional columns of :data:`LEAN_DROPS`."""
     rows = pd.read_csv(SYNTHETIC / "eb_planering.csv", dtype=str, keep_default_na=False)
@@ -169,28 +199,10 @@ def test_rows_and_cells_give_the_same_page(monkeypatch, tmp_path, cid, params, l
     assert all(w is None for _, w, _ in computed_rows)
     for (kind, _, a), (_, _, b) in zip(computed_cells, computed_rows):
         if kind == "binary":
-            pd.testing.assert_frame_equal(a.shares, b.shares)
-            pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
-            assert (a.by_shares is None) == (b.by_shares is None)
-            if a.by_shares is not None:
-                pd.testing.assert_frame_equal(a.by_shares, b.by_shares)
+            assert_same_binary(a, b)
         else:
             pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
-
-    assert by_cells.short_answer == by_rows.short_answer
-    assert list(by_cells.parts) == list(by_rows.parts)
-    for name in by_rows.parts:
-        shown_cells = [_shown(i) for i in by_cells.parts[name]]
-        shown_rows = [_shown(i) for i in by_rows.parts[name]]
-        assert len(shown_cells) == len(shown_rows), name
-        for a, b in zip(shown_cells, shown_rows):
-            _same_item(a, b)
-    assert dict(by_cells.counts) == dict(by_rows.counts)
-    if by_rows.comparisons is None:
-        assert by_cells.comparisons is None
-    else:
-        pd.testing.assert_frame_equal(by_cells.comparisons.reset_index(drop=True),
-                                      by_rows.comparisons.reset_index(drop=True))
+    assert_same_page(by_cells, by_rows)
 
 
 def test_the_lean_export_takes_the_branches_without_optional_columns(monkeypatch, tmp_path):

@@ -22,7 +22,7 @@ from jamtools.run import catalogue
 from jamtools.run.notebook import setup
 
 from tests.conftest import SYNTHETIC
-from tests.test_eb_cells import _same_item, _shown
+from tests.test_eb_cells import assert_same_binary, assert_same_page
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures"
 
@@ -139,26 +139,8 @@ def test_rows_and_linked_cells_give_the_same_page(monkeypatch, tmp_path, case):
     assert len(computed_linked) == len(computed_rows) > 0
     for (w_l, a), (w_r, b) in zip(computed_linked, computed_rows):
         assert w_l == CELL_COUNT and w_r is None
-        pd.testing.assert_frame_equal(a.shares, b.shares)
-        pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
-        assert (a.by_shares is None) == (b.by_shares is None)
-        if a.by_shares is not None:
-            pd.testing.assert_frame_equal(a.by_shares, b.by_shares)
-
-    assert linked.short_answer == rows.short_answer
-    assert list(linked.parts) == list(rows.parts)
-    for name in rows.parts:
-        shown_l = [_shown(i) for i in linked.parts[name]]
-        shown_r = [_shown(i) for i in rows.parts[name]]
-        assert len(shown_l) == len(shown_r), name
-        for a, b in zip(shown_l, shown_r):
-            _same_item(a, b)
-    assert dict(linked.counts) == dict(rows.counts)
-    if rows.comparisons is None:
-        assert linked.comparisons is None
-    else:
-        pd.testing.assert_frame_equal(linked.comparisons.reset_index(drop=True),
-                                      rows.comparisons.reset_index(drop=True))
+        assert_same_binary(a, b)
+    assert_same_page(linked, rows)
 
 
 def test_the_cases_reach_what_they_are_for(monkeypatch, tmp_path):

@@ -17,7 +17,6 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -27,7 +26,7 @@ from jamtools.run import catalogue
 from jamtools.run.notebook import setup
 
 from tests.conftest import SYNTHETIC
-from tests.test_eb_cells import _same_item, _shown
+from tests.test_eb_cells import assert_same_page
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures"
 
@@ -97,21 +96,7 @@ def _hl_page(monkeypatch, linked: bool, params: dict):
 
 
 def _same_page(a, b) -> None:
-    assert a.short_answer == b.short_answer
-    assert list(a.parts) == list(b.parts)
-    for name in b.parts:
-        shown_a = [_shown(i) for i in a.parts[name]]
-        shown_b = [_shown(i) for i in b.parts[name]]
-        assert len(shown_a) == len(shown_b), name
-        for x, y in zip(shown_a, shown_b):
-            _same_item(x, y)
-    assert dict(a.counts) == dict(b.counts)
-    if b.comparisons is None:
-        assert a.comparisons is None
-    else:
-        pd.testing.assert_frame_equal(a.comparisons.reset_index(drop=True),
-                                      b.comparisons.reset_index(drop=True))
-    plt.close("all")
+    assert_same_page(a, b)
 
 
 # --- the data ----------------------------------------------------------------------------------
