@@ -41,7 +41,9 @@ from jamtools.data.check import as_text, is_in, occurrences
 class EngineRows:
     """The rows of a cell table kept in the engine: table ``name`` with ``__row`` (the source
     row), ``__cell`` (the row's cell: the cell table's index) and ``v_<column>`` (text) for each
-    of ``columns``. Dropped from the engine when no result refers to it any more."""
+    of ``columns``. Dropped from the engine when no result refers to it any more (and the
+    cache of ids other tables refer to, :func:`jamtools.data.load._remember_ids`, no longer
+    holds it)."""
 
     name: str
     columns: tuple[str, ...]
@@ -180,7 +182,7 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
         stack.append(cells)
         with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
         top = int(loaded.data.index.max()) + 1 if len(loaded.data) else 1
-        if how in ("flag", "flags_by") and top < 1 << (61 - len(exprs)):
+        if how in ("flag", "flags_by") and len(exprs) <= 60 and top < 1 << (61 - len(exprs)):
             # 0/1 values: the new cell is the old one's number with the flags as its low bits,
             # so one pass writes the rows' table and a count of it gives the cells
             return _split_bits(loaded, names, exprs, joined, column, cells.__enter__(), with_ids)
@@ -352,12 +354,15 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
     names = list(names) if names is not None else [str(c) for c in categories]
     if not categories:
         return loaded
+    # the categories compared as text, the same rule on both paths (True, dates: as_text)
+    text = pd.array(as_text(other.data[category]).to_pylist(), dtype="string")
+    other = other.with_data(other.data.assign(**{category: text}))
     if _engine(loaded, column):
         return _split(loaded, names, column, other, other_column, "flags_by", category, categories)
     if _engine(other, other_column):
         raise ValueError("flags_by from a linked table needs the rows' table linked too.")
     offers = other.data[[other_column, category]].dropna()
-    kinds = offers[category].astype(str)
+    kinds = offers[category]
     flags = {n: is_in(loaded.data[column], offers.loc[kinds == str(c), other_column]).astype("int64")
              for n, c in zip(names, categories)}
     return loaded.with_data(loaded.data.assign(**flags))

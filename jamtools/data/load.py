@@ -657,6 +657,11 @@ def load_table(
         raise ValueError("linked=True keeps the ids of a cell table in the engine: it needs cells=True.")
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
                            linked=linked)
+    engine_rows = None
+    if checked.rows is not None:  # dropped with the object, also when the load stops below
+        from jamtools.data.links import EngineRows
+
+        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns))
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
@@ -674,11 +679,8 @@ def load_table(
         errors = [p.message() for p in checked.errors if p.column in failed]
         raise DataValidationError(" ".join(errors))
 
-    engine_rows, engine_refs = None, {}
-    if checked.rows is not None:
-        from jamtools.data.links import EngineRows
-
-        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns))
+    engine_refs = {}
+    if engine_rows is not None:
         _remember_ids(name, sources[name], checked, engine_rows)
         data, engine_rows, engine_refs = _engine_references(
             table, checked, data, engine_rows, used if columns is not None else set(), sources)
@@ -786,8 +788,10 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
     before = probe.data.pop("__cell_before")
     if probe.rows is rows:  # not split: the same cells
         return probe.data, rows, refs
+    # the check's cells and masks follow the split (a caller may read them together)
     checked.masks = {k: pd.Series(m.reindex(before).to_numpy(), index=probe.data.index)
                      for k, m in checked.masks.items()}
+    checked.data = probe.data.drop(columns=[c for c in probe.data.columns if c.startswith(DANGLING)])
     return probe.data, probe.rows, refs
 
 
@@ -798,20 +802,32 @@ def _ids_key(table_name: str, column: str, spec: dict):
         return None
     path = Path(spec["file"])
     path = path if path.is_absolute() else Path(spec["_base"]) / path
+    import hashlib
+
+    from jamtools.data.engine import shared
+    from jamtools.data.pseudonym import _key
+
     try:
         st = path.stat()
     except OSError:
         return None
+    # the file's state (ctime too: copying with the times kept cannot reset it), the key the
+    # pseudonyms of a personnummer are made with, and the thread's engine connection
     return (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())),
-            str(path.resolve()), st.st_mtime_ns, st.st_size)
+            str(path.resolve()), st.st_mtime_ns, st.st_ctime_ns, st.st_size,
+            hashlib.sha256(_key()).hexdigest(), id(shared()))
 
 
 def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows) -> None:
     """A linked load's rows hold every row's ids as read: the ids other tables' references are
-    checked against (:func:`_engine_ids`), kept while the load's rows are."""
+    checked against (:func:`_engine_ids`). Only ids another table refers to are remembered;
+    the rows' table then stays in the engine while :data:`_KNOWN_IDS` holds it (its last 16)."""
     from jamtools.data.links import IdSet
 
+    referred = {tuple(c.references.split(".")) for t in TABLES.values() for c in t.columns if c.references}
     for column in checked.row_columns:
+        if (table_name, column) not in referred:
+            continue
         key = _ids_key(table_name, column, spec)
         if key is not None and checked.derived.get(column) != "radnumret":
             _KNOWN_IDS[key] = IdSet(rows.name, column, owner=rows)

@@ -154,3 +154,87 @@ def test_rows_by_id_as_on_rows(data_dir):
                                       b.sort_values(key, kind="stable").reset_index(drop=True))
         assert "hushall_id" not in linked.data and a["hushall_id"].dtype == "int64"
     assert a.groupby("hushall_id").size().eq(2).all() and len(a) < rows.n_rows()
+
+
+# --- what an independent review found (each failed before its fix) ------------------------------
+
+def test_flags_by_compares_categories_as_text_on_both_paths():
+    """A yes/no or a date as category: the engine and pandas write it the same way."""
+    need = dict(columns=["kon", "person_id"], optional=["ohalsa", "datum"])
+    k_rows = load_table("eb_klienter", data_dir=SYNTHETIC, columns=["kon", "person_id"])
+    k = load_table("eb_klienter", data_dir=SYNTHETIC, columns=["kon", "person_id"], cells=True, linked=True)
+    p_rows = load_table("eb_planering", data_dir=SYNTHETIC, **need)
+    p = load_table("eb_planering", data_dir=SYNTHETIC, cells=True, linked=True, **need)
+    for category, value in (("ohalsa", True), ("datum", "2023-06-26")):
+        a = flags_by(k_rows, "person_id", p_rows, "person_id", category, [value], names=["f"])
+        b = flags_by(k, "person_id", p, "person_id", category, [value], names=["f"])
+        assert a.data["f"].sum() == (b.data["f"] * b.data[CELL_COUNT]).sum() > 0, category
+
+
+def test_flags_by_with_more_categories_than_bits():
+    k = load_table("eb_klienter", data_dir=SYNTHETIC, columns=["kon", "person_id"], cells=True, linked=True)
+    i_rows, i = _both("eb_insatser", SYNTHETIC)
+    p_rows, p = _both("eb_planering", SYNTHETIC)
+    types = ["sfi", *(f"typ{n}" for n in range(70))]
+    a = flags_by(p_rows, "planering_id", i_rows, "planering_id", "insatstyp", types)
+    b = flags_by(p, "planering_id", i, "planering_id", "insatstyp", types)
+    assert _by(a, ["kon", "sfi"]) == _by(b, ["kon", "sfi"]) and k.rows is not None
+
+
+def _pnr_copy(tmp_path):
+    import shutil
+
+    from tests.data.test_personnummer import FIXTURE
+
+    shutil.copytree(FIXTURE, tmp_path / "pnr")
+    with open(tmp_path / "pnr" / "eb_planering.csv", "a", encoding="utf-8") as f:
+        f.write("PL4,198505051014,2024-03-01,ensamstaende_med_barn,0,1,0\n")  # no such applicant
+        f.write("PL5,12345,2024-03-02,ensamstaende_med_barn,0,1,0\n")          # a bad personnummer
+    from jamtools.run.config import load_config
+
+    return load_config(tmp_path / "pnr" / "jamtools.yml")
+
+
+def test_a_split_for_dangling_references_keeps_the_check_whole(tmp_path):
+    """The check's cells and masks follow the split together (hl_01 reads both)."""
+    from jamtools.chapters import audit
+
+    cfg = _pnr_copy(tmp_path)
+    rows = audit.audit_one("eb_planering", config=cfg, linked=False)
+    linked = audit.audit_one("eb_planering", config=cfg, linked=True)
+    assert (linked.completeness, linked.persons) == (rows.completeness, rows.persons)
+    loaded = load_table("eb_planering", config=cfg, columns=("kon",), optional=("person_id",),
+                        cells=True, linked=True)
+    assert all(m.index.equals(loaded.checked.data.index) for m in loaded.checked.masks.values())
+    assert loaded.excluded_by_reason()["Hänvisar till eb_klienter som saknas"] == 1
+
+
+def test_the_ids_other_tables_refer_to_follow_the_pseudonym_key(tmp_path, monkeypatch):
+    cfg = _pnr_copy(tmp_path)
+    need = dict(config=cfg, columns=["kon", "person_id"], cells=True, linked=True)
+    for key in ("nyckel-A", "nyckel-B"):
+        monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", key)
+        load_table("eb_klienter", **need)
+        planned = load_table("eb_planering", **need)
+        assert planned.excluded_by_reason()["Hänvisar till eb_klienter som saknas"] == 1, key
+
+
+def test_a_load_that_stops_leaves_no_ids_in_the_engine(tmp_path):
+    import gc
+
+    from jamtools.data import load_table_if_present
+    from jamtools.data.engine import shared
+
+    rows = pd.read_csv(SYNTHETIC / "eb_planering.csv", dtype=str, keep_default_na=False)
+    rows.drop(columns=["ohalsa"]).to_csv(tmp_path / "eb_planering.csv", index=False)
+
+    def tables():
+        return {t for (t,) in shared().sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+    gc.collect()
+    before = tables()
+    for _ in range(3):
+        assert load_table_if_present("eb_planering", data_dir=tmp_path, columns=["kon", "ohalsa", "hushall_id"],
+                                     cells=True, linked=True) is None
+    gc.collect()
+    assert tables() <= before
