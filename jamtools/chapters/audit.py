@@ -32,8 +32,7 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.data import load as _load
-from jamtools.data.check import GIVEN
-from jamtools.data.links import first_per_id, has_ids
+from jamtools.data.links import first_per_id, has_values
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 
@@ -200,23 +199,13 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None,
     if name not in AGGREGATE_TABLES:
         derived_id = checked.derived.get("person_id") == "radnumret"
         counted = result
-        if _has_ids(result, "person_id") and not derived_id:
+        if has_values(result, "person_id") and not derived_id:
             counted = first_per_id(result, "person_id")  # each person's first row, in the engine when linked
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
         rows = counted.data
         audit.persons = _by_sex(rows["kon"], rows[counted.weight] if counted.weight else None)
     return audit
-
-
-def _has_ids(loaded, column: str) -> bool:
-    """Whether some row ``loaded`` keeps has ``column``: in pandas (rows) or, for a linked cell
-    table, by the cells' :data:`~jamtools.data.check.GIVEN` flags."""
-    if not has_ids(loaded, column):
-        return False
-    if column in loaded.data.columns:
-        return bool(loaded.data[column].notna().any())
-    return bool(loaded.data[GIVEN + column].any())
 
 
 def supplied_tables(*, data_dir=None, config=None) -> list[str]:

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.check import GIVEN
-from jamtools.data.links import flag_in, flags_by, has_ids, keep_linked
+from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
@@ -49,10 +48,7 @@ def linkable(loaded, column: str) -> bool:
     """
     if loaded is None or not has_ids(loaded, column):
         return False
-    if column not in loaded.data.columns:  # kept in the engine: the cells say which rows have it
-        given = loaded.data[GIVEN + column]
-        return loaded.has(column) and (not len(given) or bool(given.any()))
-    if len(loaded.data) and not loaded.data[column].notna().any():
+    if len(loaded.data) and not has_values(loaded, column):
         return False  # a column without values (an empty selection keeps its columns)
     checked = getattr(loaded, "checked", None)
     return not (checked is not None and checked.derived.get(column) == "radnumret")

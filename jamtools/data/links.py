@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jamtools.data.check import as_text, is_in, occurrences
+from jamtools.data.check import GIVEN, as_text, is_in, occurrences
 
 
 @dataclass(eq=False)
@@ -89,6 +89,15 @@ def has_ids(loaded, column: str) -> bool:
     """Whether ``loaded`` holds ``column`` for its rows, in pandas or in the engine."""
     rows = _rows(loaded)
     return column in loaded.data.columns or (rows is not None and column in rows.columns)
+
+
+def has_values(loaded, column: str) -> bool:
+    """Whether some row ``loaded`` keeps has a value in ``column``: in pandas, or for an id
+    kept in the engine by the cells' :data:`~jamtools.data.check.GIVEN` flags."""
+    if column in loaded.data.columns:
+        return bool(loaded.data[column].notna().any())
+    rows = _rows(loaded)
+    return rows is not None and column in rows.columns and bool(loaded.data[GIVEN + column].any())
 
 
 class _Cells:
@@ -491,4 +500,4 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
 
 
 __all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
-           "keep_linked", "look_up", "missing_count", "rows_by_id"]
+           "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id"]
