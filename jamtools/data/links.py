@@ -377,6 +377,10 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
     return loaded.with_data(loaded.data.assign(**flags))
 
 
+#: Bits of a row number in :func:`first_per_id`'s sort key (rows up to 2**40, a cell's rank above).
+_ROW_BITS = 40
+
+
 def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
     """``loaded`` with one row per value of ``column`` (and of the columns ``by``): the first
     by ``order`` (missing last), then in source order; rows without the id are left out. For
@@ -405,27 +409,41 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
             data = data.sort_values(order, kind="stable")
         data = data.dropna(subset=[column]).drop_duplicates([column, *by])
         return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes))
+    import pyarrow as pa
+
     from jamtools.data.engine import ident, unique_name
 
     rows = _rows(loaded)
     con = rows.con
-    cells = _Cells(loaded, [c for c in dict.fromkeys([*by, *([order] if order else [])])])
-    new = unique_name("linked")
+    # One hash aggregate over the ids, not a sort: the cells (few) carry a code for their ``by``
+    # values and the rank of their ``order`` value (missing last), and each row's sort key is
+    # that rank, then its row number, packed in one integer; the row with the smallest key wins.
+    cells_at = loaded.data
+    by_code = (cells_at.groupby(by, dropna=False, sort=False).ngroup().to_numpy() if by
+               else np.zeros(len(cells_at), dtype=np.int64))
+    if order:
+        rank = cells_at[order].rank(method="dense", na_option="keep").to_numpy(dtype=float)
+        rank = np.where(np.isnan(rank), np.nanmax(rank, initial=0) + 1, rank).astype(np.int64)
+    else:
+        rank = np.zeros(len(cells_at), dtype=np.int64)
+    name, new = unique_name("cells"), unique_name("linked")
+    con.register(name, pa.table({"__cell": pa.array(cells_at.index.to_numpy(dtype=np.int64)),
+                                 "__pos": pa.array(np.arange(len(cells_at), dtype=np.int64)),
+                                 "__by": pa.array(np.asarray(by_code, dtype=np.int64)),
+                                 "__rank": pa.array(rank)}))
+    shift = 1 << _ROW_BITS
     v = ident("v_" + column)
-    part = ", ".join([f"r.{v}", *(f"c.{ident(b)}" for b in by)])
-    sort = ", ".join([*([f"c.{ident(order)} ASC NULLS LAST"] if order else []), "r.__row"])
-    with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
+    others = "".join(f", arg_min({ident('v_' + c)}, __k) AS {ident('v_' + c)}"
+                     for c in rows.columns if c != column)
     try:
-        name = cells.__enter__()
-        con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT __row, __pos AS __cell"
-                    f"{''.join(', ' + ident('v_' + c) for c in rows.columns)} FROM (SELECT r.__row, c.__pos"
-                    f"{with_ids}, row_number() OVER (PARTITION BY {part} ORDER BY {sort}) AS __k "
-                    f"FROM {ident(rows.name)} r JOIN {ident(name)} c ON r.__cell = c.__cell "
-                    f"WHERE r.{v} IS NOT NULL) WHERE __k = 1")
+        con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT min(__k) % {shift} AS __row, "
+                    f"arg_min(__pos, __k) AS __cell, {v}{others} FROM (SELECT r.*, c.__pos, c.__by, "
+                    f"c.__rank * {shift} + r.__row AS __k FROM {ident(rows.name)} r JOIN {ident(name)} c "
+                    f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL) GROUP BY {v}, __by")
         counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM {ident(new)} GROUP BY 1 "
                           "ORDER BY 1").to_arrow_table()
     finally:
-        cells.__exit__()
+        con.unregister(name)
     pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
     data = loaded.data.iloc[pos].copy()
     data.index = pd.Index(pos)  # the rows' table numbers its cells by position
