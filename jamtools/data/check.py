@@ -698,12 +698,33 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {nulls}{dup} AS __dup "
                     f"FROM {ident(view)}")
+    # A date read only for whether it is given (``presence``) is grouped by its validity, not by
+    # its value, when it is valid: every valid ISO date gives the same flags and the same value
+    # (given), so one stand-in per combination is checked; an invalid one is grouped as read.
+    valid: dict[str, str] = {}
     if two_phase:
-        groups = [ident(c) for c in plain] + [c for c in carry if c != "__n0"]
-        stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in id_given)  # given or not, as its rows
+        for c in presence:
+            k = _kind(types.get(c, ""))
+            if c in plain and c != table.date_column and model[c].dtype == "date" and k in ("text", "date"):
+                valid[c] = k
+
+    def is_valid(c: str, q: str) -> str:  # a valid ISO date (text) or a date: the rules' own test
+        if valid[c] == "date":
+            return f"({q} IS NOT NULL)"
+        return (f"coalesce(regexp_full_match({q}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND "
+                f"TRY_CAST({q} AS DATE) IS NOT NULL, false)")
+
+    if two_phase:
+        groups = ([ident(c) if c not in valid else f"{ident('__ok_' + c)}, {ident('__raw_' + c)}" for c in plain]
+                  + [c for c in carry if c != "__n0"])
+        stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in [*id_given, *valid])  # as its rows
         raw = ", ".join(groups)
+        classes = "".join(f", {is_valid(c, ident(c))} AS {ident('__ok_' + c)}, CASE WHEN "
+                          f"{is_valid(c, ident(c))} THEN NULL ELSE {ident(c)} END AS {ident('__raw_' + c)}"
+                          for c in valid)
+        grouped_from = f"(SELECT *{classes} FROM {ident(aug)})" if valid else ident(aug)
         rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''}{stand_in} "
-                     f"FROM {ident(aug)}{' GROUP BY ' + raw if raw else ''})")
+                     f"FROM {grouped_from}{' GROUP BY ' + raw if raw else ''})")
     layer1 = f"SELECT {', '.join(sel)} FROM {rows_from}"
 
     sel2: list[str] = ["*"]
@@ -930,7 +951,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if two_phase:  # the combinations' counts add up; the rows of those with a problem are listed
             grouped = (f"SELECT {''.join(ident(k) + ', ' for k in keys)}sum(__n0) AS __n, min(__row) AS __row "
                        f"FROM {ident(rows_view)} {by}")
-            same_raw = " AND ".join([f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" for c in plain]
+            same_raw = " AND ".join([f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" if c not in valid else
+                                     f"(CASE WHEN {is_valid(c, 'c.' + s(c))} THEN {is_valid(c, 'r.' + ident(c))} "
+                                     f"ELSE c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)} END)" for c in plain]
                                     + [f"c.{c} = r.{c}" for c in carry if c != "__n0"]) or "true"
             flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
                        f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "

@@ -211,6 +211,47 @@ def test_a_column_read_for_its_presence_only(demo, tmp_path, cells):
         load_table(**kwargs, presence=["startdatum"])
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet-dates"])
+def test_presence_groups_valid_dates_together_and_checks_every_other_form(demo, tmp_path, fmt):
+    """A date read for its presence is grouped by validity when valid (one stand-in per
+    combination is checked, not every distinct date), and as read otherwise. Dates of every form
+    (compact, with a time, with spaces, impossible, words, blank, a Parquet date type): the cell
+    table with ``presence`` keeps the same rows, problems, first rows and examples as the rows,
+    and its given/missing count per sex is the rows' own."""
+    folder, _ = demo
+    raw = pd.read_csv(folder / "eb_utfall.csv", dtype=str)
+    forms = ["20240105", "2024-01-05 10:30", " 2024-01-05 ", "2024-02-30", "igår", "", "2024-1-5",
+             "2023-12-31T08:00:00", "0000-00-00"]
+    for i, text in enumerate(forms):
+        raw.loc[5 + 7 * i, "slutdatum"] = text
+    if fmt == "csv":
+        raw.to_csv(tmp_path / "eb_utfall.csv", index=False)
+    else:  # a real date type: every given value is valid
+        typed = raw.copy()
+        typed["slutdatum"] = pd.to_datetime(typed["slutdatum"], format="%Y-%m-%d", errors="coerce").dt.date
+        typed.to_parquet(tmp_path / "eb_utfall.parquet", index=False)
+    kwargs = dict(name="eb_utfall", data_dir=tmp_path, columns=["kon", "sjalvforsorjande"],
+                  optional=["slutdatum", "dagar", "hushallstyp"])
+    rows = load_table(**kwargs)
+    given = load_table(**kwargs, cells=True, presence=["slutdatum"])
+    pd.testing.assert_frame_equal(given.quality(), rows.quality())
+    assert given.log == rows.log and given.n_rows() == rows.n_rows() == len(rows.data)
+    assert repr(given) == repr(rows)
+    w = given.data[check.CELL_COUNT]
+    for sex in ("kvinna", "man"):
+        mine = given.data["kon"] == sex
+        assert int(w[mine & given.data["slutdatum"].notna()].sum()) == int(
+            (rows.data["slutdatum"].notna() & (rows.data["kon"] == sex)).sum())
+    if fmt == "csv":
+        assert any("slutdatum" in reason for reason in given.excluded_by_reason())
+        # a cell per combination of the other values, given/missing and the dates' forms (a
+        # compact or timed date is noted), not per date
+        grouped = rows.data.assign(slutdatum=rows.data["slutdatum"].notna()).groupby(
+            ["kon", "sjalvforsorjande", "dagar", "hushallstyp", "slutdatum"], dropna=False).ngroups
+        assert grouped <= len(given.data) <= grouped + len(forms)
+        assert len(given.data) < len(load_table(**kwargs, cells=True).data)
+
+
 def test_a_date_read_only_for_the_year_makes_no_cells(demo, tmp_path):
     """An export without ``ar``: the date is read to derive the year, and a cell table keeps
     the year, not the date (the row path keeps both). The rows per year and the account are
