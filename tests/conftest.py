@@ -33,18 +33,78 @@ def pytest_sessionstart(session):
     ensure_kernel()
 
 
+#: Runs started when the tests are collected, by name (see pytest_collection_modifyitems).
+_BACKGROUND: dict = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Two long runs start as soon as the tests are collected, beside the rest of the suite:
+    the own-data tests in a copy (tests/test_owndata_in_copy.py, minutes, mostly one core) and
+    the suite's one run of every chapter with the book (:func:`synthetic_run`), which the first
+    tests do not need."""
+    import tempfile
+
+    if os.environ.get("JAMTOOLS_NO_SYNTHETIC") or config.option.collectonly:
+        return
+    if any(item.nodeid.startswith("tests/test_owndata_in_copy.py::") for item in items):
+        from tests import test_owndata_in_copy
+
+        test_owndata_in_copy.start()
+    if any("synthetic_run" in getattr(item, "fixturenames", ()) for item in items):
+        folder = Path(tempfile.mkdtemp(prefix="jamtools-kapitel-"))
+        _BACKGROUND["synthetic_run"] = _start_synthetic_run(folder)
+        _BACKGROUND["folders"] = [folder]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+    import sys
+
+    module = sys.modules.get("tests.test_owndata_in_copy")
+    if module is not None and module.RUNNING is not None:
+        module.RUNNING.stop()
+    if "synthetic_run" in _BACKGROUND:
+        _BACKGROUND["synthetic_run"].stop()
+    for folder in _BACKGROUND.get("folders", ()):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def planted() -> dict:
     """The effects planted in the synthetic data (written by the generator)."""
     return json.loads((SYNTHETIC / "planted.json").read_text(encoding="utf-8"))["questions"]
 
 
-def run_chapters(out: Path, ids=None, *extra: str, book: bool = False) -> Path:
-    """Run chapters with ``python -m jamtools run`` into ``out`` (all when ``ids`` is None), with
-    the book only when ``book`` (else ``--no-book``); fail the test with the run's own messages
-    when it does not succeed. When only the book failed (every chapter ran, no leak found) the
-    chapters' tests still run: tests/test_browser.py reports the book's failure."""
-    import subprocess
+class StartedRun:
+    """``python -m jamtools run`` started by :func:`start_chapters`; :meth:`finish` waits for it and
+    checks it as :func:`run_chapters` does. Its output goes to files beside ``out``, not to pipes,
+    so that it never waits for a reader."""
+
+    def __init__(self, out: Path, cmd: list[str], env: dict, book: bool):
+        import subprocess
+
+        self.out, self.book = out, book
+        self.logs = out.parent / f".{out.name}.stdout", out.parent / f".{out.name}.stderr"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.logs[0], "wb") as stdout, open(self.logs[1], "wb") as stderr:
+            self.proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=ROOT, env=env)
+
+    def finish(self) -> Path:
+        code = self.proc.wait()
+        if code != 0 and self.book and _only_the_book_failed(self.out):
+            return self.out
+        stdout, stderr = (f.read_text(encoding="utf-8", errors="replace") for f in self.logs)
+        assert code == 0, stdout[-2000:] + stderr[-3000:]
+        return self.out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_chapters(out: Path, ids=None, *extra: str, book: bool = False) -> StartedRun:
+    """Start :func:`run_chapters`'s run without waiting for it."""
     import sys
 
     cmd = [sys.executable, "-m", "jamtools", "run", "--out", str(out), *extra]
@@ -55,11 +115,15 @@ def run_chapters(out: Path, ids=None, *extra: str, book: bool = False) -> Path:
     env = dict(os.environ)
     if book:  # the whole book, with its PDFs
         env.pop("JAMTOOLS_PDF", None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
-    if proc.returncode != 0 and book and _only_the_book_failed(out):
-        return out
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    return out
+    return StartedRun(out, cmd, env, book)
+
+
+def run_chapters(out: Path, ids=None, *extra: str, book: bool = False) -> Path:
+    """Run chapters with ``python -m jamtools run`` into ``out`` (all when ``ids`` is None), with
+    the book only when ``book`` (else ``--no-book``); fail the test with the run's own messages
+    when it does not succeed. When only the book failed (every chapter ran, no leak found) the
+    chapters' tests still run: tests/test_browser.py reports the book's failure."""
+    return start_chapters(out, ids, *extra, book=book).finish()
 
 
 def _only_the_book_failed(out: Path) -> bool:
@@ -75,8 +139,15 @@ def _only_the_book_failed(out: Path) -> bool:
 @pytest.fixture(scope="session")
 def synthetic_run(tmp_path_factory) -> Path:
     """Every chapter, run once on the synthetic data for all the tests that read its output,
-    and the book built from them (``html/``, read by tests/test_browser.py)."""
-    return run_chapters(tmp_path_factory.mktemp("kapitel"), None, "--jobs", "2", book=True)
+    and the book built from them (``html/``, read by tests/test_browser.py). Started when the
+    tests are collected (:func:`pytest_collection_modifyitems`), so that it runs beside the
+    tests that come before its first reader."""
+    started = _BACKGROUND.get("synthetic_run") or _start_synthetic_run(tmp_path_factory.mktemp("kapitel"))
+    return started.finish()
+
+
+def _start_synthetic_run(folder: Path) -> StartedRun:
+    return start_chapters(folder / "kapitel", None, "--jobs", "2", book=True)
 
 
 @pytest.fixture(scope="session")

@@ -26,16 +26,54 @@ def project_copy(target: Path) -> Path:
     return target
 
 
-def test_own_data_tests_pass_in_a_copy_without_synthetic_data(tmp_path):
-    copy = project_copy(tmp_path / "projekt")
-    env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1",
-           "JAMTOOLS_NO_SYNTHETIC": "1"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p",
-                           "no:cacheprovider", "-o", "addopts=", "--tb=short", "--disable-warnings",
-                           "-W", "ignore::DeprecationWarning"],
-                          cwd=copy, env=env, capture_output=True, text=True)
-    tail = "\n".join(proc.stdout.strip().splitlines()[-40:])
+class Background:
+    """The own-data tests running in a copy (``python -m pytest tests/owndata``), started by
+    :func:`start` and awaited by :meth:`result`. Its output goes to a file, not a pipe, so that
+    it never waits for a reader."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        copy = project_copy(folder / "projekt")
+        env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1",
+               "JAMTOOLS_NO_SYNTHETIC": "1"}
+        self.out, self.err = folder / "stdout.txt", folder / "stderr.txt"
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p", "no:cacheprovider",
+                 "-o", "addopts=", "--tb=short", "--disable-warnings", "-W",
+                 "ignore::DeprecationWarning"], cwd=copy, env=env, stdout=out, stderr=err)
+
+    def result(self) -> tuple[int, str, str]:
+        code = self.proc.wait()
+        return (code, self.out.read_text(encoding="utf-8", errors="replace"),
+                self.err.read_text(encoding="utf-8", errors="replace"))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+#: Started by tests/conftest.py when this test is collected, so that the own-data tests (minutes,
+#: mostly one core) run beside the rest of the suite; None when run on its own.
+RUNNING: Background | None = None
+
+
+def start() -> Background:
+    """Start the own-data tests in a fresh copy, in the background (see :data:`RUNNING`)."""
+    import tempfile
+
+    global RUNNING
+    RUNNING = Background(Path(tempfile.mkdtemp(prefix="jamtools-owndata-")))
+    return RUNNING
+
+
+def test_own_data_tests_pass_in_a_copy_without_synthetic_data():
+    run = RUNNING or start()
+    code, stdout, stderr = run.result()
+    tail = "\n".join(stdout.strip().splitlines()[-40:])
     print(tail)
-    failures = proc.stdout.split("= FAILURES =")[-1][:12000] if "= FAILURES =" in proc.stdout else ""
-    assert proc.returncode == 0, failures + "\n" + tail + proc.stderr[-2000:]
+    failures = stdout.split("= FAILURES =")[-1][:12000] if "= FAILURES =" in stdout else ""
+    assert code == 0, failures + "\n" + tail + stderr[-2000:]
     assert " passed" in tail and "skipped" not in tail.splitlines()[-1], tail
