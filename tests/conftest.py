@@ -35,21 +35,24 @@ def pytest_sessionstart(session):
 
 #: Runs started when the tests are collected, by name (see pytest_collection_modifyitems).
 _BACKGROUND: dict = {}
+#: Test modules with a long run of their own that starts when they are collected: each has
+#: ``start()`` and ``RUNNING`` (with ``stop()``), and its tests wait for the run's result.
+BACKGROUND_MODULES = ("test_owndata_in_copy", "test_privacy_end_to_end")
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Two long runs start as soon as the tests are collected, beside the rest of the suite:
-    the own-data tests in a copy (tests/test_owndata_in_copy.py, minutes, mostly one core) and
-    the suite's one run of every chapter with the book (:func:`synthetic_run`), which the first
-    tests do not need."""
+    """Long runs start as soon as the tests are collected, beside the rest of the suite: those
+    of :data:`BACKGROUND_MODULES` (the own-data tests in a copy, every chapter on planted
+    personal data) and the suite's one run of every chapter with the book
+    (:func:`synthetic_run`), which the first tests do not need."""
+    import importlib
     import tempfile
 
     if os.environ.get("JAMTOOLS_NO_SYNTHETIC") or config.option.collectonly:
         return
-    if any(item.nodeid.startswith("tests/test_owndata_in_copy.py::") for item in items):
-        from tests import test_owndata_in_copy
-
-        test_owndata_in_copy.start()
+    for module in BACKGROUND_MODULES:
+        if any(item.nodeid.startswith(f"tests/{module}.py::") for item in items):
+            importlib.import_module(f"tests.{module}").start()
     if any("synthetic_run" in getattr(item, "fixturenames", ()) for item in items):
         folder = Path(tempfile.mkdtemp(prefix="jamtools-kapitel-"))
         _BACKGROUND["synthetic_run"] = _start_synthetic_run(folder)
@@ -60,9 +63,10 @@ def pytest_sessionfinish(session, exitstatus):
     import shutil
     import sys
 
-    module = sys.modules.get("tests.test_owndata_in_copy")
-    if module is not None and module.RUNNING is not None:
-        module.RUNNING.stop()
+    for name in BACKGROUND_MODULES:
+        module = sys.modules.get(f"tests.{name}")
+        if module is not None and module.RUNNING is not None:
+            module.RUNNING.stop()
     if "synthetic_run" in _BACKGROUND:
         _BACKGROUND["synthetic_run"].stop()
     for folder in _BACKGROUND.get("folders", ()):

@@ -43,9 +43,10 @@ def _pnr(k: int) -> str:
     return f"20{date}-{serial}{digit}"
 
 
-@pytest.fixture(scope="module")
-def planted_input(tmp_path_factory):
-    data = tmp_path_factory.mktemp("indata")
+def make_planted_input(data: Path) -> set[str]:
+    """The synthetic tables in ``data``, with personnummer and names in bof_utredningar and a
+    unit of two children; returns the planted secrets."""
+    data.mkdir(parents=True, exist_ok=True)
     for f in SYNTHETIC.glob("*.csv"):
         shutil.copy(f, data)
     utr = pd.read_csv(data / "bof_utredningar.csv", dtype=str)
@@ -57,25 +58,71 @@ def planted_input(tmp_path_factory):
     akt = pd.read_csv(data / "bof_aktualiseringar.csv", dtype=str)
     akt.loc[akt["aktualisering_id"].isin(utr["aktualisering_id"].iloc[:2]), "enhet"] = "Lilla"
     akt.to_csv(data / "bof_aktualiseringar.csv", index=False)
-    secrets = set(utr["personnummer"]) | set(utr["namn"])
-    return data, secrets
+    return set(utr["personnummer"]) | set(utr["namn"])
+
+
+class PlantedRun:
+    """Every notebook and the book on the planted input, the unit "Lilla" chosen wherever a
+    notebook takes a unit: ``python -m jamtools run`` started in ``folder`` and awaited by
+    :meth:`result`. Its output goes to files, not pipes, so that it never waits for a reader."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.data = folder / "indata"
+        self.secrets = make_planted_input(self.data)
+        notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        per_nb = {nb.stem: {"enhet": "Lilla"} for nb in notebooks
+                  if "enhet" in papermill.inspect_notebook(str(nb))}
+        cfg = folder / "jamtools.yml"
+        cfg.write_text(json.dumps({"data_dir": str(self.data), "threshold": THRESHOLD,
+                                   "organisation": "Testkommunen", "notebooks": per_nb}),
+                       encoding="utf-8")
+        self.out = folder / "ut"
+        self.logs = folder / "stdout.txt", folder / "stderr.txt"
+        with open(self.logs[0], "wb") as stdout, open(self.logs[1], "wb") as stderr:
+            self.proc = subprocess.Popen([sys.executable, "-m", "jamtools", "run", "--config",
+                                          str(cfg), "--out", str(self.out)],
+                                         stdout=stdout, stderr=stderr, cwd=ROOT)
+
+    def result(self) -> subprocess.CompletedProcess:
+        code = self.proc.wait()
+        stdout, stderr = (f.read_text(encoding="utf-8", errors="replace") for f in self.logs)
+        return subprocess.CompletedProcess(self.proc.args, code, stdout, stderr)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+#: Started by tests/conftest.py when this module's tests are collected, so that the run (minutes)
+#: goes on beside the rest of the suite; None when the module is run on its own.
+RUNNING: PlantedRun | None = None
+
+
+def start() -> PlantedRun:
+    """Start :class:`PlantedRun` in a fresh folder (see :data:`RUNNING`)."""
+    import tempfile
+
+    global RUNNING
+    RUNNING = PlantedRun(Path(tempfile.mkdtemp(prefix="jamtools-planted-")))
+    return RUNNING
 
 
 @pytest.fixture(scope="module")
-def small_unit_run(planted_input, tmp_path_factory):
-    data, _ = planted_input
-    tmp = tmp_path_factory.mktemp("korning")
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    per_nb = {nb.stem: {"enhet": "Lilla"} for nb in notebooks
-              if "enhet" in papermill.inspect_notebook(str(nb))}
-    cfg = tmp / "jamtools.yml"
-    cfg.write_text(json.dumps({"data_dir": str(data), "threshold": THRESHOLD,
-                               "organisation": "Testkommunen", "notebooks": per_nb}),
-                   encoding="utf-8")
-    out = tmp / "ut"
-    proc = subprocess.run([sys.executable, "-m", "jamtools", "run", "--config", str(cfg),
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
-    return out, proc
+def planted_run() -> PlantedRun:
+    return RUNNING or start()
+
+
+@pytest.fixture(scope="module")
+def planted_input(planted_run):
+    return planted_run.data, planted_run.secrets
+
+
+@pytest.fixture(scope="module")
+def small_unit_run(planted_run):
+    return planted_run.out, planted_run.result()
 
 
 def test_run_on_planted_input_succeeds_and_scan_finds_nothing(small_unit_run, planted_input):
