@@ -377,7 +377,8 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
     return loaded.with_data(loaded.data.assign(**flags))
 
 
-#: Bits of a row number in :func:`first_per_id`'s sort key (rows up to 2**40, a cell's rank above).
+#: Bits of a row number in :func:`first_per_id`'s sort key (rows up to 2**40, a cell's rank above;
+#: from 2**22 distinct orders, a sort instead).
 _ROW_BITS = 40
 
 
@@ -433,13 +434,20 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
                                  "__rank": pa.array(rank)}))
     shift = 1 << _ROW_BITS
     v = ident("v_" + column)
-    others = "".join(f", arg_min({ident('v_' + c)}, __k) AS {ident('v_' + c)}"
+    # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
+    others = "".join(f", arg_min_null({ident('v_' + c)}, __k) AS {ident('v_' + c)}"
                      for c in rows.columns if c != column)
+    ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(name)} c "
+              f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
+    if int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
+        first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
+                 f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")
+    else:  # too many distinct orders to pack with the row number: sort instead
+        keep = "".join(", " + ident("v_" + c) for c in rows.columns if c != column)
+        first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
+                 f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
     try:
-        con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT min(__k) % {shift} AS __row, "
-                    f"arg_min(__pos, __k) AS __cell, {v}{others} FROM (SELECT r.*, c.__pos, c.__by, "
-                    f"c.__rank * {shift} + r.__row AS __k FROM {ident(rows.name)} r JOIN {ident(name)} c "
-                    f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL) GROUP BY {v}, __by")
+        con.execute(f"CREATE TEMP TABLE {ident(new)} AS {first}")
         counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM {ident(new)} GROUP BY 1 "
                           "ORDER BY 1").to_arrow_table()
     finally:
