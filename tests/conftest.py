@@ -80,31 +80,23 @@ def planted() -> dict:
 
 
 class StartedRun:
-    """``python -m jamtools run`` started by :func:`start_chapters`; :meth:`finish` waits for it and
-    checks it as :func:`run_chapters` does. Its output goes to files beside ``out``, not to pipes,
-    so that it never waits for a reader."""
+    """``python -m jamtools run`` started by :func:`start_chapters`
+    (:class:`tests.helpers.Background`, its output in ``.<out>.logs`` beside ``out``);
+    :meth:`finish` waits for it and checks it as :func:`run_chapters` does."""
 
     def __init__(self, out: Path, cmd: list[str], env: dict, book: bool):
-        import subprocess
+        from tests.helpers import Background
 
         self.out, self.book = out, book
-        self.logs = out.parent / f".{out.name}.stdout", out.parent / f".{out.name}.stderr"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.logs[0], "wb") as stdout, open(self.logs[1], "wb") as stderr:
-            self.proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=ROOT, env=env)
+        self.run = Background(cmd, logs=out.parent / f".{out.name}.logs", cwd=ROOT, env=env)
+        self.stop = self.run.stop
 
     def finish(self) -> Path:
-        code = self.proc.wait()
-        if code != 0 and self.book and _only_the_book_failed(self.out):
+        proc = self.run.result()
+        if proc.returncode != 0 and self.book and _only_the_book_failed(self.out):
             return self.out
-        stdout, stderr = (f.read_text(encoding="utf-8", errors="replace") for f in self.logs)
-        assert code == 0, stdout[-2000:] + stderr[-3000:]
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         return self.out
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def start_chapters(out: Path, ids=None, *extra: str, book: bool = False) -> StartedRun:

@@ -68,3 +68,37 @@ def pg_available() -> bool:
         return True
     except OSError:
         return False
+
+
+class Background:
+    """A command started now and awaited later (:meth:`result`), for the suite's long runs that
+    go on beside the other tests. Its output goes to ``stdout.txt`` and ``stderr.txt`` in
+    ``logs``, not to pipes, so that it never waits for a reader. :meth:`stop` ends it and, with
+    ``remove``, deletes the folder ``remove`` names."""
+
+    def __init__(self, cmd: list[str], *, logs, cwd, env: dict | None = None, remove=None):
+        import subprocess
+        from pathlib import Path
+
+        self.logs, self.remove = Path(logs), remove
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with open(self.logs / "stdout.txt", "wb") as out, open(self.logs / "stderr.txt", "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+
+    def result(self):
+        """The finished process, as :func:`subprocess.run` with ``capture_output`` returns it."""
+        import subprocess
+
+        code = self.proc.wait()
+        out, err = ((self.logs / f).read_text(encoding="utf-8", errors="replace")
+                    for f in ("stdout.txt", "stderr.txt"))
+        return subprocess.CompletedProcess(self.proc.args, code, out, err)
+
+    def stop(self) -> None:
+        import shutil
+
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.remove is not None:
+            shutil.rmtree(self.remove, ignore_errors=True)

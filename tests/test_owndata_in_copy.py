@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import Background
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,35 +28,6 @@ def project_copy(target: Path) -> Path:
     return target
 
 
-class Background:
-    """The own-data tests running in a copy (``python -m pytest tests/owndata``), started by
-    :func:`start` and awaited by :meth:`result`. Its output goes to a file, not a pipe, so that
-    it never waits for a reader."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        copy = project_copy(folder / "projekt")
-        env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1",
-               "JAMTOOLS_NO_SYNTHETIC": "1"}
-        self.out, self.err = folder / "stdout.txt", folder / "stderr.txt"
-        with open(self.out, "wb") as out, open(self.err, "wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p", "no:cacheprovider",
-                 "-o", "addopts=", "--tb=short", "--disable-warnings", "-W",
-                 "ignore::DeprecationWarning"], cwd=copy, env=env, stdout=out, stderr=err)
-
-    def result(self) -> tuple[int, str, str]:
-        code = self.proc.wait()
-        return (code, self.out.read_text(encoding="utf-8", errors="replace"),
-                self.err.read_text(encoding="utf-8", errors="replace"))
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 #: Started by tests/conftest.py when this test is collected, so that the own-data tests (minutes,
 #: mostly one core) run beside the rest of the suite; None when run on its own.
 RUNNING: Background | None = None
@@ -65,13 +38,18 @@ def start() -> Background:
     import tempfile
 
     global RUNNING
-    RUNNING = Background(Path(tempfile.mkdtemp(prefix="jamtools-owndata-")))
+    folder = Path(tempfile.mkdtemp(prefix="jamtools-owndata-"))
+    copy = project_copy(folder / "projekt")
+    env = {**os.environ, "PYTHONPATH": str(copy), "JAMTOOLS_OWNDATA": "1", "JAMTOOLS_NO_SYNTHETIC": "1"}
+    RUNNING = Background([sys.executable, "-m", "pytest", "tests/owndata", "-q", "-p", "no:cacheprovider",
+                          "-o", "addopts=", "--tb=short", "--disable-warnings", "-W",
+                          "ignore::DeprecationWarning"], logs=folder, cwd=copy, env=env, remove=folder)
     return RUNNING
 
 
 def test_own_data_tests_pass_in_a_copy_without_synthetic_data():
-    run = RUNNING or start()
-    code, stdout, stderr = run.result()
+    proc = (RUNNING or start()).result()
+    code, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
     tail = "\n".join(stdout.strip().splitlines()[-40:])
     print(tail)
     failures = stdout.split("= FAILURES =")[-1][:12000] if "= FAILURES =" in stdout else ""

@@ -16,6 +16,7 @@ import pytest
 
 from jamtools.run import scan
 from jamtools.data.pseudonym import luhn_ok
+from tests.helpers import Background
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"
@@ -63,11 +64,10 @@ def make_planted_input(data: Path) -> set[str]:
 
 class PlantedRun:
     """Every notebook and the book on the planted input, the unit "Lilla" chosen wherever a
-    notebook takes a unit: ``python -m jamtools run`` started in ``folder`` and awaited by
-    :meth:`result`. Its output goes to files, not pipes, so that it never waits for a reader."""
+    notebook takes a unit: ``python -m jamtools run`` started in ``folder``
+    (:class:`tests.helpers.Background`), awaited by :meth:`result`."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
         self.data = folder / "indata"
         self.secrets = make_planted_input(self.data)
         notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -78,22 +78,9 @@ class PlantedRun:
                                    "organisation": "Testkommunen", "notebooks": per_nb}),
                        encoding="utf-8")
         self.out = folder / "ut"
-        self.logs = folder / "stdout.txt", folder / "stderr.txt"
-        with open(self.logs[0], "wb") as stdout, open(self.logs[1], "wb") as stderr:
-            self.proc = subprocess.Popen([sys.executable, "-m", "jamtools", "run", "--config",
-                                          str(cfg), "--out", str(self.out)],
-                                         stdout=stdout, stderr=stderr, cwd=ROOT)
-
-    def result(self) -> subprocess.CompletedProcess:
-        code = self.proc.wait()
-        stdout, stderr = (f.read_text(encoding="utf-8", errors="replace") for f in self.logs)
-        return subprocess.CompletedProcess(self.proc.args, code, stdout, stderr)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.run = Background([sys.executable, "-m", "jamtools", "run", "--config", str(cfg),
+                               "--out", str(self.out)], logs=folder, cwd=ROOT, remove=folder)
+        self.result, self.stop = self.run.result, self.run.stop
 
 
 #: Started by tests/conftest.py when this module's tests are collected, so that the run (minutes)
