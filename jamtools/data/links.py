@@ -410,8 +410,6 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
             data = data.sort_values(order, kind="stable")
         data = data.dropna(subset=[column]).drop_duplicates([column, *by])
         return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes))
-    import pyarrow as pa
-
     from jamtools.data.engine import ident, unique_name
 
     rows = _rows(loaded)
@@ -427,11 +425,10 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
         rank = np.where(np.isnan(rank), np.nanmax(rank, initial=0) + 1, rank).astype(np.int64)
     else:
         rank = np.zeros(len(cells_at), dtype=np.int64)
-    name, new = unique_name("cells"), unique_name("linked")
-    con.register(name, pa.table({"__cell": pa.array(cells_at.index.to_numpy(dtype=np.int64)),
-                                 "__pos": pa.array(np.arange(len(cells_at), dtype=np.int64)),
-                                 "__by": pa.array(np.asarray(by_code, dtype=np.int64)),
-                                 "__rank": pa.array(rank)}))
+    new = unique_name("linked")
+    cells = _Cells(loaded.with_data(cells_at.assign(__by=np.asarray(by_code, dtype=np.int64), __rank=rank)),
+                   ["__by", "__rank"])
+    name = cells.name
     shift = 1 << _ROW_BITS
     v = ident("v_" + column)
     # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
@@ -451,7 +448,7 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
         counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM {ident(new)} GROUP BY 1 "
                           "ORDER BY 1").to_arrow_table()
     finally:
-        con.unregister(name)
+        cells.__exit__()
     pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
     data = loaded.data.iloc[pos].copy()
     data.index = pd.Index(pos)  # the rows' table numbers its cells by position
