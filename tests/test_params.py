@@ -33,3 +33,23 @@ def test_bad_parameters_are_named(tmp_path, kwargs, message):
 def test_missing_data_dir_says_how_to_make_data(tmp_path):
     with pytest.raises(ParameterError, match="jamtools synth"):
         check_parameters(data_dir=tmp_path / "finns-inte")
+
+
+def test_setup_freezes_the_imports_for_the_garbage_collector(tmp_path):
+    """After ``setup`` the objects of the imports are out of the collector's way (gc.freeze):
+    a full collection no longer scans them, and what the chapter creates is still collected."""
+    import gc
+
+    from jamtools.run.notebook import setup
+
+    gc.unfreeze()
+    before = len(gc.get_objects())
+    try:
+        setup("bof_02_utredning_till_insats", {"data_dir": str(tmp_path), "threshold": 5})
+        assert gc.get_freeze_count() >= before
+        cycle = []
+        cycle.append(cycle)  # garbage made after setup: still found by a collection
+        del cycle
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
