@@ -142,7 +142,8 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
                     count: str | None = None) -> pd.DataFrame:
     """Differences in mean and median between the sexes, among granted applications, for each
     amount measure ``rows`` holds (:data:`AMOUNT_MEASURES`), disclosed and stacked with the
-    measure's name in column ``matt`` (the ratio of means is left out).
+    measure's name in column ``matt`` (the ratio of means is not compared:
+    ``ratio=False``, which spares its bootstrap).
 
     Parameters
     ----------
@@ -158,10 +159,9 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
     """
     parts = {name: disclosure.disclose_comparisons(
         stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels=levels,
-                              conf_level=conf_level, count=count), threshold=threshold)
-        for name, column in AMOUNT_MEASURES if column in rows.columns}
-    out = disclosure.stack(parts, "matt")
-    return out[out["measure"] != "ratio_of_means"].reset_index(drop=True)
+                              conf_level=conf_level, count=count, ratio=False),
+        threshold=threshold) for name, column in AMOUNT_MEASURES if column in rows.columns}
+    return disclosure.stack(parts, "matt")
 
 
 def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,

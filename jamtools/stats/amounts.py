@@ -136,27 +136,105 @@ class _Dist:
         t = sps.t.ppf(1 - (1 - conf_level) / 2, self.n - 1)
         return float(self.mean - t * se), float(self.mean + t * se)
 
-    def replicates(self, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Bootstrap means and medians: each replicate draws n rows with replacement, which is a
+    def boot_medians(self, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+        """Bootstrap medians: the median of each of ``n_boot`` resamples of the n rows with
+        replacement, drawn without the resample's counts.
+
+        A resample is a multinomial draw of counts over the sorted distinct values, and only
+        its middle order statistic(s) are needed. They are drawn exactly by binomial bisection:
+        at a block of values holding N draws, the number in its lower half is
+        :math:`\\mathrm{Bin}(N, P(\\text{lower half}) / P(\\text{block}))`, and given it the
+        two halves are independent multinomials (the conditional-binomial construction of the
+        multinomial; Devroye 1986, ch. XI); the walk goes into the half that holds the rank.
+        For even n the two middle ranks walk together until they part; then the lower is the
+        largest draw of the lower half and the upper the smallest of the upper half. This is
+        the same distribution as taking the median of the multinomial counts, or of resampled
+        rows (Efron & Tibshirani 1993, ch. 6), at O(log k) binomial draws per replicate
+        instead of k (k distinct values); only the random numbers differ.
+
+        References
+        ----------
+        .. [1] Devroye, L. (1986). Non-Uniform Random Variate Generation. New York: Springer.
+        .. [2] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York:
+               Chapman & Hall.
+        """
+        n, k = self.n, len(self.values)
+        cum = np.concatenate([[0], np.cumsum(self.counts)])
+        lo = np.zeros(n_boot, np.int64)
+        hi = np.full(n_boot, k, np.int64)
+        draws = np.full(n_boot, n, np.int64)
+        rank = np.full(n_boot, n // 2, np.int64)  # the upper middle rank (0-based)
+        if n % 2:
+            return self.values[_descend(cum, lo, hi, draws, rank, rng)]
+        # Even n: ranks n//2 − 1 and n//2 walk together while both fall in the same half.
+        parted, low_walk, up_walk = [], [], []  # the replicates whose ranks parted, and where
+        while True:
+            act = np.flatnonzero(hi - lo > 1)
+            if not len(act):
+                break
+            a_lo, a_hi, a_n, a_r = lo[act], hi[act], draws[act], rank[act]
+            mid, left = _bisect(cum, a_lo, a_hi, a_n, rng)
+            both_left, both_right = a_r < left, a_r > left
+            part = ~(both_left | both_right)  # left == rank: the lower rank is left's last
+            if part.any():
+                parted.append(act[part])
+                low_walk.append((a_lo[part], mid[part], left[part], left[part] - 1))
+                up_walk.append((mid[part], a_hi[part], a_n[part] - left[part],
+                                np.zeros(int(part.sum()), np.int64)))
+            lo[act] = np.where(both_right, mid, a_lo)
+            hi[act] = np.where(both_left, mid, np.where(both_right, a_hi, a_lo + 1))  # parted: stop
+            draws[act] = np.where(both_left, left, np.where(both_right, a_n - left, a_n))
+            rank[act] = np.where(both_right, a_r - left, a_r)
+        lower, upper = lo.copy(), lo.copy()  # not parted: both ranks at the one value reached
+        if parted:
+            idx = np.concatenate(parted)
+            walks = [np.concatenate(col) for col in zip(*low_walk)]
+            lower[idx] = _descend(cum, *walks, rng)
+            walks = [np.concatenate(col) for col in zip(*up_walk)]
+            upper[idx] = _descend(cum, *walks, rng)
+        return (self.values[lower] + self.values[upper]) / 2
+
+    def boot_means(self, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+        """Bootstrap means: each replicate draws n rows with replacement, which is a
         multinomial draw of counts over the distinct values (the same distribution as resampling
-        rows), in chunks so that memory is bounded by :data:`BOOT_CHUNK`."""
+        rows), in chunks so that memory is bounded by :data:`BOOT_CHUNK`. O(k) per replicate."""
         n, k = self.n, len(self.values)
         p = self.counts / n
         step = max(1, BOOT_CHUNK // max(k, 1))
-        means, medians = np.empty(n_boot), np.empty(n_boot)
+        means = np.empty(n_boot)
         for start in range(0, n_boot, step):
             stop = min(n_boot, start + step)
-            c = rng.multinomial(n, p, size=stop - start)
-            means[start:stop] = c @ self.values / n
-            cum = np.cumsum(c, axis=1)
-            mid = n // 2
-            upper = self.values[np.argmax(cum > mid, axis=1)]
-            if n % 2:
-                medians[start:stop] = upper
-            else:
-                lower = self.values[np.argmax(cum > mid - 1, axis=1)]
-                medians[start:stop] = (lower + upper) / 2
-        return means, medians
+            means[start:stop] = rng.multinomial(n, p, size=stop - start) @ self.values / n
+        return means
+
+
+def _bisect(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, draws: np.ndarray,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Split the blocks of values ``[lo, hi)`` at their middle ``mid``; the number of a block's
+    ``draws`` that fall in ``[lo, mid)`` is binomial with the lower half's share of the block's
+    count (``cum``: cumulative counts, ``cum[0] = 0``). Returns ``mid`` and that number."""
+    mid = (lo + hi) // 2
+    share = (cum[mid] - cum[lo]) / (cum[hi] - cum[lo])
+    return mid, rng.binomial(draws, share)
+
+
+def _descend(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, draws: np.ndarray,
+             rank: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per walk (vectorised): the index of the value with 0-based rank ``rank`` among ``draws``
+    multinomial draws over the values ``[lo, hi)`` (probabilities proportional to their counts),
+    by binomial bisection (:meth:`_Dist.boot_medians`). The inputs are not changed."""
+    lo, hi, draws, rank = (np.array(a, dtype=np.int64) for a in (lo, hi, draws, rank))
+    while True:
+        act = np.flatnonzero(hi - lo > 1)
+        if not len(act):
+            return lo
+        a_lo, a_hi, a_n, a_r = lo[act], hi[act], draws[act], rank[act]
+        mid, left = _bisect(cum, a_lo, a_hi, a_n, rng)
+        go_left = a_r < left
+        lo[act] = np.where(go_left, a_lo, mid)
+        hi[act] = np.where(go_left, mid, a_hi)
+        draws[act] = np.where(go_left, left, a_n - left)
+        rank[act] = np.where(go_left, a_r, a_r - left)
 
 
 def _distributions(d: pd.DataFrame, value: str, keys: Sequence[str]) -> dict[tuple, _Dist]:
@@ -293,17 +371,25 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
 
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
                     *, levels: Sequence[Hashable], count: str | None = None,
-                    conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0) -> pd.DataFrame:
+                    conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0,
+                    ratio: bool = True) -> pd.DataFrame:
     """Crude comparison of amounts: difference of means (Welch), of medians, ratio of means.
 
     - ``mean_difference``: Welch's t interval and test (unequal variances; Welch 1947).
     - ``median_difference``: percentile bootstrap interval, the groups resampled separately;
       p-value from the Mann–Whitney U test (which compares distributions, not only medians).
-    - ``ratio_of_means``: percentile bootstrap interval from the same replicates.
+    - ``ratio_of_means`` (with ``ratio``): percentile bootstrap interval, the groups resampled
+      separately.
 
     The bootstrap resamples the table of distinct values and their counts: a resample of the
     n rows is a multinomial draw of counts (Efron & Tibshirani 1993, ch. 6), so the memory is
-    replicates × distinct values, never × rows.
+    replicates × distinct values, never × rows. The bootstrap medians are drawn from that same
+    resampling distribution without the counts, by binomial bisection over the sorted values
+    (O(log k) binomial draws per replicate for k distinct values; the conditional-binomial
+    construction of the multinomial, Devroye 1986, ch. XI; :meth:`_Dist.boot_medians`); the
+    bootstrap means for the ratio need every count (O(k) per replicate), so a caller that does
+    not show the ratio passes ``ratio=False``. The medians are drawn first from the seeded
+    generator, so their interval does not depend on ``ratio``.
 
     Parameters
     ----------
@@ -325,13 +411,16 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
         Number of bootstrap replicates.
     seed : int, default 0
         Seed of the random number generator (results are reproducible).
+    ratio : bool, default True
+        Whether to compare the ratio of means (row ``ratio_of_means``). Its bootstrap interval
+        costs O(replicates × distinct values); without it the row is left out.
 
     Returns
     -------
     pandas.DataFrame
-        Three rows in the comparison layout: ``mean_difference``, ``median_difference`` and
-        ``ratio_of_means``, with the method in ``method``. With fewer than two units in a group
-        the estimates are NaN and ``warning`` says why.
+        Rows in the comparison layout: ``mean_difference``, ``median_difference`` and (with
+        ``ratio``) ``ratio_of_means``, with the method in ``method``. With fewer than two units
+        in a group the estimates are NaN and ``warning`` says why.
 
     Raises
     ------
@@ -347,8 +436,10 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
            50–60.
     .. [3] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
            & Hall.
+    .. [4] Devroye, L. (1986). Non-Uniform Random Variate Generation. New York: Springer.
     """
     a, b = levels
+    measures = ("mean_difference", "median_difference", *(("ratio_of_means",) if ratio else ()))
     d = _check(df, value, [group], count)
     dists = _distributions(d[d[group].isin([a, b])], value, [group])
     da, db = dists.get((a,)), dists.get((b,))
@@ -358,20 +449,12 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
         msg = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure=m, warning=msg)
-                             for m in ("mean_difference", "median_difference", "ratio_of_means")],
+                             for m in measures],
                             columns=COMPARISON_COLUMNS)
     lo, hi, p_welch = _welch(da, db, conf_level)
     rng = np.random.default_rng(seed)
-    mean_a, med_a = da.replicates(n_boot, rng)
-    mean_b, med_b = db.replicates(n_boot, rng)
+    med = da.boot_medians(n_boot, rng) - db.boot_medians(n_boot, rng)
     q = [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2]
-    med = med_a - med_b
-    if db.mean != 0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = mean_a / mean_b
-        r_lo, r_hi = (float(v) for v in np.nanquantile(ratio, q))
-    else:
-        r_lo = r_hi = np.nan
     rows = [
         _row(**base, comparison=f"{a} − {b}", measure="mean_difference",
              estimate=da.mean - db.mean, ci_low=lo, ci_high=hi, p_value=p_welch,
@@ -380,10 +463,16 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
              estimate=da.median - db.median, ci_low=float(np.quantile(med, q[0])),
              ci_high=float(np.quantile(med, q[1])), p_value=_mann_whitney(da, db),
              test="Mann–Whitneys test", method=METHOD_BOOT),
-        _row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
-             estimate=da.mean / db.mean if db.mean else np.nan, ci_low=r_lo, ci_high=r_hi,
-             p_value=p_welch, test="Welchs t-test", method=METHOD_BOOT),
     ]
+    if ratio:
+        r_lo = r_hi = np.nan
+        if db.mean != 0:
+            mean_a, mean_b = da.boot_means(n_boot, rng), db.boot_means(n_boot, rng)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_lo, r_hi = (float(v) for v in np.nanquantile(mean_a / mean_b, q))
+        rows.append(_row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
+                         estimate=da.mean / db.mean if db.mean else np.nan, ci_low=r_lo,
+                         ci_high=r_hi, p_value=p_welch, test="Welchs t-test", method=METHOD_BOOT))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 

@@ -123,18 +123,21 @@ def test_mann_whitney_small_group_uses_the_exact_test_as_scipy():
 
 
 def test_bootstrap_over_distinct_values_has_the_row_bootstrap_distribution():
-    """Resampling the rows and drawing multinomial counts over the distinct values give the same
-    distribution of the median and the mean (compared at their quantiles, Monte Carlo error)."""
+    """Resampling the rows, drawing multinomial counts over the distinct values (the means) and
+    binomial bisection over them (the medians) give the same distribution of the median and the
+    mean (compared at their quantiles, Monte Carlo error). The exact check of the medians'
+    distribution is in ``test_amounts_bisection.py``."""
     x = np.round(np.random.default_rng(2).gamma(2.0, 5.0, 301))
     dist = amounts._Dist(*np.unique(x, return_counts=True))
-    means, medians = dist.replicates(6000, np.random.default_rng(0))
+    means = dist.boot_means(6000, np.random.default_rng(0))
+    medians = dist.boot_medians(6000, np.random.default_rng(4))
     idx = np.random.default_rng(1).integers(0, len(x), (6000, len(x)))
     row_means, row_medians = x[idx].mean(axis=1), np.median(x[idx], axis=1)
     for p in (0.025, 0.25, 0.5, 0.75, 0.975):
         assert np.quantile(medians, p) == pytest.approx(np.quantile(row_medians, p), abs=1.0)
         assert np.quantile(means, p) == pytest.approx(np.quantile(row_means, p), rel=0.01)
     even = amounts._Dist(np.array([1.0, 2.0, 3.0]), np.array([2, 1, 1]))  # rows 1 1 2 3
-    _, med = even.replicates(2000, np.random.default_rng(3))
+    med = even.boot_medians(2000, np.random.default_rng(3))
     assert set(np.unique(med)) <= {1.0, 1.5, 2.0, 2.5, 3.0}
 
 
