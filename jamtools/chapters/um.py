@@ -17,9 +17,13 @@ The chapters' own preparation is here too: :func:`select_notes` and :func:`paren
 """
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.check import GIVEN
+from jamtools.data.links import rows_view
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.control import disclose_charts
@@ -38,6 +42,8 @@ LEVELS = ADULT_SEXES
 
 #: Why a note without text is left out (the data table of the chapter shows it).
 REASON_NO_TEXT = "Anteckning utan text"
+#: The free-text column of ``um_anteckningar``.
+TEXT = "anteckning"
 #: The role of a parent in ``um_anteckningar``.
 PARENT = "foralder"
 #: What the words of the responsibility share are about, in a sentence.
@@ -52,7 +58,8 @@ def select_notes(loaded, role: str | None = None):
     Parameters
     ----------
     loaded : jamtools.data.LoadResult
-        The loaded ``um_anteckningar``; left unchanged.
+        The loaded ``um_anteckningar``, as rows or as a linked cell table whose text stays in
+        the engine (the catalogue's load); left unchanged.
     role : str or None
         A role of the data model (``foralder``, ``klient``) or None for every note.
 
@@ -63,8 +70,12 @@ def select_notes(loaded, role: str | None = None):
         has no role, so every note is kept), else an empty string. The notes' text is never part
         of the sentence.
     """
-    text = loaded.data["anteckning"].astype("string").str.strip()
-    loaded = loaded.exclude(text.isna() | (text == ""), REASON_NO_TEXT)
+    if TEXT in loaded.data.columns:
+        text = loaded.data[TEXT].astype("string").str.strip()
+        no_text = text.isna() | (text == "")
+    else:  # the text kept in the engine (a linked load): stripped by the check, empty as missing
+        no_text = ~loaded.data[GIVEN + TEXT].astype(bool)
+    loaded = loaded.exclude(no_text, REASON_NO_TEXT)
     if role is None:
         return loaded, ""
     if not loaded.has("roll"):
@@ -80,7 +91,7 @@ def parent_notes(data: pd.DataFrame) -> pd.DataFrame | None:
     Parameters
     ----------
     data : pandas.DataFrame
-        The selected notes.
+        The selected notes (rows, or the cells of a linked load).
 
     Returns
     -------
@@ -91,9 +102,37 @@ def parent_notes(data: pd.DataFrame) -> pd.DataFrame | None:
     return data[data["roll"] == PARENT]
 
 
-def _disclosed_top(data: pd.DataFrame, *, k: int, exclude, prior_strength, conf_level: float,
+@contextlib.contextmanager
+def _notes_at(loaded, data: pd.DataFrame | None = None):
+    """The notes of ``data`` (default every one ``loaded`` keeps) where they are: the rows, or
+    for a linked load the name of an engine view of them
+    (:func:`jamtools.data.links.rows_view`), for :func:`~jamtools.stats.text.count_words` and
+    :func:`~jamtools.stats.text.contains_stem`."""
+    data = loaded.data if data is None else data
+    if getattr(loaded, "rows", None) is None:
+        yield data
+    else:
+        with rows_view(loaded, data) as view:
+            yield view
+
+
+def _with_stems(notes, src, stems) -> pd.DataFrame:
+    """``notes``' data with the 0/1 column ``ansvarsord`` (a note with a word beginning with one
+    of ``stems``): per row, or for notes in the engine each cell split by it, with its number
+    of notes (only these counts leave the engine)."""
+    if isinstance(src, pd.DataFrame):
+        return notes.data.assign(ansvarsord=contains_stem(src, stems))
+    counted = contains_stem(src, stems, by="__cell", name="ansvarsord", weight=notes.weight)
+    cells = notes.data.loc[counted["__cell"].to_numpy()].reset_index(drop=True)
+    cells["ansvarsord"] = counted["ansvarsord"].to_numpy()
+    cells[notes.weight] = counted[notes.weight].to_numpy()
+    return cells
+
+
+def _disclosed_top(data, *, k: int, exclude, prior_strength, conf_level: float,
                    threshold: int):
-    """Count, rank and disclose the words of ``data``; (counts, disclosed words, top ``k``)."""
+    """Count, rank and disclose the words of ``data`` (rows, or an engine view of the notes);
+    (counts, disclosed words, top ``k``)."""
     counts = count_words(data, levels=LEVELS, exclude=exclude)
     shown = disclose_words(distinctive_words(counts, prior_strength=prior_strength,
                                              conf_level=conf_level), threshold=threshold)
@@ -154,18 +193,19 @@ def words_in_notes(ctx) -> Page:
     omitted = ctx.omissions(table, notes)
     exclude, prior = ctx.extra["uteslutna_ord"], ctx.extra["prior_styrka"]
 
-    # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
-    counts, shown, top = _disclosed_top(notes.data, k=ctx.extra["antal_ord"], exclude=exclude,
-                                        prior_strength=prior, conf_level=ctx.conf_level,
-                                        threshold=ctx.threshold)
-
-    # Words about responsibility and care: a yes/no outcome per note.
-    stems = ctx.extra["ansvarsord"]
-    notes = notes.with_data(notes.data.assign(ansvarsord=contains_stem(notes.data, stems)))
+    with _notes_at(notes) as src:
+        # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
+        counts, shown, top = _disclosed_top(src, k=ctx.extra["antal_ord"], exclude=exclude,
+                                            prior_strength=prior, conf_level=ctx.conf_level,
+                                            threshold=ctx.threshold)
+        # Words about responsibility and care: a yes/no outcome per note.
+        stems = ctx.extra["ansvarsord"]
+        flagged = _with_stems(notes, src, stems)
     roles = notes.has("roll")
-    ansvar = analysis.binary_outcome(notes.data, "ansvarsord", levels=LEVELS,
+    ansvar = analysis.binary_outcome(flagged, "ansvarsord", levels=LEVELS,
                                      by="roll" if roles else None,
-                                     conf_level=ctx.conf_level, threshold=ctx.threshold)
+                                     conf_level=ctx.conf_level, threshold=ctx.threshold,
+                                     weight=notes.weight)
     shares = ansvar.by_shares if roles else ansvar.shares
     by_text = "efter roll och kön" if roles else "efter kön"
     share_title = "Anteckningar med ord om ansvar eller omsorg"
@@ -173,8 +213,9 @@ def words_in_notes(ctx) -> Page:
     # Mothers and fathers: the same word comparison for the notes about parents.
     parents = parent_notes(notes.data)
     if parents is not None:
-        _, _, parent_top = _disclosed_top(parents, k=10, exclude=exclude, prior_strength=prior,
-                                          conf_level=ctx.conf_level, threshold=ctx.threshold)
+        with _notes_at(notes, parents) as src:
+            _, _, parent_top = _disclosed_top(src, k=10, exclude=exclude, prior_strength=prior,
+                                              conf_level=ctx.conf_level, threshold=ctx.threshold)
         parent_part = items(words.word_table(
             parent_top, labels={"kvinna": "mammor", "man": "pappor"},
             caption="De mest utmärkande orden i anteckningar om mammor och pappor"))
@@ -338,6 +379,6 @@ def quality_monitoring(ctx) -> Page:
     )
 
 
-__all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT",
+__all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT", "TEXT",
            "indicator_text", "parent_notes", "quality_monitoring", "select_indicator",
            "select_notes", "words_in_notes"]

@@ -27,6 +27,7 @@ Only cell tables reach pandas: memory grows with the number of combinations, not
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import weakref
 from dataclasses import dataclass
@@ -104,16 +105,17 @@ class _Cells:
     """The cells of an engine-backed result registered for one query: ``__cell``, ``__pos``
     and the pandas columns asked for."""
 
-    def __init__(self, loaded, columns=()):
+    def __init__(self, loaded, columns=(), data: pd.DataFrame | None = None):
         import pyarrow as pa
 
         from jamtools.data.engine import unique_name
 
+        cells = loaded.data if data is None else data
         self.con, self.name = _rows(loaded).con, unique_name("cells")
-        table = {"__cell": pa.array(loaded.data.index.to_numpy(dtype=np.int64)),
-                 "__pos": pa.array(np.arange(len(loaded.data), dtype=np.int64))}
+        table = {"__cell": pa.array(cells.index.to_numpy(dtype=np.int64)),
+                 "__pos": pa.array(np.arange(len(cells), dtype=np.int64))}
         for c in columns:
-            table[c] = pa.Array.from_pandas(loaded.data[c])
+            table[c] = pa.Array.from_pandas(cells[c])
         self.con.register(self.name, pa.table(table))
 
     def __enter__(self):
@@ -522,5 +524,54 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     return out.with_data(out.data.drop(columns=[flag]))
 
 
+@contextlib.contextmanager
+def rows_view(loaded, data: pd.DataFrame | None = None):
+    """The rows of a linked load where they are: the name of an engine view with one row per
+    source row, for a query that needs the rows themselves (the words of free text,
+    :func:`jamtools.stats.text.count_words`), without reading a row into pandas.
+
+    ``loaded`` is a cell table whose identifying columns stay in the engine
+    (``load_table(..., cells=True, linked=True)``; a note's text tells rows apart, as an id
+    does). The view has one row per source row of the cells ``data`` (default ``loaded.data``,
+    or a subset of its rows): ``__row``, ``__cell``, each column the engine keeps, under its own
+    name, and the cells' own columns (not the weight, nor the flags of whether an id is given).
+    It lives on the engine's shared connection (:func:`jamtools.data.engine.shared`) and is
+    dropped on leaving the ``with`` block.
+
+    Parameters
+    ----------
+    loaded : jamtools.data.LoadResult
+        A linked load (with ``rows``).
+    data : pandas.DataFrame, optional
+        Cells of ``loaded`` (rows of ``loaded.data``, on its index).
+
+    Yields
+    ------
+    str
+        The view's name.
+    """
+    from jamtools.data.engine import ident, shared, unique_name
+
+    rows = _rows(loaded)
+    if rows is None:
+        raise ValueError("rows_view needs a linked load (load_table(..., linked=True)).")
+    if rows.con is not shared():
+        raise ValueError("The rows were loaded on another engine connection than this thread's.")
+    cells = loaded.data if data is None else data
+    keep = [c for c in cells.columns if c != loaded.weight and not str(c).startswith("__")
+            and c not in rows.columns]
+    view = unique_name("rows")
+    with _Cells(loaded, keep, data=cells) as cname:
+        picked = "".join([f", r.{ident('v_' + c)} AS {ident(c)}" for c in rows.columns]
+                         + [f", c.{ident(c)}" for c in keep])
+        try:
+            rows.con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT r.__row, "
+                             f"r.__cell{picked} FROM {ident(rows.name)} r "
+                             f"JOIN {ident(cname)} c ON r.__cell = c.__cell")
+            yield view
+        finally:
+            rows.con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
+
+
 __all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
-           "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id"]
+           "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id", "rows_view"]

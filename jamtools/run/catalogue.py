@@ -363,10 +363,12 @@ ENTRIES = (
     Chapter("um_01_sprakbruk", (
         # person_id (or a personnummer, which gives it) is required: a word is shown only when
         # it is used about enough different persons (the privacy rule of jamtools.stats.text).
+        # A linked cell table: the notes' text and person ids stay in the engine, where the
+        # words are counted (jamtools.data.links.rows_view).
         _n("um_anteckningar", ["anteckning", "person_id"], {
             "roll": "uppdelningen efter roll och jämförelsen av hur mammor och pappor beskrivs "
                     "utelämnas",
-        }),)),
+        }, linked=True),)),
     Chapter("um_02_kvalitetsuppfoljning", (
         _n("um_indikatorer", ["manad", "taljare", "namnare"], {
             "indikator": "alla rader antas gälla samma indikator (den som parametern indikator "

@@ -23,6 +23,7 @@ prior** (Monroe, Colaresi & Quinn 2008, "Fightin' words", *Political Analysis* 1
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Hashable, Iterable, Sequence
@@ -31,7 +32,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy import stats as sps
 
 #: E-mail and web addresses, removed before tokenising (they hold names in lower case).
@@ -123,15 +123,23 @@ class WordCounts:
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "kon",
+def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: str = "kon",
                 levels: Sequence[Hashable], person: str = "person_id",
                 exclude: Iterable[str] = (), min_length: int = 2) -> WordCounts:
     """Count words per group, dropping digits, names, listed words and single letters.
 
+    The notes are tokenised and counted in the query engine, and only the counts per word
+    reach pandas. The notes may already be there: ``data`` is then the name of an engine table
+    or view (:func:`jamtools.data.links.rows_view`), and the text never leaves the engine.
+    Either way the same query counts.
+
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per note.
+    data : pandas.DataFrame or str
+        One row per note; or the name of a table or view of the engine's shared connection
+        (:func:`jamtools.data.engine.shared`) with one row per note, the columns ``text``,
+        ``group`` and ``person`` and a unique note number ``__row`` (as
+        :func:`jamtools.data.links.rows_view` makes it from a linked load).
     text : str
         The free-text column.
     group, levels : str, tuple
@@ -161,25 +169,21 @@ def count_words(data: pd.DataFrame, *, text: str = "anteckning", group: str = "k
            Analysis, 16(4), 372–403. (Word counts per group as the input.)
     """
     levels = tuple(levels)
-    rows = data[data[group].isin(levels)]
     exclude = {str(w).lower() for w in exclude}
-    n_notes = {lvl: int((rows[group] == lvl).sum()) for lvl in levels}
-    notes = pa.table({"rid": np.arange(len(rows), dtype=np.int64),
-                      "lvl": pd.Index(levels).get_indexer(rows[group]).astype(np.int64),
-                      "who": pd.factorize(rows[person])[0].astype(np.int64),  # missing: one id
-                      "txt": _as_text(rows[text])})
-    # Per note first (one row per word and note), then per word and level.
-    agg = _token_query(notes, "word, lvl, sum(n)::BIGINT AS n, count(*) AS notes, "
-                              "count(DISTINCT who) AS persons, "
-                              "bool_or(lower_seen) AS lower_seen, "
-                              "bool_or(capital_inside) AS capital_inside, "
-                              "bool_or(odd_digit) AS odd_digit, bool_or(safe) AS safe FROM ("
-                              "SELECT word, lvl, rid, any_value(who) AS who, count(*) AS n, "
-                              "bool_or(NOT cap) AS lower_seen, "
-                              "bool_or(cap AND NOT ss) AS capital_inside, "
-                              "bool_or(odd_digit) AS odd_digit, "
-                              "bool_or(odd_digit IS NULL) AS safe",
-                       group="GROUP BY word, lvl, rid) GROUP BY word, lvl")
+    with _notes(data, text, levels=levels, group=group, person=person) as src:
+        # One pass over the tokens, per word and level: the notes and persons as distinct
+        # counts (a missing person is one person; count DISTINCT leaves NULL out).
+        agg = _token_query(src, "word, lvl, count(*) AS n, count(DISTINCT rid) AS notes, "
+                                "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) "
+                                "AS persons, "
+                                "bool_or(NOT cap) AS lower_seen, "
+                                "bool_or(cap AND NOT ss) AS capital_inside, "
+                                "bool_or(odd_digit) AS odd_digit, "
+                                "bool_or(odd_digit IS NULL) AS safe",
+                           other=("lvl", "who"), group="GROUP BY word, lvl")
+        per_level = _engine_sql(f"SELECT lvl, count(*) AS n FROM {src} GROUP BY lvl")
+    found = dict(zip(per_level["lvl"].astype(int), per_level["n"].astype(int)))
+    n_notes = {lvl: found.get(i, 0) for i, lvl in enumerate(levels)}
     flags = (agg[["word", "lower_seen", "capital_inside", "odd_digit", "safe"]]
              .fillna({"lower_seen": False, "capital_inside": False, "odd_digit": False})
              .astype({"odd_digit": bool}).groupby("word").any())
@@ -325,27 +329,37 @@ def distinctive_words(counts: WordCounts, *, prior_strength: float | None = None
     return out.reset_index()
 
 
-def contains_stem(data: pd.DataFrame, stems: Iterable[str] = RESPONSIBILITY_STEMS, *,
-                  text: str = "anteckning") -> pd.Series:
+def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILITY_STEMS, *,
+                  text: str = "anteckning", by: str | Sequence[str] | None = None,
+                  name: str = "has_stem", weight: str = "n") -> pd.Series | pd.DataFrame:
     """Whether each note holds a word that begins with one of ``stems``.
 
     A token with a digit never matches (as in :func:`count_words`); other tokens match in
-    lower case, so "Omsorgen" matches the stem "omsorg".
+    lower case, so "Omsorgen" matches the stem "omsorg". The tokens are found in the query
+    engine, by the same query whether the notes are a DataFrame or already in the engine.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per note.
+    data : pandas.DataFrame or str
+        One row per note; or the name of an engine table or view with one row per note, the
+        column ``text`` and a unique note number ``__row`` (see :func:`count_words`).
     stems : iterable of str
         Word beginnings (default :data:`RESPONSIBILITY_STEMS`).
     text : str
         The free-text column.
+    by : str or sequence of str, optional
+        Count the notes instead of flagging each: per combination of these columns and of the
+        flag. Required for notes in the engine, where the flag stays: only the counts leave.
+    name, weight : str
+        With ``by``: the names of the flag column and of the count column.
 
     Returns
     -------
-    pandas.Series of int
-        1 for each note with such a word, else 0 (a note without text is 0), on ``data``'s
-        index.
+    pandas.Series of int, or pandas.DataFrame
+        Without ``by``: 1 for each note with such a word, else 0 (a note without text is 0),
+        on ``data``'s index. With ``by``: one row per combination of the ``by`` columns and
+        ``name`` (0/1) that occurs, in that order, with its number of notes in ``weight`` (a
+        cell table, as :func:`jamtools.stats.collapse` takes it with ``weights``).
 
     References
     ----------
@@ -353,20 +367,41 @@ def contains_stem(data: pd.DataFrame, stems: Iterable[str] = RESPONSIBILITY_STEM
            Cambridge: Cambridge University Press. Ch. 2.2.4, "Stemming and lemmatization" (matching
            word forms by their stem).
     """
-    from jamtools.data.engine import literal
+    from jamtools.data.engine import ident, literal
 
     stems = tuple(str(s).lower() for s in stems)
-    notes = pa.table({"rid": np.arange(len(data), dtype=np.int64), "txt": _as_text(data[text])})
+    by = None if by is None else [by] if isinstance(by, str) else list(by)
+    if by is None and not isinstance(data, pd.DataFrame):
+        raise ValueError("contains_stem on notes in the engine counts them: give by=.")
     begins = " OR ".join(f"starts_with(word, {literal(s)})" for s in stems) or "false"
     # Only a note whose lower case holds a stem can have such a word.
     holds = " OR ".join(f"contains(lowered, {literal(s)})" for s in stems) or "false"
-    hits = _token_query(notes, "rid, word, odd_digit", where=f"WHERE {begins}", keep=holds)
-    digit = hits["odd_digit"].where(hits["odd_digit"].notna(),
-                                    [any(c.isdigit() for c in w) for w in hits["word"]])
-    hits = hits[~digit.astype(bool)]
-    out = np.zeros(len(data), dtype=int)
-    out[hits["rid"].to_numpy(dtype=np.int64)] = 1
-    return pd.Series(out, index=data.index, name=data[text].name)
+    # A token has a digit as its word has (safe characters), else as looked up.
+    digit = f"coalesce(odd_digit, regexp_matches(word, {literal(_patterns()['digit'])}))"
+    hits = f"FROM tok WHERE ({begins}) AND NOT {digit}"
+    with _notes(data, text, columns=by or ()) as src, _tokens(src, by or (), keep=holds) as tok:
+        if by is None:
+            found = _engine_sql(f"WITH tok AS ({tok}) SELECT DISTINCT rid {hits}")
+            out = np.zeros(len(data), dtype=int)
+            out[found["rid"].to_numpy(dtype=np.int64)] = 1
+            return pd.Series(out, index=data.index, name=data[text].name)
+        # The notes with such a word per combination (only they are tokenised), and the rest.
+        keys = ", ".join(ident(c) for c in by)
+        same = " AND ".join(f"t.{ident(c)} IS NOT DISTINCT FROM h.{ident(c)}" for c in by)
+        k = "coalesce(h.__k, 0)"
+        counted = _engine_sql(
+            f"WITH tok AS ({tok}), hits AS (SELECT {keys}, count(DISTINCT rid) AS __k {hits} "
+            f"GROUP BY {keys}), totals AS (SELECT {keys}, count(*) AS __n FROM {src} "
+            f"GROUP BY {keys}) SELECT * FROM (SELECT {', '.join(f't.{ident(c)}' for c in by)}, "
+            f"f.flag AS {ident(name)}, CASE WHEN f.flag = 1 THEN {k} ELSE t.__n - {k} END "
+            f"AS {ident(weight)} FROM totals t LEFT JOIN hits h ON {same} "
+            f"CROSS JOIN (VALUES (0), (1)) f(flag)) WHERE {ident(weight)} > 0 ORDER BY ALL")
+    if isinstance(data, pd.DataFrame):  # the columns' own types
+        for c in by:
+            counted[c] = counted[c].astype(data[c].dtype)
+    counted[name] = counted[name].astype("int64")
+    counted[weight] = counted[weight].astype("int64")
+    return counted
 
 
 # --- Counting in the engine ---------------------------------------------------------------
@@ -400,8 +435,9 @@ def _patterns() -> dict[str, str]:
     ``piece`` is a token with the non-token characters before it (so that the sentence-start
     rule can look back), ``token`` the token itself, ``address`` :data:`ADDRESS`, ``upper`` /
     ``digit`` the tests of :class:`Token`'s ``capitalised`` / ``has_digit``, ``after_end`` /
-    ``first`` the two ways a token starts a sentence, and ``unsafe`` the characters whose lower
-    case DuckDB and Python do not agree on.
+    ``first`` the two ways a token starts a sentence, ``unsafe`` the characters whose lower
+    case DuckDB and Python do not agree on, and ``digit`` the characters ``str.isdigit`` calls
+    digits (for the words of safe characters).
     """
     every = ("".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000))))
     alnum = "".join(re.findall(r"[^\W_]+", every))      # the token rule's [^\W_]
@@ -435,6 +471,7 @@ def _patterns() -> dict[str, str]:
         "after_end": f"{end}{between}{{0,19}}$",
         "first": f"^{between}{{0,20}}$",
         "unsafe": _class(unsafe),
+        "digit": _class(c for c in every if c.isdigit()),
     }
 
 
@@ -460,70 +497,119 @@ def _tokens_sql(src: str, other: str) -> str:
     from jamtools.data.engine import literal
 
     p = _patterns()
+    # An address holds "@", "://" or "www." (in any case): only such a note is searched for one.
+    maybe = "contains(txt, '@') OR contains(txt, '://') OR regexp_matches(txt, '(?i)www\\.')"
+    cleaned = (f"CASE WHEN {maybe} THEN regexp_replace(txt, {literal(p['address'])}, ' ', 'g') "
+               "ELSE txt END")
     pieces = (f"SELECT {other}, unnest(ps) AS piece, generate_subscripts(ps, 1) AS pos "
-              f"FROM (SELECT {other}, regexp_extract_all(regexp_replace(txt, "
-              f"{literal(p['address'])}, ' ', 'g'), {literal(p['piece'])}) AS ps FROM {src})")
+              f"FROM (SELECT {other}, regexp_extract_all({cleaned}, {literal(p['piece'])}) AS ps "
+              f"FROM {src})")
     # Most pieces are a space and a word of plain letters: the word without a regex search.
     plain = literal(" ?[0-9A-Za-zÅÄÖåäöÉé]+")
     return (f"SELECT *, CASE WHEN regexp_full_match(piece, {plain}) THEN ltrim(piece, ' ') "
             f"ELSE regexp_extract(piece, {literal(p['token'])}) END AS raw FROM ({pieces})")
 
 
-def _token_query(notes: pa.Table, select: str, *, where: str = "", group: str = "",
-                 keep: str = "") -> pd.DataFrame:
-    """``SELECT select FROM tok where group`` over the tokens of ``notes``, in the engine.
+@contextlib.contextmanager
+def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", columns=()):
+    """The notes as an engine relation (SQL for a ``FROM``): ``rid`` (a unique note number),
+    ``txt`` (the text), with ``levels`` ``lvl`` (the position of the note's ``group`` among
+    ``levels``; notes of other groups left out) and ``who`` (the person, missing as NULL or one
+    id), and ``columns`` under their own names.
 
-    ``notes`` has a row id ``rid``, the text ``txt`` and any other columns; ``tok`` has one row
-    per token (as :func:`tokenize` finds them) with the notes' other columns and ``raw`` (the
-    token as written), ``word`` (its lower case, Python's), ``cap`` and ``ss`` (as
-    :class:`Token`'s ``capitalised`` and ``sentence_start``; ``ss`` only for capitalised
-    tokens) and ``odd_digit`` (null, or for a word with characters outside the safe set whether
-    the token has a digit). ``keep`` is an SQL condition on ``txt`` and ``lowered`` (DuckDB's
-    lower case of the note) that every note with a wanted token meets, to skip the others.
-    """
+    ``data`` is a DataFrame (registered as an Arrow table for the ``with`` block; ``rid`` is the
+    row's position) or the name of an engine table or view with ``__row`` (see
+    :func:`count_words`)."""
+    from jamtools.data import engine
+
+    con = engine.shared()
+    if isinstance(data, pd.DataFrame):
+        rows = data if levels is None else data[data[group].isin(levels)]
+        table = {"rid": pa.array(np.arange(len(rows), dtype=np.int64)), "txt": _as_text(rows[text])}
+        if levels is not None:
+            table["lvl"] = pa.array(pd.Index(levels).get_indexer(rows[group]).astype(np.int64))
+            table["who"] = pa.array(pd.factorize(rows[person])[0].astype(np.int64))  # missing: one id
+        table.update({c: pa.Array.from_pandas(rows[c]) for c in columns})
+        name = engine.unique_name("jt_notes")
+        con.register(name, pa.table(table))
+        try:
+            yield engine.ident(name)
+        finally:
+            con.unregister(name)
+        return
+    sel = ["__row AS rid", f"CAST({engine.ident(text)} AS VARCHAR) AS txt"]
+    where = ""
+    if levels is not None:
+        g = f"CAST({engine.ident(group)} AS VARCHAR)"
+        whens = " ".join(f"WHEN {g} = {engine.literal(str(v))} THEN {i}" for i, v in enumerate(levels))
+        sel += [f"(CASE {whens} END)::BIGINT AS lvl", f"{engine.ident(person)} AS who"]
+        where = f" WHERE {g} IN ({', '.join(engine.literal(str(v)) for v in levels)})"
+    sel += [engine.ident(c) for c in columns]
+    yield f"(SELECT {', '.join(sel)} FROM {engine.ident(data)}{where})"
+
+
+def _engine_sql(sql: str) -> pd.DataFrame:
+    """The result of ``sql`` on the engine's shared connection (aggregates only)."""
+    from jamtools.data import engine
+
+    return engine.shared().sql(sql).df()
+
+
+@contextlib.contextmanager
+def _tokens(src: str, other=(), *, keep: str = ""):
+    """SQL of ``tok``: one row per token of the notes of the relation ``src`` (see
+    :func:`_notes`: ``rid``, ``txt`` and the ``other`` columns), as :func:`tokenize` finds them,
+    with the ``other`` columns and ``raw`` (the token as written), ``word`` (its lower case,
+    Python's), ``cap`` and ``ss`` (as :class:`Token`'s ``capitalised`` and ``sentence_start``;
+    ``ss`` only for capitalised tokens) and ``odd_digit`` (null, or for a word with characters
+    outside the safe set whether the token has a digit). ``keep`` is an SQL condition on
+    ``txt`` and ``lowered`` (DuckDB's lower case of the note) that every note with a wanted
+    token meets, to skip the others. What the SQL needs stays registered for the ``with``
+    block."""
     from jamtools.data import engine
 
     p = {k: engine.literal(v) for k, v in _patterns().items()}
     con = engine.shared()
-    other = ", ".join(engine.ident(c) for c in notes.column_names if c != "txt")
-    odd = pc.fill_null(pc.match_substring_regex(notes["txt"], _patterns()["unsafe"]), False)
-    names = []
-
-    def view(prefix, table):
-        names.append(engine.unique_name(prefix))
-        con.register(names[-1], table)
-        return names[-1]
-
+    other = ", ".join(["rid", *(engine.ident(c) for c in other)])
+    src = f"(SELECT *, coalesce(regexp_matches(txt, {p['unsafe']}), false) AS odd FROM {src})"
+    lookup = None
     try:
-        src = view("jt_notes", notes.append_column("odd", odd))
-        if keep:
-            src = (f"(SELECT * FROM (SELECT *, lower(txt) AS lowered FROM {src}) "
-                   f"WHERE odd OR {keep})")
+        # Tokens with characters outside the safe set: Python's answers, looked up.
+        found = con.sql(f"SELECT DISTINCT raw FROM "
+                        f"({_tokens_sql(f'(SELECT * FROM {src} WHERE odd)', other)}) "
+                        f"WHERE regexp_matches(raw, {p['unsafe']})").fetchall()
         word, cap, digit, join = "lower(raw)", "NULL::BOOLEAN", "NULL::BOOLEAN", ""
-        if pc.any(odd).as_py():
-            # Tokens with characters outside the safe set: Python's answers, looked up.
-            found = con.sql(f"SELECT DISTINCT raw FROM "
-                            f"({_tokens_sql(view('jt_odd', notes.filter(odd)), other)}) "
-                            f"WHERE regexp_matches(raw, {p['unsafe']})").fetchall()
+        if found:
             raws = [r for (r,) in found]
-            lookup = view("jt_lower", pa.table({
+            lookup = engine.unique_name("jt_lower")
+            con.register(lookup, pa.table({
                 "m_raw": pa.array(raws, pa.string()),
                 "m_word": pa.array([r.lower() for r in raws], pa.string()),
                 "m_cap": pa.array([r[:1].isupper() for r in raws], pa.bool_()),
                 "m_digit": pa.array([any(c.isdigit() for c in r) for r in raws], pa.bool_())}))
             word, cap, digit = "coalesce(m_word, lower(raw))", "m_cap", "m_digit"
             join = f"LEFT JOIN {lookup} ON raw = m_raw"
+        if keep:
+            src = (f"(SELECT * FROM (SELECT *, lower(txt) AS lowered FROM {src}) "
+                   f"WHERE odd OR {keep})")
         # The characters before the token (the token occurs once in its piece, at the end).
         gap = "replace(piece, raw, '')"
-        tok = (f"SELECT *, CASE WHEN cap THEN regexp_matches({gap}, {p['after_end']}) "
+        yield (f"SELECT *, CASE WHEN cap THEN regexp_matches({gap}, {p['after_end']}) "
                f"OR (pos = 1 AND regexp_matches({gap}, {p['first']})) END AS ss "
                f"FROM (SELECT *, coalesce({cap}, substring(raw, 1, 1) <> substring(word, 1, 1)) "
                f"AS cap FROM (SELECT *, {word} AS word, {digit} AS odd_digit "
                f"FROM ({_tokens_sql(src, other)}) {join}))")
-        return con.sql(f"WITH tok AS ({tok}) SELECT {select} FROM tok {where} {group}").df()
     finally:
-        for name in names:
-            con.unregister(name)
+        if lookup is not None:
+            con.unregister(lookup)
+
+
+def _token_query(src: str, select: str, *, other=(), where: str = "", group: str = "",
+                 keep: str = "") -> pd.DataFrame:
+    """``SELECT select FROM tok where group`` over the tokens of the notes of ``src`` (see
+    :func:`_tokens`), in the engine; only the result reaches pandas."""
+    with _tokens(src, other, keep=keep) as tok:
+        return _engine_sql(f"WITH tok AS ({tok}) SELECT {select} FROM tok {where} {group}")
 
 
 __all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULE_DIGITS", "RULE_LIST", "RULE_NAME",

@@ -1,0 +1,156 @@
+"""um_01 at register scale: the notes' text stays in the engine.
+
+The catalogue loads ``um_anteckningar`` as a linked cell table (the text and the person ids stay
+in the engine), and :func:`jamtools.stats.text.count_words` / :func:`~jamtools.stats.text.
+contains_stem` count over an engine view of the notes (:func:`jamtools.data.links.rows_view`).
+The same query counts a DataFrame of notes: both paths must agree, on messy notes too, and the
+account of the rows must be that of a load as rows.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from jamtools.chapters import um
+from jamtools.data import load_table
+from jamtools.data.links import rows_view
+from jamtools.run import catalogue
+from jamtools.stats.text import contains_stem, count_words
+
+CHAPTER, TABLE = "um_01_sprakbruk", "um_anteckningar"
+STEMS = ("ansvar", "omsorg", "omvårdnad", "föräldraförmåg")
+
+#: Messy notes: names (inside a sentence, at its start, never in lower case), digits, e-mail and
+#: web addresses, blank and missing text, other roles and a missing role, unknown sex, a missing
+#: person, characters whose lower case differs between Python and DuckDB.
+MESSY = [
+    ("kvinna", "p1", "foralder", "Mamma ringde. Hon tar ansvar för barnen och omsorgen."),
+    ("man", "p2", "foralder", "Pappa Kalle Svensson ringde från 070-1234567, mejl kalle@ex.se."),
+    ("kvinna", "p3", "klient", "samtal med Anna om boende. Anna har ansvar för 2 barn"),
+    ("man", "p4", "klient", "   "),
+    ("kvinna", "p5", "foralder", None),
+    ("man", "p6", None, "möte om ekonomi, se www.Exempel.se och https://x.se/a?b=1"),
+    ("kvinna", "p1", "foralder", "omsorg omsorg OMSORG ansvar3 föräldraförmågan brister"),
+    ("okänt", "p7", "foralder", "ansvar ansvar ansvar"),
+    ("man", None, "foralder", "pappa tar ansvar"),
+    ("man", "p8", "klient", "ΣΟΦΙΑ och İstanbul: σοφία tar omvårdnaden."),
+    ("kvinna", "p9", "klient", "x-tra barn-och-unga mammans mamma’s möte. Möte igen"),
+    ("man", "p10", "foralder", "Pappan: ”Jag tar ansvar”. • omsorg om barnet"),
+]
+
+
+def _write(tmp_path, *, roles: bool = True):
+    rows = [{"anteckning_id": f"a{i}", "person_id": p, "kon": k, "roll": r, "datum": "2024-01-02",
+             "anteckning": t} for i, (k, p, r, t) in enumerate(MESSY)]
+    frame = pd.DataFrame(rows)
+    if not roles:
+        frame = frame.drop(columns="roll")
+    frame.to_csv(tmp_path / f"{TABLE}.csv", index=False)
+    return tmp_path
+
+
+def _load(data_dir, *, linked: bool):
+    need = catalogue.CHAPTERS[CHAPTER].need(TABLE)
+    return load_table(TABLE, data_dir=data_dir, columns=("kon", *need.required),
+                      optional=tuple(need.optional), cells=linked, linked=linked)
+
+
+def _counts_equal(a, b):
+    pd.testing.assert_frame_equal(a.counts.reset_index(drop=True), b.counts.reset_index(drop=True),
+                                  check_dtype=False)
+    assert a.totals == b.totals and a.n_notes == b.n_notes and a.levels == b.levels
+    pd.testing.assert_frame_equal(a.excluded, b.excluded, check_dtype=False)
+
+
+@pytest.mark.parametrize("roles", [True, False])
+@pytest.mark.parametrize("role", [None, "foralder"])
+def test_the_engine_path_counts_as_the_dataframe_path(tmp_path, roles, role):
+    # a role asked for without the role column: every note is kept, with a sentence why
+    data_dir = _write(tmp_path, roles=roles)
+    as_rows, why_rows = um.select_notes(_load(data_dir, linked=False), role)
+    in_engine, why_engine = um.select_notes(_load(data_dir, linked=True), role)
+    assert why_rows == why_engine and bool(why_engine) == bool(role and not roles)
+    assert "anteckning" in as_rows.data and in_engine.rows is not None
+    # the account is the same
+    assert as_rows.excluded_by_reason() == in_engine.excluded_by_reason()
+    pd.testing.assert_frame_equal(as_rows.quality(), in_engine.quality())
+    assert as_rows.counts_by_sex() == in_engine.counts_by_sex()
+
+    for exclude in ((), ("pappa", "barnen")):
+        with rows_view(in_engine) as view:
+            engine_counts = count_words(view, levels=um.LEVELS, exclude=exclude)
+        _counts_equal(count_words(as_rows.data, levels=um.LEVELS, exclude=exclude), engine_counts)
+        assert len(engine_counts.counts) > 5
+
+    by = ["kon", "roll"] if roles else ["kon"]
+    with rows_view(in_engine) as view:
+        engine_flags = contains_stem(view, STEMS, by=by, name="ansvarsord")
+    frame_flags = contains_stem(as_rows.data, STEMS, by=by, name="ansvarsord")
+    pd.testing.assert_frame_equal(frame_flags, engine_flags, check_dtype=False)
+    # ... and agree with the flag per note
+    per_note = as_rows.data.assign(ansvarsord=contains_stem(as_rows.data, STEMS))
+    expected = (per_note.groupby([*by, "ansvarsord"], dropna=False).size()
+                .rename("n").reset_index())
+    pd.testing.assert_frame_equal(expected, frame_flags, check_dtype=False)
+    assert engine_flags["ansvarsord"].sum() > 0 and (engine_flags["ansvarsord"] == 0).any()
+
+    # the parents: a subset of the cells
+    parents_rows, parents_cells = um.parent_notes(as_rows.data), um.parent_notes(in_engine.data)
+    assert (parents_rows is None) == (parents_cells is None) == (not roles)
+    if roles:
+        with rows_view(in_engine, parents_cells) as view:
+            engine_parents = count_words(view, levels=um.LEVELS)
+        _counts_equal(count_words(parents_rows, levels=um.LEVELS), engine_parents)
+
+
+def test_the_chapter_and_its_helpers_give_the_same_answers_on_both_paths(tmp_path):
+    data_dir = _write(tmp_path)
+    as_rows, _ = um.select_notes(_load(data_dir, linked=False))
+    in_engine, _ = um.select_notes(_load(data_dir, linked=True))
+    with um._notes_at(as_rows) as src:
+        rows_flagged = um._with_stems(as_rows, src, STEMS)
+    with um._notes_at(in_engine) as src:
+        assert isinstance(src, str)
+        cells_flagged = um._with_stems(in_engine, src, STEMS)
+    assert "anteckning" not in cells_flagged and "person_id" not in cells_flagged
+    per_cell = (cells_flagged.groupby(["kon", "roll", "ansvarsord"], dropna=False)[in_engine.weight]
+                .sum())
+    per_row = rows_flagged.groupby(["kon", "roll", "ansvarsord"], dropna=False).size()
+    pd.testing.assert_series_equal(per_cell, per_row, check_names=False, check_dtype=False)
+
+
+def test_the_chapters_load_keeps_the_notes_in_the_engine(tmp_path, monkeypatch):
+    data_dir = _write(tmp_path)
+    need = catalogue.CHAPTERS[CHAPTER].need(TABLE)
+    assert need.linked and need.cells
+    params = SimpleNamespace(data_dir=data_dir, config=None)
+    loaded = catalogue.load(CHAPTER, TABLE, params)
+    assert loaded.rows is not None and loaded.weight
+    assert {"anteckning", "person_id"} <= set(loaded.rows.columns)
+    assert not {"anteckning", "person_id"} & set(loaded.data.columns)
+    assert len(loaded.data) < len(MESSY)  # cells, not rows
+    assert loaded.n_rows() == sum(k != "okänt" and p is not None and t is not None and t.strip() != ""
+                                  for k, p, _, t in MESSY)
+    # counting reads no note into pandas: the only frames made are the engine's aggregates
+    made = []
+    original = pd.DataFrame.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    notes, _ = um.select_notes(loaded)
+    monkeypatch.setattr(pd.DataFrame, "__init__", spy)
+    with um._notes_at(notes) as src:
+        counts = count_words(src, levels=um.LEVELS)
+        um._with_stems(notes, src, STEMS)
+    monkeypatch.undo()
+    texts = {t for _, _, _, t in MESSY if t}
+    for frame in made:
+        for col in frame.columns:
+            if frame[col].dtype == object or str(frame[col].dtype) == "string":
+                assert not set(frame[col].dropna().astype(str)) & texts, col
+                assert not {"p1", "p2", "p3"} & set(frame[col].dropna().astype(str)), col
+    assert "kalle" not in set(counts.counts["word"]) and "anna" not in set(counts.counts["word"])
