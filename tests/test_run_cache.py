@@ -167,6 +167,27 @@ def test_only_checks_the_tables_of_the_chapters_asked_for(runs):
     _, full, _ = runs["first"]
     assert full["check"]["summary"].startswith("Kontroll: 2 tabeller lästa")
     assert "bara de som" not in full["check"]["summary"]
+    # ... and hashes and lists only that table: the others are not read
+    assert [f["name"] for f in m["input_files"]] == ["ht_beslut.csv"]
+    assert set(m["cache"]["tables"]) == {"ht_beslut"}
+    assert {f["name"] for f in full["input_files"]} == {"bof_utredningar.csv", "ht_beslut.csv"}
+
+
+def test_only_hashes_no_file_outside_its_tables(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    for table in ("bof_utredningar", "ht_beslut"):
+        pd.read_csv(SYNTHETIC / f"{table}.csv", dtype=str).head(50).to_csv(
+            tmp_path / "data" / f"{table}.csv", index=False)
+    config = load_config(_config(tmp_path))
+    hashed = []
+    real = runner.Digests.__call__
+    monkeypatch.setattr(runner.Digests, "__call__",
+                        lambda self, path: hashed.append(Path(path).name) or real(self, path))
+    assert set(runner.table_digests(config, runner.Digests(), tables={"ht_beslut"})) == {"ht_beslut"}
+    assert hashed == ["ht_beslut.csv"]
+    files = runner._input_files(config, runner.Digests(), tables={"ht_beslut"})
+    assert [f["name"] for f in files] == ["ht_beslut.csv"]
+    assert files[0]["sha256"] == runner.Digests().content(tmp_path / "data" / "ht_beslut.csv")
 
 
 def test_manifest_records_each_kernels_duration_and_peak_memory(runs):
