@@ -101,3 +101,33 @@ def test_encoding_and_separator_detection(sources):
     assert detect_encoding((d / "utf8_bom.csv").read_bytes()) == "utf-8-sig"
     assert detect_separator("a;b;c\n1,5;2;3\n") == ";"
     assert detect_separator("a,b,c\n1,2,3\n") == ","
+
+
+def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
+    """The workbook reader is calamine (fast); each cell must become the same text as with
+    openpyxl, the reader it replaced: dates, date-times, times, decimals, integers written as
+    floats, large and tiny numbers, booleans, blanks, text with spaces and Swedish letters,
+    formulas without a cached value."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from jamtools.data.readers import _as_text, read_excel
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Beslut"
+    ws.append(["id", "datum", "tid", "belopp", "heltal", "text", "sant", "tom", "andel", "stort"])
+    for row in (
+        ["a1", dt.date(2024, 1, 5), dt.datetime(2024, 1, 5, 13, 30), 12.5, 3, "Ö-text", True,
+         None, 0.25, 12345678901234],
+        ["a2", dt.datetime(2024, 2, 29), dt.time(8, 15), -0.1, 0, "  mellanslag ", False, "",
+         1e-7, 1.5e15],
+        ["a3", "2024-03-01", "13:00", "12,5", "007", "=1+1", None, None, 100, 2 ** 53],
+        [4, 20240105, 45000, 1 / 3, 1e20, "x", 1, 0, 3.0, -0.0],
+    ):
+        ws.append(row)
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    expected = _as_text(pd.read_excel(path, sheet_name="Beslut", dtype=object, engine="openpyxl"))
+    pd.testing.assert_frame_equal(read_excel(path, sheet="Beslut"), expected)
