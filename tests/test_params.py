@@ -35,21 +35,27 @@ def test_missing_data_dir_says_how_to_make_data(tmp_path):
         check_parameters(data_dir=tmp_path / "finns-inte")
 
 
-def test_setup_freezes_the_imports_for_the_garbage_collector(tmp_path):
+def test_setup_freezes_the_imports_for_the_garbage_collector(tmp_path, monkeypatch):
     """After ``setup`` the objects of the imports are out of the collector's way (gc.freeze):
     a full collection no longer scans them, and what the chapter creates is still collected."""
     import gc
 
-    from jamtools.run.notebook import setup
+    from jamtools.run import notebook
 
     gc.unfreeze()
+    monkeypatch.setattr(notebook, "_FROZEN", False)
     before = len(gc.get_objects())
     try:
-        setup("bof_02_utredning_till_insats", {"data_dir": str(tmp_path), "threshold": 5})
-        assert gc.get_freeze_count() >= before
+        notebook.setup("bof_02_utredning_till_insats", {"data_dir": str(tmp_path), "threshold": 5})
+        frozen = gc.get_freeze_count()
+        assert frozen >= before
         cycle = []
         cycle.append(cycle)  # garbage made after setup: still found by a collection
         del cycle
         assert gc.collect() >= 1
+        # once per process: a second setup (a chapter's objects alive) freezes nothing more
+        kept = [[] for _ in range(1000)]
+        notebook.setup("bof_02_utredning_till_insats", {"data_dir": str(tmp_path), "threshold": 5})
+        assert gc.get_freeze_count() == frozen and kept
     finally:
         gc.unfreeze()

@@ -70,9 +70,9 @@ def _executed(manifest: dict) -> set[str]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Six runs into one ``out``: a first, an unchanged one (a data file touched), a data file
-    changed, a chapter's parameter changed, jamtools changed, and ``--no-cache``; each run's
-    exit code and manifest."""
+    """Seven runs into one ``out``: a first, an unchanged one (a data file touched), a data file
+    changed, a chapter's parameter changed, jamtools changed with ``--only``, ``--no-cache``,
+    and ``--only`` once more unchanged; each run's exit code and manifest."""
     folder = tmp_path_factory.mktemp("cache")
     (folder / "data").mkdir()
     pd.read_csv(SYNTHETIC / "bof_utredningar.csv", dtype=str).head(400).to_csv(
@@ -99,6 +99,7 @@ def runs(tmp_path_factory):
         mp.setattr(runner, "code_version", lambda: {**CODE, "sources": "changed"})
         seen["code"] = _run(folder, out, only=[HT])
         seen["no_cache"] = _run(folder, out, only=[HT], cache=False)
+        seen["only_again"] = _run(folder, out, only=[HT])
     return seen
 
 
@@ -171,6 +172,10 @@ def test_only_checks_the_tables_of_the_chapters_asked_for(runs):
     assert [f["name"] for f in m["input_files"]] == ["ht_beslut.csv"]
     assert set(m["cache"]["tables"]) == {"ht_beslut"}
     assert {f["name"] for f in full["input_files"]} == {"bof_utredningar.csv", "ht_beslut.csv"}
+    # the leak scan looks at every source, also the ones --only does not hash: never reused
+    _, again, _ = runs["only_again"]
+    assert _executed(again) == set() and again["chapters_reused"] == [HT]
+    assert again["leak_scan"]["reused"] is False and again["cache"]["scan_key"] is None
 
 
 def test_only_hashes_no_file_outside_its_tables(tmp_path, monkeypatch):

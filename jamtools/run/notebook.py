@@ -24,6 +24,8 @@ from jamtools.run.params import RUN_PARAMETERS, Params, check_parameters
 _RUN_NAMES = set(RUN_PARAMETERS)
 _IPYTHON = {"In", "Out", "exit", "quit", "get_ipython"}
 _PLAIN = (type(None), bool, int, float, str, list, tuple, dict)
+#: Whether :func:`setup` has frozen the imports' objects in this process (see there).
+_FROZEN = False
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,12 @@ def setup(question_id: str, namespace: Mapping) -> ChapterRun:
     # full collection of the garbage collector would scan them all again, about 0.13 s: Python
     # starts one by itself as the chapter allocates, and statsmodels' ``multipletests`` calls
     # one for every Holm adjustment. Frozen, they are left out of every later collection
-    # (Python's ``gc.freeze``); what the chapter creates is collected as before.
-    gc.freeze()
+    # (Python's ``gc.freeze``); what the chapter creates is collected as before. Once per
+    # process: a second ``setup`` in the same kernel would freeze the first chapter's objects.
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
     return ChapterRun(question_id, chapter.title, params)
 
 

@@ -56,7 +56,7 @@ SQL_CHECK_LOG = "kontroll"
 NOTEBOOK_DIR = ROOT / "notebooks"
 PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "papermill", "nbclient", "ipykernel", "jupyter-book", "sphinx", "myst-nb", "duckdb",
-            "pyarrow")
+            "pyarrow", "python-calamine")
 
 
 #: Seconds a kernel may take to start (papermill's default, 60, is too short on a busy machine).
@@ -400,8 +400,10 @@ def _versions() -> dict:
 
 def _input_files(config: RunConfig, digests: Digests | None = None, *,
                  tables: set[str] | None = None) -> list[dict]:
-    """Exactly the sources the run reads (with ``tables``, those of a run with ``--only``): each
-    table's file (name, path, SHA-256, size) or SQL query (the URL without its password)."""
+    """The sources the run's results come from (with ``tables``, those of a run with ``--only``;
+    its leak scan also looks for the identifying values of the other sources, which shape no
+    result): each table's file (name, path, SHA-256, size) or SQL query (the URL without its
+    password)."""
     from jamtools.data.load import table_sources
 
     digests = digests or Digests()
@@ -654,7 +656,7 @@ def _previous_run(out: Path, cache: bool) -> tuple[dict | None, str]:
 
 
 def _config_digest(config: RunConfig) -> str | None:
-    """BLAKE2b of the configuration file's content (None for the demo run without one)."""
+    """SHA-256 of the configuration file's content (None for the demo run without one)."""
     return None if config.source is None else Digests().content(config.source)
 
 
@@ -808,9 +810,12 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
     rounds = [[nb for nb in to_run if nb.stem not in SUMMARIES],
               [nb for nb in to_run if nb.stem in SUMMARIES]]
     # The leak scan is reused when nothing ran again and the earlier run, whose scan found
-    # nothing, ended well on the same data and configuration.
+    # nothing, ended well on the same data and configuration. The scan looks for the sensitive
+    # values of every source, also those outside --only's tables, which are not hashed: a run
+    # with --only scans every time.
     scan_key = _digest({"tables": tables, "config": config_digest, "code": sources_version,
-                        "threshold": config.parameters.get("threshold")}) if not sql else None
+                        "threshold": config.parameters.get("threshold")}
+                       ) if not sql and in_scope is None else None
     scan_reused = bool(previous is not None and not to_run and notebooks and scan_key
                        and prev_cache.get("scan_key") == scan_key and previous.get("exit_code") == 0)
     no_pdf = pdf.unavailable_reason() if build else None
