@@ -70,9 +70,10 @@ def _executed(manifest: dict) -> set[str]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Seven runs into one ``out``: a first, an unchanged one (a data file touched), a data file
+    """Eight runs into one ``out``: a first, an unchanged one (a data file touched), a data file
     changed, a chapter's parameter changed, jamtools changed with ``--only``, ``--no-cache``,
-    and ``--only`` once more unchanged; each run's exit code and manifest."""
+    ``--only`` once more unchanged, and ``--only`` after a change to a table outside it; each
+    run's exit code and manifest."""
     folder = tmp_path_factory.mktemp("cache")
     (folder / "data").mkdir()
     pd.read_csv(SYNTHETIC / "bof_utredningar.csv", dtype=str).head(400).to_csv(
@@ -100,6 +101,10 @@ def runs(tmp_path_factory):
         seen["code"] = _run(folder, out, only=[HT])
         seen["no_cache"] = _run(folder, out, only=[HT], cache=False)
         seen["only_again"] = _run(folder, out, only=[HT])
+        # a table outside --only changed: not hashed, but the leak scan reads it
+        pd.read_csv(SYNTHETIC / "bof_utredningar.csv", dtype=str).head(300).to_csv(
+            folder / "data" / "bof_utredningar.csv", index=False)
+        seen["only_other_changed"] = _run(folder, out, only=[HT])
     return seen
 
 
@@ -172,10 +177,15 @@ def test_only_checks_the_tables_of_the_chapters_asked_for(runs):
     assert [f["name"] for f in m["input_files"]] == ["ht_beslut.csv"]
     assert set(m["cache"]["tables"]) == {"ht_beslut"}
     assert {f["name"] for f in full["input_files"]} == {"bof_utredningar.csv", "ht_beslut.csv"}
-    # the leak scan looks at every source, also the ones --only does not hash: never reused
+    # the leak scan looks at every source, also the ones --only does not hash: unchanged, it
+    # is reused; a change outside the chosen chapters' tables makes it run again
     _, again, _ = runs["only_again"]
     assert _executed(again) == set() and again["chapters_reused"] == [HT]
-    assert again["leak_scan"]["reused"] is False and again["cache"]["scan_key"] is None
+    assert again["leak_scan"]["reused"] is True
+    _, other, _ = runs["only_other_changed"]
+    assert _executed(other) == set() and other["chapters_reused"] == [HT]
+    assert other["leak_scan"]["reused"] is False
+    assert other["cache"]["scan_key"] != again["cache"]["scan_key"]
 
 
 def test_only_hashes_no_file_outside_its_tables(tmp_path, monkeypatch):

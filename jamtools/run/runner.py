@@ -388,6 +388,31 @@ def table_digests(config: RunConfig, digests: Digests, *,
     return out
 
 
+def outside_tables(config: RunConfig, tables: set[str] | None) -> dict[str, dict | None]:
+    """The sources of a run with ``--only`` outside its ``tables``, which it does not hash: per
+    table the file's path, size and modification time (None for a table read with SQL). The
+    leak scan reads their identifying values, so its cache key needs them; a changed size or
+    time counts as a change (at worst the scan runs again)."""
+    from jamtools.data.load import table_sources
+
+    if tables is None:
+        return {}
+    out: dict[str, dict | None] = {}
+    for name, spec in table_sources(None if config.source is None else config,
+                                    data_dir=config.data_dir).items():
+        if name in tables:
+            continue
+        if "file" not in spec:
+            out[name] = None
+            continue
+        path = Path(str(spec["file"]))
+        path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
+        stat = path.stat() if path.is_file() else None
+        out[name] = {"path": str(path), "bytes": stat.st_size if stat else None,
+                     "mtime_ns": stat.st_mtime_ns if stat else None}
+    return out
+
+
 def _versions() -> dict:
     out = {"python": platform.python_version()}
     for pkg in PACKAGES:
@@ -811,11 +836,12 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
               [nb for nb in to_run if nb.stem in SUMMARIES]]
     # The leak scan is reused when nothing ran again and the earlier run, whose scan found
     # nothing, ended well on the same data and configuration. The scan looks for the sensitive
-    # values of every source, also those outside --only's tables, which are not hashed: a run
-    # with --only scans every time.
-    scan_key = _digest({"tables": tables, "config": config_digest, "code": sources_version,
-                        "threshold": config.parameters.get("threshold")}
-                       ) if not sql and in_scope is None else None
+    # values of every source, also those outside --only's tables, which are not hashed: for
+    # them their size and modification time stand in.
+    others = outside_tables(config, in_scope)
+    scan_key = _digest({"tables": tables, "others": others, "config": config_digest,
+                        "code": sources_version, "threshold": config.parameters.get("threshold")}
+                       ) if not sql and None not in others.values() else None
     scan_reused = bool(previous is not None and not to_run and notebooks and scan_key
                        and prev_cache.get("scan_key") == scan_key and previous.get("exit_code") == 0)
     no_pdf = pdf.unavailable_reason() if build else None
