@@ -364,24 +364,33 @@ def code_version() -> dict:
     return {"version": version, "sources": _tree_digest(Path(__file__).resolve().parents[1])}
 
 
+def _table_files(config: RunConfig):
+    """Each table the run has: its name, its source's entry and its file (resolved; None for a
+    table read with SQL)."""
+    from jamtools.data.load import table_sources
+
+    for name, spec in table_sources(None if config.source is None else config,
+                                    data_dir=config.data_dir).items():
+        path = None
+        if "file" in spec:
+            path = Path(str(spec["file"]))
+            path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
+        yield name, spec, path
+
+
 def table_digests(config: RunConfig, digests: Digests, *,
                   tables: set[str] | None = None) -> dict[str, str | None]:
     """Per table the run has (with ``tables``, only those: a run with ``--only`` neither reads
     nor hashes the others): a digest of its file's content and of its source's description
     (path, sheet, mappings); None for a table read with SQL, whose content cannot be hashed
     without reading the whole table from the database."""
-    from jamtools.data.load import table_sources
-
     out: dict[str, str | None] = {}
-    for name, spec in table_sources(None if config.source is None else config,
-                                    data_dir=config.data_dir).items():
+    for name, spec, path in _table_files(config):
         if tables is not None and name not in tables:
             continue
-        if "file" not in spec:
+        if path is None:
             out[name] = None
             continue
-        path = Path(str(spec["file"]))
-        path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
         out[name] = _digest({"path": str(path),
                              "content": digests.content(path) if path.is_file() else "saknas",
                              "spec": {k: v for k, v in spec.items() if k not in ("_base", "file")}})
@@ -393,20 +402,15 @@ def outside_tables(config: RunConfig, tables: set[str] | None) -> dict[str, dict
     table the file's path, size and modification time (None for a table read with SQL). The
     leak scan reads their identifying values, so its cache key needs them; a changed size or
     time counts as a change (at worst the scan runs again)."""
-    from jamtools.data.load import table_sources
-
     if tables is None:
         return {}
     out: dict[str, dict | None] = {}
-    for name, spec in table_sources(None if config.source is None else config,
-                                    data_dir=config.data_dir).items():
+    for name, _, path in _table_files(config):
         if name in tables:
             continue
-        if "file" not in spec:
+        if path is None:
             out[name] = None
             continue
-        path = Path(str(spec["file"]))
-        path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
         stat = path.stat() if path.is_file() else None
         out[name] = {"path": str(path), "bytes": stat.st_size if stat else None,
                      "mtime_ns": stat.st_mtime_ns if stat else None}
