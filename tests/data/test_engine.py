@@ -94,3 +94,30 @@ def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path)
     assert open_source({"file": "ht_beslut.csv"}, tmp_path).kind == "arrow"
     res = data.load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar"])
     assert res.data["beviljade_timmar"].tolist() == frame["beviljade_timmar"].tolist()
+
+
+def test_text_of_a_value_is_pythons_strip():
+    """The engine's text of a VARCHAR value (``check.sql_text``: a fast path for visible ASCII
+    at both ends, the general test, then the trim) is pandas' ``str.strip()`` with empty as
+    missing, as the readers write it, for every kind of end a value can have."""
+    import random
+
+    import pyarrow as pa
+
+    from jamtools.data.check import sql_text
+    from jamtools.data.engine import connect
+
+    ends = [" ", "\t", "\n", "\xa0", "\x85", "\u1680", "\u2007", "\u3000", "\u200b", "\x01", "\x1f",
+            "!", "~", "\x7f", "a", "Z", "0", "Å", "ö", "é", "e\u0301", "\u0301", "€", "😀", "\ufeff",
+            "\u167f", "\u1681", "\x84", "\x86", "\x9f", "\xa1"]
+    values = ["", None, "a", "~", "!", "ab", " a ", "  ", "\xa0\xa0"]
+    values += [x + "mitt" + y for x in ends for y in ends]
+    values += [x for x in ends] + [x + y for x in ends for y in ends]
+    rng = random.Random(7)
+    values += ["".join(rng.choice(ends) for _ in range(rng.randint(1, 5))) for _ in range(2000)]
+    con = connect(memory_limit="256MB", threads=1)
+    con.register("v", pa.table({"q": pa.array(values, pa.string())}))
+    got = [r[0] for r in con.execute(f"SELECT {sql_text('q', 'VARCHAR')} FROM v").fetchall()]
+    want = [None if v is None or not v.strip() else v.strip() for v in values]
+    bad = [(v, g, w) for v, g, w in zip(values, got, want) if g != w]
+    assert not bad, bad[:5]
