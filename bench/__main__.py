@@ -23,7 +23,13 @@ section, so that an interrupted run leaves what it measured:
 7. ``jobs``: the chapters with ``--jobs 1`` and ``--jobs 2`` (no book) at ``--jobs-rows``;
 8. ``whole``: the whole run with the book and ``--jobs 2`` at ``--whole-rows``, then the same
    command again into the same folder (nothing changed);
-9. ``load``: reading, checking and aggregating ``ht_beslut`` at ``--load-rows`` against DuckDB.
+9. ``load``: reading, checking and aggregating ``ht_beslut`` at ``--load-rows`` against DuckDB;
+10. ``bounds``: at the largest scale, the least engine work of each chapter that follows ids
+    between tables (or counts words): one bare DuckDB ``GROUP BY`` over every id column it
+    reads (every check of a key looks for repeated ids, every link hashes the ids it
+    follows), and for free text one bare tokenising query (:func:`least_work`). The floor plus
+    that sum bounds the chapter's time from below on this machine, whatever the code does
+    around it; its ratio to the floor says whether the scale's target can be met here at all.
 
 The sizes of 6–9 default to 500 thousand, 100 thousand, 1 million and 10 million rows, but
 never above the largest of ``--scales``. ``--quick`` measures 10 and 100 thousand rows, three
@@ -52,12 +58,13 @@ from bench.tasks import FLOOR_SOURCE, last_json
 
 ROOT = data.ROOT
 NOTEBOOKS = ROOT / "notebooks"
-SECTIONS = ("micro", "synth", "floor", "check", "chapters", "analyst", "jobs", "whole", "load")
+SECTIONS = ("micro", "synth", "floor", "check", "chapters", "analyst", "jobs", "whole", "load", "bounds")
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000, 10_000_000)
 QUICK_SCALES = (10_000, 100_000)
 QUICK_CHAPTERS = ("ht_01_hemtjanst_timmar", "bof_02_utredning_till_insats", "bof_03_typ_av_insats")
 ANALYST_CHAPTERS = ("ht_01_hemtjanst_timmar", "bof_02_utredning_till_insats")
 DEFAULT_ANALYST_ROWS = (10_000, 100_000, 500_000)
+TARGET_RATIO = {rows: t["ratio"] for rows, t in report.TARGETS.items()}
 
 
 def parse_rows(text: str) -> int:
@@ -99,6 +106,44 @@ def reads_own_tables(chapter: str) -> bool:
 
     c = CHAPTERS.get(chapter)
     return bool(c and c.needs and not c.reads_all_tables and not c.reads_results)
+
+
+def least_work(chapter: str) -> list[tuple[str, str, str]]:
+    """The engine work no implementation of ``chapter`` can skip, as (table, column, kind).
+
+    ``kind`` is ``ids`` for an id column of a table the chapter reads with its ids kept in
+    the engine (the catalogue's ``linked``): the table's key (the check looks for repeated
+    keys) and every other id column the chapter reads (the ids it follows to another table).
+    The audit, which reads every table, counts persons: its ``person_id`` of each table (its
+    keys are left out, so the bound stays low). Each must be hashed at least once, which a
+    bare ``GROUP BY`` over the column does. ``words`` is a free-text column whose words the
+    chapter counts. Chapters that read only cells (no ids) have none.
+    """
+    from jamtools.data.model import TABLES
+    from jamtools.run.catalogue import CHAPTERS
+
+    c = CHAPTERS.get(chapter)
+    if c is None:
+        return []
+    out: list[tuple[str, str, str]] = []
+    if c.reads_all_tables:
+        for name in c.any_of:
+            t = TABLES[name]
+            cols = {col.name: col for col in t.columns}
+            if "person_id" in cols:
+                out.append((name, "person_id", "ids"))
+        return out
+    for need in c.needs:
+        if not need.linked:
+            continue
+        t = TABLES[need.table]
+        cols = {col.name: col for col in t.columns}
+        for col in dict.fromkeys([t.key, *need.columns]):
+            if col in cols and cols[col].dtype == "id":
+                out.append((need.table, col, "ids"))
+            elif col in cols and cols[col].sensitive and cols[col].dtype == "str":
+                out.append((need.table, col, "words"))
+    return out
 
 
 def machine_info() -> dict:
@@ -462,6 +507,41 @@ class Bench:
             res["reason"] = next((r["reason"] for r in runs if r["reason"]), "ingen mätning lyckades")
         self.results["load"] = res
 
+    def bounds(self) -> None:
+        """The least work of the chapters that follow ids (:func:`least_work`), at the largest
+        scale, each bare query in its own process with the engine's own settings."""
+        import pyarrow.parquet as pq
+
+        rows = max(self.args.scales)
+        folder = self.ensure_data(rows)
+        if folder is None:
+            return
+        needs = {c: least_work(c) for c in self.args.chapters}
+        parts: dict[tuple[str, str, str], dict] = {}
+        self.say(f"Minsta motorarbete per kapitel, {report.rows_label(rows)} rader:")
+        for table, column, kind in dict.fromkeys(p for ps in needs.values() for p in ps):
+            path = folder / f"{table}.parquet"
+            if not path.exists() or column not in pq.read_schema(path).names:
+                continue  # a table or column the data lack (a key made from the row number)
+            m = run_measured([data.python(), "-m", "bench.tasks", "least", "--file", str(path),
+                              "--column", column, "--kind", kind], timeout=self.args.run_timeout, cwd=ROOT)
+            inner = last_json(m.stdout) if m.ok else None
+            parts[(table, column, kind)] = {"table": table, "column": column, "kind": kind,
+                                            "total_s": (inner or {}).get("total_s"),
+                                            "rows": (inner or {}).get("rows"),
+                                            "status": "ok" if inner else "failed",
+                                            "reason": None if inner else m.failure()}
+            self.say(f"  {table}.{column} ({kind}): "
+                     + (f"{inner['total_s']:.2f} s" if inner else f"misslyckades: {m.failure()}"))
+        floor_s = (self.results.get("floor") or {}).get("floor_s")
+        measured = {c["chapter"]: c.get("notebook_s") for c in self.results.get("chapters", [])
+                    if c.get("rows") == rows and c.get("format", "parquet") == "parquet"}
+        self.results["bounds"] = {
+            "rows": rows, "floor_s": floor_s, "parts": list(parts.values()),
+            "chapters": [report.bound_record(c, [parts[p] for p in ps if p in parts], floor_s,
+                                             measured.get(c), TARGET_RATIO.get(rows))
+                         for c, ps in needs.items() if ps]}
+
     def run(self) -> int:
         self.results["machine"] = machine_info()
         self.say(f"Mätningen skrivs till {self.out}")
@@ -469,7 +549,7 @@ class Bench:
         if not k.ok:
             self.say(f"Kärnan jamtools kunde inte installeras: {k.failure()}")
         order = [s for s in SECTIONS if s in self.args.sections]
-        if "chapters" in order or "analyst" in order:  # the ratios need the floor
+        if "chapters" in order or "analyst" in order or "bounds" in order:  # the ratios need the floor
             if "floor" not in order:
                 order.insert(0, "floor")
         for section in order:

@@ -81,6 +81,23 @@ def chapter_verdict(record: dict, floor_s: float | None) -> dict:
     return out
 
 
+def bound_record(chapter: str, parts: list[dict], floor_s: float | None,
+                 measured_s: float | None, target_ratio: float | None) -> dict:
+    """A chapter's lower bound: the floor plus the bare queries of its least engine work
+    (``parts``, :func:`bench.__main__.least_work`), with its ratio to the floor and whether the
+    scale's target ratio is within reach on this machine (None when not known)."""
+    done = [p for p in parts if p.get("total_s") is not None]
+    work = sum(p["total_s"] for p in done) if done and len(done) == len(parts) else None
+    bound = floor_s + work if floor_s is not None and work is not None else None
+    ratio = bound / floor_s if bound is not None and floor_s else None
+    return {"chapter": chapter, "parts": [f"{p['table']}.{p['column']} ({p['kind']})" for p in parts],
+            "work_s": work, "bound_s": bound, "ratio": ratio, "measured_s": measured_s,
+            "measured_ratio": measured_s / floor_s if measured_s is not None and floor_s else None,
+            "of_bound": measured_s / bound if measured_s is not None and bound else None,
+            "target_ratio": target_ratio,
+            "reachable": None if ratio is None or target_ratio is None else ratio <= target_ratio}
+
+
 def summary(chapters: list[dict], floor_s: float | None) -> list[dict]:
     """One row per scale of the Parquet chapter runs: chapters run and not run, the largest
     ratio to the floor and the largest peak of those that ran, and whether the scale's targets
@@ -308,6 +325,24 @@ def markdown(results: dict) -> str:
                   "", f"Kvot cellvägen / DuckDB (bästa tid var): **{fmt(load.get('ratio'), 'x')}** "
                       f"(mål ≤ {LOAD_RATIO_TARGET:g}); radvägen / DuckDB: "
                       f"{fmt(load.get('ratio_rows'), 'x')}.", ""]
+    bounds = results.get("bounds") or {}
+    if bounds.get("chapters"):
+        parts += [f"## Minsta motorarbete per kapitel ({rows_label(bounds.get('rows'))} rader)", "",
+                  "Det arbete inget sätt att skriva kapitlet kan hoppa över: en bar DuckDB-`GROUP BY` "
+                  "över varje id-kolumn kapitlet följer eller vars nyckel kontrolleras (varje "
+                  "kontroll av upprepade nycklar och varje länk mellan tabeller hashar id:na minst "
+                  "en gång), och för fritext en bar fråga som räknar orden. Varje fråga i en egen "
+                  "process, med körningens minnesgräns och trådar. *Undre gräns* är golvet plus "
+                  "frågornas summa: kortare kan kapitlet inte bli på den här datorn. *Nåbart* säger "
+                  "om den gränsen ryms inom skalans mål.", "",
+                  md_table(["Kapitel", "Frågor", "Frågornas tid (s)", "Undre gräns (s)", "Gränsens kvot",
+                            "Uppmätt (s)", "Uppmätt kvot", "Uppmätt / gräns", "Mål", "Nåbart"],
+                           [[b["chapter"], ", ".join(b["parts"]), fmt(b.get("work_s")), fmt(b.get("bound_s")),
+                             fmt(b.get("ratio"), "x"), fmt(b.get("measured_s")), fmt(b.get("measured_ratio"), "x"),
+                             fmt(b.get("of_bound"), "x"),
+                             f"≤ {b['target_ratio']:g}×" if b.get("target_ratio") else "–",
+                             yes_no(b.get("reachable"))] for b in bounds["chapters"]],
+                           right={2, 3, 4, 5, 6, 7}), ""]
     micro = results.get("micro") or {}
     if micro:
         parts += ["## Mikromätningar", "",

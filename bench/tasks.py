@@ -121,6 +121,31 @@ def task_duckdb(args) -> dict:
             "sum": float(cells["sum"].sum()), "threads": int(threads)}
 
 
+def task_least(args) -> dict:
+    """One bare query over one column of a Parquet file, on an engine connection with the
+    run's settings (memory limit, threads): ``ids``, the number of rows of each value (a hash
+    aggregate over every value, the least a check for repeated keys or a link by id does);
+    ``words``, the number of
+    uses of each word of a free text (tokenised with one regular expression, lower case)."""
+    from jamtools.data.engine import connect, ident
+
+    path = str(Path(args.file).resolve()).replace("'", "''")
+    col = ident(args.column)
+    if args.kind == "ids":
+        query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT {col}, count(*) AS k FROM "
+                 f"read_parquet('{path}') WHERE {col} IS NOT NULL GROUP BY {col})")
+    else:
+        query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT w, count(*) AS k FROM (SELECT "
+                 f"unnest(regexp_extract_all(lower({col}), '[[:alpha:]]+')) AS w FROM read_parquet('{path}')) "
+                 f"GROUP BY w)")
+    con = connect()
+    start = time.perf_counter()
+    n, rows = con.execute(query).fetchall()[0]
+    total = time.perf_counter() - start
+    con.close()
+    return {"total_s": total, "groups": int(n or 0), "rows": int(rows or 0)}
+
+
 def task_convert(args) -> dict:
     import pandas as pd
 
@@ -156,6 +181,11 @@ def main(argv=None) -> int:
     p = sub.add_parser("duckdb")
     p.add_argument("--file", required=True)
     p.set_defaults(func=task_duckdb)
+    p = sub.add_parser("least")
+    p.add_argument("--file", required=True)
+    p.add_argument("--column", required=True)
+    p.add_argument("--kind", choices=("ids", "words"), required=True)
+    p.set_defaults(func=task_least)
     p = sub.add_parser("convert")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)

@@ -125,3 +125,31 @@ def test_a_chapter_run_sees_only_its_own_tables(tmp_path):
     assert bench.chapter_folder(scale, "r4_05_realisera") == scale
     every = Bench(parse_args(["--out", str(tmp_path / "ut2"), "--chapter-data", "all"]))
     assert every.chapter_folder(scale, "ht_01_hemtjanst_timmar") == scale
+
+
+def test_least_work_names_the_ids_a_chapter_must_hash():
+    from bench.__main__ import least_work
+
+    eb07 = least_work("eb_07_processkarta")
+    assert ("eb_klienter", "person_id", "ids") in eb07  # the applicants' key
+    assert ("eb_planering", "person_id", "ids") in eb07  # the link to them
+    assert ("eb_insatser", "planering_id", "ids") in eb07
+    assert all(kind == "ids" for _, _, kind in eb07)
+    assert ("um_anteckningar", "anteckning", "words") in least_work("um_01_sprakbruk")
+    audit = least_work("hl_01_konsuppdelad_statistik")
+    assert audit and all(col == "person_id" for _, col, _ in audit)
+    assert least_work("ht_01_hemtjanst_timmar") == []  # cells only: no ids leave the check
+    assert least_work("r4_05_realisera") == []
+
+
+def test_bound_is_the_floor_plus_the_bare_queries():
+    parts = [{"table": "a", "column": "id", "kind": "ids", "total_s": 12.0},
+             {"table": "b", "column": "id", "kind": "ids", "total_s": 8.0}]
+    b = report.bound_record("x", parts, FLOOR, 60.0, 3.0)
+    assert b["work_s"] == 20.0 and b["bound_s"] == 30.0 and b["ratio"] == 3.0
+    assert b["reachable"] is True and b["of_bound"] == 2.0 and b["measured_ratio"] == 6.0
+    assert report.bound_record("x", parts[:1] + [dict(parts[1], total_s=8.5)], FLOOR, None, 3.0)["reachable"] is False
+    failed = report.bound_record("x", [parts[0], dict(parts[1], total_s=None)], FLOOR, 60.0, 3.0)
+    assert failed["bound_s"] is None and failed["reachable"] is None  # a failed query bounds nothing
+    text = report.markdown(results([], bounds={"rows": 10_000_000, "chapters": [b]}))
+    assert "Minsta motorarbete" in text and "| x |" in text and "3.00×" in text
