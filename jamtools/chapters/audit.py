@@ -200,7 +200,8 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None,
         derived_id = checked.derived.get("person_id") == "radnumret"
         counted = result
         if has_values(result, "person_id") and not derived_id:
-            counted = first_per_id(result, "person_id")  # each person's first row, in the engine when linked
+            # each person's first row, counted in the engine when linked (not followed further)
+            counted = first_per_id(result, "person_id", follow=False)
         else:
             audit.unit = {"ru_ansokningar": "ansökningar"}.get(name, "rader")
         rows = counted.data

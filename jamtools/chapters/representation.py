@@ -175,7 +175,8 @@ def count_persons(clients, s: Setup, *, by_age: bool, by_year: bool) -> pd.DataF
     order = date if date and date in clients.data else None
     keep = ["kon", *(["ar"] if by_year else []), *(["aldersgrupp"] if by_age else [])]
     if _has_person_id(clients):
-        clients = first_per_id(clients, "person_id", by=keep[1:2] if by_year else (), order=order)
+        clients = first_per_id(clients, "person_id", by=keep[1:2] if by_year else (), order=order,
+                               follow=False)  # counted, not followed further
         data = clients.data
     else:
         data = clients.data

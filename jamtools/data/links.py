@@ -384,7 +384,7 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
 _ROW_BITS = 40
 
 
-def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
+def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow: bool = True):
     """``loaded`` with one row per value of ``column`` (and of the columns ``by``): the first
     by ``order`` (missing last), then in source order; rows without the id are left out. For
     counting persons, not rows (a person with three decisions in a year is one person that
@@ -400,6 +400,12 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
         Columns within whose values each id counts once (``ar``: once per year).
     order : str or None
         The column whose smallest value decides which row is kept (a date).
+    follow : bool
+        For a linked cell table: keep the kept rows and their ids in the engine, so that the
+        result can be followed to other tables by id (default). ``False`` when only the count
+        of persons per cell is wanted: the engine counts the kept rows per cell without
+        writing them (one hash aggregate over the ids instead of a table of every person),
+        and the result is a plain cell table.
 
     Returns
     -------
@@ -435,7 +441,7 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
     v = ident("v_" + column)
     # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
     others = "".join(f", arg_min_null({ident('v_' + c)}, __k) AS {ident('v_' + c)}"
-                     for c in rows.columns if c != column)
+                     for c in rows.columns if c != column and follow)
     ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(name)} c "
               f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
     if int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
@@ -446,8 +452,10 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
         first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
                  f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
     try:
-        con.execute(f"CREATE TEMP TABLE {ident(new)} AS {first}")
-        counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM {ident(new)} GROUP BY 1 "
+        if follow:
+            con.execute(f"CREATE TEMP TABLE {ident(new)} AS {first}")
+            first = f"SELECT __cell FROM {ident(new)}"
+        counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM ({first}) GROUP BY 1 "
                           "ORDER BY 1").to_arrow_table()
     finally:
         cells.__exit__()
@@ -456,7 +464,7 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None):
     data.index = pd.Index(pos)  # the rows' table numbers its cells by position
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con))
+                               rows=EngineRows(new, rows.columns, con) if follow else None)
 
 
 def rows_by_id(loaded, column: str, columns, *, group_size: int | None = None) -> pd.DataFrame:

@@ -131,6 +131,21 @@ def test_first_per_id_counts_persons_as_on_rows(data_dir):
         assert once.n_rows() < p.n_rows() if data_dir != SYNTHETIC else once.n_rows() <= p.n_rows()
 
 
+def test_first_per_id_without_follow_counts_the_same_and_writes_no_table(data_dir):
+    """``follow=False`` (counting only) gives the cells and counts of the default, which keeps
+    the persons' rows in the engine; it writes no engine table and cannot be followed."""
+    _, p = _both("eb_planering", data_dir)
+    p = p.with_data(p.data.assign(ar=p.data["datum"].dt.year))
+    con = p.rows.con
+    tables = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    for by, order in (([], None), (["ar"], "datum"), ([], "datum")):
+        kept = first_per_id(p, "person_id", by=by, order=order)
+        before = tables()
+        counted = first_per_id(p, "person_id", by=by, order=order, follow=False)
+        assert tables() == before and counted.rows is None and kept.rows is not None
+        pd.testing.assert_frame_equal(counted.data, kept.data)
+
+
 def test_operations_leave_the_original_unchanged(data_dir):
     _, k = _both("eb_klienter", data_dir)
     _, p = _both("eb_planering", data_dir)
