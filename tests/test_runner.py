@@ -161,3 +161,20 @@ def test_kernels_side_by_side_share_the_cores(monkeypatch):
     monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
     assert runner.threads_per_kernel(1) == 2 and runner.threads_per_kernel(2) == 1
     assert runner.threads_per_kernel(8) == 1
+    # fewer notebooks than jobs: each gets the cores the others would have had
+    assert runner.threads_per_kernel(2, 1) == 2 and runner.threads_per_kernel(2, 25) == 1
+    assert runner.threads_per_kernel(2, 0) == 2 and runner.threads_per_kernel(1, 3) == 2
+
+
+def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch):
+    from jamtools.run import runner
+    for name in runner.THREAD_ENVS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.setattr(runner, "_USER_THREAD_ENVS", frozenset({"OMP_NUM_THREADS"}))
+    runner._set_threads(1)  # a round of many notebooks
+    assert runner.os.environ["JAMTOOLS_DUCKDB_THREADS"] == "1"
+    runner._set_threads(2)  # then one alone, in the same worker
+    assert runner.os.environ["JAMTOOLS_DUCKDB_THREADS"] == "2"
+    assert runner.os.environ["OPENBLAS_NUM_THREADS"] == "2"
+    assert runner.os.environ["OMP_NUM_THREADS"] == "3"  # the user's own

@@ -170,11 +170,27 @@ THREAD_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "JAMTOOLS_DUCKDB_THREADS")
 
 
-def threads_per_kernel(jobs: int) -> int:
-    """The cores each of ``jobs`` notebooks run side by side may use: all of them divided
-    evenly (at least one), so that two kernels on two cores do not each start two BLAS and two
-    engine threads and slow each other down."""
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+#: The thread settings the user gave (in the environment the run, and so each worker, started
+#: with): kept as they are.
+_USER_THREAD_ENVS = frozenset(n for n in THREAD_ENVS if n in os.environ)
+
+
+def threads_per_kernel(jobs: int, notebooks: int | None = None) -> int:
+    """The cores each of the notebooks run side by side may use: all of them divided evenly
+    (at least one), so that two kernels on two cores do not each start two BLAS and two engine
+    threads and slow each other down. Side by side run ``jobs`` of them, or fewer when fewer
+    are to run (``notebooks``): one chapter alone (``--only``) gets every core."""
+    side_by_side = min(max(1, jobs), max(1, notebooks)) if notebooks is not None else max(1, jobs)
+    return max(1, (os.cpu_count() or 1) // side_by_side)
+
+
+def _set_threads(threads: int) -> None:
+    """The thread settings the next kernel inherits: ``threads`` each, per notebook (a worker
+    runs several, not all with the same share), except those the user set."""
+    if threads:
+        for name in THREAD_ENVS:
+            if name not in _USER_THREAD_ENVS:
+                os.environ[name] = str(threads)
 
 
 def _execute(source: str, target: str, params: dict, cwd: str, key: str, threads: int = 0) -> dict:
@@ -189,9 +205,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str, threads
     sql_log = Path(cwd).parent / "sql" / f"{Path(source).stem}.jsonl"
     sql_log.unlink(missing_ok=True)  # the statements this run of the chapter sends
     os.environ[SQL_LOG_ENV] = str(sql_log)
-    if threads:  # inherited by the kernel; a user's own setting is kept
-        for name in THREAD_ENVS:
-            os.environ.setdefault(name, str(threads))
+    _set_threads(threads)
     _quiet(Path(cwd).parent / "kernels.log")
     from papermill.exceptions import PapermillExecutionError
 
@@ -902,7 +916,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
                     target = out / "notebooks" / nb.name
                     futures[pool.submit(_execute, str(nb), str(target), jobs_params[nb.stem],
                                         str(out / "notebooks"), key,
-                                        threads_per_kernel(jobs))] = nb.stem
+                                        threads_per_kernel(jobs, len(batch)))] = nb.stem
                 pending = set(futures.values())
                 for fut in as_completed(futures):
                     nb_id = futures[fut]
