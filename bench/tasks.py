@@ -126,7 +126,7 @@ def task_least(args) -> dict:
     run's settings (memory limit, threads): ``ids``, the number of rows of each value (a hash
     aggregate over every value, the least a check for repeated keys or a link by id does);
     ``words``, the number of
-    uses of each word of a free text (tokenised with one regular expression, lower case)."""
+    uses of each word of a free text (runs of Unicode letters, lower case)."""
     from jamtools.data.engine import connect, ident
 
     path = str(Path(args.file).resolve()).replace("'", "''")
@@ -136,7 +136,7 @@ def task_least(args) -> dict:
                  f"read_parquet('{path}') WHERE {col} IS NOT NULL GROUP BY {col})")
     else:
         query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT w, count(*) AS k FROM (SELECT "
-                 f"unnest(regexp_extract_all(lower({col}), '[[:alpha:]]+')) AS w FROM read_parquet('{path}')) "
+                 f"unnest(regexp_extract_all(lower({col}), '\\p{{L}}+')) AS w FROM read_parquet('{path}')) "
                  f"GROUP BY w)")
     con = connect()
     start = time.perf_counter()

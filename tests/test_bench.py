@@ -135,6 +135,9 @@ def test_least_work_names_the_ids_a_chapter_must_hash():
     assert ("eb_planering", "person_id", "ids") in eb07  # the link to them
     assert ("eb_insatser", "planering_id", "ids") in eb07
     assert all(kind == "ids" for _, _, kind in eb07)
+    # a key the chapter does not read is not checked for repeats: not in the bound
+    assert ("eb_insatser", "insats_id", "ids") not in eb07
+    assert ("ht_beslut", "beslut_id", "ids") not in least_work("r4_01_representation")
     assert ("um_anteckningar", "anteckning", "words") in least_work("um_01_sprakbruk")
     audit = least_work("hl_01_konsuppdelad_statistik")
     assert audit and all(col == "person_id" for _, col, _ in audit)

@@ -168,8 +168,9 @@ def test_kernels_side_by_side_share_the_cores(monkeypatch):
 
 def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch):
     from jamtools.run import runner
-    for name in runner.THREAD_ENVS:
-        monkeypatch.delenv(name, raising=False)
+    for name in runner.THREAD_ENVS:  # set, then removed: monkeypatch restores each afterwards
+        monkeypatch.setenv(name, "x")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     monkeypatch.setattr(runner, "_USER_THREAD_ENVS", frozenset({"OMP_NUM_THREADS"}))
     runner._set_threads(1)  # a round of many notebooks

@@ -448,7 +448,7 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
         first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
                  f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")
     else:  # too many distinct orders to pack with the row number: sort instead
-        keep = "".join(", " + ident("v_" + c) for c in rows.columns if c != column)
+        keep = "".join(", " + ident("v_" + c) for c in rows.columns if c != column and follow)
         first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
                  f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
     try:
