@@ -24,12 +24,12 @@ section, so that an interrupted run leaves what it measured:
 8. ``whole``: the whole run with the book and ``--jobs 2`` at ``--whole-rows``, then the same
    command again into the same folder (nothing changed);
 9. ``load``: reading, checking and aggregating ``ht_beslut`` at ``--load-rows`` against DuckDB;
-10. ``bounds``: at the largest scale, the least engine work of each chapter that follows ids
-    between tables (or counts words): one bare DuckDB ``GROUP BY`` over every id column it
-    reads (every check of a key looks for repeated ids, every link hashes the ids it
-    follows), and for free text one bare tokenising query (:func:`least_work`). The floor plus
-    that sum bounds the chapter's time from below on this machine, whatever the code does
-    around it; its ratio to the floor says whether the scale's target can be met here at all.
+10. ``bounds``: at the largest scale, close to the least engine work of each chapter that
+    follows ids between tables (or counts words): one bare DuckDB ``GROUP BY`` over every id
+    column it follows or whose key its check searches for repeats, and for free text one bare
+    tokenising query (:func:`least_work`). The floor plus that sum is about the least time the
+    chapter can take here while it does that work in the engine; its ratio to the floor says
+    whether the scale's target is within reach on this machine.
 
 The sizes of 6–9 default to 500 thousand, 100 thousand, 1 million and 10 million rows, but
 never above the largest of ``--scales``. ``--quick`` measures 10 and 100 thousand rows, three
@@ -109,7 +109,7 @@ def reads_own_tables(chapter: str) -> bool:
 
 
 def least_work(chapter: str) -> list[tuple[str, str, str]]:
-    """The engine work no implementation of ``chapter`` can skip, as (table, column, kind).
+    """Close to the least engine work ``chapter`` does, as (table, column, kind).
 
     ``kind`` is ``ids`` for an id column of a table the chapter reads with its ids kept in
     the engine (the catalogue's ``linked``): its key when the chapter reads it (the check
@@ -117,10 +117,9 @@ def least_work(chapter: str) -> list[tuple[str, str, str]]:
     follows to another table). A link hashes one side and probes the other; one bare
     ``GROUP BY`` per column costs about the same, so the bound is close to the least work,
     not a proof of it.
-    The audit, which reads every table, counts persons: its ``person_id`` of each table (its
-    keys are left out, so the bound stays low). Each must be hashed at least once, which a
-    bare ``GROUP BY`` over the column does. ``words`` is a free-text column whose words the
-    chapter counts. Chapters that read only cells (no ids) have none.
+    The audit, which reads every table, counts persons: the ``person_id`` of each table (its
+    keys are left out, so the bound stays low). ``words`` is a free-text column whose words
+    the chapter counts. Chapters that read only cells (no ids) have none.
     """
     from jamtools.data.model import TABLES
     from jamtools.run.catalogue import CHAPTERS

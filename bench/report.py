@@ -328,13 +328,13 @@ def markdown(results: dict) -> str:
     bounds = results.get("bounds") or {}
     if bounds.get("chapters"):
         parts += [f"## Minsta motorarbete per kapitel ({rows_label(bounds.get('rows'))} rader)", "",
-                  "Det arbete inget sätt att skriva kapitlet kan hoppa över: en bar DuckDB-`GROUP BY` "
-                  "över varje id-kolumn kapitlet följer eller vars nyckel kontrolleras (varje "
-                  "kontroll av upprepade nycklar och varje länk mellan tabeller hashar id:na minst "
-                  "en gång), och för fritext en bar fråga som räknar orden. Varje fråga i en egen "
-                  "process, med körningens minnesgräns och trådar. *Undre gräns* är golvet plus "
-                  "frågornas summa: kortare kan kapitlet inte bli på den här datorn. *Nåbart* säger "
-                  "om den gränsen ryms inom skalans mål.", "",
+                  "Nära det minsta arbete kapitlet gör i motorn: en bar DuckDB-`GROUP BY` över varje "
+                  "id-kolumn kapitlet följer eller vars nyckel dess kontroll söker upprepningar i "
+                  "(en länk hashar ena sidan och söker med den andra, ungefär lika dyrt), och för "
+                  "fritext en bar fråga som räknar orden. Varje fråga i en egen process, med "
+                  "körningens minnesgräns och trådar. *Undre gräns* är golvet plus frågornas summa: "
+                  "ungefär den kortaste tid kapitlet kan ta här så länge det gör det arbetet i "
+                  "motorn. *Nåbart* säger om den gränsen ryms inom skalans mål.", "",
                   md_table(["Kapitel", "Frågor", "Frågornas tid (s)", "Undre gräns (s)", "Gränsens kvot",
                             "Uppmätt (s)", "Uppmätt kvot", "Uppmätt / gräns", "Mål", "Nåbart"],
                            [[b["chapter"], ", ".join(b["parts"]), fmt(b.get("work_s")), fmt(b.get("bound_s")),

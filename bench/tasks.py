@@ -124,9 +124,9 @@ def task_duckdb(args) -> dict:
 def task_least(args) -> dict:
     """One bare query over one column of a Parquet file, on an engine connection with the
     run's settings (memory limit, threads): ``ids``, the number of rows of each value (a hash
-    aggregate over every value, the least a check for repeated keys or a link by id does);
-    ``words``, the number of
-    uses of each word of a free text (runs of Unicode letters, lower case)."""
+    aggregate over every value, about what a check for repeated keys or a link by id costs);
+    ``words``, the number of uses of each word of a free text (runs of Unicode letters, lower
+    case)."""
     from jamtools.data.engine import connect, ident
 
     path = str(Path(args.file).resolve()).replace("'", "''")
