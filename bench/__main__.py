@@ -155,7 +155,8 @@ def machine_info() -> dict:
 
     versions = {}
     for pkg in ("jamtools", "pandas", "numpy", "pyarrow", "duckdb", "statsmodels", "papermill",
-                "nbclient", "ipykernel", "matplotlib", "openpyxl", "psutil", "jupyter-book"):
+                "nbclient", "ipykernel", "matplotlib", "openpyxl", "python-calamine", "XlsxWriter",
+                "psutil", "jupyter-book"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

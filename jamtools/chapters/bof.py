@@ -636,9 +636,11 @@ def insats_types(ctx) -> Page:
         ``fordelning`` (the distribution and the measures of the whole distribution) and
         ``per_typ`` (the difference per type).
     """
-    insatser = ctx.load("bof_insatser", **ctx.filters)
-    # The reason type of each insats, from the investigation it came from (when linkable).
+    # The reason type of each insats, from the investigation it came from (when linkable). The
+    # investigations are read first: the check of the insatser's references to them then uses
+    # the ids this load keeps, instead of reading the investigations' ids once more.
     utredningar = ctx.load_optional("bof_utredningar")
+    insatser = ctx.load("bof_insatser", **ctx.filters)
     lacking = reason_link_lacking(insatser, utredningar)
     insatser = add_reason_type(insatser, utredningar)
     covariates = [] if lacking else ["orsakstyp"]

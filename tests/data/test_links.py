@@ -279,3 +279,82 @@ def test_first_per_id_keeps_the_kept_rows_own_other_ids(tmp_path, monkeypatch, p
         found[name] = (len(rows_by_id(once, "hushall_id", ["kon"])),
                        weight.groupby([flagged["kon"], flagged["f"]]).sum().to_dict())
     assert found["linked"] == found["rows"] == (1, {("kvinna", 1): 1, ("man", 0): 1})
+
+
+# --- the packed split (each value in a few bits of the cell's number) ---------------------------
+
+def _cells_and_rows(result, names):
+    """The cells in their order (values and counts) and, per source row, its cell's values."""
+    cols = [c for c in result.data.columns if not c.startswith("__")]
+    cells = result.data[cols].reset_index(drop=True)
+    rows = result.rows
+    got = rows.con.sql(f'SELECT __row, __cell FROM "{rows.name}" ORDER BY __row').df()
+    per_row = result.data.loc[got["__cell"].to_numpy(), names].reset_index(drop=True)
+    return cells, per_row.assign(row=got["__row"].to_numpy())
+
+
+@pytest.mark.parametrize("how", ["flag", "count", "look_up", "flags_by"])
+def test_the_packed_split_gives_the_cells_of_the_grouped_one(how, data_dir, monkeypatch):
+    """Each split packs its values into the cell's number (one pass); the grouped way (rows
+    grouped by cell and values, then numbered) is what it replaced and what it falls back to.
+    Both give the same cells, in the same order, and every row the same values."""
+    import jamtools.data.links as links
+
+    u_rows, u = _both("bof_utredningar", data_dir)
+    i_rows, i = _both("bof_insatser", data_dir)
+    p_rows, p = _both("eb_planering", data_dir)
+    e_rows, e = _both("eb_insatser", data_dir)
+
+    def split():
+        if how == "flag":
+            return flag_in(u, "utredning_id", i, "utredning_id", name="insats"), ["insats"]
+        if how == "count":
+            return count_in(p, "planering_id", e, "planering_id", name="antal"), ["antal"]
+        if how == "look_up":
+            return look_up(i, "utredning_id", u, "utredning_id", "orsakstyp", name="orsakstyp"), ["orsakstyp"]
+        types = ["sfi", "praktik", "studier"]
+        return flags_by(p, "planering_id", e, "planering_id", "insatstyp", types), types
+
+    packed, names = split()
+    assert not isinstance(packed.data.index, pd.RangeIndex)  # numbered by cell and values
+    monkeypatch.setattr(links, "_PACK_BITS", 0)
+    grouped, _ = split()
+    assert isinstance(grouped.data.index, pd.RangeIndex)
+    a, a_rows = _cells_and_rows(packed, names)
+    b, b_rows = _cells_and_rows(grouped, names)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a_rows, b_rows)
+
+
+def test_look_up_orders_and_keeps_values_of_every_kind(tmp_path):
+    """look_up numbers the other table's values in their sorted order: text with Swedish
+    letters and capitals, numbers, a missing value: each comes back as it was, and within a
+    cell the parts are in the order the engine sorts the values (missing first)."""
+    import shutil
+
+    for name in ("bof_utredningar", "bof_insatser"):
+        shutil.copy(SYNTHETIC / f"{name}.csv", tmp_path / f"{name}.csv")
+    u = pd.read_csv(tmp_path / "bof_utredningar.csv", dtype=str, keep_default_na=False)
+    kinds = ["Norr", "Öland", "ärende", "Z", "a", "", "Åby"]
+    u["enhet"] = [kinds[k % len(kinds)] for k in range(len(u))]
+    u.loc[::5, "alder"] = ""
+    u.to_csv(tmp_path / "bof_utredningar.csv", index=False)
+    need = dict(columns=["kon", "utredning_id"], optional=["enhet", "alder"])
+    u_rows = load_table("bof_utredningar", data_dir=tmp_path, **need)
+    u_eng = load_table("bof_utredningar", data_dir=tmp_path, cells=True, linked=True, **need)
+    i_rows, i = (load_table("bof_insatser", data_dir=tmp_path, cells=c, linked=c, **NEEDS["bof_insatser"])
+                 for c in (False, True))
+    for value in ("enhet", "alder"):
+        found = look_up(i, "utredning_id", u_eng, "utredning_id", value, name="x")
+        found_rows = look_up(i_rows, "utredning_id", u_rows, "utredning_id", value, name="x")
+        assert _by(found, ["kon", "insatstyp", "x"]) == _by(found_rows, ["kon", "insatstyp", "x"])
+        assert found.data["x"].dtype == found_rows.data["x"].dtype == u_rows.data[value].dtype
+        assert found.data["x"].isna().any()
+        if value == "enhet":
+            assert set(found.data["x"].dropna()) == {"Norr", "Öland", "ärende", "Z", "a", "Åby"}
+        for _, part in found.data.groupby(["kon", "insatstyp"], sort=False, observed=True, dropna=False):
+            values = part["x"].tolist()
+            shown = [v for v in values if not pd.isna(v)]
+            assert all(pd.isna(v) for v in values[:len(values) - len(shown)])
+            key = (lambda v: v.encode("utf-8")) if value == "enhet" else None
+            assert shown == sorted(shown, key=key) and len(set(shown)) == len(shown)
