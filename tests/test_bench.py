@@ -156,3 +156,24 @@ def test_bound_is_the_floor_plus_the_bare_queries():
     assert failed["bound_s"] is None and failed["reachable"] is None  # a failed query bounds nothing
     text = report.markdown(results([], bounds={"rows": 10_000_000, "chapters": [b]}))
     assert "Minsta motorarbete" in text and "| x |" in text and "3.00×" in text
+
+
+def test_the_bench_writes_xlsx_as_pandas_does(tmp_path):
+    """The analyst's XLSX, streamed row by row: read back, the same text in every cell as
+    pandas' own writer gives (numbers, text with Swedish letters, blanks for missing values)."""
+    import pandas as pd
+
+    from bench.tasks import _write_xlsx
+
+    frame = pd.DataFrame({
+        "id": pd.array(["H1", "H2", None, "H4"], dtype="string"),
+        "enhet": pd.array(["Södra", pd.NA, "Åby", "Öster"], dtype="string"),
+        "alder": [67, 88, 0, 101],
+        "timmar": [0.5, float("nan"), 31.1, 1e-3],
+    })
+    _write_xlsx(frame, tmp_path / "streamed.xlsx")
+    frame.to_excel(tmp_path / "pandas.xlsx", index=False, engine="openpyxl")
+    streamed, expected = (pd.read_excel(tmp_path / f"{n}.xlsx", engine="calamine", dtype=str)
+                          for n in ("streamed", "pandas"))
+    pd.testing.assert_frame_equal(streamed, expected)
+    assert streamed["enhet"].isna().sum() == 1 and streamed.loc[3, "timmar"] == "0.001"
