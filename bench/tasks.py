@@ -149,19 +149,30 @@ def task_least(args) -> dict:
 def _write_xlsx(frame, target: Path) -> None:
     """One sheet with a header row, written row by row with XlsxWriter's streaming mode
     (``constant_memory``): pandas' ``to_excel`` with openpyxl builds every cell as an object
-    first (about three times as long here on 100 thousand rows), and streaming needs the rows in order,
-    which pandas' writer does not give. Blank cells where a value is missing, as pandas writes."""
+    first (about three times as long here on 100 thousand rows), and streaming needs the rows
+    in order, which pandas' writer does not give. As pandas writes them: a blank where a value
+    is missing (NaN, NaT, NA), dates as dates, infinity as text, text never as a formula or a
+    link."""
     import math
 
     import pandas as pd
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(target), {
+        "constant_memory": True, "default_date_format": "yyyy-mm-dd", "strings_to_formulas": False,
+        "strings_to_urls": False, "strings_to_numbers": False})
     sheet = book.add_worksheet("Sheet1")
     sheet.write_row(0, 0, [str(c) for c in frame.columns])
+
+    def cell(v):
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            return None
+        if isinstance(v, float) and math.isinf(v):
+            return str(v)
+        return v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+
     for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-        sheet.write_row(i, 0, [None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-                               else v for v in row])
+        sheet.write_row(i, 0, [cell(v) for v in row])
     book.close()
 
 

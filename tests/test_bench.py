@@ -170,10 +170,17 @@ def test_the_bench_writes_xlsx_as_pandas_does(tmp_path):
         "enhet": pd.array(["Södra", pd.NA, "Åby", "Öster"], dtype="string"),
         "alder": [67, 88, 0, 101],
         "timmar": [0.5, float("nan"), 31.1, 1e-3],
+        "datum": pd.to_datetime(["2024-01-05", None, "2023-12-31", "2025-06-30"]),
+        "ja": [True, False, True, False],
+        "text": ["=1+1", "http://example.org", "inf", ""],
+        "stor": [float("inf"), 2.0**53, -0.0, 1e20],
     })
     _write_xlsx(frame, tmp_path / "streamed.xlsx")
     frame.to_excel(tmp_path / "pandas.xlsx", index=False, engine="openpyxl")
     streamed, expected = (pd.read_excel(tmp_path / f"{n}.xlsx", engine="calamine", dtype=str)
                           for n in ("streamed", "pandas"))
-    pd.testing.assert_frame_equal(streamed, expected)
+    # pandas' openpyxl writes "=1+1" as a formula without a value; the bench keeps text as text
+    pd.testing.assert_frame_equal(streamed.drop(columns="text"), expected.drop(columns="text"))
+    assert streamed["text"].tolist()[:3] == ["=1+1", "http://example.org", "inf"]
     assert streamed["enhet"].isna().sum() == 1 and streamed.loc[3, "timmar"] == "0.001"
+    assert streamed["datum"].isna().sum() == 1 and streamed.loc[0, "text"] == "=1+1"

@@ -164,6 +164,7 @@ class _Registered:
 
 #: The most bits :func:`_split` packs into a cell's number (a cell number below 2**(61 - bits)).
 _PACK_BITS = 60
+_OVER_BITS = "jamtools: a count does not fit in its bits"
 
 
 def _split(loaded, names: list[str], column: str, other, other_column: str, how: str,
@@ -187,14 +188,20 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
     decode = None
     try:
         if how == "look_up":  # the values as their positions 1..k in sorted order (0: none)
-            levels = pd.Series(other.data[value].dropna().unique()).sort_values(ignore_index=True)
-            positions = pd.Series(np.arange(1, len(levels) + 1), index=pd.Index(levels))
-            code = pd.array(other.data[value].map(positions), dtype="Int64")
+            column_values = other.data[value]
+            levels = pd.Series(column_values.dropna().unique())
+            try:
+                levels = levels.sort_values(ignore_index=True)
+            except TypeError:  # values of mixed types: by their text
+                levels = levels.iloc[np.argsort(levels.astype(str).to_numpy(), kind="stable")]
+            positions = pd.Series(np.arange(1, len(levels) + 1), index=pd.Index(levels, dtype=object))
+            code = pd.array(column_values.astype(object).map(positions), dtype="Int64")
             other = dataclasses.replace(other, data=other.data.assign(__code=code))
-            values = pd.array(levels.to_numpy(), dtype=other.data[value].dtype)
+            found = levels.to_numpy(dtype=object)
 
-            def decode(c):  # the position back to the value (0: missing)
-                return values.take(np.asarray(c, dtype=np.int64) - 1, allow_fill=True)
+            def decode(c):  # the position back to the value (0: missing), in the column's dtype
+                return pd.array([found[i - 1] if i > 0 else None for i in np.asarray(c, dtype=np.int64)],
+                                dtype=column_values.dtype)
         known = _values_sql(con, other, other_column, "__code" if how == "look_up" else value, stack)
         v = f"r.{ident('v_' + column)}"
         joined = None
@@ -221,7 +228,15 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
         with_ids = "".join(f", r.{ident('v_' + c)}" for c in rows.columns)
         top = int(loaded.data.index.max()) + 1 if len(loaded.data) else 1
         if None not in widths and sum(widths) <= _PACK_BITS and top < 1 << (_PACK_BITS + 1 - sum(widths)):
-            return _split_packed(loaded, names, exprs, widths, join, cells.__enter__(), with_ids, decode)
+            # a count over its bits (above the bound) stops the query, never lands in another
+            # cell; the rows are then grouped instead
+            guarded = [f"(CASE WHEN ({e}) BETWEEN 0 AND {(1 << w) - 1} THEN ({e}) ELSE "
+                       f"error('{_OVER_BITS}') END)" if how == "count" else e for e, w in zip(exprs, widths)]
+            try:
+                return _split_packed(loaded, names, guarded, widths, join, cells.__enter__(), with_ids, decode)
+            except Exception as exc:  # noqa: BLE001  (DuckDB's error for the guard above only)
+                if _OVER_BITS not in str(exc):
+                    raise
         vs = [f"__v{i}" for i in range(len(exprs))]
         split, groups, new = unique_name("split"), unique_name("groups"), unique_name("linked")
         con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, "
@@ -280,6 +295,8 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
     n = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     values = [(cell >> o) & ((1 << w) - 1) for o, w in zip(offsets, widths)]
     pos = pd.Index(loaded.data.index).get_indexer(cell >> shift)
+    if (pos < 0).any():  # cannot happen while the values fit their bits: never a wrong cell
+        raise RuntimeError("A packed cell number names no cell of the table.")
     order = np.lexsort((*reversed(values), pos))
     data = loaded.data.iloc[pos[order]].copy()
     data.index = pd.Index(cell[order])

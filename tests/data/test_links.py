@@ -335,26 +335,45 @@ def test_look_up_orders_and_keeps_values_of_every_kind(tmp_path):
     for name in ("bof_utredningar", "bof_insatser"):
         shutil.copy(SYNTHETIC / f"{name}.csv", tmp_path / f"{name}.csv")
     u = pd.read_csv(tmp_path / "bof_utredningar.csv", dtype=str, keep_default_na=False)
-    kinds = ["Norr", "Öland", "ärende", "Z", "a", "", "Åby"]
+    kinds = ["Norr", "Öland", "ärende", "Z", "a", "", "Åby", "b", "Ö", ""]  # 8 values: 2**3
     u["enhet"] = [kinds[k % len(kinds)] for k in range(len(u))]
-    u.loc[::5, "alder"] = ""
+    u.loc[::5, ["alder", "startdatum", "insats_beviljad"]] = ""
     u.to_csv(tmp_path / "bof_utredningar.csv", index=False)
-    need = dict(columns=["kon", "utredning_id"], optional=["enhet", "alder"])
+    need = dict(columns=["kon", "utredning_id"], optional=["enhet", "alder", "startdatum", "insats_beviljad"])
     u_rows = load_table("bof_utredningar", data_dir=tmp_path, **need)
     u_eng = load_table("bof_utredningar", data_dir=tmp_path, cells=True, linked=True, **need)
     i_rows, i = (load_table("bof_insatser", data_dir=tmp_path, cells=c, linked=c, **NEEDS["bof_insatser"])
                  for c in (False, True))
-    for value in ("enhet", "alder"):
+    for value in ("enhet", "alder", "startdatum", "insats_beviljad"):
         found = look_up(i, "utredning_id", u_eng, "utredning_id", value, name="x")
         found_rows = look_up(i_rows, "utredning_id", u_rows, "utredning_id", value, name="x")
         assert _by(found, ["kon", "insatstyp", "x"]) == _by(found_rows, ["kon", "insatstyp", "x"])
         assert found.data["x"].dtype == found_rows.data["x"].dtype == u_rows.data[value].dtype
         assert found.data["x"].isna().any()
         if value == "enhet":
-            assert set(found.data["x"].dropna()) == {"Norr", "Öland", "ärende", "Z", "a", "Åby"}
+            assert set(found.data["x"].dropna()) == {"Norr", "Öland", "ärende", "Z", "a", "Åby", "b", "Ö"}
         for _, part in found.data.groupby(["kon", "insatstyp"], sort=False, observed=True, dropna=False):
             values = part["x"].tolist()
             shown = [v for v in values if not pd.isna(v)]
             assert all(pd.isna(v) for v in values[:len(values) - len(shown)])
             key = (lambda v: v.encode("utf-8")) if value == "enhet" else None
             assert shown == sorted(shown, key=key) and len(set(shown)) == len(shown)
+
+
+def test_a_count_over_its_bits_is_grouped_not_put_in_another_cell(monkeypatch):
+    """count_in packs a count in as many bits as the other table's rows need. Were that bound
+    ever too small, the engine stops the packed query and the rows are grouped instead: the
+    same cells as with the right bound, never a count in a neighbouring cell."""
+    import jamtools.data.links as links
+
+    p_rows, p = _both("eb_planering", SYNTHETIC)
+    e_rows, e = _both("eb_insatser", SYNTHETIC)
+    right = count_in(p, "planering_id", e, "planering_id", name="antal")
+    assert right.data["antal"].max() >= 2 and not isinstance(right.data.index, pd.RangeIndex)
+    monkeypatch.setattr(links, "_most_rows", lambda other: 1)  # one bit: counts of 2 and more overflow
+    small = count_in(p, "planering_id", e, "planering_id", name="antal")
+    assert isinstance(small.data.index, pd.RangeIndex)  # grouped
+    a, a_rows = _cells_and_rows(right, ["antal"])
+    b, b_rows = _cells_and_rows(small, ["antal"])
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a_rows, b_rows)
