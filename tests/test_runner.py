@@ -179,3 +179,34 @@ def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch)
     assert runner.os.environ["JAMTOOLS_DUCKDB_THREADS"] == "2"
     assert runner.os.environ["OPENBLAS_NUM_THREADS"] == "2"
     assert runner.os.environ["OMP_NUM_THREADS"] == "3"  # the user's own
+
+
+def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatch, tmp_path):
+    """run() gives the run (its check, kernels and scan inherit it) a folder for decoded
+    workbooks: only its user may read it, it is not in the output, and it is gone, with the
+    environment as it was, when the run ends, also when the run fails."""
+    import os
+    import stat
+
+    from jamtools.data.readers import DECODED_ENV
+    from jamtools.run import runner
+
+    seen = []
+
+    def fake_run(config, out, **kwargs):
+        folder = Path(os.environ[DECODED_ENV])
+        seen.append((folder, stat.S_IMODE(folder.stat().st_mode), out))
+        if len(seen) == 2:
+            raise RuntimeError("the run failed")
+        return 0
+
+    monkeypatch.setattr(runner, "_run", fake_run)
+    monkeypatch.delenv(DECODED_ENV, raising=False)
+    assert runner.run(None, tmp_path / "ut") == 0
+    folder, mode, out = seen[0]
+    assert mode == 0o700 and not folder.exists() and DECODED_ENV not in os.environ
+    assert tmp_path / "ut" not in folder.parents
+    monkeypatch.setenv(DECODED_ENV, "/the/users/own")
+    with pytest.raises(RuntimeError):
+        runner.run(None, tmp_path / "ut")
+    assert not seen[1][0].exists() and os.environ[DECODED_ENV] == "/the/users/own"

@@ -26,6 +26,7 @@ typed Python values, and a parameter the notebook does not declare is an error.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -35,6 +36,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata
@@ -122,8 +124,6 @@ def check_notebook_parameters(path: Path, params: dict, *,
 
 
 def _declared_parameters(path: Path) -> list[str]:
-    import tempfile
-
     import nbformat
     import papermill
 
@@ -673,10 +673,32 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
     """
     memory = PeakMemory(os.getpid(), include_self=True, interval=2 * MEMORY_INTERVAL).start()
     try:
-        return _run(config, Path(out).resolve(), only=only, jobs=jobs, build=build,
-                    notebook_dir=notebook_dir, progress=progress, cache=cache, memory=memory)
+        with _decoded_sources():
+            return _run(config, Path(out).resolve(), only=only, jobs=jobs, build=build,
+                        notebook_dir=notebook_dir, progress=progress, cache=cache, memory=memory)
     finally:
         memory.stop()
+
+
+@contextlib.contextmanager
+def _decoded_sources():
+    """A folder for the run's decoded workbooks (:data:`jamtools.data.readers.DECODED_ENV`),
+    which the run's check, the kernels and the leak scan inherit: each workbook is parsed once
+    per run. It holds the export's own values, so it is made readable by this user only, in
+    the system's temporary folder, never in the output, and is removed when the run ends."""
+    from jamtools.data.readers import DECODED_ENV
+
+    before = os.environ.get(DECODED_ENV)
+    folder = tempfile.mkdtemp(prefix="jamtools-decoded-")
+    os.environ[DECODED_ENV] = folder
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if before is None:
+            os.environ.pop(DECODED_ENV, None)
+        else:
+            os.environ[DECODED_ENV] = before
 
 
 def _previous_run(out: Path, cache: bool) -> tuple[dict | None, str]:

@@ -131,3 +131,55 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
     wb.save(path)
     expected = _as_text(pd.read_excel(path, sheet_name="Beslut", dtype=object, engine="openpyxl"))
     pd.testing.assert_frame_equal(read_excel(path, sheet="Beslut"), expected)
+
+
+def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path, monkeypatch):
+    """In a run (the folder of decoded workbooks set), a sheet is parsed once: later readers
+    get the same frame back from the decoded copy. A changed workbook, another sheet, or a
+    damaged copy are parsed again; outside a run nothing is kept."""
+    import os
+
+    from openpyxl import Workbook
+
+    from jamtools.data import readers
+
+    def workbook(values):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Beslut"
+        ws.append(["id", "enhet", "belopp"])
+        for row in values:
+            ws.append(row)
+        wb.create_sheet("Annat").append(["x"])
+        wb.save(tmp_path / "export.xlsx")
+        return tmp_path / "export.xlsx"
+
+    parsed = []
+    real = readers._read_excel
+    monkeypatch.setattr(readers, "_read_excel", lambda path, sheet=None: parsed.append(sheet) or real(path, sheet=sheet))
+    path = workbook([["a1", "Södra", 12.5], ["a2", None, 3], ["a3", " Norr ", None]])
+    monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+    plain = readers.read_excel(path, sheet="Beslut")
+    readers.read_excel(path, sheet="Beslut")
+    assert len(parsed) == 2  # outside a run: parsed each time
+
+    folder = tmp_path / "decoded"
+    folder.mkdir()
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    parsed.clear()
+    first = readers.read_excel(path, sheet="Beslut")
+    again = readers.read_excel(path, sheet="Beslut")
+    assert parsed == ["Beslut"] and len(os.listdir(folder)) == 1
+    pd.testing.assert_frame_equal(first, plain)
+    pd.testing.assert_frame_equal(again, plain)
+    readers.read_excel(path, sheet="Annat")
+    assert parsed == ["Beslut", "Annat"]
+
+    changed = workbook([["a1", "Västra", 1.0]])  # the same file, new content
+    assert readers.read_excel(changed, sheet="Beslut")["enhet"].tolist() == ["Västra"]
+    assert parsed[-1] == "Beslut" and len(parsed) == 3
+
+    for copy in folder.glob("*.parquet"):  # damaged copies: parsed again, nothing wrong read
+        copy.write_bytes(b"not parquet")
+    assert readers.read_excel(changed, sheet="Beslut")["enhet"].tolist() == ["Västra"]
+    assert len(parsed) == 4
