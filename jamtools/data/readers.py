@@ -102,6 +102,12 @@ def _long_rows(text: str, sep: str) -> list[int]:
 
 
 def read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> pd.DataFrame:
+    """A CSV export as text columns (:func:`_read_csv`), decoded once per run (:func:`_decoded`)."""
+    return _decoded(path, ("csv", encoding, separator),
+                    lambda: _read_csv(path, encoding=encoding, separator=separator))
+
+
+def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> pd.DataFrame:
     """Read a CSV export as text columns.
 
     The encoding (UTF-8 with or without BOM, else Windows-1252) and the separator (``;``,
@@ -147,49 +153,51 @@ def read_csv(path: Path, *, encoding: str | None = None, separator: str | None =
     return _as_text(frame)
 
 
-#: Environment variable naming a folder where a run keeps the workbooks it has decoded (their
-#: text, as Parquet), so that the run's check, every chapter and the leak scan parse a workbook
-#: once: parsing is most of the time of an XLSX export (a 400 000-row sheet of 21 columns:
-#: 14 s, against under a second to read the decoded copy back). The runner makes the folder
-#: for one run, readable only by its user, and removes it when the run ends; unset (a notebook
-#: run by hand), nothing is kept.
+#: Environment variable naming a folder where a run keeps the exports it has decoded in Python
+#: (workbooks, and CSV files the engine's reader cannot take, such as Windows-1252), as text in
+#: Parquet, so that the run's check, every chapter and the leak scan decode an export once:
+#: decoding is most of the time of such an export (a 400 000-row sheet of 21 columns: 14 s,
+#: against under a second to read the decoded copy back). The runner makes the folder for one
+#: run, readable only by its user, and removes it when the run ends; unset (a notebook run by
+#: hand), nothing is kept.
 DECODED_ENV = "JAMTOOLS_DECODED_SOURCES"
-#: Part of the key of a decoded copy: a change to how cells become text makes new copies.
+#: Part of the key of a decoded copy: a change to how values become text makes new copies.
 _DECODED_VERSION = "1"
 
 
-def _decoded_copy(path: Path, sheet) -> Path | None:
-    """Where the run keeps ``path``'s decoded sheet: keyed on the file (its resolved path,
-    size, modification and change times), the sheet and the decoding; None outside a run."""
+def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
+    """``decode()``, once per run and file: the decoded frame is kept in the run's folder
+    (:data:`DECODED_ENV`), keyed on the file (its resolved path, size, modification and change
+    times), ``how`` it is read (sheet, encoding, separator) and the decoding's version, and
+    read back by every later reader of the same file. Outside a run, ``decode()`` itself."""
     import hashlib
 
     folder = os.environ.get(DECODED_ENV)
     if not folder or not Path(folder).is_dir():
-        return None
+        return decode()
     st = Path(path).stat()
-    key = repr((str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, repr(sheet),
+    key = repr((str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, how,
                 _DECODED_VERSION, pd.__version__))
-    return Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
+    copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
+    if copy.is_file():
+        try:
+            return pd.read_parquet(copy)
+        except Exception:  # noqa: BLE001  (an unreadable copy: decode the file again)
+            pass
+    frame = decode()
+    part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")  # whole, then renamed: a chapter
+    try:                                                       # beside never reads half a file
+        frame.to_parquet(part, index=False)
+        os.replace(part, copy)
+    except Exception:  # noqa: BLE001  (no copy kept: the next reader decodes again)
+        part.unlink(missing_ok=True)
+    return frame
 
 
 def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """One sheet of an Excel workbook as text (:func:`_read_excel`), parsed once per run: in a
-    run, the decoded sheet is kept (:data:`DECODED_ENV`) and read back by every later reader."""
-    copy = _decoded_copy(path, sheet)
-    if copy is not None and copy.is_file():
-        try:
-            return pd.read_parquet(copy)
-        except Exception:  # noqa: BLE001  (an unreadable copy: parse the workbook again)
-            pass
-    frame = _read_excel(path, sheet=sheet)
-    if copy is not None:  # written whole, then renamed: a chapter beside never reads half a file
-        part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")
-        try:
-            frame.to_parquet(part, index=False)
-            os.replace(part, copy)
-        except Exception:  # noqa: BLE001  (no copy kept: the next reader parses again)
-            part.unlink(missing_ok=True)
-    return frame
+    """One sheet of an Excel workbook as text (:func:`_read_excel`), parsed once per run
+    (:func:`_decoded`)."""
+    return _decoded(path, ("xlsx", repr(sheet)), lambda: _read_excel(path, sheet=sheet))
 
 
 def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:

@@ -183,3 +183,28 @@ def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path,
         copy.write_bytes(b"not parquet")
     assert readers.read_excel(changed, sheet="Beslut")["enhet"].tolist() == ["Västra"]
     assert len(parsed) == 4
+
+
+def test_a_run_decodes_a_windows_1252_csv_once(tmp_path, monkeypatch):
+    """The same for a CSV export the engine's reader cannot take (Windows-1252): decoded once
+    per run and file; read with another encoding or separator, decoded again."""
+    from jamtools.data import readers
+
+    path = tmp_path / "export.csv"
+    path.write_bytes("id;enhet;belopp\na1;Södra;12,5\na2;;3\n".encode("cp1252"))
+    decoded = []
+    real = readers._read_csv
+    monkeypatch.setattr(readers, "_read_csv", lambda p, **kw: decoded.append(kw) or real(p, **kw))
+    monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+    plain = readers.read_csv(path)
+    folder = tmp_path / "decoded"
+    folder.mkdir()
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    decoded.clear()
+    first, again = readers.read_csv(path), readers.read_csv(path)
+    assert len(decoded) == 1
+    pd.testing.assert_frame_equal(first, plain)
+    pd.testing.assert_frame_equal(again, plain)
+    assert again["enhet"].tolist()[0] == "Södra"
+    readers.read_csv(path, encoding="latin-1")
+    assert len(decoded) == 2
