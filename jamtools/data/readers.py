@@ -205,8 +205,8 @@ def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
 
     The reader is calamine (``python-calamine``, a compiled reader that pandas supports as
     ``engine="calamine"``), at about an eighth of openpyxl's time (a 10 000-row export: 0.5 s
-    against 4.0 s), which matters because an analyst's export is read by the run's check and
-    again by each chapter. A cell becomes the same text as with openpyxl, the reader before it
+    against 4.0 s); outside a run, each reader of an export parses it again (in a run,
+    :func:`read_excel` keeps the decoded sheet). A cell becomes the same text as with openpyxl, the reader before it
     (dates, times, numbers, booleans, errors, blanks, formulas), with two known exceptions: a
     date before 1900 (stored as a negative day number; it gives a time of day, which the check
     then reports as an invalid date) and the escape ``_x000D_`` typed as text. Old ``.xls``
