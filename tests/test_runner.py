@@ -183,19 +183,20 @@ def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch)
 
 def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatch, tmp_path):
     """run() gives the run (its check, kernels and scan inherit it) a folder for decoded
-    workbooks: only its user may read it, it is not in the output, and it is gone, with the
-    environment as it was, when the run ends, also when the run fails."""
+    exports: marked as the run's, only its user may read it, it is not in the output, and it
+    is gone, with the environment as it was, when the run ends, also when the run fails."""
     import os
     import stat
 
-    from jamtools.data.readers import DECODED_ENV
+    from jamtools.data.readers import DECODED_ENV, DECODED_MARK, _private
     from jamtools.run import runner
 
     seen = []
 
     def fake_run(config, out, **kwargs):
         folder = Path(os.environ[DECODED_ENV])
-        seen.append((folder, stat.S_IMODE(folder.stat().st_mode), out))
+        seen.append((folder, stat.S_IMODE(folder.stat().st_mode), _private(folder),
+                     (folder / DECODED_MARK).read_text()))
         if len(seen) == 2:
             raise RuntimeError("the run failed")
         return 0
@@ -203,10 +204,32 @@ def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatc
     monkeypatch.setattr(runner, "_run", fake_run)
     monkeypatch.delenv(DECODED_ENV, raising=False)
     assert runner.run(None, tmp_path / "ut") == 0
-    folder, mode, out = seen[0]
-    assert mode == 0o700 and not folder.exists() and DECODED_ENV not in os.environ
+    folder, mode, private, pid = seen[0]
+    assert mode == 0o700 and private and pid == str(os.getpid())
+    assert not folder.exists() and DECODED_ENV not in os.environ
     assert tmp_path / "ut" not in folder.parents
     monkeypatch.setenv(DECODED_ENV, "/the/users/own")
     with pytest.raises(RuntimeError):
         runner.run(None, tmp_path / "ut")
     assert not seen[1][0].exists() and os.environ[DECODED_ENV] == "/the/users/own"
+
+
+def test_a_new_run_removes_the_folder_a_killed_run_left():
+    """A run killed outright cannot remove its folder of decoded exports; the next run does,
+    and leaves the folder of a run still going."""
+    import shutil
+    import subprocess
+
+    from jamtools.data.readers import DECODED_MARK, run_folder
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left, going = run_folder(), run_folder()
+    try:
+        (left / DECODED_MARK).write_text(gone)
+        (left / "export.parquet").write_bytes(b"values")
+        new = run_folder()
+        assert not left.exists() and going.exists() and new.exists()
+    finally:
+        for folder in (left, going, new):
+            shutil.rmtree(folder, ignore_errors=True)

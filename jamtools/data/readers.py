@@ -155,29 +155,85 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
 
 #: Environment variable naming a folder where a run keeps the exports it has decoded in Python
 #: (workbooks, and CSV files the engine's reader cannot take, such as Windows-1252), as text in
-#: Parquet, so that the run's check, every chapter and the leak scan decode an export once:
-#: decoding is most of the time of such an export (a 400 000-row sheet of 21 columns: 14 s,
-#: against under a second to read the decoded copy back). The runner makes the folder for one
-#: run, readable only by its user, and removes it when the run ends; unset (a notebook run by
-#: hand), nothing is kept.
+#: Parquet, so that the run's check, every chapter and the leak scan need not decode an export
+#: again: decoding is most of the time of such an export (a 400 000-row sheet of 21 columns:
+#: 14 s, against under a second to read the decoded copy back). The runner makes the folder for
+#: one run (:func:`run_folder`) and removes it when the run ends. A folder is used only when it
+#: is such a run's folder: it holds :data:`DECODED_MARK` and, where the system has owners and
+#: permissions, belongs to this user and is closed to everyone else; otherwise (a notebook run by
+#: hand, a folder set by hand), nothing is kept.
 DECODED_ENV = "JAMTOOLS_DECODED_SOURCES"
+#: The file that marks a run's folder of decoded exports; it holds the run's process id.
+DECODED_MARK = ".jamtools-decoded"
+#: The prefix of such folders in the system's temporary folder.
+DECODED_PREFIX = "jamtools-decoded-"
 #: Part of the key of a decoded copy: a change to how values become text makes new copies.
 _DECODED_VERSION = "1"
 
 
+def run_folder() -> Path:
+    """A new folder for one run's decoded exports: in the system's temporary folder, readable
+    by this user only, marked with the run's process id. Folders of earlier runs whose process
+    is gone (a run that was killed) are removed first: they hold an export's values."""
+    import shutil
+    import tempfile
+
+    for old in Path(tempfile.gettempdir()).glob(DECODED_PREFIX + "*"):
+        try:
+            pid = int((old / DECODED_MARK).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if _private(old) and not _alive(pid):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=DECODED_PREFIX))
+    (folder / DECODED_MARK).write_text(str(os.getpid()))
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no way to ask: treat as alive
+        return True
+    return True
+
+
+def _private(folder: Path) -> bool:
+    """A run's folder: marked, and (where the system has owners) this user's, closed to others."""
+    try:
+        st = folder.stat()
+        if not (folder / DECODED_MARK).is_file():
+            return False
+    except OSError:
+        return False
+    if hasattr(os, "getuid"):
+        return st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
+    return True
+
+
+def _state(path: Path) -> tuple:
+    st = Path(path).stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
-    """``decode()``, once per run and file: the decoded frame is kept in the run's folder
-    (:data:`DECODED_ENV`), keyed on the file (its resolved path, size, modification and change
-    times), ``how`` it is read (sheet, encoding, separator) and the decoding's version, and
-    read back by every later reader of the same file. Outside a run, ``decode()`` itself."""
+    """``decode()``, kept for the run: in a run's folder (:data:`DECODED_ENV`) the decoded
+    frame is kept, keyed on the file (its resolved path, device, inode, size, modification and
+    change times), ``how`` it is read (sheet, encoding, separator) and the decoding's version,
+    and read back by every later reader of the same file. A file that changes while it is
+    decoded is not kept. Outside a run, ``decode()`` itself."""
     import hashlib
 
     folder = os.environ.get(DECODED_ENV)
-    if not folder or not Path(folder).is_dir():
+    if not folder or not _private(Path(folder)):
         return decode()
-    st = Path(path).stat()
-    key = repr((str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, how,
-                _DECODED_VERSION, pd.__version__))
+    try:
+        before = _state(path)
+    except OSError:  # no such file: the reader says so
+        return decode()
+    key = repr((str(Path(path).resolve()), before, how, _DECODED_VERSION, pd.__version__))
     copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
     if copy.is_file():
         try:
@@ -185,6 +241,12 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
         except Exception:  # noqa: BLE001  (an unreadable copy: decode the file again)
             pass
     frame = decode()
+    try:
+        unchanged = _state(path) == before
+    except OSError:
+        unchanged = False
+    if not unchanged or frame.shape[1] == 0:  # nothing kept that could differ when read back
+        return frame
     part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")  # whole, then renamed: a chapter
     try:                                                       # beside never reads half a file
         frame.to_parquet(part, index=False)

@@ -682,19 +682,38 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
 
 @contextlib.contextmanager
 def _decoded_sources():
-    """A folder for the run's decoded workbooks (:data:`jamtools.data.readers.DECODED_ENV`),
-    which the run's check, the kernels and the leak scan inherit: each workbook is parsed once
-    per run. It holds the export's own values, so it is made readable by this user only, in
-    the system's temporary folder, never in the output, and is removed when the run ends."""
-    from jamtools.data.readers import DECODED_ENV
+    """A folder for the run's decoded exports (:data:`jamtools.data.readers.DECODED_ENV`),
+    which the run's check, the kernels and the leak scan inherit. It holds the export's own
+    values, so it is made readable by this user only, in the system's temporary folder, never
+    in the output, and is removed when the run ends, also when it is stopped (SIGTERM, SIGHUP
+    end it as an interrupt would). A run killed outright leaves it: the next run removes it
+    (:func:`jamtools.data.readers.run_folder`). A folder that cannot be removed is named in a
+    warning."""
+    import signal
+    import threading
+    import warnings
+
+    from jamtools.data.readers import DECODED_ENV, run_folder
 
     before = os.environ.get(DECODED_ENV)
-    folder = tempfile.mkdtemp(prefix="jamtools-decoded-")
-    os.environ[DECODED_ENV] = folder
+    folder = run_folder()
+    os.environ[DECODED_ENV] = str(folder)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        def stop(signum, frame):
+            raise SystemExit(128 + signum)
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                handlers[name] = signal.signal(getattr(signal, name), stop)
     try:
-        yield Path(folder)
+        yield folder
     finally:
+        for name, handler in handlers.items():
+            signal.signal(getattr(signal, name), handler)
         shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists():
+            warnings.warn(f"Mappen {folder} med avkodade exportfiler kunde inte tas bort. Den innehåller "
+                          "uppgifter ur exporterna: ta bort den för hand.", stacklevel=2)
         if before is None:
             os.environ.pop(DECODED_ENV, None)
         else:

@@ -133,10 +133,22 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
     pd.testing.assert_frame_equal(read_excel(path, sheet="Beslut"), expected)
 
 
+def _run_folder(tmp_path):
+    """A folder as a run makes it: marked, closed to others."""
+    from jamtools.data import readers
+
+    folder = tmp_path / "decoded"
+    folder.mkdir()
+    folder.chmod(0o700)
+    (folder / readers.DECODED_MARK).write_text("1")
+    return folder
+
+
 def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path, monkeypatch):
-    """In a run (the folder of decoded workbooks set), a sheet is parsed once: later readers
-    get the same frame back from the decoded copy. A changed workbook, another sheet, or a
-    damaged copy are parsed again; outside a run nothing is kept."""
+    """In a run (the folder of decoded exports set), a sheet is parsed once: later readers
+    get the same frame back from the decoded copy. A changed workbook (also one changed in
+    its time only), another sheet, or a damaged copy are parsed again; outside a run nothing
+    is kept."""
     import os
 
     from openpyxl import Workbook
@@ -163,13 +175,12 @@ def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path,
     readers.read_excel(path, sheet="Beslut")
     assert len(parsed) == 2  # outside a run: parsed each time
 
-    folder = tmp_path / "decoded"
-    folder.mkdir()
+    folder = _run_folder(tmp_path)
     monkeypatch.setenv(readers.DECODED_ENV, str(folder))
     parsed.clear()
     first = readers.read_excel(path, sheet="Beslut")
     again = readers.read_excel(path, sheet="Beslut")
-    assert parsed == ["Beslut"] and len(os.listdir(folder)) == 1
+    assert parsed == ["Beslut"] and len(list(folder.glob("*.parquet"))) == 1
     pd.testing.assert_frame_equal(first, plain)
     pd.testing.assert_frame_equal(again, plain)
     readers.read_excel(path, sheet="Annat")
@@ -178,11 +189,50 @@ def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path,
     changed = workbook([["a1", "Västra", 1.0]])  # the same file, new content
     assert readers.read_excel(changed, sheet="Beslut")["enhet"].tolist() == ["Västra"]
     assert parsed[-1] == "Beslut" and len(parsed) == 3
+    st = os.stat(changed)
+    os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # only its time changed
+    readers.read_excel(changed, sheet="Beslut")
+    assert len(parsed) == 4
 
     for copy in folder.glob("*.parquet"):  # damaged copies: parsed again, nothing wrong read
         copy.write_bytes(b"not parquet")
     assert readers.read_excel(changed, sheet="Beslut")["enhet"].tolist() == ["Västra"]
-    assert len(parsed) == 4
+    assert len(parsed) == 5
+
+
+def test_decoded_exports_are_kept_only_in_a_runs_own_folder(tmp_path, monkeypatch):
+    """A folder set by hand (not marked as a run's, or open to others) keeps nothing; nor is
+    a file kept that changed while it was decoded."""
+    from jamtools.data import readers
+
+    path = tmp_path / "export.csv"
+    path.write_bytes("id;enhet\na1;Södra\n".encode("cp1252"))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / readers.DECODED_MARK).write_text("1")
+    unmarked = tmp_path / "unmarked"
+    unmarked.mkdir()
+    unmarked.chmod(0o700)
+    for folder in (shared, unmarked):
+        monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+        assert readers.read_csv(path)["enhet"].tolist() == ["Södra"]
+        assert not list(folder.glob("*.parquet")), folder.name
+    folder = _run_folder(tmp_path)
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    real = readers._read_csv
+
+    def changing(p, **kw):  # the export is written again while it is read
+        frame = real(p, **kw)
+        path.write_bytes("id;enhet\na1;Norra\n".encode("cp1252"))
+        return frame
+
+    monkeypatch.setattr(readers, "_read_csv", changing)
+    readers.read_csv(path)
+    assert not list(folder.glob("*.parquet"))
+    monkeypatch.setattr(readers, "_read_csv", real)
+    assert readers.read_csv(path)["enhet"].tolist() == ["Norra"]
+    assert len(list(folder.glob("*.parquet"))) == 1
 
 
 def test_a_run_decodes_a_windows_1252_csv_once(tmp_path, monkeypatch):
@@ -197,9 +247,7 @@ def test_a_run_decodes_a_windows_1252_csv_once(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "_read_csv", lambda p, **kw: decoded.append(kw) or real(p, **kw))
     monkeypatch.delenv(readers.DECODED_ENV, raising=False)
     plain = readers.read_csv(path)
-    folder = tmp_path / "decoded"
-    folder.mkdir()
-    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path)))
     decoded.clear()
     first, again = readers.read_csv(path), readers.read_csv(path)
     assert len(decoded) == 1
@@ -207,4 +255,5 @@ def test_a_run_decodes_a_windows_1252_csv_once(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(again, plain)
     assert again["enhet"].tolist()[0] == "Södra"
     readers.read_csv(path, encoding="latin-1")
-    assert len(decoded) == 2
+    readers.read_csv(path, separator=";")
+    assert len(decoded) == 3
