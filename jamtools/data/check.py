@@ -221,6 +221,10 @@ class CheckedTable:
     #: value.
     rows: str | None = None
     row_columns: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    #: Whether the key's repeated values were searched (or the key is the row number): once
+    #: the rows with the key's problems (``missing_id``, ``duplicate_id``) are left out, no two
+    #: kept rows share a key. False when the search was left out (``duplicates=False``).
+    key_unique: bool = field(default=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -1112,6 +1116,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if "orsakstyp" in out_cols and "orsakstyp" not in cols:
         chk.derived["orsakstyp"] = "anmalningsorsak"
     # the key: missing and duplicate ids (a second, small query: the rows whose id repeats)
+    # whether no two rows without the key's problems share a key (the repeats were searched)
+    key_unique = (engine_dups if in_engine else duplicates) if key in cols else row_ids
     if key in cols and in_engine:  # flagged in the engine, in the same order as below
         rows(key, "missing_id", "__key_missing", with_example=False)
         if engine_dups:
@@ -1134,6 +1140,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         chk.derived[key] = "radnumret"
         chk.info(key, "row_ids")
     elif key == "person_id" and key not in in_source and "person_id" in out_cols and duplicates:
+        key_unique = True
         if not in_engine:
             _duplicates(con, chk_name, res, key, flag_col, counts, flag_names)
         if counts.get("__key_dup"):
@@ -1154,7 +1161,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
-                        row_columns=row_columns)
+                        row_columns=row_columns, key_unique=bool(key_unique))
 
 
 def _keep_ids(con, rows_view: str, save: str, res, keys: list[str], ids: list[str], *,

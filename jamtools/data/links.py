@@ -458,6 +458,12 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
         writing them (one hash aggregate over the ids instead of a table of every person),
         and the result is a plain cell table.
 
+    Notes
+    -----
+    When ``column`` is among ``loaded.unique`` (the table's key, whose missing and repeated
+    values the load left out), every kept row with the id is its own first: the rows are
+    counted per cell without grouping them by id.
+
     Returns
     -------
     jamtools.data.LoadResult
@@ -490,16 +496,18 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
     name = cells.name
     shift = 1 << _ROW_BITS
     v = ident("v_" + column)
-    # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
-    others = "".join(f", arg_min_null({ident('v_' + c)}, __k) AS {ident('v_' + c)}"
-                     for c in rows.columns if c != column and follow)
+    other_ids = [ident("v_" + c) for c in rows.columns if c != column and follow]
+    keep = "".join(", " + c for c in other_ids)
     ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(name)} c "
               f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
-    if int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
+    if column in loaded.unique:  # no two kept rows share the id: each row is its own first
+        first = f"SELECT __row, __pos AS __cell, {v}{keep} FROM ({ranked})"
+    elif int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
+        # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
+        others = "".join(f", arg_min_null({c}, __k) AS {c}" for c in other_ids)
         first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
                  f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")
     else:  # too many distinct orders to pack with the row number: sort instead
-        keep = "".join(", " + ident("v_" + c) for c in rows.columns if c != column and follow)
         first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
                  f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
     try:
@@ -514,8 +522,10 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
     data = loaded.data.iloc[pos].copy()
     data.index = pd.Index(pos)  # the rows' table numbers its cells by position
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    unique = tuple(dict.fromkeys([*loaded.unique, *([] if by else [column])])) if follow else ()
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con) if follow else None)
+                               rows=EngineRows(new, rows.columns, con) if follow else None,
+                               unique=unique)
 
 
 def rows_by_id(loaded, column: str, columns, *, group_size: int | None = None) -> pd.DataFrame:

@@ -64,6 +64,10 @@ class LoadResult:
     #: (:class:`jamtools.data.links.EngineRows`); ``data`` is then a cell table whose index is
     #: each cell's number there.
     rows: object = field(default=None, repr=False)
+    #: Ids of ``rows`` of which no two rows of the kept cells share a value: the table's key,
+    #: once the load left out its missing and repeated values (the check searched them). By
+    #: such an id every row is its own first (:func:`jamtools.data.links.first_per_id`).
+    unique: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
         return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
@@ -684,8 +688,13 @@ def load_table(
         _remember_ids(name, sources[name], checked, engine_rows)
         data, engine_rows, engine_refs = _engine_references(
             table, checked, data, engine_rows, used if columns is not None else set(), sources)
+    # The key is unique in the kept cells when its repeats were searched and the rows with them
+    # are left out below (the key is among the columns whose problems leave rows out).
+    unique = (table.key,) if (engine_rows is not None and checked.key_unique
+                              and table.key in engine_rows.columns
+                              and any(table.key in checked.sources_of(c) for c in used)) else ()
     result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
-                                 weight=checked.weight, rows=engine_rows))
+                                 weight=checked.weight, rows=engine_rows, unique=unique))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used):
         result = result.exclude(mask, reason)
@@ -806,16 +815,16 @@ def _ids_key(table_name: str, column: str, spec: dict):
 
     from jamtools.data.engine import shared
     from jamtools.data.pseudonym import _key
+    from jamtools.data.readers import file_state
 
     try:
-        st = path.stat()
+        state = file_state(path)
     except OSError:
         return None
-    # the file's state (ctime too: copying with the times kept cannot reset it), the key the
-    # pseudonyms of a personnummer are made with, and the thread's engine connection
+    # the file's state, the key the pseudonyms of a personnummer are made with, and the
+    # thread's engine connection
     return (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())),
-            str(path.resolve()), st.st_mtime_ns, st.st_ctime_ns, st.st_size,
-            hashlib.sha256(_key()).hexdigest(), id(shared()))
+            str(path.resolve()), state, hashlib.sha256(_key()).hexdigest(), id(shared()))
 
 
 def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows) -> None:

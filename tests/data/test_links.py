@@ -7,6 +7,8 @@ bad rows that touch the links (missing, repeated and dangling ids, unknown sex);
 load must keep the same rows with the same account as a load of rows."""
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -144,6 +146,33 @@ def test_first_per_id_without_follow_counts_the_same_and_writes_no_table(data_di
         counted = first_per_id(p, "person_id", by=by, order=order, follow=False)
         assert tables() == before and counted.rows is None and kept.rows is not None
         pd.testing.assert_frame_equal(counted.data, kept.data)
+
+
+def test_first_per_id_by_the_key_counts_the_kept_rows_as_grouping_them_does(data_dir):
+    """By the table's key, whose missing and repeated values the load leaves out (the bad copy
+    has one of each), every kept row is its own first: the rows are counted per cell without
+    grouping them by id, with the cells and counts of the grouping and of the rows."""
+    k_rows, k = _both("eb_klienter", data_dir)
+    assert k.unique == ("person_id",) and k_rows.unique == ()
+    grouped = dataclasses.replace(k, unique=())
+    for by, follow in (([], True), ([], False), (["hushallstyp"], True)):
+        direct = first_per_id(k, "person_id", by=by, follow=follow)
+        pd.testing.assert_frame_equal(direct.data, first_per_id(grouped, "person_id", by=by,
+                                                                follow=follow).data)
+        on_rows = first_per_id(k_rows, "person_id", by=by)
+        assert _by(direct, ["kon", "hushallstyp"]) == _by(on_rows, ["kon", "hushallstyp"])
+        assert direct.unique == (("person_id",) if follow else ())
+    if data_dir != SYNTHETIC:  # the repeated and the missing id are left out, not counted
+        assert k.n_rows() == k_rows.n_rows() < len(pd.read_csv(data_dir / "eb_klienter.csv"))
+
+
+def test_a_check_without_the_search_for_repeats_leaves_the_key_not_unique(data_dir):
+    from jamtools.data.load import check_source, table_sources
+
+    source = table_sources(None, data_dir=data_dir)["eb_klienter"]
+    kw = dict(columns={"kon", "person_id"}, cells=True, linked=True)
+    assert check_source("eb_klienter", source, **kw).key_unique
+    assert not check_source("eb_klienter", source, duplicates=False, **kw).key_unique
 
 
 def test_operations_leave_the_original_unchanged(data_dir):
