@@ -158,12 +158,26 @@ def test_unknown_config_key_and_unknown_notebook_are_errors(tmp_path):
 
 def test_kernels_side_by_side_share_the_cores(monkeypatch):
     from jamtools.run import runner
-    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(runner, "usable_cores", lambda: 2)
     assert runner.threads_per_kernel(1) == 2 and runner.threads_per_kernel(2) == 1
     assert runner.threads_per_kernel(8) == 1
     # fewer notebooks than jobs: each gets the cores the others would have had
     assert runner.threads_per_kernel(2, 1) == 2 and runner.threads_per_kernel(2, 25) == 1
     assert runner.threads_per_kernel(2, 0) == 2 and runner.threads_per_kernel(1, 3) == 2
+
+
+def test_the_cores_are_those_the_process_may_run_on(monkeypatch):
+    """A container or ``taskset`` may allow fewer cores than the machine has: the kernels' share
+    and the default ``--jobs`` follow the process's CPU affinity, not the machine's count."""
+    from jamtools.run import runner
+    from jamtools.run.cli import build_parser
+
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert runner.usable_cores() == 1 and runner.threads_per_kernel(1) == 1
+    assert build_parser().parse_args(["run"]).jobs == 1
+    monkeypatch.delattr(runner.os, "sched_getaffinity", raising=False)  # not on Linux
+    assert runner.usable_cores() == 8
 
 
 def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch):

@@ -213,7 +213,11 @@ def _private(folder: Path) -> bool:
     return True
 
 
-def _state(path: Path) -> tuple:
+def file_state(path: Path) -> tuple:
+    """What tells one version of a file from another: its device, inode, size, and modification
+    and change times (the change time cannot be reset by copying with the times kept). Part of
+    every key of what a run keeps about a file (decoded exports, the ids other tables refer to).
+    Raises OSError when the file cannot be read."""
     st = Path(path).stat()
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -230,7 +234,7 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
     if not folder or not _private(Path(folder)):
         return decode()
     try:
-        before = _state(path)
+        before = file_state(path)
     except OSError:  # no such file: the reader says so
         return decode()
     key = repr((str(Path(path).resolve()), before, how, _DECODED_VERSION, pd.__version__))
@@ -242,7 +246,7 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
             pass
     frame = decode()
     try:
-        unchanged = _state(path) == before
+        unchanged = file_state(path) == before
     except OSError:
         unchanged = False
     if not unchanged or frame.shape[1] == 0:  # nothing kept that could differ when read back

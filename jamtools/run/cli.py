@@ -92,6 +92,8 @@ def _cmd_model_doc(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from jamtools.run.runner import usable_cores
+
     parser = argparse.ArgumentParser(prog="python -m jamtools",
                                      description="Jämställdhetsanalys i socialtjänsten: kör handboken.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="jamtools.yml (utan den: de syntetiska data)")
     p.add_argument("--out", default="runs/latest", help="utkatalog (standard runs/latest)")
     p.add_argument("--only", help="kommaseparerade fråge-id att köra")
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+    p.add_argument("--jobs", type=int, default=min(2, usable_cores()),
                    help="antal notebooks som körs samtidigt")
     p.add_argument("--no-book", action="store_true", help="kör notebooks men bygg inte boken")
     p.add_argument("--no-cache", action="store_true",

@@ -175,13 +175,22 @@ THREAD_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 _USER_THREAD_ENVS = frozenset(n for n in THREAD_ENVS if n in os.environ)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system says (a container
+    or ``taskset`` may allow fewer than the machine has), else every core; at least one."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def threads_per_kernel(jobs: int, notebooks: int | None = None) -> int:
     """The cores each of the notebooks run side by side may use: all of them divided evenly
     (at least one), so that two kernels on two cores do not each start two BLAS and two engine
     threads and slow each other down. Side by side run ``jobs`` of them, or fewer when fewer
     are to run (``notebooks``): one chapter alone (``--only``) gets every core."""
     side_by_side = min(max(1, jobs), max(1, notebooks)) if notebooks is not None else max(1, jobs)
-    return max(1, (os.cpu_count() or 1) // side_by_side)
+    return max(1, usable_cores() // side_by_side)
 
 
 def _set_threads(threads: int) -> None:
