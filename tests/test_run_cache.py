@@ -15,6 +15,7 @@ import io
 import json
 import shutil
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -217,11 +218,16 @@ def test_manifest_records_each_kernels_duration_and_peak_memory(runs):
 
 
 def test_peak_memory_sees_a_childs_allocation():
-    """200 MB allocated by a child process are in the peak of the parent's descendants."""
+    """200 MB allocated by a child process (started after the sampler, living longer than the
+    interval between two listings of the tree) are in the peak of the parent's descendants;
+    the tree is listed about once per ``tree_interval``, not at every sample."""
     memory = runner.PeakMemory(__import__("os").getpid(), include_self=False).start()
+    start = time.monotonic()
     subprocess.run([sys.executable, "-c", "import time; b = bytearray(200 * 2**20); b[::4096] = "
-                    "b'x' * len(b[::4096]); time.sleep(0.5)"], check=True)
+                    f"b'x' * len(b[::4096]); time.sleep({2 * runner.TREE_INTERVAL})"], check=True)
+    elapsed = time.monotonic() - start
     assert memory.stop() >= 200
+    assert memory.listings <= elapsed / runner.TREE_INTERVAL + 2 < elapsed / runner.MEMORY_INTERVAL
 
 
 def test_check_for_chapters_reads_only_their_tables_and_round_trips(tmp_path):

@@ -247,3 +247,33 @@ def test_a_new_run_removes_the_folder_a_killed_run_left():
     finally:
         for folder in (left, going, new):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_longest_chapters_start_first():
+    """Side by side, the longest chapters start first: by the earlier run's times when every
+    chapter has one, else by the bytes of the tables each reads (None: every table; a table
+    read with SQL counts 0); ties keep the catalogue's order."""
+    from jamtools.run.runner import longest_first
+
+    chapters = ["a", "b", "c", "d"]
+    sizes = {"t1": 100, "t2": 10, "t3": 0}
+    reads = {"a": {"t2"}, "b": None, "c": {"t1", "t3"}, "d": {"t2"}}
+    assert longest_first(chapters, seconds={}, reads=reads, sizes=sizes) == ["b", "c", "a", "d"]
+    seconds = {"a": 3.0, "b": 1.0, "c": 2.0, "d": 9.5}
+    assert longest_first(chapters, seconds=seconds, reads=reads, sizes=sizes) == ["d", "a", "c", "b"]
+    # one chapter without a time (new since the earlier run): all by bytes, not mixed units
+    assert longest_first(chapters, seconds={**seconds, "d": None}, reads=reads,
+                         sizes=sizes) == ["b", "c", "a", "d"]
+    assert longest_first([], seconds={}, reads={}, sizes={}) == []
+
+
+def test_the_earlier_times_are_read_also_without_the_cache(tmp_path):
+    from jamtools.run.runner import _earlier_seconds
+
+    assert _earlier_seconds(tmp_path) == {}
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert _earlier_seconds(tmp_path) == {}
+    (tmp_path / "manifest.json").write_text(json.dumps({"notebooks": [
+        {"id": "a", "duration_s": 2.5}, {"id": "b", "duration_s": None}, {"id": "c"}]}),
+        encoding="utf-8")
+    assert _earlier_seconds(tmp_path) == {"a": 2.5}

@@ -69,6 +69,11 @@ KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
 CACHE_VERSION = 1
 #: Seconds between two samples of the memory in use (the manifest's ``peak_mb``).
 MEMORY_INTERVAL = 0.05
+#: Seconds between two listings of the sampled process tree. Listing the descendants of a
+#: process reads every process of the machine (psutil's parent map); reading the memory of the
+#: listed ones is cheap. Listing at every sample took a few per cent of a core per sampler here,
+#: more on a desktop with hundreds of processes, from the notebooks it measures.
+TREE_INTERVAL = 0.5
 #: Statuses of an earlier run's chapter that may be reused (``no_rows``: it ran, the data left
 #: no rows; running it again on the same data gives the same).
 REUSABLE = ("ok", "no_rows")
@@ -256,13 +261,22 @@ class PeakMemory:
     ``include_self``, the process itself), sampled with psutil every :data:`MEMORY_INTERVAL`
     seconds in a background thread. A sum of RSS counts pages that processes share more than
     once: an upper bound of what the tree used. :meth:`stop` returns the peak in MiB (None when
-    nothing could be sampled)."""
+    nothing could be sampled).
 
-    def __init__(self, pid: int, *, include_self: bool, interval: float = MEMORY_INTERVAL):
+    The tree is listed again every ``tree_interval`` seconds (:data:`TREE_INTERVAL`), and the
+    memory of the listed processes read at every sample: a process that starts and ends between
+    two listings (shorter-lived than ``tree_interval``) may be missed; a kernel lives longer."""
+
+    def __init__(self, pid: int, *, include_self: bool, interval: float = MEMORY_INTERVAL,
+                 tree_interval: float = TREE_INTERVAL):
         import threading
 
         self.pid, self.include_self, self.interval = pid, include_self, interval
+        self.tree_interval = tree_interval
         self.peak = 0
+        self._procs: list | None = None
+        self._listed = 0.0
+        self.listings = 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="jamtools-peak-memory", daemon=True)
 
@@ -273,17 +287,23 @@ class PeakMemory:
     def sample(self) -> int:
         import psutil
 
-        try:
-            root = psutil.Process(self.pid)
-            procs = root.children(recursive=True) + ([root] if self.include_self else [])
-        except psutil.Error:
-            return 0
-        total = 0
-        for proc in procs:
+        now = time.monotonic()
+        if self._procs is None or now - self._listed >= self.tree_interval:
+            try:
+                root = psutil.Process(self.pid)
+                self._procs = root.children(recursive=True) + ([root] if self.include_self else [])
+            except psutil.Error:
+                return 0
+            self._listed = now
+            self.listings += 1
+        total, alive = 0, []
+        for proc in self._procs:
             try:
                 total += proc.memory_info().rss
-            except psutil.Error:  # ended between the listing and the reading
+                alive.append(proc)
+            except psutil.Error:  # ended since the listing
                 pass
+        self._procs = alive
         self.peak = max(self.peak, total)
         return total
 
@@ -418,6 +438,33 @@ def table_digests(config: RunConfig, digests: Digests, *,
                              "content": digests.content(path) if path.is_file() else "saknas",
                              "spec": {k: v for k, v in spec.items() if k not in ("_base", "file")}})
     return out
+
+
+def longest_first(chapters: list[str], *, seconds: dict[str, float], reads: dict[str, set[str] | None],
+                  sizes: dict[str, int]) -> list[str]:
+    """``chapters`` in the order to start them side by side: the longest first, so that the
+    last to finish is a short one and no long chapter runs alone at the end, on its share of
+    the cores (a greedy longest-first schedule). The length is the chapter's time in the
+    earlier run in the same output folder (``seconds``) when every chapter has one, else the
+    bytes of the tables it reads (``reads``: None for every table; ``sizes`` per table, a
+    table read with SQL counts 0). Ties keep the catalogue's order."""
+    if chapters and all(seconds.get(c) is not None for c in chapters):
+        length = {c: float(seconds[c]) for c in chapters}
+    else:
+        length = {c: float(sum(sizes.get(t, 0) for t in (sizes if reads.get(c) is None else reads[c])))
+                  for c in chapters}
+    return sorted(chapters, key=lambda c: -length[c])  # sorted is stable: ties keep the order
+
+
+def _earlier_seconds(out: Path) -> dict[str, float]:
+    """Each chapter's time in the earlier run's manifest in ``out`` (a hint for the order of
+    the chapters only, also when the cache is off), or nothing."""
+    try:
+        earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        return {r["id"]: float(r["duration_s"]) for r in earlier.get("notebooks") or []
+                if isinstance(r.get("duration_s"), (int, float))}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
 def outside_tables(config: RunConfig, tables: set[str] | None) -> dict[str, dict | None]:
@@ -900,8 +947,14 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
     # A summary reads every chapter's results: it runs again when any chapter did.
     reused += [nb.stem for nb in notebooks if nb.stem in SUMMARIES and not first and reusable(nb.stem)]
     to_run = [nb for nb in notebooks if nb.stem not in reused]
-    rounds = [[nb for nb in to_run if nb.stem not in SUMMARIES],
-              [nb for nb in to_run if nb.stem in SUMMARIES]]
+    # The longest chapters start first (by the earlier run's times, or the bytes they read).
+    by_id = {nb.stem: nb for nb in to_run}
+    sizes = {name: (path.stat().st_size if path is not None and path.is_file() else 0)
+             for name, _, path in _table_files(config)}
+    first_ids = [nb.stem for nb in to_run if nb.stem not in SUMMARIES]
+    first_ids = longest_first(first_ids, seconds=_earlier_seconds(out), sizes=sizes,
+                              reads={c: chapter_tables(c, jobs_params[c]) for c in first_ids})
+    rounds = [[by_id[c] for c in first_ids], [nb for nb in to_run if nb.stem in SUMMARIES]]
     # The leak scan is reused when nothing ran again and the earlier run, whose scan found
     # nothing, ended well on the same data and configuration. The scan looks for the sensitive
     # values of every source, also those outside --only's tables, which are not hashed: for
