@@ -8,6 +8,7 @@ source.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -222,12 +223,33 @@ def file_state(path: Path) -> tuple:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+@contextlib.contextmanager
+def _one_at_a_time(lock: Path):
+    """An exclusive lock on the file ``lock`` for the ``with`` block (POSIX ``flock``, released
+    by the system also when the process is killed); where the system has none, no lock."""
+    try:
+        import fcntl
+        handle = open(lock, "a")
+    except (ImportError, OSError):  # no flock (Windows), or the lock cannot be made: no lock
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
     """``decode()``, kept for the run: in a run's folder (:data:`DECODED_ENV`) the decoded
     frame is kept, keyed on the file (its resolved path, device, inode, size, modification and
     change times), ``how`` it is read (sheet, encoding, separator) and the decoding's version,
     and read back by every later reader of the same file. A file that changes while it is
-    decoded is not kept. Outside a run, ``decode()`` itself."""
+    decoded is not kept. Outside a run, ``decode()`` itself.
+
+    One reader at a time decodes a file: chapters run side by side that want the same export
+    first wait for the one decoding it (a lock per key in the run's folder) and read its copy."""
     import hashlib
 
     folder = os.environ.get(DECODED_ENV)
@@ -239,11 +261,26 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
         return decode()
     key = repr((str(Path(path).resolve()), before, how, _DECODED_VERSION, pd.__version__))
     copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
-    if copy.is_file():
-        try:
-            return pd.read_parquet(copy)
-        except Exception:  # noqa: BLE001  (an unreadable copy: decode the file again)
-            pass
+    kept = _read_copy(copy)
+    if kept is not None:
+        return kept
+    with _one_at_a_time(copy.with_suffix(".lock")):
+        kept = _read_copy(copy)  # decoded by another reader while this one waited
+        return kept if kept is not None else _decode_and_keep(path, before, copy, decode)
+
+
+def _read_copy(copy: Path) -> pd.DataFrame | None:
+    """The decoded copy, or None when there is none or it cannot be read (decoded again)."""
+    if not copy.is_file():
+        return None
+    try:
+        return pd.read_parquet(copy)
+    except Exception:  # noqa: BLE001  (an unreadable copy: decode the file again)
+        return None
+
+
+def _decode_and_keep(path: Path, before: tuple, copy: Path, decode) -> pd.DataFrame:
+    """``decode()``, kept as ``copy`` when the file did not change while it was decoded."""
     frame = decode()
     try:
         unchanged = file_state(path) == before

@@ -200,6 +200,38 @@ def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path,
     assert len(parsed) == 5
 
 
+def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
+    """Two processes (two chapters' kernels) that want the same export at the same time: one
+    decodes it, the other waits for its copy and reads that; both get the same frame. Without
+    the lock both would decode it."""
+    import subprocess
+    import sys
+
+    from jamtools.data import readers
+
+    folder = _run_folder(tmp_path)
+    export = tmp_path / "export.csv"
+    export.write_text("id;belopp\na1;12,5\n", encoding="cp1252")
+    log = tmp_path / "decoded.log"
+    code = (
+        "import sys, time, pandas as pd\n"
+        "from jamtools.data import readers\n"
+        "def decode():\n"
+        f"    open({str(log)!r}, 'a').write('x')\n"
+        "    time.sleep(1.0)\n"
+        "    return pd.DataFrame({'id': ['a1'], 'belopp': ['12,5']})\n"
+        f"frame = readers._decoded({str(export)!r}, ('csv', 'cp1252', ';'), decode)\n"
+        "print(frame.to_json())\n")
+    env = {**__import__("os").environ, readers.DECODED_ENV: str(folder)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outs[0] == outs[1] and "a1" in outs[0]
+    assert log.read_text() == "x"  # decoded once
+    assert len(list(folder.glob("*.parquet"))) == 1
+
+
 def test_decoded_exports_are_kept_only_in_a_runs_own_folder(tmp_path, monkeypatch):
     """A folder set by hand (not marked as a run's, or open to others) keeps nothing; nor is
     a file kept that changed while it was decoded."""
