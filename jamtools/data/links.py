@@ -204,8 +204,12 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
                                 dtype=column_values.dtype)
         known = _values_sql(con, other, other_column, "__code" if how == "look_up" else value, stack)
         v = f"r.{ident('v_' + column)}"
+        # ``other`` keeps at most one row per id (its key, see LoadResult.unique): nothing to
+        # group per id, and a count is a flag
+        one_each = (not isinstance(other, IdSet) and _rows(other) is not None
+                    and other_column in getattr(other, "unique", ()))
         joined = None
-        if how == "flag":  # a mark join: no table of the other side's distinct ids
+        if how == "flag" or how == "count" and one_each:  # a mark join: no table of the other side's ids
             exprs, widths = [f"CAST(coalesce({v} IN (SELECT v FROM ({known}) WHERE v IS NOT NULL), false) AS BIGINT)"], [1]
         elif how == "count":
             joined, exprs = (f"(SELECT v, count(*) AS n FROM ({known}) WHERE v IS NOT NULL GROUP BY v)",
@@ -213,14 +217,16 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
             most = _most_rows(other)
             widths = [None if most is None else max(int(most).bit_length(), 1)]
         elif how == "flags_by":  # per category: whether a row of ``other`` with the id has it
-            anys = ", ".join(f"bool_or(CAST(x AS VARCHAR) = {literal(str(c))}) AS f{i}"
-                             for i, c in enumerate(categories))
-            joined = f"(SELECT v, {anys} FROM ({known}) WHERE v IS NOT NULL AND x IS NOT NULL GROUP BY v)"
+            each = [f"CAST(x AS VARCHAR) = {literal(str(c))}" for c in categories]
+            anys = ", ".join(f"{e if one_each else f'bool_or({e})'} AS f{i}" for i, e in enumerate(each))
+            joined = (f"(SELECT v, {anys} FROM ({known}) WHERE v IS NOT NULL AND x IS NOT NULL"
+                      f"{'' if one_each else ' GROUP BY v'})")
             exprs = [f"CAST(coalesce(o.f{i}, false) AS BIGINT)" for i in range(len(categories))]
             widths = [1] * len(categories)
         else:  # the value of the first row (in source order) with the id, as pandas' drop_duplicates
-            joined, exprs = (f"(SELECT v, arg_min_null(x, __row) AS x FROM ({known}) WHERE v IS NOT NULL "
-                             "GROUP BY v)", ["coalesce(o.x, 0)"])
+            first = "x" if one_each else "arg_min_null(x, __row) AS x"
+            joined, exprs = (f"(SELECT v, {first} FROM ({known}) WHERE v IS NOT NULL"
+                             f"{'' if one_each else ' GROUP BY v'})", ["coalesce(o.x, 0)"])
             widths = [max(len(levels).bit_length(), 1)]
         join = f" LEFT JOIN {joined} o ON {v} = o.v" if joined else ""
         cells = _Cells(loaded)

@@ -166,6 +166,27 @@ def test_first_per_id_by_the_key_counts_the_kept_rows_as_grouping_them_does(data
         assert k.n_rows() == k_rows.n_rows() < len(pd.read_csv(data_dir / "eb_klienter.csv"))
 
 
+def test_splits_by_the_other_tables_key_need_no_grouping_of_its_ids(data_dir):
+    """When the other table keeps one row per id (its key), look_up, count_in and flags_by read
+    its rows as they are instead of grouping them per id: the same cells, in the same order,
+    with every row in the same cell, as the grouping gives."""
+    _, u = _both("bof_utredningar", data_dir)
+    _, i = _both("bof_insatser", data_dir)
+    assert u.unique == ("utredning_id",)
+    grouped = dataclasses.replace(u, unique=())
+    for split in (
+            lambda o: look_up(i, "utredning_id", o, "utredning_id", "orsakstyp", name="orsak"),
+            lambda o: count_in(i, "utredning_id", o, "utredning_id", name="antal"),
+            lambda o: flags_by(i, "utredning_id", o, "utredning_id", "orsakstyp",
+                               ["miljo", "beteende", "okand"])):
+        direct, by_group = split(u), split(grouped)
+        names = [c for c in direct.data.columns if c not in i.data.columns]
+        (cells, per_row), (cells_g, per_row_g) = (_cells_and_rows(x, names) for x in (direct, by_group))
+        pd.testing.assert_frame_equal(cells, cells_g)
+        pd.testing.assert_frame_equal(per_row, per_row_g)
+    assert count_in(i, "utredning_id", u, "utredning_id", name="antal").data["antal"].max() == 1
+
+
 def test_a_check_without_the_search_for_repeats_leaves_the_key_not_unique(data_dir):
     from jamtools.data.load import check_source, table_sources
 
