@@ -371,6 +371,10 @@ def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILIT
 
     stems = tuple(str(s).lower() for s in stems)
     by = None if by is None else [by] if isinstance(by, str) else list(by)
+    taken = sorted(set(by or ()) & _TOKEN_COLUMNS)
+    if taken:
+        raise ValueError(f"contains_stem cannot count by {taken}: the tokeniser's own columns "
+                         f"have those names ({', '.join(sorted(_TOKEN_COLUMNS))}).")
     if by is None and not isinstance(data, pd.DataFrame):
         raise ValueError("contains_stem on notes in the engine counts them: give by=.")
     begins = " OR ".join(f"starts_with(word, {literal(s)})" for s in stems) or "false"
@@ -473,6 +477,13 @@ def _patterns() -> dict[str, str]:
         "unsafe": _class(unsafe),
         "digit": _class(c for c in every if c.isdigit()),
     }
+
+
+#: The columns the tokens' SQL makes (:func:`_notes`, :func:`_tokens`, :func:`_tokens_sql`):
+#: no column counted by may have one of these names.
+_TOKEN_COLUMNS = frozenset({"rid", "txt", "lvl", "who", "odd", "lowered", "ps", "piece", "pos", "raw",
+                            "word", "cap", "ss", "odd_digit", "m_raw", "m_word", "m_cap", "m_digit",
+                            "__k", "__n"})
 
 
 def _as_text(values: pd.Series) -> pa.Array:

@@ -150,6 +150,17 @@ def test_contains_stem_matches_word_beginnings():
     assert list(flags) == [1, 1, 0, 0, 0]
 
 
+def test_contains_stem_refuses_to_count_by_a_name_the_tokeniser_uses():
+    """A column named as one of the tokens' own (``word``, ``pos`` ...) would be mixed up with
+    it in the engine's query: refused with the names, instead of a wrong count."""
+    notes = pd.DataFrame({"anteckning": ["Hon ansvarar", "Omsorgen brister"], "word": ["a", "b"],
+                          "kon": ["kvinna", "man"]})
+    with pytest.raises(ValueError, match="word"):
+        text.contains_stem(notes, ["ansvar"], by=["kon", "word"])
+    counted = text.contains_stem(notes, ["ansvar"], by="kon", name="f", weight="antal")
+    assert counted[["kon", "f", "antal"]].values.tolist() == [["kvinna", 1, 1], ["man", 0, 1]]
+
+
 def test_distinctive_words_end_to_end_on_a_small_corpus():
     rows = []
     for i in range(12):
