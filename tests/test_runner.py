@@ -166,18 +166,27 @@ def test_kernels_side_by_side_share_the_cores(monkeypatch):
     assert runner.threads_per_kernel(2, 0) == 2 and runner.threads_per_kernel(1, 3) == 2
 
 
-def test_the_cores_are_those_the_process_may_run_on(monkeypatch):
+def test_the_cores_are_those_the_process_may_run_on(monkeypatch, tmp_path):
     """A container or ``taskset`` may allow fewer cores than the machine has: the kernels' share
-    and the default ``--jobs`` follow the process's CPU affinity, not the machine's count."""
-    from jamtools.run import runner
+    and the default ``--jobs`` follow the process's CPU affinity and its control group's CPU
+    quota, not the machine's count."""
+    from jamtools.run import machine, runner
     from jamtools.run.cli import build_parser
 
-    monkeypatch.setattr(runner.os, "cpu_count", lambda: 8)
-    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {3}, raising=False)
-    assert runner.usable_cores() == 1 and runner.threads_per_kernel(1) == 1
+    none = tmp_path / "no-cpu.max"
+    monkeypatch.setattr(machine, "CGROUP_CPU_MAX", none)
+    monkeypatch.setattr(machine.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert machine.usable_cores() == 1 and runner.threads_per_kernel(1) == 1
     assert build_parser().parse_args(["run"]).jobs == 1
-    monkeypatch.delattr(runner.os, "sched_getaffinity", raising=False)  # not on Linux
-    assert runner.usable_cores() == 8
+    monkeypatch.delattr(machine.os, "sched_getaffinity", raising=False)  # not on Linux
+    assert machine.usable_cores() == 8
+    # a container's CPU quota (cgroup v2): 1.5 CPUs of 8 cores give 2; none ("max"), all 8
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")
+    assert machine.usable_cores(cpu_max=quota) == 2 and machine.cgroup_quota(quota) == 2
+    quota.write_text("max 100000\n")
+    assert machine.usable_cores(cpu_max=quota) == 8 and machine.cgroup_quota(quota) is None
 
 
 def test_each_notebook_gets_its_own_share_and_a_users_setting_stays(monkeypatch):

@@ -270,8 +270,18 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
         got = np.asarray(counted.column(v).to_numpy(zero_copy_only=False), dtype=np.int64)
         data[name] = decode(got) if decode else got
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    _same_rows(loaded, data[loaded.weight])
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
                                rows=EngineRows(new, rows.columns, con))
+
+
+def _same_rows(loaded, counts) -> None:
+    """A split puts every row of ``loaded`` in exactly one new cell: the new cells' counts sum
+    to its rows. Anything else (a row joined to two rows of the other table whose id was taken
+    as unique, :attr:`jamtools.data.load.LoadResult.unique`) stops the split."""
+    before, after = int(loaded.data[loaded.weight].sum()), int(np.asarray(counts).sum())
+    if before != after:
+        raise RuntimeError(f"A split of the cells by ids changed the number of rows ({before} -> {after}).")
 
 
 def _most_rows(other) -> int | None:
@@ -309,6 +319,7 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
     for name, x in zip(names, values):
         data[name] = decode(x[order]) if decode else x[order]
     data[loaded.weight] = n[order]
+    _same_rows(loaded, n)
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
                                rows=EngineRows(new, rows.columns, con))
 

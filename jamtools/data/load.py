@@ -66,7 +66,10 @@ class LoadResult:
     rows: object = field(default=None, repr=False)
     #: Ids of ``rows`` of which no two rows of the kept cells share a value: the table's key,
     #: once the load left out its missing and repeated values (the check searched them). By
-    #: such an id every row is its own first (:func:`jamtools.data.links.first_per_id`).
+    #: such an id every row is its own first (:func:`jamtools.data.links.first_per_id`), and
+    #: a split by another table's id reads this table's rows without grouping them per id.
+    #: Kept by every step that keeps a subset of the rows (``exclude``, the splits); anything
+    #: that could give a row twice must set it to ``()``.
     unique: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook

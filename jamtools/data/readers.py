@@ -229,16 +229,22 @@ def _one_at_a_time(lock: Path):
     by the system also when the process is killed); where the system has none, no lock."""
     try:
         import fcntl
-        handle = open(lock, "a")
-    except (ImportError, OSError):  # no flock (Windows), or the lock cannot be made: no lock
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    except ImportError:  # no flock (Windows): no lock
+        fcntl = None
+    handle = None
+    if fcntl is not None:
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle = open(lock, "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a folder whose file system has no locks (some network mounts): no lock
+            if handle is not None:
+                handle.close()
+            handle = None
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()  # closing releases the lock
 
 
 def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:

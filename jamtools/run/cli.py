@@ -92,7 +92,7 @@ def _cmd_model_doc(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from jamtools.run.runner import usable_cores
+    from jamtools.run.machine import usable_cores
 
     parser = argparse.ArgumentParser(prog="python -m jamtools",
                                      description="Jämställdhetsanalys i socialtjänsten: kör handboken.")

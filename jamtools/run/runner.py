@@ -47,6 +47,7 @@ import yaml
 from jamtools.data.readers import SQL_LOG_ENV
 from jamtools.run import pdf
 from jamtools.run.config import ROOT, RunConfig
+from jamtools.run.machine import usable_cores
 from jamtools.run.catalogue import QUESTIONS, SUMMARIES
 
 KERNEL_NAME = "jamtools"
@@ -178,15 +179,6 @@ THREAD_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 #: The thread settings the user gave (in the environment the run, and so each worker, started
 #: with): kept as they are.
 _USER_THREAD_ENVS = frozenset(n for n in THREAD_ENVS if n in os.environ)
-
-
-def usable_cores() -> int:
-    """The cores this process may run on: its CPU affinity where the system says (a container
-    or ``taskset`` may allow fewer than the machine has), else every core; at least one."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def threads_per_kernel(jobs: int, notebooks: int | None = None) -> int:

@@ -371,7 +371,7 @@ def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILIT
 
     stems = tuple(str(s).lower() for s in stems)
     by = None if by is None else [by] if isinstance(by, str) else list(by)
-    taken = sorted(set(by or ()) & _TOKEN_COLUMNS)
+    taken = sorted(c for c in by or () if str(c).lower() in _TOKEN_COLUMNS)  # names: any case
     if taken:
         raise ValueError(f"contains_stem cannot count by {taken}: the tokeniser's own columns "
                          f"have those names ({', '.join(sorted(_TOKEN_COLUMNS))}).")

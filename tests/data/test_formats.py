@@ -232,6 +232,28 @@ def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
     assert len(list(folder.glob("*.parquet"))) == 1
 
 
+def test_a_folder_whose_file_system_has_no_locks_still_keeps_the_decoded_copy(tmp_path, monkeypatch):
+    """Where the run's folder cannot be locked (some network mounts refuse ``flock``), an
+    export is decoded and kept as without the lock, not refused."""
+    import errno
+    import fcntl
+
+    from jamtools.data import readers
+
+    def refuse(*args):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    folder = _run_folder(tmp_path)
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    export = tmp_path / "export.csv"
+    export.write_text("id\na1\n", encoding="cp1252")
+    frame = pd.DataFrame({"id": ["a1"]})
+    got = readers._decoded(export, ("csv", "cp1252", ";"), lambda: frame)
+    pd.testing.assert_frame_equal(got, frame)
+    assert len(list(folder.glob("*.parquet"))) == 1
+
+
 def test_decoded_exports_are_kept_only_in_a_runs_own_folder(tmp_path, monkeypatch):
     """A folder set by hand (not marked as a run's, or open to others) keeps nothing; nor is
     a file kept that changed while it was decoded."""

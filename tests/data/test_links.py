@@ -28,6 +28,7 @@ def _bad_copy(folder):
                          (10, "person_id", "E0000002"), (11, "person_id", "E0000002")],  # a person planned thrice
         "eb_insatser": [(1, "planering_id", "PL9999999"), (8, "planering_id", ""), (9, "insatstyp", "")],
         "bof_insatser": [(0, "utredning_id", "U9999999"), (3, "utredning_id", "")],
+        "bof_utredningar": [(2, "utredning_id", ""), (6, "utredning_id", "U0000005")],  # U0000005 twice
     }
     for name in ("eb_klienter", "eb_planering", "eb_insatser", "bof_utredningar", "bof_insatser"):
         rows = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
@@ -170,21 +171,35 @@ def test_splits_by_the_other_tables_key_need_no_grouping_of_its_ids(data_dir):
     """When the other table keeps one row per id (its key), look_up, count_in and flags_by read
     its rows as they are instead of grouping them per id: the same cells, in the same order,
     with every row in the same cell, as the grouping gives."""
-    _, u = _both("bof_utredningar", data_dir)
-    _, i = _both("bof_insatser", data_dir)
+    u_rows, u = _both("bof_utredningar", data_dir)
+    i_rows, i = _both("bof_insatser", data_dir)
     assert u.unique == ("utredning_id",)
     grouped = dataclasses.replace(u, unique=())
     for split in (
-            lambda o: look_up(i, "utredning_id", o, "utredning_id", "orsakstyp", name="orsak"),
-            lambda o: count_in(i, "utredning_id", o, "utredning_id", name="antal"),
-            lambda o: flags_by(i, "utredning_id", o, "utredning_id", "orsakstyp",
-                               ["miljo", "beteende", "okand"])):
-        direct, by_group = split(u), split(grouped)
+            lambda x, o: look_up(x, "utredning_id", o, "utredning_id", "orsakstyp", name="orsak"),
+            lambda x, o: count_in(x, "utredning_id", o, "utredning_id", name="antal"),
+            lambda x, o: flags_by(x, "utredning_id", o, "utredning_id", "orsakstyp",
+                                  ["miljo", "beteende", "okand"])):
+        direct, by_group = split(i, u), split(i, grouped)
         names = [c for c in direct.data.columns if c not in i.data.columns]
         (cells, per_row), (cells_g, per_row_g) = (_cells_and_rows(x, names) for x in (direct, by_group))
         pd.testing.assert_frame_equal(cells, cells_g)
         pd.testing.assert_frame_equal(per_row, per_row_g)
-    assert count_in(i, "utredning_id", u, "utredning_id", name="antal").data["antal"].max() == 1
+        # and what the same rule gives on rows (the repeated and the blank id left out)
+        assert _by(direct, ["kon", "insatstyp", *names]) == _by(split(i_rows, u_rows), ["kon", "insatstyp", *names])
+    if data_dir != SYNTHETIC:
+        assert u.n_rows() == u_rows.n_rows() == len(pd.read_csv(data_dir / "bof_utredningar.csv")) - 3
+
+
+def test_a_split_that_would_give_a_row_twice_stops(data_dir):
+    """A table wrongly taken to keep one row per id (here bof_insatser by utredning_id, which
+    repeats) would join a row to several: the split counts its rows and stops instead of
+    giving a row twice."""
+    _, u = _both("bof_utredningar", data_dir)
+    _, i = _both("bof_insatser", data_dir)
+    wrong = dataclasses.replace(i, unique=("utredning_id",))
+    with pytest.raises(RuntimeError, match="number of rows"):
+        look_up(u, "utredning_id", wrong, "utredning_id", "insatstyp", name="typ")
 
 
 def test_a_check_without_the_search_for_repeats_leaves_the_key_not_unique(data_dir):

@@ -157,6 +157,8 @@ def test_contains_stem_refuses_to_count_by_a_name_the_tokeniser_uses():
                           "kon": ["kvinna", "man"]})
     with pytest.raises(ValueError, match="word"):
         text.contains_stem(notes, ["ansvar"], by=["kon", "word"])
+    with pytest.raises(ValueError, match="Pos"):  # the engine's names are not case-sensitive
+        text.contains_stem(notes.rename(columns={"word": "Pos"}), ["ansvar"], by=["kon", "Pos"])
     counted = text.contains_stem(notes, ["ansvar"], by="kon", name="f", weight="antal")
     assert counted[["kon", "f", "antal"]].values.tolist() == [["kvinna", 1, 1], ["man", 0, 1]]
 

@@ -1,0 +1,35 @@
+"""What this machine lets a run use: its cores (light to import: the command line's defaults
+need it before anything else is loaded)."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+#: The CPU quota of the process's control group (cgroup v2; a container started with
+#: ``--cpus``): "max 100000" for none, else "<quota> <period>" in microseconds.
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def usable_cores(*, cpu_max: Path | None = None) -> int:
+    """The cores a run may use: the process's CPU affinity where the system says (``taskset``,
+    a container's CPU set), else every core, and no more than its control group's CPU quota
+    (a container limited to 1.5 CPUs: 2; ``cpu_max``, default :data:`CGROUP_CPU_MAX`); at least
+    one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    quota = cgroup_quota(CGROUP_CPU_MAX if cpu_max is None else cpu_max)
+    return max(1, min(cores, quota) if quota is not None else cores)
+
+
+def cgroup_quota(path: Path) -> int | None:
+    """The control group's CPU quota in whole cores (rounded up), or None when there is none
+    or it cannot be read."""
+    try:
+        parts = Path(path).read_text(encoding="ascii").split()
+        quota, period = int(parts[0]), int(parts[1])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):  # "max": no quota
+        return None
+    return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else None
