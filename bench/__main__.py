@@ -10,7 +10,8 @@ section, so that an interrupted run leaves what it measured:
 2. ``synth``: synthetic Parquet tables per scale (``--scales``, N rows of ``ht_beslut``), made
    once into ``data/bench/rows-N`` (:mod:`bench.data`);
 3. ``floor``: papermill executing a notebook that does only the chapters' imports and setup
-   (run again before each scale's chapters; the floor is the shortest run);
+   (run again before and after each scale's chapters; the floor is the shortest run, and the
+   report says when the runs before and after a scale's chapters differ by more than a quarter);
 4. ``check``: ``python -m jamtools check`` of every table at each scale, the part of every run
    that reads all tables whatever ``--only`` says;
 5. ``chapters``: every chapter (``--chapters``) alone at every scale, ``python -m jamtools run
@@ -378,6 +379,8 @@ class Bench:
             self.floor(repeats=1, when=f"före {report.rows_label(rows)} rader")
             self.say(f"Kapitel vid {report.rows_label(rows)} rader:")
             self.run_chapters(folder, rows, "parquet", self.args.chapters)
+            # again after them: whether the machine's speed moved while they ran
+            self.floor(repeats=1, when=f"efter {report.rows_label(rows)} rader")
 
     def analyst(self) -> None:
         chapters = [c for c in ANALYST_CHAPTERS if c in self.args.analyst_chapters]

@@ -64,6 +64,32 @@ def md_table(headers: list[str], rows: list[list], right: set[int] | None = None
 
 
 # --- verdicts ------------------------------------------------------------------------------
+#: The floor before and after a scale's chapters differing by more than this factor: the
+#: machine's speed moved while they ran, and the report says so.
+DRIFT = 1.25
+
+
+def floor_drift(runs: list[dict]) -> list[str]:
+    """Per scale whose chapters have a floor run before and after them (``when`` = "före X" /
+    "efter X"): a Swedish sentence with both times, saying when they differ by more than
+    :data:`DRIFT` (the chapters' ratios then depend on when each ran)."""
+    by = {}
+    for r in runs:
+        when, t = str(r.get("when") or ""), r.get("papermill_s")
+        for side in ("före", "efter"):
+            if when.startswith(side + " ") and when.endswith(" rader") and t is not None:
+                by.setdefault(when[len(side) + 1:], {})[side] = t
+    out = []
+    for scale, t in by.items():
+        if "före" in t and "efter" in t:
+            a, b = t["före"], t["efter"]
+            moved = max(a, b) > DRIFT * min(a, b)
+            out.append(f"Vid {scale}: golvet {fmt(a)} s före kapitlen och {fmt(b)} s efter"
+                       + (" — datorns fart ändrades medan kapitlen kördes, så deras kvoter beror på "
+                          "när vart och ett kördes." if moved else "."))
+    return out
+
+
 def chapter_verdict(record: dict, floor_s: float | None) -> dict:
     """``record`` with ``ratio`` (notebook time / floor) and ``met``: True or False at a scale
     with targets (a chapter that did not run misses them), None elsewhere."""
@@ -213,7 +239,7 @@ def markdown(results: dict) -> str:
         parts += ["## Golvet", "",
                   "En notebook som bara gör kapitlens parametrar, importer och `setup(...)` "
                   f"(från `{floor.get('source', '?')}`), körd med papermill och kärnan `jamtools`. "
-                  "Körningarna är spridda över mätningen (före varje skalas kapitel); golvet är "
+                  "Körningarna är spridda över mätningen (före och efter varje skalas kapitel); golvet är "
                   "den kortaste tiden, eftersom en upptagen dator bara kan lägga till tid.", "",
                   md_table(["Körning", "När", "papermill (s)", "processen (s)", "Topp kärna (MB)",
                             "Topp träd (MB)", "Belastning", "Status"],
@@ -221,7 +247,8 @@ def markdown(results: dict) -> str:
                              fmt(r.get("peak_kernel_mb"), "mb"), fmt(r.get("peak_tree_mb"), "mb"),
                              fmt(r.get("loadavg"), "s"), r.get("reason") or r.get("status")]
                             for i, r in enumerate(runs)], right={2, 3, 4, 5, 6}),
-                  "", f"**Golvet: {fmt(floor_s)} s** (median {fmt(floor.get('median_s'))} s).", ""]
+                  "", f"**Golvet: {fmt(floor_s)} s** (median {fmt(floor.get('median_s'))} s).", "",
+                  *[f"- {line}" for line in floor_drift(runs)], ""]
     synth = results.get("synth") or []
     if synth:
         names = sorted({t for s in synth for t in (s.get("table_rows") or {})})

@@ -184,3 +184,18 @@ def test_the_bench_writes_xlsx_as_pandas_does(tmp_path):
     assert streamed["text"].tolist()[:3] == ["=1+1", "http://example.org", "inf"]
     assert streamed["enhet"].isna().sum() == 1 and streamed.loc[3, "timmar"] == "0.001"
     assert streamed["datum"].isna().sum() == 1 and streamed.loc[0, "text"] == "=1+1"
+
+
+def test_the_report_says_when_the_floor_moved_while_a_scales_chapters_ran():
+    runs = [{"when": "före kapitlen", "papermill_s": 2.4},
+            {"when": "före 1 milj. rader", "papermill_s": 2.0},
+            {"when": "efter 1 milj. rader", "papermill_s": 2.2},
+            {"when": "före 10 milj. rader", "papermill_s": 2.0},
+            {"when": "efter 10 milj. rader", "papermill_s": 2.6},
+            {"when": "före 100 tusen rader", "papermill_s": 2.0}]  # no run after: no sentence
+    lines = report.floor_drift(runs)
+    assert len(lines) == 2
+    assert lines[0].startswith("Vid 1 milj. rader:") and "ändrades" not in lines[0]
+    assert lines[1].startswith("Vid 10 milj. rader:") and "ändrades" in lines[1]  # 2.6 > 1.25 x 2.0
+    md = report.markdown(results([], floor={"floor_s": 2.0, "runs": runs}))
+    assert "datorns fart ändrades" in md
