@@ -93,19 +93,11 @@ def extend_with_totals(counts: np.ndarray) -> np.ndarray:
     return ext
 
 
-def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The attacker's best bounds for every hidden cell of a table extended with its totals.
-
-    Known: every published cell and total, that each row and column adds up to its total, and
-    that counts are ≥ 0. Each hidden cell's minimum and maximum come from linear programming.
-    Returns two arrays (NaN where the cell is published; +inf where unbounded).
-    """
-    ext = np.asarray(ext, float)
+def _equations(ext: np.ndarray, hidden: np.ndarray):
+    """The hidden cells of ``ext`` (a table extended with its totals) as LP variables: their
+    positions, and the additivity equations ``a_eq @ x = b_eq`` the published cells leave."""
     r, c = ext.shape[0] - 1, ext.shape[1] - 1
     idx = [tuple(p) for p in np.argwhere(hidden)]
-    lo, hi = np.full(ext.shape, np.nan), np.full(ext.shape, np.nan)
-    if not idx:
-        return lo, hi
     pos = {p: k for k, p in enumerate(idx)}
     a_eq, b_eq = [], []
     for line in _lines(r, c):
@@ -121,16 +113,69 @@ def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.nda
         if row.any():
             a_eq.append(row)
             b_eq.append(rhs)
+    return idx, (np.array(a_eq) if a_eq else None), (np.array(b_eq) if b_eq else None)
+
+
+def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The attacker's best bounds for every hidden cell of a table extended with its totals.
+
+    Known: every published cell and total, that each row and column adds up to its total, and
+    that counts are ≥ 0. Each hidden cell's minimum and maximum come from linear programming.
+    Returns two arrays (NaN where the cell is published; +inf where unbounded).
+    """
+    ext = np.asarray(ext, float)
+    idx, a_eq, b_eq = _equations(ext, hidden)
+    lo, hi = np.full(ext.shape, np.nan), np.full(ext.shape, np.nan)
+    if not idx:
+        return lo, hi
     for k, cell in enumerate(idx):
         obj = np.zeros(len(idx))
         obj[k] = 1.0
-        low = linprog(obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
-                      method="highs")
-        high = linprog(-obj, A_eq=a_eq or None, b_eq=b_eq or None, bounds=[(0, None)] * len(idx),
-                       method="highs")
+        low = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         lo[cell] = low.fun if low.status == 0 else 0.0
         hi[cell] = -high.fun if high.status == 0 else np.inf
     return lo, hi
+
+
+#: How far a feasible value must lie from a cell's true count to show the cell is not pinned.
+#: The equations have integer counts and a unimodular matrix, so the LPs' optima are whole
+#: numbers: a real difference is at least 1, a smaller one is the solver's tolerance.
+_FREE = 1e-6
+
+
+def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+    """The hidden cells (of ``among``, default all) whose value the published cells, the
+    totals and non-negativity determine: ``cell_bounds``'s minimum equals its maximum.
+
+    Fewer LPs than :func:`cell_bounds`: the true table is one feasible point, and every LP's
+    optimum is another, so each cell where the two differ can take two values and is not
+    pinned. A cell is settled by its own maximum and minimum only when no earlier optimum
+    showed it free; most are shown free by the first few LPs.
+    """
+    ext = np.asarray(ext, float)
+    idx, a_eq, b_eq = _equations(ext, hidden)
+    out = np.zeros(ext.shape, bool)
+    if not idx:
+        return out
+    truth = np.array([ext[p] for p in idx])
+    wanted = np.ones(len(idx), bool) if among is None else np.array([bool(among[p]) for p in idx])
+    unsettled = wanted.copy()
+    for k in np.flatnonzero(wanted):
+        for sign in (-1.0, 1.0):  # its maximum, then its minimum
+            if not unsettled[k]:
+                break
+            obj = np.zeros(len(idx))
+            obj[k] = sign
+            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if res.status != 0:  # unbounded (or, as cell_bounds, no answer): not pinned
+                unsettled[k] = False
+                break
+            unsettled &= np.abs(res.x - truth) <= _FREE
+        if unsettled[k]:
+            out[idx[k]] = True
+            unsettled[k] = False
+    return out
 
 
 def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
@@ -184,17 +229,15 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
                 changed |= add_in_line(line)
         if changed:
             continue
-        lo, hi = cell_bounds(ext, hidden)
-        pinned = [tuple(p) for p in np.argwhere(hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))]
-        if not pinned:
+        found = np.argwhere(pinned(ext, hidden, among=ext > 0))
+        if not len(found):
             break
-        i, j = pinned[0]
+        i, j = found[0]
         if not (add_in_line(lines[i]) or add_in_line(lines[r + 1 + j])):
             if not any(add_in_line(line) for line in lines):
                 break  # everything that may be hidden is hidden
     if totals_fixed:
-        lo, hi = cell_bounds(ext, hidden)
-        if (hidden & (np.abs(hi - lo) < 1e-9) & (ext > 0))[:-1, :-1].any():
+        if pinned(ext, hidden, among=ext > 0)[:-1, :-1].any():
             hidden[:-1, :-1] = True  # the published totals pin a cell: show nothing
     return hidden
 

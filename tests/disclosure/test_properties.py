@@ -174,3 +174,19 @@ def test_report_refuses_raw_tables():
                         "ci_low": [0.0], "ci_high": [0.8], "conf_level": [0.95]})
     with pytest.raises(disclosure.NotDisclosedError, match="röjandekontrollen"):
         report.share_table(raw)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables(), st.data())
+def test_pinned_cells_are_those_whose_bounds_meet(grid, data):
+    """``disclosure.pinned`` (fewer LPs: every optimum is a second feasible table) marks
+    exactly the hidden cells whose minimum and maximum (``cell_bounds``, two LPs per cell)
+    are equal, for any hidden cells, totals included."""
+    ext = _extended(grid)
+    flags = data.draw(st.lists(st.booleans(), min_size=ext.size, max_size=ext.size))
+    hidden = np.array(flags).reshape(ext.shape)
+    lo, hi = disclosure.cell_bounds(ext, hidden)
+    expected = hidden & (np.abs(hi - lo) < 1e-9)
+    assert (disclosure.pinned(ext, hidden) == expected).all(), (ext, hidden, lo, hi)
+    among = ext > 0
+    assert (disclosure.pinned(ext, hidden, among=among) == (expected & among)).all()
