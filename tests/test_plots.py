@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib
 import matplotlib.colors
 import matplotlib.patches
 import numpy as np
@@ -22,6 +23,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from PIL import Image
+from matplotlib.figure import Figure
 
 from jamtools import disclosure
 from jamtools.chapters import audit, representation, resources
@@ -238,6 +240,35 @@ def test_every_text_reads_on_a_phone(gallery, name):
     assert smallest >= plots.MIN_PHONE_FONT_PX, (name, width, min(sizes))
     assert min(sizes) >= plots.SMALLEST_FONT
     assert width <= plots.FIGURE_DPI * plots.FIGURE_WIDTH * 1.05, "wider than the book's figures"
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_fits_in_its_width_and_is_drawn_once(gallery, name, monkeypatch):
+    """The PNG is the figure as laid out, 6 inches wide: nothing reaches outside it (so no
+    second drawing cuts it to what was drawn), and it is drawn once."""
+    plot, _ = gallery[name]
+    draws, dpi = [], plot.fig.dpi
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or original(self, renderer))
+    png = Image.open(io.BytesIO(plot._repr_png_()))
+    assert png.size[0] == round(plots.FIGURE_WIDTH * plots.FIGURE_DPI), "something reaches outside"
+    assert abs(png.size[1] - plot.fig.get_figheight() * plots.FIGURE_DPI) <= 1
+    assert len(draws) == 1
+    assert plot.fig.dpi == dpi  # the figure's own resolution is back
+
+
+def test_a_figure_with_text_outside_is_saved_with_it():
+    """What reaches outside the figure is kept: the PNG is cut to what was drawn, as
+    savefig's bbox_inches="tight"."""
+    fig = plots.new_figure(2.0)
+    ax = fig.subplots()
+    fig.text(1.02, 0.5, "utanför figuren")  # the layout leaves figure texts where they are
+    png = Image.open(io.BytesIO(plots.Plot(fig)._repr_png_()))
+    tight = io.BytesIO()
+    fig.savefig(tight, format="png", dpi=plots.FIGURE_DPI, bbox_inches="tight")
+    assert png.size[0] > plots.FIGURE_WIDTH * plots.FIGURE_DPI + 50  # the text's width, about
+    # (a second layout of the same figure may move it by a pixel or two)
+    assert abs(png.size[0] - Image.open(tight).size[0]) <= 4 and png.size[1] == Image.open(tight).size[1]
 
 
 def test_the_phone_rule_fails_a_wide_figure_with_small_text():

@@ -13,7 +13,8 @@ from matplotlib.lines import Line2D
 from scipy import stats as sps
 
 from jamtools import disclosure
-from jamtools.present.plots import (SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot, new_figure,
+from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot,
+                                    key_columns, new_figure,
                                     no_data_plot, sex_handle, wrap)
 from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
                                      percent)
@@ -119,7 +120,10 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
 def _panel_key(ax, handles, heading: str) -> None:
     """A panel's key above it, headed by what the panel shows (no key beside the panel, which
     would narrow the figure on a phone)."""
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
+    # two columns where they fit beside each other over the panel (some 85 % of the
+    # figure's width, beside the axis labels), else one
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+              ncols=min(2, key_columns(handles, width=0.85 * FIGURE_WIDTH)),
               frameon=False, title=wrap(heading, 48), alignment="left", borderaxespad=0.2,
               columnspacing=1.0, handlelength=1.8)
 

@@ -87,8 +87,30 @@ class Plot:
         self.name = name
 
     def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        """The figure as PNG at :data:`FIGURE_DPI`, drawn once. Its constrained layout keeps
+        titles, labels and keys inside the figure; only when something still reaches outside
+        (a key wider than the figure) is it saved cut to what was drawn, as
+        ``bbox_inches="tight"``, which draws it a second time."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        fig, buf = self.fig, io.BytesIO()
+        dpi = fig.dpi
+        try:
+            fig.set_dpi(FIGURE_DPI)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            drawn = fig.get_tightbbox(canvas.get_renderer())
+            slack = 1 / FIGURE_DPI  # a pixel, in inches
+            inside = (drawn is None or drawn.x0 >= -slack and drawn.y0 >= -slack
+                      and drawn.x1 <= fig.get_figwidth() + slack and drawn.y1 <= fig.get_figheight() + slack)
+            if inside:
+                Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
+                                 "RGBA", 0, 1).save(buf, format="png", dpi=(FIGURE_DPI, FIGURE_DPI))
+                return buf.getvalue()
+        finally:
+            fig.set_dpi(dpi)
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
         return buf.getvalue()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -127,13 +149,13 @@ def set_title(target, text: str) -> None:
     fig.suptitle(wrap(text, TITLE_WIDTH), x=0.01, ha="left", fontsize=FONT_SIZES["figure.titlesize"])
 
 
-def _columns(handles) -> int:
-    """How many key entries fit side by side in the figure's width (about 7 points a
-    character and 40 points of symbol and space per entry)."""
+def key_columns(handles, *, width: float = FIGURE_WIDTH * 0.95) -> int:
+    """How many key entries fit side by side in ``width`` inches (by default the figure's;
+    about 7 points a character and 40 points of symbol and space per entry)."""
     labels = [max(len(line) for line in str(h.get_label()).split("\n")) for h in handles]
     for ncols in range(len(labels), 1, -1):
         widest = sum(sorted(labels, reverse=True)[:ncols])
-        if 7.2 * widest + 42 * ncols <= 72 * FIGURE_WIDTH * 0.95:
+        if 7.2 * widest + 42 * ncols <= 72 * width:
             return ncols
     return 1
 
@@ -143,7 +165,7 @@ def key(fig: Figure, handles, *, title: str | None = None) -> None:
     phone), with as many entries side by side as fit."""
     if not handles:
         return
-    fig.legend(handles=handles, loc="outside lower left", ncols=_columns(handles),
+    fig.legend(handles=handles, loc="outside lower left", ncols=key_columns(handles),
                frameon=False, title=title, alignment="left")
 
 
