@@ -1,0 +1,34 @@
+"""The results file's schema: valid against its draft's meta-schema (checked here once, not at
+every file the run writes), and a file that breaks it is refused on writing and on reading."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jamtools.present import results
+from jamtools.present.results import SCHEMA, Results
+from jamtools.run.params import check_parameters
+
+
+def test_the_schema_is_a_valid_2020_12_schema():
+    jsonschema = results._jsonschema()
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert jsonschema.validators.validator_for(SCHEMA) is jsonschema.Draft202012Validator
+
+
+def test_a_file_that_breaks_the_schema_is_refused(tmp_path):
+    jsonschema = results._jsonschema()
+    qid = "bof_01_utredning_inleds"
+    r = Results(qid, check_parameters(data_dir=tmp_path), question=qid)
+    path = r.write(tmp_path / "ok.json")
+    assert results.read(path)["question_id"] == qid
+    r.data["threshold"] = "fem"  # not an integer
+    with pytest.raises(jsonschema.ValidationError):
+        r.write(tmp_path / "bad.json")
+    assert not (tmp_path / "bad.json").exists()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["comparisons"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(jsonschema.ValidationError):
+        results.read(path)
