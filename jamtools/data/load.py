@@ -668,7 +668,8 @@ def load_table(
     if checked.rows is not None:  # dropped with the object, also when the load stops below
         from jamtools.data.links import EngineRows
 
-        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns))
+        # its rows fall in the check's cells, each cell with a row (_keep_ids)
+        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns), cells=len(checked.data))
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]

@@ -442,3 +442,48 @@ def test_a_count_over_its_bits_is_grouped_not_put_in_another_cell(monkeypatch):
     b, b_rows = _cells_and_rows(small, ["antal"])
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a_rows, b_rows)
+
+
+def test_the_cells_an_engine_table_counts_are_its_rows_cells(data_dir):
+    """``EngineRows.cells`` (how many cells the rows of an engine table fall in; a result that
+    keeps that many needs no join of its cells) is the number of distinct cells in the table,
+    each a cell of the result: after a load and after every operation that writes a table."""
+    from jamtools.data import links
+
+    _, k = _both("eb_klienter", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    _, i = _both("eb_insatser", data_dir)
+    _, u = _both("bof_utredningar", data_dir)
+    _, b = _both("bof_insatser", data_dir)
+    made = {"load": k, "flag_in": flag_in(k, "person_id", p, "person_id", name="f"),
+            "count_in": count_in(p, "planering_id", i, "planering_id", name="n"),
+            "flags_by": flags_by(p, "planering_id", i, "planering_id", "insatstyp", ["sfi", "praktik"]),
+            "look_up": look_up(b, "utredning_id", u, "utredning_id", "orsakstyp", name="orsakstyp"),
+            "first_per_id": first_per_id(p, "person_id")}
+    for how, result in made.items():
+        cells = {c for (c,) in result.rows.con.sql(f'SELECT DISTINCT __cell FROM "{result.rows.name}"').fetchall()}
+        assert result.rows.cells == len(cells) and set(result.data.index) <= cells, how
+        # a result that keeps as many cells keeps them all (a load leaves out bad rows' cells)
+        assert links._all_cells(result) == (set(result.data.index) == cells), how
+    assert links._all_cells(made["flag_in"]) and links._all_cells(made["first_per_id"])
+
+
+def test_a_check_of_references_counts_the_same_without_the_join_of_all_cells(data_dir, monkeypatch):
+    """With every cell kept, :func:`missing_count` and the splits read the engine table without
+    a join of its cells; the counts are those of the join."""
+    from jamtools.data import links
+
+    _, k = _both("eb_klienter", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    women = k.exclude(k.data["kon"] != "kvinna", "inte kvinna")
+    split = flag_in(p, "planering_id", p, "planering_id", name="egen")  # keeps all its cells
+    cases = [(p, k), (p, women), (women, p), (split, k), (k, split)]
+    fast = [links.missing_count(a, "person_id", b, "person_id") for a, b in cases]
+    flagged = [_by(flag_in(a, "person_id", b, "person_id", name="f"), ["kon", "f"]) for a, b in cases]
+    assert links._all_cells(split) and not links._all_cells(women)
+    assert links._all_cells(p) == (data_dir == SYNTHETIC)  # the bad copy's load leaves out cells
+    monkeypatch.setattr(links, "_all_cells", lambda loaded: False)
+    assert fast == [links.missing_count(a, "person_id", b, "person_id") for a, b in cases]
+    assert flagged == [_by(flag_in(a, "person_id", b, "person_id", name="f"), ["kon", "f"]) for a, b in cases]
+    if data_dir != SYNTHETIC:
+        assert fast[0] > 0  # the bad copy's planning of a person who never applied
