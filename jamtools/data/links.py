@@ -520,49 +520,74 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
 
     rows = _rows(loaded)
     con = rows.con
-    # One hash aggregate over the ids, not a sort: the cells (few) carry a code for their ``by``
-    # values and the rank of their ``order`` value (missing last), and each row's sort key is
-    # that rank, then its row number, packed in one integer; the row with the smallest key wins.
-    cells_at = loaded.data
-    by_code = (cells_at.groupby(by, dropna=False, sort=False).ngroup().to_numpy() if by
-               else np.zeros(len(cells_at), dtype=np.int64))
-    if order:
-        rank = cells_at[order].rank(method="dense", na_option="keep").to_numpy(dtype=float)
-        rank = np.where(np.isnan(rank), np.nanmax(rank, initial=0) + 1, rank).astype(np.int64)
-    else:
-        rank = np.zeros(len(cells_at), dtype=np.int64)
     new = unique_name("linked")
-    cells = _Cells(loaded.with_data(cells_at.assign(__by=np.asarray(by_code, dtype=np.int64), __rank=rank)),
-                   ["__by", "__rank"])
-    name = cells.name
     shift = 1 << _ROW_BITS
     v = ident("v_" + column)
     other_ids = [ident("v_" + c) for c in rows.columns if c != column and follow]
     keep = "".join(", " + c for c in other_ids)
-    ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(name)} c "
-              f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
-    if column in loaded.unique:  # no two kept rows share the id: each row is its own first
-        first = f"SELECT __row, __pos AS __cell, {v}{keep} FROM ({ranked})"
-    elif int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
-        # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
-        others = "".join(f", arg_min_null({c}, __k) AS {c}" for c in other_ids)
-        first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
-                 f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")
-    else:  # too many distinct orders to pack with the row number: sort instead
-        first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
-                 f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
+    # the kept row's own other ids, missing ones too (arg_min would skip a NULL for the next row's)
+    others = "".join(f", arg_min_null({c}, __k) AS {c}" for c in other_ids)
+    top = int(loaded.data.index.max()) if len(loaded.data) else 0
+    cell_bits = max(top, 1).bit_length()
+    cells = None
+    if not by and order is None and _all_cells(loaded) and top >= 0 and cell_bits <= 62 - _ROW_BITS:
+        # Every cell kept and nothing to rank them by: the table's own rows, no join of the
+        # cells. Each row's key is its row number, then its cell, packed in one integer; the
+        # smallest key is the first row, and its low bits its cell. The cells keep their numbers.
+        kept = f"SELECT * FROM {ident(rows.name)} WHERE {v} IS NOT NULL"
+        if column in loaded.unique:
+            first = f"SELECT __row, __cell, {v}{keep} FROM ({kept})"
+        else:
+            first = (f"SELECT min(__k) >> {cell_bits} AS __row, min(__k) & {(1 << cell_bits) - 1} AS __cell, "
+                     f"{v}{others} FROM (SELECT *, (__row << {cell_bits}) + __cell AS __k FROM ({kept})) "
+                     f"GROUP BY {v}")
+    else:
+        # One hash aggregate over the ids, not a sort: the cells (few) carry a code for their
+        # ``by`` values and the rank of their ``order`` value (missing last), and each row's sort
+        # key is that rank, then its row number, packed in one integer; the row with the smallest
+        # key wins. The cells are numbered by their position.
+        cells_at = loaded.data
+        by_code = (cells_at.groupby(by, dropna=False, sort=False).ngroup().to_numpy() if by
+                   else np.zeros(len(cells_at), dtype=np.int64))
+        if order:
+            rank = cells_at[order].rank(method="dense", na_option="keep").to_numpy(dtype=float)
+            rank = np.where(np.isnan(rank), np.nanmax(rank, initial=0) + 1, rank).astype(np.int64)
+        else:
+            rank = np.zeros(len(cells_at), dtype=np.int64)
+        cells = _Cells(loaded.with_data(cells_at.assign(__by=np.asarray(by_code, dtype=np.int64), __rank=rank)),
+                       ["__by", "__rank"])
+        ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(cells.name)} c "
+                  f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
+        if column in loaded.unique:  # no two kept rows share the id: each row is its own first
+            first = f"SELECT __row, __pos AS __cell, {v}{keep} FROM ({ranked})"
+        elif int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
+            first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
+                     f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")
+        else:  # too many distinct orders to pack with the row number: sort instead
+            first = (f"SELECT __row, __pos AS __cell, {v}{keep} FROM (SELECT *, row_number() OVER "
+                     f"(PARTITION BY {v}, __by ORDER BY __rank, __row) AS __n FROM ({ranked})) WHERE __n = 1")
     try:
         if follow:
             con.execute(f"CREATE TEMP TABLE {ident(new)} AS {first}")
             first = f"SELECT __cell FROM {ident(new)}"
-        counted = con.sql(f"SELECT __cell AS __pos, count(*) AS __n FROM ({first}) GROUP BY 1 "
+        counted = con.sql(f"SELECT __cell, count(*) AS __n FROM ({first}) GROUP BY 1 "
                           "ORDER BY 1").to_arrow_table()
     finally:
-        cells.__exit__()
-    pos = np.asarray(counted.column("__pos").to_numpy(), dtype=np.int64)
+        if cells is not None:
+            cells.__exit__()
+    cell = np.asarray(counted.column("__cell").to_numpy(), dtype=np.int64)
+    n = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    if cells is None:  # the cells' own numbers, back in the order of the cells
+        pos = pd.Index(loaded.data.index).get_indexer(cell)
+        if (pos < 0).any():
+            raise RuntimeError("A counted cell is not a cell of the table.")
+        in_order = np.argsort(pos, kind="stable")
+        pos, cell, n = pos[in_order], cell[in_order], n[in_order]
+    else:
+        pos = cell  # the rows' table numbers its cells by position
     data = loaded.data.iloc[pos].copy()
-    data.index = pd.Index(pos)  # the rows' table numbers its cells by position
-    data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
+    data.index = pd.Index(cell)
+    data[loaded.weight] = n
     unique = tuple(dict.fromkeys([*loaded.unique, *([] if by else [column])])) if follow else ()
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
                                rows=EngineRows(new, rows.columns, con, cells=len(data)) if follow else None,

@@ -487,3 +487,35 @@ def test_a_check_of_references_counts_the_same_without_the_join_of_all_cells(dat
     assert flagged == [_by(flag_in(a, "person_id", b, "person_id", name="f"), ["kon", "f"]) for a, b in cases]
     if data_dir != SYNTHETIC:
         assert fast[0] > 0  # the bad copy's planning of a person who never applied
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_first_per_id_without_the_join_of_all_cells_keeps_the_same_rows(data_dir, monkeypatch, follow):
+    """With every cell kept and no ``by`` or ``order``, :func:`first_per_id` reads the engine
+    table alone (each row's key packs its row number and cell): the same first rows in the same
+    cells as with the join of the cells, and, followed, the same rows for a later link."""
+    from jamtools.data import links
+
+    _, k = _both("eb_klienter", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    _, i = _both("eb_insatser", data_dir)
+    whole = flag_in(p, "planering_id", i, "planering_id", name="insats")  # keeps all its cells
+    assert links._all_cells(whole)
+    offers = flag_in(i, "planering_id", p, "planering_id", name="planerad")
+    assert links._all_cells(offers)
+    # (the rows, their id, the table a followed result is linked to next)
+    cases = {"planering": (whole, "person_id", k), "insatser": (offers, "planering_id", p)}
+
+    def persons():
+        out = {}
+        for what, (loaded, column, then) in cases.items():
+            first = first_per_id(loaded, column, follow=follow)
+            out[what] = _by(first, [c for c in ("kon", "insats", "planerad") if c in first.data])
+            if follow:  # the kept rows followed on to the next table
+                out[what + ", följda"] = _by(flag_in(first, column, then, column, name="vidare"), ["kon", "vidare"])
+        return out
+
+    plain = persons()
+    monkeypatch.setattr(links, "_all_cells", lambda loaded: False)
+    assert plain == persons()
+    assert sum(plain["planering"].values()) < int(whole.data[whole.weight].sum()) or data_dir == SYNTHETIC
