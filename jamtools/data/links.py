@@ -474,6 +474,9 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
 #: Bits of a row number in :func:`first_per_id`'s sort key (rows up to 2**40, a cell's rank above;
 #: from 2**22 distinct orders, a sort instead).
 _ROW_BITS = 40
+#: Bits of :func:`first_per_id`'s key of rank, row number and cell (tests set 0 to use the
+#: other ways).
+_KEY_BITS = 62
 
 
 def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow: bool = True):
@@ -558,8 +561,19 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
                        ["__by", "__rank"])
         ranked = (f"SELECT r.*, c.__pos, c.__by, c.__rank FROM {ident(rows.name)} r JOIN {ident(cells.name)} c "
                   f"ON r.__cell = c.__cell WHERE r.{v} IS NOT NULL")
+        rank_bits = max(int(rank.max(initial=0)), 1).bit_length()
+        pos_bits = max(len(cells_at) - 1, 1).bit_length()
+        most = con.sql(f"SELECT max(__row) FROM {ident(rows.name)}").fetchall()[0][0]
+        row_bits = max(int(most or 0), 1).bit_length()
         if column in loaded.unique:  # no two kept rows share the id: each row is its own first
             first = f"SELECT __row, __pos AS __cell, {v}{keep} FROM ({ranked})"
+        elif rank_bits + row_bits + pos_bits <= _KEY_BITS:
+            # the rank, the row number and the cell's position in one key: one min, not an
+            # arg_min beside it (some 20 % of the query on 10 million rows)
+            low = (1 << pos_bits) - 1
+            first = (f"SELECT (min(__k) >> {pos_bits}) & {(1 << row_bits) - 1} AS __row, min(__k) & {low} AS __cell, "
+                     f"{v}{others} FROM (SELECT *, (((__rank << {row_bits}) + __row) << {pos_bits}) + __pos AS __k "
+                     f"FROM ({ranked})) GROUP BY {v}, __by")
         elif int(rank.max(initial=0)) < 1 << (62 - _ROW_BITS):
             first = (f"SELECT min(__k) % {shift} AS __row, arg_min_null(__pos, __k) AS __cell, {v}{others} "
                      f"FROM (SELECT *, __rank * {shift} + __row AS __k FROM ({ranked})) GROUP BY {v}, __by")

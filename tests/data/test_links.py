@@ -122,7 +122,7 @@ def test_look_up_as_on_rows(data_dir):
     assert found.data["orsakstyp"].dtype == found_rows.data["orsakstyp"].dtype
 
 
-def test_first_per_id_counts_persons_as_on_rows(data_dir):
+def test_first_per_id_counts_persons_as_on_rows(data_dir, first_way):
     p_rows, p = _both("eb_planering", data_dir)
     p, p_rows = (x.with_data(x.data.assign(ar=x.data["datum"].dt.year)) for x in (p, p_rows))
     for by in ([], ["ar"]):
@@ -134,7 +134,7 @@ def test_first_per_id_counts_persons_as_on_rows(data_dir):
         assert once.n_rows() < p.n_rows() if data_dir != SYNTHETIC else once.n_rows() <= p.n_rows()
 
 
-def test_first_per_id_without_follow_counts_the_same_and_writes_no_table(data_dir):
+def test_first_per_id_without_follow_counts_the_same_and_writes_no_table(data_dir, first_way):
     """``follow=False`` (counting only) gives the cells and counts of the default, which keeps
     the persons' rows in the engine; it writes no engine table and cannot be followed."""
     _, p = _both("eb_planering", data_dir)
@@ -320,16 +320,24 @@ def test_a_load_that_stops_leaves_no_ids_in_the_engine(tmp_path):
     assert tables() <= before
 
 
-@pytest.mark.parametrize("packed", [True, False])
-def test_first_per_id_keeps_the_kept_rows_own_other_ids(tmp_path, monkeypatch, packed):
+@pytest.fixture(params=["one key", "rank and row", "sort"])
+def first_way(request, monkeypatch):
+    """Each of first_per_id's ways with a ``by`` or an ``order``: one key of rank, row and cell;
+    a key of rank and row beside the cell; a sort when the ranks are too many to pack."""
+    import jamtools.data.links as links
+
+    if request.param != "one key":
+        monkeypatch.setattr(links, "_KEY_BITS", 0)
+    if request.param == "sort":  # every rank counts as too many
+        monkeypatch.setattr(links, "_ROW_BITS", 62)
+    return request.param
+
+
+def test_first_per_id_keeps_the_kept_rows_own_other_ids(tmp_path, first_way):
     """The row first_per_id keeps carries its own other ids, a missing one too (DuckDB's
     ``arg_min`` would skip a NULL and take the next row's): a person's earliest planning has no
     household, the later one has. Following the household afterwards gives what the rows give,
-    with the packed sort key and with the sort used when orders are too many to pack."""
-    import jamtools.data.links as links
-
-    if not packed:  # every rank counts as too many: the sort path
-        monkeypatch.setattr(links, "_ROW_BITS", 62)
+    in each of first_per_id's ways."""
     pd.DataFrame({"planering_id": ["PL1", "PL2", "PL3"], "person_id": ["E1", "E1", "E2"],
                   "hushall_id": [None, "H1", "H2"], "kon": ["man", "man", "kvinna"],
                   "datum": ["2023-01-01", "2023-02-01", "2023-01-01"]}).to_csv(tmp_path / "eb_planering.csv", index=False)
