@@ -247,14 +247,14 @@ def test_every_figure_fits_in_its_width_and_is_drawn_once(gallery, name, monkeyp
     """The PNG is the figure as laid out, 6 inches wide: nothing reaches outside it (so no
     second drawing cuts it to what was drawn), and it is drawn once."""
     plot, _ = gallery[name]
-    draws, dpi = [], plot.fig.dpi
+    draws, dpi, canvas = [], plot.fig.dpi, plot.fig.canvas
     original = Figure.draw
     monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or original(self, renderer))
     png = Image.open(io.BytesIO(plot._repr_png_()))
     assert png.size[0] == round(plots.FIGURE_WIDTH * plots.FIGURE_DPI), "something reaches outside"
     assert abs(png.size[1] - plot.fig.get_figheight() * plots.FIGURE_DPI) <= 1
     assert len(draws) == 1
-    assert plot.fig.dpi == dpi  # the figure's own resolution is back
+    assert plot.fig.dpi == dpi and plot.fig.canvas is canvas  # the figure as it was
 
 
 def test_a_figure_with_text_outside_is_saved_with_it():

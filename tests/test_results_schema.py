@@ -32,3 +32,16 @@ def test_a_file_that_breaks_the_schema_is_refused(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(jsonschema.ValidationError):
         results.read(path)
+
+
+def test_the_error_is_the_one_jsonschema_validate_gives(tmp_path):
+    """Of several broken rules, the one reported is ``jsonschema.validate``'s best match."""
+    jsonschema = results._jsonschema()
+    qid = "bof_01_utredning_inleds"
+    r = Results(qid, check_parameters(data_dir=tmp_path), question=qid)
+    r.data.update(threshold="fem", conf_level="hög", counts=[])
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        r.validate()
+    with pytest.raises(jsonschema.ValidationError) as theirs:
+        jsonschema.validate(r.data, SCHEMA)
+    assert str(ours.value) == str(theirs.value)

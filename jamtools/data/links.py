@@ -49,10 +49,10 @@ class EngineRows:
     name: str
     columns: tuple[str, ...]
     con: object = dataclasses.field(repr=False, default=None)
-    #: How many cells the table's rows fall in (``__cell`` takes that many values, the index of
-    #: the cell table it was made with), or None when not known. A result that still keeps
-    #: that many cells keeps every row of the table: its queries need no join of its cells.
-    cells: int | None = None
+    #: The cells the table's rows fall in (the values of ``__cell``, the index of the cell
+    #: table it was made with), or None when not known. A result that still keeps every one
+    #: of them keeps every row of the table: its queries need no join of its cells.
+    cells: np.ndarray | None = dataclasses.field(repr=False, default=None)
 
     def __post_init__(self):
         from jamtools.data.engine import shared
@@ -94,8 +94,10 @@ def _all_cells(loaded) -> bool:
     """Whether ``loaded`` keeps every cell of its engine table (see :attr:`EngineRows.cells`):
     its rows are then the whole table, without a join of the cells kept."""
     rows = _rows(loaded)
-    return (rows is not None and rows.cells is not None and len(loaded.data) == rows.cells
-            and loaded.data.index.is_unique)
+    if rows is None or rows.cells is None or len(loaded.data) != len(rows.cells):
+        return False
+    index = loaded.data.index
+    return bool(index.is_unique and np.isin(index.to_numpy(), rows.cells).all())
 
 
 def has_ids(loaded, column: str) -> bool:
@@ -293,7 +295,7 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     _same_rows(loaded, data[loaded.weight])
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con, cells=len(data)))
+                               rows=EngineRows(new, rows.columns, con, cells=data.index.to_numpy(copy=True)))
 
 
 def _same_rows(loaded, counts) -> None:
@@ -342,7 +344,7 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
     data[loaded.weight] = n[order]
     _same_rows(loaded, n)
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con, cells=len(data)))
+                               rows=EngineRows(new, rows.columns, con, cells=data.index.to_numpy(copy=True)))
 
 
 def missing_count(loaded, column: str, other, other_column: str) -> int:
@@ -604,7 +606,7 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
     data[loaded.weight] = n
     unique = tuple(dict.fromkeys([*loaded.unique, *([] if by else [column])])) if follow else ()
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con, cells=len(data)) if follow else None,
+                               rows=EngineRows(new, rows.columns, con, cells=data.index.to_numpy(copy=True)) if follow else None,
                                unique=unique)
 
 

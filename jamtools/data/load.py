@@ -669,7 +669,8 @@ def load_table(
         from jamtools.data.links import EngineRows
 
         # its rows fall in the check's cells, each cell with a row (_keep_ids)
-        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns), cells=len(checked.data))
+        engine_rows = EngineRows(checked.rows, tuple(checked.row_columns),
+                                 cells=checked.data.index.to_numpy(copy=True))
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]

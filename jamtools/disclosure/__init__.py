@@ -138,10 +138,13 @@ def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.nda
     return lo, hi
 
 
-#: How far a feasible value must lie from a cell's true count to show the cell is not pinned.
-#: The equations have integer counts and a unimodular matrix, so the LPs' optima are whole
-#: numbers: a real difference is at least 1, a smaller one is the solver's tolerance.
+#: How far a feasible value must lie from a cell's true count to show the cell is not pinned,
+#: at least (:func:`pinned`; with the table's largest value times :data:`_FREE_SHARE` where that
+#: is more). With whole counts the equations' matrix is unimodular, so the LPs' optima are
+#: whole numbers: a real difference is at least 1, a smaller one the solver's rounding, which
+#: grows with the values (3e-6 at ten billion).
 _FREE = 1e-6
+_FREE_SHARE = 1e-12
 
 
 def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
@@ -159,6 +162,7 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
     if not idx:
         return out
     truth = np.array([ext[p] for p in idx])
+    tolerance = max(_FREE, _FREE_SHARE * float(np.abs(ext).max(initial=0)))
     wanted = np.ones(len(idx), bool) if among is None else np.array([bool(among[p]) for p in idx])
     unsettled = wanted.copy()
     for k in np.flatnonzero(wanted):
@@ -171,7 +175,7 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
             if res.status != 0:  # unbounded (or, as cell_bounds, no answer): not pinned
                 unsettled[k] = False
                 break
-            unsettled &= np.abs(res.x - truth) <= _FREE
+            unsettled &= np.abs(res.x - truth) <= tolerance
         if unsettled[k]:
             out[idx[k]] = True
             unsettled[k] = False

@@ -95,7 +95,7 @@ class Plot:
         from PIL import Image
 
         fig, buf = self.fig, io.BytesIO()
-        dpi = fig.dpi
+        dpi, own_canvas = fig.dpi, fig.canvas
         try:
             fig.set_dpi(FIGURE_DPI)
             canvas = FigureCanvasAgg(fig)
@@ -110,6 +110,7 @@ class Plot:
                 return buf.getvalue()
         finally:
             fig.set_dpi(dpi)
+            fig.set_canvas(own_canvas)
         fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
         return buf.getvalue()
 

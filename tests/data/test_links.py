@@ -453,9 +453,9 @@ def test_a_count_over_its_bits_is_grouped_not_put_in_another_cell(monkeypatch):
 
 
 def test_the_cells_an_engine_table_counts_are_its_rows_cells(data_dir):
-    """``EngineRows.cells`` (how many cells the rows of an engine table fall in; a result that
-    keeps that many needs no join of its cells) is the number of distinct cells in the table,
-    each a cell of the result: after a load and after every operation that writes a table."""
+    """``EngineRows.cells`` (the cells the rows of an engine table fall in; a result that keeps
+    them all needs no join of its cells) are the distinct cells in the table: after a load and
+    after every operation that writes a table."""
     from jamtools.data import links
 
     _, k = _both("eb_klienter", data_dir)
@@ -470,10 +470,15 @@ def test_the_cells_an_engine_table_counts_are_its_rows_cells(data_dir):
             "first_per_id": first_per_id(p, "person_id")}
     for how, result in made.items():
         cells = {c for (c,) in result.rows.con.sql(f'SELECT DISTINCT __cell FROM "{result.rows.name}"').fetchall()}
-        assert result.rows.cells == len(cells) and set(result.data.index) <= cells, how
+        assert set(result.rows.cells) == cells and len(result.rows.cells) == len(cells), how
+        assert set(result.data.index) <= cells, how
         # a result that keeps as many cells keeps them all (a load leaves out bad rows' cells)
         assert links._all_cells(result) == (set(result.data.index) == cells), how
     assert links._all_cells(made["flag_in"]) and links._all_cells(made["first_per_id"])
+    # as many cells, but not the same ones: not all kept
+    whole = made["flag_in"]
+    moved = dataclasses.replace(whole, data=whole.data.set_axis(whole.data.index + 10**9))
+    assert not links._all_cells(moved)
 
 
 def test_a_check_of_references_counts_the_same_without_the_join_of_all_cells(data_dir, monkeypatch):

@@ -190,3 +190,15 @@ def test_pinned_cells_are_those_whose_bounds_meet(grid, data):
     assert (disclosure.pinned(ext, hidden) == expected).all(), (ext, hidden, lo, hi)
     among = ext > 0
     assert (disclosure.pinned(ext, hidden, among=among) == (expected & among)).all()
+
+
+def test_pinned_cells_of_large_counts_are_those_whose_bounds_meet():
+    """Large values that are not whole: the solver's optimum differs from the true value by
+    its rounding (some 3e-6 at ten billion), which does not make a pinned cell free."""
+    ext = disclosure.extend_with_totals(np.array([[8954482394.14, 8721954680.24],
+                                                  [185172176.7, 7074955673.37]]))
+    hidden = np.array([[1, 0, 0], [1, 1, 0], [1, 1, 0]], bool)
+    lo, hi = disclosure.cell_bounds(ext, hidden)
+    expected = hidden & (np.abs(hi - lo) < 1e-9)
+    assert expected[0, 0]
+    assert (disclosure.pinned(ext, hidden) == expected).all()
