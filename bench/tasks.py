@@ -125,8 +125,15 @@ def task_least(args) -> dict:
     """One bare query over one column of a Parquet file, on an engine connection with the
     run's settings (memory limit, threads): ``ids``, the number of rows of each value (a hash
     aggregate over every value, about what a check for repeated keys or a link by id costs);
-    ``words``, the number of uses of each word of a free text (runs of Unicode letters, lower
-    case)."""
+    ``words``, per word (runs of Unicode letters, lower case) and sex the number of distinct
+    notes and of distinct persons described, as um_01 counts them (a word is shown only when
+    used about enough persons of each sex); the sex and the person are the file's ``kon`` and
+    ``person_id`` where it has them. The notes are counted from each note's distinct words
+    (``list_distinct``: no hash of note numbers; at 10 million rows 11.4 s against 16.7 s with
+    ``count(DISTINCT note)``, one run each here), the persons with ``count(DISTINCT person_id)``.
+    ``rows`` is then the number of (note, word) pairs."""
+    import pyarrow.parquet as pq
+
     from jamtools.data.engine import connect, ident
 
     path = str(Path(args.file).resolve()).replace("'", "''")
@@ -135,9 +142,14 @@ def task_least(args) -> dict:
         query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT {col}, count(*) AS k FROM "
                  f"read_parquet('{path}') WHERE {col} IS NOT NULL GROUP BY {col})")
     else:
-        query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT w, count(*) AS k FROM (SELECT "
-                 f"unnest(regexp_extract_all(lower({col}), '\\p{{L}}+')) AS w FROM read_parquet('{path}')) "
-                 f"GROUP BY w)")
+        names = set(pq.read_schema(args.file).names)
+        sex = ", kon" if "kon" in names else ""
+        person = ", person_id" if "person_id" in names else ""
+        persons = ", count(DISTINCT person_id) AS persons" if person else ""
+        query = (f"SELECT count(*) AS n, sum(k) AS rows FROM (SELECT w{sex}, count(*) AS k{persons} "
+                 f"FROM (SELECT {(sex + person).lstrip(', ') or 'NULL AS none'}, "
+                 f"unnest(list_distinct(regexp_extract_all(lower({col}), '\\p{{L}}+'))) AS w "
+                 f"FROM read_parquet('{path}')) GROUP BY w{sex})")
     con = connect()
     start = time.perf_counter()
     n, rows = con.execute(query).fetchall()[0]

@@ -199,3 +199,28 @@ def test_the_report_says_when_the_floor_moved_while_a_scales_chapters_ran():
     assert lines[1].startswith("Vid 10 milj. rader:") and "ändrades" in lines[1]  # 2.6 > 1.25 x 2.0
     md = report.markdown(results([], floor={"floor_s": 2.0, "runs": runs}))
     assert "datorns fart ändrades" in md
+
+
+def test_the_bound_of_words_counts_notes_and_persons_per_word_and_sex(tmp_path):
+    """The bare query for free text (``least --kind words``) does what um_01 must: per word and
+    sex, the distinct notes (a word twice in a note is one note) and the distinct persons."""
+    import argparse
+    import re
+
+    import pandas as pd
+
+    from bench.tasks import task_least
+
+    frame = pd.DataFrame({
+        "person_id": ["p1", "p1", "p2", "p3", "p3"],
+        "kon": ["kvinna", "kvinna", "man", "man", "man"],
+        "anteckning": ["Oro oro, möte.", "möte", "Möte i hemmet", None, "oro"],
+    })
+    frame.to_parquet(tmp_path / "notes.parquet")
+    out = task_least(argparse.Namespace(file=str(tmp_path / "notes.parquet"),
+                                        column="anteckning", kind="words"))
+    pairs = {(i, w.lower()) for i, text in enumerate(frame["anteckning"]) if isinstance(text, str)
+             for w in re.findall(r"[^\W\d_]+", text)}
+    by_sex = {(w, frame.loc[i, "kon"]) for i, w in pairs}
+    assert out["rows"] == len(pairs) == 7  # (note, word) pairs: "oro" twice in note 0 is one
+    assert out["groups"] == len(by_sex) == 6  # word × sex: oro and möte for both, i and hemmet
