@@ -359,7 +359,8 @@ def markdown(results: dict) -> str:
                   "id-kolumn kapitlet följer eller vars nyckel dess kontroll söker upprepningar i "
                   "(en länk hashar ena sidan och söker med den andra, ungefär lika dyrt), och för "
                   "fritext en bar fråga som per ord och kön räknar de olika anteckningar och personer ordet "
-                  "används om (kapitlet visar bara ord som används om tillräckligt många personer). Varje fråga i en egen process, med "
+                  "används om (kapitlet visar ett ord bara när det för varje kön används om tillräckligt "
+                  "många personer och tillräckligt många gånger, eller inte alls). Varje fråga i en egen process, med "
                   "körningens minnesgräns och trådar. *Undre gräns* är golvet plus frågornas summa: "
                   "ungefär den kortaste tid kapitlet kan ta här så länge det gör det arbetet i "
                   "motorn. *Nåbart* säger om den gränsen ryms inom skalans mål.", "",

@@ -224,3 +224,5 @@ def test_the_bound_of_words_counts_notes_and_persons_per_word_and_sex(tmp_path):
     by_sex = {(w, frame.loc[i, "kon"]) for i, w in pairs}
     assert out["rows"] == len(pairs) == 7  # (note, word) pairs: "oro" twice in note 0 is one
     assert out["groups"] == len(by_sex) == 6  # word × sex: oro and möte for both, i and hemmet
+    persons = {(w, frame.loc[i, "kon"], frame.loc[i, "person_id"]) for i, w in pairs}
+    assert out["persons"] == len(persons) == 6  # p1 wrote "möte" in two notes: one person
