@@ -178,7 +178,8 @@ def add_reason_type(insatser, utredningar):
     The reason type is that of the first investigation (in source order) with the insats's
     ``utredning_id`` (:func:`jamtools.data.links.look_up`): in pandas for rows, in the engine
     for linked cell tables (both tables loaded with ``linked=True``), where a cell of insatser
-    is split by its rows' reason types.
+    is split by its rows' reason types. The result is not followed further by id: for linked
+    tables it is a plain cell table (the split writes no table of rows, ``follow=False``).
 
     Parameters
     ----------
@@ -196,7 +197,7 @@ def add_reason_type(insatser, utredningar):
     if reason_link_lacking(insatser, utredningar):
         return insatser
     linked = links.look_up(insatser, "utredning_id", utredningar, "utredning_id", "orsakstyp",
-                           name="orsakstyp")
+                           name="orsakstyp", follow=False)
     linked = linked.with_data(linked.data.assign(orsakstyp=linked.data["orsakstyp"].astype("string")))
     return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas (typ av orsak okänd)")
 
@@ -373,7 +374,7 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
         granted = utredningar.data["insats_beviljad"].fillna(False).astype(bool)
         with_insats = utredningar.exclude(~granted, "Ingen insats beviljad")
         chain = links.flag_in(anmalningar, "aktualisering_id", with_insats, "aktualisering_id",
-                              name="insats_per_anmalan")
+                              name="insats_per_anmalan", follow=False)
         steps[STEPS["insats_per_anmalan"]] = (chain.data, "insats_per_anmalan", chain.weight)
     return steps
 

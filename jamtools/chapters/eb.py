@@ -105,10 +105,11 @@ def process_steps(klienter, planering=None, insatser=None,
                                  "bistand_beviljat", decided.weight)
     beviljade = decided.exclude(~granted, "Inte beviljat")
     if planering is not None:
-        planned = flag_in(beviljade, "person_id", planering, "person_id", name="planering")
+        planned = flag_in(beviljade, "person_id", planering, "person_id", name="planering", follow=False)
         steps["planering"] = (planned.data, "planering", planned.weight)
         if insatser is not None:
-            offered = flag_in(planering, "planering_id", insatser, "planering_id", name="insats")
+            offered = flag_in(planering, "planering_id", insatser, "planering_id", name="insats",
+                              follow=False)
             steps["insats"] = (offered.data, "insats", offered.weight)
     if utfall is not None:
         known = utfall.exclude(utfall.data["sjalvforsorjande"].isna(), "Uppgift om självförsörjning saknas")
@@ -116,7 +117,8 @@ def process_steps(klienter, planering=None, insatser=None,
         steps["sjalvforsorjande"] = (known.data.assign(sjalvforsorjande=selfs.astype(int).to_numpy()),
                                      "sjalvforsorjande", known.weight)
         who = known.exclude(~selfs, "Inte självförsörjande")
-        chain = flag_in(decided, "person_id", who, "person_id", name="ansokan_till_sjalvforsorjande")
+        chain = flag_in(decided, "person_id", who, "person_id", name="ansokan_till_sjalvforsorjande",
+                        follow=False)
         steps["ansokan_till_sjalvforsorjande"] = (chain.data, "ansokan_till_sjalvforsorjande", chain.weight)
     return steps
 
@@ -600,7 +602,8 @@ def offers(ctx) -> Page:
     if not planering.has("fodd_i_sverige"):  # sfi is for those born abroad only
         types.pop("sfi", None)
     # One 0/1 column per type: whether the planning was offered it (per cell, in the engine).
-    planering = flags_by(planering, "planering_id", insatser, "planering_id", "insatstyp", list(types))
+    planering = flags_by(planering, "planering_id", insatser, "planering_id", "insatstyp", list(types),
+                         follow=False)
     weight = planering.weight  # a cell table's units per row; None for rows
     sfi_rows: tuple | str | None = ctx.left_out("eb_planering", "fodd_i_sverige") if linked else None
     if "sfi" in types:

@@ -157,7 +157,7 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
         covs = ctx.covariates("eb_planering", plan)
         plan = plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
         # The offers of each planning (rows or linked cells: a cell is split by the count).
-        plan = count_in(plan, "planering_id", offers, "planering_id", name="antal_insatser")
+        plan = count_in(plan, "planering_id", offers, "planering_id", name="antal_insatser", follow=False)
         frame = plan.data.copy()
         frame["antal_insatser"] = frame["antal_insatser"].astype(float)
         return ResourceData(effective_spec(spec, covs), frame,

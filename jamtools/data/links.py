@@ -191,7 +191,7 @@ _OVER_BITS = "jamtools: a count does not fit in its bits"
 
 
 def _split(loaded, names: list[str], column: str, other, other_column: str, how: str,
-           value: str | None = None, categories: list | None = None):
+           value: str | None = None, categories: list | None = None, *, follow: bool = True):
     """Split each cell of an engine-backed ``loaded`` by values computed per row from its id
     ``column`` and ``other``'s ``other_column``; the new columns ``names`` hold them (one for
     ``how`` = flag, count or look_up; one per category for flags_by).
@@ -200,7 +200,11 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
     among ``other``'s values in their sorted order, 0 for none), so the new cell of a row is
     its old cell's number with the values as its low bits: one pass writes the rows' table and
     a count of it gives the cells (:func:`_split_packed`). Only when the numbers would not fit
-    in 62 bits are the rows grouped by cell and values first and numbered afterwards."""
+    in 62 bits are the rows grouped by cell and values first and numbered afterwards.
+
+    ``follow=False`` (the result's rows are not followed further, only its cells counted): the
+    engine counts the rows per new cell in the same pass and writes no table of them; the
+    result is a plain cell table (no ``rows``)."""
     import pyarrow as pa
 
     from jamtools.data.engine import ident, literal, unique_name
@@ -262,25 +266,30 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
             guarded = [f"(CASE WHEN ({e}) BETWEEN 0 AND {(1 << w) - 1} THEN ({e}) ELSE "
                        f"error('{_OVER_BITS}') END)" if how == "count" else e for e, w in zip(exprs, widths)]
             try:
-                return _split_packed(loaded, names, guarded, widths, join, cells.__enter__(), with_ids, decode)
+                return _split_packed(loaded, names, guarded, widths, join, cells.__enter__(), with_ids,
+                                     decode, follow=follow)
             except Exception as exc:  # noqa: BLE001  (DuckDB's error for the guard above only)
                 if _OVER_BITS not in str(exc):
                     raise
         vs = [f"__v{i}" for i in range(len(exprs))]
         split, groups, new = unique_name("split"), unique_name("groups"), unique_name("linked")
-        con.execute(f"CREATE TEMP TABLE {ident(split)} AS SELECT c.__pos, "
-                    f"{''.join(f'{e} AS {v}, ' for e, v in zip(exprs, vs))}r.__row{with_ids} "
-                    f"FROM {ident(rows.name)} r JOIN {ident(cells.__enter__())} c ON r.__cell = c.__cell{join}")
+        values = ", ".join(f"{e} AS {v}" for e, v in zip(exprs, vs))
+        made = (f"SELECT c.__pos, {values}{', r.__row' + with_ids if follow else ''} "
+                f"FROM {ident(rows.name)} r JOIN {ident(cells.__enter__())} c ON r.__cell = c.__cell{join}")
+        if follow:
+            con.execute(f"CREATE TEMP TABLE {ident(split)} AS {made}")
         try:
-            counted = con.sql(f"SELECT __pos, {', '.join(vs)}, count(*) AS __n FROM {ident(split)} GROUP BY ALL "
+            counted = con.sql(f"SELECT __pos, {', '.join(vs)}, count(*) AS __n "
+                              f"FROM {ident(split) if follow else f'({made})'} GROUP BY ALL "
                               f"ORDER BY __pos, {', '.join(v + ' NULLS FIRST' for v in vs)}").to_arrow_table()
-            con.register(groups, counted.append_column(
-                "__new", pa.array(np.arange(counted.num_rows, dtype=np.int64))))
-            stack.append(_Registered(con, groups))
-            keep = "".join(f", s.{ident('v_' + c)}" for c in rows.columns)
-            same = " AND ".join(f"s.{v} IS NOT DISTINCT FROM g.{v}" for v in vs)
-            con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT s.__row, g.__new AS __cell{keep} "
-                        f"FROM {ident(split)} s JOIN {ident(groups)} g ON s.__pos = g.__pos AND {same}")
+            if follow:  # the rows' table, each row in its new cell
+                con.register(groups, counted.append_column(
+                    "__new", pa.array(np.arange(counted.num_rows, dtype=np.int64))))
+                stack.append(_Registered(con, groups))
+                keep = "".join(f", s.{ident('v_' + c)}" for c in rows.columns)
+                same = " AND ".join(f"s.{v} IS NOT DISTINCT FROM g.{v}" for v in vs)
+                con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT s.__row, g.__new AS __cell{keep} "
+                            f"FROM {ident(split)} s JOIN {ident(groups)} g ON s.__pos = g.__pos AND {same}")
         finally:
             con.execute(f"DROP TABLE IF EXISTS {ident(split)}")
     finally:
@@ -294,8 +303,18 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
         data[name] = decode(got) if decode else got
     data[loaded.weight] = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     _same_rows(loaded, data[loaded.weight])
+    return _with_cells(loaded, data, new if follow else None)
+
+
+def _with_cells(loaded, data: pd.DataFrame, table: str | None):
+    """``loaded`` with the split's cells ``data``: its rows in the engine table ``table``, or,
+    without one (a split not followed further), a plain cell table."""
+    rows = _rows(loaded)
+    if table is None:
+        return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
+                                   rows=None, unique=())
     return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con, cells=data.index.to_numpy(copy=True)))
+                               rows=EngineRows(table, rows.columns, rows.con, cells=data.index.to_numpy(copy=True)))
 
 
 def _same_rows(loaded, counts) -> None:
@@ -316,10 +335,10 @@ def _most_rows(other) -> int | None:
     return len(other.data)
 
 
-def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
+def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode, *, follow: bool = True):
     """:func:`_split` for values that fit in ``widths`` bits each: cell ``c`` with values
     ``x0, x1, …`` becomes ``c << (w0 + w1 + …) | x0 | x1 << w0 …``; the cells keep their order,
-    each split by its values in order."""
+    each split by its values in order. ``follow=False``: counted in the same pass, no table."""
     from jamtools.data.engine import ident, unique_name
 
     rows = _rows(loaded)
@@ -327,9 +346,13 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
     offsets = np.cumsum([0, *widths[:-1]]).tolist()
     new = unique_name("linked")
     packed = " + ".join(f"(({e}) << {o})" for e, o in zip(exprs, offsets))
-    con.execute(f"CREATE TEMP TABLE {ident(new)} AS SELECT r.__row, (r.__cell << {shift}) + {packed} AS __cell"
-                f"{with_ids} FROM {ident(rows.name)} r SEMI JOIN {ident(cells)} c ON r.__cell = c.__cell{join}")
-    counted = con.sql(f"SELECT __cell, count(*) AS __n FROM {ident(new)} GROUP BY 1").to_arrow_table()
+    made = (f"SELECT {'r.__row, ' if follow else ''}(r.__cell << {shift}) + {packed} AS __cell"
+            f"{with_ids if follow else ''} FROM {ident(rows.name)} r SEMI JOIN {ident(cells)} c "
+            f"ON r.__cell = c.__cell{join}")
+    if follow:
+        con.execute(f"CREATE TEMP TABLE {ident(new)} AS {made}")
+    counted = con.sql(f"SELECT __cell, count(*) AS __n FROM {ident(new) if follow else f'({made})'} "
+                      "GROUP BY 1").to_arrow_table()
     cell = np.asarray(counted.column("__cell").to_numpy(), dtype=np.int64)
     n = np.asarray(counted.column("__n").to_numpy(), dtype=np.int64)
     values = [(cell >> o) & ((1 << w) - 1) for o, w in zip(offsets, widths)]
@@ -343,8 +366,7 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode):
         data[name] = decode(x[order]) if decode else x[order]
     data[loaded.weight] = n[order]
     _same_rows(loaded, n)
-    return dataclasses.replace(loaded, data=data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=EngineRows(new, rows.columns, con, cells=data.index.to_numpy(copy=True)))
+    return _with_cells(loaded, data, new if follow else None)
 
 
 def missing_count(loaded, column: str, other, other_column: str) -> int:
@@ -397,7 +419,7 @@ def _engine(loaded, column: str) -> bool:
     return column not in loaded.data.columns and rows is not None and column in rows.columns
 
 
-def flag_in(loaded, column: str, other, other_column: str, *, name: str):
+def flag_in(loaded, column: str, other, other_column: str, *, name: str, follow: bool = True):
     """``loaded`` with a 0/1 column ``name``: 1 where the row's ``column`` is among the ids
     ``other_column`` of the rows ``other`` now keeps (a missing id is never among them).
 
@@ -409,6 +431,13 @@ def flag_in(loaded, column: str, other, other_column: str, *, name: str):
         The id columns compared, as text.
     name : str
         The new column.
+    follow : bool
+        For a linked cell table: keep its rows in the engine, each in its new cell, so that the
+        result can be followed to other tables by id (default). ``False`` when only the new
+        cells and their counts are wanted (the last step of a chain): the engine counts the
+        rows per new cell in the same pass without writing a table of them, and the result is
+        a plain cell table. (Each such table holds a row per source row: at ten million rows
+        several of them outgrow the engine's memory limit and spill to disk.)
 
     Returns
     -------
@@ -416,26 +445,28 @@ def flag_in(loaded, column: str, other, other_column: str, *, name: str):
         The same rows and account; a cell whose rows differ in ``name`` is split in two.
     """
     if _engine(loaded, column):
-        return _split(loaded, [name], column, other, other_column, "flag")
+        return _split(loaded, [name], column, other, other_column, "flag", follow=follow)
     flags = is_in(loaded.data[column], _known_ids(other, other_column)).astype("int64")
     return loaded.with_data(loaded.data.assign(**{name: flags}))
 
 
-def count_in(loaded, column: str, other, other_column: str, *, name: str):
+def count_in(loaded, column: str, other, other_column: str, *, name: str, follow: bool = True):
     """``loaded`` with an int column ``name``: how many rows ``other`` now keeps whose
-    ``other_column`` is the row's ``column`` (0 for a missing id). See :func:`flag_in`."""
+    ``other_column`` is the row's ``column`` (0 for a missing id). See :func:`flag_in`, also
+    for ``follow``."""
     if _engine(loaded, column):
-        return _split(loaded, [name], column, other, other_column, "count")
+        return _split(loaded, [name], column, other, other_column, "count", follow=follow)
     counts = occurrences(loaded.data[column], _known_ids(other, other_column))
     return loaded.with_data(loaded.data.assign(**{name: counts}))
 
 
-def look_up(loaded, column: str, other, other_column: str, value: str, *, name: str):
+def look_up(loaded, column: str, other, other_column: str, value: str, *, name: str,
+            follow: bool = True):
     """``loaded`` with a column ``name``: ``value`` of the first row (in source order) that
     ``other`` now keeps with the row's ``column`` as its ``other_column``; missing when there
-    is none. See :func:`flag_in`."""
+    is none. See :func:`flag_in`, also for ``follow``."""
     if _engine(loaded, column):
-        return _split(loaded, [name], column, other, other_column, "look_up", value)
+        return _split(loaded, [name], column, other, other_column, "look_up", value, follow=follow)
     if _engine(other, other_column):
         raise ValueError("look_up from a linked table needs the rows' table linked too.")
     def text(values: pd.Series) -> pd.Series:  # as text, on the values' own index
@@ -449,12 +480,12 @@ def look_up(loaded, column: str, other, other_column: str, value: str, *, name: 
 
 
 def flags_by(loaded, column: str, other, other_column: str, category: str, categories, *,
-             names=None):
+             names=None, follow: bool = True):
     """``loaded`` with one 0/1 column per value of ``categories``: 1 where a row ``other`` now
     keeps has the row's ``column`` as its ``other_column`` and that value in its column
     ``category`` (compared as text; e.g. the types of intervention a planning was offered).
     One pass over the rows for every category. ``names``: the new columns (default the
-    categories). See :func:`flag_in`."""
+    categories). See :func:`flag_in`, also for ``follow``."""
     categories = list(categories)
     names = list(names) if names is not None else [str(c) for c in categories]
     if not categories:
@@ -463,7 +494,8 @@ def flags_by(loaded, column: str, other, other_column: str, category: str, categ
     text = pd.array(as_text(other.data[category]).to_pylist(), dtype="string")
     other = other.with_data(other.data.assign(**{category: text}))
     if _engine(loaded, column):
-        return _split(loaded, names, column, other, other_column, "flags_by", category, categories)
+        return _split(loaded, names, column, other, other_column, "flags_by", category, categories,
+                      follow=follow)
     if _engine(other, other_column):
         raise ValueError("flags_by from a linked table needs the rows' table linked too.")
     offers = other.data[[other_column, category]].dropna()
@@ -668,7 +700,16 @@ def rows_by_id(loaded, column: str, columns, *, group_size: int | None = None) -
 
 def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     """``loaded`` without the rows whose ``column`` is not among ``other``'s ``other_column``
-    (:func:`flag_in`), left out and counted under ``reason``."""
+    (:func:`flag_in`), left out and counted under ``reason``.
+
+    For a linked cell table whose kept rows all have the id, the engine first counts the rows
+    whose id ``other`` lacks (:func:`missing_count`, an anti join); when there are none (the
+    usual case) nothing is split and the result keeps the same table of rows and cells, with
+    the step in its account (no row left out). Only otherwise are the cells split by the flag,
+    which writes a new table of every row."""
+    if (_engine(loaded, column) and bool(loaded.data[GIVEN + column].all())
+            and missing_count(loaded, column, other, other_column) == 0):
+        return loaded.exclude(pd.Series(False, index=loaded.data.index), reason)
     flag = "__linked"
     flagged = flag_in(loaded, column, other, other_column, name=flag)
     out = flagged.exclude(flagged.data[flag] == 0, reason)

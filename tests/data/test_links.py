@@ -112,6 +112,34 @@ def test_flag_count_and_keep_as_on_rows(data_dir):
     assert by_type.data["okand_typ"].eq(0).all() and by_type.data["sfi"].eq(1).any()
 
 
+def test_keep_linked_with_nothing_to_leave_out_keeps_the_table_and_account(data_dir, monkeypatch):
+    """When every kept row's id is among the other table's (counted by an anti join first),
+    keep_linked splits nothing and writes no table: the same cells, rows and account (the step
+    with no row left out) as splitting by the flag gives. With ids the other table lacks (the
+    bad rows), the rows are split and left out as before."""
+    import jamtools.data.links as links
+
+    _, k = _both("eb_klienter", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    con = p.rows.con
+    tables = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    p = p.exclude(~p.data[GIVEN + "person_id"], "Utan person")  # a kept row without its id is left out too
+    before = tables()
+    kept = keep_linked(p, "person_id", k, "person_id", reason="Ansökan ingår inte")
+    missing = links.missing_count(p, "person_id", k, "person_id")
+    assert (missing == 0) == (data_dir == SYNTHETIC)
+    if missing == 0:
+        assert tables() == before and kept.rows is p.rows and kept.n_rows() == p.n_rows()
+    else:
+        assert tables() != before and kept.n_rows() == p.n_rows() - missing
+    monkeypatch.setattr(links, "missing_count", lambda *a: 1)  # the split, whatever the ids
+    split = keep_linked(p, "person_id", k, "person_id", reason="Ansökan ingår inte")
+    assert split.rows is not p.rows
+    assert kept.log == split.log and kept.log[-1]["steg"] == "Ansökan ingår inte"
+    assert _by(kept, ["kon", "hushallstyp"]) == _by(split, ["kon", "hushallstyp"])
+    assert list(kept.data.columns) == list(split.data.columns)
+
+
 def test_look_up_as_on_rows(data_dir):
     u_rows, u = _both("bof_utredningar", data_dir)
     i_rows, i = _both("bof_insatser", data_dir)
@@ -397,6 +425,42 @@ def test_the_packed_split_gives_the_cells_of_the_grouped_one(how, data_dir, monk
     b, b_rows = _cells_and_rows(grouped, names)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a_rows, b_rows)
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "grouped"])
+@pytest.mark.parametrize("how", ["flag", "count", "look_up", "flags_by"])
+def test_a_split_not_followed_counts_the_same_cells_and_writes_no_table(how, packed, data_dir, monkeypatch):
+    """``follow=False`` (the last step of a chain: only the cells are wanted) gives the cells,
+    values and counts of the default, in the same order, and writes no engine table: the
+    result is a plain cell table. Both ways of splitting, packed and grouped."""
+    import jamtools.data.links as links
+
+    _, u = _both("bof_utredningar", data_dir)
+    _, i = _both("bof_insatser", data_dir)
+    _, p = _both("eb_planering", data_dir)
+    _, e = _both("eb_insatser", data_dir)
+    if not packed:
+        monkeypatch.setattr(links, "_PACK_BITS", 0)
+
+    def split(follow):
+        if how == "flag":
+            return flag_in(u, "utredning_id", i, "utredning_id", name="insats", follow=follow)
+        if how == "count":
+            return count_in(p, "planering_id", e, "planering_id", name="antal", follow=follow)
+        if how == "look_up":
+            return look_up(i, "utredning_id", u, "utredning_id", "orsakstyp", name="orsakstyp", follow=follow)
+        return flags_by(p, "planering_id", e, "planering_id", "insatstyp", ["sfi", "praktik", "studier"],
+                        follow=follow)
+
+    con = u.rows.con
+    tables = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    kept = split(True)
+    before = tables()
+    counted = split(False)
+    assert tables() == before and counted.rows is None and kept.rows is not None
+    assert counted.unique == () and not has_ids(counted, "utredning_id" if how in ("flag", "look_up") else "planering_id")
+    pd.testing.assert_frame_equal(counted.data, kept.data)
+    assert counted.log == kept.log
 
 
 def test_look_up_orders_and_keeps_values_of_every_kind(tmp_path):
