@@ -369,10 +369,17 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode, *
     return _with_cells(loaded, data, new if follow else None)
 
 
+#: Counts of :func:`missing_count`, by their query. An engine table is never changed after it
+#: is made and its name (:func:`~jamtools.data.engine.unique_name`) is never used again in the
+#: process, so the same query counts the same rows: a load's check of references and a
+#: :func:`keep_linked` of the same two tables, each keeping all its cells, count once.
+_MISSING: dict[str, int] = {}
+
+
 def missing_count(loaded, column: str, other, other_column: str) -> int:
     """The number of rows ``loaded`` keeps whose ``column`` is given and not among ``other``'s
     ``other_column`` (references to rows another table lacks), counted in the engine for a
-    linked table."""
+    linked table (once per query, :data:`_MISSING`)."""
     if not _engine(loaded, column):
         return int((~is_in(loaded.data[column], _known_ids(other, other_column))
                     & loaded.data[column].notna()).sum())
@@ -390,10 +397,12 @@ def missing_count(loaded, column: str, other, other_column: str) -> int:
         v = ident("v_" + column)
         # an anti join, not NOT IN: DuckDB's mark join for NOT IN took three times as long on
         # 8 million ids against 15 million within the engine's memory limit
-        return int(rows.con.sql(
-            f"SELECT count(*) FROM {ident(rows.name)} r{kept} "
-            f"ANTI JOIN (SELECT v FROM ({known}) WHERE v IS NOT NULL) k ON r.{v} = k.v "
-            f"WHERE r.{v} IS NOT NULL").fetchall()[0][0])
+        sql = (f"SELECT count(*) FROM {ident(rows.name)} r{kept} "
+               f"ANTI JOIN (SELECT v FROM ({known}) WHERE v IS NOT NULL) k ON r.{v} = k.v "
+               f"WHERE r.{v} IS NOT NULL")
+        if sql not in _MISSING:
+            _MISSING[sql] = int(rows.con.sql(sql).fetchall()[0][0])
+        return _MISSING[sql]
     finally:
         for item in reversed(stack):
             item.__exit__(None, None, None)

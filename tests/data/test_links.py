@@ -140,6 +140,35 @@ def test_keep_linked_with_nothing_to_leave_out_keeps_the_table_and_account(data_
     assert list(kept.data.columns) == list(split.data.columns)
 
 
+def test_the_same_check_of_references_is_counted_once(data_dir, monkeypatch):
+    """A load's check of references and keep_linked of the same two tables (each keeping every
+    cell) send the same anti join: it runs once. The check of the bad rows counts against every
+    checked id of the plannings, also those of rows the load left out: another query. Every
+    count is what the engine counts anew."""
+    import jamtools.data.links as links
+
+    counted = {}
+    monkeypatch.setattr(links, "_MISSING", counted)
+    _, p = _both("eb_planering", data_dir)  # (its own check of the persons' references)
+    n = len(counted)
+    _, e = _both("eb_insatser", data_dir)  # its check counts the offers of plannings it lacks
+    assert len(counted) == n + 1
+    got = links.missing_count(e, "planering_id", p, "planering_id")
+    assert len(counted) == (n + 1 if data_dir == SYNTHETIC else n + 2)
+    assert got == list(counted.values())[-1] and (got > 0) == (data_dir != SYNTHETIC)
+    kept = keep_linked(e, "planering_id", p, "planering_id", reason="Planeringen ingår inte")
+    if data_dir == SYNTHETIC:  # the same query again: not sent
+        assert len(counted) == n + 1 and kept.rows is e.rows
+    no_id = int(e.data.loc[~e.data[GIVEN + "planering_id"], CELL_COUNT].sum())
+    assert kept.n_rows() == e.n_rows() - got - no_id
+    women = p.exclude(p.data["kon"] != "kvinna", "inte kvinna")
+    fewer = links.missing_count(e, "planering_id", women, "planering_id")
+    assert list(counted.values())[-1] == fewer > got
+    monkeypatch.setattr(links, "_MISSING", {})  # counted again, from scratch: the same
+    assert links.missing_count(e, "planering_id", women, "planering_id") == fewer
+    assert links.missing_count(e, "planering_id", p, "planering_id") == got
+
+
 def test_look_up_as_on_rows(data_dir):
     u_rows, u = _both("bof_utredningar", data_dir)
     i_rows, i = _both("bof_insatser", data_dir)
