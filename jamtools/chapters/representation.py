@@ -24,7 +24,7 @@ import pandas as pd
 from jamtools import disclosure
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import age_bands, age_group
-from jamtools.data.links import first_per_id
+from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key,
@@ -796,11 +796,18 @@ def analyse_all(ctx) -> Analysis:
     parameters ``aldersgranser``/``alder_max`` or the table's own)."""
     tables = client_tables(ctx.extra.get("tabell"))
     population = ctx.load_optional("befolkning")
-    clients = {t: load_clients(ctx, t) for t in tables}
-    parts = [analyse(loaded, population,
-                     setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
-                     conf_level=ctx.conf_level, threshold=ctx.threshold)
-             for t, loaded in clients.items() if loaded is not None]
+    clients: dict = {}
+    parts = []
+    for t in tables:  # one table at a time: read, count its persons, let its rows go
+        loaded = clients[t] = load_clients(ctx, t)
+        if loaded is None:
+            continue
+        part = analyse(loaded, population, setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
+                       conf_level=ctx.conf_level, threshold=ctx.threshold)
+        # The persons are counted: the ids are not followed further, so the engine's table of
+        # the rows is dropped before the next table is read (without_rows).
+        clients[t], part.clients = without_rows(loaded), without_rows(part.clients)
+        parts.append(part)
     return Analysis(tables, population, clients, parts)
 
 

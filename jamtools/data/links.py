@@ -725,6 +725,19 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     return out.with_data(out.data.drop(columns=[flag]))
 
 
+def without_rows(loaded):
+    """``loaded`` as a plain cell table, without its rows in the engine: for a result whose ids
+    are not followed any further (counted, shown). The engine drops the rows' table when no
+    other result refers to it, so that a chapter that reads several large tables one after
+    another holds one table's rows at a time, not all of them (at ten million rows each such
+    table takes some 300 MB of the engine's memory). The cells, weights and account are the
+    same; a result without engine rows is returned as it is."""
+    if _rows(loaded) is None:
+        return loaded
+    return dataclasses.replace(loaded, data=loaded.data, log=list(loaded.log), notes=list(loaded.notes),
+                               rows=None, unique=())
+
+
 @contextlib.contextmanager
 def rows_view(loaded, data: pd.DataFrame | None = None):
     """The rows of a linked load where they are: the name of an engine view with one row per
@@ -775,4 +788,5 @@ def rows_view(loaded, data: pd.DataFrame | None = None):
 
 
 __all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
-           "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id", "rows_view"]
+           "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id", "rows_view",
+           "without_rows"]

@@ -169,6 +169,26 @@ def test_the_same_check_of_references_is_counted_once(data_dir, monkeypatch):
     assert links.missing_count(e, "planering_id", p, "planering_id") == got
 
 
+def test_without_rows_keeps_the_cells_and_lets_the_engine_drop_the_rows():
+    """without_rows gives the same cells, weights and account as a plain cell table; when no
+    result refers to the rows any more, their engine table is gone (the offers: no other table
+    refers to them, so no cache of ids keeps them)."""
+    import gc
+
+    from jamtools.data.links import without_rows
+
+    _, i = _both("bof_insatser", SYNTHETIC)
+    con, name = i.rows.con, i.rows.name
+    tables = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    plain = without_rows(i)
+    assert plain.rows is None and plain.log == i.log and plain.weight == i.weight
+    pd.testing.assert_frame_equal(plain.data, i.data)
+    assert without_rows(plain) is plain and name in tables()
+    del i
+    gc.collect()
+    assert name not in tables()
+
+
 def test_look_up_as_on_rows(data_dir):
     u_rows, u = _both("bof_utredningar", data_dir)
     i_rows, i = _both("bof_insatser", data_dir)
