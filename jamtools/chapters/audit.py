@@ -32,7 +32,7 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.data import load as _load
-from jamtools.data.links import first_per_id, has_values
+from jamtools.data.links import first_per_id, has_values, without_rows
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 
@@ -192,7 +192,9 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None,
         audit.status = "oläsbar"
         audit.problem = _short_problem(load_error)
         return audit
-    audit.load = result
+    # only its account is read later: the engine's table of its rows is let go with the
+    # result (at ten million rows the tables of thirteen exports do not fit in its memory)
+    audit.load = without_rows(result)
     audit.left_out = {e["steg"]: int(e["antal"]) for e in result.log
                       if e["typ"] == "exkluderade" and not e["steg"].startswith("Okänt")
                       and e["antal"] > 0}
