@@ -244,6 +244,33 @@ def test_r4_01_linked_persons_are_the_first_row_of_each_person_and_year(tmp_path
             assert str(int(mine["alder"].iloc[0])) == raw.loc[5, "alder"], t
 
 
+def test_r4_01_lets_each_tables_rows_go_before_it_reads_the_next(monkeypatch):
+    """r4_01 reads, counts and lets go of one client table at a time: when it reads a table,
+    the engine no longer holds the rows of the tables before it (except those another table's
+    ids refer to, which the loads keep for their checks of references)."""
+    from jamtools.data.engine import shared
+    from jamtools.data.load import _KNOWN_IDS
+
+    con = shared()
+    engine = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    made, held = [], []
+    load = representation.load_clients
+
+    def load_clients(ctx, table):
+        kept = {ids.owner.name for ids in _KNOWN_IDS.values() if ids is not None and ids.owner is not None}
+        held.append({name for name in made if name in engine() and name not in kept})
+        loaded = load(ctx, table)
+        if loaded is not None and loaded.rows is not None:
+            made.append(loaded.rows.name)
+        return loaded
+
+    monkeypatch.setattr(representation, "load_clients", load_clients)
+    run = representation.analyse_all(_ctx(R4, {}))
+    assert len(made) == len(run.parts) >= 2
+    assert held == [set()] * len(held)
+    assert all(part.clients.rows is None for part in run.parts)
+
+
 # --- hl_01 -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", list(HL_CASES))

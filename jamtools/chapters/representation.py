@@ -808,6 +808,7 @@ def analyse_all(ctx) -> Analysis:
         # the rows is dropped before the next table is read (without_rows).
         clients[t], part.clients = without_rows(loaded), without_rows(part.clients)
         parts.append(part)
+        del loaded, part  # nothing refers to the rows' table now: dropped before the next read
     return Analysis(tables, population, clients, parts)
 
 

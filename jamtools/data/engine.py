@@ -11,6 +11,7 @@ otherwise (a DuckDB size such as ``4GB`` or ``500MB``).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -91,10 +92,10 @@ def shared():
     return con
 
 
-_COUNTER = [0]
+_COUNTER = itertools.count(1)  # next() on it is atomic: threads never get the same number
 
 
 def unique_name(prefix: str) -> str:
-    """A view name not used before in this process."""
-    _COUNTER[0] += 1
-    return f"{prefix}_{os.getpid()}_{_COUNTER[0]}"
+    """A view name not used before in this process (never again, also after it is dropped:
+    :func:`jamtools.data.links.missing_count` relies on it)."""
+    return f"{prefix}_{os.getpid()}_{next(_COUNTER)}"

@@ -18,7 +18,8 @@ cell by the answer:
   investigation an intervention came from);
 - :func:`first_per_id`: one row per id (persons, not decisions), the first by a date;
 - :func:`rows_by_id`: the rows with an id as a number (the rows of a household, for pairs);
-- :func:`keep_linked`: leave out, counted, the rows whose id another table lacks.
+- :func:`keep_linked`: leave out, counted, the rows whose id another table lacks;
+- :func:`without_rows`: a result as a plain cell table, its rows let go (counted, not followed).
 
 Each works as well on a table loaded as rows (the same rule in pandas, :func:`~jamtools.data.
 check.is_in`), so that a chapter is written once. Ids are compared as text (as
@@ -369,11 +370,12 @@ def _split_packed(loaded, names, exprs, widths, join, cells, with_ids, decode, *
     return _with_cells(loaded, data, new if follow else None)
 
 
-#: Counts of :func:`missing_count`, by their query. An engine table is never changed after it
-#: is made and its name (:func:`~jamtools.data.engine.unique_name`) is never used again in the
-#: process, so the same query counts the same rows: a load's check of references and a
+#: Counts of :func:`missing_count`, by connection and query, for queries over whole engine
+#: tables only (no cells registered for the one query). An engine table is never changed after
+#: it is made and its name (:func:`~jamtools.data.engine.unique_name`) is never used again in
+#: the process, so the same query counts the same rows: a load's check of references and a
 #: :func:`keep_linked` of the same two tables, each keeping all its cells, count once.
-_MISSING: dict[str, int] = {}
+_MISSING: dict[tuple[int, str], int] = {}
 
 
 def missing_count(loaded, column: str, other, other_column: str) -> int:
@@ -400,9 +402,13 @@ def missing_count(loaded, column: str, other, other_column: str) -> int:
         sql = (f"SELECT count(*) FROM {ident(rows.name)} r{kept} "
                f"ANTI JOIN (SELECT v FROM ({known}) WHERE v IS NOT NULL) k ON r.{v} = k.v "
                f"WHERE r.{v} IS NOT NULL")
-        if sql not in _MISSING:
-            _MISSING[sql] = int(rows.con.sql(sql).fetchall()[0][0])
-        return _MISSING[sql]
+        whole = not kept and (isinstance(other, IdSet) or _all_cells(other))
+        key = (id(rows.con), sql)
+        if not whole:  # a query with this call's own cells: never sent again
+            return int(rows.con.sql(sql).fetchall()[0][0])
+        if key not in _MISSING:
+            _MISSING[key] = int(rows.con.sql(sql).fetchall()[0][0])
+        return _MISSING[key]
     finally:
         for item in reversed(stack):
             item.__exit__(None, None, None)
@@ -445,7 +451,7 @@ def flag_in(loaded, column: str, other, other_column: str, *, name: str, follow:
         result can be followed to other tables by id (default). ``False`` when only the new
         cells and their counts are wanted (the last step of a chain): the engine counts the
         rows per new cell in the same pass without writing a table of them, and the result is
-        a plain cell table. (Each such table holds a row per source row: at ten million rows
+        a plain cell table (rows in pandas are split in pandas either way). (Each such table holds a row per source row: at ten million rows
         several of them outgrow the engine's memory limit and spill to disk.)
 
     Returns
@@ -711,14 +717,15 @@ def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     """``loaded`` without the rows whose ``column`` is not among ``other``'s ``other_column``
     (:func:`flag_in`), left out and counted under ``reason``.
 
-    For a linked cell table whose kept rows all have the id, the engine first counts the rows
-    whose id ``other`` lacks (:func:`missing_count`, an anti join); when there are none (the
-    usual case) nothing is split and the result keeps the same table of rows and cells, with
-    the step in its account (no row left out). Only otherwise are the cells split by the flag,
-    which writes a new table of every row."""
-    if (_engine(loaded, column) and bool(loaded.data[GIVEN + column].all())
+    For a linked cell table the engine first counts the rows whose id ``other`` lacks
+    (:func:`missing_count`, an anti join); when there are none (the usual case) nothing is
+    split: the rows left out are those without the id, whole cells (each cell says whether its
+    rows have it), and the result keeps the same table of rows, with the step in its account.
+    Only otherwise are the cells split by the flag, which writes a new table of every row."""
+    given = GIVEN + column
+    if (_engine(loaded, column) and given in loaded.data
             and missing_count(loaded, column, other, other_column) == 0):
-        return loaded.exclude(pd.Series(False, index=loaded.data.index), reason)
+        return loaded.exclude(~loaded.data[given].astype(bool), reason)
     flag = "__linked"
     flagged = flag_in(loaded, column, other, other_column, name=flag)
     out = flagged.exclude(flagged.data[flag] == 0, reason)
@@ -730,8 +737,10 @@ def without_rows(loaded):
     are not followed any further (counted, shown). The engine drops the rows' table when no
     other result refers to it, so that a chapter that reads several large tables one after
     another holds one table's rows at a time, not all of them (at ten million rows each such
-    table takes some 300 MB of the engine's memory). The cells, weights and account are the
-    same; a result without engine rows is returned as it is."""
+    table took 290-580 MB of the engine's memory in the bench). A table whose ids other tables
+    refer to stays while :data:`jamtools.data.load._KNOWN_IDS` keeps it for their checks of
+    references. The cells, weights and account are the same; a result without engine rows is
+    returned as it is."""
     if _rows(loaded) is None:
         return loaded
     return dataclasses.replace(loaded, data=loaded.data, log=list(loaded.log), notes=list(loaded.notes),

@@ -112,28 +112,35 @@ def test_flag_count_and_keep_as_on_rows(data_dir):
     assert by_type.data["okand_typ"].eq(0).all() and by_type.data["sfi"].eq(1).any()
 
 
-def test_keep_linked_with_nothing_to_leave_out_keeps_the_table_and_account(data_dir, monkeypatch):
+@pytest.mark.parametrize("against", ["klienter", "itself"])
+def test_keep_linked_with_nothing_to_leave_out_keeps_the_table_and_account(data_dir, against, monkeypatch):
     """When every kept row's id is among the other table's (counted by an anti join first),
-    keep_linked splits nothing and writes no table: the same cells, rows and account (the step
-    with no row left out) as splitting by the flag gives. With ids the other table lacks (the
-    bad rows), the rows are split and left out as before."""
+    keep_linked splits nothing and writes no table: the rows without an id are left out as
+    whole cells, with the same cells, rows and account as splitting by the flag gives. With ids
+    the other table lacks (the bad rows, against the applicants) the rows are split as before.
+    Against the plannings themselves every given id is found; the bad rows lack some ids."""
     import jamtools.data.links as links
 
     _, k = _both("eb_klienter", data_dir)
-    _, p = _both("eb_planering", data_dir)
+    # the person optional: a planning without one is kept by the load (the bad rows have one)
+    p = load_table("eb_planering", data_dir=data_dir, columns=["kon"], optional=["person_id", "hushallstyp"],
+                   cells=True, linked=True)
+    other = k if against == "klienter" else p
     con = p.rows.con
     tables = lambda: {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
-    p = p.exclude(~p.data[GIVEN + "person_id"], "Utan person")  # a kept row without its id is left out too
     before = tables()
-    kept = keep_linked(p, "person_id", k, "person_id", reason="Ansökan ingår inte")
-    missing = links.missing_count(p, "person_id", k, "person_id")
-    assert (missing == 0) == (data_dir == SYNTHETIC)
+    kept = keep_linked(p, "person_id", other, "person_id", reason="Ansökan ingår inte")
+    missing = links.missing_count(p, "person_id", other, "person_id")
+    assert (missing == 0) == (data_dir == SYNTHETIC or against == "itself")
+    no_id = int(p.data.loc[~p.data[GIVEN + "person_id"], CELL_COUNT].sum())
+    assert (no_id > 0) == (data_dir != SYNTHETIC)
+    assert kept.n_rows() == p.n_rows() - missing - no_id
     if missing == 0:
-        assert tables() == before and kept.rows is p.rows and kept.n_rows() == p.n_rows()
+        assert tables() == before and kept.rows is p.rows
     else:
-        assert tables() != before and kept.n_rows() == p.n_rows() - missing
+        assert tables() != before
     monkeypatch.setattr(links, "missing_count", lambda *a: 1)  # the split, whatever the ids
-    split = keep_linked(p, "person_id", k, "person_id", reason="Ansökan ingår inte")
+    split = keep_linked(p, "person_id", other, "person_id", reason="Ansökan ingår inte")
     assert split.rows is not p.rows
     assert kept.log == split.log and kept.log[-1]["steg"] == "Ansökan ingår inte"
     assert _by(kept, ["kon", "hushallstyp"]) == _by(split, ["kon", "hushallstyp"])
@@ -142,9 +149,8 @@ def test_keep_linked_with_nothing_to_leave_out_keeps_the_table_and_account(data_
 
 def test_the_same_check_of_references_is_counted_once(data_dir, monkeypatch):
     """A load's check of references and keep_linked of the same two tables (each keeping every
-    cell) send the same anti join: it runs once. The check of the bad rows counts against every
-    checked id of the plannings, also those of rows the load left out: another query. Every
-    count is what the engine counts anew."""
+    cell) send the same anti join: it runs once. A query with a subset's own cells is sent each
+    time and not kept. Every count is what the engine counts anew."""
     import jamtools.data.links as links
 
     counted = {}
@@ -154,16 +160,14 @@ def test_the_same_check_of_references_is_counted_once(data_dir, monkeypatch):
     _, e = _both("eb_insatser", data_dir)  # its check counts the offers of plannings it lacks
     assert len(counted) == n + 1
     got = links.missing_count(e, "planering_id", p, "planering_id")
-    assert len(counted) == (n + 1 if data_dir == SYNTHETIC else n + 2)
-    assert got == list(counted.values())[-1] and (got > 0) == (data_dir != SYNTHETIC)
-    kept = keep_linked(e, "planering_id", p, "planering_id", reason="Planeringen ingår inte")
-    if data_dir == SYNTHETIC:  # the same query again: not sent
+    assert len(counted) == n + 1 and (got > 0) == (data_dir != SYNTHETIC)
+    if data_dir == SYNTHETIC:  # every cell of both kept: the load's own query, not sent again
+        assert got == list(counted.values())[-1]
+        kept = keep_linked(e, "planering_id", p, "planering_id", reason="Planeringen ingår inte")
         assert len(counted) == n + 1 and kept.rows is e.rows
-    no_id = int(e.data.loc[~e.data[GIVEN + "planering_id"], CELL_COUNT].sum())
-    assert kept.n_rows() == e.n_rows() - got - no_id
     women = p.exclude(p.data["kon"] != "kvinna", "inte kvinna")
     fewer = links.missing_count(e, "planering_id", women, "planering_id")
-    assert list(counted.values())[-1] == fewer > got
+    assert len(counted) == n + 1 and fewer > got  # its own cells: not kept
     monkeypatch.setattr(links, "_MISSING", {})  # counted again, from scratch: the same
     assert links.missing_count(e, "planering_id", women, "planering_id") == fewer
     assert links.missing_count(e, "planering_id", p, "planering_id") == got
