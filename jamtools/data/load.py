@@ -892,6 +892,20 @@ class _Recent(dict):
 _KNOWN_IDS: dict = _Recent()
 
 
+def release_engine() -> None:
+    """Forget what this process keeps in the engine between loads (the ids kept for checks of
+    references, the counts of missing references, which connections have the check's Python
+    functions: all keyed by the connection) and close its engine connections
+    (:func:`jamtools.data.engine.release`): the next load starts afresh on a new one."""
+    from jamtools.data import check, links
+    from jamtools.data.engine import release
+
+    _KNOWN_IDS.clear()
+    links._MISSING.clear()
+    check._FALLBACKS_ON.clear()
+    release()
+
+
 class _Pending:
     """:func:`load_table`'s exclusions, made once: each step is recorded (rows and sex) as
     :meth:`LoadResult.exclude` records it, but the rows are taken out in one go at the end

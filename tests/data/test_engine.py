@@ -121,3 +121,46 @@ def test_text_of_a_value_is_pythons_strip():
     want = [None if v is None or not v.strip() else v.strip() for v in values]
     bad = [(v, g, w) for v, g, w in zip(values, got, want) if g != w]
     assert not bad, bad[:5]
+
+
+def test_release_closes_the_shared_connection_and_forgets_what_loads_kept():
+    """release_engine: the ids kept for checks of references and the counts of missing
+    references are forgotten, this process's shared connection is closed (its tables gone) and
+    the next use opens a new one that works."""
+    import duckdb
+
+    from jamtools.data import links
+    from jamtools.data.load import _KNOWN_IDS, release_engine
+    from tests.conftest import SYNTHETIC
+
+    data.load_table("eb_insatser", data_dir=SYNTHETIC, columns=["kon", "planering_id"], cells=True, linked=True)
+    before = engine.shared()
+    assert len(_KNOWN_IDS) and len(links._MISSING)
+    release_engine()
+    assert not _KNOWN_IDS and not links._MISSING
+    with pytest.raises(duckdb.ConnectionException):
+        before.execute("SELECT 1")
+    after = engine.shared()
+    assert after is not before and after.execute("SELECT 42").fetchall() == [(42,)]
+    loaded = data.load_table("eb_insatser", data_dir=SYNTHETIC, columns=["kon", "planering_id"],
+                             cells=True, linked=True)
+    assert loaded.rows.con is after and loaded.n_rows() > 0
+
+
+def test_the_run_gives_the_engine_back_before_the_kernels_start(monkeypatch, tmp_path):
+    """The runner releases the engine (its check's memory) before it starts a kernel."""
+    from jamtools.run import runner
+    from jamtools.run.config import load_config
+
+    calls = []
+    monkeypatch.setattr(runner, "release_engine", lambda: calls.append("release"))
+
+    def kernel():
+        calls.append("kernel")
+        raise RuntimeError("stop before any kernel")
+
+    monkeypatch.setattr(runner, "ensure_kernel", kernel)
+    with pytest.raises(RuntimeError, match="stop before any kernel"):
+        runner.run(load_config(None), tmp_path / "out", only=["bof_02_utredning_till_insats"], build=False,
+                   cache=False, progress=False)
+    assert calls == ["release", "kernel"]
