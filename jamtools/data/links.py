@@ -451,8 +451,9 @@ def flag_in(loaded, column: str, other, other_column: str, *, name: str, follow:
         result can be followed to other tables by id (default). ``False`` when only the new
         cells and their counts are wanted (the last step of a chain): the engine counts the
         rows per new cell in the same pass without writing a table of them, and the result is
-        a plain cell table (rows in pandas are split in pandas either way). (Each such table holds a row per source row: at ten million rows
-        several of them outgrow the engine's memory limit and spill to disk.)
+        a plain cell table (rows in pandas are split in pandas either way). Each such table
+        holds a row per source row: at ten million rows several of them outgrow the engine's
+        memory limit and spill to disk.
 
     Returns
     -------
@@ -743,8 +744,7 @@ def without_rows(loaded):
     returned as it is."""
     if _rows(loaded) is None:
         return loaded
-    return dataclasses.replace(loaded, data=loaded.data, log=list(loaded.log), notes=list(loaded.notes),
-                               rows=None, unique=())
+    return _with_cells(loaded, loaded.data, None)
 
 
 @contextlib.contextmanager
