@@ -178,6 +178,32 @@ def test_every_figure_and_table_in_the_book_has_number_caption_and_alt(built):
     assert not problems, "\n".join(problems[:40]) + f"\n({len(problems)} i allt)"
 
 
+def test_every_chapter_figure_is_the_books_width(built):
+    """No figure the chapters draw reaches outside the book's 6 inches (an axis label centred
+    under axes pushed right by long category labels, say), so none is saved wider than the
+    page, with smaller text, after a second drawing. (r4_05's summary is narrower on purpose.)"""
+    import io
+
+    from PIL import Image
+
+    from jamtools.present.plots import FIGURE_DPI, FIGURE_WIDTH
+
+    wide, seen = [], 0
+    for path in sorted((built / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png is None:
+                    continue
+                seen += 1
+                width = Image.open(io.BytesIO(base64.b64decode(png))).size[0]
+                if width > round(FIGURE_WIDTH * FIGURE_DPI):
+                    name = output.get("metadata", {}).get("jamtools", {}).get("name")
+                    wide.append(f"{path.stem}: {name} {width} px")
+    assert seen > 40, "the run's notebooks hold the chapters' figures"
+    assert not wide, "\n".join(wide)
+
+
 def test_chapters_end_with_build_facts_and_no_build_paths(built):
     for nb_id in CHAPTERS:
         page = built / "html" / "notebooks" / f"{nb_id}.html"
