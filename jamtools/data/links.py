@@ -230,6 +230,16 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
             def decode(c):  # the position back to the value (0: missing), in the column's dtype
                 return pd.array([found[i - 1] if i > 0 else None for i in np.asarray(c, dtype=np.int64)],
                                 dtype=column_values.dtype)
+        elif how == "flags_by" and len(categories) <= _PACK_BITS:
+            # each row's categories as the bits of one number, made once per cell here, so the
+            # engine ORs integers per id instead of comparing every row's text per category
+            text = other.data[value]
+            bits = np.zeros(len(text), dtype=np.int64)
+            for i, c in enumerate(categories):
+                bits |= np.where((text == str(c)).fillna(False).to_numpy(dtype=bool), 1 << i, 0)
+            other = dataclasses.replace(other, data=other.data.assign(
+                __bits=pd.Series(bits, index=text.index, dtype="Int64").mask(text.isna())))
+            value = "__bits"
         known = _values_sql(con, other, other_column, "__code" if how == "look_up" else value, stack)
         v = f"r.{ident('v_' + column)}"
         # ``other`` keeps at most one row per id (its key, see LoadResult.unique): nothing to
@@ -244,7 +254,12 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
                              ["coalesce(o.n, 0)"])
             most = _most_rows(other)
             widths = [None if most is None else max(int(most).bit_length(), 1)]
-        elif how == "flags_by":  # per category: whether a row of ``other`` with the id has it
+        elif how == "flags_by" and value == "__bits":  # per category: a bit of the ids' OR
+            joined = (f"(SELECT v, {'x' if one_each else 'bit_or(x)'} AS m FROM ({known}) "
+                      f"WHERE v IS NOT NULL AND x IS NOT NULL{'' if one_each else ' GROUP BY v'})")
+            exprs = [f"((coalesce(o.m, 0) >> {i}) & 1)" for i in range(len(categories))]
+            widths = [1] * len(categories)
+        elif how == "flags_by":  # more categories than bits: whether a row with the id has each
             each = [f"CAST(x AS VARCHAR) = {literal(str(c))}" for c in categories]
             anys = ", ".join(f"{e if one_each else f'bool_or({e})'} AS f{i}" for i, e in enumerate(each))
             joined = (f"(SELECT v, {anys} FROM ({known}) WHERE v IS NOT NULL AND x IS NOT NULL"
