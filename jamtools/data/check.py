@@ -699,11 +699,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         aug = unique_name("aug")
         dup = "false"
         if duplicates and table.key in id_given:
-            dups = unique_name("dups")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(dups)} AS SELECT v FROM (SELECT "
-                        f"{texts[table.key]} AS v FROM {ident(view)}) WHERE v IS NOT NULL GROUP BY v "
-                        "HAVING count(*) > 1")
-            dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
+            dups = _repeated_keys(con, view, texts[table.key])
+            if dups:
+                dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
         nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {nulls}{dup} AS __dup "
                     f"FROM {ident(view)}")
@@ -1227,6 +1225,39 @@ def dangling_references(con, rows: str, column: str, known: str, known_column: s
         values = con.sql(f"SELECT v FROM ({dangling}) GROUP BY v ORDER BY min(__row) LIMIT 3").fetchall()
         example = ", ".join(repr(str(r[0])[:30]) for r in values)
     return int(n), tuple(int(r) + 2 for r in first), example
+
+
+#: The engine's function that hashes a key value in :func:`_repeated_keys` (tests set a coarse
+#: one, such as ``length``, under which different ids collide).
+_KEY_HASH = "hash"
+
+
+def _repeated_keys(con, view: str, key_text: str) -> str | None:
+    """The name of an engine table of the key values (``key_text``, an SQL expression over
+    ``view``) that more than one row has, or None when no value repeats (then no table).
+
+    Exact, in two steps: first the rows are grouped by a 64-bit hash of their value, an integer
+    per row, which is quicker than grouping the text (0.6 s against 0.8-1.0 s for 8 million
+    distinct ids of 14 characters); only when some hash repeats are the rows with such a hash
+    grouped by their value, so two ids that share a hash but differ are never taken as one."""
+    import pyarrow as pa
+
+    from jamtools.data.engine import ident, unique_name
+
+    values = f"SELECT {key_text} AS v FROM {ident(view)}"
+    hashes = con.sql(f"SELECT {_KEY_HASH}(v) AS h FROM ({values}) WHERE v IS NOT NULL GROUP BY 1 "
+                     "HAVING count(*) > 1").to_arrow_table()
+    if hashes.num_rows == 0:
+        return None
+    name, candidates = unique_name("dups"), unique_name("duphash")
+    con.register(candidates, pa.table({"h": hashes.column("h")}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS SELECT v FROM ({values}) "
+                    f"WHERE v IS NOT NULL AND {_KEY_HASH}(v) IN (SELECT h FROM {ident(candidates)}) "
+                    "GROUP BY v HAVING count(*) > 1")
+    finally:
+        con.unregister(candidates)
+    return name
 
 
 def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict, flag_names: list) -> None:
