@@ -236,44 +236,48 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 
 
-def amount_gap_by_period(data: pd.DataFrame, value: str, period: str, *, covariates=(),
+def amount_gap_by_period(data, value: str, period: str, *, covariates=(),
                          levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                          threshold: int = disclosure.DEFAULT_THRESHOLD,
                          weight: str | None = None) -> pd.DataFrame:
     """The crude and (with ``covariates``) the adjusted difference in mean amount per period.
 
     For each value of ``period`` (in sorted order; an ordered categorical keeps its order):
-    the crude difference of means (Welch, from :func:`jamtools.stats.compare_amounts`) and the
+    the crude difference of means (Welch, :func:`jamtools.stats.mean_difference`) and the
     adjusted one (:func:`jamtools.stats.adjusted_amount_difference`), one row each, with the
-    period in column ``period``. Disclosed: the counts per period × sex form a cross-table
-    whose totals are published, and a period with a hidden count (primary or complementary,
-    :func:`jamtools.disclosure.disclose_table`) has its comparisons hidden. ``levels``
-    (required, no default) are the two groups compared, ``(a, b)``: differences are a − b, so
-    ``b`` (the second) is the reference. ``weight``: as in :func:`amount_outcome`.
+    period in column ``period``. Both need only n, Σy and Σy² per period × sex × covariates, so
+    the rows are summed once (:func:`jamtools.stats.amount_moments`; ``data`` may already be
+    such sums) and each period is computed from its sums. Disclosed: the counts per period ×
+    sex form a cross-table whose totals are published, and a period with a hidden count
+    (primary or complementary, :func:`jamtools.disclosure.disclose_table`) has its comparisons
+    hidden. ``levels`` (required, no default) are the two groups compared, ``(a, b)``:
+    differences are a − b, so ``b`` (the second) is the reference. ``weight``: as in
+    :func:`amount_outcome`.
     """
     covariates = list(covariates)
     a, b = levels
-    rows = data[data[group].isin(levels)]
-    counts = _units(rows, [period, group], weight).rename(columns={UNITS: "n"})
+    moments = (data if isinstance(data, stats.AmountMoments) else
+               stats.amount_moments(data[data[group].isin(levels)], value,
+                                    [period, group, *covariates], count=weight))
+    sums = moments.data[moments.data[group].isin(levels)]
+    counts = (sums.groupby([period, group], observed=True, sort=True, dropna=False)["n"].sum()
+              .reset_index())
     counts = counts[counts["n"] > 0].reset_index(drop=True)
     counts_d = disclosure.disclose_table(counts, count_cols=["n"], by=[period, group],
                                          threshold=threshold)
     hidden_periods = set(counts_d.loc[counts_d["suppressed"].astype(bool), period].astype(str))
     out_rows = []
-    for key, sub in rows.groupby(period, observed=True, sort=True):
-        units = sub[weight] if weight else pd.Series(1, index=sub.index)
-        na, nb = units[sub[group] == a].sum(), units[sub[group] == b].sum()
+    for key, sub in sums.groupby(period, observed=True, sort=True):
+        part_sums = stats.AmountMoments(sub, value)
+        na, nb = sub.loc[sub[group] == a, "n"].sum(), sub.loc[sub[group] == b, "n"].sum()
         parts = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a period with one sex missing gets a warning row
-            # Only the difference of means (Welch) is kept: no bootstrap of the ratio.
-            crude = stats.compare_amounts(sub, value, group, levels=levels, conf_level=conf_level,
-                                          n_boot=199, count=weight, ratio=False)
-            parts.append(crude[crude["measure"] == "mean_difference"])
+            parts.append(stats.mean_difference(part_sums, value, group, levels=levels,
+                                               conf_level=conf_level))
             if covariates:
-                parts.append(stats.adjusted_amount_difference(sub, value, group, covariates,
-                                                              levels=levels, count=weight,
-                                                              conf_level=conf_level))
+                parts.append(stats.adjusted_amount_difference(part_sums, value, group, covariates,
+                                                              levels=levels, conf_level=conf_level))
         part = pd.concat(parts, ignore_index=True)
         part["period"] = key
         part["n_a"], part["n_b"] = float(na), float(nb)
@@ -311,7 +315,9 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
 
     Parameters
     ----------
-    data : one row per unit with ``value``, ``period`` (e.g. year) and ``covariates``.
+    data : one row per unit with ``value``, ``period`` (e.g. year) and ``covariates`` (with
+        ``weight``, one row per combination); summed once per period × sex × covariates
+        (:func:`jamtools.stats.amount_moments`), from which every result here is exact.
     after : the first period of the "after" phase (e.g. the year a new working method began).
     levels : required, no default: the two groups compared, ``(a, b)``; the gap is a − b, so
         ``b`` (the second) is the reference.
@@ -329,32 +335,34 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     """
     covariates = list(covariates)
     a, b = levels
-    rows = data[data[group].isin(levels)].copy()
-    by_period = amount_gap_by_period(rows, value, period, covariates=covariates, levels=levels,
-                                     group=group, conf_level=conf_level, threshold=threshold,
-                                     weight=weight)
+    # Every measure here is a mean, a difference of means or a linear model: all exact from n,
+    # Σy and Σy² per period × sex × covariates, so the rows are summed once.
+    moments = stats.amount_moments(data[data[group].isin(levels)], value,
+                                   [period, group, *covariates], count=weight)
+    by_period = amount_gap_by_period(moments, value, period, covariates=covariates, levels=levels,
+                                     group=group, conf_level=conf_level, threshold=threshold)
     before_label, after_label = f"före {after}", f"från {after}"
-    is_after = rows[period] >= after
-    rows["_fas"] = pd.Categorical(np.where(is_after, after_label, before_label),
+    sums = moments.data.copy()
+    is_after = sums[period] >= after
+    sums["_fas"] = pd.Categorical(np.where(is_after, after_label, before_label),
                                   categories=[before_label, after_label], ordered=True)
-    phases = amount_gap_by_period(rows, value, "_fas", covariates=covariates, levels=levels,
-                                  group=group, conf_level=conf_level, threshold=threshold,
-                                  weight=weight)
+    sums = stats.AmountMoments(sums, value)
+    phases = amount_gap_by_period(sums, value, "_fas", covariates=covariates, levels=levels,
+                                  group=group, conf_level=conf_level, threshold=threshold)
     phases["period"] = phases["period"].astype(str)
-    units = rows[weight] if weight else pd.Series(1, index=rows.index)
-    counts = units.groupby([is_after, rows[group]]).sum()
+    units, by_group = sums.data["n"], sums.data[group]
+    counts = units.groupby([is_after, by_group]).sum()
     usable = all(counts.get((flag, lvl), 0) >= 2 for flag in (False, True) for lvl in levels)
     if usable:
-        change = stats.amount_gap_change(rows, value, period, after, group, levels=levels,
-                                         covariates=covariates, conf_level=conf_level,
-                                         count=weight)
+        change = stats.amount_gap_change(sums, value, period, after, group, levels=levels,
+                                         covariates=covariates, conf_level=conf_level)
     else:
         change = pd.DataFrame([dict.fromkeys(stats.COMPARISON_COLUMNS, np.nan)])
         change = change.assign(outcome=value, comparison=f"({a} − {b}) efter − före", group_a=a,
                                group_b=b, measure="gap_change", conf_level=conf_level,
                                adjusted=bool(covariates), adjusted_for=", ".join(covariates),
-                               n_a=float(units[rows[group] == a].sum()),
-                               n_b=float(units[rows[group] == b].sum()),
+                               n_a=float(units[by_group == a].sum()),
+                               n_b=float(units[by_group == b].sum()),
                                warning="Perioden före eller efter saknar en av grupperna.")
     change["period"] = f"från {after} jämfört med före"
     change_d = disclosure.disclose_comparisons(change, threshold=threshold)

@@ -6,8 +6,9 @@ measure, estimate, ci_low, ci_high, conf_level, p_value, test, n_a, events_a, n_
 adjusted, adjusted_for, method, mdd_pp, warning``).
 """
 from jamtools.stats.aggregate import collapse, collapse_file
-from jamtools.stats.amounts import (adjusted_amount_difference, compare_amounts,
-                                    describe_amounts, oaxaca_blinder)
+from jamtools.stats.amounts import (AmountMoments, adjusted_amount_difference, amount_moments,
+                                    compare_amounts, describe_amounts, mean_difference,
+                                    oaxaca_blinder)
 from jamtools.stats.binary import (COMPARISON_COLUMNS, adjusted_difference, compare_groups,
                                    flag_simpson, mantel_haenszel, min_detectable_difference,
                                    share_by_group)
@@ -23,7 +24,8 @@ __all__ = [
     "COMPARISON_COLUMNS", "collapse", "collapse_file", "share_by_group", "compare_groups", "adjusted_difference",
     "mantel_haenszel", "flag_simpson", "min_detectable_difference", "crosstab",
     "distribution_by_group", "independence_test", "dissimilarity_index", "describe_amounts",
-    "compare_amounts", "adjusted_amount_difference", "oaxaca_blinder", "kaplan_meier", "logrank",
+    "compare_amounts", "mean_difference", "AmountMoments", "amount_moments",
+    "adjusted_amount_difference", "oaxaca_blinder", "kaplan_meier", "logrank",
     "cox_hazard_ratio", "gap_by_period", "gap_change", "amount_gap_change", "adjust_pvalues",
     "bonferroni_level", "pair_up", "paired_difference", "newcombe_paired_interval", "mcnemar",
 ]

@@ -48,7 +48,38 @@ MEDIAN_TOO_FEW = ("För få observationer för ett intervall för medianen på d
                   "(minst 6 behövs för 95 %).")
 
 
-def _check(df: pd.DataFrame, value: str, cols, count: str | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class AmountMoments:
+    """An amount as sums per combination of columns (:func:`amount_moments`): ``data`` has
+    the columns, ``n`` (units), ``sum_y`` (Σy) and ``sum_y2`` (Σy²) of the amount ``value``.
+
+    Everything the means, their differences and the linear models need, exactly: the
+    functions that take one (:func:`mean_difference`, :func:`adjusted_amount_difference`,
+    :func:`jamtools.stats.amount_gap_change`) give the same results as on the rows, at a cost
+    that grows with the combinations, not the rows; medians need the values
+    (:func:`compare_amounts`)."""
+
+    data: pd.DataFrame
+    value: str
+
+
+def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
+                   count: str | None = None) -> AmountMoments:
+    """The amount ``value`` summed per combination of ``keys`` (in sorted order): ``n``,
+    ``sum_y`` and ``sum_y2``; ``count`` as in :func:`compare_amounts`. ValueError when a column
+    is missing or an amount is missing or not a number."""
+    keys = list(keys)
+    return AmountMoments(_cells(_check(df, value, keys, count), value, keys), value)
+
+
+def _check(df, value: str, cols, count: str | None = None) -> pd.DataFrame:
+    if isinstance(df, AmountMoments):  # sums already: the columns, and n as ``_n``
+        missing = [c for c in cols if c not in df.data.columns]
+        if missing:
+            raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
+        out = df.data[[*cols, "sum_y", "sum_y2"]].copy()
+        out["_n"] = df.data["n"].to_numpy(np.int64)
+        return out
     missing = [c for c in [value, *cols, *([count] if count else [])] if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
@@ -369,6 +400,67 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
     return float(diff - t * se), float(diff + t * se), p
 
 
+@dataclass(frozen=True)
+class _Sums:
+    """One group's amounts as n, Σy and Σy² (what :func:`_welch` reads of a :class:`_Dist`)."""
+
+    n: int
+    total: float
+    total2: float
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n
+
+    @property
+    def var(self) -> float:
+        """The sample variance (denominator n − 1) from the sums."""
+        return max(self.total2 - self.total * self.mean, 0.0) / (self.n - 1)
+
+
+def mean_difference(df, value: str, group: str = "kon", *, levels: Sequence[Hashable],
+                    count: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+    """The difference of means with Welch's interval and test: the row ``mean_difference`` of
+    :func:`compare_amounts`, from the rows or from an :class:`AmountMoments` (only n, Σy and
+    Σy² per group are needed, so its cost does not grow with the rows).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or AmountMoments
+        Rows (with ``count``: one row per distinct combination and the units it stands for), or
+        the sums per combination of columns that include ``group``.
+    value, group, levels, count, conf_level
+        As in :func:`compare_amounts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row in the comparison layout; with fewer than two units in a group the estimate is
+        NaN and ``warning`` says why.
+
+    References
+    ----------
+    .. [1] Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+           population variances are involved. Biometrika, 34(1–2), 28–35.
+    """
+    a, b = levels
+    d = _check(df, value, [group], count)
+    cells = _cells(d[d[group].isin([a, b])], value, [group]).set_index(group)
+    sums = {lvl: _Sums(int(cells.at[lvl, "n"]), float(cells.at[lvl, "sum_y"]),
+                       float(cells.at[lvl, "sum_y2"])) for lvl in (a, b) if lvl in cells.index}
+    sa, sb = sums.get(a), sums.get(b)
+    n_a, n_b = (float(x.n) if x is not None else 0.0 for x in (sa, sb))
+    base = dict(outcome=value, group_a=a, group_b=b, n_a=n_a, n_b=n_b, conf_level=conf_level,
+                comparison=f"{a} − {b}", measure="mean_difference")
+    if n_a < 2 or n_b < 2:
+        msg = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
+    lo, hi, p = _welch(sa, sb, conf_level)
+    return pd.DataFrame([_row(**base, estimate=sa.mean - sb.mean, ci_low=lo, ci_high=hi, p_value=p,
+                              test="Welchs t-test", method=METHOD_WELCH)], columns=COMPARISON_COLUMNS)
+
+
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
                     *, levels: Sequence[Hashable], count: str | None = None,
                     conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0,
@@ -477,11 +569,15 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
 
 
 def _cells(d: pd.DataFrame, value: str, keys: Sequence[str]) -> pd.DataFrame:
-    """The cell table (n, Σy, Σy² per combination of ``keys``) of a checked frame."""
-    y = d[value].to_numpy(float)
+    """The cell table (n, Σy, Σy² per combination of ``keys``) of a checked frame (of rows, or
+    of sums from an :class:`AmountMoments`)."""
     w = d["_n"].to_numpy(np.int64)
     frame = d[list(keys)].copy()
-    frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
+    if "sum_y" in d.columns and value not in d.columns:  # sums, added up per combination
+        frame["n"], frame["sum_y"], frame["sum_y2"] = w, d["sum_y"].to_numpy(float), d["sum_y2"].to_numpy(float)
+    else:
+        y = d[value].to_numpy(float)
+        frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
     out = (frame.groupby(list(keys), observed=True, sort=True, dropna=False)
            [["n", "sum_y", "sum_y2"]].sum().reset_index())
     return out[out["n"] > 0].reset_index(drop=True)
@@ -631,6 +727,8 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
                    test=f"Wald-test (robusta medelfel, {cov_type})",
                    method=f"linjär regression ur celltabell, {cov_type}")
     else:  # "gamma", checked above
+        if isinstance(df, AmountMoments):  # sums do not say whether every amount is positive
+            raise ValueError("Gammamodellen behöver beloppen, inte bara deras summor.")
         if (d[value] <= 0).any():
             raise ValueError(f"Gammamodellen kräver positiva belopp; '{value}' har värden ≤ 0.")
         x = _independent(x, cells["n"].to_numpy(float), ["const", "group"])

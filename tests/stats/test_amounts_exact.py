@@ -163,6 +163,50 @@ def _x(d, covariates):
          pd.get_dummies(d[covariates].astype(str), drop_first=True, dtype=float)], axis=1))
 
 
+@pytest.mark.parametrize("n", [14, 300, 3000])
+def test_mean_difference_from_sums_equals_scipys_welch_on_the_rows(n):
+    """The difference of means from n, Σy and Σy² per sex (and per finer combination, summed
+    again) is scipy's Welch test on the rows, and compare_amounts' row."""
+    d = _hours(n=n, seed=n)
+    xa, xb = _rows(d, "kvinna"), _rows(d, "man")
+    t = sps.ttest_ind(xa, xb, equal_var=False)
+    ci = t.confidence_interval(0.95)
+    crude = stats.compare_amounts(d, "timmar", levels=LEVELS, n_boot=20)
+    sums = stats.amount_moments(d, "timmar", ["kon", "adl", "ar"])
+    assert len(sums.data) < len(d) or n < 100
+    for got in (stats.mean_difference(d, "timmar", levels=LEVELS),
+                stats.mean_difference(sums, "timmar", levels=LEVELS)):
+        row = got.iloc[0]
+        assert (row.estimate, row.ci_low, row.ci_high, row.p_value) == pytest.approx(
+            (xa.mean() - xb.mean(), ci.low, ci.high, t.pvalue), **TOL)
+        assert (row.n_a, row.n_b, row.method) == (len(xa), len(xb), amounts.METHOD_WELCH)
+        ref = crude[crude.measure == "mean_difference"].iloc[0]
+        assert [row[c] for c in ("comparison", "test", "measure")] == [ref[c] for c in ("comparison", "test", "measure")]
+
+
+def test_adjusted_difference_and_gap_change_from_sums_equal_the_rows():
+    d = _hours(n=2500)
+    sums = stats.amount_moments(d, "timmar", ["kon", "adl", "ensam", "ar"])
+    pd.testing.assert_frame_equal(
+        stats.adjusted_amount_difference(sums, "timmar", "kon", ["adl", "ensam"], levels=LEVELS),
+        stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS),
+        rtol=1e-8)
+    with pytest.raises(ValueError, match="beloppen"):  # positive amounts cannot be checked
+        stats.adjusted_amount_difference(sums, "timmar", "kon", ["adl"], levels=LEVELS, model="gamma")
+    pd.testing.assert_frame_equal(
+        stats.amount_gap_change(sums, "timmar", "ar", 2022, "kon", levels=LEVELS, covariates=["adl"]),
+        stats.amount_gap_change(d, "timmar", "ar", 2022, "kon", levels=LEVELS, covariates=["adl"]),
+        rtol=1e-8)
+
+
+def test_a_group_of_one_has_no_mean_difference():
+    d = _hours(n=40)
+    d = pd.concat([d[d.kon == "kvinna"], d[d.kon == "man"].head(1)])
+    with pytest.warns(UserWarning, match="färre än två"):
+        row = stats.mean_difference(d, "timmar", levels=LEVELS).iloc[0]
+    assert np.isnan(row.estimate) and row.n_b == 1 and row.warning
+
+
 def test_adjusted_ols_and_gamma_equal_statsmodels_on_the_rows():
     d = _hours(n=2500)
     out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS).iloc[0]
@@ -261,3 +305,24 @@ def test_a_group_of_single_units_with_their_own_levels_is_not_estimable():
     with pytest.warns(UserWarning):
         out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
     assert np.isnan(out.estimate) and out.warning == amounts.NOT_ESTIMABLE
+
+
+def test_amount_change_per_year_from_its_sums_equals_each_year_on_the_rows():
+    """amount_change sums the rows once; each year's crude gap is scipy's Welch on that year's
+    rows and its adjusted gap the row-level fit, to 1e-8."""
+    from jamtools.disclosure.analyses import amount_change
+
+    d = _hours(n=3000, seed=11)
+    change = amount_change(d, "timmar", "ar", 2022, covariates=["adl"], levels=LEVELS, threshold=1)
+    rows = change.by_period.set_index(["period", "adjusted"])
+    for year, sub in d.groupby("ar"):
+        t = sps.ttest_ind(_rows(sub, "kvinna"), _rows(sub, "man"), equal_var=False)
+        crude = rows.loc[(year, False)]
+        assert (crude.estimate, crude.ci_low, crude.p_value) == pytest.approx(
+            (_rows(sub, "kvinna").mean() - _rows(sub, "man").mean(), t.confidence_interval(0.95).low,
+             t.pvalue), **TOL)
+        adj = stats.adjusted_amount_difference(sub, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
+        assert (rows.loc[(year, True)].estimate, rows.loc[(year, True)].ci_high) == pytest.approx(
+            (adj.estimate, adj.ci_high), **TOL)
+    ref = stats.amount_gap_change(d, "timmar", "ar", 2022, "kon", levels=LEVELS, covariates=["adl"]).iloc[0]
+    assert change.change.iloc[0].estimate == pytest.approx(ref.estimate, **TOL)
