@@ -45,3 +45,54 @@ def test_the_error_is_the_one_jsonschema_validate_gives(tmp_path):
     with pytest.raises(jsonschema.ValidationError) as theirs:
         jsonschema.validate(r.data, SCHEMA)
     assert str(ours.value) == str(theirs.value)
+
+
+def _broken(doc: dict):
+    """Copies of a valid results file, each changed in one place, most so as to break a rule."""
+    import copy
+
+    def changed(fn):
+        d = copy.deepcopy(doc)
+        fn(d)
+        return d
+    yield changed(lambda d: d.pop("question_id"))
+    yield changed(lambda d: d.update(threshold="fem"))
+    yield changed(lambda d: d.update(threshold=True))  # a boolean is no integer
+    yield changed(lambda d: d.update(threshold=-1))
+    yield changed(lambda d: d.update(schema_version=SCHEMA["properties"]["schema_version"].get("const", 1) + 1))
+    yield changed(lambda d: d.update(okand_nyckel=1))
+    yield changed(lambda d: d.update(comparisons={}))
+    if doc.get("comparisons"):
+        yield changed(lambda d: d["comparisons"][0].update(estimate="1,5"))
+        yield changed(lambda d: d["comparisons"][0].update(suppressed="nej"))
+        yield changed(lambda d: d["comparisons"][0].pop(next(iter(d["comparisons"][0]))))
+    for table in list(doc.get("counts") or {})[:1]:
+        yield changed(lambda d: d["counts"].update({table: "många"}))
+
+
+def test_fastjsonschema_and_jsonschema_agree_on_valid_and_broken_files():
+    """The quick validator accepts exactly what jsonschema accepts: every golden results file
+    (valid), and copies changed one rule at a time (most of them broken)."""
+    from pathlib import Path
+
+    import fastjsonschema
+
+    jsonschema = results._jsonschema()
+    fast = fastjsonschema.compile(SCHEMA)
+    files = sorted((Path(__file__).parent / "golden").glob("*.json"))
+    assert len(files) >= 20
+    reference = jsonschema.Draft202012Validator(SCHEMA)
+    refused = 0
+    for path in files:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validate(doc, SCHEMA)
+        fast(doc)
+        for changed in _broken(doc):
+            try:
+                fast(changed)
+                quick = True
+            except fastjsonschema.JsonSchemaException:
+                quick = False
+            assert quick == reference.is_valid(changed), (path.name, changed)
+            refused += not quick
+    assert refused > 100  # most changes break the schema: the agreement is tested on them
