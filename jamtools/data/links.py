@@ -188,6 +188,9 @@ class _Registered:
 
 #: The most bits :func:`_split` packs into a cell's number (a cell number below 2**(61 - bits)).
 _PACK_BITS = 60
+#: Categories :func:`flags_by` can give as the bits of one BIGINT per cell (more: compared as
+#: text per category).
+_MASK_BITS = 62
 _OVER_BITS = "jamtools: a count does not fit in its bits"
 
 
@@ -230,7 +233,7 @@ def _split(loaded, names: list[str], column: str, other, other_column: str, how:
             def decode(c):  # the position back to the value (0: missing), in the column's dtype
                 return pd.array([found[i - 1] if i > 0 else None for i in np.asarray(c, dtype=np.int64)],
                                 dtype=column_values.dtype)
-        elif how == "flags_by" and len(categories) <= _PACK_BITS:
+        elif how == "flags_by" and len(categories) <= _MASK_BITS:
             # each row's categories as the bits of one number, made once per cell here, so the
             # engine ORs integers per id instead of comparing every row's text per category
             text = other.data[value]

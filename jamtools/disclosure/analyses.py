@@ -236,7 +236,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 
 
-def amount_gap_by_period(data, value: str, period: str, *, covariates=(),
+def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, period: str, *,
+                         covariates=(),
                          levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                          threshold: int = disclosure.DEFAULT_THRESHOLD,
                          weight: str | None = None) -> pd.DataFrame:
@@ -245,8 +246,9 @@ def amount_gap_by_period(data, value: str, period: str, *, covariates=(),
     For each value of ``period`` (in sorted order; an ordered categorical keeps its order):
     the crude difference of means (Welch, :func:`jamtools.stats.mean_difference`) and the
     adjusted one (:func:`jamtools.stats.adjusted_amount_difference`), one row each, with the
-    period in column ``period``. Both need only n, Σy and Σy² per period × sex × covariates, so
-    the rows are summed once (:func:`jamtools.stats.amount_moments`; ``data`` may already be
+    period in column ``period``. Both need only sums per period × sex × covariates (n, Σy, Σy²,
+    the mean and Σ(y − mean)²), so the rows are summed once
+    (:func:`jamtools.stats.amount_moments`; ``data`` may already be
     such sums) and each period is computed from its sums. Disclosed: the counts per period ×
     sex form a cross-table whose totals are published, and a period with a hidden count
     (primary or complementary, :func:`jamtools.disclosure.disclose_table`) has its comparisons
@@ -256,9 +258,7 @@ def amount_gap_by_period(data, value: str, period: str, *, covariates=(),
     """
     covariates = list(covariates)
     a, b = levels
-    moments = (data if isinstance(data, stats.AmountMoments) else
-               stats.amount_moments(data[data[group].isin(levels)], value,
-                                    [period, group, *covariates], count=weight))
+    moments = _sums(data, value, [period, group, *covariates], levels, group, weight)
     sums = moments.data[moments.data[group].isin(levels)]
     counts = (sums.groupby([period, group], observed=True, sort=True, dropna=False)["n"].sum()
               .reset_index())
@@ -295,6 +295,16 @@ def amount_gap_by_period(data, value: str, period: str, *, covariates=(),
     return out
 
 
+def _sums(data, value: str, keys: list, levels, group: str, weight: str | None):
+    """``data`` as :class:`jamtools.stats.AmountMoments` per combination of ``keys``, the groups
+    ``levels`` only (already sums: as they are, and no ``weight``)."""
+    if isinstance(data, stats.AmountMoments):
+        if weight:
+            raise ValueError("Summor räknar enheterna själva: ange ingen weight.")
+        return data
+    return stats.amount_moments(data[data[group].isin(levels)], value, keys, count=weight)
+
+
 @dataclass
 class AmountChange:
     """Disclosed results for a change over time in an amount gap: per period, before and after
@@ -317,7 +327,8 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     ----------
     data : one row per unit with ``value``, ``period`` (e.g. year) and ``covariates`` (with
         ``weight``, one row per combination); summed once per period × sex × covariates
-        (:func:`jamtools.stats.amount_moments`), from which every result here is exact.
+        (:func:`jamtools.stats.amount_moments`), from which every result here follows as on the
+        rows (to rounding).
     after : the first period of the "after" phase (e.g. the year a new working method began).
     levels : required, no default: the two groups compared, ``(a, b)``; the gap is a − b, so
         ``b`` (the second) is the reference.
@@ -335,10 +346,9 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     """
     covariates = list(covariates)
     a, b = levels
-    # Every measure here is a mean, a difference of means or a linear model: all exact from n,
-    # Σy and Σy² per period × sex × covariates, so the rows are summed once.
-    moments = stats.amount_moments(data[data[group].isin(levels)], value,
-                                   [period, group, *covariates], count=weight)
+    # Every measure here is a mean, a difference of means or a linear model: all follow from
+    # sums per period × sex × covariates, so the rows are summed once.
+    moments = _sums(data, value, [period, group, *covariates], levels, group, weight)
     by_period = amount_gap_by_period(moments, value, period, covariates=covariates, levels=levels,
                                      group=group, conf_level=conf_level, threshold=threshold)
     before_label, after_label = f"före {after}", f"från {after}"

@@ -36,10 +36,11 @@ def _validate(data) -> None:
 
     A file is first validated by :mod:`fastjsonschema`, the schema compiled once per process:
     it imports and compiles in milliseconds, where importing jsonschema takes some 0.15 s in
-    every notebook kernel. Only a file it rejects is validated again by jsonschema, whose
-    error is the one raised (and which decides alone). The schema uses only keywords that mean
-    the same in draft 7, fastjsonschema's newest, and 2020-12; the tests check that the two
-    agree on valid and broken files."""
+    every notebook kernel. A file it rejects is validated again by jsonschema, which decides
+    and whose error is raised. The schema uses only keywords that mean the same in draft 7,
+    fastjsonschema's newest, and 2020-12; the tests check that the two agree on valid and
+    broken files (one known difference: fastjsonschema takes a tuple for an array, which no
+    file read from JSON and no :class:`Results` has)."""
     import fastjsonschema
 
     if not _FAST:

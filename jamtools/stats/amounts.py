@@ -11,7 +11,10 @@ exactly. A row-level fit of the same estimator gives the same numbers (tested to
 memory is the number of distinct values or cells, not of rows.
 
 Every function takes row-level data, or with ``count`` a table whose rows stand for that many
-units each (what a ``GROUP BY`` in DuckDB or in the source database returns).
+units each (what a ``GROUP BY`` in DuckDB or in the source database returns); those that need
+only means and second moments (:func:`mean_difference`, :func:`adjusted_amount_difference` with
+OLS, :func:`jamtools.stats.amount_gap_change`) also take an :class:`AmountMoments`, the sums per
+combination of columns (:func:`amount_moments`).
 """
 from __future__ import annotations
 
@@ -50,14 +53,16 @@ MEDIAN_TOO_FEW = ("För få observationer för ett intervall för medianen på d
 
 @dataclass(frozen=True)
 class AmountMoments:
-    """An amount as sums per combination of columns (:func:`amount_moments`): ``data`` has
-    the columns, ``n`` (units), ``sum_y`` (Σy) and ``sum_y2`` (Σy²) of the amount ``value``.
+    """An amount as sums per combination of columns (:func:`amount_moments`): ``data`` has the
+    columns and, per combination, ``n`` (units), ``sum_y`` (Σy), ``sum_y2`` (Σy²), ``mean_y``
+    (the mean) and ``ss_y`` (Σ(y − mean)², summed from the values shifted by the combination's
+    least, so that equal amounts give exactly 0) of the amount ``value``.
 
-    Everything the means, their differences and the linear models need, exactly: the
-    functions that take one (:func:`mean_difference`, :func:`adjusted_amount_difference`,
-    :func:`jamtools.stats.amount_gap_change`) give the same results as on the rows, at a cost
-    that grows with the combinations, not the rows; medians need the values
-    (:func:`compare_amounts`)."""
+    Enough for the means, their differences and the linear models: the functions that take one
+    (:func:`mean_difference`, :func:`adjusted_amount_difference` with OLS,
+    :func:`jamtools.stats.amount_gap_change`) give the results they give on the rows (to
+    rounding), at a cost that grows with the combinations, not the rows. Medians need the
+    values (:func:`compare_amounts`)."""
 
     data: pd.DataFrame
     value: str
@@ -66,18 +71,45 @@ class AmountMoments:
 def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
                    count: str | None = None) -> AmountMoments:
     """The amount ``value`` summed per combination of ``keys`` (in sorted order): ``n``,
-    ``sum_y`` and ``sum_y2``; ``count`` as in :func:`compare_amounts`. ValueError when a column
-    is missing or an amount is missing or not a number."""
+    ``sum_y``, ``sum_y2``, ``mean_y`` and ``ss_y`` (:class:`AmountMoments`); ``count`` as in
+    :func:`compare_amounts`. ValueError when a column is missing or an amount is missing or not
+    a number."""
     keys = list(keys)
-    return AmountMoments(_cells(_check(df, value, keys, count), value, keys), value)
+    d = _check(df, value, keys, count)
+    y, w = d[value].to_numpy(float), d["_n"].to_numpy(np.int64)
+    frame = d[keys].copy()
+    frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
+    frame["least"] = np.where(w > 0, y, np.inf)
+    frame["least"] = frame.groupby(keys, observed=True, sort=True, dropna=False)["least"].transform("min")
+    shifted = np.where(w > 0, y - frame["least"].to_numpy(float), 0.0)  # 0 where the amounts are equal
+    frame["sum_d"], frame["sum_d2"] = shifted * w, shifted * shifted * w
+    out = (frame.groupby(keys, observed=True, sort=True, dropna=False)
+           .agg(n=("n", "sum"), sum_y=("sum_y", "sum"), sum_y2=("sum_y2", "sum"),
+                least=("least", "first"), sum_d=("sum_d", "sum"), sum_d2=("sum_d2", "sum"))
+           .reset_index())
+    out = out[out["n"] > 0].reset_index(drop=True)
+    n = out["n"].to_numpy(float)
+    out["mean_y"] = out["least"] + out["sum_d"] / n
+    out["ss_y"] = np.maximum(out["sum_d2"] - out["sum_d"] ** 2 / n, 0.0)
+    return AmountMoments(out.drop(columns=["least", "sum_d", "sum_d2"]), value)
+
+
+#: The sums of an :class:`AmountMoments` under the names :func:`_check` gives them, which no
+#: column of the data model has (so an amount named ``sum_y`` is never taken for its sum).
+_SUMS = {"sum_y": "__sum_y", "sum_y2": "__sum_y2"}
 
 
 def _check(df, value: str, cols, count: str | None = None) -> pd.DataFrame:
-    if isinstance(df, AmountMoments):  # sums already: the columns, and n as ``_n``
+    if isinstance(df, AmountMoments):  # sums already: the columns, the sums, and n as ``_n``
+        if df.value != value or count:
+            raise ValueError(f"Summorna gäller '{df.value}' och räknar enheterna själva: ange "
+                             f"value='{df.value}' och ingen count.")
         missing = [c for c in cols if c not in df.data.columns]
         if missing:
             raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
-        out = df.data[[*cols, "sum_y", "sum_y2"]].copy()
+        out = df.data[list(cols)].copy()
+        for name, private in _SUMS.items():
+            out[private] = df.data[name].to_numpy(float)
         out["_n"] = df.data["n"].to_numpy(np.int64)
         return out
     missing = [c for c in [value, *cols, *([count] if count else [])] if c not in df.columns]
@@ -402,27 +434,39 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
 
 @dataclass(frozen=True)
 class _Sums:
-    """One group's amounts as n, Σy and Σy² (what :func:`_welch` reads of a :class:`_Dist`)."""
+    """One group's amounts as n, mean and Σ(y − mean)², combined from an
+    :class:`AmountMoments`' cells (what :func:`_welch` reads of a :class:`_Dist`)."""
 
     n: int
-    total: float
-    total2: float
-
-    @property
-    def mean(self) -> float:
-        return self.total / self.n
+    mean: float
+    ss: float
 
     @property
     def var(self) -> float:
-        """The sample variance (denominator n − 1) from the sums."""
-        return max(self.total2 - self.total * self.mean, 0.0) / (self.n - 1)
+        """The sample variance (denominator n − 1)."""
+        return self.ss / (self.n - 1)
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame) -> _Sums:
+        """The cells' n, mean and sum of squares, combined as in Chan, Golub & LeVeque (1983):
+        within cells ``ss_y``, between cells n_i (mean_i − mean)², which is exactly 0 when
+        every cell has the same mean (equal amounts stay without spread)."""
+        n = cells["n"].to_numpy(float)
+        means = cells["mean_y"].to_numpy(float)
+        total = float(n.sum())
+        if means.min() == means.max():  # one mean: no spread between the cells, and that mean
+            return cls(int(total), float(means[0]), float(cells["ss_y"].sum()))
+        mean = float(np.dot(n, means) / total)
+        return cls(int(total), mean, float(cells["ss_y"].sum() + np.dot(n, (means - mean) ** 2)))
 
 
 def mean_difference(df, value: str, group: str = "kon", *, levels: Sequence[Hashable],
                     count: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
     """The difference of means with Welch's interval and test: the row ``mean_difference`` of
-    :func:`compare_amounts`, from the rows or from an :class:`AmountMoments` (only n, Σy and
-    Σy² per group are needed, so its cost does not grow with the rows).
+    :func:`compare_amounts`, from the rows (each group's distinct values, as there) or from an
+    :class:`AmountMoments` (each group's n, mean and sum of squares combined from its cells, so
+    the cost does not grow with the rows; the same to rounding, and equal amounts in a group
+    leave it without spread on both ways).
 
     Parameters
     ----------
@@ -444,21 +488,34 @@ def mean_difference(df, value: str, group: str = "kon", *, levels: Sequence[Hash
            population variances are involved. Biometrika, 34(1–2), 28–35.
     """
     a, b = levels
-    d = _check(df, value, [group], count)
-    cells = _cells(d[d[group].isin([a, b])], value, [group]).set_index(group)
-    sums = {lvl: _Sums(int(cells.at[lvl, "n"]), float(cells.at[lvl, "sum_y"]),
-                       float(cells.at[lvl, "sum_y2"])) for lvl in (a, b) if lvl in cells.index}
-    sa, sb = sums.get(a), sums.get(b)
-    n_a, n_b = (float(x.n) if x is not None else 0.0 for x in (sa, sb))
+    if isinstance(df, AmountMoments):
+        _check(df, value, [group], count)
+        data = df.data[df.data[group].isin([a, b])]
+        groups = {lvl: _Sums.of(sub) for lvl, sub in data.groupby(group, observed=True, sort=False)}
+    else:  # the groups' distinct values, as compare_amounts has them
+        d = _check(df, value, [group], count)
+        dists = _distributions(d[d[group].isin([a, b])], value, [group])
+        groups = {key[0]: dist for key, dist in dists.items()}
+    return _mean_difference_row(groups.get(a), groups.get(b), value, a, b, conf_level)
+
+
+def _mean_difference_row(da, db, value, a, b, conf_level: float) -> pd.DataFrame:
+    """The row ``mean_difference`` (Welch) from the two groups' :class:`_Dist` or
+    :class:`_Sums`, either None when the group is absent; NaN and a warning with fewer than two
+    units in a group."""
+    n_a, n_b = (float(x.n) if x is not None else 0.0 for x in (da, db))
     base = dict(outcome=value, group_a=a, group_b=b, n_a=n_a, n_b=n_b, conf_level=conf_level,
                 comparison=f"{a} − {b}", measure="mean_difference")
     if n_a < 2 or n_b < 2:
-        msg = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        return pd.DataFrame([_row(**base, warning=msg)], columns=COMPARISON_COLUMNS)
-    lo, hi, p = _welch(sa, sb, conf_level)
-    return pd.DataFrame([_row(**base, estimate=sa.mean - sb.mean, ci_low=lo, ci_high=hi, p_value=p,
+        warnings.warn(TOO_FEW_TO_COMPARE, UserWarning, stacklevel=3)
+        return pd.DataFrame([_row(**base, warning=TOO_FEW_TO_COMPARE)], columns=COMPARISON_COLUMNS)
+    lo, hi, p = _welch(da, db, conf_level)
+    return pd.DataFrame([_row(**base, estimate=da.mean - db.mean, ci_low=lo, ci_high=hi, p_value=p,
                               test="Welchs t-test", method=METHOD_WELCH)], columns=COMPARISON_COLUMNS)
+
+
+#: Said when a group has fewer than two units to compare.
+TOO_FEW_TO_COMPARE = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
 
 
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
@@ -538,19 +595,17 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     n_a, n_b = (float(x.n) if x is not None else 0.0 for x in (da, db))
     base = dict(outcome=value, group_a=a, group_b=b, n_a=n_a, n_b=n_b, conf_level=conf_level)
     if n_a < 2 or n_b < 2:
-        msg = "En av grupperna har färre än två observationer; ingen jämförelse kan göras."
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure=m, warning=msg)
+        warnings.warn(TOO_FEW_TO_COMPARE, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, comparison=f"{a} − {b}", measure=m, warning=TOO_FEW_TO_COMPARE)
                              for m in measures],
                             columns=COMPARISON_COLUMNS)
-    lo, hi, p_welch = _welch(da, db, conf_level)
+    mean_row = _mean_difference_row(da, db, value, a, b, conf_level).iloc[0].to_dict()
+    p_welch = mean_row["p_value"]
     rng = np.random.default_rng(seed)
     med = da.boot_medians(n_boot, rng) - db.boot_medians(n_boot, rng)
     q = [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2]
     rows = [
-        _row(**base, comparison=f"{a} − {b}", measure="mean_difference",
-             estimate=da.mean - db.mean, ci_low=lo, ci_high=hi, p_value=p_welch,
-             test="Welchs t-test", method=METHOD_WELCH),
+        mean_row,
         _row(**base, comparison=f"{a} − {b}", measure="median_difference",
              estimate=da.median - db.median, ci_low=float(np.quantile(med, q[0])),
              ci_high=float(np.quantile(med, q[1])), p_value=_mann_whitney(da, db),
@@ -573,8 +628,10 @@ def _cells(d: pd.DataFrame, value: str, keys: Sequence[str]) -> pd.DataFrame:
     of sums from an :class:`AmountMoments`)."""
     w = d["_n"].to_numpy(np.int64)
     frame = d[list(keys)].copy()
-    if "sum_y" in d.columns and value not in d.columns:  # sums, added up per combination
-        frame["n"], frame["sum_y"], frame["sum_y2"] = w, d["sum_y"].to_numpy(float), d["sum_y2"].to_numpy(float)
+    if _SUMS["sum_y"] in d.columns:  # sums (from an AmountMoments), added up per combination
+        frame["n"] = w
+        for name, private in _SUMS.items():
+            frame[name] = d[private].to_numpy(float)
     else:
         y = d[value].to_numpy(float)
         frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
@@ -648,9 +705,10 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or AmountMoments
         Row-level data, one row per unit (client, decision, application); or, with ``count``,
-        one row per distinct combination with the number of units it stands for.
+        one row per distinct combination with the number of units it stands for; or (OLS only)
+        the sums per combination of columns that include ``group`` and ``covariates``.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'
@@ -680,7 +738,7 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     ------
     ValueError
         When a column is missing or not numeric, ``model`` is unknown, or the Gamma model gets
-        an amount ≤ 0.
+        an amount ≤ 0 or sums (which cannot show that every amount is positive).
 
     References
     ----------
@@ -767,9 +825,10 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or AmountMoments
         Row-level data, one row per unit (client, decision, application); or, with ``count``,
-        one row per distinct combination with the number of units it stands for.
+        one row per distinct combination with the number of units it stands for; or (OLS only)
+        the sums per combination of columns that include ``group`` and ``covariates``.
     value : str
         The amount column (numeric, no missing values).
     group : str, default 'kon'

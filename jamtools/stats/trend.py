@@ -171,8 +171,10 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        Row-level data, one row per unit.
+    df : pandas.DataFrame or AmountMoments
+        Row-level data, one row per unit (with ``count``, one row per combination and the units
+        it stands for), or the sums per combination of columns that include ``group``,
+        ``period`` and ``covariates`` (:func:`jamtools.stats.amount_moments`).
     value : str
         The amount column.
     period : str

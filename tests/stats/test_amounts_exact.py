@@ -326,3 +326,39 @@ def test_amount_change_per_year_from_its_sums_equals_each_year_on_the_rows():
             (adj.estimate, adj.ci_high), **TOL)
     ref = stats.amount_gap_change(d, "timmar", "ar", 2022, "kon", levels=LEVELS, covariates=["adl"]).iloc[0]
     assert change.change.iloc[0].estimate == pytest.approx(ref.estimate, **TOL)
+
+
+def test_equal_amounts_have_no_spread_from_sums_as_from_the_rows():
+    """Two groups of equal amounts that binary fractions cannot hold exactly (1000.1, 1000.2):
+    no spread, so no interval, on both ways; and amounts far from 0 with a small spread (1e7 +
+    U(0, 1)) give scipy's interval (the sums are taken from each combination's least amount)."""
+    d = pd.DataFrame({"kon": ["kvinna"] * 7 + ["man"] * 7, "ar": [2020, 2021] * 7,
+                      "timmar": [1000.1] * 7 + [1000.2] * 7})
+    sums = stats.amount_moments(d, "timmar", ["kon", "ar"])
+    for got in (stats.mean_difference(d, "timmar", levels=LEVELS),
+                stats.mean_difference(sums, "timmar", levels=LEVELS)):
+        row = got.iloc[0]
+        assert row.estimate == pytest.approx(-0.1) and np.isnan(row.ci_low) and np.isnan(row.p_value)
+    rng = np.random.default_rng(3)
+    far = pd.DataFrame({"kon": np.repeat(list(LEVELS), 500), "ar": rng.integers(2020, 2024, 1000),
+                        "timmar": 1e7 + rng.random(1000)})
+    t = sps.ttest_ind(far.timmar[far.kon == "kvinna"], far.timmar[far.kon == "man"], equal_var=False)
+    row = stats.mean_difference(stats.amount_moments(far, "timmar", ["kon", "ar"]), "timmar",
+                                levels=LEVELS).iloc[0]
+    assert (row.ci_low, row.ci_high, row.p_value) == pytest.approx(
+        (*t.confidence_interval(0.95), t.pvalue), rel=1e-6)
+
+
+def test_sums_are_known_by_their_type_not_by_a_columns_name():
+    """An amount named like a sum (``sum_y``) is summed as an amount; sums are refused with
+    another amount's name or with a count of their own."""
+    d = _hours(n=400).rename(columns={"timmar": "sum_y"})
+    sums = stats.amount_moments(d, "sum_y", ["kon", "adl"])
+    assert stats.mean_difference(sums, "sum_y", levels=LEVELS).iloc[0].estimate == pytest.approx(
+        d.sum_y[d.kon == "kvinna"].mean() - d.sum_y[d.kon == "man"].mean(), **TOL)
+    assert stats.adjusted_amount_difference(sums, "sum_y", "kon", ["adl"], levels=LEVELS).iloc[0].estimate == \
+        pytest.approx(stats.adjusted_amount_difference(d, "sum_y", "kon", ["adl"], levels=LEVELS).iloc[0].estimate, **TOL)
+    with pytest.raises(ValueError, match="Summorna gäller"):
+        stats.mean_difference(sums, "timmar", levels=LEVELS)
+    with pytest.raises(ValueError, match="Summorna gäller"):
+        stats.mean_difference(sums, "sum_y", levels=LEVELS, count="antal")
