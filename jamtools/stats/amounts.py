@@ -70,10 +70,39 @@ class AmountMoments:
 
 def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
                    count: str | None = None) -> AmountMoments:
-    """The amount ``value`` summed per combination of ``keys`` (in sorted order): ``n``,
-    ``sum_y``, ``sum_y2``, ``mean_y`` and ``ss_y`` (:class:`AmountMoments`); ``count`` as in
-    :func:`compare_amounts`. ValueError when a column is missing or an amount is missing or not
-    a number."""
+    """The amount ``value`` summed per combination of ``keys``, for the functions that need only
+    means and second moments.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Row-level data, one row per unit; or, with ``count``, one row per distinct combination
+        with the number of units it stands for.
+    value : str
+        The amount column (numeric, no missing values).
+    keys : sequence of str
+        The columns to sum by (the group, the period, the covariates).
+    count : str, optional
+        A column with the number of units each row stands for (an aggregated table).
+
+    Returns
+    -------
+    AmountMoments
+        One row per combination of ``keys`` (in sorted order) with units: ``n``, ``sum_y``,
+        ``sum_y2``, ``mean_y`` and ``ss_y``. The mean and the sum of squares are summed from
+        the amounts less the combination's least amount, so that equal amounts give exactly no
+        spread; combinations are combined as in [1]_.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing, or an amount is missing or not a number.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H. & LeVeque, R. J. (1983). Algorithms for computing the sample
+           variance: analysis and recommendations. The American Statistician, 37(3), 242–247.
+    """
     keys = list(keys)
     d = _check(df, value, keys, count)
     y, w = d[value].to_numpy(float), d["_n"].to_numpy(np.int64)
@@ -448,7 +477,8 @@ class _Sums:
 
     @classmethod
     def of(cls, cells: pd.DataFrame) -> _Sums:
-        """The cells' n, mean and sum of squares, combined as in Chan, Golub & LeVeque (1983):
+        """The cells' n, mean and sum of squares, combined as in Chan, Golub & LeVeque (1983;
+        :func:`amount_moments`):
         within cells ``ss_y``, between cells n_i (mean_i − mean)², which is exactly 0 when
         every cell has the same mean (equal amounts stay without spread)."""
         n = cells["n"].to_numpy(float)
