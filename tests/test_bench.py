@@ -226,3 +226,21 @@ def test_the_bound_of_words_counts_notes_and_persons_per_word_and_sex(tmp_path):
     assert out["groups"] == len(by_sex) == 6  # word × sex: oro and möte for both, i and hemmet
     persons = {(w, frame.loc[i, "kon"], frame.loc[i, "person_id"]) for i, w in pairs}
     assert out["persons"] == len(persons) == 6  # p1 wrote "möte" in two notes: one person
+
+
+def test_a_chapters_time_is_its_shortest_run_as_the_floors_is():
+    from bench.__main__ import merge_run
+
+    first = {**chapter("a", 1_000_000, 3.4, 500), "runs_s": [3.4], "loadavg": 1.0}
+    merge_run(first, {**chapter("a", 1_000_000, 3.1, 700), "runs_s": [3.1], "loadavg": 1.5})
+    assert first["notebook_s"] == 3.1 and first["runs_s"] == [3.4, 3.1]
+    assert first["peak_mb"] == 700 and first["loadavg"] == 1.5  # the larger peak and load
+    merge_run(first, {**chapter("a", 1_000_000, 3.6, 400), "runs_s": [3.6]})
+    assert first["notebook_s"] == 3.1 and first["peak_mb"] == 700
+    md = report.markdown(results([first]))
+    assert "3.40, 3.10, 3.60" in md
+    # a run that did not finish decides: the chapter failed, whatever its other runs took
+    merge_run(first, {**chapter("a", 1_000_000, None, None, status="timeout", reason="stoppad"),
+                      "runs_s": []})
+    assert first["status"] == "timeout" and first["notebook_s"] is None
+    assert report.chapter_verdict(first, FLOOR)["met"] is False
