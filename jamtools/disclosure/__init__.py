@@ -339,24 +339,23 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     stratum = out[by].astype(str).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
     hidden = primary.copy()
     hidden_strata: set[str] = set()
+    # The (stratum × group) cross-table, its rows and columns in sorted order; each row of
+    # ``out`` is the cell (row_at, col_at), and a cell's value the sum of its rows'.
+    row_at, strata = pd.factorize(np.asarray(stratum, dtype=object), sort=True)
+    col_at, _ = pd.factorize(np.asarray(out[group].astype(str), dtype=object), sort=True)
+    shape = (len(strata), int(col_at.max()) + 1)
     for _ in range(10):
         before = hidden.copy()
         for values in (ev, n - ev):
-            frame = pd.DataFrame({"s": stratum, "g": out[group].astype(str), "v": values})
-            grid = frame.pivot_table(index="s", columns="g", values="v", aggfunc="sum", fill_value=0)
-            ri = {v: k for k, v in enumerate(grid.index)}
-            ci = {v: k for k, v in enumerate(grid.columns)}
-            pos = [(ri[s], ci[g]) for s, g in zip(frame["s"], frame["g"])]
-            mask = np.zeros(grid.shape, bool)
-            for i, p in enumerate(pos):
-                mask[p] = hidden[i]
+            grid = np.zeros(shape)
+            np.add.at(grid, (row_at, col_at), np.nan_to_num(values, nan=0.0))  # a sum skips NaN
+            mask = np.zeros(shape, bool)
+            mask[row_at[hidden], col_at[hidden]] = True  # (each row is a cell of its own)
             # The per-group totals are the run's overall table (shown); the per-stratum totals
             # may be hidden, and the ones that must be are recorded for whoever shows them.
-            mask = protect(grid.to_numpy(float), mask, threshold=threshold,
-                           totals_fixed="columns" if by else True)
-            for i, p in enumerate(pos):
-                hidden[i] |= mask[p]
-            hidden_strata |= {grid.index[k] for k in range(len(grid.index)) if mask[k, -1]}
+            mask = protect(grid, mask, threshold=threshold, totals_fixed="columns" if by else True)
+            hidden |= mask[row_at, col_at]
+            hidden_strata |= {strata[k] for k in range(len(strata)) if mask[k, -1]}
         if (hidden == before).all():
             break
     out["all_or_none"] = (n > 0) & ((ev == 0) | (ev == n))

@@ -140,6 +140,25 @@ def test_min_detectable_difference_matches_power_calculation():
     assert stats.min_detectable_difference(20, 20, 0.3) > stats.min_detectable_difference(2000, 2000, 0.3)
 
 
+@pytest.mark.parametrize("alpha, power", [(0.05, 0.8), (0.01, 0.9), (0.1, 0.5), (0.05, 0.06)])
+def test_detectable_effect_solves_statsmodels_power_equation(alpha, power):
+    """The effect size solves statsmodels' power equation exactly (the power there is the power
+    asked for, to 1e-12), for groups from 1 to a million, even and uneven. statsmodels'
+    solve_power finds the same root only to its search's tolerance (its effect size is off by up
+    to 0.2 % of itself here, near power = alpha and at a million)."""
+    from statsmodels.stats.power import NormalIndPower
+
+    from jamtools.stats.binary import _detectable_effect
+
+    for n_a, n_b in [(1, 1), (3, 40), (200, 250), (5_000, 17), (1_000_000, 800_000)]:
+        h = _detectable_effect(n_a, n_b, alpha=alpha, power=power)
+        ref = NormalIndPower().solve_power(effect_size=None, nobs1=n_a, alpha=alpha, power=power,
+                                           ratio=n_b / n_a, alternative="two-sided")
+        assert h == pytest.approx(ref, rel=5e-3)
+        assert NormalIndPower().power(h, nobs1=n_a, alpha=alpha, ratio=n_b / n_a) == pytest.approx(power, abs=1e-12)
+    assert np.isnan(_detectable_effect(10, 10, alpha=0.05, power=0.05))  # no test has power ≤ alpha
+
+
 def test_collapse_file_with_duckdb_equals_pandas(tmp_path):
     df = _rows(seed=7, n=3000)
     path = tmp_path / "rows.parquet"
