@@ -246,8 +246,9 @@ def test_r4_01_linked_persons_are_the_first_row_of_each_person_and_year(tmp_path
 
 def test_r4_01_lets_each_tables_rows_go_before_it_reads_the_next(monkeypatch):
     """r4_01 reads, counts and lets go of one client table at a time: when it reads a table,
-    the engine no longer holds the rows of the tables before it (except those another table's
-    ids refer to, which the loads keep for their checks of references)."""
+    the engine no longer holds the rows of the tables before it. Nor are ids kept for checks of
+    references that no table of the chapter makes (eb_klienter's person ids, which eb_planering
+    refers to, held 290 MB at ten million rows while the next table was counted)."""
     from jamtools.data.engine import shared
     from jamtools.data.load import _KNOWN_IDS
 
@@ -257,8 +258,7 @@ def test_r4_01_lets_each_tables_rows_go_before_it_reads_the_next(monkeypatch):
     load = representation.load_clients
 
     def load_clients(ctx, table):
-        kept = {ids.owner.name for ids in _KNOWN_IDS.values() if ids is not None and ids.owner is not None}
-        held.append({name for name in made if name in engine() and name not in kept})
+        held.append({name for name in made if name in engine()})
         loaded = load(ctx, table)
         if loaded is not None and loaded.rows is not None:
             made.append(loaded.rows.name)
@@ -269,6 +269,8 @@ def test_r4_01_lets_each_tables_rows_go_before_it_reads_the_next(monkeypatch):
     assert len(made) == len(run.parts) >= 2
     assert held == [set()] * len(held)
     assert all(part.clients.rows is None for part in run.parts)
+    kept = {ids.owner.name for ids in _KNOWN_IDS.values() if ids is not None and ids.owner is not None}
+    assert not kept & set(made) and not set(made) & engine()
 
 
 # --- hl_01 -------------------------------------------------------------------------------------

@@ -576,6 +576,7 @@ def load_table(
     cells: bool = False,
     presence: list[str] | tuple[str, ...] = (),
     linked: bool = False,
+    keep_ids_for: Collection[str] | None = None,
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -626,6 +627,12 @@ def load_table(
         ``__given_<id>`` (:data:`jamtools.data.check.GIVEN`) per id, whether the cell's rows
         have it; missing ids, repeated keys and references to rows another table lacks are
         left out and counted as for rows.
+    keep_ids_for : with ``linked=True``, the tables the caller will still load whose references
+        to this table's ids are then checked: only their referred ids are kept in the engine
+        for those checks (:func:`_remember_ids`). None (default): the ids of every table that
+        refers to them. An empty tuple keeps none, so that the rows' table is dropped with the
+        result (a chapter that reads several large tables, one at a time, holds one table's rows
+        at a time); a later load that refers to them reads them again.
 
     Returns
     -------
@@ -690,7 +697,7 @@ def load_table(
 
     engine_refs = {}
     if engine_rows is not None:
-        _remember_ids(name, sources[name], checked, engine_rows)
+        _remember_ids(name, sources[name], checked, engine_rows, keep_ids_for)
         data, engine_rows, engine_refs = _engine_references(
             table, checked, data, engine_rows, used if columns is not None else set(), sources)
     # The key is unique in the kept cells when its repeats were searched and the rows with them
@@ -832,13 +839,16 @@ def _ids_key(table_name: str, column: str, spec: dict):
             str(path.resolve()), state, hashlib.sha256(_key()).hexdigest(), id(shared()))
 
 
-def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows) -> None:
+def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows,
+                  referring: Collection[str] | None = None) -> None:
     """A linked load's rows hold every row's ids as read: the ids other tables' references are
-    checked against (:func:`_engine_ids`). Only ids another table refers to are remembered;
-    the rows' table then stays in the engine while :data:`_KNOWN_IDS` holds it (its last 16)."""
+    checked against (:func:`_engine_ids`). Only ids another table refers to are remembered
+    (with ``referring``, only ids one of those tables refers to); the rows' table then stays in
+    the engine while :data:`_KNOWN_IDS` holds it (its last 16)."""
     from jamtools.data.links import IdSet
 
-    referred = {tuple(c.references.split(".")) for t in TABLES.values() for c in t.columns if c.references}
+    referred = {tuple(c.references.split(".")) for t in TABLES.values() for c in t.columns
+                if c.references and (referring is None or t.name in referring)}
     for column in checked.row_columns:
         if (table_name, column) not in referred:
             continue

@@ -490,11 +490,16 @@ def load(chapter_id: str, table: str, params, **filters):
     """
     from jamtools.data import load_table
 
-    need = CHAPTERS[chapter_id].need(table)
+    chapter = CHAPTERS[chapter_id]
+    need = chapter.need(table)
+    # The ids kept in the engine for checks of references: only those the chapter's other
+    # tables refer to (the rest go with the load's result).
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional),
-                        cells=need.cells, presence=need.presence, linked=need.linked, **filters)
+                        cells=need.cells, presence=need.presence, linked=need.linked,
+                        keep_ids_for=tuple(n.table for n in chapter.needs if n.table != table),
+                        **filters)
     if "aldersgrupp" in need.covariates:
         add_age_group(loaded)
     return loaded
