@@ -627,12 +627,13 @@ def load_table(
         ``__given_<id>`` (:data:`jamtools.data.check.GIVEN`) per id, whether the cell's rows
         have it; missing ids, repeated keys and references to rows another table lacks are
         left out and counted as for rows.
-    keep_ids_for : with ``linked=True``, the tables the caller will still load whose references
-        to this table's ids are then checked: only their referred ids are kept in the engine
-        for those checks (:func:`_remember_ids`). None (default): the ids of every table that
-        refers to them. An empty tuple keeps none, so that the rows' table is dropped with the
-        result (a chapter that reads several large tables, one at a time, holds one table's rows
-        at a time); a later load that refers to them reads them again.
+    keep_ids_for : with ``linked=True``, the tables the caller will still load, whose references
+        are then checked: of this table's ids, and of the ids of other tables read to check this
+        table's references, only those one of them refers to stay in the engine for their
+        checks (:func:`_remember_ids`, :func:`_engine_ids`). None (default): every id some
+        table refers to. An empty tuple keeps none, so that each goes with its result (a chapter
+        that reads several large tables, one at a time, holds one table's rows at a time); a
+        later load that refers to them reads them again.
 
     Returns
     -------
@@ -699,7 +700,8 @@ def load_table(
     if engine_rows is not None:
         _remember_ids(name, sources[name], checked, engine_rows, keep_ids_for)
         data, engine_rows, engine_refs = _engine_references(
-            table, checked, data, engine_rows, used if columns is not None else set(), sources)
+            table, checked, data, engine_rows, used if columns is not None else set(), sources,
+            keep_ids_for)
     # The key is unique in the kept cells when its repeats were searched and the rows with them
     # are left out below (the key is among the columns whose problems leave rows out).
     unique = (table.key,) if (engine_rows is not None and checked.key_unique
@@ -781,7 +783,7 @@ DANGLING = "__dangling_"
 
 
 def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, rows, used: set,
-                       sources: dict):
+                       sources: dict, referring: Collection[str] | None = None):
     """For a load with ``linked=True``: split the cells by whether each row's id refers to a row
     the referenced table lacks (a column :data:`DANGLING` + id, 1 for those), in the engine. The
     check's masks follow the cells. Returns (data, rows, {column: (table, reason or None)}),
@@ -795,7 +797,10 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
         if not (col.references and col.name in used and col.name in checked.row_columns):
             continue
         ref_table, ref_col = col.references.split(".")
-        known = _engine_ids(ref_table, ref_col, sources)
+        # kept for another load only when one of ``referring`` refers to the same ids
+        keep = referring is None or any(c.references == col.references for t in referring
+                                        if t in TABLES and t != table.name for c in TABLES[t].columns)
+        known = _engine_ids(ref_table, ref_col, sources, keep=keep)
         if known is None:
             refs[col.name] = (ref_table, None)
             continue
@@ -857,13 +862,14 @@ def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows,
             _KNOWN_IDS[key] = IdSet(rows.name, column, owner=rows)
 
 
-def _engine_ids(table_name: str, column: str, sources: dict[str, dict]):
+def _engine_ids(table_name: str, column: str, sources: dict[str, dict], *, keep: bool = True):
     """The ids of another table, in the engine (:class:`jamtools.data.links.IdSet`), for the
     references of a load with ``linked=True``: every row's id as read, as :func:`_ids` gives
     them for rows. None when that table is not supplied or its ids are numbered from the row
     position. A file's are kept for the process while it is unchanged, and a linked load of
     that table gives them too (:func:`_remember_ids`): a chapter that follows several tables to
-    the same one reads its ids once."""
+    the same one reads its ids once. Without ``keep`` (no other table will refer to them) ids
+    read here are not kept: they go with the load that checked its references against them."""
     from jamtools.data.links import IdSet
 
     spec = sources.get(table_name)
@@ -881,7 +887,7 @@ def _engine_ids(table_name: str, column: str, sources: dict[str, dict]):
         known = IdSet(checked.rows, column)  # dropped with it
         if column not in checked.row_columns or checked.derived.get(column) == "radnumret":
             known = None
-    if key is not None:
+    if key is not None and keep:
         _KNOWN_IDS[key] = known
     return known
 

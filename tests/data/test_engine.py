@@ -147,6 +147,35 @@ def test_release_closes_the_shared_connection_and_forgets_what_loads_kept():
     assert loaded.rows.con is after and loaded.n_rows() > 0
 
 
+def test_ids_are_kept_for_checks_of_references_only_for_the_tables_named():
+    """load_table(keep_ids_for=...): eb_insatser's load checks its references to eb_planering
+    and eb_klienter. Without keep_ids_for every id it read for them, and its own planering ids
+    (nothing refers to those), stay in the engine for later loads; with the tables the caller
+    will still load, only the ids one of them refers to (eb_utfall refers to eb_klienter's
+    person ids, not to eb_planering's); with none, no id stays. The references are checked
+    alike in every case."""
+    from jamtools.data.load import _KNOWN_IDS, release_engine
+    from tests.conftest import SYNTHETIC
+
+    def kept_after(**kw):
+        release_engine()
+        loaded = data.load_table("eb_insatser", data_dir=SYNTHETIC, cells=True, linked=True,
+                                 columns=["kon", "planering_id", "person_id"], **kw)
+        kept = sorted((k[0], k[1]) for k, v in _KNOWN_IDS.items() if v is not None)
+        return kept, loaded.quality(), engine.shared().execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+
+    every, account, _ = kept_after()
+    assert every == [("eb_klienter", "person_id"), ("eb_planering", "planering_id")]
+    some, account_some, _ = kept_after(keep_ids_for=("eb_utfall",))
+    assert some == [("eb_klienter", "person_id")]
+    none, account_none, tables = kept_after(keep_ids_for=())
+    assert none == [] and tables == 1  # only the load's own rows
+    pd.testing.assert_frame_equal(account, account_some)
+    pd.testing.assert_frame_equal(account, account_none)
+    release_engine()
+
+
 def test_the_run_gives_the_engine_back_before_the_kernels_start(monkeypatch, tmp_path):
     """The runner releases the engine (its check's memory) before it starts a kernel."""
     from jamtools.run import runner
