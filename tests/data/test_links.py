@@ -401,13 +401,16 @@ def test_a_load_that_stops_leaves_no_ids_in_the_engine(tmp_path):
     assert tables() <= before
 
 
-@pytest.fixture(params=["one key", "rank and row", "sort"])
+@pytest.fixture(params=["one key", "rank and row", "sort", "passes"])
 def first_way(request, monkeypatch):
     """Each of first_per_id's ways with a ``by`` or an ``order``: one key of rank, row and cell;
-    a key of rank and row beside the cell; a sort when the ranks are too many to pack."""
+    a key of rank and row beside the cell; a sort when the ranks are too many to pack; and
+    (counting only, with a ``by``) one pass per ``by`` value, as for many rows."""
     import jamtools.data.links as links
 
-    if request.param != "one key":
+    if request.param == "passes":
+        monkeypatch.setattr(links, "_FIRST_PASS_ROWS", 1)
+    elif request.param != "one key":
         monkeypatch.setattr(links, "_KEY_BITS", 0)
     if request.param == "sort":  # every rank counts as too many
         monkeypatch.setattr(links, "_ROW_BITS", 62)
