@@ -297,7 +297,19 @@ def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, p
 
 def _sums(data, value: str, keys: list, levels, group: str, weight: str | None):
     """``data`` as :class:`jamtools.stats.AmountMoments` per combination of ``keys``, the groups
-    ``levels`` only (already sums: as they are, and no ``weight``)."""
+    ``levels`` only (already sums: as they are, and no ``weight``). The first key is the
+    period: a row without one belongs to no period, and is refused rather than compared as a
+    period of its own or dropped unseen."""
+    sums = isinstance(data, stats.AmountMoments)
+    frame = data.data if sums else data
+    lacking = frame[group].isin(levels) & frame[keys[0]].isna()
+    if lacking.any():
+        units = "n" if sums else weight
+        missing = int(frame.loc[lacking, units].sum()) if units else int(lacking.sum())
+        raise ValueError(f"Kolumnen {keys[0]!r} saknar värde för {missing} "
+                         f"{'enheter' if units else 'rader'} (missing period): de hör inte till "
+                         "någon period. Lämna dem utanför, och redovisa hur många de är, före "
+                         "jämförelsen per period.")
     if isinstance(data, stats.AmountMoments):
         if weight:
             raise ValueError("Summor räknar enheterna själva: ange ingen weight.")

@@ -182,6 +182,23 @@ def test_amount_change_is_the_interaction_and_reads_as_a_smaller_gap():
     assert "Antal, kvinnor" in table.frame.columns
 
 
+def test_a_row_without_a_period_is_refused_not_compared_or_dropped():
+    """A missing period (a year not given) belongs to no period: the comparison per period and
+    the change over time refuse it with the number of such rows (before, amount_gap_by_period
+    failed inside the disclosure with a KeyError); a man without a year does not count when
+    only women and men of other groups are compared."""
+    d = _noisy(n=400).astype({"ar": "float64"})
+    d.loc[[3, 10, 17], "ar"] = np.nan
+    for call in (lambda x: analysis.amount_gap_by_period(x, "timmar", "ar", levels=("kvinna", "man")),
+                 lambda x: analysis.amount_change(x, "timmar", "ar", 2022, levels=("kvinna", "man")),
+                 lambda x: analysis.amount_gap_by_period(stats.amount_moments(x, "timmar", ["ar", "kon"]),
+                                                         "timmar", "ar", levels=("kvinna", "man"))):
+        with pytest.raises(ValueError, match="saknar värde för 3 (rader|enheter)"):
+            call(d)
+    d.loc[[3, 10, 17], "kon"] = "okant"  # not among the groups compared
+    assert len(analysis.amount_gap_by_period(d, "timmar", "ar", levels=("kvinna", "man")))
+
+
 def test_amount_change_without_a_before_period_says_so():
     d = _noisy(n=600).query("ar >= 2022")
     ch = analysis.amount_change(d, "timmar", "ar", 2022, covariates=["adl"], levels=("kvinna", "man"))
