@@ -113,22 +113,23 @@ def merge_run(record: dict, again: dict) -> dict:
     """Add ``again``, another run of ``record``'s chapter at its scale, to ``record``.
 
     The chapter's time is the shortest of its runs, as the floor's is (a busy machine can only
-    add time), so that the two are compared alike; ``runs_s`` keeps every run's time and
-    ``peak_mb`` is the largest peak. A run that did not finish decides the status: the chapter
-    then failed, with that run's reason."""
-    record["runs_s"] = [*record.get("runs_s", []), *again.get("runs_s", [])]
-    record["wall_s"] = min((w for w in (record.get("wall_s"), again.get("wall_s")) if w is not None),
-                           default=None)
+    add time), so that the two are compared alike; ``runs_s`` keeps every run's time (None for
+    a run without one), ``peak_mb`` and ``peak_tree_mb`` are the largest peaks. A run that did
+    not finish decides the status: the chapter then failed, with that run's reason."""
+    record["runs_s"] = [*record.get("runs_s", []), again.get("notebook_s")]
     if again.get("peak_mb") is not None and (record.get("peak_mb") is None
                                              or again["peak_mb"] > record["peak_mb"]):
-        record.update(peak_mb=again["peak_mb"], peak_source=again.get("peak_source"),
-                      peak_tree_mb=again.get("peak_tree_mb"))
+        record.update(peak_mb=again["peak_mb"], peak_source=again.get("peak_source"))
+    record["peak_tree_mb"] = max((p for p in (record.get("peak_tree_mb"), again.get("peak_tree_mb"))
+                                  if p is not None), default=None)
     record["loadavg"] = max(record.get("loadavg") or 0, again.get("loadavg") or 0)
     if again.get("status") not in report.OK:
         record.update(status=again.get("status"), reason=again.get("reason"), notebook_s=None)
     elif record.get("status") in report.OK:
         times = [t for t in record["runs_s"] if t is not None]
         record["notebook_s"] = min(times) if times else None
+        record["wall_s"] = min((w for w in (record.get("wall_s"), again.get("wall_s")) if w is not None),
+                               default=None)
         record["reason"] = record.get("reason") or again.get("reason")
     return record
 
@@ -338,7 +339,6 @@ class Bench:
         elif nb is not None:
             rec["status"] = nb.get("status", "failed")
             rec["notebook_s"] = nb.get("duration_s")
-            rec["runs_s"] = [rec["notebook_s"]]
             if nb.get("error"):
                 err = nb["error"]
                 where = f"cell {err['cell']}: " if err.get("cell") is not None else ""
@@ -354,6 +354,7 @@ class Bench:
             rec.update(status="skipped", reason=skipped.get("reason"))
         else:
             rec.update(status="failed", reason=m.failure() or "inget manifest")
+        rec["runs_s"] = [rec["notebook_s"]]
         if rec["peak_mb"] is None:
             if m.peak_kernel_mb is not None:
                 rec.update(peak_mb=m.peak_kernel_mb, peak_source="psutil, kärnan")
@@ -382,14 +383,16 @@ class Bench:
         """Run each of ``chapters`` once; with ``again``, as another run of the chapters'
         records already made at this scale and format (:func:`merge_run`)."""
         for chapter in chapters:
+            earlier = next((r for r in self.results["chapters"] if again and r["chapter"] == chapter
+                            and r["rows"] == rows and r["format"] == fmt), None)
+            if earlier is not None and earlier.get("status") not in report.OK:
+                continue  # failed, stopped or skipped: not run again (its run decides)
             data_dir = self.chapter_folder(folder, chapter)
             cfg = self.config_for(data_dir, f"{folder.name}-{data_dir.name}")
             out = self.work / "runs" / f"{folder.name}" / chapter
             m, manifest = self.jamtools_run(cfg, out, only=[chapter])
             rec = self.chapter_record(chapter, rows, fmt, m, manifest)
             rec["data"] = "alla tabeller" if data_dir == folder else "kapitlets tabeller"
-            earlier = next((r for r in self.results["chapters"] if again and r["chapter"] == chapter
-                            and r["rows"] == rows and r["format"] == fmt), None)
             if earlier is None:
                 self.results["chapters"].append(rec)
             else:

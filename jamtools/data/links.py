@@ -121,8 +121,9 @@ class _Cells:
     ``__cell``, ``__pos`` and the pandas columns asked for.
 
     The cells (thousands of rows) are copied into an engine table rather than scanned from a
-    registered Arrow table: joined to ten million rows, DuckDB took 1.5 times as long with the
-    Arrow scan (r4_01's count of persons per year, 3.9 s against 2.6 s)."""
+    registered Arrow table: joined to the 15 million rows of bof_aktualiseringar (r4_01's count
+    of persons per year at the bench's 10 million scale, replayed alone), DuckDB took 3.9-4.1 s
+    with the Arrow scan and 2.6-3.3 s with its own table."""
 
     def __init__(self, loaded, columns=(), data: pd.DataFrame | None = None):
         import pyarrow as pa
@@ -168,11 +169,11 @@ def _values_sql(con, other, column: str, value: str | None, stack, *, semi: bool
     if rows is not None and column in rows.columns:
         if rows.con is not con:
             raise ValueError("The two tables were loaded on different engine connections.")
+        if not value and _all_cells(other):
+            return f"SELECT {ident('v_' + column)} AS v, __row FROM {ident(rows.name)}"
         cells = _Cells(other, [value] if value else [])
         stack.append(cells)
         name = cells.__enter__()
-        if not value and _all_cells(other):
-            return f"SELECT {ident('v_' + column)} AS v, __row FROM {ident(rows.name)}"
         if not value and semi:
             return (f"SELECT r.{ident('v_' + column)} AS v, r.__row FROM {ident(rows.name)} r "
                     f"SEMI JOIN {ident(name)} c ON r.__cell = c.__cell")
@@ -556,8 +557,9 @@ _ROW_BITS = 40
 #: Bits of :func:`first_per_id`'s key of rank, row number and cell (tests set 0 to use the
 #: other ways).
 _KEY_BITS = 62
-#: Rows per pass of :func:`first_per_id`'s count with ``by`` (each row can be a group of its own:
-#: some 4 million groups fit the engine's 1 GB beside a table of 15 million rows; tests set 1).
+#: Rows per pass of :func:`first_per_id`'s count with ``by`` (each row can be a group of its own;
+#: tests set 1). Replayed alone with the engine's 1 GB, r4_01's count of 15 million rows with
+#: three years took 2.6-3.3 s in one pass and 1.5-1.6 s in three.
 _FIRST_PASS_ROWS = 4_000_000
 
 
@@ -639,9 +641,10 @@ def first_per_id(loaded, column: str, *, by=(), order: str | None = None, follow
             rank = np.where(np.isnan(rank), np.nanmax(rank, initial=0) + 1, rank).astype(np.int64)
         else:
             rank = np.zeros(len(cells_at), dtype=np.int64)
+        most = con.sql(f"SELECT max(__row) FROM {ident(rows.name)}").fetchall()[0][0]
+        # (from here to the ``try`` below that drops it, only the queries' text is made)
         cells = _Cells(loaded.with_data(cells_at.assign(__by=np.asarray(by_code, dtype=np.int64), __rank=rank)),
                        ["__by", "__rank"])
-        most = con.sql(f"SELECT max(__row) FROM {ident(rows.name)}").fetchall()[0][0]
         if by and not follow and column not in loaded.unique:
             # Each ``by`` value's ids are counted apart (a ``by`` value is part of the group):
             # in passes of some :data:`_FIRST_PASS_ROWS` rows, each over the cells of its ``by``

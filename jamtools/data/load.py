@@ -670,6 +670,8 @@ def load_table(
     wanted = None if columns is None else {*columns, *optional, "kon", *filters}
     if linked and not cells:
         raise ValueError("linked=True keeps the ids of a cell table in the engine: it needs cells=True.")
+    if isinstance(keep_ids_for, str):  # one table's name, not its letters
+        keep_ids_for = (keep_ids_for,)
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
                            linked=linked)
     engine_rows = None
@@ -798,8 +800,8 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
             continue
         ref_table, ref_col = col.references.split(".")
         # kept for another load only when one of ``referring`` refers to the same ids
-        keep = referring is None or any(c.references == col.references for t in referring
-                                        if t in TABLES and t != table.name for c in TABLES[t].columns)
+        keep = referring is None or (ref_table, ref_col) in _referred(
+            [t for t in referring if t != table.name])
         known = _engine_ids(ref_table, ref_col, sources, keep=keep)
         if known is None:
             refs[col.name] = (ref_table, None)
@@ -844,6 +846,13 @@ def _ids_key(table_name: str, column: str, spec: dict):
             str(path.resolve()), state, hashlib.sha256(_key()).hexdigest(), id(shared()))
 
 
+def _referred(referring: Collection[str] | None) -> set[tuple[str, str]]:
+    """The (table, column) pairs whose ids a table of ``referring`` refers to (None: any table
+    of the data model)."""
+    return {tuple(c.references.split(".")) for t in TABLES.values() for c in t.columns
+            if c.references and (referring is None or t.name in referring)}
+
+
 def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows,
                   referring: Collection[str] | None = None) -> None:
     """A linked load's rows hold every row's ids as read: the ids other tables' references are
@@ -852,8 +861,7 @@ def _remember_ids(table_name: str, spec: dict, checked: CheckedTable, rows,
     the engine while :data:`_KNOWN_IDS` holds it (its last 16)."""
     from jamtools.data.links import IdSet
 
-    referred = {tuple(c.references.split(".")) for t in TABLES.values() for c in t.columns
-                if c.references and (referring is None or t.name in referring)}
+    referred = _referred(referring)
     for column in checked.row_columns:
         if (table_name, column) not in referred:
             continue

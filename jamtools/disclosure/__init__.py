@@ -350,7 +350,9 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
             grid = np.zeros(shape)
             np.add.at(grid, (row_at, col_at), np.nan_to_num(values, nan=0.0))  # a sum skips NaN
             mask = np.zeros(shape, bool)
-            mask[row_at[hidden], col_at[hidden]] = True  # (each row is a cell of its own)
+            # a cell with a hidden row is hidden (a share table has one row per cell; were two
+            # rows one cell, the safer reading)
+            mask[row_at[hidden], col_at[hidden]] = True
             # The per-group totals are the run's overall table (shown); the per-stratum totals
             # may be hidden, and the ones that must be are recorded for whoever shows them.
             mask = protect(grid, mask, threshold=threshold, totals_fixed="columns" if by else True)

@@ -147,6 +147,16 @@ def intervals(ax, estimate, at, low, high, *, vertical: bool = False, **style) -
         ax.errorbar(estimate, at, xerr=arms, **style)
 
 
+def _difference_rows(ax, rows: pd.DataFrame) -> None:
+    """One row per comparison (``rows`` with a RangeIndex, its position on the y axis): the
+    estimate with its interval, or '..' where it is hidden."""
+    for i in np.flatnonzero(rows["estimate"].isna().to_numpy()):
+        ax.text(0, i, "..", va="center", ha="center")
+    shown = rows[rows["estimate"].notna()]
+    intervals(ax, shown["estimate"], shown.index, shown["ci_low"], shown["ci_high"],
+              fmt="D", color="#333333", capsize=4, markersize=7)
+
+
 # --- Layout shared by every figure -----------------------------------------------------------
 
 def new_figure(height: float, *, width: float = FIGURE_WIDTH) -> Figure:
@@ -361,11 +371,7 @@ def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_differenc
     per_row = row_height(labels)
     fig = new_figure(_height(len(rows), per_row=per_row, title=title, keyed=False, base=1.4))
     ax = fig.subplots()
-    for i in np.flatnonzero(rows["estimate"].isna().to_numpy()):
-        ax.text(0, i, "..", va="center", ha="center")
-    shown = rows[rows["estimate"].notna()]
-    intervals(ax, shown["estimate"], shown.index, shown["ci_low"], shown["ci_high"],
-              fmt="D", color="#333333", capsize=4, markersize=7)
+    _difference_rows(ax, rows)
     ax.axvline(1 if measure.endswith("ratio") else 0, color="#888888", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([wrap(x) for x in labels])
@@ -472,11 +478,7 @@ def amount_difference_plot(comparisons: pd.DataFrame, *, measures=None, title: s
     fig = new_figure(_height(len(rows), per_row=row_height(names), title=title, keyed=False,
                              base=1.4))
     ax = fig.subplots()
-    for i in np.flatnonzero(rows["estimate"].isna().to_numpy()):
-        ax.text(0, i, "..", va="center", ha="center")
-    shown = rows[rows["estimate"].notna()]
-    intervals(ax, shown["estimate"], shown.index, shown["ci_low"], shown["ci_high"],
-              fmt="D", color="#333333", capsize=4, markersize=7)
+    _difference_rows(ax, rows)
     ax.axvline(0, color="#888888", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([wrap(n) for n in names])

@@ -159,6 +159,22 @@ def test_detectable_effect_solves_statsmodels_power_equation(alpha, power):
     assert np.isnan(_detectable_effect(10, 10, alpha=0.05, power=0.05))  # no test has power ≤ alpha
 
 
+@pytest.mark.parametrize("alpha, power", [(0.95, 0.95 + 1e-9), (0.999, 0.999999), (0.999, 0.999 + 1e-12),
+                                          (1e-12, 0.8), (0.5, 0.51), (0.9, 0.99)])
+def test_detectable_effect_at_the_edges_is_the_positive_root(alpha, power):
+    """Near power = alpha, at alpha near 1 and at a tiny alpha the root is still the positive
+    one, with the power asked for (the curve is even in x: a free Newton step could land on the
+    negative root, divide by a zero slope or overflow)."""
+    from statsmodels.stats.power import NormalIndPower
+
+    from jamtools.stats.binary import _detectable_effect
+
+    for n_a, n_b in [(1, 1), (200, 250), (1_000_000, 800_000)]:
+        h = _detectable_effect(n_a, n_b, alpha=alpha, power=power)
+        assert h >= 0
+        assert NormalIndPower().power(h, nobs1=n_a, alpha=alpha, ratio=n_b / n_a) == pytest.approx(power, abs=1e-9)
+
+
 def test_collapse_file_with_duckdb_equals_pandas(tmp_path):
     df = _rows(seed=7, n=3000)
     path = tmp_path / "rows.parquet"
