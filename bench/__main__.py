@@ -15,7 +15,8 @@ section, so that an interrupted run leaves what it measured:
 4. ``check``: ``python -m jamtools check`` of every table at each scale, the part of every run
    that reads all tables whatever ``--only`` says;
 5. ``chapters``: every chapter (``--chapters``) alone at every scale, ``python -m jamtools run
-   --only <id> --no-book``, against the floor and the targets (1 million rows: ≤ 1.5× the
+   --only <id> --no-book``, ``--chapter-repeats`` times (default 2; the chapter's time is its
+   shortest run, as the floor's, and every run is listed), against the floor and the targets (1 million rows: ≤ 1.5× the
    floor and < 2 GB; 10 million: ≤ 3× and < 2 GB). By default each run's ``data_dir`` holds
    links to only the tables the chapter reads (``--chapter-data needed``), so that its command
    does not check every table again; ``--chapter-data all`` gives it the scale's whole folder;
