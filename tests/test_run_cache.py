@@ -230,6 +230,23 @@ def test_peak_memory_sees_a_childs_allocation():
     assert memory.listings <= elapsed / runner.TREE_INTERVAL + 2 < elapsed / runner.MEMORY_INTERVAL
 
 
+def test_peak_memory_finds_a_short_kernel_started_after_the_first_listing():
+    """A child that starts after the sampler's first listing (nothing to list yet) and lives
+    shorter than ``tree_interval`` is found: while no process is found the tree is listed at
+    every sample (a short notebook's kernel on a busy machine was once missed: peak None)."""
+    # in a process of its own, whose only child is the short one (this one has others)
+    script = ("import os, subprocess, sys, time\n"
+              "from jamtools.run.runner import PeakMemory\n"
+              "memory = PeakMemory(os.getpid(), include_self=False, tree_interval=60).start()\n"
+              "time.sleep(0.2)  # the first listings find nothing\n"
+              "subprocess.run([sys.executable, '-c', 'import time; b = bytearray(100 * 2**20); "
+              "b[::4096] = b\"x\" * len(b[::4096]); time.sleep(0.3)'], check=True)\n"
+              "print(memory.stop() or 0)\n")
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                          cwd=ROOT)
+    assert float(done.stdout.strip()) >= 100
+
+
 def test_check_for_chapters_reads_only_their_tables_and_round_trips(tmp_path):
     (tmp_path / "data").mkdir()
     for name in ("bof_utredningar", "ht_beslut", "bof_insatser"):

@@ -256,9 +256,13 @@ class PeakMemory:
     once: an upper bound of what the tree used. :meth:`stop` returns the peak in MiB (None when
     nothing could be sampled).
 
-    The tree is listed again every ``tree_interval`` seconds (:data:`TREE_INTERVAL`), and the
-    memory of the listed processes read at every sample: a process that starts and ends between
-    two listings (shorter-lived than ``tree_interval``) may be missed; a kernel lives longer."""
+    The tree is listed again every ``tree_interval`` seconds (:data:`TREE_INTERVAL`), and at
+    every sample while no process has been found (the kernel not yet started), and the memory of
+    the listed processes read at every sample: a process that starts and ends between two
+    listings (shorter-lived than ``tree_interval``, beside a process already found) may be
+    missed; a kernel lives longer. (Listing only every ``tree_interval`` from the start, a
+    kernel that started just after the first listing and ran a short notebook on a busy machine
+    was once missed: its peak was None.)"""
 
     def __init__(self, pid: int, *, include_self: bool, interval: float = MEMORY_INTERVAL,
                  tree_interval: float = TREE_INTERVAL):
@@ -281,7 +285,7 @@ class PeakMemory:
         import psutil
 
         now = time.monotonic()
-        if self._procs is None or now - self._listed >= self.tree_interval:
+        if not self._procs or now - self._listed >= self.tree_interval:
             try:
                 root = psutil.Process(self.pid)
                 self._procs = root.children(recursive=True) + ([root] if self.include_self else [])
