@@ -300,21 +300,21 @@ def _sums(data, value: str, keys: list, levels, group: str, weight: str | None):
     ``levels`` only (already sums: as they are, and no ``weight``). The first key is the
     period: a row without one belongs to no period, and is refused rather than compared as a
     period of its own or dropped unseen."""
-    sums = isinstance(data, stats.AmountMoments)
-    frame = data.data if sums else data
-    lacking = frame[group].isin(levels) & frame[keys[0]].isna()
-    if lacking.any():
-        units = "n" if sums else weight
-        missing = int(frame.loc[lacking, units].sum()) if units else int(lacking.sum())
-        raise ValueError(f"Kolumnen {keys[0]!r} saknar värde för {missing} "
-                         f"{'enheter' if units else 'rader'} (missing period): de hör inte till "
-                         "någon period. Lämna dem utanför, och redovisa hur många de är, före "
-                         "jämförelsen per period.")
     if isinstance(data, stats.AmountMoments):
         if weight:
             raise ValueError("Summor räknar enheterna själva: ange ingen weight.")
-        return data
-    return stats.amount_moments(data[data[group].isin(levels)], value, keys, count=weight)
+        moments = data
+    else:
+        moments = stats.amount_moments(data[data[group].isin(levels)], value, keys, count=weight)
+    sums = moments.data
+    lacking = sums[group].isin(levels) & sums[keys[0]].isna()
+    if lacking.any():
+        rows = not isinstance(data, stats.AmountMoments) and not weight
+        raise ValueError(f"Kolumnen {keys[0]!r} saknar värde för {int(sums.loc[lacking, 'n'].sum())} "
+                         f"{'rader' if rows else 'enheter'} (missing period): de hör inte till "
+                         "någon period. Lämna dem utanför, och redovisa hur många de är, före "
+                         "jämförelsen per period.")
+    return moments
 
 
 @dataclass
