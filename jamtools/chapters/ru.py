@@ -142,8 +142,7 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
                     count: str | None = None) -> pd.DataFrame:
     """Differences in mean and median between the sexes, among granted applications, for each
     amount measure ``rows`` holds (:data:`AMOUNT_MEASURES`), disclosed and stacked with the
-    measure's name in column ``matt`` (the ratio of means is not compared:
-    ``ratio=False``, which spares its bootstrap).
+    measure's name in column ``matt`` (the ratio of means is not shown: ``ratio=False``).
 
     Parameters
     ----------

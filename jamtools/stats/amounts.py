@@ -25,6 +25,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy import stats as sps
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
@@ -35,15 +36,13 @@ from jamtools.stats.design import covariate_columns, design_matrix
 #: The models :func:`adjusted_amount_difference` fits.
 AmountModel = Literal["ols", "gamma"]
 
-#: Replicates × distinct values drawn at once by the bootstrap (bounds its memory, ≈ 32 MB).
-BOOT_CHUNK = 4_000_000
-
 #: The method names written with each measure (``method`` in the comparison layout and in the
 #: results file), so that a comparison with another year can see when the method changed.
 METHOD_T = "t-intervall"
 METHOD_ORDER = "ordningsstatistika (binomial, fördelningsfri)"
 METHOD_BOOT = "bootstrap (percentil) över tabellen av värden"
 METHOD_WELCH = "Welch"
+METHOD_RATIO = "Fieller (Welchs test inverterat, Tamhane & Logan 2004)"
 METHOD_OB = "Oaxaca–Blinder (poolad); deltametoden (Jann 2008), robusta medelfel (HC1)"
 
 #: Said when a group is too small for the order-statistics interval of its median.
@@ -286,19 +285,6 @@ class _Dist:
             upper[idx] = _descend(cum, *walks, rng)
         return (self.values[lower] + self.values[upper]) / 2
 
-    def boot_means(self, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-        """Bootstrap means: each replicate draws n rows with replacement, which is a
-        multinomial draw of counts over the distinct values (the same distribution as resampling
-        rows), in chunks so that memory is bounded by :data:`BOOT_CHUNK`. O(k) per replicate."""
-        n, k = self.n, len(self.values)
-        p = self.counts / n
-        step = max(1, BOOT_CHUNK // max(k, 1))
-        means = np.empty(n_boot)
-        for start in range(0, n_boot, step):
-            stop = min(n_boot, start + step)
-            means[start:stop] = rng.multinomial(n, p, size=stop - start) @ self.values / n
-        return means
-
 
 def _bisect(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, draws: np.ndarray,
             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -461,6 +447,69 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
     return float(diff - t * se), float(diff + t * se), p
 
 
+#: Said when the ratio of means has no bounded interval.
+RATIO_UNBOUNDED = ("Kvoten mellan medelvärdena får inget intervall: jämförelsegruppens medelvärde "
+                   "kan inte skiljas från noll, så kvoten kan vara hur stor som helst.")
+
+
+def _ratio_interval(da, db, conf_level: float) -> tuple[float, float, str | None]:
+    """The interval for the ratio of means ``mean_a / mean_b`` of two independent groups
+    (:class:`_Dist` or :class:`_Sums`): every ratio ρ that Welch's test of
+    :math:`H_0: \\mu_a = \\rho\\,\\mu_b` does not reject at the level,
+
+    .. math:: |\\bar y_a - \\rho\\,\\bar y_b| \\le t_{1-\\alpha/2,\\,\\nu(\\rho)}
+              \\sqrt{s_a^2/n_a + \\rho^2 s_b^2/n_b},
+
+    with Satterthwaite's degrees of freedom :math:`\\nu(\\rho)` for that statistic (Tamhane &
+    Logan 2004). It is Fieller's interval (Fieller 1954) with unequal variances, found by
+    inverting the test rather than by the quadratic with ν fixed at the estimate, which is
+    ``mratios::ttestratio(x, y, var.equal = FALSE, iterativeCI = TRUE)`` in R. At ρ = 1 the test
+    is Welch's test of the difference, so 1 lies inside exactly when Welch's p-value is at least
+    1 − ``conf_level``. Needs only each group's n, mean and variance.
+
+    The set is bounded only when the reference group's mean differs from 0 at the level
+    (:math:`|\\bar y_b| / (s_b/\\sqrt{n_b}) > t_{1-\\alpha/2,\\,n_b-1}`, the limit of the
+    statistic as ρ → ±∞); otherwise the bounds are NaN and the third value says why. NaN also
+    when both groups' values are all equal (no variance, as Welch's interval).
+
+    References
+    ----------
+    .. [1] Fieller, E. C. (1954). Some problems in interval estimation. Journal of the Royal
+           Statistical Society, Series B, 16(2), 175–185.
+    .. [2] Tamhane, A. C. & Logan, B. R. (2004). Finding the maximum safe dose level for
+           heteroscedastic data. Journal of Biopharmaceutical Statistics, 14(4), 843–856.
+    """
+    a, b = da.mean, db.mean
+    c, d = da.var / da.n, db.var / db.n
+    if b == 0 or not c + d > 0:
+        return np.nan, np.nan, None
+    if b < 0:  # the same ratio and the same set of ratios with both means negated
+        a, b = -a, -b
+    q = 1 - (1 - conf_level) / 2
+    if d > 0 and b / np.sqrt(d) <= sps.t.ppf(q, db.n - 1):
+        return np.nan, np.nan, RATIO_UNBOUNDED
+
+    def outside(rho: float) -> float:  # > 0 where the test rejects rho
+        s2 = c + rho * rho * d
+        nu = s2 * s2 / (c * c / (da.n - 1) + rho ** 4 * d * d / (db.n - 1))
+        return abs(a - rho * b) / np.sqrt(s2) - sps.t.ppf(q, nu)
+
+    est = a / b
+    step = np.sqrt(c + est * est * d) / b  # the delta method's standard error of the ratio
+    bounds = []
+    for sign in (-1.0, 1.0):  # outward until the test rejects, then the crossing (Brent)
+        inside, out = est, est + sign * step
+        for _ in range(200):
+            if outside(out) > 0:
+                break
+            inside, out = out, 2 * out - est  # the distance to the estimate doubles
+        else:
+            return np.nan, np.nan, RATIO_UNBOUNDED
+        bounds.append(optimize.brentq(outside, min(inside, out), max(inside, out),
+                                      xtol=1e-14 * max(1.0, abs(est)), rtol=4 * np.finfo(float).eps))
+    return float(bounds[0]), float(bounds[1]), None
+
+
 @dataclass(frozen=True)
 class _Sums:
     """One group's amounts as n, mean and Σ(y − mean)², combined from an
@@ -557,18 +606,19 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     - ``mean_difference``: Welch's t interval and test (unequal variances; Welch 1947).
     - ``median_difference``: percentile bootstrap interval, the groups resampled separately;
       p-value from the Mann–Whitney U test (which compares distributions, not only medians).
-    - ``ratio_of_means`` (with ``ratio``): percentile bootstrap interval, the groups resampled
-      separately.
+    - ``ratio_of_means`` (with ``ratio``): Fieller's interval with unequal variances, the ratios
+      that Welch's test of :math:`\\mu_a = \\rho\\,\\mu_b` does not reject (Tamhane & Logan 2004;
+      :func:`_ratio_interval`); its p-value is Welch's, and 1 lies inside the interval exactly
+      when that p-value is at least 1 − ``conf_level``. NaN bounds, with ``warning`` saying why,
+      when the reference group's mean cannot be told from 0 (the set of ratios is unbounded).
 
-    The bootstrap resamples the table of distinct values and their counts: a resample of the
-    n rows is a multinomial draw of counts (Efron & Tibshirani 1993, ch. 6), so the memory is
-    replicates × distinct values, never × rows. The bootstrap medians are drawn from that same
-    resampling distribution without the counts, by binomial bisection over the sorted values
-    (O(log k) binomial draws per replicate for k distinct values; the conditional-binomial
-    construction of the multinomial, Devroye 1986, ch. XI; :meth:`_Dist.boot_medians`); the
-    bootstrap means for the ratio need every count (O(k) per replicate), so a caller that does
-    not show the ratio passes ``ratio=False``. The medians are drawn first from the seeded
-    generator, so their interval does not depend on ``ratio``.
+    The bootstrap of the medians resamples the table of distinct values and their counts: a
+    resample of the n rows is a multinomial draw of counts (Efron & Tibshirani 1993, ch. 6), of
+    which only the middle order statistics are needed. They are drawn without the counts, by
+    binomial bisection over the sorted values (O(log k) binomial draws per replicate for k
+    distinct values; the conditional-binomial construction of the multinomial, Devroye 1986,
+    ch. XI; :meth:`_Dist.boot_medians`), so the memory is the replicates, never × rows. The
+    mean's and the ratio's intervals need only each group's n, mean and variance.
 
     Parameters
     ----------
@@ -591,8 +641,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     seed : int, default 0
         Seed of the random number generator (results are reproducible).
     ratio : bool, default True
-        Whether to compare the ratio of means (row ``ratio_of_means``). Its bootstrap interval
-        costs O(replicates × distinct values); without it the row is left out.
+        Whether to compare the ratio of means (row ``ratio_of_means``); without it the row is
+        left out.
 
     Returns
     -------
@@ -616,6 +666,10 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     .. [3] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
            & Hall.
     .. [4] Devroye, L. (1986). Non-Uniform Random Variate Generation. New York: Springer.
+    .. [5] Fieller, E. C. (1954). Some problems in interval estimation. Journal of the Royal
+           Statistical Society, Series B, 16(2), 175–185.
+    .. [6] Tamhane, A. C. & Logan, B. R. (2004). Finding the maximum safe dose level for
+           heteroscedastic data. Journal of Biopharmaceutical Statistics, 14(4), 843–856.
     """
     a, b = levels
     measures = ("mean_difference", "median_difference", *(("ratio_of_means",) if ratio else ()))
@@ -642,14 +696,11 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
              test="Mann–Whitneys test", method=METHOD_BOOT),
     ]
     if ratio:
-        r_lo = r_hi = np.nan
-        if db.mean != 0:
-            mean_a, mean_b = da.boot_means(n_boot, rng), db.boot_means(n_boot, rng)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r_lo, r_hi = (float(v) for v in np.nanquantile(mean_a / mean_b, q))
+        r_lo, r_hi, why = _ratio_interval(da, db, conf_level)
         rows.append(_row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
                          estimate=da.mean / db.mean if db.mean else np.nan, ci_low=r_lo,
-                         ci_high=r_hi, p_value=p_welch, test="Welchs t-test", method=METHOD_BOOT))
+                         ci_high=r_hi, p_value=p_welch, test="Welchs t-test", method=METHOD_RATIO,
+                         warning=why or ""))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 

@@ -146,7 +146,7 @@ def min_detectable_difference(n_a: float, n_b: float, p_b: float, *, alpha: floa
 
 
 def _detectable_effect(n_a: float, n_b: float, *, alpha: float, power: float) -> float:
-    """The effect size a two-sided z test of two independent groups detects with ``power``.
+    r"""The effect size a two-sided z test of two independent groups detects with ``power``.
 
     The equation is statsmodels' ``NormalIndPower`` (``normal_power``, both tails):
     :math:`f(x) = \Phi(x - c) + \Phi(-x - c) - \text{power} = 0`, :math:`x = h\sqrt{m}`,
