@@ -16,8 +16,12 @@ section, so that an interrupted run leaves what it measured:
    that reads all tables whatever ``--only`` says;
 5. ``chapters``: every chapter (``--chapters``) alone at every scale, ``python -m jamtools run
    --only <id> --no-book``, ``--chapter-repeats`` times (default 2; the chapter's time is its
-   shortest run, as the floor's, and every run is listed), against the floor and the targets (1 million rows: ≤ 1.5× the
-   floor and < 2 GB; 10 million: ≤ 3× and < 2 GB). By default each run's ``data_dir`` holds
+   shortest run, as the floor's, and every run is listed), against the floor and the targets
+   (1 million rows: ≤ 1.5× the floor and < 2 GB; 10 million: ≤ 3× and < 2 GB). The floor
+   notebook runs once just before each chapter run, and the chapter is compared with the
+   shortest of those runs: as many runs as the chapter's, at the same moments, so that a
+   moment when the machine was slow or fast counts for both (``--no-paired-floor``: only the
+   whole bench's shortest floor, which the report gives beside it). By default each run's ``data_dir`` holds
    links to only the tables the chapter reads (``--chapter-data needed``), so that its command
    does not check every table again; ``--chapter-data all`` gives it the scale's whole folder;
 6. ``analyst``: ``ht_01`` and ``bof_02`` on their tables as cp1252 ``;``-CSV with decimal comma
@@ -116,8 +120,15 @@ def merge_run(record: dict, again: dict) -> dict:
     The chapter's time is the shortest of its runs, as the floor's is (a busy machine can only
     add time), so that the two are compared alike; ``runs_s`` keeps every run's time (None for
     a run without one), ``peak_mb`` and ``peak_tree_mb`` are the largest peaks. A run that did
-    not finish decides the status: the chapter then failed, with that run's reason."""
+    not finish decides the status: the chapter then failed, with that run's reason. The floor
+    runs beside the chapter's (``floor_runs_s``, one just before each of its runs) are pooled
+    alike: ``paired_floor_s`` is their shortest, from as many runs as the chapter's and at the
+    same moments."""
     record["runs_s"] = [*record.get("runs_s", []), again.get("notebook_s")]
+    if "floor_runs_s" in again:  # the floor run just before each chapter run: its least, alike
+        record["floor_runs_s"] = [*record.get("floor_runs_s", []), *again["floor_runs_s"]]
+        floors = [t for t in record["floor_runs_s"] if t is not None]
+        record["paired_floor_s"] = min(floors) if floors else None
     if again.get("peak_mb") is not None and (record.get("peak_mb") is None
                                              or again["peak_mb"] > record["peak_mb"]):
         record.update(peak_mb=again["peak_mb"], peak_source=again.get("peak_source"))
@@ -306,26 +317,31 @@ class Bench:
         folder = self.ensure_data(rows)
         if folder is None:
             return
-        cfg = self.config_for(folder)
         floor = self.results.setdefault("floor", {"source": FLOOR_SOURCE, "runs": []})
         runs = floor["runs"]
         for _ in range(self.args.floor_repeats if repeats is None else repeats):
-            m = run_measured([data.python(), "-m", "bench.tasks", "floor",
-                              "--source", str(NOTEBOOKS / f"{FLOOR_SOURCE}.ipynb"),
-                              "--config", str(cfg), "--work", str(self.work / "golv")],
-                             timeout=self.args.timeout, cwd=ROOT)
-            inner = last_json(m.stdout) if m.ok else None
-            runs.append({"papermill_s": (inner or {}).get("papermill_s"), "wall_s": m.wall_s,
-                         "peak_tree_mb": m.peak_tree_mb, "peak_kernel_mb": m.peak_kernel_mb,
-                         "status": "ok" if inner else "failed", "reason": None if inner else m.failure(),
-                         "loadavg": os.getloadavg()[0], "when": when})
+            run = self.floor_run(folder, when)
+            runs.append(run)
             self.say(f"Golvet, körning {len(runs)} ({when}): "
-                     + (f"{inner['papermill_s']:.2f} s" if inner else f"misslyckades: {m.failure()}"))
+                     + (f"{run['papermill_s']:.2f} s" if run["status"] == "ok"
+                        else f"misslyckades: {run['reason']}"))
         times = [r["papermill_s"] for r in runs if r["papermill_s"] is not None]
         kernels = [r["peak_kernel_mb"] for r in runs if r["peak_kernel_mb"] is not None]
         floor.update(floor_s=min(times) if times else None,
                      median_s=statistics.median(times) if times else None,
                      peak_kernel_mb=max(kernels) if kernels else None)
+
+    def floor_run(self, folder: Path, when: str) -> dict:
+        """One run of the floor notebook (its config on ``folder``, the smallest scale's)."""
+        m = run_measured([data.python(), "-m", "bench.tasks", "floor",
+                          "--source", str(NOTEBOOKS / f"{FLOOR_SOURCE}.ipynb"),
+                          "--config", str(self.config_for(folder)), "--work", str(self.work / "golv")],
+                         timeout=self.args.timeout, cwd=ROOT)
+        inner = last_json(m.stdout) if m.ok else None
+        return {"papermill_s": (inner or {}).get("papermill_s"), "wall_s": m.wall_s,
+                "peak_tree_mb": m.peak_tree_mb, "peak_kernel_mb": m.peak_kernel_mb,
+                "status": "ok" if inner else "failed", "reason": None if inner else m.failure(),
+                "loadavg": os.getloadavg()[0], "when": when}
 
     def chapter_record(self, chapter: str, rows: int, fmt: str, m: Measurement,
                        manifest: dict | None) -> dict:
@@ -391,14 +407,21 @@ class Bench:
             data_dir = self.chapter_folder(folder, chapter)
             cfg = self.config_for(data_dir, f"{folder.name}-{data_dir.name}")
             out = self.work / "runs" / f"{folder.name}" / chapter
+            beside = None
+            if self.args.paired_floor:  # the floor just before, for the chapter's own ratio
+                small = self.ensure_data(min(self.args.scales))
+                beside = self.floor_run(small, f"bredvid {chapter}") if small else None
             m, manifest = self.jamtools_run(cfg, out, only=[chapter])
             rec = self.chapter_record(chapter, rows, fmt, m, manifest)
             rec["data"] = "alla tabeller" if data_dir == folder else "kapitlets tabeller"
+            if beside is not None:
+                rec["floor_runs_s"] = [beside["papermill_s"]]
+                rec["paired_floor_s"] = beside["papermill_s"]
             if earlier is None:
                 self.results["chapters"].append(rec)
             else:
                 merge_run(earlier, rec)
-            floor_s = (self.results.get("floor") or {}).get("floor_s")
+            floor_s = rec.get("paired_floor_s") or (self.results.get("floor") or {}).get("floor_s")
             ratio = f", {rec['notebook_s'] / floor_s:.2f}× golvet" if floor_s and rec["notebook_s"] else ""
             self.say(f"  {chapter}: {rec['status']}"
                      + (f", {rec['notebook_s']:.1f} s{ratio}" if rec["notebook_s"] is not None else "")
@@ -650,6 +673,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapter-repeats", type=int, default=2,
                    help="körningar av varje kapitel per skala (standard 2): kapitlets tid är den "
                         "kortaste, som golvets, och alla körningar står i rapporten")
+    p.add_argument("--no-paired-floor", dest="paired_floor", action="store_false",
+                   help="kör inte golvet strax före varje kapitelkörning (kapitlen jämförs då "
+                        "bara med hela mätningens kortaste golv)")
     p.add_argument("--micro-rows", type=parse_rows, help="mikromätningens rader (1M; --quick 100k)")
     return p
 

@@ -244,3 +244,31 @@ def test_a_chapters_time_is_its_shortest_run_as_the_floors_is():
                       "runs_s": []})
     assert first["status"] == "timeout" and first["notebook_s"] is None
     assert report.chapter_verdict(first, FLOOR)["met"] is False
+
+
+def test_a_chapter_is_compared_with_the_floor_runs_beside_its_own():
+    """The ratio that decides the target is against the shortest of the floor runs just before
+    each of the chapter's runs (as many, at the same moments); the ratio to the whole bench's
+    shortest floor is kept beside it, and a chapter without floor runs beside it falls back to
+    that."""
+    from bench.__main__ import merge_run
+
+    rec = {**chapter("a", 1_000_000, 3.4, 500), "runs_s": [3.4], "floor_runs_s": [2.5],
+           "paired_floor_s": 2.5}
+    merge_run(rec, {**chapter("a", 1_000_000, 3.1, 500), "runs_s": [3.1], "floor_runs_s": [2.2],
+                    "paired_floor_s": 2.2})
+    assert rec["floor_runs_s"] == [2.5, 2.2] and rec["paired_floor_s"] == 2.2
+    merge_run(rec, {**chapter("a", 1_000_000, 3.3, 500), "runs_s": [3.3], "floor_runs_s": [None]})
+    assert rec["paired_floor_s"] == 2.2  # a floor run without a time is listed, not used
+    v = report.chapter_verdict(rec, 2.0)
+    assert v["ratio"] == pytest.approx(3.1 / 2.2) and v["met"] is True
+    assert v["ratio_least"] == pytest.approx(3.1 / 2.0)
+    other = chapter("b", 1_000_000, 3.1, 500)  # no floor beside it: the whole bench's floor
+    assert report.chapter_verdict(other, 2.0)["ratio"] == pytest.approx(1.55)
+    assert report.chapter_verdict(other, 2.0)["met"] is False
+    s = report.summary([rec, other], 2.0)[0]
+    assert (s["within_target"], s["within_target_least"]) == (1, 0)
+    assert s["max_ratio"] == pytest.approx(1.55) and s["max_ratio_least"] == pytest.approx(1.55)
+    md = report.markdown({**results([rec, other]), "floor": {"floor_s": 2.0, "runs": []}})
+    assert "2.50, 2.20, –" in md and "1.41×" in md
+    assert "| 1 milj. | 2/2 | 1.55× (b) | 1 (0) |" in md
