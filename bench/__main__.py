@@ -408,7 +408,7 @@ class Bench:
             cfg = self.config_for(data_dir, f"{folder.name}-{data_dir.name}")
             out = self.work / "runs" / f"{folder.name}" / chapter
             beside = None
-            if self.args.paired_floor:  # the floor just before, for the chapter's own ratio
+            if self.args.paired_floor and fmt == "parquet":  # the floor just before (targets)
                 small = self.ensure_data(min(self.args.scales))
                 beside = self.floor_run(small, f"bredvid {chapter}") if small else None
             m, manifest = self.jamtools_run(cfg, out, only=[chapter])
@@ -421,8 +421,10 @@ class Bench:
                 self.results["chapters"].append(rec)
             else:
                 merge_run(earlier, rec)
-            floor_s = rec.get("paired_floor_s") or (self.results.get("floor") or {}).get("floor_s")
-            ratio = f", {rec['notebook_s'] / floor_s:.2f}× golvet" if floor_s and rec["notebook_s"] else ""
+            pooled = earlier if earlier is not None else rec  # the chapter's runs so far
+            floor_s = pooled.get("paired_floor_s") or report.least_floor(self.results)
+            ratio = (f", hittills {pooled['notebook_s'] / floor_s:.2f}× golvet" if floor_s and pooled.get("notebook_s")
+                     and rec["notebook_s"] else "")
             self.say(f"  {chapter}: {rec['status']}"
                      + (f", {rec['notebook_s']:.1f} s{ratio}" if rec["notebook_s"] is not None else "")
                      + f", topp {rec['peak_mb']:.0f} MB ({rec['peak_source']}), kommandot {m.wall_s:.1f} s"

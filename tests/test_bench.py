@@ -269,6 +269,13 @@ def test_a_chapter_is_compared_with_the_floor_runs_beside_its_own():
     s = report.summary([rec, other], 2.0)[0]
     assert (s["within_target"], s["within_target_least"]) == (1, 0)
     assert s["max_ratio"] == pytest.approx(1.55) and s["max_ratio_least"] == pytest.approx(1.55)
-    md = report.markdown({**results([rec, other]), "floor": {"floor_s": 2.0, "runs": []}})
-    assert "2.50, 2.20, –" in md and "1.41×" in md
+    md = report.markdown({**results([rec, other]), "floor": {"floor_s": 9.0, "runs": [{"papermill_s": 2.0}]}})
+    assert "2.50, 2.20, –" in md and "| 1.41× | 1.55× |" in md and "| 1.55× (kortaste) | 1.55× |" in md
     assert "| 1 milj. | 2/2 | 1.55× (b) | 1 (0) |" in md
+    # The whole bench's least floor holds the runs beside the chapters: never a lower ratio.
+    late = {"floor": {"floor_s": 2.4, "runs": [{"papermill_s": 2.4}]}, "chapters": [rec, other]}
+    assert report.least_floor(late) == 2.2
+    for c in (rec, other):
+        v = report.chapter_verdict(c, report.least_floor(late))
+        assert v["ratio_least"] >= v["ratio"] - 1e-12
+    assert "**Golvet: 2.20 s**" in report.markdown({**results([rec, other]), **late})

@@ -174,7 +174,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     decompose : also the Oaxaca–Blinder decomposition (:func:`jamtools.stats.oaxaca_blinder`)
         of the mean gap into a part explained by ``covariates`` and an unexplained part.
     conf_level, threshold, n_boot, seed : interval level, disclosure threshold, bootstrap
-        resamples and seed of the crude median and ratio intervals (reproducible).
+        resamples and seed of the crude difference of medians' interval (reproducible).
     weight : for a cell table (:func:`jamtools.data.load_table` with ``cells=True``): the
         column with the number of units each row stands for.
 

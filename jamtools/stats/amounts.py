@@ -451,26 +451,40 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
 RATIO_UNBOUNDED = ("Kvoten mellan medelvärdena får inget intervall: jämförelsegruppens medelvärde "
                    "kan inte skiljas från noll, så kvoten kan vara hur stor som helst.")
 
+#: How far out :func:`_ratio_interval` looks for ratios the test does not reject: this many
+#: times the ratio's scale (the estimate's size plus its delta-method standard error).
+RATIO_REACH = 1e8
+
 
 def _ratio_interval(da, db, conf_level: float) -> tuple[float, float, str | None]:
     """The interval for the ratio of means ``mean_a / mean_b`` of two independent groups
-    (:class:`_Dist` or :class:`_Sums`): every ratio ρ that Welch's test of
+    (:class:`_Dist` or :class:`_Sums`): the ratios ρ that Welch's test of
     :math:`H_0: \\mu_a = \\rho\\,\\mu_b` does not reject at the level,
 
     .. math:: |\\bar y_a - \\rho\\,\\bar y_b| \\le t_{1-\\alpha/2,\\,\\nu(\\rho)}
               \\sqrt{s_a^2/n_a + \\rho^2 s_b^2/n_b},
 
     with Satterthwaite's degrees of freedom :math:`\\nu(\\rho)` for that statistic (Tamhane &
-    Logan 2004). It is Fieller's interval (Fieller 1954) with unequal variances, found by
-    inverting the test rather than by the quadratic with ν fixed at the estimate, which is
-    ``mratios::ttestratio(x, y, var.equal = FALSE, iterativeCI = TRUE)`` in R. At ρ = 1 the test
-    is Welch's test of the difference, so 1 lies inside exactly when Welch's p-value is at least
-    1 − ``conf_level``. Needs only each group's n, mean and variance.
+    Logan 2004): Fieller's interval (Fieller 1954) with unequal variances, found by inverting the
+    test rather than by the quadratic with ν fixed at the estimate, as
+    ``mratios::ttestratio(x, y, var.equal = FALSE, iterativeCI = TRUE)`` in R does. At ρ = 1 the
+    test is Welch's test of the difference. Needs only each group's n, mean and variance; the
+    means are first divided by the reference mean, which leaves the set as it is.
 
     The set is bounded only when the reference group's mean differs from 0 at the level
     (:math:`|\\bar y_b| / (s_b/\\sqrt{n_b}) > t_{1-\\alpha/2,\\,n_b-1}`, the limit of the
-    statistic as ρ → ±∞); otherwise the bounds are NaN and the third value says why. NaN also
-    when both groups' values are all equal (no variance, as Welch's interval).
+    statistic as ρ → ±∞); otherwise the bounds are NaN and the third value says why (also when
+    the reference mean is 0). NaN without a reason when neither group varies (as Welch's
+    interval); (0, 0) when the first group is all 0 and the reference's mean is not.
+
+    Mostly the set is one interval around the estimate, and 1 lies inside exactly when Welch's
+    p-value is at least 1 − ``conf_level``. When the reference mean is only just told from 0,
+    ν's change with ρ (from :math:`n_a - 1` through :math:`n_a + n_b - 2` to :math:`n_b - 1`)
+    can split it: pieces far out, or a rejected gap inside. Each bound is therefore the crossing
+    beyond the outermost ratio not rejected on a grid of doubling distances from the estimate,
+    out to :data:`RATIO_REACH` times the ratio's scale: the interval holds every piece the grid
+    finds (and may hold a rejected gap, where 1 could lie with a p-value below the level). A
+    set still not rejected at the reach counts as unbounded.
 
     References
     ----------
@@ -479,34 +493,40 @@ def _ratio_interval(da, db, conf_level: float) -> tuple[float, float, str | None
     .. [2] Tamhane, A. C. & Logan, B. R. (2004). Finding the maximum safe dose level for
            heteroscedastic data. Journal of Biopharmaceutical Statistics, 14(4), 843–856.
     """
+    n_a, n_b = da.n, db.n
     a, b = da.mean, db.mean
-    c, d = da.var / da.n, db.var / db.n
-    if b == 0 or not c + d > 0:
+    c, d = da.var / n_a, db.var / n_b
+    if not c + d > 0:
         return np.nan, np.nan, None
-    if b < 0:  # the same ratio and the same set of ratios with both means negated
-        a, b = -a, -b
-    q = 1 - (1 - conf_level) / 2
-    if d > 0 and b / np.sqrt(d) <= sps.t.ppf(q, db.n - 1):
+    if b == 0:
         return np.nan, np.nan, RATIO_UNBOUNDED
+    est, c, d = a / b, c / (b * b), d / (b * b)  # in units of the reference mean (then 1)
+    q = 1 - (1 - conf_level) / 2
+    if d > 0 and 1 / np.sqrt(d) <= sps.t.ppf(q, n_b - 1):
+        return np.nan, np.nan, RATIO_UNBOUNDED
+    step = np.sqrt(c + est * est * d)  # the delta method's standard error of the ratio
+    if step == 0:  # the first group all 0 (c = 0, est = 0): every other ratio is rejected
+        return float(est), float(est), None
 
-    def outside(rho: float) -> float:  # > 0 where the test rejects rho
+    def outside(rho):  # vectorised; > 0 where the test rejects rho (1 where it is undefined)
+        rho = np.asarray(rho, dtype=float)
         s2 = c + rho * rho * d
-        nu = s2 * s2 / (c * c / (da.n - 1) + rho ** 4 * d * d / (db.n - 1))
-        return abs(a - rho * b) / np.sqrt(s2) - sps.t.ppf(q, nu)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            nu = s2 * s2 / (c * c / (n_a - 1) + rho ** 4 * d * d / (n_b - 1))
+            out = np.abs(est - rho) / np.sqrt(s2) - sps.t.ppf(q, nu)
+        return np.where(np.isfinite(out), out, 1.0)
 
-    est = a / b
-    step = np.sqrt(c + est * est * d) / b  # the delta method's standard error of the ratio
+    dist = step * 2.0 ** np.arange(int(np.ceil(np.log2(RATIO_REACH * (abs(est) + step) / step))) + 1)
     bounds = []
-    for sign in (-1.0, 1.0):  # outward until the test rejects, then the crossing (Brent)
-        inside, out = est, est + sign * step
-        for _ in range(200):
-            if outside(out) > 0:
-                break
-            inside, out = out, 2 * out - est  # the distance to the estimate doubles
-        else:
+    for sign in (-1.0, 1.0):
+        grid = est + sign * dist
+        kept = np.flatnonzero(outside(grid) <= 0)
+        j = kept[-1] + 1 if len(kept) else 0  # the first grid point past the last not rejected
+        if j == len(grid):
             return np.nan, np.nan, RATIO_UNBOUNDED
-        bounds.append(optimize.brentq(outside, min(inside, out), max(inside, out),
-                                      xtol=1e-14 * max(1.0, abs(est)), rtol=4 * np.finfo(float).eps))
+        lo, hi = sorted((est if j == 0 else grid[j - 1], grid[j]))
+        bounds.append(optimize.brentq(lambda r: float(outside(r)), lo, hi, xtol=1e-12 * step,
+                                      rtol=4 * np.finfo(float).eps))
     return float(bounds[0]), float(bounds[1]), None
 
 

@@ -198,6 +198,49 @@ def test_ratio_interval_unbounded_signs_and_no_variance():
     assert row.estimate == 2.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
 
 
+def _sums(n, mean, var_of_mean):
+    return amounts._Sums(n=n, mean=mean, ss=var_of_mean * n * (n - 1))
+
+
+def _welch_p(da, db, rho):
+    """scipy's Welch test of mean_a = rho * mean_b from the groups' n, means and variances."""
+    return sps.ttest_ind_from_stats(da.mean, np.sqrt(da.var), da.n, rho * db.mean,
+                                    abs(rho) * np.sqrt(db.var), db.n, equal_var=False).pvalue
+
+
+def test_ratio_interval_holds_every_piece_when_the_set_splits():
+    """A reference mean only just told from 0 (its t 2.777 against 2.776): the degrees of
+    freedom change with rho and the ratios not rejected reach far beyond the first crossing
+    (rho = 200, 1 000 and 4 000 have p just above 0.05; the first crossing is at 62). The
+    interval holds them, and its bounds are still where the test's p-value is 0.05."""
+    da, db = _sums(10, 3.6261, 667.72), _sums(5, 2.77714, 1.0)
+    lo, hi, why = amounts._ratio_interval(da, db, 0.95)
+    assert why is None
+    for rho in (200.0, 1000.0, 4000.0):
+        assert _welch_p(da, db, rho) > 0.05 and lo <= rho <= hi
+    assert _welch_p(da, db, lo) == pytest.approx(0.05, rel=1e-9)
+    assert _welch_p(da, db, hi) == pytest.approx(0.05, rel=1e-9)
+    assert _welch_p(da, db, 2 * hi) < 0.05
+
+
+def test_ratio_interval_edges_from_the_groups_sums():
+    """A first group all 0: only rho = 0 is not rejected. A reference mean of 0: unbounded, with
+    the reason. A constant first group: the closed form a / (b ± t s_b/sqrt(n_b)), t with
+    n_b − 1 degrees of freedom. Means of opposite signs and a ratio near 1e-13: bounds where
+    scipy's p-value is the level (the tolerance follows the ratio's scale)."""
+    assert amounts._ratio_interval(_sums(5, 0.0, 0.0), _sums(6, 3.0, 0.5), 0.95) == (0.0, 0.0, None)
+    lo, hi, why = amounts._ratio_interval(_sums(5, 2.0, 0.3), _sums(6, 0.0, 0.5), 0.95)
+    assert np.isnan(lo) and np.isnan(hi) and why == amounts.RATIO_UNBOUNDED
+    lo, hi, _ = amounts._ratio_interval(_sums(8, 4.0, 0.0), _sums(9, 2.0, 0.04), 0.95)
+    t = sps.t.ppf(0.975, 8)
+    assert (lo, hi) == pytest.approx((4 / (2 + t * 0.2), 4 / (2 - t * 0.2)), rel=1e-10)
+    for da, db in ((_sums(30, -2.0, 0.09), _sums(40, 5.0, 0.04)),
+                   (_sums(50, 5e-13, 1e-27), _sums(50, 1.0, 0.01))):
+        lo, hi, why = amounts._ratio_interval(da, db, 0.9)
+        assert why is None and lo < da.mean / db.mean < hi
+        assert (_welch_p(da, db, lo), _welch_p(da, db, hi)) == pytest.approx((0.1, 0.1), rel=1e-8)
+
+
 def test_ratio_interval_covers_at_its_level_on_skewed_amounts():
     """Coverage by simulation: gamma amounts (shape 2, skewed as hours are), true ratio 1.2, 30
     and 100 units per group, 600 samples each: within 0.93–0.97 of a nominal 0.95 (the Monte
