@@ -152,39 +152,23 @@ def _detectable_effect(n_a: float, n_b: float, *, alpha: float, power: float) ->
     :math:`f(x) = \Phi(x - c) + \Phi(-x - c) - \text{power} = 0`, :math:`x = h\sqrt{m}`,
     :math:`c = \Phi^{-1}(1 - \alpha/2)`, :math:`m = 1/(1/n_a + 1/n_b)`. On :math:`x \ge 0`,
     :math:`f` grows from :math:`f(0) = \alpha - \text{power} < 0` and is positive at the one-tail
-    solution :math:`c + \Phi^{-1}(\text{power})`, so the root is bracketed there: Newton's
-    method, with a bisection step whenever Newton's would leave the bracket, finds it to machine
-    precision in a few steps (statsmodels' ``solve_power`` searches with Brent's method and stops
-    at its tolerance, up to 0.2 % of the effect size away in the tests). NaN unless
-    alpha < power < 1.
+    solution :math:`c + \Phi^{-1}(\text{power})`, so the root is bracketed there, and Brent's
+    method (``scipy.optimize.brentq``) finds it to machine precision (statsmodels'
+    ``solve_power`` stops at its own tolerance, up to 0.2 % of the effect size away in the
+    tests). NaN unless alpha < power < 1.
     """
+    from scipy.optimize import brentq
     from scipy.special import ndtr, ndtri
 
     if not 0 < alpha < power < 1:
         return float("nan")
     c = -float(ndtri(alpha / 2))  # Φ⁻¹(1 − α/2), without losing a small alpha to 1 − α/2
-    lo, hi = 0.0, c + float(ndtri(power))
-    x = hi
-    density = 1 / math.sqrt(2 * math.pi)
-    for _ in range(200):
-        gap = float(ndtr(x - c) + ndtr(-x - c)) - power
-        if gap == 0:
-            break
-        if gap < 0:
-            lo = x
-        else:
-            hi = x
-        slope = density * (math.exp(-(x - c) ** 2 / 2) - math.exp(-(x + c) ** 2 / 2))
-        step = gap / slope if slope > 0 else math.inf
-        new = x - step
-        if not lo < new < hi:  # Newton would leave the bracket: bisect
-            new = (lo + hi) / 2
-        if abs(new - x) <= 4 * np.finfo(float).eps * max(abs(new), 1e-300) or new in (lo, hi):
-            x = new
-            break
-        x = new
-    else:
-        return float("nan")
+    def gap(x: float) -> float:
+        return float(ndtr(x - c) + ndtr(-x - c)) - power
+
+    hi = c + float(ndtri(power))
+    # f(hi) is the lower tail Φ(−hi − c) ≥ 0; where it rounds to ≤ 0, hi is the root already
+    x = hi if gap(hi) <= 0 else brentq(gap, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     return x * math.sqrt(1 / n_a + 1 / n_b)
 
 

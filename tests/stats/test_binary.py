@@ -163,8 +163,9 @@ def test_detectable_effect_solves_statsmodels_power_equation(alpha, power):
                                           (1e-12, 0.8), (0.5, 0.51), (0.9, 0.99)])
 def test_detectable_effect_at_the_edges_is_the_positive_root(alpha, power):
     """Near power = alpha, at alpha near 1 and at a tiny alpha the root is still the positive
-    one, with the power asked for (the curve is even in x: a free Newton step could land on the
-    negative root, divide by a zero slope or overflow)."""
+    one, with the power asked for (the curve is even in x, so the bracket [0, one-tail
+    solution] must exclude the negative root; at a tiny alpha the one-tail solution is the root
+    to rounding)."""
     from statsmodels.stats.power import NormalIndPower
 
     from jamtools.stats.binary import _detectable_effect
