@@ -433,6 +433,12 @@ def _mann_whitney(da: _Dist, db: _Dist) -> float:
     return float(min(1.0, 2 * sps.norm.sf(z)))
 
 
+def _satterthwaite(va, vb, n_a: int, n_b: int):
+    """Welch–Satterthwaite degrees of freedom of a difference whose two parts have variances
+    ``va`` and ``vb`` (each a group's variance over its n; arrays broadcast)."""
+    return (va + vb) ** 2 / (va ** 2 / (n_a - 1) + vb ** 2 / (n_b - 1))
+
+
 def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float]:
     """Welch's interval and p-value for the difference of means, as
     ``scipy.stats.ttest_ind(equal_var=False)``, from the two tables of distinct values."""
@@ -441,7 +447,7 @@ def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float
     diff = da.mean - db.mean
     if not se > 0:
         return np.nan, np.nan, np.nan
-    df = (va + vb) ** 2 / (va ** 2 / (da.n - 1) + vb ** 2 / (db.n - 1))
+    df = _satterthwaite(va, vb, da.n, db.n)
     t = sps.t.ppf(1 - (1 - conf_level) / 2, df)
     p = float(2 * sps.t.sf(abs(diff / se), df))
     return float(diff - t * se), float(diff + t * se), p
@@ -512,7 +518,7 @@ def _ratio_interval(da, db, conf_level: float) -> tuple[float, float, str | None
         rho = np.asarray(rho, dtype=float)
         s2 = c + rho * rho * d
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            nu = s2 * s2 / (c * c / (n_a - 1) + rho ** 4 * d * d / (n_b - 1))
+            nu = _satterthwaite(c, rho * rho * d, n_a, n_b)
             out = np.abs(est - rho) / np.sqrt(s2) - sps.t.ppf(q, nu)
         return np.where(np.isfinite(out), out, 1.0)
 
@@ -629,7 +635,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     - ``ratio_of_means`` (with ``ratio``): Fieller's interval with unequal variances, the ratios
       that Welch's test of :math:`\\mu_a = \\rho\\,\\mu_b` does not reject (Tamhane & Logan 2004;
       :func:`_ratio_interval`); its p-value is Welch's, and 1 lies inside the interval exactly
-      when that p-value is at least 1 − ``conf_level``. NaN bounds, with ``warning`` saying why,
+      when that p-value is at least 1 − ``conf_level`` (except when the reference mean is only
+      just told from 0 and the set splits; see there). NaN bounds, with ``warning`` saying why,
       when the reference group's mean cannot be told from 0 (the set of ratios is unbounded).
 
     The bootstrap of the medians resamples the table of distinct values and their counts: a
