@@ -122,13 +122,10 @@ def merge_run(record: dict, again: dict) -> dict:
     a run without one), ``peak_mb`` and ``peak_tree_mb`` are the largest peaks. A run that did
     not finish decides the status: the chapter then failed, with that run's reason. The floor
     runs beside the chapter's (``floor_runs_s``, one just before each of its runs) are pooled
-    alike: ``paired_floor_s`` is their shortest, from as many runs as the chapter's and at the
-    same moments."""
+    too (:func:`bench.report.paired_floor` takes their shortest)."""
     record["runs_s"] = [*record.get("runs_s", []), again.get("notebook_s")]
-    if "floor_runs_s" in again:  # the floor run just before each chapter run: its least, alike
+    if "floor_runs_s" in again:  # the floor run just before each chapter run
         record["floor_runs_s"] = [*record.get("floor_runs_s", []), *again["floor_runs_s"]]
-        floors = [t for t in record["floor_runs_s"] if t is not None]
-        record["paired_floor_s"] = min(floors) if floors else None
     if again.get("peak_mb") is not None and (record.get("peak_mb") is None
                                              or again["peak_mb"] > record["peak_mb"]):
         record.update(peak_mb=again["peak_mb"], peak_source=again.get("peak_source"))
@@ -416,13 +413,12 @@ class Bench:
             rec["data"] = "alla tabeller" if data_dir == folder else "kapitlets tabeller"
             if beside is not None:
                 rec["floor_runs_s"] = [beside["papermill_s"]]
-                rec["paired_floor_s"] = beside["papermill_s"]
             if earlier is None:
                 self.results["chapters"].append(rec)
             else:
                 merge_run(earlier, rec)
             pooled = earlier if earlier is not None else rec  # the chapter's runs so far
-            floor_s = pooled.get("paired_floor_s") or report.least_floor(self.results)
+            floor_s = report.paired_floor(pooled) or report.least_floor(self.results)
             ratio = (f", hittills {pooled['notebook_s'] / floor_s:.2f}× golvet" if floor_s and pooled.get("notebook_s")
                      and rec["notebook_s"] else "")
             self.say(f"  {chapter}: {rec['status']}"

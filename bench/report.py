@@ -100,19 +100,26 @@ def least_floor(results: dict) -> float | None:
     return min(times) if times else None
 
 
+def paired_floor(record: dict) -> float | None:
+    """The shortest of the floor runs just before each of a chapter's runs (``floor_runs_s``:
+    as many as the chapter's runs, at the same moments); None without one."""
+    times = [t for t in record.get("floor_runs_s") or [] if t is not None]
+    return min(times) if times else None
+
+
 def chapter_verdict(record: dict, floor_s: float | None) -> dict:
     """``record`` with ``ratio`` (notebook time / floor) and ``met``: True or False at a scale
     with targets (a chapter that did not run misses them), None elsewhere.
 
-    The floor is the one run beside the chapter's runs (``paired_floor_s``: the shortest of the
-    floor runs just before each of them, as many as the chapter's), when there is one: both
+    The floor is the one run beside the chapter's runs (:func:`paired_floor`: the shortest of
+    the floor runs just before each of them, as many as the chapter's), when there is one: both
     times are then the least of the same number of runs at the same moments; else ``floor_s``
     (``floor_used`` says which). ``ratio_least`` is the ratio to ``floor_s``, the whole bench's
     shortest floor run (:func:`least_floor`, which holds the runs beside the chapters too), so
     never below ``ratio``."""
     out = dict(record)
     ok = record.get("status") in OK and record.get("notebook_s") is not None
-    beside = record.get("paired_floor_s")
+    beside = out["paired_floor_s"] = paired_floor(record)
     out["ratio_least"] = record["notebook_s"] / floor_s if ok and floor_s else None
     out["ratio"] = (record["notebook_s"] / beside if ok and beside else out["ratio_least"])
     out["floor_used"] = "bredvid" if beside else "kortaste"
@@ -516,6 +523,9 @@ def write(results: dict, out: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     floor_s = least_floor(results)
     full = dict(results, summary=summary(results.get("chapters", []), floor_s), targets=targets(results))
+    if (results.get("bounds") or {}).get("chapters"):  # as the report shows them
+        full["bounds"] = dict(results["bounds"], floor_s=floor_s,
+                              chapters=_bounds_against(results["bounds"], floor_s))
     paths = {"json": out / "bench.json", "md": out / "bench.md", "png": out / "bench.png"}
     paths["json"].write_text(json.dumps(full, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     paths["md"].write_text(markdown(results), encoding="utf-8")

@@ -158,6 +158,19 @@ def test_bound_is_the_floor_plus_the_bare_queries():
     assert "Minsta motorarbete" in text and "| x |" in text and "3.00×" in text
 
 
+def test_the_bounds_are_shown_and_written_against_the_least_floor(tmp_path):
+    """The bench makes the bounds before its last floor runs; the report and the JSON give them
+    against the whole bench's least floor, from the parts' own times."""
+    parts = [{"table": "a", "column": "id", "kind": "ids", "total_s": 12.0}]
+    stale = report.bound_record("x", parts, FLOOR, 60.0, 3.0)  # made when the floor was 10 s
+    res = results([{**chapter("x", 10_000_000, 60.0, 900), "floor_runs_s": [4.0]}],
+                  bounds={"rows": 10_000_000, "parts": parts, "chapters": [stale]})
+    paths = report.write(res, tmp_path)
+    written = json.loads(paths["json"].read_text(encoding="utf-8"))["bounds"]["chapters"][0]
+    assert written["bound_s"] == 16.0 and written["ratio"] == 4.0 and written["measured_ratio"] == 15.0
+    assert "| x | a.id (ids) | 12.0 | 16.0 | 4.00× | 60.0 | 15.00× |" in paths["md"].read_text(encoding="utf-8")
+
+
 def test_the_bench_writes_xlsx_as_pandas_does(tmp_path):
     """The analyst's XLSX, streamed row by row: read back, the same text in every cell as
     pandas' own writer gives (numbers, text with Swedish letters, blanks for missing values)."""
@@ -253,13 +266,12 @@ def test_a_chapter_is_compared_with_the_floor_runs_beside_its_own():
     that."""
     from bench.__main__ import merge_run
 
-    rec = {**chapter("a", 1_000_000, 3.4, 500), "runs_s": [3.4], "floor_runs_s": [2.5],
-           "paired_floor_s": 2.5}
-    merge_run(rec, {**chapter("a", 1_000_000, 3.1, 500), "runs_s": [3.1], "floor_runs_s": [2.2],
-                    "paired_floor_s": 2.2})
-    assert rec["floor_runs_s"] == [2.5, 2.2] and rec["paired_floor_s"] == 2.2
+    rec = {**chapter("a", 1_000_000, 3.4, 500), "runs_s": [3.4], "floor_runs_s": [2.5]}
+    merge_run(rec, {**chapter("a", 1_000_000, 3.1, 500), "runs_s": [3.1], "floor_runs_s": [2.2]})
+    assert rec["floor_runs_s"] == [2.5, 2.2] and report.paired_floor(rec) == 2.2
     merge_run(rec, {**chapter("a", 1_000_000, 3.3, 500), "runs_s": [3.3], "floor_runs_s": [None]})
-    assert rec["paired_floor_s"] == 2.2  # a floor run without a time is listed, not used
+    assert report.paired_floor(rec) == 2.2  # a floor run without a time is listed, not used
+    assert report.paired_floor({"floor_runs_s": [None]}) is None
     v = report.chapter_verdict(rec, 2.0)
     assert v["ratio"] == pytest.approx(3.1 / 2.2) and v["met"] is True
     assert v["ratio_least"] == pytest.approx(3.1 / 2.0)
