@@ -103,22 +103,6 @@ def test_the_engine_path_counts_as_the_dataframe_path(tmp_path, roles, role):
         with rows_view(in_engine, parents_cells) as view:
             engine_parents = count_words(view, levels=um.LEVELS)
         _counts_equal(count_words(parents_rows, levels=um.LEVELS), engine_parents)
-        # ... and counted within the roles in one pass (the chapter's way): each role's
-        # counts are those of its notes counted on their own, on both paths; the whole is
-        # the count without `within`
-        for exclude in ((), ("pappa",)):
-            with rows_view(in_engine) as view:
-                engine_within = count_words(view, levels=um.LEVELS, exclude=exclude, within="roll")
-            rows_within = count_words(as_rows.data, levels=um.LEVELS, exclude=exclude, within="roll")
-            whole = count_words(as_rows.data, levels=um.LEVELS, exclude=exclude)
-            roles_given = set(as_rows.data["roll"].dropna())
-            assert set(engine_within.within) == set(rows_within.within) == roles_given
-            for counted in (engine_within, rows_within):
-                _counts_equal(counted, whole)
-                for value in roles_given:
-                    alone = count_words(as_rows.data[as_rows.data["roll"] == value],
-                                        levels=um.LEVELS, exclude=exclude)
-                    _counts_equal(counted.within[value], alone)
 
 
 def test_the_chapter_and_its_helpers_give_the_same_answers_on_both_paths(tmp_path):

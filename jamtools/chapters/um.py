@@ -129,12 +129,14 @@ def _with_stems(notes, src, stems) -> pd.DataFrame:
     return cells
 
 
-def _disclosed_top(counts, *, k: int, prior_strength, conf_level: float, threshold: int):
-    """Rank and disclose the counted words (:func:`~jamtools.stats.text.count_words`);
-    (disclosed words, top ``k``)."""
+def _disclosed_top(data, *, k: int, exclude, prior_strength, conf_level: float,
+                   threshold: int):
+    """Count, rank and disclose the words of ``data`` (rows, or an engine view of the notes);
+    (counts, disclosed words, top ``k``)."""
+    counts = count_words(data, levels=LEVELS, exclude=exclude)
     shown = disclose_words(distinctive_words(counts, prior_strength=prior_strength,
                                              conf_level=conf_level), threshold=threshold)
-    return shown, words.top_words(shown, k)
+    return counts, shown, words.top_words(shown, k)
 
 
 def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
@@ -191,14 +193,11 @@ def words_in_notes(ctx) -> Page:
     omitted = ctx.omissions(table, notes)
     exclude, prior = ctx.extra["uteslutna_ord"], ctx.extra["prior_styrka"]
 
-    parents = parent_notes(notes.data)
     with _notes_at(notes) as src:
-        # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown);
-        # the notes about parents counted on their own in the same pass over the words.
-        counts = count_words(src, levels=LEVELS, exclude=exclude,
-                             within="roll" if parents is not None else None)
-        shown, top = _disclosed_top(counts, k=ctx.extra["antal_ord"], prior_strength=prior,
-                                    conf_level=ctx.conf_level, threshold=ctx.threshold)
+        # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
+        counts, shown, top = _disclosed_top(src, k=ctx.extra["antal_ord"], exclude=exclude,
+                                            prior_strength=prior, conf_level=ctx.conf_level,
+                                            threshold=ctx.threshold)
         # Words about responsibility and care: a yes/no outcome per note.
         stems = ctx.extra["ansvarsord"]
         flagged = _with_stems(notes, src, stems)
@@ -212,13 +211,11 @@ def words_in_notes(ctx) -> Page:
     share_title = "Anteckningar med ord om ansvar eller omsorg"
 
     # Mothers and fathers: the same word comparison for the notes about parents.
+    parents = parent_notes(notes.data)
     if parents is not None:
-        parent_counts = counts.within.get(PARENT)
-        if parent_counts is None:  # no note about a parent: nothing counted, as on its own
-            with _notes_at(notes, parents) as src:
-                parent_counts = count_words(src, levels=LEVELS, exclude=exclude)
-        _, parent_top = _disclosed_top(parent_counts, k=10, prior_strength=prior,
-                                       conf_level=ctx.conf_level, threshold=ctx.threshold)
+        with _notes_at(notes, parents) as src:
+            _, _, parent_top = _disclosed_top(src, k=10, exclude=exclude, prior_strength=prior,
+                                              conf_level=ctx.conf_level, threshold=ctx.threshold)
         parent_part = items(words.word_table(
             parent_top, labels={"kvinna": "mammor", "man": "pappor"},
             caption="De mest utmärkande orden i anteckningar om mammor och pappor"))

@@ -113,9 +113,7 @@ class WordCounts:
     ``notes_<level>`` (notes containing it) and ``persons_<level>`` (different persons whose
     notes contain it) for each level, and ``persons_all``. ``totals`` and ``n_notes`` hold the
     number of tokens counted and of notes per level. ``excluded`` says how many word types and
-    tokens each rule removed (aggregates only; the words themselves are not kept). ``within``
-    (from ``count_words(..., within=column)``) holds, for each value of that column, the
-    counts of the notes with that value alone, as if they had been counted on their own.
+    tokens each rule removed (aggregates only; the words themselves are not kept).
     """
 
     levels: tuple
@@ -123,13 +121,11 @@ class WordCounts:
     totals: dict
     n_notes: dict
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
-    within: dict = field(default_factory=dict)
 
 
 def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: str = "kon",
                 levels: Sequence[Hashable], person: str = "person_id",
-                exclude: Iterable[str] = (), min_length: int = 2,
-                within: str | None = None) -> WordCounts:
+                exclude: Iterable[str] = (), min_length: int = 2) -> WordCounts:
     """Count words per group, dropping digits, names, listed words and single letters.
 
     The notes are tokenised and counted in the query engine, and only the counts per word
@@ -156,19 +152,13 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
         Words never to count (compared in lower case), e.g. staff or place names.
     min_length : int
         Shortest word counted (in characters).
-    within : str, optional
-        A column (a note's role, say) whose values' notes are also counted each on their own,
-        in the same pass over the tokens: the result's ``within[value]`` is what
-        ``count_words`` gives for the notes with that value (the rules applied to those notes
-        alone). Notes without a value are counted only in the whole.
 
     Returns
     -------
     WordCounts
         The kept words' counts per group (occurrences, notes, persons), the totals, and how
         many word types and tokens each rule (:data:`RULE_DIGITS`, :data:`RULE_NAME`,
-        :data:`RULE_LIST`, :data:`RULE_SHORT`) left out; with ``within``, the same for each of
-        its values.
+        :data:`RULE_LIST`, :data:`RULE_SHORT`) left out.
 
     References
     ----------
@@ -180,18 +170,7 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
     """
     levels = tuple(levels)
     exclude = {str(w).lower() for w in exclude}
-    if within is not None and str(within).lower() in _TOKEN_COLUMNS:
-        raise ValueError(f"count_words cannot count within {within!r}: the tokeniser's own "
-                         f"columns have those names ({', '.join(sorted(_TOKEN_COLUMNS))}).")
-    # With ``within``, one pass over the tokens counts the whole and each value's notes
-    # (grouping sets); ``__all`` says which rows of the result are the whole.
-    from jamtools.data.engine import ident
-
-    w = "" if within is None else ident(within)
-    sets = (f"GROUPING SETS ((word, lvl), (word, lvl, {w}))" if w else "word, lvl")
-    part = f", {w} AS __part, GROUPING({w}) AS __all" if w else ", NULL AS __part, 1 AS __all"
-    with _notes(data, text, levels=levels, group=group, person=person,
-                columns=(within,) if w else ()) as src:
+    with _notes(data, text, levels=levels, group=group, person=person) as src:
         # One pass over the tokens, per word and level: the notes and persons as distinct
         # counts (a missing person is one person; count DISTINCT leaves NULL out).
         agg = _token_query(src, "word, lvl, count(*) AS n, count(DISTINCT rid) AS notes, "
@@ -200,27 +179,9 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
                                 "bool_or(NOT cap) AS lower_seen, "
                                 "bool_or(cap AND NOT ss) AS capital_inside, "
                                 "bool_or(odd_digit) AS odd_digit, "
-                                "bool_or(odd_digit IS NULL) AS safe" + part,
-                           other=("lvl", "who", *((within,) if w else ())),
-                           group=f"GROUP BY {sets}")
-        per_level = _engine_sql(f"SELECT lvl, count(*) AS n{part} FROM {src} GROUP BY "
-                                + (f"GROUPING SETS ((lvl), (lvl, {w}))" if w else "lvl"))
-    whole = agg["__all"].astype(int) == 1
-    out = _word_counts(agg[whole], per_level[per_level["__all"].astype(int) == 1], levels,
-                       exclude, min_length)
-    if w:
-        parts = per_level.loc[(per_level["__all"].astype(int) == 0) & per_level["__part"].notna()]
-        for value in pd.unique(parts["__part"]):
-            out.within[value] = _word_counts(agg[~whole & (agg["__part"] == value)],
-                                             parts[parts["__part"] == value], levels, exclude,
-                                             min_length)
-    return out
-
-
-def _word_counts(agg: pd.DataFrame, per_level: pd.DataFrame, levels: tuple, exclude: set,
-                 min_length: int) -> WordCounts:
-    """:func:`count_words`' result from its engine query's rows for one set of notes: ``agg``
-    (per word and level) and ``per_level`` (the notes per level)."""
+                                "bool_or(odd_digit IS NULL) AS safe",
+                           other=("lvl", "who"), group="GROUP BY word, lvl")
+        per_level = _engine_sql(f"SELECT lvl, count(*) AS n FROM {src} GROUP BY lvl")
     found = dict(zip(per_level["lvl"].astype(int), per_level["n"].astype(int)))
     n_notes = {lvl: found.get(i, 0) for i, lvl in enumerate(levels)}
     flags = (agg[["word", "lower_seen", "capital_inside", "odd_digit", "safe"]]

@@ -164,39 +164,6 @@ def test_contains_stem_refuses_to_count_by_a_name_the_tokeniser_uses():
     assert counted[["kon", "f", "antal"]].values.tolist() == [["kvinna", 1, 1], ["man", 0, 1]]
 
 
-def test_count_words_within_a_column_counts_each_values_notes_on_their_own():
-    """``within``: one pass counts the whole and each value's notes; the rules are those of
-    each set of notes (a word written as a name inside a sentence in one role's notes is left
-    out there and in the whole, and kept in the other role's notes, where it never is);
-    notes without a value count only in the whole; a column named as the tokens' own is
-    refused."""
-    notes = pd.DataFrame({
-        "anteckning": ["Hon ringde om Bo", "bo hemma, bo kvar", "Han tar ansvar", "mamma ringde",
-                       "pappa ringde 2 gånger", "ansvar och omsorg", None],
-        "kon": ["kvinna", "man", "man", "kvinna", "man", "kvinna", "man"],
-        "person_id": ["a", "b", "c", "a", "d", "e", "f"],
-        "roll": ["foralder", "klient", "foralder", "klient", "foralder", None, "klient"]})
-    levels = ("kvinna", "man")
-    counted = text.count_words(notes, levels=levels, within="roll")
-    whole = text.count_words(notes, levels=levels)
-    pd.testing.assert_frame_equal(counted.counts, whole.counts)
-    assert counted.totals == whole.totals and counted.n_notes == whole.n_notes
-    assert set(counted.within) == {"foralder", "klient"}
-    for role, part in counted.within.items():
-        alone = text.count_words(notes[notes["roll"] == role], levels=levels)
-        pd.testing.assert_frame_equal(part.counts, alone.counts)
-        pd.testing.assert_frame_equal(part.excluded, alone.excluded)
-        assert part.totals == alone.totals and part.n_notes == alone.n_notes
-    # "bo": a name among the parents' notes ("Bo" inside a sentence), a word among the clients'
-    assert "bo" not in set(counted.within["foralder"].counts["word"])
-    assert "bo" not in set(whole.counts["word"])
-    assert "bo" in set(counted.within["klient"].counts["word"])
-    assert "omsorg" in set(whole.counts["word"])  # the note without a role: in the whole only
-    assert not any("omsorg" in set(p.counts["word"]) for p in counted.within.values())
-    with pytest.raises(ValueError, match="word"):
-        text.count_words(notes.rename(columns={"roll": "Word"}), levels=levels, within="Word")
-
-
 def test_the_engine_patterns_are_those_of_a_plain_loop_over_every_code_point():
     """The tokeniser's RE2 classes are built with arrays (a loop over the 1.1 million code
     points took most of a second in every kernel that counts words): they are exactly those a
