@@ -125,14 +125,11 @@ def task_least(args) -> dict:
     """One bare query over one column of a Parquet file, on an engine connection with the
     run's settings (memory limit, threads): ``ids``, the number of rows of each value (a hash
     aggregate over every value, about what a check for repeated keys or a link by id costs);
-    ``words``, per word (runs of Unicode letters, lower case) and sex the number of distinct
-    notes and of distinct persons described, as um_01 counts them (a word is shown only when
-    used about enough persons of each sex); the sex and the person are the file's ``kon`` and
-    ``person_id`` where it has them. The notes are counted from each note's distinct words
-    (``list_distinct``: no hash of note numbers; at 10 million rows 11.4 s against 16.7 s with
-    ``count(DISTINCT note)``, one run each here, outside the bench), the persons with ``count(DISTINCT person_id)``.
-    ``rows`` is then the number of (note, word) pairs, and ``persons`` the persons per word and
-    sex, summed."""
+    ``words``, per word (runs of Unicode letters, lower case) and sex the number of times it
+    is used and of distinct persons described, as um_01 counts them (a word is shown only when
+    used about enough persons, and enough times, for each sex); the sex and the person are the
+    file's ``kon`` and ``person_id`` where it has them. ``rows`` is then the number of words
+    counted, and ``persons`` the persons per word and sex, summed."""
     import pyarrow.parquet as pq
 
     from jamtools.data.engine import connect, ident
@@ -150,7 +147,7 @@ def task_least(args) -> dict:
         query = (f"SELECT count(*) AS n, sum(k) AS rows{', sum(persons)' if person else ''} "
                  f"FROM (SELECT w{sex}, count(*) AS k{per_person} "
                  f"FROM (SELECT {(sex + person).lstrip(', ') or 'NULL AS none'}, "
-                 f"unnest(list_distinct(regexp_extract_all(lower({col}), '\\p{{L}}+'))) AS w "
+                 f"unnest(regexp_extract_all(lower({col}), '\\p{{L}}+')) AS w "
                  f"FROM read_parquet('{path}')) GROUP BY w{sex})")
     con = connect()
     start = time.perf_counter()

@@ -214,9 +214,9 @@ def test_the_report_says_when_the_floor_moved_while_a_scales_chapters_ran():
     assert "datorns fart ändrades" in md
 
 
-def test_the_bound_of_words_counts_notes_and_persons_per_word_and_sex(tmp_path):
+def test_the_bound_of_words_counts_times_and_persons_per_word_and_sex(tmp_path):
     """The bare query for free text (``least --kind words``) does what um_01 must: per word and
-    sex, the distinct notes (a word twice in a note is one note) and the distinct persons."""
+    sex, the times it is used and the distinct persons."""
     import argparse
     import re
 
@@ -232,12 +232,12 @@ def test_the_bound_of_words_counts_notes_and_persons_per_word_and_sex(tmp_path):
     frame.to_parquet(tmp_path / "notes.parquet")
     out = task_least(argparse.Namespace(file=str(tmp_path / "notes.parquet"),
                                         column="anteckning", kind="words"))
-    pairs = {(i, w.lower()) for i, text in enumerate(frame["anteckning"]) if isinstance(text, str)
-             for w in re.findall(r"[^\W\d_]+", text)}
-    by_sex = {(w, frame.loc[i, "kon"]) for i, w in pairs}
-    assert out["rows"] == len(pairs) == 7  # (note, word) pairs: "oro" twice in note 0 is one
+    used = [(i, w.lower()) for i, text in enumerate(frame["anteckning"]) if isinstance(text, str)
+            for w in re.findall(r"[^\W\d_]+", text)]
+    by_sex = {(w, frame.loc[i, "kon"]) for i, w in used}
+    assert out["rows"] == len(used) == 8  # every use: "oro" twice in note 0 counts twice
     assert out["groups"] == len(by_sex) == 6  # word × sex: oro and möte for both, i and hemmet
-    persons = {(w, frame.loc[i, "kon"], frame.loc[i, "person_id"]) for i, w in pairs}
+    persons = {(w, frame.loc[i, "kon"], frame.loc[i, "person_id"]) for i, w in used}
     assert out["persons"] == len(persons) == 6  # p1 wrote "möte" in two notes: one person
 
 

@@ -78,11 +78,13 @@ def test_the_engine_path_counts_as_the_dataframe_path(tmp_path, roles, role):
     pd.testing.assert_frame_equal(as_rows.quality(), in_engine.quality())
     assert as_rows.counts_by_sex() == in_engine.counts_by_sex()
 
-    for exclude in ((), ("pappa", "barnen")):
+    for exclude, notes in (((), False), (("pappa", "barnen"), True)):
         with rows_view(in_engine) as view:
-            engine_counts = count_words(view, levels=um.LEVELS, exclude=exclude)
-        _counts_equal(count_words(as_rows.data, levels=um.LEVELS, exclude=exclude), engine_counts)
+            engine_counts = count_words(view, levels=um.LEVELS, exclude=exclude, notes=notes)
+        _counts_equal(count_words(as_rows.data, levels=um.LEVELS, exclude=exclude, notes=notes),
+                      engine_counts)
         assert len(engine_counts.counts) > 5
+        assert ("notes_kvinna" in engine_counts.counts) == notes
 
     by = ["kon", "roll"] if roles else ["kon"]
     with rows_view(in_engine) as view:

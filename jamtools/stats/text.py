@@ -110,8 +110,9 @@ class WordCounts:
     """Word counts by group, after the lexical privacy rules.
 
     ``counts`` has one row per word kept, with ``count_<level>`` (occurrences),
-    ``notes_<level>`` (notes containing it) and ``persons_<level>`` (different persons whose
-    notes contain it) for each level, and ``persons_all``. ``totals`` and ``n_notes`` hold the
+    ``persons_<level>`` (different persons whose notes contain it) and, when asked for
+    (``count_words(..., notes=True)``), ``notes_<level>`` (notes containing it) for each
+    level, and ``persons_all``. ``totals`` and ``n_notes`` hold the
     number of tokens counted and of notes per level. ``excluded`` says how many word types and
     tokens each rule removed (aggregates only; the words themselves are not kept).
     """
@@ -125,7 +126,8 @@ class WordCounts:
 
 def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: str = "kon",
                 levels: Sequence[Hashable], person: str = "person_id",
-                exclude: Iterable[str] = (), min_length: int = 2) -> WordCounts:
+                exclude: Iterable[str] = (), min_length: int = 2,
+                notes: bool = False) -> WordCounts:
     """Count words per group, dropping digits, names, listed words and single letters.
 
     The notes are tokenised and counted in the query engine, and only the counts per word
@@ -152,11 +154,16 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
         Words never to count (compared in lower case), e.g. staff or place names.
     min_length : int
         Shortest word counted (in characters).
+    notes : bool
+        Also count the notes that contain each word (``notes_<level>``). A distinct count over
+        every token, a third of the query's time on a register's notes; the chapter does not
+        show it, so it is left out unless asked for.
 
     Returns
     -------
     WordCounts
-        The kept words' counts per group (occurrences, notes, persons), the totals, and how
+        The kept words' counts per group (occurrences, persons, and notes with ``notes``), the
+        totals, and how
         many word types and tokens each rule (:data:`RULE_DIGITS`, :data:`RULE_NAME`,
         :data:`RULE_LIST`, :data:`RULE_SHORT`) left out.
 
@@ -171,10 +178,12 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
     levels = tuple(levels)
     exclude = {str(w).lower() for w in exclude}
     with _notes(data, text, levels=levels, group=group, person=person) as src:
-        # One pass over the tokens, per word and level: the notes and persons as distinct
-        # counts (a missing person is one person; count DISTINCT leaves NULL out).
-        agg = _token_query(src, "word, lvl, count(*) AS n, count(DISTINCT rid) AS notes, "
-                                "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) "
+        # One pass over the tokens, per word and level: the persons (and with ``notes`` the
+        # notes) as distinct counts (a missing person is one person; count DISTINCT leaves
+        # NULL out).
+        agg = _token_query(src, "word, lvl, count(*) AS n, "
+                                + ("count(DISTINCT rid) AS notes, " if notes else "")
+                                + "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) "
                                 "AS persons, "
                                 "bool_or(NOT cap) AS lower_seen, "
                                 "bool_or(cap AND NOT ss) AS capital_inside, "
@@ -206,7 +215,8 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
     table = pd.DataFrame({"word": kept})
     for i, lvl in enumerate(levels):
         sub = agg[agg["lvl"] == i].set_index("word")
-        for col, name in (("n", "count"), ("notes", "notes"), ("persons", "persons")):
+        for col, name in (("n", "count"), *((("notes", "notes"),) if notes else ()),
+                          ("persons", "persons")):
             table[f"{name}_{lvl}"] = [int(v) for v in sub[col].reindex(kept, fill_value=0)]
     table["persons_all"] = [int(v) for v in
                             table[[f"persons_{lvl}" for lvl in levels]].sum(axis=1)]
