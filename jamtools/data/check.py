@@ -671,7 +671,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     two_phase = cells and values and "personnummer" not in cols and (save is None or bool(ids))
     id_given = [c for c in ids if c in cols] if two_phase else []
     plain = [c for c in cols if c not in id_given]
-    carry = ["__n0", *(f"__null_{c}" for c in id_given), *(["__dup"] if id_given else [])] if two_phase else []
+    carry = (["__n0", *(f"__null_{c}" for c in id_given), *(["__dup", "__h"] if id_given else [])]
+             if two_phase else [])
     sel: list[str] = ["__row", *carry]      # layer 1: text and parsed values
     out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
     flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
@@ -694,17 +695,6 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel.append(f"{m} AS __pm")
         sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
         sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
-    rows_from, aug, dups = ident(view), view, None
-    if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
-        aug = unique_name("aug")
-        dup = "false"
-        if duplicates and table.key in id_given:
-            dups = _repeated_keys(con, view, texts[table.key])
-            if dups:
-                dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
-        nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {nulls}{dup} AS __dup "
-                    f"FROM {ident(view)}")
     # A date read only for whether it is given (``presence``) is grouped by its validity, not by
     # its value, when it is valid: every valid ISO date gives the same flags and the same value
     # (given), so one stand-in per combination is checked; an invalid one is grouped as read.
@@ -721,15 +711,31 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         return (f"coalesce(regexp_full_match({q}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND "
                 f"TRY_CAST({q} AS DATE) IS NOT NULL, false)")
 
+    classes = "".join(f", {is_valid(c, ident(c))} AS {ident('__ok_' + c)}, CASE WHEN "
+                      f"{is_valid(c, ident(c))} THEN NULL ELSE {ident(c)} END AS {ident('__raw_' + c)}"
+                      for c in valid)
+    # what the first phase groups by: the values as read (a valid date as valid), and the
+    # carried flags
+    groups = ([ident(c) if c not in valid else f"{ident('__ok_' + c)}, {ident('__raw_' + c)}" for c in plain]
+              + [c for c in carry if c not in ("__n0", "__h")])
+    rows_from, aug, dups = ident(view), view, None
+    if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
+        aug = unique_name("aug")
+        dup = "false"
+        if duplicates and table.key in id_given:
+            dups = _repeated_keys(con, view, texts[table.key])
+            if dups:
+                dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
+        nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
+        # ... and a hash of what the first phase groups by (``__h``, grouped by too), so that
+        # each row finds its combination again by one integer (see the join to the cells)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {_combo_hash(groups)} AS __h "
+                    f"FROM (SELECT *{classes} FROM (SELECT *, {nulls}{dup} AS __dup FROM {ident(view)}))")
+        groups.append("__h")
     if two_phase:
-        groups = ([ident(c) if c not in valid else f"{ident('__ok_' + c)}, {ident('__raw_' + c)}" for c in plain]
-                  + [c for c in carry if c != "__n0"])
         stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in [*id_given, *valid])  # as its rows
         raw = ", ".join(groups)
-        classes = "".join(f", {is_valid(c, ident(c))} AS {ident('__ok_' + c)}, CASE WHEN "
-                          f"{is_valid(c, ident(c))} THEN NULL ELSE {ident(c)} END AS {ident('__raw_' + c)}"
-                          for c in valid)
-        grouped_from = f"(SELECT *{classes} FROM {ident(aug)})" if valid else ident(aug)
+        grouped_from = f"(SELECT *{classes} FROM {ident(aug)})" if valid and not id_given else ident(aug)
         rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''}{stand_in} "
                      f"FROM {grouped_from}{' GROUP BY ' + raw if raw else ''})")
     layer1 = f"SELECT {', '.join(sel)} FROM {rows_from}"
@@ -962,16 +968,22 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                                      f"(CASE WHEN {is_valid(c, 'c.' + s(c))} THEN {is_valid(c, 'r.' + ident(c))} "
                                      f"ELSE c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)} END)" for c in plain]
                                     + [f"c.{c} = r.{c}" for c in carry if c != "__n0"]) or "true"
-            flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
-                       f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "
-                       f"JOIN {ident(aug)} r ON {same_raw} {by}")
             same_cell = " AND ".join(f"g.{ident(k)} IS NOT DISTINCT FROM f.{ident(k)}" for k in keys) or "true"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(rows_view)} AS {query}")
+            # A row's combination by its hash alone when no two combinations share one (else by
+            # the values as well): a join on one integer instead of on every column read
+            same_row = same_raw
+            if id_given and not con.sql(f"SELECT count(*) FROM (SELECT __h FROM {ident(rows_view)} "
+                                        "GROUP BY __h HAVING count(*) > 1)").fetchall()[0][0]:
+                same_row = "c.__h = r.__h"
+            flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
+                       f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "
+                       f"JOIN {ident(aug)} r ON {same_row} {by}")
             res = con.sql(f"SELECT g.*, f.__flagged FROM ({grouped}) g LEFT JOIN ({flagged}) f ON {same_cell} "
                           "ORDER BY g.__row").to_arrow_table()
             if ids:  # each row's cell, by its combination's, with its ids
                 numbered = {key: "('rad ' || CAST(r.__row + 2 AS VARCHAR))"} if key in given and key not in cols else {}
-                _keep_ids(con, rows_view, save, res, keys, given, rows=aug, same=same_raw,
+                _keep_ids(con, rows_view, save, res, keys, given, rows=aug, same=same_row,
                           texts={c: numbered.get(c) or texts[c] for c in given})
                 row_columns = {c: bool(pc.any(res.column(GIVEN + c)).as_py()) for c in given}
             con.execute(f"DROP TABLE IF EXISTS {ident(rows_view)}")
@@ -1225,6 +1237,14 @@ def dangling_references(con, rows: str, column: str, known: str, known_column: s
         values = con.sql(f"SELECT v FROM ({dangling}) GROUP BY v ORDER BY min(__row) LIMIT 3").fetchall()
         example = ", ".join(repr(str(r[0])[:30]) for r in values)
     return int(n), tuple(int(r) + 2 for r in first), example
+
+
+def _combo_hash(columns: list[str]) -> str:
+    """SQL of a 64-bit hash of the values of ``columns`` (SQL expressions) of a row: the
+    combination a two-phase check with ids (:func:`check_view`) groups the row into, which the
+    row finds again by this one integer when no two combinations share a hash (tests replace
+    it with a coarse one, under which they do)."""
+    return f"hash({', '.join(columns)})"
 
 
 #: The engine's function that hashes a key value in :func:`_repeated_keys` (tests set a coarse

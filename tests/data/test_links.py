@@ -655,6 +655,62 @@ def test_first_per_id_without_the_join_of_all_cells_keeps_the_same_rows(data_dir
     assert sum(plain["planering"].values()) < int(whole.data[whole.weight].sum()) or data_dir == SYNTHETIC
 
 
+@pytest.mark.parametrize("combo_hash", ["hash", "constant", "first_column"])
+def test_rows_find_their_combination_whatever_its_hash(tmp_path, monkeypatch, combo_hash):
+    """A linked load groups the rows by the values read and a hash of them, and each row finds
+    its combination (its cell and its ids) again by the hash alone when no two combinations
+    share one, else by its values too. With a hash under which every combination collides (a
+    constant) or many do (the first column's): every source row is in the engine's rows once,
+    the cells and the account are those of a load of rows, and links follow the same rows."""
+    from jamtools.data import check
+    from jamtools.data.engine import ident
+
+    if combo_hash == "constant":
+        monkeypatch.setattr(check, "_combo_hash", lambda columns: "1::UBIGINT")
+    elif combo_hash == "first_column":
+        monkeypatch.setattr(check, "_combo_hash", lambda columns: f"hash({columns[0]})")
+    data_dir = _bad_copy(tmp_path)
+    for name in NEEDS:
+        test_a_linked_load_keeps_the_rows_and_account_of_a_load_of_rows(name, data_dir)
+        _, linked = _both(name, data_dir)
+        _each_row_once_in_its_cell(linked)
+    test_flag_count_and_keep_as_on_rows(data_dir)
+
+
+def test_rows_find_their_combination_with_signed_zeros_and_nan(tmp_path):
+    """Values the engine groups as one but may hash apart (0.0 and -0.0; NaN): each row is
+    still in its cell once, as a load of rows counts them."""
+    import numpy as np
+
+    frame = pd.DataFrame({
+        "beslut_id": [f"B{i}" for i in range(8)],
+        "person_id": ["P1", "P2", "P3", "P4", "P5", "P6", None, "P8"],
+        "kon": ["kvinna", "kvinna", "man", "man", "kvinna", "man", "man", "kvinna"],
+        "beviljade_timmar": [0.0, -0.0, np.nan, -0.0, 0.0, np.nan, 1.5, float("nan")],
+    })
+    frame.to_parquet(tmp_path / "ht_beslut.parquet", index=False)
+    assert np.signbit(pd.read_parquet(tmp_path / "ht_beslut.parquet")["beviljade_timmar"]).sum() == 2
+    need = dict(columns=["kon", "beviljade_timmar"], optional=["person_id"])
+    rows = load_table("ht_beslut", data_dir=tmp_path, **need)
+    linked = load_table("ht_beslut", data_dir=tmp_path, cells=True, linked=True, **need)
+    assert _by(linked, ["kon", "beviljade_timmar"]) == _by(rows, ["kon", "beviljade_timmar"])
+    _each_row_once_in_its_cell(linked)
+    assert int(linked.data[CELL_COUNT].sum()) == len(rows.data) == 5  # NaN: no value
+
+
+def _each_row_once_in_its_cell(linked):
+    """The engine's rows of a linked load: every source row once, and as many in each cell as
+    the cell counts."""
+    from jamtools.data.engine import ident
+
+    name = ident(linked.rows.name)
+    n, distinct = linked.rows.con.sql(f"SELECT count(*), count(DISTINCT __row) FROM {name}").fetchall()[0]
+    assert n == distinct
+    per_cell = dict(linked.rows.con.sql(f"SELECT __cell, count(*) FROM {name} GROUP BY __cell").fetchall())
+    assert {int(i): int(w) for i, w in linked.data[CELL_COUNT].items()} == {
+        int(i): per_cell.get(int(i), 0) for i in linked.data.index}
+
+
 @pytest.mark.parametrize("coarse", [False, True])
 def test_repeated_keys_are_found_exactly_whatever_their_hashes(tmp_path, monkeypatch, coarse):
     """A linked load finds repeated keys by their hashes first, then by value among the rows
