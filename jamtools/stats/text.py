@@ -156,8 +156,8 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
         Shortest word counted (in characters).
     notes : bool
         Also count the notes that contain each word (``notes_<level>``). A distinct count over
-        every token, a third of the query's time on a register's notes; the chapter does not
-        show it, so it is left out unless asked for.
+        every token, about a quarter of the query's time on a register's notes; the chapter
+        does not show it, so it is left out unless asked for.
 
     Returns
     -------
