@@ -129,6 +129,8 @@ def test_an_unchanged_rerun_executes_no_notebook(runs):
         assert n["status"] == "ok" and n["duration_s"] == before[n["id"]]["duration_s"]
         assert n["cache_key"] == before[n["id"]]["cache_key"]
     assert m["check"]["reused"] is True and m["check"]["summary"] == first["check"]["summary"]
+    # what the check found absent in the files (for the kernels, jamtools.data.facts) with it
+    assert m["check"]["facts"] == first["check"]["facts"] and first["check"]["facts"]["unique_keys"]
     assert m["leak_scan"]["reused"] is True
     assert m["exit_code"] == 0
     assert ("Cache: 3 av 3 kapitel återanvänds från förra körningen; kontrollen återanvänds; "

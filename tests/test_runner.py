@@ -211,6 +211,7 @@ def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatc
     import os
     import stat
 
+    from jamtools.data.facts import FACTS_ENV, Facts, current
     from jamtools.data.readers import DECODED_ENV, DECODED_MARK, _private
     from jamtools.run import runner
 
@@ -220,6 +221,11 @@ def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatc
         folder = Path(os.environ[DECODED_ENV])
         seen.append((folder, stat.S_IMODE(folder.stat().st_mode), _private(folder),
                      (folder / DECODED_MARK).read_text()))
+        # the check's facts for the kernels go in the same folder, readable by the user only
+        runner._write_facts(Facts({"abc"}))
+        facts = Path(os.environ[FACTS_ENV])
+        assert facts.parent == folder and stat.S_IMODE(facts.stat().st_mode) == 0o600
+        assert current().key_unique("abc")
         if len(seen) == 2:
             raise RuntimeError("the run failed")
         return 0
@@ -229,7 +235,7 @@ def test_a_run_keeps_decoded_workbooks_in_a_private_folder_it_removes(monkeypatc
     assert runner.run(None, tmp_path / "ut") == 0
     folder, mode, private, pid = seen[0]
     assert mode == 0o700 and private and pid == str(os.getpid())
-    assert not folder.exists() and DECODED_ENV not in os.environ
+    assert not folder.exists() and DECODED_ENV not in os.environ and FACTS_ENV not in os.environ
     assert tmp_path / "ut" not in folder.parents
     monkeypatch.setenv(DECODED_ENV, "/the/users/own")
     with pytest.raises(RuntimeError):

@@ -225,6 +225,9 @@ class CheckedTable:
     #: the rows with the key's problems (``missing_id``, ``duplicate_id``) are left out, no two
     #: kept rows share a key. False when the search was left out (``duplicates=False``).
     key_unique: bool = field(default=False, compare=False)
+    #: For a check of a whole file (:func:`jamtools.data.load.check_source`): the file's
+    #: :func:`jamtools.data.facts.source_key`, which names it in what the run's check found.
+    source_key: str | None = field(default=None, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -586,7 +589,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                today: pd.Timestamp | None = None, duplicates: bool = True,
                cells: bool = False, values: bool = True, save: str | None = None,
                presence: tuple[str, ...] = (), keep: set[str] | None = None,
-               ids: tuple[str, ...] = ()) -> CheckedTable:
+               ids: tuple[str, ...] = (), key_repeats: bool | None = None) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -630,7 +633,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     ``__row``, ``__cell`` (the row's cell, the position in the result) and ``v_<column>`` as
     text; the result's ``rows`` names it and ``row_columns`` says which of them has a value.
     Missing and repeated keys are found in the engine, as with ``values=False``, and each cell
-    says whether its rows have each id (:data:`GIVEN`).
+    says whether its rows have each id (:data:`GIVEN`). ``key_repeats=False`` (with ``ids``
+    that include the key): the caller knows that no value of the key repeats in the view (the
+    run's check found none in the same file, :mod:`jamtools.data.facts`), so the search is
+    left out and the result is the one a search that found none gives.
     """
     import datetime as dt
 
@@ -722,7 +728,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
         aug = unique_name("aug")
         dup = "false"
-        if duplicates and table.key in id_given:
+        if duplicates and table.key in id_given and key_repeats is not False:
             dups = _repeated_keys(con, view, texts[table.key])
             if dups:
                 dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from jamtools.data import facts as run_facts
 from jamtools.data.check import GIVEN, as_text, is_in, occurrences
 
 
@@ -54,6 +55,10 @@ class EngineRows:
     #: table it was made with), or None when not known. A result that still keeps every one
     #: of them keeps every row of the table: its queries need no join of its cells.
     cells: np.ndarray | None = dataclasses.field(repr=False, default=None)
+    #: The :func:`jamtools.data.facts.source_key` of the file whose every row the table holds
+    #: (a load's own rows), by which what the run's check found about the file applies; None
+    #: for a table made from such rows (a split of its cells, one row per id).
+    source: str | None = dataclasses.field(repr=False, default=None)
 
     def __post_init__(self):
         from jamtools.data.engine import shared
@@ -78,10 +83,13 @@ class IdSet:
     checks. The table is dropped with the object, or, with ``owner`` (the
     :class:`EngineRows` whose table it is), kept as long as the owner."""
 
-    def __init__(self, name: str, column: str, *, owner: EngineRows | None = None):
+    def __init__(self, name: str, column: str, *, owner: EngineRows | None = None,
+                 source: str | None = None):
         from jamtools.data.engine import shared
 
         self.name, self.column, self.owner = name, column, owner
+        #: the file whose every row's id the table holds (see :attr:`EngineRows.source`)
+        self.source = owner.source if owner is not None else source
         self.con = owner.con if owner is not None else shared()
         if owner is None:
             weakref.finalize(self, _drop, self.con, name)
@@ -433,6 +441,10 @@ def missing_count(loaded, column: str, other, other_column: str) -> int:
                f"ANTI JOIN (SELECT v FROM ({known}) WHERE v IS NOT NULL) k ON r.{v} = k.v "
                f"WHERE r.{v} IS NOT NULL")
         whole = not kept and (isinstance(other, IdSet) or _all_cells(other))
+        if whole and run_facts.current().references_found(
+                rows.source, column, other.source if isinstance(other, IdSet) else _rows(other).source,
+                other_column):  # the run's check found none in the same two files
+            return 0
         key = (id(rows.con), sql)
         if not whole:  # a query with this call's own cells: never sent again
             return int(rows.con.sql(sql).fetchall()[0][0])

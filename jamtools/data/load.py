@@ -23,6 +23,7 @@ import pandas as pd
 from jamtools.data.check import (GIVEN, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
+from jamtools.data import facts as run_facts
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -402,13 +403,18 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT {', '.join(selects)} "
                     f"FROM {ident(raw_view)}")
         shown = Path(src.name).name if "sql" not in spec else src.name
+        # what the run's check found in this file (jamtools.data.facts): a key it found
+        # repeated nowhere is not searched again
+        known = run_facts.source_key(name, spec) if ids and not sql else None
         checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
                              export_names=export_names,
                              duplicates=(columns is None or table.key in columns) if duplicates is None
                              else duplicates, cells=cells,
                              values=keep_values or not cells,
                              save=(unique_name("linked") if ids else save) if cells else None,
-                             presence=tuple(presence), keep=keep, ids=tuple(ids))
+                             presence=tuple(presence), keep=keep, ids=tuple(ids),
+                             key_repeats=False if run_facts.current().key_unique(known) else None)
+        checked.source_key = known
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
         drop()
@@ -680,7 +686,7 @@ def load_table(
 
         # its rows fall in the check's cells, each cell with a row (_keep_ids)
         engine_rows = EngineRows(checked.rows, tuple(checked.row_columns),
-                                 cells=checked.data.index.to_numpy(copy=True))
+                                 cells=checked.data.index.to_numpy(copy=True), source=checked.source_key)
     data = checked.data
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
@@ -892,7 +898,7 @@ def _engine_ids(table_name: str, column: str, sources: dict[str, dict], *, keep:
         return None
     known = None
     if checked.rows is not None:
-        known = IdSet(checked.rows, column)  # dropped with it
+        known = IdSet(checked.rows, column, source=checked.source_key)  # dropped with it
         if column not in checked.row_columns or checked.derived.get(column) == "radnumret":
             known = None
     if key is not None and keep:

@@ -22,6 +22,7 @@ from pathlib import Path
 from jamtools.run import catalogue
 from jamtools.data.check import dangling_references
 from jamtools.data.engine import ident, shared, unique_name
+from jamtools.data.facts import Facts, source_key
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
 
@@ -73,6 +74,9 @@ class InputCheck:
     chapters: dict[str, catalogue.Readiness]
     #: The chapters the check was limited to (a run with ``--only``); None: every table.
     scope: list[str] | None = None
+    #: What the check found absent in whole files (no repeated key, no reference to a row
+    #: another file lacks), for the kernels (:mod:`jamtools.data.facts`); not in ``check.json``.
+    facts: Facts = field(default_factory=Facts, compare=False, repr=False)
 
     @property
     def runnable(self) -> list[str]:
@@ -266,6 +270,7 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
     wanted = scope_tables(config, chapters)
     tables: dict[str, TableCheck] = {}
     checked_tables = {}
+    facts = Facts()
     linked: dict[str, set[str]] = {}  # table -> its columns that refer or are referred to
     for name, model in TABLES.items():
         for col in model.columns:
@@ -299,12 +304,19 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
         tables[name] = t
+        key = TABLES[name].key
+        if (key in present and derived.get(key) != "radnumret"
+                and any(p.key_unique and (key in p.data.columns or key in p.row_columns) for p in parts)
+                and not any(p.column == key and p.kind == "duplicate_id" for p in problems)):
+            known = source_key(name, spec)  # searched (given, not numbered) and found repeated nowhere
+            if known:
+                facts.unique_keys.add(known)
         # The ids the references between tables follow stay in the engine (a register-sized
         # table would otherwise stay in memory for the whole run).
         checked_tables[name] = _Linked(present, saved)
         del parts
     try:
-        _reference_notes(tables, checked_tables, sources)
+        _reference_notes(tables, checked_tables, sources, facts)
     finally:
         for linked_table in checked_tables.values():
             if linked_table.engine_table:
@@ -323,7 +335,7 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
             ready[cid] = catalogue.readiness(cid, present, failed=failed, results=any_run)
     ready = {k: ready[k] for k in ids}
     return InputCheck(demo, str(config.source) if config.source else None, tables, ready,
-                      None if chapters is None else ids)
+                      None if chapters is None else ids, facts=facts)
 
 
 @dataclass
@@ -336,8 +348,10 @@ class _Linked:
     engine_table: str | None
 
 
-def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict) -> None:
-    """References between tables: checked when both are supplied, else said to be skipped."""
+def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict,
+                     facts: Facts | None = None) -> None:
+    """References between tables: checked when both are supplied, else said to be skipped.
+    A reference of one file to another found complete is added to ``facts``."""
     from jamtools.data.check import Problem
 
     for name, t in tables.items():
@@ -362,3 +376,7 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
             if n:
                 t.problems.append(Problem(name, t.source, col.name, "dangling_reference", "rader",
                                           n, rows, example, f"saknas i {ref_table}"))
+            elif facts is not None:
+                here, there = source_key(name, sources[name]), source_key(ref_table, sources[ref_table])
+                if here and there:
+                    facts.references.add((here, col.name, there, ref_col))

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import yaml
 
+from jamtools.data.facts import Facts
 from jamtools.data.readers import SQL_LOG_ENV
 from jamtools.data.load import release_engine
 from jamtools.run import pdf
@@ -733,6 +734,21 @@ def run(config: RunConfig, out: str | Path, *, only: list[str] | None = None, jo
         memory.stop()
 
 
+#: The file in the run's folder (:func:`_decoded_sources`) with what the run's check found
+#: absent in whole files, for the kernels (:mod:`jamtools.data.facts`).
+FACTS_FILE = "facts.json"
+
+
+def _write_facts(facts: Facts) -> None:
+    """Write ``facts`` where the kernels of this run look for them (:data:`FACTS_FILE` in the
+    run's folder, named by :data:`jamtools.data.facts.FACTS_ENV`)."""
+    from jamtools.data.facts import FACTS_ENV
+
+    name = os.environ.get(FACTS_ENV)
+    if name and Path(name).parent.is_dir():
+        facts.write(Path(name))
+
+
 @contextlib.contextmanager
 def _decoded_sources():
     """A folder for the run's decoded exports (:data:`jamtools.data.readers.DECODED_ENV`),
@@ -746,11 +762,14 @@ def _decoded_sources():
     import threading
     import warnings
 
+    from jamtools.data.facts import FACTS_ENV
     from jamtools.data.readers import DECODED_ENV, run_folder
 
-    before = os.environ.get(DECODED_ENV)
+    before, before_facts = os.environ.get(DECODED_ENV), os.environ.get(FACTS_ENV)
     folder = run_folder()
     os.environ[DECODED_ENV] = str(folder)
+    # what the run's check finds absent, for the kernels (written by _run when it is known)
+    os.environ[FACTS_ENV] = str(folder / FACTS_FILE)
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         def stop(signum, frame):
@@ -767,10 +786,11 @@ def _decoded_sources():
         if folder.exists():
             warnings.warn(f"Mappen {folder} med avkodade exportfiler kunde inte tas bort. Den innehåller "
                           "uppgifter ur exporterna: ta bort den för hand.", stacklevel=2)
-        if before is None:
-            os.environ.pop(DECODED_ENV, None)
-        else:
-            os.environ[DECODED_ENV] = before
+        for name, value in ((DECODED_ENV, before), (FACTS_ENV, before_facts)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _previous_run(out: Path, cache: bool) -> tuple[dict | None, str]:
@@ -891,6 +911,9 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
             else:
                 os.environ[SQL_LOG_ENV] = before_env
         report.write(out / "check.json")
+    if check_reused:  # the earlier run's findings, for files still as they were (data.facts)
+        report.facts = Facts.from_dict((previous.get("check") or {}).get("facts"))
+    _write_facts(report.facts)
     print(report.summary_line(), file=sys.stderr)
     skipped = {nb.stem: report.chapters[nb.stem].text() for nb in requested
                if nb.stem in CHAPTERS and not report.chapters[nb.stem].can_run}
@@ -1056,7 +1079,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         "notebook_parameters": config.notebook_parameters,
         "input_files": _input_files(config, digests, tables=in_scope),
         "check": {"file": "check.json", "summary": report.summary_line(), "key": check_key,
-                  "reused": check_reused},
+                  "reused": check_reused, "facts": report.facts.as_dict()},
         "notebooks": [records[nb.stem] for nb in notebooks],
         "chapters_reused": [k for k in reused],
         "chapters_skipped": [{"id": k, "title": QUESTIONS.get(k, k), "reason": v}

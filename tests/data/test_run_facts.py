@@ -1,0 +1,183 @@
+"""What the run's check found absent in whole files (:mod:`jamtools.data.facts`) spares the
+kernels' linked loads two searches over every row: for repeated keys and for references to rows
+another table lacks. A fact must say only what a search would find, apply only to the files it
+was found in, and change no result: each is checked here against the searches themselves, on the
+demo tables and on copies with repeated keys and missing references, and after a file changed."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from jamtools.data import check as data_check
+from jamtools.data import facts as run_facts
+from jamtools.data import links, load_table
+from jamtools.data.load import release_engine, table_sources
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
+from tests.conftest import SYNTHETIC
+from tests.data.test_links import NEEDS, _bad_copy, _by
+
+
+def _config(folder):
+    cfg = folder / "jamtools.yml"
+    cfg.write_text(yaml.safe_dump({"data_dir": str(folder)}), encoding="utf-8")
+    return load_config(cfg)
+
+
+def _demo_copy(folder):
+    for name in NEEDS:
+        shutil.copy(SYNTHETIC / f"{name}.csv", folder / f"{name}.csv")
+    return folder
+
+
+@pytest.fixture(params=["demo", "felaktiga_rader"])
+def folder(request, tmp_path):
+    return _demo_copy(tmp_path) if request.param == "demo" else _bad_copy(tmp_path)
+
+
+def _facts_file(folder, tmp_path):
+    facts = check_inputs(_config(folder)).facts
+    path = tmp_path / "facts.json"
+    facts.write(path)
+    return facts, path
+
+
+def _loads(folder, monkeypatch, facts_path=None):
+    """Every table of :data:`NEEDS` loaded linked, from a fresh engine, and what each call of
+    the two searches was asked."""
+    from jamtools.data import engine
+
+    searched = {"keys": 0, "references": 0, "anti_joins": 0}
+    repeated, missing, connect = data_check._repeated_keys, links.missing_count, engine.connect
+
+    class Counted:  # the engine connection, counting the anti joins of missing_count it is sent
+        def __init__(self, con):
+            self._con = con
+
+        def sql(self, query, *args, **kwargs):
+            searched["anti_joins"] += " ANTI JOIN " in query
+            return self._con.sql(query, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    def count_keys(*args, **kwargs):
+        searched["keys"] += 1
+        return repeated(*args, **kwargs)
+
+    def count_references(*args, **kwargs):
+        searched["references"] += 1
+        return missing(*args, **kwargs)
+
+    release_engine()
+    out = {}
+    with monkeypatch.context() as m:
+        if facts_path is None:
+            m.delenv(run_facts.FACTS_ENV, raising=False)
+        else:
+            m.setenv(run_facts.FACTS_ENV, str(facts_path))
+        m.setattr(data_check, "_repeated_keys", count_keys)
+        m.setattr(links, "missing_count", count_references)
+        m.setattr(engine, "connect", lambda **kw: Counted(connect(**kw)))
+        for name, needs in NEEDS.items():
+            loaded = load_table(name, data_dir=folder, cells=True, linked=True, **needs)
+            out[name] = {"cells": _by(loaded, [c for c in loaded.data.columns if not c.startswith("__")
+                                               and c != loaded.weight]),
+                         "left_out": dict(loaded.excluded_by_reason()),
+                         "problems": sorted((p.column or "", p.kind, p.count, p.rows)
+                                            for p in loaded.checked.problems)}
+    release_engine()
+    return out, searched
+
+
+def test_the_facts_say_what_a_search_of_the_rows_finds(folder, tmp_path):
+    """A key is a fact exactly when no value repeats in the file; a reference when every id
+    the column gives is among the other file's (plain pandas on the files, not the engine)."""
+    from jamtools.data.model import TABLES
+
+    facts, _ = _facts_file(folder, tmp_path)
+    sources = table_sources(None, data_dir=folder)
+
+    def ids(name, column):
+        values = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)[column].str.strip()
+        return values[values != ""]
+
+    for name in NEEDS:
+        table = TABLES[name]
+        here = run_facts.source_key(name, sources[name])
+        assert facts.key_unique(here) is not ids(name, table.key).duplicated().any(), name
+        for col in table.columns:
+            other, other_col = (col.references or ".").split(".")
+            if other in NEEDS:
+                complete = ids(name, col.name).isin(set(ids(other, other_col))).all()
+                assert facts.references_found(here, col.name, run_facts.source_key(other, sources[other]),
+                                              other_col) is bool(complete), (name, col.name)
+    assert facts.unique_keys  # (in the copy with bad rows, some; every reference there misses one)
+
+
+def test_with_the_facts_the_loads_are_the_same_and_search_less(folder, tmp_path, monkeypatch):
+    facts, path = _facts_file(folder, tmp_path)
+    without, searched = _loads(folder, monkeypatch)
+    with_facts, searched_with = _loads(folder, monkeypatch, path)
+    assert with_facts == without
+    # (in the copy with bad rows the tables whose keys are searched are those that repeat one)
+    assert searched_with["keys"] <= searched["keys"]
+    assert searched_with["references"] == searched["references"]  # asked as often
+    assert searched_with["anti_joins"] <= searched["anti_joins"]
+
+
+@pytest.fixture
+def demo(tmp_path):
+    (tmp_path / "demo").mkdir()
+    return _demo_copy(tmp_path / "demo")
+
+
+def test_demo_tables_with_the_facts_search_nothing_again(demo, tmp_path, monkeypatch):
+    _, path = _facts_file(demo, tmp_path)
+    _, searched = _loads(demo, monkeypatch)
+    assert searched["keys"] and searched["anti_joins"]
+    _, searched = _loads(demo, monkeypatch, path)
+    assert searched["keys"] == 0 and searched["anti_joins"] == 0
+
+
+def test_a_file_changed_after_the_check_is_searched_again(demo, tmp_path, monkeypatch):
+    facts, path = _facts_file(demo, tmp_path)
+    assert facts.unique_keys and facts.references
+    plans = pd.read_csv(demo / "eb_planering.csv", dtype=str, keep_default_na=False)
+    extra = plans.iloc[[0, 1]].copy()
+    extra.iloc[1, extra.columns.get_loc("planering_id")] = "PL9999999"  # a new planning ...
+    extra.iloc[1, extra.columns.get_loc("person_id")] = "E9999999"  # ... of an applicant no table has
+    pd.concat([plans, extra]).to_csv(demo / "eb_planering.csv", index=False)  # and row 0's key twice
+    without, _ = _loads(demo, monkeypatch)
+    with_facts, searched = _loads(demo, monkeypatch, path)
+    assert with_facts == without
+    assert searched["keys"] >= 1
+    planned = with_facts["eb_planering"]
+    assert any(kind == "duplicate_id" and n == 2 for _, kind, n, _ in planned["problems"])
+    assert planned["left_out"].get("Hänvisar till eb_klienter som saknas") == 1
+
+
+def test_no_facts_without_the_variable_or_with_a_file_that_is_not_there(tmp_path, monkeypatch):
+    monkeypatch.delenv(run_facts.FACTS_ENV, raising=False)
+    assert run_facts.current() == run_facts.Facts()
+    monkeypatch.setenv(run_facts.FACTS_ENV, str(tmp_path / "saknas.json"))
+    assert run_facts.current() == run_facts.Facts()
+    (tmp_path / "trasig.json").write_text("{", encoding="utf-8")
+    monkeypatch.setenv(run_facts.FACTS_ENV, str(tmp_path / "trasig.json"))
+    assert run_facts.current() == run_facts.Facts()
+
+
+def test_a_source_key_names_one_version_of_one_file(demo):
+    sources = table_sources(None, data_dir=demo)
+    spec = sources["eb_klienter"]
+    first = run_facts.source_key("eb_klienter", spec)
+    assert first == run_facts.source_key("eb_klienter", dict(spec))
+    assert run_facts.source_key("eb_planering", spec) != first  # another table
+    assert run_facts.source_key("eb_klienter", {**spec, "columns": {"a": "kon"}}) != first  # mapped
+    path = demo / "eb_klienter.csv"
+    path.write_bytes(path.read_bytes())  # the same bytes, written again
+    assert run_facts.source_key("eb_klienter", spec) != first
+    assert run_facts.source_key("eb_klienter", {"sql": {"query": "SELECT 1"}}) is None
