@@ -19,10 +19,17 @@ has another key, and its fact does not apply: the kernel searches as it would wi
 files have facts, never a ``sql:`` source, whose database may change between the check and a
 kernel.
 
+The check takes a file's key before and after reading it and keeps a fact only when the two
+agree, and only about ids as the file gives them: not about a ``person_id`` derived from a
+personnummer, whose validity (a birth date not after today) depends on the day. A kernel takes
+the key before and after its own read too, and searches when they differ.
+
 The runner writes the facts as JSON in the run's own temporary folder, readable by the user
-only and removed when the run ends, and names it in :data:`FACTS_ENV` for the kernels. The
-file holds digests only: no value, no path. Without the variable (a notebook run on its own,
-nbval) there are no facts and every search is made. The results are the same either way (tested).
+only and removed when the run ends, and names it in :data:`FACTS_ENV` for the kernels; the
+manifest keeps them too, for a later run that reuses the check (whose files must then still
+have the same keys). The facts are digests only: no value, no path. Without the variable (a
+notebook run on its own, nbval) there are no facts and every search is made. The results are the
+same either way (tested).
 """
 from __future__ import annotations
 
@@ -42,7 +49,7 @@ def source_key(table: str, spec: dict) -> str | None:
     source that is not a file, or a file that cannot be read. (The run's pseudonym key is not
     part of it: the kernels get theirs after the check, and whether the pseudonyms of a file's
     personnummer repeat, or are among another file's, does not depend on the key.)"""
-    if "file" not in spec:
+    if "file" not in spec or "sql" in spec:
         return None
     from jamtools.data.readers import file_state
 

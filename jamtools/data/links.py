@@ -441,9 +441,9 @@ def missing_count(loaded, column: str, other, other_column: str) -> int:
                f"ANTI JOIN (SELECT v FROM ({known}) WHERE v IS NOT NULL) k ON r.{v} = k.v "
                f"WHERE r.{v} IS NOT NULL")
         whole = not kept and (isinstance(other, IdSet) or _all_cells(other))
-        if whole and run_facts.current().references_found(
-                rows.source, column, other.source if isinstance(other, IdSet) else _rows(other).source,
-                other_column):  # the run's check found none in the same two files
+        if whole and run_facts.current().references_found(  # the run's check found none in the same files
+                rows.source, column, *((other.source, other.column) if isinstance(other, IdSet)
+                                       else (_rows(other).source, other_column))):
             return 0
         key = (id(rows.con), sql)
         if not whole:  # a query with this call's own cells: never sent again

@@ -406,14 +406,22 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         # what the run's check found in this file (jamtools.data.facts): a key it found
         # repeated nowhere is not searched again
         known = run_facts.source_key(name, spec) if ids and not sql else None
-        checked = check_view(con, view, table, source=shown, types=types, in_source=in_source,
-                             export_names=export_names,
-                             duplicates=(columns is None or table.key in columns) if duplicates is None
-                             else duplicates, cells=cells,
-                             values=keep_values or not cells,
-                             save=(unique_name("linked") if ids else save) if cells else None,
-                             presence=tuple(presence), keep=keep, ids=tuple(ids),
-                             key_repeats=False if run_facts.current().key_unique(known) else None)
+
+        def check(key_repeats):
+            return check_view(con, view, table, source=shown, types=types, in_source=in_source,
+                              export_names=export_names,
+                              duplicates=(columns is None or table.key in columns) if duplicates is None
+                              else duplicates, cells=cells,
+                              values=keep_values or not cells,
+                              save=(unique_name("linked") if ids else save) if cells else None,
+                              presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats)
+
+        trusted = run_facts.current().key_unique(known)
+        checked = check(False if trusted else None)
+        if known is not None and run_facts.source_key(name, spec) != known:
+            known = None  # the file changed while it was read: no fact holds for what was read
+            if trusted:
+                checked = check(None)
         checked.source_key = known
     finally:
         con.execute(f"DROP VIEW IF EXISTS {ident(view)}")

@@ -270,7 +270,7 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
     wanted = scope_tables(config, chapters)
     tables: dict[str, TableCheck] = {}
     checked_tables = {}
-    facts = Facts()
+    facts, versions = Facts(), {}
     linked: dict[str, set[str]] = {}  # table -> its columns that refer or are referred to
     for name, model in TABLES.items():
         for col in model.columns:
@@ -284,6 +284,7 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
         spec = sources[name]
         shown = Path(str(spec["file"])).name if "file" in spec else f"SQL ({spec['sql'].get('name', 'fråga')})"
         saved = unique_name(f"ids_{name}") if name in linked else None
+        version = source_key(name, spec)  # the file as it is before the check reads it
         try:
             parts = check_source_parts(name, spec, save=saved)
         except DataValidationError as exc:
@@ -304,19 +305,22 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
         tables[name] = t
+        # What the check found absent, for the kernels (jamtools.data.facts): only about the file
+        # it read (the same version after the read as before), and only about ids as the file
+        # gives them (not derived: a personnummer's pseudonym depends on the day's date too).
+        if version is not None and source_key(name, spec) == version:
+            versions[name] = version
         key = TABLES[name].key
-        if (key in present and derived.get(key) != "radnumret"
+        if (name in versions and key in present and key not in derived
                 and any(p.key_unique and (key in p.data.columns or key in p.row_columns) for p in parts)
                 and not any(p.column == key and p.kind == "duplicate_id" for p in problems)):
-            known = source_key(name, spec)  # searched (given, not numbered) and found repeated nowhere
-            if known:
-                facts.unique_keys.add(known)
+            facts.unique_keys.add(version)  # searched and found repeated nowhere
         # The ids the references between tables follow stay in the engine (a register-sized
         # table would otherwise stay in memory for the whole run).
         checked_tables[name] = _Linked(present, saved)
         del parts
     try:
-        _reference_notes(tables, checked_tables, sources, facts)
+        _reference_notes(tables, checked_tables, sources, facts, versions)
     finally:
         for linked_table in checked_tables.values():
             if linked_table.engine_table:
@@ -349,9 +353,11 @@ class _Linked:
 
 
 def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, sources: dict,
-                     facts: Facts | None = None) -> None:
+                     facts: Facts | None = None, versions: dict | None = None) -> None:
     """References between tables: checked when both are supplied, else said to be skipped.
-    A reference of one file to another found complete is added to ``facts``."""
+    A reference found complete between two files whose version the check read (``versions``,
+    by table: :func:`jamtools.data.facts.source_key`), by ids neither derives, is added to
+    ``facts``."""
     from jamtools.data.check import Problem
 
     for name, t in tables.items():
@@ -376,7 +382,6 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
             if n:
                 t.problems.append(Problem(name, t.source, col.name, "dangling_reference", "rader",
                                           n, rows, example, f"saknas i {ref_table}"))
-            elif facts is not None:
-                here, there = source_key(name, sources[name]), source_key(ref_table, sources[ref_table])
-                if here and there:
-                    facts.references.add((here, col.name, there, ref_col))
+            elif (facts is not None and name in (versions or {}) and ref_table in versions
+                  and col.name not in t.derived and ref_col not in tables[ref_table].derived):
+                facts.references.add((versions[name], col.name, versions[ref_table], ref_col))

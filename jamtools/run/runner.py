@@ -746,7 +746,10 @@ def _write_facts(facts: Facts) -> None:
 
     name = os.environ.get(FACTS_ENV)
     if name and Path(name).parent.is_dir():
-        facts.write(Path(name))
+        try:
+            facts.write(Path(name))
+        except OSError:  # a file not written, or not whole, gives the kernels no facts: they search
+            pass
 
 
 @contextlib.contextmanager

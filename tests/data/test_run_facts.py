@@ -5,6 +5,7 @@ was found in, and change no result: each is checked here against the searches th
 demo tables and on copies with repeated keys and missing references, and after a file changed."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pandas as pd
@@ -15,6 +16,7 @@ from jamtools.data import check as data_check
 from jamtools.data import facts as run_facts
 from jamtools.data import links, load_table
 from jamtools.data.load import release_engine, table_sources
+from jamtools.data.model import TABLES
 from jamtools.run.check import check_inputs
 from jamtools.run.config import load_config
 from tests.conftest import SYNTHETIC
@@ -96,8 +98,6 @@ def _loads(folder, monkeypatch, facts_path=None):
 def test_the_facts_say_what_a_search_of_the_rows_finds(folder, tmp_path):
     """A key is a fact exactly when no value repeats in the file; a reference when every id
     the column gives is among the other file's (plain pandas on the files, not the engine)."""
-    from jamtools.data.model import TABLES
-
     facts, _ = _facts_file(folder, tmp_path)
     sources = table_sources(None, data_dir=folder)
 
@@ -108,7 +108,7 @@ def test_the_facts_say_what_a_search_of_the_rows_finds(folder, tmp_path):
     for name in NEEDS:
         table = TABLES[name]
         here = run_facts.source_key(name, sources[name])
-        assert facts.key_unique(here) is not ids(name, table.key).duplicated().any(), name
+        assert facts.key_unique(here) is not bool(ids(name, table.key).duplicated().any()), name
         for col in table.columns:
             other, other_col = (col.references or ".").split(".")
             if other in NEEDS:
@@ -178,6 +178,50 @@ def test_a_source_key_names_one_version_of_one_file(demo):
     assert run_facts.source_key("eb_planering", spec) != first  # another table
     assert run_facts.source_key("eb_klienter", {**spec, "columns": {"a": "kon"}}) != first  # mapped
     path = demo / "eb_klienter.csv"
-    path.write_bytes(path.read_bytes())  # the same bytes, written again
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # the same bytes, touched
     assert run_facts.source_key("eb_klienter", spec) != first
     assert run_facts.source_key("eb_klienter", {"sql": {"query": "SELECT 1"}}) is None
+
+
+def test_ids_a_personnummer_gives_have_no_facts(tmp_path):
+    """A pseudonym's validity depends on the day (a birth date not after today): the check
+    keeps no fact about a key or reference made from a personnummer, only about ids given."""
+    from tests.data.test_personnummer import FIXTURE
+
+    shutil.copytree(FIXTURE, tmp_path / "pnr")
+    config = load_config(tmp_path / "pnr" / "jamtools.yml")
+    checked = check_inputs(config)
+    sources = table_sources(config, data_dir=config.data_dir)
+    planned = checked.tables["eb_planering"]
+    assert planned.derived.get("person_id") and checked.tables["eb_klienter"].derived.get("person_id")
+    # every applicant planned is an applicant: a search finds nothing, yet no fact is kept
+    assert not any(p.kind == "dangling_reference" for p in planned.problems)
+    for name in ("eb_klienter", "eb_planering"):
+        here = run_facts.source_key(name, sources[name])
+        assert here and not any(r[0] == here and r[1] == "person_id" for r in checked.facts.references)
+        if TABLES[name].key == "person_id":
+            assert not checked.facts.key_unique(here)
+
+
+def test_a_file_changed_while_the_check_reads_it_has_no_fact(demo, monkeypatch):
+    """The check keeps a fact only about the version of the file it read."""
+    from jamtools.run import check as run_check
+
+    real = run_check.check_source_parts
+
+    def read_then_change(name, spec, **kwargs):
+        parts = real(name, spec, **kwargs)
+        if name == "eb_planering":
+            path = demo / "eb_planering.csv"
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        return parts
+
+    monkeypatch.setattr(run_check, "check_source_parts", read_then_change)
+    facts = check_inputs(_config(demo)).facts
+    sources = table_sources(None, data_dir=demo)
+    changed = run_facts.source_key("eb_planering", sources["eb_planering"])
+    assert facts.unique_keys and not facts.key_unique(changed)
+    assert all(changed not in (r[0], r[2]) for r in facts.references)
+    assert facts.key_unique(run_facts.source_key("eb_klienter", sources["eb_klienter"]))
