@@ -225,3 +225,30 @@ def test_a_file_changed_while_the_check_reads_it_has_no_fact(demo, monkeypatch):
     assert facts.unique_keys and not facts.key_unique(changed)
     assert all(changed not in (r[0], r[2]) for r in facts.references)
     assert facts.key_unique(run_facts.source_key("eb_klienter", sources["eb_klienter"]))
+
+
+def test_the_kernels_name_the_files_as_the_run_does(tmp_path, monkeypatch):
+    """The run's check and a chapter's kernel (its parameters as the runner gives them, in the
+    notebooks' folder) find the same files under the same entries: the same digests, so that
+    the facts apply (a configuration with a relative file, a mapping, and data_dir)."""
+    from jamtools.run.params import check_parameters
+
+    (tmp_path / "data" / "export").mkdir(parents=True)
+    for name in NEEDS:
+        shutil.copy(SYNTHETIC / f"{name}.csv", tmp_path / "data" / f"{name}.csv")
+    klienter = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
+    klienter.rename(columns={"person_id": "Klient-id"}).to_csv(
+        tmp_path / "data" / "export" / "klienter.csv", index=False)
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(yaml.safe_dump({"data_dir": "data", "tables": {"eb_klienter": {
+        "file": "data/export/klienter.csv", "columns": {"Klient-id": "person_id"}}}}), encoding="utf-8")
+    config = load_config(cfg)
+    run_side = table_sources(config, data_dir=config.data_dir)
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # where papermill runs a kernel
+    params = check_parameters(**config.for_notebook("eb_07_processkarta"))
+    kernel_side = table_sources(params.config, data_dir=params.data_dir)
+    assert set(run_side) == set(kernel_side) >= {"eb_klienter", "eb_planering"}
+    for name in run_side:
+        here = run_facts.source_key(name, run_side[name])
+        assert here is not None and here == run_facts.source_key(name, kernel_side[name]), name
