@@ -838,26 +838,19 @@ def _engine_references(table: Table, checked: CheckedTable, data: pd.DataFrame, 
 
 
 def _ids_key(table_name: str, column: str, spec: dict):
-    """The key of a file's ids in :data:`_KNOWN_IDS` (its table, column, source and the file's
-    state), or None for a source that is not a file."""
-    if "file" not in spec:
-        return None
-    path = Path(spec["file"])
-    path = path if path.is_absolute() else Path(spec["_base"]) / path
+    """The key of a file's ids in :data:`_KNOWN_IDS`: the table, the column, the file's version
+    (:func:`jamtools.data.facts.source_key`: entry, path and state), the key the pseudonyms of
+    a personnummer are made with, and the thread's engine connection; None for a source that
+    is not a file."""
     import hashlib
 
     from jamtools.data.engine import shared
     from jamtools.data.pseudonym import _key
-    from jamtools.data.readers import file_state
 
-    try:
-        state = file_state(path)
-    except OSError:
+    version = run_facts.source_key(table_name, spec)
+    if version is None:
         return None
-    # the file's state, the key the pseudonyms of a personnummer are made with, and the
-    # thread's engine connection
-    return (table_name, column, repr(sorted((k, repr(v)) for k, v in spec.items())),
-            str(path.resolve()), state, hashlib.sha256(_key()).hexdigest(), id(shared()))
+    return (table_name, column, version, hashlib.sha256(_key()).hexdigest(), id(shared()))
 
 
 def _referred(referring: Collection[str] | None) -> set[tuple[str, str]]:
