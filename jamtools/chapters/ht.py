@@ -428,7 +428,8 @@ def hours_change(ctx) -> Page:
     covariates = ctx.covariates(TABLE, loaded)
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
-                                    threshold=ctx.threshold, weight=loaded.weight)
+                                    threshold=ctx.threshold, weight=loaded.weight,
+                                    spread=loaded.spread("beviljade_timmar"))
     adjusted = bool(len(change.by_period) and change.by_period["adjusted"].astype(bool).any())
     kinds = (f", rå (ofyllda punkter) och bland beslut med samma {covariates_text(covariates)} "
              "(fyllda punkter)" if adjusted else "")

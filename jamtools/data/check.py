@@ -42,6 +42,9 @@ CELL_COUNT = "antal_rader"
 #: In a cell table whose ids stay in the engine (``check_view(..., ids=...)``), the prefix of
 #: the boolean column that says whether the cell's rows have the id (``__given_person_id``).
 GIVEN = "__given_"
+#: With ``check_view(..., sums=...)``: the prefix of a cell's sum of squares of an amount about
+#: the cell's mean (the amount's column holds the mean).
+SPREAD = "__ss_"
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
@@ -242,8 +245,8 @@ class CheckedTable:
         """The model's columns the table has (given or derived), with at least one value. An id
         numbered from the row position is not among them: it identifies a row, but links to
         nothing and says nothing about a person."""
-        given = {c for c in self.data.columns
-                 if c != self.weight and self.data[c].notna().any()} | set(self.derived)
+        given = {c for c in self.data.columns if c != self.weight and not c.startswith(SPREAD)
+                 and self.data[c].notna().any()} | set(self.derived)
         given |= {c for c, filled in self.row_columns.items() if filled}
         return {c for c in given if self.derived.get(c) != "radnumret"}
 
@@ -589,7 +592,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                today: pd.Timestamp | None = None, duplicates: bool = True,
                cells: bool = False, values: bool = True, save: str | None = None,
                presence: tuple[str, ...] = (), keep: set[str] | None = None,
-               ids: tuple[str, ...] = (), key_repeats: bool | None = None) -> CheckedTable:
+               ids: tuple[str, ...] = (), key_repeats: bool | None = None,
+               sums: tuple[str, ...] = ()) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -637,6 +641,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     that include the key): the caller knows that no value of the key repeats in the view (the
     run's check found none in the same file, :mod:`jamtools.data.facts`), so the search is
     left out and the result is the one a search that found none gives.
+
+    ``sums`` (with ``cells=True``, values and no ``ids``): amount columns (numbers) whose values
+    make no cells. Each cell holds instead its rows' mean in the column, missing when its rows
+    have no valid amount (every row of a cell has the same problems, so either all or none
+    have one), and the sum of squares about that mean in :data:`SPREAD` + the column. Both
+    are taken from the amounts less the cell's least, so that equal amounts give exactly the
+    amount and no spread (:func:`jamtools.stats.amount_moments` with ``spread=`` combines
+    cells). For a caller that needs only means and second moments of the amount (a linear
+    model, a difference of means), a cell table then grows with the other columns' values,
+    not with the amounts'.
     """
     import datetime as dt
 
@@ -955,9 +969,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         raise ValueError("save= keeps the rows of a check grouped by problems (cells=True, values=False).")
     rows_view = ((unique_name("chkrows") if ids else save) or unique_name("chkrows")) if cells else None
     row_columns: dict[str, bool] = {}
+    sums = tuple(dict.fromkeys(sums))
+    if sums:
+        wrong = [c for c in sums if c not in out_cols or model[c].dtype not in ("int", "float")
+                 or c in presence or c in ids or (keep is not None and c not in keep)]
+        if wrong or not (cells and values) or ids:
+            raise ValueError(f"sums= needs a cell table with values and no ids, and amount columns it "
+                             f"keeps: not {wrong or list(sums)}.")
     if cells:  # one row per combination of values and problems, with its number of rows
         shown = [c for c in out_cols if (keep is None or c in keep) and c not in ids]
-        keys = ([f"v_{c}" for c in shown] if values else []) + [GIVEN + c for c in given] + [
+        keys = ([f"v_{c}" for c in shown if c not in sums] if values else []) + [GIVEN + c for c in given] + [
             f"__bits{w}" for w in range(n_words)]
         anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
                                          for c in out_cols)
@@ -970,6 +991,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if two_phase:  # the combinations' counts add up; the rows of those with a problem are listed
             grouped = (f"SELECT {''.join(ident(k) + ', ' for k in keys)}sum(__n0) AS __n, min(__row) AS __row "
                        f"FROM {ident(rows_view)} {by}")
+            if sums:  # the amounts' distinct values per cell first, then their sums per cell
+                grouped = _cell_sums(keys, sums, ident(rows_view), "__n0")
             same_raw = " AND ".join([f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" if c not in valid else
                                      f"(CASE WHEN {is_valid(c, 'c.' + s(c))} THEN {is_valid(c, 'r.' + ident(c))} "
                                      f"ELSE c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)} END)" for c in plain]
@@ -999,15 +1022,25 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 con.execute(f"DROP TABLE IF EXISTS {ident(dups)}")
         else:
             con.execute(f"CREATE OR REPLACE TEMP {'TABLE' if save else 'VIEW'} {ident(rows_view)} AS {query}")
+            moments = ""
+            if sums:  # each cell's sums of its amounts (one per row here), with the rows' list
+                moments = "".join(", " + m for m in _sum_columns(sums, "1"))
+                rows_from_s = f"(SELECT *, {_least(keys, sums)} FROM {ident(rows_view)})"
+            else:
+                rows_from_s = ident(rows_view)
             res = con.sql(f"SELECT {''.join(ident(k) + ', ' for k in keys)}{anys}count(*) AS __n, "
-                          f"min(__row) AS __row, list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged "
-                          f"FROM {ident(rows_view)} {by} HAVING count(*) > 0 ORDER BY __row").to_arrow_table()
+                          f"min(__row) AS __row, list(__row ORDER BY __row) FILTER (WHERE {any_flag}) AS __flagged"
+                          f"{moments} FROM {rows_from_s} {by} HAVING count(*) > 0 ORDER BY __row").to_arrow_table()
             if ids:  # each row's cell, by its cell's values and problems, with its ids
                 _keep_ids(con, rows_view, save, res, keys, given)
                 row_columns = {c: bool(pc.any(res.column(GIVEN + c)).as_py()) for c in given}
             elif not save:
                 con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
+        if sums:
+            if not pc.all(res.column("__same")).as_py():  # a rule of the check, not of the data
+                raise RuntimeError("A cell mixes rows with and without a valid amount.")
+            res = res.drop_columns(["__same"])
     else:
         res = con.sql(query).to_arrow_table()
         weights = None
@@ -1169,6 +1202,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         not cells or not values or keep is None or c in keep)], date_unit, counts)
     for c in given:
         data[GIVEN + c] = np.asarray(res.column(GIVEN + c).to_numpy(zero_copy_only=False), dtype=bool)
+    for c in sums:
+        data[SPREAD + c] = res.column(SPREAD + c).to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
     if cells:
         data[CELL_COUNT] = weights
     con.unregister(chk_name)
@@ -1178,6 +1213,51 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
                         row_columns=row_columns, key_unique=bool(key_unique))
+
+
+def _least(keys: list[str], sums) -> str:
+    """Window columns: each row's cell's least amount of each column of ``sums``."""
+    from jamtools.data.engine import ident
+
+    part = f"PARTITION BY {', '.join(ident(k) for k in keys)}" if keys else ""
+    return ", ".join(f"min({ident('v_' + c)}) OVER ({part}) AS {ident('__least_' + c)}" for c in sums)
+
+
+def _sum_columns(sums, weight: str) -> list[str]:
+    """Per cell, from rows with ``__least_<c>`` (:func:`_least`) and ``weight`` units each: the
+    mean of each amount ``c`` as ``v_<c>`` and its sum of squares about the mean as
+    :data:`SPREAD` + ``c``, both from the amounts less the least (so that equal amounts give
+    exactly the amount and 0), missing without amounts. ``fsum`` (compensated) adds them."""
+    from jamtools.data.engine import ident
+
+    out = []
+    for c in sums:
+        v, least = ident("v_" + c), ident("__least_" + c)
+        n = f"sum({weight}) FILTER (WHERE {v} IS NOT NULL)"
+        d1 = f"fsum({weight} * ({v} - {least}))"
+        d2 = f"fsum({weight} * ({v} - {least}) * ({v} - {least}))"
+        out.append(f"min({least}) + {d1} / {n} AS {v}")
+        out.append(f"CASE WHEN count({v}) > 0 THEN greatest({d2} - {d1} * {d1} / {n}, 0.0) END "
+                   f"AS {ident(SPREAD + c)}")  # (greatest skips a NULL)
+    # every row of a cell has the same problems, so all or none of them have each amount
+    out.append("(" + " AND ".join(f"bool_and({ident('v_' + c)} IS NULL) = bool_or({ident('v_' + c)} IS NULL)"
+                                  for c in sums) + ") AS __same")
+    return out
+
+
+def _cell_sums(keys: list[str], sums, rows: str, weight: str) -> str:
+    """The two-phase check's cells (``keys``) from its combinations ``rows`` (``weight`` rows
+    each), with the amounts ``sums`` summed per cell (:func:`_sum_columns`) instead of grouped
+    by: first their distinct values per cell, then the cell's sums over them."""
+    from jamtools.data.engine import ident
+
+    by = ", ".join(ident(k) for k in keys)
+    amounts = ", ".join(ident("v_" + c) for c in sums)
+    distinct = (f"SELECT {by + ', ' if by else ''}{amounts}, sum({weight}) AS __w, min(__row) AS __row "
+                f"FROM {rows} GROUP BY ALL")
+    return (f"SELECT {by + ', ' if by else ''}sum(__w) AS __n, min(__row) AS __row, "
+            f"{', '.join(_sum_columns(sums, '__w'))} "
+            f"FROM (SELECT *, {_least(keys, sums)} FROM ({distinct})){' GROUP BY ' + by if by else ''}")
 
 
 def _keep_ids(con, rows_view: str, save: str, res, keys: list[str], ids: list[str], *,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jamtools.data.check import (GIVEN, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
+from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
 from jamtools.data import facts as run_facts
@@ -93,6 +93,13 @@ class LoadResult:
         if checked is not None and column in {*checked.data.columns, *checked.derived, *checked.row_columns}:
             return column in checked.present
         return column in self.data.columns and bool(self.data[column].notna().any())
+
+    def spread(self, column: str) -> str | None:
+        """The column with each cell's sum of squares of the amount ``column`` about the cell's
+        mean, when the load held the amount as sums (``load_table(..., sums=...)``; ``column``
+        is then each cell's mean); None when ``column`` holds the rows' amounts."""
+        name = SPREAD + column
+        return name if name in self.data.columns else None
 
     def _counts(self, frame: pd.DataFrame) -> dict[str, int]:
         if self.weight:
@@ -263,7 +270,7 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
 def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
                  values: bool = True, save: str | None = None,
                  presence: tuple[str, ...] = (), linked: bool = False,
-                 duplicates: bool | None = None) -> CheckedTable:
+                 duplicates: bool | None = None, sums: tuple[str, ...] = ()) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -279,7 +286,9 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     (with ``cells=True``): the identifying columns among ``columns`` stay in the engine, in
     the table the result's ``rows`` names (``check_view(..., ids=...)``), and the rest is a
     cell table. ``duplicates=False`` leaves out the search for repeated keys (default: made
-    when the key is among ``columns``, or without ``columns``)."""
+    when the key is among ``columns``, or without ``columns``). ``sums``: amount columns a cell
+    table holds as each cell's mean and sum of squares instead of making cells (see
+    ``check_view``); only for a cell table with values and no ids kept, else the rows' values."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -290,7 +299,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         raise DataValidationError(str(exc)) from None
     try:
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence, linked=linked, duplicates=duplicates)
+                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -299,7 +308,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence, linked=linked, duplicates=duplicates)
+                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -339,7 +348,7 @@ def identifying_columns(table: Table) -> set[str]:
 def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False,
                        keep_values: bool = True, save: str | None = None,
                        presence: tuple[str, ...] = (), linked: bool = False,
-                       duplicates: bool | None = None) -> CheckedTable:
+                       duplicates: bool | None = None, sums: tuple[str, ...] = ()) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -414,7 +423,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                               else duplicates, cells=cells,
                               values=keep_values or not cells,
                               save=(unique_name("linked") if ids else save) if cells else None,
-                              presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats)
+                              presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats,
+                              sums=tuple(c for c in sums if c in keep and c in read) if keep is not None and not ids else ())
 
         trusted = run_facts.current().key_unique(known)
         checked = check(False if trusted else None)
@@ -591,6 +601,7 @@ def load_table(
     presence: list[str] | tuple[str, ...] = (),
     linked: bool = False,
     keep_ids_for: Collection[str] | None = None,
+    sums: list[str] | tuple[str, ...] = (),
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -648,6 +659,13 @@ def load_table(
         table refers to. An empty tuple keeps none, so that each goes with its result (a chapter
         that reads several large tables, one at a time, holds one table's rows at a time); a
         later load that refers to them reads them again.
+    sums : with ``cells=True``, amount columns the caller uses only through means and second
+        moments (differences of means, linear models): they make no cells, and each cell holds
+        its rows' mean amount in the column and the sum of squares about it in the column
+        :meth:`LoadResult.spread` names (:func:`jamtools.stats.amount_moments` with
+        ``spread=``). A cell table then grows with the other columns' values, not with the
+        amounts'. Ignored when the result is rows, or keeps ids in the engine: then the
+        column holds the rows' amounts and ``spread`` is None.
 
     Returns
     -------
@@ -687,7 +705,7 @@ def load_table(
     if isinstance(keep_ids_for, str):  # one table's name, not its letters
         keep_ids_for = (keep_ids_for,)
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
-                           linked=linked)
+                           linked=linked, sums=tuple(sums))
     engine_rows = None
     if checked.rows is not None:  # dropped with the object, also when the load stops below
         from jamtools.data.links import EngineRows

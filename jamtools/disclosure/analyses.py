@@ -240,7 +240,7 @@ def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, p
                          covariates=(),
                          levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                          threshold: int = disclosure.DEFAULT_THRESHOLD,
-                         weight: str | None = None) -> pd.DataFrame:
+                         weight: str | None = None, spread: str | None = None) -> pd.DataFrame:
     """The crude and (with ``covariates``) the adjusted difference in mean amount per period.
 
     For each value of ``period`` (in sorted order; an ordered categorical keeps its order):
@@ -254,11 +254,12 @@ def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, p
     (primary or complementary, :func:`jamtools.disclosure.disclose_table`) has its comparisons
     hidden. ``levels`` (required, no default) are the two groups compared, ``(a, b)``:
     differences are a − b, so ``b`` (the second) is the reference. ``weight``: as in
-    :func:`amount_outcome`.
+    :func:`amount_outcome`; ``spread``: with ``weight``, the column of each cell's sum of squares
+    about its mean amount ``value`` (:func:`jamtools.stats.amount_moments`).
     """
     covariates = list(covariates)
     a, b = levels
-    moments = _sums(data, value, [period, group, *covariates], levels, group, weight)
+    moments = _sums(data, value, [period, group, *covariates], levels, group, weight, spread)
     sums = moments.data[moments.data[group].isin(levels)]
     counts = (sums.groupby([period, group], observed=True, sort=True, dropna=False)["n"].sum()
               .reset_index())
@@ -295,17 +296,18 @@ def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, p
     return out
 
 
-def _sums(data, value: str, keys: list, levels, group: str, weight: str | None):
+def _sums(data, value: str, keys: list, levels, group: str, weight: str | None, spread: str | None = None):
     """``data`` as :class:`jamtools.stats.AmountMoments` per combination of ``keys``, the groups
     ``levels`` only (already sums: as they are, and no ``weight``). The first key is the
     period: a row without one belongs to no period, and is refused rather than compared as a
     period of its own or dropped unseen."""
     if isinstance(data, stats.AmountMoments):
-        if weight:
-            raise ValueError("Summor räknar enheterna själva: ange ingen weight.")
+        if weight or spread:
+            raise ValueError("Summor räknar enheterna själva: ange ingen weight eller spread.")
         moments = data
     else:
-        moments = stats.amount_moments(data[data[group].isin(levels)], value, keys, count=weight)
+        moments = stats.amount_moments(data[data[group].isin(levels)], value, keys, count=weight,
+                                       spread=spread)
     sums = moments.data
     lacking = sums[group].isin(levels) & sums[keys[0]].isna()
     if lacking.any():
@@ -332,7 +334,7 @@ class AmountChange:
 def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covariates=(),
                   levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                   threshold: int = disclosure.DEFAULT_THRESHOLD,
-                  weight: str | None = None) -> AmountChange:
+                  weight: str | None = None, spread: str | None = None) -> AmountChange:
     """Has the (adjusted) gap in an amount changed since ``after``? All results disclosed.
 
     Parameters
@@ -345,6 +347,9 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     levels : required, no default: the two groups compared, ``(a, b)``; the gap is a − b, so
         ``b`` (the second) is the reference.
     weight : for a cell table: the column with the number of units each row stands for.
+    spread : with ``weight``, for a cell table whose amounts were summed per cell: the column
+        with each cell's sum of squares about its mean ``value`` (the load's
+        ``spread(value)``).
 
     Returns
     -------
@@ -360,7 +365,7 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
     a, b = levels
     # Every measure here is a mean, a difference of means or a linear model: all follow from
     # sums per period × sex × covariates, so the rows are summed once.
-    moments = _sums(data, value, [period, group, *covariates], levels, group, weight)
+    moments = _sums(data, value, [period, group, *covariates], levels, group, weight, spread)
     by_period = amount_gap_by_period(moments, value, period, covariates=covariates, levels=levels,
                                      group=group, conf_level=conf_level, threshold=threshold)
     before_label, after_label = f"före {after}", f"från {after}"

@@ -121,6 +121,11 @@ class TableNeed:
     #: (``load_table(..., linked=True)``, :mod:`jamtools.data.links`), so that a chapter that
     #: follows people through a process also reads only cells.
     linked: bool = False
+    #: With ``cells``: amount columns the chapter uses only through means and second moments
+    #: (differences of means, linear models): summed per cell in the engine instead of making a
+    #: cell per amount (``load_table(..., sums=...)``), so that the cell table grows with the
+    #: other columns' values, not with the rows.
+    sums: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -157,9 +162,9 @@ class Chapter:
 
 
 def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=(),
-       cells=False, presence=(), linked=False) -> TableNeed:
+       cells=False, presence=(), linked=False, sums=()) -> TableNeed:
     return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
-                     tuple(blank_ok), cells or linked, tuple(presence), linked)
+                     tuple(blank_ok), cells or linked, tuple(presence), linked, tuple(sums))
 
 
 CHAPTERS: dict[str, Chapter] = {}
@@ -302,7 +307,7 @@ ENTRIES = (
            cells=True),)),
     Chapter("ht_02_forandring_over_tid", (
         _n("ht_beslut", ["beviljade_timmar", "ar"], covariates=("adl_beroende", "ensamboende", "alder"),
-           cells=True),)),
+           cells=True, sums=("beviljade_timmar",)),)),
     # --- Regional utveckling, kulturskola ----------------------------------------------------
     Chapter("ru_01_projektmedel", (
         _n("ru_ansokningar", ["beviljad"], {
@@ -497,7 +502,7 @@ def load(chapter_id: str, table: str, params, **filters):
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
                         optional=(*map(_source, need.covariates), *need.optional),
-                        cells=need.cells, presence=need.presence, linked=need.linked,
+                        cells=need.cells, presence=need.presence, linked=need.linked, sums=need.sums,
                         keep_ids_for=tuple(n.table for n in chapter.needs if n.table != table),
                         **filters)
     if "aldersgrupp" in need.covariates:

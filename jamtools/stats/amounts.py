@@ -68,7 +68,7 @@ class AmountMoments:
 
 
 def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
-                   count: str | None = None) -> AmountMoments:
+                   count: str | None = None, spread: str | None = None) -> AmountMoments:
     """The amount ``value`` summed per combination of ``keys``, for the functions that need only
     means and second moments.
 
@@ -83,6 +83,11 @@ def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
         The columns to sum by (the group, the period, the covariates).
     count : str, optional
         A column with the number of units each row stands for (an aggregated table).
+    spread : str, optional
+        With ``count``: a column with the sum of squares of the units' amounts about ``value``,
+        which is then their mean (a cell table whose amounts were summed where the rows are,
+        ``jamtools.data.load_table(..., sums=...)`` and its result's ``spread(value)``).
+        Without it each row's units all have the amount ``value``.
 
     Returns
     -------
@@ -103,23 +108,30 @@ def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
            variance: analysis and recommendations. The American Statistician, 37(3), 242–247.
     """
     keys = list(keys)
-    d = _check(df, value, keys, count)
+    if spread is not None and not count:
+        raise ValueError("spread= gäller en celltabell: ange också count (antalet enheter per rad).")
+    d = _check(df, value, keys, count, spread=spread)
     y, w = d[value].to_numpy(float), d["_n"].to_numpy(np.int64)
+    within = d["_ss"].to_numpy(float) if spread is not None else np.zeros(len(d))
     frame = d[keys].copy()
-    frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, y * y * w
+    # a row's units: n = w, Σy = w·mean, Σy² = spread + w·mean², and about the combination's
+    # least (the rows' means less it) the spread adds to the squares [1]_
+    frame["n"], frame["sum_y"], frame["sum_y2"] = w, y * w, within + y * y * w
+    frame["within"] = within
     frame["least"] = np.where(w > 0, y, np.inf)
     frame["least"] = frame.groupby(keys, observed=True, sort=True, dropna=False)["least"].transform("min")
     shifted = np.where(w > 0, y - frame["least"].to_numpy(float), 0.0)  # 0 where the amounts are equal
     frame["sum_d"], frame["sum_d2"] = shifted * w, shifted * shifted * w
     out = (frame.groupby(keys, observed=True, sort=True, dropna=False)
            .agg(n=("n", "sum"), sum_y=("sum_y", "sum"), sum_y2=("sum_y2", "sum"),
-                least=("least", "first"), sum_d=("sum_d", "sum"), sum_d2=("sum_d2", "sum"))
+                least=("least", "first"), sum_d=("sum_d", "sum"), sum_d2=("sum_d2", "sum"),
+                within=("within", "sum"))
            .reset_index())
     out = out[out["n"] > 0].reset_index(drop=True)
     n = out["n"].to_numpy(float)
     out["mean_y"] = out["least"] + out["sum_d"] / n
-    out["ss_y"] = np.maximum(out["sum_d2"] - out["sum_d"] ** 2 / n, 0.0)
-    return AmountMoments(out.drop(columns=["least", "sum_d", "sum_d2"]), value)
+    out["ss_y"] = np.maximum(out["sum_d2"] - out["sum_d"] ** 2 / n, 0.0) + out["within"]
+    return AmountMoments(out.drop(columns=["least", "sum_d", "sum_d2", "within"]), value)
 
 
 #: The sums of an :class:`AmountMoments` under the names :func:`_check` gives them, which no
@@ -127,7 +139,7 @@ def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
 _SUMS = {"sum_y": "__sum_y", "sum_y2": "__sum_y2"}
 
 
-def _check(df, value: str, cols, count: str | None = None) -> pd.DataFrame:
+def _check(df, value: str, cols, count: str | None = None, *, spread: str | None = None) -> pd.DataFrame:
     if isinstance(df, AmountMoments):  # sums already: the columns, the sums, and n as ``_n``
         if df.value != value or count:
             raise ValueError(f"Summorna gäller '{df.value}' och räknar enheterna själva: ange "
@@ -140,9 +152,16 @@ def _check(df, value: str, cols, count: str | None = None) -> pd.DataFrame:
             out[private] = df.data[name].to_numpy(float)
         out["_n"] = df.data["n"].to_numpy(np.int64)
         return out
-    missing = [c for c in [value, *cols, *([count] if count else [])] if c not in df.columns]
+    missing = [c for c in [value, *cols, *([count] if count else []), *([spread] if spread else [])]
+               if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
+    from jamtools.data.check import SPREAD
+
+    if spread is None and SPREAD + value in df.columns:  # a cell's mean is not every unit's amount
+        raise ValueError(f"'{value}' är varje cells medelvärde (tabellen har summorna i "
+                         f"'{SPREAD + value}'): räkna med amount_moments(..., spread='{SPREAD + value}'), "
+                         "eller läs tabellen med beloppen (utan sums=).")
     y = pd.to_numeric(df[value], errors="coerce")
     bad = df.loc[y.isna(), value]
     if len(bad):
@@ -158,6 +177,11 @@ def _check(df, value: str, cols, count: str | None = None) -> pd.DataFrame:
         out["_n"] = w.astype(np.int64)
     else:
         out["_n"] = np.int64(1)
+    if spread is not None:
+        ss = pd.to_numeric(df[spread], errors="coerce")
+        if ss.isna().any() or (ss < 0).any():
+            raise ValueError(f"'{spread}' ska vara en kvadratsumma ≥ 0 på varje rad.")
+        out["_ss"] = ss.to_numpy(float)
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jamtools import stats
 from jamtools.data import check
 from jamtools.data.load import identifying_columns, load_table
 from jamtools.data.model import TABLES
@@ -20,7 +21,8 @@ from tests.data.test_engine_equivalence import TODAY, _fixture_cases, _messy
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True) -> check.CheckedTable:
+def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True,
+           sums: tuple[str, ...] = ()) -> check.CheckedTable:
     from jamtools.data.engine import shared, unique_name
 
     raw = raw.reset_index(drop=True)
@@ -30,7 +32,8 @@ def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True) -
     try:
         return check.check_view(con, view, TABLES[table], source="f.csv",
                                 types={c: "VARCHAR" for c in columns}, today=TODAY, cells=cells,
-                                values=values, duplicates=False)  # as a load without the key
+                                values=values, duplicates=False,  # as a load without the key
+                                sums=sums)
     finally:
         drop()
 
@@ -79,7 +82,64 @@ def assert_cells_equal_rows(raw: pd.DataFrame, table: str) -> check.CheckedTable
         want = [(r, int(m.sum())) for r, m in rows.bad_rows(columns)]
         got = [(r, int(weights[m.to_numpy()].sum())) for r, m in cells.bad_rows(columns)]
         assert got == want, columns
+    for amount in [c for c in keys if TABLES[table].column(c).dtype in ("int", "float")]:
+        assert_sums_equal_rows(raw, table, amount, rows)
     return cells
+
+
+def assert_sums_equal_rows(raw: pd.DataFrame, table: str, amount: str, rows: check.CheckedTable) -> None:
+    """The cell table with ``amount`` summed per cell (``sums=``) against the rows: the same
+    problems and account, and per combination of the other columns the rows' count, their
+    mean amount and the sum of squares about it (missing where the rows have no amount)."""
+    import numpy as np
+
+    summed = _check(raw, table, cells=True, sums=(amount,))
+    spread = check.SPREAD + amount
+    assert [p.as_dict() for p in summed.problems] == [p.as_dict() for p in rows.problems]
+    assert summed.present == rows.present and summed.rows_read == rows.rows_read
+    assert summed.derived == rows.derived and summed.sex_flags == rows.sex_flags
+    weights = summed.data[check.CELL_COUNT]
+    assert int(weights.sum()) == len(rows.data) and (weights > 0).all()
+    for columns in ([c.name for c in TABLES[table].columns], [amount]):
+        want = [(r, int(m.sum())) for r, m in rows.bad_rows(columns)]
+        got = [(r, int(weights[m.to_numpy()].sum())) for r, m in summed.bad_rows(columns)]
+        assert got == want, columns
+    others = [c for c in summed.data.columns if c not in (check.CELL_COUNT, amount, spread)]
+    assert set(others) == set(rows.data.columns) - identifying_columns(TABLES[table]) - {amount}
+    # the problems' flags are part of a cell: compare per combination of values and problems
+    flags = sorted({k for k in rows.masks} | {k for k in summed.masks})
+    def frame(data, masks, weight):
+        out = data[others].copy()
+        for i, k in enumerate(flags):
+            out[f"__p{i}"] = masks[k].to_numpy() if k in masks else False
+        out["__n"] = data[weight] if weight else 1
+        return out
+    r = frame(rows.data, rows.masks, None)
+    r["__y"] = rows.data[amount].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    c = frame(summed.data, summed.masks, check.CELL_COUNT)
+    c["__y"] = summed.data[amount].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    c["__ss"] = summed.data[spread].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    assert (np.isnan(c["__y"]) == np.isnan(c["__ss"])).all()
+    by = [k for k in r.columns if k not in ("__n", "__y")]
+
+    def text(index):  # <NA> and NaN as text, to compare
+        return [tuple(map(str, k if isinstance(k, tuple) else (k,))) for k in index]
+
+    # the rows per combination, with and without an amount, are the cells' (which may also be
+    # told apart by flags that are no problem, such as whether the amount was given)
+    for part in (r, c):
+        part["__has"] = ~np.isnan(part["__y"].to_numpy(dtype=float))
+    counts = [part.groupby([*by, "__has"], dropna=False, observed=True)["__n"].sum() for part in (r, c)]
+    assert sorted(zip(text(counts[0].index), counts[0])) == sorted(zip(text(counts[1].index), counts[1]))
+    # the amounts' moments per combination: from the rows, and from the cells' means and sums
+    want = stats.amount_moments(r[r["__has"]], "__y", by).data
+    got = stats.amount_moments(c[c["__has"]], "__y", by, count="__n", spread="__ss").data
+    assert text(want[by].itertuples(index=False)) == text(got[by].itertuples(index=False))
+    np.testing.assert_array_equal(got["n"].to_numpy(), want["n"].to_numpy())
+    scale = float(np.nanmax(np.abs(r["__y"]), initial=1.0))
+    for m, atol in (("mean_y", 1e-12 * scale), ("sum_y", 1e-9 * scale), ("ss_y", 1e-9 * scale ** 2),
+                    ("sum_y2", 1e-9 * scale ** 2)):
+        np.testing.assert_allclose(got[m].to_numpy(), want[m].to_numpy(), rtol=1e-9, atol=atol, err_msg=m)
 
 
 @pytest.mark.parametrize("path,table", _fixture_cases())
@@ -105,6 +165,8 @@ def test_messy_values_give_the_same_cells(seed, monkeypatch):
     assert "person_id" not in cells.data and cells.derived["person_id"] == "personnummer"
     assert_cells_equal_rows(raw.drop(columns=["kon", "alder"]), "ht_beslut")
     assert_cells_equal_rows(raw.drop(columns=["beslutsdatum", "beslut_id"]), "ht_beslut")
+    # without the personnummer the check has two phases (the rows' combinations first)
+    assert_cells_equal_rows(raw.drop(columns=["personnummer"]), "ht_beslut")
     clients = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "ansokningsdatum"})
     assert_cells_equal_rows(clients, "eb_klienter")
 
@@ -266,3 +328,37 @@ def test_a_date_read_only_for_the_year_makes_no_cells(demo, tmp_path):
     assert len(cells.data) < len(rows.data)
     assert cells.data.groupby("ar")[check.CELL_COUNT].sum().to_dict() == rows.data["ar"].value_counts().to_dict()
     assert any("beslutsdatum" in reason for reason in cells.excluded_by_reason())
+
+
+@pytest.mark.parametrize("filters", [{}, {"period": ("2021-01-01", "2022-12-31")}, {"age": (70, 90)}])
+def test_a_load_with_amounts_summed_gives_the_account_and_sums_of_the_cells(demo, filters):
+    """``load_table(..., cells=True, sums=...)`` as ht_02 reads its table: the same account as
+    the cell table with the amounts' values, far fewer cells, and the same sums per year × sex
+    × need; a load that gives rows, or keeps ids, gives the amounts themselves."""
+    import numpy as np
+
+    folder, _ = demo
+    kwargs = dict(name="ht_beslut", data_dir=folder, columns=["kon", "beviljade_timmar", "ar"],
+                  optional=["adl_beroende", "ensamboende", "alder"], cells=True, **filters)
+    plain = load_table(**kwargs)
+    summed = load_table(**kwargs, sums=["beviljade_timmar"])
+    pd.testing.assert_frame_equal(summed.quality(), plain.quality())
+    assert summed.log == plain.log and summed.counts_by_sex() == plain.counts_by_sex()
+    assert plain.spread("beviljade_timmar") is None
+    spread = summed.spread("beviljade_timmar")
+    assert spread == check.SPREAD + "beviljade_timmar"
+    assert len(summed.data) < len(plain.data)
+    assert summed.has("beviljade_timmar") and not summed.has(spread)
+    keys = ["ar", "kon", "adl_beroende", "ensamboende", "alder"]
+    want = stats.amount_moments(plain.data, "beviljade_timmar", keys, count=plain.weight).data
+    got = stats.amount_moments(summed.data, "beviljade_timmar", keys, count=summed.weight, spread=spread).data
+    pd.testing.assert_frame_equal(got[keys], want[keys])
+    for m in ("n", "sum_y", "sum_y2", "mean_y", "ss_y"):
+        np.testing.assert_allclose(got[m], want[m], rtol=1e-10, atol=1e-8, err_msg=m)
+    with pytest.raises(ValueError, match="medelvärde"):  # the cells' means are not amounts
+        stats.amount_moments(summed.data, "beviljade_timmar", keys, count=summed.weight)
+    rows = load_table(**{**kwargs, "cells": False}, sums=["beviljade_timmar"])
+    assert rows.weight is None and rows.spread("beviljade_timmar") is None
+    ids = load_table(**{**kwargs, "columns": ["kon", "beviljade_timmar", "ar", "person_id"]},
+                     sums=["beviljade_timmar"], linked=True)
+    assert ids.spread("beviljade_timmar") is None and ids.n_rows() == plain.n_rows()

@@ -135,6 +135,25 @@ def test_chapter_load_sends_group_by_and_gives_the_file_result(setup, statements
     assert all(p.rows for p in from_file.checked.problems if p.count)
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_amounts_summed_from_a_database_equal_the_file(setup, statements, db):
+    """A cell table with the hours summed per cell (as ht_02 reads it): the database still
+    sends counts per combination, and the engine sums them as it sums a file's."""
+    _, files, configs = setup
+    if db not in configs:
+        pytest.skip("no PostgreSQL server outside CI (test_postgres_is_tested_under_ci fails under CI)")
+    kwargs = dict(HT_01, cells=True, sums=["beviljade_timmar"])
+    from_file = data.load_table("ht_beslut", config=files, **kwargs)
+    statements.clear()
+    from_db = data.load_table("ht_beslut", config=configs[db], **kwargs)
+    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    assert len(reads) == 1 and "GROUP BY" in reads[0]
+    assert from_db.spread("beviljade_timmar") == from_file.spread("beviljade_timmar") is not None
+    pd.testing.assert_frame_equal(_sorted(from_db.data), _sorted(from_file.data), check_exact=False, rtol=1e-12)
+    assert [(e["typ"], e["antal"], e["per_kon"]) for e in from_db.log] == \
+           [(e["typ"], e["antal"], e["per_kon"]) for e in from_file.log]
+
+
 def test_a_load_that_needs_ids_reads_only_its_columns(setup, statements):
     _, files, configs = setup
     statements.clear()

@@ -479,3 +479,44 @@ def test_sums_are_known_by_their_type_not_by_a_columns_name():
         stats.mean_difference(sums, "timmar", levels=LEVELS)
     with pytest.raises(ValueError, match="Summorna gäller"):
         stats.mean_difference(sums, "sum_y", levels=LEVELS, count="antal")
+
+
+def test_cells_with_their_means_and_spread_give_the_sums_of_the_rows():
+    """A cell table whose amounts were summed per cell (the engine's ``load_table(...,
+    sums=...)``: each cell's count, mean and sum of squares about it) gives the rows' sums,
+    combined across cells [Chan et al. 1983], and so the rows' results; a cell of equal amounts
+    has exactly none, whatever the other cells; and the cell means are refused as amounts."""
+    from jamtools.data.check import SPREAD
+
+    d = _hours(n=3000, seed=5)
+    d.loc[d.adl == 2, "timmar"] = 1000.1  # equal amounts that binary fractions cannot hold
+    rng = np.random.default_rng(0)
+    d["del"] = rng.integers(0, 3, len(d))  # the cells: finer than the sums asked for
+    keys = ["kon", "adl", "ensam", "ar"]
+    g = d.groupby([*keys, "del"])["timmar"]
+    cells = pd.DataFrame({"antal": g.size(), "timmar": g.mean(),
+                          SPREAD + "timmar": g.apply(lambda v: float(((v - v.mean()) ** 2).sum()))}).reset_index()
+    cells.loc[cells.adl == 2, ["timmar", SPREAD + "timmar"]] = [1000.1, 0.0]  # as the engine gives them
+    want = stats.amount_moments(d, "timmar", keys).data
+    got = stats.amount_moments(cells, "timmar", keys, count="antal", spread=SPREAD + "timmar").data
+    pd.testing.assert_frame_equal(got[keys], want[keys])
+    assert (got.n.to_numpy() == want.n.to_numpy()).all()
+    for m in ("sum_y", "sum_y2", "mean_y", "ss_y"):
+        np.testing.assert_allclose(got[m], want[m], rtol=1e-10, atol=1e-8, err_msg=m)
+    assert (got.loc[got.adl == 2, "ss_y"] == 0).all() and (got.loc[got.adl == 2, "mean_y"] == 1000.1).all()
+    sums = stats.AmountMoments(got, "timmar")
+    pd.testing.assert_frame_equal(
+        stats.adjusted_amount_difference(sums, "timmar", "kon", ["adl", "ensam"], levels=LEVELS),
+        stats.adjusted_amount_difference(d, "timmar", "kon", ["adl", "ensam"], levels=LEVELS), rtol=1e-8)
+    # the means are not the amounts: every function that reads amounts refuses them
+    for call in (lambda: stats.amount_moments(cells, "timmar", keys, count="antal"),
+                 lambda: stats.compare_amounts(cells, "timmar", levels=LEVELS, count="antal"),
+                 lambda: stats.describe_amounts(cells, "timmar", count="antal"),
+                 lambda: stats.mean_difference(cells, "timmar", levels=LEVELS, count="antal")):
+        with pytest.raises(ValueError, match="medelvärde"):
+            call()
+    with pytest.raises(ValueError, match="count"):
+        stats.amount_moments(cells, "timmar", keys, spread=SPREAD + "timmar")
+    with pytest.raises(ValueError, match="kvadratsumma"):
+        stats.amount_moments(cells.assign(**{SPREAD + "timmar": -1.0}), "timmar", keys, count="antal",
+                             spread=SPREAD + "timmar")
