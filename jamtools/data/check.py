@@ -971,8 +971,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     row_columns: dict[str, bool] = {}
     sums = tuple(dict.fromkeys(sums))
     if sums:
+        # an amount, not a column a filter reads (the date, the age, the unit)
         wrong = [c for c in sums if c not in out_cols or model[c].dtype not in ("int", "float")
-                 or c in presence or c in ids or (keep is not None and c not in keep)]
+                 or c in presence or c in ids or (keep is not None and c not in keep)
+                 or c in (table.date_column, table.age_column, table.unit_column)]
         if wrong or not (cells and values) or ids:
             raise ValueError(f"sums= needs a cell table with values and no ids, and amount columns it "
                              f"keeps: not {wrong or list(sums)}.")
@@ -1038,7 +1040,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
         if sums:
-            if not pc.all(res.column("__same")).as_py():  # a rule of the check, not of the data
+            if pc.all(res.column("__same")).as_py() is False:  # a rule of the check, not of the data
+                # (no cells at all: no answer, which is no mix)
                 raise RuntimeError("A cell mixes rows with and without a valid amount.")
             res = res.drop_columns(["__same"])
     else:

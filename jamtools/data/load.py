@@ -702,6 +702,9 @@ def load_table(
     wanted = None if columns is None else {*columns, *optional, "kon", *filters}
     if linked and not cells:
         raise ValueError("linked=True keeps the ids of a cell table in the engine: it needs cells=True.")
+    read_by_filters = set(sums) & (filters | {table.date_column, table.unit_column, table.age_column})
+    if read_by_filters:
+        raise ValueError(f"sums= cannot take {sorted(read_by_filters)}: a filter needs their values.")
     if isinstance(keep_ids_for, str):  # one table's name, not its letters
         keep_ids_for = (keep_ids_for,)
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),

@@ -190,6 +190,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     """
     covariates = list(covariates)
     a, b = levels
+    stats.amounts.require_amounts(data, value)  # medians need the amounts, not cells' means
     # One pass over the rows: the units per combination of sex, covariates, category and amount.
     # Every statistic below reads this table (``count=``), so that its cost grows with the
     # distinct combinations, not with the rows.

@@ -127,6 +127,14 @@ class TableNeed:
     #: other columns' values, not with the rows.
     sums: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # a summed amount is only a mean per cell: never a covariate, a presence or an id
+        wrong = set(self.sums) - set(self.required) - set(self.optional) or (
+            set(self.sums) & {*self.covariates, *self.presence, SEX})
+        if self.sums and (wrong or not self.cells or self.linked):
+            raise ValueError(f"{self.table}: sums= takes amount columns of a cell table without "
+                             f"ids, not {sorted(wrong or self.sums)}.")
+
     @property
     def columns(self) -> tuple[str, ...]:
         """Every column the chapter may use from the table (required first)."""

@@ -139,6 +139,20 @@ def amount_moments(df: pd.DataFrame, value: str, keys: Sequence[str], *,
 _SUMS = {"sum_y": "__sum_y", "sum_y2": "__sum_y2"}
 
 
+def require_amounts(df: pd.DataFrame, value: str) -> None:
+    """Raise ValueError when ``df`` holds each cell's mean of ``value`` rather than amounts: a
+    cell table whose amounts were summed where the rows are (``jamtools.data.load_table(...,
+    sums=...)``, with the sum of squares in ``jamtools.data.check.SPREAD`` + ``value``). Such
+    means give the right means, but wrong medians, quartiles and spreads; only
+    :func:`amount_moments` with ``spread=`` combines them."""
+    from jamtools.data.check import SPREAD
+
+    if SPREAD + value in df.columns:
+        raise ValueError(f"'{value}' är varje cells medelvärde (tabellen har summorna i "
+                         f"'{SPREAD + value}'): räkna med amount_moments(..., spread='{SPREAD + value}'), "
+                         "eller läs tabellen med beloppen (utan sums=).")
+
+
 def _check(df, value: str, cols, count: str | None = None, *, spread: str | None = None) -> pd.DataFrame:
     if isinstance(df, AmountMoments):  # sums already: the columns, the sums, and n as ``_n``
         if df.value != value or count:
@@ -156,12 +170,8 @@ def _check(df, value: str, cols, count: str | None = None, *, spread: str | None
                if c not in df.columns]
     if missing:
         raise ValueError(f"Kolumnerna {', '.join(missing)} finns inte i data.")
-    from jamtools.data.check import SPREAD
-
-    if spread is None and SPREAD + value in df.columns:  # a cell's mean is not every unit's amount
-        raise ValueError(f"'{value}' är varje cells medelvärde (tabellen har summorna i "
-                         f"'{SPREAD + value}'): räkna med amount_moments(..., spread='{SPREAD + value}'), "
-                         "eller läs tabellen med beloppen (utan sums=).")
+    if spread is None:
+        require_amounts(df, value)
     y = pd.to_numeric(df[value], errors="coerce")
     bad = df.loc[y.isna(), value]
     if len(bad):

@@ -82,7 +82,9 @@ def assert_cells_equal_rows(raw: pd.DataFrame, table: str) -> check.CheckedTable
         want = [(r, int(m.sum())) for r, m in rows.bad_rows(columns)]
         got = [(r, int(weights[m.to_numpy()].sum())) for r, m in cells.bad_rows(columns)]
         assert got == want, columns
-    for amount in [c for c in keys if TABLES[table].column(c).dtype in ("int", "float")]:
+    t = TABLES[table]
+    for amount in [c for c in keys if t.column(c).dtype in ("int", "float")
+                   and c not in (t.date_column, t.age_column, t.unit_column)]:  # read by filters
         assert_sums_equal_rows(raw, table, amount, rows)
     return cells
 
@@ -362,3 +364,51 @@ def test_a_load_with_amounts_summed_gives_the_account_and_sums_of_the_cells(demo
     ids = load_table(**{**kwargs, "columns": ["kon", "beviljade_timmar", "ar", "person_id"]},
                      sums=["beviljade_timmar"], linked=True)
     assert ids.spread("beviljade_timmar") is None and ids.n_rows() == plain.n_rows()
+
+
+@pytest.mark.parametrize("with_pnr", [False, True])
+def test_equal_amounts_summed_in_the_engine_are_the_amount_and_no_spread(with_pnr, monkeypatch):
+    """Amounts that binary fractions cannot hold (100.1, 0.7), three times in a cell: the
+    cell's mean is the amount and its spread exactly 0, on both paths of the check (sums taken
+    from the amounts less the cell's least; plain sums give 0.6999999999999998 and -4.7e-10)."""
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
+    raw = pd.DataFrame({"kon": ["kvinna"] * 3 + ["man"] * 3 + ["kvinna"] * 2,
+                        "adl_beroende": ["2"] * 3 + ["1"] * 3 + ["3"] * 2,
+                        "beviljade_timmar": ["100,1"] * 3 + ["0,7"] * 3 + ["5,5", "7,5"]})
+    if with_pnr:
+        raw["personnummer"] = ["19121212-1212"] * len(raw)
+    summed = _check(raw, "ht_beslut", cells=True, sums=("beviljade_timmar",))
+    data = summed.data.set_index("adl_beroende")
+    spread = check.SPREAD + "beviljade_timmar"
+    assert data.loc[2, "beviljade_timmar"] == 100.1 and data.loc[2, spread] == 0.0
+    assert data.loc[1, "beviljade_timmar"] == 0.7 and data.loc[1, spread] == 0.0
+    assert data.loc[3, "beviljade_timmar"] == 6.5 and data.loc[3, spread] == 2.0
+    assert data.loc[2, check.CELL_COUNT] == 3
+
+
+def test_sums_refuse_what_a_filter_or_a_statistic_of_amounts_reads(demo, tmp_path):
+    """A summed amount is each cell's mean: a filter's column cannot be summed, functions that
+    need the amounts themselves (medians, quartiles) refuse the cells' means, and a table with
+    no rows gives the same answer with and without sums."""
+    from jamtools.disclosure import analyses
+
+    folder, _ = demo
+    kwargs = dict(name="ht_beslut", data_dir=folder, columns=["kon", "beviljade_timmar", "alder"], cells=True)
+    with pytest.raises(ValueError, match="filter"):
+        load_table(**kwargs, age=(70, 90), sums=["alder"])
+    with pytest.raises(ValueError, match="sums="):  # not even without the filter: alder is the age
+        _check(pd.DataFrame({"kon": ["man"], "alder": ["70"]}), "ht_beslut", cells=True, sums=("alder",))
+    summed = load_table(**kwargs, sums=["beviljade_timmar"])
+    with pytest.raises(ValueError, match="medelvärde"):
+        analyses.amount_outcome(summed.data, "beviljade_timmar", levels=("kvinna", "man"),
+                                weight=summed.weight)
+    # no rows: no cells, as without sums (and the load's own message for the missing columns)
+    empty = pd.DataFrame({"kon": pd.Series([], dtype="string"),
+                          "beviljade_timmar": pd.Series([], dtype="string")})
+    assert len(_check(empty, "ht_beslut", cells=True, sums=("beviljade_timmar",)).data) == 0
+    (tmp_path / "ht_beslut.csv").write_text("kon;beviljade_timmar\n", encoding="utf-8")
+    for sums in ([], ["beviljade_timmar"]):
+        with pytest.raises(Exception) as caught:
+            load_table("ht_beslut", data_dir=tmp_path, columns=["kon", "beviljade_timmar"], cells=True,
+                       sums=sums)
+        assert type(caught.value).__name__ == "MissingColumns"
