@@ -593,7 +593,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                cells: bool = False, values: bool = True, save: str | None = None,
                presence: tuple[str, ...] = (), keep: set[str] | None = None,
                ids: tuple[str, ...] = (), key_repeats: bool | None = None,
-               sums: tuple[str, ...] = ()) -> CheckedTable:
+               sums: tuple[str, ...] = (), period: tuple[str | None, str | None] | None = None
+               ) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -651,6 +652,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     cells). For a caller that needs only means and second moments of the amount (a linear
     model, a difference of means), a cell table then grows with the other columns' values,
     not with the amounts'.
+
+    ``period`` (with ``cells=True``): ``(start, end)`` as ``TIMESTAMP`` literals' text, either
+    may be None, for a table whose date column a caller reads only to keep the rows of that
+    period (inclusive, compared as timestamps, as :func:`jamtools.data.load_table`'s period
+    does). The date is checked as usual, but a cell holds, instead of the date, one stand-in
+    per class: ``start`` or ``end`` for a date in the period, a day before ``start`` for one
+    before it, a day after ``end`` for one after it, missing for none; so the period's filter
+    leaves out the same rows and the cell table has no cell per date.
     """
     import datetime as dt
 
@@ -934,6 +943,15 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     for name in presence:  # whether a value is given, not which
         if name in out_cols:
             out_cols[name] = f"(CASE WHEN ({out_cols[name]}) IS NOT NULL THEN true END)"
+    if period is not None and cells and values and any(period) and table.date_column in out_cols:
+        # whether the date is before, in or after the period, not which
+        start, end = (None if p is None else f"TIMESTAMP {literal(p)}" for p in period)
+        date = f"({out_cols[table.date_column]})"
+        out_cols[table.date_column] = (
+            f"(CASE WHEN {date} IS NULL THEN NULL"
+            + (f" WHEN {date} < {start} THEN {start} - INTERVAL 1 DAY" if start else "")
+            + (f" WHEN {date} > {end} THEN {end} + INTERVAL 1 DAY" if end else "")
+            + f" ELSE {start or end} END)")
     for name, expr in out_cols.items():
         sel4.append(f"{expr} AS {ident('v_' + name)}")
     given = [c for c in ids if c in out_cols]  # kept in the engine: the cells say whether given

@@ -270,7 +270,8 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
 def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
                  values: bool = True, save: str | None = None,
                  presence: tuple[str, ...] = (), linked: bool = False,
-                 duplicates: bool | None = None, sums: tuple[str, ...] = ()) -> CheckedTable:
+                 duplicates: bool | None = None, sums: tuple[str, ...] = (),
+                 period: tuple[str | None, str | None] | None = None) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -288,7 +289,9 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     cell table. ``duplicates=False`` leaves out the search for repeated keys (default: made
     when the key is among ``columns``, or without ``columns``). ``sums``: amount columns a cell
     table holds as each cell's mean and sum of squares instead of making cells (see
-    ``check_view``); only for a cell table with values and no ids kept, else the rows' values."""
+    ``check_view``); only for a cell table with values and no ids kept, else the rows' values.
+    ``period``: a cell table reads the date only to keep that period's rows (see
+    ``check_view``)."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -299,7 +302,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         raise DataValidationError(str(exc)) from None
     try:
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums)
+                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums,
+                                  period=period)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -308,7 +312,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
         except SourceError as exc:
             raise DataValidationError(str(exc)) from None
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
-                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums)
+                                  presence=presence, linked=linked, duplicates=duplicates, sums=sums,
+                                  period=period)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -348,7 +353,8 @@ def identifying_columns(table: Table) -> set[str]:
 def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = False,
                        keep_values: bool = True, save: str | None = None,
                        presence: tuple[str, ...] = (), linked: bool = False,
-                       duplicates: bool | None = None, sums: tuple[str, ...] = ()) -> CheckedTable:
+                       duplicates: bool | None = None, sums: tuple[str, ...] = (),
+                       period: tuple[str | None, str | None] | None = None) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
 
@@ -424,7 +430,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                               values=keep_values or not cells,
                               save=(unique_name("linked") if ids else save) if cells else None,
                               presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats,
-                              sums=tuple(c for c in sums if c in keep and c in read) if keep is not None and not ids else ())
+                              sums=tuple(c for c in sums if c in keep and c in read) if keep is not None and not ids else (),
+                              period=period if keep is not None else None)
 
         trusted = run_facts.current().key_unique(known)
         checked = check(False if trusted else None)
@@ -707,8 +714,12 @@ def load_table(
         raise ValueError(f"sums= cannot take {sorted(read_by_filters)}: a filter needs their values.")
     if isinstance(keep_ids_for, str):  # one table's name, not its letters
         keep_ids_for = (keep_ids_for,)
+    # a date read only for the period: a cell table holds whether each date is in it, not the date
+    for_period = (cells and columns is not None and table.date_column in filters
+                  and table.date_column not in {*columns, *optional})
+    stamps = tuple(None if p is None else pd.Timestamp(p).isoformat(sep=" ") for p in period) if for_period else None
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
-                           linked=linked, sums=tuple(sums))
+                           linked=linked, sums=tuple(sums), period=stamps)
     engine_rows = None
     if checked.rows is not None:  # dropped with the object, also when the load stops below
         from jamtools.data.links import EngineRows
@@ -809,6 +820,8 @@ def load_table(
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")
     out = result.finish()
+    if for_period and table.date_column in out.data.columns:  # its stand-ins are no dates
+        out.data = out.data.drop(columns=[table.date_column])
     if any(c.startswith(DANGLING) for c in out.data.columns):
         out.data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(DANGLING)])
     return out

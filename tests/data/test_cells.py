@@ -412,3 +412,35 @@ def test_sums_refuse_what_a_filter_or_a_statistic_of_amounts_reads(demo, tmp_pat
             load_table("ht_beslut", data_dir=tmp_path, columns=["kon", "beviljade_timmar"], cells=True,
                        sums=sums)
         assert type(caught.value).__name__ == "MissingColumns"
+
+
+@pytest.mark.parametrize("period", [("2024-01-01", "2024-12-31"), ("2024-03-05", None), (None, "2024-06-30"),
+                                    ("2024-12-31", "2024-01-01")])
+def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period):
+    """A cell table whose date serves only the period (ht_02 with ``period_start``): the rows
+    left out, and why, are those of the rows' load (dates on the bounds, a time on the last day,
+    before, after, missing, unreadable, compact), with one cell per class of date instead of
+    one per date, and no column of stand-in dates in the result."""
+    dates = ["2024-01-01", "2024-12-31", "2024-12-31 10:00", "2023-12-31", "2025-01-01", "", "2024-02-30",
+             "20240305", "2024-03-05T00:00:00", "2024-06-30", "2024-07-01", "1999-01-01"] * 3
+    n = len(dates)
+    frame = pd.DataFrame({"kon": ["kvinna", "man", "K"] * (n // 3), "beslutsdatum": dates,
+                          "beviljade_timmar": [f"{10 + i % 7},5" for i in range(n)],
+                          "adl_beroende": [str(i % 3) for i in range(n)]})
+    frame.to_csv(tmp_path / "ht_beslut.csv", sep=";", index=False)
+    kwargs = dict(name="ht_beslut", data_dir=tmp_path, columns=["kon", "beviljade_timmar"],
+                  optional=["adl_beroende"], period=period)
+    rows = load_table(**kwargs)
+    cells = load_table(**kwargs, cells=True)
+    assert cells.log == rows.log and cells.counts_by_sex() == rows.counts_by_sex()
+    pd.testing.assert_frame_equal(cells.quality(), rows.quality())
+    assert "beslutsdatum" not in cells.data and "beslutsdatum" in rows.data
+    by = ["kon", "adl_beroende", "beviljade_timmar"]
+    want = rows.data.groupby(by, dropna=False).size()
+    got = cells.data.groupby(by, dropna=False)[cells.weight].sum()
+    pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(), check_names=False,
+                                   check_dtype=False)
+    # the chapter that reads the date itself keeps it, with a cell per date
+    dated = load_table(**{**kwargs, "optional": ["adl_beroende", "beslutsdatum"]}, cells=True)
+    assert "beslutsdatum" in dated.data and dated.log == rows.log
+    assert len(cells.data) < len(dated.data) or len(rows.data) == 0  # (a reversed period keeps none)
