@@ -943,9 +943,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     for name in presence:  # whether a value is given, not which
         if name in out_cols:
             out_cols[name] = f"(CASE WHEN ({out_cols[name]}) IS NOT NULL THEN true END)"
-    if period is not None and cells and values and any(period) and table.date_column in out_cols:
+    stand_ins = period is not None and cells and values and any(period) and table.date_column in out_cols
+    if stand_ins:
         # whether the date is before, in or after the period, not which
-        start, end = (None if p is None else f"TIMESTAMP {literal(p)}" for p in period)
+        start, end = (None if not p else f"TIMESTAMP {literal(p)}" for p in period)
         date = f"({out_cols[table.date_column]})"
         out_cols[table.date_column] = (
             f"(CASE WHEN {date} IS NULL THEN NULL"
@@ -1220,7 +1221,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
     data = _to_pandas(res, [c for c in model if c in out_cols and c not in ids and (
-        not cells or not values or keep is None or c in keep)], date_unit, counts)
+        not cells or not values or keep is None or c in keep)], date_unit,
+        # the period's stand-ins may fall between seconds (a bound with a time of day)
+        {**counts, f"{table.date_column}|iso_parsed": 1} if stand_ins else counts)
     for c in given:
         data[GIVEN + c] = np.asarray(res.column(GIVEN + c).to_numpy(zero_copy_only=False), dtype=bool)
     for c in sums:

@@ -640,7 +640,9 @@ def load_table(
         none is required).
     optional : columns used when present.
     blank_ok : columns of ``columns`` whose blank values mean something (their rows are kept).
-    period : (start, end) as ISO dates, either may be None; inclusive.
+    period : (start, end) as ISO dates, either may be None; inclusive. With ``cells=True`` a
+        date column read only for the period (not among ``columns`` or ``optional``) makes no
+        cells, and is not in the result's ``data``.
     unit : keep only this value of the table's unit column.
     age : (min, max) age in whole years, inclusive; either may be None.
     cells : return a cell table instead of rows when the columns allow it (none of them tells
@@ -717,7 +719,11 @@ def load_table(
     # a date read only for the period: a cell table holds whether each date is in it, not the date
     for_period = (cells and columns is not None and table.date_column in filters
                   and table.date_column not in {*columns, *optional})
-    stamps = tuple(None if p is None else pd.Timestamp(p).isoformat(sep=" ") for p in period) if for_period else None
+    # the bounds on the engine's grid of microseconds (a date on it is before a bound exactly when
+    # it is before the bound rounded up), the same in the engine and in the filter below
+    start, end = period if period is not None else (None, None)
+    bounds = (pd.Timestamp(start).ceil("us") if start else None, pd.Timestamp(end).floor("us") if end else None)
+    stamps = tuple(None if b is None else b.isoformat(sep=" ") for b in bounds) if for_period else None
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
                            linked=linked, sums=tuple(sums), period=stamps)
     engine_rows = None
@@ -784,13 +790,12 @@ def load_table(
             result = result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
     if period is not None and any(period):
         if table.date_column and table.date_column in result.data.columns:
-            start, end = period
             dates = result.data[table.date_column]
             outside = pd.Series(False, index=dates.index)
             if start:
-                outside |= dates < pd.Timestamp(start)
+                outside |= dates < bounds[0]
             if end:
-                outside |= dates > pd.Timestamp(end)
+                outside |= dates > bounds[1]
             result = result.exclude(dates.isna(), f"Saknar datum ({table.date_column}), behövs för perioden")
             result = result.exclude(outside, "Utanför den valda perioden")
         elif table.date_column:
@@ -820,7 +825,8 @@ def load_table(
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")
     out = result.finish()
-    if for_period and table.date_column in out.data.columns:  # its stand-ins are no dates
+    if for_period and checked.weight is not None and table.date_column in out.data.columns:
+        # a cell table's stand-ins are no dates (a load that became rows kept its dates)
         out.data = out.data.drop(columns=[table.date_column])
     if any(c.startswith(DANGLING) for c in out.data.columns):
         out.data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(DANGLING)])

@@ -415,32 +415,50 @@ def test_sums_refuse_what_a_filter_or_a_statistic_of_amounts_reads(demo, tmp_pat
 
 
 @pytest.mark.parametrize("period", [("2024-01-01", "2024-12-31"), ("2024-03-05", None), (None, "2024-06-30"),
-                                    ("2024-12-31", "2024-01-01")])
-def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period):
-    """A cell table whose date serves only the period (ht_02 with ``period_start``): the rows
-    left out, and why, are those of the rows' load (dates on the bounds, a time on the last day,
-    before, after, missing, unreadable, compact), with one cell per class of date instead of
-    one per date, and no column of stand-in dates in the result."""
+                                    ("2024-12-31", "2024-01-01"), ("2024-06-01", ""),
+                                    ("2024-01-01 00:00:00.0000005", "2024-12-31 10:00:00.5")])
+@pytest.mark.parametrize("pnr", [False, True])
+def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period, pnr, monkeypatch):
+    """A cell table whose date serves only the period (ht_02 with a period): the rows left out,
+    and why, are those of the rows' load (dates on the bounds, a time on the last day, before,
+    after, missing, unreadable, compact; bounds finer than the engine's microseconds, an empty
+    bound), the year and the age at the date are those of the real dates, one cell per class
+    of date (at most three stand-ins) instead of one per date, and no column of stand-ins in
+    the result."""
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
     dates = ["2024-01-01", "2024-12-31", "2024-12-31 10:00", "2023-12-31", "2025-01-01", "", "2024-02-30",
              "20240305", "2024-03-05T00:00:00", "2024-06-30", "2024-07-01", "1999-01-01"] * 3
     n = len(dates)
     frame = pd.DataFrame({"kon": ["kvinna", "man", "K"] * (n // 3), "beslutsdatum": dates,
                           "beviljade_timmar": [f"{10 + i % 7},5" for i in range(n)],
                           "adl_beroende": [str(i % 3) for i in range(n)]})
+    if pnr:  # sex and age from the personnummer, the age at the decision's date
+        frame = frame.drop(columns=["kon"]).assign(personnummer=["19400101-0026", "19400630-0034"] * (n // 2))
     frame.to_csv(tmp_path / "ht_beslut.csv", sep=";", index=False)
     kwargs = dict(name="ht_beslut", data_dir=tmp_path, columns=["kon", "beviljade_timmar"],
-                  optional=["adl_beroende"], period=period)
+                  optional=["adl_beroende", "ar", "alder"], period=period)
     rows = load_table(**kwargs)
     cells = load_table(**kwargs, cells=True)
     assert cells.log == rows.log and cells.counts_by_sex() == rows.counts_by_sex()
     pd.testing.assert_frame_equal(cells.quality(), rows.quality())
     assert "beslutsdatum" not in cells.data and "beslutsdatum" in rows.data
-    by = ["kon", "adl_beroende", "beviljade_timmar"]
+    by = [c for c in cells.data.columns if c != cells.weight]
+    assert {"ar", "alder"} <= set(by) if pnr else "ar" in by
     want = rows.data.groupby(by, dropna=False).size()
     got = cells.data.groupby(by, dropna=False)[cells.weight].sum()
     pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(), check_names=False,
                                    check_dtype=False)
+    assert cells.checked.data["beslutsdatum"].dropna().nunique() <= 3  # before, in, after
     # the chapter that reads the date itself keeps it, with a cell per date
-    dated = load_table(**{**kwargs, "optional": ["adl_beroende", "beslutsdatum"]}, cells=True)
+    dated = load_table(**{**kwargs, "optional": ["adl_beroende", "ar", "alder", "beslutsdatum"]}, cells=True)
     assert "beslutsdatum" in dated.data and dated.log == rows.log
-    assert len(cells.data) < len(dated.data) or len(rows.data) == 0  # (a reversed period keeps none)
+    assert len(cells.data) <= len(dated.data)
+
+
+def test_a_cell_load_that_became_rows_keeps_its_dates(demo):
+    """A load asked for cells that reads an id without keeping it in the engine gives rows:
+    its dates are real, and stay."""
+    folder, _ = demo
+    loaded = load_table("ht_beslut", data_dir=folder, columns=["kon", "person_id"], cells=True,
+                        period=("2023-01-01", "2023-12-31"))
+    assert loaded.weight is None and loaded.data["beslutsdatum"].notna().all()
