@@ -140,11 +140,35 @@ _SUMS = {"sum_y": "__sum_y", "sum_y2": "__sum_y2"}
 
 
 def require_amounts(df: pd.DataFrame, value: str) -> None:
-    """Raise ValueError when ``df`` holds each cell's mean of ``value`` rather than amounts: a
-    cell table whose amounts were summed where the rows are (``jamtools.data.load_table(...,
-    sums=...)``, with the sum of squares in ``jamtools.data.check.SPREAD`` + ``value``). Such
-    means give the right means, but wrong medians, quartiles and spreads; only
-    :func:`amount_moments` with ``spread=`` combines them."""
+    """Refuse a table that holds each cell's mean of an amount rather than the amounts.
+
+    A cell table whose amounts were summed where the rows are
+    (``jamtools.data.load_table(..., sums=...)``) holds each cell's mean in ``value`` and the
+    sum of squares about it in ``jamtools.data.check.SPREAD`` + ``value``. Such means give the
+    right means, but wrong medians, quartiles and spreads: only :func:`amount_moments` with
+    ``spread=`` combines them, as the pairwise formulas of [1]_ do.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table a function is about to read amounts from.
+    value : str
+        The amount's column.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        When ``df`` has the column of the cells' sums of squares of ``value``.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H. & LeVeque, R. J. (1983). Algorithms for computing the sample
+           variance: analysis and recommendations. The American Statistician, 37(3), 242–247.
+    """
     from jamtools.data.check import SPREAD
 
     if SPREAD + value in df.columns:
