@@ -397,7 +397,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
     keep = None  # a cell table keeps what was asked for (with the year of a date, the type of a reason)
     if cells and keep_values and columns is not None:
         keep = set(columns) | {"kon"}
-        keep |= ({"ar"} if table.date_column in keep else set()) | (
+        # (not the year of a date read only for the period: its cells would split by year)
+        keep |= ({"ar"} if table.date_column in keep and period is None else set()) | (
             {"orsakstyp"} if "anmalningsorsak" in keep else set())
     con = shared()
     raw_view, view = unique_name("src"), unique_name("model")

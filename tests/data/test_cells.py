@@ -417,14 +417,15 @@ def test_sums_refuse_what_a_filter_or_a_statistic_of_amounts_reads(demo, tmp_pat
 @pytest.mark.parametrize("period", [("2024-01-01", "2024-12-31"), ("2024-03-05", None), (None, "2024-06-30"),
                                     ("2024-12-31", "2024-01-01"), ("2024-06-01", ""),
                                     ("2024-01-01 00:00:00.0000005", "2024-12-31 10:00:00.5")])
-@pytest.mark.parametrize("pnr", [False, True])
-def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period, pnr, monkeypatch):
+@pytest.mark.parametrize("pnr,fmt", [(False, "csv"), (True, "csv"), (False, "parquet-date"),
+                                     (False, "parquet-timestamp"), (True, "parquet-timestamp")])
+def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period, pnr, fmt, monkeypatch):
     """A cell table whose date serves only the period (ht_02 with a period): the rows left out,
     and why, are those of the rows' load (dates on the bounds, a time on the last day, before,
     after, missing, unreadable, compact; bounds finer than the engine's microseconds, an empty
-    bound), the year and the age at the date are those of the real dates, one cell per class
-    of date (at most three stand-ins) instead of one per date, and no column of stand-ins in
-    the result."""
+    bound; a CSV's text and Parquet's date and timestamp types), the year and the age at the
+    date are those of the real dates, one cell per class of date (at most three stand-ins)
+    instead of one per date, and no column of stand-ins in the result."""
     monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
     dates = ["2024-01-01", "2024-12-31", "2024-12-31 10:00", "2023-12-31", "2025-01-01", "", "2024-02-30",
              "20240305", "2024-03-05T00:00:00", "2024-06-30", "2024-07-01", "1999-01-01"] * 3
@@ -434,7 +435,13 @@ def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period, pnr, m
                           "adl_beroende": [str(i % 3) for i in range(n)]})
     if pnr:  # sex and age from the personnummer, the age at the decision's date
         frame = frame.drop(columns=["kon"]).assign(personnummer=["19400101-0026", "19400630-0034"] * (n // 2))
-    frame.to_csv(tmp_path / "ht_beslut.csv", sep=";", index=False)
+    if fmt == "csv":
+        frame.to_csv(tmp_path / "ht_beslut.csv", sep=";", index=False)
+    else:  # a date type: every given value is valid (a timestamp keeps its time of day)
+        stamps = pd.to_datetime(frame["beslutsdatum"], format="mixed", errors="coerce")
+        frame = frame.assign(beslutsdatum=stamps.dt.date if fmt == "parquet-date" else stamps,
+                             beviljade_timmar=frame["beviljade_timmar"].str.replace(",", ".").astype(float))
+        frame.to_parquet(tmp_path / "ht_beslut.parquet", index=False)
     kwargs = dict(name="ht_beslut", data_dir=tmp_path, columns=["kon", "beviljade_timmar"],
                   optional=["adl_beroende", "ar", "alder"], period=period)
     rows = load_table(**kwargs)
@@ -462,3 +469,77 @@ def test_a_cell_load_that_became_rows_keeps_its_dates(demo):
     loaded = load_table("ht_beslut", data_dir=folder, columns=["kon", "person_id"], cells=True,
                         period=("2023-01-01", "2023-12-31"))
     assert loaded.weight is None and loaded.data["beslutsdatum"].notna().all()
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet-date", "parquet-timestamp"])
+@pytest.mark.parametrize("period", [("2021-03-01", "2022-06-30"), ("2021-03-01 12:00:00", None),
+                                    (None, "2022-06-30 23:59:59.999999")])
+def test_the_periods_date_is_grouped_by_its_class_before_the_checks(fmt, period):
+    """The check's first phase groups a date read only for the period by whether it is
+    before, in or after the period (and by its year, when the year is derived from it), not
+    by the date: the checks then run once per class and not once per date. Counted on the
+    engine table the first phase makes, for 1,100 days of valid dates (and a few others read
+    as they are); the cells are those of the rows, with the rows' filter."""
+    from jamtools.data.engine import shared, unique_name
+
+    days = pd.date_range("2020-01-01", periods=1100, freq="D")
+    n = len(days) * 2
+    stamps = pd.Series(list(days) * 2)
+    if fmt == "parquet-timestamp":
+        stamps = stamps + pd.to_timedelta([(i * 7) % 24 for i in range(n)], unit="h")
+    raw = pd.DataFrame({"kon": ["kvinna", "man"] * (n // 2), "adl_beroende": [str(i % 3) for i in range(n)]})
+    if fmt == "csv":
+        text = stamps.dt.strftime("%Y-%m-%d")
+        text[:4] = ["20210405", "2022-02-30", "igår", None]  # read as they are
+        raw["beslutsdatum"], types = text, {"kon": "VARCHAR", "adl_beroende": "VARCHAR", "beslutsdatum": "VARCHAR"}
+    else:
+        raw["beslutsdatum"] = stamps.dt.date if fmt == "parquet-date" else stamps
+        types = {"kon": "VARCHAR", "adl_beroende": "VARCHAR",
+                 "beslutsdatum": "DATE" if fmt == "parquet-date" else "TIMESTAMP"}
+    sizes = []
+
+    class Counting:  # the engine, counting the rows of the first phase's table
+        def __init__(self, con):
+            self._con = con
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+        def execute(self, sql, *args):
+            out = self._con.execute(sql, *args)
+            if sql.startswith("CREATE OR REPLACE TEMP TABLE"):
+                table = sql.split()[5]
+                sizes.append(self._con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+            return out
+
+    con, view = shared(), unique_name("raw")
+    con.register(view, raw.assign(__row=range(n)))
+    bounds = tuple(None if b is None else pd.Timestamp(b).isoformat(sep=" ") for b in period)
+    try:
+        cells = check.check_view(Counting(con), view, TABLES["ht_beslut"], source="f", types=types,
+                                 in_source={"kon", "adl_beroende", "beslutsdatum"}, today=TODAY,
+                                 cells=True, duplicates=False, period=bounds)
+        rows = check.check_view(con, view, TABLES["ht_beslut"], source="f", types=types,
+                                in_source={"kon", "adl_beroende", "beslutsdatum"}, today=TODAY,
+                                duplicates=False)
+    finally:
+        con.unregister(view)
+    # sex, ADL, year (2020-2023) and side of the period, and the four read as they are
+    assert sizes and sizes[0] <= 2 * 3 * 4 * 2 + 4, sizes
+    # each cell's rows are those of the rows' check, with the period's filter
+    start, end = (None if b is None else pd.Timestamp(b) for b in period)
+
+    def side(dates: pd.Series) -> pd.Series:  # -1 before, 0 in, 1 after, missing without a date
+        out = pd.Series(0.0, index=dates.index).where(dates.notna())
+        if start is not None:
+            out[dates < start] = -1
+        if end is not None:
+            out[dates > end] = 1
+        return out
+
+    by = ["kon", "adl_beroende", "ar", "side"]
+    want = rows.data.assign(side=side(rows.data["beslutsdatum"])).groupby(by, dropna=False).size()
+    got = cells.data.assign(side=side(cells.data["beslutsdatum"])).groupby(by, dropna=False)[cells.weight].sum()
+    pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(), check_names=False,
+                                   check_dtype=False)
+    assert [p.as_dict() for p in cells.problems] == [p.as_dict() for p in rows.problems]
+    assert cells.sex_flags == rows.sex_flags and cells.rows_read == rows.rows_read
