@@ -41,7 +41,9 @@ The sizes of 6–9 default to 500 thousand, 100 thousand, 1 million and 10 milli
 never above the largest of ``--scales``. ``--quick`` measures 10 and 100 thousand rows, three
 chapters (so nothing at 500 thousand or 10 million) and the whole run of those three. A
 chapter that fails, is stopped by its timeout (``--timeout``) or is killed for memory is
-recorded as such; the bench goes on.
+recorded as such; the bench goes on. ``--period START,END`` writes that period into every
+run's ``jamtools.yml``, as an analyst who analyses some years does: the chapters then read
+every row and leave the others out (the report says so).
 """
 from __future__ import annotations
 
@@ -89,6 +91,29 @@ def parse_rows(text: str) -> int:
 
 def rows_list(text: str) -> list[int]:
     return [parse_rows(p) for p in text.split(",") if p.strip()]
+
+
+def period_arg(text: str) -> tuple[str | None, str | None]:
+    """``2021-01-01,2024-12-31`` (either end may be left empty): the period of every run."""
+    parts = [p.strip() or None for p in text.split(",")]
+    if len(parts) != 2 or not any(parts):
+        raise argparse.ArgumentTypeError("--period: START,END (ISO dates, one may be empty)")
+    for p in parts:
+        if p is not None:
+            try:
+                dt.date.fromisoformat(p)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(f"--period: {p!r} is no ISO date") from exc
+    return parts[0], parts[1]
+
+
+def config_text(folder: Path, period: tuple[str | None, str | None] | None = None) -> str:
+    """The bench's jamtools.yml: ``data_dir`` and, when given, the period."""
+    text = f"# skriven av python -m bench\ndata_dir: {json.dumps(str(folder))}\n"
+    if period is not None:
+        text += "period:\n" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in zip(("start", "end"), period)
+                                     if v is not None)
+    return text
 
 
 def all_chapters() -> list[str]:
@@ -242,10 +267,11 @@ class Bench:
         report.write(self.results, self.out)
 
     def config_for(self, folder: Path, name: str | None = None) -> Path:
-        """A jamtools.yml with ``data_dir: folder``."""
+        """A jamtools.yml with ``data_dir: folder`` (and ``--period``'s period, as an analyst
+        who analyses some years sets it)."""
         self.work.mkdir(parents=True, exist_ok=True)
         cfg = self.work / f"jamtools-{name or folder.name}.yml"
-        cfg.write_text(f"# skriven av python -m bench\ndata_dir: {json.dumps(str(folder))}\n", encoding="utf-8")
+        cfg.write_text(config_text(folder, getattr(self.args, "period", None)), encoding="utf-8")
         return cfg
 
     def ensure_data(self, rows: int, tables: list[str] | None = None) -> Path | None:
@@ -641,6 +667,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", type=rows_list, help="rader per tabell (ht_beslut), kommaseparerade; "
                    "standard 10_000,100_000,1_000_000,10_000_000 (10k och 1M går också)")
     p.add_argument("--chapters", help="kommaseparerade kapitel-id (standard: alla)")
+    p.add_argument("--period", type=period_arg, default=None,
+                   help="perioden i varje körnings jamtools.yml, START,SLUT (ISO-datum; en får vara tom), "
+                        "som en analytiker som väljer några år")
     p.add_argument("--quick", action="store_true",
                    help="10k och 100k, tre kapitel, ingen XLSX vid 500k, inget vid 10M")
     p.add_argument("--out", default=str(ROOT / "_build" / "bench"))

@@ -281,6 +281,10 @@ def markdown(results: dict) -> str:
              "`peak_mb`, annars kärnprocessens RSS mätt här). 2 GB = 2048 MB. *Belastning* är "
              "datorns load average (1 min) när mätningen var klar: över antalet kärnor betyder "
              "att andra processer tog tid.", ""]
+    period = (results.get("options") or {}).get("period")
+    if period:  # what the chapters read: the rows of the period, as an analyst's run reads them
+        parts += [f"Varje körning väljer perioden {period[0] or '…'} – {period[1] or '…'} "
+                  "(`period` i jamtools.yml): kapitlen läser alla rader och lämnar de andra utanför.", ""]
     parts += ["## Sammanfattning", "", summary_markdown(summary(results.get("chapters", []), floor_s)), ""]
     parts += ["## Mål", "", md_table(["Mål", "Mätt", "Nått"],
                                      [[t["target"], t["value"], yes_no(t["met"])] for t in targets(results)]), ""]

@@ -291,3 +291,37 @@ def test_a_chapter_is_compared_with_the_floor_runs_beside_its_own():
         v = report.chapter_verdict(c, report.least_floor(late))
         assert v["ratio_least"] >= v["ratio"] - 1e-12
     assert "**Golvet: 2.20 s**" in report.markdown({**results([rec, other]), **late})
+
+
+@pytest.mark.parametrize("given,want", [("2021-01-01,2024-12-31", ("2021-01-01", "2024-12-31")),
+                                        ("2022-03-01,", ("2022-03-01", None)),
+                                        (",2023-06-30", (None, "2023-06-30"))])
+def test_a_period_reaches_every_runs_config_and_the_report(tmp_path, given, want):
+    """``--period``: each run's jamtools.yml has the period as an analyst writes it (what the
+    run reads back, through the project's own config loader), and the report says so."""
+    from bench.__main__ import config_text
+    from jamtools.run.config import load_config
+
+    args = parse_args(["--period", given])
+    assert args.period == want
+    (tmp_path / "data").mkdir()
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(config_text(tmp_path / "data", args.period), encoding="utf-8")
+    read = load_config(cfg).parameters
+    assert (read["period_start"], read["period_end"]) == want
+    plain = load_config(_plain(tmp_path)).parameters
+    assert plain["period_start"] is None and plain["period_end"] is None
+    md = report.markdown(results([chapter("a", 10_000, 11.0, 300)], options={"period": list(want)}))
+    assert "väljer perioden" in md and (want[0] or want[1]) in md
+    assert "väljer perioden" not in report.markdown(results([chapter("a", 10_000, 11.0, 300)]))
+    for bad in ("2021-01-01", "2021-13-01,2022-01-01", ","):
+        with pytest.raises(SystemExit):
+            parse_args(["--period", bad])
+
+
+def _plain(tmp_path):
+    from bench.__main__ import config_text
+
+    cfg = tmp_path / "plain.yml"
+    cfg.write_text(config_text(tmp_path / "data"), encoding="utf-8")
+    return cfg
