@@ -626,7 +626,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     ``presence`` names columns whose values a caller does not need, only whether each row has
     one: they are checked as usual (a row with an unreadable value has its problem), and hold
     True where a value is given, missing (``<NA>``) where not. A cell table then has a cell per
-    given/missing, not per value (an end date in a table of outcomes).
+    given/missing, not per value (an end date in a table of outcomes); its check groups a valid
+    date by its form (ISO, YYYYMMDD, ISO with a time of day, a date type), not by its value.
 
     ``keep`` (with ``cells=True``): the model columns the cell table keeps, default every one
     the view has. The others are checked and derived from as usual (a date read only for the
@@ -659,7 +660,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     does). The date is checked as usual, but a cell holds, instead of the date, one stand-in
     per class: ``start`` or ``end`` for a date in the period, a day before ``start`` for one
     before it, a day after ``end`` for one after it, missing for none; so the period's filter
-    leaves out the same rows and the cell table has no cell per date.
+    leaves out the same rows and the cell table has no cell per date. The check itself groups a
+    valid date by its form and that class (and its year, when the year is derived from it and
+    kept), so that its rules run once per class, not once per date.
     """
     import datetime as dt
 
@@ -724,57 +727,75 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         sel.append(f"{m} AS __pm")
         sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
         sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
-    # A date read only for whether it is given (``presence``) is grouped by its validity, not by
-    # its value, when it is valid: every valid ISO date gives the same flags and the same value
-    # (given), so one stand-in per combination is checked; an invalid one is grouped as read.
-    # A date read only for the period (``period``) likewise, by its validity and, when valid, by
-    # whether it is before, in or after the period (and by its year when the year is derived
-    # from it): every valid date of such a group gives the same flags, the same stand-in and
-    # the same year.
+    # A date read only for whether it is given (``presence``) is grouped by its form when it is
+    # valid (an ISO date, YYYYMMDD, an ISO date with a time of day; a date type), not by its
+    # value: every valid date of a form gives the same flags and the same value (given), so one
+    # stand-in per combination is checked; an invalid one, or one in another form, is grouped
+    # as read. A date read only for the period (``period``) likewise, and by whether it is
+    # before, in or after the period (and by its year when the year is derived from it and
+    # kept): every date of such a group gives the same flags, the same stand-in (and year).
     valid: dict[str, str] = {}
     by_period = (period is not None and any(period) and cells and values and table.date_column
                  and table.date_column not in presence)
+    days = _bound_days(con, period) if two_phase and by_period else None
     if two_phase:
-        for c in (*presence, *([table.date_column] if by_period else [])):
+        for c in (*presence, *([table.date_column] if days is not None else [])):
             k = _kind(types.get(c, ""))
-            if (c in plain and (c != table.date_column or by_period) and model[c].dtype == "date"
+            if (c in plain and (c != table.date_column or days is not None) and model[c].dtype == "date"
                     and k in ("text", "date")):
                 valid[c] = k
 
-    def is_valid(c: str, q: str) -> str:  # a valid ISO date (text) or a date: the rules' own test
-        if valid[c] == "date":  # (GLOB: the rules' regular expression, at a third of its cost)
-            return f"({q} IS NOT NULL)"
-        return (f"coalesce({q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND "
-                f"TRY_CAST({q} AS DATE) IS NOT NULL, false)")
-
-    def grades(c: str, q: str) -> list[str]:  # what tells a valid date's groups apart
-        if not by_period or c != table.date_column:
-            return []
-        # The rules read a valid date as its midnight, and the stand-ins compare that with the
-        # bounds: before the start is before its day (the next day if the start has a time of
-        # day), after the end is after the end's day. A valid ISO text compares as its date.
-        first, last = (None if not p else dt.datetime.fromisoformat(p) for p in period)
-        first = first and (first.date() + dt.timedelta(days=1) if first.time() != dt.time() else first.date())
-        last = last and last.date()
+    def form(c: str, q: str) -> str:  # the rules' own tests (layer 3): 0 for any other value
         if valid[c] == "date":
-            d, bound, year = f"CAST({q} AS DATE)", lambda b: f"DATE {literal(b.isoformat())}", f"year({q})"
-        else:
-            d, bound, year = q, lambda b: literal(b.isoformat()), f"left({q}, 4)"
-        side = ("(CASE" + (f" WHEN {d} < {bound(first)} THEN -1" if first else "")
-                + (f" WHEN {d} > {bound(last)} THEN 1" if last else "") + " ELSE 0 END)")
-        by_year = "ar" in model and "ar" not in in_source and (keep is None or "ar" in keep)
-        return [side, *([year] if by_year else [])]
+            return f"(CASE WHEN {q} IS NULL THEN 0 ELSE 1 END)"
+        digits = "[0-9]" * 4
+        return (f"(CASE WHEN {q} GLOB '{digits}-[0-9][0-9]-[0-9][0-9]' AND TRY_CAST({q} AS DATE) IS NOT NULL THEN 1 "
+                f"WHEN {q} GLOB '{digits}[0-9][0-9][0-9][0-9]' AND try_strptime({q}, '%Y%m%d') IS NOT NULL THEN 2 "
+                f"WHEN regexp_full_match({q}, {literal(_ISO_TIME)}) AND TRY_CAST({q} AS TIMESTAMP) IS NOT NULL "
+                "THEN 3 ELSE 0 END)")
 
-    classes = "".join(f", {is_valid(c, ident(c))} AS {ident('__ok_' + c)}, CASE WHEN "
-                      f"{is_valid(c, ident(c))} THEN NULL ELSE {ident(c)} END AS {ident('__raw_' + c)}"
-                      + "".join(f", CASE WHEN {is_valid(c, ident(c))} THEN {g} END AS {ident(f'__g{i}_' + c)}"
-                                for i, g in enumerate(grades(c, ident(c))))
-                      for c in valid)
-    # what the first phase groups by: the values as read (a valid date as valid, with its
-    # grades), and the carried flags
+    def grades(c: str, q: str, f: str) -> list[str]:  # what tells apart the groups of form ``f``
+        if days is None or c != table.date_column:
+            return []
+        # The rules read a date as its midnight (with a time: as that time), and the stand-ins
+        # compare that with the bounds: before the start is before its day (the next day when
+        # the start has a time of day), after the end is after the end's day. A valid ISO or
+        # YYYYMMDD text compares as its date; a date with a time as the stand-ins compare it.
+        first, last = days
+        stamps = [None if not p else f"TIMESTAMP {literal(p)}" for p in period]
+
+        def side(d: str, lo: str | None, hi: str | None) -> str:
+            return ("(CASE" + (f" WHEN {d} < {lo} THEN -1" if lo else "")
+                    + (f" WHEN {d} > {hi} THEN 1" if hi else "") + " ELSE 0 END)")
+
+        def text(b, sep: str) -> str | None:
+            return None if b is None else literal(f"{b.year:04d}{sep}{b.month:02d}{sep}{b.day:02d}")
+
+        if valid[c] == "date":
+            return [side(f"CAST({q} AS DATE)", first and f"DATE {text(first, '-')}",
+                         last and f"DATE {text(last, '-')}"), *([f"year({q})"] if by_year else [])]
+        sides = (f"(CASE {f} WHEN 1 THEN {side(q, text(first, '-'), text(last, '-'))} "
+                 f"WHEN 2 THEN {side(q, text(first, ''), text(last, ''))} "
+                 f"WHEN 3 THEN {side(f'TRY_CAST({q} AS TIMESTAMP)', *stamps)} END)")
+        return [sides, *([f"left({q}, 4)"] if by_year else [])]  # every form starts with the year
+
+    by_year = "ar" in model and "ar" not in in_source and (keep is None or "ar" in keep)
+
+    def with_classes(source: str) -> str:  # ``source``'s rows with each valid column's form and grades
+        if not valid:
+            return source
+        inner = "".join(f", {form(c, ident(c))} AS {ident('__f_' + c)}" for c in valid)
+        outer = "".join(f", CASE WHEN {ident('__f_' + c)} > 0 THEN NULL ELSE {ident(c)} END AS {ident('__raw_' + c)}"
+                        + "".join(f", CASE WHEN {ident('__f_' + c)} > 0 THEN {g} END AS {ident(f'__g{i}_' + c)}"
+                                  for i, g in enumerate(grades(c, ident(c), ident('__f_' + c))))
+                        for c in valid)
+        return f"(SELECT *{outer} FROM (SELECT *{inner} FROM {source}))"
+
+    # what the first phase groups by: the values as read (a valid date by its form and grades),
+    # and the carried flags
     groups = ([ident(c) if c not in valid else ", ".join(
-                  [ident('__ok_' + c), ident('__raw_' + c)]
-                  + [ident(f'__g{i}_' + c) for i in range(len(grades(c, ident(c))))]) for c in plain]
+                  [ident('__f_' + c), ident('__raw_' + c)]
+                  + [ident(f'__g{i}_' + c) for i in range(len(grades(c, ident(c), "1")))]) for c in plain]
               + [c for c in carry if c not in ("__n0", "__h")])
     rows_from, aug, dups = ident(view), view, None
     if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
@@ -788,12 +809,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         # ... and a hash of what the first phase groups by (``__h``, grouped by too), so that
         # each row finds its combination again by one integer (see the join to the cells)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {_combo_hash(groups)} AS __h "
-                    f"FROM (SELECT *{classes} FROM (SELECT *, {nulls}{dup} AS __dup FROM {ident(view)}))")
+                    f"FROM {with_classes(f'(SELECT *, {nulls}{dup} AS __dup FROM {ident(view)})')}")
         groups.append("__h")
     if two_phase:
         stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in [*id_given, *valid])  # as its rows
         raw = ", ".join(groups)
-        grouped_from = f"(SELECT *{classes} FROM {ident(aug)})" if valid and not id_given else ident(aug)
+        grouped_from = with_classes(ident(aug)) if not id_given else ident(aug)
         rows_from = (f"(SELECT min(__row) AS __row, count(*) AS __n0{', ' + raw if raw else ''}{stand_in} "
                      f"FROM {grouped_from}{' GROUP BY ' + raw if raw else ''})")
     layer1 = f"SELECT {', '.join(sel)} FROM {rows_from}"
@@ -860,8 +881,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 val = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN {compact} THEN try_strptime({tt}, '%Y%m%d') "
                        f"WHEN regexp_full_match({tt}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
                        f"THEN CAST(TRY_CAST({tt} AS DATE) AS TIMESTAMP) "
-                       f"WHEN regexp_full_match({tt}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}"
-                       f"(:[0-9]{{2}}(\\.[0-9]{{1,6}})?)?') THEN TRY_CAST({tt} AS TIMESTAMP) "
+                       f"WHEN regexp_full_match({tt}, {literal(_ISO_TIME)}) THEN TRY_CAST({tt} AS TIMESTAMP) "
                        f"ELSE jt_date({tt}) END)")
             sel3.append(f"{val} AS {ident('v_' + name)}")
             flags[f"{name}|iso_parsed"] = f"{ident('v_' + name)} IS NOT NULL AND NOT coalesce({compact}, false)"
@@ -1043,11 +1063,15 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                        f"FROM {ident(rows_view)} {by}")
             if sums:  # the amounts' distinct values per cell first, then their sums per cell
                 grouped = _cell_sums(keys, sums, ident(rows_view), "__n0")
+            def same_class(c: str) -> str:  # a row of the combination's form and grades
+                fc, fr = form(c, "c." + s(c)), form(c, "r." + ident(c))
+                return (f"(CASE WHEN {fc} > 0 THEN {fr} = {fc}"
+                        + "".join(f" AND {a} = {b}" for a, b in zip(grades(c, "c." + s(c), fc),
+                                                                    grades(c, "r." + ident(c), fr)))
+                        + f" ELSE c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)} END)")
+
             same_raw = " AND ".join([f"c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)}" if c not in valid else
-                                     f"(CASE WHEN {is_valid(c, 'c.' + s(c))} THEN {is_valid(c, 'r.' + ident(c))}"
-                                     + "".join(f" AND {a} = {b}" for a, b in zip(grades(c, 'c.' + s(c)),
-                                                                                 grades(c, 'r.' + ident(c))))
-                                     + f" ELSE c.{s(c)} IS NOT DISTINCT FROM r.{ident(c)} END)" for c in plain]
+                                     same_class(c) for c in plain]
                                     + [f"c.{c} = r.{c}" for c in carry if c != "__n0"]) or "true"
             same_cell = " AND ".join(f"g.{ident(k)} IS NOT DISTINCT FROM f.{ident(k)}" for k in keys) or "true"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(rows_view)} AS {query}")
@@ -1268,6 +1292,38 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
                         row_columns=row_columns, key_unique=bool(key_unique))
+
+
+#: A date with a time of day as the check reads it (layer 3 of :func:`check_view`).
+_ISO_TIME = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?"
+
+
+def _bound_days(con, period) -> tuple | None:
+    """The days a date must be before (the start's day, or the next when the start has a time of
+    day) or after (the end's day) to be outside ``period``, read by the engine as the period's
+    stand-ins read the bounds (``TIMESTAMP '...'``); None when a bound has no day Python can
+    hold (the first phase then groups the dates as read)."""
+    import datetime as dt
+
+    import duckdb
+
+    from jamtools.data.engine import literal
+
+    out = []
+    for i, p in enumerate(period):
+        if not p:
+            out.append(None)
+            continue
+        t = f"TIMESTAMP {literal(p)}"
+        try:
+            (day, timed), = con.sql(f"SELECT CAST({t} AS DATE), {t} > CAST(CAST({t} AS DATE) AS TIMESTAMP)"
+                                    ).fetchall()
+            if not isinstance(day, dt.date):  # a day beyond Python's (given as text)
+                return None
+            out.append(day + dt.timedelta(days=1) if i == 0 and timed else day)
+        except (ArithmeticError, ValueError, duckdb.Error):  # out of Python's dates; not a timestamp
+            return None  # (the stand-ins then say so, or compare it)
+    return tuple(out)
 
 
 def _least(keys: list[str], sums) -> str:

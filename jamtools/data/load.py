@@ -643,7 +643,7 @@ def load_table(
     blank_ok : columns of ``columns`` whose blank values mean something (their rows are kept).
     period : (start, end) as ISO dates, either may be None; inclusive. With ``cells=True`` a
         date column read only for the period (not among ``columns`` or ``optional``) makes no
-        cells, and is not in the result's ``data``.
+        cells, and is not in the result's ``data``; nor is the year (``ar``) unless asked for.
     unit : keep only this value of the table's unit column.
     age : (min, max) age in whole years, inclusive; either may be None.
     cells : return a cell table instead of rows when the columns allow it (none of them tells

@@ -456,6 +456,9 @@ def test_a_date_read_only_for_the_period_makes_no_cells(tmp_path, period, pnr, f
     pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(), check_names=False,
                                    check_dtype=False)
     assert cells.checked.data["beslutsdatum"].dropna().nunique() <= 3  # before, in, after
+    # without the year asked for, the cells keep no year (it would split them)
+    plain = load_table(**{**kwargs, "optional": ["adl_beroende", "alder"]}, cells=True)
+    assert "ar" not in plain.data and plain.log == rows.log
     # the chapter that reads the date itself keeps it, with a cell per date
     dated = load_table(**{**kwargs, "optional": ["adl_beroende", "ar", "alder", "beslutsdatum"]}, cells=True)
     assert "beslutsdatum" in dated.data and dated.log == rows.log
@@ -484,12 +487,16 @@ def test_the_periods_date_is_grouped_by_its_class_before_the_checks(fmt, period)
     days = pd.date_range("2020-01-01", periods=1100, freq="D")
     n = len(days) * 2
     stamps = pd.Series(list(days) * 2)
-    if fmt == "parquet-timestamp":
+    if fmt != "parquet-date":  # times of day (the CSV's ISO and YYYYMMDD forms leave them out)
         stamps = stamps + pd.to_timedelta([(i * 7) % 24 for i in range(n)], unit="h")
     raw = pd.DataFrame({"kon": ["kvinna", "man"] * (n // 2), "adl_beroende": [str(i % 3) for i in range(n)]})
-    if fmt == "csv":
-        text = stamps.dt.strftime("%Y-%m-%d")
-        text[:4] = ["20210405", "2022-02-30", "igår", None]  # read as they are
+    # problems on valid dates of every class: each row's first row numbers come from its own class
+    raw.loc[[150, 400, 700, 1000, 1500, 2100], "kon"] = "X"
+    raw.loc[[90, 600, 1300, 2000], "adl_beroende"] = "sju"
+    if fmt == "csv":  # ISO dates, YYYYMMDD and ISO dates with a time of day, a third each
+        forms = ["%Y-%m-%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S"]
+        text = pd.Series([d.strftime(forms[i % 3]) for i, d in enumerate(stamps)])
+        text[:4] = ["2021-04-05 25:00", "2022-02-30", "igår", None]  # read as they are
         raw["beslutsdatum"], types = text, {"kon": "VARCHAR", "adl_beroende": "VARCHAR", "beslutsdatum": "VARCHAR"}
     else:
         raw["beslutsdatum"] = stamps.dt.date if fmt == "parquet-date" else stamps
@@ -523,8 +530,9 @@ def test_the_periods_date_is_grouped_by_its_class_before_the_checks(fmt, period)
                                 duplicates=False)
     finally:
         con.unregister(view)
-    # sex, ADL, year (2020-2023) and side of the period, and the four read as they are
-    assert sizes and sizes[0] <= 2 * 3 * 4 * 2 + 4, sizes
+    # sex (and the unknown), ADL (and the word), year (2020-2023), side of the period (two per
+    # year at most) and form (three in the CSV), and the four read as they are
+    assert sizes and sizes[0] <= 3 * 4 * 4 * 2 * 3 + 4 < n // 4, sizes
     # each cell's rows are those of the rows' check, with the period's filter
     start, end = (None if b is None else pd.Timestamp(b) for b in period)
 
@@ -537,6 +545,7 @@ def test_the_periods_date_is_grouped_by_its_class_before_the_checks(fmt, period)
         return out
 
     by = ["kon", "adl_beroende", "ar", "side"]
+    assert any(p.kind == "unknown_sex" for p in rows.problems)
     want = rows.data.assign(side=side(rows.data["beslutsdatum"])).groupby(by, dropna=False).size()
     got = cells.data.assign(side=side(cells.data["beslutsdatum"])).groupby(by, dropna=False)[cells.weight].sum()
     pd.testing.assert_series_equal(got[got > 0].sort_index(), want.sort_index(), check_names=False,
