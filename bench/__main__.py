@@ -94,17 +94,17 @@ def rows_list(text: str) -> list[int]:
 
 
 def period_arg(text: str) -> tuple[str | None, str | None]:
-    """``2021-01-01,2024-12-31`` (either end may be left empty): the period of every run."""
+    """``2021-01-01,2024-12-31`` (either end may be left empty): the period of every run,
+    checked as the runs check their parameters (:func:`jamtools.run.params.check_parameters`)."""
+    from jamtools.run.params import ParameterError, check_parameters
+
     parts = [p.strip() or None for p in text.split(",")]
     if len(parts) != 2 or not any(parts):
         raise argparse.ArgumentTypeError("--period: START,END (ISO dates, one may be empty)")
-    for p in parts:
-        if p is not None:
-            try:
-                dt.date.fromisoformat(p)
-            except ValueError as exc:
-                raise argparse.ArgumentTypeError(f"--period: {p!r} is no ISO date") from exc
-    return parts[0], parts[1]
+    try:
+        return check_parameters(data_dir=".", period_start=parts[0], period_end=parts[1]).period
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(f"--period: {exc}") from None
 
 
 def config_text(folder: Path, period: tuple[str | None, str | None] | None = None) -> str:

@@ -314,7 +314,7 @@ def test_a_period_reaches_every_runs_config_and_the_report(tmp_path, given, want
     md = report.markdown(results([chapter("a", 10_000, 11.0, 300)], options={"period": list(want)}))
     assert "väljer perioden" in md and (want[0] or want[1]) in md
     assert "väljer perioden" not in report.markdown(results([chapter("a", 10_000, 11.0, 300)]))
-    for bad in ("2021-01-01", "2021-13-01,2022-01-01", ","):
+    for bad in ("2021-01-01", "2021-13-01,2022-01-01", ",", "2024-01-01,2021-01-01"):
         with pytest.raises(SystemExit):
             parse_args(["--period", bad])
 
