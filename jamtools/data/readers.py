@@ -599,7 +599,14 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     import codecs
     import re
 
-    special = re.compile(rb"(^|\n)[ \t]*\r?\n|[;,\t] +\"")
+    # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
+    # tabs only) and a quote after a separator and spaces. Searched in windows of a chunk and
+    # what a match may need of the one before (the first after a line break of its own, so that
+    # a blank first line is found). A pattern that begins with a line break is tried at each
+    # line break, where ``(^|\n)...`` was tried at every byte (0.08 s against 1.4 s for a 35 MB
+    # export).
+    blank_line = re.compile(rb"\n[ \t]*\r?\n")
+    spaced_quote = re.compile(rb"[;,\t] +\"")
     head = b""
     size = 0
     blank = True
@@ -607,14 +614,14 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     is_utf8 = True
     binary = False
     plain = True
-    tail = b""
+    tail = b"\n"
     with open(path, "rb") as f:
         while True:
             chunk = f.read(_CHUNK)
             if not chunk:
                 break
-            if not head:
-                head = chunk[:20000]
+            if len(head) < 20000:
+                head += chunk[:20000 - len(head)]
             size += len(chunk)
             if blank and chunk.strip():
                 blank = False
@@ -625,9 +632,14 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-            if plain and special.search(tail + chunk):
-                plain = False
-            tail = chunk[-64:]
+            # only a UTF-8 file can go to the engine: for any other the search is moot
+            if plain and is_utf8:
+                window = tail + chunk
+                if blank_line.search(window) or (b' "' in window and spaced_quote.search(window)):
+                    plain = False
+                # what a match across the edge needs: the last byte before the spaces, tabs and
+                # carriage returns the window ends with (a line break or a separator), and them
+                tail = window[max(0, len(window.rstrip(b" \t\r")) - 1):]
     if is_utf8:
         try:
             utf8.decode(b"", final=True)

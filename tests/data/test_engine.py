@@ -96,6 +96,51 @@ def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path)
     assert res.data["beviljade_timmar"].tolist() == frame["beviljade_timmar"].tolist()
 
 
+def _reads_the_same(data: bytes) -> bool:
+    """The rule :func:`readers._scan_csv` applies, on the whole file at once: no line of
+    spaces and tabs only (``\\r`` before its line break allowed) and no quote after a
+    separator and spaces."""
+    import re
+
+    lines = data.split(b"\n")[:-1]  # after the last line break, nothing is a line
+    return (not any(re.fullmatch(rb"[ \t]*\r?", line) for line in lines)
+            and re.search(rb"[;,\t] +\"", data) is None)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 65, 1 << 24])
+def test_the_scan_finds_what_the_engine_reads_otherwise_in_any_chunk(tmp_path, monkeypatch, chunk):
+    """Blank lines and spaced quotes anywhere: first line, last line, on a chunk's edge, and
+    the line breaks and spaces around them that are not one (e.g. a chunk's end just after a
+    line break, which ``(^|\\n)`` on the chunk and its predecessor's end took for a blank line)."""
+    import random
+
+    from jamtools.data import readers
+
+    monkeypatch.setattr(readers, "_CHUNK", chunk)
+    rng = random.Random(chunk)
+    pieces = [b"a;b", b"1;2", b";", b" ", b"\t", b"\r", b'"x"', b'; "y"', b"\n", b"\n", b"\r\n", b"\xc3\xb6"]
+    cases = [b"a;b\n\n1;2\n", b"\na;b\n1;2\n", b"  \na;b\n", b"\r\na;b\n", b"a;b\n1;2\n \t\n",
+             b'a;b\n1; "2"\n', b'a;b\n1;"2" \n', b"a;b\n1;2", b"a;b\n1;2\n", b"a;b\r\n1;2\r\n"]
+    cases += [b"a;b\n" + b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(300)]
+    cases += [b"a;b\n" + b"1;2\n" * 70 + b"\n3;4\n", b"a;b\n" + b"1;2\n" * 70 + b"3; \"4\"\n",
+              b"a;b\n1;2\n" + b" " * 150 + b"\n3;4\n", b"a;b\n1;" + b" " * 150 + b'"2"\n',
+              b"a;b\n1;2\n" + b" " * 150 + b"3;4\n", b"a;b\n1;" + b" " * 150 + b'2"\n']
+    seen = set()
+    for i, data in enumerate(cases):
+        path = tmp_path / f"{i}.csv"
+        path.write_bytes(data)
+        enc, _, engine_ok = readers._scan_csv(path, None, path.name)
+        assert enc == "utf-8"
+        expected = _reads_the_same(data) and b"\r" not in data[:20000].replace(b"\r\n", b"")
+        assert engine_ok == expected, data
+        seen.add(expected)
+    assert seen == {True, False}
+    # in any other encoding the engine never reads the file, whatever it holds
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(b"a;b\n1;S\xf6der\n" * 100)
+    assert readers._scan_csv(path, None, path.name)[::2] == ("cp1252", False)
+
+
 def test_text_of_a_value_is_pythons_strip():
     """The engine's text of a VARCHAR value (``check.sql_text``: a fast path for visible ASCII
     at both ends, the general test, then the trim) is pandas' ``str.strip()`` with empty as
