@@ -74,7 +74,42 @@ def _column_as_text(s: pd.Series) -> pd.Series:
         return s.astype("string")
     if kind in ("date", "datetime", "datetime64"):
         return pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+    if kind in ("integer", "floating", "mixed-integer-float"):
+        text = _numbers_as_text(s)
+        if text is not None:
+            return text
     return s.map(_one_as_text)  # mixed columns (a spreadsheet with numbers and text)
+
+
+def _numbers_as_text(s: pd.Series) -> pd.Series | None:
+    """A column of Python numbers (what a spreadsheet's reader gives: integral numbers as
+    ``int``, others as ``float``) as :func:`_one_as_text` writes each, for a whole column at
+    once (the integral ones by Arrow); None when a value is not below 2**53 in size (then
+    each value is written on its own)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = s.isna().to_numpy()
+    x = np.zeros(len(s))
+    try:
+        x[~missing] = s.to_numpy(dtype=object)[~missing].astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (np.abs(x) < 2.0 ** 53).all():  # (false for an infinite number too)
+        return None  # an integer is exact as a float only below 2**53
+    integral = x == np.floor(x)
+    whole = pc.cast(pa.array(np.where(integral, x, 0).astype(np.int64)), pa.string())
+    # Arrow writes a float as Python does (the shortest digits that read back the same) with
+    # the same notation between 1e-4 and 1e9 (Python: below 1e16); outside, Python writes it
+    plain = ~integral & (np.abs(x) >= 1e-4) & (np.abs(x) < 1e9)
+    fraction = pc.cast(pa.array(np.where(plain, x, 0.5)), pa.string())
+    other = np.full(len(s), None, dtype=object)
+    rest = ~integral & ~plain & ~missing
+    other[rest] = [str(float(v)) for v in x[rest]]
+    text = pc.if_else(pa.array(integral & ~missing), whole,
+                      pc.if_else(pa.array(plain), fraction, pa.array(other, type=pa.string())))
+    return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:

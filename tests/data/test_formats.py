@@ -133,6 +133,46 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
     pd.testing.assert_frame_equal(read_excel(path, sheet="Beslut"), expected)
 
 
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_column_of_numbers_is_written_as_each_number_is(seed):
+    """A spreadsheet's numbers (``int`` for integral values, ``float`` for others, or floats
+    only) are written as text a column at a time: each value exactly as
+    :func:`readers._one_as_text` writes it alone (no ``.0``, Python's shortest float, missing
+    values missing), including sizes around 2**53, tiny and huge floats, -0.0 and NumPy scalars."""
+    from jamtools.data import readers
+
+    rng = np.random.default_rng(seed)
+    edge = [0, -0.0, 0.5, -7, 1e-7, 1 / 3, 2.5e-300, 1e15 + 0.5, 2 ** 53 - 1, float(2 ** 53 - 1),
+            2 ** 53, 2 ** 53 + 1, float(2 ** 53), 2 ** 70, 1e20, 12345678901234, np.int64(42), np.float64(42.25),
+            float("nan"), None, pd.NA]
+    pool = [*edge, *rng.integers(-10 ** 6, 10 ** 6, 50).tolist(), *(rng.normal(0, 1e4, 50)).tolist(),
+            *rng.integers(0, 200, 50).astype(float).tolist()]
+    kinds = set()
+    for size in (1, 5, 40, 300):
+        for only in ("int", "float", "mixed"):
+            values = [pool[i] for i in rng.integers(0, len(pool), size)]
+            if only == "int":
+                values = [v for v in values if isinstance(v, (int, np.integer)) or v is None]
+            elif only == "float":
+                values = [v for v in values if isinstance(v, float) or v is None]
+            s = pd.Series(values, dtype=object, index=rng.permutation(len(values)) + 10)
+            kinds.add(pd.api.types.infer_dtype(s, skipna=True))
+            got = readers._column_as_text(s)
+            expected = s.map(readers._one_as_text).astype("string")
+            pd.testing.assert_series_equal(got.astype("string"), expected, check_names=False)
+    assert {"integer", "floating", "mixed-integer-float"} <= kinds
+    # decimals of every size a register holds, and sums of cents
+    wide = (rng.uniform(-1, 1, 30_000) * 10.0 ** rng.integers(-8, 16, 30_000)).tolist()
+    wide += (rng.integers(0, 10 ** 7, 10_000) / 100).tolist()
+    s = pd.Series(wide, dtype=object)
+    pd.testing.assert_series_equal(readers._column_as_text(s).astype("string"),
+                                   s.map(readers._one_as_text).astype("string"))
+    # the common case takes the column path, not a value at a time
+    column = pd.Series([1, 2.5, None, 40, 7.0], dtype=object)
+    assert readers._numbers_as_text(column).tolist() == ["1", "2.5", pd.NA, "40", "7"]
+    assert readers._numbers_as_text(pd.Series([2 ** 60, 1], dtype=object)) is None
 def _run_folder(tmp_path):
     """A folder as a run makes it: marked, closed to others."""
     from jamtools.data import readers
