@@ -4,6 +4,7 @@ mappings as an organisation would write it."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -351,3 +352,126 @@ def test_a_run_decodes_a_windows_1252_csv_once(tmp_path, monkeypatch):
     readers.read_csv(path, encoding="latin-1")
     readers.read_csv(path, separator=";")
     assert len(decoded) == 3
+
+
+def _messy_cp1252(path):
+    """An export in Windows-1252 with what analysts' exports hold: Swedish letters, a
+    no-break space and an en dash (one byte each in Windows-1252, more in UTF-8), decimal
+    commas, quoted fields with the separator and quotes inside, values in spaces, a short row,
+    carriage returns, and the rows the check leaves out."""
+    rows = ["beslut_id;person_id;kon;alder;beslutsdatum;ar;enhet;adl_beroende;ensamboende;beviljade_timmar"]
+    for i in range(60):
+        unit = ['Södra', '"Norra; Öst"', ' Västra\xa0', 'Öst–Syd', '"Den ""nya"" enheten"'][i % 5]
+        sex = ["kvinna", "man", "Kvinna ", "okänd" if i == 23 else ""][i % 4]
+        rows.append(f"H{i};P{i % 17};{sex};{60 + i % 40};2023-0{1 + i % 9}-1{i % 10};2023;{unit};"
+                    f"{i % 4};{i % 2};{i % 7},{i % 10}")
+    rows[7] = "H6;P6;man;sjuttio;2023-02-10;2023;Södra;1;0;3,5"
+    rows[9] = "H8;P8;kvinna;70;5/2 -24;2023;Södra;1;0;-3"
+    rows[11] = "H10; P10 ;kvinna ;70;2023-02-10;2023; Södra;1;0; 4,5"
+    rows[13] = "H12;P12;man;71;2023-02-10"
+    rows[15] = "H1;P1;man;71;2023-02-10;2023;Södra;1;0;2"
+    path.write_bytes("\r\n".join(rows).encode("cp1252") + b"\r\n")
+    return path
+
+
+def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path, monkeypatch):
+    """In a run, a CSV export is read by the engine once and kept as Parquet in the run's
+    folder (:func:`readers._parquet_copy`); one in Windows-1252 goes there through a copy in
+    UTF-8 (:func:`readers._utf8_copy`) instead of being parsed in Python. Every CSV of the
+    bad-file fixtures written in Windows-1252, the personnummer fixture (Windows-1252, CRLF,
+    the organisation's own headers) and a messy export in both encodings give the same check
+    (problems, rows, examples, messages) and the same loads as outside a run, where Python
+    parses the ones in Windows-1252 and the engine reads the others from the file."""
+    from jamtools.data import DataValidationError, readers
+    from jamtools.run.check import check_inputs
+
+    bad = Path(__file__).parent / "fixtures" / "bad"
+    expected = yaml.safe_load((bad / "expected.yml").read_text(encoding="utf-8"))
+    cases = []
+    for file in sorted(p.name for p in bad.glob("*.csv")):
+        raw = (bad / file).read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        if "\x00" in text or not text.strip():
+            continue
+        folder = tmp_path / file.replace(".", "_")
+        folder.mkdir()
+        (folder / file).write_bytes(text.encode("cp1252"))
+        spec = expected.get(file, {"table": "bof_utredningar" if file.startswith("bof_utr") else "ht_beslut"})
+        tables = {spec["table"]: {"file": file, **(spec.get("options") or {})}}
+        for other, other_file in (spec.get("also") or {}).items():
+            (folder / other_file).write_bytes((bad / other_file).read_bytes())
+            tables[other] = {"file": other_file}
+        (folder / "jamtools.yml").write_text(yaml.safe_dump({"data_dir": ".", "tables": tables}, allow_unicode=True),
+                                             encoding="utf-8")
+        cases.append((folder, spec["table"]))
+    messy = tmp_path / "messy"
+    messy.mkdir()
+    _messy_cp1252(messy / "Beslut.csv")
+    (messy / "jamtools.yml").write_text("data_dir: .\ntables:\n  ht_beslut: {file: Beslut.csv}\n", encoding="utf-8")
+    cases.append((messy, "ht_beslut"))
+    messy8 = tmp_path / "messy8"  # the same in UTF-8
+    messy8.mkdir()
+    (messy8 / "Beslut.csv").write_text((messy / "Beslut.csv").read_bytes().decode("cp1252"), encoding="utf-8",
+                                       newline="")
+    (messy8 / "jamtools.yml").write_bytes((messy / "jamtools.yml").read_bytes())
+    cases.append((messy8, "ht_beslut"))
+    pnr = tmp_path / "pnr"
+    import shutil
+    shutil.copytree(Path(__file__).parent / "fixtures" / "personnummer", pnr)
+    cases.append((pnr, "eb_klienter"))
+
+    def outcome(folder, table):
+        cfg = load_config(folder / "jamtools.yml")
+        checked = check_inputs(cfg).tables[table]
+        problems = [(p.kind, p.column, p.count, p.rows, p.example, p.message()) for p in checked.problems]
+        try:
+            res = data.load_table(table, config=cfg)
+        except DataValidationError as exc:  # a file that stops: its message
+            return (problems, checked.error, str(exc))
+        return (problems, res.data.reset_index(drop=True), res.excluded_by_reason())
+
+    run = _run_folder(tmp_path)
+    engine, loads = 0, {}
+    for folder, table in cases:
+        monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+        python = outcome(folder, table)
+        monkeypatch.setenv(readers.DECODED_ENV, str(run))
+        in_run = outcome(folder, table)
+        made = set(run.iterdir())
+        assert outcome(folder, table)[0] == in_run[0] and set(run.iterdir()) == made  # made once
+        spec = (yaml.safe_load((folder / "jamtools.yml").read_text(encoding="utf-8"))["tables"][table])
+        try:
+            src = readers.open_source(spec, folder)
+            engine += src.kind == "parquet" and src.path.parent == run
+        except readers.SourceError:  # (a file that stops)
+            pass
+        assert in_run[0] == python[0], folder.name
+        loads[folder.name] = in_run[1]
+        if isinstance(python[1], pd.DataFrame):
+            pd.testing.assert_frame_equal(in_run[1], python[1], obj=folder.name)
+        else:
+            assert in_run[1:] == python[1:], folder.name
+        assert in_run[2] == python[2], folder.name
+    assert engine >= len(cases) - 3, engine  # most go to the engine (not: a blank line, a quote after spaces)
+    assert all(isinstance(loads[k], pd.DataFrame) for k in ("messy", "messy8", "pnr"))
+    pd.testing.assert_frame_equal(loads["messy8"], loads["messy"])
+    assert {"Norra; Öst", "Västra", "Öst–Syd", 'Den "nya" enheten'} <= set(loads["messy"]["enhet"])
+    # the exports in Windows-1252 are read by the engine from their copy, never parsed in Python
+    parsed = []
+    real = readers._read_csv
+    monkeypatch.setattr(readers, "_read_csv", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    for folder, file in ((messy, "Beslut.csv"), (messy8, "Beslut.csv"), (pnr, "Klienter.csv")):
+        src = readers.open_source({"file": file}, folder)
+        assert src.kind == "parquet" and src.path.parent == run and src.name == file
+        assert outcome(folder, "eb_klienter" if folder is pnr else "ht_beslut")[0]
+    assert parsed == []
+    # an export written again during the run is read again (the copies are keyed on the file)
+    changed = (messy8 / "Beslut.csv").read_text(encoding="utf-8").replace("Södra", "Mellersta")
+    (messy8 / "Beslut.csv").write_text(changed, encoding="utf-8", newline="")
+    assert "Mellersta" in set(data.load_table("ht_beslut", config=load_config(messy8 / "jamtools.yml")).data["enhet"])
+    monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+    assert readers.open_source({"file": "Beslut.csv"}, messy).kind == "arrow"  # outside a run: Python
+    assert parsed
