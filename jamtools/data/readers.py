@@ -283,6 +283,24 @@ def _one_at_a_time(lock: Path):
             handle.close()  # closing releases the lock
 
 
+def _run_copy(path: Path, how: tuple, suffix: str) -> tuple[Path, tuple] | None:
+    """Where a run keeps a copy of the file ``path`` made ``how``, and the file's state now
+    (:func:`file_state`): in the run's folder (:data:`DECODED_ENV`), named by a hash of the
+    file's resolved path, its state, ``how`` and :data:`_DECODED_VERSION`, so that a file
+    changed in any way gets a new copy. None outside a run or when the file cannot be read."""
+    import hashlib
+
+    folder = os.environ.get(DECODED_ENV)
+    if not folder or not _private(Path(folder)):
+        return None
+    try:
+        before = file_state(path)
+    except OSError:
+        return None
+    key = repr((str(Path(path).resolve()), before, how, _DECODED_VERSION))
+    return Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}", before
+
+
 def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
     """``decode()``, kept for the run: in a run's folder (:data:`DECODED_ENV`) the decoded
     frame is kept, keyed on the file (its resolved path, device, inode, size, modification and
@@ -292,17 +310,10 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
 
     One reader at a time decodes a file: chapters run side by side that want the same export
     first wait for the one decoding it (a lock per key in the run's folder) and read its copy."""
-    import hashlib
-
-    folder = os.environ.get(DECODED_ENV)
-    if not folder or not _private(Path(folder)):
+    place = _run_copy(path, (*how, pd.__version__), ".parquet")
+    if place is None:  # outside a run, or no such file (the reader says so)
         return decode()
-    try:
-        before = file_state(path)
-    except OSError:  # no such file: the reader says so
-        return decode()
-    key = repr((str(Path(path).resolve()), before, how, _DECODED_VERSION, pd.__version__))
-    copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
+    copy, before = place
     kept = _read_copy(copy)
     if kept is not None:
         return kept
@@ -320,36 +331,22 @@ def _utf8_copy(path: Path, encoding: str) -> Path | None:
     when the export cannot be decoded with ``encoding`` (the readers then say why), or when it
     changed while it was written."""
     import codecs
-    import hashlib
 
-    folder = os.environ.get(DECODED_ENV)
-    if not folder or not _private(Path(folder)):
-        return None
+    place = _run_copy(path, ("utf-8 copy", encoding), ".csv")
     try:
-        before = file_state(path)
         decoder = codecs.getincrementaldecoder(encoding)()
-    except (OSError, LookupError):
+    except LookupError:
         return None
-    key = repr((str(Path(path).resolve()), before, ("utf-8 copy", encoding), _DECODED_VERSION))
-    copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.csv"
-    if copy.is_file():
-        return copy
-    with _one_at_a_time(copy.with_suffix(".lock")):
-        if copy.is_file():  # written by another reader while this one waited
-            return copy
-        part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")  # whole, then renamed
-        try:
-            with open(path, "rb") as src, open(part, "wb") as dst:
-                while chunk := src.read(_CHUNK):
-                    dst.write(decoder.decode(chunk).encode("utf-8"))
-                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-            if file_state(path) != before:
-                raise OSError("the export changed while it was read")
-            os.replace(part, copy)
-        except (OSError, UnicodeDecodeError):
-            part.unlink(missing_ok=True)
-            return None
-    return copy
+    if place is None:
+        return None
+
+    def write(part: Path) -> None:
+        with open(path, "rb") as src, open(part, "wb") as dst:
+            while chunk := src.read(_CHUNK):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+    return _made_once(place, path, write)
 
 
 def _csv_sql(path: Path, sep: str, columns: list[str]) -> str:
@@ -362,42 +359,50 @@ def _csv_sql(path: Path, sep: str, columns: list[str]) -> str:
             f"auto_detect=false, columns={struct}, strict_mode=true, null_padding=true, all_varchar=true)")
 
 
-def _parquet_copy(path: Path, read: Path, sep: str, columns: list[str]) -> Path | None:
-    """In a run's folder (:data:`DECODED_ENV`): the CSV export ``path``, as the engine reads it
-    from ``read`` (the export, or its copy in UTF-8), kept as Parquet with text columns in the
-    file's order, made once per run and export (keyed as :func:`_decoded` keys its copies). The
-    engine's CSV reader numbers the rows with a window over the whole file at every read; the
-    copy has their numbers (the row's position in the file) for free, and each later read takes
-    only the columns it needs (a 500 000-row export's load 1.3 s from the CSV, 0.24 s from the
-    copy). None outside a run, or when the engine cannot read the export (its readers say why)."""
-    import hashlib
+def _parquet_place(path: Path, spec: dict) -> tuple[Path, tuple] | None:
+    """Where a run keeps the CSV export ``path`` as Parquet (:func:`_parquet_copy`): keyed on
+    the file and on what ``spec`` (its entry in ``jamtools.yml``) says of its encoding and
+    separator, which with the file's content decide how it is read."""
+    return _run_copy(path, ("csv as parquet", spec.get("encoding"), spec.get("separator")), ".parquet")
 
-    import duckdb
 
+def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
+                  columns: list[str]) -> Path | None:
+    """In a run's folder, at ``place`` (:func:`_parquet_place`): the CSV export ``path``, as
+    the engine reads it from ``read`` (the export, or its copy in UTF-8), kept as Parquet with
+    text columns in the file's order, made once per run and export. The engine's CSV reader
+    numbers the rows with a window over the whole file at every read; the copy has their
+    numbers (the row's position in the file) for free, and each later read takes only the
+    columns it needs and scans nothing (a 500 000-row export's load 1.3 s from the CSV, 0.24 s
+    from the copy). None when the engine cannot read the export (its readers say why) or it
+    changed while it was read."""
     from jamtools.data.engine import literal, shared
 
-    folder = os.environ.get(DECODED_ENV)
-    if not folder or not _private(Path(folder)):
-        return None
-    try:
-        before = file_state(path)
-    except OSError:
-        return None
-    key = repr((str(Path(path).resolve()), before, ("parquet copy", sep, columns), _DECODED_VERSION))
-    copy = Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}.parquet"
+    return _made_once(place, path, lambda part: shared().execute(
+        f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO {literal(str(part))} (FORMAT parquet)"))
+
+
+def _made_once(place: tuple[Path, tuple], path: Path, write) -> Path | None:
+    """The copy of ``path`` at ``place`` (:func:`_run_copy`), written by ``write(part)`` unless
+    a reader has written it already: one reader at a time (a lock per copy, so that chapters
+    side by side wait for the one writing it), whole and then renamed (no reader sees half a
+    copy), and kept only when ``path`` did not change meanwhile. None when it cannot be
+    written (a file that cannot be decoded, or that the engine refuses: the readers say why)."""
+    import duckdb
+
+    copy, before = place
     if copy.is_file():
         return copy
     with _one_at_a_time(copy.with_suffix(".lock")):
         if copy.is_file():  # written by another reader while this one waited
             return copy
-        part = copy.with_name(f"{copy.stem}.{os.getpid()}.part.parquet")  # whole, then renamed
+        part = copy.with_name(f"{copy.stem}.{os.getpid()}.part{copy.suffix}")
         try:
-            shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO "
-                             f"{literal(str(part))} (FORMAT parquet)")
+            write(part)
             if file_state(path) != before:
-                raise OSError("the export changed while it was read")
+                raise OSError("the file changed while it was read")
             os.replace(part, copy)
-        except (OSError, duckdb.Error):
+        except (OSError, ValueError, duckdb.Error):  # (a UnicodeDecodeError is a ValueError)
             part.unlink(missing_ok=True)
             return None
     return copy
@@ -781,6 +786,15 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
 def _csv_source(path: Path, spec: dict) -> Source:
     name = path.name
     legacy = lambda: read_csv(path, encoding=spec.get("encoding"), separator=spec.get("separator"))  # noqa: E731
+    place = _parquet_place(path, spec)
+    if place is not None and place[0].is_file():  # kept in this run: its columns are the header
+        import pyarrow.parquet as pq
+
+        try:
+            return Source(name, pq.read_schema(place[0]).names, kind="parquet", path=place[0],
+                          fallback=legacy)
+        except Exception:  # noqa: BLE001  (a damaged copy: the export is read again)
+            place[0].unlink(missing_ok=True)
     enc, sample, engine_ok = _scan_csv(path, spec.get("encoding"), name)
     read = path  # the file the engine reads
     if not engine_ok and enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig"):
@@ -796,7 +810,7 @@ def _csv_source(path: Path, spec: dict) -> Source:
     if (not header or len(set(header)) != len(header) or any(not h.strip() for h in header)
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
-    copy = _parquet_copy(path, read, sep, header)
+    copy = _parquet_copy(place, path, read, sep, header) if place is not None else None
     if copy is not None:  # in a run: read once by the engine, kept with the rows' numbers
         return Source(name, header, kind="parquet", path=copy, fallback=legacy)
     return Source(name, header, kind="csv", path=read, csv_options={"sep": sep}, fallback=legacy)

@@ -472,6 +472,10 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
     changed = (messy8 / "Beslut.csv").read_text(encoding="utf-8").replace("Södra", "Mellersta")
     (messy8 / "Beslut.csv").write_text(changed, encoding="utf-8", newline="")
     assert "Mellersta" in set(data.load_table("ht_beslut", config=load_config(messy8 / "jamtools.yml")).data["enhet"])
+    for copy in run.glob("*.parquet"):  # damaged copies: read again, nothing wrong read
+        copy.write_bytes(b"not parquet")
+    again = data.load_table("ht_beslut", config=load_config(messy / "jamtools.yml")).data
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), loads["messy"])
     monkeypatch.delenv(readers.DECODED_ENV, raising=False)
     assert readers.open_source({"file": "Beslut.csv"}, messy).kind == "arrow"  # outside a run: Python
     assert parsed
