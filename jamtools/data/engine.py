@@ -3,8 +3,9 @@
 Every DuckDB use in jamtools goes through :func:`connect`, so that a register-sized table is
 read, checked and aggregated with at most ``memory_limit`` of working memory (the rest spills
 to a temporary folder) and ``threads`` threads. Nothing is downloaded: extensions are never
-installed automatically (the handbook runs offline), so CSV in Windows-1252 and XLSX are read in
-Python and handed to the engine as Arrow tables (:mod:`jamtools.data.readers`).
+installed automatically (the handbook runs offline), so XLSX (and, outside a run, CSV in
+Windows-1252) are read in Python and handed to the engine as Arrow tables; in a run, a CSV in
+Windows-1252 is written again in UTF-8 for the engine's reader (:mod:`jamtools.data.readers`).
 
 The memory limit is ``1GB`` unless the environment variable ``JAMTOOLS_DUCKDB_MEMORY`` says
 otherwise (a DuckDB size such as ``4GB`` or ``500MB``).

@@ -91,9 +91,13 @@ def _numbers_as_text(s: pd.Series) -> pd.Series | None:
     import pyarrow.compute as pc
 
     missing = s.isna().to_numpy()
+    present = s.to_numpy(dtype=object)[~missing]
+    kinds = set(map(type, present))
+    if not all(k in (int, float, np.float64) or issubclass(k, np.integer) for k in kinds):
+        return None  # (a float32 is written by its own str, not as the float64 it widens to)
     x = np.zeros(len(s))
     try:
-        x[~missing] = s.to_numpy(dtype=object)[~missing].astype(np.float64)
+        x[~missing] = present.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         return None
     if not (np.abs(x) < 2.0 ** 53).all():  # (false for an infinite number too)
@@ -193,9 +197,10 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
 #: (workbooks, and CSV files the engine's reader cannot take), as text in Parquet, so that the
 #: run's check, every chapter and the leak scan need not decode an export again: decoding is
 #: most of the time of such an export (a 400 000-row sheet of 21 columns: 14 s, against under a
-#: second to read the decoded copy back). A CSV export in another encoding than UTF-8 (Windows-
-#: 1252) is kept there written again in UTF-8 (:func:`_utf8_copy`), for the engine's reader. The runner makes the folder for
-#: one run (:func:`run_folder`) and removes it when the run ends. A folder is used only when it
+#: second to read the decoded copy back). Every CSV export the engine's reader can take is kept
+#: there whole as Parquet (:func:`_parquet_copy`), every column of it; one in another encoding
+#: than UTF-8 (Windows-1252) first written again in UTF-8 (:func:`_utf8_copy`). The runner makes
+#: the folder for one run (:func:`run_folder`) and removes it when the run ends. A folder is used only when it
 #: is such a run's folder: it holds :data:`DECODED_MARK` and, where the system has owners and
 #: permissions, belongs to this user and is closed to everyone else; otherwise (a notebook run by
 #: hand, a folder set by hand), nothing is kept.
@@ -376,10 +381,24 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
     columns it needs and scans nothing (a 500 000-row export's load 1.3 s from the CSV, 0.24 s
     from the copy). None when the engine cannot read the export (its readers say why) or it
     changed while it was read."""
+    import duckdb
+
     from jamtools.data.engine import literal, shared
 
-    return _made_once(place, path, lambda part: shared().execute(
-        f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO {literal(str(part))} (FORMAT parquet)"))
+    def write(part: Path) -> None:
+        try:
+            shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO "
+                             f"{literal(str(part))} (FORMAT parquet)")
+        except duckdb.Error:  # remembered for the run: the readers in Python read it from now on
+            _refused(place).touch()
+            raise
+
+    return _made_once(place, path, write)
+
+
+def _refused(place: tuple[Path, tuple]) -> Path:
+    """The mark, beside a Parquet copy's place, that the engine's reader refused the export."""
+    return place[0].with_suffix(".refused")
 
 
 def _made_once(place: tuple[Path, tuple], path: Path, write) -> Path | None:
@@ -616,12 +635,16 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
 # ``open_source`` looks at a source without reading its rows (a Parquet file's schema, a CSV
 # file's encoding, separator and header), and ``Source.view`` hands the engine only the columns
 # asked for: Parquet and UTF-8 CSV are scanned by DuckDB itself (``read_parquet``/``read_csv``
-# with projection), everything else (Windows-1252 CSV, XLSX, SQL, a CSV the engine's parser
-# would read differently from the one above) is read by the readers above and handed over as an
-# Arrow table. The rows keep their file order and ``__row`` is the row's position (0 = the first
+# with projection; in a run a CSV export once, then its Parquet copy, also one in Windows-1252
+# through a copy in UTF-8), everything else (Windows-1252 CSV outside a run, XLSX, SQL, a CSV
+# the engine's parser would read differently from the one above) is read by the readers above
+# and handed over as an Arrow table. The rows keep their file order and ``__row`` is the row's position (0 = the first
 # data row), as the index of :func:`read_source`'s frame.
 
 _CHUNK = 1 << 24
+#: The column the engine's Parquet reader adds for each row's number (``file_row_number``): a
+#: file with a column of that name (in any case) is read in Python.
+ROW_NUMBER = "file_row_number"
 
 
 class Source:
@@ -721,6 +744,11 @@ class Source:
         return drop
 
 
+def _is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` names UTF-8 (with or without a BOM), the engine's CSV reader's."""
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+
+
 def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bool]:
     """(encoding, the first 5000 characters, whether the engine's CSV reader may read it), in
     one pass over the file without holding it in memory. Raises the errors of
@@ -778,7 +806,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
     engine_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
-                 and enc.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig"))
+                 and _is_utf8(enc))
     text = head.decode(enc if engine_ok else "latin-1", errors="replace").lstrip("\ufeff")
     return enc, text[:5000], engine_ok
 
@@ -787,6 +815,8 @@ def _csv_source(path: Path, spec: dict) -> Source:
     name = path.name
     legacy = lambda: read_csv(path, encoding=spec.get("encoding"), separator=spec.get("separator"))  # noqa: E731
     place = _parquet_place(path, spec)
+    if place is not None and _refused(place).exists():  # the engine refused it earlier in the run
+        return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     if place is not None and place[0].is_file():  # kept in this run: its columns are the header
         import pyarrow.parquet as pq
 
@@ -797,7 +827,7 @@ def _csv_source(path: Path, spec: dict) -> Source:
             place[0].unlink(missing_ok=True)
     enc, sample, engine_ok = _scan_csv(path, spec.get("encoding"), name)
     read = path  # the file the engine reads
-    if not engine_ok and enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig"):
+    if not engine_ok and not _is_utf8(enc):
         # another encoding (Windows-1252): in a run, the engine reads a copy in UTF-8
         copy = _utf8_copy(path, enc)
         if copy is not None:
@@ -810,7 +840,11 @@ def _csv_source(path: Path, spec: dict) -> Source:
     if (not header or len(set(header)) != len(header) or any(not h.strip() for h in header)
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
-    copy = _parquet_copy(place, path, read, sep, header) if place is not None else None
+    # (a column the engine's Parquet reader would take for its own row number stays in the CSV)
+    copy = (_parquet_copy(place, path, read, sep, header)
+            if place is not None and ROW_NUMBER not in {h.lower() for h in header} else None)
+    if copy is None and place is not None and _refused(place).exists():
+        return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     if copy is not None:  # in a run: read once by the engine, kept with the rows' numbers
         return Source(name, header, kind="parquet", path=copy, fallback=legacy)
     return Source(name, header, kind="csv", path=read, csv_options={"sep": sep}, fallback=legacy)
@@ -829,7 +863,8 @@ def _parquet_source(path: Path) -> Source:
     except Exception:
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
     types = {str(r[0]): str(r[1]) for r in described if str(r[0]) not in index}
-    if any(not isinstance(f.name, str) for f in schema) or len(types) != len(set(types)):
+    if (any(not isinstance(f.name, str) for f in schema) or len(types) != len(set(types))
+            or ROW_NUMBER in {t.lower() for t in types}):
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
     return Source(path.name, list(types), kind="parquet", path=path, types=types, fallback=legacy)
 

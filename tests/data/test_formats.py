@@ -147,6 +147,7 @@ def test_a_column_of_numbers_is_written_as_each_number_is(seed):
     rng = np.random.default_rng(seed)
     edge = [0, -0.0, 0.5, -7, 1e-7, 1 / 3, 2.5e-300, 1e15 + 0.5, 2 ** 53 - 1, float(2 ** 53 - 1),
             2 ** 53, 2 ** 53 + 1, float(2 ** 53), 2 ** 70, 1e20, 12345678901234, np.int64(42), np.float64(42.25),
+            np.int32(-3), np.float32(0.1), np.float32(2.0), np.float16(0.3), np.longdouble(0.1),
             float("nan"), None, pd.NA]
     pool = [*edge, *rng.integers(-10 ** 6, 10 ** 6, 50).tolist(), *(rng.normal(0, 1e4, 50)).tolist(),
             *rng.integers(0, 200, 50).astype(float).tolist()]
@@ -479,3 +480,118 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
     monkeypatch.delenv(readers.DECODED_ENV, raising=False)
     assert readers.open_source({"file": "Beslut.csv"}, messy).kind == "arrow"  # outside a run: Python
     assert parsed
+
+
+def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_path, monkeypatch):
+    """The run's copies of a CSV export: made once (the same file, not written again); made
+    again when a Windows-1252 export changes; never in a folder that is not a run's own; not
+    for an export the engine reads otherwise than Python (a line of spaces, in Windows-1252:
+    the copy in UTF-8 is scanned too); an export the engine refuses (a line break inside
+    quotes) is remembered and read in Python; and a column named as the engine's own row
+    number (``file_row_number``, in a CSV or a Parquet export) is read as any other. Each the
+    same as outside a run."""
+    from jamtools.data import readers
+
+    def export(folder, text, encoding="cp1252"):
+        folder.mkdir(exist_ok=True)
+        (folder / "ht_beslut.csv").write_bytes(text.encode(encoding))
+        return folder
+
+    head = "beslut_id;person_id;kon;alder;beslutsdatum;ar;enhet;adl_beroende;ensamboende;beviljade_timmar\n"
+    rows = "".join(f"H{i};P{i};{'kvinna' if i % 2 else 'man'};7{i % 10};2023-01-0{1 + i % 9};2023;Södra;1;0;{i},5\n"
+                   for i in range(30))
+
+    def load(folder):
+        res = data.load_table("ht_beslut", data_dir=folder)
+        return res.data.reset_index(drop=True), res.excluded_by_reason()
+
+    def same_in_and_out_of_a_run(folder, run):
+        monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+        outside = load(folder)
+        monkeypatch.setenv(readers.DECODED_ENV, str(run))
+        inside = load(folder)
+        pd.testing.assert_frame_equal(inside[0], outside[0])
+        assert inside[1] == outside[1]
+        return inside[0]
+
+    run = _run_folder(tmp_path)
+    plain = export(tmp_path / "plain", head + rows)
+    same_in_and_out_of_a_run(plain, run)
+    copies = {c: (c.stat().st_ino, c.stat().st_mtime_ns) for c in run.iterdir() if c.suffix in (".csv", ".parquet")}
+    assert sorted(c.suffix for c in copies) == [".csv", ".parquet"]
+    load(plain)
+    assert {c: (c.stat().st_ino, c.stat().st_mtime_ns) for c in copies} == copies  # made once
+    (plain / "ht_beslut.csv").write_bytes((head + rows.replace("Södra", "Västra")).encode("cp1252"))
+    assert set(load(plain)[0]["enhet"]) == {"Västra"}  # an export written again is read again
+
+    lines = rows.splitlines(keepends=True)
+    spaces = export(tmp_path / "spaces", head + "".join(lines[:5]) + " \t \n" + "".join(lines[5:]))
+    same_in_and_out_of_a_run(spaces, run)
+    assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "arrow"
+
+    quoted = export(tmp_path / "quoted", head + rows.replace("Södra", '"Söd\nra"', 1))
+    assert "Söd\nra" in set(same_in_and_out_of_a_run(quoted, run)["enhet"])
+    assert len(list(run.glob("*.refused"))) == 1
+    assert readers.open_source({"file": "ht_beslut.csv"}, quoted).kind == "arrow"  # remembered
+
+    named = export(tmp_path / "named", head.replace("\n", ";File_Row_Number\n")
+                   + rows.replace("\n", ";x\n"), encoding="utf-8")
+    same_in_and_out_of_a_run(named, run)
+    pd.read_csv(named / "ht_beslut.csv", sep=";", dtype=str).to_parquet(tmp_path / "ht_beslut.parquet")
+    parquet = tmp_path / "pq"
+    parquet.mkdir()
+    (tmp_path / "ht_beslut.parquet").rename(parquet / "ht_beslut.parquet")
+    assert len(load(parquet)[0]) == 30
+
+    for folder in (tmp_path / "shared", tmp_path / "unmarked"):  # not a run's own folder
+        folder.mkdir()
+        folder.chmod(0o777 if folder.name == "shared" else 0o700)
+        if folder.name == "shared":
+            (folder / readers.DECODED_MARK).write_text("1")
+        monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+        assert set(load(plain)[0]["enhet"]) == {"Västra"}
+        assert readers.open_source({"file": "ht_beslut.csv"}, plain).kind == "arrow"
+        assert [c.name for c in folder.iterdir()] in ([readers.DECODED_MARK], [])
+
+
+def test_a_runs_copy_is_written_once_and_only_of_an_unchanged_file(tmp_path):
+    """:func:`readers._made_once`: two processes that want the same copy at once write it once
+    (the other waits and takes it); a file that changes while its copy is written gets none."""
+    import subprocess
+    import sys
+
+    from jamtools.data import readers
+
+    folder = _run_folder(tmp_path)
+    export = tmp_path / "export.csv"
+    export.write_text("id\na1\n", encoding="utf-8")
+    log = tmp_path / "written.log"
+    code = (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from jamtools.data import readers\n"
+        f"place = readers._run_copy(Path({str(export)!r}), ('test',), '.txt')\n"
+        "def write(part):\n"
+        f"    open({str(log)!r}, 'a').write('x')\n"
+        "    time.sleep(1.0)\n"
+        "    part.write_text('copy')\n"
+        "print(readers._made_once(place, Path(place[0]), write) and place[0].read_text())\n")
+    env = {**os.environ, readers.DECODED_ENV: str(folder)}
+    procs = [subprocess.Popen([sys.executable, "-c", code.replace("Path(place[0])", f"Path({str(export)!r})")],
+                              env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0] and outs == ["copy\n", "copy\n"]
+    assert log.read_text() == "x"
+
+    os.environ[readers.DECODED_ENV] = str(folder)
+    try:
+        place = readers._run_copy(export, ("changing",), ".txt")
+
+        def changing(part):
+            part.write_text("copy")
+            export.write_text("id\na2\n", encoding="utf-8")
+
+        assert readers._made_once(place, export, changing) is None
+        assert not place[0].exists() and not list(folder.glob("*.part*"))
+    finally:
+        del os.environ[readers.DECODED_ENV]
