@@ -246,11 +246,6 @@ def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
     """Two processes (two chapters' kernels) that want the same export at the same time: one
     decodes it, the other waits for its copy and reads that; both get the same frame. Without
     the lock both would decode it."""
-    import subprocess
-    import sys
-
-    from jamtools.data import readers
-
     folder = _run_folder(tmp_path)
     export = tmp_path / "export.csv"
     export.write_text("id;belopp\na1;12,5\n", encoding="cp1252")
@@ -264,14 +259,26 @@ def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
         "    return pd.DataFrame({'id': ['a1'], 'belopp': ['12,5']})\n"
         f"frame = readers._decoded({str(export)!r}, ('csv', 'cp1252', ';'), decode)\n"
         "print(frame.to_json())\n")
-    env = {**__import__("os").environ, readers.DECODED_ENV: str(folder)}
+    outs = _twice_at_once(code, folder)
+    assert outs[0] == outs[1] and "a1" in outs[0]
+    assert log.read_text() == "x"  # decoded once
+    assert len(list(folder.glob("*.parquet"))) == 1
+
+
+def _twice_at_once(code: str, folder) -> list[str]:
+    """What ``code`` prints, run by two processes at the same time in the run folder ``folder``
+    (two chapters' kernels side by side)."""
+    import subprocess
+    import sys
+
+    from jamtools.data import readers
+
+    env = {**os.environ, readers.DECODED_ENV: str(folder)}
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
-    assert outs[0] == outs[1] and "a1" in outs[0]
-    assert log.read_text() == "x"  # decoded once
-    assert len(list(folder.glob("*.parquet"))) == 1
+    return outs
 
 
 def test_a_folder_whose_file_system_has_no_locks_still_keeps_the_decoded_copy(tmp_path, monkeypatch):
@@ -557,9 +564,6 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
 def test_a_runs_copy_is_written_once_and_only_of_an_unchanged_file(tmp_path):
     """:func:`readers._made_once`: two processes that want the same copy at once write it once
     (the other waits and takes it); a file that changes while its copy is written gets none."""
-    import subprocess
-    import sys
-
     from jamtools.data import readers
 
     folder = _run_folder(tmp_path)
@@ -570,18 +574,15 @@ def test_a_runs_copy_is_written_once_and_only_of_an_unchanged_file(tmp_path):
         "import time\n"
         "from pathlib import Path\n"
         "from jamtools.data import readers\n"
-        f"place = readers._run_copy(Path({str(export)!r}), ('test',), '.txt')\n"
+        f"export = Path({str(export)!r})\n"
+        "place = readers._run_copy(export, ('test',), '.txt')\n"
         "def write(part):\n"
         f"    open({str(log)!r}, 'a').write('x')\n"
         "    time.sleep(1.0)\n"
         "    part.write_text('copy')\n"
-        "print(readers._made_once(place, Path(place[0]), write) and place[0].read_text())\n")
-    env = {**os.environ, readers.DECODED_ENV: str(folder)}
-    procs = [subprocess.Popen([sys.executable, "-c", code.replace("Path(place[0])", f"Path({str(export)!r})")],
-                              env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=120)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0] and outs == ["copy\n", "copy\n"]
-    assert log.read_text() == "x"
+        "print(readers._made_once(place, export, write).read_text())\n")
+    assert _twice_at_once(code, folder) == ["copy\n", "copy\n"]
+    assert log.read_text() == "x"  # written once
 
     os.environ[readers.DECODED_ENV] = str(folder)
     try:
