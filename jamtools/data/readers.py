@@ -389,8 +389,12 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
         try:
             shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO "
                              f"{literal(str(part))} (FORMAT parquet)")
-        except duckdb.Error:  # remembered for the run: the readers in Python read it from now on
-            _refused(place).touch()
+        except duckdb.Error as exc:
+            # the engine's CSV reader refused the file: remembered for the run, the readers in
+            # Python read it from now on (not for a passing cause: memory, disk, an interrupt)
+            if (isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException))
+                    or str(exc).startswith("CSV Error")):
+                _refused(place).touch()
             raise
 
     return _made_once(place, path, write)
@@ -421,6 +425,9 @@ def _made_once(place: tuple[Path, tuple], path: Path, write) -> Path | None:
             if file_state(path) != before:
                 raise OSError("the file changed while it was read")
             os.replace(part, copy)
+        except duckdb.InterruptException:
+            part.unlink(missing_ok=True)
+            raise
         except (OSError, ValueError, duckdb.Error):  # (a UnicodeDecodeError is a ValueError)
             part.unlink(missing_ok=True)
             return None
@@ -864,7 +871,7 @@ def _parquet_source(path: Path) -> Source:
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
     types = {str(r[0]): str(r[1]) for r in described if str(r[0]) not in index}
     if (any(not isinstance(f.name, str) for f in schema) or len(types) != len(set(types))
-            or ROW_NUMBER in {t.lower() for t in types}):
+            or ROW_NUMBER in {str(f.name).lower() for f in schema}):  # (an index column too)
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
     return Source(path.name, list(types), kind="parquet", path=path, types=types, fallback=legacy)
 

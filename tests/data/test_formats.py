@@ -536,19 +536,53 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     same_in_and_out_of_a_run(spaces, run)
     assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "arrow"
 
+    copies_made = []
+    real_copy = readers._parquet_copy
+    monkeypatch.setattr(readers, "_parquet_copy", lambda *a: copies_made.append(a) or real_copy(*a))
     quoted = export(tmp_path / "quoted", head + rows.replace("Södra", '"Söd\nra"', 1))
     assert "Söd\nra" in set(same_in_and_out_of_a_run(quoted, run)["enhet"])
-    assert len(list(run.glob("*.refused"))) == 1
-    assert readers.open_source({"file": "ht_beslut.csv"}, quoted).kind == "arrow"  # remembered
+    assert len(list(run.glob("*.refused"))) == 1 and len(copies_made) == 1
+    assert readers.open_source({"file": "ht_beslut.csv"}, quoted).kind == "arrow"  # remembered:
+    assert len(copies_made) == 1  # not tried again
+    quoted2 = export(tmp_path / "quoted2", head + rows.replace("Södra", '"Väs\ntra"', 1))
+    assert readers.open_source({"file": "ht_beslut.csv"}, quoted2).kind == "arrow"  # at once, the first time
+
+    def refuse_once(*a):  # a passing cause (the engine's memory) is not remembered
+        raise __import__("duckdb").OutOfMemoryException("out of memory")
+
+    passing = export(tmp_path / "passing", head + rows)
+    marks = set(run.glob("*.refused"))
+    monkeypatch.setattr(readers, "_csv_sql", lambda *a: refuse_once())
+    assert readers.open_source({"file": "ht_beslut.csv"}, passing).kind == "csv"
+    monkeypatch.undo()
+    monkeypatch.setenv(readers.DECODED_ENV, str(run))
+    assert readers.open_source({"file": "ht_beslut.csv"}, passing).kind == "parquet"
+    assert set(run.glob("*.refused")) == marks
+
+    # one file read with two separators in one run: each its own copy and columns
+    both = export(tmp_path / "both", "a;b,c\n1;2,3\n", encoding="utf-8")
+    assert readers.open_source({"file": "ht_beslut.csv", "separator": ";"}, both).columns == ["a", "b,c"]
+    assert readers.open_source({"file": "ht_beslut.csv", "separator": ","}, both).columns == ["a;b", "c"]
+    assert readers.open_source({"file": "ht_beslut.csv", "separator": ";"}, both).columns == ["a", "b,c"]
+
+    # a byte Windows-1252 has no character for: the readers' message, in a run too
+    undefined = export(tmp_path / "undefined", head, encoding="utf-8")
+    (undefined / "ht_beslut.csv").write_bytes((head + rows).encode("cp1252").replace(b"S\xf6dra", b"S\x81dra", 1))
+    for where in (None, run):
+        monkeypatch.setenv(readers.DECODED_ENV, str(where)) if where else monkeypatch.delenv(readers.DECODED_ENV)
+        with pytest.raises(readers.SourceError, match="teckenkodningen"):
+            readers.open_source({"file": "ht_beslut.csv"}, undefined)
+    monkeypatch.setenv(readers.DECODED_ENV, str(run))
 
     named = export(tmp_path / "named", head.replace("\n", ";File_Row_Number\n")
                    + rows.replace("\n", ";x\n"), encoding="utf-8")
     same_in_and_out_of_a_run(named, run)
-    pd.read_csv(named / "ht_beslut.csv", sep=";", dtype=str).to_parquet(tmp_path / "ht_beslut.parquet")
-    parquet = tmp_path / "pq"
-    parquet.mkdir()
-    (tmp_path / "ht_beslut.parquet").rename(parquet / "ht_beslut.parquet")
-    assert len(load(parquet)[0]) == 30
+    frame = pd.read_csv(named / "ht_beslut.csv", sep=";", dtype=str)
+    for folder, written in (("pq", frame), ("pq_index", frame.drop(columns="File_Row_Number").set_axis(
+            pd.Index([f"r{i}" for i in range(30)], name="file_row_number")))):
+        (tmp_path / folder).mkdir()
+        written.to_parquet(tmp_path / folder / "ht_beslut.parquet")
+        assert len(load(tmp_path / folder)[0]) == 30
 
     for folder in (tmp_path / "shared", tmp_path / "unmarked"):  # not a run's own folder
         folder.mkdir()
