@@ -136,6 +136,110 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
 
 
 
+def _random_cell(rng, kind):
+    """A cell of a messy export: missing, or text (with the texts pandas reads as missing,
+    spaces, number-like and error-like text), a number of any size, a date, date-time or time,
+    a boolean, or any of these."""
+    import datetime as dt
+
+    if rng.random() < 0.15:
+        return None
+    if kind == "text":
+        return rng.choice(["ja", "Nej", "  Ö-text ", "NA", "n/a", "null", "None", "nan", "#N/A",
+                           "", " ", "007", "12,5", "1e5", "True", "åäö", "x" * rng.randint(1, 40),
+                           "#DIV/0!", "-", "=1+1", "<NA>", "2024-01-05", "NULL", "abc"])
+    if kind == "number":
+        return rng.choice([0, 1, -3, 12.5, -0.0, 1 / 3, 1e-7, 2 ** 53, 2 ** 53 + 2, 2.0 ** 63,
+                           1e20, -1e20, 12345678901234, 0.1, 99.0, 3.0, 1e9, 1e16,
+                           rng.randint(-10 ** 6, 10 ** 6), rng.random() * 1000])
+    if kind == "date":
+        return rng.choice([dt.date(2024, 1, 5), dt.datetime(2024, 2, 29), dt.datetime(2023, 7, 1, 13, 30),
+                           dt.time(8, 15), dt.date(1900, 3, 1), dt.datetime(2024, 12, 31, 23, 59, 59)])
+    if kind == "bool":
+        return rng.choice([True, False])
+    return _random_cell(rng, rng.choice(["text", "number", "date", "bool"]))
+
+
+def _random_workbook(path, seed):
+    """A sheet ``Blad`` of 0 to 400 rows and 1 to 7 columns of one kind each or mixed; some with
+    an empty, repeated or non-text header cell, a stray cell beside the table or far below it,
+    or the table moved down or right."""
+    import random
+
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Blad"
+    ncol = rng.randint(1, 7)
+    kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed"]) for _ in range(ncol)]
+    header = [f"kol_{j}" for j in range(ncol)]
+    shape = rng.random()
+    if shape < 0.1:
+        header[rng.randrange(ncol)] = None
+    elif shape < 0.2 and ncol > 1:
+        header[1] = header[0]
+    elif shape < 0.3:
+        header[0] = rng.choice([2024, 1.5, True, "NA", " ", "kol.1"])
+    ws.append(header)
+    for _ in range(rng.choice([0, 1, 3, 50, 400])):
+        ws.append([_random_cell(rng, k) for k in kinds])
+    if rng.random() < 0.2:
+        ws.cell(row=rng.randint(1, 60), column=ncol + rng.randint(1, 3), value=rng.choice(["x", 5, None]))
+    if rng.random() < 0.1:
+        ws.insert_rows(1, amount=rng.randint(1, 2))
+    if rng.random() < 0.1:
+        ws.insert_cols(1)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(tmp_path, seed):
+    """The workbook reader builds pandas' frame of a sheet (``read_excel(dtype=object)`` with
+    calamine) a column at a time: the same cells of the same types (integral numbers as int,
+    dates as date-times at midnight, pandas' missing texts as NaN), and the same text after
+    (:func:`readers._as_text`); a sheet whose header pandas would rename is read by pandas."""
+    from python_calamine import CalamineWorkbook
+
+    from jamtools.data.readers import _as_text, _read_excel, _sheet_frame
+
+    path = tmp_path / "export.xlsx"
+    _random_workbook(path, seed)
+    expected = pd.read_excel(path, sheet_name="Blad", dtype=object, engine="calamine")
+    got = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad")
+    if got is not None:
+        pd.testing.assert_frame_equal(got, expected)
+        kind = lambda v: type(v).__name__  # noqa: E731  (1 == 1.0 == True: the types too)
+        pd.testing.assert_frame_equal(got.map(kind), expected.map(kind))
+    for sheet in ("Blad", 0):
+        pd.testing.assert_frame_equal(_read_excel(path, sheet=sheet), _as_text(expected))
+
+
+def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
+    """Which sheets the column-at-a-time reader reads (plain distinct text headers, whatever the
+    cells) and which it leaves to pandas (an empty, repeated or non-text header cell, or a table
+    that does not start in A1), over the random workbooks above."""
+    import tempfile
+
+    from python_calamine import CalamineWorkbook
+
+    from jamtools.data.readers import _sheet_frame
+
+    own = pandas = 0
+    with tempfile.TemporaryDirectory() as d:
+        for seed in range(100):
+            path = Path(d) / f"{seed}.xlsx"
+            _random_workbook(path, seed)
+            header = pd.read_excel(path, sheet_name="Blad", dtype=object, engine="calamine").columns
+            plain = all(isinstance(h, str) and not h.startswith("Unnamed: ") for h in header) and \
+                not any(h.rsplit(".", 1)[0] in header for h in header if "." in h)
+            frame = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad")
+            assert (frame is not None) == plain, (seed, list(header))
+            own, pandas = own + plain, pandas + (not plain)
+    assert own >= 30 and pandas >= 10
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_a_column_of_numbers_is_written_as_each_number_is(seed):
     """A spreadsheet's numbers (``int`` for integral values, ``float`` for others, or floats
