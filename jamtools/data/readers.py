@@ -87,8 +87,6 @@ def _numbers_as_text(s: pd.Series) -> pd.Series | None:
     once (the integral ones by Arrow); None when a value is not below 2**53 in size (then
     each value is written on its own)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     missing = s.isna().to_numpy()
     present = s.to_numpy(dtype=object)[~missing]
@@ -100,20 +98,32 @@ def _numbers_as_text(s: pd.Series) -> pd.Series | None:
         x[~missing] = present.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
         return None
-    if not (np.abs(x) < 2.0 ** 53).all():  # (false for an infinite number too)
+    text = _floats_as_text(x, missing)
+    return None if text is None else pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
+
+
+def _floats_as_text(x, missing):
+    """The numbers ``x`` (float64; ``missing`` marks the missing ones) as :func:`_one_as_text`
+    writes each (as Python numbers: integral ones without decimals), as an Arrow string array;
+    None when one is not below 2**53 in size."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (np.abs(x[~missing]) < 2.0 ** 53).all():  # (false for an infinite number too)
         return None  # an integer is exact as a float only below 2**53
+    x = np.where(missing, 0.0, x)
     integral = x == np.floor(x)
     whole = pc.cast(pa.array(np.where(integral, x, 0).astype(np.int64)), pa.string())
     # Arrow writes a float as Python does (the shortest digits that read back the same) with
     # the same notation between 1e-4 and 1e9 (Python: below 1e16); outside, Python writes it
     plain = ~integral & (np.abs(x) >= 1e-4) & (np.abs(x) < 1e9)
     fraction = pc.cast(pa.array(np.where(plain, x, 0.5)), pa.string())
-    other = np.full(len(s), None, dtype=object)
+    other = np.full(len(x), None, dtype=object)
     rest = ~integral & ~plain & ~missing
     other[rest] = [str(float(v)) for v in x[rest]]
-    text = pc.if_else(pa.array(integral & ~missing), whole,
+    return pc.if_else(pa.array(integral & ~missing), whole,
                       pc.if_else(pa.array(plain), fraction, pa.array(other, type=pa.string())))
-    return pd.Series(pd.array(text, dtype="string"), index=s.index, name=s.name)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -494,7 +504,7 @@ def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
                               f"arbetsboken heter: {', '.join(map(repr, book.sheet_names))}. Ange "
                               "rätt 'sheet' i jamtools.yml.")
         which = sheet if sheet is not None else 0
-        frame = _sheet_frame(book.book, which)
+        frame = _sheet_frame(book.book, which, text=True)
         if frame is None:
             frame = pd.read_excel(book, sheet_name=which, dtype=object)
     return _as_text(frame)
@@ -506,7 +516,7 @@ _MISSING_TEXTS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", 
                   "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
 
-def _sheet_frame(book, sheet: str | int) -> pd.DataFrame | None:
+def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame | None:
     """The frame ``pd.read_excel(..., sheet_name=sheet, dtype=object, engine="calamine")``
     gives for one sheet of the calamine workbook ``book``, built a column at a time instead of
     a cell at a time; None when the header row is not distinct, non-empty texts (then pandas
@@ -516,13 +526,15 @@ def _sheet_frame(book, sheet: str | int) -> pd.DataFrame | None:
     a ``datetime`` at midnight, the texts of :data:`_MISSING_TEXTS` (an empty cell among them)
     as NaN, everything else as calamine gives it. pandas converts each cell with a Python call
     and then parses the rows as a text file's; here the cells of a kind are found and converted
-    a column at a time."""
+    a column at a time.
+
+    ``text=True`` gives instead a frame whose text (:func:`_as_text`) is that of pandas' frame:
+    a column of texts only, or of numbers only, is then written as text at once (Arrow), the
+    others are pandas' cells."""
     import datetime as dt
-
-    import numpy as np
-
     import gc
 
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -545,16 +557,33 @@ def _sheet_frame(book, sheet: str | int) -> pd.DataFrame | None:
             cells[:] = rows[1:]  # (calamine's rows are all as wide as the sheet's range)
     except ValueError:  # (should one not be: pandas reads it)
         return None
+    del rows
     kind_of = np.frompyfunc(type, 1, 1)
     missing = pa.array(_MISSING_TEXTS, pa.string())
     columns = {}
     for j, name in enumerate(header):
-        col = cells[:, j].copy()
+        col = cells[:, j]
+        kind = pd.api.types.infer_dtype(col, skipna=False)
+        if text and kind == "string":  # texts only: those pandas reads as missing are missing
+            arrow = pa.array(col, pa.string())
+            columns[name] = pd.array(pc.if_else(pc.is_in(arrow, value_set=missing), None, arrow),
+                                     dtype="string")
+            continue
+        if text and kind in ("floating", "mixed"):  # numbers (calamine's are floats) and
+            empty = col == ""                           # empty cells: pandas' text at once
+            if kind == "floating" or pd.api.types.infer_dtype(col[~empty], skipna=False) == "floating":
+                x = np.zeros(len(col))
+                x[~empty] = col[~empty].astype(np.float64)
+                arrow = _floats_as_text(x, empty)
+                if arrow is not None:
+                    columns[name] = pd.array(arrow, dtype="string")
+                    continue
+        col = col.copy()
         kinds = kind_of(col)
         at = np.flatnonzero(kinds == str)
         if len(at):
-            found = pc.is_in(pa.array(col[at], pa.string()), value_set=missing)
-            col[at[found.to_numpy(zero_copy_only=False)]] = np.nan
+            drop = pc.is_in(pa.array(col[at], pa.string()), value_set=missing)
+            col[at[drop.to_numpy(zero_copy_only=False)]] = np.nan
         at = np.flatnonzero(kinds == float)
         if len(at):
             x = col[at].astype(np.float64)
@@ -566,7 +595,9 @@ def _sheet_frame(book, sheet: str | int) -> pd.DataFrame | None:
             d = col[i]
             col[i] = dt.datetime(d.year, d.month, d.day)
         columns[name] = col
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(cells)), dtype=object)
+    index = pd.RangeIndex(len(cells))
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=v.dtype) for k, v in columns.items()},
+                        index=index)
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

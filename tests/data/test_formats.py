@@ -137,12 +137,14 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
 
 
 def _random_cell(rng, kind):
-    """A cell of a messy export: missing, or text (with the texts pandas reads as missing,
+    """A cell of a messy export (of a ``kind`` of column; ``kind!`` never empty): missing, or text (with the texts pandas reads as missing,
     spaces, number-like and error-like text), a number of any size, a date, date-time or time,
     a boolean, or any of these."""
     import datetime as dt
 
-    if rng.random() < 0.15:
+    if kind.endswith("!"):  # a column without empty cells
+        kind = kind[:-1]
+    elif rng.random() < 0.15:
         return None
     if kind == "text":
         return rng.choice(["ja", "Nej", "  Ö-text ", "NA", "n/a", "null", "None", "nan", "#N/A",
@@ -173,7 +175,8 @@ def _random_workbook(path, seed):
     ws = wb.active
     ws.title = "Blad"
     ncol = rng.randint(1, 7)
-    kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed"]) for _ in range(ncol)]
+    kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed", "text!", "number!"])
+             for _ in range(ncol)]
     header = [f"kol_{j}" for j in range(ncol)]
     shape = rng.random()
     if shape < 0.1:
@@ -214,6 +217,9 @@ def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(
         pd.testing.assert_frame_equal(got.map(kind), expected.map(kind))
     for sheet in ("Blad", 0):
         pd.testing.assert_frame_equal(_read_excel(path, sheet=sheet), _as_text(expected))
+    if got is not None:  # the columns of one kind written as text at once: the same text
+        made = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad", text=True)
+        pd.testing.assert_frame_equal(_as_text(made), _as_text(expected))
 
 
 def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
