@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats as sps
 
 from jamtools import disclosure, stats
@@ -116,7 +117,7 @@ def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+                fit = GLM(endog, x, family=families.Binomial()).fit()
             if not np.all(np.isfinite(fit.cov_params().to_numpy())) or np.abs(fit.params).max() > 15:
                 fit = None
         except Exception:  # singular design, separation

@@ -13,7 +13,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
@@ -375,7 +376,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+                fit = GLM(endog, x, family=families.Binomial()).fit()
         except Exception:  # singular design, perfect separation, ...
             fit = None
     if fit is not None:

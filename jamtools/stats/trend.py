@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats as sps
 
 from jamtools.stats.amounts import _cells as _amount_cells
@@ -143,7 +144,7 @@ def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
     if np.isfinite(change):
         with warnings.catch_warnings():  # a saturated 2 × 2 model fits exactly: not a problem
             warnings.simplefilter("ignore")
-            fit = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
+            fit = GLM(endog, x, family=families.Binomial()).fit()
         p = float(fit.pvalues["group_x_after"])
     else:
         warning = "En av grupperna saknas i en av perioderna."
