@@ -44,12 +44,25 @@ def _sources(config) -> list[tuple[dict, Path, Table | None]]:
     data folder (which may hold names too)."""
     found = table_sources(config, data_dir=DEMO_DATA_DIR)
     out = [(spec, spec["_base"], TABLES.get(name)) for name, spec in found.items()]
+    # A file a table reads whole (every CSV and Parquet; a workbook's first sheet) is read once,
+    # whatever the table is called.
+    read = {_resolved(spec) for spec in found.values()
+            if "file" in spec and spec.get("sheet") in (None, 0)}
     data_dir = config.data_dir if config is not None else DEMO_DATA_DIR
     if data_dir is not None and Path(data_dir).is_dir():
         for path in sorted(Path(data_dir).iterdir()):
-            if path.suffix.lower() in SUFFIXES and path.stem not in found:
+            if path.suffix.lower() in SUFFIXES and path.stem not in found and \
+                    _resolved({"file": str(path), "_base": data_dir}) not in read:
                 out.append(({"file": str(path)}, Path(data_dir), TABLES.get(path.stem)))
     return out
+
+
+def _resolved(spec: dict) -> str:
+    """The resolved path of a file source (relative to its ``_base``)."""
+    try:
+        return str((Path(spec["_base"]) / Path(str(spec["file"]))).resolve())
+    except (OSError, RuntimeError):
+        return str(spec["file"])
 
 
 def _distinct_texts(src, columns: list[str]) -> list[list[str]]:

@@ -107,6 +107,34 @@ def test_only_the_sensitive_columns_are_read(exports, monkeypatch):
     assert dict(asked)["um_anteckningar.csv"] == ["anteckning"]
 
 
+def test_a_file_a_table_reads_is_read_once_whatever_the_table_is_called(exports, tmp_path, monkeypatch):
+    """A file of the data folder that a configured table reads (``Klienter.csv`` as
+    ``eb_klienter``) is read once, by the table, which knows its mapped names too; a workbook
+    whose table reads another sheet than the first has its first sheet read as well."""
+    opened = []
+    real = readers.open_source
+    monkeypatch.setattr(readers, "open_source", lambda spec, base, **kw: opened.append(
+        (str((Path(base) / str(spec["file"])).resolve()), spec.get("sheet"))) or real(spec, base, **kw))
+    values = sensitive.sensitive_values(exports)
+    assert len(opened) == len(set(opened)) == 4, opened  # ht_beslut, Klienter, kontakter, um_anteckningar
+    assert written_forms(SAMORDNING) <= values
+
+    book = exports.data_dir / "kontakter.xlsx"
+    with pd.ExcelWriter(book) as w:  # the table reads the second sheet; the first holds names too
+        pd.DataFrame({"Namn": ["Karin Prov"]}).to_excel(w, sheet_name="Forst", index=False)
+        pd.DataFrame({"Nr": ["K9"], "ID-nummer": [SAMORDNING], "Datum": ["2024-03-01"]}).to_excel(
+            w, sheet_name="Klienter", index=False)
+    (exports.data_dir / "Klienter.csv").unlink()
+    cfg = tmp_path / "jamtools2.yml"
+    cfg.write_text("data_dir: exporter\ntables:\n  eb_klienter:\n    file: exporter/kontakter.xlsx\n"
+                   "    sheet: Klienter\n    columns: {Nr: person_id, ID-nummer: personnummer, "
+                   "Datum: ansokningsdatum}\n", encoding="utf-8")
+    opened.clear()
+    values = sensitive.sensitive_values(load_config(cfg))
+    assert (str(book.resolve()), "Klienter") in opened and (str(book.resolve()), None) in opened
+    assert "Karin Prov" in values and written_forms(SAMORDNING) <= values
+
+
 def test_sensitive_columns_by_own_and_mapped_name():
     table = TABLES["um_anteckningar"]
     columns = ["anteckning", "Text", "Namn", "Nr", "person_id", "namnare", "Kund"]
