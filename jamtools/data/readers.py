@@ -129,11 +129,11 @@ def _floats_as_text(x, missing):
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as text; dates as YYYY-MM-DD; integral numbers without decimals; booleans
     as 1/0; missing values stay NA; surrounding spaces removed."""
-    out = pd.DataFrame(index=frame.index)
+    out = {}  # (one frame at the end: a column at a time costs more with every column)
     for col in frame.columns:
         text = _column_as_text(frame[col])
         out[str(col)] = text.astype("string").str.strip().replace("", pd.NA)
-    return out
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _long_rows(text: str, sep: str) -> list[int]:
@@ -490,7 +490,8 @@ def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     then reports as an invalid date) and the escape ``_x000D_`` typed as text. Old ``.xls``
     workbooks, which openpyxl cannot open, are read too. The sheet's cells become the frame
     pandas' ``read_excel`` would give a column at a time (:func:`_sheet_frame`), unless pandas
-    would rename a column of its header."""
+    would rename a column of its header. Without ``sheet`` the first worksheet is read (a chart
+    sheet before it is not a table), and ``sheet=n`` is the n-th worksheet."""
     name = Path(path).name
     try:
         book = pd.ExcelFile(path, engine="calamine")
@@ -503,7 +504,9 @@ def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
             raise SourceError(f"Bladet {sheet!r} finns inte i {name} (sheet not found). Bladen i "
                               f"arbetsboken heter: {', '.join(map(repr, book.sheet_names))}. Ange "
                               "rätt 'sheet' i jamtools.yml.")
-        which = sheet if sheet is not None else 0
+        # The first worksheet, or the n-th: calamine's own index counts chart sheets too
+        worksheets = book.sheet_names
+        which = sheet if isinstance(sheet, str) else worksheets[sheet or 0] if worksheets else 0
         frame = _sheet_frame(book.book, which, text=True)
         if frame is None:
             frame = pd.read_excel(book, sheet_name=which, dtype=object)
@@ -519,8 +522,8 @@ _MISSING_TEXTS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", 
 def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame | None:
     """The frame ``pd.read_excel(..., sheet_name=sheet, dtype=object, engine="calamine")``
     gives for one sheet of the calamine workbook ``book``, built a column at a time instead of
-    a cell at a time; None when the header row is not distinct, non-empty texts (then pandas
-    names the columns, and reads the sheet itself).
+    a cell at a time; None when the header row is not distinct, non-empty texts, or begins with
+    a byte-order mark (then pandas names the columns, and reads the sheet itself).
 
     The cells are pandas': an integral number as ``int``, other numbers as ``float``, a date as
     a ``datetime`` at midnight, the texts of :data:`_MISSING_TEXTS` (an empty cell among them)
@@ -540,8 +543,8 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
 
     found = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
     collecting = gc.isenabled()
-    gc.disable()  # a list per row, no cycles: the collector would only walk them (1.7 -> 0.6 s)
     try:
+        gc.disable()  # a list per row, no cycles: the collector would only walk them (1.7 -> 0.6 s)
         rows = found.to_python(skip_empty_area=False)
     finally:
         if collecting:
@@ -549,7 +552,8 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
     if not rows:
         return pd.DataFrame()
     header = rows[0]
-    if not all(type(h) is str and h for h in header) or len(set(header)) != len(header):
+    if not all(type(h) is str and h for h in header) or len(set(header)) != len(header) or \
+            header[0].startswith("\ufeff"):  # (pandas takes a byte-order mark off, and quotes)
         return None
     cells = np.empty((len(rows) - 1, len(header)), dtype=object)
     try:

@@ -137,9 +137,10 @@ def test_the_xlsx_reader_gives_every_cell_as_openpyxl_would(tmp_path):
 
 
 def _random_cell(rng, kind):
-    """A cell of a messy export (of a ``kind`` of column; ``kind!`` never empty): missing, or text (with the texts pandas reads as missing,
-    spaces, number-like and error-like text), a number of any size, a date, date-time or time,
-    a boolean, or any of these."""
+    """A cell of a messy export (of a ``kind`` of column; ``kind!`` never empty): missing, or text
+    (with the texts pandas reads as missing, bare or among spaces, number-like and error-like
+    text, control characters), a number of any size, a date, date-time, time or duration, a
+    boolean, or any of these."""
     import datetime as dt
 
     if kind.endswith("!"):  # a column without empty cells
@@ -149,14 +150,16 @@ def _random_cell(rng, kind):
     if kind == "text":
         return rng.choice(["ja", "Nej", "  Ö-text ", "NA", "n/a", "null", "None", "nan", "#N/A",
                            "", " ", "007", "12,5", "1e5", "True", "åäö", "x" * rng.randint(1, 40),
-                           "#DIV/0!", "-", "=1+1", "<NA>", "2024-01-05", "NULL", "abc"])
+                           "#DIV/0!", "-", "=1+1", "<NA>", "2024-01-05", "NULL", "abc", " NA ",
+                           "\u00a0n/a", "NA\u2007", "\x1cx\x1f", "\ufeffa"])
     if kind == "number":
         return rng.choice([0, 1, -3, 12.5, -0.0, 1 / 3, 1e-7, 2 ** 53, 2 ** 53 + 2, 2.0 ** 63,
-                           1e20, -1e20, 12345678901234, 0.1, 99.0, 3.0, 1e9, 1e16,
+                           1e20, -1e20, 12345678901234, 0.1, 99.0, 3.0, 1e9, 1e16, 1e-5,
                            rng.randint(-10 ** 6, 10 ** 6), rng.random() * 1000])
     if kind == "date":
         return rng.choice([dt.date(2024, 1, 5), dt.datetime(2024, 2, 29), dt.datetime(2023, 7, 1, 13, 30),
-                           dt.time(8, 15), dt.date(1900, 3, 1), dt.datetime(2024, 12, 31, 23, 59, 59)])
+                           dt.time(8, 15), dt.date(1900, 3, 1), dt.datetime(2024, 12, 31, 23, 59, 59),
+                           dt.timedelta(hours=30, minutes=5), dt.date(1904, 1, 2)])
     if kind == "bool":
         return rng.choice([True, False])
     return _random_cell(rng, rng.choice(["text", "number", "date", "bool"]))
@@ -164,16 +167,13 @@ def _random_cell(rng, kind):
 
 def _random_workbook(path, seed):
     """A sheet ``Blad`` of 0 to 400 rows and 1 to 7 columns of one kind each or mixed; some with
-    an empty, repeated or non-text header cell, a stray cell beside the table or far below it,
-    or the table moved down or right."""
+    an empty, repeated, non-text or byte-order-marked header cell, a stray cell beside the table
+    or far below it, or the table moved down or right; written by openpyxl (shared strings,
+    sometimes in the 1904 date system, formulas without values) or by XlsxWriter's streaming
+    mode (inline strings, formulas with cached values, a chart sheet before the table)."""
     import random
 
-    from openpyxl import Workbook
-
     rng = random.Random(seed)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Blad"
     ncol = rng.randint(1, 7)
     kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed", "text!", "number!"])
              for _ in range(ncol)]
@@ -184,25 +184,66 @@ def _random_workbook(path, seed):
     elif shape < 0.2 and ncol > 1:
         header[1] = header[0]
     elif shape < 0.3:
-        header[0] = rng.choice([2024, 1.5, True, "NA", " ", "kol.1"])
-    ws.append(header)
-    for _ in range(rng.choice([0, 1, 3, 50, 400])):
-        ws.append([_random_cell(rng, k) for k in kinds])
-    if rng.random() < 0.2:
-        ws.cell(row=rng.randint(1, 60), column=ncol + rng.randint(1, 3), value=rng.choice(["x", 5, None]))
-    if rng.random() < 0.1:
-        ws.insert_rows(1, amount=rng.randint(1, 2))
-    if rng.random() < 0.1:
-        ws.insert_cols(1)
-    wb.save(path)
+        header[0] = rng.choice([2024, 1.5, True, "NA", " ", "kol.1", "\ufeffkol_0", "\ufeff\"kol\"x"])
+    elif shape < 0.35 and ncol > 1:
+        header[1] = header[0] + ".b"  # a name with a dot is not pandas' renaming
+    grid = [header] + [[_random_cell(rng, k) for k in kinds]
+                       for _ in range(rng.choice([0, 1, 3, 50, 400]))]
+    stray = (rng.randint(0, 59), ncol - 1 + rng.randint(1, 3), rng.choice(["x", 5])) \
+        if rng.random() < 0.2 else None
+    down, right = (rng.randint(1, 2) if rng.random() < 0.1 else 0), (1 if rng.random() < 0.1 else 0)
+    cells = {(i + down, j + right): v for i, row in enumerate(grid) for j, v in enumerate(row)
+             if v is not None}
+    if stray:
+        cells[stray[:2]] = stray[2]
+    if rng.random() < 0.5:
+        from openpyxl import Workbook
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Blad"
+        if rng.random() < 0.2:
+            wb.epoch = CALENDAR_MAC_1904
+        for (i, j), v in cells.items():  # (openpyxl refuses control characters)
+            ws.cell(row=i + 1, column=j + 1, value=v.translate({0x1c: None, 0x1f: None})
+                    if isinstance(v, str) else v)
+        wb.save(path)
+    else:
+        import datetime as dt
+
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False})
+        if rng.random() < 0.2:
+            chart = book.add_chart({"type": "column"})
+            chart.add_series({"values": "=Blad!$A$2:$A$3"})
+            book.add_chartsheet("Diagram").set_chart(chart)
+        ws = book.add_worksheet("Blad")
+        dates = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        for (i, j) in sorted(cells):
+            v = cells[(i, j)]
+            if isinstance(v, (dt.date, dt.time, dt.timedelta)):
+                ws.write_datetime(i, j, v, dates)
+            elif isinstance(v, str) and v.startswith("=") and len(v) > 1:
+                ws.write_formula(i, j, v, None, 2)  # a formula with its cached value
+            elif isinstance(v, str) and v.startswith("#") and rng.random() < 0.5:
+                ws.write_formula(i, j, "=NA()", None, v)  # an error, as a formula's value
+            else:
+                ws.write(i, j, v)
+        book.close()
 
 
-@pytest.mark.parametrize("seed", range(100))
+@pytest.mark.parametrize("seed", range(120))
 def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(tmp_path, seed):
     """The workbook reader builds pandas' frame of a sheet (``read_excel(dtype=object)`` with
     calamine) a column at a time: the same cells of the same types (integral numbers as int,
     dates as date-times at midnight, pandas' missing texts as NaN), and the same text after
-    (:func:`readers._as_text`); a sheet whose header pandas would rename is read by pandas."""
+    (:func:`readers._as_text`); a sheet whose header pandas would rename is read by pandas. The
+    collector is on again after the read."""
+    import gc
+
     from python_calamine import CalamineWorkbook
 
     from jamtools.data.readers import _as_text, _read_excel, _sheet_frame
@@ -211,11 +252,12 @@ def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(
     _random_workbook(path, seed)
     expected = pd.read_excel(path, sheet_name="Blad", dtype=object, engine="calamine")
     got = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad")
+    assert gc.isenabled()
     if got is not None:
         pd.testing.assert_frame_equal(got, expected)
         kind = lambda v: type(v).__name__  # noqa: E731  (1 == 1.0 == True: the types too)
         pd.testing.assert_frame_equal(got.map(kind), expected.map(kind))
-    for sheet in ("Blad", 0):
+    for sheet in ("Blad", 0, None):  # (the first worksheet, after a chart sheet too)
         pd.testing.assert_frame_equal(_read_excel(path, sheet=sheet), _as_text(expected))
     if got is not None:  # the columns of one kind written as text at once: the same text
         made = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad", text=True)
@@ -224,26 +266,55 @@ def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(
 
 def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
     """Which sheets the column-at-a-time reader reads (plain distinct text headers, whatever the
-    cells) and which it leaves to pandas (an empty, repeated or non-text header cell, or a table
-    that does not start in A1), over the random workbooks above."""
+    cells) and which it leaves to pandas (an empty, repeated, non-text or byte-order-marked
+    header cell, or a table that does not start in A1), over the random workbooks above; and
+    the texts it reads as missing are pandas' own."""
+    import re
     import tempfile
 
+    from pandas._libs.parsers import STR_NA_VALUES
     from python_calamine import CalamineWorkbook
 
-    from jamtools.data.readers import _sheet_frame
+    from jamtools.data.readers import _MISSING_TEXTS, _sheet_frame
 
+    assert set(_MISSING_TEXTS) == set(STR_NA_VALUES) and len(_MISSING_TEXTS) == len(STR_NA_VALUES)
     own = pandas = 0
     with tempfile.TemporaryDirectory() as d:
-        for seed in range(100):
+        for seed in range(120):
             path = Path(d) / f"{seed}.xlsx"
             _random_workbook(path, seed)
+            book = CalamineWorkbook.from_path(str(path))
+            first = book.get_sheet_by_name("Blad").to_python(skip_empty_area=False)[:1]
             header = pd.read_excel(path, sheet_name="Blad", dtype=object, engine="calamine").columns
             plain = all(isinstance(h, str) and not h.startswith("Unnamed: ") for h in header) and \
-                not any(h.rsplit(".", 1)[0] in header for h in header if "." in h)
-            frame = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad")
+                not any(re.search(r"\.\d+$", h) and h.rsplit(".", 1)[0] in header for h in header) and \
+                not str(first[0][0] if first and first[0] else "").startswith("\ufeff")
+            frame = _sheet_frame(book, "Blad")
             assert (frame is not None) == plain, (seed, list(header))
             own, pandas = own + plain, pandas + (not plain)
     assert own >= 30 and pandas >= 10
+
+
+def test_old_excel_workbooks_are_read_a_column_at_a_time_as_pandas_reads_them():
+    """An old ``.xls`` workbook (one shipped with statsmodels' tests: integers, decimals, dates
+    and texts) gives pandas' frame and text."""
+    import statsmodels
+    from python_calamine import CalamineWorkbook
+
+    from jamtools.data.readers import _as_text, _read_excel, _sheet_frame
+
+    books = sorted(p for p in Path(statsmodels.__file__).parent.rglob("*.xls") if p.is_file())
+    assert books, "statsmodels ships .xls files with its tests"
+    taken = 0
+    for path in books:
+        for sheet in pd.ExcelFile(path, engine="calamine").sheet_names:
+            expected = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="calamine")
+            got = _sheet_frame(CalamineWorkbook.from_path(str(path)), sheet)
+            if got is not None:
+                taken += 1
+                pd.testing.assert_frame_equal(got, expected)
+            pd.testing.assert_frame_equal(_read_excel(path, sheet=sheet), _as_text(expected))
+    assert taken
 
 
 @pytest.mark.parametrize("seed", range(6))
