@@ -532,8 +532,8 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
     a column at a time.
 
     ``text=True`` gives instead a frame whose text (:func:`_as_text`) is that of pandas' frame:
-    a column of texts only, or of numbers only, is then written as text at once (Arrow), the
-    others are pandas' cells."""
+    a column of texts only, or of numbers, or of dates and date-times, and empty cells, is then
+    written as text at once (Arrow, NumPy), the others are pandas' cells."""
     import datetime as dt
     import gc
 
@@ -573,15 +573,22 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
             columns[name] = pd.array(pc.if_else(pc.is_in(arrow, value_set=missing), None, arrow),
                                      dtype="string")
             continue
-        if text and kind in ("floating", "mixed"):  # numbers (calamine's are floats) and
-            empty = col == ""                           # empty cells: pandas' text at once
-            if kind == "floating" or pd.api.types.infer_dtype(col[~empty], skipna=False) == "floating":
+        if text and kind in ("floating", "date", "datetime", "mixed"):
+            empty = col == ""
+            rest = col[~empty] if kind == "mixed" else col
+            among = pd.api.types.infer_dtype(rest, skipna=False) if kind == "mixed" else kind
+            if among == "floating":  # numbers (calamine's are floats) and empty cells
                 x = np.zeros(len(col))
-                x[~empty] = col[~empty].astype(np.float64)
+                x[~empty] = rest.astype(np.float64)
                 arrow = _floats_as_text(x, empty)
                 if arrow is not None:
                     columns[name] = pd.array(arrow, dtype="string")
                     continue
+            elif len(rest) and set(map(type, rest)) <= {dt.date, dt.datetime}:  # days, empty cells
+                days = np.full(len(col), None, dtype=object)  # (pandas writes a date-time's day)
+                days[~empty] = pd.to_datetime(rest).strftime("%Y-%m-%d").to_numpy(dtype=object)
+                columns[name] = pd.array(days, dtype="string")
+                continue
         col = col.copy()
         kinds = kind_of(col)
         at = np.flatnonzero(kinds == str)

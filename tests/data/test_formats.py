@@ -160,6 +160,10 @@ def _random_cell(rng, kind):
         return rng.choice([dt.date(2024, 1, 5), dt.datetime(2024, 2, 29), dt.datetime(2023, 7, 1, 13, 30),
                            dt.time(8, 15), dt.date(1900, 3, 1), dt.datetime(2024, 12, 31, 23, 59, 59),
                            dt.timedelta(hours=30, minutes=5), dt.date(1904, 1, 2)])
+    if kind == "day":  # dates and date-times only
+        return rng.choice([dt.date(2024, 1, 5), dt.datetime(2024, 2, 29), dt.datetime(2023, 7, 1, 13, 30),
+                           dt.date(1900, 3, 1), dt.datetime(1999, 12, 31, 23, 59, 59), dt.date(1904, 1, 2),
+                           dt.date(9999, 12, 31)])
     if kind == "bool":
         return rng.choice([True, False])
     return _random_cell(rng, rng.choice(["text", "number", "date", "bool"]))
@@ -175,8 +179,8 @@ def _random_workbook(path, seed):
 
     rng = random.Random(seed)
     ncol = rng.randint(1, 7)
-    kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed", "text!", "number!"])
-             for _ in range(ncol)]
+    kinds = [rng.choice(["text", "number", "date", "bool", "mixed", "mixed", "text!", "number!",
+                         "day", "day!"]) for _ in range(ncol)]
     header = [f"kol_{j}" for j in range(ncol)]
     shape = rng.random()
     if shape < 0.1:
