@@ -585,9 +585,9 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
                     columns[name] = pd.array(arrow, dtype="string")
                     continue
             elif len(rest) and set(map(type, rest)) <= {dt.date, dt.datetime}:  # days, empty cells
-                days = np.full(len(col), None, dtype=object)  # (pandas writes a date-time's day)
-                days[~empty] = pd.to_datetime(rest).strftime("%Y-%m-%d").to_numpy(dtype=object)
-                columns[name] = pd.array(days, dtype="string")
+                days = pd.Series(pd.NaT, index=pd.RangeIndex(len(col)), dtype="datetime64[us]")
+                days[~empty] = pd.to_datetime(rest)  # (as pandas' date-times, written by the rule)
+                columns[name] = pd.array(_column_as_text(days), dtype="string")
                 continue
         col = col.copy()
         kinds = kind_of(col)
