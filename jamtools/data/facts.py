@@ -51,10 +51,9 @@ def source_key(table: str, spec: dict) -> str | None:
     personnummer repeat, or are among another file's, does not depend on the key.)"""
     if "file" not in spec or "sql" in spec:
         return None
-    from jamtools.data.readers import file_state
+    from jamtools.data.readers import file_state, source_path
 
-    path = Path(spec["file"])
-    path = path if path.is_absolute() else Path(spec.get("_base") or ".") / path
+    path = source_path(spec)
     try:
         state = file_state(path)
         resolved = str(path.resolve())

@@ -265,6 +265,15 @@ def _private(folder: Path) -> bool:
     return True
 
 
+def source_path(spec: dict, base: Path | str | None = None) -> Path:
+    """The file a ``file:`` source names (its entry in ``jamtools.yml``): as given when absolute,
+    else relative to ``base`` (default the spec's ``_base``, the folder paths start from)."""
+    path = Path(str(spec["file"]))
+    if path.is_absolute():
+        return path
+    return Path(base if base is not None else spec.get("_base") or ".") / path
+
+
 def file_state(path: Path) -> tuple:
     """What tells one version of a file from another: its device, inode, size, and modification
     and change times (the change time cannot be reset by copying with the times kept). Part of
@@ -741,8 +750,7 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
         if not isinstance(sql, dict) or not {"url", "query"} <= set(sql):
             raise SourceError("'sql' i jamtools.yml ska ha nycklarna url och query.")
         return read_sql(str(sql["url"]), str(sql["query"])), f"SQL ({sql.get('name', 'fråga')})"
-    path = Path(str(spec["file"]))
-    path = path if path.is_absolute() else base / path
+    path = source_path(spec, base)
     if not path.is_file():
         raise SourceError(f"Filen {path} finns inte. Kontrollera 'file' i jamtools.yml.")
     suffix = path.suffix.lower()
@@ -1004,8 +1012,7 @@ def open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
         src = Source(shown, _sql_columns(str(sql["url"]), _query(sql)), kind="sql")
         src.sql, src.table = sql, table
         return src
-    path = Path(str(spec["file"]))
-    path = path if path.is_absolute() else base / path
+    path = source_path(spec, base)
     if not path.is_file():
         raise SourceError(f"Filen {path} finns inte. Kontrollera 'file' i jamtools.yml.")
     suffix = path.suffix.lower()

@@ -58,9 +58,11 @@ def _sources(config) -> list[tuple[dict, Path, Table | None]]:
 
 
 def _resolved(spec: dict) -> str:
-    """The resolved path of a file source (relative to its ``_base``)."""
+    """The resolved path of a file source (:func:`~jamtools.data.readers.source_path`)."""
+    from jamtools.data.readers import source_path
+
     try:
-        return str((Path(spec["_base"]) / Path(str(spec["file"]))).resolve())
+        return str(source_path(spec).resolve())
     except (OSError, RuntimeError):
         return str(spec["file"])
 

@@ -45,7 +45,7 @@ from pathlib import Path
 import yaml
 
 from jamtools.data.facts import Facts
-from jamtools.data.readers import SQL_LOG_ENV
+from jamtools.data.readers import SQL_LOG_ENV, source_path
 from jamtools.data.load import release_engine
 from jamtools.run import pdf
 from jamtools.run.config import ROOT, RunConfig
@@ -414,8 +414,7 @@ def _table_files(config: RunConfig):
                                     data_dir=config.data_dir).items():
         path = None
         if "file" in spec:
-            path = Path(str(spec["file"]))
-            path = (path if path.is_absolute() else Path(spec["_base"]) / path).resolve()
+            path = source_path(spec).resolve()
         yield name, spec, path
 
 
@@ -510,8 +509,7 @@ def _input_files(config: RunConfig, digests: Digests | None = None, *,
         if tables is not None and name not in tables:
             continue
         if "file" in spec:
-            path = Path(str(spec["file"]))
-            path = path if path.is_absolute() else Path(spec["_base"]) / path
+            path = source_path(spec)
             entry = {"table": name, "name": path.name, "path": str(path.resolve())}
             if path.is_file():
                 sha, size = digests(path)
