@@ -240,16 +240,19 @@ def _random_workbook(path, seed):
 
 
 @pytest.mark.parametrize("seed", range(120))
-def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(tmp_path, seed):
+def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(tmp_path, monkeypatch, seed):
     """The workbook reader builds pandas' frame of a sheet (``read_excel(dtype=object)`` with
     calamine) a column at a time: the same cells of the same types (integral numbers as int,
     dates as date-times at midnight, pandas' missing texts as NaN), and the same text after
     (:func:`readers._as_text`); a sheet whose header pandas would rename is read by pandas. The
-    collector is on again after the read."""
+    collector is on again after the read. Taken in blocks of rows (one row, seven, fifty-one),
+    so that a column is of one kind in one block and mixed in another, the sheet gives the same
+    frame and text."""
     import gc
 
     from python_calamine import CalamineWorkbook
 
+    from jamtools.data import readers
     from jamtools.data.readers import _as_text, _read_excel, _sheet_frame
 
     path = tmp_path / "export.xlsx"
@@ -265,7 +268,16 @@ def test_a_sheet_is_read_a_column_at_a_time_as_pandas_reads_it_a_cell_at_a_time(
         pd.testing.assert_frame_equal(_read_excel(path, sheet=sheet), _as_text(expected))
     if got is not None:  # the columns of one kind written as text at once: the same text
         made = _sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad", text=True)
+        pd.testing.assert_frame_equal(made, _as_text(expected))
         pd.testing.assert_frame_equal(_as_text(made), _as_text(expected))
+    width = len(expected.columns) or 1
+    # a row (short sheets), seven rows, fifty rows and a bit
+    for cells in ((1,) if len(expected) <= 50 else ()) + (7 * width, 50 * width + 1):
+        monkeypatch.setattr(readers, "_SHEET_CHUNK_CELLS", cells)
+        if got is not None:
+            pd.testing.assert_frame_equal(_sheet_frame(CalamineWorkbook.from_path(str(path)), "Blad"),
+                                          expected)
+        pd.testing.assert_frame_equal(_read_excel(path), _as_text(expected))
 
 
 def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
@@ -297,6 +309,48 @@ def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
             assert (frame is not None) == plain, (seed, list(header))
             own, pandas = own + plain, pandas + (not plain)
     assert own >= 30 and pandas >= 10
+
+
+def test_a_long_sheet_never_holds_all_its_cells_as_python_objects_at_once(tmp_path, monkeypatch):
+    """A sheet is taken from the workbook's parse a block of rows at a time: reading 20 000 rows
+    of eight columns (texts, numbers, dates, empty cells) in blocks of 10 000 cells allocates at
+    its peak a small part of what taking every row at once does (Python's own allocations,
+    measured by ``tracemalloc``; calamine's parse and Arrow's text are outside both), and gives
+    the same text."""
+    import datetime as dt
+    import tracemalloc
+
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from jamtools.data import readers
+
+    path = tmp_path / "lang.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = book.add_worksheet("Blad")
+    days = book.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, [f"kol_{j}" for j in range(8)])
+    for i in range(1, 20_001):
+        ws.write_row(i, 0, [f"id{i}", "kvinna" if i % 3 else "man", i % 97, i / 7,
+                            "" if i % 5 else "NA", f"text {i % 11}", i * 1.5])
+        ws.write_datetime(i, 7, dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 400), days)
+    book.close()
+
+    def peak(cells):
+        monkeypatch.setattr(readers, "_SHEET_CHUNK_CELLS", cells)
+        workbook = CalamineWorkbook.from_path(str(path))
+        tracemalloc.start()
+        try:
+            frame = readers._sheet_frame(workbook, "Blad", text=True)
+            return tracemalloc.get_traced_memory()[1], frame
+        finally:
+            tracemalloc.stop()
+
+    whole, expected = peak(10 ** 9)
+    blocks, got = peak(10_000)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.shape == (20_000, 8)
+    assert blocks < whole / 4, (blocks, whole)
 
 
 def test_old_excel_workbooks_are_read_a_column_at_a_time_as_pandas_reads_them():
