@@ -487,6 +487,70 @@ def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     return _decoded(path, ("xlsx", repr(sheet)), lambda: _read_excel(path, sheet=sheet))
 
 
+#: The memory a workbook's parse holds at its peak, per byte of the file: calamine keeps every
+#: cell of the sheet (for a moment twice), and a compressed ``.xlsx`` is some 4 bytes per cell.
+#: An export of 822 950 rows and 21 columns (73 MB) peaked at 1.6 GB, 22 bytes per byte.
+WORKBOOK_PEAK_PER_BYTE = 25
+
+
+def decode_workbooks(specs, *, jobs: int) -> int:
+    """In a run, decode the workbooks that ``specs`` (table sources, as
+    :func:`jamtools.data.load.table_sources` gives them) name, up to ``jobs`` at a time, each as
+    :func:`read_source` reads it, so that the run's check, which reads its tables one after
+    another, finds each decoded (:func:`read_excel` keeps the copy for the run).
+
+    calamine parses a sheet without holding Python's lock, so two workbooks parse side by side:
+    two exports of 410 000 and 500 000 rows took 12.1 s instead of 19.1 s, with a peak of 1.4
+    GB instead of 0.85 GB. Each workbook's peak is taken as :data:`WORKBOOK_PEAK_PER_BYTE` times
+    its size, and workbooks parse side by side only while their peaks together fit in half the
+    memory the machine has available when this starts; one that does not fit runs alone. Outside
+    a run (nothing would be kept), with one workbook or with ``jobs`` 1 nothing is done. A
+    workbook that cannot be read is left to its reader, which says why.
+
+    Returns the number of workbooks decoded here."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psutil
+
+    if jobs < 2 or not os.environ.get(DECODED_ENV):
+        return 0
+    books, seen = [], set()
+    for spec in specs:
+        if "file" not in spec:
+            continue
+        path = source_path(spec)
+        key = (str(path.resolve()), repr(spec.get("sheet")))
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") and path.is_file() and key not in seen:
+            seen.add(key)
+            books.append((path, spec.get("sheet"), path.stat().st_size * WORKBOOK_PEAK_PER_BYTE))
+    if len(books) < 2:
+        return 0
+    books.sort(key=lambda b: -b[2])  # the largest first: the small ones fill in beside them
+    budget, used, turn = psutil.virtual_memory().available / 2, [0], threading.Condition()
+
+    def decode(book) -> bool:
+        path, sheet, peak = book
+        with turn:
+            turn.wait_for(lambda: used[0] == 0 or used[0] + peak <= budget)
+            used[0] += peak
+        try:
+            read_excel(path, sheet=sheet)
+            return True
+        except Exception:  # noqa: BLE001  (the check reads it again and says why)
+            return False
+        finally:
+            with turn:
+                used[0] -= peak
+                turn.notify_all()
+
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(books)), thread_name_prefix="arbetsbok")
+    try:
+        return sum(pool.map(decode, books))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     """Read one sheet of an Excel workbook (the first unless ``sheet`` names one).
 

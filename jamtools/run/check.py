@@ -25,6 +25,7 @@ from jamtools.data.engine import ident, shared, unique_name
 from jamtools.data.facts import Facts, source_key
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
+from jamtools.data.readers import decode_workbooks
 
 CHECK_VERSION = 1
 
@@ -252,7 +253,7 @@ def scope_tables(config, chapters: list[str] | None) -> set[str] | None:
     return wanted
 
 
-def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
+def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) -> InputCheck:
     """Read every table the run has once; check it; say per chapter whether it can run.
 
     Parameters
@@ -264,10 +265,16 @@ def check_inputs(config, *, chapters: list[str] | None = None) -> InputCheck:
         Check only for these chapters (a run with ``--only``): only the tables they may read
         (:func:`chapter_tables`) are read, and only they are in :attr:`InputCheck.chapters`.
         None (the default): every table and every chapter.
+    jobs : int
+        In a run, the workbooks among the tables are first decoded this many at a time
+        (:func:`jamtools.data.readers.decode_workbooks`); the tables are then checked one after
+        another, as with 1.
     """
     demo = config.source is None
     sources = table_sources(None if demo else config, data_dir=config.data_dir)
     wanted = scope_tables(config, chapters)
+    decode_workbooks([sources[n] for n in TABLES if n in sources and (wanted is None or n in wanted)],
+                     jobs=jobs)
     tables: dict[str, TableCheck] = {}
     checked_tables = {}
     facts, versions = Facts(), {}

@@ -905,7 +905,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         before_env = os.environ.get(SQL_LOG_ENV)
         os.environ[SQL_LOG_ENV] = str(check_log)
         try:
-            report = check_inputs(config, chapters=scope)
+            report = check_inputs(config, chapters=scope, jobs=jobs)
         finally:
             if before_env is None:
                 os.environ.pop(SQL_LOG_ENV, None)

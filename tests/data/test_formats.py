@@ -520,6 +520,145 @@ def _twice_at_once(code: str, folder) -> list[str]:
     return outs
 
 
+def _small_workbook(path, rows, sheet="Blad"):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(["id", "enhet", "timmar"])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_runs_workbooks_are_decoded_side_by_side_before_its_check(tmp_path, monkeypatch):
+    """In a run with two jobs, the workbooks the tables name are decoded two at a time (each
+    parse waits for the other to start: one after another, the wait runs out), once each (a
+    table that names the same sheet again, a CSV and a missing or broken file are left to their
+    readers), and the check's own reads then take the run's copies. With one job, outside a run,
+    or with one workbook nothing is decoded ahead."""
+    import threading
+
+    from jamtools.data import readers
+
+    a = _small_workbook(tmp_path / "a.xlsx", [["a1", "Norr", 1.5], ["a2", "Söder", 2]])
+    b = _small_workbook(tmp_path / "b.xlsx", [["b1", " Väster ", None]], sheet="Beslut")
+    broken = tmp_path / "trasig.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    (tmp_path / "c.csv").write_text("id;enhet\nc1;Norr\n", encoding="utf-8")
+    specs = [{"file": "a.xlsx", "_base": tmp_path}, {"file": str(b), "sheet": "Beslut"},
+             {"file": "a.xlsx", "_base": tmp_path}, {"file": "c.csv", "_base": tmp_path},
+             {"file": "saknas.xlsx", "_base": tmp_path}, {"file": "trasig.xlsx", "_base": tmp_path},
+             {"sql": {"url": "sqlite://", "query": "SELECT 1"}}]
+    together = threading.Barrier(2, timeout=20)
+    parsed, real = [], readers._read_excel
+
+    def parse(path, sheet=None):
+        parsed.append(Path(path).name)
+        if Path(path).name != "trasig.xlsx":
+            together.wait()  # both real workbooks parse at the same time, or this times out
+        return real(path, sheet=sheet)
+
+    monkeypatch.setattr(readers, "_read_excel", parse)
+    monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+    assert readers.decode_workbooks(specs, jobs=2) == 0 and parsed == []  # outside a run
+    folder = _run_folder(tmp_path)
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    assert readers.decode_workbooks(specs, jobs=1) == 0 and parsed == []
+    assert readers.decode_workbooks(specs[:1] + specs[2:4], jobs=2) == 0 and parsed == []
+
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 0)  # (the trasig one: alone, after)
+    assert readers.decode_workbooks(specs, jobs=2) == 2
+    assert sorted(parsed) == ["a.xlsx", "b.xlsx", "trasig.xlsx"]
+    assert len(list(folder.glob("*.parquet"))) == 2
+    parsed.clear()
+    assert readers.read_excel(a)["enhet"].tolist() == ["Norr", "Söder"]
+    assert readers.read_excel(b, sheet="Beslut")["enhet"].tolist() == ["Väster"]
+    assert parsed == []  # the copies
+
+
+def test_a_runs_check_with_two_jobs_decodes_its_workbooks_ahead_and_finds_the_same(tmp_path, monkeypatch):
+    """The run's check with two jobs (as the runner calls it) decodes the workbooks of its
+    tables side by side first, and then finds exactly what the check with one job finds, each
+    workbook parsed once."""
+    import threading
+
+    import yaml
+
+    from jamtools.data import readers
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+    from tests.conftest import SYNTHETIC
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("ht_beslut", "bof_utredningar"):
+        frame = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False).head(300)
+        frame.loc[3, "alder"] = "åttio"  # a row with a problem
+        frame.to_excel(data / f"{name}.xlsx", index=False)
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(yaml.safe_dump({"data_dir": str(data)}), encoding="utf-8")
+    config = load_config(cfg)
+    parsed, real = [], readers._read_excel
+    monkeypatch.setattr(readers, "_read_excel", lambda path, sheet=None: parsed.append(
+        (Path(path).name, threading.current_thread().name.startswith("arbetsbok"))) or real(path, sheet=sheet))
+    checked = {}
+    for jobs in (1, 2):
+        (tmp_path / str(jobs)).mkdir()
+        monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path / str(jobs))))
+        parsed.clear()
+        checked[jobs] = check_inputs(config, jobs=jobs).as_dict()
+        assert sorted(parsed) == [("bof_utredningar.xlsx", jobs == 2), ("ht_beslut.xlsx", jobs == 2)]
+    assert checked[1] == checked[2]
+    assert checked[1]["tables"]["ht_beslut"]["rows"] == 300
+    assert all(t["problems"] for t in checked[1]["tables"].values())
+
+
+def test_workbooks_too_large_to_parse_together_are_parsed_one_after_another(tmp_path, monkeypatch):
+    """Workbooks whose parses would together take more than half the memory available are
+    decoded one at a time, the largest first; those that fit together are decoded side by side."""
+    import threading
+    import time
+    import types
+
+    import psutil
+
+    from jamtools.data import readers
+
+    for name in ("a", "b", "c"):
+        _small_workbook(tmp_path / f"{name}.xlsx", [[f"{name}{i}", "Norr", i] for i in range(20 * (ord(name) - 96))])
+    specs = [{"file": f"{name}.xlsx", "_base": tmp_path} for name in ("a", "b", "c")]
+    now, most, order, lock, real = [0], [0], [], threading.Lock(), readers._read_excel
+
+    def parse(path, sheet=None):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+            order.append(Path(path).name)
+        time.sleep(0.3)
+        try:
+            return real(path, sheet=sheet)
+        finally:
+            with lock:
+                now[0] -= 1
+
+    monkeypatch.setattr(readers, "_read_excel", parse)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=2000))
+    size = max((tmp_path / f"{n}.xlsx").stat().st_size for n in "abc")
+    monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path)))
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 1001 / size)  # each over half of it
+    assert readers.decode_workbooks(specs, jobs=2) == 3
+    assert most[0] == 1 and order[0] == "c.xlsx" and sorted(order) == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    most[0], order[:] = 0, []
+    (tmp_path / "igen").mkdir()
+    monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path / "igen")))
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 333 / size)  # all three fit in it
+    assert readers.decode_workbooks(specs, jobs=3) == 3
+    assert most[0] == 3
+
+
 def test_a_folder_whose_file_system_has_no_locks_still_keeps_the_decoded_copy(tmp_path, monkeypatch):
     """Where the run's folder cannot be locked (some network mounts refuse ``flock``), an
     export is decoded and kept as without the lock, not refused."""
