@@ -491,6 +491,24 @@ class Bench:
                             "notebook_s": None, "peak_mb": None, "wall_s": None})
                     continue
                 self.run_chapters(Path(conv["dir"]), rows, fmt, chapters)
+                if len(chapters) > 1:
+                    self.analyst_together(Path(conv["dir"]), rows, fmt, chapters)
+
+    def analyst_together(self, folder: Path, rows: int, fmt: str, chapters: list[str]) -> None:
+        """The analyst's chapters in one run (their exports in one folder, no book), with
+        ``--jobs 1`` and then ``--jobs 2``: the run's check reads every export (with two jobs,
+        workbooks are decoded side by side first), then the chapters run."""
+        cfg = self.config_for(folder, f"{folder.name}-tillsammans")
+        for jobs in (1, 2):
+            m, manifest = self.jamtools_run(cfg, self.work / "runs" / f"{folder.name}-tillsammans-{jobs}",
+                                            only=chapters, jobs=jobs)
+            rec = {**self.run_record(rows, m, manifest), "format": fmt, "jobs": jobs,
+                   "check_s": ((manifest or {}).get("check") or {}).get("duration_s")}
+            self.results.setdefault("analyst_together", []).append(rec)
+            self.say(f"  {', '.join(chapters)} tillsammans, --jobs {jobs}: kommandot {m.wall_s:.1f} s, "
+                     f"kontrollen {rec['check_s'] if rec['check_s'] is not None else '–'} s, topp "
+                     f"{m.peak_tree_mb:.0f} MB" + (f" — {rec['reason']}" if rec["status"] != "ok" else ""))
+            self.save()
 
     def run_record(self, rows: int, m: Measurement, manifest: dict | None) -> dict:
         nbs = (manifest or {}).get("notebooks", [])

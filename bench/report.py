@@ -54,6 +54,18 @@ def yes_no(met: bool | None) -> str:
     return "–" if met is None else ("ja" if met else "nej")
 
 
+def _together_ratio(together: list[dict], rec: dict, key: str) -> float | None:
+    """For the ``--jobs 2`` run of :meth:`Bench.analyst_together`: the ``--jobs 1`` run's
+    ``key`` (time) over its own, at the same size; None for the other runs or without both."""
+    if rec.get("jobs") != 2 or rec.get("status") != "ok":
+        return None
+    one = next((r for r in together if r.get("jobs") == 1 and r.get("rows") == rec.get("rows")
+                and r.get("status") == "ok"), None)
+    if one is None or not one.get(key) or not rec.get(key):
+        return None
+    return one[key] / rec[key]
+
+
 def md_table(headers: list[str], rows: list[list], right: set[int] | None = None) -> str:
     """A Markdown table; columns in ``right`` (indexes) right-aligned."""
     right = right or set()
@@ -382,6 +394,21 @@ def markdown(results: dict) -> str:
                   fmt(c.get("peak_mb"), "mb"), c.get("peak_source") or "–", fmt(c.get("peak_tree_mb"), "mb"),
                   fmt(c.get("wall_s")), fmt(c.get("loadavg"), "s"), yes_no(c["met"]), c.get("reason") or ""]
                  for c in recs if c["rows"] == n], right={2, 5, 6, 7, 9, 10, 11}), ""]
+        together = [r for r in results.get("analyst_together") or [] if r.get("format") == fmt_name]
+        if together:
+            parts += ["### Kapitlen tillsammans", "",
+                      "Kapitlen ovan i en körning på samma exporter (utan bok), med `--jobs 1` och "
+                      "`--jobs 2`: körningens kontroll läser varje export (med två jobb avkodas "
+                      "arbetsböcker två åt gången först), sedan körs kapitlen. *Kvot* är "
+                      "`--jobs 1` mot `--jobs 2` i samma storlek.", "",
+                      md_table(["Rader", "Jobb", "Kapitel ok", "Kommandot (s)", "Kontrollen (s)",
+                                "Kvot kommandot", "Kvot kontrollen", "Topp träd (MB)", "Status"],
+                               [[rows_label(r["rows"]), r["jobs"],
+                                 f"{r.get('chapters_ok', '–')}/{r.get('chapters', '–')}",
+                                 fmt(r.get("wall_s")), fmt(r.get("check_s")),
+                                 *(fmt(_together_ratio(together, r, k), "x") for k in ("wall_s", "check_s")),
+                                 fmt(r.get("peak_tree_mb"), "mb"), r.get("reason") or r.get("status")]
+                                for r in together], right={1, 3, 4, 5, 6, 7}), ""]
     jobs = results.get("jobs") or {}
     whole = results.get("whole") or {}
     if jobs or whole:

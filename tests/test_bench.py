@@ -325,3 +325,23 @@ def _plain(tmp_path):
     cfg = tmp_path / "plain.yml"
     cfg.write_text(config_text(tmp_path / "data"), encoding="utf-8")
     return cfg
+
+
+def test_the_analysts_chapters_together_are_shown_with_one_job_against_two():
+    """The analyst's chapters run together with ``--jobs 1`` and ``--jobs 2`` are shown per
+    format, each size's ``--jobs 2`` run with the ratio of the ``--jobs 1`` run's command and
+    check to its own; a size without both runs, or a failed run, has no ratio."""
+    def run(rows, jobs, wall, check, status="ok"):
+        return {"rows": rows, "format": "xlsx", "jobs": jobs, "wall_s": wall, "check_s": check,
+                "peak_tree_mb": 1200.0, "chapters_ok": 2, "chapters": 2, "status": status,
+                "reason": None if status == "ok" else "stoppad"}
+
+    together = [run(500_000, 1, 32.8, 23.5), run(500_000, 2, 22.8, 16.1),
+                run(100_000, 1, 11.0, 4.0), run(100_000, 2, 9.0, 3.0, status="timeout")]
+    md = report.markdown(results([chapter("ht_01", 500_000, 4.0, 500, fmt="xlsx")],
+                                 analyst_together=together))
+    section = md.split("### Kapitlen tillsammans")[1]
+    assert "| 1.44× | 1.46× |" in section  # 32.8 / 22.8 and 23.5 / 16.1
+    assert section.count("×") == 2  # no ratio for the size whose --jobs 2 run failed
+    assert "### Kapitlen tillsammans" not in report.markdown(
+        results([chapter("ht_01", 500_000, 4.0, 500, fmt="csv")], analyst_together=together))

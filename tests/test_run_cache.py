@@ -116,6 +116,7 @@ def test_a_first_run_executes_everything_and_writes_its_keys(runs):
     assert all(n["cache_key"] for n in m["notebooks"])
     assert len({n["cache_key"] for n in m["notebooks"]}) == 3
     assert m["check"]["reused"] is False and m["leak_scan"]["reused"] is False
+    assert m["check"]["duration_s"] > 0  # the check's own time
 
 
 def test_an_unchanged_rerun_executes_no_notebook(runs):
@@ -129,6 +130,7 @@ def test_an_unchanged_rerun_executes_no_notebook(runs):
         assert n["status"] == "ok" and n["duration_s"] == before[n["id"]]["duration_s"]
         assert n["cache_key"] == before[n["id"]]["cache_key"]
     assert m["check"]["reused"] is True and m["check"]["summary"] == first["check"]["summary"]
+    assert m["check"]["duration_s"] is None  # not checked again
     # what the check found absent in the files (for the kernels, jamtools.data.facts) with it
     assert m["check"]["facts"] == first["check"]["facts"] and first["check"]["facts"]["unique_keys"]
     assert m["leak_scan"]["reused"] is True

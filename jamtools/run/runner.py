@@ -899,7 +899,9 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
             report, check_reused = InputCheck.read(out / "check.json"), True
         except (OSError, ValueError, KeyError, TypeError):
             report = None
+    check_s = None  # the check's own time (None when an earlier run's is reused)
     if report is None:
+        check_started = time.perf_counter()
         check_log = out / "sql" / f"{SQL_CHECK_LOG}.jsonl"
         check_log.unlink(missing_ok=True)
         before_env = os.environ.get(SQL_LOG_ENV)
@@ -912,6 +914,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
             else:
                 os.environ[SQL_LOG_ENV] = before_env
         report.write(out / "check.json")
+        check_s = round(time.perf_counter() - check_started, 2)
     if check_reused:  # the earlier run's findings, for files still as they were (data.facts)
         report.facts = Facts.from_dict((previous.get("check") or {}).get("facts"))
     _write_facts(report.facts)
@@ -1080,7 +1083,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         "notebook_parameters": config.notebook_parameters,
         "input_files": _input_files(config, digests, tables=in_scope),
         "check": {"file": "check.json", "summary": report.summary_line(), "key": check_key,
-                  "reused": check_reused, "facts": report.facts.as_dict()},
+                  "reused": check_reused, "duration_s": check_s, "facts": report.facts.as_dict()},
         "notebooks": [records[nb.stem] for nb in notebooks],
         "chapters_reused": [k for k in reused],
         "chapters_skipped": [{"id": k, "title": QUESTIONS.get(k, k), "reason": v}
