@@ -85,25 +85,40 @@ def test_cp1252_and_xlsx_are_read_without_the_engines_extensions(tmp_path):
     assert set(loaded[0]["enhet"]) == {"Söder", "Norr"}
 
 
-def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path):
-    """A blank line, or a quote after spaces, is read as pandas reads it (same row numbers)."""
+@pytest.mark.parametrize("blank, engine", [(" \t", False), ("", True)])
+def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path, blank, engine):
+    """A line of spaces and tabs, or a quote after spaces, is read as pandas reads it (same row
+    numbers), by the Python reader. An empty line, which both readers skip, and empty lines at
+    the end (as many exports end) stay with the engine, with the same rows and row numbers as
+    the Python reader gives."""
+    from jamtools.data import readers
+
     frame = _export(6)
     text = frame.to_csv(sep=";", index=False)
     lines = text.splitlines()
-    (tmp_path / "ht_beslut.csv").write_text("\n".join(lines[:3] + [""] + lines[3:]) + "\n", encoding="utf-8")
-    assert open_source({"file": "ht_beslut.csv"}, tmp_path).kind == "arrow"
-    res = data.load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar"])
-    assert res.data["beviljade_timmar"].tolist() == frame["beviljade_timmar"].tolist()
+    frame["alder"] = frame["alder"].astype(object)
+    frame.loc[4, "alder"] = "åttio"  # a problem after the blank line: its row number
+    lines[5] = ";".join(frame.loc[4].astype(str))
+    (tmp_path / "ht_beslut.csv").write_text("\n".join(lines[:3] + [blank] + lines[3:]) + "\n\n\n",
+                                            encoding="utf-8")
+    assert (open_source({"file": "ht_beslut.csv"}, tmp_path).kind != "arrow") == engine
+    res = data.load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar", "alder"])
+    assert res.data["beviljade_timmar"].tolist() == frame["beviljade_timmar"].drop(4).tolist()
+    python = readers.read_csv(tmp_path / "ht_beslut.csv")
+    assert python["alder"].tolist() == frame["alder"].astype(str).tolist()
+    rows = {p.column: p.rows for p in res.checked.problems}
+    assert rows["alder"] == (6,), rows  # row 6 of the file's data, as pandas numbers it
 
 
 def _reads_the_same(data: bytes) -> bool:
     """The rule :func:`readers._scan_csv` applies, on the whole file at once: no line of
-    spaces and tabs only (``\\r`` before its line break allowed) and no quote after a
-    separator and spaces."""
+    spaces and tabs only (``\\r`` before its line break allowed), no empty first line and no
+    quote after a separator and spaces."""
     import re
 
     lines = data.split(b"\n")[:-1]  # after the last line break, nothing is a line
-    return (not any(re.fullmatch(rb"[ \t]*\r?", line) for line in lines)
+    return (not any(re.fullmatch(rb"[ \t]+\r?", line) for line in lines)
+            and not (lines and lines[0] in (b"", b"\r"))
             and re.search(rb"[;,\t] +\"", data) is None)
 
 

@@ -798,6 +798,26 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
     _messy_cp1252(messy / "Beslut.csv")
     (messy / "jamtools.yml").write_text("data_dir: .\ntables:\n  ht_beslut: {file: Beslut.csv}\n", encoding="utf-8")
     cases.append((messy, "ht_beslut"))
+    notes = tmp_path / "notes"  # notes over several lines (quoted), an empty line
+    notes.mkdir()
+    rows = ['J1;P1;kvinna;foralder;2024-01-05;"Mamma ringde.\nHon vill ha ett möte."',
+            'J2;P2;man;foralder;2024-02-01;"Första raden\r\n\r\nEfter en tom rad"', "",
+            "J3;P3;kvinna;barn;2024-03-01;kort anteckning", "J4;P4;man;foralder;2024-04-01;",
+            'J5;P5;kvinna;foralder;2024-05-01;"Citat ""inom"" texten; med semikolon"',
+            "J6;P6;okänt;foralder;2024-13-01;ålder okänd"]
+    rows += [f"J{i};P{i};{'kvinna' if i % 2 else 'man'};foralder;2024-06-{i % 28 + 1:02d};samtal om ansvar"
+             for i in range(7, 40)]
+    (notes / "Anteckningar.csv").write_bytes(
+        ("anteckning_id;person_id;kon;roll;datum;anteckning\n" + "\n".join(rows) + "\n\n").encode("cp1252"))
+    (notes / "jamtools.yml").write_text("data_dir: .\ntables:\n  um_anteckningar: {file: Anteckningar.csv}\n",
+                                        encoding="utf-8")
+    cases.append((notes, "um_anteckningar"))
+    short = tmp_path / "notes_short"  # and a row short of its note: pandas' reader (null padding)
+    short.mkdir()
+    (short / "Anteckningar.csv").write_bytes((notes / "Anteckningar.csv").read_bytes().replace(
+        b"2024-04-01;\n", b"2024-04-01\n"))
+    (short / "jamtools.yml").write_bytes((notes / "jamtools.yml").read_bytes())
+    cases.append((short, "um_anteckningar"))
     messy8 = tmp_path / "messy8"  # the same in UTF-8
     messy8.mkdir()
     (messy8 / "Beslut.csv").write_text((messy / "Beslut.csv").read_bytes().decode("cp1252"), encoding="utf-8",
@@ -820,7 +840,7 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
         return (problems, res.data.reset_index(drop=True), res.excluded_by_reason())
 
     run = _run_folder(tmp_path)
-    engine, loads = 0, {}
+    engine, loads, by_engine = 0, {}, set()
     for folder, table in cases:
         monkeypatch.delenv(readers.DECODED_ENV, raising=False)
         python = outcome(folder, table)
@@ -832,6 +852,8 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
         try:
             src = readers.open_source(spec, folder)
             engine += src.kind == "parquet" and src.path.parent == run
+            if src.kind == "parquet" and src.path.parent == run:
+                by_engine.add(folder.name)
         except readers.SourceError:  # (a file that stops)
             pass
         assert in_run[0] == python[0], folder.name
@@ -841,8 +863,11 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
         else:
             assert in_run[1:] == python[1:], folder.name
         assert in_run[2] == python[2], folder.name
-    assert engine >= len(cases) - 3, engine  # most go to the engine (not: a blank line, a quote after spaces)
-    assert all(isinstance(loads[k], pd.DataFrame) for k in ("messy", "messy8", "pnr"))
+    assert engine >= len(cases) - 4, engine  # most go to the engine (not: a blank line, a quote after spaces)
+    assert all(isinstance(loads[k], pd.DataFrame) for k in ("messy", "messy8", "pnr", "notes", "notes_short"))
+    assert "notes" in by_engine and "notes_short" not in by_engine  # line breaks in notes: the engine
+    pd.testing.assert_frame_equal(loads["notes"], loads["notes_short"])  # (unless a row is short)
+    assert "Mamma ringde.\nHon vill ha ett möte." in set(loads["notes"]["anteckning"])
     pd.testing.assert_frame_equal(loads["messy8"], loads["messy"])
     assert {"Norra; Öst", "Västra", "Öst–Syd", 'Den "nya" enheten'} <= set(loads["messy"]["enhet"])
     # the exports in Windows-1252 are read by the engine from their copy, never parsed in Python
@@ -871,8 +896,9 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     """The run's copies of a CSV export: made once (the same file, not written again); made
     again when a Windows-1252 export changes; never in a folder that is not a run's own; not
     for an export the engine reads otherwise than Python (a line of spaces, in Windows-1252:
-    the copy in UTF-8 is scanned too); an export the engine refuses (a line break inside
-    quotes) is remembered and read in Python; and a column named as the engine's own row
+    the copy in UTF-8 is scanned too); a line break inside quotes is read by the engine; an
+    export the engine refuses (a line break inside quotes and a row short of a field) is
+    remembered and read in Python; and a column named as the engine's own row
     number (``file_row_number``, in a CSV or a Parquet export) is read as any other. Each the
     same as outside a run."""
     from jamtools.data import readers
@@ -914,15 +940,23 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     same_in_and_out_of_a_run(spaces, run)
     assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "arrow"
 
+    # a line break inside quotes: the engine reads it (without short rows), as Python does
+    broken = export(tmp_path / "broken", head + rows.replace("Södra", '"Söd\r\n\nra"', 1))
+    assert "Söd\r\n\nra" in set(same_in_and_out_of_a_run(broken, run)["enhet"])
+    assert readers.open_source({"file": "ht_beslut.csv"}, broken).kind == "parquet"
+    assert not list(run.glob("*.refused"))
+
     copies_made = []
     real_copy = readers._parquet_copy
     monkeypatch.setattr(readers, "_parquet_copy", lambda *a: copies_made.append(a) or real_copy(*a))
-    quoted = export(tmp_path / "quoted", head + rows.replace("Södra", '"Söd\nra"', 1))
+    short = rows.replace(";1;0;3,5\n", ";1;0\n", 1)  # and a row short of its last field
+    assert short != rows
+    quoted = export(tmp_path / "quoted", head + short.replace("Södra", '"Söd\nra"', 1))
     assert "Söd\nra" in set(same_in_and_out_of_a_run(quoted, run)["enhet"])
     assert len(list(run.glob("*.refused"))) == 1 and len(copies_made) == 1
     assert readers.open_source({"file": "ht_beslut.csv"}, quoted).kind == "arrow"  # remembered:
     assert len(copies_made) == 1  # not tried again
-    quoted2 = export(tmp_path / "quoted2", head + rows.replace("Södra", '"Väs\ntra"', 1))
+    quoted2 = export(tmp_path / "quoted2", head + short.replace("Södra", '"Väs\ntra"', 1))
     assert readers.open_source({"file": "ht_beslut.csv"}, quoted2).kind == "arrow"  # at once, the first time
 
     def refuse_once(*a):  # a passing cause (the engine's memory) is not remembered
@@ -1008,3 +1042,71 @@ def test_a_runs_copy_is_written_once_and_only_of_an_unchanged_file(tmp_path):
         assert not place[0].exists() and not list(folder.glob("*.part*"))
     finally:
         del os.environ[readers.DECODED_ENV]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_longer_than_the_header_are_found_a_line_at_a_time_as_the_reader_finds_them(tmp_path, monkeypatch, seed):
+    """The CSV reader in Python names the rows longer than the header after reading a file a
+    line at a time (:func:`readers._long_rows_of_file`), without holding it: on random messy
+    exports (extra fields, trailing separators, spaces before quotes, quoted separators and line
+    breaks, carriage returns, byte-order marks, Windows-1252, NUL characters, empty files) the
+    reader says and gives exactly what it did when it held the file first."""
+    import random
+
+    from jamtools.data import readers
+
+    rng = random.Random(seed)
+    pieces = ["1;2", "1;2;3", "1;2;", "1;2;;", "1;2; ", "1; 2;x", '1;"2;x"', '1; "2;x";y', '"a\nb";2',
+              '"a;b";c;d', "Söder;2", "1", "", " ", "\r", "\t", ";", '"', "x\x00", "é;€"]
+    real = readers._long_rows_of_file
+    found = said = 0
+    for i in range(150):
+        body = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text = rng.choice(["", "\ufeff"]) + rng.choice(["a;b", "a;b;c", "a,b", "a;b;"]) + "\n" + body
+        text += rng.choice(["", "\n", "\r\n"])
+        path = tmp_path / f"{i}.csv"
+        try:
+            path.write_bytes(text.encode(rng.choice(["utf-8", "cp1252"])))
+        except UnicodeEncodeError:
+            path.write_bytes(text.encode("utf-8"))
+        sep = rng.choice([None, None, ";"])
+
+        def outcome():
+            try:
+                return readers._read_csv(path, separator=sep)
+            except readers.SourceError as exc:
+                return str(exc)
+
+        monkeypatch.setattr(readers, "_long_rows_of_file", lambda *a: [])
+        held = outcome()  # the reader as it was: the whole file first
+        monkeypatch.setattr(readers, "_long_rows_of_file", real)
+        now = outcome()
+        if isinstance(held, str):
+            assert now == held, (text, held, now)
+            said += "too many fields" in held
+        else:
+            pd.testing.assert_frame_equal(now, held)
+        found += bool(real(path, None, sep))
+    assert found >= 10 and said >= found, (found, said)
+
+
+def test_rows_longer_than_the_header_are_found_without_holding_the_export(tmp_path):
+    """A large export with a row too long is refused with the rows named, holding a small part
+    of the file at any time (Python's allocations, ``tracemalloc``)."""
+    import tracemalloc
+
+    from jamtools.data import readers
+
+    path = tmp_path / "stor.csv"
+    with open(path, "w", encoding="cp1252", newline="") as f:
+        f.write("beslut_id;kon;enhet;timmar\n")
+        for i in range(800_000):
+            f.write(f"H{i};kvinna;Södra;{i % 50},5{';extra' if i in (70_000, 799_998) else ''}\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(readers.SourceError, match="rad 70002, 800000"):
+            readers._read_csv(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < path.stat().st_size / 4, (peak, path.stat().st_size)  # (whole: over 2x)
