@@ -1110,3 +1110,58 @@ def test_rows_longer_than_the_header_are_found_without_holding_the_export(tmp_pa
     finally:
         tracemalloc.stop()
     assert peak < path.stat().st_size / 4, (peak, path.stat().st_size)  # (whole: over 2x)
+
+
+def test_the_collector_paused_by_threads_side_by_side_is_off_while_any_pauses_and_on_after():
+    """Workbooks decoded side by side each pause Python's garbage collector while taking a
+    block of rows: it is off while any thread is inside a pause, on again when the last one
+    leaves (in either order), and left off when it was off before."""
+    import gc
+    import random
+    import threading
+    import time
+
+    from jamtools.data import readers
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def first():
+        with readers._collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with readers._collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())  # the first has left: still off for this one
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert seen == [False] and gc.isenabled()
+
+    wrong = []
+
+    def many(seed):
+        rng = random.Random(seed)
+        for _ in range(200):
+            with readers._collector_paused():
+                if gc.isenabled():
+                    wrong.append(seed)
+                time.sleep(rng.random() / 5000)
+
+    threads = [threading.Thread(target=many, args=(i,)) for i in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not wrong and gc.isenabled()
+    gc.disable()
+    try:
+        with readers._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
