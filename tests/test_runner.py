@@ -292,3 +292,28 @@ def test_the_earlier_times_are_read_also_without_the_cache(tmp_path):
         {"id": "a", "duration_s": 2.5}, {"id": "b", "duration_s": None}, {"id": "c"}]}),
         encoding="utf-8")
     assert _earlier_seconds(tmp_path) == {"a": 2.5}
+
+
+def test_the_memory_a_run_may_take_is_also_its_containers(monkeypatch, tmp_path):
+    """What a run may still take in memory (the budget for decoding workbooks side by side) is
+    what the system has available, and no more than what its control group's limit leaves:
+    inside a container psutil reads the host's memory."""
+    import types
+
+    import psutil
+
+    from jamtools.run import machine
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=20e9))
+    assert machine.available_memory(cgroup=tmp_path / "none") == 20e9  # no control group
+    group = tmp_path / "group"
+    group.mkdir()
+    (group / "memory.max").write_text("max\n")
+    (group / "memory.current").write_text("1000\n")
+    assert machine.available_memory(cgroup=group) == 20e9  # no limit
+    (group / "memory.max").write_text(f"{8 * 2**30}\n")
+    (group / "memory.current").write_text(f"{3 * 2**30}\n")
+    assert machine.available_memory(cgroup=group) == 5 * 2**30  # the container's 8 GB, 3 taken
+    (group / "memory.current").write_text(f"{9 * 2**30}\n")
+    assert machine.available_memory(cgroup=group) == 0
+    assert machine.available_memory() > 0  # this machine's own

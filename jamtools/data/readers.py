@@ -574,13 +574,15 @@ def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     return _decoded(path, ("xlsx", repr(sheet)), lambda: _read_excel(path, sheet=sheet))
 
 
-#: The memory a workbook's parse holds at its peak, per byte of the file: calamine keeps every
-#: cell of the sheet (for a moment twice), and a compressed ``.xlsx`` is some 4 bytes per cell.
-#: An export of 822 950 rows and 21 columns (73 MB) peaked at 1.6 GB, 22 bytes per byte.
-WORKBOOK_PEAK_PER_BYTE = 25
+#: The memory a workbook's parse holds at its peak, per byte of the file, taken high: calamine
+#: keeps every cell of the sheet's range (for a moment twice), empty ones too, and an empty
+#: cell costs the file almost nothing. Measured: a varied export 18 bytes per byte (822 950
+#: rows x 21 columns, 73 MB: 1.6 GB), very repetitive cells 40, a sparse sheet (an id and 11
+#: mostly empty columns) 97.
+WORKBOOK_PEAK_PER_BYTE = 100
 
 
-def decode_workbooks(specs, *, jobs: int) -> int:
+def decode_workbooks(specs, *, jobs: int, memory: float) -> int:
     """In a run, decode the workbooks that ``specs`` (table sources, as
     :func:`jamtools.data.load.table_sources` gives them) name, up to ``jobs`` at a time, each as
     :func:`read_source` reads it, so that the run's check, which reads its tables one after
@@ -589,18 +591,18 @@ def decode_workbooks(specs, *, jobs: int) -> int:
     calamine parses a sheet without holding Python's lock, so two workbooks parse side by side:
     two exports of 410 000 and 500 000 rows took 12.1 s instead of 19.1 s, with a peak of 1.4
     GB instead of 0.85 GB. Each workbook's peak is taken as :data:`WORKBOOK_PEAK_PER_BYTE` times
-    its size, and workbooks parse side by side only while their peaks together fit in half the
-    memory the machine has available when this starts; one that does not fit runs alone. Outside
-    a run (nothing would be kept), with one workbook or with ``jobs`` 1 nothing is done. A
-    workbook that cannot be read is left to its reader, which says why.
+    its size, and workbooks parse side by side only while their peaks together fit in
+    ``memory`` bytes (the runner gives half the memory available to it); the largest starts
+    first, and one that does not fit runs alone. Outside a run's own folder (nothing would be
+    kept), with one workbook or with ``jobs`` 1 nothing is done. A workbook that cannot be read
+    is left to its reader, which says why. An interrupt (Ctrl-C, or the runner's stop) starts
+    no further parse; those under way end first (calamine cannot be stopped mid-sheet).
 
-    Returns the number of workbooks decoded here."""
-    import threading
+    Returns the number of workbooks read here (decoded, or their copy already kept)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import psutil
-
-    if jobs < 2 or not os.environ.get(DECODED_ENV):
+    folder = os.environ.get(DECODED_ENV)
+    if jobs < 2 or not folder or not _private(Path(folder)):
         return 0
     books, seen = [], set()
     for spec in specs:
@@ -614,13 +616,15 @@ def decode_workbooks(specs, *, jobs: int) -> int:
     if len(books) < 2:
         return 0
     books.sort(key=lambda b: -b[2])  # the largest first: the small ones fill in beside them
-    budget, used, turn = psutil.virtual_memory().available / 2, [0], threading.Condition()
+    state, turn = {"used": 0.0, "stop": False}, threading.Condition()
 
     def decode(book) -> bool:
         path, sheet, peak = book
         with turn:
-            turn.wait_for(lambda: used[0] == 0 or used[0] + peak <= budget)
-            used[0] += peak
+            turn.wait_for(lambda: state["stop"] or state["used"] == 0 or state["used"] + peak <= memory)
+            if state["stop"]:
+                return False
+            state["used"] += peak
         try:
             read_excel(path, sheet=sheet)
             return True
@@ -628,13 +632,16 @@ def decode_workbooks(specs, *, jobs: int) -> int:
             return False
         finally:
             with turn:
-                used[0] -= peak
+                state["used"] -= peak
                 turn.notify_all()
 
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(books)), thread_name_prefix="arbetsbok")
     try:
         return sum(pool.map(decode, books))
     finally:
+        with turn:  # (after an interrupt: the parses waiting for memory do not start)
+            state["stop"] = True
+            turn.notify_all()
         pool.shutdown(wait=True, cancel_futures=True)
 
 

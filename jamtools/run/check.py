@@ -26,6 +26,7 @@ from jamtools.data.facts import Facts, source_key
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
 from jamtools.data.readers import decode_workbooks
+from jamtools.run.machine import available_memory
 
 CHECK_VERSION = 1
 
@@ -266,15 +267,17 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         (:func:`chapter_tables`) are read, and only they are in :attr:`InputCheck.chapters`.
         None (the default): every table and every chapter.
     jobs : int
-        In a run, the workbooks among the tables are first decoded this many at a time
-        (:func:`jamtools.data.readers.decode_workbooks`); the tables are then checked one after
+        In a run, the workbooks among the tables are first decoded this many at a time, within
+        half the memory available (:func:`jamtools.data.readers.decode_workbooks`,
+        :func:`jamtools.run.machine.available_memory`); the tables are then checked one after
         another, as with 1.
     """
     demo = config.source is None
     sources = table_sources(None if demo else config, data_dir=config.data_dir)
     wanted = scope_tables(config, chapters)
-    decode_workbooks([sources[n] for n in TABLES if n in sources and (wanted is None or n in wanted)],
-                     jobs=jobs)
+    if jobs > 1:  # (in half the memory this machine, or its container, has available)
+        decode_workbooks([sources[n] for n in TABLES if n in sources and (wanted is None or n in wanted)],
+                         jobs=jobs, memory=available_memory() / 2)
     tables: dict[str, TableCheck] = {}
     checked_tables = {}
     facts, versions = Facts(), {}

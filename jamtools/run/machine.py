@@ -1,5 +1,5 @@
-"""What this machine lets a run use: its cores (light to import: the command line's defaults
-need it before anything else is loaded)."""
+"""What this machine lets a run use: its cores and its memory (light to import: the command
+line's defaults need it before anything else is loaded)."""
 from __future__ import annotations
 
 import math
@@ -33,3 +33,25 @@ def cgroup_quota(path: Path) -> int | None:
     except (OSError, ValueError, IndexError, UnicodeDecodeError):  # "max": no quota
         return None
     return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else None
+
+
+#: The memory limit and use of the process's control group (cgroup v2; a container started
+#: with ``--memory``): "max" for none, else bytes.
+CGROUP_MEMORY = Path("/sys/fs/cgroup")
+
+
+def available_memory(*, cgroup: Path | None = None) -> float:
+    """The memory (bytes) a run may still take: what the system has available (psutil), and no
+    more than what its control group's limit leaves (``memory.max`` less ``memory.current``
+    under ``cgroup``, default :data:`CGROUP_MEMORY`), which psutil does not see: inside a
+    container it reads the host's memory."""
+    import psutil
+
+    free = float(psutil.virtual_memory().available)
+    folder = CGROUP_MEMORY if cgroup is None else Path(cgroup)
+    try:
+        limit = int((folder / "memory.max").read_text(encoding="ascii").strip())
+        used = int((folder / "memory.current").read_text(encoding="ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):  # "max": no limit; or no cgroup v2
+        return free
+    return max(0.0, min(free, float(limit - used)))

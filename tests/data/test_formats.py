@@ -313,7 +313,8 @@ def test_the_sheet_reader_takes_each_kind_of_sheet_its_own_way():
 
 def test_a_long_sheet_never_holds_all_its_cells_as_python_objects_at_once(tmp_path, monkeypatch):
     """A sheet is taken from the workbook's parse a block of rows at a time: reading 20 000 rows
-    of eight columns (texts, numbers, dates, empty cells) in blocks of 10 000 cells allocates at
+    of ten columns (texts, numbers, dates, empty cells, and two columns of texts and numbers,
+    each block written as text before the next) in blocks of 10 000 cells allocates at
     its peak a small part of what taking every row at once does (Python's own allocations,
     measured by ``tracemalloc``; calamine's parse and Arrow's text are outside both), and gives
     the same text."""
@@ -329,11 +330,12 @@ def test_a_long_sheet_never_holds_all_its_cells_as_python_objects_at_once(tmp_pa
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = book.add_worksheet("Blad")
     days = book.add_format({"num_format": "yyyy-mm-dd"})
-    ws.write_row(0, 0, [f"kol_{j}" for j in range(8)])
+    ws.write_row(0, 0, [f"kol_{j}" for j in range(10)])
     for i in range(1, 20_001):
         ws.write_row(i, 0, [f"id{i}", "kvinna" if i % 3 else "man", i % 97, i / 7,
                             "" if i % 5 else "NA", f"text {i % 11}", i * 1.5])
         ws.write_datetime(i, 7, dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 400), days)
+        ws.write_row(i, 8, [f"x{i}" if i % 2 else i, i / 3 if i % 3 else "sju"])  # mixed columns
     book.close()
 
     def peak(cells):
@@ -349,7 +351,7 @@ def test_a_long_sheet_never_holds_all_its_cells_as_python_objects_at_once(tmp_pa
     whole, expected = peak(10 ** 9)
     blocks, got = peak(10_000)
     pd.testing.assert_frame_equal(got, expected)
-    assert got.shape == (20_000, 8)
+    assert got.shape == (20_000, 10)
     assert blocks < whole / 4, (blocks, whole)
 
 
@@ -533,13 +535,30 @@ def _small_workbook(path, rows, sheet="Blad"):
     return path
 
 
+def _within(seconds, call):
+    """``call()``'s result, or a failure when it has not returned within ``seconds`` (a wrong
+    rule of memory would leave a decode waiting for ever: it fails instead of hanging)."""
+    import threading
+
+    out = {}
+    worker = threading.Thread(target=lambda: out.update(result=call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"not done after {seconds} s"
+    return out["result"]
+
+
 def test_a_runs_workbooks_are_decoded_side_by_side_before_its_check(tmp_path, monkeypatch):
     """In a run with two jobs, the workbooks the tables name are decoded two at a time (each
-    parse waits for the other to start: one after another, the wait runs out), once each (a
-    table that names the same sheet again, a CSV and a missing or broken file are left to their
-    readers), and the check's own reads then take the run's copies. With one job, outside a run,
-    or with one workbook nothing is decoded ahead."""
+    parse waits for the other to start: one after another, the wait runs out), once each per
+    sheet (a table that names the same sheet again, a CSV and a missing or broken file are left
+    to their readers; another sheet of the same workbook, and an old ``.xls``, are decoded), and
+    the check's own reads then take the run's copies. With one job, outside a run, in a folder
+    that is not a run's own, or with one workbook nothing is decoded ahead."""
+    import shutil
     import threading
+
+    import statsmodels
 
     from jamtools.data import readers
 
@@ -556,45 +575,59 @@ def test_a_runs_workbooks_are_decoded_side_by_side_before_its_check(tmp_path, mo
     parsed, real = [], readers._read_excel
 
     def parse(path, sheet=None):
-        parsed.append(Path(path).name)
-        if Path(path).name != "trasig.xlsx":
+        parsed.append((Path(path).name, sheet))
+        if Path(path).suffix == ".xlsx" and Path(path).name != "trasig.xlsx":
             together.wait()  # both real workbooks parse at the same time, or this times out
         return real(path, sheet=sheet)
 
     monkeypatch.setattr(readers, "_read_excel", parse)
     monkeypatch.delenv(readers.DECODED_ENV, raising=False)
-    assert readers.decode_workbooks(specs, jobs=2) == 0 and parsed == []  # outside a run
+    plenty = 1e15
+    assert readers.decode_workbooks(specs, jobs=2, memory=plenty) == 0 and parsed == []  # outside a run
+    (tmp_path / "open").mkdir()
+    folder = _run_folder(tmp_path / "open")
+    folder.chmod(0o755)  # not a run's own folder: nothing would be kept
+    monkeypatch.setenv(readers.DECODED_ENV, str(folder))
+    assert readers.decode_workbooks(specs, jobs=2, memory=plenty) == 0 and parsed == []
     folder = _run_folder(tmp_path)
     monkeypatch.setenv(readers.DECODED_ENV, str(folder))
-    assert readers.decode_workbooks(specs, jobs=1) == 0 and parsed == []
-    assert readers.decode_workbooks(specs[:1] + specs[2:4], jobs=2) == 0 and parsed == []
+    assert readers.decode_workbooks(specs, jobs=1, memory=plenty) == 0 and parsed == []
+    assert readers.decode_workbooks(specs[:1] + specs[2:4], jobs=2, memory=plenty) == 0 and parsed == []
 
-    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 0)  # (the trasig one: alone, after)
-    assert readers.decode_workbooks(specs, jobs=2) == 2
-    assert sorted(parsed) == ["a.xlsx", "b.xlsx", "trasig.xlsx"]
+    assert _within(60, lambda: readers.decode_workbooks(specs, jobs=2, memory=plenty)) == 2
+    assert sorted(parsed) == [("a.xlsx", None), ("b.xlsx", "Beslut"), ("trasig.xlsx", None)]
     assert len(list(folder.glob("*.parquet"))) == 2
     parsed.clear()
     assert readers.read_excel(a)["enhet"].tolist() == ["Norr", "Söder"]
     assert readers.read_excel(b, sheet="Beslut")["enhet"].tolist() == ["Väster"]
     assert parsed == []  # the copies
 
+    old = next(p for p in sorted(Path(statsmodels.__file__).parent.rglob("*.xls")) if p.is_file())
+    shutil.copy(old, tmp_path / "gammal.xls")
+    both = [{"file": "gammal.xls", "_base": tmp_path}, {"file": "b.xlsx", "_base": tmp_path, "sheet": 0},
+            {"file": "b.xlsx", "_base": tmp_path, "sheet": "Beslut"}]
+    together = threading.Barrier(1)  # (no partner needed now)
+    assert _within(60, lambda: readers.decode_workbooks(both, jobs=2, memory=plenty)) == 3
+    assert sorted(parsed) == [("b.xlsx", 0), ("gammal.xls", None)]  # (Beslut: its copy, kept)
+
 
 def test_a_runs_check_with_two_jobs_decodes_its_workbooks_ahead_and_finds_the_same(tmp_path, monkeypatch):
     """The run's check with two jobs (as the runner calls it) decodes the workbooks of its
-    tables side by side first, and then finds exactly what the check with one job finds, each
-    workbook parsed once."""
+    tables side by side first, only those its chapters read, and then finds exactly what the
+    check with one job finds, each workbook parsed once; the runner gives the check its jobs."""
     import threading
 
     import yaml
 
     from jamtools.data import readers
+    from jamtools.run import runner
     from jamtools.run.check import check_inputs
     from jamtools.run.config import load_config
     from tests.conftest import SYNTHETIC
 
     data = tmp_path / "data"
     data.mkdir()
-    for name in ("ht_beslut", "bof_utredningar"):
+    for name in ("ht_beslut", "bof_utredningar", "eb_klienter"):
         frame = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False).head(300)
         frame.loc[3, "alder"] = "åttio"  # a row with a problem
         frame.to_excel(data / f"{name}.xlsx", index=False)
@@ -605,25 +638,42 @@ def test_a_runs_check_with_two_jobs_decodes_its_workbooks_ahead_and_finds_the_sa
     monkeypatch.setattr(readers, "_read_excel", lambda path, sheet=None: parsed.append(
         (Path(path).name, threading.current_thread().name.startswith("arbetsbok"))) or real(path, sheet=sheet))
     checked = {}
+    scope = ["ht_01_hemtjanst_timmar", "bof_02_utredning_till_insats"]
     for jobs in (1, 2):
         (tmp_path / str(jobs)).mkdir()
         monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path / str(jobs))))
         parsed.clear()
-        checked[jobs] = check_inputs(config, jobs=jobs).as_dict()
+        checked[jobs] = check_inputs(config, chapters=scope, jobs=jobs).as_dict()
         assert sorted(parsed) == [("bof_utredningar.xlsx", jobs == 2), ("ht_beslut.xlsx", jobs == 2)]
     assert checked[1] == checked[2]
+    assert set(checked[1]["tables"]) == {"ht_beslut", "bof_utredningar"}
     assert checked[1]["tables"]["ht_beslut"]["rows"] == 300
     assert all(t["problems"] for t in checked[1]["tables"].values())
 
+    asked = []
+
+    class Stop(Exception):
+        pass
+
+    def check(config, **options):
+        asked.append(options)
+        raise Stop
+
+    from jamtools.run import check as run_check
+
+    monkeypatch.setattr(run_check, "check_inputs", check)  # (the runner imports it when it runs)
+    with pytest.raises(Stop):
+        runner.run(config, tmp_path / "ut", only=scope, jobs=2, build=False, progress=False)
+    assert asked and asked[0]["jobs"] == 2
+
 
 def test_workbooks_too_large_to_parse_together_are_parsed_one_after_another(tmp_path, monkeypatch):
-    """Workbooks whose parses would together take more than half the memory available are
-    decoded one at a time, the largest first; those that fit together are decoded side by side."""
+    """Workbooks whose parses would together take more than the memory given are decoded one
+    at a time, the largest first; those that fit together are decoded side by side, no more at
+    once than the jobs; and an interrupt starts no further parse."""
+    import _thread
     import threading
     import time
-    import types
-
-    import psutil
 
     from jamtools.data import readers
 
@@ -631,12 +681,15 @@ def test_workbooks_too_large_to_parse_together_are_parsed_one_after_another(tmp_
         _small_workbook(tmp_path / f"{name}.xlsx", [[f"{name}{i}", "Norr", i] for i in range(20 * (ord(name) - 96))])
     specs = [{"file": f"{name}.xlsx", "_base": tmp_path} for name in ("a", "b", "c")]
     now, most, order, lock, real = [0], [0], [], threading.Lock(), readers._read_excel
+    stop_after_first = [False]
 
     def parse(path, sheet=None):
         with lock:
             now[0] += 1
             most[0] = max(most[0], now[0])
             order.append(Path(path).name)
+        if stop_after_first[0]:
+            _thread.interrupt_main()  # Ctrl-C while the first parse runs
         time.sleep(0.3)
         try:
             return real(path, sheet=sheet)
@@ -644,19 +697,32 @@ def test_workbooks_too_large_to_parse_together_are_parsed_one_after_another(tmp_
             with lock:
                 now[0] -= 1
 
+    def fresh_run(name):
+        (tmp_path / name).mkdir()
+        monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path / name)))
+        most[0], order[:] = 0, []
+
     monkeypatch.setattr(readers, "_read_excel", parse)
-    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=2000))
     size = max((tmp_path / f"{n}.xlsx").stat().st_size for n in "abc")
-    monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path)))
-    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 1001 / size)  # each over half of it
-    assert readers.decode_workbooks(specs, jobs=2) == 3
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 1001 / size)  # each over half of 2000
+    fresh_run("ett")
+    assert _within(60, lambda: readers.decode_workbooks(specs, jobs=2, memory=1000)) == 3
     assert most[0] == 1 and order[0] == "c.xlsx" and sorted(order) == ["a.xlsx", "b.xlsx", "c.xlsx"]
-    most[0], order[:] = 0, []
-    (tmp_path / "igen").mkdir()
-    monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path / "igen")))
-    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 333 / size)  # all three fit in it
-    assert readers.decode_workbooks(specs, jobs=3) == 3
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 333 / size)  # all three fit in 1000
+    fresh_run("tre")
+    assert _within(60, lambda: readers.decode_workbooks(specs, jobs=3, memory=1000)) == 3
     assert most[0] == 3
+    fresh_run("två")
+    assert _within(60, lambda: readers.decode_workbooks(specs, jobs=2, memory=1000)) == 3
+    assert most[0] == 2  # no more at once than the jobs
+
+    monkeypatch.setattr(readers, "WORKBOOK_PEAK_PER_BYTE", 1001 / size)  # one at a time again
+    fresh_run("avbruten")
+    stop_after_first[0] = True
+    with pytest.raises(KeyboardInterrupt):
+        readers.decode_workbooks(specs, jobs=2, memory=1000)
+    time.sleep(0.5)
+    assert order == ["c.xlsx"]  # the one under way ended; the others never started
 
 
 def test_a_folder_whose_file_system_has_no_locks_still_keeps_the_decoded_copy(tmp_path, monkeypatch):
