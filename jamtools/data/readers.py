@@ -173,6 +173,11 @@ def _too_many_fields(name: str, rows: list[int]) -> SourceError:
                        "text som innehåller avgränsaren.")
 
 
+#: Encodings (Python's names) in which a NUL character is a NUL byte and a line break a line
+#: break byte: :func:`_long_rows_of_file` reads only those.
+_PLAIN_ENCODINGS = {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "ascii"}
+
+
 def _long_rows_of_file(path: Path, encoding: str | None, separator: str | None) -> list[int]:
     """The rows :func:`_read_csv` stops on as longer than the header, found a line at a time.
 
@@ -189,11 +194,14 @@ def _long_rows_of_file(path: Path, encoding: str | None, separator: str | None) 
     import itertools
 
     try:
+        if encoding and codecs.lookup(encoding).name not in _PLAIN_ENCODINGS:
+            return []  # (one whose text may hold a NUL character without a NUL byte: the reader)
         with open(path, "rb") as f:
             head = f.read(20000)
             rest = b"" if len(head) < 20000 else f.read(1)
-            if not head.strip():
-                return []
+            first_line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+            if not head.strip() or not first_line.strip():
+                return []  # (a blank first line: pandas skips it, the CSV reader takes it for the header)
             enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else None)
             utf8 = codecs.getincrementaldecoder("utf-8")() if enc is None else None
             f.seek(0)
@@ -259,7 +267,10 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                                 na_values=[""], skipinitialspace=True, index_col=False)
     except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
-        rows = _long_rows(text, sep)
+        try:
+            rows = _long_rows(text, sep)
+        except csv.Error:  # (a carriage return alone in a field: pandas' own message below)
+            rows = []
         if not rows:
             first = str(exc).strip().splitlines()[0]
             raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} "
@@ -480,8 +491,9 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
 
     from jamtools.data.engine import literal, shared
 
-    def refuses(exc: Exception) -> bool:  # (not a passing cause: memory, disk, an interrupt)
-        return (isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException))
+    def refuses(exc: Exception) -> bool:  # (not a passing cause: memory, disk, an interrupt;
+        return (isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException,  # its
+                                 duckdb.NotImplementedException))  # parallel reader's limits)
                 or str(exc).startswith("CSV Error"))
 
     def write(part: Path) -> None:
@@ -1107,16 +1119,16 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     import codecs
     import re
 
-    # What the engine's reader reads otherwise than :func:`read_csv`: a line of spaces and tabs
-    # only (the engine reads it as a row), an empty first line (the engine takes it for the
-    # header) and a quote after a separator and spaces. An empty line further on both skip, so
-    # it stays with the engine: an export that ends with an empty line, as many do, is not
-    # parsed in Python (10 million rows: 95 s and 6.2 GB in Python, against 26 s and 1.2 GB).
-    # Searched in windows of a chunk and what a match may need of the one before (the first
-    # after a line break of its own, so that a first line of spaces is found). A pattern that
-    # begins with a line break is tried at each line break, where ``(^|\n)...`` was tried at
-    # every byte (0.08 s against 1.4 s for a 35 MB export).
-    blank_line = re.compile(rb"\n[ \t]+\r?\n")
+    # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
+    # tabs only, or empty) and a quote after a separator and spaces. (An empty line is mostly
+    # skipped by both, but not always by the engine: one ended by CRLF that begins at the edge
+    # of the engine's buffer became a row of missing values, one ended by LF there stopped its
+    # parallel reader, and in a file of one column each became a row; so it goes to Python, an
+    # export ending with one too.) Searched in windows of a chunk and what a match may need of
+    # the one before (the first after a line break of its own, so that a blank first line is
+    # found). A pattern that begins with a line break is tried at each line break, where
+    # ``(^|\n)...`` was tried at every byte (0.08 s against 1.4 s for a 35 MB export).
+    blank_line = re.compile(rb"\n[ \t]*\r?\n")
     spaced_quote = re.compile(rb"[;,\t] +\"")
     head = b""
     size = 0
@@ -1158,8 +1170,6 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             is_utf8 = False
     if blank:
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
-    if head.removeprefix(b"\xef\xbb\xbf").startswith((b"\n", b"\r\n")):
-        plain = False  # an empty first line: pandas skips it, the engine takes it for the header
     enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
     engine_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
                  and _is_utf8(enc))

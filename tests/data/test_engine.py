@@ -85,12 +85,12 @@ def test_cp1252_and_xlsx_are_read_without_the_engines_extensions(tmp_path):
     assert set(loaded[0]["enhet"]) == {"Söder", "Norr"}
 
 
-@pytest.mark.parametrize("blank, engine", [(" \t", False), ("", True)])
-def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path, blank, engine):
-    """A line of spaces and tabs, or a quote after spaces, is read as pandas reads it (same row
-    numbers), by the Python reader. An empty line, which both readers skip, and empty lines at
-    the end (as many exports end) stay with the engine, with the same rows and row numbers as
-    the Python reader gives."""
+@pytest.mark.parametrize("blank", [" \t", ""])
+def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path, blank):
+    """A blank line (spaces and tabs, or empty, also at the end), or a quote after spaces, is
+    read as pandas reads it (same rows and row numbers), by the Python reader. (The engine
+    mostly skips an empty line, but not one ended by CRLF at the edge of its buffer, which
+    became a row of missing values.)"""
     from jamtools.data import readers
 
     frame = _export(6)
@@ -101,7 +101,7 @@ def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path,
     lines[5] = ";".join(frame.loc[4].astype(str))
     (tmp_path / "ht_beslut.csv").write_text("\n".join(lines[:3] + [blank] + lines[3:]) + "\n\n\n",
                                             encoding="utf-8")
-    assert (open_source({"file": "ht_beslut.csv"}, tmp_path).kind != "arrow") == engine
+    assert open_source({"file": "ht_beslut.csv"}, tmp_path).kind == "arrow"
     res = data.load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar", "alder"])
     assert res.data["beviljade_timmar"].tolist() == frame["beviljade_timmar"].drop(4).tolist()
     python = readers.read_csv(tmp_path / "ht_beslut.csv")
@@ -112,13 +112,12 @@ def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path,
 
 def _reads_the_same(data: bytes) -> bool:
     """The rule :func:`readers._scan_csv` applies, on the whole file at once: no line of
-    spaces and tabs only (``\\r`` before its line break allowed), no empty first line and no
-    quote after a separator and spaces."""
+    spaces and tabs only (``\\r`` before its line break allowed) and no quote after a
+    separator and spaces."""
     import re
 
     lines = data.split(b"\n")[:-1]  # after the last line break, nothing is a line
-    return (not any(re.fullmatch(rb"[ \t]+\r?", line) for line in lines)
-            and not (lines and lines[0] in (b"", b"\r"))
+    return (not any(re.fullmatch(rb"[ \t]*\r?", line) for line in lines)
             and re.search(rb"[;,\t] +\"", data) is None)
 
 

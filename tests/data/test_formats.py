@@ -864,17 +864,17 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
     _messy_cp1252(messy / "Beslut.csv")
     (messy / "jamtools.yml").write_text("data_dir: .\ntables:\n  ht_beslut: {file: Beslut.csv}\n", encoding="utf-8")
     cases.append((messy, "ht_beslut"))
-    notes = tmp_path / "notes"  # notes over several lines (quoted), an empty line
+    notes = tmp_path / "notes"  # notes over several lines (quoted)
     notes.mkdir()
     rows = ['J1;P1;kvinna;foralder;2024-01-05;"Mamma ringde.\nHon vill ha ett möte."',
-            'J2;P2;man;foralder;2024-02-01;"Första raden\r\n\r\nEfter en tom rad"', "",
+            'J2;P2;man;foralder;2024-02-01;"Första raden\r\nandra raden"',
             "J3;P3;kvinna;barn;2024-03-01;kort anteckning", "J4;P4;man;foralder;2024-04-01;",
             'J5;P5;kvinna;foralder;2024-05-01;"Citat ""inom"" texten; med semikolon"',
             "J6;P6;okänt;foralder;2024-13-01;ålder okänd"]
     rows += [f"J{i};P{i};{'kvinna' if i % 2 else 'man'};foralder;2024-06-{i % 28 + 1:02d};samtal om ansvar"
              for i in range(7, 40)]
     (notes / "Anteckningar.csv").write_bytes(
-        ("anteckning_id;person_id;kon;roll;datum;anteckning\n" + "\n".join(rows) + "\n\n").encode("cp1252"))
+        ("anteckning_id;person_id;kon;roll;datum;anteckning\n" + "\n".join(rows) + "\n").encode("cp1252"))
     (notes / "jamtools.yml").write_text("data_dir: .\ntables:\n  um_anteckningar: {file: Anteckningar.csv}\n",
                                         encoding="utf-8")
     cases.append((notes, "um_anteckningar"))
@@ -1007,8 +1007,8 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "arrow"
 
     # a line break inside quotes: the engine reads it (without short rows), as Python does
-    broken = export(tmp_path / "broken", head + rows.replace("Södra", '"Söd\r\n\nra"', 1))
-    assert "Söd\r\n\nra" in set(same_in_and_out_of_a_run(broken, run)["enhet"])
+    broken = export(tmp_path / "broken", head + rows.replace("Södra", '"Söd\r\nra"', 1))
+    assert "Söd\r\nra" in set(same_in_and_out_of_a_run(broken, run)["enhet"])
     assert readers.open_source({"file": "ht_beslut.csv"}, broken).kind == "parquet"
     assert not list(run.glob("*.refused"))
 
@@ -1115,20 +1115,22 @@ def test_rows_longer_than_the_header_are_found_a_line_at_a_time_as_the_reader_fi
     """The CSV reader in Python names the rows longer than the header after reading a file a
     line at a time (:func:`readers._long_rows_of_file`), without holding it: on random messy
     exports (extra fields, trailing separators, spaces before quotes, quoted separators and line
-    breaks, carriage returns, byte-order marks, Windows-1252, NUL characters, empty files) the
-    reader says and gives exactly what it did when it held the file first."""
+    breaks, carriage returns inside quotes too, byte-order marks, Windows-1252, NUL characters,
+    empty files) the reader says and gives exactly what it did when it held the file first, with the encoding
+    and the separator found or given, and blank lines before the header."""
     import random
 
     from jamtools.data import readers
 
     rng = random.Random(seed)
     pieces = ["1;2", "1;2;3", "1;2;", "1;2;;", "1;2; ", "1; 2;x", '1;"2;x"', '1; "2;x";y', '"a\nb";2',
-              '"a;b";c;d', "Söder;2", "1", "", " ", "\r", "\t", ";", '"', "x\x00", "é;€"]
+              '"a;b";c;d', "Söder;2", "1", "", " ", "\r", "\t", ";", '"', "x\x00", "é;€", '"x\ry";2']
     real = readers._long_rows_of_file
     found = said = 0
     for i in range(150):
         body = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        text = rng.choice(["", "\ufeff"]) + rng.choice(["a;b", "a;b;c", "a,b", "a;b;"]) + "\n" + body
+        text = (rng.choice(["", "\ufeff"]) + rng.choice(["", "", "", "\n", "\r\n", " \n"])
+                + rng.choice(["a;b", "a;b;c", "a,b", "a;b;", '"a;b";c']) + "\n" + body)
         text += rng.choice(["", "\n", "\r\n"])
         path = tmp_path / f"{i}.csv"
         try:
@@ -1136,10 +1138,11 @@ def test_rows_longer_than_the_header_are_found_a_line_at_a_time_as_the_reader_fi
         except UnicodeEncodeError:
             path.write_bytes(text.encode("utf-8"))
         sep = rng.choice([None, None, ";"])
+        enc = rng.choice([None, None, "utf-8", "cp1252", "latin-1", "utf-7"])
 
         def outcome():
             try:
-                return readers._read_csv(path, separator=sep)
+                return readers._read_csv(path, encoding=enc, separator=sep)
             except readers.SourceError as exc:
                 return str(exc)
 
@@ -1152,7 +1155,7 @@ def test_rows_longer_than_the_header_are_found_a_line_at_a_time_as_the_reader_fi
             said += "too many fields" in held
         else:
             pd.testing.assert_frame_equal(now, held)
-        found += bool(real(path, None, sep))
+        found += bool(real(path, enc, sep))
     assert found >= 10 and said >= found, (found, said)
 
 
