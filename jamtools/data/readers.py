@@ -755,7 +755,6 @@ def _sheet_frame(book, sheet: str | int, *, text: bool = False) -> pd.DataFrame 
     the blocks together are the sheet's frame. The memory beyond calamine's own parse of the
     sheet is then one block's Python objects and the text: a sheet of 822 950 rows and 21
     columns read with a peak of 2.4 GB when its rows were all taken at once."""
-    import gc
     import itertools
 
     import numpy as np
