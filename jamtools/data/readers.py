@@ -611,7 +611,7 @@ def decode_workbooks(specs, *, jobs: int, memory: float) -> int:
     no further parse; those under way end first (calamine cannot be stopped mid-sheet).
 
     Returns the number of workbooks read here (decoded, or their copy already kept)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     folder = os.environ.get(DECODED_ENV)
     if jobs < 2 or not folder or not _private(Path(folder)):
@@ -649,7 +649,12 @@ def decode_workbooks(specs, *, jobs: int, memory: float) -> int:
 
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(books)), thread_name_prefix="arbetsbok")
     try:
-        return sum(pool.map(decode, books))
+        running = {pool.submit(decode, book) for book in books}
+        done = 0
+        while running:  # (woken every tenth of a second: an interrupt is seen while parses run,
+            finished, running = wait(running, timeout=0.1)  # not only when one ends)
+            done += sum(f.result() for f in finished)
+        return done
     finally:
         with turn:  # (after an interrupt: the parses waiting for memory do not start)
             state["stop"] = True
