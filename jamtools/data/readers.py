@@ -144,7 +144,9 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
     reads); ``first``: the first such row only."""
     reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text, delimiter=sep,
                         skipinitialspace=skip_spaces)
-    header = next(reader, [])
+    # the header is the first line that is not blank (pandas skips blank lines before it; the
+    # CSV reader gives an empty line as no field, one of spaces as one)
+    header = next((r for r in reader if len(r) > 1 or r and r[0].strip(" \t\r")), [])
     width = len(header)
     out = []
     for row in reader:
@@ -199,9 +201,8 @@ def _long_rows_of_file(path: Path, encoding: str | None, separator: str | None) 
         with open(path, "rb") as f:
             head = f.read(20000)
             rest = b"" if len(head) < 20000 else f.read(1)
-            first_line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
-            if not head.strip() or not first_line.strip():
-                return []  # (a blank first line: pandas skips it, the CSV reader takes it for the header)
+            if not head.strip():
+                return []
             enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else None)
             utf8 = codecs.getincrementaldecoder("utf-8")() if enc is None else None
             f.seek(0)
@@ -261,17 +262,26 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
                           "file). Kontrollera att det är rätt fil och att den är sparad som CSV.")
     text = text.lstrip("\ufeff")
     sep = separator or detect_separator(text[:5000])
-    try:
+
+    def parse(**options):
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True, index_col=False)
+            return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                               na_values=[""], skipinitialspace=True, index_col=False, **options)
+
+    try:
+        frame = parse()
     except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
         try:
             rows = _long_rows(text, sep)
         except csv.Error:  # (a carriage return alone in a field: pandas' own message below)
             rows = []
         if not rows:
+            # rows longer than the header by empty fields only (``1;2;3;`` under three columns,
+            # some rows but not all, which pandas refuses): read as the engine reads them, the
+            # empty fields left out
+            with contextlib.suppress(pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
+                return _as_text(parse(usecols=range(len(parse(nrows=0).columns))))
             first = str(exc).strip().splitlines()[0]
             raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} "
                               f"(parse error: {first}). Kontrollera citattecken och antalet fält "
@@ -291,7 +301,8 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
 #: most of the time of such an export (a 400 000-row sheet of 21 columns: 14 s, against under a
 #: second to read the decoded copy back). Every CSV export the engine's reader can take is kept
 #: there whole as Parquet (:func:`_parquet_copy`), every column of it; one in another encoding
-#: than UTF-8 (Windows-1252) first written again in UTF-8 (:func:`_utf8_copy`). The runner makes
+#: than UTF-8 (Windows-1252), or with blank lines, first written again in UTF-8 without them
+#: (:func:`_engine_copy`). The runner makes
 #: the folder for one run (:func:`run_folder`) and removes it when the run ends. A folder is used only when it
 #: is such a run's folder: it holds :data:`DECODED_MARK` and, where the system has owners and
 #: permissions, belongs to this user and is closed to everyone else; otherwise (a notebook run by
@@ -428,17 +439,22 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
         return kept if kept is not None else _decode_and_keep(path, before, copy, decode)
 
 
-def _utf8_copy(path: Path, encoding: str) -> Path | None:
-    """In a run's folder (:data:`DECODED_ENV`): the CSV export ``path`` written again in UTF-8
-    from ``encoding``, made once per run and file (keyed as :func:`_decoded` keys its copies),
-    so that the engine's reader can take an export in Windows-1252 as it takes one in UTF-8,
-    instead of the export being parsed in Python. Every character of a one-byte encoding is
-    one character of the copy, so its lines and fields are the export's. None outside a run,
-    when the export cannot be decoded with ``encoding`` (the readers then say why), or when it
-    changed while it was written."""
+def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
+    """In a run's folder (:data:`DECODED_ENV`): the CSV export ``path`` written again for the
+    engine's reader, made once per run and file (keyed as :func:`_decoded` keys its copies):
+    in UTF-8 from ``encoding`` (an export in Windows-1252 is then read as one in UTF-8 instead
+    of being parsed in Python; every character of a one-byte encoding is one character of the
+    copy, so its lines and fields are the export's), with the byte-order marks at its start
+    taken off and without the blank lines (:func:`_without_blank_lines`) that :func:`read_csv`
+    skips (pandas' reader) and the engine's reader does not always skip. The rows, and so their
+    numbers, are those :func:`read_csv` reads. ``sep`` is the separator :func:`read_csv` uses.
+
+    None outside a run, when the export cannot be decoded with ``encoding`` (the readers then
+    say why), when it changed while it was written, or when it has a blank line and its quotes
+    do not say for sure which lines are inside a quoted field (:func:`read_csv` reads it)."""
     import codecs
 
-    place = _run_copy(path, ("utf-8 copy", encoding), ".csv")
+    place = _run_copy(path, ("engine copy", encoding, sep), ".csv")
     try:
         decoder = codecs.getincrementaldecoder(encoding)()
     except LookupError:
@@ -447,12 +463,115 @@ def _utf8_copy(path: Path, encoding: str) -> Path | None:
         return None
 
     def write(part: Path) -> None:
+        blank = _BlankLines(sep)
         with open(path, "rb") as src, open(part, "wb") as dst:
-            while chunk := src.read(_CHUNK):
-                dst.write(decoder.decode(chunk).encode("utf-8"))
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+            head = True
+            while True:
+                chunk = src.read(_CHUNK)
+                text = decoder.decode(chunk, final=not chunk)
+                if head:  # (pandas' reader takes them off: :func:`_read_csv`)
+                    text = text.lstrip("\ufeff")
+                    head = not text and bool(chunk)
+                dst.write(blank.drop(text.encode("utf-8"), final=not chunk))
+                if not chunk or blank.unsure:
+                    break
+        if blank.unsure:
+            raise ValueError("a blank line the quotes leave in doubt")
 
     return _made_once(place, path, write)
+
+
+class _BlankLines:
+    """The blank lines of a CSV text in UTF-8, given a piece at a time (:meth:`drop`), taken
+    out as :func:`read_csv` skips them: a line of nothing but spaces and tabs (spaces only
+    when the separator is a tab: pandas reads a line with a tab as a row of empty fields), a
+    carriage return before its line break allowed, that is not inside a quoted field.
+
+    Whether a line begins inside a quoted field follows from the number of quotes before it
+    (odd: inside) when every quote is where a quoted field has them: one opens a field at the
+    start of a line or after a separator; within the field quotes come in pairs (a quote
+    written twice), and the single quote that closes it stands before a separator, a line's
+    end or the file's end. A quote anywhere else (pandas reads it as text, or as a quote after
+    spaces) makes the count say nothing: then a blank line, or one inside a quoted field
+    (which the engine's reader is not trusted with either), sets :attr:`unsure`, and the copy
+    is not used. Vectorised over each piece (numpy); a piece is processed up to its last line
+    break and the rest kept for the next, so that no line and no run of quotes is split."""
+
+    def __init__(self, sep: str):
+        import re
+
+        self.sep = ord(sep)
+        space = rb" " if sep == "\t" else rb" \t"
+        # a line break before a blank line (found at line breaks, not tried at every byte)
+        self._before_blank = re.compile(rb"\n(?=[" + space + rb"]*\r?(?:\n|\Z))")
+        self._blank = re.compile(rb"[" + space + rb"]*\r?(?:\n|\Z)")
+        self.inside = False  # within a quoted field at the start of what is left
+        self.irregular = False  # a quote seen where a quoted field does not have it
+        self.unsure = False
+        self._rest = b""
+
+    def drop(self, data: bytes, *, final: bool = False) -> bytes:
+        """``data`` (the next piece of the text) without its blank lines, as far as they are
+        known: up to its last line break, or all of it with ``final``."""
+        data = self._rest + data
+        end = len(data) if final else data.rfind(b"\n") + 1
+        self._rest = data[end:]
+        if self.unsure:
+            return b""
+        return self._lines(data[:end])
+
+    def _lines(self, data: bytes) -> bytes:
+        import numpy as np
+
+        if not data:
+            return data
+        a = np.frombuffer(data, dtype=np.uint8)
+        quotes = np.flatnonzero(a == 34)
+        inside = self.inside
+        if quotes.size:
+            new_run = np.empty(quotes.size, dtype=bool)
+            new_run[0] = True
+            np.not_equal(np.diff(quotes), 1, out=new_run[1:])
+            first = np.flatnonzero(new_run)
+            starts = quotes[first]
+            lengths = np.diff(np.append(first, quotes.size))
+            ends = starts + lengths
+            before_in = (np.concatenate(([0], np.cumsum(lengths)[:-1])) + inside) % 2 == 1
+            # the byte before each run (a line's start at the piece's start) and after it (the
+            # file's end: a line break)
+            prev = np.where(starts > 0, a[np.maximum(starts - 1, 0)], 10)
+            after = np.where(ends < a.size, a[np.minimum(ends, a.size - 1)], 10)
+            ends_field = (after == self.sep) | (after == 10) | (after == 13)
+            odd = lengths % 2 == 1
+            opens_ok = (prev == self.sep) | (prev == 10)
+            ok = np.where(before_in, ~odd | ends_field, opens_ok & (odd | ends_field))
+            if not ok.all():
+                self.irregular = True
+            inside = (inside + quotes.size) % 2 == 1
+        out, last = [], 0
+        for start in self._blank_starts(data):
+            if self.irregular or (self.inside + np.searchsorted(quotes, start)) % 2 == 1:
+                self.unsure = True  # (the piece is no longer needed: the copy is not used)
+                return b""
+            stop = data.find(b"\n", start)
+            stop = len(data) if stop < 0 else stop + 1
+            out.append(data[last:start])
+            last = stop
+        self.inside = inside
+        if not out:
+            return data
+        out.append(data[last:])
+        return b"".join(out)
+
+    def _blank_starts(self, data: bytes):
+        """Where the blank lines of ``data`` (whole lines, the last one without its line break
+        at the file's end) begin: at its start, and after a line break (nothing after the
+        last line break is a line)."""
+        if self._blank.match(data):
+            yield 0
+        for m in self._before_blank.finditer(data):
+            if m.end() < len(data):
+                yield m.end()
 
 
 def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = True) -> str:
@@ -1116,10 +1235,11 @@ def _is_utf8(encoding: str) -> bool:
     return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
 
 
-def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bool]:
-    """(encoding, the first 5000 characters, whether the engine's CSV reader may read it), in
-    one pass over the file without holding it in memory. Raises the errors of
-    :func:`read_csv` (empty file, wrong encoding, binary data)."""
+def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bool, bool]:
+    """(encoding, the first 5000 characters as :func:`read_csv` decodes them, whether the
+    engine's CSV reader may read it, whether it may once its blank lines are taken out
+    (:func:`_engine_copy`)), in one pass over the file without holding it in memory. Raises
+    the errors of :func:`read_csv` (empty file, wrong encoding, binary data)."""
     import codecs
     import re
 
@@ -1127,8 +1247,9 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     # tabs only, or empty) and a quote after a separator and spaces. (An empty line is mostly
     # skipped by both, but not always by the engine: one ended by CRLF that begins at the edge
     # of the engine's buffer became a row of missing values, one ended by LF there stopped its
-    # parallel reader, and in a file of one column each became a row; so it goes to Python, an
-    # export ending with one too.) Searched in windows of a chunk and what a match may need of
+    # parallel reader, and in a file of one column each became a row; so in a run the engine
+    # reads a copy without them, :func:`_engine_copy`, and outside a run Python reads the
+    # export.) Searched in windows of a chunk and what a match may need of
     # the one before (the first after a line break of its own, so that a blank first line is
     # found). A pattern that begins with a line break is tried at each line break, where
     # ``(^|\n)...`` was tried at every byte (0.08 s against 1.4 s for a 35 MB export).
@@ -1141,6 +1262,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     is_utf8 = True
     binary = False
     plain = True
+    blanks = False
     tail = b"\n"
     with open(path, "rb") as f:
         while True:
@@ -1162,8 +1284,10 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             # only a UTF-8 file can go to the engine: for any other the search is moot
             if plain and is_utf8:
                 window = tail + chunk
-                if blank_line.search(window) or (b' "' in window and spaced_quote.search(window)):
-                    plain = False
+                if b' "' in window and spaced_quote.search(window):
+                    plain = blanks = False
+                elif not blanks and blank_line.search(window):
+                    blanks = True
                 # what a match across the edge needs: the last byte before the spaces, tabs and
                 # carriage returns the window ends with (a line break or a separator), and them
                 tail = window[max(0, len(window.rstrip(b" \t\r")) - 1):]
@@ -1172,13 +1296,18 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
+    if plain and is_utf8 and len(tail) > 1 and tail.startswith(b"\n"):
+        blanks = True  # a last line of spaces without a line break: the engine reads a row of it
     if blank:
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
-    engine_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
-                 and _is_utf8(enc))
-    text = head.decode(enc if engine_ok else "latin-1", errors="replace").lstrip("\ufeff")
-    return enc, text[:5000], engine_ok
+    copy_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
+               and _is_utf8(enc))
+    try:
+        text = head.decode(enc, errors="replace")
+    except LookupError:
+        text = head.decode("latin-1")
+    return enc, text.lstrip("\ufeff")[:5000], copy_ok and not blanks, copy_ok and blanks
 
 
 def _csv_source(path: Path, spec: dict) -> Source:
@@ -1195,17 +1324,19 @@ def _csv_source(path: Path, spec: dict) -> Source:
                           fallback=legacy)
         except Exception:  # noqa: BLE001  (a damaged copy: the export is read again)
             place[0].unlink(missing_ok=True)
-    enc, sample, engine_ok = _scan_csv(path, spec.get("encoding"), name)
+    enc, sample, engine_ok, blank_lines = _scan_csv(path, spec.get("encoding"), name)
+    # the separator read_csv finds in the export's first lines (blank lines among them too)
+    sep = spec.get("separator") or detect_separator(sample)
     read = path  # the file the engine reads
-    if not engine_ok and not _is_utf8(enc):
-        # another encoding (Windows-1252): in a run, the engine reads a copy in UTF-8
-        copy = _utf8_copy(path, enc)
+    if blank_lines or not engine_ok and not _is_utf8(enc):
+        # blank lines, or another encoding (Windows-1252): in a run, the engine reads a copy in
+        # UTF-8 without blank lines
+        copy = _engine_copy(path, enc, sep)
         if copy is not None:
-            _, sample, engine_ok = _scan_csv(copy, "utf-8", name)
+            _, sample, engine_ok, _ = _scan_csv(copy, "utf-8", name)
             read = copy
     if not engine_ok:
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
-    sep = spec.get("separator") or detect_separator(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=sep, skipinitialspace=True), [])
     if (not header or len(set(header)) != len(header) or any(not h.strip() for h in header)
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):

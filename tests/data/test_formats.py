@@ -961,9 +961,9 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
 
 def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_path, monkeypatch):
     """The run's copies of a CSV export: made once (the same file, not written again); made
-    again when a Windows-1252 export changes; never in a folder that is not a run's own; not
-    for an export the engine reads otherwise than Python (a line of spaces, in Windows-1252:
-    the copy in UTF-8 is scanned too); a line break inside quotes is read by the engine; an
+    again when a Windows-1252 export changes; never in a folder that is not a run's own; a line
+    of spaces taken out of the copy in UTF-8, but not a blank line inside quotes or after a
+    quote within a field (Python reads those); a line break inside quotes is read by the engine; an
     export the engine refuses (a line break inside quotes and a row short of a field) is
     remembered and read in Python; and a column named as the engine's own row
     number (``file_row_number``, in a CSV or a Parquet export) is read as any other. Each the
@@ -1005,7 +1005,13 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     lines = rows.splitlines(keepends=True)
     spaces = export(tmp_path / "spaces", head + "".join(lines[:5]) + " \t \n" + "".join(lines[5:]))
     same_in_and_out_of_a_run(spaces, run)
-    assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "arrow"
+    assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "parquet"  # its copy without it
+    # a blank line inside a quoted field, or after a quote within a field: Python reads it
+    for name, text in (("in_quotes", rows.replace("Södra", '"Söd\n\nra"', 1)),
+                       ("odd_quote", rows.replace("Södra", 'Söd"ra', 1) + "\n")):
+        odd = export(tmp_path / name, head + text)
+        same_in_and_out_of_a_run(odd, run)
+        assert readers.open_source({"file": "ht_beslut.csv"}, odd).kind == "arrow", name
 
     # a line break inside quotes: the engine reads it (without short rows), as Python does
     broken = export(tmp_path / "broken", head + rows.replace("Södra", '"Söd\r\nra"', 1))
@@ -1235,3 +1241,155 @@ def test_the_collector_paused_by_threads_side_by_side_is_off_while_any_pauses_an
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _messy_lines(rng, sep: str, width: int) -> list[str]:
+    """Random lines of a CSV export with separator ``sep`` and ``width`` fields: values plain,
+    quoted (quotes written twice inside, separators, line breaks, in some exports blank lines
+    in notes), with spaces; blank lines of every kind; in some exports a quote within a field or
+    after spaces (pandas reads those otherwise than a quoted field), a short or a long row."""
+    odd, ragged, blank_notes = rng.random() < 0.25, rng.random() < 0.2, rng.random() < 0.2
+
+    def value():
+        kind = rng.random()
+        if kind < 0.5:
+            return rng.choice(["1", "kvinna", "man", "Södra", "2024-01-05", "3,5", "", " x ", "Åsa"])
+        if kind < 0.9 or not odd:
+            inner = rng.choice(["a", f"b{sep}c", 'sa ""ja""', "rad 1\nrad 2", "rad\r\nny", "", '""', "ö"])
+            if blank_notes and rng.random() < 0.2:
+                inner = rng.choice(["x\n\ny", "x\n  \ny", "x\r\n\r\ny"])  # a blank line in a note
+            return f'"{inner}"'
+        return rng.choice(['5" skärm', 'x"', ' "y"', '"z" ', 'a""b'])  # read as text, or after spaces
+
+    blanks = ["", " ", "  ", "\t", " \t ", "\r"]
+    lines = []
+    for _ in range(rng.randint(1, 25)):
+        if rng.random() < 0.2:
+            lines.append(rng.choice(blanks))
+            continue
+        n = width + (ragged and rng.random() < 0.1) - (ragged and rng.random() < 0.1)
+        lines.append(sep.join(value() for _ in range(n)))
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blank_lines_are_taken_out_of_the_engines_copy_as_pythons_reader_skips_them(tmp_path, monkeypatch, seed):
+    """In a run, a CSV export with blank lines is read by the engine from a copy without them
+    (:func:`readers._engine_copy`) whenever its quotes say which lines are inside a quoted
+    field, and then gives the rows Python's reader gives outside a run (pandas skips blank
+    lines): the same values in the same order, so the same row numbers; an export Python
+    refuses is refused in a run with the same message. Random exports (separators ``;``,
+    ``,`` and tab; UTF-8, with a byte-order mark, Windows-1252; LF and CRLF; blank lines before
+    the header, between rows, inside notes and at the end, with and without a last line break),
+    read in pieces of a few bytes to a whole file, so that blank lines, quotes and line
+    breaks fall on the pieces' edges."""
+    import random
+
+    import duckdb
+
+    from jamtools.data import readers
+
+    rng = random.Random(seed)
+    run = _run_folder(tmp_path)
+    read_by_engine = with_blanks = 0
+    # quotes that pandas reads as text (within a field, after a closing quote), and then a
+    # blank line inside a note: counted, the quotes would put it outside
+    fixed = ['a;b\n5" skärm;1\n2;"x\n\ny"\n3;4\n', 'a;b\nx";1\n2;"p\n\nq"\n',
+             'a;b\n"x"y";1\n2;"p\n \nq"\n', 'a;b\n"x" "";1\n2;"p\n\nq"\n']
+    for i in range(70):
+        monkeypatch.setattr(readers, "_CHUNK", rng.choice([1, 2, 5, 16, 64, 1 << 24]))
+        sep = rng.choice([";", ";", ",", "\t"])
+        width = rng.randint(1, 4)
+        header = sep.join(f"kol{j}" for j in range(width))
+        lines = [header] + _messy_lines(rng, sep, width)
+        lead = [rng.choice(["", "  ", "\r"]) for _ in range(rng.choice([0, 0, 0, 1, 2]))]
+        eol = rng.choice(["\n", "\r\n"])
+        text = eol.join(lead + lines) + rng.choice([eol, "", eol + eol, eol + "  "])
+        if i < len(fixed):
+            text = fixed[i]
+        encoding = rng.choice(["utf-8", "utf-8-sig", "cp1252"])
+        folder = tmp_path / f"e{i}"
+        folder.mkdir()
+        path = folder / "export.csv"
+        path.write_bytes(text.encode(encoding))
+
+        def normal(frame):
+            return [[None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in row]
+                    for row in frame.itertuples(index=False)]
+
+        monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+        try:
+            python = ("rows", list(readers.read_csv(path).columns), normal(readers.read_csv(path)))
+        except readers.SourceError as exc:
+            python = ("error", str(exc))
+        monkeypatch.setenv(readers.DECODED_ENV, str(run))
+        try:
+            src = readers.open_source({"file": "export.csv"}, folder)
+            if src.kind == "parquet":
+                rows = duckdb.sql(f"SELECT * EXCLUDE (file_row_number) FROM read_parquet('{src.path}', "
+                                  "file_row_number=true) ORDER BY file_row_number").df()
+                in_run = ("rows", src.columns, normal(rows))
+                read_by_engine += 1
+                blank = any(not line.strip(" \t\r") for line in text.replace("\r\n", "\n").split("\n")[:-1])
+                with_blanks += blank
+            else:
+                in_run = ("rows", src.columns, normal(src.frame))
+        except readers.SourceError as exc:
+            in_run = ("error", str(exc))
+        assert in_run == python, (i, text)
+        if i < len(fixed):  # (the engine's reader refuses most such quotes too: not left to it)
+            assert readers._engine_copy(path, "utf-8" if encoding == "utf-8" else encoding, ";") is None, text
+    assert read_by_engine >= 12 and with_blanks >= 6, (read_by_engine, with_blanks)
+    regular = tmp_path / "regular.csv"
+    regular.write_bytes(b'\xef\xbb\xbf\r\na;b\r\n\r\n1;"x\r\ny"\r\n \t\r\n2;""""\r\n\r\n  ')
+    copy = readers._engine_copy(regular, "utf-8-sig", ";")
+    assert copy.read_bytes() == b'a;b\r\n1;"x\r\ny"\r\n2;""""\r\n'
+    monkeypatch.delenv(readers.DECODED_ENV)
+    assert readers._engine_copy(regular, "utf-8-sig", ";") is None  # outside a run: none
+
+
+def test_rows_longer_than_the_header_by_empty_fields_only_are_read_as_the_engine_reads_them(tmp_path, monkeypatch):
+    """Some rows ending with the separator (``4;5;6;`` under three columns) or an empty quoted
+    field: the engine reads them without the empty fields, and so now does Python's reader
+    (pandas refused the file); a field of a space is a field, and the row too long in both. A
+    blank line before the header is skipped when rows too long are named (the CSV reader took
+    it for a header of no field, and named every row)."""
+    import duckdb
+
+    from jamtools.data import readers
+    from jamtools.data.engine import connect
+
+    run = _run_folder(tmp_path)
+
+    def both(name, text):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "e.csv").write_text(text, encoding="utf-8")
+        out = []
+        for env in (None, str(run)):
+            if env is None:
+                monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+            else:
+                monkeypatch.setenv(readers.DECODED_ENV, env)
+            try:
+                src = readers.open_source({"file": "e.csv"}, folder)
+                con = connect()
+                try:
+                    src.view(con, src.columns, "v")
+                    frame = con.sql("SELECT * EXCLUDE (__row) FROM v ORDER BY __row").df()
+                except duckdb.Error:  # the engine refused it: the readers in Python say why
+                    frame = src.fallback().frame
+                out.append([[None if pd.isna(v) else v for v in r] for r in frame.itertuples(index=False)])
+            except readers.SourceError as exc:
+                out.append(str(exc))
+        assert out[0] == out[1], name
+        return out[0]
+
+    rows = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], ["x", "y", "z"]]
+    assert both("trailing", 'a;b;c\n1;2;3\n4;5;6;\n7;8;9;;\n"x";"y";"z";""\n') == rows
+    assert both("first", "a;b;c\n1;2;3;\n4;5;6\n") == rows[:2]
+    for name, text in (("space", "a;b;c\n1;2;3\n4;5;6; \n"), ("value", "a;b;c\n1;2;3\n4;5;6;x\n")):
+        message = both(name, text)
+        assert "rad 3" in message and "fler fält" in message, message
+    message = both("blank_first", "\n  \na;b;c\n1;2;3\n4;5;6;x\n7;8;9\n")
+    assert "rad 5" in message and "rad 4" not in message and "rad 6" not in message, message
