@@ -162,7 +162,8 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
 def read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> pd.DataFrame:
     """A CSV export as text columns (:func:`_read_csv`), decoded once per run (:func:`_decoded`)."""
     return _decoded(path, ("csv", encoding, separator),
-                    lambda: _read_csv(path, encoding=encoding, separator=separator))
+                    lambda: _read_csv(path, encoding=encoding, separator=separator),
+                    parts=lambda sink: _read_csv(path, encoding=encoding, separator=separator, sink=sink))
 
 
 def _too_many_fields(name: str, rows: list[int]) -> SourceError:
@@ -238,61 +239,189 @@ def _long_rows_of_file(path: Path, encoding: str | None, separator: str | None) 
         return []
 
 
-def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> pd.DataFrame:
+#: Rows of a CSV export that pandas parses at a time in :func:`_read_csv` (its ``chunksize``):
+#: each part is written as text before the next is parsed.
+_CSV_PART_ROWS = 200_000
+
+
+def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None,
+              sink=None) -> pd.DataFrame | None:
     """Read a CSV export as text columns.
 
     The encoding (UTF-8 with or without BOM, else Windows-1252) and the separator (``;``,
-    ``,`` or tab) are detected unless given. Every row must have as many fields as the header.
-    """
-    name = Path(path).name
-    rows = _long_rows_of_file(Path(path), encoding, separator)
+    ``,`` or tab) are detected unless given. Every row must have as many fields as the header
+    (or more by empty fields only, which are left out, as the engine's reader leaves them).
+
+    The file is read from disk :data:`_CSV_PART_ROWS` rows at a time, each part written as text
+    before the next (as a workbook's sheet is, :func:`_sheet_frame`), never held whole as bytes,
+    text and pandas' objects at once (a 10-million-row export: some 6 GB). With ``sink`` (a list,
+    or :class:`_ParquetParts`) the parts are appended to it and nothing is returned; ``sink``
+    is cleared when a read must begin again. Otherwise the parts together, as one frame. A file
+    that is empty, cannot be decoded or holds a NUL character is read whole, as it was, so that
+    the message is the same (:func:`_csv_text`)."""
+    path = Path(path)
+    name = path.name
+    rows = _long_rows_of_file(path, encoding, separator)
     if rows:  # (found a line at a time: the file is not held to say so)
         raise _too_many_fields(name, rows)
-    raw = Path(path).read_bytes()
+    parts = [] if sink is None else sink
+    enc, sample = _csv_stream_facts(path, encoding)
+    if enc is None:  # (read whole, to say what is wrong as before)
+        text = _csv_text(path, encoding)
+        sep = separator or detect_separator(text[:5000])
+        _parse_csv(lambda: io.StringIO(text), sep, name, parts)
+    else:
+        sep = separator or detect_separator(sample)
+        _parse_csv(lambda: _text_without_marks(path, enc), sep, name, parts)
+    if sink is None:
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return None
+
+
+def _csv_text(path: Path, encoding: str | None) -> str:
+    """The whole text of a CSV export without its byte-order marks; raises the readers' errors
+    (an empty file, one that cannot be decoded, one with a NUL character)."""
+    name = path.name
+    raw = path.read_bytes()
     if not raw.strip():
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:  # (UTF-16 without its mark: a UnicodeError)
         raise SourceError(f"Filen {name} kan inte läsas med teckenkodningen {enc} (encoding; "
                           f"{exc}). Ange rätt 'encoding' i jamtools.yml, till exempel cp1252.") from None
     if "\x00" in text:
         raise SourceError(f"Filen {name} innehåller binära data och är ingen textfil (not a CSV "
                           "file). Kontrollera att det är rätt fil och att den är sparad som CSV.")
-    text = text.lstrip("\ufeff")
-    sep = separator or detect_separator(text[:5000])
+    return text.lstrip("\ufeff")
 
-    def parse(**options):
-        with warnings.catch_warnings():
+
+def _csv_stream_facts(path: Path, encoding: str | None) -> tuple[str | None, str]:
+    """(the encoding :func:`_csv_text` would decode with, the first 5000 characters of the text
+    without byte-order marks), found in one pass over the file a block at a time; or (None, "")
+    when :func:`_csv_text` would raise (an empty file, one that cannot be decoded, a NUL
+    character), or may (an encoding that cannot be decoded a block at a time)."""
+    import codecs
+
+    enc = encoding
+    try:
+        if enc is not None:
+            codecs.getincrementaldecoder(enc)
+    except LookupError:
+        return None, ""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        f.seek(0)
+        if enc is None:
+            enc = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+        tried = [enc] if encoding or enc == "utf-8-sig" else ["utf-8", "cp1252"]
+        for candidate in tried:  # (detect_encoding: UTF-8 when the whole file decodes so)
+            decoder = codecs.getincrementaldecoder(candidate)()
+            f.seek(0)
+            text, nonblank = "", False
+            try:
+                while chunk := f.read(_CHUNK):
+                    part = decoder.decode(chunk)
+                    if "\x00" in part:
+                        return None, ""
+                    nonblank = nonblank or bool(chunk.strip())
+                    if len(text) < 5000 + 16:
+                        text += part[:5016]
+                text += decoder.decode(b"", final=True)
+            except UnicodeError:
+                continue
+            if not nonblank:
+                return None, ""
+            return candidate, text.lstrip("\ufeff")[:5000]
+    return None, ""
+
+
+@contextlib.contextmanager
+def _text_without_marks(path: Path, enc: str):
+    """The export's text as a stream (lines and line ends as they are), without the byte-order
+    marks at its start (as :func:`_csv_text` strips them)."""
+    with open(path, encoding=enc, newline="\n") as f:
+        first = f.read(1)
+        while first == "\ufeff":
+            first = f.read(1)
+        yield _Prefixed(first, f)
+
+
+class _Prefixed(io.TextIOBase):
+    """A text stream: ``prefix``, then the rest of ``stream``."""
+
+    def __init__(self, prefix: str, stream):
+        self._prefix, self._stream = prefix, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        head, self._prefix = self._prefix, ""
+        if size is None or size < 0:
+            return head + self._stream.read()
+        return head + self._stream.read(max(size - len(head), 0)) if head else self._stream.read(size)
+
+    def readline(self, size: int = -1) -> str:
+        head, self._prefix = self._prefix, ""
+        if head.endswith("\n"):
+            return head
+        return head + self._stream.readline()
+
+
+def _parse_csv(open_text, sep: str, name: str, sink) -> None:
+    """Parse the CSV text that ``open_text()`` gives (a stream, or a context manager of one)
+    with pandas, :data:`_CSV_PART_ROWS` rows at a time, each part as text appended to ``sink``;
+    raises the readers' errors (``sink`` then cleared)."""
+    def stream():
+        opened = open_text()
+        return opened if isinstance(opened, contextlib.AbstractContextManager) and not isinstance(
+            opened, io.IOBase) else contextlib.nullcontext(opened)
+
+    def fill(**options):
+        with warnings.catch_warnings(), stream() as text:
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                               na_values=[""], skipinitialspace=True, index_col=False, **options)
+            for part in pd.read_csv(text, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                                    skipinitialspace=True, index_col=False, chunksize=_CSV_PART_ROWS,
+                                    **options):
+                sink.append(_as_text(part))
+
+    def header_width() -> int:
+        with warnings.catch_warnings(), stream() as text:
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return len(pd.read_csv(text, sep=sep, dtype=str, skipinitialspace=True, index_col=False,
+                                   nrows=0).columns)
 
     try:
-        frame = parse()
+        fill()
     except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
+        sink.clear()
         try:
-            rows = _long_rows(text, sep)
+            with stream() as text:
+                rows = _long_rows(iter(text.readline, ""), sep)
         except csv.Error:  # (a carriage return alone in a field: pandas' own message below)
             rows = []
         if not rows:
             # rows longer than the header by empty fields only (``1;2;3;`` under three columns,
             # some rows but not all, which pandas refuses): read as the engine reads them, the
             # empty fields left out
-            with contextlib.suppress(pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
-                return _as_text(parse(usecols=range(len(parse(nrows=0).columns))))
+            try:
+                fill(usecols=range(header_width()))
+                return
+            except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
+                sink.clear()
             first = str(exc).strip().splitlines()[0]
             raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} "
                               f"(parse error: {first}). Kontrollera citattecken och antalet fält "
                               "per rad, eller ange 'separator' i jamtools.yml.") from None
         raise _too_many_fields(name, rows) from None
     except (pd.errors.EmptyDataError, ValueError) as exc:
+        sink.clear()
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"Filen {name} kan inte tolkas som CSV med avgränsaren {sep!r} (parse "
                           f"error: {first}). Kontrollera citattecken och antalet fält per rad, "
                           "eller ange 'separator' i jamtools.yml.") from None
-    return _as_text(frame)
 
 
 #: Environment variable naming a folder where a run keeps the exports it has decoded in Python
@@ -418,7 +547,7 @@ def _run_copy(path: Path, how: tuple, suffix: str) -> tuple[Path, tuple] | None:
     return Path(folder) / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}", before
 
 
-def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
+def _decoded(path: Path, how: tuple, decode, *, parts=None) -> pd.DataFrame:
     """``decode()``, kept for the run: in a run's folder (:data:`DECODED_ENV`) the decoded
     frame is kept, keyed on the file (its resolved path, device, inode, size, modification and
     change times), ``how`` it is read (sheet, encoding, separator) and the decoding's version,
@@ -426,7 +555,10 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
     decoded is not kept. Outside a run, ``decode()`` itself.
 
     One reader at a time decodes a file: chapters run side by side that want the same export
-    first wait for the one decoding it (a lock per key in the run's folder) and read its copy."""
+    first wait for the one decoding it (a lock per key in the run's folder) and read its copy.
+
+    ``parts(sink)``, when given, decodes the file a part at a time into ``sink`` (as
+    :func:`_read_csv` does): in a run each part is written to the copy as it comes."""
     place = _run_copy(path, (*how, pd.__version__), ".parquet")
     if place is None:  # outside a run, or no such file (the reader says so)
         return decode()
@@ -436,7 +568,61 @@ def _decoded(path: Path, how: tuple, decode) -> pd.DataFrame:
         return kept
     with _one_at_a_time(copy.with_suffix(".lock")):
         kept = _read_copy(copy)  # decoded by another reader while this one waited
-        return kept if kept is not None else _decode_and_keep(path, before, copy, decode)
+        if kept is not None:
+            return kept
+        frame = _decode_and_keep(path, before, copy, decode, parts=parts)
+    return frame if frame is not None else decode()
+
+
+def _decoded_copy(path: Path, how: tuple, decode, *, parts=None) -> tuple[Path | None, pd.DataFrame | None]:
+    """:func:`_decoded` for the engine: (the run's copy of the decoded frame, None), made now
+    when it is not yet (a damaged one made again); or (None, the frame) when no copy is kept
+    (outside a run, a file that changed while it was decoded, a frame without columns or one
+    Parquet cannot hold). A copy is not read back into pandas here: the engine reads from it
+    only the columns it needs (a sheet of 822 950 rows and 21 columns held as a frame of text
+    is some 1 GB in every process that reads it)."""
+    place = _run_copy(path, (*how, pd.__version__), ".parquet")
+    if place is None:  # outside a run, or no such file (the reader says so)
+        return None, decode()
+    copy, before = place
+    if _copy_readable(copy):
+        return copy, None
+    with _one_at_a_time(copy.with_suffix(".lock")):
+        if _copy_readable(copy):  # decoded by another reader while this one waited
+            return copy, None
+        frame = _decode_and_keep(path, before, copy, decode, parts=parts, back=False)
+    if _copy_readable(copy):
+        return copy, None
+    return None, frame if frame is not None else decode()
+
+
+def _copy_readable(copy: Path) -> bool:
+    """Whether ``copy`` is a Parquet file whose schema can be read (a damaged one is not)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return copy.is_file() and pq.read_schema(copy) is not None
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _decoded_source(name: str, path: Path, how: tuple, decode, reread, *, parts=None) -> "Source":
+    """The source of an export decoded in Python (``decode()``, keyed ``how`` as
+    :func:`_decoded` keys it): in a run, the engine reads the run's copy
+    (:func:`_decoded_copy`); otherwise, or when the copy's columns are not the engine's to read
+    (one named as its row number, or repeated), the frame as an Arrow table. ``reread()`` gives
+    the frame again (the source's :meth:`Source.fallback`)."""
+    copy, frame = _decoded_copy(path, how, decode, parts=parts)
+    if copy is not None:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(copy).names
+        if ROW_NUMBER not in {n.lower() for n in names} and len(set(names)) == len(names):
+            src = Source(name, names, kind="parquet", path=copy, fallback=reread)
+            src.decoded = True
+            return src
+        frame = reread()
+    return Source(name, [str(c) for c in frame.columns], kind="arrow", path=path, frame=frame)
 
 
 def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
@@ -681,8 +867,35 @@ def _read_copy(copy: Path) -> pd.DataFrame | None:
         return None
 
 
-def _decode_and_keep(path: Path, before: tuple, copy: Path, decode) -> pd.DataFrame:
-    """``decode()``, kept as ``copy`` when the file did not change while it was decoded."""
+def _decode_and_keep(path: Path, before: tuple, copy: Path, decode, *, parts=None,
+                     back: bool = True) -> pd.DataFrame | None:
+    """``decode()``, kept as ``copy`` when the file did not change while it was decoded. With
+    ``parts`` (see :func:`_decoded`), the parts are written to the copy as they come: the frame
+    is then not held whole; it is returned when ``back`` (read back from the copy) or when no
+    copy is kept. None: kept, and not ``back``."""
+    part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")  # whole, then renamed: a chapter
+    if parts is not None:                                      # beside never reads half a file
+        sink = _ParquetParts(part)
+        try:
+            parts(sink)
+            sink.close()
+        except BaseException:
+            sink.close()
+            part.unlink(missing_ok=True)
+            raise
+        try:
+            unchanged = file_state(path) == before
+        except OSError:
+            unchanged = False
+        try:
+            if not unchanged or sink.width == 0:  # not kept: read back (nothing that could differ)
+                return pd.read_parquet(part) if sink.width else decode()
+            os.replace(part, copy)
+        except Exception:  # noqa: BLE001  (no copy kept: the next reader decodes again)
+            return decode()
+        finally:
+            part.unlink(missing_ok=True)
+        return _read_copy(copy) if back else None
     frame = decode()
     try:
         unchanged = file_state(path) == before
@@ -690,13 +903,43 @@ def _decode_and_keep(path: Path, before: tuple, copy: Path, decode) -> pd.DataFr
         unchanged = False
     if not unchanged or frame.shape[1] == 0:  # nothing kept that could differ when read back
         return frame
-    part = copy.with_name(f"{copy.stem}.{os.getpid()}.part")  # whole, then renamed: a chapter
-    try:                                                       # beside never reads half a file
+    try:
         frame.to_parquet(part, index=False)
         os.replace(part, copy)
     except Exception:  # noqa: BLE001  (no copy kept: the next reader decodes again)
         part.unlink(missing_ok=True)
     return frame
+
+
+class _ParquetParts:
+    """A sink of text frames (:func:`_read_csv`) that writes each to one Parquet file as it
+    comes, as ``frame.to_parquet(path, index=False)`` would write them together (the first
+    part's schema, with pandas' description of its columns, for every part)."""
+
+    def __init__(self, path: Path):
+        self.path, self.width = path, 0
+        self._writer = self._schema = None
+
+    def append(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+        if self._writer is None:
+            self._schema, self.width = table.schema, frame.shape[1]
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def clear(self) -> None:
+        """Forget what was written (the read begins again)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+        self._writer = self._schema = None
+        self.width = 0
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
 
 def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -757,7 +1000,7 @@ def decode_workbooks(specs, *, jobs: int, memory: float) -> int:
                 return False
             state["used"] += peak
         try:
-            read_excel(path, sheet=sheet)
+            _decoded_copy(path, ("xlsx", repr(sheet)), lambda: _read_excel(path, sheet=sheet))
             return True
         except Exception:  # noqa: BLE001  (the check reads it again and says why)
             return False
@@ -1143,6 +1386,9 @@ class Source:
         self.frame, self.csv_options = frame, csv_options
         self.types = types or {c: "VARCHAR" for c in columns}
         self._fallback = fallback
+        #: Whether the readers in Python decoded it (kind ``arrow``, or in a run ``parquet``:
+        #: their copy, :func:`_decoded_source`).
+        self.decoded = kind == "arrow"
         #: For a ``sql:`` source: the configuration's entry, the table's name, and the
         #: statements sent so far (:class:`SqlStatement`).
         self.sql: dict | None = None
@@ -1154,6 +1400,8 @@ class Source:
         if self._fallback is None:
             return self
         frame = self._fallback()
+        if isinstance(frame, Source):  # (in a run, the copy of the export decoded in Python)
+            return frame
         return Source(self.name, [str(c) for c in frame.columns], kind="arrow", path=self.path,
                       frame=frame)
 
@@ -1312,7 +1560,14 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
 
 def _csv_source(path: Path, spec: dict) -> Source:
     name = path.name
-    legacy = lambda: read_csv(path, encoding=spec.get("encoding"), separator=spec.get("separator"))  # noqa: E731
+    encoding, separator = spec.get("encoding"), spec.get("separator")
+
+    def legacy():  # the readers in Python (in a run, their copy)
+        return _decoded_source(name, path, ("csv", encoding, separator),
+                               lambda: _read_csv(path, encoding=encoding, separator=separator),
+                               lambda: read_csv(path, encoding=encoding, separator=separator),
+                               parts=lambda sink: _read_csv(path, encoding=encoding, separator=separator,
+                                                            sink=sink))
     place = _parquet_place(path, spec)
     if place is not None and _refused(place).exists():  # the engine refused it earlier in the run
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
@@ -1389,6 +1644,7 @@ def open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
     if suffix == ".parquet":
         return _parquet_source(path)
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        frame, shown = read_source(spec, base)
-        return Source(shown, [str(c) for c in frame.columns], kind="arrow", path=path, frame=frame)
+        sheet = spec.get("sheet")
+        return _decoded_source(path.name, path, ("xlsx", repr(sheet)), lambda: _read_excel(path, sheet=sheet),
+                               lambda: read_excel(path, sheet=sheet))
     return _csv_source(path, spec)

@@ -483,6 +483,75 @@ def test_a_run_parses_a_workbook_once_and_reads_its_decoded_copy_after(tmp_path,
     assert len(parsed) == 5
 
 
+def test_in_a_run_the_engine_reads_a_decoded_export_from_its_copy_not_from_pandas(tmp_path, monkeypatch):
+    """In a run, an export decoded in Python (a workbook; a CSV export the engine's reader does
+    not take) is handed to the engine as the run's copy (kind ``parquet``), from which it reads
+    only the columns it needs, not as a frame read back into pandas in every process: the same
+    check and load as outside a run, and after the first decoding no copy read by pandas. A
+    damaged copy is decoded again; a copy with a column named as the engine's row number is
+    handed over as a frame."""
+    from jamtools.data import readers
+    from jamtools.run.check import check_inputs
+
+    rng = np.random.default_rng(3)
+    n = 300
+    frame = pd.DataFrame({"beslut_id": [f"H{i}" for i in range(n)], "person_id": [f"P{i % 170}" for i in range(n)],
+                          "kon": rng.choice(["kvinna", "man", "kvinna", "man", "man", "okänt"], n), "alder": rng.integers(60, 101, n).astype(str),
+                          "beslutsdatum": "2024-03-01", "ar": "2024", "enhet": rng.choice(["Södra", "Norra", ""], n),
+                          "adl_beroende": rng.choice(["1", "0"], n), "ensamboende": rng.choice(["1", "0"] * 8 + ["x"], n),
+                          "beviljade_timmar": [f"{v:.1f}".replace(".", ",") for v in rng.gamma(2, 10, n)]})
+    frame.loc[7, "alder"] = "åttio"
+    frame.loc[11, "beslut_id"] = "H10"  # a repeated key
+    folders = {}
+    for name in ("xlsx", "csv", "rownumber"):
+        folder = tmp_path / name
+        folder.mkdir()
+        if name == "xlsx":
+            frame.to_excel(folder / "Beslut.xlsx", sheet_name="Beslut", index=False)
+            spec = {"file": "Beslut.xlsx", "sheet": "Beslut"}
+        else:
+            out = frame.assign(file_row_number="1") if name == "rownumber" else frame
+            text = ";".join(out.columns) + "\n" + "".join(";".join(r) + "\n" for r in out.itertuples(index=False))
+            (folder / "Beslut.csv").write_bytes(text.replace(";Södra;", '; "Södra";', 1).encode("cp1252"))  # (Python's)
+            spec = {"file": "Beslut.csv"}
+        (folder / "jamtools.yml").write_text(yaml.safe_dump({"data_dir": ".", "tables": {"ht_beslut": spec}},
+                                                            allow_unicode=True), encoding="utf-8")
+        folders[name] = (folder, spec)
+
+    def outcome(folder):
+        cfg = load_config(folder / "jamtools.yml")
+        checked = check_inputs(cfg).tables["ht_beslut"]
+        res = data.load_table("ht_beslut", config=cfg, columns=["beviljade_timmar", "alder", "enhet"])
+        return ([(p.kind, p.column, p.count, p.rows, p.example) for p in checked.problems],
+                res.data.reset_index(drop=True), res.excluded_by_reason())
+
+    run = _run_folder(tmp_path)
+    for name, (folder, spec) in folders.items():
+        monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+        outside = outcome(folder)
+        assert readers.open_source(spec, folder).kind == "arrow"
+        monkeypatch.setenv(readers.DECODED_ENV, str(run))
+        inside = outcome(folder)
+        assert inside[0] == outside[0] and inside[2] == outside[2], name
+        pd.testing.assert_frame_equal(inside[1], outside[1], obj=name)
+        assert ("not_a_number", "alder", 1, (9,), "'åttio'") in inside[0], inside[0]
+        src = readers.open_source(spec, folder)
+        assert src.decoded and src.name == spec["file"]
+        if name == "rownumber":
+            assert src.kind == "arrow"
+            continue
+        assert src.kind == "parquet" and src.path.parent == run
+        read_back = []
+        real = pd.read_parquet
+        monkeypatch.setattr(pd, "read_parquet", lambda *a, **k: read_back.append(a) or real(*a, **k))
+        again = outcome(folder)
+        monkeypatch.setattr(pd, "read_parquet", real)
+        assert read_back == [] and again[0] == inside[0], name
+        src.path.write_bytes(b"not parquet")  # damaged: decoded again
+        assert readers.open_source(spec, folder).kind == "parquet"
+        assert outcome(folder)[0] == inside[0]
+
+
 def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
     """Two processes (two chapters' kernels) that want the same export at the same time: one
     decodes it, the other waits for its copy and reads that; both get the same frame. Without
@@ -918,8 +987,8 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
         spec = (yaml.safe_load((folder / "jamtools.yml").read_text(encoding="utf-8"))["tables"][table])
         try:
             src = readers.open_source(spec, folder)
-            engine += src.kind == "parquet" and src.path.parent == run
-            if src.kind == "parquet" and src.path.parent == run:
+            engine += src.kind == "parquet" and src.path.parent == run and not src.decoded
+            if src.kind == "parquet" and src.path.parent == run and not src.decoded:
                 by_engine.add(folder.name)
         except readers.SourceError:  # (a file that stops)
             pass
@@ -943,7 +1012,7 @@ def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path
     monkeypatch.setattr(readers, "_read_csv", lambda *a, **k: parsed.append(a) or real(*a, **k))
     for folder, file in ((messy, "Beslut.csv"), (messy8, "Beslut.csv"), (pnr, "Klienter.csv")):
         src = readers.open_source({"file": file}, folder)
-        assert src.kind == "parquet" and src.path.parent == run and src.name == file
+        assert src.kind == "parquet" and src.path.parent == run and src.name == file and not src.decoded
         assert outcome(folder, "eb_klienter" if folder is pnr else "ht_beslut")[0]
     assert parsed == []
     # an export written again during the run is read again (the copies are keyed on the file)
@@ -1005,18 +1074,19 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     lines = rows.splitlines(keepends=True)
     spaces = export(tmp_path / "spaces", head + "".join(lines[:5]) + " \t \n" + "".join(lines[5:]))
     same_in_and_out_of_a_run(spaces, run)
-    assert readers.open_source({"file": "ht_beslut.csv"}, spaces).kind == "parquet"  # its copy without it
+    src = readers.open_source({"file": "ht_beslut.csv"}, spaces)
+    assert src.kind == "parquet" and not src.decoded  # the engine reads its copy without it
     # a blank line inside a quoted field, or after a quote within a field: Python reads it
     for name, text in (("in_quotes", rows.replace("Södra", '"Söd\n\nra"', 1)),
                        ("odd_quote", rows.replace("Södra", 'Söd"ra', 1) + "\n")):
         odd = export(tmp_path / name, head + text)
         same_in_and_out_of_a_run(odd, run)
-        assert readers.open_source({"file": "ht_beslut.csv"}, odd).kind == "arrow", name
+        assert readers.open_source({"file": "ht_beslut.csv"}, odd).decoded, name
 
     # a line break inside quotes: the engine reads it (without short rows), as Python does
     broken = export(tmp_path / "broken", head + rows.replace("Södra", '"Söd\r\nra"', 1))
     assert "Söd\r\nra" in set(same_in_and_out_of_a_run(broken, run)["enhet"])
-    assert readers.open_source({"file": "ht_beslut.csv"}, broken).kind == "parquet"
+    assert not readers.open_source({"file": "ht_beslut.csv"}, broken).decoded
     assert not list(run.glob("*.refused"))
 
     copies_made = []
@@ -1027,10 +1097,10 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
     quoted = export(tmp_path / "quoted", head + short.replace("Södra", '"Söd\nra"', 1))
     assert "Söd\nra" in set(same_in_and_out_of_a_run(quoted, run)["enhet"])
     assert len(list(run.glob("*.refused"))) == 1 and len(copies_made) == 1
-    assert readers.open_source({"file": "ht_beslut.csv"}, quoted).kind == "arrow"  # remembered:
+    assert readers.open_source({"file": "ht_beslut.csv"}, quoted).decoded  # remembered:
     assert len(copies_made) == 1  # not tried again
     quoted2 = export(tmp_path / "quoted2", head + short.replace("Södra", '"Väs\ntra"', 1))
-    assert readers.open_source({"file": "ht_beslut.csv"}, quoted2).kind == "arrow"  # at once, the first time
+    assert readers.open_source({"file": "ht_beslut.csv"}, quoted2).decoded  # at once, the first time
 
     def refuse_once(*a):  # a passing cause (the engine's memory) is not remembered
         raise __import__("duckdb").OutOfMemoryException("out of memory")
@@ -1393,3 +1463,105 @@ def test_rows_longer_than_the_header_by_empty_fields_only_are_read_as_the_engine
         assert "rad 3" in message and "fler fält" in message, message
     message = both("blank_first", "\n  \na;b;c\n1;2;3\n4;5;6;x\n7;8;9\n")
     assert "rad 5" in message and "rad 4" not in message and "rad 6" not in message, message
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_csv_export_read_in_parts_is_read_as_when_it_was_read_whole(tmp_path, monkeypatch, seed):
+    """Python's CSV reader reads an export a few rows at a time from disk
+    (:data:`readers._CSV_PART_ROWS`, here 1 to 7), found its encoding and first lines in a
+    pass of its own (:func:`readers._csv_stream_facts`): on random messy exports (extra
+    fields, trailing separators and empty fields, spaces before quotes, quoted separators and
+    line breaks, carriage returns, byte-order marks, Windows-1252, NUL characters, undecodable
+    bytes, empty files, blank lines, header only) it gives exactly the frame, or says exactly
+    what, it did when it held the file whole and parsed it at once; in a run, the copy it writes
+    a part at a time is that frame."""
+    import random
+
+    from jamtools.data import readers
+
+    rng = random.Random(seed)
+    pieces = ["1;2", "1;2;3", "1;2;", "1;2;;", "1;2; ", "1; 2;x", '1;"2;x"', '1; "2;x";y', '"a\nb";2',
+              '"a;b";c;d', "Söder;2", "1", "", " ", "\r", "\t", ";", '"', "x\x00", "é;€", '"x\ry";2',
+              "1;" + "z" * 40, '"Citat ""x"" här";7', "\ufeff1;2"]
+    run = _run_folder(tmp_path)
+    real_facts = readers._csv_stream_facts
+    frames = said = 0
+    for i in range(120):
+        body = "\n".join(rng.choice(pieces[:-1] if rng.random() < 0.8 else pieces) for _ in range(rng.randint(0, 14)))
+        text = (rng.choice(["", "\ufeff", "\ufeff\ufeff"]) + rng.choice(["", "", "", "\n", "\r\n", " \n"])
+                + rng.choice(["a;b", "a;b;c", "a,b", "a;b;", '"a;b";c', ""]) + "\n" + body)
+        text += rng.choice(["", "\n", "\r\n"])
+        path = tmp_path / f"{i}.csv"
+        encoding = rng.choice(["utf-8", "cp1252", "utf-8"])
+        try:
+            raw = text.encode(encoding)
+        except UnicodeEncodeError:
+            raw = text.encode("utf-8")
+        if rng.random() < 0.05:
+            raw += b"\x81\xff"  # undecodable in UTF-8 and in Windows-1252
+        path.write_bytes(raw)
+        sep = rng.choice([None, None, ";"])
+        enc = rng.choice([None, None, "utf-8", "cp1252", "latin-1", "utf-7", "utf-16", "nosuch"])
+
+        def outcome(rows, facts):
+            monkeypatch.setattr(readers, "_CSV_PART_ROWS", rows)
+            monkeypatch.setattr(readers, "_csv_stream_facts", facts)
+            try:
+                return readers._read_csv(path, encoding=enc, separator=sep)
+            except readers.SourceError as exc:
+                return str(exc)
+
+        whole = outcome(10**9, lambda *a: (None, ""))  # the text held whole, parsed at once
+        now = outcome(rng.choice([1, 2, 3, 7]), real_facts)
+        if isinstance(whole, str):
+            assert now == whole, (text, whole, now)
+            said += 1
+            continue
+        pd.testing.assert_frame_equal(now, whole, obj=repr(text))
+        frames += 1
+        monkeypatch.setenv(readers.DECODED_ENV, str(run))  # in a run: the copy, a part at a time
+        copy, frame = readers._decoded_copy(path, ("csv", enc, sep, i), lambda: None, parts=lambda sink: readers._read_csv(
+            path, encoding=enc, separator=sep, sink=sink))
+        monkeypatch.delenv(readers.DECODED_ENV)
+        if copy is not None:
+            pd.testing.assert_frame_equal(pd.read_parquet(copy), whole, obj=repr(text))
+        else:
+            assert whole.shape[1] == 0 and frame is None
+    assert frames >= 20 and said >= 20, (frames, said)
+
+
+def test_a_csv_export_read_in_python_in_a_run_is_never_held_whole(tmp_path, monkeypatch):
+    """A large export that Python's reader reads (a quote after a space), in a run: written to
+    the run's copy a part at a time, its Python allocations (``tracemalloc``) peak at a small
+    part of reading it whole, and the copy holds every row."""
+    import tracemalloc
+
+    import pyarrow.parquet as pq
+
+    from jamtools.data import readers
+
+    path = tmp_path / "stor.csv"
+    with open(path, "w", encoding="cp1252", newline="") as f:
+        f.write("beslut_id;kon;enhet;timmar\n")
+        spaced = ' "Södra"'  # (a quote after a space: Python's reader)
+        for i in range(300_000):
+            f.write(f"H{i};kvinna;{spaced if i == 5 else 'Norra'};{i % 50},5\n")
+    monkeypatch.setattr(readers, "_CHUNK", 1 << 20)  # (the blocks its first pass decodes)
+    facts = readers._csv_stream_facts
+    monkeypatch.setattr(readers, "_csv_stream_facts", lambda *a: (None, ""))  # the text whole
+    monkeypatch.setattr(readers, "_CSV_PART_ROWS", 10**9)  # ... parsed at once
+    tracemalloc.start()
+    try:
+        whole = readers._read_csv(path)
+        _, held = tracemalloc.get_traced_memory()
+        del whole
+        monkeypatch.setattr(readers, "_csv_stream_facts", facts)
+        monkeypatch.setattr(readers, "_CSV_PART_ROWS", 20_000)
+        tracemalloc.reset_peak()
+        monkeypatch.setenv(readers.DECODED_ENV, str(_run_folder(tmp_path)))
+        src = readers.open_source({"file": "stor.csv"}, tmp_path)
+        _, parts = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert src.kind == "parquet" and src.decoded and pq.read_metadata(src.path).num_rows == 300_000
+    assert parts < held / 4, (parts, held)
