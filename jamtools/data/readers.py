@@ -142,18 +142,26 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
     fields aside (an export that ends every row with the separator is fine). ``text`` is the
     file's text, or its lines; ``skip_spaces``: spaces after a separator skipped (as pandas
     reads); ``first``: the first such row only."""
-    reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text, delimiter=sep,
-                        skipinitialspace=skip_spaces)
-    # the header is the first line that is not blank (pandas skips blank lines before it; the
-    # CSV reader gives an empty line as no field, one of spaces as one)
-    header = next((r for r in reader if len(r) > 1 or r and r[0].strip(" \t\r")), [])
-    width = len(header)
+    import itertools
+
+    lines = iter(io.StringIO(text) if isinstance(text, str) else text)
+    # the header is the first line that is not blank: pandas skips lines of spaces and tabs
+    # (spaces only under a tab separator) before it, and the CSV reader would take one for it
+    blank = " \r\n" if sep == "\t" else " \t\r\n"
+    skipped = 0
+    for line in lines:
+        if line.strip(blank):
+            lines = itertools.chain([line], lines)
+            break
+        skipped += 1
+    reader = csv.reader(lines, delimiter=sep, skipinitialspace=skip_spaces)
+    width = len(next(reader, []))
     out = []
     for row in reader:
         while len(row) > width and row[-1] == "":
             row = row[:-1]
         if len(row) > width:
-            out.append(reader.line_num)
+            out.append(skipped + reader.line_num)
             if first:
                 break
     return out
@@ -379,19 +387,48 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
         return opened if isinstance(opened, contextlib.AbstractContextManager) and not isinstance(
             opened, io.IOBase) else contextlib.nullcontext(opened)
 
-    def fill(**options):
+    def fill(kept=None, **options):
         with warnings.catch_warnings(), stream() as text:
             warnings.simplefilter("error", pd.errors.ParserWarning)
+            if kept is not None:  # (more names than the header has: said, and meant)
+                warnings.filterwarnings("ignore", "Length of header or names", pd.errors.ParserWarning)
             for part in pd.read_csv(text, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                                     skipinitialspace=True, index_col=False, chunksize=_CSV_PART_ROWS,
                                     **options):
+                if kept is not None:  # (the header read as a row, with more columns: see below)
+                    part = part.iloc[1:] if part.index[:1].tolist() == [0] else part
+                    if part.iloc[:, len(kept):].notna().to_numpy().any():
+                        raise pd.errors.ParserError("a field beyond the header's holds a value")
+                    part = part.iloc[:, :len(kept)].set_axis(kept, axis=1)
+                    part.index = part.index - 1
                 sink.append(_as_text(part))
 
-    def header_width() -> int:
+    def header_names() -> list:
         with warnings.catch_warnings(), stream() as text:
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return len(pd.read_csv(text, sep=sep, dtype=str, skipinitialspace=True, index_col=False,
-                                   nrows=0).columns)
+            return list(pd.read_csv(text, sep=sep, dtype=str, skipinitialspace=True, index_col=False,
+                                    nrows=0).columns)
+
+    def fill_beyond_header() -> None:
+        # every row read with as many columns as the longest has (pandas' message says how
+        # many a row has, one longer row at a time), and taken only when the columns beyond
+        # the header's are empty in every row: nothing with a value is dropped, whatever the
+        # CSV reader above missed (a carriage return ending lines, a field longer than it takes)
+        import re
+
+        names = header_names()
+        width = len(names) + 1
+        for _ in range(100):
+            try:
+                fill(names, header=None, names=range(width))
+                return
+            except pd.errors.ParserError as exc:
+                sink.clear()
+                saw = re.search(r"Expected \d+ fields in line \d+, saw (\d+)", str(exc))
+                if saw is None or int(saw.group(1)) <= width:
+                    raise
+                width = int(saw.group(1))
+        raise pd.errors.ParserError("too many columns")
 
     try:
         fill()
@@ -407,7 +444,7 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
             # some rows but not all, which pandas refuses): read as the engine reads them, the
             # empty fields left out
             try:
-                fill(usecols=range(header_width()))
+                fill_beyond_header()
                 return
             except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
                 sink.clear()
@@ -631,7 +668,7 @@ def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
     in UTF-8 from ``encoding`` (an export in Windows-1252 is then read as one in UTF-8 instead
     of being parsed in Python; every character of a one-byte encoding is one character of the
     copy, so its lines and fields are the export's), with the byte-order marks at its start
-    taken off and without the blank lines (:func:`_without_blank_lines`) that :func:`read_csv`
+    taken off and without the blank lines (:class:`_BlankLines`) that :func:`read_csv`
     skips (pandas' reader) and the engine's reader does not always skip. The rows, and so their
     numbers, are those :func:`read_csv` reads. ``sep`` is the separator :func:`read_csv` uses.
 
@@ -645,24 +682,31 @@ def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
         decoder = codecs.getincrementaldecoder(encoding)()
     except LookupError:
         return None
-    if place is None:
+    if place is None or place[0].with_suffix(".doubt").exists():  # (found so earlier in the run)
         return None
 
     def write(part: Path) -> None:
         blank = _BlankLines(sep)
         with open(path, "rb") as src, open(part, "wb") as dst:
-            head = True
+            head, written = True, False
             while True:
                 chunk = src.read(_CHUNK)
                 text = decoder.decode(chunk, final=not chunk)
                 if head:  # (pandas' reader takes them off: :func:`_read_csv`)
                     text = text.lstrip("\ufeff")
                     head = not text and bool(chunk)
-                dst.write(blank.drop(text.encode("utf-8"), final=not chunk))
+                out = blank.drop(text.encode("utf-8"), final=not chunk)
+                if out and not written:
+                    written = True
+                    # a mark after blank lines at the start: pandas reads it as part of the
+                    # first name, the engine's reader would take it off
+                    blank.unsure = blank.unsure or out.startswith(b"\xef\xbb\xbf")
+                dst.write(out)
                 if not chunk or blank.unsure:
                     break
         if blank.unsure:
-            raise ValueError("a blank line the quotes leave in doubt")
+            place[0].with_suffix(".doubt").touch()
+            raise ValueError("the copy would not be read as the export is")
 
     return _made_once(place, path, write)
 
@@ -680,17 +724,14 @@ class _BlankLines:
     end or the file's end. A quote anywhere else (pandas reads it as text, or as a quote after
     spaces) makes the count say nothing: then a blank line, or one inside a quoted field
     (which the engine's reader is not trusted with either), sets :attr:`unsure`, and the copy
-    is not used. Vectorised over each piece (numpy); a piece is processed up to its last line
-    break and the rest kept for the next, so that no line and no run of quotes is split."""
+    is not used; so does a carriage return outside quotes that is not before a line break
+    (pandas ends a line there), and under a tab separator a line of tabs. Vectorised over each
+    piece (numpy: a review measured 34 s for 94 MB with every other line blank when each
+    blank line took a step in Python); a piece is processed up to its last line break and the
+    rest kept for the next, so that no line and no run of quotes is split."""
 
     def __init__(self, sep: str):
-        import re
-
         self.sep = ord(sep)
-        space = rb" " if sep == "\t" else rb" \t"
-        # a line break before a blank line (found at line breaks, not tried at every byte)
-        self._before_blank = re.compile(rb"\n(?=[" + space + rb"]*\r?(?:\n|\Z))")
-        self._blank = re.compile(rb"[" + space + rb"]*\r?(?:\n|\Z)")
         self.inside = False  # within a quoted field at the start of what is left
         self.irregular = False  # a quote seen where a quoted field does not have it
         self.unsure = False
@@ -713,7 +754,6 @@ class _BlankLines:
             return data
         a = np.frombuffer(data, dtype=np.uint8)
         quotes = np.flatnonzero(a == 34)
-        inside = self.inside
         if quotes.size:
             new_run = np.empty(quotes.size, dtype=bool)
             new_run[0] = True
@@ -722,7 +762,7 @@ class _BlankLines:
             starts = quotes[first]
             lengths = np.diff(np.append(first, quotes.size))
             ends = starts + lengths
-            before_in = (np.concatenate(([0], np.cumsum(lengths)[:-1])) + inside) % 2 == 1
+            before_in = (np.concatenate(([0], np.cumsum(lengths)[:-1])) + self.inside) % 2 == 1
             # the byte before each run (a line's start at the piece's start) and after it (the
             # file's end: a line break)
             prev = np.where(starts > 0, a[np.maximum(starts - 1, 0)], 10)
@@ -733,31 +773,69 @@ class _BlankLines:
             ok = np.where(before_in, ~odd | ends_field, opens_ok & (odd | ends_field))
             if not ok.all():
                 self.irregular = True
-            inside = (inside + quotes.size) % 2 == 1
-        out, last = [], 0
-        for start in self._blank_starts(data):
-            if self.irregular or (self.inside + np.searchsorted(quotes, start)) % 2 == 1:
-                self.unsure = True  # (the piece is no longer needed: the copy is not used)
+
+        def inside(at):  # whether each position in ``at`` is within a quoted field
+            return (self.inside + np.searchsorted(quotes, at)) % 2 == 1
+
+        # a carriage return not before a line break ends a line for pandas, not here
+        if b"\r" in data and _BARE_CR.search(data):
+            cr = np.flatnonzero(a == 13)
+            bare = cr[(cr + 1 >= a.size) | (a[np.minimum(cr + 1, a.size - 1)] != 10)]
+            if bare.size and (self.irregular or not inside(bare).all()):
+                self.unsure = True
                 return b""
-            stop = data.find(b"\n", start)
-            stop = len(data) if stop < 0 else stop + 1
+        if not (_BLANK_FIRST.match(data) or _BLANK_AFTER.search(data)):  # (most pieces)
+            self.inside = (self.inside + quotes.size) % 2 == 1
+            return data
+        # each line with its line break, and whether it holds anything but spaces (and tabs,
+        # but under a tab separator) and a carriage return: one byte per byte and one per line
+        starts = np.concatenate(([0], np.flatnonzero(a == 10) + 1))
+        starts = starts[starts < a.size]  # (nothing after the last line break is a line)
+        space = (a == 32) | (a == 13) | (a == 10)
+        if self.sep == 9:
+            tab_line = ~np.logical_or.reduceat(~(space | (a == 9)), starts)
+        else:
+            space |= a == 9
+        blank = ~np.logical_or.reduceat(~space, starts)
+        del space
+        if self.sep == 9 and (tab_line & ~blank & ~inside(starts)).any():
+            self.unsure = True  # a line of tabs: pandas reads a row of empty fields (not here)
+            return b""
+        if not blank.any():
+            self.inside = (self.inside + quotes.size) % 2 == 1
+            return data
+        if self.irregular or inside(starts[blank]).any():
+            self.unsure = True  # (the piece is no longer needed: the copy is not used)
+            return b""
+        self.inside = (self.inside + quotes.size) % 2 == 1
+        stops = np.append(starts[1:], a.size)  # (each line's end, with its line break)
+        out, last = [], 0
+        for start, stop in _spans(starts[blank], stops[blank]):
             out.append(data[last:start])
             last = stop
-        self.inside = inside
-        if not out:
-            return data
         out.append(data[last:])
         return b"".join(out)
 
-    def _blank_starts(self, data: bytes):
-        """Where the blank lines of ``data`` (whole lines, the last one without its line break
-        at the file's end) begin: at its start, and after a line break (nothing after the
-        last line break is a line)."""
-        if self._blank.match(data):
-            yield 0
-        for m in self._before_blank.finditer(data):
-            if m.end() < len(data):
-                yield m.end()
+
+#: What :class:`_BlankLines` looks for in a piece before it looks closer: a carriage return
+#: not before a line break, a blank first line, a line break before a blank line (found at
+#: line breaks, not tried at every byte).
+_BARE_CR = __import__("re").compile(rb"\r(?!\n)")
+_BLANK_FIRST = __import__("re").compile(rb"[ \t]*\r?(?:\n|\Z)")
+_BLANK_AFTER = __import__("re").compile(rb"\n[ \t]*\r?(?:\n|\Z)")
+
+
+def _spans(starts, stops):
+    """Adjacent spans (``starts[i]``, ``stops[i]``) joined: the blank lines to take out, as
+    runs of lines (a run of many blank lines is one span, not a step per line)."""
+    import numpy as np
+
+    if not len(starts):
+        return []
+    joined = np.flatnonzero(starts[1:] != stops[:-1])
+    firsts = np.concatenate(([0], joined + 1))
+    lasts = np.concatenate((joined, [len(starts) - 1]))
+    return zip(starts[firsts].tolist(), stops[lasts].tolist())
 
 
 def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = True) -> str:
@@ -1492,7 +1570,10 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     import re
 
     # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
-    # tabs only, or empty) and a quote after a separator and spaces. (An empty line is mostly
+    # tabs only, or empty), a quote after spaces (after a separator, or at a line's start, where
+    # the engine keeps the quotes as text), and a carriage return that is not before a line
+    # break, anywhere in the file (pandas ends a line there; a line of spaces and one became
+    # rows of missing values in the engine). (An empty line is mostly
     # skipped by both, but not always by the engine: one ended by CRLF that begins at the edge
     # of the engine's buffer became a row of missing values, one ended by LF there stopped its
     # parallel reader, and in a file of one column each became a row; so in a run the engine
@@ -1502,7 +1583,8 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     # found). A pattern that begins with a line break is tried at each line break, where
     # ``(^|\n)...`` was tried at every byte (0.08 s against 1.4 s for a 35 MB export).
     blank_line = re.compile(rb"\n[ \t]*\r?\n")
-    spaced_quote = re.compile(rb"[;,\t] +\"")
+    spaced_quote = re.compile(rb"[;,\t\n] +\"")  # (after a separator, or at a line's start)
+    bare_cr = re.compile(rb"\r(?!\n)")  # (a line's end for pandas, anywhere in the file)
     head = b""
     size = 0
     blank = True
@@ -1534,6 +1616,8 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
                 window = tail + chunk
                 if b' "' in window and spaced_quote.search(window):
                     plain = blanks = False
+                elif b"\r" in window and bare_cr.search(window, 0, len(window) - window.endswith(b"\r")):
+                    plain = blanks = False  # (a last carriage return: the next chunk may begin a line break)
                 elif not blanks and blank_line.search(window):
                     blanks = True
                 # what a match across the edge needs: the last byte before the spaces, tabs and
@@ -1546,11 +1630,12 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             is_utf8 = False
     if plain and is_utf8 and len(tail) > 1 and tail.startswith(b"\n"):
         blanks = True  # a last line of spaces without a line break: the engine reads a row of it
+    if tail.endswith(b"\r") or re.match(rb"(\xef\xbb\xbf)* +\"", head):
+        plain = blanks = False  # (a carriage return at the end; a quote after spaces at the start)
     if blank:
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
-    copy_ok = (plain and not binary and is_utf8 and b"\r" not in head.replace(b"\r\n", b"")
-               and _is_utf8(enc))
+    copy_ok = plain and not binary and is_utf8 and _is_utf8(enc)
     try:
         text = head.decode(enc, errors="replace")
     except LookupError:
@@ -1593,7 +1678,9 @@ def _csv_source(path: Path, spec: dict) -> Source:
     if not engine_ok:
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     header = next(csv.reader(io.StringIO(sample), delimiter=sep, skipinitialspace=True), [])
-    if (not header or len(set(header)) != len(header) or any(not h.strip() for h in header)
+    # (one column: the engine took an empty line, or a line of a separator before a CRLF, for a
+    # row of it)
+    if (len(header) < 2 or len(set(header)) != len(header) or any(not h.strip() for h in header)
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     # (a column the engine's Parquet reader would take for its own row number stays in the CSV)
