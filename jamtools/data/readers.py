@@ -1571,7 +1571,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
 
     # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
     # tabs only, or empty), a quote after spaces (after a separator, or at a line's start, where
-    # the engine keeps the quotes as text), and a carriage return that is not before a line
+    # the engine keeps the quotes as text) or before them, and a carriage return that is not before a line
     # break, anywhere in the file (pandas ends a line there; a line of spaces and one became
     # rows of missing values in the engine). (An empty line is mostly
     # skipped by both, but not always by the engine: one ended by CRLF that begins at the edge
@@ -1584,6 +1584,9 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     # ``(^|\n)...`` was tried at every byte (0.08 s against 1.4 s for a 35 MB export).
     blank_line = re.compile(rb"\n[ \t]*\r?\n")
     spaced_quote = re.compile(rb"[;,\t\n] +\"")  # (after a separator, or at a line's start)
+    # spaces after a closing quote: pandas keeps them in the field, the engine drops them (an
+    # empty quoted field with a space is then no longer one too many)
+    quote_spaced = re.compile(rb"\" +[;,\t\r\n]")  # (at the file's end: below)
     bare_cr = re.compile(rb"\r(?!\n)")  # (a line's end for pandas, anywhere in the file)
     head = b""
     size = 0
@@ -1614,7 +1617,8 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             # only a UTF-8 file can go to the engine: for any other the search is moot
             if plain and is_utf8:
                 window = tail + chunk
-                if b' "' in window and spaced_quote.search(window):
+                if (b' "' in window and spaced_quote.search(window)
+                        or b'" ' in window and quote_spaced.search(window)):
                     plain = blanks = False
                 elif b"\r" in window and bare_cr.search(window, 0, len(window) - window.endswith(b"\r")):
                     plain = blanks = False  # (a last carriage return: the next chunk may begin a line break)
@@ -1630,7 +1634,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             is_utf8 = False
     if plain and is_utf8 and len(tail) > 1 and tail.startswith(b"\n"):
         blanks = True  # a last line of spaces without a line break: the engine reads a row of it
-    if tail.endswith(b"\r") or re.match(rb"(\xef\xbb\xbf)* +\"", head):
+    if tail.endswith(b"\r") or re.match(rb"(\xef\xbb\xbf)* +\"", head) or re.search(rb"\" +\Z", tail):
         plain = blanks = False  # (a carriage return at the end; a quote after spaces at the start)
     if blank:
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")

@@ -124,10 +124,11 @@ def _reads_the_same(data: bytes) -> bool:
 
 def _spaced_quote(data: bytes) -> bool:
     """A quote after spaces, after a separator or at a line's start (pandas reads a quoted
-    field there; the engine's reader, at a line's start, the quotes as text)."""
+    field there; the engine's reader, at a line's start, the quotes as text), or spaces after
+    a quote before a separator or a line's end (pandas keeps them, the engine does not)."""
     import re
 
-    return re.search(rb"(^|[;,\t\n]) +\"", data) is not None
+    return re.search(rb"(^|[;,\t\n]) +\"|\" +([;,\t\r\n]|$)", data) is not None
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 65, 1 << 24])
@@ -142,10 +143,12 @@ def test_the_scan_finds_what_the_engine_reads_otherwise_in_any_chunk(tmp_path, m
 
     monkeypatch.setattr(readers, "_CHUNK", chunk)
     rng = random.Random(chunk)
-    pieces = [b"a;b", b"1;2", b";", b" ", b"\t", b"\r", b'"x"', b'; "y"', b"\n", b"\n", b"\r\n", b"\xc3\xb6"]
+    pieces = [b"a;b", b"1;2", b";", b" ", b"\t", b"\r", b'"x"', b'; "y"', b"\n", b"\n", b"\r\n", b"\xc3\xb6",
+              b'"" ']
     cases = [b"a;b\n\n1;2\n", b"\na;b\n1;2\n", b"  \na;b\n", b"\r\na;b\n", b"a;b\n1;2\n \t\n",
              b'a;b\n1; "2"\n', b'a;b\n1;"2" \n', b"a;b\n1;2", b"a;b\n1;2\n", b"a;b\r\n1;2\r\n",
-             b'a;b\n  "1";2\n', b' "a";b\n1;2\n', b"a;b\n1;2\r", b"a;b\n" + b"1;2\n" * 6000 + b" \r \n5;6\n"]
+             b'a;b\n  "1";2\n', b' "a";b\n1;2\n', b"a;b\n1;2\r", b"a;b\n" + b"1;2\n" * 6000 + b" \r \n5;6\n",
+             b'a;b\n1;2\n3;4;"" \n', b'a;b\n"x"  ;2\n', b'a;b\n1;"x" ', b'a;b\n1;"x""" \r\n', b'a;b\n"x" y;2\n']
     cases += [b"a;b\n" + b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(300)]
     cases += [b"a;b\n" + b"1;2\n" * 70 + b"\n3;4\n", b"a;b\n" + b"1;2\n" * 70 + b"3; \"4\"\n",
               b"a;b\n1;2\n" + b" " * 150 + b"\n3;4\n", b"a;b\n1;" + b" " * 150 + b'"2"\n',
