@@ -269,6 +269,7 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
     the message is the same (:func:`_csv_text`)."""
     path = Path(path)
     name = path.name
+    _check_separator(separator)
     rows = _long_rows_of_file(path, encoding, separator)
     if rows:  # (found a line at a time: the file is not held to say so)
         raise _too_many_fields(name, rows)
@@ -305,6 +306,24 @@ def _csv_text(path: Path, encoding: str | None) -> str:
     return text.lstrip("\ufeff")
 
 
+def _check_separator(separator) -> None:
+    """Raises the readers' error for a ``separator`` in ``jamtools.yml`` that is not one
+    character (the CSV readers take one)."""
+    if separator is not None and not (isinstance(separator, str) and len(separator) == 1):
+        raise SourceError(f"'separator' i jamtools.yml ska vara ett enda tecken, till exempel ';' "
+                          f"eller ',' (nu {separator!r}).")
+
+
+def _text_encoding(encoding: str) -> bool:
+    """Whether ``encoding`` names a codec from bytes to text (not ``base64``, ``rot13``, ...)."""
+    import codecs
+
+    try:
+        return bool(codecs.lookup(encoding)._is_text_encoding)
+    except LookupError:
+        return False
+
+
 def _csv_stream_facts(path: Path, encoding: str | None) -> tuple[str | None, str]:
     """(the encoding :func:`_csv_text` would decode with, the first 5000 characters of the text
     without byte-order marks), found in one pass over the file a block at a time; or (None, "")
@@ -313,10 +332,7 @@ def _csv_stream_facts(path: Path, encoding: str | None) -> tuple[str | None, str
     import codecs
 
     enc = encoding
-    try:
-        if enc is not None:
-            codecs.getincrementaldecoder(enc)
-    except LookupError:
+    if enc is not None and not _text_encoding(enc):
         return None, ""
     with open(path, "rb") as f:
         head = f.read(4)
@@ -339,6 +355,8 @@ def _csv_stream_facts(path: Path, encoding: str | None) -> tuple[str | None, str
                 text += decoder.decode(b"", final=True)
             except UnicodeError:
                 continue
+            except Exception:  # noqa: BLE001  (a codec's own fault: the whole read says what)
+                return None, ""
             if not nonblank:
                 return None, ""
             return candidate, text.lstrip("\ufeff")[:5000]
@@ -678,10 +696,9 @@ def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
     import codecs
 
     place = _run_copy(path, ("engine copy", encoding, sep), ".csv")
-    try:
-        decoder = codecs.getincrementaldecoder(encoding)()
-    except LookupError:
+    if not _text_encoding(encoding):
         return None
+    decoder = codecs.getincrementaldecoder(encoding)()
     if place is None or place[0].with_suffix(".doubt").exists():  # (found so earlier in the run)
         return None
 
@@ -957,8 +974,12 @@ def _decode_and_keep(path: Path, before: tuple, copy: Path, decode, *, parts=Non
         try:
             parts(sink)
             sink.close()
+        except _CopyFailed:  # (a full disk: the export is read without a copy kept)
+            part.unlink(missing_ok=True)
+            return decode()
         except BaseException:
-            sink.close()
+            with contextlib.suppress(_CopyFailed):
+                sink.close()
             part.unlink(missing_ok=True)
             raise
         try:
@@ -984,8 +1005,10 @@ def _decode_and_keep(path: Path, before: tuple, copy: Path, decode, *, parts=Non
     try:
         frame.to_parquet(part, index=False)
         os.replace(part, copy)
-    except Exception:  # noqa: BLE001  (no copy kept: the next reader decodes again)
+    except BaseException as exc:  # (no copy kept: the next reader decodes again)
         part.unlink(missing_ok=True)
+        if not isinstance(exc, Exception):  # (an interrupt)
+            raise
     return frame
 
 
@@ -1002,11 +1025,14 @@ class _ParquetParts:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
-        if self._writer is None:
-            self._schema, self.width = table.schema, frame.shape[1]
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
+        try:
+            table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+            if self._writer is None:
+                self._schema, self.width = table.schema, frame.shape[1]
+                self._writer = pq.ParquetWriter(self.path, table.schema)
+            self._writer.write_table(table)
+        except Exception as exc:  # (not the reader's: a ValueError would read as a parse error)
+            raise _CopyFailed(str(exc)) from exc
 
     def clear(self) -> None:
         """Forget what was written (the read begins again)."""
@@ -1016,8 +1042,19 @@ class _ParquetParts:
         self.width = 0
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        except Exception as exc:
+            raise _CopyFailed(str(exc)) from exc
+        finally:
+            self._writer = None
+
+
+class _CopyFailed(Exception):
+    """The run's copy could not be written (a full disk, say): the export is then read without
+    a copy kept, as when a copy cannot be kept otherwise. Not a ValueError, which the readers
+    would report as a fault of the export."""
 
 
 def read_excel(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -1650,6 +1687,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
 def _csv_source(path: Path, spec: dict) -> Source:
     name = path.name
     encoding, separator = spec.get("encoding"), spec.get("separator")
+    _check_separator(separator)
 
     def legacy():  # the readers in Python (in a run, their copy)
         return _decoded_source(name, path, ("csv", encoding, separator),

@@ -510,7 +510,7 @@ def test_in_a_run_the_engine_reads_a_decoded_export_from_its_copy_not_from_panda
             frame.to_excel(folder / "Beslut.xlsx", sheet_name="Beslut", index=False)
             spec = {"file": "Beslut.xlsx", "sheet": "Beslut"}
         else:
-            out = frame.assign(file_row_number="1") if name == "rownumber" else frame
+            out = frame.assign(FILE_ROW_NUMBER="1") if name == "rownumber" else frame  # (any case)
             text = ";".join(out.columns) + "\n" + "".join(";".join(r) + "\n" for r in out.itertuples(index=False))
             (folder / "Beslut.csv").write_bytes(text.replace(";Södra;", '; "Södra";', 1).encode("cp1252"))  # (Python's)
             spec = {"file": "Beslut.csv"}
@@ -550,6 +550,46 @@ def test_in_a_run_the_engine_reads_a_decoded_export_from_its_copy_not_from_panda
         src.path.write_bytes(b"not parquet")  # damaged: decoded again
         assert readers.open_source(spec, folder).kind == "parquet"
         assert outcome(folder)[0] == inside[0]
+
+
+def test_a_run_that_cannot_write_its_copy_reads_the_export_without_one(tmp_path, monkeypatch):
+    """A copy that cannot be written (a full disk; a fault of the Parquet writer) is not a
+    fault of the export: the export decoded in Python is read without a copy kept, as outside
+    a run, and nothing half written is left in the run's folder. A codec that does not give
+    text, or a separator of more than one character, in ``jamtools.yml`` gets the readers'
+    message."""
+    import errno
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jamtools.data import readers
+
+    (tmp_path / "e.csv").write_bytes("id;enhet\nH1; \"Södra\"\nH2;Norra\n".encode("cp1252"))
+    expected = readers._read_csv(tmp_path / "e.csv")
+    run = _run_folder(tmp_path)
+    monkeypatch.setenv(readers.DECODED_ENV, str(run))
+    for fault in (OSError(errno.ENOSPC, "No space left on device"), pa.ArrowInvalid("simulated")):
+        def fail(*a, **k):
+            raise fault
+
+        with monkeypatch.context() as m:
+            m.setattr(pq.ParquetWriter, "write_table", fail)
+            m.setattr(pd.DataFrame, "to_parquet", fail)
+            src = readers.open_source({"file": "e.csv"}, tmp_path)
+            assert src.kind == "arrow" and src.decoded, fault
+            pd.testing.assert_frame_equal(src.frame, expected)
+            pd.testing.assert_frame_equal(readers.read_csv(tmp_path / "e.csv"), expected)
+        assert not [f.name for f in run.iterdir() if ".part" in f.name or f.suffix == ".parquet"], fault
+    src = readers.open_source({"file": "e.csv"}, tmp_path)  # the disk has room again: a copy
+    assert src.kind == "parquet" and src.decoded
+    for encoding in ("base64", "rot13", "hex"):
+        with pytest.raises(readers.SourceError, match=f"teckenkodningen {encoding}"):
+            readers.open_source({"file": "e.csv", "encoding": encoding}, tmp_path)
+    with pytest.raises(readers.SourceError, match="ett enda tecken"):
+        readers.open_source({"file": "e.csv", "separator": ";;"}, tmp_path)
+    with pytest.raises(readers.SourceError, match="ett enda tecken"):
+        readers.read_csv(tmp_path / "e.csv", separator="")
 
 
 def test_two_chapters_side_by_side_decode_an_export_once(tmp_path):
