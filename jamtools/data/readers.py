@@ -1743,6 +1743,10 @@ def _parquet_source(path: Path) -> Source:
         import pyarrow.parquet as pq
 
         schema = pq.read_schema(path)
+    except Exception:
+        return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
+    _check_names([f.name for f in schema if isinstance(f.name, str)], path.name)
+    try:
         index = {c for c in ((schema.pandas_metadata or {}).get("index_columns") or []) if isinstance(c, str)}
         described = shared().execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
     except Exception:
@@ -1757,7 +1761,33 @@ def _parquet_source(path: Path) -> Source:
 def open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
     """A table's source as the engine reads it, named as :func:`read_source` names it; raises
     :class:`SourceError` as :func:`read_source` does. A ``sql:`` source reads no row here
-    (only its column names); ``table`` names the model's table in the log of statements sent."""
+    (only its column names); ``table`` names the model's table in the log of statements sent.
+
+    Two columns whose names differ only in case (``Kon`` and ``kon``) stop it with a message:
+    the engine does not tell such names apart (``SELECT "kon"`` gives the first of them), so
+    one column's values would be read as the other's."""
+    src = _open_source(spec, base, table=table)
+    _check_names(src.columns, src.name)
+    return src
+
+
+def _check_names(columns, shown: str) -> None:
+    """Raises the readers' error when two of ``columns`` differ only in case (A-Z: the engine
+    folds those only, so ``Ä`` and ``ä`` are two names to it)."""
+    import string
+
+    seen: dict[str, str] = {}
+    ascii_lower = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    for column in map(str, columns):
+        other = seen.setdefault(column.translate(ascii_lower), column)
+        if other != column:
+            raise SourceError(
+                f"Kolumnerna {other!r} och {column!r} i {shown} har samma namn om man bortser "
+                "från stora och små bokstäver, och motorn skiljer inte på dem (column names "
+                "differ only in case). Byt namn på den ena i exporten, eller ta bort den.")
+
+
+def _open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
     if "sql" in spec:
         sql = spec["sql"]
         if not isinstance(sql, dict) or not {"url", "query"} <= set(sql):

@@ -1638,3 +1638,34 @@ def test_a_csv_export_read_in_python_in_a_run_is_never_held_whole(tmp_path, monk
         tracemalloc.stop()
     assert src.kind == "parquet" and src.decoded and pq.read_metadata(src.path).num_rows == 300_000
     assert parts < held / 4, (parts, held)
+
+
+def test_columns_whose_names_differ_only_in_case_stop_with_a_message(tmp_path, monkeypatch):
+    """The engine does not tell ``Kon`` from ``kon`` (``SELECT "kon"`` gives the first): an
+    export with such columns, in any format, in and out of a run, stops with a message naming
+    both, instead of one column's values read as the other's. Names that differ in a letter
+    outside A-Z (``Ä``, ``ä``), which the engine tells apart, are read."""
+    from jamtools.data import readers
+    from jamtools.data.engine import connect
+
+    run = _run_folder(tmp_path)
+    frame = pd.DataFrame({"beslut_id": ["H1", "H2"], "Kon": ["x", "y"], "kon": ["kvinna", "man"],
+                          "Ä": ["1", "2"], "ä": ["3", "4"]})
+    frame.to_parquet(tmp_path / "e.parquet", index=False)
+    frame.to_excel(tmp_path / "e.xlsx", index=False)
+    (tmp_path / "e.csv").write_text(frame.to_csv(sep=";", index=False), encoding="utf-8")
+    (tmp_path / "w.csv").write_bytes(frame.to_csv(sep=";", index=False).encode("cp1252"))
+    for env in (None, str(run)):
+        if env:
+            monkeypatch.setenv(readers.DECODED_ENV, env)
+        for file in ("e.parquet", "e.xlsx", "e.csv", "w.csv"):
+            with pytest.raises(readers.SourceError, match="'Kon' och 'kon'"):
+                readers.open_source({"file": file}, tmp_path)
+    frame.drop(columns=["Kon"]).to_parquet(tmp_path / "l.parquet", index=False)
+    src = readers.open_source({"file": "l.parquet"}, tmp_path)
+    con = connect()
+    src.view(con, ["Ä", "ä"], "v")
+    assert con.sql('SELECT "Ä", "ä" FROM v ORDER BY __row').fetchall() == [("1", "3"), ("2", "4")]
+    (tmp_path / "ht_beslut.csv").write_bytes((tmp_path / "w.csv").read_bytes())
+    with pytest.raises(data.DataValidationError, match="'Kon' och 'kon'"):  # a load says so
+        data.load_table("ht_beslut", data_dir=tmp_path)
