@@ -939,7 +939,7 @@ def _messy_cp1252(path):
 def test_in_a_run_the_engine_reads_a_csv_export_once_and_as_python_does(tmp_path, monkeypatch):
     """In a run, a CSV export is read by the engine once and kept as Parquet in the run's
     folder (:func:`readers._parquet_copy`); one in Windows-1252 goes there through a copy in
-    UTF-8 (:func:`readers._utf8_copy`) instead of being parsed in Python. Every CSV of the
+    UTF-8 (:func:`readers._engine_copy`) instead of being parsed in Python. Every CSV of the
     bad-file fixtures written in Windows-1252, the personnummer fixture (Windows-1252, CRLF,
     the organisation's own headers) and a messy export in both encodings give the same check
     (problems, rows, examples, messages) and the same loads as outside a run, where Python
