@@ -357,6 +357,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                        period: tuple[str | None, str | None] | None = None) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
+    from jamtools.data.readers import SourceError
 
     table = TABLES[name]
     mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
@@ -402,7 +403,10 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
             {"orsakstyp"} if "anmalningsorsak" in keep else set())
     con = shared()
     raw_view, view = unique_name("src"), unique_name("model")
-    drop = src.view(con, [first[c] for c in read], raw_view, grouped=grouped)
+    try:
+        drop = src.view(con, [first[c] for c in read], raw_view, grouped=grouped)
+    except SourceError as exc:  # (columns the engine does not tell apart)
+        raise DataValidationError(str(exc)) from None
     try:
         selects, types = ["__row"], {}
         for c in read:

@@ -137,11 +137,13 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False) -> list[int]:
+def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False,
+               widest: list | None = None) -> list[int]:
     """Line numbers (header = 1) of rows with more fields than the header, trailing empty
     fields aside (an export that ends every row with the separator is fine). ``text`` is the
     file's text, or its lines; ``skip_spaces``: spaces after a separator skipped (as pandas
-    reads); ``first``: the first such row only."""
+    reads); ``first``: the first such row only. ``widest`` (a list) gets the largest number
+    of fields a row has, empty ones included (with ``first``, of the rows read)."""
     import itertools
 
     lines = iter(io.StringIO(text) if isinstance(text, str) else text)
@@ -156,14 +158,17 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
         skipped += 1
     reader = csv.reader(lines, delimiter=sep, skipinitialspace=skip_spaces)
     width = len(next(reader, []))
-    out = []
+    out, most = [], width
     for row in reader:
+        most = max(most, len(row))
         while len(row) > width and row[-1] == "":
             row = row[:-1]
         if len(row) > width:
             out.append(skipped + reader.line_num)
             if first:
                 break
+    if widest is not None:
+        widest.append(most)
     return out
 
 
@@ -182,69 +187,6 @@ def _too_many_fields(name: str, rows: list[int]) -> SourceError:
                        f"{f' (och {len(rows) - 5} till)' if len(rows) > 5 else ''}. Kontrollera "
                        "avgränsaren (ange 'separator' i jamtools.yml) eller citattecken runt "
                        "text som innehåller avgränsaren.")
-
-
-#: Encodings (Python's names) in which a NUL character is a NUL byte and a line break a line
-#: break byte: :func:`_long_rows_of_file` reads only those.
-_PLAIN_ENCODINGS = {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "ascii"}
-
-
-def _long_rows_of_file(path: Path, encoding: str | None, separator: str | None) -> list[int]:
-    """The rows :func:`_read_csv` stops on as longer than the header, found a line at a time.
-
-    :func:`_read_csv` holds the whole file, its text and pandas' frame: for an export of 10
-    million rows that is some 8 GB, only to say that two rows have a field too many (the
-    engine's reader refuses such a file, and the readers in Python then say why). Here the
-    file is read as :func:`_read_csv` reads it (the same encoding and separator, byte-order
-    marks off, lines ended by ``\\n`` only) with Python's CSV reader, a line at a time: when
-    a row is longer than the header also with the spaces after a separator skipped, as pandas
-    skips them (pandas then refuses the file), the rows :func:`_long_rows` would name.
-    Otherwise (no such row, a file that cannot be decoded, holds a NUL character or is empty)
-    an empty list: :func:`_read_csv` then reads the file and says what it says."""
-    import codecs
-    import itertools
-
-    try:
-        if encoding and codecs.lookup(encoding).name not in _PLAIN_ENCODINGS:
-            return []  # (one whose text may hold a NUL character without a NUL byte: the reader)
-        with open(path, "rb") as f:
-            head = f.read(20000)
-            rest = b"" if len(head) < 20000 else f.read(1)
-            if not head.strip():
-                return []
-            enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else None)
-            utf8 = codecs.getincrementaldecoder("utf-8")() if enc is None else None
-            f.seek(0)
-            while chunk := f.read(1 << 20):  # a NUL character: the reader says so
-                if b"\x00" in chunk:
-                    return []
-                if utf8 is not None:  # UTF-8 when the whole file decodes so (detect_encoding)
-                    try:
-                        utf8.decode(chunk)
-                    except UnicodeDecodeError:
-                        utf8 = None
-                        enc = "cp1252"
-            if utf8 is not None:
-                try:
-                    utf8.decode(b"", final=True)
-                    enc = "utf-8"
-                except UnicodeDecodeError:
-                    enc = "cp1252"
-        sample = head.decode(enc, errors="ignore" if rest else "strict").lstrip("\ufeff")[:5000]
-        sep = separator or detect_separator(sample)
-
-        @contextlib.contextmanager
-        def lines():  # the file's lines as the reader's text has them, the first without marks
-            with open(path, encoding=enc, newline="\n") as text:
-                yield itertools.chain([text.readline().lstrip("\ufeff")], text)
-
-        with lines() as text:
-            if not _long_rows(text, sep, skip_spaces=True, first=True):
-                return []
-        with lines() as text:
-            return _long_rows(text, sep)
-    except (OSError, LookupError, ValueError, csv.Error):  # (a UnicodeDecodeError is a ValueError)
-        return []
 
 
 #: Rows of a CSV export that pandas parses at a time in :func:`_read_csv` (its ``chunksize``):
@@ -270,9 +212,6 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
     path = Path(path)
     name = path.name
     _check_separator(separator)
-    rows = _long_rows_of_file(path, encoding, separator)
-    if rows:  # (found a line at a time: the file is not held to say so)
-        raise _too_many_fields(name, rows)
     parts = [] if sink is None else sink
     enc, sample = _csv_stream_facts(path, encoding)
     if enc is None:  # (read whole, to say what is wrong as before)
@@ -427,15 +366,16 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
             return list(pd.read_csv(text, sep=sep, dtype=str, skipinitialspace=True, index_col=False,
                                     nrows=0).columns)
 
-    def fill_beyond_header() -> None:
-        # every row read with as many columns as the longest has (pandas' message says how
-        # many a row has, one longer row at a time), and taken only when the columns beyond
-        # the header's are empty in every row: nothing with a value is dropped, whatever the
-        # CSV reader above missed (a carriage return ending lines, a field longer than it takes)
+    def fill_beyond_header(widest: int) -> None:
+        # every row read with as many columns as the longest has (``widest``, as the CSV
+        # reader counts them; where it counts otherwise, pandas' message says how many a row
+        # has, one longer row at a time), and taken only when the columns beyond the header's
+        # are empty in every row: nothing with a value is dropped, whatever the CSV reader
+        # missed (a carriage return ending lines, a field longer than it takes)
         import re
 
         names = header_names()
-        width = len(names) + 1
+        width = max(len(names) + 1, widest)
         for _ in range(100):
             try:
                 fill(names, header=None, names=range(width))
@@ -452,9 +392,10 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
         fill()
     except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
         sink.clear()
+        widest: list[int] = []
         try:
             with stream() as text:
-                rows = _long_rows(iter(text.readline, ""), sep)
+                rows = _long_rows(iter(text.readline, ""), sep, widest=widest)
         except csv.Error:  # (a carriage return alone in a field: pandas' own message below)
             rows = []
         if not rows:
@@ -462,7 +403,7 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
             # some rows but not all, which pandas refuses): read as the engine reads them, the
             # empty fields left out
             try:
-                fill_beyond_header()
+                fill_beyond_header(max(widest, default=0))
                 return
             except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
                 sink.clear()
@@ -1531,6 +1472,7 @@ class Source:
         rows, not the database's."""
         from jamtools.data.engine import ident, literal
 
+        _check_names(self.columns, self.name, columns)
         cols = ", ".join(ident(c) for c in columns)
         sep = ", " if columns else ""
         registered = None
@@ -1722,7 +1664,7 @@ def _csv_source(path: Path, spec: dict) -> Source:
     header = next(csv.reader(io.StringIO(sample), delimiter=sep, skipinitialspace=True), [])
     # (one column: the engine took an empty line, or a line of a separator before a CRLF, for a
     # row of it)
-    if (len(header) < 2 or len(set(header)) != len(header) or any(not h.strip() for h in header)
+    if (len(header) < 2 or len({_fold(h) for h in header}) != len(header) or any(not h.strip() for h in header)
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     # (a column the engine's Parquet reader would take for its own row number stays in the CSV)
@@ -1743,15 +1685,15 @@ def _parquet_source(path: Path) -> Source:
         import pyarrow.parquet as pq
 
         schema = pq.read_schema(path)
-    except Exception:
-        return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
-    _check_names([f.name for f in schema if isinstance(f.name, str)], path.name)
-    try:
         index = {c for c in ((schema.pandas_metadata or {}).get("index_columns") or []) if isinstance(c, str)}
         described = shared().execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
     except Exception:
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
-    types = {str(r[0]): str(r[1]) for r in described if str(r[0]) not in index}
+    if len(described) != len(schema.names):
+        return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
+    # (the file's own names: the engine names the second of two that differ only in case
+    # ``kon_1``; :meth:`Source.view` refuses to read either)
+    types = {str(n): str(r[1]) for n, r in zip(schema.names, described) if str(n) not in index}
     if (any(not isinstance(f.name, str) for f in schema) or len(types) != len(set(types))
             or ROW_NUMBER in {str(f.name).lower() for f in schema}):  # (an index column too)
         return Source(path.name, [], kind="parquet", path=path, fallback=legacy).fallback()
@@ -1763,24 +1705,28 @@ def open_source(spec: dict, base: Path, *, table: str | None = None) -> Source:
     :class:`SourceError` as :func:`read_source` does. A ``sql:`` source reads no row here
     (only its column names); ``table`` names the model's table in the log of statements sent.
 
-    Two columns whose names differ only in case (``Kon`` and ``kon``) stop it with a message:
-    the engine does not tell such names apart (``SELECT "kon"`` gives the first of them), so
-    one column's values would be read as the other's."""
-    src = _open_source(spec, base, table=table)
-    _check_names(src.columns, src.name)
-    return src
+    A column read whose name differs only in case from another's (``Kon`` and ``kon``) stops
+    :meth:`Source.view` with a message (:func:`_check_names`)."""
+    return _open_source(spec, base, table=table)
 
 
-def _check_names(columns, shown: str) -> None:
-    """Raises the readers' error when two of ``columns`` differ only in case (A-Z: the engine
-    folds those only, so ``Ä`` and ``ä`` are two names to it)."""
+def _fold(name: str) -> str:
+    """``name`` as the engine compares names: A-Z as a-z (Ä and ä stay two names to it)."""
     import string
 
+    return name.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
+
+
+def _check_names(columns, shown: str, wanted) -> None:
+    """Raises the readers' error when a column of ``wanted`` has a name that differs only in
+    case from another of ``columns`` (the source's): the engine does not tell such names apart
+    (``SELECT "kon"`` gives the first of them), so one column's values would be read as the
+    other's. Such columns that are not read are no matter."""
+    wanted = {_fold(str(c)) for c in wanted}
     seen: dict[str, str] = {}
-    ascii_lower = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
     for column in map(str, columns):
-        other = seen.setdefault(column.translate(ascii_lower), column)
-        if other != column:
+        other = seen.setdefault(_fold(column), column)
+        if other != column and _fold(column) in wanted:
             raise SourceError(
                 f"Kolumnerna {other!r} och {column!r} i {shown} har samma namn om man bortser "
                 "från stora och små bokstäver, och motorn skiljer inte på dem (column names "

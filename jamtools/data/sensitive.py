@@ -110,6 +110,8 @@ def _source_values(spec: dict, base: Path, table: Table | None) -> list[list[str
         return []
     try:
         return _distinct_texts(src, columns)
+    except SourceError:  # (columns the engine does not tell apart: no load reads them either)
+        return []
     except duckdb.Error:
         if src.kind not in ("csv", "parquet"):
             raise
