@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import threading
 import warnings
 from pathlib import Path
@@ -137,13 +138,11 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False,
-               widest: list | None = None) -> list[int]:
+def _long_rows(text, sep: str, *, widest: list | None = None) -> list[int]:
     """Line numbers (header = 1) of rows with more fields than the header, trailing empty
     fields aside (an export that ends every row with the separator is fine). ``text`` is the
-    file's text, or its lines; ``skip_spaces``: spaces after a separator skipped (as pandas
-    reads); ``first``: the first such row only. ``widest`` (a list) gets the largest number
-    of fields a row has, empty ones included (with ``first``, of the rows read)."""
+    file's text, or its lines. ``widest`` (a list) gets the largest number of fields a row
+    has, empty ones included."""
     import itertools
 
     lines = iter(io.StringIO(text) if isinstance(text, str) else text)
@@ -156,7 +155,7 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
             lines = itertools.chain([line], lines)
             break
         skipped += 1
-    reader = csv.reader(lines, delimiter=sep, skipinitialspace=skip_spaces)
+    reader = csv.reader(lines, delimiter=sep)
     width = len(next(reader, []))
     out, most = [], width
     for row in reader:
@@ -165,8 +164,6 @@ def _long_rows(text, sep: str, *, skip_spaces: bool = False, first: bool = False
             row = row[:-1]
         if len(row) > width:
             out.append(skipped + reader.line_num)
-            if first:
-                break
     if widest is not None:
         widest.append(most)
     return out
@@ -372,7 +369,6 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
         # has, one longer row at a time), and taken only when the columns beyond the header's
         # are empty in every row: nothing with a value is dropped, whatever the CSV reader
         # missed (a carriage return ending lines, a field longer than it takes)
-        import re
 
         names = header_names()
         width = max(len(names) + 1, widest)
@@ -778,9 +774,9 @@ class _BlankLines:
 #: What :class:`_BlankLines` looks for in a piece before it looks closer: a carriage return
 #: not before a line break, a blank first line, a line break before a blank line (found at
 #: line breaks, not tried at every byte).
-_BARE_CR = __import__("re").compile(rb"\r(?!\n)")
-_BLANK_FIRST = __import__("re").compile(rb"[ \t]*\r?(?:\n|\Z)")
-_BLANK_AFTER = __import__("re").compile(rb"\n[ \t]*\r?(?:\n|\Z)")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_BLANK_FIRST = re.compile(rb"[ \t]*\r?(?:\n|\Z)")
+_BLANK_AFTER = re.compile(rb"\n[ \t]*\r?(?:\n|\Z)")
 
 
 def _spans(starts, stops):
@@ -1546,7 +1542,6 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     (:func:`_engine_copy`)), in one pass over the file without holding it in memory. Raises
     the errors of :func:`read_csv` (empty file, wrong encoding, binary data)."""
     import codecs
-    import re
 
     # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
     # tabs only, or empty), a quote after spaces (after a separator, or at a line's start, where
