@@ -16,6 +16,7 @@ import re
 import threading
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -799,8 +800,6 @@ class _OneByteDecoder:
     Latin-1: some 15 times faster (a copy of the bytes) than the codec's table, which decodes
     the other pieces. A one-byte encoding keeps no state between pieces."""
 
-    _C1 = bytes(range(0x80, 0xA0))
-
     def __init__(self, encoding: str):
         import codecs
 
@@ -808,7 +807,7 @@ class _OneByteDecoder:
         self._latin1 = codecs.lookup(encoding).name == "iso8859-1"
 
     def decode(self, data: bytes, final: bool = False) -> str:
-        if self._latin1 or len(data.translate(None, self._C1)) == len(data):
+        if self._latin1 or len(data.translate(None, _C1)) == len(data):
             return data.decode("latin-1")
         return self._codec.decode(data, final)
 
@@ -836,8 +835,10 @@ def _spans(starts, stops):
     return zip(starts[firsts].tolist(), stops[lasts].tolist())
 
 
-def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = True) -> str:
-    """The engine's reading of a CSV export (UTF-8, header ``columns``, separated by ``sep``),
+def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = True,
+             encoding: str = "utf-8") -> str:
+    """The engine's reading of a CSV export (in ``encoding``: UTF-8, or Latin-1, which the
+    engine decodes without an extension; header ``columns``, separated by ``sep``),
     every field as text, in the file's order. A row with fewer fields than the header has the
     rest missing, as in pandas; ``short_rows=False`` refuses such a file instead, and then
     takes a quoted field with line breaks in it (a note written over several lines), which the
@@ -847,6 +848,7 @@ def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = Tru
 
     struct = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in columns) + "}"
     return (f"read_csv({literal(str(path))}, delim={literal(sep)}, header=true, quote='\"', escape='\"', "
+            + ("" if encoding == "utf-8" else f"encoding={literal(encoding)}, ") +
             f"auto_detect=false, columns={struct}, strict_mode=true, "
             f"null_padding={'true' if short_rows else 'false'}, all_varchar=true)")
 
@@ -859,9 +861,9 @@ def _parquet_place(path: Path, spec: dict) -> tuple[Path, tuple] | None:
 
 
 def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
-                  columns: list[str]) -> Path | None:
+                  columns: list[str], *, encoding: str = "utf-8") -> Path | None:
     """In a run's folder, at ``place`` (:func:`_parquet_place`): the CSV export ``path``, as
-    the engine reads it from ``read`` (the export, or its copy in UTF-8), kept as Parquet with
+    the engine reads it from ``read`` (the export, in ``encoding``, or its copy in UTF-8), kept as Parquet with
     text columns in the file's order, made once per run and export. The engine's CSV reader
     numbers the rows with a window over the whole file at every read; the copy has their
     numbers (the row's position in the file) for free, and each later read takes only the
@@ -880,14 +882,14 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
     def write(part: Path) -> None:
         try:
             try:
-                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns)}) TO "
+                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns, encoding=encoding)}) TO "
                                  f"{literal(str(part))} (FORMAT parquet)")
             except duckdb.Error as exc:
                 if not refuses(exc):
                     raise
                 # a quoted field over several lines (a note with line breaks): read without
                 # short rows, as pandas reads it; a short row or any other fault refuses it again
-                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns, short_rows=False)}) "
+                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns, short_rows=False, encoding=encoding)}) "
                                  f"TO {literal(str(part))} (FORMAT parquet)")
         except duckdb.Error as exc:
             # the engine's CSV reader refused the file: remembered for the run, the readers in
@@ -1467,6 +1469,8 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
 # data row), as the index of :func:`read_source`'s frame.
 
 _CHUNK = 1 << 24
+#: The bytes in which Windows-1252 differs from Latin-1 (and has five it has no character for).
+_C1 = bytes(range(0x80, 0xA0))
 #: The column the engine's Parquet reader adds for each row's number (``file_row_number``): a
 #: file with a column of that name (in any case) is read in Python.
 ROW_NUMBER = "file_row_number"
@@ -1556,7 +1560,7 @@ class Source:
         elif self.kind == "csv":
             con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT "
                         f"(row_number() OVER () - 1)::BIGINT AS __row{sep}{cols} FROM "
-                        f"{_csv_sql(self.path, self.csv_options['sep'], self.columns)}")
+                        f"{_csv_sql(self.path, self.csv_options['sep'], self.columns, encoding=self.csv_options.get('encoding', 'utf-8'))}")
         else:
             import numpy as np
             import pyarrow as pa
@@ -1580,11 +1584,30 @@ def _is_utf8(encoding: str) -> bool:
     return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
 
 
-def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bool, bool]:
-    """(encoding, the first 5000 characters as :func:`read_csv` decodes them, whether the
-    engine's CSV reader may read it, whether it may once its blank lines are taken out
-    (:func:`_engine_copy`)), in one pass over the file without holding it in memory. Raises
-    the errors of :func:`read_csv` (empty file, wrong encoding, binary data)."""
+class _CsvScan(NamedTuple):
+    """What :func:`_scan_csv` finds in a CSV export."""
+
+    #: The encoding :func:`read_csv` decodes it with.
+    encoding: str
+    #: The first 5000 characters as :func:`read_csv` decodes them.
+    sample: str
+    #: Whether the engine's CSV reader may read the export as it is, in :attr:`engine_encoding`.
+    engine_ok: bool
+    #: Whether it may once its blank lines are taken out (:func:`_engine_copy`).
+    blank_lines: bool
+    #: The encoding the engine's reader reads it in: ``utf-8``, or ``latin-1`` for an export
+    #: in Windows-1252 without a byte of 0x80-0x9F (the bytes where the two differ), or in
+    #: Latin-1: the engine's reader decodes Latin-1 without an extension, so such an export
+    #: needs no copy in UTF-8. None for an export in another encoding, or in Windows-1252 with
+    #: such a byte: then what the engine would read otherwise is not searched for (only the
+    #: copy in UTF-8 can say).
+    engine_encoding: str | None
+
+
+def _scan_csv(path: Path, encoding: str | None, name: str) -> _CsvScan:
+    """What the engine's reader may do with a CSV export (:class:`_CsvScan`), found in one pass
+    over the file without holding it in memory. Raises the errors of :func:`read_csv` (empty
+    file, wrong encoding, binary data)."""
     import codecs
 
     # What the engine's reader reads otherwise than :func:`read_csv`: a blank line (spaces and
@@ -1611,6 +1634,10 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
     blank = True
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
+    # read by the engine as Latin-1 (:attr:`_CsvScan.engine_encoding`): while no byte says not
+    given = codecs.lookup(encoding).name if encoding and _text_encoding(encoding) else None
+    latin1 = given == "iso8859-1"
+    one_byte = encoding is None or given in ("cp1252", "iso8859-1")
     binary = False
     plain = True
     blanks = False
@@ -1632,8 +1659,11 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-            # only a UTF-8 file can go to the engine: for any other the search is moot
-            if plain and is_utf8:
+            if one_byte and not latin1 and not chunk.isascii() and len(chunk.translate(None, _C1)) != len(chunk):
+                one_byte = False
+            # only a UTF-8 file, or one the engine reads as Latin-1, can go to the engine: for
+            # any other the search is moot
+            if plain and (is_utf8 or one_byte):
                 window = tail + chunk
                 if (b' "' in window and spaced_quote.search(window)
                         or b'" ' in window and quote_spaced.search(window)):
@@ -1650,19 +1680,25 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> tuple[str, str, bo
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    if plain and is_utf8 and len(tail) > 1 and tail.startswith(b"\n"):
+    if plain and (is_utf8 or one_byte) and len(tail) > 1 and tail.startswith(b"\n"):
         blanks = True  # a last line of spaces without a line break: the engine reads a row of it
     if tail.endswith(b"\r") or re.match(rb"(\xef\xbb\xbf)* +\"", head) or re.search(rb"\" +\Z", tail):
         plain = blanks = False  # (a carriage return at the end; a quote after spaces at the start)
     if blank:
         raise SourceError(f"Filen {name} är tom (empty file). Exportera tabellen på nytt.")
     enc = encoding or ("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8" if is_utf8 else "cp1252")
-    copy_ok = plain and not binary and is_utf8 and _is_utf8(enc)
+    if is_utf8 and _is_utf8(enc):
+        engine_enc = "utf-8"
+    elif one_byte and not head.startswith(b"\xef\xbb\xbf"):  # (Windows-1252 found, or one of the two given)
+        engine_enc = "latin-1"  # (a UTF-8 mark read as Windows-1252: left to the copy and Python)
+    else:
+        engine_enc = None
+    copy_ok = plain and not binary and engine_enc is not None
     try:
         text = head.decode(enc, errors="replace")
     except LookupError:
         text = head.decode("latin-1")
-    return enc, text.lstrip("\ufeff")[:5000], copy_ok and not blanks, copy_ok and blanks
+    return _CsvScan(enc, text.lstrip("\ufeff")[:5000], copy_ok and not blanks, copy_ok and blanks, engine_enc)
 
 
 def _csv_source(path: Path, spec: dict) -> Source:
@@ -1687,16 +1723,17 @@ def _csv_source(path: Path, spec: dict) -> Source:
                           fallback=legacy)
         except Exception:  # noqa: BLE001  (a damaged copy: the export is read again)
             place[0].unlink(missing_ok=True)
-    enc, sample, engine_ok, blank_lines = _scan_csv(path, spec.get("encoding"), name)
+    enc, sample, engine_ok, blank_lines, engine_enc = _scan_csv(path, spec.get("encoding"), name)
     # the separator read_csv finds in the export's first lines (blank lines among them too)
     sep = spec.get("separator") or detect_separator(sample)
     read = path  # the file the engine reads
-    if blank_lines or not engine_ok and not _is_utf8(enc):
-        # blank lines, or another encoding (Windows-1252): in a run, the engine reads a copy in
-        # UTF-8 without blank lines
+    if blank_lines or engine_enc is None and not _is_utf8(enc):
+        # blank lines, or another encoding (Windows-1252 with a byte the engine's Latin-1 does
+        # not decode as it does): in a run, the engine reads a copy in UTF-8 without blank lines
+        # (not when the search found what the engine reads otherwise: Python reads it)
         copy = _engine_copy(path, enc, sep)
         if copy is not None:
-            _, sample, engine_ok, _ = _scan_csv(copy, "utf-8", name)
+            _, sample, engine_ok, _, engine_enc = _scan_csv(copy, "utf-8", name)
             read = copy
     if not engine_ok:
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
@@ -1707,13 +1744,14 @@ def _csv_source(path: Path, spec: dict) -> Source:
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     # (a column the engine's Parquet reader would take for its own row number stays in the CSV)
-    copy = (_parquet_copy(place, path, read, sep, header)
+    copy = (_parquet_copy(place, path, read, sep, header, encoding=engine_enc)
             if place is not None and ROW_NUMBER not in {h.lower() for h in header} else None)
     if copy is None and place is not None and _refused(place).exists():
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     if copy is not None:  # in a run: read once by the engine, kept with the rows' numbers
         return Source(name, header, kind="parquet", path=copy, fallback=legacy)
-    return Source(name, header, kind="csv", path=read, csv_options={"sep": sep}, fallback=legacy)
+    return Source(name, header, kind="csv", path=read, csv_options={"sep": sep, "encoding": engine_enc},
+                  fallback=legacy)
 
 
 def _parquet_source(path: Path) -> Source:

@@ -67,11 +67,22 @@ def test_a_chapter_reads_only_its_columns(tmp_path, fmt):
 
 
 def test_cp1252_and_xlsx_are_read_without_the_engines_extensions(tmp_path):
+    """Windows-1252 without a byte of 0x80-0x9F is Latin-1, which the engine's CSV reader
+    decodes itself; with such a byte (the euro sign) Python decodes it, as it decodes a
+    workbook: no extension of the engine is loaded (they are downloaded when first used)."""
+    import duckdb
+
+    from jamtools.data.engine import shared
+
     frame = _export(10)
     frame.to_csv(tmp_path / "a.csv", sep=";", index=False, encoding="cp1252")
     frame.to_excel(tmp_path / "b.xlsx", index=False)
-    assert open_source({"file": "a.csv"}, tmp_path).kind == "arrow"
+    assert open_source({"file": "a.csv"}, tmp_path).kind == "csv"
+    assert open_source({"file": "a.csv"}, tmp_path).csv_options["encoding"] == "latin-1"
     assert open_source({"file": "b.xlsx"}, tmp_path).kind == "arrow"
+    frame.assign(enhet=frame["enhet"].str.replace("Norr", "Norr €")).to_csv(
+        tmp_path / "d.csv", sep=";", index=False, encoding="cp1252")
+    assert open_source({"file": "d.csv"}, tmp_path).kind == "arrow"
     frame.to_csv(tmp_path / "c.csv", sep=";", index=False, encoding="utf-8")
     assert open_source({"file": "c.csv"}, tmp_path).kind == "csv"
     loaded = []
@@ -83,6 +94,9 @@ def test_cp1252_and_xlsx_are_read_without_the_engines_extensions(tmp_path):
     for other in loaded[1:]:
         pd.testing.assert_frame_equal(other, loaded[0])
     assert set(loaded[0]["enhet"]) == {"Söder", "Norr"}
+    for con in (shared(), duckdb.default_connection()):
+        assert not con.sql("SELECT extension_name FROM duckdb_extensions() WHERE loaded AND "
+                           "install_mode NOT IN ('STATICALLY_LINKED')").fetchall()
 
 
 @pytest.mark.parametrize("blank", [" \t", ""])
@@ -155,22 +169,35 @@ def test_the_scan_finds_what_the_engine_reads_otherwise_in_any_chunk(tmp_path, m
               b"a;b\n1;2\n" + b" " * 150 + b"3;4\n", b"a;b\n1;" + b" " * 150 + b'2"\n']
     seen = set()
     for i, data in enumerate(cases):
-        path = tmp_path / f"{i}.csv"
-        path.write_bytes(data)
-        enc, _, engine_ok, blank_lines = readers._scan_csv(path, None, path.name)
-        assert enc == "utf-8"
-        no_cr = re.search(rb"\r(?!\n)", data) is None  # (anywhere: pandas ends a line there)
-        expected = _reads_the_same(data) and no_cr
-        assert engine_ok == expected, data
-        # blank lines without spaced quotes: the engine may read the export's copy without them
-        assert blank_lines == (not expected and no_cr and not _spaced_quote(data)), data
-        seen.add((expected, blank_lines))
-    assert seen == {(True, False), (False, True), (False, False)}
-    # in any other encoding the engine never reads the file, whatever it holds
-    path = tmp_path / "cp1252.csv"
-    path.write_bytes(b"a;b\n1;S\xf6der\n" * 100)
-    assert readers._scan_csv(path, None, path.name)[::2] == ("cp1252", False)
-    assert readers._scan_csv(path, None, path.name)[3] is False
+        # the same in Windows-1252 (read by the engine as Latin-1), found or given, with the
+        # byte that is not UTF-8 anywhere; with a byte of 0x80-0x9F the engine reads only a copy
+        # in UTF-8, so nothing is said of what the file holds
+        latin = data.replace(b"\xc3\xb6", b"\xf6")
+        at = rng.randint(4, len(latin))
+        for variant, given, engine in ((data, None, "utf-8"), (latin[:at] + b"\xf6" + latin[at:], None, "latin-1"),
+                                       (latin, "cp1252", "latin-1"), (latin, "latin-1", "latin-1"),
+                                       (latin[:at] + b"\x80" + latin[at:], "latin-1", "latin-1"),
+                                       (latin[:at] + b"\x80" + latin[at:], None, None)):
+            no_cr = re.search(rb"\r(?!\n)", variant) is None  # (anywhere: pandas ends a line there)
+            expected = _reads_the_same(variant) and no_cr
+            path = tmp_path / f"{i}.csv"
+            path.write_bytes(variant)
+            scan = readers._scan_csv(path, given, path.name)
+            assert scan.encoding == (given or ("utf-8" if engine == "utf-8" else "cp1252"))
+            assert scan.engine_encoding == engine, (variant, given)
+            assert scan.engine_ok == (expected and engine is not None), (variant, given)
+            # blank lines without spaced quotes: the engine may read the export's copy without them
+            assert scan.blank_lines == (not expected and no_cr and not _spaced_quote(variant)
+                                        and engine is not None), (variant, given)
+            seen.add((expected, scan.blank_lines))
+    assert {(True, False), (False, True), (False, False)} <= seen
+    # UTF-8 with a byte of 0x80-0x9F (the second of Ö's), then a byte that is not UTF-8: not
+    # Latin-1 to Windows-1252, whichever chunk the byte is in
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("a;b\n1;Öster\n".encode() * 10 + b"2;S\xf6der\n")
+    assert readers._scan_csv(path, None, path.name).engine_encoding is None
+    path.write_bytes(b"a;b\n1;Oster\n" * 10 + b"2;S\xf6der\n")  # (ASCII before: it is Latin-1)
+    assert readers._scan_csv(path, None, path.name).engine_encoding == "latin-1"
 
 
 def test_text_of_a_value_is_pythons_strip():

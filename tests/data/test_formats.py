@@ -1102,10 +1102,17 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
         return inside[0]
 
     run = _run_folder(tmp_path)
-    plain = export(tmp_path / "plain", head + rows)
+    # (a dash, a byte of 0x80-0x9F: the engine reads a copy in UTF-8)
+    plain = export(tmp_path / "plain", head + rows.replace("Södra", "Södra–", 1))
     same_in_and_out_of_a_run(plain, run)
     copies = {c: (c.stat().st_ino, c.stat().st_mtime_ns) for c in run.iterdir() if c.suffix in (".csv", ".parquet")}
     assert sorted(c.suffix for c in copies) == [".csv", ".parquet"]
+    # without one it reads the export itself, as Latin-1: no copy in UTF-8
+    latin = export(tmp_path / "latin", head + rows)
+    assert "Södra" in set(same_in_and_out_of_a_run(latin, run)["enhet"])
+    src = readers.open_source({"file": "ht_beslut.csv"}, latin)
+    assert src.kind == "parquet" and not src.decoded
+    assert sorted(c.suffix for c in run.iterdir() if c.suffix in (".csv", ".parquet")) == [".csv", ".parquet", ".parquet"]
     load(plain)
     assert {c: (c.stat().st_ino, c.stat().st_mtime_ns) for c in copies} == copies  # made once
     (plain / "ht_beslut.csv").write_bytes((head + rows.replace("Södra", "Västra")).encode("cp1252"))
@@ -1136,7 +1143,7 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
 
     copies_made = []
     real_copy = readers._parquet_copy
-    monkeypatch.setattr(readers, "_parquet_copy", lambda *a: copies_made.append(a) or real_copy(*a))
+    monkeypatch.setattr(readers, "_parquet_copy", lambda *a, **k: copies_made.append(a) or real_copy(*a, **k))
     short = rows.replace(";1;0;3,5\n", ";1;0\n", 1)  # and a row short of its last field
     assert short != rows
     quoted = export(tmp_path / "quoted", head + short.replace("Södra", '"Söd\nra"', 1))
@@ -1152,7 +1159,7 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
 
     passing = export(tmp_path / "passing", head + rows)
     marks = set(run.glob("*.refused"))
-    monkeypatch.setattr(readers, "_csv_sql", lambda *a: refuse_once())
+    monkeypatch.setattr(readers, "_csv_sql", lambda *a, **k: refuse_once())
     assert readers.open_source({"file": "ht_beslut.csv"}, passing).kind == "csv"
     monkeypatch.undo()
     monkeypatch.setenv(readers.DECODED_ENV, str(run))
@@ -1184,6 +1191,7 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
         written.to_parquet(tmp_path / folder / "ht_beslut.parquet")
         assert len(load(tmp_path / folder)[0]) == 30
 
+    euro = export(tmp_path / "euro", head + rows.replace("Södra", "Södra–"))
     for folder in (tmp_path / "shared", tmp_path / "unmarked"):  # not a run's own folder
         folder.mkdir()
         folder.chmod(0o777 if folder.name == "shared" else 0o700)
@@ -1191,7 +1199,9 @@ def test_the_runs_copies_of_a_csv_export_are_kept_only_where_they_may_be(tmp_pat
             (folder / readers.DECODED_MARK).write_text("1")
         monkeypatch.setenv(readers.DECODED_ENV, str(folder))
         assert set(load(plain)[0]["enhet"]) == {"Västra"}
-        assert readers.open_source({"file": "ht_beslut.csv"}, plain).kind == "arrow"
+        # the engine reads the export itself (Latin-1), or Python does (a byte of 0x80-0x9F)
+        assert readers.open_source({"file": "ht_beslut.csv"}, plain).kind == "csv"
+        assert readers.open_source({"file": "ht_beslut.csv"}, euro).kind == "arrow"
         assert [c.name for c in folder.iterdir()] in ([readers.DECODED_MARK], [])
 
 
@@ -1433,6 +1443,82 @@ def test_blank_lines_are_taken_out_of_the_engines_copy_as_pythons_reader_skips_t
     assert copy.read_bytes() == b'a;b\r\n1;"x\r\ny"\r\n2;""""\r\n'
     monkeypatch.delenv(readers.DECODED_ENV)
     assert readers._engine_copy(regular, "utf-8-sig", ";") is None  # outside a run: none
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_windows_1252_without_a_byte_of_0x80_0x9f_is_read_by_the_engine_as_python_reads_it(
+        tmp_path, monkeypatch, seed):
+    """An export in Windows-1252 (found, or given as ``cp1252`` or ``latin-1``) without a
+    byte of 0x80-0x9F is read by the engine itself as Latin-1, in a run (its Parquet copy) and
+    outside one (the CSV): random exports without blank lines (separators, quotes, notes over
+    several lines, every character of 0xA0-0xFF, the no-break space among them) give the rows
+    and values Python's reader gives, or the same message. With such a byte (a euro sign, a
+    dash) the engine reads only the copy in UTF-8 (in a run), or Python reads the export."""
+    import random
+
+    import duckdb
+
+    from jamtools.data import readers
+    from jamtools.data.engine import connect
+
+    rng = random.Random(seed)
+    run = _run_folder(tmp_path)
+    high = "".join(chr(c) for c in range(0xA0, 0x100))
+    direct = copied = 0
+
+    def normal(frame):
+        return [[None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in row]
+                for row in frame.itertuples(index=False)]
+
+    for i in range(100):
+        monkeypatch.setattr(readers, "_CHUNK", rng.choice([1, 7, 64, 1 << 24]))
+        sep = rng.choice([";", ";", ",", "\t"])
+        width = rng.randint(2, 4)
+        lines = [line for line in _messy_lines(rng, sep, width) if line.strip(" \t\r")]
+        lines = [line.replace("5 €", rng.choice(["5 kr", high[rng.randint(0, 95):][:3]]))
+                 .replace("Anna’s", "Anna's") for line in lines]
+        lines.append(sep.join([high] + ["x"] * (width - 1)))
+        c1 = rng.random() < 0.3
+        if c1:
+            lines.append(sep.join(["5 €–"] + ["y"] * (width - 1)))
+        eol = rng.choice(["\n", "\r\n"])
+        text = eol.join([sep.join(f"kol{j}" for j in range(width))] + lines) + rng.choice([eol, ""])
+        given = rng.choice([None, "cp1252", "latin-1", "windows-1252"])
+        path = tmp_path / f"e{i}" / "export.csv"
+        path.parent.mkdir()
+        path.write_bytes(text.encode("cp1252"))
+
+        monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+        try:
+            python = ("rows", normal(readers.read_csv(path, encoding=given)))
+        except readers.SourceError as exc:
+            python = ("error", str(exc))
+        scan = readers._scan_csv(path, given, path.name)
+        assert scan.engine_encoding == ("latin-1" if not c1 or given == "latin-1" else None), text
+        for where in (None, run):
+            if where is None:
+                monkeypatch.delenv(readers.DECODED_ENV, raising=False)
+            else:
+                monkeypatch.setenv(readers.DECODED_ENV, str(where))
+            try:
+                src = readers.open_source({"file": "export.csv", "encoding": given}, path.parent)
+                if src.kind in ("csv", "parquet"):
+                    con = connect()
+                    try:
+                        src.view(con, src.columns, "v")
+                        got = ("rows", normal(con.sql("SELECT * EXCLUDE (__row) FROM v ORDER BY __row").df()))
+                        # read by the engine, from the export itself or from its copy in UTF-8
+                        direct += scan.engine_ok and not src.decoded
+                        copied += not scan.engine_ok and not src.decoded
+                    except duckdb.Error:  # the engine refused it: the readers in Python say why
+                        got = ("rows", normal(src.fallback().frame))
+                else:
+                    got = ("rows", normal(src.frame))
+                    assert where is not None or c1 and given != "latin-1" or not scan.engine_ok, text
+            except readers.SourceError as exc:
+                got = ("error", str(exc))
+            assert got == python, (i, where, text)
+    assert direct >= 10 and copied >= 1, (direct, copied)
 
 
 def test_windows_1252_is_decoded_a_piece_at_a_time_as_the_codec_decodes_it():
