@@ -421,8 +421,8 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
 #: most of the time of such an export (a 400 000-row sheet of 21 columns: 14 s, against under a
 #: second to read the decoded copy back). Every CSV export the engine's reader can take is kept
 #: there whole as Parquet (:func:`_parquet_copy`), every column of it; one in another encoding
-#: than UTF-8 (Windows-1252), or with blank lines, first written again in UTF-8 without them
-#: (:func:`_engine_copy`). The runner makes
+#: than UTF-8 that the engine does not read itself (Windows-1252 with a byte of 0x80-0x9F), or
+#: with blank lines, first written again in UTF-8 without them (:func:`_engine_copy`). The runner makes
 #: the folder for one run (:func:`run_folder`) and removes it when the run ends. A folder is used only when it
 #: is such a run's folder: it holds :data:`DECODED_MARK` and, where the system has owners and
 #: permissions, belongs to this user and is closed to everyone else; otherwise (a notebook run by
@@ -619,8 +619,9 @@ def _decoded_source(name: str, path: Path, how: tuple, decode, reread, *, parts=
 def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
     """In a run's folder (:data:`DECODED_ENV`): the CSV export ``path`` written again for the
     engine's reader, made once per run and file (keyed as :func:`_decoded` keys its copies):
-    in UTF-8 from ``encoding`` (an export in Windows-1252 is then read as one in UTF-8 instead
-    of being parsed in Python; every character of a one-byte encoding is one character of the
+    in UTF-8 from ``encoding`` (an export in Windows-1252 with a byte of 0x80-0x9F, which the
+    engine's Latin-1 does not read as Windows-1252 does, is then read as one in UTF-8 instead of
+    being parsed in Python; every character of a one-byte encoding is one character of the
     copy, so its lines and fields are the export's), with the byte-order marks at its start
     taken off and without the blank lines (:class:`_BlankLines`) that :func:`read_csv`
     skips (pandas' reader) and the engine's reader does not always skip. The rows, and so their
@@ -803,8 +804,8 @@ class _OneByteDecoder:
     def __init__(self, encoding: str):
         import codecs
 
-        self._codec = codecs.getincrementaldecoder(encoding)()
         self._latin1 = codecs.lookup(encoding).name == "iso8859-1"
+        self._codec = None if self._latin1 else codecs.getincrementaldecoder(encoding)()
 
     def decode(self, data: bytes, final: bool = False) -> str:
         if self._latin1 or len(data.translate(None, _C1)) == len(data):
@@ -838,7 +839,8 @@ def _spans(starts, stops):
 def _csv_sql(path: Path, sep: str, columns: list[str], *, short_rows: bool = True,
              encoding: str = "utf-8") -> str:
     """The engine's reading of a CSV export (in ``encoding``: UTF-8, or Latin-1, which the
-    engine decodes without an extension; header ``columns``, separated by ``sep``),
+    engine decodes without an extension but refuses with a byte of 0x80-0x9F; header
+    ``columns``, separated by ``sep``),
     every field as text, in the file's order. A row with fewer fields than the header has the
     rest missing, as in pandas; ``short_rows=False`` refuses such a file instead, and then
     takes a quoted field with line breaks in it (a note written over several lines), which the
@@ -1461,10 +1463,11 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
 #
 # ``open_source`` looks at a source without reading its rows (a Parquet file's schema, a CSV
 # file's encoding, separator and header), and ``Source.view`` hands the engine only the columns
-# asked for: Parquet and UTF-8 CSV are scanned by DuckDB itself (``read_parquet``/``read_csv``
-# with projection; in a run a CSV export once, then its Parquet copy, also one in Windows-1252
-# through a copy in UTF-8), everything else (Windows-1252 CSV outside a run, XLSX, SQL, a CSV
-# the engine's parser would read differently from the one above) is read by the readers above
+# asked for: Parquet and CSV in UTF-8, or in Windows-1252 or Latin-1 without a byte of
+# 0x80-0x9F (read as Latin-1), are scanned by DuckDB itself (``read_parquet``/``read_csv`` with
+# projection; in a run a CSV export once, then its Parquet copy, one with such a byte or with
+# blank lines through a copy in UTF-8), everything else (such an export outside a run, XLSX,
+# SQL, a CSV the engine's parser would read differently from the one above) is read by the readers above
 # and handed over as an Arrow table. The rows keep their file order and ``__row`` is the row's position (0 = the first
 # data row), as the index of :func:`read_source`'s frame.
 
@@ -1596,11 +1599,11 @@ class _CsvScan(NamedTuple):
     #: Whether it may once its blank lines are taken out (:func:`_engine_copy`).
     blank_lines: bool
     #: The encoding the engine's reader reads it in: ``utf-8``, or ``latin-1`` for an export
-    #: in Windows-1252 without a byte of 0x80-0x9F (the bytes where the two differ), or in
-    #: Latin-1: the engine's reader decodes Latin-1 without an extension, so such an export
-    #: needs no copy in UTF-8. None for an export in another encoding, or in Windows-1252 with
-    #: such a byte: then what the engine would read otherwise is not searched for (only the
-    #: copy in UTF-8 can say).
+    #: in Windows-1252 or Latin-1 without a byte of 0x80-0x9F: the engine's reader decodes
+    #: Latin-1 without an extension, so such an export needs no copy in UTF-8. (Those are the
+    #: bytes where Windows-1252 differs from Latin-1, and the engine's Latin-1 refuses them.)
+    #: None for an export in another encoding, or with such a byte: then what the engine would
+    #: read otherwise is not searched for (only the copy in UTF-8 can say).
     engine_encoding: str | None
 
 
@@ -1636,7 +1639,6 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> _CsvScan:
     is_utf8 = True
     # read by the engine as Latin-1 (:attr:`_CsvScan.engine_encoding`): while no byte says not
     given = codecs.lookup(encoding).name if encoding and _text_encoding(encoding) else None
-    latin1 = given == "iso8859-1"
     one_byte = encoding is None or given in ("cp1252", "iso8859-1")
     binary = False
     plain = True
@@ -1659,7 +1661,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> _CsvScan:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-            if one_byte and not latin1 and not chunk.isascii() and len(chunk.translate(None, _C1)) != len(chunk):
+            if one_byte and not chunk.isascii() and len(chunk.translate(None, _C1)) != len(chunk):
                 one_byte = False
             # only a UTF-8 file, or one the engine reads as Latin-1, can go to the engine: for
             # any other the search is moot

@@ -176,7 +176,7 @@ def test_the_scan_finds_what_the_engine_reads_otherwise_in_any_chunk(tmp_path, m
         at = rng.randint(4, len(latin))
         for variant, given, engine in ((data, None, "utf-8"), (latin[:at] + b"\xf6" + latin[at:], None, "latin-1"),
                                        (latin, "cp1252", "latin-1"), (latin, "latin-1", "latin-1"),
-                                       (latin[:at] + b"\x80" + latin[at:], "latin-1", "latin-1"),
+                                       (latin[:at] + b"\x80" + latin[at:], "latin-1", None),
                                        (latin[:at] + b"\x80" + latin[at:], None, None)):
             no_cr = re.search(rb"\r(?!\n)", variant) is None  # (anywhere: pandas ends a line there)
             expected = _reads_the_same(variant) and no_cr
@@ -198,6 +198,15 @@ def test_the_scan_finds_what_the_engine_reads_otherwise_in_any_chunk(tmp_path, m
     assert readers._scan_csv(path, None, path.name).engine_encoding is None
     path.write_bytes(b"a;b\n1;Oster\n" * 10 + b"2;S\xf6der\n")  # (ASCII before: it is Latin-1)
     assert readers._scan_csv(path, None, path.name).engine_encoding == "latin-1"
+    # found by review: a UTF-8 mark on a file that is not UTF-8 (Python's reader refuses it as
+    # UTF-8 with a mark), and Latin-9 (not Latin-1 at 0xA4, the euro sign): never as Latin-1
+    path.write_bytes(b"\xef\xbb\xbfa;b\n1;\xf6\n")
+    assert readers._scan_csv(path, None, path.name).engine_encoding is None
+    path.write_bytes(b"a;b\n1;\xa4\n")
+    for given in ("iso-8859-15", "latin-9", "cp1250", "utf-8"):
+        assert readers._scan_csv(path, given, path.name).engine_encoding is None, given
+    for given in ("latin1", "l1", "ISO8859-1", "cp819", "CP1252", "windows-1252"):
+        assert readers._scan_csv(path, given, path.name).engine_encoding == "latin-1", given
 
 
 def test_text_of_a_value_is_pythons_strip():
