@@ -808,7 +808,7 @@ class _OneByteDecoder:
         self._codec = None if self._latin1 else codecs.getincrementaldecoder(encoding)()
 
     def decode(self, data: bytes, final: bool = False) -> str:
-        if self._latin1 or len(data.translate(None, _C1)) == len(data):
+        if self._latin1 or not _has_c1(data):
             return data.decode("latin-1")
         return self._codec.decode(data, final)
 
@@ -818,7 +818,7 @@ def _piece_decoder(encoding: str):
     Latin-1). Raises :class:`LookupError` for an unknown encoding, as the codecs do."""
     import codecs
 
-    if codecs.lookup(encoding).name in ("cp1252", "iso8859-1"):
+    if codecs.lookup(encoding).name in _LATIN1_LIKE:
         return _OneByteDecoder(encoding)
     return codecs.getincrementaldecoder(encoding)()
 
@@ -1474,6 +1474,13 @@ def read_source(spec: dict, base: Path) -> tuple[pd.DataFrame, str]:
 _CHUNK = 1 << 24
 #: The bytes in which Windows-1252 differs from Latin-1 (and has five it has no character for).
 _C1 = bytes(range(0x80, 0xA0))
+#: The encodings (the codecs' own names) that are Latin-1 outside :data:`_C1`.
+_LATIN1_LIKE = ("cp1252", "iso8859-1")
+
+
+def _has_c1(data: bytes) -> bool:
+    """Whether ``data`` holds a byte of :data:`_C1` (ASCII is looked at no further)."""
+    return not data.isascii() and len(data.translate(None, _C1)) != len(data)
 #: The column the engine's Parquet reader adds for each row's number (``file_row_number``): a
 #: file with a column of that name (in any case) is read in Python.
 ROW_NUMBER = "file_row_number"
@@ -1639,7 +1646,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> _CsvScan:
     is_utf8 = True
     # read by the engine as Latin-1 (:attr:`_CsvScan.engine_encoding`): while no byte says not
     given = codecs.lookup(encoding).name if encoding and _text_encoding(encoding) else None
-    one_byte = encoding is None or given in ("cp1252", "iso8859-1")
+    one_byte = encoding is None or given in _LATIN1_LIKE
     binary = False
     plain = True
     blanks = False
@@ -1661,7 +1668,7 @@ def _scan_csv(path: Path, encoding: str | None, name: str) -> _CsvScan:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-            if one_byte and not chunk.isascii() and len(chunk.translate(None, _C1)) != len(chunk):
+            if one_byte and _has_c1(chunk):
                 one_byte = False
             # only a UTF-8 file, or one the engine reads as Latin-1, can go to the engine: for
             # any other the search is moot
