@@ -105,6 +105,15 @@ def test_the_engine_path_counts_as_the_dataframe_path(tmp_path, roles, role):
         with rows_view(in_engine, parents_cells) as view:
             engine_parents = count_words(view, levels=um.LEVELS)
         _counts_equal(count_words(parents_rows, levels=um.LEVELS), engine_parents)
+        # ... or every role's notes in the pass over all of them (as the chapter counts them)
+        with rows_view(in_engine) as view:
+            by_role = count_words(view, levels=um.LEVELS, by="roll")
+        _counts_equal(by_role.part(um.PARENT), engine_parents)
+        _counts_equal(by_role, count_words(as_rows.data, levels=um.LEVELS))
+        clients = as_rows.data[as_rows.data["roll"] == "klient"]
+        _counts_equal(by_role.part("klient"), count_words(clients, levels=um.LEVELS))
+        assert set(by_role.parts) == set(as_rows.data["roll"].dropna()) == (
+            {"foralder"} if role else {"foralder", "klient"})
 
 
 def test_the_chapter_and_its_helpers_give_the_same_answers_on_both_paths(tmp_path):

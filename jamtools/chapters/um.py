@@ -129,14 +129,12 @@ def _with_stems(notes, src, stems) -> pd.DataFrame:
     return cells
 
 
-def _disclosed_top(data, *, k: int, exclude, prior_strength, conf_level: float,
-                   threshold: int):
-    """Count, rank and disclose the words of ``data`` (rows, or an engine view of the notes);
-    (counts, disclosed words, top ``k``)."""
-    counts = count_words(data, levels=LEVELS, exclude=exclude)
+def _disclosed_top(counts, *, k: int, prior_strength, conf_level: float, threshold: int):
+    """Rank and disclose counted words (:func:`~jamtools.stats.text.count_words`); (disclosed
+    words, top ``k``)."""
     shown = disclose_words(distinctive_words(counts, prior_strength=prior_strength,
                                              conf_level=conf_level), threshold=threshold)
-    return counts, shown, words.top_words(shown, k)
+    return shown, words.top_words(shown, k)
 
 
 def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
@@ -193,11 +191,15 @@ def words_in_notes(ctx) -> Page:
     omitted = ctx.omissions(table, notes)
     exclude, prior = ctx.extra["uteslutna_ord"], ctx.extra["prior_styrka"]
 
+    # The notes about parents (role PARENT) are compared too, counted in the same pass over
+    # the notes' words as all notes (the counting of words is most of the chapter's time).
+    parents = parent_notes(notes.data)
     with _notes_at(notes) as src:
         # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
-        counts, shown, top = _disclosed_top(src, k=ctx.extra["antal_ord"], exclude=exclude,
-                                            prior_strength=prior, conf_level=ctx.conf_level,
-                                            threshold=ctx.threshold)
+        counts = count_words(src, levels=LEVELS, exclude=exclude,
+                             by=None if parents is None else "roll")
+        shown, top = _disclosed_top(counts, k=ctx.extra["antal_ord"], prior_strength=prior,
+                                    conf_level=ctx.conf_level, threshold=ctx.threshold)
         # Words about responsibility and care: a yes/no outcome per note.
         stems = ctx.extra["ansvarsord"]
         flagged = _with_stems(notes, src, stems)
@@ -211,11 +213,9 @@ def words_in_notes(ctx) -> Page:
     share_title = "Anteckningar med ord om ansvar eller omsorg"
 
     # Mothers and fathers: the same word comparison for the notes about parents.
-    parents = parent_notes(notes.data)
     if parents is not None:
-        with _notes_at(notes, parents) as src:
-            _, _, parent_top = _disclosed_top(src, k=10, exclude=exclude, prior_strength=prior,
-                                              conf_level=ctx.conf_level, threshold=ctx.threshold)
+        _, parent_top = _disclosed_top(counts.part(PARENT), k=10, prior_strength=prior,
+                                       conf_level=ctx.conf_level, threshold=ctx.threshold)
         parent_part = items(words.word_table(
             parent_top, labels={"kvinna": "mammor", "man": "pappor"},
             caption="De mest utmärkande orden i anteckningar om mammor och pappor"))

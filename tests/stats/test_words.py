@@ -181,3 +181,44 @@ def test_contains_stem_matches_the_python_tokeniser(notes):
 def test_a_missing_note_has_no_tokens():
     assert text.tokenize(pd.NA) == [] and text.tokenize(None) == []
     assert text.tokenize(float("nan")) == []
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_count_words_by_a_column_counts_each_part_as_its_own_notes(seed):
+    # each part as count_words on its notes alone (the rules on the part's own tokens: a word
+    # a name in one part only, a person in two parts); missing values belong to no part
+    rng = random.Random(seed)
+    data = _frame(_random_notes(500, seed) + MESSY, seed=seed)
+    data["roll"] = [rng.choice(["foralder", "klient", "klient", None]) for _ in range(len(data))]
+    data.loc[data.index[:3], "roll"] = "ensam"  # a part of three notes
+    exclude = ("hem",)
+    got = text.count_words(data, levels=LEVELS, exclude=exclude, notes=True, by="roll")
+    table, totals, n_notes, excl = reference_count(data, levels=LEVELS, exclude=exclude,
+                                                   with_notes=True)
+    pd.testing.assert_frame_equal(got.counts, table)  # the whole, as without by
+    pd.testing.assert_frame_equal(got.excluded, excl)
+    assert got.totals == totals and got.n_notes == n_notes
+    assert set(got.parts) == {"foralder", "klient", "ensam"}
+    for value in ("foralder", "klient", "ensam"):
+        part = data[data["roll"] == value]
+        ptable, ptotals, pn, pexcl = reference_count(part, levels=LEVELS, exclude=exclude,
+                                                     with_notes=True)
+        got_part = got.part(value)
+        pd.testing.assert_frame_equal(got_part.counts, ptable)
+        pd.testing.assert_frame_equal(got_part.excluded, pexcl)
+        assert got_part.totals == ptotals and got_part.n_notes == pn
+        alone = text.count_words(part, levels=LEVELS, exclude=exclude, notes=True)
+        pd.testing.assert_frame_equal(got_part.counts, alone.counts)
+        pd.testing.assert_frame_equal(got_part.excluded, alone.excluded)
+    # the parts differ from the whole, and rules differ between parts
+    assert not got.part("ensam").counts.equals(got.counts)
+    # a value no note has: the counts of no notes
+    none = got.part("ingen")
+    alone = text.count_words(data.iloc[:0], levels=LEVELS, exclude=exclude, notes=True)
+    pd.testing.assert_frame_equal(none.counts, alone.counts)
+    pd.testing.assert_frame_equal(none.excluded, alone.excluded)
+    assert none.totals == alone.totals and none.n_notes == alone.n_notes == {"kvinna": 0, "man": 0}
+    with pytest.raises(KeyError):
+        text.count_words(data, levels=LEVELS).part("foralder")
+    with pytest.raises(ValueError, match="cannot count by"):
+        text.count_words(data.rename(columns={"roll": "Word"}), levels=LEVELS, by="Word")
