@@ -121,10 +121,17 @@ def test_the_chapter_and_its_helpers_give_the_same_answers_on_both_paths(tmp_pat
     as_rows, _ = um.select_notes(_load(data_dir, linked=False))
     in_engine, _ = um.select_notes(_load(data_dir, linked=True))
     with um._notes_at(as_rows) as src:
-        rows_flagged = um._with_stems(as_rows, src, STEMS)
+        rows_counts, rows_flagged = um._words_and_stems(as_rows, src, stems=STEMS, exclude=(),
+                                                        by="roll")
     with um._notes_at(in_engine) as src:
         assert isinstance(src, str)
-        cells_flagged = um._with_stems(in_engine, src, STEMS)
+        cells_counts, cells_flagged = um._words_and_stems(in_engine, src, stems=STEMS,
+                                                          exclude=(), by="roll")
+    _counts_equal(rows_counts, cells_counts)
+    _counts_equal(rows_counts.part(um.PARENT), cells_counts.part(um.PARENT))
+    _counts_equal(cells_counts, count_words(as_rows.data, levels=um.LEVELS))
+    per_note = as_rows.data.assign(ansvarsord=contains_stem(as_rows.data, STEMS))
+    pd.testing.assert_frame_equal(rows_flagged, per_note)
     assert "anteckning" not in cells_flagged and "person_id" not in cells_flagged
     per_cell = (cells_flagged.groupby(["kon", "roll", "ansvarsord"], dropna=False)[in_engine.weight]
                 .sum())
@@ -155,8 +162,8 @@ def test_the_chapters_load_keeps_the_notes_in_the_engine(tmp_path, monkeypatch):
     notes, _ = um.select_notes(loaded)
     monkeypatch.setattr(pd.DataFrame, "__init__", spy)
     with um._notes_at(notes) as src:
-        counts = count_words(src, levels=um.LEVELS)
-        um._with_stems(notes, src, STEMS)
+        counts, flagged = um._words_and_stems(notes, src, stems=STEMS, exclude=(), by="roll")
+    assert flagged["ansvarsord"].sum() > 0 and len(made) > 2
     monkeypatch.undo()
     texts = {t for _, _, _, t in MESSY if t}
     for frame in made:

@@ -33,7 +33,7 @@ from jamtools.present import text as words
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import shares_alt, verdict
 from jamtools.stats import control
-from jamtools.stats.text import contains_stem, count_words, distinctive_words
+from jamtools.stats.text import count_words_and_stems, distinctive_words
 
 #: The sexes compared (a − b) in both chapters.
 LEVELS = ADULT_SEXES
@@ -116,17 +116,22 @@ def _notes_at(loaded, data: pd.DataFrame | None = None):
             yield view
 
 
-def _with_stems(notes, src, stems) -> pd.DataFrame:
-    """``notes``' data with the 0/1 column ``ansvarsord`` (a note with a word beginning with one
-    of ``stems``): per row, or for notes in the engine each cell split by it, with its number
-    of notes (only these counts leave the engine)."""
-    if isinstance(src, pd.DataFrame):
-        return notes.data.assign(ansvarsord=contains_stem(src, stems))
-    counted = contains_stem(src, stems, by="__cell", name="ansvarsord", weight=notes.weight)
+def _words_and_stems(notes, src, *, stems, exclude, by: str | None):
+    """The words of ``notes`` counted (:func:`~jamtools.stats.text.count_words`, with ``by``
+    its parts) and the notes' data with the 0/1 column ``ansvarsord`` (a note with a word
+    beginning with one of ``stems``): per row, or for notes in the engine each cell split by it,
+    with its number of notes (only these counts leave the engine); both in one pass over the
+    notes' words (:func:`~jamtools.stats.text.count_words_and_stems`)."""
+    in_rows = isinstance(src, pd.DataFrame)
+    counts, counted = count_words_and_stems(
+        src, stems, levels=LEVELS, exclude=exclude, by=by,
+        stems_by=None if in_rows else "__cell", name="ansvarsord", weight=notes.weight or "n")
+    if in_rows:
+        return counts, notes.data.assign(ansvarsord=counted)
     cells = notes.data.loc[counted["__cell"].to_numpy()].reset_index(drop=True)
     cells["ansvarsord"] = counted["ansvarsord"].to_numpy()
     cells[notes.weight] = counted[notes.weight].to_numpy()
-    return cells
+    return counts, cells
 
 
 def _disclosed_top(counts, *, k: int, prior_strength, conf_level: float, threshold: int):
@@ -194,15 +199,15 @@ def words_in_notes(ctx) -> Page:
     # The notes about parents (role PARENT) are compared too, counted in the same pass over
     # the notes' words as all notes (the counting of words is most of the chapter's time).
     parents = parent_notes(notes.data)
+    # Words about responsibility and care (a yes/no outcome per note) are found in the same
+    # pass.
+    stems = ctx.extra["ansvarsord"]
     with _notes_at(notes) as src:
-        # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
-        counts = count_words(src, levels=LEVELS, exclude=exclude,
-                             by=None if parents is None else "roll")
-        shown, top = _disclosed_top(counts, k=ctx.extra["antal_ord"], prior_strength=prior,
-                                    conf_level=ctx.conf_level, threshold=ctx.threshold)
-        # Words about responsibility and care: a yes/no outcome per note.
-        stems = ctx.extra["ansvarsord"]
-        flagged = _with_stems(notes, src, stems)
+        counts, flagged = _words_and_stems(notes, src, stems=stems, exclude=exclude,
+                                           by=None if parents is None else "roll")
+    # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
+    shown, top = _disclosed_top(counts, k=ctx.extra["antal_ord"], prior_strength=prior,
+                                conf_level=ctx.conf_level, threshold=ctx.threshold)
     roles = notes.has("roll")
     ansvar = analysis.binary_outcome(flagged, "ansvarsord", levels=LEVELS,
                                      by="roll" if roles else None,

@@ -197,43 +197,68 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
            Analysis, 16(4), 372–403. (Word counts per group as the input.)
     """
     levels = tuple(levels)
-    exclude = {str(w).lower() for w in exclude}
-    if by is not None and str(by).lower() in _TOKEN_COLUMNS | {"__g"}:
-        raise ValueError(f"count_words cannot count by {by!r}: the tokeniser has a column of "
-                         f"that name ({', '.join(sorted(_TOKEN_COLUMNS))}).")
-    from jamtools.data.engine import ident
-
-    part = "" if by is None else ident(by)
+    query = _WordQuery(by, notes)
     with _notes(data, text, levels=levels, group=group, person=person,
                 columns=() if by is None else (by,)) as src:
-        # One pass over the tokens, per word and level (and with ``by`` per word, level and
-        # part as well: one grouping set each, so the tokenising, most of the time, is done
-        # once): the persons (and with ``notes`` the notes) as distinct counts (a missing
-        # person is one person; count DISTINCT leaves NULL out).
-        sets, mark = ("GROUP BY word, lvl", "") if by is None else (
-            f"GROUP BY GROUPING SETS ((word, lvl), (word, lvl, {part}))",
-            f", {part}, GROUPING({part}) AS __g")
-        agg = _token_query(src, f"word, lvl{mark}, count(*) AS n, "
-                                + ("count(DISTINCT rid) AS notes, " if notes else "")
-                                + "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) "
-                                "AS persons, "
-                                "bool_or(NOT cap) AS lower_seen, "
-                                "bool_or(cap AND NOT ss) AS capital_inside, "
-                                "bool_or(odd_digit) AS odd_digit, "
-                                "bool_or(odd_digit IS NULL) AS safe",
-                           other=("lvl", "who", *(() if by is None else (by,))), group=sets)
-        per_level = _engine_sql(
-            f"SELECT lvl, count(*) AS n FROM {src} GROUP BY lvl" if by is None else
-            f"SELECT lvl{mark}, count(*) AS n FROM {src} GROUP BY GROUPING SETS ((lvl), (lvl, {part}))")
-    rules = dict(levels=levels, exclude=exclude, min_length=min_length, notes=notes)
-    if by is None:
-        return _word_counts(agg, per_level, **rules)
-    whole = _word_counts(agg[agg["__g"] == 1], per_level[per_level["__g"] == 1], **rules)
-    agg, per_level = agg[agg["__g"] == 0], per_level[per_level["__g"] == 0]
-    whole.parts = {_plain(v): _word_counts(agg[agg[by] == v], per_level[per_level[by] == v], **rules)
-                   for v in per_level[by].dropna().unique()}
-    whole._empty = _word_counts(agg.iloc[:0], per_level.iloc[:0], **rules)
-    return whole
+        agg = _token_query(src, query.select, other=query.other, where=query.where,
+                           group=query.group)
+        per_level = _engine_sql(query.per_level(src))
+    return query.result(agg, per_level, levels=levels, exclude=exclude, min_length=min_length)
+
+
+class _WordQuery:
+    """The engine's counting of words for :func:`count_words` (and
+    :func:`count_words_and_stems`): one pass over the tokens, per word and level (and with
+    ``by`` per word, level and part as well: one grouping set each, so that the tokenising,
+    most of the time, is done once). The persons (and with ``notes`` the notes) are distinct
+    counts (a missing person is one person; count DISTINCT leaves NULL out). Notes of a group
+    outside the levels (``lvl`` NULL) are not counted."""
+
+    def __init__(self, by: str | None, notes: bool) -> None:
+        from jamtools.data.engine import ident
+
+        if by is not None and (str(by).lower() in _TOKEN_COLUMNS or str(by).startswith("__")):
+            raise ValueError(f"count_words cannot count by {by!r}: the tokeniser has a column of "
+                             f"that name ({', '.join(sorted(_TOKEN_COLUMNS))}), or it begins "
+                             "with '__'.")
+        self.by, self.notes = by, notes
+        part = "" if by is None else ident(by)
+        mark = "" if by is None else f", {part} AS __by, GROUPING({part}) AS __g"
+        self.columns = ["word", "lvl", *(() if by is None else ("__by", "__g")), "n",
+                        *(("notes",) if notes else ()), "persons", "lower_seen", "capital_inside",
+                        "odd_digit", "safe"]
+        self.select = (f"word, lvl{mark}, count(*) AS n, "
+                       + ("count(DISTINCT rid) AS notes, " if notes else "")
+                       + "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) AS persons, "
+                       "bool_or(NOT cap) AS lower_seen, bool_or(cap AND NOT ss) AS capital_inside, "
+                       "bool_or(odd_digit) AS odd_digit, bool_or(odd_digit IS NULL) AS safe")
+        self.other = ("lvl", "who", *(() if by is None else (by,)))
+        self.where = "WHERE lvl IS NOT NULL"
+        self.group = ("GROUP BY word, lvl" if by is None else
+                      f"GROUP BY GROUPING SETS ((word, lvl), (word, lvl, {part}))")
+        self._levels = ("SELECT lvl, count(*) AS n FROM {src} WHERE lvl IS NOT NULL GROUP BY lvl"
+                        if by is None else
+                        f"SELECT lvl{mark}, count(*) AS n FROM {{src}} WHERE lvl IS NOT NULL "
+                        f"GROUP BY GROUPING SETS ((lvl), (lvl, {part}))")
+
+    def per_level(self, src: str) -> str:
+        """SQL of the notes per level (and part) of the notes ``src``."""
+        return self._levels.format(src=src)
+
+    def result(self, agg: pd.DataFrame, per_level: pd.DataFrame, *, levels: tuple,
+               exclude: Iterable[str], min_length: int) -> WordCounts:
+        """The :class:`WordCounts` (with its parts) from the engine's counts."""
+        rules = dict(levels=levels, exclude={str(w).lower() for w in exclude},
+                     min_length=min_length, notes=self.notes)
+        if self.by is None:
+            return _word_counts(agg, per_level, **rules)
+        whole = _word_counts(agg[agg["__g"] == 1], per_level[per_level["__g"] == 1], **rules)
+        agg, per_level = agg[agg["__g"] == 0], per_level[per_level["__g"] == 0]
+        whole.parts = {_plain(v): _word_counts(agg[agg["__by"] == v],
+                                               per_level[per_level["__by"] == v], **rules)
+                       for v in per_level["__by"].dropna().unique()}
+        whole._empty = _word_counts(agg.iloc[:0], per_level.iloc[:0], **rules)
+        return whole
 
 
 def _plain(value):
@@ -431,45 +456,160 @@ def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILIT
            Cambridge: Cambridge University Press. Ch. 2.2.4, "Stemming and lemmatization" (matching
            word forms by their stem).
     """
-    from jamtools.data.engine import ident, literal
+    from jamtools.data.engine import ident
 
     stems = tuple(str(s).lower() for s in stems)
+    by = _stem_keys(by)
+    if by is None and not isinstance(data, pd.DataFrame):
+        raise ValueError("contains_stem on notes in the engine counts them: give by=.")
+    found, holds = _stem_conditions(stems)
+    with _notes(data, text, columns=by or ()) as src, _tokens(src, by or (), keep=holds) as tok:
+        if by is None:
+            rids = _engine_sql(f"WITH tok AS ({tok}) SELECT DISTINCT rid FROM tok WHERE {found}")
+            return _stem_flags(rids["rid"], data, text)
+        # The notes with such a word per combination (only they are tokenised), and the rest.
+        keys = ", ".join(ident(c) for c in by)
+        counted = _engine_sql(
+            f"WITH tok AS ({tok}), hits AS (SELECT {keys}, count(DISTINCT rid) AS __k FROM tok "
+            f"WHERE {found} GROUP BY {keys}), {_stem_counts_sql('hits', src, by, name, weight)}")
+    return _typed_stem_counts(counted, data, by, name, weight)
+
+
+def _stem_keys(by) -> list[str] | None:
+    """``contains_stem``'s ``by`` as a list (None without), refused when a column has the name of
+    one of the tokeniser's own."""
     by = None if by is None else [by] if isinstance(by, str) else list(by)
     taken = sorted(c for c in by or () if str(c).lower() in _TOKEN_COLUMNS)  # names: any case
     if taken:
         raise ValueError(f"contains_stem cannot count by {taken}: the tokeniser's own columns "
                          f"have those names ({', '.join(sorted(_TOKEN_COLUMNS))}).")
-    if by is None and not isinstance(data, pd.DataFrame):
-        raise ValueError("contains_stem on notes in the engine counts them: give by=.")
+    return by
+
+
+def _stem_conditions(stems: tuple[str, ...]) -> tuple[str, str]:
+    """SQL of (a token of ``tok`` that begins with one of ``stems`` and has no digit, a note
+    whose lower case ``lowered`` may hold one)."""
+    from jamtools.data.engine import literal
+
     begins = " OR ".join(f"starts_with(word, {literal(s)})" for s in stems) or "false"
     # Only a note whose lower case holds a stem can have such a word.
     holds = " OR ".join(f"contains(lowered, {literal(s)})" for s in stems) or "false"
     # A token has a digit as its word has (safe characters), else as looked up.
     digit = f"coalesce(odd_digit, regexp_matches(word, {literal(_patterns()['digit'])}))"
-    hits = f"FROM tok WHERE ({begins}) AND NOT {digit}"
-    with _notes(data, text, columns=by or ()) as src, _tokens(src, by or (), keep=holds) as tok:
-        if by is None:
-            found = _engine_sql(f"WITH tok AS ({tok}) SELECT DISTINCT rid {hits}")
-            out = np.zeros(len(data), dtype=int)
-            out[found["rid"].to_numpy(dtype=np.int64)] = 1
-            return pd.Series(out, index=data.index, name=data[text].name)
-        # The notes with such a word per combination (only they are tokenised), and the rest.
-        keys = ", ".join(ident(c) for c in by)
-        same = " AND ".join(f"t.{ident(c)} IS NOT DISTINCT FROM h.{ident(c)}" for c in by)
-        k = "coalesce(h.__k, 0)"
-        counted = _engine_sql(
-            f"WITH tok AS ({tok}), hits AS (SELECT {keys}, count(DISTINCT rid) AS __k {hits} "
-            f"GROUP BY {keys}), totals AS (SELECT {keys}, count(*) AS __n FROM {src} "
+    return f"({begins}) AND NOT {digit}", holds
+
+
+def _stem_flags(rids: pd.Series, data: pd.DataFrame, text: str) -> pd.Series:
+    """1 for each note of ``data`` whose number (``rid``, its position) is in ``rids``, else 0."""
+    out = np.zeros(len(data), dtype=int)
+    out[rids.to_numpy(dtype=np.int64)] = 1
+    return pd.Series(out, index=data.index, name=data[text].name)
+
+
+def _stem_counts_sql(hits: str, src: str, by: list[str], name: str, weight: str) -> str:
+    """The end of a ``WITH`` (after ``hits``, the notes with a stem word per combination of
+    ``by`` as ``__k``): every combination of the notes ``src`` with the flag 0/1 and its number
+    of notes, ordered."""
+    from jamtools.data.engine import ident
+
+    keys = ", ".join(ident(c) for c in by)
+    same = " AND ".join(f"t.{ident(c)} IS NOT DISTINCT FROM h.{ident(c)}" for c in by)
+    k = "coalesce(h.__k, 0)"
+    return (f"totals AS (SELECT {keys}, count(*) AS __n FROM {src} "
             f"GROUP BY {keys}) SELECT * FROM (SELECT {', '.join(f't.{ident(c)}' for c in by)}, "
             f"f.flag AS {ident(name)}, CASE WHEN f.flag = 1 THEN {k} ELSE t.__n - {k} END "
-            f"AS {ident(weight)} FROM totals t LEFT JOIN hits h ON {same} "
+            f"AS {ident(weight)} FROM totals t LEFT JOIN {hits} h ON {same} "
             f"CROSS JOIN (VALUES (0), (1)) f(flag)) WHERE {ident(weight)} > 0 ORDER BY ALL")
+
+
+def _typed_stem_counts(counted: pd.DataFrame, data, by: list[str], name: str,
+                       weight: str) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):  # the columns' own types
         for c in by:
             counted[c] = counted[c].astype(data[c].dtype)
     counted[name] = counted[name].astype("int64")
     counted[weight] = counted[weight].astype("int64")
     return counted
+
+
+def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILITY_STEMS,
+                          *, levels: Sequence[Hashable], text: str = "anteckning",
+                          group: str = "kon", person: str = "person_id",
+                          exclude: Iterable[str] = (), min_length: int = 2, notes: bool = False,
+                          by: str | None = None, stems_by: str | Sequence[str] | None = None,
+                          name: str = "has_stem", weight: str = "n",
+                          ) -> tuple[WordCounts, pd.Series | pd.DataFrame]:
+    """:func:`count_words` and :func:`contains_stem` in one pass over the notes' tokens.
+
+    The tokenising is most of the time of either, so counting words and finding the notes with
+    a word that begins with a stem in the same pass takes about the time of the first alone.
+    The results are those of ``count_words(data, levels=levels, text=text, group=group,
+    person=person, exclude=exclude, min_length=min_length, notes=notes, by=by)`` and
+    ``contains_stem(data, stems, text=text, by=stems_by, name=name, weight=weight)``: the
+    words of the notes of the ``levels``, the stems of every note.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or str
+        As for :func:`count_words`.
+    stems : iterable of str
+        As for :func:`contains_stem`.
+    levels, text, group, person, exclude, min_length, notes, by
+        As for :func:`count_words`.
+    stems_by, name, weight
+        ``by``, ``name`` and ``weight`` of :func:`contains_stem`.
+
+    Returns
+    -------
+    (WordCounts, pandas.Series or pandas.DataFrame)
+        What the two functions return.
+
+    References
+    ----------
+    .. [1] Manning, C. D., Raghavan, P. & Schütze, H. (2008). Introduction to Information Retrieval.
+           Cambridge: Cambridge University Press. Ch. 2.2 (tokens, normalisation and stop lists;
+           matching word forms by their stem).
+    """
+    from jamtools.data import engine
+    from jamtools.data.engine import ident
+
+    levels, stems = tuple(levels), tuple(str(s).lower() for s in stems)
+    keys = _stem_keys(stems_by)
+    if keys is None and not isinstance(data, pd.DataFrame):
+        raise ValueError("contains_stem on notes in the engine counts them: give stems_by=.")
+    query = _WordQuery(by, notes)
+    carried = list(dict.fromkeys([*(() if by is None else (by,)), *(keys or ())]))
+    found, _ = _stem_conditions(stems)
+    # the hits under names of their own (``__s_``), beside the words' columns
+    renamed = [f"{ident(c)} AS {ident('__s_' + c)}" for c in keys or ()]
+    hits = (f"SELECT true AS __stem, rid AS __s_rid FROM tok WHERE {found} GROUP BY rid"
+            if keys is None else
+            f"SELECT true AS __stem, {', '.join(renamed)}, count(DISTINCT rid) AS __k "
+            f"FROM tok WHERE {found} GROUP BY {', '.join(ident(c) for c in keys)}")
+    con = engine.shared()
+    both = engine.unique_name("jt_words_stems")
+    with _notes(data, text, levels=levels, group=group, person=person, columns=carried,
+                every=True) as src, _tokens(src, ("lvl", "who", *carried)) as tok:
+        con.execute(f"CREATE TEMP TABLE {ident(both)} AS WITH tok AS ({tok}) "
+                    f"SELECT {query.select} FROM tok {query.where} {query.group} "
+                    f"UNION ALL BY NAME {hits}")
+        try:
+            agg = _engine_sql(f"SELECT {', '.join(query.columns)} FROM {ident(both)} "
+                              "WHERE __stem IS NULL")
+            per_level = _engine_sql(query.per_level(src))
+            if keys is None:
+                rids = _engine_sql(f"SELECT __s_rid AS rid FROM {ident(both)} WHERE __stem")
+            else:
+                own = ", ".join(f"{ident('__s_' + c)} AS {ident(c)}" for c in keys)
+                counted = _engine_sql(
+                    f"WITH hits AS (SELECT {own}, __k FROM {ident(both)} WHERE __stem), "
+                    f"{_stem_counts_sql('hits', src, keys, name, weight)}")
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {ident(both)}")
+    words = query.result(agg, per_level, levels=levels, exclude=exclude, min_length=min_length)
+    if keys is None:
+        return words, _stem_flags(rids["rid"], data, text)
+    return words, _typed_stem_counts(counted, data, keys, name, weight)
 
 
 # --- Counting in the engine ---------------------------------------------------------------
@@ -608,11 +748,12 @@ def _tokens_sql(src: str, other: str) -> str:
 
 
 @contextlib.contextmanager
-def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", columns=()):
+def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", columns=(),
+           every: bool = False):
     """The notes as an engine relation (SQL for a ``FROM``): ``rid`` (a unique note number),
     ``txt`` (the text), with ``levels`` ``lvl`` (the position of the note's ``group`` among
-    ``levels``; notes of other groups left out) and ``who`` (the person, missing as NULL or one
-    id), and ``columns`` under their own names.
+    ``levels``; notes of other groups left out, or with ``every`` kept with ``lvl`` NULL) and
+    ``who`` (the person, missing as NULL or one id), and ``columns`` under their own names.
 
     ``data`` is a DataFrame (registered as an Arrow table for the ``with`` block; ``rid`` is the
     row's position) or the name of an engine table or view with ``__row`` (see
@@ -621,10 +762,11 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
 
     con = engine.shared()
     if isinstance(data, pd.DataFrame):
-        rows = data if levels is None else data[data[group].isin(levels)]
+        rows = data if levels is None or every else data[data[group].isin(levels)]
         table = {"rid": pa.array(np.arange(len(rows), dtype=np.int64)), "txt": _as_text(rows[text])}
         if levels is not None:
-            table["lvl"] = pa.array(pd.Index(levels).get_indexer(rows[group]).astype(np.int64))
+            at = pd.Index(levels).get_indexer(rows[group]).astype(np.int64)
+            table["lvl"] = pa.array(at, mask=at < 0)
             table["who"] = pa.array(pd.factorize(rows[person])[0].astype(np.int64))  # missing: one id
         table.update({c: pa.Array.from_pandas(rows[c]) for c in columns})
         name = engine.unique_name("jt_notes")
@@ -640,7 +782,8 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
         g = f"CAST({engine.ident(group)} AS VARCHAR)"
         whens = " ".join(f"WHEN {g} = {engine.literal(str(v))} THEN {i}" for i, v in enumerate(levels))
         sel += [f"(CASE {whens} END)::BIGINT AS lvl", f"{engine.ident(person)} AS who"]
-        where = f" WHERE {g} IN ({', '.join(engine.literal(str(v)) for v in levels)})"
+        if not every:
+            where = f" WHERE {g} IN ({', '.join(engine.literal(str(v)) for v in levels)})"
     sel += [engine.ident(c) for c in columns]
     yield f"(SELECT {', '.join(sel)} FROM {engine.ident(data)}{where})"
 
@@ -711,4 +854,4 @@ def _token_query(src: str, select: str, *, other=(), where: str = "", group: str
 
 __all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULE_DIGITS", "RULE_LIST", "RULE_NAME",
            "RULE_SHORT", "Token", "WordCounts", "contains_stem", "count_words",
-           "distinctive_words", "log_odds_dirichlet", "tokenize"]
+           "count_words_and_stems", "distinctive_words", "log_odds_dirichlet", "tokenize"]

@@ -222,3 +222,40 @@ def test_count_words_by_a_column_counts_each_part_as_its_own_notes(seed):
         text.count_words(data, levels=LEVELS).part("foralder")
     with pytest.raises(ValueError, match="cannot count by"):
         text.count_words(data.rename(columns={"roll": "Word"}), levels=LEVELS, by="Word")
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_words_and_stems_in_one_pass_are_the_two_functions_results(seed):
+    # notes of a sex outside the levels have stems but no counted words; a part by role; stem
+    # counts by columns named as the words' own columns of the engine's table (n, persons, word
+    # is refused as the tokeniser's), by a column with missing values, and per note
+    rng = random.Random(seed)
+    data = _frame(_random_notes(400, seed) + MESSY, seed=seed)
+    data["roll"] = [rng.choice(["foralder", "klient", None]) for _ in range(len(data))]
+    data["n"] = [rng.choice([1, 2]) for _ in range(len(data))]
+    data["persons"] = [rng.choice(["a", "b", None]) for _ in range(len(data))]
+    data.index = data.index * 3 + 7
+    assert (~data["kon"].isin(LEVELS)).sum() > 20
+    stems = ["ansvar", "Omsorg", "föräldraförmåg", "i̇", "mamm"]
+    options = dict(levels=LEVELS, exclude=("hem",), notes=True, by="roll")
+    for stems_by in (None, "kon", ["roll", "n", "persons"], ["kon", "roll"]):
+        words, flags = text.count_words_and_stems(data, stems, stems_by=stems_by, name="f",
+                                                  weight="antal", **options)
+        alone = text.count_words(data, **options)
+        pd.testing.assert_frame_equal(words.counts, alone.counts)
+        pd.testing.assert_frame_equal(words.excluded, alone.excluded)
+        assert words.totals == alone.totals and words.n_notes == alone.n_notes
+        assert set(words.parts) == set(alone.parts) == {"foralder", "klient"}
+        for value in words.parts:
+            pd.testing.assert_frame_equal(words.part(value).counts, alone.part(value).counts)
+            assert words.part(value).n_notes == alone.part(value).n_notes
+        expected = text.contains_stem(data, stems, by=stems_by, name="f", weight="antal")
+        if stems_by is None:
+            pd.testing.assert_series_equal(flags, expected)
+            assert flags.tolist() == reference_stem(data, stems)
+        else:
+            pd.testing.assert_frame_equal(flags, expected)
+            assert flags["antal"].sum() == len(data) and flags["f"].sum() > 0
+    with pytest.raises(ValueError, match="cannot count by"):
+        text.count_words_and_stems(data.rename(columns={"roll": "word"}), stems,
+                                   levels=LEVELS, stems_by="word")
