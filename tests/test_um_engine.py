@@ -8,6 +8,7 @@ account of the rows must be that of a load as rows.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -172,3 +173,73 @@ def test_the_chapters_load_keeps_the_notes_in_the_engine(tmp_path, monkeypatch):
                 assert not set(frame[col].dropna().astype(str)) & texts, col
                 assert not {"p1", "p2", "p3"} & set(frame[col].dropna().astype(str)), col
     assert "kalle" not in set(counts.counts["word"]) and "anna" not in set(counts.counts["word"])
+
+
+def _notes_with_roles(tmp_path, seed: int = 3):
+    """An export of 600 notes about 90 persons: parents' notes use words of their own, a third
+    of the notes have no role."""
+    import random
+
+    rng = random.Random(seed)
+    common = ["samtal", "boende", "ekonomi", "arbete", "oro", "hemmet", "stöd", "ansvar"]
+    parents = ["mamman", "pappan", "barnen", "umgänge", "föräldraförmågan", "hämtning"]
+    rows = []
+    for i in range(600):
+        who = rng.randrange(90)
+        sex = "kvinna" if who % 2 else "man"
+        role = rng.choice(["foralder", "klient", None])
+        pool = parents * 3 + common if role == "foralder" else common
+        if sex == "kvinna":
+            pool = pool + ["omsorg"]
+        words = " ".join(rng.choice(pool) for _ in range(rng.randint(3, 9)))
+        rows.append({"anteckning_id": f"a{i}", "person_id": f"p{who}", "kon": sex, "roll": role,
+                     "datum": "2024-01-02", "anteckning": f"samtal om {words}."})
+    pd.DataFrame(rows).to_csv(tmp_path / f"{TABLE}.csv", index=False)
+    return pd.DataFrame(rows)
+
+
+def test_the_chapter_with_roles_missing_for_some_notes(tmp_path):
+    # a role missing for a third of the notes: the chapter runs (it stopped in the disclosure of
+    # the shares per role), the missing role is a row of its own, labelled for the reader, and
+    # the parents' words are those of the parents' notes alone
+    from jamtools.present.plots import Plot
+    from jamtools.present.report import MISSING_LABEL, Table
+    from jamtools.run.notebook import setup
+    from jamtools.stats.text import distinctive_words
+    from jamtools.disclosure.text import disclose_words
+    from jamtools.present import text as words
+
+    import nbformat
+
+    rows = _notes_with_roles(tmp_path)
+    source = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / f"{CHAPTER}.ipynb", 4)
+    params: dict = {}
+    exec(next(c.source for c in source.cells if "parameters" in c.metadata.get("tags", [])), params)
+    ctx = setup(CHAPTER, {**{k: v for k, v in params.items() if not k.startswith("__")},
+                          "data_dir": str(tmp_path)})
+    page = um.words_in_notes(ctx)
+    tables = [i for i in page.part("ansvar") if isinstance(i, Table)]
+    shares = tables[0].frame
+    import re
+
+    assert MISSING_LABEL in set(shares.iloc[:, 0])
+    assert not re.search(r"<NA>|\bnan\b|\bNone\b", shares.to_string())
+    n_missing = shares.loc[shares.iloc[:, 0] == MISSING_LABEL, "Antal"]
+    assert sum(int(re.sub(r"\D", "", str(v))) for v in n_missing) == rows["roll"].isna().sum()
+    figure = next(i for i in page.part("ansvar") if isinstance(i, Plot))
+    ax = figure.fig.axes[0]
+    at = [y for y, t in zip(ax.get_yticks(), ax.get_yticklabels()) if MISSING_LABEL in t.get_text()]
+    assert len(at) == 1
+    drawn = [y for line in ax.lines for y in line.get_ydata()]
+    assert sum(abs(y - at[0]) < 0.5 for y in drawn) >= 2  # both sexes' points on its row
+    # the parents' table: the words of the parents' notes alone
+    parent_table = next(i for i in page.part("foraldrar") if isinstance(i, Table))
+    alone = count_words(rows[rows["roll"] == "foralder"], levels=um.LEVELS,
+                        exclude=ctx.extra["uteslutna_ord"])
+    shown = disclose_words(distinctive_words(alone, prior_strength=ctx.extra["prior_styrka"],
+                                             conf_level=ctx.conf_level), threshold=ctx.threshold)
+    expected = words.word_table(words.top_words(shown, 10),
+                                labels={"kvinna": "mammor", "man": "pappor"})
+    pd.testing.assert_frame_equal(parent_table.frame, expected.frame)
+    assert "föräldraförmågan" in set(parent_table.frame.iloc[:, 1].astype(str)) | set(
+        parent_table.frame.iloc[:, 0].astype(str)) | set(parent_table.frame.to_numpy().ravel().astype(str))

@@ -313,6 +313,18 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     return out
 
 
+#: How :func:`_as_keys` writes a missing value (no export holds a NUL character: the readers
+#: refuse one).
+_MISSING_KEY = "\x00"
+
+
+def _as_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s values as texts, a missing value as :data:`_MISSING_KEY`: keys to group rows
+    by (``astype(str)`` keeps a missing value missing under pandas' string type, and a stratum
+    of a missing role would then be no key at all)."""
+    return frame.astype(object).where(frame.notna(), _MISSING_KEY).map(str)
+
+
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
                     group: str = "kon", by=(), rounding=None) -> pd.DataFrame:
     """Disclose a share-by-group table (``jamtools.stats.share_by_group``).
@@ -336,13 +348,13 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
     primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
-    stratum = out[by].astype(str).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
+    stratum = _as_keys(out[by]).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
     hidden = primary.copy()
     hidden_strata: set[str] = set()
     # The (stratum × group) cross-table, its rows and columns in sorted order; each row of
     # ``out`` is the cell (row_at, col_at), and a cell's value the sum of its rows'.
     row_at, strata = pd.factorize(np.asarray(stratum, dtype=object), sort=True)
-    col_at, _ = pd.factorize(np.asarray(out[group].astype(str), dtype=object), sort=True)
+    col_at, _ = pd.factorize(np.asarray(_as_keys(out[[group]])[group], dtype=object), sort=True)
     shape = (len(strata), int(col_at.max()) + 1)
     for _ in range(10):
         before = hidden.copy()

@@ -308,6 +308,17 @@ def row_height(labels, levels: int = 1) -> float:
     return max(0.26 * levels + 0.1, 0.24 * lines + 0.12, 0.45)
 
 
+def _categories(values: pd.Series) -> list:
+    """The categories of ``values`` in the order they first occur, a missing value one of them
+    (labelled *Uppgift saknas*, :func:`~jamtools.present.report.label`)."""
+    return list(pd.unique(values))
+
+
+def _is(values: pd.Series, category) -> pd.Series:
+    """Whether each of ``values`` is ``category`` (a missing value is the missing category)."""
+    return values.isna() if pd.isna(category) else values == category
+
+
 def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = None,
                 title: str = "", xlabel: str = "Andel") -> Plot:
     """Share per sex (and per ``by`` category, one row each) with its confidence interval.
@@ -317,9 +328,9 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
     disclosure.require_disclosed(shares, "andelstabellen")
     if shares.empty:
         return no_data_plot()
-    rows = list(dict.fromkeys(shares[by])) if by else [None]
+    rows = _categories(shares[by]) if by else [None]
     levels = list(dict.fromkeys(shares[group]))
-    names = [label(c) if c is not None else "" for c in rows]
+    names = [label(c) for c in rows] if by else [""]
     per_row = row_height(names, len(levels))
     fig = new_figure(_height(len(rows), per_row=per_row, title=title))
     ax = fig.subplots()
@@ -327,7 +338,7 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
     offsets = {lvl: (i - (len(levels) - 1) / 2) * step for i, lvl in enumerate(levels)}
     points: dict = {lvl: [] for lvl in levels}
     for yi, cat in enumerate(rows):
-        sub = shares if cat is None else shares[shares[by] == cat]
+        sub = shares[_is(shares[by], cat)] if by else shares
         for _, r in sub.iterrows():
             y = yi + offsets[r[group]]
             if pd.isna(r["share"]):
@@ -410,9 +421,9 @@ def amount_distribution_plot(summary: pd.DataFrame, *, group: str = "kon", by: s
     Each sex's box has its colour and its hatch (:data:`SEX_HATCHES`), its mean its marker, so
     the sexes differ in grey scale too; the key under the axes shows both."""
     disclosure.require_disclosed(summary, "beloppstabellen")
-    rows = list(dict.fromkeys(summary[by])) if by else [None]
+    rows = _categories(summary[by]) if by else [None]
     levels = list(dict.fromkeys(summary[group]))
-    names = [label(c) if c is not None else "" for c in rows]
+    names = [label(c) for c in rows] if by else [""]
     per_row = row_height(names, len(levels))
     fig = new_figure(_height(len(rows), per_row=per_row, title=title) + 0.3)
     ax = fig.subplots()
@@ -420,7 +431,7 @@ def amount_distribution_plot(summary: pd.DataFrame, *, group: str = "kon", by: s
     offsets = {lvl: (i - (len(levels) - 1) / 2) * height * 1.1 for i, lvl in enumerate(levels)}
     xmax = float(pd.to_numeric(summary["q3"], errors="coerce").max()) if summary["q3"].notna().any() else 1.0
     for yi, cat in enumerate(rows):
-        sub = summary if cat is None else summary[summary[by] == cat]
+        sub = summary[_is(summary[by], cat)] if by else summary
         for _, r in sub.iterrows():
             y = yi + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")

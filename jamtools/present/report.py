@@ -116,8 +116,15 @@ VALUE_LABELS = {
 }
 
 
+#: The reader's label for a missing value among the categories of a table or figure.
+MISSING_LABEL = "Uppgift saknas"
+
+
 def label(value) -> str:
-    """The reader's label for a code or column name (the code itself when none is known)."""
+    """The reader's label for a code or column name (the code itself when none is known;
+    :data:`MISSING_LABEL` for a missing value)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_LABEL
     text = str(value)
     return VALUE_LABELS.get(text) or COLUMN_LABELS.get(text) or text
 

@@ -197,9 +197,9 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
            Analysis, 16(4), 372–403. (Word counts per group as the input.)
     """
     levels = tuple(levels)
-    query = _WordQuery(by, notes)
-    with _notes(data, text, levels=levels, group=group, person=person,
-                columns=() if by is None else (by,)) as src:
+    query = _WordQuery(data, by, notes)
+    with _notes(query.data, text, levels=levels, group=group, person=person,
+                columns=query.carried) as src:
         agg = _token_query(src, query.select, other=query.other, where=query.where,
                            group=query.group)
         per_level = _engine_sql(query.per_level(src))
@@ -214,14 +214,21 @@ class _WordQuery:
     counts (a missing person is one person; count DISTINCT leaves NULL out). Notes of a group
     outside the levels (``lvl`` NULL) are not counted."""
 
-    def __init__(self, by: str | None, notes: bool) -> None:
+    def __init__(self, data, by: str | None, notes: bool) -> None:
         from jamtools.data.engine import ident
 
         if by is not None and (str(by).lower() in _TOKEN_COLUMNS or str(by).startswith("__")):
             raise ValueError(f"count_words cannot count by {by!r}: the tokeniser has a column of "
                              f"that name ({', '.join(sorted(_TOKEN_COLUMNS))}), or it begins "
                              "with '__'.")
-        self.by, self.notes = by, notes
+        self.by, self.notes, self.data, self.values = by, notes, data, None
+        if by is not None and isinstance(data, pd.DataFrame):
+            # the parts by the position of their value (a missing value none), under a name of
+            # their own: any value a dictionary can hold is a part's key as it is in the frame
+            codes, self.values = pd.factorize(data[by])
+            self.data = data.assign(__part=pd.array(np.where(codes < 0, None, codes), dtype="Int64"))
+            by = "__part"
+        self.carried = () if by is None else (by,)
         part = "" if by is None else ident(by)
         mark = "" if by is None else f", {part} AS __by, GROUPING({part}) AS __g"
         self.columns = ["word", "lvl", *(() if by is None else ("__by", "__g")), "n",
@@ -232,7 +239,7 @@ class _WordQuery:
                        + "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) AS persons, "
                        "bool_or(NOT cap) AS lower_seen, bool_or(cap AND NOT ss) AS capital_inside, "
                        "bool_or(odd_digit) AS odd_digit, bool_or(odd_digit IS NULL) AS safe")
-        self.other = ("lvl", "who", *(() if by is None else (by,)))
+        self.other = ("lvl", "who", *self.carried)
         self.where = "WHERE lvl IS NOT NULL"
         self.group = ("GROUP BY word, lvl" if by is None else
                       f"GROUP BY GROUPING SETS ((word, lvl), (word, lvl, {part}))")
@@ -240,6 +247,10 @@ class _WordQuery:
                         if by is None else
                         f"SELECT lvl{mark}, count(*) AS n FROM {{src}} WHERE lvl IS NOT NULL "
                         f"GROUP BY GROUPING SETS ((lvl), (lvl, {part}))")
+
+    def _key(self, value):
+        """A part's key: the value in the frame, or as the engine gives it."""
+        return _plain(value) if self.values is None else self.values[int(value)]
 
     def per_level(self, src: str) -> str:
         """SQL of the notes per level (and part) of the notes ``src``."""
@@ -254,8 +265,8 @@ class _WordQuery:
             return _word_counts(agg, per_level, **rules)
         whole = _word_counts(agg[agg["__g"] == 1], per_level[per_level["__g"] == 1], **rules)
         agg, per_level = agg[agg["__g"] == 0], per_level[per_level["__g"] == 0]
-        whole.parts = {_plain(v): _word_counts(agg[agg["__by"] == v],
-                                               per_level[per_level["__by"] == v], **rules)
+        whole.parts = {self._key(v): _word_counts(agg[agg["__by"] == v],
+                                                  per_level[per_level["__by"] == v], **rules)
                        for v in per_level["__by"].dropna().unique()}
         whole._empty = _word_counts(agg.iloc[:0], per_level.iloc[:0], **rules)
         return whole
@@ -459,7 +470,7 @@ def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILIT
     from jamtools.data.engine import ident
 
     stems = tuple(str(s).lower() for s in stems)
-    by = _stem_keys(by)
+    by = _stem_keys(by, name=name, weight=weight)
     if by is None and not isinstance(data, pd.DataFrame):
         raise ValueError("contains_stem on notes in the engine counts them: give by=.")
     found, holds = _stem_conditions(stems)
@@ -475,14 +486,16 @@ def contains_stem(data: pd.DataFrame | str, stems: Iterable[str] = RESPONSIBILIT
     return _typed_stem_counts(counted, data, by, name, weight)
 
 
-def _stem_keys(by) -> list[str] | None:
+def _stem_keys(by, *, name: str, weight: str) -> list[str] | None:
     """``contains_stem``'s ``by`` as a list (None without), refused when a column has the name of
-    one of the tokeniser's own."""
+    one of the tokeniser's own, or of the flag or count column (``name``, ``weight``)."""
     by = None if by is None else [by] if isinstance(by, str) else list(by)
-    taken = sorted(c for c in by or () if str(c).lower() in _TOKEN_COLUMNS)  # names: any case
+    taken = sorted(c for c in by or ()
+                   if str(c).lower() in _TOKEN_COLUMNS | {str(name).lower(), str(weight).lower()})
     if taken:
         raise ValueError(f"contains_stem cannot count by {taken}: the tokeniser's own columns "
-                         f"have those names ({', '.join(sorted(_TOKEN_COLUMNS))}).")
+                         f"({', '.join(sorted(_TOKEN_COLUMNS))}) or the flag and count columns "
+                         f"({name!r}, {weight!r}) have those names.")
     return by
 
 
@@ -574,11 +587,11 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     from jamtools.data.engine import ident
 
     levels, stems = tuple(levels), tuple(str(s).lower() for s in stems)
-    keys = _stem_keys(stems_by)
+    keys = _stem_keys(stems_by, name=name, weight=weight)
     if keys is None and not isinstance(data, pd.DataFrame):
         raise ValueError("contains_stem on notes in the engine counts them: give stems_by=.")
-    query = _WordQuery(by, notes)
-    carried = list(dict.fromkeys([*(() if by is None else (by,)), *(keys or ())]))
+    query = _WordQuery(data, by, notes)
+    carried = list(dict.fromkeys([*query.carried, *(keys or ())]))
     found, _ = _stem_conditions(stems)
     # the hits under names of their own (``__s_``), beside the words' columns
     renamed = [f"{ident(c)} AS {ident('__s_' + c)}" for c in keys or ()]
@@ -588,7 +601,7 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
             f"FROM tok WHERE {found} GROUP BY {', '.join(ident(c) for c in keys)}")
     con = engine.shared()
     both = engine.unique_name("jt_words_stems")
-    with _notes(data, text, levels=levels, group=group, person=person, columns=carried,
+    with _notes(query.data, text, levels=levels, group=group, person=person, columns=carried,
                 every=True) as src, _tokens(src, ("lvl", "who", *carried)) as tok:
         con.execute(f"CREATE TEMP TABLE {ident(both)} AS WITH tok AS ({tok}) "
                     f"SELECT {query.select} FROM tok {query.where} {query.group} "
@@ -766,7 +779,8 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
         table = {"rid": pa.array(np.arange(len(rows), dtype=np.int64)), "txt": _as_text(rows[text])}
         if levels is not None:
             at = pd.Index(levels).get_indexer(rows[group]).astype(np.int64)
-            table["lvl"] = pa.array(at, mask=at < 0)
+            inside = rows[group].isin(levels).to_numpy(dtype=bool)  # (as the rows are chosen)
+            table["lvl"] = pa.array(at, mask=(at < 0) | ~inside)
             table["who"] = pa.array(pd.factorize(rows[person])[0].astype(np.int64))  # missing: one id
         table.update({c: pa.Array.from_pandas(rows[c]) for c in columns})
         name = engine.unique_name("jt_notes")

@@ -202,3 +202,23 @@ def test_pinned_cells_of_large_counts_are_those_whose_bounds_meet():
     expected = hidden & (np.abs(hi - lo) < 1e-9)
     assert expected[0, 0]
     assert (disclosure.pinned(ext, hidden) == expected).all()
+
+
+def test_a_missing_stratum_is_a_stratum_of_its_own():
+    # a missing value among the strata (a role not given for some notes) is protected as a
+    # stratum of its own, as a value would be; under pandas' string type ``astype(str)`` keeps
+    # it missing, and the stratum's key once stopped the disclosure with a TypeError
+    rows = []
+    for s, (ga, gb) in zip(["a", None, "b", pd.NA], [(30, 3), (40, 12), (20, 25), (6, 9)]):
+        for sex, n in (("kvinna", ga), ("man", gb)):
+            rows.append({"roll": s, "kon": sex, "n": float(n), "events": float(n // 3),
+                         "share": 1 / 3, "ci_low": 0.0, "ci_high": 1.0})
+    table = pd.DataFrame(rows)
+    named = table.assign(roll=table["roll"].astype(object).where(table["roll"].notna(), "saknas"))
+    expected = disclosure.disclose_shares(named, threshold=THRESHOLD, by=["roll"])
+    for dtype in (object, "string", "str"):
+        got = disclosure.disclose_shares(table.astype({"roll": dtype}), threshold=THRESHOLD,
+                                         by=["roll"])
+        assert got["suppressed"].tolist() == expected["suppressed"].tolist(), dtype
+        assert got["suppressed"].sum() >= 4 and not got["suppressed"].all()
+        pd.testing.assert_series_equal(got["suppression_reason"], expected["suppression_reason"])

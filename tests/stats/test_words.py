@@ -191,15 +191,19 @@ def test_count_words_by_a_column_counts_each_part_as_its_own_notes(seed):
     data = _frame(_random_notes(500, seed) + MESSY, seed=seed)
     data["roll"] = [rng.choice(["foralder", "klient", "klient", None]) for _ in range(len(data))]
     data.loc[data.index[:3], "roll"] = "ensam"  # a part of three notes
-    exclude = ("hem",)
+    data.loc[data.index[3:5], ["roll", "anteckning"]] = ["tom", "… — !"]  # notes without words
+    exclude = ("omsorg", "stöd")  # never capitalised: left out by the list
     got = text.count_words(data, levels=LEVELS, exclude=exclude, notes=True, by="roll")
     table, totals, n_notes, excl = reference_count(data, levels=LEVELS, exclude=exclude,
                                                    with_notes=True)
     pd.testing.assert_frame_equal(got.counts, table)  # the whole, as without by
     pd.testing.assert_frame_equal(got.excluded, excl)
     assert got.totals == totals and got.n_notes == n_notes
-    assert set(got.parts) == {"foralder", "klient", "ensam"}
-    for value in ("foralder", "klient", "ensam"):
+    assert set(got.parts) == {"foralder", "klient", "ensam", "tom"}
+    assert got.part("tom").n_notes == {lvl: int((data.loc[data.index[3:5], "kon"] == lvl).sum())
+                                       for lvl in LEVELS} and got.part("tom").counts.empty
+    assert got.excluded.set_index("rule").loc[text.RULE_LIST, "types"] == 2
+    for value in ("foralder", "klient", "ensam", "tom"):
         part = data[data["roll"] == value]
         ptable, ptotals, pn, pexcl = reference_count(part, levels=LEVELS, exclude=exclude,
                                                      with_notes=True)
@@ -237,7 +241,7 @@ def test_words_and_stems_in_one_pass_are_the_two_functions_results(seed):
     data.index = data.index * 3 + 7
     assert (~data["kon"].isin(LEVELS)).sum() > 20
     stems = ["ansvar", "Omsorg", "föräldraförmåg", "i̇", "mamm"]
-    options = dict(levels=LEVELS, exclude=("hem",), notes=True, by="roll")
+    options = dict(levels=LEVELS, exclude=("Omsorg", "stöd"), notes=True, by="roll")
     for stems_by in (None, "kon", ["roll", "n", "persons"], ["kon", "roll"]):
         words, flags = text.count_words_and_stems(data, stems, stems_by=stems_by, name="f",
                                                   weight="antal", **options)
@@ -249,6 +253,7 @@ def test_words_and_stems_in_one_pass_are_the_two_functions_results(seed):
         for value in words.parts:
             pd.testing.assert_frame_equal(words.part(value).counts, alone.part(value).counts)
             assert words.part(value).n_notes == alone.part(value).n_notes
+        assert words.excluded.set_index("rule").loc[text.RULE_LIST, "types"] == 2
         expected = text.contains_stem(data, stems, by=stems_by, name="f", weight="antal")
         if stems_by is None:
             pd.testing.assert_series_equal(flags, expected)
@@ -259,3 +264,66 @@ def test_words_and_stems_in_one_pass_are_the_two_functions_results(seed):
     with pytest.raises(ValueError, match="cannot count by"):
         text.count_words_and_stems(data.rename(columns={"roll": "word"}), stems,
                                    levels=LEVELS, stems_by="word")
+
+
+
+def _engine_tables(prefix: str) -> int:
+    from jamtools.data import engine
+
+    return engine.shared().sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+                               f"'{prefix}%'").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("values", [
+    [__import__("datetime").date(2024, 1, d) for d in (1, 2, 3)],
+    list(pd.period_range("2024-01", periods=3, freq="M")),
+    ["foralder", 1, None],
+    [("a", 1), ("b", 2), None],
+    [True, False, None],
+])
+def test_a_part_is_found_by_its_value_as_it_is_in_the_frame(values):
+    # values the engine would give back as another type (a date as a timestamp, a period as an
+    # integer) or could not hold (a mix of types, tuples): the parts are keyed by the frame's own
+    rng = random.Random(8)
+    data = _frame(_random_notes(200, 8), seed=8)
+    data["del"] = pd.Series([rng.choice(values) for _ in range(len(data))], dtype=object)
+    got = text.count_words(data, levels=LEVELS, by="del")
+    wanted = {v for v in values if v is not None}
+    assert set(got.parts) == wanted
+    for value in wanted:
+        alone = text.count_words(data[data["del"].map(lambda v, w=value: v is not None and v == w)],
+                                 levels=LEVELS)
+        pd.testing.assert_frame_equal(got.part(value).counts, alone.counts)
+        assert got.part(value).n_notes == alone.n_notes
+
+
+def test_words_and_stems_by_names_that_differ_in_case_and_refusals():
+    data = _frame(_random_notes(200, 9), seed=9)
+    rng = random.Random(9)
+    data["Roll"] = [rng.choice(["foralder", "klient"]) for _ in range(len(data))]
+    data["roll"] = [rng.choice(["x", "y", None]) for _ in range(len(data))]
+    words, flags = text.count_words_and_stems(data, ["ansvar"], levels=LEVELS, by="Roll",
+                                              stems_by="roll")
+    pd.testing.assert_frame_equal(words.part("klient").counts, text.count_words(
+        data[data["Roll"] == "klient"], levels=LEVELS).counts)
+    pd.testing.assert_frame_equal(flags, text.contains_stem(data, ["ansvar"], by="roll"))
+    assert _engine_tables("jt_words_stems") == 0  # the engine's table of both is dropped
+    for bad in ({"by": "__x"}, {"by": "lvl"}, {"stems_by": "n"}, {"stems_by": ["kon", "has_stem"]},
+                {"stems_by": "antal", "weight": "antal"}):
+        with pytest.raises(ValueError, match="cannot count by"):
+            text.count_words_and_stems(data.assign(__x=1, lvl=1, n=1, has_stem=1, antal=1),
+                                       ["ansvar"], levels=LEVELS, **bad)
+    with pytest.raises(ValueError, match="cannot count by"):
+        text.contains_stem(data.assign(n=1), ["ansvar"], by=["kon", "n"])
+
+
+def test_notes_of_a_group_outside_the_levels_are_the_same_notes_in_both():
+    # levels with a missing value: which notes are of the levels is decided as count_words
+    # decides it (isin), in the pass that keeps every note for the stems as well
+    data = _frame(_random_notes(150, 10), seed=10)
+    data["kon"] = [v if i % 7 else None for i, v in enumerate(data["kon"])]
+    levels = (None, "kvinna")
+    words, _ = text.count_words_and_stems(data, ["ansvar"], levels=levels)
+    alone = text.count_words(data, levels=levels)
+    pd.testing.assert_frame_equal(words.counts, alone.counts)
+    assert words.n_notes == alone.n_notes
