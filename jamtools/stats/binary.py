@@ -16,6 +16,8 @@ import pandas as pd
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats as sps
+
+from jamtools.stats.design import indicators
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
@@ -275,8 +277,7 @@ def compare_groups(data: pd.DataFrame, group: str = "kon",
 def _design(table: pd.DataFrame, group: str, a: str, covariates: list[str]) -> pd.DataFrame:
     x = pd.DataFrame({"const": 1.0, "group": (table[group] == a).astype(float)}, index=table.index)
     for cov in covariates:
-        dummies = pd.get_dummies(table[cov].astype(str), prefix=cov, drop_first=True, dtype=float)
-        x = pd.concat([x, dummies], axis=1)
+        x = pd.concat([x, indicators(table[cov], cov)], axis=1)
     return x
 
 

@@ -6,6 +6,35 @@ from collections.abc import Hashable, Sequence
 import pandas as pd
 
 
+def indicators(values: pd.Series, prefix: str) -> pd.DataFrame:
+    """Indicator columns (0.0/1.0) of the levels of ``values`` but the first (treatment coding),
+    the levels as text; a missing value is a level of its own (the column ``<prefix>_nan``, after
+    the others), never the reference.
+
+    Under pandas 3 ``astype(str)`` keeps a missing value missing, and ``pd.get_dummies`` then gives
+    its rows no indicator: they were counted in the reference level without a word.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        A categorical covariate (rows or cells).
+    prefix : str
+        The columns' prefix (the covariate's name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per level but the first, on ``values``' index.
+
+    References
+    ----------
+    .. [1] Suits, D. B. (1957). Use of dummy variables in regression equations. Journal of the
+           American Statistical Association, 52(280), 548–551.
+    """
+    return pd.get_dummies(values.astype(str), prefix=prefix, drop_first=True, dtype=float,
+                          dummy_na=bool(values.isna().any()))
+
+
 def covariate_columns(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
     """Indicator columns for categorical covariates (first level as reference) and numeric
     covariates with more than 10 distinct values as they are.
@@ -35,8 +64,7 @@ def covariate_columns(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.Data
         if pd.api.types.is_numeric_dtype(frame[cov]) and frame[cov].nunique() > 10:
             parts.append(frame[cov].astype(float).rename(cov).to_frame())
         else:
-            parts.append(pd.get_dummies(frame[cov].astype(str), prefix=cov, drop_first=True,
-                                        dtype=float))
+            parts.append(indicators(frame[cov], cov))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
 
 

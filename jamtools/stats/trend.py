@@ -20,6 +20,7 @@ from jamtools.stats.amounts import _cells as _amount_cells
 from jamtools.stats.amounts import _check as _amount_rows
 from jamtools.stats.amounts import _robust_ols
 from jamtools.stats.binary import COMPARISON_COLUMNS, _counts, compare_groups
+from jamtools.stats.design import indicators
 
 
 def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
@@ -136,8 +137,7 @@ def gap_change(data: pd.DataFrame, period: str, after: Any, group: str = "kon",
                       "after": table["_after"]}, index=table.index)
     x["group_x_after"] = x["group"] * x["after"]
     for cov in covariates:
-        x = pd.concat([x, pd.get_dummies(table[cov].astype(str), prefix=cov, drop_first=True,
-                                         dtype=float)], axis=1)
+        x = pd.concat([x, indicators(table[cov], cov)], axis=1)
     endog = np.column_stack([table["events"], table["n"] - table["events"]])
     p = np.nan
     warning = ""
@@ -222,8 +222,7 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
                       "after": cells["_after"].astype(float)}, index=cells.index)
     x["group_x_after"] = x["group"] * x["after"]
     for cov in covariates:
-        x = pd.concat([x, pd.get_dummies(cells[cov].astype(str), prefix=cov, drop_first=True,
-                                         dtype=float)], axis=1)
+        x = pd.concat([x, indicators(cells[cov], cov)], axis=1)
     try:
         fit, cov_type = _robust_ols(cells, x, keep=["const", "group", "after", "group_x_after"])
     except ValueError as exc:  # the change rests on single units (NOT_ESTIMABLE) or none

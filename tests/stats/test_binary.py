@@ -189,3 +189,33 @@ def test_collapse_file_with_duckdb_equals_pandas(tmp_path):
     df.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(ValueError, match="1 rader"):
         stats.collapse_file(tmp_path / "bad.csv", "y", by)
+
+
+def test_a_missing_covariate_value_is_a_level_of_its_own():
+    """A cell whose covariate is missing enters the model as a level of its own, as if the
+    value were written as a word, never as the reference level (under pandas 3 ``astype(str)``
+    keeps it missing and ``get_dummies`` gave it no indicator); the g-computation is checked
+    against a row-level logit with the missing value as its own category."""
+    df = _rows(seed=7, n=6000)
+    df["ald"] = df["ald"].astype(object)
+    df.loc[df.index % 5 == 0, "ald"] = None
+    df.loc[df["ald"].isna(), "y"] = (np.arange(df["ald"].isna().sum()) % 3 == 0).astype(int)
+    got = stats.adjusted_difference(df, "kon", ["grp", "ald"], levels=("flicka", "pojke"),
+                                    outcome="y").set_index("measure")
+    named = df.assign(ald=df["ald"].fillna("~saknas"))
+    expected = stats.adjusted_difference(named, "kon", ["grp", "ald"], levels=("flicka", "pojke"),
+                                         outcome="y").set_index("measure")
+    merged = stats.adjusted_difference(df.assign(ald=df["ald"].fillna("x")), "kon", ["grp", "ald"],
+                                       levels=("flicka", "pojke"), outcome="y").set_index("measure")
+    for m in ("risk_difference_pp", "odds_ratio"):
+        assert got.loc[m, "estimate"] == pytest.approx(expected.loc[m, "estimate"], rel=1e-9)
+        assert got.loc[m, "ci_low"] == pytest.approx(expected.loc[m, "ci_low"], rel=1e-9)
+    assert abs(got.loc["odds_ratio", "estimate"] - merged.loc["odds_ratio", "estimate"]) > 1e-4
+    import statsmodels.formula.api as smf
+    fit = smf.logit("y ~ C(kon) + C(grp) + C(ald)", data=named).fit(disp=0)
+    pa, pb = (fit.predict(named.assign(kon=k)).mean() for k in ("flicka", "pojke"))
+    assert got.loc["risk_difference_pp", "estimate"] == pytest.approx(100 * (pa - pb), abs=1e-6)
+    # the indicators: the reference the first level, the missing value last
+    cols = stats.design.indicators(df["ald"], "ald").columns.tolist()
+    assert cols == ["ald_y", "ald_z", "ald_nan"]
+    assert stats.design.indicators(named["grp"], "grp").columns.tolist() == ["grp_b", "grp_c", "grp_d"]
