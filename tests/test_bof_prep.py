@@ -212,3 +212,36 @@ def test_process_steps_show_what_the_data_allow():
                                                                 bof.STEPS["insats_beviljad"]]
     assert list(bof.process_steps(reports, None)) == [bof.STEPS["utredning_inledd"]]
     assert list(bof.process_steps(None, investigations)) == [bof.STEPS["insats_beviljad"]]
+
+
+@pytest.mark.parametrize("blank", ["moten_partly", "finns_empty", "moten_empty"])
+def test_bof_05_with_parents_columns_not_given(tmp_path, blank):
+    # the meetings not given for some contacted parents (left out of that comparison only, and
+    # said), or a column about the parents given but empty in every row (as when it is not
+    # there): the chapter runs and compares the parents; it stopped, or compared no one
+    import numpy as np
+
+    from jamtools.present.report import Table
+    from jamtools.run.notebook import setup
+    from tests.conftest import SYNTHETIC
+
+    u = pd.read_csv(SYNTHETIC / "bof_utredningar.csv", dtype=str)
+    rng = np.random.default_rng(5)
+    if blank == "moten_partly":
+        u.loc[rng.random(len(u)) < 0.3, "antal_moten_mamma"] = None
+    elif blank == "finns_empty":
+        u["mamma_finns"], u["pappa_finns"] = None, None
+    else:
+        u["antal_moten_mamma"], u["antal_moten_pappa"] = None, None
+    u.to_csv(tmp_path / "bof_utredningar.csv", index=False)
+    ctx = setup("bof_05_bemotande_av_foraldrar", {"data_dir": str(tmp_path), "enhet": None,
+                                                  "alder_min": 0, "alder_max": 17})
+    page = bof.parents_treatment(ctx)
+    assert "inga föräldrar" not in page.short_answer.lower()
+    meetings = page.part("moten")
+    if blank == "moten_empty":
+        assert meetings == ("Data saknar antal möten med föräldrarna, så den jämförelsen utelämnas.",)
+    else:
+        assert isinstance(meetings[0], Table) and len(meetings[0].frame) > 0
+        said = any("utan uppgift om antal möten" in str(i) for i in meetings)
+        assert said == (blank == "moten_partly")

@@ -39,3 +39,19 @@ def test_amount_figure_by_category_of_an_empty_selection():
         result = analysis.amount_outcome(rows, "timmar", by="behov", levels=("kvinna", "man"))
     assert result.by_summary.empty and "behov" in result.by_summary.columns
     assert plots.amount_distribution_plot(result.by_summary, by="behov")._repr_png_().startswith(b"\x89PNG")
+
+
+def test_a_missing_group_is_named_for_the_reader_in_the_comparison_table():
+    # a sex missing from the data: the statistic's warning names the group's code; the table
+    # names the group as the reader knows it
+    from jamtools import stats
+
+    data = pd.DataFrame({"kon": ["pojke"] * 12, "y": [1, 0] * 6})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparisons = stats.compare_groups(data, "kon", outcome="y", levels=("flicka", "pojke"))
+    assert "'flicka'" in comparisons["warning"].iloc[0]
+    shown = disclosure.disclose_comparisons(comparisons, threshold=5, group="kon")
+    note = report.comparison_table(shown, caption="Jämförelser").frame["Anmärkning"].iloc[0]
+    assert "Gruppen flickor saknas i data" in note and "'" not in note
+    assert report.label(float("nan")) == report.label(None) == report.label(pd.NA) == report.MISSING_LABEL

@@ -89,6 +89,25 @@ def test_funds_table_shares_add_up_and_small_groups_are_hidden():
     assert (hidden.loc[hidden["Projektledare"] == "Män", "Antal ansökningar"] == "..").all()
 
 
+def test_funds_table_with_amounts_not_given():
+    # an export leaves the amount empty for a rejection (0 kr, as the model says) and, now and
+    # then, for a granted application (unknown: left out, and the note says so); it stopped
+    a = _applications(n=200)
+    full = ru.funds_table(a.assign(beviljat_belopp=a["beviljat_belopp"].where(a["beviljad"] == 1, 0.0)),
+                          threshold=5)
+    blank = a.assign(beviljat_belopp=a["beviljat_belopp"].where(a["beviljad"] == 1))
+    assert blank["beviljat_belopp"].isna().sum() > 20
+    table = ru.funds_table(blank, threshold=5)
+    pd.testing.assert_frame_equal(table.frame, full.frame)
+    assert "utan belopp" not in table.note
+    granted = blank.index[blank["beviljad"] == 1][:7]
+    unknown = ru.funds_table(blank.assign(beviljat_belopp=blank["beviljat_belopp"].where(
+        ~blank.index.isin(granted))), threshold=5)
+    assert "Beviljade ansökningar utan belopp i data ingår inte." in unknown.note
+    n = unknown.frame["Antal ansökningar"].map(lambda v: int(str(v).replace("\u00a0", "").replace(" ", "")))
+    assert n.sum() == len(blank) - 7
+
+
 # --- kulturskolan -------------------------------------------------------------------------------
 
 def test_pupils_with_years_get_the_two_phases():

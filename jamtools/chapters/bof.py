@@ -317,15 +317,17 @@ def parents(utredningar: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
 
 def _both(u: pd.DataFrame, template: str) -> bool:
     """Whether ``u`` has the column ``template`` for both parents (e.g. ``{}_samtal``)."""
-    return all(template.format(r) in u.columns for r in PARENTS)
+    return all(template.format(r) in u.columns and u[template.format(r)].notna().any()
+               for r in PARENTS)  # (a column without any value: as none)
 
 
 def _parent_kept(u: pd.DataFrame, roll: str) -> pd.Series:
     """The investigations of ``u`` whose parent ``roll`` is compared (:func:`parents`): the
     parent exists (where known) and the contact, and the conversation when compared, is
     recorded."""
-    keep = (u[f"{roll}_finns"].fillna(False).astype(bool) if f"{roll}_finns" in u.columns
-            else pd.Series(True, index=u.index))
+    finns = f"{roll}_finns"
+    keep = (u[finns].fillna(False).astype(bool) if finns in u.columns and u[finns].notna().any()
+            else pd.Series(True, index=u.index))  # (a column without any value: as none)
     keep = keep & u[f"{roll}_kontaktad"].notna()
     if _both(u, "{}_samtal"):
         keep &= u[f"{roll}_samtal"].notna()
@@ -899,15 +901,22 @@ def parents_treatment(ctx) -> Page:
                                caption="Kontakt med föräldern efter om föräldrarna bor ihop"))
 
     meetings: tuple = ("Data saknar antal möten med föräldrarna, så den jämförelsen utelämnas.",)
-    if "moten" in foraldrar.columns:
+    if "moten" in foraldrar.columns and foraldrar["moten"].notna().any():
+        # a contacted parent whose number of meetings is not given is left out of this
+        # comparison only (said under the table)
+        contacted = foraldrar[foraldrar["kontaktad"] == 1]
+        known = contacted["moten"].notna()
         moten = disclosure.disclose_comparisons(
-            stats.compare_amounts(foraldrar[foraldrar["kontaktad"] == 1], "moten", "foralder",
+            stats.compare_amounts(contacted[known], "moten", "foralder",
                                   levels=PARENTS, count=weight, conf_level=ctx.conf_level),
             threshold=ctx.threshold, group="foralder")
         jamforelser["möten"] = moten
         meetings = (report.comparison_table(
             moten[moten["measure"] != "ratio_of_means"],
             caption="Antal möten under utredningen bland kontaktade föräldrar: mamma − pappa"),)
+        if not known.all():
+            meetings += ("Kontaktade föräldrar utan uppgift om antal möten ingår inte i den "
+                         "jämförelsen.",)
 
     pappor = analysis.binary_outcome(foraldrar[foraldrar["foralder"] == "pappa"], "kontaktad",
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,

@@ -173,7 +173,9 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     Parameters
     ----------
     data : DataFrame
-        Applications with ``kon`` and ``beviljat_belopp``.
+        Applications with ``kon`` and ``beviljat_belopp`` (and ``beviljad``: a rejection
+        without an amount counts 0 kr; an application granted without an amount is left out,
+        and the table's note says so).
     levels, threshold, caption : the sexes, disclosure threshold and the table's caption.
     count : str, optional
         For a cell table: the column with the number of applications each row stands for.
@@ -182,8 +184,12 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     -------
     Table
     """
-    rows = data[data["kon"].isin(levels)].assign(
-        beviljat_mkr=lambda t: t["beviljat_belopp"].astype(float) / 1e6)
+    rows = data[data["kon"].isin(levels)]
+    amount = rows["beviljat_belopp"].astype(float)
+    if "beviljad" in rows.columns:  # a rejection without an amount was granted 0 kr (the model)
+        amount = amount.mask(amount.isna() & (rows["beviljad"] == 0), 0.0)
+    unknown = bool(amount.isna().any())  # granted, the amount not given: left out, said below
+    rows = rows.assign(beviljat_mkr=amount / 1e6)[amount.notna()]
     dist = stats.describe_amounts(rows, "beviljat_mkr", "kon", count=count)
     dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
                                      derived_cols=["sum", "share_of_total", "share_of_n"],
@@ -194,7 +200,8 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
         "Andel av ansökningarna": dist["share_of_n"].map(percent),
         "Beviljat totalt (miljoner kr)": dist["sum"].map(lambda v: number(v, 1)),
         "Andel av beviljade medel": dist["share_of_total"].map(percent),
-    }), caption=caption, note="Beviljade medel räknas över alla ansökningar (0 kr för avslag).")
+    }), caption=caption, note="Beviljade medel räknas över alla ansökningar (0 kr för avslag)."
+       + (" Beviljade ansökningar utan belopp i data ingår inte." if unknown else ""))
 
 
 __all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels",

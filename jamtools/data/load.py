@@ -794,7 +794,8 @@ def load_table(
             dangling = not_in(result.data[col.name], known)
             result = result.exclude(dangling, f"Hänvisar till {ref_table} som saknas")
     if period is not None and any(period):
-        if table.date_column and table.date_column in result.data.columns:
+        # (a column without any value is as none: each row would be left out for it)
+        if table.date_column and table.date_column in result.data.columns and result.has(table.date_column):
             dates = result.data[table.date_column]
             outside = pd.Series(False, index=dates.index)
             if start:
@@ -810,13 +811,16 @@ def load_table(
         result.notes.append(f"Enheten {unit} kan inte väljas: tabellen har ingen uppgift om enhet, "
                             "så alla rader ingår.")
     if unit and table.unit_column:
-        if table.unit_column in result.data.columns:
-            result = result.exclude(result.data[table.unit_column] != unit, f"Annan enhet än {unit}")
+        if table.unit_column in result.data.columns and result.has(table.unit_column):
+            units = result.data[table.unit_column]
+            # (a missing unit compares as missing, which is no exclusion: said first)
+            result = result.exclude(units.isna(), "Saknar enhet, behövs för valet av enhet")
+            result = result.exclude(units != unit, f"Annan enhet än {unit}")
         else:
             raise DataValidationError(f"Enheten {unit!r} kan inte väljas: tabellen {name} saknar "
                                       f"kolumnen {table.unit_column}.")
     if age is not None and table.age_column and any(a is not None for a in age):
-        if table.age_column in result.data.columns:
+        if table.age_column in result.data.columns and result.has(table.age_column):
             lo, hi = age
             ages = result.data[table.age_column]
             out = pd.Series(False, index=ages.index)
@@ -1005,6 +1009,10 @@ class _Pending:
                              "exkluderade")
         self._keep &= ~hit
         return self
+
+    def has(self, column: str) -> bool:
+        """:meth:`LoadResult.has` of the table as loaded (before these exclusions)."""
+        return self._result.has(column)
 
     def finish(self) -> LoadResult:
         data = self.data[self._keep] if not self._keep.all() else self.data.copy(deep=False)

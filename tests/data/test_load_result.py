@@ -33,3 +33,43 @@ def test_with_data_keeps_the_rows():
     assert "y" in more.data and "y" not in whole.data
     with pytest.raises(ValueError):
         whole.with_data(whole.data.head(2))
+
+
+@pytest.mark.parametrize("cells", [False, True])
+def test_a_filters_column_without_any_value_is_as_none(tmp_path, cells):
+    """An age, date or unit column present in the export but empty in every row: the age range
+    and the period cannot be chosen, and every row is kept with a note, as when the column is
+    not there (each row was left out for it); a unit cannot be chosen and says so. A column
+    partly empty leaves out only its empty rows, each counted."""
+    import numpy as np
+
+    from jamtools.data.load import DataValidationError, load_table
+
+    rng = np.random.default_rng(4)
+    n = 60
+    frame = pd.DataFrame({"beslut_id": [f"b{i}" for i in range(n)],
+                          "kon": rng.choice(["kvinna", "man"], n),
+                          "alder": rng.integers(65, 95, n).astype(float),
+                          "beslutsdatum": ["2023-05-01"] * n, "enhet": ["Norr"] * n,
+                          "beviljade_timmar": rng.uniform(1, 50, n).round(1)})
+    for label, blank in (("empty", slice(None)), ("partly", slice(0, 10))):
+        data = frame.copy()
+        data.loc[data.index[blank], ["alder", "beslutsdatum", "enhet"]] = np.nan
+        folder = tmp_path / label
+        folder.mkdir()
+        data.to_csv(folder / "ht_beslut.csv", index=False)
+        kw = dict(data_dir=folder, columns=["kon", "beviljade_timmar"],
+                  optional=["alder", "beslutsdatum", "enhet"], cells=cells)
+        for options, note in ((dict(age=(65, 80)), "Åldersintervallet kunde inte väljas"),
+                              (dict(period=("2023-01-01", "2023-12-31")), "Perioden kunde inte väljas")):
+            loaded = load_table("ht_beslut", **kw, **options)
+            if label == "empty":
+                assert loaded.n_rows() == n and any(note in t for t in loaded.notes), options
+            else:
+                assert loaded.n_rows() < n - 9 and not any(note in t for t in loaded.notes)
+                assert sum(loaded.excluded_by_reason().values()) == n - loaded.n_rows()
+        if label == "empty":
+            with pytest.raises(DataValidationError, match="Enheten 'Norr' kan inte väljas"):
+                load_table("ht_beslut", **kw, unit="Norr")
+        else:
+            assert load_table("ht_beslut", **kw, unit="Norr").n_rows() == n - 10
