@@ -55,3 +55,18 @@ def test_a_missing_group_is_named_for_the_reader_in_the_comparison_table():
     note = report.comparison_table(shown, caption="Jämförelser").frame["Anmärkning"].iloc[0]
     assert "Gruppen flickor saknas i data" in note and "'" not in note
     assert report.label(float("nan")) == report.label(None) == report.label(pd.NA) == report.MISSING_LABEL
+
+
+def test_a_comparison_that_cannot_be_computed_is_not_said_to_be_hidden():
+    from jamtools import stats
+    from jamtools.present import outcomes
+
+    data = pd.DataFrame({"kon": ["pojke"] * 12, "y": [1, 0] * 6})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparisons = stats.compare_groups(data, "kon", outcome="y", levels=("flicka", "pojke"))
+    shown = disclosure.stack({"Steg 1": disclosure.disclose_comparisons(comparisons, threshold=5,
+                                                                        group="kon")}, "steg")
+    text = outcomes.summary(shown, "steg")
+    assert "kan inte beräknas (gruppen flickor saknas i data)" in text
+    assert "röjandekontroll" not in text

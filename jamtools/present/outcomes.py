@@ -33,7 +33,8 @@ def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_differe
     Returns
     -------
     str
-        A Markdown list; a hidden comparison is said to be hidden (röjandekontroll).
+        A Markdown list; a hidden comparison is said to be hidden (röjandekontroll), one
+        that cannot be computed (a group without rows) to be so, with the statistic's reason.
     """
     disclosure.require_disclosed(comparisons, "jämförelsetabellen")
     rows = comparisons[comparisons["measure"] == measure]
@@ -44,8 +45,13 @@ def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_differe
             kind = "justerat" if bool(r["adjusted"]) else "utan justering"
             a = report.SEX_LABELS.get(r["group_a"], str(r["group_a"]))
             b = report.SEX_LABELS.get(r["group_b"], str(r["group_b"]))
-            if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+            if bool(r.get("suppressed", False)):
                 parts.append(f"{kind}: visas inte (röjandekontroll)")
+                continue
+            if pd.isna(r["estimate"]):  # nothing to hide: nothing to compare (the warning says why)
+                why = report.coded_words(str(r.get("warning") or "")).split(";")[0].strip(" .")
+                parts.append(f"{kind}: kan inte beräknas" + (f" ({why[:1].lower() + why[1:]})"
+                                                             if why and why != "nan" else ""))
                 continue
             conf = report.number(100 * float(r["conf_level"]), 1)
             parts.append(f"{kind} {report.number(r['estimate'], 1, signed=True)} procentenheter "

@@ -256,7 +256,7 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
             "Skattning": est,
             f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
-                                                _coded_words(str(r.get("warning") or "")))
+                                                coded_words(str(r.get("warning") or "")))
                                     if x and x != "nan"),
         })
     if not rows:
@@ -544,7 +544,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
     return Table(frame, caption, " ".join(x for x in (note, INTERVAL_NOTE) if x), name=name)
 
 
-def _coded_words(text: str) -> str:
+def coded_words(text: str) -> str:
     """A statistic's warning for the reader: a group's code in quotes (``'flicka'``) as its
     name (*flickor*), a value's code as its label."""
     return re.sub(r"'([^'\s]+)'", lambda m: SEX_LABELS.get(m.group(1)) or label(m.group(1)), text)
