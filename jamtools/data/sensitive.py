@@ -8,11 +8,16 @@ text notes, four written forms of a million personnummer) are what the scan need
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jamtools.data.load import DEMO_DATA_DIR, SENSITIVE_NAME, SUFFIXES, table_sources
 from jamtools.data.model import TABLES, Table
 
+#: :data:`SENSITIVE_NAME` without the words of free text: the names that say personnummer,
+#: samordningsnummer, name or address.
+NOT_TEXT_NAME = re.compile(r"(personnummer|samordningsnummer|personnr|pnr|namn(?!are)|name|adress)",
+                           re.I)
 #: Shorter values are left out: they would match everywhere.
 MIN_LENGTH = 4
 #: The longest text a personnummer can be written as once trimmed (``19900101 - 2385``:
@@ -35,7 +40,16 @@ def sensitive_columns(columns, mapping: dict | None = None, table: Table | None 
     def named(name: str) -> bool:
         return name in marked or bool(SENSITIVE_NAME.search(name) and not name.endswith("_id"))
 
-    return [str(c) for c in columns if named(str(c)) or (str(c) in mapping and named(mapping[str(c)]))]
+    def sensitive(column: str) -> bool:
+        model = mapping.get(column)
+        if model is not None and model.endswith("_id") and model not in marked:
+            # mapped onto an id: a name that says free text does not make it so (a note's id
+            # under the header "Anteckning": its values, "A259", were taken for notes and found
+            # in the book's scripts); one that says personnummer, name or address still does
+            return bool(NOT_TEXT_NAME.search(column))
+        return named(column) or (model is not None and named(model))
+
+    return [str(c) for c in columns if sensitive(str(c))]
 
 
 def _sources(config) -> list[tuple[dict, Path, Table | None]]:

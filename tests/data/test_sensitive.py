@@ -141,6 +141,13 @@ def test_sensitive_columns_by_own_and_mapped_name():
     assert sensitive.sensitive_columns(columns, {"Text": "fritext", "Kund": "kundnamn", "Nr": "person_id"},
                                        table) == ["anteckning", "Text", "Namn", "Kund"]
     assert sensitive.sensitive_columns(columns) == ["anteckning", "Namn"]  # by name alone
+    # an export's header that says free text, mapped onto an id, is the id (a note's number
+    # under "Anteckning"); one that says personnummer or name stays sensitive as an id
+    assert sensitive.sensitive_columns(["Anteckning", "Text", "Personnummer", "Namn", "Journalnr"],
+                                       {"Anteckning": "anteckning_id", "Text": "anteckning",
+                                        "Personnummer": "person_id", "Namn": "person_id",
+                                        "Journalnr": "anteckning_id"},
+                                       table) == ["Text", "Personnummer", "Namn"]
 
 
 def test_written_forms_are_looked_for_up_to_the_longest_number():
