@@ -95,6 +95,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "derived": ("härledd kolumn, derived column", ""),
     "row_ids": ("id från radnumret, row-position id",
                 "Exporten har ingen id-kolumn: raden numreras, och dubbletter kan då inte upptäckas."),
+    "empty_key": ("id-kolumnen är tom på varje rad, id column empty",
+                  "Raden numreras i stället, som när exporten saknar kolumnen, och dubbletter kan då "
+                  "inte upptäckas. Fyll i id:t i exporten om andra tabeller hänvisar till det."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -681,6 +684,15 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     ws_class = literal("[" + WHITESPACE + "]")
     _register_fallbacks(con)
     chk_name = unique_name("chk")
+    # A key given but empty in every row identifies no row: it is read as if the export had no
+    # such column (the row is numbered), not as a missing id in every row, which would leave
+    # every row out. (The search stops at the first row with a value.)
+    empty_key = table.key in cols and not con.sql(
+        f"SELECT 1 FROM {ident(view)} WHERE {sql_text(ident(table.key), types[table.key])} "
+        "IS NOT NULL LIMIT 1").fetchall()
+    if empty_key:
+        cols.remove(table.key)
+        in_source.discard(table.key)
 
     def text(c: str) -> str:
         return sql_text(ident(c), types[c])
@@ -1264,7 +1276,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(key, "duplicate_id", "__key_dup")
     elif row_ids:
         chk.derived[key] = "radnumret"
-        chk.info(key, "row_ids")
+        chk.info(key, "empty_key" if empty_key else "row_ids")
     elif key == "person_id" and key not in in_source and "person_id" in out_cols and duplicates:
         key_unique = True
         if not in_engine:

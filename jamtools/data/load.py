@@ -743,10 +743,13 @@ def load_table(
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
     if missing:
         every = checked.full().data.columns
+        # a column the export has without a value in any row is named as such: the list below has it
+        named = [f"{c} (inget värde på någon rad)" if c in every else c for c in missing]
         raise MissingColumns(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "
-            f"{', '.join(missing)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
-            "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml.")
+            f"{', '.join(named)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
+            "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml"
+            + (", eller fyll i värdena i exporten." if any(c in every for c in missing) else "."))
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns or c in checked.row_columns} | {"kon"})
     used |= filters

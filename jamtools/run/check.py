@@ -384,8 +384,10 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
                 continue
             ref = checked_tables.get(ref_table)  # checked above: not read a second time
             if ref is None or ref_col not in ref.present:
+                empty = any(p.kind == "empty_key" and p.column == ref_col for p in tables[ref_table].problems)
                 t.problems.append(Problem(name, t.source, col.name, "reference_not_checked", "info",
-                                          detail=f"{ref_table} saknar kolumnen {ref_col}"))
+                                          detail=f"{ref_table} har inga värden i kolumnen {ref_col}" if empty
+                                          else f"{ref_table} saknar kolumnen {ref_col}"))
                 continue
             n, rows, example = dangling_references(shared(), checked_tables[name].engine_table, col.name,
                                                    ref.engine_table, ref_col, hide=col.name == "person_id")

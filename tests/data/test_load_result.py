@@ -73,3 +73,69 @@ def test_a_filters_column_without_any_value_is_as_none(tmp_path, cells):
                 load_table("ht_beslut", **kw, unit="Norr")
         else:
             assert load_table("ht_beslut", **kw, unit="Norr").n_rows() == n - 10
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+@pytest.mark.parametrize("mode", ["rows", "cells", "linked"])
+def test_a_key_without_any_value_is_as_none(tmp_path, blank, mode):
+    """A key column given but empty in every row (empty or only spaces) identifies no row: the
+    load is the one without the column (every row kept, numbered by its row), with its own
+    note, not a missing id in every row (which left every row out). A key partly empty still
+    leaves out the rows without one, each counted."""
+    import numpy as np
+
+    from jamtools.data.load import MissingColumns, load_table
+
+    rng = np.random.default_rng(7)
+    n = 40
+    frame = pd.DataFrame({"beslut_id": [f"b{i}" for i in range(n)],
+                          "kon": rng.choice(["kvinna", "man"], n),
+                          "beviljade_timmar": rng.uniform(1, 50, n).round(1)})
+    kw = dict(columns=["kon", "beviljade_timmar"], optional=["beslut_id"])
+    if mode != "rows":
+        kw.update(cells=True, linked=mode == "linked")
+    loads = {}
+    for label, data in (("empty", frame.assign(beslut_id=blank)), ("absent", frame.drop(columns="beslut_id")),
+                        ("partly", frame.assign(beslut_id=[blank] * 5 + frame["beslut_id"][5:].tolist()))):
+        folder = tmp_path / label
+        folder.mkdir()
+        data.to_csv(folder / "ht_beslut.csv", index=False)
+        loads[label] = load_table("ht_beslut", data_dir=folder, **kw)
+    empty, absent, partly = loads["empty"], loads["absent"], loads["partly"]
+    assert empty.n_rows() == absent.n_rows() == n and not any(empty.excluded_by_reason().values())
+    assert not empty.has("beslut_id")
+    kinds = {p.kind for p in empty.checked.problems}
+    assert "empty_key" in kinds and "missing_id" not in kinds
+    assert {p.kind for p in absent.checked.problems} == {"row_ids"}
+    assert empty.counts_by_sex() == absent.counts_by_sex()
+    if mode != "cells":  # (with the column given, a load that may use it reads rows, not cells)
+        pd.testing.assert_frame_equal(empty.data, absent.data)
+    if mode == "rows":
+        assert empty.data["beslut_id"].tolist() == [f"rad {i + 2}" for i in range(n)]
+    assert partly.n_rows() == n - 5 and {k: v for k, v in partly.excluded_by_reason().items() if v} == {"Saknat id (beslut_id)": 5}
+    # a chapter that needs the id is told that the column has no value, not that it is absent
+    with pytest.raises(MissingColumns, match=r"beslut_id \(inget värde på någon rad\)"):
+        load_table("ht_beslut", data_dir=tmp_path / "empty", columns=["kon", "beslut_id"])
+
+
+def test_a_reference_to_a_key_without_any_value_says_so(tmp_path):
+    """The run's check: a reference to a key given but empty in every row is not checked, and
+    says that the key has no values (not that the column is missing)."""
+    import yaml
+
+    from jamtools.run import check as run_check
+    from jamtools.run.config import load_config
+
+    clients = pd.DataFrame({"person_id": ["  "] * 6, "kon": ["kvinna", "man"] * 3,
+                            "bistand_beviljat": [1, 0, 1, 1, 0, 1]})
+    outcomes = pd.DataFrame({"person_id": ["p1", "p2", "p3"], "kon": ["kvinna", "man", "man"],
+                             "sjalvforsorjande": [1, 0, 1]})
+    clients.to_csv(tmp_path / "eb_klienter.csv", index=False, sep=";")
+    outcomes.to_csv(tmp_path / "eb_utfall.csv", index=False, sep=";")
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(yaml.safe_dump({"data_dir": str(tmp_path)}), encoding="utf-8")
+    found = run_check.check_inputs(load_config(cfg)).as_dict()["tables"]
+    messages = [p["message"] for t in found.values() for p in t["problems"]]
+    assert any("eb_klienter har inga värden i kolumnen person_id" in m for m in messages), messages
+    assert any("id-kolumnen är tom på varje rad" in m for m in messages), messages
+    assert not any("eb_klienter saknar kolumnen" in m for m in messages), messages

@@ -59,18 +59,20 @@ def _born(frame: pd.DataFrame, table: str, dated: bool) -> pd.Series:
 
 
 def export(demo, folder, table: str, columns=None, *, drop=(), fmt: str = "csv-sv",
-           pnr: bool = False, rows=None) -> tuple[dict, pd.DataFrame]:
+           pnr: bool = False, rows=None, blank=()) -> tuple[dict, pd.DataFrame]:
     """Write ``table`` of the demo rows as an organisation's export and return its
     configuration entry and the rows written (in the model's terms).
 
     ``columns``: the model columns kept (default every demo column); ``drop``: columns left
-    out; ``pnr``: a personnummer instead of sex and age (derived on load); ``rows``: a mask.
+    out; ``pnr``: a personnummer instead of sex and age (derived on load); ``rows``: a mask;
+    ``blank``: columns written with their header and an empty field in every row.
     """
     frame = demo_table(demo, table)
     if rows is not None:
         frame = frame[rows(frame)].reset_index(drop=True)
     cols = [c for c in (columns or frame.columns) if c not in drop]
     model = frame[cols].copy()
+    model[list(blank)] = None
     out = model.copy()
     if pnr:
         dated = TABLES[table].date_column in cols
@@ -403,13 +405,17 @@ def test_bof_06_linked_shows_the_whole_chain(demo, planted_demo, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["no_link_in_utredningar", "row_numbered_reports",
-                                  "no_utredningar", "no_reports"])
+                                  "empty_report_ids", "no_utredningar", "no_reports"])
 def test_bof_06_shows_the_steps_it_can(demo, tmp_path, case):
+    """Each step the tables allow. A report id given but empty in every row is as none (the
+    reports are numbered by row): every report is analysed, not left out as without an id."""
     tables = {}
     if case != "no_reports":
         a_cols = (["kon", "utredning_inledd"] if case == "row_numbered_reports"
                   else ["aktualisering_id", "kon", "utredning_inledd"])
-        tables["bof_aktualiseringar"] = export(demo, tmp_path, "bof_aktualiseringar", a_cols)[0]
+        tables["bof_aktualiseringar"] = export(
+            demo, tmp_path, "bof_aktualiseringar", a_cols,
+            blank=["aktualisering_id"] if case == "empty_report_ids" else [])[0]
     if case != "no_utredningar":
         u_cols = (["kon", "insats_beviljad"] if case == "no_link_in_utredningar"
                   else ["aktualisering_id", "kon", "insats_beviljad"])
@@ -424,6 +430,8 @@ def test_bof_06_shows_the_steps_it_can(demo, tmp_path, case):
     else:
         assert outcomes == {"utredning_inledd", "insats_beviljad"}
         table = "bof_utredningar" if case == "no_link_in_utredningar" else "bof_aktualiseringar"
+        assert sum(ex.results["counts"]["bof_aktualiseringar"]["analysed"].values()) == len(
+            demo_table(demo, "bof_aktualiseringar"))
         sentence = optional_sentence(BOF06, table, "aktualisering_id")
         assert ex.text.count(sentence) == 1
     assert sum(sum(c["excluded"].values()) for c in ex.results["counts"].values()) == 0
