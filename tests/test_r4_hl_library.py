@@ -168,6 +168,44 @@ def test_prepare_without_age_pools_the_population():
     assert not part.comparisons["adjusted"].astype(bool).any()
 
 
+@pytest.mark.parametrize("by_age", [True, False])
+def test_clients_without_inhabitants_in_their_cell_are_left_out_and_counted(by_age):
+    """A population file without some ages (or with them left out for a missing age) has no
+    inhabitants in a cell where clients are: those clients are left out with their reason, and
+    every cell with persons has a population (a rate with nothing to divide by stopped r4_01)."""
+    clients = _clients()  # women: 70 and 71 (2021), 90 (2021, 2022); men: 80 (2021), 66 (2022)
+    frame = pd.DataFrame(
+        [{"ar": y, "kon": k, "alder": a, "antal": 100} for y in (2021, 2022) for k in ("kvinna", "man")
+         for a in (70, 80, 90)  # 2022's women of 90 (without age: every woman of 2022) not in the file
+         if not (y == 2022 and k == "kvinna" and (a == 90 or not by_age))])
+    population = _loaded("befolkning", frame if by_age else frame.drop(columns="alder"))
+    s = representation.setup("ht_beslut")
+    analysed, persons, cells = representation.prepare(clients, population, s, by_age=by_age)
+    reason = ("Befolkningstabellen har inga invånare med samma år, kön"
+              + (" och åldersgrupp" if by_age else ""))
+    # left out: the woman of 90 in 2022 (with age groups: 2022 has women of 70 and 80 only)
+    assert analysed.excluded_by_reason()[reason] == 1
+    assert not ((cells["events"] > 0) & (cells["population"] == 0)).any()
+    assert cells["events"].sum() == len(persons) == 4  # a, b, c in 2021; d in 2022
+    part = representation.analyse(_clients(), population, s, threshold=1)
+    assert part.kind == ("alder" if by_age else "ra")
+
+
+def test_no_client_with_inhabitants_says_so():
+    """A population file of other ages than the clients' (children only, clients 65+): every
+    client is left out and counted, and the part says so instead of stopping, or of calling
+    the missing ratio too small to show."""
+    population = _loaded("befolkning", pd.DataFrame(
+        [{"ar": y, "kon": k, "alder": 5, "antal": 100} for y in (2021, 2022) for k in ("kvinna", "man")]))
+    part = representation.analyse(_clients(), population, representation.setup("ht_beslut"), threshold=1)
+    assert part.clients.n_rows() == 0
+    assert part.comparisons["estimate"].isna().all()
+    said = representation.answer([part])
+    assert "inga klienter att jämföra med befolkningen" in said and "röjandekontroll" not in said
+    shown = representation.part_items(part)
+    assert len(shown) == 2 and "inga rader att analysera" in shown[1]
+
+
 def test_age_groups_and_years_leave_the_loaded_table_unchanged():
     clients = _clients()
     s = representation.setup("ht_beslut")

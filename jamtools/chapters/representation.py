@@ -31,7 +31,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, number, p_value, percent,
-                                     quality_table)
+                                     no_rows_text, quality_table)
 from jamtools.present.sentences import direction, verdict
 from jamtools.stats import rates
 
@@ -209,22 +209,29 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
                               "År som saknas i befolkningstabellen")
     if by_age:
         clients = with_age_groups(clients, s)
-    persons = count_persons(clients, s, by_age=by_age, by_year=True)
     pop = population.data.dropna(subset=["ar", "antal"]).copy()
     if population.weight:  # a cell table: each row stands for that many rows of inhabitants
         pop["antal"] = pop["antal"].astype(float) * pop[population.weight]
-    pop = pop[pop["ar"].isin(set(persons["ar"]))]
+    pop = pop[pop["ar"].isin(years)]
     if by_age:
         pop["aldersgrupp"] = age_group(pop["alder"], bounds=s.bounds, upper=s.upper).to_numpy()
         pop = pop.dropna(subset=["aldersgrupp"])
     if s.children:
         pop["kon"] = pop["kon"].map({"kvinna": "flicka", "man": "pojke"})
     keys = ["ar", "aldersgrupp", "kon"] if by_age else ["ar", "kon"]
+    inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys, observed=True)["antal"].sum()
+    # a client whose year, sex (and age group) has no inhabitants in the population table (a
+    # file without some ages, or with them left out for a missing age) has no rate to count in
+    inhabited = pd.MultiIndex.from_frame(inhabitants[inhabitants > 0].index.to_frame().astype(str))
+    theirs = pd.MultiIndex.from_frame(clients.data[keys].astype({"ar": int}).astype(str))
+    clients = clients.exclude(~theirs.isin(inhabited),
+                              "Befolkningstabellen har inga invånare med samma år, kön"
+                              + (" och åldersgrupp" if by_age else ""))
+    persons = count_persons(clients, s, by_age=by_age, by_year=True)
     grid = pd.MultiIndex.from_product([sorted(persons["ar"].unique()),
                                        *([s.labels] if by_age else []), list(s.levels)], names=keys)
     events = (persons.groupby(keys)[clients.weight].sum() if clients.weight
               else persons.groupby(keys).size())
-    inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys)["antal"].sum()
     cells = pd.DataFrame({"events": events.reindex(grid, fill_value=0).astype(float),
                           "population": inhabitants.reindex(grid, fill_value=0).astype(float)})
     cells = cells.reset_index()
@@ -686,6 +693,9 @@ def part_items(part: Part) -> tuple:
     figures (with caption and alt text) and tables the data allow (see :class:`Part`). Every
     number is disclosed."""
     out: list = [f"### {part.title}"]
+    if part.kind != "fordelning" and part.clients.n_rows() == 0:  # every row left out: say why
+        out.append(no_rows_text(part.clients))
+        return tuple(out)
     if part.kind == "fordelning":
         out.append(describe_distribution(part.distribution, years=part.years))
         out.append(distribution_table(part.distribution,
@@ -754,6 +764,10 @@ def answer(parts) -> str:
             out.append(f"{part.title}: bara könsfördelningen bland klienterna kan visas "
                        "(data saknar befolkningen eller året), så andelen av invånarna jämförs inte.")
             continue
+        if part.clients.n_rows() == 0:
+            out.append(f"{part.title}: det finns inga klienter att jämföra med befolkningen, "
+                       "eftersom alla rader lämnades utanför (se datatabellen).")
+            continue
         c = part.comparisons
         rows = c[c["measure"] == "rate_ratio"]
         crude = rows[~rows["adjusted"].astype(bool)]
@@ -762,7 +776,8 @@ def answer(parts) -> str:
         a, b = SEX_LABELS.get(main["group_a"]), SEX_LABELS.get(main["group_b"])
         if pd.isna(main["estimate"]):
             out.append(f"{part.title}: kvoten {a}/{b} visas inte, underlaget är för litet "
-                       "(röjandekontroll).")
+                       "(röjandekontroll)." if bool(main.get("suppressed")) or not main.get("warning")
+                       else f"{part.title}: kvoten {a}/{b} kan inte beräknas ({main['warning']}).")
             continue
         conf = _conf(c)
 
@@ -796,6 +811,10 @@ def analyse_all(ctx) -> Analysis:
     parameters ``aldersgranser``/``alder_max`` or the table's own)."""
     tables = client_tables(ctx.extra.get("tabell"))
     population = ctx.load_optional("befolkning")
+    if population is not None and "alder" in population.data and population.has("alder"):
+        # inhabitants without an age belong to no age group: left out, counted, not dropped unsaid
+        population = population.exclude(population.data["alder"].isna(),
+                                        "Ålder saknas: invånarna hör inte till någon åldersgrupp")
     clients: dict = {}
     parts = []
     for t in tables:  # one table at a time: read, count its persons, let its rows go

@@ -208,6 +208,13 @@ def standardised_rates(table: pd.DataFrame, group: str = "kon",
     w = (w / w.sum()).to_numpy(float)
     alpha = 1 - conf_level
     rows = []
+    if t.empty:  # no stratum with population for both groups: nothing to standardise
+        return pd.DataFrame([{
+            group: lvl, "n": 0.0, "events": 0.0, "share": np.nan, "rate": np.nan, "ci_low": np.nan,
+            "ci_high": np.nan, "variance": np.nan, "per": per, "method": "direkt standardisering (Fay & Feuer)",
+            "conf_level": conf_level, "standardised_for": ", ".join(strata),
+            "warning": "inget stratum har befolkning för båda könen, så ingen standardiserad andel kan beräknas"}
+            for lvl in levels[:2]])
     for side, lvl in (("a", levels[0]), ("b", levels[1])):
         d, n = t[f"d_{side}"].to_numpy(float), t[f"n_{side}"].to_numpy(float)
         y = float(np.sum(w * d / n))
@@ -362,9 +369,10 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
     counts = dict(n_a=ra["n"], events_a=ra["events"], n_b=rb["n"], events_b=rb["events"])
     meta = dict(adjusted=True, adjusted_for=", ".join(strata),
                 method="direkt standardisering", warning=ra["warning"])
-    if ra["share"] <= 0 or rb["share"] <= 0:
+    if not (ra["share"] > 0 and rb["share"] > 0):  # (missing: no stratum to standardise over)
+        why = ra["warning"] if pd.isna(ra["share"]) else "ingen kvot kan beräknas: en grupp saknar personer"
         return pd.DataFrame([_row(outcome_name, a, b, "rate_ratio", conf_level, **counts,
-                                  **dict(meta, warning="ingen kvot kan beräknas: en grupp saknar personer"))],
+                                  **dict(meta, warning=why))],
                             columns=COMPARISON_COLUMNS)
     srr = ra["share"] / rb["share"]
     se = math.sqrt(ra["variance"] / ra["share"] ** 2 + rb["variance"] / rb["share"] ** 2)

@@ -241,6 +241,31 @@ def test_r4_01_without_an_optional_column(demo, tmp_path, table, column):
         assert _rows(ex, adjusted=True)
 
 
+def test_r4_01_population_with_ages_missing(demo, tmp_path):
+    """A population file whose age is empty for every woman of 35–44 of one year: those
+    inhabitants are left out of the population and counted, and so are the applicants of that
+    year, sex and age group (no inhabitants to divide by), each with its reason on the page;
+    the chapter stopped on it before."""
+    eb = demo_table(demo, "eb_klienter")
+    pop = demo_table(demo, "befolkning")
+    year = int(pd.to_datetime(eb["ansokningsdatum"]).dt.year.mode()[0])  # a year with applicants
+    gap = (pop["ar"].astype(int) == year) & (pop["kon"] == "kvinna") & pop["alder"].astype(int).between(35, 44)
+    pop = pop.assign(alder=pop["alder"].where(~gap, None))
+    ex = _run("r4_01_representation", tmp_path,
+              {t: _export(tmp_path, t, f, swedish=False) for t, f in
+               {"eb_klienter": eb, "befolkning": pop}.items()})
+    ctx = ex.namespace["ctx"]
+    run = representation.analyse_all(ctx)
+    assert run.population.excluded_by_reason()["Ålder saknas: invånarna hör inte till någon åldersgrupp"] == gap.sum()
+    [part] = run.parts
+    assert "35–44 år" in part.setup.labels  # (the chapter's own age group: no inhabitants left in it)
+    left = part.clients.excluded_by_reason()["Befolkningstabellen har inga invånare med samma år, kön och åldersgrupp"]
+    assert left > 0
+    assert "Befolkningstabellen har inga invånare med samma år" in ex.text
+    assert "Ålder saknas: invånarna hör inte till någon åldersgrupp" in ex.text
+    assert _one(ex, outcome="eb_klienter", measure="rate_ratio", adjusted=True)["estimate"] > 0
+
+
 # --- r4_02: resources -------------------------------------------------------------------------
 
 def test_r4_02_hours_only(demo, tmp_path, planted_demo):

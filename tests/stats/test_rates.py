@@ -57,6 +57,19 @@ def test_standardised_rate_ratio_against_hand_computed_value():
     assert dsr.loc["man", "variance"] == pytest.approx(4.888889e-6, rel=1e-6)
 
 
+@pytest.mark.parametrize("table", [TABLE.iloc[:0], TABLE.assign(population=[0, 1000, 3000, 0], events=[0, 20, 30, 0])])
+def test_no_stratum_with_population_for_both_gives_no_standardised_rate(table):
+    """Without a stratum that has inhabitants of both sexes (no cells, or each stratum's
+    population of one sex only) there is nothing to standardise over: missing rates and ratio,
+    each saying why, not an error."""
+    dsr = rates.standardised_rates(table, strata="aldersgrupp", levels=("kvinna", "man"))
+    assert list(dsr["kon"]) == ["kvinna", "man"] and dsr["rate"].isna().all()
+    assert dsr["warning"].str.contains("inget stratum har befolkning för båda könen").all()
+    [row] = rates.standardised_rate_ratio(table, strata="aldersgrupp",
+                                          levels=("kvinna", "man")).to_dict("records")
+    assert math.isnan(row["estimate"]) and "inget stratum" in row["warning"]
+
+
 def test_mantel_haenszel_rate_ratio_against_hand_computed_value():
     [row] = rates.mantel_haenszel_rate_ratio(TABLE, strata="aldersgrupp",
                                              levels=("kvinna", "man")).to_dict("records")
