@@ -32,6 +32,7 @@ from jamtools.chapters import representation
 from jamtools.chapters import resources
 
 from jamtools.chapters import summary
+from jamtools.stats import rates
 from jamtools.data import LoadResult
 from jamtools.data.model import TABLES
 from jamtools.run.catalogue import QUESTIONS
@@ -189,6 +190,35 @@ def test_clients_without_inhabitants_in_their_cell_are_left_out_and_counted(by_a
     assert cells["events"].sum() == len(persons) == 4  # a, b, c in 2021; d in 2022
     part = representation.analyse(_clients(), population, s, threshold=1)
     assert part.kind == ("alder" if by_age else "ra")
+
+
+def test_inhabitants_counted_zero_are_none():
+    """A population file with a row of 0 inhabitants (as SCB's have, for the oldest ages) for
+    a cell where a client is: the client is left out, not divided by 0."""
+    frame = pd.DataFrame([{"ar": y, "kon": k, "alder": a, "antal": 0 if (y, k, a) == (2022, "man", 66) else 100}
+                          for y in (2021, 2022) for k in ("kvinna", "man") for a in (66, 80, 90)])
+    s = representation.setup("ht_beslut")
+    analysed, persons, cells = representation.prepare(_clients(), _loaded("befolkning", frame), s)
+    assert analysed.excluded_by_reason()[representation.NO_INHABITANTS + " och åldersgrupp"] == 1  # d, 2022
+    assert not ((cells["events"] > 0) & (cells["population"] == 0)).any()
+
+
+def test_a_ratio_that_cannot_be_standardised_is_said_so():
+    """Women of 70 and men of 80 only in the population: no age group has both sexes, so the
+    age-standardised ratio cannot be computed and the page says why (not that it is hidden by
+    the disclosure control); the crude ratio is given."""
+    clients = _loaded("ht_beslut", pd.DataFrame({
+        "kon": ["kvinna"] * 40 + ["man"] * 40, "alder": [70] * 40 + [80] * 40,
+        "beslutsdatum": pd.to_datetime(["2021-03-01"] * 80)}))
+    population = _loaded("befolkning", pd.DataFrame({"ar": [2021, 2021], "kon": ["kvinna", "man"],
+                                                     "alder": [70, 80], "antal": [1000, 1000]}))
+    part = representation.analyse(clients, population, representation.setup("ht_beslut"), threshold=5)
+    said = representation.answer([part])
+    assert "1,00 (95 % KI" in said and "rått" in said
+    assert "Åldersstandardiserad kan inte beräknas: " + rates.NO_STRATUM in said
+    assert "röjandekontroll" not in said
+    words = representation.describe(part.total, part.standardised, part.comparisons, years=part.years)
+    assert "kan inte beräknas: " + rates.NO_STRATUM in words and "röjandekontroll" not in words
 
 
 def test_no_client_with_inhabitants_says_so():

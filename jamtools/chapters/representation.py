@@ -149,6 +149,13 @@ def with_year(clients):
     return clients
 
 
+#: The population's rows without an age, in its account when a part compares by age group.
+NO_AGE_IN_POPULATION = "Ålder saknas: ingår inte i jämförelserna efter åldersgrupp"
+
+#: Clients left out because the population has no inhabitants in their cell.
+NO_INHABITANTS = "Befolkningstabellen har inga invånare med samma år, kön"
+
+
 def with_age_groups(clients, s: Setup):
     """``clients`` with the column ``aldersgrupp`` (the age groups of ``s``), rows without an
     age or outside the groups left out and counted ("Ålder utanför åldersgrupperna")."""
@@ -200,8 +207,10 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
     -------
     (LoadResult, DataFrame, DataFrame)
         ``clients`` without the rows left out here, each counted with its reason (years the
-        population table does not cover, ages outside the groups); ``persons`` with one row per
-        person and year; ``cells``.
+        population table does not cover, ages outside the groups, a year, sex and age group
+        without inhabitants); ``persons`` with one row per person and year; ``cells``, where
+        every cell with persons has inhabitants. Population rows without an age are in no age
+        group (:func:`analyse_all` counts them in the population's account).
     """
     clients = with_year(clients)
     years = set(population.data["ar"].dropna().astype(int))
@@ -220,13 +229,12 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
         pop["kon"] = pop["kon"].map({"kvinna": "flicka", "man": "pojke"})
     keys = ["ar", "aldersgrupp", "kon"] if by_age else ["ar", "kon"]
     inhabitants = pop.assign(ar=pop["ar"].astype(int)).groupby(keys, observed=True)["antal"].sum()
-    # a client whose year, sex (and age group) has no inhabitants in the population table (a
-    # file without some ages, or with them left out for a missing age) has no rate to count in
+    # a client row whose year, sex (and age group) has no inhabitants in the population table
+    # (a file without some ages, or without an age on some rows) has no rate to count in: left
+    # out and counted before the persons are, as a row outside the age groups is
     inhabited = pd.MultiIndex.from_frame(inhabitants[inhabitants > 0].index.to_frame().astype(str))
     theirs = pd.MultiIndex.from_frame(clients.data[keys].astype({"ar": int}).astype(str))
-    clients = clients.exclude(~theirs.isin(inhabited),
-                              "Befolkningstabellen har inga invånare med samma år, kön"
-                              + (" och åldersgrupp" if by_age else ""))
+    clients = clients.exclude(~theirs.isin(inhabited), NO_INHABITANTS + (" och åldersgrupp" if by_age else ""))
     persons = count_persons(clients, s, by_age=by_age, by_year=True)
     grid = pd.MultiIndex.from_product([sorted(persons["ar"].unique()),
                                        *([s.labels] if by_age else []), list(s.levels)], names=keys)
@@ -584,6 +592,15 @@ def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: p
     return out
 
 
+def unavailable(row) -> str:
+    """Why a disclosed comparison has no value, in words: hidden by the disclosure control, or
+    not computable (its warning, e.g. no age group with inhabitants of both sexes)."""
+    why = row.get("warning")
+    if bool(row.get("suppressed")) or not isinstance(why, str) or not why:
+        return "visas inte, underlaget är för litet (röjandekontroll)"
+    return "kan inte beräknas: " + why.removeprefix("ingen kvot kan beräknas: ")
+
+
 def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
              years: list) -> str:
     """The result in a few Swedish sentences, from disclosed frames only. Without
@@ -623,8 +640,7 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
                 f"Jämför man i stället som om {a} och {b} hade samma åldersfördelning "
                 "(åldersstandardiserat) blir kvoten")
         if pd.isna(r["estimate"]):
-            text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: visas inte, "
-                        "underlaget är för litet (röjandekontroll).")
+            text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: {unavailable(r)}.")
             continue
         ci = f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}"
         text.append(f"{lead} {number(r['estimate'], 2)} ({conf} % KI {ci}): "
@@ -772,12 +788,13 @@ def answer(parts) -> str:
         rows = c[c["measure"] == "rate_ratio"]
         crude = rows[~rows["adjusted"].astype(bool)]
         std = rows[rows["adjusted"].astype(bool)]
-        main = (std if len(std) else crude).iloc[0]
-        a, b = SEX_LABELS.get(main["group_a"]), SEX_LABELS.get(main["group_b"])
-        if pd.isna(main["estimate"]):
-            out.append(f"{part.title}: kvoten {a}/{b} visas inte, underlaget är för litet "
-                       "(röjandekontroll)." if bool(main.get("suppressed")) or not main.get("warning")
-                       else f"{part.title}: kvoten {a}/{b} kan inte beräknas ({main['warning']}).")
+        first = (std if len(std) else crude).iloc[0]
+        a, b = SEX_LABELS.get(first["group_a"]), SEX_LABELS.get(first["group_b"])
+        cr = crude.iloc[0] if len(crude) and pd.notna(crude.iloc[0]["estimate"]) else None
+        st = std.iloc[0] if len(std) and pd.notna(std.iloc[0]["estimate"]) else None
+        main = st if st is not None else cr
+        if main is None:
+            out.append(f"{part.title}: kvoten {a}/{b} {unavailable(first)}.")
             continue
         conf = _conf(c)
 
@@ -785,11 +802,14 @@ def answer(parts) -> str:
             return (f"{number(r['estimate'], 2)} ({conf} % KI {number(r['ci_low'], 2)}–"
                     f"{number(r['ci_high'], 2)})")
         lead = f"{part.title}: kvoten {a}/{b} per 1 000 invånare är "
-        if len(std) and len(crude) and pd.notna(crude.iloc[0]["estimate"]):
-            lead += f"{ratio(crude.iloc[0])} rått och {ratio(main)} åldersstandardiserat"
+        if st is not None and cr is not None:
+            lead += f"{ratio(cr)} rått och {ratio(st)} åldersstandardiserat"
+        elif st is not None:
+            lead += f"{ratio(st)} åldersstandardiserat"
         else:
-            lead += ratio(main) + (" åldersstandardiserat" if len(std) else " rått")
-        out.append(f"{lead}: {ratio_verdict(main['ci_low'], main['ci_high'], a=a, b=b)}.")
+            lead += ratio(cr) + " rått"
+        out.append(f"{lead}: {ratio_verdict(main['ci_low'], main['ci_high'], a=a, b=b)}."
+                   + (f" Åldersstandardiserad {unavailable(std.iloc[0])}." if len(std) and st is None else ""))
     return " ".join(out)
 
 
@@ -811,10 +831,6 @@ def analyse_all(ctx) -> Analysis:
     parameters ``aldersgranser``/``alder_max`` or the table's own)."""
     tables = client_tables(ctx.extra.get("tabell"))
     population = ctx.load_optional("befolkning")
-    if population is not None and "alder" in population.data and population.has("alder"):
-        # inhabitants without an age belong to no age group: left out, counted, not dropped unsaid
-        population = population.exclude(population.data["alder"].isna(),
-                                        "Ålder saknas: invånarna hör inte till någon åldersgrupp")
     clients: dict = {}
     parts = []
     for t in tables:  # one table at a time: read, count its persons, let its rows go
@@ -828,6 +844,10 @@ def analyse_all(ctx) -> Analysis:
         clients[t], part.clients = without_rows(loaded), without_rows(part.clients)
         parts.append(part)
         del loaded, part  # nothing refers to the rows' table now: dropped before the next read
+    if population is not None and any(p.kind == "alder" for p in parts) and population.has("alder"):
+        # inhabitants without an age are in the crude rates (a part without age groups) but in
+        # no age group: the population's account says so
+        population = population.exclude(population.data["alder"].isna(), NO_AGE_IN_POPULATION)
     return Analysis(tables, population, clients, parts)
 
 

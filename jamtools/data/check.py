@@ -96,7 +96,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "row_ids": ("id från radnumret, row-position id",
                 "Exporten har ingen id-kolumn: raden numreras, och dubbletter kan då inte upptäckas."),
     "empty_key": ("id-kolumnen är tom på varje rad, id column empty",
-                  "Raden numreras i stället, som när exporten saknar kolumnen, och dubbletter kan då "
+                  "Raderna numreras i stället, som när exporten saknar kolumnen, och dubbletter kan då "
                   "inte upptäckas. Fyll i id:t i exporten om andra tabeller hänvisar till det."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),

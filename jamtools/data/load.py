@@ -742,14 +742,18 @@ def load_table(
     needed = list(columns) if columns is not None else []
     missing = [c for c in dict.fromkeys(needed + ["kon"]) if c not in checked.present]
     if missing:
-        every = checked.full().data.columns
-        # a column the export has without a value in any row is named as such: the list below has it
-        named = [f"{c} (inget värde på någon rad)" if c in every else c for c in missing]
+        full = checked.full()
+        every = full.data.columns
+        # a column the export has without a value in any row is named as such (not a key the
+        # load numbered from the row position because the export lacks it, nor a derived one)
+        empty = {p.column for p in full.problems if p.kind == "empty_key"} | {
+            c for c in every if c not in full.derived}
+        named = [f"{c} (inget värde på någon rad)" if c in empty else c for c in missing]
         raise MissingColumns(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "
             f"{', '.join(named)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml"
-            + (", eller fyll i värdena i exporten." if any(c in every for c in missing) else "."))
+            + (", eller fyll i värdena i exporten." if empty & set(missing) else "."))
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns or c in checked.row_columns} | {"kon"})
     used |= filters

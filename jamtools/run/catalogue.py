@@ -429,7 +429,8 @@ class Readiness:
 
 
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
-              failed: dict[str, set[str]] | None = None, results: bool = True) -> Readiness:
+              failed: dict[str, set[str]] | None = None, empty: dict[str, set[str]] | None = None,
+              results: bool = True) -> Readiness:
     """Whether chapter ``chapter_id`` can run when the run has ``tables``.
 
     Parameters
@@ -438,10 +439,12 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
     tables : table name -> the model's columns it has (given or derived).
     failed : table name -> columns that are errors (most values invalid); a chapter that needs
         one cannot run, an optional one is left out.
+    empty : table name -> columns the export gives without a value in any row (not among the
+        columns it has; named as such when a chapter needs one).
     results : whether other chapters will produce results (for the summary chapter).
     """
     ch = CHAPTERS[chapter_id]
-    failed = failed or {}
+    failed, empty = failed or {}, empty or {}
     if ch.reads_results:
         return Readiness(chapter_id, "kan_koras" if results else "kan_inte_koras",
                          () if results else ("resultat från andra kapitel",))
@@ -468,7 +471,8 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                 left_out.append(f"tabellen {need.table} ({need.without})")
             else:
                 missing.append(f"{need.table}: " + ", ".join(
-                    f"{c} (ogiltiga värden)" if c in bad else c for c in lacking))
+                    f"{c} (ogiltiga värden)" if c in bad else f"{c} (inget värde på någon rad)"
+                    if c in empty.get(need.table, ()) else c for c in lacking))
             continue
         usable_tables.add(need.table)
         for col, what in need.optional.items():

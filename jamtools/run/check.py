@@ -279,6 +279,7 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         decode_workbooks([sources[n] for n in TABLES if n in sources and (wanted is None or n in wanted)],
                          jobs=jobs, memory=available_memory() / 2)
     tables: dict[str, TableCheck] = {}
+    empty: dict[str, set[str]] = {}
     checked_tables = {}
     facts, versions = Facts(), {}
     linked: dict[str, set[str]] = {}  # table -> its columns that refer or are referred to
@@ -304,6 +305,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         order = [c.name for c in TABLES[name].columns]
         present = set().union(*(p.present for p in parts))
         derived = {k: v for p in parts for k, v in p.derived.items()}
+        # columns the export gives without a value in any row (an empty id column is numbered)
+        empty[name] = ({c for p in parts for c in p.data.columns if c in order and c not in p.derived}
+                       | {q.column for p in parts for q in p.problems if q.kind == "empty_key"}) - present
         seen, problems = set(), []
         for p in parts:  # a column both parts read (sex) has its problems once
             for problem in p.problems:
@@ -342,11 +346,11 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
             continue
-        ready[cid] = catalogue.readiness(cid, present, failed=failed)
+        ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty)
     any_run = any(r.can_run for r in ready.values())
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
-            ready[cid] = catalogue.readiness(cid, present, failed=failed, results=any_run)
+            ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty, results=any_run)
     ready = {k: ready[k] for k in ids}
     return InputCheck(demo, str(config.source) if config.source else None, tables, ready,
                       None if chapters is None else ids, facts=facts)

@@ -43,6 +43,10 @@ ERR_POPULATION = ("Befolkningen ska vara större än 0 i varje cell som har pers
 ERR_EVENTS = "Antalet personer ska vara ett heltal ≥ 0 (events must be counts): {ex}."
 
 
+#: The warning of an adjusted rate or ratio when no stratum has population in both groups.
+NO_STRATUM = "ingen åldersgrupp (eller annan grupp som jämförelsen görs inom) har invånare av båda könen"
+
+
 def _check(table: pd.DataFrame, events: str, population: str) -> None:
     ev = pd.to_numeric(table[events], errors="coerce")
     pop = pd.to_numeric(table[population], errors="coerce")
@@ -210,10 +214,9 @@ def standardised_rates(table: pd.DataFrame, group: str = "kon",
     rows = []
     if t.empty:  # no stratum with population for both groups: nothing to standardise
         return pd.DataFrame([{
-            group: lvl, "n": 0.0, "events": 0.0, "share": np.nan, "rate": np.nan, "ci_low": np.nan,
+            group: lvl, "n": np.nan, "events": np.nan, "share": np.nan, "rate": np.nan, "ci_low": np.nan,
             "ci_high": np.nan, "variance": np.nan, "per": per, "method": "direkt standardisering (Fay & Feuer)",
-            "conf_level": conf_level, "standardised_for": ", ".join(strata),
-            "warning": "inget stratum har befolkning för båda könen, så ingen standardiserad andel kan beräknas"}
+            "conf_level": conf_level, "standardised_for": ", ".join(strata), "warning": NO_STRATUM}
             for lvl in levels[:2]])
     for side, lvl in (("a", levels[0]), ("b", levels[1])):
         d, n = t[f"d_{side}"].to_numpy(float), t[f"n_{side}"].to_numpy(float)
@@ -449,8 +452,9 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
                   n_b=float(t["n_b"].sum()), events_b=float(t["d_b"].sum()))
     meta = dict(adjusted=True, adjusted_for=", ".join(strata), method="Mantel–Haenszel")
     if r <= 0 or s <= 0:
+        why = (NO_STRATUM if t.empty else "ingen kvot kan beräknas: en grupp saknar personer")
         return pd.DataFrame([_row(outcome_name, a, b, "mh_rate_ratio", conf_level, **counts, **meta,
-                                  warning="ingen kvot kan beräknas: en grupp saknar personer")],
+                                  warning=why)],
                             columns=COMPARISON_COLUMNS)
     rr = r / s
     var = float((t["n_a"] * t["n_b"] * (t["d_a"] + t["d_b"]) / tot ** 2).sum()) / (r * s)

@@ -113,9 +113,57 @@ def test_a_key_without_any_value_is_as_none(tmp_path, blank, mode):
     if mode == "rows":
         assert empty.data["beslut_id"].tolist() == [f"rad {i + 2}" for i in range(n)]
     assert partly.n_rows() == n - 5 and {k: v for k, v in partly.excluded_by_reason().items() if v} == {"Saknat id (beslut_id)": 5}
-    # a chapter that needs the id is told that the column has no value, not that it is absent
+    # a chapter that needs the id is told that the column has no value; without the column,
+    # that it is missing (it is numbered from the row position all the same)
     with pytest.raises(MissingColumns, match=r"beslut_id \(inget värde på någon rad\)"):
         load_table("ht_beslut", data_dir=tmp_path / "empty", columns=["kon", "beslut_id"])
+    with pytest.raises(MissingColumns) as absent_error:
+        load_table("ht_beslut", data_dir=tmp_path / "absent", columns=["kon", "beslut_id"])
+    assert "beslut_id" in str(absent_error.value) and "inget värde" not in str(absent_error.value)
+
+
+@pytest.mark.parametrize("key", ["values", "nulls"])
+def test_a_typed_key_in_parquet(tmp_path, key):
+    """The search for a value reads a typed key as its text: an integer key with values is the
+    key; one that is null in every row is as none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jamtools.data.load import load_table
+
+    n = 30
+    ids = pa.array(range(1, n + 1), pa.int64()) if key == "values" else pa.nulls(n, pa.int64())
+    pq.write_table(pa.table({"beslut_id": ids, "kon": pa.array(["kvinna", "man"] * (n // 2)),
+                             "beviljade_timmar": pa.array([float(i) for i in range(n)])}),
+                   tmp_path / "ht_beslut.parquet")
+    loaded = load_table("ht_beslut", data_dir=tmp_path)
+    assert loaded.n_rows() == n
+    kinds = {p.kind for p in loaded.checked.problems}
+    if key == "values":
+        assert loaded.has("beslut_id") and not kinds & {"empty_key", "row_ids"}
+    else:
+        assert not loaded.has("beslut_id") and "empty_key" in kinds
+
+
+def test_a_chapter_needing_a_column_without_values_says_so(tmp_path):
+    """The run's check: a chapter that needs a column the export gives empty in every row (an
+    id, or another column) names it as without values, not as missing from the export."""
+    import yaml
+
+    from jamtools.run import check as run_check
+    from jamtools.run.config import load_config
+
+    plans = pd.DataFrame({"planering_id": [""] * 6, "kon": ["kvinna", "man"] * 3})
+    offers = pd.DataFrame({"insats_id": [f"i{i}" for i in range(6)], "planering_id": [f"p{i}" for i in range(6)],
+                           "kon": ["kvinna", "man"] * 3, "insatstyp": [""] * 6})
+    plans.to_csv(tmp_path / "eb_planering.csv", index=False, sep=";")
+    offers.to_csv(tmp_path / "eb_insatser.csv", index=False, sep=";")
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text(yaml.safe_dump({"data_dir": str(tmp_path)}), encoding="utf-8")
+    ready = run_check.check_inputs(load_config(cfg), chapters=["eb_03_insatser"]).chapters["eb_03_insatser"]
+    assert not ready.can_run
+    assert ready.missing == ("eb_planering: planering_id (inget värde på någon rad)",
+                             "eb_insatser: insatstyp (inget värde på någon rad)")
 
 
 def test_a_reference_to_a_key_without_any_value_says_so(tmp_path):

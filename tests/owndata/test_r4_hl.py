@@ -242,28 +242,33 @@ def test_r4_01_without_an_optional_column(demo, tmp_path, table, column):
 
 
 def test_r4_01_population_with_ages_missing(demo, tmp_path):
-    """A population file whose age is empty for every woman of 35–44 of one year: those
-    inhabitants are left out of the population and counted, and so are the applicants of that
-    year, sex and age group (no inhabitants to divide by), each with its reason on the page;
-    the chapter stopped on it before."""
+    """A population file whose age is empty for every woman of 35–44 of one year. The
+    applicants (with an age) of that year, sex and age group have no inhabitants to be divided
+    by: left out and counted, with the reason on the page (the chapter stopped on it before);
+    the population's account says that those inhabitants are in no comparison by age group.
+    The home-care clients, without an age, are compared crude: their denominator keeps every
+    inhabitant of the years, those without an age too."""
     eb = demo_table(demo, "eb_klienter")
+    ht = demo_table(demo, "ht_beslut").drop(columns="alder")
     pop = demo_table(demo, "befolkning")
     year = int(pd.to_datetime(eb["ansokningsdatum"]).dt.year.mode()[0])  # a year with applicants
     gap = (pop["ar"].astype(int) == year) & (pop["kon"] == "kvinna") & pop["alder"].astype(int).between(35, 44)
-    pop = pop.assign(alder=pop["alder"].where(~gap, None))
     ex = _run("r4_01_representation", tmp_path,
               {t: _export(tmp_path, t, f, swedish=False) for t, f in
-               {"eb_klienter": eb, "befolkning": pop}.items()})
-    ctx = ex.namespace["ctx"]
-    run = representation.analyse_all(ctx)
-    assert run.population.excluded_by_reason()["Ålder saknas: invånarna hör inte till någon åldersgrupp"] == gap.sum()
-    [part] = run.parts
-    assert "35–44 år" in part.setup.labels  # (the chapter's own age group: no inhabitants left in it)
-    left = part.clients.excluded_by_reason()["Befolkningstabellen har inga invånare med samma år, kön och åldersgrupp"]
-    assert left > 0
-    assert "Befolkningstabellen har inga invånare med samma år" in ex.text
-    assert "Ålder saknas: invånarna hör inte till någon åldersgrupp" in ex.text
+               {"eb_klienter": eb, "ht_beslut": ht,
+                "befolkning": pop.assign(alder=pop["alder"].where(~gap, None))}.items()})
+    run = representation.analyse_all(ex.namespace["ctx"])
+    assert run.population.excluded_by_reason()[representation.NO_AGE_IN_POPULATION] == gap.sum()
+    applicants, home_care = (next(p for p in run.parts if p.table == t) for t in ("eb_klienter", "ht_beslut"))
+    assert "35–44 år" in applicants.setup.labels  # (the chapter's own age group: no inhabitants left in it)
+    reason = representation.NO_INHABITANTS + " och åldersgrupp"
+    assert applicants.clients.excluded_by_reason()[reason] > 0
+    assert reason in ex.text and representation.NO_AGE_IN_POPULATION in ex.text
     assert _one(ex, outcome="eb_klienter", measure="rate_ratio", adjusted=True)["estimate"] > 0
+    assert home_care.kind == "ra"
+    crude = _one(ex, outcome="ht_beslut", measure="rate_ratio", adjusted=False)
+    years = pop["ar"].astype(int).isin(home_care.years)
+    assert crude["n_a"] == pop.loc[years & (pop["kon"] == "kvinna"), "antal"].astype(int).sum()
 
 
 # --- r4_02: resources -------------------------------------------------------------------------
