@@ -403,3 +403,15 @@ def test_wrap_breaks_long_labels_and_keeps_short_ones():
     assert plots.wrap("Fiol") == "Fiol"
     assert all(len(line) <= plots.LABEL_WIDTH
                for line in plots.wrap("Andel om kvinnor fått som män med samma behov").split("\n"))
+
+
+def test_an_interval_past_its_estimate_by_rounding_draws_no_negative_arm():
+    """A share of 100 % whose upper limit is computed as 0.99999…: the arm is 0, not an error
+    (matplotlib refuses negative error bars)."""
+    from matplotlib.figure import Figure
+
+    from jamtools.present.plots import intervals
+
+    ax = Figure().subplots()
+    intervals(ax, [1.0, 0.5], [0, 1], [0.93, 0.4], [1.0 - 1e-15, 0.6])
+    intervals(ax, 1.0, 2, 0.9, 1.0 - 1e-15, vertical=True)

@@ -400,3 +400,18 @@ def test_audit_answer_names_tables_without_sex():
     text = audit.answer(frame, not_supplied=["ks_elever", "befolkning"])
     assert text.startswith("Av datamodellens 4 tabeller finns 2 i underlaget. 1 av dem")
     assert "i 1 har varje rad ett känt kön" in text and "Kön saknas helt i `eb_klienter`" in text
+
+
+def test_hidden_rates_are_said_in_a_sentence_of_their_own():
+    """Too few clients for any rate to be shown: the text says so in a whole sentence (it read
+    'Under år 2021 fanns för kvinnor visas ingen andel … i verksamheten'), and the ratio
+    table shows no 'nan'."""
+    population = _loaded("befolkning", pd.DataFrame(
+        [{"ar": y, "kon": k, "alder": a, "antal": 100} for y in (2021, 2022) for k in ("kvinna", "man")
+         for a in (70, 80, 90)]))
+    part = representation.analyse(_clients(), population, representation.setup("ht_beslut"), threshold=5)
+    words = representation.describe(part.total, part.standardised, part.comparisons, years=part.years)
+    assert "fanns" not in words and "visas ingen andel per 1 000 invånare: underlaget är för litet" in words
+    assert words.startswith("För kvinnor och män visas ingen andel")
+    shown = representation.ratio_table(part.comparisons, caption="x").frame
+    assert not shown.astype(str).apply(lambda c: c.str.contains("nan")).any().any()

@@ -70,3 +70,118 @@ def test_a_comparison_that_cannot_be_computed_is_not_said_to_be_hidden():
     text = outcomes.summary(shown, "steg")
     assert "kan inte beräknas (gruppen flickor saknas i data)" in text
     assert "röjandekontroll" not in text
+
+
+def test_the_short_answer_tells_a_missing_group_from_a_hidden_one():
+    """Svar i korthet: a comparison without one of the groups cannot be computed, and says so
+    with the reason; only a comparison the disclosure control hid is said to be hidden."""
+    from jamtools import stats
+    from jamtools.present import sentences
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        absent = stats.compare_groups(pd.DataFrame({"kon": ["pojke"] * 40, "y": [1, 0] * 20}), "kon",
+                                      outcome="y", levels=("flicka", "pojke"))
+        few = stats.compare_groups(pd.DataFrame({"kon": ["pojke"] * 40 + ["flicka"] * 3, "y": [1, 0] * 20 + [1] * 3}),
+                                   "kon", outcome="y", levels=("flicka", "pojke"))
+    said = sentences.short_answer(disclosure.disclose_comparisons(absent, threshold=5, group="kon"),
+                                  unit_text="utredningar")
+    assert said == "Utan justering kan skillnaden inte beräknas: gruppen flickor saknas i data."
+    hidden = sentences.short_answer(disclosure.disclose_comparisons(few, threshold=5, group="kon"),
+                                    unit_text="utredningar")
+    assert "visas skillnaden inte: underlaget är för litet (röjandekontroll)" in hidden
+
+
+def test_equal_amounts_show_no_clear_difference():
+    """Every amount the same: the difference is 0 with no interval (or one of 0 to 0 up to
+    rounding), never 'tydligt färre' or 'tydligt fler'."""
+    from jamtools.present import sentences
+
+    for low, high in ((float("nan"), float("nan")), (1e-13, 3e-13), (-3e-13, -1e-13)):
+        assert sentences.direction(low, high) == "oklar"
+        r = {"ci_low": low, "ci_high": high, "estimate": (low + high) / 2}
+        assert "ingen tydlig skillnad" in report._verdict_amount(r, "kvinnor", "män", "timmar")
+    assert sentences.direction(0.01, 2.0) == "högre" and sentences.direction(-2.0, -0.01) == "lägre"
+    assert sentences.direction(1.001, 1.5, null=1.0) == "högre"
+
+
+def test_an_adjusted_comparisons_note_shows_no_count_and_no_code():
+    """The note of an adjusted comparison names the covariate as the reader knows it and
+    gives no count of observations (a count below the threshold would reach the reader
+    without disclosure)."""
+    import numpy as np
+
+    from jamtools import stats
+
+    rng = np.random.default_rng(3)
+    n = 300
+    data = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], n),
+                         "hushallstyp": rng.choice(["ensamstaende", "sammanboende"], n), "y": rng.integers(0, 2, n)})
+    data.loc[:2, ["kon", "hushallstyp", "y"]] = ["kvinna", "annat", 0]  # 3 rows: one sex only, no outcome
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparisons = stats.adjusted_difference(data, "kon", ["hushallstyp"], outcome="y",
+                                                levels=("kvinna", "man"))
+    shown = disclosure.disclose_comparisons(comparisons, threshold=5, group="kon")
+    notes = " ".join(report.comparison_table(shown, caption="x").frame.get("Anmärkning", pd.Series(dtype=str)))
+    assert "hushållstyp: 1 kategori(er) finns bara för ett kön" in notes
+    assert "observationer i kategorier där ingen eller alla har utfallet" in notes
+    assert "3 observationer" not in notes and "hushallstyp" not in notes
+
+
+def _one_sex_only(outcomes=("krav", "sanktion")):
+    """Disclosed comparisons of two outcomes where one group has no rows at all."""
+    from jamtools import stats
+
+    data = pd.DataFrame({"kon": ["kvinna"] * 40, "krav": [1, 0] * 20, "sanktion": [0, 1] * 20})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts = {o: disclosure.disclose_comparisons(
+            stats.compare_groups(data, "kon", outcome=o, levels=("kvinna", "man")), threshold=5, group="kon")
+            for o in outcomes}
+    return disclosure.stack(parts, "utfall")
+
+
+def test_pages_say_a_missing_group_cannot_be_compared_not_that_nothing_differs():
+    """One sex absent: no page says 'ingen tydlig skillnad' (nothing was compared) or blames
+    the disclosure control; each says that the comparison cannot be computed, and why."""
+    from jamtools.chapters import eb
+    from jamtools.present import curves, segregation
+
+    said = eb._short_answer(_one_sex_only(), "utfall", unit_text="planeringar", what="jämförelser",
+                            empty="-")
+    assert "ingen tydlig skillnad" not in said and "röjandekontroll" not in said
+    assert "kan ingen av jämförelserna utan justering visas eller beräknas" in said
+    assert "gruppen män saknas i data" in said
+    hazard = disclosure.disclose_comparisons(pd.DataFrame([{
+        "outcome": "x", "comparison": "kvinna / man", "group_a": "kvinna", "group_b": "man",
+        "measure": "hazard_ratio", "estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+        "adjusted": False, "adjusted_for": "", "conf_level": 0.95, "n_a": 40.0, "n_b": 40.0,
+        "events_a": 0.0, "events_b": 0.0,
+        "warning": "Ingen i någon av grupperna har utfallet under uppföljningen; ingen modell kan skattas."}]),
+        threshold=5, group="kon")
+    text = curves.describe_hazard_ratio(hazard, unit_text="klienter", event_text="blir självförsörjande")
+    assert "hasardkvoten kan inte beräknas: ingen i någon av grupperna har utfallet" in text
+    assert "röjandekontroll" not in text
+    index = disclosure.disclose_table(pd.DataFrame({
+        "period": ["före 2024"], "estimate": [float("nan")], "ci_low": [float("nan")],
+        "ci_high": [float("nan")], "n_a": [40.0], "n_b": [0.0], "conf_level": [0.95],
+        "warning": ["En av grupperna saknas; indexet kan inte beräknas."]}),
+        count_cols=["n_a"], by=["period"], threshold=5)
+    answer = segregation.dissimilarity_answer(index)
+    assert "Före 2024 kan det inte beräknas: en av grupperna saknas." in answer
+    assert "röjandekontroll" not in answer and " är ." not in answer
+
+
+def test_an_audit_of_tiny_tables_does_not_call_their_sex_incomplete():
+    """Tables too small for their share with a known sex to be shown: the page says that the
+    share is not shown, not that sex is incomplete in them."""
+    from jamtools.chapters import audit
+
+    summary = disclosure.disclose_table(pd.DataFrame({
+        "tabell": ["ht_beslut", "eb_klienter"], "status": ["kolumn", "kolumn"], "aggregerad": [False, False],
+        "rader": [3.0, 40.0], "andel_kant": [float("nan"), 1.0], "saknas": [0.0, 0.0], "annan_kod": [0.0, 0.0]}),
+        count_cols=["rader"], by=["tabell"], derived_cols=["andel_kant"], threshold=5, margins=False)
+    text = audit.describe_audit(summary)
+    assert "inte fullständigt" not in text
+    assert "För `ht_beslut` visas inte hur stor del av raderna som har känt kön" in text

@@ -413,7 +413,8 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
     present = s[~s["status"].isin(["saknas"])]
     individual = present[~present["aggregerad"] & present["status"].isin(["kolumn", "personnummer"])]
     aggregate = present[present["aggregerad"] & (present["status"] == "aggregerad")]
-    incomplete = individual[individual["andel_kant"].isna() | (individual["andel_kant"] < 1)]
+    incomplete = individual[individual["andel_kant"] < 1]
+    hidden = individual[individual["andel_kant"].isna()]  # the disclosure control hid the share
 
     def names(xs):
         xs = [f"`{x}`" for x in xs]
@@ -450,8 +451,11 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
         text.append("Kön är inte fullständigt i " + "; ".join(parts) + ". Raderna med okänt kön "
                     "lämnas utanför jämförelserna mellan könen i handbokens kapitel och redovisas "
                     "för sig.")
-    elif len(individual) and not no_sex:
+    elif len(individual) and not no_sex and not len(hidden):
         text.append("I alla individbaserade tabeller som finns har varje rad ett känt kön.")
+    if len(hidden):
+        text.append(f"För {names(hidden['tabell'])} visas inte hur stor del av raderna som har känt "
+                    "kön: underlaget är för litet (röjandekontroll).")
     return "\n\n".join(text)
 
 

@@ -40,7 +40,7 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction, shares_alt,
-                                        short_answer, verdict)
+                                        not_shown, short_answer, verdict, why_not_computed)
 
 #: The steps of the process map (bof_06), by outcome column.
 STEPS = {
@@ -560,6 +560,8 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
     d = helhet.set_index("measure")
     if d["suppressed"].any():
         return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
+    if d["estimate"].isna().any():  # (a group without rows: nothing to compare)
+        return "Måtten på hela fördelningen " + not_shown(d.loc[d["estimate"].isna()].iloc[0]) + "."
     return (f"Fördelningarna skiljer sig med Cramérs V = {report.number(d.loc['cramers_v', 'estimate'], 2)} "
             f"(p {report.p_value(d.loc['cramers_v', 'p_value'])}). Olikhetsindexet är "
             f"{report.number(d.loc['dissimilarity_index', 'estimate'], 2)} "
@@ -582,6 +584,8 @@ def _dissimilarity_sentence(helhet: pd.DataFrame, conf_level: float) -> str:
     if d["suppressed"].any():
         return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
     r = d.loc["dissimilarity_index"]
+    if pd.isna(r["estimate"]):
+        return "Olikhetsindexet mellan flickornas och pojkarnas fördelningar av insatstyper " + not_shown(r) + "."
     return (f"Olikhetsindexet mellan flickornas och pojkarnas fördelningar av insatstyper är "
             f"{report.number(r['estimate'], 2)} ({_conf(conf_level)} KI "
             f"{report.number(r['ci_low'], 2)}–{report.number(r['ci_high'], 2)})." + _index_warning(d))
@@ -594,7 +598,9 @@ def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
         return ""
     shown = rows[[not _hidden(r) for _, r in rows.iterrows()]]
     if shown.empty:
-        return f"{lead} visas skillnaderna inte: underlaget är för litet (röjandekontroll)."
+        if rows["suppressed"].astype(bool).any():
+            return f"{lead} visas skillnaderna inte: underlaget är för litet (röjandekontroll)."
+        return f"{lead} kan skillnaderna inte beräknas{why_not_computed(rows.iloc[0])}."
     a, b = _sexes(shown.iloc[0])
     found = {"högre": [], "lägre": []}
     for _, r in shown.iterrows():
@@ -866,7 +872,8 @@ def parents_treatment(ctx) -> Page:
         investigations = utredningar.n_rows(u[compared.to_numpy()])
     basis = (f"Jämförelsen bygger på {report.number(n_parents, 0)} föräldrar i "
              f"{report.number(investigations, 0)} utredningar."
-             if n_parents >= ctx.threshold else "Underlaget är för litet för att visas.")
+             if min(n_parents, investigations) >= ctx.threshold  # (each count is shown)
+             else "Underlaget är för litet för att visas.")
     conf = _conf(ctx.conf_level)
 
     boende = "sammanboende" if "sammanboende" in foraldrar.columns else None
@@ -958,7 +965,7 @@ def _steps_answer(comparisons: pd.DataFrame) -> str:
     parts = []
     for _, r in rows.iterrows():
         a, b = _sexes(r)
-        parts.append(f"{r['steg']}: visas inte (röjandekontroll)" if _hidden(r) else
+        parts.append(f"{r['steg']}: {not_shown(r)}" if _hidden(r) else
                      f"{r['steg']}: {_difference_text(r)}, "
                      f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}")
     a, b = _sexes(rows.iloc[0])

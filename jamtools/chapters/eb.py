@@ -327,10 +327,15 @@ def _short_answer(comparisons: pd.DataFrame, key: str, *, unit_text: str, what: 
     judged = adjusted if len(adjusted) else rows
     scope = (f"bland {unit_text} med samma {report.covariates_text(adjusted['adjusted_for'].iloc[0])}"
              if len(adjusted) else "utan justering")
-    clear = [_lower(str(name)) for name, sub in judged.groupby(key, sort=False)
-             if not (bool(sub["suppressed"].iloc[0]) or pd.isna(sub["estimate"].iloc[0]))
-             and direction(sub["ci_low"].iloc[0], sub["ci_high"].iloc[0]) != "oklar"]
+    shown = [(name, sub) for name, sub in judged.groupby(key, sort=False)
+             if not (bool(sub["suppressed"].iloc[0]) or pd.isna(sub["estimate"].iloc[0]))]
+    clear = [_lower(str(name)) for name, sub in shown
+             if direction(sub["ci_low"].iloc[0], sub["ci_high"].iloc[0]) != "oklar"]
     lead = f" Med simultana intervall över alla {len(names)} {what}"
+    if not shown:  # nothing was compared: no verdict, not "no clear difference"
+        return text + f"{lead} kan ingen av jämförelserna {scope} visas eller beräknas."
+    if len(shown) < len(names):  # the verdict covers the comparisons there are
+        lead += f" (av dem kan {len(shown)} visas)"
     if clear:
         listed = clear[0] if len(clear) == 1 else ", ".join(clear[:-1]) + " och " + clear[-1]
         return text + f"{lead} är skillnaden mellan kvinnor och män tydlig {scope} för {listed}."

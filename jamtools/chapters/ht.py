@@ -19,7 +19,7 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, number
-from jamtools.present.sentences import direction, short_answer
+from jamtools.present.sentences import direction, short_answer, why_not_computed
 
 #: ADL levels as shown: 5 and 6 activities together (they are few).
 ADL_LEVELS = ("0", "1", "2", "3", "4", "5–6")
@@ -387,7 +387,7 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
     if bool(r.get("suppressed", False)):
         text.append("Förändringen visas inte: underlaget är för litet (röjandekontroll).")
     elif pd.isna(r["estimate"]):
-        text.append("Förändringen kan inte skattas: det saknas data före eller efter.")
+        text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter") + ".")
     else:
         conf = number(100 * float(r["conf_level"]), 0)
         text.append(f"Förändringen{among} är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "

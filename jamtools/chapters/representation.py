@@ -27,12 +27,12 @@ from jamtools.data.derive import age_bands, age_group
 from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, number, p_value, percent,
                                      no_rows_text, quality_table)
-from jamtools.present.sentences import direction, verdict
+from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import rates
 
 _CHILD_AGES = ([0, 7, 13, 16], 17)
@@ -445,8 +445,8 @@ def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "ko
             if pd.isna(r["rate"]):
                 suppressed_text(ax, 0, y, r[group])
                 continue
-            ax.errorbar(r["rate"], y, xerr=[[r["rate"] - r["ci_low"]], [r["ci_high"] - r["rate"]]],
-                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=7)
+            intervals(ax, r["rate"], y, r["ci_low"], r["ci_high"],
+                      fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=7)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([wrap(n) for n in names])
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
@@ -497,8 +497,8 @@ def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
         if pd.isna(r["estimate"]):
             ax.text(1, i, "..", va="center", ha="center")
             continue
-        ax.errorbar(r["estimate"], i, xerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
-                    fmt="D", color="#333333", capsize=4, markersize=7)
+        intervals(ax, r["estimate"], i, r["ci_low"], r["ci_high"], fmt="D", color="#333333",
+                  capsize=4, markersize=7)
     ax.axvline(1, color="#888888", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     lo = pd.to_numeric(rows["ci_low"], errors="coerce").min()
@@ -549,7 +549,7 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
             f"{conf} % KI": (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
                              if pd.notna(r["ci_low"]) else disclosure.SUPPRESSED_MARK),
             "p-värde": p_value(r["p_value"]) if not pp else "",
-            "Metod": r["method"],
+            "Metod": r["method"] if isinstance(r["method"], str) else "",
         })
     note = SUPPRESSION_NOTE.format(t=t) if comparisons["suppressed"].astype(bool).any() else ""
     return Table(pd.DataFrame(rows), caption, note)
@@ -594,11 +594,8 @@ def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: p
 
 def unavailable(row) -> str:
     """Why a disclosed comparison has no value, in words: hidden by the disclosure control, or
-    not computable (its warning, e.g. no age group with inhabitants of both sexes)."""
-    why = row.get("warning")
-    if bool(row.get("suppressed")) or not isinstance(why, str) or not why:
-        return "visas inte, underlaget är för litet (röjandekontroll)"
-    return "kan inte beräknas: " + why.removeprefix("ingen kvot kan beräknas: ")
+    not computable (with its reason, e.g. no age group with inhabitants of both sexes)."""
+    return not_shown(row) or ""
 
 
 def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
@@ -614,17 +611,20 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
     text = []
     span = ("perioden" if not years else f"år {years[0]}" if len(years) == 1
             else f"åren {years[0]}–{years[-1]}")
-    parts = []
+    parts, hidden = [], []
     for _, r in total.iterrows():
         who = SEX_LABELS.get(r["kon"], r["kon"])
         if pd.isna(r["rate"]):
-            parts.append(f"för {who} visas ingen andel (röjandekontroll)")
+            hidden.append(who)
         else:
             parts.append(f"{number(r['rate'], 1)} per 1 000 {who} ({conf} % KI "
                          f"{number(r['ci_low'], 1)}–{number(r['ci_high'], 1)})")
     many = len(years) > 1
-    text.append(f"Under {span} fanns {'i genomsnitt ' if many else ''}" + " och ".join(parts)
-                + f" i verksamheten{' varje år' if many else ''}. Varje klient räknas en gång per "
+    gone = (f"För {' och '.join(hidden)} visas ingen andel per 1 000 invånare: underlaget är för "
+            "litet (röjandekontroll). " if hidden else "")
+    text.append((f"Under {span} fanns {'i genomsnitt ' if many else ''}" + " och ".join(parts)
+                 + f" i verksamheten{' varje år' if many else ''}. " if parts else "") + gone
+                + "Varje klient räknas en gång per "
                 + ("år, och nämnaren är invånarna av samma kön i samma åldrar." if by_age else
                    "år, och nämnaren är alla invånare av samma kön. Data saknar ålder (hos klienterna "
                    "eller i befolkningen), så jämförelsen tar inte hänsyn till att könen kan vara "

@@ -49,6 +49,9 @@ class ResourceSpec:
     resource_text: str      # the resource in a sentence, definite form: "hemtjänsttimmarna"
     need_text: str          # the need in words: "samma ADL-beroende, ålder och boendeform"
     decimals: int = 1
+    #: The amount counts rows of a table whose counts the page shows (a client's insatser): its
+    #: sum per sex is protected as a count.
+    counts_rows: bool = False
 
 
 #: The resource tables the chapter can use (parameter ``tabell``).
@@ -60,7 +63,7 @@ RESOURCE_TABLES = {
     "eb_insatser": ResourceSpec(
         "eb_insatser", "antal_insatser", ("ohalsa", "hushallstyp", "aldersgrupp"), "klienter",
         "klienterna", "insatser", "", "de erbjudna insatserna",
-        "samma ohälsa, hushållstyp och åldersgrupp"),
+        "samma ohälsa, hushållstyp och åldersgrupp", counts_rows=True),
     "ru_ansokningar": ResourceSpec(
         "ru_ansokningar", "beviljat_belopp", ("malgrupp", "sokt_belopp"), "ansökningar",
         "ansökningarna", "kronor", "", "de beviljade medlen", "samma målgrupp och sökta belopp", 0),
@@ -225,7 +228,7 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
         warnings.simplefilter("ignore")
         amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
                                           group=group, conf_level=conf_level, threshold=threshold,
-                                          weight=weight)
+                                          weight=weight, sum_is_count=spec.counts_rows)
         parts = [concentration.resource_share_gap(rows, value, group, levels=levels,
                                                   conf_level=conf_level, count=weight)]
         if covariates:  # without any need in the data there is no "same need" comparison

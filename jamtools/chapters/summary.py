@@ -677,7 +677,7 @@ def overview_plot(ranked: pd.DataFrame, n: int = TOP):
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
-    from jamtools.present.plots import Plot, no_data_plot
+    from jamtools.present.plots import Plot, intervals, no_data_plot
     rows, key = top_rows(ranked, n)
     if rows.empty:
         return no_data_plot("Inga tydliga skillnader att visa")
@@ -707,8 +707,7 @@ def overview_plot(ranked: pd.DataFrame, n: int = TOP):
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
             y += lines + 0.6
             est, lo, hi = (float(r[f"{prefix}_{c}"]) for c in ("estimate", "ci_low", "ci_high"))
-            ax.errorbar(est, y, xerr=[[est - lo], [hi - est]], fmt="D", color="#333333",
-                        capsize=3, markersize=5)
+            intervals(ax, est, y, lo, hi, fmt="D", color="#333333", capsize=3, markersize=5)
             y += 0.6
         null = null_value(measure)
         ax.axvline(null, color="#888888", linestyle="--", linewidth=1)

@@ -97,7 +97,8 @@ class AmountResult:
 
 
 def disclose_amount_summary(summary: pd.DataFrame, *, group: str = "kon", by: str | None = None,
-                            threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
+                            threshold: int = disclosure.DEFAULT_THRESHOLD,
+                            sum_is_count: bool = False) -> pd.DataFrame:
     """Disclose an amount summary (:func:`jamtools.stats.describe_amounts`) like a count table.
 
     The number of rows behind each group is a count: a group under ``threshold`` is hidden with
@@ -106,10 +107,16 @@ def disclose_amount_summary(summary: pd.DataFrame, *, group: str = "kon", by: st
     hidden count follows from the others and the totals. With ``by``, the table is the
     (``by`` × ``group``) cross-table, whose per-group totals are the overall summary; if
     protecting it would need such a total hidden, the whole table is hidden.
+
+    ``sum_is_count``: the amount is itself a count of records (a client's number of
+    interventions, each a row of another table whose count is shown): its sum per group is
+    protected as a count too, so that a hidden count of those records does not follow from a
+    mean times a number of units.
     """
     dims = [by, group] if by else [group]
-    derived = [c for c in AMOUNT_DERIVED if c in summary.columns]
-    out = disclosure.disclose_table(summary, count_cols=["n"], by=dims, derived_cols=derived,
+    counts = ["n", "sum"] if sum_is_count and "sum" in summary.columns else ["n"]
+    derived = [c for c in AMOUNT_DERIVED if c in summary.columns and c not in counts]
+    out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
                                     threshold=threshold)
     totals = out.attrs.get(disclosure.ATTR, {}).get("totals", [])
     if by and any(np.asarray(t["mask"])[-1, :-1].any() for t in totals) and len(out):
@@ -157,7 +164,8 @@ def _units(data: pd.DataFrame, keys: list[str], weight: str | None) -> pd.DataFr
 def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
-                   n_boot: int = 1999, seed: int = 0, weight: str | None = None) -> AmountResult:
+                   n_boot: int = 1999, seed: int = 0, weight: str | None = None,
+                   sum_is_count: bool = False) -> AmountResult:
     """The distribution of an amount by sex, the crude and the adjusted difference, all disclosed.
 
     Parameters
@@ -177,6 +185,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         resamples and seed of the crude difference of medians' interval (reproducible).
     weight : for a cell table (:func:`jamtools.data.load_table` with ``cells=True``): the
         column with the number of units each row stands for.
+    sum_is_count : the amount is a count of records shown elsewhere (a client's number of
+        interventions): its sum per sex is protected as a count (:func:`disclose_amount_summary`).
 
     Returns
     -------
@@ -200,7 +210,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level),
                            group, levels)
     summary["conf_level"] = conf_level
-    summary_d = disclose_amount_summary(summary, group=group, threshold=threshold)
+    summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count)
     n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
     parts = [stats.compare_amounts(rows, value, group, levels=levels, count=UNITS, conf_level=conf_level,
                                    n_boot=n_boot, seed=seed)]

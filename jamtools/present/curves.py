@@ -18,7 +18,7 @@ from jamtools import disclosure
 from jamtools.present import report
 from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, Plot, key,
                                     new_figure, set_title, sex_handle, title_height, wrap)
-from jamtools.present.sentences import direction
+from jamtools.present.sentences import direction, not_shown
 
 
 def _days_axis(ax, max_time: float) -> None:
@@ -206,8 +206,8 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
         lead = ("Utan justering" if not bool(r["adjusted"]) else
                 f"Bland {unit_text} med samma {report.covariates_text(r['adjusted_for'])}")
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            text.append(f"{lead}: hasardkvoten visas inte (röjandekontroll).")
+        if not_shown(r):
+            text.append(f"{lead}: hasardkvoten {not_shown(r)}.")
             continue
         conf = report.number(100 * float(r["conf_level"]), 0)
         verdict = {"oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
@@ -220,8 +220,8 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
     if logrank is not None and len(logrank):
         disclosure.require_disclosed(logrank, "log-rank-testet")
         r = logrank.iloc[0]
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            text.append("Log-rank-testet visas inte (röjandekontroll).")
+        if not_shown(r):
+            text.append(f"Log-rank-testet {not_shown(r)}.")
         else:
             p = report.p_value(r["p_value"])
             text.append(f"Log-rank-testet av att kurvorna är lika ger χ² = {report.number(r['estimate'], 1)} "

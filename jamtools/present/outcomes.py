@@ -12,7 +12,7 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.present import report
-from jamtools.present.sentences import verdict
+from jamtools.present.sentences import verdict, why_not_computed
 
 
 def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_difference_pp") -> str:
@@ -49,9 +49,8 @@ def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_differe
                 parts.append(f"{kind}: visas inte (röjandekontroll)")
                 continue
             if pd.isna(r["estimate"]):  # nothing to hide: nothing to compare (the warning says why)
-                why = report.coded_words(str(r.get("warning") or "")).split(";")[0].strip(" .")
-                parts.append(f"{kind}: kan inte beräknas" + (f" ({why[:1].lower() + why[1:]})"
-                                                             if why and why != "nan" else ""))
+                why = why_not_computed(r).removeprefix(": ")
+                parts.append(f"{kind}: kan inte beräknas" + (f" ({why})" if why else ""))
                 continue
             conf = report.number(100 * float(r["conf_level"]), 1)
             parts.append(f"{kind} {report.number(r['estimate'], 1, signed=True)} procentenheter "

@@ -136,9 +136,11 @@ class Plot:
 def intervals(ax, estimate, at, low, high, *, vertical: bool = False, **style) -> None:
     """Points at ``estimate`` with their intervals ``[low, high]``, at positions ``at`` on the
     other axis, in one ``errorbar`` call: the same marks as one call per point, with a few
-    artists instead of four per point (each drawn, and laid out, separately)."""
-    estimate, at = np.asarray(estimate, float), np.asarray(at, float)
-    arms = [estimate - np.asarray(low, float), np.asarray(high, float) - estimate]
+    artists instead of four per point (each drawn, and laid out, separately). A limit on the
+    wrong side of its estimate by rounding (a share of 100 % whose upper limit is computed as
+    0.99999…) draws an arm of 0."""
+    estimate, at = np.asarray(estimate, float).ravel(), np.asarray(at, float).ravel()
+    arms = np.clip([estimate - np.asarray(low, float).ravel(), np.asarray(high, float).ravel() - estimate], 0, None)
     if not len(estimate):
         return
     if vertical:

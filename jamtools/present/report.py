@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from jamtools import disclosure
+from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 #: How each sex level is written in running text and table headers.
 SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
@@ -372,9 +373,8 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
             continue
         r = rows.iloc[0]
         a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            text.append(f"{kind}: skillnaden visas inte, eftersom underlaget är för litet "
-                        "(röjandekontroll).")
+        if not_shown(r):
+            text.append(f"{kind}: skillnaden {not_shown(r)}.")
             continue
         ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
         lead = ("Jämför man bara andelarna" if kind == "Utan justering" else
@@ -392,7 +392,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
             verdict = f"andelen är tydligt lägre för {a} än för {b}"
         text.append(f"{lead} är skillnaden {est} procentenheter ({conf} % KI {ci}): {verdict}.")
         if r.get("warning") and str(r["warning"]) not in ("", "nan", "None"):
-            text.append(f"Observera: {r['warning']}")
+            text.append(f"Observera: {coded_words(str(r['warning']))}")
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0]["estimate"], adjusted.iloc[0]["estimate"]
         if not (pd.isna(c) or pd.isna(j)) and c * j < 0:
@@ -532,7 +532,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
                 who = SEX_LABELS.get(r[f"group_{side}"], r[f"group_{side}"])
                 row[f"Antal, {who}"] = number(r.get(f"n_{side}"), 0)
         row["Anmärkning"] = "; ".join(x for x in (str(r.get("suppression_reason") or ""),
-                                                  str(r.get("warning") or "")) if x and x != "nan")
+                                                  coded_words(str(r.get("warning") or ""))) if x and x != "nan")
         rows.append(row)
     frame = pd.DataFrame(rows)
     if not frame.empty and not frame["Anmärkning"].astype(bool).any():
@@ -557,10 +557,12 @@ def _sex_words(text: str) -> str:
 
 
 def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
-    if r["ci_low"] <= 0 <= r["ci_high"]:
+    """The verdict rule of :func:`jamtools.present.sentences.direction` for an amount (an
+    interval that cannot be computed shows no clear difference)."""
+    d = direction(r["ci_low"], r["ci_high"])
+    if d == "oklar":
         return f"det finns ingen tydlig skillnad mellan {a} och {b}"
-    more = "fler" if r["estimate"] > 0 else "färre"
-    return f"{a} får tydligt {more} {amount_text} än {b}"
+    return f"{a} får tydligt {'fler' if d == 'högre' else 'färre'} {amount_text} än {b}"
 
 
 def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_text: str = "beslut",
@@ -602,13 +604,15 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
         a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
         lead = ("Jämför man bara medelvärdena" if kind == "crude" else
                 f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+        if not_shown(r):
             text.append(f"{lead} kan skillnaden inte visas, eftersom underlaget är för litet "
-                        "(röjandekontroll).")
+                        "(röjandekontroll)." if bool(r.get("suppressed", False)) else
+                        f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
         ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
-        text.append(f"{lead} är skillnaden {number(r['estimate'], signed=True)} {amount_text} "
-                    f"{per_text} ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
+        text.append(f"{lead} är skillnaden {number(r['estimate'], signed=True)} "
+                    + " ".join(x for x in (amount_text, per_text) if x)
+                    + f" ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0], adjusted.iloc[0]
         clear = all(not pd.isna(x["estimate"]) and not (x["ci_low"] <= 0 <= x["ci_high"]) for x in (c, j))
@@ -616,8 +620,9 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
             text.append("Skillnaden byter riktning när man jämför personer med samma behov: den "
                         "råa skillnaden speglar att behoven skiljer sig mellan grupperna, inte att "
                         "lika behov ger mer tid.")
-    text.append("Siffrorna beskriver skillnader i beviljad tid; de säger inte varför skillnaderna "
-                "finns eller om något enskilt beslut var rätt eller fel.")
+    text.append(f"Siffrorna beskriver skillnader i {'beviljad tid' if amount_text == 'timmar' else amount_text}; "
+                "de säger inte varför skillnaderna "
+                f"finns eller om något enskilt beslut var rätt eller fel.")
     return "\n\n".join(text)
 
 
@@ -672,8 +677,8 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
     if bool(r.get("suppressed", False)):
         text.append("Förändringen visas inte, eftersom underlaget är för litet (röjandekontroll).")
     elif pd.isna(r["estimate"]):
-        why = str(r.get("warning") or "") or "det saknas data före eller efter."
-        text.append("Förändringen kan inte skattas: " + why[:1].lower() + why[1:].rstrip(".") + ".")
+        text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter")
+                    + ".")
     else:
         ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
         if r["ci_low"] <= 0 <= r["ci_high"]:

@@ -15,11 +15,11 @@ import matplotlib.lines
 import pandas as pd
 
 from jamtools import disclosure
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, key, new_figure,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key, new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import SEX_LABELS, Table, label, number, p_value, percent
-from jamtools.present.sentences import direction
+from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
@@ -35,8 +35,8 @@ def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=
         if pd.isna(r["estimate"]):
             ax.text(x, 0.02, "..", ha="center", va="bottom")
             continue
-        ax.errorbar(x, r["estimate"], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
-                    fmt="D", color="#333333", capsize=4, markersize=7)
+        intervals(ax, r["estimate"], x, r["ci_low"], r["ci_high"], vertical=True,
+                  fmt="D", color="#333333", capsize=4, markersize=7)
     ax.plot(xs, rows["estimate"].astype(float), color="#333333", linewidth=1, alpha=0.6)
     handles = [matplotlib.lines.Line2D([], [], color="#333333", marker="D", label="Olikhetsindex")]
     if "d_random" in rows and rows["d_random"].notna().any():
@@ -89,8 +89,8 @@ def distributions_plot(distributions: dict, category: str, *, group: str = "kon"
             if pd.isna(r["share"]):
                 suppressed_text(ax, 0.005, y, r[group])
                 continue
-            ax.errorbar(r["share"], y, xerr=[[r["share"] - r["ci_low"]], [r["ci_high"] - r["share"]]],
-                        fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)
+            intervals(ax, r["share"], y, r["ci_low"], r["ci_high"],
+                      fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)
         ax.set_title(wrap(str(name)[:1].upper() + str(name)[1:], 20), loc="left")
         ax.set_xlim(0, min(1.0, max(0.1, top * 1.1)))
         pct_axis(ax)
@@ -172,8 +172,10 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
     text = []
     for _, r in by_period.iterrows():
         when = _when(r.get("period"))
-        if pd.isna(r["estimate"]):
-            text.append(f"{when} visas inget olikhetsindex: underlaget är för litet (röjandekontroll).")
+        if not_shown(r):
+            text.append(f"{when} visas inget olikhetsindex: underlaget är för litet (röjandekontroll)."
+                        if bool(r.get("suppressed", False)) else
+                        f"{when} kan inget olikhetsindex beräknas{why_not_computed(r)}.")
             continue
         text.append(f"{when} är olikhetsindexet {_d(r['estimate'])} ({conf} % KI "
                     f"{_d(r['ci_low'])}–{_d(r['ci_high'])}); slumpen ensam hade gett omkring "
@@ -184,8 +186,9 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
         disclosure.require_disclosed(change, "förändringen")
         c = change.iloc[0]
         if pd.isna(c["estimate"]):
-            reason = c.get("warning") or "underlaget är för litet (röjandekontroll)"
-            text.append(f"Förändringen mellan perioderna kan inte visas: {reason}")
+            reason = (why_not_computed(c).removeprefix(": ") if not bool(c.get("suppressed", False))
+                      else "") or "underlaget är för litet (röjandekontroll)"
+            text.append(f"Förändringen mellan perioderna kan inte visas: {reason}.")
         else:
             ci = f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}"
             verdict = _CHANGE_WORDS[direction(c["ci_low"], c["ci_high"])]
@@ -309,18 +312,18 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
     disclosure.require_disclosed(by_period, "olikhetsindexet")
     conf = (number(100 * float(by_period["conf_level"].dropna().iloc[0]), 0)
             if by_period["conf_level"].notna().any() else "95")
-    parts = []
+    parts, missing = [], []
     for _, r in by_period.iterrows():
         when = _when(r.get("period"))
-        when = when[:1].lower() + when[1:]
-        if pd.isna(r["estimate"]):
-            parts.append(f"{when} visas inte (röjandekontroll)")
+        if pd.isna(r["estimate"]):  # said in a sentence of its own, with why
+            missing.append(f"{when} " + not_shown(r).replace(" inte", " det inte", 1) + ".")
         else:
-            parts.append(f"{when} {_d(r['estimate'])} ({conf} % KI "
+            parts.append(f"{when[:1].lower() + when[1:]} {_d(r['estimate'])} ({conf} % KI "
                          f"{_d(r['ci_low'])}–{_d(r['ci_high'])})")
-    if not parts:
+    if not parts and not missing:
         return f"Det finns inga {unit_text} att jämföra i det här urvalet."
-    text = [f"Olikhetsindexet mellan {what} är " + " och ".join(parts) + "."]
+    text = ([f"Olikhetsindexet mellan {what} är " + " och ".join(parts) + "."] if parts else
+            [f"Olikhetsindexet mellan {what}:"]) + missing
     if change is not None and len(change):
         disclosure.require_disclosed(change, "förändringen")
         c = change.iloc[0]

@@ -29,9 +29,12 @@ def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
     """
     if ci_low is None or ci_high is None or _nan(ci_low) or _nan(ci_high):
         return "oklar"
-    if ci_low > null:
+    # a limit that differs from ``null`` by rounding only (equal amounts: an interval of 0 to
+    # 0 computed as 1e-13) touches it
+    tol = 1e-9 * max(1.0, abs(float(ci_low)), abs(float(ci_high)))
+    if ci_low > null + tol:
         return "högre"
-    if ci_high < null:
+    if ci_high < null - tol:
         return "lägre"
     return "oklar"
 
@@ -71,6 +74,32 @@ def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
         return f"det finns ingen tydlig skillnad mellan {a} och {b}" if between else "ingen tydlig skillnad"
     lead = f"{subject} är " if subject else ""
     return f"{lead}tydligt {d} för {a} än för {b}"
+
+
+def not_shown(row) -> str | None:
+    """What a sentence says of a disclosed comparison without a value: "visas inte: underlaget
+    är för litet (röjandekontroll)" when the disclosure control hid it, "kan inte beräknas" with
+    the reason (:func:`why_not_computed`) when it could not be computed (a group without rows,
+    nobody with the outcome); None when it has a value."""
+    import pandas as pd
+
+    if bool(row.get("suppressed", False)):
+        return "visas inte: underlaget är för litet (röjandekontroll)"
+    if pd.isna(row.get("estimate")):
+        return "kan inte beräknas" + why_not_computed(row)
+    return None
+
+
+def why_not_computed(row) -> str:
+    """The reason a comparison that was not hidden has no value, from its ``warning``, as the
+    end of a Swedish sentence (": gruppen pojkar saknas i data"), or "" when it gives none.
+    Use it for a row whose estimate is missing and whose ``suppressed`` is false: such a value
+    *cannot be computed*; only ``suppressed`` means that the disclosure control hid it."""
+    from jamtools.present.report import coded_words
+
+    why = coded_words(str(row.get("warning") or "")).split(";")[0].strip(" .")
+    why = why.removeprefix("ingen kvot kan beräknas: ")
+    return f": {why[:1].lower() + why[1:]}" if why and why not in ("nan", "None") else ""
 
 
 def _nan(value) -> bool:
@@ -127,8 +156,11 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
         b = SEX_LABELS.get(str(r["group_b"]), str(r["group_b"]))
         lead = ("Utan justering" if not adjusted else
                 f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
+        if bool(r.get("suppressed", False)):
             out.append(f"{lead} visas skillnaden inte: underlaget är för litet (röjandekontroll).")
+            continue
+        if pd.isna(r["estimate"]):
+            out.append(f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
         conf = number(100 * float(r.get("conf_level", 0.95)), 0)
         ci = f"{number(r['ci_low'], 1)} till {number(r['ci_high'], 1)}"

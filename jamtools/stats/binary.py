@@ -353,7 +353,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         per = table.groupby([cov, group], observed=True)["n"].sum().unstack(fill_value=0)
         lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
         if len(lonely):
-            notes.append(f"{cov}: {len(lonely)} kategori(er) finns bara för ett kön")
+            notes.append(f"'{cov}': {len(lonely)} kategori(er) finns bara för ett kön")
     # Covariate levels where nobody (or everybody) has the outcome, whatever the sex, add
     # nothing to a comparison within levels: their standardised difference is exactly 0. They
     # are left out of the fit (where they would push a coefficient to infinity) and kept in
@@ -363,13 +363,15 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         per = table.groupby(cov, observed=True)[["n", "events"]].transform("sum")
         constant |= (per["events"] == 0) | (per["events"] == per["n"])
     if constant.any():
-        notes.append(f"{int(table.loc[constant, 'n'].sum())} observationer i kategorier där ingen "
-                     "eller alla har utfallet räknas med skillnaden 0")
+        # (how many: not said, a count that no disclosure control has seen)
+        notes.append("observationer i kategorier där ingen eller alla har utfallet räknas med "
+                     "skillnaden 0")
     weight_all = float(table["n"].sum())
     table = table[~constant].reset_index(drop=True)
-    unstable = "för få observationer för en justerad jämförelse; ingen skattning visas"
-    too_small = any(counts[f"events_{s}"] == 0 or counts[f"events_{s}"] == counts[f"n_{s}"]
-                    or counts[f"n_{s}"] < 10 for s in ("a", "b"))
+    none_or_all = any(counts[f"events_{s}"] in (0, counts[f"n_{s}"]) for s in ("a", "b"))
+    unstable = ("ingen eller alla i en av grupperna har utfallet; ingen justerad jämförelse kan göras"
+                if none_or_all else "för få observationer för en justerad jämförelse; ingen skattning visas")
+    too_small = none_or_all or any(counts[f"n_{s}"] < 10 for s in ("a", "b"))
     x = _design(table, group, a, covariates)
     endog = np.column_stack([table["events"], table["n"] - table["events"]])
     fit = None
@@ -385,7 +387,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         if not np.all(np.isfinite(cov_beta)) or np.abs(beta).max() > 15:
             fit = None
     if fit is None:
-        msg = "; ".join([*notes, unstable])
+        msg = "; ".join([unstable, *notes])  # the reason first
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
                              for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)

@@ -150,8 +150,8 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
     -------
     pandas.DataFrame
         One row in the comparison layout (measure ``logrank_chi2``: ``estimate`` is the
-        chi-square statistic with 1 degree of freedom). When a group is missing the estimate is
-        NaN and ``warning`` says why.
+        chi-square statistic with 1 degree of freedom). When a group is missing, or nobody has
+        the event, the estimate is NaN and ``warning`` says why.
 
     Raises
     ------
@@ -177,6 +177,10 @@ def logrank(df: pd.DataFrame, duration: str, event: str, group: str = "kon", *,
                events_b=float((d["_e"] * w)[d[group] == b].sum()))
     if row["n_a"] == 0 or row["n_b"] == 0:
         row["warning"] = "En av grupperna saknas; inget test kan göras."
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
+        return pd.DataFrame([row])
+    if not d["_e"].any():  # no events: the statistic's variance is 0
+        row["warning"] = "Ingen i någon av grupperna har utfallet under uppföljningen; inget test kan göras."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
     chi2, p = _survdiff(d["_t"].to_numpy(), d["_e"].to_numpy(), d[group].to_numpy(),
@@ -260,7 +264,7 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     -------
     pandas.DataFrame
         One row in the comparison layout (measure ``hazard_ratio``, Wald test). When a group is
-        missing the estimate is NaN and ``warning`` says why.
+        missing, or nobody has the event, the estimate is NaN and ``warning`` says why.
 
     Raises
     ------
@@ -295,11 +299,12 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         row["warning"] = "En av grupperna saknas; ingen modell kan skattas."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
-    if d["_e"].any():
-        fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
-                      count=d["_w"].to_numpy() if count else None)
-    else:  # no events: PHReg's own (failing) path, unchanged
-        fit = PHReg(d["_t"].to_numpy(), x.to_numpy(), status=d["_e"].to_numpy(), ties=ties).fit()
+    if not d["_e"].any():  # no events: the partial likelihood is flat, nothing to estimate
+        row["warning"] = "Ingen i någon av grupperna har utfallet under uppföljningen; ingen modell kan skattas."
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
+        return pd.DataFrame([row])
+    fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
+                  count=d["_w"].to_numpy() if count else None)
     beta, se = float(fit.params[0]), float(fit.bse[0])
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     row.update(estimate=float(np.exp(beta)), ci_low=float(np.exp(beta - z * se)),

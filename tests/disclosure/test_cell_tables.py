@@ -72,3 +72,37 @@ def test_binary_outcome_on_cells_equals_rows():
     want = analysis.binary_outcome(rows, "beviljad", **kw)
     for part in ("shares", "comparisons", "by_shares"):
         _same(getattr(got, part), getattr(want, part))
+
+
+def test_an_amount_that_counts_records_is_protected_as_a_count():
+    """A client's number of interventions: 6 men with 4 interventions between them. Their
+    mean (0.67) times their number (6) gives the 4 interventions a table of interventions
+    hides, so the sum is protected as a count: the men's row is hidden, and the women's too
+    (their share of the total would give it). An amount that is not a count (hours) is not."""
+    import numpy as np
+    import pandas as pd
+
+    from jamtools.disclosure.analyses import disclose_amount_summary
+
+    summary = pd.DataFrame({"kon": ["kvinna", "man"], "n": [6.0, 6.0], "sum": [8.0, 4.0],
+                            "mean": [8 / 6, 4 / 6], "share_of_total": [8 / 12, 4 / 12],
+                            "share_of_n": [0.5, 0.5]})
+    counted = disclose_amount_summary(summary, threshold=5, sum_is_count=True).set_index("kon")
+    assert counted["suppressed"].all()
+    assert counted[["sum", "mean", "share_of_total"]].isna().all().all()
+    hours = disclose_amount_summary(summary, threshold=5).set_index("kon")
+    assert not hours["suppressed"].any() and np.isclose(hours.loc["man", "mean"], 4 / 6)
+
+
+def test_the_interventions_per_client_are_protected_as_counts():
+    """r4_02's interventions per client: the resource counts rows of a table the page shows."""
+    import pandas as pd
+
+    from jamtools.chapters import resources
+
+    spec = resources.RESOURCE_TABLES["eb_insatser"]
+    frame = pd.DataFrame({"kon": ["kvinna"] * 6 + ["man"] * 6,
+                          spec.value: [2, 2, 1, 1, 1, 1] + [1, 1, 1, 1, 0, 0],
+                          "ohalsa": [0, 1] * 6, "hushallstyp": ["a"] * 12, "aldersgrupp": ["x"] * 12})
+    result = resources.resource_distribution(frame, spec, threshold=5)
+    assert result.amounts.summary["suppressed"].all()

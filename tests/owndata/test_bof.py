@@ -359,6 +359,21 @@ def test_bof_05_keeps_investigations_with_one_parent(demo, tmp_path):
     assert (row["n_a"], row["n_b"]) == (mothers, fathers)
 
 
+def test_bof_05_a_handful_of_investigations_is_not_counted_aloud(demo, tmp_path):
+    """Three investigations with both parents: six parents, but three investigations, a
+    count below the threshold; the page does not give it."""
+    def three_with_both(f):
+        both = f["mamma_kontaktad"].notna() & f["pappa_kontaktad"].notna()
+        return both & (both.cumsum() <= 3)
+
+    spec, model = export(demo, tmp_path, "bof_utredningar", ["utredning_id", "kon", "mamma_kontaktad",
+                                                               "pappa_kontaktad"], rows=three_with_both)
+    assert len(model) == 3
+    ex = run(BOF05, tmp_path, {"bof_utredningar": spec})
+    assert "Jämförelsen bygger på" not in ex.text and "3 utredningar" not in ex.text
+    assert "Underlaget är för litet för att visas." in ex.text
+
+
 @pytest.mark.parametrize("column", list(catalogue.CHAPTERS[BOF05].need("bof_utredningar").optional))
 def test_bof_05_optional_column_missing(demo, tmp_path, column):
     spec, _ = export(demo, tmp_path, "bof_utredningar", drop=[column])

@@ -226,3 +226,20 @@ def test_negative_time_is_refused():
     df.loc[[4, 9], "dagar"] = -1.0
     with pytest.raises(ValueError, match="^2 rader"):
         stats.cox_hazard_ratio(df, "dagar", "klar", "kon", levels=("kvinna", "man"))
+
+
+def test_no_events_gives_no_model_and_no_test():
+    """Nobody has the event (no one became self-sufficient): the hazard ratio and the
+    log-rank test are missing with their reason, not an error (PHReg and the test's variance
+    matrix have nothing to work with)."""
+    df = pd.DataFrame({"dagar": [10, 20, 30, 40] * 5, "utfall": [0] * 20,
+                       "kon": ["kvinna", "man"] * 10, "hushall": ["a", "b", "b", "a"] * 5})
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        for covariates in ([], ["hushall"]):
+            [hr] = stats.cox_hazard_ratio(df, "dagar", "utfall", "kon", covariates,
+                                          levels=("kvinna", "man")).to_dict("records")
+            assert np.isnan(hr["estimate"]) and "har utfallet" in hr["warning"]
+            assert (hr["n_a"], hr["events_a"]) == (10, 0)
+        [lr] = stats.logrank(df, "dagar", "utfall", "kon", levels=("kvinna", "man")).to_dict("records")
+    assert np.isnan(lr["estimate"]) and "har utfallet" in lr["warning"]
