@@ -415,3 +415,36 @@ def test_hidden_rates_are_said_in_a_sentence_of_their_own():
     assert words.startswith("För kvinnor och män visas ingen andel")
     shown = representation.ratio_table(part.comparisons, caption="x").frame
     assert not shown.astype(str).apply(lambda c: c.str.contains("nan")).any().any()
+
+
+def test_resources_of_one_sex_only_cannot_be_compared_and_say_so():
+    """r4_02 with decisions for men only: nothing is hidden, nothing can be compared; the page
+    says so (it said 'visas inte (röjandekontroll)')."""
+    spec = resources.RESOURCE_TABLES["ht_beslut"]
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"kon": ["man"] * 60, spec.value: rng.gamma(4, 6, 60),
+                          "adl_beroende": rng.integers(0, 3, 60), "alder": rng.integers(65, 95, 60),
+                          "ensamboende": rng.integers(0, 2, 60)})
+    part = resources.analyse(resources.ResourceData(spec, frame), threshold=5)
+    words = resources.describe_resources(part.result, spec)
+    said = resources.answer([part])
+    assert "Fördelningen kan inte jämföras: ett av könen har inga beslut i urvalet." in words
+    assert "skillnaden mellan andelarna kan inte beräknas" in said
+    assert "röjandekontroll" not in words + said
+
+
+def test_quality_indicators_of_one_sex_say_that_nothing_could_be_compared():
+    """r4_03's quality indicators with women only: not '0 av 1 visar en tydlig skillnad'."""
+    from jamtools import stats
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        comparisons = disclosure.disclose_comparisons(stats.compare_groups(
+            pd.DataFrame({"kon": ["kvinna"] * 30, "y": [1, 0] * 15}), "kon", outcome="y",
+            levels=("kvinna", "man")), threshold=5, group="kon")
+    quality = goals.QualityResult(pd.DataFrame(), comparisons.iloc[:1], 0.95)
+    said = goals.answer(None, None, quality)
+    assert "Kvalitetsindikatorerna: jämförelsen kan inte visas eller beräknas." in said
+    assert "0 av 1" not in said

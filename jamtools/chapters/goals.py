@@ -26,7 +26,7 @@ from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, 
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import direction, shares_alt, verdict
+from jamtools.present.sentences import direction, not_shown, shares_alt, verdict
 
 CHAPTER = "r4_03_resultat"
 
@@ -306,8 +306,8 @@ def quality_items(q: QualityResult) -> tuple:
     lines = []
     for _, r in q.comparisons.iterrows():
         name = report.label(r["outcome"]).capitalize()
-        if bool(r["suppressed"]) or pd.isna(r["estimate"]):
-            lines.append(f"- **{name}**: skillnaden visas inte (röjandekontroll).")
+        if not_shown(r):
+            lines.append(f"- **{name}**: skillnaden {not_shown(r)}.")
             continue
         a = report.SEX_LABELS.get(r["group_a"], r["group_a"])
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
@@ -334,8 +334,10 @@ def _difference_sentence(comparisons: pd.DataFrame) -> str:
     rows = comparisons[comparisons["measure"] == "risk_difference_pp"]
     crude = rows[~rows["adjusted"].astype(bool)]
     adj = rows[rows["adjusted"].astype(bool)]
-    if crude.empty or pd.isna(crude.iloc[0]["estimate"]):
-        return "skillnaden visas inte (röjandekontroll)."
+    if crude.empty:
+        return "skillnaden kan inte beräknas."
+    if not_shown(crude.iloc[0]):
+        return f"skillnaden {not_shown(crude.iloc[0])}."
     c = crude.iloc[0]
     a = report.SEX_LABELS.get(c["group_a"], c["group_a"])
     b = report.SEX_LABELS.get(c["group_b"], c["group_b"])
@@ -358,10 +360,15 @@ def answer(goal: GoalResult | None, spec: GoalSpec, quality: QualityResult | Non
     out = [f"{spec.indicators[c][0]}: {_difference_sentence(r.comparisons)}"
            for c, r in (goal.results.items() if goal is not None else ())]
     if quality is not None and len(quality.comparisons):
-        shown = quality.comparisons[~quality.comparisons["suppressed"].astype(bool)]
+        shown = quality.comparisons[[not not_shown(r) for _, r in quality.comparisons.iterrows()]]
         clear = sum(direction(r["ci_low"], r["ci_high"]) != "oklar" for _, r in shown.iterrows())
-        out.append(f"Kvalitetsindikatorerna: {clear} av {len(quality.comparisons)} visar en tydlig "
-                   "skillnad mellan kvinnor och män (utan justering).")
+        total = len(quality.comparisons)
+        out.append("Kvalitetsindikatorerna: " + (f"ingen av de {total} jämförelserna kan" if total > 1
+                                                  else "jämförelsen kan inte") + " visas eller beräknas."
+                   if shown.empty else
+                   f"Kvalitetsindikatorerna: {clear} av {len(shown)} visar en tydlig skillnad mellan "
+                   "kvinnor och män (utan justering)"
+                   + (f"; {total - len(shown)} kan inte visas eller beräknas." if len(shown) < total else "."))
     return " ".join(out) or ("Underlaget har varken målindikatorer eller kvalitetsindikatorer, "
                              "så kapitlet har inget att visa.")
 

@@ -27,7 +27,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX
                                     key, new_figure, row_height, set_title, sex_handle,
                                     title_height, wrap)
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
-from jamtools.present.sentences import direction, verdict
+from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import concentration
 
 #: Points of the Lorenz curve (tenths of the units); a group's curve is shown only when every
@@ -310,7 +310,8 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     shown = summary[~summary["suppressed"].astype(bool) & (summary["n"].fillna(0) > 0)]
     if len(shown) < 2:
         text.append(f"Fördelningen kan inte visas: det finns för få {spec.unit_text} för ett av "
-                    "könen i urvalet (röjandekontroll).")
+                    "könen i urvalet (röjandekontroll)." if summary["suppressed"].astype(bool).any() else
+                    f"Fördelningen kan inte jämföras: ett av könen har inga {spec.unit_text} i urvalet.")
         return "\n\n".join(text)
     first = shown.iloc[0]
     a = first[group]
@@ -326,8 +327,8 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
         ci = f"{number(crude['ci_low'])} till {number(crude['ci_high'])}"
         text.append(f"Skillnaden är {number(crude['estimate'], signed=True)} procentenheter "
                     f"({conf} % KI {ci}): {crude_verdict(crude, a, spec)}.")
-    else:
-        text.append("Skillnaden mellan andelarna visas inte (röjandekontroll).")
+    elif crude is not None:
+        text.append(f"Skillnaden mellan andelarna {not_shown(crude)}.")
     if _shown(adj):
         eq = share_if_equal(summary, gaps, a, group)
         ci = f"{number(adj['ci_low'])} till {number(adj['ci_high'])}"
@@ -336,7 +337,7 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
                     f"andelen och den andelen är {number(adj['estimate'], signed=True)} procentenheter "
                     f"({conf} % KI {ci}): {adjusted_verdict(adj, la, lb, spec)}.")
     elif adj is not None:
-        text.append("Jämförelsen vid samma behov visas inte (röjandekontroll eller för litet underlag).")
+        text.append(f"Jämförelsen vid samma behov {not_shown(adj)}.")
     turns = {direction(crude["ci_low"], crude["ci_high"]), direction(adj["ci_low"], adj["ci_high"])} \
         if _shown(crude) and _shown(adj) else set()
     if turns == {"högre", "lägre"}:
@@ -584,7 +585,8 @@ def answer(parts) -> str:
         spec, gaps = part.spec, part.result.share_gaps
         crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
         if not _shown(crude):
-            out.append(f"{part.title}: skillnaden mellan andelarna visas inte (röjandekontroll).")
+            out.append(f"{part.title}: skillnaden mellan andelarna "
+                       + (not_shown(crude) if crude is not None else "kan inte beräknas") + ".")
             continue
         a, b = crude["group_a"], crude["group_b"]
         la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)

@@ -18,7 +18,7 @@ from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, SE
                                     no_data_plot, sex_handle, wrap)
 from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
                                      percent)
-from jamtools.present.sentences import verdict
+from jamtools.present.sentences import not_shown, verdict
 from jamtools.stats import COMPARISON_COLUMNS
 
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -193,6 +193,8 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
     for level in (a, b):
         sub = chart[chart[group] == level]
         who = SEX_POSSESSIVE.get(level, level)
+        if sub.empty or sub["center"].isna().all():  # no limits to be within: nothing to say
+            continue
         over = _signal_months(sub, time, sub["signal"] == "over")
         under = _signal_months(sub, time, sub["signal"] == "under")
         if not over and not under:
@@ -209,7 +211,9 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
     band = _signal_months(gap, time, gap["signal"] != "")
     smooth = _signal_months(gap, time, gap["ewma_signal"] != "")
     pair = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
-    if not band and not smooth:
+    if gap["center"].isna().all():
+        text.append(f"Skillnaden {pair} kan därför inte följas med styrdiagram.")
+    elif not band and not smooth:
         text.append(f"Skillnaden {pair} låg inom sitt förväntade band alla månader, och den "
                     "ackumulerade avvikelsen (EWMA) gav ingen signal: kvalitetsuppföljningen "
                     "visar ingen förändring av skillnaden mellan könen.")
@@ -309,7 +313,10 @@ def control_answer(gap: pd.DataFrame, yearly: pd.DataFrame, *, time: str,
     a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
     la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
     flagged = gap[gap["flagged"]]
-    if flagged.empty:
+    if "center" in gap and gap["center"].isna().all():  # no baseline for a group: no chart to signal
+        out = [f"Styrdiagrammet kan inte följa skillnaden {la} − {lb} i {indicator_text}: baslinjen "
+               "saknar ärenden för ett av könen."]
+    elif flagged.empty:
         out = [f"Styrdiagrammet gav ingen signal för skillnaden {la} − {lb} i {indicator_text} "
                f"({month_label(gap[time].min())} – {month_label(gap[time].max())})."]
     else:
@@ -322,9 +329,8 @@ def control_answer(gap: pd.DataFrame, yearly: pd.DataFrame, *, time: str,
     if len(rows):
         r = rows.iloc[-1]
         year = str(r["comparison"]).rsplit(" ", 1)[-1]
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            out.append(f"Skillnaden för {year} visas inte: underlaget är för litet "
-                       "(röjandekontroll).")
+        if not_shown(r):
+            out.append(f"Skillnaden för {year} {not_shown(r)}.")
         else:
             conf = number(100 * float(r["conf_level"]), 0)
             out.append(f"Under {year} var skillnaden {number(r['estimate'], 1, signed=True)} "

@@ -493,6 +493,22 @@ def test_um_02_one_indicator_without_its_name(demo, planted_demo, tmp_path):
     assert len(monthly) == t["manad"].nunique()
 
 
+def test_um_02_women_only_claims_no_signal(demo, planted_demo, tmp_path):
+    """One indicator for women only: the chart cannot follow the gap, and the page says so; it
+    said that the chart gave no signal and that men's share lay within its limits."""
+    truth = planted_demo[UM2]
+    t = demo_table(demo, "um_indikatorer")
+    t = t[(t["indikator"] == truth["indicator"]) & (t["kon"] == "kvinna")]
+    exp = pd.DataFrame({"Månad": t["manad"], "Kön": "K", "Täljare": t["taljare"], "Nämnare": t["namnare"]})
+    cfg = _export(tmp_path, "um_indikatorer", exp,
+                  columns={"Månad": "manad", "Kön": "kon", "Täljare": "taljare", "Nämnare": "namnare"},
+                  values={"kon": {"K": "kvinna", "M": "man"}})
+    ex = _run(UM2, cfg, tmp_path, indikator=truth["indicator"])
+    assert "Styrdiagrammet kan inte följa skillnaden kvinnor − män" in ex.text
+    assert "gav ingen signal" not in ex.text and "Männens andel låg inom" not in ex.text
+    assert "röjandekontroll" not in ex.text.split("Svar i korthet")[1].split("\n")[0]
+
+
 # --- every chapter: nothing left after the period ---------------------------------------------------
 
 ZERO = [(HT1, "ht_beslut", ["kon", "beslutsdatum", "beviljade_timmar"]),
