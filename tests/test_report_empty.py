@@ -97,12 +97,13 @@ def test_equal_amounts_show_no_clear_difference():
     rounding), never 'tydligt färre' or 'tydligt fler'."""
     from jamtools.present import sentences
 
-    for low, high in ((float("nan"), float("nan")), (1e-13, 3e-13), (-3e-13, -1e-13)):
-        assert sentences.direction(low, high) == "oklar"
+    for low, high in ((float("nan"), float("nan")), (1e-13, 3e-13), (-3e-13, -1e-13), (7.7e-9, 3.0e-8)):
         r = {"ci_low": low, "ci_high": high, "estimate": (low + high) / 2}
         assert "ingen tydlig skillnad" in report._verdict_amount(r, "kvinnor", "män", "timmar")
-    assert sentences.direction(0.01, 2.0) == "högre" and sentences.direction(-2.0, -0.01) == "lägre"
-    assert sentences.direction(1.001, 1.5, null=1.0) == "högre"
+    r = {"ci_low": 0.2, "ci_high": 3.0, "estimate": 1.5}
+    assert report._verdict_amount(r, "kvinnor", "män", "timmar") == "kvinnor får tydligt fler timmar än män"
+    # the one verdict rule itself is unchanged: any interval above 0 (or 1) is clear
+    assert sentences.direction(1e-13, 3e-13) == "högre" and sentences.direction(2, float("inf"), null=1) == "högre"
 
 
 def test_an_adjusted_comparisons_note_shows_no_count_and_no_code():
@@ -185,3 +186,17 @@ def test_an_audit_of_tiny_tables_does_not_call_their_sex_incomplete():
     text = audit.describe_audit(summary)
     assert "inte fullständigt" not in text
     assert "För `ht_beslut` visas inte hur stor del av raderna som har känt kön" in text
+
+
+def test_an_audit_still_calls_sex_incomplete_when_rows_without_sex_are_shown():
+    """The share with a known sex hidden (a small count elsewhere in the row), but 10 rows
+    without sex shown: the table is incomplete, and the page says so."""
+    from jamtools.chapters import audit
+
+    summary = disclosure.disclose_table(pd.DataFrame({
+        "tabell": ["eb_klienter"], "status": ["kolumn"], "aggregerad": [False], "rader": [50.0],
+        "andel_kant": [float("nan")], "saknas": [10.0], "annan_kod": [float("nan")]}),
+        count_cols=["rader"], by=["tabell"], derived_cols=["andel_kant"], threshold=5, margins=False)
+    text = audit.describe_audit(summary)
+    assert "Kön är inte fullständigt i `eb_klienter` (10 rader utan kön)" in text
+    assert "visas inte hur stor del" not in text

@@ -413,8 +413,11 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
     present = s[~s["status"].isin(["saknas"])]
     individual = present[~present["aggregerad"] & present["status"].isin(["kolumn", "personnummer"])]
     aggregate = present[present["aggregerad"] & (present["status"] == "aggregerad")]
-    incomplete = individual[individual["andel_kant"] < 1]
-    hidden = individual[individual["andel_kant"].isna()]  # the disclosure control hid the share
+    # incomplete: a share below 1, or rows without sex (or with another code) shown; a share
+    # the disclosure control hid says nothing either way
+    incomplete = individual[(individual["andel_kant"] < 1) | (individual["saknas"].fillna(0) > 0)
+                            | (individual["annan_kod"].fillna(0) > 0)]
+    hidden = individual[individual["andel_kant"].isna() & ~individual.index.isin(incomplete.index)]
 
     def names(xs):
         xs = [f"`{x}`" for x in xs]
@@ -442,7 +445,7 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
     if len(incomplete):
         parts = []
         for _, r in incomplete.iterrows():
-            bits = [f"känt kön i {percent(r['andel_kant'])} av raderna"]
+            bits = [f"känt kön i {percent(r['andel_kant'])} av raderna"] if pd.notna(r["andel_kant"]) else []
             if pd.notna(r["saknas"]) and r["saknas"] > 0:
                 bits.append(f"{_n(r['saknas'])} rader utan kön")
             if pd.notna(r["annan_kod"]) and r["annan_kod"] > 0:

@@ -433,8 +433,7 @@ def _difference_sentence(comparisons: pd.DataFrame, what: str) -> str:
     r = rows.iloc[0]
     a, b = _sexes(r)
     if _hidden(r):
-        return (f"Skillnaden {a} − {b} {what} visas inte: underlaget är för litet "
-                "(röjandekontroll).")
+        return f"Skillnaden {a} − {b} {what} {not_shown(r)}."
     return (f"Skillnaden {a} − {b} {what} är {_difference_text(r)}: "
             f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, subject='andelen')}.")
 
@@ -870,9 +869,13 @@ def parents_treatment(ctx) -> Page:
     else:  # the investigations with at least one parent compared
         compared = _parent_kept(u, PARENTS[0]) | _parent_kept(u, PARENTS[1])
         investigations = utredningar.n_rows(u[compared.to_numpy()])
+    # each count shown, and what follows from the two (investigations with both parents, and
+    # with one) is 0 or at least the threshold too
+    derived = (n_parents - investigations, 2 * investigations - n_parents)
     basis = (f"Jämförelsen bygger på {report.number(n_parents, 0)} föräldrar i "
              f"{report.number(investigations, 0)} utredningar."
-             if min(n_parents, investigations) >= ctx.threshold  # (each count is shown)
+             if min(n_parents, investigations) >= ctx.threshold
+             and all(d == 0 or d >= ctx.threshold for d in derived)
              else "Underlaget är för litet för att visas.")
     conf = _conf(ctx.conf_level)
 

@@ -642,13 +642,14 @@ def offers(ctx) -> Page:
                                    title="Skillnad kvinnor − män i erbjudna insatser",
                                    caption="Skillnad kvinnor − män per typ av insats (procentenheter, "
                                            "simultana intervall)")
-    unclear = []
+    unclear, judged = [], 0
     for t, r in compared.items():
         # The adjusted comparison when there is one, else the crude.
         chosen = r.comparisons["adjusted"].astype(bool) == bool(covariates)
         rd = r.comparisons[(r.comparisons["measure"] == "risk_difference_pp") & chosen]
         if rd.empty or bool(rd["suppressed"].iloc[0]) or pd.isna(rd["estimate"].iloc[0]):
             continue
+        judged += 1
         if direction(rd["ci_low"].iloc[0], rd["ci_high"].iloc[0]) == "oklar":
             # The crude difference is in the list above; here the shares and the comparison judged.
             text = report.describe_binary(
@@ -656,8 +657,13 @@ def offers(ctx) -> Page:
                 unit_text="planeringar för utrikes födda" if t == "sfi" else "planeringar",
                 outcome_text=f"ett erbjudande om {types[t].lower()}")
             unclear.append(f"**{types[t]}.** " + text.split("\n\nSiffrorna beskriver")[0])
-    if results and not unclear:
-        unclear.append("För alla typer av insats visar intervallet en tydlig skillnad.")
+    if results and not judged:  # nothing compared: no verdict
+        unclear.append("Ingen av typerna av insats kan jämföras: jämförelserna visas inte eller kan "
+                       "inte beräknas (se tabellen).")
+    elif results and not unclear:
+        unclear.append("För alla typer av insats som kan jämföras visar intervallet en tydlig skillnad"
+                       + ("." if judged == len(compared) else
+                          f" ({judged} av {len(compared)} kan jämföras)."))
     return _outcomes_page(ctx, key="insats", results=results, unit_text="planeringar",
                           what="typer av insats",
                           empty="Erbjudandena kan inte knytas till planeringarna, så kapitlet kan "

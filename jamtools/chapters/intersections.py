@@ -35,7 +35,7 @@ from jamtools.data.model import ADULT_SEXES
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
-from jamtools.present.sentences import direction, shares_alt, verdict
+from jamtools.present.sentences import direction, not_shown, shares_alt, verdict
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import covariate_columns
 
@@ -326,8 +326,8 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
         lvl = str(r["comparison"]).rsplit(", ", 1)[-1]
         where = factor_labels.get(lvl, lvl)
         a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
-        if bool(r["suppressed"]) or pd.isna(r["estimate"]):
-            text.append(f"Bland {where}: skillnaden visas inte (röjandekontroll).")
+        if not_shown(r):
+            text.append(f"Bland {where}: skillnaden {not_shown(r)}.")
             continue
         ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
         said = verdict(r["ci_low"], r["ci_high"], a=a, b=b, subject="andelen", between=False)

@@ -31,7 +31,7 @@ from jamtools.disclosure.text import disclose_words
 from jamtools.present import control_charts, plots, report
 from jamtools.present import text as words
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import shares_alt, verdict
+from jamtools.present.sentences import not_shown, shares_alt, verdict
 from jamtools.stats import control
 from jamtools.stats.text import count_words_and_stems, distinctive_words
 
@@ -161,9 +161,8 @@ def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
     rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
     if len(rd):
         r = rd.iloc[0]
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            out.append(f"Skillnaden i andel anteckningar med {RESPONSIBILITY_TEXT} visas inte: "
-                       "underlaget är för litet (röjandekontroll).")
+        if not_shown(r):
+            out.append(f"Skillnaden i andel anteckningar med {RESPONSIBILITY_TEXT} {not_shown(r)}.")
         else:
             conf = report.number(100 * float(r["conf_level"]), 0)
             out.append(f"Andelen anteckningar med {RESPONSIBILITY_TEXT} skiljer sig med "

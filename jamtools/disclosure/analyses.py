@@ -243,7 +243,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         by_summary = stats.describe_amounts(rows, value, group, by=[by], count=UNITS, conf_level=conf_level)
         if by_summary.empty:  # nothing selected: an empty table with every column
             by_summary = _empty_amount_summary([group, by])
-        by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold)
+        by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold,
+                                       sum_is_count=sum_is_count)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 
 

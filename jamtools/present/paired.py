@@ -16,7 +16,7 @@ import pandas as pd
 from jamtools import disclosure
 from jamtools.disclosure.paired import TOTAL
 from jamtools.present import report
-from jamtools.present.sentences import direction
+from jamtools.present.sentences import direction, why_not_computed
 
 
 def paired_table(table: pd.DataFrame, *, labels=("mamman", "pappan"), caption: str = "") -> report.Table:
@@ -81,9 +81,11 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
     disclosure.require_disclosed(comparison, "jämförelsen inom par")
     r = comparison.iloc[0]
     la, lb = labels
-    if bool(r["suppressed"]) or pd.isna(r["estimate"]):
+    if bool(r["suppressed"]):
         return ("Jämförelsen inom par visas inte: den bygger på för få par eller för få par där "
                 "bara den ena hade utfallet (röjandekontroll).")
+    if pd.isna(r["estimate"]):
+        return f"Jämförelsen inom par kan inte beräknas{why_not_computed(r)}."
     conf = report.number(100 * float(r["conf_level"]), 0)
     ci = f"{report.number(r['ci_low'])} till {report.number(r['ci_high'])}"
     verdict = {"oklar": f"det finns ingen tydlig skillnad mellan {la} och {lb} i samma hushåll",

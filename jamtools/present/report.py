@@ -556,10 +556,20 @@ def _sex_words(text: str) -> str:
                   lambda m: SEX_LABELS[m.group(1)], text)
 
 
-def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
-    """The verdict rule of :func:`jamtools.present.sentences.direction` for an amount (an
-    interval that cannot be computed shows no clear difference)."""
+def _amount_direction(r) -> str:
+    """:func:`jamtools.present.sentences.direction` of a difference of amounts as the reader
+    sees it: an interval that cannot be computed, or that is 0,0 to 0,0 once rounded as shown
+    (equal amounts give limits of rounding noise, 1e-13 or, for millions of kronor, 1e-8),
+    shows no clear difference."""
     d = direction(r["ci_low"], r["ci_high"])
+    if d != "oklar" and round(float(r["ci_low"]), 1) <= 0 <= round(float(r["ci_high"]), 1):
+        return "oklar"
+    return d
+
+
+def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
+    """The verdict rule (:func:`_amount_direction`) for an amount in words."""
+    d = _amount_direction(r)
     if d == "oklar":
         return f"det finns ingen tydlig skillnad mellan {a} och {b}"
     return f"{a} får tydligt {'fler' if d == 'högre' else 'färre'} {amount_text} än {b}"
@@ -615,7 +625,7 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
                     + f" ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0], adjusted.iloc[0]
-        clear = all(not pd.isna(x["estimate"]) and not (x["ci_low"] <= 0 <= x["ci_high"]) for x in (c, j))
+        clear = all(not pd.isna(x["estimate"]) and _amount_direction(x) != "oklar" for x in (c, j))
         if clear and c["estimate"] * j["estimate"] < 0:
             text.append("Skillnaden byter riktning när man jämför personer med samma behov: den "
                         "råa skillnaden speglar att behoven skiljer sig mellan grupperna, inte att "
@@ -632,8 +642,10 @@ def describe_decomposition(decomposition: pd.DataFrame, *, amount_text: str = "t
     covariates account for, and how much remains between people alike in them."""
     disclosure.require_disclosed(decomposition, "uppdelningen")
     rows = decomposition.set_index("measure")
-    if rows["suppressed"].astype(bool).any() or rows["estimate"].isna().any():
+    if rows["suppressed"].astype(bool).any():
         return "Uppdelningen visas inte: underlaget är för litet (röjandekontroll)."
+    if rows["estimate"].isna().any():
+        return "Uppdelningen kan inte beräknas" + why_not_computed(rows[rows["estimate"].isna()].iloc[0]) + "."
     conf = _conf_text(decomposition)
     g, e, u = (rows.loc[m] for m in ("oaxaca_gap", "oaxaca_explained", "oaxaca_unexplained"))
     a, b = SEX_LABELS.get(g["group_a"], g["group_a"]), SEX_LABELS.get(g["group_b"], g["group_b"])
@@ -660,8 +672,8 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
     text = []
     parts = []
     for _, r in ph.iterrows():
-        if bool(r.get("suppressed", False)) or pd.isna(r["estimate"]):
-            parts.append(f"{r['period']}: visas inte (röjandekontroll)")
+        if not_shown(r):
+            parts.append(f"{r['period']}: {not_shown(r)}")
         else:
             parts.append(f"{r['period']} {number(r['estimate'], signed=True)} {amount_text} "
                          f"({conf} % KI {number(r['ci_low'])} till {number(r['ci_high'])})")

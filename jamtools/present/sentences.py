@@ -29,12 +29,9 @@ def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
     """
     if ci_low is None or ci_high is None or _nan(ci_low) or _nan(ci_high):
         return "oklar"
-    # a limit that differs from ``null`` by rounding only (equal amounts: an interval of 0 to
-    # 0 computed as 1e-13) touches it
-    tol = 1e-9 * max(1.0, abs(float(ci_low)), abs(float(ci_high)))
-    if ci_low > null + tol:
+    if ci_low > null:
         return "högre"
-    if ci_high < null - tol:
+    if ci_high < null:
         return "lägre"
     return "oklar"
 

@@ -374,6 +374,21 @@ def test_bof_05_a_handful_of_investigations_is_not_counted_aloud(demo, tmp_path)
     assert "Underlaget är för litet för att visas." in ex.text
 
 
+def test_bof_05_no_small_count_follows_from_parents_and_investigations(demo, tmp_path):
+    """3 investigations with both parents and 7 with one: 13 parents in 10 investigations
+    would give the 3 away (13 − 10); the sentence is not shown."""
+    def mixed(f):
+        both = f["mamma_kontaktad"].notna() & f["pappa_kontaktad"].notna()
+        one = f["mamma_kontaktad"].notna() ^ f["pappa_kontaktad"].notna()
+        return (both & (both.cumsum() <= 3)) | (one & (one.cumsum() <= 7))
+
+    spec, model = export(demo, tmp_path, "bof_utredningar", ["utredning_id", "kon", "mamma_kontaktad",
+                                                               "pappa_kontaktad"], rows=mixed)
+    assert len(model) == 10
+    ex = run(BOF05, tmp_path, {"bof_utredningar": spec})
+    assert "Jämförelsen bygger på" not in ex.text
+
+
 @pytest.mark.parametrize("column", list(catalogue.CHAPTERS[BOF05].need("bof_utredningar").optional))
 def test_bof_05_optional_column_missing(demo, tmp_path, column):
     spec, _ = export(demo, tmp_path, "bof_utredningar", drop=[column])
