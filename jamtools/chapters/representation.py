@@ -592,12 +592,6 @@ def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: p
     return out
 
 
-def unavailable(row) -> str:
-    """Why a disclosed comparison has no value, in words: hidden by the disclosure control, or
-    not computable (with its reason, e.g. no age group with inhabitants of both sexes)."""
-    return not_shown(row) or ""
-
-
 def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
              years: list) -> str:
     """The result in a few Swedish sentences, from disclosed frames only. Without
@@ -640,7 +634,7 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
                 f"Jämför man i stället som om {a} och {b} hade samma åldersfördelning "
                 "(åldersstandardiserat) blir kvoten")
         if pd.isna(r["estimate"]):
-            text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: {unavailable(r)}.")
+            text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: {not_shown(r)}.")
             continue
         ci = f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}"
         text.append(f"{lead} {number(r['estimate'], 2)} ({conf} % KI {ci}): "
@@ -794,7 +788,7 @@ def answer(parts) -> str:
         st = std.iloc[0] if len(std) and pd.notna(std.iloc[0]["estimate"]) else None
         main = st if st is not None else cr
         if main is None:
-            out.append(f"{part.title}: kvoten {a}/{b} {unavailable(first)}.")
+            out.append(f"{part.title}: kvoten {a}/{b} {not_shown(first)}.")
             continue
         conf = _conf(c)
 
@@ -809,7 +803,7 @@ def answer(parts) -> str:
         else:
             lead += ratio(cr) + " rått"
         out.append(f"{lead}: {ratio_verdict(main['ci_low'], main['ci_high'], a=a, b=b)}."
-                   + (f" Åldersstandardiserad {unavailable(std.iloc[0])}." if len(std) and st is None else ""))
+                   + (f" Åldersstandardiserad {not_shown(std.iloc[0])}." if len(std) and st is None else ""))
     return " ".join(out)
 
 

@@ -185,10 +185,8 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
     if change is not None and len(change):
         disclosure.require_disclosed(change, "förändringen")
         c = change.iloc[0]
-        if pd.isna(c["estimate"]):
-            reason = (why_not_computed(c).removeprefix(": ") if not bool(c.get("suppressed", False))
-                      else "") or "underlaget är för litet (röjandekontroll)"
-            text.append(f"Förändringen mellan perioderna kan inte visas: {reason}.")
+        if not_shown(c):
+            text.append(f"Förändringen mellan perioderna {not_shown(c)}.")
         else:
             ci = f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}"
             verdict = _CHANGE_WORDS[direction(c["ci_low"], c["ci_high"])]

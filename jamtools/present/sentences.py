@@ -94,8 +94,7 @@ def why_not_computed(row) -> str:
     *cannot be computed*; only ``suppressed`` means that the disclosure control hid it."""
     from jamtools.present.report import coded_words
 
-    why = coded_words(str(row.get("warning") or "")).split(";")[0].strip(" .")
-    why = why.removeprefix("ingen kvot kan beräknas: ")
+    why = coded_words(str(row.get("warning") or "")).split(";")[0].strip(" .")  # the reason first
     return f": {why[:1].lower() + why[1:]}" if why and why not in ("nan", "None") else ""
 
 

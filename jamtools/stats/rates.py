@@ -43,6 +43,10 @@ ERR_POPULATION = ("Befolkningen ska vara större än 0 i varje cell som har pers
 ERR_EVENTS = "Antalet personer ska vara ett heltal ≥ 0 (events must be counts): {ex}."
 
 
+#: The warning of a ratio when a group has no persons counted (the reason first, as every
+#: statistic's warning has it).
+NO_PERSONS = "en grupp saknar personer; ingen kvot kan beräknas"
+
 #: The warning of an adjusted rate or ratio when no stratum has population in both groups.
 NO_STRATUM = "ingen åldersgrupp (eller annan grupp som jämförelsen görs inom) har invånare av båda könen"
 
@@ -297,7 +301,7 @@ def rate_ratio(table: pd.DataFrame, group: str = "kon",
     counts = dict(n_a=na, events_a=da, n_b=nb, events_b=db)
     if min(da, db) == 0 or min(na, nb) == 0:
         return pd.DataFrame([_row(outcome_name, a, b, "rate_ratio", conf_level, **counts,
-                                  warning="ingen kvot kan beräknas: en grupp saknar personer")],
+                                  warning=NO_PERSONS)],
                             columns=COMPARISON_COLUMNS)
     rr = (da / na) / (db / nb)
     se = math.sqrt(1 / da + 1 / db)
@@ -373,7 +377,7 @@ def standardised_rate_ratio(table: pd.DataFrame, group: str = "kon",
     meta = dict(adjusted=True, adjusted_for=", ".join(strata),
                 method="direkt standardisering", warning=ra["warning"])
     if not (ra["share"] > 0 and rb["share"] > 0):  # (missing: no stratum to standardise over)
-        why = ra["warning"] if pd.isna(ra["share"]) else "ingen kvot kan beräknas: en grupp saknar personer"
+        why = ra["warning"] if pd.isna(ra["share"]) else NO_PERSONS
         return pd.DataFrame([_row(outcome_name, a, b, "rate_ratio", conf_level, **counts,
                                   **dict(meta, warning=why))],
                             columns=COMPARISON_COLUMNS)
@@ -452,7 +456,7 @@ def mantel_haenszel_rate_ratio(table: pd.DataFrame, group: str = "kon",
                   n_b=float(t["n_b"].sum()), events_b=float(t["d_b"].sum()))
     meta = dict(adjusted=True, adjusted_for=", ".join(strata), method="Mantel–Haenszel")
     if r <= 0 or s <= 0:
-        why = (NO_STRATUM if t.empty else "ingen kvot kan beräknas: en grupp saknar personer")
+        why = (NO_STRATUM if t.empty else NO_PERSONS)
         return pd.DataFrame([_row(outcome_name, a, b, "mh_rate_ratio", conf_level, **counts, **meta,
                                   warning=why)],
                             columns=COMPARISON_COLUMNS)

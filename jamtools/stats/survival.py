@@ -12,7 +12,6 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
