@@ -215,3 +215,39 @@ def test_the_ids_never_reach_pandas(monkeypatch):
         assert weight == CELL_COUNT and not set(IDS) & set(frame.columns), name
     chain, _, _ = steps[bof.STEPS["insats_per_anmalan"]]
     assert int(chain[CELL_COUNT].sum()) == reports.n_rows()
+
+
+def _few_not_opened(name, rows):
+    """Four girls' reports that opened no investigation (the rest did), with the investigations
+    of the reports kept: step 1 hides the four, and the reports less the investigations would
+    give them back."""
+    reports = pd.read_csv(SYNTHETIC / "bof_aktualiseringar.csv", dtype=str, keep_default_na=False)
+    girls, boys = reports[reports["kon"] == "flicka"], reports[reports["kon"] == "pojke"]
+    kept = pd.concat([boys, girls[girls["utredning_inledd"] == "1"],
+                      girls[girls["utredning_inledd"] == "0"].head(4)])
+    if name == "bof_aktualiseringar":
+        return rows[rows["aktualisering_id"].isin(set(kept["aktualisering_id"]))]
+    if name == "bof_utredningar":
+        return rows[rows["aktualisering_id"].isin(set(kept["aktualisering_id"]))]
+    return rows
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_small_step_cannot_be_computed_from_the_rest_of_the_page(monkeypatch, tmp_path, linked):
+    """bof_06 with four girls' reports that opened no investigation: neither the girls' reports
+    nor their investigations may be shown beside the other (data tables, steps, results file)."""
+    from tests.test_eb_linked import _numbers
+
+    page, _, _ = _page(monkeypatch, "bof_06_processkarta", linked, _copy_demo(tmp_path, _few_not_opened))
+    reports = pd.read_csv(tmp_path / "bof_aktualiseringar.csv", dtype=str)
+    investigations = pd.read_csv(tmp_path / "bof_utredningar.csv", dtype=str)
+    girls = len(reports[reports["kon"] == "flicka"])
+    opened = int((investigations["kon"] == "flicka").sum())
+    assert girls - opened == 4 and opened == int(
+        (reports.loc[reports["kon"] == "flicka", "utredning_inledd"] == "1").sum())
+    shown = _numbers(page)
+    assert not {girls, opened} <= shown
+    assert opened in shown  # step 2 (investigation → insats) is still shown
+    assert page.counts["bof_aktualiseringar"]["analysed"]["flicka"] is None
+    table = " ".join(str(_shown(i)) for i in page.parts["skillnader"])
+    assert "2. Utredning → insats: flickor − pojkar" in table  # each row names its step

@@ -9,6 +9,7 @@ personnummer instead of ids."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from jamtools.chapters import eb
 from jamtools.data.check import CELL_COUNT, GIVEN
 from jamtools.disclosure import analyses as analysis
+from jamtools.present.report import Table
 from jamtools.run import catalogue
 from jamtools.run.notebook import setup
 
@@ -112,6 +114,16 @@ def _personnummer(tmp_path):
     return {"config_file": str(tmp_path / "pnr" / "jamtools.yml"), "data_dir": None}
 
 
+def _few_refused(name, rows):
+    """Four women refused aid (the rest granted): a small count that step 1 hides and that the
+    applicants less those granted would give back."""
+    if name != "eb_klienter":
+        return rows
+    women, men = rows[rows["kon"] == "kvinna"], rows[rows["kon"] == "man"]
+    refused = women[women["bistand_beviljat"] == "0"].head(4)
+    return pd.concat([men, women[women["bistand_beviljat"] == "1"], refused]).sort_values("person_id")
+
+
 CASES = {
     "demo": lambda tmp_path: {"data_dir": str(SYNTHETIC)},
     "filter": lambda tmp_path: {"data_dir": str(SYNTHETIC), "period_start": "2023-01-01",
@@ -121,6 +133,7 @@ CASES = {
     "utfall_utan_id": lambda tmp_path: _copy_demo(tmp_path, _no_outcome_ids),
     "felaktiga_rader": lambda tmp_path: _copy_demo(tmp_path, _bad),
     "personnummer": _personnummer,
+    "fa_avslag": lambda tmp_path: _copy_demo(tmp_path, _few_refused),
 }
 
 
@@ -168,3 +181,42 @@ def test_the_ids_never_reach_pandas(monkeypatch):
     assert loaded.data[GIVEN + "person_id"].all()
     assert loaded.rows.columns == ("planering_id", "person_id")
     assert len(loaded.data) < loaded.n_rows() / 10
+
+
+def _numbers(page) -> set[float]:
+    """Every number the page's tables show (thousands separated by spaces), its counts and its
+    comparisons' counts: what a reader of the page and its results file can combine."""
+    seen: set[float] = set()
+    for part in page.parts.values():
+        for item in part:
+            if isinstance(item, Table):
+                for value in item.frame.astype(str).to_numpy().ravel():
+                    text = re.sub(r"\s", "", value)
+                    if re.fullmatch(r"\d+", text):
+                        seen.add(float(text))
+    for record in page.counts.values():
+        for values in record.values():
+            seen |= {float(v) for v in values.values() if v is not None}
+    for col in ("n_a", "events_a", "n_b", "events_b"):
+        seen |= set(page.comparisons[col].dropna().astype(float))
+    return seen
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_small_step_cannot_be_computed_from_the_rest_of_the_page(monkeypatch, tmp_path, linked):
+    """Four women refused: step 1 hides them, and neither the applicants nor those granted may be
+    shown elsewhere (data tables, the other steps, the results file), or their difference
+    gives the four back."""
+    page, _, _ = _page(monkeypatch, linked, _copy_demo(tmp_path, _few_refused))
+    rows = pd.read_csv(tmp_path / "eb_klienter.csv", dtype=str)
+    women = rows[rows["kon"] == "kvinna"]
+    applied, granted = len(women), int((women["bistand_beviljat"] == "1").sum())
+    assert applied - granted == 4
+    shown = _numbers(page)
+    assert not {applied, granted} <= shown
+    assert granted in shown  # the cheaper side is hidden: the applicants, not the later steps
+    karta = " ".join(str(i) for i in page.parts["karta"])
+    assert "Hela kedjan" in karta and page.counts["eb_klienter"]["analysed"]["kvinna"] is None
+    # the demo data need no such protection: the applicants are shown
+    demo, _, _ = _page(monkeypatch, linked, {"data_dir": str(SYNTHETIC)})
+    assert demo.counts["eb_klienter"]["analysed"]["kvinna"] is not None

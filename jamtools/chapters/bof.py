@@ -28,6 +28,7 @@ functions work on tables loaded as rows (``weight`` None), with the same results
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 
@@ -37,6 +38,7 @@ from jamtools import disclosure, stats
 from jamtools.data import links
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
+from jamtools.disclosure import linked
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction, shares_alt,
@@ -1002,12 +1004,24 @@ def process_map(ctx) -> Page:
     said = omissions(ctx, {"bof_aktualiseringar": anmalningar, "bof_utredningar": utredningar})
     # Every step the data allow; step 3 follows each report to the end: did it (through an
     # investigation) lead to insats?
+    chain = process_steps(anmalningar, utredningar)
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
                                           threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
-            for name, (d, outcome, weight) in process_steps(anmalningar, utredningar).items()}
+            for name, (d, outcome, weight) in chain.items()}
+    present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
+    # The map is disclosed as one linked table: the reports are step 1's and the whole chain's
+    # denominator, the investigations step 2's, and the data tables show both.
+    hidden_steps, hidden_tables = linked.protect_map(
+        linked.map_counts(chain, levels=CHILD_SEXES),
+        disclosure.stack({name: r.shares for name, r in steg.items()}, "steg"),
+        others={t: linked.table_display(loaded) for t, (loaded, _) in present.items()},
+        threshold=ctx.threshold)
+    steg = {name: r if name not in hidden_steps else dataclasses.replace(
+        r, shares=linked.hide_steps(r.shares),
+        comparisons=linked.hide_steps(r.comparisons, reason=disclosure.REASON_GROUP))
+        for name, r in steg.items()}
     karta = disclosure.stack({name: r.shares for name, r in steg.items()}, "steg")
     jamforelser = disclosure.stack({name: r.comparisons for name, r in steg.items()}, "steg")
-    present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
     empty = all(loaded.n_rows() == 0 for loaded, _ in present.values())
     return Page(
         question_id=ctx.question_id,
@@ -1016,8 +1030,9 @@ def process_map(ctx) -> Page:
         parts={
             "data": items(f"{ctx.heading} {said}",
                           *(report.quality_table(loaded, threshold=ctx.threshold,
-                                                 caption=f"Dataunderlag: {name}")
-                            for loaded, name in present.values())),
+                                                 caption=f"Dataunderlag: {name}",
+                                                 linked_hidden=t in hidden_tables)
+                            for t, (loaded, name) in present.items())),
             "karta": items(
                 *figure(plots.shares_plot(karta, by="steg",
                                           title="Processkarta: andel som går vidare i varje steg",
@@ -1036,11 +1051,13 @@ def process_map(ctx) -> Page:
                 "Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
                 "finns eller om någon enskild bedömning var rätt eller fel."),
             "skillnader": (report.comparison_table(
-                jamforelser[jamforelser["measure"] == "risk_difference_pp"],
+                jamforelser[jamforelser["measure"] == "risk_difference_pp"].pipe(
+                    lambda t: t.assign(comparison=t["steg"] + ": flickor − pojkar")),
                 caption="Skillnad flickor − pojkar i varje steg (procentenheter)",
                 name="skillnader"),),
         },
-        counts={t: _counts(ctx, loaded) for t, (loaded, _) in present.items()},
+        counts={t: linked.hide_counts(_counts(ctx, loaded)) if t in hidden_tables else _counts(ctx, loaded)
+                for t, (loaded, _) in present.items()},
         comparisons=stats.adjust_pvalues(pd.concat([jamforelser], ignore_index=True),
                                          method="holm"),
     )

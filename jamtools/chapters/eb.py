@@ -24,7 +24,7 @@ The parents' and the self-sufficiency chapters (eb_04, eb_06) have their own mod
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -33,6 +33,7 @@ from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_lin
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
+from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import NO_ADJUSTMENT, direction, shares_alt, short_answer
@@ -122,6 +123,10 @@ def process_steps(klienter, planering=None, insatser=None,
         steps["ansokan_till_sjalvforsorjande"] = (chain.data, "ansokan_till_sjalvforsorjande", chain.weight)
     return steps
 
+
+#: The name of the table of step 2 by household type among the page's displays
+#: (:func:`jamtools.disclosure.linked.protect_map`).
+BY_HOUSEHOLD = "planering efter hushållstyp"
 
 #: The table whose rows (and covariates) each step of :data:`STEPS` compares.
 STEP_TABLES = {"bistand_beviljat": "eb_klienter", "planering": "eb_klienter", "insats": "eb_planering",
@@ -270,10 +275,12 @@ def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             disclosure.stack({label: r.comparisons for label, r in results.items()}, key))
 
 
-def _quality(ctx, loaded, caption: str, name: str | None = None):
+def _quality(ctx, loaded, caption: str, name: str | None = None, *, linked_hidden: bool = False):
     """The data table of ``loaded``: rows read, left out (and why) and analysed, disclosed;
-    ``name`` labels it for the chapter's cross-references."""
-    return report.quality_table(loaded, threshold=ctx.threshold, caption=caption, name=name)
+    ``name`` labels it for the chapter's cross-references; ``linked_hidden``: its rows read and
+    analysed hidden (:func:`jamtools.disclosure.linked.protect_map`)."""
+    return report.quality_table(loaded, threshold=ctx.threshold, caption=caption, name=name,
+                                linked_hidden=linked_hidden)
 
 
 def _differences_alt(rows: pd.DataFrame) -> str:
@@ -349,7 +356,7 @@ def _lower(name: str) -> str:
 
 def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, unit_text: str,
                    what: str, empty: str = "Data räcker inte till någon av kapitlets jämförelser "
-                                           "i det här urvalet.") -> Page:
+                                           "i det här urvalet.", hidden_counts=()) -> Page:
     """The page of a chapter that compares several yes/no outcomes of women and men with
     simultaneous intervals (eb_01, eb_02, eb_03, eb_05, eb_07).
 
@@ -371,6 +378,9 @@ def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, u
         ("punkter", "steg"), for the short answer.
     empty : str
         The short answer when the data allow no comparison.
+    hidden_counts : collection of str
+        Tables of ``counts`` whose analysed rows the page hides for every sex
+        (:func:`jamtools.disclosure.linked.protect_map`).
 
     Returns
     -------
@@ -383,10 +393,17 @@ def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, u
         question_id=ctx.question_id,
         short_answer=_short_answer(comparisons, key, unit_text=unit_text, what=what, empty=empty),
         parts=parts,
-        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+        counts={table: _table_counts(ctx, loaded, hidden=table in hidden_counts)
                 for table, loaded in counts.items() if loaded is not None},
         comparisons=stats.adjust_pvalues(comparisons, method="holm") if results else None,
     )
+
+
+def _table_counts(ctx, loaded, *, hidden: bool = False) -> dict:
+    """The results file's record of ``loaded``'s rows by sex, disclosed; ``hidden``: its
+    analysed rows hidden for every sex (linked to a hidden count of the page)."""
+    counts = disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+    return linked.hide_counts(counts) if hidden else counts
 
 
 def requirements(ctx) -> Page:
@@ -803,10 +820,27 @@ def process_map(ctx) -> Page:
                 "eb_utfall": utfall if links.utfall else None}
     steps = process_steps(klienter, *(followed[t] for t in ("eb_planering", "eb_insatser", "eb_utfall")))
     level = _level(ctx, len(steps))
+    by_household = "hushallstyp" if klienter.has("hushallstyp") else None
     compared = {k: _compare(ctx, rows, column, covariates.get(STEP_TABLES[k], []), level,
-                            by="hushallstyp" if k == "planering" and klienter.has("hushallstyp") else None,
-                            weight=weight)
+                            by=by_household if k == "planering" else None, weight=weight)
                 for k, (rows, column, weight) in steps.items()}
+    # The map is disclosed as one linked table: a step's counts are its neighbours' and the
+    # data tables', so a count one step hides must not follow from those shown elsewhere.
+    data_tables = {"eb_klienter": klienter, **{t: d for t, d in followed.items() if d is not None}}
+    others = {t: linked.table_display(d) for t, d in data_tables.items()}
+    if "planering" in steps and by_household:  # the planning table by household type, summed
+        rows, column, weight = steps["planering"]
+        summed = linked.map_counts({BY_HOUSEHOLD: (rows[rows[by_household].notna()], column, weight)},
+                                   levels=SEXES)
+        others |= linked.step_displays(summed)
+    hidden_steps, hidden_others = linked.protect_map(
+        linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES),
+        _stacked({STEPS[k]: r for k, r in compared.items()}, "steg")[0], others=others,
+        threshold=ctx.threshold)
+    compared = {k: r if STEPS[k] not in hidden_steps else replace(
+        r, shares=linked.hide_steps(r.shares),
+        comparisons=linked.hide_steps(r.comparisons, reason=disclosure.REASON_GROUP))
+        for k, r in compared.items()}
     results = {STEPS[k]: r for k, r in compared.items()}
     shares, comparisons = _stacked(results, "steg")
 
@@ -814,6 +848,10 @@ def process_map(ctx) -> Page:
     if planning is None:
         planning_part: tuple | str = ("Steget till planering ingår inte i kartan: "
                                       + ctx.without("eb_planering") + ".")
+    elif BY_HOUSEHOLD in hidden_others:
+        planning_part = ("Uppdelningen efter hushållstyp visas inte: tillsammans med kartans andra "
+                         "tal skulle den göra det möjligt att räkna ut en uppgift som bygger på "
+                         "färre än " f"{ctx.threshold} personer (röjandekontroll).")
     elif planning.by_shares is None:
         planning_part = ctx.left_out("eb_klienter", "hushallstyp")
     else:
@@ -830,8 +868,9 @@ def process_map(ctx) -> Page:
              "eb_utfall": "utfall för klienter med beviljat bistånd"}
     return _outcomes_page(ctx, key="steg", results=results, unit_text="sökande", what="steg", parts={
         "data": items(f"{ctx.heading}\n\n" + "\n".join(f"- {text}" for text in notes if text),
-                      _quality(ctx, klienter, "Dataunderlag: ansökningar", "dataunderlag"),
-                      *(_quality(ctx, loaded, f"Dataunderlag: {names[t]}")
+                      _quality(ctx, klienter, "Dataunderlag: ansökningar", "dataunderlag",
+                               linked_hidden="eb_klienter" in hidden_others),
+                      *(_quality(ctx, loaded, f"Dataunderlag: {names[t]}", linked_hidden=t in hidden_others)
                         for t, loaded in followed.items() if loaded is not None)),
         "karta": items(
             outcomes.simultaneous_text(ctx.conf_level, len(steps), level, what="stegen"),
@@ -850,7 +889,7 @@ def process_map(ctx) -> Page:
                               "skillnaderna finns eller om någon enskild bedömning var rätt eller "
                               "fel.")),
         "planering": planning_part,
-    }, counts={"eb_klienter": klienter, **followed})
+    }, counts={"eb_klienter": klienter, **followed}, hidden_counts=hidden_others)
 
 
 __all__ = ["OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",

@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from jamtools import disclosure
+from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 #: How each sex level is written in running text and table headers.
@@ -275,11 +276,18 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
 
 
 def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
-                  name: str | None = None) -> Table:
-    """Rows read, excluded (and why) and analysed, by sex, disclosed before it is shown."""
+                  name: str | None = None, linked_hidden: bool = False) -> Table:
+    """Rows read, excluded (and why) and analysed, by sex, disclosed before it is shown.
+
+    ``linked_hidden``: the rows read and analysed are hidden for every sex, because with
+    counts shown elsewhere on the page they would give a hidden count back
+    (:func:`jamtools.disclosure.linked.protect_map`)."""
     long = load_result.quality()
     disclosed = disclosure.disclose_table(long, count_cols=["antal"], by=["steg", "kon"],
                                           threshold=threshold, margins=False)
+    if linked_hidden:
+        disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
+                               columns=["antal"])
     order = list(dict.fromkeys(long["steg"]))
     wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
     sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in wide.columns]

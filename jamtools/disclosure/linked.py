@@ -1,0 +1,224 @@
+"""Disclosure across the linked counts of one page: a process map, its data tables and its
+results file.
+
+A process map's counts are linked. Those granted aid are step 1's outcome and step 2's
+denominator; the whole chain's denominator is step 1's; the data tables show the rows of each
+table, and the rows of a later table are often the outcome of an earlier step (every client
+granted aid has an outcome row). Each count passes the threshold rule on its own, yet a small
+count that a step hides (four women refused aid) follows from two counts shown elsewhere (the
+women who applied, in the data table, minus those granted, step 2's denominator). Disclosing
+each step by itself (:func:`jamtools.disclosure.disclose_shares`) cannot see that.
+
+Here the page is disclosed as one linked table (Hundepool et al. 2012, *Statistical
+Disclosure Control*, §4.3 on linked tables): every place that shows counts is a *display*, and
+the reader is taken to treat two equal counts of the same sex as the same count (an attacker
+needs no more than the page). A hidden step whose small count is the difference of two shown
+counts (or whose small outcome count is its denominator less a shown count) is protected by
+hiding every display of one of the two: the one with fewer displays. Equal counts that are not
+the same persons are hidden as well; that can only hide more than needed.
+
+- :func:`map_counts`: each step's denominator and outcome count by sex, before disclosure;
+- :func:`protect_linked`: the displays to hide so that no small count follows by differencing;
+- :func:`protect_map`: the same for a map's steps and the page's other displays;
+- :func:`hide_steps`: a disclosed step table (shares, comparisons) with whole steps hidden;
+- :func:`table_display` and :func:`hide_counts`: a data table as a display, and its results
+  record with the rows hidden.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from jamtools import stats
+from jamtools.disclosure import REASON_SECONDARY, is_small
+
+#: A display: what it shows, by group (sex), as the counts a reader can read or compute from it.
+Displays = Mapping[str, Mapping[Hashable, Sequence[float]]]
+
+
+def map_counts(steps: Mapping[str, tuple[pd.DataFrame, str, str | None]], *, levels: Sequence[Hashable],
+               group: str = "kon") -> pd.DataFrame:
+    """Each step's denominator ``n`` and outcome count ``events`` by group, before disclosure.
+
+    Parameters
+    ----------
+    steps : mapping
+        Step label -> (rows, 0/1 outcome column, weight column or None), as the process maps'
+        ``process_steps`` give them.
+    levels : sequence
+        The groups compared (the sexes); rows of other groups are left out, as in
+        :func:`jamtools.disclosure.analyses.binary_outcome`.
+    group : str, default 'kon'
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``steg``, ``group``, ``n``, ``events``: one row per step and level (0 where a
+        level has no rows). Not disclosed: for :func:`protect_map` only, never to be shown.
+    """
+    parts = []
+    for label, (rows, outcome, weight) in steps.items():
+        counts = stats.collapse(rows[rows[group].isin(levels)], outcome, [group], weights=weight)
+        counts = counts.set_index(group).reindex(list(levels)).fillna(0.0).rename_axis(group)
+        parts.append(counts.reset_index().assign(steg=label)[["steg", group, "n", "events"]])
+    if not parts:
+        return pd.DataFrame(columns=["steg", group, "n", "events"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _secrets(counts: pd.DataFrame, *, group: str, threshold: int) -> list[tuple[str, Hashable, tuple]]:
+    """The small counts of the steps, each with the two counts that give it back: (step, group,
+    (a, b)) for a small ``n − events`` (a = n, b = events) and for a small ``events`` (a = n,
+    b = n − events). Only where both are at least ``threshold``: a small count is hidden
+    wherever it is shown, so it cannot be one of the two."""
+    out = []
+    for r in counts.itertuples(index=False):
+        row = r._asdict()
+        n, e = float(row["n"]), float(row["events"])
+        m = n - e
+        big = ~is_small(np.array([n, e, m]), threshold) & (np.array([n, e, m]) > 0)
+        if is_small([m], threshold)[0] and big[0] and big[1]:
+            out.append((row["steg"], row[group], (n, e)))
+        if is_small([e], threshold)[0] and big[0] and big[2]:
+            out.append((row["steg"], row[group], (n, m)))
+    return out
+
+
+def protect_linked(displays: Displays, secrets: Iterable[tuple[Hashable, tuple[float, float]]], *,
+                   hidden: Iterable[str] = ()) -> set[str]:
+    """The displays to hide so that no secret follows from two shown counts.
+
+    Parameters
+    ----------
+    displays : mapping
+        Display name -> {group: counts it shows}. A count shown by a display that is not hidden
+        is known to the reader, for that group.
+    secrets : iterable of (group, (a, b))
+        A small count of ``group`` that follows from ``a`` and ``b`` (its difference, or a
+        denominator less a count) when both are shown for that group.
+    hidden : iterable of str
+        Displays hidden already (those that show a secret itself).
+
+    Returns
+    -------
+    set of str
+        ``hidden`` and the displays to hide besides. For each secret both of whose counts are
+        shown, every display of one of them is hidden: of ``a`` unless ``b`` is shown by fewer
+        displays. A display is hidden whole, for every group (its other groups' counts and the
+        total published elsewhere would give the hidden one back).
+
+    Examples
+    --------
+    Four of 92 women were refused: the applicants (92) are shown in the data table and in the
+    whole chain's step, those granted (88) as the next step's denominator.
+
+    >>> shown = {"data": {"kvinna": [92]}, "kedja": {"kvinna": [92, 20]},
+    ...          "steg 2": {"kvinna": [88, 60]}}
+    >>> sorted(protect_linked(shown, [("kvinna", (92, 88))], hidden={"steg 1"}))
+    ['data', 'kedja', 'steg 1']
+    """
+    hidden = set(hidden)
+    for grp, pair in secrets:
+        showing = [[name for name, by in displays.items() if name not in hidden
+                    and any(np.isclose(v, value) for v in by.get(grp, ()))] for value in pair]
+        if all(showing):
+            hidden |= set(min(showing, key=len))
+    return hidden
+
+
+def step_displays(counts: pd.DataFrame, *, group: str = "kon") -> dict[str, dict]:
+    """The displays of a map's steps (:func:`map_counts`): each step shows its denominator, its
+    outcome count and their difference, by group."""
+    out: dict[str, dict] = {}
+    for r in counts.itertuples(index=False):
+        row = r._asdict()
+        n, e = float(row["n"]), float(row["events"])
+        out.setdefault(row["steg"], {})[row[group]] = [n, e, n - e]
+    return out
+
+
+def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays | None = None,
+                step: str = "steg", group: str = "kon",
+                threshold: int) -> tuple[set[str], set[str]]:
+    """The steps and the other displays of a process map's page to hide (see the module).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        :func:`map_counts` of the map's steps (before disclosure).
+    shares : pandas.DataFrame
+        The steps' shares disclosed one step at a time and stacked under ``step``
+        (:func:`jamtools.disclosure.stack`): a step with a hidden row counts as hidden.
+    others : mapping, optional
+        The page's other displays (data tables, tables by category, the results file's counts),
+        by name, as in :func:`protect_linked`.
+    step, group : str
+    threshold : int
+
+    Returns
+    -------
+    (set of str, set of str)
+        The steps to hide (with those hidden already), and the names of ``others`` to hide.
+    """
+    others = dict(others or {})
+    steps = step_displays(counts, group=group)
+    clash = set(steps) & set(others)
+    if clash:
+        raise ValueError(f"Namnen {sorted(clash)} används både för steg och andra visningar.")
+    already = set(shares.loc[shares["suppressed"].astype(bool), step]) if len(shares) else set()
+    secrets = [(grp, pair) for label, grp, pair in _secrets(counts, group=group, threshold=threshold)
+               if label in already]
+    hidden = protect_linked({**steps, **others}, secrets, hidden=already)
+    return hidden & set(steps), hidden & set(others)
+
+
+#: The columns :func:`hide_steps` hides (those a step table has).
+HIDDEN_COLUMNS = ("n", "events", "share", "ci_low", "ci_high", "estimate", "p_value", "n_a", "events_a",
+                  "n_b", "events_b", "mdd_pp", "p_adjusted")
+
+
+def hide_steps(table: pd.DataFrame, steps: Iterable[str] | None = None, *, step: str = "steg",
+               reason: str = REASON_SECONDARY, columns: Sequence[str] = HIDDEN_COLUMNS) -> pd.DataFrame:
+    """A disclosed step table (shares or comparisons) with every row of ``steps`` hidden (all
+    rows when ``steps`` is None): its ``columns`` (counts, shares, intervals, estimates) missing,
+    ``suppressed`` with ``reason``; rows hidden before keep theirs. Still marked as disclosed."""
+    out = table.copy()
+    chosen = np.ones(len(out), bool) if steps is None else out[step].isin(set(steps)).to_numpy()
+    extra = chosen & ~out["suppressed"].astype(bool).to_numpy()
+    if not extra.any():
+        return out
+    for col in columns:
+        if col in out:
+            out[col] = out[col].astype(float).where(~extra, np.nan)
+    out["suppressed"] = out["suppressed"].astype(bool) | extra
+    out["suppression_reason"] = np.where(extra, reason, out["suppression_reason"])
+    return out
+
+
+#: The kinds of a data table's rows (:meth:`jamtools.data.LoadResult.quality`) that
+#: :func:`table_display` counts as one display: the rows read and the rows analysed.
+TABLE_ROWS = ("inlästa", "analyserade")
+
+
+def table_display(loaded) -> dict[Hashable, list[float]]:
+    """What a table's data table (and the results file's counts of it) show by sex: the rows
+    read and the rows analysed. The two are one display: with the exclusions shown between
+    them, either gives the other."""
+    q = loaded.quality()
+    q = q[q["typ"].isin(TABLE_ROWS)]
+    return {sex: [float(v) for v in rows["antal"]] for sex, rows in q.groupby("kon", sort=False)}
+
+
+def hide_counts(counts: Mapping[str, Mapping]) -> dict:
+    """A results file's record of a table's analysed and excluded rows
+    (:func:`jamtools.disclosure.disclose_counts_by_sex`) with the analysed rows hidden for
+    every sex (the excluded rows are the difference of two hidden counts)."""
+    out = {key: dict(values) for key, values in counts.items()}
+    out["analysed"] = {sex: None for sex in out.get("analysed", {})}
+    return out
+
+
+__all__ = ["Displays", "HIDDEN_COLUMNS", "TABLE_ROWS", "hide_counts", "hide_steps", "map_counts",
+           "protect_linked", "protect_map", "step_displays", "table_display"]
