@@ -449,3 +449,23 @@ def test_the_figure_reads_at_phone_width(duplicates):
     positions = [alt.index(f"{k}. {summary.finding_text(r)}")
                  for k, (_, r) in enumerate(rows.iterrows(), start=1)]
     assert positions == sorted(positions)
+
+
+def test_a_comparison_that_could_not_be_computed_is_not_called_hidden(tmp_path):
+    """Only a comparison the disclosure control hid is "dold"; one without an estimate that was
+    not hidden (a group absent, nobody with the outcome) cannot be computed, and the text says
+    so apart from the hidden ones."""
+    _write(tmp_path, "eb_01_krav", [
+        _comp("aktivitetskrav", "risk_difference_pp", None, None, None, False),
+        {**_comp("sanktion", "risk_difference_pp", None, None, None, False), "suppressed": False},
+    ])
+    table = summary.gaps(tmp_path, order=ORDER)
+    by = table.set_index("outcome")
+    assert by.loc["aktivitetskrav", "verdict"] == "dold"
+    assert by.loc["sanktion", "verdict"] == "ej_beraknad"
+    assert table["outcome"].tolist() == ["aktivitetskrav", "sanktion"]
+    text = summary.describe(table)
+    assert "**1** kan inte visas alls på grund av röjandekontrollen" in text
+    assert "**1** kan inte beräknas med dessa data" in text
+    # a run where everything could be computed does not mention it
+    assert "kan inte beräknas" not in summary.describe(table[table["verdict"] == "dold"])

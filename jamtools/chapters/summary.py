@@ -67,6 +67,7 @@ VERDICTS = {
     "forsvinner": "Tydlig rå skillnad som inte kvarstår vid justering",
     "otydlig": "Ingen tydlig skillnad",
     "dold": "Kan inte visas (röjandekontroll)",
+    "ej_beraknad": "Kan inte beräknas med dessa data",
 }
 
 #: The verdicts that call for a goal in the action plan.
@@ -306,14 +307,16 @@ def _present(value) -> bool:
     return value is not None and not pd.isna(value)
 
 
-def verdict_of(row) -> str:
+def verdict_of(row, *, suppressed: bool = True) -> str:
     """The verdict key of a summary row (:data:`VERDICTS`) from its crude and adjusted
-    intervals, by :func:`is_clear` only."""
+    intervals, by :func:`is_clear` only. A row without any estimate is ``"dold"`` when the
+    disclosure control hid it (``suppressed``), else ``"ej_beraknad"`` (a group absent, nobody
+    or everybody with the outcome: the chapter says why)."""
     null = row["null_value"]
     has_adj = _present(row["adjusted_estimate"])
     has_crude = _present(row["crude_estimate"])
     if not has_adj and not has_crude:
-        return "dold"
+        return "dold" if suppressed else "ej_beraknad"
     if has_adj:
         if is_clear(row["adjusted_ci_low"], row["adjusted_ci_high"], null=null):
             return "kvarstar"
@@ -409,7 +412,8 @@ def per_chapter(every: pd.DataFrame) -> pd.DataFrame:
         row["adjusted_for"] = list(adj["adjusted_for"].iloc[0]) if len(adj) else []
         for side in ("n_a", "n_b"):
             row[side] = _value(crude, side) if _value(crude, side) is not None else _value(adj, side)
-        row["verdict"] = verdict_of(row)
+        hidden = "suppressed" not in g or bool(g["suppressed"].fillna(True).astype(bool).any())
+        row["verdict"] = verdict_of(row, suppressed=hidden)
         prefix = "adjusted" if _present(row["adjusted_estimate"]) else "crude"
         row["strength"] = _strength(row[f"{prefix}_estimate"], row[f"{prefix}_ci_low"],
                                     row[f"{prefix}_ci_high"], row["null_value"],
@@ -783,7 +787,10 @@ def describe(ranked: pd.DataFrame, *, not_run=(), ran: Sequence[str] = (),
             f"bland lika ärenden (efter justering), **{c['tydlig']}** en tydlig skillnad där ingen "
             f"justering gjordes, och **{c['forsvinner']}** en tydlig rå skillnad som inte finns "
             f"kvar efter justering. I **{c['otydlig']}** kan data inte skilja skillnaden från "
-            f"slumpen, och **{c['dold']}** kan inte visas alls på grund av röjandekontrollen.")
+            f"slumpen, och **{c['dold']}** kan inte visas alls på grund av röjandekontrollen."
+            + (f" **{c['ej_beraknad']}** kan inte beräknas med dessa data (till exempel när det "
+               "ena könet saknas, eller när ingen eller alla har utfallet); kapitlet säger varför."
+               if c["ej_beraknad"] else ""))
     text += ("\n\nEn skillnad är tydlig när kapitlets konfidensintervall inte omfattar noll (för "
              "kvoter: ett). Det är samma regel och samma intervall som på kapitlets egen sida, så "
              "bedömningen här är alltid densamma som där.")
