@@ -417,8 +417,7 @@ def _crude_rows(comparisons: pd.DataFrame, *, adjusted: bool = False) -> pd.Data
 def _difference_text(r) -> str:
     """'+3,2 procentenheter (95 % KI 1,0 till 5,4)' of one disclosed comparison row."""
     return (f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
-            f"({_conf(float(r.get('conf_level', 0.95)))} KI {report.number(r['ci_low'], 1)} till "
-            f"{report.number(r['ci_high'], 1)})")
+            f"({_conf(float(r.get('conf_level', 0.95)))} KI {report.interval(r, 1)})")
 
 
 def _sexes(r) -> tuple[str, str]:
@@ -617,7 +616,7 @@ def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
 def _per_category_alt(rows: pd.DataFrame, key: str, what: str) -> str:
     """Alt text of a difference figure with one row per category."""
     parts = [f"{report.label(r[key])} {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.number(r['ci_low'], 1)} till {report.number(r['ci_high'], 1)})"
+             f"({report.interval(r, 1)})"
              for _, r in rows.iterrows()]
     return (f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."
             if parts else "Inga jämförelser att visa.")

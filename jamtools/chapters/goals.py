@@ -221,7 +221,7 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
 def difference_alt(differences: pd.DataFrame) -> str:
     """Alt text of the figure of differences: each row's label, estimate and interval."""
     parts = [f"{r['rad']}: {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.number(r['ci_low'], 1)} till {report.number(r['ci_high'], 1)})"
+             f"({report.interval(r, 1)})"
              for _, r in differences.iterrows()]
     return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
             + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
@@ -312,8 +312,7 @@ def quality_items(q: QualityResult) -> tuple:
         a = report.SEX_LABELS.get(r["group_a"], r["group_a"])
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
         lines.append(f"- **{name}**: {report.number(r['estimate'], 1, signed=True)} procentenheter "
-                     f"({report.number(100 * q.conf_level, 1)} % KI {report.number(r['ci_low'], 1)} "
-                     f"till {report.number(r['ci_high'], 1)}): "
+                     f"({report.number(100 * q.conf_level, 1)} % KI {report.interval(r, 1)}): "
                      f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}.")
     text = ("Skillnaden i andelen ärenden där indikatorns krav uppfylldes, hela perioden "
             "tillsammans, kvinnor − män. Jämförelsen är rå: indikatorerna är räknade per kön, utan "
@@ -344,8 +343,7 @@ def _difference_sentence(comparisons: pd.DataFrame) -> str:
 
     def diff(r):
         return (f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
-                f"({_conf_text(r['conf_level'])} % KI {report.number(r['ci_low'], 1)} till "
-                f"{report.number(r['ci_high'], 1)})")
+                f"({_conf_text(r['conf_level'])} % KI {report.interval(r, 1)})")
     text = f"skillnaden {a} − {b} är {diff(c)} utan justering"
     main = c
     if len(adj) and pd.notna(adj.iloc[0]["estimate"]):

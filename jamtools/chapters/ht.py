@@ -18,7 +18,7 @@ from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, number
+from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, interval, number
 from jamtools.present.sentences import direction, short_answer, why_not_computed
 
 #: ADL levels as shown: 5 and 6 activities together (they are few).
@@ -179,7 +179,7 @@ def _differences_alt(rows: pd.DataFrame, labels: dict, *, unit: str = "timmar pe
     for _, r in rows[rows["measure"] != "ratio_of_means"].iterrows():
         name = labels.get((r["measure"], bool(r["adjusted"])), str(r["measure"]))
         parts.append(f"{name} {number(r['estimate'], signed=True)} "
-                     f"({number(r['ci_low'])} till {number(r['ci_high'])})")
+                     f"({interval(r)})")
     if not parts:
         return "Inga jämförelser att visa."
     return (f"Punktdiagram med konfidensintervall. Skillnad kvinnor − män i {unit}: "
@@ -391,7 +391,7 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
     else:
         conf = number(100 * float(r["conf_level"]), 0)
         text.append(f"Förändringen{among} är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "
-                    f"{number(r['ci_low'])} till {number(r['ci_high'])}): "
+                    f"{interval(r)}): "
                     f"{_CHANGE_WORDS[direction(r['ci_low'], r['ci_high'])]}.")
     return " ".join(text)
 

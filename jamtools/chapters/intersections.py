@@ -34,7 +34,7 @@ from jamtools.data.derive import ADULT_AGE_GROUPS, BIRTH_LEVELS, age_group, birt
 from jamtools.data.model import ADULT_SEXES
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.report import SEX_LABELS, Table, covariates_text, label, number, percent
+from jamtools.present.report import SEX_LABELS, Table, covariates_text, interval, label, number, percent
 from jamtools.present.sentences import direction, not_shown, shares_alt, verdict
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.design import covariate_columns
@@ -329,7 +329,7 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
         if not_shown(r):
             text.append(f"Bland {where}: skillnaden {not_shown(r)}.")
             continue
-        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        ci = f"{interval(r)}"
         said = verdict(r["ci_low"], r["ci_high"], a=a, b=b, subject="andelen", between=False)
         text.append(f"Bland {where} är skillnaden {a} − {b} {number(r['estimate'], signed=True)} "
                     f"procentenheter ({conf} % KI {ci}): {said}.")
@@ -344,7 +344,7 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
                         "eller saknar variation.")
             continue
         orow = frame[frame["measure"] == INTERACTION_OR].iloc[0]
-        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        ci = f"{interval(r)}"
         lead = ("Utan justering" if kind == "utan justering" else
                 f"Bland klienter med samma {covariates_text(r['adjusted_for'])}")
         text.append(f"{lead} är skillnaden {a} − {b} bland {f1}, minus skillnaden bland {f0}, "
@@ -455,7 +455,7 @@ def answer(result: IntersectionResult, *, factor_levels, factor_labels: dict) ->
     def gap(r):
         conf = number(100 * float(r["conf_level"]), 0)
         return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "
-                f"{number(r['ci_low'])} till {number(r['ci_high'])})")
+                f"{interval(r)})")
     main = adj if shown(adj) else crude
     a, b = SEX_LABELS.get(main["group_a"], main["group_a"]), SEX_LABELS.get(main["group_b"], main["group_b"])
     parts = []

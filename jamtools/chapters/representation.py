@@ -30,7 +30,7 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
-from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, number, p_value, percent,
+from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, interval, number, p_value, percent,
                                      no_rows_text, quality_table)
 from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import rates
@@ -546,8 +546,7 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
             "Jämförelse": comp, "Mått": what,
             "Hänsyn till ålder": _ratio_label(r) if not pp else "ingen",
             "Skattning": number(r["estimate"], dec, signed=pp),
-            f"{conf} % KI": (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
-                             if pd.notna(r["ci_low"]) else disclosure.SUPPRESSED_MARK),
+            f"{conf} % KI": interval(r, dec, table=True),
             "p-värde": p_value(r["p_value"]) if not pp else "",
             "Metod": r["method"] if isinstance(r["method"], str) else "",
         })
@@ -686,7 +685,7 @@ def ratio_alt(comparisons: pd.DataFrame) -> str:
     """Alt text of :func:`ratio_plot`: each ratio with its interval ('..' when hidden)."""
     rows = comparisons[comparisons["measure"].isin(["rate_ratio", "mh_rate_ratio"])]
     parts = [f"{_lower_first(_ratio_label(r))}: {number(r['estimate'], 2)} "
-             f"({number(r['ci_low'], 2)} till {number(r['ci_high'], 2)})" for _, r in rows.iterrows()]
+             f"({interval(r, 2)})" for _, r in rows.iterrows()]
     if not parts:
         return "Inga kvoter att visa."
     a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]

@@ -26,7 +26,8 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX_MARKERS, Plot,
                                     key, new_figure, row_height, set_title, sex_handle,
                                     title_height, wrap)
-from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, number, percent
+from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, interval, number,
+                                     percent)
 from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import concentration
 
@@ -324,14 +325,14 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
                   else 95, 0)
     crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
     if _shown(crude):
-        ci = f"{number(crude['ci_low'])} till {number(crude['ci_high'])}"
+        ci = f"{interval(crude)}"
         text.append(f"Skillnaden är {number(crude['estimate'], signed=True)} procentenheter "
                     f"({conf} % KI {ci}): {crude_verdict(crude, a, spec)}.")
     elif crude is not None:
         text.append(f"Skillnaden mellan andelarna {not_shown(crude)}.")
     if _shown(adj):
         eq = share_if_equal(summary, gaps, a, group)
-        ci = f"{number(adj['ci_low'])} till {number(adj['ci_high'])}"
+        ci = f"{interval(adj)}"
         text.append(f"Om {la} hade fått lika mycket som {lb} med {spec.need_text}, hade deras andel "
                     f"av {spec.resource_text} varit {percent(eq)}. Skillnaden mellan den faktiska "
                     f"andelen och den andelen är {number(adj['estimate'], signed=True)} procentenheter "
@@ -464,8 +465,7 @@ def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = ""
                            f"{spec.unit_definite} ({a})"),
             "Justerat för": covariates_text(r["adjusted_for"]) if r["adjusted"] else "ojusterat",
             "Skattning (procentenheter)": number(r["estimate"], 1, signed=True),
-            f"{conf} % KI": (f"{number(r['ci_low'])} till {number(r['ci_high'])}"
-                             if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK),
+            f"{conf} % KI": interval(r, table=True),
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
                                                 str(r.get("warning") or "")) if x and x != "nan"),
         })
@@ -594,7 +594,7 @@ def answer(parts) -> str:
 
         def gap(r):
             return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "
-                    f"{number(r['ci_low'])} till {number(r['ci_high'])})")
+                    f"{interval(r)})")
         text = (f"{part.title}: {SEX_POSSESSIVE.get(a, a)} andel av {spec.resource_text} minus "
                 f"deras andel av {spec.unit_definite} är {gap(crude)} utan justering")
         if _shown(adj):

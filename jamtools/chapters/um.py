@@ -142,9 +142,10 @@ def _disclosed_top(counts, *, k: int, prior_strength, conf_level: float, thresho
     return shown, words.top_words(shown, k)
 
 
-def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
-    """*Svar i korthet* of um_01: the clearest words on each side, and the responsibility share's
-    difference with its interval in the words of the one verdict rule."""
+def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame, counts) -> str:
+    """*Svar i korthet* of um_01: the clearest words on each side (or why words cannot be
+    compared), and the responsibility share's difference with its interval in the words of the
+    one verdict rule."""
     a, b = top.attrs["levels"]
     la, lb = report.SEX_LABELS[a], report.SEX_LABELS[b]
     clear = words.clear(top)
@@ -154,10 +155,11 @@ def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
         if len(sub):
             listed = ", ".join(f"*{w}*" for w in sub["word"])
             sides.append(f"{listed} om {report.SEX_LABELS[side]}")
-    out = [("Bland orden som klarar integritetsreglerna används tydligast oftare "
-            + " och ".join(sides) + ".") if sides else
-           f"Inget ord som klarar integritetsreglerna används tydligt oftare om {la} än om {lb} "
-           "eller tvärtom."]
+    out = [words.without_notes(counts) or (
+        ("Bland orden som klarar integritetsreglerna används tydligast oftare "
+         + " och ".join(sides) + ".") if sides else
+        f"Inget ord som klarar integritetsreglerna används tydligt oftare om {la} än om {lb} "
+        "eller tvärtom.")]
     rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
     if len(rd):
         r = rd.iloc[0]
@@ -167,8 +169,7 @@ def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame) -> str:
             conf = report.number(100 * float(r["conf_level"]), 0)
             out.append(f"Andelen anteckningar med {RESPONSIBILITY_TEXT} skiljer sig med "
                        f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
-                       f"({la} − {lb}, {conf} % KI {report.number(r['ci_low'], 1)} till "
-                       f"{report.number(r['ci_high'], 1)}): "
+                       f"({la} − {lb}, {conf} % KI {report.interval(r, 1)}): "
                        f"{verdict(r['ci_low'], r['ci_high'], a=la, b=lb, subject='andelen')}.")
     return " ".join(out)
 
@@ -229,7 +230,7 @@ def words_in_notes(ctx) -> Page:
 
     return Page(
         question_id=ctx.question_id,
-        short_answer=_words_answer(top, ansvar.comparisons),
+        short_answer=_words_answer(top, ansvar.comparisons, counts),
         parts={
             "data": items(" ".join([ctx.heading, *(s for s in (omitted, role_text) if s)]),
                           report.quality_table(notes, threshold=ctx.threshold,

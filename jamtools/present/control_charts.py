@@ -16,7 +16,7 @@ from jamtools import disclosure
 from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot,
                                     key_columns, new_figure,
                                     no_data_plot, sex_handle, wrap)
-from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, number,
+from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, interval, number,
                                      percent)
 from jamtools.present.sentences import not_shown, verdict
 from jamtools.stats import COMPARISON_COLUMNS
@@ -334,8 +334,7 @@ def control_answer(gap: pd.DataFrame, yearly: pd.DataFrame, *, time: str,
         else:
             conf = number(100 * float(r["conf_level"]), 0)
             out.append(f"Under {year} var skillnaden {number(r['estimate'], 1, signed=True)} "
-                       f"procentenheter ({conf} % KI {number(r['ci_low'], 1)} till "
-                       f"{number(r['ci_high'], 1)}): "
+                       f"procentenheter ({conf} % KI {interval(r, 1)}): "
                        f"{verdict(r['ci_low'], r['ci_high'], a=la, b=lb, subject=indicator_text)}.")
     return " ".join(out)
 

@@ -215,7 +215,7 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
                    "högre": f"{a} {event_text} tydligt snabbare än {b}"}[
             direction(r["ci_low"], r["ci_high"], null=1.0)]
         text.append(f"{lead} är hasardkvoten {a}/{b} {report.number(r['estimate'], 2)} ({conf} % KI "
-                    f"{report.number(r['ci_low'], 2)} till {report.number(r['ci_high'], 2)}): "
+                    f"{report.interval(r, 2)}): "
                     f"{verdict}.")
     if logrank is not None and len(logrank):
         disclosure.require_disclosed(logrank, "log-rank-testet")

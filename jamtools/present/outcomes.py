@@ -54,8 +54,7 @@ def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_differe
                 continue
             conf = report.number(100 * float(r["conf_level"]), 1)
             parts.append(f"{kind} {report.number(r['estimate'], 1, signed=True)} procentenheter "
-                         f"({conf} % KI {report.number(r['ci_low'], 1)} till "
-                         f"{report.number(r['ci_high'], 1)}): {verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}")
+                         f"({conf} % KI {report.interval(r, 1)}): {verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}")
         lines.append(f"- **{name}**: " + "; ".join(parts) + ".")
     return "\n".join(lines)
 

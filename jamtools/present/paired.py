@@ -87,7 +87,7 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
     if pd.isna(r["estimate"]):
         return f"Jämförelsen inom par kan inte beräknas{why_not_computed(r)}."
     conf = report.number(100 * float(r["conf_level"]), 0)
-    ci = f"{report.number(r['ci_low'])} till {report.number(r['ci_high'])}"
+    ci = f"{report.interval(r)}"
     verdict = {"oklar": f"det finns ingen tydlig skillnad mellan {la} och {lb} i samma hushåll",
                "högre": f"det gäller tydligt oftare {la} än {lb} i samma hushåll",
                "lägre": f"det gäller tydligt mer sällan {la} än {lb} i samma hushåll"}[

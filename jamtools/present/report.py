@@ -249,8 +249,7 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
     for _, r in comparisons.iterrows():
         pp = r["measure"].endswith("_pp")
         est = number(r["estimate"], 1 if pp else 2, signed=pp)
-        ci = (f"{number(r['ci_low'], 1 if pp else 2)} till {number(r['ci_high'], 1 if pp else 2)}"
-              if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        ci = interval(r, 1 if pp else 2, table=True)
         rows.append({
             "Jämförelse": str(r["comparison"]),
             "Mått": MEASURES.get(r["measure"], r["measure"]),
@@ -329,8 +328,34 @@ def nothing_to_analyse_text(unit_text: str = "") -> str:
             "som lämnades utanför och varför. Inga skillnader kan därför beskrivas.")
 
 
-def _interval(lo, hi, fmt) -> str:
-    return f"{fmt(lo)} till {fmt(hi)}"
+def interval(row, decimals: int = 1, *, table: bool = False) -> str:
+    """A comparison's confidence interval as a reader sees it: "a till b".
+
+    A row the disclosure control hid, or one without an estimate (whose sentence says why), has
+    the hidden mark: ".. till .." in a sentence, ".." in a ``table`` cell. A computed estimate
+    whose interval could not be computed says so ("kan inte beräknas"): '..' means hidden.
+
+    Examples
+    --------
+    >>> interval({"estimate": 2.0, "ci_low": -1.25, "ci_high": 5.0})
+    '−1,2 till 5,0'
+    >>> interval({"estimate": 2.0, "ci_low": float("nan"), "ci_high": float("nan")})
+    'kan inte beräknas'
+    >>> interval({"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+    ...           "suppressed": True}, table=True)
+    '..'
+    """
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    if _is_missing(lo) or _is_missing(hi):
+        if bool(row.get("suppressed", False)) or _is_missing(row.get("estimate")):
+            return disclosure.SUPPRESSED_MARK if table else \
+                f"{disclosure.SUPPRESSED_MARK} till {disclosure.SUPPRESSED_MARK}"
+        return "kan inte beräknas"
+    return f"{number(lo, decimals)} till {number(hi, decimals)}"
+
+
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_text: str,
@@ -384,7 +409,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
         if not_shown(r):
             text.append(f"{kind}: skillnaden {not_shown(r)}.")
             continue
-        ci = _interval(r["ci_low"], r["ci_high"], lambda v: number(v, 1))
+        ci = interval(r, 1)
         lead = ("Jämför man bara andelarna" if kind == "Utan justering" else
                 f"Bland {unit_text or 'ärenden'} med samma {covariates_text(r['adjusted_for'])}")
         est = number(r["estimate"], 1, signed=True)
@@ -533,8 +558,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
                                + covariates_text(r["adjusted_for"]) if bool(r.get("adjusted"))
                                else "ojusterat")
         row["Skattning"] = number(r["estimate"], dec, signed=not ratio)
-        row[f"{conf} % KI"] = (f"{number(r['ci_low'], dec)} till {number(r['ci_high'], dec)}"
-                               if not pd.isna(r["ci_low"]) else disclosure.SUPPRESSED_MARK)
+        row[f"{conf} % KI"] = interval(r, dec, table=True)
         if counts:
             for side in ("a", "b"):
                 who = SEX_LABELS.get(r[f"group_{side}"], r[f"group_{side}"])
@@ -627,7 +651,7 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
                         "(röjandekontroll)." if bool(r.get("suppressed", False)) else
                         f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
-        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        ci = f"{interval(r)}"
         text.append(f"{lead} är skillnaden {number(r['estimate'], signed=True)} "
                     + " ".join(x for x in (amount_text, per_text) if x)
                     + f" ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
@@ -660,9 +684,9 @@ def describe_decomposition(decomposition: pd.DataFrame, *, amount_text: str = "t
     return (f"Hela skillnaden i medelvärde, {number(g['estimate'], signed=True)} {amount_text} "
             f"{per_text}, kan delas i två delar. Skillnader mellan {a} och {b} i "
             f"{covariates_text(g['adjusted_for'])} svarar för {number(e['estimate'], signed=True)} "
-            f"{amount_text} ({conf} % KI {number(e['ci_low'])} till {number(e['ci_high'])}); "
+            f"{amount_text} ({conf} % KI {interval(e)}); "
             f"resten, {number(u['estimate'], signed=True)} {amount_text} ({conf} % KI "
-            f"{number(u['ci_low'])} till {number(u['ci_high'])}), är skillnaden mellan personer "
+            f"{interval(u)}), är skillnaden mellan personer "
             "med samma värden på dem: den oförklarade delen.")
 
 
@@ -684,7 +708,7 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
             parts.append(f"{r['period']}: {not_shown(r)}")
         else:
             parts.append(f"{r['period']} {number(r['estimate'], signed=True)} {amount_text} "
-                         f"({conf} % KI {number(r['ci_low'])} till {number(r['ci_high'])})")
+                         f"({conf} % KI {interval(r)})")
     if parts:
         first = ph.iloc[0]
         a = SEX_LABELS.get(first["group_a"], first["group_a"])
@@ -700,7 +724,7 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
         text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter")
                     + ".")
     else:
-        ci = f"{number(r['ci_low'])} till {number(r['ci_high'])}"
+        ci = f"{interval(r)}"
         if r["ci_low"] <= 0 <= r["ci_high"]:
             verdict = "data kan inte skilja förändringen från slumpens variation"
         else:

@@ -18,7 +18,7 @@ from jamtools import disclosure
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key, new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
-from jamtools.present.report import SEX_LABELS, Table, label, number, p_value, percent
+from jamtools.present.report import SEX_LABELS, Table, interval, label, number, p_value, percent
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 
@@ -188,7 +188,7 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
         if not_shown(c):
             text.append(f"Förändringen mellan perioderna {not_shown(c)}.")
         else:
-            ci = f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}"
+            ci = f"{interval(c, 2)}"
             verdict = _CHANGE_WORDS[direction(c["ci_low"], c["ci_high"])]
             text.append(f"Efter jämfört med före har indexet ändrats med {number(c['estimate'], 2, signed=True)} "
                         f"({conf} % KI {ci}; p {_p(c['p_value'])}, "
@@ -329,7 +329,7 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
             text.append("Förändringen mellan perioderna kan inte visas.")
         else:
             text.append(f"Förändringen är {number(c['estimate'], 2, signed=True)} ({conf} % KI "
-                        f"{number(c['ci_low'], 2)} till {number(c['ci_high'], 2)}): "
+                        f"{interval(c, 2)}): "
                         f"{_CHANGE_WORDS[direction(c['ci_low'], c['ci_high'])]}.")
     return " ".join(text)
 

@@ -134,7 +134,7 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
     """
     import pandas as pd
 
-    from jamtools.present.report import SEX_LABELS, covariates_text, number
+    from jamtools.present.report import SEX_LABELS, covariates_text, interval, number
 
     if comparisons is None or len(comparisons) == 0 or "measure" not in comparisons:
         return f"Det finns inga {unit_text} att jämföra i det här urvalet."
@@ -159,7 +159,7 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
             out.append(f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
         conf = number(100 * float(r.get("conf_level", 0.95)), 0)
-        ci = f"{number(r['ci_low'], 1)} till {number(r['ci_high'], 1)}"
+        ci = f"{interval(r, 1)}"
         out.append(f"{lead} är skillnaden {a} − {b} {number(r['estimate'], 1, signed=True)} "
                    f"{unit} ({conf} % KI {ci}): "
                    f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b)}.".replace("  ", " "))
@@ -197,7 +197,7 @@ def shares_alt(shares, *, what: str, by: str | None = None, group: str = "kon") 
 
 def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:
     """Alt text of a difference figure: each difference with its interval, in words."""
-    from jamtools.present.report import covariates_text, number
+    from jamtools.present.report import covariates_text, interval, number
 
     rows = comparisons[comparisons["measure"] == measure] if "measure" in comparisons else comparisons
     parts = []
@@ -205,7 +205,7 @@ def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:
         kind = (f"justerat för {covariates_text(r['adjusted_for'])}" if bool(r.get("adjusted"))
                 else "utan justering")
         parts.append(f"{kind}: {number(r['estimate'], 1, signed=True)} "
-                     f"({number(r['ci_low'], 1)} till {number(r['ci_high'], 1)})")
+                     f"({interval(r, 1)})")
     return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
             + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 

@@ -206,6 +206,17 @@ def exclusion_table(counts: WordCounts, disclosed: pd.DataFrame, *, caption: str
     return Table(frame[["Regel", "Antal olika ord"]], caption, note, name=name)
 
 
+def without_notes(counts: WordCounts) -> str | None:
+    """The sentence for a comparison of words that cannot be made because the notes of a group
+    have no word counted (no notes about men in the selection, say); None when both have."""
+    empty = [level for level in counts.levels if not counts.totals.get(level)]
+    if not empty:
+        return None
+    who = " och ".join(SEX_LABELS.get(level, level) for level in empty)
+    return (f"Det finns inga ord att räkna i anteckningar om {who} i urvalet, så orden kan inte "
+            "jämföras mellan könen.")
+
+
 def describe_words(top: pd.DataFrame, counts: WordCounts, *, k: int = 5) -> str:
     """A short Swedish text: the most distinctive shown words on each side, and what the
     numbers rest on."""
@@ -218,7 +229,10 @@ def describe_words(top: pd.DataFrame, counts: WordCounts, *, k: int = 5) -> str:
             f"{number(top.attrs['shown_words'], 0)} olika ord klarar integritetsreglerna och kan "
             f"jämföras; {number(top.attrs['hidden_words'], 0)} används om färre än {t} personer "
             "eller för få gånger och visas inte."]
-    for side, other in ((a, b), (b, a)):
+    missing = without_notes(counts)
+    if missing:
+        text.append(missing)
+    for side, other in ((a, b), (b, a)) if not missing else ():
         sub = top[(top["side"] == side) & clear(top)].head(k)
         who = SEX_LABELS.get(side, side)
         if sub.empty:
@@ -233,5 +247,5 @@ def describe_words(top: pd.DataFrame, counts: WordCounts, *, k: int = 5) -> str:
     return "\n\n".join(text)
 
 
-__all__ = ["UNCLEAR_COLOR", "clear", "describe_words", "exclusion_table", "top_words",
+__all__ = ["UNCLEAR_COLOR", "clear", "describe_words", "exclusion_table", "top_words", "without_notes",
            "word_comparisons", "word_table", "words_alt", "words_plot"]

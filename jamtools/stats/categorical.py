@@ -257,14 +257,23 @@ def dissimilarity_index(data: pd.DataFrame, category: str, group: str = "kon",
                                                   seed=seed)
     base.update(estimate=estimate, ci_low=low, ci_high=high,
                 d_naive=float(_dissimilarity(ca / A, cb / B)))
-    if low == 0:
-        base["warning"] = LOW_AT_ZERO
+    base["warning"] = _low_warning(ca, cb, low)
     return pd.DataFrame([base])
 
 
 LOW_AT_ZERO = ("Skillnaden mellan fördelningarna är inte större än vad slumpen ofta ger med så "
                "här små grupper, så intervallet börjar vid noll: det går inte att säga att "
                "fördelningarna skiljer sig åt, och indexets storlek är mycket osäker.")
+#: The warning when every unit of both groups is in one category: the index is 0 by definition.
+ONE_CATEGORY = ("Alla i båda grupperna finns i samma kategori, så fördelningarna kan inte skilja "
+                "sig åt: indexet är 0.")
+
+
+def _low_warning(ca, cb, low: float) -> str:
+    """The warning of an index whose interval starts at 0: one category only, or small groups."""
+    if int(np.count_nonzero(np.asarray(ca) + np.asarray(cb))) <= 1:
+        return ONE_CATEGORY
+    return LOW_AT_ZERO if low == 0 else ""
 
 
 # --- segregation: the dissimilarity index by period, bias-corrected, and its change -------
@@ -400,8 +409,7 @@ def _dissimilarity_row(ca, cb, *, category, levels, conf_level, n_boot, rng, see
                               rng.multinomial(int(B), pooled, size=n_boot) / B)
     row.update(estimate=estimate, ci_low=low, ci_high=high, d_naive=d, bias=d - estimate,
                d_random=float(random_d.mean()))
-    if low == 0:
-        row["warning"] = LOW_AT_ZERO
+    row["warning"] = _low_warning(ca, cb, low)
     return row
 
 

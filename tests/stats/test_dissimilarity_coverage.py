@@ -110,3 +110,17 @@ def test_warning_exactly_when_the_interval_starts_at_zero(a, b):
     assert bool(res.ci_low == 0) is not clearly_different
     assert (res.warning == LOW_AT_ZERO) is bool(res.ci_low == 0)
     assert res.ci_low <= res.estimate <= res.d_naive and res.estimate < res.ci_high
+
+
+def test_one_category_says_so_rather_than_small_groups():
+    """Everybody in one category (200 pupils, one instrument): the index is 0 by definition,
+    and the warning says that, not that the groups are small."""
+    from jamtools.stats.categorical import ONE_CATEGORY, dissimilarity_by_period, dissimilarity_index
+
+    data = pd.DataFrame({"kon": ["flicka"] * 100 + ["pojke"] * 100, "typ": ["familj"] * 200})
+    one = dissimilarity_index(data, "typ", levels=("flicka", "pojke")).iloc[0]
+    assert one["warning"] == ONE_CATEGORY and one["estimate"] == 0
+    by = dissimilarity_by_period(data.assign(ar=2024), "typ", "ar", levels=("flicka", "pojke"))
+    assert (by["warning"] == ONE_CATEGORY).all()
+    two = data.assign(typ=["familj", "kontakt"] * 100)
+    assert dissimilarity_index(two, "typ", levels=("flicka", "pojke")).iloc[0]["warning"] != ONE_CATEGORY

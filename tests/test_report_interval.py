@@ -1,0 +1,59 @@
+"""An interval a reader sees: '..' means hidden (the legend under every table says so), so a
+computed estimate whose interval could not be computed must not show '.. till ..'."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from jamtools import disclosure
+from jamtools.present import report
+
+NAN = math.nan
+
+
+def _comparison(estimate, lo, hi, *, suppressed=False):
+    frame = pd.DataFrame([{"comparison": "kvinna − man", "group_a": "kvinna", "group_b": "man",
+                           "measure": "mean_difference", "estimate": estimate, "ci_low": lo,
+                           "ci_high": hi, "p_value": NAN, "conf_level": 0.95, "adjusted": False,
+                           "adjusted_for": [], "n_a": 40.0, "n_b": 50.0, "suppressed": suppressed,
+                           "suppression_reason": "färre än 5" if suppressed else ""}])
+    frame.attrs[disclosure.ATTR] = {"threshold": 5}
+    return frame
+
+
+def test_interval_in_words():
+    assert report.interval({"estimate": 2.0, "ci_low": -1.25, "ci_high": 5.0}) == "−1,2 till 5,0"
+    assert report.interval({"estimate": 0.5, "ci_low": 0.25, "ci_high": 0.75}, 2) == "0,25 till 0,75"
+    assert report.interval({"estimate": 2.0, "ci_low": NAN, "ci_high": NAN}) == "kan inte beräknas"
+    assert report.interval({"estimate": 2.0, "ci_low": 1.0, "ci_high": None}) == "kan inte beräknas"
+    hidden = {"estimate": NAN, "ci_low": NAN, "ci_high": NAN, "suppressed": True}
+    assert report.interval(hidden) == ".. till .."
+    assert report.interval(hidden, table=True) == ".."
+    # no estimate and not hidden: the sentence around says why; the interval keeps the mark
+    assert report.interval({"estimate": NAN, "ci_low": NAN, "ci_high": NAN}, table=True) == ".."
+
+
+def test_tables_and_sentences_say_an_interval_could_not_be_computed():
+    table = report.comparison_table(_comparison(3.0, NAN, NAN)).frame
+    assert table["95 % KI"].tolist() == ["kan inte beräknas"]
+    assert report.comparison_table(_comparison(NAN, NAN, NAN, suppressed=True)).frame["95 % KI"].tolist() == [".."]
+    assert report.comparison_table(_comparison(3.0, 1.0, 5.0)).frame["95 % KI"].tolist() == ["1,00 till 5,00"]
+
+
+def test_words_of_one_sex_only_are_not_compared():
+    """Notes about women only: no sentence says that no word is used more often about men (or
+    women); the text says the words cannot be compared, and why."""
+    from jamtools.disclosure.text import disclose_words
+    from jamtools.present import text as words
+    from jamtools.stats import text as text_stats
+
+    notes = pd.DataFrame([(f"K{i}", "kvinna", "samtal om omsorg och oro för barnet och ansvar")
+                          for i in range(20)], columns=["person_id", "kon", "anteckning"])
+    counts = text_stats.count_words(notes, levels=("kvinna", "man"))
+    top = words.top_words(disclose_words(text_stats.distinctive_words(counts), threshold=5), 5)
+    said = words.describe_words(top, counts)
+    assert "inga ord att räkna i anteckningar om män" in said
+    assert "Inget ord används tydligt oftare" not in said
+    both = pd.concat([notes, notes.assign(person_id=notes["person_id"].str.replace("K", "M"), kon="man")])
+    assert words.without_notes(text_stats.count_words(both, levels=("kvinna", "man"))) is None
