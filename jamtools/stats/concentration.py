@@ -172,7 +172,10 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     gives the share :func:`share_if_equal`; the gap is
     :math:`100\\,(S_a/S - \\text{share\\_if\\_equal}(\\hat\\delta))`. The share is a monotone
     function of :math:`\\delta`, so the interval is the image of :math:`\\hat\\delta`'s interval
-    and the p-value is its p-value. Zero means "the same share as units of the other group with
+    and the p-value is its p-value. Amounts are not negative, so :math:`\\delta` is taken at most
+    :math:`S_a/n_a` (``a``'s units would otherwise have got less than nothing): on small data
+    whose interval for :math:`\\delta` reaches past it, the gap's limit is then
+    :math:`100\\,S_a/S`, and the gap always lies within ±100 percentage points. Zero means "the same share as units of the other group with
     the same need would have given"; positive means group ``a`` gets more than that.
     Returns one row, measure :data:`SHARE_GAP`, ``adjusted=True``.
 
@@ -234,7 +237,9 @@ def adjusted_resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon"
     actual = total_a / total
 
     def gap(delta):
-        return 100 * (actual - share_if_equal(total_a, n_a, total, delta))
+        # Amounts are not negative: a's units cannot have got less than nothing at the same
+        # need, so delta is at most their mean (the share then 0); the gap stays in ±100 pp.
+        return 100 * (actual - share_if_equal(total_a, n_a, total, min(delta, total_a / n_a)))
 
     row = _row(**base, estimate=gap(r["estimate"]), ci_low=gap(r["ci_low"]), ci_high=gap(r["ci_high"]),
                p_value=r["p_value"], test=r["test"])

@@ -104,6 +104,23 @@ def test_adjusted_share_gap_interval_is_the_image_of_the_difference_interval():
     assert row["ci_high"] < 0  # women are granted less at the same need
 
 
+def test_adjusted_share_gap_stays_within_100_points_on_tiny_data():
+    """Six units, noisy: the interval of the adjusted difference reaches past what the women got
+    on average, where their share granted like men would be below 0. The limit is taken where
+    their amounts would be 0 (gap = their actual share), never past 100 percentage points."""
+    from jamtools.stats import adjusted_amount_difference
+
+    d = _frame([2, 40, 1], [3, 30, 2], behov=[0, 1, 1, 0, 1, 0])
+    row = conc.adjusted_resource_share_gap(d, "timmar", covariates=["behov"],
+                                           levels=("kvinna", "man")).iloc[0]
+    diff = adjusted_amount_difference(d, "timmar", "kon", ["behov"], levels=("kvinna", "man")).iloc[0]
+    s_a, s, n_a = 43.0, 78.0, 3
+    assert diff["ci_high"] > s_a / n_a  # the case: the plain image would be a negative share
+    assert 100 * (s_a / s - conc.share_if_equal(s_a, n_a, s, diff["ci_high"])) > 100 * s_a / s
+    assert row["ci_high"] == pytest.approx(100 * s_a / s)
+    assert -100 <= row["ci_low"] <= row["estimate"] <= row["ci_high"] <= 100
+
+
 def test_gini_by_hand():
     """[1, 2, 3, 4]: Σ|x_i − x_j| = 20, 2n²x̄ = 80 → 0.25; all equal → 0; one has all → (n−1)/n."""
     assert conc.gini([1, 2, 3, 4]) == pytest.approx(0.25)
