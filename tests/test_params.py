@@ -59,3 +59,26 @@ def test_setup_freezes_the_imports_for_the_garbage_collector(tmp_path, monkeypat
         assert gc.get_freeze_count() == frozen and kept
     finally:
         gc.unfreeze()
+
+
+def test_setup_keeps_the_statistics_warnings_off_the_notebook(tmp_path):
+    """In a chapter's kernel the statistics' UserWarnings (said in the chapter's text) do not
+    reach stderr; other warnings still do."""
+    import warnings
+
+    import pandas as pd
+
+    from jamtools.disclosure import analyses
+    from jamtools.run import notebook
+
+    rows = pd.DataFrame({"kon": ["kvinna"] * 10, "utfall": [1, 0] * 5})
+    with warnings.catch_warnings(record=True) as before:
+        warnings.simplefilter("default")
+        analyses.binary_outcome(rows, "utfall", levels=("kvinna", "man"))
+    assert any("saknas" in str(w.message) for w in before)  # the case warns
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        notebook.setup("bof_02_utredning_till_insats", {"data_dir": str(tmp_path), "threshold": 5})
+        analyses.binary_outcome(rows, "utfall", levels=("kvinna", "man"))
+        warnings.warn("en annan varning", RuntimeWarning)
+    assert [str(w.message) for w in seen] == ["en annan varning"]

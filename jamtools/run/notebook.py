@@ -13,6 +13,7 @@ writes the results file from the page's disclosed counts and comparisons.
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from jamtools.run.params import RUN_PARAMETERS, Params, check_parameters
 _RUN_NAMES = set(RUN_PARAMETERS)
 _IPYTHON = {"In", "Out", "exit", "quit", "get_ipython"}
 _PLAIN = (type(None), bool, int, float, str, list, tuple, dict)
+#: The modules whose UserWarnings a chapter's kernel does not show (see :func:`setup`).
+_OWN = r"jamtools(\..*)?$"
 #: Whether :func:`setup` has frozen the imports' objects in this process (see there).
 _FROZEN = False
 
@@ -157,6 +160,12 @@ def setup(question_id: str, namespace: Mapping) -> ChapterRun:
     # one for every Holm adjustment. Frozen, they are left out of every later collection
     # (Python's ``gc.freeze``); what the chapter creates is collected as before. Once per
     # process: a second ``setup`` in the same kernel would freeze the first chapter's objects.
+    # The statistics warn (a group absent, a model that could not be fitted) and carry the same
+    # in their results, which the chapter's text says in the reader's words; on the executed
+    # notebook's stderr they would repeat it in a developer's.
+    if not any(f[0] == "ignore" and f[2] is UserWarning and getattr(f[3], "pattern", None) == _OWN
+               for f in warnings.filters):  # once (a filter made again would replace a frozen one)
+        warnings.filterwarnings("ignore", category=UserWarning, module=_OWN)
     global _FROZEN
     if not _FROZEN:
         gc.freeze()
