@@ -30,8 +30,9 @@ def test_interval_in_words():
     hidden = {"estimate": NAN, "ci_low": NAN, "ci_high": NAN, "suppressed": True}
     assert report.interval(hidden) == ".. till .."
     assert report.interval(hidden, table=True) == ".."
-    # no estimate and not hidden: the sentence around says why; the interval keeps the mark
-    assert report.interval({"estimate": NAN, "ci_low": NAN, "ci_high": NAN}, table=True) == ".."
+    # no estimate and not hidden: in a sentence the words around say why; a table cell has the
+    # mark of a value that could not be computed, not the hidden one
+    assert report.interval({"estimate": NAN, "ci_low": NAN, "ci_high": NAN}, table=True) == "–"
 
 
 def test_tables_and_sentences_say_an_interval_could_not_be_computed():
@@ -39,6 +40,32 @@ def test_tables_and_sentences_say_an_interval_could_not_be_computed():
     assert table["95 % KI"].tolist() == ["kan inte beräknas"]
     assert report.comparison_table(_comparison(NAN, NAN, NAN, suppressed=True)).frame["95 % KI"].tolist() == [".."]
     assert report.comparison_table(_comparison(3.0, 1.0, 5.0)).frame["95 % KI"].tolist() == ["1,00 till 5,00"]
+    # an estimate that could not be computed: '–' with its own legend, never '..'
+    none = report.comparison_table(_comparison(NAN, NAN, NAN))
+    assert none.frame[["Skattning", "95 % KI"]].values.tolist() == [["–", "–"]]
+    assert "'–' = uppgiften kan inte beräknas" in none.note and "'..'" not in none.note
+    hidden = report.comparison_table(_comparison(NAN, NAN, NAN, suppressed=True))
+    assert hidden.frame[["Skattning", "95 % KI"]].values.tolist() == [["..", ".."]]
+    assert "'–'" not in hidden.note and "'..'" in hidden.note
+
+
+def test_amount_summary_says_which_interval_could_not_be_computed():
+    """Five men: the median's interval cannot be computed (not hidden); a hidden group keeps '..'."""
+    summary = pd.DataFrame([
+        {"kon": "kvinna", "n": 7.0, "mean": 24.9, "mean_ci_low": 13.3, "mean_ci_high": 36.5,
+         "median": 22.2, "median_ci_low": 13.4, "median_ci_high": 51.5, "q1": 18.6, "q3": 25.1,
+         "suppressed": False, "suppression_reason": ""},
+        {"kon": "man", "n": 5.0, "mean": 19.6, "mean_ci_low": 11.2, "mean_ci_high": 28.0,
+         "median": 23.1, "median_ci_low": NAN, "median_ci_high": NAN, "q1": 14.5, "q3": 24.8,
+         "suppressed": False, "suppression_reason": ""}])
+    summary.attrs[disclosure.ATTR] = {"threshold": 5}
+    table = report.amount_summary_table(summary)
+    assert table.frame["95 % KI, median"].tolist() == ["13,4–51,5", "–"]
+    assert "'–' = intervallet kan inte beräknas" in table.note
+    hidden = summary.assign(suppressed=[False, True], median=[22.2, NAN])
+    hidden.attrs[disclosure.ATTR] = {"threshold": 5}
+    shown = report.amount_summary_table(hidden)
+    assert shown.frame["95 % KI, median"].tolist() == ["13,4–51,5", ".."] and "'–'" not in shown.note
 
 
 def test_words_of_one_sex_only_are_not_compared():

@@ -30,7 +30,8 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
-from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, interval, number, p_value, percent,
+from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, estimate_cell, interval, marks_note,
+                                     number, p_value, percent,
                                      no_rows_text, quality_table)
 from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import rates
@@ -528,7 +529,6 @@ def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
 def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     """Disclosed rate ratios and the share difference as a Swedish table."""
     disclosure.require_disclosed(comparisons, "kvoterna")
-    t = comparisons.attrs[disclosure.ATTR]["threshold"]
     conf = _conf(comparisons)
     rows = []
     for _, r in comparisons.iterrows():
@@ -545,13 +545,12 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
         rows.append({
             "Jämförelse": comp, "Mått": what,
             "Hänsyn till ålder": _ratio_label(r) if not pp else "ingen",
-            "Skattning": number(r["estimate"], dec, signed=pp),
+            "Skattning": estimate_cell(r, dec, signed=pp),
             f"{conf} % KI": interval(r, dec, table=True),
             "p-värde": p_value(r["p_value"]) if not pp else "",
             "Metod": r["method"] if isinstance(r["method"], str) else "",
         })
-    note = SUPPRESSION_NOTE.format(t=t) if comparisons["suppressed"].astype(bool).any() else ""
-    return Table(pd.DataFrame(rows), caption, note)
+    return Table(pd.DataFrame(rows), caption, marks_note(comparisons))
 
 
 def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: str = "kvinna",

@@ -464,7 +464,7 @@ def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = ""
                            f"({a})" if r["adjusted"] else f"Andel av resursen − andel av "
                            f"{spec.unit_definite} ({a})"),
             "Justerat för": covariates_text(r["adjusted_for"]) if r["adjusted"] else "ojusterat",
-            "Skattning (procentenheter)": number(r["estimate"], 1, signed=True),
+            "Skattning (procentenheter)": report.estimate_cell(r, 1, signed=True),
             f"{conf} % KI": interval(r, table=True),
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
                                                 str(r.get("warning") or "")) if x and x != "nan"),
@@ -474,7 +474,7 @@ def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = ""
         frame = frame.drop(columns="Anmärkning")
     if not frame.empty and not gaps["adjusted"].astype(bool).any():
         frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
-    return Table(frame, caption)
+    return Table(frame, caption, report.marks_note(gaps))
 
 
 @dataclass

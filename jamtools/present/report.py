@@ -200,6 +200,9 @@ class Table:
 
 SUPPRESSION_NOTE = ("'..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
                      "eller skulle göra det möjligt att räkna ut en sådan uppgift (röjandekontroll).")
+#: How a table shows a value that could not be computed (not hidden: '..' means hidden).
+NOT_COMPUTED_MARK = "–"
+NOT_COMPUTED_NOTE = "'–' = uppgiften kan inte beräknas med dessa data (se anmärkningen)."
 
 
 def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str = "Andel",
@@ -248,7 +251,7 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
     rows = []
     for _, r in comparisons.iterrows():
         pp = r["measure"].endswith("_pp")
-        est = number(r["estimate"], 1 if pp else 2, signed=pp)
+        est = estimate_cell(r, 1 if pp else 2, signed=pp)
         ci = interval(r, 1 if pp else 2, table=True)
         rows.append({
             "Jämförelse": str(r["comparison"]),
@@ -271,7 +274,8 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
     if not comparisons.get("adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
         frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, " ".join(x for x in (note, INTERVAL_NOTE) if x), name=name)
+    more = NOT_COMPUTED_NOTE if _not_computed(comparisons) else ""
+    return Table(frame, caption, " ".join(x for x in (note, more, INTERVAL_NOTE) if x), name=name)
 
 
 def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
@@ -331,9 +335,10 @@ def nothing_to_analyse_text(unit_text: str = "") -> str:
 def interval(row, decimals: int = 1, *, table: bool = False) -> str:
     """A comparison's confidence interval as a reader sees it: "a till b".
 
-    A row the disclosure control hid, or one without an estimate (whose sentence says why), has
-    the hidden mark: ".. till .." in a sentence, ".." in a ``table`` cell. A computed estimate
-    whose interval could not be computed says so ("kan inte beräknas"): '..' means hidden.
+    A row the disclosure control hid has the hidden mark: ".. till .." in a sentence, ".." in a
+    ``table`` cell; in a table, a row without an estimate (its note says why) has
+    :data:`NOT_COMPUTED_MARK`. A computed estimate whose interval could not be computed says so
+    ("kan inte beräknas"): '..' means hidden.
 
     Examples
     --------
@@ -347,11 +352,40 @@ def interval(row, decimals: int = 1, *, table: bool = False) -> str:
     """
     lo, hi = row.get("ci_low"), row.get("ci_high")
     if _is_missing(lo) or _is_missing(hi):
+        if table and not bool(row.get("suppressed", False)):
+            return NOT_COMPUTED_MARK if _is_missing(row.get("estimate")) else "kan inte beräknas"
         if bool(row.get("suppressed", False)) or _is_missing(row.get("estimate")):
             return disclosure.SUPPRESSED_MARK if table else \
                 f"{disclosure.SUPPRESSED_MARK} till {disclosure.SUPPRESSED_MARK}"
         return "kan inte beräknas"
     return f"{number(lo, decimals)} till {number(hi, decimals)}"
+
+
+def estimate_cell(row, decimals: int = 1, *, signed: bool = False) -> str:
+    """A comparison's estimate in a table cell: '..' when hidden, :data:`NOT_COMPUTED_MARK` when
+    it could not be computed (the row's note says why), else the number."""
+    if bool(row.get("suppressed", False)):
+        return disclosure.SUPPRESSED_MARK
+    if _is_missing(row.get("estimate")):
+        return NOT_COMPUTED_MARK
+    return number(row["estimate"], decimals, signed=signed)
+
+
+def marks_note(comparisons: pd.DataFrame) -> str:
+    """The legend of a disclosed comparison table's marks: '..' (hidden) when a row is hidden,
+    '–' (could not be computed) when a row has no estimate and was not hidden."""
+    t = comparisons.attrs[disclosure.ATTR]["threshold"]
+    hidden = comparisons.get("suppressed", pd.Series(False, index=comparisons.index)).fillna(False)
+    return " ".join(x for x in (SUPPRESSION_NOTE.format(t=t) if hidden.astype(bool).any() else "",
+                                NOT_COMPUTED_NOTE if _not_computed(comparisons) else "") if x)
+
+
+def _not_computed(frame: pd.DataFrame) -> bool:
+    """Whether a disclosed comparison table has a row without an estimate that was not hidden."""
+    if frame.empty or "estimate" not in frame:
+        return False
+    hidden = frame.get("suppressed", pd.Series(False, index=frame.index)).fillna(False).astype(bool)
+    return bool((frame["estimate"].isna() & ~hidden).any())
 
 
 def _is_missing(value) -> bool:
@@ -492,9 +526,11 @@ def _conf_text(frame: pd.DataFrame, default: float = 0.95) -> str:
     return number(100 * default, 0)
 
 
-def _range(lo, hi, decimals: int = 1) -> str:
+def _range(lo, hi, decimals: int = 1, *, hidden: bool = True) -> str:
+    """'lo–hi'; a missing limit is '..' when the row is ``hidden``, else
+    :data:`NOT_COMPUTED_MARK` (it could not be computed)."""
     if pd.isna(lo) or pd.isna(hi):
-        return disclosure.SUPPRESSED_MARK
+        return disclosure.SUPPRESSED_MARK if hidden else NOT_COMPUTED_MARK
     return f"{number(lo, decimals)}–{number(hi, decimals)}"
 
 
@@ -518,17 +554,24 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
     if not by and "share_of_total" in summary:
         frame["Andel av alla"] = summary["share_of_n"].map(percent)
         frame[f"Andel av alla {unit}"] = summary["share_of_total"].map(percent)
+    # A missing limit of a row that was not hidden could not be computed (too few values); a
+    # group with no one in it keeps the hidden mark's place (its note says it is empty).
+    hidden = summary.get("suppressed", pd.Series(False, index=summary.index)).fillna(False).astype(bool)
+    hidden |= summary["n"].fillna(0).eq(0)
     frame[f"Medelvärde ({unit})"] = summary["mean"].map(number)
-    frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi) for lo, hi in
-                                         zip(summary["mean_ci_low"], summary["mean_ci_high"])]
+    frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi, hidden=h) for lo, hi, h in
+                                         zip(summary["mean_ci_low"], summary["mean_ci_high"], hidden)]
     frame[f"Median ({unit})"] = summary["median"].map(number)
-    frame[f"{conf} % KI, median"] = [_range(lo, hi) for lo, hi in
-                                     zip(summary["median_ci_low"], summary["median_ci_high"])]
-    frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi) for lo, hi in
-                                              zip(summary["q1"], summary["q3"])]
+    frame[f"{conf} % KI, median"] = [_range(lo, hi, hidden=h) for lo, hi, h in
+                                     zip(summary["median_ci_low"], summary["median_ci_high"], hidden)]
+    frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi, hidden=h) for lo, hi, h in
+                                              zip(summary["q1"], summary["q3"], hidden)]
+    computed_missing = bool(frame.eq(NOT_COMPUTED_MARK).any().any())
     if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
         frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
     note = SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
+    if computed_missing:
+        note = " ".join(x for x in (note, "'–' = intervallet kan inte beräknas med så få värden.") if x)
     return Table(frame.reset_index(drop=True), caption, note, name=name)
 
 
@@ -557,7 +600,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
         row["Justerat för"] = (("uppdelat efter " if str(r["measure"]).startswith("oaxaca") else "")
                                + covariates_text(r["adjusted_for"]) if bool(r.get("adjusted"))
                                else "ojusterat")
-        row["Skattning"] = number(r["estimate"], dec, signed=not ratio)
+        row["Skattning"] = estimate_cell(r, dec, signed=not ratio)
         row[f"{conf} % KI"] = interval(r, dec, table=True)
         if counts:
             for side in ("a", "b"):
@@ -573,7 +616,8 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
             "adjusted", pd.Series(False, index=comparisons.index)).eq(True).any():
         frame = frame.drop(columns="Justerat för")  # nothing adjusted: no such column
     note = SUPPRESSION_NOTE.format(t=t) if comparisons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, " ".join(x for x in (note, INTERVAL_NOTE) if x), name=name)
+    more = NOT_COMPUTED_NOTE if _not_computed(comparisons) else ""
+    return Table(frame, caption, " ".join(x for x in (note, more, INTERVAL_NOTE) if x), name=name)
 
 
 def coded_words(text: str) -> str:
