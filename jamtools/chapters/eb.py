@@ -828,11 +828,16 @@ def process_map(ctx) -> Page:
     # data tables', so a count one step hides must not follow from those shown elsewhere.
     data_tables = {"eb_klienter": klienter, **{t: d for t, d in followed.items() if d is not None}}
     others = {t: linked.table_display(d) for t, d in data_tables.items()}
-    if "planering" in steps and by_household:  # the planning table by household type, summed
+    if "planering" in steps and by_household:
+        # The planning table by household type: its rows (a row for a missing type too) sum to
+        # step 2's counts, and each row shows its own.
         rows, column, weight = steps["planering"]
-        summed = linked.map_counts({BY_HOUSEHOLD: (rows[rows[by_household].notna()], column, weight)},
-                                   levels=SEXES)
-        others |= linked.step_displays(summed)
+        types = rows[by_household].astype("string").fillna("\x00")
+        parts = {BY_HOUSEHOLD: steps["planering"]} | {
+            f"{BY_HOUSEHOLD}\x1f{t}": (rows[types == t], column, weight) for t in types.unique()}
+        counted = linked.step_displays(linked.map_counts(parts, levels=SEXES))
+        others[BY_HOUSEHOLD] = {sex: [v for name in counted for v in counted[name].get(sex, [])]
+                                for sex in SEXES}
     hidden_steps, hidden_others = linked.protect_map(
         linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES),
         _stacked({STEPS[k]: r for k, r in compared.items()}, "steg")[0], others=others,
