@@ -572,6 +572,6 @@ def sex_split_statistics(ctx) -> Page:
             "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön",
                                             name="personer")),
         },
-        counts={a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), threshold=ctx.threshold)
+        counts={a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), quality=a.load.quality(), threshold=ctx.threshold)
                 for a in audits if a.load is not None},
         comparisons=audit_comparisons(summary, not_supplied=missing))

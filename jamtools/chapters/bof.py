@@ -445,7 +445,7 @@ def _nothing(loaded, unit_text: str) -> str | None:
 
 
 def _counts(ctx, loaded) -> dict:
-    return disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+    return disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(), threshold=ctx.threshold)
 
 
 # --- Chapter compositions -----------------------------------------------------------------------

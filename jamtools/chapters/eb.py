@@ -402,7 +402,7 @@ def _outcomes_page(ctx, *, key: str, results: dict, parts: dict, counts: dict, u
 def _table_counts(ctx, loaded, *, hidden: bool = False) -> dict:
     """The results file's record of ``loaded``'s rows by sex, disclosed; ``hidden``: its
     analysed rows hidden for every sex (linked to a hidden count of the page)."""
-    counts = disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+    counts = disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(), threshold=ctx.threshold)
     return linked.hide_counts(counts) if hidden else counts
 
 

@@ -336,7 +336,7 @@ def parental_responsibility(ctx) -> Page:
                                                 "(procentenheter, simultana intervall)",
                                         name="jamforelser")),
         },
-        counts={table: disclosure.disclose_counts_by_sex(planering.counts_by_sex(),
+        counts={table: disclosure.disclose_counts_by_sex(planering.counts_by_sex(), quality=planering.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat([alla], ignore_index=True), method="holm"),
     )
@@ -548,7 +548,7 @@ def self_sufficiency(ctx) -> Page:
                 caption="Jämförelser mellan kvinnor och män (simultana intervall)",
                 name="jamforelser")),
         },
-        counts={table: disclosure.disclose_counts_by_sex(utfall.counts_by_sex(), threshold=ctx.threshold)},
+        counts={table: disclosure.disclose_counts_by_sex(utfall.counts_by_sex(), quality=utfall.quality(), threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
             [jamforelser, *([logrank] if logrank is not None else [])], ignore_index=True), method="holm"),
     )

@@ -417,10 +417,10 @@ def goals_reached(ctx) -> Page:
                    quality_items(quality) if quality is not None else None)
     counts = {}
     if utfall is not None:
-        counts[spec.table] = disclosure.disclose_counts_by_sex(utfall.counts_by_sex(),
+        counts[spec.table] = disclosure.disclose_counts_by_sex(utfall.counts_by_sex(), quality=utfall.quality(),
                                                                threshold=ctx.threshold)
     if kvalitet is not None:
-        counts["um_indikatorer"] = disclosure.disclose_counts_by_sex(kvalitet.counts_by_sex(),
+        counts["um_indikatorer"] = disclosure.disclose_counts_by_sex(kvalitet.counts_by_sex(), quality=kvalitet.quality(),
                                                                      threshold=ctx.threshold)
     compared = ([r.comparisons for r in goal.results.values()] if goal is not None else []) + \
         ([quality.comparisons] if quality is not None else [])

@@ -316,7 +316,7 @@ def hours_same_need(ctx) -> Page:
             "behovsgrupper": by_need,
             "uppdelning": split,
         },
-        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
             [hours.comparisons,
@@ -464,7 +464,7 @@ def hours_change(ctx) -> Page:
                     caption="Före och efter det nya arbetssättet, och förändringen",
                     name="forandring")),
         },
-        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+        counts={TABLE: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
             [_with_period(change.by_period), _with_period(change.phases), change.change],

@@ -559,7 +559,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
                                             caption="Antal grupper per uppdelning",
                                             name="nivaer")),
                "exempel": items(small_group_example(ctx.conf_level))},
-        counts={"eb_utfall": disclosure.disclose_counts_by_sex(clients.counts_by_sex(),
+        counts={"eb_utfall": disclosure.disclose_counts_by_sex(clients.counts_by_sex(), quality=clients.quality(),
                                                                threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat([land.crude, land.crude_interaction, land.adjusted],
                                                    ignore_index=True), method="holm"))

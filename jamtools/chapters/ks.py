@@ -180,7 +180,7 @@ def instrument_choice(ctx) -> Page:
                     levels=CHILD_SEXES, name="olikhet")),
             "arsvis": year_by_year,
         },
-        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
             [t for t in (tests, by_phase, change, by_year) if t is not None], ignore_index=True),

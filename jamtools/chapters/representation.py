@@ -874,11 +874,11 @@ def who_comes(ctx) -> Page:
                                   caption="Dataunderlag: befolkningen (rader per år, kön och ålder)"))
     result = ([item for part in parts for item in part_items(part)] if parts else
               ["Underlaget har ingen av klienttabellerna, så kapitlet har inget att visa."])
-    counts = {part.table: disclosure.disclose_counts_by_sex(part.clients.counts_by_sex(),
+    counts = {part.table: disclosure.disclose_counts_by_sex(part.clients.counts_by_sex(), quality=part.clients.quality(),
                                                             threshold=ctx.threshold)
               for part in parts}
     if population is not None:
-        counts["befolkning"] = disclosure.disclose_counts_by_sex(population.counts_by_sex(),
+        counts["befolkning"] = disclosure.disclose_counts_by_sex(population.counts_by_sex(), quality=population.quality(),
                                                                  threshold=ctx.threshold)
     compared = [part.comparisons for part in parts if part.comparisons is not None]
     return Page(question_id=ctx.question_id, short_answer=answer(parts),

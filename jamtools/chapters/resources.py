@@ -634,7 +634,7 @@ def resource_shares(ctx, *, levels=ADULT_SEXES) -> Page:
              for u in underlag.values() if u is not None]
     result = ([item for part in parts for item in part_items(part, levels=levels)] if parts else
               ["Underlaget har ingen av resurstabellerna, så kapitlet har inget att visa."])
-    counts = {name: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), threshold=ctx.threshold)
+    counts = {name: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(), threshold=ctx.threshold)
               for part in parts for name, loaded in part.data.loads.items()}
     compared = [x for part in parts for x in (part.result.amounts.comparisons, part.result.share_gaps)]
     return Page(question_id=ctx.question_id, short_answer=answer(parts),

@@ -309,7 +309,7 @@ def project_funds(ctx) -> Page:
             "malgrupp": by_target,
             "belopp": funds,
         },
-        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=stats.adjust_pvalues(pd.concat(
             [comparisons, *([amounts.drop(columns="matt")] if amounts is not None else [])],

@@ -266,7 +266,7 @@ def words_in_notes(ctx) -> Page:
                     caption="Skillnad mellan kvinnor och män i andel anteckningar med ansvarsord")),
             "foraldrar": parent_part,
         },
-        counts={table: disclosure.disclose_counts_by_sex(notes.counts_by_sex(),
+        counts={table: disclosure.disclose_counts_by_sex(notes.counts_by_sex(), quality=notes.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=pd.concat([stats.adjust_pvalues(ansvar.comparisons, method="holm"),
                                stats.adjust_pvalues(words.word_comparisons(top), method="holm")],
@@ -374,7 +374,7 @@ def quality_monitoring(ctx) -> Page:
             "ar": items(control_charts.yearly_table(yearly,
                                                     caption="Skillnad kvinnor − män per år")),
         },
-        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(),
+        counts={table: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(),
                                                          threshold=ctx.threshold)},
         comparisons=pd.concat([
             stats.adjust_pvalues(yearly, method="holm"),

@@ -184,7 +184,7 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
 
 def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
             margins: bool = True, totals_fixed: bool | str = False,
-            max_rounds: int = 100) -> np.ndarray:
+            fixed_cells: np.ndarray | None = None, max_rounds: int = 100) -> np.ndarray:
     """Primary plus complementary suppression of a 2-D table and its totals.
 
     ``counts`` is the r × c table; its totals are taken as published unless they are small
@@ -197,7 +197,9 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     ``totals_fixed=True`` the totals are published elsewhere and cannot be hidden (only small
     totals are marked); with ``totals_fixed="columns"`` only the column totals (the last row)
     are fixed. Complements are then chosen among the other cells, and if that cannot protect a
-    cell the whole inner table is hidden.
+    cell the whole inner table is hidden. ``fixed_cells`` (an r × c mask) marks inner cells
+    published elsewhere: they are never chosen as complements (hiding them here would hide
+    nothing).
     """
     ext = extend_with_totals(counts)
     r, c = counts.shape
@@ -221,6 +223,8 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
         return True
 
     def fixed(p) -> bool:
+        if fixed_cells is not None and p[0] < r and p[1] < c and fixed_cells[p]:
+            return True
         if totals_fixed == "columns":
             return p[0] == r
         return bool(totals_fixed) and (p[0] == r or p[1] == c)
@@ -412,11 +416,72 @@ def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_
     return _mark(out, threshold)
 
 
-def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD) -> dict:
+def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Disclose a data table: the rows read, left out per reason and analysed, by sex
+    (:meth:`jamtools.data.LoadResult.quality`), as one linked table.
+
+    For each sex the rows read are the rows left out for every reason plus the rows analysed, so
+    a small count of one reason follows from the others unless more is hidden. The table is
+    protected as sexes × (reasons and analysed) with its totals (:func:`protect`): the totals
+    per reason and of the analysed rows are taken as published (the run's data page, the
+    chapter's analyses), the rows analysed are never hidden as complements (the analyses show
+    them), and a sex's rows read are the line total that may be hidden.
+
+    Parameters
+    ----------
+    quality : pandas.DataFrame
+        Columns ``steg``, ``typ`` (inlästa | exkluderade | analyserade), ``kon``, ``antal``.
+    threshold : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quality`` with hidden counts missing, ``suppressed`` and ``suppression_reason``, marked
+        as disclosed; ``attrs["hidden_excluded"]``: the sexes whose rows read are hidden (their
+        total of rows left out must be hidden wherever it is shown).
+    """
+    out = quality.copy().reset_index(drop=True)
+    counts = out["antal"].to_numpy(dtype=float)
+    primary = is_small(counts, threshold)
+    hidden = primary.copy()
+    hidden_sexes: list = []
+    inner = out[out["typ"] != "inlästa"]
+    if len(inner) and not out.empty:
+        sexes = list(dict.fromkeys(out["kon"]))
+        lines = list(dict.fromkeys(inner["steg"]))
+        grid = (inner.pivot_table(index="kon", columns="steg", values="antal", aggfunc="sum",
+                                  fill_value=0, sort=False)
+                .reindex(index=sexes, columns=lines, fill_value=0).to_numpy(float))
+        where = {(k, st): (sexes.index(k), lines.index(st)) for k, st in zip(inner["kon"], inner["steg"])}
+        mask = np.zeros(grid.shape, bool)
+        for i in inner.index[primary[inner.index]]:
+            mask[where[(out.at[i, "kon"], out.at[i, "steg"])]] = True
+        analysed = np.zeros(grid.shape, bool)
+        analysed[:, [j for j, st in enumerate(lines)
+                     if (inner.loc[inner["steg"] == st, "typ"] == "analyserade").all()]] = True
+        ext_mask = protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=analysed)
+        for i in inner.index:
+            hidden[i] |= ext_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]]
+        hidden_sexes = [k for n, k in enumerate(sexes) if ext_mask[n, -1]]
+        hidden |= (out["typ"].eq("inlästa") & out["kon"].isin(hidden_sexes)).to_numpy()
+    out["antal"] = out["antal"].astype(float).where(~hidden, np.nan)
+    out["suppressed"] = hidden
+    out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),
+                                         np.where(hidden, REASON_SECONDARY, ""))
+    _mark(out, threshold)
+    out.attrs["hidden_excluded"] = hidden_sexes
+    return out
+
+
+def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD,
+                           quality: pd.DataFrame | None = None) -> dict:
     """Hide small counts in a ``{"analysed": {sex: n}, "excluded": {sex: n}}`` record.
 
     A hidden count becomes None; when exactly one sex is hidden in a record, the smallest other
-    one is hidden too (the total is published elsewhere).
+    one is hidden too (the total is published elsewhere). With ``quality`` (the same table's
+    :meth:`jamtools.data.LoadResult.quality`), a sex's rows left out are also hidden where its
+    data table hides its rows read (:func:`disclose_quality`): with the reasons shown there, the
+    total would give a hidden one back.
     """
     out = {}
     for key, values in counts.items():
@@ -428,6 +493,9 @@ def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD) 
             if others:
                 hidden.add(min(others, key=lambda s: values[s]))
         out[key] = {s: (None if s in hidden else v) for s, v in values.items()}
+    if quality is not None and "excluded" in out:
+        linked = set(disclose_quality(quality, threshold=threshold).attrs["hidden_excluded"])
+        out["excluded"] = {s: (None if s in linked else v) for s, v in out["excluded"].items()}
     return out
 
 

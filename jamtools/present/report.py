@@ -286,8 +286,7 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     counts shown elsewhere on the page they would give a hidden count back
     (:func:`jamtools.disclosure.linked.protect_map`)."""
     long = load_result.quality()
-    disclosed = disclosure.disclose_table(long, count_cols=["antal"], by=["steg", "kon"],
-                                          threshold=threshold, margins=False)
+    disclosed = disclosure.disclose_quality(long, threshold=threshold)
     if linked_hidden:
         disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
                                columns=["antal"])
