@@ -42,7 +42,8 @@ from jamtools.disclosure import linked
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction, shares_alt,
-                                        not_shown, short_answer, verdict, why_not_computed)
+                                        hidden_why, not_shown, short_answer, verdict,
+                                        why_not_computed)
 
 #: The steps of the process map (bof_06), by outcome column.
 STEPS = {
@@ -599,7 +600,8 @@ def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
     shown = rows[[not _hidden(r) for _, r in rows.iterrows()]]
     if shown.empty:
         if rows["suppressed"].astype(bool).any():
-            return f"{lead} visas skillnaderna inte: underlaget är för litet (röjandekontroll)."
+            hidden = rows[rows["suppressed"].astype(bool)].iloc[0]
+            return f"{lead} visas skillnaderna inte: {hidden_why(hidden)} (röjandekontroll)."
         return f"{lead} kan skillnaderna inte beräknas{why_not_computed(rows.iloc[0])}."
     a, b = _sexes(shown.iloc[0])
     found = {"högre": [], "lägre": []}
@@ -1017,7 +1019,7 @@ def process_map(ctx) -> Page:
         threshold=ctx.threshold)
     steg = {name: r if name not in hidden_steps else dataclasses.replace(
         r, shares=linked.hide_steps(r.shares),
-        comparisons=linked.hide_steps(r.comparisons, reason=disclosure.REASON_GROUP))
+        comparisons=linked.hide_steps(r.comparisons))
         for name, r in steg.items()}
     karta = disclosure.stack({name: r.shares for name, r in steg.items()}, "steg")
     jamforelser = disclosure.stack({name: r.comparisons for name, r in steg.items()}, "steg")

@@ -844,7 +844,7 @@ def process_map(ctx) -> Page:
         threshold=ctx.threshold)
     compared = {k: r if STEPS[k] not in hidden_steps else replace(
         r, shares=linked.hide_steps(r.shares),
-        comparisons=linked.hide_steps(r.comparisons, reason=disclosure.REASON_GROUP))
+        comparisons=linked.hide_steps(r.comparisons))
         for k, r in compared.items()}
     results = {STEPS[k]: r for k, r in compared.items()}
     shares, comparisons = _stacked(results, "steg")

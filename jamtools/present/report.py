@@ -14,7 +14,7 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
-from jamtools.present.sentences import direction, not_shown, why_not_computed
+from jamtools.present.sentences import direction, hidden_groups, not_shown, why_not_computed
 
 #: How each sex level is written in running text and table headers.
 SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
@@ -427,10 +427,9 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     if len(empty):
         text.append("Det finns inga " + unit_text + " för " + " och ".join(SEX_LABELS.get(e, e)
                                                                       for e in empty) + " i urvalet.")
-    hidden = shares.loc[shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool), group]
+    hidden = shares[shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)]
     if len(hidden):
-        text.append("Andelen för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
-                    + " visas inte: underlaget är för litet (röjandekontroll).")
+        text.append(hidden_groups(hidden, [SEX_LABELS.get(h, h) for h in hidden[group]], what="Andelen"))
     rd = comparisons[comparisons["measure"] == "risk_difference_pp"]
     crude = rd[~rd["adjusted"].astype(bool)]
     adjusted = rd[rd["adjusted"].astype(bool)]
@@ -676,10 +675,10 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
                      f"{number(r['median'])})")
     if parts:
         text.append(", ".join(parts[:-1]) + (" och " if len(parts) > 1 else "") + parts[-1] + ".")
-    hidden = summary.loc[summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool), group]
+    hidden = summary[summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool)]
     if len(hidden):
-        text.append("Uppgifterna för " + " och ".join(SEX_LABELS.get(h, h) for h in hidden)
-                    + " visas inte: underlaget är för litet (röjandekontroll).")
+        text.append(hidden_groups(hidden, [SEX_LABELS.get(h, h) for h in hidden[group]],
+                                  what="Uppgifterna", pronoun="de"))
     md = comparisons[comparisons["measure"] == "mean_difference"]
     crude, adjusted = md[~md["adjusted"].astype(bool)], md[md["adjusted"].astype(bool)]
     for kind, rows in (("crude", crude), ("adjusted", adjusted)):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from jamtools.disclosure import REASON_SECONDARY
+
 Direction = Literal["högre", "lägre", "oklar"]
 
 
@@ -81,10 +83,37 @@ def not_shown(row) -> str | None:
     import pandas as pd
 
     if bool(row.get("suppressed", False)):
-        return "visas inte: underlaget är för litet (röjandekontroll)"
+        return f"visas inte: {hidden_why(row)} (röjandekontroll)"
     if pd.isna(row.get("estimate")):
         return "kan inte beräknas" + why_not_computed(row)
     return None
+
+
+def hidden_why(row) -> str:
+    """Why a hidden value is not shown, in a sentence: "underlaget är för litet", or, for one
+    hidden to protect another value (its ``suppression_reason`` says so), "den skulle göra det
+    möjligt att räkna ut en dold uppgift"."""
+    if str(row.get("suppression_reason") or "") == REASON_SECONDARY:
+        return "den skulle göra det möjligt att räkna ut en dold uppgift"
+    return "underlaget är för litet"
+
+
+def hidden_groups(rows, names, *, what: str, pronoun: str = "den") -> str:
+    """Sentences on the hidden groups of a disclosed table: those hidden for few persons, and
+    those hidden to protect them (``suppression_reason``), each with its own reason.
+
+    ``rows`` are the hidden rows, ``names`` their groups as the reader says them, ``what`` the
+    value ("Andelen"), ``pronoun`` what refers to it ("den", "de")."""
+    small = [n for (_, r), n in zip(rows.iterrows(), names) if hidden_why(r) == "underlaget är för litet"]
+    protecting = [n for (_, r), n in zip(rows.iterrows(), names) if n not in small]
+    out = []
+    if small:
+        out.append(f"{what} för {' och '.join(small)} visas inte: underlaget är för litet "
+                   "(röjandekontroll).")
+    if protecting:
+        out.append(f"{what} för {' och '.join(protecting)} visas inte{' heller' if small else ''}: "
+                   f"{pronoun} skulle göra det möjligt att räkna ut en dold uppgift (röjandekontroll).")
+    return " ".join(out)
 
 
 def why_not_computed(row) -> str:
@@ -153,7 +182,7 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
         lead = ("Utan justering" if not adjusted else
                 f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
         if bool(r.get("suppressed", False)):
-            out.append(f"{lead} visas skillnaden inte: underlaget är för litet (röjandekontroll).")
+            out.append(f"{lead} visas skillnaden inte: {hidden_why(r)} (röjandekontroll).")
             continue
         if pd.isna(r["estimate"]):
             out.append(f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
@@ -225,4 +254,5 @@ def no_adjustment_text(columns) -> str:
             "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
 
 
-__all__ = ["NO_ADJUSTMENT", "no_adjustment_text", "Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt"]
+__all__ = ["NO_ADJUSTMENT", "no_adjustment_text", "Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt",
+           "hidden_groups", "hidden_why", "not_shown", "why_not_computed"]
