@@ -20,14 +20,15 @@ def test_comparison_table_of_no_comparisons_says_so():
     assert "Inga jämförelser" in table.note and "<table" in table._repr_html_()
 
 
-def test_amount_tables_of_an_empty_selection_show_zero_and_dots():
+def test_amount_tables_of_an_empty_selection_show_zero_and_dashes():
+    """Nothing to compute, nothing hidden: '–' (could not be computed), not '..' (hidden)."""
     rows = pd.DataFrame({"kon": pd.Series([], dtype=str), "timmar": pd.Series([], dtype=float)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = analysis.amount_outcome(rows, "timmar", levels=("kvinna", "man"))
     table = report.amount_summary_table(result.summary).frame
     assert table["Antal"].tolist() == ["0", "0"]
-    assert (table["Medelvärde (timmar)"] == disclosure.SUPPRESSED_MARK).all()
+    assert (table["Medelvärde (timmar)"] == report.NOT_COMPUTED_MARK).all()
 
 
 def test_amount_figure_by_category_of_an_empty_selection():

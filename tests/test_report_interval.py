@@ -61,7 +61,7 @@ def test_amount_summary_says_which_interval_could_not_be_computed():
     summary.attrs[disclosure.ATTR] = {"threshold": 5}
     table = report.amount_summary_table(summary)
     assert table.frame["95 % KI, median"].tolist() == ["13,4–51,5", "–"]
-    assert "'–' = intervallet kan inte beräknas" in table.note
+    assert "'–' = kan inte beräknas" in table.note
     hidden = summary.assign(suppressed=[False, True], median=[22.2, NAN])
     hidden.attrs[disclosure.ATTR] = {"threshold": 5}
     shown = report.amount_summary_table(hidden)
@@ -84,3 +84,40 @@ def test_words_of_one_sex_only_are_not_compared():
     assert "Inget ord används tydligt oftare" not in said
     both = pd.concat([notes, notes.assign(person_id=notes["person_id"].str.replace("K", "M"), kon="man")])
     assert words.without_notes(text_stats.count_words(both, levels=("kvinna", "man"))) is None
+
+
+def test_an_empty_group_is_not_shown_as_hidden():
+    """40 women and no men: the men's row has nothing to compute ('–', with the legend), and
+    nothing was hidden (no '..')."""
+    summary = pd.DataFrame([
+        {"kon": "kvinna", "n": 40.0, "mean": 24.9, "mean_ci_low": 20.0, "mean_ci_high": 30.0,
+         "median": 22.2, "median_ci_low": 19.0, "median_ci_high": 27.0, "q1": 18.6, "q3": 25.1,
+         "share_of_n": 1.0, "share_of_total": 1.0, "suppressed": False, "suppression_reason": ""},
+        {"kon": "man", "n": 0.0, "mean": NAN, "mean_ci_low": NAN, "mean_ci_high": NAN,
+         "median": NAN, "median_ci_low": NAN, "median_ci_high": NAN, "q1": NAN, "q3": NAN,
+         "share_of_n": 0.0, "share_of_total": 0.0, "suppressed": False, "suppression_reason": ""}])
+    summary.attrs[disclosure.ATTR] = {"threshold": 5}
+    table = report.amount_summary_table(summary)
+    men = table.frame.iloc[1]
+    assert ".." not in men.tolist() and men["Medelvärde (timmar)"] == "–" and men["Antal"] == "0"
+    assert "'–' = kan inte beräknas" in table.note and "'..'" not in table.note
+
+
+def test_a_change_without_interval_gives_no_verdict():
+    """A change whose interval (and p-value) could not be computed: no 'tydligt', no 'alltså',
+    no '..' for a p-value nobody hid."""
+    from types import SimpleNamespace
+
+    def frame(rows):
+        f = pd.DataFrame(rows)
+        f.attrs[disclosure.ATTR] = {"threshold": 5}
+        return f
+
+    base = {"group_a": "kvinna", "group_b": "man", "adjusted": False, "adjusted_for": [],
+            "conf_level": 0.95, "suppressed": False, "suppression_reason": "", "warning": ""}
+    phases = frame([{**base, "period": "före", "estimate": -1.0, "ci_low": -2.0, "ci_high": 0.5},
+                    {**base, "period": "efter", "estimate": -2.5, "ci_low": -4.0, "ci_high": -1.0}])
+    change = frame([{**base, "estimate": 1.0, "ci_low": NAN, "ci_high": NAN, "p_value": NAN}])
+    text = report.describe_amount_change(SimpleNamespace(phases=phases, change=change))
+    assert "kan inte beräknas" in text and "tydligt" not in text
+    assert "alltså" not in text and "p = .." not in text

@@ -30,7 +30,8 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
-from jamtools.present.report import (SEX_LABELS, Table, SUPPRESSION_NOTE, estimate_cell, interval, marks_note,
+from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, SUPPRESSION_NOTE, estimate_cell,
+                                     interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)
 from jamtools.present.sentences import direction, not_shown, verdict
@@ -547,7 +548,8 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
             "Hänsyn till ålder": _ratio_label(r) if not pp else "ingen",
             "Skattning": estimate_cell(r, dec, signed=pp),
             f"{conf} % KI": interval(r, dec, table=True),
-            "p-värde": p_value(r["p_value"]) if not pp else "",
+            "p-värde": ("" if pp else p_value(r["p_value"]) if pd.notna(r["p_value"])
+                        or bool(r.get("suppressed", False)) else NOT_COMPUTED_MARK),
             "Metod": r["method"] if isinstance(r["method"], str) else "",
         })
     return Table(pd.DataFrame(rows), caption, marks_note(comparisons))

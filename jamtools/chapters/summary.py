@@ -412,7 +412,9 @@ def per_chapter(every: pd.DataFrame) -> pd.DataFrame:
         row["adjusted_for"] = list(adj["adjusted_for"].iloc[0]) if len(adj) else []
         for side in ("n_a", "n_b"):
             row[side] = _value(crude, side) if _value(crude, side) is not None else _value(adj, side)
-        hidden = "suppressed" not in g or bool(g["suppressed"].fillna(True).astype(bool).any())
+        chosen_rows = pd.concat([crude, adj])
+        hidden = ("suppressed" not in chosen_rows
+                  or bool(chosen_rows["suppressed"].fillna(True).astype(bool).any()))
         row["verdict"] = verdict_of(row, suppressed=hidden)
         prefix = "adjusted" if _present(row["adjusted_estimate"]) else "crude"
         row["strength"] = _strength(row[f"{prefix}_estimate"], row[f"{prefix}_ci_low"],

@@ -456,10 +456,16 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         mask = np.zeros(grid.shape, bool)
         for i in inner.index[primary[inner.index]]:
             mask[where[(out.at[i, "kon"], out.at[i, "steg"])]] = True
-        analysed = np.zeros(grid.shape, bool)
-        analysed[:, [j for j, st in enumerate(lines)
-                     if (inner.loc[inner["steg"] == st, "typ"] == "analyserade").all()]] = True
-        ext_mask = protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=analysed)
+        # Never complements: the rows analysed (the analyses show them) and the zeros of the
+        # known sexes on the line of unknown sex (zero by definition).
+        fixed = np.zeros(grid.shape, bool)
+        fixed[:, [j for j, st in enumerate(lines)
+                  if (inner.loc[inner["steg"] == st, "typ"] == "analyserade").all()]] = True
+        known = [n for n, k in enumerate(sexes) if k != "okant"]
+        unknown_lines = [j for j, st in enumerate(lines) if str(st).startswith("Okänt")]
+        if known and unknown_lines:
+            fixed[np.ix_(known, unknown_lines)] = True
+        ext_mask = protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=fixed)
         for i in inner.index:
             hidden[i] |= ext_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]]
         hidden_sexes = [k for n, k in enumerate(sexes) if ext_mask[n, -1]]
@@ -494,8 +500,11 @@ def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD,
                 hidden.add(min(others, key=lambda s: values[s]))
         out[key] = {s: (None if s in hidden else v) for s, v in values.items()}
     if quality is not None and "excluded" in out:
-        linked = set(disclose_quality(quality, threshold=threshold).attrs["hidden_excluded"])
-        out["excluded"] = {s: (None if s in linked else v) for s, v in out["excluded"].items()}
+        # Every sex whose rows read the data table hides is written, hidden: a sex left out of
+        # the record reads as none left out, and with the data page's total gives the rest back.
+        linked = disclose_quality(quality, threshold=threshold).attrs["hidden_excluded"]
+        out["excluded"] = {**{s: (None if s in linked else v) for s, v in out["excluded"].items()},
+                           **{s: None for s in linked}}
     return out
 
 

@@ -202,7 +202,7 @@ SUPPRESSION_NOTE = ("'..' = uppgiften visas inte eftersom den bygger på färre 
                      "eller skulle göra det möjligt att räkna ut en sådan uppgift (röjandekontroll).")
 #: How a table shows a value that could not be computed (not hidden: '..' means hidden).
 NOT_COMPUTED_MARK = "–"
-NOT_COMPUTED_NOTE = "'–' = uppgiften kan inte beräknas med dessa data (se anmärkningen)."
+NOT_COMPUTED_NOTE = "'–' = uppgiften kan inte beräknas med dessa data."
 
 
 def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str = "Andel",
@@ -552,10 +552,9 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
     if not by and "share_of_total" in summary:
         frame["Andel av alla"] = summary["share_of_n"].map(percent)
         frame[f"Andel av alla {unit}"] = summary["share_of_total"].map(percent)
-    # A missing limit of a row that was not hidden could not be computed (too few values); a
-    # group with no one in it keeps the hidden mark's place (its note says it is empty).
+    # A missing value of a row that was not hidden could not be computed (too few values, or no
+    # one in the group): '–', not the hidden mark.
     hidden = summary.get("suppressed", pd.Series(False, index=summary.index)).fillna(False).astype(bool)
-    hidden |= summary["n"].fillna(0).eq(0)
     frame[f"Medelvärde ({unit})"] = summary["mean"].map(number)
     frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi, hidden=h) for lo, hi, h in
                                          zip(summary["mean_ci_low"], summary["mean_ci_high"], hidden)]
@@ -564,12 +563,16 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
                                      zip(summary["median_ci_low"], summary["median_ci_high"], hidden)]
     frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi, hidden=h) for lo, hi, h in
                                               zip(summary["q1"], summary["q3"], hidden)]
+    for col in frame.columns[frame.columns.get_loc(count_label):]:
+        frame[col] = frame[col].where(hidden.to_numpy() | (frame[col] != disclosure.SUPPRESSED_MARK),
+                                      NOT_COMPUTED_MARK)
     computed_missing = bool(frame.eq(NOT_COMPUTED_MARK).any().any())
     if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
         frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
     note = SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
     if computed_missing:
-        note = " ".join(x for x in (note, "'–' = intervallet kan inte beräknas med så få värden.") if x)
+        note = " ".join(x for x in (note, "'–' = kan inte beräknas (för få värden, eller ingen i "
+                                          "gruppen).") if x)
     return Table(frame.reset_index(drop=True), caption, note, name=name)
 
 
@@ -767,22 +770,25 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
                     + ".")
     else:
         ci = f"{interval(r)}"
-        if r["ci_low"] <= 0 <= r["ci_high"]:
+        clear = direction(r["ci_low"], r["ci_high"]) != "oklar"  # a missing limit is not clear
+        if pd.isna(r["ci_low"]) or pd.isna(r["ci_high"]):
+            verdict = "utan intervall kan förändringen inte skiljas från slumpens variation"
+        elif not clear:
             verdict = "data kan inte skilja förändringen från slumpens variation"
         else:
             up, down = (r["group_a"], r["group_b"]) if r["estimate"] > 0 else (r["group_b"], r["group_a"])
             verdict = (f"{SEX_POSSESSIVE.get(up, up)} beviljade tid har tydligt ökat i förhållande "
                        f"till {SEX_POSSESSIVE.get(down, down)}")
-        p_text = p_value(r["p_value"])
-        p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+        p_text = "" if pd.isna(r["p_value"]) else p_value(r["p_value"])
+        p_text = "" if not p_text else (f", p {p_text}" if p_text.startswith("<") else f", p = {p_text}")
         text.append(f"Förändringen efter {what} är {number(r['estimate'], signed=True)} "
-                    f"{amount_text} {per_text} ({conf} % KI {ci}, {p_text}): {verdict}.")
+                    f"{amount_text} {per_text} ({conf} % KI {ci}{p_text}): {verdict}.")
         shown = ph[~ph["suppressed"].astype(bool) & ph["estimate"].notna()]
         if len(shown) == 2 and abs(shown["estimate"].iloc[1]) < abs(shown["estimate"].iloc[0]) \
-                and not r["ci_low"] <= 0 <= r["ci_high"]:
+                and clear:
             text.append("Skillnaden mellan könen har alltså blivit mindre.")
         elif len(shown) == 2 and abs(shown["estimate"].iloc[1]) > abs(shown["estimate"].iloc[0]) \
-                and not r["ci_low"] <= 0 <= r["ci_high"]:
+                and clear:
             text.append("Skillnaden mellan könen har alltså blivit större.")
     text.append("En förändring efter en viss tidpunkt visar inte i sig att arbetssättet orsakade "
                 "den: annat kan ha ändrats samtidigt.")
