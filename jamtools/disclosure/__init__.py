@@ -458,9 +458,10 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
             mask[where[(out.at[i, "kon"], out.at[i, "steg"])]] = True
         # Never complements: the rows analysed (the analyses show them) and the zeros of the
         # known sexes on the line of unknown sex (zero by definition).
+        analysed_lines = [j for j, st in enumerate(lines)
+                          if (inner.loc[inner["steg"] == st, "typ"] == "analyserade").all()]
         fixed = np.zeros(grid.shape, bool)
-        fixed[:, [j for j, st in enumerate(lines)
-                  if (inner.loc[inner["steg"] == st, "typ"] == "analyserade").all()]] = True
+        fixed[:, analysed_lines] = True
         known = [n for n, k in enumerate(sexes) if k != "okant"]
         unknown_lines = [j for j, st in enumerate(lines) if str(st).startswith("Okänt")]
         if known and unknown_lines:
@@ -468,7 +469,16 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         ext_mask = protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=fixed)
         for i in inner.index:
             hidden[i] |= ext_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]]
-        hidden_sexes = [k for n, k in enumerate(sexes) if ext_mask[n, -1]]
+        # A sex's rows left out in all (read − analysed) is a count too: when it is small, its
+        # rows read are hidden, and, as all rows read are on the data page, another sex's too.
+        left_out = grid[:, [j for j in range(len(lines)) if j not in analysed_lines]].sum(axis=1)
+        read_hidden = ext_mask[:-1, -1] | is_small(left_out, threshold)
+        if read_hidden.sum() == 1:
+            read = grid.sum(axis=1)
+            others = [n for n in range(len(sexes)) if not read_hidden[n] and read[n] > 0]
+            if others:
+                read_hidden[min(others, key=lambda n: read[n])] = True
+        hidden_sexes = [k for n, k in enumerate(sexes) if read_hidden[n]]
         hidden |= (out["typ"].eq("inlästa") & out["kon"].isin(hidden_sexes)).to_numpy()
     out["antal"] = out["antal"].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden

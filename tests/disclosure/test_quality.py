@@ -96,6 +96,14 @@ def _check(q: pd.DataFrame, threshold: int = 5):
         if 0 < r.antal < threshold and r.typ == "exkluderade":
             lo, hi = bounds[(r.steg, r.kon)]
             assert hi > lo, (r.steg, r.kon, r.antal)
+    # a sex's rows left out in all (read − analysed), where small, is not pinned either
+    read = shown[shown["typ"] == "inlästa"].set_index("kon")["antal"]
+    for sex in SEXES:
+        left_out = q.loc[(q["typ"] == "exkluderade") & (q["kon"] == sex), "antal"].sum()
+        if 0 < left_out < threshold:
+            assert pd.isna(read[sex]) and known[sex] is None, (sex, left_out)
+            lo, hi = bounds[("Inlästa rader", sex)]
+            assert hi > lo, (sex, left_out)
     return shown, record
 
 
@@ -132,6 +140,17 @@ def test_a_sex_without_rows_left_out_is_written_hidden_in_the_results():
                  {"kvinna": 970, "man": 1161, "okant": 0})
     shown, record = _check(q)
     assert record["excluded"].get("kvinna", 0) is None and "man" in record["excluded"]
+
+
+def test_a_small_total_left_out_hides_the_rows_read():
+    """Women: 2 and 1 left out for two reasons (each hidden), men 10 and 12: read − analysed
+    gave the 3 in all. The rows read of women, and of men (the data page has their sum), are
+    hidden, and so are their totals left out in the results file."""
+    q = _quality({"Skäl A": {"kvinna": 2, "man": 10, "okant": 0},
+                  "Skäl B": {"kvinna": 1, "man": 12, "okant": 0}},
+                 {"kvinna": 80, "man": 95, "okant": 0})
+    shown, record = _check(q)
+    assert set(shown.attrs["hidden_excluded"]) == {"kvinna", "man"}
 
 
 def test_nothing_small_hides_nothing():
