@@ -466,14 +466,26 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         unknown_lines = [j for j, st in enumerate(lines) if str(st).startswith("Okänt")]
         if known and unknown_lines:
             fixed[np.ix_(known, unknown_lines)] = True
-        ext_mask = protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=fixed)
+        ext = extend_with_totals(grid)
+        # Where a small count is pinned even with everything that may be hidden hidden (one row
+        # of unknown sex: the data page's total less the rows analysed gives it), hiding more
+        # here protects nothing: only the small counts are hidden.
+        most = np.zeros(ext.shape, bool)
+        most[:-1, :-1] = ~fixed | mask
+        most[:-1, -1] = True
+        most |= is_small(ext.ravel(), threshold).reshape(ext.shape)
+        small = np.zeros(ext.shape, bool)
+        small[:-1, :-1] = mask
+        futile = bool(mask.any() and pinned(ext, most, among=small & (ext > 0)).any())
+        ext_mask = (is_small(ext.ravel(), threshold).reshape(ext.shape) | small if futile else
+                    protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=fixed))
         for i in inner.index:
             hidden[i] |= ext_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]]
         # A sex's rows left out in all (read − analysed) is a count too: when it is small, its
         # rows read are hidden, and, as all rows read are on the data page, another sex's too.
         left_out = grid[:, [j for j in range(len(lines)) if j not in analysed_lines]].sum(axis=1)
         read_hidden = ext_mask[:-1, -1] | is_small(left_out, threshold)
-        if read_hidden.sum() == 1:
+        if read_hidden.sum() == 1 and not futile:
             read = grid.sum(axis=1)
             others = [n for n in range(len(sexes)) if not read_hidden[n] and read[n] > 0]
             if others:

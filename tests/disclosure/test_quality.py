@@ -173,3 +173,18 @@ def test_random_data_tables(seed):
                   for r in reasons},
                  {"kvinna": int(rng.integers(5, 200)), "man": int(rng.integers(5, 200)), "okant": 0})
     _check(q)
+
+
+def test_one_row_of_unknown_sex_does_not_blank_the_table():
+    """One row of unknown sex, nothing else left out (an analyst's export): its count follows
+    from the data page's total less the rows analysed whatever the table hides, so only the
+    small counts are hidden; women's and men's rows read stay shown."""
+    rows = [("Inlästa rader", "inlästa", "kvinna", 1427), ("Inlästa rader", "inlästa", "man", 1572),
+            ("Inlästa rader", "inlästa", "okant", 1)]
+    rows += [("Okänt eller annat kön (redovisas separat)", "exkluderade", k, v)
+             for k, v in (("kvinna", 0), ("man", 0), ("okant", 1))]
+    rows += [("Analyserade rader", "analyserade", k, v) for k, v in (("kvinna", 1427), ("man", 1572), ("okant", 0))]
+    q = pd.DataFrame(rows, columns=["steg", "typ", "kon", "antal"])
+    shown = disclosure.disclose_quality(q, threshold=5)
+    assert shown.loc[shown["kon"] != "okant", "antal"].notna().all()
+    assert shown.loc[(shown["kon"] == "okant") & (shown["typ"] != "analyserade"), "antal"].isna().all()
