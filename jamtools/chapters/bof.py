@@ -46,6 +46,13 @@ from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction
                                         why_not_computed)
 
 #: The steps of the process map (bof_06), by outcome column.
+#: Two of the map's counts whose difference counts cases that fall out between two steps,
+#: though no step shows them (:func:`jamtools.disclosure.linked.protect_map`'s ``gaps``): the
+#: reports that opened an investigation less the investigations; the investigations that led to
+#: insats less the reports that did (through one).
+GAPS = ((("utredning_inledd", "events"), ("insats_beviljad", "n")),
+        (("insats_beviljad", "events"), ("insats_per_anmalan", "events")))
+
 STEPS = {
     "utredning_inledd": "1. Anmälan → utredning inleds",
     "insats_beviljad": "2. Utredning → insats",
@@ -384,7 +391,7 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
     return steps
 
 
-__all__ = ["PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
+__all__ = ["GAPS", "PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
            "insats_types", "investigation_opened", "investigation_to_insats", "no_adjustment_text",
            "omissions", "parents", "parents_treatment", "process_map", "process_steps",
            "reason_and_reporter", "reason_link_lacking"]
@@ -1016,7 +1023,7 @@ def process_map(ctx) -> Page:
         linked.map_counts(chain, levels=CHILD_SEXES),
         disclosure.stack({name: r.shares for name, r in steg.items()}, "steg"),
         others={t: linked.table_display(loaded) for t, (loaded, _) in present.items()},
-        threshold=ctx.threshold)
+        gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS], threshold=ctx.threshold)
     steg = {name: r if name not in hidden_steps else dataclasses.replace(
         r, shares=linked.hide_steps(r.shares),
         comparisons=linked.hide_steps(r.comparisons))

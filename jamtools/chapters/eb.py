@@ -124,6 +124,15 @@ def process_steps(klienter, planering=None, insatser=None,
     return steps
 
 
+#: Two of the map's counts whose difference counts persons who fall out between two steps,
+#: though no step shows them (:func:`jamtools.disclosure.linked.protect_map`'s ``gaps``): those
+#: granted aid less those with an outcome row; those with a planning less the plannings offered
+#: an insats or not; the self-sufficient outcome rows less the applicants self-sufficient in
+#: the whole chain.
+GAPS = ((("bistand_beviljat", "events"), ("sjalvforsorjande", "n")),
+        (("planering", "events"), ("insats", "n")),
+        (("sjalvforsorjande", "events"), ("ansokan_till_sjalvforsorjande", "events")))
+
 #: The name of the table of step 2 by household type among the page's displays
 #: (:func:`jamtools.disclosure.linked.protect_map`).
 BY_HOUSEHOLD = "planering efter hushållstyp"
@@ -841,7 +850,7 @@ def process_map(ctx) -> Page:
     hidden_steps, hidden_others = linked.protect_map(
         linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES),
         _stacked({STEPS[k]: r for k, r in compared.items()}, "steg")[0], others=others,
-        threshold=ctx.threshold)
+        gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS], threshold=ctx.threshold)
     compared = {k: r if STEPS[k] not in hidden_steps else replace(
         r, shares=linked.hide_steps(r.shares),
         comparisons=linked.hide_steps(r.comparisons))
@@ -897,7 +906,7 @@ def process_map(ctx) -> Page:
     }, counts={"eb_klienter": klienter, **followed}, hidden_counts=hidden_others)
 
 
-__all__ = ["OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
+__all__ = ["GAPS", "OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
            "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offers",
            "process_links", "process_map", "process_omissions", "process_steps", "requirements",
            "violence"]

@@ -15,7 +15,9 @@ the reader is taken to treat two equal counts of the same sex as the same count 
 needs no more than the page). A hidden step whose small count is the difference of two shown
 counts (or whose small outcome count is its denominator less a shown count) is protected by
 hiding every display of one of the two: the one with fewer displays. Equal counts that are not
-the same persons are hidden as well; that can only hide more than needed.
+the same persons are hidden as well; that can only hide more than needed. The same holds for a
+small *gap* between two steps that no step shows (those granted aid less those with an outcome
+row): the chapter names the pairs of counts that follow each other so (``gaps``).
 
 - :func:`map_counts`: each step's denominator and outcome count by sex, before disclosure;
 - :func:`protect_linked`: the displays to hide so that no small count follows by differencing;
@@ -139,7 +141,26 @@ def step_displays(counts: pd.DataFrame, *, group: str = "kon") -> dict[str, dict
     return out
 
 
+def _gap_secrets(counts: pd.DataFrame, gaps: Iterable[tuple[tuple[str, str], tuple[str, str]]], *,
+                 step: str, group: str, threshold: int) -> list[tuple[Hashable, tuple]]:
+    """The small gaps between two steps' counts that no step hides: (group, (a, b)) where ``a``
+    and ``b`` are not small and ``|a − b|`` is (see :func:`protect_map`'s ``gaps``)."""
+    by = counts.set_index([step, group])
+    out = []
+    for (s1, c1), (s2, c2) in gaps:
+        for grp in counts[group].unique():
+            if (s1, grp) not in by.index or (s2, grp) not in by.index:
+                continue
+            a, b = float(by.loc[(s1, grp), c1]), float(by.loc[(s2, grp), c2])
+            pair = np.array([a, b])
+            if (abs(a - b) > 0 and is_small([abs(a - b)], threshold)[0]
+                    and not is_small(pair, threshold).any() and (pair > 0).all()):
+                out.append((grp, (a, b)))
+    return out
+
+
 def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays | None = None,
+                gaps: Iterable[tuple[tuple[str, str], tuple[str, str]]] = (),
                 step: str = "steg", group: str = "kon",
                 threshold: int) -> tuple[set[str], set[str]]:
     """The steps and the other displays of a process map's page to hide (see the module).
@@ -154,6 +175,13 @@ def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays 
     others : mapping, optional
         The page's other displays (data tables, tables by category, the results file's counts),
         by name, as in :func:`protect_linked`.
+    gaps : iterable of ((step, 'n' or 'events'), (step, 'n' or 'events'))
+        Two counts of different steps whose difference counts persons that fall out of the map
+        between them, though no step shows it: those granted aid (step 1's outcome) less those
+        with an outcome row (step 4's denominator) are the granted without one. Where such a
+        difference is small and both counts are shown, one of them is hidden wherever it is
+        shown, as for a step's own small count. A reader cannot tell such a gap from two counts
+        of unrelated persons, so it is taken as one in either direction.
     step, group : str
     threshold : int
 
@@ -170,6 +198,7 @@ def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays 
     already = set(shares.loc[shares["suppressed"].astype(bool), step]) if len(shares) else set()
     secrets = [(grp, pair) for label, grp, pair in _secrets(counts, group=group, threshold=threshold)
                if label in already]
+    secrets += _gap_secrets(counts, gaps, step=step, group=group, threshold=threshold)
     hidden = protect_linked({**steps, **others}, secrets, hidden=already)
     return hidden & set(steps), hidden & set(others)
 

@@ -150,3 +150,76 @@ def test_hide_counts_hides_the_analysed_rows_of_every_sex():
     assert linked.hide_counts(record) == {"analysed": {"kvinna": None, "man": None},
                                           "excluded": {"kvinna": 1}}
     assert record["analysed"]["kvinna"] == 92  # left unchanged
+
+
+# A map with a linkage gap: granted clients without an outcome row (X), whom no step counts.
+GAP_ATOMS = ["R", "S", "N", "X"]
+GAP_QUANTITY = {"A": GAP_ATOMS, "G": ["S", "N", "X"], "R": ["R"], "O": ["S", "N"], "S": ["S"],
+                "N": ["N"], "AS": ["R", "N", "X"]}
+GAP_STEPS = {"1": ("A", "G", "R"), "4": ("O", "S", "N"), "5": ("A", "S", "AS")}
+GAP_TABLES = {"data:ansokningar": ("A",), "data:utfall": ("O",)}
+GAPS = ((("1", "events"), ("4", "n")), (("4", "events"), ("5", "events")))
+
+
+def _gap_map(women: dict, men: dict):
+    value = {sex: {q: float(sum(atoms[a] for a in parts)) for q, parts in GAP_QUANTITY.items()}
+             for sex, atoms in (("kvinna", women), ("man", men))}
+    counts = pd.DataFrame([{"steg": s, "kon": sex, "n": value[sex][q[0]], "events": value[sex][q[1]]}
+                           for s, q in GAP_STEPS.items() for sex in value])
+    shares = disclosure.stack({s: disclosure.disclose_shares(
+        counts[counts["steg"] == s].drop(columns="steg").assign(
+            share=lambda t: t["events"] / t["n"], ci_low=0.0, ci_high=1.0), threshold=5)
+        for s in GAP_STEPS}, "steg")
+    others = {name: {sex: [value[sex][q] for q in qs] for sex in value} for name, qs in GAP_TABLES.items()}
+    return counts, shares, others
+
+
+def _gap_bounds(atoms: dict, shown: list[str]) -> tuple[float, float]:
+    """The attacker's smallest and largest X (granted without an outcome row)."""
+    rows = np.array([[1.0 if a in GAP_QUANTITY[q] else 0.0 for a in GAP_ATOMS] for q in shown])
+    b = np.array([sum(atoms[a] for a in GAP_QUANTITY[q]) for q in shown], dtype=float)
+    goal = np.array([1.0 if a == "X" else 0.0 for a in GAP_ATOMS])
+    lo = linprog(goal, A_eq=rows, b_eq=b, bounds=(0, None), method="highs")
+    hi = linprog(-goal, A_eq=rows, b_eq=b, bounds=(0, None), method="highs")
+    return lo.fun, (np.inf if hi.status == 3 else -hi.fun)
+
+
+def _gap_shown(hidden_steps, hidden_others) -> list[str]:
+    quantities = [q for s, qs in GAP_STEPS.items() if s not in hidden_steps for q in qs]
+    quantities += [q for name, qs in GAP_TABLES.items() if name not in hidden_others for q in qs]
+    return sorted(set(quantities))
+
+
+@pytest.mark.parametrize("x", [1, 3])
+def test_a_small_gap_between_steps_is_protected(x):
+    """Three granted women without an outcome row: no step shows them and none is hidden, but
+    step 1's granted (88) less step 4's denominator (85) gives them. With the gap named, one of
+    the two goes wherever it is shown."""
+    women = {"R": 30, "S": 20, "N": 65, "X": x}
+    men = {"R": 30, "S": 25, "N": 60, "X": 12}
+    counts, shares, others = _gap_map(women, men)
+    steps, hidden_others = linked.protect_map(counts, shares, others=others, threshold=5)
+    assert (steps, hidden_others) == (set(), set())
+    assert _gap_bounds(women, _gap_shown(steps, hidden_others)) == (x, x)
+    steps, hidden_others = linked.protect_map(counts, shares, others=others, gaps=GAPS, threshold=5)
+    lo, hi = _gap_bounds(women, _gap_shown(steps, hidden_others))
+    assert hi > lo, (steps, hidden_others)
+    # The men's gap (12) is not small: with the women's fine, nothing is hidden for a large gap.
+    counts, shares, others = _gap_map({**women, "X": 12}, men)
+    assert linked.protect_map(counts, shares, others=others, gaps=GAPS, threshold=5) == (set(), set())
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_no_small_gap_of_a_random_map_can_be_pinned(seed):
+    rng = np.random.default_rng(seed)
+
+    def sex():
+        return {a: int(rng.choice([rng.integers(1, 5), rng.integers(5, 80)])) for a in GAP_ATOMS}
+
+    women, men = sex(), sex()
+    counts, shares, others = _gap_map(women, men)
+    steps, hidden_others = linked.protect_map(counts, shares, others=others, gaps=GAPS, threshold=5)
+    for atoms in (women, men):
+        if 0 < atoms["X"] < 5 and atoms["S"] + atoms["N"] >= 5:
+            lo, hi = _gap_bounds(atoms, _gap_shown(steps, hidden_others))
+            assert hi > lo, (seed, atoms, sorted(steps), sorted(hidden_others))
