@@ -16,6 +16,7 @@ No value of a personnummer or of a sensitive column ever appears in any of them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,12 +171,19 @@ class InputCheck:
         path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 
-    def markdown(self, *, threshold: int = 5) -> str:
+    def markdown(self, *, threshold: int = 5, hidden: Iterable[str] = ()) -> str:
         """The book's page about the run's data (MyST Markdown, Swedish).
 
         Unlike the terminal and ``check.json`` (for the analyst), the page shows no row numbers
         or example values, and counts below ``threshold`` as "färre än …": it is published with
-        the book."""
+        the book.
+
+        A table's number of rows is the sum of what the chapters' data tables show (rows read
+        by sex, and of unknown sex) and what they hide. It is not shown (``..``) where the check
+        found fewer than ``threshold`` rows with a problem, or a chapter hid a count of the
+        table's rows (``hidden``: table names, :func:`hidden_tables`): with the rows the
+        chapters show, the total would give the small count back (one row of an unknown sex
+        code: 3 000 rows less 1 427 women and 1 572 men analysed)."""
         out = ["# Körningens data", ""]
         if self.demo:
             out += ["Den här boken är byggd på **syntetiska demodata** med planterade effekter, inte "
@@ -187,9 +195,20 @@ class InputCheck:
                 "kolumnen och räknas i varje kapitels datatabell. Radnummer och exempelvärden finns i "
                 "kontrollen i terminalen och i `check.json`, inte här.", "", "## Tabeller", "",
                 "| Tabell | Källa | Rader | Kolumner |", "|---|---|---|---|"]
+        hidden = set(hidden)
+        withheld = False
         for t in self.tables.values():
             cols = ", ".join(f"`{c}`" for c in t.columns) if not t.error else "kan inte läsas"
-            out.append(f"| `{t.name}` | {_md(t.source)} | {t.rows if not t.error else ''} | {cols} |")
+            small = t.name in hidden or any(p.severity == "rader" and 0 < p.count < threshold
+                                            for p in t.problems)
+            withheld |= small and not t.error
+            rows = "" if t.error else (".." if small else t.rows)
+            out.append(f"| `{t.name}` | {_md(t.source)} | {rows} | {cols} |")
+        if withheld:
+            out += ["", "'..' = antalet rader visas inte: en del av dem har ett problem eller döljs i "
+                    f"ett kapitel eftersom de är färre än {threshold}, och tillsammans med de rader "
+                    "som kapitlen visar skulle totalen göra det möjligt att räkna ut hur många "
+                    "(röjandekontroll). Antalet finns i kontrollen i terminalen och i `check.json`."]
         problems = [(t, p) for t in self.tables.values() for p in t.problems]
         errors = [t for t in self.tables.values() if t.error]
         if problems or errors:
@@ -203,6 +222,19 @@ class InputCheck:
         for k, r in self.chapters.items():
             out.append(f"| {_md(catalogue.QUESTIONS[k])} | {_md(r.text())} |")
         return "\n".join(out) + "\n"
+
+
+def hidden_tables(results: Iterable[Path]) -> set[str]:
+    """The tables of which a chapter's results file records a hidden count (analysed or
+    excluded rows of a sex written as none), for :meth:`InputCheck.markdown`."""
+    out: set[str] = set()
+    for path in results:
+        if not path.exists():
+            continue
+        counts = json.loads(path.read_text(encoding="utf-8")).get("counts") or {}
+        out |= {table for table, record in counts.items()
+                if any(v is None for values in record.values() for v in (values or {}).values())}
+    return out
 
 
 def _md(text: str) -> str:

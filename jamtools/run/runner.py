@@ -869,7 +869,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
     from tqdm import tqdm
 
     from jamtools.run.catalogue import CHAPTERS
-    from jamtools.run.check import InputCheck, chapter_tables, check_inputs, scope_tables
+    from jamtools.run.check import InputCheck, chapter_tables, check_inputs, hidden_tables, scope_tables
 
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
@@ -1114,7 +1114,9 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
             code = 1
         missing: list[str] = []
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
-                            skipped=skipped, check_page=report.markdown(threshold=int(config.parameters["threshold"]))
+                            skipped=skipped, check_page=report.markdown(
+                                threshold=int(config.parameters["threshold"]),
+                                hidden=hidden_tables(out / "results" / f"{nb.stem}.json" for nb in notebooks))
                             + sql_markdown(out / "sql", [nb.stem for nb in notebooks]),
                             build_line=describe_build(config, started, digests, tables=in_scope), pdfs=no_pdf is None,
                             missing=missing)

@@ -143,3 +143,28 @@ def test_the_books_page_about_the_data_shows_no_rows_examples_or_small_counts(ex
     assert "rad 3" not in page and "'många'" not in page and "'5/2 -24'" not in page
     assert "ht_01_hemtjanst_timmar" not in page  # chapters by their Swedish titles
     assert "Får kvinnor och män med samma behov lika många hemtjänsttimmar?" in page
+    # fewer than 5 rows with a problem: the table's total, less the rows the chapters show,
+    # would give them back, so it is not shown (the terminal and check.json keep it)
+    report = check_inputs(load_config(cfg))
+    (table,) = report.tables.values()
+    assert f"| {table.rows} |" not in page and "| .. |" in page and "'..' = antalet rader visas inte" in page
+    assert f"{table.rows} rader" in report.text()
+
+
+def test_the_books_page_about_the_data_hides_a_total_a_chapter_needs_hidden(demo, tmp_path):
+    from jamtools.run.check import hidden_tables
+
+    rows = demo_table(demo, "ht_beslut").head(100)
+    write_export(rows, tmp_path / "ht.csv")
+    report = check_inputs(load_config(write_config(tmp_path / "jamtools.yml", {"ht_beslut": {"file": "ht.csv"}})))
+    assert not [p for p in report.tables["ht_beslut"].problems if p.severity == "rader"]
+    assert "| 100 |" in report.markdown(threshold=5) and "'..'" not in report.markdown(threshold=5)
+    shown = {"counts": {"ht_beslut": {"analysed": {"kvinna": 60, "man": 40}, "excluded": {}}}}
+    hid = {"counts": {"ht_beslut": {"analysed": {"kvinna": None, "man": 40}, "excluded": {}},
+                      "ht_insatser": {"analysed": {"kvinna": 3}, "excluded": {}}}}
+    (tmp_path / "a.json").write_text(json.dumps(shown), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(hid), encoding="utf-8")
+    assert hidden_tables([tmp_path / "a.json", tmp_path / "missing.json"]) == set()
+    assert hidden_tables([tmp_path / "a.json", tmp_path / "b.json"]) == {"ht_beslut"}
+    page = report.markdown(threshold=5, hidden=hidden_tables([tmp_path / "b.json"]))
+    assert "| 100 |" not in page and "| .. |" in page
