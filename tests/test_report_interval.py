@@ -121,3 +121,40 @@ def test_a_change_without_interval_gives_no_verdict():
     text = report.describe_amount_change(SimpleNamespace(phases=phases, change=change))
     assert "kan inte beräknas" in text and "tydligt" not in text
     assert "alltså" not in text and "p = .." not in text
+
+
+def test_alt_texts_say_in_words_what_is_hidden_or_not_computed():
+    """An alt text is read aloud: '..' would be read as two dots. A hidden comparison says it is
+    not shown, one that could not be computed says so, in every alt text that lists them."""
+    from jamtools.chapters import bof, eb, eb_paths, goals, ht, representation
+    from jamtools.present import sentences
+
+    rows = pd.concat([_comparison(3.0, 1.0, 5.0), _comparison(NAN, NAN, NAN, suppressed=True),
+                      _comparison(NAN, NAN, NAN)], ignore_index=True)
+    rows = rows.assign(measure="risk_difference_pp", rad=["a", "b", "c"], kategori=["a", "b", "c"],
+                       period=["2023", "2023", "2023"])
+    texts = [sentences.difference_alt(rows), eb._differences_alt(rows), goals.difference_alt(rows),
+             bof._per_category_alt(rows, "kategori", "Skillnad"),
+             eb_paths._rows_alt(rows, label_by="rad", what="Skillnad"),
+             ht._differences_alt(rows.assign(measure="mean_difference"), {}),
+             ht._gaps_alt(rows),
+             representation.ratio_alt(rows.assign(measure="rate_ratio")),
+             representation.rates_alt(rows.rename(columns={"estimate": "rate"}).assign(
+                 kon="kvinna", aldersgrupp="18–29")),
+             sentences.shares_alt(rows.rename(columns={"estimate": "share"}).assign(kon="kvinna"),
+                                  what="Andel")]
+    for text in texts:
+        assert ".." not in text, text
+        assert report.HIDDEN_WORDS in text and report.NOT_COMPUTED_WORDS in text, text
+    assert "+3,0 (1,0 till 5,0)" in texts[0]
+
+
+def test_a_difference_figure_marks_hidden_and_not_computed_apart():
+    from jamtools.present import plots
+
+    rows = pd.concat([_comparison(3.0, 1.0, 5.0), _comparison(NAN, NAN, NAN, suppressed=True),
+                      _comparison(NAN, NAN, NAN)], ignore_index=True)
+    fig = plots.new_figure(2)
+    ax = fig.subplots()
+    plots._difference_rows(ax, rows)
+    assert sorted(t.get_text() for t in ax.texts) == sorted([disclosure.SUPPRESSED_MARK, report.NOT_COMPUTED_MARK])

@@ -624,9 +624,7 @@ def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
 
 def _per_category_alt(rows: pd.DataFrame, key: str, what: str) -> str:
     """Alt text of a difference figure with one row per category."""
-    parts = [f"{report.label(r[key])} {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.interval(r, 1)})"
-             for _, r in rows.iterrows()]
+    parts = [f"{report.label(r[key])} {report.estimate_words(r, 1)}" for _, r in rows.iterrows()]
     return (f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."
             if parts else "Inga jämförelser att visa.")
 

@@ -294,9 +294,7 @@ def _quality(ctx, loaded, caption: str, name: str | None = None, *, linked_hidde
 
 def _differences_alt(rows: pd.DataFrame) -> str:
     """Alt text of the figure of several differences: each with its interval, by name."""
-    parts = [f"{r['rad']} {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.interval(r, 1)})"
-             for _, r in rows.iterrows()]
+    parts = [f"{r['rad']} {report.estimate_words(r, 1)}" for _, r in rows.iterrows()]
     return ("Punktdiagram med simultana konfidensintervall. Skillnad kvinnor − män i "
             "procentenheter: " + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 

@@ -203,9 +203,7 @@ def _answer(lead: str, text: str) -> str:
 
 def _rows_alt(rows: pd.DataFrame, *, label_by: str, what: str) -> str:
     """Alt text of a difference figure whose rows are labelled by ``label_by``."""
-    parts = [f"{r[label_by]}: {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.interval(r, 1)})"
-             for _, r in rows.iterrows()]
+    parts = [f"{r[label_by]}: {report.estimate_words(r, 1)}" for _, r in rows.iterrows()]
     if not parts:
         return "Inga jämförelser att visa."
     return f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."

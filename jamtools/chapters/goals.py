@@ -220,9 +220,7 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
 
 def difference_alt(differences: pd.DataFrame) -> str:
     """Alt text of the figure of differences: each row's label, estimate and interval."""
-    parts = [f"{r['rad']}: {report.number(r['estimate'], 1, signed=True)} "
-             f"({report.interval(r, 1)})"
-             for _, r in differences.iterrows()]
+    parts = [f"{r['rad']}: {report.estimate_words(r, 1)}" for _, r in differences.iterrows()]
     return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
             + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 

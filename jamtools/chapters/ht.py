@@ -178,8 +178,7 @@ def _differences_alt(rows: pd.DataFrame, labels: dict, *, unit: str = "timmar pe
     parts = []
     for _, r in rows[rows["measure"] != "ratio_of_means"].iterrows():
         name = labels.get((r["measure"], bool(r["adjusted"])), str(r["measure"]))
-        parts.append(f"{name} {number(r['estimate'], signed=True)} "
-                     f"({interval(r)})")
+        parts.append(f"{name} {report.estimate_words(r, 1)}")
     if not parts:
         return "Inga jämförelser att visa."
     return (f"Punktdiagram med konfidensintervall. Skillnad kvinnor − män i {unit}: "
@@ -204,9 +203,8 @@ def _gaps_alt(by_period: pd.DataFrame, *, unit: str = "timmar per månad") -> st
     """Alt text of the gap-by-year figure: each year's crude and (when made) adjusted gap."""
     parts = []
     for period, rows in by_period.groupby("period", sort=False):
-        gaps = ", ".join(f"{'justerad' if bool(r['adjusted']) else 'rå'} "
-                         f"{number(r['estimate'], signed=True)} ({number(r['ci_low'])} till "
-                         f"{number(r['ci_high'])})" for _, r in rows.iterrows())
+        gaps = ", ".join(f"{'justerad' if bool(r['adjusted']) else 'rå'} {report.estimate_words(r, 1)}"
+                         for _, r in rows.iterrows())
         parts.append(f"{report.label(period)}: {gaps}")
     if not parts:
         return "Skillnad per år: inga uppgifter."

@@ -31,6 +31,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, SUPPRESSION_NOTE, estimate_cell,
+                                     estimate_words,
                                      interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)
@@ -672,21 +673,22 @@ def ratio_verdict(ci_low, ci_high, *, a: str, b: str) -> str:
 
 
 def rates_alt(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: str = "kon") -> str:
-    """Alt text of :func:`rates_plot`: each disclosed rate per 1 000 ('..' when hidden)."""
+    """Alt text of :func:`rates_plot`: each disclosed rate per 1 000 (in words when hidden)."""
     parts = []
     for _, r in shown.iterrows():
         who = SEX_LABELS.get(r[group], r[group])
         name = f"{r[by]}, {who}" if by else who
-        parts.append(f"{name} {number(r['rate'], 1)}")
+        parts.append(f"{name} {estimate_words(r, 1, signed=False, column='rate', bounds=False)}")
     return ("Punktdiagram med konfidensintervall. Klienter per 1 000 invånare och år: "
             + "; ".join(parts) + ".") if parts else "Inga andelar att visa."
 
 
 def ratio_alt(comparisons: pd.DataFrame) -> str:
-    """Alt text of :func:`ratio_plot`: each ratio with its interval ('..' when hidden)."""
+    """Alt text of :func:`ratio_plot`: each ratio with its interval (in words when hidden or
+    not computed)."""
     rows = comparisons[comparisons["measure"].isin(["rate_ratio", "mh_rate_ratio"])]
-    parts = [f"{_lower_first(_ratio_label(r))}: {number(r['estimate'], 2)} "
-             f"({interval(r, 2)})" for _, r in rows.iterrows()]
+    parts = [f"{_lower_first(_ratio_label(r))}: {estimate_words(r, 2, signed=False)}"
+             for _, r in rows.iterrows()]
     if not parts:
         return "Inga kvoter att visa."
     a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]

@@ -34,8 +34,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
-from jamtools.present.report import (AMOUNT_MEASURES, MEASURES, SEX_LABELS, covariates_text, label,
-                                     number)
+from jamtools.present.report import (AMOUNT_MEASURES, MEASURES, NOT_COMPUTED_MARK, SEX_LABELS, covariates_text,
+                                     label, number)
 
 #: One colour per sex, used throughout the book (Okabe & Ito 2008).
 SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
@@ -151,9 +151,13 @@ def intervals(ax, estimate, at, low, high, *, vertical: bool = False, **style) -
 
 def _difference_rows(ax, rows: pd.DataFrame) -> None:
     """One row per comparison (``rows`` with a RangeIndex, its position on the y axis): the
-    estimate with its interval, or '..' where it is hidden."""
+    estimate with its interval, '..' where it is hidden and '–' where it could not be computed
+    (as in the table beside it)."""
+    hidden = (rows["suppressed"].astype(bool).to_numpy() if "suppressed" in rows
+              else np.ones(len(rows), bool))
     for i in np.flatnonzero(rows["estimate"].isna().to_numpy()):
-        ax.text(0, i, "..", va="center", ha="center")
+        ax.text(0, i, disclosure.SUPPRESSED_MARK if hidden[i] else NOT_COMPUTED_MARK,
+                va="center", ha="center")
     shown = rows[rows["estimate"].notna()]
     intervals(ax, shown["estimate"], shown.index, shown["ci_low"], shown["ci_high"],
               fmt="D", color="#333333", capsize=4, markersize=7)

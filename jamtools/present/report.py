@@ -360,6 +360,46 @@ def interval(row, decimals: int = 1, *, table: bool = False) -> str:
     return f"{number(lo, decimals)} till {number(hi, decimals)}"
 
 
+#: How an alt text (read aloud) says that a value is hidden, or could not be computed: words,
+#: not the tables' marks.
+HIDDEN_WORDS = "visas inte (röjandekontroll)"
+NOT_COMPUTED_WORDS = "kan inte beräknas"
+
+
+def estimate_words(row, decimals: int = 1, *, signed: bool = True, column: str = "estimate",
+                   bounds: bool = True) -> str:
+    """A comparison's estimate and interval for an alt text, which a screen reader reads aloud:
+    the number and "(a till b)"; :data:`HIDDEN_WORDS` when hidden, :data:`NOT_COMPUTED_WORDS`
+    when it could not be computed (never '..', read as two dots). ``column`` is the value's
+    column; without ``bounds`` the value alone.
+
+    Examples
+    --------
+    >>> estimate_words({"estimate": 2.0, "ci_low": -1.25, "ci_high": 5.0})
+    '+2,0 (−1,2 till 5,0)'
+    >>> estimate_words({"estimate": float("nan"), "suppressed": True})
+    'visas inte (röjandekontroll)'
+    >>> estimate_words({"estimate": float("nan"), "suppressed": False})
+    'kan inte beräknas'
+    """
+    if bool(row.get("suppressed", False)):
+        return HIDDEN_WORDS
+    if _is_missing(row.get(column)):
+        return NOT_COMPUTED_WORDS
+    value = number(row[column], decimals, signed=signed)
+    return f"{value} ({interval(row, decimals)})" if bounds else value
+
+
+def share_words(row, decimals: int = 0) -> str:
+    """A share for an alt text: the percentage; :data:`HIDDEN_WORDS` when hidden,
+    :data:`NOT_COMPUTED_WORDS` when there is none."""
+    if bool(row.get("suppressed", False)):
+        return HIDDEN_WORDS
+    if _is_missing(row.get("share")):
+        return NOT_COMPUTED_WORDS
+    return percent(row["share"], decimals)
+
+
 def estimate_cell(row, decimals: int = 1, *, signed: bool = False) -> str:
     """A comparison's estimate in a table cell: '..' when hidden, :data:`NOT_COMPUTED_MARK` when
     it could not be computed (the row's note says why), else the number."""

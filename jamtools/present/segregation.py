@@ -18,7 +18,8 @@ from jamtools import disclosure
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key, new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
-from jamtools.present.report import SEX_LABELS, Table, interval, label, number, p_value, percent
+from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_WORDS, SEX_LABELS, Table, interval, label, number,
+                                     p_value, percent)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 
@@ -276,7 +277,7 @@ def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> st
     for _, r in rows.iterrows():
         when = str(r["period"]) if "period" in rows else "hela perioden"
         if pd.isna(r["estimate"]):
-            parts.append(f"{when} {disclosure.SUPPRESSED_MARK}")
+            parts.append(f"{when} {HIDDEN_WORDS if bool(r.get('suppressed', True)) else NOT_COMPUTED_WORDS}")
             continue
         parts.append(f"{when} {_d(r['estimate'])} ({_d(r['ci_low'])}–{_d(r['ci_high'])}; "
                      f"slumpens nivå {_d(r['d_random'])})")

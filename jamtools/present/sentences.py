@@ -196,7 +196,8 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
 
 
 def shares_alt(shares, *, what: str, by: str | None = None, group: str = "kon") -> str:
-    """Alt text of a shares figure: what it shows and each group's share ('..' when hidden).
+    """Alt text of a shares figure: what it shows and each group's share (in words when hidden
+    or not computed: :func:`jamtools.present.report.share_words`).
 
     Parameters
     ----------
@@ -212,29 +213,28 @@ def shares_alt(shares, *, what: str, by: str | None = None, group: str = "kon") 
     -------
     str
     """
-    from jamtools.present.report import SEX_LABELS, label, percent
+    from jamtools.present.report import SEX_LABELS, label, share_words
 
     parts = []
     for _, r in shares.iterrows():
         name = SEX_LABELS.get(str(r[group]), str(r[group]))
         if by is not None:
             name = f"{label(r[by])}, {name}"
-        parts.append(f"{name} {percent(r['share'], 0)}")
+        parts.append(f"{name} {share_words(r)}")
     return (f"Punktdiagram med konfidensintervall. {what}: " + "; ".join(parts) + "."
             if parts else f"{what}: inga uppgifter.")
 
 
 def difference_alt(comparisons, *, measure: str = "risk_difference_pp") -> str:
     """Alt text of a difference figure: each difference with its interval, in words."""
-    from jamtools.present.report import covariates_text, interval, number
+    from jamtools.present.report import covariates_text, estimate_words
 
     rows = comparisons[comparisons["measure"] == measure] if "measure" in comparisons else comparisons
     parts = []
     for _, r in rows.iterrows():
         kind = (f"justerat för {covariates_text(r['adjusted_for'])}" if bool(r.get("adjusted"))
                 else "utan justering")
-        parts.append(f"{kind}: {number(r['estimate'], 1, signed=True)} "
-                     f"({interval(r, 1)})")
+        parts.append(f"{kind}: {estimate_words(r, 1)}")
     return ("Punktdiagram med konfidensintervall. Skillnad i procentenheter, "
             + "; ".join(parts) + ".") if parts else "Inga jämförelser att visa."
 
