@@ -237,6 +237,52 @@ def hidden_tables(results: Iterable[Path]) -> set[str]:
     return out
 
 
+def across_chapters(results: Iterable[Path]) -> list[dict]:
+    """Counts one chapter hides and another shows: for each table and sex, the chapters whose
+    results file records the rows analysed as hidden, and those that record a number.
+
+    Each page and its results file are protected as one linked table; two chapters of a run are
+    not (a count of applicants one page hides to protect four refused, another page shows).
+    Where the chapters count the same rows, the hidden count is shown after all. Suppression
+    alone cannot mend that in the run: nearly every chapter that reads a table shows its rows
+    by sex, or numbers that sum to them. The runner tells the analyst (terminal and manifest),
+    who publishes such chapters apart or rounded (the book's page on disclosure).
+
+    Returns
+    -------
+    list of dict
+        ``table``, ``sex``, ``hidden_by`` and ``shown_by`` (chapter ids), one per table and sex
+        that some chapter hides and another shows.
+    """
+    hidden: dict[tuple, list[str]] = {}
+    shown: dict[tuple, list[str]] = {}
+    for path in results:
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        chapter = data.get("question_id") or path.stem
+        for table, record in (data.get("counts") or {}).items():
+            for sex, value in ((record or {}).get("analysed") or {}).items():
+                (hidden if value is None else shown).setdefault((table, sex), []).append(chapter)
+    return [{"table": table, "sex": sex, "hidden_by": chapters, "shown_by": shown[(table, sex)]}
+            for (table, sex), chapters in hidden.items() if shown.get((table, sex))]
+
+
+def across_chapters_text(found: list[dict]) -> list[str]:
+    """The terminal's lines about :func:`across_chapters` (Swedish)."""
+    if not found:
+        return []
+    lines = ["Röjandekontroll mellan kapitel: ett kapitel döljer antalet analyserade rader för ett "
+             "kön för att skydda ett litet antal, men ett annat kapitel i samma körning visar "
+             "antalet rader i samma tabell. Räknar kapitlen samma rader kan det lilla antalet "
+             "räknas fram. Publicera inte kapitlen tillsammans som de är (se bokens sida om "
+             "röjandekontroll: avrunda, eller publicera dem var för sig):"]
+    for f in found:
+        lines.append(f"  {f['table']} ({f['sex']}): döljs i {', '.join(f['hidden_by'])}; "
+                     f"visas i {', '.join(f['shown_by'])}")
+    return lines
+
+
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 

@@ -869,7 +869,8 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
     from tqdm import tqdm
 
     from jamtools.run.catalogue import CHAPTERS
-    from jamtools.run.check import InputCheck, chapter_tables, check_inputs, hidden_tables, scope_tables
+    from jamtools.run.check import (InputCheck, across_chapters, across_chapters_text, chapter_tables,
+                                    check_inputs, hidden_tables, scope_tables)
 
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
@@ -1074,6 +1075,9 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         findings = []
     else:
         findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
+    crossed = across_chapters(out / "results" / f"{nb.stem}.json" for nb in notebooks)
+    for line in across_chapters_text(crossed):
+        print(line, file=sys.stderr)
     manifest = {
         "jamtools_run": 1,
         "started": started.isoformat(timespec="seconds"),
@@ -1085,6 +1089,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         "check": {"file": "check.json", "summary": report.summary_line(), "key": check_key,
                   "reused": check_reused, "duration_s": check_s, "facts": report.facts.as_dict()},
         "notebooks": [records[nb.stem] for nb in notebooks],
+        "disclosure_across_chapters": crossed,
         "chapters_reused": [k for k in reused],
         "chapters_skipped": [{"id": k, "title": QUESTIONS.get(k, k), "reason": v}
                              for k, v in skipped.items()],

@@ -168,3 +168,26 @@ def test_the_books_page_about_the_data_hides_a_total_a_chapter_needs_hidden(demo
     assert hidden_tables([tmp_path / "a.json", tmp_path / "b.json"]) == {"ht_beslut"}
     page = report.markdown(threshold=5, hidden=hidden_tables([tmp_path / "b.json"]))
     assert "| 100 |" not in page and "| .. |" in page
+
+
+def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
+    from jamtools.run.check import across_chapters, across_chapters_text
+
+    def write(name, counts):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"question_id": name, "counts": counts}), encoding="utf-8")
+        return path
+
+    files = [write("bof_06", {"bof_aktualiseringar": {"analysed": {"flicka": None, "pojke": None},
+                                                      "excluded": {}}}),
+             write("bof_01", {"bof_aktualiseringar": {"analysed": {"flicka": 1265, "pojke": None},
+                                                      "excluded": {}}}),
+             write("bof_02", {"bof_utredningar": {"analysed": {"flicka": 1261, "pojke": 1400},
+                                                  "excluded": {}}}),
+             tmp_path / "missing.json"]
+    found = across_chapters(files)
+    assert found == [{"table": "bof_aktualiseringar", "sex": "flicka", "hidden_by": ["bof_06"],
+                      "shown_by": ["bof_01"]}]
+    lines = across_chapters_text(found)
+    assert "bof_aktualiseringar (flicka): döljs i bof_06; visas i bof_01" in lines[-1]
+    assert across_chapters(files[1:]) == [] and across_chapters_text([]) == []
