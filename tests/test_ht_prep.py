@@ -146,3 +146,25 @@ def test_change_answer_without_covariates_and_when_hidden():
     assert ", utan justering, var " in text and "samma" not in text
     hidden = ht.change_answer(_change(0.0, n=24, seed=1))
     assert "Förändringen visas inte" in hidden or "kan inte skattas" in hidden
+
+
+def test_ht_02_of_one_sex_draws_no_empty_figure(tmp_path):
+    """ht_02 on decisions about women only: no year's gap can be computed, so instead of a
+    figure of empty years the page says why there is none (the table gives the reasons)."""
+    from jamtools.present.plots import Plot
+    from jamtools.run.notebook import setup
+    from tests.conftest import SYNTHETIC
+
+    rows = pd.read_csv(SYNTHETIC / "ht_beslut.csv", dtype=str, keep_default_na=False)
+    rows[rows["kon"] == "kvinna"].to_csv(tmp_path / "ht_beslut.csv", index=False)
+    ctx = setup("ht_02_forandring_over_tid", {"data_dir": str(tmp_path), "enhet": None,
+                                              "alder_min": None, "alder_max": None,
+                                              "nytt_arbetssatt_ar": 2023})
+    page = ht.hours_change(ctx)
+    shown = page.parts["resultat"]
+    assert not any(isinstance(i, Plot) for i in shown)
+    assert any("Figuren över skillnaden per år visas inte" in str(i) for i in shown)
+    demo = ht.hours_change(setup("ht_02_forandring_over_tid", {"data_dir": str(SYNTHETIC), "enhet": None,
+                                                               "alder_min": None, "alder_max": None,
+                                                               "nytt_arbetssatt_ar": 2023}))
+    assert any(isinstance(i, Plot) for i in demo.parts["resultat"])

@@ -415,3 +415,38 @@ def test_an_interval_past_its_estimate_by_rounding_draws_no_negative_arm():
     ax = Figure().subplots()
     intervals(ax, [1.0, 0.5], [0, 1], [0.93, 0.4], [1.0 - 1e-15, 0.6])
     intervals(ax, 1.0, 2, 0.9, 1.0 - 1e-15, vertical=True)
+
+
+def test_a_control_chart_of_one_sex_has_no_empty_panels():
+    """um_02 on an export of women only: no month has a gap, so the figure is the women's share
+    alone (not two empty panels and a key for men), the alt text says why the gap is missing,
+    and the month table shows the men's 0 cases and '–', not '..' (which means hidden)."""
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame([{"manad": pd.Timestamp(2023, 1, 1) + pd.DateOffset(months=m), "kon": "kvinna",
+                          "taljare": int(rng.binomial(80, 0.7)), "namnare": 80} for m in range(24)])
+    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=12, levels=SEXES),
+                                 control.gap_chart(data, time="manad", baseline=12, levels=SEXES),
+                                 time="manad", threshold=5)
+    assert not control_charts.has_gap(gap) and control_charts.has_gap(_control()[1])
+    plot = control_charts.control_plot(chart, gap, time="manad", indicator_text="Andel i tid")
+    assert len(plot.fig.axes) == 1
+    labels = [t.get_text() for t in plot.fig.axes[0].get_legend().get_texts()]
+    assert "Kvinnor" in labels and "Män" not in labels
+    assert plot._repr_png_().startswith(b"\x89PNG")
+    alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen i tid")
+    assert "data saknar ärenden för män" in alt and "I mitten" not in alt
+    frame = control_charts.gap_table(gap, time="manad").frame
+    assert set(frame["Antal, män"]) == {"0"} and set(frame["Skillnad (pe)"]) == {"–"}
+    assert not (frame == disclosure.SUPPRESSED_MARK).any().any()
+    both = control_charts.control_plot(*_control(), time="manad", indicator_text="Andel i tid")
+    assert len(both.fig.axes) == 3
+
+
+def test_a_gap_that_could_not_be_computed_is_marked_apart_from_a_hidden_one():
+    by_year = pd.DataFrame({"period": [2021, 2022, 2023], "adjusted": [False] * 3,
+                            "estimate": [1.0, np.nan, np.nan], "ci_low": [0.0, np.nan, np.nan],
+                            "ci_high": [2.0, np.nan, np.nan], "suppressed": [False, True, False]})
+    by_year.attrs[disclosure.ATTR] = {"threshold": 5}
+    plot = plots.gap_by_period_plot(by_year)
+    marks = sorted(t.get_text() for t in plot.fig.axes[0].texts)
+    assert marks == sorted([disclosure.SUPPRESSED_MARK, "–"])

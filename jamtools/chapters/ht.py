@@ -199,6 +199,12 @@ def _distribution_alt(summary: pd.DataFrame, by: str, *, unit: str = "timmar per
             "efter grupp och kön. " + "; ".join(parts) + ".")
 
 
+def _any_gap(by_period: pd.DataFrame) -> bool:
+    """Whether any year's gap was computed (shown, or hidden by the disclosure control)."""
+    return bool(len(by_period) and (by_period["estimate"].notna()
+                                    | by_period["suppressed"].astype(bool)).any())
+
+
 def _gaps_alt(by_period: pd.DataFrame, *, unit: str = "timmar per månad") -> str:
     """Alt text of the gap-by-year figure: each year's crude and (when made) adjusted gap."""
     parts = []
@@ -446,13 +452,16 @@ def hours_change(ctx) -> Page:
             "resultat": items(
                 report.describe_amount_change(change, amount_text="timmar", per_text="per månad",
                                               what="det nya arbetssättet"),
-                *figure(plots.gap_by_period_plot(
-                            change.by_period, change_at=year,
-                            title="Skillnad i beviljade timmar per år, kvinnor − män",
-                            ylabel="Timmar per månad, kvinnor − män"),
-                        caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män "
-                                f"per år{kinds}, med {conf} % konfidensintervall{line}.",
-                        alt=_gaps_alt(change.by_period), name="per-ar"),
+                *(figure(plots.gap_by_period_plot(
+                             change.by_period, change_at=year,
+                             title="Skillnad i beviljade timmar per år, kvinnor − män",
+                             ylabel="Timmar per månad, kvinnor − män"),
+                         caption="Skillnaden i beviljade timmar per månad mellan kvinnor och män "
+                                 f"per år{kinds}, med {conf} % konfidensintervall{line}.",
+                         alt=_gaps_alt(change.by_period), name="per-ar")
+                  if _any_gap(change.by_period) else
+                  ("Figuren över skillnaden per år visas inte: skillnaden kan inte beräknas något "
+                   "år (tabellen nedan säger varför).",)),
                 report.amount_comparison_table(
                     change.by_period, unit="timmar", period_label="År", counts=True,
                     caption="Skillnad kvinnor − män per år (timmar per månad)", name="tabell-per-ar"),

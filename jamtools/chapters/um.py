@@ -362,10 +362,13 @@ def quality_monitoring(ctx) -> Page:
                                                 indicator_text=what),
                 *figure(control_charts.control_plot(chart_shown, gap_shown, time=MONTH,
                                                     indicator_text=what[:1].upper() + what[1:]),
-                        caption=f"{what[:1].upper() + what[1:]} per månad för kvinnor och män med "
-                                "kontrollgränser (överst), skillnaden kvinnor − män med sitt "
-                                "förväntade band (i mitten) och den ackumulerade avvikelsen, "
-                                "EWMA (nederst).",
+                        caption=(f"{what[:1].upper() + what[1:]} per månad för kvinnor och män med "
+                                 "kontrollgränser (överst), skillnaden kvinnor − män med sitt "
+                                 "förväntade band (i mitten) och den ackumulerade avvikelsen, "
+                                 "EWMA (nederst)." if control_charts.has_gap(gap_shown) else
+                                 f"{what[:1].upper() + what[1:]} per månad efter kön, med "
+                                 "kontrollgränser. Skillnaden mellan könen kan inte beräknas "
+                                 "någon månad och visas därför inte."),
                         alt=control_charts.control_alt(chart_shown, gap_shown, time=MONTH,
                                                        indicator_text=what),
                         name="styrdiagram")),

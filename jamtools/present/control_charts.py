@@ -16,8 +16,8 @@ from jamtools import disclosure
 from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot,
                                     key_columns, new_figure,
                                     no_data_plot, sex_handle, wrap)
-from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, comparison_table, interval, number,
-                                     percent)
+from jamtools.present.report import (NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, SEX_LABELS, SEX_POSSESSIVE, Table,
+                                     comparison_table, interval, number, percent)
 from jamtools.present.sentences import not_shown, verdict
 from jamtools.stats import COMPARISON_COLUMNS
 
@@ -53,9 +53,17 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
     if gap.empty:
         return no_data_plot()
     a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
-    fig = new_figure(11.0)
-    ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
-    for level in (a, b):
+    present = present_levels(chart, (a, b), group=group)
+    if not has_gap(gap):
+        # No month has a gap (a sex without cases): the share per sex only, no empty panels.
+        fig = new_figure(4.6)
+        ax1 = fig.subplots()
+        axes = [ax1]
+    else:
+        fig = new_figure(11.0)
+        axes = list(fig.subplots(3, 1, sharex=True))
+        ax1, ax2, ax3 = axes
+    for level in present:
         sub = chart[chart[group] == level]
         color = SEX_COLORS.get(level, "#333333")
         x = pd.to_datetime(sub[time])
@@ -71,12 +79,16 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
                     edgecolors=FLAG_COLOR, linewidths=1.5, zorder=5)
     ax1.yaxis.set_major_formatter(lambda v, _: f"{number(100 * v, 0)} %")
     ax1.set_ylabel(wrap(indicator_text, 28))
-    handles = [sex_handle(l, kind="line", marker=True) for l in (a, b)]
+    handles = [sex_handle(l, kind="line", marker=True) for l in present]
     handles += [Line2D([], [], color="#555555", linestyle="--", label="Baslinjens nivå"),
                 Line2D([], [], color="#555555", linestyle=":", label="Kontrollgränser (±3σ)"),
                 Line2D([], [], color=FLAG_COLOR, marker="o", markerfacecolor="none", linestyle="",
                        markersize=10, label="Utanför gränserna")]
     _panel_key(ax1, handles, title or f"{indicator_text} per månad")
+    if len(axes) == 1:
+        _baseline(axes, gap, time=time)
+        _rotate(ax1)
+        return Plot(fig, title or f"{indicator_text} per månad och kön, med kontrollgränser")
 
     x = pd.to_datetime(gap[time])
     ax2.fill_between(x, 100 * gap["lcl"], 100 * gap["ucl"], step="mid", color=BAND_COLOR,
@@ -103,18 +115,39 @@ def control_plot(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: st
     ax3.axhline(0, color="#888888", linewidth=0.8)
     ax3.set_ylabel(wrap("Standardavvikelser", 16))
     _panel_key(ax3, ax3.get_legend_handles_labels()[0], "Ackumulerad avvikelse (EWMA)")
+    _baseline(axes, gap, time=time)
+    _rotate(ax3)
+    return Plot(fig, title or f"{indicator_text} per månad och kön, med kontrollgränser")
+
+
+def present_levels(chart: pd.DataFrame, levels, *, group: str = "kon") -> list:
+    """The ``levels`` the p-chart has months for (a sex without cases has none)."""
+    return [level for level in levels if (chart[group] == level).any()]
+
+
+def has_gap(gap: pd.DataFrame) -> bool:
+    """Whether any month has a gap between the sexes (shown or hidden): none when a sex has no
+    cases at all, or no month has cases of both."""
+    return bool(len(gap) and (gap["gap"].notna() | gap["suppressed"].astype(bool)).any())
+
+
+def _baseline(axes, gap: pd.DataFrame, *, time: str) -> None:
+    """The baseline's months shaded in every panel, and named in the first."""
     base = gap[gap["baseline"].astype(bool)]
-    if len(base):
-        for ax in (ax1, ax2, ax3):
-            ax.axvspan(pd.to_datetime(base[time]).min() - pd.Timedelta(days=15),
-                       pd.to_datetime(base[time]).max() + pd.Timedelta(days=15),
-                       color="#E8E8E8", alpha=0.5, zorder=0)
-        ax1.text(pd.to_datetime(base[time]).min(), 1.0, "baslinje", transform=ax1.get_xaxis_transform(),
+    if not len(base):
+        return
+    for ax in axes:
+        ax.axvspan(pd.to_datetime(base[time]).min() - pd.Timedelta(days=15),
+                   pd.to_datetime(base[time]).max() + pd.Timedelta(days=15),
+                   color="#E8E8E8", alpha=0.5, zorder=0)
+    axes[0].text(pd.to_datetime(base[time]).min(), 1.0, "baslinje", transform=axes[0].get_xaxis_transform(),
                  va="top", color="#555555")
-    for label_ in ax3.get_xticklabels():
+
+
+def _rotate(ax) -> None:
+    for label_ in ax.get_xticklabels():
         label_.set_rotation(30)
         label_.set_horizontalalignment("right")
-    return Plot(fig, title or f"{indicator_text} per månad och kön, med kontrollgränser")
 
 
 def _panel_key(ax, handles, heading: str) -> None:
@@ -144,25 +177,37 @@ def gap_table(gap: pd.DataFrame, *, time: str, caption: str = "") -> Table:
             parts.append("EWMA")
         return ", ".join(parts)
 
+    hidden = gap["suppressed"].astype(bool).to_numpy()
+
+    def cells(values, show, *, empty: str = NOT_COMPUTED_MARK) -> list[str]:
+        """'..' in a hidden month; ``empty`` where a month has no value (a sex without cases
+        that month: its count is 0, its share and the gap cannot be computed)."""
+        return [disclosure.SUPPRESSED_MARK if h else (empty if pd.isna(v) else show(v))
+                for v, h in zip(values, hidden)]
+
     frame = pd.DataFrame({
         "Månad": gap[time].map(month_label),
         "Baslinje": np.where(gap["baseline"].astype(bool), "ja", ""),
-        f"Antal, {SEX_LABELS.get(a, a)}": gap["n_a"].map(lambda v: number(v, 0)),
-        f"Andel, {SEX_LABELS.get(a, a)}": gap["share_a"].map(percent),
-        f"Antal, {SEX_LABELS.get(b, b)}": gap["n_b"].map(lambda v: number(v, 0)),
-        f"Andel, {SEX_LABELS.get(b, b)}": gap["share_b"].map(percent),
-        "Skillnad (pe)": (100 * gap["gap"]).map(lambda v: number(v, 1, signed=True)),
-        "Förväntat band (pe)": [f"{number(100 * lo)} till {number(100 * hi)}"
-                                if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
-                                for lo, hi in zip(gap["lcl"], gap["ucl"])],
+        f"Antal, {SEX_LABELS.get(a, a)}": cells(gap["n_a"], lambda v: number(v, 0), empty="0"),
+        f"Andel, {SEX_LABELS.get(a, a)}": cells(gap["share_a"], percent),
+        f"Antal, {SEX_LABELS.get(b, b)}": cells(gap["n_b"], lambda v: number(v, 0), empty="0"),
+        f"Andel, {SEX_LABELS.get(b, b)}": cells(gap["share_b"], percent),
+        "Skillnad (pe)": cells(100 * gap["gap"], lambda v: number(v, 1, signed=True)),
+        "Förväntat band (pe)": [
+            disclosure.SUPPRESSED_MARK if h else (NOT_COMPUTED_MARK if pd.isna(lo) or pd.isna(hi)
+                                                  else f"{number(100 * lo)} till {number(100 * hi)}")
+            for lo, hi, h in zip(gap["lcl"], gap["ucl"], hidden)],
         "Signal": gap.apply(signal, axis=1),
     })
     note = ("pe = procentenheter. 'Utanför bandet': månadens skillnad ligger utanför "
             "baslinjens skillnad ± 3 standardavvikelser. 'EWMA': den vägda, ackumulerade "
             "avvikelsen har passerat sin gräns.")
-    if gap["suppressed"].any():
+    if hidden.any():
         note += (f" '..' = visas inte eftersom uppgiften bygger på färre än {t} ärenden "
                  "(röjandekontroll).")
+    if (frame.drop(columns=["Månad", "Baslinje", "Signal"]) == NOT_COMPUTED_MARK).any().any():
+        note += (f" {NOT_COMPUTED_NOTE[:-1]}: ett kön saknar ärenden den månaden, eller baslinjen "
+                 "saknar ärenden för ett av könen.")
     return Table(frame, caption, note)
 
 
@@ -266,12 +311,21 @@ def control_alt(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str
         return f"Inga uppgifter om {indicator_text} att visa."
     a, b = gap["group_a"].iloc[0], gap["group_b"].iloc[0]
     first, last = month_label(gap[time].min()), month_label(gap[time].max())
+    present = present_levels(chart, (a, b), group=group)
     per_sex = []
-    for level in (a, b):
+    for level in present:
         sub = chart[chart[group] == level]
         per_sex.append(f"{SEX_POSSESSIVE.get(level, level)} andel utanför gränserna "
                        f"{_months(int((sub['signal'] != '').sum()))}")
     pair = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
+    if not has_gap(gap):
+        absent = [SEX_LABELS.get(lv, lv) for lv in (a, b) if lv not in present]
+        why = (f"data saknar ärenden för {' och '.join(absent)}" if absent
+               else "ingen månad har ärenden för båda könen")
+        return (f"Linjediagram per månad, {first} – {last}: {indicator_text} för "
+                f"{' och '.join(SEX_LABELS.get(lv, lv) for lv in present)} med kontrollgränser"
+                + (f": {' och '.join(per_sex)}" if per_sex else "")
+                + f". Skillnaden {pair} visas inte: den kan inte beräknas, eftersom {why}.")
     text = (f"Tre linjediagram per månad, {first} – {last}. Överst {indicator_text} för "
             f"{SEX_LABELS.get(a, a)} och {SEX_LABELS.get(b, b)} med kontrollgränser: "
             f"{' och '.join(per_sex)}. I mitten skillnaden {pair} med sitt förväntade band: "
@@ -384,5 +438,5 @@ def yearly_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
     return comparison_table(comparisons, caption=caption)
 
 
-__all__ = ["BAND_COLOR", "FLAG_COLOR", "MONTHS", "control_alt", "control_answer", "control_plot",
+__all__ = ["BAND_COLOR", "FLAG_COLOR", "MONTHS", "control_alt", "control_answer", "control_plot", "has_gap", "present_levels",
            "describe_control", "gap_comparisons", "gap_table", "month_label", "yearly_table"]

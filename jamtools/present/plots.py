@@ -533,8 +533,11 @@ def gap_by_period_plot(by_period: pd.DataFrame, *, change_at=None, title: str = 
             dx = 0.0
         x = np.array([pos[p] for p in sub["period"]], float) + dx
         hidden = sub["estimate"].isna().to_numpy()
-        for xi in x[hidden]:
-            ax.text(xi, 0, "..", ha="center", va="bottom", color=color)
+        suppressed = (sub["suppressed"].astype(bool).to_numpy() if "suppressed" in sub
+                      else np.ones(len(sub), bool))
+        for xi, mark in zip(x[hidden], suppressed[hidden]):
+            ax.text(xi, 0, disclosure.SUPPRESSED_MARK if mark else NOT_COMPUTED_MARK, ha="center",
+                    va="bottom", color=color)
         shown = sub[~hidden]
         intervals(ax, shown["estimate"], x[~hidden], shown["ci_low"], shown["ci_high"], vertical=True,
                   fmt=marker, color=color, markerfacecolor=face, capsize=4, markersize=7)
