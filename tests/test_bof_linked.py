@@ -280,3 +280,31 @@ def test_a_small_gap_between_steps_cannot_be_computed(monkeypatch, tmp_path, lin
     kept = int((investigations["kon"] == "flicka").sum())
     assert opened - kept == 3
     assert not {opened, kept} <= _numbers(page)
+
+
+def _insats_twice(name, rows):
+    """Three girls' reports investigated twice, both times with insats, and three other girls'
+    investigations without insats left out: the investigations that led to insats (step 2's
+    outcome) are three more than the reports that did (the whole chain's outcome), while the
+    reports that opened an investigation still match the investigations in number."""
+    if name != "bof_utredningar":
+        return rows
+    girls = rows[rows["kon"] == "flicka"]
+    again = girls[girls["insats_beviljad"] == "1"].head(3).copy()
+    again["utredning_id"] = [f"UX{i}" for i in range(3)]
+    dropped = girls.loc[girls["insats_beviljad"] == "0", "utredning_id"].head(3)
+    return pd.concat([rows[~rows["utredning_id"].isin(set(dropped))], again], ignore_index=True)
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_gap_between_step_2_and_the_whole_chain_cannot_be_computed(monkeypatch, tmp_path, linked):
+    from tests.test_eb_linked import _numbers
+
+    page, _, _ = _page(monkeypatch, "bof_06_processkarta", linked, _copy_demo(tmp_path, _insats_twice))
+    reports = pd.read_csv(tmp_path / "bof_aktualiseringar.csv", dtype=str)
+    inv = pd.read_csv(tmp_path / "bof_utredningar.csv", dtype=str)
+    girls = inv[(inv["kon"] == "flicka") & (inv["insats_beviljad"] == "1")]
+    known = girls["aktualisering_id"].isin(set(reports["aktualisering_id"]))
+    step2, chain = len(girls), girls.loc[known, "aktualisering_id"].nunique()
+    assert step2 - chain == 3
+    assert not {step2, chain} <= _numbers(page)

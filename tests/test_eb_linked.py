@@ -273,3 +273,52 @@ def test_a_small_gap_between_steps_cannot_be_computed(monkeypatch, tmp_path, lin
     # on the demo data every granted client has an outcome row: nothing of this is hidden
     demo, _, _ = _page(monkeypatch, linked, {"data_dir": str(SYNTHETIC)})
     assert not demo.comparisons["suppressed"].any()
+
+
+def _copy_without(tmp_path, edit, *, leave_out=()):
+    """As :func:`_copy_demo`, without the tables ``leave_out``."""
+    for name in TABLES:
+        if name in leave_out:
+            continue
+        rows = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
+        edit(name, rows).to_csv(tmp_path / f"{name}.csv", index=False)
+    return {"data_dir": str(tmp_path)}
+
+
+def _planning_for_refused(name, rows):
+    """Three women refused aid who have a planning: the women granted aid with a planning (step
+    2's outcome) are three fewer than the women's plannings (the plannings' data table, and
+    step 3's denominator when there is one)."""
+    if name != "eb_planering":
+        return rows
+    clients = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
+    planned = set(rows["person_id"])
+    refused = clients[(clients["kon"] == "kvinna") & (clients["bistand_beviljat"] == "0")
+                      & ~clients["person_id"].isin(planned)].head(3)
+    extra = rows[rows["kon"] == "kvinna"].head(3).copy()
+    extra["person_id"] = refused["person_id"].to_numpy()
+    extra["planering_id"] = [f"PLX{i}" for i in range(3)]
+    return pd.concat([rows, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("case", ["alla_tabeller", "utan_insatser", "utan_planering_id"])
+def test_a_gap_between_a_step_and_a_data_table_cannot_be_computed(monkeypatch, tmp_path, case):
+    """The planning gap both ways and without step 3: with the offered interventions, step 3's
+    denominator (the plannings) exceeds step 2's outcome; without them (or without the
+    planning's id), only the plannings' data table and the results file show the plannings."""
+    def edit(name, rows):
+        rows = _planning_for_refused(name, rows)
+        return rows.drop(columns=["planering_id"]) if case == "utan_planering_id" and name == "eb_planering" \
+            else rows
+
+    leave_out = ("eb_insatser",) if case == "utan_insatser" else ()
+    page, _, _ = _page(monkeypatch, True, _copy_without(tmp_path, edit, leave_out=leave_out))
+    clients = pd.read_csv(tmp_path / "eb_klienter.csv", dtype=str)
+    plans = pd.read_csv(tmp_path / "eb_planering.csv", dtype=str)
+    granted = set(clients.loc[(clients["kon"] == "kvinna") & (clients["bistand_beviljat"] == "1"), "person_id"])
+    women_plans = plans[plans["kon"] == "kvinna"]
+    with_planning = len(granted & set(women_plans["person_id"]))
+    assert len(women_plans) - with_planning == 3
+    assert not {len(women_plans), with_planning} <= _numbers(page)
+    assert (eb.STEPS["insats"] in set(page.comparisons["steg"])) == (case == "alla_tabeller")
+

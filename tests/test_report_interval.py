@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pandas as pd
 
 from jamtools import disclosure
@@ -158,3 +160,62 @@ def test_a_difference_figure_marks_hidden_and_not_computed_apart():
     ax = fig.subplots()
     plots._difference_rows(ax, rows)
     assert sorted(t.get_text() for t in ax.texts) == sorted([disclosure.SUPPRESSED_MARK, report.NOT_COMPUTED_MARK])
+
+
+def test_a_group_without_rows_is_not_called_hidden():
+    """An export of men only: the women's row has 0 rows, no share and no interval. '..' means
+    hidden (and its legend says so); here the share could not be computed: '–' with its legend."""
+    from jamtools.disclosure import analyses
+    from jamtools.present.segregation import dissimilarity_table
+    from jamtools.stats.categorical import dissimilarity_by_period
+    from jamtools.disclosure.segregation import disclose_dissimilarity
+
+    rng = np.random.default_rng(1)
+    men = pd.DataFrame({"kon": "man", "utfall": rng.integers(0, 2, 60), "grupp": rng.choice(["a", "b"], 60),
+                        "ar": rng.choice([2023, 2024], 60)})
+    result = analyses.binary_outcome(men, "utfall", levels=("kvinna", "man"), threshold=5)
+    table = report.share_table(result.shares)
+    women = table.frame[table.frame["Kön"] == "Kvinnor"].iloc[0]
+    assert women["Antal"] == "0" and women.iloc[-1] == "–" and women.iloc[-2] == "–"
+    assert report.NOT_COMPUTED_NOTE in table.note and "'..'" not in table.note
+    dist = disclosure.disclose_distribution(analyses_distribution(men), "grupp", threshold=5)
+    shown = report.distribution_table(dist, "grupp")
+    assert disclosure.SUPPRESSED_MARK not in shown.frame.to_numpy().ravel()
+    assert report.NOT_COMPUTED_NOTE in shown.note
+    rows = disclose_dissimilarity(dissimilarity_by_period(men.assign(period=men["ar"]), "grupp", "ar",
+                                                          levels=("kvinna", "man"), n_boot=50), threshold=5)
+    d = dissimilarity_table(rows, levels=("kvinna", "man"))
+    assert disclosure.SUPPRESSED_MARK not in d.frame.to_numpy().ravel() and report.NOT_COMPUTED_NOTE in d.note
+
+
+def analyses_distribution(frame):
+    from jamtools.stats.categorical import distribution_by_group
+
+    return distribution_by_group(frame, "grupp")
+
+
+def test_more_alt_texts_say_in_words_what_is_hidden():
+    from jamtools.chapters import ht
+    from jamtools.present import plots, segregation
+
+    dist = pd.DataFrame({"instrument": ["a", "a", "b", "b"], "kon": ["kvinna", "man"] * 2,
+                         "share": [0.4, NAN, 0.6, NAN], "suppressed": [False, True, False, False]})
+    dist.attrs[disclosure.ATTR] = {"threshold": 5}
+    text = segregation.distributions_alt({"hela perioden": dist}, "instrument")
+    assert ".." not in text and report.HIDDEN_WORDS in text and report.NOT_COMPUTED_WORDS in text
+    rows = pd.DataFrame({"period": ["2023", "2024", "2025"], "estimate": [0.3, NAN, NAN],
+                         "ci_low": [NAN, NAN, NAN], "ci_high": [NAN, NAN, NAN], "d_random": [NAN, NAN, NAN],
+                         "suppressed": [False, True, NAN]})
+    rows.attrs[disclosure.ATTR] = {"threshold": 5}
+    text = segregation.dissimilarity_alt(rows)
+    assert ".." not in text and "2023 0,30 (intervallet kan inte beräknas" in text
+    assert f"2024 {report.HIDDEN_WORDS}" in text and f"2025 {report.NOT_COMPUTED_WORDS}" in text
+    summary = pd.DataFrame({"grupp": ["x", "x"], "kon": ["kvinna", "man"], "median": [10.0, NAN],
+                            "q1": [8.0, NAN], "q3": [12.0, NAN], "suppressed": [False, True]})
+    text = ht._distribution_alt(summary, "grupp")
+    assert ".." not in text and report.HIDDEN_WORDS in text
+    # a figure's rows without a 'suppressed' column: missing estimates are taken as hidden
+    fig = plots.new_figure(2)
+    ax = fig.subplots()
+    plots._difference_rows(ax, _comparison(NAN, NAN, NAN).drop(columns="suppressed"))
+    assert [t.get_text() for t in ax.texts] == [disclosure.SUPPRESSED_MARK]

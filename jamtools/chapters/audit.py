@@ -500,8 +500,8 @@ def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame
 
 def audit_alt(summary: pd.DataFrame) -> str:
     """Alt text of :func:`audit_plot`: per table the share of rows with a known sex, or why
-    there is no bar ('..' when hidden), each table named in Swedish."""
-    from jamtools.present.report import TABLE_LABELS, percent
+    there is no bar (in words when hidden), each table named in Swedish."""
+    from jamtools.present.report import HIDDEN_WORDS, TABLE_LABELS, percent
 
     parts = []
     for _, r in summary.iterrows():
@@ -513,7 +513,7 @@ def audit_alt(summary: pd.DataFrame) -> str:
         elif r["status"] == "oläsbar" and pd.isna(r["andel_kant"]):
             parts.append(f"{name}: kan inte läsas in")
         else:
-            parts.append(f"{name} {percent(r['andel_kant'])}")
+            parts.append(f"{name} {percent(r['andel_kant']) if pd.notna(r['andel_kant']) else HIDDEN_WORDS}")
     return ("Liggande staplar. Andel inlästa rader med känt kön per tabell: " + "; ".join(parts)
             + ".") if parts else "Inga tabeller att visa."
 

@@ -133,6 +133,11 @@ GAPS = ((("bistand_beviljat", "events"), ("sjalvforsorjande", "n")),
         (("planering", "events"), ("insats", "n")),
         (("sjalvforsorjande", "events"), ("ansokan_till_sjalvforsorjande", "events")))
 
+#: As :data:`GAPS`, a step's count against a data table's rows analysed (``protect_map``'s
+#: ``(table, 'analysed')``): those with a planning less the plannings, where step 3 (which
+#: needs the offered interventions and the planning's id) does not count them.
+TABLE_GAPS = ((("planering", "events"), ("eb_planering", "analysed")),)
+
 #: The name of the table of step 2 by household type among the page's displays
 #: (:func:`jamtools.disclosure.linked.protect_map`).
 BY_HOUSEHOLD = "planering efter hushållstyp"
@@ -848,7 +853,8 @@ def process_map(ctx) -> Page:
     hidden_steps, hidden_others = linked.protect_map(
         linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES),
         _stacked({STEPS[k]: r for k, r in compared.items()}, "steg")[0], others=others,
-        gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS], threshold=ctx.threshold)
+        gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS]
+        + [((STEPS[a], x), (t, y)) for (a, x), (t, y) in TABLE_GAPS], threshold=ctx.threshold)
     compared = {k: r if STEPS[k] not in hidden_steps else replace(
         r, shares=linked.hide_steps(r.shares),
         comparisons=linked.hide_steps(r.comparisons))
@@ -904,7 +910,7 @@ def process_map(ctx) -> Page:
     }, counts={"eb_klienter": klienter, **followed}, hidden_counts=hidden_others)
 
 
-__all__ = ["GAPS", "OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
+__all__ = ["GAPS", "TABLE_GAPS", "OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
            "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offers",
            "process_links", "process_map", "process_omissions", "process_steps", "requirements",
            "violence"]

@@ -189,9 +189,12 @@ def _distribution_alt(summary: pd.DataFrame, by: str, *, unit: str = "timmar per
     """Alt text of the distribution figure: per group and sex the median and the quartiles."""
     parts = []
     for cat, rows in summary.groupby(by, sort=False, observed=True):
-        sexes = ", ".join(f"{SEX_LABELS.get(r['kon'], r['kon'])} median {number(r['median'])} "
-                          f"(kvartiler {number(r['q1'])}–{number(r['q3'])})"
-                          for _, r in rows.iterrows())
+        sexes = ", ".join(
+            f"{SEX_LABELS.get(r['kon'], r['kon'])} "
+            + (f"median {number(r['median'])} (kvartiler {number(r['q1'])}–{number(r['q3'])})"
+               if not bool(r.get("suppressed", False)) and pd.notna(r["median"])
+               else report.HIDDEN_WORDS if bool(r.get("suppressed", False)) else report.NOT_COMPUTED_WORDS)
+            for _, r in rows.iterrows())
         parts.append(f"{report.label(cat)}: {sexes}")
     if not parts:
         return "Fördelning: inga uppgifter."

@@ -30,8 +30,8 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
-from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, SUPPRESSION_NOTE, estimate_cell,
-                                     estimate_words,
+from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estimate_cell,
+                                     estimate_words, marked, marks_legend,
                                      interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)
@@ -378,15 +378,16 @@ def distribution_table(shown: pd.DataFrame, *, caption: str = "") -> Table:
     disclosure.require_disclosed(shown, "könsfördelningen")
     t = shown.attrs[disclosure.ATTR]["threshold"]
     conf = _conf(shown)
+    hidden = shown["suppressed"].astype(bool).tolist()
     frame = pd.DataFrame({
         "Kön": shown["kon"].map(lambda v: SEX_LABELS.get(v, v).capitalize()),
         "Personer": shown["events"].map(lambda v: number(v, 0)),
-        "Andel av klienterna": shown["share"].map(percent),
-        f"{conf} % KI": [f"{number(100 * lo)}–{percent(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
-                         for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+        "Andel av klienterna": marked(shown["share"], hidden, percent),
+        f"{conf} % KI": marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
+                                for lo, hi in zip(shown["ci_low"], shown["ci_high"])], hidden,
+                               lambda b: f"{number(100 * b[0])}–{percent(b[1])}"),
     })
-    note = SUPPRESSION_NOTE.format(t=t) if shown["suppressed"].astype(bool).any() else ""
-    return Table(frame.reset_index(drop=True), caption, note)
+    return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
 
 
 def describe_distribution(shown: pd.DataFrame, *, years: list) -> str:
@@ -475,11 +476,12 @@ def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: s
     frame["Kön"] = shown[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
     frame[count_label] = shown["events"].map(lambda v: number(v, 0))
     frame["Invånare"] = shown["n"].map(lambda v: number(v, 0))
-    frame["Per 1 000 invånare"] = shown["rate"].map(lambda v: number(v, 1))
-    frame[f"{conf} % KI"] = [f"{number(lo, 1)}–{number(hi, 1)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
-                             for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
-    note = SUPPRESSION_NOTE.format(t=t) if shown["suppressed"].astype(bool).any() else ""
-    return Table(frame.reset_index(drop=True), caption, note)
+    hidden = shown["suppressed"].astype(bool).tolist()
+    frame["Per 1 000 invånare"] = marked(shown["rate"], hidden, lambda v: number(v, 1))
+    frame[f"{conf} % KI"] = marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
+                                    for lo, hi in zip(shown["ci_low"], shown["ci_high"])], hidden,
+                                   lambda b: f"{number(b[0], 1)}–{number(b[1], 1)}")
+    return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
 
 
 def _ratio_label(r) -> str:
@@ -498,7 +500,8 @@ def ratio_plot(comparisons: pd.DataFrame, *, title: str = "") -> Plot:
     ax = fig.subplots()
     for i, r in rows.iterrows():
         if pd.isna(r["estimate"]):
-            ax.text(1, i, "..", va="center", ha="center")
+            ax.text(1, i, disclosure.SUPPRESSED_MARK if bool(r.get("suppressed", False)) else NOT_COMPUTED_MARK,
+                    va="center", ha="center")
             continue
         intervals(ax, r["estimate"], i, r["ci_low"], r["ci_high"], fmt="D", color="#333333",
                   capsize=4, markersize=7)
@@ -564,17 +567,19 @@ def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: s
     t = shares.attrs[disclosure.ATTR]["threshold"]
     conf = _conf(shares)
     who = SEX_LABELS.get(level, level)
+    hidden = shares["suppressed"].astype(bool).tolist()
     frame = pd.DataFrame({
         "Åldersgrupp": shares[by].fillna("Alla åldrar").astype(str) if by in shares else "Alla åldrar",
         "Klienter": shares["n_a"].map(lambda v: number(v, 0)),
-        f"Andel {who} bland klienterna": shares["share_a"].map(percent),
-        f"{conf} % KI": [f"{number(100 * lo)}–{percent(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
-                         for lo, hi in zip(shares["share_a_low"], shares["share_a_high"])],
-        f"Andel {who} bland invånarna": shares["share_b"].map(percent),
-        "Skillnad (procentenheter)": shares["estimate"].map(lambda v: number(v, 1, signed=True)),
+        f"Andel {who} bland klienterna": marked(shares["share_a"], hidden, percent),
+        f"{conf} % KI": marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
+                                for lo, hi in zip(shares["share_a_low"], shares["share_a_high"])], hidden,
+                               lambda b: f"{number(100 * b[0])}–{percent(b[1])}"),
+        f"Andel {who} bland invånarna": marked(  # the inhabitants' share, shown where given
+            shares["share_b"], [h and pd.isna(v) for h, v in zip(hidden, shares["share_b"])], percent),
+        "Skillnad (procentenheter)": marked(shares["estimate"], hidden, lambda v: number(v, 1, signed=True)),
     })
-    note = SUPPRESSION_NOTE.format(t=t) if shares["suppressed"].astype(bool).any() else ""
-    return Table(frame.reset_index(drop=True), caption, note)
+    return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
 
 
 def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: pd.DataFrame,

@@ -511,9 +511,16 @@ def shares_alt(result: ResourceResult, spec: ResourceSpec, *, levels=ADULT_SEXES
     a, b = levels
     la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
 
+    def one(col, level, name):
+        if level not in summary.index:
+            return f"{name} saknas i data"
+        row = summary.loc[level]
+        if bool(row.get("suppressed", False)) or pd.isna(row[col]):
+            return f"{name} {report.HIDDEN_WORDS if bool(row.get('suppressed', False)) else report.NOT_COMPUTED_WORDS}"
+        return f"{name} {percent(row[col])}"
+
     def pair(col):
-        s = summary[col].reindex(levels)
-        return f"{la} {percent(s[a])}, {lb} {percent(s[b])}"
+        return f"{one(col, a, la)}, {one(col, b, lb)}"
     text = (f"Liggande staplar. Andel av {spec.unit_definite}: {pair('share_of_n')}. Andel av "
             f"{spec.resource_text}: {pair('share_of_total')}.")
     eq = share_if_equal(result.amounts.summary, result.share_gaps, a, group)

@@ -142,16 +142,23 @@ def step_displays(counts: pd.DataFrame, *, group: str = "kon") -> dict[str, dict
 
 
 def _gap_secrets(counts: pd.DataFrame, gaps: Iterable[tuple[tuple[str, str], tuple[str, str]]], *,
-                 step: str, group: str, threshold: int) -> list[tuple[Hashable, tuple]]:
-    """The small gaps between two steps' counts that no step hides: (group, (a, b)) where ``a``
-    and ``b`` are not small and ``|a − b|`` is (see :func:`protect_map`'s ``gaps``)."""
+                 others: Displays, step: str, group: str, threshold: int) -> list[tuple[Hashable, tuple]]:
+    """The small gaps between two counts that no step hides: (group, (a, b)) where ``a`` and
+    ``b`` are not small and ``|a − b|`` is (see :func:`protect_map`'s ``gaps``)."""
     by = counts.set_index([step, group])
+
+    def value(name, key, grp):
+        if key == "analysed":  # a data table's rows analysed: the last count of its display
+            shown = list(others.get(name, {}).get(grp, ()))
+            return float(shown[-1]) if shown else None
+        return float(by.loc[(name, grp), key]) if (name, grp) in by.index else None
+
     out = []
     for (s1, c1), (s2, c2) in gaps:
         for grp in counts[group].unique():
-            if (s1, grp) not in by.index or (s2, grp) not in by.index:
+            a, b = value(s1, c1, grp), value(s2, c2, grp)
+            if a is None or b is None:
                 continue
-            a, b = float(by.loc[(s1, grp), c1]), float(by.loc[(s2, grp), c2])
             pair = np.array([a, b])
             if (abs(a - b) > 0 and is_small([abs(a - b)], threshold)[0]
                     and not is_small(pair, threshold).any() and (pair > 0).all()):
@@ -178,7 +185,9 @@ def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays 
     gaps : iterable of ((step, 'n' or 'events'), (step, 'n' or 'events'))
         Two counts of different steps whose difference counts persons that fall out of the map
         between them, though no step shows it: those granted aid (step 1's outcome) less those
-        with an outcome row (step 4's denominator) are the granted without one. Where such a
+        with an outcome row (step 4's denominator) are the granted without one. Either may
+        instead be ``(name, 'analysed')``: the rows analysed of the data table ``name`` among
+        ``others`` (the plannings, where no step counts them). Where such a
         difference is small and both counts are shown, one of them is hidden wherever it is
         shown, as for a step's own small count. A reader cannot tell such a gap from two counts
         of unrelated persons, so it is taken as one in either direction.
@@ -198,7 +207,7 @@ def protect_map(counts: pd.DataFrame, shares: pd.DataFrame, *, others: Displays 
     already = set(shares.loc[shares["suppressed"].astype(bool), step]) if len(shares) else set()
     secrets = [(grp, pair) for label, grp, pair in _secrets(counts, group=group, threshold=threshold)
                if label in already]
-    secrets += _gap_secrets(counts, gaps, step=step, group=group, threshold=threshold)
+    secrets += _gap_secrets(counts, gaps, others=others, step=step, group=group, threshold=threshold)
     hidden = protect_linked({**steps, **others}, secrets, hidden=already)
     return hidden & set(steps), hidden & set(others)
 

@@ -218,16 +218,49 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     frame = pd.DataFrame({label(c).capitalize(): shares[c].map(label) for c in by})
     frame[HEADERS.get(group, label(group).capitalize())] = shares[group].map(
         lambda v: SEX_LABELS.get(v, v).capitalize())
+    hidden = _hidden(shares)
     frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
     frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
-    frame[outcome_label] = shares["share"].map(percent)
+    frame[outcome_label] = marked(shares["share"], hidden, percent)
     frame[f"{number(100 * conf, 0)} % konfidensintervall"] = [
-        f"{number(100 * lo)}–{percent(hi)}" if not pd.isna(lo) else disclosure.SUPPRESSED_MARK
-        for lo, hi in zip(shares["ci_low"], shares["ci_high"])]
+        disclosure.SUPPRESSED_MARK if h else (
+            NOT_COMPUTED_MARK if pd.isna(lo) or pd.isna(hi) else f"{number(100 * lo)}–{percent(hi)}")
+        for lo, hi, h in zip(shares["ci_low"], shares["ci_high"], hidden)]
     if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
         frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
-    note = SUPPRESSION_NOTE.format(t=t) if shares.get("suppressed", pd.Series(False)).any() else ""
-    return Table(frame, caption, note, name=name)
+    return Table(frame, caption, marks_legend(frame, t), name=name)
+
+
+def _hidden(frame: pd.DataFrame) -> list[bool]:
+    """Each row's ``suppressed`` (False where the table has none)."""
+    if "suppressed" not in frame:
+        return [False] * len(frame)
+    return [bool(v) for v in frame["suppressed"].fillna(False)]
+
+
+def marked(values, hidden, show) -> list[str]:
+    """Table cells: '..' in a hidden row, :data:`NOT_COMPUTED_MARK` where a row has no value
+    (a group without rows has no share), else ``show(value)``. '..' means hidden, and only that.
+
+    Examples
+    --------
+    >>> marked([0.5, float("nan"), float("nan")], [False, True, False], lambda v: f"{v:.1f}")
+    ['0.5', '..', '–']
+    """
+    return [disclosure.SUPPRESSED_MARK if h else (NOT_COMPUTED_MARK if _is_missing(v) else show(v))
+            for v, h in zip(values, hidden)]
+
+
+def marks_legend(frame: pd.DataFrame, threshold: int, *, note: str = "") -> str:
+    """A table's note with the legend of each mark its cells use: '..' (hidden, fewer than
+    ``threshold``) and '–' (could not be computed), after ``note``."""
+    cells = frame.astype(str).to_numpy().ravel() if len(frame) else []
+    parts = [note] if note else []
+    if any(c == disclosure.SUPPRESSED_MARK for c in cells):
+        parts.append(SUPPRESSION_NOTE.format(t=threshold))
+    if any(c == NOT_COMPUTED_MARK for c in cells):
+        parts.append(NOT_COMPUTED_NOTE)
+    return " ".join(parts)
 
 
 def _conf(frame: pd.DataFrame) -> float:
@@ -382,7 +415,7 @@ def estimate_words(row, decimals: int = 1, *, signed: bool = True, column: str =
     >>> estimate_words({"estimate": float("nan"), "suppressed": False})
     'kan inte beräknas'
     """
-    if bool(row.get("suppressed", False)):
+    if _flag(row.get("suppressed", False)):
         return HIDDEN_WORDS
     if _is_missing(row.get(column)):
         return NOT_COMPUTED_WORDS
@@ -390,10 +423,16 @@ def estimate_words(row, decimals: int = 1, *, signed: bool = True, column: str =
     return f"{value} ({interval(row, decimals)})" if bounds else value
 
 
+def _flag(value) -> bool:
+    """A row's flag (``suppressed``), which a stacked frame may leave missing: set only when
+    true, not when NaN."""
+    return False if _is_missing(value) else bool(value)
+
+
 def share_words(row, decimals: int = 0) -> str:
     """A share for an alt text: the percentage; :data:`HIDDEN_WORDS` when hidden,
     :data:`NOT_COMPUTED_WORDS` when there is none."""
-    if bool(row.get("suppressed", False)):
+    if _flag(row.get("suppressed", False)):
         return HIDDEN_WORDS
     if _is_missing(row.get("share")):
         return NOT_COMPUTED_WORDS
@@ -519,15 +558,18 @@ def distribution_table(distribution: pd.DataFrame, category: str, *, group: str 
         row = {label(category).capitalize(): label(cat)}
         for _, r in sub.iterrows():
             who = SEX_LABELS.get(r[group], str(r[group])).capitalize()
+            h = bool(r.get("suppressed", False))
             row[f"{who}: antal"] = number(r["events"], 0)
-            row[f"{who}: andel"] = percent(r["share"])
+            (row[f"{who}: andel"],) = marked([r["share"]], [h], percent)
         first = sub.iloc[0]
         resid = first["adj_residual"] if "adj_residual" in sub else float("nan")
         who = SEX_LABELS.get(first[group], str(first[group]))
-        row[f"Standardiserad residual ({who})"] = number(resid, 1, signed=True)
+        (row[f"Standardiserad residual ({who})"],) = marked(
+            [resid], [bool(sub["suppressed"].astype(bool).any()) if "suppressed" in sub else False],
+            lambda v: number(v, 1, signed=True))
         rows.append(row)
-    note = SUPPRESSION_NOTE.format(t=t) if distribution["suppressed"].any() else ""
-    return Table(pd.DataFrame(rows), caption, note, name=name)
+    frame = pd.DataFrame(rows)
+    return Table(frame, caption, marks_legend(frame, t), name=name)
 
 
 # --- Amounts (hemtjänsttimmar, belopp) -------------------------------------------------------

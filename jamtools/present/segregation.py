@@ -18,8 +18,9 @@ from jamtools import disclosure
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key, new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
-from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_WORDS, SEX_LABELS, Table, interval, label, number,
-                                     p_value, percent)
+from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
+                                     SEX_LABELS, Table, interval, label, marked, number, p_value, percent,
+                                     share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
 
@@ -129,15 +130,17 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
     t = rows.attrs[disclosure.ATTR]["threshold"]
     conf = float(rows["conf_level"].dropna().iloc[0]) if rows["conf_level"].notna().any() else 0.95
     a, b = (SEX_LABELS.get(x, x).capitalize() for x in levels)
+    hidden = rows["suppressed"].astype(bool).tolist()
     frame = pd.DataFrame({
         period_label: [str(v)[:1].upper() + str(v)[1:] for v in rows["period"]] if "period" in rows
         else ["Hela perioden"] * len(rows),
         f"{a}: antal": rows["n_a"].map(lambda v: number(v, 0)),
         f"{b}: antal": rows["n_b"].map(lambda v: number(v, 0)),
-        "Olikhetsindex": rows["estimate"].map(_d),
-        f"{number(100 * conf, 0)} % KI": [f"{_d(lo)}–{_d(hi)}" if pd.notna(lo) else disclosure.SUPPRESSED_MARK
-                                          for lo, hi in zip(rows["ci_low"], rows["ci_high"])],
-        "Slumpens nivå": rows["d_random"].map(_d),
+        "Olikhetsindex": marked(rows["estimate"], hidden, _d),
+        f"{number(100 * conf, 0)} % KI": marked(
+            [(lo, hi) if pd.notna(lo) and pd.notna(hi) else None for lo, hi in zip(rows["ci_low"], rows["ci_high"])],
+            hidden, lambda b: f"{_d(b[0])}–{_d(b[1])}"),
+        "Slumpens nivå": marked(rows["d_random"], hidden, _d),
     })
     notes = [("; ".join(x for x in (str(r.get("suppression_reason") or ""), str(r.get("warning") or ""))
                         if x and x != "nan")) for _, r in rows.iterrows()]
@@ -150,6 +153,8 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
     if rows["suppressed"].any():
         note += (f" '..' = uppgiften visas inte eftersom den bygger på färre än {t} personer "
                  "(röjandekontroll).")
+    if (frame == NOT_COMPUTED_MARK).any().any():
+        note += " " + NOT_COMPUTED_NOTE
     return Table(frame, caption, note, name=name)
 
 
@@ -228,7 +233,7 @@ def describe_independence(tests: pd.DataFrame) -> str:
 def distributions_alt(distributions: dict, category: str, *, group: str = "kon",
                       what: str = "Andel av valen") -> str:
     """Alt text of :func:`distributions_plot`: per panel, each category's share within each
-    group ('..' when hidden).
+    group (in words when hidden or not computed).
 
     Parameters
     ----------
@@ -248,7 +253,7 @@ def distributions_alt(distributions: dict, category: str, *, group: str = "kon",
         disclosure.require_disclosed(dist, f"fördelningen {name!r}")
         cats = []
         for cat, rows in dist.groupby(category, sort=False):
-            shares = ", ".join(f"{SEX_LABELS.get(r[group], r[group])} {percent(r['share'], 0)}"
+            shares = ", ".join(f"{SEX_LABELS.get(r[group], r[group])} {share_words(r)}"
                                for _, r in rows.iterrows())
             cats.append(f"{label(cat)} ({shares})")
         panels.append(f"{_when(name)}: " + "; ".join(cats))
@@ -257,9 +262,14 @@ def distributions_alt(distributions: dict, category: str, *, group: str = "kon",
     return f"Punktdiagram med konfidensintervall. {what} efter kön. " + ". ".join(panels) + "."
 
 
+def _true(value) -> bool:
+    """A flag that may be missing (NaN in a stacked frame): True only when set."""
+    return bool(value) and not (isinstance(value, float) and pd.isna(value))
+
+
 def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> str:
     """Alt text of :func:`dissimilarity_plot`: the index of each period with its interval and
-    the level chance alone gives ('..' when hidden).
+    the level chance alone gives (in words when hidden or not computed).
 
     Parameters
     ----------
@@ -277,10 +287,12 @@ def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> st
     for _, r in rows.iterrows():
         when = str(r["period"]) if "period" in rows else "hela perioden"
         if pd.isna(r["estimate"]):
-            parts.append(f"{when} {HIDDEN_WORDS if bool(r.get('suppressed', True)) else NOT_COMPUTED_WORDS}")
+            parts.append(f"{when} {HIDDEN_WORDS if _true(r.get('suppressed', True)) else NOT_COMPUTED_WORDS}")
             continue
-        parts.append(f"{when} {_d(r['estimate'])} ({_d(r['ci_low'])}–{_d(r['ci_high'])}; "
-                     f"slumpens nivå {_d(r['d_random'])})")
+        bounds = (f"{_d(r['ci_low'])}–{_d(r['ci_high'])}" if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])
+                  else f"intervallet {NOT_COMPUTED_WORDS}")
+        chance = _d(r["d_random"]) if pd.notna(r["d_random"]) else NOT_COMPUTED_WORDS
+        parts.append(f"{when} {_d(r['estimate'])} ({bounds}; slumpens nivå {chance})")
     if not parts:
         return "Olikhetsindex: inga uppgifter."
     return f"Punktdiagram med konfidensintervall. Olikhetsindex per {period_label}: " \
