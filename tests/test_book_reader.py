@@ -60,6 +60,20 @@ def test_figure_becomes_a_numbered_figure_with_its_alt_and_caption(tmp_path):
     assert nb.cells[-1].source == "*Byggd i dag.*"
 
 
+def test_a_reference_to_a_figure_these_data_do_not_draw_is_written_in_words(tmp_path):
+    """The prose refers to figures by label; a figure the data do not draw (a group that is
+    absent) would leave the label undefined and stop the book's build. Such a reference becomes
+    words; one to a figure that is drawn, or to another chapter, stays a reference."""
+    plot, caption = figure(_plot(), caption="Andel.", alt="Punktdiagram.", name="andelar")
+    nb = _notebook(_output(plot), _output(caption))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+        "Se {numref}`bof_02_x-andelar`, {numref}`bof_02_x-per-ar`, {numref}`bof_02_x-tabell-per-ar` "
+        "och {numref}`ht_01_y-timmar`."))
+    book.reader_notebook(nb, "bof_02_x", tmp_path)
+    assert nb.cells[1].source == ("Se {numref}`bof_02_x-andelar`, figuren (visas inte med dessa data), "
+                                  "tabellen (visas inte med dessa data) och {numref}`ht_01_y-timmar`.")
+
+
 def test_table_becomes_a_list_table_with_cells_shown_literally(tmp_path):
     frame = pd.DataFrame({"Kön": ["flickor", "pojkar"], "Skillnad": ["−3,2 (−5,1 till −1,2)", "-4 *x* $y$"]})
     nb = _notebook(_output(Table(frame, "Skillnad efter kön", "'..' = dold uppgift.")))

@@ -176,3 +176,29 @@ def test_leaky_notebook_stops_the_build_naming_notebook_and_cell(tmp_path):
     assert not (out / "html").exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["leak_scan"]["findings"] and manifest["book"] is None
+
+
+def test_the_data_page_hides_totals_chapters_hide_and_the_run_names_crossings(small_unit_run):
+    """The run's data page shows no table's number of rows of which a chapter hides a count
+    (with the rows the chapters show, the total would give it back), and the manifest names
+    every table and sex that one chapter hides and another shows, as the results files say."""
+    out, _ = small_unit_run
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "results").glob("*.json"))]
+    hidden = {(t, s): [] for r in records for t, c in (r.get("counts") or {}).items()
+              for s, v in (c.get("analysed") or {}).items() if v is None}
+    assert hidden  # the unit "Lilla" is small: chapters hide counts
+    page = (out / "_book" / "book" / "korningens_data.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[3].strip() for line in page.splitlines()
+            if line.startswith("| `")}
+    for table, _ in hidden:
+        assert rows[table] == "..", (table, rows)
+    assert "'..' = antalet rader visas inte" in page
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    crossed = manifest["disclosure_across_chapters"]
+    shown = {(r["question_id"], t, s) for r in records for t, c in (r.get("counts") or {}).items()
+             for s, v in (c.get("analysed") or {}).items() if v is not None}
+    for f in crossed:
+        assert all((q, f["table"], f["sex"]) in shown for q in f["shown_by"])
+        assert (f["table"], f["sex"]) in hidden
+    expected = {k for k in hidden if any((q, *k) in shown for q in {r["question_id"] for r in records})}
+    assert {(f["table"], f["sex"]) for f in crossed} == expected

@@ -85,8 +85,10 @@ def test_funds_table_shares_add_up_and_small_groups_are_hidden():
     shares = table.frame["Andel av ansökningarna"]
     assert len(table.frame) == 2 and all(s.endswith("%") for s in shares)
     few = pd.concat([a[a["kon"] == "kvinna"], a[a["kon"] == "man"].head(2)])
-    hidden = ru.funds_table(few, threshold=5).frame
+    shown = ru.funds_table(few, threshold=5)
+    hidden = shown.frame
     assert (hidden.loc[hidden["Projektledare"] == "Män", "Antal ansökningar"] == "..").all()
+    assert "'..' = " in shown.note  # the mark has its legend
 
 
 def test_funds_table_with_amounts_not_given():

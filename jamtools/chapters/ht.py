@@ -463,8 +463,12 @@ def hours_change(ctx) -> Page:
                                  f"per år{kinds}, med {conf} % konfidensintervall{line}.",
                          alt=_gaps_alt(change.by_period), name="per-ar")
                   if _any_gap(change.by_period) else
-                  ("Figuren över skillnaden per år visas inte: skillnaden kan inte beräknas något "
-                   "år (tabellen nedan säger varför).",)),
+                  figure(plots.no_data_plot("Skillnaden kan inte beräknas något år"),
+                         caption="Skillnaden i beviljade timmar per år mellan kvinnor och män kan "
+                                 "inte beräknas något år med dessa data (tabellen nedan säger "
+                                 "varför), så figuren har inga punkter.",
+                         alt="Ingen skillnad per år att visa: den kan inte beräknas något år.",
+                         name="per-ar")),
                 report.amount_comparison_table(
                     change.by_period, unit="timmar", period_label="År", counts=True,
                     caption="Skillnad kvinnor − män per år (timmar per månad)", name="tabell-per-ar"),

@@ -16,7 +16,7 @@ from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.report import SEX_LABELS, Table, number, percent
+from jamtools.present.report import SEX_LABELS, Table, marked, marks_legend, number, percent
 from jamtools.present.sentences import difference_alt, shares_alt, short_answer
 
 #: The reader's names of the target groups (the data model writes them without å, ä and ö).
@@ -194,14 +194,17 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
                                      derived_cols=["sum", "share_of_total", "share_of_n"],
                                      threshold=threshold)
-    return Table(pd.DataFrame({
+    hidden = dist["suppressed"].astype(bool).tolist()
+    frame = pd.DataFrame({
         "Projektledare": dist["kon"].map(lambda v: SEX_LABELS[v].capitalize()),
-        "Antal ansökningar": dist["n"].map(lambda v: number(v, 0)),
-        "Andel av ansökningarna": dist["share_of_n"].map(percent),
-        "Beviljat totalt (miljoner kr)": dist["sum"].map(lambda v: number(v, 1)),
-        "Andel av beviljade medel": dist["share_of_total"].map(percent),
-    }), caption=caption, note="Beviljade medel räknas över alla ansökningar (0 kr för avslag)."
-       + (" Beviljade ansökningar utan belopp i data ingår inte." if unknown else ""))
+        "Antal ansökningar": marked(dist["n"], hidden, lambda v: number(v, 0)),
+        "Andel av ansökningarna": marked(dist["share_of_n"], hidden, percent),
+        "Beviljat totalt (miljoner kr)": marked(dist["sum"], hidden, lambda v: number(v, 1)),
+        "Andel av beviljade medel": marked(dist["share_of_total"], hidden, percent),
+    })
+    return Table(frame, caption=caption, note=marks_legend(
+        frame, threshold, note="Beviljade medel räknas över alla ansökningar (0 kr för avslag)."
+        + (" Beviljade ansökningar utan belopp i data ingår inte." if unknown else "")))
 
 
 __all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels",

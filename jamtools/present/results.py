@@ -76,6 +76,9 @@ SCHEMA = {
                                                      "end": {"type": ["string", "null"]}}},
         "conf_level": {"type": "number"},
         "threshold": {"type": "integer"},
+        "filters": {"type": "object", "description": "The chapter's row filters besides the "
+                    "period (unit, ages): counts of two chapters with different filters are of "
+                    "different rows."},
         "counts": {
             "type": "object",
             "description": "Rows by sex per table: analysed, and excluded (any reason).",

@@ -154,7 +154,31 @@ def reader_notebook(nb: nbformat.NotebookNode, chapter_id: str, folder: Path, *,
     if build_line:  # last: the answer comes first, the build facts close the page
         cells.append(nbformat.v4.new_markdown_cell(build_line))
     nb.cells = cells
+    _unresolved_references(nb, chapter_id, set(report.figures) | set(report.tables))
     return report
+
+
+_NUMREF = re.compile(r"\{numref\}`([^`<>]+)`")
+
+
+def _unresolved_references(nb: nbformat.NotebookNode, chapter_id: str, labels: set[str]) -> None:
+    """A chapter's prose refers to its figures and tables by label; one that these data do not
+    draw (a figure of a group that is absent) would stop the book's build (an undefined label).
+    Such a reference is written as words instead: "figuren (visas inte med dessa data)"."""
+    def words(match: re.Match) -> str:
+        label = match.group(1)
+        if not label.startswith(f"{chapter_id}-") or label in labels:
+            return match.group(0)
+        return ("tabellen" if "tabell" in label[len(chapter_id) + 1:] else "figuren") \
+            + " (visas inte med dessa data)"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _NUMREF.sub(words, cell.source)
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            if isinstance(data.get("text/markdown"), str):
+                data["text/markdown"] = _NUMREF.sub(words, data["text/markdown"])
 
 
 __all__ = ["reader_notebook", "figure_markdown", "table_markdown", "escape", "ReaderReport",

@@ -252,20 +252,25 @@ def across_chapters(results: Iterable[Path]) -> list[dict]:
     -------
     list of dict
         ``table``, ``sex``, ``hidden_by`` and ``shown_by`` (chapter ids), one per table and sex
-        that some chapter hides and another shows.
+        that some chapter hides and another shows; ``same_selection``: whether some hiding and
+        some showing chapter select the same rows (the same period and filters: unit, ages).
+        Chapters with different selections count different rows, but a table a chapter reads
+        unfiltered is still counted as its selection says, so both kinds are named.
     """
-    hidden: dict[tuple, list[str]] = {}
-    shown: dict[tuple, list[str]] = {}
+    hidden: dict[tuple, list[tuple]] = {}
+    shown: dict[tuple, list[tuple]] = {}
     for path in results:
         if not path.exists():
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
         chapter = data.get("question_id") or path.stem
+        selection = json.dumps([data.get("period"), data.get("filters") or {}], sort_keys=True)
         for table, record in (data.get("counts") or {}).items():
             for sex, value in ((record or {}).get("analysed") or {}).items():
-                (hidden if value is None else shown).setdefault((table, sex), []).append(chapter)
-    return [{"table": table, "sex": sex, "hidden_by": chapters, "shown_by": shown[(table, sex)]}
-            for (table, sex), chapters in hidden.items() if shown.get((table, sex))]
+                (hidden if value is None else shown).setdefault((table, sex), []).append((chapter, selection))
+    return [{"table": table, "sex": sex, "hidden_by": [c for c, _ in who], "shown_by": [c for c, _ in shown[(table, sex)]],
+             "same_selection": bool({s for _, s in who} & {s for _, s in shown[(table, sex)]})}
+            for (table, sex), who in hidden.items() if shown.get((table, sex))]
 
 
 def across_chapters_text(found: list[dict]) -> list[str]:
@@ -279,7 +284,9 @@ def across_chapters_text(found: list[dict]) -> list[str]:
              "röjandekontroll: avrunda, eller publicera dem var för sig):"]
     for f in found:
         lines.append(f"  {f['table']} ({f['sex']}): döljs i {', '.join(f['hidden_by'])}; "
-                     f"visas i {', '.join(f['shown_by'])}")
+                     f"visas i {', '.join(f['shown_by'])}"
+                     + ("" if f.get("same_selection", True) else
+                        " (kapitlen väljer olika rader: enhet, ålder eller period)"))
     return lines
 
 

@@ -123,6 +123,11 @@ class ChapterRun:
         comparisons (nothing when the notebook runs without a results path). Returns None, so
         that the notebook's last cell shows nothing."""
         results = Results(self.question_id, self.params, question=self.question)
+        filters = {key: value for key, value in (
+            ("enhet", self.params.extra.get("enhet")), ("alder_min", self.params.extra.get("alder_min")),
+            ("alder_max", self.params.extra.get("alder_max"))) if value is not None}
+        if filters:  # (only where given: the results of a run without filters are as before)
+            results.data["filters"] = filters
         for table, counts in page.counts.items():
             results.add_counts(table, counts)
         if page.comparisons is not None and len(page.comparisons):

@@ -173,9 +173,10 @@ def test_the_books_page_about_the_data_hides_a_total_a_chapter_needs_hidden(demo
 def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     from jamtools.run.check import across_chapters, across_chapters_text
 
-    def write(name, counts):
+    def write(name, counts, filters=None):
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"question_id": name, "counts": counts}), encoding="utf-8")
+        path.write_text(json.dumps({"question_id": name, "counts": counts, "filters": filters or {}}),
+                        encoding="utf-8")
         return path
 
     files = [write("bof_06", {"bof_aktualiseringar": {"analysed": {"flicka": None, "pojke": None},
@@ -187,7 +188,13 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
              tmp_path / "missing.json"]
     found = across_chapters(files)
     assert found == [{"table": "bof_aktualiseringar", "sex": "flicka", "hidden_by": ["bof_06"],
-                      "shown_by": ["bof_01"]}]
+                      "shown_by": ["bof_01"], "same_selection": True}]
     lines = across_chapters_text(found)
-    assert "bof_aktualiseringar (flicka): döljs i bof_06; visas i bof_01" in lines[-1]
+    assert lines[-1].endswith("bof_aktualiseringar (flicka): döljs i bof_06; visas i bof_01")
     assert across_chapters(files[1:]) == [] and across_chapters_text([]) == []
+    # a chapter of one unit hides, a chapter of the whole organisation shows: named, marked
+    unit = write("bof_06", {"bof_aktualiseringar": {"analysed": {"flicka": None}, "excluded": {}}},
+                 {"enhet": "Lilla"})
+    (other,) = across_chapters([unit, files[1]])
+    assert other["same_selection"] is False
+    assert "kapitlen väljer olika rader" in across_chapters_text([other])[-1]
