@@ -67,11 +67,12 @@ def test_a_reference_to_a_figure_these_data_do_not_draw_is_written_in_words(tmp_
     plot, caption = figure(_plot(), caption="Andel.", alt="Punktdiagram.", name="andelar")
     nb = _notebook(_output(plot), _output(caption))
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(
-        "Se {numref}`bof_02_x-andelar`, {numref}`bof_02_x-per-ar`, {numref}`bof_02_x-tabell-per-ar` "
-        "och {numref}`ht_01_y-timmar`."))
+        "Se {numref}`bof_02_x-andelar`, {numref}`bof_02_x-per-ar` och {numref}`ht_01_y-timmar`. "
+        "{numref}`bof_02_x-tabell` visar resten."))
     book.reader_notebook(nb, "bof_02_x", tmp_path)
-    assert nb.cells[1].source == ("Se {numref}`bof_02_x-andelar`, figuren (visas inte med dessa data), "
-                                  "tabellen (visas inte med dessa data) och {numref}`ht_01_y-timmar`.")
+    assert nb.cells[1].source == (
+        "Se {numref}`bof_02_x-andelar`, figuren eller tabellen (visas inte med dessa data) och "
+        "{numref}`ht_01_y-timmar`. Figuren eller tabellen (visas inte med dessa data) visar resten.")
 
 
 def test_table_becomes_a_list_table_with_cells_shown_literally(tmp_path):

@@ -169,4 +169,5 @@ def test_ht_02_of_one_sex_draws_no_empty_figure(tmp_path):
     demo = ht.hours_change(setup("ht_02_forandring_over_tid", {"data_dir": str(SYNTHETIC), "enhet": None,
                                                                "alder_min": None, "alder_max": None,
                                                                "nytt_arbetssatt_ar": 2023}))
-    assert any(isinstance(i, Plot) for i in demo.parts["resultat"])
+    (drawn,) = [i for i in demo.parts["resultat"] if isinstance(i, Plot)]
+    assert drawn.fig.axes[0].axison and drawn.name == "per-ar"  # the years' points, not the sentence

@@ -219,3 +219,43 @@ def test_more_alt_texts_say_in_words_what_is_hidden():
     ax = fig.subplots()
     plots._difference_rows(ax, _comparison(NAN, NAN, NAN).drop(columns="suppressed"))
     assert [t.get_text() for t in ax.texts] == [disclosure.SUPPRESSED_MARK]
+
+
+def test_figures_and_lorenz_of_an_absent_group_say_it_could_not_be_computed():
+    """Men only: the women's row (0 rows, not hidden) is '–' with "kan inte beräknas" in the
+    shares figure, and the women's Lorenz curve is not called hidden; a hidden row stays '..'."""
+    from jamtools.chapters import resources
+    from jamtools.disclosure import analyses
+    from jamtools.present import plots
+
+    rng = np.random.default_rng(2)
+    men = pd.DataFrame({"kon": "man", "utfall": rng.integers(0, 2, 60)})
+    plot = plots.shares_plot(analyses.binary_outcome(men, "utfall", levels=("kvinna", "man"), threshold=5).shares)
+    texts = [t.get_text() for t in plot.fig.axes[0].texts]
+    assert "–" in texts and "(kvinnor kan inte beräknas)" in texts and ".." not in texts
+    few = pd.concat([men, pd.DataFrame({"kon": "kvinna", "utfall": [1, 0]})], ignore_index=True)
+    plot = plots.shares_plot(analyses.binary_outcome(few, "utfall", levels=("kvinna", "man"), threshold=5).shares)
+    assert "(kvinnor visas inte)" in [t.get_text() for t in plot.fig.axes[0].texts]
+
+    spec = resources.RESOURCE_TABLES["ht_beslut"]
+    need = resources.effective_spec(spec, [])
+    result = resources.resource_distribution(
+        pd.DataFrame({"kon": "man", "beviljade_timmar": rng.gamma(2, 10, 200)}), need, threshold=5)
+    lorenz = result.lorenz
+    table = resources.lorenz_table(lorenz, need)
+    women = table.frame[table.frame["Kön"] == "Kvinnor"].iloc[0]
+    assert set(women.drop("Kön")) == {"–"} and "'..'" not in table.note and "könet saknas" in table.note
+    assert f"kvinnor: {report.NOT_COMPUTED_WORDS}" in resources.lorenz_alt(lorenz, need)
+
+
+def test_a_standardised_rate_without_counts_is_not_called_hidden():
+    from jamtools.chapters import representation
+
+    shown = pd.DataFrame({"typ": ["Rått", "Åldersstandardiserad"], "kon": ["kvinna", "kvinna"],
+                          "events": [40.0, NAN], "n": [9000.0, NAN], "rate": [4.4, NAN],
+                          "ci_low": [3.2, NAN], "ci_high": [6.0, NAN], "suppressed": [False, False],
+                          "conf_level": [0.95, 0.95]})
+    shown.attrs[disclosure.ATTR] = {"threshold": 5}
+    table = representation.rates_table(shown, by="typ", first_label="Mått")
+    assert list(table.frame.iloc[1, 2:]) == ["–"] * 4
+    assert "'..'" not in table.note and report.NOT_COMPUTED_NOTE in table.note

@@ -27,7 +27,7 @@ from jamtools.data.derive import age_bands, age_group
 from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, is_hidden, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estimate_cell,
@@ -447,7 +447,7 @@ def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "ko
             y = yi + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["rate"]):
-                suppressed_text(ax, 0, y, r[group])
+                suppressed_text(ax, 0, y, r[group], hidden=is_hidden(r))
                 continue
             intervals(ax, r["rate"], y, r["ci_low"], r["ci_high"],
                       fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=4, markersize=7)
@@ -474,8 +474,8 @@ def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: s
     if by:
         frame[first_label] = shown[by].astype(str)
     frame["Kön"] = shown[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
-    frame[count_label] = shown["events"].map(lambda v: number(v, 0))
-    frame["Invånare"] = shown["n"].map(lambda v: number(v, 0))
+    frame[count_label] = marked(shown["events"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
+    frame["Invånare"] = marked(shown["n"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
     hidden = shown["suppressed"].astype(bool).tolist()
     frame["Per 1 000 invånare"] = marked(shown["rate"], hidden, lambda v: number(v, 1))
     frame[f"{conf} % KI"] = marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
@@ -611,17 +611,19 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
     text = []
     span = ("perioden" if not years else f"år {years[0]}" if len(years) == 1
             else f"åren {years[0]}–{years[-1]}")
-    parts, hidden = [], []
+    parts, hidden, missing = [], [], []
     for _, r in total.iterrows():
         who = SEX_LABELS.get(r["kon"], r["kon"])
         if pd.isna(r["rate"]):
-            hidden.append(who)
+            (hidden if is_hidden(r) else missing).append(who)
         else:
             parts.append(f"{number(r['rate'], 1)} per 1 000 {who} ({conf} % KI "
                          f"{number(r['ci_low'], 1)}–{number(r['ci_high'], 1)})")
     many = len(years) > 1
     gone = (f"För {' och '.join(hidden)} visas ingen andel per 1 000 invånare: underlaget är för "
             "litet (röjandekontroll). " if hidden else "")
+    gone += (f"För {' och '.join(missing)} kan ingen andel per 1 000 invånare beräknas: data saknar "
+             "klienter eller invånare av det könet. " if missing else "")
     text.append((f"Under {span} fanns {'i genomsnitt ' if many else ''}" + " och ".join(parts)
                  + f" i verksamheten{' varje år' if many else ''}. " if parts else "") + gone
                 + "Varje klient räknas en gång per "

@@ -26,7 +26,7 @@ from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX_MARKERS, Plot,
                                     key, new_figure, row_height, set_title, sex_handle,
                                     title_height, wrap)
-from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, interval, number,
+from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, interval, marked, number,
                                      percent)
 from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import concentration
@@ -250,7 +250,10 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
                                          threshold=threshold * LORENZ_POINTS, margins=False)
     hidden = set(amounts.summary.loc[amounts.summary["suppressed"].astype(bool), group].astype(str))
     extra = lorenz_d[group].astype(str).isin(hidden) & ~lorenz_d["suppressed"].astype(bool)
-    extra |= lorenz_d["n"].fillna(0).eq(0) & ~lorenz_d["suppressed"].astype(bool)
+    # A sex without units has no curve: not hidden (it could not be drawn), said as such.
+    empty = lorenz_d["n"].fillna(0).eq(0) & ~lorenz_d["suppressed"].astype(bool) & ~extra
+    for col in ("andel_resurs", "gini"):
+        lorenz_d[col] = lorenz_d[col].where(~empty, np.nan)
     for col in ("n", "andel_resurs", "gini"):
         lorenz_d[col] = lorenz_d[col].where(~extra, np.nan)
     lorenz_d.loc[extra, "suppressed"] = True
@@ -407,7 +410,8 @@ def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
         who = SEX_LABELS.get(lvl, lvl).capitalize()
         if sub["andel_resurs"].isna().any():
             ax.plot([], [], color=SEX_COLORS.get(lvl, "#333"), linestyle=SEX_LINESTYLES.get(lvl, "-"),
-                    label=f"{who}: visas inte (..)")
+                    label=f"{who}: visas inte (..)" if sub["suppressed"].astype(bool).any()
+                    else f"{who}: kan inte beräknas (–)")
             continue
         g = sub["gini"].iloc[0]
         ax.plot(sub["andel_enheter"], sub["andel_resurs"], color=SEX_COLORS.get(lvl, "#333"),
@@ -436,19 +440,22 @@ def lorenz_table(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon"
     rows = []
     for lvl, sub in lorenz.groupby(group, sort=False):
         s = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"]
+        hid = [bool(sub["suppressed"].astype(bool).any())]
         rows.append({
             "Kön": SEX_LABELS.get(lvl, lvl).capitalize(),
-            "De 10 % med minst får": percent(s.get(0.1, np.nan)),
-            "De 50 % med minst får": percent(s.get(0.5, np.nan)),
-            "De 10 % med mest får": percent(1 - s.get(0.9, np.nan)) if not pd.isna(s.get(0.9, np.nan))
-            else disclosure.SUPPRESSED_MARK,
-            "Gini-koefficient": number(sub["gini"].iloc[0], 2),
+            "De 10 % med minst får": marked([s.get(0.1, np.nan)], hid, percent)[0],
+            "De 50 % med minst får": marked([s.get(0.5, np.nan)], hid, percent)[0],
+            "De 10 % med mest får": marked([1 - s.get(0.9, np.nan)], hid, percent)[0],
+            "Gini-koefficient": marked([sub["gini"].iloc[0]], hid, lambda v: number(v, 2))[0],
         })
     t = lorenz.attrs[disclosure.ATTR]["threshold"]
+    frame = pd.DataFrame(rows)
     note = (f"'..' = kurvan visas inte eftersom den bygger på färre än {t} {spec.unit_text} "
             f"({LORENZ_POINTS} steg med minst {t // LORENZ_POINTS} i varje), eller för att gruppen "
             "är dold i en annan tabell (röjandekontroll).") if lorenz["suppressed"].astype(bool).any() else ""
-    return Table(pd.DataFrame(rows), caption, note)
+    if len(frame) and (frame == report.NOT_COMPUTED_MARK).any().any():
+        note = (note + " " + report.NOT_COMPUTED_NOTE[:-1] + ": könet saknas i data.").strip()
+    return Table(frame, caption, note)
 
 
 def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = "") -> Table:
@@ -531,13 +538,13 @@ def shares_alt(result: ResourceResult, spec: ResourceSpec, *, levels=ADULT_SEXES
 
 def lorenz_alt(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon") -> str:
     """Alt text of :func:`lorenz_plot`: per sex the Gini coefficient and the share of the
-    resource the half with the least get ('..' when the curve is hidden)."""
+    resource the half with the least get (in words when the curve is hidden or cannot be drawn)."""
     parts = []
     for lvl, sub in lorenz.groupby(group, sort=False):
         who = SEX_LABELS.get(lvl, lvl)
         half = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"].get(0.5, np.nan)
         if sub["andel_resurs"].isna().any():
-            parts.append(f"{who}: visas inte")
+            parts.append(f"{who}: {report.HIDDEN_WORDS if sub['suppressed'].astype(bool).any() else report.NOT_COMPUTED_WORDS}")
         else:
             parts.append(f"{who}: Gini {number(sub['gini'].iloc[0], 2)}, de 50 % med minst får "
                          f"{percent(half)}")

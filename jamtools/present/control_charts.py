@@ -224,7 +224,7 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
     if gap["center"].isna().all():
         missing = [SEX_LABELS.get(lv, lv) for lv in (a, b)
                    if chart.loc[chart[group] == lv, "center"].isna().all()]
-        text.append("Kontrollgränser kan inte räknas: baslinjen saknar ärenden för "
+        text.append("Skillnadens förväntade band kan inte räknas: baslinjen saknar ärenden för "
                     + " och ".join(missing) + ".")
     elif len(base):
         first, last = month_label(base[time].min()), month_label(base[time].max())
@@ -257,7 +257,7 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
     smooth = _signal_months(gap, time, gap["ewma_signal"] != "")
     pair = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
     if gap["center"].isna().all():
-        text.append(f"Skillnaden {pair} kan därför inte följas med styrdiagram.")
+        text.append(f"Skillnaden {pair} kan alltså inte följas med styrdiagram.")
     elif not band and not smooth:
         text.append(f"Skillnaden {pair} låg inom sitt förväntade band alla månader, och den "
                     "ackumulerade avvikelsen (EWMA) gav ingen signal: kvalitetsuppföljningen "

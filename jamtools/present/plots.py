@@ -233,14 +233,24 @@ def interval_handle(conf: float, *, what: str = "konfidensintervall") -> matplot
                                    linewidth=1.5, label=f"Linjen: {number(100 * conf, 0)} % {what}")
 
 
-def suppressed_text(ax, x, y, level=None, **kwargs) -> None:
+def suppressed_text(ax, x, y, level=None, *, hidden: bool = True, **kwargs) -> None:
     """'..' at a hidden value's place and, when there are groups, the group's name beside it
-    (the name, not only the colour, says whose value is hidden)."""
+    (the name, not only the colour, says whose value is hidden). With ``hidden=False`` (a
+    group without rows, a value that could not be computed): '–' and "kan inte beräknas", as
+    in the tables ('..' means hidden)."""
     color = SEX_COLORS.get(level, "#333333")
-    ax.text(x, y, "..", va="center", ha="left", color=color, **kwargs)
+    ax.text(x, y, disclosure.SUPPRESSED_MARK if hidden else NOT_COMPUTED_MARK, va="center", ha="left",
+            color=color, **kwargs)
     if level is not None:
-        ax.annotate(f"({SEX_LABELS.get(level, level)} visas inte)", xy=(x, y), xytext=(16, 0),
-                    textcoords="offset points", va="center", ha="left", color=color, **kwargs)
+        ax.annotate(f"({SEX_LABELS.get(level, level)} {'visas inte' if hidden else 'kan inte beräknas'})",
+                    xy=(x, y), xytext=(16, 0), textcoords="offset points", va="center", ha="left",
+                    color=color, **kwargs)
+
+
+def is_hidden(row) -> bool:
+    """Whether a disclosed row was hidden (its ``suppressed`` flag; a missing flag is not set)."""
+    value = row.get("suppressed", False)
+    return False if value is None or (isinstance(value, float) and np.isnan(value)) else bool(value)
 
 
 def _tint(color: str, amount: float = 0.72) -> tuple:
@@ -348,7 +358,7 @@ def shares_plot(shares: pd.DataFrame, *, group: str = "kon", by: str | None = No
         for _, r in sub.iterrows():
             y = yi + offsets[r[group]]
             if pd.isna(r["share"]):
-                suppressed_text(ax, 0.01, y, r[group])
+                suppressed_text(ax, 0.01, y, r[group], hidden=is_hidden(r))
                 continue
             points[r[group]].append((r["share"], y, r["ci_low"], r["ci_high"]))
     for lvl, pts in points.items():
@@ -442,7 +452,7 @@ def amount_distribution_plot(summary: pd.DataFrame, *, group: str = "kon", by: s
             y = yi + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["median"]) or pd.isna(r["q1"]):
-                suppressed_text(ax, 0.01 * xmax, y, r[group])
+                suppressed_text(ax, 0.01 * xmax, y, r[group], hidden=is_hidden(r))
                 continue
             ax.add_patch(Rectangle((r["q1"], y - height / 2), r["q3"] - r["q1"], height,
                                    facecolor=_tint(color), edgecolor=color,

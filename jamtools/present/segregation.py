@@ -15,7 +15,8 @@ import matplotlib.lines
 import pandas as pd
 
 from jamtools import disclosure
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key, new_figure,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, is_hidden, key,
+                                    new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
@@ -89,7 +90,7 @@ def distributions_plot(distributions: dict, category: str, *, group: str = "kon"
             y = categories.index(r[category]) + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["share"]):
-                suppressed_text(ax, 0.005, y, r[group])
+                suppressed_text(ax, 0.005, y, r[group], hidden=is_hidden(r))
                 continue
             intervals(ax, r["share"], y, r["ci_low"], r["ci_high"],
                       fmt=SEX_MARKERS.get(r[group], "o"), color=color, capsize=3, markersize=6)

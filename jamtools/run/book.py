@@ -164,13 +164,17 @@ _NUMREF = re.compile(r"\{numref\}`([^`<>]+)`")
 def _unresolved_references(nb: nbformat.NotebookNode, chapter_id: str, labels: set[str]) -> None:
     """A chapter's prose refers to its figures and tables by label; one that these data do not
     draw (a figure of a group that is absent) would stop the book's build (an undefined label).
-    Such a reference is written as words instead: "figuren (visas inte med dessa data)"."""
+    Such a reference is written as words instead, which cannot tell a figure from a table:
+    "figuren eller tabellen (visas inte med dessa data)", capitalised where a sentence begins.
+    A chapter whose prose must read well without the figure draws one that says why it is
+    empty (ht_02), so that this is a last resort that keeps the book building."""
     def words(match: re.Match) -> str:
         label = match.group(1)
         if not label.startswith(f"{chapter_id}-") or label in labels:
             return match.group(0)
-        return ("tabellen" if "tabell" in label[len(chapter_id) + 1:] else "figuren") \
-            + " (visas inte med dessa data)"
+        before = match.string[:match.start()].rstrip(" *_")
+        starts = not before or before.endswith((".", "!", "?", ":", "\n", "-", "("))
+        return ("Figuren" if starts else "figuren") + " eller tabellen (visas inte med dessa data)"
 
     for cell in nb.cells:
         if cell.cell_type == "markdown":
