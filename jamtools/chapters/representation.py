@@ -27,11 +27,11 @@ from jamtools.data.derive import age_bands, age_group
 from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, is_hidden, key,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estimate_cell,
-                                     estimate_words, marked, marks_legend,
+                                     estimate_words, is_hidden, marked, marks_legend,
                                      interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)

@@ -35,7 +35,7 @@ from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
 from jamtools.present.report import (AMOUNT_MEASURES, MEASURES, NOT_COMPUTED_MARK, SEX_LABELS, covariates_text,
-                                     label, number)
+                                     is_hidden, label, number)
 
 #: One colour per sex, used throughout the book (Okabe & Ito 2008).
 SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
@@ -246,11 +246,6 @@ def suppressed_text(ax, x, y, level=None, *, hidden: bool = True, **kwargs) -> N
                     xy=(x, y), xytext=(16, 0), textcoords="offset points", va="center", ha="left",
                     color=color, **kwargs)
 
-
-def is_hidden(row) -> bool:
-    """Whether a disclosed row was hidden (its ``suppressed`` flag; a missing flag is not set)."""
-    value = row.get("suppressed", False)
-    return False if value is None or (isinstance(value, float) and np.isnan(value)) else bool(value)
 
 
 def _tint(color: str, amount: float = 0.72) -> tuple:

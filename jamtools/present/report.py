@@ -415,7 +415,7 @@ def estimate_words(row, decimals: int = 1, *, signed: bool = True, column: str =
     >>> estimate_words({"estimate": float("nan"), "suppressed": False})
     'kan inte beräknas'
     """
-    if _flag(row.get("suppressed", False)):
+    if is_hidden(row):
         return HIDDEN_WORDS
     if _is_missing(row.get(column)):
         return NOT_COMPUTED_WORDS
@@ -423,16 +423,17 @@ def estimate_words(row, decimals: int = 1, *, signed: bool = True, column: str =
     return f"{value} ({interval(row, decimals)})" if bounds else value
 
 
-def _flag(value) -> bool:
-    """A row's flag (``suppressed``), which a stacked frame may leave missing: set only when
-    true, not when NaN."""
+def is_hidden(row) -> bool:
+    """Whether a disclosed row was hidden: its ``suppressed`` flag, which a stacked frame may
+    leave missing (then not set). The one test of the flag for tables, figures and alt texts."""
+    value = row.get("suppressed", False)
     return False if _is_missing(value) else bool(value)
 
 
 def share_words(row, decimals: int = 0) -> str:
     """A share for an alt text: the percentage; :data:`HIDDEN_WORDS` when hidden,
     :data:`NOT_COMPUTED_WORDS` when there is none."""
-    if _flag(row.get("suppressed", False)):
+    if is_hidden(row):
         return HIDDEN_WORDS
     if _is_missing(row.get("share")):
         return NOT_COMPUTED_WORDS

@@ -15,12 +15,12 @@ import matplotlib.lines
 import pandas as pd
 
 from jamtools import disclosure
-from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, is_hidden, key,
+from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure,
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
-                                     SEX_LABELS, Table, interval, label, marked, number, p_value, percent,
+                                     SEX_LABELS, Table, interval, is_hidden, label, marked, number, p_value, percent,
                                      share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
@@ -263,11 +263,6 @@ def distributions_alt(distributions: dict, category: str, *, group: str = "kon",
     return f"Punktdiagram med konfidensintervall. {what} efter kön. " + ". ".join(panels) + "."
 
 
-def _true(value) -> bool:
-    """A flag that may be missing (NaN in a stacked frame): True only when set."""
-    return bool(value) and not (isinstance(value, float) and pd.isna(value))
-
-
 def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> str:
     """Alt text of :func:`dissimilarity_plot`: the index of each period with its interval and
     the level chance alone gives (in words when hidden or not computed).
@@ -288,7 +283,7 @@ def dissimilarity_alt(rows: pd.DataFrame, *, period_label: str = "period") -> st
     for _, r in rows.iterrows():
         when = str(r["period"]) if "period" in rows else "hela perioden"
         if pd.isna(r["estimate"]):
-            parts.append(f"{when} {HIDDEN_WORDS if _true(r.get('suppressed', True)) else NOT_COMPUTED_WORDS}")
+            parts.append(f"{when} {HIDDEN_WORDS if is_hidden(r) else NOT_COMPUTED_WORDS}")
             continue
         bounds = (f"{_d(r['ci_low'])}–{_d(r['ci_high'])}" if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])
                   else f"intervallet {NOT_COMPUTED_WORDS}")
