@@ -307,7 +307,7 @@ def audit_table(summary: pd.DataFrame, *, caption: str = "", name: str | None = 
         counted = r["status"] not in ("saknas", "oläsbar") or pd.notna(r["andel_kant"])
         status = STATUS[r["status"]] + (f": {r['problem']}" if r["problem"] else "")
         rows.append({
-            "Tabell": r["tabell"],
+            "Tabell": table_name(r["tabell"]),
             "Fil": r["kalla"] or "–",
             "Uppdelad efter kön?": status,
             "Inlästa rader": _n(r["inlasta"]) if r["status"] != "saknas" else "–",
@@ -330,7 +330,7 @@ def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: s
                   name: str | None = None) -> "object":
     """Persons per table and sex (the indicator table), disclosed, as a Swedish table labelled
     ``name``."""
-    from jamtools.present.report import Table, SUPPRESSION_NOTE, percent
+    from jamtools.present.report import NOT_COMPUTED_MARK, Table, marks_legend, percent
 
     disclosure.require_disclosed(persons, "personer per tabell")
     t = persons.attrs[disclosure.ATTR]["threshold"]
@@ -339,13 +339,24 @@ def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: s
         v = sub.set_index("kon")["antal"]
         w, m = v.get("kvinna", np.nan), v.get("man", np.nan)
         child = TABLES[table].sex_values == CHILD_SEXES
-        rows.append({"Tabell": table, "Räknas": sub["enhet"].iloc[0],
+        known = pd.notna(w) and pd.notna(m)
+        rows.append({"Tabell": table_name(table), "Räknas": sub["enhet"].iloc[0],
                      "Kvinnor/flickor": _n(w), "Män/pojkar": _n(m),
-                     "Andel kvinnor/flickor": percent(w / (w + m)) if pd.notna(w) and pd.notna(m)
-                     and (w + m) > 0 else disclosure.SUPPRESSED_MARK,
-                     "Kön i tabellen": "flicka/pojke" if child else "kvinna/man"})
-    note = SUPPRESSION_NOTE.format(t=t) if persons.get("suppressed", pd.Series(False)).any() else ""
-    return Table(pd.DataFrame(rows), caption, note, name=name)
+                     # hidden when a count is; '–' when the table has no one of either sex
+                     "Andel kvinnor/flickor": (percent(w / (w + m)) if (w + m) > 0 else NOT_COMPUTED_MARK)
+                     if known else disclosure.SUPPRESSED_MARK,
+                     "Kön i tabellen": "flickor och pojkar" if child else "kvinnor och män"})
+    frame = pd.DataFrame(rows)
+    return Table(frame, caption, marks_legend(frame, t), name=name)
+
+
+def table_name(table: str) -> str:
+    """A data table as a table's cell names it: its Swedish name, and the data model's name
+    for the analyst who looks for it in the configuration ('Beslut om hemtjänst (ht_beslut)')."""
+    from jamtools.present.report import TABLE_LABELS
+
+    shown = TABLE_LABELS.get(table, table)
+    return f"{shown[:1].upper()}{shown[1:]} ({table})" if shown != table else table
 
 
 def audit_plot(summary: pd.DataFrame, *, title: str = ""):

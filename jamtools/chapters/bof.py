@@ -931,7 +931,7 @@ def parents_treatment(ctx) -> Page:
         jamforelser["möten"] = moten
         meetings = (report.comparison_table(
             moten[moten["measure"] != "ratio_of_means"],
-            caption="Antal möten under utredningen bland kontaktade föräldrar: mamma − pappa"),)
+            caption="Antal möten under utredningen bland kontaktade föräldrar: mammor − pappor"),)
         if not known.all():
             meetings += ("Kontaktade föräldrar utan uppgift om antal möten ingår inte i den "
                          "jämförelsen.",)

@@ -285,7 +285,13 @@ def describe_control(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group
 
 
 def _months(k: int) -> str:
-    return f"{k} {'månad' if k == 1 else 'månader'}"
+    """``k`` months in words: "ingen månad", "1 månad", "3 månader"."""
+    return "ingen månad" if k == 0 else f"{k} {'månad' if k == 1 else 'månader'}"
+
+
+def _signals(k: int) -> str:
+    """Signals in ``k`` months in words: "ingen signal", "signal 2 månader"."""
+    return "ingen signal" if k == 0 else f"signal {_months(k)}"
 
 
 def control_alt(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str = "kon",
@@ -330,7 +336,7 @@ def control_alt(chart: pd.DataFrame, gap: pd.DataFrame, *, time: str, group: str
             f"{SEX_LABELS.get(a, a)} och {SEX_LABELS.get(b, b)} med kontrollgränser: "
             f"{' och '.join(per_sex)}. I mitten skillnaden {pair} med sitt förväntade band: "
             f"utanför bandet {_months(int((gap['signal'] != '').sum()))}. Nederst den "
-            f"ackumulerade avvikelsen (EWMA): signal {_months(int((gap['ewma_signal'] != '').sum()))}.")
+            f"ackumulerade avvikelsen (EWMA): {_signals(int((gap['ewma_signal'] != '').sum()))}.")
     flagged = gap[gap["flagged"]]
     if len(flagged):
         text += f" Första signalen: {month_label(flagged[time].iloc[0])}."

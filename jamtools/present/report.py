@@ -287,7 +287,7 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
         est = estimate_cell(r, 1 if pp else 2, signed=pp)
         ci = interval(r, 1 if pp else 2, table=True)
         rows.append({
-            "Jämförelse": str(r["comparison"]),
+            "Jämförelse": sex_pair_words(str(r["comparison"])),
             "Mått": MEASURES.get(r["measure"], r["measure"]),
             "Justerat för": (covariates_text(r["adjusted_for"]) if r.get("adjusted") else "ojusterat"),
             "Skattning": est,
@@ -678,7 +678,7 @@ def amount_comparison_table(comparisons: pd.DataFrame, *, unit: str = "timmar",
         row = {}
         if period_label:
             row[period_label] = label(r["period"])
-        row["Jämförelse"] = _sex_words(str(r["comparison"]))
+        row["Jämförelse"] = sex_pair_words(str(r["comparison"]))
         row["Mått"] = AMOUNT_MEASURES.get(r["measure"], MEASURES.get(r["measure"], r["measure"])) + \
             ("" if ratio else f" ({unit})")
         row["Justerat för"] = (("uppdelat efter " if str(r["measure"]).startswith("oaxaca") else "")
@@ -710,10 +710,19 @@ def coded_words(text: str) -> str:
     return re.sub(r"'([^'\s]+)'", lambda m: SEX_LABELS.get(m.group(1)) or label(m.group(1)), text)
 
 
-def _sex_words(text: str) -> str:
-    """'(kvinna − man) efter − före' -> '(kvinnor − män) efter − före'."""
-    return re.sub(r"\b(" + "|".join(map(re.escape, SEX_LABELS)) + r")\b",
-                  lambda m: SEX_LABELS[m.group(1)], text)
+_SEX_CODES = "|".join(map(re.escape, SEX_LABELS))
+_SEX_PAIR = re.compile(rf"\b({_SEX_CODES}) ([−/]) ({_SEX_CODES})\b")
+
+
+def sex_pair_words(text: str) -> str:
+    """A comparison's pair of group codes in words, the rest of the text as it is.
+
+    ``'kvinna − man 2023'`` -> ``'kvinnor − män 2023'``, ``'(flicka − pojke) efter − före'`` ->
+    ``'(flickor − pojkar) efter − före'``, ``'mamma / pappa, Polis'`` -> ``'mammor / pappor,
+    Polis'``. Only a pair of two codes is written again, never a lone word (Swedish *man* is
+    also a pronoun), so a label a chapter wrote itself is left as it is.
+    """
+    return _SEX_PAIR.sub(lambda m: f"{SEX_LABELS[m[1]]} {m[2]} {SEX_LABELS[m[3]]}", text)
 
 
 def _amount_direction(r) -> str:

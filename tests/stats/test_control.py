@@ -171,3 +171,8 @@ def test_the_short_answer_uses_the_one_verdict_rule():
     assert expected in text
     alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen")
     assert alt.startswith("Tre linjediagram per månad, jan 2024 – dec 2024.")
+    # counts of months in words, never "0 månader"
+    assert "0 månader" not in alt and "0 månad " not in alt
+    quiet = (chart["signal"] == "").groupby(chart["kon"]).all()
+    assert all(("andel utanför gränserna ingen månad" in alt) == q for q in quiet)
+    assert ("(EWMA): ingen signal" in alt) == (gap["ewma_signal"] == "").all()

@@ -1,0 +1,65 @@
+"""What a reader sees names groups in Swedish words, never by the data model's codes: a table of
+comparisons wrote 'kvinna − man 2023' and 'flicka / pojke' (found by scanning every table of a
+run on one-sex and three-row exports), and hl_01's tables 'kvinna/man' and table names alone."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import disclosure, stats
+from jamtools.chapters import audit
+from jamtools.present import control_charts, report
+from jamtools.stats import control
+
+#: A pair of the data model's group codes, as the library writes a comparison.
+CODE_PAIR = re.compile(r"\b(kvinna|man|flicka|pojke|mamma|pappa|okant) [−/] (kvinna|man|flicka|pojke|mamma|pappa|okant)\b")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("kvinna − man", "kvinnor − män"),
+    ("kvinna − man 2023", "kvinnor − män 2023"),
+    ("(flicka − pojke) efter − före", "(flickor − pojkar) efter − före"),
+    ("mamma / pappa, Polis", "mammor / pappor, Polis"),
+    # a label a chapter wrote, and the pronoun 'man', are left as they are
+    ("Ohälsa: kvinnor − män", "Ohälsa: kvinnor − män"),
+    ("hur man läser − man", "hur man läser − man"),
+    ("inrikes_fodd / utrikes_fodd", "inrikes_fodd / utrikes_fodd"),
+])
+def test_a_pair_of_codes_in_words(text, words):
+    assert report.sex_pair_words(text) == words
+
+
+def test_comparison_tables_name_the_groups_in_words():
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame({"kon": rng.choice(["flicka", "pojke"], 400),
+                         "utfall": rng.integers(0, 2, 400)})
+    counts = stats.collapse(rows, "utfall", ["kon"])
+    compared = disclosure.disclose_comparisons(
+        stats.compare_groups(counts, "kon", levels=("flicka", "pojke"), outcome_name="utfall"),
+        threshold=5)
+    assert CODE_PAIR.search(" ".join(compared["comparison"]))  # the library's own labels are codes
+    frame = report.comparison_table(compared).frame
+    assert set(frame["Jämförelse"]) == {"flickor − pojkar", "flickor / pojkar"}
+
+
+def test_the_yearly_gaps_of_a_control_chart_name_the_sexes_in_words():
+    data = pd.DataFrame([{"manad": pd.Timestamp(2023, 1, 1) + pd.DateOffset(months=m), "kon": k,
+                          "taljare": 30 + (m % 3), "namnare": 60}
+                         for m in range(24) for k in ("kvinna", "man")])
+    yearly = disclosure.disclose_comparisons(
+        control.yearly_gaps(data, time="manad", levels=("kvinna", "man")), threshold=5)
+    frame = control_charts.yearly_table(yearly).frame
+    assert list(frame["Jämförelse"]) == ["kvinnor − män 2023", "kvinnor − män 2024"]
+
+
+def test_the_audit_names_tables_and_sexes_in_words():
+    audits = audit.audit_tables(data_dir="data/synthetic", tables=["ht_beslut", "bof_utredningar"])
+    persons = audit.disclose_persons(audits, threshold=5)
+    frame = audit.persons_table(persons, audits).frame
+    assert set(frame["Kön i tabellen"]) == {"kvinnor och män", "flickor och pojkar"}
+    assert "Beslut om hemtjänst (ht_beslut)" in set(frame["Tabell"])
+    summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
+    assert "Utredningar om barn (bof_utredningar)" in set(audit.audit_table(summary).frame["Tabell"])
