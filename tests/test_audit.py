@@ -115,8 +115,8 @@ def test_disclosed_summary_hides_small_counts_and_says_what_was_found(broken):
     text = audit.describe_audit(summary, not_supplied=["ks_elever"])
     assert "Tabeller som inte finns i underlaget** (och därför inte granskas): kulturskolans " \
            "elever (`ks_elever`)." in text
-    assert "Kön saknas helt i `ht_beslut`" in text
-    assert "`eb_klienter` (känt kön i 80,0\u00a0%" in text
+    assert "Kön saknas helt i beslut om hemtjänst (`ht_beslut`)" in text
+    assert "ansökningar om ekonomiskt bistånd (`eb_klienter`): känt kön i 80,0\u00a0%" in text
     comparisons = audit.audit_comparisons(summary, not_supplied=["ks_elever"])
     ks = comparisons[comparisons["outcome"] == "ks_elever"]
     assert set(ks["warning"]) == {"Tabellen saknas"} and ks["estimate"].isna().all()

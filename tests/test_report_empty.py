@@ -186,7 +186,7 @@ def test_an_audit_of_tiny_tables_does_not_call_their_sex_incomplete():
         count_cols=["rader"], by=["tabell"], derived_cols=["andel_kant"], threshold=5, margins=False)
     text = audit.describe_audit(summary)
     assert "inte fullständigt" not in text
-    assert "För `ht_beslut` visas inte hur stor del av raderna som har känt kön" in text
+    assert "För beslut om hemtjänst (`ht_beslut`) visas inte hur stor del av raderna som har känt kön" in text
 
 
 def test_an_audit_still_calls_sex_incomplete_when_rows_without_sex_are_shown():
@@ -199,5 +199,5 @@ def test_an_audit_still_calls_sex_incomplete_when_rows_without_sex_are_shown():
         "andel_kant": [float("nan")], "saknas": [10.0], "annan_kod": [float("nan")]}),
         count_cols=["rader"], by=["tabell"], derived_cols=["andel_kant"], threshold=5, margins=False)
     text = audit.describe_audit(summary)
-    assert "Kön är inte fullständigt i `eb_klienter` (10 rader utan kön)" in text
+    assert "Kön är inte fullständigt i ansökningar om ekonomiskt bistånd (`eb_klienter`): 10 rader utan kön" in text
     assert "visas inte hur stor del" not in text

@@ -430,9 +430,9 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
                             | (individual["annan_kod"].fillna(0) > 0)]
     hidden = individual[individual["andel_kant"].isna() & ~individual.index.isin(incomplete.index)]
 
-    def names(xs):
-        xs = [f"`{x}`" for x in xs]
-        return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
+    def names(xs, *, start: bool = False):
+        shown = table_names_text(list(xs))
+        return shown[:1].upper() + shown[1:] if start else shown
 
     text = [f"Datamodellen har {n} tabeller. {len(present)} av dem finns i underlaget och "
             "granskas här."
@@ -445,14 +445,14 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
                    "härlett ur personnumret" if (individual["status"] == "personnummer").any() else ""))
         text.append(part + ".")
     if len(aggregate):
-        text.append(f"{names(aggregate['tabell'])} är sammanräknade tabeller med en rad per kön "
+        text.append(f"{names(aggregate['tabell'], start=True)} är sammanräknade tabeller med en rad per kön "
                     "(och år, ålder eller månad): de är uppdelade efter kön genom sin uppbyggnad.")
     if no_sex:
         text.append(f"**Kön saknas helt i {names(no_sex)}.** Statistik från "
                     f"{'den tabellen' if len(no_sex) == 1 else 'de tabellerna'} kan inte delas upp "
                     "efter kön förrän kön (eller personnummer) följer med i exporten.")
     if unreadable:
-        text.append(f"{names(unreadable)} kunde inte läsas in; se tabellen nedan för vad som är fel.")
+        text.append(f"{names(unreadable, start=True)} kunde inte läsas in; se tabellen nedan för vad som är fel.")
     if len(incomplete):
         parts = []
         for _, r in incomplete.iterrows():
@@ -461,7 +461,7 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
                 bits.append(f"{_n(r['saknas'])} rader utan kön")
             if pd.notna(r["annan_kod"]) and r["annan_kod"] > 0:
                 bits.append(f"{_n(r['annan_kod'])} rader med en annan kod")
-            parts.append(f"`{r['tabell']}` ({', '.join(bits)})")
+            parts.append(f"{names([r['tabell']])}: {', '.join(bits)}")
         text.append("Kön är inte fullständigt i " + "; ".join(parts) + ". Raderna med okänt kön "
                     "lämnas utanför jämförelserna mellan könen i handbokens kapitel och redovisas "
                     "för sig.")
@@ -541,7 +541,7 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
     text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. {len(with_sex)} av dem "
             f"är uppdelade efter kön, och i {len(complete)} har varje rad ett känt kön.")
     if no_sex:
-        text += " Kön saknas helt i " + ", ".join(f"`{t}`" for t in no_sex) + "."
+        text += f" Kön saknas helt i {table_names_text(no_sex)}."
     return text
 
 
