@@ -259,3 +259,9 @@ def test_a_standardised_rate_without_counts_is_not_called_hidden():
     table = representation.rates_table(shown, by="typ", first_label="Mått")
     assert list(table.frame.iloc[1, 2:]) == ["–"] * 4
     assert "'..'" not in table.note and report.NOT_COMPUTED_NOTE in table.note
+
+
+def test_interval_cells_mark_hidden_and_missing_apart():
+    cells = report.interval_cells([0.1, 0.2, NAN, None], [0.3, 0.4, 0.5, 0.6], [False, True, False, False],
+                                  lambda lo, hi: f"{lo:.1f}–{hi:.1f}")
+    assert cells == ["0.1–0.3", disclosure.SUPPRESSED_MARK, report.NOT_COMPUTED_MARK, report.NOT_COMPUTED_MARK]

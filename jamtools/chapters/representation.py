@@ -31,7 +31,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     new_figure, row_height, set_title, sex_handle,
                                     suppressed_text, title_height, wrap)
 from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estimate_cell,
-                                     estimate_words, is_hidden, marked, marks_legend,
+                                     estimate_words, interval_cells, is_hidden, marked, marks_legend,
                                      interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)
@@ -383,9 +383,8 @@ def distribution_table(shown: pd.DataFrame, *, caption: str = "") -> Table:
         "Kön": shown["kon"].map(lambda v: SEX_LABELS.get(v, v).capitalize()),
         "Personer": shown["events"].map(lambda v: number(v, 0)),
         "Andel av klienterna": marked(shown["share"], hidden, percent),
-        f"{conf} % KI": marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
-                                for lo, hi in zip(shown["ci_low"], shown["ci_high"])], hidden,
-                               lambda b: f"{number(100 * b[0])}–{percent(b[1])}"),
+        f"{conf} % KI": interval_cells(shown["ci_low"], shown["ci_high"], hidden,
+                                       lambda lo, hi: f"{number(100 * lo)}–{percent(hi)}"),
     })
     return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
 
@@ -478,9 +477,8 @@ def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: s
     frame["Invånare"] = marked(shown["n"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
     hidden = shown["suppressed"].astype(bool).tolist()
     frame["Per 1 000 invånare"] = marked(shown["rate"], hidden, lambda v: number(v, 1))
-    frame[f"{conf} % KI"] = marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
-                                    for lo, hi in zip(shown["ci_low"], shown["ci_high"])], hidden,
-                                   lambda b: f"{number(b[0], 1)}–{number(b[1], 1)}")
+    frame[f"{conf} % KI"] = interval_cells(shown["ci_low"], shown["ci_high"], hidden,
+                                           lambda lo, hi: f"{number(lo, 1)}–{number(hi, 1)}")
     return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
 
 
@@ -572,9 +570,8 @@ def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: s
         "Åldersgrupp": shares[by].fillna("Alla åldrar").astype(str) if by in shares else "Alla åldrar",
         "Klienter": shares["n_a"].map(lambda v: number(v, 0)),
         f"Andel {who} bland klienterna": marked(shares["share_a"], hidden, percent),
-        f"{conf} % KI": marked([(lo, hi) if pd.notna(lo) and pd.notna(hi) else None
-                                for lo, hi in zip(shares["share_a_low"], shares["share_a_high"])], hidden,
-                               lambda b: f"{number(100 * b[0])}–{percent(b[1])}"),
+        f"{conf} % KI": interval_cells(shares["share_a_low"], shares["share_a_high"], hidden,
+                                       lambda lo, hi: f"{number(100 * lo)}–{percent(hi)}"),
         f"Andel {who} bland invånarna": marked(  # the inhabitants' share, shown where given
             shares["share_b"], [h and pd.isna(v) for h, v in zip(hidden, shares["share_b"])], percent),
         "Skillnad (procentenheter)": marked(shares["estimate"], hidden, lambda v: number(v, 1, signed=True)),

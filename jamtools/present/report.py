@@ -222,10 +222,8 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
     frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
     frame[outcome_label] = marked(shares["share"], hidden, percent)
-    frame[f"{number(100 * conf, 0)} % konfidensintervall"] = [
-        disclosure.SUPPRESSED_MARK if h else (
-            NOT_COMPUTED_MARK if pd.isna(lo) or pd.isna(hi) else f"{number(100 * lo)}–{percent(hi)}")
-        for lo, hi, h in zip(shares["ci_low"], shares["ci_high"], hidden)]
+    frame[f"{number(100 * conf, 0)} % konfidensintervall"] = interval_cells(
+        shares["ci_low"], shares["ci_high"], hidden, lambda lo, hi: f"{number(100 * lo)}–{percent(hi)}")
     if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
         frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
     return Table(frame, caption, marks_legend(frame, t), name=name)
@@ -249,6 +247,20 @@ def marked(values, hidden, show) -> list[str]:
     """
     return [disclosure.SUPPRESSED_MARK if h else (NOT_COMPUTED_MARK if _is_missing(v) else show(v))
             for v, h in zip(values, hidden)]
+
+
+def interval_cells(lows, highs, hidden, show) -> list[str]:
+    """Table cells of intervals, as :func:`marked`: '..' in a hidden row, '–' where either limit
+    is missing, else ``show(low, high)``.
+
+    Examples
+    --------
+    >>> interval_cells([0.1, 0.2, float("nan")], [0.3, 0.4, 0.5], [False, True, False],
+    ...                lambda lo, hi: f"{lo:.1f}–{hi:.1f}")
+    ['0.1–0.3', '..', '–']
+    """
+    return marked([(lo, hi) if not (pd.isna(lo) or pd.isna(hi)) else None
+                   for lo, hi in zip(lows, highs)], hidden, lambda bounds: show(*bounds))
 
 
 def marks_legend(frame: pd.DataFrame, threshold: int, *, note: str = "") -> str:

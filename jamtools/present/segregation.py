@@ -20,7 +20,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
-                                     SEX_LABELS, Table, interval, is_hidden, label, marked, number, p_value, percent,
+                                     SEX_LABELS, Table, interval, interval_cells, is_hidden, label, marked, number, p_value, percent,
                                      share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
@@ -138,9 +138,8 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
         f"{a}: antal": rows["n_a"].map(lambda v: number(v, 0)),
         f"{b}: antal": rows["n_b"].map(lambda v: number(v, 0)),
         "Olikhetsindex": marked(rows["estimate"], hidden, _d),
-        f"{number(100 * conf, 0)} % KI": marked(
-            [(lo, hi) if pd.notna(lo) and pd.notna(hi) else None for lo, hi in zip(rows["ci_low"], rows["ci_high"])],
-            hidden, lambda b: f"{_d(b[0])}–{_d(b[1])}"),
+        f"{number(100 * conf, 0)} % KI": interval_cells(rows["ci_low"], rows["ci_high"], hidden,
+                                                        lambda lo, hi: f"{_d(lo)}–{_d(hi)}"),
         "Slumpens nivå": marked(rows["d_random"], hidden, _d),
     })
     notes = [("; ".join(x for x in (str(r.get("suppression_reason") or ""), str(r.get("warning") or ""))
