@@ -224,20 +224,34 @@ class InputCheck:
         return "\n".join(out) + "\n"
 
 
-def hidden_tables(results: Iterable[Path]) -> set[str]:
+def read_results(paths: Iterable[Path]) -> list[tuple[str, dict]]:
+    """The chapters' results files that exist, read once: ``(file stem, contents)`` each, for
+    :func:`hidden_tables` and :func:`across_chapters`."""
+    return [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in paths if path.exists()]
+
+
+def _results(results) -> Iterable[tuple[str, dict]]:
+    """``results`` as :func:`read_results` gives them: paths are read (a missing one left out)."""
+    for item in results:
+        if isinstance(item, tuple):
+            yield item
+        else:
+            yield from read_results([item])
+
+
+def hidden_tables(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> set[str]:
     """The tables of which a chapter's results file records a hidden count (analysed or
-    excluded rows of a sex written as none), for :meth:`InputCheck.markdown`."""
+    excluded rows of a sex written as none), for :meth:`InputCheck.markdown`. ``results``:
+    the files' paths, or their contents from :func:`read_results`."""
     out: set[str] = set()
-    for path in results:
-        if not path.exists():
-            continue
-        counts = json.loads(path.read_text(encoding="utf-8")).get("counts") or {}
+    for _, data in _results(results):
+        counts = data.get("counts") or {}
         out |= {table for table, record in counts.items()
                 if any(v is None for values in record.values() for v in (values or {}).values())}
     return out
 
 
-def across_chapters(results: Iterable[Path]) -> list[dict]:
+def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> list[dict]:
     """Counts one chapter hides and another shows: for each table and sex, the chapters whose
     results file records the rows analysed as hidden, and those that record a number.
 
@@ -254,16 +268,14 @@ def across_chapters(results: Iterable[Path]) -> list[dict]:
         ``table``, ``sex``, ``hidden_by`` and ``shown_by`` (chapter ids), one per table and sex
         that some chapter hides and another shows; ``same_selection``: whether some hiding and
         some showing chapter select the same rows (the same period and filters: unit, ages).
+        ``results``: the files' paths, or their contents from :func:`read_results`.
         Chapters with different selections count different rows, but a table a chapter reads
         unfiltered is still counted as its selection says, so both kinds are named.
     """
     hidden: dict[tuple, list[tuple]] = {}
     shown: dict[tuple, list[tuple]] = {}
-    for path in results:
-        if not path.exists():
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        chapter = data.get("question_id") or path.stem
+    for stem, data in _results(results):
+        chapter = data.get("question_id") or stem
         selection = json.dumps([data.get("period"), data.get("filters") or {}], sort_keys=True)
         for table, record in (data.get("counts") or {}).items():
             for sex, value in ((record or {}).get("analysed") or {}).items():

@@ -870,7 +870,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
 
     from jamtools.run.catalogue import CHAPTERS
     from jamtools.run.check import (InputCheck, across_chapters, across_chapters_text, chapter_tables,
-                                    check_inputs, hidden_tables, scope_tables)
+                                    check_inputs, hidden_tables, read_results, scope_tables)
 
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
@@ -1075,7 +1075,8 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         findings = []
     else:
         findings = _scan([out / "notebooks", out / "results"], config, key) if ok_ids else []
-    crossed = across_chapters(out / "results" / f"{nb.stem}.json" for nb in notebooks)
+    results = read_results(out / "results" / f"{nb.stem}.json" for nb in notebooks)  # once, for both
+    crossed = across_chapters(results)
     for line in across_chapters_text(crossed):
         print(line, file=sys.stderr)
     manifest = {
@@ -1121,7 +1122,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
                             skipped=skipped, check_page=report.markdown(
                                 threshold=int(config.parameters["threshold"]),
-                                hidden=hidden_tables(out / "results" / f"{nb.stem}.json" for nb in notebooks))
+                                hidden=hidden_tables(results))
                             + sql_markdown(out / "sql", [nb.stem for nb in notebooks]),
                             build_line=describe_build(config, started, digests, tables=in_scope), pdfs=no_pdf is None,
                             missing=missing)

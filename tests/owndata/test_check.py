@@ -171,7 +171,7 @@ def test_the_books_page_about_the_data_hides_a_total_a_chapter_needs_hidden(demo
 
 
 def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
-    from jamtools.run.check import across_chapters, across_chapters_text
+    from jamtools.run.check import across_chapters, across_chapters_text, hidden_tables, read_results
 
     def write(name, counts, filters=None):
         path = tmp_path / f"{name}.json"
@@ -189,6 +189,10 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     found = across_chapters(files)
     assert found == [{"table": "bof_aktualiseringar", "sex": "flicka", "hidden_by": ["bof_06"],
                       "shown_by": ["bof_01"], "same_selection": True}]
+    # the runner reads the files once and hands both functions their contents
+    read = read_results(files)
+    assert [stem for stem, _ in read] == ["bof_06", "bof_01", "bof_02"]
+    assert across_chapters(read) == found and hidden_tables(read) == {"bof_aktualiseringar"}
     lines = across_chapters_text(found)
     assert lines[-1].endswith("bof_aktualiseringar (flicka): döljs i bof_06; visas i bof_01")
     assert across_chapters(files[1:]) == [] and across_chapters_text([]) == []
