@@ -63,3 +63,14 @@ def test_the_audit_names_tables_and_sexes_in_words():
     assert "Beslut om hemtjänst (ht_beslut)" in set(frame["Tabell"])
     summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
     assert "Utredningar om barn (bof_utredningar)" in set(audit.audit_table(summary).frame["Tabell"])
+
+
+def test_hidden_groups_give_each_row_its_own_reason():
+    from jamtools.present import sentences
+
+    rows = pd.DataFrame({"suppression_reason": ["färre än 5", sentences.REASON_SECONDARY, "färre än 5"]})
+    text = sentences.hidden_groups(rows, ["kvinnor", "män", "män"], what="Andelen")
+    assert text == ("Andelen för kvinnor och män visas inte: underlaget är för litet (röjandekontroll). "
+                    "Andelen för män visas inte heller: den skulle göra det möjligt att räkna ut en "
+                    "dold uppgift (röjandekontroll).")
+    assert "heller" not in sentences.hidden_groups(rows.iloc[[1]], ["män"], what="Andelen")

@@ -89,11 +89,17 @@ def not_shown(row) -> str | None:
     return None
 
 
+def protects_another(row) -> bool:
+    """Whether a hidden value is hidden to protect another value (its ``suppression_reason``
+    is :data:`REASON_SECONDARY`), not because its own count is small."""
+    return str(row.get("suppression_reason") or "") == REASON_SECONDARY
+
+
 def hidden_why(row) -> str:
     """Why a hidden value is not shown, in a sentence: "underlaget är för litet", or, for one
-    hidden to protect another value (its ``suppression_reason`` says so), "den skulle göra det
-    möjligt att räkna ut en dold uppgift"."""
-    if str(row.get("suppression_reason") or "") == REASON_SECONDARY:
+    hidden to protect another value (:func:`protects_another`), "den skulle göra det möjligt
+    att räkna ut en dold uppgift"."""
+    if protects_another(row):
         return "den skulle göra det möjligt att räkna ut en dold uppgift"
     return "underlaget är för litet"
 
@@ -104,8 +110,9 @@ def hidden_groups(rows, names, *, what: str, pronoun: str = "den") -> str:
 
     ``rows`` are the hidden rows, ``names`` their groups as the reader says them, ``what`` the
     value ("Andelen"), ``pronoun`` what refers to it ("den", "de")."""
-    small = [n for (_, r), n in zip(rows.iterrows(), names) if hidden_why(r) == "underlaget är för litet"]
-    protecting = [n for (_, r), n in zip(rows.iterrows(), names) if n not in small]
+    pairs = [(protects_another(r), n) for (_, r), n in zip(rows.iterrows(), names)]
+    small = [n for protecting, n in pairs if not protecting]
+    protecting = [n for protecting, n in pairs if protecting]
     out = []
     if small:
         out.append(f"{what} för {' och '.join(small)} visas inte: underlaget är för litet "
