@@ -11,7 +11,7 @@ import pytest
 
 from jamtools import disclosure, stats
 from jamtools.chapters import audit
-from jamtools.present import control_charts, report
+from jamtools.present import control_charts, plots, report
 from jamtools.stats import control
 
 #: A pair of the data model's group codes, as the library writes a comparison.
@@ -43,6 +43,8 @@ def test_comparison_tables_name_the_groups_in_words():
     assert CODE_PAIR.search(" ".join(compared["comparison"]))  # the library's own labels are codes
     frame = report.comparison_table(compared).frame
     assert set(frame["Jämförelse"]) == {"flickor − pojkar", "flickor / pojkar"}
+    axis = plots.difference_plot(compared).fig.axes[0].get_xlabel()
+    assert axis.endswith("flickor − pojkar") and not CODE_PAIR.search(axis)
 
 
 def test_the_yearly_gaps_of_a_control_chart_name_the_sexes_in_words():

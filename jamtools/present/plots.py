@@ -35,7 +35,7 @@ from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
 from jamtools.present.report import (AMOUNT_MEASURES, MEASURES, NOT_COMPUTED_MARK, SEX_LABELS, covariates_text,
-                                     is_hidden, label, number)
+                                     is_hidden, label, number, sex_pair_words)
 
 #: One colour per sex, used throughout the book (Okabe & Ito 2008).
 SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
@@ -403,7 +403,7 @@ def difference_plot(comparisons: pd.DataFrame, *, measure: str = "risk_differenc
         a, b = rows["group_a"].iloc[0], rows["group_b"].iloc[0]
         compared = f"{SEX_LABELS.get(a, a)} − {SEX_LABELS.get(b, b)}"
     else:
-        compared = rows["comparison"].iloc[0] if len(rows) else ""
+        compared = sex_pair_words(str(rows["comparison"].iloc[0])) if len(rows) else ""
     ax.set_xlabel(wrap(f"{MEASURES.get(measure, measure)}: {compared}", TITLE_WIDTH))
     lim = max(5.0, float(pd.concat([rows["ci_low"].abs(), rows["ci_high"].abs()]).max()) * 1.2
               if rows["ci_low"].notna().any() else 5.0)
