@@ -14,6 +14,8 @@ from jamtools.chapters import audit
 from jamtools.present import control_charts, plots, report
 from jamtools.stats import control
 
+from tests.conftest import SYNTHETIC
+
 #: A pair of the data model's group codes, as the library writes a comparison.
 CODE_PAIR = re.compile(r"\b(kvinna|man|flicka|pojke|mamma|pappa|okant) [−/] (kvinna|man|flicka|pojke|mamma|pappa|okant)\b")
 
@@ -45,6 +47,9 @@ def test_comparison_tables_name_the_groups_in_words():
     assert set(frame["Jämförelse"]) == {"flickor − pojkar", "flickor / pojkar"}
     axis = plots.difference_plot(compared).fig.axes[0].get_xlabel()
     assert axis.endswith("flickor − pojkar") and not CODE_PAIR.search(axis)
+    amounts = disclosure.disclose_comparisons(stats.compare_amounts(
+        rows.assign(timmar=rng.gamma(2.0, 10.0, 400)), "timmar", levels=("flicka", "pojke")), threshold=5)
+    assert plots.amount_difference_plot(amounts).fig.axes[0].get_xlabel() == "Skillnad: flickor − pojkar"
 
 
 def test_the_yearly_gaps_of_a_control_chart_name_the_sexes_in_words():
@@ -58,7 +63,7 @@ def test_the_yearly_gaps_of_a_control_chart_name_the_sexes_in_words():
 
 
 def test_the_audit_names_tables_and_sexes_in_words():
-    audits = audit.audit_tables(data_dir="data/synthetic", tables=["ht_beslut", "bof_utredningar"])
+    audits = audit.audit_tables(data_dir=SYNTHETIC, tables=["ht_beslut", "bof_utredningar"])
     persons = audit.disclose_persons(audits, threshold=5)
     frame = audit.persons_table(persons, audits).frame
     assert set(frame["Kön i tabellen"]) == {"kvinnor och män", "flickor och pojkar"}
@@ -76,3 +81,19 @@ def test_hidden_groups_give_each_row_its_own_reason():
                     "Andelen för män visas inte heller: den skulle göra det möjligt att räkna ut en "
                     "dold uppgift (röjandekontroll).")
     assert "heller" not in sentences.hidden_groups(rows.iloc[[1]], ["män"], what="Andelen")
+
+
+def test_the_audit_marks_a_table_without_anyone_apart_from_a_hidden_share():
+    audits = audit.audit_tables(data_dir=SYNTHETIC, tables=["ht_beslut", "bof_utredningar"])
+    persons = audit.disclose_persons(audits, threshold=5)
+    persons.loc[persons["tabell"] == "ht_beslut", "antal"] = 0.0  # no one of either sex
+    frame = audit.persons_table(persons, audits)
+    shares = dict(zip(frame.frame["Tabell"], frame.frame["Andel kvinnor/flickor"]))
+    assert shares["Beslut om hemtjänst (ht_beslut)"] == report.NOT_COMPUTED_MARK
+    assert shares["Utredningar om barn (bof_utredningar)"].endswith("%")
+    assert report.NOT_COMPUTED_NOTE in frame.note and disclosure.SUPPRESSED_MARK not in frame.frame.to_numpy()
+    persons.loc[(persons["tabell"] == "ht_beslut") & (persons["kon"] == "man"), "antal"] = np.nan  # hidden
+    hidden = audit.persons_table(persons, audits)
+    assert dict(zip(hidden.frame["Tabell"], hidden.frame["Andel kvinnor/flickor"]))[
+        "Beslut om hemtjänst (ht_beslut)"] == disclosure.SUPPRESSED_MARK
+    assert "'..'" in hidden.note and report.NOT_COMPUTED_NOTE not in hidden.note

@@ -321,8 +321,8 @@ def audit_table(summary: pd.DataFrame, *, caption: str = "", name: str | None = 
     frame = pd.DataFrame(rows)
     hidden = summary[[*CATEGORIES, "inlasta", "utanfor_ovrigt"]].isna().any(axis=1) & \
         summary["status"].isin(["kolumn", "personnummer", "aggregerad"])
-    note = ("'–' = uppgiften finns inte för tabellen. " +
-            (SUPPRESSION_NOTE.format(t=t) if hidden.any() else "")).strip()
+    absent = "'–' = uppgiften finns inte för tabellen." if (frame == "–").any().any() else ""
+    note = " ".join(x for x in (absent, SUPPRESSION_NOTE.format(t=t) if hidden.any() else "") if x)
     return Table(frame, caption, note, name=name)
 
 
@@ -401,7 +401,7 @@ def table_names_text(tables) -> str:
     "beslut om hemtjänst (`ht_beslut`)", joined with commas and "och"."""
     from jamtools.present.report import TABLE_LABELS
 
-    xs = [f"{TABLE_LABELS.get(t, t)} (`{t}`)" for t in tables]
+    xs = [f"{TABLE_LABELS[t]} (`{t}`)" if t in TABLE_LABELS else f"`{t}`" for t in tables]
     if not xs:
         return ""
     return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]
@@ -445,8 +445,11 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
                    "härlett ur personnumret" if (individual["status"] == "personnummer").any() else ""))
         text.append(part + ".")
     if len(aggregate):
-        text.append(f"{names(aggregate['tabell'], start=True)} är sammanräknade tabeller med en rad per kön "
-                    "(och år, ålder eller månad): de är uppdelade efter kön genom sin uppbyggnad.")
+        one = len(aggregate) == 1
+        text.append(f"{names(aggregate['tabell'], start=True)} är "
+                    f"{'en sammanräknad tabell' if one else 'sammanräknade tabeller'} med en rad per kön "
+                    f"(och år, ålder eller månad): {'den' if one else 'de'} är uppdelad{'' if one else 'e'} "
+                    "efter kön genom sin uppbyggnad.")
     if no_sex:
         text.append(f"**Kön saknas helt i {names(no_sex)}.** Statistik från "
                     f"{'den tabellen' if len(no_sex) == 1 else 'de tabellerna'} kan inte delas upp "

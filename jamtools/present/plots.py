@@ -510,7 +510,7 @@ def amount_difference_plot(comparisons: pd.DataFrame, *, measures=None, title: s
     ax.set_xlim(-lim, lim)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, 0 if lim >= 5 else 1, signed=True)
                                                if v else "0"))
-    ax.set_xlabel(wrap(xlabel or (f"Skillnad: {rows['comparison'].iloc[0]}" if len(rows) else ""),
+    ax.set_xlabel(wrap(xlabel or (f"Skillnad: {sex_pair_words(str(rows['comparison'].iloc[0]))}" if len(rows) else ""),
                        TITLE_WIDTH))
     set_title(ax, title)
     return Plot(fig, title or "Skillnad med konfidensintervall")

@@ -172,7 +172,25 @@ def test_the_short_answer_uses_the_one_verdict_rule():
     alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen")
     assert alt.startswith("Tre linjediagram per månad, jan 2024 – dec 2024.")
     # counts of months in words, never "0 månader"
-    assert "0 månader" not in alt and "0 månad " not in alt
-    quiet = (chart["signal"] == "").groupby(chart["kon"]).all()
-    assert all(("andel utanför gränserna ingen månad" in alt) == q for q in quiet)
-    assert ("(EWMA): ingen signal" in alt) == (gap["ewma_signal"] == "").all()
+    assert "0 månader" not in alt and "kvinnornas andel utanför gränserna ingen månad" in alt
+    assert "(EWMA): ingen signal" in alt and "utanför bandet ingen månad" in alt
+
+
+def test_months_in_the_alt_text_are_counted_in_words():
+    """One sex with signals and the other without: each panel's months in words."""
+    rows = []
+    for m in range(1, 25):
+        month = f"{2023 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}-01"
+        rows += [(month, "kvinna", 100 if m <= 22 else 150, 200), (month, "man", 100, 200)]
+    data = _counts(rows)
+    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=12, levels=("kvinna", "man")),
+                                 control.gap_chart(data, time="manad", baseline=12, levels=("kvinna", "man")),
+                                 time="manad", threshold=5)
+    alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen")
+    signals = (chart["signal"] != "").groupby(chart["kon"]).sum()
+    assert signals["kvinna"] == 2 and signals["man"] == 0
+    assert "kvinnornas andel utanför gränserna 2 månader och männens andel utanför gränserna ingen månad" in alt
+    band, ewma = int((gap["signal"] != "").sum()), int((gap["ewma_signal"] != "").sum())
+    assert band >= 1 and f"utanför bandet {band} {'månad' if band == 1 else 'månader'}" in alt
+    assert ("(EWMA): ingen signal" in alt) == (ewma == 0)
+    assert ewma == 0 or f"(EWMA): signal {ewma} {'månad' if ewma == 1 else 'månader'}" in alt
