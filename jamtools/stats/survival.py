@@ -263,7 +263,12 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     -------
     pandas.DataFrame
         One row in the comparison layout (measure ``hazard_ratio``, Wald test). When a group is
-        missing, or nobody has the event, the estimate is NaN and ``warning`` says why.
+        missing, nobody in one of the groups has the event (the partial likelihood is then
+        monotone and has no maximum, Heinze & Schemper 2001), or the sexes' coefficient is not a
+        usable number (infinite, a ratio beyond e^15, a standard error above 5), the estimate is
+        NaN and ``warning`` says why. A fit that stops before it converges while the sexes'
+        coefficient is usable (a covariate's category where all or none have the event) keeps
+        its estimate, with a ``warning``.
 
     Raises
     ------
@@ -277,6 +282,8 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
            Society, Series B, 34(2), 187–220.
     .. [2] Efron, B. (1977). The efficiency of Cox's likelihood function for censored data. Journal
            of the American Statistical Association, 72(359), 557–565.
+    .. [3] Heinze, G. & Schemper, M. (2001). A solution to the problem of monotone likelihood in
+           Cox regression. Biometrics, 57(1), 114–119.
     """
     if ties not in get_args(Ties):
         raise ValueError(f"ties ska vara ett av {', '.join(map(repr, get_args(Ties)))}, "
@@ -302,9 +309,31 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         row["warning"] = "Ingen i någon av grupperna har utfallet under uppföljningen; ingen modell kan skattas."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
-    fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
-                  count=d["_w"].to_numpy() if count else None)
+    if row["events_a"] == 0 or row["events_b"] == 0:
+        # monotone likelihood (Heinze & Schemper 2001): the estimate runs off towards 0 or
+        # infinity, and the fit stops at some huge or tiny number with an interval 0 to infinity
+        row["warning"] = ("Ingen i en av grupperna har utfallet under uppföljningen; hasardkvoten kan "
+                          "inte skattas (den går mot 0 eller oändligheten).")
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
+        return pd.DataFrame([row])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fit that does not converge is reported below, in words
+        fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
+                      count=d["_w"].to_numpy() if count else None)
     beta, se = float(fit.params[0]), float(fit.bse[0])
+    if not (np.isfinite(beta) and np.isfinite(se)) or abs(beta) > 15 or se > 5:
+        # (a log ratio of 15 is a ratio of three million; a standard error of 5 an interval
+        # from e^-10 to e^10 times the estimate: nothing a reader can use)
+        row["warning"] = ("Modellen kunde inte skattas stabilt (för få händelser, eller en justering "
+                          "som sammanfaller med könet); ingen hasardkvot visas.")
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
+        return pd.DataFrame([row])
+    if not fit.converged:
+        # a covariate's category where all or none have the event runs off on its own; the
+        # sexes' coefficient is still estimated, but the reader is told
+        row["warning"] = ("Modellen konvergerade inte helt (troligen en kategori där alla eller ingen "
+                          "har utfallet); tolka hasardkvoten med försiktighet.")
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     row.update(estimate=float(np.exp(beta)), ci_low=float(np.exp(beta - z * se)),
                ci_high=float(np.exp(beta + z * se)), p_value=float(fit.pvalues[0]))

@@ -171,6 +171,45 @@ def test_cox_hazard_ratio_row_is_phreg_on_the_rows(covariates, ties):
     assert bool(got.adjusted) == bool(covariates) and got.adjusted_for == ", ".join(covariates)
 
 
+def test_a_hazard_ratio_without_a_maximum_is_not_shown():
+    """Nobody of one sex has the event: the partial likelihood has no maximum (the fit stops
+    at a ratio of 1e-12 with an interval of 0 to infinity); no estimate, a reason instead. The
+    same model fitted where it converges gives its estimate."""
+    df = _frame(3, 400)
+    df.loc[df["kon"] == "kvinna", "klar"] = 0
+    with pytest.warns(UserWarning, match="Ingen i en av grupperna har utfallet"):
+        row = stats.cox_hazard_ratio(df, "dagar", "klar", "kon", levels=("kvinna", "man")).iloc[0]
+    assert np.isnan([row.estimate, row.ci_low, row.ci_high, row.p_value]).all()
+    assert row.events_a == 0 and row.events_b > 0 and "oändligheten" in row.warning
+    fine = stats.cox_hazard_ratio(_frame(3, 400), "dagar", "klar", "kon", levels=("kvinna", "man")).iloc[0]
+    assert np.isfinite([fine.estimate, fine.ci_low, fine.ci_high]).all() and fine.warning == ""
+
+
+def test_a_covariate_that_separates_the_events_is_told_and_the_ratio_kept():
+    """Every event in one household type: that type's coefficient runs off and the fit does not
+    converge, but the sexes' coefficient is estimated (PHReg on the rows gives the same): the
+    ratio is kept with a warning, not shown as if nothing were wrong."""
+    df = _frame(5, 400)
+    df["klar"] = (df["hushall"] == "ensam").astype(int)
+    with pytest.warns(UserWarning, match="konvergerade inte helt"):
+        row = stats.cox_hazard_ratio(df, "dagar", "klar", "kon", ["hushall"], levels=("kvinna", "man")).iloc[0]
+    x = design_matrix(df, "kon", "kvinna", ["hushall"], const=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = PHReg(df["dagar"].to_numpy(), x.to_numpy(dtype=float), status=df["klar"].to_numpy(),
+                    ties="efron").fit()
+    assert row.estimate == pytest.approx(np.exp(ref.params[0]), rel=1e-4)
+    assert "försiktighet" in row.warning
+
+
+def test_a_covariate_that_coincides_with_sex_gives_no_hazard_ratio():
+    df = _frame(5, 400)
+    df["hushall"] = df["kon"].map({"kvinna": "ensam", "man": "par"})  # adjusting removes the contrast
+    with pytest.warns(UserWarning, match="kunde inte skattas stabilt"):
+        row = stats.cox_hazard_ratio(df, "dagar", "klar", "kon", ["hushall"], levels=("kvinna", "man")).iloc[0]
+    assert np.isnan([row.estimate, row.ci_low, row.ci_high]).all()
+
+
 # --- log-rank and the input check -------------------------------------------------------------
 
 @pytest.mark.parametrize("levels", [("kvinna", "man"), ("man", "kvinna")])
