@@ -97,3 +97,24 @@ def test_the_audit_marks_a_table_without_anyone_apart_from_a_hidden_share():
     assert dict(zip(hidden.frame["Tabell"], hidden.frame["Andel kvinnor/flickor"]))[
         "Beslut om hemtjänst (ht_beslut)"] == disclosure.SUPPRESSED_MARK
     assert "'..'" in hidden.note and report.NOT_COMPUTED_NOTE not in hidden.note
+
+
+def test_the_hazard_ratio_sentences_say_why_and_carry_the_caution():
+    from jamtools.present import curves
+
+    base = {"outcome": "x", "comparison": "kvinna / man", "group_a": "kvinna", "group_b": "man",
+            "measure": "hazard_ratio", "conf_level": 0.95, "n_a": 400.0, "n_b": 400.0,
+            "events_a": 100.0, "events_b": 120.0}
+    rows = pd.DataFrame([
+        {**base, "estimate": 0.8, "ci_low": 0.65, "ci_high": 0.98, "adjusted": False, "adjusted_for": "",
+         "warning": "Modellen konvergerade inte helt (troligen en kategori där alla eller ingen har "
+                    "utfallet); tolka hasardkvoten med försiktighet."},
+        {**base, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "adjusted": True,
+         "adjusted_for": "hushallstyp", "warning": "Skattningen går mot 0 eller oändligheten (till "
+                                                   "exempel …); ingen hasardkvot kan skattas."}])
+    text = curves.describe_hazard_ratio(disclosure.disclose_comparisons(rows, threshold=5, group="kon"))
+    assert ("Utan justering är hasardkvoten kvinnor/män 0,80 (95 % KI 0,65 till 0,98): kvinnor blir "
+            "självförsörjande tydligt långsammare än män. Modellen konvergerade inte helt") in text
+    assert ("Bland klienter med samma hushållstyp kan hasardkvoten inte beräknas: skattningen går mot 0 "
+            "eller oändligheten (till exempel …).") in text
+    assert ": hasardkvoten kan inte beräknas:" not in text  # no two colons in a row

@@ -163,7 +163,7 @@ def test_pages_say_a_missing_group_cannot_be_compared_not_that_nothing_differs()
         "warning": "Ingen i någon av grupperna har utfallet under uppföljningen; ingen modell kan skattas."}]),
         threshold=5, group="kon")
     text = curves.describe_hazard_ratio(hazard, unit_text="klienter", event_text="blir självförsörjande")
-    assert "hasardkvoten kan inte beräknas: ingen i någon av grupperna har utfallet" in text
+    assert "Utan justering kan hasardkvoten inte beräknas: ingen i någon av grupperna har utfallet" in text
     assert "röjandekontroll" not in text
     index = disclosure.disclose_table(pd.DataFrame({
         "period": ["före 2024"], "estimate": [float("nan")], "ci_low": [float("nan")],

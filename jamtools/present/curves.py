@@ -18,7 +18,7 @@ from jamtools import disclosure
 from jamtools.present import report
 from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, Plot, key,
                                     new_figure, set_title, sex_handle, title_height, wrap)
-from jamtools.present.sentences import direction, not_shown
+from jamtools.present.sentences import direction, hidden_why, not_shown, why_not_computed
 
 
 def _days_axis(ax, max_time: float) -> None:
@@ -206,17 +206,21 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
         lead = ("Utan justering" if not bool(r["adjusted"]) else
                 f"Bland {unit_text} med samma {report.covariates_text(r['adjusted_for'])}")
-        if not_shown(r):
-            text.append(f"{lead}: hasardkvoten {not_shown(r)}.")
+        if bool(r.get("suppressed", False)):
+            text.append(f"{lead} visas hasardkvoten inte: {hidden_why(r)} (röjandekontroll).")
+            continue
+        if pd.isna(r["estimate"]):
+            text.append(f"{lead} kan hasardkvoten inte beräknas{why_not_computed(r)}.")
             continue
         conf = report.number(100 * float(r["conf_level"]), 0)
         verdict = {"oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
                    "lägre": f"{a} {event_text} tydligt långsammare än {b}",
                    "högre": f"{a} {event_text} tydligt snabbare än {b}"}[
             direction(r["ci_low"], r["ci_high"], null=1.0)]
+        caution = str(r.get("warning") or "").strip()  # a fit that did not converge: said beside it
         text.append(f"{lead} är hasardkvoten {a}/{b} {report.number(r['estimate'], 2)} ({conf} % KI "
                     f"{report.interval(r, 2)}): "
-                    f"{verdict}.")
+                    f"{verdict}." + (f" {caution}" if caution and caution != "nan" else ""))
     if logrank is not None and len(logrank):
         disclosure.require_disclosed(logrank, "log-rank-testet")
         r = logrank.iloc[0]

@@ -319,8 +319,9 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
     pandas.DataFrame
         Two rows in the comparison layout, ``adjusted=True``: the standardised
         ``risk_difference_pp`` and the adjusted ``odds_ratio``. When a group is missing or too
-        small, or the model cannot be fitted stably, the estimates are NaN and ``warning`` says
-        why.
+        small, the covariates leave the groups no level in common (the group indicator is a sum
+        of the covariates' indicators, so the adjusted difference is not identified), or the
+        model cannot be fitted stably, the estimates are NaN and ``warning`` says why.
 
     References
     ----------
@@ -375,6 +376,16 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
     x = _design(table, group, a, covariates)
     endog = np.column_stack([table["events"], table["n"] - table["events"]])
     fit = None
+    if covariates and not too_small and len(x) and (
+            np.linalg.matrix_rank(x.to_numpy()) == np.linalg.matrix_rank(x.drop(columns="group").to_numpy())):
+        # the sexes' column is a sum of the covariates' (every level of them holds one sex only):
+        # there is no comparison within levels, and a fit would split the difference between
+        # sex and covariate as its solver happens to (statsmodels' pseudo-inverse)
+        msg = "; ".join(["justeringen sammanfaller med könet (ingen kategori har båda könen); ingen "
+                         "justerad jämförelse kan göras", *notes])
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
+                             for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
     if not too_small:
         try:
             with warnings.catch_warnings():
@@ -472,17 +483,22 @@ def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],
         if a in s.index and b in s.index:
             tables.append([[s.loc[a, "events"], s.loc[a, "n"] - s.loc[a, "events"]],
                            [s.loc[b, "events"], s.loc[b, "n"] - s.loc[b, "events"]]])
-    st = StratifiedTable(np.array(tables, float).transpose(1, 2, 0))
-    lo, hi = st.oddsratio_pooled_confint(alpha=1 - conf_level)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=outcome or "utfall", comparison=f"{a} / {b}", group_a=a, group_b=b,
-               measure="mh_odds_ratio", estimate=st.oddsratio_pooled, ci_low=lo, ci_high=hi,
-               conf_level=conf_level, p_value=st.test_null_odds().pvalue, test="Mantel–Haenszel",
+               measure="mh_odds_ratio", conf_level=conf_level, test="Mantel–Haenszel",
                adjusted=True, adjusted_for=", ".join(strata), method="Mantel–Haenszel", warning="",
                n_a=float(table.loc[table[group] == a, "n"].sum()),
                n_b=float(table.loc[table[group] == b, "n"].sum()),
                events_a=float(table.loc[table[group] == a, "events"].sum()),
                events_b=float(table.loc[table[group] == b, "events"].sum()))
+    if not tables:  # no stratum holds both groups: nothing to pool (StratifiedTable would raise)
+        row["warning"] = "Inget stratum har båda grupperna; ingen Mantel–Haenszel-skattning kan göras."
+        row["homogeneity_p"] = np.nan
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
+        return pd.DataFrame([row])
+    st = StratifiedTable(np.array(tables, float).transpose(1, 2, 0))
+    lo, hi = st.oddsratio_pooled_confint(alpha=1 - conf_level)
+    row.update(estimate=st.oddsratio_pooled, ci_low=lo, ci_high=hi, p_value=st.test_null_odds().pvalue)
     row["homogeneity_p"] = st.test_equal_odds().pvalue
     return pd.DataFrame([row])
 

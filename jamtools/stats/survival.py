@@ -318,14 +318,18 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         return pd.DataFrame([row])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a fit that does not converge is reported below, in words
-        fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
-                      count=d["_w"].to_numpy() if count else None)
-    beta, se = float(fit.params[0]), float(fit.bse[0])
+        try:
+            fit = cox_fit(d["_t"].to_numpy(), d["_e"].to_numpy(), x.to_numpy(dtype=float), ties=ties,
+                          count=d["_w"].to_numpy() if count else None)
+            beta, se = float(fit.params[0]), float(fit.bse[0])
+        except np.linalg.LinAlgError:  # a singular information matrix: an adjustment that is the sex
+            fit, beta, se = None, np.nan, np.nan
     if not (np.isfinite(beta) and np.isfinite(se)) or abs(beta) > 15 or se > 5:
         # (a log ratio of 15 is a ratio of three million; a standard error of 5 an interval
         # from e^-10 to e^10 times the estimate: nothing a reader can use)
-        row["warning"] = ("Modellen kunde inte skattas stabilt (för få händelser, eller en justering "
-                          "som sammanfaller med könet); ingen hasardkvot visas.")
+        row["warning"] = ("Skattningen går mot 0 eller oändligheten (till exempel när den ena gruppens "
+                          "händelser kommer först när ingen i den andra finns kvar, eller när en "
+                          "justering sammanfaller med könet); ingen hasardkvot kan skattas.")
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
         return pd.DataFrame([row])
     if not fit.converged:
