@@ -31,7 +31,7 @@ from scipy import stats as sps
 from jamtools.stats.binary import COMPARISON_COLUMNS
 from jamtools.stats.cells import (LEVERAGE_ONE, CellFit, gamma_from_cells, ols_from_cells,
                                   oaxaca_from_cells)
-from jamtools.stats.design import covariate_columns, design_matrix
+from jamtools.stats.design import COINCIDES, covariate_columns, design_matrix, identified
 
 #: The models :func:`adjusted_amount_difference` fits.
 AmountModel = Literal["ols", "gamma"]
@@ -935,6 +935,12 @@ def adjusted_amount_difference(df: pd.DataFrame, value: str, group: str = "kon",
     cells = _cells(d, value, [group, *covariates])
     x = design_matrix(cells, group, a, covariates)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    if covariates and not identified(x, "group"):
+        msg = f"{COINCIDES[:1].upper()}{COINCIDES[1:]}; ingen jämförelse vid samma behov kan göras."
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        measure = "mean_difference" if model == "ols" else "ratio_of_means"
+        return pd.DataFrame([_row(**base, comparison=f"{a} − {b}" if model == "ols" else f"{a} / {b}",
+                                  measure=measure, warning=msg)], columns=COMPARISON_COLUMNS)
     if model == "ols":
         try:
             fit, cov_type = _robust_ols(cells, x, keep=["const", "group"])

@@ -17,7 +17,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats as sps
 
-from jamtools.stats.design import indicators
+from jamtools.stats.design import COINCIDES, identified, indicators
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
@@ -376,13 +376,9 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
     x = _design(table, group, a, covariates)
     endog = np.column_stack([table["events"], table["n"] - table["events"]])
     fit = None
-    if covariates and not too_small and len(x) and (
-            np.linalg.matrix_rank(x.to_numpy()) == np.linalg.matrix_rank(x.drop(columns="group").to_numpy())):
-        # the sexes' column is a sum of the covariates' (every level of them holds one sex only):
-        # there is no comparison within levels, and a fit would split the difference between
-        # sex and covariate as its solver happens to (statsmodels' pseudo-inverse)
-        msg = "; ".join(["justeringen sammanfaller med könet (ingen kategori har båda könen); ingen "
-                         "justerad jämförelse kan göras", *notes])
+    if covariates and not too_small and len(x) and not identified(x, "group"):
+        # (statsmodels' pseudo-inverse would split the difference between sex and covariate)
+        msg = "; ".join([f"{COINCIDES}; ingen justerad jämförelse kan göras", *notes])
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
                              for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -103,3 +104,27 @@ def design_matrix(frame: pd.DataFrame, group: str, a: Hashable, covariates: Sequ
     if const:
         x.insert(0, "const", 1.0)
     return pd.concat([x, covariate_columns(frame, covariates)], axis=1)
+
+
+#: Why an adjusted comparison is not made when :func:`identified` says no (a sentence's start).
+COINCIDES = "justeringen sammanfaller med könet (ingen kategori har båda könen)"
+
+
+def identified(x: pd.DataFrame, column: str = "group") -> bool:
+    """Whether ``column`` of the design ``x`` is identified: not a linear combination of the
+    other columns, so that its coefficient has one value.
+
+    A covariate every level of which holds one sex only makes the sexes' indicator the sum of
+    that covariate's indicators: there is no comparison within levels, and a solver with a
+    pseudo-inverse (statsmodels) or one that drops spanned columns splits the difference between
+    sex and covariate as it happens to. A cell table's design has the same rank as its rows'.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"const": 1.0, "group": [1.0, 1.0, 0.0, 0.0], "hh_par": [0.0, 0.0, 1.0, 1.0]})
+    >>> identified(x), identified(x.assign(hh_par=[0.0, 1.0, 1.0, 0.0]))
+    (False, True)
+    """
+    arr = x.to_numpy(float)
+    rest = np.delete(arr, x.columns.get_loc(column), axis=1)
+    return bool(np.linalg.matrix_rank(arr) > (np.linalg.matrix_rank(rest) if rest.size else 0))

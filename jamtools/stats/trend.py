@@ -20,7 +20,7 @@ from jamtools.stats.amounts import _cells as _amount_cells
 from jamtools.stats.amounts import _check as _amount_rows
 from jamtools.stats.amounts import _robust_ols
 from jamtools.stats.binary import COMPARISON_COLUMNS, _counts, compare_groups
-from jamtools.stats.design import indicators
+from jamtools.stats.design import COINCIDES, identified, indicators
 
 
 def gap_by_period(data: pd.DataFrame, period: str, group: str = "kon",
@@ -224,6 +224,9 @@ def amount_gap_change(df: pd.DataFrame, value: str, period: str, after: Any, gro
     for cov in covariates:
         x = pd.concat([x, indicators(cells[cov], cov)], axis=1)
     try:
+        if covariates and not identified(x, "group_x_after"):  # (see jamtools.stats.design.identified)
+            raise ValueError(f"{COINCIDES[:1].upper()}{COINCIDES[1:]}; förändringen vid samma behov "
+                             "kan inte skattas.")
         fit, cov_type = _robust_ols(cells, x, keep=["const", "group", "after", "group_x_after"])
     except ValueError as exc:  # the change rests on single units (NOT_ESTIMABLE) or none
         row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)

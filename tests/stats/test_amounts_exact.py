@@ -413,15 +413,21 @@ def test_a_unit_that_alone_determines_a_parameter_adds_nothing_to_hc3():
 
 
 def test_a_group_of_single_units_with_their_own_levels_is_not_estimable():
-    """Every man is the only one of his ADL level: after the units that alone determine a
-    parameter are set aside no man is left, so the same-need difference cannot be estimated;
-    a warning row says so instead of an error."""
-    women = pd.DataFrame({"kon": "kvinna", "adl": [0, 0, 1, 1, 2, 2], "timmar": [1., 2, 3, 4, 5, 7]})
+    """One man shares his ADL level with one woman, the other is alone in his: after the units
+    that alone determine a parameter are set aside (the lone man; the pair, which alone sets
+    both its level and the sexes' difference) no man is left, so the same-need difference
+    cannot be estimated; a warning row says so instead of an error. With no level shared at
+    all the adjustment is the sex under another name, and the row says that."""
+    women = pd.DataFrame({"kon": "kvinna", "adl": [0, 0, 1, 1, 2, 2, 3], "timmar": [1., 2, 3, 4, 5, 7, 5]})
     men = pd.DataFrame({"kon": "man", "adl": [3, 4], "timmar": [6.0, 9.0]})
     d = pd.concat([women, men], ignore_index=True)
     with pytest.warns(UserWarning):
         out = stats.adjusted_amount_difference(d, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
     assert np.isnan(out.estimate) and out.warning == amounts.NOT_ESTIMABLE
+    apart = d.drop(index=6)  # no woman at ADL level 3: no level holds both sexes
+    with pytest.warns(UserWarning):
+        out = stats.adjusted_amount_difference(apart, "timmar", "kon", ["adl"], levels=LEVELS).iloc[0]
+    assert np.isnan(out.estimate) and out.warning.startswith("Justeringen sammanfaller med könet")
 
 
 def test_amount_change_per_year_from_its_sums_equals_each_year_on_the_rows():
