@@ -118,6 +118,24 @@ def identified(x: pd.DataFrame, column: str = "group") -> bool:
     that covariate's indicators: there is no comparison within levels, and a solver with a
     pseudo-inverse (statsmodels) or one that drops spanned columns splits the difference between
     sex and covariate as it happens to. A cell table's design has the same rank as its rows'.
+    The coefficient of a column is estimable exactly when the column is not in the span of the
+    others (Searle 1971, ch. 5).
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        The design matrix (one row per row or cell, one column per parameter).
+    column : str, default 'group'
+        The column whose coefficient is asked about.
+
+    Returns
+    -------
+    bool
+        True when the rank of ``x`` falls without ``column``.
+
+    References
+    ----------
+    .. [1] Searle, S. R. (1971). Linear Models. New York: Wiley.
 
     Examples
     --------
