@@ -214,3 +214,74 @@ def test_completeness_equals_an_independent_count_on_a_messy_export(tmp_path):
     assert ht_audit.status == "personnummer" and ht_audit.rows_read == n
     expected = _expected_completeness(None, ht_pnr, {})
     assert ht_audit.completeness == expected and min(expected.values()) > 0
+
+
+def _linked_export(tmp_path, *, rows=None, empty=0, other=0, duplicates=0):
+    """eb_klienter (one row per person) with ``empty`` sex cells, ``other`` rows coded 'X' and
+    ``duplicates`` rows sharing an id, audited; the first ``rows`` rows only."""
+    d = tmp_path / "data"
+    d.mkdir(parents=True)
+    eb = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
+    eb = eb.head(rows) if rows else eb
+    eb.loc[eb.index[:empty], "kon"] = ""
+    eb.loc[eb.index[empty:empty + other], "kon"] = "X"
+    for i in range(duplicates):                        # a pair of rows with one id: both out
+        eb.loc[eb.index[-1 - 2 * i], "person_id"] = eb.loc[eb.index[-2 - 2 * i], "person_id"]
+    eb.to_csv(d / "eb_klienter.csv", index=False)
+    audits = audit.audit_tables(data_dir=d, tables=["eb_klienter"])
+    summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
+    persons = audit.disclose_persons(audits, threshold=5).set_index("kon")["antal"]
+    return audits[0], summary.iloc[0], persons, audit.audit_comparisons(summary)
+
+
+@pytest.mark.parametrize("kind, small", [(dict(other=1, duplicates=1), True), (dict(empty=2), True),
+                                         (dict(duplicates=1), True),
+                                         (dict(empty=3, other=7, duplicates=1), False)])
+def test_rows_read_do_not_give_back_hidden_counts_with_the_persons(tmp_path, kind, small):
+    """The page shows rows read, rows without sex, with another code and left out for other
+    reasons, and persons by sex: for a table of one row per person the rows read are their
+    sum. With one row of another code and a pair of duplicate ids, 3 000 rows less 1 427 women
+    and 1 571 men gave back the hidden 1 + 2. Whatever is hidden, what is shown leaves the
+    hidden sum at least the threshold, or the rows read are hidden too (and nothing on the
+    page or in the results gives them back). 3 without sex, 7 other and 2 duplicates hide 12
+    rows: the rows read stay."""
+    a, row, persons, comparisons = _linked_export(tmp_path, **kind)
+    shown = [row["saknas"], row["annan_kod"], row["utanfor_ovrigt"], persons["kvinna"], persons["man"]]
+    assert any(pd.isna(v) for v in shown)                      # something is hidden
+    rest = a.rows_read - sum(v for v in shown if pd.notna(v))
+    assert (rest < 5) == small
+    if not small:
+        assert row["inlasta"] == 3000
+        return
+    assert pd.isna(row["inlasta"])
+    mine = comparisons[comparisons["outcome"] == "eb_klienter"]
+    assert mine["n_b"].isna().all() and mine.loc[mine["group_a"] == "kant", "n_a"].isna().all()
+    for c in ("kant", "saknas", "annan_kod"):                  # a share would give R back
+        share = row[f"andel_{c}"]
+        assert pd.isna(share) or share in (0, 1), (c, share)
+    text = audit.describe_audit(summary := audit.audit_summary(
+        [a], audit.disclose_audit([a], threshold=5)), not_supplied=[])
+    assert str(a.rows_read) not in text.replace("\u00a0", "").replace(" ", "")
+    assert ("visas inte hur stor del" in audit.answer(summary)) == pd.isna(row["andel_kant"])
+
+
+def test_rows_read_hidden_keep_a_share_that_cannot_give_them_back(tmp_path):
+    """30 rows without sex in 3 000 and a pair of duplicates: the rows read are hidden (2 rows
+    less), but 99,0 % with a known sex is kept, rounded as shown: read widest, it allows 159
+    rows more than shown, so the hidden sum is not pinned. In a table of 60 rows 6 without sex
+    (10,0 %) would pin the rows read to 60: the shares are hidden there."""
+    a, row, persons, comparisons = _linked_export(tmp_path, empty=30, duplicates=1)
+    assert pd.isna(row["inlasta"]) and row["saknas"] == 30
+    assert row["andel_kant"] == 0.99 and row["andel_saknas"] == 0.01
+    known = comparisons[comparisons["group_a"] == "kant"].iloc[0]
+    assert known["estimate"] == 0.99 and pd.isna(known["n_b"]) and pd.isna(known["n_a"])
+    widest = 30 / (0.01 - 0.0005)
+    assert widest - (30 + persons["kvinna"] + persons["man"]) >= 5
+    small, row, persons, _ = _linked_export(tmp_path / "small", rows=60, empty=6, duplicates=1)
+    assert small.rows_read == 60 and row["saknas"] == 6
+    assert pd.isna(row["inlasta"]) and pd.isna(row["andel_kant"]) and pd.isna(row["andel_saknas"])
+
+
+def test_rows_read_stay_when_nothing_small_is_hidden(tmp_path):
+    a, row, persons, _ = _linked_export(tmp_path, empty=30, other=12)
+    assert row["inlasta"] == 3000 and row["andel_kant"] == pytest.approx(2958 / 3000)

@@ -263,10 +263,18 @@ def _small(value, threshold: int) -> bool:
 def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataFrame:
     """One row per table: status, source, rows read, shares known / missing / other code (from
     the disclosed counts: hidden counts give hidden shares), rows left out for other reasons.
-    The result is marked disclosed with the threshold of ``disclosed``."""
+    The result is marked disclosed with the threshold of ``disclosed``.
+
+    A table's rows read, its persons by sex (:func:`disclose_persons`, shown on the same page)
+    and its rows left out (sex missing, another code, other reasons) are one linked table: the
+    rows read less every count shown is the sum of the hidden ones (3 000 rows less 1 425 women,
+    1 572 men and 0 without sex gives the hidden rows with another code and duplicates). Where
+    that sum is small, the rows read are hidden too (:func:`_linked_rows_read`), as on the run's
+    data page, and so is every share on them that would give them back."""
     disclosure.require_disclosed(disclosed, "granskningen")
     t = disclosed.attrs[disclosure.ATTR]["threshold"]
     wide = disclosed.pivot(index="tabell", columns="kategori", values="antal") if len(disclosed) else None
+    persons = disclose_persons(audits, threshold=t)
     out = []
     for a in audits:
         row = {"tabell": a.name, "status": a.status, "kalla": a.source or "",
@@ -282,10 +290,62 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
         left = sum(a.left_out.values())
         row["utanfor_ovrigt"] = np.nan if _small(left, t) else float(left)
         row["utanfor_skal"] = "; ".join(a.left_out)
+        _linked_rows_read(row, a, persons[persons["tabell"] == a.name], t)
         out.append(row)
     frame = pd.DataFrame(out)
     frame.attrs[disclosure.ATTR] = {"threshold": t, "rounding": None}
     return frame
+
+
+#: The precision of a share as the chapter shows it (a percentage with one decimal).
+SHARE_DECIMALS = 3
+
+
+def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, threshold: int) -> None:
+    """Hide ``row``'s rows read where, with the persons' counts and the rows left out that are
+    shown, they give back a small sum of hidden counts; then hide or round its shares.
+
+    For a table of one row per person (or counted in rows) the rows read are the persons (rows)
+    of each sex kept plus the rows left out for a missing sex, another code and other reasons;
+    with several rows per person the persons are fewer. So the rows read less everything shown
+    is at least the hidden counts' sum, and exactly it for one row per person. When something
+    is hidden and that difference is small (1 to ``threshold − 1``), the rows read are hidden.
+    A share on the hidden rows read still gives them back (rows with another code divided by
+    their share): a share whose numerator is shown, and not 0 or all rows, is kept only rounded
+    to the precision shown (:data:`SHARE_DECIMALS`), and only where even its widest reading
+    leaves the hidden sum possibly ``threshold`` or more; otherwise every such share is hidden.
+    The count of rows with a known sex and the counts per sex are hidden with the rows read."""
+    if audit.persons is None or not audit.rows_read or pd.isna(row["inlasta"]) or persons.empty:
+        return
+    by_sex = persons.set_index("kon")["antal"]
+    shown = [row["saknas"], row["annan_kod"], row["utanfor_ovrigt"], *(by_sex.get(s, np.nan) for s in ADULT_SEXES)]
+    if not any(pd.isna(v) for v in shown):
+        return
+    shown_sum = float(sum(v for v in shown if pd.notna(v)))
+    rest = audit.rows_read - shown_sum
+    if not 0 < rest < threshold:
+        return
+    row["inlasta"] = np.nan
+    for c in ("kvinna", "man", "kant"):
+        row[c] = np.nan
+        row[f"andel_{c}"] = np.nan if c != "kant" else row["andel_kant"]
+    # what each share gives away: its numerator, shown (a share of the known rows is 1 less
+    # the rows without sex and with another code)
+    numerators = {"saknas": row["saknas"], "annan_kod": row["annan_kod"],
+                  "kant": row["saknas"] + row["annan_kod"]}
+    widest = np.inf
+    for c, x in numerators.items():
+        share = row[f"andel_{c}"]
+        if pd.isna(share) or pd.isna(x) or x == 0:
+            continue
+        shown_share = round(float(share if c != "kant" else 1 - share), SHARE_DECIMALS)
+        low = shown_share - 0.5 * 10 ** -SHARE_DECIMALS
+        widest = min(widest, x / low if low > 0 else np.inf)
+    hide = widest - shown_sum < threshold
+    for c in numerators:
+        share = row[f"andel_{c}"]
+        if pd.notna(share) and 0 < share < 1:
+            row[f"andel_{c}"] = np.nan if hide else round(float(share), SHARE_DECIMALS)
 
 
 # --- Showing the audit -----------------------------------------------------------------------
@@ -472,7 +532,8 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
         text.append("I alla individbaserade tabeller som finns har varje rad ett känt kön.")
     if len(hidden):
         text.append(f"För {names(hidden['tabell'])} visas inte hur stor del av raderna som har känt "
-                    "kön: underlaget är för litet (röjandekontroll).")
+                    "kön (röjandekontroll: andelen bygger på ett litet antal eller skulle göra det "
+                    "möjligt att räkna ut ett).")
     return "\n\n".join(text)
 
 
@@ -541,8 +602,18 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
     with_sex = present[present["status"].isin(["kolumn", "personnummer", "aggregerad"])]
     complete = with_sex[with_sex["andel_kant"].notna() & (with_sex["andel_kant"] >= 1)]
     no_sex = list(present.loc[present["status"] == "saknar_kon", "tabell"])
-    text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. {len(with_sex)} av dem "
-            f"är uppdelade efter kön, och i {len(complete)} har varje rad ett känt kön.")
+    hidden = with_sex[with_sex["andel_kant"].isna()]
+    k, shown = len(with_sex), len(with_sex) - len(hidden)
+    text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. {k} av dem "
+            f"är {'uppdelad' if k == 1 else 'uppdelade'} efter kön")
+    if not len(hidden):
+        text += f", och i {len(complete)} har varje rad ett känt kön."
+    else:
+        text += "." + (f" Av de {shown} där andelen visas har {len(complete)} ett känt kön på varje rad."
+                       if shown > 1 else f" I den där andelen visas har {'varje' if len(complete) else 'inte varje'} "
+                       "rad ett känt kön." if shown == 1 else "")
+        text += (f" För {'den' if k == 1 else len(hidden)} visas inte hur stor del av raderna som "
+                 "har känt kön (röjandekontroll).")
     if no_sex:
         text += f" Kön saknas helt i {table_names_text(no_sex)}."
     return text
