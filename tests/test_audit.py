@@ -285,3 +285,22 @@ def test_rows_read_hidden_keep_a_share_that_cannot_give_them_back(tmp_path):
 def test_rows_read_stay_when_nothing_small_is_hidden(tmp_path):
     a, row, persons, _ = _linked_export(tmp_path, empty=30, other=12)
     assert row["inlasta"] == 3000 and row["andel_kant"] == pytest.approx(2958 / 3000)
+
+
+def test_rows_read_linked_to_the_results_files_rows_analysed(tmp_path):
+    """Reports about children: several rows per child, so the persons on the page are far
+    fewer than the rows read, but the results file's counts give the rows analysed by sex:
+    6 000 rows less those gave back the one row with another code."""
+    d = tmp_path / "data"
+    d.mkdir()
+    ht = pd.read_csv(SYNTHETIC / "bof_aktualiseringar.csv", dtype=str, keep_default_na=False)
+    ht.loc[ht.index[0], "kon"] = "X"
+    ht.to_csv(d / "bof_aktualiseringar.csv", index=False)
+    audits = audit.audit_tables(data_dir=d, tables=["bof_aktualiseringar"])
+    a = audits[0]
+    assert a.unit == "personer" and sum(a.persons.values()) < a.rows_read - 5
+    counts = audit.disclose_counts(audits, threshold=5)["bof_aktualiseringar"]
+    analysed = [v for k, v in counts["analysed"].items() if k != "okant"]
+    assert None not in analysed and a.rows_read - sum(analysed) == 1   # what a reader could do
+    row = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5)).iloc[0]
+    assert pd.isna(row["annan_kod"]) and pd.isna(row["inlasta"])

@@ -256,6 +256,14 @@ def disclose_persons(audits: list[TableAudit], *, threshold: int = disclosure.DE
                                      threshold=threshold)
 
 
+def disclose_counts(audits: list[TableAudit], *, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
+    """The results file's ``counts``: per loaded table the rows analysed and left out by sex
+    (:func:`jamtools.disclosure.disclose_counts_by_sex`, linked to the table's data account)."""
+    return {a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), quality=a.load.quality(),
+                                                      threshold=threshold)
+            for a in audits if a.load is not None}
+
+
 def _small(value, threshold: int) -> bool:
     return bool(disclosure.is_small([value], threshold)[0])
 
@@ -270,11 +278,13 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
     rows read less every count shown is the sum of the hidden ones (3 000 rows less 1 425 women,
     1 572 men and 0 without sex gives the hidden rows with another code and duplicates). Where
     that sum is small, the rows read are hidden too (:func:`_linked_rows_read`), as on the run's
-    data page, and so is every share on them that would give them back."""
+    data page, and so is every share on them that would give them back. The results file's
+    rows analysed by sex (:func:`disclose_counts`) are part of the same table."""
     disclosure.require_disclosed(disclosed, "granskningen")
     t = disclosed.attrs[disclosure.ATTR]["threshold"]
     wide = disclosed.pivot(index="tabell", columns="kategori", values="antal") if len(disclosed) else None
     persons = disclose_persons(audits, threshold=t)
+    counts = disclose_counts(audits, threshold=t)
     out = []
     for a in audits:
         row = {"tabell": a.name, "status": a.status, "kalla": a.source or "",
@@ -290,7 +300,7 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
         left = sum(a.left_out.values())
         row["utanfor_ovrigt"] = np.nan if _small(left, t) else float(left)
         row["utanfor_skal"] = "; ".join(a.left_out)
-        _linked_rows_read(row, a, persons[persons["tabell"] == a.name], t)
+        _linked_rows_read(row, a, persons[persons["tabell"] == a.name], counts.get(a.name), t)
         out.append(row)
     frame = pd.DataFrame(out)
     frame.attrs[disclosure.ATTR] = {"threshold": t, "rounding": None}
@@ -301,15 +311,17 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
 SHARE_DECIMALS = 3
 
 
-def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, threshold: int) -> None:
+def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, counts: dict | None,
+                      threshold: int) -> None:
     """Hide ``row``'s rows read where, with the persons' counts and the rows left out that are
     shown, they give back a small sum of hidden counts; then hide or round its shares.
 
-    For a table of one row per person (or counted in rows) the rows read are the persons (rows)
-    of each sex kept plus the rows left out for a missing sex, another code and other reasons;
-    with several rows per person the persons are fewer. So the rows read less everything shown
-    is at least the hidden counts' sum, and exactly it for one row per person. When something
-    is hidden and that difference is small (1 to ``threshold − 1``), the rows read are hidden.
+    The rows read are the rows of each sex analysed (the results file's ``counts``) plus the
+    rows left out for a missing sex, another code and other reasons; for a table of one row per
+    person (or counted in rows) the persons of each sex on the page are its rows analysed, with
+    several rows per person they are fewer. So the rows read less everything shown is at least
+    the hidden counts' sum, and exactly it with the rows analysed. When something is hidden and
+    that difference is small (1 to ``threshold − 1``), the rows read are hidden.
     A share on the hidden rows read still gives them back (rows with another code divided by
     their share): a share whose numerator is shown, and not 0 or all rows, is kept only rounded
     to the precision shown (:data:`SHARE_DECIMALS`), and only where even its widest reading
@@ -318,13 +330,17 @@ def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, thres
     if audit.persons is None or not audit.rows_read or pd.isna(row["inlasta"]) or persons.empty:
         return
     by_sex = persons.set_index("kon")["antal"]
-    shown = [row["saknas"], row["annan_kod"], row["utanfor_ovrigt"], *(by_sex.get(s, np.nan) for s in ADULT_SEXES)]
-    if not any(pd.isna(v) for v in shown):
+    left = [row["saknas"], row["annan_kod"], row["utanfor_ovrigt"]]
+    analysed = {k: (np.nan if v is None else v) for k, v in ((counts or {}).get("analysed") or {}).items()
+                if k != _load.UNKNOWN_SEX}
+    views = [left + [by_sex.get(s, np.nan) for s in ADULT_SEXES]] + ([left + list(analysed.values())]
+                                                                     if analysed else [])
+    pinned = [float(sum(v for v in shown if pd.notna(v))) for shown in views
+              if any(pd.isna(v) for v in shown)
+              and 0 < audit.rows_read - sum(v for v in shown if pd.notna(v)) < threshold]
+    if not pinned:
         return
-    shown_sum = float(sum(v for v in shown if pd.notna(v)))
-    rest = audit.rows_read - shown_sum
-    if not 0 < rest < threshold:
-        return
+    shown_sum = max(pinned)
     row["inlasta"] = np.nan
     for c in ("kvinna", "man", "kant"):
         row[c] = np.nan
@@ -657,6 +673,5 @@ def sex_split_statistics(ctx) -> Page:
             "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön",
                                             name="personer")),
         },
-        counts={a.name: disclosure.disclose_counts_by_sex(a.load.counts_by_sex(), quality=a.load.quality(), threshold=ctx.threshold)
-                for a in audits if a.load is not None},
+        counts=disclose_counts(audits, threshold=ctx.threshold),
         comparisons=audit_comparisons(summary, not_supplied=missing))
