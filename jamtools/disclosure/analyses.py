@@ -224,10 +224,11 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         if min(n_a, n_b) >= max(threshold, 2):
             decomposition = stats.oaxaca_blinder(rows, value, group, covariates, levels=levels,
                                                  count=UNITS, conf_level=conf_level)
-            if decomposition["warning"].astype(bool).any():
-                # A category that only one group has: its coefficient in that group's model is
-                # not identified. Said in the table in the reader's words.
-                decomposition["warning"] = RANK_WARNING
+            # A category that only one group has: its coefficient in that group's model is
+            # not identified. Said in the table in the reader's words (another reason, a split
+            # that cannot be made at all, stays as it is).
+            deficient = decomposition["warning"].eq(stats.amounts.RANK_DEFICIENT)
+            decomposition.loc[deficient, "warning"] = RANK_WARNING
         else:
             decomposition = pd.DataFrame([
                 {**dict.fromkeys(stats.COMPARISON_COLUMNS, np.nan), "outcome": value,

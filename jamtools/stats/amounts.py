@@ -993,7 +993,11 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
     analytic standard errors by the delta method (Jann 2008; robust HC1 covariance of the
     coefficients, the covariates' means random too) instead of a bootstrap; normal
     intervals. A category only one group has leaves that group's coefficient unidentified
-    (the pseudo-inverse gives it 0, as statsmodels does); ``warning`` then says so.
+    (the pseudo-inverse gives it 0, as statsmodels does); ``warning`` then says so. Where no
+    category of the covariates has both groups (the covariates are the group under another
+    name, :func:`jamtools.stats.design.identified`), the pooled model cannot tell group from
+    covariate and any split would be arbitrary: the explained and unexplained rows then have no
+    estimate, with the reason in ``warning``.
 
     Parameters
     ----------
@@ -1052,12 +1056,19 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
     res = oaxaca_from_cells(cells, x, group, levels=(a, b), cov_type="HC1", conf_level=conf_level,
                             singular="pinv")
     warning = RANK_DEFICIENT if res.attrs.get("rank_deficient") else ""
+    # A covariate that is the sex under another name leaves the pooled model's split between
+    # sex and covariate arbitrary: the gap stands, its two parts are not given.
+    split = not covariates or identified(x.assign(group=(cells[group] == a).astype(float)), "group")
     rows = []
     for measure, part in (("oaxaca_gap", "gap"), ("oaxaca_explained", "explained"),
                           ("oaxaca_unexplained", "unexplained")):
         r = res.loc[part]
+        if part != "gap" and not split:
+            msg = f"{COINCIDES[:1].upper()}{COINCIDES[1:]}; skillnaden kan inte delas upp."
+            rows.append(_row(**base, measure=measure, warning=msg, test="deltametoden (z-test)"))
+            continue
         rows.append(_row(**base, measure=measure, estimate=float(r.estimate), ci_low=float(r.ci_low),
-                         ci_high=float(r.ci_high), p_value=float(r.p_value), warning=warning,
+                         ci_high=float(r.ci_high), p_value=float(r.p_value), warning=warning if split else "",
                          test="Welchs medelfel" if part == "gap" else "deltametoden (z-test)"))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 

@@ -57,3 +57,21 @@ def test_gap_change():
     assert r["estimate"].isna().all() and "sammanfaller med könet" in r["warning"].iloc[0]
     fine = stats.amount_gap_change(d, "t", "ar", 2024, "kon", levels=("kvinna", "man"), covariates=["shared"])
     assert fine["estimate"].notna().all()
+
+
+def test_oaxaca_blinder():
+    """The decomposition's pooled model cannot tell sex from a covariate that is the sex: its
+    explained part was whatever the pseudo-inverse made of it. The gap stays; its parts are
+    not given, with the reason. With a covariate both sexes share, both parts are given and
+    add up to the gap."""
+    d = _rows()
+    r = stats.oaxaca_blinder(d, "t", "kon", ["sex_again"], levels=("kvinna", "man")).set_index("measure")
+    gap = d.loc[d["kon"] == "kvinna", "t"].mean() - d.loc[d["kon"] == "man", "t"].mean()
+    assert r.loc["oaxaca_gap", "estimate"] == pytest.approx(gap)
+    parts = r.loc[["oaxaca_explained", "oaxaca_unexplained"]]
+    assert parts["estimate"].isna().all() and parts["ci_low"].isna().all()
+    assert parts["warning"].str.lower().str.contains(COINCIDES, regex=False).all()
+    fine = stats.oaxaca_blinder(d, "t", "kon", ["shared"], levels=("kvinna", "man")).set_index("measure")
+    assert fine["estimate"].notna().all() and fine["warning"].eq("").all()
+    assert fine.loc["oaxaca_explained", "estimate"] + fine.loc["oaxaca_unexplained", "estimate"] == \
+        pytest.approx(gap)
