@@ -268,7 +268,8 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
         usable number (infinite, a ratio beyond e^15, a standard error above 5), the estimate is
         NaN and ``warning`` says why. A fit that stops before it converges while the sexes'
         coefficient is usable (a covariate's category where all or none have the event) keeps
-        its estimate, with a ``warning``.
+        its estimate, with a ``warning``. Rows without a value of a numeric covariate are left
+        out of the model and of ``n_a``, ``n_b`` and the events, and ``warning`` says so.
 
     Raises
     ------
@@ -293,6 +294,12 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     d = _check(df, duration, event, [group, *covariates], count)
     d = d[d[group].isin([a, b])].reset_index(drop=True)
     x = design_matrix(d, group, a, covariates, const=False)  # Cox: no intercept
+    # A row without a value of a numeric covariate cannot enter the model: it is left out
+    # before anything is counted, so that the counts are the model's (said in ``warning``).
+    complete = x.notna().all(axis=1).to_numpy()
+    incomplete = ("" if complete.all() else
+                  "Rader utan värde på något det justeras för ingår inte i modellen eller i antalen.")
+    d, x = d[complete].reset_index(drop=True), x[complete].reset_index(drop=True)
     w = d["_w"] if count else pd.Series(1.0, index=d.index)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=event, comparison=f"{a} / {b}", group_a=a, group_b=b, measure="hazard_ratio",
@@ -304,18 +311,18 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     if row["n_a"] == 0 or row["n_b"] == 0:
         row["warning"] = "En av grupperna saknas; ingen modell kan skattas."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
-        return pd.DataFrame([row])
+        return _with_note(row, incomplete)
     if not d["_e"].any():  # no events: the partial likelihood is flat, nothing to estimate
         row["warning"] = "Ingen i någon av grupperna har utfallet under uppföljningen; ingen modell kan skattas."
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
-        return pd.DataFrame([row])
+        return _with_note(row, incomplete)
     if row["events_a"] == 0 or row["events_b"] == 0:
         # monotone likelihood (Heinze & Schemper 2001): the estimate runs off towards 0 or
         # infinity, and the fit stops at some huge or tiny number with an interval 0 to infinity
         row["warning"] = ("Ingen i en av grupperna har utfallet under uppföljningen; hasardkvoten kan "
                           "inte skattas (den går mot 0 eller oändligheten).")
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
-        return pd.DataFrame([row])
+        return _with_note(row, incomplete)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a fit that does not converge is reported below, in words
         try:
@@ -331,7 +338,7 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
                           "händelser kommer först när ingen i den andra finns kvar, eller när en "
                           "justering sammanfaller med könet); ingen hasardkvot kan skattas.")
         warnings.warn(row["warning"], UserWarning, stacklevel=2)
-        return pd.DataFrame([row])
+        return _with_note(row, incomplete)
     if not fit.converged:
         # a covariate's category where all or none have the event runs off on its own; the
         # sexes' coefficient is still estimated, but the reader is told
@@ -341,6 +348,12 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     row.update(estimate=float(np.exp(beta)), ci_low=float(np.exp(beta - z * se)),
                ci_high=float(np.exp(beta + z * se)), p_value=float(fit.pvalues[0]))
+    return _with_note(row, incomplete)
+
+
+def _with_note(row: dict, note: str) -> pd.DataFrame:
+    """The comparison row as a frame, its warning followed by ``note`` (about the rows used)."""
+    row["warning"] = f"{row['warning'] or ''} {note}".strip()
     return pd.DataFrame([row])
 
 

@@ -306,3 +306,23 @@ def test_no_events_gives_no_model_and_no_test():
             assert (hr["n_a"], hr["events_a"]) == (10, 0)
         [lr] = stats.logrank(df, "dagar", "utfall", "kon", levels=("kvinna", "man")).to_dict("records")
     assert np.isnan(lr["estimate"]) and "har utfallet" in lr["warning"]
+
+
+def test_rows_without_a_numeric_covariate_are_left_out_of_the_counts_too():
+    """The model leaves out a row without a value of a numeric covariate; its counts (the
+    numbers the disclosure control and the page read) counted it: 400 persons and their events
+    beside a model of 350. Now the counts are the model's, equal to the model on the complete
+    rows, and the warning says rows were left out."""
+    rng = np.random.default_rng(1)
+    n = 400
+    d = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], n), "t": rng.integers(1, 24, n),
+                      "e": rng.integers(0, 2, n), "alder": rng.normal(40, 10, n)})
+    d.loc[:49, "alder"] = np.nan
+    r = stats.cox_hazard_ratio(d, "t", "e", "kon", ["alder"], levels=("kvinna", "man")).iloc[0]
+    full = d.dropna(subset=["alder"])
+    ref = stats.cox_hazard_ratio(full, "t", "e", "kon", ["alder"], levels=("kvinna", "man")).iloc[0]
+    assert r["estimate"] == pytest.approx(ref["estimate"], rel=1e-12)
+    by_sex = full.groupby("kon")["e"].agg(["size", "sum"])
+    assert (r["n_a"], r["n_b"]) == (by_sex.loc["kvinna", "size"], by_sex.loc["man", "size"])
+    assert (r["events_a"], r["events_b"]) == (by_sex.loc["kvinna", "sum"], by_sex.loc["man", "sum"])
+    assert "ingår inte i modellen" in r["warning"] and ref["warning"] == ""
