@@ -426,13 +426,18 @@ def persons_table(persons: pd.DataFrame, audits: list[TableAudit], *, caption: s
     return Table(frame, caption, marks_legend(frame, t), name=name)
 
 
-def table_name(table: str) -> str:
-    """A data table as a table's cell names it: its Swedish name, and the data model's name
-    for the analyst who looks for it in the configuration ('Beslut om hemtjänst (ht_beslut)')."""
+def table_name(table: str, *, markdown: bool = False) -> str:
+    """A data table by its Swedish name, and the data model's name for the analyst who looks
+    for it in the configuration: as a table's cell names it ('Beslut om hemtjänst
+    (ht_beslut)'), or with ``markdown`` as a sentence does ('beslut om hemtjänst
+    (`ht_beslut`)'). A table without a Swedish name is its model name."""
     from jamtools.present.report import TABLE_LABELS
 
-    shown = TABLE_LABELS.get(table, table)
-    return f"{shown[:1].upper()}{shown[1:]} ({table})" if shown != table else table
+    code = f"`{table}`" if markdown else table
+    if table not in TABLE_LABELS:
+        return code
+    shown = TABLE_LABELS[table] if markdown else TABLE_LABELS[table][:1].upper() + TABLE_LABELS[table][1:]
+    return f"{shown} ({code})"
 
 
 def audit_plot(summary: pd.DataFrame, *, title: str = ""):
@@ -475,9 +480,7 @@ def audit_plot(summary: pd.DataFrame, *, title: str = ""):
 def table_names_text(tables) -> str:
     """Tables in words: their Swedish names with the model's name, e.g.
     "beslut om hemtjänst (`ht_beslut`)", joined with commas and "och"."""
-    from jamtools.present.report import TABLE_LABELS
-
-    xs = [f"{TABLE_LABELS[t]} (`{t}`)" if t in TABLE_LABELS else f"`{t}`" for t in tables]
+    xs = [table_name(t, markdown=True) for t in tables]
     if not xs:
         return ""
     return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " och " + xs[-1]

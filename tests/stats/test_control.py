@@ -149,17 +149,20 @@ def test_yearly_gaps_sum_the_months_of_each_year():
     assert empty.empty and list(empty.columns) == COMPARISON_COLUMNS
 
 
+def _charts(data, baseline: int):
+    """The p chart and the gap chart of ``data``, disclosed together as the chapter does."""
+    return disclose_charts(control.p_chart(data, time="manad", baseline=baseline, levels=("kvinna", "man")),
+                           control.gap_chart(data, time="manad", baseline=baseline, levels=("kvinna", "man")),
+                           time="manad", threshold=5)
+
+
 def test_the_short_answer_uses_the_one_verdict_rule():
     rows = []
     for m in range(1, 13):
         month = f"2024-{m:02d}-01"
         rows += [(month, "kvinna", 40 if m <= 6 else 45, 50), (month, "man", 40, 50)]
     data = _counts(rows)
-    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=6,
-                                                 levels=("kvinna", "man")),
-                                 control.gap_chart(data, time="manad", baseline=6,
-                                                   levels=("kvinna", "man")),
-                                 time="manad", threshold=5)
+    chart, gap = _charts(data, baseline=6)
     yearly = disclosure.disclose_comparisons(control.yearly_gaps(data, time="manad",
                                                                  levels=("kvinna", "man")),
                                              threshold=5)
@@ -183,9 +186,7 @@ def test_months_in_the_alt_text_are_counted_in_words():
         month = f"{2023 + (m - 1) // 12}-{(m - 1) % 12 + 1:02d}-01"
         rows += [(month, "kvinna", 100 if m <= 22 else 150, 200), (month, "man", 100, 200)]
     data = _counts(rows)
-    chart, gap = disclose_charts(control.p_chart(data, time="manad", baseline=12, levels=("kvinna", "man")),
-                                 control.gap_chart(data, time="manad", baseline=12, levels=("kvinna", "man")),
-                                 time="manad", threshold=5)
+    chart, gap = _charts(data, baseline=12)
     alt = control_charts.control_alt(chart, gap, time="manad", indicator_text="andelen")
     signals = (chart["signal"] != "").groupby(chart["kon"]).sum()
     assert signals["kvinna"] == 2 and signals["man"] == 0
