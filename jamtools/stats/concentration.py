@@ -94,7 +94,10 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
     -------
     pandas.DataFrame
         One row in the comparison layout (measure :data:`SHARE_GAP`). With fewer than two units
-        in a group, or a total of 0, the estimate is NaN and ``warning`` says why.
+        in a group, or a total of 0, the estimate is NaN and ``warning`` says why. Where the
+        standard error is 0 (a group whose units all got the same, such as 0, beside a group
+        whose units did too or whose mean is 0) the estimate has no interval and no p-value, and
+        ``warning`` says why.
 
     References
     ----------
@@ -120,6 +123,14 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
     se = na * nb / total ** 2 * np.sqrt(mb ** 2 * var_a / na + ma ** 2 * var_b / nb)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     gap = share_res - share_n
+    if se == 0:
+        # every unit of a group got the same (often 0: the share is then 0 whatever the other
+        # group's spread); the delta method's variance vanishes there and its interval would
+        # be the estimate itself, which the data do not support: no interval is given
+        msg = ("Alla enheter i en av grupperna fick lika mycket (till exempel 0); intervallet kan "
+               "inte beräknas med deltametoden.")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([_row(**base, estimate=100 * gap, warning=msg)], columns=COMPARISON_COLUMNS)
     p = float(2 * sps.norm.sf(abs(gap / se))) if se > 0 else (1.0 if gap == 0 else 0.0)
     row = _row(**base, estimate=100 * gap, ci_low=100 * (gap - z * se), ci_high=100 * (gap + z * se),
                p_value=p, test="z-test (deltametoden)")

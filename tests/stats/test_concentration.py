@@ -172,3 +172,19 @@ def test_an_aggregated_table_gives_what_its_units_give(seed):
                                       check_dtype=False, rtol=1e-9, atol=1e-12)
     x = units["timmar"].to_numpy()
     assert conc.gini(counted["timmar"], counted["n"]) == pytest.approx(conc.gini(x), rel=1e-12)
+
+
+def test_share_gap_without_variance_has_no_interval():
+    """Every woman got 0 hours: the women's share of the resource is 0 and the delta method's
+    variance vanishes, so the interval was the estimate itself ('−45,5 till −45,5'). The
+    estimate stays; the interval and p-value are not given, and the warning says why."""
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"kon": ["kvinna"] * 50 + ["man"] * 60,
+                      "t": np.r_[np.zeros(50), rng.gamma(2, 10, 60)]})
+    with pytest.warns(UserWarning, match="intervallet kan inte beräknas"):
+        r = conc.resource_share_gap(d, "t", "kon", levels=("kvinna", "man")).iloc[0]
+    assert r["estimate"] == pytest.approx(-100 * 50 / 110)
+    assert np.isnan(r["ci_low"]) and np.isnan(r["ci_high"]) and np.isnan(r["p_value"])
+    d.loc[d["kon"] == "kvinna", "t"] = 1.0                      # variance in one group: an interval
+    r = conc.resource_share_gap(d, "t", "kon", levels=("kvinna", "man")).iloc[0]
+    assert r["ci_low"] < r["estimate"] < r["ci_high"] and r["warning"] == ""
