@@ -124,10 +124,12 @@ def test_a_share_gap_without_an_interval_gets_no_verdict():
     """Every woman's hours 0: the share gap has no interval, and the page said 'det finns ingen
     tydlig skillnad' beside −62,9 procentenheter. Without an interval no verdict is given."""
     from jamtools.chapters import resources
+    from jamtools.present import sentences
 
     spec = resources.resource_spec("ht_beslut")
     row = {"estimate": -62.9, "ci_low": float("nan"), "ci_high": float("nan")}
-    assert resources.crude_verdict(row, "kvinna", spec) == resources.NO_INTERVAL_VERDICT
-    assert resources.adjusted_verdict(row, "kvinnor", "män", spec) == resources.NO_INTERVAL_VERDICT
+    assert resources.crude_verdict(row, "kvinna", spec) == sentences.NO_INTERVAL
+    assert resources.adjusted_verdict(row, "kvinnor", "män", spec) == sentences.NO_INTERVAL
     clear = {"estimate": -62.9, "ci_low": -64.0, "ci_high": -61.0}
     assert "tydligt mindre" in resources.crude_verdict(clear, "kvinna", spec)
+    assert sentences.verdict(float("nan"), 2.0, a="kvinnor", b="män") == sentences.NO_INTERVAL

@@ -28,7 +28,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX
                                     title_height, wrap)
 from jamtools.present.report import (SEX_LABELS, SEX_POSSESSIVE, Table, covariates_text, interval, marked, number,
                                      percent)
-from jamtools.present.sentences import direction, not_shown, verdict
+from jamtools.present.sentences import NO_INTERVAL, direction, not_shown, verdict
 from jamtools.stats import concentration
 
 #: Points of the Lorenz curve (tenths of the units); a group's curve is shown only when every
@@ -283,16 +283,12 @@ def share_if_equal(summary: pd.DataFrame, gaps: pd.DataFrame, level: str, group:
     return float(row["share_of_total"].iloc[0]) - float(r["estimate"]) / 100
 
 
-#: What a share gap without an interval says (the table's note gives the reason).
-NO_INTERVAL_VERDICT = "utan intervall kan det inte avgöras om skillnaden är tydlig"
-
-
 def crude_verdict(crude, a: str, spec: ResourceSpec) -> str:
     """What the crude share gap (group ``a``'s share of the resource minus its share of the
     units) says, by the one verdict rule (:func:`jamtools.present.sentences.direction`); an
-    estimate without an interval gets no verdict (:data:`NO_INTERVAL_VERDICT`)."""
+    estimate without an interval gets no verdict (:data:`NO_INTERVAL`)."""
     if pd.isna(crude["ci_low"]) or pd.isna(crude["ci_high"]):
-        return NO_INTERVAL_VERDICT
+        return NO_INTERVAL
     d = direction(crude["ci_low"], crude["ci_high"])
     if d == "oklar":
         return (f"det finns ingen tydlig skillnad mellan andelen av resursen och andelen av "
@@ -306,7 +302,7 @@ def adjusted_verdict(adj, la: str, lb: str, spec: ResourceSpec) -> str:
     """What the share gap at the same need says ("kvinnor får tydligt mindre än män med samma
     …", or "ingen tydlig skillnad"), by the one verdict rule; none without an interval."""
     if pd.isna(adj["ci_low"]) or pd.isna(adj["ci_high"]):
-        return NO_INTERVAL_VERDICT
+        return NO_INTERVAL
     d = direction(adj["ci_low"], adj["ci_high"])
     if d == "oklar":
         return verdict(adj["ci_low"], adj["ci_high"], a=la, b=lb, between=False)

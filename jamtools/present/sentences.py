@@ -38,6 +38,10 @@ def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
     return "oklar"
 
 
+#: The verdict of an estimate without an interval (the reason is given where the interval is).
+NO_INTERVAL = "utan intervall kan det inte avgöras om skillnaden är tydlig"
+
+
 def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
             between: bool = True, null: float = 0.0) -> str:
     """The verdict of one comparison of ``a`` with ``b`` in words.
@@ -59,7 +63,9 @@ def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
     -------
     str
         "andelen är tydligt högre för kvinnor än för män", "tydligt lägre för …", or
-        "det finns ingen tydlig skillnad mellan kvinnor och män" / "ingen tydlig skillnad".
+        "det finns ingen tydlig skillnad mellan kvinnor och män" / "ingen tydlig skillnad";
+        :data:`NO_INTERVAL` when a limit is missing (an estimate without an interval is not
+        "no clear difference": it cannot be judged).
 
     Examples
     --------
@@ -68,6 +74,8 @@ def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
     >>> verdict(-1.0, 2.0, a="kvinnor", b="män")
     'det finns ingen tydlig skillnad mellan kvinnor och män'
     """
+    if ci_low is None or ci_high is None or _nan(ci_low) or _nan(ci_high):
+        return NO_INTERVAL
     d = direction(ci_low, ci_high, null=null)
     if d == "oklar":
         return f"det finns ingen tydlig skillnad mellan {a} och {b}" if between else "ingen tydlig skillnad"
