@@ -35,6 +35,7 @@ from jamtools.data import load as _load
 from jamtools.data.links import first_per_id, has_values, without_rows
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
+from jamtools.present.report import step_words
 
 #: Tables that hold counts per sex rather than one row per person, and what a row is.
 AGGREGATE_TABLES = {
@@ -299,7 +300,7 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
         row["andel_kant"] = row["kant"] / a.rows_read if a.rows_read and pd.notna(row["kant"]) else np.nan
         left = sum(a.left_out.values())
         row["utanfor_ovrigt"] = np.nan if _small(left, t) else float(left)
-        row["utanfor_skal"] = "; ".join(a.left_out)
+        row["utanfor_skal"] = "; ".join(step_words(st) for st in a.left_out)
         _linked_rows_read(row, a, persons[persons["tabell"] == a.name], counts.get(a.name), t)
         out.append(row)
     frame = pd.DataFrame(out)

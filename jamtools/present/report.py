@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 
@@ -32,6 +33,25 @@ TABLE_LABELS = {
     "befolkning": "befolkningen", "um_anteckningar": "journalanteckningar",
     "um_indikatorer": "kvalitetsindikatorer",
 }
+
+def step_words(step: str) -> str:
+    """A data account's step as a reader reads it: a reason that names a data table by the
+    model's name ("Hänvisar till eb_klienter som saknas", the loader's key for it) names it in
+    Swedish too ("Hänvisar till en rad som saknas i ansökningar om ekonomiskt bistånd
+    (eb_klienter)"); every other step as it is.
+
+    Examples
+    --------
+    >>> step_words("Hänvisar till bof_utredningar som saknas")
+    'Hänvisar till en rad som saknas i utredningar om barn (bof_utredningar)'
+    >>> step_words("Saknar värde (alder)")
+    'Saknar värde (alder)'
+    """
+    m = re.fullmatch(r"Hänvisar till (\w+) som saknas", str(step))
+    if m and m.group(1) in TABLE_LABELS:
+        return f"Hänvisar till en rad som saknas i {TABLE_LABELS[m.group(1)]} ({m.group(1)})"
+    return step
+
 
 #: Swedish headers for the library's tidy columns.
 HEADERS = {
@@ -338,7 +358,7 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     order = list(dict.fromkeys(long["steg"]))
     wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
     sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in wide.columns]
-    frame = pd.DataFrame({"Steg": wide.index})
+    frame = pd.DataFrame({"Steg": [step_words(st) for st in wide.index]})
     for s in sexes:
         frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
     note = ("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
@@ -357,7 +377,7 @@ def no_rows_text(load_result) -> str:
     if read == 0:
         return (f"Det finns inga rader att analysera: tabellen {load_result.table.name} "
                 f"({load_result.source}) innehåller inga rader.")
-    reasons = [e["steg"] for e in load_result.log if e["typ"] == "exkluderade" and e["antal"] > 0]
+    reasons = [step_words(e["steg"]) for e in load_result.log if e["typ"] == "exkluderade" and e["antal"] > 0]
     return (f"Det finns inga rader att analysera: alla inlästa rader lämnades utanför "
             f"({'; '.join(reasons).lower()}). Kapitlets resultat är därför tomma; se tabellen "
             "ovan och sidan Körningens data.")
