@@ -382,6 +382,27 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         warnings.warn(msg, UserWarning, stacklevel=2)
         return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
                              for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
+    if none_or_all and not any(counts[f"n_{s}"] < 10 for s in ("a", "b")):
+        # No model with the sexes' coefficient has a maximum; the standardised difference is
+        # still defined (one group's share is 0 or 1 in every level): see _boundary_difference.
+        found = _boundary_difference(table, group, (a, b), covariates, weight_all, conf_level)
+        if isinstance(found, str):
+            msg = "; ".join([f"{found}; ingen justerad jämförelse kan göras", *notes])
+            warnings.warn(msg, UserWarning, stacklevel=2)
+            return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
+                                 for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
+        diff, lo, hi = found
+        msg = "; ".join([BOUNDARY, *notes])
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        mdd = min_detectable_difference(counts["n_a"], counts["n_b"], counts["events_b"] / counts["n_b"],
+                                        alpha=1 - conf_level)
+        rows = [dict(_empty_row(name, a, b, "risk_difference_pp", conf_level, msg, **counts), **rows_meta,
+                     estimate=100 * diff, ci_low=100 * lo, ci_high=100 * hi, mdd_pp=mdd,
+                     method=METHOD_BOUNDARY, test=""),
+                dict(_empty_row(name, a, b, "odds_ratio", conf_level,
+                                "; ".join([f"{unstable.split(';')[0]}; oddskvoten kan inte skattas (den går mot 0 "
+                                           "eller oändligheten)", *notes]), **counts), **rows_meta)]
+        return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     if not too_small:
         try:
             with warnings.catch_warnings():
@@ -426,6 +447,68 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
              method="logistisk regression", mdd_pp=np.nan),
     ]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+#: Said with an adjusted difference where one group has the outcome for none or all of its units.
+BOUNDARY = ("ingen eller alla i en av grupperna har utfallet; den justerade skillnaden bygger på den "
+            "andra gruppens modell, och intervallet på ett intervall för en andel (Wilson)")
+#: The method of such a difference (the results file's ``method``).
+METHOD_BOUNDARY = ("standardisering (g-formel) med andelen 0 eller 1 för den ena gruppen och "
+                   "logistisk regression för den andra; intervall MOVER (Wilson och deltametoden)")
+
+
+def _boundary_difference(table: pd.DataFrame, group: str, levels, covariates: list[str],
+                         weight_all: float, conf_level: float) -> tuple[float, float, float] | str:
+    """The standardised difference where a group has the outcome for none or all of its units.
+
+    The logistic model's coefficient of the sexes then has no maximum (it runs off towards
+    ±infinity), but the g-formula's limit is defined: such a group's share is 0 (or 1) at every
+    level of the covariates, and the coefficients of the covariates are, in the limit, those of
+    the other group's own model (the group at the boundary adds nothing to their likelihood).
+    Each group's standardised share over the cells of ``table`` (weights ``n / weight_all``,
+    the cells left out as constant counting 0) is then its boundary value, or its own model's
+    mean prediction with a delta-method interval; a boundary share gets the Wilson interval of
+    its crude share, scaled by the weights' sum. The difference's interval combines the two by
+    the method of variance estimates recovery (MOVER; Newcombe 1998; Zou & Donner 2008):
+    :math:`L = \hat\theta - \sqrt{(\hat\theta_a - l_a)^2 + (u_b - \hat\theta_b)^2}`, and
+    :math:`U` likewise. Returns ``(difference, low, high)`` as shares, or the reason there is
+    none (a level of a covariate the other group never has: its share there would be a guess).
+    """
+    z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    w = table["n"].to_numpy(float) / weight_all
+    total_w = float(w.sum())
+    parts = []
+    for level in levels:
+        mine = (table[group] == level).to_numpy()
+        n, ev = float(table.loc[mine, "n"].sum()), float(table.loc[mine, "events"].sum())
+        if ev in (0.0, n):  # at the boundary: 0 or 1 everywhere
+            share = total_w * (ev / n if n else 0.0)
+            lo, hi = proportion_confint(ev, n, alpha=1 - conf_level, method="wilson") if n else (0.0, 1.0)
+            parts.append((share, total_w * lo, total_w * hi))
+            continue
+        x = _design(table, group, level, covariates).drop(columns="group")
+        if np.linalg.matrix_rank(x[mine].to_numpy()) < x.shape[1]:
+            # a level this group lacks (or has alone): its share there is not estimable
+            return "en kategori av det som justeras för finns bara hos det ena könet"
+        endog = np.column_stack([table.loc[mine, "events"], table.loc[mine, "n"] - table.loc[mine, "events"]])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = GLM(endog, x[mine], family=families.Binomial()).fit()
+        except Exception:  # noqa: BLE001 (singular design, separation)
+            return "för få observationer för en justerad jämförelse"
+        beta, cov_beta = fit.params.to_numpy(), fit.cov_params().to_numpy()
+        if not np.all(np.isfinite(cov_beta)) or np.abs(beta).max() > 15:
+            return "för få observationer för en justerad jämförelse"
+        pred = 1 / (1 + np.exp(-(x.to_numpy() @ beta)))
+        share = float(w @ pred)
+        grad = (w * pred * (1 - pred)) @ x.to_numpy()
+        se = float(np.sqrt(grad @ cov_beta @ grad))
+        parts.append((share, share - z * se, share + z * se))
+    (ta, la, ua), (tb, lb, ub) = parts
+    diff = ta - tb
+    return (diff, diff - math.sqrt((ta - la) ** 2 + (ub - tb) ** 2),
+            diff + math.sqrt((ua - ta) ** 2 + (tb - lb) ** 2))
 
 
 def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],

@@ -5,6 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.stats.proportion import proportion_confint
 
 from jamtools import stats
 from tests.stats import reference_values as ref
@@ -239,3 +242,63 @@ def test_an_adjustment_that_coincides_with_sex_gives_no_adjusted_difference():
     with pytest.warns(UserWarning, match="Inget stratum har båda grupperna"):
         mh = stats.mantel_haenszel(_coinciding(), "kon", "hh", levels=("kvinna", "man"))
     assert mh["estimate"].isna().all() and mh["n_a"].iloc[0] > 0
+
+
+def _boundary_rows(seed: int = 3, n: int = 800) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"kon": rng.choice(["kvinna", "man"], n), "hh": rng.choice(["a", "b", "c"], n),
+                      "alder": rng.choice(["ung", "gammal"], n)})
+    p = 0.2 + 0.2 * (d["hh"] == "b") + 0.1 * (d["alder"] == "gammal")
+    d["y"] = (rng.random(n) < p).astype(int)
+    return d
+
+
+@pytest.mark.parametrize("women", [0, 1])
+def test_adjusted_difference_when_one_group_has_the_outcome_for_none_or_all(women):
+    """Every woman without the outcome (or every woman with it): the logistic coefficient of
+    the sexes has no maximum and the adjusted difference said 'kan inte beräknas'. The
+    standardised difference is defined: the women's share is 0 (1) at every level and the men's
+    standardised share is their own model's mean prediction over everyone (the g-formula's
+    limit). Reference: a row-level GLM on the men alone, predicted for every row. The interval
+    (MOVER) holds the estimate and reaches beyond the women's boundary value's side by at least
+    the Wilson margin of their crude share."""
+    d = _boundary_rows()
+    d.loc[d["kon"] == "kvinna", "y"] = women
+    cells = stats.collapse(d, "y", ["kon", "hh", "alder"])
+    with pytest.warns(UserWarning, match="den andra gruppens modell"):
+        r = stats.adjusted_difference(cells, "kon", ["hh", "alder"], levels=("kvinna", "man"),
+                                      outcome_name="y").set_index("measure")
+    men = d["kon"] == "man"
+    x = pd.get_dummies(d[["hh", "alder"]], drop_first=True).astype(float)
+    x.insert(0, "const", 1.0)
+    fit = GLM(d.loc[men, "y"], x[men], family=families.Binomial()).fit()
+    expected = 100 * (women - fit.predict(x).mean())
+    rd = r.loc["risk_difference_pp"]
+    assert rd["estimate"] == pytest.approx(expected, abs=1e-6)
+    assert rd["ci_low"] < rd["estimate"] < rd["ci_high"]
+    n_w = int((~men).sum())
+    lo, hi = proportion_confint(women * n_w, n_w, alpha=0.05, method="wilson")
+    margin = 100 * ((hi - women) if women == 0 else (women - lo))
+    side = rd["ci_high"] - rd["estimate"] if women == 0 else rd["estimate"] - rd["ci_low"]
+    assert side >= margin - 1e-9
+    assert "MOVER" in rd["method"] and np.isnan(r.loc["odds_ratio", "estimate"])
+
+
+def test_boundary_difference_with_a_level_only_the_boundary_group_has():
+    """Only women live in 'c', and no woman has the outcome: nobody in 'c' has it, so the level
+    adds a difference of 0 to the standardisation (the rule for such levels), and the men's
+    model never has to guess their share there. Reference as above, the rows of 'c' counted
+    with difference 0."""
+    d = _boundary_rows()
+    d.loc[d["kon"] == "kvinna", "y"] = 0
+    d.loc[(d["kon"] == "man") & (d["hh"] == "c"), "hh"] = "b"
+    cells = stats.collapse(d, "y", ["kon", "hh", "alder"])
+    with pytest.warns(UserWarning, match="räknas med skillnaden 0"):
+        r = stats.adjusted_difference(cells, "kon", ["hh", "alder"], levels=("kvinna", "man"),
+                                      outcome_name="y").set_index("measure")
+    men, rest = d["kon"] == "man", d["hh"] != "c"
+    x = pd.get_dummies(d.loc[rest, ["hh", "alder"]], drop_first=True).astype(float)
+    x.insert(0, "const", 1.0)
+    fit = GLM(d.loc[men & rest, "y"], x[men[rest]], family=families.Binomial()).fit()
+    expected = -100 * fit.predict(x).sum() / len(d)
+    assert r.loc["risk_difference_pp", "estimate"] == pytest.approx(expected, abs=1e-6)
