@@ -321,7 +321,12 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         ``risk_difference_pp`` and the adjusted ``odds_ratio``. When a group is missing or too
         small, the covariates leave the groups no level in common (the group indicator is a sum
         of the covariates' indicators, so the adjusted difference is not identified), or the
-        model cannot be fitted stably, the estimates are NaN and ``warning`` says why.
+        model cannot be fitted stably, the estimates are NaN and ``warning`` says why. When one
+        group has the outcome for none or all of its units, the model's coefficient of the
+        groups has no maximum; the standardised difference is then the g-formula's limit (that
+        group's share 0 or 1 at every level, the other group's from its own model) with a
+        MOVER interval (Newcombe 1998; Zou & Donner 2008), its ``method`` says so, and the
+        odds ratio has no estimate.
 
     References
     ----------
@@ -332,6 +337,10 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
            Journal of Epidemiology, 43(3), 962–970.
     .. [3] McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models (2nd ed.). London:
            Chapman & Hall.
+    .. [4] Newcombe, R. G. (1998). Interval estimation for the difference between independent
+           proportions: comparison of eleven methods. Statistics in Medicine, 17(8), 873–890.
+    .. [5] Zou, G. Y. & Donner, A. (2008). Construction of confidence limits about effect
+           measures: a general approach. Statistics in Medicine, 27(10), 1693–1702.
     """
     a, b = levels
     covariates = list(covariates)
