@@ -259,9 +259,12 @@ def test_rows_read_do_not_give_back_hidden_counts_with_the_persons(tmp_path, kin
     for c in ("kant", "saknas", "annan_kod"):                  # a share would give R back
         share = row[f"andel_{c}"]
         assert pd.isna(share) or share in (0, 1), (c, share)
-    text = audit.describe_audit(summary := audit.audit_summary(
-        [a], audit.disclose_audit([a], threshold=5)), not_supplied=[])
-    assert str(a.rows_read) not in text.replace("\u00a0", "").replace(" ", "")
+    summary = audit.audit_summary([a], audit.disclose_audit([a], threshold=5))
+    shown = " ".join([audit.describe_audit(summary, not_supplied=[]), audit.answer(summary),
+                      audit.audit_alt(summary), audit.audit_table(summary).frame.to_string()])
+    assert "3 000" not in shown.replace("\u00a0", " ") and "3000" not in shown
+    # the results file flags what it withholds, and withholds what it flags
+    assert (mine["suppressed"] == mine["estimate"].isna()).all()
     assert ("visas inte hur stor del" in audit.answer(summary)) == pd.isna(row["andel_kant"])
 
 
@@ -304,3 +307,26 @@ def test_rows_read_linked_to_the_results_files_rows_analysed(tmp_path):
     assert None not in analysed and a.rows_read - sum(analysed) == 1   # what a reader could do
     row = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5)).iloc[0]
     assert pd.isna(row["annan_kod"]) and pd.isna(row["inlasta"])
+
+
+def test_a_share_rounded_to_all_or_none_is_hidden_not_shown_as_complete(tmp_path):
+    """20 000 rows, 5 without sex and a pair of duplicates: the rows read are hidden and the
+    shares kept only as shown (three decimals). 99,975 % with a known sex would read 1.0, and
+    the short answer counted the table as complete with 5 rows without sex beside it; such a
+    share is hidden, and the results file says so."""
+    d = tmp_path / "data"
+    d.mkdir()
+    eb = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([eb.assign(person_id=eb["person_id"] + f"_{k}") for k in range(7)], ignore_index=True)
+    big = big.head(20_000)
+    big.loc[big.index[:5], "kon"] = ""
+    big.loc[big.index[-1], "person_id"] = big.loc[big.index[-2], "person_id"]
+    big.to_csv(d / "eb_klienter.csv", index=False)
+    audits = audit.audit_tables(data_dir=d, tables=["eb_klienter"])
+    summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
+    row = summary.iloc[0]
+    assert pd.isna(row["inlasta"]) and row["saknas"] == 5
+    assert pd.isna(row["andel_kant"]) and pd.isna(row["andel_saknas"])
+    assert "har varje rad ett känt kön" not in audit.answer(summary).replace("inte varje", "")
+    comparisons = audit.audit_comparisons(summary)
+    assert (comparisons["suppressed"] == comparisons["estimate"].isna()).all()

@@ -318,11 +318,13 @@ def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, count
     shown, they give back a small sum of hidden counts; then hide or round its shares.
 
     The rows read are the rows of each sex analysed (the results file's ``counts``) plus the
-    rows left out for a missing sex, another code and other reasons; for a table of one row per
-    person (or counted in rows) the persons of each sex on the page are its rows analysed, with
-    several rows per person they are fewer. So the rows read less everything shown is at least
-    the hidden counts' sum, and exactly it with the rows analysed. When something is hidden and
-    that difference is small (1 to ``threshold − 1``), the rows read are hidden.
+    rows left out for a missing sex, another code and other reasons, less the rows counted
+    twice (a duplicate without sex is left out as a duplicate and counted without sex); for a
+    table of one row per person (or counted in rows) the persons of each sex on the page are
+    its rows analysed, with several rows per person they are fewer. So the rows read less
+    everything shown is what a reader can tell of the hidden counts (their sum, less any rows
+    counted twice, plus any rows beyond a person's first). When something is hidden and that
+    difference is small (1 to ``threshold − 1``), the rows read are hidden.
     A share on the hidden rows read still gives them back (rows with another code divided by
     their share): a share whose numerator is shown, and not 0 or all rows, is kept only rounded
     to the precision shown (:data:`SHARE_DECIMALS`), and only where even its widest reading
@@ -362,7 +364,9 @@ def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, count
     for c in numerators:
         share = row[f"andel_{c}"]
         if pd.notna(share) and 0 < share < 1:
-            row[f"andel_{c}"] = np.nan if hide else round(float(share), SHARE_DECIMALS)
+            shown_share = round(float(share), SHARE_DECIMALS)
+            # (a share rounded to 0 or 1 would read as none or all: hidden rather than wrong)
+            row[f"andel_{c}"] = np.nan if hide or shown_share in (0.0, 1.0) else shown_share
 
 
 # --- Showing the audit -----------------------------------------------------------------------
@@ -579,7 +583,8 @@ def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame
         for measure, col in (("share_known_sex", "kant"), ("share_sex_missing", "saknas"),
                              ("share_sex_other_code", "annan_kod")):
             row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
-            hidden = r["status"] not in ("saknas", "saknar_kon", "oläsbar") and pd.isna(r[col])
+            # hidden: the share (the published estimate) was withheld, not computed as missing
+            hidden = r["status"] not in ("saknas", "saknar_kon", "oläsbar") and pd.isna(r[f"andel_{col}"])
             row.update(outcome=r["tabell"], comparison=f"{col} / inlästa", group_a=col,
                        group_b="inlasta", measure=measure, estimate=r[f"andel_{col}"],
                        n_a=r[col], n_b=r["inlasta"], adjusted=False, adjusted_for="",
@@ -624,16 +629,23 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
     no_sex = list(present.loc[present["status"] == "saknar_kon", "tabell"])
     hidden = with_sex[with_sex["andel_kant"].isna()]
     k, shown = len(with_sex), len(with_sex) - len(hidden)
-    text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. {k} av dem "
-            f"är {'uppdelad' if k == 1 else 'uppdelade'} efter kön")
+    text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. "
+            + ("Ingen av dem är uppdelad efter kön" if k == 0 else
+               f"{k} av dem är {'uppdelad' if k == 1 else 'uppdelade'} efter kön"))
+    some = {0: "ingen", 1: "en"}
     if not len(hidden):
-        text += f", och i {len(complete)} har varje rad ett känt kön."
+        text += f", och i {some.get(len(complete), len(complete))} har varje rad ett känt kön." if k else "."
     else:
-        text += "." + (f" Av de {shown} där andelen visas har {len(complete)} ett känt kön på varje rad."
-                       if shown > 1 else f" I den där andelen visas har {'varje' if len(complete) else 'inte varje'} "
-                       "rad ett känt kön." if shown == 1 else "")
-        text += (f" För {'den' if k == 1 else len(hidden)} visas inte hur stor del av raderna som "
-                 "har känt kön (röjandekontroll).")
+        if shown == 1:
+            text += (f". I den tabell där andelen visas har {'varje' if len(complete) else 'inte varje'} "
+                     "rad ett känt kön.")
+        elif shown > 1:
+            text += (f". Av de {shown} där andelen visas har {some.get(len(complete), len(complete))} "
+                     "ett känt kön på varje rad.")
+        else:
+            text += "."
+        text += (f" För {'den' if k == 1 else some.get(len(hidden), len(hidden)) + ' av dem'} visas inte "
+                 "hur stor del av raderna som har känt kön (röjandekontroll).")
     if no_sex:
         text += f" Kön saknas helt i {table_names_text(no_sex)}."
     return text

@@ -479,7 +479,7 @@ def _boundary_difference(table: pd.DataFrame, group: str, levels, covariates: li
     mean prediction with a delta-method interval; a boundary share gets the Wilson interval of
     its crude share, scaled by the weights' sum. The difference's interval combines the two by
     the method of variance estimates recovery (MOVER; Newcombe 1998; Zou & Donner 2008):
-    :math:`L = \hat\theta - \sqrt{(\hat\theta_a - l_a)^2 + (u_b - \hat\theta_b)^2}`, and
+    :math:`L = \\hat\\theta - \\sqrt{(\\hat\\theta_a - l_a)^2 + (u_b - \\hat\\theta_b)^2}`, and
     :math:`U` likewise. Returns ``(difference, low, high)`` as shares, or the reason there is
     none (a level of a covariate the other group never has: its share there would be a guess).
     """
