@@ -133,3 +133,13 @@ def test_a_share_gap_without_an_interval_gets_no_verdict():
     clear = {"estimate": -62.9, "ci_low": -64.0, "ci_high": -61.0}
     assert "tydligt mindre" in resources.crude_verdict(clear, "kvinna", spec)
     assert sentences.verdict(float("nan"), 2.0, a="kvinnor", b="män") == sentences.NO_INTERVAL
+
+
+def test_amount_and_hazard_verdicts_without_an_interval():
+    """The same rule where the verdict is built from the direction itself: a difference of
+    amounts and a hazard ratio without an interval get no 'ingen tydlig skillnad'."""
+    from jamtools.present import report, sentences
+
+    row = {"estimate": 3.0, "ci_low": float("nan"), "ci_high": float("nan")}
+    assert report._verdict_amount(row, "kvinnor", "män", "timmar") == sentences.NO_INTERVAL
+    assert sentences.without_interval(row) and not sentences.without_interval({"ci_low": 1.0, "ci_high": 2.0})

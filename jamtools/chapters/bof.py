@@ -41,9 +41,9 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import (NO_ADJUSTMENT, difference_alt, direction, shares_alt,
-                                        hidden_why, not_shown, short_answer, verdict,
-                                        why_not_computed)
+from jamtools.present.sentences import (NO_ADJUSTMENT, NO_INTERVAL, difference_alt, direction,
+                                        shares_alt, hidden_why, not_shown, short_answer, verdict,
+                                        why_not_computed, without_interval)
 
 #: The steps of the process map (bof_06), by outcome column.
 #: Two of the map's counts whose difference counts cases that fall out between two steps,
@@ -617,6 +617,8 @@ def _clear_categories(rows: pd.DataFrame, key: str, lead: str) -> str:
         if d in found:
             found[d].append(report.label(r[key]))
     if not found["högre"] and not found["lägre"]:
+        if shown.apply(without_interval, axis=1).all():
+            return f"{lead} har skillnaderna inga intervall: {NO_INTERVAL}."
         return f"{lead} finns ingen tydlig skillnad mellan {a} och {b} för någon typ."
     said = [f"tydligt {d} för {a} än för {b} för {_and(names)}" for d, names in found.items() if names]
     return f"{lead} är andelen " + ", och ".join(said) + "."

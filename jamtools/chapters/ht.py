@@ -277,11 +277,14 @@ def hours_same_need(ctx) -> Page:
             *figure(plots.amount_difference_plot(
                         hours.decomposition, title="Uppdelning av skillnaden kvinnor − män",
                         xlabel="Timmar per månad, kvinnor − män", labels=DECOMPOSITION_LABELS),
-                    caption="Skillnaden i medelvärde mellan kvinnor och män delad i den del som "
-                            "skillnader i "
-                            f"{covariates_text(hours.decomposition['adjusted_for'].iloc[0])} "
-                            "förklarar och den oförklarade delen, i timmar per månad, med "
-                            f"{conf} % konfidensintervall.",
+                    caption=("Skillnaden i medelvärde mellan kvinnor och män delad i den del som "
+                             "skillnader i "
+                             f"{covariates_text(hours.decomposition['adjusted_for'].iloc[0])} "
+                             "förklarar och den oförklarade delen, i timmar per månad, med "
+                             f"{conf} % konfidensintervall."
+                             if hours.decomposition["estimate"].notna().all() else
+                             "Skillnaden i medelvärde mellan kvinnor och män, i timmar per månad, med "
+                             f"{conf} % konfidensintervall; den kan inte delas upp här (se texten)."),
                     alt=_differences_alt(hours.decomposition, DECOMPOSITION_LABELS),
                     name="uppdelning"),
             report.amount_comparison_table(

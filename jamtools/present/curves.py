@@ -18,7 +18,8 @@ from jamtools import disclosure
 from jamtools.present import report
 from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, Plot, key,
                                     new_figure, set_title, sex_handle, title_height, wrap)
-from jamtools.present.sentences import direction, hidden_why, not_shown, why_not_computed
+from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_why, not_shown, why_not_computed,
+                                        without_interval)
 
 
 def _days_axis(ax, max_time: float) -> None:
@@ -213,10 +214,10 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
             text.append(f"{lead} kan hasardkvoten inte beräknas{why_not_computed(r)}.")
             continue
         conf = report.number(100 * float(r["conf_level"]), 0)
-        verdict = {"oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
-                   "lägre": f"{a} {event_text} tydligt långsammare än {b}",
-                   "högre": f"{a} {event_text} tydligt snabbare än {b}"}[
-            direction(r["ci_low"], r["ci_high"], null=1.0)]
+        verdict = NO_INTERVAL if without_interval(r) else {
+            "oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
+            "lägre": f"{a} {event_text} tydligt långsammare än {b}",
+            "högre": f"{a} {event_text} tydligt snabbare än {b}"}[direction(r["ci_low"], r["ci_high"], null=1.0)]
         caution = str(r.get("warning") or "").strip()  # a fit that did not converge: said beside it
         text.append(f"{lead} är hasardkvoten {a}/{b} {report.number(r['estimate'], 2)} ({conf} % KI "
                     f"{report.interval(r, 2)}): "

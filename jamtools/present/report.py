@@ -15,7 +15,8 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
-from jamtools.present.sentences import direction, hidden_groups, not_shown, why_not_computed
+from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_groups, not_shown,
+                                        why_not_computed, without_interval)
 
 #: How each sex level is written in running text and table headers.
 SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
@@ -769,7 +770,10 @@ def _amount_direction(r) -> str:
 
 
 def _verdict_amount(r, a: str, b: str, amount_text: str) -> str:
-    """The verdict rule (:func:`_amount_direction`) for an amount in words."""
+    """The verdict rule (:func:`_amount_direction`) for an amount in words; none without an
+    interval (:data:`jamtools.present.sentences.NO_INTERVAL`)."""
+    if without_interval(r):
+        return NO_INTERVAL
     d = _amount_direction(r)
     if d == "oklar":
         return f"det finns ingen tydlig skillnad mellan {a} och {b}"

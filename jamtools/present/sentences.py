@@ -42,6 +42,12 @@ def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
 NO_INTERVAL = "utan intervall kan det inte avgöras om skillnaden är tydlig"
 
 
+def without_interval(row) -> bool:
+    """Whether a comparison with an estimate has no interval (a limit missing): it gets no
+    verdict, :data:`NO_INTERVAL`, not "ingen tydlig skillnad"."""
+    return _nan(row.get("ci_low")) or _nan(row.get("ci_high"))
+
+
 def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
             between: bool = True, null: float = 0.0) -> str:
     """The verdict of one comparison of ``a`` with ``b`` in words.

@@ -123,10 +123,11 @@ def resource_share_gap(df: pd.DataFrame, value: str, group: str = "kon",
     se = na * nb / total ** 2 * np.sqrt(mb ** 2 * var_a / na + ma ** 2 * var_b / nb)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
     gap = share_res - share_n
-    if se == 0:
+    if se <= 1e-9 * max(abs(gap), 1e-3):
         # every unit of a group got the same (often 0: the share is then 0 whatever the other
-        # group's spread); the delta method's variance vanishes there and its interval would
-        # be the estimate itself, which the data do not support: no interval is given
+        # group's spread); the delta method's variance vanishes there (up to rounding: 1e-17
+        # for amounts of 0.1) and its interval would be the estimate itself, which the data do
+        # not support: no interval is given
         msg = ("Alla enheter i en av grupperna fick lika mycket (till exempel 0); intervallet kan "
                "inte beräknas med deltametoden.")
         warnings.warn(msg, UserWarning, stacklevel=2)

@@ -107,7 +107,7 @@ def design_matrix(frame: pd.DataFrame, group: str, a: Hashable, covariates: Sequ
 
 
 #: Why an adjusted comparison is not made when :func:`identified` says no (a sentence's start).
-COINCIDES = "justeringen sammanfaller med könet (ingen kategori har båda könen)"
+COINCIDES = "justeringen sammanfaller med könet (det som justeras för skiljer redan könen åt helt)"
 
 
 def identified(x: pd.DataFrame, column: str = "group") -> bool:

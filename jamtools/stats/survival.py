@@ -299,7 +299,9 @@ def cox_hazard_ratio(df: pd.DataFrame, duration: str, event: str, group: str = "
     complete = x.notna().all(axis=1).to_numpy()
     incomplete = ("" if complete.all() else
                   "Rader utan värde på något det justeras för ingår inte i modellen eller i antalen.")
-    d, x = d[complete].reset_index(drop=True), x[complete].reset_index(drop=True)
+    if not complete.all():  # the design again, of the rows kept (a category only the rows left
+        d = d[complete].reset_index(drop=True)  # out had would be a column of zeros)
+        x = design_matrix(d, group, a, covariates, const=False)
     w = d["_w"] if count else pd.Series(1.0, index=d.index)
     row = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
     row.update(outcome=event, comparison=f"{a} / {b}", group_a=a, group_b=b, measure="hazard_ratio",

@@ -188,3 +188,8 @@ def test_share_gap_without_variance_has_no_interval():
     d.loc[d["kon"] == "kvinna", "t"] = 1.0                      # variance in one group: an interval
     r = conc.resource_share_gap(d, "t", "kon", levels=("kvinna", "man")).iloc[0]
     assert r["ci_low"] < r["estimate"] < r["ci_high"] and r["warning"] == ""
+    for amount, (na, nb) in ((0.1, (50, 60)), (7.3, (37, 41))):   # equal amounts: se is rounding
+        same = pd.DataFrame({"kon": ["kvinna"] * na + ["man"] * nb, "t": amount})
+        with pytest.warns(UserWarning, match="intervallet kan inte beräknas"):
+            r = conc.resource_share_gap(same, "t", "kon", levels=("kvinna", "man")).iloc[0]
+        assert r["estimate"] == pytest.approx(0, abs=1e-9) and np.isnan(r["ci_low"]) and np.isnan(r["p_value"])

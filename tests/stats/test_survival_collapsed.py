@@ -326,3 +326,10 @@ def test_rows_without_a_numeric_covariate_are_left_out_of_the_counts_too():
     assert (r["n_a"], r["n_b"]) == (by_sex.loc["kvinna", "size"], by_sex.loc["man", "size"])
     assert (r["events_a"], r["events_b"]) == (by_sex.loc["kvinna", "sum"], by_sex.loc["man", "sum"])
     assert "ingår inte i modellen" in r["warning"] and ref["warning"] == ""
+    # a category only the rows left out have: not a column of zeros in the model
+    d["kat"] = np.where(np.arange(n) % 2 == 0, "a", "b")
+    d.loc[:9, "kat"] = "c"
+    r = stats.cox_hazard_ratio(d, "t", "e", "kon", ["alder", "kat"], levels=("kvinna", "man")).iloc[0]
+    ref = stats.cox_hazard_ratio(d.dropna(subset=["alder"]), "t", "e", "kon", ["alder", "kat"],
+                                 levels=("kvinna", "man")).iloc[0]
+    assert np.isfinite(ref["estimate"]) and r["estimate"] == pytest.approx(ref["estimate"], rel=1e-12)
