@@ -268,21 +268,46 @@ def test_rows_read_do_not_give_back_hidden_counts_with_the_persons(tmp_path, kin
     assert ("visas inte hur stor del" in audit.answer(summary)) == pd.isna(row["andel_kant"])
 
 
-def test_rows_read_hidden_keep_a_share_that_cannot_give_them_back(tmp_path):
+def test_rows_read_hidden_hide_their_shares_too(tmp_path):
     """30 rows without sex in 3 000 and a pair of duplicates: the rows read are hidden (2 rows
-    less), but 99,0 % with a known sex is kept, rounded as shown: read widest, it allows 159
-    rows more than shown, so the hidden sum is not pinned. In a table of 60 rows 6 without sex
-    (10,0 %) would pin the rows read to 60: the shares are hidden there."""
+    less), and so are the shares on them: 1,0 % without sex gives 30 / 0,01 = 3 000 rows read
+    back. A share of exactly 0 (no row with another code) stays."""
     a, row, persons, comparisons = _linked_export(tmp_path, empty=30, duplicates=1)
     assert pd.isna(row["inlasta"]) and row["saknas"] == 30
-    assert row["andel_kant"] == 0.99 and row["andel_saknas"] == 0.01
-    known = comparisons[comparisons["group_a"] == "kant"].iloc[0]
-    assert known["estimate"] == 0.99 and pd.isna(known["n_b"]) and pd.isna(known["n_a"])
-    widest = 30 / (0.01 - 0.0005)
-    assert widest - (30 + persons["kvinna"] + persons["man"]) >= 5
-    small, row, persons, _ = _linked_export(tmp_path / "small", rows=60, empty=6, duplicates=1)
-    assert small.rows_read == 60 and row["saknas"] == 6
-    assert pd.isna(row["inlasta"]) and pd.isna(row["andel_kant"]) and pd.isna(row["andel_saknas"])
+    assert pd.isna(row["andel_kant"]) and pd.isna(row["andel_saknas"]) and row["andel_annan_kod"] == 0
+    assert (comparisons["suppressed"] == comparisons["estimate"].isna()).all()
+
+
+def test_a_known_share_of_100_percent_does_not_bound_hidden_counts(tmp_path):
+    """One row without sex, one with another code: the counts and the rows read are hidden,
+    but 'Känt kön 100,0 %' (3 998 of 4 000 rounded) beside the persons shown put the hidden
+    rows at 2 at most: 1 each. The share is hidden with the rows read."""
+    d = tmp_path / "data"
+    d.mkdir()
+    ht = pd.read_csv(SYNTHETIC / "ht_beslut.csv", dtype=str, keep_default_na=False)
+    ht.loc[ht.index[0], "kon"] = ""
+    ht.loc[ht.index[1], "kon"] = "X"
+    ht.to_csv(d / "ht_beslut.csv", index=False)
+    audits = audit.audit_tables(data_dir=d, tables=["ht_beslut"])
+    row = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5)).iloc[0]
+    assert pd.isna(row["saknas"]) and pd.isna(row["annan_kod"])
+    assert pd.isna(row["inlasta"]) and pd.isna(row["andel_kant"])
+
+
+def test_aggregate_tables_rows_read_linked_to_the_rows_analysed(tmp_path):
+    """befolkning has no persons to count, but the results file gives its rows analysed by
+    sex: 1 010 rows read less 505 + 503 gave back the 2 rows of another code."""
+    d = tmp_path / "data"
+    d.mkdir()
+    b = pd.read_csv(SYNTHETIC / "befolkning.csv", dtype=str, keep_default_na=False)
+    b.loc[b.index[:2], "kon"] = "X"
+    b.to_csv(d / "befolkning.csv", index=False)
+    audits = audit.audit_tables(data_dir=d, tables=["befolkning"])
+    counts = audit.disclose_counts(audits, threshold=5)["befolkning"]
+    analysed = [v for k, v in counts["analysed"].items() if k != "okant"]
+    assert None not in analysed and audits[0].rows_read - sum(analysed) == 2   # what a reader could do
+    row = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5)).iloc[0]
+    assert pd.isna(row["annan_kod"]) and pd.isna(row["inlasta"])
 
 
 def test_rows_read_stay_when_nothing_small_is_hidden(tmp_path):

@@ -279,7 +279,7 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
     rows read less every count shown is the sum of the hidden ones (3 000 rows less 1 425 women,
     1 572 men and 0 without sex gives the hidden rows with another code and duplicates). Where
     that sum is small, the rows read are hidden too (:func:`_linked_rows_read`), as on the run's
-    data page, and so is every share on them that would give them back. The results file's
+    data page, and so is every share on them. The results file's
     rows analysed by sex (:func:`disclose_counts`) are part of the same table."""
     disclosure.require_disclosed(disclosed, "granskningen")
     t = disclosed.attrs[disclosure.ATTR]["threshold"]
@@ -308,14 +308,10 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
     return frame
 
 
-#: The precision of a share as the chapter shows it (a percentage with one decimal).
-SHARE_DECIMALS = 3
-
-
 def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, counts: dict | None,
                       threshold: int) -> None:
     """Hide ``row``'s rows read where, with the persons' counts and the rows left out that are
-    shown, they give back a small sum of hidden counts; then hide or round its shares.
+    shown, they give back a small sum of hidden counts; and then the shares on them.
 
     The rows read are the rows of each sex analysed (the results file's ``counts``) plus the
     rows left out for a missing sex, another code and other reasons, less the rows counted
@@ -325,51 +321,37 @@ def _linked_rows_read(row: dict, audit: TableAudit, persons: pd.DataFrame, count
     everything shown is what a reader can tell of the hidden counts (their sum, less any rows
     counted twice, plus any rows beyond a person's first). When something is hidden and that
     difference is small (1 to ``threshold − 1``), the rows read are hidden.
-    A share on the hidden rows read still gives them back (rows with another code divided by
-    their share): a share whose numerator is shown, and not 0 or all rows, is kept only rounded
-    to the precision shown (:data:`SHARE_DECIMALS`), and only where even its widest reading
-    leaves the hidden sum possibly ``threshold`` or more; otherwise every such share is hidden.
-    The count of rows with a known sex and the counts per sex are hidden with the rows read."""
-    if audit.persons is None or not audit.rows_read or pd.isna(row["inlasta"]) or persons.empty:
+    A share on the hidden rows read gives them back (rows with another code divided by their
+    share) or bounds the hidden counts (100,0 % with a known sex): every share strictly between
+    0 and 1 is hidden with them, and so are the count of rows with a known sex and the counts
+    per sex.
+    """
+    if not audit.rows_read or pd.isna(row["inlasta"]):
         return
-    by_sex = persons.set_index("kon")["antal"]
     left = [row["saknas"], row["annan_kod"], row["utanfor_ovrigt"]]
     analysed = {k: (np.nan if v is None else v) for k, v in ((counts or {}).get("analysed") or {}).items()
                 if k != _load.UNKNOWN_SEX}
-    views = [left + [by_sex.get(s, np.nan) for s in ADULT_SEXES]] + ([left + list(analysed.values())]
-                                                                     if analysed else [])
-    pinned = [float(sum(v for v in shown if pd.notna(v))) for shown in views
-              if any(pd.isna(v) for v in shown)
-              and 0 < audit.rows_read - sum(v for v in shown if pd.notna(v)) < threshold]
-    if not pinned:
+    views = [left + list(analysed.values())] if analysed else []
+    if audit.persons is not None and not persons.empty:   # (aggregate tables have no persons)
+        by_sex = persons.set_index("kon")["antal"]
+        views.append(left + [by_sex.get(s, np.nan) for s in ADULT_SEXES])
+    if not any(any(pd.isna(v) for v in shown)
+               and 0 < audit.rows_read - sum(v for v in shown if pd.notna(v)) < threshold
+               for shown in views):
         return
-    shown_sum = max(pinned)
     row["inlasta"] = np.nan
     for c in ("kvinna", "man", "kant"):
         row[c] = np.nan
         row[f"andel_{c}"] = np.nan if c != "kant" else row["andel_kant"]
-    # what each share gives away: its numerator, shown (a share of the known rows is 1 less
-    # the rows without sex and with another code)
-    numerators = {"saknas": row["saknas"], "annan_kod": row["annan_kod"],
-                  "kant": row["saknas"] + row["annan_kod"]}
-    widest = np.inf
-    for c, x in numerators.items():
-        share = row[f"andel_{c}"]
-        if pd.isna(share) or pd.isna(x) or x == 0:
-            continue
-        shown_share = round(float(share if c != "kant" else 1 - share), SHARE_DECIMALS)
-        low = shown_share - 0.5 * 10 ** -SHARE_DECIMALS
-        widest = min(widest, x / low if low > 0 else np.inf)
-    hide = widest - shown_sum < threshold
-    for c in numerators:
+    # A share of the hidden rows read gives them back, or bounds the hidden counts: rows with
+    # another code over their share; 100,0 % with a known sex puts the rows without one at
+    # most 0,05 % of rows read that the persons shown nearly give. Only a share of exactly 0 or
+    # 1 (none, or all) says nothing more than its count of 0 does.
+    for c in ("kant", "saknas", "annan_kod"):
         share = row[f"andel_{c}"]
         if pd.notna(share) and 0 < share < 1:
-            shown_share = round(float(share), SHARE_DECIMALS)
-            # (a share rounded to 0 or 1 would read as none or all: hidden rather than wrong)
-            row[f"andel_{c}"] = np.nan if hide or shown_share in (0.0, 1.0) else shown_share
+            row[f"andel_{c}"] = np.nan
 
-
-# --- Showing the audit -----------------------------------------------------------------------
 
 def _n(x) -> str:
     from jamtools.present.report import number
