@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from jamtools.disclosure import SUPPRESSED_MARK
+
 
 @dataclass(frozen=True)
 class Caption:
@@ -61,6 +63,7 @@ class Page:
     def __post_init__(self) -> None:
         frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
                   for name, items in dict(self.parts).items()}
+        link_rows_read([item for items in frozen.values() for item in items])
         object.__setattr__(self, "parts", MappingProxyType(frozen))
         object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
 
@@ -84,6 +87,53 @@ class Page:
         from IPython.display import Markdown, display
 
         display(Markdown(f"**Svar i korthet.** {self.short_answer}"))
+
+
+#: The first row of a data table (:func:`jamtools.present.report.quality_table`): the rows read
+#: of one file, by sex.
+ROWS_READ = "Inlästa rader ("
+
+
+def link_rows_read(items: Iterable) -> None:
+    """Hide a file's rows read of a sex in every data table of a page where one hides them.
+
+    Two data tables of one file on a page (the chapter's rows, and a selection of them: the
+    planning of clients born abroad) show the same rows read by sex. Each is disclosed alone,
+    so one may hide a sex's rows read to protect a small count of left-out rows, which the
+    other then shows: 1 162 rows read in the second less 1 160 analysed in the first gave back
+    2 duplicates. Where any table hides a cell of a file's rows read, every table of that file
+    on the page hides it (and carries the note of what '..' means). The tables are changed in
+    place, before anything is shown.
+    """
+    tables = [t for t in items if isinstance(getattr(t, "frame", None), pd.DataFrame)
+              and "Steg" in t.frame.columns and len(t.frame)
+              and str(t.frame["Steg"].iloc[0]).startswith(ROWS_READ)]
+    by_file: dict[str, list] = {}
+    for t in tables:
+        by_file.setdefault(str(t.frame["Steg"].iloc[0]), []).append(t)
+    for group in by_file.values():
+        if len(group) < 2:
+            continue
+        columns = {c for t in group for c in t.frame.columns if c != "Steg"}
+        hidden = {c for c in columns for t in group if c in t.frame.columns
+                  and str(t.frame[c].iloc[0]) == SUPPRESSED_MARK}
+        notes = [n for t in group for n in [_mark_note(t.note)] if n]
+        for t in group:
+            changed = False
+            for c in hidden & set(t.frame.columns):
+                if str(t.frame[c].iloc[0]) != SUPPRESSED_MARK:
+                    t.frame.iloc[0, list(t.frame.columns).index(c)] = SUPPRESSED_MARK
+                    changed = True
+            if changed and not _mark_note(t.note) and notes:
+                t.note = f"{t.note} {notes[0]}".strip()
+
+
+def _mark_note(note: str) -> str:
+    """The sentence of ``note`` that says what '..' means, or ''."""
+    import re
+
+    m = re.search(r"'\.\.' = [^']*?\(röjandekontroll\)\.", note or "")
+    return m.group(0) if m else ""
 
 
 def figure(plot, *, caption: str, alt: str, name: str | None = None):

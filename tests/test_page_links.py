@@ -1,0 +1,30 @@
+"""Two data tables of one file on a page show the same rows read by sex; each is disclosed
+alone, so one could show what the other hides (1 162 rows read in the table of a selection
+less 1 160 analysed in the chapter's table gave back 2 duplicates). The page hides such a
+cell in every table of that file (jamtools.present.page.link_rows_read)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from jamtools.present.page import Page
+from jamtools.present.report import SUPPRESSION_NOTE, Table
+
+
+def _table(read_men: str, analysed_men: str, note: str = "") -> Table:
+    frame = pd.DataFrame({"Steg": ["Inlästa rader (eb_planering.csv)", "Dubbletter av id (planering_id)",
+                                   "Analyserade rader"],
+                          "Kvinnor": ["974", "0", "974"], "Män": [read_men, "..", analysed_men]})
+    return Table(frame, "Dataunderlag", note)
+
+
+def test_a_files_rows_read_hidden_in_one_table_are_hidden_in_all():
+    note = SUPPRESSION_NOTE.format(t=5)
+    first, second = _table("..", "1 160", note), _table("1 162", "400")
+    other = Table(pd.DataFrame({"Steg": ["Inlästa rader (eb_insatser.csv)"], "Män": ["3 000"]}), "Insatser")
+    page = Page(question_id="eb_03_insatser", short_answer="", parts={"data": ("text", first, second, other)})
+    shown = page.part("data")
+    assert shown[2].frame.loc[0, "Män"] == ".." and shown[2].frame.loc[0, "Kvinnor"] == "974"
+    assert note in shown[2].note                               # what '..' means, where it appears
+    assert shown[1].frame.loc[0, "Män"] == ".."
+    assert other.frame.loc[0, "Män"] == "3 000"                # another file is left as it is
+    assert shown[2].frame.loc[2, "Män"] == "400"               # only the rows read are linked
