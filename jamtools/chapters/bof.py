@@ -253,7 +253,8 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     return disclosure.stack(out, column)
 
 
-def flag(data: pd.DataFrame, column: str, value: str, name: str) -> pd.DataFrame:
+def flag(data: pd.DataFrame, column: str, value: str, name: str, *,
+         unknown_is_no: bool = False) -> pd.DataFrame:
     """The rows with a value in ``column``, with the yes/no outcome ``name`` = 1 where it is
     ``value`` (e.g. ``anmalare`` == ``polis``), else 0.
 
@@ -264,14 +265,19 @@ def flag(data: pd.DataFrame, column: str, value: str, name: str) -> pd.DataFrame
         way).
     column, value : the category column and the value that counts as yes.
     name : the new 0/1 column.
+    unknown_is_no : bool, default False
+        Keep the rows of unknown category as 0 (not known to be ``value``), so that the rows
+        counted are all the rows (a count of blanks is then not the difference of two counts
+        shown).
 
     Returns
     -------
     pandas.DataFrame
-        A copy of the rows where ``column`` is known (a row of unknown category is neither).
+        A copy of the rows where ``column`` is known (a row of unknown category is neither),
+        or of every row with ``unknown_is_no``.
     """
-    rows = data[data[column].notna()].copy()
-    rows[name] = (rows[column] == value).astype(int)
+    rows = data.copy() if unknown_is_no else data[data[column].notna()].copy()
+    rows[name] = rows[column].eq(value).fillna(False).astype(int)
     return rows
 
 
@@ -774,7 +780,7 @@ def reason_and_reporter(ctx) -> Page:
                                            levels=CHILD_SEXES, weight=weight)
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
-                                    conf_level=ctx.conf_level),
+                                    conf_level=ctx.conf_level, missing="category"),
         "anmalningsorsak", threshold=ctx.threshold)
     jamforelser = {"orsak": beteende.comparisons}
     reporters: tuple = ("Data saknar uppgift om vem som anmälde, så den delen utelämnas.",)
@@ -784,7 +790,7 @@ def reason_and_reporter(ctx) -> Page:
     if with_reporter:
         anmalare = disclosure.disclose_distribution(
             stats.distribution_by_group(anmalningar.data, "anmalare", count=weight,
-                                        conf_level=ctx.conf_level),
+                                        conf_level=ctx.conf_level, missing="category"),
             "anmalare", threshold=ctx.threshold)
         reporters = items(
             *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",
@@ -796,7 +802,10 @@ def reason_and_reporter(ctx) -> Page:
             report.distribution_table(anmalare, "anmalare", caption="Anmälare efter kön"))
         with warnings.catch_warnings():  # as for ``beteende`` above
             warnings.simplefilter("ignore", UserWarning)
-            polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis"),
+            # every report counts: one without a reporter is not known to be from the police
+            # (left out, their number would be the rows analysed less the reports counted)
+            polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis",
+                                                 unknown_is_no=True),
                                             "anmalare_polis", covariates=["anmalningsorsak"],
                                             conf_level=ctx.conf_level, threshold=ctx.threshold,
                                             levels=CHILD_SEXES, weight=weight)

@@ -453,7 +453,7 @@ def requirements(ctx) -> Page:
         sexes = planering.data[planering.data["kon"].isin(SEXES)]
         households = disclosure.disclose_distribution(
             stats.distribution_by_group(sexes, "hushallstyp", count=weight,
-                                        conf_level=ctx.conf_level),
+                                        conf_level=ctx.conf_level, missing="category"),
             "hushallstyp", threshold=ctx.threshold)
         by_household = items(
             "Tabellen visar hur kvinnornas och männens planeringar fördelar sig på hushållstyper; "

@@ -126,7 +126,7 @@ VALUE_LABELS = {
     "eget_missbruk": "Eget missbruk", "kriminalitet": "Kriminalitet",
     "skola": "Skola", "forskola": "Förskola", "polis": "Polis",
     "halso_och_sjukvard": "Hälso- och sjukvård", "socialtjansten": "Socialtjänsten",
-    "anhorig": "Anhörig", "ovriga": "Övriga",
+    "anhorig": "Anhörig", "ovriga": "Övriga", "uppgift_saknas": "Uppgift saknas",
     "familjebehandling": "Familjebehandling", "samtalsstod": "Samtalsstöd",
     "kontaktperson_familj": "Kontaktperson/-familj", "strukturerad_oppenvard": "Strukturerad öppenvård",
     "placering_familjehem": "Placering i familjehem", "placering_hvb": "Placering på HVB",

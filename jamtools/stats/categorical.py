@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -52,8 +52,13 @@ def crosstab(data: pd.DataFrame, category: str, group: str = "kon", *,
     return table.astype(float)
 
 
+#: The category :func:`distribution_by_group` gives a missing value with ``missing="category"``.
+MISSING = "uppgift_saknas"
+
+
 def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon", *,
-                          count: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+                          count: str | None = None, conf_level: float = 0.95,
+                          missing: Literal["drop", "category"] = "drop") -> pd.DataFrame:
     """Share of each category within each group, with Wilson intervals, and the residuals.
 
     One row per category × group: ``n`` (the group's total), ``events`` (the count in the
@@ -75,6 +80,12 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
     conf_level : float, default 0.95
         Confidence level of the intervals.
 
+    missing : {'drop', 'category'}, default 'drop'
+        What a unit without a category is: left out (the groups' totals are then the units
+        with a category), or counted in the category :data:`MISSING`, so that the groups'
+        totals are all their units (a page that shows them beside a count of all units gives
+        no small number of blanks back by subtraction).
+
     Returns
     -------
     pandas.DataFrame
@@ -90,7 +101,13 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
            29(1), 205–220.
     .. [3] Agresti, A. (2013). Categorical Data Analysis (3rd ed.). Hoboken, NJ: Wiley.
     """
+    if missing == "category":
+        data = data.assign(**{category: data[category].astype(object).where(data[category].notna(), MISSING)})
+    elif missing != "drop":
+        raise ValueError(f"missing ska vara 'drop' eller 'category', inte {missing!r}.")
     table = crosstab(data, category, group, count=count)
+    if missing == "category" and MISSING in table.index:   # the blanks last
+        table = table.reindex([*[c for c in table.index if c != MISSING], MISSING])
     if table.empty:
         return pd.DataFrame(columns=[category, group, "n", "events", "share", "ci_low", "ci_high",
                                      "adj_residual", "method", "conf_level"])
