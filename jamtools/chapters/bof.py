@@ -253,6 +253,15 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     return disclosure.stack(out, column)
 
 
+def _note_blanks(comparisons: pd.DataFrame, data: pd.DataFrame, column: str, note: str) -> None:
+    """Say in every comparison's ``warning`` (the page's note and the results file) that rows
+    without a value in ``column`` were counted as not having it (:func:`flag` with
+    ``unknown_is_no``), when there are such rows."""
+    if column in data and data[column].isna().any() and len(comparisons):
+        old = comparisons["warning"].fillna("").astype(str)
+        comparisons["warning"] = [f"{w}; {note}" if w and w != "nan" else note for w in old]
+
+
 def flag(data: pd.DataFrame, column: str, value: str, name: str, *,
          unknown_is_no: bool = False) -> pd.DataFrame:
     """The rows with a value in ``column``, with the yes/no outcome ``name`` = 1 where it is
@@ -774,10 +783,13 @@ def reason_and_reporter(ctx) -> Page:
         # What the adjustment left out is in the comparison's own note (shown in its table and
         # sentence); as a Python warning it would print the code's path on the page.
         warnings.simplefilter("ignore", UserWarning)
-        beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende"),
+        beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende",
+                                                unknown_is_no=True),
                                            "beteende", covariates=age,
                                            conf_level=ctx.conf_level, threshold=ctx.threshold,
                                            levels=CHILD_SEXES, weight=weight)
+    _note_blanks(beteende.comparisons, anmalningar.data, "orsakstyp",
+                 "Anmälningar utan uppgift om orsakstyp räknas som inte om barnets eget beteende.")
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
                                     conf_level=ctx.conf_level, missing="category"),
@@ -809,6 +821,8 @@ def reason_and_reporter(ctx) -> Page:
                                             "anmalare_polis", covariates=["anmalningsorsak"],
                                             conf_level=ctx.conf_level, threshold=ctx.threshold,
                                             levels=CHILD_SEXES, weight=weight)
+        _note_blanks(polis.comparisons, anmalningar.data, "anmalare",
+                     "Anmälningar utan uppgift om anmälare räknas som inte från polisen.")
         jamforelser["anmälare"] = polis.comparisons
         police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
                                          outcome_text="från polisen", unit_text="anmälningar"),)

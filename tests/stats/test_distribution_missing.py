@@ -39,3 +39,18 @@ def test_a_flag_can_keep_the_rows_of_unknown_category():
     every = flag(d, "anmalare", "polis", "p", unknown_is_no=True)
     assert len(every) == 10 and every["p"].tolist() == [1, 0, 0, 1, 0, 0, 1, 1, 0, 0]
     assert np.issubdtype(every["p"].dtype, np.integer)
+
+
+def test_the_comparisons_say_when_blanks_were_counted_as_no():
+    """The police's share counting a blank reporter as not the police changes the estimate from
+    a run that left them out: every comparison says so (page note and results file), and only
+    when there are blanks."""
+    from jamtools.chapters.bof import _note_blanks
+
+    comparisons = pd.DataFrame({"warning": ["", "annat"]})
+    _note_blanks(comparisons, _rows(), "anmalare", "Utan anmälare räknas som inte polis.")
+    assert comparisons["warning"].tolist() == ["Utan anmälare räknas som inte polis.",
+                                               "annat; Utan anmälare räknas som inte polis."]
+    untouched = pd.DataFrame({"warning": [""]})
+    _note_blanks(untouched, _rows().dropna(), "anmalare", "x")
+    assert untouched["warning"].tolist() == [""]
