@@ -399,7 +399,7 @@ def test_audit_answer_names_tables_without_sex():
                           "andel_kant": [1.0, np.nan, np.nan]})
     text = audit.answer(frame, not_supplied=["ks_elever", "befolkning"])
     assert text.startswith("Av datamodellens 4 tabeller finns 2 i underlaget. 1 av dem")
-    assert "i 1 har varje rad ett känt kön" in text and "Kön saknas helt i ansökningar om ekonomiskt bistånd (`eb_klienter`)" in text
+    assert "i en har varje rad ett känt kön" in text and "Kön saknas helt i ansökningar om ekonomiskt bistånd (`eb_klienter`)" in text
 
 
 def test_hidden_rates_are_said_in_a_sentence_of_their_own():

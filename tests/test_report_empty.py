@@ -98,9 +98,12 @@ def test_equal_amounts_show_no_clear_difference():
     rounding), never 'tydligt färre' or 'tydligt fler'."""
     from jamtools.present import sentences
 
-    for low, high in ((float("nan"), float("nan")), (1e-13, 3e-13), (-3e-13, -1e-13), (7.7e-9, 3.0e-8)):
+    for low, high in ((1e-13, 3e-13), (-3e-13, -1e-13), (7.7e-9, 3.0e-8)):
         r = {"ci_low": low, "ci_high": high, "estimate": (low + high) / 2}
         assert "ingen tydlig skillnad" in report._verdict_amount(r, "kvinnor", "män", "timmar")
+    # without an interval no verdict either way (the one rule for a missing interval)
+    r = {"ci_low": float("nan"), "ci_high": float("nan"), "estimate": 0.0}
+    assert report._verdict_amount(r, "kvinnor", "män", "timmar") == sentences.NO_INTERVAL
     r = {"ci_low": 0.2, "ci_high": 3.0, "estimate": 1.5}
     assert report._verdict_amount(r, "kvinnor", "män", "timmar") == "kvinnor får tydligt fler timmar än män"
     # the one verdict rule itself is unchanged: any interval above 0 (or 1) is clear

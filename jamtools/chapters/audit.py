@@ -626,7 +626,7 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
                      "ett känt kön på varje rad.")
         else:
             text += "."
-        text += (f" För {'den' if k == 1 else some.get(len(hidden), len(hidden)) + ' av dem'} visas inte "
+        text += (f" För {'den' if k == 1 else str(some.get(len(hidden), len(hidden))) + ' av dem'} visas inte "
                  "hur stor del av raderna som har känt kön (röjandekontroll).")
     if no_sex:
         text += f" Kön saknas helt i {table_names_text(no_sex)}."
