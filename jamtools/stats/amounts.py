@@ -381,7 +381,7 @@ def _distributions(d: pd.DataFrame, value: str, keys: Sequence[str]) -> dict[tup
     if not len(counts):
         return out
     if keys:
-        for key, part in counts.groupby(level=list(range(len(keys))), observed=True, sort=True):
+        for key, part in counts.groupby(level=list(range(len(keys))), observed=True, sort=True, dropna=False):
             key = key if isinstance(key, tuple) else (key,)
             out[key] = _Dist(part.index.get_level_values(-1).to_numpy(float),
                              part.to_numpy(np.int64))
@@ -449,9 +449,9 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
                      "median_ci_method": METHOD_ORDER})
     out = pd.DataFrame(rows)
     if len(out):
-        totals = out.groupby(by, observed=True)["sum"].transform("sum") if by else out["sum"].sum()
+        totals = out.groupby(by, observed=True, dropna=False)["sum"].transform("sum") if by else out["sum"].sum()
         out["share_of_total"] = out["sum"] / totals
-        n_tot = out.groupby(by, observed=True)["n"].transform("sum") if by else out["n"].sum()
+        n_tot = out.groupby(by, observed=True, dropna=False)["n"].transform("sum") if by else out["n"].sum()
         out["share_of_n"] = out["n"] / n_tot
     return out
 

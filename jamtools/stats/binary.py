@@ -360,7 +360,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
                              for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
     notes = []
     for cov in covariates:
-        per = table.groupby([cov, group], observed=True)["n"].sum().unstack(fill_value=0)
+        per = table.groupby([cov, group], observed=True, dropna=False)["n"].sum().unstack(fill_value=0)
         lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
         if len(lonely):
             notes.append(f"'{cov}': {len(lonely)} kategori(er) finns bara för ett kön")
@@ -370,7 +370,7 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
     # the standardisation's weights with a difference of 0.
     constant = pd.Series(False, index=table.index)
     for cov in covariates:
-        per = table.groupby(cov, observed=True)[["n", "events"]].transform("sum")
+        per = table.groupby(cov, observed=True, dropna=False)[["n", "events"]].transform("sum")
         constant |= (per["events"] == 0) | (per["events"] == per["n"])
     if constant.any():
         # (how many: not said, a count that no disclosure control has seen)
@@ -566,7 +566,7 @@ def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],
     strata = [strata] if isinstance(strata, str) else list(strata)
     table = _counts(data, group, outcome, strata)
     tables = []
-    for _, sub in table.groupby(strata, observed=True):
+    for _, sub in table.groupby(strata, observed=True, dropna=False):
         s = sub.set_index(group)
         if a in s.index and b in s.index:
             tables.append([[s.loc[a, "events"], s.loc[a, "n"] - s.loc[a, "events"]],
