@@ -171,7 +171,8 @@ class InputCheck:
         path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 
-    def markdown(self, *, threshold: int = 5, hidden: Iterable[str] = ()) -> str:
+    def markdown(self, *, threshold: int = 5, hidden: Iterable[str] = (),
+                 across: Iterable[dict] = ()) -> str:
         """The book's page about the run's data (MyST Markdown, Swedish).
 
         Unlike the terminal and ``check.json`` (for the analyst), the page shows no row numbers
@@ -183,7 +184,10 @@ class InputCheck:
         found fewer than ``threshold`` rows with a problem, or a chapter hid a count of the
         table's rows (``hidden``: table names, :func:`hidden_tables`): with the rows the
         chapters show, the total would give the small count back (one row of an unknown sex
-        code: 3 000 rows less 1 427 women and 1 572 men analysed)."""
+        code: 3 000 rows less 1 427 women and 1 572 men analysed).
+
+        ``across``: what :func:`across_chapters` found; the page names the chapters that should
+        not be published together as they are (titles and tables, no counts)."""
         out = ["# Körningens data", ""]
         if self.demo:
             out += ["Den här boken är byggd på **syntetiska demodata** med planterade effekter, inte "
@@ -209,6 +213,25 @@ class InputCheck:
                     f"ett kapitel eftersom de är färre än {threshold}, och tillsammans med de rader "
                     "som kapitlen visar skulle totalen göra det möjligt att räkna ut hur många "
                     "(röjandekontroll). Antalet finns i kontrollen i terminalen och i `check.json`."]
+        across = list(across)
+        if across:
+            out += ["", "## Före publicering: kapitel som inte ska publiceras tillsammans", "",
+                    ":::{warning}",
+                    "Ett kapitel döljer ett antal rader för ett kön för att skydda ett litet antal, "
+                    "men ett annat kapitel i körningen visar antalet rader i samma tabell. Räknar "
+                    "kapitlen samma rader kan det lilla antalet räknas fram ur skillnaden. Publicera "
+                    "dem inte tillsammans som de är: publicera dem var för sig, eller avrunda "
+                    "antalen (se sidan om röjandekontroll).", ":::", "",
+                    "| Tabell | Kön | Antal | Döljs i | Visas i |", "|---|---|---|---|---|"]
+            from jamtools.present.report import SEX_LABELS, TABLE_LABELS
+            for f in across:
+                table = TABLE_LABELS.get(f["table"], "")
+                table = f"{table[:1].upper() + table[1:]} (`{f['table']}`)" if table else f"`{f['table']}`"
+                titles = [", ".join(_md(catalogue.QUESTIONS.get(k, k)) for k in f[side])
+                          for side in ("hidden_by", "shown_by")]
+                note = "" if f.get("same_selection", True) else " (olika urval)"
+                out.append(f"| {_md(table)} | {_md(SEX_LABELS.get(f['sex'], f['sex']).capitalize())} | "
+                           f"{_COUNT_WORDS[f.get('count', 'analysed')]}{note} | {titles[0]} | {titles[1]} |")
         problems = [(t, p) for t in self.tables.values() for p in t.problems]
         errors = [t for t in self.tables.values() if t.error]
         if problems or errors:
@@ -251,26 +274,51 @@ def hidden_tables(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> set[s
     return out
 
 
+def _record_counts(record: dict) -> Iterable[tuple[str, str, int | None]]:
+    """``(kind, sex, value)`` of one table's record in a results file: the rows analysed, and
+    the rows read (analysed plus left out; None where either is hidden). A sex missing from
+    ``excluded`` had none left out (:func:`jamtools.disclosure.disclose_counts_by_sex`)."""
+    analysed = (record or {}).get("analysed") or {}
+    excluded = (record or {}).get("excluded") or {}
+    for sex, value in analysed.items():
+        yield "analysed", sex, value
+        left_out = excluded.get(sex, 0)
+        yield "read", sex, None if value is None or left_out is None else value + left_out
+    for sex in [s for s in excluded if s not in analysed]:  # e.g. unknown sex: every row left out
+        yield "read", sex, excluded[sex]
+
+
 def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> list[dict]:
     """Counts one chapter hides and another shows: for each table and sex, the chapters whose
-    results file records the rows analysed as hidden, and those that record a number.
+    results file records the rows analysed (or the rows read) as hidden, and those that record
+    a number.
 
     Each page and its results file are protected as one linked table; two chapters of a run are
     not (a count of applicants one page hides to protect four refused, another page shows).
-    Where the chapters count the same rows, the hidden count is shown after all. Suppression
-    alone cannot mend that in the run: nearly every chapter that reads a table shows its rows
-    by sex, or numbers that sum to them. The runner tells the analyst (terminal and manifest),
-    who publishes such chapters apart or rounded (the book's page on disclosure).
+    Where the chapters count the same rows, the hidden count is shown after all. Rows read are
+    the same kind of count: a chapter that leaves out one row for a column only it uses hides its
+    rows read, and a chapter that reads the table without that column shows them (one chapter's
+    rows read less another's rows analysed gives the one row). Suppression alone cannot mend
+    that in the run: nearly every chapter that reads a table shows its rows by sex, or numbers
+    that sum to them. The runner tells the analyst (terminal, manifest and the book's page on
+    the run's data), who publishes such chapters apart or rounded (the book's page on
+    disclosure).
+
+    Parameters
+    ----------
+    results : iterable of pathlib.Path or of (str, dict)
+        The files' paths, or their contents from :func:`read_results`.
 
     Returns
     -------
     list of dict
-        ``table``, ``sex``, ``hidden_by`` and ``shown_by`` (chapter ids), one per table and sex
-        that some chapter hides and another shows; ``same_selection``: whether some hiding and
-        some showing chapter select the same rows (the same period and filters: unit, ages).
-        ``results``: the files' paths, or their contents from :func:`read_results`.
-        Chapters with different selections count different rows, but a table a chapter reads
-        unfiltered is still counted as its selection says, so both kinds are named.
+        ``table``, ``sex``, ``count`` ("analysed" or "read"), ``hidden_by`` and ``shown_by``
+        (chapter ids), one per table, sex and count that some chapter hides and another shows;
+        ``same_selection``: whether some hiding and some showing chapter select the same rows
+        (the same period and filters: unit, ages). Chapters with different selections count
+        different rows, but a table a chapter reads unfiltered is still counted as its
+        selection says, so both kinds are named. A count of rows read is named only where no
+        count of rows analysed of the same table and sex is.
     """
     hidden: dict[tuple, list[tuple]] = {}
     shown: dict[tuple, list[tuple]] = {}
@@ -278,25 +326,35 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
         chapter = data.get("question_id") or stem
         selection = json.dumps([data.get("period"), data.get("filters") or {}], sort_keys=True)
         for table, record in (data.get("counts") or {}).items():
-            for sex, value in ((record or {}).get("analysed") or {}).items():
-                (hidden if value is None else shown).setdefault((table, sex), []).append((chapter, selection))
-    return [{"table": table, "sex": sex, "hidden_by": [c for c, _ in who], "shown_by": [c for c, _ in shown[(table, sex)]],
-             "same_selection": bool({s for _, s in who} & {s for _, s in shown[(table, sex)]})}
-            for (table, sex), who in hidden.items() if shown.get((table, sex))]
+            for kind, sex, value in _record_counts(record):
+                (hidden if value is None else shown).setdefault((table, sex, kind), []).append((chapter, selection))
+    found = []
+    for (table, sex, kind), who in sorted(hidden.items(), key=lambda item: item[0][2] == "read"):
+        showing = shown.get((table, sex, kind))
+        if not showing or (kind == "read" and any(f["table"] == table and f["sex"] == sex for f in found)):
+            continue
+        found.append({"table": table, "sex": sex, "count": kind,
+                      "hidden_by": list(dict.fromkeys(c for c, _ in who)),
+                      "shown_by": list(dict.fromkeys(c for c, _ in showing)),
+                      "same_selection": bool({s for _, s in who} & {s for _, s in showing})})
+    return found
+
+
+_COUNT_WORDS = {"analysed": "analyserade rader", "read": "inlästa rader"}
 
 
 def across_chapters_text(found: list[dict]) -> list[str]:
     """The terminal's lines about :func:`across_chapters` (Swedish)."""
     if not found:
         return []
-    lines = ["Röjandekontroll mellan kapitel: ett kapitel döljer antalet analyserade rader för ett "
-             "kön för att skydda ett litet antal, men ett annat kapitel i samma körning visar "
-             "antalet rader i samma tabell. Räknar kapitlen samma rader kan det lilla antalet "
-             "räknas fram. Publicera inte kapitlen tillsammans som de är (se bokens sida om "
+    lines = ["Röjandekontroll mellan kapitel: ett kapitel döljer antalet analyserade eller inlästa "
+             "rader för ett kön för att skydda ett litet antal, men ett annat kapitel i samma "
+             "körning visar antalet rader i samma tabell. Räknar kapitlen samma rader kan det lilla "
+             "antalet räknas fram. Publicera inte kapitlen tillsammans som de är (se bokens sida om "
              "röjandekontroll: avrunda, eller publicera dem var för sig):"]
     for f in found:
-        lines.append(f"  {f['table']} ({f['sex']}): döljs i {', '.join(f['hidden_by'])}; "
-                     f"visas i {', '.join(f['shown_by'])}"
+        lines.append(f"  {f['table']} ({f['sex']}, {_COUNT_WORDS[f.get('count', 'analysed')]}): "
+                     f"döljs i {', '.join(f['hidden_by'])}; visas i {', '.join(f['shown_by'])}"
                      + ("" if f.get("same_selection", True) else
                         " (kapitlen väljer olika rader: enhet, ålder eller period)"))
     return lines

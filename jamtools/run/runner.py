@@ -1122,7 +1122,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
         stage = _stage_book(out, ok_ids, [nb.stem for nb in notebooks], config, reasons,
                             skipped=skipped, check_page=report.markdown(
                                 threshold=int(config.parameters["threshold"]),
-                                hidden=hidden_tables(results))
+                                hidden=hidden_tables(results), across=crossed)
                             + sql_markdown(out / "sql", [nb.stem for nb in notebooks]),
                             build_line=describe_build(config, started, digests, tables=in_scope), pdfs=no_pdf is None,
                             missing=missing)

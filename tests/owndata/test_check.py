@@ -187,14 +187,14 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
                                                   "excluded": {}}}),
              tmp_path / "missing.json"]
     found = across_chapters(files)
-    assert found == [{"table": "bof_aktualiseringar", "sex": "flicka", "hidden_by": ["bof_06"],
-                      "shown_by": ["bof_01"], "same_selection": True}]
+    assert found == [{"table": "bof_aktualiseringar", "sex": "flicka", "count": "analysed",
+                      "hidden_by": ["bof_06"], "shown_by": ["bof_01"], "same_selection": True}]
     # the runner reads the files once and hands both functions their contents
     read = read_results(files)
     assert [stem for stem, _ in read] == ["bof_06", "bof_01", "bof_02"]
     assert across_chapters(read) == found and hidden_tables(read) == {"bof_aktualiseringar"}
     lines = across_chapters_text(found)
-    assert lines[-1].endswith("bof_aktualiseringar (flicka): döljs i bof_06; visas i bof_01")
+    assert lines[-1].endswith("bof_aktualiseringar (flicka, analyserade rader): döljs i bof_06; visas i bof_01")
     assert across_chapters(files[1:]) == [] and across_chapters_text([]) == []
     # a chapter of one unit hides, a chapter of the whole organisation shows: named, marked
     unit = write("bof_06", {"bof_aktualiseringar": {"analysed": {"flicka": None}, "excluded": {}}},
@@ -202,3 +202,41 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     (other,) = across_chapters([unit, files[1]])
     assert other["same_selection"] is False
     assert "kapitlen väljer olika rader" in across_chapters_text([other])[-1]
+
+
+def test_rows_read_one_chapter_hides_and_another_shows_are_named(tmp_path):
+    """A chapter that leaves out one row for a column only it uses hides its rows read; a chapter
+    that reads the same table without that column shows them (rows analysed with none left out):
+    2 516 read less 2 515 analysed gives the one row. The run names it, in the terminal, the
+    manifest and the book's page on the run's data."""
+    from jamtools.run.check import InputCheck, across_chapters, across_chapters_text
+
+    def result(name, counts):
+        return name, {"question_id": name, "counts": counts, "period": {"start": "2024-01-01"}}
+
+    ht_01 = result("ht_01_timmar_per_behov", {"ht_beslut": {"analysed": {"kvinna": 2516, "man": 1484},
+                                                            "excluded": {}}})
+    r4_01 = result("r4_01_resursfordelning", {"ht_beslut": {"analysed": {"kvinna": 2515, "man": 1484},
+                                                            "excluded": {"kvinna": None, "man": None}}})
+    found = across_chapters([ht_01, r4_01])
+    assert found == [{"table": "ht_beslut", "sex": sex, "count": "read", "hidden_by": ["r4_01_resursfordelning"],
+                      "shown_by": ["ht_01_timmar_per_behov"], "same_selection": True} for sex in ("kvinna", "man")]
+    assert "ht_beslut (kvinna, inlästa rader): döljs i r4_01" in across_chapters_text(found)[1]
+    # left out and shown in the one, hidden in the other: still shown (read = analysed + left out)
+    shown_left = result("ht_01_timmar_per_behov", {"ht_beslut": {"analysed": {"kvinna": 2510}, "excluded": {"kvinna": 6}}})
+    assert [f["sex"] for f in across_chapters([shown_left, r4_01])] == ["kvinna"]
+    # both hide their rows read, or both show them: nothing to name
+    assert across_chapters([r4_01, r4_01]) == [] and across_chapters([ht_01, ht_01]) == []
+    # every row of unknown sex left out, hidden in one, none in another: named too
+    unknown = result("bof_04", {"t": {"analysed": {"flicka": 10}, "excluded": {"okant": None}}})
+    none_left = result("hl_01", {"t": {"analysed": {"flicka": 10}, "excluded": {"okant": 0}}})
+    assert [(f["sex"], f["count"]) for f in across_chapters([unknown, none_left])] == [("okant", "read")]
+    # a hidden count of rows analysed is named once, not again as rows read
+    hid = result("a", {"t": {"analysed": {"flicka": None}, "excluded": {"flicka": None}}})
+    show = result("b", {"t": {"analysed": {"flicka": 100}, "excluded": {"flicka": 0}}})
+    assert [f["count"] for f in across_chapters([hid, show])] == ["analysed"]
+    # the book's page names the chapters by their titles, without counts
+    page = InputCheck(demo=False, config_file=None, tables={}, chapters={}).markdown(across=found)
+    assert "inte ska publiceras tillsammans" in page and "2516" not in page and "2 516" not in page
+    assert "| Beslut om hemtjänst (`ht_beslut`) | Kvinnor | inlästa rader |" in page
+    assert "## Före" not in InputCheck(demo=False, config_file=None, tables={}, chapters={}).markdown()
