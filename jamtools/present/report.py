@@ -161,9 +161,21 @@ def covariates_text(adjusted_for) -> str:
 
 
 def number(x, decimals: int = 1, *, signed: bool = False) -> str:
-    """A number the Swedish way: decimal comma, a real minus sign; '..' when missing."""
+    """A number the Swedish way: decimal comma, a real minus sign; '..' when missing.
+
+    With two or more ``decimals`` (ratios, indices), a number that is not 0 but would round to
+    0 is shown with two significant digits: an odds ratio of 0.0042 (no events in one group,
+    Haldane's 0.5 added) reads '0,0042', not '0,00', which reads as exactly none.
+
+    Examples
+    --------
+    >>> number(1234.56), number(-0.04), number(0.0042, 2), number(0.0, 2), number(0.126, 2)
+    ('1\u202f234,6', '0,0', '0,0042', '0,00', '0,13')
+    """
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return disclosure.SUPPRESSED_MARK
+    if decimals >= 2 and x != 0 and math.isfinite(float(x)) and round(abs(float(x)), decimals) == 0:
+        decimals = min(1 - math.floor(math.log10(abs(float(x)))), 12)
     text = f"{abs(float(x)):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     if float(x) < 0 and text.strip("0,\u202f"):
         return MINUS + text
@@ -802,8 +814,11 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
         who = SEX_POSSESSIVE.get(r[group], str(r[group]))
         lead = f"{who[:1].upper()}{who[1:]} {unit_text} {verb} i genomsnitt" if i == 0 else who
         parts.append(f"{lead} {number(r['mean'])} {amount_text}" + (f" {per_text}" if i == 0 else "")
-                     + f" ({conf} % KI {_range(r['mean_ci_low'], r['mean_ci_high'])}; median "
-                     f"{number(r['median'])})")
+                     + (f" ({conf} % KI {_range(r['mean_ci_low'], r['mean_ci_high'])}; median "
+                        if pd.notna(r["mean_ci_low"]) and pd.notna(r["mean_ci_high"]) else
+                        " (intervallet kan inte beräknas: " + ("bara en rad" if r["n"] == 1 else
+                                                               "alla har samma värde") + "; median ")
+                     + f"{number(r['median'])})")
     if parts:
         text.append(", ".join(parts[:-1]) + (" och " if len(parts) > 1 else "") + parts[-1] + ".")
     hidden = summary[summary.get("suppressed", pd.Series(False, index=summary.index)).astype(bool)]

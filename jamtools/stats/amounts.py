@@ -278,8 +278,10 @@ class _Dist:
         return float(lo), float(hi)
 
     def mean_ci(self, conf_level: float) -> tuple[float, float]:
-        """Student's t interval for the mean."""
-        if self.n < 2:
+        """Student's t interval for the mean; none (NaN) with fewer than two rows, or when every
+        row has the same value (all 0): the standard error is then 0 and the interval would be
+        the mean itself, which the data do not support."""
+        if self.n < 2 or len(self.values) < 2:
             return np.nan, np.nan
         se = np.sqrt(self.var / self.n)
         t = sps.t.ppf(1 - (1 - conf_level) / 2, self.n - 1)
@@ -424,7 +426,8 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
         One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``sum``, ``mean``,
         ``mean_ci_low``, ``mean_ci_high``, ``median``, ``median_ci_low``, ``median_ci_high``,
         ``q1``, ``q3``, ``conf_level``, ``share_of_total``, ``share_of_n``, and
-        ``mean_ci_method`` and ``median_ci_method`` (the methods' names).
+        ``mean_ci_method`` and ``median_ci_method`` (the methods' names). A group of one row,
+        or whose rows all have the same value, has no interval for the mean (NaN).
 
     Raises
     ------

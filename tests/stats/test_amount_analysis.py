@@ -260,3 +260,20 @@ def test_decomposition_with_a_category_only_one_sex_has_says_so_in_the_table():
                                       levels=("kvinna", "man"))
     assert (res.decomposition["warning"] == analysis.RANK_WARNING).all()
     assert analysis.RANK_WARNING in report.amount_comparison_table(res.decomposition)._repr_html_()
+
+
+def test_a_group_whose_amounts_are_all_equal_has_no_interval_for_the_mean():
+    """Every woman 0 hours: the t-interval would be "0,0–0,0" (a standard error of 0), which the
+    data do not support; there is none, the table says '–' and the sentence says why. The
+    median's order-statistic interval stays (it holds for any distribution)."""
+    d = pd.DataFrame({"kon": ["kvinna"] * 30 + ["man"] * 40, "t": [0.0] * 30 + [i / 3 for i in range(40)]})
+    s = stats.describe_amounts(d, "t").set_index("kon")
+    assert np.isnan(s.loc["kvinna", "mean_ci_low"]) and np.isnan(s.loc["kvinna", "mean_ci_high"])
+    assert s.loc["kvinna", ["median_ci_low", "median_ci_high"]].tolist() == [0.0, 0.0]
+    assert s.loc["man", "mean_ci_low"] < s.loc["man", "mean"] < s.loc["man", "mean_ci_high"]
+    res = analysis.amount_outcome(d, "t", n_boot=100, levels=("kvinna", "man"))
+    table = report.amount_summary_table(res.summary).frame.set_index("Kön")
+    assert table.loc["Kvinnor", "95 % KI, medelvärde"] == report.NOT_COMPUTED_MARK
+    assert table.loc["Män", "95 % KI, medelvärde"] != report.NOT_COMPUTED_MARK
+    text = report.describe_amount(res.summary, res.comparisons)
+    assert "intervallet kan inte beräknas: alla har samma värde" in text and "0,0–0,0" not in text
