@@ -126,12 +126,7 @@ def test_disclosed_summary_hides_small_counts_and_says_what_was_found(broken):
 
 
 def test_small_unknown_counts_are_suppressed_with_a_complement(tmp_path):
-    d = tmp_path / "data"
-    d.mkdir()
-    eb = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
-    eb.loc[eb.index[:2], "kon"] = ""
-    eb.to_csv(d / "eb_klienter.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["eb_klienter"])
+    audits = _audited(tmp_path, "eb_klienter", lambda eb: eb.assign(kon=["", "", *eb["kon"].iloc[2:]]))
     disclosed = audit.disclose_audit(audits, threshold=5)
     row = disclosed.set_index("kategori")["antal"]
     assert pd.isna(row["saknas"])  # 2 rows: hidden
@@ -216,19 +211,28 @@ def test_completeness_equals_an_independent_count_on_a_messy_export(tmp_path):
     assert ht_audit.completeness == expected and min(expected.values()) > 0
 
 
+def _audited(tmp_path, table: str, edit) -> list:
+    """``table`` of the synthetic data changed by ``edit`` (a DataFrame of text -> the table to
+    write), written to a folder of its own and audited."""
+    d = tmp_path / "data"
+    d.mkdir(parents=True)
+    edit(pd.read_csv(SYNTHETIC / f"{table}.csv", dtype=str, keep_default_na=False)).to_csv(
+        d / f"{table}.csv", index=False)
+    return audit.audit_tables(data_dir=d, tables=[table])
+
+
 def _linked_export(tmp_path, *, rows=None, empty=0, other=0, duplicates=0):
     """eb_klienter (one row per person) with ``empty`` sex cells, ``other`` rows coded 'X' and
     ``duplicates`` rows sharing an id, audited; the first ``rows`` rows only."""
-    d = tmp_path / "data"
-    d.mkdir(parents=True)
-    eb = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
-    eb = eb.head(rows) if rows else eb
-    eb.loc[eb.index[:empty], "kon"] = ""
-    eb.loc[eb.index[empty:empty + other], "kon"] = "X"
-    for i in range(duplicates):                        # a pair of rows with one id: both out
-        eb.loc[eb.index[-1 - 2 * i], "person_id"] = eb.loc[eb.index[-2 - 2 * i], "person_id"]
-    eb.to_csv(d / "eb_klienter.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["eb_klienter"])
+    def edit(eb):
+        eb = eb.head(rows) if rows else eb
+        eb.loc[eb.index[:empty], "kon"] = ""
+        eb.loc[eb.index[empty:empty + other], "kon"] = "X"
+        for i in range(duplicates):                        # a pair of rows with one id: both out
+            eb.loc[eb.index[-1 - 2 * i], "person_id"] = eb.loc[eb.index[-2 - 2 * i], "person_id"]
+        return eb
+
+    audits = _audited(tmp_path, "eb_klienter", edit)
     summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
     persons = audit.disclose_persons(audits, threshold=5).set_index("kon")["antal"]
     return audits[0], summary.iloc[0], persons, audit.audit_comparisons(summary)
@@ -282,13 +286,7 @@ def test_a_known_share_of_100_percent_does_not_bound_hidden_counts(tmp_path):
     """One row without sex, one with another code: the counts and the rows read are hidden,
     but 'Känt kön 100,0 %' (3 998 of 4 000 rounded) beside the persons shown put the hidden
     rows at 2 at most: 1 each. The share is hidden with the rows read."""
-    d = tmp_path / "data"
-    d.mkdir()
-    ht = pd.read_csv(SYNTHETIC / "ht_beslut.csv", dtype=str, keep_default_na=False)
-    ht.loc[ht.index[0], "kon"] = ""
-    ht.loc[ht.index[1], "kon"] = "X"
-    ht.to_csv(d / "ht_beslut.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["ht_beslut"])
+    audits = _audited(tmp_path, "ht_beslut", lambda ht: ht.assign(kon=["", "X", *ht["kon"].iloc[2:]]))
     row = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5)).iloc[0]
     assert pd.isna(row["saknas"]) and pd.isna(row["annan_kod"])
     assert pd.isna(row["inlasta"]) and pd.isna(row["andel_kant"])
@@ -297,12 +295,7 @@ def test_a_known_share_of_100_percent_does_not_bound_hidden_counts(tmp_path):
 def test_aggregate_tables_rows_read_linked_to_the_rows_analysed(tmp_path):
     """befolkning has no persons to count, but the results file gives its rows analysed by
     sex: 1 010 rows read less 505 + 503 gave back the 2 rows of another code."""
-    d = tmp_path / "data"
-    d.mkdir()
-    b = pd.read_csv(SYNTHETIC / "befolkning.csv", dtype=str, keep_default_na=False)
-    b.loc[b.index[:2], "kon"] = "X"
-    b.to_csv(d / "befolkning.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["befolkning"])
+    audits = _audited(tmp_path, "befolkning", lambda b: b.assign(kon=["X", "X", *b["kon"].iloc[2:]]))
     counts = audit.disclose_counts(audits, threshold=5)["befolkning"]
     analysed = [v for k, v in counts["analysed"].items() if k != "okant"]
     assert None not in analysed and audits[0].rows_read - sum(analysed) == 2   # what a reader could do
@@ -319,12 +312,7 @@ def test_rows_read_linked_to_the_results_files_rows_analysed(tmp_path):
     """Reports about children: several rows per child, so the persons on the page are far
     fewer than the rows read, but the results file's counts give the rows analysed by sex:
     6 000 rows less those gave back the one row with another code."""
-    d = tmp_path / "data"
-    d.mkdir()
-    ht = pd.read_csv(SYNTHETIC / "bof_aktualiseringar.csv", dtype=str, keep_default_na=False)
-    ht.loc[ht.index[0], "kon"] = "X"
-    ht.to_csv(d / "bof_aktualiseringar.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["bof_aktualiseringar"])
+    audits = _audited(tmp_path, "bof_aktualiseringar", lambda t: t.assign(kon=["X", *t["kon"].iloc[1:]]))
     a = audits[0]
     assert a.unit == "personer" and sum(a.persons.values()) < a.rows_read - 5
     counts = audit.disclose_counts(audits, threshold=5)["bof_aktualiseringar"]
@@ -339,15 +327,14 @@ def test_a_share_rounded_to_all_or_none_is_hidden_not_shown_as_complete(tmp_path
     shares kept only as shown (three decimals). 99,975 % with a known sex would read 1.0, and
     the short answer counted the table as complete with 5 rows without sex beside it; such a
     share is hidden, and the results file says so."""
-    d = tmp_path / "data"
-    d.mkdir()
-    eb = pd.read_csv(SYNTHETIC / "eb_klienter.csv", dtype=str, keep_default_na=False)
-    big = pd.concat([eb.assign(person_id=eb["person_id"] + f"_{k}") for k in range(7)], ignore_index=True)
-    big = big.head(20_000)
-    big.loc[big.index[:5], "kon"] = ""
-    big.loc[big.index[-1], "person_id"] = big.loc[big.index[-2], "person_id"]
-    big.to_csv(d / "eb_klienter.csv", index=False)
-    audits = audit.audit_tables(data_dir=d, tables=["eb_klienter"])
+    def edit(eb):
+        big = pd.concat([eb.assign(person_id=eb["person_id"] + f"_{k}") for k in range(7)],
+                        ignore_index=True).head(20_000)
+        big.loc[big.index[:5], "kon"] = ""
+        big.loc[big.index[-1], "person_id"] = big.loc[big.index[-2], "person_id"]
+        return big
+
+    audits = _audited(tmp_path, "eb_klienter", edit)
     summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
     row = summary.iloc[0]
     assert pd.isna(row["inlasta"]) and row["saknas"] == 5

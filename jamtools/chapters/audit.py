@@ -269,7 +269,8 @@ def _small(value, threshold: int) -> bool:
     return bool(disclosure.is_small([value], threshold)[0])
 
 
-def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataFrame:
+def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame, *,
+                  persons: pd.DataFrame | None = None, counts: dict | None = None) -> pd.DataFrame:
     """One row per table: status, source, rows read, shares known / missing / other code (from
     the disclosed counts: hidden counts give hidden shares), rows left out for other reasons.
     The result is marked disclosed with the threshold of ``disclosed``.
@@ -280,12 +281,13 @@ def audit_summary(audits: list[TableAudit], disclosed: pd.DataFrame) -> pd.DataF
     1 572 men and 0 without sex gives the hidden rows with another code and duplicates). Where
     that sum is small, the rows read are hidden too (:func:`_linked_rows_read`), as on the run's
     data page, and so is every share on them. The results file's
-    rows analysed by sex (:func:`disclose_counts`) are part of the same table."""
+    rows analysed by sex (:func:`disclose_counts`) are part of the same table; a page that shows
+    them passes the ones it shows (``persons``, ``counts``), else they are disclosed here."""
     disclosure.require_disclosed(disclosed, "granskningen")
     t = disclosed.attrs[disclosure.ATTR]["threshold"]
     wide = disclosed.pivot(index="tabell", columns="kategori", values="antal") if len(disclosed) else None
-    persons = disclose_persons(audits, threshold=t)
-    counts = disclose_counts(audits, threshold=t)
+    persons = disclose_persons(audits, threshold=t) if persons is None else persons
+    counts = disclose_counts(audits, threshold=t) if counts is None else counts
     out = []
     for a in audits:
         row = {"tabell": a.name, "status": a.status, "kalla": a.source or "",
@@ -654,8 +656,10 @@ def sex_split_statistics(ctx) -> Page:
     p = ctx.params
     audits = audit_tables(data_dir=p.data_dir, config=p.config, period=p.period)
     missing = not_supplied(data_dir=p.data_dir, config=p.config)
-    summary = audit_summary(audits, disclose_audit(audits, threshold=ctx.threshold))
     persons = disclose_persons(audits, threshold=ctx.threshold)
+    counts = disclose_counts(audits, threshold=ctx.threshold)
+    summary = audit_summary(audits, disclose_audit(audits, threshold=ctx.threshold),
+                            persons=persons, counts=counts)
     return Page(
         question_id=ctx.question_id,
         short_answer=answer(summary, not_supplied=missing),
@@ -671,5 +675,5 @@ def sex_split_statistics(ctx) -> Page:
             "personer": items(persons_table(persons, audits, caption="Personer per tabell efter kön",
                                             name="personer")),
         },
-        counts=disclose_counts(audits, threshold=ctx.threshold),
+        counts=counts,
         comparisons=audit_comparisons(summary, not_supplied=missing))

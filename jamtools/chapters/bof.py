@@ -262,6 +262,23 @@ def _note_blanks(comparisons: pd.DataFrame, data: pd.DataFrame, column: str, not
         comparisons["warning"] = [f"{w}; {note}" if w and w != "nan" else note for w in old]
 
 
+def flag_outcome(ctx, data: pd.DataFrame, column: str, value: str, name: str, *, blank_note: str,
+                 covariates, weight: str | None = None) -> analysis.BinaryResult:
+    """Girls and boys compared on whether ``column`` is ``value`` (:func:`flag`), every row
+    counted: a row without a value in ``column`` counts as not ``value`` (left out, the rows it
+    leaves out would be the rows analysed less the rows counted), and every comparison's note
+    says so with ``blank_note`` when there are such rows (:func:`_note_blanks`)."""
+    with warnings.catch_warnings():
+        # What the adjustment left out is in the comparison's own note (shown in its table and
+        # sentence); as a Python warning it would print the code's path on the page.
+        warnings.simplefilter("ignore", UserWarning)
+        result = analysis.binary_outcome(flag(data, column, value, name, unknown_is_no=True), name,
+                                         covariates=list(covariates), conf_level=ctx.conf_level,
+                                         threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
+    _note_blanks(result.comparisons, data, column, blank_note)
+    return result
+
+
 def flag(data: pd.DataFrame, column: str, value: str, name: str, *,
          unknown_is_no: bool = False) -> pd.DataFrame:
     """The rows with a value in ``column``, with the yes/no outcome ``name`` = 1 where it is
@@ -779,17 +796,9 @@ def reason_and_reporter(ctx) -> Page:
     said = omissions(ctx, {table: anmalningar}, lacking=lacking)
     conf = _conf(ctx.conf_level)
 
-    with warnings.catch_warnings():
-        # What the adjustment left out is in the comparison's own note (shown in its table and
-        # sentence); as a Python warning it would print the code's path on the page.
-        warnings.simplefilter("ignore", UserWarning)
-        beteende = analysis.binary_outcome(flag(anmalningar.data, "orsakstyp", "beteende", "beteende",
-                                                unknown_is_no=True),
-                                           "beteende", covariates=age,
-                                           conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                           levels=CHILD_SEXES, weight=weight)
-    _note_blanks(beteende.comparisons, anmalningar.data, "orsakstyp",
-                 "Anmälningar utan uppgift om orsakstyp räknas som inte om barnets eget beteende.")
+    beteende = flag_outcome(ctx, anmalningar.data, "orsakstyp", "beteende", "beteende", covariates=age,
+                            weight=weight, blank_note="Anmälningar utan uppgift om orsakstyp räknas "
+                                                      "som inte om barnets eget beteende.")
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
                                     conf_level=ctx.conf_level, missing="category"),
@@ -812,17 +821,9 @@ def reason_and_reporter(ctx) -> Page:
                             f"varje anmälare, med {conf} konfidensintervall.",
                     alt=shares_alt(anmalare, what="Andel av anmälningarna", by="anmalare")),
             report.distribution_table(anmalare, "anmalare", caption="Anmälare efter kön"))
-        with warnings.catch_warnings():  # as for ``beteende`` above
-            warnings.simplefilter("ignore", UserWarning)
-            # every report counts: one without a reporter is not known to be from the police
-            # (left out, their number would be the rows analysed less the reports counted)
-            polis = analysis.binary_outcome(flag(anmalningar.data, "anmalare", "polis", "anmalare_polis",
-                                                 unknown_is_no=True),
-                                            "anmalare_polis", covariates=["anmalningsorsak"],
-                                            conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                            levels=CHILD_SEXES, weight=weight)
-        _note_blanks(polis.comparisons, anmalningar.data, "anmalare",
-                     "Anmälningar utan uppgift om anmälare räknas som inte från polisen.")
+        polis = flag_outcome(ctx, anmalningar.data, "anmalare", "polis", "anmalare_polis",
+                             covariates=["anmalningsorsak"], weight=weight,
+                             blank_note="Anmälningar utan uppgift om anmälare räknas som inte från polisen.")
         jamforelser["anmälare"] = polis.comparisons
         police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
                                          outcome_text="från polisen", unit_text="anmälningar"),)
