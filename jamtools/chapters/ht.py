@@ -70,7 +70,9 @@ def need_group(data: pd.DataFrame) -> pd.Series | None:
     situation ("bor ensam" / "bor med någon"), or whichever of the two the table has, e.g.
     ``"ADL 2, bor ensam"``, ``"ADL 2"`` or ``"bor ensam"``. A table with neither but with the
     age is grouped by age band (``"75–84 år"``): the age is the only need-related information
-    left. A decision with a missing value in a column used has no group (missing).
+    left. A decision with a missing value in a column used is in the group "Uppgift saknas"
+    (:data:`MISSING_GROUP`, the last category, there only when some decision is): counted, not
+    dropped from the tables by group.
 
     Parameters
     ----------
@@ -91,9 +93,9 @@ def need_group(data: pd.DataFrame) -> pd.Series | None:
     --------
     >>> d = pd.DataFrame({"adl_beroende": [0, 6, 2], "ensamboende": [True, False, None]})
     >>> list(need_group(d).astype(object))
-    ['ADL 0, bor ensam', 'ADL 5–6, bor med någon', nan]
+    ['ADL 0, bor ensam', 'ADL 5–6, bor med någon', 'Uppgift saknas']
     >>> list(need_group(d[["ensamboende"]]).astype(object))
-    ['bor ensam', 'bor med någon', nan]
+    ['bor ensam', 'bor med någon', 'Uppgift saknas']
     >>> list(need_group(pd.DataFrame({"alder": [70, 90]})).astype(object))
     ['65–74 år', '85 år och äldre']
     >>> need_group(pd.DataFrame({"beviljade_timmar": [3.0]})) is None
@@ -132,8 +134,31 @@ def need_group(data: pd.DataFrame) -> pd.Series | None:
     for part, more in zip(parts[1:], levels[1:]):
         code = np.where((code < 0) | (part < 0), -1, code * len(more) + part)
         categories = [f"{a}, {b}" for a in categories for b in more]
+    if (code < 0).any():
+        code = np.where(code < 0, len(categories), code)
+        categories = [*categories, MISSING_GROUP]
     return pd.Series(pd.Categorical.from_codes(code, categories=categories, ordered=True),
                      index=data.index, name=GROUP_NAMES[tuple(cols)])
+
+
+def without_blank_numbers(loaded, covariates):
+    """``loaded`` without the rows whose value is missing in a covariate the models take as a
+    number (the age in years, :func:`jamtools.stats.design.enters_as_number`), each such
+    covariate a step of the data table ("Uppgift om ålder saknas"): left out of every
+    comparison, crude and adjusted alike, so that no count differs between them by those rows.
+    (Without an age filter a blank age reached the regression and stopped the chapter.) A
+    blank category is a category of its own and stays."""
+    from jamtools.stats.design import enters_as_number
+
+    for column in covariates:
+        values = loaded.data[column]
+        if values.isna().any() and enters_as_number(values.dropna()):
+            loaded = loaded.exclude(values.isna(), f"Uppgift om {covariates_text([column])} saknas")
+    return loaded
+
+
+#: The need group of a decision with a missing value in a column the group is built from.
+MISSING_GROUP = "Uppgift saknas"
 
 
 def need_group_text(data: pd.DataFrame) -> str:
@@ -249,6 +274,7 @@ def hours_same_need(ctx) -> Page:
     if groups is not None:
         loaded = loaded.with_data(loaded.data.assign(**{groups.name: groups}))
     covariates = ctx.covariates(TABLE, loaded)
+    loaded = without_blank_numbers(loaded, covariates)
     hours = analysis.amount_outcome(loaded.data, "beviljade_timmar", covariates=covariates,
                                     levels=SEXES, by=groups.name if groups is not None else None,
                                     decompose=True, conf_level=ctx.conf_level,
@@ -436,6 +462,7 @@ def hours_change(ctx) -> Page:
     conf = number(100 * ctx.conf_level, 0)
     loaded = ctx.load(TABLE, **ctx.filters)
     covariates = ctx.covariates(TABLE, loaded)
+    loaded = without_blank_numbers(loaded, covariates)
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
                                     threshold=ctx.threshold, weight=loaded.weight,

@@ -107,6 +107,8 @@ def instrument_choice(ctx) -> Page:
     table, category = "ks_elever", "instrument"
     change_year = int(ctx.extra["forandring_ar"])
     loaded = ctx.load(table, **ctx.filters)
+    if loaded.has("ar"):  # a row without a school year is in neither phase: left out, counted
+        loaded = loaded.exclude(loaded.data["ar"].isna(), "Uppgift om läsår saknas")
     loaded = loaded.with_data(prepare_pupils(loaded.data, change_year))
     yearly = loaded.has("ar")
     pupils, count = loaded.data, loaded.weight  # count: None (rows) or the cells' counts

@@ -36,6 +36,20 @@ def indicators(values: pd.Series, prefix: str) -> pd.DataFrame:
                           dummy_na=bool(values.isna().any()))
 
 
+def enters_as_number(values: pd.Series) -> bool:
+    """Whether :func:`covariate_columns` enters the covariate ``values`` as a number (numeric,
+    more than 10 distinct values) rather than as indicators. Such a covariate cannot have a
+    missing value (a category can: :func:`indicators`): a caller leaves those rows out first,
+    and says so.
+
+    Examples
+    --------
+    >>> enters_as_number(pd.Series(range(65, 100))), enters_as_number(pd.Series([0, 1, 2] * 5))
+    (True, False)
+    """
+    return bool(pd.api.types.is_numeric_dtype(values) and values.nunique() > 10)
+
+
 def covariate_columns(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
     """Indicator columns for categorical covariates (first level as reference) and numeric
     covariates with more than 10 distinct values as they are.
@@ -62,7 +76,7 @@ def covariate_columns(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.Data
     """
     parts = []
     for cov in covariates:
-        if pd.api.types.is_numeric_dtype(frame[cov]) and frame[cov].nunique() > 10:
+        if enters_as_number(frame[cov]):
             parts.append(frame[cov].astype(float).rename(cov).to_frame())
         else:
             parts.append(indicators(frame[cov], cov))
