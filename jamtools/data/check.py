@@ -67,7 +67,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "missing_id": ("saknat id, missing id", "Varje rad ska ha ett id; rätta exporten."),
     "duplicate_id": ("dubbletter av id, duplicate id",
                      "Varje rad ska ha ett unikt id; ta bort dubbletterna i exporten. Alla rader "
-                     "med samma id lämnas utanför, eftersom det inte går att veta vilken som gäller."),
+                     "med samma id lämnas utanför i varje kapitel som läser tabellen, eftersom det inte "
+                     "går att veta vilken som gäller."),
     "not_a_number": ("ska vara ett tal, wrong type",
                      "Rätta värdena eller koppla kolumnen till rätt fält i jamtools.yml."),
     "not_an_integer": ("ska vara ett heltal, not an integer", "Rätta värdena."),
@@ -268,8 +269,10 @@ class CheckedTable:
             out.add(self.derived[column])
         return out | self.depends.get(column, set())
 
-    def bad_rows(self, columns) -> list[tuple[str, pd.Series]]:
-        """``(reason, mask)`` for the row problems that touch ``columns``, in check order.
+    def bad_rows(self, columns, *, duplicates_of: str | None = None) -> list[tuple[str, pd.Series]]:
+        """``(reason, mask)`` for the row problems that touch ``columns``, in check order, and
+        the repeated values of ``duplicates_of`` (the table's key: a row whose key repeats is a
+        duplicate record, whatever columns a caller uses).
 
         A row with several problems is counted under the first; the reason names the kind and
         the column, e.g. ``"Datum som inte kan läsas (beslutsdatum)"``.
@@ -279,7 +282,8 @@ class CheckedTable:
             touched |= self.sources_of(c)
         out = []
         for (column, kind), mask in self.masks.items():
-            if column in touched and kind in EXCLUSION_LABELS:
+            if (column in touched or column == duplicates_of and kind == "duplicate_id") \
+                    and kind in EXCLUSION_LABELS:
                 out.append((f"{EXCLUSION_LABELS[kind]} ({column})", mask))
         return out
 

@@ -287,7 +287,11 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     (with ``cells=True``): the identifying columns among ``columns`` stay in the engine, in
     the table the result's ``rows`` names (``check_view(..., ids=...)``), and the rest is a
     cell table. ``duplicates=False`` leaves out the search for repeated keys (default: made
-    when the key is among ``columns``, or without ``columns``). ``sums``: amount columns a cell
+    when the key is among ``columns``, or without ``columns``; a file's key that ``columns``
+    leaves out is searched too unless the run's check found it repeated nowhere, and where it
+    repeats it is read: kept in the engine with ``linked``, else the rows instead of a cell
+    table; a ``sql:`` source counts its repeated keys and sends the number, and its rows are
+    read with the key only when some repeat). ``sums``: amount columns a cell
     table holds as each cell's mean and sum of squares instead of making cells (see
     ``check_view``); only for a cell table with values and no ids kept, else the rows' values.
     ``period``: a cell table reads the date only to keep that period's rows (see
@@ -391,8 +395,26 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
             cells = not asked & available
     else:
         cells = False
-    read = in_source if columns is None else columns_to_read(table, columns, in_source,
-                                                             key=not (sql or cells))
+    # A row whose key repeats is a duplicate record: every chapter leaves it out, not only those
+    # that use the key (a decision exported twice counted its hours twice in ht_01 and r4_02,
+    # and bof_02 counted 2 duplicated investigations that bof_03 left out). Where a chapter does
+    # not ask for the key, it is searched when the file may repeat it (the run's check found no
+    # repeat: nothing to do), and when it does, the key is read: kept in the engine with a
+    # linked cell table, or the rows are read instead of a cell table.
+    key_repeats_found = None
+    if (columns is not None and table.key in in_source and table.key not in columns
+            and duplicates is not False and not (cells and not keep_values)):
+        key_repeats_found = (src.key_repeats(first[table.key]) if sql else
+                             not run_facts.current().key_unique(run_facts.source_key(name, spec))
+                             and (not cells or _repeats(src, first[table.key])))  # (rows: the check searches)
+        if key_repeats_found:
+            duplicates = True
+            if ids:
+                ids = [c.name for c in table.columns if c.name in ids or c.name == table.key]
+            elif cells:
+                cells = False
+    read = in_source if columns is None else columns_to_read(table, {*columns, *ids}, in_source,
+                                                             key=not (sql or cells) or bool(key_repeats_found))
     read = [c for c in first if c in read]
     grouped = sql and not set(read) & identifying_columns(table)
     keep = None  # a cell table keeps what was asked for (with the year of a date, the type of a reason)
@@ -425,7 +447,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         shown = Path(src.name).name if "sql" not in spec else src.name
         # what the run's check found in this file (jamtools.data.facts): a key it found
         # repeated nowhere is not searched again
-        known = run_facts.source_key(name, spec) if ids and not sql else None
+        known = run_facts.source_key(name, spec) if ids and not sql and not key_repeats_found else None
 
         def check(key_repeats):
             return check_view(con, view, table, source=shown, types=types, in_source=in_source,
@@ -454,6 +476,26 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
     if columns is not None and (set(read) != in_source or presence):
         checked.complete = lambda: check_source(name, spec)
     return checked
+
+
+def _repeats(src, key: str) -> bool:
+    """Whether some value of the export's column ``key`` (the table's key) occurs on more than
+    one row, as :func:`jamtools.data.check.check_view` compares them (its text)."""
+    from jamtools.data.check import _repeated_keys, sql_text
+    from jamtools.data.engine import ident, shared, unique_name
+
+    con, view = shared(), unique_name("keyrep")
+    drop = src.view(con, [key], view)
+    try:
+        found = _repeated_keys(con, view, sql_text(ident(key), src.types.get(key, "VARCHAR")))
+        if found is None:
+            return False
+        try:  # (a table of the values that repeat: empty when only their hashes did)
+            return bool(con.sql(f"SELECT count(*) FROM {ident(found)}").fetchall()[0][0])
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {ident(found)}")
+    finally:
+        drop()
 
 
 def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> list[CheckedTable]:
@@ -496,10 +538,11 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> lis
     ids = identifying_columns(table) & available - {"personnummer"}
     order = [c.name for c in table.columns]
     content = [c for c in order if c in in_source - ids - {"personnummer"}]
+    # (the key's repeats are the ids' part's: not searched with the content)
     if sql and pnr:
-        parts = [_check_open_source(name, spec, src, content)]
+        parts = [_check_open_source(name, spec, src, content, duplicates=False)]
     elif sql:
-        parts = [_check_open_source(name, spec, src, [c]) for c in content]
+        parts = [_check_open_source(name, spec, src, [c], duplicates=False) for c in content]
     else:
         parts = [check_source(name, spec, columns=content, cells=True, values=False)] if content else []
         ids.add(table.key)  # given or numbered: the account of the key is this part's
@@ -776,7 +819,7 @@ def load_table(
     result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
                                  weight=checked.weight, rows=engine_rows, unique=unique))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
-    for reason, mask in checked.bad_rows(used):
+    for reason, mask in checked.bad_rows(used, duplicates_of=table.key):
         result = result.exclude(mask, reason)
     for col in needed:  # a blank value where the chapter cannot do without one
         if col != "kon" and col not in blank_ok:

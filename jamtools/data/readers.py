@@ -1411,6 +1411,26 @@ def sql_statement(url: str, query: str, columns: list[str], all_columns: list[st
     return SqlStatement(text, grouped, list(columns))
 
 
+def key_repeats_statement(url: str, query: str, column: str, all_columns: list[str]) -> SqlStatement:
+    """The statement that counts the values of ``column`` that more than one row of the
+    ``sql:`` source ``query`` has (``SELECT COUNT(*) FROM (SELECT k ... GROUP BY k HAVING
+    COUNT(*) > 1)``): one number leaves the database. ``grouped``: it returns a count."""
+    import sqlalchemy as sa
+
+    engine, _ = _sql_engine(url)
+    try:
+        sub = sa.text(query.strip().rstrip(";")).columns(*[sa.column(c) for c in all_columns]).subquery("kalla")
+        # as the engine compares ids: as text, without surrounding blanks, an empty one none
+        key = sa.func.trim(sa.cast(sub.c[column], sa.String)).label("id")
+        repeated = (sa.select(key).where(key.is_not(None), key != "").group_by(key)
+                    .having(sa.func.count() > 1).subquery("upprepade"))
+        stmt = sa.select(sa.func.count().label(GROUP_COUNT)).select_from(repeated)
+        text = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    finally:
+        engine.dispose()
+    return SqlStatement(text, True, [column])
+
+
 def _log_sql(table: str, shown: str, statement: SqlStatement) -> None:
     import json
     import os
@@ -1514,6 +1534,25 @@ class Source:
             return frame
         return Source(self.name, [str(c) for c in frame.columns], kind="arrow", path=self.path,
                       frame=frame)
+
+    def key_repeats(self, column: str) -> bool:
+        """For a ``sql:`` source: whether some value of ``column`` (the table's key) occurs on
+        more than one row. The database counts the repeated values and sends one number
+        (logged as every statement sent, :func:`key_repeats_statement`)."""
+        import sqlalchemy as sa
+
+        sql = self.sql
+        statement = key_repeats_statement(str(sql["url"]), _query(sql), column, self.columns)
+        self.sent.append(statement)
+        _log_sql(self.table or "", self.name, statement)
+        engine, shown = _sql_engine(str(sql["url"]))
+        try:
+            with engine.connect() as db:
+                return bool(db.execute(sa.text(statement.text)).scalar())
+        except Exception as exc:
+            raise _sql_failed(shown, exc) from None
+        finally:
+            engine.dispose()
 
     def view(self, con, columns: list[str], name: str = "src", *, grouped: bool = False):
         """Register view ``name`` in ``con``: ``__row`` and ``columns`` of this source. Returns

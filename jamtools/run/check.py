@@ -111,8 +111,10 @@ class InputCheck:
         if n["fel"]:
             parts.append(f"{n['fel']} fel")
         if n["rader"]:
+            dups = any(p.kind == "duplicate_id" for t in self.tables.values() for p in t.problems)
             parts.append(f"{n['rader']} slags radproblem ({self.rows_with_problems()} rader lämnas "
-                         "utanför där kolumnen används)")
+                         "utanför där kolumnen används" + ("; dubbletter av id i alla kapitel som läser "
+                                                          "tabellen" if dups else "") + ")")
         skipped = self.skipped
         chap = f"{len(self.runnable)} av {len(self.chapters)} kapitel kan köras"
         if skipped:
@@ -196,7 +198,8 @@ class InputCheck:
                  else "varje tabell")
         out += [f"Innan kapitlen kördes lästes {which} en gång och kontrollerades mot "
                 "datamodellen. Rader med problem i en kolumn lämnas utanför de kapitel som använder "
-                "kolumnen och räknas i varje kapitels datatabell. Radnummer och exempelvärden finns i "
+                "kolumnen och räknas i varje kapitels datatabell; rader vars id upprepas (dubbletter) "
+                "lämnas utanför i alla kapitel som läser tabellen ur en fil. Radnummer och exempelvärden finns i "
                 "kontrollen i terminalen och i `check.json`, inte här.", "", "## Tabeller", "",
                 "| Tabell | Källa | Rader | Kolumner |", "|---|---|---|---|"]
         hidden = set(hidden)

@@ -39,7 +39,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "missing_id": ("saknat id, missing id", "Varje rad ska ha ett id; rätta exporten."),
     "duplicate_id": ("dubbletter av id, duplicate id",
                      "Varje rad ska ha ett unikt id; ta bort dubbletterna i exporten. Alla rader "
-                     "med samma id lämnas utanför, eftersom det inte går att veta vilken som gäller."),
+                     "med samma id lämnas utanför i varje kapitel som läser tabellen, eftersom det inte "
+                     "går att veta vilken som gäller."),
     "not_a_number": ("ska vara ett tal, wrong type",
                      "Rätta värdena eller koppla kolumnen till rätt fält i jamtools.yml."),
     "not_an_integer": ("ska vara ett heltal, not an integer", "Rätta värdena."),

@@ -30,9 +30,10 @@ from tests.helpers import PG_URL, pg_available
 HT_01 = dict(columns=("kon", "beviljade_timmar"), optional=("adl_beroende", "ensamboende", "alder"))
 
 
-def _export() -> pd.DataFrame:
+def _export(*, duplicate: bool = True) -> pd.DataFrame:
     """Home-help decisions with the problems an export has: a word for hours, an unknown sex
-    code, an impossible date, blanks, a duplicate key, decimal strings."""
+    code, an impossible date, blanks, a duplicate key (unless not ``duplicate``), decimal
+    strings."""
     rng = np.random.default_rng(3)
     n = 300
     df = pd.DataFrame({
@@ -51,7 +52,8 @@ def _export() -> pd.DataFrame:
     df.loc[11, "beslutsdatum"] = "2023-13-45"
     df.loc[13, "alder"] = None
     df.loc[17, "adl_beroende"] = "nio"
-    df.loc[19, "beslut_id"] = "H00018"  # a duplicate key
+    if duplicate:
+        df.loc[19, "beslut_id"] = "H00018"  # a duplicate key
     df.loc[23, "beviljade_timmar"] = None
     return df
 
@@ -65,8 +67,20 @@ def _databases(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
+    """The export with a duplicate key, as a file and in each database."""
+    return _setup(tmp_path_factory, duplicate=True)
+
+
+@pytest.fixture(scope="module")
+def unique(tmp_path_factory):
+    """The export without the duplicate key: a chapter's load is grouped in the database (with
+    a repeated key its rows are read with the key, :func:`test_a_repeated_key_is_counted_there_then_read`)."""
+    return _setup(tmp_path_factory, duplicate=False)
+
+
+def _setup(tmp_path_factory, *, duplicate: bool):
     d = tmp_path_factory.mktemp("sql")
-    df = _export()
+    df = _export(duplicate=duplicate)
     df.to_csv(d / "ht_beslut.csv", index=False)
     (d / "files.yml").write_text(yaml.safe_dump({"tables": {"ht_beslut": {"file": "ht_beslut.csv"}}}),
                                  encoding="utf-8")
@@ -102,6 +116,16 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[cols].sort_values(cols).reset_index(drop=True)
 
 
+def _reads(statements: list[str]) -> list[str]:
+    """The statements that read the table's values; the count of repeated keys (one number,
+    sent before a load that does not ask for the key) is left out, after checking that it is
+    one count of the key alone."""
+    counts = [s for s in statements if "upprepade" in s]
+    for c in counts:
+        assert c.upper().startswith("SELECT COUNT(*)") and "HAVING" in c.upper() and "kon" not in c, c
+    return [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper() and s not in counts]
+
+
 def test_postgres_is_tested_under_ci(setup):
     """Under CI the grouped path must run against a real PostgreSQL: no skipping into green."""
     _, _, configs = setup
@@ -111,15 +135,15 @@ def test_postgres_is_tested_under_ci(setup):
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
-def test_chapter_load_sends_group_by_and_gives_the_file_result(setup, statements, db):
-    _, files, configs = setup
+def test_chapter_load_sends_group_by_and_gives_the_file_result(unique, statements, db):
+    _, files, configs = unique
     if db not in configs:
         pytest.skip("no PostgreSQL server outside CI (test_postgres_is_tested_under_ci fails under CI)")
     from_file = data.load_table("ht_beslut", config=files, **HT_01)
     statements.clear()
     from_db = data.load_table("ht_beslut", config=configs[db], **HT_01)
     # one statement reads the rows' values, and it counts combinations: no key, no id
-    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    reads = _reads(statements)
     assert len(reads) == 1 and "GROUP BY" in reads[0] and "count(" in reads[0].lower()
     ids = identifying_columns(TABLES["ht_beslut"])
     selected = reads[0].upper().split("FROM")[0]
@@ -136,17 +160,17 @@ def test_chapter_load_sends_group_by_and_gives_the_file_result(setup, statements
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
-def test_amounts_summed_from_a_database_equal_the_file(setup, statements, db):
+def test_amounts_summed_from_a_database_equal_the_file(unique, statements, db):
     """A cell table with the hours summed per cell (as ht_02 reads it): the database still
     sends counts per combination, and the engine sums them as it sums a file's."""
-    _, files, configs = setup
+    _, files, configs = unique
     if db not in configs:
         pytest.skip("no PostgreSQL server outside CI (test_postgres_is_tested_under_ci fails under CI)")
     kwargs = dict(HT_01, cells=True, sums=["beviljade_timmar"])
     from_file = data.load_table("ht_beslut", config=files, **kwargs)
     statements.clear()
     from_db = data.load_table("ht_beslut", config=configs[db], **kwargs)
-    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    reads = _reads(statements)
     assert len(reads) == 1 and "GROUP BY" in reads[0]
     assert from_db.spread("beviljade_timmar") == from_file.spread("beviljade_timmar") is not None
     pd.testing.assert_frame_equal(_sorted(from_db.data), _sorted(from_file.data), check_exact=False, rtol=1e-12)
@@ -154,11 +178,11 @@ def test_amounts_summed_from_a_database_equal_the_file(setup, statements, db):
            [(e["typ"], e["antal"], e["per_kon"]) for e in from_file.log]
 
 
-def test_a_load_that_needs_ids_reads_only_its_columns(setup, statements):
-    _, files, configs = setup
+def test_a_load_that_needs_ids_reads_only_its_columns(unique, statements):
+    _, files, configs = unique
     statements.clear()
     loaded = data.load_table("ht_beslut", config=configs["sqlite"], columns=("kon", "person_id"))
-    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    reads = _reads(statements)
     assert len(reads) == 1 and "GROUP BY" not in reads[0]
     selected = reads[0].split("FROM")[0]
     assert "person_id" in selected and "beviljade_timmar" not in selected and "beslutsdatum" not in selected
@@ -180,7 +204,7 @@ def test_run_check_groups_every_column_but_the_ids(setup, statements, db, tmp_pa
     assert {"duplicate_id", "not_a_number", "bad_date", "unknown_sex"} <= {p.kind for p in from_db.problems}
     assert from_db.rows == from_file.rows == 300 and from_db.columns == from_file.columns
     logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    reads = _reads(statements)
     assert [r["statement"] for r in logged] == reads  # the log is what was sent
     ids = identifying_columns(TABLES["ht_beslut"])
     for r in logged:  # grouped by one column (with sex), or the ids with sex as rows
@@ -205,7 +229,7 @@ def test_a_linked_load_from_a_database_equals_the_file(setup, statements, db):
     from_file = data.load_table("ht_beslut", config=files, **need)
     statements.clear()
     from_db = data.load_table("ht_beslut", config=configs[db], **need)
-    reads = [s for s in statements if "hemtjanst" in s and "LIMIT" not in s.upper()]
+    reads = _reads(statements)
     assert len(reads) == 1 and "beviljade_timmar" not in reads[0].split("FROM")[0]
     assert from_db.rows is not None and "person_id" not in from_db.data
     assert [(e["typ"], e["antal"], e["per_kon"]) for e in from_db.log] == \
@@ -229,3 +253,24 @@ def test_book_section_lists_what_was_sent(tmp_path):
     assert "## Frågor till databasen" in text and rec["statement"] in text
     assert text.count(rec["statement"]) == 1  # one statement sent twice is listed once, with both senders
     assert "kontrollen av indata" in text and "hemtjänst" in text.lower()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_a_repeated_key_is_counted_there_then_read(setup, statements, db):
+    """A chapter's load that does not ask for the key (ht_01's): the database counts the key's
+    repeated values and sends the number; there is one, so the rows are read with the key, and
+    both rows of the duplicated decision are left out, as from the file."""
+    _, files, configs = setup
+    if db not in configs:
+        pytest.skip("no PostgreSQL server outside CI (test_postgres_is_tested_under_ci fails under CI)")
+    from_file = data.load_table("ht_beslut", config=files, **HT_01, cells=True)
+    statements.clear()
+    from_db = data.load_table("ht_beslut", config=configs[db], **HT_01, cells=True)
+    assert len([s for s in statements if "upprepade" in s]) == 1
+    (read,) = _reads(statements)
+    assert "GROUP BY" not in read and "beslut_id" in read.split("FROM")[0]
+    step = "Dubbletter av id (beslut_id)"
+    assert from_db.excluded_by_reason()[step] == from_file.excluded_by_reason()[step] == 2
+    assert [(e["typ"], e["antal"], e["per_kon"]) for e in from_db.log] == \
+           [(e["typ"], e["antal"], e["per_kon"]) for e in from_file.log]
+    assert len(from_db.data) == len(from_file.data) == 294  # tolv, X, no hours, nio, the pair
