@@ -110,7 +110,7 @@ def test_add_reason_type_links_each_insats_to_its_investigation():
     before = ins.data.copy()
     out = bof.add_reason_type(ins, utr)
     assert list(out.data["orsakstyp"]) == ["miljo", "beteende"]
-    assert out.excluded_by_reason() == {"Utredningen saknas (typ av orsak okänd)": 1}
+    assert out.excluded_by_reason() == {"Utredningen saknas eller saknar typ av orsak": 1}
     # a new result: the original is unchanged
     pd.testing.assert_frame_equal(ins.data, before)
     assert ins.excluded_by_reason() == {}

@@ -182,7 +182,7 @@ def add_reason_type(insatser, utredningar):
 
     When the link can be made (:func:`reason_link_lacking` is empty), a new result with the
     column ``orsakstyp``, from which the insatser whose investigation is missing, or has no
-    reason type, are left out and counted ("Utredningen saknas (typ av orsak okänd)").
+    reason type, are left out and counted ("Utredningen saknas eller saknar typ av orsak").
     Otherwise ``insatser`` itself, unchanged.
 
     The reason type is that of the first investigation (in source order) with the insats's
@@ -209,7 +209,7 @@ def add_reason_type(insatser, utredningar):
     linked = links.look_up(insatser, "utredning_id", utredningar, "utredning_id", "orsakstyp",
                            name="orsakstyp", follow=False)
     linked = linked.with_data(linked.data.assign(orsakstyp=linked.data["orsakstyp"].astype("string")))
-    return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas (typ av orsak okänd)")
+    return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas eller saknar typ av orsak")
 
 
 def compare_each_category(data: pd.DataFrame, column: str, categories, *, covariates=(),
