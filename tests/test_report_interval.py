@@ -265,3 +265,14 @@ def test_interval_cells_mark_hidden_and_missing_apart():
     cells = report.interval_cells([0.1, 0.2, NAN, None], [0.3, 0.4, 0.5, 0.6], [False, True, False, False],
                                   lambda lo, hi: f"{lo:.1f}–{hi:.1f}")
     assert cells == ["0.1–0.3", disclosure.SUPPRESSED_MARK, report.NOT_COMPUTED_MARK, report.NOT_COMPUTED_MARK]
+
+
+def test_a_small_number_is_not_shown_as_zero_but_rounding_noise_is():
+    """With two decimals or more, a value that is not 0 but rounds to 0 shows two significant
+    digits (an odds ratio of 0.0042); rounding noise (below 1e-9) and 0 itself read 0,00."""
+    from jamtools.present.report import number
+
+    assert number(0.0042, 2) == "0,0042" and number(0.000137, 2) == "0,00014"
+    assert number(-0.004, 2) == "\u22120,0040"
+    assert number(0.1 + 0.2 - 0.3, 2) == "0,00" and number(1e-16, 2, signed=True) == "0,00"
+    assert number(0.0, 2) == "0,00" and number(0.126, 2) == "0,13" and number(0.04, 1) == "0,0"

@@ -402,11 +402,15 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
     # repeat: nothing to do), and when it does, the key is read: kept in the engine with a
     # linked cell table, or the rows are read instead of a cell table.
     key_repeats_found = None
-    if (columns is not None and table.key in in_source and table.key not in columns
-            and duplicates is not False and not (cells and not keep_values)):
+    # (a key the personnummer gives, the pseudonym, is made in the engine: not searched before;
+    # a database with only personnummer is not asked)
+    derived_key = table.key == "person_id" and table.key not in in_source and "personnummer" in in_source
+    if (columns is not None and (table.key in in_source or derived_key and not sql)
+            and table.key not in columns and duplicates is not False and not (cells and not keep_values)):
         key_repeats_found = (src.key_repeats(first[table.key]) if sql else
                              not run_facts.current().key_unique(run_facts.source_key(name, spec))
-                             and (not cells or _repeats(src, first[table.key])))  # (rows: the check searches)
+                             and (not cells or ids or derived_key or _repeats(src, first[table.key])))
+        # (rows, and the ids of a linked cell table: the check itself searches)
         if key_repeats_found:
             duplicates = True
             if ids:

@@ -63,9 +63,9 @@ class Page:
     def __post_init__(self) -> None:
         frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
                   for name, items in dict(self.parts).items()}
-        link_rows_read([item for items in frozen.values() for item in items])
+        hidden = link_rows_read([item for items in frozen.values() for item in items])
         object.__setattr__(self, "parts", MappingProxyType(frozen))
-        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
+        object.__setattr__(self, "counts", MappingProxyType(_link_counts(dict(self.counts), hidden)))
 
     def part(self, name: str) -> tuple:
         """The items of part ``name``; KeyError naming the parts there are."""
@@ -94,7 +94,21 @@ class Page:
 ROWS_READ = "Inlästa rader ("
 
 
-def link_rows_read(items: Iterable) -> None:
+def _link_counts(counts: dict, hidden: dict) -> dict:
+    """The results file's ``counts`` with a table's rows left out hidden (None) for every sex
+    whose rows read a data table of the page hides (``hidden``, :func:`link_rows_read`): its
+    rows analysed plus left out would be the rows read (eb_02: a selection's 278 + 696 gave 974
+    beside the page's 972 analysed, 2 duplicates)."""
+    out = dict(counts)
+    for table, sexes in hidden.items():
+        record = out.get(table)
+        if not sexes or not isinstance(record, dict) or "excluded" not in record:
+            continue
+        out[table] = {**record, "excluded": {**(record.get("excluded") or {}), **{s: None for s in sexes}}}
+    return out
+
+
+def link_rows_read(items: Iterable) -> dict[str, set[str]]:
     """Hide a file's rows read of a sex in every data table of a page where one hides them.
 
     Two data tables of one file on a page (the chapter's rows, and a selection of them: the
@@ -104,6 +118,9 @@ def link_rows_read(items: Iterable) -> None:
     2 duplicates. Where any table hides a cell of a file's rows read, every table of that file
     on the page hides it (and carries the note of what '..' means). The tables are changed in
     place, before anything is shown.
+
+    Returns the sexes (codes) whose rows read are hidden, per data table (model name), for the
+    results file's counts (:func:`_link_counts`).
     """
     tables = [t for t in items if isinstance(getattr(t, "frame", None), pd.DataFrame)
               and "Steg" in t.frame.columns and len(t.frame)
@@ -111,12 +128,17 @@ def link_rows_read(items: Iterable) -> None:
     by_file: dict[str, list] = {}
     for t in tables:
         by_file.setdefault(str(t.frame["Steg"].iloc[0]), []).append(t)
+    out: dict[str, set[str]] = {}
     for group in by_file.values():
-        if len(group) < 2:
-            continue
         columns = {c for t in group for c in t.frame.columns if c != "Steg"}
         hidden = {c for c in columns for t in group if c in t.frame.columns
                   and str(t.frame[c].iloc[0]) == SUPPRESSED_MARK}
+        for t in group:
+            codes = getattr(t, "sex_codes", {})
+            if getattr(t, "data_table", None):
+                out.setdefault(t.data_table, set()).update(codes[c] for c in hidden if c in codes)
+        if len(group) < 2:
+            continue
         notes = [n for t in group for n in [_mark_note(t.note)] if n]
         for t in group:
             changed = False
@@ -126,6 +148,7 @@ def link_rows_read(items: Iterable) -> None:
                     changed = True
             if changed and not _mark_note(t.note) and notes:
                 t.note = f"{t.note} {notes[0]}".strip()
+    return out
 
 
 def _mark_note(note: str) -> str:

@@ -165,7 +165,8 @@ def number(x, decimals: int = 1, *, signed: bool = False) -> str:
 
     With two or more ``decimals`` (ratios, indices), a number that is not 0 but would round to
     0 is shown with two significant digits: an odds ratio of 0.0042 (no events in one group,
-    Haldane's 0.5 added) reads '0,0042', not '0,00', which reads as exactly none.
+    Haldane's 0.5 added) reads '0,0042', not '0,00', which reads as exactly none. Below 1e-9
+    it is rounding noise (0.1 + 0.2 − 0.3) and reads '0,00'.
 
     Examples
     --------
@@ -174,12 +175,12 @@ def number(x, decimals: int = 1, *, signed: bool = False) -> str:
     """
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return disclosure.SUPPRESSED_MARK
-    if decimals >= 2 and x != 0 and math.isfinite(float(x)) and round(abs(float(x)), decimals) == 0:
+    if decimals >= 2 and 1e-9 <= abs(float(x)) and round(abs(float(x)), decimals) == 0:
         decimals = min(1 - math.floor(math.log10(abs(float(x)))), 12)
     text = f"{abs(float(x)):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     if float(x) < 0 and text.strip("0,\u202f"):
         return MINUS + text
-    return ("+" + text) if signed and float(x) > 0 else text
+    return ("+" + text) if signed and float(x) > 0 and text.strip("0,\u202f") else text
 
 
 def percent(share, decimals: int = 1) -> str:
@@ -380,7 +381,11 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     note += " ".join(["", *getattr(load_result, "notes", [])])
     if len(load_result.data) == 0:
         note = (f"{no_rows_text(load_result)} " + note).strip()
-    return Table(frame, caption, note.strip(), name=name)
+    table = Table(frame, caption, note.strip(), name=name)
+    # for the page (jamtools.present.page.link_rows_read): which data table, and each column's sex
+    table.data_table = load_result.table.name
+    table.sex_codes = {SEX_LABELS[s].capitalize(): s for s in sexes}
+    return table
 
 
 def no_rows_text(load_result) -> str:

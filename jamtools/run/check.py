@@ -199,7 +199,7 @@ class InputCheck:
         out += [f"Innan kapitlen kördes lästes {which} en gång och kontrollerades mot "
                 "datamodellen. Rader med problem i en kolumn lämnas utanför de kapitel som använder "
                 "kolumnen och räknas i varje kapitels datatabell; rader vars id upprepas (dubbletter) "
-                "lämnas utanför i alla kapitel som läser tabellen ur en fil. Radnummer och exempelvärden finns i "
+                "lämnas utanför i alla kapitel som läser tabellen. Radnummer och exempelvärden finns i "
                 "kontrollen i terminalen och i `check.json`, inte här.", "", "## Tabeller", "",
                 "| Tabell | Källa | Rader | Kolumner |", "|---|---|---|---|"]
         hidden = set(hidden)
@@ -220,12 +220,12 @@ class InputCheck:
         if across:
             out += ["", "## Före publicering: kapitel som inte ska publiceras tillsammans", "",
                     ":::{warning}",
-                    "Ett kapitel döljer ett antal rader för ett kön för att skydda ett litet antal, "
+                    "Ett kapitel döljer antalet rader för ett kön för att skydda ett litet antal, "
                     "men ett annat kapitel i körningen visar antalet rader i samma tabell. Räknar "
                     "kapitlen samma rader kan det lilla antalet räknas fram ur skillnaden. Publicera "
                     "dem inte tillsammans som de är: publicera dem var för sig, eller avrunda "
                     "antalen (se sidan om röjandekontroll).", ":::", "",
-                    "| Tabell | Kön | Antal | Döljs i | Visas i |", "|---|---|---|---|---|"]
+                    "| Tabell | Kön | Uppgift | Döljs i | Visas i |", "|---|---|---|---|---|"]
             from jamtools.present.report import SEX_LABELS, TABLE_LABELS
             for f in across:
                 table = TABLE_LABELS.get(f["table"], "")
@@ -318,7 +318,8 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
         ``table``, ``sex``, ``count`` ("analysed" or "read"), ``hidden_by`` and ``shown_by``
         (chapter ids), one per table, sex and count that some chapter hides and another shows;
         ``same_selection``: whether some hiding and some showing chapter select the same rows
-        (the same period and filters: unit, ages). Chapters with different selections count
+        (the same period and filters: unit, ages; always true for rows read, which are the whole
+        file's, before any selection). Chapters with different selections count
         different rows, but a table a chapter reads unfiltered is still counted as its
         selection says, so both kinds are named. A count of rows read is named only where no
         count of rows analysed of the same table and sex is.
@@ -339,7 +340,8 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
         found.append({"table": table, "sex": sex, "count": kind,
                       "hidden_by": list(dict.fromkeys(c for c, _ in who)),
                       "shown_by": list(dict.fromkeys(c for c, _ in showing)),
-                      "same_selection": bool({s for _, s in who} & {s for _, s in showing})})
+                      # (rows read are the whole file's, before any period, unit or age)
+                      "same_selection": kind == "read" or bool({s for _, s in who} & {s for _, s in showing})})
     return found
 
 

@@ -109,13 +109,14 @@ def test_a_chapter_leaves_out_exactly_the_bad_rows_of_the_columns_it_uses(export
     reasons = {k: v for k, v in loaded.excluded_by_reason().items() if v}
     # ht_01 uses hours, need (ADL, living alone, age from the personnummer at the decision date)
     # and sex: the rows with a bad personnummer, an unreadable date (no age), bad ADL, bad hours,
-    # a bad living-alone value and the sex mismatch go; the duplicate id touches a column ht_01
-    # does not use, so those rows stay.
+    # a bad living-alone value and the sex mismatch go; so do both rows of the duplicate id,
+    # though ht_01 does not use the id: a decision twice would count its hours twice.
     assert reasons == {"Ogiltigt personnummer (personnummer)": 1, "Datum som inte kan läsas (beslutsdatum)": 1,
                        "Inte ett tal (adl_beroende)": 1, "Omöjligt värde (adl_beroende)": 1,
                        "Omöjligt värde (beviljade_timmar)": 1, "Inte ja/nej (ensamboende)": 1,
-                       "Kön stämmer inte med personnumret (kon)": 1, "Saknar värde (beviljade_timmar)": 1}
-    assert len(loaded.data) == len(frame) - 8
+                       "Kön stämmer inte med personnumret (kon)": 1, "Saknar värde (beviljade_timmar)": 1,
+                       "Dubbletter av id (beslut_id)": 2}
+    assert len(loaded.data) == len(frame) - 10
     assert loaded.data["kon"].isin(["kvinna", "man"]).all()   # blank sex derived from the number
     # the data table names each reason
     shown = catalogue.omissions("ht_01_hemtjanst_timmar", "ht_beslut", loaded)

@@ -76,3 +76,17 @@ def test_amounts_by_a_blank_stratum_keep_its_rows(rows):
     assert got["n"].sum() == len(rows)
     blank = got[got["typ"].isna()]
     assert blank["n"].tolist() == [2.0] and blank["share_of_n"].tolist() == [1.0]
+
+
+def test_mantel_haenszel_keeps_a_blank_stratum_of_both_sexes(rows):
+    """A blank stratum with women and men contributes to the common odds ratio as a labelled one
+    does (it was dropped)."""
+    d = rows.copy()
+    blank = list(d.index[d["kon"] == "kvinna"][2:30]) + list(d.index[d["kon"] == "man"][:30])
+    d.loc[blank, "typ"] = np.nan
+    d.loc[blank[:20], "y"] = 1.0  # a stratum unlike the others, so that dropping it would show
+    got = _quiet(METHODS["mantel_haenszel"], d)
+    want = _quiet(METHODS["mantel_haenszel"], _labelled(d))
+    dropped = _quiet(METHODS["mantel_haenszel"], d.dropna(subset=["typ"]))
+    np.testing.assert_allclose(got["estimate"].to_numpy(float), want["estimate"].to_numpy(float), rtol=1e-10)
+    assert not np.allclose(got["estimate"].to_numpy(float), dropped["estimate"].to_numpy(float))
