@@ -160,7 +160,9 @@ def without_person_id(tmp_path_factory) -> Path:
         frame = pd.read_csv(SYNTHETIC / f"{t}.csv", dtype=str, keep_default_na=False)
         frame.drop(columns="person_id").to_csv(out / f"{t}.csv", index=False)
     population = pd.read_csv(SYNTHETIC / "befolkning.csv", dtype=str, keep_default_na=False)
-    pd.concat([population, population]).to_csv(out / "befolkning.csv", index=False)
+    # (the copies with ids of their own: a repeated id would be a duplicate, left out)
+    twice = population.assign(rad_id=population["rad_id"] + "b") if "rad_id" in population else population
+    pd.concat([population, twice]).to_csv(out / "befolkning.csv", index=False)
     return out
 
 

@@ -83,8 +83,8 @@ def test_missing_values_have_no_group_and_zero_rows_work():
     d = _decisions(n=4)
     d.loc[0, "adl_beroende"] = pd.NA
     d.loc[1, "ensamboende"] = pd.NA
-    groups = ht.need_group(d)
-    assert groups.isna().tolist() == [True, True, False, False]
+    groups = ht.need_group(d)  # a missing value is the group "Uppgift saknas", counted
+    assert (groups == ht.MISSING_GROUP).tolist() == [True, True, False, False] and groups.notna().all()
     empty = d.iloc[0:0]
     assert ht.need_group(empty) is None  # no values at all: nothing to group by
     only_missing = d[["kon", "adl_beroende"]].iloc[:1]

@@ -409,8 +409,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
             and table.key not in columns and duplicates is not False and not (cells and not keep_values)):
         key_repeats_found = (src.key_repeats(first[table.key]) if sql else
                              not run_facts.current().key_unique(run_facts.source_key(name, spec))
-                             and (not cells or ids or derived_key or _repeats(src, first[table.key])))
-        # (rows, and the ids of a linked cell table: the check itself searches)
+                             and (not cells or derived_key or _repeats(src, first[table.key])))
+        # (rows: the check itself searches; a pseudonym is made in the engine, not searched before)
         if key_repeats_found:
             duplicates = True
             if ids:

@@ -42,6 +42,20 @@ def enters_as_number(values: pd.Series) -> bool:
     missing value (a category can: :func:`indicators`): a caller leaves those rows out first,
     and says so.
 
+    Parameters
+    ----------
+    values : pandas.Series
+        A covariate (rows or cells).
+
+    Returns
+    -------
+    bool
+
+    References
+    ----------
+    .. [1] Suits, D. B. (1957). Use of dummy variables in regression equations. Journal of the
+           American Statistical Association, 52(280), 548–551.
+
     Examples
     --------
     >>> enters_as_number(pd.Series(range(65, 100))), enters_as_number(pd.Series([0, 1, 2] * 5))

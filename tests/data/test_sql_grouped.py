@@ -81,6 +81,8 @@ def unique(tmp_path_factory):
 def _setup(tmp_path_factory, *, duplicate: bool):
     d = tmp_path_factory.mktemp("sql")
     df = _export(duplicate=duplicate)
+    # (one PostgreSQL database serves both fixtures: a table of its own each)
+    table = "hemtjanst" if duplicate else "hemtjanst_utan_dubbletter"
     df.to_csv(d / "ht_beslut.csv", index=False)
     (d / "files.yml").write_text(yaml.safe_dump({"tables": {"ht_beslut": {"file": "ht_beslut.csv"}}}),
                                  encoding="utf-8")
@@ -88,11 +90,11 @@ def _setup(tmp_path_factory, *, duplicate: bool):
     for name, url in _databases(tmp_path_factory).items():
         engine = sa.create_engine(url)
         with engine.begin() as con:
-            df.to_sql("hemtjanst", con, if_exists="replace", index=False)
+            df.to_sql(table, con, if_exists="replace", index=False)
         engine.dispose()
         cfg = d / f"{name}.yml"
         cfg.write_text(yaml.safe_dump({"tables": {"ht_beslut": {"sql": {
-            "url": url, "query": "SELECT * FROM hemtjanst;", "name": "hemtjänstbeslut"}}}},
+            "url": url, "query": f"SELECT * FROM {table};", "name": "hemtjänstbeslut"}}}},
             allow_unicode=True), encoding="utf-8")
         configs[name] = load_config(cfg)
     return d, load_config(d / "files.yml"), configs
