@@ -6,7 +6,8 @@ subtraction (a probe of every chapter with 1–3 blanks per column found these):
   blank few;
 - ht_01/ht_02: a blank age, without an age filter, reached the regression (a numeric covariate
   cannot be blank) and stopped the chapter; a blank need column gave a need group that the table
-  by need group dropped (and later stopped on).
+  by need group dropped (and later stopped on). A blank covariate now leaves its row out of the
+  chapter, in every chapter alike (ChapterRun.with_covariates).
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ import pytest
 
 from jamtools.chapters import ht, ru
 from jamtools.data import load_table
+from jamtools.present.report import number
+from jamtools.run import catalogue
+from jamtools.run.notebook import ChapterRun
 from tests.conftest import SYNTHETIC
 
 
@@ -42,21 +46,29 @@ def test_a_few_grants_without_an_amount_hide_the_numbers_they_would_give_back(bl
     assert (table["Beviljat totalt (miljoner kr)"] != "..").all()
 
 
-def test_a_blank_age_is_left_out_with_a_step_and_a_blank_need_is_a_group(tmp_path):
+def test_a_blank_covariate_leaves_its_row_out_with_a_step_of_its_own(tmp_path):
+    """The handbook's one rule (ChapterRun.with_covariates): a row with a blank covariate is
+    left out of every comparison of the chapter, one step per covariate, so crude and adjusted
+    comparisons rest on the same rows (a blank age stopped ht_01's regression; eb_01 kept a
+    blank household type as a category, eb_03 left it out)."""
     raw = pd.read_csv(SYNTHETIC / "ht_beslut.csv", dtype=str, keep_default_na=False)
     raw.loc[raw.index[:2], "alder"] = ""
     raw.loc[raw.index[2:5], "adl_beroende"] = ""
+    raw.loc[raw.index[4:6], "ensamboende"] = ""     # row 4 blank in two: counted once, first
     raw.to_csv(tmp_path / "ht_beslut.csv", index=False)
     loaded = load_table("ht_beslut", data_dir=tmp_path, columns=["beviljade_timmar"],
                         optional=["adl_beroende", "ensamboende", "alder"])
-    kept = ht.without_blank_numbers(loaded, ["adl_beroende", "ensamboende", "alder"])
-    assert kept.excluded_by_reason()["Uppgift om ålder saknas"] == 2
-    assert kept.n_rows() == loaded.n_rows() - 2
+    ctx = ChapterRun("ht_01_hemtjanst_timmar", catalogue.QUESTIONS["ht_01_hemtjanst_timmar"], None)
+    kept, covariates = ctx.with_covariates("ht_beslut", loaded)
+    assert covariates == ctx.covariates("ht_beslut", loaded) and "alder" in covariates
+    assert {k: v for k, v in kept.excluded_by_reason().items() if k.startswith("Uppgift om")} == {
+        "Uppgift om ADL-beroende saknas": 3, "Uppgift om ålder saknas": 2, "Uppgift om boendeform saknas": 1}
+    assert kept.n_rows() == loaded.n_rows() - 6 and not kept.data[covariates].isna().any().any()
     groups = ht.need_group(kept.data)
-    assert (groups == ht.MISSING_GROUP).sum() == 3 and groups.notna().all()
-    assert list(groups.cat.categories)[-1] == ht.MISSING_GROUP
-    # without a blank, no such group: the tables by need look as before
-    assert ht.MISSING_GROUP not in list(ht.need_group(kept.data.dropna(subset=["adl_beroende"])).cat.categories)
+    assert ht.MISSING_GROUP not in list(groups.cat.categories)   # no blank group is left
+    # only the covariates asked for
+    some, asked = ctx.with_covariates("ht_beslut", loaded, ["alder"])
+    assert asked == ["alder"] and some.n_rows() == loaded.n_rows() - 2
 
 
 def test_a_parent_whose_existence_is_blank_is_compared():
@@ -67,3 +79,51 @@ def test_a_parent_whose_existence_is_blank_is_compared():
 
     u = pd.DataFrame({"mamma_finns": [1.0, np.nan, 0.0], "mamma_kontaktad": [1.0, 1.0, 0.0]})
     assert bof._parent_kept(u, "mamma").tolist() == [True, True, False]
+
+
+def _eb06_page(tmp_path, edit):
+    from jamtools.chapters import eb_paths
+    from jamtools.run.params import Params
+
+    raw = pd.read_csv(SYNTHETIC / "eb_utfall.csv", dtype=str, keep_default_na=False)
+    edit(raw)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    raw.to_csv(folder / "eb_utfall.csv", index=False)
+    params = Params(data_dir=folder, period_start=None, period_end=None, threshold=5, conf_level=0.95,
+                    organisation="Testkommun", results_path=None, config_file=None, extra={})
+    chapter = "eb_06_sjalvforsorjning"
+    return eb_paths.self_sufficiency(ChapterRun(chapter, catalogue.QUESTIONS[chapter], params)), raw
+
+
+def test_eb06_two_men_without_a_time_are_not_given_back_by_the_selection_for_time(tmp_path):
+    """eb_06 with 2 men's days blank: the page showed 1 391 men analysed and, for the curves and
+    the pace, 1 389 (the results file's hazard ratio too): the 2 without a time by subtraction.
+    Now the selection's count of men is hidden where it is shown; the women's stays."""
+    def edit(raw):
+        raw.loc[raw.index[raw["kon"] == "man"][:2], "dagar"] = ""
+    page, raw = _eb06_page(tmp_path, edit)
+    men, women = int((raw["kon"] == "man").sum()), int((raw["kon"] == "kvinna").sum())
+    tables = {t.caption: t for items in page.parts.values() for t in items if hasattr(t, "frame")}
+    whole, timed = tables["Dataunderlag: klienter med beviljat bistånd"], tables["Dataunderlag: tid till avslut"]
+    assert whole.frame["Män"].iloc[-1] == number(men, 0)
+    assert timed.frame["Män"].iloc[-1] == ".."
+    assert timed.frame["Kvinnor"].iloc[-1] == number(women, 0)
+    pace = page.comparisons[page.comparisons["measure"].isin(["hazard_ratio", "logrank_chi2"])]
+    assert len(pace) and pace["n_b"].isna().all() and pace["events_b"].isna().all()
+    assert (pace["n_a"] == women).all()
+    shown = page.comparisons[~page.comparisons["measure"].isin(["hazard_ratio", "logrank_chi2"])]
+    assert (shown["n_b"] == men).all()
+
+
+def test_eb06_a_blank_household_type_leaves_the_client_out_of_every_comparison(tmp_path):
+    """eb_06 adjusted self-sufficiency for household type with a blank as a category of its own
+    (eb_03 left such rows out): now every comparison, crude and adjusted, rests on the clients
+    with a household type, and the data table counts those without."""
+    def edit(raw):
+        raw.loc[raw.index[raw["kon"] == "kvinna"][:2], "hushallstyp"] = ""
+    page, raw = _eb06_page(tmp_path, edit)
+    women = int((raw["kon"] == "kvinna").sum())
+    assert set(page.comparisons["n_a"].dropna()) == {women - 2}
+    data = next(t for t in page.part("data") if hasattr(t, "frame"))
+    assert "Uppgift om hushållstyp saknas" in data.frame["Steg"].tolist()

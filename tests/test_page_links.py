@@ -43,3 +43,90 @@ def test_the_results_files_counts_of_a_table_whose_rows_read_the_page_hides_hide
     assert page.counts["eb_planering"]["excluded"] == {"kvinna": 696, "man": None}
     assert page.counts["eb_planering"]["analysed"] == {"kvinna": 278, "man": 400}
     assert page.counts["eb_insatser"] == counts["eb_insatser"]
+
+
+# --- A selection of a page's rows (jamtools.present.page.link_selections) -----------------------
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from jamtools import disclosure, stats  # noqa: E402
+from jamtools.data.load import LoadResult  # noqa: E402
+from jamtools.data.model import TABLES  # noqa: E402
+from jamtools.present.report import quality_table, share_table  # noqa: E402
+
+
+def test_selection_gives_back_names_the_groups_a_selection_leaves_few_of():
+    whole = {"kvinna": 1261, "man": 1391, "okant": 0}
+    assert disclosure.selection_gives_back(whole, {"kvinna": 1261, "man": 1389}, 5) == {"man"}
+    assert disclosure.selection_gives_back(whole, {"kvinna": 1256, "man": 1387}, 5) == {"man"}
+    assert disclosure.selection_gives_back(whole, {"kvinna": 1257, "man": 1391}, 3) == set()
+    assert disclosure.selection_gives_back(whole, {"kvinna": 1259, "man": 1391}, 3) == {"kvinna"}
+    assert disclosure.selection_gives_back({"man": 3}, {}, 5) == {"man"}  # all of a few left out
+
+
+def _clients(blank_men: int, blank_women: int = 0) -> LoadResult:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"kon": ["kvinna"] * 300 + ["man"] * 320,
+                          "sjalvforsorjande": rng.integers(0, 2, 620)})
+    frame["dagar"] = 400.0
+    frame.loc[300:300 + blank_men - 1, "dagar"] = np.nan
+    frame.loc[:blank_women - 1, "dagar"] = np.nan
+    loaded = LoadResult(table=TABLES["eb_utfall"], data=frame, source="eb_utfall.csv")
+    loaded._record("Inlästa rader", frame, "inlästa")
+    return loaded
+
+
+def _comparisons(n_a: int, n_b: int) -> pd.DataFrame:
+    return pd.DataFrame({"group_a": ["kvinna"], "group_b": ["man"], "n_a": [n_a], "n_b": [n_b],
+                         "events_a": [100.0], "events_b": [120.0], "estimate": [0.8]})
+
+
+@pytest.mark.parametrize("blank_men, hidden", [(2, True), (4, True), (5, False), (0, False)])
+def test_a_selection_leaving_out_a_few_of_a_sex_hides_its_count_of_them(blank_men, hidden):
+    """eb_06: 1 391 men analysed, 1 389 of them with a time to exit (curves, hazard ratio):
+    the 2 without a time came back by subtraction. The selection's count of men is hidden in
+    its data table, in a table of shares and in the results file's comparisons; the count of
+    all rows and the other sex's stay."""
+    loaded = _clients(blank_men)
+    timed = loaded.exclude(loaded.data["dagar"].isna(), "Uppgift om antal dagar saknas")
+    first = quality_table(loaded, threshold=5, caption="Dataunderlag")
+    second = quality_table(timed, threshold=5, caption="Dataunderlag: tid till avslut")
+    shares = disclosure.disclose_shares(
+        stats.share_by_group(timed.data.assign(y=(timed.data.index % 3 == 0).astype(int)), outcome="y"),
+        threshold=5)
+    shown = share_table(shares, caption="Andelar")
+    page = Page(question_id="eb_06_sjalvforsorjning", short_answer="",
+                parts={"data": (first, second), "takt": (shown,)},
+                comparisons=_comparisons(300, 320 - blank_men))
+    men = str(320 - blank_men).replace(" ", "")
+    assert first.frame["Män"].iloc[-1] == "320"                           # all rows: shown
+    assert second.frame["Kvinnor"].iloc[-1] == "300"                      # the other sex: shown
+    assert (second.frame["Män"].iloc[-1] == "..") == hidden
+    row = shown.frame["Kön"] == "Män"
+    assert (shown.frame.loc[row, "Antal"].iloc[0] == "..") == hidden
+    assert (shown.frame.loc[row, "Antal med utfallet"].iloc[0] == "..") == hidden
+    assert shown.frame.loc[~row, "Antal"].iloc[0] == "300"
+    assert pd.isna(page.comparisons["n_b"].iloc[0]) == hidden
+    assert pd.isna(page.comparisons["events_b"].iloc[0]) == hidden
+    assert page.comparisons["n_a"].iloc[0] == 300
+    if hidden:
+        assert SUPPRESSION_NOTE.format(t=5) in second.note and SUPPRESSION_NOTE.format(t=5) in shown.note
+    else:
+        assert second.frame["Män"].iloc[-1] == men
+
+
+def test_tables_of_one_file_that_are_not_a_selection_of_each_other_are_left_as_they_are():
+    """Two selections of the same rows by different steps (time, movement) are not subsets of
+    each other: their counts are each compared with the rows they were selected from only."""
+    loaded = _clients(0)
+    timed = loaded.exclude(loaded.data["dagar"].isna(), "Uppgift om antal dagar saknas")
+    moved = loaded.exclude(loaded.data.index < 2, "Uppgift om förflyttning saknas")  # 2 women
+    a = quality_table(timed, threshold=5)
+    b = quality_table(moved, threshold=5)
+    Page(question_id="eb_06_sjalvforsorjning", short_answer="", parts={"data": (a, b)})
+    assert b.frame["Kvinnor"].iloc[-1] == "298" and a.frame["Kvinnor"].iloc[-1] == "300"
+    # with the whole shown, the selection of 2 fewer women is hidden
+    c = quality_table(loaded, threshold=5)
+    Page(question_id="eb_06_sjalvforsorjning", short_answer="", parts={"data": (c, a, b)})
+    assert b.frame["Kvinnor"].iloc[-1] == ".." and a.frame["Kvinnor"].iloc[-1] == "300"

@@ -370,7 +370,7 @@ def _parent_kept(u: pd.DataFrame, roll: str) -> pd.Series:
     every parent is without the column (a blank read as no left 2 contacted mothers out without
     a step, and 3 197 − 3 195 gave them back)."""
     finns = f"{roll}_finns"
-    keep = (u[finns].fillna(True).astype(bool) if finns in u.columns and u[finns].notna().any()
+    keep = (u[finns].isna() | (u[finns] != 0) if finns in u.columns and u[finns].notna().any()
             else pd.Series(True, index=u.index))  # (a column without any value: as none)
     keep = keep & u[f"{roll}_kontaktad"].notna()
     if _both(u, "{}_samtal"):
@@ -499,8 +499,7 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
     the data section, shares and the crude and same-need difference, and the split by reason
     type (miljö/beteende) when the data have it. The table may come as rows or as a cell table
     (the catalogue's ``cells``): units are counted with ``loaded.weight``."""
-    loaded = ctx.load(table, **ctx.filters)
-    covariates = ctx.covariates(table, loaded)
+    loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     result = analysis.binary_outcome(loaded.data, outcome, covariates=covariates,
                                      by="orsakstyp" if loaded.has("orsakstyp") else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
@@ -787,9 +786,8 @@ def reason_and_reporter(ctx) -> Page:
         the reporter, and the table of all comparisons).
     """
     table = "bof_aktualiseringar"
-    anmalningar = ctx.load(table, **ctx.filters)
+    anmalningar, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     weight = anmalningar.weight  # rows or a cell table: units are counted with it
-    covariates = ctx.covariates(table, anmalningar)
     # Own behaviour is compared among children of the same age group; reports from the police
     # among reports with the same reason (which needs the reporter).
     age = [c for c in covariates if c == "aldersgrupp"]

@@ -438,7 +438,7 @@ def requirements(ctx) -> Page:
     planering = ctx.load("eb_planering", **ctx.filters)
     # The chapter's rows are plannings that say whether a requirement of activity was set.
     planering = planering.exclude(planering.data["aktivitetskrav"].isna(), "Uppgift om aktivitetskrav saknas")
-    covariates = ctx.covariates("eb_planering", planering)
+    planering, covariates = ctx.with_covariates("eb_planering", planering)
     labels = {k: v for k, v in REQUIREMENTS.items() if k == "aktivitetskrav" or planering.has(k)}
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
@@ -549,7 +549,7 @@ def ill_health(ctx) -> Page:
     if labels:
         ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1),
                           "Uppgift saknas om anpassning, sjukintyg eller samordning")
-    covariates = ctx.covariates("eb_planering", planering)
+    ill, covariates = ctx.with_covariates("eb_planering", ill, ctx.covariates("eb_planering", planering))
     level = _level(ctx, len(labels))
     compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}
@@ -616,11 +616,7 @@ def offers(ctx) -> Page:
     ``weight``; as rows (``weight`` None) the same is done in pandas, with the same page.
     """
 
-    planering = ctx.load("eb_planering", **ctx.filters)
-    covariates = ctx.covariates("eb_planering", planering)
-    for column in covariates:
-        planering = planering.exclude(planering.data[column].isna(),
-                                      f"Uppgift om {report.covariates_text([column])} saknas")
+    planering, covariates = ctx.with_covariates("eb_planering", ctx.load("eb_planering", **ctx.filters))
     # Without a planning id the offers cannot be linked to the plannings (row numbers link nothing).
     linked = linkable(planering, "planering_id")
     data_text = (f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
@@ -723,7 +719,7 @@ def violence(ctx) -> Page:
     planering = ctx.load("eb_planering", **ctx.filters)
     # The chapter's rows are plannings that say whether the question about violence was asked.
     planering = planering.exclude(planering.data["fragat_om_vald"].isna(), "Uppgift om fråga om våld saknas")
-    covariates = ctx.covariates("eb_planering", planering)
+    planering, covariates = ctx.with_covariates("eb_planering", planering)
     labels = {k: v for k, v in VIOLENCE_STEPS.items() if k == "fragat_om_vald" or planering.has(k)}
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
@@ -817,7 +813,13 @@ def process_map(ctx) -> Page:
         "eb_klienter": ctx.optional_reason("eb_klienter", "person_id"),
         "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
     notes = process_omissions(ctx, tables) + links.notes
-    covariates = {t: ctx.covariates(t, d) for t, d in tables.items() if d is not None}
+    # A blank covariate leaves its row out of the step (and the applicant out of the later ones).
+    covariates = {}
+    for t, d in tables.items():
+        if d is not None:
+            tables[t], covariates[t] = ctx.with_covariates(t, d)
+    klienter, planering, insatser, utfall = (tables[t] for t in
+                                             ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall"))
     # The later steps follow the applicants above (the same persons, whatever the dates).
     if links.planering:
         planering = keep_linked(planering, "person_id", klienter, "person_id",

@@ -239,8 +239,7 @@ def parental_responsibility(ctx) -> Page:
               if k == "undantag_barnomsorg" or loaded.has(k)}
     heading = f"{ctx.heading} {ctx.omissions(table, loaded)}"
     # Parents with the outcomes recorded; the number of children in three groups (1, 2, 3+).
-    planering = select_parents(loaded, list(utfall))
-    covariates = ctx.covariates(table, planering)
+    planering, covariates = ctx.with_covariates(table, select_parents(loaded, list(utfall)))
     hushall = "hushallstyp" if planering.has("hushallstyp") else None
     # Pairs need the household id of each row: kept in the engine (linked), or on the rows.
     with_pairs = planering.has("hushall_id") and has_ids(planering, "hushall_id")
@@ -448,10 +447,9 @@ def self_sufficiency(ctx) -> Page:
         (every comparison in one table).
     """
     table = "eb_utfall"
-    utfall = ctx.load(table, **ctx.filters)
     # The adjustment uses what the data have of the chapter's covariates (see the catalogue):
     # self-sufficiency and pace for household type, movement for household type and birth country.
-    covariates = ctx.covariates(table, utfall)
+    utfall, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     self_cov = [c for c in covariates if c == "hushallstyp"]
     with_move, with_time = utfall.has("forflyttning"), utfall.has("dagar")
     k = 1 + int(with_move) + int(with_time)  # self-sufficient, movement, pace

@@ -141,22 +141,6 @@ def need_group(data: pd.DataFrame) -> pd.Series | None:
                      index=data.index, name=GROUP_NAMES[tuple(cols)])
 
 
-def without_blank_numbers(loaded, covariates):
-    """``loaded`` without the rows whose value is missing in a covariate the models take as a
-    number (the age in years, :func:`jamtools.stats.design.enters_as_number`), each such
-    covariate a step of the data table ("Uppgift om ålder saknas"): left out of every
-    comparison, crude and adjusted alike, so that no count differs between them by those rows.
-    (Without an age filter a blank age reached the regression and stopped the chapter.) A
-    blank category is a category of its own and stays."""
-    from jamtools.stats.design import enters_as_number
-
-    for column in covariates:
-        values = loaded.data[column]
-        if values.isna().any() and enters_as_number(values.dropna()):
-            loaded = loaded.exclude(values.isna(), f"Uppgift om {covariates_text([column])} saknas")
-    return loaded
-
-
 #: The need group of a decision with a missing value in a column the group is built from.
 MISSING_GROUP = "Uppgift saknas"
 
@@ -269,12 +253,10 @@ def hours_same_need(ctx) -> Page:
         words, figure and table, or a sentence when it cannot be made).
     """
     conf = number(100 * ctx.conf_level, 0)
-    loaded = ctx.load(TABLE, **ctx.filters)
+    loaded, covariates = ctx.with_covariates(TABLE, ctx.load(TABLE, **ctx.filters))
     groups = need_group(loaded.data)
     if groups is not None:
         loaded = loaded.with_data(loaded.data.assign(**{groups.name: groups}))
-    covariates = ctx.covariates(TABLE, loaded)
-    loaded = without_blank_numbers(loaded, covariates)
     hours = analysis.amount_outcome(loaded.data, "beviljade_timmar", covariates=covariates,
                                     levels=SEXES, by=groups.name if groups is not None else None,
                                     decompose=True, conf_level=ctx.conf_level,
@@ -460,9 +442,7 @@ def hours_change(ctx) -> Page:
     """
     year = change_year(ctx.extra["nytt_arbetssatt_ar"])
     conf = number(100 * ctx.conf_level, 0)
-    loaded = ctx.load(TABLE, **ctx.filters)
-    covariates = ctx.covariates(TABLE, loaded)
-    loaded = without_blank_numbers(loaded, covariates)
+    loaded, covariates = ctx.with_covariates(TABLE, ctx.load(TABLE, **ctx.filters))
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,
                                     threshold=ctx.threshold, weight=loaded.weight,

@@ -158,8 +158,7 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
         offers = ctx.load_optional("eb_insatser", **kw)
         if plan is None or offers is None or plan.checked.derived.get("planering_id") == "radnumret":
             return None
-        covs = ctx.covariates("eb_planering", plan)
-        plan = plan.exclude(plan.data[covs].isna().any(axis=1), "Uppgift om behov saknas")
+        plan, covs = ctx.with_covariates("eb_planering", plan)
         # The offers of each planning (rows or linked cells: a cell is split by the count).
         plan = count_in(plan, "planering_id", offers, "planering_id", name="antal_insatser", follow=False)
         frame = plan.data.copy()
@@ -169,9 +168,8 @@ def load_resource(ctx, tabell: str) -> ResourceData | None:
     loaded = ctx.load_optional(tabell, period=period, **kw)
     if loaded is None:
         return None
-    covs = ctx.covariates(tabell, loaded)
-    loaded = loaded.exclude(loaded.data[covs + [spec.value]].isna().any(axis=1),
-                            "Uppgift om behov eller belopp saknas")
+    loaded, covs = ctx.with_covariates(tabell, loaded)
+    loaded = loaded.exclude(loaded.data[spec.value].isna(), f"Uppgift om {covariates_text([spec.value])} saknas")
     frame = loaded.data.copy()
     frame[spec.value] = frame[spec.value].astype(float)
     return ResourceData(effective_spec(spec, covs), frame, {tabell: loaded}, loaded.weight)

@@ -266,9 +266,9 @@ def project_funds(ctx) -> Page:
     table = "ru_ansokningar"
     bounds = sorted(float(g) for g in ctx.extra["beloppsgranser"])
     conf = number(100 * ctx.conf_level, 0)
-    loaded = ctx.load(table, **ctx.filters)
+    loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     applications = prepare_applications(loaded.data, bounds)
-    covariates = model_covariates(ctx.covariates(table, loaded))
+    covariates = model_covariates(covariates)
     result = analysis.binary_outcome(applications, "beviljad", covariates=covariates, levels=SEXES,
                                      by="malgrupp" if loaded.has("malgrupp") else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,

@@ -68,6 +68,32 @@ def is_small(values, threshold: int) -> np.ndarray:
         return (v > 0) & (v < threshold)
 
 
+def selection_gives_back(whole, selection, threshold: int) -> set[str]:
+    """The groups whose count in a selection of rows, set beside their count in all rows,
+    would give back a small count: the rows the selection leaves out.
+
+    A page that shows the rows a chapter analyses (1 391 men) and a selection of them (the
+    1 389 with a time to exit) gives the 2 men without a time back by subtraction, whatever
+    each table hides. For such a group the selection's count may not be shown (its count of
+    rows with an outcome neither, as it would narrow the count down with the share).
+
+    Parameters
+    ----------
+    whole, selection : mapping of str to int
+        Rows per group (sex code) of all rows and of the selection (a subset of them).
+    threshold : int
+        The smallest count that may be shown.
+
+    Returns
+    -------
+    set of str
+        The groups with between 1 and ``threshold`` − 1 rows left out by the selection.
+    """
+    groups = sorted(set(whole) | set(selection))
+    left = [float(whole.get(g, 0) or 0) - float(selection.get(g, 0) or 0) for g in groups]
+    return {g for g, small in zip(groups, is_small(left, threshold)) if small}
+
+
 def round_counts(values, base: int = 5):
     """Round counts to the nearest multiple of ``base`` (an alternative to suppression)."""
     v = pd.to_numeric(pd.Series(values), errors="coerce")

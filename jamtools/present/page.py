@@ -14,7 +14,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from jamtools.disclosure import SUPPRESSED_MARK
+from jamtools.disclosure import SUPPRESSED_MARK, selection_gives_back
+from jamtools.present.report import SEX_LABELS, SUPPRESSION_NOTE, number
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,13 @@ class Page:
     def __post_init__(self) -> None:
         frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
                   for name, items in dict(self.parts).items()}
-        hidden = link_rows_read([item for items in frozen.values() for item in items])
+        shown = [item for items in frozen.values() for item in items]
+        hidden = link_rows_read(shown)
+        selections = link_selections(shown)
         object.__setattr__(self, "parts", MappingProxyType(frozen))
         object.__setattr__(self, "counts", MappingProxyType(_link_counts(dict(self.counts), hidden)))
+        if selections and self.comparisons is not None:
+            object.__setattr__(self, "comparisons", _hide_selection_n(self.comparisons, selections))
 
     def part(self, name: str) -> tuple:
         """The items of part ``name``; KeyError naming the parts there are."""
@@ -149,6 +154,87 @@ def link_rows_read(items: Iterable) -> dict[str, set[str]]:
             if changed and not _mark_note(t.note) and notes:
                 t.note = f"{t.note} {notes[0]}".strip()
     return out
+
+
+#: The last row of a data table: the rows analysed, by sex.
+ROWS_ANALYSED = "Analyserade rader"
+#: The columns of a table of shares that count a sex's rows (:func:`report.share_table`).
+COUNT_COLUMNS = ("Antal", "Antal med utfallet")
+
+
+def link_selections(items: Iterable) -> set[tuple[str, int]]:
+    """Hide a selection's rows analysed where, beside the rows it was selected from, they would
+    give back the few rows it leaves out.
+
+    A page may show the rows a chapter analyses and a selection of them (eb_06: the clients
+    with a time to exit, for the curves and the pace). Each data table hides its own small
+    steps, but 1 391 men analysed in one and 1 389 in the other give back the 2 men without a
+    time. Where a data table's steps continue another's of the same file on the page (its rows
+    are a subset of the other's) and leave out between 1 and the threshold − 1 of a sex
+    (:func:`jamtools.disclosure.selection_gives_back`), the selection's count of that sex is
+    hidden: in its data table, and in every table of shares that shows a count of the sex equal
+    to it (with the count with the outcome). The tables are changed in place, before anything
+    is shown.
+
+    Returns the hidden counts as ``(sex code, rows analysed)``, for the comparisons of the
+    results file (:func:`_hide_selection_n`).
+    """
+    tables = [t for t in items if getattr(t, "steps", None) is not None
+              and isinstance(getattr(t, "frame", None), pd.DataFrame) and len(t.frame)]
+    out: set[tuple[str, int]] = set()
+    threshold = None
+    for sel in tables:
+        for whole in tables:
+            n = len(whole.steps)
+            if whole is sel or whole.data_table != sel.data_table or len(sel.steps) <= n \
+                    or sel.steps[:n] != whole.steps:
+                continue
+            for sex in selection_gives_back(whole.analysed, sel.analysed, sel.threshold):
+                out.add((sex, int(sel.analysed.get(sex, 0))))
+                threshold = sel.threshold
+                label = next((c for c, code in sel.sex_codes.items() if code == sex), None)
+                if label is not None and str(sel.frame[label].iloc[-1]) != SUPPRESSED_MARK:
+                    sel.frame.iloc[-1, list(sel.frame.columns).index(label)] = SUPPRESSED_MARK
+                    sel.note = _with_mark_note(sel.note, sel.threshold)
+    if not out:
+        return out
+    for t in items:
+        frame = getattr(t, "frame", None)
+        if not isinstance(frame, pd.DataFrame) or "Kön" not in frame.columns or "Antal" not in frame.columns:
+            continue
+        for sex, n in out:
+            rows = ((frame["Kön"].astype(str) == SEX_LABELS.get(sex, sex).capitalize())
+                    & (frame["Antal"].astype(str) == number(n, 0)))
+            if rows.any():
+                for c in COUNT_COLUMNS:
+                    if c in frame.columns:
+                        frame.loc[rows, c] = SUPPRESSED_MARK
+                t.note = _with_mark_note(getattr(t, "note", ""), threshold)
+    return out
+
+
+def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -> pd.DataFrame:
+    """The comparisons without the count (and the count with the outcome) of a group whose
+    count is a selection's hidden rows analysed (:func:`link_selections`)."""
+    out = comparisons.copy()
+    out.attrs = dict(comparisons.attrs)
+    for side in ("a", "b"):
+        group, n = f"group_{side}", f"n_{side}"
+        if group not in out.columns or n not in out.columns:
+            continue
+        for sex, count in hidden:
+            rows = (out[group].astype(str) == sex) & (pd.to_numeric(out[n], errors="coerce") == count)
+            for c in (n, f"events_{side}"):
+                if c in out.columns:
+                    out.loc[rows, c] = float("nan")
+    return out
+
+
+def _with_mark_note(note: str, threshold) -> str:
+    """``note`` with the sentence of what '..' means, when it has none."""
+    if _mark_note(note):
+        return note
+    return f"{note or ''} {SUPPRESSION_NOTE.format(t=threshold)}".strip()
 
 
 def _mark_note(note: str) -> str:

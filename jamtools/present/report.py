@@ -385,6 +385,12 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     # for the page (jamtools.present.page.link_rows_read): which data table, and each column's sex
     table.data_table = load_result.table.name
     table.sex_codes = {SEX_LABELS[s].capitalize(): s for s in sexes}
+    # and (jamtools.present.page.link_selections) the steps that led to the rows analysed and
+    # their number by sex, to tell a selection of another table's rows on the page
+    table.steps = tuple((e["steg"], e["typ"], tuple(sorted(e["per_kon"].items())))
+                        for e in load_result.log)
+    table.analysed = load_result.counts_by_sex()["analysed"]
+    table.threshold = threshold
     return table
 
 

@@ -91,6 +91,46 @@ class ChapterRun:
         """The declared covariates the loaded table has."""
         return catalogue.covariates(self.question_id, table, loaded)
 
+    def with_covariates(self, table: str, loaded, columns=None):
+        """The declared covariates ``loaded`` has, and ``loaded`` without the rows where one of
+        them is blank, one step per covariate in the data table ("Uppgift om hushållstyp
+        saknas").
+
+        The handbook's one rule for a blank covariate: the row is left out of every comparison
+        of the chapter, crude and adjusted alike (complete cases), so that both rest on the same
+        rows and no count differs between them by the blank rows. Keeping a blank as a category
+        of its own (the missing-indicator method) biases the adjusted comparison even when the
+        values are missing at random (Greenland & Finkle 1995), and a blank age cannot enter a
+        model as a number at all.
+
+        Parameters
+        ----------
+        table : str
+            The table's name in the data model.
+        loaded : LoadResult
+            The chapter's rows of ``table``.
+        columns : list of str, optional
+            The covariates to use (default: :meth:`covariates`).
+
+        Returns
+        -------
+        (LoadResult, list of str)
+            The rows with a value in every covariate, and the covariates.
+
+        References
+        ----------
+        Greenland, S. & Finkle, W. D. (1995). A critical look at methods for handling missing
+        covariates in epidemiologic regression analyses. *American Journal of Epidemiology*
+        142(12), 1255–1264.
+        """
+        from jamtools.present.report import covariates_text
+
+        present = self.covariates(table, loaded) if columns is None else list(columns)
+        for column in present:
+            loaded = loaded.exclude(loaded.data[column].isna(),
+                                    f"Uppgift om {covariates_text([column])} saknas")
+        return loaded, present
+
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
         return catalogue.omissions(self.question_id, table, loaded)
