@@ -127,3 +127,32 @@ def test_eb06_a_blank_household_type_leaves_the_client_out_of_every_comparison(t
     assert set(page.comparisons["n_a"].dropna()) == {women - 2}
     data = next(t for t in page.part("data") if hasattr(t, "frame"))
     assert "Uppgift om hushållstyp saknas" in data.frame["Steg"].tolist()
+
+
+def test_bof06_a_report_left_out_for_a_blank_age_takes_its_investigation_with_it(tmp_path):
+    """bof_06 with an age interval and 2 girls' reports without an age: the reports were left
+    out, their investigations kept, and the 2 between step 1's investigations opened and step
+    2's investigations hid both steps of the map. The investigations now follow the reports
+    (a step 'Anmälan ingår inte i urvalet'), and every step is shown."""
+    from jamtools.chapters import bof
+    from jamtools.run.params import Params
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    raw = pd.read_csv(SYNTHETIC / "bof_aktualiseringar.csv", dtype=str, keep_default_na=False)
+    opened = raw.index[(raw["kon"] == "flicka") & (raw["utredning_inledd"] == "1")][:2]
+    raw.loc[opened, "alder"] = ""
+    raw.to_csv(folder / "bof_aktualiseringar.csv", index=False)
+    pd.read_csv(SYNTHETIC / "bof_utredningar.csv", dtype=str, keep_default_na=False).to_csv(
+        folder / "bof_utredningar.csv", index=False)
+    params = Params(data_dir=folder, period_start=None, period_end=None, threshold=5, conf_level=0.95,
+                    organisation="Testkommun", results_path=None, config_file=None,
+                    extra={"alder_min": 0, "alder_max": 20})
+    chapter = "bof_06_processkarta"
+    page = bof.process_map(ChapterRun(chapter, catalogue.QUESTIONS[chapter], params))
+    shares = next(t for t in page.part("karta") if hasattr(t, "frame")).frame
+    assert not (shares["Andel som går vidare"] == "..").any()
+    data = [t for t in page.part("data") if hasattr(t, "frame")]
+    assert "Anmälan ingår inte i urvalet" in data[1].frame["Steg"].tolist()
+    girls = shares[shares["Kön"] == "Flickor"]
+    assert girls["Antal med utfallet"].iloc[0] == girls["Antal"].iloc[1]  # opened = investigations
