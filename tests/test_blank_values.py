@@ -156,3 +156,21 @@ def test_bof06_a_report_left_out_for_a_blank_age_takes_its_investigation_with_it
     assert "Anmälan ingår inte i urvalet" in data[1].frame["Steg"].tolist()
     girls = shares[shares["Kön"] == "Flickor"]
     assert girls["Antal med utfallet"].iloc[0] == girls["Antal"].iloc[1]  # opened = investigations
+
+
+def test_a_covariate_blank_on_most_rows_is_not_adjusted_for_and_the_rows_stay(tmp_path):
+    """A covariate recorded only lately (household type blank on a third of the rows) would
+    take a third of the answer with it: it is not adjusted for, the rows stay, and the data
+    table's note says why. A few blanks in another covariate still leave their rows out."""
+    def edit(raw):
+        raw.loc[raw.index[::3], "hushallstyp"] = ""
+        raw.loc[raw.index[1:4], "fodd_i_sverige"] = ""
+    page, raw = _eb06_page(tmp_path, edit)
+    women = int((raw["kon"] == "kvinna").sum())
+    blank_born = raw.loc[raw.index[1:4]]
+    assert set(page.comparisons["n_a"].dropna()) == {women - int((blank_born["kon"] == "kvinna").sum())}
+    adjusted = page.comparisons[page.comparisons["adjusted"].astype(bool)]
+    assert len(adjusted) and not any("hushallstyp" in list(a) for a in adjusted["adjusted_for"])
+    data = next(t for t in page.part("data") if hasattr(t, "frame"))
+    assert "Uppgift om hushållstyp saknas" not in data.frame["Steg"].tolist()
+    assert "justeras inte för hushållstyp" in data.note

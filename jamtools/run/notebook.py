@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from jamtools.data.check import FAIL_SHARE
 from jamtools.present.page import Page
 from jamtools.present.results import Results
 from jamtools.run import catalogue
@@ -27,6 +28,11 @@ _IPYTHON = {"In", "Out", "exit", "quit", "get_ipython"}
 _PLAIN = (type(None), bool, int, float, str, list, tuple, dict)
 #: The modules whose UserWarnings a chapter's kernel does not show (see :func:`setup`).
 _OWN = r"jamtools(\..*)?$"
+#: A covariate blank on more than this share of a chapter's rows is not adjusted for
+#: (:meth:`ChapterRun.with_covariates`): leaving the rows out would lose most of the answer.
+#: The share is the data check's for a column too broken to use.
+MAX_BLANK_SHARE = FAIL_SHARE
+
 #: Whether :func:`setup` has frozen the imports' objects in this process (see there).
 _FROZEN = False
 
@@ -112,10 +118,14 @@ class ChapterRun:
         columns : list of str, optional
             The covariates to use (default: :meth:`covariates`).
 
+        A covariate blank on more than :data:`MAX_BLANK_SHARE` of the rows is not used (the rows
+        stay) and the data table's note says so: adjusting for it would leave most of the
+        chapter's answer out.
+
         Returns
         -------
         (LoadResult, list of str)
-            The rows with a value in every covariate, and the covariates.
+            The rows with a value in every covariate used, and the covariates used.
 
         References
         ----------
@@ -126,10 +136,21 @@ class ChapterRun:
         from jamtools.present.report import covariates_text
 
         present = self.covariates(table, loaded) if columns is None else list(columns)
+        whole = loaded.n_rows()
+        kept, sparse = [], []
         for column in present:
-            loaded = loaded.exclude(loaded.data[column].isna(),
-                                    f"Uppgift om {covariates_text([column])} saknas")
-        return loaded, present
+            blank = loaded.data[column].isna()
+            if whole and loaded.n_rows(loaded.data[blank]) > MAX_BLANK_SHARE * whole:
+                sparse.append(column)  # most of the rows would go: not adjusted for, said so
+                continue
+            kept.append(column)
+            loaded = loaded.exclude(blank, f"Uppgift om {covariates_text([column])} saknas")
+        if sparse:
+            loaded = loaded.with_data(loaded.data)
+            loaded.notes.append(
+                f"Jämförelserna justeras inte för {covariates_text(sparse)}: uppgiften saknas på mer "
+                f"än {100 * MAX_BLANK_SHARE:.0f} procent av raderna, som annars skulle lämnas utanför.")
+        return loaded, kept
 
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
