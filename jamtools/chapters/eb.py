@@ -440,6 +440,14 @@ def requirements(ctx) -> Page:
     planering = planering.exclude(planering.data["aktivitetskrav"].isna(), "Uppgift om aktivitetskrav saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
     labels = {k: v for k, v in REQUIREMENTS.items() if k == "aktivitetskrav" or planering.has(k)}
+    # A few rows the selections below leave out would be given back beside the whole: they
+    # leave the chapter (ChapterRun.without_few).
+    if "krav_arbetssokande" in labels:
+        planering = ctx.without_few(planering, planering.data["krav_arbetssokande"].isna(),
+                                    "Uppgift om krav på arbetssökande saknas")
+    if "sanktion" in labels:
+        planering = ctx.without_few(planering, planering.data["aktivitetskrav"].astype(bool)
+                                    & planering.data["sanktion"].isna(), "Uppgift om sanktion saknas")
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
@@ -539,6 +547,12 @@ def ill_health(ctx) -> Page:
     planering = ctx.load("eb_planering", **ctx.filters)
     # The chapter's rows are plannings that say whether ill-health is documented.
     planering = planering.exclude(planering.data["ohalsa"].isna(), "Uppgift om ohälsa saknas")
+    planering, covariates = ctx.with_covariates("eb_planering", planering)
+    considered = [k for k in CONSIDERATIONS if planering.has(k)]
+    if considered:  # a few of the ill without an answer leave the chapter (ChapterRun.without_few)
+        planering = ctx.without_few(planering, planering.data["ohalsa"].astype(bool)
+                                    & planering.data[considered].isna().any(axis=1),
+                                    "Uppgift saknas om anpassning, sjukintyg eller samordning")
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
     documented = analysis.binary_outcome(planering.data, "ohalsa", levels=SEXES,
                                          conf_level=ctx.conf_level, threshold=ctx.threshold,
@@ -549,7 +563,6 @@ def ill_health(ctx) -> Page:
     if labels:
         ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1),
                           "Uppgift saknas om anpassning, sjukintyg eller samordning")
-    ill, covariates = ctx.with_covariates("eb_planering", ill, ctx.covariates("eb_planering", planering))
     level = _level(ctx, len(labels))
     compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}
@@ -720,6 +733,10 @@ def violence(ctx) -> Page:
     # The chapter's rows are plannings that say whether the question about violence was asked.
     planering = planering.exclude(planering.data["fragat_om_vald"].isna(), "Uppgift om fråga om våld saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
+    if planering.has("vald_identifierat"):  # a few of the asked without an answer leave the chapter
+        planering = ctx.without_few(planering, planering.data["fragat_om_vald"].astype(bool)
+                                    & planering.data["vald_identifierat"].isna(),
+                                    "Uppgift om identifierat våld saknas")
     labels = {k: v for k, v in VIOLENCE_STEPS.items() if k == "fragat_om_vald" or planering.has(k)}
     level = _level(ctx, len(labels))
     household = "hushallstyp" if planering.has("hushallstyp") else None
@@ -813,11 +830,13 @@ def process_map(ctx) -> Page:
         "eb_klienter": ctx.optional_reason("eb_klienter", "person_id"),
         "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
     notes = process_omissions(ctx, tables) + links.notes
-    # A blank covariate leaves its row out of the step (and the applicant out of the later ones).
+    # An applicant with a blank covariate leaves every step (the later tables follow the
+    # applicants). A later table keeps its rows, which say whether an applicant went on: it is
+    # not adjusted for a covariate with a blank (ChapterRun.with_covariates).
     covariates = {}
     for t, d in tables.items():
         if d is not None:
-            tables[t], covariates[t] = ctx.with_covariates(t, d)
+            tables[t], covariates[t] = ctx.with_covariates(t, d, keep_rows=t != "eb_klienter")
     klienter, planering, insatser, utfall = (tables[t] for t in
                                              ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall"))
     # The later steps follow the applicants above (the same persons, whatever the dates).

@@ -450,6 +450,13 @@ def self_sufficiency(ctx) -> Page:
     # The adjustment uses what the data have of the chapter's covariates (see the catalogue):
     # self-sufficiency and pace for household type, movement for household type and birth country.
     utfall, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
+    # A few clients the selections for movement and for time leave out would be given back
+    # beside the whole: they leave the chapter (ChapterRun.without_few).
+    if utfall.has("forflyttning"):
+        utfall = ctx.without_few(utfall, utfall.data["forflyttning"].isna(), "Uppgift om förflyttning saknas")
+    if utfall.has("dagar"):
+        utfall = ctx.without_few(utfall, ~utfall.data.index.isin(follow_up(utfall).data.index),
+                                 "Uppgift om tid till avslut saknas eller stämmer inte")
     self_cov = [c for c in covariates if c == "hushallstyp"]
     with_move, with_time = utfall.has("forflyttning"), utfall.has("dagar")
     k = 1 + int(with_move) + int(with_time)  # self-sufficient, movement, pace

@@ -267,6 +267,9 @@ def project_funds(ctx) -> Page:
     bounds = sorted(float(g) for g in ctx.extra["beloppsgranser"])
     conf = number(100 * ctx.conf_level, 0)
     loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
+    if loaded.has("beviljat_belopp"):  # a few grants without an amount leave the chapter
+        loaded = ctx.without_few(loaded, (loaded.data["beviljad"].astype("Float64") == 1).fillna(False)
+                                 & loaded.data["beviljat_belopp"].isna(), "Uppgift om beviljat belopp saknas")
     applications = prepare_applications(loaded.data, bounds)
     covariates = model_covariates(covariates)
     result = analysis.binary_outcome(applications, "beviljad", covariates=covariates, levels=SEXES,

@@ -180,7 +180,8 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
     results file (:func:`_hide_selection_n`).
     """
     tables = [t for t in items if getattr(t, "steps", None) is not None
-              and isinstance(getattr(t, "frame", None), pd.DataFrame) and len(t.frame)]
+              and isinstance(getattr(t, "frame", None), pd.DataFrame) and len(t.frame)
+              and str(t.frame["Steg"].iloc[-1]) == ROWS_ANALYSED]
     out: set[tuple[str, int]] = set()
     threshold = None
     for sel in tables:

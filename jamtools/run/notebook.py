@@ -17,6 +17,8 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from jamtools.data.check import FAIL_SHARE
 from jamtools.present.page import Page
 from jamtools.present.results import Results
@@ -32,6 +34,9 @@ _OWN = r"jamtools(\..*)?$"
 #: (:meth:`ChapterRun.with_covariates`): leaving the rows out would lose most of the answer.
 #: The share is the data check's for a column too broken to use.
 MAX_BLANK_SHARE = FAIL_SHARE
+
+#: What :meth:`ChapterRun.without_few` adds to a step: its rows leave the whole chapter.
+FEW_WORDS = "få, utanför hela kapitlet"
 
 #: Whether :func:`setup` has frozen the imports' objects in this process (see there).
 _FROZEN = False
@@ -97,7 +102,7 @@ class ChapterRun:
         """The declared covariates the loaded table has."""
         return catalogue.covariates(self.question_id, table, loaded)
 
-    def with_covariates(self, table: str, loaded, columns=None):
+    def with_covariates(self, table: str, loaded, columns=None, *, keep_rows: bool = False):
         """The declared covariates ``loaded`` has, and ``loaded`` without the rows where one of
         them is blank, one step per covariate in the data table ("Uppgift om hushållstyp
         saknas").
@@ -117,6 +122,10 @@ class ChapterRun:
             The chapter's rows of ``table``.
         columns : list of str, optional
             The covariates to use (default: :meth:`covariates`).
+        keep_rows : bool
+            Keep every row: a covariate with a blank is not used at all, and the note says so
+            (eb_07's later steps, whose rows say whether an applicant went on: a row left out
+            there would count the applicant as one who did not).
 
         A covariate blank on more than :data:`MAX_BLANK_SHARE` of the rows is not used (the rows
         stay) and the data table's note says so: adjusting for it would leave most of the
@@ -140,7 +149,7 @@ class ChapterRun:
         kept, sparse = [], []
         for column in present:
             blank = loaded.data[column].isna()
-            if whole and loaded.n_rows(loaded.data[blank]) > MAX_BLANK_SHARE * whole:
+            if whole and loaded.n_rows(loaded.data[blank]) > (0 if keep_rows else MAX_BLANK_SHARE * whole):
                 sparse.append(column)  # most of the rows would go: not adjusted for, said so
                 continue
             kept.append(column)
@@ -148,9 +157,48 @@ class ChapterRun:
         if sparse:
             loaded = loaded.with_data(loaded.data)
             loaded.notes.append(
-                f"Jämförelserna justeras inte för {covariates_text(sparse)}: uppgiften saknas på mer "
-                f"än {100 * MAX_BLANK_SHARE:.0f} procent av raderna, som annars skulle lämnas utanför.")
+                f"Jämförelserna justeras inte för {covariates_text(sparse)}: uppgiften saknas på "
+                + ("några rader, som ska ingå." if keep_rows else
+                   f"mer än {100 * MAX_BLANK_SHARE:.0f} procent av raderna, som annars skulle lämnas utanför."))
         return loaded, kept
+
+    def without_few(self, loaded, mask, reason: str):
+        """``loaded`` without the rows of ``mask`` of each sex that has between 1 and the
+        threshold − 1 of them, left out under ``reason`` and the words that they leave the whole
+        chapter.
+
+        A page that shows a chapter's rows and a selection of them (the clients with a time to
+        exit) gives the rows the selection leaves out back by subtraction: 1 391 men analysed
+        beside 1 389. Hiding the selection's count does not help, as its share and interval
+        pin it down (of the counts 1 387–1 390 only 1 389 gives 64,1 % and 61,0–67,2 %). Where
+        a selection would leave out few of a sex, those rows are left out of the whole chapter
+        instead, so no two counts differ by them (the step is small, and the data table hides
+        it). A sex with more of them keeps its rows; the selection leaves them out, in a step
+        a reader may see. Call it before anything is computed from ``loaded``, with the rows
+        the selection will leave out.
+
+        Parameters
+        ----------
+        loaded : LoadResult
+            The chapter's rows.
+        mask : array-like of bool
+            True for the rows a selection made later leaves out (aligned on the data's index).
+        reason : str
+            The selection's step ("Uppgift om antal dagar saknas").
+
+        Returns
+        -------
+        LoadResult
+        """
+        from jamtools.disclosure import is_small
+
+        mask = pd.Series(mask, index=loaded.data.index).reindex(loaded.data.index).fillna(False).astype(bool)
+        units = (loaded.data[loaded.weight] if loaded.weight else pd.Series(1, index=loaded.data.index))
+        per_sex = units[mask].groupby(loaded.data.loc[mask, "kon"], observed=True).sum()
+        few = [s for s, small in zip(per_sex.index, is_small(per_sex.to_numpy(float), self.threshold)) if small]
+        if not few:
+            return loaded
+        return loaded.exclude(mask & loaded.data["kon"].isin(few), f"{reason} ({FEW_WORDS})")
 
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
