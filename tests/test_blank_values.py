@@ -174,3 +174,56 @@ def test_a_covariate_blank_on_most_rows_is_not_adjusted_for_and_the_rows_stay(tm
     data = next(t for t in page.part("data") if hasattr(t, "frame"))
     assert "Uppgift om hushållstyp saknas" not in data.frame["Steg"].tolist()
     assert "justeras inte för hushållstyp" in data.note
+
+
+@pytest.mark.parametrize("threshold, left", [(5, {"man"}), (2, set()), (10, {"man", "kvinna"})])
+def test_without_few_leaves_out_the_few_of_each_sex_counting_a_cells_units(threshold, left):
+    """ChapterRun.without_few on a cell table: the units of the masked cells count (2 men in
+    one cell, 7 women in two), each sex on its own, against the run's threshold."""
+    from jamtools.data.load import LoadResult
+    from jamtools.data.model import TABLES
+    from jamtools.run.params import Params
+
+    cells = pd.DataFrame({"kon": ["man", "man", "kvinna", "kvinna", "kvinna"],
+                          "dagar": [np.nan, 300.0, np.nan, np.nan, 200.0],
+                          "n": [2, 500, 3, 4, 400]})
+    loaded = LoadResult(table=TABLES["eb_utfall"], data=cells, source="t.csv", weight="n")
+    loaded._record("Inlästa rader (t.csv)", cells, "inlästa")
+    params = Params(data_dir=None, period_start=None, period_end=None, threshold=threshold,
+                    conf_level=0.95, organisation="T", results_path=None, config_file=None, extra={})
+    ctx = ChapterRun("eb_06_sjalvforsorjning", catalogue.QUESTIONS["eb_06_sjalvforsorjning"], params)
+    out = ctx.without_few(loaded, cells["dagar"].isna(), "Uppgift om antal dagar saknas")
+    gone = cells.loc[~cells.index.isin(out.data.index)]
+    assert set(gone["kon"]) == left
+    if left:
+        step = out.log[-1]
+        assert step["steg"].startswith("Uppgift om antal dagar saknas (") and "hela kapitlet" in step["steg"]
+        assert step["per_kon"] == {s: {"man": 2, "kvinna": 7}[s] for s in left}
+    else:
+        assert out is loaded
+
+
+def test_eb07_a_planning_without_a_household_type_still_counts_its_applicant_as_planned(tmp_path):
+    """eb_07 left a planning with a blank household type out of its table, and step 2 then
+    counted its applicant as one without a planning (6 men: 1 161 → 1 155 planned). The later
+    tables keep their rows; household type is not adjusted for there, and the note says so."""
+    from jamtools.chapters import eb
+    from jamtools.run.params import Params
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall"):
+        raw = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
+        if name == "eb_planering":
+            raw.loc[raw.index[raw["kon"] == "man"][:6], "hushallstyp"] = ""
+        raw.to_csv(folder / f"{name}.csv", index=False)
+    params = Params(data_dir=folder, period_start=None, period_end=None, threshold=5, conf_level=0.95,
+                    organisation="Testkommun", results_path=None, config_file=None, extra={})
+    chapter = "eb_07_processkarta"
+    page = eb.process_map(ChapterRun(chapter, catalogue.QUESTIONS[chapter], params))
+    planned = pd.read_csv(SYNTHETIC / "eb_planering.csv", dtype=str)
+    step = page.comparisons[page.comparisons["outcome"].astype(str).str.contains("planering")]
+    men = planned.loc[planned["kon"] == "man", "person_id"].nunique()
+    assert len(step) and (step["events_b"].dropna() == men).all()
+    notes = " ".join(t.note for t in page.part("data") if hasattr(t, "note"))
+    assert "justeras inte för hushållstyp" in notes
