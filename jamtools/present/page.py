@@ -156,6 +156,8 @@ def link_rows_read(items: Iterable) -> dict[str, set[str]]:
     return out
 
 
+#: Why a comparison of the results file has no count (:func:`_hide_selection_n`).
+SELECTION_REASON = "antalet visas inte: bredvid hela kapitlets antal skulle det ge ett litet antal"
 #: The last row of a data table: the rows analysed, by sex.
 ROWS_ANALYSED = "Analyserade rader"
 #: The columns of a table of shares that count a sex's rows (:func:`report.share_table`).
@@ -175,6 +177,11 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
     hidden: in its data table, and in every table of shares that shows a count of the sex equal
     to it (with the count with the outcome). The tables are changed in place, before anything
     is shown.
+
+    This is the last line only: a share and its interval can pin the hidden count again (of
+    1 387–1 390 only 1 389 gives 64,1 % and 61,0–67,2 %). A chapter therefore leaves such few
+    rows out of its whole page before it computes anything
+    (:meth:`jamtools.run.notebook.ChapterRun.without_few`), and then this finds nothing.
 
     Returns the hidden counts as ``(sex code, rows analysed)``, for the comparisons of the
     results file (:func:`_hide_selection_n`).
@@ -225,9 +232,12 @@ def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -
             continue
         for sex, count in hidden:
             rows = (out[group].astype(str) == sex) & (pd.to_numeric(out[n], errors="coerce") == count)
-            for c in (n, f"events_{side}"):
+            for c in (n, f"events_{side}", "mdd_pp"):
                 if c in out.columns:
                     out.loc[rows, c] = float("nan")
+            if rows.any() and "suppression_reason" in out.columns:
+                out["suppression_reason"] = out["suppression_reason"].astype(object)
+                out.loc[rows, "suppression_reason"] = SELECTION_REASON
     return out
 
 
