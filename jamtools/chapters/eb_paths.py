@@ -456,7 +456,8 @@ def self_sufficiency(ctx) -> Page:
         utfall = ctx.without_few(utfall, utfall.data["forflyttning"].isna(), "Uppgift om förflyttning saknas")
     if utfall.has("dagar"):
         utfall = ctx.without_few(utfall, ~utfall.data.index.isin(follow_up(utfall).data.index),
-                                 "Uppgift om tid till avslut saknas eller stämmer inte")
+                                 "Uppgift om tid till avslut saknas eller stämmer inte",
+                                 outcomes=["sjalvforsorjande"])
     self_cov = [c for c in covariates if c == "hushallstyp"]
     with_move, with_time = utfall.has("forflyttning"), utfall.has("dagar")
     k = 1 + int(with_move) + int(with_time)  # self-sufficient, movement, pace

@@ -74,8 +74,9 @@ def selection_gives_back(whole, selection, threshold: int) -> set[str]:
 
     A page that shows the rows a chapter analyses (1 391 men) and a selection of them (the
     1 389 with a time to exit) gives the 2 men without a time back by subtraction, whatever
-    each table hides. For such a group the selection's count may not be shown (its count of
-    rows with an outcome neither, as it would narrow the count down with the share).
+    each table hides. A chapter leaves such rows out of its whole page
+    (``ChapterRun.without_few``); the page checks its data tables once more with this
+    (``jamtools.present.page.link_selections``) and hides what a selection would give back.
 
     Parameters
     ----------

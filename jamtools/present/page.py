@@ -170,8 +170,8 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
 
     A page may show the rows a chapter analyses and a selection of them (eb_06: the clients
     with a time to exit, for the curves and the pace). Each data table hides its own small
-    steps, but 1 391 men analysed in one and 1 389 in the other give back the 2 men without a
-    time. Where a data table's steps continue another's of the same file on the page (its rows
+    steps, but 1 391 men analysed in one and 1 389 in the other gave back the 2 men without a
+    time (before eb_06 left them out of the whole). Where a data table's steps continue another's of the same file on the page (its rows
     are a subset of the other's) and leave out between 1 and the threshold − 1 of a sex
     (:func:`jamtools.disclosure.selection_gives_back`), the selection's count of that sex is
     hidden: in its data table, and in every table of shares that shows a count of the sex equal

@@ -36,7 +36,7 @@ _OWN = r"jamtools(\..*)?$"
 MAX_BLANK_SHARE = FAIL_SHARE
 
 #: What :meth:`ChapterRun.without_few` adds to a step: its rows leave the whole chapter.
-FEW_WORDS = "få, utanför hela kapitlet"
+FEW_WORDS = "för få för att visas: lämnas utanför hela kapitlet"
 
 #: Whether :func:`setup` has frozen the imports' objects in this process (see there).
 _FROZEN = False
@@ -155,14 +155,15 @@ class ChapterRun:
             kept.append(column)
             loaded = loaded.exclude(blank, f"Uppgift om {covariates_text([column])} saknas")
         if sparse:
-            loaded = loaded.with_data(loaded.data)
+            loaded = loaded.with_data(loaded.data)  # a copy (its own notes) to add the note to
             loaded.notes.append(
-                f"Jämförelserna justeras inte för {covariates_text(sparse)}: uppgiften saknas på "
-                + ("några rader, som ska ingå." if keep_rows else
+                f"Jämförelser som bygger på den här tabellen justeras inte för {covariates_text(sparse)}: "
+                "uppgiften saknas på "
+                + ("några av dess rader, och de raderna ska ingå." if keep_rows else
                    f"mer än {100 * MAX_BLANK_SHARE:.0f} procent av raderna, som annars skulle lämnas utanför."))
         return loaded, kept
 
-    def without_few(self, loaded, mask, reason: str):
+    def without_few(self, loaded, mask, reason: str, outcomes=()):
         """``loaded`` without the rows of ``mask`` of each sex that has between 1 and the
         threshold − 1 of them, left out under ``reason`` and the words that they leave the whole
         chapter.
@@ -185,6 +186,11 @@ class ChapterRun:
             True for the rows a selection made later leaves out (aligned on the data's index).
         reason : str
             The selection's step ("Uppgift om antal dagar saknas").
+        outcomes : sequence of str
+            Yes/no columns whose count with the outcome the page shows both for the whole and
+            for the selection (eb_06's self-sufficiency, in the shares and in the pace): a sex
+            is also few when the masked rows with, or without, the outcome are (369 − 366 gave
+            3 self-sufficient men without a time, of 7 without one).
 
         Returns
         -------
@@ -192,10 +198,19 @@ class ChapterRun:
         """
         from jamtools.disclosure import is_small
 
-        mask = pd.Series(mask, index=loaded.data.index).reindex(loaded.data.index).fillna(False).astype(bool)
-        units = (loaded.data[loaded.weight] if loaded.weight else pd.Series(1, index=loaded.data.index))
-        per_sex = units[mask].groupby(loaded.data.loc[mask, "kon"], observed=True).sum()
-        few = [s for s, small in zip(per_sex.index, is_small(per_sex.to_numpy(float), self.threshold)) if small]
+        data = loaded.data
+        mask = pd.Series(mask, index=data.index).reindex(data.index).fillna(False).astype(bool)
+        units = (data[loaded.weight] if loaded.weight else pd.Series(1, index=data.index)).astype(float)
+
+        def per_sex(values):
+            return values[mask].groupby(data.loc[mask, "kon"], observed=True).sum()
+
+        counts = [per_sex(units)]
+        for column in outcomes:
+            yes = pd.to_numeric(data[column], errors="coerce").eq(1).fillna(False).astype(bool)
+            counts += [per_sex(units.where(yes, 0.0)), per_sex(units.where(~yes, 0.0))]
+        few = sorted({s for c in counts for s, small in zip(c.index, is_small(c.to_numpy(float), self.threshold))
+                      if small})
         if not few:
             return loaded
         return loaded.exclude(mask & loaded.data["kon"].isin(few), f"{reason} ({FEW_WORDS})")
