@@ -131,9 +131,10 @@ def load_outcomes(ctx, spec: GoalSpec):
     spec = replace(spec, indicators={c: v for c, v in spec.indicators.items() if loaded.has(c)})
     loaded = loaded.exclude(loaded.data[list(spec.indicators)].isna().any(axis=1),
                             "Uppgift om målindikatorn saknas")
+    # the handbook's rule for blank covariates (a covariate blank on most rows is not used)
     present = adjusted_for(spec, loaded)
-    loaded = loaded.exclude(loaded.data[present].isna().any(axis=1),
-                            "Uppgift som justeringen behöver saknas")
+    loaded, kept = ctx.with_covariates(spec.table, loaded, present)
+    spec = replace(spec, adjust_for=[c for c in spec.adjust_for if c in kept or c not in present])
     return loaded, spec
 
 

@@ -497,8 +497,8 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     clients = ctx.load("eb_utfall", **ctx.filters)
     if not clients.has(outcome):
         raise ValueError(f"Tabellen eb_utfall saknar utfallet {outcome!r} (parametern utfall).")
-    clients, rows, adjust = prepare_outcome_groups(clients, outcome, levels=levels,
-                                                   covariates=ctx.covariates("eb_utfall", clients))
+    clients, covariates = ctx.with_covariates("eb_utfall", clients)  # the handbook's rule for blanks
+    clients, rows, adjust = prepare_outcome_groups(clients, outcome, levels=levels, covariates=covariates)
     land = intersection_analysis(rows, outcome, factor="fodelseland", factor_levels=BIRTH_LEVELS,
                                  levels=levels, covariates=adjust, conf_level=ctx.conf_level,
                                  threshold=ctx.threshold, weight=clients.weight)
