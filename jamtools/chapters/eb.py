@@ -548,21 +548,19 @@ def ill_health(ctx) -> Page:
     # The chapter's rows are plannings that say whether ill-health is documented.
     planering = planering.exclude(planering.data["ohalsa"].isna(), "Uppgift om ohälsa saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
-    considered = [k for k in CONSIDERATIONS if planering.has(k)]
-    if considered:  # a few of the ill without an answer leave the chapter (ChapterRun.without_few)
+    labels = {k: words[0] for k, words in CONSIDERATIONS.items() if planering.has(k)}
+    unanswered = "Uppgift saknas om anpassning, sjukintyg eller samordning"
+    if labels:  # a few of the ill without an answer leave the chapter (ChapterRun.without_few)
         planering = ctx.without_few(planering, planering.data["ohalsa"].astype(bool)
-                                    & planering.data[considered].isna().any(axis=1),
-                                    "Uppgift saknas om anpassning, sjukintyg eller samordning")
+                                    & planering.data[list(labels)].isna().any(axis=1), unanswered)
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
     documented = analysis.binary_outcome(planering.data, "ohalsa", levels=SEXES,
                                          conf_level=ctx.conf_level, threshold=ctx.threshold,
                                          weight=planering.weight)
-    labels = {k: words[0] for k, words in CONSIDERATIONS.items() if planering.has(k)}
     ill = planering.exclude(~planering.data["ohalsa"].astype(bool),
                             "Ingen dokumenterad ohälsa (frågan gäller bara klienter med ohälsa)")
     if labels:
-        ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1),
-                          "Uppgift saknas om anpassning, sjukintyg eller samordning")
+        ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1), unanswered)
     level = _level(ctx, len(labels))
     compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}

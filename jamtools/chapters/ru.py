@@ -9,7 +9,6 @@ large the granted amounts are. An organisation's export may lack the target grou
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from jamtools import disclosure, stats
@@ -165,21 +164,8 @@ def compare_granted(rows: pd.DataFrame, *, levels=ADULT_SEXES, conf_level: float
             stats.compare_amounts(rows.dropna(subset=[column]), column, "kon", levels=levels,
                                   conf_level=conf_level, count=count, ratio=False),
             threshold=threshold)
-        if _few_without(rows, column, levels, threshold, count):
-            # the granted applications shown elsewhere less these n would give the few without
-            # the amount: the n are not written (the estimates stay)
-            part[["n_a", "n_b"]] = np.nan
         parts[name] = part
     return disclosure.stack(parts, "matt")
-
-
-def _few_without(rows: pd.DataFrame, column: str, levels, threshold: int, count: str | None) -> bool:
-    """Whether some sex has between 1 and ``threshold`` − 1 rows of ``rows`` without a value
-    in ``column`` (a count that the rows with one, set beside all rows, would give back)."""
-    units = rows[count] if count else pd.Series(1.0, index=rows.index)
-    blank = units[rows[column].isna()].groupby(rows.loc[rows[column].isna(), "kon"]).sum()
-    return bool(disclosure.is_small(blank.reindex(list(levels), fill_value=0).to_numpy(float),
-                                    threshold).any())
 
 
 def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
@@ -208,20 +194,16 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     if "beviljad" in rows.columns:  # a rejection without an amount was granted 0 kr (the model)
         amount = amount.mask(amount.isna() & (rows["beviljad"] == 0), 0.0)
     unknown = bool(amount.isna().any())  # granted, the amount not given: left out, said below
-    # a few of them would be the applications shown elsewhere less those counted here: then
-    # the numbers of applications (and their shares) are not shown
-    few = _few_without(rows.assign(beviljat_mkr=amount), "beviljat_mkr", levels, threshold, count)
     rows = rows.assign(beviljat_mkr=amount / 1e6)[amount.notna()]
     dist = stats.describe_amounts(rows, "beviljat_mkr", "kon", count=count)
     dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
                                      derived_cols=["sum", "share_of_total", "share_of_n"],
                                      threshold=threshold)
     hidden = dist["suppressed"].astype(bool).tolist()
-    counted = [h or few for h in hidden]
     frame = pd.DataFrame({
         "Projektledare": dist["kon"].map(lambda v: SEX_LABELS[v].capitalize()),
-        "Antal ansökningar": marked(dist["n"], counted, lambda v: number(v, 0)),
-        "Andel av ansökningarna": marked(dist["share_of_n"], counted, percent),
+        "Antal ansökningar": marked(dist["n"], hidden, lambda v: number(v, 0)),
+        "Andel av ansökningarna": marked(dist["share_of_n"], hidden, percent),
         "Beviljat totalt (miljoner kr)": marked(dist["sum"], hidden, lambda v: number(v, 1)),
         "Andel av beviljade medel": marked(dist["share_of_total"], hidden, percent),
     })
