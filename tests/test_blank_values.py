@@ -213,12 +213,24 @@ def test_without_few_leaves_out_the_few_of_each_sex_counting_a_cells_units(thres
         assert out is loaded
 
 
-def test_eb07_a_planning_without_a_household_type_still_counts_its_applicant_as_planned(tmp_path):
-    """eb_07 left a planning with a blank household type out of its table, and step 2 then
-    counted its applicant as one without a planning (6 men: 1 161 → 1 155 planned). The later
-    tables keep their rows; household type is not adjusted for there, and the note says so."""
+def _eb07_page(folder):
     from jamtools.chapters import eb
     from jamtools.run.params import Params
+
+    params = Params(data_dir=folder, period_start=None, period_end=None, threshold=5, conf_level=0.95,
+                    organisation="Testkommun", results_path=None, config_file=None, extra={})
+    chapter = "eb_07_processkarta"
+    return eb.process_map(ChapterRun(chapter, catalogue.QUESTIONS[chapter], params))
+
+
+def test_eb07_later_tables_take_the_applicants_household_type(tmp_path):
+    """eb_07 left a planning with a blank household type out of its table, and step 2 then
+    counted its applicant as one without a planning (6 men: 1 161 → 1 155 planned). Then the
+    later tables kept their rows but were not adjusted for household type at all. Now every
+    step is adjusted for the applicant's household type (from the applications, joined by
+    person): 6 blanks in the plannings and outcomes without the column give the same map as
+    the whole data, where the two agree."""
+    from jamtools.chapters import eb
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -226,17 +238,23 @@ def test_eb07_a_planning_without_a_household_type_still_counts_its_applicant_as_
         raw = pd.read_csv(SYNTHETIC / f"{name}.csv", dtype=str, keep_default_na=False)
         if name == "eb_planering":
             raw.loc[raw.index[raw["kon"] == "man"][:6], "hushallstyp"] = ""
+        if name == "eb_utfall":
+            raw = raw.drop(columns="hushallstyp")
         raw.to_csv(folder / f"{name}.csv", index=False)
-    params = Params(data_dir=folder, period_start=None, period_end=None, threshold=5, conf_level=0.95,
-                    organisation="Testkommun", results_path=None, config_file=None, extra={})
-    chapter = "eb_07_processkarta"
-    page = eb.process_map(ChapterRun(chapter, catalogue.QUESTIONS[chapter], params))
+    page = _eb07_page(folder)
     planned = pd.read_csv(SYNTHETIC / "eb_planering.csv", dtype=str)
     step = page.comparisons[page.comparisons["outcome"].astype(str).str.contains("planering")]
     men = planned.loc[planned["kon"] == "man", "person_id"].nunique()
     assert len(step) and step["events_b"].notna().all() and (step["events_b"] == men).all()
+    whole = _eb07_page(SYNTHETIC).comparisons
+    got = page.comparisons
+    assert set(got.loc[got["adjusted"], "outcome"]) == set(eb.STEPS)  # every step adjusted
+    assert (got.loc[got["adjusted"], "adjusted_for"] == "hushallstyp").all()
+    cols = ["outcome", "measure", "adjusted", "estimate", "ci_low", "ci_high", "n_a", "n_b", "events_a", "events_b"]
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), whole[cols].reset_index(drop=True))
     notes = " ".join(t.note for t in page.part("data") if hasattr(t, "note"))
-    assert "bygger på den här tabellen justeras inte för hushållstyp" in notes
+    assert notes.count(eb.APPLICANTS_NOTE.format(what="hushållstyp")) == 2  # plannings and outcomes
+    assert "justeras inte" not in notes
 
 
 def test_eb06_seven_men_without_a_time_of_whom_three_self_sufficient_leave_the_chapter(tmp_path):

@@ -799,6 +799,55 @@ def violence(ctx) -> Page:
     }, counts={"eb_planering": planering})
 
 
+#: The note of a later table of the process map whose comparisons are adjusted for the
+#: applicant's values (:func:`applicants_covariates`).
+APPLICANTS_NOTE = ("Jämförelser som bygger på den här tabellen justeras för den sökandes {what} "
+                   "enligt ansökningarna, som i kartans övriga steg.")
+
+
+def applicants_covariates(ctx, table: str, loaded, klienter, used) -> tuple:
+    """A later table of the process map (plannings, outcomes) with the applicant's value of
+    each covariate in ``used`` (those ``klienter``, the applicants, are adjusted for), in place
+    of the table's own, and the covariates its comparisons are adjusted for.
+
+    Every step of the map is then adjusted for the same values, the applicant's at the
+    application (a baseline covariate), and a blank in a later table's own column costs nothing:
+    the later table keeps every row, since a row there says whether an applicant went on. Rows
+    of ``loaded`` follow the applicants (:func:`~jamtools.data.links.keep_linked` before), who
+    all have a value. A declared covariate the applicants lack is the table's own, used only
+    when no row of the table lacks it (``ChapterRun.with_covariates(..., keep_rows=True)``).
+
+    Parameters
+    ----------
+    ctx : jamtools.run.notebook.ChapterRun
+        eb_07's run.
+    table : str
+        ``eb_planering`` or ``eb_utfall``.
+    loaded : jamtools.data.LoadResult
+        The table's rows (or linked cells) that follow the applicants, with ``person_id``.
+    klienter : jamtools.data.LoadResult
+        The applicants, without those with a blank in ``used``.
+    used : list of str
+        The covariates the applicants' comparisons are adjusted for.
+
+    Returns
+    -------
+    (LoadResult, list of str)
+    """
+    from jamtools.data.links import look_up
+
+    taken = [c for c in ctx.covariates(table) if c in used]
+    own = [c for c in ctx.covariates(table, loaded) if c not in taken]
+    for column in taken:
+        found = look_up(loaded, "person_id", klienter, "person_id", column, name="__sokandens")
+        data = found.data.drop(columns=[column], errors="ignore").rename(columns={"__sokandens": column})
+        loaded = found.with_data(data)
+    loaded, kept = ctx.with_covariates(table, loaded, [*taken, *own], keep_rows=True)
+    if taken := [c for c in taken if c in kept]:
+        loaded.notes.append(APPLICANTS_NOTE.format(what=report.covariates_text(taken)))
+    return loaded, kept
+
+
 def process_map(ctx) -> Page:
     """eb_07: where in the process (application, decision, planning, offer, self-sufficiency)
     do the paths of women and men part?
@@ -828,24 +877,21 @@ def process_map(ctx) -> Page:
         "eb_klienter": ctx.optional_reason("eb_klienter", "person_id"),
         "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
     notes = process_omissions(ctx, tables) + links.notes
-    # An applicant with a blank covariate leaves every step (the later tables follow the
-    # applicants). A later table keeps its rows, which say whether an applicant went on: it is
-    # not adjusted for a covariate with a blank (ChapterRun.with_covariates).
-    covariates = {}
-    for t, d in tables.items():
-        if d is not None:
-            tables[t], covariates[t] = ctx.with_covariates(t, d, keep_rows=t != "eb_klienter")
-    klienter, planering, insatser, utfall = (tables[t] for t in
-                                             ("eb_klienter", "eb_planering", "eb_insatser", "eb_utfall"))
-    # The later steps follow the applicants above (the same persons, whatever the dates).
+    # An applicant with a blank covariate leaves every step (ChapterRun.with_covariates), and the
+    # later steps follow the applicants above (the same persons, whatever the dates).
+    klienter, used = ctx.with_covariates("eb_klienter", klienter)
+    covariates = {"eb_klienter": used}
     if links.planering:
         planering = keep_linked(planering, "person_id", klienter, "person_id",
                                 reason="Ansökan ingår inte i urvalet")
+        planering, covariates["eb_planering"] = applicants_covariates(ctx, "eb_planering", planering,
+                                                                      klienter, used)
     if links.insatser:
         insatser = keep_linked(insatser, "planering_id", planering, "planering_id",
                                reason="Planeringen ingår inte i urvalet")
     if links.utfall:
         utfall = keep_linked(utfall, "person_id", klienter, "person_id", reason="Ansökan ingår inte i urvalet")
+        utfall, covariates["eb_utfall"] = applicants_covariates(ctx, "eb_utfall", utfall, klienter, used)
     followed = {"eb_planering": planering if links.planering else None,
                 "eb_insatser": insatser if links.insatser else None,
                 "eb_utfall": utfall if links.utfall else None}
@@ -929,7 +975,7 @@ def process_map(ctx) -> Page:
     }, counts={"eb_klienter": klienter, **followed}, hidden_counts=hidden_others)
 
 
-__all__ = ["GAPS", "TABLE_GAPS", "OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
-           "VIOLENCE_STEPS", "ProcessLinks", "ill_health", "linkable", "offers",
+__all__ = ["APPLICANTS_NOTE", "GAPS", "TABLE_GAPS", "OFFER_TYPES", "REQUIREMENTS", "CONSIDERATIONS", "SEXES", "STEPS", "STEP_TABLES",
+           "VIOLENCE_STEPS", "ProcessLinks", "applicants_covariates", "ill_health", "linkable", "offers",
            "process_links", "process_map", "process_omissions", "process_steps", "requirements",
            "violence"]

@@ -98,8 +98,11 @@ class ChapterRun:
         """:meth:`load` for a table the chapter can do without; None when it is missing."""
         return catalogue.load_optional(self.question_id, table, self.params, **filters)
 
-    def covariates(self, table: str, loaded) -> list[str]:
-        """The declared covariates the loaded table has."""
+    def covariates(self, table: str, loaded=None) -> list[str]:
+        """The declared covariates the loaded table has; with ``loaded`` None, every covariate
+        the chapter declares for ``table``."""
+        if loaded is None:
+            return list(catalogue.CHAPTERS[self.question_id].need(table).covariates)
         return catalogue.covariates(self.question_id, table, loaded)
 
     def with_covariates(self, table: str, loaded, columns=None, *, keep_rows: bool = False):
