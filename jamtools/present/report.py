@@ -375,13 +375,14 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     frame = pd.DataFrame({"Steg": [step_words(st) for st in wide.index]})
     for s in sexes:
         frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
-    note = ("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
-            "jämförelsen mellan könen. ") + (SUPPRESSION_NOTE.format(t=threshold)
-                                             if disclosed.get("suppressed", pd.Series(False)).any() else "")
-    note += " ".join(["", *getattr(load_result, "notes", [])])
-    if len(load_result.data) == 0:
-        note = (f"{no_rows_text(load_result)} " + note).strip()
-    table = Table(frame, caption, note.strip(), name=name)
+    parts = [no_rows_text(load_result)] if len(load_result.data) == 0 else []
+    parts.append("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
+                 "jämförelsen mellan könen.")
+    if disclosed.get("suppressed", pd.Series(False)).any():
+        parts.append(SUPPRESSION_NOTE.format(t=threshold))
+    parts += getattr(load_result, "notes", [])
+    note = " ".join(p.strip() for p in parts if p and p.strip())
+    table = Table(frame, caption, note, name=name)
     # for the page (jamtools.present.page.link_rows_read): which data table, and each column's sex
     table.data_table = load_result.table.name
     table.sex_codes = {SEX_LABELS[s].capitalize(): s for s in sexes}
