@@ -764,6 +764,15 @@ def insats_types(ctx) -> Page:
 
 # --- bof_04 ---------------------------------------------------------------------------------
 
+def _share_blocks(data: pd.DataFrame, category: str, column: str, value: str, weight: str | None):
+    """:func:`jamtools.disclosure.share_blocks` for the distribution of ``category`` beside the
+    share of rows whose ``column`` is ``value`` (a blank counted as not, as :func:`flag_outcome`
+    counts it)."""
+    cats = data[category].astype(object).where(data[category].notna(), stats.categorical.MISSING)
+    flags = data[column].astype("string").eq(value).fillna(False)
+    return disclosure.share_blocks(cats, flags, data[weight] if weight else None)
+
+
 def reason_and_reporter(ctx) -> Page:
     """bof_04: do reports about girls and boys differ in reason (miljö/beteende) and reporter?
 
@@ -799,10 +808,13 @@ def reason_and_reporter(ctx) -> Page:
     beteende = flag_outcome(ctx, anmalningar.data, "orsakstyp", "beteende", "beteende", covariates=age,
                             weight=weight, blank_note="Anmälningar utan uppgift om orsakstyp räknas "
                                                       "som inte om barnets eget beteende.")
+    # The share of reports about own behaviour (and of reports from the police) shows the total
+    # of a block of reasons (of reporters): each block is protected with its total published.
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
                                     conf_level=ctx.conf_level, missing="category"),
-        "anmalningsorsak", threshold=ctx.threshold)
+        "anmalningsorsak", threshold=ctx.threshold,
+        blocks=_share_blocks(anmalningar.data, "anmalningsorsak", "orsakstyp", "beteende", weight))
     jamforelser = {"orsak": beteende.comparisons}
     reporters: tuple = ("Data saknar uppgift om vem som anmälde, så den delen utelämnas.",)
     police: tuple = ()
@@ -812,7 +824,8 @@ def reason_and_reporter(ctx) -> Page:
         anmalare = disclosure.disclose_distribution(
             stats.distribution_by_group(anmalningar.data, "anmalare", count=weight,
                                         conf_level=ctx.conf_level, missing="category"),
-            "anmalare", threshold=ctx.threshold)
+            "anmalare", threshold=ctx.threshold,
+            blocks=_share_blocks(anmalningar.data, "anmalare", "anmalare", "polis", weight))
         reporters = items(
             *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",
                                             xlabel="Andel av flickornas respektive pojkarnas anmälningar"),

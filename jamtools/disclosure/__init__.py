@@ -20,6 +20,8 @@ Disclosed tables carry ``df.attrs["jamtools_disclosed"]``; ``jamtools.present.re
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
@@ -279,7 +281,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
 
 def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                    threshold: int = DEFAULT_THRESHOLD, margins: bool = True,
-                   rounding: int | None = None) -> pd.DataFrame:
+                   rounding: int | None = None, totals_fixed: bool | str = False) -> pd.DataFrame:
     """Disclose a long table of counts (one row per cell of ``by``).
 
     With two or more ``by`` columns, the first two span a cross-table whose row and column
@@ -287,6 +289,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     every hidden cell against them (per level of any further ``by`` columns). Derived columns
     (shares, means) of hidden cells are hidden too. With ``rounding=b`` counts are instead
     rounded to the nearest multiple of ``b`` and derived columns recomputed by the caller.
+    ``totals_fixed`` (as :func:`protect`'s): totals that another display publishes, which
+    hiding here cannot hide (``"columns"``: each column's total, the totals per ``by[1]``).
     """
     by = [by] if isinstance(by, str) else list(by)
     count_cols = list(count_cols)
@@ -312,7 +316,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
         rows_dim = by[0]
         cols_dim = by[1] if len(by) > 1 else None
         rest = by[2:]
-        groups = out.groupby(rest, observed=True, sort=False).groups if rest else {None: out.index}
+        groups = (out.groupby(rest[0] if len(rest) == 1 else rest, observed=True, sort=False).groups
+                  if rest else {None: out.index})
         for _, idx in groups.items():
             sub = out.loc[idx]
             for col in count_cols:
@@ -328,7 +333,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                 mask = np.zeros(grid.shape, bool)
                 for i, pos in positions.items():
                     mask[pos] = hidden[i]
-                ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold)
+                ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold,
+                                   totals_fixed=totals_fixed)
                 hidden_totals.append({"table": col, "rows": list(map(str, grid.index)),
                                       "columns": list(map(str, grid.columns)), "mask": ext_mask})
                 for i, pos in positions.items():
@@ -558,21 +564,88 @@ def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD,
 
 
 def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: str = "kon",
-                          threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+                          threshold: int = DEFAULT_THRESHOLD, blocks: Mapping | None = None) -> pd.DataFrame:
     """Disclose a distribution by group (``jamtools.stats.distribution_by_group``).
 
     The counts per category × group form a cross-table whose totals (the group sizes and the
     category totals) are published; small counts and their complements are hidden, with the
     share, interval and residual of every hidden cell.
+
+    Parameters
+    ----------
+    distribution : pandas.DataFrame
+        One row per category and group, with ``n`` and ``events``.
+    category : str
+        The category column.
+    group : str, default 'kon'
+    threshold : int
+    blocks : mapping, optional
+        Category -> block, for categories whose total per group the page shows elsewhere by
+        block: the share of reports about the child's own behaviour beside the distribution of
+        the reasons, each reason either about behaviour or not. The total of each block is
+        then published too, and a small count hidden in a block would follow from the block's
+        total less its other categories (34 − 10 − 6 − 6 − 9 = 3). Each block is protected as a
+        table of its own, with its totals per group fixed (shown elsewhere, so hiding them here
+        would hide nothing; where they pin a cell the block's counts are all hidden), after
+        Hundepool et al. (2012), §4.3 on linked tables.
+        A category the mapping lacks is a block of its own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``distribution`` with hidden counts, shares, intervals and residuals missing, the group
+        sizes hidden where small, ``suppressed`` and ``suppression_reason``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Chichester: Wiley. §4.3.
     """
-    out = disclose_table(distribution, count_cols=["events"], by=[category, group],
-                         derived_cols=[c for c in ("share", "ci_low", "ci_high", "adj_residual")
-                                       if c in distribution], threshold=threshold)
+    derived = [c for c in ("share", "ci_low", "ci_high", "adj_residual") if c in distribution]
+    if blocks is not None and not distribution.empty:
+        # the block's key as text (never missing: a category without a block is its own)
+        key = distribution[category].map(lambda c: f"b:{blocks[c]}" if c in blocks else f"c:{c}")
+        out = disclose_table(distribution.assign(__block=key.to_numpy()), count_cols=["events"],
+                             by=[category, group, "__block"], derived_cols=derived,
+                             threshold=threshold, totals_fixed="columns").drop(columns="__block")
+    else:
+        out = disclose_table(distribution, count_cols=["events"], by=[category, group],
+                             derived_cols=derived, threshold=threshold)
     if distribution.empty:
         return out
     sizes = distribution.groupby(group)["n"].transform("first")
     out["n"] = sizes.where(~is_small(sizes, threshold), np.nan).to_numpy()
     return out
+
+
+def share_blocks(categories: pd.Series, flags: pd.Series, weights: pd.Series | None = None) -> dict | None:
+    """:func:`disclose_distribution`'s ``blocks`` for a distribution of ``categories`` shown
+    beside a share of ``flags`` (the share of reports about the child's own behaviour beside
+    the reasons): each category -> its rows' flag, when every category's rows have one flag
+    (the share's count is then the total of a block of categories). None when some category has
+    rows of both: the share's count is then no total of shown counts.
+
+    Parameters
+    ----------
+    categories : pandas.Series
+        Each row's category, as the distribution has it (a blank as
+        :data:`jamtools.stats.categorical.MISSING`).
+    flags : pandas.Series
+        Each row's yes/no (bool) of the share, on the same index.
+    weights : pandas.Series, optional
+        Units per row (a cell table); rows without units are left out.
+
+    Returns
+    -------
+    dict or None
+    """
+    flags = flags.astype(bool)
+    if weights is not None:
+        keep = weights.to_numpy(dtype=float) > 0
+        categories, flags = categories[keep], flags[keep]
+    per = flags.groupby(categories.astype(object).to_numpy(), sort=False).agg(["min", "max"])
+    if (per["min"] != per["max"]).any():
+        return None
+    return {k: bool(v) for k, v in per["min"].items()}
 
 
 def stack(tables: dict, key: str) -> pd.DataFrame:

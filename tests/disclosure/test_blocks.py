@@ -1,0 +1,87 @@
+"""A distribution shown beside a share of a block of its categories (bof_04: the reasons beside
+the share of reports about the child's own behaviour). A probe found, with 34 girls' reports of
+which 10 were about behaviour, the three environment reasons shown as 6, 6 and 9 and the fourth
+hidden: 34 − 10 − 21 = 3 gave it back. ``disclose_distribution(..., blocks=)`` protects each
+block with its total published."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import disclosure
+from jamtools.disclosure import extend_with_totals, is_small, pinned
+from jamtools.stats.categorical import distribution_by_group
+
+BLOCKS = {"vald": False, "omsorg": False, "missbruk": False, "konflikt": False,
+          "psykisk": True, "skola": True, "kriminalitet": True}
+
+
+def _rows(counts: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"kon": sex, "orsak": cat} for sex, by in counts.items()
+                         for cat, n in by.items() for _ in range(n)])
+
+
+def _pinned_small(shown: pd.DataFrame, truth: pd.DataFrame, threshold: int) -> list:
+    """Small hidden counts that a block's totals by sex (published by the share) and the
+    counts shown pin down: (category, sex)."""
+    out = []
+    for block in set(BLOCKS.values()):
+        cats = [c for c in BLOCKS if BLOCKS[c] == block and c in set(truth["orsak"])]
+        grid = truth[truth["orsak"].isin(cats)].pivot(index="orsak", columns="kon", values="events")
+        hidden_grid = (shown[shown["orsak"].isin(cats)].pivot(index="orsak", columns="kon", values="events")
+                       .reindex_like(grid).isna())
+        ext = extend_with_totals(grid.to_numpy(float))
+        hidden = np.zeros(ext.shape, bool)
+        hidden[:-1, :-1] = hidden_grid.to_numpy()
+        # each sex's block total is the share's count (hidden when small); the page shows no
+        # category's total over the sexes
+        hidden[-1, :-1] = is_small(ext[-1, :-1], threshold)
+        hidden[:, -1] = True
+        small = np.zeros(ext.shape, bool)
+        values = grid.to_numpy(float)
+        small[:-1, :-1] = (hidden_grid.to_numpy() & is_small(values.ravel(), threshold).reshape(values.shape)
+                           & (values > 0))
+        for i, j in np.argwhere(pinned(ext, hidden, among=small)):
+            out.append((grid.index[i], grid.columns[j]))
+    return out
+
+
+def test_the_probes_table_gave_a_hidden_reason_back_and_blocks_protect_it():
+    counts = {"flicka": {"vald": 6, "omsorg": 6, "missbruk": 9, "konflikt": 3,
+                         "psykisk": 4, "skola": 3, "kriminalitet": 3},
+              "pojke": {"vald": 7, "omsorg": 8, "missbruk": 11, "konflikt": 3,
+                        "psykisk": 5, "skola": 5, "kriminalitet": 4}}
+    dist = distribution_by_group(_rows(counts), "orsak")
+    plain = disclosure.disclose_distribution(dist, "orsak", threshold=5)
+    assert _pinned_small(plain, dist, 5)  # the leak the probe found, or one like it
+    shown = disclosure.disclose_distribution(dist, "orsak", threshold=5, blocks=BLOCKS)
+    assert not _pinned_small(shown, dist, 5)
+    assert disclosure.is_disclosed(shown)
+    assert shown.loc[is_small(dist["events"], 5) & (dist["events"] > 0), "events"].isna().all()
+
+
+@pytest.mark.parametrize("threshold", [3, 5, 10])
+def test_no_small_reason_follows_from_a_block_total(threshold):
+    rng = np.random.default_rng(threshold)
+    choices = [0, 1, 2, 3, 4, 6, 7, 9, 12, 20]
+    for _ in range(25):
+        counts = {sex: {c: int(rng.choice(choices)) for c in BLOCKS} for sex in ("flicka", "pojke")}
+        rows = _rows(counts)
+        if rows.empty or rows["kon"].nunique() < 2:
+            continue
+        dist = distribution_by_group(rows, "orsak")
+        shown = disclosure.disclose_distribution(dist, "orsak", threshold=threshold, blocks=BLOCKS)
+        assert not _pinned_small(shown, dist, threshold), counts
+
+
+def test_share_blocks_needs_one_flag_per_category():
+    cats = pd.Series(["a", "a", "b", "c"])
+    assert disclosure.share_blocks(cats, pd.Series([True, True, False, False])) == {
+        "a": True, "b": False, "c": False}
+    assert disclosure.share_blocks(cats, pd.Series([True, False, False, False])) is None
+    # a cell table: a cell without units does not count
+    assert disclosure.share_blocks(cats, pd.Series([True, False, False, False]),
+                                   pd.Series([3, 0, 2, 1])) == {"a": True, "b": False, "c": False}
