@@ -191,11 +191,29 @@ def _sums(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _inverse(xtx: np.ndarray) -> np.ndarray:
+    """(X'X)⁻¹, with the rank judged on X'X scaled to a unit diagonal: a covariate in its own
+    units (an amount applied for, up to a thousand million kronor) gives X'X entries of 1e18
+    beside the constant's n, and a rank judged on the unscaled matrix would call the other
+    columns negligible (a probe's one application of 1e9 kr stopped r4_02)."""
     k = xtx.shape[0]
-    rank = np.linalg.matrix_rank(xtx)
+    scaled, d = _unit_diagonal(xtx)
+    rank = np.linalg.matrix_rank(scaled)
     if rank < k:
         raise ValueError(SINGULAR.format(rank=rank, k=k))
-    return np.linalg.inv(xtx)
+    return np.linalg.inv(scaled) * d[:, None] * d[None, :]
+
+
+def _unit_diagonal(xtx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``xtx`` scaled to a unit diagonal (D X'X D, D = diag(1/√diag), 1 for a zero), and D's
+    diagonal: the matrix whose rank :func:`_inverse` and :func:`_ols` judge."""
+    diag = np.sqrt(np.clip(np.diag(xtx), 0.0, None))
+    d = 1.0 / np.where(diag > 0, diag, 1.0)
+    return xtx * d[:, None] * d[None, :], d
+
+
+def _full_rank(xtx: np.ndarray) -> bool:
+    """Whether X'X has full rank, judged on its scaled form (:func:`_unit_diagonal`)."""
+    return bool(np.linalg.matrix_rank(_unit_diagonal(xtx)[0]) == xtx.shape[0])
 
 
 @dataclass(frozen=True)
@@ -214,7 +232,7 @@ class _Ols:
 def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray, *,
          singular: str = "raise") -> _Ols:
     xtx = (x * n[:, None]).T @ x
-    if singular == "pinv" and np.linalg.matrix_rank(xtx) < xtx.shape[0]:
+    if singular == "pinv" and not _full_rank(xtx):
         # The Moore–Penrose inverse, as statsmodels' OLS uses: coefficients of columns that the
         # rows cannot separate get the minimum-norm solution (0 for a column of zeros).
         inv = np.linalg.pinv(xtx)
@@ -512,7 +530,7 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     fa = _ols(x[in_a], n[in_a], s[in_a], q[in_a], singular=singular)
     fb = _ols(x[in_b], n[in_b], s[in_b], q[in_b], singular=singular)
     fp = _ols(xp, n, s, q, singular=singular)
-    deficient = any(np.linalg.matrix_rank((f.x * f.n[:, None]).T @ f.x) < f.x.shape[1]
+    deficient = any(not _full_rank((f.x * f.n[:, None]).T @ f.x)
                     for f in (fa, fb, fp))
     beta_p = fp.beta[:k]
 

@@ -92,6 +92,23 @@ def test_ols_from_cells_equals_ols_on_the_rows(rows, cells, cov_type):
     assert cell_fit.nobs == row_fit.nobs and cell_fit.df_resid == row_fit.df_resid
 
 
+def test_a_covariate_in_large_units_is_not_taken_for_a_rank_deficiency():
+    """An amount applied for in kronor, with one application of a thousand million (the data
+    model's largest): X'X has entries of 1e18 beside n, and a rank judged on it unscaled
+    stopped r4_02 ("Designmatrisen har inte full rang"). The fit equals statsmodels' on the rows."""
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"kon": rng.choice(["K", "M"], 400), "grupp": rng.choice(["a", "b", "c"], 400),
+                      "sokt": rng.choice([50_000.0, 100_000.0, 250_000.0], 400)})
+    d.loc[0, "sokt"] = 1e9
+    d["y"] = 0.5 * d["sokt"] + rng.normal(0, 10_000, 400) + 20_000 * (d["kon"] == "M")
+    formula = "y ~ C(kon) + C(grupp) + sokt"
+    row_fit = smf.ols(formula, d).fit(cov_type="HC1")
+    cell_fit = cm.ols_from_cells(cm.cell_table(d, "y", ["kon", "grupp", "sokt"]), formula, cov_type="HC1")
+    np.testing.assert_allclose(cell_fit.params.to_numpy(), row_fit.params[cell_fit.params.index].to_numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(cell_fit.bse.to_numpy(), row_fit.bse[cell_fit.bse.index].to_numpy(), rtol=1e-6)
+
+
 def test_robust_errors_differ_from_classical_here(cells):
     """The data are heteroskedastic, so the HC comparisons above test something."""
     classical = cm.ols_from_cells(cells, FORMULA).bse
