@@ -45,6 +45,13 @@ class NotDisclosedError(RuntimeError):
 
 
 def _mark(df: pd.DataFrame, threshold: int, rounding=None) -> pd.DataFrame:
+    """Mark ``df`` as disclosed. A hidden row's ``warning`` is dropped: a statistic's warning
+    speaks of the counts the row hides ("En av grupperna har färre än två observationer" beside
+    a hidden group said it held one person); the suppression reason says why it is hidden."""
+    if "warning" in df.columns and "suppressed" in df.columns and len(df):
+        hidden = df["suppressed"].fillna(False).astype(bool).to_numpy()
+        if hidden.any():
+            df["warning"] = df["warning"].astype(object).where(~hidden, "")
     df.attrs[ATTR] = {"threshold": int(threshold), "rounding": rounding}
     return df
 
