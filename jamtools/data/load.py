@@ -233,9 +233,48 @@ def _table_spec(name: str, config) -> dict | None:
     return table_sources(cfg).get(name) if cfg is not None else None
 
 
-def _map_columns(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
+def _folded(name: str) -> str:
+    """A header as the data model would spell it: lower case, å/ä/ö and other accents without
+    their marks, spaces and hyphens as ``_`` ("Kön" -> "kon", "Antal barn" -> "antal_barn")."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(name).strip().lower())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-]+", "_", plain)
+
+
+def column_mapping(spec: dict, headers, table: Table | str) -> dict[str, str]:
+    """The export's columns that are read as the model's (export name -> model name): those the
+    configuration's ``columns`` maps, and a header that differs from a model column only in
+    case, å/ä/ö or spaces ("Personnummer", "Kön", "Ålder", "Antal barn"), when no other header
+    is that column already and no other header is spelt so. A probe's export with the header
+    "Personnummer" was otherwise read without it: no sex, and no word about why.
+
+    Examples
+    --------
+    >>> column_mapping({}, ["Personnummer", "Kön", "kon_kod", "Ålder"], "ht_beslut")
+    {'Personnummer': 'personnummer', 'Kön': 'kon', 'Ålder': 'alder'}
+    >>> column_mapping({"columns": {"Kön": "kon"}}, ["Kön", "kon"], "ht_beslut")
+    {'Kön': 'kon'}
+    """
+    table = TABLES[table] if isinstance(table, str) else table
+    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    headers = [str(h) for h in headers]
+    model = {c.name for c in table.columns} | {"personnummer"}
+    taken = set(mapping.values()) | {h for h in headers if h not in mapping and h in model}
+    folds: dict[str, list[str]] = {}
+    for h in headers:
+        if h not in mapping and h not in model:
+            folds.setdefault(_folded(h), []).append(h)
+    for name, hs in folds.items():
+        if name in model and name not in taken and len(hs) == 1:
+            mapping[hs[0]] = name
+    return mapping
+
+
+def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str) -> pd.DataFrame:
     """Rename the organisation's columns to the model's and recode its values."""
-    columns = spec.get("columns") or {}
+    columns = column_mapping(spec, raw.columns, table)
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise DataValidationError(
@@ -262,8 +301,9 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
         raw, source_name = read_source(spec, spec["_base"])
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
-    raw = _map_columns(raw, spec, source_name)
-    export_names = {str(v): str(k) for k, v in (spec.get("columns") or {}).items()}
+    mapping = column_mapping(spec, raw.columns, name)
+    raw = _map_columns(raw, spec, source_name, name)
+    export_names = {str(v): str(k) for k, v in mapping.items()}
     return raw, Path(source_name).name if "sql" not in spec else source_name, export_names
 
 
@@ -364,7 +404,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
     from jamtools.data.readers import SourceError
 
     table = TABLES[name]
-    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    mapping = column_mapping(spec, src.columns, table)
     missing = [c for c in mapping if c not in src.columns]
     if missing:
         raise DataValidationError(
@@ -533,7 +573,7 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> lis
         src = open_source(spec, spec["_base"], table=name)
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
-    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    mapping = column_mapping(spec, src.columns, table)
     model = {c.name for c in table.columns} | {"personnummer"}
     in_source = {mapping.get(c, c) for c in src.columns} & model
     pnr = "personnummer" in in_source

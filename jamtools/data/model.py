@@ -29,6 +29,9 @@ class Column:
     max: float | None = None
     sensitive: bool = False
     references: str | None = None  # "table.column" that this id must exist in
+    #: Another numeric column of the same row that this one cannot exceed (a numerator and its
+    #: denominator): a row where it does has an impossible value, when both are read.
+    at_most: str | None = None
 
 
 @dataclass(frozen=True)
@@ -343,7 +346,8 @@ RU_ANSOKNINGAR = Table(
                allowed=("kvinnor", "man", "alla", "unga")),
         Column("sokt_belopp", "float", "Sökt belopp, kronor.", min=0, max=1e9),
         Column("beviljad", "bool", "1 om ansökan beviljades."),
-        Column("beviljat_belopp", "float", "Beviljat belopp, kronor (0 vid avslag).", min=0, max=1e9),
+        Column("beviljat_belopp", "float", "Beviljat belopp, kronor (0 vid avslag; högst det sökta "
+               "beloppet).", min=0, max=1e9, at_most="sokt_belopp"),
     ),
 )
 
@@ -398,7 +402,8 @@ UM_INDIKATORER = Table(
         Column("indikator", "category", "Indikatorns namn.",
                allowed=("uppfoljning_i_tid", "genomforandeplan_finns")),
         Column("kon", "category", "Kön.", allowed=ADULT_SEXES),
-        Column("taljare", "int", "Antal som uppfyller indikatorn.", min=0, max=1e7),
+        Column("taljare", "int", "Antal som uppfyller indikatorn (högst nämnaren).", min=0, max=1e7,
+               at_most="namnare"),
         Column("namnare", "int", "Antal som indikatorn gäller.", min=0, max=1e7),
     ),
 )

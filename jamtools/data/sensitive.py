@@ -110,6 +110,16 @@ def _distinct_texts(src, columns: list[str]) -> list[list[str]]:
     return out
 
 
+def _mapping(spec: dict, headers, table: Table | None) -> dict:
+    """The columns read as the model's, as the loader reads them
+    (:func:`jamtools.data.load.column_mapping`): a header "Anteckning" is the notes' text."""
+    if table is None:
+        return dict(spec.get("columns") or {})
+    from jamtools.data.load import column_mapping
+
+    return column_mapping(spec, headers, table)
+
+
 def _source_values(spec: dict, base: Path, table: Table | None) -> list[list[str]]:
     import duckdb
 
@@ -119,7 +129,7 @@ def _source_values(spec: dict, base: Path, table: Table | None) -> list[list[str
         src = open_source(spec, base)
     except SourceError:
         return []  # the loader reports unreadable sources; nothing of them can leak
-    columns = sensitive_columns(src.columns, spec.get("columns"), table)
+    columns = sensitive_columns(src.columns, _mapping(spec, src.columns, table), table)
     if not columns:
         return []
     try:
@@ -133,7 +143,7 @@ def _source_values(spec: dict, base: Path, table: Table | None) -> list[list[str
             src = src.fallback()
         except SourceError:
             return []
-        return _distinct_texts(src, sensitive_columns(src.columns, spec.get("columns"), table))
+        return _distinct_texts(src, sensitive_columns(src.columns, _mapping(spec, src.columns, table), table))
 
 
 def sensitive_values(config=None) -> set[str]:

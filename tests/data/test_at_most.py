@@ -1,0 +1,33 @@
+"""A numerator above its denominator (um_indikatorer) and a grant above the amount applied for
+(ru_ansokningar) are impossible values: a probe's row with 60 of 42 reached um_02 as 107,4 %
+and set off its control chart's first signal. The check now names the rows, and the chapters
+leave them out under "Omöjligt värde"."""
+from __future__ import annotations
+
+import pandas as pd
+
+from jamtools.data import load_table
+from jamtools.data.check import check_table
+from jamtools.data.model import TABLES
+from tests.conftest import SYNTHETIC
+
+
+def test_a_numerator_above_its_denominator_is_an_impossible_value():
+    raw = pd.DataFrame({"rad_id": ["a", "b", "c"], "manad": ["2024-01-01"] * 3, "enhet": ["N"] * 3,
+                        "indikator": ["x"] * 3, "kon": ["kvinna", "man", "man"],
+                        "taljare": ["60", "42", "3"], "namnare": ["42", "42", ""]})
+    checked = check_table(raw, TABLES["um_indikatorer"], source="t.csv")
+    problem = next(p for p in checked.problems if p.column == "taljare" and p.kind == "impossible")
+    assert problem.count == 1 and problem.rows == (2,) and "högst namnare" in problem.detail
+    # equal is allowed, and without a denominator nothing is compared
+    assert checked.masks[("taljare", "impossible")].tolist() == [True, False, False]
+
+
+def test_a_grant_above_the_application_leaves_the_chapters_rows(tmp_path):
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False)
+    granted = raw.index[raw["beviljat_belopp"].astype(float) > 0][:3]
+    raw.loc[granted, "beviljat_belopp"] = (raw.loc[granted, "sokt_belopp"].astype(float) * 2).astype(str)
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    loaded = load_table("ru_ansokningar", data_dir=tmp_path)
+    assert loaded.excluded_by_reason()["Omöjligt värde (beviljat_belopp)"] == 3
+    assert loaded.n_rows() == len(raw) - 3
