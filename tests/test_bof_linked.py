@@ -178,10 +178,10 @@ def test_the_cases_reach_what_they_are_for(monkeypatch, tmp_path):
     params = CASES["felaktiga_rader"](tmp_path / "bad")
     bad3, _, _ = _page(monkeypatch, b03, True, params)
     data = _text(bad3, "data")
-    assert "Hänvisar till en rad som saknas i utredningar om barn (bof_utredningar)" in data
+    assert "Hänvisar till en rad som saknas i utredningar om barn" in data
     assert "Utredningen saknas eller saknar typ av orsak" in data
     bad6, _, _ = _page(monkeypatch, b06, True, params)
-    assert "Hänvisar till en rad som saknas i aktualiseringar om barn (bof_aktualiseringar)" in _text(bad6, "data")
+    assert "Hänvisar till en rad som saknas i aktualiseringar om barn" in _text(bad6, "data")
     assert bof.STEPS["insats_per_anmalan"] in _text(bad6, "karta")
 
     demo6, _, _ = _page(monkeypatch, b06, True, CASES["demo"](tmp_path))

@@ -38,19 +38,28 @@ TABLE_LABELS = {
 def step_words(step: str) -> str:
     """A data account's step as a reader reads it: a reason that names a data table by the
     model's name ("Hänvisar till eb_klienter som saknas", the loader's key for it) names it in
-    Swedish too ("Hänvisar till en rad som saknas i ansökningar om ekonomiskt bistånd
-    (eb_klienter)"); every other step as it is.
+    Swedish ("Hänvisar till en rad som saknas i ansökningar om ekonomiskt bistånd"), and a
+    reason about a column names the column in words ("Saknar värde (ålder)"); every other step
+    as it is. The run's check names the export's own column and the data model's, for the
+    analyst who corrects the export.
 
     Examples
     --------
     >>> step_words("Hänvisar till bof_utredningar som saknas")
-    'Hänvisar till en rad som saknas i utredningar om barn (bof_utredningar)'
+    'Hänvisar till en rad som saknas i utredningar om barn'
     >>> step_words("Saknar värde (alder)")
-    'Saknar värde (alder)'
+    'Saknar värde (ålder)'
+    >>> step_words("Omöjligt värde (taljare)")
+    'Omöjligt värde (täljare)'
+    >>> step_words("Inlästa rader (bof_utredningar.csv)")
+    'Inlästa rader (bof_utredningar.csv)'
     """
     m = re.fullmatch(r"Hänvisar till (\w+) som saknas", str(step))
     if m and m.group(1) in TABLE_LABELS:
-        return f"Hänvisar till en rad som saknas i {TABLE_LABELS[m.group(1)]} ({m.group(1)})"
+        return f"Hänvisar till en rad som saknas i {TABLE_LABELS[m.group(1)]}"
+    m = re.fullmatch(r"(.+) \((\w+)\)", str(step))
+    if m and m.group(2) in COLUMN_LABELS:
+        return f"{m.group(1)} ({COLUMN_LABELS[m.group(2)]})"
     return step
 
 
@@ -645,6 +654,12 @@ COLUMN_LABELS.update({"dagar": "antal dagar till avslut", "avslutsorsak": "avslu
 COLUMN_LABELS.update({"ansokningsdatum": "ansökningsdatum", "beslutsdatum": "beslutsdatum",
                       "datum": "datum"})
 COLUMN_LABELS.update({"antal_insatser": "antal insatser"})
+COLUMN_LABELS.update({"ansokan_id": "ansökans id", "anteckning_id": "anteckningens id",
+                      "beslut_id": "beslutets id", "elev_id": "elevens id", "insats_id": "insatsens id",
+                      "rad_id": "radens id", "antal": "antal invånare", "indikator": "indikator",
+                      "kon": "kön", "manad": "månad", "namnare": "nämnare", "taljare": "täljare",
+                      "startdatum": "startdatum", "terminsstart": "terminsstart",
+                      "personnummer": "personnummer"})
 
 #: Swedish names of the amount measures (crude, adjusted, decomposition, change).
 AMOUNT_MEASURES = {

@@ -325,7 +325,7 @@ def test_eb_06_without_end_reason_and_with_missing_values(demo, planted_demo, tm
     rows.loc[rows.index[:7], "sjalvforsorjande"] = None
     ex, _ = _full_utfall(demo, tmp_path, drop=("avslutsorsak",), frame=rows)
     assert _need("eb_06_sjalvforsorjning", "eb_utfall").optional["avslutsorsak"] in ex.text
-    assert "Saknar värde (sjalvforsorjande)" in ex.text
+    assert "Saknar värde (självförsörjande)" in ex.text
     hr = rd(ex, "sjalvforsorjande", adjusted=True, measure="hazard_ratio")
     assert hr["ci_low"] <= planted_demo["eb_06_sjalvforsorjning"]["hazard_ratio"] <= hr["ci_high"] < 1
     assert "Annat avslut" in ex.text  # other ends told apart by the end date
