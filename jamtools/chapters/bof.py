@@ -39,7 +39,7 @@ from jamtools.data import links
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
-from jamtools.present import plots, report
+from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import (NO_ADJUSTMENT, NO_INTERVAL, difference_alt, direction,
                                         shares_alt, hidden_why, not_shown, short_answer, verdict,
@@ -1022,6 +1022,11 @@ def _steps_answer(comparisons: pd.DataFrame) -> str:
     return f"Skillnaden {a} − {b} i varje steg, utan justering: " + "; ".join(parts) + "."
 
 
+#: What bof_06 leaves out when the investigations' ids of reports are mostly found nowhere.
+CHAIN_UNMATCHED = ("stegen från utredning till insats och hela kedjan från anmälan till insats "
+                   "utelämnas")
+
+
 def process_map(ctx) -> Page:
     """bof_06: where in the chain report → investigation → insats do the differences arise?
 
@@ -1047,17 +1052,24 @@ def process_map(ctx) -> Page:
     tables = {"bof_aktualiseringar": (anmalningar, "anmälningar"),
               "bof_utredningar": (utredningar, "utredningar")}
     said = omissions(ctx, {"bof_aktualiseringar": anmalningar, "bof_utredningar": utredningar})
+    followed = utredningar
+    if anmalningar is not None and links.mostly_unmatched(utredningar, "bof_aktualiseringar"):
+        # ids given, but most of them found nowhere: the chain would count the rest as reports
+        # without an investigation
+        said = " ".join(x for x in (said.strip(), outcomes.unmatched_text(
+            "bof_utredningar", "bof_aktualiseringar", CHAIN_UNMATCHED)) if x)
+        followed = None
     # One chain: the investigations are those of the reports above, when the ids link them. (A
     # report the selection left out, for a blank age, kept its investigation, and the 2 reports
     # between the steps hid both steps.)
-    if (anmalningar is not None and utredningar is not None
+    if (anmalningar is not None and followed is not None
             and has_ids(anmalningar, "aktualisering_id") and has_ids(utredningar, "aktualisering_id")):
-        utredningar = links.keep_linked(utredningar, "aktualisering_id", anmalningar, "aktualisering_id",
-                                        reason="Anmälan ingår inte i urvalet")
+        utredningar = followed = links.keep_linked(utredningar, "aktualisering_id", anmalningar,
+                                                   "aktualisering_id", reason="Anmälan ingår inte i urvalet")
         tables["bof_utredningar"] = (utredningar, "utredningar")
     # Every step the data allow; step 3 follows each report to the end: did it (through an
     # investigation) lead to insats?
-    chain = process_steps(anmalningar, utredningar)
+    chain = process_steps(anmalningar, followed)
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
                                           threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
             for name, (d, outcome, weight) in chain.items()}

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked
+from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked, mostly_unmatched
 from jamtools.data.derive import yes_no
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
@@ -194,6 +194,18 @@ def process_links(klienter, planering=None, insatser=None, utfall=None, *,
     outcome = applicants and utfall is not None
     if outcome and not linkable(utfall, "person_id"):
         notes.append(outcomes.unlinked_text("eb_utfall", "person_id", unlinked["eb_utfall"]))
+        outcome = False
+    # Ids given but most of them found nowhere: the files write them differently, and a step
+    # built on the few that match would count the rest as not going on.
+    if plan and mostly_unmatched(planering, "eb_klienter"):
+        notes.append(outcomes.unmatched_text("eb_planering", "eb_klienter",
+                                             unlinked.get("eb_planering", unlinked["eb_insatser"])))
+        plan = offers = False
+    if offers and mostly_unmatched(insatser, "eb_planering"):
+        notes.append(outcomes.unmatched_text("eb_insatser", "eb_planering", unlinked["eb_insatser"]))
+        offers = False
+    if outcome and mostly_unmatched(utfall, "eb_klienter"):
+        notes.append(outcomes.unmatched_text("eb_utfall", "eb_klienter", unlinked["eb_utfall"]))
         outcome = False
     return ProcessLinks(applicants, plan, offers, outcome, notes)
 
@@ -808,14 +820,14 @@ APPLICANTS_NOTE = ("Jämförelser som bygger på den här tabellen justeras för
 def applicants_covariates(ctx, table: str, loaded, klienter, used) -> tuple:
     """A later table of the process map (plannings, outcomes) with the applicant's value of
     each covariate in ``used`` (those ``klienter``, the applicants, are adjusted for), in place
-    of the table's own, and the covariates its comparisons are adjusted for.
+    of any of the table's own, and the covariates its comparisons are adjusted for.
 
     Every step of the map is then adjusted for the same values, the applicant's at the
-    application (a baseline covariate), and a blank in a later table's own column costs nothing:
-    the later table keeps every row, since a row there says whether an applicant went on. Rows
-    of ``loaded`` follow the applicants (:func:`~jamtools.data.links.keep_linked` before), who
-    all have a value. A declared covariate the applicants lack is the table's own, used only
-    when no row of the table lacks it (``ChapterRun.with_covariates(..., keep_rows=True)``).
+    application (a baseline covariate), and a blank or missing column in a later table costs
+    nothing: the later table keeps every row, since a row there says whether an applicant went
+    on. Rows of ``loaded`` follow the applicants (:func:`~jamtools.data.links.keep_linked`
+    before), who all have a value (a row without one would leave the covariate unused,
+    ``ChapterRun.with_covariates(..., keep_rows=True)``).
 
     Parameters
     ----------
@@ -836,15 +848,13 @@ def applicants_covariates(ctx, table: str, loaded, klienter, used) -> tuple:
     """
     from jamtools.data.links import look_up
 
-    taken = [c for c in ctx.covariates(table) if c in used]
-    own = [c for c in ctx.covariates(table, loaded) if c not in taken]
-    for column in taken:
+    for column in used:
         found = look_up(loaded, "person_id", klienter, "person_id", column, name="__sokandens")
         data = found.data.drop(columns=[column], errors="ignore").rename(columns={"__sokandens": column})
         loaded = found.with_data(data)
-    loaded, kept = ctx.with_covariates(table, loaded, [*taken, *own], keep_rows=True)
-    if taken := [c for c in taken if c in kept]:
-        loaded.notes.append(APPLICANTS_NOTE.format(what=report.covariates_text(taken)))
+    loaded, kept = ctx.with_covariates(table, loaded, list(used), keep_rows=True)
+    if kept:
+        loaded.notes.append(APPLICANTS_NOTE.format(what=report.covariates_text(kept)))
     return loaded, kept
 
 
@@ -875,7 +885,8 @@ def process_map(ctx) -> Page:
               "eb_utfall": utfall}
     links = process_links(klienter, planering, insatser, utfall, unlinked={
         "eb_klienter": ctx.optional_reason("eb_klienter", "person_id"),
-        "eb_insatser": ctx.without("eb_insatser"), "eb_utfall": ctx.without("eb_utfall")})
+        "eb_planering": ctx.without("eb_planering"), "eb_insatser": ctx.without("eb_insatser"),
+        "eb_utfall": ctx.without("eb_utfall")})
     notes = process_omissions(ctx, tables) + links.notes
     # An applicant with a blank covariate leaves every step (ChapterRun.with_covariates), and the
     # later steps follow the applicants above (the same persons, whatever the dates).

@@ -771,6 +771,21 @@ def rows_by_id(loaded, column: str, columns, *, group_size: int | None = None) -
     return out
 
 
+def mostly_unmatched(loaded, other_table: str) -> bool:
+    """Whether the load left out more than :data:`jamtools.data.check.FAIL_SHARE` of the rows it
+    read because their id refers to a row of ``other_table`` that the data lack (the step
+    "Hänvisar till <other_table> som saknas"). A link that leaves so many rows out is not a
+    link: the two files most likely write their ids differently (a number in one, leading
+    zeros in the other), and a step built on it would count the rest as not going on."""
+    from jamtools.data.check import FAIL_SHARE
+
+    if loaded is None:
+        return False
+    read = sum(int(e["antal"]) for e in loaded.log if e["typ"] == "inlästa")
+    dangling = loaded.excluded_by_reason().get(f"Hänvisar till {other_table} som saknas", 0)
+    return bool(read and dangling > FAIL_SHARE * read)
+
+
 def keep_linked(loaded, column: str, other, other_column: str, *, reason: str):
     """``loaded`` without the rows whose ``column`` is not among ``other``'s ``other_column``
     (:func:`flag_in`), left out and counted under ``reason``.
@@ -853,6 +868,6 @@ def rows_view(loaded, data: pd.DataFrame | None = None):
             rows.con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
 
 
-__all__ = ["EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
+__all__ = ["mostly_unmatched", "EngineRows", "IdSet", "count_in", "first_per_id", "flag_in", "flags_by", "has_ids",
            "has_values", "keep_linked", "look_up", "missing_count", "rows_by_id", "rows_view",
            "without_rows"]

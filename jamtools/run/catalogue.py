@@ -298,14 +298,15 @@ ENTRIES = (
                          "beslutet utelämnas",
             "hushallstyp": "uppdelningen av steget till planering efter hushållstyp utelämnas",
         }, covariates=("hushallstyp",), linked=True),
+        # The later tables' steps are adjusted for the applicant's household type (from
+        # eb_klienter, by person: eb.applicants_covariates), not for their own.
         _n("eb_planering", ["person_id"], {
             "planering_id": "steget från planering till erbjuden insats utelämnas",
-        }, covariates=("hushallstyp",),
-           without="stegen från beviljat bistånd till planering och från planering till "
+        }, without="stegen från beviljat bistånd till planering och från planering till "
                    "erbjuden insats utelämnas", linked=True),
         _n("eb_insatser", ["planering_id"],
            without="steget från planering till erbjuden insats utelämnas", linked=True),
-        _n("eb_utfall", ["person_id", "sjalvforsorjande"], covariates=("hushallstyp",),
+        _n("eb_utfall", ["person_id", "sjalvforsorjande"],
            without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas",
            linked=True),
     )),
