@@ -12,7 +12,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.model import CHILD_SEXES
-from jamtools.disclosure.segregation import disclose_dissimilarity
+from jamtools.disclosure.segregation import disclose_dissimilarity, hide_rows, protect_periods
 from jamtools.present import report, segregation
 from jamtools.present.page import Page, figure, items
 from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
@@ -135,6 +135,12 @@ def instrument_choice(ctx) -> Page:
             dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level,
                                     levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
+        # a year's pupils are a part of its phase's: no hidden year follows by subtraction
+        labels = phases(change_year)
+        by_year, by_phase = protect_periods(
+            by_year, by_phase, lambda year: labels[0] if float(year) < change_year else labels[1])
+        if by_phase["suppressed"].astype(bool).any():
+            change = hide_rows(change)
 
     if distributions:
         shown = items(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jamtools.disclosure import DEFAULT_THRESHOLD, disclose_comparisons
+from jamtools.disclosure import DEFAULT_THRESHOLD, REASON_SECONDARY, disclose_comparisons
 
 #: Columns of a dissimilarity row that carry numbers besides the comparison layout's own.
 EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
@@ -40,4 +40,77 @@ def disclose_dissimilarity(rows: pd.DataFrame, *,
     return out
 
 
-__all__ = ["EXTRA_NUMBERS", "disclose_dissimilarity"]
+#: The numbers a hidden row loses (:func:`disclose_comparisons`' and :data:`EXTRA_NUMBERS`).
+_HIDDEN_NUMBERS = ("estimate", "ci_low", "ci_high", "p_value", "n_a", "events_a", "n_b", "events_b",
+                   "mdd_pp", "p_adjusted", *EXTRA_NUMBERS)
+
+
+def hide_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every row of disclosed dissimilarity ``rows`` hidden (the change between two phases, when
+    a phase is hidden by :func:`protect_periods`)."""
+    out = rows.copy()
+    for i in out.index:
+        if not out.at[i, "suppressed"]:
+            _hide_row(out, i)
+    out.attrs = dict(rows.attrs)
+    return out
+
+
+def _hide_row(rows: pd.DataFrame, i) -> None:
+    for col in _HIDDEN_NUMBERS:
+        if col in rows:
+            rows[col] = rows[col].astype(float)
+            rows.at[i, col] = float("nan")
+    rows.at[i, "suppressed"] = True
+    rows.at[i, "suppression_reason"] = REASON_SECONDARY
+    if "warning" in rows:
+        rows.at[i, "warning"] = ""
+
+
+def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
+                    period: str = "period") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Disclosed rows per year (``parts``) beside rows per phase (``wholes``) whose groups are
+    the sums of their years': no hidden year follows from its phase less the years shown.
+
+    A probe's kulturskola of 55 pupils showed 2024 (5 girls) and "från 2024" (9 girls) and hid
+    2025: 9 − 5 = 4 girls. Where a phase shown has exactly one hidden year, the year of the
+    phase with the fewest pupils shown is hidden too; where none is left, the phase is hidden.
+    Repeated until no phase has a single hidden year (Hundepool et al. 2012, §4.3 on linked
+    tables).
+
+    Parameters
+    ----------
+    parts, wholes : pandas.DataFrame
+        Disclosed dissimilarity rows (:func:`disclose_dissimilarity`) per year and per phase,
+        each with ``period``, ``n_a``, ``n_b`` and ``suppressed``.
+    part_of : callable
+        A year's phase (as ``wholes[period]`` names it).
+    period : str, default 'period'
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Both, with the rows hidden besides marked ``dold för att skydda en annan cell``.
+    """
+    parts, wholes = parts.copy(), wholes.copy()
+    attrs_parts, attrs_wholes = dict(parts.attrs), dict(wholes.attrs)
+    phase = parts[period].map(part_of) if len(parts) else pd.Series(dtype=object)
+    changed = True
+    while changed:
+        changed = False
+        for w in wholes.index[~wholes["suppressed"].astype(bool)]:
+            members = parts.index[phase == wholes.at[w, period]]
+            hidden = [i for i in members if parts.at[i, "suppressed"]]
+            if len(hidden) != 1:
+                continue
+            shown = [i for i in members if not parts.at[i, "suppressed"]]
+            if shown:
+                _hide_row(parts, min(shown, key=lambda i: (parts.at[i, "n_a"] + parts.at[i, "n_b"], i)))
+            else:
+                _hide_row(wholes, w)
+            changed = True
+    parts.attrs, wholes.attrs = attrs_parts, attrs_wholes
+    return parts, wholes
+
+
+__all__ = ["EXTRA_NUMBERS", "disclose_dissimilarity", "hide_rows", "protect_periods"]

@@ -1,0 +1,43 @@
+"""Years beside the phases they add up to (ks_01): a probe's 55 pupils showed 2024 (5 girls)
+and "från 2024" (9 girls) and hid 2025, so 9 − 5 = 4 girls; at threshold 3 the boys of 2022
+were 8 − 3 − 4 = 1. protect_periods hides another year of such a phase, or the phase."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jamtools.chapters.ks import phases, prepare_pupils
+from jamtools.disclosure.segregation import disclose_dissimilarity, protect_periods
+from jamtools.stats.categorical import dissimilarity_by_period
+
+COUNTS = {2021: (3, 3), 2022: (9, 1), 2023: (13, 4), 2024: (5, 8), 2025: (4, 5)}
+
+
+def _pupils() -> pd.DataFrame:
+    rows, k = [], 0
+    for year, (girls, boys) in COUNTS.items():
+        for sex, n in (("flicka", girls), ("pojke", boys)):
+            for _ in range(n):
+                rows.append({"ar": year, "kon": sex, "instrument": ["piano", "gitarr", "fiol"][k % 3]})
+                k += 1
+    return prepare_pupils(pd.DataFrame(rows), 2024)
+
+
+@pytest.mark.parametrize("threshold", [3, 5, 10])
+def test_no_hidden_year_follows_from_its_phase(threshold):
+    pupils = _pupils()
+    levels = ("flicka", "pojke")
+    by_year = disclose_dissimilarity(dissimilarity_by_period(pupils, "instrument", "ar", levels=levels),
+                                     threshold=threshold)
+    by_phase = disclose_dissimilarity(dissimilarity_by_period(pupils, "instrument", "fas", levels=levels),
+                                      threshold=threshold)
+    labels = phases(2024)
+    years, whole = protect_periods(by_year, by_phase, lambda y: labels[0] if y < 2024 else labels[1])
+    for _, w in whole[~whole["suppressed"]].iterrows():
+        members = years[years["period"].map(lambda y: labels[0] if y < 2024 else labels[1]) == w["period"]]
+        assert members["suppressed"].sum() != 1, (threshold, w["period"])
+    # a hidden row shows nothing, and nothing shown was hidden before
+    assert years.loc[years["suppressed"], ["n_a", "n_b", "estimate"]].isna().all().all()
+    assert (years["suppressed"] >= by_year["suppressed"]).all()
+    if threshold == 5:
+        assert years.loc[years["period"] == 2024, "suppressed"].item()  # 9 − 5 = 4 girls in 2025
