@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from jamtools import disclosure
+from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_groups, not_shown,
                                         why_not_computed, without_interval)
@@ -710,21 +711,30 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
     # A missing value of a row that was not hidden could not be computed (too few values, or no
     # one in the group): '–', not the hidden mark.
     hidden = summary.get("suppressed", pd.Series(False, index=summary.index)).fillna(False).astype(bool)
+    # a group too small for its median and quartiles (disclosure.analyses.order_min): hidden too
+    few = summary.get("order_hidden", pd.Series(False, index=summary.index)).fillna(False).astype(bool)
+    order = hidden | few
     frame[f"Medelvärde ({unit})"] = summary["mean"].map(number)
     frame[f"{conf} % KI, medelvärde"] = [_range(lo, hi, hidden=h) for lo, hi, h in
                                          zip(summary["mean_ci_low"], summary["mean_ci_high"], hidden)]
     frame[f"Median ({unit})"] = summary["median"].map(number)
     frame[f"{conf} % KI, median"] = [_range(lo, hi, hidden=h) for lo, hi, h in
-                                     zip(summary["median_ci_low"], summary["median_ci_high"], hidden)]
+                                     zip(summary["median_ci_low"], summary["median_ci_high"], order)]
     frame["Mittersta hälften (kvartiler)"] = [_range(lo, hi, hidden=h) for lo, hi, h in
-                                              zip(summary["q1"], summary["q3"], hidden)]
+                                              zip(summary["q1"], summary["q3"], order)]
+    order_columns = {f"Median ({unit})", f"{conf} % KI, median", "Mittersta hälften (kvartiler)"}
     for col in frame.columns[frame.columns.get_loc(count_label):]:
-        frame[col] = frame[col].where(hidden.to_numpy() | (frame[col] != disclosure.SUPPRESSED_MARK),
+        shown_hidden = (order if col in order_columns else hidden).to_numpy()
+        frame[col] = frame[col].where(shown_hidden | (frame[col] != disclosure.SUPPRESSED_MARK),
                                       NOT_COMPUTED_MARK)
     computed_missing = bool(frame.eq(NOT_COMPUTED_MARK).any().any())
     if summary.get("suppression_reason", pd.Series("", index=summary.index)).fillna("").astype(bool).any():
         frame["Anmärkning"] = summary["suppression_reason"].fillna("").astype(str)
     note = SUPPRESSION_NOTE.format(t=t) if summary.get("suppressed", pd.Series(False)).any() else ""
+    if few.any():
+        note = " ".join(x for x in (note, f"Median och kvartiler visas bara för grupper med minst "
+                                          f"{order_min(t)} personer: i en mindre grupp är de nästan "
+                                          "enskilda personers värden.") if x)
     if computed_missing:
         note = " ".join(x for x in (note, "'–' = kan inte beräknas (för få värden, eller ingen i "
                                           "gruppen).") if x)
