@@ -227,7 +227,9 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     themselves. Returns the mask of the table extended with its totals ((r + 1) × (c + 1):
     last column row totals, last row column totals). Rule: every row and column (with its
     total) that has a hidden cell has at least two (the smallest other cell is added,
-    non-zero cells preferred); then, while the linear-programming bounds pin any hidden
+    non-zero cells preferred), and where its total is shown, its hidden cells add up to at
+    least ``threshold`` (their sum is the total less the cells shown; two hidden cells of 1
+    each, beside shown zeros, are each 1); then, while the linear-programming bounds pin any hidden
     non-zero cell to one value, another cell in its row is hidden. With ``margins=False``
     (no totals published) the primary mask is returned with the totals hidden. With
     ``totals_fixed=True`` the totals are published elsewhere and cannot be hidden (only small
@@ -266,10 +268,20 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
         return bool(totals_fixed) and (p[0] == r or p[1] == c)
 
     lines = _lines(r, c)
+
+    def small_remainder(line) -> bool:
+        # The hidden cells of a line whose total is shown add up to the total less the cells
+        # shown: a count too, which must not be small. (A probe saw a boy's line of 8 with 6 and
+        # zeros shown and two cells hidden: 2 between them, so each was 1.)
+        if hidden[line[-1]]:
+            return False
+        rest = sum(ext[p] for p in line[:-1] if hidden[p])
+        return bool(0 < rest < threshold)
+
     for _ in range(max_rounds):
         changed = False
         for line in lines:
-            if sum(hidden[p] for p in line) == 1:
+            if sum(hidden[p] for p in line) == 1 or small_remainder(line):
                 changed |= add_in_line(line)
         if changed:
             continue

@@ -85,3 +85,29 @@ def test_share_blocks_needs_one_flag_per_category():
     # a cell table: a cell without units does not count
     assert disclosure.share_blocks(cats, pd.Series([True, False, False, False]),
                                    pd.Series([3, 0, 2, 1])) == {"a": True, "b": False, "c": False}
+
+
+@pytest.mark.parametrize("threshold", [3, 5, 10])
+def test_the_hidden_cells_of_a_line_do_not_add_up_to_a_small_count(threshold):
+    """A probe's boys before the change: Trummor 6, two instruments hidden, the rest 0, of 8:
+    the two hidden added up to 2, so (as zeros are shown) each was 1. Where a line's total is
+    shown, its hidden cells add up to at least the threshold, or nothing is hidden in it."""
+    from jamtools.disclosure import protect
+
+    rng = np.random.default_rng(threshold)
+    for _ in range(40):
+        grid = rng.choice([0, 0, 1, 2, 6, 9, 14], size=(6, 2)).astype(float)
+        primary = is_small(grid.ravel(), threshold).reshape(grid.shape) & (grid > 0)
+        mask = protect(grid, primary, threshold=threshold)
+        ext = extend_with_totals(grid)
+        lines = [[(i, j) for j in range(ext.shape[1])] for i in range(ext.shape[0])] + \
+                [[(i, j) for i in range(ext.shape[0])] for j in range(ext.shape[1])]
+        for line in lines:
+            if mask[line[-1]]:
+                continue
+            rest = sum(ext[p] for p in line[:-1] if mask[p])
+            assert rest == 0 or rest >= threshold, (grid.tolist(), line)
+    probe = np.array([[6, 9], [1, 4], [1, 3], [0, 5], [0, 7]], float)
+    mask = protect(probe, is_small(probe.ravel(), 5).reshape(probe.shape) & (probe > 0), threshold=5)
+    boys_hidden = extend_with_totals(probe)[:-1, 0][mask[:-1, 0]].sum()
+    assert mask[-1, 0] or boys_hidden == 0 or boys_hidden >= 5
