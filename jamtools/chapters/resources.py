@@ -183,7 +183,22 @@ def omissions_text(ctx, tables, loaded: dict) -> str:
     out = []
     for t in tables:
         got = loaded.get(t)
-        for source in SOURCE_TABLES.get(t, (t,)):
+        sources = SOURCE_TABLES.get(t, (t,))
+        if got is None:
+            # only the tables that are missing (or lack a column): a planning table the run
+            # has is not said to be missing because the offers are
+            known = [s for s in sources if s in ctx.lacking]
+            sources = known or sources
+            absent = [s for s in sources if not ctx.lacking.get(s)]
+            by_cost: dict[str, list[str]] = {}
+            for s in absent:
+                by_cost.setdefault(ctx.without(s), []).append(s)
+            for cost, same in by_cost.items():
+                if len(same) > 1 and cost:  # one sentence for the tables whose absence costs the same
+                    out.append(f"Data saknar uppgifter om "
+                               f"{' och '.join(report.TABLE_LABELS.get(s, s) for s in same)}: {cost}.")
+                    sources = [s for s in sources if s not in same]
+        for source in sources:
             text = ctx.omissions(source, got.loads.get(source) if got else None)
             if text and text not in out:
                 out.append(text)

@@ -37,7 +37,11 @@ class TableNotSupplied(DataValidationError):
 
 
 class MissingColumns(DataValidationError):
-    """The table lacks a column the caller cannot do without."""
+    """The table lacks a column the caller cannot do without (``columns``: the model's names)."""
+
+    def __init__(self, message: str, columns=()):
+        super().__init__(message)
+        self.columns = tuple(columns)
 
 
 @dataclass
@@ -840,7 +844,7 @@ def load_table(
             f"Filen {checked.source} saknar kolumner som behövs (missing required columns): "
             f"{', '.join(named)}. Kolumnerna efter mappningen är: {', '.join(map(str, every))}. "
             "Byt namn på kolumnerna eller ange en kolumnmappning under 'columns' i jamtools.yml"
-            + (", eller fyll i värdena i exporten." if empty & set(missing) else "."))
+            + (", eller fyll i värdena i exporten." if empty & set(missing) else "."), columns=missing)
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns or c in checked.row_columns} | {"kon"})
     used |= filters

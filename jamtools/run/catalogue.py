@@ -574,18 +574,24 @@ def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
     return out
 
 
-def omissions(chapter_id: str, table: str, loaded) -> str:
+def omissions(chapter_id: str, table: str, loaded, lacking=()) -> str:
     """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
 
     One sentence per optional column the table lacks (the catalogue's own words), and, when the
     table has none of the chapter's covariates, that no same-need comparison can be made.
+    ``loaded`` None: the table is left out; ``lacking`` names the required columns it lacks
+    when the run has it (else the run has no such table).
     """
     from jamtools.present.report import covariates_text
 
     need = CHAPTERS[chapter_id].need(table)
     if loaded is None:
-        return (f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
-                if need.without else "")
+        if not need.without:
+            return ""
+        if lacking:
+            return (f"Uppgifterna om {TABLE_LABELS.get(table, table)} saknar "
+                    f"{covariates_text(list(lacking))}: {need.without}.")
+        return f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
     out = []
     for col, what in need.optional.items():
         if not loaded.has(col):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -59,6 +59,9 @@ class ChapterRun:
     question_id: str
     question: str
     params: Params
+    #: Optional tables :meth:`load_optional` found missing: table -> the required columns it
+    #: lacks, or ``()`` when the run has no such table.
+    lacking: dict = field(default_factory=dict, repr=False, compare=False)
 
     # --- what a chapter composition uses -------------------------------------------------
     @property
@@ -95,8 +98,19 @@ class ChapterRun:
         return catalogue.load(self.question_id, table, self.params, **filters)
 
     def load_optional(self, table: str, **filters):
-        """:meth:`load` for a table the chapter can do without; None when it is missing."""
-        return catalogue.load_optional(self.question_id, table, self.params, **filters)
+        """:meth:`load` for a table the chapter can do without; None when it is missing, or
+        lacks a required column (remembered, so that :meth:`omissions` names the columns
+        rather than saying the data lack the table)."""
+        from jamtools.data import MissingColumns, TableNotSupplied
+
+        try:
+            return catalogue.load(self.question_id, table, self.params, **filters)
+        except TableNotSupplied:
+            self.lacking[table] = ()
+            return None
+        except MissingColumns as exc:
+            self.lacking[table] = exc.columns
+            return None
 
     def covariates(self, table: str, loaded=None) -> list[str]:
         """The declared covariates the loaded table has; with ``loaded`` None, every covariate
@@ -220,7 +234,8 @@ class ChapterRun:
 
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
-        return catalogue.omissions(self.question_id, table, loaded)
+        return catalogue.omissions(self.question_id, table, loaded,
+                                   lacking=self.lacking.get(table, ()) if loaded is None else ())
 
     def left_out(self, table: str, column: str | None = None) -> str:
         """The sentence for what this chapter leaves out without ``column`` of ``table`` (or
