@@ -296,6 +296,8 @@ def quality_indicators(loaded, *, levels=ADULT_SEXES, conf_level: float = 0.95,
             comparisons_d[col] = comparisons_d[col].astype(float).where(~extra)
     comparisons_d.loc[extra, "suppressed"] = True
     comparisons_d.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
+    if "warning" in comparisons_d:  # as disclosure._mark: it speaks of the hidden counts
+        comparisons_d["warning"] = comparisons_d["warning"].astype(object).where(~extra, "")
     return QualityResult(shares_d, comparisons_d, level)
 
 

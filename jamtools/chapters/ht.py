@@ -202,7 +202,8 @@ def _distribution_alt(summary: pd.DataFrame, by: str, *, unit: str = "timmar per
             f"{SEX_LABELS.get(r['kon'], r['kon'])} "
             + (f"median {number(r['median'])} (kvartiler {number(r['q1'])}–{number(r['q3'])})"
                if not bool(r.get("suppressed", False)) and pd.notna(r["median"])
-               else report.HIDDEN_WORDS if bool(r.get("suppressed", False)) else report.NOT_COMPUTED_WORDS)
+               else report.HIDDEN_WORDS if bool(r.get("suppressed", False) or r.get("order_hidden", False))
+               else report.NOT_COMPUTED_WORDS)
             for _, r in rows.iterrows())
         parts.append(f"{report.label(cat)}: {sexes}")
     if not parts:

@@ -286,6 +286,8 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
 
     def disclose(comp: pd.DataFrame) -> pd.DataFrame:
         out = disclosure.disclose_comparisons(comp.reset_index(drop=True), threshold=threshold)
+        if "warning" in out:
+            out["warning"] = out["warning"].astype(object)
         for i, r in out.iterrows():
             lvl = [f for f in factor_levels if str(r["comparison"]).endswith(f", {f}")]
             needed = {(str(g), str(f)) for g in levels for f in (lvl or factor_levels)}
@@ -295,6 +297,8 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
                     out.at[i, col] = np.nan
                 out.at[i, "suppressed"] = True
                 out.at[i, "suppression_reason"] = disclosure.REASON_GROUP
+                if "warning" in out:  # as disclosure._mark: it speaks of the hidden counts
+                    out.at[i, "warning"] = ""
         return out
 
     return IntersectionResult(shares, disclose(pd.concat(crude_parts, ignore_index=True)),

@@ -138,7 +138,8 @@ def instrument_choice(ctx) -> Page:
         # a year's pupils are a part of its phase's: no hidden year follows by subtraction
         labels = phases(change_year)
         by_year, by_phase = protect_periods(
-            by_year, by_phase, lambda year: labels[0] if float(year) < change_year else labels[1])
+            by_year, by_phase, lambda year: labels[0] if float(year) < change_year else labels[1],
+            threshold=ctx.threshold)
         if by_phase["suppressed"].astype(bool).any():
             change = hide_rows(change)
 

@@ -276,9 +276,23 @@ def column_mapping(spec: dict, headers, table: Table | str) -> dict[str, str]:
     return mapping
 
 
+def _refuse_clash(mapping: dict, headers, source: str) -> None:
+    """Stop when the mapping gives a column a name another column of the export already has
+    (``Kön: kon`` beside a column ``kon``): the two would be read as one, and which one wins
+    would depend on their order."""
+    unmapped = {str(h) for h in headers if str(h) not in mapping}
+    clash = sorted({f"{k}: {v}" for k, v in mapping.items() if v in unmapped})
+    if clash:
+        raise DataValidationError(
+            f"Kolumnmappningen i jamtools.yml ger en kolumn ett namn som en annan kolumn i {source} "
+            f"redan har: {', '.join(clash)}. Byt namn på den andra kolumnen i exporten, eller "
+            "mappa den också till ett annat namn under 'columns'.")
+
+
 def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str) -> pd.DataFrame:
     """Rename the organisation's columns to the model's and recode its values."""
     columns = column_mapping(spec, raw.columns, table)
+    _refuse_clash(columns, raw.columns, source)
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise DataValidationError(
@@ -414,6 +428,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         raise DataValidationError(
             f"Kolumnmappningen i jamtools.yml nämner kolumner som saknas i {src.name}: "
             f"{', '.join(missing)}. Kolumnerna i källan är: {', '.join(src.columns)}.")
+    _refuse_clash(mapping, src.columns, src.name)
     renamed = [mapping.get(c, c) for c in src.columns]
     values = spec.get("values") or {}
     for col in values:

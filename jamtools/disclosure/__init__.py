@@ -300,7 +300,8 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
 
 def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                    threshold: int = DEFAULT_THRESHOLD, margins: bool = True,
-                   rounding: int | None = None, totals_fixed: bool | str = False) -> pd.DataFrame:
+                   rounding: int | None = None, totals_fixed: bool | str = False,
+                   hidden=None) -> pd.DataFrame:
     """Disclose a long table of counts (one row per cell of ``by``).
 
     With two or more ``by`` columns, the first two span a cross-table whose row and column
@@ -310,6 +311,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     rounded to the nearest multiple of ``b`` and derived columns recomputed by the caller.
     ``totals_fixed`` (as :func:`protect`'s): totals that another display publishes, which
     hiding here cannot hide (``"columns"``: each column's total, the totals per ``by[1]``).
+    ``hidden``: a mask of rows hidden already (by another protection of the same counts); they
+    are protected as the small ones are, and marked as hidden to protect another cell.
     """
     by = [by] if isinstance(by, str) else list(by)
     count_cols = list(count_cols)
@@ -329,7 +332,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     primary = np.zeros(len(out), bool)
     for col in count_cols:
         primary |= is_small(out[col], threshold)
-    hidden = primary.copy()
+    forced = np.zeros(len(out), bool) if hidden is None else np.asarray(hidden, bool)
+    hidden = primary | forced
     hidden_totals: list[dict] = []
     if margins and len(by) >= 1:
         rows_dim = by[0]
@@ -605,8 +609,9 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
         then published too, and a small count hidden in a block would follow from the block's
         total less its other categories (34 − 10 − 6 − 6 − 9 = 3). Each block is protected as a
         table of its own, with its totals per group fixed (shown elsewhere, so hiding them here
-        would hide nothing; where they pin a cell the block's counts are all hidden), after
-        Hundepool et al. (2012), §4.3 on linked tables.
+        would hide nothing; where they pin a cell the block's counts are all hidden), and the
+        whole table with its group sizes, in turn until neither hides more, after Hundepool et
+        al. (2012), §4.3 on linked tables.
         A category the mapping lacks is a block of its own.
 
     Returns
@@ -620,15 +625,25 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
     Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Chichester: Wiley. §4.3.
     """
     derived = [c for c in ("share", "ci_low", "ci_high", "adj_residual") if c in distribution]
+    out = disclose_table(distribution, count_cols=["events"], by=[category, group],
+                         derived_cols=derived, threshold=threshold)
     if blocks is not None and not distribution.empty:
-        # the block's key as text (never missing: a category without a block is its own)
+        # The whole table (its group sizes are shown) and each block (its totals by group are
+        # the share's) protected in turn, each with what the other hid, until neither hides more:
+        # a block's small total is the group's size less the other block, so the whole table's
+        # rules apply too (a review: three hidden reasons of 1 each beside n = 34 and 31 shown).
         key = distribution[category].map(lambda c: f"b:{blocks[c]}" if c in blocks else f"c:{c}")
-        out = disclose_table(distribution.assign(__block=key.to_numpy()), count_cols=["events"],
-                             by=[category, group, "__block"], derived_cols=derived,
-                             threshold=threshold, totals_fixed="columns").drop(columns="__block")
-    else:
-        out = disclose_table(distribution, count_cols=["events"], by=[category, group],
-                             derived_cols=derived, threshold=threshold)
+        by_block = distribution.assign(__block=key.to_numpy())
+        for _ in range(20):
+            before = out["suppressed"].to_numpy(bool)
+            part = disclose_table(by_block, count_cols=["events"], by=[category, group, "__block"],
+                                  derived_cols=derived, threshold=threshold, totals_fixed="columns",
+                                  hidden=before)
+            out = disclose_table(distribution, count_cols=["events"], by=[category, group],
+                                 derived_cols=derived, threshold=threshold,
+                                 hidden=part["suppressed"].to_numpy(bool))
+            if (out["suppressed"].to_numpy(bool) == before).all():
+                break
     if distribution.empty:
         return out
     sizes = distribution.groupby(group)["n"].transform("first")

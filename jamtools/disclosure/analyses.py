@@ -141,6 +141,33 @@ def order_min(threshold: int) -> int:
     return max(2 * int(threshold), 10)
 
 
+#: Comparisons of order statistics (a difference of medians): hidden with a group's median.
+ORDER_MEASURES = ("median_difference",)
+
+
+def hide_order_comparisons(comparisons: pd.DataFrame, summary: pd.DataFrame, *,
+                           group: str = "kon") -> pd.DataFrame:
+    """``comparisons`` (disclosed) with a difference of medians hidden where a group's median is
+    (``summary``'s ``order_hidden``): the other group's median shown plus the difference gives
+    it back (a review: 20,45 − (−14,45) = 34,9, the hidden median of four men)."""
+    few = summary.loc[summary.get("order_hidden", pd.Series(False, index=summary.index))
+                      .fillna(False).astype(bool), group].astype(str)
+    if comparisons.empty or few.empty or "measure" not in comparisons:
+        return comparisons
+    out = comparisons.copy()
+    hit = (out["measure"].isin(ORDER_MEASURES) & ~out["suppressed"].astype(bool)
+           & (out["group_a"].astype(str).isin(set(few)) | out["group_b"].astype(str).isin(set(few))))
+    for col in ("estimate", "ci_low", "ci_high", "p_value", "mdd_pp", "p_adjusted"):
+        if col in out:
+            out[col] = out[col].astype(float).where(~hit, np.nan)
+    out.loc[hit, "suppressed"] = True
+    out.loc[hit, "suppression_reason"] = disclosure.REASON_GROUP
+    if "warning" in out:
+        out["warning"] = out["warning"].astype(object).where(~hit, "")
+    out.attrs = dict(comparisons.attrs)
+    return out
+
+
 def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
     derived = [c for c in AMOUNT_DERIVED if c in summary.columns and c not in counts]
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
@@ -246,6 +273,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                                                       count=UNITS, conf_level=conf_level))
     comparisons_d = disclosure.disclose_comparisons(pd.concat(parts, ignore_index=True),
                                                     threshold=threshold, shares=summary_d, group=group)
+    comparisons_d = hide_order_comparisons(comparisons_d, summary_d, group=group)
     decomposition_d = None
     if decompose and covariates:
         if min(n_a, n_b) >= max(threshold, 2):
@@ -333,6 +361,8 @@ def amount_gap_by_period(data: pd.DataFrame | stats.AmountMoments, value: str, p
         out[col] = out[col].astype(float).where(~hide, np.nan)
     out.loc[hide, "suppressed"] = True
     out.loc[hide, "suppression_reason"] = disclosure.REASON_GROUP
+    if "warning" in out:  # as disclosure._mark: a hidden row's warning speaks of its counts
+        out["warning"] = out["warning"].astype(object).where(~hide, "")
     return out
 
 

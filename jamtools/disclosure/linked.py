@@ -232,6 +232,8 @@ def hide_steps(table: pd.DataFrame, steps: Iterable[str] | None = None, *, step:
             out[col] = out[col].astype(float).where(~extra, np.nan)
     out["suppressed"] = out["suppressed"].astype(bool) | extra
     out["suppression_reason"] = np.where(extra, reason, out["suppression_reason"])
+    if "warning" in out:  # a statistic's warning speaks of the counts hidden (disclosure._mark)
+        out["warning"] = out["warning"].astype(object).where(~extra, "")
     return out
 
 

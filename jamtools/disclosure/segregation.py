@@ -68,15 +68,17 @@ def _hide_row(rows: pd.DataFrame, i) -> None:
 
 
 def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
-                    period: str = "period") -> tuple[pd.DataFrame, pd.DataFrame]:
+                    period: str = "period", threshold: int = DEFAULT_THRESHOLD
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Disclosed rows per year (``parts``) beside rows per phase (``wholes``) whose groups are
     the sums of their years': no hidden year follows from its phase less the years shown.
 
     A probe's kulturskola of 55 pupils showed 2024 (5 girls) and "från 2024" (9 girls) and hid
-    2025: 9 − 5 = 4 girls. Where a phase shown has exactly one hidden year, the year of the
-    phase with the fewest pupils shown is hidden too; where none is left, the phase is hidden.
-    Repeated until no phase has a single hidden year (Hundepool et al. 2012, §4.3 on linked
-    tables).
+    2025: 9 − 5 = 4 girls. Where a phase shown has exactly one hidden year, or hidden years
+    whose pupils of one sex add up to fewer than ``threshold`` (two hidden years of 1 girl each
+    beside the phase's 22 and a shown year's 20), the year of the phase with the fewest pupils
+    shown is hidden too; where none is left, the phase is hidden. Repeated until no phase gives a
+    hidden year back (Hundepool et al. 2012, §4.3 on linked tables).
 
     Parameters
     ----------
@@ -86,6 +88,8 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     part_of : callable
         A year's phase (as ``wholes[period]`` names it).
     period : str, default 'period'
+    threshold : int
+        The smallest group that may be shown.
 
     Returns
     -------
@@ -101,7 +105,11 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
         for w in wholes.index[~wholes["suppressed"].astype(bool)]:
             members = parts.index[phase == wholes.at[w, period]]
             hidden = [i for i in members if parts.at[i, "suppressed"]]
-            if len(hidden) != 1:
+            # each sex's pupils of the hidden years: the phase's less the years shown
+            rest = [float(wholes.at[w, side]) - sum(float(parts.at[i, side]) for i in members
+                                                    if not parts.at[i, "suppressed"])
+                    for side in ("n_a", "n_b")]
+            if not (len(hidden) == 1 or any(0 < r < threshold for r in rest)):
                 continue
             shown = [i for i in members if not parts.at[i, "suppressed"]]
             if shown:

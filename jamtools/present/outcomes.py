@@ -124,7 +124,7 @@ def unmatched_text(table: str, other: str, what: str) -> str:
     """The sentence for a table most of whose rows refer to ids ``other`` lacks
     (:func:`jamtools.data.links.mostly_unmatched`): the link would follow only a few rows, and
     a step built on it would count the rest as not going on."""
-    return (f"De flesta raderna i {report.TABLE_LABELS.get(table, table)} hänvisar till id som inte "
+    return (f"Mer än var femte rad i {report.TABLE_LABELS.get(table, table)} hänvisar till id som inte "
             f"finns i {report.TABLE_LABELS.get(other, other)}. Id:n är troligen skrivna på olika sätt "
             "i de två filerna (till exempel inledande nollor som försvunnit när filen sparades i "
             f"Excel, eller olika uttag): {what}. Kontrollen av indata visar vilka rader det gäller.")

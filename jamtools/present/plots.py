@@ -447,7 +447,13 @@ def amount_distribution_plot(summary: pd.DataFrame, *, group: str = "kon", by: s
             y = yi + offsets[r[group]]
             color = SEX_COLORS.get(r[group], "#333333")
             if pd.isna(r["median"]) or pd.isna(r["q1"]):
-                suppressed_text(ax, 0.01 * xmax, y, r[group], hidden=is_hidden(r))
+                # a group too small for its median and quartiles (shown: its mean) is hidden,
+                # not uncomputable (disclosure.analyses.order_min)
+                few = bool(r.get("order_hidden", False))
+                if few and pd.notna(r["mean"]):
+                    ax.plot(r["mean"], y, marker=SEX_MARKERS.get(r[group], "o"), color=color,
+                            markersize=7, markerfacecolor="white", linestyle="")
+                suppressed_text(ax, 0.01 * xmax, y, r[group], hidden=is_hidden(r) or few)
                 continue
             ax.add_patch(Rectangle((r["q1"], y - height / 2), r["q3"] - r["q1"], height,
                                    facecolor=_tint(color), edgecolor=color,

@@ -112,11 +112,8 @@ class ChapterRun:
             self.lacking[table] = exc.columns
             return None
 
-    def covariates(self, table: str, loaded=None) -> list[str]:
-        """The declared covariates the loaded table has; with ``loaded`` None, every covariate
-        the chapter declares for ``table``."""
-        if loaded is None:
-            return list(catalogue.CHAPTERS[self.question_id].need(table).covariates)
+    def covariates(self, table: str, loaded) -> list[str]:
+        """The declared covariates the loaded table has."""
         return catalogue.covariates(self.question_id, table, loaded)
 
     def with_covariates(self, table: str, loaded, columns=None, *, keep_rows: bool = False):

@@ -234,8 +234,11 @@ def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray, *,
     xtx = (x * n[:, None]).T @ x
     if singular == "pinv" and not _full_rank(xtx):
         # The Moore–Penrose inverse, as statsmodels' OLS uses: coefficients of columns that the
-        # rows cannot separate get the minimum-norm solution (0 for a column of zeros).
-        inv = np.linalg.pinv(xtx)
+        # rows cannot separate get the minimum-norm solution (0 for a column of zeros). Taken of
+        # the scaled X'X and scaled back, so that a covariate in large units (kronor) does not
+        # make the other columns look negligible.
+        scaled, d = _unit_diagonal(xtx)
+        inv = np.linalg.pinv(scaled) * d[:, None] * d[None, :]
     else:
         inv = _inverse(xtx)
     beta = inv @ (x.T @ s)

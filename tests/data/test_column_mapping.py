@@ -47,3 +47,16 @@ def test_a_swedish_export_without_a_mapping_loads_and_its_personnummer_is_scanne
     loaded = load_table("ht_beslut", config=load_config(folder / "jamtools.yml"))
     assert set(loaded.data["kon"].dropna()) <= {"kvinna", "man"} and loaded.data["kon"].notna().all()
     assert "19370609-6291" in sensitive_values(load_config(folder / "jamtools.yml"))
+
+
+def test_a_mapping_onto_a_name_another_column_has_stops_with_a_clear_error(tmp_path):
+    from jamtools.data import DataValidationError
+
+    raw = pd.read_csv(SYNTHETIC / "ht_beslut.csv", dtype=str, keep_default_na=False).head(50)
+    raw["Kön"] = raw["kon"]
+    raw.to_csv(tmp_path / "ht_beslut.csv", index=False)
+    (tmp_path / "jamtools.yml").write_text(
+        f"tables:\n  ht_beslut:\n    file: {tmp_path / 'ht_beslut.csv'}\n    columns: {{Kön: kon}}\n",
+        encoding="utf-8")
+    with pytest.raises(DataValidationError, match="redan har: Kön: kon"):
+        load_table("ht_beslut", config=load_config(tmp_path / "jamtools.yml"))

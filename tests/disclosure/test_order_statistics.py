@@ -25,3 +25,17 @@ def test_small_groups_lose_their_order_statistics_and_the_table_says_why(thresho
     assert "Median och kvartiler visas bara för grupper med minst" in table.note
     shown = table.frame.set_index("Kön").loc["Män"]
     assert shown["Median (timmar)"] == ".." and shown["Mittersta hälften (kvartiler)"] == ".."
+
+
+def test_a_difference_of_medians_does_not_give_a_hidden_median_back():
+    """A review: 40 women and 4 men at threshold 3: the men's median hidden, but the women's
+    median less the difference of medians gave it back."""
+    from jamtools.disclosure.analyses import amount_outcome
+
+    rng = np.random.default_rng(4)
+    rows = pd.DataFrame({"kon": ["kvinna"] * 40 + ["man"] * 4, "timmar": rng.gamma(3, 8, 44).round(1)})
+    res = amount_outcome(rows, "timmar", levels=("kvinna", "man"), threshold=3, n_boot=199)
+    medians = res.comparisons[res.comparisons["measure"] == "median_difference"]
+    assert len(medians) and medians["suppressed"].all() and medians["estimate"].isna().all()
+    means = res.comparisons[res.comparisons["measure"] == "mean_difference"]
+    assert not means["suppressed"].any()

@@ -109,6 +109,24 @@ def test_a_covariate_in_large_units_is_not_taken_for_a_rank_deficiency():
     np.testing.assert_allclose(cell_fit.bse.to_numpy(), row_fit.bse[cell_fit.bse.index].to_numpy(), rtol=1e-6)
 
 
+def test_a_rank_deficient_fit_with_a_covariate_in_large_units_equals_the_rows_pinv():
+    """The Moore–Penrose path (a category only one group has, as oaxaca_from_cells meets it)
+    took the pseudo-inverse of the unscaled X'X: beside kronor in 1e9 the other coefficients
+    came out as 5e-10 instead of statsmodels' values on the rows."""
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"grupp": rng.choice(["a", "b"], 300), "sokt": rng.choice([5e4, 1e5, 2.5e5], 300)})
+    d.loc[0, "sokt"] = 1e9
+    d["y"] = 0.4 * d["sokt"] + 5000 * (d["grupp"] == "b") + rng.normal(0, 1000, 300)
+    x = patsy.dmatrix("C(grupp) + sokt", d, return_type="dataframe")
+    x["tom"] = 0.0  # a column no row separates: rank deficient
+    rows = sm.OLS(d["y"], x).fit(method="pinv")
+    cells = cm.cell_table(d.assign(**{c: x[c] for c in x.columns if c not in d}), "y", ["grupp", "sokt"])
+    design = patsy.dmatrix("C(grupp) + sokt", cells, return_type="dataframe").assign(tom=0.0)
+    fit = cm._ols(design.to_numpy(float), cells["n"].to_numpy(float), cells["sum_y"].to_numpy(float),
+                  cells["sum_y2"].to_numpy(float), singular="pinv")
+    np.testing.assert_allclose(fit.beta, rows.params.to_numpy(), rtol=1e-6, atol=1e-9)
+
+
 def test_robust_errors_differ_from_classical_here(cells):
     """The data are heteroskedastic, so the HC comparisons above test something."""
     classical = cm.ols_from_cells(cells, FORMULA).bse
