@@ -196,9 +196,9 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
     unknown = bool(amount.isna().any())  # granted, the amount not given: left out, said below
     rows = rows.assign(beviljat_mkr=amount / 1e6)[amount.notna()]
     dist = stats.describe_amounts(rows, "beviljat_mkr", "kon", count=count)
-    dist = disclosure.disclose_table(dist, count_cols=["n"], by=["kon"],
-                                     derived_cols=["sum", "share_of_total", "share_of_n"],
-                                     threshold=threshold)
+    # As every amount summary: the money of a sex with few granted applications is hidden too
+    # (the contributors rule, ``disclose_amount_summary``).
+    dist = analysis.disclose_amount_summary(dist, group="kon", threshold=threshold)
     hidden = dist["suppressed"].astype(bool).tolist()
     frame = pd.DataFrame({
         "Projektledare": dist["kon"].map(lambda v: SEX_LABELS[v].capitalize()),

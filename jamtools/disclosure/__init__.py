@@ -38,6 +38,8 @@ ATTR = "jamtools_disclosed"
 REASON_SMALL = "färre än {t}"
 REASON_SECONDARY = "dold för att skydda en annan cell"
 REASON_GROUP = "bygger på en dold grupp"
+#: An amount's sum, mean or share whose group has few units with an amount other than 0.
+REASON_CONTRIBUTORS = "färre än {t} med ett värde skilt från 0"
 
 
 class NotDisclosedError(RuntimeError):

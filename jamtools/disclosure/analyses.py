@@ -168,10 +168,32 @@ def hide_order_comparisons(comparisons: pd.DataFrame, summary: pd.DataFrame, *,
     return out
 
 
+#: An amount summary's number of units whose amount is not 0 (``describe_amounts``'s
+#: ``n_nonzero``): the contributors to its sum. Used for disclosure, not published: with ``n``
+#: it gives the number of zeros (the rejections beside the money granted), which the yes/no
+#: table of the same units protects.
+CONTRIBUTORS = "n_nonzero"
+
+
 def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
+    # The contributors rule for magnitude tables (Hundepool et al. 2012, §4.2): a sum, mean or
+    # share of total that rests on fewer than ``threshold`` units with an amount other than 0
+    # gives those units' amounts (a probe's ru_01 at threshold 10 showed the money of a sex's
+    # few granted applications among 16). The contributors are protected as a count.
+    contributors = CONTRIBUTORS in summary.columns and CONTRIBUTORS not in counts
+    if contributors:
+        counts = [*counts, CONTRIBUTORS]
+        few = (disclosure.is_small(summary[CONTRIBUTORS], threshold)
+               & ~disclosure.is_small(summary["n"], threshold))
     derived = [c for c in AMOUNT_DERIVED if c in summary.columns and c not in counts]
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
                                     threshold=threshold)
+    if contributors:
+        attrs = dict(out.attrs)
+        out.loc[few & out["suppressed"].astype(bool).to_numpy(), "suppression_reason"] = \
+            disclosure.REASON_CONTRIBUTORS.format(t=threshold)
+        out = out.drop(columns=CONTRIBUTORS)
+        out.attrs = attrs
     totals = out.attrs.get(disclosure.ATTR, {}).get("totals", [])
     if by and any(np.asarray(t["mask"])[-1, :-1].any() for t in totals) and len(out):
         for col in ["n", *derived]:

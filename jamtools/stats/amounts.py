@@ -423,7 +423,8 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
     Returns
     -------
     pandas.DataFrame
-        One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``sum``, ``mean``,
+        One row per stratum and group: the ``by`` columns, ``group``, ``n``, ``n_nonzero`` (the
+        units whose amount is not 0: the contributors to ``sum``), ``sum``, ``mean``,
         ``mean_ci_low``, ``mean_ci_high``, ``median``, ``median_ci_low``, ``median_ci_high``,
         ``q1``, ``q3``, ``conf_level``, ``share_of_total``, ``share_of_n``, and
         ``mean_ci_method`` and ``median_ci_method`` (the methods' names). A group of one row,
@@ -444,7 +445,8 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
     for keys, dist in _distributions(d, value, [*by, group]).items():
         mlo, mhi = dist.mean_ci(conf_level)
         dlo, dhi = dist.median_ci(conf_level)
-        rows.append({**dict(zip([*by, group], keys)), "n": float(dist.n), "sum": dist.total,
+        rows.append({**dict(zip([*by, group], keys)), "n": float(dist.n),
+                     "n_nonzero": float(dist.counts[dist.values != 0].sum()), "sum": dist.total,
                      "mean": dist.mean, "mean_ci_low": mlo, "mean_ci_high": mhi,
                      "median": dist.median, "median_ci_low": dlo, "median_ci_high": dhi,
                      "q1": dist.quantile(0.25), "q3": dist.quantile(0.75),
