@@ -935,6 +935,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 bad.append(f"{n2} > {float(col.max)!r}")
             if col.at_most is not None and col.at_most in cols and model[col.at_most].dtype in ("int", "float"):
                 bad.append(f"{n2} > {ident('n_' + col.at_most)}")  # a numerator above its denominator
+            if col.zero_unless is not None and col.zero_unless in cols and model[col.zero_unless].dtype == "bool":
+                bad.append(f"({n2} <> 0 AND {ident('v_' + col.zero_unless)} = false)")  # money for a no
             badx = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
             flags[f"{name}|impossible"] = badx
             flags[f"{name}|failed"] = (f"{filled(name)} AND ({n2} IS NULL OR {badx})")
@@ -1224,9 +1226,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 rows(name, "not_an_integer", f"{name}|not_an_integer")
             bound = (f"högst {export_names.get(col.at_most, col.at_most)}"
                      if col.at_most is not None and col.at_most in cols else "")
+            zero = (f"0 där {export_names.get(col.zero_unless, col.zero_unless)} är 0"
+                    if col.zero_unless is not None and col.zero_unless in cols else "")
             rows(name, "impossible", f"{name}|impossible",
                  detail=", ".join(x for x in (f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "",
-                                              bound) if x))
+                                              bound, zero) if x))
         elif col.dtype == "bool":
             rows(name, "not_yes_no", f"{name}|not_yes_no")
         elif col.dtype == "date":

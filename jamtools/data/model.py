@@ -32,6 +32,10 @@ class Column:
     #: Another numeric column of the same row that this one cannot exceed (a numerator and its
     #: denominator): a row where it does has an impossible value, when both are read.
     at_most: str | None = None
+    #: A yes/no column of the same row: where it is no, this amount must be 0 (a rejected
+    #: application granted money contradicts itself). A row where it is not has an impossible
+    #: value, when both are read.
+    zero_unless: str | None = None
 
 
 @dataclass(frozen=True)
@@ -347,7 +351,7 @@ RU_ANSOKNINGAR = Table(
         Column("sokt_belopp", "float", "Sökt belopp, kronor.", min=0, max=1e9),
         Column("beviljad", "bool", "1 om ansökan beviljades."),
         Column("beviljat_belopp", "float", "Beviljat belopp, kronor (0 vid avslag; högst det sökta "
-               "beloppet).", min=0, max=1e9, at_most="sokt_belopp"),
+               "beloppet).", min=0, max=1e9, at_most="sokt_belopp", zero_unless="beviljad"),
     ),
 )
 

@@ -31,3 +31,23 @@ def test_a_grant_above_the_application_leaves_the_chapters_rows(tmp_path):
     loaded = load_table("ru_ansokningar", data_dir=tmp_path)
     assert loaded.excluded_by_reason()["Omöjligt värde (beviljat_belopp)"] == 3
     assert loaded.n_rows() == len(raw) - 3
+
+
+def test_money_granted_to_a_rejected_application_is_an_impossible_value(tmp_path):
+    """A probe: ``beviljad`` 0 beside a granted amount was read as it stood, so ru_01 counted
+    money granted to a rejection. The amount must be 0 where the application was rejected."""
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False)
+    rejected = raw.index[raw["beviljad"].astype(int) == 0][:2]
+    granted = raw.index[raw["beviljad"].astype(int) == 1][:1]
+    raw.loc[rejected, "beviljat_belopp"] = "1000.0"
+    raw.loc[granted, "beviljat_belopp"] = "0.0"  # granted nothing: allowed
+    checked = check_table(raw, TABLES["ru_ansokningar"], source="t.csv")
+    problem = next(p for p in checked.problems if p.column == "beviljat_belopp" and p.kind == "impossible")
+    assert problem.count == 2 and "0 där beviljad är 0" in problem.detail
+    assert problem.rows == tuple(int(i) + 2 for i in rejected)  # the file's row numbers
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    loaded = load_table("ru_ansokningar", data_dir=tmp_path)
+    assert loaded.excluded_by_reason()["Omöjligt värde (beviljat_belopp)"] == 2
+    # without the yes/no column nothing is compared
+    checked = check_table(raw.drop(columns=["beviljad"]), TABLES["ru_ansokningar"], source="t.csv")
+    assert not any(p.column == "beviljat_belopp" and p.kind == "impossible" for p in checked.problems)
