@@ -99,6 +99,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "empty_key": ("id-kolumnen är tom på varje rad, id column empty",
                   "Raderna numreras i stället, som när exporten saknar kolumnen, och dubbletter kan då "
                   "inte upptäckas. Fyll i id:t i exporten om andra tabeller hänvisar till det."),
+    "unusually_large": ("ovanligt stort värde, unusually large value",
+                        "Kontrollera att värdena är rätt (till exempel inte i ören eller med en nolla "
+                        "för mycket). Raderna räknas med som de står."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -177,7 +180,7 @@ class Problem:
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"
-        if self.severity == "info":
+        if self.severity == "info" and not self.count:
             return f"{head}. {self.todo}".strip()
         if threshold is not None and 0 < self.count < threshold:
             parts = [f"färre än {threshold} rader"]
@@ -286,6 +289,11 @@ class CheckedTable:
                     and kind in EXCLUSION_LABELS:
                 out.append((f"{EXCLUSION_LABELS[kind]} ({column})", mask))
         return out
+
+
+def number_text(value: float) -> str:
+    """A bound as the check's messages write it: ``10 000 000`` (a space between thousands)."""
+    return f"{value:,.0f}".replace(",", " ")
 
 
 def first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
@@ -939,6 +947,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 bad.append(f"({n2} <> 0 AND {ident('v_' + col.zero_unless)} = false)")  # money for a no
             badx = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
             flags[f"{name}|impossible"] = badx
+            if col.warn_above is not None:  # possible, but the check names the rows (kept)
+                flags[f"{name}|unusually_large"] = f"coalesce({n2} > {float(col.warn_above)!r}, false) AND NOT {badx}"
             flags[f"{name}|failed"] = (f"{filled(name)} AND ({n2} IS NULL OR {badx})")
             value = f"(CASE WHEN {badx} THEN NULL ELSE {n2} END)"
             out_cols[name] = (f"CAST(round({value}) AS BIGINT)" if col.dtype == "int"
@@ -1231,6 +1241,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "impossible", f"{name}|impossible",
                  detail=", ".join(x for x in (f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "",
                                               bound, zero) if x))
+            if col.warn_above is not None and counts.get(f"{name}|unusually_large", 0):
+                flag = f"{name}|unusually_large"
+                chk.problems.append(Problem(table.name, source, name, "unusually_large", "info",
+                                            counts[flag], first(flag), None,
+                                            f"över {number_text(col.warn_above)}",
+                                            export_names.get(name), chk.derived.get(name)))
         elif col.dtype == "bool":
             rows(name, "not_yes_no", f"{name}|not_yes_no")
         elif col.dtype == "date":

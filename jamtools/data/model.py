@@ -36,6 +36,9 @@ class Column:
     #: application granted money contradicts itself). A row where it is not has an impossible
     #: value, when both are read.
     zero_unless: str | None = None
+    #: A value above this is possible but so unusual that the check names its rows (an amount
+    #: typed in öre, or with a zero too many), and keeps them.
+    warn_above: float | None = None
 
 
 @dataclass(frozen=True)
@@ -348,10 +351,11 @@ RU_ANSOKNINGAR = Table(
         Column("ansokningsdatum", "date", "Datum då ansökan kom in."),
         Column("malgrupp", "category", "Projektets huvudsakliga målgrupp.",
                allowed=("kvinnor", "man", "alla", "unga")),
-        Column("sokt_belopp", "float", "Sökt belopp, kronor.", min=0, max=1e9),
+        Column("sokt_belopp", "float", "Sökt belopp, kronor.", min=0, max=1e9, warn_above=1e7),
         Column("beviljad", "bool", "1 om ansökan beviljades."),
         Column("beviljat_belopp", "float", "Beviljat belopp, kronor (0 vid avslag; högst det sökta "
-               "beloppet).", min=0, max=1e9, at_most="sokt_belopp", zero_unless="beviljad"),
+               "beloppet).", min=0, max=1e9, at_most="sokt_belopp", zero_unless="beviljad",
+               warn_above=1e7),
     ),
 )
 

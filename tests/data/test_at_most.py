@@ -51,3 +51,30 @@ def test_money_granted_to_a_rejected_application_is_an_impossible_value(tmp_path
     # without the yes/no column nothing is compared
     checked = check_table(raw.drop(columns=["beviljad"]), TABLES["ru_ansokningar"], source="t.csv")
     assert not any(p.column == "beviljat_belopp" and p.kind == "impossible" for p in checked.problems)
+
+
+def test_an_amount_in_ore_is_named_and_kept(tmp_path):
+    """A probe: one application of 1e9 kr (the model's largest possible) was 96 % of ru_01's
+    money, without a word. The check names the rows above 10 million kr and keeps them."""
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False)
+    granted = raw.index[raw["beviljad"].astype(int) == 1][:2]
+    raw.loc[granted, "sokt_belopp"] = "900000000"
+    raw.loc[granted[:1], "beviljat_belopp"] = "800000000"
+    checked = check_table(raw, TABLES["ru_ansokningar"], source="t.csv")
+    large = {p.column: p for p in checked.problems if p.kind == "unusually_large"}
+    assert set(large) == {"sokt_belopp", "beviljat_belopp"}
+    assert large["sokt_belopp"].count == 2 and large["sokt_belopp"].severity == "info"
+    assert large["sokt_belopp"].rows == tuple(int(i) + 2 for i in granted)
+    message = large["beviljat_belopp"].message()
+    assert "över 10 000 000" in message and "1 rad" in message and f"rad {granted[0] + 2}" in message
+    # the book's page: no row numbers, a small count as "färre än"
+    assert "rad " + str(granted[0] + 2) not in large["beviljat_belopp"].message(threshold=5)
+    assert "färre än 5 rader" in large["beviljat_belopp"].message(threshold=5)
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    loaded = load_table("ru_ansokningar", data_dir=tmp_path)
+    assert loaded.n_rows() == len(raw) and not any(loaded.excluded_by_reason().values())
+    # below the bound: nothing said
+    raw.loc[granted, "sokt_belopp"] = "9000000"
+    raw.loc[granted[:1], "beviljat_belopp"] = "8000000"
+    checked = check_table(raw, TABLES["ru_ansokningar"], source="t.csv")
+    assert not any(p.kind == "unusually_large" for p in checked.problems)
