@@ -332,11 +332,13 @@ def _dissimilarity_inverted(ca: np.ndarray, cb: np.ndarray, *, conf_level: float
     """Interval and median-unbiased estimate of D by inverting a parametric bootstrap test.
 
     Along :func:`_dissimilarity_path`, the bounds are the D of the distributions under which
-    the observed D is at the upper (lower bound) or lower (upper bound) ``alpha/2`` quantile of
-    the simulated D; the estimate is the D under which it is the median. Each evaluation draws
+    a simulated D at least as large as the observed (lower bound), or at most as large (upper
+    bound), has probability ``alpha/2``; the estimate is the D under which the observed is the
+    median (mid-p: ties count half). Tail probabilities rather than quantiles, because D takes
+    few values in small groups and the observed one is often hit exactly. Each evaluation draws
     ``n_boot`` tables of counts (memory ``n_boot`` × categories) with the same seed, so the
-    quantiles change smoothly along the path. A bound is 0 when the observed D is within what
-    no segregation gives. The roots are found to about ``tol`` on the scale of D.
+    probabilities change smoothly along the path. A bound is 0 when the observed D is within
+    what no segregation gives. The roots are found to about ``tol`` on the scale of D.
 
     Returns
     -------
@@ -353,38 +355,54 @@ def _dissimilarity_inverted(ca: np.ndarray, cb: np.ndarray, *, conf_level: float
         return float(_dissimilarity(*at(lam)))
 
     alpha = 1 - conf_level
-    levels = (1 - alpha / 2, 0.5, alpha / 2)
-    cache: dict[float, dict[float, float]] = {}
+    sims: dict[float, np.ndarray] = {}
 
-    def quantile(lam: float, q: float) -> float:
-        if lam not in cache:  # one simulation gives the three quantiles
+    def sim(lam: float) -> np.ndarray:
+        if lam not in sims:  # one simulation per point of the path serves all three searches
             rng = np.random.default_rng(seed)
             xa, xb = at(lam)
-            sim = _dissimilarity(rng.multinomial(A, xa, size=n_boot) / A,
-                                 rng.multinomial(B, xb, size=n_boot) / B)
-            cache[lam] = dict(zip(levels, np.quantile(sim, levels).tolist()))
-        return cache[lam][q]
+            sims[lam] = _dissimilarity(rng.multinomial(A, xa, size=n_boot) / A,
+                                       rng.multinomial(B, xb, size=n_boot) / B)
+        return sims[lam]
 
-    out = []
-    for q in levels:
-        # For the upper bound, an observed D below the median under no segregation counts as
-        # that median (else data more alike than chance gives would get the interval [0, 0]).
-        target = max(d_obs, quantile(0.0, 0.5)) if q < 0.5 else d_obs
-        if quantile(0.0, q) > target:  # the observed D is within what no segregation gives
-            out.append(0.0)
-            continue
+    # Tail probabilities, not quantiles: D takes few values in small groups, and the observed D
+    # is often one the simulations hit exactly (every 13 girls and 4 boys on instruments of their
+    # own is D = 1 whatever the true D near 1). A quantile equal to it would reject every D on
+    # the path, and the interval was [1, 1]. Values within 1e-9 are the same D.
+    eps = 1e-9
+
+    def at_least(x: float):  # P(D ≥ x): grows along the path
+        return lambda lam: float(np.mean(sim(lam) >= x - eps))
+
+    def more_than(x: float):  # P(D > x): grows along the path
+        return lambda lam: float(np.mean(sim(lam) > x + eps))
+
+    def mid_above(x: float):  # P(D > x) + P(D = x) / 2 (mid-p): grows along the path
+        return lambda lam: float(np.mean(sim(lam) > x + eps) + 0.5 * np.mean(np.abs(sim(lam) - x) <= eps))
+
+    def crossing(tail, level: float) -> float:
+        """The D along the path where ``tail`` first exceeds ``level``: 0 when it does at no
+        segregation already, 1 when it never does."""
+        if tail(0.0) > level:
+            return 0.0
         lo, hi = 0.0, 1.0
-        while quantile(hi, q) <= target and d_at(hi) < 1 - 1e-9 and hi < 2 ** 30:  # bracket
+        while tail(hi) <= level and d_at(hi) < 1 - 1e-9 and hi < 2 ** 30:  # bracket
             lo, hi = hi, 2 * hi
-        if quantile(hi, q) <= target:
-            out.append(1.0)
-            continue
+        if tail(hi) <= level:
+            return 1.0
         # D(lam) is about lam × D(1) before any share is clipped: ``tol`` on the scale of D
-        # (a quantile equal to the target counts as below it, as in the bracketing)
-        lam = optimize.brentq(lambda x: _below_as_negative(quantile(x, q) - target), lo, hi,
+        lam = optimize.brentq(lambda x: _below_as_negative(tail(x) - level), lo, hi,
                               xtol=tol / d_at(1.0))
-        out.append(d_at(lam))
-    low, estimate, high = out
+        return d_at(lam)
+
+    # The lower bound: the least D under which a D as large as the observed is not rarer than
+    # alpha/2. The upper bound: the largest D under which one as small is not rarer than alpha/2
+    # (an observed D below the median under no segregation counts as that median, else data
+    # more alike than chance gives would get the interval [0, 0]). The estimate: the D under
+    # which the observed is the median (mid-p).
+    low = crossing(at_least(d_obs), alpha / 2)
+    estimate = crossing(mid_above(d_obs), 0.5)
+    high = crossing(more_than(max(d_obs, float(np.median(sim(0.0))))), 1 - alpha / 2)
     return low, estimate, high
 
 

@@ -30,7 +30,8 @@ def _two_binomials_mean_abs(n_a, p_a, n_b, p_b) -> float:
 def test_dissimilarity_by_period_by_hand():
     """Period p1: girls 60/30/10, boys 20/30/50 → D = ½(0.4 + 0 + 0.4) = 0.4. Period p2: the
     same distribution → D = 0. Period p3: no instrument in common → D = 1, and every bootstrap
-    replicate is 1 too, so the bias is 0 and the interval is [1, 1]."""
+    replicate around the observed shares is 1 too, so the bias is 0; the interval is not
+    [1, 1] (test_no_instrument_in_common_is_no_certainty_in_small_groups)."""
     data = _long({("p1", "x", "flicka"): 60, ("p1", "x", "pojke"): 20, ("p1", "y", "flicka"): 30,
                   ("p1", "y", "pojke"): 30, ("p1", "z", "flicka"): 10, ("p1", "z", "pojke"): 50,
                   ("p2", "x", "flicka"): 50, ("p2", "x", "pojke"): 50, ("p2", "y", "flicka"): 50,
@@ -40,13 +41,33 @@ def test_dissimilarity_by_period_by_hand():
                                   levels=("flicka", "pojke")).set_index("period")
     assert res.loc["p1", "d_naive"] == pytest.approx(0.4)
     assert res.loc["p2", "d_naive"] == 0
-    assert res.loc["p3", ["d_naive", "estimate", "ci_low", "ci_high", "bias"]].astype(float).to_numpy() == \
-        pytest.approx([1, 1, 1, 1, 0])
+    assert res.loc["p3", ["d_naive", "estimate", "ci_high", "bias"]].astype(float).to_numpy() == \
+        pytest.approx([1, 1, 1, 0])
+    assert res.loc["p3", "ci_low"] < 0.75
     assert list(res["comparison"]) == ["flicka / pojke, p1", "flicka / pojke, p2", "flicka / pojke, p3"]
     assert (res["measure"] == "dissimilarity_index").all()
     assert res.loc["p1", "n_a"] == 100 and res.loc["p3", "n_b"] == 10
     # p2 is no more different than chance: the interval is flagged as unreliable.
     assert res.loc["p2", "warning"] and not res.loc["p1", "warning"]
+
+
+@pytest.mark.parametrize("n", [4, 10, 30])
+def test_no_instrument_in_common_is_no_certainty_in_small_groups(n):
+    """A probe: 13 girls and 4 boys on instruments of their own got D = 1,00 (1,00–1,00). The
+    observed D = 1 is the largest D there is, and the old quantile search counted it as
+    "not above" every D on the path, so the lower bound was 1. With n girls all on x and n boys
+    all on y, the path's shares at D = lam are (1 + lam)/2 and (1 − lam)/2, and D = 1 needs every
+    girl on x and every boy on y: P(D = 1) = ((1 + lam)/2)^(2n). The lower bound is the lam
+    where that is alpha/2 = 0.025, exactly."""
+    data = _long({("p", "x", "flicka"): n, ("p", "y", "pojke"): n})
+    res = dissimilarity_by_period(data, "typ", count="antal", n_boot=20_000,
+                                  levels=("flicka", "pojke")).iloc[0]
+    exact = 2 * 0.025 ** (1 / (2 * n)) - 1
+    if exact <= 0:  # D = 1 is not rare even with no segregation: the interval starts at 0
+        assert res.ci_low == 0
+    else:
+        assert res.ci_low == pytest.approx(exact, abs=0.01)
+    assert res.ci_high == 1 and res.estimate == 1
 
 
 def test_chance_level_is_the_exact_mean_under_random_allocation():
