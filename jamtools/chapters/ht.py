@@ -261,7 +261,7 @@ def hours_same_need(ctx) -> Page:
     hours = analysis.amount_outcome(loaded.data, "beviljade_timmar", covariates=covariates,
                                     levels=SEXES, by=groups.name if groups is not None else None,
                                     decompose=True, conf_level=ctx.conf_level,
-                                    threshold=ctx.threshold, weight=loaded.weight)
+                                    threshold=ctx.threshold, weight=loaded.weight, at_least=0.0)
     adjusted = bool(hours.comparisons["adjusted"].astype(bool).any())
 
     if hours.by_summary is not None:

@@ -242,7 +242,8 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
         warnings.simplefilter("ignore")
         amounts = analysis.amount_outcome(rows, value, covariates=covariates, levels=levels,
                                           group=group, conf_level=conf_level, threshold=threshold,
-                                          weight=weight, sum_is_count=spec.counts_rows)
+                                          weight=weight, sum_is_count=spec.counts_rows,
+                                          at_least=0.0)  # hours, kronor and counts: never below 0
         parts = [concentration.resource_share_gap(rows, value, group, levels=levels,
                                                   conf_level=conf_level, count=weight)]
         if covariates:  # without any need in the data there is no "same need" comparison

@@ -241,7 +241,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
                    n_boot: int = 1999, seed: int = 0, weight: str | None = None,
-                   sum_is_count: bool = False) -> AmountResult:
+                   sum_is_count: bool = False, at_least: float | None = None) -> AmountResult:
     """The distribution of an amount by sex, the crude and the adjusted difference, all disclosed.
 
     Parameters
@@ -263,6 +263,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         column with the number of units each row stands for.
     sum_is_count : the amount is a count of records shown elsewhere (a client's number of
         interventions): its sum per sex is protected as a count (:func:`disclose_amount_summary`).
+    at_least : the least value the amount can take (0 for hours and kronor): the means'
+        intervals do not go below it (:func:`jamtools.stats.describe_amounts`).
 
     Returns
     -------
@@ -283,8 +285,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     keys = list(dict.fromkeys([group, *covariates, *([by] if by else []), value]))
     rows = _units(data.loc[data[group].isin(levels)], keys, weight)
     rows = rows[rows[UNITS] > 0].reset_index(drop=True)
-    summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level),
-                           group, levels)
+    summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level,
+                                                  at_least=at_least), group, levels)
     summary["conf_level"] = conf_level
     summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count)
     n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
@@ -318,7 +320,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                                                           shares=summary_d, group=group)
     by_d = None
     if by:
-        by_summary = stats.describe_amounts(rows, value, group, by=[by], count=UNITS, conf_level=conf_level)
+        by_summary = stats.describe_amounts(rows, value, group, by=[by], count=UNITS, conf_level=conf_level,
+                                            at_least=at_least)
         if by_summary.empty:  # nothing selected: an empty table with every column
             by_summary = _empty_amount_summary([group, by])
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold,

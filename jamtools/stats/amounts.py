@@ -394,7 +394,7 @@ def _distributions(d: pd.DataFrame, value: str, keys: Sequence[str]) -> dict[tup
 
 def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
                      by: str | Sequence[str] = (), count: str | None = None,
-                     conf_level: float = 0.95) -> pd.DataFrame:
+                     conf_level: float = 0.95, at_least: float | None = None) -> pd.DataFrame:
     """Per group: n, sum, share of the total, mean and median with intervals, quartiles.
 
     The mean's interval is Student's t interval; the median's the distribution-free interval
@@ -419,6 +419,12 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
         A column with the number of units each row stands for (an aggregated table).
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    at_least : float, optional
+        The least value the amount can take (0 for hours and kronor). The mean cannot be below
+        it, so neither is the lower end of its interval: a small group's t interval around a
+        mean near 0 (three persons' 0, 0 and 900 kr) would otherwise start below 0. Cutting it
+        there keeps the coverage (the true mean is never below). Every value must be at least
+        this.
 
     Returns
     -------
@@ -433,7 +439,8 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
     Raises
     ------
     ValueError
-        When a column is missing, or ``value`` is missing or not a number on some row.
+        When a column is missing, or ``value`` is missing or not a number on some row, or a
+        value is below ``at_least``.
 
     References
     ----------
@@ -441,9 +448,13 @@ def describe_amounts(df: pd.DataFrame, value: str, group: str = "kon", *,
     """
     by = [by] if isinstance(by, str) else list(by)
     d = _check(df, value, [group, *by], count)
+    if at_least is not None and len(d) and float(d[value].min()) < at_least:
+        raise ValueError(f"{value}: ett värde är mindre än {at_least:g}, det minsta möjliga.")
     rows = []
     for keys, dist in _distributions(d, value, [*by, group]).items():
         mlo, mhi = dist.mean_ci(conf_level)
+        if at_least is not None and not np.isnan(mlo):
+            mlo = max(mlo, float(at_least))
         dlo, dhi = dist.median_ci(conf_level)
         rows.append({**dict(zip([*by, group], keys)), "n": float(dist.n),
                      "n_nonzero": float(dist.counts[dist.values != 0].sum()), "sum": dist.total,
