@@ -173,8 +173,9 @@ def process_links(klienter, planering=None, insatser=None, utfall=None, *,
         The loaded tables (``klienter`` is required).
     unlinked : mapping of str to str
         What is left out when a link cannot be made, in the catalogue's words: for
-        ``eb_klienter`` (the applicants have no usable id), ``eb_insatser`` (the plannings have
-        none) and ``eb_utfall`` (the outcomes have none).
+        ``eb_klienter`` (the applicants have no usable id), ``eb_planering`` (the plannings'
+        ids are mostly found among no applicant's), ``eb_insatser`` (the plannings have none)
+        and ``eb_utfall`` (the outcomes have none).
 
     Returns
     -------
@@ -198,8 +199,7 @@ def process_links(klienter, planering=None, insatser=None, utfall=None, *,
     # Ids given but most of them found nowhere: the files write them differently, and a step
     # built on the few that match would count the rest as not going on.
     if plan and mostly_unmatched(planering, "eb_klienter"):
-        notes.append(outcomes.unmatched_text("eb_planering", "eb_klienter",
-                                             unlinked.get("eb_planering", unlinked["eb_insatser"])))
+        notes.append(outcomes.unmatched_text("eb_planering", "eb_klienter", unlinked["eb_planering"]))
         plan = offers = False
     if offers and mostly_unmatched(insatser, "eb_planering"):
         notes.append(outcomes.unmatched_text("eb_insatser", "eb_planering", unlinked["eb_insatser"]))

@@ -457,8 +457,9 @@ def hours_change(ctx) -> Page:
         question_id=ctx.question_id,
         short_answer=change_answer(change),
         parts={
-            "arbetssatt": items(f"Det nya arbetssättet räknas från **{year}** (parametern "
-                                "`nytt_arbetssatt_ar`)."),
+            "arbetssatt": items(f"Det nya arbetssättet räknas från **{year}**. Året anges för "
+                                "kapitlet i körningens inställningar (se *Kör handboken på egna "
+                                "data*)."),
             "data": items(f"{ctx.heading} {ctx.omissions(TABLE, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
                                                caption="Dataunderlag: beslut om hemtjänst",

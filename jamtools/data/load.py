@@ -289,9 +289,11 @@ def _refuse_clash(mapping: dict, headers, source: str) -> None:
             "mappa den också till ett annat namn under 'columns'.")
 
 
-def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str) -> pd.DataFrame:
-    """Rename the organisation's columns to the model's and recode its values."""
-    columns = column_mapping(spec, raw.columns, table)
+def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str,
+                 columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rename the organisation's columns to the model's and recode its values. ``columns``:
+    the mapping (:func:`column_mapping`) when the caller has it already."""
+    columns = column_mapping(spec, raw.columns, table) if columns is None else columns
     _refuse_clash(columns, raw.columns, source)
     missing = [c for c in columns if c not in raw.columns]
     if missing:
@@ -320,7 +322,7 @@ def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]
     except SourceError as exc:
         raise DataValidationError(str(exc)) from None
     mapping = column_mapping(spec, raw.columns, name)
-    raw = _map_columns(raw, spec, source_name, name)
+    raw = _map_columns(raw, spec, source_name, name, mapping)
     export_names = {str(v): str(k) for k, v in mapping.items()}
     return raw, Path(source_name).name if "sql" not in spec else source_name, export_names
 
