@@ -21,6 +21,7 @@ from jamtools import disclosure, stats
 from jamtools.data.links import count_in
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
+from jamtools.disclosure.lorenz import POINT_HIDDEN, hide_thin_steps
 from jamtools.present import report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX_MARKERS, Plot,
@@ -229,7 +230,9 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
       the summary hides;
     - ``lorenz``: :func:`~jamtools.stats.concentration.lorenz_by_group`; a group's curve and
       Gini coefficient are shown only when it has at least ``threshold`` units per tenth
-      (``LORENZ_POINTS * threshold`` units), and not when the summary hides the group.
+      (``LORENZ_POINTS * threshold`` units), and not when the summary hides the group; a point
+      ending a step over fewer than ``threshold`` units with an amount is hidden
+      (:func:`jamtools.disclosure.lorenz.hide_thin_steps`).
 
     ``weight``: for a cell table, the column with the number of units each row stands for
     (the same results as its rows would give; every measure takes it as ``count=``).
@@ -272,6 +275,11 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
         lorenz_d[col] = lorenz_d[col].where(~extra, np.nan)
     lorenz_d.loc[extra, "suppressed"] = True
     lorenz_d.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
+    # A step of the curve over few units with an amount gives theirs back (with the group's sum
+    # shown beside it): its upper point is hidden (disclosure.lorenz).
+    units = rows[weight].astype(float) if weight else pd.Series(1.0, index=rows.index)
+    nonzero = units[rows[value].astype(float) != 0].groupby(rows[group], observed=True).sum().to_dict()
+    lorenz_d = hide_thin_steps(lorenz_d, nonzero, group=group, threshold=threshold)
     return ResourceResult(amounts, gaps_d, lorenz_d)
 
 
@@ -332,8 +340,13 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     text = []
     shown = summary[~summary["suppressed"].astype(bool) & (summary["n"].fillna(0) > 0)]
     if len(shown) < 2:
-        text.append(f"Fördelningen kan inte visas: det finns för få {spec.unit_text} för ett av "
-                    "könen i urvalet (röjandekontroll)." if summary["suppressed"].astype(bool).any() else
+        few_with = summary["suppression_reason"].eq(disclosure.REASON_CONTRIBUTORS.format(
+            t=summary.attrs[disclosure.ATTR]["threshold"])).any()
+        text.append((f"Fördelningen kan inte visas: för ett av könen har för få {spec.unit_text} "
+                     f"fått något alls, och summan skulle visa vad just de fick (röjandekontroll)."
+                     if few_with else
+                     f"Fördelningen kan inte visas: det finns för få {spec.unit_text} för ett av "
+                     "könen i urvalet (röjandekontroll).") if summary["suppressed"].astype(bool).any() else
                     f"Fördelningen kan inte jämföras: ett av könen har inga {spec.unit_text} i urvalet.")
         return "\n\n".join(text)
     first = shown.iloc[0]
@@ -427,16 +440,18 @@ def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="Alla får lika mycket")
     for lvl, sub in lorenz.groupby(group, sort=False):
         who = SEX_LABELS.get(lvl, lvl).capitalize()
-        if sub["andel_resurs"].isna().any():
+        thin = _points_hidden(sub)
+        if sub["andel_resurs"].isna().any() and not thin.any():
             ax.plot([], [], color=SEX_COLORS.get(lvl, "#333"), linestyle=SEX_LINESTYLES.get(lvl, "-"),
                     label=f"{who}: visas inte (..)" if sub["suppressed"].astype(bool).any()
                     else f"{who}: kan inte beräknas (–)")
             continue
         g = sub["gini"].iloc[0]
-        ax.plot(sub["andel_enheter"], sub["andel_resurs"], color=SEX_COLORS.get(lvl, "#333"),
+        shown = sub[~thin]  # through the points shown: a hidden point's step merged with the next
+        ax.plot(shown["andel_enheter"], shown["andel_resurs"], color=SEX_COLORS.get(lvl, "#333"),
                 marker=SEX_MARKERS.get(lvl, "o"), markersize=6, linewidth=2,
                 linestyle=SEX_LINESTYLES.get(lvl, "-"),
-                label=f"{who} (Gini {number(g, 2)})")
+                label=f"{who} (Gini {number(g, 2)})" + (", några punkter dolda" if thin.any() else ""))
     fmt = FuncFormatter(lambda v, _: f"{number(100 * v, 0)} %")
     ax.xaxis.set_major_formatter(fmt)
     ax.yaxis.set_major_formatter(fmt)
@@ -451,27 +466,43 @@ def lorenz_plot(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
     return Plot(fig, title or "Lorenzkurva per kön")
 
 
+def _points_hidden(sub: pd.DataFrame) -> pd.Series:
+    """The points of one curve that disclosure hides on their own (a thin step)."""
+    return (sub[POINT_HIDDEN].fillna(False).astype(bool) if POINT_HIDDEN in sub
+            else pd.Series(False, index=sub.index))
+
+
 def lorenz_table(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon",
                  caption: str = "") -> Table:
     """The Lorenz curves as a table: per sex, the share of the resource held by the 10 %, 20 %,
     50 % with the least and by the 10 % with the most, and the Gini coefficient."""
     disclosure.require_disclosed(lorenz, "lorenztabellen")
     rows = []
+    any_thin = False
     for lvl, sub in lorenz.groupby(group, sort=False):
         s = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"]
-        hid = [bool(sub["suppressed"].astype(bool).any())]
+        thin = pd.Series(_points_hidden(sub).to_numpy(), index=s.index)
+        any_thin |= bool(thin.any())
+        whole = bool(sub["suppressed"].astype(bool).any())
+
+        def at(p, value, fmt):
+            return marked([value], [whole or bool(thin.get(p, False))], fmt)[0]
         rows.append({
             "Kön": SEX_LABELS.get(lvl, lvl).capitalize(),
-            "De 10 % med minst får": marked([s.get(0.1, np.nan)], hid, percent)[0],
-            "De 50 % med minst får": marked([s.get(0.5, np.nan)], hid, percent)[0],
-            "De 10 % med mest får": marked([1 - s.get(0.9, np.nan)], hid, percent)[0],
-            "Gini-koefficient": marked([sub["gini"].iloc[0]], hid, lambda v: number(v, 2))[0],
+            "De 10 % med minst får": at(0.1, s.get(0.1, np.nan), percent),
+            "De 50 % med minst får": at(0.5, s.get(0.5, np.nan), percent),
+            "De 10 % med mest får": at(0.9, 1 - s.get(0.9, np.nan), percent),
+            "Gini-koefficient": marked([sub["gini"].iloc[0]], [whole], lambda v: number(v, 2))[0],
         })
     t = lorenz.attrs[disclosure.ATTR]["threshold"]
     frame = pd.DataFrame(rows)
     note = (f"'..' = kurvan visas inte eftersom den bygger på färre än {t} {spec.unit_text} "
             f"({LORENZ_POINTS} steg med minst {t // LORENZ_POINTS} i varje), eller för att gruppen "
             "är dold i en annan tabell (röjandekontroll).") if lorenz["suppressed"].astype(bool).any() else ""
+    if any_thin:
+        note = (note + f" En punkt på kurvan visas inte ('..') när steget fram till den bara "
+                f"omfattar 1–{t // LORENZ_POINTS - 1} {spec.unit_text} som fått något: skillnaden "
+                "mot föregående punkt skulle annars visa vad just de fick.").strip()
     if len(frame) and (frame == report.NOT_COMPUTED_MARK).any().any():
         note = (note + " " + report.NOT_COMPUTED_NOTE[:-1] + ": könet saknas i data.").strip()
     return Table(frame, caption, note)
@@ -562,7 +593,11 @@ def lorenz_alt(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon") 
     for lvl, sub in lorenz.groupby(group, sort=False):
         who = SEX_LABELS.get(lvl, lvl)
         half = sub.set_index(sub["andel_enheter"].round(6))["andel_resurs"].get(0.5, np.nan)
-        if sub["andel_resurs"].isna().any():
+        if _points_hidden(sub).any():
+            parts.append(f"{who}: Gini {number(sub['gini'].iloc[0], 2)}"
+                         + (f", de 50 % med minst får {percent(half)}" if not pd.isna(half) else "")
+                         + ", några punkter på kurvan visas inte")
+        elif sub["andel_resurs"].isna().any():
             parts.append(f"{who}: {report.HIDDEN_WORDS if sub['suppressed'].astype(bool).any() else report.NOT_COMPUTED_WORDS}")
         else:
             parts.append(f"{who}: Gini {number(sub['gini'].iloc[0], 2)}, de 50 % med minst får "

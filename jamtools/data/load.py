@@ -383,7 +383,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
     """The model's columns to read for ``wanted``: each one present, and what its checks and
     derivations need (the personnummer for sex, age and the pseudonym; the date for the age
-    derived from a personnummer and for the year; the reason for the reason type). The table's
+    derived from a personnummer and for the year; the reason for the reason type; the other
+    column of a rule between two, ``Column.at_most`` and ``Column.zero_unless``). The table's
     key is always read, and with the date the year, with the reason its type, given or derived,
     as chapters expect them together. ``key=False`` (a ``sql:`` source) reads the key only
     when it is wanted, so that the database can count combinations of values instead of
@@ -401,6 +402,9 @@ def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set
         need.add(table.date_column)  # with a personnummer, age is derived at the date
     if "orsakstyp" in wanted and "orsakstyp" not in in_source:
         need.add("anmalningsorsak")
+    for col in table.columns:  # a rule between two columns needs both (a grant above the
+        if col.name in wanted:  # application, money for a rejection: impossible values)
+            need.update(p for p in (col.at_most, col.zero_unless) if p)
     return need & in_source
 
 

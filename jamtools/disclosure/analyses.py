@@ -186,6 +186,11 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
         few = (disclosure.is_small(summary[CONTRIBUTORS], threshold)
                & ~disclosure.is_small(summary["n"], threshold))
     derived = [c for c in AMOUNT_DERIVED if c in summary.columns and c not in counts]
+    # Counts are never missing: a group with no one in it (``_with_levels``) has none of them
+    # (a sum protected as a count, ``sum_is_count``, included).
+    empty = summary["n"].fillna(0).astype(float).eq(0)
+    summary = summary.assign(**{c: summary[c].astype(float).mask(empty & summary[c].isna(), 0.0)
+                                for c in counts})
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
                                     threshold=threshold)
     if contributors:
@@ -205,7 +210,7 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
 
 
 #: The numeric columns of an amount summary (:func:`jamtools.stats.describe_amounts`).
-AMOUNT_SUMMARY_COLUMNS = ("n", "sum", "mean", "mean_ci_low", "mean_ci_high", "median",
+AMOUNT_SUMMARY_COLUMNS = ("n", "n_nonzero", "sum", "mean", "mean_ci_low", "mean_ci_high", "median",
                           "median_ci_low", "median_ci_high", "q1", "q3", "share_of_total",
                           "share_of_n")
 
@@ -222,6 +227,8 @@ def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
         summary = _empty_amount_summary([group])
     out = summary.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
     out["n"] = out["n"].fillna(0.0)
+    if CONTRIBUTORS in out:  # no one, so no one with an amount (a count: never missing)
+        out[CONTRIBUTORS] = out[CONTRIBUTORS].fillna(0.0)
     return out
 
 

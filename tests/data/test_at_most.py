@@ -5,6 +5,7 @@ leave them out under "Omöjligt värde"."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from jamtools.data import load_table
 from jamtools.data.check import check_table
@@ -78,3 +79,55 @@ def test_an_amount_in_ore_is_named_and_kept(tmp_path):
     raw.loc[granted[:1], "beviljat_belopp"] = "8000000"
     checked = check_table(raw, TABLES["ru_ansokningar"], source="t.csv")
     assert not any(p.kind == "unusually_large" for p in checked.problems)
+
+
+def _rejected_with_money(tmp_path):
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False)
+    rejected = raw.index[raw["beviljad"].astype(int) == 0][:3]
+    raw.loc[rejected, "beviljat_belopp"] = "5000.0"
+    return raw, rejected
+
+
+@pytest.mark.parametrize("cells", [False, True])
+def test_a_rule_between_two_columns_holds_when_a_chapter_reads_only_one(tmp_path, cells):
+    """A review: r4_02 reads the granted amount, not ``beviljad``, and analysed the three
+    rejections given money that ru_01 left out. The other column of a rule is read too."""
+    raw, rejected = _rejected_with_money(tmp_path)
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    loaded = load_table("ru_ansokningar", data_dir=tmp_path,
+                        columns=["beviljat_belopp", "malgrupp", "sokt_belopp"], cells=cells)
+    assert loaded.excluded_by_reason()["Omöjligt värde (beviljat_belopp)"] == 3
+    assert loaded.n_rows() == len(raw) - 3
+
+
+def test_a_database_tables_check_finds_the_rules_between_columns(tmp_path):
+    """The run's check of a ``sql:`` table takes its columns one at a time: each with the other
+    column of its rules, so that it finds what the file's check finds."""
+    import sqlalchemy as sa
+    import yaml
+
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+
+    raw, rejected = _rejected_with_money(tmp_path)
+    raw.loc[rejected[:1], "beviljat_belopp"] = "99999999"  # above the application too
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        raw.to_sql("projektmedel", con, index=False)
+    engine.dispose()
+    (tmp_path / "files.yml").write_text(yaml.safe_dump(
+        {"tables": {"ru_ansokningar": {"file": "ru_ansokningar.csv"}}}), encoding="utf-8")
+    (tmp_path / "db.yml").write_text(yaml.safe_dump(
+        {"tables": {"ru_ansokningar": {"sql": {"url": url, "query": "SELECT * FROM projektmedel"}}}}),
+        encoding="utf-8")
+
+    def impossible(cfg):
+        table = check_inputs(load_config(tmp_path / cfg)).tables["ru_ansokningar"]
+        return [(p.column, p.count, p.rows) for p in table.problems if p.kind == "impossible"]
+
+    from_file = impossible("files.yml")
+    assert from_file == [("beviljat_belopp", 3, tuple(int(i) + 2 for i in rejected))]
+    # (grouped in the database, a column's part sends counts, not row numbers)
+    assert [(c, n) for c, n, _ in impossible("db.yml")] == [("beviljat_belopp", 3)]

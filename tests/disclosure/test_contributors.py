@@ -66,3 +66,36 @@ def test_the_comparisons_of_a_group_of_few_contributors_are_hidden():
     res = amount_outcome(rows, "beviljat_belopp", levels=("kvinna", "man"), threshold=5, n_boot=199)
     assert res.summary.loc[res.summary["kon"] == "kvinna", "suppressed"].all()
     assert res.comparisons["suppressed"].all() and res.comparisons["estimate"].isna().all()
+
+
+def test_a_sex_without_units_beside_few_contributors_does_not_stop_the_chapter():
+    """A review: with no men at all, the men's missing count of contributors reached the
+    protection as NaN, and r4_02 stopped ("b_eq must not contain nan")."""
+    from jamtools.chapters.resources import RESOURCE_TABLES, effective_spec, resource_distribution
+
+    women = pd.DataFrame({"kon": ["kvinna"] * 20, "beviljat_belopp": [250000.0] * 3 + [0.0] * 17})
+    res = resource_distribution(women, effective_spec(RESOURCE_TABLES["ru_ansokningar"], ()), threshold=5)
+    summary = res.amounts.summary.set_index("kon")
+    assert summary.loc["kvinna", "suppressed"] and summary.loc["man", "n"] == 0
+    out = amount_outcome(women.rename(columns={"beviljat_belopp": "kr"}), "kr", levels=("kvinna", "man"),
+                         threshold=5, n_boot=99, sum_is_count=True)
+    assert out.summary.set_index("kon").loc["kvinna", "suppressed"]
+
+
+def test_categories_with_few_contributors_are_hidden_and_cannot_be_subtracted():
+    """``by``: a need level where few women have an amount is hidden, and so is another of the
+    women's levels, since their sums add up to the women's sum shown in the overall summary."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for sex in ("kvinna", "man"):
+        for level, k in (("låg", 3 if sex == "kvinna" else 12), ("medel", 15), ("hög", 20)):
+            rows += [{"kon": sex, "behov": level, "kr": float(rng.integers(1, 50)) * 1000 if i < k else 0.0}
+                     for i in range(30)]
+    data = pd.DataFrame(rows)
+    res = amount_outcome(data, "kr", levels=("kvinna", "man"), by="behov", threshold=5, n_boot=99)
+    by = res.by_summary.set_index(["behov", "kon"])
+    assert by.loc[("låg", "kvinna"), "suppressed"]
+    assert by.loc[("låg", "kvinna"), "suppression_reason"] == disclosure.REASON_CONTRIBUTORS.format(t=5)
+    women = by.xs("kvinna", level="kon")
+    assert women["suppressed"].sum() >= 2  # the complement in the women's row of levels
+    assert "n_nonzero" not in res.by_summary.columns
