@@ -83,8 +83,10 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     Parameters
     ----------
     parts, wholes : pandas.DataFrame
-        Disclosed dissimilarity rows (:func:`disclose_dissimilarity`) per year and per phase,
-        each with ``period``, ``n_a``, ``n_b`` and ``suppressed``.
+        Disclosed rows per year and per phase (:func:`disclose_dissimilarity`, or
+        :func:`jamtools.disclosure.analyses.amount_gap_by_period`'s crude and adjusted gap),
+        each with ``period``, ``n_a``, ``n_b`` and ``suppressed``; the rows of one period share
+        its counts and are hidden together.
     part_of : callable
         A year's phase (as ``wholes[period]`` names it).
     period : str, default 'period'
@@ -98,24 +100,39 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     """
     parts, wholes = parts.copy(), wholes.copy()
     attrs_parts, attrs_wholes = dict(parts.attrs), dict(wholes.attrs)
-    phase = parts[period].map(part_of) if len(parts) else pd.Series(dtype=object)
+    # A period may have several rows (ht_02's crude and adjusted gap): they share its counts
+    # and are hidden together.
+    years = list(dict.fromkeys(parts[period])) if len(parts) else []
+    rows_of = {y: parts.index[parts[period] == y] for y in years}
+
+    def year_hidden(y) -> bool:
+        return bool(parts.loc[rows_of[y], "suppressed"].astype(bool).any())
+
+    def count(y, side) -> float:
+        return float(parts.at[rows_of[y][0], side])
+
     changed = True
     while changed:
         changed = False
-        for w in wholes.index[~wholes["suppressed"].astype(bool)]:
-            members = parts.index[phase == wholes.at[w, period]]
-            hidden = [i for i in members if parts.at[i, "suppressed"]]
-            # each sex's pupils of the hidden years: the phase's less the years shown
-            rest = [float(wholes.at[w, side]) - sum(float(parts.at[i, side]) for i in members
-                                                    if not parts.at[i, "suppressed"])
+        for name in list(dict.fromkeys(wholes.loc[~wholes["suppressed"].astype(bool), period])):
+            whole = wholes.index[wholes[period] == name]
+            if wholes.loc[whole, "suppressed"].astype(bool).any():
+                continue
+            members = [y for y in years if part_of(y) == name]
+            hidden = [y for y in members if year_hidden(y)]
+            shown = [y for y in members if not year_hidden(y)]
+            # each sex's units of the hidden years: the phase's less the years shown
+            rest = [float(wholes.at[whole[0], side]) - sum(count(y, side) for y in shown)
                     for side in ("n_a", "n_b")]
             if not (len(hidden) == 1 or any(0 < r < threshold for r in rest)):
                 continue
-            shown = [i for i in members if not parts.at[i, "suppressed"]]
             if shown:
-                _hide_row(parts, min(shown, key=lambda i: (parts.at[i, "n_a"] + parts.at[i, "n_b"], i)))
+                fewest = min(shown, key=lambda y: (count(y, "n_a") + count(y, "n_b"), str(y)))
+                for i in rows_of[fewest]:
+                    _hide_row(parts, i)
             else:
-                _hide_row(wholes, w)
+                for i in whole:
+                    _hide_row(wholes, i)
             changed = True
     parts.attrs, wholes.attrs = attrs_parts, attrs_wholes
     return parts, wholes

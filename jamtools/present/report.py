@@ -736,8 +736,8 @@ def amount_summary_table(summary: pd.DataFrame, *, group: str = "kon", by: str |
                                           f"{order_min(t)} personer: i en mindre grupp är de nästan "
                                           "enskilda personers värden.") if x)
     if computed_missing:
-        note = " ".join(x for x in (note, "'–' = kan inte beräknas (för få värden, eller ingen i "
-                                          "gruppen).") if x)
+        note = " ".join(x for x in (note, "'–' = kan inte beräknas (för få värden, alla i "
+                                          "gruppen har samma värde, eller ingen i gruppen).") if x)
     return Table(frame.reset_index(drop=True), caption, note, name=name)
 
 

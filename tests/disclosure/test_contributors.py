@@ -77,9 +77,12 @@ def test_a_sex_without_units_beside_few_contributors_does_not_stop_the_chapter()
     res = resource_distribution(women, effective_spec(RESOURCE_TABLES["ru_ansokningar"], ()), threshold=5)
     summary = res.amounts.summary.set_index("kon")
     assert summary.loc["kvinna", "suppressed"] and summary.loc["man", "n"] == 0
-    out = amount_outcome(women.rename(columns={"beviljat_belopp": "kr"}), "kr", levels=("kvinna", "man"),
-                         threshold=5, n_boot=99, sum_is_count=True)
-    assert out.summary.set_index("kon").loc["kvinna", "suppressed"]
+    counts = pd.DataFrame({"kon": ["kvinna"] * 20, "insatser": [4.0] * 3 + [0.0] * 17})
+    out = amount_outcome(counts, "insatser", levels=("kvinna", "man"), threshold=5, n_boot=99,
+                         sum_is_count=True)
+    # a sum that is a count (12 interventions) is protected as a count, not by its contributors
+    women = out.summary.set_index("kon").loc["kvinna"]
+    assert not women["suppressed"] and women["sum"] == 12
 
 
 def test_categories_with_few_contributors_are_hidden_and_cannot_be_subtracted():

@@ -63,3 +63,31 @@ def test_hidden_years_do_not_add_up_to_a_small_count():
     labels = phases(2024)
     years, whole = protect_periods(by_year, by_phase, lambda y: labels[0] if y < 2024 else labels[1], threshold=5)
     _assert_nothing_follows(years, whole, raw, labels, 5)
+
+
+@pytest.mark.parametrize("threshold", [3, 5])
+def test_home_help_years_beside_their_phases(threshold):
+    """ht_02 (a probe, threshold 3): the years 2021 and 2023 hidden, 2022 shown with 6 men,
+    "före 2023" with 8: 2021 had 2 men. The crude and the adjusted gap of a year share its
+    counts and are hidden together."""
+    import numpy as np
+
+    from jamtools.disclosure.analyses import amount_change
+
+    rng = np.random.default_rng(threshold)
+    men = {2021: 2, 2022: 6, 2023: 4, 2024: 7}
+    rows = [{"kon": sex, "ar": year, "adl": int(rng.integers(0, 6)), "h": float(rng.gamma(3, 8))}
+            for year, m in men.items() for sex, k in (("kvinna", 11), ("man", m)) for _ in range(k)]
+    data = pd.DataFrame(rows)
+    change = amount_change(data, "h", "ar", 2023, covariates=["adl"], levels=("kvinna", "man"),
+                           threshold=threshold)
+    years = change.by_period.groupby("period", sort=False).agg(
+        suppressed=("suppressed", "all"), any_hidden=("suppressed", "any"))
+    assert (years["suppressed"] == years["any_hidden"]).all()  # a year's rows together
+    truth = pd.Series(men)
+    for _, whole in change.phases[~change.phases["suppressed"].astype(bool)].drop_duplicates("period").iterrows():
+        member = [y for y in men if (y >= 2023) == whole["period"].startswith("från")]
+        hidden = [y for y in member if years.loc[y, "suppressed"]]
+        assert len(hidden) != 1, whole["period"]
+        rest = truth[hidden].sum()
+        assert rest == 0 or rest >= threshold, (whole["period"], rest)
