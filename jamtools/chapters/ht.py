@@ -178,8 +178,8 @@ DIFFERENCE_LABELS = {("mean_difference", False): "Medelvärde, ojusterat",
                      ("mean_difference", True): "Medelvärde, justerat"}
 #: The rows of the decomposition figure of ht_01.
 DECOMPOSITION_LABELS = {("oaxaca_gap", True): "Hela skillnaden",
-                        ("oaxaca_explained", True): "Förklarad av behov och boende",
-                        ("oaxaca_unexplained", True): "Oförklarad (vid samma behov)"}
+                        ("oaxaca_explained", True): "Förklarad del",
+                        ("oaxaca_unexplained", True): "Oförklarad del"}
 
 
 def _differences_alt(rows: pd.DataFrame, labels: dict, *, unit: str = "timmar per månad") -> str:

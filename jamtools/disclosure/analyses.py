@@ -275,7 +275,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     sum_is_count : the amount is a count of records shown elsewhere (a client's number of
         interventions): its sum per sex is protected as a count (:func:`disclose_amount_summary`).
     at_least : the least value the amount can take (0 for hours and kronor): the means'
-        intervals do not go below it (:func:`jamtools.stats.describe_amounts`).
+        intervals do not go below it (:func:`jamtools.stats.describe_amounts`), nor, for 0,
+        the ratio of means' (:func:`jamtools.stats.compare_amounts`).
 
     Returns
     -------
@@ -302,7 +303,7 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count)
     n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
     parts = [stats.compare_amounts(rows, value, group, levels=levels, count=UNITS, conf_level=conf_level,
-                                   n_boot=n_boot, seed=seed)]
+                                   n_boot=n_boot, seed=seed, at_least=at_least)]
     if covariates:
         parts.append(stats.adjusted_amount_difference(rows, value, group, covariates, levels=levels,
                                                       count=UNITS, conf_level=conf_level))

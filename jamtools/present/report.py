@@ -668,8 +668,8 @@ AMOUNT_MEASURES = {
     "median_difference": "Skillnad i median",
     "ratio_of_means": "Kvot mellan medelvärden",
     "oaxaca_gap": "Hela skillnaden i medelvärde",
-    "oaxaca_explained": "Förklarad av skillnader i behov och boende",
-    "oaxaca_unexplained": "Oförklarad: skillnad vid samma behov",
+    "oaxaca_explained": "Förklarad av skillnader i det som justeras för",
+    "oaxaca_unexplained": "Oförklarad: skillnad bland dem som är lika i det",
     "gap_change": "Förändring av skillnaden, efter − före",
 }
 

@@ -29,6 +29,7 @@ from scipy import optimize
 from scipy import stats as sps
 
 from jamtools.stats.binary import COMPARISON_COLUMNS
+from jamtools.stats.cells import _satterthwaite
 from jamtools.stats.cells import (LEVERAGE_ONE, CellFit, gamma_from_cells, ols_from_cells,
                                   oaxaca_from_cells)
 from jamtools.stats.design import COINCIDES, covariate_columns, design_matrix, identified
@@ -507,12 +508,6 @@ def _mann_whitney(da: _Dist, db: _Dist) -> float:
     return float(min(1.0, 2 * sps.norm.sf(z)))
 
 
-def _satterthwaite(va, vb, n_a: int, n_b: int):
-    """Welch–Satterthwaite degrees of freedom of a difference whose two parts have variances
-    ``va`` and ``vb`` (each a group's variance over its n; arrays broadcast)."""
-    return (va + vb) ** 2 / (va ** 2 / (n_a - 1) + vb ** 2 / (n_b - 1))
-
-
 def _welch(da: _Dist, db: _Dist, conf_level: float) -> tuple[float, float, float]:
     """Welch's interval and p-value for the difference of means, as
     ``scipy.stats.ttest_ind(equal_var=False)``, from the two tables of distinct values."""
@@ -700,7 +695,7 @@ TOO_FEW_TO_COMPARE = "En av grupperna har färre än två observationer; ingen j
 def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
                     *, levels: Sequence[Hashable], count: str | None = None,
                     conf_level: float = 0.95, n_boot: int = 1999, seed: int = 0,
-                    ratio: bool = True) -> pd.DataFrame:
+                    ratio: bool = True, at_least: float | None = None) -> pd.DataFrame:
     """Crude comparison of amounts: difference of means (Welch), of medians, ratio of means.
 
     - ``mean_difference``: Welch's t interval and test (unequal variances; Welch 1947).
@@ -744,6 +739,10 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     ratio : bool, default True
         Whether to compare the ratio of means (row ``ratio_of_means``); without it the row is
         left out.
+    at_least : float, optional
+        The least value the amount can take. When it is 0 or more, so are both means and their
+        ratio: the ratio's interval is cut at 0 (Fieller's set can reach below 0 when the first
+        mean is near 0; the cut keeps the coverage, as the true ratio is never below).
 
     Returns
     -------
@@ -798,6 +797,8 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     ]
     if ratio:
         r_lo, r_hi, why = _ratio_interval(da, db, conf_level)
+        if at_least is not None and at_least >= 0 and not np.isnan(r_lo):
+            r_lo = max(r_lo, 0.0)
         rows.append(_row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",
                          estimate=da.mean / db.mean if db.mean else np.nan, ci_low=r_lo,
                          ci_high=r_hi, p_value=p_welch, test="Welchs t-test", method=METHOD_RATIO,

@@ -250,6 +250,18 @@ def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray, *,
     return _Ols(x, n, s, q, beta, inv, fitted, h, rss)
 
 
+def _satterthwaite(va, vb, n_a: int, n_b: int):
+    """Welch–Satterthwaite degrees of freedom of a difference whose two parts have variances
+    ``va`` and ``vb`` (each a group's variance over its n; arrays broadcast)."""
+    return (va + vb) ** 2 / (va ** 2 / (n_a - 1) + vb ** 2 / (n_b - 1))
+
+
+def _root(variance: float) -> float:
+    """A standard error from a variance: 0 for a variance just below 0 by rounding, NaN for one
+    that is not a number (``max(0.0, nan)`` would give 0: an interval of no width)."""
+    return float(np.sqrt(max(0.0, variance))) if np.isfinite(variance) else float("nan")
+
+
 def _hc_weight(h: np.ndarray, cov_type: str) -> np.ndarray:
     """The factor on a cell's e² in the meat: 1, 1/(1−h) or 1/(1−h)²."""
     if cov_type in ("HC2", "HC3"):
@@ -459,7 +471,10 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     rows, so :math:`\\beta^*` is correlated with both) is the stacked sandwich, whose cross
     terms :math:`\\sum_{i\\in c} e_{a,i} e^*_i = Q_c - (\\hat y_{a,c} + \\hat y^*_c) S_c +
     n_c \\hat y_{a,c} \\hat y^*_c` are exact from the cells (White 1980). The gap's standard
-    error is Welch's, :math:`\\sqrt{s_a^2/n_a + s_b^2/n_b}`.
+    error is Welch's, :math:`\\sqrt{s_a^2/n_a + s_b^2/n_b}`, and its interval and p-value
+    Welch's t (Satterthwaite's degrees of freedom), as the crude difference of means has them.
+    A group model without residual degrees of freedom (no more units than coefficients) has no
+    HC1 standard errors: the parts' intervals are then NaN, never of no width.
 
     Parameters
     ----------
@@ -561,7 +576,8 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
         w = np.zeros(len(n))
         w[mask] = _hc_weight(f.h, cov_type) ** 0.5 if cov_type in ("HC2", "HC3") else 1.0
         nm, km = n[mask].sum(), design.shape[1]
-        adj = np.sqrt(nm / (nm - km)) if cov_type == "HC1" else 1.0
+        # HC1's small-sample factor: none for a model with no residual degrees of freedom
+        adj = (np.sqrt(nm / (nm - km)) if nm > km else np.nan) if cov_type == "HC1" else 1.0
         models.append((f.inv, design, fitted, w, mask, adj))
     blocks = []
     for inv1, d1, f1, w1, m1, adj1 in models:
@@ -583,18 +599,27 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     v[:p, :p] = vbeta
     v[p:p + k, p:p + k] = vxa
     v[p + k:, p + k:] = vxb
-    se_exp = float(np.sqrt(max(0.0, g_exp @ v @ g_exp)))  # ≥ 0 up to rounding
-    se_unexp = float(np.sqrt(max(0.0, g_unexp @ v @ g_unexp)))
+    se_exp = _root(g_exp @ v @ g_exp)  # ≥ 0 up to rounding; NaN without residual freedom
+    se_unexp = _root(g_unexp @ v @ g_unexp)
     var_a = (q[in_a].sum() - s[in_a].sum() ** 2 / na) / (na - 1)
     var_b = (q[in_b].sum() - s[in_b].sum() ** 2 / nb) / (nb - 1)
-    se_gap = float(np.sqrt(var_a / na + var_b / nb))
+    se_gap = _root(var_a / na + var_b / nb)
     z = sps.norm.ppf(1 - (1 - conf_level) / 2)
+    # The whole gap is the difference of means: Welch's t interval, as the crude comparison
+    # beside it on the page gives it (not z: with 7 men they differed by a third).
+    df_gap = _satterthwaite(var_a / na, var_b / nb, na, nb) if se_gap > 0 else np.nan
+    t_gap = sps.t.ppf(1 - (1 - conf_level) / 2, df_gap) if se_gap > 0 else np.nan
     rows = []
-    for name, est, se in (("gap", gap, se_gap), ("explained", explained, se_exp),
-                          ("unexplained", unexplained, se_unexp)):
-        p_value = float(2 * sps.norm.sf(abs(est / se))) if se > 0 else np.nan
-        rows.append(dict(part=name, estimate=float(est), std_err=se, ci_low=est - z * se,
-                         ci_high=est + z * se, p_value=p_value, n_a=int(na), n_b=int(nb)))
+    for name, est, se, crit in (("gap", gap, se_gap, t_gap), ("explained", explained, se_exp, z),
+                                ("unexplained", unexplained, se_unexp, z)):
+        if not se > 0:
+            p_value = np.nan
+        elif name == "gap":
+            p_value = float(2 * sps.t.sf(abs(est / se), df_gap))
+        else:
+            p_value = float(2 * sps.norm.sf(abs(est / se)))
+        rows.append(dict(part=name, estimate=float(est), std_err=se, ci_low=est - crit * se,
+                         ci_high=est + crit * se, p_value=p_value, n_a=int(na), n_b=int(nb)))
     out = pd.DataFrame(rows).set_index("part")
     out.attrs["rank_deficient"] = bool(deficient)
     return out
