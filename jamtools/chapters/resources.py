@@ -643,6 +643,12 @@ def part_items(part: ResourcePart, *, levels=ADULT_SEXES) -> tuple:
         lorenz_table(r.lorenz, spec, caption=f"{resource}: koncentration inom varje kön"))
 
 
+def _tables_words(tables) -> str:
+    """The resource tables in words: "ansökningar om projektmedel", joined with "och"."""
+    words = [report.TABLE_LABELS.get(t, t) for t in tables]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " och " + words[-1]
+
+
 def answer(parts) -> str:
     """*Svar i korthet*: per resource the women's share of the resource minus their share of
     the units, crude and at the same need (when the data have the need), with intervals."""
@@ -696,16 +702,22 @@ def resource_shares(ctx, *, levels=ADULT_SEXES) -> Page:
     underlag = {t: load_resource(ctx, t) for t in tables}
     data = [f"{ctx.heading} {omissions_text(ctx, tables, underlag)}".strip()]
     data += [report.quality_table(loaded, threshold=ctx.threshold,
-                                  caption=f"Dataunderlag: {PART_TITLES[t].lower()} ({name})")
+                                  caption=f"Dataunderlag: {PART_TITLES[t].lower()}, "
+                                          f"{report.TABLE_LABELS.get(name, name)}")
              for t, u in underlag.items() if u is not None for name, loaded in u.loads.items()]
     parts = [analyse(u, levels=levels, conf_level=ctx.conf_level, threshold=ctx.threshold)
              for u in underlag.values() if u is not None]
+    chosen = ctx.extra.get("tabell")
+    missing_text = ("Underlaget har ingen av resurstabellerna, så kapitlet har inget att visa."
+                    if not chosen else
+                    f"Kapitlet är inställt på {_tables_words(tables)}, som inte finns i "
+                    "körningens data, så kapitlet har inget att visa.")
     result = ([item for part in parts for item in part_items(part, levels=levels)] if parts else
-              ["Underlaget har ingen av resurstabellerna, så kapitlet har inget att visa."])
+              [missing_text])
     counts = {name: disclosure.disclose_counts_by_sex(loaded.counts_by_sex(), quality=loaded.quality(), threshold=ctx.threshold)
               for part in parts for name, loaded in part.data.loads.items()}
     compared = [x for part in parts for x in (part.result.amounts.comparisons, part.result.share_gaps)]
-    return Page(question_id=ctx.question_id, short_answer=answer(parts),
+    return Page(question_id=ctx.question_id, short_answer=answer(parts) if parts else missing_text,
                 parts={"data": items(*data), "resultat": items(*result)}, counts=counts,
                 comparisons=stats.adjust_pvalues(pd.concat(compared, ignore_index=True), method="holm")
                 if compared else None)
