@@ -970,6 +970,32 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
         elif len(shown) == 2 and abs(shown["estimate"].iloc[1]) > abs(shown["estimate"].iloc[0]) \
                 and clear:
             text.append("Skillnaden mellan könen har alltså blivit större.")
+        if bool(r.get("adjusted")) and r.get("adjusted_for") and len(shown) == 2:
+            # (a probe: the phases' gaps +0,1 and −23,1 beside a change of −32,1)
+            text.append("Förändringen skattas i en modell av alla beslut där behovet väger lika "
+                        "före och efter. Därför är den inte exakt skillnaden mellan de två "
+                        "justerade skillnaderna ovan, som skattas var för sig; i små underlag kan "
+                        "de skilja sig en hel del.")
     text.append("En förändring efter en viss tidpunkt visar inte i sig att arbetssättet orsakade "
                 "den: annat kan ha ändrats samtidigt.")
     return "\n\n".join(text)
+
+
+def unusual_amounts_text(data: pd.DataFrame, table: str) -> str:
+    """A sentence for a page whose amounts include values above what the data model calls
+    unusual (``Column.warn_above``: more than 10 million kronor of project funds), or "". The
+    check names their rows; a chapter says it where the money is summed, since one amount typed
+    in öre or with a zero too many can be most of the money (a probe: 1e9 kr, 96 % of ru_01's).
+    No number is given: the sentence only says that such amounts are there."""
+    from jamtools.data.model import TABLES
+
+    cols = [c for c in TABLES[table].columns if c.warn_above is not None and c.name in data.columns]
+    over = [c for c in cols if bool((pd.to_numeric(data[c.name], errors="coerce") > c.warn_above).any())]
+    if not over:
+        return ""
+    names = " och ".join(COLUMN_LABELS.get(c.name, c.name) for c in over)
+    bound = f"{over[0].warn_above:,.0f}".replace(",", " ")
+    return (f"Obs: data har {names} över {bound} kronor. Det är möjligt men ovanligt; kontrollera i "
+            "exporten att beloppen är rätt (inte i ören eller med en nolla för mycket), eftersom "
+            "ett enda sådant belopp kan stå för det mesta av pengarna nedan. Kontrollen av data "
+            "visar raderna.")

@@ -115,6 +115,10 @@ class InputCheck:
             parts.append(f"{n['rader']} slags radproblem ({self.rows_with_problems()} rader lämnas "
                          "utanför där kolumnen används" + ("; dubbletter av id i alla kapitel som läser "
                                                           "tabellen" if dups else "") + ")")
+        large = sum(p.count for t in self.tables.values() for p in t.problems if p.kind == "unusually_large")
+        if large:  # kept, but one of them can be most of the money: said in the summary too
+            parts.append(f"{large} {'värde' if large == 1 else 'värden'} ovanligt stora att "
+                         "kontrollera (räknas med)")
         skipped = self.skipped
         chap = f"{len(self.runnable)} av {len(self.chapters)} kapitel kan köras"
         if skipped:

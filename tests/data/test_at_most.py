@@ -131,3 +131,25 @@ def test_a_database_tables_check_finds_the_rules_between_columns(tmp_path):
     assert from_file == [("beviljat_belopp", 3, tuple(int(i) + 2 for i in rejected))]
     # (grouped in the database, a column's part sends counts, not row numbers)
     assert [(c, n) for c, n, _ in impossible("db.yml")] == [("beviljat_belopp", 3)]
+
+
+def test_the_run_and_the_pages_say_that_amounts_are_unusually_large(tmp_path):
+    """A probe's export in öre: only ``check`` named the amounts; the run's summary said "1
+    slags radproblem" and ru_01 showed 70 % of the money for the women without a word."""
+    import yaml
+
+    from jamtools.present.report import unusual_amounts_text
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False)
+    raw.loc[raw.index[:3], "sokt_belopp"] = "900000000"
+    raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
+    (tmp_path / "c.yml").write_text(yaml.safe_dump(
+        {"tables": {"ru_ansokningar": {"file": "ru_ansokningar.csv"}}}), encoding="utf-8")
+    summary = check_inputs(load_config(tmp_path / "c.yml")).summary_line()
+    assert "3 värden ovanligt stora att kontrollera" in summary
+    loaded = load_table("ru_ansokningar", data_dir=tmp_path)
+    text = unusual_amounts_text(loaded.data, "ru_ansokningar")
+    assert "sökt belopp över 10 000 000 kronor" in text and "900" not in text
+    assert unusual_amounts_text(pd.read_csv(SYNTHETIC / "ru_ansokningar.csv"), "ru_ansokningar") == ""
