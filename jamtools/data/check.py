@@ -543,6 +543,21 @@ def sql_text(q: str, duck_type: str) -> str:
     return f"NULLIF(trim(CAST({q} AS VARCHAR), {ws}), '')"
 
 
+def code_key(value: str) -> str:
+    """A category code as the check compares it: lower case, without accents (å, ä, ö as a, a,
+    o), spaces and hyphens as one underscore. The model's codes are their own keys.
+
+    >>> code_key(" Hälso- och sjukvård "), code_key("Placering HVB"), code_key("Sång")
+    ('halso_och_sjukvard', 'placering_hvb', 'sang')
+    """
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(value).strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\s-]+", "_", text)
+
+
 def _case(expr: str, mapping: dict, default: str = "NULL") -> str:
     from jamtools.data.engine import literal
 
@@ -960,9 +975,17 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             flags[f"{name}|bad_date"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
             out_cols[name] = v
         elif col.dtype == "category" and col.allowed is not None:
-            allowed = ", ".join(literal(a) for a in col.allowed)
-            flags[f"{name}|unknown_code"] = flags[f"{name}|failed"] = f"{tt} IS NOT NULL AND {tt} NOT IN ({allowed})"
-            out_cols[name] = f"(CASE WHEN {tt} IN ({allowed}) THEN {tt} END)"
+            # A code is read whatever its case, å/ä/ö and spaces or hyphens ("Sång", "Placering
+            # HVB", "Hälso- och sjukvård"), as :func:`code_key` writes the model's codes.
+            key = f"regexp_replace(strip_accents(lower({tt})), '[\\s-]+', '_', 'g')"
+            known = {code_key(a): literal(a) for a in col.allowed}
+            if col.open_codes:  # other values are kept as given (an instrument not listed)
+                out_cols[name] = _case(key, known, default=tt)
+                flags[f"{name}|failed"] = "false"
+            else:
+                out_cols[name] = _case(key, known)
+                flags[f"{name}|unknown_code"] = flags[f"{name}|failed"] = (
+                    f"{tt} IS NOT NULL AND {key} NOT IN ({', '.join(literal(k) for k in known)})")
         else:
             out_cols[name] = tt
             flags[f"{name}|failed"] = "false"

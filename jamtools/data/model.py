@@ -39,6 +39,9 @@ class Column:
     #: A value above this is possible but so unusual that the check names its rows (an amount
     #: typed in öre, or with a zero too many), and keeps them.
     warn_above: float | None = None
+    #: ``allowed`` lists the codes the handbook knows, not every possible value: another value
+    #: is kept as given (an instrument the model does not list), not an unknown code.
+    open_codes: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,8 @@ KS_ELEVER = Table(
         Column("alder", "int", "Elevens ålder i hela år.", min=4, max=25),
         Column("terminsstart", "date", "Första dagen på terminen."),
         Column("ar", "int", "Läsåret (året terminen börjar).", min=1990, max=2100),
-        Column("instrument", "category", "Instrument eller ämne eleven valt.", allowed=KS_INSTRUMENTS),
+        Column("instrument", "category", "Instrument eller ämne eleven valt (andra instrument än de "
+               "listade läses som de står).", allowed=KS_INSTRUMENTS, open_codes=True),
     ),
 )
 
