@@ -301,10 +301,16 @@ def first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
     return tuple(int(mask.index[i]) + 2 for i in idx)
 
 
+def example_text(value) -> str:
+    """One example value as messages quote it: its first 30 characters in quotes, a no-break
+    space written as a space (``repr`` alone wrote '150\\xa0000 kr')."""
+    return repr(str(value)[:30].replace("\u00a0", " ").replace("\u202f", " "))
+
+
 def harmless_example(values: pd.Series, *, hide: bool) -> str | None:
     if hide or values.empty:
         return None
-    shown = [repr(str(v)[:30]) for v in values.dropna().drop_duplicates().head(3)]
+    shown = [example_text(v) for v in values.dropna().drop_duplicates().head(3)]
     return ", ".join(shown) if shown else "'(tomt)'"
 
 
@@ -428,8 +434,11 @@ def parse_dates(text: pd.Series) -> pd.Series:
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
-    # Decimal comma and spaces as thousands separators, as Swedish exports write them.
-    text = (raw.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    # Decimal comma and spaces as thousands separators, as Swedish exports write them, and a
+    # currency after the amount as a spreadsheet's format writes it ("150 000 kr", "1 200:-").
+    text = (raw.astype("string").str.strip()
+            .str.replace(r"(?i)[\s\u00a0\u202f]*(kr|kronor|sek|:-)\.?$", "", regex=True)
+            .str.replace(r"[\s\u00a0\u202f]", "", regex=True)
             .str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False))
     return pd.to_numeric(text, errors="coerce")
 
@@ -1224,7 +1233,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             f"SELECT v FROM (SELECT v, min(r) AS r FROM (SELECT s.__row AS r, {value} AS v FROM "
             f"{ident(src_view)} s SEMI JOIN (SELECT __row FROM {chk_name} WHERE __f{i}) f ON s.__row = f.__row) "
             "WHERE v IS NOT NULL GROUP BY v) ORDER BY r LIMIT 3").fetchall()
-        shown = [repr(str(r[0])[:30]) for r in rows]
+        shown = [example_text(r[0]) for r in rows]
         return ", ".join(shown) if shown else "'(tomt)'"
 
     def rows(column: str, kind: str, name: str, *, with_example: bool = True, detail: str = "",
@@ -1496,7 +1505,7 @@ def dangling_references(con, rows: str, column: str, known: str, known_column: s
     example = None
     if not hide:
         values = con.sql(f"SELECT v FROM ({dangling}) GROUP BY v ORDER BY min(__row) LIMIT 3").fetchall()
-        example = ", ".join(repr(str(r[0])[:30]) for r in values)
+        example = ", ".join(example_text(r[0]) for r in values)
     return int(n), tuple(int(r) + 2 for r in first), example
 
 

@@ -229,7 +229,9 @@ def first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
 def harmless_example(values: pd.Series, *, hide: bool) -> str | None:
     if hide or values.empty:
         return None
-    shown = [repr(str(v)[:30]) for v in values.dropna().drop_duplicates().head(3)]
+    # (changed on purpose since the copy was frozen: a no-break space is quoted as a space)
+    shown = [repr(str(v)[:30].replace("\u00a0", " ").replace("\u202f", " "))
+             for v in values.dropna().drop_duplicates().head(3)]
     return ", ".join(shown) if shown else "'(tomt)'"
 
 
