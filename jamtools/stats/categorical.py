@@ -547,7 +547,15 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: 
       parametric bootstrap replicates (the four group × phase counts redrawn independently,
       as in :func:`dissimilarity_by_period`); ``d_before``/``d_after`` are the two
       bias-corrected indices;
-    - ``ci_low``/``ci_high``: the percentile interval of :math:`\\Delta^*`, shifted by the bias;
+    - ``ci_low``/``ci_high``: the percentile interval of :math:`\\Delta^*`, shifted by the bias.
+      NaN, with ``warning`` saying why in words, when a phase's replicates (almost) do not vary
+      (their central range is below :data:`NO_SPREAD`) while its own index is uncertain (its
+      interval from :func:`dissimilarity_index` is at least :data:`UNCERTAIN_WIDTH` wide): with
+      no category in common (D = 1) every redrawn table has D = 1 however few the units (a
+      category without a group's units stays empty), so the interval leaves that phase's
+      uncertainty out ([0, 0] when both phases are so); D = 1 is the edge of the parameter
+      space, where the bootstrap is known to fail (Andrews 2000). The estimate and the p-value
+      are kept;
     - ``p_value``: a permutation test of the hypothesis that each group's distribution is the
       same in both phases: within each group the phase labels are reshuffled (a multivariate
       hypergeometric split of the group's counts with the phase sizes kept) ``n_perm`` times,
@@ -589,7 +597,8 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: 
     pandas.DataFrame
         One row in the comparison layout (measure ``dissimilarity_change``) with ``d_before``
         and ``d_after``. When a group is missing in a phase the estimate is NaN and ``warning``
-        says why.
+        says why; when the bootstrap cannot vary (see ``ci_low``/``ci_high`` above) the
+        interval is NaN, ``warning`` says why, and a ``UserWarning`` is issued.
 
     References
     ----------
@@ -602,6 +611,8 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: 
            and Molecular Biology, 9(1), Article 39.
     .. [4] Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman
            & Hall.
+    .. [5] Andrews, D. W. K. (2000). Inconsistency of the bootstrap when a parameter is on the
+           boundary of the parameter space. Econometrica, 68(2), 399–405.
     """
     a, b = levels
     rng = np.random.default_rng(seed)
@@ -644,4 +655,56 @@ def dissimilarity_change(data: pd.DataFrame, category: str, period: str, after: 
                p_value=(k + 1) / (n_perm + 1),
                d_before=max(d0 - float(boot0.mean() - d0), 0.0),
                d_after=max(d1 - float(boot1.mean() - d1), 0.0))
+    # A phase whose replicates cannot vary while its own index is uncertain: the percentile
+    # interval would show none of that uncertainty (D = 1 in 9 + 7 pupils gave "0,00 till 0,00").
+    stuck = [(label, counts) for label, counts, reps in
+             ((f"före {after}", (ca0, cb0), boot0), (f"från {after}", (ca1, cb1), boot1))
+             if _no_spread(reps, *counts, conf_level=conf_level, n_boot=n_boot, seed=seed)]
+    if stuck:
+        row.update(ci_low=np.nan, ci_high=np.nan, warning=_no_spread_warning(stuck))
+        warnings.warn(row["warning"], UserWarning, stacklevel=2)
     return pd.DataFrame([row])
+
+
+#: The 95 % range of a phase's bootstrap replicates of D below which they do not vary: half the
+#: last digit of an index shown with two decimals.
+NO_SPREAD = 0.005
+#: The width of a phase's own index interval (:func:`dissimilarity_index`) from which the index
+#: is uncertain (the data are small): a range of replicates below :data:`NO_SPREAD` then hides it.
+UNCERTAIN_WIDTH = 0.01
+
+
+def _no_spread(reps: np.ndarray, ca: np.ndarray, cb: np.ndarray, *, conf_level: float,
+               n_boot: int, seed: int) -> bool:
+    """Whether a phase's bootstrap replicates of D (almost) do not vary while its index is
+    uncertain: their central ``conf_level`` range is below :data:`NO_SPREAD` and the phase's own
+    interval (the inverted test of :func:`dissimilarity_index`) is at least
+    :data:`UNCERTAIN_WIDTH` wide. Redrawing counts from the observed shares keeps a category
+    without a group's units empty, so with no category in common (D = 1) or every unit in one
+    category (D = 0) every replicate is the observed D, however few the units."""
+    alpha = 1 - conf_level
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    if hi - lo >= NO_SPREAD:
+        return False
+    low, _, high = _dissimilarity_inverted(ca, cb, conf_level=conf_level, n_boot=n_boot, seed=seed)
+    return high - low >= UNCERTAIN_WIDTH
+
+
+def _no_spread_reason(ca: np.ndarray, cb: np.ndarray) -> str:
+    """Why a phase's replicates do not vary, as the end of a Swedish clause. (Every unit in one
+    category is D = 0 by definition, with the interval [0, 0]: never uncertain.)"""
+    if not ((ca > 0) & (cb > 0)).any():
+        return "finns var och en i båda grupperna i en kategori som ingen i den andra gruppen har"
+    return "är grupperna så olika fördelade att indexet nästan inte ändras när data dras om"
+
+
+def _no_spread_warning(stuck: list) -> str:
+    """The warning of a change without an interval: which phases, and why, in Swedish."""
+    reasons = [(label, _no_spread_reason(*counts)) for label, counts in stuck]
+    if len(reasons) == 2 and reasons[0][1] == reasons[1][1]:
+        where = f"både {reasons[0][0]} och {reasons[1][0]} {reasons[0][1]}"
+    else:
+        where = " och ".join(f"{label} {why}" for label, why in reasons)
+    return (f"Förändringen kan inte ges något konfidensintervall: {where}, så att dra om data "
+            "(bootstrap) ger samma index varje gång och kan inte visa hur osäker förändringen är. "
+            "Osäkerheten syns i stället i indexets intervall för varje period.")

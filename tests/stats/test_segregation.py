@@ -237,3 +237,60 @@ def test_no_period_gives_the_one_test_of_all_rows():
         out = independence_by_period(empty, "typ", "period", levels=("flicka", "pojke"))
     assert len(out) == 1 and np.isnan(out.iloc[0]["estimate"])
     assert out.iloc[0]["measure"] == "cramers_v"
+
+
+# --- a change whose bootstrap cannot vary ---------------------------------------------------------
+
+def _apart(before: tuple[int, int], after: tuple[int, int]) -> pd.DataFrame:
+    """Girls all on x/y, boys all on z/w (no category in common, D = 1) in both phases;
+    ``before``/``after`` are the (girls, boys) of each phase, split as evenly as can be."""
+    cells = {}
+    for period, (girls, boys) in ((2023, before), (2024, after)):
+        cells.update({(period, "x", "flicka"): girls - girls // 2, (period, "y", "flicka"): girls // 2,
+                      (period, "z", "pojke"): boys - boys // 2, (period, "w", "pojke"): boys // 2})
+    return _long(cells)
+
+
+def test_change_without_any_spread_in_small_groups_has_no_interval():
+    """A probe: girls and boys on instruments of their own in both phases, 21/16 pupils before
+    and 9/7 after. Every redrawn table keeps each group's empty categories empty, so every
+    replicate is 1 − 1 = 0 and the percentile interval was [0, 0], while the index of 9 and 7
+    pupils alone is uncertain (its interval reaches far below 1). By hand: the change is exactly
+    0 (no bias: every replicate is the observed D), every reshuffle of the phases within a sex
+    keeps D = 1 in both, so p = (n + 1)/(n + 1) = 1; the interval is not given, in words."""
+    data = _apart((21, 16), (9, 7))
+    with pytest.warns(UserWarning, match="kan inte ges något konfidensintervall"):
+        res = dissimilarity_change(data, "typ", "period", 2024, count="antal",
+                                   levels=("flicka", "pojke")).iloc[0]
+    assert res.estimate == pytest.approx(0, abs=1e-12) and res.p_value == 1
+    assert np.isnan(res.ci_low) and np.isnan(res.ci_high)
+    assert "både före 2024 och från 2024" in res.warning
+    assert "kategori som ingen i den andra gruppen har" in res.warning
+    after = dissimilarity_by_period(data[data["period"] == 2024], "typ", count="antal",
+                                    levels=("flicka", "pojke")).iloc[0]
+    assert after.ci_high - after.ci_low > 0.3  # the phase's own uncertainty, which [0, 0] hid
+
+
+def test_change_with_one_phase_without_spread_has_no_interval():
+    """One phase (10/8 pupils, nothing in common) cannot vary, the other (60/60, mixed) can: the
+    percentile interval would show the second phase's uncertainty only. No interval, and the
+    warning names the phase."""
+    data = pd.concat([_apart((10, 8), (1, 1)).query("period == 2023"),
+                      _long({(2024, "x", "flicka"): 30, (2024, "z", "flicka"): 30,
+                             (2024, "x", "pojke"): 20, (2024, "z", "pojke"): 40})])
+    with pytest.warns(UserWarning, match="kan inte ges något konfidensintervall"):
+        res = dissimilarity_change(data, "typ", "period", 2024, count="antal", n_boot=500,
+                                   n_perm=500, levels=("flicka", "pojke")).iloc[0]
+    assert np.isnan(res.ci_low) and np.isnan(res.ci_high) and not np.isnan(res.estimate)
+    assert res.warning.startswith("Förändringen kan inte ges något konfidensintervall: före 2024 finns")
+    assert "från 2024" not in res.warning
+
+
+def test_change_without_spread_in_large_groups_keeps_its_interval():
+    """With 2 000 pupils of each sex on instruments of their own, the index is certain to the
+    two decimals shown (its own interval is narrower than 0.01): the interval [0, 0] is kept,
+    without a warning."""
+    data = _apart((2000, 2000), (2000, 2000))
+    res = dissimilarity_change(data, "typ", "period", 2024, count="antal", n_boot=500,
+                               n_perm=200, levels=("flicka", "pojke")).iloc[0]
+    assert (res.ci_low, res.ci_high) == pytest.approx((0, 0), abs=1e-12) and res.warning == ""
