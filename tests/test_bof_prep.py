@@ -245,3 +245,27 @@ def test_bof_05_with_parents_columns_not_given(tmp_path, blank):
         assert isinstance(meetings[0], Table) and len(meetings[0].frame) > 0
         said = any("utan uppgift om antal möten" in str(i) for i in meetings)
         assert said == (blank == "moten_partly")
+
+
+def test_the_whole_distribution_is_said_by_its_test():
+    """bof_03's sentence on the whole distribution said "Fördelningarna skiljer sig med Cramérs
+    V = … (p 0,862)" whatever the p-value: the verdict follows the test, and p reads 'p = '."""
+    import numpy as np
+
+    from jamtools import disclosure, stats
+    from jamtools.present.report import number
+
+    rng = np.random.default_rng(1)
+    kinds = ["a", "b", "c"]
+    data = pd.DataFrame({"kon": ["flicka"] * 40 + ["pojke"] * 40,
+                         "insatstyp": [*rng.choice(kinds, 40), *rng.choice(kinds, 40)]})
+    whole = disclosure.disclose_comparisons(pd.concat([
+        stats.independence_test(data, "insatstyp"),
+        stats.dissimilarity_index(data, "insatstyp", levels=("flicka", "pojke"))],
+        ignore_index=True), threshold=3)
+    p = whole.loc[whole["measure"] == "cramers_v", "p_value"].iloc[0]
+    assert p > 0.05
+    text = bof._whole_distribution_text(whole, 0.95)
+    assert text.startswith("Data kan inte visa att fördelningarna skiljer sig åt (Cramérs V = ")
+    assert f"chi-två-test, p = {number(p, 3)})." in text
+    assert "skiljer sig med" not in text

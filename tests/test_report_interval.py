@@ -276,3 +276,13 @@ def test_a_small_number_is_not_shown_as_zero_but_rounding_noise_is():
     assert number(-0.004, 2) == "\u22120,0040"
     assert number(0.1 + 0.2 - 0.3, 2) == "0,00" and number(1e-16, 2, signed=True) == "0,00"
     assert number(0.0, 2) == "0,00" and number(0.126, 2) == "0,13" and number(0.04, 1) == "0,0"
+
+
+def test_a_p_value_in_a_sentence_has_its_sign():
+    """A sentence reads 'p = 0,007' or 'p < 0,001', never 'p 0,007' (a probe's kulturskola page
+    said "chi-två-test, p 1,000"); a table cell has the number alone."""
+    assert report.p_words(0.0071) == "p = 0,007"
+    assert report.p_words(1.0) == "p = 1,000"
+    assert report.p_words(3e-12) == "p < 0,001"
+    assert report.p_words(NAN) == report.p_words(None) == "p kan inte beräknas"
+    assert report.p_value(0.0071) == "0,007"

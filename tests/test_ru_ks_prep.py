@@ -2,6 +2,8 @@
 any export holding the required columns is prepared; optional columns add their parts."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -223,7 +225,7 @@ def test_tests_per_phase_in_words_and_alt_texts():
                                             threshold=5)
     text = segregation.describe_independence(tests).split("\n\n")
     assert [t.split(":")[0] for t in text] == ["Före 2024", "Från 2024"]
-    assert "Cramérs V = " in text[0] and "(chi-två-test, p " in text[0]
+    assert "Cramérs V = " in text[0] and "; chi-två-test, p " in text[0]
     dists = {phase: disclosure.disclose_distribution(d, "instrument", threshold=5)
              for phase, d in distribution_by_period(data, "instrument", "fas").items()}
     alt = segregation.distributions_alt(dists, "instrument", what="Instrumentval")
@@ -235,3 +237,101 @@ def test_tests_per_phase_in_words_and_alt_texts():
     alt = segregation.dissimilarity_alt(rows, period_label="period")
     assert alt.startswith("Punktdiagram med konfidensintervall. Olikhetsindex per period: före 2024 ")
     assert "slumpens nivå" in alt
+
+
+# --- what the tests and the change say in words (probes ks_a and ks_b) ----------------------------
+
+def _phased(cells: dict) -> pd.DataFrame:
+    """{(year, instrument, sex): count} as pupils, one row each, with ``ar`` and ``fas``."""
+    rows = [{"ar": y, "instrument": i, "kon": k} for (y, i, k), n in cells.items() for _ in range(n)]
+    return ks.prepare_pupils(pd.DataFrame(rows), 2024)
+
+
+#: A probe's kulturskola: girls and boys on instruments of their own in both phases, 9 girls
+#: and 7 boys from 2024.
+APART = {(2023, "piano", "flicka"): 11, (2023, "fiol", "flicka"): 5, (2023, "flojt", "flicka"): 2,
+         (2023, "sang", "flicka"): 3, (2023, "trummor", "pojke"): 9, (2023, "elbas", "pojke"): 3,
+         (2023, "gitarr", "pojke"): 4, (2024, "piano", "flicka"): 4, (2024, "sang", "flicka"): 4,
+         (2024, "flojt", "flicka"): 1, (2024, "trummor", "pojke"): 3, (2024, "elbas", "pojke"): 2,
+         (2024, "trumpet", "pojke"): 2}
+#: Another: the same distribution for girls and boys, 18 of each per phase.
+ALIKE = {(y, i, k): n for y in (2023, 2024) for k in ("flicka", "pojke")
+         for i, n in (("piano", 5), ("gitarr", 5), ("fiol", 4), ("trummor", 4))}
+
+
+def _tests_in_words(cells) -> list[str]:
+    from jamtools.present import segregation
+    from jamtools.stats.segregation import independence_by_period
+
+    tests = disclosure.disclose_comparisons(
+        independence_by_period(_phased(cells), "instrument", "fas", levels=("flicka", "pojke")),
+        threshold=3)
+    return segregation.describe_independence(tests, alpha=0.05).split("\n\n")
+
+
+def test_the_test_of_independence_is_said_by_its_p_value():
+    """Identical distributions (p = 1) are not said to differ ("fördelningarna skiljer sig med
+    Cramérs V = 0,00 (chi-två-test, p 1,000)" was the probe's page), and the p-value reads
+    "p = 1,000"; clearly different ones (p < 0.05) are."""
+    alike = _tests_in_words(ALIKE)
+    assert alike[0].startswith("Före 2024: data kan inte visa att fördelningarna skiljer sig åt "
+                               "(Cramérs V = 0,00; chi-två-test, p = 1,000).")
+    assert all("skiljer sig med" not in t and "p 1,000" not in t for t in alike)
+    apart = _tests_in_words(APART)
+    assert apart[0].startswith("Före 2024: fördelningarna skiljer sig åt (Cramérs V = 1,00; "
+                               "chi-två-test, p < 0,001).")
+    assert apart[1].startswith("Från 2024: fördelningarna skiljer sig åt (Cramérs V = 1,00; "
+                               "chi-två-test, p = 0,007).")
+
+
+def test_the_tests_caution_is_beside_its_p_value():
+    """Most expected counts under 5 (9 girls and 7 boys on six instruments): the test's caution,
+    until now only in the results, is said in the sentence of the p-value."""
+    text = _tests_in_words(APART)[1]
+    assert text.endswith("p = 0,007). Observera: Mer än 20 % av cellerna har förväntat antal "
+                         "under 5; tolka p-värdet försiktigt.")
+
+
+def _change_in_words(cells):
+    from jamtools.disclosure.segregation import disclose_dissimilarity
+    from jamtools.present import segregation
+    from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
+
+    data = _phased(cells)
+    by_phase = disclose_dissimilarity(dissimilarity_by_period(data, "instrument", "fas",
+                                                              levels=("flicka", "pojke")),
+                                      threshold=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        change = disclose_dissimilarity(dissimilarity_change(data, "instrument", "ar", 2024,
+                                                             levels=("flicka", "pojke")),
+                                        threshold=3)
+    return (segregation.describe_dissimilarity(by_phase, change),
+            segregation.dissimilarity_answer(by_phase, change))
+
+
+def test_a_change_the_bootstrap_cannot_vary_has_no_interval_and_says_why():
+    """The probe's page said "Förändringen är 0,00 (95 % KI 0,00 till 0,00)" while the index
+    from 2024 had the interval 0,55–1,00: now the change has no interval, and the page says why
+    in words."""
+    text, answer = _change_in_words(APART)
+    assert "0,00 till 0,00" not in text and "0,00 till 0,00" not in answer
+    assert ("Skillnaden i olikhetsindex, efter jämfört med före, är 0,00 (p = 1,000, "
+            "permutationstest): data kan inte visa om indexet har ändrats. Förändringen kan inte "
+            "ges något konfidensintervall: både före 2024 och från 2024 finns var och en i båda "
+            "grupperna i en kategori som ingen i den andra gruppen har") in text
+    assert answer.endswith("Förändringen är 0,00 (inget konfidensintervall kan ges; "
+                           "permutationstest p = 1,000): data kan inte visa om indexet har ändrats.")
+
+
+def test_a_change_within_chance_is_not_said_to_be_one():
+    """Identical distributions in both phases (both indexes 0,00): the change's bias correction
+    left +0,0039 of Monte Carlo noise, shown in four decimals as "indexet ändrats med +0,0039".
+    An interval that covers 0 shows the change in two decimals, and says no change can be told
+    from chance."""
+    text, answer = _change_in_words(ALIKE)
+    assert "0,0039" not in text + answer and "ändrats med" not in text
+    assert "efter jämfört med före, är 0,00 (95 % KI −0,27 till 0,28; p = 1,000, " \
+        "permutationstest): data kan inte skilja förändringen från slumpen." in text
+    assert answer.endswith("Förändringen är 0,00 (95 % KI −0,27 till 0,28): data kan inte skilja "
+                           "förändringen från slumpen.")

@@ -41,6 +41,7 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
+from jamtools.present.segregation import independence_words
 from jamtools.present.sentences import (NO_ADJUSTMENT, NO_INTERVAL, difference_alt, direction,
                                         shares_alt, hidden_why, not_shown, short_answer, verdict,
                                         why_not_computed, without_interval)
@@ -603,8 +604,7 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
         return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
     if d["estimate"].isna().any():  # (a group without rows: nothing to compare)
         return "Måtten på hela fördelningen " + not_shown(d.loc[d["estimate"].isna()].iloc[0]) + "."
-    return (f"Fördelningarna skiljer sig med Cramérs V = {report.number(d.loc['cramers_v', 'estimate'], 2)} "
-            f"(p {report.p_value(d.loc['cramers_v', 'p_value'])}). Olikhetsindexet är "
+    return (independence_words(d.loc["cramers_v"], alpha=1 - conf_level) + " Olikhetsindexet är "
             f"{report.number(d.loc['dissimilarity_index', 'estimate'], 2)} "
             f"({_conf(conf_level)} KI "
             f"{report.number(d.loc['dissimilarity_index', 'ci_low'], 2)}–"

@@ -182,7 +182,7 @@ def instrument_choice(ctx) -> Page:
                                                name="dataunderlag")),
             "fordelning": shown,
             "olikhet": items(
-                segregation.describe_independence(tests),
+                segregation.describe_independence(tests, alpha=1 - ctx.conf_level),
                 segregation.describe_dissimilarity(by_phase, change),
                 segregation.dissimilarity_table(
                     by_phase, caption="Olikhetsindex mellan flickors och pojkars instrumentval",

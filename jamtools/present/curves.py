@@ -228,9 +228,8 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
         if not_shown(r):
             text.append(f"Log-rank-testet {not_shown(r)}.")
         else:
-            p = report.p_value(r["p_value"])
             text.append(f"Log-rank-testet av att kurvorna är lika ger χ² = {report.number(r['estimate'], 1)} "
-                        f"(p {p if p.startswith('<') else '= ' + p}).")
+                        f"({report.p_words(r['p_value'])}).")
     return "\n\n".join(text)
 
 

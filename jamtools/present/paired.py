@@ -92,9 +92,7 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
                "högre": f"det gäller tydligt oftare {la} än {lb} i samma hushåll",
                "lägre": f"det gäller tydligt mer sällan {la} än {lb} i samma hushåll"}[
         direction(r["ci_low"], r["ci_high"])]
-    p_text = report.p_value(r["p_value"])
-    p_text = ("p kan inte beräknas" if pd.isna(r["p_value"]) else
-              f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}")
+    p_text = report.p_words(r["p_value"])
     what = f" {what}" if what else ""
     return (f"I {report.number(r['discordant_a'], 0)} av de {report.number(r['pairs'], 0)} paren "
             f"{verb} bara {la}{what}, i {report.number(r['discordant_b'], 0)} bara {lb}. "

@@ -207,6 +207,21 @@ def p_value(p) -> str:
     return "< 0,001" if p < 0.001 else number(p, 3)
 
 
+def p_words(p) -> str:
+    """A p-value in a sentence: 'p = 0,007', or 'p < 0,001' (:func:`p_value` gives the table
+    cell, without 'p'); 'p kan inte beräknas' when missing.
+
+    Examples
+    --------
+    >>> p_words(0.0071), p_words(1.0), p_words(2e-9), p_words(float("nan"))
+    ('p = 0,007', 'p = 1,000', 'p < 0,001', 'p kan inte beräknas')
+    """
+    if p is None or p is pd.NA or (isinstance(p, float) and math.isnan(p)):
+        return "p kan inte beräknas"
+    text = p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 class Table:
     """A disclosed table ready to show: HTML for the notebook and book, text for consoles."""
 
@@ -959,8 +974,7 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
             up, down = (r["group_a"], r["group_b"]) if r["estimate"] > 0 else (r["group_b"], r["group_a"])
             verdict = (f"{SEX_POSSESSIVE.get(up, up)} beviljade tid har tydligt ökat i förhållande "
                        f"till {SEX_POSSESSIVE.get(down, down)}")
-        p_text = "" if pd.isna(r["p_value"]) else p_value(r["p_value"])
-        p_text = "" if not p_text else (f", p {p_text}" if p_text.startswith("<") else f", p = {p_text}")
+        p_text = "" if pd.isna(r["p_value"]) else f", {p_words(r['p_value'])}"
         text.append(f"Förändringen efter {what} är {number(r['estimate'], signed=True)} "
                     f"{amount_text} {per_text} ({conf} % KI {ci}{p_text}): {verdict}.")
         shown = ph[~ph["suppressed"].astype(bool) & ph["estimate"].notna()]

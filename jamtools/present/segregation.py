@@ -20,7 +20,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
-                                     SEX_LABELS, Table, interval, interval_cells, is_hidden, label, marked, number, p_value, percent,
+                                     SEX_LABELS, Table, interval, interval_cells, is_hidden, label, marked, number, p_words, percent,
                                      share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
 
@@ -164,9 +164,23 @@ _CHANGE_WORDS = {"lägre": "fördelningarna har tydligt blivit mer lika",
                  "oklar": "data kan inte skilja förändringen från slumpen"}
 
 
-def _p(x) -> str:
-    text = p_value(x)
-    return text if text.startswith("<") else f"= {text}"
+def _change_number(c) -> str:
+    """The change of the index with its sign: two decimals when its interval covers 0 (the
+    bias correction's Monte Carlo noise, +0,0039 between two indexes of 0,00, is not a change
+    to show in four decimals), else as :func:`jamtools.present.report.number` gives it."""
+    x = c["estimate"]
+    if direction(c["ci_low"], c["ci_high"]) == "oklar" and pd.notna(x):
+        x = round(float(x), 2) + 0.0  # −0.004 reads 0,00, not −0,0040
+    return number(x, 2, signed=True)
+
+
+def _no_interval_verdict(c) -> str:
+    """The verdict of a change without an interval (its ``warning`` says why): by its
+    permutation test, at the level of the report's intervals."""
+    alpha = 1 - (float(c["conf_level"]) if pd.notna(c.get("conf_level")) else 0.95)
+    if pd.notna(c["p_value"]) and float(c["p_value"]) < alpha and float(c["estimate"]) != 0:
+        return _CHANGE_WORDS["lägre" if float(c["estimate"]) < 0 else "högre"]
+    return "data kan inte visa om indexet har ändrats"
 
 
 def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None = None) -> str:
@@ -193,24 +207,67 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
         c = change.iloc[0]
         if not_shown(c):
             text.append(f"Förändringen mellan perioderna {not_shown(c)}.")
+        elif pd.isna(c["ci_low"]) or pd.isna(c["ci_high"]):
+            why = str(c.get("warning") or "").strip()
+            why = why if why and why != "nan" else "Förändringen har inget konfidensintervall."
+            text.append(f"Skillnaden i olikhetsindex, efter jämfört med före, är {_change_number(c)} "
+                        f"({p_words(c['p_value'])}, permutationstest): {_no_interval_verdict(c)}. "
+                        f"{why}")
         else:
-            ci = f"{interval(c, 2)}"
             verdict = _CHANGE_WORDS[direction(c["ci_low"], c["ci_high"])]
-            text.append(f"Efter jämfört med före har indexet ändrats med {number(c['estimate'], 2, signed=True)} "
-                        f"({conf} % KI {ci}; p {_p(c['p_value'])}, "
+            text.append(f"Skillnaden i olikhetsindex, efter jämfört med före, är {_change_number(c)} "
+                        f"({conf} % KI {interval(c, 2)}; {p_words(c['p_value'])}, "
                         f"permutationstest): {verdict}.")
     return "\n\n".join(text)
 
 
-def describe_independence(tests: pd.DataFrame) -> str:
-    """One Swedish sentence per period of a disclosed test of independence
-    (:func:`jamtools.stats.segregation.independence_by_period`): Cramér's V and the p-value of
-    the chi-square test, or that the test is not shown.
+def independence_words(row, *, alpha: float = 0.05, lead: str = "") -> str:
+    """A shown test of independence (:func:`jamtools.stats.independence_test`) as Swedish
+    sentences: whether the distributions differ, by the test (a difference only when
+    p < ``alpha``, else that the data cannot show one), with Cramér's V, the test and the
+    p-value, and the test's own caution (few expected counts) beside the p-value.
+
+    Parameters
+    ----------
+    row : mapping
+        One disclosed row of measure ``cramers_v`` with an estimate.
+    alpha : float, default 0.05
+        The significance level (1 − the report's confidence level).
+    lead : str, default ''
+        Text before the verdict ("Före 2024: "); without it the verdict starts the sentence.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> independence_words({"estimate": 0.0, "p_value": 1.0, "test": "chi-två-test (3 frihetsgrader)",
+    ...                     "warning": ""}, lead="Från 2024: ")
+    'Från 2024: data kan inte visa att fördelningarna skiljer sig åt (Cramérs V = 0,00; chi-två-test, p = 1,000).'
+    """
+    name = str(row.get("test") or "").split(" (")[0].strip() or "chi-två-test"
+    numbers = f"Cramérs V = {number(row['estimate'], 2)}; {name}, {p_words(row['p_value'])}"
+    differ = pd.notna(row["p_value"]) and float(row["p_value"]) < alpha
+    clause = (f"fördelningarna skiljer sig åt ({numbers})" if differ else
+              f"data kan inte visa att fördelningarna skiljer sig åt ({numbers})")
+    text = f"{lead}{clause}." if lead else f"{clause[:1].upper()}{clause[1:]}."
+    caution = str(row.get("warning") or "").strip()
+    return f"{text} Observera: {caution}" if caution and caution != "nan" else text
+
+
+def describe_independence(tests: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """One Swedish paragraph per period of a disclosed test of independence
+    (:func:`jamtools.stats.segregation.independence_by_period`): whether the distributions
+    differ by the test, with Cramér's V, the test's p-value and its caution
+    (:func:`independence_words`), or that the test is not shown.
 
     Parameters
     ----------
     tests : pandas.DataFrame
         Disclosed rows of measure ``cramers_v``, each ``comparison`` ending in ", <period>".
+    alpha : float, default 0.05
+        The significance level (1 − the report's confidence level).
 
     Returns
     -------
@@ -225,8 +282,7 @@ def describe_independence(tests: pd.DataFrame) -> str:
         if pd.isna(r["estimate"]):
             text.append(f"{when}: testet visas inte (för litet underlag eller för få kategorier).")
         else:
-            text.append(f"{when}: fördelningarna skiljer sig med Cramérs V = "
-                        f"{number(r['estimate'], 2)} (chi-två-test, p {p_value(r['p_value'])}).")
+            text.append(independence_words(r, alpha=alpha, lead=f"{when}: "))
     return "\n\n".join(text)
 
 
@@ -335,8 +391,11 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
         c = change.iloc[0]
         if pd.isna(c["estimate"]):
             text.append("Förändringen mellan perioderna kan inte visas.")
+        elif pd.isna(c["ci_low"]) or pd.isna(c["ci_high"]):
+            text.append(f"Förändringen är {_change_number(c)} (inget konfidensintervall kan ges; "
+                        f"permutationstest {p_words(c['p_value'])}): {_no_interval_verdict(c)}.")
         else:
-            text.append(f"Förändringen är {number(c['estimate'], 2, signed=True)} ({conf} % KI "
+            text.append(f"Förändringen är {_change_number(c)} ({conf} % KI "
                         f"{interval(c, 2)}): "
                         f"{_CHANGE_WORDS[direction(c['ci_low'], c['ci_high'])]}.")
     return " ".join(text)
@@ -344,5 +403,6 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
 
 __all__ = ["dissimilarity_answer",
            "dissimilarity_plot", "distributions_plot", "dissimilarity_table",
-           "describe_dissimilarity", "describe_independence", "distributions_alt",
+           "describe_dissimilarity", "describe_independence", "independence_words",
+           "distributions_alt",
            "dissimilarity_alt"]
