@@ -40,6 +40,26 @@ def test_amount_classes_have_lower_bounds_inclusive_and_swedish_labels():
     assert list(ru.amount_class([5.0], [])) == ["alla belopp"]
 
 
+def test_amount_bounds_read_as_swedes_write_them():
+    """``beloppsgranser`` with a space between thousands ("200 000"), in any order, gives the
+    same classes as the numbers; what is not an amount above 0 is a message naming it."""
+    assert ru.amount_bounds(["800 000", "200\u00a0000", 400000]) == BOUNDS
+    assert ru.amount_bounds(750000) == [750000.0]
+    data = _applications()
+    pd.testing.assert_frame_equal(ru.prepare_applications(data, ru.amount_bounds(["200 000", "400 000", 800000])),
+                                  ru.prepare_applications(data, BOUNDS))
+    for bad in (["200 000 kr"], [0], [-5], [True], None, [200000, "200 000"], [[200000]]):
+        with pytest.raises(ValueError, match="Parametern beloppsgranser"):
+            ru.amount_bounds(bad)
+
+
+@pytest.mark.parametrize("value", ["2024", 2024.0, True, None])
+def test_the_change_year_of_the_kulturskola_must_be_a_whole_year(value):
+    with pytest.raises(ValueError, match="forandring_ar"):
+        ks.change_year(value)
+    assert ks.change_year(2024) == 2024
+
+
 def test_prepare_applications_with_every_column():
     a = _applications()
     out = ru.prepare_applications(a, BOUNDS)

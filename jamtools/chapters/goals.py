@@ -23,7 +23,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, birth_country
-from jamtools.data.model import ADULT_SEXES, CHILD_SEXES
+from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import direction, not_shown, shares_alt, verdict
@@ -56,20 +56,31 @@ class GoalSpec:
 
 
 def goal_spec(tabell: str = "eb_utfall", malindikatorer=None, justera_for=None) -> GoalSpec:
-    """The chapter's goal indicators from its parameters.
+    """The chapter's goal indicators from its parameters (checked).
 
     Parameters
     ----------
-    tabell : the table with one row per person and the indicators (default ``eb_utfall``).
-    malindikatorer : list of columns (1 when the goal was reached, else 0), or None for the
-        table's own (:data:`GOALS`).
-    justera_for : list of columns to adjust for, or None for the table's own.
+    tabell : the table with one row per person and the indicators (default ``eb_utfall``): a
+        table of the data model.
+    malindikatorer : columns of ``tabell`` (1 when the goal was reached, else 0; one name or a
+        list), or None for the table's own (:data:`GOALS`).
+    justera_for : columns of ``tabell`` to adjust for (or :data:`DERIVED` ones; one name or a
+        list), or None for the table's own.
 
     Raises
     ------
     ValueError
-        When the table has no known indicators and none are given.
+        Naming the parameter and saying what to write: a table not in the data model, a column
+        the table does not have, or a table without known indicators when none are given.
     """
+    if not isinstance(tabell, str) or tabell not in TABLES:
+        raise ValueError(f"Parametern tabell = {tabell!r} ska vara en tabell i datamodellen med en rad "
+                         f"per person och målindikatorerna som kolumner, till exempel {CATALOGUE_TABLE}. "
+                         f"Tabellerna är: {', '.join(TABLES)}.")
+    columns = [c.name for c in TABLES[tabell].columns]
+    malindikatorer = _columns("malindikatorer", malindikatorer, columns, tabell)
+    justera_for = _columns("justera_for", justera_for, [*columns, *(d for d, c in DERIVED.items() if c in columns)],
+                           tabell)
     goal = GOALS.get(tabell, {"indikatorer": {}, "justera_for": []})
     indicators = dict(goal["indikatorer"])
     if malindikatorer:
@@ -80,6 +91,22 @@ def goal_spec(tabell: str = "eb_utfall", malindikatorer=None, justera_for=None) 
                          "parametern malindikatorer (kolumner med 1 när målet nåddes, annars 0).")
     adjust = list(goal["justera_for"]) if justera_for is None else list(justera_for)
     return GoalSpec(tabell, indicators, adjust)
+
+
+def _columns(name: str, value, allowed: list[str], table: str) -> list[str] | None:
+    """A parameter that names columns of ``table``: None, one name or a list of names among
+    ``allowed``; ValueError naming the parameter otherwise."""
+    if value is None:
+        return None
+    names = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
+    if names is None or not all(isinstance(c, str) for c in names):
+        raise ValueError(f"Parametern {name} = {value!r} ska vara en lista med kolumnnamn i tabellen "
+                         f"{table}, eller None för tabellens egna.")
+    unknown = [c for c in names if c not in allowed]
+    if unknown:
+        raise ValueError(f"Parametern {name} = {value!r} nämner kolumner som tabellen {table} inte har: "
+                         f"{', '.join(unknown)}. Kolumnerna är: {', '.join(allowed)}.")
+    return names
 
 
 #: The goal table the catalogue declares for the chapter (loaded with its declared columns).

@@ -428,6 +428,19 @@ OUTCOMES = {"forflyttning": "förflyttning mot självförsörjning",
             "sjalvforsorjande": "självförsörjning inom uppföljningstiden"}
 
 
+def outcome_parameter(value) -> str:
+    """The parameter ``utfall`` checked: one of :data:`OUTCOMES`, else ValueError naming them.
+
+    Examples
+    --------
+    >>> outcome_parameter("sjalvforsorjande")
+    'sjalvforsorjande'
+    """
+    if not isinstance(value, str) or value not in OUTCOMES:
+        raise ValueError(f"Parametern utfall = {value!r} ska vara en av: {', '.join(OUTCOMES)}.")
+    return value
+
+
 def small_group_example(conf_level: float = 0.95, n: int = 25) -> str:
     """A worked example (no data): how wide the interval of a group of ``n`` with a share
     around 50 % is, and how large a difference two such groups need for 80 % power."""
@@ -494,9 +507,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
         the data have; empty without household type and age), ``nivaer`` (groups per level of
         detail) and ``exempel`` (a worked example of a small group's interval).
     """
-    outcome = ctx.extra.get("utfall", "forflyttning")
-    if outcome not in OUTCOMES:
-        raise ValueError(f"Parametern utfall = {outcome!r} ska vara en av: {', '.join(OUTCOMES)}.")
+    outcome = outcome_parameter(ctx.extra.get("utfall", "forflyttning"))
     words = OUTCOMES[outcome]
     clients = ctx.load("eb_utfall", **ctx.filters)
     if not clients.has(outcome):

@@ -77,7 +77,22 @@ def prepare_pupils(data: pd.DataFrame, change_year: int) -> pd.DataFrame:
     return out
 
 
-__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "phases", "prepare_pupils", "instrument_choice"]
+def change_year(value) -> int:
+    """The parameter ``forandring_ar`` (the first year the choice of instrument was free)
+    checked: a whole year, else ValueError saying what to write.
+
+    Examples
+    --------
+    >>> change_year(2024)
+    2024
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"Parametern forandring_ar = {value!r} ska vara ett årtal, till exempel "
+                         "2024: det första läsåret då eleverna valde instrument fritt.")
+    return value
+
+
+__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "change_year", "phases", "prepare_pupils", "instrument_choice"]
 
 
 # --- Chapter composition ------------------------------------------------------------------------
@@ -105,11 +120,11 @@ def instrument_choice(ctx) -> Page:
         the data lack the school year).
     """
     table, category = "ks_elever", "instrument"
-    change_year = int(ctx.extra["forandring_ar"])
+    first_year = change_year(ctx.extra["forandring_ar"])
     loaded = ctx.load(table, **ctx.filters)
     if loaded.has("ar"):  # a row without a school year is in neither phase: left out, counted
         loaded = loaded.exclude(loaded.data["ar"].isna(), "Uppgift om läsår saknas")
-    loaded = loaded.with_data(prepare_pupils(loaded.data, change_year))
+    loaded = loaded.with_data(prepare_pupils(loaded.data, first_year))
     yearly = loaded.has("ar")
     pupils, count = loaded.data, loaded.weight  # count: None (rows) or the cells' counts
     conf = report.number(100 * ctx.conf_level, 0)
@@ -128,7 +143,7 @@ def instrument_choice(ctx) -> Page:
     change = by_year = None
     if yearly:
         change = disclose_dissimilarity(
-            dissimilarity_change(pupils, category, "ar", change_year, conf_level=ctx.conf_level,
+            dissimilarity_change(pupils, category, "ar", first_year, conf_level=ctx.conf_level,
                                  levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
         by_year = disclose_dissimilarity(
@@ -136,9 +151,9 @@ def instrument_choice(ctx) -> Page:
                                     levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
         # a year's pupils are a part of its phase's: no hidden year follows by subtraction
-        labels = phases(change_year)
+        labels = phases(first_year)
         by_year, by_phase = protect_periods(
-            by_year, by_phase, lambda year: labels[0] if float(year) < change_year else labels[1],
+            by_year, by_phase, lambda year: labels[0] if float(year) < first_year else labels[1],
             threshold=ctx.threshold)
         if by_phase["suppressed"].astype(bool).any():
             change = hide_rows(change)
@@ -161,7 +176,7 @@ def instrument_choice(ctx) -> Page:
     if by_year is not None:
         year_by_year = items(
             *figure(segregation.dissimilarity_plot(
-                        by_year, change_at=change_year, xlabel="Läsår",
+                        by_year, change_at=first_year, xlabel="Läsår",
                         title="Olikhetsindex mellan flickors och pojkars instrumentval"),
                     caption="Olikhetsindex mellan flickors och pojkars instrumentval per läsår, "
                             f"med {conf} % konfidensintervall och den nivå som slumpen ensam ger.",

@@ -52,6 +52,10 @@ CLIENT_TABLES = tuple(DEFAULT_AGE_GROUPS)
 
 ERR_TABLE = ("Parametern tabell = {v!r} går inte att använda: välj en tabell med en rad per person "
              "eller ärende, med kön, ålder och datum: {ok}.")
+ERR_AGES = ("Parametern aldersgranser = {v!r} ska vara en lista med åldersgruppernas nedre gränser, "
+            "stigande heltal ≥ 0, till exempel [18, 30, 50, 65], eller None för tabellens egna grupper.")
+ERR_UPPER = ("Parametern alder_max = {v!r} ska vara den högsta åldern i den sista åldersgruppen, ett "
+             "heltal, eller None för en öppen grupp (till exempel 65+ år).")
 MEASURE_LABELS = {
     "rate_ratio": "Kvot mellan andelarna per 1 000 invånare",
     "mh_rate_ratio": "Kvot mellan andelarna (Mantel–Haenszel)",
@@ -76,14 +80,32 @@ class Setup:
 
 def setup(table: str, bounds=None, upper=None) -> Setup:
     """Check the parameter ``tabell`` and choose the age groups (the table's default unless
-    ``bounds`` is given)."""
-    if table not in CLIENT_TABLES:
+    ``bounds``, the parameter ``aldersgranser``, is given; ``upper`` is ``alder_max``);
+    ValueError naming the parameter and saying what to write."""
+    if not isinstance(table, str) or table not in CLIENT_TABLES:
         raise ValueError(ERR_TABLE.format(v=table, ok=", ".join(CLIENT_TABLES)))
     if bounds is None:
         bounds, default_upper = DEFAULT_AGE_GROUPS[table]
         upper = default_upper if upper is None else upper
+    elif not isinstance(bounds, (list, tuple)) or not bounds or any(
+            isinstance(b, bool) or not isinstance(b, int) or b < 0 for b in bounds):
+        raise ValueError(ERR_AGES.format(v=bounds))
+    if upper is not None and (isinstance(upper, bool) or not isinstance(upper, int)):
+        raise ValueError(ERR_UPPER.format(v=upper))
     bounds = [int(b) for b in bounds]
-    return Setup(table, bounds, upper, TABLES[table].sex_values, age_bands(bounds, upper))
+    try:
+        labels = age_bands(bounds, upper)
+    except ValueError as exc:
+        raise ValueError(f"Parametrarna aldersgranser = {bounds!r} och alder_max = {upper!r} går inte "
+                         f"att använda för tabellen {table}: {exc}") from None
+    return Setup(table, bounds, upper, TABLES[table].sex_values, labels)
+
+
+def client_setups(tabell=None, aldersgranser=None, alder_max=None) -> dict[str, Setup]:
+    """The chapter's parameters checked together: each client table of ``tabell``
+    (:func:`client_tables`) with its age groups (:func:`setup`); ValueError naming the
+    parameter and saying what to write."""
+    return {t: setup(t, aldersgranser, alder_max) for t in client_tables(tabell)}
 
 
 #: The client tables the chapter shows by default, one part each (the catalogue's own, in the
@@ -99,9 +121,11 @@ def client_tables(tabell=None) -> list[str]:
     them, each one of :data:`CLIENT_TABLES`), or :data:`PART_TABLES` when it is None."""
     if tabell is None:
         return list(PART_TABLES)
-    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    names = [tabell] if isinstance(tabell, str) else list(tabell) if isinstance(tabell, (list, tuple)) else None
+    if not names:
+        raise ValueError(ERR_TABLE.format(v=tabell, ok=", ".join(CLIENT_TABLES)))
     for t in names:
-        if t not in CLIENT_TABLES:
+        if not isinstance(t, str) or t not in CLIENT_TABLES:
             raise ValueError(ERR_TABLE.format(v=t, ok=", ".join(CLIENT_TABLES)))
     return names
 
@@ -829,7 +853,8 @@ def analyse_all(ctx) -> Analysis:
     """Load the population and the client tables of the run ``ctx`` (parameter ``tabell``) and
     analyse each client table the run has (:func:`analyse`, with the age groups of the
     parameters ``aldersgranser``/``alder_max`` or the table's own)."""
-    tables = client_tables(ctx.extra.get("tabell"))
+    setups = client_setups(ctx.extra.get("tabell"), ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max"))
+    tables = list(setups)
     population = ctx.load_optional("befolkning")
     clients: dict = {}
     parts = []
@@ -837,8 +862,7 @@ def analyse_all(ctx) -> Analysis:
         loaded = clients[t] = load_clients(ctx, t)
         if loaded is None:
             continue
-        part = analyse(loaded, population, setup(t, ctx.extra.get("aldersgranser"), ctx.extra.get("alder_max")),
-                       conf_level=ctx.conf_level, threshold=ctx.threshold)
+        part = analyse(loaded, population, setups[t], conf_level=ctx.conf_level, threshold=ctx.threshold)
         # The persons are counted: the ids are not followed further, so the engine's table of
         # the rows is dropped before the next table is read (without_rows).
         clients[t], part.clients = without_rows(loaded), without_rows(part.clients)

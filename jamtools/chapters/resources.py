@@ -71,7 +71,8 @@ RESOURCE_TABLES = {
         "ansökningarna", "kronor", "", "de beviljade medlen", "samma målgrupp och sökta belopp", 0),
 }
 
-MSG_UNKNOWN_TABLE = ("Parametern tabell = {value!r} känns inte igen. Välj en av: {known}.")
+MSG_UNKNOWN_TABLE = ("Parametern tabell = {value!r} känns inte igen. Välj en av: {known} (ett namn, "
+                     "en lista av dem, eller None för alla).")
 
 
 @dataclass
@@ -105,10 +106,12 @@ SOURCE_TABLES = {"ht_beslut": ("ht_beslut",), "eb_insatser": ("eb_planering", "e
 def resource_tables(tabell=None) -> list[str]:
     """The resource tables a run shows: the parameter ``tabell`` (one name or a list of names
     of :data:`RESOURCE_TABLES`), or all of them when it is None (those the run lacks are left
-    out by :func:`load_resource`)."""
+    out by :func:`load_resource`); ValueError naming the known tables for any other value."""
     if tabell is None:
         return list(RESOURCE_TABLES)
-    names = [tabell] if isinstance(tabell, str) else list(tabell)
+    names = [tabell] if isinstance(tabell, str) else list(tabell) if isinstance(tabell, (list, tuple)) else None
+    if not names or not all(isinstance(t, str) for t in names):
+        raise ValueError(MSG_UNKNOWN_TABLE.format(value=tabell, known=", ".join(RESOURCE_TABLES)))
     for t in names:
         resource_spec(t)
     return names

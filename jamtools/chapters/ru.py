@@ -9,9 +9,12 @@ large the granted amounts are. An organisation's export may lack the target grou
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.check import parse_numbers
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.present import plots, report
@@ -24,6 +27,42 @@ TARGET_GROUPS = {"kvinnor": "För kvinnor", "man": "För män", "alla": "För al
                  "unga": "För unga"}
 #: The column of the amount class (from the amount applied for), a covariate in the chapter.
 AMOUNT_CLASS = "beloppsklass"
+
+
+#: What the parameter ``beloppsgranser`` must be, in the message for a value that is not.
+MSG_BOUNDS = ("Parametern beloppsgranser = {value!r} ska vara en lista med gränser i kronor, var och "
+              "en större än 0 och ingen två gånger, till exempel [200000, 400000, 800000] "
+              "(\"200 000\" med mellanslag går också bra){why}.")
+
+
+def amount_bounds(value) -> list[float]:
+    """The parameter ``beloppsgranser`` checked and read: the limits of the amount classes in
+    kronor, increasing; ValueError saying what to write unless each is an amount above 0 and
+    none comes twice. An amount may be written as Swedes write it (``"200 000"``, a space
+    between thousands; a decimal comma), and a single limit without a list.
+
+    Examples
+    --------
+    >>> amount_bounds(["400 000", 200000])
+    [200000.0, 400000.0]
+    """
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    bounds, unread = [], []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            unread.append(v)
+            continue
+        number = float(v) if not isinstance(v, str) else parse_numbers(pd.Series([v], dtype="string")).iloc[0]
+        if pd.isna(number) or not math.isfinite(number) or number <= 0:
+            unread.append(v)
+        else:
+            bounds.append(float(number))
+    if value is None or unread:
+        why = f"; inte ett belopp över 0 kr: {', '.join(map(repr, unread))}" if unread else ""
+        raise ValueError(MSG_BOUNDS.format(value=value, why=why))
+    if len(set(bounds)) < len(bounds):
+        raise ValueError(MSG_BOUNDS.format(value=value, why=": samma gräns står två gånger"))
+    return sorted(bounds)
 
 
 def amount_class_labels(bounds) -> list[str]:
@@ -220,7 +259,7 @@ def funds_table(data: pd.DataFrame, *, levels=ADULT_SEXES,
         + (" Beviljade ansökningar utan belopp i data ingår inte." if unknown else "")))
 
 
-__all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_class", "amount_class_labels",
+__all__ = ["TARGET_GROUPS", "AMOUNT_CLASS", "amount_bounds", "amount_class", "amount_class_labels",
            "prepare_applications", "model_covariates", "granted", "compare_granted",
            "funds_table", "project_funds"]
 
@@ -243,7 +282,7 @@ def project_funds(ctx) -> Page:
     ----------
     ctx : jamtools.run.notebook.ChapterRun
         The chapter's run; ``ctx.extra["beloppsgranser"]`` are the limits of the amount
-        classes (kronor).
+        classes (kronor; :func:`amount_bounds`).
 
     Returns
     -------
@@ -254,7 +293,7 @@ def project_funds(ctx) -> Page:
         the funds by sex, or a sentence when the data lack the amount granted).
     """
     table = "ru_ansokningar"
-    bounds = sorted(float(g) for g in ctx.extra["beloppsgranser"])
+    bounds = amount_bounds(ctx.extra["beloppsgranser"])
     conf = number(100 * ctx.conf_level, 0)
     loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     if loaded.has("beviljat_belopp"):  # a few grants without an amount leave the chapter

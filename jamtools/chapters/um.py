@@ -18,13 +18,14 @@ The chapters' own preparation is here too: :func:`select_notes` and :func:`paren
 from __future__ import annotations
 
 import contextlib
+import math
 
 import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.check import GIVEN
 from jamtools.data.links import rows_view
-from jamtools.data.model import ADULT_SEXES
+from jamtools.data.model import ADULT_SEXES, TABLES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.control import disclose_charts
 from jamtools.disclosure.text import disclose_words
@@ -48,6 +49,97 @@ TEXT = "anteckning"
 PARENT = "foralder"
 #: What the words of the responsibility share are about, in a sentence.
 RESPONSIBILITY_TEXT = "ord om ansvar eller omsorg"
+
+
+# --- The chapters' parameters: each checked, with a message that says what to write ----------------
+
+def note_role(value) -> str | None:
+    """The parameter ``roll`` (um_01) checked: None (every note) or a role of the data model's
+    ``um_anteckningar``; else ValueError naming the roles.
+
+    Examples
+    --------
+    >>> note_role("foralder")
+    'foralder'
+    """
+    roles = TABLES["um_anteckningar"].column("roll").allowed
+    if value is not None and (not isinstance(value, str) or value not in roles):
+        raise ValueError(f"Parametern roll = {value!r} ska vara en av rollerna {', '.join(roles)}, eller "
+                         "None för alla anteckningar.")
+    return value
+
+
+def word_count(value) -> int:
+    """The parameter ``antal_ord`` (um_01) checked: how many distinctive words are shown per
+    sex, a whole number ≥ 1; else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Parametern antal_ord = {value!r} ska vara ett heltal ≥ 1: hur många "
+                         "utmärkande ord som visas per kön, till exempel 15.")
+    return value
+
+
+def _words(name: str, value, *, at_least_one: bool) -> list[str]:
+    words_ = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
+    if (words_ is None or not all(isinstance(w, str) and w.strip() for w in words_)
+            or (at_least_one and not words_)):
+        raise ValueError(f"Parametern {name} = {value!r} ska vara en lista med ord, till exempel "
+                         f"[\"ansvar\", \"omsorg\"]{' (minst ett)' if at_least_one else ''}.")
+    return words_
+
+
+def responsibility_words(value) -> list[str]:
+    """The parameter ``ansvarsord`` (um_01) checked: the words (or word stems) counted as words
+    about responsibility and care, at least one; one word alone is a list of one.
+
+    Examples
+    --------
+    >>> responsibility_words("ansvar")
+    ['ansvar']
+    """
+    return _words("ansvarsord", value, at_least_one=True)
+
+
+def excluded_words(value) -> list[str]:
+    """The parameter ``uteslutna_ord`` (um_01) checked: words never shown (may be none; None
+    is none)."""
+    return [] if value is None else _words("uteslutna_ord", value, at_least_one=False)
+
+
+def prior_strength(value) -> float | None:
+    """The parameter ``prior_styrka`` (um_01) checked: None (the material's own counts) or a
+    number above 0; else ValueError."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value) or value <= 0):
+        raise ValueError(f"Parametern prior_styrka = {value!r} ska vara ett tal större än 0, till "
+                         "exempel 500, eller None för materialets egna antal.")
+    return value
+
+
+def indicator_name(value) -> str:
+    """The parameter ``indikator`` (um_02) checked: the name of an indicator (a value of the
+    column ``indikator``), a text; else ValueError."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"Parametern indikator = {value!r} ska vara namnet på en indikator i "
+                         f"um_indikatorer, till exempel {next(iter(INDICATORS))!r}.")
+    return value
+
+
+def baseline_months(value):
+    """The parameter ``baslinje_manader`` (um_02) checked: the number of months at the start
+    that set the control limits (a whole number ≥ 1), or a pair of dates ``[start, slut]``
+    (either None for open); else ValueError."""
+    ok = not isinstance(value, bool) and isinstance(value, int) and value >= 1
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        try:
+            ok = all(v is None or not isinstance(v, (bool, int, float)) and pd.Timestamp(v) is not pd.NaT
+                     for v in value)
+        except (ValueError, TypeError):
+            ok = False
+    if not ok:
+        raise ValueError(f"Parametern baslinje_manader = {value!r} ska vara ett antal månader (ett heltal "
+                         "≥ 1, till exempel 12) eller ett par datum [start, slut], till exempel "
+                         "['2023-01-01', '2023-12-31'].")
+    return value
 
 
 def select_notes(loaded, role: str | None = None):
@@ -192,21 +284,21 @@ def words_in_notes(ctx) -> Page:
         mothers and fathers, or why that part is left out).
     """
     table = "um_anteckningar"
-    notes, role_text = select_notes(ctx.load(table, **ctx.filters), ctx.extra["roll"])
+    notes, role_text = select_notes(ctx.load(table, **ctx.filters), note_role(ctx.extra["roll"]))
     omitted = ctx.omissions(table, notes)
-    exclude, prior = ctx.extra["uteslutna_ord"], ctx.extra["prior_styrka"]
+    exclude, prior = excluded_words(ctx.extra["uteslutna_ord"]), prior_strength(ctx.extra["prior_styrka"])
 
     # The notes about parents (role PARENT) are compared too, counted in the same pass over
     # the notes' words as all notes (the counting of words is most of the chapter's time).
     parents = parent_notes(notes.data)
     # Words about responsibility and care (a yes/no outcome per note) are found in the same
     # pass.
-    stems = ctx.extra["ansvarsord"]
+    stems = responsibility_words(ctx.extra["ansvarsord"])
     with _notes_at(notes) as src:
         counts, flagged = _words_and_stems(notes, src, stems=stems, exclude=exclude,
                                            by=None if parents is None else "roll")
     # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
-    shown, top = _disclosed_top(counts, k=ctx.extra["antal_ord"], prior_strength=prior,
+    shown, top = _disclosed_top(counts, k=word_count(ctx.extra["antal_ord"]), prior_strength=prior,
                                 conf_level=ctx.conf_level, threshold=ctx.threshold)
     roles = notes.has("roll")
     ansvar = analysis.binary_outcome(flagged, "ansvarsord", levels=LEVELS,
@@ -336,10 +428,10 @@ def quality_monitoring(ctx) -> Page:
         and ``ar`` (the gap per calendar year).
     """
     table = "um_indikatorer"
-    indicator = ctx.extra["indikator"]
+    indicator = indicator_name(ctx.extra["indikator"])
     what = indicator_text(indicator)
     loaded = select_indicator(ctx.load(table, **ctx.filters), indicator)
-    baseline = ctx.extra["baslinje_manader"]
+    baseline = baseline_months(ctx.extra["baslinje_manader"])
 
     chart = control.p_chart(loaded.data, time=MONTH, levels=LEVELS, baseline=baseline)
     gap = control.gap_chart(loaded.data, time=MONTH, levels=LEVELS, baseline=baseline)
@@ -388,5 +480,6 @@ def quality_monitoring(ctx) -> Page:
 
 
 __all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT", "TEXT",
-           "indicator_text", "parent_notes", "quality_monitoring", "select_indicator",
-           "select_notes", "words_in_notes"]
+           "baseline_months", "excluded_words", "indicator_name", "indicator_text", "note_role",
+           "parent_notes", "prior_strength", "quality_monitoring", "responsibility_words",
+           "select_indicator", "select_notes", "word_count", "words_in_notes"]

@@ -433,9 +433,16 @@ def parse_dates(text: pd.Series) -> pd.Series:
     return out
 
 
-def _numbers(raw: pd.Series) -> pd.Series:
-    # Decimal comma and spaces as thousands separators, as Swedish exports write them, and a
-    # currency after the amount as a spreadsheet's format writes it ("150 000 kr", "1 200:-").
+def parse_numbers(raw: pd.Series) -> pd.Series:
+    """Numbers written as text, as Swedish exports write them: decimal comma, spaces (also
+    no-break ones) between thousands, a minus sign, and a currency after the amount as a
+    spreadsheet's format writes it ("150 000 kr", "1 200:-"); else missing.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["200 000", "12,5", "\u2212 3", "1 200:-", "tvåhundra"])).tolist()
+    [200000.0, 12.5, -3.0, 1200.0, <NA>]
+    """
     text = (raw.astype("string").str.strip()
             .str.replace(r"(?i)[\s\u00a0\u202f]*(kr|kronor|sek|:-)\.?$", "", regex=True)
             .str.replace(r"[\s\u00a0\u202f]", "", regex=True)
@@ -490,7 +497,7 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
 # source (DuckDB, :mod:`jamtools.data.engine`): every rule is a column expression (a typed value
 # and a flag per kind of problem), so the cost per row is the engine's. The rare values the
 # fast SQL forms do not cover (a number written as ``1 234,5e3``, a date with a time zone, a
-# personnummer in non-ASCII digits) are handed to the Python rules above (``_numbers``,
+# personnummer in non-ASCII digits) are handed to the Python rules above (``parse_numbers``,
 # ``parse_dates``, ``personnummer.parse``) one value at a time, so that the result is the same
 # as theirs. Counts, first rows and examples come from the flags; examples are read back from
 # the source only for the kinds that occur.
@@ -589,7 +596,7 @@ def _register_fallbacks(con) -> None:
     from jamtools.data.personnummer import parse
 
     def number(values):
-        out = _numbers(pd.Series(values.to_pylist(), dtype="string"))
+        out = parse_numbers(pd.Series(values.to_pylist(), dtype="string"))
         return pa.array(out.astype("float64").where(out.notna(), None), type=pa.float64(), from_pandas=True)
 
     def date(values):
