@@ -77,3 +77,88 @@ def test_the_catalogue_is_the_one_chapter_list(tmp_path):
     assert yaml.safe_load(broken.read_text(encoding="utf-8")) == toc
     assert not write_toc(broken)
 
+
+
+def _parameters_cell(chapter_id: str) -> dict:
+    """The names and values of a notebook's parameters cell (its defaults)."""
+    import ast
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    nb = json.loads((root / "notebooks" / f"{chapter_id}.ipynb").read_text(encoding="utf-8"))
+    [cell] = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tree = ast.parse("".join(cell["source"]))
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body
+            if isinstance(node, ast.Assign)}
+
+
+@pytest.mark.parametrize("chapter_id", list(QUESTIONS))
+def test_the_catalogue_declares_each_notebooks_own_parameters(chapter_id):
+    """The chapter's own parameters in the catalogue are its notebook's (names, order and
+    defaults), each default passes the chapter's rules, and every rule is a function of the
+    chapter modules that takes the parameters by their names."""
+    import inspect
+
+    from jamtools.run.params import RUN_PARAMETERS
+
+    cell = _parameters_cell(chapter_id)
+    own = {k: v for k, v in cell.items() if k not in RUN_PARAMETERS}
+    declared = catalogue.CHAPTERS[chapter_id].parameters
+    assert list(own) == list(declared), chapter_id
+    assert {k: p.default for k, p in declared.items()} == own, chapter_id
+    assert catalogue.parameter_problems(chapter_id, own) == []
+    assert catalogue.parameter_problems(chapter_id, cell, defaults=False) == []
+    for p in declared.values():
+        if p.rule:
+            assert callable(catalogue._rule(p.rule)), p.rule
+    together = catalogue.CHAPTERS[chapter_id].together
+    if together:  # called with the chapter's own names, with the notebooks' defaults
+        signature = inspect.signature(catalogue._rule(together)).parameters
+        assert set(signature) <= set(declared), together
+        assert {k: s.default for k, s in signature.items()} == {k: own[k] for k in signature}
+
+
+@pytest.mark.parametrize("chapter_id, values, message", [
+    ("r4_02_resurser", {"tabell": 5}, "tabell = 5 känns inte igen"),
+    ("r4_02_resurser", {"tabell": "hemtjanst"}, "tabell = 'hemtjanst' känns inte igen.*ht_beslut"),
+    ("r4_01_representation", {"tabell": ["ht_beslut", 7]}, "tabell = 7"),
+    ("r4_01_representation", {"aldersgranser": 18}, "aldersgranser = 18"),
+    ("r4_01_representation", {"aldersgranser": [30, 18]}, "aldersgranser.*stigande"),
+    ("r4_01_representation", {"alder_max": 10}, "alder_max = 10.*ht_beslut"),
+    ("r4_03_resultat", {"tabell": "hemtjanst"}, "tabell = 'hemtjanst'.*datamodellen"),
+    ("r4_03_resultat", {"malindikatorer": ["klar"]}, "malindikatorer.*klar"),
+    ("r4_03_resultat", {"justera_for": 5}, "justera_for = 5"),
+    ("r4_04_olika_grupper", {"utfall": "arbete"}, "utfall = 'arbete'.*forflyttning"),
+    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 kr"]}, "beloppsgranser.*'200 000 kr'"),
+    ("ru_01_projektmedel", {"beloppsgranser": [200000, "200 000"]}, "beloppsgranser.*två gånger"),
+    ("ru_01_projektmedel", {"beloppsgranser": None}, "beloppsgranser = None"),
+    ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "2023"}, "nytt_arbetssatt_ar = '2023'"),
+    ("ks_01_instrumentval", {"forandring_ar": 2024.5}, "forandring_ar = 2024.5"),
+    ("um_01_sprakbruk", {"roll": "mamma"}, "roll = 'mamma'.*foralder"),
+    ("um_01_sprakbruk", {"antal_ord": 0}, "antal_ord = 0"),
+    ("um_01_sprakbruk", {"ansvarsord": []}, "ansvarsord = \\[\\]"),
+    ("um_01_sprakbruk", {"uteslutna_ord": [3]}, "uteslutna_ord = \\[3\\]"),
+    ("um_01_sprakbruk", {"prior_styrka": -1}, "prior_styrka = -1"),
+    ("um_02_kvalitetsuppfoljning", {"indikator": 3}, "indikator = 3"),
+    ("um_02_kvalitetsuppfoljning", {"baslinje_manader": 0}, "baslinje_manader = 0"),
+    ("bof_02_utredning_till_insats", {"enhet": 5}, "enhet = 5"),
+    ("bof_02_utredning_till_insats", {"alder_min": 20}, "alder_min \\(20\\).*alder_max \\(17\\)"),
+    ("bof_02_utredning_till_insats", {"threshold": 0}, "threshold = 0"),
+])
+def test_a_bad_chapter_parameter_is_named_by_the_chapters_own_rule(chapter_id, values, message):
+    import re
+
+    problems = catalogue.parameter_problems(chapter_id, values)
+    assert len(problems) == 1 and re.search(message, problems[0]), problems
+
+
+def test_good_chapter_parameters_pass():
+    good = {"ru_01_projektmedel": {"beloppsgranser": ["200 000", 400000, "1 000 000"]},
+            "r4_02_resurser": {"tabell": ["ht_beslut", "ru_ansokningar"]},
+            "r4_01_representation": {"tabell": "eb_klienter", "aldersgranser": [18, 30, 65], "alder_max": 80},
+            "r4_03_resultat": {"malindikatorer": ["forflyttning"], "justera_for": ["hushallstyp"]},
+            "um_01_sprakbruk": {"roll": None, "ansvarsord": "ansvar", "uteslutna_ord": None, "prior_styrka": 200},
+            "um_02_kvalitetsuppfoljning": {"baslinje_manader": ["2023-01-01", None]},
+            "ht_02_forandring_over_tid": {"nytt_arbetssatt_ar": 2022, "alder_min": 70, "enhet": "Norr"}}
+    for chapter_id, values in good.items():
+        assert catalogue.parameter_problems(chapter_id, values) == [], chapter_id

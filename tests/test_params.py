@@ -23,11 +23,34 @@ def test_valid_parameters(tmp_path):
     ({"period_start": "2024-13-01"}, "period_start"),
     ({"period_start": "2024-06-01", "period_end": "2024-01-01"}, "efter"),
     ({"alder_min": -3}, "alder_min"),
+    ({"alder_min": 70, "alder_max": 65}, "alder_min \\(70\\).*alder_max \\(65\\)"),
     ({"enhet": 5}, "enhet"),
 ])
 def test_bad_parameters_are_named(tmp_path, kwargs, message):
     with pytest.raises(ParameterError, match=message):
         check_parameters(data_dir=tmp_path, **kwargs)
+
+
+def test_every_bad_parameter_is_named_at_once(tmp_path):
+    with pytest.raises(ParameterError) as err:
+        check_parameters(data_dir=tmp_path, threshold=0, conf_level=2, period_start="igår")
+    assert all(name in str(err.value) for name in ("threshold = 0", "conf_level = 2", "period_start = 'igår'"))
+
+
+@pytest.mark.parametrize("question_id, extra, message", [
+    ("r4_02_resurser", {"tabell": 5}, "tabell = 5 känns inte igen"),
+    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 kr"]}, "beloppsgranser"),
+    ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "2023"}, "nytt_arbetssatt_ar"),
+])
+def test_setup_checks_the_chapters_own_parameters_by_its_rules(tmp_path, question_id, extra, message):
+    """A value set by hand in a notebook's parameters cell stops at its first cell, naming it,
+    by the rule the configuration is checked with (not with a Python error inside the chapter)."""
+    from jamtools.run import notebook
+
+    with pytest.raises(ParameterError, match=message):
+        notebook.setup(question_id, {"data_dir": str(tmp_path), **extra})
+    good = {"beloppsgranser": ["200 000", 400000]} if question_id == "ru_01_projektmedel" else {}
+    assert notebook.setup(question_id, {"data_dir": str(tmp_path), **good}).question_id == question_id
 
 
 def test_missing_data_dir_says_how_to_make_data(tmp_path):

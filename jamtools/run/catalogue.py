@@ -17,12 +17,18 @@ runs only those that can, and :func:`load` gives a notebook exactly the columns 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import importlib
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jamtools.data.model import SEX, TABLES
 from jamtools.present.report import TABLE_LABELS
 from jamtools.present.sentences import no_adjustment_text  # noqa: F401  (part of the catalogue's API)
+from jamtools.run.params import RULES as RUN_RULES
+from jamtools.run.params import parameter_problems as run_parameter_problems
 
 # --- The chapters: id (the notebook's file stem), question and part of the book ------------
 
@@ -153,6 +159,10 @@ class Chapter:
     reads_all_tables: bool = False
     #: At least one of these tables (any one is enough); used with ``reads_all_tables``.
     any_of: tuple[str, ...] = ()
+    #: The chapter's own parameters (:data:`PARAMETERS`), by name.
+    parameters: dict[str, "Parameter"] = field(default_factory=dict)
+    #: The chapter's rule across its own parameters (:data:`TOGETHER`), or None.
+    together: str | None = None
 
     @property
     def title(self) -> str:
@@ -175,13 +185,70 @@ def _n(table: str, required=(), optional=None, covariates=(), without="", blank_
                      tuple(blank_ok), cells or linked, tuple(presence), linked, tuple(sums))
 
 
+# --- The chapters' own parameters --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parameter:
+    """One of a chapter's own parameters (besides the run's,
+    :data:`jamtools.run.params.RUN_PARAMETERS`): its default, as the notebook's parameters cell
+    has it, and the chapter's rule for a value."""
+
+    default: object = None
+    #: The chapter's own function that checks a value, as ``"module.function"`` of
+    #: :mod:`jamtools.chapters` (``"ht.change_year"``), which the chapter itself calls on the
+    #: value: it raises ValueError naming the parameter, the value and what to write. None: the
+    #: run's rule (:data:`jamtools.run.params.RULES`: ``enhet``, ``alder_min``, ``alder_max``), or
+    #: the chapter's rule across its parameters (:data:`TOGETHER`) alone.
+    rule: str | None = None
+    #: Filled in by the runner (``results_dir``), never by ``jamtools.yml``.
+    set_by_run: bool = False
+
+
+def _filters(alder_min=None, alder_max=None) -> dict[str, Parameter]:
+    """The parameters that choose the rows a chapter reads (unit and ages), with their defaults."""
+    return {"enhet": Parameter(), "alder_min": Parameter(alder_min), "alder_max": Parameter(alder_max)}
+
+
+#: Each chapter's own parameters, in the order of its notebook's parameters cell (a test checks
+#: that the names and defaults are the notebooks'). ``jamtools.yml`` sets them under
+#: ``notebooks:``; :func:`parameter_problems` checks a value with the chapter's own rule when the
+#: configuration is read, and again when the notebook starts.
+PARAMETERS: dict[str, dict[str, Parameter]] = {
+    **{q: _filters(0, 17) for q in QUESTIONS if q.startswith("bof_")},
+    **{q: _filters() for q in QUESTIONS if q.startswith("eb_")},
+    "ht_01_hemtjanst_timmar": _filters(65),
+    "ht_02_forandring_over_tid": {**_filters(65), "nytt_arbetssatt_ar": Parameter(2023, "ht.change_year")},
+    "ru_01_projektmedel": {"beloppsgranser": Parameter([200000, 400000, 800000], "ru.amount_bounds")},
+    "ks_01_instrumentval": {"forandring_ar": Parameter(2024, "ks.change_year")},
+    "r4_01_representation": {"tabell": Parameter(None, "representation.client_tables"),
+                             "aldersgranser": Parameter(), "alder_max": Parameter()},
+    "r4_02_resurser": {**_filters(), "tabell": Parameter(None, "resources.resource_tables")},
+    "r4_03_resultat": {**_filters(), "tabell": Parameter("eb_utfall"), "malindikatorer": Parameter(),
+                       "justera_for": Parameter()},
+    "r4_04_olika_grupper": {**_filters(), "utfall": Parameter("forflyttning", "intersections.outcome_parameter")},
+    "r4_05_realisera": {"results_dir": Parameter(set_by_run=True)},
+    "um_01_sprakbruk": {
+        "roll": Parameter(None, "um.note_role"), "antal_ord": Parameter(15, "um.word_count"),
+        "ansvarsord": Parameter(["ansvar", "omsorg", "omvårdnad", "föräldraförmåg"], "um.responsibility_words"),
+        "uteslutna_ord": Parameter([], "um.excluded_words"), "prior_styrka": Parameter(None, "um.prior_strength")},
+    "um_02_kvalitetsuppfoljning": {
+        "enhet": Parameter(), "indikator": Parameter("uppfoljning_i_tid", "um.indicator_name"),
+        "baslinje_manader": Parameter(12, "um.baseline_months")},
+}
+#: A chapter's rule across its own parameters (``"module.function"`` of :mod:`jamtools.chapters`,
+#: which the chapter calls too), called with all of them as keywords once each value passed its
+#: own rule: the age groups of every client table (r4_01), the goal table's columns (r4_03).
+TOGETHER = {"r4_01_representation": "representation.client_setups", "r4_03_resultat": "goals.goal_spec"}
+
+
 CHAPTERS: dict[str, Chapter] = {}
 
 
 def _add(chapter: Chapter) -> None:
     if chapter.id not in QUESTIONS:
         raise KeyError(f"{chapter.id} finns inte bland frågorna")
-    CHAPTERS[chapter.id] = chapter
+    CHAPTERS[chapter.id] = replace(chapter, parameters=PARAMETERS.get(chapter.id, {}),
+                                   together=TOGETHER.get(chapter.id))
 
 
 # The entries, in the order of QUESTIONS; tests check that every question has one and that
@@ -394,6 +461,86 @@ ENTRIES = (
 
 for _entry in ENTRIES:
     _add(_entry)
+
+
+#: The run's parameters that ``notebooks:`` in ``jamtools.yml`` may set for one chapter (the
+#: others are the run's: the folder of the data, and what the runner fills in).
+CHAPTER_RUN_PARAMETERS = ("period_start", "period_end", "threshold", "conf_level", "organisation")
+
+
+def settable_parameters(chapter_id: str) -> list[str]:
+    """The names ``notebooks: <chapter_id>:`` in ``jamtools.yml`` may set: the run's parameters
+    a chapter may have its own value of, and the chapter's own parameters."""
+    own = [n for n, p in CHAPTERS[chapter_id].parameters.items() if not p.set_by_run]
+    return [*CHAPTER_RUN_PARAMETERS, *own]
+
+
+def _rule(path: str):
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(f"jamtools.chapters.{module}"), name)
+
+
+def parameter_problems(chapter_id: str, values: Mapping, *, defaults: bool = True) -> list[str]:
+    """Every problem of the values ``values`` gives chapter ``chapter_id``: each of its own
+    parameters checked by the chapter's own rule (:attr:`Parameter.rule`; the run's rule for
+    ``enhet``, ``alder_min`` and ``alder_max``, and for a run parameter given, such as
+    ``threshold``), then, when each passed, the chapter's rule across them (:data:`TOGETHER`).
+    With ``defaults`` (``jamtools.yml``'s few values) a parameter not given has its default, as
+    the notebook will; without (a notebook's namespace) only the values given are looked at.
+    Names not among the chapter's parameters are not looked at here
+    (:func:`settable_parameters`). Each problem is the rule's Swedish message: it names the
+    parameter and the value, and says what to write.
+
+    Examples
+    --------
+    >>> parameter_problems("r4_02_resurser", {"tabell": "hemtjanst"})[0][:47]
+    "Parametern tabell = 'hemtjanst' känns inte igen"
+    """
+    chapter = CHAPTERS[chapter_id]
+    own = {name: p.default for name, p in chapter.parameters.items()} if defaults else {}
+    own.update({k: v for k, v in values.items() if k in chapter.parameters})
+    problems = list(run_parameter_problems({k: v for k, v in {**own, **values}.items() if k in RUN_RULES
+                                            and (k in own or k in CHAPTER_RUN_PARAMETERS)}).values())
+    for name, parameter in chapter.parameters.items():
+        if parameter.rule and name in values:
+            try:
+                _rule(parameter.rule)(values[name])
+            except ValueError as exc:
+                problems.append(str(exc))
+    if not problems and chapter.together:
+        try:
+            _rule(chapter.together)(**{k: v for k, v in own.items() if not chapter.parameters[k].set_by_run
+                                       and k in _keywords(chapter.together)})
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _keywords(path: str) -> set[str]:
+    return set(inspect.signature(_rule(path)).parameters)
+
+
+def unknown_parameter(chapter_id: str, name: str) -> str:
+    """What to say about ``name`` under ``notebooks: <chapter_id>:`` in ``jamtools.yml`` when it
+    is not among :func:`settable_parameters` (Swedish; the parameters the chapter has, and the
+    closest name when it looks like a misspelling)."""
+    chapter = CHAPTERS[chapter_id]
+    if name in ("results_path", "config_file") or name in chapter.parameters and chapter.parameters[name].set_by_run:
+        return f"{name} fylls i av körningen och anges inte i jamtools.yml."
+    if name == "data_dir":
+        return "data_dir gäller hela körningen: ange den överst i filen, inte för ett kapitel."
+    names = settable_parameters(chapter_id)
+    close = difflib.get_close_matches(str(name), names, n=1)
+    return (f"okänd parameter {name}.{f' Menade du {close[0]}?' if close else ''} Kapitlet har "
+            f"parametrarna: {', '.join(names)}. Kontrollera stavningen.")
+
+
+def unknown_chapter(chapter_id: str) -> str:
+    """What to say about a chapter id under ``notebooks:`` in ``jamtools.yml`` that the catalogue
+    does not have (Swedish; the closest id when it looks like a misspelling)."""
+    close = difflib.get_close_matches(str(chapter_id), list(CHAPTERS), n=1)
+    return (f"okänt kapitel {chapter_id!r}.{f' Menade du {close[0]}?' if close else ''} Kapitlen är: "
+            f"{', '.join(CHAPTERS)}.")
 
 
 Status = Literal["kan_koras", "kan_koras_utan", "kan_inte_koras"]
@@ -625,7 +772,8 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
 
 
 __all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
-           "PARTS", "QUESTIONS", "SUMMARIES"]
+           "PARTS", "QUESTIONS", "SUMMARIES", "PARAMETERS", "Parameter", "TOGETHER", "parameter_problems",
+           "settable_parameters", "unknown_chapter", "unknown_parameter"]
 
 
 def toc_parts() -> list[dict]:

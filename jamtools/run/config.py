@@ -2,10 +2,13 @@
 confidence level, where the data are, and per-notebook parameters.
 
 Paths in the file are relative to the file itself. Unknown keys are errors, not warnings: a
-misspelt ``treshold`` must not silently fall back to the default.
+misspelt ``treshold`` must not silently fall back to the default. Every value is checked when
+the file is read (:func:`load_config`), by the same rules the notebooks apply, so that a wrong
+value stops the run before any chapter runs, with every problem of the file in one message.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import yaml
 
 from jamtools.data.load import DEMO_DATA_DIR
 from jamtools.run.params import RUN_PARAMETERS, ParameterError
+from jamtools.run.params import parameter_problems as run_parameter_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = DEMO_DATA_DIR
@@ -54,8 +58,36 @@ def default_config() -> RunConfig:
     return RunConfig(parameters=params)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as ``jamtools.yml`` is read: as PyYAML's safe loader, except that a date that does not
+    exist (``2024-13-01``) stays the text it is, so that the rule of the setting it is given to
+    names the setting and says what to write (the safe loader stops with a Python exception)."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def read_yaml(path: Path):
+    """The contents of ``jamtools.yml`` at ``path`` (:class:`_Loader`); yaml.YAMLError when it is
+    not YAML."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)
+
+
 def load_config(path: str | Path | None) -> RunConfig:
-    """Read ``jamtools.yml``; ``None`` gives :func:`default_config`."""
+    """Read ``jamtools.yml``; ``None`` gives :func:`default_config`.
+
+    Every setting is checked as the file is read, before any table or chapter: the run's
+    settings (threshold, conf_level, organisation, period, data_dir), each chapter's parameters
+    under ``notebooks:`` (known chapters and names; each value by the chapter's own rule,
+    :func:`jamtools.run.catalogue.parameter_problems`) and ``tables:``. Every problem of the file
+    is in the one :class:`ParameterError`, each naming the setting (and chapter) and what to write.
+    """
     if isinstance(path, RunConfig):  # already read
         return path
     if path is None:
@@ -64,15 +96,16 @@ def load_config(path: str | Path | None) -> RunConfig:
     if not path.is_file():
         raise ParameterError(f"Konfigurationsfilen {path} finns inte.")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise ParameterError(f"Konfigurationsfilen {path} är inte giltig YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ParameterError(f"Konfigurationsfilen {path} ska innehålla nycklar och värden.")
+    problems: list[str] = []
     unknown = set(raw) - _TOP_KEYS
     if unknown:
-        raise ParameterError(
-            f"Okända nycklar i {path}: {', '.join(sorted(unknown))}. "
+        problems.append(
+            f"Okända nycklar i {path}: {', '.join(sorted(map(str, unknown)))}. "
             f"Tillåtna nycklar är: {', '.join(sorted(_TOP_KEYS))}."
         )
     config = default_config()
@@ -82,42 +115,76 @@ def load_config(path: str | Path | None) -> RunConfig:
     config.parameters["data_dir"] = None
     config.parameters["organisation"] = "Egna data"
     params = config.parameters
+    given = {}
     for key in ("organisation", "threshold", "conf_level"):
         if key in raw:
-            params[key] = raw[key]
+            params[key] = given[key] = raw[key]
     period = raw.get("period") or {}
     if not isinstance(period, dict) or set(period) - {"start", "end"}:
-        raise ParameterError(f"'period' i {path} ska ha nycklarna start och end (ÅÅÅÅ-MM-DD).")
-    params["period_start"] = str(period["start"]) if period.get("start") else None
-    params["period_end"] = str(period["end"]) if period.get("end") else None
+        problems.append(f"'period' i {path} ska ha nycklarna start och end (ÅÅÅÅ-MM-DD).")
+        period = {}
+    for key in ("start", "end"):
+        value = _value(period.get(key))
+        params[f"period_{key}"] = str(value) if value else None
+        if value:
+            given[f"period_{key}"] = params[f"period_{key}"]
+    problems += [f"{_SETTINGS.get(k, repr(k))} i {path}: {message}"
+                 for k, message in run_parameter_problems(given).items()]
     if "data_dir" in raw:
         params["data_dir"] = str((path.parent / str(raw["data_dir"])).resolve())
         if not Path(params["data_dir"]).is_dir():
-            raise ParameterError(f"'data_dir' i {path} pekar på {params['data_dir']}, som inte är "
-                                 "en katalog som finns.")
+            problems.append(f"'data_dir' i {path} pekar på {params['data_dir']}, som inte är "
+                            "en katalog som finns.")
     notebooks = raw.get("notebooks") or {}
     if not isinstance(notebooks, dict) or not all(isinstance(v, dict) for v in notebooks.values()):
-        raise ParameterError(f"'notebooks' i {path} ska vara fråge-id med parametrar under sig.")
-    config.notebook_parameters = notebooks
-    config.tables = _check_tables(raw.get("tables") or {}, path)
+        problems.append(f"'notebooks' i {path} ska vara fråge-id med parametrar under sig.")
+        notebooks = {}
+    config.notebook_parameters = {k: {name: _value(v) for name, v in values.items()}
+                                  for k, values in notebooks.items()}
+    for chapter_id, values in config.notebook_parameters.items():
+        problems += [f"'notebooks: {chapter_id}' i {path}: {message}"
+                     for message in _chapter_problems(chapter_id, values)]
+    tables = raw.get("tables") or {}
+    if not isinstance(tables, dict):
+        problems.append(f"'tables' i {path} ska vara tabellnamn med 'file' eller 'sql' under sig.")
+        tables = {}
+    problems += [problem for name, spec in tables.items() for problem in _table_problems(name, spec, path)]
+    if problems:
+        raise ParameterError(problems[0] if len(problems) == 1 else
+                             f"{len(problems)} fel i {path}:\n- " + "\n- ".join(problems))
+    config.tables = tables
     return config
 
 
+#: How the file names a run parameter whose problem a message reports.
+_SETTINGS = {"period_start": "'period: start'", "period_end": "'period: end'"}
+
+
+def _value(value):
+    """A value of the file as the notebooks get it: ``None`` written as in Python (the text
+    ``None``, as the handbook writes it) is None, and a date is text (YYYY-MM-DD)."""
+    if value == "None":
+        return None
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def _chapter_problems(chapter_id: str, values: dict) -> list[str]:
+    """Every problem of ``notebooks: <chapter_id>:``: an unknown chapter, names the chapter has
+    not (or that the run sets), and each value by the chapter's own rule."""
+    from jamtools.run.catalogue import (CHAPTERS, parameter_problems, settable_parameters,
+                                        unknown_chapter, unknown_parameter)
+
+    if chapter_id not in CHAPTERS:
+        return [unknown_chapter(chapter_id)]
+    settable = settable_parameters(chapter_id)
+    unknown = [name for name in values if name not in settable]
+    return [*(unknown_parameter(chapter_id, name) for name in unknown),
+            *parameter_problems(chapter_id, {k: v for k, v in values.items() if k in settable})]
+
+
 _TABLE_KEYS = {"file", "sql", "sheet", "encoding", "separator", "columns", "values"}
-
-
-def _check_tables(tables, path: Path) -> dict:
-    """Check the ``tables`` section: known tables, known keys, one source, mappings onto the
-    model's columns (``personnummer`` too) and values. Every problem is an error naming it."""
-    from jamtools.data.model import TABLES
-
-    if not isinstance(tables, dict):
-        raise ParameterError(f"'tables' i {path} ska vara tabellnamn med 'file' eller 'sql' under sig.")
-    problems = [problem for name, spec in tables.items() for problem in _table_problems(name, spec, path)]
-    if problems:
-        raise ParameterError("\n".join(problems) if len(problems) == 1 else
-                             f"{len(problems)} fel i 'tables' i {path}:\n- " + "\n- ".join(problems))
-    return tables
 
 
 def _table_problems(name: str, spec, path: Path) -> list[str]:

@@ -5,7 +5,8 @@ A notebook's first code cell after its parameters is::
     ctx = setup("bof_02_utredning_till_insats", globals())
 
 :func:`setup` validates the parameters cell's values (:func:`jamtools.run.params.check_parameters`,
-with the configuration when ``config_file`` is set) and returns a :class:`ChapterRun`. The chapter's
+with the configuration when ``config_file`` is set, and the chapter's own parameters by the chapter's
+rules, :func:`jamtools.run.catalogue.parameter_problems`) and returns a :class:`ChapterRun`. The chapter's
 composition (``jamtools.chapters.<family>``) receives it and loads its tables through it, so the
 chapters never reach up into the run layer; the notebook's last cell is ``ctx.finish(page)``, which
 writes the results file from the page's disclosed counts and comparisons.
@@ -23,7 +24,7 @@ from jamtools.data.check import FAIL_SHARE
 from jamtools.present.page import Page
 from jamtools.present.results import Results
 from jamtools.run import catalogue
-from jamtools.run.params import RUN_PARAMETERS, Params, check_parameters
+from jamtools.run.params import RUN_PARAMETERS, ParameterError, Params, check_parameters
 
 _RUN_NAMES = set(RUN_PARAMETERS)
 _IPYTHON = {"In", "Out", "exit", "quit", "get_ipython"}
@@ -298,6 +299,11 @@ def setup(question_id: str, namespace: Mapping) -> ChapterRun:
              if k not in _RUN_NAMES and not k.startswith("_") and k not in _IPYTHON
              and isinstance(v, _PLAIN)}
     params = check_parameters(**values, **extra)
+    # The chapter's own parameters, by the chapter's own rules (as when jamtools.yml is read):
+    # a value set by hand in the parameters cell stops here, naming it, not deep in the chapter.
+    problems = catalogue.parameter_problems(question_id, extra, defaults=False)
+    if problems:
+        raise ParameterError("\n".join(problems))
     # The imports made some 200 000 long-lived objects (pandas, statsmodels, matplotlib). Each
     # full collection of the garbage collector would scan them all again, about 0.13 s: Python
     # starts one by itself as the chapter allocates, and statsmodels' ``multipletests`` calls

@@ -67,17 +67,91 @@ def _date(name: str, value) -> str | None:
         ) from None
 
 
+def _threshold(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParameterError(
+            f"Parametern threshold = {value!r} ska vara ett heltal ≥ 1: det minsta antal "
+            "personer som får visas i en cell (röjandekontroll)."
+        )
+
+
+def _conf_level(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= float(value) < 1:
+        raise ParameterError(
+            f"Parametern conf_level = {value!r} ska vara en konfidensnivå mellan 0,5 och 1, "
+            "till exempel 0.95 för 95 procent."
+        )
+
+
+def _organisation(value) -> None:
+    if not isinstance(value, str):
+        raise ParameterError(f"Parametern organisation = {value!r} ska vara en text.")
+
+
+def _age(name: str):
+    def check(value) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ParameterError(f"Parametern {name} = {value!r} ska vara ett heltal ≥ 0 eller None.")
+    return check
+
+
+def _unit(value) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ParameterError(f"Parametern enhet = {value!r} ska vara en text eller None.")
+
+
+#: The rule of each run parameter's value (and of the filters ``enhet``, ``alder_min`` and
+#: ``alder_max`` that most chapters have): raises :class:`ParameterError` saying what to write.
+#: The dates' order and the age interval are rules across two values (:func:`parameter_problems`).
+RULES = {
+    "period_start": lambda v: _date("period_start", v),
+    "period_end": lambda v: _date("period_end", v),
+    "threshold": _threshold,
+    "conf_level": _conf_level,
+    "organisation": _organisation,
+    "enhet": _unit,
+    "alder_min": _age("alder_min"),
+    "alder_max": _age("alder_max"),
+}
+
+
+def parameter_problems(values) -> dict[str, str]:
+    """Every problem of the values in ``values`` that :data:`RULES` has a rule for (the names
+    not given, and others, are not looked at): parameter -> the Swedish message naming it, the
+    value and what to write. The start of the period after its end is a problem of
+    ``period_end``, an ``alder_min`` above ``alder_max`` one of ``alder_max``."""
+    problems = {}
+    for name, rule in RULES.items():
+        if name in values:
+            try:
+                rule(values[name])
+            except ParameterError as exc:
+                problems[name] = str(exc)
+    if "period_start" not in problems and "period_end" not in problems:
+        start, end = _date("period_start", values.get("period_start")), _date("period_end", values.get("period_end"))
+        if start and end and start > end:
+            problems["period_end"] = f"period_start ({start}) ligger efter period_end ({end})."
+    low, high = values.get("alder_min"), values.get("alder_max")
+    if "alder_min" not in problems and "alder_max" not in problems and low is not None \
+            and high is not None and low > high:
+        problems["alder_max"] = (f"alder_min ({low}) är större än alder_max ({high}): inga personer "
+                                 "ryms i åldersintervallet. Byt plats på dem eller ändra någon av dem.")
+    return problems
+
+
 def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=5,
                      conf_level=0.95, organisation="", results_path=None, config_file=None,
                      **extra) -> Params:
-    """Validate the run parameters; raise :class:`ParameterError` naming the bad one.
+    """Validate the run parameters; raise :class:`ParameterError` naming every bad one.
 
     With ``config_file`` (a ``jamtools.yml``), the configuration decides where the data are (its
     tables, its ``data_dir``; never the demo folder) and gives the run-level settings that the
     parameters cell leaves at their defaults (organisation, period, threshold, confidence level):
     a notebook opened by hand in JupyterLab with only ``config_file`` set reads that
     configuration's tables and nothing else, and shows its organisation. Without it,
-    ``data_dir`` is the folder of the data.
+    ``data_dir`` is the folder of the data. The values' rules are :func:`parameter_problems`';
+    a chapter's own parameters are checked by the chapter's rules
+    (:func:`jamtools.run.catalogue.parameter_problems`, called by the notebook's setup).
     """
     if config_file is not None:
         if not Path(str(config_file)).is_file():
@@ -96,34 +170,20 @@ def check_parameters(*, data_dir, period_start=None, period_end=None, threshold=
         threshold, conf_level = chosen["threshold"], chosen["conf_level"]
         period_start, period_end = chosen["period_start"], chosen["period_end"]
     path = Path(str(data_dir)).expanduser() if data_dir is not None else None
+    problems = []
     if config_file is None and (path is None or not path.is_dir()):
-        raise ParameterError(
+        problems.append(
             f"Parametern data_dir = {str(data_dir)!r} är ingen katalog som finns (sökt från "
             f"{Path.cwd()}). Ange katalogen med era exporterade filer, eller skapa syntetiska "
             "data med: python -m jamtools synth --out data/synthetic"
         )
+    problems += parameter_problems(
+        {"period_start": period_start, "period_end": period_end, "threshold": threshold,
+         "conf_level": conf_level, "organisation": organisation,
+         **{k: extra[k] for k in ("enhet", "alder_min", "alder_max") if k in extra}}).values()
+    if problems:
+        raise ParameterError("\n".join(problems))
     start, end = _date("period_start", period_start), _date("period_end", period_end)
-    if start and end and start > end:
-        raise ParameterError(f"period_start ({start}) ligger efter period_end ({end}).")
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise ParameterError(
-            f"Parametern threshold = {threshold!r} ska vara ett heltal ≥ 1: det minsta antal "
-            "personer som får visas i en cell (röjandekontroll)."
-        )
-    if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float)) \
-            or not 0.5 <= float(conf_level) < 1:
-        raise ParameterError(
-            f"Parametern conf_level = {conf_level!r} ska vara en konfidensnivå mellan 0,5 och 1, "
-            "till exempel 0.95 för 95 procent."
-        )
-    if not isinstance(organisation, str):
-        raise ParameterError(f"Parametern organisation = {organisation!r} ska vara en text.")
-    for key in ("alder_min", "alder_max"):
-        value = extra.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ParameterError(f"Parametern {key} = {value!r} ska vara ett heltal ≥ 0 eller None.")
-    if extra.get("enhet") is not None and not isinstance(extra["enhet"], str):
-        raise ParameterError(f"Parametern enhet = {extra['enhet']!r} ska vara en text eller None.")
     return Params(data_dir=path, period_start=start, period_end=end, threshold=int(threshold),
                   conf_level=float(conf_level), organisation=organisation,
                   results_path=Path(results_path) if results_path else None,

@@ -48,7 +48,7 @@ from jamtools.data.facts import Facts
 from jamtools.data.readers import SQL_LOG_ENV, source_path
 from jamtools.data.load import release_engine
 from jamtools.run import pdf
-from jamtools.run.config import ROOT, RunConfig
+from jamtools.run.config import ROOT, RunConfig, read_yaml
 from jamtools.run.machine import usable_cores
 from jamtools.run.catalogue import QUESTIONS, SUMMARIES
 
@@ -887,7 +887,7 @@ def _run(config: RunConfig, out: Path, *, only, jobs, build, notebook_dir, progr
     in_scope = scope_tables(config, scope)
     tables = table_digests(config, digests, tables=in_scope)
     config_digest = _config_digest(config)
-    config_raw = (yaml.safe_load(config.source.read_text(encoding="utf-8")) or {}) if config.source else None
+    config_raw = (read_yaml(config.source) or {}) if config.source else None
     sql = sorted(t for t, d in tables.items() if d is None)
     check_tables = tables
     check_key = None if any(d is None for d in check_tables.values()) else _digest(
