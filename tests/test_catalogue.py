@@ -129,7 +129,7 @@ def test_the_catalogue_declares_each_notebooks_own_parameters(chapter_id):
     ("r4_03_resultat", {"malindikatorer": ["klar"]}, "malindikatorer.*klar"),
     ("r4_03_resultat", {"justera_for": 5}, "justera_for = 5"),
     ("r4_04_olika_grupper", {"utfall": "arbete"}, "utfall = 'arbete'.*forflyttning"),
-    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 kr"]}, "beloppsgranser.*'200 000 kr'"),
+    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 euro"]}, "beloppsgranser.*'200 000 euro'"),
     ("ru_01_projektmedel", {"beloppsgranser": [200000, "200 000"]}, "beloppsgranser.*två gånger"),
     ("ru_01_projektmedel", {"beloppsgranser": None}, "beloppsgranser = None"),
     ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "2023"}, "nytt_arbetssatt_ar = '2023'"),

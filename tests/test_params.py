@@ -39,7 +39,7 @@ def test_every_bad_parameter_is_named_at_once(tmp_path):
 
 @pytest.mark.parametrize("question_id, extra, message", [
     ("r4_02_resurser", {"tabell": 5}, "tabell = 5 känns inte igen"),
-    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 kr"]}, "beloppsgranser"),
+    ("ru_01_projektmedel", {"beloppsgranser": ["200 000 euro"]}, "beloppsgranser"),
     ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "2023"}, "nytt_arbetssatt_ar"),
 ])
 def test_setup_checks_the_chapters_own_parameters_by_its_rules(tmp_path, question_id, extra, message):

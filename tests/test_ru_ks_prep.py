@@ -45,10 +45,11 @@ def test_amount_bounds_read_as_swedes_write_them():
     same classes as the numbers; what is not an amount above 0 is a message naming it."""
     assert ru.amount_bounds(["800 000", "200\u00a0000", 400000]) == BOUNDS
     assert ru.amount_bounds(750000) == [750000.0]
+    assert ru.amount_bounds(["200 000 kr", "400 000:-", 800000]) == BOUNDS  # a currency after it
     data = _applications()
     pd.testing.assert_frame_equal(ru.prepare_applications(data, ru.amount_bounds(["200 000", "400 000", 800000])),
                                   ru.prepare_applications(data, BOUNDS))
-    for bad in (["200 000 kr"], [0], [-5], [True], None, [200000, "200 000"], [[200000]]):
+    for bad in (["200 000 euro"], [0], [-5], [True], None, [200000, "200 000"], [[200000]]):
         with pytest.raises(ValueError, match="Parametern beloppsgranser"):
             ru.amount_bounds(bad)
 

@@ -66,8 +66,8 @@ def _yml(tmp_path, text: str) -> Path:
 @pytest.mark.parametrize("text, message", [
     # the tester's four: each stopped inside the chapter, after the check said "kan köras"
     ("notebooks:\n  r4_02_resurser: {tabell: 5}\n", "'notebooks: r4_02_resurser'.*tabell = 5 känns inte igen"),
-    ("notebooks:\n  ru_01_projektmedel: {beloppsgranser: ['200 000 kr', 400000]}\n",
-     "'notebooks: ru_01_projektmedel'.*beloppsgranser.*'200 000 kr'"),
+    ("notebooks:\n  ru_01_projektmedel: {beloppsgranser: ['200 000 euro', 400000]}\n",
+     "'notebooks: ru_01_projektmedel'.*beloppsgranser.*'200 000 euro'"),
     ("threshold: 0\n", "'threshold'.*threshold = 0 ska vara ett heltal ≥ 1"),
     ("notebooks:\n  r4_02_resurser: {tabell: hemtjanst}\n", "tabell = 'hemtjanst' känns inte igen"),
     # the other run settings
