@@ -621,7 +621,9 @@ def part_items(part: ResourcePart, *, levels=ADULT_SEXES) -> tuple:
                                         per_text=spec.per_text).split("\n\n")
     return items(
         f"### {part.title}",
-        *[report.unusual_amounts_text(loaded.data, name) or None for name, loaded in part.data.loads.items()],
+        *[report.unusual_amounts_text(loaded.data, name,
+                                      hidden=bool(r.amounts.summary["suppressed"].astype(bool).any())) or None
+          for name, loaded in part.data.loads.items()],
         describe_resources(r, spec),
         *figure(shares_plot(r, spec, levels=levels,
                             title=f"Andel av {spec.unit_definite} och av {spec.resource_text}"),

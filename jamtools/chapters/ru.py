@@ -329,7 +329,8 @@ def project_funds(ctx) -> Page:
                                   conf_level=ctx.conf_level, threshold=ctx.threshold,
                                   count=loaded.weight)
         funds = items(
-            report.unusual_amounts_text(loaded.data, table) or None,
+            report.unusual_amounts_text(loaded.data, table,
+                                        hidden=bool(amounts["suppressed"].astype(bool).any())) or None,
             report.comparison_table(amounts.assign(comparison=amounts["matt"] + ": kvinnor − män"),
                                     caption="Beviljade belopp bland beviljade ansökningar",
                                     name="belopp"),

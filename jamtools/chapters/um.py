@@ -116,12 +116,19 @@ def prior_strength(value) -> float | None:
 
 
 def indicator_name(value) -> str:
-    """The parameter ``indikator`` (um_02) checked: the name of an indicator (a value of the
-    column ``indikator``), a text; else ValueError."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"Parametern indikator = {value!r} ska vara namnet på en indikator i "
-                         f"um_indikatorer, till exempel {next(iter(INDICATORS))!r}.")
-    return value
+    """The parameter ``indikator`` (um_02) checked: one of the data model's indicators, written
+    as the check reads the column (any case, å/ä/ö and spaces: "Uppföljning i tid" is
+    ``uppfoljning_i_tid``, :func:`jamtools.data.check.code_key`); else ValueError (a name the
+    column cannot hold left every row out as "Annan indikator", without a word)."""
+    from jamtools.data.check import code_key
+    from jamtools.data.model import TABLES
+
+    codes = TABLES["um_indikatorer"].column("indikator").allowed
+    key = code_key(value) if isinstance(value, str) else None
+    if key not in codes:
+        raise ValueError(f"Parametern indikator = {value!r} ska vara en av indikatorerna i "
+                         f"um_indikatorer: {', '.join(codes)}.")
+    return key
 
 
 def baseline_months(value):

@@ -102,6 +102,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "unusually_large": ("ovanligt stort värde, unusually large value",
                         "Kontrollera att värdena är rätt (till exempel inte i ören eller med en nolla "
                         "för mycket). Raderna räknas med som de står."),
+    "unlisted_code": ("värde som modellen inte listar, unlisted value",
+                      "Raderna räknas med under sitt eget namn. Är värdet en annan stavning av ett "
+                      "listat värde, skriv en omkodning under 'values' i jamtools.yml."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -436,7 +439,7 @@ def parse_dates(text: pd.Series) -> pd.Series:
 def parse_numbers(raw: pd.Series) -> pd.Series:
     """Numbers written as text, as Swedish exports write them: decimal comma, spaces (also
     no-break ones) between thousands, a minus sign, and a currency after the amount as a
-    spreadsheet's format writes it ("150 000 kr", "1 200:-"); else missing.
+    spreadsheet's format writes it ("150 000 kr", "1 200:-", "1 200,-"); else missing.
 
     Examples
     --------
@@ -444,7 +447,7 @@ def parse_numbers(raw: pd.Series) -> pd.Series:
     [200000.0, 12.5, -3.0, 1200.0, <NA>]
     """
     text = (raw.astype("string").str.strip()
-            .str.replace(r"(?i)[\s\u00a0\u202f]*(kr|kronor|sek|:-)\.?$", "", regex=True)
+            .str.replace(r"(?i)[\s\u00a0\u202f]*(kr|kronor|sek|:-|,-)\.?$", "", regex=True)
             .str.replace(r"[\s\u00a0\u202f]", "", regex=True)
             .str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False))
     return pd.to_numeric(text, errors="coerce")
@@ -561,7 +564,8 @@ def sql_text(q: str, duck_type: str) -> str:
 
 def code_key(value: str) -> str:
     """A category code as the check compares it: lower case, without accents (å, ä, ö as a, a,
-    o), spaces and hyphens as one underscore. The model's codes are their own keys.
+    o), spaces (no-break ones too), hyphens and en dashes as one underscore. The model's codes
+    are their own keys.
 
     >>> code_key(" Hälso- och sjukvård "), code_key("Placering HVB"), code_key("Sång")
     ('halso_och_sjukvard', 'placering_hvb', 'sang')
@@ -571,7 +575,13 @@ def code_key(value: str) -> str:
 
     text = unicodedata.normalize("NFKD", str(value).strip().lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s-]+", "_", text)
+    return re.sub(r"[\s\u00a0\u202f\u2013-]+", "_", text)
+
+
+#: What :func:`code_key` makes one underscore, as the engine's regular expression (RE2, whose
+#: ``\s`` is ASCII only): white space, no-break spaces, hyphens and en dashes. Ligatures and
+#: full-width letters are not folded (the model's codes are ASCII).
+_CODE_SPACES = r"[\s\x{00A0}\x{202F}\x{2013}-]+"
 
 
 def _case(expr: str, mapping: dict, default: str = "NULL") -> str:
@@ -993,10 +1003,13 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         elif col.dtype == "category" and col.allowed is not None:
             # A code is read whatever its case, å/ä/ö and spaces or hyphens ("Sång", "Placering
             # HVB", "Hälso- och sjukvård"), as :func:`code_key` writes the model's codes.
-            key = f"regexp_replace(strip_accents(lower({tt})), '[\\s-]+', '_', 'g')"
+            key = f"regexp_replace(strip_accents(lower({tt})), '{_CODE_SPACES}', '_', 'g')"
             known = {code_key(a): literal(a) for a in col.allowed}
-            if col.open_codes:  # other values are kept as given (an instrument not listed)
-                out_cols[name] = _case(key, known, default=tt)
+            if col.open_codes:  # another value is kept, capitalised (an instrument not listed:
+                # "saxofon" and "Saxofon" one instrument), and named by the check
+                out_cols[name] = _case(key, known, default=f"(upper(left({tt}, 1)) || lower(substr({tt}, 2)))")
+                flags[f"{name}|unlisted"] = (
+                    f"{tt} IS NOT NULL AND {key} NOT IN ({', '.join(literal(k) for k in known)})")
                 flags[f"{name}|failed"] = "false"
             else:
                 out_cols[name] = _case(key, known)
@@ -1290,6 +1303,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "not_yes_no", f"{name}|not_yes_no")
         elif col.dtype == "date":
             rows(name, "bad_date", f"{name}|bad_date")
+        elif col.dtype == "category" and col.allowed is not None and col.open_codes:
+            flag = f"{name}|unlisted"
+            if counts.get(flag, 0):  # kept under its own name, but a misspelling is said
+                chk.problems.append(Problem(table.name, source, name, "unlisted_code", "info",
+                                            counts[flag], first(flag),
+                                            example(flag, name) if not chk.sensitive(name) else None,
+                                            f"listade värden: {', '.join(col.allowed)}",
+                                            export_names.get(name), chk.derived.get(name)))
         elif col.dtype == "category" and col.allowed is not None:
             rows(name, "unknown_code", f"{name}|unknown_code",
                  detail=f"tillåtna värden: {', '.join(col.allowed)}")

@@ -198,9 +198,10 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
                                     threshold=threshold)
     if contributors:
-        attrs = dict(out.attrs)
         out.loc[few & out["suppressed"].astype(bool).to_numpy(), "suppression_reason"] = \
             disclosure.REASON_CONTRIBUTORS.format(t=threshold)
+    if CONTRIBUTORS in out:  # used, never published (with n it gives the zeros)
+        attrs = dict(out.attrs)
         out = out.drop(columns=CONTRIBUTORS)
         out.attrs = attrs
     totals = out.attrs.get(disclosure.ATTR, {}).get("totals", [])
@@ -511,4 +512,7 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
         if phases["suppressed"].astype(bool).any():
             change_d["suppressed"] = True
             change_d["suppression_reason"] = disclosure.REASON_GROUP
+            # its counts are the two phases' together: with the other phase's, a hidden one's
+            for col in ("n_a", "n_b"):
+                change_d[col] = np.nan
     return AmountChange(value, by_period, phases, change_d, after)

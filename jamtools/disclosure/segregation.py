@@ -98,12 +98,18 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     (pandas.DataFrame, pandas.DataFrame)
         Both, with the rows hidden besides marked ``dold för att skydda en annan cell``.
     """
-    parts, wholes = parts.copy(), wholes.copy()
     attrs_parts, attrs_wholes = dict(parts.attrs), dict(wholes.attrs)
+    index_parts, index_wholes = parts.index, wholes.index
+    # (by position: a repeated index label would make every year look up the same rows)
+    parts, wholes = parts.reset_index(drop=True), wholes.reset_index(drop=True)
     # A period may have several rows (ht_02's crude and adjusted gap): they share its counts
     # and are hidden together.
     years = list(dict.fromkeys(parts[period])) if len(parts) else []
     rows_of = {y: parts.index[parts[period] == y] for y in years}
+    for y, rows in rows_of.items():
+        shown = parts.loc[rows][~parts.loc[rows, "suppressed"].astype(bool)]
+        if len(shown) and (shown[["n_a", "n_b"]].nunique() > 1).any():
+            raise ValueError(f"Perioden {y} har rader med olika antal: de ska ha periodens antal.")
 
     def year_hidden(y) -> bool:
         return bool(parts.loc[rows_of[y], "suppressed"].astype(bool).any())
@@ -134,6 +140,7 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
                 for i in whole:
                     _hide_row(wholes, i)
             changed = True
+    parts.index, wholes.index = index_parts, index_wholes
     parts.attrs, wholes.attrs = attrs_parts, attrs_wholes
     return parts, wholes
 

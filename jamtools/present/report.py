@@ -995,13 +995,19 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
     return "\n\n".join(text)
 
 
-def unusual_amounts_text(data: pd.DataFrame, table: str) -> str:
+def unusual_amounts_text(data: pd.DataFrame, table: str, *, hidden: bool = False) -> str:
     """A sentence for a page whose amounts include values above what the data model calls
     unusual (``Column.warn_above``: more than 10 million kronor of project funds), or "". The
     check names their rows; a chapter says it where the money is summed, since one amount typed
     in öre or with a zero too many can be most of the money (a probe: 1e9 kr, 96 % of ru_01's).
-    No number is given: the sentence only says that such amounts are there."""
+    No number is given: the sentence only says that such amounts are there. Nothing is said
+    when the page ``hidden`` a group's amounts: with the other group's total shown below the
+    bound, the sentence would tell that one of the hidden group's few amounts is above it (a
+    review); the run's check still names the rows."""
     from jamtools.data.model import TABLES
+
+    if hidden:
+        return ""
 
     cols = [c for c in TABLES[table].columns if c.warn_above is not None and c.name in data.columns]
     over = [c for c in cols if bool((pd.to_numeric(data[c.name], errors="coerce") > c.warn_above).any())]

@@ -226,7 +226,9 @@ def _table_problems(name: str, spec, path: Path) -> list[str]:
         if col not in model:
             out.append(f"'values: {col}' i {where}: {col} är ingen kolumn i {name}.")
             continue
-        allowed = TABLES[name].column(col).allowed if col != "personnummer" else None
+        column = TABLES[name].column(col) if col != "personnummer" else None
+        # (a column whose list is open takes any value: 'Sax' may be written 'saxofon')
+        allowed = column.allowed if column is not None and not column.open_codes else None
         if col == "kon":
             allowed = ("kvinna", "man", "flicka", "pojke")  # children's and adults' codes
         bad = [f"{k}: {v}" for k, v in mapping.items() if allowed and str(v) not in allowed]

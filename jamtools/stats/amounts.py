@@ -1086,7 +1086,7 @@ def oaxaca_blinder(df: pd.DataFrame, value: str, group: str = "kon", covariates:
             continue
         rows.append(_row(**base, measure=measure, estimate=float(r.estimate), ci_low=float(r.ci_low),
                          ci_high=float(r.ci_high), p_value=float(r.p_value), warning=warning if split else "",
-                         test="Welchs medelfel" if part == "gap" else "deltametoden (z-test)"))
+                         test="Welchs t-test" if part == "gap" else "deltametoden (z-test)"))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 

@@ -102,3 +102,20 @@ def test_categories_with_few_contributors_are_hidden_and_cannot_be_subtracted():
     women = by.xs("kvinna", level="kon")
     assert women["suppressed"].sum() >= 2  # the complement in the women's row of levels
     assert "n_nonzero" not in res.by_summary.columns
+
+
+def test_the_contributors_column_never_leaves_the_disclosure():
+    """A review: with ``sum_is_count`` the contributors rule is skipped, and ``n_nonzero`` was
+    left in the disclosed summary of a hidden row."""
+    counts = pd.DataFrame({"kon": ["kvinna"] * 20 + ["man"] * 2, "insatser": [4.0] * 3 + [0.0] * 17 + [1.0, 0.0]})
+    out = amount_outcome(counts, "insatser", levels=("kvinna", "man"), threshold=5, n_boot=99,
+                         sum_is_count=True)
+    assert "n_nonzero" not in out.summary.columns
+
+
+def test_a_hidden_groups_unusual_amount_is_not_told():
+    from jamtools.present.report import unusual_amounts_text
+
+    data = pd.DataFrame({"kon": ["kvinna", "man"], "sokt_belopp": [9e8, 1e5], "beviljat_belopp": [0.0, 1e5]})
+    assert unusual_amounts_text(data, "ru_ansokningar")
+    assert unusual_amounts_text(data, "ru_ansokningar", hidden=True) == ""

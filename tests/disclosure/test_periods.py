@@ -91,3 +91,16 @@ def test_home_help_years_beside_their_phases(threshold):
         assert len(hidden) != 1, whole["period"]
         rest = truth[hidden].sum()
         assert rest == 0 or rest >= threshold, (whole["period"], rest)
+
+
+def test_a_repeated_index_label_does_not_undo_the_protection():
+    """A review: with repeated index labels every year looked up the same rows, 2021 hidden
+    made every year look hidden, and 2022 stayed shown beside its phase."""
+    parts = pd.DataFrame({"period": [2021, 2022, 2023, 2024], "n_a": [float("nan"), 12, 10, 12],
+                          "n_b": [float("nan"), 6, 4, 7], "suppressed": [True, False, False, False],
+                          "suppression_reason": ["färre än 3", "", "", ""]}, index=[0, 0, 1, 1])
+    wholes = pd.DataFrame({"period": ["före", "från"], "n_a": [22.0, 22.0], "n_b": [8.0, 11.0],
+                           "suppressed": [False, False], "suppression_reason": ["", ""]})
+    out, _ = protect_periods(parts, wholes, lambda y: "före" if y < 2023 else "från", threshold=3)
+    assert out["suppressed"].tolist()[:2] == [True, True]
+    assert list(out.index) == [0, 0, 1, 1]
