@@ -162,6 +162,16 @@ def test_unknown_config_key_and_unknown_notebook_are_errors(tmp_path):
         list_notebooks(only=["finns_inte"])
 
 
+def test_only_takes_the_beginning_of_one_id():
+    # an analyst writes the chapter's number, as the book's headings show it
+    assert [p.stem for p in list_notebooks(only=["um_01", "ht_02_forandring_over_tid", "um_01"])] \
+        == ["um_01_sprakbruk", "ht_02_forandring_over_tid"]
+    with pytest.raises(RunError) as err:  # every problem in one message
+        list_notebooks(only=["um", "xx_09"])
+    assert "um_01_sprakbruk" in str(err.value) and "um_02" in str(err.value) \
+        and "xx_09" in str(err.value)
+
+
 def test_kernels_side_by_side_share_the_cores(monkeypatch):
     from jamtools.run import runner
     monkeypatch.setattr(runner, "usable_cores", lambda: 2)

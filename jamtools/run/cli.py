@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="kör alla notebooks med papermill och bygg boken")
     p.add_argument("--config", help="jamtools.yml (utan den: de syntetiska data)")
     p.add_argument("--out", default="runs/latest", help="utkatalog (standard runs/latest)")
-    p.add_argument("--only", help="kommaseparerade fråge-id att köra")
+    p.add_argument("--only", help="kommaseparerade kapitel-id att köra: hela id:t eller dess början, till exempel um_01,ht_02")
     p.add_argument("--jobs", type=int, default=min(2, usable_cores()),
                    help="antal notebooks som körs samtidigt")
     p.add_argument("--no-book", action="store_true", help="kör notebooks men bygg inte boken")

@@ -108,16 +108,29 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 
 def list_notebooks(notebook_dir: Path = NOTEBOOK_DIR, only: list[str] | None = None) -> list[Path]:
     """The source notebooks to run, in the catalogue's order (others, as in a test folder,
-    after them by name); ``only`` selects by id (unknown ids are an error)."""
+    after them by name); ``only`` selects by id, or by the beginning of exactly one id (``um_01``
+    for ``um_01_sprakbruk``), in the order given, each once. An id that matches none, or the
+    beginning of several, is an error naming them all."""
     files = {p.stem: p for p in sorted(Path(notebook_dir).glob("*.ipynb"))}
     found = {q: files[q] for q in QUESTIONS if q in files}
     found.update({i: p for i, p in files.items() if i not in found})
     if not only:
         return list(found.values())
-    unknown = [i for i in only if i not in found]
-    if unknown:
-        raise RunError(f"Okända notebooks: {', '.join(unknown)}. Finns: {', '.join(found)}.")
-    return [found[i] for i in only]
+    chosen, unknown, unclear = [], [], []
+    for given in only:
+        matches = [given] if given in found else [i for i in found if i.startswith(given)]
+        if len(matches) == 1:
+            chosen += [m for m in matches if m not in chosen]
+        elif matches:
+            unclear.append(f"{given} (kan vara {', '.join(matches)})")
+        else:
+            unknown.append(given)
+    problems = ([f"Okända kapitel: {', '.join(unknown)}."] if unknown else []) + \
+        ([f"Tvetydiga kapitel: {'; '.join(unclear)}."] if unclear else [])
+    if problems:
+        raise RunError(" ".join(problems) + " Ange kapitlets id eller dess början, till exempel "
+                       f"um_01. Finns: {', '.join(found)}.")
+    return [found[i] for i in chosen]
 
 
 def check_notebook_parameters(path: Path, params: dict, *,
