@@ -211,9 +211,14 @@ def _unit_diagonal(xtx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xtx * d[:, None] * d[None, :], d
 
 
+def _rank(xtx: np.ndarray) -> int:
+    """The rank of X'X, judged on its scaled form (:func:`_unit_diagonal`)."""
+    return int(np.linalg.matrix_rank(_unit_diagonal(xtx)[0]))
+
+
 def _full_rank(xtx: np.ndarray) -> bool:
-    """Whether X'X has full rank, judged on its scaled form (:func:`_unit_diagonal`)."""
-    return bool(np.linalg.matrix_rank(_unit_diagonal(xtx)[0]) == xtx.shape[0])
+    """Whether X'X has full rank (:func:`_rank`)."""
+    return _rank(xtx) == xtx.shape[0]
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,16 @@ def _ols(x: np.ndarray, n: np.ndarray, s: np.ndarray, q: np.ndarray, *,
     within = np.clip(q - s * s / n, 0.0, None)
     rss = within + n * (s / n - fitted) ** 2
     return _Ols(x, n, s, q, beta, inv, fitted, h, rss)
+
+
+def _hc1_factor(fit: _Ols) -> float:
+    """HC1's small-sample factor on a model's standard errors, :math:`\\sqrt{n/(n-r)}` with r
+    the rank of its design, as statsmodels' and Stata's residual degrees of freedom count a
+    rank-deficient model (Moore–Penrose: a column its rows never have is no parameter); NaN for
+    a model with no residual degrees of freedom."""
+    nm = float(fit.n.sum())
+    r = _rank((fit.x * fit.n[:, None]).T @ fit.x)
+    return float(np.sqrt(nm / (nm - r))) if nm > r else float("nan")
 
 
 def _satterthwaite(va, vb, n_a: int, n_b: int):
@@ -491,8 +506,9 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
     cov_type : {'HC0', 'HC1', 'HC2', 'HC3'}, default 'HC1'
         The robust estimator of the coefficients' joint covariance: each row's residual in each
         model is scaled by 1, 1, :math:`(1-h)^{-1/2}` or :math:`(1-h)^{-1}`, and with HC1 each
-        model's block by :math:`\\sqrt{n_m/(n_m-k_m)}` (so the diagonal blocks are the models'
-        own HC covariances).
+        model's block by :math:`\\sqrt{n_m/(n_m-r_m)}`, :math:`r_m` the rank of its design (so
+        the diagonal blocks are the models' own HC covariances, as statsmodels gives them also
+        for a rank-deficient model with ``singular='pinv'``).
     conf_level : float, default 0.95
         Confidence level of the normal-approximation intervals.
     singular : {'raise', 'pinv'}, default 'raise'
@@ -575,9 +591,7 @@ def oaxaca_from_cells(cells: pd.DataFrame, formula_or_design: str | pd.DataFrame
         h[mask] = f.h
         w = np.zeros(len(n))
         w[mask] = _hc_weight(f.h, cov_type) ** 0.5 if cov_type in ("HC2", "HC3") else 1.0
-        nm, km = n[mask].sum(), design.shape[1]
-        # HC1's small-sample factor: none for a model with no residual degrees of freedom
-        adj = (np.sqrt(nm / (nm - km)) if nm > km else np.nan) if cov_type == "HC1" else 1.0
+        adj = _hc1_factor(f) if cov_type == "HC1" else 1.0
         models.append((f.inv, design, fitted, w, mask, adj))
     blocks = []
     for inv1, d1, f1, w1, m1, adj1 in models:

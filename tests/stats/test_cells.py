@@ -246,3 +246,38 @@ def test_oaxaca_delta_errors_match_a_bootstrap():
     boot = pd.DataFrame(reps).std(ddof=1)
     ratio = delta["std_err"] / boot[delta.index]
     assert ((ratio > 0.9) & (ratio < 1.1)).all(), ratio
+
+
+def _men_without_a_level(n_men: int, seed: int = 3) -> pd.DataFrame:
+    """Women in levels a, b and c; ``n_men`` men in a and b only, so that the men's model of
+    ``y ~ C(ins)`` cannot separate c: its design has 3 columns and rank 2."""
+    rng = np.random.default_rng(seed)
+    rows = [(sex, lv, 10 + 3 * (lv == "b") + 5 * (lv == "c") + 2 * (sex == "K") + rng.normal(0, 2 + (lv == "a")))
+            for sex, levels, n in (("K", "abc", 40), ("M", "ab", n_men))
+            for lv in (levels[i % len(levels)] for i in range(n))]
+    return pd.DataFrame(rows, columns=["kon", "ins", "y"])
+
+
+def test_hc1_counts_the_rank_of_a_rank_deficient_model_as_statsmodels_does():
+    """HC1's factor n/(n − r) takes the design's rank, not its number of columns, as
+    statsmodels' residual degrees of freedom do (the men's model without level c: 9 − 2)."""
+    d = _men_without_a_level(9)
+    men = d[d["kon"] == "M"]
+    x = patsy.dmatrix("C(ins, levels=['a', 'b', 'c'])", men, return_type="dataframe")
+    hc0 = sm.OLS(men["y"], x).fit(cov_type="HC0")
+    hc1 = sm.OLS(men["y"], x).fit(cov_type="HC1")
+    assert hc1.df_resid == 7
+    cells = cm.cell_table(men, "y", ["ins"])
+    design = patsy.dmatrix("C(ins, levels=['a', 'b', 'c'])", cells, return_type="dataframe")
+    fit = cm._ols(design.to_numpy(float), *cm._sums(cells), singular="pinv")
+    given = hc0.bse.to_numpy() > 0
+    np.testing.assert_allclose(cm._hc1_factor(fit), (hc1.bse / hc0.bse).to_numpy()[given], rtol=1e-10)
+
+
+def test_oaxaca_of_a_rank_deficient_group_with_residual_freedom_has_an_interval():
+    """Three men in two levels: the model has 3 columns but rank 2, so one residual degree of
+    freedom and HC1 standard errors (counting columns gave none, and no interval)."""
+    cells = cm.cell_table(_men_without_a_level(3), "y", ["kon", "ins"])
+    res = cm.oaxaca_from_cells(cells, "y ~ C(ins)", "kon", levels=("K", "M"), singular="pinv")
+    assert np.isfinite(res["std_err"]).all() and (res["std_err"] > 0).all()
+    assert np.isfinite(res[["ci_low", "ci_high"]].to_numpy()).all()
