@@ -289,6 +289,36 @@ def _refuse_clash(mapping: dict, headers, source: str) -> None:
             "mappa den också till ett annat namn under 'columns'.")
 
 
+def recode(text: pd.Series, mapping: dict) -> pd.Series:
+    """``text`` (stripped strings) with the codes of a ``values:`` mapping replaced: a value is
+    one of the mapping's codes whatever its case, accents and spaces or hyphens, as the check
+    reads the model's own codes (:func:`jamtools.data.check.code_key`), so that ``Familjehem``
+    under ``values`` also takes ``familjehem`` and ``FAMILJEHEM``. Other values are kept."""
+    from jamtools.data.check import code_key
+
+    exact = {str(k): str(v) for k, v in mapping.items()}
+    keyed = {code_key(k): v for k, v in exact.items()}
+    found = text.map(exact)
+    rest = found.isna() & text.notna()
+    if rest.any():  # (each distinct value folded once)
+        distinct = text[rest].unique()
+        found[rest] = text[rest].map(dict(zip(distinct, (keyed.get(code_key(v)) for v in distinct))))
+    return found.fillna(text)
+
+
+def recode_sql(text: str, mapping: dict) -> str:
+    """:func:`recode` in the engine: the SQL of the text ``text`` with the mapping's codes
+    replaced. A value written as in the mapping is looked up directly; only the others are
+    folded (lower case, accents, spaces) and looked up again."""
+    from jamtools.data.check import _CODE_SPACES, code_key
+    from jamtools.data.engine import literal
+
+    exact = " ".join(f"WHEN {literal(str(k))} THEN {literal(str(v))}" for k, v in mapping.items())
+    keyed = " ".join(f"WHEN {literal(code_key(k))} THEN {literal(str(v))}" for k, v in mapping.items())
+    folded = f"regexp_replace(strip_accents(lower({text})), '{_CODE_SPACES}', '_', 'g')"
+    return f"(CASE {text} {exact} ELSE (CASE {folded} {keyed} ELSE {text} END) END)"
+
+
 def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str,
                  columns: dict[str, str] | None = None) -> pd.DataFrame:
     """Rename the organisation's columns to the model's and recode its values. ``columns``:
@@ -307,8 +337,7 @@ def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str,
             raise DataValidationError(f"Värdemappningen i jamtools.yml gäller kolumnen {col}, "
                                       f"som inte finns i {source} efter kolumnmappningen.")
         text = out[col].astype("string").str.strip()
-        mapped = text.map({str(k): str(v) for k, v in mapping.items()})
-        out[col] = mapped.fillna(text)
+        out[col] = recode(text, mapping)
     return out
 
 
@@ -503,10 +532,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
         for c in read:
             q = ident(first[c])
             if c in values:
-                text = sql_text(q, src.types.get(first[c], "VARCHAR"))
-                whens = " ".join(f"WHEN {literal(str(k))} THEN {literal(str(v))}"
-                                 for k, v in values[c].items())
-                selects.append(f"(CASE {text} {whens} ELSE {text} END) AS {ident(c)}")
+                selects.append(f"{recode_sql(sql_text(q, src.types.get(first[c], 'VARCHAR')), values[c])} "
+                               f"AS {ident(c)}")
                 types[c] = "VARCHAR"
             else:
                 selects.append(f"{q} AS {ident(c)}")

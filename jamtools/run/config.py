@@ -231,6 +231,18 @@ def _table_problems(name: str, spec, path: Path) -> list[str]:
         allowed = column.allowed if column is not None and not column.open_codes else None
         if col == "kon":
             allowed = ("kvinna", "man", "flicka", "pojke")  # children's and adults' codes
+        # codes that are one code as the data are read (case, accents, spaces), mapped apart
+        from jamtools.data.check import code_key
+
+        same: dict = {}
+        for k, v in mapping.items():
+            same.setdefault(code_key(k), []).append((k, v))
+        clash = [" och ".join(f"{k}: {v}" for k, v in pairs) for pairs in same.values()
+                 if len({str(v) for _, v in pairs}) > 1]
+        if clash:
+            out.append(f"'values: {col}' i {where} ger samma kod olika värden: {'; '.join(clash)}. "
+                       "Koder läses oavsett stora och små bokstäver, å, ä, ö och mellanslag, så de "
+                       "är samma kod; ge dem samma värde eller ta bort en av dem.")
         bad = [f"{k}: {v}" for k, v in mapping.items() if allowed and str(v) not in allowed]
         if bad:
             out.append(f"'values: {col}' i {where} ger värden som inte är tillåtna: "
