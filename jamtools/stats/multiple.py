@@ -22,11 +22,19 @@ def adjust_pvalues(comparisons: pd.DataFrame, *, method: Method = "holm") -> pd.
     is less strict when many comparisons are made. Rows without a p-value are left out of the
     family and get NaN.
 
+    The family is the distinct tests, not the rows: one test shown as several measures (a
+    difference, a ratio and an odds ratio of the same two shares, each row with the test's
+    p-value) is one hypothesis, counted once. Rows are one test when they have the same
+    ``outcome``, groups (``group_a``, ``group_b``), adjustment (``adjusted``,
+    ``adjusted_for``), ``test`` and p-value, and the same ``comparison`` up to its operator
+    (``a − b`` or ``a / b``), as far as the table has these columns; a table with none of them
+    has one test per row.
+
     Parameters
     ----------
     comparisons : pandas.DataFrame
-        A table of comparisons with a column ``p_value`` (the family: every row with a finite
-        p-value).
+        A table of comparisons with a column ``p_value`` (the family: every distinct test with
+        a finite p-value).
     method : {'holm', 'bh'}, default 'holm'
         Holm's step-down method (family-wise error rate) or Benjamini–Hochberg's step-up method
         (false discovery rate).
@@ -57,10 +65,29 @@ def adjust_pvalues(comparisons: pd.DataFrame, *, method: Method = "holm") -> pd.
     ok = np.isfinite(p)
     adjusted = np.full(len(out), np.nan)
     if ok.any():
-        adjusted[ok] = multipletests(p[ok], method=METHODS[method])[1]
+        test = _test_of_row(out[ok])  # one number per distinct test
+        first = np.unique(test, return_index=True)[1]
+        per_test = multipletests(p[ok][first], method=METHODS[method])[1]
+        adjusted[ok] = per_test[np.searchsorted(test[first], test)]
     out["p_adjusted"] = adjusted
     out["p_adjust_method"] = LABELS[method]
     return out
+
+
+#: The columns that tell tests apart (:func:`adjust_pvalues`), beside the p-value.
+_TEST_COLUMNS = ("outcome", "group_a", "group_b", "adjusted", "adjusted_for", "test", "comparison")
+
+
+def _test_of_row(rows: pd.DataFrame) -> np.ndarray:
+    """A number per row, the same for rows that are one test (see :func:`adjust_pvalues`)."""
+    columns = [c for c in _TEST_COLUMNS if c in rows.columns]
+    if not columns:
+        return np.arange(len(rows))
+    key = pd.DataFrame({c: rows[c].map(str) for c in columns}, index=rows.index)
+    if "comparison" in key:  # a ratio's "a / b" is the same comparison as the difference's "a − b"
+        key["comparison"] = key["comparison"].str.replace(" / ", " − ", regex=False)
+    key["p_value"] = pd.to_numeric(rows["p_value"], errors="coerce").map(repr)
+    return key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
 
 
 def bonferroni_level(conf_level: float, k: int) -> float:

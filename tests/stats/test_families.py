@@ -175,3 +175,20 @@ def test_adjust_pvalues_rejects_an_unknown_method_naming_the_allowed_ones():
 def test_bonferroni_level():
     assert stats.bonferroni_level(0.95, 6) == pytest.approx(1 - 0.05 / 6)
     assert stats.bonferroni_level(0.95, 1) == 0.95 and stats.bonferroni_level(0.9, 0) == 0.9
+
+
+def test_one_test_shown_as_three_measures_is_counted_once():
+    """A difference, a ratio and an odds ratio of the same two shares carry one test's p-value:
+    Holm over the rows counted it three times (a probe's r4_03: 12 rows, 5 tests)."""
+    rows = []
+    for outcome, p in (("a", 0.01), ("b", 0.04)):
+        for measure, op in (("risk_difference_pp", "−"), ("risk_ratio", "/"), ("odds_ratio", "/")):
+            rows.append({"outcome": outcome, "comparison": f"kvinna {op} man", "group_a": "kvinna",
+                         "group_b": "man", "measure": measure, "adjusted": False, "adjusted_for": [],
+                         "test": "chi-två-test", "p_value": p})
+    holm = stats.adjust_pvalues(pd.DataFrame(rows), method="holm")
+    # two tests: 0.01 × 2 and max(0.02, 0.04 × 1)
+    assert holm["p_adjusted"].tolist() == pytest.approx([0.02] * 3 + [0.04] * 3)
+    # the same p-value in two outcomes is two tests
+    tied = pd.DataFrame(rows).assign(p_value=0.02)
+    assert stats.adjust_pvalues(tied, method="holm")["p_adjusted"].tolist() == pytest.approx([0.04] * 6)
