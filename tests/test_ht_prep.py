@@ -100,7 +100,7 @@ def test_a_column_without_values_counts_as_absent():
 
 # --- ht_02: the parameter and the short answer ---------------------------------------------------
 
-@pytest.mark.parametrize("value", ["2023", 2023.0, True, None])
+@pytest.mark.parametrize("value", ["år 2023", "2023-01-01", 2023.0, True, None])
 def test_the_change_year_must_be_a_whole_year(value):
     with pytest.raises(ValueError, match="nytt_arbetssatt_ar"):
         ht.change_year(value)

@@ -40,7 +40,7 @@ def test_every_bad_parameter_is_named_at_once(tmp_path):
 @pytest.mark.parametrize("question_id, extra, message", [
     ("r4_02_resurser", {"tabell": 5}, "tabell = 5 känns inte igen"),
     ("ru_01_projektmedel", {"beloppsgranser": ["200 000 euro"]}, "beloppsgranser"),
-    ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "2023"}, "nytt_arbetssatt_ar"),
+    ("ht_02_forandring_over_tid", {"nytt_arbetssatt_ar": "år 2023"}, "nytt_arbetssatt_ar"),
 ])
 def test_setup_checks_the_chapters_own_parameters_by_its_rules(tmp_path, question_id, extra, message):
     """A value set by hand in a notebook's parameters cell stops at its first cell, naming it,
@@ -105,3 +105,35 @@ def test_setup_keeps_the_statistics_warnings_off_the_notebook(tmp_path):
         analyses.binary_outcome(rows, "utfall", levels=("kvinna", "man"))
         warnings.warn("en annan varning", RuntimeWarning)
     assert [str(w.message) for w in seen] == ["en annan varning"]
+
+
+def test_the_shared_parameter_rules_doc_examples():
+    """The rules several parameters share (jamtools.present.parameters): their examples hold."""
+    import doctest
+
+    from jamtools.present import parameters
+
+    assert doctest.testmod(parameters).failed == 0
+
+
+def test_the_two_change_years_and_the_whole_numbers_share_one_rule():
+    """ks's and ht's year, um's word count and baseline and the run's threshold are the shared
+    rules with the chapter's own words: the same values pass and fail, the messages differ only
+    in the parameter and what it means."""
+    from jamtools.chapters import ht, ks, um
+    from jamtools.run.params import parameter_problems as run_problems
+
+    for value in (2024, "2024", " 2024"):
+        assert ks.change_year(value) == ht.change_year(value) == 2024
+    for value in (2024.5, "2024a", True, None, [2024]):
+        with pytest.raises(ValueError, match="ska vara ett årtal, till exempel 2024: det första läsåret"):
+            ks.change_year(value)
+        with pytest.raises(ValueError, match="ska vara ett årtal, till exempel 2023: det första året"):
+            ht.change_year(value)
+    for value in (0, -3, 1.5, True, "15"):
+        with pytest.raises(ValueError, match=f"antal_ord = {value!r} ska vara ett heltal ≥ 1: hur många"):
+            um.word_count(value)
+        assert f"threshold = {value!r} ska vara ett heltal ≥ 1: det minsta" in run_problems({"threshold": value})["threshold"]
+        with pytest.raises(ValueError, match="baslinje_manader"):
+            um.baseline_months(value)
+    assert um.word_count(1) == 1 and um.baseline_months(1) == 1 and run_problems({"threshold": 1}) == {}

@@ -10,7 +10,7 @@ import pytest
 
 from jamtools import disclosure
 
-from jamtools.chapters import ks
+from jamtools.chapters import ht, ks
 
 from jamtools.chapters import ru
 
@@ -49,15 +49,42 @@ def test_amount_bounds_read_as_swedes_write_them():
     data = _applications()
     pd.testing.assert_frame_equal(ru.prepare_applications(data, ru.amount_bounds(["200 000", "400 000", 800000])),
                                   ru.prepare_applications(data, BOUNDS))
-    for bad in (["200 000 euro"], [0], [-5], [True], None, [200000, "200 000"], [[200000]]):
+    for bad in (["200 000 euro"], [-5], ["-200 000", 400000], [True], None, [[200000]]):
         with pytest.raises(ValueError, match="Parametern beloppsgranser"):
             ru.amount_bounds(bad)
 
 
-@pytest.mark.parametrize("value", ["2024", 2024.0, True, None])
+def test_a_repeated_amount_bound_or_a_bound_of_0_gives_the_classes_of_the_others():
+    """An analyst's ``beloppsgranser`` with a limit twice, or with 0 (where the lowest class
+    starts anyway), worked while the export had no amount applied for and stopped the chapter
+    with pandas' 'Bin edges must be unique' when it had one. Both are harmless: the classes are
+    those of the other limits. A negative limit stays refused, naming it and what to write."""
+    data = _applications()
+    for harmless in ([200000, "200 000", 400000, 800000], [0, 200000, 400000, 800000],
+                     ["0 kr", 800000, 400000, 200000, 400000]):
+        assert ru.amount_bounds(harmless) == BOUNDS, harmless
+        pd.testing.assert_frame_equal(ru.prepare_applications(data, ru.amount_bounds(harmless)),
+                                      ru.prepare_applications(data, BOUNDS))
+    assert ru.amount_bounds([0]) == [] and ru.amount_class([5.0], ru.amount_bounds([0])).tolist() == ["alla belopp"]
+    with pytest.raises(ValueError, match=r"beloppsgranser = \[-5, 200000\].*0 eller mer.*: -5\.$"):
+        ru.amount_bounds([-5, 200000])
+
+
+@pytest.mark.parametrize("value", ["2024 och framåt", "tjugotjugofyra", "24/25", 2024.5, 2024.0, True, None])
 def test_the_change_year_of_the_kulturskola_must_be_a_whole_year(value):
     with pytest.raises(ValueError, match="forandring_ar"):
         ks.change_year(value)
+
+
+@pytest.mark.parametrize("module, name", [(ks, "forandring_ar"), (ht, "nytt_arbetssatt_ar")])
+def test_a_year_written_as_text_is_the_year(module, name):
+    """``forandring_ar: "2024"`` (a year within quotes in jamtools.yml, which an older
+    configuration that worked may have) is the year 2024, as a whole number; a text that is not
+    a year is still refused with the message that names the parameter."""
+    assert module.change_year("2024") == 2024 and module.change_year(" 2023 ") == 2023
+    assert isinstance(module.change_year("2024"), int)
+    with pytest.raises(ValueError, match=f"Parametern {name} = '2024a' ska vara ett årtal"):
+        module.change_year("2024a")
     assert ks.change_year(2024) == 2024
 
 

@@ -24,7 +24,7 @@ from jamtools import disclosure, stats
 from jamtools.data import load_table_if_present
 from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, birth_country
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
-from jamtools.present import outcomes, plots, report
+from jamtools.present import outcomes, parameters, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import direction, not_shown, shares_alt, verdict
 
@@ -70,43 +70,51 @@ def goal_spec(tabell: str = "eb_utfall", malindikatorer=None, justera_for=None) 
     Raises
     ------
     ValueError
-        Naming the parameter and saying what to write: a table not in the data model, a column
-        the table does not have, or a table without known indicators when none are given.
+        Every problem of the three in one (:class:`jamtools.present.parameters.ParameterProblems`),
+        each naming the parameter and saying what to write: a table not in the data model, a
+        column the table does not have, or a table without known indicators when none are given.
     """
+    problems = []
     if not isinstance(tabell, str) or tabell not in TABLES:
-        raise ValueError(f"Parametern tabell = {tabell!r} ska vara en tabell i datamodellen med en rad "
-                         f"per person och målindikatorerna som kolumner, till exempel {CATALOGUE_TABLE}. "
-                         f"Tabellerna är: {', '.join(TABLES)}.")
-    columns = [c.name for c in TABLES[tabell].columns]
-    malindikatorer = _columns("malindikatorer", malindikatorer, columns, tabell)
-    justera_for = _columns("justera_for", justera_for, [*columns, *(d for d, c in DERIVED.items() if c in columns)],
-                           tabell)
+        problems.append(f"Parametern tabell = {tabell!r} ska vara en tabell i datamodellen med en rad "
+                        f"per person och målindikatorerna som kolumner, till exempel {CATALOGUE_TABLE}. "
+                        f"Tabellerna är: {', '.join(TABLES)}.")
+        columns = None  # the columns named are then checked only for being names
+    else:
+        columns = [c.name for c in TABLES[tabell].columns]
+    checked = {}
+    for name, value, allowed in (
+            ("malindikatorer", malindikatorer, columns),
+            ("justera_for", justera_for,
+             None if columns is None else [*columns, *(d for d, c in DERIVED.items() if c in columns)])):
+        try:
+            checked[name] = _columns(name, value, allowed, tabell)
+        except ValueError as exc:
+            problems.append(str(exc))
+    parameters.raise_all(problems)
     goal = GOALS.get(tabell, {"indikatorer": {}, "justera_for": []})
     indicators = dict(goal["indikatorer"])
-    if malindikatorer:
+    if checked["malindikatorer"]:
         indicators = {c: indicators.get(c, (report.label(c).capitalize(), f"till {report.label(c)}"))
-                      for c in malindikatorer}
+                      for c in checked["malindikatorer"]}
     if not indicators:
         raise ValueError(f"Tabellen {tabell!r} har inga kända målindikatorer: ange dem med "
                          "parametern malindikatorer (kolumner med 1 när målet nåddes, annars 0).")
-    adjust = list(goal["justera_for"]) if justera_for is None else list(justera_for)
+    adjust = list(goal["justera_for"]) if checked["justera_for"] is None else list(checked["justera_for"])
     return GoalSpec(tabell, indicators, adjust)
 
 
-def _columns(name: str, value, allowed: list[str], table: str) -> list[str] | None:
+def _columns(name: str, value, allowed: list[str] | None, table) -> list[str] | None:
     """A parameter that names columns of ``table``: None, one name or a list of names among
-    ``allowed``; ValueError naming the parameter otherwise."""
+    ``allowed`` (any name when None: the table is not known); ValueError naming the parameter
+    otherwise (:func:`jamtools.present.parameters.names`)."""
     if value is None:
         return None
-    names = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
-    if names is None or not all(isinstance(c, str) for c in names):
-        raise ValueError(f"Parametern {name} = {value!r} ska vara en lista med kolumnnamn i tabellen "
-                         f"{table}, eller None för tabellens egna.")
-    unknown = [c for c in names if c not in allowed]
-    if unknown:
-        raise ValueError(f"Parametern {name} = {value!r} nämner kolumner som tabellen {table} inte har: "
-                         f"{', '.join(unknown)}. Kolumnerna är: {', '.join(allowed)}.")
-    return names
+    where = f"tabellen {table}" if isinstance(table, str) and table in TABLES else "tabellen"
+    return parameters.names(name, value, allowed=allowed,
+                            expected=f"en lista med kolumnnamn i {where}, eller None för tabellens egna",
+                            unknown=f"nämner kolumner som {where} inte har",
+                            choose=f"Kolumnerna är: {', '.join(allowed)}." if allowed else "")
 
 
 #: The goal table the catalogue declares for the chapter (loaded with its declared columns).

@@ -16,7 +16,7 @@ from jamtools import disclosure, stats
 from jamtools.data.derive import HOME_CARE_AGE_GROUPS, age_group
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
-from jamtools.present import plots, report
+from jamtools.present import parameters, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, interval, number
 from jamtools.present.sentences import direction, short_answer, why_not_computed
@@ -345,18 +345,17 @@ def hours_same_need(ctx) -> Page:
 
 
 def change_year(value) -> int:
-    """The parameter ``nytt_arbetssatt_ar`` (the first year of the new working method) checked:
-    a whole year, else ValueError saying what to write.
+    """The parameter ``nytt_arbetssatt_ar`` (the first year of the new working method) checked
+    and read: a whole year, also written as text (``"2023"``), else ValueError saying what to
+    write (:func:`jamtools.present.parameters.year`).
 
     Examples
     --------
-    >>> change_year(2023)
-    2023
+    >>> change_year(2023), change_year("2023")
+    (2023, 2023)
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"Parametern nytt_arbetssatt_ar = {value!r} ska vara ett årtal, "
-                         "till exempel 2023: det första året med det nya arbetssättet.")
-    return value
+    return parameters.year("nytt_arbetssatt_ar", value, example=2023,
+                           meaning="det första året med det nya arbetssättet")
 
 
 #: What a change of the gap (women − men, after − before) says, by the direction of its interval.

@@ -13,7 +13,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.model import CHILD_SEXES
 from jamtools.disclosure.segregation import disclose_dissimilarity, hide_rows, protect_periods
-from jamtools.present import report, segregation
+from jamtools.present import parameters, report, segregation
 from jamtools.present.page import Page, figure, items
 from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
 from jamtools.stats.segregation import distribution_by_period, independence_by_period
@@ -79,17 +79,16 @@ def prepare_pupils(data: pd.DataFrame, change_year: int) -> pd.DataFrame:
 
 def change_year(value) -> int:
     """The parameter ``forandring_ar`` (the first year the choice of instrument was free)
-    checked: a whole year, else ValueError saying what to write.
+    checked and read: a whole year, also written as text (``"2024"``), else ValueError saying
+    what to write (:func:`jamtools.present.parameters.year`).
 
     Examples
     --------
-    >>> change_year(2024)
-    2024
+    >>> change_year(2024), change_year("2024")
+    (2024, 2024)
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"Parametern forandring_ar = {value!r} ska vara ett årtal, till exempel "
-                         "2024: det första läsåret då eleverna valde instrument fritt.")
-    return value
+    return parameters.year("forandring_ar", value, example=2024,
+                           meaning="det första läsåret då eleverna valde instrument fritt")
 
 
 __all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "change_year", "phases", "prepare_pupils", "instrument_choice"]

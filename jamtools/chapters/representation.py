@@ -26,6 +26,7 @@ from jamtools.data import load_table_if_present
 from jamtools.data.derive import age_bands, age_group
 from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
+from jamtools.present import parameters
 from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_handle, intervals, key,
                                     new_figure, row_height, set_title, sex_handle,
@@ -50,6 +51,8 @@ DEFAULT_AGE_GROUPS = {
 #: Client tables the chapter accepts: a person id, sex, age and a date.
 CLIENT_TABLES = tuple(DEFAULT_AGE_GROUPS)
 
+#: What to choose as the parameter ``tabell``, in the messages for a value that cannot be used.
+ERR_CHOOSE = "Välj en tabell med en rad per person eller ärende, med kön, ålder och datum: {ok}."
 ERR_TABLE = ("Parametern tabell = {v!r} går inte att använda: välj en tabell med en rad per person "
              "eller ärende, med kön, ålder och datum: {ok}.")
 ERR_AGES = ("Parametern aldersgranser = {v!r} ska vara en lista med åldersgruppernas nedre gränser, "
@@ -78,23 +81,39 @@ class Setup:
         return self.levels == CHILD_SEXES
 
 
-def setup(table: str, bounds=None, upper=None) -> Setup:
-    """Check the parameter ``tabell`` and choose the age groups (the table's default unless
-    ``bounds``, the parameter ``aldersgranser``, is given; ``upper`` is ``alder_max``);
-    ValueError naming the parameter and saying what to write."""
-    if not isinstance(table, str) or table not in CLIENT_TABLES:
-        raise ValueError(ERR_TABLE.format(v=table, ok=", ".join(CLIENT_TABLES)))
+def _age_problems(bounds, upper) -> list[str]:
+    """The problems of the parameters ``aldersgranser`` (``bounds``) and ``alder_max``
+    (``upper``) each by itself, whatever the table (their messages)."""
+    problems = []
+    if bounds is not None and (not isinstance(bounds, (list, tuple)) or not bounds or any(
+            not parameters.is_whole_number(b, at_least=0) for b in bounds)):
+        problems.append(ERR_AGES.format(v=bounds))
+    if upper is not None and (isinstance(upper, bool) or not isinstance(upper, int)):
+        problems.append(ERR_UPPER.format(v=upper))
+    return problems
+
+
+def _groups(table: str, bounds, upper):
+    """The age groups of client table ``table``: (lower bounds, highest age, labels) from the
+    parameters (each already checked) or the table's own; age_bands' ValueError when they do
+    not make groups."""
     if bounds is None:
         bounds, default_upper = DEFAULT_AGE_GROUPS[table]
         upper = default_upper if upper is None else upper
-    elif not isinstance(bounds, (list, tuple)) or not bounds or any(
-            isinstance(b, bool) or not isinstance(b, int) or b < 0 for b in bounds):
-        raise ValueError(ERR_AGES.format(v=bounds))
-    if upper is not None and (isinstance(upper, bool) or not isinstance(upper, int)):
-        raise ValueError(ERR_UPPER.format(v=upper))
     bounds = [int(b) for b in bounds]
+    return bounds, upper, age_bands(bounds, upper)
+
+
+def setup(table: str, bounds=None, upper=None) -> Setup:
+    """Check the parameter ``tabell`` and choose the age groups (the table's default unless
+    ``bounds``, the parameter ``aldersgranser``, is given; ``upper`` is ``alder_max``);
+    ValueError naming the parameter and saying what to write (every problem of the three in
+    one, :class:`jamtools.present.parameters.ParameterProblems`)."""
+    problems = [] if isinstance(table, str) and table in CLIENT_TABLES else [
+        ERR_TABLE.format(v=table, ok=", ".join(CLIENT_TABLES))]
+    parameters.raise_all([*problems, *_age_problems(bounds, upper)])
     try:
-        labels = age_bands(bounds, upper)
+        bounds, upper, labels = _groups(table, bounds, upper)
     except ValueError as exc:
         raise ValueError(f"Parametrarna aldersgranser = {bounds!r} och alder_max = {upper!r} går inte "
                          f"att använda för tabellen {table}: {exc}") from None
@@ -103,9 +122,40 @@ def setup(table: str, bounds=None, upper=None) -> Setup:
 
 def client_setups(tabell=None, aldersgranser=None, alder_max=None) -> dict[str, Setup]:
     """The chapter's parameters checked together: each client table of ``tabell``
-    (:func:`client_tables`) with its age groups (:func:`setup`); ValueError naming the
-    parameter and saying what to write."""
-    return {t: setup(t, aldersgranser, alder_max) for t in client_tables(tabell)}
+    (:func:`client_tables`) with its age groups (:func:`setup`).
+
+    Raises
+    ------
+    ValueError
+        Every problem of the three parameters in one
+        (:class:`jamtools.present.parameters.ParameterProblems`), each naming the parameter and
+        saying what to write; age groups that do not fit are one problem, naming every table
+        whose own groups an ``alder_max`` does not fit.
+    """
+    problems = _age_problems(aldersgranser, alder_max)
+    try:
+        tables = client_tables(tabell)
+    except ValueError as exc:
+        problems.insert(0, str(exc))
+    parameters.raise_all(problems)
+    setups, unfit = {}, {}
+    for t in tables:
+        try:
+            bounds, upper, labels = _groups(t, aldersgranser, alder_max)
+        except ValueError as exc:
+            unfit[t] = str(exc).rstrip(".")
+            continue
+        setups[t] = Setup(t, bounds, upper, TABLES[t].sex_values, labels)
+    if unfit and aldersgranser is not None:  # the same groups for every table: one reason
+        raise ValueError(f"Parametrarna aldersgranser = {aldersgranser!r} och alder_max = {alder_max!r} "
+                         f"går inte att använda: {next(iter(unfit.values()))}.")
+    if unfit:
+        reasons = "; ".join(f"{t}: {why[:1].lower()}{why[1:]}" for t, why in unfit.items())
+        raise ValueError(f"Parametern alder_max = {alder_max!r} går inte att använda med "
+                         f"{'tabellens' if len(unfit) == 1 else 'tabellernas'} egna åldersgrupper "
+                         f"({reasons}). Ange en högre ålder, eller None för en öppen sista grupp, "
+                         "eller ange också aldersgranser.")
+    return setups
 
 
 #: The client tables the chapter shows by default, one part each (the catalogue's own, in the
@@ -118,16 +168,15 @@ PART_TITLES = {"ht_beslut": "Hemtjänst", "eb_klienter": "Ekonomiskt bistånd",
 
 def client_tables(tabell=None) -> list[str]:
     """The client tables a run shows: the parameter ``tabell`` (a table name or a list of
-    them, each one of :data:`CLIENT_TABLES`), or :data:`PART_TABLES` when it is None."""
+    them, each one of :data:`CLIENT_TABLES`), or :data:`PART_TABLES` when it is None;
+    ValueError naming every name that is not one of them
+    (:func:`jamtools.present.parameters.names`)."""
     if tabell is None:
         return list(PART_TABLES)
-    names = [tabell] if isinstance(tabell, str) else list(tabell) if isinstance(tabell, (list, tuple)) else None
-    if not names:
-        raise ValueError(ERR_TABLE.format(v=tabell, ok=", ".join(CLIENT_TABLES)))
-    for t in names:
-        if not isinstance(t, str) or t not in CLIENT_TABLES:
-            raise ValueError(ERR_TABLE.format(v=t, ok=", ".join(CLIENT_TABLES)))
-    return names
+    return parameters.names("tabell", tabell, allowed=CLIENT_TABLES, at_least_one=True,
+                            unknown="går inte att använda" if isinstance(tabell, str)
+                            else "nämner tabeller som inte går att använda",
+                            choose=ERR_CHOOSE.format(ok=", ".join(CLIENT_TABLES)))
 
 
 def load_clients(ctx, table: str):

@@ -22,7 +22,7 @@ from jamtools.data.links import count_in
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.lorenz import POINT_HIDDEN, hide_thin_steps
-from jamtools.present import report
+from jamtools.present import parameters, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.plots import (SEX_COLORS, SEX_HATCHES, SEX_LINESTYLES, SEX_MARKERS, Plot,
                                     key, new_figure, row_height, set_title, sex_handle,
@@ -71,8 +71,9 @@ RESOURCE_TABLES = {
         "ansökningarna", "kronor", "", "de beviljade medlen", "samma målgrupp och sökta belopp", 0),
 }
 
-MSG_UNKNOWN_TABLE = ("Parametern tabell = {value!r} känns inte igen. Välj en av: {known} (ett namn, "
-                     "en lista av dem, eller None för alla).")
+#: What to choose as the parameter ``tabell``, after the message that a value is not known.
+MSG_CHOOSE_TABLE = "Välj en av: {known} (ett namn, en lista av dem, eller None för alla)."
+MSG_UNKNOWN_TABLE = "Parametern tabell = {value!r} känns inte igen. " + MSG_CHOOSE_TABLE
 
 
 @dataclass
@@ -106,15 +107,12 @@ SOURCE_TABLES = {"ht_beslut": ("ht_beslut",), "eb_insatser": ("eb_planering", "e
 def resource_tables(tabell=None) -> list[str]:
     """The resource tables a run shows: the parameter ``tabell`` (one name or a list of names
     of :data:`RESOURCE_TABLES`), or all of them when it is None (those the run lacks are left
-    out by :func:`load_resource`); ValueError naming the known tables for any other value."""
+    out by :func:`load_resource`); ValueError naming every name that is not one of them, and
+    the known tables, for any other value (:func:`jamtools.present.parameters.names`)."""
     if tabell is None:
         return list(RESOURCE_TABLES)
-    names = [tabell] if isinstance(tabell, str) else list(tabell) if isinstance(tabell, (list, tuple)) else None
-    if not names or not all(isinstance(t, str) for t in names):
-        raise ValueError(MSG_UNKNOWN_TABLE.format(value=tabell, known=", ".join(RESOURCE_TABLES)))
-    for t in names:
-        resource_spec(t)
-    return names
+    return parameters.names("tabell", tabell, allowed=list(RESOURCE_TABLES), at_least_one=True,
+                            choose=MSG_CHOOSE_TABLE.format(known=", ".join(RESOURCE_TABLES)))
 
 
 def effective_spec(spec: ResourceSpec, covariates) -> ResourceSpec:

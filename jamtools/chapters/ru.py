@@ -30,38 +30,43 @@ AMOUNT_CLASS = "beloppsklass"
 
 
 #: What the parameter ``beloppsgranser`` must be, in the message for a value that is not.
-MSG_BOUNDS = ("Parametern beloppsgranser = {value!r} ska vara en lista med gränser i kronor, var och "
-              "en större än 0 och ingen två gånger, till exempel [200000, 400000, 800000] "
-              "(\"200 000\" med mellanslag går också bra){why}.")
+MSG_BOUNDS = ("Parametern beloppsgranser = {value!r} ska vara en lista med gränser i kronor, 0 eller "
+              "mer, till exempel [200000, 400000, 800000] (\"200 000\" med mellanslag går också "
+              "bra){why}.")
 
 
 def amount_bounds(value) -> list[float]:
     """The parameter ``beloppsgranser`` checked and read: the limits of the amount classes in
-    kronor, increasing; ValueError saying what to write unless each is an amount above 0 and
-    none comes twice. An amount may be written as Swedes write it (``"200 000"``, a space
-    between thousands; a decimal comma), and a single limit without a list.
+    kronor, increasing.
+
+    An amount may be written as Swedes write it (``"200 000"``, a space between thousands; a
+    decimal comma; a currency after it), and a single limit without a list. A limit given twice
+    is one limit, and a limit of 0 is none (the lowest class starts at 0 kr): both give the
+    classes the other limits give. A value that is not an amount of 0 kr or more, or none at
+    all, is a ValueError that names every such value and says what to write (a negative limit
+    would make a class no application falls in, and is more likely a mistake than meant).
 
     Examples
     --------
     >>> amount_bounds(["400 000", 200000])
     [200000.0, 400000.0]
+    >>> amount_bounds([0, 200000, "200 000"])
+    [200000.0]
     """
     values = list(value) if isinstance(value, (list, tuple)) else [value]
-    bounds, unread = [], []
+    bounds, unread = set(), []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, float, str)):
             unread.append(v)
             continue
         number = float(v) if not isinstance(v, str) else parse_numbers(pd.Series([v], dtype="string")).iloc[0]
-        if pd.isna(number) or not math.isfinite(number) or number <= 0:
+        if pd.isna(number) or not math.isfinite(number) or number < 0:
             unread.append(v)
-        else:
-            bounds.append(float(number))
+        elif number > 0:
+            bounds.add(float(number))
     if value is None or unread:
-        why = f"; inte ett belopp över 0 kr: {', '.join(map(repr, unread))}" if unread else ""
+        why = f"; inte ett belopp på 0 kr eller mer: {', '.join(map(repr, unread))}" if unread else ""
         raise ValueError(MSG_BOUNDS.format(value=value, why=why))
-    if len(set(bounds)) < len(bounds):
-        raise ValueError(MSG_BOUNDS.format(value=value, why=": samma gräns står två gånger"))
     return sorted(bounds)
 
 

@@ -23,13 +23,13 @@ import math
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.check import GIVEN
+from jamtools.data.check import GIVEN, code_key
 from jamtools.data.links import rows_view
 from jamtools.data.model import ADULT_SEXES, TABLES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.control import disclose_charts
 from jamtools.disclosure.text import disclose_words
-from jamtools.present import control_charts, plots, report
+from jamtools.present import control_charts, parameters, plots, report
 from jamtools.present import text as words
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import not_shown, shares_alt, verdict
@@ -71,20 +71,15 @@ def note_role(value) -> str | None:
 
 def word_count(value) -> int:
     """The parameter ``antal_ord`` (um_01) checked: how many distinctive words are shown per
-    sex, a whole number ≥ 1; else ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"Parametern antal_ord = {value!r} ska vara ett heltal ≥ 1: hur många "
-                         "utmärkande ord som visas per kön, till exempel 15.")
-    return value
+    sex, a whole number ≥ 1; else ValueError (:func:`jamtools.present.parameters.whole_number`)."""
+    return parameters.whole_number("antal_ord", value, meaning="hur många utmärkande ord som visas "
+                                                              "per kön, till exempel 15")
 
 
 def _words(name: str, value, *, at_least_one: bool) -> list[str]:
-    words_ = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
-    if (words_ is None or not all(isinstance(w, str) and w.strip() for w in words_)
-            or (at_least_one and not words_)):
-        raise ValueError(f"Parametern {name} = {value!r} ska vara en lista med ord, till exempel "
-                         f"[\"ansvar\", \"omsorg\"]{' (minst ett)' if at_least_one else ''}.")
-    return words_
+    return parameters.names(name, value, at_least_one=at_least_one,
+                            expected="en lista med ord, till exempel [\"ansvar\", \"omsorg\"]"
+                                     + (" (minst ett)" if at_least_one else ""))
 
 
 def responsibility_words(value) -> list[str]:
@@ -120,9 +115,6 @@ def indicator_name(value) -> str:
     as the check reads the column (any case, å/ä/ö and spaces: "Uppföljning i tid" is
     ``uppfoljning_i_tid``, :func:`jamtools.data.check.code_key`); else ValueError (a name the
     column cannot hold left every row out as "Annan indikator", without a word)."""
-    from jamtools.data.check import code_key
-    from jamtools.data.model import TABLES
-
     codes = TABLES["um_indikatorer"].column("indikator").allowed
     key = code_key(value) if isinstance(value, str) else None
     if key not in codes:
@@ -135,7 +127,7 @@ def baseline_months(value):
     """The parameter ``baslinje_manader`` (um_02) checked: the number of months at the start
     that set the control limits (a whole number ≥ 1), or a pair of dates ``[start, slut]``
     (either None for open); else ValueError."""
-    ok = not isinstance(value, bool) and isinstance(value, int) and value >= 1
+    ok = parameters.is_whole_number(value, at_least=1)
     if isinstance(value, (list, tuple)) and len(value) == 2:
         try:
             ok = all(v is None or not isinstance(v, (bool, int, float)) and pd.Timestamp(v) is not pd.NaT

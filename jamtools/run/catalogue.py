@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jamtools.data.model import SEX, TABLES
+from jamtools.present.parameters import messages_of
 from jamtools.present.report import TABLE_LABELS
 from jamtools.present.sentences import no_adjustment_text  # noqa: F401  (part of the catalogue's API)
 from jamtools.run.params import RULES as RUN_RULES
@@ -236,8 +237,10 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
         "baslinje_manader": Parameter(12, "um.baseline_months")},
 }
 #: A chapter's rule across its own parameters (``"module.function"`` of :mod:`jamtools.chapters`,
-#: which the chapter calls too), called with all of them as keywords once each value passed its
-#: own rule: the age groups of every client table (r4_01), the goal table's columns (r4_03).
+#: which the chapter calls too), called with all of them as keywords (also when a value failed
+#: its own rule: every problem is said in one pass): the age groups of every client table
+#: (r4_01), the goal table's columns (r4_03). It raises every problem it finds in one ValueError
+#: (:class:`jamtools.present.parameters.ParameterProblems`).
 TOGETHER = {"r4_01_representation": "representation.client_setups", "r4_03_resultat": "goals.goal_spec"}
 
 
@@ -484,7 +487,8 @@ def parameter_problems(chapter_id: str, values: Mapping, *, defaults: bool = Tru
     """Every problem of the values ``values`` gives chapter ``chapter_id``: each of its own
     parameters checked by the chapter's own rule (:attr:`Parameter.rule`; the run's rule for
     ``enhet``, ``alder_min`` and ``alder_max``, and for a run parameter given, such as
-    ``threshold``), then, when each passed, the chapter's rule across them (:data:`TOGETHER`).
+    ``threshold``), and the chapter's rule across them (:data:`TOGETHER`): every problem of
+    every parameter, not only the first.
     With ``defaults`` (``jamtools.yml``'s few values) a parameter not given has its default, as
     the notebook will; without (a notebook's namespace) only the values given are looked at.
     Names not among the chapter's parameters are not looked at here
@@ -499,20 +503,28 @@ def parameter_problems(chapter_id: str, values: Mapping, *, defaults: bool = Tru
     chapter = CHAPTERS[chapter_id]
     own = {name: p.default for name, p in chapter.parameters.items()} if defaults else {}
     own.update({k: v for k, v in values.items() if k in chapter.parameters})
-    problems = list(run_parameter_problems({k: v for k, v in {**own, **values}.items() if k in RUN_RULES
-                                            and (k in own or k in CHAPTER_RUN_PARAMETERS)}).values())
+    run_problems = run_parameter_problems({k: v for k, v in {**own, **values}.items() if k in RUN_RULES
+                                           and (k in own or k in CHAPTER_RUN_PARAMETERS)})
+    problems, failed = list(run_problems.values()), set(run_problems)
     for name, parameter in chapter.parameters.items():
         if parameter.rule and name in values:
             try:
                 _rule(parameter.rule)(values[name])
             except ValueError as exc:
-                problems.append(str(exc))
-    if not problems and chapter.together:
+                problems += messages_of(exc)
+                failed.add(name)
+    if chapter.together:
+        # Also when a value failed its own rule: the others' problems are said in the same pass
+        # (a parameter already named by a problem is not named again by the rule across them).
+        said = tuple(f"Parametern {name} = " for name in failed)
         try:
             _rule(chapter.together)(**{k: v for k, v in own.items() if not chapter.parameters[k].set_by_run
                                        and k in _keywords(chapter.together)})
         except ValueError as exc:
-            problems.append(str(exc))
+            problems += [m for m in messages_of(exc) if m not in problems and not m.startswith(said)]
+        except (TypeError, KeyError, AttributeError):  # a value its own rule refused, which the
+            if not failed:                             # rule across them cannot read
+                raise
     return problems
 
 
@@ -528,7 +540,8 @@ def unknown_parameter(chapter_id: str, name: str) -> str:
     if name in ("results_path", "config_file") or name in chapter.parameters and chapter.parameters[name].set_by_run:
         return f"{name} fylls i av körningen och anges inte i jamtools.yml."
     if name == "data_dir":
-        return "data_dir gäller hela körningen: ange den överst i filen, inte för ett kapitel."
+        return ("data_dir gäller hela körningen: ange den överst i filen, inte för ett kapitel (ett "
+                "kapitels egen data_dir har aldrig använts: alla kapitel läser körningens tabeller).")
     names = settable_parameters(chapter_id)
     close = difflib.get_close_matches(str(name), names, n=1)
     return (f"okänd parameter {name}.{f' Menade du {close[0]}?' if close else ''} Kapitlet har "

@@ -11,6 +11,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from jamtools.present.parameters import whole_number
+
 #: Parameters that the runner passes to every notebook, with their defaults.
 RUN_PARAMETERS = {
     "data_dir": "../data/synthetic",
@@ -68,11 +70,11 @@ def _date(name: str, value) -> str | None:
 
 
 def _threshold(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ParameterError(
-            f"Parametern threshold = {value!r} ska vara ett heltal ≥ 1: det minsta antal "
-            "personer som får visas i en cell (röjandekontroll)."
-        )
+    try:
+        whole_number("threshold", value, meaning="det minsta antal personer som får visas i en "
+                                                 "cell (röjandekontroll)")
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def _conf_level(value) -> None:

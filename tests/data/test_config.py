@@ -85,7 +85,8 @@ def _yml(tmp_path, text: str) -> Path:
     ("notebooks:\n  r4_05_realisera: {results_dir: x}\n", "results_dir fylls i av körningen"),
     ("notebooks:\n  bof_02_utredning_till_insats: {threshold: -1}\n", "bof_02.*threshold = -1"),
     ("notebooks:\n  bof_02_utredning_till_insats: {alder_min: 18}\n", "alder_min \\(18\\).*alder_max \\(17\\)"),
-    ("notebooks:\n  ht_02_forandring_over_tid: {nytt_arbetssatt_ar: '2023'}\n", "nytt_arbetssatt_ar = '2023'"),
+    ("notebooks:\n  ht_02_forandring_over_tid: {nytt_arbetssatt_ar: '2023-'}\n", "nytt_arbetssatt_ar = '2023-'"),
+    ("notebooks:\n  ru_01_projektmedel: {beloppsgranser: [-5, 200000]}\n", "beloppsgranser.*inte ett belopp.*-5"),
     ("notebooks:\n  ks_01_instrumentval: {forandring_ar: tjugotjugofyra}\n", "forandring_ar = 'tjugotjugofyra'"),
     ("notebooks:\n  r4_04_olika_grupper: {utfall: arbete}\n", "utfall = 'arbete'"),
     ("notebooks:\n  um_01_sprakbruk: {antal_ord: många}\n", "antal_ord = 'många'"),
@@ -129,6 +130,24 @@ def test_good_settings_are_read_as_given(tmp_path):
     assert config.for_notebook("r4_02_resurser")["enhet"] is None
     ht = config.for_notebook("ht_02_forandring_over_tid")
     assert ht["threshold"] == 6 and ht["period_start"] == "2023-01-01"
+
+
+def test_settings_an_older_configuration_worked_with_are_read(tmp_path):
+    """Settings that worked before every value was checked when the file is read: a year within
+    quotes is the year, an amount limit of 0 or given twice changes no class. A chapter's own
+    data_dir stays refused: the run never used it (the run's data_dir is every chapter's)."""
+    from jamtools.chapters import ht, ks, ru
+
+    cfg = _yml(tmp_path, "notebooks:\n"
+                         "  ks_01_instrumentval: {forandring_ar: '2024'}\n"
+                         "  ht_02_forandring_over_tid: {nytt_arbetssatt_ar: \"2023\"}\n"
+                         "  ru_01_projektmedel: {beloppsgranser: [0, 200000, '200 000', 400000, 800000]}\n")
+    config = load_config(cfg)
+    assert ks.change_year(config.for_notebook("ks_01_instrumentval")["forandring_ar"]) == 2024
+    assert ht.change_year(config.for_notebook("ht_02_forandring_over_tid")["nytt_arbetssatt_ar"]) == 2023
+    assert ru.amount_bounds(config.for_notebook("ru_01_projektmedel")["beloppsgranser"]) == [200000, 400000, 800000]
+    with pytest.raises(ParameterError, match="data_dir gäller hela körningen.*aldrig använts"):
+        load_config(_yml(tmp_path, "notebooks:\n  ks_01_instrumentval: {data_dir: andra}\n"))
 
 
 def test_a_run_with_a_bad_setting_stops_before_any_chapter(tmp_path):
