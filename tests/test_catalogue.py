@@ -10,6 +10,8 @@ from jamtools.run import catalogue
 from jamtools.data.model import TABLES
 from jamtools.run.catalogue import QUESTIONS
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_every_question_has_exactly_one_entry():
     assert list(catalogue.CHAPTERS) == list(QUESTIONS)
@@ -45,6 +47,76 @@ def test_readiness_follows_the_declarations():
     r = catalogue.readiness("ht_01_hemtjanst_timmar", only_hours, failed={"ht_beslut": {"beviljade_timmar"}})
     assert not r.can_run and "ogiltiga värden" in r.text()
     assert not catalogue.readiness("bof_02_utredning_till_insats", only_hours).can_run
+
+
+def _all_tables(without=(), lacking=()):
+    """Every table of the model with all its columns, but the tables ``without`` and the
+    ``(table, column)`` pairs ``lacking``."""
+    tables = {name: {c.name for c in t.columns} for name, t in TABLES.items() if name not in without}
+    for table, column in lacking:
+        tables[table].discard(column)
+    return tables
+
+
+@pytest.mark.parametrize("chapter_id, parameters, tables, status, words", [
+    # r4_02 set to the project funds, which the run lacks: it has nothing to show
+    ("r4_02_resurser", {"tabell": "ru_ansokningar"}, _all_tables(["ru_ansokningar"]), "kan_inte_koras",
+     "saknar tabellen ru_ansokningar, som parametern tabell väljer (de resurser kapitlet visar)"),
+    ("r4_02_resurser", {"tabell": ["ht_beslut", "ru_ansokningar"]}, _all_tables(["ru_ansokningar"]),
+     "kan_koras_utan", "utan tabellen ru_ansokningar (som parametern tabell väljer: projektmedlen utelämnas)"),
+    ("r4_02_resurser", {"tabell": ["ht_beslut", "ru_ansokningar"]}, _all_tables(["ru_ansokningar", "ht_beslut"]),
+     "kan_inte_koras", "minst en av tabellerna ht_beslut, ru_ansokningar, som parametern tabell väljer"),
+    # the interventions need the plannings too
+    ("r4_02_resurser", {"tabell": "eb_insatser"}, _all_tables(["eb_planering"]), "kan_inte_koras",
+     "saknar tabellen eb_insatser, som parametern tabell väljer"),
+    ("r4_02_resurser", {}, _all_tables(["eb_planering", "ht_beslut", "ru_ansokningar"]), "kan_inte_koras",
+     "minst en av tabellerna ht_beslut, eb_insatser, ru_ansokningar"),
+    # r4_01 set to a client table the catalogue does not declare
+    ("r4_01_representation", {"tabell": "ks_elever"}, _all_tables(["ks_elever"]), "kan_inte_koras",
+     "saknar tabellen ks_elever, som parametern tabell väljer (de klienttabeller kapitlet visar)"),
+    ("r4_01_representation", {"tabell": ["ks_elever", "ht_beslut"]}, _all_tables(["ks_elever"]),
+     "kan_koras_utan", "tabellen ks_elever (som parametern tabell väljer: kulturskolans elever utelämnas)"),
+    ("r4_01_representation", {"tabell": "ks_elever"}, _all_tables(["ht_beslut", "eb_klienter"]), "kan_koras", ""),
+    # r4_03's goal table and indicators
+    ("r4_03_resultat", {"tabell": "eb_klienter", "malindikatorer": "bistand_beviljat"},
+     _all_tables(["eb_klienter", "um_indikatorer"]), "kan_inte_koras",
+     "minst en av tabellerna eb_klienter (som parametern tabell väljer: tabellen med målindikatorerna), "
+     "um_indikatorer"),
+    ("r4_03_resultat", {"tabell": "eb_klienter", "malindikatorer": "bistand_beviljat"},
+     _all_tables(lacking=[("eb_klienter", "bistand_beviljat")]), "kan_koras_utan",
+     "saknar bistand_beviljat, som parametern malindikatorer väljer (målindikatorerna)"),
+    # r4_04's outcome
+    ("r4_04_olika_grupper", {"utfall": "sjalvforsorjande"}, _all_tables(lacking=[("eb_utfall", "sjalvforsorjande")]),
+     "kan_inte_koras", "saknar eb_utfall: sjalvforsorjande, som parametern utfall väljer (utfallet som jämförs)"),
+    ("r4_04_olika_grupper", {}, _all_tables(lacking=[("eb_utfall", "sjalvforsorjande")]), "kan_koras_utan", ""),
+])
+def test_readiness_follows_the_chapters_parameters(chapter_id, parameters, tables, status, words):
+    """A table or column that a chapter's parameter in jamtools.yml names, and the run lacks, is
+    said by the check as a table the chapter lacks, with what the parameter chooses in words
+    (the check said 'kan köras' for r4_02 set to a table the run lacks; its page then said so)."""
+    r = catalogue.readiness(chapter_id, tables, parameters=parameters)
+    assert r.status == status and words in r.text(), r.text()
+
+
+def test_the_check_of_a_run_says_a_chapter_set_to_a_table_the_run_lacks_cannot_run(tmp_path):
+    """``jamtools check`` (and the run's check) reads the chapters' parameters from jamtools.yml."""
+    import shutil
+
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("ht_beslut", "eb_planering", "eb_insatser"):
+        shutil.copy(ROOT / "data" / "synthetic" / f"{name}.csv", data)
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text("data_dir: data\nnotebooks:\n  r4_02_resurser: {tabell: ru_ansokningar}\n", encoding="utf-8")
+    report = check_inputs(load_config(cfg), chapters=["r4_02_resurser"])
+    r = report.chapters["r4_02_resurser"]
+    assert not r.can_run and "de resurser kapitlet visar" in r.text()
+    assert "r4_02_resurser" in report.skipped
+    cfg.write_text("data_dir: data\n", encoding="utf-8")  # without the parameter: the others
+    assert check_inputs(load_config(cfg), chapters=["r4_02_resurser"]).chapters["r4_02_resurser"].can_run
 
 
 @pytest.mark.parametrize("chapter_id, values, messages", [

@@ -203,6 +203,22 @@ class Parameter:
     rule: str | None = None
     #: Filled in by the runner (``results_dir``), never by ``jamtools.yml``.
     set_by_run: bool = False
+    #: What a value names in the data, for :func:`readiness`: ``"tables"`` (one table or a list
+    #: of them, read in place of the chapter's tables in :attr:`replaces`) or ``"columns"`` (one
+    #: column or a list of them of the table :attr:`of_table`, which the chapter then needs).
+    #: None: nothing in the data.
+    chooses: Literal["tables", "columns"] | None = None
+    #: What the parameter chooses, in words: the check's sentence about a table or column it
+    #: names that the run lacks says it.
+    meaning: str = ""
+    #: With ``chooses="tables"``: the chapter's tables a value is read in place of.
+    replaces: tuple[str, ...] = ()
+    #: With ``chooses="tables"``: the tables a chosen name needs (a name not listed needs only
+    #: its own table): the name's part is left out without any of them.
+    brings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: With ``chooses="columns"``: the table of the columns, or the name of the chapter's
+    #: parameter that chooses it (``"tabell"``).
+    of_table: str = ""
 
 
 def _filters(alder_min=None, alder_max=None) -> dict[str, Parameter]:
@@ -221,12 +237,27 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
     "ht_02_forandring_over_tid": {**_filters(65), "nytt_arbetssatt_ar": Parameter(2023, "ht.change_year")},
     "ru_01_projektmedel": {"beloppsgranser": Parameter([200000, 400000, 800000], "ru.amount_bounds")},
     "ks_01_instrumentval": {"forandring_ar": Parameter(2024, "ks.change_year")},
-    "r4_01_representation": {"tabell": Parameter(None, "representation.client_tables"),
-                             "aldersgranser": Parameter(), "alder_max": Parameter()},
-    "r4_02_resurser": {**_filters(), "tabell": Parameter(None, "resources.resource_tables")},
-    "r4_03_resultat": {**_filters(), "tabell": Parameter("eb_utfall"), "malindikatorer": Parameter(),
-                       "justera_for": Parameter()},
-    "r4_04_olika_grupper": {**_filters(), "utfall": Parameter("forflyttning", "intersections.outcome_parameter")},
+    "r4_01_representation": {
+        "tabell": Parameter(None, "representation.client_tables", chooses="tables",
+                            meaning="de klienttabeller kapitlet visar",
+                            replaces=("ht_beslut", "eb_klienter", "bof_aktualiseringar")),
+        "aldersgranser": Parameter(), "alder_max": Parameter()},
+    "r4_02_resurser": {
+        **_filters(),
+        "tabell": Parameter(None, "resources.resource_tables", chooses="tables",
+                            meaning="de resurser kapitlet visar",
+                            replaces=("ht_beslut", "eb_planering", "eb_insatser", "ru_ansokningar"),
+                            brings={"eb_insatser": ("eb_planering", "eb_insatser")})},
+    "r4_03_resultat": {
+        **_filters(),
+        "tabell": Parameter("eb_utfall", chooses="tables", meaning="tabellen med målindikatorerna",
+                            replaces=("eb_utfall",)),
+        "malindikatorer": Parameter(chooses="columns", meaning="målindikatorerna", of_table="tabell"),
+        "justera_for": Parameter()},
+    "r4_04_olika_grupper": {
+        **_filters(),
+        "utfall": Parameter("forflyttning", "intersections.outcome_parameter", chooses="columns",
+                            meaning="utfallet som jämförs", of_table="eb_utfall")},
     "r4_05_realisera": {"results_dir": Parameter(set_by_run=True)},
     "um_01_sprakbruk": {
         "roll": Parameter(None, "um.note_role"), "antal_ord": Parameter(15, "um.word_count"),
@@ -589,9 +620,91 @@ class Readiness:
                 "no_adjustment": list(self.no_adjustment)}
 
 
+def _names(value) -> list[str]:
+    """A parameter's value as the names it gives (one name or a list; anything else none)."""
+    listed = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    return list(dict.fromkeys(v for v in listed if isinstance(v, str)))
+
+
+@dataclass(frozen=True)
+class _Configured:
+    """A chapter's needs as its parameters make them (:func:`_configured`)."""
+
+    needs: tuple[TableNeed, ...]
+    any_of: tuple[str, ...]
+    #: The tables each name of :attr:`any_of` needs (all of them, for its part to be shown).
+    parts: dict[str, tuple[str, ...]]
+    #: Table, or (table, column) -> (the parameter that chose it, what it chooses in words).
+    chosen: dict
+
+
+def _configured(chapter: Chapter, values: Mapping) -> _Configured:
+    """The tables and columns chapter ``chapter`` reads with its parameters ``values``: a table
+    named by a parameter that chooses tables (:attr:`Parameter.chooses`) in place of those it
+    replaces (a table the catalogue declares for the chapter with its declared columns, another
+    as a part the chapter can do without), and the columns named by a parameter that chooses
+    columns required of their table (optional when the chapter declares the table: it then
+    leaves out a column it lacks). A value that names no table of the data model changes
+    nothing (it is the parameter's rule's problem)."""
+    needs, any_of, chosen = list(chapter.needs), chapter.any_of, {}
+    parts = {t: (t,) for t in any_of}
+    declared = {n.table: n for n in chapter.needs}
+    for name, p in chapter.parameters.items():
+        if p.chooses == "tables":
+            parts.update({t: tables for t, tables in p.brings.items() if t in parts})
+        names = [t for t in _names(values.get(name)) if t in TABLES]
+        if p.chooses != "tables" or not names or values.get(name) == p.default:
+            continue
+        kept = [n for n in needs if n.table not in p.replaces]
+        for t in names:
+            chosen[t] = (name, p.meaning)
+            for table in p.brings.get(t, (t,)):
+                if any(n.table == table for n in kept):
+                    continue
+                need = declared.get(table) or _n(table, without=f"{TABLE_LABELS.get(table, table)} utelämnas")
+                if table == t:
+                    need = replace(need, without=f"som parametern {name} väljer: {need.without}")
+                kept.append(need)
+        needs = kept
+        any_of = tuple(dict.fromkeys([*names, *(t for t in any_of if t not in p.replaces)]))
+        parts = {t: p.brings.get(t, parts.get(t, (t,))) for t in any_of}
+    for name, p in chapter.parameters.items():
+        columns = _names(values.get(name, p.default))
+        if p.chooses != "columns" or not columns:
+            continue
+        table = p.of_table
+        if table in chapter.parameters:  # the table another parameter chooses
+            table = values.get(table, chapter.parameters[table].default)
+        if not isinstance(table, str) or table not in TABLES:
+            continue
+        for i, need in enumerate(needs):
+            if need.table != table:
+                continue
+            own = declared.get(table) is need
+            wanted = [c for c in columns if c in {col.name for col in TABLES[table].columns}
+                      and c not in need.required and c != SEX]
+            if not wanted:
+                continue
+            chosen.update({(table, c): (name, p.meaning) for c in wanted})
+            optional = {c: w for c, w in need.optional.items() if own or c not in wanted}
+            if own and p.of_table in chapter.parameters:  # the chapter leaves out what it lacks
+                optional.update({c: f"som parametern {name} väljer ({p.meaning}): den utelämnas"
+                                 for c in wanted if c not in optional})
+                needs[i] = replace(need, optional=optional)
+            else:
+                needs[i] = replace(need, required=(*need.required, *wanted),
+                                   optional={c: w for c, w in optional.items() if c not in wanted})
+    return _Configured(tuple(needs), any_of, parts, chosen)
+
+
+def _chosen_text(what: str, how) -> str:
+    """``what`` (a table or a column) with the parameter that chose it, in words."""
+    return what if how is None else f"{what}, som parametern {how[0]} väljer ({how[1]})"
+
+
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
               failed: dict[str, set[str]] | None = None, empty: dict[str, set[str]] | None = None,
-              results: bool = True) -> Readiness:
+              results: bool = True, parameters: Mapping | None = None) -> Readiness:
     """Whether chapter ``chapter_id`` can run when the run has ``tables``.
 
     Parameters
@@ -603,6 +716,11 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
     empty : table name -> columns the export gives without a value in any row (not among the
         columns it has; named as such when a chapter needs one).
     results : whether other chapters will produce results (for the summary chapter).
+    parameters : the chapter's parameters in ``jamtools.yml`` (others are not looked at). A
+        parameter that names tables or columns (:attr:`Parameter.chooses`: r4_01's, r4_02's and
+        r4_03's ``tabell``, r4_03's ``malindikatorer``, r4_04's ``utfall``) makes the chapter
+        need those: a table or column it names that the run lacks is said, with what the
+        parameter chooses in words, as a table or column the chapter lacks.
     """
     ch = CHAPTERS[chapter_id]
     failed, empty = failed or {}, empty or {}
@@ -613,27 +731,31 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         has = [t for t in ch.any_of if t in tables]
         return Readiness(chapter_id, "kan_koras" if has else "kan_inte_koras",
                          () if has else ("tabeller att granska",))
+    setup = _configured(ch, {k: v for k, v in (parameters or {}).items() if k in ch.parameters})
     missing, left_out, no_adj = [], [], []
     adjusted: dict[str, tuple[str, ...]] = {}
     usable_tables = set()
-    for need in ch.needs:
+    for need in setup.needs:
         cols = tables.get(need.table)
         if cols is None:
             if need.without:
                 left_out.append(f"tabellen {need.table} ({need.without})")
             else:
-                missing.append(f"tabellen {need.table}")
+                missing.append(_chosen_text(f"tabellen {need.table}", setup.chosen.get(need.table)))
             continue
         bad = failed.get(need.table, set())
         usable = set(cols) - bad
         lacking = [c for c in (SEX, *need.required) if c not in usable]
         if lacking:
+            words = ", ".join(_chosen_text(
+                f"{c} (ogiltiga värden)" if c in bad else f"{c} (inget värde på någon rad)"
+                if c in empty.get(need.table, ()) else c, setup.chosen.get((need.table, c))) for c in lacking)
             if need.without:
-                left_out.append(f"tabellen {need.table} ({need.without})")
+                left_out.append(f"tabellen {need.table} ({need.without})"
+                                + (f": saknar {words}" if any((need.table, c) in setup.chosen for c in lacking)
+                                   else ""))
             else:
-                missing.append(f"{need.table}: " + ", ".join(
-                    f"{c} (ogiltiga värden)" if c in bad else f"{c} (inget värde på någon rad)"
-                    if c in empty.get(need.table, ()) else c for c in lacking))
+                missing.append(f"{need.table}: {words}")
             continue
         usable_tables.add(need.table)
         for col, what in need.optional.items():
@@ -650,9 +772,17 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                 for c in need.covariates:
                     if _source(c) not in usable and c not in need.optional:
                         left_out.append(f"{c} (justeringen görs utan den)")
-    if ch.any_of and not usable_tables & set(ch.any_of):
+    if setup.any_of and not any(set(setup.parts[t]) <= usable_tables for t in setup.any_of):
         # Every table is optional, but the chapter needs at least one of these to say anything.
-        missing.append("minst en av tabellerna " + ", ".join(ch.any_of))
+        named = [t for t in setup.any_of if t in setup.chosen]
+        if named and len(named) == len(setup.any_of):  # all of them chosen by one parameter
+            how = setup.chosen[named[0]]
+            missing.append(_chosen_text(f"tabellen {named[0]}" if len(named) == 1 else
+                                        f"minst en av tabellerna {', '.join(named)}", how))
+        else:
+            missing.append("minst en av tabellerna " + ", ".join(
+                f"{t} (som parametern {setup.chosen[t][0]} väljer: {setup.chosen[t][1]})"
+                if t in setup.chosen else t for t in setup.any_of))
     if missing:
         return Readiness(chapter_id, "kan_inte_koras", tuple(missing))
     return Readiness(chapter_id, "kan_koras_utan" if left_out else "kan_koras", (),

@@ -510,7 +510,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
             continue
-        ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty)
+        # with the chapter's parameters: a table or column one of them names is needed too
+        ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty,
+                                         parameters=config.notebook_parameters.get(cid, {}))
     any_run = any(r.can_run for r in ready.values())
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
