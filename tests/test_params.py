@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from jamtools.run.params import ParameterError, check_parameters
+from jamtools.run.params import parameter_problems as run_problems
 
 
 def test_valid_parameters(tmp_path):
@@ -133,7 +134,26 @@ def test_the_two_change_years_and_the_whole_numbers_share_one_rule():
     for value in (0, -3, 1.5, True, "15"):
         with pytest.raises(ValueError, match=f"antal_ord = {value!r} ska vara ett heltal ≥ 1: hur många"):
             um.word_count(value)
-        assert f"threshold = {value!r} ska vara ett heltal ≥ 1: det minsta" in run_problems({"threshold": value})["threshold"]
+        assert f"threshold = {value!r} ska vara ett heltal ≥ 3: det minsta" in run_problems({"threshold": value})["threshold"]
         with pytest.raises(ValueError, match="baslinje_manader"):
             um.baseline_months(value)
-    assert um.word_count(1) == 1 and um.baseline_months(1) == 1 and run_problems({"threshold": 1}) == {}
+    assert um.word_count(1) == 1 and um.baseline_months(1) == 1 and run_problems({"threshold": 3}) == {}
+
+
+@pytest.mark.parametrize("value", [1, 2])
+def test_a_threshold_that_protects_no_one_is_refused(value):
+    """A probe set hl_01's threshold to 1: accepted, and only the leak scan objected, after the
+    small counts were in the results file."""
+    assert "skyddar inte små grupper" in run_problems({"threshold": value})["threshold"]
+
+
+def test_a_chapter_may_not_protect_less_than_the_run(tmp_path):
+    from jamtools.run.config import load_config
+
+    cfg = tmp_path / "jamtools.yml"
+    cfg.write_text("threshold: 5\nnotebooks:\n  hl_01_konsuppdelad_statistik: {threshold: 3}\n"
+                   "  bof_02_utredning_till_insats: {threshold: 10}\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as err:
+        load_config(cfg)
+    assert "hl_01_konsuppdelad_statistik" in str(err.value) and "lägre än körningens threshold (5)" in str(err.value)
+    assert "bof_02" not in str(err.value)  # protecting more is allowed

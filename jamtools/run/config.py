@@ -144,6 +144,13 @@ def load_config(path: str | Path | None) -> RunConfig:
     for chapter_id, values in config.notebook_parameters.items():
         problems += [f"'notebooks: {chapter_id}' i {path}: {message}"
                      for message in _chapter_problems(chapter_id, values)]
+        own, run = values.get("threshold"), params.get("threshold")
+        if (isinstance(own, int) and not isinstance(own, bool) and isinstance(run, int)
+                and not isinstance(run, bool) and own < run):
+            # (the run's leak scan and its page on chapters published together use the run's)
+            problems.append(f"'notebooks: {chapter_id}' i {path}: threshold = {own} är lägre än "
+                            f"körningens threshold ({run}). Ett kapitel får skydda mer än resten av "
+                            "boken men inte mindre: höj kapitlets threshold eller sänk körningens.")
     tables = raw.get("tables") or {}
     if not isinstance(tables, dict):
         problems.append(f"'tables' i {path} ska vara tabellnamn med 'file' eller 'sql' under sig.")

@@ -69,10 +69,17 @@ def _date(name: str, value) -> str | None:
         ) from None
 
 
+#: The least threshold a run may set: at 1 or 2 the threshold rule protects no one (the OECD's
+#: glossary: many agencies require at least 3 or 5 units per cell; Hundepool et al. 2012).
+MIN_THRESHOLD = 3
+
+
 def _threshold(value) -> None:
     try:
-        whole_number("threshold", value, meaning="det minsta antal personer som får visas i en "
-                                                 "cell (röjandekontroll)")
+        whole_number("threshold", value, at_least=MIN_THRESHOLD,
+                     meaning="det minsta antal personer som får visas i en cell (röjandekontroll); "
+                             "ett lägre tal skyddar inte små grupper (många myndigheter kräver minst "
+                             "3 eller 5)")
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
 

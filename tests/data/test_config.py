@@ -68,7 +68,7 @@ def _yml(tmp_path, text: str) -> Path:
     ("notebooks:\n  r4_02_resurser: {tabell: 5}\n", "'notebooks: r4_02_resurser'.*tabell = 5 känns inte igen"),
     ("notebooks:\n  ru_01_projektmedel: {beloppsgranser: ['200 000 euro', 400000]}\n",
      "'notebooks: ru_01_projektmedel'.*beloppsgranser.*'200 000 euro'"),
-    ("threshold: 0\n", "'threshold'.*threshold = 0 ska vara ett heltal ≥ 1"),
+    ("threshold: 0\n", "'threshold'.*threshold = 0 ska vara ett heltal ≥ 3"),
     ("notebooks:\n  r4_02_resurser: {tabell: hemtjanst}\n", "tabell = 'hemtjanst' känns inte igen"),
     # the other run settings
     ("threshold: 2.5\n", "threshold = 2.5"),
