@@ -341,6 +341,26 @@ def _map_columns(raw: pd.DataFrame, spec: dict, source: str, table: Table | str,
     return out
 
 
+def _chosen_unit(unit, units: pd.Series, table: str) -> str:
+    """The unit of the table that the parameter ``enhet`` names: as written, or the one unit
+    written the same whatever its case, accents and spaces (``norr`` for ``Norr``,
+    :func:`jamtools.data.check.code_key`). A unit the table does not have stops the chapter
+    with the units it has: a misspelt unit would otherwise leave every row out."""
+    from jamtools.data.check import code_key
+
+    present = sorted({str(u) for u in units.dropna().unique()})
+    if str(unit) in present:
+        return str(unit)
+    alike = [u for u in present if code_key(u) == code_key(unit)]
+    if len(alike) == 1:
+        return alike[0]
+    listed = ", ".join(present[:20]) + (f" och {len(present) - 20} till" if len(present) > 20 else "")
+    raise DataValidationError(
+        f"Enheten {unit!r} (parametern enhet) finns inte bland de rader i tabellen {table} som kan användas"
+        + (f"; enheterna där är {listed}." if present else ", som inte har någon enhet ifylld.")
+        + " Rätta enhet i jamtools.yml (eller ta bort den för alla enheter).")
+
+
 def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """Read one table's source and map its columns: (raw text frame, source name, model column
     -> export column). Raises :class:`DataValidationError` when the source cannot be read."""
@@ -959,6 +979,7 @@ def load_table(
     if unit and table.unit_column:
         if table.unit_column in result.data.columns and result.has(table.unit_column):
             units = result.data[table.unit_column]
+            unit = _chosen_unit(unit, units, name)
             # (a missing unit compares as missing, which is no exclusion: said first)
             result = result.exclude(units.isna(), "Saknar enhet, behövs för valet av enhet")
             result = result.exclude(units != unit, f"Annan enhet än {unit}")

@@ -187,3 +187,19 @@ def test_a_reference_to_a_key_without_any_value_says_so(tmp_path):
     assert any("eb_klienter har inga värden i kolumnen person_id" in m for m in messages), messages
     assert any("id-kolumnen är tom på varje rad" in m for m in messages), messages
     assert not any("eb_klienter saknar kolumnen" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("cells", [False, True])
+def test_a_unit_the_table_lacks_stops_with_its_units_and_case_does_not_matter(tmp_path, cells):
+    """A probe's `enhet: Nord` (the data have Norr and Söder) left every row out without a word,
+    and the chapter's text spoke of groups with too few units."""
+    from jamtools.data.load import DataValidationError, load_table
+
+    pd.DataFrame({"beslut_id": [f"b{i}" for i in range(8)], "kon": ["kvinna", "man"] * 4,
+                  "enhet": ["Norr", "Söder"] * 4, "beviljade_timmar": [5.0] * 8}
+                 ).to_csv(tmp_path / "ht_beslut.csv", index=False)
+    kw = dict(data_dir=tmp_path, columns=["kon", "beviljade_timmar"], optional=["enhet"], cells=cells)
+    with pytest.raises(DataValidationError, match="'Nord'.*enheterna där är Norr, Söder"):
+        load_table("ht_beslut", **kw, unit="Nord")
+    assert load_table("ht_beslut", **kw, unit="söder").n_rows() == 4
+    assert load_table("ht_beslut", **kw, unit="Norr").n_rows() == 4
