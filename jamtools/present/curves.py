@@ -16,8 +16,8 @@ from matplotlib.ticker import FuncFormatter
 
 from jamtools import disclosure
 from jamtools.present import report
-from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, Plot, key,
-                                    new_figure, set_title, sex_handle, title_height, wrap)
+from jamtools.present.plots import (FIGURE_WIDTH, SEX_COLORS, SEX_LINESTYLES, SEX_MARKERS, Plot,
+                                    key, new_figure, set_title, sex_handle, title_height, wrap)
 from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_why, not_shown, why_not_computed,
                                         without_interval)
 
@@ -34,6 +34,28 @@ def _days_axis(ax, max_time: float) -> None:
     ax.set_xlim(0, max(max_time, 1.0))
 
 
+#: The key's entry (and the alt text's words) for a curve with hidden points.
+GAP_NOTE = "Där linjen saknas visas kurvan inte (röjandekontroll)"
+
+
+def _runs(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """One disclosed curve (all its grid times) split into its runs of shown points, in time
+    order: a hidden point ends a run, and the next shown point starts a new one."""
+    rows = rows.sort_values("time")
+    hidden = rows["suppressed"].astype(bool).to_numpy() | rows["cif"].isna().to_numpy()
+    run = np.cumsum(hidden)
+    return [rows[~hidden & (run == k)] for k in dict.fromkeys(run[~hidden])]
+
+
+def has_gap(rows: pd.DataFrame) -> bool:
+    """Whether one disclosed curve has a hidden point after its first shown one (a gap in the
+    line, or a line that stops before the last time)."""
+    rows = rows.sort_values("time")
+    hidden = rows["suppressed"].astype(bool).to_numpy() | rows["cif"].isna().to_numpy()
+    shown = np.flatnonzero(~hidden)
+    return bool(len(shown)) and bool(hidden[shown[0]:].any())
+
+
 def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | None = None,
                group: str = "kon", title: str = "", ylabel: str = "Andel",
                xlabel: str = "Tid från start") -> Plot:
@@ -41,9 +63,12 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
 
     ``panels`` maps the panel values to draw onto their titles (in order). Only points that
     passed :func:`jamtools.disclosure.curves.disclose_curve` are drawn; the band is the
-    pointwise interval. A curve whose later points are hidden stops at its last shown point.
-    Each sex has its colour and its line style (:data:`jamtools.present.plots.SEX_LINESTYLES`),
-    shown in the key under the panels.
+    pointwise interval. A hidden point is not drawn, nor is the line into or out of it: the
+    line breaks there and goes on at the next shown point (a shown point alone between hidden
+    ones is a marker with its interval), and the key says that where the line is missing the
+    curve is hidden. Drawing on from the last shown point would show the hidden points at
+    that point's value (at 0 before the first events). Each sex has its colour and its line
+    style (:data:`jamtools.present.plots.SEX_LINESTYLES`), shown in the key under the panels.
     """
     disclosure.require_disclosed(curves, "kurvorna")
     panels = panels or {v: str(v) for v in dict.fromkeys(curves[panel])}
@@ -52,22 +77,33 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     levels: list = []
     max_time = float(curves["time"].max()) if len(curves) else 1.0
-    top, drawn = 0.0, 0
+    top, drawn, gaps = 0.0, 0, False
     for ax, (value, name) in zip(axes, panels.items()):
         sub = curves[curves[panel] == value]
         for level, rows in sub.groupby(group, sort=True):
-            shown = rows[~rows["suppressed"].astype(bool)].sort_values("time")
+            runs = _runs(rows)
             color = SEX_COLORS.get(level, "#333333")
-            if shown.empty:
+            style = SEX_LINESTYLES.get(level, "-")
+            if not runs:
                 continue
-            ax.step(shown["time"], shown["cif"], where="post", color=color, linewidth=2,
-                    linestyle=SEX_LINESTYLES.get(level, "-"),
-                    label=report.SEX_LABELS.get(level, level).capitalize())
+            gaps |= has_gap(rows)
+            for shown in runs:
+                if len(shown) == 1:  # alone between hidden points: no step to draw
+                    r = shown.iloc[0]
+                    ax.errorbar([r["time"]], [r["cif"]],
+                                yerr=[[r["cif"] - r["ci_low"]], [r["ci_high"] - r["cif"]]]
+                                if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else None,
+                                color=color, marker=SEX_MARKERS.get(level, "o"), markersize=5,
+                                linestyle="none", elinewidth=1.5, alpha=0.9)
+                else:
+                    ax.step(shown["time"], shown["cif"], where="post", color=color, linewidth=2,
+                            linestyle=style)
+                    ax.fill_between(shown["time"], shown["ci_low"], shown["ci_high"], step="post",
+                                    color=color, alpha=0.18, linewidth=0)
+                top = max(top, float(shown["ci_high"].max()) if shown["ci_high"].notna().any()
+                          else float(shown["cif"].max()))
             if level not in levels:
                 levels.append(level)
-            ax.fill_between(shown["time"], shown["ci_low"], shown["ci_high"], step="post",
-                            color=color, alpha=0.18, linewidth=0)
-            top = max(top, float(shown["ci_high"].max()))
             drawn += 1
         if not len(sub) or sub["suppressed"].astype(bool).all():
             ax.text(0.5, 0.5, "Inga uppgifter att visa", ha="center", va="center",
@@ -83,7 +119,10 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
     if drawn:
         band = Patch(facecolor="#999999", alpha=0.35, edgecolor="none",
                      label=f"Bandet: {report.number(100 * conf, 0)} % konfidensintervall")
-        key(fig, [*(sex_handle(lvl, kind="line") for lvl in levels), band])
+        handles = [*(sex_handle(lvl, kind="line") for lvl in levels), band]
+        if gaps:
+            handles.append(Patch(facecolor="none", edgecolor="none", label=GAP_NOTE))
+        key(fig, handles)
     set_title(fig, title)
     return Plot(fig, title or ylabel)
 
@@ -105,7 +144,8 @@ def curve_alt(curves: pd.DataFrame, *, panels: dict, group: str = "kon",
     -------
     str
         "Stegdiagram … Självförsörjande: kvinnor 30,1 % efter 720 dagar; män …"; a curve
-        with no shown point is said to be hidden.
+        with no shown point is said to be hidden, and one with hidden points between shown
+        ones to have breaks.
     """
     disclosure.require_disclosed(curves, "kurvorna")
     out = []
@@ -120,7 +160,9 @@ def curve_alt(curves: pd.DataFrame, *, panels: dict, group: str = "kon",
                 continue
             last = shown.iloc[-1]
             parts.append(f"{who} {report.percent(last['cif'])} efter "
-                         f"{report.number(last['time'], 0)} dagar")
+                         f"{report.number(last['time'], 0)} dagar"
+                         + (" (kurvan har avbrott där punkter inte visas)" if len(_runs(rows)) > 1
+                            else ""))
         out.append(f"{name}: " + ("; ".join(parts) if parts else "inga uppgifter"))
     return ("Stegdiagram över andelen per kön vid varje tidpunkt efter start. "
             + ". ".join(out) + ".")
@@ -233,4 +275,4 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
     return "\n\n".join(text)
 
 
-__all__ = ["curve_alt", "curve_plot", "curve_table", "describe_hazard_ratio"]
+__all__ = ["GAP_NOTE", "curve_alt", "has_gap", "curve_plot", "curve_table", "describe_hazard_ratio"]

@@ -109,6 +109,29 @@ def test_curve_plot_and_table_refuse_undisclosed_and_show_only_passed_points():
     assert table.frame["I risk (följs fortfarande)"].tolist() == ["95", ".."]
 
 
+def test_curve_plot_draws_no_line_through_hidden_points():
+    # Shown at 0 and 30 days (no events), hidden at 60-120 (1-4 events), shown at 150 (5),
+    # hidden at 180 (a step of 3). A step drawn on from 30 days would show the hidden points
+    # at 0 % until 150 days: the line must break there, and the key must say so.
+    raw = _grid_curve([28, 28, 27, 26, 24, 23, 20], [0, 0, 1, 2, 4, 5, 8])
+    shown = curve_disclosure.disclose_curve(raw, threshold=5)
+    assert shown["suppressed"].tolist() == [False, False, True, True, True, False, True]
+    plot = curves.curve_plot(shown, panels={1: "Händelsen"})
+    ax = plot.fig.axes[0]
+    for line in ax.lines:
+        x = np.asarray(line.get_xdata(), float)
+        assert not (x.min() <= 30 and x.max() >= 60) and not (x.min() < 150 < x.max()), x
+    assert any(150 in np.asarray(line.get_xdata(), float) for line in ax.lines)  # the lone point
+    labels = [t.get_text() for legend in plot.fig.legends for t in legend.get_texts()]
+    assert curves.GAP_NOTE in labels
+    assert "avbrott" in curves.curve_alt(shown, panels={1: "Händelsen"})
+    # A curve shown throughout has no such note.
+    whole = curve_disclosure.disclose_curve(_grid_curve([100, 95, 90], [0, 5, 10]), threshold=5)
+    labels = [t.get_text() for legend in curves.curve_plot(whole, panels={1: "H"}).fig.legends
+              for t in legend.get_texts()]
+    assert curves.GAP_NOTE not in labels
+
+
 def test_curve_alt_names_the_last_shown_point():
     shown = curve_disclosure.disclose_curve(_grid_curve([100, 95, 93, 80, 4], [0, 5, 7, 20, 20]),
                                             threshold=5)
