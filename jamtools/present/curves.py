@@ -189,6 +189,7 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
         return frame[keep]
 
     rows = []
+    zero_shown = False
     for time in times:
         for level in sorted(curves[group].dropna().unique()):
             at = curves[(curves["time"] == time) & (curves[group] == level)]
@@ -205,11 +206,15 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
                     row[header] = disclosure.SUPPRESSED_MARK
                     continue
                 r = r.iloc[0]
+                zero_shown |= bool(r["cif"] <= 0)
                 row[header] = (f"{report.percent(r['cif'])} ({report.number(100 * r['ci_low'])}–"
                                f"{report.percent(r['ci_high'])})")
             rows.append(row)
     frame = pd.DataFrame(rows)
     note = f"Inom parentes: {report.number(100 * conf, 0)} % konfidensintervall (punktvis)."
+    if zero_shown:
+        note += (" Där ingen ännu har fått utfallet (0,0 %) bygger intervallets övre gräns på hur "
+                 "många som fortfarande följs.")
     if curves["suppressed"].astype(bool).any():
         note += " " + report.SUPPRESSION_NOTE.format(t=t)
     return report.Table(frame, caption, note, name=name)

@@ -53,6 +53,26 @@ def _loglog_ci(cif: np.ndarray, se: np.ndarray, conf_level: float):
     return lo, hi
 
 
+def no_events_upper(at_risk: ArrayLike, conf_level: float) -> np.ndarray:
+    """The upper limit of a share that is 0 because no one has had the event by a time:
+    the exact (Clopper–Pearson) limit for 0 events among the ``at_risk`` still followed there,
+    :math:`1 - (\\alpha/2)^{1/n}`. NaN where no one is followed.
+
+    Where no event has occurred the delta-method (Greenwood-type) variance is 0, and every
+    interval built on it has no width: "0,0 % (0,0–0,0 %)" with 5 followed, as if 0 were
+    known. Those still followed at the time have all been observed without the event up to it,
+    so the binomial limit on them holds for the curve, and is conservative (those who left
+    earlier are not counted); using the number still followed as the sample size is the
+    correction of Dorey & Korn (1987).
+
+    >>> round(float(no_events_upper(5, 0.95)), 3)
+    0.522
+    """
+    n = np.asarray(at_risk, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n >= 1, 1 - ((1 - conf_level) / 2) ** (1 / np.where(n >= 1, n, 1)), np.nan)
+
+
 def _incidence_counted(t: np.ndarray, s: np.ndarray, w: np.ndarray):
     """Cumulative incidence per cause and its standard error from rows that each stand for
     ``w`` units: statsmodels' ``CumIncidenceRight`` arithmetic (``_calc_incidence_right``, the
@@ -131,6 +151,8 @@ def _one_group(t: np.ndarray, s: np.ndarray, times, conf_level: float,
             events_all = np.array([units((t <= g) & (s > 0)) for g in grid])
             censored = np.array([units((t <= g) & (s == 0)) for g in grid])
         lo, hi = _loglog_ci(value, value_se, conf_level)
+        none = value <= 0  # no event of this cause yet: no variance to use
+        hi = np.where(none, no_events_upper(at_risk, conf_level), hi)
         rows.append(pd.DataFrame({"cause": k, "time": grid, "at_risk": at_risk.astype(float),
                                   "events": events.astype(float),
                                   "events_all": events_all.astype(float),
@@ -154,7 +176,10 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
     with it and censoring (follow-up ended, still open) does not. Computed by statsmodels'
     ``CumIncidenceRight``, whose standard error is the delta-method variance of Marubini &
     Valsecchi (1995), as in Stata's ``stcompet``; the interval is built on the log(−log) scale
-    so that it stays inside 0–1. With one cause (the others coded 0), :math:`\\hat F_1 = 1 -`
+    so that it stays inside 0–1. Where no one has had the event yet that variance is 0, and the
+    interval is instead 0 to the exact binomial limit for 0 events among those still followed
+    (:func:`no_events_upper`; Clopper & Pearson 1934, Dorey & Korn 1987), not an interval of
+    no width. With one cause (the others coded 0), :math:`\\hat F_1 = 1 -`
     Kaplan–Meier: the curve that treats the other ends as if they were still waiting.
 
     Parameters
@@ -195,6 +220,10 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
     .. [3] Putter, H., Fiocco, M. & Geskus, R. B. (2007). Tutorial in biostatistics: competing risks
            and multi-state models. Statistics in Medicine, 26(11), 2389–2430. (Why 1 − Kaplan–Meier
            overstates.)
+    .. [4] Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits
+           illustrated in the case of the binomial. Biometrika, 26(4), 404–413.
+    .. [5] Dorey, F. J. & Korn, E. L. (1987). Effective sample sizes for confidence intervals for
+           survival probabilities. Statistics in Medicine, 6(6), 679–687.
     """
     if group not in df.columns:
         raise ValueError(f"Kolumnen {group} finns inte i data.")
@@ -226,7 +255,8 @@ def cumulative_incidence(df: pd.DataFrame, duration: str, status: str, group: st
             if not (sub["cause"] == k).any():
                 zero = sub[sub["cause"] == sub["cause"].iloc[0]].copy()
                 zero["cause"] = k
-                zero[["events", "cif", "se", "ci_low", "ci_high"]] = 0.0
+                zero[["events", "cif", "se", "ci_low"]] = 0.0
+                zero["ci_high"] = no_events_upper(zero["at_risk"], conf_level)
                 sub = pd.concat([sub, zero], ignore_index=True)
         full.append(sub)
     return pd.concat(full, ignore_index=True)[[group, *CURVE_COLUMNS]]

@@ -51,6 +51,25 @@ def test_without_censoring_the_variance_is_binomial():
     assert np.isnan(f1["se"].iloc[-1])
 
 
+def test_no_events_yet_gives_an_interval_with_width():
+    # Five men, none with an event before day 400: Greenwood's variance is 0 there, and the
+    # interval must not be 0–0 but 0 to the exact limit for 0 of the 5 still followed.
+    men = pd.DataFrame({"kon": "man", "dagar": [400, 420, 450, 500, 520], "status": [1, 1, 0, 1, 1]})
+    out = cumulative_incidence(men, "dagar", "status", times=[0, 182, 365])
+    assert out["cif"].tolist() == [0.0, 0.0, 0.0]
+    assert out["ci_low"].tolist() == [0.0, 0.0, 0.0]
+    assert out["ci_high"].tolist() == pytest.approx([1 - 0.025 ** (1 / 5)] * 3)
+    # A cause nobody in a group had (filled in as 0) gets the same upper limit.
+    both = pd.concat([men, pd.DataFrame({"kon": "kvinna", "dagar": [10, 20], "status": [2, 1]})])
+    other = cumulative_incidence(both, "dagar", "status", times=[182])
+    row = other[(other.kon == "man") & (other.cause == 2)].iloc[0]
+    assert row["cif"] == 0 and row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 5))
+    table = curves.curve_table(curve_disclosure.disclose_curve(out, threshold=5), [182],
+                               columns={"Andel": {"cause": 1}})
+    assert table.frame["Andel"].tolist() == ["0,0\u00a0% (0,0–52,2\u00a0%)"]
+    assert "fortfarande följs" in table.note
+
+
 def test_on_a_grid_values_and_cumulative_counts():
     out = cumulative_incidence(SMALL, "dagar", "status", times=[0, 1.5, 4.5, 10])
     f1 = out[out.cause == 1]
