@@ -326,7 +326,9 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         groups has no maximum; the standardised difference is then the g-formula's limit (that
         group's share 0 or 1 at every level, the other group's from its own model) with a
         MOVER interval (Newcombe 1998; Zou & Donner 2008), its ``method`` says so, and the
-        odds ratio has no estimate.
+        odds ratio has no estimate. When no one, or everyone, has the outcome at every level
+        of the covariates (no one at all, for instance), nothing is estimated: the estimates
+        are NaN and ``warning`` says why (not 0 with an interval of no width).
 
     References
     ----------
@@ -376,6 +378,17 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         # (how many: not said, a count that no disclosure control has seen)
         notes.append("observationer i kategorier där ingen eller alla har utfallet räknas med "
                      "skillnaden 0")
+    if len(table) and constant.all():
+        # Nothing is left to compare within levels: the g-formula would give 0 with an
+        # interval of no width (as if 0 were known), though nothing was estimated.
+        events, n = counts["events_a"] + counts["events_b"], counts["n_a"] + counts["n_b"]
+        why = ("ingen i någon av grupperna har utfallet" if events == 0 else
+               "alla i båda grupperna har utfallet" if events == n else
+               "i varje kategori av det som justeras för har ingen eller alla utfallet, i båda grupperna")
+        msg = f"{why}; ingen justerad jämförelse kan göras"
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        return pd.DataFrame([dict(_empty_row(name, a, b, m, conf_level, msg, **counts), **rows_meta)
+                             for m in ("risk_difference_pp", "odds_ratio")], columns=COMPARISON_COLUMNS)
     weight_all = float(table["n"].sum())
     table = table[~constant].reset_index(drop=True)
     none_or_all = any(counts[f"events_{s}"] in (0, counts[f"n_{s}"]) for s in ("a", "b"))

@@ -284,6 +284,25 @@ def test_adjusted_difference_when_one_group_has_the_outcome_for_none_or_all(wome
     assert "MOVER" in rd["method"] and np.isnan(r.loc["odds_ratio", "estimate"])
 
 
+@pytest.mark.parametrize("everyone", [0, 1])
+def test_adjusted_difference_when_no_one_or_everyone_has_the_outcome(everyone):
+    """No one of either sex has the outcome (or everyone has it): every level is constant and
+    nothing is left to compare within levels. The adjusted difference read '0,0 (KI 0,0 till
+    0,0)', an interval of no width, though nothing was estimated (the crude interval is wide).
+    It cannot be estimated, and the warning says why."""
+    d = _boundary_rows().assign(y=everyone)
+    cells = stats.collapse(d, "y", ["kon", "hh", "alder"])
+    with pytest.warns(UserWarning, match="ingen justerad jämförelse kan göras"):
+        r = stats.adjusted_difference(cells, "kon", ["hh", "alder"], levels=("kvinna", "man"),
+                                      outcome_name="y").set_index("measure")
+    rd = r.loc["risk_difference_pp"]
+    assert np.isnan(rd["estimate"]) and np.isnan(rd["ci_low"]) and np.isnan(rd["ci_high"])
+    assert rd["warning"].startswith("ingen i någon av grupperna" if everyone == 0
+                                    else "alla i båda grupperna")
+    crude = stats.compare_groups(cells, "kon", levels=("kvinna", "man"), outcome_name="y")
+    assert (crude["ci_high"] > crude["ci_low"]).iloc[0]
+
+
 def test_boundary_difference_with_a_level_only_the_boundary_group_has():
     """Only women live in 'c', and no woman has the outcome: nobody in 'c' has it, so the level
     adds a difference of 0 to the standardisation (the rule for such levels), and the men's
