@@ -76,6 +76,9 @@ class LoadResult:
     #: Kept by every step that keeps a subset of the rows (``exclude``, the splits); anything
     #: that could give a row twice must set it to ``()``.
     unique: tuple[str, ...] = ()
+    #: The row filters asked for that the table could not apply ("period", "unit", "age"):
+    #: every row is kept for them (the table lacks the column), and ``notes`` says so.
+    unapplied: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
         return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
@@ -973,9 +976,11 @@ def load_table(
         elif table.date_column:
             result.notes.append(f"Perioden kunde inte väljas: tabellen saknar datumkolumnen "
                                 f"{table.date_column}, så alla rader ingår.")
+            result.unapplied.append("period")
     if unit and not table.unit_column:
         result.notes.append(f"Enheten {unit} kan inte väljas: tabellen har ingen uppgift om enhet, "
                             "så alla rader ingår.")
+        result.unapplied.append("unit")
     if unit and table.unit_column:
         if table.unit_column in result.data.columns and result.has(table.unit_column):
             units = result.data[table.unit_column]
@@ -1000,6 +1005,7 @@ def load_table(
         else:
             result.notes.append("Åldersintervallet kunde inte väljas: tabellen saknar ålder, så "
                                 "alla åldrar ingår.")
+            result.unapplied.append("age")
     out = result.finish()
     if for_period and checked.weight is not None and table.date_column in out.data.columns:
         # a cell table's stand-ins are no dates (a load that became rows kept its dates)
@@ -1163,6 +1169,7 @@ class _Pending:
         import numpy as np
 
         self._result, self.data, self.notes = result, result.data, result.notes
+        self.unapplied: list[str] = []  # the filters the table could not apply
         self._keep = np.ones(len(result.data), dtype=bool)
 
     def _record(self, step: str, frame: pd.DataFrame, kind: str) -> None:
@@ -1184,4 +1191,5 @@ class _Pending:
     def finish(self) -> LoadResult:
         data = self.data[self._keep] if not self._keep.all() else self.data.copy(deep=False)
         return dataclasses.replace(self._result, data=data, log=list(self._result.log),
-                                   notes=list(self._result.notes))
+                                   notes=list(self._result.notes),
+                                   unapplied=tuple(dict.fromkeys([*self._result.unapplied, *self.unapplied])))

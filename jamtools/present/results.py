@@ -79,6 +79,11 @@ SCHEMA = {
         "filters": {"type": "object", "description": "The chapter's row filters besides the "
                     "period (unit, ages): counts of two chapters with different filters are of "
                     "different rows."},
+        "not_applied": {"type": "object", "description": "Row filters chosen that the data "
+                        "could not apply (no date, unit or age): 'period' ({start, end}), "
+                        "'enhet', 'alder_min', 'alder_max'; the value alone when no table could "
+                        "(then the period and filters above leave it out: the rows are the whole "
+                        "data's), or {value, tables} naming the tables that could not."},
         "counts": {
             "type": "object",
             "description": "Rows by sex per table: analysed, and excluded (any reason).",

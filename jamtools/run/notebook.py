@@ -63,6 +63,9 @@ class ChapterRun:
     #: Optional tables :meth:`load_optional` found missing: table -> the required columns it
     #: lacks, or ``()`` when the run has no such table.
     lacking: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Per table loaded with the run's filters: the filters it could not apply ("period",
+    #: "unit", "age"; :attr:`jamtools.data.load.LoadResult.unapplied`).
+    unapplied: dict = field(default_factory=dict, repr=False, compare=False)
 
     # --- what a chapter composition uses -------------------------------------------------
     @property
@@ -88,15 +91,63 @@ class ChapterRun:
             out["age"] = (self.params.extra.get("alder_min"), self.params.extra.get("alder_max"))
         return out
 
+    def _applied(self, name: str) -> str:
+        """Whether the tables loaded so far applied the filter ``name`` ("period", "unit",
+        "age"): "all" (also when none is loaded yet), "none" or "some"."""
+        said = [name in missing for missing in self.unapplied.values()]
+        if not said or not any(said):
+            return "all"
+        return "none" if all(said) else "some"
+
+    def _chosen(self) -> dict:
+        """The row filters chosen: {"period": "2024-01-01 – 2024-06-30", "unit": "enheten X",
+        "age": "12 år och äldre"}, only those given, in words."""
+        p, extra = self.params, self.params.extra
+        out = {}
+        if p.period_start or p.period_end:
+            out["period"] = p.period_text
+        if extra.get("enhet") is not None:
+            out["unit"] = f"enheten {extra['enhet']}"
+        lo, hi = extra.get("alder_min"), extra.get("alder_max")
+        if lo is not None or hi is not None:
+            out["age"] = (f"åldern {lo}–{hi} år" if lo is not None and hi is not None else
+                          f"åldern {lo} år och äldre" if lo is not None else f"åldern upp till {hi} år")
+        return out
+
     @property
     def heading(self) -> str:
-        """'**Organisation**, period.' — the line that opens a chapter's data section."""
-        return f"**{self.params.organisation}**, {self.params.period_text}."
+        """'**Organisation**, period, unit, ages.' — the line that opens a chapter's data
+        section: the period, and the unit (``enhet``) and age range (``alder_min``,
+        ``alder_max``) when chosen, as far as the data applied them. A filter no table loaded
+        so far could apply (no date, unit or age in the data) is not claimed: the line says
+        that every row is included and why; one that only some tables applied says so."""
+        chosen = self._chosen()
+        whole = {"period": "hela perioden i data", "unit": "alla enheter", "age": "alla åldrar"}
+        lacks = {"period": "datum", "unit": "uppgift om enhet", "age": "uppgift om ålder"}
+        what = {"period": "perioden", "unit": "enheten", "age": "åldersintervallet"}
+        parts = [] if "period" in chosen else [whole["period"]]
+        for name, words in chosen.items():
+            applied = self._applied(name)
+            if applied == "none":
+                parts.append(f"{whole[name]} ({'perioden ' + words if name == 'period' else words} "
+                             f"kunde inte väljas: data saknar {lacks[name]})")
+            elif applied == "some":
+                parts.append(f"{words} ({what[name]} kunde inte väljas i en del av data, där ingår "
+                             "alla rader)")
+            else:
+                parts.append(words)
+        return f"**{self.params.organisation}**, {', '.join(parts)}."
+
+    def _remember(self, table: str, loaded, filters: dict) -> None:
+        if loaded is not None and filters:
+            self.unapplied[table] = tuple(getattr(loaded, "unapplied", ()))
 
     def load(self, table: str, **filters):
         """The table with the columns the catalogue declares for this chapter
         (:func:`jamtools.run.catalogue.load`)."""
-        return catalogue.load(self.question_id, table, self.params, **filters)
+        loaded = catalogue.load(self.question_id, table, self.params, **filters)
+        self._remember(table, loaded, filters)
+        return loaded
 
     def load_optional(self, table: str, **filters):
         """:meth:`load` for a table the chapter can do without; None when it is missing, or
@@ -105,7 +156,9 @@ class ChapterRun:
         from jamtools.data import MissingColumns, TableNotSupplied
 
         try:
-            return catalogue.load(self.question_id, table, self.params, **filters)
+            loaded = catalogue.load(self.question_id, table, self.params, **filters)
+            self._remember(table, loaded, filters)
+            return loaded
         except TableNotSupplied:
             self.lacking[table] = ()
             return None
@@ -263,11 +316,33 @@ class ChapterRun:
         comparisons (nothing when the notebook runs without a results path). Returns None, so
         that the notebook's last cell shows nothing."""
         results = Results(self.question_id, self.params, question=self.question)
-        filters = {key: value for key, value in (
-            ("enhet", self.params.extra.get("enhet")), ("alder_min", self.params.extra.get("alder_min")),
-            ("alder_max", self.params.extra.get("alder_max"))) if value is not None}
+        extra = self.params.extra
+        names = {"enhet": "unit", "alder_min": "age", "alder_max": "age"}
+        filters = {key: extra.get(key) for key in names if extra.get(key) is not None}
+        # A filter no table could apply is not claimed (the rows are the whole data's): it is
+        # given apart, with the tables that could not apply it when only some could.
+        not_applied = {}
+        for key, name in [("period", "period"), *names.items()]:
+            if key == "period" and not any(self.params.period):
+                continue
+            if key != "period" and key not in filters:
+                continue
+            tables = sorted(t for t, missing in self.unapplied.items() if name in missing)
+            if not tables:
+                continue
+            applied = self._applied(name)
+            value = ({"start": self.params.period_start, "end": self.params.period_end}
+                     if key == "period" else filters[key])
+            not_applied[key] = value if applied == "none" else {"value": value, "tables": tables}
+            if applied == "none":
+                if key == "period":
+                    results.data["period"] = {"start": None, "end": None}
+                else:
+                    filters.pop(key)
         if filters:  # (only where given: the results of a run without filters are as before)
             results.data["filters"] = filters
+        if not_applied:
+            results.data["not_applied"] = not_applied
         for table, counts in page.counts.items():
             results.add_counts(table, counts)
         if page.comparisons is not None and len(page.comparisons):

@@ -60,13 +60,16 @@ def test_a_filters_column_without_any_value_is_as_none(tmp_path, cells):
         data.to_csv(folder / "ht_beslut.csv", index=False)
         kw = dict(data_dir=folder, columns=["kon", "beviljade_timmar"],
                   optional=["alder", "beslutsdatum", "enhet"], cells=cells)
-        for options, note in ((dict(age=(65, 80)), "Åldersintervallet kunde inte väljas"),
-                              (dict(period=("2023-01-01", "2023-12-31")), "Perioden kunde inte väljas")):
+        for options, note, name in ((dict(age=(65, 80)), "Åldersintervallet kunde inte väljas", "age"),
+                                    (dict(period=("2023-01-01", "2023-12-31")), "Perioden kunde inte väljas",
+                                     "period")):
             loaded = load_table("ht_beslut", **kw, **options)
             if label == "empty":
                 assert loaded.n_rows() == n and any(note in t for t in loaded.notes), options
+                assert loaded.unapplied == (name,)  # (the chapter's heading does not claim it)
             else:
                 assert loaded.n_rows() < n - 9 and not any(note in t for t in loaded.notes)
+                assert loaded.unapplied == ()
                 assert sum(loaded.excluded_by_reason().values()) == n - loaded.n_rows()
         if label == "empty":
             with pytest.raises(DataValidationError, match="Enheten 'Norr' kan inte väljas"):
