@@ -622,10 +622,17 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
         if r.get("warning") and str(r["warning"]) not in ("", "nan", "None"):
             text.append(f"Observera: {coded_words(str(r['warning']))}")
     if not crude.empty and not adjusted.empty:
-        c, j = crude.iloc[0]["estimate"], adjusted.iloc[0]["estimate"]
-        if not (pd.isna(c) or pd.isna(j)) and c * j < 0:
-            text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
-                        "råa skillnaden speglar vilka som finns i de olika grupperna.")
+        c, j = crude.iloc[0], adjusted.iloc[0]
+        if not (not_shown(c) or not_shown(j)) and c["estimate"] * j["estimate"] < 0:
+            # A reversal is claimed only when both intervals leave out 0, on opposite sides:
+            # two estimates of opposite sign whose intervals cover 0 show no direction at all.
+            if {direction(c["ci_low"], c["ci_high"]), direction(j["ci_low"], j["ci_high"])} == {"högre", "lägre"}:
+                text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
+                            "råa skillnaden speglar vilka som finns i de olika grupperna.")
+            else:
+                text.append("Den råa och den justerade skillnaden har olika tecken, men minst ett "
+                            "av intervallen täcker 0: det går inte att säga åt vilket håll "
+                            "skillnaden går, och inte att den byter riktning när man justerar.")
     text.append("Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
                 "finns eller om någon enskild bedömning var rätt eller fel.")
     return "\n\n".join(text)
