@@ -48,14 +48,18 @@ SPREAD = "__ss_"
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
+#: The plurals are Statistics Sweden's (Statistikdatabasen writes "kvinnor", "män").
 SEX_CODES_ADULT = {
     "k": "kvinna", "kvinna": "kvinna", "f": "kvinna", "female": "kvinna", "2": "kvinna",
-    "m": "man", "man": "man", "male": "man", "1": "man",
+    "kvinnor": "kvinna",
+    "m": "man", "man": "man", "male": "man", "1": "man", "män": "man",
 }
 #: The same for children.
 SEX_CODES_CHILD = {
     "f": "flicka", "flicka": "flicka", "k": "flicka", "kvinna": "flicka", "2": "flicka",
-    "p": "pojke", "pojke": "pojke", "m": "pojke", "man": "pojke", "1": "pojke",
+    "flickor": "flicka", "kvinnor": "flicka",
+    "p": "pojke", "pojke": "pojke", "m": "pojke", "man": "pojke", "1": "pojke", "pojkar": "pojke",
+    "män": "pojke",
 }
 _BOOL = {"1": True, "0": False, "ja": True, "nej": False, "true": True, "false": False,
          "1.0": True, "0.0": False, "j": True, "n": False, "sant": True, "falskt": False}
@@ -105,6 +109,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "unlisted_code": ("värde som modellen inte listar, unlisted value",
                       "Raderna räknas med under sitt eget namn. Är värdet en annan stavning av ett "
                       "listat värde, skriv en omkodning under 'values' i jamtools.yml."),
+    "open_age": ("öppen åldersgrupp, open-ended age group",
+                 "Värdet betyder den åldern eller äldre (SCB skriver '100+ år' för 100 år eller "
+                 "äldre). Raderna räknas med och läses som gruppens lägsta ålder; det spelar roll "
+                 "bara för en åldersgrupp som börjar över den åldern."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -241,6 +249,9 @@ class CheckedTable:
     #: For a check of a whole file (:func:`jamtools.data.load.check_source`): the file's
     #: :func:`jamtools.data.facts.source_key`, which names it in what the run's check found.
     source_key: str | None = field(default=None, compare=False)
+    #: The rows (0 = the first data row) with at least one row problem (severity "rader"),
+    #: each once, however many problems it has: the check's summary counts them.
+    problem_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -514,6 +525,9 @@ _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 _FAST_NUMBER = r"[+-]?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})([eE][+-]?\d{1,2})?"
 _PY_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+#: An age as Statistics Sweden writes it: "60 år", and the open top group "100+ år" (100 or
+#: older); group 1 is the number, group 2 the plus of an open group. RE2 and Python alike.
+AGE_TEXT = "([0-9]{1,3})[ \t\u00a0\u202f]*(\\+)?[ \t\u00a0\u202f]*(?i:år|ar)?\\.?"
 _FAST_PNR = (rf"{_PY_SPACE}*(18|19|20)?(\d{{2}})(\d{{2}})(\d{{2}}){_PY_SPACE}?([-+]?){_PY_SPACE}?"
              rf"(\d{{4}}){_PY_SPACE}*")
 
@@ -932,6 +946,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             if k in ("int", "float"):
                 num = f"(CASE WHEN isnan(CAST({s(name)} AS DOUBLE)) THEN NULL ELSE CAST({s(name)} AS DOUBLE) END)"
             else:
+                if name == table.age_column and k == "text":  # "60 år", "100+ år" (SCB)
+                    flags[f"{name}|open_age"] = (f"coalesce(regexp_full_match({tt}, {literal(AGE_TEXT)}) "
+                                                 f"AND regexp_extract({tt}, {literal(AGE_TEXT)}, 2) = '+', false)")
+                    tt = (f"(CASE WHEN regexp_full_match({tt}, {literal(AGE_TEXT)}) "
+                          f"THEN regexp_extract({tt}, {literal(AGE_TEXT)}, 1) ELSE {tt} END)")
                 x = (f"replace(replace(regexp_replace({tt}, {ws_class}, '', 'g'), ',', '.'), "
                      f"{literal(chr(0x2212))}, '-')")
                 num = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN regexp_full_match({x}, {literal(_FAST_NUMBER)}) "
@@ -1256,12 +1275,20 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         shown = [example_text(r[0]) for r in rows]
         return ", ".join(shown) if shown else "'(tomt)'"
 
+    problem_rows: list[np.ndarray] = []  # the rows (0 = the first) of each row problem
+
     def rows(column: str, kind: str, name: str, *, with_example: bool = True, detail: str = "",
              blank: str | None = None) -> None:
         n = counts.get(name, 0)
         if not n:
             return
         m = mask(name)
+        if cells:
+            i = flag_names.index(name)
+            if f"__f{i}" in flagged:
+                problem_rows.append(flagged_rows[flagged[f"__f{i}"]])
+        else:
+            problem_rows.append(np.flatnonzero(m.to_numpy(dtype=bool)))
         chk.masks[(column, kind)] = m if (column, kind) not in chk.masks else chk.masks[(column, kind)] | m
         ex = (example(name, column, blank=blank) if with_example and not chk.sensitive(column) else None)
         chk.problems.append(Problem(table.name, source, column, kind, "rader", n, first(name), ex,
@@ -1293,6 +1320,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "impossible", f"{name}|impossible",
                  detail=", ".join(x for x in (f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "",
                                               bound, zero) if x))
+            if counts.get(f"{name}|open_age", 0):  # kept, read as the group's lowest age
+                flag = f"{name}|open_age"
+                chk.problems.append(Problem(table.name, source, name, "open_age", "info",
+                                            counts[flag], first(flag), example(flag, name), "",
+                                            export_names.get(name), chk.derived.get(name)))
             if col.warn_above is not None and counts.get(f"{name}|unusually_large", 0):
                 flag = f"{name}|unusually_large"
                 chk.problems.append(Problem(table.name, source, name, "unusually_large", "info",
@@ -1392,7 +1424,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
-                        row_columns=row_columns, key_unique=bool(key_unique))
+                        row_columns=row_columns, key_unique=bool(key_unique),
+                        problem_rows=np.unique(np.concatenate(problem_rows)).astype(np.int64)
+                        if problem_rows else np.zeros(0, dtype=np.int64))
 
 
 #: A date with a time of day as the check reads it (layer 3 of :func:`check_view`).
@@ -1506,7 +1540,7 @@ def _keep_ids(con, rows_view: str, save: str, res, keys: list[str], ids: list[st
 
 
 def dangling_references(con, rows: str, column: str, known: str, known_column: str, *,
-                        hide: bool) -> tuple[int, tuple[int, ...], str | None]:
+                        hide: bool, every_row: list | None = None) -> tuple[int, tuple[int, ...], str | None]:
     """The references of one table to rows another lacks, in the engine.
 
     ``rows`` and ``known`` are engine tables of checked rows (``check_view(..., save=...)``):
@@ -1519,7 +1553,8 @@ def dangling_references(con, rows: str, column: str, known: str, known_column: s
     count, first_rows, example : int, tuple of int, str or None
         The number of such rows, the first five row numbers (as :func:`first_rows` writes
         them) and up to three of their values in row order (as :func:`harmless_example`; None
-        with ``hide``, for an id made from a personnummer).
+        with ``hide``, for an id made from a personnummer). With ``every_row`` (a list), the
+        rows themselves (0 = the first) are appended to it, as one integer array.
     """
     from jamtools.data.engine import ident
 
@@ -1530,6 +1565,9 @@ def dangling_references(con, rows: str, column: str, known: str, known_column: s
     n, first = con.sql(f"SELECT count(*), list(__row ORDER BY __row)[1:5] FROM ({dangling})").fetchall()[0]
     if not n:
         return 0, (), None
+    if every_row is not None:
+        every_row.append(np.asarray([r[0] for r in con.sql(f"SELECT __row FROM ({dangling})").fetchall()],
+                                    dtype=np.int64))
     example = None
     if not hide:
         values = con.sql(f"SELECT v FROM ({dangling}) GROUP BY v ORDER BY min(__row) LIMIT 3").fetchall()

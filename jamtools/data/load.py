@@ -250,12 +250,18 @@ def _folded(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", plain)
 
 
+#: The prefix of the name a column mapped to nothing (``columns: {Ålder: null}``) is read
+#: under: no model column has it, so the column is left out.
+LEFT_OUT = "__utelamnad__"
+
+
 def column_mapping(spec: dict, headers, table: Table | str) -> dict[str, str]:
     """The export's columns that are read as the model's (export name -> model name): those the
     configuration's ``columns`` maps, and a header that differs from a model column only in
     case, å/ä/ö or spaces ("Personnummer", "Kön", "Ålder", "Antal barn"), when no other header
     is that column already and no other header is spelt so. A probe's export with the header
-    "Personnummer" was otherwise read without it: no sex, and no word about why.
+    "Personnummer" was otherwise read without it: no sex, and no word about why. A column the
+    configuration maps to nothing (``Ålder: null``, or ``~``) is left out, whatever its header.
 
     Examples
     --------
@@ -263,9 +269,14 @@ def column_mapping(spec: dict, headers, table: Table | str) -> dict[str, str]:
     {'Personnummer': 'personnummer', 'Kön': 'kon', 'Ålder': 'alder'}
     >>> column_mapping({"columns": {"Kön": "kon"}}, ["Kön", "kon"], "ht_beslut")
     {'Kön': 'kon'}
+    >>> column_mapping({"columns": {"ålder": None}}, ["ålder", "Kön"], "befolkning")
+    {'ålder': '__utelamnad__ålder', 'Kön': 'kon'}
     """
     table = TABLES[table] if isinstance(table, str) else table
-    mapping = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    given = spec.get("columns") or {}
+    mapping = {str(k): str(v) for k, v in given.items() if v is not None}
+    # a column mapped to nothing (``Ålder: null``) is left out: read under a name no model has
+    mapping.update({str(k): LEFT_OUT + str(k) for k, v in given.items() if v is None})
     headers = [str(h) for h in headers]
     model = {c.name for c in table.columns} | {"personnummer"}
     taken = set(mapping.values()) | {h for h in headers if h not in mapping and h in model}

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from jamtools.run import catalogue
 from jamtools.data.check import dangling_references
 from jamtools.data.engine import ident, shared, unique_name
@@ -44,6 +46,11 @@ class TableCheck:
     problems: list = field(default_factory=list)
     error: str | None = None
     file: str | None = None
+    #: The rows with at least one row problem, each once (None: not known, a check.json of
+    #: before it was counted).
+    problem_rows: int | None = None
+    #: ... and which they are (0 = the first data row), while the check runs.
+    row_set: object = field(default=None, repr=False, compare=False)
 
     @property
     def failed(self) -> set[str]:
@@ -52,7 +59,8 @@ class TableCheck:
     def as_dict(self) -> dict:
         return {"table": self.name, "source": self.source, "rows": self.rows,
                 "columns": self.columns, "derived": self.derived, "error": self.error,
-                "file": self.file, "problems": [p.as_dict() for p in self.problems]}
+                "file": self.file, "problem_rows": self.problem_rows,
+                "problems": [p.as_dict() for p in self.problems]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "TableCheck":
@@ -64,7 +72,8 @@ class TableCheck:
         problems = [Problem(**{k: v for k, v in p.items() if k in fields}, rows=tuple(p.get("rows") or ()))
                     for p in d.get("problems", [])]
         return cls(d["table"], d["source"], d.get("rows", 0), list(d.get("columns", [])),
-                   dict(d.get("derived", {})), problems, d.get("error"), d.get("file"))
+                   dict(d.get("derived", {})), problems, d.get("error"), d.get("file"),
+                   d.get("problem_rows"))
 
 
 @dataclass
@@ -98,8 +107,13 @@ class InputCheck:
                     out[p.severity] += 1
         return out
 
-    def rows_with_problems(self) -> int:
-        return sum(p.count for t in self.tables.values() for p in t.problems if p.severity == "rader")
+    def rows_with_problems(self) -> tuple[int, bool]:
+        """The rows with at least one row problem, each counted once, and whether that is exact
+        (False: a check.json without the count; then the sum over problems, at most that many)."""
+        exact = all(t.problem_rows is not None for t in self.tables.values() if t.error is None)
+        if exact:
+            return sum(t.problem_rows for t in self.tables.values() if t.error is None), True
+        return sum(p.count for t in self.tables.values() for p in t.problems if p.severity == "rader"), False
 
     def summary_line(self) -> str:
         """One line: tables, problems, chapters that can run."""
@@ -112,7 +126,9 @@ class InputCheck:
             parts.append(f"{n['fel']} fel")
         if n["rader"]:
             dups = any(p.kind == "duplicate_id" for t in self.tables.values() for p in t.problems)
-            parts.append(f"{n['rader']} slags radproblem ({self.rows_with_problems()} rader lämnas "
+            n_rows, exact = self.rows_with_problems()
+            parts.append(f"{n['rader']} slags radproblem ({'' if exact else 'högst '}"
+                         f"{n_rows} {'rad' if n_rows == 1 else 'rader'} med minst ett problem; de lämnas "
                          "utanför där kolumnen används" + ("; dubbletter av id i alla kapitel som läser "
                                                           "tabellen" if dups else "") + ")")
         large = sum(p.count for t in self.tables.values() for p in t.problems if p.kind == "unusually_large")
@@ -482,6 +498,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         t = TableCheck(name, parts[0].source, parts[0].rows_read,
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
+        t.row_set = np.unique(np.concatenate([p.problem_rows for p in parts if p.problem_rows is not None]
+                                             or [np.zeros(0, dtype=np.int64)]))
+        t.problem_rows = int(len(t.row_set))
         tables[name] = t
         # What the check found absent, for the kernels (jamtools.data.facts): only about the file
         # it read (the same version after the read as before), and only about ids as the file
@@ -500,6 +519,8 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     try:
         _reference_notes(tables, checked_tables, sources, facts, versions)
     finally:
+        for t in tables.values():
+            t.row_set = None  # counted: the rows themselves are not kept
         for linked_table in checked_tables.values():
             if linked_table.engine_table:
                 shared().execute(f"DROP TABLE IF EXISTS {ident(linked_table.engine_table)}")
@@ -559,8 +580,13 @@ def _reference_notes(tables: dict[str, TableCheck], checked_tables: dict, source
                                           detail=f"{ref_table} har inga värden i kolumnen {ref_col}" if empty
                                           else f"{ref_table} saknar kolumnen {ref_col}"))
                 continue
+            every_row: list = []
             n, rows, example = dangling_references(shared(), checked_tables[name].engine_table, col.name,
-                                                   ref.engine_table, ref_col, hide=col.name == "person_id")
+                                                   ref.engine_table, ref_col, hide=col.name == "person_id",
+                                                   every_row=every_row)
+            if n and t.row_set is not None:  # these rows too, each once
+                t.row_set = np.union1d(t.row_set, every_row[0])
+                t.problem_rows = int(len(t.row_set))
             if n:
                 t.problems.append(Problem(name, t.source, col.name, "dangling_reference", "rader",
                                           n, rows, example, f"saknas i {ref_table}"))

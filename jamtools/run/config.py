@@ -219,11 +219,14 @@ def _table_problems(name: str, spec, path: Path) -> list[str]:
     if not isinstance(columns, dict):
         out.append(f"'columns' i {where} ska vara era kolumnnamn: modellens namn.")
         columns = {}
-    wrong = [f"{k}: {v}" for k, v in columns.items() if str(v) not in model]
+    wrong = [f"{k}: {v}" for k, v in columns.items() if v is not None and str(v) not in model]
     if wrong:
         out.append(f"'columns' i {where} mappar till kolumner som inte finns i datamodellen: "
-                   f"{', '.join(wrong)}. Modellens kolumner i {name}: {', '.join(sorted(model))}.")
-    twice = sorted({str(v) for v in columns.values() if list(map(str, columns.values())).count(str(v)) > 1})
+                   f"{', '.join(wrong)}. Modellens kolumner i {name}: {', '.join(sorted(model))}. "
+                   "En kolumn som inte ska läsas (också en vars rubrik liknar ett av modellens namn, "
+                   "som 'Ålder') lämnas utanför med 'Kolumnnamn: null'.")
+    named = [str(v) for v in columns.values() if v is not None]
+    twice = sorted({v for v in named if named.count(v) > 1})
     if twice:
         out.append(f"'columns' i {where} mappar flera kolumner till samma namn: {', '.join(twice)}.")
     values = spec.get("values") or {}

@@ -20,14 +20,19 @@ FAIL_MIN = 5
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
+#: (changed on purpose since the copy was frozen: Statistics Sweden's plurals "kvinnor", "män"
+#: and the children's "flickor", "pojkar" are sex codes, as in the engine check)
 SEX_CODES_ADULT = {
     "k": "kvinna", "kvinna": "kvinna", "f": "kvinna", "female": "kvinna", "2": "kvinna",
-    "m": "man", "man": "man", "male": "man", "1": "man",
+    "kvinnor": "kvinna",
+    "m": "man", "man": "man", "male": "man", "1": "man", "män": "man",
 }
 #: The same for children.
 SEX_CODES_CHILD = {
     "f": "flicka", "flicka": "flicka", "k": "flicka", "kvinna": "flicka", "2": "flicka",
-    "p": "pojke", "pojke": "pojke", "m": "pojke", "man": "pojke", "1": "pojke",
+    "flickor": "flicka", "kvinnor": "flicka",
+    "p": "pojke", "pojke": "pojke", "m": "pojke", "man": "pojke", "1": "pojke", "pojkar": "pojke",
+    "män": "pojke",
 }
 _BOOL = {"1": True, "0": False, "ja": True, "nej": False, "true": True, "false": False,
          "1.0": True, "0.0": False, "j": True, "n": False, "sant": True, "falskt": False}
@@ -68,6 +73,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "derived": ("härledd kolumn, derived column", ""),
     "row_ids": ("id från radnumret, row-position id",
                 "Exporten har ingen id-kolumn: raden numreras, och dubbletter kan då inte upptäckas."),
+    # (added on purpose since the copy was frozen, as in the engine check)
+    "open_age": ("öppen åldersgrupp, open-ended age group",
+                 "Värdet betyder den åldern eller äldre (SCB skriver '100+ år' för 100 år eller "
+                 "äldre). Raderna räknas med och läses som gruppens lägsta ålder; det spelar roll "
+                 "bara för en åldersgrupp som börjar över den åldern."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -146,7 +156,8 @@ class Problem:
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"
-        if self.severity == "info":
+        # (changed on purpose since the copy was frozen: an info with a count has its rows)
+        if self.severity == "info" and not self.count:
             return f"{head}. {self.todo}".strip()
         if threshold is not None and 0 < self.count < threshold:
             parts = [f"färre än {threshold} rader"]
@@ -364,7 +375,17 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
         values = raw[name]
         filled = values.notna()
         if col.dtype in ("int", "float"):
-            num = _numbers(values)
+            open_age = None
+            if name == table.age_column:
+                # (changed on purpose since the copy was frozen: an age written as Statistics
+                # Sweden writes it, "60 år", is 60, and "100+ år" is 100, an open group said
+                # as info, as in the engine check)
+                from jamtools.data.check import AGE_TEXT
+                text = values.astype("string").str.strip()
+                parts = text.str.extract("^" + AGE_TEXT + "$")
+                open_age = (parts[1] == "+").fillna(False).astype(bool)
+                values_read = text.where(parts[0].isna(), parts[0])
+            num = _numbers(values if open_age is None else values_read)
             wrong = filled & num.isna()
             chk.rows(name, "not_a_number", wrong, values)
             failed = wrong.copy()
@@ -378,6 +399,11 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
             bad = (lo | hi).fillna(False)
             chk.rows(name, "impossible", bad, values,
                      detail=f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "")
+            if open_age is not None and open_age.any():
+                chk.problems.append(Problem(
+                    table.name, source, name, "open_age", "info", int(open_age.sum()),
+                    first_rows(open_age), harmless_example(values[open_age], hide=False), "",
+                    export_names.get(name), chk.derived.get(name)))
             failed |= bad
             num = num.where(~bad)
             out[name] = num.round().astype("Int64") if col.dtype == "int" else num.astype("Float64")
