@@ -532,6 +532,36 @@ _FAST_PNR = (rf"{_PY_SPACE}*(18|19|20)?(\d{{2}})(\d{{2}})(\d{{2}}){_PY_SPACE}?([
              rf"(\d{{4}}){_PY_SPACE}*")
 
 
+def _not_before(col, cols, model) -> bool:
+    """Whether the rule :attr:`Column.not_before` applies: both dates are read."""
+    return (col.not_before is not None and col.name in cols and col.not_before in cols
+            and model[col.not_before].dtype == "date")
+
+
+def _only_if(col, cols, model) -> bool:
+    """Whether the rule :attr:`Column.only_if` applies: both yes/no columns are read."""
+    return (col.only_if is not None and col.name in cols and col.only_if in cols
+            and model[col.only_if].dtype == "bool")
+
+
+def _days_between(col, cols, model) -> bool:
+    """Whether the rule :attr:`Column.days_between` applies: the days and both dates are read."""
+    return (col.days_between is not None and col.name in cols
+            and all(c in cols and model[c].dtype == "date" for c in col.days_between))
+
+
+def _cross_columns(model: dict, cols) -> set[str]:
+    """The columns read that a rule across columns of a row compares (a date with another):
+    their values, not only their form, decide a row's problems."""
+    out: set[str] = set()
+    for col in model.values():
+        for rule, others in ((_not_before, (col.not_before,)), (_only_if, (col.only_if,)),
+                             (_days_between, col.days_between or ())):
+            if rule(col, cols, model):
+                out |= {col.name, *others}
+    return out
+
+
 def _kind(duck_type: str) -> str:
     t = duck_type.upper()
     if t in _INT_TYPES:
@@ -821,7 +851,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         for c in (*presence, *([table.date_column] if days is not None else [])):
             k = _kind(types.get(c, ""))
             if (c in plain and (c != table.date_column or days is not None) and model[c].dtype == "date"
-                    and k in ("text", "date")):
+                    and k in ("text", "date") and c not in _cross_columns(model, cols)):
                 valid[c] = k
 
     def form(c: str, q: str) -> str:  # the rules' own tests (layer 3): 0 for any other value
@@ -1005,6 +1035,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 bad.append(f"{n2} > {ident('n_' + col.at_most)}")  # a numerator above its denominator
             if col.zero_unless is not None and col.zero_unless in cols and model[col.zero_unless].dtype == "bool":
                 bad.append(f"({n2} <> 0 AND {ident('v_' + col.zero_unless)} = false)")  # money for a no
+            if _days_between(col, cols, model):  # days that are not those between the dates
+                # the dates as checked (an end before its start is no end to count to)
+                start, end = (out_cols.get(c, ident("v_" + c)) for c in col.days_between)
+                bad.append(f"({n2} <> date_diff('day', CAST({start} AS DATE), CAST({end} AS DATE)))")
             badx = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
             flags[f"{name}|impossible"] = badx
             if col.warn_above is not None:  # possible, but the check names the rows (kept)
@@ -1016,9 +1050,19 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         elif col.dtype == "bool":
             flags[f"{name}|not_yes_no"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
             out_cols[name] = v
+            if _only_if(col, cols, model):  # yes where the other is no
+                bad = f"coalesce({v} AND {ident('v_' + col.only_if)} = false, false)"
+                flags[f"{name}|impossible"] = bad
+                flags[f"{name}|failed"] = f"{filled(name)} AND ({v} IS NULL OR {bad})"
+                out_cols[name] = f"(CASE WHEN {bad} THEN NULL ELSE {v} END)"
         elif col.dtype == "date":
             flags[f"{name}|bad_date"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
             out_cols[name] = v
+            if _not_before(col, cols, model):  # before the date it cannot be before
+                bad = f"coalesce(CAST({v} AS DATE) < CAST({ident('v_' + col.not_before)} AS DATE), false)"
+                flags[f"{name}|impossible"] = bad
+                flags[f"{name}|failed"] = f"{filled(name)} AND ({v} IS NULL OR {bad})"
+                out_cols[name] = f"(CASE WHEN {bad} THEN NULL ELSE {v} END)"
         elif col.dtype == "category" and col.allowed is not None:
             # A code is read whatever its case, å/ä/ö and spaces or hyphens ("Sång", "Placering
             # HVB", "Hälso- och sjukvård"), as :func:`code_key` writes the model's codes.
@@ -1317,9 +1361,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                      if col.at_most is not None and col.at_most in cols else "")
             zero = (f"0 där {export_names.get(col.zero_unless, col.zero_unless)} är 0"
                     if col.zero_unless is not None and col.zero_unless in cols else "")
+            days = (f"dagarna från {export_names.get(col.days_between[0], col.days_between[0])} till "
+                    f"{export_names.get(col.days_between[1], col.days_between[1])}"
+                    if _days_between(col, cols, model) else "")
             rows(name, "impossible", f"{name}|impossible",
                  detail=", ".join(x for x in (f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "",
-                                              bound, zero) if x))
+                                              bound, zero, days) if x))
             if counts.get(f"{name}|open_age", 0):  # kept, read as the group's lowest age
                 flag = f"{name}|open_age"
                 chk.problems.append(Problem(table.name, source, name, "open_age", "info",
@@ -1333,8 +1380,14 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                                             export_names.get(name), chk.derived.get(name)))
         elif col.dtype == "bool":
             rows(name, "not_yes_no", f"{name}|not_yes_no")
+            if _only_if(col, cols, model):
+                rows(name, "impossible", f"{name}|impossible",
+                     detail=f"1 bara där {export_names.get(col.only_if, col.only_if)} är 1")
         elif col.dtype == "date":
             rows(name, "bad_date", f"{name}|bad_date")
+            if _not_before(col, cols, model):
+                rows(name, "impossible", f"{name}|impossible",
+                     detail=f"inte före {export_names.get(col.not_before, col.not_before)}")
         elif col.dtype == "category" and col.allowed is not None and col.open_codes:
             flag = f"{name}|unlisted"
             if counts.get(flag, 0):  # kept under its own name, but a misspelling is said

@@ -36,6 +36,17 @@ class Column:
     #: application granted money contradicts itself). A row where it is not has an impossible
     #: value, when both are read.
     zero_unless: str | None = None
+    #: A date column of the same row that this date cannot be before (an end before its start):
+    #: a row where it is has an impossible value, when both are read.
+    not_before: str | None = None
+    #: A yes/no column of the same row: this one can be yes only where that one is (a mother
+    #: contacted where there is no mother). A row where it is not has an impossible value, when
+    #: both are read.
+    only_if: str | None = None
+    #: Two date columns of the same row, (start, end): this whole number of days is the days
+    #: from the one to the other where both are given. A row where it is not has an impossible
+    #: value, when all three are read.
+    days_between: tuple[str, str] | None = None
     #: A value above this is possible but so unusual that the check names its rows (an amount
     #: typed in öre, or with a zero too many), and keeps them.
     warn_above: float | None = None
@@ -139,16 +150,20 @@ BOF_UTREDNINGAR = Table(
                references="bof_aktualiseringar.aktualisering_id"),
         _person, _sex, _age,
         Column("startdatum", "date", "Datum då utredningen inleddes."),
-        Column("slutdatum", "date", "Datum då utredningen avslutades."),
+        Column("slutdatum", "date", "Datum då utredningen avslutades.", not_before="startdatum"),
         _unit, _reason, _reason_type, _reporter,
         Column("insats_beviljad", "bool", "1 om utredningen ledde till beslut om insats, annars 0."),
         Column("foraldrar_sammanboende", "bool", "1 om barnets föräldrar bor tillsammans."),
         Column("mamma_finns", "bool", "1 om barnet har en mamma med vårdnad eller umgänge."),
         Column("pappa_finns", "bool", "1 om barnet har en pappa med vårdnad eller umgänge."),
-        Column("mamma_kontaktad", "bool", "1 om mamman kontaktades under utredningen."),
-        Column("pappa_kontaktad", "bool", "1 om pappan kontaktades under utredningen."),
-        Column("mamma_samtal", "bool", "1 om utredaren hade utredningssamtal med mamman."),
-        Column("pappa_samtal", "bool", "1 om utredaren hade utredningssamtal med pappan."),
+        Column("mamma_kontaktad", "bool", "1 om mamman kontaktades under utredningen.",
+               only_if="mamma_finns"),
+        Column("pappa_kontaktad", "bool", "1 om pappan kontaktades under utredningen.",
+               only_if="pappa_finns"),
+        Column("mamma_samtal", "bool", "1 om utredaren hade utredningssamtal med mamman.",
+               only_if="mamma_finns"),
+        Column("pappa_samtal", "bool", "1 om utredaren hade utredningssamtal med pappan.",
+               only_if="pappa_finns"),
         Column("antal_moten_mamma", "int", "Antal möten med mamman under utredningen.", min=0, max=100),
         Column("antal_moten_pappa", "int", "Antal möten med pappan under utredningen.", min=0, max=100),
     ),
@@ -305,10 +320,11 @@ EB_UTFALL = Table(
         _eb_person, _eb_sex,
         Column("alder", "int", "Klientens ålder i hela år vid start.", min=16, max=110),
         Column("startdatum", "date", "Början av perioden med bistånd."),
-        Column("slutdatum", "date", "Datum då ärendet avslutades; tomt om det pågår."),
+        Column("slutdatum", "date", "Datum då ärendet avslutades; tomt om det pågår.",
+               not_before="startdatum"),
         _eb_unit, _eb_household, _eb_born,
         Column("dagar", "int", "Dagar från start till självförsörjning, annat avslut eller "
-               "uppföljningens slut.", min=0, max=3660),
+               "uppföljningens slut.", min=0, max=3660, days_between=("startdatum", "slutdatum")),
         Column("sjalvforsorjande", "bool",
                "1 om klienten blev självförsörjande, 0 om ärendet avslutades av annat skäl eller "
                "pågick när uppföljningen slutade."),

@@ -397,8 +397,16 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
             lo = num < col.min if col.min is not None else pd.Series(False, index=num.index)
             hi = num > col.max if col.max is not None else pd.Series(False, index=num.index)
             bad = (lo | hi).fillna(False)
-            chk.rows(name, "impossible", bad, values,
-                     detail=f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "")
+            detail = f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else ""
+            # (changed on purpose since the copy was frozen: rules across the columns of a row,
+            # as in the engine check: days that are not those between the row's dates)
+            if col.days_between and all(c in out.columns for c in col.days_between):
+                start, end = (out[c].dt.normalize() for c in col.days_between)
+                between = (end - start).dt.days.astype("Float64")
+                bad = bad | (num.notna() & ~bad & between.notna() & (num != between)).fillna(False)
+                names = [export_names.get(c, c) for c in col.days_between]
+                detail = ", ".join(x for x in (detail, f"dagarna från {names[0]} till {names[1]}") if x)
+            chk.rows(name, "impossible", bad, values, detail=detail)
             if open_age is not None and open_age.any():
                 chk.problems.append(Problem(
                     table.name, source, name, "open_age", "info", int(open_age.sum()),
@@ -412,11 +420,23 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
             failed = filled & mapped.isna()
             chk.rows(name, "not_yes_no", failed, values)
             out[name] = mapped.astype("boolean")
+            if col.only_if and col.only_if in out.columns:  # (changed on purpose, as the engine)
+                bad = (out[name] & ~out[col.only_if]).fillna(False).astype(bool)
+                chk.rows(name, "impossible", bad, values,
+                         detail=f"1 bara där {export_names.get(col.only_if, col.only_if)} är 1")
+                failed = failed | bad
+                out[name] = out[name].where(~bad)
         elif col.dtype == "date":
             dates = parse_dates(values)
             failed = filled & dates.isna()
             chk.rows(name, "bad_date", failed, values)
             out[name] = dates
+            if col.not_before and col.not_before in out.columns:  # (changed on purpose, as the engine)
+                bad = (dates.dt.normalize() < out[col.not_before].dt.normalize()).fillna(False)
+                chk.rows(name, "impossible", bad, values,
+                         detail=f"inte före {export_names.get(col.not_before, col.not_before)}")
+                failed = failed | bad
+                out[name] = dates.where(~bad)
         elif col.dtype == "category" and col.allowed is not None:
             text = values.astype("string").str.strip()
             failed = filled & ~text.isin(col.allowed)

@@ -109,6 +109,18 @@ def test_messy_values_check_the_same(seed, monkeypatch):
     child = raw.rename(columns={"beslut_id": "utredning_id", "beslutsdatum": "startdatum",
                                 "ensamboende": "insats_beviljad"})
     assert_same(child.drop(columns=["alder"]), "bof_utredningar")
+    # the rules across a row's columns: an end before its start, a parent contacted who is not there
+    shuffled = lambda c: raw[c].sample(frac=1, random_state=seed).to_numpy()  # noqa: E731
+    child = child.assign(slutdatum=shuffled("beslutsdatum"), mamma_finns=shuffled("ensamboende"),
+                         mamma_kontaktad=raw["ensamboende"].to_numpy())
+    assert_same(child.drop(columns=["alder"]), "bof_utredningar")
+    # ... and days that are not those between the dates (some are, some not)
+    start = pd.to_datetime(raw["beslutsdatum"], errors="coerce", format="%Y-%m-%d")
+    end = pd.to_datetime(pd.Series(shuffled("beslutsdatum")), errors="coerce", format="%Y-%m-%d")
+    days = (end - start).dt.days.astype("Int64").astype("string")
+    outcomes = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "startdatum"}).assign(
+        slutdatum=shuffled("beslutsdatum"), dagar=days.where(days.index % 3 > 0, raw["adl_beroende"]))
+    assert_same(outcomes, "eb_utfall")
     clients = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "ansokningsdatum"})
     assert_same(clients, "eb_klienter")
 
