@@ -1,5 +1,5 @@
 """Entry point for ``python -m jamtools``."""
-from jamtools.run.cli import main
+from jamtools.run.cli import console_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(console_main())

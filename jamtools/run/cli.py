@@ -159,3 +159,23 @@ def _cmd_toc(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
+
+
+def console_main(argv: list[str] | None = None) -> int:
+    """:func:`main` as ``python -m jamtools`` runs it: output piped to a reader that stops
+    early (``python -m jamtools check | head``) ends the command quietly, with no traceback
+    (the reader has what it asked for)."""
+    import os
+
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the rest of the output goes nowhere, so that Python's own flush at exit does not fail
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 1

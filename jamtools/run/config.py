@@ -128,7 +128,7 @@ def load_config(path: str | Path | None) -> RunConfig:
         params[f"period_{key}"] = str(value) if value else None
         if value:
             given[f"period_{key}"] = params[f"period_{key}"]
-    problems += [f"{_SETTINGS.get(k, repr(k))} i {path}: {message}"
+    problems += [f"{_SETTINGS.get(k, repr(k))} i {path}: {_as_written(message)}"
                  for k, message in run_parameter_problems(given).items()]
     if "data_dir" in raw:
         params["data_dir"] = str((path.parent / str(raw["data_dir"])).resolve())
@@ -165,6 +165,15 @@ def load_config(path: str | Path | None) -> RunConfig:
 
 #: How the file names a run parameter whose problem a message reports.
 _SETTINGS = {"period_start": "'period: start'", "period_end": "'period: end'"}
+
+
+def _as_written(message: str) -> str:
+    """A run parameter's problem in the file's own words: ``period: start`` is written so in
+    the file, not as the notebooks' ``period_start``."""
+    for key in ("start", "end"):
+        message = message.replace(f"Parametern period_{key} = ", "Värdet ")
+        message = message.replace(f"period_{key} (", f"'period: {key}' (")
+    return message
 
 
 def _value(value):
@@ -239,8 +248,12 @@ def _table_problems(name: str, spec, path: Path) -> list[str]:
         column = TABLES[name].column(col) if col != "personnummer" else None
         # (a column whose list is open takes any value: 'Sax' may be written 'saxofon')
         allowed = column.allowed if column is not None and not column.open_codes else None
-        if col == "kon":
-            allowed = ("kvinna", "man", "flicka", "pojke")  # children's and adults' codes
+        accepted = allowed
+        if col == "kon":  # the table's own codes (a children's table reads kvinna/man too)
+            from jamtools.data.model import CHILD_SEXES
+
+            allowed = TABLES[name].sex_values
+            accepted = allowed + (("kvinna", "man") if allowed == CHILD_SEXES else ())
         # codes that are one code as the data are read (case, accents, spaces), mapped apart
         from jamtools.data.check import code_key
 
@@ -253,7 +266,7 @@ def _table_problems(name: str, spec, path: Path) -> list[str]:
             out.append(f"'values: {col}' i {where} ger samma kod olika värden: {'; '.join(clash)}. "
                        "Koder läses oavsett stora och små bokstäver, å, ä, ö och mellanslag, så de "
                        "är samma kod; ge dem samma värde eller ta bort en av dem.")
-        bad = [f"{k}: {v}" for k, v in mapping.items() if allowed and str(v) not in allowed]
+        bad = [f"{k}: {v}" for k, v in mapping.items() if accepted and str(v) not in accepted]
         if bad:
             out.append(f"'values: {col}' i {where} ger värden som inte är tillåtna: "
                        f"{', '.join(bad)}. Tillåtna värden: {', '.join(allowed)}.")
