@@ -40,6 +40,8 @@ REASON_SECONDARY = "dold för att skydda en annan cell"
 REASON_GROUP = "bygger på en dold grupp"
 #: An amount's sum, mean or share whose group has few units with an amount other than 0.
 REASON_CONTRIBUTORS = "färre än {t} med ett värde skilt från 0"
+#: Why a comparison that is not hidden shows no estimate, interval or p-value.
+NOT_COMPUTED = "kan inte beräknas med dessa data"
 
 
 class NotDisclosedError(RuntimeError):
@@ -388,7 +390,7 @@ def _as_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
-                    group: str = "kon", by=(), rounding=None) -> pd.DataFrame:
+                    group: str = "kon", by=(), rounding=None, hidden_groups=()) -> pd.DataFrame:
     """Disclose a share-by-group table (``jamtools.stats.share_by_group``).
 
     A row is hidden when its ``n``, its ``events`` or its ``n − events`` is small. The counts
@@ -397,6 +399,13 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     run), and complementary suppression protects every hidden row against them. Shares and
     intervals of hidden rows are hidden. ``all_or_none`` flags groups where everyone or no one
     has the outcome (attribute disclosure).
+
+    ``hidden_groups``: groups whose count of units (the share's denominator) the page hides
+    elsewhere, as a data table hides a selection's rows analysed beside the rows it was
+    selected from (:func:`selection_gives_back`). A share and its Wilson interval are a
+    function of ``n`` and ``events`` and give ``n`` back (0,0 % with 0,0–53,4 % at 98 % is
+    ``n`` = 5), so every row of such a group is hidden, as a complement to the hidden count,
+    and the other rows are protected against it as against a small one.
     """
     by = [by] if isinstance(by, str) else list(by)
     out = shares.copy().reset_index(drop=True)
@@ -410,8 +419,9 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
     primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
+    denominator_hidden = out[group].astype(str).isin({str(g) for g in hidden_groups}).to_numpy()
     stratum = _as_keys(out[by]).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
-    hidden = primary.copy()
+    hidden = primary | denominator_hidden
     hidden_strata: set[str] = set()
     # The (stratum × group) cross-table, its rows and columns in sorted order; each row of
     # ``out`` is the cell (row_at, col_at), and a cell's value the sum of its rows'.
@@ -452,8 +462,25 @@ def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_
     A comparison is hidden when a group's n, events or n − events is small, or when one of its
     groups is hidden in ``shares`` (the disclosed share table it comes from): a difference and
     one published share give away the other.
+
+    A comparison is shown whole or not at all: a row that is not hidden but has no estimate
+    (a risk ratio when no one in the reference group has the outcome) has no interval and no
+    p-value either, and says why in ``warning`` (:data:`NOT_COMPUTED`), so that no interval or
+    p-value stands beside a missing estimate.
     """
     out = comparisons.copy().reset_index(drop=True)
+    if "estimate" in out and len(out):
+        estimate = pd.to_numeric(out["estimate"], errors="coerce").to_numpy(dtype=float)
+        lacking = ~np.isfinite(estimate)
+        if lacking.any():
+            for col in ("estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "mdd_pp"):
+                if col in out:
+                    out[col] = out[col].astype(float).where(~lacking, np.nan)
+            if "warning" in out:
+                empty = out["warning"].fillna("").astype(str).str.strip().eq("").to_numpy()
+                out["warning"] = out["warning"].astype(object).where(~(lacking & empty), NOT_COMPUTED)
+            else:
+                out["warning"] = np.where(lacking, NOT_COMPUTED, "")
     sup = np.zeros(len(out), bool)
     for side in ("a", "b"):
         n = out[f"n_{side}"].to_numpy(dtype=float)

@@ -29,7 +29,8 @@ class BinaryResult:
 
 def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
-                   threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None) -> BinaryResult:
+                   threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None,
+                   hidden_groups=()) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
     ``data`` holds one row per unit with a 0/1 ``outcome`` (or, with ``weight``, a cell table:
@@ -40,6 +41,11 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     The adjusted comparison is :func:`jamtools.stats.adjusted_difference` (standardisation over
     ``covariates``); with no covariates only the crude one is made.
     ``by`` adds shares per category (e.g. reason type), protected against the overall table.
+    ``hidden_groups``: groups whose count of rows the page hides elsewhere (a selection's rows
+    analysed that would give back the few rows it leaves out,
+    :meth:`jamtools.run.notebook.ChapterRun.hidden_in_selection`): their shares, intervals and
+    every comparison with them are hidden too (:func:`jamtools.disclosure.disclose_shares`),
+    as they would give the count back.
     """
     covariates = list(covariates)
     rows = data[data[group].isin(levels)]
@@ -56,14 +62,15 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
         parts.append(stats.adjusted_difference(counts, group, covariates, levels=levels,
                                                outcome_name=outcome, conf_level=conf_level))
     comparisons = pd.concat(parts, ignore_index=True)
-    shares_d = disclosure.disclose_shares(shares, threshold=threshold, group=group)
+    shares_d = disclosure.disclose_shares(shares, threshold=threshold, group=group,
+                                          hidden_groups=hidden_groups)
     comparisons_d = disclosure.disclose_comparisons(comparisons, threshold=threshold,
                                                     shares=shares_d, group=group)
     by_d = None
     if by:
         by_d = disclosure.disclose_shares(
             stats.share_by_group(counts, group, by=[by], conf_level=conf_level),
-            threshold=threshold, group=group, by=[by])
+            threshold=threshold, group=group, by=[by], hidden_groups=hidden_groups)
     return BinaryResult(outcome, shares_d, comparisons_d, by_d)
 
 

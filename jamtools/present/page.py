@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from jamtools.disclosure import SUPPRESSED_MARK, selection_gives_back
+from jamtools.disclosure import REASON_SECONDARY, SUPPRESSED_MARK, selection_gives_back
 from jamtools.present.report import SEX_LABELS, SUPPRESSION_NOTE, number
 
 
@@ -157,11 +157,16 @@ def link_rows_read(items: Iterable) -> dict[str, set[str]]:
 
 
 #: Why a comparison of the results file has no count (:func:`_hide_selection_n`).
-SELECTION_REASON = "antalet visas inte: bredvid hela kapitlets antal skulle det ge ett litet antal"
+SELECTION_REASON = ("visas inte: gruppens antal bredvid hela kapitlets antal skulle ge ett litet antal "
+                    "(röjandekontroll)")
 #: The last row of a data table: the rows analysed, by sex.
 ROWS_ANALYSED = "Analyserade rader"
 #: The columns of a table of shares that count a sex's rows (:func:`report.share_table`).
 COUNT_COLUMNS = ("Antal", "Antal med utfallet")
+#: A table's column of why a row is hidden, and what it says for a row :func:`link_selections`
+#: hides.
+REMARK = "Anmärkning"
+SUPPRESSION_REMARK = REASON_SECONDARY
 
 
 def link_selections(items: Iterable) -> set[tuple[str, int]]:
@@ -175,8 +180,8 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
     are a subset of the other's) and leave out between 1 and the threshold − 1 of a sex
     (:func:`jamtools.disclosure.selection_gives_back`), the selection's count of that sex is
     hidden: in its data table, and in every table of shares that shows a count of the sex equal
-    to it (with the count with the outcome). The tables are changed in place, before anything
-    is shown.
+    to it (with its count with the outcome, share and interval: a share and its interval give
+    the count back). The tables are changed in place, before anything is shown.
 
     This is the last line only: a share and its interval can pin the hidden count again (of
     1 387–1 390 only 1 389 gives 64,1 % and 61,0–67,2 %). A chapter therefore leaves such few
@@ -214,16 +219,18 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
             rows = ((frame["Kön"].astype(str) == SEX_LABELS.get(sex, sex).capitalize())
                     & (frame["Antal"].astype(str) == number(n, 0)))
             if rows.any():
-                for c in COUNT_COLUMNS:
-                    if c in frame.columns:
-                        frame.loc[rows, c] = SUPPRESSED_MARK
+                start = list(frame.columns).index("Antal")
+                for c in list(frame.columns)[start:]:
+                    frame.loc[rows, c] = SUPPRESSION_REMARK if c == REMARK else SUPPRESSED_MARK
                 t.note = _with_mark_note(getattr(t, "note", ""), threshold)
     return out
 
 
 def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -> pd.DataFrame:
-    """The comparisons without the count (and the count with the outcome) of a group whose
-    count is a selection's hidden rows analysed (:func:`link_selections`)."""
+    """The comparisons with a group whose count is a selection's hidden rows analysed
+    (:func:`link_selections`), hidden whole: an estimate, an interval or a p-value is a
+    function of the counts and gives the hidden one back, and a comparison is shown whole or
+    not at all."""
     out = comparisons.copy()
     out.attrs = dict(comparisons.attrs)
     for side in ("a", "b"):
@@ -232,12 +239,20 @@ def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -
             continue
         for sex, count in hidden:
             rows = (out[group].astype(str) == sex) & (pd.to_numeric(out[n], errors="coerce") == count)
-            for c in (n, f"events_{side}", "mdd_pp"):
+            for c in (n, f"events_{side}", "mdd_pp", "estimate", "ci_low", "ci_high", "p_value",
+                      "p_adjusted"):
                 if c in out.columns:
                     out.loc[rows, c] = float("nan")
-            if rows.any() and "suppression_reason" in out.columns:
-                out["suppression_reason"] = out["suppression_reason"].astype(object)
+            if rows.any():
+                out["suppressed"] = (out["suppressed"].fillna(False).astype(bool) if "suppressed" in out
+                                     else False)
+                out.loc[rows, "suppressed"] = True
+                out["suppression_reason"] = (out["suppression_reason"].astype(object)
+                                             if "suppression_reason" in out else "")
                 out.loc[rows, "suppression_reason"] = SELECTION_REASON
+                if "warning" in out.columns:
+                    out["warning"] = out["warning"].astype(object)
+                    out.loc[rows, "warning"] = ""
     return out
 
 

@@ -27,6 +27,8 @@ COMPARISON_COLUMNS = ["outcome", "comparison", "group_a", "group_b", "measure", 
                       "ci_low", "ci_high", "conf_level", "p_value", "test", "n_a", "events_a",
                       "n_b", "events_b", "adjusted", "adjusted_for", "method", "mdd_pp", "warning"]
 _METHODS = {"wilson": "wilson", "clopper-pearson": "beta"}
+#: Why a risk ratio has no estimate: no one in the reference group has the outcome.
+RATIO_NOT_COMPUTED = "ingen i jämförelsegruppen har utfallet; kvoten kan inte beräknas"
 #: The intervals :func:`share_by_group` gives (the keys of ``_METHODS``).
 ShareMethod = Literal["wilson", "clopper-pearson"]
 
@@ -220,7 +222,9 @@ def compare_groups(data: pd.DataFrame, group: str = "kon",
     pandas.DataFrame
         Three rows in the comparison layout (:data:`COMPARISON_COLUMNS`):
         ``risk_difference_pp``, ``risk_ratio`` and ``odds_ratio``. When a group is missing the
-        estimates are NaN and ``warning`` says why (a ``UserWarning`` is also issued).
+        estimates are NaN and ``warning`` says why (a ``UserWarning`` is also issued). When no
+        one in ``b`` has the outcome the risk ratio is infinite: its row has no estimate, no
+        interval and no p-value, and ``warning`` says why (:data:`RATIO_NOT_COMPUTED`).
 
     References
     ----------
@@ -265,8 +269,12 @@ def compare_groups(data: pd.DataFrame, group: str = "kon",
     rows = [
         dict(base, comparison=f"{a} − {b}", measure="risk_difference_pp", estimate=100 * (pa - pb),
              ci_low=100 * lo, ci_high=100 * hi, method="Newcombe (hybrid score)", mdd_pp=mdd),
+        # No one in the reference group with the outcome: the ratio is infinite, and the
+        # interval of the table with 0.5 added to its zeros belongs to no estimate shown.
         dict(base, comparison=f"{a} / {b}", measure="risk_ratio",
-             estimate=pa / pb if pb > 0 else np.nan, ci_low=rr_lo, ci_high=rr_hi,
+             **(dict(estimate=pa / pb, ci_low=rr_lo, ci_high=rr_hi) if pb > 0 else
+                dict(estimate=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
+                     warning=RATIO_NOT_COMPUTED)),
              method="log (Katz)", mdd_pp=np.nan),
         dict(base, comparison=f"{a} / {b}", measure="odds_ratio", estimate=t22.oddsratio,
              ci_low=or_lo, ci_high=or_hi, method="Woolf (logit)", mdd_pp=np.nan),
