@@ -36,6 +36,8 @@ SUPPRESSED_MARK = ".."
 ATTR = "jamtools_disclosed"
 
 REASON_SMALL = "färre än {t}"
+#: A share's group that is not small itself, but whose count with, or without, the outcome is.
+REASON_OUTCOME_SMALL = "färre än {t} med eller utan utfallet"
 REASON_SECONDARY = "dold för att skydda en annan cell"
 REASON_GROUP = "bygger på en dold grupp"
 #: An amount's sum, mean or share whose group has few units with an amount other than 0.
@@ -448,8 +450,12 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     for col in ("n", "events", "share", "ci_low", "ci_high"):
         out[col] = out[col].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
-    out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),
-                                         np.where(hidden, REASON_SECONDARY, ""))
+    # What is small: the group, or those of it with (or without) the outcome ("färre än 3"
+    # beside a group of 42 mothers said the group was small).
+    out["suppression_reason"] = np.where(
+        is_small(n, threshold), REASON_SMALL.format(t=threshold),
+        np.where(primary, REASON_OUTCOME_SMALL.format(t=threshold),
+                 np.where(hidden, REASON_SECONDARY, "")))
     _mark(out, threshold, rounding)
     out.attrs[ATTR]["hidden_stratum_totals"] = sorted(hidden_strata) if by else []
     return out
