@@ -473,7 +473,9 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
     ----------
     raw : DataFrame
         The table as read: text columns named as in the data model (after the configuration's
-        column mapping and value recoding); index = row position (0 = the first data row).
+        column mapping and value recoding); index = row position (0 = the first data row), or,
+        when named :data:`jamtools.data.readers.ROW_COLUMN`, the rows' numbers in the file as
+        the readers give them for an export with blank lines (row ``n`` is ``rad n + 2``).
     table : Table
         The data model's description of the table.
     source : str
@@ -493,8 +495,13 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
     from jamtools.data.engine import shared, unique_name
     from jamtools.data.readers import Source
 
+    from jamtools.data.readers import ROW_COLUMN
+
+    numbered = raw.index if raw.index.name == ROW_COLUMN else None  # (the file's blank lines)
     raw = raw.reset_index(drop=True)
     frame = pd.DataFrame({str(c): raw[c] for c in raw.columns}, index=raw.index)
+    if numbered is not None:
+        frame.index = numbered
     columns = list(frame.columns)
     con, view = shared(), unique_name("raw")
     drop = Source(source, columns, kind="arrow", frame=frame).view(con, columns, view)
@@ -1267,6 +1274,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         res = con.sql(query).to_arrow_table()
         weights = None
     index = pd.RangeIndex(res.num_rows)
+    row_numbers = None if cells else np.asarray(res.column("__row").to_numpy(), dtype=np.int64)
     words = [np.asarray(res.column(f"__bits{w}").to_numpy()) for w in range(n_words)]
     flag_col = {}
     for i, name in enumerate(flag_names):
@@ -1305,7 +1313,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             assert i in listed, name  # only problems have their rows listed
             return tuple(int(r) + 2 for r in flagged_rows[flagged[f"__f{i}"]][:k]) if f"__f{i}" in flagged else ()
         arr = np.asarray(flag_col[name].to_numpy(zero_copy_only=False), dtype=bool)
-        return tuple(int(i) + 2 for i in np.flatnonzero(arr)[:k])
+        # (the rows' numbers: their positions, unless the source's blank lines skip some)
+        return tuple(int(r) + 2 for r in row_numbers[np.flatnonzero(arr)[:k]])
 
     def example(name: str, column: str, *, blank: str | None = None) -> str | None:
         i = flag_names.index(name)
@@ -1680,8 +1689,12 @@ def _duplicates(con, chk_name: str, res, key: str, flag_col: dict, counts: dict,
     rows = con.sql(f"SELECT __row FROM {chk_name} WHERE {kv} IN (SELECT {kv} FROM {chk_name} WHERE {kv} IS NOT NULL "
                    f"GROUP BY {kv} HAVING count(*) > 1)").to_arrow_table().column(0).to_numpy()
     if len(rows):
-        arr = np.zeros(res.num_rows, dtype=bool)
-        arr[rows] = True
+        numbers = res.column("__row").to_numpy()
+        if numbers.size and numbers.max() == res.num_rows - 1:  # (the rows' positions)
+            arr = np.zeros(res.num_rows, dtype=bool)
+            arr[rows] = True
+        else:  # numbers that skip the blank lines of the file (jamtools.data.readers.RowGaps)
+            arr = np.isin(numbers, rows)
         flag_col["__key_dup"] = pa.chunked_array([pa.array(arr)])
         counts["__key_dup"] = int(len(rows))
         flag_names.append("__key_dup")

@@ -140,8 +140,10 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _long_rows(text, sep: str, *, widest: list | None = None) -> list[int]:
-    """Line numbers (header = 1) of rows with more fields than the header, trailing empty
-    fields aside (an export that ends every row with the separator is fine). ``text`` is the
+    """Row numbers of rows with more fields than the header, trailing empty fields aside (an
+    export that ends every row with the separator is fine): as a spreadsheet numbers them, and
+    the check does (:class:`RowGaps`), a line of the file each, blank lines too, but a quoted
+    field's line breaks aside (the header is 1 when no blank line comes before it). ``text`` is the
     file's text, or its lines. ``widest`` (a list) gets the largest number of fields a row
     has, empty ones included."""
     import itertools
@@ -159,12 +161,12 @@ def _long_rows(text, sep: str, *, widest: list | None = None) -> list[int]:
     reader = csv.reader(lines, delimiter=sep)
     width = len(next(reader, []))
     out, most = [], width
-    for row in reader:
+    for number, row in enumerate(reader, start=2):  # (a blank line is a row of no field)
         most = max(most, len(row))
         while len(row) > width and row[-1] == "":
             row = row[:-1]
         if len(row) > width:
-            out.append(skipped + reader.line_num)
+            out.append(skipped + number)
     if widest is not None:
         widest.append(most)
     return out
@@ -215,13 +217,44 @@ def _read_csv(path: Path, *, encoding: str | None = None, separator: str | None 
     if enc is None:  # (read whole, to say what is wrong as before)
         text = _csv_text(path, encoding)
         sep = separator or detect_separator(text[:5000])
-        _parse_csv(lambda: io.StringIO(text), sep, name, parts)
+        gaps = _text_gaps(text, sep)
+        _parse_csv(lambda: io.StringIO(text), sep, name, parts, gaps=gaps)
     else:
         sep = separator or detect_separator(sample)
-        _parse_csv(lambda: _text_without_marks(path, enc), sep, name, parts)
+        gaps = _csv_gaps(path, enc, sep) if not _ascii_bytes(enc) or _may_have_blank_lines(path) else None
+        _parse_csv(lambda: _text_without_marks(path, enc), sep, name, parts, gaps=gaps)
     if sink is None:
-        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=gaps is None or not gaps.shifts)
     return None
+
+
+def _may_have_blank_lines(path: Path) -> bool:
+    """Whether the file may hold a blank line (as :func:`_scan_csv` searches: each piece with
+    the end of the one before): a quick search, so that an export without one is not looked at
+    closer (:func:`_csv_gaps`)."""
+    blank_line = re.compile(rb"\n[ \t]*\r?\n")
+    tail = b"\n"  # (a blank first line, found as one after a line break)
+    head = True
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            if head:  # (after the byte-order marks at the start)
+                chunk = chunk.lstrip(b"\xef\xbb\xbf")
+                head = not chunk
+            window = tail + chunk
+            if blank_line.search(window):
+                return True
+            tail = window[max(0, len(window.rstrip(b" \t\r")) - 1):]
+    return len(tail) > 1 and tail.startswith(b"\n")  # (a last line of spaces)
+
+
+def _text_gaps(text: str, sep: str) -> RowGaps | None:
+    """:func:`_csv_gaps` for the whole text of an export."""
+    blank = _BlankLines(sep, notes=True)
+    blank.drop(text.encode("utf-8", errors="replace"), final=True)
+    if blank.unsure:
+        return None
+    gaps = row_gaps(blank.blank_records(), blank.total)
+    return gaps if len(gaps.blank_rows) else None
 
 
 def _csv_text(path: Path, encoding: str | None) -> str:
@@ -331,10 +364,12 @@ class _Prefixed(io.TextIOBase):
         return head + self._stream.readline()
 
 
-def _parse_csv(open_text, sep: str, name: str, sink) -> None:
+def _parse_csv(open_text, sep: str, name: str, sink, *, gaps: RowGaps | None = None) -> None:
     """Parse the CSV text that ``open_text()`` gives (a stream, or a context manager of one)
     with pandas, :data:`_CSV_PART_ROWS` rows at a time, each part as text appended to ``sink``;
-    raises the readers' errors (``sink`` then cleared)."""
+    raises the readers' errors (``sink`` then cleared). With ``gaps`` (the text's blank lines,
+    which pandas skips, :class:`RowGaps`) that fall before a row, each part's index is its rows'
+    numbers (:func:`row_numbers`), named :data:`ROW_COLUMN`; else their positions."""
     def stream():
         opened = open_text()
         return opened if isinstance(opened, contextlib.AbstractContextManager) and not isinstance(
@@ -354,6 +389,8 @@ def _parse_csv(open_text, sep: str, name: str, sink) -> None:
                         raise pd.errors.ParserError("a field beyond the header's holds a value")
                     part = part.iloc[:, :len(kept)].set_axis(kept, axis=1)
                     part.index = part.index - 1
+                if gaps is not None and gaps.shifts:
+                    part.index = pd.Index(row_numbers(part.index, gaps), name=ROW_COLUMN)
                 sink.append(_as_text(part))
 
     def header_names() -> list:
@@ -608,8 +645,11 @@ def _decoded_source(name: str, path: Path, how: tuple, decode, reread, *, parts=
         import pyarrow.parquet as pq
 
         names = pq.read_schema(copy).names
+        numbered = ROW_COLUMN in names  # (the rows' numbers, :func:`_parse_csv`)
+        names = [n for n in names if n != ROW_COLUMN]
         if ROW_NUMBER not in {n.lower() for n in names} and len(set(names)) == len(names):
-            src = Source(name, names, kind="parquet", path=copy, fallback=reread)
+            src = Source(name, names, kind="parquet", path=copy, fallback=reread,
+                         row_column=ROW_COLUMN if numbered else None)
             src.decoded = True
             return src
         frame = reread()
@@ -659,8 +699,36 @@ def _engine_copy(path: Path, encoding: str, sep: str) -> Path | None:
         if blank.unsure:
             place[0].with_suffix(".doubt").touch()
             raise ValueError("the copy would not be read as the export is")
+        # where the blank lines were (before the copy is in place: its reader finds them)
+        gaps = row_gaps(blank.blank_records(), blank.total)
+        _save_gaps(_gaps_place(place[0]), gaps)
 
     return _made_once(place, path, write)
+
+
+def _gaps_place(copy: Path) -> Path:
+    """Where the :class:`RowGaps` of the export a copy was made from are kept beside it."""
+    return copy.with_suffix(".gaps.npz")
+
+
+def _save_gaps(at: Path, gaps: RowGaps) -> None:
+    """Keep ``gaps`` at ``at`` (written whole, then renamed)."""
+    import numpy as np
+
+    part = at.with_name(f"{at.stem}.{os.getpid()}.part.npz")
+    np.savez(part, lead=np.int64(gaps.lead), before=gaps.before, blank_rows=gaps.blank_rows)
+    os.replace(part, at)
+
+
+def _load_gaps(at: Path) -> RowGaps | None:
+    """The :class:`RowGaps` kept at ``at``; None when there are none (or they cannot be read)."""
+    import numpy as np
+
+    try:
+        with np.load(at) as kept:
+            return RowGaps(int(kept["lead"]), kept["before"], kept["blank_rows"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 class _BlankLines:
@@ -682,12 +750,32 @@ class _BlankLines:
     blank line took a step in Python); a piece is processed up to its last line break and the
     rest kept for the next, so that no line and no run of quotes is split."""
 
-    def __init__(self, sep: str):
+    def __init__(self, sep: str, *, notes: bool = False):
         self.sep = ord(sep)
+        #: Whether a blank line inside a quoted field (a note's) is taken as the note's line and
+        #: left in (to count the lines only, :func:`_csv_gaps`), rather than making the copy
+        #: :attr:`unsure` (the engine's reader is not trusted with it).
+        self.notes = notes
         self.inside = False  # within a quoted field at the start of what is left
         self.irregular = False  # a quote seen where a quoted field does not have it
         self.unsure = False
         self._rest = b""
+        #: The records (lines, a quoted field's line breaks aside) begun before what is left:
+        #: the number of line breaks outside quoted fields so far.
+        self.records = 0
+        #: After the last piece: the text's records, blank lines included.
+        self.total = 0
+        #: The record numbers (0 = the text's first line) of the blank lines taken out so far,
+        #: as arrays (:meth:`blank_records` joins them).
+        self._blank: list = []
+
+    def blank_records(self):
+        """The record numbers of the blank lines taken out (0 = the first line; a line of the
+        text is a record, a quoted field's line breaks aside), ascending: a spreadsheet shows
+        record ``r`` as its row ``r + 1``."""
+        import numpy as np
+
+        return np.concatenate(self._blank) if self._blank else np.zeros(0, dtype=np.int64)
 
     def drop(self, data: bytes, *, final: bool = False) -> bytes:
         """``data`` (the next piece of the text) without its blank lines, as far as they are
@@ -697,7 +785,10 @@ class _BlankLines:
         self._rest = data[end:]
         if self.unsure:
             return b""
-        return self._lines(data[:end])
+        out = self._lines(data[:end])
+        if final:  # (a last line without a line break is a record too)
+            self.total = self.records + (bool(data) and not data.endswith(b"\n"))
+        return out
 
     def _lines(self, data: bytes) -> bytes:
         import numpy as np
@@ -737,6 +828,7 @@ class _BlankLines:
                 self.unsure = True
                 return b""
         if not _blank_line_in(data):  # (most pieces)
+            self._count_records(data, a, quotes, inside)
             self.inside = (self.inside + quotes.size) % 2 == 1
             return data
         # each line with its line break, and whether it holds anything but spaces (and tabs,
@@ -754,11 +846,20 @@ class _BlankLines:
             self.unsure = True  # a line of tabs: pandas reads a row of empty fields (not here)
             return b""
         if not blank.any():
+            self._count_records(data, a, quotes, inside)
             self.inside = (self.inside + quotes.size) % 2 == 1
             return data
+        if not self.irregular and self.notes:
+            blank &= ~inside(starts)  # (a note's blank line is the note's)
         if self.irregular or inside(starts[blank]).any():
             self.unsure = True  # (the piece is no longer needed: the copy is not used)
             return b""
+        # each line's record number: the records before the piece and the line breaks outside
+        # quoted fields before the line (a line that begins inside one is no record's start)
+        breaks = starts[1:] - 1 if len(starts) > 1 else starts[:0]
+        outside = np.concatenate(([0], np.cumsum(~inside(breaks)))) if breaks.size else np.zeros(1, dtype=np.int64)
+        self._blank.append((self.records + outside[np.flatnonzero(blank)]).astype(np.int64))
+        self._count_records(data, a, quotes, inside)
         self.inside = (self.inside + quotes.size) % 2 == 1
         stops = np.append(starts[1:], a.size)  # (each line's end, with its line break)
         out, last = [], 0
@@ -767,6 +868,19 @@ class _BlankLines:
             last = stop
         out.append(data[last:])
         return b"".join(out)
+
+
+    def _count_records(self, data: bytes, a, quotes, inside) -> None:
+        """Count the piece's line breaks outside quoted fields (``inside`` says which positions
+        are within one) into :attr:`records`: without a quote, every line break (bytes.count);
+        else a pass of numpy over the piece's line breaks."""
+        import numpy as np
+
+        if not quotes.size and not self.inside:
+            self.records += data.count(b"\n")
+        else:
+            breaks = np.flatnonzero(a == 10)
+            self.records += int(np.count_nonzero(~inside(breaks)))
 
 
 #: What :class:`_BlankLines` looks for in a piece before it looks closer: a carriage return
@@ -792,6 +906,99 @@ def _blank_line_in(data: bytes) -> bool:
     # (a match of one byte is the last line break and the piece's end: the first match is then
     # the only one)
     return found is not None and found.end() - found.start() > 1
+
+
+class RowGaps(NamedTuple):
+    """Where a CSV export's blank lines (those :func:`read_csv` skips) fall among its rows, so
+    that each row keeps its number in the file (:func:`row_numbers`): the row a spreadsheet
+    shows it on, the header's being 1 when no blank line comes before it."""
+
+    #: The blank lines before the header.
+    lead: int
+    #: For each blank line after the header and before a row (not the last lines of the file),
+    #: the number of rows before it, ascending.
+    before: object
+    #: The spreadsheet row of every blank line skipped (the last ones too), ascending.
+    blank_rows: object
+
+    @property
+    def shifts(self) -> bool:
+        """Whether a row's number differs from its position + 2 (a blank line before a row)."""
+        return bool(self.lead or len(self.before))
+
+
+def row_gaps(blank_records, total: int) -> RowGaps:
+    """:class:`RowGaps` from the record numbers (0 = the file's first line) of the blank lines
+    skipped and the file's number of records (lines, a quoted field's line breaks aside)."""
+    import numpy as np
+
+    blank = np.asarray(blank_records, dtype=np.int64)
+    lead = int(np.count_nonzero(blank == np.arange(len(blank))))  # (the first lines, each blank)
+    rest = blank[lead:]
+    before = rest - lead - 1 - np.arange(len(rest))  # the rows before each: records less blanks
+    # the blank lines at the end are before no row
+    trailing = int(np.count_nonzero(rest - np.arange(len(rest)) == total - len(rest))) if len(rest) else 0
+    return RowGaps(lead, before[:len(before) - trailing], blank + 1)
+
+
+def row_numbers(positions, gaps: RowGaps | None):
+    """The rows at ``positions`` (0 = the first row after the header, blank lines skipped), as
+    numbers ``n`` that make ``n + 2`` their row in a spreadsheet (:class:`RowGaps`): the
+    positions themselves when no blank line comes before a row."""
+    import numpy as np
+
+    positions = np.asarray(positions, dtype=np.int64)
+    if gaps is None or not gaps.shifts:
+        return positions
+    return positions + gaps.lead + np.searchsorted(gaps.before, positions, side="right")
+
+
+def _ascii_bytes(encoding: str) -> bool:
+    """Whether in ``encoding`` every ASCII character is its own byte, and such a byte is always
+    that character (UTF-8, Windows-1252, Latin-1, ASCII): line breaks, quotes, separators and
+    spaces can then be found in the file's bytes as they are."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in ("utf-8", "utf-8-sig", "ascii") or name in _LATIN1_LIKE
+
+
+def _csv_gaps(path: Path, encoding: str, sep: str) -> RowGaps | None:
+    """The :class:`RowGaps` of the CSV export ``path`` (in ``encoding``, separated by ``sep``),
+    found in one pass over it a piece at a time (:class:`_BlankLines`, numpy over each piece:
+    nothing per row in Python); None when it has no blank line, or when its quotes
+    do not say which lines are inside a quoted field (a quote within a field, a carriage return
+    alone: then the rows are numbered by their position, as a spreadsheet would only by luck)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return None
+    raw = _ascii_bytes(encoding)
+    decoder = None if raw else codecs.getincrementaldecoder(encoding)()
+    blank = _BlankLines(sep, notes=True)
+    head = True
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                data = chunk if raw else decoder.decode(chunk, final=not chunk).encode("utf-8")
+                if head:  # (the byte-order marks at the start, which :func:`_csv_text` takes off)
+                    data = data.lstrip(b"\xef\xbb\xbf") if name.startswith("utf-8") or not raw else data
+                    head = not data and bool(chunk)
+                blank.drop(data, final=not chunk)
+                if blank.unsure:
+                    return None
+                if not chunk:
+                    break
+    except (OSError, UnicodeError):
+        return None
+    gaps = row_gaps(blank.blank_records(), blank.total)
+    return gaps if len(gaps.blank_rows) else None
 
 
 class _OneByteDecoder:
@@ -863,7 +1070,7 @@ def _parquet_place(path: Path, spec: dict) -> tuple[Path, tuple] | None:
 
 
 def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
-                  columns: list[str], *, encoding: str = "utf-8") -> Path | None:
+                  columns: list[str], *, encoding: str = "utf-8", gaps: RowGaps | None = None) -> Path | None:
     """In a run's folder, at ``place`` (:func:`_parquet_place`): the CSV export ``path``, as
     the engine reads it from ``read`` (the export, in ``encoding``, or its copy in UTF-8), kept as Parquet with
     text columns in the file's order, made once per run and export. The engine's CSV reader
@@ -871,27 +1078,49 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
     numbers (the row's position in the file) for free, and each later read takes only the
     columns it needs and scans nothing (a 500 000-row export's load 1.3 s from the CSV, 0.24 s
     from the copy). None when the engine cannot read the export (its readers say why) or it
-    changed while it was read."""
+    changed while it was read.
+
+    ``gaps``: the export's blank lines that ``read`` (a copy without them) lacks. When one comes
+    before a row, the rows' numbers in the export (:func:`row_numbers`) are kept as the column
+    :data:`ROW_COLUMN`: each row's position, by a window over the file, joined (as of) to the
+    number of blank lines before it, in the file's order."""
     import duckdb
 
-    from jamtools.data.engine import literal, shared
+    from jamtools.data.engine import ident, literal, shared, unique_name
 
     def refuses(exc: Exception) -> bool:  # (not a passing cause: memory, disk, an interrupt;
         return (isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException,  # its
                                  duckdb.NotImplementedException))  # parallel reader's limits)
                 or str(exc).startswith("CSV Error"))
 
+    def rows(scan: str) -> str:  # the rows of ``scan``, with their numbers when they need them
+        if gaps is None or not gaps.shifts:
+            return f"SELECT * FROM {scan}"
+        return (f"SELECT r.* EXCLUDE (__pos), r.__pos + coalesce(g.shift, {int(gaps.lead)}) AS "
+                f"{ident(ROW_COLUMN)} FROM (SELECT *, (row_number() OVER () - 1)::BIGINT AS __pos FROM {scan}) r "
+                f"ASOF LEFT JOIN {steps} g ON r.__pos >= g.pos ORDER BY r.__pos")
+
+    steps = None
+    if gaps is not None and gaps.shifts:  # from the first row after each blank line: the shift
+        import numpy as np
+        import pyarrow as pa
+
+        pos = np.unique(np.asarray(gaps.before, dtype=np.int64))
+        shift = gaps.lead + np.searchsorted(gaps.before, pos, side="right")
+        steps = unique_name("gaps")
+        shared().register(steps, pa.table({"pos": pa.array(pos), "shift": pa.array(shift.astype(np.int64))}))
+
     def write(part: Path) -> None:
         try:
             try:
-                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns, encoding=encoding)}) TO "
+                shared().execute(f"COPY ({rows(_csv_sql(read, sep, columns, encoding=encoding))}) TO "
                                  f"{literal(str(part))} (FORMAT parquet)")
             except duckdb.Error as exc:
                 if not refuses(exc):
                     raise
                 # a quoted field over several lines (a note with line breaks): read without
                 # short rows, as pandas reads it; a short row or any other fault refuses it again
-                shared().execute(f"COPY (SELECT * FROM {_csv_sql(read, sep, columns, short_rows=False, encoding=encoding)}) "
+                shared().execute(f"COPY ({rows(_csv_sql(read, sep, columns, short_rows=False, encoding=encoding))}) "
                                  f"TO {literal(str(part))} (FORMAT parquet)")
         except duckdb.Error as exc:
             # the engine's CSV reader refused the file: remembered for the run, the readers in
@@ -900,7 +1129,11 @@ def _parquet_copy(place: tuple[Path, tuple], path: Path, read: Path, sep: str,
                 _refused(place).touch()
             raise
 
-    return _made_once(place, path, write)
+    try:
+        return _made_once(place, path, write)
+    finally:
+        if steps is not None:
+            shared().unregister(steps)
 
 
 def _refused(place: tuple[Path, tuple]) -> Path:
@@ -988,7 +1221,7 @@ def _decode_and_keep(path: Path, before: tuple, copy: Path, decode, *, parts=Non
     if not unchanged or frame.shape[1] == 0:  # nothing kept that could differ when read back
         return frame
     try:
-        frame.to_parquet(part, index=False)
+        frame.to_parquet(part, index=frame.index.name == ROW_COLUMN)
         os.replace(part, copy)
     except BaseException as exc:  # (no copy kept: the next reader decodes again)
         part.unlink(missing_ok=True)
@@ -1010,8 +1243,9 @@ class _ParquetParts:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        try:
-            table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+        try:  # (rows numbered otherwise than by position: their numbers too, :data:`ROW_COLUMN`)
+            table = pa.Table.from_pandas(frame, schema=self._schema,
+                                         preserve_index=frame.index.name == ROW_COLUMN)
             if self._writer is None:
                 self._schema, self.width = table.schema, frame.shape[1]
                 self._writer = pq.ParquetWriter(self.path, table.schema)
@@ -1504,6 +1738,11 @@ def _has_c1(data: bytes) -> bool:
 #: The column the engine's Parquet reader adds for each row's number (``file_row_number``): a
 #: file with a column of that name (in any case) is read in Python.
 ROW_NUMBER = "file_row_number"
+#: The name of the rows' numbers where they are not their positions (a CSV export with blank
+#: lines, which the readers skip, :class:`RowGaps`): the index of the readers' frame, and a
+#: column of the run's Parquet copies (the engine reads it as ``__row``). An export with a
+#: column of that name is read in Python.
+ROW_COLUMN = "__jamtools_row"
 
 
 class Source:
@@ -1511,8 +1750,11 @@ class Source:
 
     def __init__(self, name: str, columns: list[str], *, kind: str, path: Path | None = None,
                  frame: pd.DataFrame | None = None, csv_options: dict | None = None,
-                 types: dict[str, str] | None = None, fallback=None):
+                 types: dict[str, str] | None = None, fallback=None, row_column: str | None = None):
         self.name, self.columns, self.kind, self.path = name, columns, kind, path
+        #: For kind ``parquet``: the column holding the rows' numbers (:data:`ROW_COLUMN`) when
+        #: they are not their positions (an export with blank lines); else the position is.
+        self.row_column = row_column
         self.frame, self.csv_options = frame, csv_options
         self.types = types or {c: "VARCHAR" for c in columns}
         self._fallback = fallback
@@ -1604,8 +1846,12 @@ class Source:
                     [pa.array(np.arange(len(frame), dtype="int64")), *arrays], names=["__row", *columns]))
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(registered)}")
         elif self.kind == "parquet":
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT file_row_number AS __row"
-                        f"{sep}{cols} FROM read_parquet({literal(str(self.path))}, file_row_number=true)")
+            if self.row_column:  # (an export with blank lines: the rows' numbers in the file)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT {ident(self.row_column)} "
+                            f"AS __row{sep}{cols} FROM read_parquet({literal(str(self.path))})")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT file_row_number AS __row"
+                            f"{sep}{cols} FROM read_parquet({literal(str(self.path))}, file_row_number=true)")
         elif self.kind == "csv":
             con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT "
                         f"(row_number() OVER () - 1)::BIGINT AS __row{sep}{cols} FROM "
@@ -1615,7 +1861,10 @@ class Source:
             import pyarrow as pa
 
             frame = self.frame
-            arrays = [pa.array(np.arange(len(frame), dtype="int64"))]
+            # (the rows' numbers where the readers numbered them otherwise, :data:`ROW_COLUMN`)
+            numbers = (frame.index.to_numpy(dtype="int64") if frame.index.name == ROW_COLUMN
+                       else np.arange(len(frame), dtype="int64"))
+            arrays = [pa.array(numbers)]
             arrays += [pa.array(frame[c].astype("string")) for c in columns]
             registered = name + "_arrow"
             con.register(registered, pa.Table.from_arrays(arrays, names=["__row", *columns]))
@@ -1767,14 +2016,16 @@ def _csv_source(path: Path, spec: dict) -> Source:
         import pyarrow.parquet as pq
 
         try:
-            return Source(name, pq.read_schema(place[0]).names, kind="parquet", path=place[0],
-                          fallback=legacy)
+            names = pq.read_schema(place[0]).names
+            return Source(name, [n for n in names if n != ROW_COLUMN], kind="parquet", path=place[0],
+                          fallback=legacy, row_column=ROW_COLUMN if ROW_COLUMN in names else None)
         except Exception:  # noqa: BLE001  (a damaged copy: the export is read again)
             place[0].unlink(missing_ok=True)
     enc, sample, engine_ok, blank_lines, engine_enc = _scan_csv(path, spec.get("encoding"), name)
     # the separator read_csv finds in the export's first lines (blank lines among them too)
     sep = spec.get("separator") or detect_separator(sample)
     read = path  # the file the engine reads
+    gaps = None  # the blank lines that the copy lacks (:class:`RowGaps`)
     if blank_lines or engine_enc is None and not _is_utf8(enc):
         # blank lines, or another encoding (Windows-1252 with a byte the engine's Latin-1 does
         # not decode as it does): in a run, the engine reads a copy in UTF-8 without blank lines
@@ -1783,6 +2034,9 @@ def _csv_source(path: Path, spec: dict) -> Source:
         if copy is not None:
             _, sample, engine_ok, _, engine_enc = _scan_csv(copy, "utf-8", name)
             read = copy
+            gaps = _load_gaps(_gaps_place(copy))
+            # (the rows' numbers are the export's only with the gaps: else Python reads it)
+            engine_ok = engine_ok and (gaps is not None or not blank_lines)
     if not engine_ok:
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     header = next(csv.reader(io.StringIO(sample), delimiter=sep, skipinitialspace=True), [])
@@ -1792,12 +2046,15 @@ def _csv_source(path: Path, spec: dict) -> Source:
             or header != [h.strip() for h in header] or len(sample) >= 5000 and "\n" not in sample):
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     # (a column the engine's Parquet reader would take for its own row number stays in the CSV)
-    copy = (_parquet_copy(place, path, read, sep, header, encoding=engine_enc)
-            if place is not None and ROW_NUMBER not in {h.lower() for h in header} else None)
+    copy = (_parquet_copy(place, path, read, sep, header, encoding=engine_enc, gaps=gaps)
+            if place is not None and not {ROW_NUMBER, ROW_COLUMN} & {h.lower() for h in header} else None)
     if copy is None and place is not None and _refused(place).exists():
         return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     if copy is not None:  # in a run: read once by the engine, kept with the rows' numbers
-        return Source(name, header, kind="parquet", path=copy, fallback=legacy)
+        return Source(name, header, kind="parquet", path=copy, fallback=legacy,
+                      row_column=ROW_COLUMN if gaps is not None and gaps.shifts else None)
+    if gaps is not None and gaps.shifts:  # (the engine's window would number the copy's rows)
+        return Source(name, [], kind="csv", path=path, fallback=legacy).fallback()
     return Source(name, header, kind="csv", path=read, csv_options={"sep": sep, "encoding": engine_enc},
                   fallback=legacy)
 

@@ -232,8 +232,10 @@ class CheckedTable:
         return out
 
 
-def first_rows(mask: pd.Series, k: int = 5) -> tuple[int, ...]:
+def first_rows(mask: pd.Series, k: int = 5, numbers=None) -> tuple[int, ...]:
     idx = np.flatnonzero(mask.to_numpy(dtype=bool))[:k]
+    if numbers is not None:  # (deliberate change: see ``numbers`` in check_table)
+        return tuple(int(numbers[i]) + 2 for i in idx)
     return tuple(int(mask.index[i]) + 2 for i in idx)
 
 
@@ -253,6 +255,7 @@ class _Checker:
         self.masks: dict[tuple[str, str], pd.Series] = {}
         self.derived: dict[str, str] = {}
         self.depends: dict[str, set[str]] = {}
+        self.numbers = None  # the rows' numbers in the file, when not their positions
 
     def sensitive(self, column: str) -> bool:
         if column in ("personnummer", "person_id"):
@@ -272,7 +275,7 @@ class _Checker:
             self.masks[(column, kind)] | mask
         example = harmless_example(raw[mask], hide=self.sensitive(column)) if raw is not None else None
         self.problems.append(Problem(
-            self.table.name, self.source, column, kind, severity, n, first_rows(mask), example,
+            self.table.name, self.source, column, kind, severity, n, first_rows(mask, numbers=self.numbers), example,
             detail, self.export_names.get(column), self.derived.get(column)))
 
     def info(self, column: str, kind: str, detail: str = "", count: int = 0) -> None:
@@ -287,7 +290,7 @@ class _Checker:
             share = round(100 * n_failed / n_filled)
             self.problems.append(Problem(
                 self.table.name, self.source, column, "mostly_invalid", "fel", n_failed,
-                first_rows(failed & filled), None,
+                first_rows(failed & filled, numbers=self.numbers), None,
                 f"{share} % av de ifyllda värdena, gränsen är {round(100 * FAIL_SHARE)} %",
                 self.export_names.get(column), self.derived.get(column)))
 
@@ -358,6 +361,13 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
     """
     export_names = dict(export_names or {})
     chk = _Checker(table, source, export_names)
+    # Deliberate change of presentation (row numbers after blank lines, not in the frozen
+    # original): the readers give the rows of a CSV export with blank lines their numbers in
+    # the file (an index named ROW_COLUMN, which skips the blank lines' numbers); the rows named
+    # and the ids numbered from the row are those. Any other index: positions, as before.
+    from jamtools.data.readers import ROW_COLUMN
+
+    chk.numbers = raw.index.to_numpy() if raw.index.name == ROW_COLUMN else None
     raw = raw.reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
     model = {c.name: c for c in table.columns}
@@ -537,6 +547,7 @@ def _check_key(raw, table: Table, out: pd.DataFrame, chk: _Checker) -> None:
         dup = out["person_id"].notna() & out["person_id"].duplicated(keep=False)
         chk.rows("person_id", "duplicate_id", dup, None)
     else:
-        out[key] = pd.array([f"rad {i + 2}" for i in range(len(out))], dtype="string")
+        numbers = range(len(out)) if chk.numbers is None else chk.numbers  # (deliberate: above)
+        out[key] = pd.array([f"rad {i + 2}" for i in numbers], dtype="string")
         chk.derived[key] = "radnumret"
         chk.info(key, "row_ids")

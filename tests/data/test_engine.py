@@ -102,9 +102,9 @@ def test_cp1252_and_xlsx_are_read_without_the_engines_extensions(tmp_path):
 @pytest.mark.parametrize("blank", [" \t", ""])
 def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path, blank):
     """A blank line (spaces and tabs, or empty, also at the end), or a quote after spaces, is
-    read as pandas reads it (same rows and row numbers), by the Python reader. (The engine
-    mostly skips an empty line, but not one ended by CRLF at the edge of its buffer, which
-    became a row of missing values.)"""
+    read as pandas reads it (same rows), by the Python reader. (The engine mostly skips an
+    empty line, but not one ended by CRLF at the edge of its buffer, which became a row of
+    missing values.) The rows after the blank line keep their row numbers in the file."""
     from jamtools.data import readers
 
     frame = _export(6)
@@ -121,7 +121,9 @@ def test_a_csv_the_engine_parses_differently_goes_to_the_python_reader(tmp_path,
     python = readers.read_csv(tmp_path / "ht_beslut.csv")
     assert python["alder"].tolist() == frame["alder"].astype(str).tolist()
     rows = {p.column: p.rows for p in res.checked.problems}
-    assert rows["alder"] == (6,), rows  # row 6 of the file's data, as pandas numbers it
+    # line 7 of the file (the header, two rows, the blank line, three rows): it was 6, the
+    # rows pandas read, so that an analyst who went to row 6 found the row before
+    assert rows["alder"] == (7,), rows
 
 
 def _reads_the_same(data: bytes) -> bool:

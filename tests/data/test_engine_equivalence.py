@@ -130,3 +130,26 @@ def test_a_long_key_hmac_equals_python(monkeypatch):
     raw = _messy(seed=3)
     got = assert_same(raw, "ht_beslut")
     assert got.data["person_id"].notna().any()
+
+
+@pytest.mark.parametrize("table", ["ht_beslut", "bof_insatser"])
+def test_an_export_with_blank_lines_checks_the_same(demo, tmp_path, table):
+    """A demo export with blank lines (before the header, between rows, at the end): both
+    checks name the rows by their numbers in the file, which the readers give (the index), and
+    number the ids of a table without an id column from them."""
+    folder, _ = demo
+    lines = (folder / f"{table}.csv").read_text(encoding="utf-8").splitlines()
+    for at in (len(lines) - 3, 40, 7, 3, 0):  # (from the end: the earlier places stay)
+        lines.insert(at, "" if at % 2 else "  ")
+    path = tmp_path / f"{table}.csv"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    raw, _ = read_source({"file": str(path)}, tmp_path)
+    assert raw.index[0] == 1 and raw.index[-1] == len(lines) - 2  # (the header is line 2)
+    raw.iloc[45, raw.columns.get_loc("alder")] = "åttio"  # (a problem after the blank lines)
+    got = assert_same(raw, table)
+    key = raw[TABLES[table].key].iloc[45]  # (the row's line in the file, by its id)
+    line = next(i for i, text in enumerate(lines, start=1) if text.startswith(f"{key},"))
+    assert [p.rows for p in got.problems if p.column == "alder"] == [(line,)] and line > 47
+    keyless = raw.drop(columns=[TABLES[table].key])
+    got = assert_same(keyless, table)
+    assert got.data[TABLES[table].key].iloc[0] == "rad 3"
