@@ -1424,11 +1424,10 @@ def test_blank_lines_are_taken_out_of_the_engines_copy_as_pythons_reader_skips_t
         try:
             src = readers.open_source({"file": "export.csv", "encoding": given}, folder)
             if src.kind == "parquet":
-                rows = duckdb.sql(f"SELECT * FROM read_parquet('{src.path}', "
-                                  "file_row_number=true) ORDER BY file_row_number").df()
-                numbers = rows.pop(src.row_column or "file_row_number").tolist()
-                rows = rows.drop(columns=["file_row_number"], errors="ignore")
-                in_run = ("rows", src.columns, normal(rows), numbers)
+                con = duckdb.connect()
+                src.view(con, src.columns, "v")  # (the rows' numbers as the engine reads them)
+                rows = con.sql("SELECT * FROM v ORDER BY __row").df()
+                in_run = ("rows", src.columns, normal(rows.drop(columns=["__row"])), rows["__row"].tolist())
                 read_by_engine += 1
                 blank = any(not line.strip(" \t\r") for line in text.replace("\r\n", "\n").split("\n")[:-1])
                 with_blanks += blank
