@@ -226,7 +226,8 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
 
 def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
             margins: bool = True, totals_fixed: bool | str = False,
-            fixed_cells: np.ndarray | None = None, max_rounds: int = 100) -> np.ndarray:
+            fixed_cells: np.ndarray | None = None, column_totals: bool = True,
+            max_rounds: int = 100) -> np.ndarray:
     """Primary plus complementary suppression of a 2-D table and its totals.
 
     ``counts`` is the r × c table; its totals are taken as published unless they are small
@@ -243,12 +244,20 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     are fixed. Complements are then chosen among the other cells, and if that cannot protect a
     cell the whole inner table is hidden. ``fixed_cells`` (an r × c mask) marks inner cells
     published elsewhere: they are never chosen as complements (hiding them here would hide
-    nothing).
+    nothing). ``primary`` may also be a mask of the table extended with its totals, to hide a
+    total from the start (a row total another display hides). With ``column_totals=False`` no
+    column total is published anywhere: only the rows (each with its total) are protected.
     """
     ext = extend_with_totals(counts)
     r, c = counts.shape
     hidden = np.zeros(ext.shape, bool)
-    hidden[:-1, :-1] = np.asarray(primary, bool)
+    primary = np.asarray(primary, bool)
+    if primary.shape == ext.shape:
+        hidden |= primary
+    else:
+        hidden[:-1, :-1] = primary
+    if not column_totals:
+        hidden[-1, :] = True
     hidden |= is_small(ext.ravel(), threshold).reshape(ext.shape)
     if not margins:
         hidden[-1, :] = True
@@ -273,7 +282,10 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
             return p[0] == r
         return bool(totals_fixed) and (p[0] == r or p[1] == c)
 
-    lines = _lines(r, c)
+    lines = _lines(r, c) if column_totals else _lines(r, c)[:r]
+    secret = ext > 0
+    if not column_totals:
+        secret[-1, :] = False  # a total published nowhere is no secret when its column gives it
 
     def small_remainder(line) -> bool:
         # The hidden cells of a line whose total is shown add up to the total less the cells
@@ -291,11 +303,12 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
                 changed |= add_in_line(line)
         if changed:
             continue
-        found = np.argwhere(pinned(ext, hidden, among=ext > 0))
+        found = np.argwhere(pinned(ext, hidden, among=secret))
         if not len(found):
             break
         i, j = found[0]
-        if not (add_in_line(lines[i]) or add_in_line(lines[r + 1 + j])):
+        column = lines[r + 1 + j] if column_totals else []
+        if not (add_in_line(lines[i]) or add_in_line(column)):
             if not any(add_in_line(line) for line in lines):
                 break  # everything that may be hidden is hidden
     if totals_fixed:
@@ -507,7 +520,8 @@ def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_
     return _mark(out, threshold)
 
 
-def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
+                     hidden=None) -> pd.DataFrame:
     """Disclose a data table: the rows read, left out per reason and analysed, by sex
     (:meth:`jamtools.data.LoadResult.quality`), as one linked table.
 
@@ -518,23 +532,37 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
     chapter's analyses), the rows analysed are never hidden as complements (the analyses show
     them), and a sex's rows read are the line total that may be hidden.
 
+    Where even hiding every cell that may be hidden cannot keep a small count from those totals
+    (one row of unknown sex is the data page's total less the rows analysed; a sex's few rows
+    analysed are the total analysed less the other sex's), more hiding here protects nothing
+    against them, but the table's own lines still must not give the count back: each sex's
+    rows read less its reasons shown (8 men read, 5 without ill-health: 3 analysed). The table
+    is then protected as its rows alone, the column totals taken as unknown.
+
     Parameters
     ----------
     quality : pandas.DataFrame
         Columns ``steg``, ``typ`` (inlästa | exkluderade | analyserade), ``kon``, ``antal``.
     threshold : int
+    hidden : array-like of bool, optional
+        Per row of ``quality``, counts to hide whatever their size: another data table of the
+        page shows the same count and hides it (:func:`jamtools.present.page.link_data_tables`).
+        They are protected as the small ones are.
 
     Returns
     -------
     pandas.DataFrame
         ``quality`` with hidden counts missing, ``suppressed`` and ``suppression_reason``, marked
-        as disclosed; ``attrs["hidden_excluded"]``: the sexes whose rows read are hidden (their
-        total of rows left out must be hidden wherever it is shown).
+        as disclosed; ``attrs["hidden_excluded"]``: the sexes whose rows read or rows analysed
+        are hidden (their total of rows left out, read less analysed, would give the hidden one
+        back beside the other, and must be hidden wherever it is shown).
     """
     out = quality.copy().reset_index(drop=True)
     counts = out["antal"].to_numpy(dtype=float)
     primary = is_small(counts, threshold)
-    hidden = primary.copy()
+    forced = (np.zeros(len(out), bool) if hidden is None
+              else np.asarray(hidden, bool).reshape(-1) & (counts > 0))
+    hidden = primary | forced
     hidden_sexes: list = []
     inner = out[out["typ"] != "inlästa"]
     if len(inner) and not out.empty:
@@ -545,8 +573,15 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
                 .reindex(index=sexes, columns=lines, fill_value=0).to_numpy(float))
         where = {(k, st): (sexes.index(k), lines.index(st)) for k, st in zip(inner["kon"], inner["steg"])}
         mask = np.zeros(grid.shape, bool)
-        for i in inner.index[primary[inner.index]]:
+        for i in inner.index[hidden[inner.index]]:
             mask[where[(out.at[i, "kon"], out.at[i, "steg"])]] = True
+        small_mask = np.zeros(grid.shape, bool)
+        for i in inner.index[primary[inner.index]]:
+            small_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]] = True
+        # a sex's rows read another table hides: the line's total, hidden from the start
+        read_forced = np.zeros(len(sexes), bool)
+        for i in out.index[forced & out["typ"].eq("inlästa").to_numpy()]:
+            read_forced[sexes.index(out.at[i, "kon"])] = True
         # Never complements: the rows analysed (the analyses show them) and the zeros of the
         # known sexes on the line of unknown sex (zero by definition).
         analysed_lines = [j for j, st in enumerate(lines)
@@ -566,10 +601,14 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         most[:-1, -1] = True
         most |= is_small(ext.ravel(), threshold).reshape(ext.shape)
         small = np.zeros(ext.shape, bool)
-        small[:-1, :-1] = mask
-        futile = bool(mask.any() and pinned(ext, most, among=small & (ext > 0)).any())
-        ext_mask = (is_small(ext.ravel(), threshold).reshape(ext.shape) | small if futile else
-                    protect(grid, mask, threshold=threshold, totals_fixed="columns", fixed_cells=fixed))
+        small[:-1, :-1] = small_mask
+        futile = bool(small_mask.any() and pinned(ext, most, among=small & (ext > 0)).any())
+        start = np.zeros(ext.shape, bool)
+        start[:-1, :-1] = mask
+        start[:-1, -1] = read_forced
+        # (futile: the rows alone, their totals the rows read; c_sma: 8 men read less 5 gave 3)
+        ext_mask = protect(grid, start, threshold=threshold, totals_fixed="columns", fixed_cells=fixed,
+                           column_totals=not futile)
         for i in inner.index:
             hidden[i] |= ext_mask[where[(out.at[i, "kon"], out.at[i, "steg"])]]
         # A sex's rows left out in all (read − analysed) is a count too: when it is small, its
@@ -581,8 +620,13 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
             others = [n for n in range(len(sexes)) if not read_hidden[n] and read[n] > 0]
             if others:
                 read_hidden[min(others, key=lambda n: read[n])] = True
-        hidden_sexes = [k for n, k in enumerate(sexes) if read_hidden[n]]
-        hidden |= (out["typ"].eq("inlästa") & out["kon"].isin(hidden_sexes)).to_numpy()
+        # A sex's rows left out in all are its rows read less its rows analysed: beside either,
+        # they give back the other where it is hidden.
+        analysed_hidden = (ext_mask[:-1, analysed_lines].any(axis=1) if analysed_lines
+                           else np.zeros(len(sexes), bool))
+        hidden_sexes = [k for n, k in enumerate(sexes) if read_hidden[n] or analysed_hidden[n]]
+        hidden |= (out["typ"].eq("inlästa")
+                   & out["kon"].isin([k for n, k in enumerate(sexes) if read_hidden[n]])).to_numpy()
     out["antal"] = out["antal"].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
     out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),

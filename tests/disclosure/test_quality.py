@@ -188,3 +188,82 @@ def test_one_row_of_unknown_sex_does_not_blank_the_table():
     shown = disclosure.disclose_quality(q, threshold=5)
     assert shown.loc[shown["kon"] != "okant", "antal"].notna().all()
     assert shown.loc[(shown["kon"] == "okant") & (shown["typ"] != "analyserade"), "antal"].isna().all()
+
+
+def _row_bounds(q: pd.DataFrame, shown: pd.DataFrame, excluded: dict) -> dict:
+    """The bounds on every hidden count given only what the data table and the results file
+    themselves show: each sex's rows read = its reasons + its rows analysed (every cell a
+    variable where hidden), and the results file's rows left out per sex where written."""
+    truth = {(r.steg, r.kon): float(r.antal) for r in q.itertuples()}
+    hidden = [(r.steg, r.kon) for r in shown.itertuples() if pd.isna(r.antal)]
+    pos = {k: i for i, k in enumerate(hidden)}
+    reasons = list(dict.fromkeys(q.loc[q["typ"] == "exkluderade", "steg"]))
+    a_eq, b_eq = [], []
+
+    def equation(terms: dict) -> None:
+        row, value = np.zeros(len(hidden)), 0.0
+        for key, coef in terms.items():
+            if key in pos:
+                row[pos[key]] += coef
+            else:
+                value -= coef * truth[key]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(value)
+
+    for sex in SEXES:
+        equation({("Inlästa rader", sex): 1.0, ("Analyserade rader", sex): -1.0,
+                  **{(r, sex): -1.0 for r in reasons}})
+        if excluded.get(sex) is not None:
+            before = len(a_eq)
+            equation({(r, sex): 1.0 for r in reasons})
+            if len(a_eq) > before:  # (Σ reasons = the rows left out written)
+                b_eq[-1] += excluded[sex]
+    out = {}
+    for key in hidden:
+        goal = np.zeros(len(hidden))
+        goal[pos[key]] = 1.0
+        kw = dict(A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None), method="highs")
+        lo, hi = linprog(goal, **kw), linprog(-goal, **kw)
+        out[key] = (lo.fun, np.inf if hi.status == 3 else -hi.fun)
+    return out
+
+
+def test_few_rows_analysed_do_not_follow_from_the_rows_read_less_the_reasons():
+    """A probe (eb_02, 8 men of whom 5 without documented ill-health): the rows analysed, 3, were
+    hidden, but the table showed the 8 read and the 5 left out, and the results file the 5:
+    8 − 5 = 3. The other sex's rows analysed (23 women, shown) and a published total of rows
+    analysed would pin the 3 whatever this table hides; the table's own lines must not."""
+    q = _quality({"Ingen dokumenterad ohälsa": {"kvinna": 37, "man": 5, "okant": 0}},
+                 {"kvinna": 23, "man": 3, "okant": 0})
+    shown = disclosure.disclose_quality(q, threshold=5)
+    counts = {"analysed": {"kvinna": 23, "man": 3}, "excluded": {"kvinna": 37, "man": 5}}
+    record = disclosure.disclose_counts_by_sex(counts, threshold=5, quality=q)
+    assert record["excluded"]["man"] is None
+    lo, hi = _row_bounds(q, shown, record["excluded"])[("Analyserade rader", "man")]
+    assert hi > lo
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_small_rows_analysed(seed):
+    """Random data tables where a sex's rows analysed are few: no hidden small count follows
+    from the table's own lines and the results file."""
+    rng = np.random.default_rng(1000 + seed)
+    reasons = [f"Skäl {k}" for k in range(int(rng.integers(1, 4)))]
+
+    def count():
+        return int(rng.choice([0, rng.integers(1, 5), rng.integers(5, 60)]))
+
+    q = _quality({r: {"kvinna": count(), "man": count(), "okant": 0} for r in reasons},
+                 {"kvinna": int(rng.integers(5, 200)), "man": int(rng.integers(1, 5)), "okant": 0})
+    shown = disclosure.disclose_quality(q, threshold=5)
+    counts = {"analysed": {}, "excluded": {}}
+    for sex in ("kvinna", "man"):
+        counts["analysed"][sex] = int(q.loc[(q["typ"] == "analyserade") & (q["kon"] == sex), "antal"].sum())
+        counts["excluded"][sex] = int(q.loc[(q["typ"] == "exkluderade") & (q["kon"] == sex), "antal"].sum())
+    record = disclosure.disclose_counts_by_sex(counts, threshold=5, quality=q)
+    bounds = _row_bounds(q, shown, record["excluded"])
+    for r in q.itertuples():
+        if 0 < r.antal < 5:
+            lo, hi = bounds[(r.steg, r.kon)]
+            assert hi > lo, (r.steg, r.kon, r.antal)
