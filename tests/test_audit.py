@@ -342,3 +342,23 @@ def test_a_share_rounded_to_all_or_none_is_hidden_not_shown_as_complete(tmp_path
     assert "har varje rad ett känt kön" not in audit.answer(summary).replace("inte varje", "")
     comparisons = audit.audit_comparisons(summary)
     assert (comparisons["suppressed"] == comparisons["estimate"].isna()).all()
+
+
+def test_rows_left_out_for_other_reasons_do_not_give_back_a_sex_the_results_hide(tmp_path):
+    """Two rows of another code and twelve pairs of duplicate ids (12 women, 12 men): the results
+    file hides the men's rows left out (their rows read are hidden to protect the 2), but the
+    page's 24 left out for other reasons less the women's 12 gave them back, and with the men's
+    rows analysed their rows read (a probe: 45 + 59 − 37 = 67, hidden in other chapters)."""
+    def edit(eb):
+        eb.loc[eb.index[:2], "kon"] = "X"
+        for i in range(12):
+            eb.loc[eb.index[-1 - 2 * i], "person_id"] = eb.loc[eb.index[-2 - 2 * i], "person_id"]
+        return eb
+
+    audits = _audited(tmp_path, "eb_klienter", edit)
+    excluded = audit.disclose_counts(audits, threshold=5)["eb_klienter"]["excluded"]
+    assert excluded["man"] is None and excluded["kvinna"] is not None
+    summary = audit.audit_summary(audits, audit.disclose_audit(audits, threshold=5))
+    assert pd.isna(summary.iloc[0]["utanfor_ovrigt"])
+    table = audit.audit_table(summary).frame
+    assert table.iloc[0]["Lämnade utanför av andra skäl"].startswith("..")
