@@ -130,3 +130,48 @@ def test_tables_of_one_file_that_are_not_a_selection_of_each_other_are_left_as_t
     c = quality_table(loaded, threshold=5)
     Page(question_id="eb_06_sjalvforsorjning", short_answer="", parts={"data": (c, a, b)})
     assert b.frame["Kvinnor"].iloc[-1] == ".." and a.frame["Kvinnor"].iloc[-1] == "300"
+
+
+# --- The same count in two data tables of a page (jamtools.present.page.link_data_tables) ---------
+
+def _planning() -> LoadResult:
+    """Women: 3 with an unreadable date, 30 outside the period, 10 without a requirement, 57
+    left; men: 2 with an unknown code, 17 outside the period, 12 without a requirement, 51 left."""
+    frame = pd.DataFrame({"kon": ["kvinna"] * 100 + ["man"] * 82})
+    frame["bad"] = [True] * 3 + [False] * 97 + [False] * 82
+    frame["code"] = [False] * 100 + [True] * 2 + [False] * 80
+    frame["ute"] = [False] * 3 + [True] * 30 + [False] * 67 + [False] * 2 + [True] * 17 + [False] * 63
+    frame["krav"] = ([True] * 33 + [False] * 10 + [True] * 57 + [True] * 19 + [False] * 12
+                     + [True] * 51)
+    loaded = LoadResult(table=TABLES["eb_planering"], data=frame, source="eb_planering.csv")
+    loaded._record("Inlästa rader (eb_planering.csv)", frame, "inlästa")
+    loaded = loaded.exclude(frame["bad"], "Datum som inte kan läsas (datum)")
+    loaded = loaded.exclude(loaded.data["code"], "Okänd kod (hushållstyp)")
+    loaded = loaded.exclude(loaded.data["kon"] == "okant", "Okänt eller annat kön (redovisas separat)")
+    return loaded.exclude(loaded.data["ute"], "Utanför den valda perioden")
+
+
+def _shown(table, step: str) -> list[str]:
+    from jamtools.present.report import step_words
+
+    return list(table.frame.loc[table.frame["Steg"] == step_words(step)].iloc[0, 1:3])
+
+
+def test_a_count_one_data_table_hides_is_hidden_in_the_others_of_the_page():
+    """eb_01 (a probe): 'Utanför den valda perioden' was hidden in the chapter's data table (to
+    protect 3 women with an unreadable date) and shown in the table of its selection, where
+    another step was hidden instead: 30 and 17 given back beside the first table's other counts.
+    The page hides it in both, and the second is protected again with it hidden."""
+    loaded = _planning()
+    selection = loaded.exclude(~loaded.data["krav"].astype(bool), "Inget aktivitetskrav")
+    first = quality_table(loaded, threshold=5, caption="Dataunderlag: planeringar")
+    second = quality_table(selection, threshold=5, caption="Dataunderlag: planeringar med krav")
+    assert _shown(first, "Utanför den valda perioden") == ["..", ".."]     # alone, as before
+    assert _shown(second, "Utanför den valda perioden") == ["30", "17"]
+    Page(question_id="eb_01_krav", short_answer="", parts={"data": (first, second)})
+    assert _shown(second, "Utanför den valda perioden") == ["..", ".."]
+    assert _shown(first, "Utanför den valda perioden") == ["..", ".."]
+    assert SUPPRESSION_NOTE.format(t=5) in second.note
+    # the second table is protected with the hidden period: each line still has two hidden
+    women = list(second.frame["Kvinnor"])
+    assert women.count("..") >= 2 and list(second.frame["Män"]).count("..") >= 2

@@ -65,6 +65,7 @@ class Page:
         frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
                   for name, items in dict(self.parts).items()}
         shown = [item for items in frozen.values() for item in items]
+        link_data_tables(shown)
         hidden = link_rows_read(shown)
         selections = link_selections(shown)
         object.__setattr__(self, "parts", MappingProxyType(frozen))
@@ -111,6 +112,51 @@ def _link_counts(counts: dict, hidden: dict) -> dict:
             continue
         out[table] = {**record, "excluded": {**(record.get("excluded") or {}), **{s: None for s in sexes}}}
     return out
+
+
+def link_data_tables(items: Iterable, *, max_rounds: int = 20) -> int:
+    """Hide a count in every data table of a page that shows it where one table hides it.
+
+    A chapter may show several data tables of one file (its rows, and a selection of them: the
+    plannings with an activity requirement). Their first steps are the same rows, counted alike.
+    Each table is disclosed alone, so a count one hides (30 women outside the period, hidden to
+    protect a few rows with an unreadable date) the next one showed. Where a table hides a
+    count of a sex in a step that another table of the same file shows with the same number
+    (as in :mod:`jamtools.disclosure.linked`, equal counts of the same sex are taken as the
+    same count), that table is disclosed again with it hidden
+    (:func:`jamtools.disclosure.disclose_quality`'s ``hidden``), which protects it in turn,
+    until no table hides more. The tables are changed in place, before anything is shown.
+
+    Returns the number of tables disclosed again.
+    """
+    tables = [t for t in items if getattr(t, "quality", None) is not None
+              and getattr(t, "redisclose", None) is not None and len(t.frame)]
+    by_file: dict[tuple, list] = {}
+    for t in tables:
+        by_file.setdefault((t.data_table, str(t.frame["Steg"].iloc[0])), []).append(t)
+    changed: set[int] = set()
+    for group in by_file.values():
+        if len(group) < 2:
+            continue
+        for _ in range(max_rounds):
+            more = False
+            for t in group:
+                hidden_elsewhere = {(r.steg, r.kon, float(r.antal))
+                                    for o in group if o is not t
+                                    for r, h in zip(o.quality.itertuples(), o.quality_hidden) if h}
+                want = t.quality_hidden | [(r.steg, r.kon, float(r.antal)) in hidden_elsewhere
+                                           and r.antal > 0 for r in t.quality.itertuples()]
+                if (want == t.quality_hidden).all():
+                    continue
+                disclosed, frame = t.redisclose(want)
+                t.quality_hidden = disclosed["suppressed"].to_numpy(dtype=bool)
+                t.frame = frame
+                t.note = _with_mark_note(t.note, t.threshold)
+                changed.add(id(t))
+                more = True
+            if not more:
+                break
+    return len(changed)
 
 
 def link_rows_read(items: Iterable) -> dict[str, set[str]]:

@@ -391,16 +391,23 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     counts shown elsewhere on the page they would give a hidden count back
     (:func:`jamtools.disclosure.linked.protect_map`)."""
     long = load_result.quality()
-    disclosed = disclosure.disclose_quality(long, threshold=threshold)
-    if linked_hidden:
-        disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
-                               columns=["antal"])
     order = list(dict.fromkeys(long["steg"]))
-    wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
-    sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in wide.columns]
-    frame = pd.DataFrame({"Steg": [step_words(st) for st in wide.index]})
-    for s in sexes:
-        frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
+    sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in set(long["kon"])]
+
+    def disclosed_frame(hidden=None):
+        # (again with ``hidden``: the counts another data table of the page hides,
+        # jamtools.present.page.link_data_tables)
+        disclosed = disclosure.disclose_quality(long, threshold=threshold, hidden=hidden)
+        if linked_hidden:
+            disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
+                                   columns=["antal"])
+        wide = disclosed.pivot(index="steg", columns="kon", values="antal").reindex(order)
+        frame = pd.DataFrame({"Steg": [step_words(st) for st in wide.index]})
+        for s in sexes:
+            frame[SEX_LABELS[s].capitalize()] = [number(v, 0) for v in wide[s]]
+        return disclosed, frame
+
+    disclosed, frame = disclosed_frame()
     parts = [no_rows_text(load_result)] if len(load_result.data) == 0 else []
     parts.append("Rader med okänt eller annat kön redovisas i en egen kolumn och ingår inte i "
                  "jämförelsen mellan könen.")
@@ -418,6 +425,11 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
                         for e in load_result.log)
     table.analysed = load_result.counts_by_sex()["analysed"]
     table.threshold = threshold
+    # and (jamtools.present.page.link_data_tables) its counts, which it hides, and how to disclose
+    # it again hiding more
+    table.quality = long
+    table.quality_hidden = disclosed["suppressed"].to_numpy(dtype=bool)
+    table.redisclose = disclosed_frame
     return table
 
 
