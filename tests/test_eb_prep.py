@@ -295,3 +295,23 @@ def test_left_out_uses_the_catalogue():
                                                                "forflyttning")
     assert catalogue.CHAPTERS["eb_07_processkarta"].need("eb_utfall").without in catalogue.left_out(
         "eb_07_processkarta", "eb_utfall")
+
+
+def test_eb_04_calls_clients_without_children_so_not_a_missing_value():
+    """A blank exemption is what a client without children has: the load kept it for
+    select_parents, whose data table says the question is about parents, where it said
+    'Saknar värde (undantag från aktivitet för barnomsorg)' of every non-parent (a probe: 67
+    women, read as a data error)."""
+    from types import SimpleNamespace
+
+    from jamtools.data.load import DEMO_DATA_DIR
+
+    loaded = catalogue.load("eb_04_foraldraansvar", "eb_planering",
+                            SimpleNamespace(data_dir=DEMO_DATA_DIR, config=None))
+    assert not [s for s in loaded.excluded_by_reason() if s.startswith("Saknar värde")]
+    blank = int(loaded.n_rows(loaded.data[loaded.data["undantag_barnomsorg"].isna()]))
+    assert blank > 0
+    parents = eb_paths.select_parents(loaded, ["undantag_barnomsorg"])
+    reasons = parents.excluded_by_reason()
+    assert reasons.get("Inga barn i hushållet (frågan gäller föräldrar)", 0) > 0
+    assert parents.data["undantag_barnomsorg"].notna().all()

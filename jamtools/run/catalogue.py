@@ -374,7 +374,10 @@ ENTRIES = (
                           "tom för klienter utan barn)",
             "hushallstyp": "uppdelningen efter hushållstyp utelämnas",
             "hushall_id": "jämförelsen inom par utelämnas",
-        }, covariates=("hushallstyp", "antal_barn"), cells=True, linked=True),)),
+        # (a blank exemption marks a client without children: select_parents says so, where the
+        # load would call it a missing value)
+        }, covariates=("hushallstyp", "antal_barn"), blank_ok=("undantag_barnomsorg",), cells=True,
+           linked=True),)),
     Chapter("eb_05_vald_i_nara_relation", (
         _n("eb_planering", ["fragat_om_vald"], {
             "vald_identifierat": "jämförelsen av hur ofta våld identifierades bland dem som fick "
