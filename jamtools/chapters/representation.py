@@ -428,6 +428,13 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
         .drop(columns=["share_a", "share_b", "share_a_low", "share_a_high"]))
     part.comparisons = disclosure.disclose_comparisons(pd.concat(comps, ignore_index=True),
                                                        threshold=threshold)
+    if by_age:
+        # The age-standardised rates and ratio and the Mantel–Haenszel ratio are weighted sums
+        # of the age groups' counts: beside the groups shown and the totals they would give a
+        # hidden group's count back, so they are shown only when every age group is.
+        part.standardised = disclosure.hide_adjusted_over_hidden_strata(part.standardised, part.by_age)
+        part.comparisons = disclosure.hide_adjusted_over_hidden_strata(
+            part.comparisons, part.by_age, rows=part.comparisons["adjusted"].astype(bool))
     overall = rates.share_compared_with_population(cells, "kon",
                                                    level=levels[0], outcome_name=share_name,
                                                    conf_level=conf_level)
@@ -668,6 +675,16 @@ def disclose_composition(shares: pd.DataFrame, *, threshold: int, rates_shown: p
     return out
 
 
+#: Why the adjusted measures are not shown when an age group's count is hidden
+#: (:func:`jamtools.disclosure.hide_adjusted_over_hidden_strata`).
+STRATA_HIDDEN_TEXT = (
+    "Den åldersstandardiserade kvoten och kvoten enligt Mantel–Haenszel visas inte, och inte "
+    "heller de åldersstandardiserade andelarna: antalet klienter är dolt i någon åldersgrupp, och "
+    "de justerade måtten skulle tillsammans med de visade talen göra det möjligt att räkna ut de "
+    "dolda antalen (röjandekontroll). Med färre och bredare åldersgrupper (parametern "
+    "`aldersgranser`) kan de visas.")
+
+
 def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons: pd.DataFrame, *,
              years: list) -> str:
     """The result in a few Swedish sentences, from disclosed frames only. Without
@@ -711,6 +728,9 @@ def describe(total: pd.DataFrame, standardised: pd.DataFrame | None, comparisons
         lead = (f"Kvoten mellan andelarna {a}/{b} är" if kind == "rå" else
                 f"Jämför man i stället som om {a} och {b} hade samma åldersfördelning "
                 "(åldersstandardiserat) blir kvoten")
+        if kind == "std" and r.get("suppression_reason") == disclosure.REASON_STRATA:
+            text.append(STRATA_HIDDEN_TEXT)
+            continue
         if pd.isna(r["estimate"]):
             text.append(f"{lead.removesuffix(' är').removesuffix(' blir kvoten')}: {not_shown(r)}.")
             continue

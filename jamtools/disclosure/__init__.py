@@ -44,6 +44,9 @@ REASON_GROUP = "bygger på en dold grupp"
 REASON_CONTRIBUTORS = "färre än {t} med ett värde skilt från 0"
 #: Why a comparison that is not hidden shows no estimate, interval or p-value.
 NOT_COMPUTED = "kan inte beräknas med dessa data"
+#: An estimate adjusted over strata (standardised, Mantel–Haenszel) one of whose strata has a
+#: hidden count (:func:`hide_adjusted_over_hidden_strata`).
+REASON_STRATA = "bygger på delgrupper med dolda antal"
 
 
 class NotDisclosedError(RuntimeError):
@@ -518,6 +521,72 @@ def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_
     out["suppressed"] = sup
     out["suppression_reason"] = np.where(sup, REASON_GROUP, "")
     return _mark(out, threshold)
+
+
+#: The values of a row that :func:`hide_adjusted_over_hidden_strata` hides (those present).
+_ADJUSTED_VALUES = ("estimate", "ci_low", "ci_high", "p_value", "p_adjusted", "rate", "share",
+                    "n", "events", "n_a", "events_a", "n_b", "events_b", "mdd_pp")
+
+
+def hide_adjusted_over_hidden_strata(table: pd.DataFrame, strata_shown: pd.DataFrame, *,
+                                     rows=None) -> pd.DataFrame:
+    """Hide estimates adjusted over strata when a stratum they are built on has a hidden count.
+
+    A directly standardised rate or ratio, or a Mantel–Haenszel ratio, is a weighted sum of the
+    strata's counts with weights a reader knows (the population is public). Beside the counts
+    the strata table shows and the totals, each such estimate published at full precision is
+    one more equation in the hidden counts: with two hidden strata tied by their sex's total,
+    one ratio leaves one split (the hidden "2 women of 75–79" came back from an
+    age-standardised and a Mantel–Haenszel ratio, a shown age group and the totals). So an
+    adjusted estimate is shown only when every stratum it is built on is shown: whenever a row
+    of ``strata_shown`` is hidden, every row of ``rows`` is hidden with the reason
+    :data:`REASON_STRATA`. The rule is the simple one a reader can be told ("the adjusted
+    measures are not shown because an age group's count is hidden"); wider strata (fewer age
+    groups) are the analyst's remedy, not merging done behind the reader's back.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A disclosed table of estimates (comparisons, or standardised rates per group).
+    strata_shown : DataFrame
+        The disclosed per-stratum table the estimates are built on (one row per stratum and
+        group, with ``suppressed``).
+    rows : array-like of bool, optional
+        The rows of ``table`` that are adjusted over the strata (default: all of them; for
+        comparisons, their ``adjusted`` column).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with the adjusted rows' values hidden when a stratum is hidden, disclosed.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4.4 (linked
+    tables and derived statistics: a published function of hidden cells is an equation an
+    intruder can solve).
+    """
+    require_disclosed(table, "de justerade skattningarna")
+    require_disclosed(strata_shown, "delgrupperna")
+    out = table.copy().reset_index(drop=True)
+    mask = np.ones(len(out), bool) if rows is None else \
+        pd.Series(rows).fillna(False).astype(bool).to_numpy()
+    if len(mask) != len(out):
+        raise ValueError("rows must have one value per row of table")
+    hidden_stratum = bool(len(strata_shown)) and bool(strata_shown["suppressed"].fillna(False).astype(bool).any())
+    hide = mask & hidden_stratum
+    for col in _ADJUSTED_VALUES:
+        if col in out:
+            out[col] = out[col].astype(float).where(~hide, np.nan)
+    was = out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out else np.zeros(len(out), bool)
+    reason = out["suppression_reason"].astype(object).to_numpy() if "suppression_reason" in out else \
+        np.array([""] * len(out), dtype=object)
+    out["suppressed"] = was | hide
+    out["suppression_reason"] = np.where(hide & ~was, REASON_STRATA, reason)
+    meta = dict(table.attrs[ATTR])
+    _mark(out, meta["threshold"], meta.get("rounding"))
+    out.attrs[ATTR] = {**meta, **out.attrs[ATTR]}
+    return out
 
 
 def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,

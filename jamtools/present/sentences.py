@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from jamtools.disclosure import REASON_SECONDARY
+from jamtools.disclosure import REASON_SECONDARY, REASON_STRATA
 
 Direction = Literal["högre", "lägre", "oklar"]
 
@@ -112,7 +112,12 @@ def protects_another(row) -> bool:
 def hidden_why(row) -> str:
     """Why a hidden value is not shown, in a sentence: "underlaget är för litet", or, for one
     hidden to protect another value (:func:`protects_another`), "den skulle göra det möjligt
-    att räkna ut en dold uppgift"."""
+    att räkna ut en dold uppgift"; for an adjusted estimate over groups of which one has a
+    hidden count (:data:`jamtools.disclosure.REASON_STRATA`), that it would give those counts
+    back."""
+    if str(row.get("suppression_reason") or "") == REASON_STRATA:
+        return ("den bygger på grupper där antalet är dolt, och tillsammans med de visade talen "
+                "skulle den göra det möjligt att räkna ut de dolda antalen")
     if protects_another(row):
         return "den skulle göra det möjligt att räkna ut en dold uppgift"
     return "underlaget är för litet"
