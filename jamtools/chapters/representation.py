@@ -179,13 +179,15 @@ def client_tables(tabell=None) -> list[str]:
                             choose=ERR_CHOOSE.format(ok=", ".join(CLIENT_TABLES)))
 
 
-def load_clients(ctx, table: str):
+def load_clients(ctx, table: str, *, age: bool = True):
     """Load client table ``table`` for the chapter's run ``ctx`` (period from the parameters).
 
     A catalogue client table (:data:`PART_TABLES`) is loaded with the columns the catalogue
     declares (``ctx.load_optional``); another client table (chosen with the parameter
     ``tabell``) with the same declaration: sex required, the age, the person id and the table's
-    own date column when present. None when the run lacks the table.
+    own date column when present. None when the run lacks the table. Without ``age`` (the
+    population has no age, so the part compares without age groups) the age is not read: no
+    row is left out for an age the part does not use.
 
     The table comes as a cell table (``weight`` of the result names its counts). The person id,
     which is identifying, stays in the engine (a linked cell table, ``linked=True``), so that
@@ -201,11 +203,11 @@ def load_clients(ctx, table: str):
     jamtools.data.LoadResult or None
     """
     if table in PART_TABLES:
-        return ctx.load_optional(table, period=ctx.params.period)
+        return ctx.load_optional(table, period=ctx.params.period, skip=() if age else ("alder",))
     p = ctx.params
     date = TABLES[table].date_column
     return load_table_if_present(table, data_dir=p.data_dir, config=p.config, columns=("kon",),
-                                 optional=("alder", "person_id", *([date] if date else [])),
+                                 optional=(*(["alder"] if age else []), "person_id", *([date] if date else [])),
                                  period=p.period, cells=True, linked=True)
 
 
@@ -403,7 +405,7 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
         return Part(s.table, s, clients, "fordelning", years,
                     distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
                                                   threshold=threshold, count=clients.weight))
-    by_age = clients.has("alder") and population.has("alder")
+    by_age = population.has("alder") and clients.has("alder")
     clients, persons, cells = prepare(clients, population, s, by_age=by_age)
     years = sorted(int(y) for y in cells["ar"].unique())
     levels = s.levels
@@ -927,8 +929,11 @@ def analyse_all(ctx) -> Analysis:
     population = ctx.load_optional("befolkning")
     clients: dict = {}
     parts = []
+    # The age is read only when the population has one: without it no part compares by age
+    # group, and a row must not be left out for a column the chapter does not use.
+    age = population is not None and population.has("alder")
     for t in tables:  # one table at a time: read, count its persons, let its rows go
-        loaded = clients[t] = load_clients(ctx, t)
+        loaded = clients[t] = load_clients(ctx, t, age=age)
         if loaded is None:
             continue
         part = analyse(loaded, population, setups[t], conf_level=ctx.conf_level, threshold=ctx.threshold)

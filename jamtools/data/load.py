@@ -44,6 +44,18 @@ class MissingColumns(DataValidationError):
         self.columns = tuple(columns)
 
 
+class UnusableColumns(DataValidationError):
+    """A column the caller cannot do without is an error of the check (most of its values
+    cannot be read): ``columns`` are the model's names, ``names`` the export's own (as the
+    check names them), ``source`` the file."""
+
+    def __init__(self, message: str, columns=(), names=(), source: str = ""):
+        super().__init__(message)
+        self.columns = tuple(columns)
+        self.names = tuple(names)
+        self.source = source
+
+
 @dataclass
 class LoadResult:
     """A loaded, checked table and the account of its rows.
@@ -79,6 +91,10 @@ class LoadResult:
     #: The row filters asked for that the table could not apply ("period", "unit", "age"):
     #: every row is kept for them (the table lacks the column), and ``notes`` says so.
     unapplied: tuple[str, ...] = ()
+    #: Optional columns the table has but the load could not use, because the check found most
+    #: of their values unreadable (an error of the check): the model's name -> the export's own
+    #: name. :meth:`has` says False for them, and the chapter says why they are left out.
+    unusable: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
         return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
@@ -91,7 +107,10 @@ class LoadResult:
     def has(self, column: str) -> bool:
         """True when the table has ``column``: given or derived, with at least one value in the
         table as read (so also after filters have left no row), and not merely numbered from the
-        row position. Columns a chapter computes after loading count when they hold a value."""
+        row position. Columns a chapter computes after loading count when they hold a value.
+        False for a column the load could not use (:attr:`unusable`)."""
+        if column in self.unusable:
+            return False
         checked = self.checked
         if (checked is not None and checked.complete is not None and column not in checked.data.columns
                 and column not in checked.derived and column not in checked.row_columns
@@ -930,10 +949,23 @@ def load_table(
     used = set(data.columns) if columns is None else (
         set(needed) | {c for c in optional if c in data.columns or c in checked.row_columns} | {"kon"})
     used |= filters
-    failed = sorted(checked.failed_columns() & {s for c in used for s in checked.sources_of(c)})
+    bad = checked.failed_columns()
+    failed_of = {c: bad & checked.sources_of(c) for c in used}
+    # An optional column that is an error of the check (most values unreadable) is left out as
+    # one the table lacks, as the check's readiness says ("kan köras utan ..."); one the caller
+    # needs (or a filter uses) stops the load.
+    unusable = {} if columns is None else {
+        c: next((p.export_column or p.column for p in checked.errors if p.column in f), c)
+        for c, f in failed_of.items() if f and c not in {*needed, "kon", *filters}}
+    failed = sorted({s for c, f in failed_of.items() if c not in unusable for s in f})
     if failed:
         errors = [p.message() for p in checked.errors if p.column in failed]
-        raise DataValidationError(" ".join(errors))
+        stopped = [c for c, f in failed_of.items() if f and c not in unusable]
+        raise UnusableColumns(" ".join(errors), columns=stopped, source=checked.source,
+                              names=[p.export_column or p.column for p in checked.errors if p.column in failed])
+    if unusable:
+        used -= set(unusable)
+        data = data.drop(columns=[c for c in unusable if c in data.columns])
 
     engine_refs = {}
     if engine_rows is not None:
@@ -947,7 +979,8 @@ def load_table(
                               and table.key in engine_rows.columns
                               and any(table.key in checked.sources_of(c) for c in used)) else ()
     result = _Pending(LoadResult(table=table, data=data, source=checked.source, checked=checked,
-                                 weight=checked.weight, rows=engine_rows, unique=unique))
+                                 weight=checked.weight, rows=engine_rows, unique=unique,
+                                 unusable=unusable))
     result._record(f"Inlästa rader ({checked.source})", data, "inlästa")
     for reason, mask in checked.bad_rows(used, duplicates_of=table.key):
         result = result.exclude(mask, reason)

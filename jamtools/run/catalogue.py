@@ -792,12 +792,15 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                      tuple(left_out), adjusted, tuple(no_adj))
 
 
-def load(chapter_id: str, table: str, params, **filters):
+def load(chapter_id: str, table: str, params, *, skip=(), **filters):
     """Load ``table`` for chapter ``chapter_id`` with exactly the columns the catalogue declares.
 
     ``params`` is the notebook's validated :class:`~jamtools.run.params.Params`; ``filters`` are
     :func:`jamtools.data.load_table`'s ``period``, ``unit`` and ``age``. Rows with problems in
     other columns are kept; the result's ``has(column)`` says which optional columns exist.
+    ``skip`` names optional columns or covariates the chapter will not use in this run (r4_01's
+    age when the population has none): they are not read, so no row is left out for a problem
+    in them.
     """
     from jamtools.data import load_table
 
@@ -807,11 +810,12 @@ def load(chapter_id: str, table: str, params, **filters):
     # tables refer to (the rest go with the load's result).
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
-                        optional=(*map(_source, need.covariates), *need.optional),
+                        optional=tuple(c for c in (*map(_source, need.covariates), *need.optional)
+                                       if c not in skip),
                         cells=need.cells, presence=need.presence, linked=need.linked, sums=need.sums,
                         keep_ids_for=tuple(n.table for n in chapter.needs if n.table != table),
                         **filters)
-    if "aldersgrupp" in need.covariates:
+    if "aldersgrupp" in need.covariates and "alder" not in skip:
         add_age_group(loaded)
     return loaded
 
@@ -833,13 +837,14 @@ def add_age_group(loaded) -> None:
 
 def load_optional(chapter_id: str, table: str, params, **filters):
     """:func:`load` for a table the chapter can do without (``TableNeed.without``): None when
-    the run has no such table or it lacks a required column; the chapter then leaves that part
+    the run has no such table, it lacks a required column, or a required column is an error of
+    the check (most values unreadable: the check's readiness leaves the table out too); the chapter then leaves that part
     out and says so (the sentence is ``CHAPTERS[chapter_id].need(table).without``)."""
-    from jamtools.data import MissingColumns, TableNotSupplied
+    from jamtools.data import MissingColumns, TableNotSupplied, UnusableColumns
 
     try:
         return load(chapter_id, table, params, **filters)
-    except (TableNotSupplied, MissingColumns):
+    except (TableNotSupplied, MissingColumns, UnusableColumns):
         return None
 
 
@@ -867,13 +872,29 @@ def column_uses(table: str) -> dict[str, tuple[list[str], list[str]]]:
     return out
 
 
-def omissions(chapter_id: str, table: str, loaded, lacking=()) -> str:
+#: Where the reader finds what to do about a column the load could not read.
+SEE_CHECK = "se kontrollen av indata, som säger hur det rättas"
+
+
+def unreadable_text(what: str, names, source: str) -> str:
+    """'Uppgiften om ålder kunde inte läsas: de flesta värdena i kolumnen 'ålder' i
+    befolkning.csv går inte att tolka (se kontrollen av indata, …)' — ``what`` the reader's
+    words for the columns, ``names`` the export's own column names."""
+    cols = ", ".join(f"'{n}'" for n in dict.fromkeys(names))
+    return (f"{what} kunde inte läsas: de flesta värdena i kolumnen {cols}"
+            + (f" i {source}" if source else "") + f" går inte att tolka ({SEE_CHECK})")
+
+
+def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None) -> str:
     """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
 
     One sentence per optional column the table lacks (the catalogue's own words), and, when the
     table has none of the chapter's covariates, that no same-need comparison can be made.
     ``loaded`` None: the table is left out; ``lacking`` names the required columns it lacks
-    when the run has it (else the run has no such table).
+    when the run has it (else the run has no such table); ``unreadable`` (the
+    :class:`jamtools.data.UnusableColumns` the load stopped with) says that the table has
+    them but most of their values cannot be read. An optional column the load could not read
+    (``loaded.unusable``) is named as such, not as one the data lack.
     """
     from jamtools.present.report import covariates_text
 
@@ -881,17 +902,29 @@ def omissions(chapter_id: str, table: str, loaded, lacking=()) -> str:
     if loaded is None:
         if not need.without:
             return ""
+        if unreadable is not None:
+            return unreadable_text(f"Uppgifterna om {TABLE_LABELS.get(table, table)}",
+                                   unreadable.names or unreadable.columns, unreadable.source) \
+                + f": {need.without}."
         if lacking:
             return (f"Uppgifterna om {TABLE_LABELS.get(table, table)} saknar "
                     f"{covariates_text(list(lacking))}: {need.without}.")
         return f"Data saknar uppgifter om {TABLE_LABELS.get(table, table)}: {need.without}."
     out = []
+    unusable = getattr(loaded, "unusable", {}) or {}
     for col, what in need.optional.items():
-        if not loaded.has(col):
+        if col in unusable:
+            out.append(unreadable_text(f"Uppgiften om {covariates_text([col])}", [unusable[col]],
+                                       loaded.source) + f": {what}.")
+        elif not loaded.has(col):
             out.append(f"Data saknar uppgift om {covariates_text([col])}: {what}.")
     if need.covariates:
         present = [c for c in need.covariates if loaded.has(c)]
         absent = [c for c in need.covariates if not loaded.has(c)]
+        for c in absent:
+            if _source(c) in unusable and c not in need.optional:
+                out.append(unreadable_text(f"Uppgiften om {covariates_text([c])}", [unusable[_source(c)]],
+                                           loaded.source) + ".")
         if not present:
             out.append(no_adjustment_text(need.covariates))
         elif absent:

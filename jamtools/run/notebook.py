@@ -66,6 +66,9 @@ class ChapterRun:
     #: Per table loaded with the run's filters: the filters it could not apply ("period",
     #: "unit", "age"; :attr:`jamtools.data.load.LoadResult.unapplied`).
     unapplied: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Optional tables :meth:`load_optional` could not use because a required column is an error
+    #: of the check (most values unreadable): table -> the :class:`jamtools.data.UnusableColumns`.
+    unreadable: dict = field(default_factory=dict, repr=False, compare=False)
 
     # --- what a chapter composition uses -------------------------------------------------
     @property
@@ -149,14 +152,18 @@ class ChapterRun:
         self._remember(table, loaded, filters)
         return loaded
 
-    def load_optional(self, table: str, **filters):
-        """:meth:`load` for a table the chapter can do without; None when it is missing, or
-        lacks a required column (remembered, so that :meth:`omissions` names the columns
-        rather than saying the data lack the table)."""
-        from jamtools.data import MissingColumns, TableNotSupplied
+    def load_optional(self, table: str, *, skip=(), **filters):
+        """:meth:`load` for a table the chapter can do without; None when it is missing, lacks
+        a required column, or a required column is an error of the check (most values
+        unreadable: the check's readiness says the chapter runs without the table). Remembered,
+        so that :meth:`omissions` names the columns and why rather than saying the data lack
+        the table. An optional column that is such an error is left out by the load
+        (``LoadResult.unusable``), and :meth:`omissions` says so too. ``skip``: optional
+        columns the chapter does not use in this run (:func:`jamtools.run.catalogue.load`)."""
+        from jamtools.data import MissingColumns, TableNotSupplied, UnusableColumns
 
         try:
-            loaded = catalogue.load(self.question_id, table, self.params, **filters)
+            loaded = catalogue.load(self.question_id, table, self.params, skip=skip, **filters)
             self._remember(table, loaded, filters)
             return loaded
         except TableNotSupplied:
@@ -164,6 +171,10 @@ class ChapterRun:
             return None
         except MissingColumns as exc:
             self.lacking[table] = exc.columns
+            return None
+        except UnusableColumns as exc:
+            self.lacking[table] = exc.columns
+            self.unreadable[table] = exc
             return None
 
     def covariates(self, table: str, loaded) -> list[str]:
@@ -314,7 +325,8 @@ class ChapterRun:
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish."""
         return catalogue.omissions(self.question_id, table, loaded,
-                                   lacking=self.lacking.get(table, ()) if loaded is None else ())
+                                   lacking=self.lacking.get(table, ()) if loaded is None else (),
+                                   unreadable=self.unreadable.get(table) if loaded is None else None)
 
     def left_out(self, table: str, column: str | None = None) -> str:
         """The sentence for what this chapter leaves out without ``column`` of ``table`` (or
