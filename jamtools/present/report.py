@@ -86,8 +86,12 @@ MEASURES = {
     "paired_difference_pp": "Skillnad i andel inom par (procentenheter)",
     "hazard_ratio": "Hasardkvot (Cox)",
     "logrank_chi2": "Log-rank-test (chi-två)",
+    # r4_01: persons per inhabitant, and one sex's share among clients against among inhabitants
     "rate_ratio": "Kvot mellan antal per invånare",
-    "share_difference_pp": "Andel av resursen minus andel av personerna (procentenheter)",
+    "mh_rate_ratio": "Kvot mellan antal per invånare (Mantel–Haenszel)",
+    "share_difference_pp": "Andel bland klienterna minus andel bland invånarna (procentenheter)",
+    # r4_02: a sex's share of a resource against its share of the persons
+    "resource_share_gap_pp": "Andel av resursen minus andel av personerna (procentenheter)",
     "interaction_pp": "Samspel: skillnad i skillnader (procentenheter)",
     "interaction_odds_ratio": "Samspel: kvot mellan oddskvoter",
 }
