@@ -448,3 +448,24 @@ def test_quality_indicators_of_one_sex_say_that_nothing_could_be_compared():
     said = goals.answer(None, None, quality)
     assert "Kvalitetsindikatorerna: jämförelsen kan inte visas eller beräknas." in said
     assert "0 av 1" not in said
+
+
+def test_the_sex_distribution_counts_each_person_once_and_sums_over_years_say_so():
+    """Without a population the page shows the clients by sex as "Personer": each person once
+    over the period (a child with reports in 2023 and 2024 was counted twice, 65 girls of 48),
+    and a table of counts summed over several years says that it is a sum of the years."""
+    clients = _clients()  # c: a woman with rows in 2021 and 2022; d: a man in 2022
+    part = representation.analyse(clients, None, representation.setup("ht_beslut"), threshold=1)
+    assert part.kind == "fordelning" and part.years == [2021, 2022]
+    shown = part.distribution.set_index("kon")["events"]
+    assert shown["kvinna"] == 2 and shown["man"] == 2  # a and c; b and d
+    assert "Varje person räknas en gång" in representation.describe_distribution(part.distribution, years=part.years)
+    population = _loaded("befolkning", pd.DataFrame({
+        "ar": [2021, 2021, 2022, 2022], "kon": ["kvinna", "man", "kvinna", "man"], "antal": [1000, 800, 1000, 800]}))
+    part = representation.analyse(clients, population, representation.setup("ht_beslut"), threshold=1)
+    table = representation.rates_table(part.total, by=None, years=part.years)
+    assert "Antal klienter" + representation.SUMMED_OVER_YEARS in table.frame.columns
+    assert "Invånare" + representation.SUMMED_OVER_YEARS in table.frame.columns
+    assert representation.SUMMED_NOTE in table.note
+    one_year = representation.rates_table(part.total, by=None, years=[2021])
+    assert "Antal klienter" in one_year.frame.columns

@@ -400,8 +400,11 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
     if not rates_possible:
         if clients.has("ar"):  # counted per year: a row without one has no year to count in
             clients = clients.exclude(clients.data["ar"].isna(), "Saknar år (datum)")
-        persons = count_persons(clients, s, by_age=False, by_year=clients.has("ar"))
-        years = sorted(persons["ar"].unique().tolist()) if "ar" in persons else []
+        # each person once over the whole period (the table says "Personer"): counted per
+        # year, a person with decisions in two years would be two
+        persons = count_persons(clients, s, by_age=False, by_year=False)
+        years = (sorted(int(y) for y in with_year(clients).data["ar"].dropna().unique())
+                 if clients.has("ar") else [])
         return Part(s.table, s, clients, "fordelning", years,
                     distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
                                                   threshold=threshold, count=clients.weight))
@@ -486,7 +489,9 @@ def describe_distribution(shown: pd.DataFrame, *, years: list) -> str:
                          f"{percent(r['ci_high'])})")
     span = ("" if not years else f" under år {years[0]}" if len(years) == 1
             else f" under åren {years[0]}–{years[-1]}")
-    return (f"Bland klienterna{span} är " + " och ".join(parts) + ". Utan befolkningen i samma "
+    once = (" Varje person räknas en gång, också den som finns i verksamheten flera år."
+            if len(years) > 1 else "")
+    return (f"Bland klienterna{span} är " + " och ".join(parts) + "." + once + " Utan befolkningen i samma "
             "åldrar går det inte att säga om något kön är över- eller underrepresenterat: "
             "fördelningen speglar också hur många kvinnor och män det finns.")
 
@@ -544,10 +549,20 @@ def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "ko
     return Plot(fig, title or "Andel per 1 000 invånare")
 
 
+#: The column headers of persons and inhabitants summed over several years: a person who was a
+#: client two years counts twice, as the inhabitants do (the rate is per 1 000 and year).
+SUMMED_OVER_YEARS = " (summa av åren)"
+#: The note under a table of counts summed over several years.
+SUMMED_NOTE = ("Antalen är summor av åren: den som var klient flera år räknas en gång per år, "
+               "liksom invånarna.")
+
+
 def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: str = "kon",
                 first_label: str = "Åldersgrupp", count_label: str = "Antal klienter",
-                caption: str = "") -> Table:
-    """Disclosed rates as a Swedish table: persons, inhabitants, rate per 1 000, interval."""
+                caption: str = "", years=()) -> Table:
+    """Disclosed rates as a Swedish table: persons, inhabitants, rate per 1 000, interval.
+    With more than one of ``years`` the counts are sums of the years' (a person counted once
+    per year), and the headers and the note say so."""
     disclosure.require_disclosed(shown, "andelarna per 1 000")
     t = shown.attrs[disclosure.ATTR]["threshold"]
     conf = _conf(shown)
@@ -555,13 +570,15 @@ def rates_table(shown: pd.DataFrame, *, by: str | None = "aldersgrupp", group: s
     if by:
         frame[first_label] = shown[by].astype(str)
     frame["Kön"] = shown[group].map(lambda v: SEX_LABELS.get(v, v).capitalize())
-    frame[count_label] = marked(shown["events"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
-    frame["Invånare"] = marked(shown["n"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
+    summed = SUMMED_OVER_YEARS if len(years) > 1 else ""
+    frame[count_label + summed] = marked(shown["events"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
+    frame["Invånare" + summed] = marked(shown["n"], shown["suppressed"].astype(bool).tolist(), lambda v: number(v, 0))
     hidden = shown["suppressed"].astype(bool).tolist()
     frame["Per 1 000 invånare"] = marked(shown["rate"], hidden, lambda v: number(v, 1))
     frame[f"{conf} % KI"] = interval_cells(shown["ci_low"], shown["ci_high"], hidden,
                                            lambda lo, hi: f"{number(lo, 1)}–{number(hi, 1)}")
-    return Table(frame.reset_index(drop=True), caption, marks_legend(frame, t))
+    note = " ".join(x for x in (SUMMED_NOTE if summed else "", marks_legend(frame, t)) if x)
+    return Table(frame.reset_index(drop=True), caption, note)
 
 
 def _ratio_label(r) -> str:
@@ -640,7 +657,7 @@ def ratio_table(comparisons: pd.DataFrame, *, caption: str = "") -> Table:
 
 
 def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: str = "kvinna",
-                      caption: str = "") -> Table:
+                      caption: str = "", years=()) -> Table:
     """Share of ``level`` among clients against among inhabitants, per ``by`` and overall, from
     disclosed :func:`jamtools.stats.rates.share_compared_with_population` rows."""
     disclosure.require_disclosed(shares, "andelen kvinnor")
@@ -650,7 +667,7 @@ def composition_table(shares: pd.DataFrame, *, by: str = "aldersgrupp", level: s
     hidden = shares["suppressed"].astype(bool).tolist()
     frame = pd.DataFrame({
         "Åldersgrupp": shares[by].fillna("Alla åldrar").astype(str) if by in shares else "Alla åldrar",
-        "Klienter": shares["n_a"].map(lambda v: number(v, 0)),
+        "Klienter" + (SUMMED_OVER_YEARS if len(years) > 1 else ""): shares["n_a"].map(lambda v: number(v, 0)),
         f"Andel {who} bland klienterna": marked(shares["share_a"], hidden, percent),
         f"{conf} % KI": interval_cells(shares["share_a_low"], shares["share_a_high"], hidden,
                                        lambda lo, hi: f"{number(100 * lo)}–{percent(hi)}"),
@@ -823,19 +840,19 @@ def part_items(part: Part) -> tuple:
                               f"per år, efter åldersgrupp och kön, med {conf} % konfidensintervall.",
                       alt=rates_alt(part.by_age), name=f"alder-{part.table}")
         out.append(rates_table(part.by_age, caption=f"{part.title}: klienter per 1 000 invånare "
-                                                    "och år, efter åldersgrupp och kön"))
+                                                    "och år, efter åldersgrupp och kön", years=part.years))
         overall = disclosure.stack({"Rå (alla åldrar)": part.total,
                                     "Åldersstandardiserad": part.standardised}, "jamforelse")
         out.append(rates_table(overall, by="jamforelse", first_label="Mått",
                                caption=f"{part.title}: klienter per 1 000 invånare och år, rått "
-                                       "och åldersstandardiserat"))
+                                       "och åldersstandardiserat", years=part.years))
         title = f"{part.title}: kvot {pair}, med och utan hänsyn till ålder"
         caption = (f"{part.title}: kvoten {pair} mellan andelarna per 1 000 invånare, rå, "
                    f"åldersstandardiserad och enligt Mantel–Haenszel, med {conf} % "
                    "konfidensintervall (1 = lika stor andel).")
     else:
         out.append(rates_table(part.total, by=None,
-                               caption=f"{part.title}: klienter per 1 000 invånare och år"))
+                               caption=f"{part.title}: klienter per 1 000 invånare och år", years=part.years))
         title = f"{part.title}: kvot {pair}"
         caption = (f"{part.title}: kvoten {pair} mellan andelarna per 1 000 invånare, utan hänsyn "
                    f"till ålder, med {conf} % konfidensintervall (1 = lika stor andel).")
@@ -844,7 +861,7 @@ def part_items(part: Part) -> tuple:
     out.append(ratio_table(part.comparisons, caption=f"{part.title}: jämförelser mellan könen"))
     out.append(composition_table(part.composition, level=levels[0],
                                  caption=f"{part.title}: andel {SEX_LABELS[levels[0]]} bland "
-                                         "klienterna och bland invånarna"))
+                                         "klienterna och bland invånarna", years=part.years))
     return tuple(out)
 
 
