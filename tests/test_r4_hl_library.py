@@ -175,10 +175,11 @@ def test_clients_without_inhabitants_in_their_cell_are_left_out_and_counted(by_a
     inhabitants in a cell where clients are: those clients are left out with their reason, and
     every cell with persons has a population (a rate with nothing to divide by stopped r4_01)."""
     clients = _clients()  # women: 70 and 71 (2021), 90 (2021, 2022); men: 80 (2021), 66 (2022)
-    frame = pd.DataFrame(
-        [{"ar": y, "kon": k, "alder": a, "antal": 100} for y in (2021, 2022) for k in ("kvinna", "man")
-         for a in (70, 80, 90)  # 2022's women of 90 (without age: every woman of 2022) not in the file
-         if not (y == 2022 and k == "kvinna" and (a == 90 or not by_age))])
+    frame = pd.DataFrame(  # every age (a group with some ages missing is left out as such)
+        [{"ar": y, "kon": k, "alder": a, "antal": 0 if (y == 2022 and k == "kvinna" and 85 <= a <= 94) else 100}
+         for y in (2021, 2022) for k in ("kvinna", "man") for a in range(65, 101)
+         # 2022's women of 85–94 have no inhabitants (without age: every woman of 2022 is not in the file)
+         if by_age or not (y == 2022 and k == "kvinna")])
     population = _loaded("befolkning", frame if by_age else frame.drop(columns="alder"))
     s = representation.setup("ht_beslut")
     analysed, persons, cells = representation.prepare(clients, population, s, by_age=by_age)
@@ -195,8 +196,9 @@ def test_clients_without_inhabitants_in_their_cell_are_left_out_and_counted(by_a
 def test_inhabitants_counted_zero_are_none():
     """A population file with a row of 0 inhabitants (as SCB's have, for the oldest ages) for
     a cell where a client is: the client is left out, not divided by 0."""
-    frame = pd.DataFrame([{"ar": y, "kon": k, "alder": a, "antal": 0 if (y, k, a) == (2022, "man", 66) else 100}
-                          for y in (2021, 2022) for k in ("kvinna", "man") for a in (66, 80, 90)])
+    frame = pd.DataFrame([{"ar": y, "kon": k, "alder": a,
+                           "antal": 0 if (y, k) == (2022, "man") and a < 75 else 100}
+                          for y in (2021, 2022) for k in ("kvinna", "man") for a in range(65, 101)])
     s = representation.setup("ht_beslut")
     analysed, persons, cells = representation.prepare(_clients(), _loaded("befolkning", frame), s)
     assert analysed.excluded_by_reason()[representation.NO_INHABITANTS + " och åldersgrupp"] == 1  # d, 2022
@@ -210,8 +212,10 @@ def test_a_ratio_that_cannot_be_standardised_is_said_so():
     clients = _loaded("ht_beslut", pd.DataFrame({
         "kon": ["kvinna"] * 40 + ["man"] * 40, "alder": [70] * 40 + [80] * 40,
         "beslutsdatum": pd.to_datetime(["2021-03-01"] * 80)}))
-    population = _loaded("befolkning", pd.DataFrame({"ar": [2021, 2021], "kon": ["kvinna", "man"],
-                                                     "alder": [70, 80], "antal": [1000, 1000]}))
+    population = _loaded("befolkning", pd.DataFrame(  # women of 65–74 and men of 75–84 only
+        [{"ar": 2021, "kon": k, "alder": a,
+          "antal": 1000 if (k == "kvinna" and a < 75) or (k == "man" and 75 <= a < 85) else 0}
+         for k in ("kvinna", "man") for a in range(65, 101)]))
     part = representation.analyse(clients, population, representation.setup("ht_beslut"), threshold=5)
     said = representation.answer([part])
     assert "1,00 (95 % KI" in said and "rått" in said
@@ -408,7 +412,7 @@ def test_hidden_rates_are_said_in_a_sentence_of_their_own():
     table shows no 'nan'."""
     population = _loaded("befolkning", pd.DataFrame(
         [{"ar": y, "kon": k, "alder": a, "antal": 100} for y in (2021, 2022) for k in ("kvinna", "man")
-         for a in (70, 80, 90)]))
+         for a in range(65, 101)]))
     part = representation.analyse(_clients(), population, representation.setup("ht_beslut"), threshold=5)
     words = representation.describe(part.total, part.standardised, part.comparisons, years=part.years)
     assert "fanns" not in words and "visas ingen andel per 1 000 invånare: underlaget är för litet" in words
@@ -469,3 +473,41 @@ def test_the_sex_distribution_counts_each_person_once_and_sums_over_years_say_so
     assert representation.SUMMED_NOTE in table.note
     one_year = representation.rates_table(part.total, by=None, years=[2021])
     assert "Antal klienter" in one_year.frame.columns
+
+
+def test_an_age_group_or_year_the_population_covers_only_partly_is_left_out_and_said():
+    """A population file of ages 65–90 and one year against clients of 65–98 in two years (the
+    probe's case A): the open group 90+ would divide clients of 91–98 by inhabitants of 90, so
+    it is left out (clients and inhabitants) and said in words, and so is the year the file
+    lacks, against the period chosen. A file that ends at 100 (SCB's "100+ år") covers older
+    clients."""
+    clients = _loaded("ht_beslut", pd.DataFrame({
+        "kon": ["kvinna", "man"] * 30, "alder": [66 + i % 33 for i in range(60)],
+        "beslutsdatum": pd.to_datetime(["2022-03-01"] * 40 + ["2023-03-01"] * 20)}))
+    s = representation.setup("ht_beslut", [65, 80, 90])
+    short = _loaded("befolkning", pd.DataFrame([{"ar": 2022, "kon": k, "alder": a, "antal": 100}
+                                                for k in ("kvinna", "man") for a in range(65, 91)]))
+    gaps = representation.uncovered_age_groups(short.data, representation.with_age_groups(
+        representation.with_year(clients), s).data, s)
+    assert {k: v for k, v in gaps.items() if k[0] == 2022} == {(2022, "90+ år"): list(range(91, 99))}
+    assert {g for y, g in gaps if y == 2023} == set(s.labels)  # no population that year at all
+    analysed, persons, cells = representation.prepare(clients, short, s)
+    by_reason = analysed.excluded_by_reason()
+    assert by_reason[representation.PARTLY_COVERED] == sum(1 for i in range(40) if 66 + i % 33 >= 90)
+    assert cells.loc[cells["aldersgrupp"] == "90+ år", ["events", "population"]].sum().sum() == 0
+    part = representation.analyse(clients, short, s, threshold=1, period=("2022-01-01", "2023-12-31"))
+    said = " ".join(part.coverage)
+    assert ("Den valda perioden är åren 2022–2023, men jämförelsen med befolkningen gäller bara år "
+            "2022: befolkningstabellen saknar år 2023") in said
+    assert "Åldersgruppen 90+ år ingår inte i jämförelsen år 2022" in said
+    assert " ".join(part.coverage) in " ".join(str(x) for x in representation.part_items(part))
+    # without a period: the year the population lacks is still said
+    part = representation.analyse(clients, short, s, threshold=1)
+    assert any(c.startswith("Jämförelsen med befolkningen gäller bara år 2022: befolkningstabellen "
+                            "saknar år 2023") for c in part.coverage)
+    # a file up to 100 covers clients of 98 in 90+; every year there: nothing to say
+    full = _loaded("befolkning", pd.DataFrame([{"ar": y, "kon": k, "alder": a, "antal": 100}
+                                               for y in (2022, 2023) for k in ("kvinna", "man")
+                                               for a in range(65, 101)]))
+    part = representation.analyse(clients, full, s, threshold=1, period=("2022-01-01", "2023-12-31"))
+    assert part.coverage == [] and representation.PARTLY_COVERED not in part.clients.excluded_by_reason()

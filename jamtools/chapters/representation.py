@@ -16,7 +16,7 @@ figures and sentences:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -233,6 +233,62 @@ NO_AGE_IN_POPULATION = "Ålder saknas: ingår inte i jämförelserna efter ålde
 #: Clients left out because the population has no inhabitants in their cell.
 NO_INHABITANTS = "Befolkningstabellen har inga invånare med samma år, kön"
 
+#: Clients left out because the population has only some of their age group's ages that year.
+PARTLY_COVERED = "Åldersgruppen täcks bara delvis av befolkningstabellen samma år"
+
+#: The highest age of a population file that stands for itself and everyone older: SCB's tables
+#: end with "100+ år" (read as 100), so an older client is covered by it.
+TOP_CODED_AGE = 100
+
+
+def uncovered_age_groups(population: pd.DataFrame, clients: pd.DataFrame, s: Setup) -> dict:
+    """The (year, age group) cells the population covers only partly: some age of the group
+    has no row in the population that year, for one of the sexes.
+
+    A rate divides the clients of an age group by the inhabitants of the same ages; a
+    population file without some of them (a file that ends at 90 against a group 90+ with
+    clients of 98) divides the clients by too few inhabitants and overstates the rate. A row
+    of 0 inhabitants counts as covered. An open top group needs the ages up to its oldest
+    client that year; a file that reaches :data:`TOP_CODED_AGE` covers everyone older.
+
+    Parameters
+    ----------
+    population : DataFrame
+        ``ar``, ``kon`` and ``alder`` of the population rows (single years of age).
+    clients : DataFrame
+        ``ar``, ``aldersgrupp`` and ``alder`` of the clients.
+    s : Setup
+        The age groups.
+
+    Returns
+    -------
+    dict
+        (year, age group label) -> the missing ages (sorted), for every year of the clients
+        or the population and every group with a missing age.
+    """
+    ages = population.dropna(subset=["alder"]).assign(alder=lambda t: t["alder"].astype(int))
+    have = ages.groupby(["ar", "kon"])["alder"].agg(lambda a: set(a.tolist()))
+    oldest = (clients.dropna(subset=["alder"]).assign(aldersgrupp=lambda t: t["aldersgrupp"].astype(str))
+              .groupby(["ar", "aldersgrupp"])["alder"].max() if len(clients) else pd.Series(dtype=float))
+    years = sorted({int(y) for y in population["ar"].dropna()} | {int(y) for y in clients["ar"].dropna()})
+    out = {}
+    for y in years:
+        for i, label in enumerate(s.labels):
+            lo = s.bounds[i]
+            hi = s.bounds[i + 1] - 1 if i + 1 < len(s.bounds) else s.upper
+            missing: set = set()
+            for sex in ("kvinna", "man"):
+                present = have.get((y, sex), set())
+                top = hi
+                if top is None:  # open: up to the oldest client of the group that year
+                    top = max(lo, int(oldest.get((y, label), lo)))
+                    if present and max(present) >= TOP_CODED_AGE:
+                        top = min(top, max(present))
+                missing |= set(range(lo, top + 1)) - present
+            if missing:
+                out[(y, label)] = sorted(missing)
+    return out
+
 
 def with_age_groups(clients, s: Setup):
     """``clients`` with the column ``aldersgrupp`` (the age groups of ``s``), rows without an
@@ -300,8 +356,19 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
     if population.weight:  # a cell table: each row stands for that many rows of inhabitants
         pop["antal"] = pop["antal"].astype(float) * pop[population.weight]
     pop = pop[pop["ar"].isin(years)]
+    uncovered = {}
     if by_age:
         pop["aldersgrupp"] = age_group(pop["alder"], bounds=s.bounds, upper=s.upper).to_numpy()
+        # an age group the population has only some ages of, in a year, has no true rate:
+        # its clients and its inhabitants are left out that year (and the page says so)
+        uncovered = uncovered_age_groups(pop, with_year(clients).data, s)
+        if uncovered:
+            out = pd.MultiIndex.from_tuples([(str(y), g) for y, g in uncovered])
+            theirs = pd.MultiIndex.from_arrays([clients.data["ar"].astype(int).astype(str),
+                                                clients.data["aldersgrupp"].astype(str)])
+            clients = clients.exclude(theirs.isin(out), PARTLY_COVERED)
+            pops = pd.MultiIndex.from_arrays([pop["ar"].astype(int).astype(str), pop["aldersgrupp"].astype(str)])
+            pop = pop[~pops.isin(out)]
         pop = pop.dropna(subset=["aldersgrupp"])
     if s.children:
         pop["kon"] = pop["kon"].map({"kvinna": "flicka", "man": "pojke"})
@@ -323,6 +390,7 @@ def prepare(clients, population, s: Setup, *, by_age: bool = True):
     cells = cells.reset_index()
     if by_age:
         cells["aldersgrupp"] = pd.Categorical(cells["aldersgrupp"], categories=s.labels, ordered=True)
+    cells.attrs["uncovered"] = uncovered
     return clients, persons, cells
 
 
@@ -344,6 +412,9 @@ class Part:
     standardised: pd.DataFrame | None = None
     comparisons: pd.DataFrame | None = None
     composition: pd.DataFrame | None = None
+    #: Sentences on what the population does not cover: years of the clients (or of the chosen
+    #: period) and age groups the comparison leaves out (:func:`coverage_text`).
+    coverage: list = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -381,8 +452,59 @@ def sex_distribution(persons: pd.DataFrame, levels, *, conf_level: float = 0.95,
     return disclosure.disclose_shares(shares, threshold=threshold, group="kon")
 
 
+def _years_text(years) -> str:
+    years = sorted(years)
+    if len(years) == 1:
+        return f"år {years[0]}"
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"åren {years[0]}–{years[-1]}"
+    return "åren " + ", ".join(map(str, years[:-1])) + f" och {years[-1]}"
+
+
+def coverage_text(*, analysed, client_years, population_years, period=None, uncovered=None,
+                  excluded_groups=()) -> list[str]:
+    """Sentences on what the comparison with the population leaves out: the years of the
+    clients the population lacks, and when a period was chosen (``period``, ISO dates) and
+    the years analysed are fewer, that the comparison covers a shorter time than chosen and
+    why; the age groups (per year) the population covers only partly (``uncovered``, from
+    :func:`uncovered_age_groups`), where they held clients or inhabitants (``excluded_groups``).
+    No counts: only years and age groups."""
+    out = []
+    analysed, client_years = sorted(set(analysed)), set(client_years)
+    no_population = sorted(client_years - set(population_years))
+    chosen = None
+    start, end = period if period is not None else (None, None)
+    if start and end:
+        chosen = list(range(pd.Timestamp(start).year, pd.Timestamp(end).year + 1))
+    why = []
+    if no_population:
+        why.append(f"befolkningstabellen saknar {_years_text(no_population)}, så klienterna "
+                   f"{'det året' if len(no_population) == 1 else 'de åren'} ingår inte")
+    if chosen is not None:
+        empty = sorted(set(chosen) - client_years)
+        if empty:
+            why.append(f"data har inga klienter {_years_text(empty)}")
+    if chosen is not None and analysed and set(analysed) != set(chosen):
+        out.append(f"Den valda perioden är {_years_text(chosen)}, men jämförelsen med befolkningen "
+                   f"gäller bara {_years_text(analysed)}" + (": " + " och ".join(why) if why else "") + ".")
+    elif no_population:
+        lead = (f"Jämförelsen med befolkningen gäller bara {_years_text(analysed)}: " if analysed
+                else "")
+        text = lead + why[0] + "."
+        out.append(text[:1].upper() + text[1:])
+    groups: dict = {}
+    for (year, label), missing in (uncovered or {}).items():
+        if (year, label) in set(excluded_groups):
+            groups.setdefault(label, []).append(year)
+    for label, years in groups.items():
+        out.append(f"Åldersgruppen {label} ingår inte i jämförelsen {_years_text(years)}: "
+                   "befolkningstabellen har inte invånare i alla åldrar i gruppen det året, så "
+                   "andelen per 1 000 invånare skulle bli för hög (se datatabellen).")
+    return out
+
+
 def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
-            threshold: int = disclosure.DEFAULT_THRESHOLD) -> Part:
+            threshold: int = disclosure.DEFAULT_THRESHOLD, period=None) -> Part:
     """Representation of one client table, as far as the data go, all disclosed.
 
     - with a population table and a year in the clients: persons per 1 000 inhabitants of the
@@ -409,10 +531,24 @@ def analyse(clients, population, s: Setup, *, conf_level: float = 0.95,
                     distribution=sex_distribution(persons, s.levels, conf_level=conf_level,
                                                   threshold=threshold, count=clients.weight))
     by_age = population.has("alder") and clients.has("alder")
+    client_years = {int(y) for y in clients.data["ar"].dropna()}
+    population_years = {int(y) for y in population.data["ar"].dropna()}
+    before = with_year(clients)
     clients, persons, cells = prepare(clients, population, s, by_age=by_age)
     years = sorted(int(y) for y in cells["ar"].unique())
     levels = s.levels
     part = Part(s.table, s, clients, "alder" if by_age else "ra", years)
+    uncovered = cells.attrs.get("uncovered", {})
+    held = set()
+    if uncovered:  # the groups left out that held clients or inhabitants
+        grouped = with_age_groups(before, s).data
+        held = {(int(y), str(g)) for y, g in zip(grouped["ar"], grouped["aldersgrupp"]) if pd.notna(y)}
+        pop = population.data.dropna(subset=["ar", "alder"])
+        held |= {(int(y), str(g)) for y, g in zip(pop["ar"], age_group(pop["alder"], bounds=s.bounds,
+                                                                          upper=s.upper)) if pd.notna(g)}
+    part.coverage = coverage_text(analysed=years, client_years=client_years,
+                                  population_years=population_years, period=period,
+                                  uncovered=uncovered, excluded_groups=held & set(uncovered))
     part.total = disclose_rates(rates.rate_by_group(cells, "kon", conf_level=conf_level),
                                 threshold=threshold)
     share_name = f"andel_{levels[0]}_{s.table}"
@@ -832,6 +968,8 @@ def part_items(part: Part) -> tuple:
     levels = part.setup.levels
     conf = _conf(part.comparisons)
     out.append(describe(part.total, part.standardised, part.comparisons, years=part.years))
+    if part.coverage:
+        out.append(" ".join(part.coverage))
     pair = f"{SEX_LABELS[levels[0]]}/{SEX_LABELS[levels[1]]}"
     if part.kind == "alder":
         out += figure(rates_plot(part.by_age, title=f"{part.title}: klienter per 1 000 invånare och "
@@ -953,7 +1091,8 @@ def analyse_all(ctx) -> Analysis:
         loaded = clients[t] = load_clients(ctx, t, age=age)
         if loaded is None:
             continue
-        part = analyse(loaded, population, setups[t], conf_level=ctx.conf_level, threshold=ctx.threshold)
+        part = analyse(loaded, population, setups[t], conf_level=ctx.conf_level, threshold=ctx.threshold,
+                       period=ctx.params.period)
         # The persons are counted: the ids are not followed further, so the engine's table of
         # the rows is dropped before the next table is read (without_rows).
         clients[t], part.clients = without_rows(loaded), without_rows(part.clients)
