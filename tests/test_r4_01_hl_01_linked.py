@@ -257,9 +257,9 @@ def test_r4_01_lets_each_tables_rows_go_before_it_reads_the_next(monkeypatch):
     made, held = [], []
     load = representation.load_clients
 
-    def load_clients(ctx, table):
+    def load_clients(ctx, table, **kw):
         held.append({name for name in made if name in engine()})
-        loaded = load(ctx, table)
+        loaded = load(ctx, table, **kw)
         if loaded is not None and loaded.rows is not None:
             made.append(loaded.rows.name)
         return loaded
