@@ -557,16 +557,70 @@ def _days_between(col, cols, model) -> bool:
             and all(c in cols and model[c].dtype == "date" for c in col.days_between))
 
 
-def _cross_columns(model: dict, cols) -> set[str]:
-    """The columns read that a rule across columns of a row compares (a date with another):
-    their values, not only their form, decide a row's problems."""
-    out: set[str] = set()
-    for col in model.values():
-        for rule, others in ((_not_before, (col.not_before,)), (_only_if, (col.only_if,)),
-                             (_days_between, col.days_between or ())):
-            if rule(col, cols, model):
-                out |= {col.name, *others}
-    return out
+def _date_sql(s: str, t: str, duck_type: str) -> tuple[str, str]:
+    """SQL for the value the check reads from a date column (a ``TIMESTAMP``, NULL where none
+    can be read) and for whether its text is compact (YYYYMMDD): ``s`` is the column as the view
+    holds it, ``t`` its text (:func:`sql_text`), ``duck_type`` its DuckDB type. The one parse of
+    a date's value, for each combination of the check's later layers and for each row of the
+    rules across a row's columns (:func:`check_view`)."""
+    from jamtools.data.engine import literal
+
+    if _kind(duck_type) == "date":
+        return f"CAST(CAST({s} AS DATE) AS TIMESTAMP)", "false"
+    digits = "[0-9]" * 4  # (GLOB's ranges, as the regular expressions', are ASCII only: cheaper)
+    compact = f"({t} GLOB '{digits}{digits}')"
+    return (f"(CASE WHEN {t} IS NULL THEN NULL WHEN {t} GLOB '{digits}-[0-9][0-9]-[0-9][0-9]' "
+            f"THEN CAST(TRY_CAST({t} AS DATE) AS TIMESTAMP) "
+            f"WHEN {compact} THEN try_strptime({t}, '%Y%m%d') "
+            f"WHEN regexp_full_match({t}, {literal(_ISO_TIME)}) THEN TRY_CAST({t} AS TIMESTAMP) "
+            f"ELSE jt_date({t}) END)"), compact
+
+
+def _number_sql(s: str, t: str, duck_type: str) -> str:
+    """SQL for the number the check reads from a number column (a ``DOUBLE``, NULL where none
+    can be read): ``s`` is the column as the view holds it, ``t`` its text (:func:`sql_text`;
+    an age's text with its '60 år' read as '60'), ``duck_type`` its DuckDB type. The one parse of
+    a number, as :func:`_date_sql` of a date."""
+    from jamtools.data.engine import WHITESPACE, literal
+
+    if _kind(duck_type) in ("int", "float"):
+        return f"(CASE WHEN isnan(CAST({s} AS DOUBLE)) THEN NULL ELSE CAST({s} AS DOUBLE) END)"
+    x = (f"replace(replace(regexp_replace({t}, {literal('[' + WHITESPACE + ']')}, '', 'g'), ',', '.'), "
+         f"{literal(chr(0x2212))}, '-')")
+    return (f"(CASE WHEN {t} IS NULL THEN NULL WHEN regexp_full_match({x}, {literal(_FAST_NUMBER)}) "
+            f"THEN CAST({x} AS DOUBLE) ELSE jt_number({t}) END)")
+
+
+def _age_text(t: str) -> str:
+    """SQL for an age's text ``t`` with an age written '60 år' or '100+ år' (SCB) as its number."""
+    from jamtools.data.engine import literal
+
+    return (f"(CASE WHEN regexp_full_match({t}, {literal(AGE_TEXT)}) "
+            f"THEN regexp_extract({t}, {literal(AGE_TEXT)}, 1) ELSE {t} END)")
+
+
+def _whole(n: str) -> str:
+    """SQL for an integer column's number as its rules read it: NULL when not whole."""
+    return f"(CASE WHEN {n} <> round({n}) THEN NULL ELSE {n} END)"
+
+
+def _not_before_sql(col, date) -> str:
+    """SQL for the rule :attr:`Column.not_before` of ``col`` (true where broken, never NULL):
+    ``date(c)`` gives column ``c``'s date value as :func:`_date_sql` reads it."""
+    return f"coalesce(CAST({date(col.name)} AS DATE) < CAST({date(col.not_before)} AS DATE), false)"
+
+
+def _days_between_sql(col, days: str, date, cols, model) -> str:
+    """SQL for the rule :attr:`Column.days_between` of ``col`` (true where broken, never NULL):
+    ``days`` is the column's whole number (:func:`_whole`), ``date(c)`` a date's value. The
+    dates as checked: an end before its start (:attr:`Column.not_before`) is no end to count to."""
+    def checked(c: str) -> str:
+        if _not_before(model[c], cols, model):
+            return f"(CASE WHEN {_not_before_sql(model[c], date)} THEN NULL ELSE {date(c)} END)"
+        return date(c)
+
+    start, end = (checked(c) for c in col.days_between)
+    return f"coalesce({days} <> date_diff('day', CAST({start} AS DATE), CAST({end} AS DATE)), false)"
 
 
 def _kind(duck_type: str) -> str:
@@ -735,6 +789,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     True where a value is given, missing (``<NA>``) where not. A cell table then has a cell per
     given/missing, not per value (an end date in a table of outcomes); its check groups a valid
     date by its form (ISO, YYYYMMDD, ISO with a time of day, a date type), not by its value.
+    A rule across a row's columns that compares such a date (:attr:`Column.not_before`,
+    :attr:`Column.days_between`) is decided for each row before the grouping, from the row's
+    own values, and the check groups by its outcome: the cells stay as few and the problems
+    are those of the row-level check.
 
     ``keep`` (with ``cells=True``): the model columns the cell table keeps, default every one
     the view has. The others are checked and derived from as usual (a date read only for the
@@ -785,7 +843,6 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     cols = [c for c in types if c in model or c == "personnummer"]
     in_source = set(cols) if in_source is None else set(in_source)
     ws = literal(WHITESPACE)
-    ws_class = literal("[" + WHITESPACE + "]")
     _register_fallbacks(con)
     chk_name = unique_name("chk")
     # A key given but empty in every row identifies no row: it is read as if the export had no
@@ -819,30 +876,6 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     two_phase = cells and values and "personnummer" not in cols and (save is None or bool(ids))
     id_given = [c for c in ids if c in cols] if two_phase else []
     plain = [c for c in cols if c not in id_given]
-    carry = (["__n0", *(f"__null_{c}" for c in id_given), *(["__dup", "__h"] if id_given else [])]
-             if two_phase else [])
-    sel: list[str] = ["__row", *carry]      # layer 1: text and parsed values
-    out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
-    flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
-    texts = {c: text(c) for c in cols}
-    for c in cols:
-        sel.append(f"{texts[c]} AS {ident('t_' + c)}")
-        sel.append(f"{ident(c)} AS {ident('s_' + c)}")
-
-    def t(c):
-        return ident("t_" + c)
-
-    def s(c):
-        return ident("s_" + c)
-
-    pnr = "personnummer" in cols
-    today_date = dt.date.today()
-    if pnr:
-        x = t("personnummer")
-        m = f"regexp_extract({x}, {literal(_FAST_PNR)}, ['c', 'yy', 'mm', 'dd', 'sep', 'tail'])"
-        sel.append(f"{m} AS __pm")
-        sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
-        sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
     # A date read only for whether it is given (``presence``) is grouped by its form when it is
     # valid (an ISO date, YYYYMMDD, an ISO date with a time of day; a date type), not by its
     # value: every valid date of a form gives the same flags and the same value (given), so one
@@ -858,7 +891,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         for c in (*presence, *([table.date_column] if days is not None else [])):
             k = _kind(types.get(c, ""))
             if (c in plain and (c != table.date_column or days is not None) and model[c].dtype == "date"
-                    and k in ("text", "date") and c not in _cross_columns(model, cols)):
+                    and k in ("text", "date")):
                 valid[c] = k
 
     def form(c: str, q: str) -> str:  # the rules' own tests (layer 3): 0 for any other value
@@ -895,6 +928,78 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                  f"WHEN 3 THEN {side(f'TRY_CAST({q} AS TIMESTAMP)', *stamps)} END)")
         return [sides, *([f"left({q}, 4)"] if by_year else [])]  # every form starts with the year
 
+    # A rule across a row's columns that compares such a date (an end before its start, days
+    # that are not those between the dates) is decided per row before the first phase, from the
+    # row's own values parsed as the later layers parse them, and its outcome is carried as a
+    # flag the first phase groups by (``__x_<column>``): the stand-in of a date grouped by its
+    # form says nothing of the row's own date. The later layers read the flag.
+    crossed: dict[str, str] = {}  # column -> its carried flag
+    for col in model.values():
+        if ((_not_before(col, cols, model) and {col.name, col.not_before} & set(valid))
+                or (_days_between(col, cols, model) and set(col.days_between) & set(valid))):
+            crossed[col.name] = "__x_" + col.name
+
+    def with_crossed(source: str) -> str:  # ``source``'s rows with the carried rules' outcomes
+        if not crossed:
+            return source
+        read: list[str] = []  # the columns the rules compare, each parsed once per row
+        for n in crossed:
+            col = model[n]
+            for c in (n, col.not_before, *(col.days_between or ())):
+                if c is not None:
+                    read += [c, *([model[c].not_before] if _not_before(model[c], cols, model) else [])]
+        read = list(dict.fromkeys(read))
+        texts_ = "".join(f", {sql_text(ident(c), types[c])} AS {ident('__xt_' + c)}" for c in read)
+
+        def parsed(c: str) -> str:  # as layer 3 parses it
+            q, tq = ident(c), ident("__xt_" + c)
+            if model[c].dtype == "date":
+                return _date_sql(q, tq, types[c])[0]
+            if c == table.age_column and _kind(types[c]) == "text":
+                tq = _age_text(tq)
+            return _number_sql(q, tq, types[c])
+
+        values_ = "".join(f", {parsed(c)} AS {ident('__xv_' + c)}" for c in read)
+
+        def value(c: str) -> str:
+            return ident("__xv_" + c)
+
+        def rule(n: str) -> str:
+            col = model[n]
+            if col.dtype == "date":
+                return _not_before_sql(col, value)
+            return _days_between_sql(col, _whole(value(n)) if col.dtype == "int" else value(n),
+                                     value, cols, model)
+
+        outcomes = "".join(f", {rule(n)} AS {ident(x)}" for n, x in crossed.items())
+        made = ", ".join(ident(p + c) for p in ("__xt_", "__xv_") for c in read)
+        return (f"(SELECT * EXCLUDE ({made}){outcomes} FROM "
+                f"(SELECT *{values_} FROM (SELECT *{texts_} FROM {source})))")
+
+    carry = (["__n0", *(f"__null_{c}" for c in id_given), *crossed.values(),
+              *(["__dup", "__h"] if id_given else [])] if two_phase else [])
+    sel: list[str] = ["__row", *carry]      # layer 1: text and parsed values
+    out_cols: dict[str, str] = {}   # layer 2: model column -> value expression
+    flags: dict[str, str] = {}      # layer 2: flag name -> boolean expression
+    texts = {c: text(c) for c in cols}
+    for c in cols:
+        sel.append(f"{texts[c]} AS {ident('t_' + c)}")
+        sel.append(f"{ident(c)} AS {ident('s_' + c)}")
+
+    def t(c):
+        return ident("t_" + c)
+
+    def s(c):
+        return ident("s_" + c)
+
+    pnr = "personnummer" in cols
+    today_date = dt.date.today()
+    if pnr:
+        x = t("personnummer")
+        m = f"regexp_extract({x}, {literal(_FAST_PNR)}, ['c', 'yy', 'mm', 'dd', 'sep', 'tail'])"
+        sel.append(f"{m} AS __pm")
+        sel.append(f"regexp_full_match({x}, {literal(_FAST_PNR)}) AS __pfast")
+        sel.append(f"(regexp_matches({x}, '[^\\x00-\\x7f]')) AS __pother")
     by_year = "ar" in model and "ar" not in in_source and (keep is None or "ar" in keep)
 
     def with_classes(source: str) -> str:  # ``source``'s rows with each valid column's form and grades
@@ -905,7 +1010,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         + "".join(f", CASE WHEN {ident('__f_' + c)} > 0 THEN {g} END AS {ident(f'__g{i}_' + c)}"
                                   for i, g in enumerate(grades(c, ident(c), ident('__f_' + c))))
                         for c in valid)
-        return f"(SELECT *{outer} FROM (SELECT *{inner} FROM {source}))"
+        return f"(SELECT *{outer} FROM (SELECT *{inner} FROM {with_crossed(source)}))"
 
     # what the first phase groups by: the values as read (a valid date by its form and grades),
     # and the carried flags
@@ -980,30 +1085,13 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         tt = t(name)
         flags[f"{name}|filled"] = filled(name)
         if col.dtype in ("int", "float"):
-            if k in ("int", "float"):
-                num = f"(CASE WHEN isnan(CAST({s(name)} AS DOUBLE)) THEN NULL ELSE CAST({s(name)} AS DOUBLE) END)"
-            else:
-                if name == table.age_column and k == "text":  # "60 år", "100+ år" (SCB)
-                    flags[f"{name}|open_age"] = (f"coalesce(regexp_full_match({tt}, {literal(AGE_TEXT)}) "
-                                                 f"AND regexp_extract({tt}, {literal(AGE_TEXT)}, 2) = '+', false)")
-                    tt = (f"(CASE WHEN regexp_full_match({tt}, {literal(AGE_TEXT)}) "
-                          f"THEN regexp_extract({tt}, {literal(AGE_TEXT)}, 1) ELSE {tt} END)")
-                x = (f"replace(replace(regexp_replace({tt}, {ws_class}, '', 'g'), ',', '.'), "
-                     f"{literal(chr(0x2212))}, '-')")
-                num = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN regexp_full_match({x}, {literal(_FAST_NUMBER)}) "
-                       f"THEN CAST({x} AS DOUBLE) ELSE jt_number({tt}) END)")
-            sel3.append(f"{num} AS {ident('n_' + name)}")
+            if name == table.age_column and k == "text":  # "60 år", "100+ år" (SCB)
+                flags[f"{name}|open_age"] = (f"coalesce(regexp_full_match({tt}, {literal(AGE_TEXT)}) "
+                                             f"AND regexp_extract({tt}, {literal(AGE_TEXT)}, 2) = '+', false)")
+                tt = _age_text(tt)
+            sel3.append(f"{_number_sql(s(name), tt, types[name])} AS {ident('n_' + name)}")
         elif col.dtype == "date":
-            if k == "date":
-                val = f"CAST(CAST({s(name)} AS DATE) AS TIMESTAMP)"
-                compact = "false"
-            else:
-                compact = f"regexp_full_match({tt}, '[0-9]{{8}}')"
-                val = (f"(CASE WHEN {tt} IS NULL THEN NULL WHEN {compact} THEN try_strptime({tt}, '%Y%m%d') "
-                       f"WHEN regexp_full_match({tt}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-                       f"THEN CAST(TRY_CAST({tt} AS DATE) AS TIMESTAMP) "
-                       f"WHEN regexp_full_match({tt}, {literal(_ISO_TIME)}) THEN TRY_CAST({tt} AS TIMESTAMP) "
-                       f"ELSE jt_date({tt}) END)")
+            val, compact = _date_sql(s(name), tt, types[name])
             sel3.append(f"{val} AS {ident('v_' + name)}")
             flags[f"{name}|iso_parsed"] = f"{ident('v_' + name)} IS NOT NULL AND NOT coalesce({compact}, false)"
             date_unit[name] = name
@@ -1032,7 +1120,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             n2 = n
             if col.dtype == "int":
                 flags[f"{name}|not_an_integer"] = f"{filled(name)} AND {n} IS NOT NULL AND {n} <> round({n})"
-                n2 = f"(CASE WHEN {n} <> round({n}) THEN NULL ELSE {n} END)"
+                n2 = _whole(n)
             bad = []
             if col.min is not None:
                 bad.append(f"{n2} < {float(col.min)!r}")
@@ -1043,9 +1131,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             if col.zero_unless is not None and col.zero_unless in cols and model[col.zero_unless].dtype == "bool":
                 bad.append(f"({n2} <> 0 AND {ident('v_' + col.zero_unless)} = false)")  # money for a no
             if _days_between(col, cols, model):  # days that are not those between the dates
-                # the dates as checked (an end before its start is no end to count to)
-                start, end = (out_cols.get(c, ident("v_" + c)) for c in col.days_between)
-                bad.append(f"({n2} <> date_diff('day', CAST({start} AS DATE), CAST({end} AS DATE)))")
+                # (each row's outcome, carried from before the first phase, when a date is
+                # grouped by its form and not by its value)
+                bad.append(ident(crossed[name]) if name in crossed
+                           else _days_between_sql(col, n2, lambda c: ident("v_" + c), cols, model))
             badx = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
             flags[f"{name}|impossible"] = badx
             if col.warn_above is not None:  # possible, but the check names the rows (kept)
@@ -1065,8 +1154,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         elif col.dtype == "date":
             flags[f"{name}|bad_date"] = flags[f"{name}|failed"] = f"{filled(name)} AND {v} IS NULL"
             out_cols[name] = v
-            if _not_before(col, cols, model):  # before the date it cannot be before
-                bad = f"coalesce(CAST({v} AS DATE) < CAST({ident('v_' + col.not_before)} AS DATE), false)"
+            if _not_before(col, cols, model):  # before the date it cannot be before (as crossed above)
+                bad = (ident(crossed[name]) if name in crossed
+                       else _not_before_sql(col, lambda c: ident("v_" + c)))
                 flags[f"{name}|impossible"] = bad
                 flags[f"{name}|failed"] = f"{filled(name)} AND ({v} IS NULL OR {bad})"
                 out_cols[name] = f"(CASE WHEN {bad} THEN NULL ELSE {v} END)"
@@ -1233,9 +1323,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             if id_given and not con.sql(f"SELECT count(*) FROM (SELECT __h FROM {ident(rows_view)} "
                                         "GROUP BY __h HAVING count(*) > 1)").fetchall()[0][0]:
                 same_row = "c.__h = r.__h"
+            # the rows as the first phase grouped them: with the carried rules' outcomes (made per
+            # row again without ids; the view with ids has them)
+            each_row = with_crossed(ident(aug)) if crossed and not id_given else ident(aug)
             flagged = (f"SELECT {''.join('c.' + ident(k) + ', ' for k in keys)}list(r.__row ORDER BY r.__row) "
                        f"AS __flagged FROM (SELECT * FROM {ident(rows_view)} WHERE {any_flag}) c "
-                       f"JOIN {ident(aug)} r ON {same_row} {by}")
+                       f"JOIN {each_row} r ON {same_row} {by}")
             res = con.sql(f"SELECT g.*, f.__flagged FROM ({grouped}) g LEFT JOIN ({flagged}) f ON {same_cell} "
                           "ORDER BY g.__row").to_arrow_table()
             if ids:  # each row's cell, by its combination's, with its ids
