@@ -102,3 +102,22 @@ class Background:
             self.proc.wait()
         if self.remove is not None:
             shutil.rmtree(self.remove, ignore_errors=True)
+
+
+class CountingEngine:
+    """An engine connection that appends to ``sizes`` the number of rows of each table the
+    check creates (``CREATE OR REPLACE TEMP TABLE``: its first phase's combinations), for tests
+    that the combinations do not grow with the rows."""
+
+    def __init__(self, con, sizes: list):
+        self._con, self._sizes = con, sizes
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args):
+        out = self._con.execute(sql, *args)
+        if sql.startswith("CREATE OR REPLACE TEMP TABLE"):
+            table = sql.split()[5]
+            self._sizes.append(self._con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+        return out

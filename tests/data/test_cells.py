@@ -17,6 +17,7 @@ from jamtools.data.load import identifying_columns, load_table
 from jamtools.data.model import TABLES
 from jamtools.data.readers import Source, read_source
 from tests.data.test_engine_equivalence import TODAY, _fixture_cases, _messy
+from tests.helpers import CountingEngine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -507,25 +508,11 @@ def test_the_periods_date_is_grouped_by_its_class_before_the_checks(fmt, period)
                  "beslutsdatum": "DATE" if fmt == "parquet-date" else "TIMESTAMP"}
     sizes = []
 
-    class Counting:  # the engine, counting the rows of the first phase's table
-        def __init__(self, con):
-            self._con = con
-
-        def __getattr__(self, name):
-            return getattr(self._con, name)
-
-        def execute(self, sql, *args):
-            out = self._con.execute(sql, *args)
-            if sql.startswith("CREATE OR REPLACE TEMP TABLE"):
-                table = sql.split()[5]
-                sizes.append(self._con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-            return out
-
     con, view = shared(), unique_name("raw")
     con.register(view, raw.assign(__row=range(n)))
     bounds = tuple(None if b is None else pd.Timestamp(b).isoformat(sep=" ") for b in period)
     try:
-        cells = check.check_view(Counting(con), view, TABLES["ht_beslut"], source="f", types=types,
+        cells = check.check_view(CountingEngine(con, sizes), view, TABLES["ht_beslut"], source="f", types=types,
                                  in_source={"kon", "adl_beroende", "beslutsdatum"}, today=TODAY,
                                  cells=True, duplicates=False, period=bounds)
         rows = check.check_view(con, view, TABLES["ht_beslut"], source="f", types=types,

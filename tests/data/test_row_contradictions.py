@@ -10,6 +10,7 @@ import pytest
 
 from jamtools.data.check import check_table
 from jamtools.data.model import TABLES
+from tests.helpers import CountingEngine
 
 
 def _problems(checked, column):
@@ -148,25 +149,11 @@ def test_rules_on_dates_grouped_by_form_make_no_combination_per_date():
     types = {c: "VARCHAR" for c in raw.columns}
     sizes = []
 
-    class Counting:  # the engine, counting the rows of the first phase's table
-        def __init__(self, con):
-            self._con = con
-
-        def __getattr__(self, name):
-            return getattr(self._con, name)
-
-        def execute(self, sql, *args):
-            out = self._con.execute(sql, *args)
-            if sql.startswith("CREATE OR REPLACE TEMP TABLE"):
-                table = sql.split()[5]
-                sizes.append(self._con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-            return out
-
     con, view = shared(), unique_name("raw")
     con.register(view, raw.assign(__row=range(n)))
     kwargs = dict(source="f", types=types, in_source=set(raw.columns), today=TODAY, duplicates=False)
     try:
-        cells = check.check_view(Counting(con), view, TABLES["eb_utfall"], cells=True, presence=("slutdatum",),
+        cells = check.check_view(CountingEngine(con, sizes), view, TABLES["eb_utfall"], cells=True, presence=("slutdatum",),
                                  period=("2021-01-01 00:00:00", "2022-12-31 00:00:00"), **kwargs)
         rows = check.check_view(con, view, TABLES["eb_utfall"], **kwargs)
     finally:
