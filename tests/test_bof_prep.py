@@ -141,7 +141,7 @@ def test_compare_each_category_one_simultaneous_comparison_per_category():
     data = pd.DataFrame({"kon": ["flicka"] * 40 + ["pojke"] * 40,
                          "typ": ["a"] * 30 + ["b"] * 10 + ["a"] * 10 + ["b"] * 25 + [None] * 5,
                          "orsakstyp": ["miljo", "beteende"] * 40})
-    with pytest.warns(UserWarning, match="ingen eller alla"):  # no row is of type c
+    with pytest.warns(UserWarning, match="ingen i någon av grupperna har utfallet"):  # no row is of type c
         out = bof.compare_each_category(data, "typ", ["a", "b", "c"], covariates=["orsakstyp"],
                                         threshold=1)
     rd = out[out["measure"] == "risk_difference_pp"]
