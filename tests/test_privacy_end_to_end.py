@@ -59,6 +59,14 @@ def make_planted_input(data: Path) -> set[str]:
     akt = pd.read_csv(data / "bof_aktualiseringar.csv", dtype=str)
     akt.loc[akt["aktualisering_id"].isin(utr["aktualisering_id"].iloc[:2]), "enhet"] = "Lilla"
     akt.to_csv(data / "bof_aktualiseringar.csv", index=False)
+    # ... and in every other table with units, so that every chapter that takes a unit has it
+    # (a unit a table lacks stops the chapter, or leaves an optional table out)
+    for f in data.glob("*.csv"):
+        if f.name not in ("bof_utredningar.csv", "bof_aktualiseringar.csv"):
+            other = pd.read_csv(f, dtype=str)
+            if "enhet" in other.columns:
+                other.loc[other.index[:2], "enhet"] = "Lilla"
+                other.to_csv(f, index=False)
     return set(utr["personnummer"]) | set(utr["namn"])
 
 

@@ -56,6 +56,16 @@ class UnusableColumns(DataValidationError):
         self.source = source
 
 
+class UnknownUnit(DataValidationError):
+    """The unit a chapter chose (``enhet``) is not among the table's: ``unit`` as chosen,
+    ``units`` those the table has."""
+
+    def __init__(self, message: str, unit: str = "", units=()):
+        super().__init__(message)
+        self.unit = unit
+        self.units = tuple(units)
+
+
 @dataclass
 class LoadResult:
     """A loaded, checked table and the account of its rows.
@@ -388,10 +398,10 @@ def _chosen_unit(unit, units: pd.Series, table: str) -> str:
     if len(alike) == 1:
         return alike[0]
     listed = ", ".join(present[:20]) + (f" och {len(present) - 20} till" if len(present) > 20 else "")
-    raise DataValidationError(
+    raise UnknownUnit(
         f"Enheten {unit!r} (parametern enhet) finns inte bland de rader i tabellen {table} som kan användas"
         + (f"; enheterna där är {listed}." if present else ", som inte har någon enhet ifylld.")
-        + " Rätta enhet i jamtools.yml (eller ta bort den för alla enheter).")
+        + " Rätta enhet i jamtools.yml (eller ta bort den för alla enheter).", unit=str(unit), units=present)
 
 
 def read_table(name: str, spec: dict) -> tuple[pd.DataFrame, str, dict[str, str]]:

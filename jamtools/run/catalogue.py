@@ -902,6 +902,9 @@ def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None) 
     if loaded is None:
         if not need.without:
             return ""
+        if unreadable is not None and hasattr(unreadable, "unit"):  # (jamtools.data.UnknownUnit)
+            return (f"Uppgifterna om {TABLE_LABELS.get(table, table)} har inte enheten "
+                    f"{unreadable.unit}: {need.without}.")
         if unreadable is not None:
             return unreadable_text(f"Uppgifterna om {TABLE_LABELS.get(table, table)}",
                                    unreadable.names or unreadable.columns, unreadable.source) \

@@ -160,7 +160,7 @@ class ChapterRun:
         the table. An optional column that is such an error is left out by the load
         (``LoadResult.unusable``), and :meth:`omissions` says so too. ``skip``: optional
         columns the chapter does not use in this run (:func:`jamtools.run.catalogue.load`)."""
-        from jamtools.data import MissingColumns, TableNotSupplied, UnusableColumns
+        from jamtools.data import MissingColumns, TableNotSupplied, UnknownUnit, UnusableColumns
 
         try:
             loaded = catalogue.load(self.question_id, table, self.params, skip=skip, **filters)
@@ -174,6 +174,10 @@ class ChapterRun:
             return None
         except UnusableColumns as exc:
             self.lacking[table] = exc.columns
+            self.unreadable[table] = exc
+            return None
+        except UnknownUnit as exc:  # the unit chosen is not among this table's: left out
+            self.lacking[table] = ()
             self.unreadable[table] = exc
             return None
 

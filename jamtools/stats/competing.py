@@ -65,6 +65,27 @@ def no_events_upper(at_risk: ArrayLike, conf_level: float) -> np.ndarray:
     earlier are not counted); using the number still followed as the sample size is the
     correction of Dorey & Korn (1987).
 
+    Parameters
+    ----------
+    at_risk : array-like
+        The number still followed at each time.
+    conf_level : float
+        The confidence level of the two-sided interval whose upper limit this is.
+
+    Returns
+    -------
+    numpy.ndarray
+        The upper limit at each time (NaN where no one is followed).
+
+    References
+    ----------
+    .. [1] Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits
+           illustrated in the case of the binomial. Biometrika, 26(4), 404–413.
+    .. [2] Dorey, F. J. & Korn, E. L. (1987). Effective sample sizes for confidence intervals for
+           survival probabilities. Statistics in Medicine, 6(6), 679–687.
+
+    Examples
+    --------
     >>> round(float(no_events_upper(5, 0.95)), 3)
     0.522
     """
