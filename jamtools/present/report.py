@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from jamtools import disclosure
+from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_groups, not_shown,
@@ -639,16 +639,16 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
             text.append(f"Observera: {coded_words(str(r['warning']))}")
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0], adjusted.iloc[0]
-        if not (not_shown(c) or not_shown(j)) and c["estimate"] * j["estimate"] < 0:
-            # A reversal is claimed only when both intervals leave out 0, on opposite sides:
-            # two estimates of opposite sign whose intervals cover 0 show no direction at all.
-            if {direction(c["ci_low"], c["ci_high"]), direction(j["ci_low"], j["ci_high"])} == {"högre", "lägre"}:
-                text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
-                            "råa skillnaden speglar vilka som finns i de olika grupperna.")
-            else:
-                text.append("Den råa och den justerade skillnaden har olika tecken, men minst ett "
-                            "av intervallen täcker 0: det går inte att säga åt vilket håll "
-                            "skillnaden går, och inte att den byter riktning när man justerar.")
+        flag = ("none" if not_shown(c) or not_shown(j) else
+                stats.flag_simpson((c["estimate"], c["ci_low"], c["ci_high"]),
+                                   (j["estimate"], j["ci_low"], j["ci_high"])))
+        if flag == "reversal":
+            text.append("Skillnaden byter riktning när man justerar (Simpsons paradox): den "
+                        "råa skillnaden speglar vilka som finns i de olika grupperna.")
+        elif flag == "unclear":
+            text.append("Den råa och den justerade skillnaden har olika tecken, men minst ett "
+                        "av intervallen täcker 0: det går inte att säga åt vilket håll "
+                        "skillnaden går, och inte att den byter riktning när man justerar.")
     text.append("Siffrorna beskriver skillnader i utfall; de säger inte varför skillnaderna "
                 "finns eller om någon enskild bedömning var rätt eller fel.")
     return "\n\n".join(text)
@@ -921,11 +921,19 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
                     + f" ({conf} % KI {ci}): {_verdict_amount(r, a, b, amount_text)}.")
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0], adjusted.iloc[0]
-        clear = all(not pd.isna(x["estimate"]) and _amount_direction(x) != "oklar" for x in (c, j))
-        if clear and c["estimate"] * j["estimate"] < 0:
+        # the limits as the reader sees them (rounding noise around 0 shows no direction)
+        flag = ("none" if not_shown(c) or not_shown(j) else
+                stats.flag_simpson(*[(x["estimate"], round(float(x["ci_low"]), 1), round(float(x["ci_high"]), 1))
+                                     for x in (c, j)]))
+        if flag == "reversal":
             text.append("Skillnaden byter riktning när man jämför personer med samma behov: den "
                         "råa skillnaden speglar att behoven skiljer sig mellan grupperna, inte att "
                         "lika behov ger mer tid.")
+        elif flag == "unclear":
+            text.append("Den råa och den justerade skillnaden har olika tecken, men minst ett "
+                        "av intervallen täcker 0: det går inte att säga åt vilket håll "
+                        "skillnaden går, och inte att den byter riktning när man jämför personer "
+                        "med samma behov.")
     text.append(f"Siffrorna beskriver skillnader i {'beviljad tid' if amount_text == 'timmar' else amount_text}; "
                 "de säger inte varför skillnaderna "
                 f"finns eller om något enskilt beslut var rätt eller fel.")

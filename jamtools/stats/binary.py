@@ -612,21 +612,30 @@ def mantel_haenszel(data: pd.DataFrame, group: str, strata: str | Sequence[str],
     return pd.DataFrame([row])
 
 
-def flag_simpson(crude: float, adjusted: float) -> bool:
-    """True when the crude and adjusted differences are both non-zero and of opposite sign.
+def flag_simpson(crude: tuple[float, float, float], adjusted: tuple[float, float, float], *,
+                 null: float = 0.0) -> Literal["reversal", "unclear", "none"]:
+    """Whether adjusting reverses a difference, judged by the estimates and their intervals.
+
+    A reversal (as in Simpson's paradox) is claimed only when both intervals leave out the
+    value of no difference, on opposite sides. Two estimates on opposite sides whose intervals
+    do not both leave it out show no direction at all: that is ``"unclear"``, not a reversal.
 
     Parameters
     ----------
-    crude : float
-        The crude difference (or log ratio).
-    adjusted : float
-        The adjusted difference on the same scale.
+    crude : tuple of float
+        The crude difference as ``(estimate, ci_low, ci_high)``.
+    adjusted : tuple of float
+        The adjusted difference on the same scale, ``(estimate, ci_low, ci_high)``.
+    null : float, default 0.0
+        The value of no difference (0 for a difference, 1 for a ratio).
 
     Returns
     -------
-    bool
-        True when both are non-zero and of opposite sign (a reversal as in Simpson's paradox);
-        False when either is zero or both have the same sign.
+    {"reversal", "unclear", "none"}
+        ``"reversal"`` when one interval lies wholly above ``null`` and the other wholly below;
+        ``"unclear"`` when the estimates lie on opposite sides of ``null`` but at least one
+        interval covers it or is missing; ``"none"`` otherwise (also when an estimate is
+        missing or equals ``null``).
 
     References
     ----------
@@ -635,4 +644,16 @@ def flag_simpson(crude: float, adjusted: float) -> bool:
     .. [2] Bickel, P. J., Hammel, E. A. & O'Connell, J. W. (1975). Sex bias in graduate admissions:
            data from Berkeley. Science, 187(4175), 398–404.
     """
-    return bool(crude and adjusted and np.sign(crude) != np.sign(adjusted))
+    def sign(value) -> int:
+        return 0 if value is None or not np.isfinite(value) else int(np.sign(value - null))
+
+    def side(low, high) -> int:  # the side of null the whole interval lies on, else 0
+        if sign(low) == sign(high) and not (low is None or high is None or np.isnan(low) or np.isnan(high)):
+            return sign(low)
+        return 0
+
+    (ce, cl, ch), (ae, al, ah) = crude, adjusted
+    if sign(ce) * sign(ae) >= 0:
+        return "none"
+    a, b = side(cl, ch), side(al, ah)
+    return "reversal" if a and b and a != b else "unclear"

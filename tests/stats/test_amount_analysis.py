@@ -208,6 +208,21 @@ def test_amount_change_without_a_before_period_says_so():
 
 # --- sentences, tables and figures -----------------------------------------------------------
 
+def test_describe_amount_claims_no_reversal_when_an_interval_covers_zero():
+    """Opposite signs with the adjusted interval covering 0 (as shown, to one decimal) are no
+    reversal (stats.flag_simpson), and the text says the direction is not clear."""
+    res = analysis.amount_outcome(_exact(), "timmar", covariates=["adl", "ensam"],
+                                  n_boot=100, levels=("kvinna", "man"))
+    comps = res.comparisons.copy()
+    adj = (comps["measure"] == "mean_difference") & comps["adjusted"].astype(bool)
+    est = float(comps.loc[adj, "estimate"].iloc[0])
+    for low, high in ((est - 5.0, -est + 5.0), (est - 1.0, 0.04 * (1 if est < 0 else -1))):
+        comps.loc[adj, ["ci_low", "ci_high"]] = sorted((low, high))
+        text = report.describe_amount(res.summary, comps)
+        assert "Skillnaden byter riktning" not in text
+        assert "det går inte att säga åt vilket håll" in text
+
+
 def test_describe_amount_flags_reversal_and_names_covariates():
     res = analysis.amount_outcome(_exact(), "timmar", covariates=["adl", "ensam"],
                                   n_boot=100, levels=("kvinna", "man"))

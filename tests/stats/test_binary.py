@@ -52,15 +52,34 @@ def test_mantel_haenszel_and_breslow_day_on_berkeley():
 
 
 def test_berkeley_simpson_flag():
-    """Crude: men admitted more often; adjusted for department: no longer (slightly fewer)."""
+    """Crude: men admitted more often (interval above 0); adjusted for department slightly fewer,
+    but the adjusted interval covers 0 (−5,0 to 1,1 pp): opposite signs, no reversal claimed."""
     data = _berkeley_rows()
     crude = stats.compare_groups(data, "kon", levels=("man", "kvinna")).set_index("measure")
     adj = stats.adjusted_difference(data, "kon", ["avd"], levels=("man", "kvinna")).set_index("measure")
     assert crude.loc["risk_difference_pp", "estimate"] == pytest.approx(44.52 - 30.35, abs=0.05)
     assert adj.loc["risk_difference_pp", "estimate"] < 0
-    assert stats.flag_simpson(crude.loc["risk_difference_pp", "estimate"],
-                              adj.loc["risk_difference_pp", "estimate"])
-    assert not stats.flag_simpson(3.0, 1.0) and not stats.flag_simpson(0.0, -1.0)
+    cols = ["estimate", "ci_low", "ci_high"]
+    c, a = (tuple(t.loc["risk_difference_pp", cols]) for t in (crude, adj))
+    assert c[1] > 0 and a[1] < 0 < a[2]
+    assert stats.flag_simpson(c, a) == "unclear"
+
+
+@pytest.mark.parametrize("crude, adjusted, null, expected", [
+    ((3.0, 1.0, 5.0), (-2.0, -3.0, -1.0), 0.0, "reversal"),   # both intervals clear, opposite sides
+    ((-2.0, -3.0, -1.0), (3.0, 1.0, 5.0), 0.0, "reversal"),
+    ((3.0, 1.0, 5.0), (-2.0, -5.0, 1.0), 0.0, "unclear"),     # the adjusted interval covers 0
+    ((3.0, -1.0, 5.0), (-2.0, -3.0, -1.0), 0.0, "unclear"),   # the crude one does
+    ((3.0, 1.0, 5.0), (-2.0, float("nan"), float("nan")), 0.0, "unclear"),  # no interval
+    ((3.0, 1.0, 5.0), (1.0, 0.5, 2.0), 0.0, "none"),          # same sign
+    ((0.0, -1.0, 1.0), (-2.0, -3.0, -1.0), 0.0, "none"),      # an estimate at null
+    ((float("nan"),) * 3, (-2.0, -3.0, -1.0), 0.0, "none"),   # no estimate
+    ((3.0, 1.0, 5.0), (-2.0, 0.0, 1.0), 0.0, "unclear"),      # a limit at null is not clear
+    ((1.5, 1.2, 1.9), (0.8, 0.7, 0.9), 1.0, "reversal"),      # ratios around 1
+    ((1.5, 1.2, 1.9), (0.8, 0.6, 1.1), 1.0, "unclear"),
+])
+def test_flag_simpson_needs_both_intervals_clear(crude, adjusted, null, expected):
+    assert stats.flag_simpson(crude, adjusted, null=null) == expected
 
 
 def _rows(seed=3, n=20000):
