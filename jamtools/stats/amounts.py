@@ -654,7 +654,8 @@ def mean_difference(df, value: str, group: str = "kon", *, levels: Sequence[Hash
     -------
     pandas.DataFrame
         One row in the comparison layout; with fewer than two units in a group the estimate is
-        NaN and ``warning`` says why.
+        NaN and ``warning`` says why; when every unit of each group has the same amount the
+        interval is NaN and ``warning`` says so (:data:`NO_SPREAD`).
 
     References
     ----------
@@ -685,7 +686,20 @@ def _mean_difference_row(da, db, value, a, b, conf_level: float) -> pd.DataFrame
         return pd.DataFrame([_row(**base, warning=TOO_FEW_TO_COMPARE)], columns=COMPARISON_COLUMNS)
     lo, hi, p = _welch(da, db, conf_level)
     return pd.DataFrame([_row(**base, estimate=da.mean - db.mean, ci_low=lo, ci_high=hi, p_value=p,
-                              test="Welchs t-test", method=METHOD_WELCH)], columns=COMPARISON_COLUMNS)
+                              test="Welchs t-test", method=METHOD_WELCH,
+                              warning=NO_SPREAD if _no_spread(da, db) else "")],
+                        columns=COMPARISON_COLUMNS)
+
+
+#: Said when every unit of each group has the same amount: no interval can be computed.
+NO_SPREAD = ("Alla i varje grupp har samma värde; utan spridning går det inte att beräkna "
+             "något intervall.")
+
+
+def _no_spread(da, db) -> bool:
+    """Whether every unit of each group has the same amount (Welch's standard error is 0; a
+    bootstrap of the medians gives the estimate as both limits)."""
+    return not (da.var / da.n + db.var / db.n) > 0
 
 
 #: Said when a group has fewer than two units to compare.
@@ -749,7 +763,9 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     pandas.DataFrame
         Rows in the comparison layout: ``mean_difference``, ``median_difference`` and (with
         ``ratio``) ``ratio_of_means``, with the method in ``method``. With fewer than two units
-        in a group the estimates are NaN and ``warning`` says why.
+        in a group the estimates are NaN and ``warning`` says why. When every unit of each group
+        has the same amount, no measure has an interval (the percentile bootstrap of the medians
+        would give the estimate as both limits) and ``warning`` says so (:data:`NO_SPREAD`).
 
     Raises
     ------
@@ -788,15 +804,17 @@ def compare_amounts(df: pd.DataFrame, value: str, group: str = "kon",
     rng = np.random.default_rng(seed)
     med = da.boot_medians(n_boot, rng) - db.boot_medians(n_boot, rng)
     q = [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2]
+    flat = _no_spread(da, db)  # every resample gives the estimate: no interval, as for the mean
     rows = [
         mean_row,
         _row(**base, comparison=f"{a} − {b}", measure="median_difference",
-             estimate=da.median - db.median, ci_low=float(np.quantile(med, q[0])),
-             ci_high=float(np.quantile(med, q[1])), p_value=_mann_whitney(da, db),
-             test="Mann–Whitneys test", method=METHOD_BOOT),
+             estimate=da.median - db.median, ci_low=np.nan if flat else float(np.quantile(med, q[0])),
+             ci_high=np.nan if flat else float(np.quantile(med, q[1])), p_value=_mann_whitney(da, db),
+             test="Mann–Whitneys test", method=METHOD_BOOT, warning=NO_SPREAD if flat else ""),
     ]
     if ratio:
         r_lo, r_hi, why = _ratio_interval(da, db, conf_level)
+        why = why or (NO_SPREAD if flat else None)
         if at_least is not None and at_least >= 0 and not np.isnan(r_lo):
             r_lo = max(r_lo, 0.0)
         rows.append(_row(**base, comparison=f"{a} / {b}", measure="ratio_of_means",

@@ -198,6 +198,25 @@ def test_ratio_interval_unbounded_signs_and_no_variance():
     assert row.estimate == 2.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
 
 
+@pytest.mark.parametrize("values", [[2.0] * 4 + [1.0] * 4, [3.0] * 8])
+def test_groups_without_spread_have_no_interval_and_say_why(values):
+    """Every unit of each group with the same amount: the bootstrap of the medians gives the
+    estimate as both limits (a "95 % interval" of width 0), Welch's standard error is 0. No
+    measure gets an interval; each says why, from rows and from sums alike."""
+    flat = pd.DataFrame({"kon": ["kvinna"] * 4 + ["man"] * 4, "timmar": values})
+    rows = stats.compare_amounts(flat, "timmar", levels=LEVELS, n_boot=50).set_index("measure")
+    assert rows.loc["median_difference", "estimate"] == values[0] - values[-1]
+    assert rows[["ci_low", "ci_high"]].isna().all().all()
+    assert (rows["warning"] == amounts.NO_SPREAD).all()
+    moments = stats.amount_moments(flat, "timmar", ["kon"])
+    row = stats.mean_difference(moments, "timmar", levels=LEVELS).iloc[0]
+    assert np.isnan(row.ci_low) and row.warning == amounts.NO_SPREAD
+    # one group with spread: intervals as before, no warning
+    spread = flat.assign(timmar=flat["timmar"] + [0, 0, 0, 0, 0.0, 0.5, 1.0, 1.5])
+    rows = stats.compare_amounts(spread, "timmar", levels=LEVELS, n_boot=50).set_index("measure")
+    assert rows[["ci_low", "ci_high"]].notna().all().all() and not rows["warning"].any()
+
+
 def _sums(n, mean, var_of_mean):
     return amounts._Sums(n=n, mean=mean, ss=var_of_mean * n * (n - 1))
 
