@@ -601,7 +601,7 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
     they are hidden."""
     d = helhet.set_index("measure")
     if d["suppressed"].any():
-        return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
+        return _whole_hidden(d)
     if d["estimate"].isna().any():  # (a group without rows: nothing to compare)
         return "Måtten på hela fördelningen " + not_shown(d.loc[d["estimate"].isna()].iloc[0]) + "."
     return (independence_words(d.loc["cramers_v"], alpha=1 - conf_level) + " Olikhetsindexet är "
@@ -611,6 +611,14 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
             f"{report.number(d.loc['dissimilarity_index', 'ci_high'], 2)}): ungefär så stor andel av "
             "flickornas (eller pojkarnas) insatser skulle behöva vara av en annan typ för att "
             "fördelningarna skulle bli lika." + _index_warning(d))
+
+
+def _whole_hidden(d: pd.DataFrame) -> str:
+    """Why the measures of the whole distribution are not shown (a group too small, or hidden
+    cells of the distribution they would give back), in a sentence."""
+    why = hidden_why(d[d["suppressed"].astype(bool)].iloc[0])
+    why = "de " + why[len("den "):] if why.startswith("den ") else why  # "Måtten": plural
+    return f"Måtten på hela fördelningen visas inte: {why} (röjandekontroll)."
 
 
 def _index_warning(d: pd.DataFrame) -> str:
@@ -623,7 +631,7 @@ def _dissimilarity_sentence(helhet: pd.DataFrame, conf_level: float) -> str:
     """The dissimilarity index with its interval in one sentence, or that it is hidden."""
     d = helhet.set_index("measure")
     if d["suppressed"].any():
-        return "Måtten på hela fördelningen visas inte: underlaget är för litet (röjandekontroll)."
+        return _whole_hidden(d)
     r = d.loc["dissimilarity_index"]
     if pd.isna(r["estimate"]):
         return "Olikhetsindexet mellan flickornas och pojkarnas fördelningar av insatstyper " + not_shown(r) + "."
@@ -708,6 +716,11 @@ def insats_types(ctx) -> Page:
         stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level,
                                   levels=CHILD_SEXES, count=weight),
     ], ignore_index=True), threshold=ctx.threshold)
+    # Cramér's V, its p-value and the index are functions of every cell of the distribution:
+    # beside the cells and group sizes shown they give hidden cells back (a probe's V of 14
+    # insatser left each of three hidden counts of boys one value), so they are shown only
+    # when the distribution hides no cell.
+    helhet = disclosure.hide_adjusted_over_hidden_strata(helhet, fordelning)
     per_typ = compare_each_category(
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
         covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight)

@@ -542,7 +542,9 @@ def hide_adjusted_over_hidden_strata(table: pd.DataFrame, strata_shown: pd.DataF
     of ``strata_shown`` is hidden, every row of ``rows`` is hidden with the reason
     :data:`REASON_STRATA`. The rule is the simple one a reader can be told ("the adjusted
     measures are not shown because an age group's count is hidden"); wider strata (fewer age
-    groups) are the analyst's remedy, not merging done behind the reader's back.
+    groups) are the analyst's remedy, not merging done behind the reader's back. A measure of a
+    whole distribution (Cramér's V, its p-value, the dissimilarity index) is such a function of
+    every cell too, and is hidden the same way beside its distribution table (bof_03).
 
     Parameters
     ----------
