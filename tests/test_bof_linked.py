@@ -251,10 +251,11 @@ def test_a_small_step_cannot_be_computed_from_the_rest_of_the_page(monkeypatch, 
     assert page.counts["bof_aktualiseringar"]["analysed"]["flicka"] is None
     table = " ".join(str(_shown(i)) for i in page.parts["skillnader"])
     assert "2. Utredning → insats: flickor − pojkar" in table  # each row names its step
-    # the step hidden for few reports says so; the whole chain, hidden to protect it, says that
+    # the step hidden for few reports and the whole chain, hidden to protect it, say the same:
+    # which one is small is what the suppression hides (tests/disclosure/test_one_reason.py)
     steps = [str(i) for i in page.parts["steg"]]
-    assert "underlaget är för litet" in steps[0]
-    assert "räkna ut en dold uppgift" in steps[2] and "underlaget är för litet" not in steps[2]
+    for step in (steps[0], steps[2]):
+        assert "underlaget är för litet, eller den skulle göra det möjligt att räkna ut en dold uppgift" in step
 
 
 def _few_investigations_missing(name, rows):

@@ -616,8 +616,7 @@ def _whole_distribution_text(helhet: pd.DataFrame, conf_level: float) -> str:
 def _whole_hidden(d: pd.DataFrame) -> str:
     """Why the measures of the whole distribution are not shown (a group too small, or hidden
     cells of the distribution they would give back), in a sentence."""
-    why = hidden_why(d[d["suppressed"].astype(bool)].iloc[0])
-    why = "de " + why[len("den "):] if why.startswith("den ") else why  # "Måtten": plural
+    why = hidden_why(d[d["suppressed"].astype(bool)].iloc[0], pronoun="de")  # "Måtten": plural
     return f"Måtten på hela fördelningen visas inte: {why} (röjandekontroll)."
 
 

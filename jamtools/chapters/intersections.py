@@ -204,7 +204,10 @@ def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str
         raw = (stats.collapse(data, outcome, [*dims, group], weights=weight) if len(data)
                else pd.DataFrame({"n": []}))
         observed = int((raw["n"] > 0).sum())
-        primary = d["suppression_reason"].astype(str).str.startswith("färre").sum() if len(d) else 0
+        # the small cells, from the counts (the reasons do not tell them from those protecting
+        # them: disclosure.REASON_HIDDEN)
+        primary = int((disclosure.is_small(raw["n"], threshold) | disclosure.is_small(raw["events"], threshold)
+                       | disclosure.is_small(raw["n"] - raw["events"], threshold)).sum()) if len(d) else 0
         hidden = int(d["suppressed"].astype(bool).sum()) if len(d) else 0
         shown_n = float(d.loc[~d["suppressed"].astype(bool), "n"].sum()) if len(d) else 0.0
         rows.append({"niva": name, "grupper": possible, "tomma": possible - observed,

@@ -104,41 +104,41 @@ def not_shown(row) -> str | None:
 
 
 def protects_another(row) -> bool:
-    """Whether a hidden value is hidden to protect another value (its ``suppression_reason``
-    is :data:`REASON_SECONDARY`), not because its own count is small."""
+    """Whether a hidden count may be hidden to protect another value: its
+    ``suppression_reason`` is :data:`REASON_SECONDARY`, the one reason of every hidden count
+    (:data:`jamtools.disclosure.REASON_HIDDEN`), which never says which count is the small
+    one."""
     return str(row.get("suppression_reason") or "") == REASON_SECONDARY
 
 
-def hidden_why(row) -> str:
-    """Why a hidden value is not shown, in a sentence: "underlaget är för litet", or, for one
-    hidden to protect another value (:func:`protects_another`), "den skulle göra det möjligt
-    att räkna ut en dold uppgift"; for an adjusted estimate over groups of which one has a
-    hidden count (:data:`jamtools.disclosure.REASON_STRATA`), that it would give those counts
-    back."""
+def hidden_why(row, pronoun: str = "den") -> str:
+    """Why a hidden value is not shown, in a sentence: for a hidden count (:func:`protects_another`)
+    "underlaget är för litet, eller den skulle göra det möjligt att räkna ut en dold uppgift",
+    never which of the two (that would tell the small counts from those protecting them); for
+    an adjusted estimate over groups of which one has a hidden count
+    (:data:`jamtools.disclosure.REASON_STRATA`), that it would give those counts back; else
+    (a comparison of a hidden group) "underlaget är för litet"."""
     if str(row.get("suppression_reason") or "") == REASON_STRATA:
-        return ("den bygger på grupper där antalet är dolt, och tillsammans med de visade talen "
-                "skulle den göra det möjligt att räkna ut de dolda antalen")
+        return (f"{pronoun} bygger på grupper där antalet är dolt, och tillsammans med de visade "
+                f"talen skulle {pronoun} göra det möjligt att räkna ut de dolda antalen")
     if protects_another(row):
-        return "den skulle göra det möjligt att räkna ut en dold uppgift"
+        return (f"underlaget är för litet, eller {pronoun} skulle göra det möjligt att räkna ut "
+                "en dold uppgift")
     return "underlaget är för litet"
 
 
 def hidden_groups(rows, names, *, what: str, pronoun: str = "den") -> str:
-    """Sentences on the hidden groups of a disclosed table: those hidden for few persons, and
-    those hidden to protect them (``suppression_reason``), each with its own reason.
+    """One sentence on the hidden groups of a disclosed table, with the one reason of every
+    hidden count (:func:`hidden_why`): which groups are small and which are hidden to protect
+    them is not told, as the table's remarks do not tell it.
 
     ``rows`` are the hidden rows, ``names`` their groups as the reader says them, ``what`` the
     value ("Andelen"), ``pronoun`` what refers to it ("den", "de")."""
-    pairs = [(protects_another(r), n) for (_, r), n in zip(rows.iterrows(), names)]
-    small = [n for protecting, n in pairs if not protecting]
-    protecting = [n for protecting, n in pairs if protecting]
-    out = []
-    if small:
-        out.append(f"{what} för {' och '.join(small)} visas inte: underlaget är för litet "
-                   "(röjandekontroll).")
-    if protecting:
-        out.append(f"{what} för {' och '.join(protecting)} visas inte{' heller' if small else ''}: "
-                   f"{pronoun} skulle göra det möjligt att räkna ut en dold uppgift (röjandekontroll).")
+    why: dict[str, list[str]] = {}
+    for (_, r), n in zip(rows.iterrows(), names):
+        why.setdefault(hidden_why(r, pronoun), []).append(n)
+    out = [f"{what} för {' och '.join(dict.fromkeys(groups))} visas inte{' heller' if k else ''}: "
+           f"{reason} (röjandekontroll)." for k, (reason, groups) in enumerate(why.items())]
     return " ".join(out)
 
 

@@ -134,13 +134,15 @@ def test_the_page_hides_a_selections_share_and_its_comparison_whole_where_it_hid
         assert pd.isna(row[col]), col
 
 
-def test_a_hidden_shares_reason_says_what_is_small():
+def test_a_hidden_shares_reason_does_not_say_what_is_small():
     """bof_05: "färre än 3" beside groups of 42 and 24 mothers; the small count was of those
-    without the outcome. The reason says so; a small group keeps "färre än 3"."""
+    without the outcome. Every hidden row has the one reason (which rows are small is what the
+    suppression hides: tests/disclosure/test_one_reason.py), and it does not call a group of 42
+    small."""
     shares = pd.DataFrame({"kon": ["kvinna", "man", "okant"], "n": [42.0, 24.0, 2.0],
                            "events": [40.0, 24.0, 1.0], "share": [40 / 42, 1.0, 0.5],
                            "ci_low": [0.8, 0.9, 0.1], "ci_high": [0.99, 1.0, 0.9]})
     out = disclosure.disclose_shares(shares, threshold=3)
     reasons = dict(zip(out["kon"], out["suppression_reason"]))
-    assert reasons["kvinna"] == "färre än 3 med eller utan utfallet"
-    assert reasons["okant"] == "färre än 3"
+    assert reasons["kvinna"] == reasons["okant"] == disclosure.REASON_HIDDEN
+    assert "färre än" not in reasons["kvinna"]

@@ -96,7 +96,7 @@ def test_small_group_is_hidden_like_a_count_with_its_complement():
                                   threshold=5, levels=("kvinna", "man"))
     s = res.summary.set_index("kon")
     assert s["suppressed"].all()  # 3 men hidden; women too, or total − women gives the men
-    assert s.loc["man", "suppression_reason"] == "färre än 5"
+    assert s.loc["man", "suppression_reason"] == disclosure.REASON_HIDDEN
     assert s[["n", "mean", "median", "q1", "q3", "sum", "share_of_total"]].isna().all().all()
     for frame in (res.comparisons, res.decomposition):
         assert frame["suppressed"].all() and frame["estimate"].isna().all()
