@@ -446,6 +446,20 @@ class AmountChange:
     after: object
 
 
+def _phase_lacking(counts: pd.Series, after) -> str:
+    """Why the change cannot be estimated: a phase with no rows at all (the year of the new
+    working method after the data's last year, or a period in jamtools.yml that starts at it:
+    a probe's reader was told "saknar en av grupperna" then), or a phase lacking one group.
+    ``counts``: units by (is after, group)."""
+    for flag, words in ((False, f"data har inga rader före {after}, så det finns ingenting att "
+                                "jämföra med före"),
+                        (True, f"data har inga rader från {after} eller senare, så det finns "
+                               "ingenting att jämföra med efter")):
+        if not counts[counts.index.get_level_values(0) == flag].sum() > 0:
+            return words[:1].upper() + words[1:] + "."
+    return "Perioden före eller efter saknar en av grupperna."
+
+
 def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covariates=(),
                   levels: Sequence[Hashable], group: str = "kon", conf_level: float = 0.95,
                   threshold: int = disclosure.DEFAULT_THRESHOLD,
@@ -510,7 +524,7 @@ def amount_change(data: pd.DataFrame, value: str, period: str, after, *, covaria
                                adjusted=bool(covariates), adjusted_for=", ".join(covariates),
                                n_a=float(units[by_group == a].sum()),
                                n_b=float(units[by_group == b].sum()),
-                               warning="Perioden före eller efter saknar en av grupperna.")
+                               warning=_phase_lacking(counts, after))
     change["period"] = f"från {after} jämfört med före"
     change_d = disclosure.disclose_comparisons(change, threshold=threshold)
     if phases["suppressed"].astype(bool).any() or len(phases["period"].unique()) < 2:
