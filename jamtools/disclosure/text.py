@@ -1,9 +1,9 @@
 """Disclosure of words counted in free-text notes: the word itself is the information.
 
-:func:`jamtools.stats.text.count_words` drops digits, names, listed words and single letters
-while counting (rules 1–3). This module applies the fourth rule before any word is shown:
+:func:`jamtools.stats.text.count_words` drops digits, names, street names, listed words and single letters
+while counting (rules 1–4). This module applies the fifth rule before any word is shown:
 
-4. **Threshold**: a word is shown only if, for each sex, it occurs either not at all, or in
+5. **Threshold**: a word is shown only if, for each sex, it occurs either not at all, or in
    notes about at least ``threshold`` different persons *and* at least ``threshold`` times;
    and in notes about at least ``threshold`` persons in all. A word that fails is left out
    altogether (not shown with a hidden cell), and only *how many* words were left out is kept.
@@ -14,12 +14,12 @@ import pandas as pd
 
 from jamtools import disclosure
 
-#: Rule 4 in the words of the exclusion table (``{t}`` is the threshold).
+#: Rule 5 in the words of the exclusion table (``{t}`` is the threshold).
 RULE_THRESHOLD = "används om färre än {t} personer eller färre än {t} gånger (för något kön)"
 
 
 def passes_threshold(words: pd.DataFrame, levels, threshold: int) -> pd.Series:
-    """Rule 4: per level zero or (≥ threshold persons and ≥ threshold times); ≥ threshold
+    """Rule 5: per level zero or (≥ threshold persons and ≥ threshold times); ≥ threshold
     persons in all.
 
     Parameters
@@ -43,7 +43,7 @@ def passes_threshold(words: pd.DataFrame, levels, threshold: int) -> pd.Series:
 
 def disclose_words(words: pd.DataFrame, *, threshold: int = disclosure.DEFAULT_THRESHOLD
                    ) -> pd.DataFrame:
-    """Keep only the words that may be shown (rule 4), without the person and note counts.
+    """Keep only the words that may be shown (rule 5), without the person and note counts.
 
     Parameters
     ----------

@@ -11,9 +11,14 @@ context (concordance). :func:`count_words` applies the lexical privacy rules whi
    sentence, or that never occurs in lower case, is treated as a name (or an abbreviation) and
    never counted. Words on an explicit exclusion list (for example staff names or local place
    names) are dropped the same way.
-3. **Short tokens**: single letters are not counted.
+3. **Addresses**: a word that ends like a Swedish street name (``-gatan``, ``-vägen``,
+   ``-gränd``, ``-stigen``, ``-allén``, ``-torget``, ``-backen``: "björkvägen") is never counted,
+   in any case: the residents of an address written in lower case in every note about a
+   household are several persons, so the threshold alone would show it
+   (:data:`STREET_SUFFIXES`).
+4. **Short tokens**: single letters are not counted.
 
-The fourth rule, the threshold on persons and occurrences, is disclosure control
+The fifth rule, the threshold on persons and occurrences, is disclosure control
 (:func:`jamtools.disclosure.text.disclose_words`); nothing from :func:`distinctive_words` may be
 shown before it.
 
@@ -47,8 +52,14 @@ BETWEEN = " \t\"'”»(*•-–—"
 #: "ansvarar", "ansvarstagande"). A chapter may pass its own list.
 RESPONSIBILITY_STEMS = ("ansvar", "omsorg", "omvårdnad", "föräldraförmåg")
 
+#: Endings of Swedish street names: a word longer than the ending that ends with it is taken
+#: for (part of) an address and never counted. A common word with such an ending
+#: ("skolvägen") is lost with them: a word too few is safe, an address shown is not.
+STREET_SUFFIXES = ("gatan", "vägen", "gränd", "gränden", "stigen", "allén", "torget", "backen")
+
 RULE_DIGITS = "innehåller siffror"
 RULE_NAME = "ser ut som ett namn (stor bokstav mitt i en mening, eller aldrig med liten)"
+RULE_ADDRESS = "ser ut som ett gatunamn (slutar på -gatan, -vägen, -gränd och liknande)"
 RULE_LIST = "står på listan över uteslutna ord"
 RULE_SHORT = "en enda bokstav"
 
@@ -103,6 +114,22 @@ def tokenize(text: str) -> list[Token]:
         start = (m.start() <= 20) if not rest else rest[-1] in SENTENCE_END
         out.append(Token(raw.lower(), raw[:1].isupper(), start, any(c.isdigit() for c in raw)))
     return out
+
+
+def _street_name(word: str) -> bool:
+    """Whether a (lower-case) word ends like a Swedish street name and is longer than the
+    ending (:data:`STREET_SUFFIXES`): "storgatan" and "björkvägen" are, "vägen" alone is not.
+
+    Examples
+    --------
+    >>> _street_name("björkvägen"), _street_name("vägen"), _street_name("samtal")
+    (True, False, False)
+    """
+    return any(word.endswith(s) and len(word) > len(s) for s in STREET_SUFFIXES)
+
+
+#: The lexical rules in the order they are applied (a word left out by one is counted there).
+RULES = (RULE_DIGITS, RULE_NAME, RULE_ADDRESS, RULE_LIST, RULE_SHORT)
 
 
 @dataclass
@@ -185,8 +212,8 @@ def count_words(data: pd.DataFrame | str, *, text: str = "anteckning", group: st
     WordCounts
         The kept words' counts per group (occurrences, persons, and notes with ``notes``), the
         totals, and how
-        many word types and tokens each rule (:data:`RULE_DIGITS`, :data:`RULE_NAME`,
-        :data:`RULE_LIST`, :data:`RULE_SHORT`) left out.
+        many word types and tokens each rule (:data:`RULES`: :data:`RULE_DIGITS`,
+        :data:`RULE_NAME`, :data:`RULE_ADDRESS`, :data:`RULE_LIST`, :data:`RULE_SHORT`) left out.
 
     References
     ----------
@@ -297,6 +324,8 @@ def _word_counts(agg: pd.DataFrame, per_level: pd.DataFrame, *, levels: tuple, e
             rule[w] = RULE_DIGITS
         elif capital_inside or not lower_seen:
             rule[w] = RULE_NAME
+        elif _street_name(w):
+            rule[w] = RULE_ADDRESS
         elif w in exclude:
             rule[w] = RULE_LIST
         elif len(w) < min_length:
@@ -313,7 +342,7 @@ def _word_counts(agg: pd.DataFrame, per_level: pd.DataFrame, *, levels: tuple, e
     totals = {lvl: int(table[f"count_{lvl}"].sum()) for lvl in levels}
     tokens = agg.groupby("word")["n"].sum()
     excl = []
-    for name in (RULE_DIGITS, RULE_NAME, RULE_LIST, RULE_SHORT):
+    for name in RULES:
         ws = [w for w, r in rule.items() if r == name]
         excl.append({"rule": name, "types": len(ws), "tokens": int(tokens.reindex(ws).sum())})
     return WordCounts(levels, table, totals, n_notes, pd.DataFrame(excl))
@@ -866,6 +895,6 @@ def _token_query(src: str, select: str, *, other=(), where: str = "", group: str
         return _engine_sql(f"WITH tok AS ({tok}) SELECT {select} FROM tok {where} {group}")
 
 
-__all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULE_DIGITS", "RULE_LIST", "RULE_NAME",
-           "RULE_SHORT", "Token", "WordCounts", "contains_stem", "count_words",
+__all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULES", "RULE_ADDRESS", "RULE_DIGITS", "RULE_LIST",
+           "RULE_NAME", "RULE_SHORT", "STREET_SUFFIXES", "Token", "WordCounts", "contains_stem", "count_words",
            "count_words_and_stems", "distinctive_words", "log_odds_dirichlet", "tokenize"]

@@ -49,6 +49,8 @@ def reference_count(data, *, levels, exclude=(), min_length=2, text_col="anteckn
             rule[w] = text.RULE_DIGITS
         elif w in capital_inside or w not in lower_seen:
             rule[w] = text.RULE_NAME
+        elif any(w.endswith(s) and len(w) > len(s) for s in text.STREET_SUFFIXES):
+            rule[w] = text.RULE_ADDRESS
         elif w in exclude:
             rule[w] = text.RULE_LIST
         elif len(w) < min_length:
@@ -63,7 +65,7 @@ def reference_count(data, *, levels, exclude=(), min_length=2, text_col="anteckn
     table["persons_all"] = [len(persons_all.get(w, ())) for w in kept]
     totals = {lvl: int(table[f"count_{lvl}"].sum()) for lvl in levels}
     excl = []
-    for name in (text.RULE_DIGITS, text.RULE_NAME, text.RULE_LIST, text.RULE_SHORT):
+    for name in text.RULES:
         ws = [w for w, r in rule.items() if r == name]
         excl.append({"rule": name, "types": len(ws),
                      "tokens": int(sum(count.get((w, lvl), 0) for w in ws for lvl in levels))})
