@@ -286,3 +286,27 @@ def test_a_p_value_in_a_sentence_has_its_sign():
     assert report.p_words(3e-12) == "p < 0,001"
     assert report.p_words(NAN) == report.p_words(None) == "p kan inte beräknas"
     assert report.p_value(0.0071) == "0,007"
+
+
+def test_a_simultaneous_level_is_written_as_it_is_in_every_header_and_sentence():
+    """r4_03 with two quality indicators: the text said '97,5 % KI', the table under it
+    '98 % KI' and '98 % konfidensintervall' (the level rounded to a whole number is another
+    level); a whole level was '95,0 %' in one sentence and '95 %' in the next. One formatter
+    (report.conf_percent) writes each level everywhere."""
+    from jamtools.disclosure import analyses
+
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame({"kon": np.repeat(["kvinna", "man"], 200),
+                         "utfall": rng.integers(0, 2, 400)})
+    for level, text in ((0.975, "97,5"), (0.95, "95"), (1 - 0.05 / 3, "98,3")):
+        assert report.conf_percent(level) == text
+        res = analyses.binary_outcome(data, "utfall", levels=("kvinna", "man"), conf_level=level,
+                                      threshold=5)
+        shares = report.share_table(res.shares).frame
+        assert f"{text} % konfidensintervall" in shares.columns
+        comparisons = report.comparison_table(res.comparisons).frame
+        assert f"{text} % KI" in comparisons.columns
+        words = report.describe_binary(res.shares, res.comparisons, outcome_text="till utfallet",
+                                       unit_text="ärenden")
+        assert f"({text} % KI " in words
+        assert words.count(" % KI ") == words.count(f"{text} % KI ")

@@ -436,7 +436,7 @@ __all__ = ["GAPS", "PARENTS", "STEPS", "add_reason_type", "compare_each_category
 
 def _conf(conf_level: float) -> str:
     """'95 %' for a confidence level of 0.95."""
-    return f"{report.number(100 * conf_level, 0)} %"
+    return f"{report.conf_percent(conf_level)} %"
 
 
 def _and(names) -> str:

@@ -206,12 +206,6 @@ def goal_attainment(loaded, spec: GoalSpec, *, conf_level: float = 0.95,
     return GoalResult(results, simultaneous, covariates, conf_level)
 
 
-def _conf_text(level: float) -> str:
-    """A confidence level in percent, with a decimal only when it has one ('95', '97,5')."""
-    pct = 100 * float(level)
-    return report.number(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1)
-
-
 def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
     """What the page shows for the goal indicators: the simultaneous level, each indicator in
     words, the shares (figure and table) and the differences (summary, figure and table)."""
@@ -221,7 +215,9 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
         out.append(
             f"Med {report.number(100 * goal.nominal, 0)} procents säkerhet "
             f"för alla {k} indikatorer tillsammans är varje enskilt intervall ett "
-            f"{report.number(100 * goal.conf_level, 1)}-procentigt intervall (i texten avrundat).")
+            f"{report.conf_percent(goal.conf_level)}-procentigt intervall"
+            + (" (avrundat)." if abs(100 * goal.conf_level - round(100 * goal.conf_level, 1)) > 1e-9
+               else "."))
     for c, r in goal.results.items():
         name, text = spec.indicators[c]
         out.append(f"**{name}.** " + report.describe_binary(
@@ -229,7 +225,7 @@ def goal_items(goal: GoalResult, spec: GoalSpec) -> tuple:
             .split("\n\nSiffrorna beskriver")[0])
     shares = disclosure.stack({spec.indicators[c][0]: r.shares for c, r in goal.results.items()},
                               "indikator")
-    conf = _conf_text(goal.conf_level)
+    conf = report.conf_percent(goal.conf_level)
     out += figure(plots.shares_plot(shares, group="kon", by="indikator", title="Andel som nådde målet",
                                     xlabel="Andel av ärendena"),
                   caption=f"Andel ärenden där målet nåddes, per indikator och kön, med {conf} % "
@@ -348,7 +344,7 @@ def quality_items(q: QualityResult) -> tuple:
         a = report.SEX_LABELS.get(r["group_a"], r["group_a"])
         b = report.SEX_LABELS.get(r["group_b"], r["group_b"])
         lines.append(f"- **{name}**: {report.number(r['estimate'], 1, signed=True)} procentenheter "
-                     f"({report.number(100 * q.conf_level, 1)} % KI {report.interval(r, 1)}): "
+                     f"({report.conf_percent(q.conf_level)} % KI {report.interval(r, 1)}): "
                      f"{verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}.")
     text = ("Skillnaden i andelen ärenden där indikatorns krav uppfylldes, hela perioden "
             "tillsammans, kvinnor − män. Jämförelsen är rå: indikatorerna är räknade per kön, utan "
@@ -379,7 +375,7 @@ def _difference_sentence(comparisons: pd.DataFrame) -> str:
 
     def diff(r):
         return (f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
-                f"({_conf_text(r['conf_level'])} % KI {report.interval(r, 1)})")
+                f"({report.conf_percent(r['conf_level'])} % KI {report.interval(r, 1)})")
     text = f"skillnaden {a} − {b} är {diff(c)} utan justering"
     main = c
     if len(adj) and pd.notna(adj.iloc[0]["estimate"]):

@@ -253,7 +253,7 @@ def hours_same_need(ctx) -> Page:
         sentence when the data have no need column) and ``uppdelning`` (the decomposition in
         words, figure and table, or a sentence when it cannot be made).
     """
-    conf = number(100 * ctx.conf_level, 0)
+    conf = report.conf_percent(ctx.conf_level)
     loaded, covariates = ctx.with_covariates(TABLE, ctx.load(TABLE, **ctx.filters))
     groups = need_group(loaded.data)
     if groups is not None:
@@ -407,7 +407,7 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
     elif pd.isna(r["estimate"]):
         text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter") + ".")
     else:
-        conf = number(100 * float(r["conf_level"]), 0)
+        conf = report.conf_percent(r["conf_level"])
         text.append(f"Förändringen{among} är {number(r['estimate'], signed=True)} {unit} ({conf} % KI "
                     f"{interval(r)}): "
                     f"{_CHANGE_WORDS[direction(r['ci_low'], r['ci_high'])]}.")
@@ -441,7 +441,7 @@ def hours_change(ctx) -> Page:
         and the tables per year and per phase with the change).
     """
     year = change_year(ctx.extra["nytt_arbetssatt_ar"])
-    conf = number(100 * ctx.conf_level, 0)
+    conf = report.conf_percent(ctx.conf_level)
     loaded, covariates = ctx.with_covariates(TABLE, ctx.load(TABLE, **ctx.filters))
     change = analysis.amount_change(loaded.data, "beviljade_timmar", "ar", year,
                                     covariates=covariates, levels=SEXES, conf_level=ctx.conf_level,

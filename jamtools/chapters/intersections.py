@@ -327,7 +327,7 @@ def describe_interaction(result: IntersectionResult, *, factor_levels, factor_la
         disclosure.require_disclosed(frame, "tabellen")
     text = []
     conf_rows = pd.concat([result.adjusted["conf_level"], result.crude["conf_level"]]).dropna()
-    conf = number(100 * float(conf_rows.iloc[0]), 0) if len(conf_rows) else "95"
+    conf = report.conf_percent(conf_rows.iloc[0]) if len(conf_rows) else "95"
     f0, f1 = (factor_labels.get(x, x) for x in factor_levels)
     for _, r in result.crude.iterrows():
         lvl = str(r["comparison"]).rsplit(", ", 1)[-1]
@@ -451,7 +451,7 @@ def small_group_example(conf_level: float = 0.95, n: int = 25) -> str:
                                    conf_level=conf_level).iloc[0]
     mdd = stats.min_detectable_difference(n, n, 0.5, alpha=1 - conf_level)
     return (f"Även en grupp som är stor nog att visas har ett brett intervall. Med {n} klienter i en "
-            f"grupp och en andel kring 50 % sträcker sig ett {number(100 * conf_level, 0)}-procentigt "
+            f"grupp och en andel kring 50 % sträcker sig ett {report.conf_percent(conf_level)}-procentigt "
             f"intervall ungefär från {percent(example['ci_low'], 0)} till {percent(example['ci_high'], 0)}. "
             f"Två sådana grupper måste skilja sig med omkring {number(mdd, 0)} procentenheter för att "
             "skillnaden ska upptäckas med god sannolikhet (80 procents styrka).")
@@ -473,7 +473,7 @@ def answer(result: IntersectionResult, *, factor_levels, factor_labels: dict) ->
                 "liten eller saknar variation.")
 
     def gap(r):
-        conf = number(100 * float(r["conf_level"]), 0)
+        conf = report.conf_percent(r["conf_level"])
         return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "
                 f"{interval(r)})")
     main = adj if shown(adj) else crude
@@ -522,7 +522,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
                                  threshold=ctx.threshold, weight=clients.weight)
     compared = disclosure.stack({"rå": land.crude, "rå, samspel": land.crude_interaction,
                                  "justerad": land.adjusted}, "modell")
-    conf = number(100 * ctx.conf_level, 0)
+    conf = report.conf_percent(ctx.conf_level)
     land_items = items(
         describe_interaction(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT,
                              outcome_text=words),

@@ -126,7 +126,7 @@ def instrument_choice(ctx) -> Page:
     loaded = loaded.with_data(prepare_pupils(loaded.data, first_year))
     yearly = loaded.has("ar")
     pupils, count = loaded.data, loaded.weight  # count: None (rows) or the cells' counts
-    conf = report.number(100 * ctx.conf_level, 0)
+    conf = report.conf_percent(ctx.conf_level)
 
     distributions = {
         phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold)

@@ -38,6 +38,7 @@ from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estim
                                      no_rows_text, quality_table)
 from jamtools.present.sentences import direction, not_shown, verdict
 from jamtools.stats import rates
+from jamtools.present.report import conf_percent
 
 _CHILD_AGES = ([0, 7, 13, 16], 17)
 _EB_AGES = ([18, 25, 35, 45, 55, 65], None)
@@ -649,7 +650,7 @@ def disclose_rates(table: pd.DataFrame, *, threshold: int, group: str = "kon", b
 
 def _conf(frame) -> str:
     c = frame["conf_level"].dropna()
-    return number(100 * float(c.iloc[0]) if len(c) else 95, 0)
+    return conf_percent(c.iloc[0] if len(c) else 0.95)
 
 
 def rates_plot(shown: pd.DataFrame, *, by: str = "aldersgrupp", group: str = "kon",

@@ -357,8 +357,8 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     text.append(f"{la.capitalize()} står för {percent(first['share_of_n'])} av {spec.unit_definite} "
                 f"och får {percent(first['share_of_total'])} av {spec.resource_text}; {lb} står för "
                 f"{percent(shown.iloc[1]['share_of_n'])} och får {percent(shown.iloc[1]['share_of_total'])}.")
-    conf = number(100 * float(gaps["conf_level"].dropna().iloc[0]) if gaps["conf_level"].notna().any()
-                  else 95, 0)
+    conf = report.conf_percent(gaps["conf_level"].dropna().iloc[0] if gaps["conf_level"].notna().any()
+                               else 0.95)
     crude, adj = _gap_row(gaps, False), _gap_row(gaps, True)
     if _shown(crude):
         ci = f"{interval(crude)}"
@@ -512,8 +512,8 @@ def lorenz_table(lorenz: pd.DataFrame, spec: ResourceSpec, *, group: str = "kon"
 def share_gap_table(gaps: pd.DataFrame, spec: ResourceSpec, *, caption: str = "") -> Table:
     """The crude and the need-adjusted share gap as a table (percentage points)."""
     disclosure.require_disclosed(gaps, "jämförelsetabellen")
-    conf = number(100 * float(gaps["conf_level"].dropna().iloc[0]) if gaps["conf_level"].notna().any()
-                  else 95, 0)
+    conf = report.conf_percent(gaps["conf_level"].dropna().iloc[0] if gaps["conf_level"].notna().any()
+                               else 0.95)
     rows = []
     for _, r in gaps.iterrows():
         a, b = SEX_LABELS.get(r["group_a"], r["group_a"]), SEX_LABELS.get(r["group_b"], r["group_b"])
@@ -668,7 +668,7 @@ def answer(parts) -> str:
             continue
         a, b = crude["group_a"], crude["group_b"]
         la, lb = SEX_LABELS.get(a, a), SEX_LABELS.get(b, b)
-        conf = number(100 * float(crude["conf_level"]), 0)
+        conf = report.conf_percent(crude["conf_level"])
 
         def gap(r):
             return (f"{number(r['estimate'], signed=True)} procentenheter ({conf} % KI "

@@ -299,7 +299,7 @@ def project_funds(ctx) -> Page:
     """
     table = "ru_ansokningar"
     bounds = amount_bounds(ctx.extra["beloppsgranser"])
-    conf = number(100 * ctx.conf_level, 0)
+    conf = report.conf_percent(ctx.conf_level)
     loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
     if loaded.has("beviljat_belopp"):  # a few grants without an amount leave the chapter
         loaded = ctx.without_few(loaded, (loaded.data["beviljad"].astype("Float64") == 1).fillna(False)

@@ -257,7 +257,7 @@ def _words_answer(top: pd.DataFrame, comparisons: pd.DataFrame, counts) -> str:
         if not_shown(r):
             out.append(f"Skillnaden i andel anteckningar med {RESPONSIBILITY_TEXT} {not_shown(r)}.")
         else:
-            conf = report.number(100 * float(r["conf_level"]), 0)
+            conf = report.conf_percent(r["conf_level"])
             out.append(f"Andelen anteckningar med {RESPONSIBILITY_TEXT} skiljer sig med "
                        f"{report.number(r['estimate'], 1, signed=True)} procentenheter "
                        f"({la} − {lb}, {conf} % KI {report.interval(r, 1)}): "
@@ -296,7 +296,7 @@ def words_in_notes(ctx) -> Page:
     with _notes_at(notes) as src:
         counts, flagged = _words_and_stems(notes, src, stems=stems, exclude=exclude,
                                            by=None if parents is None else "roll")
-    # Distinctive words (privacy rules 1-3 while counting, rule 4 before anything is shown).
+    # Distinctive words (privacy rules 1-4 while counting, rule 5 before anything is shown).
     shown, top = _disclosed_top(counts, k=word_count(ctx.extra["antal_ord"]), prior_strength=prior,
                                 conf_level=ctx.conf_level, threshold=ctx.threshold)
     roles = notes.has("roll")
@@ -346,7 +346,7 @@ def words_in_notes(ctx) -> Page:
                 *figure(plots.shares_plot(shares, by="roll" if roles else None, title=share_title,
                                           xlabel="Andel av anteckningarna"),
                         caption=f"Andel anteckningar med ord om ansvar eller omsorg {by_text}, "
-                                f"med {report.number(100 * ctx.conf_level, 0)} % "
+                                f"med {report.conf_percent(ctx.conf_level)} % "
                                 "konfidensintervall.",
                         alt=shares_alt(shares, what="Andel med ansvarsord",
                                        by="roll" if roles else None), name="ansvar"),

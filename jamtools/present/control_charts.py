@@ -20,6 +20,7 @@ from jamtools.present.report import (NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, SEX_L
                                      comparison_table, interval, number, percent)
 from jamtools.present.sentences import not_shown, verdict
 from jamtools.stats import COMPARISON_COLUMNS
+from jamtools.present.report import conf_percent
 
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 FLAG_COLOR = "#000000"
@@ -392,7 +393,7 @@ def control_answer(gap: pd.DataFrame, yearly: pd.DataFrame, *, time: str,
         if not_shown(r):
             out.append(f"Skillnaden för {year} {not_shown(r)}.")
         else:
-            conf = number(100 * float(r["conf_level"]), 0)
+            conf = conf_percent(r["conf_level"])
             out.append(f"Under {year} var skillnaden {number(r['estimate'], 1, signed=True)} "
                        f"procentenheter ({conf} % KI {interval(r, 1)}): "
                        f"{verdict(r['ci_low'], r['ci_high'], a=la, b=lb, subject=indicator_text)}.")

@@ -118,7 +118,7 @@ def curve_plot(curves: pd.DataFrame, *, panel: str = "cause", panels: dict | Non
             if "conf_level" in curves and curves["conf_level"].notna().any() else 0.95)
     if drawn:
         band = Patch(facecolor="#999999", alpha=0.35, edgecolor="none",
-                     label=f"Bandet: {report.number(100 * conf, 0)} % konfidensintervall")
+                     label=f"Bandet: {report.conf_percent(conf)} % konfidensintervall")
         handles = [*(sex_handle(lvl, kind="line") for lvl in levels), band]
         if gaps:
             handles.append(Patch(facecolor="none", edgecolor="none", label=GAP_NOTE))
@@ -211,7 +211,7 @@ def curve_table(curves: pd.DataFrame, times, *, columns: dict, group: str = "kon
                                f"{report.percent(r['ci_high'])})")
             rows.append(row)
     frame = pd.DataFrame(rows)
-    note = f"Inom parentes: {report.number(100 * conf, 0)} % konfidensintervall (punktvis)."
+    note = f"Inom parentes: {report.conf_percent(conf)} % konfidensintervall (punktvis)."
     if zero_shown:
         note += (" Där ingen ännu har fått utfallet (0,0 %) bygger intervallets övre gräns på hur "
                  "många som fortfarande följs.")
@@ -260,7 +260,7 @@ def describe_hazard_ratio(comparisons: pd.DataFrame, logrank: pd.DataFrame | Non
         if pd.isna(r["estimate"]):
             text.append(f"{lead} kan hasardkvoten inte beräknas{why_not_computed(r)}.")
             continue
-        conf = report.number(100 * float(r["conf_level"]), 0)
+        conf = report.conf_percent(r["conf_level"])
         verdict = NO_INTERVAL if without_interval(r) else {
             "oklar": f"ingen tydlig skillnad i takt mellan {a} och {b}",
             "lägre": f"{a} {event_text} tydligt långsammare än {b}",

@@ -52,7 +52,7 @@ def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_differe
                 why = why_not_computed(r).removeprefix(": ")
                 parts.append(f"{kind}: kan inte beräknas" + (f" ({why})" if why else ""))
                 continue
-            conf = report.number(100 * float(r["conf_level"]), 1)
+            conf = report.conf_percent(r["conf_level"])
             parts.append(f"{kind} {report.number(r['estimate'], 1, signed=True)} procentenheter "
                          f"({conf} % KI {report.interval(r, 1)}): {verdict(r['ci_low'], r['ci_high'], a=a, b=b, between=False)}")
         lines.append(f"- **{name}**: " + "; ".join(parts) + ".")
@@ -104,13 +104,14 @@ def simultaneous_text(conf_level: float, k: int, level: float, *, what: str = "j
                       decimals: int = 1) -> str:
     """What the simultaneous (Bonferroni) level means, for ``k`` comparisons at ``level``; with
     one comparison, that the interval is an ordinary one."""
-    conf = report.number(100 * conf_level, 0)
+    conf = report.conf_percent(conf_level)
     if k <= 1:
         return (f"Kapitlet gör här bara en jämförelse, så intervallet är ett vanligt "
                 f"{conf}-procentigt intervall.")
+    exact, shown = report.number(100 * level, decimals), report.conf_percent(level)
     return (f"Med {conf} procents säkerhet för alla {k} {what} tillsammans är varje enskilt "
-            f"intervall ett {report.number(100 * level, decimals)}-procentigt intervall; i texter "
-            f"och tabeller står det avrundat som {report.number(100 * level, 0)} %.")
+            f"intervall ett {exact}-procentigt intervall"
+            + (f"; i texter och tabeller står det avrundat som {shown} %." if exact != shown else "."))
 
 
 def unlinked_text(table: str, column: str, what: str) -> str:

@@ -86,7 +86,7 @@ def describe_paired(comparison: pd.DataFrame, *, verb: str, what: str = "",
                 "bara den ena hade utfallet (röjandekontroll).")
     if pd.isna(r["estimate"]):
         return f"Jämförelsen inom par kan inte beräknas{why_not_computed(r)}."
-    conf = report.number(100 * float(r["conf_level"]), 0)
+    conf = report.conf_percent(r["conf_level"])
     ci = f"{report.interval(r)}"
     verdict = {"oklar": f"det finns ingen tydlig skillnad mellan {la} och {lb} i samma hushåll",
                "högre": f"det gäller tydligt oftare {la} än {lb} i samma hushåll",

@@ -36,6 +36,7 @@ from matplotlib.ticker import FuncFormatter
 from jamtools import disclosure
 from jamtools.present.report import (AMOUNT_MEASURES, MEASURES, NOT_COMPUTED_MARK, SEX_LABELS, covariates_text,
                                      is_hidden, label, number, sex_pair_words)
+from jamtools.present.report import conf_percent
 
 #: One colour per sex, used throughout the book (Okabe & Ito 2008).
 SEX_COLORS = {"kvinna": "#D55E00", "flicka": "#D55E00", "man": "#0072B2", "pojke": "#0072B2",
@@ -230,7 +231,7 @@ def sex_handle(level, *, kind: str = "marker", marker: bool = False) -> matplotl
 def interval_handle(conf: float, *, what: str = "konfidensintervall") -> matplotlib.lines.Line2D:
     """The key entry that says what the lines through the points are."""
     return matplotlib.lines.Line2D([], [], color="#555555", marker="|", markersize=10,
-                                   linewidth=1.5, label=f"Linjen: {number(100 * conf, 0)} % {what}")
+                                   linewidth=1.5, label=f"Linjen: {conf_percent(conf)} % {what}")
 
 
 def suppressed_text(ax, x, y, level=None, *, hidden: bool = True, **kwargs) -> None:

@@ -198,6 +198,21 @@ def number(x, decimals: int = 1, *, signed: bool = False) -> str:
     return ("+" + text) if signed and float(x) > 0 and text.strip("0,\u202f") else text
 
 
+def conf_percent(level) -> str:
+    """A confidence level in percent as every text and table header writes it: whole when it
+    is whole ('95'), else with one decimal ('97,5' for two simultaneous 95 % intervals, '98,3'
+    for three). Rounded to a whole number, 0.975 read '98 %': a level the interval does not
+    have, beside '97,5 %' in the text above it.
+
+    Examples
+    --------
+    >>> conf_percent(0.95), conf_percent(0.975), conf_percent(1 - 0.05 / 3)
+    ('95', '97,5', '98,3')
+    """
+    pct = 100 * float(level)
+    return number(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1)
+
+
 def percent(share, decimals: int = 1) -> str:
     """A share (0–1) as a Swedish percentage, e.g. '38,9 %'."""
     if share is None or share is pd.NA or (isinstance(share, float) and math.isnan(share)):
@@ -286,7 +301,7 @@ def share_table(shares: pd.DataFrame, *, group: str = "kon", outcome_label: str 
     frame["Antal"] = shares["n"].map(lambda v: number(v, 0))
     frame["Antal med utfallet"] = shares["events"].map(lambda v: number(v, 0))
     frame[outcome_label] = marked(shares["share"], hidden, percent)
-    frame[f"{number(100 * conf, 0)} % konfidensintervall"] = interval_cells(
+    frame[f"{conf_percent(conf)} % konfidensintervall"] = interval_cells(
         shares["ci_low"], shares["ci_high"], hidden, lambda lo, hi: f"{number(100 * lo)}–{percent(hi)}")
     if "suppression_reason" in shares and shares["suppression_reason"].fillna("").astype(bool).any():
         frame["Anmärkning"] = shares["suppression_reason"].fillna("").astype(str)
@@ -367,14 +382,14 @@ def comparison_table(comparisons: pd.DataFrame, *, caption: str = "",
             "Mått": MEASURES.get(r["measure"], r["measure"]),
             "Justerat för": (covariates_text(r["adjusted_for"]) if r.get("adjusted") else "ojusterat"),
             "Skattning": est,
-            f"{number(100 * float(r.get('conf_level', 0.95)), 0)} % KI": ci,
+            f"{conf_percent(r.get('conf_level', 0.95))} % KI": ci,
             "Anmärkning": "; ".join(x for x in (str(r.get("suppression_reason") or ""),
                                                 coded_words(str(r.get("warning") or "")))
                                     if x and x != "nan"),
         })
     if not rows:
         return Table(pd.DataFrame(columns=["Jämförelse", "Mått", "Justerat för", "Skattning",
-                                           f"{number(100 * _conf(comparisons), 0)} % KI"]),
+                                           f"{conf_percent(_conf(comparisons))} % KI"]),
                      caption, "Inga jämförelser: det finns inga rader att jämföra i det valda urvalet.",
                      name=name)
     frame = pd.DataFrame(rows)
@@ -589,7 +604,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
     conf_value = (shares["conf_level"].dropna().iloc[0] if shares["conf_level"].notna().any()
                   else comparisons["conf_level"].dropna().iloc[0] if comparisons["conf_level"].notna().any()
                   else 0.95)
-    conf = number(100 * float(conf_value), 0)
+    conf = conf_percent(conf_value)
     shown = shares[~shares.get("suppressed", pd.Series(False, index=shares.index)).astype(bool)
                    & (shares["n"].fillna(0) > 0)]
     empty = shares.loc[shares["n"].fillna(-1) == 0, group]
@@ -716,7 +731,7 @@ AMOUNT_MEASURES = {
 def _conf_text(frame: pd.DataFrame, default: float = 0.95) -> str:
     if "conf_level" in frame and frame["conf_level"].notna().any():
         default = float(frame["conf_level"].dropna().iloc[0])
-    return number(100 * default, 0)
+    return conf_percent(default)
 
 
 def _range(lo, hi, decimals: int = 1, *, hidden: bool = True) -> str:

@@ -23,6 +23,7 @@ from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUT
                                      SEX_LABELS, Table, interval, interval_cells, is_hidden, label, marked, number, p_words, percent,
                                      share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
+from jamtools.present.report import conf_percent
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
@@ -138,7 +139,7 @@ def dissimilarity_table(rows: pd.DataFrame, *, period_label: str = "Period", cap
         f"{a}: antal": rows["n_a"].map(lambda v: number(v, 0)),
         f"{b}: antal": rows["n_b"].map(lambda v: number(v, 0)),
         "Olikhetsindex": marked(rows["estimate"], hidden, _d),
-        f"{number(100 * conf, 0)} % KI": interval_cells(rows["ci_low"], rows["ci_high"], hidden,
+        f"{conf_percent(conf)} % KI": interval_cells(rows["ci_low"], rows["ci_high"], hidden,
                                                         lambda lo, hi: f"{_d(lo)}–{_d(hi)}"),
         "Slumpens nivå": marked(rows["d_random"], hidden, _d),
     })
@@ -187,7 +188,7 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
     """Swedish sentences: the index per period with its interval and the chance level, and
     (when given) whether it changed between the phases."""
     disclosure.require_disclosed(by_period, "olikhetsindexet")
-    conf = number(100 * float(by_period["conf_level"].dropna().iloc[0]), 0) \
+    conf = conf_percent(by_period["conf_level"].dropna().iloc[0]) \
         if by_period["conf_level"].notna().any() else "95"
     text = []
     for _, r in by_period.iterrows():
@@ -372,7 +373,7 @@ def dissimilarity_answer(by_period: pd.DataFrame, change: pd.DataFrame | None = 
         One or two sentences; says when an index is not shown or nothing could be compared.
     """
     disclosure.require_disclosed(by_period, "olikhetsindexet")
-    conf = (number(100 * float(by_period["conf_level"].dropna().iloc[0]), 0)
+    conf = (conf_percent(by_period["conf_level"].dropna().iloc[0])
             if by_period["conf_level"].notna().any() else "95")
     parts, missing = [], []
     for _, r in by_period.iterrows():

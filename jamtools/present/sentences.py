@@ -189,7 +189,7 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
     """
     import pandas as pd
 
-    from jamtools.present.report import SEX_LABELS, covariates_text, interval, number
+    from jamtools.present.report import SEX_LABELS, conf_percent, covariates_text, interval, number
 
     if comparisons is None or len(comparisons) == 0 or "measure" not in comparisons:
         return f"Det finns inga {unit_text} att jämföra i det här urvalet."
@@ -213,7 +213,7 @@ def short_answer(comparisons, *, unit_text: str, measure: str = "risk_difference
         if pd.isna(r["estimate"]):
             out.append(f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
-        conf = number(100 * float(r.get("conf_level", 0.95)), 0)
+        conf = conf_percent(r.get("conf_level", 0.95))
         ci = f"{interval(r, 1)}"
         out.append(f"{lead} är skillnaden {a} − {b} {number(r['estimate'], 1, signed=True)} "
                    f"{unit} ({conf} % KI {ci}): "

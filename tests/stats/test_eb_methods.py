@@ -67,7 +67,7 @@ def test_summary_states_each_verdict_from_the_interval():
                                     "Liten": (3, 100, 40, 100)}), "utfall")
     lines = text.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("- **Högre**: utan justering +20,0 procentenheter (95,0 % KI 6,1 till 32,8)")
+    assert lines[0].startswith("- **Högre**: utan justering +20,0 procentenheter (95 % KI 6,1 till 32,8)")
     assert lines[0].endswith("tydligt högre för kvinnor än för män.")
     assert "\u22120" not in lines[1] and lines[1].endswith("ingen tydlig skillnad.")
     assert lines[2] == "- **Liten**: utan justering: visas inte (röjandekontroll)."
