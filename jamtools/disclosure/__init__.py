@@ -173,11 +173,24 @@ def _equations(ext: np.ndarray, hidden: np.ndarray):
     return idx, (np.array(a_eq) if a_eq else None), (np.array(b_eq) if b_eq else None)
 
 
-def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _known_bounds(ext: np.ndarray, idx, listed_rows: bool = False) -> list[tuple[float, None]]:
+    """What a reader knows of each hidden cell before the equations: a count is ≥ 0; with
+    ``listed_rows``, a row's total is ≥ 1, because the row is listed only when someone is in
+    it (an instrument, a type of intervention: a category nobody has is not a row). A hidden
+    count beside shown zeros in its row is then ≥ 1: three such counts of boys beside the
+    boys' 3 are each 1."""
+    r, c = ext.shape[0] - 1, ext.shape[1] - 1
+    return [(1.0 if listed_rows and p[1] == c and p[0] < r and ext[p] > 0 else 0.0, None)
+            for p in idx]
+
+
+def cell_bounds(ext: np.ndarray, hidden: np.ndarray, *, listed_rows: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """The attacker's best bounds for every hidden cell of a table extended with its totals.
 
     Known: every published cell and total, that each row and column adds up to its total, and
-    that counts are ≥ 0. Each hidden cell's minimum and maximum come from linear programming.
+    that counts are ≥ 0 (with ``listed_rows``, a row's total ≥ 1: :func:`_known_bounds`).
+    Each hidden cell's minimum and maximum come from linear programming.
     Returns two arrays (NaN where the cell is published; +inf where unbounded).
     """
     ext = np.asarray(ext, float)
@@ -185,11 +198,12 @@ def cell_bounds(ext: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.nda
     lo, hi = np.full(ext.shape, np.nan), np.full(ext.shape, np.nan)
     if not idx:
         return lo, hi
+    known = _known_bounds(ext, idx, listed_rows)
     for k, cell in enumerate(idx):
         obj = np.zeros(len(idx))
         obj[k] = 1.0
-        low = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        high = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        low = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=known, method="highs")
+        high = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=known, method="highs")
         lo[cell] = low.fun if low.status == 0 else 0.0
         hi[cell] = -high.fun if high.status == 0 else np.inf
     return lo, hi
@@ -204,9 +218,11 @@ _FREE = 1e-6
 _FREE_SHARE = 1e-12
 
 
-def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None, *,
+           listed_rows: bool = False) -> np.ndarray:
     """The hidden cells (of ``among``, default all) whose value the published cells, the
-    totals and non-negativity determine: ``cell_bounds``'s minimum equals its maximum.
+    totals and non-negativity (with ``listed_rows`` a row's total ≥ 1: :func:`_known_bounds`)
+    determine: ``cell_bounds``'s minimum equals its maximum.
 
     Fewer LPs than :func:`cell_bounds`: the true table is one feasible point, and every LP's
     optimum is another, so each cell where the two differ can take two values and is not
@@ -222,13 +238,14 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
     tolerance = max(_FREE, _FREE_SHARE * float(np.abs(ext).max(initial=0)))
     wanted = np.ones(len(idx), bool) if among is None else np.array([bool(among[p]) for p in idx])
     unsettled = wanted.copy()
+    known = _known_bounds(ext, idx, listed_rows)
     for k in np.flatnonzero(wanted):
         for sign in (-1.0, 1.0):  # its maximum, then its minimum
             if not unsettled[k]:
                 break
             obj = np.zeros(len(idx))
             obj[k] = sign
-            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=known, method="highs")
             if res.status != 0:  # unbounded (or, as cell_bounds, no answer): not pinned
                 unsettled[k] = False
                 break
@@ -242,7 +259,7 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None)
 def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
             margins: bool = True, totals_fixed: bool | str = False,
             fixed_cells: np.ndarray | None = None, column_totals: bool = True,
-            max_rounds: int = 100) -> np.ndarray:
+            listed_rows: bool = False, max_rounds: int = 100) -> np.ndarray:
     """Primary plus complementary suppression of a 2-D table and its totals.
 
     ``counts`` is the r × c table; its totals are taken as published unless they are small
@@ -262,6 +279,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     nothing). ``primary`` may also be a mask of the table extended with its totals, to hide a
     total from the start (a row total another display hides). With ``column_totals=False`` no
     column total is published anywhere: only the rows (each with its total) are protected.
+    With ``listed_rows`` each row is known to have someone (its total ≥ 1, :func:`_known_bounds`).
     """
     ext = extend_with_totals(counts)
     r, c = counts.shape
@@ -318,7 +336,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
                 changed |= add_in_line(line)
         if changed:
             continue
-        found = np.argwhere(pinned(ext, hidden, among=secret))
+        found = np.argwhere(pinned(ext, hidden, among=secret, listed_rows=listed_rows))
         if not len(found):
             break
         i, j = found[0]
@@ -327,7 +345,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
             if not any(add_in_line(line) for line in lines):
                 break  # everything that may be hidden is hidden
     if totals_fixed:
-        if pinned(ext, hidden, among=ext > 0)[:-1, :-1].any():
+        if pinned(ext, hidden, among=ext > 0, listed_rows=listed_rows)[:-1, :-1].any():
             hidden[:-1, :-1] = True  # the published totals pin a cell: show nothing
     return hidden
 
@@ -335,7 +353,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
 def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                    threshold: int = DEFAULT_THRESHOLD, margins: bool = True,
                    rounding: int | None = None, totals_fixed: bool | str = False,
-                   hidden=None) -> pd.DataFrame:
+                   hidden=None, listed_rows: bool = False) -> pd.DataFrame:
     """Disclose a long table of counts (one row per cell of ``by``).
 
     With two or more ``by`` columns, the first two span a cross-table whose row and column
@@ -347,6 +365,8 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     hiding here cannot hide (``"columns"``: each column's total, the totals per ``by[1]``).
     ``hidden``: a mask of rows hidden already (by another protection of the same counts); they
     are protected as the small ones are, and marked as hidden to protect another cell.
+    ``listed_rows``: a row (a value of ``by[0]``) is there only when someone has it
+    (:func:`protect`).
     """
     by = [by] if isinstance(by, str) else list(by)
     count_cols = list(count_cols)
@@ -391,7 +411,7 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                 for i, pos in positions.items():
                     mask[pos] = hidden[i]
                 ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold,
-                                   totals_fixed=totals_fixed)
+                                   totals_fixed=totals_fixed, listed_rows=listed_rows)
                 hidden_totals.append({"table": col, "rows": list(map(str, grid.index)),
                                       "columns": list(map(str, grid.columns)), "mask": ext_mask})
                 for i, pos in positions.items():
@@ -783,8 +803,12 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
     Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Chichester: Wiley. §4.3.
     """
     derived = [c for c in ("share", "ci_low", "ci_high", "adj_residual") if c in distribution]
+    # The group sizes are shown whatever this table hides (``n`` below, and by every share
+    # shown): fixed, so that a cell they pin is protected by the cells, not by a total that
+    # only seems hidden (pum38: three boys, each hidden count given back as 1).
     out = disclose_table(distribution, count_cols=["events"], by=[category, group],
-                         derived_cols=derived, threshold=threshold)
+                         derived_cols=derived, threshold=threshold, totals_fixed="columns",
+                         listed_rows=True)
     if blocks is not None and not distribution.empty:
         # The whole table (its group sizes are shown) and each block (its totals by group are
         # the share's) protected in turn, each with what the other hid, until neither hides more:
@@ -796,10 +820,10 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
             before = out["suppressed"].to_numpy(bool)
             part = disclose_table(by_block, count_cols=["events"], by=[category, group, "__block"],
                                   derived_cols=derived, threshold=threshold, totals_fixed="columns",
-                                  hidden=before)
+                                  listed_rows=True, hidden=before)
             out = disclose_table(distribution, count_cols=["events"], by=[category, group],
-                                 derived_cols=derived, threshold=threshold,
-                                 hidden=part["suppressed"].to_numpy(bool))
+                                 derived_cols=derived, threshold=threshold, totals_fixed="columns",
+                                 listed_rows=True, hidden=part["suppressed"].to_numpy(bool))
             if (out["suppressed"].to_numpy(bool) == before).all():
                 break
     if distribution.empty:
