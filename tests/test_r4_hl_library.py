@@ -511,3 +511,26 @@ def test_an_age_group_or_year_the_population_covers_only_partly_is_left_out_and_
                                                for a in range(65, 101)]))
     part = representation.analyse(clients, full, s, threshold=1, period=("2022-01-01", "2023-12-31"))
     assert part.coverage == [] and representation.PARTLY_COVERED not in part.clients.excluded_by_reason()
+
+
+def test_the_heading_names_the_adjustment_justera_for_chose():
+    """r4_03 with justera_for: [alder, hushallstyp] on an export without hushallstyp: the page
+    said 'justeringen görs bara för åldersgrupp och födelseland' (the catalogue's covariates)
+    beside comparisons adjusted for age alone. The sentence names what was chosen and is
+    present; without a choice it is the catalogue's."""
+    from jamtools.data.check import check_table
+    from jamtools.run.notebook import ChapterRun
+
+    raw = pd.DataFrame({"kon": ["kvinna", "man"], "alder": ["30", "40"], "fodd_i_sverige": ["1", "0"],
+                        "sjalvforsorjande": ["1", "0"]}, dtype="string")
+    checked = check_table(raw, TABLES["eb_utfall"], source="test.csv")
+    t = LoadResult(table=TABLES["eb_utfall"], data=checked.data, source="test.csv", checked=checked)
+    t = t.with_data(t.data.assign(aldersgrupp="30–39", fodelseland="Sverige"))
+    run = ChapterRun("r4_03_resultat", QUESTIONS["r4_03_resultat"], params=None)
+    chosen = run.omissions("eb_utfall", t, covariates=["alder", "hushallstyp"])
+    assert "justeringen görs bara för ålder." in chosen
+    assert "födelseland" not in chosen
+    default = run.omissions("eb_utfall", t)
+    assert "justeringen görs bara för åldersgrupp och födelseland" in default
+    # an explicit empty choice adjusts for nothing, and no sentence claims an adjustment
+    assert "justeringen görs" not in run.omissions("eb_utfall", t, covariates=[])

@@ -427,7 +427,10 @@ def goals_reached(ctx) -> Page:
     utfall, spec = load_outcomes(ctx, spec)
     kvalitet = ctx.load_optional("um_indikatorer", period=ctx.params.period,
                                  unit=ctx.extra.get("enhet"))
-    missing = [ctx.omissions(spec.table, utfall) if spec.table == CATALOGUE_TABLE else "",
+    # the adjustment the parameter justera_for chose, when it chose one (not the catalogue's)
+    chosen = spec.adjust_for if ctx.extra.get("justera_for") is not None else None
+    missing = [ctx.omissions(spec.table, utfall, covariates=chosen) if spec.table == CATALOGUE_TABLE
+               else "",
                ctx.omissions("um_indikatorer", kvalitet)]
     data = [" ".join([ctx.heading, *(x for x in missing if x)])]
     if utfall is not None:

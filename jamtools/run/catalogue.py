@@ -885,7 +885,8 @@ def unreadable_text(what: str, names, source: str) -> str:
             + (f" i {source}" if source else "") + f" går inte att tolka ({SEE_CHECK})")
 
 
-def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None) -> str:
+def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None,
+              covariates=None) -> str:
     """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
 
     One sentence per optional column the table lacks (the catalogue's own words), and, when the
@@ -894,7 +895,9 @@ def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None) 
     when the run has it (else the run has no such table); ``unreadable`` (the
     :class:`jamtools.data.UnusableColumns` the load stopped with) says that the table has
     them but most of their values cannot be read. An optional column the load could not read
-    (``loaded.unusable``) is named as such, not as one the data lack.
+    (``loaded.unusable``) is named as such, not as one the data lack. ``covariates``: what the
+    chapter adjusts for when a parameter chose it (r4_03's ``justera_for``), instead of the
+    catalogue's declared covariates: the sentence names the adjustment that is made.
     """
     from jamtools.present.report import covariates_text
 
@@ -921,15 +924,16 @@ def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None) 
                                        loaded.source) + f": {what}.")
         elif not loaded.has(col):
             out.append(f"Data saknar uppgift om {covariates_text([col])}: {what}.")
-    if need.covariates:
-        present = [c for c in need.covariates if loaded.has(c)]
-        absent = [c for c in need.covariates if not loaded.has(c)]
+    chosen = need.covariates if covariates is None else tuple(covariates)
+    if chosen:
+        present = [c for c in chosen if loaded.has(c)]
+        absent = [c for c in chosen if not loaded.has(c)]
         for c in absent:
             if _source(c) in unusable and c not in need.optional:
                 out.append(unreadable_text(f"Uppgiften om {covariates_text([c])}", [unusable[_source(c)]],
                                            loaded.source) + ".")
         if not present:
-            out.append(no_adjustment_text(need.covariates))
+            out.append(no_adjustment_text(chosen))
         elif absent:
             out.append(f"Data saknar uppgift om {covariates_text(absent)}: justeringen görs bara "
                        f"för {covariates_text(present)}.")

@@ -326,11 +326,13 @@ class ChapterRun:
         return selection_gives_back(whole.counts_by_sex()["analysed"],
                                     selection.counts_by_sex()["analysed"], self.threshold)
 
-    def omissions(self, table: str, loaded) -> str:
-        """What the chapter leaves out for lack of columns or tables, in Swedish."""
+    def omissions(self, table: str, loaded, covariates=None) -> str:
+        """What the chapter leaves out for lack of columns or tables, in Swedish (``covariates``:
+        what a parameter chose to adjust for, :func:`jamtools.run.catalogue.omissions`)."""
         return catalogue.omissions(self.question_id, table, loaded,
                                    lacking=self.lacking.get(table, ()) if loaded is None else (),
-                                   unreadable=self.unreadable.get(table) if loaded is None else None)
+                                   unreadable=self.unreadable.get(table) if loaded is None else None,
+                                   covariates=covariates)
 
     def left_out(self, table: str, column: str | None = None) -> str:
         """The sentence for what this chapter leaves out without ``column`` of ``table`` (or
