@@ -469,3 +469,19 @@ def test_a_comparison_that_could_not_be_computed_is_not_called_hidden(tmp_path):
     assert "**1** kan inte beräknas med dessa data" in text
     # a run where everything could be computed does not mention it
     assert "kan inte beräknas" not in summary.describe(table[table["verdict"] == "dold"])
+
+
+def test_the_figures_caption_says_which_differences_it_shows(duplicates):
+    """A run where nothing could be adjusted (pum38: um_01, um_02, r4_03 on indicators): the
+    figure drew the differences without adjustment, its alt text and the table said so, and its
+    caption said 'som finns kvar bland lika ärenden'."""
+    ranked = summary.gaps(duplicates, order=ORDER)
+    _, key = summary.top_rows(ranked)
+    assert key == "kvarstar"
+    assert "som finns kvar bland lika ärenden" in summary.overview_caption(ranked)
+    crude = ranked.assign(verdict=ranked["verdict"].replace({"kvarstar": "tydlig"}))
+    rows, key = summary.top_rows(crude)
+    assert key == "tydlig" and len(rows)
+    caption = summary.overview_caption(crude)
+    assert "utan justering" in caption and "kvar bland lika" not in caption
+    assert "utan justering" in summary.overview_alt(crude)

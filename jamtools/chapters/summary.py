@@ -732,6 +732,19 @@ def overview_plot(ranked: pd.DataFrame, n: int = TOP):
     return Plot(fig, "")
 
 
+def overview_caption(ranked: pd.DataFrame, n: int = TOP) -> str:
+    """Caption of :func:`overview_plot`: the differences it shows as :func:`top_rows` chose
+    them (those that remain among alike cases, or, in a run with no adjustment, those without
+    adjustment), as the table and the alt text say it."""
+    rows, key = top_rows(ranked, n)
+    if rows.empty:
+        return "Ingen skillnad var tydlig i körningen, så figuren visar inga skillnader."
+    what = ("som finns kvar bland lika ärenden" if key == "kvarstar"
+            else "utan justering (ingen justering kunde göras)")
+    return (f"De tydligaste skillnaderna {what}, numrerade som i tabellen, med kapitlets "
+            "konfidensintervall; ett diagram per mått.")
+
+
 def overview_alt(ranked: pd.DataFrame, n: int = TOP) -> str:
     """Alt text of :func:`overview_plot`: what it shows, then each row's estimate and interval
     in the table's order."""
@@ -923,8 +936,7 @@ def realise(ctx) -> Page:
             "lista": items(top_table(ranked)),
             "figur": items(*figure(
                 overview_plot(ranked),
-                caption="De tydligaste skillnaderna som finns kvar bland lika ärenden, numrerade "
-                        "som i tabellen, med kapitlets konfidensintervall; ett diagram per mått.",
+                caption=overview_caption(ranked),
                 alt=overview_alt(ranked), name="figur")),
             "tabell": items(table_text),
             "handlingsplan": items(plan_text),
@@ -932,7 +944,7 @@ def realise(ctx) -> Page:
 
 
 __all__ = ["PRIMARY", "VERDICTS", "CLEAR", "COLUMNS", "TABLE_COLUMNS", "PLAN_COLUMNS", "TOP",
-           "is_gap_measure", "null_value", "collect", "chapters_run", "chapters_not_run",
+           "is_gap_measure", "null_value", "overview_caption", "collect", "chapters_run", "chapters_not_run",
            "not_run_reasons", "not_run_text", "words", "outcome_text", "finding_text",
            "measure_text", "is_clear", "verdict_of", "adjusted_mask", "per_chapter",
            "finding_key", "merge_findings", "rank", "gaps", "decimals", "interval_text",
