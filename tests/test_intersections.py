@@ -3,6 +3,7 @@ by hand from a 2 × 2 × 2 table, and the small-group protection of the group ta
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -98,9 +99,12 @@ def test_group_shares_hide_small_groups_and_their_complements():
     big = pd.DataFrame({"kon": "man", "land": "C", "utfall": [1, 0] * 20, "hushall": "ensam"})
     d = pd.concat([d, small, big], ignore_index=True)
     out = ix.group_shares(d, "utfall", ["land", "hushall"], threshold=5)
+    assert len(out) == 3 * 2 * 2  # every combination, the two empty ones in C too
     hidden = out[out["suppressed"]]
-    assert ("C", "ensam", "kvinna") in set(zip(hidden["land"], hidden["hushall"], hidden["kon"]))
-    # the small group and its complements with one reason (tests/disclosure/test_one_reason.py)
+    # the small group and the two empty ones hidden (with their complements), all with one
+    # reason (tests/disclosure/test_one_reason.py)
+    assert {("C", "ensam", "kvinna"), ("C", "sambo", "kvinna"), ("C", "sambo", "man")} <= set(
+        zip(hidden["land"], hidden["hushall"], hidden["kon"]))
     assert set(hidden["suppression_reason"]) == {disclosure.REASON_HIDDEN}
     assert len(hidden) >= 2
     assert hidden["share"].isna().all() and hidden["n"].isna().all()
@@ -110,7 +114,8 @@ def test_group_shares_hide_small_groups_and_their_complements():
 
 def test_detail_overview_counts_groups():
     """Sex alone: 2 groups, none hidden. Sex × country × household with a group of 3: 2·3·2 =
-    12 possible groups, of which the women in C living together (nobody) is empty."""
+    12 possible groups; the two in C living together (nobody) are hidden as small ones, and
+    no count of empty groups tells them apart."""
     d = _rows(CELLS)
     d["hushall"] = np.where(np.arange(len(d)) % 3 == 0, "ensam", "sambo")
     d = pd.concat([d, pd.DataFrame({"kon": "kvinna", "land": "C", "utfall": [1, 0, 1], "hushall": "ensam"}),
@@ -118,11 +123,12 @@ def test_detail_overview_counts_groups():
                   ignore_index=True)
     ov = ix.detail_overview(d, "utfall", {"kön": [], "alla": ["land", "hushall"]}, threshold=5)
     first, last = ov.iloc[0], ov.iloc[1]
-    assert (first["grupper"], first["tomma"], first["visas"], first["dolda_sma"]) == (2, 0, 2, 0)
+    assert (first["grupper"], first["visas"], first["dolda_sma"]) == (2, 2, 0)
     assert first["andel_i_dolda"] == 0
-    assert (last["grupper"], last["tomma"]) == (12, 2)
-    assert last["dolda_sma"] == 1 and last["dolda_skydd"] >= 1
-    assert last["visas"] + last["dolda_sma"] + last["dolda_skydd"] + last["tomma"] == 12
+    assert "tomma" not in ov
+    assert last["grupper"] == 12
+    assert last["dolda_sma"] == 3 and last["dolda_skydd"] >= 1
+    assert last["visas"] + last["dolda_sma"] + last["dolda_skydd"] == 12
     hidden_share = last["andel_i_dolda"]
     assert 3 / len(d) <= hidden_share < 1
 
@@ -143,3 +149,90 @@ def test_intersection_analysis_hides_the_interaction_when_a_group_is_hidden():
     assert res.crude_interaction["estimate"].isna().all()
     text = ix.describe_interaction(res, factor_levels=("A", "B"), factor_labels={}, outcome_text="x")
     assert "visas inte" in text
+
+
+# --- An empty group reads as a small one -------------------------------------------------------
+
+HOUSEHOLDS = ("ensam", "sambo", "familj")
+
+
+def _crossing(empty: str, one: str) -> pd.DataFrame:
+    """Birth country × household × sex, 20 (10 with the outcome) in every group but two
+    foreign-born men's: nobody living ``empty``, one man living ``one``."""
+    parts = []
+    for land in ("inrikes_fodd", "utrikes_fodd"):
+        for h in HOUSEHOLDS:
+            for sex in ("kvinna", "man"):
+                n = 20
+                if (land, sex) == ("utrikes_fodd", "man"):
+                    n = {empty: 0, one: 1}.get(h, 20)
+                parts.append(pd.DataFrame({"kon": sex, "fodelseland": land, "hushall": h,
+                                           "utfall": ([1, 0] * 10)[:n]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _rendered(shares: pd.DataFrame):
+    from jamtools.present import report
+    from jamtools.present.sentences import shares_alt
+
+    shares = shares.assign(grupp=ix.group_labels(shares, ["fodelseland", "hushall"]))
+    table = report.share_table(shares.drop(columns="grupp"), outcome_label="Andel med utfallet")
+    return table, shares_alt(shares, what="Andel med utfallet", by="grupp")
+
+
+def test_an_empty_group_reads_as_a_group_of_one_in_the_table_and_the_alt_text():
+    """A probe: a foreign-born man living alone was a row of its own (hidden), and a household
+    type with no foreign-born man had no row, so the rows told who exists. Now every
+    combination is a row; the empty one and the one with 1 person read alike (``..``, "färre
+    än 5"), and moving the one man from one household to the other changes nothing a reader
+    sees."""
+    levels = {"hushall": HOUSEHOLDS}
+    a = ix.group_shares(_crossing(empty="ensam", one="sambo"), "utfall", ["fodelseland", "hushall"],
+                        threshold=5, levels=levels)
+    b = ix.group_shares(_crossing(empty="sambo", one="ensam"), "utfall", ["fodelseland", "hushall"],
+                        threshold=5, levels=levels)
+    assert len(a) == len(b) == 2 * 3 * 2
+    table_a, alt_a = _rendered(a)
+    table_b, alt_b = _rendered(b)
+    def at(h):
+        [k] = np.flatnonzero((a["fodelseland"] == "utrikes_fodd") & (a["kon"] == "man") & (a["hushall"] == h))
+        return table_a.frame.iloc[k, 3:]  # what the table says beside the group's name
+    empty_row, one_row = at("ensam"), at("sambo")
+    assert empty_row.tolist() == one_row.tolist()
+    assert empty_row["Andel med utfallet"] == ".." and empty_row["Anmärkning"] == "färre än 5"
+    pd.testing.assert_frame_equal(table_a.frame, table_b.frame)
+    assert table_a.note == table_b.note
+    assert alt_a == alt_b
+    for frame in (a, b):  # no hidden row says it holds someone
+        assert not frame.loc[frame["suppressed"], "all_or_none"].any()
+
+
+def test_an_empty_group_reads_as_a_group_of_one_in_the_sentences_and_the_results():
+    """The sex × country table of the chapter: foreign-born men none, or one. The shares, the
+    comparisons (as the results JSON writes them) and the sentences are the same."""
+    from jamtools.present.results import Results
+    from types import SimpleNamespace
+
+    def analysed(men_abroad: int):
+        cells = {("kvinna", "inrikes_fodd"): (40, 20), ("man", "inrikes_fodd"): (40, 25),
+                 ("kvinna", "utrikes_fodd"): (30, 12), ("man", "utrikes_fodd"): (men_abroad, men_abroad)}
+        d = _rows(cells).rename(columns={"land": "fodelseland"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = ix.intersection_analysis(d, "utfall", factor="fodelseland",
+                                           factor_levels=("inrikes_fodd", "utrikes_fodd"), threshold=5)
+        params = SimpleNamespace(organisation="x", period_start=None, period_end=None,
+                                 conf_level=0.95, threshold=5, results_path=None)
+        out = Results("r4_04", params, question="?")
+        out.add_comparisons(pd.concat([res.crude, res.crude_interaction, res.adjusted]))
+        words = ix.describe_interaction(res, factor_levels=("inrikes_fodd", "utrikes_fodd"),
+                                        factor_labels=ix.BIRTH_TEXT, outcome_text="utfallet")
+        return res, out.data, words
+
+    none, one = analysed(0), analysed(1)
+    assert len(none[0].shares) == 4
+    pd.testing.assert_frame_equal(none[0].shares, one[0].shares)
+    assert none[1] == one[1]
+    assert none[2] == one[2]
+    man_abroad = none[0].shares.set_index(["kon", "fodelseland"]).loc[("man", "utrikes_fodd")]
+    assert bool(man_abroad["suppressed"]) and man_abroad["suppression_reason"] == "färre än 5"

@@ -31,7 +31,7 @@ from scipy import stats as sps
 
 from jamtools import disclosure, stats
 from jamtools.data.derive import ADULT_AGE_GROUPS, BIRTH_LEVELS, age_group, birth_country
-from jamtools.data.model import ADULT_SEXES
+from jamtools.data.model import ADULT_SEXES, code_levels
 from jamtools.present import plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, Table, covariates_text, interval, label, number, percent
@@ -166,53 +166,59 @@ def interaction_effect(data: pd.DataFrame, outcome: str, *, factor: str, factor_
 
 def group_shares(data: pd.DataFrame, outcome: str, dims, *, group: str = "kon",
                  conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
-                 weight: str | None = None) -> pd.DataFrame:
+                 weight: str | None = None, levels: dict | None = None) -> pd.DataFrame:
     """The share with ``outcome`` per sex within every combination of ``dims``, with Wilson
     intervals, disclosed: a group with fewer than ``threshold`` people, or fewer than
     ``threshold`` with or without the outcome, is hidden, and so are further groups where the
     hidden one could otherwise be recovered from the others and the totals per sex
     (:func:`jamtools.disclosure.disclose_shares`). ``weight``: for a cell table, the column
-    with the number of people each row stands for."""
+    with the number of people each row stands for.
+
+    Every combination of the levels is a row, empty or not: ``levels`` maps a column to its
+    levels (the data model's codes, :func:`jamtools.data.model.code_levels`); a column not
+    named has the levels observed in ``data``. An empty group is hidden as a small one, with the
+    same reason, so the rows tell no one which small groups exist."""
     dims = list(dims)
     counts = stats.collapse(data, outcome, [*dims, group], weights=weight)
-    shares = stats.share_by_group(counts, group, by=dims, conf_level=conf_level)
+    shares = stats.share_by_group(counts, group, by=dims, conf_level=conf_level,
+                                  levels=dict(levels or {}))
     return disclosure.disclose_shares(shares, threshold=threshold, group=group, by=dims)
 
 
 def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str = "kon",
                     conf_level: float = 0.95,
                     threshold: int = disclosure.DEFAULT_THRESHOLD,
-                    weight: str | None = None) -> pd.DataFrame:
+                    weight: str | None = None, levels: dict | None = None) -> pd.DataFrame:
     """How many groups each level of detail gives, and how many of them can be shown.
 
     ``steps`` maps a label to the characteristics crossed with sex at that level (e.g.
     ``{"kön": [], "kön × födelseland": ["fodelseland"], ...}``). Per step: the number of
-    possible groups (the product of the observed categories, times the sexes), the groups
-    with nobody in them, the groups shown, hidden because they are small (primary) and hidden
-    to protect another (secondary), and the share of the people who are in hidden groups.
-    These are counts of groups, never of people; the share in hidden groups follows from the
-    published groups and the total, so it reveals nothing the table does not. ``weight``: for a
-    cell table, the column with the number of people each row stands for.
+    possible groups (the product of the levels, ``levels`` as :func:`group_shares` takes it,
+    times the sexes), the groups shown, hidden because they are small or empty (primary: an
+    empty group reads as a small one, so no count of empty groups is given, which beside the
+    hidden ones would tell how many of them are empty) and hidden to protect another
+    (secondary), and the share of the people who are in hidden groups. These are counts of
+    groups, never of people; the share in hidden groups follows from the published groups and
+    the total, so it reveals nothing the table does not. ``weight``: for a cell table, the
+    column with the number of people each row stands for.
     """
     rows = []
     total = float(data[weight].sum() if weight else len(data))
     for name, dims in steps.items():
         dims = list(dims)
         d = group_shares(data, outcome, dims, group=group, conf_level=conf_level, threshold=threshold,
-                         weight=weight)
-        possible = int(np.prod([data[c].nunique() for c in [*dims, group]])) if len(data) else 0
-        raw = (stats.collapse(data, outcome, [*dims, group], weights=weight) if len(data)
-               else pd.DataFrame({"n": []}))
-        observed = int((raw["n"] > 0).sum())
-        # the small cells, from the counts (the reasons do not tell them from those protecting
-        # them: disclosure.REASON_HIDDEN)
+                         weight=weight, levels=levels)
+        # the small and empty cells, from the counts (the reasons do not tell them from those
+        # protecting them: disclosure.REASON_HIDDEN), over the same combinations as the table
+        raw = (stats.complete_cells(stats.collapse(data, outcome, [*dims, group], weights=weight),
+                                    dict(levels or {})) if len(data) else None)
         primary = int((disclosure.is_small(raw["n"], threshold) | disclosure.is_small(raw["events"], threshold)
-                       | disclosure.is_small(raw["n"] - raw["events"], threshold)).sum()) if len(d) else 0
+                       | disclosure.is_small(raw["n"] - raw["events"], threshold)
+                       | (raw["n"].to_numpy(float) == 0)).sum()) if raw is not None and len(d) else 0
         hidden = int(d["suppressed"].astype(bool).sum()) if len(d) else 0
         shown_n = float(d.loc[~d["suppressed"].astype(bool), "n"].sum()) if len(d) else 0.0
-        rows.append({"niva": name, "grupper": possible, "tomma": possible - observed,
-                     "visas": observed - hidden, "dolda_sma": int(primary),
-                     "dolda_skydd": hidden - int(primary),
+        rows.append({"niva": name, "grupper": len(d), "visas": len(d) - hidden,
+                     "dolda_sma": int(primary), "dolda_skydd": hidden - int(primary),
                      "andel_i_dolda": (total - shown_n) / total if total else np.nan})
     return pd.DataFrame(rows)
 
@@ -224,16 +230,17 @@ def detail_table(overview: pd.DataFrame, *, threshold: int, unit_text: str = "kl
     frame = pd.DataFrame({
         "Uppdelning": overview["niva"],
         "Möjliga grupper": overview["grupper"].map(lambda v: number(v, 0)),
-        "Tomma grupper": overview["tomma"].map(lambda v: number(v, 0)),
         "Grupper som visas": overview["visas"].map(lambda v: number(v, 0)),
-        f"Dolda: färre än {threshold}": overview["dolda_sma"].map(lambda v: number(v, 0)),
+        f"Dolda: färre än {threshold} (eller inga)": overview["dolda_sma"].map(lambda v: number(v, 0)),
         "Dolda för att skydda en annan grupp": overview["dolda_skydd"].map(lambda v: number(v, 0)),
         f"Andel av {unit_text} i dolda grupper": overview["andel_i_dolda"].map(percent),
     })
     return Table(frame, caption,
                  f"En grupp döljs om den har färre än {threshold} klienter, eller färre än {threshold} "
                  "med eller utan utfallet; och ytterligare grupper döljs så att en dold grupp inte går "
-                 "att räkna fram ur de andra och summorna (röjandekontroll).", name=name)
+                 "att räkna fram ur de andra och summorna (röjandekontroll). Tabellerna visar varje "
+                 "kombination av kategorierna, också de utan klienter; en grupp utan klienter döljs "
+                 "som en liten, så att ingen kan se vilka små grupper som finns.", name=name)
 
 
 @dataclass
@@ -261,7 +268,8 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
     """
     rows = data[data[group].isin(levels) & data[factor].isin(factor_levels)]
     shares = group_shares(rows, outcome, [factor], group=group, conf_level=conf_level,
-                          threshold=threshold, weight=weight)
+                          threshold=threshold, weight=weight,
+                          levels={group: tuple(levels), factor: tuple(factor_levels)})
     crude_parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -289,6 +297,9 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
 
     def disclose(comp: pd.DataFrame) -> pd.DataFrame:
         out = disclosure.disclose_comparisons(comp.reset_index(drop=True), threshold=threshold)
+        for col in ("warning", *disclosure.COUNTED_WORDS):
+            if col in out:
+                out[col] = out[col].astype(object)
         if "warning" in out:
             out["warning"] = out["warning"].astype(object)
         for i, r in out.iterrows():
@@ -302,7 +313,7 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
                 out.at[i, "suppression_reason"] = disclosure.REASON_GROUP
                 if "warning" in out:  # as disclosure._mark: it speaks of the hidden counts
                     out.at[i, "warning"] = ""
-        return out
+        return disclosure.blank_counted_words(out)
 
     return IntersectionResult(shares, disclose(pd.concat(crude_parts, ignore_index=True)),
                               disclose(adjusted), disclose(crude_int))
@@ -402,6 +413,22 @@ def prepare_outcome_groups(loaded, outcome: str, *, levels=ADULT_SEXES,
         loaded = loaded.exclude(loaded.data[present].isna().any(axis=1),
                                 f"Uppgift om {covariates_text(present)} saknas")
     return loaded, loaded.data[loaded.data["kon"].isin(levels)].copy(), present
+
+
+def group_levels(rows: pd.DataFrame, *, levels=ADULT_SEXES, table: str = "eb_utfall") -> dict:
+    """The levels every table of groups lists, empty or not (:func:`group_shares`): the sexes
+    compared, both countries of birth, the data model's household types, and the handbook's
+    adult age groups when the rows' age groups are among them; any other column of ``rows``
+    has the levels observed in it (:func:`jamtools.data.model.code_levels`)."""
+    out = {"kon": tuple(levels), "fodelseland": BIRTH_LEVELS}
+    for c in rows.columns:
+        if c in out or not (pd.api.types.is_object_dtype(rows[c]) or pd.api.types.is_string_dtype(rows[c])
+                            or isinstance(rows[c].dtype, pd.CategoricalDtype)):
+            continue
+        out[c] = code_levels(rows[c], table=table, column=c)
+    if "aldersgrupp" in rows and set(rows["aldersgrupp"].dropna()) <= set(ADULT_AGE_GROUPS["labels"]):
+        out["aldersgrupp"] = tuple(ADULT_AGE_GROUPS["labels"])
+    return out
 
 
 def comparison_label(text: str, factor_labels: dict = BIRTH_TEXT) -> str:
@@ -537,11 +564,13 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
         report.comparison_table(compared.assign(comparison=compared["comparison"].map(comparison_label)),
                                 caption="Skillnader mellan kvinnor och män inom varje grupp, och samspelet",
                                 name="samspel"))
+    # every table of groups lists every combination of these levels, empty or not
+    grid = group_levels(rows[[c for c in ("hushallstyp", "aldersgrupp") if c in rows]], levels=levels)
     household = ()
     if clients.has("hushallstyp"):
         by = ["fodelseland", "hushallstyp"]
         shares = group_shares(rows, outcome, by, conf_level=ctx.conf_level, threshold=ctx.threshold,
-                              weight=clients.weight)
+                              weight=clients.weight, levels=grid)
         shares = shares.assign(grupp=group_labels(shares, by))
         household = items(
             *figure(plots.shares_plot(shares, by="grupp", title="Efter födelseland och hushållstyp",
@@ -555,7 +584,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
     every = ()
     if detail:
         shares = group_shares(rows, outcome, ["fodelseland", *detail], conf_level=ctx.conf_level,
-                              threshold=ctx.threshold, weight=clients.weight)
+                              threshold=ctx.threshold, weight=clients.weight, levels=grid)
         every = items(report.share_table(
             shares, outcome_label="Andel med utfallet",
             caption="Efter " + ", ".join(["födelseland", *(label(x) for x in detail)]) + " och kön"))
@@ -564,7 +593,7 @@ def groups_of_women_and_men(ctx, *, levels=ADULT_SEXES) -> Page:
         steps[" × ".join(["Kön", "födelseland", *(label(x) for x in detail[:i + 1])])] = \
             ["fodelseland", *detail[:i + 1]]
     overview = detail_overview(rows, outcome, steps, conf_level=ctx.conf_level, threshold=ctx.threshold,
-                               weight=clients.weight)
+                               weight=clients.weight, levels=grid)
     return Page(
         question_id=ctx.question_id,
         short_answer=answer(land, factor_levels=BIRTH_LEVELS, factor_labels=BIRTH_TEXT),

@@ -443,3 +443,27 @@ TABLES: dict[str, Table] = {t.name: t for t in (BOF_AKTUALISERINGAR, BOF_UTREDNI
                                                  RU_ANSOKNINGAR, BEFOLKNING, UM_ANTECKNINGAR,
                                                  UM_INDIKATORER)}
 
+
+
+def code_levels(observed, *, table: str | None = None, column: str | None = None) -> tuple:
+    """The levels of a category column a table of groups lists, empty or not: the data
+    model's codes for ``table.column`` where it has a code list (``allowed``), then any other
+    value ``observed`` holds; otherwise the values observed, sorted. Missing values are no level.
+
+    A table that lists only the groups the data have tells a reader which small groups exist
+    even when every value is hidden; one that lists every level's group does not.
+
+    >>> code_levels(["ensamstaende_med_barn"], table="eb_utfall", column="hushallstyp")[:2]
+    ('ensamstaende_utan_barn', 'ensamstaende_med_barn')
+    >>> code_levels(["b", "a", None, "a"])
+    ('a', 'b')
+    """
+    seen = [v for v in dict.fromkeys(observed) if v is not None and v == v]
+    allowed = ()
+    if table in TABLES and column is not None:
+        try:
+            allowed = TABLES[table].column(column).allowed or ()
+        except KeyError:
+            allowed = ()
+    extra = sorted((v for v in seen if v not in allowed), key=str)
+    return (*allowed, *extra)

@@ -8,7 +8,10 @@
   least two, and a linear-programming check (the attacker's best bounds, given the published
   cells, the totals and that counts are ≥ 0) confirms that no hidden cell is pinned to a
   single value; where one is, more cells are hidden.
-- **Zero** is shown: an empty cell says nothing about a person. But a group where *all* or
+- **Zero** is shown in a table of counts: an empty cell says nothing about a person. A table
+  of shares by groups lists every combination of levels, and there an empty group is hidden
+  as a small one (:func:`disclose_shares`): a list of the groups that exist, or a 0 beside a
+  hidden small group, would tell that someone is in it. But a group where *all* or
   *none* have the outcome reveals the outcome of every member (attribute disclosure); it is
   flagged (``all_or_none``).
 - **Rounding** (``round_counts``) is the alternative some publishers use; it also protects
@@ -259,7 +262,8 @@ def pinned(ext: np.ndarray, hidden: np.ndarray, among: np.ndarray | None = None,
 def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT_THRESHOLD,
             margins: bool = True, totals_fixed: bool | str = False,
             fixed_cells: np.ndarray | None = None, column_totals: bool = True,
-            listed_rows: bool = False, max_rounds: int = 100) -> np.ndarray:
+            listed_rows: bool = False, empty: np.ndarray | None = None,
+            max_rounds: int = 100) -> np.ndarray:
     """Primary plus complementary suppression of a 2-D table and its totals.
 
     ``counts`` is the r × c table; its totals are taken as published unless they are small
@@ -280,6 +284,11 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     total from the start (a row total another display hides). With ``column_totals=False`` no
     column total is published anywhere: only the rows (each with its total) are protected.
     With ``listed_rows`` each row is known to have someone (its total ≥ 1, :func:`_known_bounds`).
+    ``empty`` (an r × c mask) marks inner cells with no one in them that are hidden as small
+    ones are (a table of groups that lists every combination of levels): they are protected
+    like small cells, so that no reader can tell a hidden empty group from a hidden small one
+    (the hidden cells of a line add up to at least ``threshold``, and none is pinned, to 0
+    either). Where a published total is 0 the emptiness is public and nothing is protected.
     """
     ext = extend_with_totals(counts)
     r, c = counts.shape
@@ -292,6 +301,20 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
     if not column_totals:
         hidden[-1, :] = True
     hidden |= is_small(ext.ravel(), threshold).reshape(ext.shape)
+    quiet = np.zeros(ext.shape, bool)  # empty cells whose emptiness must not be told
+    if empty is not None and np.asarray(empty, bool).any():
+        quiet[:-1, :-1] = np.asarray(empty, bool) & (ext[:-1, :-1] == 0)
+        public_zero_column = (ext[-1, :] == 0) & bool(totals_fixed)
+        public_zero_row = (ext[:, -1] == 0) & (totals_fixed is True)
+        quiet[:, public_zero_column] = False
+        quiet[public_zero_row, :] = False
+        quiet[-1, :] = quiet[:, -1] = False
+        hidden |= quiet
+        # a zero total of a line with a quiet cell would say the whole line is empty: it is
+        # hidden, and kept from being pinned to 0 as the cell is
+        quiet[:-1, -1] = (ext[:-1, -1] == 0) & quiet[:-1, :-1].any(axis=1)
+        quiet[-1, :-1] = (ext[-1, :-1] == 0) & quiet[:-1, :-1].any(axis=0)
+        hidden |= quiet
     if not margins:
         hidden[-1, :] = True
         hidden[:, -1] = True
@@ -316,7 +339,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
         return bool(totals_fixed) and (p[0] == r or p[1] == c)
 
     lines = _lines(r, c) if column_totals else _lines(r, c)[:r]
-    secret = ext > 0
+    secret = (ext > 0) | quiet
     if not column_totals:
         secret[-1, :] = False  # a total published nowhere is no secret when its column gives it
 
@@ -327,7 +350,8 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
         if hidden[line[-1]]:
             return False
         rest = sum(ext[p] for p in line[:-1] if hidden[p])
-        return bool(0 < rest < threshold)
+        # hidden empty cells alone would add up to 0: each would be known to be empty
+        return bool(0 < rest < threshold or (rest == 0 and any(quiet[p] for p in line[:-1])))
 
     for _ in range(max_rounds):
         changed = False
@@ -345,7 +369,7 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
             if not any(add_in_line(line) for line in lines):
                 break  # everything that may be hidden is hidden
     if totals_fixed:
-        if pinned(ext, hidden, among=ext > 0, listed_rows=listed_rows)[:-1, :-1].any():
+        if pinned(ext, hidden, among=(ext > 0) | quiet, listed_rows=listed_rows)[:-1, :-1].any():
             hidden[:-1, :-1] = True  # the published totals pin a cell: show nothing
     return hidden
 
@@ -446,7 +470,11 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     with and without the outcome form a (stratum × group) cross-table for each of the two, with
     the totals per stratum and per group taken as published (the overall table of the same
     run), and complementary suppression protects every hidden row against them. Shares and
-    intervals of hidden rows are hidden. ``all_or_none`` flags groups where everyone or no one
+    intervals of hidden rows are hidden. A row with ``n = 0`` (an empty combination of a table
+    that lists every combination of levels, ``share_by_group(levels=...)``) is hidden as a small
+    one, with the same reason, and protected so that no reader can tell it is empty (a table
+    with empty rows shown, and small ones hidden, tells which groups exist).
+    ``all_or_none`` flags groups where everyone or no one
     has the outcome (attribute disclosure).
 
     ``hidden_groups``: groups whose count of units (the share's denominator) the page hides
@@ -467,7 +495,11 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
         return out
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
-    primary = is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
+    # A group with no one in it reads as a small one ("färre än 5"): a table that lists every
+    # combination of levels (share_by_group's ``levels``) then tells no one which groups exist.
+    empty = n == 0
+    primary = (is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
+               | empty)
     denominator_hidden = out[group].astype(str).isin({str(g) for g in hidden_groups}).to_numpy()
     stratum = _as_keys(out[by]).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
     hidden = primary | denominator_hidden
@@ -488,17 +520,21 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
             mask[row_at[hidden], col_at[hidden]] = True
             # The per-group totals are the run's overall table (shown); the per-stratum totals
             # may be hidden, and the ones that must be are recorded for whoever shows them.
-            mask = protect(grid, mask, threshold=threshold, totals_fixed="columns" if by else True)
+            void = np.zeros(shape, bool)
+            void[row_at[empty], col_at[empty]] = True
+            mask = protect(grid, mask, threshold=threshold, totals_fixed="columns" if by else True,
+                           empty=void)
             hidden |= mask[row_at, col_at]
             hidden_strata |= {strata[k] for k in range(len(strata)) if mask[k, -1]}
         if (hidden == before).all():
             break
-    out["all_or_none"] = (n > 0) & ((ev == 0) | (ev == n))
+    # only a shown group is flagged: the flag of a hidden one would tell that it is not empty
+    out["all_or_none"] = (n > 0) & ((ev == 0) | (ev == n)) & ~hidden
     for col in ("n", "events", "share", "ci_low", "ci_high"):
         out[col] = out[col].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
-    # One reason for every hidden row: which rows are small, and which protect them, is what
-    # the complementary suppression hides (REASON_HIDDEN).
+    # One reason for every hidden row, an empty group's too: which rows are small (or empty),
+    # and which protect them, is what the complementary suppression hides (REASON_HIDDEN).
     out["suppression_reason"] = np.where(hidden, REASON_HIDDEN, "")
     _mark(out, threshold, rounding)
     out.attrs[ATTR]["hidden_stratum_totals"] = sorted(hidden_strata) if by else []
@@ -548,7 +584,25 @@ def disclose_comparisons(comparisons: pd.DataFrame, *, threshold: int = DEFAULT_
             out[col] = out[col].astype(float).where(~sup, np.nan)
     out["suppressed"] = sup
     out["suppression_reason"] = np.where(sup, REASON_GROUP, "")
-    return _mark(out, threshold)
+    return _mark(blank_counted_words(out), threshold)
+
+
+#: The words of a comparison that speak of the counts behind it: the test chosen (Fisher's
+#: exact test where an expected count is small) and the method (none for an empty group).
+COUNTED_WORDS = ("test", "method")
+
+
+def blank_counted_words(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """A hidden comparison names no test and no method (:data:`COUNTED_WORDS`): the test chosen
+    speaks of the counts it hides, and a comparison with an empty group has none, so they would
+    tell a hidden empty group from a hidden small one. Changes ``comparisons`` in place and
+    returns it."""
+    if "suppressed" in comparisons and len(comparisons):
+        hidden = comparisons["suppressed"].fillna(False).astype(bool).to_numpy()
+        for col in COUNTED_WORDS:
+            if col in comparisons and hidden.any():
+                comparisons[col] = comparisons[col].astype(object).where(~hidden, None)
+    return comparisons
 
 
 #: The values of a row that :func:`hide_adjusted_over_hidden_strata` hides (those present).

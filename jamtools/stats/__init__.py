@@ -5,7 +5,7 @@ share) or one row per comparison in a common layout (``outcome, comparison, grou
 measure, estimate, ci_low, ci_high, conf_level, p_value, test, n_a, events_a, n_b, events_b,
 adjusted, adjusted_for, method, mdd_pp, warning``).
 """
-from jamtools.stats.aggregate import collapse, collapse_file
+from jamtools.stats.aggregate import collapse, collapse_file, complete_cells
 from jamtools.stats.amounts import (AmountMoments, adjusted_amount_difference, amount_moments,
                                     compare_amounts, describe_amounts, mean_difference,
                                     oaxaca_blinder)
@@ -21,7 +21,7 @@ from jamtools.stats.survival import cox_hazard_ratio, kaplan_meier, logrank
 from jamtools.stats.trend import amount_gap_change, gap_by_period, gap_change
 
 __all__ = [
-    "COMPARISON_COLUMNS", "collapse", "collapse_file", "share_by_group", "compare_groups", "adjusted_difference",
+    "COMPARISON_COLUMNS", "collapse", "collapse_file", "complete_cells", "share_by_group", "compare_groups", "adjusted_difference",
     "mantel_haenszel", "flag_simpson", "min_detectable_difference", "crosstab",
     "distribution_by_group", "independence_test", "dissimilarity_index", "describe_amounts",
     "compare_amounts", "mean_difference", "AmountMoments", "amount_moments",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -78,6 +78,65 @@ def collapse(df: pd.DataFrame, outcome: str, by: str | Sequence[str], *,
         out = frame.groupby([df[c] for c in by], observed=True, dropna=False).sum()
     out = out.reset_index()
     return out[[*by, "n", "events"]]
+
+
+def complete_cells(counts: pd.DataFrame, levels: Mapping[str, Sequence]) -> pd.DataFrame:
+    """A collapsed table with a row for every combination of ``levels``, empty or not.
+
+    :func:`collapse` gives one row per *observed* cell, so a table of groups made from it lists
+    only the combinations that exist: even with every value hidden, its rows tell a reader that
+    (say) a foreign-born man of 75–79 living alone is among the clients. With a row (``n = 0``,
+    ``events = 0``) for every combination of the levels, an empty group is there like any
+    other, and disclosure control can hide it as it hides a small one (Hundepool et al. 2012).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        A collapsed table: the cell columns, ``n`` and ``events`` (and possibly other count
+        columns, filled with 0 in an added row).
+    levels : mapping of str to sequence
+        For each cell column of ``counts``, the levels to list (e.g. the data model's codes,
+        :func:`jamtools.data.model.code_levels`). A column not named keeps its observed levels.
+        Observed values not among a column's levels are kept (added after them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``counts`` and a row of zeros for every combination not in it, with the
+        cell columns first, in the order of the levels.
+
+    References
+    ----------
+    .. [1] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S.,
+           Spicer, K. & de Wolf, P.-P. (2012). Statistical Disclosure Control. Chichester:
+           Wiley.
+    """
+    count_cols = [c for c in counts.columns if c in ("n", "events")]
+    cells = [c for c in counts.columns if c not in count_cols]
+    if not cells:
+        return counts.copy()
+    grid_levels = []
+    for c in cells:
+        given = list(levels.get(c, ()))
+        seen = [v for v in dict.fromkeys(counts[c]) if v not in given and not pd.isna(v)]
+        grid_levels.append(given + sorted(seen, key=str))
+    grid = pd.MultiIndex.from_product(grid_levels, names=cells).to_frame(index=False)
+    if grid.empty:
+        return counts.copy()
+    keys = grid.astype(object).map(str).agg("\x00".join, axis=1)
+    have = set(counts[cells].astype(object).map(str).agg("\x00".join, axis=1)) if len(counts) else set()
+    missing = grid[~keys.isin(have)]
+    if missing.empty:
+        return counts.copy()
+    added = missing.assign(**{c: 0.0 for c in count_cols})
+    out = pd.concat([counts.astype({c: object for c in cells}),
+                     added.astype({c: object for c in cells})], ignore_index=True)
+    for c in cells:  # the cell columns keep their type where it holds the added levels
+        try:
+            out[c] = out[c].astype(counts[c].dtype)
+        except (TypeError, ValueError):
+            pass
+    return out[[*cells, *count_cols]]
 
 
 def collapse_file(path: str | os.PathLike[str], outcome: str, by: str | Sequence[str], *,

@@ -158,8 +158,12 @@ def test_rounding_alternative_and_attribute_disclosure_flag():
     table = pd.DataFrame({"kon": ["flicka", "pojke"], "n": [12.0, 9.0], "events": [12.0, 4.0],
                           "share": [1.0, 4 / 9], "ci_low": [0.7, 0.1], "ci_high": [1.0, 0.7]})
     out = disclosure.disclose_shares(table)
-    assert out.loc[0, "all_or_none"] and not out.loc[1, "all_or_none"]
     assert out.suppressed.all()  # boys' 4 events are small; the girls' row protects them
+    # a hidden group is not flagged: the flag would tell that it holds someone
+    assert not out["all_or_none"].any()
+    shown = disclosure.disclose_shares(table.assign(n=[12.0, 10.0], events=[12.0, 5.0], share=[1.0, 0.5]))
+    assert not shown.suppressed.any()
+    assert shown.loc[0, "all_or_none"] and not shown.loc[1, "all_or_none"]
     rounded = disclosure.disclose_table(pd.DataFrame({"k": ["a", "b"], "antal": [7.0, 13.0]}),
                                         count_cols=["antal"], by=["k"], rounding=5)
     assert rounded.antal.tolist() == [5.0, 15.0]
@@ -221,3 +225,25 @@ def test_a_missing_stratum_is_a_stratum_of_its_own():
         assert got["suppressed"].tolist() == expected["suppressed"].tolist(), dtype
         assert got["suppressed"].sum() >= 4 and not got["suppressed"].all()
         pd.testing.assert_series_equal(got["suppression_reason"], expected["suppression_reason"])
+
+
+def test_hidden_empty_cells_are_protected_like_small_ones():
+    """A table of groups that lists every combination hides an empty group as a small one; the
+    published cells and totals must not then show it to be empty. A row of two empty groups and
+    an empty foreign-born man beside 14 women: each empty cell can hold someone by the
+    attacker's bounds, and the hidden cells of a line with a shown total add up to at least 5."""
+    counts = np.array([[15, 14], [16, 15], [0, 0], [14, 0], [15, 1], [16, 15], [0, 0]], float)
+    empty = counts == 0
+    mask = disclosure.protect(counts, empty | disclosure.is_small(counts.ravel(), 5).reshape(counts.shape),
+                              threshold=5, totals_fixed="columns", empty=empty)
+    ext = disclosure.extend_with_totals(counts)
+    assert mask[:-1, :-1][empty].all()
+    assert mask[2, -1] and mask[6, -1]  # a row total of 0 would say the row is empty
+    _, high = disclosure.cell_bounds(ext, mask)
+    assert (high[:-1, :-1][empty] >= 1).all()
+    for i in range(ext.shape[0]):
+        if not mask[i, -1] and mask[i, :-1].any():
+            assert ext[i, :-1][mask[i, :-1]].sum() >= 5
+    for j in range(ext.shape[1]):
+        if not mask[-1, j] and mask[:-1, j].any():
+            assert ext[:-1, j][mask[:-1, j]].sum() >= 5
