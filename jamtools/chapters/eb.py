@@ -31,7 +31,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked, mostly_unmatched
 from jamtools.data.derive import yes_no
-from jamtools.data.model import ADULT_SEXES
+from jamtools.data.model import ADULT_SEXES, code_levels
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
@@ -294,7 +294,9 @@ def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *,
     (:meth:`jamtools.run.notebook.ChapterRun.hidden_in_selection`)."""
     return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
                                    conf_level=level, threshold=ctx.threshold, weight=weight,
-                                   hidden_groups=hidden_groups)
+                                   hidden_groups=hidden_groups,
+                                   by_levels=code_levels(rows[by], table="eb_klienter", column=by)
+                                   if by else None)
 
 
 def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:

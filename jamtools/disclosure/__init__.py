@@ -470,10 +470,11 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     with and without the outcome form a (stratum × group) cross-table for each of the two, with
     the totals per stratum and per group taken as published (the overall table of the same
     run), and complementary suppression protects every hidden row against them. Shares and
-    intervals of hidden rows are hidden. A row with ``n = 0`` (an empty combination of a table
-    that lists every combination of levels, ``share_by_group(levels=...)``) is hidden as a small
-    one, with the same reason, and protected so that no reader can tell it is empty (a table
-    with empty rows shown, and small ones hidden, tells which groups exist).
+    intervals of hidden rows are hidden. With ``by``, a row with ``n = 0`` (an empty
+    combination of a table that lists every combination of levels,
+    ``share_by_group(levels=...)``) is hidden as a small one, with the same reason, and
+    protected so that no reader can tell it is empty (a table with empty rows shown, and small
+    ones hidden, tells which groups exist); by sex alone a sex's count is published anyway.
     ``all_or_none`` flags groups where everyone or no one
     has the outcome (attribute disclosure).
 
@@ -495,9 +496,10 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
         return out
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
-    # A group with no one in it reads as a small one ("färre än 5"): a table that lists every
-    # combination of levels (share_by_group's ``levels``) then tells no one which groups exist.
-    empty = n == 0
+    # A group with no one in it, in a table by strata, reads as a small one ("färre än 5"): a
+    # table that lists every combination of levels (share_by_group's ``levels``) then tells no
+    # one which groups exist. (By sex alone, a sex's count is published, 0 too.)
+    empty = (n == 0) & bool(by)
     primary = (is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
                | empty)
     denominator_hidden = out[group].astype(str).isin({str(g) for g in hidden_groups}).to_numpy()

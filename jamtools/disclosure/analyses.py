@@ -30,7 +30,7 @@ class BinaryResult:
 def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
                    threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None,
-                   hidden_groups=()) -> BinaryResult:
+                   hidden_groups=(), by_levels: Sequence[Hashable] | None = None) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
     ``data`` holds one row per unit with a 0/1 ``outcome`` (or, with ``weight``, a cell table:
@@ -45,7 +45,10 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     analysed that would give back the few rows it leaves out,
     :meth:`jamtools.run.notebook.ChapterRun.hidden_in_selection`): their shares, intervals and
     every comparison with them are hidden too (:func:`jamtools.disclosure.disclose_shares`),
-    as they would give the count back.
+    as they would give the count back. The shares per category list every category (the
+    data model's codes in ``by_levels``, else those observed) with both ``levels``, empty or not:
+    an empty group is hidden as a small one, so a row alone never tells that a sex is, or is
+    not, in a category (:func:`jamtools.stats.share_by_group`'s ``levels``).
     """
     covariates = list(covariates)
     rows = data[data[group].isin(levels)]
@@ -69,7 +72,9 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     by_d = None
     if by:
         by_d = disclosure.disclose_shares(
-            stats.share_by_group(counts, group, by=[by], conf_level=conf_level),
+            stats.share_by_group(counts, group, by=[by], conf_level=conf_level,
+                                 levels={group: tuple(levels),
+                                         **({by: tuple(by_levels)} if by_levels is not None else {})}),
             threshold=threshold, group=group, by=[by], hidden_groups=hidden_groups)
     return BinaryResult(outcome, shares_d, comparisons_d, by_d)
 

@@ -1,0 +1,42 @@
+"""An empty group in a table of shares by sex and a category reads as a small one: the rows of
+the table never tell that a sex is, or is not, in a category (jamtools.disclosure.analyses)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from jamtools.disclosure import analyses
+from jamtools.present import report
+from jamtools.present.sentences import shares_alt
+
+HOUSEHOLDS = ("ensamstaende_utan_barn", "ensamstaende_med_barn", "sammanboende_utan_barn",
+              "sammanboende_med_barn")
+
+
+def _rows(men_with_children_alone: int) -> pd.DataFrame:
+    parts = []
+    for h in ("ensamstaende_utan_barn", "ensamstaende_med_barn", "sammanboende_med_barn"):
+        for sex in ("kvinna", "man"):
+            n = 30
+            if (h, sex) == ("ensamstaende_med_barn", "man"):
+                n = men_with_children_alone
+            parts.append(pd.DataFrame({"kon": sex, "hushallstyp": h, "krav": ([1, 0] * 15)[:n]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_sex_missing_from_a_category_reads_as_one_person():
+    """Single fathers: none, or one. Before, with none the men's row was missing (and a
+    reader saw that no single father is among the clients; with one, that there is one). Now
+    both tables and figures' alt texts read alike, and the model's household type
+    that nobody has is a row of '..' too."""
+    seen = []
+    for men in (0, 1):
+        res = analyses.binary_outcome(_rows(men), "krav", levels=("kvinna", "man"), by="hushallstyp",
+                                      threshold=5, by_levels=HOUSEHOLDS)
+        by = res.by_shares
+        assert len(by) == 4 * 2
+        row = by[(by["hushallstyp"] == "ensamstaende_med_barn") & (by["kon"] == "man")].iloc[0]
+        assert bool(row["suppressed"]) and row["suppression_reason"] == "färre än 5"
+        table = report.share_table(by, outcome_label="Andel")
+        seen.append((table.frame, table.note, shares_alt(by, what="Andel", by="hushallstyp")))
+    pd.testing.assert_frame_equal(seen[0][0], seen[1][0])
+    assert seen[0][1:3] == seen[1][1:3]
