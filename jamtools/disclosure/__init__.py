@@ -377,7 +377,8 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
 def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                    threshold: int = DEFAULT_THRESHOLD, margins: bool = True,
                    rounding: int | None = None, totals_fixed: bool | str = False,
-                   hidden=None, listed_rows: bool = False) -> pd.DataFrame:
+                   hidden=None, listed_rows: bool = False,
+                   hide_empty: bool = False) -> pd.DataFrame:
     """Disclose a long table of counts (one row per cell of ``by``).
 
     With two or more ``by`` columns, the first two span a cross-table whose row and column
@@ -391,6 +392,9 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     are protected as the small ones are, and marked as hidden to protect another cell.
     ``listed_rows``: a row (a value of ``by[0]``) is there only when someone has it
     (:func:`protect`).
+    ``hide_empty``: a row whose counts are all 0 (an empty combination of a table that lists
+    every combination of levels) is hidden as a small one, with the same reason, and protected
+    so that no reader can tell it is empty (:func:`protect`'s ``empty``).
     """
     by = [by] if isinstance(by, str) else list(by)
     count_cols = list(count_cols)
@@ -410,6 +414,9 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
     primary = np.zeros(len(out), bool)
     for col in count_cols:
         primary |= is_small(out[col], threshold)
+    void = (np.column_stack([out[c].fillna(0).astype(float).eq(0).to_numpy() for c in count_cols]).all(axis=1)
+            if hide_empty and count_cols else np.zeros(len(out), bool))
+    primary |= void
     forced = np.zeros(len(out), bool) if hidden is None else np.asarray(hidden, bool)
     hidden = primary | forced
     hidden_totals: list[dict] = []
@@ -432,10 +439,13 @@ def disclose_table(table: pd.DataFrame, *, count_cols, by, derived_cols=(),
                     ci = {v: k for k, v in enumerate(grid.columns)}
                     positions = {i: (ri[out.at[i, rows_dim]], ci[out.at[i, cols_dim]]) for i in idx}
                 mask = np.zeros(grid.shape, bool)
+                empty = np.zeros(grid.shape, bool)
                 for i, pos in positions.items():
                     mask[pos] = hidden[i]
+                    empty[pos] = void[i]
                 ext_mask = protect(grid.to_numpy(float), mask, threshold=threshold,
-                                   totals_fixed=totals_fixed, listed_rows=listed_rows)
+                                   totals_fixed=totals_fixed, listed_rows=listed_rows,
+                                   empty=empty if void.any() else None)
                 hidden_totals.append({"table": col, "rows": list(map(str, grid.index)),
                                       "columns": list(map(str, grid.columns)), "mask": ext_mask})
                 for i, pos in positions.items():

@@ -207,8 +207,9 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
     empty = summary["n"].fillna(0).astype(float).eq(0)
     summary = summary.assign(**{c: summary[c].astype(float).mask(empty & summary[c].isna(), 0.0)
                                 for c in counts})
+    # by a category, every combination is a row (amount_outcome) and an empty one reads as small
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
-                                    threshold=threshold)
+                                    threshold=threshold, hide_empty=bool(by))
     if contributors:
         out.loc[few & out["suppressed"].astype(bool).to_numpy(), "suppression_reason"] = \
             disclosure.REASON_CONTRIBUTORS.format(t=threshold)
@@ -249,6 +250,27 @@ def _with_levels(summary: pd.DataFrame, group: str, levels) -> pd.DataFrame:
     return out
 
 
+def _with_grid(summary: pd.DataFrame, group: str, levels, by: str, by_levels=None) -> pd.DataFrame:
+    """Every ``by`` category (``by_levels``, the data model's codes, else those observed) with
+    every level a row: a combination with no one in it has ``n`` 0 and no amounts."""
+    cats = list(by_levels) if by_levels is not None else []
+    cats += sorted((c for c in summary[by].dropna().unique() if c not in cats), key=str)
+    have = set(zip(summary[by].astype(str), summary[group].astype(str)))
+    added = pd.DataFrame([{by: c, group: g} for c in cats for g in levels if (str(c), str(g)) not in have])
+    if added.empty:
+        return summary
+    added["n"] = 0.0
+    if CONTRIBUTORS in summary:  # no one, so no one with an amount (a count: never missing)
+        added[CONTRIBUTORS] = 0.0
+    out = pd.concat([summary, added.reindex(columns=summary.columns)], ignore_index=True)
+    # the rows in the order of the categories and levels, an added one where it belongs
+    cat_at = {str(c): k for k, c in enumerate(cats)}
+    lvl_at = {str(g): k for k, g in enumerate(levels)}
+    order = sorted(range(len(out)), key=lambda i: (cat_at.get(str(out.at[i, by]), len(cats)),
+                                                   lvl_at.get(str(out.at[i, group]), len(lvl_at)), i))
+    return out.iloc[order].reset_index(drop=True)
+
+
 #: The count column of :func:`amount_outcome`'s table of units per combination of values.
 UNITS = "antal_enheter"
 
@@ -265,7 +287,8 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                    group: str = "kon", by: str | None = None, decompose: bool = False,
                    conf_level: float = 0.95, threshold: int = disclosure.DEFAULT_THRESHOLD,
                    n_boot: int = 1999, seed: int = 0, weight: str | None = None,
-                   sum_is_count: bool = False, at_least: float | None = None) -> AmountResult:
+                   sum_is_count: bool = False, at_least: float | None = None,
+                   by_levels: Sequence[Hashable] | None = None) -> AmountResult:
     """The distribution of an amount by sex, the crude and the adjusted difference, all disclosed.
 
     Parameters
@@ -278,7 +301,11 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         none, only the crude comparisons are made.
     levels : required, no default: the two groups compared, ``(a, b)``; differences are a − b
         and ratios a / b, so ``b`` (the second) is the reference.
-    by : a category (e.g. need level) for a summary per category and sex.
+    by : a category (e.g. need level) for a summary per category and sex. It lists every
+        category (``by_levels``, the data model's codes, else a categorical column's categories,
+        else those observed) with both
+        ``levels``, empty or not; an empty group is hidden as a small one, so no row tells that
+        a sex is, or is not, in a category.
     decompose : also the Oaxaca–Blinder decomposition (:func:`jamtools.stats.oaxaca_blinder`)
         of the mean gap into a part explained by ``covariates`` and an unexplained part.
     conf_level, threshold, n_boot, seed : interval level, disclosure threshold, bootstrap
@@ -349,6 +376,10 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                                             at_least=at_least)
         if by_summary.empty:  # nothing selected: an empty table with every column
             by_summary = _empty_amount_summary([group, by])
+        else:  # every category with both levels: a missing row would tell that a group is empty
+            if by_levels is None and isinstance(data[by].dtype, pd.CategoricalDtype):
+                by_levels = list(data[by].cat.categories)  # e.g. ht's need groups
+            by_summary = _with_grid(by_summary, group, levels, by, by_levels)
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold,
                                        sum_is_count=sum_is_count)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)

@@ -40,3 +40,30 @@ def test_a_sex_missing_from_a_category_reads_as_one_person():
         seen.append((table.frame, table.note, shares_alt(by, what="Andel", by="hushallstyp")))
     pd.testing.assert_frame_equal(seen[0][0], seen[1][0])
     assert seen[0][1:3] == seen[1][1:3]
+
+
+def _hours(men_in_level_4: int) -> pd.DataFrame:
+    parts = []
+    for level in (1, 2, 3, 4):
+        for sex in ("kvinna", "man"):
+            n = men_in_level_4 if (level, sex) == (4, "man") else 25
+            parts.append(pd.DataFrame({"kon": sex, "behovsniva": str(level),
+                                       "timmar": [10.0 + level * 5 + (i % 7) for i in range(n)]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_an_amount_by_sex_and_need_level_reads_alike_for_none_and_one():
+    """Hours by sex and need level (ht): no man at the highest need level left the men's row
+    out, one man made it '..'. Both now read '..' with the same reason."""
+    seen = []
+    for men in (0, 1):
+        res = analyses.amount_outcome(_hours(men), "timmar", levels=("kvinna", "man"), by="behovsniva",
+                                      threshold=5, n_boot=50, at_least=0)
+        by = res.by_summary
+        assert len(by) == 4 * 2
+        row = by[(by["behovsniva"] == "4") & (by["kon"] == "man")].iloc[0]
+        assert bool(row["suppressed"]) and row["suppression_reason"] == "färre än 5"
+        table = report.amount_summary_table(by, by="behovsniva", unit="timmar")
+        seen.append((table.frame, table.note))
+    pd.testing.assert_frame_equal(seen[0][0], seen[1][0])
+    assert seen[0][1] == seen[1][1]
