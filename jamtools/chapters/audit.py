@@ -178,15 +178,17 @@ def audit_one(name: str, *, data_dir=None, config=None, period=None,
     count = (checked.data[checked.weight].to_numpy(dtype=np.int64) if checked.weight
              else np.ones(len(kon), dtype=np.int64))
     unknown = kon.eq(_load.UNKNOWN_SEX).fillna(False).to_numpy(dtype=bool)
-    if "kon|filled" in checked.sex_flags:  # a sex column: a given code that maps to no sex
-        other = int(checked.sex_flags.get("kon|failed", 0))
-    else:  # sex from the personnummer alone: a given personnummer that gives no sex
+    if "kon|filled" not in checked.sex_flags:  # sex from the personnummer alone
         audit.status = "personnummer"
-        bad = checked.masks.get(("personnummer", "bad_personnummer"))
-        other = int(count[unknown & bad.to_numpy(dtype=bool)].sum()) if bad is not None else 0
+    # a missing sex as the check and the load call it (a blank sex, with a personnummer that
+    # gives none; without a sex column, no personnummer); every other unknown sex is another
+    # code (a code that is none of the sexes, or an invalid personnummer)
+    missing = checked.masks.get(("kon", "missing_sex"))
+    missing = (missing.to_numpy(dtype=bool) if missing is not None else np.zeros(len(kon), dtype=bool))
     weights = checked.data[checked.weight] if checked.weight else None
-    audit.completeness = {**_by_sex(kon, weights), "saknas": int(count[unknown].sum()) - other,
-                          "annan_kod": other}
+    n_missing = int(count[unknown & missing].sum())
+    audit.completeness = {**_by_sex(kon, weights), "saknas": n_missing,
+                          "annan_kod": int(count[unknown].sum()) - n_missing}
     if name in AGGREGATE_TABLES:
         audit.status = "aggregerad"
     if load_error is not None:

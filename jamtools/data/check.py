@@ -83,6 +83,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "bad_date": ("datum som inte kan läsas, unparseable date",
                  "Använd formatet ÅÅÅÅ-MM-DD (eller ÅÅÅÅMMDD)."),
     "unknown_code": ("okänd kod, unknown code", "Lägg till en omkodning under 'values' i jamtools.yml."),
+    "missing_sex": ("kön saknas, missing sex",
+                    "Raderna räknas som okänt kön (kön saknas) och redovisas separat; fyll i kön i "
+                    "exporten, eller ta med personnumret: det ger kön där kolumnen är tom."),
     "unknown_sex": ("okänd könskod, unknown sex code",
                     "Raderna räknas som okänt kön och redovisas separat; lägg till en omkodning "
                     "under 'values: kon:' i jamtools.yml om koden betyder ett av könen."),
@@ -186,6 +189,14 @@ class Problem:
         into the wrong column could be a name), and a count below the threshold is written as
         "färre än <threshold>".
         """
+        if self.kind == "derived" and self.count:  # the export's own column, blanks filled
+            name = f"kolumn '{self.export_column or self.column}'"
+            if self.export_column and self.export_column != self.column:
+                name += f" ({self.column} i datamodellen)"
+            n = (f"färre än {threshold} värden" if threshold is not None and self.count < threshold
+                 else f"{self.count} värde" if self.count == 1 else f"{self.count} värden")
+            done = "härlett" if self.count == 1 and not n.startswith("färre") else "härledda"
+            return f"{self.source}, {name}: {n} {done} {self.detail} (derived column)."
         if self.kind == "derived":
             return f"{self.source}, kolumn '{self.column}': {self.detail} (derived column)."
         head = f"{self.source}, {self.where()}: {self.label}"
@@ -1195,14 +1206,19 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             flags["kon|from_pnr"] = f"{kt} IS NULL AND {from_pnr} IS NOT NULL"
             mapped = f"(CASE WHEN {kt} IS NULL AND {from_pnr} IS NOT NULL THEN {from_pnr} ELSE {mapped} END)"
             flags["kon|sex_mismatch"] = f"{mapped} IS NOT NULL AND {from_pnr} IS NOT NULL AND {mapped} <> {from_pnr}"
-            flags["kon|unknown_sex"] = f"{mapped} IS NULL AND NOT ({kt} IS NULL AND {from_pnr} IS NOT NULL)"
+            # a blank sex is a missing sex (not an unknown code), as hl_01 and the load say
+            flags["kon|missing_sex"] = f"{kt} IS NULL AND {from_pnr} IS NULL"
         else:
-            flags["kon|unknown_sex"] = f"{mapped} IS NULL"
+            flags["kon|missing_sex"] = f"{kt} IS NULL"
+        flags["kon|unknown_sex"] = f"{kt} IS NOT NULL AND {mapped} IS NULL"
         flags["kon|filled"] = f"{kt} IS NOT NULL"
         flags["kon|failed"] = f"{kt} IS NOT NULL AND {mapped} IS NULL"
         out_cols["kon"] = f"coalesce({mapped}, {literal(UNKNOWN_SEX)})"
     elif from_pnr is not None:
         out_cols["kon"] = f"coalesce({from_pnr}, {literal(UNKNOWN_SEX)})"
+        # sex from the personnummer alone: missing where none is given (an invalid one is
+        # another code, as hl_01 counts them)
+        flags["kon|missing_sex"] = f"{from_pnr} IS NULL AND NOT ({flags['pnr_bad']})"
     age = pnr and table.age_column and "alder" in model and ("alder" in cols or "alder" not in in_source)
     if age:
         if table.date_column and table.date_column in out_cols:
@@ -1213,7 +1229,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         ages = (f"(year({at}) - year(__pborn) - CASE WHEN month({at}) < month(__pborn) OR (month({at}) = "
                 f"month(__pborn) AND day({at}) < day(__pborn)) THEN 1 ELSE 0 END)")
         if "alder" in out_cols:
-            blank = f"({out_cols['alder']} IS NULL AND NOT ({flags['alder|not_a_number']}))"
+            # only a blank cell: an age the export gives, even an unreadable or impossible one,
+            # is not replaced (the check says so; the row is left out where age is used)
+            blank = f"(NOT ({filled('alder')}))"
             flags["alder|from_pnr"] = f"{blank} AND {ages} IS NOT NULL"
             out_cols["alder"] = f"(CASE WHEN {blank} THEN {ages} ELSE {out_cols['alder']} END)"
         else:
@@ -1422,6 +1440,13 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         return ", ".join(shown) if shown else "'(tomt)'"
 
     problem_rows: list[np.ndarray] = []  # the rows (0 = the first) of each row problem
+    # The export's own columns whose blank cells the personnummer filled: their problems are
+    # about the export's values (not "härledd från personnummer"), and the check says how many
+    # values came from the personnummer.
+    filled_in = {c: counts[f"{c}|from_pnr"] for c in ("kon", "alder") if counts.get(f"{c}|from_pnr", 0)}
+
+    def origin(column: str) -> str | None:
+        return None if column in filled_in else chk.derived.get(column)
 
     def rows(column: str, kind: str, name: str, *, with_example: bool = True, detail: str = "",
              blank: str | None = None) -> None:
@@ -1438,7 +1463,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         chk.masks[(column, kind)] = m if (column, kind) not in chk.masks else chk.masks[(column, kind)] | m
         ex = (example(name, column, blank=blank) if with_example and not chk.sensitive(column) else None)
         chk.problems.append(Problem(table.name, source, column, kind, "rader", n, first(name), ex,
-                                    detail, export_names.get(column), chk.derived.get(column)))
+                                    detail, export_names.get(column), origin(column)))
 
     def mostly(column: str, filled: str, failed: str) -> None:
         n_filled, n_failed = counts.get(filled, 0), counts.get(failed, 0)
@@ -1447,7 +1472,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             chk.problems.append(Problem(
                 table.name, source, column, "mostly_invalid", "fel", n_failed, first(failed), None,
                 f"{share} % av de ifyllda värdena, gränsen är {round(100 * FAIL_SHARE)} %",
-                export_names.get(column), chk.derived.get(column)))
+                export_names.get(column), origin(column)))
 
     if pnr:
         rows("personnummer", "bad_personnummer", "pnr_bad", with_example=False)
@@ -1456,7 +1481,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if name not in cols or name == "kon":
             continue
         if col.dtype in ("int", "float"):
-            rows(name, "not_a_number", f"{name}|not_a_number")
+            # an age the export gives is not replaced by the personnummer's, not even a wrong one
+            kept = ("personnumret ersätter inte ett ifyllt värde: rätta åldern eller töm cellen, "
+                    "så används åldern från personnumret" if name == "alder" and "alder|from_pnr" in flags
+                    else "")
+            rows(name, "not_a_number", f"{name}|not_a_number", detail=kept)
             if col.dtype == "int":
                 rows(name, "not_an_integer", f"{name}|not_an_integer")
             bound = (f"högst {export_names.get(col.at_most, col.at_most)}"
@@ -1468,18 +1497,18 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                     if _days_between(col, cols, model) else "")
             rows(name, "impossible", f"{name}|impossible",
                  detail=", ".join(x for x in (f"tillåtet {col.min:g}–{col.max:g}" if col.min is not None else "",
-                                              bound, zero, days) if x))
+                                              bound, zero, days, kept) if x))
             if counts.get(f"{name}|open_age", 0):  # kept, read as the group's lowest age
                 flag = f"{name}|open_age"
                 chk.problems.append(Problem(table.name, source, name, "open_age", "info",
                                             counts[flag], first(flag), example(flag, name), "",
-                                            export_names.get(name), chk.derived.get(name)))
+                                            export_names.get(name), origin(name)))
             if col.warn_above is not None and counts.get(f"{name}|unusually_large", 0):
                 flag = f"{name}|unusually_large"
                 chk.problems.append(Problem(table.name, source, name, "unusually_large", "info",
                                             counts[flag], first(flag), None,
                                             f"över {number_text(col.warn_above)}",
-                                            export_names.get(name), chk.derived.get(name)))
+                                            export_names.get(name), origin(name)))
         elif col.dtype == "bool":
             rows(name, "not_yes_no", f"{name}|not_yes_no")
             if _only_if(col, cols, model):
@@ -1497,7 +1526,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                                             counts[flag], first(flag),
                                             example(flag, name) if not chk.sensitive(name) else None,
                                             f"listade värden: {', '.join(col.allowed)}",
-                                            export_names.get(name), chk.derived.get(name)))
+                                            export_names.get(name), origin(name)))
         elif col.dtype == "category" and col.allowed is not None:
             rows(name, "unknown_code", f"{name}|unknown_code",
                  detail=f"tillåtna värden: {', '.join(col.allowed)}")
@@ -1509,11 +1538,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             if counts.get("kon|from_pnr", 0):
                 chk.derived["kon"] = "personnummer"
             rows("kon", "sex_mismatch", "kon|sex_mismatch", with_example=False)
-        rows("kon", "unknown_sex", "kon|unknown_sex", blank="(tomt)")
+        rows("kon", "missing_sex", "kon|missing_sex", with_example=False)
+        rows("kon", "unknown_sex", "kon|unknown_sex")
         mostly("kon", "kon|filled", "kon|failed")
+        # unknown sex is kept as its own level (counted separately), not a row problem; the
+        # mask of a missing sex stays: the load's reasons tell it from another code
         chk.masks.pop(("kon", "unknown_sex"), None)
     elif pnr:
         chk.derived["kon"] = "personnummer"
+        if counts.get("kon|missing_sex", 0):
+            chk.masks[("kon", "missing_sex")] = mask("kon|missing_sex")
     if age:
         if table.date_column and table.date_column in out_cols:
             chk.depends["alder"] = {"personnummer", table.date_column}
@@ -1560,7 +1594,13 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if counts.get("__key_dup"):
             rows("person_id", "duplicate_id", "__key_dup", with_example=False)
     for column, src in chk.derived.items():
-        if column != key:
+        if column in filled_in:  # the export's column, its blanks filled: how many, not the column
+            chk.problems.append(Problem(
+                table.name, source, column, "derived", "info", filled_in[column],
+                detail=f"från '{export_names.get(src, src)}' där kolumnen är tom; övriga "
+                       "värden är exportens egna",
+                export_column=export_names.get(column), derived_from=src))
+        elif column != key:
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
     data = _to_pandas(res, [c for c in model if c in out_cols and c not in ids and (

@@ -23,6 +23,12 @@ import pandas as pd
 from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
+
+#: The load's two reasons for a row of unknown sex (counted, and shown separately), in the words
+#: of the check (``missing_sex``, ``unknown_sex``) and of hl_01: no sex given, or a code that
+#: is none of the sexes. Both begin "Okänt", as the data table's line of unknown sex does.
+UNKNOWN_SEX_STEPS = ("Okänt kön: kön saknas (redovisas separat)",
+                     "Okänt kön: annan kod (redovisas separat)")
 from jamtools.data import facts as run_facts
 
 SUFFIXES = (".parquet", ".csv", ".xlsx")
@@ -998,7 +1004,14 @@ def load_table(
         if col != "kon" and col not in blank_ok:
             blank = (~result.data[GIVEN + col] if col in checked.row_columns else result.data[col].isna())
             result = result.exclude(blank, f"Saknar värde ({col})")
-    result = result.exclude(result.data["kon"] == UNKNOWN_SEX, "Okänt eller annat kön (redovisas separat)")
+    # unknown sex, in the words of the check and of hl_01: a blank sex (kön saknas) or a code
+    # that is none of the sexes (annan kod)
+    unknown = result.data["kon"] == UNKNOWN_SEX
+    missing = checked.masks.get(("kon", "missing_sex"))
+    missing = (missing.reindex(unknown.index, fill_value=False).astype(bool) if missing is not None
+               else pd.Series(False, index=unknown.index))
+    result = result.exclude(unknown & missing, UNKNOWN_SEX_STEPS[0])
+    result = result.exclude(unknown & ~missing, UNKNOWN_SEX_STEPS[1])
     for col in table.columns:
         if col.name in engine_refs:
             ref_table, reason = engine_refs[col.name]

@@ -56,6 +56,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "bad_date": ("datum som inte kan läsas, unparseable date",
                  "Använd formatet ÅÅÅÅ-MM-DD (eller ÅÅÅÅMMDD)."),
     "unknown_code": ("okänd kod, unknown code", "Lägg till en omkodning under 'values' i jamtools.yml."),
+    # (changed on purpose since the copy was frozen: a blank sex is a missing sex, its own kind,
+    # as hl_01 and the load's reasons say, not an unknown code '(tomt)')
+    "missing_sex": ("kön saknas, missing sex",
+                    "Raderna räknas som okänt kön (kön saknas) och redovisas separat; fyll i kön i "
+                    "exporten, eller ta med personnumret: det ger kön där kolumnen är tom."),
     "unknown_sex": ("okänd könskod, unknown sex code",
                     "Raderna räknas som okänt kön och redovisas separat; lägg till en omkodning "
                     "under 'values: kon:' i jamtools.yml om koden betyder ett av könen."),
@@ -151,6 +156,16 @@ class Problem:
         into the wrong column could be a name), and a count below the threshold is written as
         "färre än <threshold>".
         """
+        # (changed on purpose since the copy was frozen: the export's own column whose blanks
+        # a personnummer filled says how many values came from it, not that all did)
+        if self.kind == "derived" and self.count:
+            name = f"kolumn '{self.export_column or self.column}'"
+            if self.export_column and self.export_column != self.column:
+                name += f" ({self.column} i datamodellen)"
+            n = (f"färre än {threshold} värden" if threshold is not None and self.count < threshold
+                 else f"{self.count} värde" if self.count == 1 else f"{self.count} värden")
+            done = "härlett" if self.count == 1 and not n.startswith("färre") else "härledda"
+            return f"{self.source}, {name}: {n} {done} {self.detail} (derived column)."
         if self.kind == "derived":
             return f"{self.source}, kolumn '{self.column}': {self.detail} (derived column)."
         head = f"{self.source}, {self.where()}: {self.label}"
@@ -256,6 +271,9 @@ class _Checker:
         self.derived: dict[str, str] = {}
         self.depends: dict[str, set[str]] = {}
         self.numbers = None  # the rows' numbers in the file, when not their positions
+        # (changed on purpose since the copy was frozen: the export's own columns whose blanks
+        # a personnummer filled, with how many; their problems are the export's, not derived)
+        self.filled: dict[str, int] = {}
 
     def sensitive(self, column: str) -> bool:
         if column in ("personnummer", "person_id"):
@@ -276,7 +294,8 @@ class _Checker:
         example = harmless_example(raw[mask], hide=self.sensitive(column)) if raw is not None else None
         self.problems.append(Problem(
             self.table.name, self.source, column, kind, severity, n, first_rows(mask, numbers=self.numbers), example,
-            detail, self.export_names.get(column), self.derived.get(column)))
+            detail, self.export_names.get(column),
+            None if column in self.filled else self.derived.get(column)))
 
     def info(self, column: str, kind: str, detail: str = "", count: int = 0) -> None:
         self.problems.append(Problem(self.table.name, self.source, column, kind, "info", count,
@@ -292,7 +311,7 @@ class _Checker:
                 self.table.name, self.source, column, "mostly_invalid", "fel", n_failed,
                 first_rows(failed & filled, numbers=self.numbers), None,
                 f"{share} % av de ifyllda värdena, gränsen är {round(100 * FAIL_SHARE)} %",
-                self.export_names.get(column), self.derived.get(column)))
+                self.export_names.get(column), None if column in self.filled else self.derived.get(column)))
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
@@ -397,7 +416,12 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
                 values_read = text.where(parts[0].isna(), parts[0])
             num = _numbers(values if open_age is None else values_read)
             wrong = filled & num.isna()
-            chk.rows(name, "not_a_number", wrong, values)
+            # (changed on purpose since the copy was frozen: an age the export gives is not
+            # replaced by the personnummer's, not even a wrong one, and the check says so)
+            kept = ("personnumret ersätter inte ett ifyllt värde: rätta åldern eller töm cellen, "
+                    "så används åldern från personnumret"
+                    if name == "alder" and pnr is not None and table.age_column else "")
+            chk.rows(name, "not_a_number", wrong, values, detail=kept)
             failed = wrong.copy()
             if col.dtype == "int":
                 nonint = filled & num.notna() & (num.round() != num)
@@ -416,7 +440,7 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
                 bad = bad | (num.notna() & ~bad & between.notna() & (num != between)).fillna(False)
                 names = [export_names.get(c, c) for c in col.days_between]
                 detail = ", ".join(x for x in (detail, f"dagarna från {names[0]} till {names[1]}") if x)
-            chk.rows(name, "impossible", bad, values, detail=detail)
+            chk.rows(name, "impossible", bad, values, detail=", ".join(x for x in (detail, kept) if x))
             if open_age is not None and open_age.any():
                 chk.problems.append(Problem(
                     table.name, source, name, "open_age", "info", int(open_age.sum()),
@@ -474,7 +498,13 @@ def check_table(raw: pd.DataFrame, table: Table, *, source: str,
         chk.derived["orsakstyp"] = "anmalningsorsak"
     _check_key(raw, table, out, chk)
     for column, src in chk.derived.items():
-        if column != table.key:
+        if column in chk.filled:  # (changed on purpose, as above: how many were filled)
+            chk.problems.append(Problem(
+                table.name, source, column, "derived", "info", chk.filled[column],
+                detail=f"från '{export_names.get(src, src)}' där kolumnen är tom; övriga "
+                       "värden är exportens egna",
+                export_column=export_names.get(column), derived_from=src))
+        elif column != table.key:
             chk.info(column, "derived", f"härledd från '{export_names.get(src, src)}'")
 
     order = [c for c in model if c in out.columns]
@@ -498,11 +528,16 @@ def _derive_sex(raw, table: Table, out: pd.DataFrame, pnr, chk: _Checker) -> Non
             filled_from_pnr = blank & from_pnr.notna()
             if filled_from_pnr.any():
                 chk.derived["kon"] = "personnummer"
+                chk.filled["kon"] = int(filled_from_pnr.sum())
             mapped = mapped.where(~filled_from_pnr, from_pnr)
             mismatch = mapped.notna() & from_pnr.notna() & (mapped != from_pnr)
             chk.rows("kon", "sex_mismatch", mismatch, None)
-        unknown = mapped.isna() & ~(blank & (from_pnr.notna() if from_pnr is not None else False))
-        chk.rows("kon", "unknown_sex", unknown, text.fillna("(tomt)"), severity="rader")
+        # (changed on purpose since the copy was frozen: a blank sex is its own kind, and its
+        # mask stays for the load's reasons)
+        missing = blank & (from_pnr.isna() if from_pnr is not None else True)
+        chk.rows("kon", "missing_sex", missing, None)
+        unknown = ~blank & mapped.isna()
+        chk.rows("kon", "unknown_sex", unknown, text, severity="rader")
         chk.mostly_invalid("kon", text.notna(), text.notna() & mapped.isna())
         out["kon"] = mapped.fillna(UNKNOWN_SEX).astype("string")
         # unknown sex is kept as its own level (counted separately), not a row problem mask
@@ -510,6 +545,10 @@ def _derive_sex(raw, table: Table, out: pd.DataFrame, pnr, chk: _Checker) -> Non
     elif from_pnr is not None:
         out["kon"] = from_pnr.fillna(UNKNOWN_SEX).astype("string")
         chk.derived["kon"] = "personnummer"
+        # (changed on purpose, as above: no personnummer is a missing sex; an invalid one another code)
+        missing = from_pnr.isna() & ~(raw["personnummer"].notna() & ~pnr["valid"])
+        if missing.any():
+            chk.masks[("kon", "missing_sex")] = missing
 
 
 def _derive_age(table: Table, out: pd.DataFrame, pnr, chk: _Checker, today) -> None:
@@ -522,11 +561,16 @@ def _derive_age(table: Table, out: pd.DataFrame, pnr, chk: _Checker, today) -> N
         at = pd.Series(pd.Timestamp(today or pd.Timestamp.today().normalize()), index=out.index)
     ages = _ages(pnr["born"], at)
     if "alder" in out.columns:
-        blank = out["alder"].isna() & ~chk.masks.get(("alder", "not_a_number"),
-                                                      pd.Series(False, index=out.index))
+        # (changed on purpose since the copy was frozen: only a blank cell is filled, not an
+        # impossible value, and the check says how many)
+        none = pd.Series(False, index=out.index)
+        blank = (out["alder"].isna() & ~chk.masks.get(("alder", "not_a_number"), none)
+                 & ~chk.masks.get(("alder", "not_an_integer"), none)
+                 & ~chk.masks.get(("alder", "impossible"), none))
         if (blank & ages.notna()).any():
             out["alder"] = out["alder"].where(~blank, ages)
             chk.derived["alder"] = "personnummer"
+            chk.filled["alder"] = int((blank & ages.notna()).sum())
     else:
         col = table.column("alder")
         bad = ((ages < col.min) | (ages > col.max)).fillna(False) if col.min is not None else \
