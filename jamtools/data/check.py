@@ -116,6 +116,9 @@ KINDS: dict[str, tuple[str, str]] = {
                  "Värdet betyder den åldern eller äldre (SCB skriver '100+ år' för 100 år eller "
                  "äldre). Raderna räknas med och läses som gruppens lägsta ålder; det spelar roll "
                  "bara för en åldersgrupp som börjar över den åldern."),
+    "blank_lines": ("tomma rader, blank lines",
+                    "De räknas inte som rader; övriga rader behåller sina radnummer i filen. "
+                    "Inget behöver göras om raderna verkligen är tomma."),
     "reference_not_checked": ("referensen kontrolleras inte, reference not checked", ""),
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
@@ -189,6 +192,10 @@ class Problem:
         into the wrong column could be a name), and a count below the threshold is written as
         "färre än <threshold>".
         """
+        if self.kind == "blank_lines":  # about the file, not a column
+            n = f"{self.count} tom rad" if self.count == 1 else f"{self.count} tomma rader"
+            shown = f" ({self.rows_text()})" if self.rows and threshold is None else ""
+            return f"{self.source}: {n} hoppades över{shown}. {self.todo}"
         if self.kind == "derived" and self.count:  # the export's own column, blanks filled
             name = f"kolumn '{self.export_column or self.column}'"
             if self.export_column and self.export_column != self.column:

@@ -953,6 +953,31 @@ def row_numbers(positions, gaps: RowGaps | None):
     return positions + gaps.lead + np.searchsorted(gaps.before, positions, side="right")
 
 
+def blank_lines(spec: dict) -> RowGaps | None:
+    """The blank lines the readers skip in a CSV source (:class:`RowGaps`: their spreadsheet
+    rows in ``blank_rows``), for the check to say; None for a source that is not a CSV file,
+    one without a blank line, or one whose quotes leave it unsure which lines are blank (as
+    :func:`_csv_gaps`). A quick search of the bytes first: an export without a blank line is
+    read once more, not decoded."""
+    if "file" not in spec:
+        return None
+    path = source_path(spec)
+    if not path.is_file() or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        return None
+    try:
+        if not _may_have_blank_lines(path):
+            return None
+        encoding = spec.get("encoding")
+        with open(path, "rb") as f:
+            head = f.read(20000)
+        if encoding is None:  # (only the separator is found from it: ASCII in either)
+            encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "cp1252"
+        sep = spec.get("separator") or detect_separator(head.decode(encoding, errors="replace").lstrip("\ufeff"))
+        return _csv_gaps(path, encoding, sep)
+    except (OSError, LookupError, UnicodeError):
+        return None
+
+
 def _ascii_bytes(encoding: str) -> bool:
     """Whether in ``encoding`` every ASCII character is its own byte, and such a byte is always
     that character (UTF-8, Windows-1252, Latin-1, ASCII): line breaks, quotes, separators and

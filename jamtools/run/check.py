@@ -28,7 +28,8 @@ from jamtools.data.engine import ident, shared, unique_name
 from jamtools.data.facts import Facts, source_key
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
-from jamtools.data.readers import decode_workbooks
+from jamtools.data.check import Problem
+from jamtools.data.readers import blank_lines, decode_workbooks
 from jamtools.run.machine import available_memory
 
 CHECK_VERSION = 1
@@ -495,6 +496,10 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                 if key not in seen:
                     seen.add(key)
                     problems.append(problem)
+        gaps = blank_lines(spec)  # said, not a problem: the rows keep their numbers in the file
+        if gaps is not None and len(gaps.blank_rows):
+            problems.append(Problem(name, parts[0].source, "", "blank_lines", "info", len(gaps.blank_rows),
+                                    tuple(int(r) for r in gaps.blank_rows[:5])))
         t = TableCheck(name, parts[0].source, parts[0].rows_read,
                        sorted(present, key=lambda c: order.index(c) if c in order else len(order)),
                        derived, problems, file=str(spec.get("file")) if "file" in spec else None)
