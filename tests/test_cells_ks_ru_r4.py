@@ -182,7 +182,7 @@ def test_r4_01_other_table_cells_equal_rows(monkeypatch, without_person_id, no_p
     from jamtools.chapters import representation
 
     weights = []
-    load = representation.load_table_if_present
+    load = representation.load_table
 
     def spy(name, **kw):
         loaded = load(name, **kw)
@@ -190,10 +190,10 @@ def test_r4_01_other_table_cells_equal_rows(monkeypatch, without_person_id, no_p
         return loaded
 
     def as_rows():
-        monkeypatch.setattr(representation, "load_table_if_present",
+        monkeypatch.setattr(representation, "load_table",
                             lambda name, **kw: spy(name, **{**kw, "cells": False, "linked": False}))
 
-    monkeypatch.setattr(representation, "load_table_if_present", spy)
+    monkeypatch.setattr(representation, "load_table", spy)
     cells, rows, loads = _both_ways(monkeypatch, "r4_01_representation", representation.who_comes,
                                     without_person_id, as_rows=as_rows, tabell=["ks_elever"])
     assert weights == [CELL_COUNT, None]
@@ -256,7 +256,7 @@ def test_r4_03_other_table_cells_equal_rows(monkeypatch):
     from jamtools.chapters import goals
 
     weights = []
-    load = goals.load_table_if_present
+    load = goals.load_table
 
     def spy(name, **kw):
         loaded = load(name, **kw)
@@ -264,10 +264,10 @@ def test_r4_03_other_table_cells_equal_rows(monkeypatch):
         return loaded
 
     def as_rows():
-        monkeypatch.setattr(goals, "load_table_if_present",
+        monkeypatch.setattr(goals, "load_table",
                             lambda name, **kw: spy(name, **{**kw, "cells": False}))
 
-    monkeypatch.setattr(goals, "load_table_if_present", spy)
+    monkeypatch.setattr(goals, "load_table", spy)
     cells, rows, _ = _both_ways(monkeypatch, "r4_03_resultat", goals.goals_reached,
                                 as_rows=as_rows, tabell="bof_utredningar",
                                 malindikatorer=["insats_beviljad"], justera_for=["aldersgrupp"])

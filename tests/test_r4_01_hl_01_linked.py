@@ -53,7 +53,7 @@ def _r4_page(monkeypatch, linked: bool, params: dict):
                   for n in chapter.needs)
     monkeypatch.setitem(catalogue.CHAPTERS, R4, dataclasses.replace(chapter, needs=needs))
     seen = []
-    load, load_other = catalogue.load, representation.load_table_if_present
+    load, load_other = catalogue.load, representation.load_table
 
     def record(table, loaded):
         if loaded is not None and table != "befolkning":
@@ -69,12 +69,12 @@ def _r4_page(monkeypatch, linked: bool, params: dict):
         return record(name, load_other(name, **{**kw, "cells": linked, "linked": linked}))
 
     monkeypatch.setattr(catalogue, "load", spy_load)
-    monkeypatch.setattr(representation, "load_table_if_present", spy_other)
+    monkeypatch.setattr(representation, "load_table", spy_other)
     try:
         page = representation.who_comes(_ctx(R4, params))
     finally:
         monkeypatch.setattr(catalogue, "load", load)
-        monkeypatch.setattr(representation, "load_table_if_present", load_other)
+        monkeypatch.setattr(representation, "load_table", load_other)
     return page, seen
 
 

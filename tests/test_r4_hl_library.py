@@ -526,11 +526,16 @@ def test_the_heading_names_the_adjustment_justera_for_chose():
     checked = check_table(raw, TABLES["eb_utfall"], source="test.csv")
     t = LoadResult(table=TABLES["eb_utfall"], data=checked.data, source="test.csv", checked=checked)
     t = t.with_data(t.data.assign(aldersgrupp="30–39", fodelseland="Sverige"))
-    run = ChapterRun("r4_03_resultat", QUESTIONS["r4_03_resultat"], params=None)
-    chosen = run.omissions("eb_utfall", t, covariates=["alder", "hushallstyp"])
+    from types import SimpleNamespace
+
+    def omissions(**extra):
+        run = ChapterRun("r4_03_resultat", QUESTIONS["r4_03_resultat"], params=SimpleNamespace(extra=extra))
+        return run.omissions("eb_utfall", t)
+
+    chosen = omissions(justera_for=["alder", "hushallstyp"])
     assert "justeringen görs bara för ålder." in chosen
     assert "födelseland" not in chosen
-    default = run.omissions("eb_utfall", t)
+    default = omissions()
     assert "justeringen görs bara för åldersgrupp och födelseland" in default
     # an explicit empty choice adjusts for nothing, and no sentence claims an adjustment
-    assert "justeringen görs" not in run.omissions("eb_utfall", t, covariates=[])
+    assert "justeringen görs" not in omissions(justera_for=[])

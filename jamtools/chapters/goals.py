@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data import load_table_if_present
+from jamtools.data import load_table
 from jamtools.data.derive import ADULT_AGE_GROUPS, CHILD_AGE_GROUPS, age_group, birth_country
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present import outcomes, parameters, plots, report
@@ -147,12 +147,13 @@ def load_outcomes(ctx, spec: GoalSpec):
     kw = dict(period=p.period, unit=ctx.extra.get("enhet"),
               age=(ctx.extra.get("alder_min"), ctx.extra.get("alder_max")))
     if spec.table == CATALOGUE_TABLE:
-        loaded = ctx.load_optional(spec.table, **kw)
+        # (with the covariates justera_for chose, which the check's readiness reads too)
+        loaded = ctx.load_optional(spec.table, also=tuple(DERIVED.get(c, c) for c in spec.adjust_for), **kw)
     else:
         sources = [DERIVED.get(c, c) for c in spec.adjust_for]
-        loaded = load_table_if_present(spec.table, data_dir=p.data_dir, config=p.config,
-                                       columns=("kon", *spec.indicators), optional=sources,
-                                       cells=True, **kw)
+        # (missing, or an indicator unreadable: left out and said, as the check says)
+        loaded = ctx.load_chosen(spec.table, load=load_table, columns=("kon", *spec.indicators), optional=sources,
+                                 cells=True, **kw)
     if loaded is None:
         return None, spec
     derived = {}
@@ -427,10 +428,7 @@ def goals_reached(ctx) -> Page:
     utfall, spec = load_outcomes(ctx, spec)
     kvalitet = ctx.load_optional("um_indikatorer", period=ctx.params.period,
                                  unit=ctx.extra.get("enhet"))
-    # the adjustment the parameter justera_for chose, when it chose one (not the catalogue's)
-    chosen = spec.adjust_for if ctx.extra.get("justera_for") is not None else None
-    missing = [ctx.omissions(spec.table, utfall, covariates=chosen) if spec.table == CATALOGUE_TABLE
-               else "",
+    missing = [ctx.omissions(spec.table, utfall) if spec.table == CATALOGUE_TABLE or utfall is None else "",
                ctx.omissions("um_indikatorer", kvalitet)]
     data = [" ".join([ctx.heading, *(x for x in missing if x)])]
     if utfall is not None:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from jamtools import disclosure
-from jamtools.data import load_table_if_present
+from jamtools.data import load_table
 from jamtools.data.derive import age_bands, age_group
 from jamtools.data.links import first_per_id, without_rows
 from jamtools.data.model import CHILD_SEXES, TABLES
@@ -205,11 +205,12 @@ def load_clients(ctx, table: str, *, age: bool = True):
     """
     if table in PART_TABLES:
         return ctx.load_optional(table, period=ctx.params.period, skip=() if age else ("alder",))
-    p = ctx.params
     date = TABLES[table].date_column
-    return load_table_if_present(table, data_dir=p.data_dir, config=p.config, columns=("kon",),
-                                 optional=(*(["alder"] if age else []), "person_id", *([date] if date else [])),
-                                 period=p.period, cells=True, linked=True)
+    # (a table the check leaves out, missing or with an unreadable sex, is left out here too
+    # and said, :func:`omissions_text`; it does not stop the chapter)
+    return ctx.load_chosen(table, load=load_table, columns=("kon",),
+                           optional=(*(["alder"] if age else []), "person_id", *([date] if date else [])),
+                           period=ctx.params.period, cells=True, linked=True)
 
 
 def _has_person_id(clients) -> bool:
@@ -1008,9 +1009,12 @@ def omissions_text(ctx, tables, loaded: dict, population) -> str:
     """What the chapter leaves out, in the catalogue's words (``ctx.omissions``): the population
     table when it is absent (or lacks a column), and, for each catalogue client table asked for
     (:data:`PART_TABLES`), that it is absent or what it lacks, and that its person id cannot
-    be used when the loader numbered it from the rows. Other client tables are not named."""
+    be used when the loader numbered it from the rows. Another client table (chosen with the
+    parameter ``tabell``) is named when it is left out, as the check names it."""
     out = [ctx.omissions("befolkning", population)]
     for t in tables:
+        if t not in PART_TABLES and loaded.get(t) is None:
+            out.append(ctx.omissions(t, None))
         if t in PART_TABLES:
             got = loaded.get(t)
             out.append(ctx.omissions(t, got))

@@ -95,6 +95,9 @@ def part(question_id: str) -> str:
 #: Covariates a chapter may name that are computed from a model column when it loads its table
 #: (:func:`load`): the age group from the age (children's groups for children's tables).
 DERIVED = {"aldersgrupp": "alder"}
+#: A chapter's own name of a covariate -> the catalogue's (r4_03's ``justera_for`` names the
+#: country of birth ``fodelseland``, which the chapter derives from ``fodd_i_sverige``).
+COVARIATE_NAMES = {"fodelseland": "fodd_i_sverige"}
 
 
 
@@ -206,8 +209,10 @@ class Parameter:
     #: What a value names in the data, for :func:`readiness`: ``"tables"`` (one table or a list
     #: of them, read in place of the chapter's tables in :attr:`replaces`) or ``"columns"`` (one
     #: column or a list of them of the table :attr:`of_table`, which the chapter then needs).
+    #: ``"covariates"``: the columns of :attr:`of_table` the chapter adjusts for, in place of the
+    #: covariates the catalogue declares (None keeps those; r4_03's ``justera_for``).
     #: None: nothing in the data.
-    chooses: Literal["tables", "columns"] | None = None
+    chooses: Literal["tables", "columns", "covariates"] | None = None
     #: What the parameter chooses, in words: the check's sentence about a table or column it
     #: names that the run lacks says it.
     meaning: str = ""
@@ -253,7 +258,8 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
         "tabell": Parameter("eb_utfall", chooses="tables", meaning="tabellen med målindikatorerna",
                             replaces=("eb_utfall",)),
         "malindikatorer": Parameter(chooses="columns", meaning="målindikatorerna", of_table="tabell"),
-        "justera_for": Parameter()},
+        "justera_for": Parameter(chooses="covariates", meaning="det som jämförelsen justeras för",
+                                 of_table="tabell")},
     "r4_04_olika_grupper": {
         **_filters(),
         "utfall": Parameter("forflyttning", "intersections.outcome_parameter", chooses="columns",
@@ -672,7 +678,21 @@ def _configured(chapter: Chapter, values: Mapping) -> _Configured:
         any_of = tuple(dict.fromkeys([*names, *(t for t in any_of if t not in p.replaces)]))
         parts = {t: p.brings.get(t, parts.get(t, (t,))) for t in any_of}
     for name, p in chapter.parameters.items():
-        columns = _names(values.get(name, p.default))
+        value = values.get(name, p.default)
+        if p.chooses == "covariates" and isinstance(value, (str, list, tuple)):
+            # the chapter adjusts for these, not the declared ones: the check says what of them
+            # the table lacks (or cannot read), and that nothing is adjusted for without them
+            table = values.get(p.of_table, chapter.parameters[p.of_table].default) \
+                if p.of_table in chapter.parameters else p.of_table
+            known = {col.name for col in TABLES[table].columns} if table in TABLES else set()
+            chosen_covariates = tuple(c for c in (COVARIATE_NAMES.get(c, c) for c in _names(value))
+                                      if _source(c) in known)
+            for i, need in enumerate(needs):
+                if need.table == table:
+                    needs[i] = replace(need, covariates=chosen_covariates)
+                    chosen.update({(table, c): (name, p.meaning) for c in chosen_covariates})
+            continue
+        columns = _names(value)
         if p.chooses != "columns" or not columns:
             continue
         table = p.of_table
@@ -774,7 +794,10 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
             else:
                 for c in need.covariates:
                     if _source(c) not in usable and c not in need.optional:
-                        left_out.append(f"{c} (justeringen görs utan den)")
+                        # (a covariate a parameter chose is named with it; an unreadable one so)
+                        name = f"{c} (ogiltiga värden)" if _source(c) in bad else c
+                        left_out.append(_chosen_text(name, setup.chosen.get((need.table, c)))
+                                        + " (justeringen görs utan den)")
     if setup.any_of and not any(set(setup.parts[t]) <= usable_tables for t in setup.any_of):
         # Every table is optional, but the chapter needs at least one of these to say anything.
         named = [t for t in setup.any_of if t in setup.chosen]
@@ -792,7 +815,7 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                      tuple(left_out), adjusted, tuple(no_adj))
 
 
-def load(chapter_id: str, table: str, params, *, skip=(), **filters):
+def load(chapter_id: str, table: str, params, *, skip=(), also=(), **filters):
     """Load ``table`` for chapter ``chapter_id`` with exactly the columns the catalogue declares.
 
     ``params`` is the notebook's validated :class:`~jamtools.run.params.Params`; ``filters`` are
@@ -800,7 +823,8 @@ def load(chapter_id: str, table: str, params, *, skip=(), **filters):
     other columns are kept; the result's ``has(column)`` says which optional columns exist.
     ``skip`` names optional columns or covariates the chapter will not use in this run (r4_01's
     age when the population has none): they are not read, so no row is left out for a problem
-    in them.
+    in them. ``also`` names more optional columns (the covariates a parameter chose, r4_03's
+    ``justera_for``).
     """
     from jamtools.data import load_table
 
@@ -810,8 +834,9 @@ def load(chapter_id: str, table: str, params, *, skip=(), **filters):
     # tables refer to (the rest go with the load's result).
     loaded = load_table(table, data_dir=params.data_dir, config=params.config,
                         columns=(SEX, *need.required), blank_ok=need.blank_ok,
-                        optional=tuple(c for c in (*map(_source, need.covariates), *need.optional)
-                                       if c not in skip),
+                        optional=tuple(dict.fromkeys(
+                            c for c in (*map(_source, need.covariates), *need.optional, *also)
+                            if c not in skip)),
                         cells=need.cells, presence=need.presence, linked=need.linked, sums=need.sums,
                         keep_ids_for=tuple(n.table for n in chapter.needs if n.table != table),
                         **filters)
@@ -885,8 +910,7 @@ def unreadable_text(what: str, names, source: str) -> str:
             + (f" i {source}" if source else "") + f" går inte att tolka ({SEE_CHECK})")
 
 
-def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None,
-              covariates=None) -> str:
+def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None, parameters=None) -> str:
     """What the chapter leaves out for ``loaded`` (Swedish Markdown; empty when nothing).
 
     One sentence per optional column the table lacks (the catalogue's own words), and, when the
@@ -895,13 +919,20 @@ def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None,
     when the run has it (else the run has no such table); ``unreadable`` (the
     :class:`jamtools.data.UnusableColumns` the load stopped with) says that the table has
     them but most of their values cannot be read. An optional column the load could not read
-    (``loaded.unusable``) is named as such, not as one the data lack. ``covariates``: what the
-    chapter adjusts for when a parameter chose it (r4_03's ``justera_for``), instead of the
-    catalogue's declared covariates: the sentence names the adjustment that is made.
+    (``loaded.unusable``) is named as such, not as one the data lack. ``parameters``: the
+    chapter's own parameters; the table's needs are then those they make (a table or the
+    covariates a parameter chose), as :func:`readiness` reads them.
     """
     from jamtools.present.report import covariates_text
 
-    need = CHAPTERS[chapter_id].need(table)
+    try:
+        ch = CHAPTERS[chapter_id]
+        own = {k: v for k, v in (parameters or {}).items() if k in ch.parameters}
+        # the table as the chapter's parameters make it, as the check's readiness reads them
+        need = next((n for n in _configured(ch, own).needs if n.table == table), None) if own else None
+        need = need or CHAPTERS[chapter_id].need(table)
+    except KeyError:  # a table a parameter chose, as the check's readiness declares it (_configured)
+        need = _n(table, without=f"{TABLE_LABELS.get(table, table)} utelämnas")
     if loaded is None:
         if not need.without:
             return ""
@@ -924,7 +955,7 @@ def omissions(chapter_id: str, table: str, loaded, lacking=(), unreadable=None,
                                        loaded.source) + f": {what}.")
         elif not loaded.has(col):
             out.append(f"Data saknar uppgift om {covariates_text([col])}: {what}.")
-    chosen = need.covariates if covariates is None else tuple(covariates)
+    chosen = need.covariates  # as the parameters chose them (r4_03's justera_for)
     if chosen:
         present = [c for c in chosen if loaded.has(c)]
         absent = [c for c in chosen if not loaded.has(c)]

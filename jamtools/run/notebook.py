@@ -152,7 +152,7 @@ class ChapterRun:
         self._remember(table, loaded, filters)
         return loaded
 
-    def load_optional(self, table: str, *, skip=(), **filters):
+    def load_optional(self, table: str, *, skip=(), also=(), **filters):
         """:meth:`load` for a table the chapter can do without; None when it is missing, lacks
         a required column, or a required column is an error of the check (most values
         unreadable: the check's readiness says the chapter runs without the table). Remembered,
@@ -160,10 +160,29 @@ class ChapterRun:
         the table. An optional column that is such an error is left out by the load
         (``LoadResult.unusable``), and :meth:`omissions` says so too. ``skip``: optional
         columns the chapter does not use in this run (:func:`jamtools.run.catalogue.load`)."""
+        return self._optional(table, lambda: catalogue.load(self.question_id, table, self.params,
+                                                             skip=skip, also=also, **filters), filters)
+
+    def load_chosen(self, table: str, *, load=None, **kwargs):
+        """:func:`jamtools.data.load_table` for a table a parameter chose (r4_01's and r4_03's
+        ``tabell``: not one the catalogue declares for the chapter), as :meth:`load_optional`:
+        None, remembered, when the run lacks it, it lacks a required column, or a required
+        column is an error of the check (most values unreadable). The check's readiness then
+        says the chapter runs without the table (:func:`jamtools.run.catalogue.readiness`), and
+        :meth:`omissions` says why, in the same words; the chapter is not stopped. ``load``: the
+        function that loads (default :func:`jamtools.data.load_table`)."""
+        from jamtools.data import load_table
+
+        load = load or load_table
+        filters = {k: kwargs[k] for k in ("period", "unit", "age") if kwargs.get(k) is not None}
+        return self._optional(table, lambda: load(table, data_dir=self.params.data_dir,
+                                                  config=self.params.config, **kwargs), filters)
+
+    def _optional(self, table: str, load, filters: dict):
         from jamtools.data import MissingColumns, TableNotSupplied, UnknownUnit, UnusableColumns
 
         try:
-            loaded = catalogue.load(self.question_id, table, self.params, skip=skip, **filters)
+            loaded = load()
             self._remember(table, loaded, filters)
             return loaded
         except TableNotSupplied:
@@ -326,13 +345,13 @@ class ChapterRun:
         return selection_gives_back(whole.counts_by_sex()["analysed"],
                                     selection.counts_by_sex()["analysed"], self.threshold)
 
-    def omissions(self, table: str, loaded, covariates=None) -> str:
-        """What the chapter leaves out for lack of columns or tables, in Swedish (``covariates``:
-        what a parameter chose to adjust for, :func:`jamtools.run.catalogue.omissions`)."""
+    def omissions(self, table: str, loaded) -> str:
+        """What the chapter leaves out for lack of columns or tables, in Swedish, as the chapter's
+        parameters make its needs (:func:`jamtools.run.catalogue.omissions`)."""
         return catalogue.omissions(self.question_id, table, loaded,
                                    lacking=self.lacking.get(table, ()) if loaded is None else (),
                                    unreadable=self.unreadable.get(table) if loaded is None else None,
-                                   covariates=covariates)
+                                   parameters=self.extra)
 
     def left_out(self, table: str, column: str | None = None) -> str:
         """The sentence for what this chapter leaves out without ``column`` of ``table`` (or

@@ -1,0 +1,94 @@
+"""A table chosen with a chapter's parameter ``tabell`` (r4_01; r4_03 loads its chosen table the same way) that the check leaves out
+(most of a required column's values unreadable, or the table missing): the check says the
+chapter runs without it, and the chapter then runs without it and says why, rather than
+stopping on the load's error."""
+from __future__ import annotations
+
+import pytest
+
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
+from jamtools.run.notebook import setup
+
+
+def _export(folder, notebooks: str):
+    rows = [f"P{i};pers{i};{'X' if i % 3 else ('K' if i % 2 else 'M')};{30 + i % 30};2024-0{1 + i % 9}-10;"
+            f"{'kanske' if i % 3 else 'Ja'}" for i in range(40)]  # most sex codes and yes/no unreadable
+    (folder / "Planering.csv").write_bytes(
+        ("Planeringsnr;Klient;Kön;Ålder;Datum;Ohälsa\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    rows = [f"pers{i};{'K' if i % 2 else 'M'};{20 + i % 40};2024-0{1 + i % 9}-10;Ja" for i in range(60)]
+    (folder / "Klienter.csv").write_bytes(
+        ("Klient;Kön;Ålder;Ansökningsdatum;Beviljat\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (folder / "jamtools.yml").write_text(
+        "period: {start: 2024-01-01, end: 2024-12-31}\n"
+        "tables:\n"
+        "  eb_planering:\n    file: Planering.csv\n"
+        "    columns: {Planeringsnr: planering_id, Klient: person_id, Kön: kon, Ålder: alder, Datum: datum, "
+        "Ohälsa: ohalsa}\n"
+        "    values: {kon: {K: kvinna, M: man}, ohalsa: {Ja: '1', Nej: '0'}}\n"
+        "  eb_klienter:\n    file: Klienter.csv\n"
+        "    columns: {Klient: person_id, Kön: kon, Ålder: alder, Ansökningsdatum: ansokningsdatum, "
+        "Beviljat: bistand_beviljat}\n"
+        "    values: {kon: {K: kvinna, M: man}, bistand_beviljat: {Ja: '1', Nej: '0'}}\n"
+        f"notebooks:\n{notebooks}", encoding="utf-8")
+    return folder / "jamtools.yml"
+
+
+def _page_text(page) -> str:
+    return " ".join(str(x) for part in page.parts.values() for x in part)
+
+
+@pytest.mark.parametrize("chapter,notebooks,run", [
+    ("r4_01_representation", "  r4_01_representation:\n    tabell: [eb_klienter, eb_planering]\n",
+     lambda ctx: __import__("jamtools.chapters.representation", fromlist=["x"]).who_comes(ctx)),
+])
+def test_a_chosen_table_the_check_leaves_out_is_left_out_by_the_chapter(tmp_path, chapter, notebooks, run):
+    cfg = load_config(_export(tmp_path, notebooks))
+    ready = check_inputs(cfg, chapters=[chapter]).chapters[chapter]
+    assert ready.can_run, ready.text()
+    assert any(x.startswith("tabellen eb_planering") for x in ready.left_out), ready.text()
+    ns = {"data_dir": None, "results_path": None, "config_file": str(tmp_path / "jamtools.yml"),
+          **cfg.notebook_parameters.get(chapter, {})}
+    text = _page_text(run(setup(chapter, ns)))  # runs: not stopped by the unreadable column
+    assert "Uppgifterna om planeringar i ekonomiskt bistånd kunde inte läsas" in text
+    assert "planeringar i ekonomiskt bistånd utelämnas" in text
+
+
+def test_the_covariates_justera_for_chooses_are_said_by_the_check_and_the_chapter(tmp_path):
+    """r4_03's ``justera_for``: the check names the chosen covariates the table lacks or cannot
+    read (and not the declared ones the parameter left out), and the chapter adjusts for the
+    same ones and says the same."""
+    from jamtools.chapters import goals
+
+    rows = [f"pers{i};{'K' if i % 2 else 'M'};{20 + i % 40};2024-0{1 + i % 9}-10;{'Ja' if i % 5 else 'Nej'};"
+            f"{'Ja' if i % 7 else 'Nej'};{'okänd-typ' if i % 3 else 'Ensamstående utan barn'};"
+            f"{'Ja' if i % 4 else 'Nej'}" for i in range(200)]  # most household types unreadable
+    (tmp_path / "Utfall.csv").write_bytes(
+        ("Klient;Kön;Ålder;Start;Självförsörjande;Förflyttning;Hushållstyp;Född i Sverige\r\n"
+         + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (tmp_path / "jamtools.yml").write_text(
+        "period: {start: 2024-01-01, end: 2024-12-31}\n"
+        "tables:\n  eb_utfall:\n    file: Utfall.csv\n"
+        "    columns: {Klient: person_id, Kön: kon, Ålder: alder, Start: startdatum, "
+        "Självförsörjande: sjalvforsorjande, Förflyttning: forflyttning, Hushållstyp: hushallstyp, "
+        "\"Född i Sverige\": fodd_i_sverige}\n"
+        "    values: {kon: {K: kvinna, M: man}, sjalvforsorjande: {Ja: '1', Nej: '0'}, "
+        "forflyttning: {Ja: '1', Nej: '0'}, fodd_i_sverige: {Ja: '1', Nej: '0'}, "
+        "hushallstyp: {'Ensamstående utan barn': ensamstaende_utan_barn}}\n"
+        "notebooks:\n  r4_03_resultat:\n    justera_for: [hushallstyp, enhet, fodelseland]\n",
+        encoding="utf-8")
+    cfg = load_config(tmp_path / "jamtools.yml")
+    ready = check_inputs(cfg, chapters=["r4_03_resultat"]).chapters["r4_03_resultat"]
+    said = " ".join(ready.left_out)
+    assert ready.can_run and ready.adjusted_for == {"eb_utfall": ("fodd_i_sverige",)}, ready.text()
+    assert "hushallstyp (ogiltiga värden), som parametern justera_for väljer" in said
+    assert "enhet, som parametern justera_for väljer" in said
+    assert "aldersgrupp" not in said  # declared, but not chosen: not the chapter's to use
+    ns = {"data_dir": None, "results_path": None, "config_file": str(tmp_path / "jamtools.yml"),
+          **cfg.notebook_parameters["r4_03_resultat"]}
+    ctx = setup("r4_03_resultat", ns)
+    loaded, spec = goals.load_outcomes(ctx, goals.goal_spec(justera_for=ctx.extra["justera_for"]))
+    assert goals.adjusted_for(spec, loaded) == ["fodelseland"]
+    text = _page_text(goals.goals_reached(ctx))
+    assert "Uppgiften om hushållstyp kunde inte läsas" in text
+    assert "Data saknar uppgift om hushållstyp och enhet: justeringen görs bara för födelseland." in text
