@@ -92,3 +92,33 @@ def test_the_covariates_justera_for_chooses_are_said_by_the_check_and_the_chapte
     text = _page_text(goals.goals_reached(ctx))
     assert "Uppgiften om hushållstyp kunde inte läsas" in text
     assert "Data saknar uppgift om hushållstyp och enhet: justeringen görs bara för födelseland." in text
+
+
+def test_a_role_the_notes_cannot_give_is_said_by_the_check_as_by_the_chapter(tmp_path):
+    """um_01's ``roll`` chosen, the notes without a role column: the check says, in the
+    chapter's words, that the role cannot be chosen and every note is kept."""
+    from jamtools.chapters import um
+    from jamtools.run import catalogue
+
+    rows = [f"A{i};pers{i % 30};{'K' if i % 2 else 'M'};2024-03-0{1 + i % 9};Klienten tar ansvar för hemmet"
+            for i in range(60)]
+    (tmp_path / "Anteckningar.csv").write_bytes(
+        ("Nr;Klient;Kön;Datum;Text\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (tmp_path / "jamtools.yml").write_text(
+        "tables:\n  um_anteckningar:\n    file: Anteckningar.csv\n"
+        "    columns: {Nr: anteckning_id, Klient: person_id, Kön: kon, Datum: datum, Text: anteckning}\n"
+        "    values: {kon: {K: kvinna, M: man}}\n"
+        "notebooks:\n  um_01_sprakbruk:\n    roll: foralder\n", encoding="utf-8")
+    cfg = load_config(tmp_path / "jamtools.yml")
+    ready = check_inputs(cfg, chapters=["um_01_sprakbruk"]).chapters["um_01_sprakbruk"]
+    sentence = um.role_not_chosen_text("foralder")
+    assert ready.can_run and f"roll ({sentence})" in ready.left_out, ready.text()
+    ns = {"data_dir": None, "results_path": None, "config_file": str(tmp_path / "jamtools.yml"),
+          **cfg.notebook_parameters["um_01_sprakbruk"]}
+    ctx = setup("um_01_sprakbruk", ns)
+    notes, said = um.select_notes(catalogue.load("um_01_sprakbruk", "um_anteckningar", ctx.params),
+                                  um.note_role(ctx.extra["roll"]))
+    assert said == sentence and notes.n_rows() == 60
+    # without the parameter, nothing about choosing a role
+    assert not any(x.startswith("roll (Rollen") for x in catalogue.readiness(
+        "um_01_sprakbruk", {"um_anteckningar": {"kon", "person_id", "anteckning"}}).left_out)

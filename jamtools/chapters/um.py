@@ -69,6 +69,13 @@ def note_role(value) -> str | None:
     return value
 
 
+def role_not_chosen_text(role: str) -> str:
+    """The sentence for the parameter ``roll`` (um_01) when the notes have no readable role:
+    every note is kept. The chapter says it, and the check's readiness too."""
+    return (f"Rollen ({report.label(role).lower()}) kunde inte väljas: data saknar uppgift om roll, "
+            "så alla anteckningar ingår.")
+
+
 def word_count(value) -> int:
     """The parameter ``antal_ord`` (um_01) checked: how many distinctive words are shown per
     sex, a whole number ≥ 1; else ValueError (:func:`jamtools.present.parameters.whole_number`)."""
@@ -170,8 +177,7 @@ def select_notes(loaded, role: str | None = None):
     if role is None:
         return loaded, ""
     if not loaded.has("roll"):
-        return loaded, (f"Rollen ({report.label(role).lower()}) kunde inte väljas: data saknar "
-                        "uppgift om roll, så alla anteckningar ingår.")
+        return loaded, role_not_chosen_text(role)
     return loaded.exclude(loaded.data["roll"] != role,
                           f"Annan roll än {report.label(role).lower()}"), ""
 
@@ -479,6 +485,6 @@ def quality_monitoring(ctx) -> Page:
 
 
 __all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT", "TEXT",
-           "baseline_months", "excluded_words", "indicator_name", "indicator_text", "note_role",
+           "baseline_months", "excluded_words", "indicator_name", "indicator_text", "note_role", "role_not_chosen_text",
            "parent_notes", "prior_strength", "quality_monitoring", "responsibility_words",
            "select_indicator", "select_notes", "word_count", "words_in_notes"]

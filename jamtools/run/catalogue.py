@@ -224,6 +224,11 @@ class Parameter:
     #: With ``chooses="columns"``: the table of the columns, or the name of the chapter's
     #: parameter that chooses it (``"tabell"``).
     of_table: str = ""
+    #: The column of :attr:`of_table` whose rows a value selects (um_01's ``roll``), and the
+    #: chapter's own function (``"module.function"``) that gives its sentence, for a value, when
+    #: the table lacks the column or cannot read it: the check says it too (:func:`readiness`).
+    selects: str = ""
+    unselected: str = ""
 
 
 def _filters(alder_min=None, alder_max=None) -> dict[str, Parameter]:
@@ -266,7 +271,8 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
                             meaning="utfallet som jämförs", of_table="eb_utfall")},
     "r4_05_realisera": {"results_dir": Parameter(set_by_run=True)},
     "um_01_sprakbruk": {
-        "roll": Parameter(None, "um.note_role"), "antal_ord": Parameter(15, "um.word_count"),
+        "roll": Parameter(None, "um.note_role", of_table="um_anteckningar", selects="roll",
+                          unselected="um.role_not_chosen_text"), "antal_ord": Parameter(15, "um.word_count"),
         "ansvarsord": Parameter(["ansvar", "omsorg", "omvårdnad", "föräldraförmåg"], "um.responsibility_words"),
         "uteslutna_ord": Parameter([], "um.excluded_words"), "prior_styrka": Parameter(None, "um.prior_strength")},
     "um_02_kvalitetsuppfoljning": {
@@ -768,6 +774,10 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
             continue
         bad = failed.get(need.table, set())
         usable = set(cols) - bad
+        for name, p in ch.parameters.items():  # a value that selects rows by a column it lacks
+            value = (parameters or {}).get(name, p.default)
+            if p.selects and p.of_table == need.table and value is not None and p.selects not in usable:
+                left_out.append(f"{p.selects} ({_rule(p.unselected)(value)})")
         lacking = [c for c in (SEX, *need.required) if c not in usable]
         if lacking:
             words = ", ".join(_chosen_text(
