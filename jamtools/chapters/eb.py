@@ -286,15 +286,14 @@ def _level(ctx, k: int) -> float:
 
 
 def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *, by=None,
-             weight: str | None = None, hidden_groups=()):
+             weight: str | None = None):
     """Women and men compared on the yes/no ``outcome`` of ``rows``, crude and adjusted for
     ``covariates``, at the simultaneous ``level``, disclosed. ``weight``: the column of units
-    per row when ``rows`` is a cell table (a loaded table's ``weight``), None for rows.
-    ``hidden_groups``: the sexes whose count of ``rows`` the page hides
-    (:meth:`jamtools.run.notebook.ChapterRun.hidden_in_selection`)."""
+    per row when ``rows`` is a cell table (a loaded table's ``weight``), None for rows. A
+    selection of rows whose count the page shows is protected against it by the analysis
+    itself (:func:`jamtools.disclosure.hidden_in_selection`)."""
     return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
                                    conf_level=level, threshold=ctx.threshold, weight=weight,
-                                   hidden_groups=hidden_groups,
                                    by_levels=code_levels(rows[by], table="eb_klienter", column=by)
                                    if by else None)
 
@@ -501,8 +500,7 @@ def requirements(ctx) -> Page:
     if "krav_arbetssokande" in labels:
         searching = planering.exclude(planering.data["krav_arbetssokande"].isna(),
                                       "Uppgift om krav på arbetssökande saknas")
-        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level, weight=weight,
-                        hidden_groups=ctx.hidden_in_selection(planering, searching))
+        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level, weight=weight)
         results[labels["krav_arbetssokande"]] = work
         job_search = items(
             _quality(ctx, searching, "Dataunderlag: planeringar med uppgift om arbetssökande")
@@ -515,8 +513,7 @@ def requirements(ctx) -> Page:
         required = planering.exclude(~planering.data["aktivitetskrav"].astype(bool),
                                      "Inget aktivitetskrav (frågan gäller bara klienter med krav)")
         required = required.exclude(required.data["sanktion"].isna(), "Uppgift om sanktion saknas")
-        sanction = _compare(ctx, required.data, "sanktion", covariates, level, weight=weight,
-                            hidden_groups=ctx.hidden_in_selection(planering, required))
+        sanction = _compare(ctx, required.data, "sanktion", covariates, level, weight=weight)
         results[labels["sanktion"]] = sanction
         sanction_part = items(
             _quality(ctx, required, "Dataunderlag: planeringar med aktivitetskrav"),
@@ -581,9 +578,7 @@ def ill_health(ctx) -> Page:
     if labels:
         ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1), unanswered)
     level = _level(ctx, len(labels))
-    hidden_ill = ctx.hidden_in_selection(planering, ill)
-    compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight,
-                            hidden_groups=hidden_ill) for k in labels}
+    compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}
 
     each = {}
@@ -675,8 +670,7 @@ def offers(ctx) -> Page:
         sfi_rows = _quality(ctx, abroad, "Dataunderlag för sfi: planeringar för utrikes födda")
     level = _level(ctx, len(types))
     compared = {t: _compare(ctx, abroad.data if t == "sfi" else planering.data, t, covariates, level,
-                            weight=weight,
-                            hidden_groups=ctx.hidden_in_selection(planering, abroad) if t == "sfi" else ())
+                            weight=weight)
                 for t in types}
     results = {types[t]: r for t, r in compared.items()}
 
@@ -791,7 +785,7 @@ def violence(ctx) -> Page:
         were_asked = were_asked.exclude(were_asked.data["vald_identifierat"].isna(),
                                         "Uppgift om identifierat våld saknas")
         identified = _compare(ctx, were_asked.data, "vald_identifierat", covariates, level,
-                              weight=weight, hidden_groups=ctx.hidden_in_selection(planering, were_asked))
+                              weight=weight)
         results[labels["vald_identifierat"]] = identified
         identified_part = items(
             _quality(ctx, were_asked, "Dataunderlag: planeringar där frågan ställdes"),

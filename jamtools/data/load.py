@@ -112,6 +112,9 @@ class LoadResult:
     #: name. :meth:`has` says False for them, and the chapter says why they are left out.
     unusable: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _tag(self)
+
     def __repr__(self) -> str:  # never the rows: a LoadResult may end up displayed in a notebook
         return f"LoadResult({self.table.name}: {self.n_rows()} rader för analys, källa {self.source})"
 
@@ -154,6 +157,7 @@ class LoadResult:
     def _record(self, step: str, frame: pd.DataFrame, kind: str) -> None:
         self.log.append({"steg": step, "typ": kind, "antal": self.n_rows(frame),
                          "per_kon": self._counts(frame)})
+        _tag(self)
 
     def exclude(self, mask, reason: str) -> "LoadResult":
         """A new result without the rows where ``mask`` is true, its account recording how many
@@ -215,6 +219,78 @@ class LoadResult:
                 for sex, n in entry["per_kon"].items():
                     excluded[sex] = excluded.get(sex, 0) + n
         return {"analysed": self._counts(self.data), "excluded": excluded}
+
+
+# --- Which rows a frame holds: a selection of rows another count of the page shows -------------
+
+#: Where a LoadResult's ``data`` carries its rows' account (:func:`rows_of`): the table, the
+#: source and the steps of its log. A frame a chapter derives from ``data`` (a pandas filter, a
+#: column assigned) carries it too (pandas keeps ``attrs``), so an analysis can tell which
+#: rows, and a selection of which, it is given.
+ROWS_ATTR = "jamtools_rows"
+
+#: The rows whose count by sex a chapter has shown or analysed (:func:`mark_shown`), as
+#: :func:`rows_of` keys, for this chapter's run (:func:`forget_shown` at its start).
+_SHOWN: set = set()
+
+
+def _steps(log) -> tuple:
+    return tuple((e["steg"], e["typ"], tuple(sorted((str(k), int(v)) for k, v in e["per_kon"].items())))
+                 for e in log)
+
+
+def _tag(result: "LoadResult") -> None:
+    if isinstance(result.data, pd.DataFrame):
+        result.data.attrs[ROWS_ATTR] = (result.table.name, str(result.source), _steps(result.log))
+
+
+def counts_after(steps: tuple) -> dict[str, int]:
+    """The rows by sex that ``steps`` (a :data:`ROWS_ATTR` log) leave: those read less those
+    left out."""
+    out: dict[str, int] = {}
+    for _, kind, per_sex in steps:
+        sign = 1 if kind == "inlästa" else -1 if kind == "exkluderade" else 0
+        for sex, n in per_sex:
+            out[sex] = out.get(sex, 0) + sign * n
+    return {k: v for k, v in out.items() if v}
+
+
+def rows_of(frame) -> tuple | None:
+    """The account (:data:`ROWS_ATTR`) of the LoadResult ``frame`` came from, or None."""
+    attrs = getattr(frame, "attrs", None) or {}
+    return attrs.get(ROWS_ATTR)
+
+
+def mark_shown(rows) -> None:
+    """Record that the page shows the count by sex of ``rows`` (a LoadResult, or a frame of its
+    rows): a data table of them, or an analysis of all of them. A selection of them analysed
+    later is then protected against this count (:func:`shown_wholes`)."""
+    key = rows_of(rows.data if isinstance(rows, LoadResult) else rows)
+    if key is not None:
+        _SHOWN.add(key)
+
+
+def forget_shown() -> None:
+    """Start a chapter's run: no count of rows shown yet."""
+    _SHOWN.clear()
+
+
+def shown_wholes(frame, counts: dict) -> list[dict[str, int]]:
+    """The counts by sex of the rows the page shows (:func:`mark_shown`) of which ``frame``,
+    with ``counts`` rows by sex, is a selection: the rows it came from after any step of its
+    log, and those rows themselves when ``frame`` holds fewer of them (a pandas filter)."""
+    key = rows_of(frame)
+    if key is None:
+        return []
+    table, source, steps = key
+    out = []
+    for k in range(1, len(steps) + 1):
+        whole = counts_after(steps[:k])
+        if k == len(steps) and whole == {s: n for s, n in counts.items() if n}:
+            continue  # the frame is these rows, not a selection of them
+        if (table, source, steps[:k]) in _SHOWN:
+            out.append(whole)
+    return out
 
 
 def _map_sex(values: pd.Series, table: Table) -> pd.Series:

@@ -128,6 +128,56 @@ def selection_gives_back(whole, selection, threshold: int) -> set[str]:
     return {g for g, small in zip(groups, is_small(left, threshold)) if small}
 
 
+def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | None = None,
+                        group: str = "kon", shown: bool = True) -> set[str]:
+    """The sexes whose count of ``data``'s rows the page must not give back: ``data`` is a
+    selection of rows whose count the page shows (a data table of them, or an analysis of all
+    of them, :func:`jamtools.data.load.mark_shown`), and beside that count it would give back
+    the few rows the selection leaves out (:func:`selection_gives_back`).
+
+    ``data`` carries the account of the rows it came from (a LoadResult's ``data``, a
+    ``exclude`` of it, or a pandas filter of either: :func:`jamtools.data.load.rows_of`), so no
+    chapter has to say which rows its selection was made from. With ``shown``, ``data``'s own
+    count is recorded as shown when it is all of its LoadResult's rows (an analysis of them
+    shows it), so that a selection analysed later is protected against it.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows analysed (one per unit, or a cell table with ``weight``).
+    threshold : int
+        The smallest count that may be shown.
+    weight : str, optional
+        The column of units per row of a cell table.
+    group : str
+        The column of the groups compared; only sex (``kon``) is counted by the rows' account.
+    shown : bool
+        Record ``data``'s count as shown.
+
+    Returns
+    -------
+    set of str
+        Sex codes.
+    """
+    from jamtools.data.load import mark_shown, rows_of, shown_wholes
+
+    if group != "kon" or rows_of(data) is None or "kon" not in data.columns:
+        return set()
+    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
+    per_sex = units.groupby(data["kon"].astype(str), observed=True).sum()
+    counts = {str(k): int(v) for k, v in per_sex.items() if v}
+    wholes = shown_wholes(data, counts)
+    _, _, steps = rows_of(data)
+    from jamtools.data.load import counts_after
+
+    if shown and counts == counts_after(steps):
+        mark_shown(data)
+    out: set[str] = set()
+    for whole in wholes:
+        out |= selection_gives_back(whole, counts, threshold)
+    return out
+
+
 def round_counts(values, base: int = 5):
     """Round counts to the nearest multiple of ``base`` (an alternative to suppression)."""
     v = pd.to_numeric(pd.Series(values), errors="coerce")

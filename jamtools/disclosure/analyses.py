@@ -41,16 +41,23 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     The adjusted comparison is :func:`jamtools.stats.adjusted_difference` (standardisation over
     ``covariates``); with no covariates only the crude one is made.
     ``by`` adds shares per category (e.g. reason type), protected against the overall table.
-    ``hidden_groups``: groups whose count of rows the page hides elsewhere (a selection's rows
-    analysed that would give back the few rows it leaves out,
-    :meth:`jamtools.run.notebook.ChapterRun.hidden_in_selection`): their shares, intervals and
-    every comparison with them are hidden too (:func:`jamtools.disclosure.disclose_shares`),
-    as they would give the count back. The shares per category list every category (the
-    data model's codes in ``by_levels``, else those observed) with both ``levels``, empty or not:
-    an empty group is hidden as a small one, so a row alone never tells that a sex is, or is
-    not, in a category (:func:`jamtools.stats.share_by_group`'s ``levels``).
+    ``hidden_groups``: groups whose count of rows the page hides elsewhere: their shares,
+    intervals and every comparison with them are hidden too
+    (:func:`jamtools.disclosure.disclose_shares`), as they would give the count back. A
+    selection of rows whose count the page shows (``data`` is a LoadResult's ``exclude`` or a
+    filter of its rows, and the rows it came from have a data table or were analysed before)
+    adds the sexes it would give back the few rows it leaves out of by itself
+    (:func:`jamtools.disclosure.hidden_in_selection`); ``data``'s own count is then recorded as
+    shown. The shares per category list every category (the data model's codes in
+    ``by_levels``, else those observed) with both ``levels``, empty or not: an empty group is
+    hidden as a small one, so a row alone never tells that a sex is, or is not, in a category
+    (:func:`jamtools.stats.share_by_group`'s ``levels``).
     """
     covariates = list(covariates)
+    # A selection of rows whose count the page shows hides what would give back the few rows
+    # it leaves out (found from the rows' own account: no chapter has to ask for it).
+    hidden_groups = set(hidden_groups) | disclosure.hidden_in_selection(data, threshold, weight=weight,
+                                                                         group=group)
     rows = data[data[group].isin(levels)]
     counts = stats.collapse(rows, outcome, [group, *covariates, *([by] if by and by not in covariates else [])],
                             weights=weight)

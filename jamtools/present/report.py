@@ -16,6 +16,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
+from jamtools.data.load import mark_shown
 from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_groups, not_shown,
                                         why_not_computed, without_interval)
 
@@ -444,6 +445,9 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
                         for e in load_result.log)
     table.analysed = load_result.counts_by_sex()["analysed"]
     table.threshold = threshold
+    # and for the analyses of a selection of these rows made after it
+    # (jamtools.disclosure.hidden_in_selection): the page shows their count
+    mark_shown(load_result)
     # and (jamtools.present.page.link_data_tables) its counts, which it hides, and how to disclose
     # it again hiding more
     table.quality = long

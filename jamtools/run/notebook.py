@@ -70,6 +70,13 @@ class ChapterRun:
     #: of the check (most values unreadable): table -> the :class:`jamtools.data.UnusableColumns`.
     unreadable: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # A chapter's run starts with no count of rows shown: an analysis of a selection is
+        # protected against the counts this chapter shows (jamtools.data.load.mark_shown).
+        from jamtools.data.load import forget_shown
+
+        forget_shown()
+
     # --- what a chapter composition uses -------------------------------------------------
     @property
     def threshold(self) -> int:
@@ -316,34 +323,6 @@ class ChapterRun:
         if not few:
             return loaded
         return loaded.exclude(mask & loaded.data["kon"].isin(few), f"{reason} ({FEW_WORDS})")
-
-    def hidden_in_selection(self, whole, selection) -> set[str]:
-        """The sexes whose rows analysed in ``selection`` (a selection of ``whole``'s rows, shown
-        in a data table of its own beside ``whole``'s) the page hides: beside the whole's count
-        it would give back the few rows the selection leaves out
-        (:func:`jamtools.disclosure.selection_gives_back`, as
-        :func:`jamtools.present.page.link_selections` hides it in the data table).
-
-        A share computed on the selection, and its interval, give that count back (of the
-        men with a requirement of activity, 0,0 % with 0,0–53,4 % at 98 % is 5 of them, beside
-        8 analysed: 3 men without one, a cell hidden as small). Pass the result as
-        ``hidden_groups`` to :func:`jamtools.disclosure.analyses.binary_outcome`, which then
-        hides those shares, their intervals and every comparison with them.
-
-        Parameters
-        ----------
-        whole, selection : LoadResult
-            The chapter's rows, and a selection of them (``whole.exclude(...)``).
-
-        Returns
-        -------
-        set of str
-            Sex codes.
-        """
-        from jamtools.disclosure import selection_gives_back
-
-        return selection_gives_back(whole.counts_by_sex()["analysed"],
-                                    selection.counts_by_sex()["analysed"], self.threshold)
 
     def omissions(self, table: str, loaded) -> str:
         """What the chapter leaves out for lack of columns or tables, in Swedish, as the chapter's
