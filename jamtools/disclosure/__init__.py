@@ -523,7 +523,8 @@ def _as_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
-                    group: str = "kon", by=(), rounding=None, hidden_groups=()) -> pd.DataFrame:
+                    group: str = "kon", by=(), rounding=None, hidden_groups=(),
+                    total_shown: bool = True) -> pd.DataFrame:
     """Disclose a share-by-group table (``jamtools.stats.share_by_group``).
 
     A row is hidden when its ``n``, its ``events`` or its ``n − events`` is small. The counts
@@ -544,6 +545,13 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     function of ``n`` and ``events`` and give ``n`` back (0,0 % with 0,0–53,4 % at 98 % is
     ``n`` = 5), so every row of such a group is hidden, as a complement to the hidden count,
     and the other rows are protected against it as against a small one.
+
+    ``total_shown``: without ``by``, whether the page shows the groups' total (their counts
+    with and without the outcome added up; the default, the safe reading). Where it does not
+    (:func:`jamtools.disclosure.analyses.binary_outcome` shows each sex's share and no total),
+    a hidden row needs no other row hidden with it: nothing published adds the rows up, so the
+    shown rows say nothing of the hidden one (a probe's eb_01: 4 of 33 men without a
+    requirement of activity hid the women's 48 of 90 as well).
     """
     by = [by] if isinstance(by, str) else list(by)
     out = shares.copy().reset_index(drop=True)
@@ -585,7 +593,7 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
             void = np.zeros(shape, bool)
             void[row_at[empty], col_at[empty]] = True
             mask = protect(grid, mask, threshold=threshold, totals_fixed="columns" if by else True,
-                           empty=void)
+                           empty=void, margins=bool(by) or total_shown)
             hidden |= mask[row_at, col_at]
             hidden_strata |= {strata[k] for k in range(len(strata)) if mask[k, -1]}
         if (hidden == before).all():

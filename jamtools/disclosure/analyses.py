@@ -72,8 +72,9 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
         parts.append(stats.adjusted_difference(counts, group, covariates, levels=levels,
                                                outcome_name=outcome, conf_level=conf_level))
     comparisons = pd.concat(parts, ignore_index=True)
+    # Each sex's share is shown, never the sexes added up: a hidden sex hides no other.
     shares_d = disclosure.disclose_shares(shares, threshold=threshold, group=group,
-                                          hidden_groups=hidden_groups)
+                                          hidden_groups=hidden_groups, total_shown=False)
     comparisons_d = disclosure.disclose_comparisons(comparisons, threshold=threshold,
                                                     shares=shares_d, group=group)
     by_d = None

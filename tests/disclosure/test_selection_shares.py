@@ -8,6 +8,11 @@ of all of them) and hides the sexes whose count beside them would give back the 
 selection leaves out (``disclosure.hidden_in_selection``). Before, only the chapters that asked
 (eb_01, eb_02, eb_03, eb_05) were protected, and a sentence built from the share said "av
 männens 0,0 % (98 % KI 0,0–53,4 %)", which gives n back through the interval.
+
+A probe (eb_01, threshold 5, 4 of 33 men without a requirement of activity) found the women's
+share hidden beside the men's: the disclosure took the women and men added up as shown, which no
+page shows. The women's share is now shown, and the men's hidden count still cannot be told from
+anything the page publishes (brute force over the numbers of men without a requirement).
 """
 from __future__ import annotations
 
@@ -15,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from jamtools import disclosure
+from jamtools.chapters import eb
 from jamtools.data.load import LoadResult
 from jamtools.data.model import TABLES
 from jamtools.disclosure import analyses as analysis
-from jamtools.present.report import quality_table
+from jamtools.present.report import Table, quality_table
 from jamtools.run.notebook import setup
 
 SEXES = ("kvinna", "man")
@@ -46,6 +52,8 @@ def test_a_selection_of_rows_the_page_shows_is_protected_without_asking():
     result = analysis.binary_outcome(selection.data, "y", levels=SEXES, threshold=5)
     assert _men_hidden(result)                                 # 317 beside 320 gives back 3
     assert result.comparisons["suppressed"].all() and result.comparisons["ci_low"].isna().all()
+    women = result.shares[result.shares["kon"] == "kvinna"].iloc[0]
+    assert not women["suppressed"] and women["n"] == 300       # nothing left out of the women
     # a pandas filter of the rows is a selection too
     filtered = analysis.binary_outcome(whole.data[whole.data["forflyttning"].notna()], "y",
                                        levels=SEXES, threshold=5)
@@ -76,3 +84,69 @@ def test_rows_the_page_never_shows_hide_nothing():
     quality_table(whole, threshold=5)
     many = whole.exclude(whole.data.index.isin(range(300, 310)), "Urval")
     assert not analysis.binary_outcome(many.data, "y", levels=SEXES, threshold=5).shares["suppressed"].any()
+
+
+# --- eb_01 on a realistic year: 4 of 33 men without a requirement of activity ------------------
+
+KINDS = ["ensamstaende_med_barn", "sammanboende_utan_barn", "sammanboende_med_barn",
+         "ensamstaende_utan_barn"]
+
+
+def _planning(path, men_without: int) -> dict:
+    """90 women (48 with a requirement, 12 of them with a sanction) and 33 men, ``men_without``
+    of them (all living alone without children) without a requirement; every other column the
+    same whatever ``men_without`` is."""
+    rows = []
+    for i in range(123):
+        man, j = i >= 90, i - 90
+        if man:
+            required, kind = j >= men_without, "ensamstaende_utan_barn" if j < 8 else KINDS[j % 4]
+            sanction = (1 if 10 <= j < 16 else 0) if required else ""
+        else:
+            required, kind = i < 48, KINDS[i % 4]
+            sanction = (1 if i % 4 == 0 else 0) if required else ""
+        rows.append({"planering_id": f"PL-{i + 1:04d}", "person_id": f"{19800101 + i}",
+                     "kon": "man" if man else "kvinna", "alder": 20 + (i * 7) % 44,
+                     "datum": f"2024-{1 + i % 12:02d}-01", "hushallstyp": kind,
+                     "ohalsa": int(i % 3 == 0), "aktivitetskrav": int(required),
+                     "krav_arbetssokande": int(i % 2 == 0), "sanktion": sanction})
+    path.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path / "eb_planering.csv", index=False)
+    return {"data_dir": str(path), "threshold": 5, "enhet": None, "alder_min": None, "alder_max": None}
+
+
+def _published(page) -> list[str]:
+    """Everything a reader sees of the page, and its results file: text, tables, figures' words,
+    comparisons and counts."""
+    out = [page.short_answer]
+    for name, its in page.parts.items():
+        for item in its:
+            if isinstance(item, str):
+                out.append(f"{name}: {item}")
+            elif isinstance(item, Table):
+                out.append(f"{name}: {item.caption}\n{item.frame.to_string()}\n{item.note}")
+            else:
+                out.append(f"{name}: {getattr(item, 'alt', '')} {getattr(item, 'caption', '')} {item!r}")
+    out.append(page.comparisons.drop(columns=["p_adjusted"], errors="ignore").to_csv())
+    out.append(repr(dict(page.counts)))
+    return out
+
+
+def test_eb_01_hides_the_men_without_a_requirement_and_no_more(tmp_path):
+    pages = {}
+    for k in range(0, 9):
+        ctx = setup("eb_01_krav", _planning(tmp_path / str(k), k))
+        pages[k] = eb.requirements(ctx)
+    page = pages[4]
+    text = "\n".join(item for items in page.parts.values() for item in items if isinstance(item, str))
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    # less hidden: the women's shares are shown beside the hidden men's (before, the women's
+    # 48 of 90 with a requirement and 12 of 48 with a sanction were hidden with them)
+    assert "Av kvinnornas planeringar innehöll 53,3 % krav på att delta i aktivitet" in text
+    assert "ledde 25,0 % till sanktion" in text
+    for part in ("aktivitet", "sanktion"):                    # and nothing of the men's
+        assert not any("männens" in item for item in page.part(part) if isinstance(item, str))
+    # the 4 cannot be told: a page with 1, 2 or 3 men without a requirement says exactly the
+    # same (every sentence, table, figure, comparison and count); 0 or 5 and more do not
+    same = {k for k, p in pages.items() if _published(p) == _published(page)}
+    assert same == {1, 2, 3, 4}
