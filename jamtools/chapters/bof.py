@@ -36,6 +36,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data import links
+from jamtools.data.load import without_account
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -423,7 +424,8 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
         chain = links.flag_in(anmalningar, "aktualisering_id", with_insats, "aktualisering_id",
                               name="insats_per_anmalan", follow=False)
         steps[STEPS["insats_per_anmalan"]] = (chain.data, "insats_per_anmalan", chain.weight)
-    return steps
+    # The map's counts are protected together (protect_map), not as selections of each other.
+    return {k: (without_account(frame), outcome, weight) for k, (frame, outcome, weight) in steps.items()}
 
 
 __all__ = ["GAPS", "PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",

@@ -31,6 +31,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked, mostly_unmatched
 from jamtools.data.derive import yes_no
+from jamtools.data.load import without_account
 from jamtools.data.model import ADULT_SEXES, code_levels
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -121,7 +122,8 @@ def process_steps(klienter, planering=None, insatser=None,
         chain = flag_in(decided, "person_id", who, "person_id", name="ansokan_till_sjalvforsorjande",
                         follow=False)
         steps["ansokan_till_sjalvforsorjande"] = (chain.data, "ansokan_till_sjalvforsorjande", chain.weight)
-    return steps
+    # The map's counts are protected together (protect_map), not as selections of each other.
+    return {k: (without_account(frame), outcome, weight) for k, (frame, outcome, weight) in steps.items()}
 
 
 #: Two of the map's counts whose difference counts persons who fall out between two steps,

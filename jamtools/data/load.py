@@ -293,6 +293,21 @@ def shown_wholes(frame, counts: dict) -> list[dict[str, int]]:
     return out
 
 
+def without_account(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the same rows, not copied) without the account of its rows (:data:`ROWS_ATTR`).
+
+    For the steps of a process map only: the map is disclosed as one linked table
+    (:func:`jamtools.disclosure.linked.protect_map`), which decides which count a small
+    difference between two steps hides wherever it is shown (four women refused aid: the
+    applicants, not the later steps). Analysed with their account, a later step would be
+    hidden as a selection of the earlier one (:func:`jamtools.disclosure.hidden_in_selection`),
+    the opposite choice.
+    """
+    out = frame.copy(deep=False)
+    out.attrs = {k: v for k, v in frame.attrs.items() if k != ROWS_ATTR}
+    return out
+
+
 def _map_sex(values: pd.Series, table: Table) -> pd.Series:
     """Sex codes mapped onto the table's canonical values; unknown codes become ``okant``."""
     codes = SEX_CODES_CHILD if table.sex_values == ("flicka", "pojke") else SEX_CODES_ADULT

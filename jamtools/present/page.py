@@ -232,7 +232,11 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
     This is the last line only: a share and its interval can pin the hidden count again (of
     1 387–1 390 only 1 389 gives 64,1 % and 61,0–67,2 %). A chapter therefore leaves such few
     rows out of its whole page before it computes anything
-    (:meth:`jamtools.run.notebook.ChapterRun.without_few`), and then this finds nothing.
+    (:meth:`jamtools.run.notebook.ChapterRun.without_few`), and then this finds nothing; where it
+    cannot (the few are the outcome's: 4 of 33 men without a requirement of activity), the
+    analysis of the selection hides the sex itself, before its sentences are made
+    (:func:`jamtools.disclosure.hidden_in_selection`), as long as the rows it was selected from
+    were shown or analysed before it.
 
     Returns the hidden counts as ``(sex code, rows analysed)``, for the comparisons of the
     results file (:func:`_hide_selection_n`).
