@@ -729,6 +729,8 @@ def hide_adjusted_over_hidden_strata(table: pd.DataFrame, strata_shown: pd.DataF
         raise ValueError("rows must have one value per row of table")
     hidden_stratum = bool(len(strata_shown)) and bool(strata_shown["suppressed"].fillna(False).astype(bool).any())
     hide = mask & hidden_stratum
+    if "estimate" in out:  # an estimate that could not be computed reveals nothing: it keeps
+        hide &= out["estimate"].notna().to_numpy()  # its own reason ('kan inte beräknas')
     for col in _ADJUSTED_VALUES:
         if col in out:
             out[col] = out[col].astype(float).where(~hide, np.nan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from jamtools import disclosure
 from jamtools.disclosure import analyses
 from jamtools.present import report
 from jamtools.present.sentences import shares_alt
@@ -35,7 +36,7 @@ def test_a_sex_missing_from_a_category_reads_as_one_person():
         by = res.by_shares
         assert len(by) == 4 * 2
         row = by[(by["hushallstyp"] == "ensamstaende_med_barn") & (by["kon"] == "man")].iloc[0]
-        assert bool(row["suppressed"]) and row["suppression_reason"] == "färre än 5"
+        assert bool(row["suppressed"]) and row["suppression_reason"] == disclosure.REASON_HIDDEN
         table = report.share_table(by, outcome_label="Andel")
         seen.append((table.frame, table.note, shares_alt(by, what="Andel", by="hushallstyp")))
     pd.testing.assert_frame_equal(seen[0][0], seen[1][0])
@@ -62,7 +63,7 @@ def test_an_amount_by_sex_and_need_level_reads_alike_for_none_and_one():
         by = res.by_summary
         assert len(by) == 4 * 2
         row = by[(by["behovsniva"] == "4") & (by["kon"] == "man")].iloc[0]
-        assert bool(row["suppressed"]) and row["suppression_reason"] == "färre än 5"
+        assert bool(row["suppressed"]) and row["suppression_reason"] == disclosure.REASON_HIDDEN
         table = report.amount_summary_table(by, by="behovsniva", unit="timmar")
         seen.append((table.frame, table.note))
     pd.testing.assert_frame_equal(seen[0][0], seen[1][0])
