@@ -175,3 +175,31 @@ def test_a_count_one_data_table_hides_is_hidden_in_the_others_of_the_page():
     # the second table is protected with the hidden period: each line still has two hidden
     women = list(second.frame["Kvinnor"])
     assert women.count("..") >= 2 and list(second.frame["Män"]).count("..") >= 2
+
+
+def test_the_results_file_records_each_data_table_step_as_published_and_nothing_hidden(tmp_path):
+    """The run compares the chapters' data tables (jamtools.run.check.across_chapters): the
+    results file records each step by reason and sex, the number where the page shows it and
+    null where it shows '..' (also where the page hid a cell after the table was disclosed)."""
+    import json
+    from types import SimpleNamespace
+
+    from jamtools.present.results import Results
+
+    loaded = _clients(2)
+    loaded = loaded.exclude(loaded.data["dagar"].isna(), "Uppgift om antal dagar saknas")
+    table = quality_table(loaded, threshold=5)
+    table.frame.loc[2, "Kvinnor"] = ".."  # as a link of the page hides a shown cell
+    page = Page(question_id="eb_06_sjalvforsorjning", short_answer="", parts={"data": ("text", table)})
+    (entry,) = page.data_tables
+    assert entry["table"] == "eb_utfall"
+    assert entry["steps"] == {"Uppgift om antal dagar saknas": {"kvinna": None, "man": None, "okant": None}}
+    assert entry["read"] == {"kvinna": None, "man": None, "okant": None}
+    assert entry["analysed"] == {"kvinna": None, "man": 318, "okant": 0}
+    params = SimpleNamespace(organisation="x", period_start=None, period_end=None, conf_level=0.95,
+                             threshold=5, results_path=tmp_path / "r.json")
+    results = Results("eb_06_sjalvforsorjning", params, question="?")
+    results.add_data_tables(page.data_tables)
+    written = json.loads(results.write().read_text(encoding="utf-8"))
+    assert written["data_tables"] == [entry]
+    assert "300" not in json.dumps(written["data_tables"]) and ": 2" not in json.dumps(written)

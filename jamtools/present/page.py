@@ -53,6 +53,12 @@ class Page:
         Per table, the disclosed rows by sex (``analysed``/``excluded``) for the results file.
     comparisons : pandas.DataFrame
         The disclosed comparisons for the results file (p-values already adjusted).
+
+    Attributes
+    ----------
+    data_tables : tuple of dict
+        Every data table the page shows, its steps as published (:func:`published_steps`),
+        for the results file; made from the parts, not given.
     """
 
     question_id: str
@@ -60,6 +66,7 @@ class Page:
     parts: Mapping[str, tuple] = field(default_factory=dict)
     counts: Mapping[str, dict] = field(default_factory=dict)
     comparisons: pd.DataFrame | None = None
+    data_tables: tuple = field(default=(), init=False, compare=False)
 
     def __post_init__(self) -> None:
         frozen = {name: tuple(items) if not isinstance(items, (str, bytes)) else (items,)
@@ -72,6 +79,7 @@ class Page:
         object.__setattr__(self, "counts", MappingProxyType(_link_counts(dict(self.counts), hidden)))
         if selections and self.comparisons is not None:
             object.__setattr__(self, "comparisons", _hide_selection_n(self.comparisons, selections))
+        object.__setattr__(self, "data_tables", tuple(published_steps(shown)))
 
     def part(self, name: str) -> tuple:
         """The items of part ``name``; KeyError naming the parts there are."""
@@ -111,6 +119,52 @@ def _link_counts(counts: dict, hidden: dict) -> dict:
         if not sexes or not isinstance(record, dict) or "excluded" not in record:
             continue
         out[table] = {**record, "excluded": {**(record.get("excluded") or {}), **{s: None for s in sexes}}}
+    return out
+
+
+def published_steps(items: Iterable) -> list[dict]:
+    """The steps of every data table among ``items`` as the page publishes them, for the results
+    file: per table, its rows read, rows left out per reason and rows analysed, by sex, the
+    number where the page shows it and None where it shows '..'.
+
+    Read after the page's tables are linked (:func:`link_data_tables`, :func:`link_rows_read`,
+    :func:`link_selections`), from the cells shown: a number is written only where the cell
+    shows exactly that number, so nothing the page hides reaches the file. A reason is the
+    loader's (``"Inte ja/nej (beslut)"``, ``"Utanför den valda perioden"``: model names, not the
+    reader's words), the same in every chapter that leaves rows out for it, so that the run can
+    compare chapters (:func:`jamtools.run.check.across_chapters`). A reason that left out no row
+    is not shown, and not written.
+
+    Returns
+    -------
+    list of dict
+        ``table`` (model name), ``read`` and ``analysed`` ({sex code: n or None}) and ``steps``
+        ({reason: {sex code: n or None}}), in the order the page shows the tables.
+    """
+    out = []
+    for t in items:
+        frame, long = getattr(t, "frame", None), getattr(t, "quality", None)
+        ids = getattr(t, "step_ids", None)
+        if not isinstance(frame, pd.DataFrame) or long is None or ids is None or len(frame) != len(ids) \
+                or not getattr(t, "data_table", None):
+            continue
+        values = {(str(r.steg), str(r.kon)): int(r.antal) for r in long.itertuples()}
+        kinds = {str(r.steg): str(r.typ) for r in long.itertuples()}
+        entry = {"table": t.data_table, "read": {}, "steps": {}, "analysed": {}}
+        for i, step in enumerate(ids):
+            counts = {}
+            for label, sex in getattr(t, "sex_codes", {}).items():
+                n = values.get((str(step), sex))
+                shown = label in frame.columns and n is not None and str(frame[label].iloc[i]) == number(n, 0)
+                counts[sex] = n if shown else None
+            kind = kinds.get(str(step))
+            if kind == "inlästa":
+                entry["read"] = counts
+            elif kind == "analyserade":
+                entry["analysed"] = counts
+            else:
+                entry["steps"][str(step)] = counts
+        out.append(entry)
     return out
 
 

@@ -451,6 +451,9 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     # and (jamtools.present.page.link_data_tables) its counts, which it hides, and how to disclose
     # it again hiding more
     table.quality = long
+    # and (jamtools.present.page.published_steps, the results file) each row's step as the
+    # loader named it, in the frame's order
+    table.step_ids = tuple(order)
     table.quality_hidden = disclosed["suppressed"].to_numpy(dtype=bool)
     table.redisclose = disclosed_frame
     return table

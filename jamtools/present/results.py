@@ -92,6 +92,21 @@ SCHEMA = {
                 "properties": {"analysed": _count_map, "excluded": _count_map},
             },
         },
+        "data_tables": {
+            "type": "array",
+            "description": "Every data table (Dataunderlag) the chapter's page shows, its steps "
+                           "as published: rows read, rows left out per reason and rows analysed, "
+                           "by sex; null where the page hides the count.",
+            "items": {
+                "type": "object", "required": ["table", "read", "steps", "analysed"],
+                "properties": {
+                    "table": {"type": "string"},
+                    "read": _count_map,
+                    "steps": {"type": "object", "additionalProperties": _count_map},
+                    "analysed": _count_map,
+                },
+            },
+        },
         "comparisons": {
             "type": "array",
             "items": {
@@ -168,6 +183,16 @@ class Results:
             key: {str(k): _as_int(v) for k, v in counts.get(key, {}).items()}
             for key in ("analysed", "excluded")
         }
+
+    def add_data_tables(self, tables) -> None:
+        """Record the page's data tables as published (:attr:`jamtools.present.page.Page.data_tables`:
+        a hidden count is None)."""
+        self.data.setdefault("data_tables", []).extend(
+            {"table": str(t["table"]),
+             **{key: {str(s): _as_int(v) for s, v in (t.get(key) or {}).items()} for key in ("read", "analysed")},
+             "steps": {str(reason): {str(s): _as_int(v) for s, v in (counts or {}).items()}
+                       for reason, counts in (t.get("steps") or {}).items()}}
+            for t in tables)
 
     def add_comparisons(self, comparisons: pd.DataFrame) -> None:
         """Add the rows of a disclosed comparison table (one row per comparison)."""

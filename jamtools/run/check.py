@@ -242,7 +242,9 @@ class InputCheck:
             out += ["", "## Före publicering: kapitel som inte ska publiceras tillsammans", "",
                     ":::{warning}",
                     "Ett kapitel döljer antalet rader för ett kön för att skydda ett litet antal, "
-                    "men ett annat kapitel i körningen visar antalet rader i samma tabell. Räknar "
+                    "men ett annat kapitel i körningen visar antalet rader i samma tabell, eller "
+                    "antal som ger det genom subtraktion (inlästa minus analyserade minus de andra "
+                    "skälen att lämna rader utanför). Räknar "
                     "kapitlen samma rader kan det lilla antalet räknas fram ur skillnaden. Publicera "
                     "dem inte tillsammans som de är: publicera dem var för sig, eller avrunda "
                     "antalen (se sidan om röjandekontroll).", ":::", "",
@@ -255,7 +257,7 @@ class InputCheck:
                           for side in ("hidden_by", "shown_by")]
                 note = "" if f.get("same_selection", True) else " (olika urval)"
                 out.append(f"| {_md(table)} | {_md(SEX_LABELS.get(f['sex'], f['sex']).capitalize())} | "
-                           f"{_COUNT_WORDS[f.get('count', 'analysed')]}{note} | {titles[0]} | {titles[1]} |")
+                           f"{_md(_count_words(f))}{note} | {titles[0]} | {titles[1]} |")
         problems = [(t, p) for t in self.tables.values() for p in t.problems]
         errors = [t for t in self.tables.values() if t.error]
         if problems or errors:
@@ -333,23 +335,37 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
     results : iterable of pathlib.Path or of (str, dict)
         The files' paths, or their contents from :func:`read_results`.
 
+    The same holds for the steps of the chapters' data tables (``data_tables`` of the results
+    file: rows left out per reason, by sex): a count of a reason one chapter hides and another
+    shows (same table, sex and reason), and a hidden count that follows from another chapter's
+    steps by subtraction. bof_02 hid the girls' rows "Inte ja/nej" and "Utanför den valda
+    perioden" and showed 1 772 read and 270 analysed; bof_06 showed 1 501 outside the period;
+    1 772 − 270 − 1 501 gave back the one row. Such a count is named where the chapter's own
+    rows read and analysed are shown and every other count it hides is shown by a chapter with
+    the same selection (:func:`_across_steps`).
+
     Returns
     -------
     list of dict
-        ``table``, ``sex``, ``count`` ("analysed" or "read"), ``hidden_by`` and ``shown_by``
+        ``table``, ``sex``, ``count`` ("analysed", "read" or "step"), ``hidden_by`` and ``shown_by``
         (chapter ids), one per table, sex and count that some chapter hides and another shows;
         ``same_selection``: whether some hiding and some showing chapter select the same rows
         (the same period and filters: unit, ages; always true for rows read, which are the whole
         file's, before any selection). Chapters with different selections count
         different rows, but a table a chapter reads unfiltered is still counted as its
         selection says, so both kinds are named. A count of rows read is named only where no
-        count of rows analysed of the same table and sex is.
+        count of rows analysed of the same table and sex is. A step ("step") also has ``step``
+        (the reason, as the loader names it) and ``by_difference`` (True: it follows from the
+        hiding chapter's rows read less its rows analysed and the steps the other chapters show;
+        False: another chapter shows it). Steps follow the counts.
     """
     hidden: dict[tuple, list[tuple]] = {}
     shown: dict[tuple, list[tuple]] = {}
+    chapters = []
     for stem, data in _results(results):
         chapter = data.get("question_id") or stem
         selection = json.dumps([data.get("period"), data.get("filters") or {}], sort_keys=True)
+        chapters.append((chapter, selection, data))
         for table, record in (data.get("counts") or {}).items():
             for kind, sex, value in _record_counts(record):
                 (hidden if value is None else shown).setdefault((table, sex, kind), []).append((chapter, selection))
@@ -363,10 +379,77 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
                       "shown_by": list(dict.fromkeys(c for c, _ in showing)),
                       # (rows read are the whole file's, before any period, unit or age)
                       "same_selection": kind == "read" or bool({s for _, s in who} & {s for _, s in showing})})
-    return found
+    return found + _across_steps(chapters)
+
+
+def _step_id(reason: str) -> str:
+    """A reason's identity across chapters: the loader's words (model names, not the reader's),
+    whatever the case and spacing."""
+    return " ".join(str(reason).split()).casefold()
+
+
+def _across_steps(chapters: list[tuple[str, str, dict]]) -> list[dict]:
+    """The steps of :func:`across_chapters`: ``chapters`` are ``(id, selection, results)``.
+
+    For each data table a chapter publishes and each sex, a hidden count of a reason is named
+    when another chapter shows the count of the same table, sex and reason; and, where the
+    chapter shows its rows read and analysed and every other count it hides is shown by
+    another chapter of the same selection, the one left over (read − analysed − the shown
+    steps)."""
+    shown: dict[tuple, list[tuple[str, str]]] = {}
+    tables = []
+    for chapter, selection, data in chapters:
+        for t in data.get("data_tables") or []:
+            steps = {_step_id(reason): (str(reason), counts or {}) for reason, counts in (t.get("steps") or {}).items()}
+            tables.append((chapter, selection, t, steps))
+            for sid, (_, counts) in steps.items():
+                for sex, value in counts.items():
+                    if value is not None:
+                        shown.setdefault((t.get("table"), sex, sid), []).append((chapter, selection))
+    found: dict[tuple, dict] = {}
+
+    def name(table, sex, sid, reason, chapter, by, same, derived):
+        f = found.setdefault((table, sex, sid, derived), {
+            "table": table, "sex": sex, "count": "step", "step": reason, "hidden_by": [],
+            "shown_by": [], "same_selection": False, "by_difference": derived})
+        f["hidden_by"] = list(dict.fromkeys([*f["hidden_by"], chapter]))
+        f["shown_by"] = list(dict.fromkeys([*f["shown_by"], *by]))
+        f["same_selection"] = f["same_selection"] or same
+
+    for chapter, selection, t, steps in tables:
+        table = t.get("table")
+        for sex in dict.fromkeys(s for _, counts in steps.values() for s in counts):
+            hidden = [sid for sid, (_, counts) in steps.items() if sex in counts and counts[sex] is None]
+            elsewhere = {sid: [(c, s) for c, s in shown.get((table, sex, sid), []) if c != chapter]
+                         for sid in hidden}
+            for sid in hidden:
+                if elsewhere[sid]:
+                    name(table, sex, sid, steps[sid][0], chapter, [c for c, _ in elsewhere[sid]],
+                         any(s == selection for _, s in elsewhere[sid]), False)
+            if (t.get("read") or {}).get(sex) is None or (t.get("analysed") or {}).get(sex) is None:
+                continue
+            same = {sid: [c for c, s in elsewhere[sid] if s == selection] for sid in hidden}
+            left = [sid for sid in hidden if not same[sid]]
+            if len(left) == 1 and len(hidden) > 1:
+                name(table, sex, left[0], steps[left[0]][0], chapter,
+                     [c for sid in hidden for c in same[sid]], True, True)
+    return list(found.values())
 
 
 _COUNT_WORDS = {"analysed": "analyserade rader", "read": "inlästa rader"}
+
+
+def _count_words(f: dict) -> str:
+    """What count a finding of :func:`across_chapters` is, in Swedish words: "analyserade
+    rader", "inlästa rader", or a data table's step ("rader utanför: Utanför den valda
+    perioden", and how it is found)."""
+    if f.get("count") != "step":
+        return _COUNT_WORDS[f.get("count", "analysed")]
+    from jamtools.present.report import step_words
+
+    how = ("; räknas fram som inlästa minus analyserade och de andra stegen" if f.get("by_difference")
+           else "")
+    return f"rader utanför: {step_words(f['step'])}{how}"
 
 
 def across_chapters_text(found: list[dict]) -> list[str]:
@@ -374,12 +457,13 @@ def across_chapters_text(found: list[dict]) -> list[str]:
     if not found:
         return []
     lines = ["Röjandekontroll mellan kapitel: ett kapitel döljer antalet analyserade eller inlästa "
-             "rader för ett kön för att skydda ett litet antal, men ett annat kapitel i samma "
-             "körning visar antalet rader i samma tabell. Räknar kapitlen samma rader kan det lilla "
+             "rader, eller rader som lämnas utanför av ett skäl, för ett kön för att skydda ett "
+             "litet antal, men ett annat kapitel i samma körning visar antalet, eller antal som ger "
+             "det genom subtraktion, i samma tabell. Räknar kapitlen samma rader kan det lilla "
              "antalet räknas fram. Publicera inte kapitlen tillsammans som de är (se bokens sida om "
              "röjandekontroll: avrunda, eller publicera dem var för sig):"]
     for f in found:
-        lines.append(f"  {f['table']} ({f['sex']}, {_COUNT_WORDS[f.get('count', 'analysed')]}): "
+        lines.append(f"  {f['table']} ({f['sex']}, {_count_words(f)}): "
                      f"döljs i {', '.join(f['hidden_by'])}; visas i {', '.join(f['shown_by'])}"
                      + ("" if f.get("same_selection", True) else
                         " (kapitlen väljer olika rader: enhet, ålder eller period)"))

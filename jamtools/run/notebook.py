@@ -389,6 +389,8 @@ class ChapterRun:
             results.data["not_applied"] = not_applied
         for table, counts in page.counts.items():
             results.add_counts(table, counts)
+        if getattr(page, "data_tables", ()):
+            results.add_data_tables(page.data_tables)
         if page.comparisons is not None and len(page.comparisons):
             results.add_comparisons(page.comparisons)
         results.write()

@@ -205,6 +205,68 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     assert "kapitlen väljer olika rader" in across_chapters_text([other])[-1]
 
 
+def _bof(name, steps, *, read=1772, analysed=270, period=("2024-01-01", "2024-06-30")):
+    """A results file of a bof chapter with one data table of bof_utredningar (the girls'
+    counts as given, the boys' all shown)."""
+    return name, {"question_id": name, "period": {"start": period[0], "end": period[1]},
+                  "counts": {"bof_utredningar": {"analysed": {"flicka": analysed, "pojke": 300},
+                                                 "excluded": {"flicka": None if analysed is None else read - analysed,
+                                                              "pojke": 1700}}},
+                  "data_tables": [{"table": "bof_utredningar", "read": {"flicka": read, "pojke": 2000},
+                                   "steps": {r: {"flicka": v, "pojke": 850} for r, v in steps.items()},
+                                   "analysed": {"flicka": analysed, "pojke": 300}}]}
+
+
+def test_a_data_table_step_one_chapter_hides_and_another_gives_back_is_named():
+    """The probe: bof_02 hid the girls' rows "Inte ja/nej" and "Utanför den valda perioden" and
+    showed 1 772 read and 270 analysed; bof_06 showed 1 501 outside the period for the same
+    file; 1 772 − 270 − 1 501 gave back the one row. The run names both steps, in Swedish
+    words, in the terminal and on the book's page."""
+    from jamtools.run.check import InputCheck, across_chapters, across_chapters_text
+
+    bof_02 = _bof("bof_02_utredning_till_insats", {"Inte ja/nej (insats_beviljad)": None,
+                                                   "Utanför den valda perioden": None})
+    bof_06 = _bof("bof_06_processkarta", {"Utanför den valda perioden": 1501}, analysed=271)
+    found = across_chapters([bof_02, bof_06])
+    assert found == [
+        {"table": "bof_utredningar", "sex": "flicka", "count": "step", "step": "Utanför den valda perioden",
+         "hidden_by": ["bof_02_utredning_till_insats"], "shown_by": ["bof_06_processkarta"],
+         "same_selection": True, "by_difference": False},
+        {"table": "bof_utredningar", "sex": "flicka", "count": "step", "step": "Inte ja/nej (insats_beviljad)",
+         "hidden_by": ["bof_02_utredning_till_insats"], "shown_by": ["bof_06_processkarta"],
+         "same_selection": True, "by_difference": True}]
+    lines = across_chapters_text(found)
+    assert "bof_utredningar (flicka, rader utanför: Utanför den valda perioden): döljs i bof_02" in lines[1]
+    assert "rader utanför: Inte ja/nej (insats beviljad); räknas fram som inlästa minus analyserade" in lines[2]
+    page = InputCheck(demo=False, config_file=None, tables={}, chapters={}).markdown(across=found)
+    assert "| Flickor | rader utanför: Inte ja/nej (insats beviljad); räknas fram" in page
+    assert "1501" not in page and "1 501" not in page and "1772" not in page
+    # a reason is the same whatever its case and spacing
+    worded = _bof("bof_06_processkarta", {"utanför den  valda perioden": 1501}, analysed=271)
+    assert [f["by_difference"] for f in across_chapters([bof_02, worded])] == [False, True]
+
+
+def test_a_data_table_step_nothing_gives_back_is_not_named():
+    """Both chapters hide the step, or the other chapter shows too few steps to subtract, or the
+    chapter's own total is hidden: nothing can be recovered, nothing is named (beyond a step
+    another chapter shows as such)."""
+    from jamtools.run.check import across_chapters
+
+    bof_02 = _bof("bof_02", {"Inte ja/nej (insats_beviljad)": None, "Utanför den valda perioden": None})
+    assert across_chapters([bof_02, _bof("bof_06", {"Utanför den valda perioden": None}, analysed=271)]) == []
+    assert across_chapters([bof_02, _bof("bof_06", {"Saknar värde (alder)": 4}, analysed=271)]) == []
+    assert across_chapters([bof_02, bof_02]) == []
+    # three hidden, one shown elsewhere: that one is named, the two left are not
+    three = _bof("bof_02", {"Inte ja/nej (insats_beviljad)": None, "Saknar värde (alder)": None,
+                            "Utanför den valda perioden": None})
+    found = across_chapters([three, _bof("bof_06", {"Utanför den valda perioden": 1500}, analysed=271)])
+    assert [(f["step"], f["by_difference"]) for f in found] == [("Utanför den valda perioden", False)]
+    # another period: named as shown elsewhere (other rows), never subtracted
+    other = _bof("bof_06", {"Utanför den valda perioden": 1501}, analysed=271, period=("2023-01-01", "2023-06-30"))
+    (f,) = across_chapters([bof_02, other])
+    assert f["same_selection"] is False and f["by_difference"] is False
+
+
 def test_rows_read_one_chapter_hides_and_another_shows_are_named(tmp_path):
     """A chapter that leaves out one row for a column only it uses hides its rows read; a chapter
     that reads the same table without that column shows them (rows analysed with none left out):
