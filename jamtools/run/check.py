@@ -340,9 +340,9 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
     shows (same table, sex and reason), and a hidden count that follows from another chapter's
     steps by subtraction. bof_02 hid the girls' rows "Inte ja/nej" and "Utanför den valda
     perioden" and showed 1 772 read and 270 analysed; bof_06 showed 1 501 outside the period;
-    1 772 − 270 − 1 501 gave back the one row. Such a count is named where the chapter's own
-    rows read and analysed are shown and every other count it hides is shown by a chapter with
-    the same selection (:func:`_across_steps`).
+    1 772 − 270 − 1 501 gave back the one row. Such a count is named where the chapter's rows
+    analysed are shown, its rows read are shown (the file's, by any chapter) and every other
+    count it hides is shown by a chapter with the same selection (:func:`_across_steps`).
 
     Returns
     -------
@@ -393,15 +393,19 @@ def _across_steps(chapters: list[tuple[str, str, dict]]) -> list[dict]:
 
     For each data table a chapter publishes and each sex, a hidden count of a reason is named
     when another chapter shows the count of the same table, sex and reason; and, where the
-    chapter shows its rows read and analysed and every other count it hides is shown by
-    another chapter of the same selection, the one left over (read − analysed − the shown
-    steps)."""
+    chapter shows its rows analysed, its rows read are shown (by it, or by another chapter: the
+    whole file's rows) and every other count it hides is shown by another chapter of the same
+    selection, the one left over (read − analysed − the shown steps)."""
     shown: dict[tuple, list[tuple[str, str]]] = {}
+    read: dict[tuple, list[str]] = {}  # (rows read are the whole file's, whatever the selection)
     tables = []
     for chapter, selection, data in chapters:
         for t in data.get("data_tables") or []:
             steps = {_step_id(reason): (str(reason), counts or {}) for reason, counts in (t.get("steps") or {}).items()}
             tables.append((chapter, selection, t, steps))
+            for sex, value in (t.get("read") or {}).items():
+                if value is not None:
+                    read.setdefault((t.get("table"), sex), []).append(chapter)
             for sid, (_, counts) in steps.items():
                 for sex, value in counts.items():
                     if value is not None:
@@ -426,13 +430,16 @@ def _across_steps(chapters: list[tuple[str, str, dict]]) -> list[dict]:
                 if elsewhere[sid]:
                     name(table, sex, sid, steps[sid][0], chapter, [c for c, _ in elsewhere[sid]],
                          any(s == selection for _, s in elsewhere[sid]), False)
-            if (t.get("read") or {}).get(sex) is None or (t.get("analysed") or {}).get(sex) is None:
+            total = [] if (t.get("read") or {}).get(sex) is not None else \
+                [c for c in read.get((table, sex), []) if c != chapter][:1]
+            if (t.get("read") or {}).get(sex) is None and not total \
+                    or (t.get("analysed") or {}).get(sex) is None:
                 continue
             same = {sid: [c for c, s in elsewhere[sid] if s == selection] for sid in hidden}
             left = [sid for sid in hidden if not same[sid]]
-            if len(left) == 1 and len(hidden) > 1:
+            if len(left) == 1 and (len(hidden) > 1 or total):
                 name(table, sex, left[0], steps[left[0]][0], chapter,
-                     [c for sid in hidden for c in same[sid]], True, True)
+                     [*total, *(c for sid in hidden for c in same[sid])], True, True)
     return list(found.values())
 
 

@@ -210,7 +210,7 @@ def _bof(name, steps, *, read=1772, analysed=270, period=("2024-01-01", "2024-06
     counts as given, the boys' all shown)."""
     return name, {"question_id": name, "period": {"start": period[0], "end": period[1]},
                   "counts": {"bof_utredningar": {"analysed": {"flicka": analysed, "pojke": 300},
-                                                 "excluded": {"flicka": None if analysed is None else read - analysed,
+                                                 "excluded": {"flicka": None if None in (read, analysed) else read - analysed,
                                                               "pojke": 1700}}},
                   "data_tables": [{"table": "bof_utredningar", "read": {"flicka": read, "pojke": 2000},
                                    "steps": {r: {"flicka": v, "pojke": 850} for r, v in steps.items()},
@@ -261,6 +261,15 @@ def test_a_data_table_step_nothing_gives_back_is_not_named():
                             "Utanför den valda perioden": None})
     found = across_chapters([three, _bof("bof_06", {"Utanför den valda perioden": 1500}, analysed=271)])
     assert [(f["step"], f["by_difference"]) for f in found] == [("Utanför den valda perioden", False)]
+    # the chapter hides its rows read, another shows them (the file's): its one hidden step
+    # follows, and the rows read are named too
+    no_read = _bof("bof_02", {"Okänd kod (anmalningsorsak)": None, "Saknar värde (alder)": 0}, read=None)
+    shows_read = _bof("bof_06", {"Saknar värde (alder)": 0}, analysed=271)
+    found = across_chapters([no_read, shows_read])
+    assert [(f["count"], f.get("by_difference")) for f in found if f["sex"] == "flicka"] == [
+        ("read", None), ("step", True)]
+    assert found[-1]["shown_by"] == ["bof_06"]
+    assert across_chapters([no_read, _bof("bof_06", {}, read=None, analysed=271)]) == []
     # another period: named as shown elsewhere (other rows), never subtracted
     other = _bof("bof_06", {"Utanför den valda perioden": 1501}, analysed=271, period=("2023-01-01", "2023-06-30"))
     (f,) = across_chapters([bof_02, other])
