@@ -461,20 +461,22 @@ def _json_findings(f: Path, threshold: int) -> list[list]:
         return []
     out = []
 
-    def walk(node, path):
+    def walk(node, path, keys=()):
         if isinstance(node, dict):
             for k, v in node.items():
                 here = f"{path}.{k}" if path else k
-                counts_context = k in COUNT_KEYS or path.endswith(("analysed", "excluded"))
+                # (a data table's rows read, and its rows left out per reason: data_tables)
+                counts_context = (k in COUNT_KEYS or path.endswith(("analysed", "excluded"))
+                                  or keys[-1:] == ("read",) or keys[-2:-1] == ("steps",))
                 if counts_context and isinstance(v, (int, float)) and not isinstance(v, bool) \
                         and 0 < v < threshold:
                     out.append([str(f), here, "small_count", f"{k}={v}",
                                 f"Ett antal under tröskeln {threshold} finns i resultatfilen."])
                 else:
-                    walk(v, here)
+                    walk(v, here, (*keys, str(k)))
         elif isinstance(node, list):
             for i, v in enumerate(node):
-                walk(v, f"{path}[{i}]")
+                walk(v, f"{path}[{i}]", keys)
 
     walk(data, "")
     return out

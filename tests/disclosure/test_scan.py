@@ -93,6 +93,13 @@ def test_small_count_in_disclosed_table_and_results_json(tmp_path):
     found = scan.scan_paths([tmp_path], threshold=5)
     assert sorted(found.excerpt) == ["Antal=3", "flicka=2", "n_a=4"]
     assert set(found.kind) == {"small_count"}
+    # a data table's steps as the results file records them: rows read and left out per reason
+    (tmp_path / "s.json").write_text(json.dumps({"data_tables": [
+        {"table": "t", "read": {"flicka": 3, "pojke": 40}, "analysed": {"flicka": 0, "pojke": 40},
+         "steps": {"Utanför den valda perioden": {"flicka": 1, "pojke": 0}, "Inte ja/nej (x)": {"flicka": None}}}]}),
+        encoding="utf-8")
+    found = scan.scan_paths([tmp_path / "s.json"], threshold=5)
+    assert sorted(found.excerpt) == ["flicka=1", "flicka=3"]
 
 
 def test_cli_exit_code(tmp_path):
