@@ -297,7 +297,8 @@ def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *,
     return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
                                    conf_level=level, threshold=ctx.threshold, weight=weight,
                                    by_levels=code_levels(rows[by], table="eb_klienter", column=by)
-                                   if by else None)
+                                   if by else None,
+                                   total_shown=False)  # eb's pages show no total of the two sexes
 
 
 def _stacked(results: dict, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:

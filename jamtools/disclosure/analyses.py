@@ -30,7 +30,8 @@ class BinaryResult:
 def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: Sequence[Hashable],
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
                    threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None,
-                   hidden_groups=(), by_levels: Sequence[Hashable] | None = None) -> BinaryResult:
+                   hidden_groups=(), by_levels: Sequence[Hashable] | None = None,
+                   total_shown: bool = True) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
     ``data`` holds one row per unit with a 0/1 ``outcome`` (or, with ``weight``, a cell table:
@@ -51,7 +52,11 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     shown. The shares per category list every category (the data model's codes in
     ``by_levels``, else those observed) with both ``levels``, empty or not: an empty group is
     hidden as a small one, so a row alone never tells that a sex is, or is not, in a category
-    (:func:`jamtools.stats.share_by_group`'s ``levels``).
+    (:func:`jamtools.stats.share_by_group`'s ``levels``). ``total_shown``: whether the page
+    shows the two groups' total (a count of all units, a sentence "bygger på N"): then a
+    group's hidden count follows from the other's and the total, and both are hidden
+    (:func:`jamtools.disclosure.disclose_shares`); a page that shows no such total passes False,
+    and a hidden group no longer hides the other.
     """
     covariates = list(covariates)
     # A selection of rows whose count the page shows hides what would give back the few rows
@@ -74,7 +79,7 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     comparisons = pd.concat(parts, ignore_index=True)
     # Each sex's share is shown, never the sexes added up: a hidden sex hides no other.
     shares_d = disclosure.disclose_shares(shares, threshold=threshold, group=group,
-                                          hidden_groups=hidden_groups, total_shown=False)
+                                          hidden_groups=hidden_groups, total_shown=total_shown)
     comparisons_d = disclosure.disclose_comparisons(comparisons, threshold=threshold,
                                                     shares=shares_d, group=group)
     by_d = None
