@@ -458,7 +458,9 @@ def code_levels(observed, *, table: str | None = None, column: str | None = None
     >>> code_levels(["b", "a", None, "a"])
     ('a', 'b')
     """
-    seen = [v for v in dict.fromkeys(observed) if v is not None and v == v]
+    import pandas as pd
+
+    seen = [v for v in dict.fromkeys(observed) if not pd.isna(v)]  # (pd.NA == pd.NA is no bool)
     allowed = ()
     if table in TABLES and column is not None:
         try:

@@ -377,7 +377,16 @@ def protect(counts: np.ndarray, primary: np.ndarray, *, threshold: int = DEFAULT
         if not open_cells:
             return False
         nonzero = [p for p in open_cells if ext[p] > 0]
-        pick = min(nonzero or open_cells, key=lambda p: (ext[p], p[0] == r or p[1] == c))
+        is_row = len({q[0] for q in cells}) == 1
+
+        def alone(p) -> bool:  # hiding p would leave its crossing line with one hidden cell
+            crossing = [(k, p[1]) for k in range(r + 1)] if is_row else [(p[0], k) for k in range(c + 1)]
+            return not any(hidden[q] for q in crossing if q != p)
+
+        # a cell whose crossing line hides another already first (a row or column hidden whole,
+        # not a new single hidden cell there that needs a complement of its own), then the
+        # smallest, a total last
+        pick = min(nonzero or open_cells, key=lambda p: (alone(p), ext[p], p[0] == r or p[1] == c))
         hidden[pick] = True
         return True
 
@@ -854,8 +863,7 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
                    & out["kon"].isin([k for n, k in enumerate(sexes) if read_hidden[n]])).to_numpy()
     out["antal"] = out["antal"].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
-    out["suppression_reason"] = np.where(primary, REASON_SMALL.format(t=threshold),
-                                         np.where(hidden, REASON_SECONDARY, ""))
+    out["suppression_reason"] = np.where(primary | hidden, REASON_HIDDEN, "")
     _mark(out, threshold)
     out.attrs["hidden_excluded"] = hidden_sexes
     return out

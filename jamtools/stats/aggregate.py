@@ -118,7 +118,7 @@ def complete_cells(counts: pd.DataFrame, levels: Mapping[str, Sequence]) -> pd.D
     grid_levels = []
     for c in cells:
         given = list(levels.get(c, ()))
-        seen = [v for v in dict.fromkeys(counts[c]) if v not in given and not pd.isna(v)]
+        seen = [v for v in dict.fromkeys(counts[c]) if not pd.isna(v) and v not in given]
         grid_levels.append(given + sorted(seen, key=str))
     grid = pd.MultiIndex.from_product(grid_levels, names=cells).to_frame(index=False)
     if grid.empty:
