@@ -194,10 +194,11 @@ def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str
     ``steps`` maps a label to the characteristics crossed with sex at that level (e.g.
     ``{"kön": [], "kön × födelseland": ["fodelseland"], ...}``). Per step: the number of
     possible groups (the product of the levels, ``levels`` as :func:`group_shares` takes it,
-    times the sexes), the groups shown, hidden because they are small or empty (primary: an
-    empty group reads as a small one, so no count of empty groups is given, which beside the
-    hidden ones would tell how many of them are empty) and hidden to protect another
-    (secondary), and the share of the people who are in hidden groups. These are counts of
+    times the sexes), the groups shown and hidden, and the share of the people who are in
+    hidden groups. One count of hidden groups: how many are small or empty (an empty group
+    reads as a small one) and how many protect them is not told, as it would bound the hidden
+    cells where the one reason of each (:data:`jamtools.disclosure.REASON_HIDDEN`) keeps them
+    from being bounded (none protecting: every '..' small). These are counts of
     groups, never of people; the share in hidden groups follows from the published groups and
     the total, so it reveals nothing the table does not. ``weight``: for a cell table, the
     column with the number of people each row stands for.
@@ -208,17 +209,11 @@ def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str
         dims = list(dims)
         d = group_shares(data, outcome, dims, group=group, conf_level=conf_level, threshold=threshold,
                          weight=weight, levels=levels)
-        # the small and empty cells, from the counts (the reasons do not tell them from those
-        # protecting them: disclosure.REASON_HIDDEN), over the same combinations as the table
-        raw = (stats.complete_cells(stats.collapse(data, outcome, [*dims, group], weights=weight),
-                                    dict(levels or {})) if len(data) else None)
-        primary = int((disclosure.is_small(raw["n"], threshold) | disclosure.is_small(raw["events"], threshold)
-                       | disclosure.is_small(raw["n"] - raw["events"], threshold)
-                       | (raw["n"].to_numpy(float) == 0)).sum()) if raw is not None and len(d) else 0
         hidden = int(d["suppressed"].astype(bool).sum()) if len(d) else 0
         shown_n = float(d.loc[~d["suppressed"].astype(bool), "n"].sum()) if len(d) else 0.0
-        rows.append({"niva": name, "grupper": len(d), "visas": len(d) - hidden,
-                     "dolda_sma": int(primary), "dolda_skydd": hidden - int(primary),
+        # one count of hidden groups: how many are small (or empty) and how many protect them
+        # would bound the hidden cells as the one reason of each keeps them from being bounded
+        rows.append({"niva": name, "grupper": len(d), "visas": len(d) - hidden, "dolda": hidden,
                      "andel_i_dolda": (total - shown_n) / total if total else np.nan})
     return pd.DataFrame(rows)
 
@@ -231,8 +226,7 @@ def detail_table(overview: pd.DataFrame, *, threshold: int, unit_text: str = "kl
         "Uppdelning": overview["niva"],
         "Möjliga grupper": overview["grupper"].map(lambda v: number(v, 0)),
         "Grupper som visas": overview["visas"].map(lambda v: number(v, 0)),
-        f"Dolda: färre än {threshold} (eller inga)": overview["dolda_sma"].map(lambda v: number(v, 0)),
-        "Dolda för att skydda en annan grupp": overview["dolda_skydd"].map(lambda v: number(v, 0)),
+        "Dolda grupper": overview["dolda"].map(lambda v: number(v, 0)),
         f"Andel av {unit_text} i dolda grupper": overview["andel_i_dolda"].map(percent),
     })
     return Table(frame, caption,
@@ -300,8 +294,6 @@ def intersection_analysis(data: pd.DataFrame, outcome: str, *, factor: str, fact
         for col in ("warning", *disclosure.COUNTED_WORDS):
             if col in out:
                 out[col] = out[col].astype(object)
-        if "warning" in out:
-            out["warning"] = out["warning"].astype(object)
         for i, r in out.iterrows():
             lvl = [f for f in factor_levels if str(r["comparison"]).endswith(f", {f}")]
             needed = {(str(g), str(f)) for g in levels for f in (lvl or factor_levels)}
