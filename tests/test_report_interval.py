@@ -310,3 +310,11 @@ def test_a_simultaneous_level_is_written_as_it_is_in_every_header_and_sentence()
                                        unit_text="ärenden")
         assert f"({text} % KI " in words
         assert words.count(" % KI ") == words.count(f"{text} % KI ")
+
+
+def test_a_level_close_to_100_is_never_written_as_100():
+    """0.9999 (a Bonferroni level of many intervals) read '100,0 % KI': a level no interval has."""
+    from jamtools.present.report import conf_percent
+
+    assert conf_percent(0.9999) == "99,99" and conf_percent(1 - 0.05 / 1000) == "99,995"
+    assert conf_percent(0.95) == "95" and conf_percent(0.975) == "97,5"

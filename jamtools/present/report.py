@@ -207,11 +207,21 @@ def conf_percent(level) -> str:
 
     Examples
     --------
+    A level that one decimal would round up to 100 gets
+    as many decimals as it needs to stay below it: 0.9999 is '99,99', never '100,0'.
+
     >>> conf_percent(0.95), conf_percent(0.975), conf_percent(1 - 0.05 / 3)
     ('95', '97,5', '98,3')
+    >>> conf_percent(0.9999), conf_percent(1 - 0.05 / 1000)
+    ('99,99', '99,995')
     """
     pct = 100 * float(level)
-    return number(pct, 0 if abs(pct - round(pct)) < 1e-9 else 1)
+    if abs(pct - round(pct)) < 1e-9:
+        return number(pct, 0)
+    decimals = 1
+    while decimals < 6 and round(pct, decimals) >= 100:
+        decimals += 1
+    return number(pct, decimals)
 
 
 def percent(share, decimals: int = 1) -> str:

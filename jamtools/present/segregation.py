@@ -20,10 +20,9 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
                                     pct_axis, set_title, sex_handle, suppressed_text, title_height,
                                     wrap)
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
-                                     SEX_LABELS, Table, interval, interval_cells, is_hidden, label, marked, number, p_words, percent,
-                                     share_words)
+                                     SEX_LABELS, Table, conf_percent, interval, interval_cells, is_hidden, label,
+                                     marked, number, p_words, percent, share_words)
 from jamtools.present.sentences import direction, not_shown, why_not_computed
-from jamtools.present.report import conf_percent
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
