@@ -333,3 +333,27 @@ def test_the_memory_a_run_may_take_is_also_its_containers(monkeypatch, tmp_path)
     (group / "memory.current").write_text(f"{9 * 2**30}\n")
     assert machine.available_memory(cgroup=group) == 0
     assert machine.available_memory() > 0  # this machine's own
+
+
+def test_a_busy_machine_gives_a_cell_time_to_send_its_output(tmp_path, monkeypatch):
+    """papermill waits 4 s for a cell's output after the kernel is done and then fails the
+    chapter ('Timeout waiting for IOPub output'): r4_01's cell of six figures failed so in a
+    `make book` beside a test run. The runner waits longer, and as long to start a kernel."""
+    import papermill
+
+    from jamtools.run import runner
+
+    seen = {}
+
+    def execute(source, target, **kw):
+        seen.update(kw)
+        nbformat.write(nbformat.v4.new_notebook(), target)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    monkeypatch.setattr(runner, "_quiet", lambda log: None)  # keeps the test's own stdout
+    for name in (runner.PSEUDONYM_KEY_ENV, runner.SQL_LOG_ENV):  # restored after the test
+        monkeypatch.setenv(name, "")
+    cwd = tmp_path / "notebooks"
+    cwd.mkdir()
+    runner._execute(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), {}, str(cwd), key="k")
+    assert seen["iopub_timeout"] >= 60 and seen["start_timeout"] >= 60

@@ -66,6 +66,10 @@ PACKAGES = ("jamtools", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "m
 
 #: Seconds a kernel may take to start (papermill's default, 60, is too short on a busy machine).
 KERNEL_START_TIMEOUT = 180
+#: Seconds to wait for a cell's output after the kernel says it is done. papermill's 4 failed
+#: r4_01 ('Timeout waiting for IOPub output' on a cell showing six figures) in a `make book`
+#: beside a test run on this project's 2-core machine: a busy machine is no failed chapter.
+IOPUB_TIMEOUT = 120
 #: Messages of a kernel that failed to start, after which it is started again.
 KERNEL_START_FAILURES = ("Kernel died before replying", "Kernel didn't respond")
 #: The run cache's format: an earlier run with another (or none) is not reused.
@@ -242,7 +246,7 @@ def _execute(source: str, target: str, params: dict, cwd: str, key: str, threads
             papermill.execute_notebook(source, target, parameters=params, kernel_name=KERNEL_NAME,
                                        language="python", cwd=cwd, progress_bar=False,
                                        log_output=False, request_save_on_cell_execute=False,
-                                       start_timeout=KERNEL_START_TIMEOUT)
+                                       start_timeout=KERNEL_START_TIMEOUT, iopub_timeout=IOPUB_TIMEOUT)
         except PapermillExecutionError as exc:
             record.update(status="failed", error={
                 # the cell's position in the executed notebook (1-based), as the leak scan names it
