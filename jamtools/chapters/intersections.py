@@ -181,8 +181,8 @@ def group_shares(data: pd.DataFrame, outcome: str, dims, *, group: str = "kon",
     dims = list(dims)
     counts = stats.collapse(data, outcome, [*dims, group], weights=weight)
     shares = stats.share_by_group(counts, group, by=dims, conf_level=conf_level,
-                                  levels=dict(levels or {}))
-    return disclosure.disclose_shares(shares, threshold=threshold, group=group, by=dims)
+                                  cell_levels=dict(levels or {}))
+    return disclosure.disclose_shares(shares, threshold=threshold, group=group, by=dims, hide_empty=True)
 
 
 def detail_overview(data: pd.DataFrame, outcome: str, steps: dict, *, group: str = "kon",

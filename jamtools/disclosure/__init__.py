@@ -533,18 +533,20 @@ def _as_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
                     group: str = "kon", by=(), rounding=None, hidden_groups=(),
-                    total_shown: bool = True) -> pd.DataFrame:
+                    total_shown: bool = True, hide_empty: bool = False) -> pd.DataFrame:
     """Disclose a share-by-group table (``jamtools.stats.share_by_group``).
 
     A row is hidden when its ``n``, its ``events`` or its ``n − events`` is small. The counts
     with and without the outcome form a (stratum × group) cross-table for each of the two, with
     the totals per stratum and per group taken as published (the overall table of the same
     run), and complementary suppression protects every hidden row against them. Shares and
-    intervals of hidden rows are hidden. With ``by``, a row with ``n = 0`` (an empty
+    intervals of hidden rows are hidden. With ``by`` and ``hide_empty``, a row with ``n = 0`` (an empty
     combination of a table that lists every combination of levels,
-    ``share_by_group(levels=...)``) is hidden as a small one, with the same reason, and
+    ``share_by_group(cell_levels=...)``) is hidden as a small one, with the same reason, and
     protected so that no reader can tell it is empty (a table with empty rows shown, and small
     ones hidden, tells which groups exist); by sex alone a sex's count is published anyway.
+    Without ``hide_empty`` an empty row is shown as 0 (a table of fixed strata, such as r4_01's
+    age groups beside their inhabitants, where a standardised ratio needs every stratum).
     ``all_or_none`` flags groups where everyone or no one
     has the outcome (attribute disclosure).
 
@@ -574,9 +576,9 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     n = out["n"].to_numpy(dtype=float)
     ev = out["events"].to_numpy(dtype=float)
     # A group with no one in it, in a table by strata, reads as a small one ("färre än 5"): a
-    # table that lists every combination of levels (share_by_group's ``levels``) then tells no
+    # table that lists every combination of levels (share_by_group's ``cell_levels``) then tells no
     # one which groups exist. (By sex alone, a sex's count is published, 0 too.)
-    empty = (n == 0) & bool(by)
+    empty = (n == 0) & bool(by) & bool(hide_empty)
     primary = (is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
                | empty)
     denominator_hidden = out[group].astype(str).isin({str(g) for g in hidden_groups}).to_numpy()

@@ -52,7 +52,7 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     shown. The shares per category list every category (the data model's codes in
     ``by_levels``, else those observed) with both ``levels``, empty or not: an empty group is
     hidden as a small one, so a row alone never tells that a sex is, or is not, in a category
-    (:func:`jamtools.stats.share_by_group`'s ``levels``). ``total_shown``: whether the page
+    (:func:`jamtools.stats.share_by_group`'s ``cell_levels``). ``total_shown``: whether the page
     shows the two groups' total (a count of all units, a sentence "bygger på N"): then a
     group's hidden count follows from the other's and the total, and both are hidden
     (:func:`jamtools.disclosure.disclose_shares`); a page that shows no such total passes False,
@@ -86,9 +86,9 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     if by:
         by_d = disclosure.disclose_shares(
             stats.share_by_group(counts, group, by=[by], conf_level=conf_level,
-                                 levels={group: tuple(levels),
+                                 cell_levels={group: tuple(levels),
                                          **({by: tuple(by_levels)} if by_levels is not None else {})}),
-            threshold=threshold, group=group, by=[by], hidden_groups=hidden_groups)
+            threshold=threshold, group=group, by=[by], hidden_groups=hidden_groups, hide_empty=True)
     return BinaryResult(outcome, shares_d, comparisons_d, by_d)
 
 

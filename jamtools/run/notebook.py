@@ -88,7 +88,7 @@ class ChapterRun:
 
     @property
     def extra(self) -> Mapping:
-        return self.params.extra
+        return self.params.extra if self.params is not None else {}
 
     @property
     def filters(self) -> dict:

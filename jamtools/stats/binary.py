@@ -43,7 +43,7 @@ def _counts(data, group, outcome, extra=()):
 def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | None = None,
                    by: str | Sequence[str] = (), conf_level: float = 0.95,
                    method: ShareMethod = "wilson",
-                   levels: Mapping[str, Sequence] | None = None) -> pd.DataFrame:
+                   cell_levels: Mapping[str, Sequence] | None = None) -> pd.DataFrame:
     """Share with the outcome per group (and per ``by`` stratum), with a confidence interval.
 
     The Wilson score interval (Wilson 1927) is the default: it keeps its coverage near the
@@ -68,7 +68,7 @@ def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | Non
         Confidence level of the intervals.
     method : {'wilson', 'clopper-pearson'}, default 'wilson'
         The Wilson score interval or the exact Clopper–Pearson interval.
-    levels : mapping of str to sequence, optional
+    cell_levels : mapping of str to sequence, optional
         When given, a row for every combination of the ``by`` and ``group`` levels, empty or
         not (:func:`jamtools.stats.aggregate.complete_cells`): the levels named here (the data
         model's codes), the observed ones for a column not named (``{}``: all observed). Without
@@ -99,8 +99,8 @@ def share_by_group(data: pd.DataFrame, group: str = "kon", *, outcome: str | Non
         raise ValueError(f"method ska vara ett av {', '.join(map(repr, _METHODS))}, inte {method!r}.")
     by = [by] if isinstance(by, str) else list(by)
     table = _counts(data, group, outcome, by)
-    if levels is not None:
-        table = complete_cells(table[[*by, group, "n", "events"]], levels)
+    if cell_levels is not None:
+        table = complete_cells(table[[*by, group, "n", "events"]], cell_levels)
     table = table[[*by, group, "n", "events"]].sort_values([*by, group]).reset_index(drop=True)
     share = np.where(table["n"] > 0, table["events"] / table["n"].where(table["n"] > 0), np.nan)
     lo, hi = np.full(len(table), np.nan), np.full(len(table), np.nan)
