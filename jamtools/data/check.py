@@ -289,6 +289,15 @@ class CheckedTable:
         given |= {c for c, filled in self.row_columns.items() if filled}
         return {c for c in given if self.derived.get(c) != "radnumret"}
 
+    def has_value(self, column: str) -> bool:
+        """``column in self.present``, looking at that column only."""
+        if self.derived.get(column) == "radnumret":
+            return False
+        if column in self.derived or self.row_columns.get(column):
+            return True
+        return (column in self.data.columns and column != self.weight and not column.startswith(SPREAD)
+                and bool(self.data[column].notna().any()))
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "fel"]

@@ -136,7 +136,7 @@ class LoadResult:
                 and any(c.name == column for c in self.table.columns)):
             checked = checked.full()  # a column the load did not read: the whole check says
         if checked is not None and column in {*checked.data.columns, *checked.derived, *checked.row_columns}:
-            return column in checked.present
+            return checked.has_value(column)
         return column in self.data.columns and bool(self.data[column].notna().any())
 
     def spread(self, column: str) -> str | None:
@@ -239,9 +239,24 @@ def _steps(log) -> tuple:
                  for e in log)
 
 
+class _Account(tuple):
+    """A :data:`ROWS_ATTR` account: ``(table, source, steps)``, immutable all through. pandas
+    deep-copies a frame's ``attrs`` into every frame it derives (each column read, each
+    filter): copying the account as itself keeps that one call instead of one per step and
+    count (a chapter derives a few thousand frames)."""
+
+    __slots__ = ()
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def _tag(result: "LoadResult") -> None:
     if isinstance(result.data, pd.DataFrame):
-        result.data.attrs[ROWS_ATTR] = (result.table.name, str(result.source), _steps(result.log))
+        result.data.attrs[ROWS_ATTR] = _Account((result.table.name, str(result.source), _steps(result.log)))
 
 
 def counts_after(steps: tuple) -> dict[str, int]:
