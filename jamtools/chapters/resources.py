@@ -341,13 +341,11 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     text = []
     shown = summary[~summary["suppressed"].astype(bool) & (summary["n"].fillna(0) > 0)]
     if len(shown) < 2:
-        few_with = summary["suppression_reason"].eq(disclosure.REASON_CONTRIBUTORS.format(
-            t=summary.attrs[disclosure.ATTR]["threshold"])).any()
-        text.append((f"Fördelningen kan inte visas: för ett av könen har för få {spec.unit_text} "
-                     f"fått något alls, och summan skulle visa vad just de fick (röjandekontroll)."
-                     if few_with else
-                     f"Fördelningen kan inte visas: det finns för få {spec.unit_text} för ett av "
-                     "könen i urvalet (röjandekontroll).") if summary["suppressed"].astype(bool).any() else
+        # Which of the two is not told: that a sex has few who got anything says it is not the
+        # small group, and so that the other sex hidden beside it is (disclosure.analyses).
+        text.append(f"Fördelningen kan inte visas: för ett av könen finns för få {spec.unit_text} i "
+                    f"urvalet, eller för få som fått något alls, så att summan skulle visa vad just "
+                    f"de fick (röjandekontroll)." if summary["suppressed"].astype(bool).any() else
                     f"Fördelningen kan inte jämföras: ett av könen har inga {spec.unit_text} i urvalet.")
         return "\n\n".join(text)
     first = shown.iloc[0]

@@ -55,8 +55,6 @@ REASON_SMALL = REASON_HIDDEN
 REASON_OUTCOME_SMALL = REASON_HIDDEN
 REASON_SECONDARY = REASON_HIDDEN
 REASON_GROUP = "bygger på en dold grupp"
-#: An amount's sum, mean or share whose group has few units with an amount other than 0.
-REASON_CONTRIBUTORS = "färre än {t} med ett värde skilt från 0"
 #: Why a comparison that is not hidden shows no estimate, interval or p-value.
 NOT_COMPUTED = "kan inte beräknas med dessa data"
 #: An estimate adjusted over strata (standardised, Mantel–Haenszel) one of whose strata has a

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from jamtools.disclosure import REASON_CONTRIBUTORS
+from jamtools.disclosure import REASON_HIDDEN
 
 #: The column of :func:`hide_thin_steps`'s result that marks a hidden point.
 POINT_HIDDEN = "punkt_dold"
@@ -86,7 +86,7 @@ def hide_thin_steps(lorenz: pd.DataFrame, nonzero: Mapping, *, group: str = "kon
         if hide_all:
             out.loc[idx, ["andel_resurs", "gini"]] = np.nan
             out.loc[idx, "suppressed"] = True
-            out.loc[idx, "suppression_reason"] = REASON_CONTRIBUTORS.format(t=threshold)
+            out.loc[idx, "suppression_reason"] = REASON_HIDDEN
             out.loc[idx, POINT_HIDDEN] = False
     out["andel_resurs"] = out["andel_resurs"].where(~out[POINT_HIDDEN], np.nan)
     out.attrs = dict(lorenz.attrs)
