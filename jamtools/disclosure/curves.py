@@ -12,6 +12,11 @@ the handbook's disclosure rule to a curve evaluated on a grid of times
    follow-up must each be 0 or at least ``threshold``; a grid point that would make a smaller
    step is skipped, and the curve goes straight on to the next point that passes.
 
+Every hidden point has the one reason of a hidden count (:data:`jamtools.disclosure.REASON_HIDDEN`):
+a reason per rule would bound hidden counts ("färre än 5 i risk" said that 0 to 4 were still
+followed where the same shown points, with "steget bygger på färre än 5 personer", meant 5 or 6;
+tests/disclosure/test_reason_bounds.py).
+
 The figure and the table of the disclosed curves are in :mod:`jamtools.present.curves`.
 """
 from __future__ import annotations
@@ -21,8 +26,6 @@ import pandas as pd
 
 from jamtools import disclosure
 
-REASON_AT_RISK = "färre än {t} i risk"
-REASON_STEP = "steget bygger på färre än {t} personer"
 VALUE_COLS = ("cif", "se", "ci_low", "ci_high")
 COUNT_COLS = ("at_risk", "events", "events_all", "censored")
 
@@ -46,7 +49,7 @@ def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
     -------
     pandas.DataFrame
         The same rows; a hidden point has its counts and values set to NaN, ``suppressed``
-        True and a ``suppression_reason``. Marked as disclosed.
+        True and the one ``suppression_reason`` of a hidden count. Marked as disclosed.
     """
     by = [by] if isinstance(by, str) else list(by)
     out = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
@@ -56,7 +59,6 @@ def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
     out = disclosure.disclose_table(out, count_cols=[c for c in ("events",) if c in out],
                                     by=[group, *by, "time"], margins=False, threshold=threshold)
     hidden = out["suppressed"].to_numpy(bool).copy()
-    reason = out["suppression_reason"].astype(object).to_numpy().copy()
     raw = curve.sort_values([group, *by, "time"]).reset_index(drop=True)
     for _, idx in raw.groupby([group, *by], sort=False).groups.items():
         last_risk = last_left = last_events = None
@@ -66,7 +68,7 @@ def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
             left = float(raw["events_all"].get(i, 0.0) + raw["censored"].get(i, 0.0)) \
                 if "events_all" in raw and "censored" in raw else float("nan")
             if n < threshold:  # rule 1: the curve stops here
-                hidden[i], reason[i] = True, REASON_AT_RISK.format(t=threshold)
+                hidden[i] = True
                 continue
             if hidden[i]:
                 continue
@@ -75,14 +77,14 @@ def disclose_curve(curve: pd.DataFrame, *, group: str = "kon", by=("cause",),
                 if not np.isnan(left):
                     steps.append(left - last_left)
                 if any(0 < s < threshold for s in steps):  # rule 3
-                    hidden[i], reason[i] = True, REASON_STEP.format(t=threshold)
+                    hidden[i] = True
                     continue
             last_risk, last_events, last_left = n, ev, left
     for col in counts + values:
         out[col] = out[col].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
-    out["suppression_reason"] = reason
+    out["suppression_reason"] = np.where(hidden, disclosure.REASON_HIDDEN, "")
     return out
 
 
-__all__ = ["REASON_AT_RISK", "REASON_STEP", "VALUE_COLS", "COUNT_COLS", "disclose_curve"]
+__all__ = ["VALUE_COLS", "COUNT_COLS", "disclose_curve"]

@@ -75,3 +75,40 @@ def test_r4_02s_sentence_does_not_tell_few_contributors_from_a_small_group():
         words.append(describe_resources(res, spec))
     assert words[0] == words[1]
     assert "fått något alls" in words[0] and "i urvalet" in words[0]
+
+
+def _curve(at_risk: int, events: int, start: int = 7) -> pd.DataFrame:
+    """A curve on the grid 0, 30 days: ``start`` followed at 0, ``at_risk`` still followed at
+    30 days, of whom ``events`` cumulative events; the rest left follow-up."""
+    n = np.array([start, at_risk], float)
+    ev = np.array([0, events], float)
+    return pd.DataFrame({"kon": "kvinna", "cause": 1, "time": [0.0, 30.0], "at_risk": n,
+                         "events": ev, "events_all": ev, "censored": start - n - ev,
+                         "cif": ev / start, "se": 0.01, "ci_low": 0.0, "ci_high": 1.0,
+                         "conf_level": 0.95})
+
+
+def _curve_page(out: pd.DataFrame) -> tuple:
+    cols = ["at_risk", "events", "cif", "ci_low", "ci_high"]
+    return tuple((bool(r["suppressed"]), str(r["suppression_reason"] or ""),
+                  tuple(None if pd.isna(r[c]) else round(float(r[c]), 6) for c in cols))
+                 for _, r in out.iterrows())
+
+
+def test_a_curve_that_stops_does_not_tell_how_few_are_still_followed():
+    """disclose_curve hid a point with "färre än 5 i risk" where fewer than 5 were still
+    followed and with "steget bygger på färre än 5 personer" where 1 to 4 had left since the
+    last shown point: 7 followed at 0 days, the first told the reader that 0..4 were followed at
+    30 days (a hidden count below the threshold), the second 5 or 6. (The curve table, figure
+    and alt text show no reason today; the curves' rows carry it.)"""
+    from jamtools.disclosure.curves import disclose_curve
+
+    pages = {}
+    for a in range(8):
+        for e in range(8 - a):
+            pages[(a, e)] = _curve_page(disclose_curve(_curve(a, e), threshold=T))
+    few, left_one = pages[(4, 0)], pages[(6, 0)]
+    assert few[1][0] and left_one[1][0]  # both hidden at 30 days
+    followed = sorted({a for (a, _), page in pages.items() if page == few})
+    assert any(a >= T for a in followed) and any(a < T for a in followed), followed
+    assert {r for _, r, _ in few + left_one if r} == {disclosure.REASON_HIDDEN}
