@@ -75,7 +75,7 @@ def test_the_audit_names_tables_and_sexes_in_words():
 def test_hidden_groups_do_not_tell_the_small_from_the_protecting():
     from jamtools.present import sentences
 
-    rows = pd.DataFrame({"suppression_reason": [sentences.REASON_SECONDARY] * 3})
+    rows = pd.DataFrame({"suppression_reason": [disclosure.REASON_HIDDEN] * 3})
     text = sentences.hidden_groups(rows, ["kvinnor", "män", "män"], what="Andelen")
     assert text == ("Andelen för kvinnor och män visas inte: underlaget är för litet, eller den "
                     "skulle göra det möjligt att räkna ut en dold uppgift (röjandekontroll).")

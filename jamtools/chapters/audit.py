@@ -584,7 +584,7 @@ def audit_comparisons(summary: pd.DataFrame, *, not_supplied=()) -> pd.DataFrame
                        method="andel av inlästa rader", test="",
                        warning=STATUS[r["status"]] + (f": {r['problem']}" if r["problem"] else ""),
                        suppressed=bool(hidden),
-                       suppression_reason=disclosure.REASON_SECONDARY if hidden else "")
+                       suppression_reason=disclosure.REASON_HIDDEN if hidden else "")
             rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs[disclosure.ATTR] = dict(summary.attrs[disclosure.ATTR])

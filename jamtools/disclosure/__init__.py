@@ -46,14 +46,11 @@ ATTR = "jamtools_disclosed"
 #: group "färre än 3" and the other "dold för att skydda en annan cell"; in 162 of 400 random
 #: small tables disclosed by :func:`disclose_table` those bounds pinned a hidden cell (a line of
 #: 4 with two cells "färre än 3": 2 and 2). Published tables mark both with the same '..' and
-#: no reason per cell; the page's note says what '..' can mean.
+#: no reason per cell; the page's note says what '..' can mean. The same holds for an amount
+#: row hidden for few units with an amount (:mod:`jamtools.disclosure.analyses`) and a curve's
+#: hidden point (:mod:`jamtools.disclosure.curves`): tests/disclosure/test_reason_bounds.py.
 REASON_HIDDEN = "för litet underlag eller skyddar en dold uppgift"
-#: The three kinds of hidden counts, under one reason (kept as names for their callers; the
-#: ``{t}`` some of them formatted is gone, and ``format`` leaves the text as it is).
-REASON_SMALL = REASON_HIDDEN
-#: A share's group that is not small itself, but whose count with, or without, the outcome is.
-REASON_OUTCOME_SMALL = REASON_HIDDEN
-REASON_SECONDARY = REASON_HIDDEN
+#: A comparison, or another value computed from a group whose count is hidden.
 REASON_GROUP = "bygger på en dold grupp"
 #: Why a comparison that is not hidden shows no estimate, interval or p-value.
 NOT_COMPUTED = "kan inte beräknas med dessa data"

@@ -233,7 +233,7 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
         for col in ["n", *derived]:
             out[col] = np.nan
         newly = ~out["suppressed"].astype(bool)
-        out["suppression_reason"] = out["suppression_reason"].where(~newly, disclosure.REASON_SECONDARY)
+        out["suppression_reason"] = out["suppression_reason"].where(~newly, disclosure.REASON_HIDDEN)
         out["suppressed"] = True
     return out
 

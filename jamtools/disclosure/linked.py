@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from jamtools import stats
-from jamtools.disclosure import REASON_SECONDARY, is_small
+from jamtools.disclosure import REASON_HIDDEN, is_small
 
 #: A display: what it shows, by group (sex), as the counts a reader can read or compute from it.
 Displays = Mapping[str, Mapping[Hashable, Sequence[float]]]
@@ -218,10 +218,11 @@ HIDDEN_COLUMNS = ("n", "events", "share", "ci_low", "ci_high", "estimate", "p_va
 
 
 def hide_steps(table: pd.DataFrame, steps: Iterable[str] | None = None, *, step: str = "steg",
-               reason: str = REASON_SECONDARY, columns: Sequence[str] = HIDDEN_COLUMNS) -> pd.DataFrame:
+               columns: Sequence[str] = HIDDEN_COLUMNS) -> pd.DataFrame:
     """A disclosed step table (shares or comparisons) with every row of ``steps`` hidden (all
     rows when ``steps`` is None): its ``columns`` (counts, shares, intervals, estimates) missing,
-    ``suppressed`` with ``reason``; rows hidden before keep theirs. Still marked as disclosed."""
+    ``suppressed`` with the one reason of a hidden count (:data:`REASON_HIDDEN`); rows hidden
+    before keep theirs. Still marked as disclosed."""
     out = table.copy()
     chosen = np.ones(len(out), bool) if steps is None else out[step].isin(set(steps)).to_numpy()
     extra = chosen & ~out["suppressed"].astype(bool).to_numpy()
@@ -231,7 +232,7 @@ def hide_steps(table: pd.DataFrame, steps: Iterable[str] | None = None, *, step:
         if col in out:
             out[col] = out[col].astype(float).where(~extra, np.nan)
     out["suppressed"] = out["suppressed"].astype(bool) | extra
-    out["suppression_reason"] = np.where(extra, reason, out["suppression_reason"])
+    out["suppression_reason"] = np.where(extra, REASON_HIDDEN, out["suppression_reason"])
     if "warning" in out:  # a statistic's warning speaks of the counts hidden (disclosure._mark)
         out["warning"] = out["warning"].astype(object).where(~extra, "")
     return out

@@ -54,7 +54,7 @@ def disclose_paired(comparisons: pd.DataFrame, *, threshold: int = disclosure.DE
         if col in out:
             out[col] = out[col].astype(float).where(~(small | out["suppressed"].to_numpy()), np.nan)
     newly = small & ~out["suppressed"].to_numpy()
-    out.loc[newly, "suppression_reason"] = disclosure.REASON_SMALL.format(t=threshold)
+    out.loc[newly, "suppression_reason"] = disclosure.REASON_HIDDEN
     out["suppressed"] = out["suppressed"].to_numpy() | small
     if "warning" in out:  # as disclosure._mark: a hidden row's warning speaks of its counts
         out["warning"] = out["warning"].astype(object).where(~out["suppressed"].to_numpy(bool), "")

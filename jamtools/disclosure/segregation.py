@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jamtools.disclosure import DEFAULT_THRESHOLD, REASON_SECONDARY, disclose_comparisons
+from jamtools.disclosure import DEFAULT_THRESHOLD, REASON_HIDDEN, disclose_comparisons
 
 #: Columns of a dissimilarity row that carry numbers besides the comparison layout's own.
 EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
@@ -62,7 +62,7 @@ def _hide_row(rows: pd.DataFrame, i) -> None:
             rows[col] = rows[col].astype(float)
             rows.at[i, col] = float("nan")
     rows.at[i, "suppressed"] = True
-    rows.at[i, "suppression_reason"] = REASON_SECONDARY
+    rows.at[i, "suppression_reason"] = REASON_HIDDEN
     if "warning" in rows:
         rows.at[i, "warning"] = ""
 
@@ -96,7 +96,8 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
-        Both, with the rows hidden besides marked ``dold för att skydda en annan cell``.
+        Both, with the rows hidden besides marked with the one reason of a hidden count
+        (:data:`jamtools.disclosure.REASON_HIDDEN`).
     """
     attrs_parts, attrs_wholes = dict(parts.attrs), dict(wholes.attrs)
     index_parts, index_wholes = parts.index, wholes.index

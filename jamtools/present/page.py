@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from jamtools.disclosure import REASON_SECONDARY, SUPPRESSED_MARK, selection_gives_back
+from jamtools.disclosure import REASON_HIDDEN, SUPPRESSED_MARK, selection_gives_back
 from jamtools.present.report import SEX_LABELS, SUPPRESSION_NOTE, number
 
 
@@ -263,10 +263,9 @@ SELECTION_REASON = ("visas inte: gruppens antal bredvid hela kapitlets antal sku
 ROWS_ANALYSED = "Analyserade rader"
 #: The columns of a table of shares that count a sex's rows (:func:`report.share_table`).
 COUNT_COLUMNS = ("Antal", "Antal med utfallet")
-#: A table's column of why a row is hidden, and what it says for a row :func:`link_selections`
-#: hides.
+#: A table's column of why a row is hidden (for a row :func:`link_selections` hides, the one
+#: reason of a hidden count).
 REMARK = "Anmärkning"
-SUPPRESSION_REMARK = REASON_SECONDARY
 
 
 def link_selections(items: Iterable) -> set[tuple[str, int]]:
@@ -325,7 +324,7 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
             if rows.any():
                 start = list(frame.columns).index("Antal")
                 for c in list(frame.columns)[start:]:
-                    frame.loc[rows, c] = SUPPRESSION_REMARK if c == REMARK else SUPPRESSED_MARK
+                    frame.loc[rows, c] = REASON_HIDDEN if c == REMARK else SUPPRESSED_MARK
                 t.note = _with_mark_note(getattr(t, "note", ""), threshold)
     return out
 

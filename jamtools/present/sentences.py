@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from jamtools.disclosure import REASON_SECONDARY, REASON_STRATA
+from jamtools.disclosure import REASON_STRATA
 
 Direction = Literal["högre", "lägre", "oklar"]
 
@@ -103,28 +103,19 @@ def not_shown(row) -> str | None:
     return None
 
 
-def protects_another(row) -> bool:
-    """Whether a hidden count may be hidden to protect another value: its
-    ``suppression_reason`` is :data:`REASON_SECONDARY`, the one reason of every hidden count
-    (:data:`jamtools.disclosure.REASON_HIDDEN`), which never says which count is the small
-    one."""
-    return str(row.get("suppression_reason") or "") == REASON_SECONDARY
-
-
 def hidden_why(row, pronoun: str = "den") -> str:
-    """Why a hidden value is not shown, in a sentence: for a hidden count (:func:`protects_another`)
+    """Why a hidden value is not shown, in a sentence: for an adjusted estimate over groups of
+    which one has a hidden count (:data:`jamtools.disclosure.REASON_STRATA`), that it would give
+    those counts back; for every other hidden value (a hidden count, with the one reason
+    :data:`jamtools.disclosure.REASON_HIDDEN`, or what is computed from a hidden group)
     "underlaget är för litet, eller den skulle göra det möjligt att räkna ut en dold uppgift",
-    never which of the two (that would tell the small counts from those protecting them); for
-    an adjusted estimate over groups of which one has a hidden count
-    (:data:`jamtools.disclosure.REASON_STRATA`), that it would give those counts back; else
-    (a comparison of a hidden group) "underlaget är för litet"."""
+    never which of the two: a group hidden to protect another is not small, and a comparison of
+    it said "underlaget är för litet" as of a small one."""
     if str(row.get("suppression_reason") or "") == REASON_STRATA:
         return (f"{pronoun} bygger på grupper där antalet är dolt, och tillsammans med de visade "
                 f"talen skulle {pronoun} göra det möjligt att räkna ut de dolda antalen")
-    if protects_another(row):
-        return (f"underlaget är för litet, eller {pronoun} skulle göra det möjligt att räkna ut "
-                "en dold uppgift")
-    return "underlaget är för litet"
+    return (f"underlaget är för litet, eller {pronoun} skulle göra det möjligt att räkna ut en "
+            "dold uppgift")
 
 
 def hidden_groups(rows, names, *, what: str, pronoun: str = "den") -> str:

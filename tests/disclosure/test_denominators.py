@@ -125,7 +125,7 @@ def test_the_page_hides_a_selections_share_and_its_comparison_whole_where_it_hid
                        "takt": (shown,)}, comparisons=comparisons)
     men = shown.frame[shown.frame["Kön"] == "Män"].iloc[0]
     assert (men.drop("Kön") == "..").sum() == 4                # count, events, share, interval
-    assert men.get("Anmärkning", disclosure.REASON_SECONDARY) == disclosure.REASON_SECONDARY
+    assert men.get("Anmärkning", disclosure.REASON_HIDDEN) == disclosure.REASON_HIDDEN
     women = shown.frame[shown.frame["Kön"] == "Kvinnor"].iloc[0]
     assert women["Antal"] == "300"
     row = page.comparisons.iloc[0]

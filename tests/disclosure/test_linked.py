@@ -138,7 +138,7 @@ def test_hidden_steps_keep_the_table_disclosed():
     assert disclosure.is_disclosed(out)
     five = out[out["steg"] == "5"]
     assert five["suppressed"].all() and five[["n", "events", "share"]].isna().all().all()
-    assert (five["suppression_reason"] == disclosure.REASON_SECONDARY).all()
+    assert (five["suppression_reason"] == disclosure.REASON_HIDDEN).all()
     # rows hidden before keep their own reason
     one = out[out["steg"] == "1"]
     assert list(one["suppression_reason"]) == list(shares.loc[shares["steg"] == "1", "suppression_reason"])

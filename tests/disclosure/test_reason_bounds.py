@@ -112,3 +112,31 @@ def test_a_curve_that_stops_does_not_tell_how_few_are_still_followed():
     followed = sorted({a for (a, _), page in pages.items() if page == few})
     assert any(a >= T for a in followed) and any(a < T for a in followed), followed
     assert {r for _, r, _ in few + left_one if r} == {disclosure.REASON_HIDDEN}
+
+
+def test_one_name_for_the_one_reason():
+    """REASON_SMALL, REASON_OUTCOME_SMALL and REASON_SECONDARY were the one reason under three
+    names (callers formatted a threshold into a text without one); the curves' and the amounts'
+    own reasons are gone too."""
+    from jamtools.disclosure import curves
+
+    for name in ("REASON_SMALL", "REASON_OUTCOME_SMALL", "REASON_SECONDARY", "REASON_CONTRIBUTORS"):
+        assert not hasattr(disclosure, name), name
+    assert not [n for n in dir(curves) if n.startswith("REASON_")]
+
+
+def test_a_comparison_of_a_protecting_group_is_not_said_to_be_small():
+    """A comparison hidden because one of its groups is hidden said "underlaget är för litet",
+    also when that group is hidden to protect a small one (the boys beside 2 girls here)."""
+    from jamtools.present import sentences
+
+    shares = pd.DataFrame({"kon": ["flicka", "pojke"], "n": [2, 40], "events": [1, 20]})
+    shares["share"] = shares["events"] / shares["n"]
+    shares["ci_low"] = shares["ci_high"] = shares["share"]
+    out = disclosure.disclose_shares(shares, threshold=T)
+    assert out["suppressed"].all()  # the girls small, the boys beside them
+    comparison = {"suppressed": True, "suppression_reason": disclosure.REASON_GROUP}
+    assert sentences.hidden_why(comparison) == sentences.hidden_why(out.iloc[1])
+    assert sentences.not_shown(comparison) == (
+        "visas inte: underlaget är för litet, eller den skulle göra det möjligt att räkna ut en "
+        "dold uppgift (röjandekontroll)")
