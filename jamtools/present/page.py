@@ -256,9 +256,6 @@ def link_rows_read(items: Iterable) -> dict[str, set[str]]:
     return out
 
 
-#: Why a comparison of the results file has no count (:func:`_hide_selection_n`).
-SELECTION_REASON = ("visas inte: gruppens antal bredvid hela kapitlets antal skulle ge ett litet antal "
-                    "(röjandekontroll)")
 #: The last row of a data table: the rows analysed, by sex.
 ROWS_ANALYSED = "Analyserade rader"
 #: The columns of a table of shares that count a sex's rows (:func:`report.share_table`).
@@ -333,7 +330,9 @@ def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -
     """The comparisons with a group whose count is a selection's hidden rows analysed
     (:func:`link_selections`), hidden whole: an estimate, an interval or a p-value is a
     function of the counts and gives the hidden one back, and a comparison is shown whole or
-    not at all."""
+    not at all. It has the one reason of a hidden count: a reason of its own ("gruppens antal
+    bredvid hela kapitlets antal skulle ge ett litet antal") told that the hidden count was the
+    whole's less 1 to threshold − 1, where its data table's '..' leaves it small or large."""
     out = comparisons.copy()
     out.attrs = dict(comparisons.attrs)
     for side in ("a", "b"):
@@ -352,7 +351,7 @@ def _hide_selection_n(comparisons: pd.DataFrame, hidden: set[tuple[str, int]]) -
                 out.loc[rows, "suppressed"] = True
                 out["suppression_reason"] = (out["suppression_reason"].astype(object)
                                              if "suppression_reason" in out else "")
-                out.loc[rows, "suppression_reason"] = SELECTION_REASON
+                out.loc[rows, "suppression_reason"] = REASON_HIDDEN
                 if "warning" in out.columns:
                     out["warning"] = out["warning"].astype(object)
                     out.loc[rows, "warning"] = ""
