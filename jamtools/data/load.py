@@ -286,8 +286,38 @@ def mark_shown(rows) -> None:
 
 
 def forget_shown() -> None:
-    """Start a chapter's run: no count of rows shown yet."""
+    """Start a chapter's run: no count of rows, and no amount, shown yet."""
     _SHOWN.clear()
+    _AMOUNTS.clear()
+
+
+#: The amounts a chapter has shown (:func:`mark_amount_shown`): per analysis, the
+#: :func:`rows_of` key of its rows, the amount's column, whether the rows were all of their
+#: LoadResult's, and the units per cell whose sum or mean was shown.
+_AMOUNTS: list = []
+
+
+def mark_amount_shown(frame, value: str, cells: dict, full: bool) -> None:
+    """Record that the page shows the amount ``value`` of ``frame``'s rows (a sum or a mean
+    beside its count) in ``cells``: cell -> (units, units with an amount other than 0), a cell
+    a tuple (sex, or category and sex). ``full``: ``frame`` holds all of its LoadResult's rows
+    (not a pandas filter of them). An analysis of the same rows' amount later, on a selection
+    of them or on the rows they were selected from, is protected against it
+    (:func:`amounts_shown`, :func:`jamtools.disclosure.hidden_amounts_in_selection`)."""
+    key = rows_of(frame)
+    if key is not None and cells:
+        _AMOUNTS.append((key, value, bool(full), dict(cells)))
+
+
+def amounts_shown(frame, value: str) -> list[tuple[tuple, bool, dict]]:
+    """The amounts ``value`` shown so far in this chapter's run of rows of the same table and
+    source as ``frame``: each as (steps of its rows' account, whether all of their rows, cells)."""
+    key = rows_of(frame)
+    if key is None:
+        return []
+    table, source, _ = key
+    return [(k[2], full, cells) for k, v, full, cells in _AMOUNTS
+            if v == value and k[:2] == (table, source)]
 
 
 def shown_wholes(frame, counts: dict) -> list[dict[str, int]]:

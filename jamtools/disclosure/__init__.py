@@ -173,6 +173,158 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
     return out
 
 
+def amount_cells(data: pd.DataFrame, value: str, *, by: str | None = None,
+                 weight: str | None = None, group: str = "kon") -> dict[tuple, tuple[float, float]]:
+    """The units, and the units with an amount other than 0, of ``data`` per cell: ``(group,)``,
+    or ``(by, group)`` with ``by``; what :func:`hidden_amounts_in_selection` compares.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit, or a cell table with ``weight``; the amount in ``value``.
+    value : str
+        The amount's column.
+    by : str, optional
+        A category the amount is also shown by.
+    weight : str, optional
+        The column of units per row of a cell table.
+    group : str
+        The column of the groups compared.
+
+    Returns
+    -------
+    dict
+        Cell (a tuple of the values as text) -> (units, units with an amount other than 0).
+    """
+    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
+    amount = pd.to_numeric(data[value], errors="coerce")
+    keys = [data[by].astype(object).where(data[by].notna(), _MISSING_KEY).astype(str)] if by else []
+    keys.append(data[group].astype(str))
+    frame = pd.DataFrame({"n": units.to_numpy(float),
+                          "nz": (units * (amount.fillna(0) != 0)).to_numpy(float)})
+    sums = frame.groupby([k.to_numpy() for k in keys], sort=False).sum()
+    return {(tuple(map(str, k)) if isinstance(k, tuple) else (str(k),)): (float(r["n"]), float(r["nz"]))
+            for k, r in sums.iterrows()}
+
+
+def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, *,
+                                by: str | None = None, weight: str | None = None,
+                                group: str = "kon") -> set[tuple]:
+    """The cells (sex, or category and sex) whose amount of ``data``'s rows the page must not
+    show: beside the same amount shown for rows ``data`` is a selection of, or for a selection
+    of ``data``'s rows, it would give back the amount of the few rows between them.
+
+    A page that shows the mean hours of 20 men (and so their sum) and of the 18 of them with a
+    known age gives the 2 men's hours by subtraction, whatever each table hides; and if only
+    one of 10 men left out had any hours, the difference is that man's. A cell is hidden where
+    the rows between the two analyses are few (1 to ``threshold`` − 1 units,
+    :func:`selection_gives_back`) or few of them have an amount other than 0 (the contributors
+    rule of :func:`jamtools.disclosure.analyses.disclose_amount_summary`), and the other
+    analysis showed the cell. Where the other analysis hid the cell (or never showed this
+    amount), nothing is hidden: the rows between them then have no amount a reader can
+    compute, only a count, which :func:`hidden_in_selection` protects.
+
+    Unlike the counts' protection, this does not depend on the order of the analyses: the rows
+    a selection came from, analysed after it, have their cell hidden instead. Every analysis of
+    an amount is recorded with :func:`record_amount_shown`.
+
+    ``data`` carries the account of the rows it came from (:func:`jamtools.data.load.rows_of`):
+    two analyses are compared when one's rows are all the rows of a LoadResult after some step
+    of its log and the other's are those rows after further steps, or a pandas filter of them.
+    Two filters of the same rows are not compared (neither need hold the other).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows analysed (one per unit, or a cell table with ``weight``).
+    value : str
+        The amount's column.
+    threshold : int
+        The smallest count that may be shown.
+    by : str, optional
+        A category the amount is also shown by: the cells are then (category, sex).
+    weight : str, optional
+        The column of units per row of a cell table.
+    group : str
+        The column of the groups compared; only sex (``kon``) is followed by the rows' account.
+
+    Returns
+    -------
+    set of tuple
+        Cells as :func:`amount_cells` keys them.
+    """
+    from jamtools.data.load import amounts_shown, rows_of
+
+    if group != "kon" or rows_of(data) is None or group not in data.columns or value not in data.columns:
+        return set()
+    steps = rows_of(data)[2]
+    full = _all_rows(data, weight)
+    mine = amount_cells(data, value, by=by, weight=weight, group=group)
+    out: set[tuple] = set()
+    for other_steps, other_full, cells in amounts_shown(data, value):
+        k = min(len(steps), len(other_steps))
+        if steps[:k] != other_steps[:k]:
+            continue
+        # which one's rows hold the other's: all the rows after the shorter account's steps
+        whole_is_other = len(other_steps) < len(steps) or (len(other_steps) == len(steps) and not full)
+        whole_is_mine = len(steps) < len(other_steps) or (len(steps) == len(other_steps) and not other_full)
+        if not ((whole_is_other and other_full) or (whole_is_mine and full)):
+            continue
+        for cell, (n_other, nz_other) in cells.items():
+            if len(cell) != (2 if by else 1):
+                continue
+            n, nz = mine.get(cell, (0.0, 0.0))
+            if is_small([abs(n - n_other)], threshold)[0] or is_small([abs(nz - nz_other)], threshold)[0]:
+                out.add(cell)
+    return out
+
+
+def _all_rows(data: pd.DataFrame, weight: str | None) -> bool:
+    """Whether ``data`` holds all the rows of its LoadResult (its account's count by sex)."""
+    from jamtools.data.load import counts_after, rows_of
+
+    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
+    per_sex = units.groupby(data["kon"].astype(str), observed=True).sum()
+    return {str(k): int(v) for k, v in per_sex.items() if v} == counts_after(rows_of(data)[2])
+
+
+def record_amount_shown(data: pd.DataFrame, value: str, disclosed: pd.DataFrame, *,
+                        by: str | None = None, weight: str | None = None,
+                        group: str = "kon") -> None:
+    """Record the cells of ``disclosed`` (an amount summary of ``data``'s rows, per sex or per
+    category and sex) whose amount is shown, for :func:`hidden_amounts_in_selection`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows the summary was computed from.
+    value : str
+        The amount's column.
+    disclosed : DataFrame
+        The disclosed summary, with ``group`` (and ``by``) and ``suppressed``.
+    by : str, optional
+        The summary's category column.
+    weight : str, optional
+        The column of units per row of a cell table.
+    group : str
+        The column of the groups compared.
+
+    Returns
+    -------
+    None
+    """
+    from jamtools.data.load import mark_amount_shown, rows_of
+
+    if group != "kon" or rows_of(data) is None or group not in data.columns or disclosed is None:
+        return
+    cols = [by, group] if by else [group]
+    shown = disclosed[~disclosed["suppressed"].astype(bool)]
+    mine = amount_cells(data, value, by=by, weight=weight, group=group)
+    keys = _as_keys(shown[cols]) if len(shown) else pd.DataFrame(columns=cols)
+    cells = {tuple(r): mine.get(tuple(r), (0.0, 0.0)) for r in keys.itertuples(index=False)}
+    mark_amount_shown(data, value, cells, _all_rows(data, weight))
+
+
 def round_counts(values, base: int = 5):
     """Round counts to the nearest multiple of ``base`` (an alternative to suppression)."""
     v = pd.to_numeric(pd.Series(values), errors="coerce")

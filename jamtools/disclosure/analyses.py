@@ -124,7 +124,7 @@ class AmountResult:
 
 def disclose_amount_summary(summary: pd.DataFrame, *, group: str = "kon", by: str | None = None,
                             threshold: int = disclosure.DEFAULT_THRESHOLD,
-                            sum_is_count: bool = False) -> pd.DataFrame:
+                            sum_is_count: bool = False, hidden=None) -> pd.DataFrame:
     """Disclose an amount summary (:func:`jamtools.stats.describe_amounts`) like a count table.
 
     The number of rows behind each group is a count: a group under ``threshold`` is hidden with
@@ -142,10 +142,15 @@ def disclose_amount_summary(summary: pd.DataFrame, *, group: str = "kon", by: st
     A group shown with fewer than :func:`order_min` rows has its median, the median's interval
     and its quartiles hidden (``order_hidden``): with few rows each is one person's value, or
     lies between two (Hundepool et al. 2012, §4.2 on magnitude tables).
+
+    ``hidden``: per row of ``summary``, groups to hide whatever their size (a selection's
+    amount that would give back the few rows it leaves out,
+    :func:`jamtools.disclosure.hidden_amounts_in_selection`); they are protected as the small
+    ones are, under the same reason.
     """
     dims = [by, group] if by else [group]
     counts = ["n", "sum"] if sum_is_count and "sum" in summary.columns else ["n"]
-    out = _disclose_summary(summary, dims, counts, by, threshold)
+    out = _disclose_summary(summary, dims, counts, by, threshold, hidden)
     # A median and quartiles of a few rows are (close to) single persons' values: with the mean,
     # three rows' median and quartiles give each of the three back (a probe found 25,8, 30,0
     # and 39,8 hours in ht_01 at threshold 3). They are shown for groups of ORDER_MIN or more.
@@ -201,7 +206,7 @@ def hide_order_comparisons(comparisons: pd.DataFrame, summary: pd.DataFrame, *,
 CONTRIBUTORS = "n_nonzero"
 
 
-def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
+def _disclose_summary(summary, dims, counts, by, threshold, hidden=None) -> pd.DataFrame:
     # The contributors rule for magnitude tables (Hundepool et al. 2012, §4.2): a sum, mean or
     # share of total that rests on fewer than ``threshold`` units with an amount other than 0
     # gives those units' amounts (a probe's ru_01 at threshold 10 showed the money of a sex's
@@ -219,7 +224,7 @@ def _disclose_summary(summary, dims, counts, by, threshold) -> pd.DataFrame:
                                 for c in counts})
     # by a category, every combination is a row (amount_outcome) and an empty one reads as small
     out = disclosure.disclose_table(summary, count_cols=counts, by=dims, derived_cols=derived,
-                                    threshold=threshold, hide_empty=bool(by))
+                                    threshold=threshold, hide_empty=bool(by), hidden=hidden)
     # A group hidden for its few contributors has the one reason of every hidden count: a reason
     # of its own would tell the reader that its number of units is at least the threshold, and
     # so that the other group hidden beside it is the small one (tests/disclosure/
@@ -351,7 +356,16 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     summary = _with_levels(stats.describe_amounts(rows, value, group, count=UNITS, conf_level=conf_level,
                                                   at_least=at_least), group, levels)
     summary["conf_level"] = conf_level
-    summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count)
+    # A selection of rows whose count or amount the page shows (a data table, an analysis of
+    # all of them or of a selection of its rows) hides what would give back the few rows
+    # between them (found from the rows' own account: no chapter has to ask for it). Where the
+    # other amount is hidden, or never shown, only the count can be given back.
+    counted = {str(g) for g in disclosure.hidden_in_selection(data, threshold, weight=weight, group=group)}
+    cells = disclosure.hidden_amounts_in_selection(data, value, threshold, weight=weight, group=group)
+    sexes = counted | {c[0] for c in cells}
+    summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count,
+                                        hidden=summary[group].astype(str).isin(sexes).to_numpy())
+    disclosure.record_amount_shown(data, value, summary_d, weight=weight, group=group)
     n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
     parts = [stats.compare_amounts(rows, value, group, levels=levels, count=UNITS, conf_level=conf_level,
                                    n_boot=n_boot, seed=seed, at_least=at_least)]
@@ -391,8 +405,15 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
             if by_levels is None and isinstance(data[by].dtype, pd.CategoricalDtype):
                 by_levels = list(data[by].cat.categories)  # e.g. ht's need groups
             by_summary = _with_grid(by_summary, group, levels, by, by_levels)
+        # a hidden sex's amount is the sum of its categories': they are hidden with it
+        by_cells = disclosure.hidden_amounts_in_selection(data, value, threshold, by=by, weight=weight,
+                                                          group=group)
+        keys = disclosure._as_keys(by_summary[[by, group]]) if len(by_summary) else None
+        forced = (np.array([g in sexes or (c, g) in by_cells for c, g in keys.itertuples(index=False)], bool)
+                  if keys is not None else None)
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold,
-                                       sum_is_count=sum_is_count)
+                                       sum_is_count=sum_is_count, hidden=forced)
+        disclosure.record_amount_shown(data, value, by_d, by=by, weight=weight, group=group)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 
 

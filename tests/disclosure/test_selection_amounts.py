@@ -1,0 +1,118 @@
+"""An amount shown for a selection of a chapter's rows, beside the same amount for the rows it
+was selected from, never gives back the amount of the few rows between them.
+
+r4_02 (:func:`jamtools.chapters.resources.resource_distribution`) shows each sex's number of
+applications and the money granted to them. Shown for all the applications and for those with a
+target group, the two differ by the money of the applications without one: one man's grant when
+he is the only one of them granted, however many they are. Before, the shares were protected
+against such a selection (``disclosure.hidden_in_selection``) but the amounts were not
+(a reader read 250 000 kr, one man's grant, as 3 150 000 − 2 900 000).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamtools import disclosure
+from jamtools.chapters import resources
+from jamtools.data.load import LoadResult, forget_shown
+from jamtools.data.model import TABLES
+from jamtools.disclosure import analyses as analysis
+
+SEXES = ("kvinna", "man")
+SPEC = resources.effective_spec(resources.resource_spec("ru_ansokningar"), ())
+
+
+def _loaded(men_left: int = 10, granted_left: int = 1) -> LoadResult:
+    """60 women's and 60 men's applications, every third granted; the last ``men_left`` men's
+    lack a target group, and ``granted_left`` of those were granted 250 000 kr."""
+    n = 60
+    frame = pd.DataFrame({"kon": ["kvinna"] * n + ["man"] * n,
+                          "malgrupp": "unga", "beviljat_belopp": 0.0})
+    i = frame.index.to_numpy()
+    frame["beviljat_belopp"] = np.where(i % 3 == 0, 100_000.0 + 1_000.0 * (i % 7), 0.0)
+    left = frame.index[-men_left:]
+    frame.loc[left, "malgrupp"] = np.nan
+    frame.loc[left, "beviljat_belopp"] = 0.0
+    frame.loc[left[:granted_left], "beviljat_belopp"] = 250_000.0
+    loaded = LoadResult(table=TABLES["ru_ansokningar"], data=frame, source="ru_ansokningar.csv")
+    loaded._record("Inlästa rader", frame, "inlästa")
+    return loaded
+
+
+def _men(result) -> pd.Series:
+    s = result.amounts.summary
+    return s[s["kon"] == "man"].iloc[0]
+
+
+@pytest.fixture(autouse=True)
+def _new_run():
+    forget_shown()  # a chapter's run starts with nothing shown
+    yield
+    forget_shown()
+
+
+def _select(whole: LoadResult) -> LoadResult:
+    return whole.exclude(whole.data["malgrupp"].isna(), "Uppgift om målgrupp saknas")
+
+
+def test_the_money_of_the_one_man_granted_among_those_left_out_is_not_given_back():
+    whole = _loaded()
+    all_rows = resources.resource_distribution(whole.data, SPEC, threshold=5)
+    some = resources.resource_distribution(_select(whole).data, SPEC, threshold=5)
+    men = _men(all_rows)
+    assert not men["suppressed"] and men["n"] == 60               # the whole is shown
+    # 10 men left out (not few), but only one of them with money: his grant would be the
+    # difference of the two sums (before: 250 000 kr)
+    sel = _men(some)
+    assert bool(sel["suppressed"]), f"gives back {men['sum'] - sel['sum']:.0f} kr"
+    assert np.isnan(sel["sum"]) and np.isnan(sel["mean"]) and np.isnan(sel["n"])
+    assert sel["suppression_reason"] == disclosure.REASON_HIDDEN
+    # nothing that rests on the men's amount is left: comparisons, share gaps, Lorenz curve
+    assert some.amounts.comparisons["estimate"].isna().all()
+    assert some.share_gaps["estimate"].isna().all()
+    assert some.lorenz.loc[some.lorenz["kon"] == "man", "andel_resurs"].isna().all()
+
+
+def test_the_order_of_the_two_analyses_does_not_matter():
+    whole = _loaded()
+    some = resources.resource_distribution(_select(whole).data, SPEC, threshold=5)
+    assert not _men(some)["suppressed"]                           # nothing shown before it
+    all_rows = resources.resource_distribution(whole.data, SPEC, threshold=5)
+    men = _men(all_rows)                                          # so the whole hides the men
+    assert bool(men["suppressed"]) and np.isnan(men["sum"]) and np.isnan(men["mean"])
+    assert men["suppression_reason"] == disclosure.REASON_HIDDEN
+
+
+def test_a_few_rows_left_out_hide_the_amount_with_the_count():
+    """2 men left out, one of them granted: the count (hidden_in_selection) and the money."""
+    whole = _loaded(men_left=2, granted_left=1)
+    resources.resource_distribution(whole.data, SPEC, threshold=5)
+    sel = _men(resources.resource_distribution(_select(whole).data, SPEC, threshold=5))
+    assert bool(sel["suppressed"]) and np.isnan(sel["n"]) and np.isnan(sel["sum"])
+
+
+def test_nothing_is_hidden_where_the_left_out_rows_amount_cannot_be_computed():
+    whole = _loaded(men_left=10, granted_left=5)                  # 5 granted: not one person's
+    resources.resource_distribution(whole.data, SPEC, threshold=5)
+    assert not _men(resources.resource_distribution(_select(whole).data, SPEC, threshold=5))["suppressed"]
+    forget_shown()                                                # the whole's amount not shown:
+    few = _loaded(men_left=10, granted_left=1)                    # the selection alone says nothing
+    assert not _men(resources.resource_distribution(_select(few).data, SPEC, threshold=5))["suppressed"]
+
+
+def test_an_amount_by_category_is_protected_cell_by_cell():
+    """amount_outcome with ``by``: the selection's cell of the category where one man with money
+    is left out is hidden, though every man's total is shown elsewhere."""
+    whole = _loaded()
+    data = whole.data.assign(region=np.where(whole.data.index % 2 == 0, "norr", "syd"))
+    whole = whole.with_data(data)
+    first = analysis.amount_outcome(whole.data, "beviljat_belopp", levels=SEXES, by="region",
+                                    threshold=5, at_least=0.0)
+    assert not first.by_summary["suppressed"].any()
+    sel = analysis.amount_outcome(_select(whole).data, "beviljat_belopp", levels=SEXES, by="region",
+                                  threshold=5, at_least=0.0)
+    by = sel.by_summary
+    man_norr = by[(by["kon"] == "man") & (by["region"] == "norr")].iloc[0]
+    assert bool(man_norr["suppressed"]) and np.isnan(man_norr["sum"])
