@@ -342,7 +342,13 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
         ``median_difference``, ``ratio_of_means``; adjusted ``mean_difference``),
         ``by_summary`` and ``decomposition``, each disclosed: a group under ``threshold`` is
         hidden like a count (:func:`disclose_amount_summary`) and so is every comparison that
-        rests on it.
+        rests on it. ``data`` a selection of rows whose count or amount the page shows (or the
+        rows a selection shown before was made from: ``data`` carries their account,
+        :func:`jamtools.data.load.rows_of`), a sex, or a category's sex, is hidden where the
+        two would give back the few rows between them, or their amount
+        (:func:`jamtools.disclosure.hidden_in_selection`,
+        :func:`jamtools.disclosure.hidden_amounts_in_selection`); each shown amount is recorded
+        for the analyses after it (:func:`jamtools.disclosure.record_amount_shown`).
     """
     covariates = list(covariates)
     a, b = levels
