@@ -1289,6 +1289,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         key in cols or key == "person_id" and key not in in_source)
     if in_engine and key in cols:
         flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
+    elif key == "person_id" and pseudonym and key not in in_source and key in out_cols:
+        # the key is the personnummer's pseudonym: a blank personnummer is a missing id (an
+        # invalid one is its own problem), so that the row is named and left out where the id
+        # is used, as when the export's id column is blank
+        flags["__key_missing"] = f"{t('personnummer')} IS NULL"
     if engine_dups and key in id_given:  # found before the first phase
         flags["__key_dup"] = "__dup"
     elif engine_dups:  # the rows whose id occurs more than once
@@ -1582,6 +1587,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     # the key: missing and duplicate ids (a second, small query: the rows whose id repeats)
     # whether no two rows without the key's problems share a key (the repeats were searched)
     key_unique = (engine_dups if in_engine else duplicates) if key in cols else row_ids
+    if key not in cols and "__key_missing" in flags:  # a blank personnummer (the key's source)
+        rows(key, "missing_id", "__key_missing", with_example=False)
     if key in cols and in_engine:  # flagged in the engine, in the same order as below
         rows(key, "missing_id", "__key_missing", with_example=False)
         if engine_dups:
