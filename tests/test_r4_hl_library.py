@@ -539,3 +539,16 @@ def test_the_heading_names_the_adjustment_justera_for_chose():
     assert "justeringen görs bara för åldersgrupp och födelseland" in default
     # an explicit empty choice adjusts for nothing, and no sentence claims an adjustment
     assert "justeringen görs" not in omissions(justera_for=[])
+
+
+def test_r4_02_names_a_data_table_once_where_it_is_the_parts_own():
+    """r4_02 captioned the offers' data table "insatser i ekonomiskt bistånd, insatser i
+    ekonomiskt bistånd" (the part's title and the table's, the same words)."""
+    from jamtools.chapters.resources import SOURCE_TABLES, data_caption
+
+    captions = [data_caption(part, t) for part, tables in SOURCE_TABLES.items() for t in tables]
+    assert "Dataunderlag: insatser i ekonomiskt bistånd" in captions
+    assert "Dataunderlag: insatser i ekonomiskt bistånd, planeringar i ekonomiskt bistånd" in captions
+    for caption in captions:
+        words = caption.removeprefix("Dataunderlag: ").split(", ")
+        assert len(words) == len(set(words)), caption

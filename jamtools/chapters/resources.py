@@ -104,6 +104,20 @@ SOURCE_TABLES = {"ht_beslut": ("ht_beslut",), "eb_insatser": ("eb_planering", "e
                  "ru_ansokningar": ("ru_ansokningar",)}
 
 
+def data_caption(part: str, table: str) -> str:
+    """The caption of the data table of ``table`` read for the resource ``part``: the part's
+    title and the table's, the table's left out where it is the part's own (r4_02 captioned
+    the offers' table "insatser i ekonomiskt bistånd, insatser i ekonomiskt bistånd").
+
+    >>> data_caption("eb_insatser", "eb_planering")
+    'Dataunderlag: insatser i ekonomiskt bistånd, planeringar i ekonomiskt bistånd'
+    >>> data_caption("eb_insatser", "eb_insatser")
+    'Dataunderlag: insatser i ekonomiskt bistånd'
+    """
+    title, label = PART_TITLES[part].lower(), report.TABLE_LABELS.get(table, table)
+    return f"Dataunderlag: {title}" if label.lower() == title else f"Dataunderlag: {title}, {label}"
+
+
 def resource_tables(tabell=None) -> list[str]:
     """The resource tables a run shows: the parameter ``tabell`` (one name or a list of names
     of :data:`RESOURCE_TABLES`), or all of them when it is None (those the run lacks are left
@@ -703,9 +717,7 @@ def resource_shares(ctx, *, levels=ADULT_SEXES) -> Page:
     tables = resource_tables(ctx.extra.get("tabell"))
     underlag = {t: load_resource(ctx, t) for t in tables}
     data = [f"{ctx.heading} {omissions_text(ctx, tables, underlag)}".strip()]
-    data += [report.quality_table(loaded, threshold=ctx.threshold,
-                                  caption=f"Dataunderlag: {PART_TITLES[t].lower()}, "
-                                          f"{report.TABLE_LABELS.get(name, name)}")
+    data += [report.quality_table(loaded, threshold=ctx.threshold, caption=data_caption(t, name))
              for t, u in underlag.items() if u is not None for name, loaded in u.loads.items()]
     parts = [analyse(u, levels=levels, conf_level=ctx.conf_level, threshold=ctx.threshold)
              for u in underlag.values() if u is not None]
