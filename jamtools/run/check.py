@@ -353,8 +353,10 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
         (the same period and filters: unit, ages; always true for rows read, which are the whole
         file's, before any selection). Chapters with different selections count
         different rows, but a table a chapter reads unfiltered is still counted as its
-        selection says, so both kinds are named. A count of rows read is named only where no
-        count of rows analysed of the same table and sex is. A step ("step") also has ``step``
+        selection says, so both kinds are named. A count of rows read is named for the chapters
+        not already named as hiding the rows analysed of the same table and sex (r4_01 hid the
+        women's rows read and showed those analysed, hl_01 showed the rows read: the one row left
+        out followed, while only eb_07's hidden rows analysed were named). A step ("step") also has ``step``
         (the reason, as the loader names it) and ``by_difference`` (True: it follows from the
         hiding chapter's rows read less its rows analysed and the steps the other chapters show;
         False: another chapter shows it). Steps follow the counts.
@@ -372,7 +374,10 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
     found = []
     for (table, sex, kind), who in sorted(hidden.items(), key=lambda item: item[0][2] == "read"):
         showing = shown.get((table, sex, kind))
-        if not showing or (kind == "read" and any(f["table"] == table and f["sex"] == sex for f in found)):
+        if kind == "read":  # not again for a chapter named as hiding the rows analysed
+            named = {c for f in found if f["table"] == table and f["sex"] == sex for c in f["hidden_by"]}
+            who = [(c, s) for c, s in who if c not in named]
+        if not showing or not who:
             continue
         found.append({"table": table, "sex": sex, "count": kind,
                       "hidden_by": list(dict.fromkeys(c for c, _ in who)),

@@ -205,6 +205,29 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     assert "kapitlen väljer olika rader" in across_chapters_text([other])[-1]
 
 
+def test_rows_read_one_chapter_hides_are_named_beside_another_chapters_hidden_rows_analysed():
+    """The probe's run: eb_07 hid the women applicants (named), r4_01 showed 34 analysed and hid
+    its rows read (one row with an unreadable date left out), hl_01 showed 35 read. Only eb_07
+    was named, so r4_01 and hl_01 published together gave back the one row."""
+    from jamtools.run.check import across_chapters, across_chapters_text
+
+    def result(name, analysed, excluded):
+        return name, {"question_id": name, "counts": {"eb_klienter": {
+            "analysed": {"kvinna": analysed, "man": 23}, "excluded": excluded}}}
+
+    results = [result("eb_07_processkarta", None, {}),
+               result("r4_01_representation", 34, {"kvinna": None}),
+               result("hl_01_konsuppdelad_statistik", 35, {})]
+    found = across_chapters(results)
+    assert [(f["count"], f["hidden_by"], f["shown_by"]) for f in found] == [
+        ("analysed", ["eb_07_processkarta"], ["r4_01_representation", "hl_01_konsuppdelad_statistik"]),
+        ("read", ["r4_01_representation"], ["hl_01_konsuppdelad_statistik"])]
+    assert across_chapters_text(found)[-1].endswith(
+        "eb_klienter (kvinna, inlästa rader): döljs i r4_01_representation; visas i hl_01_konsuppdelad_statistik")
+    # a chapter that hides both is named once, for its rows analysed
+    assert [f["count"] for f in across_chapters(results[:1] + results[2:])] == ["analysed"]
+
+
 def _bof(name, steps, *, read=1772, analysed=270, period=("2024-01-01", "2024-06-30")):
     """A results file of a bof chapter with one data table of bof_utredningar (the girls'
     counts as given, the boys' all shown)."""
