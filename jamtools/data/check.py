@@ -123,6 +123,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "period_not_applied": ("perioden kan inte väljas, no date column", ""),
 }
 
+#: The detail of a missing id where the key is the personnummer's pseudonym (the cell to fill).
+PNR_MISSING = "personnumret saknas"
+
 #: Reasons for leaving rows out, as a chapter's data table shows them, by kind.
 EXCLUSION_LABELS = {
     "missing_id": "Saknat id",
@@ -1588,7 +1591,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     # whether no two rows without the key's problems share a key (the repeats were searched)
     key_unique = (engine_dups if in_engine else duplicates) if key in cols else row_ids
     if key not in cols and "__key_missing" in flags:  # a blank personnummer (the key's source)
-        rows(key, "missing_id", "__key_missing", with_example=False)
+        rows(key, "missing_id", "__key_missing", with_example=False, detail=PNR_MISSING)
     if key in cols and in_engine:  # flagged in the engine, in the same order as below
         rows(key, "missing_id", "__key_missing", with_example=False)
         if engine_dups:

@@ -589,7 +589,7 @@ def _check_key(raw, table: Table, out: pd.DataFrame, chk: _Checker) -> None:
         chk.rows(key, "duplicate_id", dup, ids)
     elif key == "person_id" and "person_id" in out.columns:
         # (changed on purpose since the copy was frozen: a blank personnummer is a missing id)
-        chk.rows("person_id", "missing_id", raw["personnummer"].isna(), None)
+        chk.rows("person_id", "missing_id", raw["personnummer"].isna(), None, detail="personnumret saknas")
         dup = out["person_id"].notna() & out["person_id"].duplicated(keep=False)
         chk.rows("person_id", "duplicate_id", dup, None)
     else:

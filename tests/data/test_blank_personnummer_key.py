@@ -43,5 +43,6 @@ def test_a_blank_personnummer_is_a_missing_id_named_and_left_out(tmp_path, monke
     missing = [p for p in loaded.checked.problems if p.kind == "missing_id"]
     assert len(missing) == 1 and missing[0].count == 4 and missing[0].column == "person_id"
     assert missing[0].rows == (198, 199, 200, 201)  # as a spreadsheet numbers them
+    assert "saknat id, missing id (personnumret saknas): 4 rader, till exempel rad 198" in missing[0].message()
     assert loaded.excluded_by_reason()["Saknat id (person_id)"] == 4
     assert loaded.n_rows() == len(eb) - 4
