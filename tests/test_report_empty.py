@@ -130,7 +130,7 @@ def test_an_adjusted_comparisons_note_shows_no_count_and_no_code():
                                                 levels=("kvinna", "man"))
     shown = disclosure.disclose_comparisons(comparisons, threshold=5, group="kon")
     notes = " ".join(report.comparison_table(shown, caption="x").frame.get("Anmärkning", pd.Series(dtype=str)))
-    assert "hushållstyp: 1 kategori(er) finns bara för ett kön" in notes
+    assert "hushållstyp: 1 kategori finns bara för ett kön" in notes
     assert "observationer i kategorier där ingen eller alla har utfallet" in notes
     assert "3 observationer" not in notes and "hushallstyp" not in notes
 

@@ -624,7 +624,7 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
     k, shown = len(with_sex), len(with_sex) - len(hidden)
     text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. "
             + ("Ingen av dem är uppdelad efter kön" if k == 0 else
-               f"{k} av dem är {'uppdelad' if k == 1 else 'uppdelade'} efter kön"))
+               f"{'En' if k == 1 else k} av dem är {'uppdelad' if k == 1 else 'uppdelade'} efter kön"))
     some = {0: "ingen", 1: "en"}
     if not len(hidden):
         text += f", och i {some.get(len(complete), len(complete))} har varje rad ett känt kön." if k else "."

@@ -37,7 +37,7 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import NO_ADJUSTMENT, direction, shares_alt, short_answer
+from jamtools.present.sentences import NO_ADJUSTMENT, all_of, direction, shares_alt, short_answer
 
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
@@ -369,7 +369,7 @@ def _short_answer(comparisons: pd.DataFrame, key: str, *, unit_text: str, what: 
              if not (bool(sub["suppressed"].iloc[0]) or pd.isna(sub["estimate"].iloc[0]))]
     clear = [_lower(str(name)) for name, sub in shown
              if direction(sub["ci_low"].iloc[0], sub["ci_high"].iloc[0]) != "oklar"]
-    lead = f" Med simultana intervall över alla {len(names)} {what}"
+    lead = f" Med simultana intervall över {all_of(len(names), what)}"
     if not shown:  # nothing was compared: no verdict, not "no clear difference"
         return text + f"{lead} kan ingen av jämförelserna {scope} visas eller beräknas."
     if len(shown) < len(names):  # the verdict covers the comparisons there are

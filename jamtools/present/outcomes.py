@@ -12,7 +12,7 @@ import pandas as pd
 
 from jamtools import disclosure
 from jamtools.present import report
-from jamtools.present.sentences import verdict, why_not_computed
+from jamtools.present.sentences import all_of, verdict, why_not_computed
 
 
 def summary(comparisons: pd.DataFrame, key: str, *, measure: str = "risk_difference_pp") -> str:
@@ -109,7 +109,7 @@ def simultaneous_text(conf_level: float, k: int, level: float, *, what: str = "j
         return (f"Kapitlet gör här bara en jämförelse, så intervallet är ett vanligt "
                 f"{conf}-procentigt intervall.")
     exact, shown = report.number(100 * level, decimals), report.conf_percent(level)
-    return (f"Med {conf} procents säkerhet för alla {k} {what} tillsammans är varje enskilt "
+    return (f"Med {conf} procents säkerhet för {all_of(k, what)} tillsammans är varje enskilt "
             f"intervall ett {exact}-procentigt intervall"
             + (f"; i texter och tabeller står det avrundat som {shown} %." if exact != shown else "."))
 

@@ -17,7 +17,7 @@ from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.data.load import mark_shown
-from jamtools.present.sentences import (NO_INTERVAL, direction, hidden_groups, not_shown,
+from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, not_shown,
                                         why_not_computed, without_interval)
 
 #: How each sex level is written in running text and table headers.
@@ -668,7 +668,7 @@ def describe_binary(shares: pd.DataFrame, comparisons: pd.DataFrame, *, outcome_
             verdict = f"andelen är tydligt lägre för {a} än för {b}"
         text.append(f"{lead} är skillnaden {est} procentenheter ({conf} % KI {ci}): {verdict}.")
         if r.get("warning") and str(r["warning"]) not in ("", "nan", "None"):
-            text.append(f"Observera: {coded_words(str(r['warning']))}")
+            text.append(caution(coded_words(str(r["warning"]))))
     if not crude.empty and not adjusted.empty:
         c, j = crude.iloc[0], adjusted.iloc[0]
         flag = ("none" if not_shown(c) or not_shown(j) else

@@ -22,7 +22,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
                                      SEX_LABELS, Table, conf_percent, interval, interval_cells, is_hidden, label,
                                      marked, number, p_words, percent, share_words)
-from jamtools.present.sentences import direction, not_shown, why_not_computed
+from jamtools.present.sentences import caution, direction, not_shown, why_not_computed
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
@@ -201,7 +201,7 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
                     f"{_d(r['ci_low'])}–{_d(r['ci_high'])}); slumpen ensam hade gett omkring "
                     f"{_d(r['d_random'])}.")
         if r.get("warning"):
-            text.append(f"Observera: {r['warning']}")
+            text.append(caution(r["warning"]))
     if change is not None and len(change):
         disclosure.require_disclosed(change, "förändringen")
         c = change.iloc[0]
@@ -252,8 +252,8 @@ def independence_words(row, *, alpha: float = 0.05, lead: str = "") -> str:
     clause = (f"fördelningarna skiljer sig åt ({numbers})" if differ else
               f"data kan inte visa att fördelningarna skiljer sig åt ({numbers})")
     text = f"{lead}{clause}." if lead else f"{clause[:1].upper()}{clause[1:]}."
-    caution = str(row.get("warning") or "").strip()
-    return f"{text} Observera: {caution}" if caution and caution != "nan" else text
+    warning = str(row.get("warning") or "").strip()
+    return f"{text} {caution(warning)}" if warning and warning != "nan" else text
 
 
 def describe_independence(tests: pd.DataFrame, *, alpha: float = 0.05) -> str:

@@ -15,6 +15,18 @@ from jamtools.disclosure import REASON_STRATA
 Direction = Literal["högre", "lägre", "oklar"]
 
 
+def all_of(k: int, what: str) -> str:
+    """``what`` (a plural) preceded by "alla k", or by "båda" for two: "båda jämförelser", not
+    "alla 2 jämförelser"."""
+    return f"båda {what}" if k == 2 else f"alla {k} {what}"
+
+
+def caution(warning: str) -> str:
+    """A statistic's warning as the sentence "Observera: …", ending with a full stop."""
+    text = str(warning).strip()
+    return f"Observera: {text}" + ("" if text.endswith((".", "!", "?", ":")) else ".")
+
+
 def direction(ci_low: float, ci_high: float, *, null: float = 0.0) -> Direction:
     """Whether an interval lies above, below, or around the value of no difference.
 

@@ -381,7 +381,8 @@ def adjusted_difference(data: pd.DataFrame, group: str = "kon", covariates: Sequ
         per = table.groupby([cov, group], observed=True, dropna=False)["n"].sum().unstack(fill_value=0)
         lonely = per.index[(per.reindex(columns=[a, b], fill_value=0) == 0).any(axis=1)]
         if len(lonely):
-            notes.append(f"'{cov}': {len(lonely)} kategori(er) finns bara för ett kön")
+            notes.append(f"'{cov}': {len(lonely)} {'kategori' if len(lonely) == 1 else 'kategorier'} "
+                         "finns bara för ett kön")
     # Covariate levels where nobody (or everybody) has the outcome, whatever the sex, add
     # nothing to a comparison within levels: their standardised difference is exactly 0. They
     # are left out of the fit (where they would push a coefficient to infinity) and kept in
