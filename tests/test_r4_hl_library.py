@@ -402,7 +402,7 @@ def test_audit_answer_names_tables_without_sex():
                           "status": ["kolumn", "saknar_kon", "saknas"],
                           "andel_kant": [1.0, np.nan, np.nan]})
     text = audit.answer(frame, not_supplied=["ks_elever", "befolkning"])
-    assert text.startswith("Av datamodellens 4 tabeller finns 2 i underlaget. 1 av dem")
+    assert text.startswith("Av datamodellens 4 tabeller finns 2 i underlaget. En av dem")
     assert "i en har varje rad ett känt kön" in text and "Kön saknas helt i ansökningar om ekonomiskt bistånd (`eb_klienter`)" in text
 
 

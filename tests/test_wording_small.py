@@ -16,3 +16,9 @@ def test_a_caution_ends_as_a_sentence():
 def test_simultaneous_level_for_two_says_both():
     text = simultaneous_text(0.95, 2, 0.975)
     assert "för båda jämförelser tillsammans" in text and "alla 2" not in text
+
+
+def test_a_sentence_opens_with_a_number_in_words():
+    from jamtools.present.sentences import opening_number
+
+    assert [opening_number(k) for k in (0, 1, 2, 12, 13)] == ["Ingen", "En", "Två", "Tolv", "13"]

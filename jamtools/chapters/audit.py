@@ -36,6 +36,7 @@ from jamtools.data.links import first_per_id, has_values, without_rows
 from jamtools.data.model import ADULT_SEXES, CHILD_SEXES, TABLES
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import step_words
+from jamtools.present.sentences import opening_number
 
 #: Tables that hold counts per sex rather than one row per person, and what a row is.
 AGGREGATE_TABLES = {
@@ -511,13 +512,13 @@ def describe_audit(summary: pd.DataFrame, *, not_supplied=()) -> str:
         shown = table_names_text(list(xs))
         return shown[:1].upper() + shown[1:] if start else shown
 
-    text = [f"Datamodellen har {n} tabeller. {len(present)} av dem finns i underlaget och "
+    text = [f"Datamodellen har {n} tabeller. {opening_number(len(present))} av dem finns i underlaget och "
             "granskas här."
             + (f" **Tabeller som inte finns i underlaget** (och därför inte granskas): "
                f"{table_names_text(missing)}." if missing else "")]
     if len(individual):
         k = len(individual)
-        part = (f"{k} individbaserad{'e' if k > 1 else ''} tabell{'er' if k > 1 else ''} har kön"
+        part = (f"{opening_number(k)} individbaserad{'e' if k > 1 else ''} tabell{'er' if k > 1 else ''} har kön"
                 + (f", i {names(individual.loc[individual['status'] == 'personnummer', 'tabell'])} "
                    "härlett ur personnumret" if (individual["status"] == "personnummer").any() else ""))
         text.append(part + ".")
@@ -623,8 +624,7 @@ def answer(summary: pd.DataFrame, *, not_supplied=()) -> str:
     hidden = with_sex[with_sex["andel_kant"].isna()]
     k, shown = len(with_sex), len(with_sex) - len(hidden)
     text = (f"Av datamodellens {n} tabeller finns {len(present)} i underlaget. "
-            + ("Ingen av dem är uppdelad efter kön" if k == 0 else
-               f"{'En' if k == 1 else k} av dem är {'uppdelad' if k == 1 else 'uppdelade'} efter kön"))
+            + f"{opening_number(k)} av dem är {'uppdelade' if k > 1 else 'uppdelad'} efter kön")
     some = {0: "ingen", 1: "en"}
     if not len(hidden):
         text += f", och i {some.get(len(complete), len(complete))} har varje rad ett känt kön." if k else "."

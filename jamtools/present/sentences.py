@@ -21,6 +21,16 @@ def all_of(k: int, what: str) -> str:
     return f"båda {what}" if k == 2 else f"alla {k} {what}"
 
 
+#: Numbers a sentence may open with, in words (a sentence does not begin with a digit).
+_OPENING = ("Ingen", "En", "Två", "Tre", "Fyra", "Fem", "Sex", "Sju", "Åtta", "Nio", "Tio", "Elva", "Tolv")
+
+
+def opening_number(k: int) -> str:
+    """``k`` as the first word of a sentence: "En", "Två" … "Tolv" ("Ingen" for 0); larger
+    numbers as digits."""
+    return _OPENING[k] if 0 <= k < len(_OPENING) else str(k)
+
+
 def caution(warning: str) -> str:
     """A statistic's warning as the sentence "Observera: …", ending with a full stop."""
     text = str(warning).strip()

@@ -126,7 +126,7 @@ def test_hl_01_audits_only_the_one_table_supplied(demo, tmp_path):
         assert _one(ex, outcome=t, measure="share_known_sex")["warning"] == "Tabellen saknas"
         assert f"{catalogue.TABLE_LABELS[t]} (`{t}`)" in ex.text
     assert "Tabeller som inte finns i underlaget" in ex.text
-    assert "1 av dem finns i underlaget" in ex.text
+    assert "En av dem finns i underlaget" in ex.text
 
 
 def test_hl_01_sex_from_the_personnummer(demo, tmp_path):
