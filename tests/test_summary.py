@@ -377,10 +377,36 @@ def test_chapters_not_run_are_named_with_the_reason(duplicates):
             "insats)") in underlag
     assert f"- {QUESTIONS['eb_05_vald_i_nara_relation']} (data saknas: tabellen planeringar i " \
            "ekonomiskt bistånd)" in underlag
-    assert f"- {QUESTIONS['ks_01_instrumentval']} ({summary.NOT_IN_RUN})" in underlag
+    # (a whole run, whose check let it run: it stopped)
+    assert f"- {QUESTIONS['ks_01_instrumentval']} ({summary.STOPPED})" in underlag
     assert not codes_in(underlag)
     assert "att de saknas betyder inte att det saknas skillnader där" in underlag
     assert f"{len(not_run)} kapitel kördes inte" in page.short_answer
+
+
+def test_chapters_a_run_with_only_did_not_select_are_not_said_to_have_stopped(tmp_path):
+    """``run --only ks_01 r4_05``: the check (its ``scope``) names the chapters of the run; the
+    others were not selected, which the summary says apart from a chapter that stopped."""
+    results = tmp_path / "results"
+    results.mkdir()
+    (tmp_path / "check.json").write_text(json.dumps({
+        "scope": ["ks_01_instrumentval", "eb_05_vald_i_nara_relation", "r4_05_realisera"],
+        "chapters": {"ks_01_instrumentval": {"status": "kan_koras", "missing": []},
+                     "eb_05_vald_i_nara_relation": {"status": "kan_inte_koras",
+                                                    "missing": ["tabellen eb_planering"]},
+                     "r4_05_realisera": {"status": "kan_koras", "missing": []}}}), encoding="utf-8")
+    not_run = summary.chapters_not_run(results, QUESTIONS, exclude=["r4_05_realisera"])
+    reasons = summary.not_run_reasons(results, not_run)
+    assert reasons["ks_01_instrumentval"] == summary.STOPPED
+    assert reasons["eb_05_vald_i_nara_relation"].startswith("data saknas")
+    others = [q for q in not_run if q not in ("ks_01_instrumentval", "eb_05_vald_i_nara_relation")]
+    assert others and {reasons[q] for q in others} == {summary.NOT_SELECTED}
+    assert "avbröts" not in summary.NOT_SELECTED and "avbröts" in summary.STOPPED
+    text = summary.not_run_text(not_run, QUESTIONS, reasons)
+    assert not codes_in(text)
+    # without a check (a notebook run alone) nothing more is known
+    (tmp_path / "check.json").unlink()
+    assert set(summary.not_run_reasons(results, not_run).values()) == {summary.NOT_IN_RUN}
 
 
 def test_no_results_gives_an_empty_table(tmp_path):

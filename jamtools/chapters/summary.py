@@ -183,8 +183,13 @@ def chapters_not_run(results_dir: str | Path | None, titles: Mapping[str, str], 
     return [q for q in titles if q not in ran and q not in set(exclude)]
 
 
-#: Why a chapter has no results when the run's check said it could run.
+#: Why a chapter has no results when the run's check said it could run (or there is no check).
 NOT_IN_RUN = "ingick inte i körningen, eller avbröts (se körningens logg)"
+#: ... when the run was limited to some chapters (``--only``) and this one was not among them.
+NOT_SELECTED = ("valdes inte ut: körningen gällde bara några av kapitlen (kapitlet kan ha "
+                "resultat från en tidigare körning)")
+#: ... when the run's check let the chapter run, it was in the run, and it left no results.
+STOPPED = "avbröts med ett fel (se körningens logg)"
 
 
 def not_run_reasons(results_dir: str | Path | None, not_run: Sequence[str]) -> dict[str, str]:
@@ -193,7 +198,8 @@ def not_run_reasons(results_dir: str | Path | None, not_run: Sequence[str]) -> d
     The run's input check (``check.json`` beside the results folder, written before any chapter
     runs) says which chapters the data cannot answer and what they lack; its table and column
     names are put in words (:func:`words`). A chapter the check let run but that left no results
-    was not asked for in this run (``--only``) or stopped with an error.
+    was not asked for in this run (``--only``: the check's ``scope`` lacks it) or stopped with an
+    error (it was in the run); without the check, either.
 
     Parameters
     ----------
@@ -207,19 +213,24 @@ def not_run_reasons(results_dir: str | Path | None, not_run: Sequence[str]) -> d
     dict of str to str
         The reason of each id, starting in lower case.
     """
-    check = {}
+    check, scope, known = {}, None, False
     path = Path(results_dir).parent / "check.json" if results_dir is not None else None
     if path is not None and path.is_file():
         try:
-            check = json.loads(path.read_text(encoding="utf-8")).get("chapters", {})
-        except (ValueError, OSError):
-            check = {}
+            whole = json.loads(path.read_text(encoding="utf-8"))
+            check, scope, known = whole.get("chapters", {}), whole.get("scope"), True
+        except (ValueError, OSError, AttributeError):
+            check, scope, known = {}, None, False
     out = {}
     for q in not_run:
         entry = check.get(q) or {}
         if entry.get("status") == "kan_inte_koras":
             missing = "; ".join(words(m, tables=True) for m in entry.get("missing", []))
             out[q] = f"data saknas: {missing}" if missing else "data saknas"
+        elif isinstance(scope, list) and q not in scope:
+            out[q] = NOT_SELECTED
+        elif known and entry:
+            out[q] = STOPPED
         else:
             out[q] = NOT_IN_RUN
     return out
