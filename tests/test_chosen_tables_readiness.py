@@ -122,3 +122,80 @@ def test_a_role_the_notes_cannot_give_is_said_by_the_check_as_by_the_chapter(tmp
     # without the parameter, nothing about choosing a role
     assert not any(x.startswith("roll (Rollen") for x in catalogue.readiness(
         "um_01_sprakbruk", {"um_anteckningar": {"kon", "person_id", "anteckning"}}).left_out)
+
+
+def _indicator_and_notes_export(folder, notebooks: str):
+    rows = [f"Q{i};2024-{1 + i % 12:02d}-01;Genomförandeplan finns;{'K' if i % 2 else 'M'};{10 + i % 5};20"
+            for i in range(48)]
+    (folder / "Indikatorer.csv").write_bytes(
+        ("Rad;Månad;Indikator;Kön;Täljare;Nämnare\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    rows = [f"A{i};pers{i % 30};{'K' if i % 2 else 'M'};2024-03-0{1 + i % 9};Klienten tar ansvar;Klient"
+            for i in range(60)]
+    (folder / "Anteckningar.csv").write_bytes(
+        ("Nr;Klient;Kön;Datum;Text;Roll\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (folder / "jamtools.yml").write_text(
+        "tables:\n  um_indikatorer:\n    file: Indikatorer.csv\n"
+        "    columns: {Rad: rad_id, Månad: manad, Indikator: indikator, Kön: kon, Täljare: taljare, "
+        "Nämnare: namnare}\n    values: {kon: {K: kvinna, M: man}}\n"
+        "  um_anteckningar:\n    file: Anteckningar.csv\n"
+        "    columns: {Nr: anteckning_id, Klient: person_id, Kön: kon, Datum: datum, Text: anteckning, "
+        "Roll: roll}\n    values: {kon: {K: kvinna, M: man}}\n"
+        f"notebooks:\n{notebooks}", encoding="utf-8")
+    return folder / "jamtools.yml"
+
+
+def test_a_code_a_parameter_selects_that_no_row_has_makes_the_chapter_unable_to_run(tmp_path):
+    """um_02's ``indikator`` (its default) and um_01's ``roll``, valid codes of the data model
+    that the export's rows do not have: the chapter would leave every row out. The check says
+    so, with the codes the data have and what to write, and the chapter does not run; a code
+    the rows have runs as before."""
+    cfg = load_config(_indicator_and_notes_export(tmp_path, "  um_01_sprakbruk:\n    roll: foralder\n"))
+    ready = check_inputs(cfg, chapters=["um_01_sprakbruk", "um_02_kvalitetsuppfoljning"]).chapters
+    um_02, um_01 = ready["um_02_kvalitetsuppfoljning"], ready["um_01_sprakbruk"]
+    assert not um_02.can_run and um_02.missing == (
+        "rader med indikator = uppfoljning_i_tid i um_indikatorer (data har bara koden "
+        "genomforandeplan_finns: ange den för parametern indikator i jamtools.yml)",), um_02.text()
+    assert not um_01.can_run and um_01.missing == (
+        "rader med roll = foralder i um_anteckningar (data har bara koden klient: ange den för "
+        "parametern roll i jamtools.yml, eller ta bort parametern)",), um_01.text()
+    # the codes the data have: chosen, the chapters run (as written in an export: any case)
+    cfg = load_config(_indicator_and_notes_export(
+        tmp_path, "  um_01_sprakbruk:\n    roll: klient\n"
+                  "  um_02_kvalitetsuppfoljning:\n    indikator: Genomförandeplan finns\n"))
+    ready = check_inputs(cfg, chapters=["um_01_sprakbruk", "um_02_kvalitetsuppfoljning"]).chapters
+    assert all(r.status == "kan_koras" for r in ready.values()), [r.text() for r in ready.values()]
+
+
+def test_a_change_year_outside_the_data_s_years_is_said_by_the_check_and_the_chapter(tmp_path):
+    """ks_01's ``forandring_ar`` after every school year of the export: every pupil is before
+    it. The check says the comparison before and after is left out, why, and which year to
+    write; the chapter says the same instead of 'en av grupperna saknas'."""
+    from jamtools.chapters import ks
+
+    rows = [f"E{i};P{i};{'F' if i % 2 else 'P'};{2021 + i % 3};{['piano', 'fiol', 'gitarr'][i % 3]}"
+            for i in range(120)]
+    (tmp_path / "Elever.csv").write_bytes(
+        ("Elev;Person;Kön;Läsår;Instrument\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+    (tmp_path / "jamtools.yml").write_text(
+        "tables:\n  ks_elever:\n    file: Elever.csv\n"
+        "    columns: {Elev: elev_id, Person: person_id, Kön: kon, Läsår: ar, Instrument: instrument}\n"
+        "    values: {kon: {F: flicka, P: pojke}}\n"
+        "notebooks:\n  ks_01_instrumentval:\n    forandring_ar: 2030\n", encoding="utf-8")
+    cfg = load_config(tmp_path / "jamtools.yml")
+    ready = check_inputs(cfg, chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"]
+    sentence = ks.one_phase_text(2030, [2021, 2022, 2023])
+    assert sentence.startswith("Förändringsåret 2030 ligger efter alla läsår i data (2021–2023)")
+    assert ready.can_run and ready.left_out == (
+        f"jämförelsen före och efter 2030 ({sentence} Ange ett år från 2022 till 2023 för parametern "
+        "forandring_ar i jamtools.yml)",), ready.text()
+    ns = {"data_dir": None, "results_path": None, "config_file": str(tmp_path / "jamtools.yml"),
+          **cfg.notebook_parameters["ks_01_instrumentval"]}
+    page = ks.instrument_choice(setup("ks_01_instrumentval", ns))
+    assert sentence in page.short_answer and sentence in _page_text(page)
+    assert "en av grupperna saknas" not in _page_text(page)
+    # a year within the data's: nothing said, in the check or the chapter
+    assert ks.one_phase_text(2022, [2021, 2022, 2023]) == ""
+    (tmp_path / "jamtools.yml").write_text(
+        (tmp_path / "jamtools.yml").read_text(encoding="utf-8").replace("2030", "2022"), encoding="utf-8")
+    assert check_inputs(load_config(tmp_path / "jamtools.yml"),
+                        chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"].status == "kan_koras"

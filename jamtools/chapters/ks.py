@@ -77,6 +77,33 @@ def prepare_pupils(data: pd.DataFrame, change_year: int) -> pd.DataFrame:
     return out
 
 
+def one_phase_text(change_year: int, years) -> str:
+    """The sentence for a change year ``change_year`` (parameter ``forandring_ar``) that leaves
+    every school year of ``years`` (those the data have) on one side of it, so that the
+    comparison before and after the change cannot be made; empty when the years fall on both
+    sides (or there are none). The chapter says it, and the check's readiness too.
+
+    Examples
+    --------
+    >>> one_phase_text(2024, [2021, 2024])
+    ''
+    >>> one_phase_text(2030, [2021, 2022, 2024])
+    'Förändringsåret 2030 ligger efter alla läsår i data (2021–2024): alla elever hör till tiden före förändringen, så jämförelsen före och efter den kan inte göras.'
+    """
+    years = sorted({int(y) for y in years if pd.notna(y)})
+    if not years or years[0] < change_year <= years[-1]:
+        return ""
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"bara läsåret {years[0]}"
+    if change_year > years[-1]:
+        where, side = "ligger efter alla läsår", "före"
+    elif change_year < years[0]:
+        where, side = "ligger före alla läsår", "efter"
+    else:
+        where, side = "är det första läsåret", "från"
+    return (f"Förändringsåret {change_year} {where} i data ({span}): alla elever hör till tiden "
+            f"{side} förändringen, så jämförelsen före och efter den kan inte göras.")
+
+
 def change_year(value) -> int:
     """The parameter ``forandring_ar`` (the first year the choice of instrument was free)
     checked and read: a whole year, also written as text (``"2024"``), else ValueError saying
@@ -91,7 +118,7 @@ def change_year(value) -> int:
                            meaning="det första läsåret då eleverna valde instrument fritt")
 
 
-__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "change_year", "phases", "prepare_pupils", "instrument_choice"]
+__all__ = ["INSTRUMENTS", "WHOLE_PERIOD", "change_year", "one_phase_text", "phases", "prepare_pupils", "instrument_choice"]
 
 
 # --- Chapter composition ------------------------------------------------------------------------
@@ -156,6 +183,12 @@ def instrument_choice(ctx) -> Page:
             threshold=ctx.threshold)
         if by_phase["suppressed"].astype(bool).any():
             change = hide_rows(change)
+    # a change year with every school year on one side: no change to compare, and why
+    one_side = one_phase_text(first_year, pd.unique(pupils["ar"].dropna())) if yearly else ""
+    if one_side:
+        change = None
+        one_side += (" Ange ett förändringsår inom läsåren i data i körningens inställningar (se *Kör "
+                     "handboken på egna data*).")
 
     if distributions:
         shown = items(
@@ -188,7 +221,7 @@ def instrument_choice(ctx) -> Page:
 
     return Page(
         question_id=ctx.question_id,
-        short_answer=segregation.dissimilarity_answer(by_phase, change),
+        short_answer=" ".join(x for x in (segregation.dissimilarity_answer(by_phase, change), one_side) if x),
         parts={
             "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
                           report.quality_table(loaded, threshold=ctx.threshold,
@@ -196,6 +229,7 @@ def instrument_choice(ctx) -> Page:
                                                name="dataunderlag")),
             "fordelning": shown,
             "olikhet": items(
+                *([one_side] if one_side else []),
                 segregation.describe_independence(tests, alpha=1 - ctx.conf_level),
                 segregation.describe_dissimilarity(by_phase, change),
                 segregation.dissimilarity_table(

@@ -860,6 +860,21 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> lis
     return parts
 
 
+def column_values(name: str, spec: dict, column: str) -> list:
+    """The distinct checked values of ``column`` of table ``name`` (codes as the check reads
+    them, after the configuration's ``values``; years as numbers), sorted; a value the check
+    cannot read is not among them. The engine counts the rows of each value and sends only the
+    values: for a column of codes or years a parameter chooses by (the run's check of its
+    inputs), never an identifying or sensitive column."""
+    table = TABLES[name]
+    if column in identifying_columns(table) or table.column(column).sensitive:
+        raise ValueError(f"{name}.{column}: its values are not read for the check.")
+    checked = check_source(name, spec, columns=[column], cells=True, duplicates=False)
+    if column not in checked.data.columns:
+        return []
+    return sorted(checked.data[column].dropna().unique().tolist(), key=str)
+
+
 def _save_rows(checked: CheckedTable, save: str) -> None:
     """Keep a row-level check's values in the engine as ``check_view(..., save=...)`` does."""
     import pyarrow as pa

@@ -224,11 +224,20 @@ class Parameter:
     #: With ``chooses="columns"``: the table of the columns, or the name of the chapter's
     #: parameter that chooses it (``"tabell"``).
     of_table: str = ""
-    #: The column of :attr:`of_table` whose rows a value selects (um_01's ``roll``), and the
-    #: chapter's own function (``"module.function"``) that gives its sentence, for a value, when
-    #: the table lacks the column or cannot read it: the check says it too (:func:`readiness`).
+    #: The column of :attr:`of_table` whose rows a value selects (um_01's ``roll``, um_02's
+    #: ``indikator``; the value as :attr:`rule` writes it is the code), and the chapter's own
+    #: function (``"module.function"``) that gives its sentence, for a value, when the table
+    #: lacks the column or cannot read it: the check says it too (:func:`readiness`; empty: the
+    #: column's optional sentence says it). The check reads the column's codes: where no row
+    #: has the value's, the chapter cannot run (it would leave every row out).
     selects: str = ""
     unselected: str = ""
+    #: The column of :attr:`of_table` (years) that a value divides into before and from it
+    #: (ks_01's ``forandring_ar``), and the chapter's own function (``"module.function"``)
+    #: that gives its sentence, for the value and the years the data have, when every row falls
+    #: on one side (empty otherwise): the check reads the column's years and says it too.
+    divides: str = ""
+    one_side: str = ""
 
 
 def _filters(alder_min=None, alder_max=None) -> dict[str, Parameter]:
@@ -246,7 +255,8 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
     "ht_01_hemtjanst_timmar": _filters(65),
     "ht_02_forandring_over_tid": {**_filters(65), "nytt_arbetssatt_ar": Parameter(2023, "ht.change_year")},
     "ru_01_projektmedel": {"beloppsgranser": Parameter([200000, 400000, 800000], "ru.amount_bounds")},
-    "ks_01_instrumentval": {"forandring_ar": Parameter(2024, "ks.change_year")},
+    "ks_01_instrumentval": {"forandring_ar": Parameter(2024, "ks.change_year", of_table="ks_elever",
+                                                       divides="ar", one_side="ks.one_phase_text")},
     "r4_01_representation": {
         "tabell": Parameter(None, "representation.client_tables", chooses="tables",
                             meaning="de klienttabeller kapitlet visar",
@@ -276,7 +286,8 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
         "ansvarsord": Parameter(["ansvar", "omsorg", "omvårdnad", "föräldraförmåg"], "um.responsibility_words"),
         "uteslutna_ord": Parameter([], "um.excluded_words"), "prior_styrka": Parameter(None, "um.prior_strength")},
     "um_02_kvalitetsuppfoljning": {
-        "enhet": Parameter(), "indikator": Parameter("uppfoljning_i_tid", "um.indicator_name"),
+        "enhet": Parameter(), "indikator": Parameter("uppfoljning_i_tid", "um.indicator_name",
+                                                     of_table="um_indikatorer", selects="indikator"),
         "baslinje_manader": Parameter(12, "um.baseline_months")},
 }
 #: A chapter's rule across its own parameters (``"module.function"`` of :mod:`jamtools.chapters`,
@@ -731,9 +742,65 @@ def _chosen_text(what: str, how) -> str:
     return what if how is None else f"{what}, som parametern {how[0]} väljer ({how[1]})"
 
 
+def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tuple[str, str]]:
+    """The columns ``(table, column)`` whose values (codes or years) :func:`readiness` needs for
+    chapter ``chapter_id`` with its parameters ``parameters`` (a parameter not given has its
+    default): those its parameters select rows by (:attr:`Parameter.selects`) or divide
+    (:attr:`Parameter.divides`), where the value is set. The run's check reads them
+    (:func:`jamtools.run.check.check_inputs`); a code or a year is no personal data."""
+    out = set()
+    for name, p in CHAPTERS[chapter_id].parameters.items():
+        value = (parameters or {}).get(name, p.default)
+        for column in (p.selects, p.divides):
+            if column and value is not None:
+                out.add((p.of_table, column))
+    return out
+
+
+def _parameter_value(p: Parameter, value):
+    """``value`` as the parameter's own rule writes it (a code, a year), or None when the rule
+    refuses it (the parameter's problem, said apart)."""
+    try:
+        return _rule(p.rule)(value) if p.rule else value
+    except (ValueError, TypeError):
+        return None
+
+
+def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], parameters: Mapping | None,
+                    values: Mapping) -> tuple[list[str], list[str]]:
+    """What the values of the columns the chapter's parameters select or divide say (missing,
+    left out), for :func:`readiness`; nothing for a column whose values were not read."""
+    missing, left_out = [], []
+    for name, p in CHAPTERS[chapter_id].parameters.items():
+        given = (parameters or {}).get(name, p.default)
+        known = values.get(need.table, {})
+        if p.of_table != need.table or given is None:
+            continue
+        if p.selects and p.selects in usable and p.selects in known:
+            code, codes = _parameter_value(p, given), sorted(str(c) for c in known[p.selects])
+            if code is not None and str(code) not in codes:
+                has = (f"data har bara koden {codes[0]}: ange den" if len(codes) == 1 else
+                       f"data har koderna {', '.join(codes)}: ange en av dem")
+                missing.append(f"rader med {p.selects} = {code} i {need.table} ({has} för parametern "
+                               f"{name} i jamtools.yml" + (", eller ta bort parametern" if p.default is None
+                                                            else "") + ")")
+        if p.divides and p.divides in usable and p.divides in known and p.one_side:
+            year = _parameter_value(p, given)
+            years = sorted(int(y) for y in known[p.divides])
+            sentence = _rule(p.one_side)(year, years) if year is not None and years else ""
+            if sentence:
+                which = (f"ett år från {years[0] + 1} till {years[-1]}" if len(years) > 2 else
+                         f"{years[-1]}" if len(years) == 2 else "")
+                left_out.append(f"jämförelsen före och efter {year} ({sentence}"
+                                + (f" Ange {which} för parametern {name} i jamtools.yml" if which else "")
+                                + ")")
+    return missing, left_out
+
+
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
               failed: dict[str, set[str]] | None = None, empty: dict[str, set[str]] | None = None,
-              results: bool = True, parameters: Mapping | None = None) -> Readiness:
+              results: bool = True, parameters: Mapping | None = None,
+              values: Mapping[str, Mapping[str, list]] | None = None) -> Readiness:
     """Whether chapter ``chapter_id`` can run when the run has ``tables``.
 
     Parameters
@@ -750,6 +817,11 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         r4_03's ``tabell``, r4_03's ``malindikatorer``, r4_04's ``utfall``) makes the chapter
         need those: a table or column it names that the run lacks is said, with what the
         parameter chooses in words, as a table or column the chapter lacks.
+    values : table name -> column -> the values the data have in it (codes, years), for the
+        columns of :func:`value_columns`: a code a parameter selects that no row has makes the
+        chapter unable to run (it would leave every row out), with the codes the data have; a
+        year a parameter divides the rows by, with every row on one side, leaves that
+        comparison out. A column not given is not looked at.
     """
     ch = CHAPTERS[chapter_id]
     failed, empty = failed or {}, empty or {}
@@ -776,7 +848,8 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         usable = set(cols) - bad
         for name, p in ch.parameters.items():  # a value that selects rows by a column it lacks
             value = (parameters or {}).get(name, p.default)
-            if p.selects and p.of_table == need.table and value is not None and p.selects not in usable:
+            if p.selects and p.of_table == need.table and value is not None and p.selects not in usable \
+                    and p.unselected:
                 left_out.append(f"{p.selects} ({_rule(p.unselected)(value)})")
         lacking = [c for c in (SEX, *need.required) if c not in usable]
         if lacking:
@@ -794,6 +867,10 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         for col, what in need.optional.items():
             if col not in usable:
                 left_out.append(f"{col} ({what})")
+        if values:
+            none_selected, one_side = _value_findings(chapter_id, need, usable, parameters, values)
+            missing += none_selected
+            left_out += one_side
         if need.covariates:
             present = tuple(c for c in need.covariates if _source(c) in usable)
             adjusted[need.table] = present
@@ -998,7 +1075,7 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
     return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
 
 
-__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "load", "covariates",
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "value_columns", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES", "PARAMETERS", "Parameter", "TOGETHER", "parameter_problems",
            "settable_parameters", "unknown_chapter", "unknown_parameter"]
 

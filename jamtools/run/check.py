@@ -628,13 +628,15 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     present = {k: set(t.columns) for k, t in tables.items() if t.error is None}
     failed = {k: t.failed for k, t in tables.items() if t.error is None}
     ids = [c for c in catalogue.CHAPTERS if chapters is None or c in chapters]
+    values = _parameter_values(ids, config, sources, present, failed)
     ready: dict[str, catalogue.Readiness] = {}
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
             continue
         # with the chapter's parameters: a table or column one of them names is needed too
         ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty,
-                                         parameters=config.notebook_parameters.get(cid, {}))
+                                         parameters=config.notebook_parameters.get(cid, {}),
+                                         values=values)
     any_run = any(r.can_run for r in ready.values())
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
@@ -642,6 +644,25 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     ready = {k: ready[k] for k in ids}
     return InputCheck(demo, str(config.source) if config.source else None, tables, ready,
                       None if chapters is None else ids, facts=facts)
+
+
+def _parameter_values(ids, config, sources: dict, present: dict, failed: dict) -> dict:
+    """The values (codes, years) of the columns the chapters ``ids`` choose rows by with their
+    parameters (:func:`jamtools.run.catalogue.value_columns`), per table and column, read once
+    each, where the run has the table and can read the column."""
+    from jamtools.data.load import column_values
+
+    wanted = set()
+    for cid in ids:
+        wanted |= catalogue.value_columns(cid, config.notebook_parameters.get(cid, {}))
+    out: dict[str, dict[str, list]] = {}
+    for table, column in sorted(wanted):
+        if column in present.get(table, ()) and column not in failed.get(table, ()):
+            try:
+                out.setdefault(table, {})[column] = column_values(table, sources[table], column)
+            except DataValidationError:  # (the table's own check said why)
+                continue
+    return out
 
 
 @dataclass
