@@ -271,3 +271,44 @@ def test_eb06_seven_men_without_a_time_of_whom_three_self_sufficient_leave_the_c
     crude = men[men["outcome"] == "sjalvforsorjande"]
     assert crude["n_b"].nunique() == 1 and crude["events_b"].nunique() == 1
     assert crude["n_b"].iloc[0] == int((raw["kon"] == "man").sum()) - 7
+
+
+def test_the_check_names_a_blank_required_amount_as_the_load_counts_it(tmp_path):
+    """``beviljade_timmar`` blank in 7 rows of ht_beslut: ht_01, ht_02 and r4_02 leave those
+    rows out ("Saknar värde"), which the check did not say. It now names file, column, rows and
+    what to do, counted once per row with the other row problems; the load's step says the same
+    number. A blank covariate (the age), which no chapter requires, is no such problem; an
+    export without blanks has none."""
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+    from jamtools.run.notebook import setup
+
+    def export(blank_hours: bool):
+        rows = [f"B{i};P{i};{'K' if i % 2 else 'M'};{'' if i % 40 == 7 else 70 + i % 20};2024-0{1 + i % 9}-01;"
+                f"{'' if blank_hours and i % 17 == 3 else 20 + i % 30};{1 + i % 5}" for i in range(120)]
+        (tmp_path / "Beslut.csv").write_bytes(
+            ("Beslut;Person;Kön;Ålder;Datum;Timmar;ADL\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
+        (tmp_path / "jamtools.yml").write_text(
+            "tables:\n  ht_beslut:\n    file: Beslut.csv\n"
+            "    columns: {Beslut: beslut_id, Person: person_id, Kön: kon, Ålder: alder, Datum: beslutsdatum, "
+            "Timmar: beviljade_timmar, ADL: adl_beroende}\n    values: {kon: {K: kvinna, M: man}}\n",
+            encoding="utf-8")
+        return load_config(tmp_path / "jamtools.yml")
+
+    cfg = export(blank_hours=True)
+    checked = check_inputs(cfg, chapters=["ht_01_hemtjanst_timmar"])
+    table = checked.tables["ht_beslut"]
+    blank = [p for p in table.problems if p.kind == "missing_value"]
+    assert [(p.column, p.count, p.rows[:3], p.severity) for p in blank] == [
+        ("beviljade_timmar", 7, (5, 22, 39), "rader")], [p.message() for p in table.problems]
+    assert blank[0].message().startswith("Beslut.csv, kolumn 'Timmar' (beviljade_timmar i datamodellen): "
+                                         "värde saknas, missing value: 7 rader, till exempel rad 5, 22")
+    assert "fyll i värdet i exporten" in blank[0].message()
+    assert table.problem_rows == 7 and "7 rader med minst ett problem" in checked.summary_line()
+    ctx = setup("ht_01_hemtjanst_timmar", {"data_dir": None, "results_path": None,
+                                           "config_file": str(tmp_path / "jamtools.yml")})
+    loaded = catalogue.load("ht_01_hemtjanst_timmar", "ht_beslut", ctx.params)
+    assert loaded.excluded_by_reason()["Saknar värde (beviljade_timmar)"] == 7
+    # without blank amounts: no such problem, the same check as before
+    table = check_inputs(export(blank_hours=False), chapters=["ht_01_hemtjanst_timmar"]).tables["ht_beslut"]
+    assert not [p for p in table.problems if p.severity == "rader"] and table.problem_rows == 0

@@ -116,6 +116,9 @@ KINDS: dict[str, tuple[str, str]] = {
                  "Värdet betyder den åldern eller äldre (SCB skriver '100+ år' för 100 år eller "
                  "äldre). Raderna räknas med och läses som gruppens lägsta ålder; det spelar roll "
                  "bara för en åldersgrupp som börjar över den åldern."),
+    "missing_value": ("värde saknas, missing value",
+                      "Raderna lämnas utanför i de kapitel som inte kan vara utan värdet (de som "
+                      "behöver kolumnen); fyll i värdet i exporten."),
     "blank_lines": ("tomma rader, blank lines",
                     "De räknas inte som rader; övriga rader behåller sina radnummer i filen. "
                     "Inget behöver göras om raderna verkligen är tomma."),
@@ -784,8 +787,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                cells: bool = False, values: bool = True, save: str | None = None,
                presence: tuple[str, ...] = (), keep: set[str] | None = None,
                ids: tuple[str, ...] = (), key_repeats: bool | None = None,
-               sums: tuple[str, ...] = (), period: tuple[str | None, str | None] | None = None
-               ) -> CheckedTable:
+               sums: tuple[str, ...] = (), period: tuple[str | None, str | None] | None = None,
+               blank: tuple[str, ...] = ()) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -838,6 +841,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     that include the key): the caller knows that no value of the key repeats in the view (the
     run's check found none in the same file, :mod:`jamtools.data.facts`), so the search is
     left out and the result is the one a search that found none gives.
+
+    ``blank``: columns whose blank cells are a row problem (``missing_value``): a chapter needs
+    a value there and leaves the row out (the run's check names the columns its chapters
+    require, :func:`jamtools.run.catalogue.required_columns`). Said where some rows have a
+    value and others not (a column blank on every row is one the export lacks); a cell a
+    personnummer fills is not blank. The load leaves such rows out itself, as "Saknar värde".
 
     ``sums`` (with ``cells=True``, values and no ``ids``): amount columns (numbers) whose values
     make no cells. Each cell holds instead its rows' mean in the column, missing when its rows
@@ -1290,6 +1299,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     in_engine = by_problems or key in ids  # missing and repeated keys found in the engine
     engine_dups = in_engine and duplicates and key in out_cols and (
         key in cols or key == "person_id" and key not in in_source)
+    for name in blank:  # a blank cell where a chapter needs a value (not one a personnummer fills)
+        if name in cols and name != "kon" and name in model and name not in ids:
+            flags[f"{name}|blank"] = (f"NOT ({filled(name)})"
+                                      + (f" AND NOT ({flags[name + '|from_pnr']})"
+                                         if f"{name}|from_pnr" in flags else ""))
     if in_engine and key in cols:
         flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
     elif key == "person_id" and pseudonym and key not in in_source and key in out_cols:
@@ -1555,6 +1569,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "unknown_code", f"{name}|unknown_code",
                  detail=f"tillåtna värden: {', '.join(col.allowed)}")
         mostly(name, f"{name}|filled", f"{name}|failed")
+        if 0 < counts.get(f"{name}|blank", 0) < n_rows:  # (blank on every row: the export lacks it)
+            rows(name, "missing_value", f"{name}|blank", with_example=False)
     if pnr and "person_id" in model:
         chk.derived["person_id"] = "personnummer"
     if "kon" in cols:

@@ -565,7 +565,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
                  values: bool = True, save: str | None = None,
                  presence: tuple[str, ...] = (), linked: bool = False,
                  duplicates: bool | None = None, sums: tuple[str, ...] = (),
-                 period: tuple[str | None, str | None] | None = None) -> CheckedTable:
+                 period: tuple[str | None, str | None] | None = None,
+                 blank: tuple[str, ...] = ()) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -589,6 +590,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     table holds as each cell's mean and sum of squares instead of making cells (see
     ``check_view``); only for a cell table with values and no ids kept, else the rows' values.
     ``period``: a cell table reads the date only to keep that period's rows (see
+    ``check_view``). ``blank``: columns whose blank cells are a row problem (see
     ``check_view``)."""
     import duckdb
 
@@ -601,7 +603,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     try:
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
                                   presence=presence, linked=linked, duplicates=duplicates, sums=sums,
-                                  period=period)
+                                  period=period, blank=blank)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -611,7 +613,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
             raise DataValidationError(str(exc)) from None
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
                                   presence=presence, linked=linked, duplicates=duplicates, sums=sums,
-                                  period=period)
+                                  period=period, blank=blank)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -656,7 +658,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                        keep_values: bool = True, save: str | None = None,
                        presence: tuple[str, ...] = (), linked: bool = False,
                        duplicates: bool | None = None, sums: tuple[str, ...] = (),
-                       period: tuple[str | None, str | None] | None = None) -> CheckedTable:
+                       period: tuple[str | None, str | None] | None = None,
+                       blank: tuple[str, ...] = ()) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
     from jamtools.data.readers import SourceError
@@ -759,7 +762,7 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                               save=(unique_name("linked") if ids else save) if cells else None,
                               presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats,
                               sums=tuple(c for c in sums if c in keep and c in read) if keep is not None and not ids else (),
-                              period=period if keep is not None else None)
+                              period=period if keep is not None else None, blank=tuple(blank))
 
         trusted = run_facts.current().key_unique(known)
         checked = check(False if trusted else None)
@@ -799,7 +802,8 @@ def _repeats(src, key: str) -> bool:
         drop()
 
 
-def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> list[CheckedTable]:
+def check_source_parts(name: str, spec: dict, *, save: str | None = None,
+                       blank: tuple[str, ...] = ()) -> list[CheckedTable]:
     """The check of every column of a table (:func:`check_source` without ``columns``), for the
     run's check of its inputs, in parts whose memory does not grow with the rows.
 
@@ -821,7 +825,8 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> lis
 
     Together the parts find what :func:`check_source` finds on the whole table: the same
     problems with the same counts, first rows and examples (a problem of a column several parts
-    read, such as sex, is in each of them).
+    read, such as sex, is in each of them). ``blank``: the content columns whose blank cells
+    are a row problem (``missing_value``, see :func:`jamtools.data.check.check_view`).
     """
     from jamtools.data.readers import SourceError, open_source
 
@@ -841,11 +846,12 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None) -> lis
     content = [c for c in order if c in in_source - ids - {"personnummer"}]
     # (the key's repeats are the ids' part's: not searched with the content)
     if sql and pnr:
-        parts = [_check_open_source(name, spec, src, content, duplicates=False)]
+        parts = [_check_open_source(name, spec, src, content, duplicates=False, blank=blank)]
     elif sql:
-        parts = [_check_open_source(name, spec, src, [c], duplicates=False) for c in content]
+        parts = [_check_open_source(name, spec, src, [c], duplicates=False, blank=blank) for c in content]
     else:
-        parts = [check_source(name, spec, columns=content, cells=True, values=False)] if content else []
+        parts = [check_source(name, spec, columns=content, cells=True, values=False, blank=blank)] \
+            if content else []
         ids.add(table.key)  # given or numbered: the account of the key is this part's
     if ids and not sql:
         parts.append(check_source(name, spec, columns=sorted(ids), cells=True, values=False, save=save))

@@ -742,6 +742,24 @@ def _chosen_text(what: str, how) -> str:
     return what if how is None else f"{what}, som parametern {how[0]} väljer ({how[1]})"
 
 
+def required_columns(chapter_ids, parameters: Mapping[str, Mapping] | None = None) -> dict[str, set[str]]:
+    """Per table, the columns (besides sex) that some chapter of ``chapter_ids`` cannot do
+    without in a row, as its parameters (``parameters``: chapter id -> its values) make its
+    needs: a row with a blank there is left out by the chapter's load ("Saknar värde"), so the
+    run's check names such blanks (``missing_value``). A required column whose blank means
+    something to the chapter (:attr:`TableNeed.blank_ok`) is not among them."""
+    out: dict[str, set[str]] = {}
+    for cid in chapter_ids:
+        ch = CHAPTERS[cid]
+        if ch.reads_results or ch.reads_all_tables:
+            continue
+        own = {k: v for k, v in ((parameters or {}).get(cid) or {}).items() if k in ch.parameters}
+        for need in _configured(ch, own).needs:
+            out.setdefault(need.table, set()).update(
+                c for c in need.required if c != SEX and c not in need.blank_ok)
+    return out
+
+
 def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tuple[str, str]]:
     """The columns ``(table, column)`` whose values (codes or years) :func:`readiness` needs for
     chapter ``chapter_id`` with its parameters ``parameters`` (a parameter not given has its
@@ -1075,7 +1093,7 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
     return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
 
 
-__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "value_columns", "load", "covariates",
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "value_columns", "required_columns", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES", "PARAMETERS", "Parameter", "TOGETHER", "parameter_problems",
            "settable_parameters", "unknown_chapter", "unknown_parameter"]
 

@@ -566,6 +566,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                 ref_table, ref_col = col.references.split(".")
                 linked.setdefault(name, set()).add(col.name)
                 linked.setdefault(ref_table, set()).add(ref_col)
+    # the columns the chapters cannot do without in a row: a blank there is a row problem
+    required = catalogue.required_columns([c for c in catalogue.CHAPTERS if chapters is None or c in chapters],
+                                          config.notebook_parameters)
     for name in TABLES:
         if name not in sources or (wanted is not None and name not in wanted):
             continue
@@ -574,7 +577,7 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         saved = unique_name(f"ids_{name}") if name in linked else None
         version = source_key(name, spec)  # the file as it is before the check reads it
         try:
-            parts = check_source_parts(name, spec, save=saved)
+            parts = check_source_parts(name, spec, save=saved, blank=tuple(sorted(required.get(name, ()))))
         except DataValidationError as exc:
             tables[name] = TableCheck(name, shown, error=str(exc),
                                       file=str(spec.get("file")) if "file" in spec else None)

@@ -21,10 +21,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = yaml.safe_load((FIXTURES / "bad" / "expected.yml").read_text(encoding="utf-8"))
 
 
-def _whole(name: str, spec: dict, *, save=None):
+def _whole(name: str, spec: dict, *, save=None, blank=()):
     """The reference: every column of the table in one row-level check (its ids handed to the
-    engine as rows for the references, as a ``sql:`` source's are)."""
-    checked = load.check_source(name, spec)
+    engine as rows for the references, as a ``sql:`` source's are; the same columns' blanks
+    said as row problems)."""
+    checked = load.check_source(name, spec, blank=blank)
     if save:
         load._save_rows(checked, save)
     return [checked]
