@@ -158,6 +158,16 @@ def test_a_code_a_parameter_selects_that_no_row_has_makes_the_chapter_unable_to_
     assert not um_01.can_run and um_01.missing == (
         "rader med roll = foralder i um_anteckningar (data har bara koden klient: ange den för "
         "parametern roll i jamtools.yml, eller ta bort parametern)",), um_01.text()
+    # run alone (not by the runner), the chapter says why it has nothing, and what to do
+    from jamtools.chapters import um
+
+    ns = {"data_dir": None, "results_path": None, "config_file": str(tmp_path / "jamtools.yml"),
+          "indikator": "uppfoljning_i_tid", "baslinje_manader": 12, "enhet": None}
+    page = um.quality_monitoring(setup("um_02_kvalitetsuppfoljning", ns))
+    sentence = um.no_indicator_rows_text("uppfoljning_i_tid", ["genomforandeplan_finns"])
+    assert sentence.startswith("Ingen rad i data gäller andelen ärenden som följdes upp i tid: raderna "
+                               "gäller andelen med genomförandeplan.")
+    assert sentence in page.short_answer and sentence in _page_text(page)
     # the codes the data have: chosen, the chapters run (as written in an export: any case)
     cfg = load_config(_indicator_and_notes_export(
         tmp_path, "  um_01_sprakbruk:\n    roll: klient\n"

@@ -416,6 +416,25 @@ def select_indicator(loaded, indicator: str):
     return loaded
 
 
+def no_indicator_rows_text(indicator: str, others) -> str:
+    """The sentence for an indicator (parameter ``indikator``) that no row of the data has,
+    with the indicators the rows have (``others``, codes): the chapter says it where it would
+    otherwise only find no data; the run's check says the same and does not run the chapter.
+    Empty when ``indicator`` is among ``others`` or there are none.
+
+    Examples
+    --------
+    >>> no_indicator_rows_text("uppfoljning_i_tid", ["genomforandeplan_finns"])[:60]
+    'Ingen rad i data gäller andelen ärenden som följdes upp i ti'
+    """
+    others = sorted({str(o) for o in others if pd.notna(o)})
+    if not others or indicator in others:
+        return ""
+    return (f"Ingen rad i data gäller {indicator_text(indicator)}: raderna gäller "
+            f"{' och '.join(indicator_text(o) for o in others)}. Välj indikatorn i körningens "
+            "inställningar (se *Kör handboken på egna data*).")
+
+
 def quality_monitoring(ctx) -> Page:
     """um_02: does our quality follow-up detect differences between the sexes over time?
 
@@ -435,7 +454,10 @@ def quality_monitoring(ctx) -> Page:
     table = "um_indikatorer"
     indicator = indicator_name(ctx.extra["indikator"])
     what = indicator_text(indicator)
-    loaded = select_indicator(ctx.load(table, **ctx.filters), indicator)
+    read = ctx.load(table, **ctx.filters)
+    none_of_it = (no_indicator_rows_text(indicator, pd.unique(read.data["indikator"]))
+                  if read.has("indikator") else "")
+    loaded = select_indicator(read, indicator)
     baseline = baseline_months(ctx.extra["baslinje_manader"])
 
     chart = control.p_chart(loaded.data, time=MONTH, levels=LEVELS, baseline=baseline)
@@ -447,10 +469,11 @@ def quality_monitoring(ctx) -> Page:
 
     return Page(
         question_id=ctx.question_id,
-        short_answer=control_charts.control_answer(gap_shown, yearly, time=MONTH,
-                                                   indicator_text=what),
+        short_answer=" ".join(x for x in (control_charts.control_answer(gap_shown, yearly, time=MONTH,
+                                                                        indicator_text=what), none_of_it) if x),
         parts={
-            "data": items(f"{ctx.heading} Indikator: {what}. {ctx.omissions(table, loaded)}",
+            "data": items(f"{ctx.heading} Indikator: {what}. {ctx.omissions(table, loaded)}"
+                          + (f" {none_of_it}" if none_of_it else ""),
                           report.quality_table(loaded, threshold=ctx.threshold,
                                                caption="Dataunderlag: rader med indikatorer",
                                                name="dataunderlag")),
@@ -485,6 +508,6 @@ def quality_monitoring(ctx) -> Page:
 
 
 __all__ = ["INDICATORS", "LEVELS", "MONTH", "PARENT", "REASON_NO_TEXT", "RESPONSIBILITY_TEXT", "TEXT",
-           "baseline_months", "excluded_words", "indicator_name", "indicator_text", "note_role", "role_not_chosen_text",
+           "baseline_months", "excluded_words", "indicator_name", "indicator_text", "no_indicator_rows_text", "note_role", "role_not_chosen_text",
            "parent_notes", "prior_strength", "quality_monitoring", "responsibility_words",
            "select_indicator", "select_notes", "word_count", "words_in_notes"]
