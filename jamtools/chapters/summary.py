@@ -186,8 +186,7 @@ def chapters_not_run(results_dir: str | Path | None, titles: Mapping[str, str], 
 #: Why a chapter has no results when the run's check said it could run (or there is no check).
 NOT_IN_RUN = "ingick inte i körningen, eller avbröts (se körningens logg)"
 #: ... when the run was limited to some chapters (``--only``) and this one was not among them.
-NOT_SELECTED = ("valdes inte ut: körningen gällde bara några av kapitlen (kapitlet kan ha "
-                "resultat från en tidigare körning)")
+NOT_SELECTED = "valdes inte ut: körningen gällde bara några av kapitlen"
 #: ... when the run's check let the chapter run, it was in the run, and it left no results.
 STOPPED = "avbröts med ett fel (se körningens logg)"
 
