@@ -209,3 +209,16 @@ def test_a_change_year_outside_the_data_s_years_is_said_by_the_check_and_the_cha
         (tmp_path / "jamtools.yml").read_text(encoding="utf-8").replace("2030", "2022"), encoding="utf-8")
     assert check_inputs(load_config(tmp_path / "jamtools.yml"),
                         chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"].status == "kan_koras"
+
+
+def test_a_selected_column_without_a_readable_code_says_nothing_of_codes():
+    """No code read (every value unreadable or blank): the check knows nothing of the codes and
+    says none; read codes without the chosen one make the chapter unable to run."""
+    from jamtools.run import catalogue
+
+    has = {"um_indikatorer": {"kon", "manad", "taljare", "namnare", "indikator"}}
+    assert catalogue.readiness("um_02_kvalitetsuppfoljning", has,
+                               values={"um_indikatorer": {"indikator": []}}).status == "kan_koras"
+    ready = catalogue.readiness("um_02_kvalitetsuppfoljning", has,
+                                values={"um_indikatorer": {"indikator": ["genomforandeplan_finns", "x"]}})
+    assert not ready.can_run and "data har koderna genomforandeplan_finns, x: ange en av dem" in ready.text()

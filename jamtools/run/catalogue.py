@@ -796,7 +796,7 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
             continue
         if p.selects and p.selects in usable and p.selects in known:
             code, codes = _parameter_value(p, given), sorted(str(c) for c in known[p.selects])
-            if code is not None and str(code) not in codes:
+            if code is not None and codes and str(code) not in codes:  # (no code read: nothing known)
                 has = (f"data har bara koden {codes[0]}: ange den" if len(codes) == 1 else
                        f"data har koderna {', '.join(codes)}: ange en av dem")
                 missing.append(f"rader med {p.selects} = {code} i {need.table} ({has} för parametern "
