@@ -116,3 +116,32 @@ def test_an_amount_by_category_is_protected_cell_by_cell():
     by = sel.by_summary
     man_norr = by[(by["kon"] == "man") & (by["region"] == "norr")].iloc[0]
     assert bool(man_norr["suppressed"]) and np.isnan(man_norr["sum"])
+
+
+def test_a_category_cell_is_hidden_where_the_sexs_total_is_not():
+    """12 men left out, 7 of them granted: each sex's total may be shown beside the whole's.
+    But only one of those granted is in the north: the selection's (north, men) beside the
+    whole's would give his grant (250 000 kr). The cell is hidden by itself
+    (hidden_amounts_in_selection with ``by``), and so is its complement among the men's
+    categories, since the men's total is shown."""
+    n = 60
+    frame = pd.DataFrame({"kon": ["kvinna"] * n + ["man"] * n, "malgrupp": "unga", "beviljat_belopp": 0.0})
+    i = frame.index.to_numpy()
+    frame["beviljat_belopp"] = np.where(i % 3 == 0, 100_000.0 + 1_000.0 * (i % 7), 0.0)
+    frame["region"] = np.where(i % 2 == 0, "norr", "syd")
+    left = frame.index[-12:]
+    frame.loc[left, ["malgrupp", "beviljat_belopp"]] = [np.nan, 0.0]
+    frame.loc[[j for j in left if j % 2 == 0][:1], "beviljat_belopp"] = 250_000.0
+    frame.loc[[j for j in left if j % 2 == 1][:6], "beviljat_belopp"] = 50_000.0
+    whole = LoadResult(table=TABLES["ru_ansokningar"], data=frame, source="ru_ansokningar.csv")
+    whole._record("Inlästa rader", frame, "inlästa")
+    first = analysis.amount_outcome(whole.data, "beviljat_belopp", levels=SEXES, by="region",
+                                    threshold=5, at_least=0.0)
+    assert not first.summary["suppressed"].any() and not first.by_summary["suppressed"].any()
+    sel = analysis.amount_outcome(_select(whole).data, "beviljat_belopp", levels=SEXES, by="region",
+                                  threshold=5, at_least=0.0)
+    men = sel.summary[sel.summary["kon"] == "man"].iloc[0]
+    assert not men["suppressed"] and men["n"] == 48               # the men's total is shown
+    by = sel.by_summary.set_index(["region", "kon"])
+    assert by.loc[("norr", "man"), "suppressed"] and np.isnan(by.loc[("norr", "man"), "sum"])
+    assert by.loc[("syd", "man"), "suppressed"]  # else the men's total less it gives it back
