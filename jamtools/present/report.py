@@ -17,7 +17,7 @@ from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.data.load import mark_shown
-from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, not_shown,
+from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, hidden_why, not_shown,
                                         why_not_computed, without_interval)
 
 #: How each sex level is written in running text and table headers.
@@ -943,8 +943,10 @@ def describe_amount(summary: pd.DataFrame, comparisons: pd.DataFrame, *, unit_te
         lead = ("Jämför man bara medelvärdena" if kind == "crude" else
                 f"Bland {unit_text} med samma {covariates_text(r['adjusted_for'])}")
         if not_shown(r):
-            text.append(f"{lead} kan skillnaden inte visas, eftersom underlaget är för litet "
-                        "(röjandekontroll)." if bool(r.get("suppressed", False)) else
+            # the one sentence of a hidden value: neither group need be small (one hidden to
+            # protect the other, or a selection's beside the whole's, disclosure.analyses)
+            text.append(f"{lead} kan skillnaden inte visas: {hidden_why(r)} (röjandekontroll)."
+                        if bool(r.get("suppressed", False)) else
                         f"{lead} kan skillnaden inte beräknas{why_not_computed(r)}.")
             continue
         ci = f"{interval(r)}"

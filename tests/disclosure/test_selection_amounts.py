@@ -145,3 +145,22 @@ def test_a_category_cell_is_hidden_where_the_sexs_total_is_not():
     by = sel.by_summary.set_index(["region", "kon"])
     assert by.loc[("norr", "man"), "suppressed"] and np.isnan(by.loc[("norr", "man"), "sum"])
     assert by.loc[("syd", "man"), "suppressed"]  # else the men's total less it gives it back
+
+
+def test_the_sentence_of_a_hidden_difference_does_not_call_the_groups_small():
+    """ht_01's and r4_02's text of an amount (report.describe_amount) said of a hidden difference
+    "eftersom underlaget är för litet": here 60 women and 50 men, hidden because the men's sum
+    beside the whole's would give one man's grant. It has the one sentence of every hidden
+    value (sentences.hidden_why), as the groups' own sentence beside it."""
+    from jamtools.present import report, sentences
+
+    whole = _loaded()
+    analysis.amount_outcome(whole.data, "beviljat_belopp", levels=SEXES, threshold=5, at_least=0.0)
+    sel = analysis.amount_outcome(_select(whole).data, "beviljat_belopp", levels=SEXES, threshold=5,
+                                  at_least=0.0)
+    row = sel.comparisons[sel.comparisons["measure"] == "mean_difference"].iloc[0]
+    assert bool(row["suppressed"])
+    text = report.describe_amount(sel.summary, sel.comparisons, unit_text="ansökningar",
+                                  amount_text="kronor", per_text="")
+    assert "eftersom underlaget är för litet" not in text
+    assert f"kan skillnaden inte visas: {sentences.hidden_why(row)} (röjandekontroll)." in text
