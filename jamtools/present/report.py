@@ -980,8 +980,9 @@ def describe_decomposition(decomposition: pd.DataFrame, *, amount_text: str = "t
     covariates account for, and how much remains between people alike in them."""
     disclosure.require_disclosed(decomposition, "uppdelningen")
     rows = decomposition.set_index("measure")
-    if rows["suppressed"].astype(bool).any():
-        return "Uppdelningen visas inte: underlaget är för litet (röjandekontroll)."
+    if rows["suppressed"].astype(bool).any():  # the one sentence of a hidden value (describe_amount)
+        return (f"Uppdelningen visas inte: {hidden_why(rows[rows['suppressed'].astype(bool)].iloc[0])} "
+                "(röjandekontroll).")
     if rows["estimate"].isna().any():
         return "Uppdelningen kan inte beräknas" + why_not_computed(rows[rows["estimate"].isna()].iloc[0]) + "."
     conf = _conf_text(decomposition)

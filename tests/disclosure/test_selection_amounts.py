@@ -164,3 +164,20 @@ def test_the_sentence_of_a_hidden_difference_does_not_call_the_groups_small():
                                   amount_text="kronor", per_text="")
     assert "eftersom underlaget är för litet" not in text
     assert f"kan skillnaden inte visas: {sentences.hidden_why(row)} (röjandekontroll)." in text
+
+
+def test_the_sentence_of_a_hidden_decomposition_does_not_call_the_groups_small():
+    """The same for the split of the difference (report.describe_decomposition): "Uppdelningen
+    visas inte: underlaget är för litet" of 60 women and 50 men."""
+    from jamtools.present import report, sentences
+
+    whole = _loaded()
+    whole = whole.with_data(whole.data.assign(alder=np.where(whole.data.index % 3 == 0, "ung", "gammal")))
+    kw = dict(covariates=["alder"], levels=SEXES, threshold=5, at_least=0.0, decompose=True, n_boot=99)
+    analysis.amount_outcome(whole.data, "beviljat_belopp", **kw)
+    sel = analysis.amount_outcome(_select(whole).data, "beviljat_belopp", **kw)
+    assert sel.decomposition["suppressed"].all()
+    text = report.describe_decomposition(sel.decomposition, amount_text="kronor", per_text="")
+    assert text == (f"Uppdelningen visas inte: {sentences.hidden_why(sel.decomposition.iloc[0])} "
+                    "(röjandekontroll).")
+    assert "för litet, eller den skulle" in text
