@@ -355,11 +355,13 @@ def describe_resources(result: ResourceResult, spec: ResourceSpec, *, group: str
     text = []
     shown = summary[~summary["suppressed"].astype(bool) & (summary["n"].fillna(0) > 0)]
     if len(shown) < 2:
-        # Which of the two is not told: that a sex has few who got anything says it is not the
-        # small group, and so that the other sex hidden beside it is (disclosure.analyses).
+        # Which of the three is not told: that a sex has few who got anything says it is not the
+        # small group, and so that the other sex hidden beside it is (disclosure.analyses); and a
+        # selection's sums beside the whole's hide sexes that are neither (amount_outcome).
         text.append(f"Fördelningen kan inte visas: för ett av könen finns för få {spec.unit_text} i "
                     f"urvalet, eller för få som fått något alls, så att summan skulle visa vad just "
-                    f"de fick (röjandekontroll)." if summary["suppressed"].astype(bool).any() else
+                    f"de fick, eller så skulle summorna göra det möjligt att räkna ut en dold uppgift "
+                    f"(röjandekontroll)." if summary["suppressed"].astype(bool).any() else
                     f"Fördelningen kan inte jämföras: ett av könen har inga {spec.unit_text} i urvalet.")
         return "\n\n".join(text)
     first = shown.iloc[0]

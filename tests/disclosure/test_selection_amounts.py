@@ -73,6 +73,9 @@ def test_the_money_of_the_one_man_granted_among_those_left_out_is_not_given_back
     assert some.amounts.comparisons["estimate"].isna().all()
     assert some.share_gaps["estimate"].isna().all()
     assert some.lorenz.loc[some.lorenz["kon"] == "man", "andel_resurs"].isna().all()
+    # and the page does not say that a sex has few applications, or few granted: it has 50, 17
+    text = resources.describe_resources(some, SPEC)
+    assert "eller så skulle summorna göra det möjligt att räkna ut en dold uppgift" in text
 
 
 def test_the_order_of_the_two_analyses_does_not_matter():
