@@ -289,7 +289,10 @@ def resource_distribution(frame: pd.DataFrame, spec: ResourceSpec, *, levels=ADU
     for col in ("n", "andel_resurs", "gini"):
         lorenz_d[col] = lorenz_d[col].where(~extra, np.nan)
     lorenz_d.loc[extra, "suppressed"] = True
-    lorenz_d.loc[extra, "suppression_reason"] = disclosure.REASON_GROUP
+    # Every curve of a sex the summary hides has the reason of what rests on a hidden group, also
+    # one its own rule hid (fewer than LORENZ_POINTS * threshold units): else the reasons told
+    # which sex has 50 or more (3 women and 50 men: the men's "bygger på en dold grupp").
+    lorenz_d.loc[lorenz_d[group].astype(str).isin(hidden), "suppression_reason"] = disclosure.REASON_GROUP
     # A step of the curve over few units with an amount gives theirs back (with the group's sum
     # shown beside it): its upper point is hidden (disclosure.lorenz).
     units = rows[weight].astype(float) if weight else pd.Series(1.0, index=rows.index)

@@ -140,3 +140,23 @@ def test_a_comparison_of_a_protecting_group_is_not_said_to_be_small():
     assert sentences.not_shown(comparison) == (
         "visas inte: underlaget är för litet, eller den skulle göra det möjligt att räkna ut en "
         "dold uppgift (röjandekontroll)")
+
+
+def test_the_lorenz_curves_reasons_do_not_tell_the_large_sex():
+    """r4_02's Lorenz curve of a sex the amounts hide had "bygger på en dold grupp" when its own
+    rule (50 units at threshold 5) let it through, and the one reason of a hidden count when it
+    did not: with 3 women and 50 men, both hidden in the amounts, the men's curve told they were
+    50 or more, and so that the women were the small ones."""
+    from jamtools.chapters.resources import RESOURCE_TABLES, effective_spec, resource_distribution
+
+    spec = effective_spec(RESOURCE_TABLES["ru_ansokningar"], ())
+    reasons = []
+    for world in ((3, 3, 50, 50), (50, 50, 3, 3)):
+        data = _rows(*world).rename(columns={"belopp": "beviljat_belopp"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = resource_distribution(data, spec, threshold=T)
+        assert res.amounts.summary["suppressed"].all()
+        reasons.append(res.lorenz.groupby("kon")["suppression_reason"].agg(set).to_dict())
+    assert reasons[0] == reasons[1]
+    assert all(r == {disclosure.REASON_GROUP} for r in reasons[0].values()), reasons
