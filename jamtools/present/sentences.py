@@ -112,8 +112,8 @@ def verdict(ci_low: float, ci_high: float, *, a: str, b: str, subject: str = "",
 
 
 def not_shown(row) -> str | None:
-    """What a sentence says of a disclosed comparison without a value: "visas inte: underlaget
-    är för litet (röjandekontroll)" when the disclosure control hid it, "kan inte beräknas" with
+    """What a sentence says of a disclosed comparison without a value: "visas inte: " and
+    :func:`hidden_why` ("(röjandekontroll)") when the disclosure control hid it, "kan inte beräknas" with
     the reason (:func:`why_not_computed`) when it could not be computed (a group without rows,
     nobody with the outcome); None when it has a value."""
     import pandas as pd
