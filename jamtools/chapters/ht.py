@@ -19,7 +19,7 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.present import parameters, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.report import SEX_LABELS, SEX_POSSESSIVE, covariates_text, interval, number
-from jamtools.present.sentences import direction, short_answer, why_not_computed
+from jamtools.present.sentences import direction, hidden_why, short_answer, why_not_computed
 
 #: ADL levels as shown: 5 and 6 activities together (they are few).
 ADL_LEVELS = ("0", "1", "2", "3", "4", "5–6")
@@ -403,7 +403,7 @@ def change_answer(change, *, unit: str = "timmar per månad") -> str:
                     f"{same or crude}.")
     among = f" bland beslut med samma {need}" if adjusted else ", utan justering,"
     if bool(r.get("suppressed", False)):
-        text.append("Förändringen visas inte: underlaget är för litet (röjandekontroll).")
+        text.append(f"Förändringen visas inte: {hidden_why(r)} (röjandekontroll).")
     elif pd.isna(r["estimate"]):
         text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter") + ".")
     else:

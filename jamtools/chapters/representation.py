@@ -36,7 +36,7 @@ from jamtools.present.report import (NOT_COMPUTED_MARK, SEX_LABELS, Table, estim
                                      interval, marks_note,
                                      number, p_value, percent,
                                      no_rows_text, quality_table)
-from jamtools.present.sentences import direction, not_shown, verdict
+from jamtools.present.sentences import direction, hidden_why, not_shown, verdict
 from jamtools.stats import rates
 from jamtools.present.report import conf_percent
 
@@ -618,7 +618,9 @@ def describe_distribution(shown: pd.DataFrame, *, years: list) -> str:
     disclosure.require_disclosed(shown, "könsfördelningen")
     conf = _conf(shown)
     if shown["share"].isna().all():
-        return ("Könsfördelningen kan inte visas: underlaget är för litet (röjandekontroll).")
+        hidden = shown[shown["suppressed"].astype(bool)]
+        why = hidden_why(hidden.iloc[0]) if len(hidden) else "underlaget är för litet"
+        return f"Könsfördelningen kan inte visas: {why} (röjandekontroll)."
     parts = []
     for _, r in shown.iterrows():
         who = SEX_LABELS.get(r["kon"], r["kon"])

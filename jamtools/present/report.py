@@ -17,8 +17,8 @@ from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
 from jamtools.data.load import mark_shown
-from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, hidden_why, not_shown,
-                                        why_not_computed, without_interval)
+from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, hidden_why,
+                                        not_shown, why_not_computed, without_interval)
 
 #: How each sex level is written in running text and table headers.
 SEX_LABELS = {"flicka": "flickor", "pojke": "pojkar", "kvinna": "kvinnor", "man": "män",
@@ -1026,7 +1026,7 @@ def describe_amount_change(change, *, amount_text: str = "timmar", per_text: str
                     + " och ".join(parts) + ".")
     r = change.change.iloc[0]
     if bool(r.get("suppressed", False)):
-        text.append("Förändringen visas inte, eftersom underlaget är för litet (röjandekontroll).")
+        text.append(f"Förändringen visas inte: {hidden_why(r)} (röjandekontroll).")
     elif pd.isna(r["estimate"]):
         text.append("Förändringen kan inte skattas" + (why_not_computed(r) or ": det saknas data före eller efter")
                     + ".")

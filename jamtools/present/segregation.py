@@ -22,7 +22,7 @@ from jamtools.present.plots import (SEX_COLORS, SEX_MARKERS, Plot, interval_hand
 from jamtools.present.report import (HIDDEN_WORDS, NOT_COMPUTED_MARK, NOT_COMPUTED_NOTE, NOT_COMPUTED_WORDS,
                                      SEX_LABELS, Table, conf_percent, interval, interval_cells, is_hidden, label,
                                      marked, number, p_words, percent, share_words)
-from jamtools.present.sentences import caution, direction, not_shown, why_not_computed
+from jamtools.present.sentences import caution, direction, hidden_why, not_shown, why_not_computed
 
 
 def dissimilarity_plot(rows: pd.DataFrame, *, period: str = "period", change_at=None,
@@ -193,7 +193,7 @@ def describe_dissimilarity(by_period: pd.DataFrame, change: pd.DataFrame | None 
     for _, r in by_period.iterrows():
         when = _when(r.get("period"))
         if not_shown(r):
-            text.append(f"{when} visas inget olikhetsindex: underlaget är för litet (röjandekontroll)."
+            text.append(f"{when} visas inget olikhetsindex: {hidden_why(r, 'det')} (röjandekontroll)."
                         if bool(r.get("suppressed", False)) else
                         f"{when} kan inget olikhetsindex beräknas{why_not_computed(r)}.")
             continue
