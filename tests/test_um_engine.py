@@ -243,3 +243,62 @@ def test_the_chapter_with_roles_missing_for_some_notes(tmp_path):
     pd.testing.assert_frame_equal(parent_table.frame, expected.frame)
     assert "föräldraförmågan" in set(parent_table.frame.iloc[:, 1].astype(str)) | set(
         parent_table.frame.iloc[:, 0].astype(str)) | set(parent_table.frame.to_numpy().ravel().astype(str))
+
+
+def _one_persons_notes(tmp_path):
+    """One woman's 8 notes with "ansvar" (8 notes: enough by notes, one person), 12 other women's
+    notes without it; 10 men with it and 12 without."""
+    rows = ([("kvinna", "w0", "Hon tar ansvar för hemmet.")] * 8
+            + [("kvinna", f"w{i % 12 + 1}", "Samtal om boende.") for i in range(24)]
+            + [("man", f"m{i}", "Han tar ansvar för hemmet.") for i in range(10)]
+            + [("man", f"m{i % 12 + 10}", "Samtal om ekonomi.") for i in range(24)])
+    pd.DataFrame([{"anteckning_id": f"a{i}", "person_id": p, "kon": k, "roll": "klient",
+                   "datum": "2024-01-02", "anteckning": t} for i, (k, p, t) in enumerate(rows)]
+                 ).to_csv(tmp_path / f"{TABLE}.csv", index=False)
+    return tmp_path
+
+
+def test_a_share_of_one_persons_notes_is_hidden_on_both_paths(tmp_path):
+    # "8 notes with the word" passed the threshold on notes, though they are one woman's: the
+    # page told a reader about one person's case notes. Counted by persons it is hidden.
+    from jamtools.disclosure import analyses
+
+    data_dir = _one_persons_notes(tmp_path)
+    for linked in (False, True):
+        notes, _ = um.select_notes(_load(data_dir, linked=linked))
+        with um._notes_at(notes) as src:
+            _, flagged = um._words_and_stems(notes, src, stems=STEMS, exclude=(), by="roll")
+        assert "person_id" not in flagged or not linked
+        persons = um.PERSON if linked else um.NOTE_PERSON
+        result = analyses.binary_outcome(flagged, "ansvarsord", levels=um.LEVELS, by="roll",
+                                         threshold=5, weight=notes.weight, persons=persons)
+        for table in (result.shares, result.by_shares):
+            women = table[table["kon"] == "kvinna"]
+            assert women["suppressed"].all() and women["events"].isna().all(), linked
+        assert result.comparisons["suppressed"].all()
+        # by notes alone the women's 8 of 32 were shown
+        by_notes = analyses.binary_outcome(flagged, "ansvarsord", levels=um.LEVELS, by="roll",
+                                           threshold=5, weight=notes.weight)
+        assert by_notes.shares.set_index("kon").loc["kvinna", "events"] == 8
+
+
+def test_the_chapter_hides_a_share_of_one_persons_notes(tmp_path):
+    import nbformat
+
+    from jamtools.present.report import Table
+    from jamtools.run.notebook import setup
+
+    data_dir = _one_persons_notes(tmp_path)
+    source = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / f"{CHAPTER}.ipynb", 4)
+    params: dict = {}
+    exec(next(c.source for c in source.cells if "parameters" in c.metadata.get("tags", [])), params)
+    ctx = setup(CHAPTER, {**{k: v for k, v in params.items() if not k.startswith("__")},
+                          "data_dir": str(data_dir), "threshold": 5})
+    page = um.words_in_notes(ctx)
+    shares = next(i for i in page.part("ansvar") if isinstance(i, Table)).frame
+    import re
+
+    women = shares[shares.iloc[:, 1] == "Kvinnor"]
+    assert len(women) == 1 and not re.search(r"\d", " ".join(women.astype(str).to_numpy().ravel()))
+    rd = page.comparisons[page.comparisons["measure"] == "risk_difference_pp"]
+    assert len(rd) and rd["suppressed"].all()

@@ -34,7 +34,7 @@ from jamtools.present import text as words
 from jamtools.present.page import Page, figure, items
 from jamtools.present.sentences import not_shown, shares_alt, verdict
 from jamtools.stats import control
-from jamtools.stats.text import count_words_and_stems, distinctive_words
+from jamtools.stats.text import PERSON, count_words_and_stems, distinctive_words
 
 #: The sexes compared (a − b) in both chapters.
 LEVELS = ADULT_SEXES
@@ -47,6 +47,9 @@ REASON_NO_TEXT = "Anteckning utan text"
 TEXT = "anteckning"
 #: The role of a parent in ``um_anteckningar``.
 PARENT = "foralder"
+#: The column of ``um_anteckningar`` that identifies the person a note is about (required by
+#: um_01: the words and the shares are shown only when about enough different persons).
+NOTE_PERSON = "person_id"
 #: What the words of the responsibility share are about, in a sentence.
 RESPONSIBILITY_TEXT = "ord om ansvar eller omsorg"
 
@@ -216,18 +219,21 @@ def _notes_at(loaded, data: pd.DataFrame | None = None):
 def _words_and_stems(notes, src, *, stems, exclude, by: str | None):
     """The words of ``notes`` counted (:func:`~jamtools.stats.text.count_words`, with ``by``
     its parts) and the notes' data with the 0/1 column ``ansvarsord`` (a note with a word
-    beginning with one of ``stems``): per row, or for notes in the engine each cell split by it,
-    with its number of notes (only these counts leave the engine); both in one pass over the
-    notes' words (:func:`~jamtools.stats.text.count_words_and_stems`)."""
+    beginning with one of ``stems``): per row, or for notes in the engine each cell split by it
+    and by person (a number, :data:`~jamtools.stats.text.PERSON`, for the persons' column
+    :data:`NOTE_PERSON`), with its number of notes (only these counts leave the engine); both in
+    one pass over the notes' words (:func:`~jamtools.stats.text.count_words_and_stems`)."""
     in_rows = isinstance(src, pd.DataFrame)
     counts, counted = count_words_and_stems(
         src, stems, levels=LEVELS, exclude=exclude, by=by,
-        stems_by=None if in_rows else "__cell", name="ansvarsord", weight=notes.weight or "n")
+        stems_by=None if in_rows else "__cell", name="ansvarsord", weight=notes.weight or "n",
+        per_person=not in_rows)
     if in_rows:
         return counts, notes.data.assign(ansvarsord=counted)
     cells = notes.data.loc[counted["__cell"].to_numpy()].reset_index(drop=True)
     cells["ansvarsord"] = counted["ansvarsord"].to_numpy()
     cells[notes.weight] = counted[notes.weight].to_numpy()
+    cells[PERSON] = counted[PERSON].to_numpy()
     return counts, cells
 
 
@@ -306,10 +312,13 @@ def words_in_notes(ctx) -> Page:
     shown, top = _disclosed_top(counts, k=word_count(ctx.extra["antal_ord"]), prior_strength=prior,
                                 conf_level=ctx.conf_level, threshold=ctx.threshold)
     roles = notes.has("roll")
+    # A cell of notes with (or without) the words is shown only when it is about enough
+    # different persons: seven notes can be one person's.
     ansvar = analysis.binary_outcome(flagged, "ansvarsord", levels=LEVELS,
                                      by="roll" if roles else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                     weight=notes.weight)
+                                     weight=notes.weight,
+                                     persons=PERSON if PERSON in flagged else NOTE_PERSON)
     shares = ansvar.by_shares if roles else ansvar.shares
     by_text = "efter roll och kön" if roles else "efter kön"
     share_title = "Anteckningar med ord om ansvar eller omsorg"

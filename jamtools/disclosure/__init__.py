@@ -678,6 +678,13 @@ def _as_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), _MISSING_KEY).map(str)
 
 
+#: Optional columns of a share table given to :func:`disclose_shares`: the distinct persons
+#: behind its count with the outcome (``events``) and without it (``n − events``), when a
+#: person can have several units (:func:`jamtools.disclosure.analyses.binary_outcome`'s
+#: ``persons``).
+PERSONS_EVENTS, PERSONS_OTHERS = "persons_events", "persons_others"
+
+
 def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
                     group: str = "kon", by=(), rounding=None, hidden_groups=(),
                     total_shown: bool = True, hide_empty: bool = False) -> pd.DataFrame:
@@ -710,9 +717,22 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     a hidden row needs no other row hidden with it: nothing published adds the rows up, so the
     shown rows say nothing of the hidden one (a probe's eb_01: 4 of 33 men without a
     requirement of activity hid the women's 48 of 90 as well).
+
+    :data:`PERSONS_EVENTS` and :data:`PERSONS_OTHERS` (optional columns): the distinct
+    persons behind ``events`` and ``n − events`` when a person can have several units (a
+    person's notes). A row whose count with or without the outcome rests on fewer than
+    ``threshold`` persons is hidden as a small one, and protected as one, however many units
+    it counts: seven notes with a word can be one person's. The columns are not shown.
     """
     by = [by] if isinstance(by, str) else list(by)
     out = shares.copy().reset_index(drop=True)
+    # The distinct persons behind the counts with and without the outcome, when a person can
+    # have several units: hidden as a small count when few (and never shown themselves).
+    few_persons = np.zeros(len(out), bool)
+    for col in (PERSONS_EVENTS, PERSONS_OTHERS):
+        if col in out:
+            few_persons |= is_small(out[col], threshold)
+    out = out.drop(columns=[PERSONS_EVENTS, PERSONS_OTHERS], errors="ignore")
     if out.empty:
         out["all_or_none"] = pd.Series(dtype=bool)
         out["suppressed"] = pd.Series(dtype=bool)
@@ -727,7 +747,7 @@ def disclose_shares(shares: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
     # one which groups exist. (By sex alone, a sex's count is published, 0 too.)
     empty = (n == 0) & bool(by) & bool(hide_empty)
     primary = (is_small(n, threshold) | is_small(ev, threshold) | is_small(n - ev, threshold)
-               | empty)
+               | empty | few_persons)
     denominator_hidden = out[group].astype(str).isin({str(g) for g in hidden_groups}).to_numpy()
     stratum = _as_keys(out[by]).agg("|".join, axis=1) if by else pd.Series("alla", index=out.index)
     hidden = primary | denominator_hidden

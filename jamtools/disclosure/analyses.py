@@ -31,7 +31,7 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
                    group: str = "kon", by: str | None = None, conf_level: float = 0.95,
                    threshold: int = disclosure.DEFAULT_THRESHOLD, weight: str | None = None,
                    hidden_groups=(), by_levels: Sequence[Hashable] | None = None,
-                   total_shown: bool = True) -> BinaryResult:
+                   total_shown: bool = True, persons: str | None = None) -> BinaryResult:
     """Shares by sex, the crude and the adjusted difference, all disclosed.
 
     ``data`` holds one row per unit with a 0/1 ``outcome`` (or, with ``weight``, a cell table:
@@ -57,8 +57,19 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     group's hidden count follows from the other's and the total, and both are hidden
     (:func:`jamtools.disclosure.disclose_shares`); a page that shows no such total passes False,
     and a hidden group no longer hides the other.
+
+    ``persons``: the column that identifies the person each unit is about, when a person can
+    have several units (notes, decisions, events): the rows (or a cell table with the column
+    among its keys, :func:`jamtools.stats.text.count_words_and_stems`'s ``per_person``). A
+    share's count with or without the outcome that rests on fewer than ``threshold`` distinct
+    persons is then hidden as a small one, with the usual protection
+    (:func:`jamtools.disclosure.disclose_shares`' ``persons_events``): "7 notes with the word"
+    may be one person's seven notes. A missing person is one person (the fewest there can be).
     """
     covariates = list(covariates)
+    if persons is not None and persons not in data.columns:
+        raise ValueError(f"binary_outcome counts the persons of {persons!r}, a column the data "
+                         "do not have.")
     # A selection of rows whose count the page shows hides what would give back the few rows
     # it leaves out (found from the rows' own account: no chapter has to ask for it).
     hidden_groups = set(hidden_groups) | disclosure.hidden_in_selection(data, threshold, weight=weight,
@@ -71,6 +82,8 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     shares = (shares.set_index(group).reindex(list(levels)).rename_axis(group).reset_index()
               .assign(n=lambda t: t["n"].fillna(0.0), events=lambda t: t["events"].fillna(0.0),
                       method="wilson", conf_level=conf_level))
+    if persons is not None:
+        shares = _with_persons(shares, rows, outcome, persons, [group])
     parts = [stats.compare_groups(counts, group,
                                   levels=levels, outcome_name=outcome, conf_level=conf_level)]
     if covariates:
@@ -84,12 +97,36 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
                                                     shares=shares_d, group=group)
     by_d = None
     if by:
-        by_d = disclosure.disclose_shares(
-            stats.share_by_group(counts, group, by=[by], conf_level=conf_level,
-                                 cell_levels={group: tuple(levels),
-                                         **({by: tuple(by_levels)} if by_levels is not None else {})}),
-            threshold=threshold, group=group, by=[by], hidden_groups=hidden_groups, hide_empty=True)
+        by_shares = stats.share_by_group(counts, group, by=[by], conf_level=conf_level,
+                                         cell_levels={group: tuple(levels),
+                                                      **({by: tuple(by_levels)} if by_levels is not None else {})})
+        if persons is not None:
+            by_shares = _with_persons(by_shares, rows, outcome, persons, [group, by])
+        by_d = disclosure.disclose_shares(by_shares, threshold=threshold, group=group, by=[by],
+                                          hidden_groups=hidden_groups, hide_empty=True)
     return BinaryResult(outcome, shares_d, comparisons_d, by_d)
+
+
+def _distinct_persons(values: pd.Series) -> int:
+    """Distinct persons of ``values``, a missing person one person."""
+    return int(values.nunique() + values.isna().any())
+
+
+def _with_persons(shares: pd.DataFrame, rows: pd.DataFrame, outcome: str, persons: str,
+                  keys: list[str]) -> pd.DataFrame:
+    """``shares`` with :data:`jamtools.disclosure.PERSONS_EVENTS` and
+    :data:`~jamtools.disclosure.PERSONS_OTHERS`: the distinct persons of the ``rows`` with and
+    without the outcome per combination of ``keys`` (0 where there are none)."""
+    flag = pd.to_numeric(rows[outcome], errors="coerce").fillna(0).astype(bool)
+    out = shares
+    for col, part in ((disclosure.PERSONS_EVENTS, rows[flag]), (disclosure.PERSONS_OTHERS, rows[~flag])):
+        counted = (part.groupby(keys, dropna=False, observed=True)[persons]
+                   .agg(_distinct_persons).rename(col).reset_index())
+        # the keys as the share table has them (a category or a missing value matches)
+        counted = counted.astype({k: out[k].dtype for k in keys}, errors="ignore")
+        out = out.drop(columns=col, errors="ignore").merge(counted, on=keys, how="left")
+        out[col] = out[col].fillna(0).astype(int)
+    return out
 
 
 # --- Amounts (hemtjänsttimmar, belopp): distribution, crude and adjusted gap, change --------

@@ -579,7 +579,7 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
                           group: str = "kon", person: str = "person_id",
                           exclude: Iterable[str] = (), min_length: int = 2, notes: bool = False,
                           by: str | None = None, stems_by: str | Sequence[str] | None = None,
-                          name: str = "has_stem", weight: str = "n",
+                          name: str = "has_stem", weight: str = "n", per_person: bool = False,
                           ) -> tuple[WordCounts, pd.Series | pd.DataFrame]:
     """:func:`count_words` and :func:`contains_stem` in one pass over the notes' tokens.
 
@@ -600,6 +600,12 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
         As for :func:`count_words`.
     stems_by, name, weight
         ``by``, ``name`` and ``weight`` of :func:`contains_stem`.
+    per_person : bool
+        With ``stems_by``: count the notes per person as well, in a column :data:`PERSON`
+        that numbers the distinct persons of ``person`` (made in the engine, so that no
+        person id leaves it; a missing person is one person, as in :func:`count_words`). The
+        distinct persons of any combination of the ``stems_by`` columns and the flag can then
+        be counted (:func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons``).
 
     Returns
     -------
@@ -619,8 +625,12 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     keys = _stem_keys(stems_by, name=name, weight=weight)
     if keys is None and not isinstance(data, pd.DataFrame):
         raise ValueError("contains_stem on notes in the engine counts them: give stems_by=.")
+    if per_person and keys is None:
+        raise ValueError("per_person counts the notes per person: give stems_by=.")
     query = _WordQuery(data, by, notes)
     carried = list(dict.fromkeys([*query.carried, *(keys or ())]))
+    if per_person:
+        keys = [*keys, PERSON]
     found, _ = _stem_conditions(stems)
     # the hits under names of their own (``__s_``), beside the words' columns
     renamed = [f"{ident(c)} AS {ident('__s_' + c)}" for c in keys or ()]
@@ -630,8 +640,13 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
             f"FROM tok WHERE {found} GROUP BY {', '.join(ident(c) for c in keys)}")
     con = engine.shared()
     both = engine.unique_name("jt_words_stems")
-    with _notes(query.data, text, levels=levels, group=group, person=person, columns=carried,
-                every=True) as src, _tokens(src, ("lvl", "who", *carried)) as tok:
+    with contextlib.ExitStack() as stack:
+        src = stack.enter_context(_notes(query.data, text, levels=levels, group=group,
+                                         person=person, columns=carried, every=True))
+        if per_person:
+            src = _numbered_persons(src)
+        tok = stack.enter_context(_tokens(src, ("lvl", "who", *carried,
+                                                *((PERSON,) if per_person else ()))))
         con.execute(f"CREATE TEMP TABLE {ident(both)} AS WITH tok AS ({tok}) "
                     f"SELECT {query.select} FROM tok {query.where} {query.group} "
                     f"UNION ALL BY NAME {hits}")
@@ -651,7 +666,19 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     words = query.result(agg, per_level, levels=levels, exclude=exclude, min_length=min_length)
     if keys is None:
         return words, _stem_flags(rids["rid"], data, text)
-    return words, _typed_stem_counts(counted, data, keys, name, weight)
+    if per_person:
+        counted[PERSON] = counted[PERSON].astype("int64")
+    return words, _typed_stem_counts(counted, data, [k for k in keys if k != PERSON], name, weight)
+
+
+#: The column of :func:`count_words_and_stems` (``per_person``) that numbers the persons.
+PERSON = "__person"
+
+
+def _numbered_persons(src: str) -> str:
+    """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: 1, 2, … per
+    distinct person (a missing person is one), in the engine."""
+    return f"(SELECT *, dense_rank() OVER (ORDER BY who) AS {PERSON} FROM {src})"
 
 
 # --- Counting in the engine ---------------------------------------------------------------
@@ -895,6 +922,6 @@ def _token_query(src: str, select: str, *, other=(), where: str = "", group: str
         return _engine_sql(f"WITH tok AS ({tok}) SELECT {select} FROM tok {where} {group}")
 
 
-__all__ = ["ADDRESS", "RESPONSIBILITY_STEMS", "RULES", "RULE_ADDRESS", "RULE_DIGITS", "RULE_LIST",
+__all__ = ["ADDRESS", "PERSON", "RESPONSIBILITY_STEMS", "RULES", "RULE_ADDRESS", "RULE_DIGITS", "RULE_LIST",
            "RULE_NAME", "RULE_SHORT", "STREET_SUFFIXES", "Token", "WordCounts", "contains_stem", "count_words",
            "count_words_and_stems", "distinctive_words", "log_odds_dirichlet", "tokenize"]
