@@ -116,16 +116,20 @@ def _with_persons(shares: pd.DataFrame, rows: pd.DataFrame, outcome: str, person
                   keys: list[str]) -> pd.DataFrame:
     """``shares`` with :data:`jamtools.disclosure.PERSONS_EVENTS` and
     :data:`~jamtools.disclosure.PERSONS_OTHERS`: the distinct persons of the ``rows`` with and
-    without the outcome per combination of ``keys`` (0 where there are none)."""
+    without the outcome per combination of ``keys`` (0 where there are none; a count above 0
+    whose persons could not be matched to its row is taken as one person's, the safe side)."""
     flag = pd.to_numeric(rows[outcome], errors="coerce").fillna(0).astype(bool)
-    out = shares
-    for col, part in ((disclosure.PERSONS_EVENTS, rows[flag]), (disclosure.PERSONS_OTHERS, rows[~flag])):
+    out = shares.reset_index(drop=True)
+    n, events = out["n"].to_numpy(dtype=float), out["events"].to_numpy(dtype=float)
+    for col, part, units in ((disclosure.PERSONS_EVENTS, rows[flag], events),
+                             (disclosure.PERSONS_OTHERS, rows[~flag], n - events)):
         counted = (part.groupby(keys, dropna=False, observed=True)[persons]
                    .agg(_distinct_persons).rename(col).reset_index())
         # the keys as the share table has them (a category or a missing value matches)
         counted = counted.astype({k: out[k].dtype for k in keys}, errors="ignore")
-        out = out.drop(columns=col, errors="ignore").merge(counted, on=keys, how="left")
-        out[col] = out[col].fillna(0).astype(int)
+        matched = out[keys].merge(counted, on=keys, how="left")[col].to_numpy(dtype=float)
+        out[col] = np.where(np.isnan(matched), np.where(np.nan_to_num(units) > 0, 1, 0),
+                            matched).astype(int)
     return out
 
 

@@ -73,3 +73,32 @@ def test_a_person_column_the_data_lack_is_refused():
     with pytest.raises(ValueError, match="person"):
         analyses.binary_outcome(_notes().drop(columns="person_id"), "ord",
                                 levels=("kvinna", "man"), persons="person_id")
+
+
+def test_a_missing_category_and_a_missing_person_are_counted_on_the_safe_side():
+    # one woman's 6 notes with the word have no role: the row of the missing role is matched to
+    # her (one person) and hidden; the men's notes without a person id are one person
+    from jamtools import stats
+
+    notes = pd.DataFrame({
+        "kon": ["kvinna"] * 12 + ["man"] * 12,
+        "roll": [None] * 6 + ["klient"] * 6 + [None] * 6 + ["klient"] * 6,
+        "person_id": ["a"] * 6 + [f"b{i}" for i in range(6)] + [f"c{i}" for i in range(6)]
+                     + [None] * 6,
+        "ord": ([1] * 6 + [0] * 6) * 2})
+    shares = stats.share_by_group(stats.collapse(notes, "ord", ["kon", "roll"]), "kon",
+                                  by=["roll"])
+    persons = analyses._with_persons(shares, notes, "ord", "person_id", ["kon", "roll"])
+    missing = persons[persons["roll"].isna()].set_index("kon")
+    assert missing.loc["kvinna", disclosure.PERSONS_EVENTS] == 1
+    assert missing.loc["man", disclosure.PERSONS_EVENTS] == 6
+    klient = persons[persons["roll"] == "klient"].set_index("kon")
+    assert klient.loc["man", disclosure.PERSONS_OTHERS] == 1  # six notes without an id
+    assert klient.loc["kvinna", disclosure.PERSONS_OTHERS] == 6
+    # a row whose persons cannot be matched (a key the rows do not have) is one person's
+    odd = pd.concat([shares, shares.iloc[[0]].assign(roll="foralder")], ignore_index=True)
+    unmatched = analyses._with_persons(odd, notes, "ord", "person_id", ["kon", "roll"]).iloc[-1]
+    assert unmatched[disclosure.PERSONS_OTHERS] == 1 and unmatched[disclosure.PERSONS_EVENTS] == 0
+    by = analyses.binary_outcome(notes, "ord", levels=("kvinna", "man"), by="roll", threshold=3,
+                                 persons="person_id").by_shares
+    assert by["suppressed"].all()
