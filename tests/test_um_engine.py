@@ -302,3 +302,55 @@ def test_the_chapter_hides_a_share_of_one_persons_notes(tmp_path):
     assert len(women) == 1 and not re.search(r"\d", " ".join(women.astype(str).to_numpy().ravel()))
     rd = page.comparisons[page.comparisons["measure"] == "risk_difference_pp"]
     assert len(rd) and rd["suppressed"].all()
+
+
+def _persons_notes(tmp_path, *, same_women: bool):
+    """Two women with notes with the word in each role: the same two in both roles
+    (``same_women``: 2 persons by sex) or two others (4 persons by sex); 12 women without the
+    word per role; per role 30 men with the word and 30 without, one note each."""
+    rows = []
+    for role in ("foralder", "klient"):
+        for p in (("p1", "p2") if same_women or role == "foralder" else ("p3", "p4")):
+            rows += [("kvinna", p, role, "hon tar ansvar")] * 3
+        rows += [("kvinna", f"w{role}{i}", role, "ett samtal om boende") for i in range(12)]
+        rows += [("man", f"m{role}{i}", role, "han tar ansvar") for i in range(30)]
+        rows += [("man", f"n{role}{i}", role, "ett samtal om boende") for i in range(30)]
+    pd.DataFrame([{"anteckning_id": f"a{i}", "person_id": p, "kon": k, "roll": r,
+                   "datum": "2024-01-02", "anteckning": t} for i, (k, p, r, t) in enumerate(rows)]
+                 ).to_csv(tmp_path / f"{TABLE}.csv", index=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("same_women", [True, False])
+def test_the_persons_leave_the_engine_numbered_and_capped_and_decide_as_the_rows(tmp_path, same_women):
+    # The notes per person leave the engine for up to `threshold` persons per cell and flag
+    # (the 30 men with the word are 3 persons and the rest), numbered the same in every cell:
+    # the same 2 women in two roles are 2 persons by sex (hidden), 2 and 2 others are 4
+    # (shown), as on the rows.
+    from jamtools.disclosure import analyses
+
+    threshold = 3
+    data_dir = _persons_notes(tmp_path, same_women=same_women)
+    results = {}
+    for linked in (False, True):
+        notes, _ = um.select_notes(_load(data_dir, linked=linked))
+        with um._notes_at(notes) as src:
+            _, flagged = um._words_and_stems(notes, src, stems=STEMS, exclude=(), by="roll",
+                                             threshold=threshold)
+        if linked:
+            per_cell = flagged.drop(columns=[um.PERSON, notes.weight]).astype(str).value_counts()
+            assert per_cell.max() <= threshold + 1
+            assert flagged[um.PERSON].max() < 100  # numbers 1, 2, …, never a hash of an id
+        persons = um.PERSON if linked else um.NOTE_PERSON
+        results[linked] = analyses.binary_outcome(flagged, "ansvarsord", levels=um.LEVELS, by="roll",
+                                                  threshold=threshold, weight=notes.weight,
+                                                  persons=persons)
+    for name in ("shares", "by_shares"):
+        rows, cells = (getattr(results[k], name) for k in (False, True))
+        cols = ["kon", "n", "events", "suppressed"] + (["roll"] if name == "by_shares" else [])
+        key = ["kon"] + (["roll"] if name == "by_shares" else [])
+        pd.testing.assert_frame_equal(rows[cols].sort_values(key).reset_index(drop=True),
+                                      cells[cols].sort_values(key).reset_index(drop=True),
+                                      check_dtype=False)
+    women = results[True].shares.set_index("kon").loc["kvinna"]
+    assert bool(women["suppressed"]) == same_women  # 12 notes with the word, of 2 or of 4 persons

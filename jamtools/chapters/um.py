@@ -216,18 +216,21 @@ def _notes_at(loaded, data: pd.DataFrame | None = None):
             yield view
 
 
-def _words_and_stems(notes, src, *, stems, exclude, by: str | None):
+def _words_and_stems(notes, src, *, stems, exclude, by: str | None,
+                     threshold: int = disclosure.DEFAULT_THRESHOLD):
     """The words of ``notes`` counted (:func:`~jamtools.stats.text.count_words`, with ``by``
     its parts) and the notes' data with the 0/1 column ``ansvarsord`` (a note with a word
     beginning with one of ``stems``): per row, or for notes in the engine each cell split by it
     and by person (a number, :data:`~jamtools.stats.text.PERSON`, for the persons' column
-    :data:`NOTE_PERSON`), with its number of notes (only these counts leave the engine); both in
-    one pass over the notes' words (:func:`~jamtools.stats.text.count_words_and_stems`)."""
+    :data:`NOTE_PERSON`; up to ``threshold`` persons per cell and flag, which is what the
+    disclosure of the shares needs), with its number of notes (only these counts leave the
+    engine); both in one pass over the notes' words
+    (:func:`~jamtools.stats.text.count_words_and_stems`)."""
     in_rows = isinstance(src, pd.DataFrame)
     counts, counted = count_words_and_stems(
         src, stems, levels=LEVELS, exclude=exclude, by=by,
         stems_by=None if in_rows else "__cell", name="ansvarsord", weight=notes.weight or "n",
-        per_person=not in_rows)
+        per_person=None if in_rows else threshold)
     if in_rows:
         return counts, notes.data.assign(ansvarsord=counted)
     cells = notes.data.loc[counted["__cell"].to_numpy()].reset_index(drop=True)
@@ -307,7 +310,8 @@ def words_in_notes(ctx) -> Page:
     stems = responsibility_words(ctx.extra["ansvarsord"])
     with _notes_at(notes) as src:
         counts, flagged = _words_and_stems(notes, src, stems=stems, exclude=exclude,
-                                           by=None if parents is None else "roll")
+                                           by=None if parents is None else "roll",
+                                           threshold=ctx.threshold)
     # Distinctive words (privacy rules 1-4 while counting, rule 5 before anything is shown).
     shown, top = _disclosed_top(counts, k=word_count(ctx.extra["antal_ord"]), prior_strength=prior,
                                 conf_level=ctx.conf_level, threshold=ctx.threshold)

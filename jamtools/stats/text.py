@@ -579,7 +579,7 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
                           group: str = "kon", person: str = "person_id",
                           exclude: Iterable[str] = (), min_length: int = 2, notes: bool = False,
                           by: str | None = None, stems_by: str | Sequence[str] | None = None,
-                          name: str = "has_stem", weight: str = "n", per_person: bool = False,
+                          name: str = "has_stem", weight: str = "n", per_person: int | None = None,
                           ) -> tuple[WordCounts, pd.Series | pd.DataFrame]:
     """:func:`count_words` and :func:`contains_stem` in one pass over the notes' tokens.
 
@@ -600,12 +600,18 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
         As for :func:`count_words`.
     stems_by, name, weight
         ``by``, ``name`` and ``weight`` of :func:`contains_stem`.
-    per_person : bool
+    per_person : int, optional
         With ``stems_by``: count the notes per person as well, in a column :data:`PERSON`
-        that numbers the distinct persons of ``person`` (made in the engine, so that no
-        person id leaves it; a missing person is one person, as in :func:`count_words`). The
-        distinct persons of any combination of the ``stems_by`` columns and the flag can then
-        be counted (:func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons``).
+        that numbers persons (1, 2, …: the same person the same number in every cell; a
+        missing person is one person, as in :func:`count_words`), for up to ``per_person``
+        persons of each combination of the ``stems_by`` columns and the flag; the notes of its
+        further persons are counted under the person 0. The distinct persons of any union of
+        such combinations with the same flag are then exact up to ``per_person`` (at least
+        ``per_person`` when one of them has more): what
+        :func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons`` needs with
+        ``per_person`` its threshold. Only these numbers leave the engine, never a person's
+        id, and the table is at most ``per_person`` + 1 rows per combination and flag,
+        whatever the number of persons.
 
     Returns
     -------
@@ -625,11 +631,12 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     keys = _stem_keys(stems_by, name=name, weight=weight)
     if keys is None and not isinstance(data, pd.DataFrame):
         raise ValueError("contains_stem on notes in the engine counts them: give stems_by=.")
-    if per_person and keys is None:
+    if per_person is not None and keys is None:
         raise ValueError("per_person counts the notes per person: give stems_by=.")
     query = _WordQuery(data, by, notes)
     carried = list(dict.fromkeys([*query.carried, *(keys or ())]))
-    if per_person:
+    cells = list(keys or ())
+    if per_person is not None:
         keys = [*keys, PERSON]
     found, _ = _stem_conditions(stems)
     # the hits under names of their own (``__s_``), beside the words' columns
@@ -643,10 +650,10 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     with contextlib.ExitStack() as stack:
         src = stack.enter_context(_notes(query.data, text, levels=levels, group=group,
                                          person=person, columns=carried, every=True))
-        if per_person:
-            src = _numbered_persons(src)
+        if per_person is not None:
+            src = _hashed_persons(src)
         tok = stack.enter_context(_tokens(src, ("lvl", "who", *carried,
-                                                *((PERSON,) if per_person else ()))))
+                                                *((PERSON,) if per_person is not None else ()))))
         con.execute(f"CREATE TEMP TABLE {ident(both)} AS WITH tok AS ({tok}) "
                     f"SELECT {query.select} FROM tok {query.where} {query.group} "
                     f"UNION ALL BY NAME {hits}")
@@ -658,15 +665,17 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
                 rids = _engine_sql(f"SELECT __s_rid AS rid FROM {ident(both)} WHERE __stem")
             else:
                 own = ", ".join(f"{ident('__s_' + c)} AS {ident(c)}" for c in keys)
-                counted = _engine_sql(
-                    f"WITH hits AS (SELECT {own}, __k FROM {ident(both)} WHERE __stem), "
-                    f"{_stem_counts_sql('hits', src, keys, name, weight)}")
+                counts_sql = (f"WITH hits AS (SELECT {own}, __k FROM {ident(both)} WHERE __stem), "
+                              f"{_stem_counts_sql('hits', src, keys, name, weight)}")
+                if per_person is not None:
+                    counts_sql = _persons_up_to(counts_sql, cells, name, weight, int(per_person))
+                counted = _engine_sql(counts_sql)
         finally:
             con.execute(f"DROP TABLE IF EXISTS {ident(both)}")
     words = query.result(agg, per_level, levels=levels, exclude=exclude, min_length=min_length)
     if keys is None:
         return words, _stem_flags(rids["rid"], data, text)
-    if per_person:
+    if per_person is not None:
         counted[PERSON] = counted[PERSON].astype("int64")
     return words, _typed_stem_counts(counted, data, [k for k in keys if k != PERSON], name, weight)
 
@@ -675,10 +684,28 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
 PERSON = "__person"
 
 
-def _numbered_persons(src: str) -> str:
-    """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: 1, 2, … per
-    distinct person (a missing person is one), in the engine."""
-    return f"(SELECT *, dense_rank() OVER (ORDER BY who) AS {PERSON} FROM {src})"
+def _hashed_persons(src: str) -> str:
+    """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: a 62-bit hash
+    of the person (a missing person is one), in the engine only (:func:`_persons_up_to`
+    numbers them before anything leaves it). Two persons with the same hash count as one,
+    which can only hide more."""
+    return f"(SELECT *, CAST((hash(who) >> 2) + 1 AS BIGINT) AS {PERSON} FROM {src})"
+
+
+def _persons_up_to(counts_sql: str, cells: list[str], name: str, weight: str, cap: int) -> str:
+    """``counts_sql`` (notes per cell, person and flag) with at most ``cap`` persons per cell
+    and flag, numbered 1, 2, … over the whole table (the same person the same number in every
+    cell), the notes of a cell's further persons under the person 0 (see
+    :func:`count_words_and_stems`' ``per_person``)."""
+    from jamtools.data.engine import ident
+
+    part = ", ".join([*(ident(c) for c in cells), ident(name)])
+    kept = (f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY {PERSON}) <= {int(cap)} AS __kept "
+            f"FROM ({counts_sql})")
+    numbered = (f"SELECT * EXCLUDE ({PERSON}), CASE WHEN __kept THEN dense_rank() OVER "
+                f"(ORDER BY CASE WHEN __kept THEN {PERSON} END) ELSE 0 END AS {PERSON} FROM ({kept})")
+    return (f"SELECT {part}, {PERSON}, CAST(sum({ident(weight)}) AS BIGINT) AS {ident(weight)} FROM ({numbered}) "
+            f"GROUP BY ALL ORDER BY ALL")
 
 
 # --- Counting in the engine ---------------------------------------------------------------
