@@ -1306,7 +1306,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                                          if f"{name}|from_pnr" in flags else ""))
     if in_engine and key in cols:
         flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
-    elif key == "person_id" and pseudonym and key not in in_source and key in out_cols:
+    elif key == "person_id" and pseudonym and key not in in_source:
         # the key is the personnummer's pseudonym: a blank personnummer is a missing id (an
         # invalid one is its own problem), so that the row is named and left out where the id
         # is used, as when the export's id column is blank
