@@ -847,6 +847,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     require, :func:`jamtools.run.catalogue.required_columns`). Said where some rows have a
     value and others not (a column blank on every row is one the export lacks); a cell a
     personnummer fills is not blank. The load leaves such rows out itself, as "Saknar värde".
+    An id that is not the key is such a column too (a blank key is a missing id); the person's
+    id made from a personnummer is blank where the personnummer is (said with
+    :data:`PNR_MISSING`).
 
     ``sums`` (with ``cells=True``, values and no ``ids``): amount columns (numbers) whose values
     make no cells. Each cell holds instead its rows' mean in the column, missing when its rows
@@ -1300,10 +1303,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     engine_dups = in_engine and duplicates and key in out_cols and (
         key in cols or key == "person_id" and key not in in_source)
     for name in blank:  # a blank cell where a chapter needs a value (not one a personnummer fills)
-        if name in cols and name != "kon" and name in model and name not in ids:
+        if name in (key, "kon") or name not in model or name in ids:
+            continue  # (a blank key is a missing id, a blank sex its own problem)
+        if name in cols:
             flags[f"{name}|blank"] = (f"NOT ({filled(name)})"
                                       + (f" AND NOT ({flags[name + '|from_pnr']})"
                                          if f"{name}|from_pnr" in flags else ""))
+        elif name == "person_id" and pseudonym and name not in in_source:
+            # the person's id is the personnummer's pseudonym: a blank personnummer leaves the
+            # row without one (an invalid one is its own problem), as the load finds it blank
+            flags["person_id|blank"] = f"{t('personnummer')} IS NULL"
     if in_engine and key in cols:
         flags["__key_missing"] = f"({out_cols[key]}) IS NULL"
     elif key == "person_id" and pseudonym and key not in in_source:
@@ -1573,6 +1582,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "missing_value", f"{name}|blank", with_example=False)
     if pnr and "person_id" in model:
         chk.derived["person_id"] = "personnummer"
+        if 0 < counts.get("person_id|blank", 0) < n_rows:  # a blank personnummer: no person
+            rows("person_id", "missing_value", "person_id|blank", with_example=False, detail=PNR_MISSING)
     if "kon" in cols:
         if pnr:
             if counts.get("kon|from_pnr", 0):

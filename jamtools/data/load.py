@@ -825,8 +825,10 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
 
     Together the parts find what :func:`check_source` finds on the whole table: the same
     problems with the same counts, first rows and examples (a problem of a column several parts
-    read, such as sex, is in each of them). ``blank``: the content columns whose blank cells
-    are a row problem (``missing_value``, see :func:`jamtools.data.check.check_view`).
+    read, such as sex, is in each of them). ``blank``: the columns whose blank cells are a row
+    problem (``missing_value``, see :func:`jamtools.data.check.check_view`): content columns,
+    and ids that are not the key (a planning's id in the offers, the person's id or the
+    personnummer it comes from in the notes), checked in the ids' part.
     """
     from jamtools.data.readers import SourceError, open_source
 
@@ -854,9 +856,10 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
             if content else []
         ids.add(table.key)  # given or numbered: the account of the key is this part's
     if ids and not sql:
-        parts.append(check_source(name, spec, columns=sorted(ids), cells=True, values=False, save=save))
+        parts.append(check_source(name, spec, columns=sorted(ids), cells=True, values=False, save=save,
+                                  blank=blank))
     elif ids:
-        parts.append(_check_open_source(name, spec, src, sorted(ids)))
+        parts.append(_check_open_source(name, spec, src, sorted(ids), blank=blank))
     if sql and save and parts:  # the rows with the ids (with a personnummer, every part has the pseudonym)
         _save_rows(parts[-1], save)
     if not parts:  # nothing but sex (and perhaps a personnummer)

@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True,
-           sums: tuple[str, ...] = ()) -> check.CheckedTable:
+           sums: tuple[str, ...] = (), blank: tuple[str, ...] = ()) -> check.CheckedTable:
     from jamtools.data.engine import shared, unique_name
 
     raw = raw.reset_index(drop=True)
@@ -34,7 +34,7 @@ def _check(raw: pd.DataFrame, table: str, *, cells: bool, values: bool = True,
         return check.check_view(con, view, TABLES[table], source="f.csv",
                                 types={c: "VARCHAR" for c in columns}, today=TODAY, cells=cells,
                                 values=values, duplicates=False,  # as a load without the key
-                                sums=sums)
+                                sums=sums, blank=blank)
     finally:
         drop()
 
@@ -172,6 +172,40 @@ def test_messy_values_give_the_same_cells(seed, monkeypatch):
     assert_cells_equal_rows(raw.drop(columns=["personnummer"]), "ht_beslut")
     clients = raw.drop(columns=["beslut_id"]).rename(columns={"beslutsdatum": "ansokningsdatum"})
     assert_cells_equal_rows(clients, "eb_klienter")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_blank_required_ids_are_the_same_problem_as_rows_and_as_cells(seed, monkeypatch):
+    """A blank value in an id a chapter needs that is not the key (the run's check's
+    ``blank``): a note's personnummer (the person's id comes from it) and an offer's planning
+    are the same ``missing_value`` in the check of rows and in the check of cells, by problems
+    (the run's) or by values; the key's own blanks stay a missing id only."""
+    monkeypatch.setenv("JAMTOOLS_PSEUDONYM_KEY", "a key for the test")
+    raw = _messy(seed=seed)
+    notes = pd.DataFrame({"anteckning_id": raw["beslut_id"], "personnummer": raw["personnummer"],
+                          "kon": raw["kon"], "datum": raw["beslutsdatum"],
+                          "anteckning": raw["enhet"]})
+    blank = ("person_id", "anteckning", "anteckning_id")
+    rows = _check(notes, "um_anteckningar", cells=False, blank=blank)
+    found = {(p.column, p.kind): p.count for p in rows.problems if p.kind in ("missing_value", "missing_id")}
+    assert found == {("person_id", "missing_value"): int(notes["personnummer"].isna().sum()),
+                     ("anteckning", "missing_value"): int(notes["anteckning"].isna().sum()),
+                     ("anteckning_id", "missing_id"): int(notes["anteckning_id"].isna().sum())}
+    problems = _check(notes, "um_anteckningar", cells=True, values=False, blank=blank)
+    assert [p.as_dict() for p in problems.problems] == [p.as_dict() for p in rows.problems]
+    # by values, without the columns that tell rows apart (the personnummer stays)
+    kept = notes[["personnummer", "kon", "datum"]]
+    by_values = _check(kept, "um_anteckningar", cells=True, blank=blank)
+    assert [p.as_dict() for p in by_values.problems] == [
+        p.as_dict() for p in _check(kept, "um_anteckningar", cells=False, blank=blank).problems]
+    assert [p.count for p in by_values.problems if p.kind == "missing_value"] == [found[("person_id", "missing_value")]]
+    offers = pd.DataFrame({"insats_id": raw["beslut_id"], "planering_id": raw["enhet"], "kon": raw["kon"],
+                           "startdatum": raw["beslutsdatum"]})
+    rows = _check(offers, "eb_insatser", cells=False, blank=("planering_id",))
+    assert [(p.column, p.count) for p in rows.problems if p.kind == "missing_value"] == [
+        ("planering_id", int(offers["planering_id"].isna().sum()))]
+    problems = _check(offers, "eb_insatser", cells=True, values=False, blank=("planering_id",))
+    assert [p.as_dict() for p in problems.problems] == [p.as_dict() for p in rows.problems]
 
 
 def test_cells_are_fewer_than_rows_for_coarse_columns(demo):
