@@ -312,3 +312,69 @@ def test_the_check_names_a_blank_required_amount_as_the_load_counts_it(tmp_path)
     # without blank amounts: no such problem, the same check as before
     table = check_inputs(export(blank_hours=False), chapters=["ht_01_hemtjanst_timmar"]).tables["ht_beslut"]
     assert not [p for p in table.problems if p.severity == "rader"] and table.problem_rows == 0
+
+
+def _applications_export(folder, *, refused_blank: int, granted_blank: int, every: bool = False):
+    """ru_ansokningar as an export (only the columns r4_02 and ru_01 read) with the amount
+    granted left blank on ``refused_blank`` refusals and ``granted_blank`` grants (on every row
+    with ``every``)."""
+    from jamtools.run.config import load_config
+    from tests.owndata.harness import write_config, write_export
+
+    raw = pd.read_csv(SYNTHETIC / "ru_ansokningar.csv", dtype=str, keep_default_na=False).head(400)
+    refused = raw.index[raw["beviljad"] == "0"][:refused_blank]
+    granted = raw.index[raw["beviljad"] == "1"][:granted_blank]
+    raw.loc[refused.union(granted), "beviljat_belopp"] = ""
+    if every:
+        raw["beviljat_belopp"] = ""
+    write_export(raw.rename(columns={"beviljad": "Beviljad", "beviljat_belopp": "Belopp"}),
+                 folder / "Ansokningar.csv")
+    cfg = write_config(folder / "jamtools.yml", {"ru_ansokningar": {
+        "file": "Ansokningar.csv", "columns": {"Beviljad": "beviljad", "Belopp": "beviljat_belopp"}}})
+    return load_config(cfg), raw, refused, granted
+
+
+def test_a_refusal_without_an_amount_is_read_as_0_as_the_model_says(tmp_path):
+    """ru_ansokningar with the amount granted blank on 5 refusals and 2 grants: the check called
+    all 7 'värde saknas … fyll i värdet i exporten' and r4_02 left them out, the refusals too,
+    whose amount the model says is 0 (ru_01's table of funds already read them as 0 kr). Now a
+    blank amount on a refusal is read as 0 in the check and in the load, said once with its
+    count; a blank amount on a grant stays a missing value, counted the same by both."""
+    from jamtools.run.check import check_inputs
+    from jamtools.run.notebook import setup
+
+    cfg, raw, refused, granted = _applications_export(tmp_path, refused_blank=5, granted_blank=2)
+    table = check_inputs(cfg, chapters=["r4_02_resurser", "ru_01_projektmedel"]).tables["ru_ansokningar"]
+    blank = [p for p in table.problems if p.kind == "missing_value"]
+    assert [(p.column, p.count, p.rows) for p in blank] == [
+        ("beviljat_belopp", 2, tuple(int(i) + 2 for i in granted))], [p.message() for p in table.problems]
+    assert table.problem_rows == 2
+    zero = [p for p in table.problems if p.kind == "derived" and p.column == "beviljat_belopp"]
+    assert [(p.count, p.severity) for p in zero] == [(5, "info")]
+    assert zero[0].message() == (
+        "Ansokningar.csv, kolumn 'Belopp' (beviljat_belopp i datamodellen): 5 värden härledda som 0 "
+        "där kolumnen är tom och 'Beviljad' är 0 (vid ett nej, som ett avslag, är beloppet 0 i "
+        "datamodellen); övriga värden är exportens egna (derived column).")
+    for chapter in ("r4_02_resurser", "ru_01_projektmedel"):
+        ctx = setup(chapter, {"data_dir": None, "results_path": None, "config_file": str(cfg.source)})
+        loaded = catalogue.load(chapter, "ru_ansokningar", ctx.params)
+        steps = {k: v for k, v in loaded.excluded_by_reason().items() if v}
+        assert steps == ({"Saknar värde (beviljat_belopp)": 2} if chapter == "r4_02_resurser" else {})
+        data, n = loaded.data, loaded.data[loaded.weight] if loaded.weight else 1
+        amounts = data["beviljat_belopp"]
+        # every refusal is kept with 0 kr; of the grants, the 2 blanks are missing (ru_01) or left out
+        given = pd.to_numeric(raw["beviljat_belopp"].replace("", None))
+        assert int((n * (amounts == 0)).sum()) == int(((raw["beviljad"] == "0") | (given == 0)).sum())
+        assert int((n * amounts.isna()).sum()) == (2 if chapter == "ru_01_projektmedel" else 0)
+
+
+def test_an_amount_column_blank_on_every_row_is_not_made_of_zeros(tmp_path):
+    """The rule reads a blank as 0 only where the export gives the amount: a column blank on
+    every row is one the export lacks (ru_01 leaves the amounts out and says so), not a column
+    of refusals' zeros."""
+    from jamtools.run.check import check_inputs
+
+    cfg, *_ = _applications_export(tmp_path, refused_blank=0, granted_blank=0, every=True)
+    table = check_inputs(cfg, chapters=["ru_01_projektmedel"]).tables["ru_ansokningar"]
+    assert "beviljat_belopp" not in table.columns
+    assert not [p for p in table.problems if p.column == "beviljat_belopp"]

@@ -851,6 +851,12 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     id made from a personnummer is blank where the personnummer is (said with
     :data:`PNR_MISSING`).
 
+    An amount the model makes 0 where a yes/no column of the row is no
+    (:attr:`~jamtools.data.model.Column.zero_unless`: a refused application's amount granted)
+    is read as 0 where it is blank there, when both are read and the export gives the amount
+    on some row (a column blank on every row is one it lacks); the check says how many values
+    it read so (``derived``, with the count), and such a cell is not blank.
+
     ``sums`` (with ``cells=True``, values and no ``ids``): amount columns (numbers) whose values
     make no cells. Each cell holds instead its rows' mean in the column, missing when its rows
     have no valid amount (every row of a cell has the same problems, so either all or none
@@ -896,6 +902,15 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if empty_key:
         cols.remove(table.key)
         in_source.discard(table.key)
+    # An amount that the model makes 0 where a yes/no column is no (a refused application's
+    # amount granted) and that the export leaves blank there is read as 0, as the model says,
+    # and said once with its count; only where the export gives the amount on some row (a
+    # column blank on every row is one the export lacks).
+    zero_fill = [c for c, col in model.items() if col.zero_unless is not None and c in cols
+                 and col.zero_unless in cols and model[col.zero_unless].dtype == "bool"
+                 and col.dtype in ("int", "float") and con.sql(
+                     f"SELECT 1 FROM {ident(view)} WHERE {sql_text(ident(c), types[c])} "
+                     "IS NOT NULL LIMIT 1").fetchall()]
 
     def text(c: str) -> str:
         return sql_text(ident(c), types[c])
@@ -1183,6 +1198,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 flags[f"{name}|unusually_large"] = f"coalesce({n2} > {float(col.warn_above)!r}, false) AND NOT {badx}"
             flags[f"{name}|failed"] = (f"{filled(name)} AND ({n2} IS NULL OR {badx})")
             value = f"(CASE WHEN {badx} THEN NULL ELSE {n2} END)"
+            if name in zero_fill:  # blank where the yes/no is no: 0, as the model says
+                zero = f"NOT ({filled(name)}) AND coalesce({ident('v_' + col.zero_unless)} = false, false)"
+                flags[f"{name}|zero"] = zero
+                value = f"(CASE WHEN {zero} THEN 0 ELSE {value} END)"
             out_cols[name] = (f"CAST(round({value}) AS BIGINT)" if col.dtype == "int"
                               else f"CAST({value} AS DOUBLE)")
         elif col.dtype == "bool":
@@ -1306,9 +1325,9 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if name in (key, "kon") or name not in model or name in ids:
             continue  # (a blank key is a missing id, a blank sex its own problem)
         if name in cols:
-            flags[f"{name}|blank"] = (f"NOT ({filled(name)})"
-                                      + (f" AND NOT ({flags[name + '|from_pnr']})"
-                                         if f"{name}|from_pnr" in flags else ""))
+            flags[f"{name}|blank"] = (f"NOT ({filled(name)})" + "".join(
+                f" AND NOT ({flags[f'{name}|{how}']})" for how in ("from_pnr", "zero")
+                if f"{name}|{how}" in flags))
         elif name == "person_id" and pseudonym and name not in in_source:
             # the person's id is the personnummer's pseudonym: a blank personnummer leaves the
             # row without one (an invalid one is its own problem), as the load finds it blank
@@ -1578,6 +1597,13 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             rows(name, "unknown_code", f"{name}|unknown_code",
                  detail=f"tillåtna värden: {', '.join(col.allowed)}")
         mostly(name, f"{name}|filled", f"{name}|failed")
+        if counts.get(f"{name}|zero", 0):  # read as 0, said once (kept)
+            other = export_names.get(col.zero_unless, col.zero_unless)
+            chk.problems.append(Problem(
+                table.name, source, name, "derived", "info", counts[f"{name}|zero"],
+                detail=f"som 0 där kolumnen är tom och '{other}' är 0 (vid ett nej, som ett "
+                       "avslag, är beloppet 0 i datamodellen); övriga värden är exportens egna",
+                export_column=export_names.get(name), derived_from=col.zero_unless))
         if 0 < counts.get(f"{name}|blank", 0) < n_rows:  # (blank on every row: the export lacks it)
             rows(name, "missing_value", f"{name}|blank", with_example=False)
     if pnr and "person_id" in model:

@@ -994,7 +994,8 @@ def load_table(
     2. check every column and derive what can be derived (:func:`jamtools.data.check.check_table`):
        a personnummer becomes a keyed pseudonym in ``person_id`` and gives sex and age where the
        export has none (or leaves them blank); the year comes from the date, the reason type
-       from the reason, a missing id from the row's position;
+       from the reason, a missing id from the row's position, a blank amount granted on a
+       refusal is 0 (``Column.zero_unless``);
     3. structural problems stop the load with a :class:`DataValidationError`: a column the
        caller needs is absent, or most of its values fail (:data:`~jamtools.data.check.FAIL_SHARE`);
     4. rows whose problems touch the columns used (``columns`` + the ``optional`` ones present +
