@@ -208,6 +208,29 @@ def test_blank_required_ids_are_the_same_problem_as_rows_and_as_cells(seed, monk
     assert [p.as_dict() for p in problems.problems] == [p.as_dict() for p in rows.problems]
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_refusals_blank_amount_read_as_0_is_the_same_as_rows_and_as_cells(seed):
+    """A blank amount granted where the application was refused is 0 (the model): the same
+    values, problems and count of values read so in the check of rows and of cells, with or
+    without the amount as a required column."""
+    raw = _messy(seed=seed)
+    apps = pd.DataFrame({"ansokan_id": raw["beslut_id"], "kon": raw["kon"],
+                         "beviljad": raw["ensamboende"], "sokt_belopp": raw["adl_beroende"],
+                         "beviljat_belopp": raw["beviljade_timmar"]})
+    rows = assert_cells_equal_rows(apps, "ru_ansokningar")
+    zero = [p for p in rows.problems if p.kind == "derived" and p.column == "beviljat_belopp"]
+    refused_blank = apps["beviljat_belopp"].isna() & apps["beviljad"].str.strip().str.lower().isin(
+        ["0", "nej", "false", "0.0", "n", "falskt"]).fillna(False)
+    assert [p.count for p in zero] == [int(refused_blank.sum())] and zero[0].count > 0
+    apps = apps.drop(columns=["ansokan_id"])
+    by_rows = _check(apps, "ru_ansokningar", cells=False, blank=("beviljat_belopp",))
+    missing = [p.count for p in by_rows.problems if p.kind == "missing_value"]
+    assert missing == [int((apps["beviljat_belopp"].isna() & ~refused_blank).sum())]
+    for values in (True, False):
+        cells = _check(apps, "ru_ansokningar", cells=True, values=values, blank=("beviljat_belopp",))
+        assert [p.as_dict() for p in cells.problems] == [p.as_dict() for p in by_rows.problems]
+
+
 def test_cells_are_fewer_than_rows_for_coarse_columns(demo):
     folder, _ = demo
     raw, _ = read_source({"file": str(folder / "ks_elever.csv")}, folder)
