@@ -378,3 +378,30 @@ def test_an_amount_column_blank_on_every_row_is_not_made_of_zeros(tmp_path):
     table = check_inputs(cfg, chapters=["ru_01_projektmedel"]).tables["ru_ansokningar"]
     assert "beviljat_belopp" not in table.columns
     assert not [p for p in table.problems if p.column == "beviljat_belopp"]
+
+
+def test_a_database_table_reads_a_refusals_blank_amount_as_the_file_does(tmp_path):
+    """The run's check of a ``sql:`` table, a column at a time: the same refusals read as 0
+    and the same grants without an amount as the file's check."""
+    import sqlalchemy as sa
+    import yaml
+
+    from jamtools.run.check import check_inputs
+    from jamtools.run.config import load_config
+
+    cfg, raw, refused, granted = _applications_export(tmp_path, refused_blank=5, granted_blank=2)
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        raw.replace("", None).to_sql("projektmedel", con, index=False)
+    engine.dispose()
+    (tmp_path / "db.yml").write_text(yaml.safe_dump(
+        {"tables": {"ru_ansokningar": {"sql": {"url": url, "query": "SELECT * FROM projektmedel"}}}}),
+        encoding="utf-8")
+
+    def found(path):
+        table = check_inputs(load_config(path), chapters=["r4_02_resurser"]).tables["ru_ansokningar"]
+        return sorted((p.kind, p.count) for p in table.problems
+                      if p.column == "beviljat_belopp" and p.kind in ("derived", "missing_value"))
+
+    assert found(cfg.source) == found(tmp_path / "db.yml") == [("derived", 5), ("missing_value", 2)]
