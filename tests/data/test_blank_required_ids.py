@@ -90,3 +90,25 @@ def test_a_blank_planning_id_of_an_offer_is_named(tmp_path, blank):
     plan = check_inputs(cfg, chapters=["eb_03_insatser"]).tables["eb_planering"]
     assert [(p.column, p.kind, p.count) for p in plan.problems if p.severity == "rader"] == [
         ("planering_id", "missing_id", 2)]
+
+
+def test_a_database_tables_blank_planning_ids_are_named_as_the_files(tmp_path):
+    """A ``sql:`` table's ids are checked as rows in their own part: the same blanks."""
+    import sqlalchemy as sa
+    import yaml
+
+    _plannings(tmp_path, [5, 6, 7, 40])
+    offers = pd.read_csv(tmp_path / "Insatser.csv", sep=";", dtype=str, encoding="cp1252")
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        offers.to_sql("insatser", con, index=False)
+    engine.dispose()
+    (tmp_path / "db.yml").write_text(yaml.safe_dump({"tables": {
+        "eb_planering": {"file": "Planering.csv"},
+        "eb_insatser": {"sql": {"url": url, "query": "SELECT * FROM insatser"},
+                        "columns": {"Planering": "planering_id"}}}}), encoding="utf-8")
+    table = check_inputs(load_config(tmp_path / "db.yml"), chapters=["eb_03_insatser"]).tables["eb_insatser"]
+    assert [(p.column, p.count) for p in table.problems if p.kind == "missing_value"] == [("planering_id", 4)]
+    assert _loaded(tmp_path / "db.yml", "eb_03_insatser", "eb_insatser").excluded_by_reason()[
+        "Saknar värde (planering_id)"] == 4
