@@ -212,17 +212,26 @@ def test_the_data_page_hides_totals_chapters_hide_and_the_run_names_crossings(sm
     assert {(f["table"], f["sex"]) for f in crossed if f["count"] == "analysed"} == expected
     # rows read (analysed plus left out, a sex absent from "excluded" had none left out): one
     # chapter hides them, another shows them, and the hiding chapter was not named already for
-    # the rows analysed
-    read = {}
+    # the rows analysed of its own selection beside every chapter that shows the rows read
+    read, analysed_by = {}, {}
     for r in records:
+        selection = json.dumps([r.get("period"), r.get("filters") or {}], sort_keys=True)
         for t, c in (r.get("counts") or {}).items():
             analysed, excluded = c.get("analysed") or {}, c.get("excluded") or {}
             for s in {*analysed, *excluded}:
                 a, e = analysed.get(s, 0), excluded.get(s, 0)
                 read.setdefault((t, s), {})[r["question_id"]] = None if a is None or e is None else a + e
-    named = {(f["table"], f["sex"]): set(f["hidden_by"]) for f in crossed if f["count"] == "analysed"}
+            for s, a in analysed.items():
+                analysed_by.setdefault((t, s), {})[r["question_id"]] = (selection, a)
+
+    def named(k, q, showers):
+        selection, a = analysed_by.get(k, {}).get(q, (None, 0))
+        return a is None and showers <= {o for o, (sel, v) in analysed_by[k].items()
+                                          if v is not None and sel == selection}
+
     expected_read = {k for k, by in read.items()
-                     if any(v is None and q not in named.get(k, ()) for q, v in by.items())
+                     if any(v is None and not named(k, q, {o for o, w in by.items() if w is not None})
+                            for q, v in by.items())
                      and any(v is not None for v in by.values())}
     assert {(f["table"], f["sex"]) for f in crossed if f["count"] == "read"} == expected_read
     if crossed:

@@ -354,9 +354,12 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
         file's, before any selection). Chapters with different selections count
         different rows, but a table a chapter reads unfiltered is still counted as its
         selection says, so both kinds are named. A count of rows read is named for the chapters
-        not already named as hiding the rows analysed of the same table and sex (r4_01 hid the
-        women's rows read and showed those analysed, hl_01 showed the rows read: the one row left
-        out followed, while only eb_07's hidden rows analysed were named). A step ("step") also has ``step``
+        not already named as hiding the rows analysed of the same table and sex, with the same
+        selection, beside every chapter that shows the rows read (r4_01 hid the women's rows read
+        and showed those analysed, hl_01 showed the rows read: the one row left out followed,
+        while only eb_07's hidden rows analysed were named; eb_07 of one unit hid its rows
+        analysed and read, r4_01 of the whole showed 35 read: only the weaker "olika urval" was
+        named). A step ("step") also has ``step``
         (the reason, as the loader names it) and ``by_difference`` (True: it follows from the
         hiding chapter's rows read less its rows analysed and the steps the other chapters show;
         False: another chapter shows it). Steps follow the counts.
@@ -374,9 +377,15 @@ def across_chapters(results: Iterable[Path] | Iterable[tuple[str, dict]]) -> lis
     found = []
     for (table, sex, kind), who in sorted(hidden.items(), key=lambda item: item[0][2] == "read"):
         showing = shown.get((table, sex, kind))
-        if kind == "read":  # not again for a chapter named as hiding the rows analysed
-            named = {c for f in found if f["table"] == table and f["sex"] == sex for c in f["hidden_by"]}
-            who = [(c, s) for c, s in who if c not in named]
+        if kind == "read" and showing:
+            # not again for a chapter already named as hiding the rows analysed of the same
+            # rows (same selection) beside every chapter that shows the rows read; a finding of
+            # other rows ("olika urval") is weaker than one of rows read, always the same rows
+            showers = {c for c, _ in showing}
+            analysed = shown.get((table, sex, "analysed"), [])
+            named = {(c, s) for c, s in hidden.get((table, sex, "analysed"), [])
+                     if showers <= {o for o, t in analysed if t == s}}
+            who = [(c, s) for c, s in who if (c, s) not in named]
         if not showing or not who:
             continue
         found.append({"table": table, "sex": sex, "count": kind,

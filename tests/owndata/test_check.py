@@ -204,9 +204,11 @@ def test_counts_one_chapter_hides_and_another_shows_are_named(tmp_path):
     # a chapter of one unit hides, a chapter of the whole organisation shows: named, marked
     unit = write("bof_06", {"bof_aktualiseringar": {"analysed": {"flicka": None}, "excluded": {}}},
                  {"enhet": "Lilla"})
-    (other,) = across_chapters([unit, files[1]])
+    (other, read) = across_chapters([unit, files[1]])
     assert other["same_selection"] is False
     assert "kapitlen väljer olika rader" in across_chapters_text([other])[-1]
+    # its rows read (none left out: its rows analysed) are the file's, which bof_01 shows
+    assert (read["count"], read["same_selection"]) == ("read", True)
 
 
 def test_rows_read_one_chapter_hides_are_named_beside_another_chapters_hidden_rows_analysed():
@@ -230,6 +232,39 @@ def test_rows_read_one_chapter_hides_are_named_beside_another_chapters_hidden_ro
         "eb_klienter (kvinna, inlästa rader): döljs i r4_01_representation; visas i hl_01_konsuppdelad_statistik")
     # a chapter that hides both is named once, for its rows analysed
     assert [f["count"] for f in across_chapters(results[:1] + results[2:])] == ["analysed"]
+
+
+def test_rows_read_are_named_beside_a_finding_of_rows_analysed_of_another_selection():
+    """The reviewer's run: eb_07 of one unit hid the women's rows analysed and read, r4_01 of the
+    whole showed 34 analysed and 35 read. Only eb_07's rows analysed were named, "olika urval"
+    (the chapters count other rows); the rows read are the whole file's, the same in both, so
+    r4_01's 35 gave eb_07's hidden count back. The rows read are named too, same selection."""
+    from jamtools.run.check import across_chapters, across_chapters_text
+
+    def result(name, analysed, excluded, filters):
+        return name, {"question_id": name, "filters": filters, "counts": {"eb_klienter": {
+            "analysed": {"kvinna": analysed, "man": 23}, "excluded": excluded}}}
+
+    eb_07 = result("eb_07_processkarta", None, {}, {"enhet": "Lilla"})
+    r4_01 = result("r4_01_representation", 34, {"kvinna": 1}, {})
+    found = across_chapters([eb_07, r4_01])
+    assert [(f["count"], f["hidden_by"], f["shown_by"], f["same_selection"]) for f in found] == [
+        ("analysed", ["eb_07_processkarta"], ["r4_01_representation"], False),
+        ("read", ["eb_07_processkarta"], ["r4_01_representation"], True)]
+    assert across_chapters_text(found)[-1].endswith(
+        "eb_klienter (kvinna, inlästa rader): döljs i eb_07_processkarta; visas i r4_01_representation")
+    # a third chapter hides the rows analysed with r4_01's selection: eb_07 is still named
+    ks = result("ks_01", None, {}, {})
+    (analysed, read) = across_chapters([eb_07, ks, r4_01])
+    assert analysed["same_selection"] is True and read["hidden_by"] == ["eb_07_processkarta"]
+    # the rows analysed of the same selection shown by one chapter, the rows read by another:
+    # the rows read are named for that other
+    hl_01 = "hl_01", {"question_id": "hl_01", "counts": {"eb_klienter": {
+        "analysed": {"kvinna": 35, "man": 23}, "excluded": {}}}, "filters": {"enhet": "Stora"}}
+    found = across_chapters([ks, r4_01, hl_01])
+    assert [(f["count"], f["hidden_by"], f["shown_by"]) for f in found] == [
+        ("analysed", ["ks_01"], ["r4_01_representation", "hl_01"]),
+        ("read", ["ks_01"], ["r4_01_representation", "hl_01"])]
 
 
 def _bof(name, steps, *, read=1772, analysed=270, period=("2024-01-01", "2024-06-30")):
