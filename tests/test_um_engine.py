@@ -354,3 +354,55 @@ def test_the_persons_leave_the_engine_numbered_and_capped_and_decide_as_the_rows
                                       check_dtype=False)
     women = results[True].shares.set_index("kon").loc["kvinna"]
     assert bool(women["suppressed"]) == same_women  # 12 notes with the word, of 2 or of 4 persons
+
+
+def test_a_threshold_above_the_persons_cap_is_refused(tmp_path):
+    # The persons leave the engine numbered up to a cap per cell (um_01's threshold): a caller
+    # with a higher threshold counted too few persons and, in a union of cells, could count a
+    # person twice (once as a cell's further persons): a share of fewer persons than the
+    # threshold was shown. The cap travels with the counts and a higher threshold is refused.
+    from jamtools.disclosure import analyses
+    from jamtools.stats.text import PERSONS_UP_TO, persons_up_to
+
+    data_dir = _persons_notes(tmp_path, same_women=False)
+    notes, _ = um.select_notes(_load(data_dir, linked=True))
+    with um._notes_at(notes) as src:
+        _, flagged = um._words_and_stems(notes, src, stems=STEMS, exclude=(), by="roll", threshold=3)
+    assert flagged.attrs[PERSONS_UP_TO] == {um.PERSON: 3} and persons_up_to(flagged, um.PERSON) == 3
+    args = dict(levels=um.LEVELS, by="roll", weight=notes.weight, persons=um.PERSON)
+    with pytest.raises(ValueError, match="fewer than the threshold 4"):
+        analyses.binary_outcome(flagged, "ansvarsord", threshold=4, **args)
+    for threshold in (2, 3):  # at or below the cap: counted
+        analyses.binary_outcome(flagged, "ansvarsord", threshold=threshold, **args)
+    # a table that lost the cap cannot be checked: refused too
+    with pytest.raises(ValueError, match="no longer records"):
+        analyses.binary_outcome(pd.DataFrame(flagged.to_dict("list")), "ansvarsord", threshold=3, **args)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_an_id_written_two_ways_is_one_person(tmp_path, linked):
+    # The export's own person ids are only trimmed by the load: one woman's notes under
+    # "19121212-1212", "121212 1212", "1212121212" and "k-7" / "K7" counted as five persons,
+    # and her share of notes with the word was shown at threshold 5. As one person it is hidden,
+    # on the rows and in the engine, for the words' persons too.
+    from jamtools.disclosure import analyses
+
+    ids = ["19121212-1212", "121212 1212", "1212121212", "k-7", "K7"]
+    rows = [("kvinna", p, "klient", "hon tar ansvar") for p in ids for _ in range(2)]
+    rows += [("kvinna", f"w{i}", "klient", "ett samtal om boende") for i in range(12)]
+    rows += [("man", f"m{i}", "klient", t) for i in range(12) for t in ("han tar ansvar", "ett samtal")]
+    pd.DataFrame([{"anteckning_id": f"a{i}", "person_id": p, "kon": k, "roll": r,
+                   "datum": "2024-01-02", "anteckning": t} for i, (k, p, r, t) in enumerate(rows)]
+                 ).to_csv(tmp_path / f"{TABLE}.csv", index=False)
+    notes, _ = um.select_notes(_load(tmp_path, linked=linked))
+    with um._notes_at(notes) as src:
+        counts, flagged = um._words_and_stems(notes, src, stems=STEMS, exclude=(), by=None, threshold=5)
+    result = analyses.binary_outcome(flagged, "ansvarsord", levels=um.LEVELS, threshold=5,
+                                     weight=notes.weight,
+                                     persons=um.PERSON if linked else um.NOTE_PERSON)
+    women = result.shares.set_index("kon").loc["kvinna"]
+    assert bool(women["suppressed"]) and pd.isna(women["events"])
+    # the word "hon", in her ten notes only, is about two persons (hers and, as ids, the
+    # personnummer's and the other's), never five
+    word = counts.counts.set_index("word")
+    assert word.loc["hon", "persons_kvinna"] == 2

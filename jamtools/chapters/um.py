@@ -237,6 +237,7 @@ def _words_and_stems(notes, src, *, stems, exclude, by: str | None,
     cells["ansvarsord"] = counted["ansvarsord"].to_numpy()
     cells[notes.weight] = counted[notes.weight].to_numpy()
     cells[PERSON] = counted[PERSON].to_numpy()
+    cells.attrs.update(counted.attrs)  # the persons' cap, checked against the threshold
     return counts, cells
 
 

@@ -20,8 +20,8 @@ import pandas as pd
 from jamtools.data.personnummer import (age_at, birth_date_and_sex, luhn_ok, normalise, parse,
                                         written_forms)
 
-__all__ = ["KEY_ENV", "pseudonymise", "luhn_ok", "parse", "normalise", "birth_date_and_sex",
-           "age_at", "written_forms"]
+__all__ = ["KEY_ENV", "pseudonymise", "person_keys", "person_key_sql", "luhn_ok", "parse",
+           "normalise", "birth_date_and_sex", "age_at", "written_forms"]
 
 KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
 _PROCESS_KEY = secrets.token_hex(32)
@@ -51,3 +51,53 @@ def pseudonymise(values: pd.Series) -> pd.Series:
         return out
 
     return values.map(one).astype("string")
+
+
+#: What :func:`person_keys` removes from an id: white space (every character Python's
+#: ``str.strip`` removes) and the separators a personnummer is written with (hyphen, plus, en
+#: dash, minus sign).
+_ID_NOISE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+             "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000-+\u2013\u2212")
+#: (the engine's regular expression class of them; Python removes them by ``str.translate``)
+_ID_NOISE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _ID_NOISE) + "]"
+#: A personnummer with its century (``YYYYMMDDNNNN`` once the noise is removed): one person with
+#: the ten digits without it.
+_CENTURY_FORM = "(18|19|20)[0-9]{10}"
+
+
+def person_keys(values: pd.Series) -> pd.Series:
+    """One key per person however the id is written, for counting distinct persons: the id in
+    lower case, without white space or the separators of a personnummer (``-``, ``+``, en dash,
+    minus), and a number of twelve digits beginning 18, 19 or 20 (a personnummer with its
+    century) as its last ten. ``19121212-1212``, ``121212 1212`` and ``1212121212`` are one
+    person, as are ``K-12`` and ``k12``; missing stays missing.
+
+    An id the load made from a personnummer is a pseudonym (:func:`pseudonymise`) and already
+    one form; an id the export gives is only trimmed by the load, and may be written two ways.
+    Two persons whose ids differ only so become one: counts of persons can only be smaller,
+    the safe side where a count too small hides (the disclosure of shares by persons).
+    :func:`person_key_sql` is the same in the engine.
+    """
+    import re
+
+    noise = str.maketrans("", "", _ID_NOISE)
+    century = re.compile(_CENTURY_FORM)
+
+    def one(v):
+        key = str(v).translate(noise).lower()
+        return key[2:] if century.fullmatch(key) else key
+
+    text = values.astype("string")
+    filled = text.notna()
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    out[filled] = [one(v) for v in text[filled]]
+    return out
+
+
+def person_key_sql(expr: str) -> str:
+    """:func:`person_keys` as SQL over the engine's expression ``expr`` (NULL stays NULL)."""
+    from jamtools.data.engine import literal
+
+    key = f"lower(regexp_replace(CAST({expr} AS VARCHAR), {literal(_ID_NOISE_CLASS)}, '', 'g'))"
+    return (f"(CASE WHEN regexp_full_match({key}, {literal(_CENTURY_FORM)}) THEN substr({key}, 3) "
+            f"ELSE {key} END)")

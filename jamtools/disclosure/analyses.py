@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.pseudonym import person_keys
 from jamtools.disclosure.segregation import protect_periods
+from jamtools.stats.text import persons_up_to
 
 
 @dataclass
@@ -64,12 +66,22 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     share's count with or without the outcome that rests on fewer than ``threshold`` distinct
     persons is then hidden as a small one, with the usual protection
     (:func:`jamtools.disclosure.disclose_shares`' ``persons_events``): "7 notes with the word"
-    may be one person's seven notes. A missing person is one person (the fewest there can be).
+    may be one person's seven notes. A missing person is one person (the fewest there can be);
+    an id written two ways is one person (:func:`jamtools.data.pseudonym.person_keys`). A
+    column of persons numbered up to a cap per cell (``per_person``, recorded in ``data.attrs``,
+    :func:`jamtools.stats.text.persons_up_to`) needs a ``threshold`` at most that cap: a
+    higher one is refused.
     """
     covariates = list(covariates)
     if persons is not None and persons not in data.columns:
         raise ValueError(f"binary_outcome counts the persons of {persons!r}, a column the data "
                          "do not have.")
+    cap = None if persons is None else persons_up_to(data, persons)
+    if cap is not None and threshold > cap:
+        # persons numbered up to `cap` per cell: a union of cells may count one person twice
+        # (once as a cell's further persons), a share resting on fewer than the threshold shown
+        raise ValueError(f"The persons of {persons!r} are counted up to {cap} per cell, fewer "
+                         f"than the threshold {threshold}: count them with the threshold.")
     # A selection of rows whose count the page shows hides what would give back the few rows
     # it leaves out (found from the rows' own account: no chapter has to ask for it).
     hidden_groups = set(hidden_groups) | disclosure.hidden_in_selection(data, threshold, weight=weight,
@@ -119,6 +131,8 @@ def _with_persons(shares: pd.DataFrame, rows: pd.DataFrame, outcome: str, person
     without the outcome per combination of ``keys`` (0 where there are none; a count above 0
     whose persons could not be matched to its row is taken as one person's, the safe side)."""
     flag = pd.to_numeric(rows[outcome], errors="coerce").fillna(0).astype(bool)
+    if not pd.api.types.is_numeric_dtype(rows[persons]):  # (numbered persons: one form each)
+        rows = rows.assign(**{persons: person_keys(rows[persons])})
     out = shares.reset_index(drop=True)
     n, events = out["n"].to_numpy(dtype=float), out["events"].to_numpy(dtype=float)
     for col, part, units in ((disclosure.PERSONS_EVENTS, rows[flag], events),

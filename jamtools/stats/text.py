@@ -39,6 +39,8 @@ import pandas as pd
 import pyarrow as pa
 from scipy import stats as sps
 
+from jamtools.data.pseudonym import person_key_sql, person_keys
+
 #: E-mail and web addresses, removed before tokenising (they hold names in lower case).
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.I)
 #: A token: letters, digits and inner hyphens or apostrophes ("x-tra", "barn-och-unga").
@@ -609,9 +611,12 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
         such combinations with the same flag are then exact up to ``per_person`` (at least
         ``per_person`` when one of them has more): what
         :func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons`` needs with
-        ``per_person`` its threshold. Only these numbers leave the engine, never a person's
-        id, and the table is at most ``per_person`` + 1 rows per combination and flag,
-        whatever the number of persons.
+        ``per_person`` its threshold, or below: a higher threshold is refused, as the count
+        of persons could then be one too many, :data:`PERSONS_UP_TO` in the table's ``attrs``
+        records ``per_person`` (:func:`persons_up_to`). Only these numbers leave the engine,
+        never a person's id (an id written two ways is one person,
+        :func:`jamtools.data.pseudonym.person_keys`), and the table is at most ``per_person``
+        + 1 rows per combination and flag, whatever the number of persons.
 
     Returns
     -------
@@ -677,11 +682,55 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
         return words, _stem_flags(rids["rid"], data, text)
     if per_person is not None:
         counted[PERSON] = counted[PERSON].astype("int64")
-    return words, _typed_stem_counts(counted, data, [k for k in keys if k != PERSON], name, weight)
+    counted = _typed_stem_counts(counted, data, [k for k in keys if k != PERSON], name, weight)
+    if per_person is not None:
+        counted.attrs[PERSONS_UP_TO] = {PERSON: int(per_person)}
+    return words, counted
 
 
 #: The column of :func:`count_words_and_stems` (``per_person``) that numbers the persons.
 PERSON = "__person"
+#: The key of a table's ``attrs`` that holds, for a column of numbered persons such as
+#: :data:`PERSON`, the most persons per cell it numbers (``per_person``): distinct persons
+#: counted from it are exact only up to that number (:func:`persons_up_to`).
+PERSONS_UP_TO = "persons_up_to"
+
+
+def persons_up_to(data: pd.DataFrame, persons: str) -> int | None:
+    """The most persons per cell that ``data``'s column ``persons`` numbers (distinct persons
+    counted from it are exact up to that number), or None for a column of ids (every person).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A table, such as the counts of :func:`count_words_and_stems` with ``per_person``, whose
+        ``attrs`` record the cap (:data:`PERSONS_UP_TO`).
+    persons : str
+        The column that identifies the persons.
+
+    Returns
+    -------
+    int or None
+        The cap; None where the column is not capped.
+
+    Raises
+    ------
+    ValueError
+        The column is :data:`PERSON` and ``data`` no longer records its cap (a table built
+        anew from the counts): without it no threshold can be checked against it.
+
+    References
+    ----------
+    .. [1] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S.,
+           Spicer, K. & de Wolf, P.-P. (2012). Statistical Disclosure Control. Chichester:
+           Wiley. Ch. 5 (the threshold rule on the contributors to a cell).
+    """
+    cap = (data.attrs.get(PERSONS_UP_TO) or {}).get(persons)
+    if cap is None and persons == PERSON:
+        raise ValueError(f"The persons of {PERSON!r} are numbered up to a cap per cell that "
+                         f"the table no longer records (attrs[{PERSONS_UP_TO!r}]): keep it "
+                         "with the counts.")
+    return None if cap is None else int(cap)
 
 
 def _hashed_persons(src: str) -> str:
@@ -849,7 +898,9 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
     """The notes as an engine relation (SQL for a ``FROM``): ``rid`` (a unique note number),
     ``txt`` (the text), with ``levels`` ``lvl`` (the position of the note's ``group`` among
     ``levels``; notes of other groups left out, or with ``every`` kept with ``lvl`` NULL) and
-    ``who`` (the person, missing as NULL or one id), and ``columns`` under their own names.
+    ``who`` (the person, missing as NULL or one id; its id as
+    :func:`jamtools.data.pseudonym.person_keys` gives it, so that an id written two ways is one
+    person), and ``columns`` under their own names.
 
     ``data`` is a DataFrame (registered as an Arrow table for the ``with`` block; ``rid`` is the
     row's position) or the name of an engine table or view with ``__row`` (see
@@ -864,7 +915,8 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
             at = pd.Index(levels).get_indexer(rows[group]).astype(np.int64)
             inside = rows[group].isin(levels).to_numpy(dtype=bool)  # (as the rows are chosen)
             table["lvl"] = pa.array(at, mask=(at < 0) | ~inside)
-            table["who"] = pa.array(pd.factorize(rows[person])[0].astype(np.int64))  # missing: one id
+            # (missing: one id; an id written two ways one person, :func:`person_keys`)
+            table["who"] = pa.array(pd.factorize(person_keys(rows[person]))[0].astype(np.int64))
         table.update({c: pa.Array.from_pandas(rows[c]) for c in columns})
         name = engine.unique_name("jt_notes")
         con.register(name, pa.table(table))
@@ -878,7 +930,7 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
     if levels is not None:
         g = f"CAST({engine.ident(group)} AS VARCHAR)"
         whens = " ".join(f"WHEN {g} = {engine.literal(str(v))} THEN {i}" for i, v in enumerate(levels))
-        sel += [f"(CASE {whens} END)::BIGINT AS lvl", f"{engine.ident(person)} AS who"]
+        sel += [f"(CASE {whens} END)::BIGINT AS lvl", f"{person_key_sql(engine.ident(person))} AS who"]
         if not every:
             where = f" WHERE {g} IN ({', '.join(engine.literal(str(v)) for v in levels)})"
     sel += [engine.ident(c) for c in columns]

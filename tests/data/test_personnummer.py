@@ -183,3 +183,25 @@ def test_a_run_on_the_fixture_writes_no_number_anywhere_in_out(tmp_path):
         raw = f.read_bytes()
         leaked = [form for form in forms if form.encode() in raw]
         assert not leaked, f"{f.relative_to(out)} holds a personnummer"
+
+
+def test_person_keys_are_one_per_person_however_written_and_the_same_in_the_engine():
+    import pandas as pd
+
+    from jamtools.data import engine
+    from jamtools.data.pseudonym import person_key_sql, person_keys
+
+    values = pd.Series(["19121212-1212", "121212 1212", "1212121212", "121212+1212", "K-7", "k7",
+                        "\u00a0ab\u2013c ", "x\u3000y", "P0a1B", None, "Ärende 1", "201212121212x"])
+    keys = person_keys(values)
+    assert keys.iloc[:4].nunique() == 1 and keys.iloc[4] == keys.iloc[5] == "k7"
+    assert keys.isna().tolist() == [False] * 9 + [True] + [False] * 2
+    assert keys.iloc[-1] == "201212121212x"  # not a personnummer with its century: kept whole
+    con = engine.shared()
+    name = engine.unique_name("jt_ids")
+    con.register(name, pd.DataFrame({"v": values}))
+    try:
+        sql = [r[0] for r in con.sql(f"SELECT {person_key_sql('v')} FROM {engine.ident(name)}").fetchall()]
+    finally:
+        con.unregister(name)
+    assert sql == [None if pd.isna(k) else k for k in keys]
