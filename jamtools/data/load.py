@@ -289,6 +289,39 @@ def forget_shown() -> None:
     """Start a chapter's run: no count of rows, and no amount, shown yet."""
     _SHOWN.clear()
     _AMOUNTS.clear()
+    _ANALYSED.clear()
+
+
+#: The counts by sex a chapter's analyses have shown (:func:`mark_analysed`): the
+#: :func:`rows_of` key of the rows analysed, their count by sex, and the sexes whose count the
+#: analysis shows.
+_ANALYSED: list = []
+
+
+def mark_analysed(frame, counts: dict, shown) -> None:
+    """Record that an analysis of ``frame``'s rows (``counts`` rows by sex) shows the count of
+    the sexes ``shown``. Rows they were selected from, shown later (a data table made at the
+    end of the page, an analysis of all of them), are then protected against it
+    (:func:`analysed_selections`): the protection does not depend on the order."""
+    key = rows_of(frame)
+    if key is not None:
+        _ANALYSED.append((key, dict(counts), frozenset(shown)))
+
+
+def analysed_selections(frame, counts: dict) -> list[tuple[dict[str, int], frozenset]]:
+    """The analyses so far of selections of ``frame``'s rows (``counts`` rows by sex, all the
+    rows of its account; a pandas filter of them is compared with nothing): each as (its rows
+    by sex, the sexes whose count it shows). A selection is an analysis of the rows after
+    further steps of the same account, or of fewer of the same rows (a pandas filter)."""
+    key = rows_of(frame)
+    if key is None:
+        return []
+    table, source, steps = key
+    if {s: n for s, n in counts.items() if n} != counts_after(steps):
+        return []
+    return [(other, shown) for (t, src, st), other, shown in _ANALYSED
+            if (t, src) == (table, source) and st[:len(steps)] == steps
+            and (len(st) > len(steps) or {s: n for s, n in other.items() if n} != counts_after(steps))]
 
 
 #: The amounts a chapter has shown (:func:`mark_amount_shown`): per analysis, the

@@ -134,7 +134,10 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
     ``exclude`` of it, or a pandas filter of either: :func:`jamtools.data.load.rows_of`), so no
     chapter has to say which rows its selection was made from. With ``shown``, ``data``'s own
     count is recorded as shown when it is all of its LoadResult's rows (an analysis of them
-    shows it), so that a selection analysed later is protected against it.
+    shows it), so that a selection analysed later is protected against it, and as an analysis
+    of a selection, so that rows it came from shown later hide instead
+    (:func:`hidden_beside_selections`, also applied here to ``data``): the order decides
+    nothing.
 
     Parameters
     ----------
@@ -154,22 +157,59 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
     set of str
         Sex codes.
     """
-    from jamtools.data.load import mark_shown, rows_of, shown_wholes
+    from jamtools.data.load import mark_analysed, mark_shown, rows_of, shown_wholes
 
     if group != "kon" or rows_of(data) is None or "kon" not in data.columns:
         return set()
-    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
-    per_sex = units.groupby(data["kon"].astype(str), observed=True).sum()
-    counts = {str(k): int(v) for k, v in per_sex.items() if v}
-    wholes = shown_wholes(data, counts)
-    _, _, steps = rows_of(data)
-    from jamtools.data.load import counts_after
-
-    if shown and counts == counts_after(steps):
-        mark_shown(data)
+    counts = _units_by_sex(data, weight)
     out: set[str] = set()
-    for whole in wholes:
+    for whole in shown_wholes(data, counts):
         out |= selection_gives_back(whole, counts, threshold)
+    # and, whatever the order, a selection of these rows analysed before (the whole hides)
+    out |= hidden_beside_selections(data, threshold, weight=weight)
+    if shown:
+        if _all_rows(data, weight):
+            mark_shown(data)
+        mark_analysed(data, counts, set(counts) - out)
+    return out
+
+
+def hidden_beside_selections(data: pd.DataFrame, threshold: int, *,
+                             weight: str | None = None) -> set[str]:
+    """The sexes whose count of ``data``'s rows (all the rows of its LoadResult) the page must
+    not show: an analysis made before of a selection of them showed its count of the sex, and
+    beside it this one would give back the few rows the selection leaves out
+    (:func:`selection_gives_back`).
+
+    :func:`hidden_in_selection` hides the selection when the rows it came from were shown
+    first; this hides the rows when they are shown after (a data table made at the end of the
+    page, :func:`jamtools.present.report.quality_table`; an analysis of all of them), so that
+    the order of a page's tables decides nothing.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows shown (one per unit, or a cell table with ``weight``), with the account of
+        their LoadResult (:func:`jamtools.data.load.rows_of`); a pandas filter of them is
+        compared with nothing.
+    threshold : int
+        The smallest count that may be shown.
+    weight : str, optional
+        The column of units per row of a cell table.
+
+    Returns
+    -------
+    set of str
+        Sex codes.
+    """
+    from jamtools.data.load import analysed_selections, rows_of
+
+    if rows_of(data) is None or "kon" not in data.columns:
+        return set()
+    counts = _units_by_sex(data, weight)
+    out: set[str] = set()
+    for selection, shown in analysed_selections(data, counts):
+        out |= selection_gives_back(counts, selection, threshold) & set(shown)
     return out
 
 
@@ -224,7 +264,7 @@ def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, 
     amount), nothing is hidden: the rows between them then have no amount a reader can
     compute, only a count, which :func:`hidden_in_selection` protects.
 
-    Unlike the counts' protection, this does not depend on the order of the analyses: the rows
+    Like the counts' protection, this does not depend on the order of the analyses: the rows
     a selection came from, analysed after it, have their cell hidden instead. Every analysis of
     an amount is recorded with :func:`record_amount_shown`.
 
@@ -279,13 +319,18 @@ def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, 
     return out
 
 
+def _units_by_sex(data: pd.DataFrame, weight: str | None) -> dict[str, int]:
+    """``data``'s units by sex (``kon``), the sexes with none left out."""
+    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
+    per_sex = units.groupby(data["kon"].astype(str), observed=True).sum()
+    return {str(k): int(v) for k, v in per_sex.items() if v}
+
+
 def _all_rows(data: pd.DataFrame, weight: str | None) -> bool:
     """Whether ``data`` holds all the rows of its LoadResult (its account's count by sex)."""
     from jamtools.data.load import counts_after, rows_of
 
-    units = data[weight].astype(float) if weight else pd.Series(1.0, index=data.index)
-    per_sex = units.groupby(data["kon"].astype(str), observed=True).sum()
-    return {str(k): int(v) for k, v in per_sex.items() if v} == counts_after(rows_of(data)[2])
+    return _units_by_sex(data, weight) == counts_after(rows_of(data)[2])
 
 
 def record_amount_shown(data: pd.DataFrame, value: str, disclosed: pd.DataFrame, *,

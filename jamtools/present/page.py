@@ -76,7 +76,8 @@ class Page:
         hidden = link_rows_read(shown)
         selections = link_selections(shown)
         object.__setattr__(self, "parts", MappingProxyType(frozen))
-        object.__setattr__(self, "counts", MappingProxyType(_link_counts(dict(self.counts), hidden)))
+        counts = _hide_beside_selections(_link_counts(dict(self.counts), hidden), shown)
+        object.__setattr__(self, "counts", MappingProxyType(counts))
         if selections and self.comparisons is not None:
             object.__setattr__(self, "comparisons", _hide_selection_n(self.comparisons, selections))
         object.__setattr__(self, "data_tables", tuple(published_steps(shown)))
@@ -119,6 +120,22 @@ def _link_counts(counts: dict, hidden: dict) -> dict:
         if not sexes or not isinstance(record, dict) or "excluded" not in record:
             continue
         out[table] = {**record, "excluded": {**(record.get("excluded") or {}), **{s: None for s in sexes}}}
+    return out
+
+
+def _hide_beside_selections(counts: dict, items: Iterable) -> dict:
+    """The results file's ``counts`` with a table's rows analysed and left out hidden (None) for
+    every sex whose rows analysed a data table of the page hides beside an analysis of a
+    selection of them made before it (``hidden_beside``,
+    :func:`jamtools.disclosure.hidden_beside_selections`)."""
+    out = dict(counts)
+    for t in items:
+        sexes, table = getattr(t, "hidden_beside", None), getattr(t, "data_table", None)
+        record = out.get(table)
+        if not sexes or not isinstance(record, dict):
+            continue
+        out[table] = {**record, **{part: {**(record.get(part) or {}), **{s: None for s in sexes}}
+                                   for part in ("analysed", "excluded")}}
     return out
 
 
@@ -285,8 +302,9 @@ def link_selections(items: Iterable) -> set[tuple[str, int]]:
     (:meth:`jamtools.run.notebook.ChapterRun.without_few`), and then this finds nothing; where it
     cannot (the few are the outcome's: 4 of 33 men without a requirement of activity), the
     analysis of the selection hides the sex itself, before its sentences are made
-    (:func:`jamtools.disclosure.hidden_in_selection`), as long as the rows it was selected from
-    were shown or analysed before it.
+    (:func:`jamtools.disclosure.hidden_in_selection`) where the rows it was selected from were
+    shown or analysed before it, and those rows hide the sex where they are shown after it
+    (:func:`jamtools.disclosure.hidden_beside_selections`).
 
     Returns the hidden counts as ``(sex code, rows analysed)``, for the comparisons of the
     results file (:func:`_hide_selection_n`).

@@ -11,6 +11,7 @@ import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from jamtools import disclosure, stats
@@ -423,11 +424,19 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     long = load_result.quality()
     order = list(dict.fromkeys(long["steg"]))
     sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in set(long["kon"])]
+    # the rows analysed of a sex that an analysis made before, of a selection of these rows,
+    # would give back the few rows between them (jamtools.disclosure.hidden_beside_selections)
+    late = (disclosure.hidden_beside_selections(load_result.data, threshold,
+                                                weight=getattr(load_result, "weight", None))
+            if isinstance(load_result.data, pd.DataFrame) else set())
+    beside = (long["typ"].eq("analyserade") & long["kon"].astype(str).isin(late)).to_numpy()
 
     def disclosed_frame(hidden=None):
         # (again with ``hidden``: the counts another data table of the page hides,
         # jamtools.present.page.link_data_tables)
-        disclosed = disclosure.disclose_quality(long, threshold=threshold, hidden=hidden)
+        hidden = beside if hidden is None else np.asarray(hidden, bool).reshape(-1) | beside
+        disclosed = disclosure.disclose_quality(long, threshold=threshold,
+                                                hidden=hidden if hidden.any() else None)
         if linked_hidden:
             disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
                                    columns=["antal"])
@@ -456,7 +465,8 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     table.analysed = load_result.counts_by_sex()["analysed"]
     table.threshold = threshold
     # and for the analyses of a selection of these rows made after it
-    # (jamtools.disclosure.hidden_in_selection): the page shows their count
+    # (jamtools.disclosure.hidden_in_selection): the page shows their count (those made
+    # before it were checked above, jamtools.disclosure.hidden_beside_selections)
     mark_shown(load_result)
     # and (jamtools.present.page.link_data_tables) its counts, which it hides, and how to disclose
     # it again hiding more
@@ -465,6 +475,8 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     # loader named it, in the frame's order
     table.step_ids = tuple(order)
     table.quality_hidden = disclosed["suppressed"].to_numpy(dtype=bool)
+    # (jamtools.present.page.Page: the results file's counts hide these sexes too)
+    table.hidden_beside = frozenset(late)
     table.redisclose = disclosed_frame
     return table
 
