@@ -276,6 +276,11 @@ class CheckedTable:
     #: The rows (0 = the first data row) with at least one row problem (severity "rader"),
     #: each once, however many problems it has: the check's summary counts them.
     problem_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: For the columns a check was asked the values of (``check_view(..., distinct=...)``):
+    #: column -> each checked value the rows have (codes, years) -> per period of ``windows``
+    #: whether a row with the value has a date in it. Values only, never of an identifying or
+    #: sensitive column.
+    seen: dict = field(default_factory=dict, repr=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -788,7 +793,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                presence: tuple[str, ...] = (), keep: set[str] | None = None,
                ids: tuple[str, ...] = (), key_repeats: bool | None = None,
                sums: tuple[str, ...] = (), period: tuple[str | None, str | None] | None = None,
-               blank: tuple[str, ...] = ()) -> CheckedTable:
+               blank: tuple[str, ...] = (), distinct: tuple[str, ...] = (),
+               windows: tuple[tuple[str | None, str | None], ...] = ()) -> CheckedTable:
     """:func:`check_table` over the engine view ``view`` (``__row`` and model-named columns).
 
     ``types`` gives the DuckDB type of each column of the view; ``in_source`` the model's
@@ -876,6 +882,17 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     leaves out the same rows and the cell table has no cell per date. The check itself groups a
     valid date by its form and that class (and its year, when the year is derived from it and
     kept), so that its rules run once per class, not once per date.
+
+    ``distinct`` (with ``cells=True, values=False``): columns (codes, years; never an
+    identifying or sensitive one) whose checked values the cells are grouped by too, so that
+    the same scan says which values the rows have (the run's check of its inputs: the codes
+    and years its chapters' parameters choose rows by). ``windows``: periods ``(start, end)``
+    as ``TIMESTAMP`` literals' text, either may be None, inclusive as the period of
+    :func:`jamtools.data.load_table`; the cells are grouped by whether the row's date is in
+    each of them as well (a row without a valid date is in none). The result's
+    :attr:`CheckedTable.seen` gives, per column, each value with, per window, whether a row
+    with it is in the window (True for each when the table has no date). A value the check
+    cannot read (an unknown code) is not among them.
     """
     import datetime as dt
 
@@ -1349,6 +1366,21 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         bits = " + ".join(f"(CASE WHEN {flags[name]} THEN {1 << (i - word)} ELSE 0 END)"
                           for i, name in enumerate(flag_names[word:word + 62], start=word))
         sel4.append(f"CAST({bits} AS BIGINT) AS __bits{word // 62}")
+    distinct = tuple(c for c in dict.fromkeys(distinct) if c in out_cols)
+    if distinct or windows:
+        private = [c for c in distinct if c in (key, "personnummer") or c.endswith("_id")
+                   or (c in model and model[c].sensitive)]
+        if not (cells and not values) or private:
+            raise ValueError(f"distinct= groups the cells of a check by problems by codes or years "
+                             f"(cells=True, values=False), not by {private or list(distinct)}.")
+    in_window = [f"__in{i}" for i in range(len(windows))] if distinct else []
+    dated = bool(table.date_column and table.date_column in out_cols and table.date_column not in presence)
+    for name, (lo, hi) in zip(in_window, windows):
+        d = f"({out_cols[table.date_column]})" if dated else "NULL"
+        outside = " OR ".join([*([f"{d} < TIMESTAMP {literal(lo)}"] if lo else []),
+                               *([f"{d} > TIMESTAMP {literal(hi)}"] if hi else [])]) or "false"
+        sel4.append(f"coalesce(NOT ({outside}), {'false' if dated else 'true'}) AS {name}")
+    seen: dict[str, dict] = {}
     query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
     n_words = (len(flag_names) + 61) // 62
     if cells and values and table.key in cols and table.key not in ids:
@@ -1374,10 +1406,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                              f"keeps: not {wrong or list(sums)}.")
     if cells:  # one row per combination of values and problems, with its number of rows
         shown = [c for c in out_cols if (keep is None or c in keep) and c not in ids]
-        keys = ([f"v_{c}" for c in shown if c not in sums] if values else []) + [GIVEN + c for c in given] + [
+        keys = ([f"v_{c}" for c in shown if c not in sums] if values else
+                [f"v_{c}" for c in distinct] + in_window) + [GIVEN + c for c in given] + [
             f"__bits{w}" for w in range(n_words)]
         anys = "" if values else "".join(f"any_value({ident('v_' + c)}) AS {ident('v_' + c)}, "
-                                         for c in out_cols)
+                                         for c in out_cols if c not in distinct)
         # the rows of a cell with a problem are listed (every row of a cell has the same ones),
         # for the first row numbers and the examples: a clean register sends almost none
         listed = [i for i, name in enumerate(flag_names) if not name.endswith(_NOT_PROBLEMS)]
@@ -1442,6 +1475,16 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             elif not save:
                 con.execute(f"DROP VIEW IF EXISTS {ident(rows_view)}")
         weights = np.asarray(res.column("__n").to_numpy(), dtype=np.int64)
+        for c in distinct:  # each value the rows have, and whether in each window
+            found: dict = {}
+            flags_in = [res.column(w).to_pylist() for w in in_window]
+            for i, v in enumerate(res.column("v_" + c).to_pylist()):
+                if v is not None and weights[i] > 0:
+                    had = found.get(v, (False,) * len(in_window))
+                    found[v] = tuple(a or bool(f[i]) for a, f in zip(had, flags_in))
+            seen[c] = found
+        if in_window:
+            res = res.drop_columns(in_window)
         if sums:
             if pc.all(res.column("__same")).as_py() is False:  # a rule of the check, not of the data
                 # (no cells at all: no answer, which is no mix)
@@ -1698,7 +1741,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
-                        row_columns=row_columns, key_unique=bool(key_unique),
+                        row_columns=row_columns, key_unique=bool(key_unique), seen=seen,
                         problem_rows=np.unique(np.concatenate(problem_rows)).astype(np.int64)
                         if problem_rows else np.zeros(0, dtype=np.int64))
 

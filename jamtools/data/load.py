@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
@@ -599,7 +600,8 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
                  presence: tuple[str, ...] = (), linked: bool = False,
                  duplicates: bool | None = None, sums: tuple[str, ...] = (),
                  period: tuple[str | None, str | None] | None = None,
-                 blank: tuple[str, ...] = ()) -> CheckedTable:
+                 blank: tuple[str, ...] = (), distinct: tuple[str, ...] = (),
+                 windows: tuple = ()) -> CheckedTable:
     """Read and check one table (see :func:`jamtools.data.check.check_table`) in the engine.
 
     With ``columns`` (the model's columns a caller uses), only those are read, with what their
@@ -624,7 +626,9 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     ``check_view``); only for a cell table with values and no ids kept, else the rows' values.
     ``period``: a cell table reads the date only to keep that period's rows (see
     ``check_view``). ``blank``: columns whose blank cells are a row problem (see
-    ``check_view``)."""
+    ``check_view``). ``distinct`` and ``windows`` (with ``cells=True, values=False``): the
+    codes or years whose values the same scan gathers, and in which periods (see
+    ``check_view``; the result's ``seen``)."""
     import duckdb
 
     from jamtools.data.readers import SourceError, open_source
@@ -636,7 +640,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
     try:
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
                                   presence=presence, linked=linked, duplicates=duplicates, sums=sums,
-                                  period=period, blank=blank)
+                                  period=period, blank=blank, distinct=distinct, windows=windows)
     except duckdb.Error:
         if src.kind != "csv":
             raise
@@ -646,7 +650,7 @@ def check_source(name: str, spec: dict, columns=None, *, cells: bool = False,
             raise DataValidationError(str(exc)) from None
         return _check_open_source(name, spec, src, columns, cells=cells, keep_values=values, save=save,
                                   presence=presence, linked=linked, duplicates=duplicates, sums=sums,
-                                  period=period, blank=blank)
+                                  period=period, blank=blank, distinct=distinct, windows=windows)
 
 
 def columns_to_read(table: Table, wanted, in_source, *, key: bool = True) -> set[str]:
@@ -692,7 +696,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                        presence: tuple[str, ...] = (), linked: bool = False,
                        duplicates: bool | None = None, sums: tuple[str, ...] = (),
                        period: tuple[str | None, str | None] | None = None,
-                       blank: tuple[str, ...] = ()) -> CheckedTable:
+                       blank: tuple[str, ...] = (), distinct: tuple[str, ...] = (),
+                       windows: tuple = ()) -> CheckedTable:
     from jamtools.data.check import check_view, sql_text
     from jamtools.data.engine import ident, literal, shared, unique_name
     from jamtools.data.readers import SourceError
@@ -795,7 +800,8 @@ def _check_open_source(name: str, spec: dict, src, columns, *, cells: bool = Fal
                               save=(unique_name("linked") if ids else save) if cells else None,
                               presence=tuple(presence), keep=keep, ids=tuple(ids), key_repeats=key_repeats,
                               sums=tuple(c for c in sums if c in keep and c in read) if keep is not None and not ids else (),
-                              period=period if keep is not None else None, blank=tuple(blank))
+                              period=period if keep is not None else None, blank=tuple(blank),
+                              distinct=tuple(distinct), windows=tuple(windows))
 
         trusted = run_facts.current().key_unique(known)
         checked = check(False if trusted else None)
@@ -835,8 +841,52 @@ def _repeats(src, key: str) -> bool:
         drop()
 
 
+def period_bounds(period) -> tuple:
+    """A period ``(start, end)`` (ISO dates or times, either may be None) as the bounds a load
+    compares dates with, on the engine's grid of microseconds (a date on it is before a bound
+    exactly when it is before the bound rounded up), the same in the engine and in pandas."""
+    start, end = period if period is not None else (None, None)
+    return (pd.Timestamp(start).ceil("us") if start else None, pd.Timestamp(end).floor("us") if end else None)
+
+
+def values_seen(checked: CheckedTable, columns, windows=()) -> dict:
+    """What :attr:`CheckedTable.seen` says, from a check whose data hold the values (rows, or
+    a cell table with values): per column of ``columns`` that the data have, each value with,
+    per period of ``windows`` (``(start, end)``, as :func:`period_bounds` reads them), whether a
+    row with it has a date in the period (True for each when the data have no date)."""
+    data, date = checked.data, checked.table.date_column
+    rows = (pd.Series(True, index=data.index) if checked.weight is None
+            else data[checked.weight].to_numpy() > 0)
+    inside = []
+    for window in windows:
+        if date and date in data.columns:
+            lo, hi = period_bounds(window)
+            dates = pd.to_datetime(data[date], errors="coerce")
+            out = dates.isna()
+            if lo is not None:
+                out |= dates < lo
+            if hi is not None:
+                out |= dates > hi
+            inside.append(~out.to_numpy(dtype=bool))
+        else:
+            inside.append(np.ones(len(data), dtype=bool))
+    out: dict = {}
+    for c in columns:
+        if c not in data.columns:
+            continue
+        values = data[c].to_numpy(dtype=object)
+        found: dict = {}
+        for i in np.flatnonzero(pd.notna(values) & np.asarray(rows, dtype=bool)):
+            v = values[i].item() if hasattr(values[i], "item") else values[i]
+            had = found.get(v, (False,) * len(windows))
+            found[v] = tuple(a or bool(w[i]) for a, w in zip(had, inside))
+        out[c] = found
+    return out
+
+
 def check_source_parts(name: str, spec: dict, *, save: str | None = None,
-                       blank: tuple[str, ...] = ()) -> list[CheckedTable]:
+                       blank: tuple[str, ...] = (), distinct: tuple[str, ...] = (),
+                       windows: tuple = ()) -> list[CheckedTable]:
     """The check of every column of a table (:func:`check_source` without ``columns``), for the
     run's check of its inputs, in parts whose memory does not grow with the rows.
 
@@ -862,10 +912,20 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
     problem (``missing_value``, see :func:`jamtools.data.check.check_view`): content columns,
     and ids that are not the key (a planning's id in the offers, the person's id or the
     personnummer it comes from in the notes), checked in the ids' part.
+
+    ``distinct``: columns of codes or years (never an identifying or sensitive one) whose
+    values the same read gathers, with, per period of ``windows`` (``(start, end)``: ISO dates,
+    either may be None, inclusive as :func:`load_table`'s ``period``), whether a row with the
+    value has a date in it: the first part's :attr:`CheckedTable.seen` (a file's cells of
+    problems are grouped by them too; a ``sql:`` source's values are read with its date).
     """
     from jamtools.data.readers import SourceError, open_source
 
     table = TABLES[name]
+    distinct, windows = tuple(distinct), tuple(tuple(w) for w in windows)
+    private = set(distinct) & (identifying_columns(table) | {c.name for c in table.columns if c.sensitive})
+    if private:
+        raise ValueError(f"{name}: the values of {sorted(private)} are not read for the check.")
     try:
         src = open_source(spec, spec["_base"], table=name)
     except SourceError as exc:
@@ -880,13 +940,17 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
     order = [c.name for c in table.columns]
     content = [c for c in order if c in in_source - ids - {"personnummer"}]
     # (the key's repeats are the ids' part's: not searched with the content)
+    date = table.date_column if windows and table.date_column in in_source else None
     if sql and pnr:
         parts = [_check_open_source(name, spec, src, content, duplicates=False, blank=blank)]
-    elif sql:
-        parts = [_check_open_source(name, spec, src, [c], duplicates=False, blank=blank) for c in content]
+    elif sql:  # (a column whose values are gathered is read with the date, for the periods)
+        parts = [_check_open_source(name, spec, src, [c, *([date] if c in distinct and date else [])],
+                                    duplicates=False, blank=blank) for c in content]
     else:
-        parts = [check_source(name, spec, columns=content, cells=True, values=False, blank=blank)] \
-            if content else []
+        stamps = tuple(tuple(None if b is None else b.isoformat(sep=" ") for b in period_bounds(w))
+                       for w in windows)
+        parts = [check_source(name, spec, columns=content, cells=True, values=False, blank=blank,
+                              distinct=distinct, windows=stamps)] if content else []
         ids.add(table.key)  # given or numbered: the account of the key is this part's
     if ids and not sql:
         parts.append(check_source(name, spec, columns=sorted(ids), cells=True, values=False, save=save,
@@ -899,22 +963,14 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
         parts = [check_source(name, spec, columns=["kon"], cells=True, values=False)]
     for part in parts:
         part.complete = None  # together the parts are the whole check
+    if sql and distinct:  # the values as the database sent them (counts of each combination)
+        seen: dict = {}
+        for part in parts:
+            for c, found in values_seen(part, [c for c in distinct if c not in seen and (
+                    not date or date in part.data.columns)], windows).items():
+                seen[c] = found
+        parts[0].seen = seen
     return parts
-
-
-def column_values(name: str, spec: dict, column: str) -> list:
-    """The distinct checked values of ``column`` of table ``name`` (codes as the check reads
-    them, after the configuration's ``values``; years as numbers), sorted; a value the check
-    cannot read is not among them. The engine counts the rows of each value and sends only the
-    values: for a column of codes or years a parameter chooses by (the run's check of its
-    inputs), never an identifying or sensitive column."""
-    table = TABLES[name]
-    if column in identifying_columns(table) or table.column(column).sensitive:
-        raise ValueError(f"{name}.{column}: its values are not read for the check.")
-    checked = check_source(name, spec, columns=[column], cells=True, duplicates=False)
-    if column not in checked.data.columns:
-        return []
-    return sorted(checked.data[column].dropna().unique().tolist(), key=str)
 
 
 def _save_rows(checked: CheckedTable, save: str) -> None:
@@ -1129,7 +1185,7 @@ def load_table(
     # the bounds on the engine's grid of microseconds (a date on it is before a bound exactly when
     # it is before the bound rounded up), the same in the engine and in the filter below
     start, end = period if period is not None else (None, None)
-    bounds = (pd.Timestamp(start).ceil("us") if start else None, pd.Timestamp(end).floor("us") if end else None)
+    bounds = period_bounds(period)
     stamps = tuple(None if b is None else b.isoformat(sep=" ") for b in bounds) if for_period else None
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
                            linked=linked, sums=tuple(sums), period=stamps)

@@ -764,8 +764,9 @@ def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tup
     """The columns ``(table, column)`` whose values (codes or years) :func:`readiness` needs for
     chapter ``chapter_id`` with its parameters ``parameters`` (a parameter not given has its
     default): those its parameters select rows by (:attr:`Parameter.selects`) or divide
-    (:attr:`Parameter.divides`), where the value is set. The run's check reads them
-    (:func:`jamtools.run.check.check_inputs`); a code or a year is no personal data."""
+    (:attr:`Parameter.divides`), where the value is set. The run's check gathers their values
+    in its one read of each table, in the chapters' periods (:func:`jamtools.run.check.check_inputs`);
+    a code or a year is no personal data."""
     out = set()
     for name, p in CHAPTERS[chapter_id].parameters.items():
         value = (parameters or {}).get(name, p.default)
@@ -773,6 +774,30 @@ def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tup
             if column and value is not None:
                 out.add((p.of_table, column))
     return out
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The values (codes, years) a column of :func:`value_columns` has, as a chapter with a
+    period sees them: ``values`` on rows whose date is in ``period`` (every value when the
+    chapter has no period, or the table no date), ``outside`` on rows outside it only. The
+    run's check gathers them in its one read of each table
+    (:func:`jamtools.data.load.check_source_parts`' ``distinct``)."""
+
+    values: tuple = ()
+    outside: tuple = ()
+    #: The chapter's period ``(start, end)`` where it chooses the table's rows; None: no period.
+    period: tuple | None = None
+
+    def period_text(self) -> str:
+        """The period in words, as the chapters write it."""
+        start, end = self.period or (None, None)
+        return f"{start or 'början'} – {end or 'slutet'}"
+
+
+def _seen(known) -> Seen:
+    """``known`` (a :class:`Seen`, or the values as a list) as a :class:`Seen`."""
+    return known if isinstance(known, Seen) else Seen(tuple(known))
 
 
 def _parameter_value(p: Parameter, value):
@@ -795,24 +820,49 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
         if p.of_table != need.table or given is None:
             continue
         if p.selects and p.selects in usable and p.selects in known:
-            code, codes = _parameter_value(p, given), sorted(str(c) for c in known[p.selects])
-            if code is not None and codes and str(code) not in codes:  # (no code read: nothing known)
-                has = (f"data har bara koden {codes[0]}: ange den" if len(codes) == 1 else
-                       f"data har koderna {', '.join(codes)}: ange en av dem")
-                missing.append(f"rader med {p.selects} = {code} i {need.table} ({has} för parametern "
-                               f"{name} i jamtools.yml" + (", eller ta bort parametern" if p.default is None
-                                                            else "") + ")")
+            seen = _seen(known[p.selects])
+            code, codes = _parameter_value(p, given), sorted(str(c) for c in seen.values)
+            outside = sorted(str(c) for c in seen.outside)
+            # (no code read: nothing known; a period with none, but codes outside it: no rows)
+            if code is not None and (codes or outside) and str(code) not in codes:
+                where = f" under perioden {seen.period_text()}" if seen.period else ""
+                why = "koden finns bara på rader utanför perioden; " if str(code) in outside else ""
+                if codes:
+                    has = (f"bara koden {codes[0]}: ange den" if len(codes) == 1 else
+                           f"koderna {', '.join(codes)}: ange en av dem")
+                    fix = (f"{why}{'under perioden har data' if seen.period else 'data har'} {has} för "
+                           f"parametern {name} i jamtools.yml"
+                           + (", eller ta bort parametern" if p.default is None else "")
+                           + (", eller välj en annan period" if outside else ""))
+                else:
+                    fix = (f"{why}under perioden har tabellen inga rader med en kod i {p.selects}, "
+                           f"utanför den koderna {', '.join(outside)}: välj en annan period")
+                missing.append(f"rader med {p.selects} = {code} i {need.table}{where} ({fix})")
         if p.divides and p.divides in usable and p.divides in known and p.one_side:
+            seen = _seen(known[p.divides])
             year = _parameter_value(p, given)
-            years = sorted(int(y) for y in known[p.divides])
+            years = sorted(int(y) for y in seen.values)
+            outside = sorted(int(y) for y in seen.outside)
             sentence = _rule(p.one_side)(year, years) if year is not None and years else ""
+            where = (f" Under perioden {seen.period_text()} har data läsåren "
+                     f"{_span(years)}; utanför den {_span(outside)}." if seen.period and outside and years
+                     else "")
             if sentence:
                 which = (f"ett år från {years[0] + 1} till {years[-1]}" if len(years) > 2 else
                          f"{years[-1]}" if len(years) == 2 else "")
-                left_out.append(f"jämförelsen före och efter {year} ({sentence}"
+                left_out.append(f"jämförelsen före och efter {year} ({sentence}{where}"
                                 + (f" Ange {which} för parametern {name} i jamtools.yml" if which else "")
                                 + ")")
+            elif year is not None and not years and outside and seen.period:
+                left_out.append(f"jämförelsen före och efter {year} (under perioden "
+                                f"{seen.period_text()} har tabellen inga rader med läsår, utanför den "
+                                f"{_span(outside)}: välj en annan period)")
     return missing, left_out
+
+
+def _span(years) -> str:
+    """Years in words: one year, or the first–the last."""
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else ""
 
 
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
@@ -836,10 +886,12 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         need those: a table or column it names that the run lacks is said, with what the
         parameter chooses in words, as a table or column the chapter lacks.
     values : table name -> column -> the values the data have in it (codes, years), for the
-        columns of :func:`value_columns`: a code a parameter selects that no row has makes the
-        chapter unable to run (it would leave every row out), with the codes the data have; a
-        year a parameter divides the rows by, with every row on one side, leaves that
-        comparison out. A column not given is not looked at.
+        columns of :func:`value_columns`: a list, or a :class:`Seen` with the chapter's period
+        (the values on rows in it, and those only outside it). A code a parameter selects that
+        no row in the period has makes the chapter unable to run (it would leave every row
+        out), with the codes the period has, and, for a code only outside it, that it is; a
+        year a parameter divides the rows by, with every row of the period on one side, leaves
+        that comparison out. A column not given is not looked at.
     """
     ch = CHAPTERS[chapter_id]
     failed, empty = failed or {}, empty or {}
@@ -1093,7 +1145,7 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
     return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
 
 
-__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "value_columns", "required_columns", "load", "covariates",
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "Seen", "value_columns", "required_columns", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES", "PARAMETERS", "Parameter", "TOGETHER", "parameter_problems",
            "settable_parameters", "unknown_chapter", "unknown_parameter"]
 

@@ -576,8 +576,19 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                 linked.setdefault(name, set()).add(col.name)
                 linked.setdefault(ref_table, set()).add(ref_col)
     # the columns the chapters cannot do without in a row: a blank there is a row problem
-    required = catalogue.required_columns([c for c in catalogue.CHAPTERS if chapters is None or c in chapters],
-                                          config.notebook_parameters)
+    ids = [c for c in catalogue.CHAPTERS if chapters is None or c in chapters]
+    required = catalogue.required_columns(ids, config.notebook_parameters)
+    # the codes and years the chapters' parameters choose rows by, gathered in the same read, and
+    # the chapters' periods they are looked for in
+    distinct: dict[str, set[str]] = {}
+    windows: dict[str, list] = {}
+    for cid in ids:
+        for table, column in catalogue.value_columns(cid, config.notebook_parameters.get(cid, {})):
+            distinct.setdefault(table, set()).add(column)
+            period = _period(config, cid)
+            if period is not None and period not in windows.setdefault(table, []):
+                windows[table].append(period)
+    gathered: dict[str, dict] = {}  # table -> column -> value -> in each period
     for name in TABLES:
         if name not in sources or (wanted is not None and name not in wanted):
             continue
@@ -586,7 +597,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         saved = unique_name(f"ids_{name}") if name in linked else None
         version = source_key(name, spec)  # the file as it is before the check reads it
         try:
-            parts = check_source_parts(name, spec, save=saved, blank=tuple(sorted(required.get(name, ()))))
+            parts = check_source_parts(name, spec, save=saved, blank=tuple(sorted(required.get(name, ()))),
+                                       distinct=tuple(sorted(distinct.get(name, ()))),
+                                       windows=tuple(windows.get(name, ())))
         except DataValidationError as exc:
             tables[name] = TableCheck(name, shown, error=str(exc),
                                       file=str(spec.get("file")) if "file" in spec else None)
@@ -615,6 +628,7 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                                              or [np.zeros(0, dtype=np.int64)]))
         t.problem_rows = int(len(t.row_set))
         tables[name] = t
+        gathered[name] = {c: found for p in parts for c, found in p.seen.items()}
         # What the check found absent, for the kernels (jamtools.data.facts): only about the file
         # it read (the same version after the read as before), and only about ids as the file
         # gives them (not derived: a personnummer's pseudonym depends on the day's date too).
@@ -639,8 +653,6 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                 shared().execute(f"DROP TABLE IF EXISTS {ident(linked_table.engine_table)}")
     present = {k: set(t.columns) for k, t in tables.items() if t.error is None}
     failed = {k: t.failed for k, t in tables.items() if t.error is None}
-    ids = [c for c in catalogue.CHAPTERS if chapters is None or c in chapters]
-    values = _parameter_values(ids, config, sources, present, failed)
     ready: dict[str, catalogue.Readiness] = {}
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
@@ -648,7 +660,7 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         # with the chapter's parameters: a table or column one of them names is needed too
         ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty,
                                          parameters=config.notebook_parameters.get(cid, {}),
-                                         values=values)
+                                         values=_chapter_values(cid, config, present, failed, gathered, windows))
     any_run = any(r.can_run for r in ready.values())
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
@@ -658,22 +670,37 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                       None if chapters is None else ids, facts=facts)
 
 
-def _parameter_values(ids, config, sources: dict, present: dict, failed: dict) -> dict:
-    """The values (codes, years) of the columns the chapters ``ids`` choose rows by with their
-    parameters (:func:`jamtools.run.catalogue.value_columns`), per table and column, read once
-    each, where the run has the table and can read the column."""
-    from jamtools.data.load import column_values
+def _period(config, chapter_id: str) -> tuple | None:
+    """The period chapter ``chapter_id`` chooses rows by (``period_start``, ``period_end`` of
+    the run or of the chapter); None: every row."""
+    params = config.for_notebook(chapter_id)
+    period = (params.get("period_start") or None, params.get("period_end") or None)
+    return period if any(period) else None
 
-    wanted = set()
-    for cid in ids:
-        wanted |= catalogue.value_columns(cid, config.notebook_parameters.get(cid, {}))
-    out: dict[str, dict[str, list]] = {}
-    for table, column in sorted(wanted):
-        if column in present.get(table, ()) and column not in failed.get(table, ()):
-            try:
-                out.setdefault(table, {})[column] = column_values(table, sources[table], column)
-            except DataValidationError:  # (the table's own check said why)
-                continue
+
+def _chapter_values(chapter_id: str, config, present: dict, failed: dict, seen: dict,
+                    windows: dict) -> dict:
+    """The values (codes, years) of the columns chapter ``chapter_id`` chooses rows by with its
+    parameters (:func:`jamtools.run.catalogue.value_columns`), per table and column, as its
+    period sees them (:class:`jamtools.run.catalogue.Seen`), from what the check's one read of
+    each table gathered (``seen``: table -> column -> value -> in each period of ``windows``);
+    where the run has the table and can read the column. The period counts where the table
+    has its date (else the chapter's load keeps every row)."""
+    out: dict[str, dict] = {}
+    period = _period(config, chapter_id)
+    for table, column in catalogue.value_columns(chapter_id, config.notebook_parameters.get(chapter_id, {})):
+        usable = present.get(table, set()) - failed.get(table, set())
+        if column not in usable or column not in seen.get(table, {}):
+            continue
+        found = seen[table][column]
+        date = TABLES[table].date_column
+        if period is not None and date in usable and period in windows.get(table, ()):
+            i = windows[table].index(period)
+            out.setdefault(table, {})[column] = catalogue.Seen(
+                tuple(sorted((v for v, w in found.items() if w[i]), key=str)),
+                tuple(sorted((v for v, w in found.items() if not w[i]), key=str)), period)
+        else:
+            out.setdefault(table, {})[column] = catalogue.Seen(tuple(sorted(found, key=str)))
     return out
 
 

@@ -21,13 +21,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = yaml.safe_load((FIXTURES / "bad" / "expected.yml").read_text(encoding="utf-8"))
 
 
-def _whole(name: str, spec: dict, *, save=None, blank=()):
+def _whole(name: str, spec: dict, *, save=None, blank=(), distinct=(), windows=()):
     """The reference: every column of the table in one row-level check (its ids handed to the
     engine as rows for the references, as a ``sql:`` source's are; the same columns' blanks
-    said as row problems)."""
+    said as row problems; the values of ``distinct`` in each period of ``windows`` from its
+    rows, in pandas)."""
     checked = load.check_source(name, spec, blank=blank)
     if save:
         load._save_rows(checked, save)
+    checked.seen = load.values_seen(checked, distinct, windows)
     return [checked]
 
 

@@ -1,0 +1,153 @@
+"""The codes and years the chapters' parameters choose rows by (um_02's ``indikator``, um_01's
+``roll``, ks_01's ``forandring_ar``) come from the run's check's one read of each table, and
+are looked for in the chapter's period: a code whose rows are all outside the period is as a
+code no row has (the chapter would find no rows), and the check says so, naming the period and
+the codes it has."""
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+import yaml
+
+from jamtools.data import load
+from jamtools.run import catalogue
+from jamtools.run.check import check_inputs
+from jamtools.run.config import load_config
+
+UM = ["um_01_sprakbruk", "um_02_kvalitetsuppfoljning"]
+
+
+def _export(folder, period: str = "", notebooks: str = "", sql: bool = False):
+    """um_indikatorer: 'uppfoljning_i_tid' only in 2023, 'genomforandeplan_finns' in 2023 and
+    2024; um_anteckningar: role 'foralder' only in 2023, 'klient' in 2024; ks_elever: school
+    years 2021-2023 from the term's start."""
+    ind = pd.DataFrame(
+        [{"Rad": f"Q{i}", "Månad": f"{2023 + (i % 4 == 0)}-{1 + i % 12:02d}-01",
+          "Indikator": "Genomförandeplan finns" if i % 4 == 0 or i % 4 == 1 else "Uppföljning i tid",
+          "Kön": "K" if i % 2 else "M", "Täljare": 10 + i % 5, "Nämnare": 20} for i in range(96)])
+    notes = pd.DataFrame(
+        [{"Nr": f"A{i}", "Klient": f"pers{i % 30}", "Kön": "K" if i % 2 else "M",
+          "Datum": f"{2023 + i % 2}-03-0{1 + i % 9}", "Text": "Klienten tar ansvar",
+          "Roll": "Klient" if i % 2 else "Förälder"} for i in range(60)])
+    pupils = pd.DataFrame(
+        [{"Elev": f"E{i}", "Person": f"P{i}", "Kön": "F" if i % 2 else "P",
+          "Start": f"{2021 + i % 3}-08-20", "Instrument": ["piano", "fiol", "gitarr"][i % 3]}
+         for i in range(120)])
+    tables = {
+        "um_indikatorer": ("Indikatorer", ind, {"Rad": "rad_id", "Månad": "manad", "Indikator": "indikator",
+                                                "Kön": "kon", "Täljare": "taljare", "Nämnare": "namnare"},
+                           {"kon": {"K": "kvinna", "M": "man"}}),
+        "um_anteckningar": ("Anteckningar", notes, {"Nr": "anteckning_id", "Klient": "person_id", "Kön": "kon",
+                                                    "Datum": "datum", "Text": "anteckning", "Roll": "roll"},
+                            {"kon": {"K": "kvinna", "M": "man"}}),
+        "ks_elever": ("Elever", pupils, {"Elev": "elev_id", "Person": "person_id", "Kön": "kon",
+                                         "Start": "terminsstart", "Instrument": "instrument"},
+                      {"kon": {"F": "flicka", "P": "pojke"}}),
+    }
+    spec = {}
+    for name, (file, frame, columns, values) in tables.items():
+        if sql:
+            url = f"sqlite:///{folder / 'export.db'}"
+            with sa.create_engine(url).begin() as con:
+                frame.to_sql(file, con, if_exists="replace", index=False)
+            spec[name] = {"sql": {"url": url, "query": f"SELECT * FROM {file};", "name": file},
+                          "columns": columns, "values": values}
+        else:
+            (folder / f"{file}.csv").write_bytes(frame.to_csv(sep=";", index=False).encode("cp1252"))
+            spec[name] = {"file": f"{file}.csv", "columns": columns, "values": values}
+    text = yaml.safe_dump({"tables": spec}, allow_unicode=True) + period + (f"notebooks:\n{notebooks}" if notebooks else "")
+    (folder / "jamtools.yml").write_text(text, encoding="utf-8")
+    return load_config(folder / "jamtools.yml")
+
+
+def test_the_values_come_from_the_check_s_one_read_of_each_table(tmp_path, monkeypatch):
+    """No read of a table outside its own check (before: a second read of each column a
+    parameter chooses rows by, after the table's check)."""
+    cfg = _export(tmp_path, notebooks="  um_01_sprakbruk:\n    roll: foralder\n")
+    real_source, real_parts = load.check_source, load.check_source_parts
+    calls = {"inside": 0, "outside": 0}
+    depth = [0]
+
+    def counted(name, spec, *args, **kwargs):
+        calls["inside" if depth[0] else "outside"] += 1
+        return real_source(name, spec, *args, **kwargs)
+
+    def parts(name, spec, **kwargs):
+        depth[0] += 1
+        try:
+            return real_parts(name, spec, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(load, "check_source", counted)
+    monkeypatch.setattr(load, "check_source_parts", parts)
+    from jamtools.run import check as run_check
+    monkeypatch.setattr(run_check, "check_source_parts", parts)
+    ready = check_inputs(cfg, chapters=UM + ["ks_01_instrumentval"]).chapters
+    assert calls["inside"] >= 3 and calls["outside"] == 0, calls
+    # ... and the values are those of the table (every code, no period)
+    assert ready["um_01_sprakbruk"].status == "kan_koras", ready["um_01_sprakbruk"].text()
+    assert ready["um_02_kvalitetsuppfoljning"].status == "kan_koras"
+
+
+def _period_answers(tmp_path, sql=False):
+    cfg = _export(tmp_path, "period: {start: '2024-01-01', end: '2024-12-31'}\n",
+                  "  um_01_sprakbruk:\n    roll: foralder\n  ks_01_instrumentval:\n    forandring_ar: 2022\n",
+                  sql=sql)
+    return check_inputs(cfg, chapters=UM + ["ks_01_instrumentval"]).chapters
+
+
+def test_a_code_only_outside_the_period_is_as_a_code_no_row_has(tmp_path):
+    ready = _period_answers(tmp_path)
+    um_02, um_01 = ready["um_02_kvalitetsuppfoljning"], ready["um_01_sprakbruk"]
+    assert not um_02.can_run and um_02.missing == (
+        "rader med indikator = uppfoljning_i_tid i um_indikatorer under perioden 2024-01-01 – "
+        "2024-12-31 (koden finns bara på rader utanför perioden; under perioden har data bara "
+        "koden genomforandeplan_finns: ange den för parametern indikator i jamtools.yml, eller "
+        "välj en annan period)",), um_02.text()
+    assert not um_01.can_run and um_01.missing == (
+        "rader med roll = foralder i um_anteckningar under perioden 2024-01-01 – 2024-12-31 (koden "
+        "finns bara på rader utanför perioden; under perioden har data bara koden klient: ange den "
+        "för parametern roll i jamtools.yml, eller ta bort parametern, eller välj en annan period)",), um_01.text()
+    # no term starts in the period: the comparison is left out, with the years outside it
+    ks = ready["ks_01_instrumentval"]
+    assert ks.can_run and ks.left_out == (
+        "jämförelsen före och efter 2022 (under perioden 2024-01-01 – 2024-12-31 har tabellen inga "
+        "rader med läsår, utanför den 2021–2023: välj en annan period)",), ks.text()
+    # the same answer as for a code no row has (the status), and without the period the code runs
+    nowhere = catalogue.readiness("um_02_kvalitetsuppfoljning",
+                                  {"um_indikatorer": {"kon", "manad", "taljare", "namnare", "indikator"}},
+                                  values={"um_indikatorer": {"indikator": ["genomforandeplan_finns"]}})
+    assert nowhere.status == um_02.status == "kan_inte_koras"
+    (tmp_path / "whole").mkdir()
+    whole = check_inputs(_export(tmp_path / "whole", notebooks="  um_01_sprakbruk:\n    roll: foralder\n"),
+                         chapters=UM).chapters
+    assert all(r.status == "kan_koras" for r in whole.values()), [r.text() for r in whole.values()]
+
+
+def test_a_database_s_values_in_the_period_are_the_file_s(tmp_path):
+    (tmp_path / "f").mkdir()
+    (tmp_path / "d").mkdir()
+    in_file = _period_answers(tmp_path / "f")
+    assert in_file == _period_answers(tmp_path / "d", sql=True)
+    assert not in_file["um_02_kvalitetsuppfoljning"].can_run and not in_file["um_01_sprakbruk"].can_run
+
+
+def test_the_cells_values_are_those_of_the_rows(tmp_path, monkeypatch):
+    """The values the engine gathers in the cells of problems, in the period and outside it,
+    are those the rows give (pandas, on the row-level check of the whole table)."""
+    from tests.data.test_run_check_parts import assert_parts_equal_whole
+
+    cfg = _export(tmp_path, "period: {start: '2024-01-01', end: '2024-06-30'}\n",
+                  "  um_01_sprakbruk:\n    roll: foralder\n  ks_01_instrumentval:\n    forandring_ar: 2022\n")
+    report = assert_parts_equal_whole(cfg, monkeypatch)
+    assert report["chapters"]["um_01_sprakbruk"]["status"] == "kan_inte_koras"
+
+
+def test_a_year_of_the_period_on_one_side_names_the_period(tmp_path):
+    cfg = _export(tmp_path, "period: {start: '2021-01-01', end: '2022-12-31'}\n",
+                  "  ks_01_instrumentval:\n    forandring_ar: 2023\n")
+    ks = check_inputs(cfg, chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"]
+    assert ks.can_run and len(ks.left_out) == 1, ks.text()
+    assert ("Under perioden 2021-01-01 – 2022-12-31 har data läsåren 2021–2022; utanför den 2023. "
+            "Ange 2022 för parametern forandring_ar i jamtools.yml)") in ks.left_out[0], ks.left_out
