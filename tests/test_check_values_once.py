@@ -149,5 +149,9 @@ def test_a_year_of_the_period_on_one_side_names_the_period(tmp_path):
                   "  ks_01_instrumentval:\n    forandring_ar: 2023\n")
     ks = check_inputs(cfg, chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"]
     assert ks.can_run and len(ks.left_out) == 1, ks.text()
+    assert "Under perioden 2021-01-01 – 2021-12-31 har data läsåret 2021; utanför den 2022–2023." in (
+        check_inputs(_export(tmp_path, "period: {start: '2021-01-01', end: '2021-12-31'}\n",
+                             "  ks_01_instrumentval:\n    forandring_ar: 2023\n"),
+                     chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"].left_out[0])
     assert ("Under perioden 2021-01-01 – 2022-12-31 har data läsåren 2021–2022; utanför den 2023. "
             "Ange 2022 för parametern forandring_ar i jamtools.yml)") in ks.left_out[0], ks.left_out

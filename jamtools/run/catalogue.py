@@ -844,9 +844,8 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
             years = sorted(int(y) for y in seen.values)
             outside = sorted(int(y) for y in seen.outside)
             sentence = _rule(p.one_side)(year, years) if year is not None and years else ""
-            where = (f" Under perioden {seen.period_text()} har data läsåren "
-                     f"{_span(years)}; utanför den {_span(outside)}." if seen.period and outside and years
-                     else "")
+            where = (f" Under perioden {seen.period_text()} har data {_span(years, 'läsåret', 'läsåren')}; "
+                     f"utanför den {_span(outside)}." if seen.period and outside and years else "")
             if sentence:
                 which = (f"ett år från {years[0] + 1} till {years[-1]}" if len(years) > 2 else
                          f"{years[-1]}" if len(years) == 2 else "")
@@ -860,9 +859,13 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
     return missing, left_out
 
 
-def _span(years) -> str:
-    """Years in words: one year, or the first–the last."""
-    return f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}" if years else ""
+def _span(years, one: str = "", many: str = "") -> str:
+    """Sorted years in words: one year, or the first–the last (after ``one`` or ``many``)."""
+    if not years:
+        return ""
+    if len(years) == 1:
+        return f"{one} {years[0]}".strip()
+    return f"{many} {years[0]}–{years[-1]}".strip()
 
 
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
