@@ -1848,8 +1848,12 @@ def _keep_ids(con, rows_view: str, save: str, res, keys: list[str], ids: list[st
             combos = (f"SELECT c.*, k.__cell FROM {ident(rows_view)} c JOIN {ident(cells)} k ON "
                       + (" AND ".join(f"c.{ident(k)} IS NOT DISTINCT FROM k.{ident(k)}" for k in keys) or "true"))
             written = "".join(f", {texts[c]} AS {ident('v_' + c)}" for c in ids)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS SELECT r.__row, c.__cell{written} "
-                        f"FROM {ident(rows)} r JOIN ({combos}) c ON {same}")
+            # The combinations find their cells first (a few against a few), then the rows their
+            # combination: as one join the engine may match every row to its combination and
+            # then every row, by all the cell's values, to its cell (0.35 s instead of 0.23 s
+            # for 1 M rows of ht_beslut)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(save)} AS WITH __combos AS MATERIALIZED ({combos}) "
+                        f"SELECT r.__row, c.__cell{written} FROM {ident(rows)} r JOIN __combos c ON {same}")
     finally:
         con.unregister(cells)
         if rows is None:
