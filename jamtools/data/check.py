@@ -1093,18 +1093,22 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                   + [ident(f'__g{i}_' + c) for i in range(len(grades(c, ident(c), "1")))]) for c in plain]
               + [c for c in carry if c not in ("__n0", "__h")])
     rows_from, aug, dups = ident(view), view, None
+    # each id's text once per row (``__t_<id>``): whether it is missing, and the id the table
+    # of the rows keeps (:func:`_keep_ids`), not made again for each
+    id_text = {c: ident("__t_" + c) for c in id_given}
     if id_given:  # the rows with, per id, whether it is missing, and whether the key repeats
         aug = unique_name("aug")
         dup = "false"
         if duplicates and table.key in id_given and key_repeats is not False:
             dups = _repeated_keys(con, view, texts[table.key])
             if dups:
-                dup = f"coalesce(({texts[table.key]}) IN (SELECT v FROM {ident(dups)}), false)"
-        nulls = "".join(f"({texts[c]}) IS NULL AS __null_{c}, " for c in id_given)
+                dup = f"coalesce({id_text[table.key]} IN (SELECT v FROM {ident(dups)}), false)"
+        written = "".join(f", {texts[c]} AS {id_text[c]}" for c in id_given)
+        nulls = "".join(f"{id_text[c]} IS NULL AS __null_{c}, " for c in id_given)
         # ... and a hash of what the first phase groups by (``__h``, grouped by too), so that
         # each row finds its combination again by one integer (see the join to the cells)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(aug)} AS SELECT *, {_combo_hash(groups)} AS __h "
-                    f"FROM {with_classes(f'(SELECT *, {nulls}{dup} AS __dup FROM {ident(view)})')}")
+                    f"FROM {with_classes(f'(SELECT *, {nulls}{dup} AS __dup FROM (SELECT *{written} FROM {ident(view)}))')}")
         groups.append("__h")
     if two_phase:
         stand_in = "".join(f", any_value({ident(c)}) AS {ident(c)}" for c in [*id_given, *valid])  # as its rows
@@ -1451,7 +1455,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             if ids:  # each row's cell, by its combination's, with its ids
                 numbered = {key: "('rad ' || CAST(r.__row + 2 AS VARCHAR))"} if key in given and key not in cols else {}
                 _keep_ids(con, rows_view, save, res, keys, given, rows=aug, same=same_row,
-                          texts={c: numbered.get(c) or texts[c] for c in given})
+                          texts={c: numbered.get(c) or f"r.{id_text[c]}" for c in given})
                 row_columns = {c: bool(pc.any(res.column(GIVEN + c)).as_py()) for c in given}
             con.execute(f"DROP TABLE IF EXISTS {ident(rows_view)}")
             if aug != view:
