@@ -502,11 +502,13 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
     the data section, shares and the crude and same-need difference, and the split by reason
     type (miljö/beteende) when the data have it. The table may come as rows or as a cell table
     (the catalogue's ``cells``): units are counted with ``loaded.weight``."""
-    loaded, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
+    loaded, covariates = ctx.with_covariates(table, ctx.load(table, persons=True, **ctx.filters))
+    # a child can have several reports and investigations: each share rests on enough children
     result = analysis.binary_outcome(loaded.data, outcome, covariates=covariates,
                                      by="orsakstyp" if loaded.has("orsakstyp") else None,
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                     levels=CHILD_SEXES, weight=loaded.weight)
+                                     levels=CHILD_SEXES, weight=loaded.weight,
+                                     persons=loaded.persons)
     shares, comparisons = result.shares, result.comparisons
     conf = _conf(ctx.conf_level)
     kinds = ", utan och med justering" if covariates else ", utan justering"

@@ -24,6 +24,7 @@ import pandas as pd
 from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
+from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO
 
 #: The load's two reasons for a row of unknown sex (counted, and shown separately), in the words
 #: of the check (``missing_sex``, ``unknown_sex``) and of hl_01: no sex given, or a code that
@@ -112,6 +113,12 @@ class LoadResult:
     #: of their values unreadable (an error of the check): the model's name -> the export's own
     #: name. :meth:`has` says False for them, and the chapter says why they are left out.
     unusable: dict = field(default_factory=dict)
+    #: With ``load_table(..., persons=...)``: the column of ``data`` that tells whose each row
+    #: is, for counting persons rather than rows (``binary_outcome(persons=...)``): ``person_id``
+    #: for rows, :data:`PERSON` for a cell table (persons numbered up to a cap per cell, the cap
+    #: in ``data.attrs``, :data:`PERSONS_UP_TO`). None when rows are persons (the table's key is
+    #: the person) or the table has no person ids to count.
+    persons: str | None = None
 
     def __post_init__(self) -> None:
         _tag(self)
@@ -1071,6 +1078,7 @@ def load_table(
     linked: bool = False,
     keep_ids_for: Collection[str] | None = None,
     sums: list[str] | tuple[str, ...] = (),
+    persons: int | None = None,
 ) -> LoadResult:
     """Load table ``name`` of the data model, check it, and account for every row.
 
@@ -1138,6 +1146,19 @@ def load_table(
         ``spread=``). A cell table then grows with the other columns' values, not with the
         amounts'. Ignored when the result is rows, or keeps ids in the engine: then the
         column holds the rows' amounts and ``spread`` is None.
+    persons : for a table where a person can have several rows (``person_id`` in the model, not
+        its key): count persons as well as rows, for a disclosure threshold up to ``persons``
+        (the run's threshold). The result's :attr:`LoadResult.persons` names the column: rows
+        keep ``person_id`` (read for it, though no row is left out for a problem in it); a cell
+        table has :data:`PERSON` instead, numbering up to ``persons`` persons per cell (1, 2, …,
+        the same person the same number in every cell; a missing person is one person, an id
+        written two ways one, :func:`jamtools.data.pseudonym.person_key_sql`), the rows of a
+        cell's further persons under the person 0, and ``weight`` counting each one's rows.
+        The distinct persons of any union of cells are then exact up to ``persons``, at least
+        ``persons`` where there are more: enough to decide "fewer than the threshold" for any
+        threshold up to ``persons``, which ``data.attrs`` records (:data:`PERSONS_UP_TO`).
+        The ids stay in the engine (the load keeps them there as ``linked`` does) and only
+        these numbers reach pandas. Not with ``linked``.
 
     Returns
     -------
@@ -1179,6 +1200,17 @@ def load_table(
         raise ValueError(f"sums= cannot take {sorted(read_by_filters)}: a filter needs their values.")
     if isinstance(keep_ids_for, str):  # one table's name, not its letters
         keep_ids_for = (keep_ids_for,)
+    # persons counted where a person can have several rows (rows are persons where the person
+    # is the key); the ids are read for it but leave no row out (not among the columns used)
+    by_person = (persons is not None and table.key != PERSON_ID
+                 and any(c.name == PERSON_ID for c in table.columns))
+    if persons is not None and int(persons) < 1:
+        raise ValueError(f"persons= is a number of persons per cell (the threshold), not {persons!r}.")
+    if by_person and linked:
+        raise ValueError("persons= numbers the persons of a cell table whose ids it keeps in the "
+                         "engine itself: not with linked=True.")
+    if by_person and wanted is not None:
+        wanted = {*wanted, PERSON_ID}
     # a date read only for the period: a cell table holds whether each date is in it, not the date
     for_period = (cells and columns is not None and table.date_column in filters
                   and table.date_column not in {*columns, *optional})
@@ -1188,7 +1220,7 @@ def load_table(
     bounds = period_bounds(period)
     stamps = tuple(None if b is None else b.isoformat(sep=" ") for b in bounds) if for_period else None
     checked = check_source(name, sources[name], columns=wanted, cells=cells, presence=tuple(presence),
-                           linked=linked, sums=tuple(sums), period=stamps)
+                           linked=linked or (by_person and cells), sums=tuple(sums), period=stamps)
     engine_rows = None
     if checked.rows is not None:  # dropped with the object, also when the load stops below
         from jamtools.data.links import EngineRows
@@ -1329,7 +1361,62 @@ def load_table(
         out.data = out.data.drop(columns=[table.date_column])
     if any(c.startswith(DANGLING) for c in out.data.columns):
         out.data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(DANGLING)])
+    if by_person:
+        out = _with_persons(out, int(persons))
     return out
+
+
+#: The person column a cell table counts persons by (``load_table(..., persons=...)``).
+PERSON_ID = "person_id"
+
+
+def _with_persons(out: LoadResult, cap: int) -> LoadResult:
+    """``out`` with :attr:`LoadResult.persons` (see :func:`load_table`'s ``persons``): rows keep
+    ``person_id``; a cell table whose ids the load kept in the engine gets its cells per
+    numbered person (:data:`PERSON`, up to ``cap`` per cell), and no longer keeps the ids.
+    Unchanged (``persons`` None) when the table has no person ids."""
+    rows = out.rows
+    if rows is None:  # rows (or a cell table of a source without person ids)
+        if out.weight is None and PERSON_ID in out.data.columns and out.has(PERSON_ID):
+            return dataclasses.replace(out, persons=PERSON_ID)
+        return out
+    data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(GIVEN)])
+    if PERSON_ID not in rows.columns or not out.has(PERSON_ID):
+        return dataclasses.replace(out, data=data, rows=None, unique=())
+    numbered = _numbered_persons(out, cap)
+    # each cell once per numbered person, with that person's rows (the same values in all)
+    expanded = data.loc[numbered["__cell"].to_numpy()].reset_index(drop=True)
+    expanded[out.weight] = numbered[out.weight].to_numpy()
+    expanded[PERSON] = numbered[PERSON].to_numpy()
+    expanded.attrs = dict(data.attrs)
+    expanded.attrs[PERSONS_UP_TO] = {PERSON: int(cap)}
+    return dataclasses.replace(out, data=expanded, rows=None, unique=(), persons=PERSON)
+
+
+def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
+    """Per cell of ``out.data`` (its index, the engine rows' ``__cell``): up to ``cap`` persons
+    numbered over the whole table (ordered by a 62-bit hash of the person's key; two persons
+    with one hash count as one, which can only hide more), the rest as the person 0, and each
+    one's number of rows. Columns ``__cell``, :data:`PERSON` and the result's ``weight``."""
+    from jamtools.data.engine import ident
+    from jamtools.data.links import _Cells
+    from jamtools.data.pseudonym import person_key_sql
+
+    rows = out.rows
+    v = "r." + ident("v_" + PERSON_ID)
+    with _Cells(out) as kept:
+        per_person = (f"SELECT r.__cell, CAST((hash({person_key_sql(v)}) >> 2) + 1 AS BIGINT) AS p, "
+                      f"count(*) AS n FROM {ident(rows.name)} r JOIN {ident(kept)} c "
+                      f"ON r.__cell = c.__cell GROUP BY ALL")
+        capped = (f"SELECT *, row_number() OVER (PARTITION BY __cell ORDER BY p) <= {int(cap)} "
+                  f"AS k FROM ({per_person})")
+        numbered = (f"SELECT __cell, CASE WHEN k THEN dense_rank() OVER (ORDER BY CASE WHEN k "
+                    f"THEN p END) ELSE 0 END AS person, n FROM ({capped})")
+        got = rows.con.sql(f"SELECT __cell, person, CAST(sum(n) AS BIGINT) AS n FROM ({numbered}) "
+                           "GROUP BY ALL ORDER BY ALL").df()
+    return pd.DataFrame({"__cell": got["__cell"].to_numpy(dtype="int64"),
+                         PERSON: got["person"].to_numpy(dtype="int64"),
+                         out.weight: got["n"].to_numpy(dtype="int64")})
 
 
 #: With ``linked=True``: the prefix of the 0/1 column marking rows whose id refers to a row

@@ -20,10 +20,20 @@ import pandas as pd
 from jamtools.data.personnummer import (age_at, birth_date_and_sex, luhn_ok, normalise, parse,
                                         written_forms)
 
-__all__ = ["KEY_ENV", "pseudonymise", "person_keys", "person_key_sql", "luhn_ok", "parse",
-           "normalise", "birth_date_and_sex", "age_at", "written_forms"]
+__all__ = ["KEY_ENV", "PERSON", "PERSONS_UP_TO", "pseudonymise", "person_keys", "person_key_sql",
+           "luhn_ok", "parse", "normalise", "birth_date_and_sex", "age_at", "written_forms"]
 
 KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
+
+#: The column of a table of counts that numbers persons (1, 2, …, the same person the same
+#: number in every cell, up to a cap per cell; a cell's further persons are the person 0): the
+#: notes' counts of :func:`jamtools.stats.text.count_words_and_stems` (``per_person``) and a
+#: cell table loaded with ``load_table(..., persons=...)``. Never an id.
+PERSON = "__person"
+#: The key of a table's ``attrs`` that holds, for a column of numbered persons such as
+#: :data:`PERSON`, the most persons per cell it numbers: distinct persons counted from it are
+#: exact only up to that number (:func:`jamtools.stats.text.persons_up_to`).
+PERSONS_UP_TO = "persons_up_to"
 _PROCESS_KEY = secrets.token_hex(32)
 
 

@@ -975,7 +975,8 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                      tuple(left_out), adjusted, tuple(no_adj))
 
 
-def load(chapter_id: str, table: str, params, *, skip=(), also=(), **filters):
+def load(chapter_id: str, table: str, params, *, skip=(), also=(), persons: int | None = None,
+         **filters):
     """Load ``table`` for chapter ``chapter_id`` with exactly the columns the catalogue declares.
 
     ``params`` is the notebook's validated :class:`~jamtools.run.params.Params`; ``filters`` are
@@ -984,7 +985,8 @@ def load(chapter_id: str, table: str, params, *, skip=(), also=(), **filters):
     ``skip`` names optional columns or covariates the chapter will not use in this run (r4_01's
     age when the population has none): they are not read, so no row is left out for a problem
     in them. ``also`` names more optional columns (the covariates a parameter chose, r4_03's
-    ``justera_for``).
+    ``justera_for``). ``persons``: :func:`jamtools.data.load_table`'s (the threshold up to
+    which persons are counted, where a person can have several rows).
     """
     from jamtools.data import load_table
 
@@ -999,7 +1001,7 @@ def load(chapter_id: str, table: str, params, *, skip=(), also=(), **filters):
                             if c not in skip)),
                         cells=need.cells, presence=need.presence, linked=need.linked, sums=need.sums,
                         keep_ids_for=tuple(n.table for n in chapter.needs if n.table != table),
-                        **filters)
+                        persons=persons, **filters)
     if "aldersgrupp" in need.covariates and "alder" not in skip:
         add_age_group(loaded)
     return loaded

@@ -152,10 +152,14 @@ class ChapterRun:
         if loaded is not None and filters:
             self.unapplied[table] = tuple(getattr(loaded, "unapplied", ()))
 
-    def load(self, table: str, **filters):
+    def load(self, table: str, *, persons: bool = False, **filters):
         """The table with the columns the catalogue declares for this chapter
-        (:func:`jamtools.run.catalogue.load`)."""
-        loaded = catalogue.load(self.question_id, table, self.params, **filters)
+        (:func:`jamtools.run.catalogue.load`). ``persons``: count the persons of a table where
+        a person can have several rows, for the run's threshold (``load_table(...,
+        persons=threshold)``; the result's ``persons`` names the column for
+        ``binary_outcome(persons=...)``)."""
+        loaded = catalogue.load(self.question_id, table, self.params,
+                                persons=self.threshold if persons else None, **filters)
         self._remember(table, loaded, filters)
         return loaded
 

@@ -39,6 +39,8 @@ import pandas as pd
 import pyarrow as pa
 from scipy import stats as sps
 
+from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO  # noqa: F401  (re-exported)
+
 from jamtools.data.pseudonym import person_key_sql, person_keys
 
 #: E-mail and web addresses, removed before tokenising (they hold names in lower case).
@@ -688,12 +690,10 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
     return words, counted
 
 
-#: The column of :func:`count_words_and_stems` (``per_person``) that numbers the persons.
-PERSON = "__person"
-#: The key of a table's ``attrs`` that holds, for a column of numbered persons such as
-#: :data:`PERSON`, the most persons per cell it numbers (``per_person``): distinct persons
-#: counted from it are exact only up to that number (:func:`persons_up_to`).
-PERSONS_UP_TO = "persons_up_to"
+#: :data:`PERSON`, the column of :func:`count_words_and_stems` (``per_person``) that numbers the
+#: persons, and :data:`PERSONS_UP_TO`, the key of a table's ``attrs`` that records its cap
+#: (:func:`persons_up_to`), are defined with the pseudonyms (imported above): a cell table
+#: loaded with ``load_table(..., persons=...)`` numbers persons the same way.
 
 
 def persons_up_to(data: pd.DataFrame, persons: str) -> int | None:

@@ -1,0 +1,136 @@
+"""A share of reports or investigations rests on enough children, not only on enough rows.
+
+The threshold was applied to counts of rows: in bof_aktualiseringar a child can have several
+reports, so "6 reports of girls led to an investigation" could be one girl's six reports. A
+load with ``persons`` (the run's threshold) counts persons as well: on rows by ``person_id``, on
+a cell table by persons numbered up to the threshold per cell in the engine
+(:func:`jamtools.data.load_table`), and ``binary_outcome(persons=loaded.persons)`` hides a
+share whose count with or without the outcome rests on fewer than the threshold children.
+bof_01 and bof_02 do so."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jamtools import disclosure
+from jamtools.chapters import bof
+from jamtools.data import load_table
+from jamtools.data.check import CELL_COUNT
+from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO
+from jamtools.disclosure import analyses as analysis
+from jamtools.run.notebook import setup
+
+LEVELS = ("flicka", "pojke")
+COLUMNS = ("kon", "utredning_inledd")
+
+
+def _reports(folder, *, one_girl: bool, girl_ids=None) -> str:
+    """bof_aktualiseringar in unit X: 6 reports of girls that led to an investigation (one
+    girl's six, or six girls'), 10 girls' reports that did not, 10 boys' that did and 10 boys'
+    that did not (each of another child). By rows every count passes the threshold 5."""
+    girls_yes = girl_ids or (["f0"] * 6 if one_girl else [f"f{i}" for i in range(6)])
+    rows = ([(p, "flicka", 1) for p in girls_yes] + [(f"g{i}", "flicka", 0) for i in range(10)]
+            + [(f"b{i}", "pojke", 1) for i in range(10)] + [(f"c{i}", "pojke", 0) for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "utredning_inledd"])
+    frame.insert(0, "aktualisering_id", [f"a{i}" for i in range(len(frame))])
+    frame["enhet"] = "X"
+    frame["datum"] = "2024-03-01"
+    frame.to_csv(folder / "bof_aktualiseringar.csv", sep=";", index=False)
+    return str(folder)
+
+
+def _load(folder, cells: bool, persons=5):
+    return load_table("bof_aktualiseringar", data_dir=folder, columns=COLUMNS, cells=cells,
+                      persons=persons, unit="X")
+
+
+def _shares(loaded, threshold=5):
+    return analysis.binary_outcome(loaded.data, "utredning_inledd", levels=LEVELS,
+                                   threshold=threshold, weight=loaded.weight,
+                                   persons=loaded.persons).shares.set_index("kon")
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_one_girls_six_reports_are_hidden(tmp_path, cells):
+    loaded = _load(_reports(tmp_path, one_girl=True), cells)
+    assert loaded.n_rows() == 36
+    shares = _shares(loaded)
+    assert bool(shares.loc["flicka", "suppressed"])
+    assert shares.loc["flicka", ["n", "events", "share"]].isna().all()
+    assert shares.loc["flicka", "suppression_reason"] == disclosure.REASON_HIDDEN
+    # by rows alone the six reports were shown (the gap this closes)
+    by_rows = analysis.binary_outcome(loaded.data, "utredning_inledd", levels=LEVELS, threshold=5,
+                                      weight=loaded.weight).shares.set_index("kon")
+    assert not bool(by_rows.loc["flicka", "suppressed"]) and by_rows.loc["flicka", "events"] == 6
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_six_girls_reports_are_shown(tmp_path, cells):
+    shares = _shares(_load(_reports(tmp_path, one_girl=False), cells))
+    assert not shares["suppressed"].any()
+    assert shares.loc["flicka", "events"] == 6 and shares.loc["flicka", "n"] == 16
+
+
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_the_engine_and_the_rows_agree(tmp_path, one_girl):
+    folder = _reports(tmp_path, one_girl=one_girl)
+    by_cells, by_rows = _load(folder, True), _load(folder, False)
+    # the cell path is taken, and no id reaches pandas there
+    assert by_cells.weight == CELL_COUNT and by_cells.persons == PERSON
+    assert "person_id" not in by_cells.data.columns and by_cells.rows is None
+    assert by_cells.data.attrs[PERSONS_UP_TO] == {PERSON: 5}
+    assert by_rows.weight is None and by_rows.persons == "person_id"
+    assert by_cells.counts_by_sex() == by_rows.counts_by_sex()
+    pd.testing.assert_frame_equal(_shares(by_cells), _shares(by_rows), check_dtype=False)
+
+
+def test_an_id_written_two_ways_is_one_child_in_the_engine(tmp_path):
+    folder = _reports(tmp_path, one_girl=False,
+                      girl_ids=["K-7", "k7", "k 7", "19121212-1212", "121212-1212", "1212121212"])
+    for cells in (True, False):  # two girls, not six: hidden both ways
+        assert bool(_shares(_load(folder, cells)).loc["flicka", "suppressed"]), cells
+
+
+def test_a_threshold_above_the_persons_counted_is_refused(tmp_path):
+    loaded = _load(_reports(tmp_path, one_girl=False), True, persons=5)
+    with pytest.raises(ValueError, match="threshold"):
+        _shares(loaded, threshold=6)
+
+
+def test_a_table_whose_rows_are_persons_counts_rows(tmp_path):
+    pd.DataFrame({"person_id": ["k1", "k2"], "kon": ["kvinna", "man"]}).to_csv(
+        tmp_path / "eb_klienter.csv", sep=";", index=False)
+    loaded = load_table("eb_klienter", data_dir=tmp_path, columns=("kon",), cells=True, persons=5)
+    assert loaded.persons is None and PERSON not in loaded.data.columns
+
+
+def _investigations(folder) -> str:
+    """bof_utredningar as :func:`_reports`: one girl's 6 investigations led to an insats."""
+    rows = ([("f0", "flicka", 1)] * 6 + [(f"g{i}", "flicka", 0) for i in range(10)]
+            + [(f"b{i}", "pojke", 1) for i in range(10)] + [(f"c{i}", "pojke", 0) for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "insats_beviljad"])
+    frame.insert(0, "utredning_id", [f"u{i}" for i in range(len(frame))])
+    frame["startdatum"] = "2024-03-01"
+    frame.to_csv(folder / "bof_utredningar.csv", sep=";", index=False)
+    return str(folder)
+
+
+@pytest.mark.parametrize("cid, chapter, write", [
+    ("bof_01_utredning_inleds", bof.investigation_opened, lambda f: _reports(f, one_girl=True)),
+    ("bof_02_utredning_till_insats", bof.investigation_to_insats, _investigations)])
+def test_the_chapters_hide_one_girls_rows(tmp_path, monkeypatch, cid, chapter, write):
+    folder = write(tmp_path)
+    computed = []
+    binary = analysis.binary_outcome
+
+    def spy(*args, **kwargs):
+        result = binary(*args, **kwargs)
+        computed.append(result)
+        return result
+
+    monkeypatch.setattr(analysis, "binary_outcome", spy)
+    ctx = setup(cid, {"data_dir": folder, "enhet": None, "alder_min": 0, "alder_max": 17})
+    chapter(ctx)
+    shares = computed[0].shares.set_index("kon")
+    assert bool(shares.loc["flicka", "suppressed"])
+    assert shares.loc["flicka", ["n", "events", "share"]].isna().all()
