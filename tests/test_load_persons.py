@@ -91,6 +91,43 @@ def test_an_id_written_two_ways_is_one_child_in_the_engine(tmp_path):
         assert bool(_shares(_load(folder, cells)).loc["flicka", "suppressed"]), cells
 
 
+def _write(folder, rows) -> str:
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "anmalningsorsak", "utredning_inledd"])
+    frame.insert(0, "aktualisering_id", [f"a{i}" for i in range(len(frame))])
+    frame["enhet"] = "X"
+    frame.to_csv(folder / "bof_aktualiseringar.csv", sep=";", index=False)
+    return str(folder)
+
+
+OTHERS = ([(f"g{i}", "flicka", "vald_i_familjen", 0) for i in range(10)]
+          + [(f"b{i}", "pojke", "vald_i_familjen", 1) for i in range(10)]
+          + [(f"c{i}", "pojke", "vald_i_familjen", 0) for i in range(10)])
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_the_same_girls_in_two_cells_are_counted_once(tmp_path, cells):
+    # three girls, each with a report of two reasons (two cells of the cell table): 6 reports
+    # of 3 girls, hidden however the cells are added up
+    rows = [(f"f{i}", "flicka", reason, 1) for i in range(3) for reason in ("vald_i_familjen", "skolfranvaro")]
+    loaded = load_table("bof_aktualiseringar", data_dir=_write(tmp_path, rows + OTHERS),
+                        columns=(*COLUMNS, "anmalningsorsak"), cells=cells, persons=5)
+    shares = _shares(loaded)
+    assert bool(shares.loc["flicka", "suppressed"])
+
+
+def test_a_cell_of_many_children_keeps_threshold_numbered_ones(tmp_path):
+    # 40 girls' reports in one cell, two each: the cell table holds 5 numbered girls and the
+    # rest under 0, the same rows in all, and the share is shown
+    rows = [(f"f{i}", "flicka", "vald_i_familjen", 1) for i in range(40) for _ in range(2)]
+    loaded = load_table("bof_aktualiseringar", data_dir=_write(tmp_path, rows + OTHERS),
+                        columns=(*COLUMNS, "anmalningsorsak"), cells=True, persons=5)
+    girls = loaded.data[(loaded.data["kon"] == "flicka") & (loaded.data["utredning_inledd"] == 1)]
+    assert sorted(girls[PERSON] == 0) == [False] * 5 + [True]
+    assert girls[CELL_COUNT].sum() == 80 and girls.loc[girls[PERSON] == 0, CELL_COUNT].item() == 70
+    shares = _shares(loaded)
+    assert not shares["suppressed"].any() and shares.loc["flicka", "events"] == 80
+
+
 def test_a_threshold_above_the_persons_counted_is_refused(tmp_path):
     loaded = _load(_reports(tmp_path, one_girl=False), True, persons=5)
     with pytest.raises(ValueError, match="threshold"):

@@ -1408,12 +1408,15 @@ def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
         per_person = (f"SELECT r.__cell, CAST((hash({person_key_sql(v)}) >> 2) + 1 AS BIGINT) AS p, "
                       f"count(*) AS n FROM {ident(rows.name)} r JOIN {ident(kept)} c "
                       f"ON r.__cell = c.__cell GROUP BY ALL")
-        capped = (f"SELECT *, row_number() OVER (PARTITION BY __cell ORDER BY p) <= {int(cap)} "
-                  f"AS k FROM ({per_person})")
-        numbered = (f"SELECT __cell, CASE WHEN k THEN dense_rank() OVER (ORDER BY CASE WHEN k "
-                    f"THEN p END) ELSE 0 END AS person, n FROM ({capped})")
-        got = rows.con.sql(f"SELECT __cell, person, CAST(sum(n) AS BIGINT) AS n FROM ({numbered}) "
-                           "GROUP BY ALL ORDER BY ALL").df()
+        # each cell's first ``cap`` persons by hash (a top-k per cell, not a sort of every
+        # person), numbered by their rank among all persons kept in some cell
+        got = rows.con.sql(
+            f"WITH pp AS ({per_person}), "
+            f"top AS (SELECT __cell, unnest(min(p, {int(cap)})) AS p FROM pp GROUP BY __cell), "
+            "ranks AS (SELECT p, dense_rank() OVER (ORDER BY p) AS person FROM (SELECT DISTINCT p FROM top)), "
+            "numbered AS (SELECT top.__cell, top.p, ranks.person FROM top JOIN ranks USING (p)) "
+            "SELECT pp.__cell, coalesce(numbered.person, 0) AS person, CAST(sum(pp.n) AS BIGINT) AS n "
+            "FROM pp LEFT JOIN numbered USING (__cell, p) GROUP BY ALL ORDER BY ALL").df()
     return pd.DataFrame({"__cell": got["__cell"].to_numpy(dtype="int64"),
                          PERSON: got["person"].to_numpy(dtype="int64"),
                          out.weight: got["n"].to_numpy(dtype="int64")})
