@@ -171,3 +171,59 @@ def test_the_chapters_hide_one_girls_rows(tmp_path, monkeypatch, cid, chapter, w
     shares = computed[0].shares.set_index("kon")
     assert bool(shares.loc["flicka", "suppressed"])
     assert shares.loc["flicka", ["n", "events", "share"]].isna().all()
+
+
+def _pnr(date: str, serial: int) -> str:
+    """A valid personnummer (Luhn) of ``date`` (YYYYMMDD) with the serial number ``serial``."""
+    from jamtools.data.personnummer import luhn_ok
+
+    nine = f"{date[2:]}{serial:03d}"
+    check = next(c for c in range(10) if luhn_ok(f"{nine}{c}"))
+    return f"{date}-{serial:03d}{check}"
+
+
+def test_personnummer_written_two_ways_is_one_child(tmp_path):
+    # the export has personnummer, no person_id: the load's pseudonym is one per child however
+    # the number is written; six reports of one girl are hidden on both paths, six girls' shown
+    girl = _pnr("20121212", 124)
+    forms = [girl, girl.replace("-", ""), girl[2:], girl[2:].replace("-", ""), girl, girl[2:]]
+    assert len({f for f in forms}) == 4
+    others = ([(_pnr(f"201201{d:02d}", 2), "flicka", 0) for d in range(1, 11)]
+              + [(_pnr(f"201202{d:02d}", 1), "pojke", 1) for d in range(1, 11)]
+              + [(_pnr(f"201203{d:02d}", 1), "pojke", 0) for d in range(1, 11)])
+    for one_girl in (True, False):
+        girls = forms if one_girl else [_pnr(f"201204{d:02d}", 2) for d in range(1, 7)]
+        frame = pd.DataFrame([(p, "flicka", 1) for p in girls] + others,
+                             columns=["personnummer", "kon", "utredning_inledd"])
+        frame.insert(0, "aktualisering_id", [f"a{i}" for i in range(len(frame))])
+        frame["enhet"] = "X"
+        frame.to_csv(tmp_path / "bof_aktualiseringar.csv", sep=";", index=False)
+        for cells in (True, False):
+            loaded = _load(str(tmp_path), cells)
+            assert loaded.persons is not None and loaded.n_rows() == 36, cells
+            assert "personnummer" not in loaded.data.columns
+            assert bool(_shares(loaded).loc["flicka", "suppressed"]) == one_girl, (one_girl, cells)
+
+
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_a_repeated_report_is_left_out_on_both_paths(tmp_path, one_girl):
+    # a report exported twice (its key repeats) is a duplicate: both paths leave it out and
+    # still agree on the persons
+    folder = _reports(tmp_path, one_girl=one_girl)
+    path = tmp_path / "bof_aktualiseringar.csv"
+    frame = pd.read_csv(path, sep=";", dtype=str)
+    pd.concat([frame, frame.iloc[[0]]]).to_csv(path, sep=";", index=False)
+    by_cells, by_rows = _load(folder, True), _load(folder, False)
+    assert by_cells.counts_by_sex() == by_rows.counts_by_sex()
+    assert by_cells.persons == PERSON
+    pd.testing.assert_frame_equal(_shares(by_cells), _shares(by_rows), check_dtype=False)
+
+
+def test_a_table_without_person_ids_counts_rows(tmp_path):
+    folder = _reports(tmp_path, one_girl=True)
+    path = tmp_path / "bof_aktualiseringar.csv"
+    pd.read_csv(path, sep=";", dtype=str).drop(columns="person_id").to_csv(path, sep=";", index=False)
+    for cells in (True, False):
+        loaded = _load(folder, cells)
+        assert loaded.persons is None and loaded.n_rows() == 36, cells
+        assert PERSON not in loaded.data.columns and "person_id" not in loaded.data.columns
