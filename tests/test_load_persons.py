@@ -227,3 +227,32 @@ def test_a_table_without_person_ids_counts_rows(tmp_path):
         loaded = _load(folder, cells)
         assert loaded.persons is None and loaded.n_rows() == 36, cells
         assert PERSON not in loaded.data.columns and "person_id" not in loaded.data.columns
+
+
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_a_database_table_counts_persons_as_a_file(tmp_path, one_girl):
+    # the same reports in an SQLite table (a ``sql:`` source): the ids are read for the persons
+    # and the shares are the file's, on both paths
+    import sqlalchemy as sa
+    import yaml
+
+    from jamtools.run.config import load_config
+
+    folder = _reports(tmp_path, one_girl=one_girl)
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        pd.read_csv(tmp_path / "bof_aktualiseringar.csv", sep=";", dtype=str).to_sql(
+            "anmalningar", con, index=False)
+    engine.dispose()
+    cfg = tmp_path / "db.yml"
+    cfg.write_text(yaml.safe_dump({"tables": {"bof_aktualiseringar": {"sql": {
+        "url": url, "query": "SELECT * FROM anmalningar", "name": "anmälningar"}}}},
+        allow_unicode=True), encoding="utf-8")
+    config = load_config(cfg)
+    for cells in (True, False):
+        loaded = load_table("bof_aktualiseringar", config=config, columns=COLUMNS, cells=cells,
+                            persons=5, unit="X")
+        assert loaded.persons == (PERSON if cells else "person_id"), cells
+        pd.testing.assert_frame_equal(_shares(loaded), _shares(_load(folder, cells)), check_dtype=False)
+        assert bool(_shares(loaded).loc["flicka", "suppressed"]) == one_girl
