@@ -922,12 +922,11 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     # An amount that the model makes 0 where a yes/no column is no (a refused application's
     # amount granted) and that the export leaves blank there is read as 0, as the model says,
     # and said once with its count; only where the export gives the amount on some row (a
-    # column blank on every row is one the export lacks).
+    # column blank on every row is one the export lacks): whether it does is the scan's own
+    # count of the column's values, and without any the zeros are taken back (no other read).
     zero_fill = [c for c, col in model.items() if col.zero_unless is not None and c in cols
                  and col.zero_unless in cols and model[col.zero_unless].dtype == "bool"
-                 and col.dtype in ("int", "float") and con.sql(
-                     f"SELECT 1 FROM {ident(view)} WHERE {sql_text(ident(c), types[c])} "
-                     "IS NOT NULL LIMIT 1").fetchall()]
+                 and col.dtype in ("int", "float")]
 
     def text(c: str) -> str:
         return sql_text(ident(c), types[c])
@@ -1509,6 +1508,21 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
               for name, arr in flag_col.items()}
     n_rows = res.num_rows if weights is None else int(weights.sum())
     res = res.select([c for c in res.column_names if not c.startswith("__bits")])
+    for name in zero_fill:  # no value on any row: the export lacks the amount, no zeros
+        zero = f"{name}|zero"
+        if counts.get(f"{name}|filled", 0) or not counts.get(zero, 0):
+            continue
+        for c in ("v_" + name, GIVEN + name, SPREAD + name):
+            if c in res.column_names:
+                kept = res.column(c)
+                res = res.set_column(res.column_names.index(c), c, pa.nulls(len(res), kept.type)
+                                     if c != GIVEN + name else pa.array(np.zeros(len(res), dtype=bool)))
+        blank = f"{name}|blank"
+        if blank in flag_col:  # every row is blank
+            flag_col[blank] = pa.chunked_array([pa.array(np.ones(len(res), dtype=bool))])
+            counts[blank] = n_rows
+        flag_col[zero] = pa.chunked_array([pa.array(np.zeros(len(res), dtype=bool))])
+        counts[zero] = 0
     if cells:  # the rows with a problem, with their flags, for the first rows and the examples
         lists = res.column("__flagged")
         per_cell = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
