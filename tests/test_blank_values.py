@@ -353,8 +353,8 @@ def test_a_refusal_without_an_amount_is_read_as_0_as_the_model_says(tmp_path):
     assert [(p.count, p.severity) for p in zero] == [(5, "info")]
     assert zero[0].message() == (
         "Ansokningar.csv, kolumn 'Belopp' (beviljat_belopp i datamodellen): 5 värden härledda som 0 "
-        "där kolumnen är tom och 'Beviljad' är 0 (vid ett nej, som ett avslag, är beloppet 0 i "
-        "datamodellen); övriga värden är exportens egna (derived column).")
+        "där kolumnen är tom och 'Beviljad' är nej (vid ett avslag är beloppet 0 i "
+        "datamodellen); övriga värden är exportens egna.")
     for chapter in ("r4_02_resurser", "ru_01_projektmedel"):
         ctx = setup(chapter, {"data_dir": None, "results_path": None, "config_file": str(cfg.source)})
         loaded = catalogue.load(chapter, "ru_ansokningar", ctx.params)

@@ -22,7 +22,7 @@ differently, and leaving out a fifth of the rows would change the answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -167,6 +167,9 @@ class Problem:
     detail: str = ""
     export_column: str | None = None
     derived_from: str | None = None
+    #: The export's own name of ``derived_from`` (the column the analyst fills in), when the
+    #: configuration maps one.
+    derived_export: str | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -177,12 +180,13 @@ class Problem:
         return KINDS[self.kind][1]
 
     def where(self) -> str:
-        """``kolumn 'Ålder' (alder)`` / ``kolumn 'alder' (härledd från 'personnummer')``."""
+        """``kolumn 'Ålder' (alder i datamodellen)`` / ``kolumn 'alder' (härledd från 'Personnr')``:
+        the export's own names, the source of a derived column too."""
         name = f"kolumn '{self.export_column or self.column}'"
         if self.export_column and self.export_column != self.column:
             name += f" ({self.column} i datamodellen)"
         if self.derived_from:
-            name += f" (härledd från '{self.derived_from}')"
+            name += f" (härledd från '{self.derived_export or self.derived_from}')"
         return name
 
     def rows_text(self) -> str:
@@ -209,9 +213,9 @@ class Problem:
             n = (f"färre än {threshold} värden" if threshold is not None and self.count < threshold
                  else f"{self.count} värde" if self.count == 1 else f"{self.count} värden")
             done = "härlett" if self.count == 1 and not n.startswith("färre") else "härledda"
-            return f"{self.source}, {name}: {n} {done} {self.detail} (derived column)."
+            return f"{self.source}, {name}: {n} {done} {self.detail}."
         if self.kind == "derived":
-            return f"{self.source}, kolumn '{self.column}': {self.detail} (derived column)."
+            return f"{self.source}, kolumn '{self.column}': {self.detail}."
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"
@@ -1617,7 +1621,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                 rows(name, "not_an_integer", f"{name}|not_an_integer")
             bound = (f"högst {export_names.get(col.at_most, col.at_most)}"
                      if col.at_most is not None and col.at_most in cols else "")
-            zero = (f"0 där {export_names.get(col.zero_unless, col.zero_unless)} är 0"
+            # (said as the export's yes/no: "Nej", "0" or "N" alike is a no, a refusal)
+            zero = (f"0 där '{export_names.get(col.zero_unless, col.zero_unless)}' är nej (avslag)"
                     if col.zero_unless is not None and col.zero_unless in cols else "")
             days = (f"dagarna från {export_names.get(col.days_between[0], col.days_between[0])} till "
                     f"{export_names.get(col.days_between[1], col.days_between[1])}"
@@ -1662,8 +1667,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
             other = export_names.get(col.zero_unless, col.zero_unless)
             chk.problems.append(Problem(
                 table.name, source, name, "derived", "info", counts[f"{name}|zero"],
-                detail=f"som 0 där kolumnen är tom och '{other}' är 0 (vid ett nej, som ett "
-                       "avslag, är beloppet 0 i datamodellen); övriga värden är exportens egna",
+                detail=f"som 0 där kolumnen är tom och '{other}' är nej (vid ett avslag är "
+                       "beloppet 0 i datamodellen); övriga värden är exportens egna",
                 export_column=export_names.get(name), derived_from=col.zero_unless))
         if 0 < counts.get(f"{name}|blank", 0) < n_rows:  # (blank on every row: the export lacks it)
             rows(name, "missing_value", f"{name}|blank", with_example=False)
@@ -1754,7 +1759,10 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     if cells:
         data[CELL_COUNT] = weights
     con.unregister(chk_name)
-    return CheckedTable(table=table, source=source, data=data, problems=chk.problems,
+    # a derived column's problems name its source as the export does (the column to fill in)
+    problems = [replace(p, derived_export=export_names[p.derived_from])
+                if p.derived_from in export_names else p for p in chk.problems]
+    return CheckedTable(table=table, source=source, data=data, problems=problems,
                         masks=chk.masks, derived=chk.derived, export_names=export_names,
                         rows_read=n_rows, depends=chk.depends,
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},

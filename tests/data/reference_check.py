@@ -165,9 +165,11 @@ class Problem:
             n = (f"färre än {threshold} värden" if threshold is not None and self.count < threshold
                  else f"{self.count} värde" if self.count == 1 else f"{self.count} värden")
             done = "härlett" if self.count == 1 and not n.startswith("färre") else "härledda"
-            return f"{self.source}, {name}: {n} {done} {self.detail} (derived column)."
+            # (changed on purpose since the copy was frozen: no English in a derived column's
+            # message, as in the engine check)
+            return f"{self.source}, {name}: {n} {done} {self.detail}."
         if self.kind == "derived":
-            return f"{self.source}, kolumn '{self.column}': {self.detail} (derived column)."
+            return f"{self.source}, kolumn '{self.column}': {self.detail}."
         head = f"{self.source}, {self.where()}: {self.label}"
         if self.detail:
             head += f" ({self.detail})"

@@ -44,7 +44,7 @@ def test_money_granted_to_a_rejected_application_is_an_impossible_value(tmp_path
     raw.loc[granted, "beviljat_belopp"] = "0.0"  # granted nothing: allowed
     checked = check_table(raw, TABLES["ru_ansokningar"], source="t.csv")
     problem = next(p for p in checked.problems if p.column == "beviljat_belopp" and p.kind == "impossible")
-    assert problem.count == 2 and "0 där beviljad är 0" in problem.detail
+    assert problem.count == 2 and "0 där 'beviljad' är nej (avslag)" in problem.detail
     assert problem.rows == tuple(int(i) + 2 for i in rejected)  # the file's row numbers
     raw.to_csv(tmp_path / "ru_ansokningar.csv", index=False)
     loaded = load_table("ru_ansokningar", data_dir=tmp_path)

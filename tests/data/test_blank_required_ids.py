@@ -48,10 +48,22 @@ def test_a_blank_personnummer_where_a_chapter_needs_the_person_is_named(tmp_path
     assert [(p.column, p.count, p.rows, p.severity) for p in found] == [
         ("person_id", left, (12, 22, 32), "rader")], [p.message() for p in table.problems]
     message = found[0].message()
-    assert message.startswith("Anteckningar.csv, kolumn 'person_id' (härledd från 'personnummer'): "
+    # the column to fill in is the export's own ('Personnr'), as the info beside it and an
+    # invalid personnummer's message say, not the data model's 'personnummer'
+    assert message.startswith("Anteckningar.csv, kolumn 'person_id' (härledd från 'Personnr'): "
                               "värde saknas, missing value (personnumret saknas): 3 rader, till "
                               "exempel rad 12, 22, 32.")
     assert "fyll i" in message and table.problem_rows == 3
+    said = [p.message() for p in table.problems] + table_lines(cfg)
+    derived = [m for m in said if "härledd" in m]
+    assert len(derived) >= 3 and all("'Personnr'" in m and "'personnummer'" not in m for m in derived), derived
+    assert not any("derived column" in m for m in said), said
+
+
+def table_lines(cfg) -> list[str]:
+    """The lines of the book's page of the check (counts below the threshold hidden)."""
+    chk = check_inputs(cfg, chapters=["um_01_sprakbruk"])
+    return [line for line in chk.markdown(threshold=5).splitlines() if "Anteckningar" in line]
 
 
 def _plannings(folder, blank: list[int]):

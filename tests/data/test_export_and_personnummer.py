@@ -55,7 +55,7 @@ def test_the_check_counts_the_values_a_personnummer_filled():
         assert p.count == 1
         assert p.message() == (f"Klienter.csv, kolumn '{name}' ({column} i datamodellen): 1 värde härlett "
                                "från 'Personnummer' där kolumnen är tom; övriga värden är exportens "
-                               "egna (derived column).")
+                               "egna.")
         # on the book's page, a small count is not shown
         assert "färre än 5 värden härledda" in p.message(threshold=5)
     # the export's own column's problems are not said to be derived (the id made from the
@@ -68,7 +68,7 @@ def test_the_check_counts_the_values_a_personnummer_filled():
     # a column the export lacks is still derived as a whole
     whole = _check(_rows().drop(columns=["kon"]))
     said = {p.column: p.message() for p in whole.problems if p.kind == "derived"}
-    assert said["kon"] == "Klienter.csv, kolumn 'kon': härledd från 'Personnummer' (derived column)."
+    assert said["kon"] == "Klienter.csv, kolumn 'kon': härledd från 'Personnummer'."
 
 
 def test_an_impossible_age_is_not_replaced_and_the_row_is_left_out():
