@@ -65,7 +65,8 @@ def collapse(df: pd.DataFrame, outcome: str, by: str | Sequence[str], *,
         bad = y[bad_mask]
         example = "saknas" if bad.isna().all() else repr(bad.dropna().iloc[0])
         raise ValueError(
-            f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {len(bad)} rader har annat värde "
+            f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {len(bad)} "
+            f"{'rad' if len(bad) == 1 else 'rader'} har annat värde "
             f"eller saknar värde, till exempel {example}. Rätta eller exkludera raderna först."
         )
     if weights is None:
@@ -189,7 +190,8 @@ def collapse_file(path: str | os.PathLike[str], outcome: str, by: str | Sequence
                           f'{"AND" if where else "WHERE"} ("{outcome}" IS NULL OR '
                           f'CAST("{outcome}" AS DOUBLE) NOT IN (0, 1))').fetchone()[0]
         if bad:
-            raise ValueError(f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {bad} rader i "
+            raise ValueError(f"Utfallet '{outcome}' ska vara 0/1 (binary outcome): {bad} "
+                             f"{'rad' if bad == 1 else 'rader'} i "
                              f"{path} har annat värde eller saknar värde.")
         out = con.execute(f'SELECT {cols}, count(*)::DOUBLE AS n, '
                           f'sum(CAST("{outcome}" AS DOUBLE)) AS events FROM {source} {cond} '

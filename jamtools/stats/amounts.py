@@ -200,8 +200,14 @@ def _check(df, value: str, cols, count: str | None = None, *, spread: str | None
     y = pd.to_numeric(df[value], errors="coerce")
     bad = df.loc[y.isna(), value]
     if len(bad):
-        raise ValueError(f"'{value}' saknar värde eller är inget tal på {len(bad)} rader "
-                         f"(till exempel {bad.iloc[0]!r}); exkludera eller rätta dem först.")
+        # rows of the data: with ``count``, each row of ``df`` stands for its count of them
+        n = (int(pd.to_numeric(df.loc[y.isna(), count], errors="coerce").fillna(1).sum()) if count
+             else len(bad))
+        given = bad.dropna()
+        given = given[given.astype(str).str.strip().str.lower() != "nan"]
+        example = f" (till exempel {given.iloc[0]!r})" if len(given) else ""
+        raise ValueError(f"'{value}' saknar värde eller är inget tal på {n} "
+                         f"{'rad' if n == 1 else 'rader'}{example}; exkludera eller rätta dem först.")
     out = df[[*cols]].copy()
     out[value] = y.astype(float)
     if count:

@@ -95,7 +95,9 @@ def cell_table(frame: pd.DataFrame, value: str, by: str | Sequence[str]) -> pd.D
     _no_clash(by)
     y = pd.to_numeric(frame[value], errors="coerce")
     if y.isna().any():
-        raise ValueError(f"'{value}' saknar värde eller är inget tal på {int(y.isna().sum())} rader.")
+        n = int(y.isna().sum())
+        raise ValueError(f"'{value}' saknar värde eller är inget tal på {n} "
+                         f"{'rad' if n == 1 else 'rader'}.")
     d = frame[by].copy()
     d["_y"] = y.astype(float)
     d["_y2"] = d["_y"] ** 2

@@ -34,7 +34,9 @@ def _status(df: pd.DataFrame, duration: str, status: str) -> tuple[np.ndarray, n
     s = pd.to_numeric(df[status], errors="coerce").astype(float)
     bad = t.isna() | (t < 0) | s.isna() | (s < 0) | (s != np.round(s))
     if bad.any():
-        raise ValueError(f"{int(bad.sum())} rader har saknad eller negativ tid ('{duration}') eller "
+        n = int(bad.sum())
+        raise ValueError(f"{n} {'rad' if n == 1 else 'rader'} har saknad eller negativ tid "
+                         f"('{duration}') eller "
                          f"en status ('{status}') som inte är 0 (censurerad) eller 1, 2, … "
                          "(händelsetyp); exkludera eller rätta dem först.")
     return t.to_numpy(), s.to_numpy().astype(int)

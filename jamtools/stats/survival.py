@@ -30,7 +30,8 @@ def _check(df, duration, event, cols, count=None):
     e = _event_values(df[event])
     bad = int((t.isna() | (t < 0) | ~e.isin([0, 1])).sum())
     if bad:
-        raise ValueError(f"{bad} rader har saknad eller negativ tid ('{duration}') eller en "
+        raise ValueError(f"{bad} {'rad' if bad == 1 else 'rader'} har saknad eller negativ tid "
+                         f"('{duration}') eller en "
                          f"händelse ('{event}') som inte är 0/1; exkludera eller rätta dem först.")
     out = df[list(cols)].copy()
     out["_t"], out["_e"] = t.astype(float), e.astype(int)

@@ -209,7 +209,7 @@ def test_collapse_file_with_duckdb_equals_pandas(tmp_path):
     np.testing.assert_array_equal(a[["n", "events"]].to_numpy(), b[["n", "events"]].to_numpy())
     df.loc[3, "y"] = 7
     df.to_csv(tmp_path / "bad.csv", index=False)
-    with pytest.raises(ValueError, match="1 rader"):
+    with pytest.raises(ValueError, match="binary outcome[)]: 1 rad i "):
         stats.collapse_file(tmp_path / "bad.csv", "y", by)
 
 
