@@ -256,3 +256,65 @@ def test_a_database_table_counts_persons_as_a_file(tmp_path, one_girl):
         assert loaded.persons == (PERSON if cells else "person_id"), cells
         pd.testing.assert_frame_equal(_shares(loaded), _shares(_load(folder, cells)), check_dtype=False)
         assert bool(_shares(loaded).loc["flicka", "suppressed"]) == one_girl
+
+
+@pytest.mark.parametrize("cells", [True, False])
+@pytest.mark.parametrize("unknown", [["", ""], ["", " ", "-"]])
+def test_rows_of_no_known_child_add_no_child(tmp_path, cells, unknown):
+    # Four girls and reports whose child is not known (a blank id, or one of nothing but
+    # spaces and dashes): the unknown rows may be the four girls' own, so the cell rests on
+    # four children, not five, and is hidden. They were counted as one more child, and the
+    # share of 6-7 reports was shown. With six known girls beside them it is shown.
+    for known, hidden in ((["f0", "f0", "f1", "f2", "f3"], True), ([f"f{i}" for i in range(6)], False)):
+        folder = _reports(tmp_path, one_girl=False, girl_ids=known + unknown)
+        shares = _shares(_load(folder, cells))
+        assert bool(shares.loc["flicka", "suppressed"]) == hidden, (known, cells)
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_unreadable_personnummer_add_no_child(tmp_path, cells):
+    # two reports whose personnummer has a wrong check digit (a typo of a girl's number): no
+    # pseudonym, so no known child; beside four girls the cell rests on four and is hidden
+    girls = [_pnr(f"201204{d:02d}", 2) for d in range(1, 5)]
+    typo = girls[0][:-1] + str((int(girls[0][-1]) + 1) % 10)
+    others = ([(_pnr(f"201201{d:02d}", 2), "flicka", 0) for d in range(1, 11)]
+              + [(_pnr(f"201202{d:02d}", 1), "pojke", 1) for d in range(1, 11)]
+              + [(_pnr(f"201203{d:02d}", 1), "pojke", 0) for d in range(1, 11)])
+    frame = pd.DataFrame([(p, "flicka", 1) for p in [*girls, typo, typo]] + others,
+                         columns=["personnummer", "kon", "utredning_inledd"])
+    frame.insert(0, "aktualisering_id", [f"a{i}" for i in range(len(frame))])
+    frame["enhet"] = "X"
+    frame.to_csv(tmp_path / "bof_aktualiseringar.csv", sep=";", index=False)
+    loaded = _load(str(tmp_path), cells)
+    shares = _shares(loaded)
+    assert bool(shares.loc["flicka", "suppressed"]), cells
+
+
+def test_the_fewest_children_of_rows_some_unknown():
+    from jamtools.data.pseudonym import UNKNOWN_PERSON
+
+    count = analysis._distinct_persons
+    assert count(pd.Series(["a", "b", None, None])) == 2
+    assert count(pd.Series([None, None], dtype="string")) == 1
+    assert count(pd.Series([1, 2, UNKNOWN_PERSON, 0])) == 3
+    assert count(pd.Series([UNKNOWN_PERSON, UNKNOWN_PERSON])) == 1
+    assert count(pd.Series([], dtype="string")) == 0
+
+
+@pytest.mark.parametrize("cid, chapter, write", [
+    ("bof_01_utredning_inleds", bof.investigation_opened, lambda f: _reports(f, one_girl=True)),
+    ("bof_02_utredning_till_insats", bof.investigation_to_insats, _investigations)])
+def test_the_chapters_say_so_when_the_children_cannot_be_counted(tmp_path, cid, chapter, write):
+    # An export without the children's ids: the shares rest on rows, and the page says so (it
+    # said nothing, while the book says these chapters count children); with the ids it does not.
+    import re
+
+    folder = write(tmp_path)
+    ctx = setup(cid, {"data_dir": folder, "enhet": None, "alder_min": 0, "alder_max": 17})
+    with_ids = " ".join(str(i) for i in chapter(ctx).part("data") if isinstance(i, str))
+    assert "inget id för barnen" not in with_ids
+    path = next(tmp_path.glob("bof_*.csv"))
+    pd.read_csv(path, sep=";", dtype=str).drop(columns="person_id").to_csv(path, sep=";", index=False)
+    ctx = setup(cid, {"data_dir": folder, "enhet": None, "alder_min": 0, "alder_max": 17})
+    without = " ".join(str(i) for i in chapter(ctx).part("data") if isinstance(i, str))
+    assert re.search(r"Observera: Exporten har inget id för barnen .* färre barn än tröskeln\.", without)

@@ -24,7 +24,7 @@ import pandas as pd
 from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
-from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO
+from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO, UNKNOWN_PERSON
 
 #: The load's two reasons for a row of unknown sex (counted, and shown separately), in the words
 #: of the check (``missing_sex``, ``unknown_sex``) and of hl_01: no sex given, or a code that
@@ -1151,7 +1151,8 @@ def load_table(
         (the run's threshold). The result's :attr:`LoadResult.persons` names the column: rows
         keep ``person_id`` (read for it, though no row is left out for a problem in it); a cell
         table has :data:`PERSON` instead, numbering up to ``persons`` persons per cell (1, 2, …,
-        the same person the same number in every cell; a missing person is one person, an id
+        the same person the same number in every cell; rows of no known person
+        :data:`~jamtools.data.pseudonym.UNKNOWN_PERSON`, no person of their own; an id
         written two ways one, :func:`jamtools.data.pseudonym.person_key_sql`), the rows of a
         cell's further persons under the person 0, and ``weight`` counting each one's rows.
         The distinct persons of any union of cells are then exact up to ``persons``, at least
@@ -1409,7 +1410,8 @@ def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
     pseudonyms = out.checked is not None and out.checked.derived.get(PERSON_ID) == "personnummer"
     key = v if pseudonyms else person_key_sql(v)
     with _Cells(out) as kept:
-        per_person = (f"SELECT r.__cell, CAST((hash({key}) >> 2) + 1 AS BIGINT) AS p, "
+        per_person = (f"SELECT r.__cell, CASE WHEN {key} IS NOT NULL THEN CAST((hash({key}) >> 2) + 1 AS BIGINT) "
+                      f"END AS p, "
                       f"count(*) AS n FROM {ident(rows.name)} r JOIN {ident(kept)} c "
                       f"ON r.__cell = c.__cell GROUP BY ALL")
         # each cell's first ``cap`` persons by hash (a top-k per cell, not a sort of every
@@ -1419,7 +1421,9 @@ def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
             f"top AS (SELECT __cell, unnest(min(p, {int(cap)})) AS p FROM pp GROUP BY __cell), "
             "ranks AS (SELECT p, dense_rank() OVER (ORDER BY p) AS person FROM (SELECT DISTINCT p FROM top)), "
             "numbered AS (SELECT top.__cell, top.p, ranks.person FROM top JOIN ranks USING (p)) "
-            "SELECT pp.__cell, coalesce(numbered.person, 0) AS person, CAST(sum(pp.n) AS BIGINT) AS n "
+            # (rows of no known person, a missing or unreadable id: UNKNOWN_PERSON)
+            f"SELECT pp.__cell, CASE WHEN pp.p IS NULL THEN {UNKNOWN_PERSON} ELSE coalesce(numbered.person, 0) END "
+            "AS person, CAST(sum(pp.n) AS BIGINT) AS n "
             "FROM pp LEFT JOIN numbered USING (__cell, p) GROUP BY ALL ORDER BY ALL").df()
     return pd.DataFrame({"__cell": got["__cell"].to_numpy(dtype="int64"),
                          PERSON: got["person"].to_numpy(dtype="int64"),

@@ -20,7 +20,7 @@ import pandas as pd
 from jamtools.data.personnummer import (age_at, birth_date_and_sex, luhn_ok, normalise, parse,
                                         written_forms)
 
-__all__ = ["KEY_ENV", "PERSON", "PERSONS_UP_TO", "pseudonymise", "person_keys", "person_key_sql",
+__all__ = ["KEY_ENV", "PERSON", "PERSONS_UP_TO", "UNKNOWN_PERSON", "pseudonymise", "person_keys", "person_key_sql",
            "luhn_ok", "parse", "normalise", "birth_date_and_sex", "age_at", "written_forms"]
 
 KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
@@ -34,6 +34,10 @@ PERSON = "__person"
 #: :data:`PERSON`, the most persons per cell it numbers: distinct persons counted from it are
 #: exact only up to that number (:func:`jamtools.stats.text.persons_up_to`).
 PERSONS_UP_TO = "persons_up_to"
+#: The number :data:`PERSON` gives the rows of no known person (a missing or unreadable id):
+#: they may be persons already counted, so they add no person where some person is known, and
+#: are one person where none is (the fewest there can be).
+UNKNOWN_PERSON = -1
 _PROCESS_KEY = secrets.token_hex(32)
 
 
@@ -101,7 +105,7 @@ def person_keys(values: pd.Series) -> pd.Series:
     filled = text.notna()
     out = pd.Series(pd.NA, index=values.index, dtype="string")
     out[filled] = [one(v) for v in text[filled]]
-    return out
+    return out.mask(out == "")  # (nothing but separators or spaces: no id)
 
 
 def person_key_sql(expr: str) -> str:
@@ -109,5 +113,5 @@ def person_key_sql(expr: str) -> str:
     from jamtools.data.engine import literal
 
     key = f"lower(regexp_replace(CAST({expr} AS VARCHAR), {literal(_ID_NOISE_CLASS)}, '', 'g'))"
-    return (f"(CASE WHEN regexp_full_match({key}, {literal(_CENTURY_FORM)}) THEN substr({key}, 3) "
-            f"ELSE {key} END)")
+    return (f"nullif(CASE WHEN regexp_full_match({key}, {literal(_CENTURY_FORM)}) THEN substr({key}, 3) "
+            f"ELSE {key} END, '')")

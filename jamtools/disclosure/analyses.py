@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
-from jamtools.data.pseudonym import person_keys
+from jamtools.data.pseudonym import UNKNOWN_PERSON, person_keys
 from jamtools.disclosure.segregation import protect_periods
 from jamtools.stats.text import persons_up_to
 
@@ -66,7 +66,8 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
     share's count with or without the outcome that rests on fewer than ``threshold`` distinct
     persons is then hidden as a small one, with the usual protection
     (:func:`jamtools.disclosure.disclose_shares`' ``persons_events``): "7 notes with the word"
-    may be one person's seven notes. A missing person is one person (the fewest there can be);
+    may be one person's seven notes. Rows of no known person (a missing or unreadable id) add no
+    person where some person is known and are one where none is (the fewest there can be);
     an id written two ways is one person (:func:`jamtools.data.pseudonym.person_keys`). A
     column of persons numbered up to a cap per cell (``per_person``, recorded in ``data.attrs``,
     :func:`jamtools.stats.text.persons_up_to`) needs a ``threshold`` at most that cap: a
@@ -120,8 +121,14 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
 
 
 def _distinct_persons(values: pd.Series) -> int:
-    """Distinct persons of ``values``, a missing person one person."""
-    return int(values.nunique() + values.isna().any())
+    """Distinct persons of ``values``, the fewest there can be: the known persons; rows of no
+    known person (a missing id, or :data:`~jamtools.data.pseudonym.UNKNOWN_PERSON` among
+    numbered persons) may be persons already counted and add none, but are one person where
+    no person is known."""
+    known = values.dropna()
+    if pd.api.types.is_numeric_dtype(known):
+        known = known[known != UNKNOWN_PERSON]
+    return int(known.nunique() or len(values) > 0)
 
 
 def _with_persons(shares: pd.DataFrame, rows: pd.DataFrame, outcome: str, persons: str,

@@ -40,6 +40,7 @@ import pyarrow as pa
 from scipy import stats as sps
 
 from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO  # noqa: F401  (re-exported)
+from jamtools.data.pseudonym import UNKNOWN_PERSON
 
 from jamtools.data.pseudonym import person_key_sql, person_keys
 
@@ -242,7 +243,8 @@ class _WordQuery:
     :func:`count_words_and_stems`): one pass over the tokens, per word and level (and with
     ``by`` per word, level and part as well: one grouping set each, so that the tokenising,
     most of the time, is done once). The persons (and with ``notes`` the notes) are distinct
-    counts (a missing person is one person; count DISTINCT leaves NULL out). Notes of a group
+    counts (notes of no known person, ``who`` NULL, add no person where some person is known and
+    are one person where none is: the fewest there can be). Notes of a group
     outside the levels (``lvl`` NULL) are not counted."""
 
     def __init__(self, data, by: str | None, notes: bool) -> None:
@@ -267,7 +269,7 @@ class _WordQuery:
                         "odd_digit", "safe"]
         self.select = (f"word, lvl{mark}, count(*) AS n, "
                        + ("count(DISTINCT rid) AS notes, " if notes else "")
-                       + "count(DISTINCT who) + CAST(bool_or(who IS NULL) AS BIGINT) AS persons, "
+                       + "greatest(count(DISTINCT who), 1) AS persons, "
                        "bool_or(NOT cap) AS lower_seen, bool_or(cap AND NOT ss) AS capital_inside, "
                        "bool_or(odd_digit) AS odd_digit, bool_or(odd_digit IS NULL) AS safe")
         self.other = ("lvl", "who", *self.carried)
@@ -606,8 +608,9 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
         ``by``, ``name`` and ``weight`` of :func:`contains_stem`.
     per_person : int, optional
         With ``stems_by``: count the notes per person as well, in a column :data:`PERSON`
-        that numbers persons (1, 2, …: the same person the same number in every cell; a
-        missing person is one person, as in :func:`count_words`), for up to ``per_person``
+        that numbers persons (1, 2, …: the same person the same number in every cell; the
+        notes of no known person are :data:`~jamtools.data.pseudonym.UNKNOWN_PERSON`, no person
+        of their own, as in :func:`count_words`), for up to ``per_person``
         persons of each combination of the ``stems_by`` columns and the flag; the notes of its
         further persons are counted under the person 0. The distinct persons of any union of
         such combinations with the same flag are then exact up to ``per_person`` (at least
@@ -735,10 +738,11 @@ def persons_up_to(data: pd.DataFrame, persons: str) -> int | None:
 
 def _hashed_persons(src: str) -> str:
     """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: a 62-bit hash
-    of the person (a missing person is one), in the engine only (:func:`_persons_up_to`
+    of the person (NULL for no known person), in the engine only (:func:`_persons_up_to`
     numbers them before anything leaves it). Two persons with the same hash count as one,
     which can only hide more."""
-    return f"(SELECT *, CAST((hash(who) >> 2) + 1 AS BIGINT) AS {PERSON} FROM {src})"
+    return (f"(SELECT *, CASE WHEN who IS NOT NULL THEN CAST((hash(who) >> 2) + 1 AS BIGINT) END "
+            f"AS {PERSON} FROM {src})")
 
 
 def _persons_up_to(counts_sql: str, cells: list[str], name: str, weight: str, cap: int) -> str:
@@ -749,9 +753,11 @@ def _persons_up_to(counts_sql: str, cells: list[str], name: str, weight: str, ca
     from jamtools.data.engine import ident
 
     part = ", ".join([*(ident(c) for c in cells), ident(name)])
-    kept = (f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY {PERSON}) <= {int(cap)} AS __kept "
-            f"FROM ({counts_sql})")
-    numbered = (f"SELECT * EXCLUDE ({PERSON}), CASE WHEN __kept THEN dense_rank() OVER "
+    kept = (f"SELECT *, {PERSON} IS NOT NULL AND row_number() OVER (PARTITION BY {part} "
+            f"ORDER BY {PERSON} NULLS LAST) <= {int(cap)} AS __kept FROM ({counts_sql})")
+    # (the notes of no known person: -1, no person of their own, see UNKNOWN_PERSON)
+    numbered = (f"SELECT * EXCLUDE ({PERSON}), CASE WHEN {PERSON} IS NULL THEN {UNKNOWN_PERSON} "
+                f"WHEN __kept THEN dense_rank() OVER "
                 f"(ORDER BY CASE WHEN __kept THEN {PERSON} END) ELSE 0 END AS {PERSON} FROM ({kept})")
     return (f"SELECT {part}, {PERSON}, CAST(sum({ident(weight)}) AS BIGINT) AS {ident(weight)} FROM ({numbered}) "
             f"GROUP BY ALL ORDER BY ALL")
@@ -915,8 +921,10 @@ def _notes(data, text: str, *, levels=None, group: str = "", person: str = "", c
             at = pd.Index(levels).get_indexer(rows[group]).astype(np.int64)
             inside = rows[group].isin(levels).to_numpy(dtype=bool)  # (as the rows are chosen)
             table["lvl"] = pa.array(at, mask=(at < 0) | ~inside)
-            # (missing: one id; an id written two ways one person, :func:`person_keys`)
-            table["who"] = pa.array(pd.factorize(person_keys(rows[person]))[0].astype(np.int64))
+            # (missing: NULL, no person of its own; an id written two ways one person,
+            # :func:`person_keys`)
+            who = pd.factorize(person_keys(rows[person]))[0].astype(np.int64)
+            table["who"] = pa.array(who, mask=who < 0)
         table.update({c: pa.Array.from_pandas(rows[c]) for c in columns})
         name = engine.unique_name("jt_notes")
         con.register(name, pa.table(table))

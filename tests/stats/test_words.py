@@ -17,6 +17,13 @@ from jamtools.stats import text
 LEVELS = ("kvinna", "man")
 
 
+def _fewest(persons, who) -> int:
+    """The fewest persons there can be: the known ones; a note of no known person (a missing
+    id) may be a known person's, and is one person only where no person is known."""
+    known = {p for p in persons if not pd.isna(who(p))}
+    return len(known) or int(bool(persons))
+
+
 def reference_count(data, *, levels, exclude=(), min_length=2, text_col="anteckning",
                     group="kon", person="person_id", with_notes=False):
     """count_words as a loop over notes and tokens (the handbook's first implementation)."""
@@ -61,8 +68,10 @@ def reference_count(data, *, levels, exclude=(), min_length=2, text_col="anteckn
         table[f"count_{lvl}"] = [count.get((w, lvl), 0) for w in kept]
         if with_notes:
             table[f"notes_{lvl}"] = [notes.get((w, lvl), 0) for w in kept]
-        table[f"persons_{lvl}"] = [len(persons.get((w, lvl), ())) for w in kept]
-    table["persons_all"] = [len(persons_all.get(w, ())) for w in kept]
+        table[f"persons_{lvl}"] = [_fewest(persons.get((w, lvl), ()), lambda who: who) for w in kept]
+    # (a person is of one level: the fewest of each level, added up)
+    table["persons_all"] = [sum(_fewest({p for p in persons_all.get(w, ()) if p[0] == lvl}, lambda pair: pair[1])
+                                for lvl in levels) for w in kept]
     totals = {lvl: int(table[f"count_{lvl}"].sum()) for lvl in levels}
     excl = []
     for name in text.RULES:
