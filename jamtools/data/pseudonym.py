@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 
+import numpy as np
 import pandas as pd
 
 from jamtools.data.personnummer import (age_at, birth_date_and_sex, luhn_ok, normalise, parse,
@@ -79,6 +81,16 @@ _ID_NOISE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _ID_NOISE) + "]"
 _CENTURY_FORM = "(18|19|20)[0-9]{10}"
 
 
+_NOISE_TABLE = str.maketrans("", "", _ID_NOISE)
+_CENTURY_RE = re.compile(_CENTURY_FORM)
+
+
+def _person_key(value) -> str:
+    """One id's key (:func:`person_keys`)."""
+    key = str(value).translate(_NOISE_TABLE).lower()
+    return key[2:] if _CENTURY_RE.fullmatch(key) else key
+
+
 def person_keys(values: pd.Series) -> pd.Series:
     """One key per person however the id is written, for counting distinct persons: the id in
     lower case, without white space or the separators of a personnummer (``-``, ``+``, en dash,
@@ -92,19 +104,10 @@ def person_keys(values: pd.Series) -> pd.Series:
     the safe side where a count too small hides (the disclosure of shares by persons).
     :func:`person_key_sql` is the same in the engine.
     """
-    import re
-
-    noise = str.maketrans("", "", _ID_NOISE)
-    century = re.compile(_CENTURY_FORM)
-
-    def one(v):
-        key = str(v).translate(noise).lower()
-        return key[2:] if century.fullmatch(key) else key
-
-    text = values.astype("string")
-    filled = text.notna()
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    out[filled] = [one(v) for v in text[filled]]
+    # computed once per distinct id and mapped back: the cost grows with the ids, not the rows
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    keys = np.array([_person_key(v) for v in uniques] + [pd.NA], dtype=object)
+    out = pd.Series(keys[codes], index=values.index, dtype="string")
     return out.mask(out == "")  # (nothing but separators or spaces: no id)
 
 

@@ -205,3 +205,21 @@ def test_person_keys_are_one_per_person_however_written_and_the_same_in_the_engi
     finally:
         con.unregister(name)
     assert sql == [None if pd.isna(k) else k for k in keys]
+
+
+def test_person_keys_are_computed_once_per_distinct_id(monkeypatch):
+    """The key is computed per distinct id and mapped back (a reviewer measured 16.6 s on
+    2 M rows with 100 k ids when it ran per row): the work grows with the ids, not the rows."""
+    import pandas as pd
+
+    from jamtools.data import pseudonym
+
+    calls = []
+    real = pseudonym._person_key
+    monkeypatch.setattr(pseudonym, "_person_key", lambda v: calls.append(v) or real(v))
+    values = pd.Series(["19121212-1212", "K-7", None, "k7"] * 500 + ["121212 1212"], index=range(10, 2011))
+    keys = pseudonym.person_keys(values)
+    assert len(calls) == 4  # four distinct ids written, missing not keyed
+    assert keys.index.equals(values.index) and str(keys.dtype) == "string"
+    assert keys.iloc[:4].tolist()[:2] == ["1212121212", "k7"] and pd.isna(keys.iloc[2]) and keys.iloc[3] == "k7"
+    assert keys.iloc[-1] == "1212121212" and int(keys.isna().sum()) == 500
