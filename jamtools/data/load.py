@@ -332,6 +332,18 @@ def analysed_selections(frame, counts: dict) -> list[tuple[dict[str, int], froze
             and (len(st) > len(steps) or {s: n for s, n in other.items() if n} != counts_after(steps))]
 
 
+def selections_analysed(frame) -> bool:
+    """Whether an analysis so far had rows of ``frame``'s account or of a selection of them
+    (:func:`mark_analysed`): without one, :func:`analysed_selections` finds nothing, and
+    ``frame``'s rows need not be counted to ask it."""
+    key = rows_of(frame)
+    if key is None:
+        return False
+    table, source, steps = key
+    return any((t, src) == (table, source) and st[:len(steps)] == steps
+               for (t, src, st), _, _ in _ANALYSED)
+
+
 #: The amounts a chapter has shown (:func:`mark_amount_shown`): per analysis, the
 #: :func:`rows_of` key of its rows, the amount's column, whether the rows were all of their
 #: LoadResult's, and the units per cell whose sum or mean was shown.

@@ -124,7 +124,8 @@ def selection_gives_back(whole, selection, threshold: int) -> set[str]:
 
 
 def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | None = None,
-                        group: str = "kon", shown: bool = True) -> set[str]:
+                        group: str = "kon", shown: bool = True,
+                        counts: Mapping[str, int] | None = None) -> set[str]:
     """The sexes whose count of ``data``'s rows the page must not give back: ``data`` is a
     selection of rows whose count the page shows (a data table of them, or an analysis of all
     of them, :func:`jamtools.data.load.mark_shown`), and beside that count it would give back
@@ -136,8 +137,9 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
     count is recorded as shown when it is all of its LoadResult's rows (an analysis of them
     shows it), so that a selection analysed later is protected against it, and as an analysis
     of a selection, so that rows it came from shown later hide instead
-    (:func:`hidden_beside_selections`, also applied here to ``data``): the order decides
-    nothing.
+    (:func:`hidden_beside_selections`, also applied here to ``data``). The order decides which
+    of two such counts is hidden (the one shown second), never whether the few rows between
+    them can be computed. ``data``'s rows are counted by sex once, for all of this.
 
     Parameters
     ----------
@@ -151,6 +153,9 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
         The column of the groups compared; only sex (``kon``) is counted by the rows' account.
     shown : bool
         Record ``data``'s count as shown.
+    counts : mapping of str to int, optional
+        ``data``'s units by sex where the caller has counted them already
+        (:func:`units_by_sex` of :func:`amount_cells`); counted here otherwise.
 
     Returns
     -------
@@ -161,21 +166,22 @@ def hidden_in_selection(data: pd.DataFrame, threshold: int, *, weight: str | Non
 
     if group != "kon" or rows_of(data) is None or "kon" not in data.columns:
         return set()
-    counts = _units_by_sex(data, weight)
+    counts = _units_by_sex(data, weight) if counts is None else {str(k): int(v) for k, v in counts.items() if v}
     out: set[str] = set()
     for whole in shown_wholes(data, counts):
         out |= selection_gives_back(whole, counts, threshold)
     # and, whatever the order, a selection of these rows analysed before (the whole hides)
-    out |= hidden_beside_selections(data, threshold, weight=weight)
+    out |= hidden_beside_selections(data, threshold, weight=weight, counts=counts)
     if shown:
-        if _all_rows(data, weight):
+        if _all_rows(data, weight, counts):
             mark_shown(data)
         mark_analysed(data, counts, set(counts) - out)
     return out
 
 
 def hidden_beside_selections(data: pd.DataFrame, threshold: int, *,
-                             weight: str | None = None) -> set[str]:
+                             weight: str | None = None,
+                             counts: Mapping[str, int] | None = None) -> set[str]:
     """The sexes whose count of ``data``'s rows (all the rows of its LoadResult) the page must
     not show: an analysis made before of a selection of them showed its count of the sex, and
     beside it this one would give back the few rows the selection leaves out
@@ -183,8 +189,9 @@ def hidden_beside_selections(data: pd.DataFrame, threshold: int, *,
 
     :func:`hidden_in_selection` hides the selection when the rows it came from were shown
     first; this hides the rows when they are shown after (a data table made at the end of the
-    page, :func:`jamtools.present.report.quality_table`; an analysis of all of them), so that
-    the order of a page's tables decides nothing.
+    page, :func:`jamtools.present.report.quality_table`; an analysis of all of them): the order
+    of a page's tables decides which of the two counts is hidden (the one shown second), never
+    whether the few rows between them can be computed.
 
     Parameters
     ----------
@@ -196,17 +203,24 @@ def hidden_beside_selections(data: pd.DataFrame, threshold: int, *,
         The smallest count that may be shown.
     weight : str, optional
         The column of units per row of a cell table.
+    counts : mapping of str to int, optional
+        ``data``'s units by sex where the caller knows them (counted already, or a LoadResult's
+        account: :func:`jamtools.data.load.counts_after`); counted here otherwise, and only
+        when a selection of the same rows was analysed before.
 
     Returns
     -------
     set of str
         Sex codes.
     """
-    from jamtools.data.load import analysed_selections, rows_of
+    from jamtools.data.load import analysed_selections, rows_of, selections_analysed
 
     if rows_of(data) is None or "kon" not in data.columns:
         return set()
-    counts = _units_by_sex(data, weight)
+    if counts is None:
+        if not selections_analysed(data):
+            return set()  # nothing to compare with: no need to count the rows
+        counts = _units_by_sex(data, weight)
     out: set[str] = set()
     for selection, shown in analysed_selections(data, counts):
         out |= selection_gives_back(counts, selection, threshold) & set(shown)
@@ -249,7 +263,7 @@ def amount_cells(data: pd.DataFrame, value: str, *, by: str | None = None,
 
 def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, *,
                                 by: str | None = None, weight: str | None = None,
-                                group: str = "kon") -> set[tuple]:
+                                group: str = "kon", cells: dict | None = None) -> set[tuple]:
     """The cells (sex, or category and sex) whose amount of ``data``'s rows the page must not
     show: beside the same amount shown for rows ``data`` is a selection of, or for a selection
     of ``data``'s rows, it would give back the amount of the few rows between them.
@@ -287,6 +301,8 @@ def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, 
         The column of units per row of a cell table.
     group : str
         The column of the groups compared; only sex (``kon``) is followed by the rows' account.
+    cells : dict, optional
+        :func:`amount_cells` of ``data`` (the same ``by``), where the caller has them.
 
     Returns
     -------
@@ -298,8 +314,8 @@ def hidden_amounts_in_selection(data: pd.DataFrame, value: str, threshold: int, 
     if group != "kon" or rows_of(data) is None or group not in data.columns or value not in data.columns:
         return set()
     steps = rows_of(data)[2]
-    full = _all_rows(data, weight)
-    mine = amount_cells(data, value, by=by, weight=weight, group=group)
+    mine = amount_cells(data, value, by=by, weight=weight, group=group) if cells is None else cells
+    full = _all_rows(data, weight, units_by_sex(mine))
     out: set[tuple] = set()
     for other_steps, other_full, cells in amounts_shown(data, value):
         k = min(len(steps), len(other_steps))
@@ -326,16 +342,37 @@ def _units_by_sex(data: pd.DataFrame, weight: str | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in per_sex.items() if v}
 
 
-def _all_rows(data: pd.DataFrame, weight: str | None) -> bool:
-    """Whether ``data`` holds all the rows of its LoadResult (its account's count by sex)."""
+def units_by_sex(cells: dict) -> dict[str, int]:
+    """The units by sex of :func:`amount_cells`' ``cells`` (summed over a category), the sexes
+    with none left out: what :func:`hidden_in_selection` counts, without counting the rows again.
+
+    Parameters
+    ----------
+    cells : dict
+        Cell (sex, or category and sex) -> (units, units with an amount other than 0).
+
+    Returns
+    -------
+    dict of str to int
+    """
+    out: dict[str, float] = {}
+    for cell, (n, _) in cells.items():
+        out[cell[-1]] = out.get(cell[-1], 0.0) + float(n)
+    return {k: int(v) for k, v in out.items() if int(v)}
+
+
+def _all_rows(data: pd.DataFrame, weight: str | None, counts: Mapping[str, int] | None = None) -> bool:
+    """Whether ``data`` holds all the rows of its LoadResult (its account's count by sex);
+    ``counts``: ``data``'s units by sex, where the caller has them."""
     from jamtools.data.load import counts_after, rows_of
 
-    return _units_by_sex(data, weight) == counts_after(rows_of(data)[2])
+    counts = _units_by_sex(data, weight) if counts is None else {k: v for k, v in counts.items() if v}
+    return counts == counts_after(rows_of(data)[2])
 
 
 def record_amount_shown(data: pd.DataFrame, value: str, disclosed: pd.DataFrame, *,
                         by: str | None = None, weight: str | None = None,
-                        group: str = "kon") -> None:
+                        group: str = "kon", cells: dict | None = None) -> None:
     """Record the cells of ``disclosed`` (an amount summary of ``data``'s rows, per sex or per
     category and sex) whose amount is shown, for :func:`hidden_amounts_in_selection`.
 
@@ -353,6 +390,8 @@ def record_amount_shown(data: pd.DataFrame, value: str, disclosed: pd.DataFrame,
         The column of units per row of a cell table.
     group : str
         The column of the groups compared.
+    cells : dict, optional
+        :func:`amount_cells` of ``data`` (the same ``by``), where the caller has them.
 
     Returns
     -------
@@ -364,10 +403,10 @@ def record_amount_shown(data: pd.DataFrame, value: str, disclosed: pd.DataFrame,
         return
     cols = [by, group] if by else [group]
     shown = disclosed[~disclosed["suppressed"].astype(bool)]
-    mine = amount_cells(data, value, by=by, weight=weight, group=group)
+    mine = amount_cells(data, value, by=by, weight=weight, group=group) if cells is None else cells
     keys = _as_keys(shown[cols]) if len(shown) else pd.DataFrame(columns=cols)
-    cells = {tuple(r): mine.get(tuple(r), (0.0, 0.0)) for r in keys.itertuples(index=False)}
-    mark_amount_shown(data, value, cells, _all_rows(data, weight))
+    shown_cells = {tuple(r): mine.get(tuple(r), (0.0, 0.0)) for r in keys.itertuples(index=False)}
+    mark_amount_shown(data, value, shown_cells, _all_rows(data, weight, units_by_sex(mine)))
 
 
 def round_counts(values, base: int = 5):
@@ -969,7 +1008,7 @@ def hide_adjusted_over_hidden_strata(table: pd.DataFrame, strata_shown: pd.DataF
 
 
 def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD,
-                     hidden=None) -> pd.DataFrame:
+                     hidden=None, beside=()) -> pd.DataFrame:
     """Disclose a data table: the rows read, left out per reason and analysed, by sex
     (:meth:`jamtools.data.LoadResult.quality`), as one linked table.
 
@@ -996,6 +1035,16 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         Per row of ``quality``, counts to hide whatever their size: another data table of the
         page shows the same count and hides it (:func:`jamtools.present.page.link_data_tables`).
         They are protected as the small ones are.
+    beside : collection of str, optional
+        Sexes whose rows analysed would give back, beside an analysis of a selection of them
+        made before (317 men with a value beside 320 men analysed: 3 without),
+        the few rows between them (:func:`hidden_beside_selections`). Their rows analysed are
+        hidden, and their rows read (the line's total: less the reasons shown, it is the rows
+        analysed); nothing else is hidden for them. No total of the rows analysed of every sex
+        is shown beside them: the analyses of these rows hide the sex too, the results file
+        hides its counts, and the data page withholds the table's number of rows
+        (:func:`jamtools.run.check.hidden_tables`); so the other sexes' counts, and the sex's
+        rows left out, give nothing back.
 
     Returns
     -------
@@ -1075,6 +1124,11 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         hidden_sexes = [k for n, k in enumerate(sexes) if read_hidden[n] or analysed_hidden[n]]
         hidden |= (out["typ"].eq("inlästa")
                    & out["kon"].isin([k for n, k in enumerate(sexes) if read_hidden[n]])).to_numpy()
+    beside = {str(k) for k in beside}
+    if beside:
+        mine = (out["kon"].astype(str).isin(beside) & out["typ"].isin(["analyserade", "inlästa"])).to_numpy()
+        hidden |= mine & (counts > 0)
+        hidden_sexes += [k for k in dict.fromkeys(out.loc[mine & (counts > 0), "kon"]) if k not in hidden_sexes]
     out["antal"] = out["antal"].astype(float).where(~hidden, np.nan)
     out["suppressed"] = hidden
     out["suppression_reason"] = np.where(primary | hidden, REASON_HIDDEN, "")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jamtools import disclosure, stats
+from jamtools.data.load import rows_of
 from jamtools.data.pseudonym import UNKNOWN_PERSON, person_keys
 from jamtools.disclosure.segregation import protect_periods
 from jamtools.stats.text import persons_up_to
@@ -428,12 +429,18 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
     # all of them or of a selection of its rows) hides what would give back the few rows
     # between them (found from the rows' own account: no chapter has to ask for it). Where the
     # other amount is hidden, or never shown, only the count can be given back.
-    counted = {str(g) for g in disclosure.hidden_in_selection(data, threshold, weight=weight, group=group)}
-    cells = disclosure.hidden_amounts_in_selection(data, value, threshold, weight=weight, group=group)
+    # (the rows counted by sex once, for all three: amount_cells, units_by_sex)
+    mine = (disclosure.amount_cells(data, value, weight=weight, group=group)
+            if group == "kon" and rows_of(data) is not None and {group, value} <= set(data.columns) else None)
+    counted = {str(g) for g in disclosure.hidden_in_selection(
+        data, threshold, weight=weight, group=group,
+        counts=None if mine is None else disclosure.units_by_sex(mine))}
+    cells = disclosure.hidden_amounts_in_selection(data, value, threshold, weight=weight, group=group,
+                                                   cells=mine)
     sexes = counted | {c[0] for c in cells}
     summary_d = disclose_amount_summary(summary, group=group, threshold=threshold, sum_is_count=sum_is_count,
                                         hidden=summary[group].astype(str).isin(sexes).to_numpy())
-    disclosure.record_amount_shown(data, value, summary_d, weight=weight, group=group)
+    disclosure.record_amount_shown(data, value, summary_d, weight=weight, group=group, cells=mine)
     n_a, n_b = (int(rows.loc[rows[group] == a, UNITS].sum()), int(rows.loc[rows[group] == b, UNITS].sum()))
     parts = [stats.compare_amounts(rows, value, group, levels=levels, count=UNITS, conf_level=conf_level,
                                    n_boot=n_boot, seed=seed, at_least=at_least)]
@@ -474,14 +481,16 @@ def amount_outcome(data: pd.DataFrame, value: str, *, covariates=(), levels: Seq
                 by_levels = list(data[by].cat.categories)  # e.g. ht's need groups
             by_summary = _with_grid(by_summary, group, levels, by, by_levels)
         # a hidden sex's amount is the sum of its categories': they are hidden with it
+        mine_by = (disclosure.amount_cells(data, value, by=by, weight=weight, group=group)
+                   if mine is not None and by in data.columns else None)
         by_cells = disclosure.hidden_amounts_in_selection(data, value, threshold, by=by, weight=weight,
-                                                          group=group)
+                                                          group=group, cells=mine_by)
         keys = disclosure._as_keys(by_summary[[by, group]]) if len(by_summary) else None
         forced = (np.array([g in sexes or (c, g) in by_cells for c, g in keys.itertuples(index=False)], bool)
                   if keys is not None else None)
         by_d = disclose_amount_summary(by_summary, group=group, by=by, threshold=threshold,
                                        sum_is_count=sum_is_count, hidden=forced)
-        disclosure.record_amount_shown(data, value, by_d, by=by, weight=weight, group=group)
+        disclosure.record_amount_shown(data, value, by_d, by=by, weight=weight, group=group, cells=mine_by)
     return AmountResult(value, summary_d, comparisons_d, by_d, decomposition_d)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.disclosure.analyses import order_min
 from jamtools.disclosure.linked import TABLE_ROWS, hide_steps
-from jamtools.data.load import mark_shown
+from jamtools.data.load import counts_after, mark_shown, rows_of
 from jamtools.present.sentences import (NO_INTERVAL, caution, direction, hidden_groups, hidden_why,
                                         not_shown, why_not_computed, without_interval)
 
@@ -426,17 +426,20 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
     sexes = [s for s in list(load_result.table.sex_values) + ["okant"] if s in set(long["kon"])]
     # the rows analysed of a sex that an analysis made before, of a selection of these rows,
     # would give back the few rows between them (jamtools.disclosure.hidden_beside_selections)
+    # (the rows' count by sex is the account's: the rows are not counted again)
+    account = rows_of(load_result.data) if isinstance(load_result.data, pd.DataFrame) else None
     late = (disclosure.hidden_beside_selections(load_result.data, threshold,
-                                                weight=getattr(load_result, "weight", None))
-            if isinstance(load_result.data, pd.DataFrame) else set())
-    beside = (long["typ"].eq("analyserade") & long["kon"].astype(str).isin(late)).to_numpy()
+                                                weight=getattr(load_result, "weight", None),
+                                                counts=counts_after(account[2]))
+            if account is not None else set())
 
     def disclosed_frame(hidden=None):
         # (again with ``hidden``: the counts another data table of the page hides,
         # jamtools.present.page.link_data_tables)
-        hidden = beside if hidden is None else np.asarray(hidden, bool).reshape(-1) | beside
+        hidden = None if hidden is None else np.asarray(hidden, bool).reshape(-1)
         disclosed = disclosure.disclose_quality(long, threshold=threshold,
-                                                hidden=hidden if hidden.any() else None)
+                                                hidden=hidden if hidden is not None and hidden.any() else None,
+                                                beside=late)
         if linked_hidden:
             disclosed = hide_steps(disclosed, set(long.loc[long["typ"].isin(TABLE_ROWS), "steg"]),
                                    columns=["antal"])

@@ -169,7 +169,7 @@ def test_a_selection_analysed_before_its_rows_are_shown_is_protected_all_the_sam
     frame = table.frame.set_index("Steg")
     shown = {str(v) for v in frame["Män"]}
     assert "320" not in shown and "3" not in shown, frame       # neither the rows read nor analysed
-    assert table.quality_hidden.any()  # (the women may be hidden beside them: the total analysed)
+    assert table.quality_hidden.any() and "300" in set(frame["Kvinnor"])  # the women shown
     # and the results file's counts of the table hide them too
     from jamtools.present.page import Page
 
@@ -198,3 +198,47 @@ def test_a_selection_analysed_before_its_rows_are_shown_is_protected_all_the_sam
     selection = whole.exclude(whole.data["forflyttning"].isna(), "Uppgift om förflyttning saknas")
     assert _men_hidden(analysis.binary_outcome(selection.data, "y", levels=SEXES, threshold=5))
     assert "320" in {str(v) for v in quality_table(whole, threshold=5).frame["Män"]}
+
+
+def test_a_data_table_after_a_selection_hides_the_sexs_rows_and_no_more():
+    """A reviewer's page: 330 men read, 10 left out by the load, 320 analysed; a selection of 317
+    men analysed before the data table. The whole table became '..', the women's 300 and the 0
+    of unknown sex too. Only the men's rows analysed and read are hidden now (read less the 10
+    left out is the rows analysed); the women's counts and the men's 10 give nothing back, as no
+    total of the sexes' rows analysed is shown beside them (the results file and an analysis of
+    all the rows hide the men too)."""
+    setup("eb_06_sjalvforsorjning", {"data_dir": ".", "threshold": 5, "enhet": None,
+                                     "alder_min": None, "alder_max": None})
+    frame = pd.DataFrame({"kon": ["kvinna"] * 300 + ["man"] * 330, "y": [0, 1] * 315, "z": 1.0,
+                          "forflyttning": 1.0})
+    frame.loc[300:302, "forflyttning"] = np.nan
+    frame.loc[320:329, "z"] = np.nan
+    read = LoadResult(table=TABLES["eb_utfall"], data=frame, source="eb_utfall.csv")
+    read._record("Inlästa rader", frame, "inlästa")
+    whole = read.exclude(read.data["z"].isna(), "Saknar värde (z)")
+    selection = whole.exclude(whole.data["forflyttning"].isna(), "Uppgift om förflyttning saknas")
+    first = analysis.binary_outcome(selection.data, "y", levels=SEXES, threshold=5, total_shown=False)
+    assert first.shares.set_index("kon").loc["man", "n"] == 317
+    table = quality_table(whole, threshold=5)
+    frame = table.frame.set_index("Steg")
+    assert frame["Kvinnor"].tolist() == ["300", "0", "300"]
+    assert frame["Okänt kön"].tolist() == ["0", "0", "0"]
+    assert frame["Män"].tolist() == ["..", "10", ".."]
+    # the results file's counts hide the men, and an analysis of all the rows after it too
+    from jamtools.present.page import Page
+
+    counts = disclosure.disclose_counts_by_sex(whole.counts_by_sex(), quality=whole.quality(), threshold=5)
+    page = Page(question_id="eb_06_sjalvforsorjning", short_answer="", parts={"data": (table,)},
+                counts={"eb_utfall": counts})
+    assert page.counts["eb_utfall"]["analysed"]["man"] is None
+    assert page.counts["eb_utfall"]["analysed"]["kvinna"] == 300
+    later = analysis.binary_outcome(whole.data, "y", levels=SEXES, threshold=5, total_shown=False)
+    assert _men_hidden(later)
+    # the data table first: everything shown, and the selection's men hidden instead
+    setup("eb_06_sjalvforsorjning", {"data_dir": ".", "threshold": 5, "enhet": None,
+                                     "alder_min": None, "alder_max": None})
+    whole = read.exclude(read.data["z"].isna(), "Saknar värde (z)")
+    assert quality_table(whole, threshold=5).frame["Män"].tolist() == ["330", "10", "320"]
+    selection = whole.exclude(whole.data["forflyttning"].isna(), "Uppgift om förflyttning saknas")
+    assert _men_hidden(analysis.binary_outcome(selection.data, "y", levels=SEXES, threshold=5,
+                                               total_shown=False))
