@@ -203,36 +203,39 @@ def test_the_data_page_hides_totals_chapters_hide_and_the_run_names_crossings(sm
     assert "'..' = antalet rader visas inte" in page
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     crossed = manifest["disclosure_across_chapters"]
+    # each finding as the results files say: the hiding chapters record the count hidden, the
+    # showing ones a number
     shown = {(r["question_id"], t, s) for r in records for t, c in (r.get("counts") or {}).items()
              for s, v in (c.get("analysed") or {}).items() if v is not None}
+    by_chapter = {(r["question_id"], t, s) for r in records for t, c in (r.get("counts") or {}).items()
+                  for s, v in (c.get("analysed") or {}).items() if v is None}
     for f in (f for f in crossed if f["count"] == "analysed"):
-        assert all((q, f["table"], f["sex"]) in shown for q in f["shown_by"])
-        assert (f["table"], f["sex"]) in hidden
-    expected = {k for k in hidden if any((q, *k) in shown for q in {r["question_id"] for r in records})}
-    assert {(f["table"], f["sex"]) for f in crossed if f["count"] == "analysed"} == expected
-    # rows read (analysed plus left out, a sex absent from "excluded" had none left out): one
-    # chapter hides them, another shows them, and the hiding chapter was not named already for
-    # the rows analysed of its own selection beside every chapter that shows the rows read
-    read, analysed_by = {}, {}
-    for r in records:
-        selection = json.dumps([r.get("period"), r.get("filters") or {}], sort_keys=True)
-        for t, c in (r.get("counts") or {}).items():
-            analysed, excluded = c.get("analysed") or {}, c.get("excluded") or {}
-            for s in {*analysed, *excluded}:
-                a, e = analysed.get(s, 0), excluded.get(s, 0)
-                read.setdefault((t, s), {})[r["question_id"]] = None if a is None or e is None else a + e
-            for s, a in analysed.items():
-                analysed_by.setdefault((t, s), {})[r["question_id"]] = (selection, a)
-
-    def named(k, q, showers):
-        selection, a = analysed_by.get(k, {}).get(q, (None, 0))
-        return a is None and showers <= {o for o, (sel, v) in analysed_by[k].items()
-                                          if v is not None and sel == selection}
-
-    expected_read = {k for k, by in read.items()
-                     if any(v is None and not named(k, q, {o for o, w in by.items() if w is not None})
-                            for q, v in by.items())
-                     and any(v is not None for v in by.values())}
-    assert {(f["table"], f["sex"]) for f in crossed if f["count"] == "read"} == expected_read
-    if crossed:
-        assert "inte ska publiceras tillsammans" in page
+        assert all((q, f["table"], f["sex"]) in shown for q in f["shown_by"]), f
+        assert all((q, f["table"], f["sex"]) in by_chapter for q in f["hidden_by"]), f
+    # What the planted data give, written out: the chapters of the unit "Lilla" (two children,
+    # two rows of each other table) hide both sexes' rows analysed of their tables, and hl_01
+    # (the whole organisation) shows them: named as other selections; their rows read are the
+    # file's, the same rows: named as such (bof_insatser: only the girls are hidden).
+    both = [(t, s) for t, sexes in [("bof_aktualiseringar", ("flicka", "pojke")),
+                                    ("bof_utredningar", ("flicka", "pojke")), ("bof_insatser", ("flicka",)),
+                                    ("eb_planering", ("kvinna", "man")), ("eb_insatser", ("kvinna", "man")),
+                                    ("eb_utfall", ("kvinna", "man")), ("eb_klienter", ("kvinna", "man")),
+                                    ("ht_beslut", ("kvinna", "man")), ("um_indikatorer", ("kvinna", "man"))]
+            for s in sexes]
+    analysed = {(f["table"], f["sex"]): f for f in crossed if f["count"] == "analysed"}
+    read = {(f["table"], f["sex"]): f for f in crossed if f["count"] == "read"}
+    assert set(analysed) == set(both) and set(read) == set(both)
+    assert all("hl_01_konsuppdelad_statistik" in f["shown_by"] and f["same_selection"] is False
+               for f in analysed.values())
+    assert all(f["same_selection"] is True and set(analysed[k]["hidden_by"]) <= set(f["hidden_by"])
+               for k, f in read.items())
+    pilot = analysed[("bof_utredningar", "flicka")]
+    assert (pilot["hidden_by"], pilot["shown_by"]) == (
+        [PILOT, "bof_05_bemotande_av_foraldrar", "bof_06_processkarta"], ["hl_01_konsuppdelad_statistik"])
+    # steps of the data tables: the rows of other units, of the pilot's file, follow by difference
+    steps = {(f["table"], f["sex"], f["step"]): f for f in crossed if f["count"] == "step"}
+    other_units = steps[("bof_utredningar", "okant", "Annan enhet än Lilla")]
+    assert other_units["by_difference"] is True and other_units["hidden_by"][0] == PILOT
+    # and the book's data page names them
+    assert "inte ska publiceras tillsammans" in page
+    assert "| Utredningar om barn (`bof_utredningar`) | Flickor | analyserade rader (olika urval) |" in page

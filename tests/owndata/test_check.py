@@ -374,3 +374,42 @@ def test_rows_read_one_chapter_hides_and_another_shows_are_named(tmp_path):
     assert "inte ska publiceras tillsammans" in page and "2516" not in page and "2 516" not in page
     assert "| Beslut om hemtjänst (`ht_beslut`) | Kvinnor | inlästa rader |" in page
     assert "## Före" not in InputCheck(demo=False, config_file=None, tables={}, chapters={}).markdown()
+
+
+def test_the_crossings_of_a_run_of_one_unit_beside_the_whole_are_named_as_written_out():
+    """A run shaped as the end-to-end test's (tests/test_privacy_end_to_end.py): chapters of the
+    unit "Lilla" hide the children's rows, chapters of the whole show them. Every finding is
+    written out by hand: rows analysed of other selections ("olika urval"), rows read (the
+    file's, the same rows), and a chapter named for its rows analysed beside every chapter that
+    shows the rows read, not named again for them."""
+    from jamtools.run.check import across_chapters
+
+    def result(name, counts, filters=None):
+        return name, {"question_id": name, "filters": filters or {}, "counts": counts}
+
+    lilla = {"enhet": "Lilla"}
+    hidden = {"analysed": {"flicka": None, "pojke": None}, "excluded": {"flicka": None, "pojke": None}}
+    results = [
+        result("bof_02", {"bof_utredningar": hidden}, lilla),
+        result("bof_03", {"bof_utredningar": hidden}, lilla),
+        result("hl_01", {"bof_utredningar": {"analysed": {"flicka": 1261, "pojke": 1400}, "excluded": {}},
+                         "eb_klienter": {"analysed": {"kvinna": 35, "man": 23}, "excluded": {}}}),
+        result("r4_01", {"bof_utredningar": {"analysed": {"flicka": 1250}, "excluded": {"flicka": 11}}}),
+        result("eb_07", {"eb_klienter": {"analysed": {"kvinna": None, "man": 23}, "excluded": {"kvinna": None}}}),
+    ]
+    assert across_chapters(results) == [
+        {"table": "bof_utredningar", "sex": "flicka", "count": "analysed", "hidden_by": ["bof_02", "bof_03"],
+         "shown_by": ["hl_01", "r4_01"], "same_selection": False},
+        {"table": "bof_utredningar", "sex": "pojke", "count": "analysed", "hidden_by": ["bof_02", "bof_03"],
+         "shown_by": ["hl_01"], "same_selection": False},
+        {"table": "eb_klienter", "sex": "kvinna", "count": "analysed", "hidden_by": ["eb_07"],
+         "shown_by": ["hl_01"], "same_selection": True},
+        # rows read: 1 261 girls in hl_01 (none left out) and in r4_01 (1 250 + 11)
+        {"table": "bof_utredningar", "sex": "flicka", "count": "read", "hidden_by": ["bof_02", "bof_03"],
+         "shown_by": ["hl_01", "r4_01"], "same_selection": True},
+        {"table": "bof_utredningar", "sex": "pojke", "count": "read", "hidden_by": ["bof_02", "bof_03"],
+         "shown_by": ["hl_01"], "same_selection": True},
+        # (eb_07's rows read: named already for its rows analysed beside hl_01, the same rows)
+    ]
+    # the whole organisation's chapters alone: nothing hidden, nothing named
+    assert across_chapters([results[2], results[3]]) == []
