@@ -155,3 +155,52 @@ def test_a_year_of_the_period_on_one_side_names_the_period(tmp_path):
                      chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"].left_out[0])
     assert ("Under perioden 2021-01-01 – 2022-12-31 har data läsåren 2021–2022; utanför den 2023. "
             "Ange 2022 för parametern forandring_ar i jamtools.yml)") in ks.left_out[0], ks.left_out
+
+
+def test_a_database_s_gathered_columns_are_read_with_its_date_once(tmp_path, monkeypatch):
+    """A sql: source is checked a column per part; the columns whose values are gathered are
+    read in the date's part (before: each with the date again, a second read of the date per
+    gathered column: 200 000 SQLite notes took 8.9 s to check instead of 5.5 s)."""
+    cfg = _export(tmp_path, sql=True)
+    from jamtools.data.load import table_sources
+
+    spec = table_sources(cfg, data_dir=cfg.data_dir)["um_anteckningar"]
+    real = load._check_open_source
+    read: list[str] = []
+
+    def spied(name, spec, src, columns, **kwargs):
+        read.extend(columns)
+        return real(name, spec, src, columns, **kwargs)
+
+    monkeypatch.setattr(load, "_check_open_source", spied)
+    parts = load.check_source_parts("um_anteckningar", spec, distinct=("roll",),
+                                    windows=(("2024-01-01", "2024-12-31"),))
+    assert sorted(read) == sorted(set(read)) and "datum" in read and "roll" in read, read
+    assert parts[0].seen["roll"] == {"klient": (True,), "foralder": (False,)}
+
+
+def test_values_seen_costs_with_the_values_not_the_rows():
+    """values_seen groups the rows by value (before: a Python loop over every row, 0.46 s of
+    200 000 notes with two roles); timed against one pandas grouping of the same rows."""
+    import time
+
+    import numpy as np
+
+    from jamtools.data.check import CheckedTable
+    from jamtools.data.model import TABLES
+
+    n = 600_000
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"roll": rng.choice(["klient", "foralder"], n),
+                         "datum": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 730, n), "D")})
+    checked = CheckedTable(TABLES["um_anteckningar"], "test", data)
+    windows = (("2024-01-01", None),)
+    t = time.perf_counter()
+    seen = load.values_seen(checked, ["roll"], windows)
+    took = time.perf_counter() - t
+    t = time.perf_counter()
+    inside = data["datum"] >= pd.Timestamp("2024-01-01")
+    inside.groupby(data["roll"]).any()
+    baseline = time.perf_counter() - t
+    assert seen == {"roll": {"klient": (True,), "foralder": (True,)}}
+    assert took < 20 * baseline + 0.1, (took, baseline)

@@ -877,10 +877,10 @@ def values_seen(checked: CheckedTable, columns, windows=()) -> dict:
     rows = (pd.Series(True, index=data.index) if checked.weight is None
             else data[checked.weight].to_numpy() > 0)
     inside = []
+    dates = pd.to_datetime(data[date], errors="coerce") if windows and date and date in data.columns else None
     for window in windows:
-        if date and date in data.columns:
+        if dates is not None:
             lo, hi = period_bounds(window)
-            dates = pd.to_datetime(data[date], errors="coerce")
             out = dates.isna()
             if lo is not None:
                 out |= dates < lo
@@ -889,16 +889,23 @@ def values_seen(checked: CheckedTable, columns, windows=()) -> dict:
             inside.append(~out.to_numpy(dtype=bool))
         else:
             inside.append(np.ones(len(data), dtype=bool))
+    keep = np.asarray(rows, dtype=bool)
+    flags = pd.DataFrame({f"__in{i}": w for i, w in enumerate(inside)}, index=data.index)
     out: dict = {}
     for c in columns:
         if c not in data.columns:
             continue
-        values = data[c].to_numpy(dtype=object)
+        # grouped (the cost grows with the distinct values, not the rows): per value, whether
+        # any of its rows is in each window
+        mask = keep & pd.notna(data[c]).to_numpy(dtype=bool)
+        grouped = (flags[mask].groupby(data[c][mask], sort=False, observed=True).any()
+                   if inside else None)
+        values = pd.unique(data[c][mask]) if grouped is None else grouped.index
+        within = grouped.to_numpy(dtype=bool) if grouped is not None else None
         found: dict = {}
-        for i in np.flatnonzero(pd.notna(values) & np.asarray(rows, dtype=bool)):
-            v = values[i].item() if hasattr(values[i], "item") else values[i]
-            had = found.get(v, (False,) * len(windows))
-            found[v] = tuple(a or bool(w[i]) for a, w in zip(had, inside))
+        for j, v in enumerate(values):
+            v = v.item() if hasattr(v, "item") else v
+            found[v] = tuple(bool(b) for b in within[j]) if within is not None else ()
         out[c] = found
     return out
 
@@ -962,9 +969,12 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
     date = table.date_column if windows and table.date_column in in_source else None
     if sql and pnr:
         parts = [_check_open_source(name, spec, src, content, duplicates=False, blank=blank)]
-    elif sql:  # (a column whose values are gathered is read with the date, for the periods)
-        parts = [_check_open_source(name, spec, src, [c, *([date] if c in distinct and date else [])],
-                                    duplicates=False, blank=blank) for c in content]
+    elif sql:  # (the columns whose values are gathered are read in the date's part, for the
+        # periods: no column is read twice)
+        together = [c for c in content if date and (c == date or c in distinct)]
+        groups = [together if c in together[:1] else [c] for c in content
+                  if c not in together[1:]]
+        parts = [_check_open_source(name, spec, src, g, duplicates=False, blank=blank) for g in groups]
     else:
         stamps = tuple(tuple(None if b is None else b.isoformat(sep=" ") for b in period_bounds(w))
                        for w in windows)
