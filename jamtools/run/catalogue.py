@@ -859,6 +859,17 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
     return missing, left_out
 
 
+def _period_without_rows(table: str, usable: set[str], values: Mapping | None) -> "Seen | None":
+    """The :class:`Seen` of a column of ``table`` whose values the check gathered in the
+    chapter's period, when no row of the period has a value in it and rows outside it do (the
+    chapter's load of the period finds no rows); None otherwise or when nothing was gathered."""
+    for column, known in ((values or {}).get(table) or {}).items():
+        seen = _seen(known)
+        if column in usable and seen.period and not seen.values and seen.outside:
+            return seen
+    return None
+
+
 def _span(years, one: str = "", many: str = "") -> str:
     """Sorted years in words: one year, or the first–the last (after ``one`` or ``many``)."""
     if not years:
@@ -940,6 +951,15 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         for col, what in need.optional.items():
             if col not in usable:
                 left_out.append(f"{col} ({what})")
+        outside_only = _period_without_rows(need.table, usable, values)
+        if outside_only is not None:  # the chapter's load would find no rows of the table
+            why = (f"under perioden {outside_only.period_text()} har tabellen inga rader, bara "
+                   f"utanför den: välj en annan period i jamtools.yml")
+            if need.without:
+                left_out.append(f"tabellen {need.table} ({need.without}; {why})")
+            else:
+                missing.append(f"rader i {need.table} ({why})")
+            continue
         if values:
             none_selected, one_side = _value_findings(chapter_id, need, usable, parameters, values)
             missing += none_selected
