@@ -205,3 +205,19 @@ def test_values_seen_costs_with_the_values_not_the_rows():
     baseline = time.perf_counter() - t
     assert seen == {"roll": {"klient": (True,), "foralder": (True,)}}
     assert took < 20 * baseline + 0.1, (took, baseline)
+
+
+def test_a_code_only_on_rows_without_a_readable_date_is_said_so(tmp_path):
+    """A role whose only rows have a date the check cannot read is in no period: the message
+    says that its rows have no readable date (before: 'only on rows outside the period')."""
+    cfg = _export(tmp_path, "period: {start: '2024-01-01', end: '2024-12-31'}\n",
+                  "  um_01_sprakbruk:\n    roll: foralder\n")
+    notes = pd.DataFrame(
+        [{"Nr": f"A{i}", "Klient": f"pers{i % 30}", "Kön": "K" if i % 2 else "M",
+          "Datum": "2024-03-01" if i >= 2 else "okänt", "Text": "Klienten tar ansvar",
+          "Roll": "Klient" if i >= 2 else "Förälder"} for i in range(60)])
+    (tmp_path / "Anteckningar.csv").write_bytes(notes.to_csv(sep=";", index=False).encode("cp1252"))
+    um_01 = check_inputs(cfg, chapters=["um_01_sprakbruk"]).chapters["um_01_sprakbruk"]
+    assert not um_01.can_run and "koden finns bara på rader utan läsbart datum; under perioden har data bara " \
+        "koden klient" in um_01.missing[0], um_01.text()
+    assert "utanför perioden" not in um_01.text()

@@ -780,7 +780,8 @@ def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tup
 class Seen:
     """The values (codes, years) a column of :func:`value_columns` has, as a chapter with a
     period sees them: ``values`` on rows whose date is in ``period`` (every value when the
-    chapter has no period, or the table no date), ``outside`` on rows outside it only. The
+    chapter has no period, or the table no date), ``outside`` on rows outside it only (with a
+    readable date), ``undated`` on rows without a readable date only. The
     run's check gathers them in its one read of each table
     (:func:`jamtools.data.load.check_source_parts`' ``distinct``)."""
 
@@ -788,6 +789,8 @@ class Seen:
     outside: tuple = ()
     #: The chapter's period ``(start, end)`` where it chooses the table's rows; None: no period.
     period: tuple | None = None
+    #: Values only on rows without a readable date (in no period), apart from ``outside``.
+    undated: tuple = ()
 
     def period_text(self) -> str:
         """The period in words, as the chapters write it."""
@@ -823,10 +826,12 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
             seen = _seen(known[p.selects])
             code, codes = _parameter_value(p, given), sorted(str(c) for c in seen.values)
             outside = sorted(str(c) for c in seen.outside)
+            undated = sorted(str(c) for c in seen.undated)
             # (no code read: nothing known; a period with none, but codes outside it: no rows)
-            if code is not None and (codes or outside) and str(code) not in codes:
+            if code is not None and (codes or outside or undated) and str(code) not in codes:
                 where = f" under perioden {seen.period_text()}" if seen.period else ""
-                why = "koden finns bara på rader utanför perioden; " if str(code) in outside else ""
+                why = ("koden finns bara på rader utanför perioden; " if str(code) in outside else
+                       "koden finns bara på rader utan läsbart datum; " if str(code) in undated else "")
                 if codes:
                     has = (f"bara koden {codes[0]}: ange den" if len(codes) == 1 else
                            f"koderna {', '.join(codes)}: ange en av dem")
@@ -865,7 +870,7 @@ def _period_without_rows(table: str, usable: set[str], values: Mapping | None) -
     chapter's load of the period finds no rows); None otherwise or when nothing was gathered."""
     for column, known in ((values or {}).get(table) or {}).items():
         seen = _seen(known)
-        if column in usable and seen.period and not seen.values and seen.outside:
+        if column in usable and seen.period and not seen.values and (seen.outside or seen.undated):
             return seen
     return None
 
@@ -954,7 +959,8 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         outside_only = _period_without_rows(need.table, usable, values)
         if outside_only is not None:  # the chapter's load would find no rows of the table
             why = (f"under perioden {outside_only.period_text()} har tabellen inga rader, bara "
-                   f"utanför den: välj en annan period i jamtools.yml")
+                   f"utanför den: välj en annan period i jamtools.yml" if outside_only.outside else
+                   f"tabellen har inga rader med läsbart datum: rätta datumen i exporten")
             if need.without:
                 left_out.append(f"tabellen {need.table} ({need.without}; {why})")
             else:

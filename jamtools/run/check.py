@@ -588,6 +588,9 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
             period = _period(config, cid)
             if period is not None and period not in windows.setdefault(table, []):
                 windows[table].append(period)
+    for table in windows:  # and whether a value has a row with a readable date at all
+        if windows[table]:
+            windows[table].append(_ANY_DATE)
     gathered: dict[str, dict] = {}  # table -> column -> value -> in each period
     for name in TABLES:
         if name not in sources or (wanted is not None and name not in wanted):
@@ -670,6 +673,11 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                       None if chapters is None else ids, facts=facts)
 
 
+#: The window of every date a load can read (pandas' range): a value whose rows are in none of
+#: it has no row with a readable date (said apart from a value only outside the period).
+_ANY_DATE = ("1678-01-01", "2261-12-31")
+
+
 def _period(config, chapter_id: str) -> tuple | None:
     """The period chapter ``chapter_id`` chooses rows by (``period_start``, ``period_end`` of
     the run or of the chapter); None: every row."""
@@ -695,10 +703,11 @@ def _chapter_values(chapter_id: str, config, present: dict, failed: dict, seen: 
         found = seen[table][column]
         date = TABLES[table].date_column
         if period is not None and date in usable and period in windows.get(table, ()):
-            i = windows[table].index(period)
+            i, j = windows[table].index(period), windows[table].index(_ANY_DATE)
             out.setdefault(table, {})[column] = catalogue.Seen(
                 tuple(sorted((v for v, w in found.items() if w[i]), key=str)),
-                tuple(sorted((v for v, w in found.items() if not w[i]), key=str)), period)
+                tuple(sorted((v for v, w in found.items() if not w[i] and w[j]), key=str)), period,
+                tuple(sorted((v for v, w in found.items() if not w[j]), key=str)))
         else:
             out.setdefault(table, {})[column] = catalogue.Seen(tuple(sorted(found, key=str)))
     return out
