@@ -182,29 +182,29 @@ def test_a_database_s_gathered_columns_are_read_with_its_date_once(tmp_path, mon
 
 def test_values_seen_costs_with_the_values_not_the_rows():
     """values_seen groups the rows by value (before: a Python loop over every row, 0.46 s of
-    200 000 notes with two roles); timed against one pandas grouping of the same rows."""
-    import time
-
+    200 000 notes with two roles): each distinct value is handled once in Python, however many
+    rows have it. Counted, not timed: values whose ``item()`` counts its calls."""
     import numpy as np
 
     from jamtools.data.check import CheckedTable
     from jamtools.data.model import TABLES
 
-    n = 600_000
+    calls = []
+
+    class Code(str):
+        def item(self):
+            calls.append(str(self))
+            return str(self)
+
+    n = 6_000
     rng = np.random.default_rng(0)
-    data = pd.DataFrame({"roll": rng.choice(["klient", "foralder"], n),
+    codes = {c: Code(c) for c in ("klient", "foralder")}
+    data = pd.DataFrame({"roll": pd.Series([codes[c] for c in rng.choice(list(codes), n)], dtype=object),
                          "datum": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 730, n), "D")})
     checked = CheckedTable(TABLES["um_anteckningar"], "test", data)
-    windows = (("2024-01-01", None),)
-    t = time.perf_counter()
-    seen = load.values_seen(checked, ["roll"], windows)
-    took = time.perf_counter() - t
-    t = time.perf_counter()
-    inside = data["datum"] >= pd.Timestamp("2024-01-01")
-    inside.groupby(data["roll"]).any()
-    baseline = time.perf_counter() - t
+    seen = load.values_seen(checked, ["roll"], (("2024-01-01", None),))
     assert seen == {"roll": {"klient": (True,), "foralder": (True,)}}
-    assert took < 20 * baseline + 0.1, (took, baseline)
+    assert len(calls) <= len(codes), len(calls)
 
 
 def test_a_code_only_on_rows_without_a_readable_date_is_said_so(tmp_path):
