@@ -6,6 +6,7 @@ the codes it has."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -221,3 +222,27 @@ def test_a_code_only_on_rows_without_a_readable_date_is_said_so(tmp_path):
     assert not um_01.can_run and "koden finns bara på rader utan läsbart datum; under perioden har data bara " \
         "koden klient" in um_01.missing[0], um_01.text()
     assert "utanför perioden" not in um_01.text()
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_a_note_on_the_period_s_last_day_is_in_the_period(tmp_path, cells):
+    """A period's end written as a date is the whole day: the notes at 14:00 on 2024-12-31 were
+    left out as outside the period 2024-01-01 - 2024-12-31 (the end read as midnight), and the
+    check said um_01 'kan inte köras' for lack of rows in the period."""
+    period = "period: {start: '2024-01-01', end: '2024-12-31'}\n"
+    _export(tmp_path, period, "  um_01_sprakbruk:\n    roll: klient\n")
+    notes = pd.DataFrame([{"Nr": f"A{i}", "Klient": f"pers{i % 30}", "Kön": "K" if i % 2 else "M",
+                           "Datum": "2024-12-31 14:00" if i % 2 else "2023-03-01 10:00",
+                           "Text": "Klienten tar ansvar", "Roll": "Klient" if i % 2 else "Förälder"}
+                          for i in range(60)])
+    (tmp_path / "Anteckningar.csv").write_bytes(notes.to_csv(sep=";", index=False).encode("cp1252"))
+    cfg = load_config(tmp_path / "jamtools.yml")
+    loaded = load.load_table("um_anteckningar", config=cfg, period=("2024-01-01", "2024-12-31"),
+                             columns=["kon", "roll"], cells=cells)
+    left_out = {e["steg"]: e["antal"] for e in loaded.log if e["typ"] == "exkluderade"}
+    assert left_out["Utanför den valda perioden"] == 30
+    assert loaded.n_rows() == 30
+    ready = check_inputs(cfg, chapters=["um_01_sprakbruk"]).chapters["um_01_sprakbruk"]
+    assert ready.can_run, ready.text()
+    # an end with a time of day is that time
+    assert load.period_bounds(("2024-01-01", "2024-12-31 12:00"))[1] == pd.Timestamp("2024-12-31 12:00")

@@ -863,9 +863,30 @@ def _repeats(src, key: str) -> bool:
 def period_bounds(period) -> tuple:
     """A period ``(start, end)`` (ISO dates or times, either may be None) as the bounds a load
     compares dates with, on the engine's grid of microseconds (a date on it is before a bound
-    exactly when it is before the bound rounded up), the same in the engine and in pandas."""
+    exactly when it is before the bound rounded up), the same in the engine and in pandas.
+    Both ends are inclusive: an end given as a date without a time of day (``"2024-12-31"``,
+    a ``datetime.date``) is the whole day, up to its last microsecond, so that a note written
+    at 14:00 on the last day is in the period; an end with a time is that time."""
     start, end = period if period is not None else (None, None)
-    return (pd.Timestamp(start).ceil("us") if start else None, pd.Timestamp(end).floor("us") if end else None)
+    if not end:
+        last = None
+    elif _whole_day(end):
+        last = pd.Timestamp(end).normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    else:
+        last = pd.Timestamp(end).floor("us")
+    return (pd.Timestamp(start).ceil("us") if start else None, last)
+
+
+def _whole_day(value) -> bool:
+    """Whether a period's end names a day, not a time: a date (not a datetime), or an ISO date
+    written without a time."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):  # (pd.Timestamp too)
+        return False
+    if isinstance(value, datetime.date):
+        return True
+    return bool(re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", str(value)))
 
 
 def values_seen(checked: CheckedTable, columns, windows=()) -> dict:

@@ -1041,7 +1041,9 @@ def disclose_quality(quality: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOL
         the few rows between them (:func:`hidden_beside_selections`). Their rows analysed are
         hidden, and their rows read (the line's total: less the reasons shown, it is the rows
         analysed); nothing else is hidden for them. No total of the rows analysed of every sex
-        is shown beside them: the analyses of these rows hide the sex too, the results file
+        is shown beside them: the analyses of these rows by :func:`~jamtools.disclosure.analyses.binary_outcome`
+        and :func:`~jamtools.disclosure.analyses.amount_outcome` hide the sex too (a
+        distribution of the same rows, :func:`disclose_distribution`, does not yet), the results file
         hides its counts, and the data page withholds the table's number of rows
         (:func:`jamtools.run.check.hidden_tables`); so the other sexes' counts, and the sex's
         rows left out, give nothing back.
