@@ -43,7 +43,7 @@ from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.segregation import independence_words
-from jamtools.present.sentences import (NO_ADJUSTMENT, NO_INTERVAL, caution, difference_alt, direction,
+from jamtools.present.sentences import (NO_ADJUSTMENT, NO_INTERVAL, caution, difference_alt, direction, no_person_ids,
                                         shares_alt, hidden_why, not_shown, short_answer, verdict,
                                         why_not_computed, without_interval)
 
@@ -528,7 +528,7 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
         question_id=ctx.question_id,
         short_answer=_nothing(loaded, unit_text) or short_answer(comparisons, unit_text=unit_text),
         parts={
-            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}{_no_children(loaded, unit_text)}",
+            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}{no_person_ids(loaded, unit_text=unit_text)}",
                           report.quality_table(loaded, threshold=ctx.threshold, caption=data_caption,
                                                name="dataunderlag")),
             "resultat": items(
@@ -551,20 +551,6 @@ def _binary_page(ctx, table: str, outcome: str, *, outcome_text: str, unit_text:
         counts={table: _counts(ctx, loaded)},
         comparisons=stats.adjust_pvalues(comparisons, method="holm"),
     )
-
-
-def _no_children(loaded, unit_text: str) -> str:
-    """A sentence for an export without the children's ids (no ``person_id``, no
-    personnummer), where a child can have several rows: the shares are then tested against the
-    threshold as rows, not children. Empty when the children are counted."""
-    if loaded.persons is not None or loaded.table.key == "person_id" \
-            or "person_id" not in {c.name for c in loaded.table.columns}:
-        return ""
-    return " " + caution(
-        f"Exporten har inget id för barnen (person_id eller personnummer). Handboken kan då inte "
-        f"räkna hur många barn en andel bygger på, bara hur många {unit_text}: ett barn med flera "
-        f"{unit_text} kan stå för flera av dem. Ta med barnens id i exporten, så döljs en andel "
-        f"som bygger på färre barn än tröskeln")
 
 
 def investigation_opened(ctx) -> Page:

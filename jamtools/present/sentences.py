@@ -293,5 +293,32 @@ def no_adjustment_text(columns) -> str:
             "grupperna som de är och säger ingenting om personer med samma behov eller lika ärenden.")
 
 
-__all__ = ["NO_ADJUSTMENT", "no_adjustment_text", "Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt",
+#: The words for the persons a table's rows belong to (:func:`no_person_ids`): one of them with
+#: its article, several, and all of them.
+PERSON_WORDS = {
+    "barn": ("ett barn", "barn", "barnen"),
+    "klient": ("en klient", "klienter", "klienterna"),
+    "elev": ("en elev", "elever", "eleverna"),
+    "brukare": ("en brukare", "brukare", "brukarna"),
+}
+
+
+def no_person_ids(loaded, *, unit_text: str, person: Literal["barn", "klient", "elev", "brukare"] = "barn") -> str:
+    """A sentence for an export without the persons' ids (no ``person_id``, no personnummer) of
+    a table where a person can have several rows: the shares are then tested against the
+    threshold as rows (``unit_text``, a plural), not persons. Empty when the persons are counted
+    (``loaded.persons``), when a row is a person (the table's key is ``person_id``), or when the
+    table has no person ids in its model."""
+    if loaded.persons is not None or loaded.table.key == "person_id" \
+            or "person_id" not in {c.name for c in loaded.table.columns}:
+        return ""
+    one, several, all_ = PERSON_WORDS[person]
+    return " " + caution(
+        f"Exporten har inget id för {all_} (person_id eller personnummer). Handboken kan då inte "
+        f"räkna hur många {several} en andel bygger på, bara hur många {unit_text}: {one} med flera "
+        f"{unit_text} kan stå för flera av dem. Ta med {all_}s id i exporten, så döljs en andel "
+        f"som bygger på färre {several} än tröskeln")
+
+
+__all__ = ["NO_ADJUSTMENT", "PERSON_WORDS", "no_person_ids", "no_adjustment_text", "Direction", "direction", "verdict", "short_answer", "shares_alt", "difference_alt",
            "hidden_groups", "hidden_why", "not_shown", "why_not_computed"]
