@@ -24,7 +24,7 @@ import pandas as pd
 from jamtools.data.check import (GIVEN, SPREAD, SEX_CODES_ADULT, SEX_CODES_CHILD, UNKNOWN_SEX,  # noqa: F401
                                  CheckedTable, Problem, check_table, distinct_text, not_in)
 from jamtools.data.model import TABLES, Table
-from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO, UNKNOWN_PERSON
+from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO
 
 #: The load's two reasons for a row of unknown sex (counted, and shown separately), in the words
 #: of the check (``missing_sex``, ``unknown_sex``) and of hl_01: no sex given, or a code that
@@ -1438,13 +1438,12 @@ def _with_persons(out: LoadResult, cap: int) -> LoadResult:
 
 
 def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
-    """Per cell of ``out.data`` (its index, the engine rows' ``__cell``): up to ``cap`` persons
-    numbered over the whole table (ordered by a 62-bit hash of the person's key; two persons
-    with one hash count as one, which can only hide more), the rest as the person 0, and each
-    one's number of rows. Columns ``__cell``, :data:`PERSON` and the result's ``weight``."""
+    """Per cell of ``out.data`` (its index, the engine rows' ``__cell``): its persons numbered
+    up to ``cap`` (:func:`jamtools.data.pseudonym.numbered_persons_sql`), and each one's number
+    of rows. Columns ``__cell``, :data:`PERSON` and the result's ``weight``."""
     from jamtools.data.engine import ident
     from jamtools.data.links import _Cells
-    from jamtools.data.pseudonym import person_key_sql
+    from jamtools.data.pseudonym import numbered_persons_sql, person_hash_sql, person_key_sql
 
     rows = out.rows
     v = "r." + ident("v_" + PERSON_ID)
@@ -1453,23 +1452,11 @@ def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
     pseudonyms = out.checked is not None and out.checked.derived.get(PERSON_ID) == "personnummer"
     key = v if pseudonyms else person_key_sql(v)
     with _Cells(out) as kept:
-        per_person = (f"SELECT r.__cell, CASE WHEN {key} IS NOT NULL THEN CAST((hash({key}) >> 2) + 1 AS BIGINT) "
-                      f"END AS p, "
-                      f"count(*) AS n FROM {ident(rows.name)} r JOIN {ident(kept)} c "
-                      f"ON r.__cell = c.__cell GROUP BY ALL")
-        # each cell's first ``cap`` persons by hash (a top-k per cell, not a sort of every
-        # person), numbered by their rank among all persons kept in some cell
-        got = rows.con.sql(
-            f"WITH pp AS ({per_person}), "
-            f"top AS (SELECT __cell, unnest(min(p, {int(cap)})) AS p FROM pp GROUP BY __cell), "
-            "ranks AS (SELECT p, dense_rank() OVER (ORDER BY p) AS person FROM (SELECT DISTINCT p FROM top)), "
-            "numbered AS (SELECT top.__cell, top.p, ranks.person FROM top JOIN ranks USING (p)) "
-            # (rows of no known person, a missing or unreadable id: UNKNOWN_PERSON)
-            f"SELECT pp.__cell, CASE WHEN pp.p IS NULL THEN {UNKNOWN_PERSON} ELSE coalesce(numbered.person, 0) END "
-            "AS person, CAST(sum(pp.n) AS BIGINT) AS n "
-            "FROM pp LEFT JOIN numbered USING (__cell, p) GROUP BY ALL ORDER BY ALL").df()
+        per_row = (f"SELECT r.__cell, {person_hash_sql(key)} AS p FROM {ident(rows.name)} r "
+                   f"JOIN {ident(kept)} c ON r.__cell = c.__cell")
+        got = rows.con.sql(numbered_persons_sql(per_row, cells=["__cell"], person="p", cap=cap)).df()
     return pd.DataFrame({"__cell": got["__cell"].to_numpy(dtype="int64"),
-                         PERSON: got["person"].to_numpy(dtype="int64"),
+                         PERSON: got[PERSON].to_numpy(dtype="int64"),
                          out.weight: got["n"].to_numpy(dtype="int64")})
 
 

@@ -15,6 +15,7 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from jamtools.data.personnummer import (age_at, birth_date_and_sex, luhn_ok, nor
                                         written_forms)
 
 __all__ = ["KEY_ENV", "PERSON", "PERSONS_UP_TO", "UNKNOWN_PERSON", "pseudonymise", "person_keys", "person_key_sql",
+           "person_hash_sql", "numbered_persons_sql",
            "luhn_ok", "parse", "normalise", "birth_date_and_sex", "age_at", "written_forms"]
 
 KEY_ENV = "JAMTOOLS_PSEUDONYM_KEY"
@@ -118,3 +120,74 @@ def person_key_sql(expr: str) -> str:
     key = f"lower(regexp_replace(CAST({expr} AS VARCHAR), {literal(_ID_NOISE_CLASS)}, '', 'g'))"
     return (f"nullif(CASE WHEN regexp_full_match({key}, {literal(_CENTURY_FORM)}) THEN substr({key}, 3) "
             f"ELSE {key} END, '')")
+
+
+def person_hash_sql(key: str) -> str:
+    """A person's number in the engine: a 62-bit hash (1 or more) of the SQL expression ``key``
+    (a person's key, :func:`person_key_sql`, or a pseudonym), NULL for no key. Two persons with
+    one hash count as one, which can only hide more. Never leaves the engine:
+    :func:`numbered_persons_sql` numbers the persons before anything does."""
+    return f"CASE WHEN {key} IS NOT NULL THEN CAST((hash({key}) >> 2) + 1 AS BIGINT) END"
+
+
+def numbered_persons_sql(relation: str, *, cells: Sequence[str], person: str, cap: int,
+                         weight: str | None = None, name: str = PERSON) -> str:
+    """SQL that numbers each cell's persons, for counting distinct persons after the engine.
+
+    Per cell (a distinct combination of ``cells``, NULL a value like any other), the first
+    ``cap`` persons by their hash (:func:`person_hash_sql`) are numbered 1, 2, … by their rank
+    among all persons so kept in some cell: the same person has the same number in every cell.
+    The cell's further persons are the person 0; the rows of no known person (a NULL hash) are
+    :data:`UNKNOWN_PERSON`. The distinct persons of any union of cells are then exact up to
+    ``cap`` (at least ``cap`` when one cell has more), what a threshold of at most ``cap``
+    needs (:func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons``), and the result
+    has at most ``cap`` + 2 rows per cell, however many persons.
+
+    Parameters
+    ----------
+    relation : str
+        A query (or table name) with the columns ``cells``, ``person`` and ``weight``.
+    cells : sequence of str
+        The columns of a cell (names, quoted here).
+    person : str
+        The column of the persons' hashes.
+    cap : int
+        The most persons numbered per cell.
+    weight : str, optional
+        A column of counts to add up; by default each row counts once.
+    name : str
+        The result's column of numbered persons.
+
+    Returns
+    -------
+    str
+        A query with the columns ``cells``, ``name`` and ``weight`` (or ``"n"``), a BIGINT sum,
+        one row per cell and numbered person, ordered.
+
+    References
+    ----------
+    .. [1] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S.,
+           Spicer, K. & de Wolf, P.-P. (2012). Statistical Disclosure Control. Chichester:
+           Wiley. Ch. 5 (the threshold rule on the contributors to a cell).
+    """
+    from jamtools.data.engine import ident
+
+    cap = int(cap)
+    if cap < 1:
+        raise ValueError(f"cap must be at least 1, not {cap}.")
+    cols = [ident(c) for c in cells]
+    part = ", ".join(cols)
+    total = "count(*)" if weight is None else f"sum({ident(weight)})"
+    out = ident("n" if weight is None else weight)
+    same = " AND ".join([*(f"pp.{c} IS NOT DISTINCT FROM kept.{c}" for c in cols), "pp.__p = kept.__p"])
+    # each cell's persons once (pp), its first ``cap`` by hash (a top-k per cell, not a sort of
+    # every person), numbered by their rank among all persons kept in some cell
+    return (f"WITH pp AS (SELECT {part}, {ident(person)} AS __p, {total} AS __n FROM ({relation}) "
+            f"GROUP BY ALL), "
+            f"top AS (SELECT {part}, unnest(min(__p, {cap})) AS __p FROM pp GROUP BY {part}), "
+            "ranks AS (SELECT __p, dense_rank() OVER (ORDER BY __p) AS __num "
+            "FROM (SELECT DISTINCT __p FROM top)), "
+            "kept AS (SELECT top.*, ranks.__num FROM top JOIN ranks USING (__p)) "
+            f"SELECT {', '.join(f'pp.{c}' for c in cols)}, CASE WHEN pp.__p IS NULL THEN {UNKNOWN_PERSON} "
+            f"ELSE coalesce(kept.__num, 0) END AS {ident(name)}, CAST(sum(pp.__n) AS BIGINT) AS {out} "
+            f"FROM pp LEFT JOIN kept ON {same} GROUP BY ALL ORDER BY ALL")

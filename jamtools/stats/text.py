@@ -40,9 +40,7 @@ import pyarrow as pa
 from scipy import stats as sps
 
 from jamtools.data.pseudonym import PERSON, PERSONS_UP_TO  # noqa: F401  (re-exported)
-from jamtools.data.pseudonym import UNKNOWN_PERSON
-
-from jamtools.data.pseudonym import person_key_sql, person_keys
+from jamtools.data.pseudonym import numbered_persons_sql, person_hash_sql, person_key_sql, person_keys
 
 #: E-mail and web addresses, removed before tokenising (they hold names in lower case).
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.I)
@@ -678,7 +676,8 @@ def count_words_and_stems(data: pd.DataFrame | str, stems: Iterable[str] = RESPO
                 counts_sql = (f"WITH hits AS (SELECT {own}, __k FROM {ident(both)} WHERE __stem), "
                               f"{_stem_counts_sql('hits', src, keys, name, weight)}")
                 if per_person is not None:
-                    counts_sql = _persons_up_to(counts_sql, cells, name, weight, int(per_person))
+                    counts_sql = numbered_persons_sql(counts_sql, cells=[*cells, name], person=PERSON,
+                                                      weight=weight, cap=int(per_person))
                 counted = _engine_sql(counts_sql)
         finally:
             con.execute(f"DROP TABLE IF EXISTS {ident(both)}")
@@ -737,30 +736,10 @@ def persons_up_to(data: pd.DataFrame, persons: str) -> int | None:
 
 
 def _hashed_persons(src: str) -> str:
-    """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: a 62-bit hash
-    of the person (NULL for no known person), in the engine only (:func:`_persons_up_to`
-    numbers them before anything leaves it). Two persons with the same hash count as one,
-    which can only hide more."""
-    return (f"(SELECT *, CASE WHEN who IS NOT NULL THEN CAST((hash(who) >> 2) + 1 AS BIGINT) END "
-            f"AS {PERSON} FROM {src})")
-
-
-def _persons_up_to(counts_sql: str, cells: list[str], name: str, weight: str, cap: int) -> str:
-    """``counts_sql`` (notes per cell, person and flag) with at most ``cap`` persons per cell
-    and flag, numbered 1, 2, … over the whole table (the same person the same number in every
-    cell), the notes of a cell's further persons under the person 0 (see
-    :func:`count_words_and_stems`' ``per_person``)."""
-    from jamtools.data.engine import ident
-
-    part = ", ".join([*(ident(c) for c in cells), ident(name)])
-    kept = (f"SELECT *, {PERSON} IS NOT NULL AND row_number() OVER (PARTITION BY {part} "
-            f"ORDER BY {PERSON} NULLS LAST) <= {int(cap)} AS __kept FROM ({counts_sql})")
-    # (the notes of no known person: -1, no person of their own, see UNKNOWN_PERSON)
-    numbered = (f"SELECT * EXCLUDE ({PERSON}), CASE WHEN {PERSON} IS NULL THEN {UNKNOWN_PERSON} "
-                f"WHEN __kept THEN dense_rank() OVER "
-                f"(ORDER BY CASE WHEN __kept THEN {PERSON} END) ELSE 0 END AS {PERSON} FROM ({kept})")
-    return (f"SELECT {part}, {PERSON}, CAST(sum({ident(weight)}) AS BIGINT) AS {ident(weight)} FROM ({numbered}) "
-            f"GROUP BY ALL ORDER BY ALL")
+    """The notes ``src`` (with ``who``, see :func:`_notes`) with :data:`PERSON`: the person's
+    hash (:func:`jamtools.data.pseudonym.person_hash_sql`), in the engine only
+    (:func:`~jamtools.data.pseudonym.numbered_persons_sql` numbers them before anything leaves it)."""
+    return f"(SELECT *, {person_hash_sql('who')} AS {PERSON} FROM {src})"
 
 
 # --- Counting in the engine ---------------------------------------------------------------
