@@ -81,24 +81,32 @@ _ID_NOISE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _ID_NOISE) + "]"
 #: A personnummer with its century (``YYYYMMDDNNNN`` once the noise is removed): one person with
 #: the ten digits without it.
 _CENTURY_FORM = "(18|19|20)[0-9]{10}"
+#: An id of digits only with leading zeros (``007``): one person with ``7``, as a spreadsheet
+#: that read the column as numbers writes it.
+_ZEROS_FORM = "0+([0-9]+)"
 
 
 _NOISE_TABLE = str.maketrans("", "", _ID_NOISE)
 _CENTURY_RE = re.compile(_CENTURY_FORM)
+_ZEROS_RE = re.compile(_ZEROS_FORM)
 
 
 def _person_key(value) -> str:
     """One id's key (:func:`person_keys`)."""
     key = str(value).translate(_NOISE_TABLE).lower()
-    return key[2:] if _CENTURY_RE.fullmatch(key) else key
+    key = key[2:] if _CENTURY_RE.fullmatch(key) else key
+    zeros = _ZEROS_RE.fullmatch(key)
+    return zeros.group(1) if zeros else key
 
 
 def person_keys(values: pd.Series) -> pd.Series:
     """One key per person however the id is written, for counting distinct persons: the id in
     lower case, without white space or the separators of a personnummer (``-``, ``+``, en dash,
     minus), and a number of twelve digits beginning 18, 19 or 20 (a personnummer with its
-    century) as its last ten. ``19121212-1212``, ``121212 1212`` and ``1212121212`` are one
-    person, as are ``K-12`` and ``k12``; missing stays missing.
+    century) as its last ten, and one of digits only without its leading zeros (``007`` as
+    ``7``, as a spreadsheet that read the column as numbers writes it). ``19121212-1212``,
+    ``121212 1212`` and ``1212121212`` are one person, as are ``K-12`` and ``k12``, and
+    ``007`` and ``7``; missing stays missing.
 
     An id the load made from a personnummer is a pseudonym (:func:`pseudonymise`) and already
     one form; an id the export gives is only trimmed by the load, and may be written two ways.
@@ -117,9 +125,11 @@ def person_key_sql(expr: str) -> str:
     """:func:`person_keys` as SQL over the engine's expression ``expr`` (NULL stays NULL)."""
     from jamtools.data.engine import literal
 
+    # (each step once over the value before it, not the cleaned value written out again per use)
     key = f"lower(regexp_replace(CAST({expr} AS VARCHAR), {literal(_ID_NOISE_CLASS)}, '', 'g'))"
-    return (f"nullif(CASE WHEN regexp_full_match({key}, {literal(_CENTURY_FORM)}) THEN substr({key}, 3) "
-            f"ELSE {key} END, '')")
+    key = f"regexp_replace({key}, '^(?:18|19|20)([0-9]{{10}})$', '\\1')"  # (_CENTURY_FORM)
+    key = f"regexp_replace({key}, '^{_ZEROS_FORM}$', '\\1')"
+    return f"nullif({key}, '')"
 
 
 def person_hash_sql(key: str) -> str:

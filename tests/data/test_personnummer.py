@@ -192,11 +192,15 @@ def test_person_keys_are_one_per_person_however_written_and_the_same_in_the_engi
     from jamtools.data.pseudonym import person_key_sql, person_keys
 
     values = pd.Series(["19121212-1212", "121212 1212", "1212121212", "121212+1212", "K-7", "k7",
-                        "\u00a0ab\u2013c ", "x\u3000y", "P0a1B", None, "Ärende 1", "201212121212x"])
+                        "\u00a0ab\u2013c ", "x\u3000y", "P0a1B", None, "Ärende 1", "201212121212x",
+                        "007", "7", "0", "000", "0a7", "200501011234", "0501011234", "501011234"])
     keys = person_keys(values)
     assert keys.iloc[:4].nunique() == 1 and keys.iloc[4] == keys.iloc[5] == "k7"
-    assert keys.isna().tolist() == [False] * 9 + [True] + [False] * 2
-    assert keys.iloc[-1] == "201212121212x"  # not a personnummer with its century: kept whole
+    assert keys.isna().tolist() == [False] * 9 + [True] + [False] * 10
+    assert keys.iloc[11] == "201212121212x"  # not a personnummer with its century: kept whole
+    # digits only: without leading zeros, as a spreadsheet writes them (a personnummer of the
+    # 2000s with its century, without it, and without its leading zero: one person)
+    assert keys.iloc[12:].tolist() == ["7", "7", "0", "0", "0a7", "501011234", "501011234", "501011234"]
     con = engine.shared()
     name = engine.unique_name("jt_ids")
     con.register(name, pd.DataFrame({"v": values}))
