@@ -218,7 +218,7 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
                           levels=CHILD_SEXES, group: str = "kon",
                           conf_level: float = 0.95,
                           threshold: int = disclosure.DEFAULT_THRESHOLD,
-                          weight: str | None = None) -> pd.DataFrame:
+                          weight: str | None = None, persons: str | None = None) -> pd.DataFrame:
     """For each category of ``column``: is the share of rows in it the same for both groups?
 
     Each category becomes a yes/no outcome (named by the category) compared with
@@ -236,6 +236,9 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     covariates, levels, group, conf_level, threshold : as for ``binary_outcome``.
     weight : the column with the number of units each row stands for (a cell table,
         ``LoadResult.weight``); None: one row is one unit.
+    persons : the column that identifies the person (child) of each unit (``LoadResult.persons``):
+        a comparison whose count with or without the category rests on fewer than ``threshold``
+        persons is hidden (``binary_outcome``'s ``persons``); None: units are counted.
 
     Returns
     -------
@@ -245,13 +248,15 @@ def compare_each_category(data: pd.DataFrame, column: str, categories, *, covari
     categories = list(categories)
     level = stats.bonferroni_level(conf_level, len(categories))
     rows = data[data[column].notna()]
-    frame = rows[[group, *covariates, *([weight] if weight else [])]].copy()
+    frame = rows[[group, *covariates, *([weight] if weight else []),
+                  *([persons] if persons else [])]].copy()
     out = {}
     for cat in categories:
         frame[cat] = (rows[column] == cat).astype(int)
         out[cat] = analysis.binary_outcome(frame, cat, covariates=list(covariates), levels=levels,
                                            group=group, conf_level=level,
-                                           threshold=threshold, weight=weight).comparisons
+                                           threshold=threshold, weight=weight,
+                                           persons=persons).comparisons
     return disclosure.stack(out, column)
 
 
@@ -265,18 +270,22 @@ def _note_blanks(comparisons: pd.DataFrame, data: pd.DataFrame, column: str, not
 
 
 def flag_outcome(ctx, data: pd.DataFrame, column: str, value: str, name: str, *, blank_note: str,
-                 covariates, weight: str | None = None) -> analysis.BinaryResult:
+                 covariates, weight: str | None = None,
+                 persons: str | None = None) -> analysis.BinaryResult:
     """Girls and boys compared on whether ``column`` is ``value`` (:func:`flag`), every row
     counted: a row without a value in ``column`` counts as not ``value`` (left out, the rows it
     leaves out would be the rows analysed less the rows counted), and every comparison's note
-    says so with ``blank_note`` when there are such rows (:func:`_note_blanks`)."""
+    says so with ``blank_note`` when there are such rows (:func:`_note_blanks`). ``persons``:
+    the column of the children (``LoadResult.persons``), so that each share rests on enough
+    children (``binary_outcome``'s ``persons``)."""
     with warnings.catch_warnings():
         # What the adjustment left out is in the comparison's own note (shown in its table and
         # sentence); as a Python warning it would print the code's path on the page.
         warnings.simplefilter("ignore", UserWarning)
         result = analysis.binary_outcome(flag(data, column, value, name, unknown_is_no=True), name,
                                          covariates=list(covariates), conf_level=ctx.conf_level,
-                                         threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
+                                         threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight,
+                                         persons=persons)
     _note_blanks(result.comparisons, data, column, blank_note)
     return result
 
@@ -309,7 +318,8 @@ def flag(data: pd.DataFrame, column: str, value: str, name: str, *,
     return rows
 
 
-def parents(utredningar: pd.DataFrame, *, weight: str | None = None) -> pd.DataFrame:
+def parents(utredningar: pd.DataFrame, *, weight: str | None = None,
+            persons: str | None = None) -> pd.DataFrame:
     """One row per parent of each investigation, for comparing mothers and fathers (bof_05).
 
     Parameters
@@ -324,13 +334,18 @@ def parents(utredningar: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
         The column of ``utredningar`` with the number of investigations each row stands for
         (a cell table, ``LoadResult.weight``); kept in the result, where it is the number of
         parents each row stands for. None: one row is one investigation.
+    persons : str, optional
+        The column of ``utredningar`` that identifies the child (``LoadResult.persons``); kept
+        in the result, where, with ``foralder``, it identifies the parent: a child's mother in
+        several investigations is one mother. (The export has no parent's id: the parents of
+        siblings are counted once per child.)
 
     Returns
     -------
     pandas.DataFrame
         Columns ``utredning_id`` (when present), ``foralder`` (mamma/pappa), ``kon`` (the
         child's sex), ``kontaktad`` (0/1) and, when present, ``samtal`` (0/1), ``moten`` and
-        ``sammanboende`` ("bor ihop"/"bor isär"), and ``weight`` when given. Only parents who
+        ``sammanboende`` ("bor ihop"/"bor isär"), and ``weight`` and ``persons`` when given. Only parents who
         exist (where known) and whose contact, and conversation when compared, is recorded.
     """
     u = utredningar
@@ -351,8 +366,11 @@ def parents(utredningar: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
                                     .map({True: "bor ihop", False: "bor isär"}).astype("string"))
         if weight is not None:
             part[weight] = u[weight]
+        if persons is not None:
+            part[persons] = u[persons]
         parts.append(part[keep.to_numpy()])
     out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(u.attrs)  # (the persons' cap of a cell table, checked against the threshold)
     for col in ("kontaktad", "samtal"):
         if col in out.columns:
             out[col] = out[col].astype(bool).astype(int)
@@ -811,8 +829,9 @@ def reason_and_reporter(ctx) -> Page:
         the reporter, and the table of all comparisons).
     """
     table = "bof_aktualiseringar"
-    anmalningar, covariates = ctx.with_covariates(table, ctx.load(table, **ctx.filters))
-    weight = anmalningar.weight  # rows or a cell table: units are counted with it
+    # a child can have several reports: each share rests on enough children
+    anmalningar, covariates = ctx.with_covariates(table, ctx.load(table, persons=True, **ctx.filters))
+    weight, persons = anmalningar.weight, anmalningar.persons  # units counted with weight
     # Own behaviour is compared among children of the same age group; reports from the police
     # among reports with the same reason (which needs the reporter).
     age = [c for c in covariates if c == "aldersgrupp"]
@@ -822,7 +841,7 @@ def reason_and_reporter(ctx) -> Page:
     conf = _conf(ctx.conf_level)
 
     beteende = flag_outcome(ctx, anmalningar.data, "orsakstyp", "beteende", "beteende", covariates=age,
-                            weight=weight, blank_note="Anmälningar utan uppgift om orsakstyp räknas "
+                            weight=weight, persons=persons, blank_note="Anmälningar utan uppgift om orsakstyp räknas "
                                                       "som inte om barnets eget beteende.")
     # The share of reports about own behaviour (and of reports from the police) shows the total
     # of a block of reasons (of reporters): each block is protected with its total published.
@@ -851,7 +870,7 @@ def reason_and_reporter(ctx) -> Page:
                     alt=shares_alt(anmalare, what="Andel av anmälningarna", by="anmalare")),
             report.distribution_table(anmalare, "anmalare", caption="Anmälare efter kön"))
         polis = flag_outcome(ctx, anmalningar.data, "anmalare", "polis", "anmalare_polis",
-                             covariates=["anmalningsorsak"], weight=weight,
+                             covariates=["anmalningsorsak"], weight=weight, persons=persons,
                              blank_note="Anmälningar utan uppgift om anmälare räknas som inte från polisen.")
         jamforelser["anmälare"] = polis.comparisons
         police = (report.describe_binary(polis.shares, polis.comparisons, verb="kom",
@@ -862,7 +881,7 @@ def reason_and_reporter(ctx) -> Page:
         question_id=ctx.question_id,
         short_answer=_nothing(anmalningar, "anmälningar") or " ".join(answer),
         parts={
-            "data": items(f"{ctx.heading} {said}",
+            "data": items(f"{ctx.heading} {said}{no_person_ids(anmalningar, unit_text='anmälningar')}",
                           report.quality_table(anmalningar, threshold=ctx.threshold,
                                                caption="Dataunderlag: anmälningar",
                                                name="dataunderlag")),
@@ -922,10 +941,12 @@ def parents_treatment(ctx) -> Page:
         the comparisons).
     """
     table = "bof_utredningar"
-    utredningar = ctx.load(table, **ctx.filters)
-    weight = utredningar.weight  # rows or a cell table: units are counted with it
+    # a child's parents are the same in each of its investigations: each share rests on enough
+    # parents (a parent is known by the child and the role)
+    utredningar = ctx.load(table, persons=True, **ctx.filters)
+    weight, persons = utredningar.weight, utredningar.persons  # units counted with weight
     u = utredningar.data
-    foraldrar = parents(u, weight=weight)
+    foraldrar = parents(u, weight=weight, persons=persons)
     n_parents = utredningar.n_rows(foraldrar)
     if "utredning_id" in foraldrar.columns:
         investigations = foraldrar["utredning_id"].nunique()
@@ -945,7 +966,7 @@ def parents_treatment(ctx) -> Page:
     boende = "sammanboende" if "sammanboende" in foraldrar.columns else None
     kontakt = analysis.binary_outcome(foraldrar, "kontaktad", group="foralder", levels=PARENTS,
                                       by=boende, conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                      weight=weight)
+                                      weight=weight, persons=persons)
     jamforelser = {"kontakt": kontakt.comparisons}
     contact = [report.describe_binary(kontakt.shares, kontakt.comparisons, group="foralder",
                                       verb="kontaktades", outcome_text="", unit_text="")]
@@ -953,7 +974,7 @@ def parents_treatment(ctx) -> Page:
     if "samtal" in foraldrar.columns:
         samtal = analysis.binary_outcome(foraldrar, "samtal", group="foralder", levels=PARENTS,
                                          conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                         weight=weight)
+                                         weight=weight, persons=persons)
         jamforelser["samtal"] = samtal.comparisons
         contact.append(report.describe_binary(samtal.shares, samtal.comparisons, group="foralder",
                                               verb="hade utredningssamtal", outcome_text="",
@@ -993,7 +1014,7 @@ def parents_treatment(ctx) -> Page:
 
     pappor = analysis.binary_outcome(foraldrar[foraldrar["foralder"] == "pappa"], "kontaktad",
                                      conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                     levels=CHILD_SEXES, weight=weight)
+                                     levels=CHILD_SEXES, weight=weight, persons=persons)
     jamforelser["pappor efter barnets kön"] = pappor.comparisons
     answer.append("Mammor och pappor jämförs som de är, utan justering.")
     return Page(
@@ -1001,7 +1022,8 @@ def parents_treatment(ctx) -> Page:
         short_answer=(report.nothing_to_analyse_text("föräldrar") if foraldrar.empty
                       else " ".join(s for s in answer if s)),
         parts={
-            "data": items(f"{ctx.heading} {ctx.omissions(table, utredningar)}",
+            "data": items(f"{ctx.heading} {ctx.omissions(table, utredningar)}"
+                          f"{no_person_ids(utredningar, unit_text='utredningar')}",
                           report.quality_table(utredningar, threshold=ctx.threshold,
                                                caption="Dataunderlag: utredningar",
                                                name="dataunderlag"),

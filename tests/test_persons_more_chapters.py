@@ -1,0 +1,165 @@
+"""The yes/no shares of the other chapters rest on enough persons, not only on enough rows.
+
+bof_01/bof_02 count children (tests/test_load_persons.py); here every other chapter that shows
+a share of units of which a person can have several: a small export where one person's six
+rows form a shown cell is hidden, six persons' rows are shown, on the cell path (the engine)
+and on the rows path; and the page says so when the export has no persons' ids.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from jamtools.chapters import bof, eb, eb_paths
+from jamtools.disclosure import analyses as analysis
+from jamtools.run import catalogue
+from jamtools.run.notebook import setup
+
+CHILD = {"enhet": None, "alder_min": 0, "alder_max": 17}
+ADULT = {"enhet": None}
+
+
+def _as_rows(monkeypatch, cid: str) -> None:
+    """The chapter's catalogue entry with every table read as rows."""
+    entry = catalogue.CHAPTERS[cid]
+    monkeypatch.setitem(catalogue.CHAPTERS, cid, dataclasses.replace(
+        entry, needs=tuple(dataclasses.replace(n, cells=False, linked=False) for n in entry.needs)))
+
+
+def _run(monkeypatch, folder, cid, chapter, rows: bool, params=CHILD):
+    """The chapter's page and every BinaryResult it computed, by outcome (the last of each)."""
+    computed: dict = {}
+    binary = analysis.binary_outcome
+
+    def spy(*args, **kwargs):
+        result = binary(*args, **kwargs)
+        computed.setdefault(result.outcome, []).append(result)
+        return result
+
+    with monkeypatch.context() as m:
+        m.setattr(analysis, "binary_outcome", spy)
+        if rows:
+            _as_rows(m, cid)
+        page = chapter(setup(cid, {"data_dir": str(folder), **params}))
+    plt.close("all")
+    return page, computed
+
+
+def _hidden(shares: pd.DataFrame, group: str, level, by: dict | None = None) -> bool:
+    rows = shares[shares[group] == level]
+    for k, v in (by or {}).items():
+        rows = rows[rows[k] == v]
+    assert len(rows) == 1, rows
+    return bool(rows["suppressed"].iloc[0])
+
+
+def _write(folder, table: str, frame: pd.DataFrame, key: str) -> None:
+    frame = frame.copy()
+    frame.insert(0, key, [f"{key[0]}{i}" for i in range(len(frame))])
+    frame.to_csv(folder / f"{table}.csv", sep=";", index=False)
+
+
+def _text(page, part: str = "data") -> str:
+    return " ".join(str(i) for i in page.part(part) if isinstance(i, str))
+
+
+def _without_ids(folder) -> None:
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, sep=";", dtype=str)
+        if "person_id" in frame.columns:
+            frame.drop(columns="person_id").to_csv(path, sep=";", index=False)
+
+
+# --- bof_04: reports about the child's own behaviour, reports from the police --------------
+
+def _reports(folder, *, one_girl: bool) -> None:
+    """bof_aktualiseringar: 6 reports of girls about own behaviour from the police (one girl's
+    six, or six girls'), 10 girls' about the environment from the school, 10 boys' about own
+    behaviour from the police and 10 boys' about the environment from the school."""
+    girls = ["f0"] * 6 if one_girl else [f"f{i}" for i in range(6)]
+    rows = ([(p, "flicka", "kriminalitet", "beteende", "polis") for p in girls]
+            + [(f"g{i}", "flicka", "vald_i_familjen", "miljo", "skola") for i in range(10)]
+            + [(f"b{i}", "pojke", "kriminalitet", "beteende", "polis") for i in range(10)]
+            + [(f"c{i}", "pojke", "vald_i_familjen", "miljo", "skola") for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "anmalningsorsak", "orsakstyp", "anmalare"])
+    frame["enhet"], frame["datum"], frame["utredning_inledd"] = "X", "2024-03-01", 1
+    _write(folder, "bof_aktualiseringar", frame, "aktualisering_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_bof_04_shares_rest_on_children(tmp_path, monkeypatch, rows, one_girl):
+    _reports(tmp_path, one_girl=one_girl)
+    page, got = _run(monkeypatch, tmp_path, "bof_04_anmalningsorsak_och_anmalare",
+                     bof.reason_and_reporter, rows)
+    for outcome in ("beteende", "anmalare_polis"):
+        assert _hidden(got[outcome][-1].shares, "kon", "flicka") == one_girl, outcome
+    assert "inget id för barnen" not in _text(page)
+
+
+# --- bof_05: mothers and fathers contacted ------------------------------------------------
+
+def _investigations(folder, *, one_child: bool) -> None:
+    """bof_utredningar: 6 investigations where both parents were contacted (one girl's six, or
+    six girls'), 10 girls' where neither was, and boys' alike (10 and 10): 16 mothers and 16
+    fathers of girls contacted in 6 investigations each way."""
+    girls = ["f0"] * 6 if one_child else [f"f{i}" for i in range(6)]
+    rows = ([(p, "flicka", 1) for p in girls] + [(f"g{i}", "flicka", 0) for i in range(10)]
+            + [(f"b{i}", "pojke", 1) for i in range(10)] + [(f"c{i}", "pojke", 0) for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "mamma_kontaktad"])
+    frame["pappa_kontaktad"] = frame["mamma_kontaktad"]
+    frame["enhet"], frame["startdatum"], frame["insats_beviljad"] = "X", "2024-03-01", 0
+    _write(folder, "bof_utredningar", frame, "utredning_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_child", [True, False])
+def test_bof_05_fathers_of_girls_rest_on_fathers(tmp_path, monkeypatch, rows, one_child):
+    # the fathers of girls contacted: one girl's father in six investigations is one father
+    _investigations(tmp_path, one_child=one_child)
+    page, got = _run(monkeypatch, tmp_path, "bof_05_bemotande_av_foraldrar",
+                     bof.parents_treatment, rows)
+    pappor = got["kontaktad"][-1].shares
+    assert _hidden(pappor, "kon", "flicka") == one_child
+    assert "inget id för barnen" not in _text(page)
+
+
+@pytest.mark.parametrize("rows", [False, True])
+def test_bof_05_mothers_rest_on_mothers(tmp_path, monkeypatch, rows):
+    # one child's mother contacted in six investigations, every other mother not: 1 mother
+    rows_ = ([("f0", "flicka", 1)] * 6 + [(f"g{i}", "flicka", 0) for i in range(20)]
+             + [(f"b{i}", "pojke", 0) for i in range(20)])
+    frame = pd.DataFrame(rows_, columns=["person_id", "kon", "mamma_kontaktad"])
+    frame["pappa_kontaktad"] = 0
+    frame["enhet"], frame["startdatum"], frame["insats_beviljad"] = "X", "2024-03-01", 0
+    _write(tmp_path, "bof_utredningar", frame, "utredning_id")
+    page, got = _run(monkeypatch, tmp_path, "bof_05_bemotande_av_foraldrar", bof.parents_treatment, rows)
+    kontakt = got["kontaktad"][0].shares
+    assert _hidden(kontakt, "foralder", "mamma")
+    # by rows the six contacts of one mother were shown
+    frame = pd.DataFrame({"foralder": ["mamma"] * 46 + ["pappa"] * 46,
+                          "kontaktad": [1] * 6 + [0] * 40 + [0] * 46})
+    by_rows = analysis.binary_outcome(frame, "kontaktad", group="foralder", levels=bof.PARENTS)
+    assert not _hidden(by_rows.shares, "foralder", "mamma")
+
+
+# --- the page says so when the export has no persons' ids ----------------------------------
+
+NO_IDS = [
+    ("bof_04_anmalningsorsak_och_anmalare", bof.reason_and_reporter,
+     lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
+    ("bof_05_bemotande_av_foraldrar", bof.parents_treatment,
+     lambda f: _investigations(f, one_child=True), CHILD, "barnen"),
+]
+
+
+@pytest.mark.parametrize("cid, chapter, write, params, who", NO_IDS)
+def test_the_page_says_so_without_ids(tmp_path, monkeypatch, cid, chapter, write, params, who):
+    write(tmp_path)
+    _without_ids(tmp_path)
+    page, _ = _run(monkeypatch, tmp_path, cid, chapter, False, params)
+    assert re.search(rf"Observera: Exporten har inget id för {who} .* än tröskeln\.", _text(page))
