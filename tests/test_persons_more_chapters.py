@@ -147,6 +147,34 @@ def test_bof_05_mothers_rest_on_mothers(tmp_path, monkeypatch, rows):
     assert not _hidden(by_rows.shares, "foralder", "mamma")
 
 
+# --- eb_01, eb_02, eb_05: yes/no shares of plannings -------------------------------------
+
+def _plannings(folder, column: str, *, one_woman: bool) -> None:
+    """eb_planering: 6 plannings of women with ``column`` 1 (one woman's six, or six women's),
+    10 women's with 0, and men's alike (10 and 10)."""
+    women = ["k0"] * 6 if one_woman else [f"k{i}" for i in range(6)]
+    rows = ([(p, "kvinna", 1) for p in women] + [(f"w{i}", "kvinna", 0) for i in range(10)]
+            + [(f"m{i}", "man", 1) for i in range(10)] + [(f"n{i}", "man", 0) for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", column])
+    frame["enhet"], frame["datum"] = "X", "2024-03-01"
+    _write(folder, "eb_planering", frame, "planering_id")
+
+
+PLANNINGS = [("eb_01_krav", eb.requirements, "aktivitetskrav"),
+             ("eb_02_ohalsa", eb.ill_health, "ohalsa"),
+             ("eb_05_vald_i_nara_relation", eb.violence, "fragat_om_vald")]
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_woman", [True, False])
+@pytest.mark.parametrize("cid, chapter, column", PLANNINGS)
+def test_eb_plannings_rest_on_clients(tmp_path, monkeypatch, cid, chapter, column, rows, one_woman):
+    _plannings(tmp_path, column, one_woman=one_woman)
+    page, got = _run(monkeypatch, tmp_path, cid, chapter, rows, ADULT)
+    assert _hidden(got[column][-1].shares, "kon", "kvinna") == one_woman
+    assert "inget id för klienterna" not in _text(page)
+
+
 # --- the page says so when the export has no persons' ids ----------------------------------
 
 NO_IDS = [
@@ -154,6 +182,8 @@ NO_IDS = [
      lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
     ("bof_05_bemotande_av_foraldrar", bof.parents_treatment,
      lambda f: _investigations(f, one_child=True), CHILD, "barnen"),
+    *((cid, chapter, lambda f, c=column: _plannings(f, c, one_woman=True), ADULT, "klienterna")
+      for cid, chapter, column in PLANNINGS),
 ]
 
 

@@ -37,7 +37,8 @@ from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import NO_ADJUSTMENT, all_of, direction, shares_alt, short_answer
+from jamtools.present.sentences import (NO_ADJUSTMENT, all_of, direction, no_person_ids, shares_alt,
+                                        short_answer)
 
 # --- Data preparation the chapters share -----------------------------------------------------
 # (moved out of the notebooks: each works on any export that has the chapter's required
@@ -288,14 +289,17 @@ def _level(ctx, k: int) -> float:
 
 
 def _compare(ctx, rows: pd.DataFrame, outcome: str, covariates, level: float, *, by=None,
-             weight: str | None = None):
+             weight: str | None = None, persons: str | None = None):
     """Women and men compared on the yes/no ``outcome`` of ``rows``, crude and adjusted for
     ``covariates``, at the simultaneous ``level``, disclosed. ``weight``: the column of units
     per row when ``rows`` is a cell table (a loaded table's ``weight``), None for rows. A
     selection of rows whose count the page shows is protected against it by the analysis
-    itself (:func:`jamtools.disclosure.hidden_in_selection`)."""
+    itself (:func:`jamtools.disclosure.hidden_in_selection`). ``persons``: the column of the
+    clients (a loaded table's ``persons``), so that each share rests on enough clients (a client
+    can have several plannings in a year); None counts rows."""
     return analysis.binary_outcome(rows, outcome, covariates=list(covariates), levels=SEXES, by=by,
                                    conf_level=level, threshold=ctx.threshold, weight=weight,
+                                   persons=persons,
                                    by_levels=code_levels(rows[by], table="eb_klienter", column=by)
                                    if by else None,
                                    total_shown=False)  # eb's pages show no total of the two sexes
@@ -454,7 +458,8 @@ def requirements(ctx) -> Page:
         ``arbetssokande``, ``sanktion`` (among those with a requirement of activity) and ``alla``
         (every requirement's difference).
     """
-    planering = ctx.load("eb_planering", **ctx.filters)
+    # a client can have several plannings: each share rests on enough clients
+    planering = ctx.load("eb_planering", persons=True, **ctx.filters)
     # The chapter's rows are plannings that say whether a requirement of activity was set.
     planering = planering.exclude(planering.data["aktivitetskrav"].isna(), "Uppgift om aktivitetskrav saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
@@ -472,7 +477,7 @@ def requirements(ctx) -> Page:
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
     weight = planering.weight
     activity = _compare(ctx, planering.data, "aktivitetskrav", covariates, level, by=household,
-                        weight=weight)
+                        weight=weight, persons=planering.persons)
     results = {labels["aktivitetskrav"]: activity}
 
     by_household: tuple | str = ctx.left_out("eb_planering", "hushallstyp")
@@ -503,7 +508,8 @@ def requirements(ctx) -> Page:
     if "krav_arbetssokande" in labels:
         searching = planering.exclude(planering.data["krav_arbetssokande"].isna(),
                                       "Uppgift om krav på arbetssökande saknas")
-        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level, weight=weight)
+        work = _compare(ctx, searching.data, "krav_arbetssokande", covariates, level, weight=weight,
+                        persons=planering.persons)
         results[labels["krav_arbetssokande"]] = work
         job_search = items(
             _quality(ctx, searching, "Dataunderlag: planeringar med uppgift om arbetssökande")
@@ -516,7 +522,8 @@ def requirements(ctx) -> Page:
         required = planering.exclude(~planering.data["aktivitetskrav"].astype(bool),
                                      "Inget aktivitetskrav (frågan gäller bara klienter med krav)")
         required = required.exclude(required.data["sanktion"].isna(), "Uppgift om sanktion saknas")
-        sanction = _compare(ctx, required.data, "sanktion", covariates, level, weight=weight)
+        sanction = _compare(ctx, required.data, "sanktion", covariates, level, weight=weight,
+                            persons=planering.persons)
         results[labels["sanktion"]] = sanction
         sanction_part = items(
             _quality(ctx, required, "Dataunderlag: planeringar med aktivitetskrav"),
@@ -526,7 +533,8 @@ def requirements(ctx) -> Page:
 
     _, comparisons = _stacked(results, "krav")
     return _outcomes_page(ctx, key="krav", results=results, unit_text="planeringar", what="jämförelser", parts={
-        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
+                      f"{no_person_ids(planering, unit_text='planeringar', person='klient')}",
                       _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "simultan": outcomes.simultaneous_text(ctx.conf_level, len(labels), level),
         "aktivitet": items(
@@ -563,7 +571,8 @@ def ill_health(ctx) -> Page:
         plannings with ill-health compared), ``simultan``, one part per consideration
         (``anpassad_planering``, ``krav_sjukintyg``, ``samordning_varden``) and ``alla``.
     """
-    planering = ctx.load("eb_planering", **ctx.filters)
+    # a client can have several plannings: each share rests on enough clients
+    planering = ctx.load("eb_planering", persons=True, **ctx.filters)
     # The chapter's rows are plannings that say whether ill-health is documented.
     planering = planering.exclude(planering.data["ohalsa"].isna(), "Uppgift om ohälsa saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
@@ -575,13 +584,14 @@ def ill_health(ctx) -> Page:
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
     documented = analysis.binary_outcome(planering.data, "ohalsa", levels=SEXES,
                                          conf_level=ctx.conf_level, threshold=ctx.threshold,
-                                         weight=planering.weight)
+                                         weight=planering.weight, persons=planering.persons)
     ill = planering.exclude(~planering.data["ohalsa"].astype(bool),
                             "Ingen dokumenterad ohälsa (frågan gäller bara klienter med ohälsa)")
     if labels:
         ill = ill.exclude(ill.data[list(labels)].isna().any(axis=1), unanswered)
     level = _level(ctx, len(labels))
-    compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight) for k in labels}
+    compared = {k: _compare(ctx, ill.data, k, covariates, level, weight=ill.weight,
+                            persons=planering.persons) for k in labels}
     results = {labels[k]: r for k, r in compared.items()}
 
     each = {}
@@ -610,7 +620,8 @@ def ill_health(ctx) -> Page:
                                  "simultana intervall)"))
     return _outcomes_page(ctx, key="utfall", results=results, unit_text="planeringar", what="punkter",
                           empty=nothing, parts={
-        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
+                      f"{no_person_ids(planering, unit_text='planeringar', person='klient')}",
                       _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "ohalsa": items(report.share_table(documented.shares, outcome_label="Andel med dokumenterad ohälsa",
                                            caption="Planeringar med dokumenterad ohälsa, efter kön")),
@@ -746,7 +757,8 @@ def violence(ctx) -> Page:
         Parts ``data``, ``simultan``, ``fragat`` (who is asked, also by household type),
         ``identifierat`` (among those asked) and ``alla`` (both steps).
     """
-    planering = ctx.load("eb_planering", **ctx.filters)
+    # a client can have several plannings: each share rests on enough clients
+    planering = ctx.load("eb_planering", persons=True, **ctx.filters)
     # The chapter's rows are plannings that say whether the question about violence was asked.
     planering = planering.exclude(planering.data["fragat_om_vald"].isna(), "Uppgift om fråga om våld saknas")
     planering, covariates = ctx.with_covariates("eb_planering", planering)
@@ -760,7 +772,7 @@ def violence(ctx) -> Page:
     # A cell table when the catalogue allows it: every count below weighs a row by its units.
     weight = planering.weight
     asked = _compare(ctx, planering.data, "fragat_om_vald", covariates, level, by=household,
-                     weight=weight)
+                     weight=weight, persons=planering.persons)
     results = {labels["fragat_om_vald"]: asked}
 
     asked_part = items(report.describe_binary(asked.shares, asked.comparisons, verb="innehöll",
@@ -788,7 +800,7 @@ def violence(ctx) -> Page:
         were_asked = were_asked.exclude(were_asked.data["vald_identifierat"].isna(),
                                         "Uppgift om identifierat våld saknas")
         identified = _compare(ctx, were_asked.data, "vald_identifierat", covariates, level,
-                              weight=weight)
+                              weight=weight, persons=planering.persons)
         results[labels["vald_identifierat"]] = identified
         identified_part = items(
             _quality(ctx, were_asked, "Dataunderlag: planeringar där frågan ställdes"),
@@ -798,7 +810,8 @@ def violence(ctx) -> Page:
 
     shares, comparisons = _stacked(results, "steg")
     return _outcomes_page(ctx, key="steg", results=results, unit_text="planeringar", what="steg", parts={
-        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}",
+        "data": items(f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
+                      f"{no_person_ids(planering, unit_text='planeringar', person='klient')}",
                       _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag")),
         "simultan": items(
             f"Den justerade jämförelsen görs bland klienter med samma "
