@@ -177,11 +177,16 @@ def test_eb_plannings_rest_on_clients(tmp_path, monkeypatch, cid, chapter, colum
 
 # --- the page says so when the export has no persons' ids ----------------------------------
 
+def _insatser(folder, *, one_girl: bool, investigations: bool = True) -> None:
+    _insatser_(folder, one_girl=one_girl, investigations=investigations)
+
+
 NO_IDS = [
     ("bof_04_anmalningsorsak_och_anmalare", bof.reason_and_reporter,
      lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
     ("bof_05_bemotande_av_foraldrar", bof.parents_treatment,
      lambda f: _investigations(f, one_child=True), CHILD, "barnen"),
+    ("bof_03_typ_av_insats", bof.insats_types, lambda f: _insatser(f, one_girl=True), CHILD, "barnen"),
     *((cid, chapter, lambda f, c=column: _plannings(f, c, one_woman=True), ADULT, "klienterna")
       for cid, chapter, column in PLANNINGS),
 ]
@@ -193,3 +198,44 @@ def test_the_page_says_so_without_ids(tmp_path, monkeypatch, cid, chapter, write
     _without_ids(tmp_path)
     page, _ = _run(monkeypatch, tmp_path, cid, chapter, False, params)
     assert re.search(rf"Observera: Exporten har inget id för {who} .* än tröskeln\.", _text(page))
+
+
+# --- bof_03: the share of insatser of each type (a linked load) ----------------------------
+
+def _insatser_(folder, *, one_girl: bool, investigations: bool = True) -> None:
+    """bof_insatser: 6 girls' insatser of family treatment (one girl's six, or six girls'), 10
+    girls' of conversation support, and boys' alike (10 and 10); each from its own
+    investigation (bof_utredningar, reason type miljö) when ``investigations``."""
+    girls = ["f0"] * 6 if one_girl else [f"f{i}" for i in range(6)]
+    rows = ([(p, "flicka", "familjebehandling") for p in girls]
+            + [(f"g{i}", "flicka", "samtalsstod") for i in range(10)]
+            + [(f"b{i}", "pojke", "familjebehandling") for i in range(10)]
+            + [(f"c{i}", "pojke", "samtalsstod") for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "insatstyp"])
+    frame["utredning_id"] = [f"u{i}" for i in range(len(frame))]
+    frame["enhet"], frame["startdatum"] = "X", "2024-03-01"
+    _write(folder, "bof_insatser", frame, "insats_id")
+    if investigations:
+        u = frame[["utredning_id", "person_id", "kon", "enhet", "startdatum"]].assign(
+            orsakstyp="miljo", insats_beviljad=1)
+        u.to_csv(folder / "bof_utredningar.csv", sep=";", index=False)
+
+
+def _comparison_hidden(comparisons: pd.DataFrame, column: str, category: str, adjusted=False) -> bool:
+    rows = comparisons[(comparisons[column] == category)
+                       & (comparisons["measure"] == "risk_difference_pp")
+                       & (comparisons["adjusted"].astype(bool) == adjusted)]
+    assert len(rows) == 1, rows
+    return bool(rows["suppressed"].iloc[0])
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("investigations", [True, False])
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_bof_03_each_type_rests_on_children(tmp_path, monkeypatch, rows, investigations, one_girl):
+    # with the investigations the insatser are linked to them (the reason type) first
+    _insatser(tmp_path, one_girl=one_girl, investigations=investigations)
+    page, got = _run(monkeypatch, tmp_path, "bof_03_typ_av_insats", bof.insats_types, rows)
+    assert _hidden(got["familjebehandling"][-1].shares, "kon", "flicka") == one_girl
+    assert _comparison_hidden(page.comparisons, "insatstyp", "familjebehandling") == one_girl
+    assert "inget id för barnen" not in _text(page)

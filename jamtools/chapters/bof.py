@@ -36,7 +36,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data import links
-from jamtools.data.load import without_account
+from jamtools.data.load import count_persons, without_account
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -208,8 +208,9 @@ def add_reason_type(insatser, utredningar):
     """
     if reason_link_lacking(insatser, utredningar):
         return insatser
+    # (the rows are followed on when the persons are still to be counted: count_persons)
     linked = links.look_up(insatser, "utredning_id", utredningar, "utredning_id", "orsakstyp",
-                           name="orsakstyp", follow=False)
+                           name="orsakstyp", follow=insatser.persons_up_to is not None)
     linked = linked.with_data(linked.data.assign(orsakstyp=linked.data["orsakstyp"].astype("string")))
     return linked.exclude(linked.data["orsakstyp"].isna(), "Utredningen saknas eller saknar typ av orsak")
 
@@ -720,12 +721,15 @@ def insats_types(ctx) -> Page:
     # investigations are read first: the check of the insatser's references to them then uses
     # the ids this load keeps, instead of reading the investigations' ids once more.
     utredningar = ctx.load_optional("bof_utredningar")
-    insatser = ctx.load("bof_insatser", **ctx.filters)
+    insatser = ctx.load("bof_insatser", persons=True, **ctx.filters)
     lacking = reason_link_lacking(insatser, utredningar)
     insatser = add_reason_type(insatser, utredningar)
     covariates = [] if lacking else ["orsakstyp"]
     said = omissions(ctx, {"bof_insatser": insatser, "bof_utredningar": utredningar},
                      lacking=lacking or None)
+    # a child can have several insatser: each share rests on enough children, counted once the
+    # insatser have their reason type
+    insatser = count_persons(insatser)
 
     weight = insatser.weight  # rows or a (linked) cell table: units are counted with it
     fordelning = disclosure.disclose_distribution(
@@ -744,7 +748,8 @@ def insats_types(ctx) -> Page:
     helhet = disclosure.hide_adjusted_over_hidden_strata(helhet, fordelning)
     per_typ = compare_each_category(
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
-        covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight)
+        covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight,
+        persons=insatser.persons)
     skillnader = per_typ[per_typ["measure"] == "risk_difference_pp"]
     crude = skillnader[~skillnader["adjusted"].astype(bool)]
     adjusted = skillnader[skillnader["adjusted"].astype(bool)]
@@ -760,7 +765,7 @@ def insats_types(ctx) -> Page:
         short_answer=answer,
         parts={
             "data": items(
-                f"{ctx.heading} {said}",
+                f"{ctx.heading} {said}{no_person_ids(insatser, unit_text='insatser')}",
                 report.quality_table(insatser, threshold=ctx.threshold, caption="Dataunderlag: insatser",
                                      name="dataunderlag"),
                 None if utredningar is None else report.quality_table(

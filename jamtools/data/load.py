@@ -119,6 +119,10 @@ class LoadResult:
     #: in ``data.attrs``, :data:`PERSONS_UP_TO`). None when rows are persons (the table's key is
     #: the person) or the table has no person ids to count.
     persons: str | None = None
+    #: With ``load_table(..., linked=True, persons=...)``: the cap up to which the persons are
+    #: numbered once the chapter has followed the ids (:func:`count_persons`); ``persons`` is
+    #: None until then. None otherwise.
+    persons_up_to: int | None = None
 
     def __post_init__(self) -> None:
         _tag(self)
@@ -1202,7 +1206,10 @@ def load_table(
         ``persons`` where there are more: enough to decide "fewer than the threshold" for any
         threshold up to ``persons``, which ``data.attrs`` records (:data:`PERSONS_UP_TO`).
         The ids stay in the engine (the load keeps them there as ``linked`` does) and only
-        these numbers reach pandas. Not with ``linked``.
+        these numbers reach pandas. With ``linked`` the persons' ids stay in the engine with the
+        other ids, and the persons are numbered when the chapter has followed them
+        (:func:`count_persons`, :attr:`LoadResult.persons_up_to`): a cell split by a link is
+        then numbered as it is.
 
     Returns
     -------
@@ -1250,9 +1257,6 @@ def load_table(
                  and any(c.name == PERSON_ID for c in table.columns))
     if persons is not None and int(persons) < 1:
         raise ValueError(f"persons= is a number of persons per cell (the threshold), not {persons!r}.")
-    if by_person and linked:
-        raise ValueError("persons= numbers the persons of a cell table whose ids it keeps in the "
-                         "engine itself: not with linked=True.")
     if by_person and wanted is not None:
         wanted = {*wanted, PERSON_ID}
     # a date read only for the period: a cell table holds whether each date is in it, not the date
@@ -1405,9 +1409,39 @@ def load_table(
         out.data = out.data.drop(columns=[table.date_column])
     if any(c.startswith(DANGLING) for c in out.data.columns):
         out.data = out.data.drop(columns=[c for c in out.data.columns if c.startswith(DANGLING)])
+    if by_person and linked and out.rows is not None:
+        # numbered once the ids are followed (the links split the cells): count_persons
+        return dataclasses.replace(out, persons_up_to=int(persons))
     if by_person:
         out = _with_persons(out, int(persons))
     return out
+
+
+def count_persons(loaded: LoadResult) -> LoadResult:
+    """A load with ``linked=True`` and ``persons`` (:func:`load_table`) with its persons counted,
+    once the chapter has followed its ids: a cell table gets :data:`PERSON` (numbered up to
+    :attr:`LoadResult.persons_up_to` per cell, as :func:`load_table` numbers a cell table's
+    persons) and lets its rows in the engine go, so nothing is followed further. A split by a
+    link (:mod:`jamtools.data.links`) must keep the rows (``follow=True``). Unchanged when the
+    persons are counted already, none were asked for, or the table has no person ids.
+
+    Parameters
+    ----------
+    loaded : LoadResult
+
+    Returns
+    -------
+    LoadResult
+        With :attr:`LoadResult.persons` the column of the persons (None when the export has
+        no person ids: then rows are counted).
+    """
+    cap = loaded.persons_up_to
+    if cap is None or loaded.persons is not None:
+        return loaded
+    if loaded.rows is None:
+        raise ValueError("count_persons numbers the persons of a linked cell table by its rows in "
+                         "the engine: a split that let them go (follow=False) has none.")
+    return dataclasses.replace(_with_persons(loaded, cap), persons_up_to=None)
 
 
 #: The person column a cell table counts persons by (``load_table(..., persons=...)``).
