@@ -181,12 +181,17 @@ def _insatser(folder, *, one_girl: bool, investigations: bool = True) -> None:
     _insatser_(folder, one_girl=one_girl, investigations=investigations)
 
 
+def _offers(folder, *, one_woman: bool) -> None:
+    _offers_(folder, one_woman=one_woman)
+
+
 NO_IDS = [
     ("bof_04_anmalningsorsak_och_anmalare", bof.reason_and_reporter,
      lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
     ("bof_05_bemotande_av_foraldrar", bof.parents_treatment,
      lambda f: _investigations(f, one_child=True), CHILD, "barnen"),
     ("bof_03_typ_av_insats", bof.insats_types, lambda f: _insatser(f, one_girl=True), CHILD, "barnen"),
+    ("eb_03_insatser", eb.offers, lambda f: _offers(f, one_woman=True), ADULT, "klienterna"),
     *((cid, chapter, lambda f, c=column: _plannings(f, c, one_woman=True), ADULT, "klienterna")
       for cid, chapter, column in PLANNINGS),
 ]
@@ -239,3 +244,28 @@ def test_bof_03_each_type_rests_on_children(tmp_path, monkeypatch, rows, investi
     assert _hidden(got["familjebehandling"][-1].shares, "kon", "flicka") == one_girl
     assert _comparison_hidden(page.comparisons, "insatstyp", "familjebehandling") == one_girl
     assert "inget id för barnen" not in _text(page)
+
+
+# --- eb_03: the share of plannings offered each type (linked loads) ------------------------
+
+def _offers_(folder, *, one_woman: bool) -> None:
+    """eb_planering and eb_insatser: 6 plannings of women offered praktik (one woman's six, or
+    six women's), 10 women's offered studier, and men's alike (10 and 10)."""
+    women = ["k0"] * 6 if one_woman else [f"k{i}" for i in range(6)]
+    rows = ([(p, "kvinna", "praktik") for p in women] + [(f"w{i}", "kvinna", "studier") for i in range(10)]
+            + [(f"m{i}", "man", "praktik") for i in range(10)] + [(f"n{i}", "man", "studier") for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "insatstyp"])
+    frame.insert(0, "planering_id", [f"p{i}" for i in range(len(frame))])
+    frame["enhet"], frame["datum"], frame["startdatum"] = "X", "2024-03-01", "2024-04-01"
+    frame.drop(columns=["insatstyp", "startdatum"]).to_csv(folder / "eb_planering.csv", sep=";", index=False)
+    _write(folder, "eb_insatser", frame.drop(columns=["datum"]), "insats_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_woman", [True, False])
+def test_eb_03_offers_rest_on_clients(tmp_path, monkeypatch, rows, one_woman):
+    _offers(tmp_path, one_woman=one_woman)
+    page, got = _run(monkeypatch, tmp_path, "eb_03_insatser", eb.offers, rows, ADULT)
+    assert _hidden(got["praktik"][-1].shares, "kon", "kvinna") == one_woman
+    assert not _hidden(got["studier"][-1].shares, "kon", "kvinna") or one_woman
+    assert "inget id för klienterna" not in _text(page)

@@ -31,7 +31,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked, mostly_unmatched
 from jamtools.data.derive import yes_no
-from jamtools.data.load import without_account
+from jamtools.data.load import count_persons, without_account
 from jamtools.data.model import ADULT_SEXES, code_levels
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -657,7 +657,9 @@ def offers(ctx) -> Page:
     ``weight``; as rows (``weight`` None) the same is done in pandas, with the same page.
     """
 
-    planering, covariates = ctx.with_covariates("eb_planering", ctx.load("eb_planering", **ctx.filters))
+    # a client can have several plannings: each share rests on enough clients (counted below)
+    planering, covariates = ctx.with_covariates("eb_planering",
+                                                ctx.load("eb_planering", persons=True, **ctx.filters))
     # Without a planning id the offers cannot be linked to the plannings (row numbers link nothing).
     linked = linkable(planering, "planering_id")
     data_text = (f"{ctx.heading} {ctx.omissions('eb_planering', planering)}"
@@ -673,8 +675,9 @@ def offers(ctx) -> Page:
     if not planering.has("fodd_i_sverige"):  # sfi is for those born abroad only
         types.pop("sfi", None)
     # One 0/1 column per type: whether the planning was offered it (per cell, in the engine).
-    planering = flags_by(planering, "planering_id", insatser, "planering_id", "insatstyp", list(types),
-                         follow=False)
+    # (the rows are followed on when the clients are still to be counted: count_persons)
+    planering = count_persons(flags_by(planering, "planering_id", insatser, "planering_id", "insatstyp",
+                                       list(types), follow=planering.persons_up_to is not None))
     weight = planering.weight  # a cell table's units per row; None for rows
     sfi_rows: tuple | str | None = ctx.left_out("eb_planering", "fodd_i_sverige") if linked else None
     if "sfi" in types:
@@ -684,7 +687,7 @@ def offers(ctx) -> Page:
         sfi_rows = _quality(ctx, abroad, "Dataunderlag för sfi: planeringar för utrikes födda")
     level = _level(ctx, len(types))
     compared = {t: _compare(ctx, abroad.data if t == "sfi" else planering.data, t, covariates, level,
-                            weight=weight)
+                            weight=weight, persons=planering.persons)
                 for t in types}
     results = {types[t]: r for t, r in compared.items()}
 
@@ -734,7 +737,8 @@ def offers(ctx) -> Page:
                           what="typer av insats",
                           empty="Erbjudandena kan inte knytas till planeringarna, så kapitlet kan "
                                 "inte jämföra några erbjudna insatser.", parts={
-        "data": items(data_text, _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag"),
+        "data": items(data_text + no_person_ids(planering, unit_text="planeringar", person="klient"),
+                      _quality(ctx, planering, "Dataunderlag: planeringar", "dataunderlag"),
                       _quality(ctx, insatser, "Dataunderlag: erbjudna insatser"), sfi_rows),
         "andelar": shares_part,
         "skillnader": differences,
