@@ -185,6 +185,10 @@ def _offers(folder, *, one_woman: bool) -> None:
     _offers_(folder, one_woman=one_woman)
 
 
+def _chain(folder, *, one_girl: bool) -> None:
+    _chain_(folder, one_girl=one_girl)
+
+
 NO_IDS = [
     ("bof_04_anmalningsorsak_och_anmalare", bof.reason_and_reporter,
      lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
@@ -192,6 +196,8 @@ NO_IDS = [
      lambda f: _investigations(f, one_child=True), CHILD, "barnen"),
     ("bof_03_typ_av_insats", bof.insats_types, lambda f: _insatser(f, one_girl=True), CHILD, "barnen"),
     ("eb_03_insatser", eb.offers, lambda f: _offers(f, one_woman=True), ADULT, "klienterna"),
+    ("bof_06_processkarta", bof.process_map, lambda f: _chain(f, one_girl=True), CHILD,
+     "barnen"),
     *((cid, chapter, lambda f, c=column: _plannings(f, c, one_woman=True), ADULT, "klienterna")
       for cid, chapter, column in PLANNINGS),
 ]
@@ -269,3 +275,34 @@ def test_eb_03_offers_rest_on_clients(tmp_path, monkeypatch, rows, one_woman):
     assert _hidden(got["praktik"][-1].shares, "kon", "kvinna") == one_woman
     assert not _hidden(got["studier"][-1].shares, "kon", "kvinna") or one_woman
     assert "inget id för klienterna" not in _text(page)
+
+
+# --- bof_06: the process map's steps (linked loads) ------------------------------------------
+
+def _chain_(folder, *, one_girl: bool) -> None:
+    """bof_aktualiseringar: 6 girls' reports that opened an investigation (one girl's six, or
+    six girls'), 10 girls' that did not, boys' alike (10 and 10); bof_utredningar: one
+    investigation per opened report, the girls' six and five of the boys' ten led to insats."""
+    girls = ["f0"] * 6 if one_girl else [f"f{i}" for i in range(6)]
+    rows = ([(p, "flicka", 1) for p in girls] + [(f"g{i}", "flicka", 0) for i in range(10)]
+            + [(f"b{i}", "pojke", 1) for i in range(10)] + [(f"c{i}", "pojke", 0) for i in range(10)])
+    reports = pd.DataFrame(rows, columns=["person_id", "kon", "utredning_inledd"])
+    reports.insert(0, "aktualisering_id", [f"a{i}" for i in range(len(reports))])
+    reports["enhet"], reports["datum"] = "X", "2024-03-01"
+    reports.to_csv(folder / "bof_aktualiseringar.csv", sep=";", index=False)
+    opened = reports[reports["utredning_inledd"] == 1]
+    u = opened[["aktualisering_id", "person_id", "kon", "enhet"]].assign(
+        startdatum="2024-03-02", insats_beviljad=[1] * 6 + [1] * 5 + [0] * 5)
+    _write(folder, "bof_utredningar", u, "utredning_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_bof_06_each_step_rests_on_children(tmp_path, monkeypatch, rows, one_girl):
+    _chain(tmp_path, one_girl=one_girl)
+    page, got = _run(monkeypatch, tmp_path, "bof_06_processkarta", bof.process_map, rows)
+    for outcome in ("utredning_inledd", "insats_beviljad", "insats_per_anmalan"):
+        assert _hidden(got[outcome][-1].shares, "kon", "flicka") == one_girl, outcome
+    karta = page.comparisons[page.comparisons["measure"] == "risk_difference_pp"]
+    assert karta["suppressed"].astype(bool).all() == one_girl
+    assert "inget id för barnen" not in _text(page)

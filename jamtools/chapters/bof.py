@@ -37,6 +37,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data import links
 from jamtools.data.load import count_persons, without_account
+from jamtools.data.pseudonym import PERSON
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -399,7 +400,8 @@ def _parent_kept(u: pd.DataFrame, roll: str) -> pd.Series:
     return keep
 
 
-def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.DataFrame, str]]:
+def process_steps(anmalningar=None, utredningar=None, *,
+                  persons: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
     """The steps of the process map report → investigation → insats that the data allow.
 
     1. *Anmälan → utredning inleds*: the reports, outcome ``utredning_inledd`` (needs
@@ -423,6 +425,10 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
     utredningar : jamtools.data.LoadResult or None
         ``bof_utredningar`` (``insats_beviljad``, ``aktualisering_id`` for step 3); None when
         the run lacks it.
+    persons : bool, default False
+        Each step's frame with its children counted (:func:`jamtools.data.load.count_persons`
+        on tables loaded with ``persons``, the chain followed with its rows): the column is
+        :func:`step_persons`'.
 
     Returns
     -------
@@ -431,25 +437,36 @@ def process_steps(anmalningar=None, utredningar=None) -> dict[str, tuple[pd.Data
         column with the number of units each row of a cell table stands for), in the order of
         the chain.
     """
+    counted = count_persons if persons else (lambda loaded: loaded)
     steps: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
     if anmalningar is not None:
-        steps[STEPS["utredning_inledd"]] = (anmalningar.data, "utredning_inledd", anmalningar.weight)
+        first = counted(anmalningar)
+        steps[STEPS["utredning_inledd"]] = (first.data, "utredning_inledd", first.weight)
     if utredningar is not None:
-        steps[STEPS["insats_beviljad"]] = (utredningar.data, "insats_beviljad", utredningar.weight)
+        second = counted(utredningar)
+        steps[STEPS["insats_beviljad"]] = (second.data, "insats_beviljad", second.weight)
     if (anmalningar is not None and utredningar is not None
             and has_ids(anmalningar, "aktualisering_id") and has_ids(utredningar, "aktualisering_id")):
         granted = utredningar.data["insats_beviljad"].fillna(False).astype(bool)
         with_insats = utredningar.exclude(~granted, "Ingen insats beviljad")
-        chain = links.flag_in(anmalningar, "aktualisering_id", with_insats, "aktualisering_id",
-                              name="insats_per_anmalan", follow=False)
+        chain = counted(links.flag_in(anmalningar, "aktualisering_id", with_insats, "aktualisering_id",
+                                      name="insats_per_anmalan",
+                                      follow=persons and anmalningar.persons_up_to is not None))
         steps[STEPS["insats_per_anmalan"]] = (chain.data, "insats_per_anmalan", chain.weight)
     # The map's counts are protected together (protect_map), not as selections of each other.
     return {k: (without_account(frame), outcome, weight) for k, (frame, outcome, weight) in steps.items()}
 
 
+def step_persons(frame: pd.DataFrame) -> str | None:
+    """The column of a step's frame (:func:`process_steps` with ``persons``) that identifies the
+    children: :data:`jamtools.data.pseudonym.PERSON` on a cell table, ``person_id`` on rows;
+    None when the export has no children's ids (rows are then counted)."""
+    return next((c for c in (PERSON, "person_id") if c in frame.columns), None)
+
+
 __all__ = ["GAPS", "PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
            "insats_types", "investigation_opened", "investigation_to_insats", "no_adjustment_text",
-           "omissions", "parents", "parents_treatment", "process_map", "process_steps",
+           "omissions", "parents", "parents_treatment", "process_map", "process_steps", "step_persons",
            "reason_and_reporter", "reason_link_lacking"]
 
 
@@ -1065,6 +1082,9 @@ def _steps_answer(comparisons: pd.DataFrame) -> str:
     return f"Skillnaden {a} − {b} i varje steg, utan justering: " + "; ".join(parts) + "."
 
 
+#: The step of the process map whose units are each table's rows (bof_06).
+_STEP_OF = {"bof_aktualiseringar": "utredning_inledd", "bof_utredningar": "insats_beviljad"}
+
 #: What bof_06 leaves out when the investigations' ids of reports are mostly found nowhere.
 CHAIN_UNMATCHED = ("stegen från utredning till insats och hela kedjan från anmälan till insats "
                    "utelämnas")
@@ -1090,8 +1110,9 @@ def process_map(ctx) -> Page:
         Parts ``data`` (a data table per table the run has), ``karta`` (the shares of every
         step), ``steg`` (each step in words) and ``skillnader`` (the differences per step).
     """
-    anmalningar = ctx.load_optional("bof_aktualiseringar", **ctx.filters)
-    utredningar = ctx.load_optional("bof_utredningar", **ctx.filters)
+    # a child can have several reports and investigations: each step rests on enough children
+    anmalningar = ctx.load_optional("bof_aktualiseringar", persons=True, **ctx.filters)
+    utredningar = ctx.load_optional("bof_utredningar", persons=True, **ctx.filters)
     tables = {"bof_aktualiseringar": (anmalningar, "anmälningar"),
               "bof_utredningar": (utredningar, "utredningar")}
     said = omissions(ctx, {"bof_aktualiseringar": anmalningar, "bof_utredningar": utredningar})
@@ -1112,11 +1133,17 @@ def process_map(ctx) -> Page:
         tables["bof_utredningar"] = (utredningar, "utredningar")
     # Every step the data allow; step 3 follows each report to the end: did it (through an
     # investigation) lead to insats?
-    chain = process_steps(anmalningar, followed)
+    chain = process_steps(anmalningar, followed, persons=True)
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
-                                          threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight)
+                                          threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight,
+                                          persons=step_persons(d))
             for name, (d, outcome, weight) in chain.items()}
     present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
+    # the tables whose steps count rows, for want of the children's ids (said once)
+    by_rows = [(loaded, name) for t, (loaded, name) in present.items()
+               if STEPS[_STEP_OF[t]] in chain and step_persons(chain[STEPS[_STEP_OF[t]]][0]) is None]
+    rows_said = (no_person_ids(by_rows[0][0], unit_text=_and([name for _, name in by_rows]))
+                 if by_rows else "")
     # The map is disclosed as one linked table: the reports are step 1's and the whole chain's
     # denominator, the investigations step 2's, and the data tables show both.
     hidden_steps, hidden_tables = linked.protect_map(
@@ -1136,7 +1163,7 @@ def process_map(ctx) -> Page:
         short_answer=(report.nothing_to_analyse_text("ärenden") if empty
                       else _steps_answer(jamforelser)),
         parts={
-            "data": items(f"{ctx.heading} {said}",
+            "data": items(f"{ctx.heading} {said}{rows_said}",
                           *(report.quality_table(loaded, threshold=ctx.threshold,
                                                  caption=f"Dataunderlag: {name}",
                                                  linked_hidden=t in hidden_tables)

@@ -163,16 +163,19 @@ class ChapterRun:
         self._remember(table, loaded, filters)
         return loaded
 
-    def load_optional(self, table: str, *, skip=(), also=(), **filters):
+    def load_optional(self, table: str, *, skip=(), also=(), persons: bool = False, **filters):
         """:meth:`load` for a table the chapter can do without; None when it is missing, lacks
         a required column, or a required column is an error of the check (most values
         unreadable: the check's readiness says the chapter runs without the table). Remembered,
         so that :meth:`omissions` names the columns and why rather than saying the data lack
         the table. An optional column that is such an error is left out by the load
         (``LoadResult.unusable``), and :meth:`omissions` says so too. ``skip``: optional
-        columns the chapter does not use in this run (:func:`jamtools.run.catalogue.load`)."""
+        columns the chapter does not use in this run (:func:`jamtools.run.catalogue.load`).
+        ``persons``: as for :meth:`load`."""
+        cap = self.threshold if persons else None
         return self._optional(table, lambda: catalogue.load(self.question_id, table, self.params,
-                                                             skip=skip, also=also, **filters), filters)
+                                                             skip=skip, also=also, persons=cap,
+                                                             **filters), filters)
 
     def load_chosen(self, table: str, *, load=None, **kwargs):
         """:func:`jamtools.data.load_table` for a table a parameter chose (r4_01's and r4_03's
