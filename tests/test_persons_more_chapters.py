@@ -189,6 +189,10 @@ def _chain(folder, *, one_girl: bool) -> None:
     _chain_(folder, one_girl=one_girl)
 
 
+def _parents_plannings(folder, *, one_woman: bool) -> None:
+    _parents_plannings_(folder, one_woman=one_woman)
+
+
 NO_IDS = [
     ("bof_04_anmalningsorsak_och_anmalare", bof.reason_and_reporter,
      lambda f: _reports(f, one_girl=True), CHILD, "barnen"),
@@ -198,6 +202,8 @@ NO_IDS = [
     ("eb_03_insatser", eb.offers, lambda f: _offers(f, one_woman=True), ADULT, "klienterna"),
     ("bof_06_processkarta", bof.process_map, lambda f: _chain(f, one_girl=True), CHILD,
      "barnen"),
+    ("eb_04_foraldraansvar", eb_paths.parental_responsibility,
+     lambda f: _parents_plannings(f, one_woman=True), ADULT, "klienterna"),
     *((cid, chapter, lambda f, c=column: _plannings(f, c, one_woman=True), ADULT, "klienterna")
       for cid, chapter, column in PLANNINGS),
 ]
@@ -306,3 +312,32 @@ def test_bof_06_each_step_rests_on_children(tmp_path, monkeypatch, rows, one_gir
     karta = page.comparisons[page.comparisons["measure"] == "risk_difference_pp"]
     assert karta["suppressed"].astype(bool).all() == one_girl
     assert "inget id för barnen" not in _text(page)
+
+
+# --- eb_04: parents' exemption for childcare (cells, linked for the pairs) -----------------
+
+def _parents_plannings_(folder, *, one_woman: bool) -> None:
+    """eb_planering of parents: 6 plannings of mothers exempted for childcare (one mother's six,
+    or six mothers'), 10 mothers' not exempted, fathers alike (10 and 10); the mothers not
+    exempted and the fathers exempted pair up in 10 households."""
+    women = ["k0"] * 6 if one_woman else [f"k{i}" for i in range(6)]
+    rows = ([(p, "kvinna", 1, f"hk{i}") for i, p in enumerate(women)]
+            + [(f"w{i}", "kvinna", 0, f"h{i}") for i in range(10)]
+            + [(f"m{i}", "man", 1, f"h{i}") for i in range(10)]
+            + [(f"n{i}", "man", 0, f"hn{i}") for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "undantag_barnomsorg", "hushall_id"])
+    frame["antal_barn"], frame["foraldraledighet_planerad"] = 1, frame["undantag_barnomsorg"]
+    frame["enhet"], frame["datum"] = "X", "2024-03-01"
+    _write(folder, "eb_planering", frame, "planering_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_woman", [True, False])
+def test_eb_04_parents_rest_on_clients(tmp_path, monkeypatch, rows, one_woman):
+    _parents_plannings(tmp_path, one_woman=one_woman)
+    page, got = _run(monkeypatch, tmp_path, "eb_04_foraldraansvar", eb_paths.parental_responsibility,
+                     rows, ADULT)
+    for outcome in ("undantag_barnomsorg", "foraldraledighet_planerad"):
+        assert _hidden(got[outcome][-1].shares, "kon", "kvinna") == one_woman, outcome
+    assert "inom par" in " ".join(str(x) for x in page.part("jamforelser"))  # the pairs still made
+    assert "inget id för klienterna" not in _text(page)

@@ -27,13 +27,14 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.derive import yes_no
 from jamtools.data.links import has_ids, rows_by_id
+from jamtools.data.load import count_persons
 from jamtools.data.model import ADULT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure.curves import disclose_curve
 from jamtools.disclosure.paired import disclose_pair_table, disclose_paired
 from jamtools.present import curves, outcomes, paired, plots, report
 from jamtools.present.page import Page, figure, items
-from jamtools.present.sentences import shares_alt, short_answer
+from jamtools.present.sentences import no_person_ids, shares_alt, short_answer
 from jamtools.stats.paired import MEASURE as PAIRED
 
 #: The sexes compared, in the order of the difference (kvinna − man).
@@ -234,7 +235,8 @@ def parental_responsibility(ctx) -> Page:
         ``jamforelser`` (every comparison in one figure and table).
     """
     table = "eb_planering"
-    loaded = ctx.load(table, **ctx.filters)
+    # a client can have several plannings: each share rests on enough clients (counted below)
+    loaded = ctx.load(table, persons=True, **ctx.filters)
     utfall = {k: v for k, v in PARENT_OUTCOMES.items()
               if k == "undantag_barnomsorg" or loaded.has(k)}
     heading = f"{ctx.heading} {ctx.omissions(table, loaded)}"
@@ -247,9 +249,12 @@ def parental_responsibility(ctx) -> Page:
     simultan = stats.bonferroni_level(ctx.conf_level, k)
 
     weight = planering.weight  # units per row: None for rows
-    undantag = analysis.binary_outcome(planering.data, "undantag_barnomsorg", covariates=covariates,
+    # the clients counted (a linked table's rows in the engine are kept for the pairs below)
+    counted = count_persons(planering)
+    heading += no_person_ids(counted, unit_text="planeringar", person="klient")
+    undantag = analysis.binary_outcome(counted.data, "undantag_barnomsorg", covariates=covariates,
                                        levels=KON, by=hushall, conf_level=simultan,
-                                       threshold=ctx.threshold, weight=weight)
+                                       threshold=ctx.threshold, weight=weight, persons=counted.persons)
     if undantag.by_shares is not None:
         # What to look for, not a finding: the data decide whether single parents are
         # exempted more often (and the shares may be hidden).
@@ -275,9 +280,10 @@ def parental_responsibility(ctx) -> Page:
 
     ledighet = None
     if "foraldraledighet_planerad" in utfall:
-        ledighet = analysis.binary_outcome(planering.data, "foraldraledighet_planerad",
+        ledighet = analysis.binary_outcome(counted.data, "foraldraledighet_planerad",
                                            covariates=covariates, levels=KON, conf_level=simultan,
-                                           threshold=ctx.threshold, weight=weight)
+                                           threshold=ctx.threshold, weight=weight,
+                                           persons=counted.persons)
         leave_part = items(report.describe_binary(
             ledighet.shares, ledighet.comparisons, verb="innehöll",
             outcome_text="samtal om föräldraledighet eller vård av barn", unit_text="planeringar"))
