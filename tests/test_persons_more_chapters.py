@@ -341,3 +341,33 @@ def test_eb_04_parents_rest_on_clients(tmp_path, monkeypatch, rows, one_woman):
         assert _hidden(got[outcome][-1].shares, "kon", "kvinna") == one_woman, outcome
     assert "inom par" in " ".join(str(x) for x in page.part("jamforelser"))  # the pairs still made
     assert "inget id för klienterna" not in _text(page)
+
+
+# --- eb_07: the process map's step from planning to an offered insats (linked loads) -------
+
+def _process(folder, *, one_woman: bool) -> None:
+    """eb_klienter: every applicant granted aid; eb_planering: 6 plannings of women offered an
+    insats (one woman's six, or six women's), 10 women's not, men's alike (10 and 10); each
+    planning offered one insats (eb_insatser) or none."""
+    women = ["k0"] * 6 if one_woman else [f"k{i}" for i in range(6)]
+    rows = ([(p, "kvinna", 1) for p in women] + [(f"w{i}", "kvinna", 0) for i in range(10)]
+            + [(f"m{i}", "man", 1) for i in range(10)] + [(f"n{i}", "man", 0) for i in range(10)])
+    plans = pd.DataFrame(rows, columns=["person_id", "kon", "erbjuden"])
+    plans.insert(0, "planering_id", [f"p{i}" for i in range(len(plans))])
+    plans["enhet"], plans["datum"] = "X", "2024-03-01"
+    clients = plans.drop_duplicates("person_id")[["person_id", "kon", "enhet"]].assign(
+        ansokningsdatum="2024-02-01", bistand_beviljat=1)
+    clients.to_csv(folder / "eb_klienter.csv", sep=";", index=False)
+    plans.drop(columns="erbjuden").to_csv(folder / "eb_planering.csv", sep=";", index=False)
+    offers = plans[plans["erbjuden"] == 1][["planering_id", "person_id", "kon", "enhet"]].assign(
+        startdatum="2024-04-01", insatstyp="praktik")
+    _write(folder, "eb_insatser", offers, "insats_id")
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("one_woman", [True, False])
+def test_eb_07_the_step_to_an_offer_rests_on_clients(tmp_path, monkeypatch, rows, one_woman):
+    _process(tmp_path, one_woman=one_woman)
+    page, got = _run(monkeypatch, tmp_path, "eb_07_processkarta", eb.process_map, rows, ADULT)
+    assert _hidden(got["insats"][-1].shares, "kon", "kvinna") == one_woman
+    assert not _hidden(got["planering"][-1].shares, "kon", "kvinna")  # applicants: persons already

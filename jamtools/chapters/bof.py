@@ -36,8 +36,7 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data import links
-from jamtools.data.load import count_persons, without_account
-from jamtools.data.pseudonym import PERSON
+from jamtools.data.load import count_persons, persons_column, without_account
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -428,7 +427,7 @@ def process_steps(anmalningar=None, utredningar=None, *,
     persons : bool, default False
         Each step's frame with its children counted (:func:`jamtools.data.load.count_persons`
         on tables loaded with ``persons``, the chain followed with its rows): the column is
-        :func:`step_persons`'.
+        :func:`jamtools.data.load.persons_column`'.
 
     Returns
     -------
@@ -457,16 +456,9 @@ def process_steps(anmalningar=None, utredningar=None, *,
     return {k: (without_account(frame), outcome, weight) for k, (frame, outcome, weight) in steps.items()}
 
 
-def step_persons(frame: pd.DataFrame) -> str | None:
-    """The column of a step's frame (:func:`process_steps` with ``persons``) that identifies the
-    children: :data:`jamtools.data.pseudonym.PERSON` on a cell table, ``person_id`` on rows;
-    None when the export has no children's ids (rows are then counted)."""
-    return next((c for c in (PERSON, "person_id") if c in frame.columns), None)
-
-
 __all__ = ["GAPS", "PARENTS", "STEPS", "add_reason_type", "compare_each_category", "flag", "has_ids",
            "insats_types", "investigation_opened", "investigation_to_insats", "no_adjustment_text",
-           "omissions", "parents", "parents_treatment", "process_map", "process_steps", "step_persons",
+           "omissions", "parents", "parents_treatment", "process_map", "process_steps",
            "reason_and_reporter", "reason_link_lacking"]
 
 
@@ -1136,12 +1128,12 @@ def process_map(ctx) -> Page:
     chain = process_steps(anmalningar, followed, persons=True)
     steg = {name: analysis.binary_outcome(d, outcome, conf_level=ctx.conf_level,
                                           threshold=ctx.threshold, levels=CHILD_SEXES, weight=weight,
-                                          persons=step_persons(d))
+                                          persons=persons_column(d))
             for name, (d, outcome, weight) in chain.items()}
     present = {t: (loaded, name) for t, (loaded, name) in tables.items() if loaded is not None}
     # the tables whose steps count rows, for want of the children's ids (said once)
     by_rows = [(loaded, name) for t, (loaded, name) in present.items()
-               if STEPS[_STEP_OF[t]] in chain and step_persons(chain[STEPS[_STEP_OF[t]]][0]) is None]
+               if STEPS[_STEP_OF[t]] in chain and persons_column(chain[STEPS[_STEP_OF[t]]][0]) is None]
     rows_said = (no_person_ids(by_rows[0][0], unit_text=_and([name for _, name in by_rows]))
                  if by_rows else "")
     # The map is disclosed as one linked table: the reports are step 1's and the whole chain's

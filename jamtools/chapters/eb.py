@@ -31,7 +31,7 @@ import pandas as pd
 from jamtools import disclosure, stats
 from jamtools.data.links import flag_in, flags_by, has_ids, has_values, keep_linked, mostly_unmatched
 from jamtools.data.derive import yes_no
-from jamtools.data.load import count_persons, without_account
+from jamtools.data.load import count_persons, persons_column, without_account
 from jamtools.data.model import ADULT_SEXES, code_levels
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
@@ -111,8 +111,10 @@ def process_steps(klienter, planering=None, insatser=None,
         planned = flag_in(beviljade, "person_id", planering, "person_id", name="planering", follow=False)
         steps["planering"] = (planned.data, "planering", planned.weight)
         if insatser is not None:
-            offered = flag_in(planering, "planering_id", insatser, "planering_id", name="insats",
-                              follow=False)
+            # a client can have several plannings: the step's clients are counted when the
+            # plannings were loaded with persons (count_persons, following the rows)
+            offered = count_persons(flag_in(planering, "planering_id", insatser, "planering_id",
+                                            name="insats", follow=planering.persons_up_to is not None))
             steps["insats"] = (offered.data, "insats", offered.weight)
     if utfall is not None:
         known = utfall.exclude(utfall.data["sjalvforsorjande"].isna(), "Uppgift om självförsörjning saknas")
@@ -902,7 +904,7 @@ def process_map(ctx) -> Page:
     klienter = klienter.exclude(klienter.data["bistand_beviljat"].isna(), "Uppgift om beslut saknas")
     # The later tables are optional: each step is made when the data have its table and it can
     # be linked to the applicants (process_links).
-    planering = ctx.load_optional("eb_planering")
+    planering = ctx.load_optional("eb_planering", persons=True)
     insatser = ctx.load_optional("eb_insatser")
     utfall = ctx.load_optional("eb_utfall")
     tables = {"eb_klienter": klienter, "eb_planering": planering, "eb_insatser": insatser,
@@ -934,7 +936,8 @@ def process_map(ctx) -> Page:
     level = _level(ctx, len(steps))
     by_household = "hushallstyp" if klienter.has("hushallstyp") else None
     compared = {k: _compare(ctx, rows, column, covariates.get(STEP_TABLES[k], []), level,
-                            by=by_household if k == "planering" else None, weight=weight)
+                            by=by_household if k == "planering" else None, weight=weight,
+                            persons=persons_column(rows) if k == "insats" else None)
                 for k, (rows, column, weight) in steps.items()}
     # The map is disclosed as one linked table: a step's counts are its neighbours' and the
     # data tables', so a count one step hides must not follow from those shown elsewhere.

@@ -1417,6 +1417,14 @@ def load_table(
     return out
 
 
+def persons_column(frame: pd.DataFrame) -> str | None:
+    """The column of ``frame`` (a load's data with its persons counted, :func:`load_table`'s or
+    :func:`count_persons`' ``persons``, or a selection of it) that identifies the persons:
+    :data:`PERSON` on a cell table, ``person_id`` on rows; None when there is none (the export
+    has no person ids, or none were asked for: rows are then counted)."""
+    return next((c for c in (PERSON, PERSON_ID) if c in frame.columns), None)
+
+
 def count_persons(loaded: LoadResult) -> LoadResult:
     """A load with ``linked=True`` and ``persons`` (:func:`load_table`) with its persons counted,
     once the chapter has followed its ids: a cell table gets :data:`PERSON` (numbered up to
