@@ -371,3 +371,41 @@ def test_eb_07_the_step_to_an_offer_rests_on_clients(tmp_path, monkeypatch, rows
     page, got = _run(monkeypatch, tmp_path, "eb_07_processkarta", eb.process_map, rows, ADULT)
     assert _hidden(got["insats"][-1].shares, "kon", "kvinna") == one_woman
     assert not _hidden(got["planering"][-1].shares, "kon", "kvinna")  # applicants: persons already
+
+
+# --- count_persons: a linked load's persons, counted after its links ------------------------
+
+@pytest.mark.parametrize("one_girl", [True, False])
+def test_a_linked_load_counts_its_persons_after_the_links(tmp_path, one_girl):
+    # bof_06's chain on its own: the reports followed to the investigations with insats, then
+    # the children counted; the cell table (engine) and the rows agree, and a split that let
+    # its rows go cannot be counted
+    from jamtools.data import load_table
+    from jamtools.data.check import CELL_COUNT
+    from jamtools.data.links import flag_in
+    from jamtools.data.load import count_persons, persons_column
+    from jamtools.data.pseudonym import PERSON
+
+    _chain(tmp_path, one_girl=one_girl)
+    shares = {}
+    for cells in (True, False):
+        def load(table, columns):
+            return load_table(table, data_dir=tmp_path, columns=columns, cells=cells, linked=cells,
+                              persons=5)
+        reports = load("bof_aktualiseringar", ("kon", "utredning_inledd", "aktualisering_id"))
+        investigations = load("bof_utredningar", ("kon", "insats_beviljad", "aktualisering_id"))
+        assert (reports.persons_up_to == 5 and reports.persons is None) == cells
+        with_insats = investigations.exclude(investigations.data["insats_beviljad"] == 0, "Ingen insats")
+        chain = count_persons(flag_in(reports, "aktualisering_id", with_insats, "aktualisering_id",
+                                      name="insats", follow=True))
+        assert chain.persons == persons_column(chain.data) == (PERSON if cells else "person_id")
+        assert chain.n_rows() == 36 and (chain.weight == CELL_COUNT) == cells
+        result = analysis.binary_outcome(chain.data, "insats", levels=bof.CHILD_SEXES, threshold=5,
+                                         weight=chain.weight, persons=chain.persons)
+        shares[cells] = result.shares.set_index("kon")
+        assert bool(shares[cells].loc["flicka", "suppressed"]) == one_girl
+        if cells:
+            with pytest.raises(ValueError, match="follow=False"):
+                count_persons(flag_in(reports, "aktualisering_id", with_insats, "aktualisering_id",
+                                      name="insats", follow=False))
+    pd.testing.assert_frame_equal(shares[True], shares[False], check_dtype=False)
