@@ -201,8 +201,18 @@ def test_rows_and_cells_give_the_same_page(monkeypatch, tmp_path, cid, params, l
         if kind == "binary":
             assert_same_binary(a, b)
         else:
-            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+            pd.testing.assert_frame_equal(_up_to_threshold(a), _up_to_threshold(b))
     assert_same_page(by_cells, by_rows)
+
+
+def _up_to_threshold(distribution: pd.DataFrame) -> pd.DataFrame:
+    """A distribution with its counts of persons (where counted) up to the threshold 5: the
+    cell path numbers a cell's first 5 persons, and a count is exact up to there."""
+    out = distribution.reset_index(drop=True)
+    for col in ("persons_events", "persons_n"):
+        if col in out:
+            out[col] = out[col].clip(upper=5)
+    return out
 
 
 def test_the_lean_export_takes_the_branches_without_optional_columns(monkeypatch, tmp_path):

@@ -743,8 +743,8 @@ def insats_types(ctx) -> Page:
     weight = insatser.weight  # rows or a (linked) cell table: units are counted with it
     fordelning = disclosure.disclose_distribution(
         stats.distribution_by_group(insatser.data, "insatstyp", count=weight,
-                                    conf_level=ctx.conf_level),
-        "insatstyp", threshold=ctx.threshold)
+                                    conf_level=ctx.conf_level, persons=insatser.persons),
+        "insatstyp", threshold=ctx.threshold, persons=insatser.persons)
     helhet = disclosure.disclose_comparisons(pd.concat([
         stats.independence_test(insatser.data, "insatstyp", count=weight),
         stats.dissimilarity_index(insatser.data, "insatstyp", conf_level=ctx.conf_level,
@@ -861,8 +861,8 @@ def reason_and_reporter(ctx) -> Page:
     # of a block of reasons (of reporters): each block is protected with its total published.
     orsaker = disclosure.disclose_distribution(
         stats.distribution_by_group(anmalningar.data, "anmalningsorsak", count=weight,
-                                    conf_level=ctx.conf_level, missing="category"),
-        "anmalningsorsak", threshold=ctx.threshold,
+                                    conf_level=ctx.conf_level, missing="category", persons=persons),
+        "anmalningsorsak", threshold=ctx.threshold, persons=persons,
         blocks=_share_blocks(anmalningar.data, "anmalningsorsak", "orsakstyp", "beteende", weight))
     jamforelser = {"orsak": beteende.comparisons}
     reporters: tuple = ("Data saknar uppgift om vem som anmälde, så den delen utelämnas.",)
@@ -872,8 +872,8 @@ def reason_and_reporter(ctx) -> Page:
     if with_reporter:
         anmalare = disclosure.disclose_distribution(
             stats.distribution_by_group(anmalningar.data, "anmalare", count=weight,
-                                        conf_level=ctx.conf_level, missing="category"),
-            "anmalare", threshold=ctx.threshold,
+                                        conf_level=ctx.conf_level, missing="category", persons=persons),
+            "anmalare", threshold=ctx.threshold, persons=persons,
             blocks=_share_blocks(anmalningar.data, "anmalare", "anmalare", "polis", weight))
         reporters = items(
             *figure(plots.distribution_plot(anmalare, "anmalare", title="Anmälare efter kön",

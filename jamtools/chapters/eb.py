@@ -487,8 +487,9 @@ def requirements(ctx) -> Page:
         sexes = planering.data[planering.data["kon"].isin(SEXES)]
         households = disclosure.disclose_distribution(
             stats.distribution_by_group(sexes, "hushallstyp", count=weight,
-                                        conf_level=ctx.conf_level, missing="category"),
-            "hushallstyp", threshold=ctx.threshold)
+                                        conf_level=ctx.conf_level, missing="category",
+                                        persons=planering.persons),
+            "hushallstyp", threshold=ctx.threshold, persons=planering.persons)
         by_household = items(
             "Tabellen visar hur kvinnornas och männens planeringar fördelar sig på hushållstyper; "
             "figuren därefter visar andelen med krav på aktivitet inom varje hushållstyp.",

@@ -12,9 +12,11 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.model import CHILD_SEXES
-from jamtools.disclosure.segregation import disclose_dissimilarity, hide_rows, protect_periods
+from jamtools.disclosure.segregation import (disclose_dissimilarity, hide_over_hidden_cells, hide_rows,
+                                             protect_periods)
 from jamtools.present import parameters, report, segregation
 from jamtools.present.page import Page, figure, items
+from jamtools.present.sentences import no_person_ids
 from jamtools.stats.categorical import dissimilarity_by_period, dissimilarity_change
 from jamtools.stats.segregation import distribution_by_period, independence_by_period
 
@@ -129,7 +131,10 @@ def instrument_choice(ctx) -> Page:
     The pupils' choices by sex in each phase (before and from the change year ``forandring_ar``,
     or the whole period without school years): the distributions, the chi-square test with
     Cramér's V and the dissimilarity index (inverted bootstrap test) per phase, its change, and the
-    index year by year.
+    index year by year. A pupil has a row per term: with the pupils' ids a cell of the
+    distributions is shown only when it rests on enough pupils. The test and the index of a
+    phase (of a year) are hidden when its distribution hides a cell (a year's, though not
+    shown, adds up to its phase's).
 
     Parameters
     ----------
@@ -147,35 +152,48 @@ def instrument_choice(ctx) -> Page:
     """
     table, category = "ks_elever", "instrument"
     first_year = change_year(ctx.extra["forandring_ar"])
-    loaded = ctx.load(table, **ctx.filters)
+    # a pupil has a row per term: the cells and the groups are counted in pupils too
+    loaded = ctx.load(table, persons=True, **ctx.filters)
     if loaded.has("ar"):  # a row without a school year is in neither phase: left out, counted
         loaded = loaded.exclude(loaded.data["ar"].isna(), "Uppgift om läsår saknas")
     loaded = loaded.with_data(prepare_pupils(loaded.data, first_year))
     yearly = loaded.has("ar")
     pupils, count = loaded.data, loaded.weight  # count: None (rows) or the cells' counts
+    persons = loaded.persons  # None when the export has no pupil ids: rows are counted
     conf = report.conf_percent(ctx.conf_level)
 
     distributions = {
-        phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold)
+        phase: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold,
+                                                persons=persons)
         for phase, dist in distribution_by_period(pupils, category, "fas", count=count,
-                                                  conf_level=ctx.conf_level).items()}
-    tests = disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas",
-                                                                   levels=CHILD_SEXES, count=count),
-                                            threshold=ctx.threshold)
-    by_phase = disclose_dissimilarity(
+                                                  conf_level=ctx.conf_level, persons=persons).items()}
+    # Cramér's V, its p-value and the index of a phase are functions of every cell of its
+    # distribution: shown only when the distribution shown hides no cell (as bof_03's).
+    tests = hide_over_hidden_cells(
+        disclosure.disclose_comparisons(independence_by_period(pupils, category, "fas",
+                                                               levels=CHILD_SEXES, count=count),
+                                        threshold=ctx.threshold), distributions)
+    by_phase = hide_over_hidden_cells(disclose_dissimilarity(
         dissimilarity_by_period(pupils, category, "fas", conf_level=ctx.conf_level, levels=CHILD_SEXES,
                                 count=count),
-        threshold=ctx.threshold)
+        threshold=ctx.threshold), distributions)
     change = by_year = None
     if yearly:
         change = disclose_dissimilarity(
             dissimilarity_change(pupils, category, "ar", first_year, conf_level=ctx.conf_level,
                                  levels=CHILD_SEXES, count=count),
             threshold=ctx.threshold)
-        by_year = disclose_dissimilarity(
+        # A year's cells are not shown, but they add up to its phase's (a phase of one year
+        # is that year): a year's index is shown only where its cells would all be shown.
+        years = {year: disclosure.disclose_distribution(dist, category, threshold=ctx.threshold,
+                                                        persons=persons)
+                 for year, dist in distribution_by_period(pupils, category, "ar", count=count,
+                                                          conf_level=ctx.conf_level,
+                                                          persons=persons).items()}
+        by_year = hide_over_hidden_cells(disclose_dissimilarity(
             dissimilarity_by_period(pupils, category, "ar", conf_level=ctx.conf_level,
                                     levels=CHILD_SEXES, count=count),
-            threshold=ctx.threshold)
+            threshold=ctx.threshold), years)
         # a year's pupils are a part of its phase's: no hidden year follows by subtraction
         labels = phases(first_year)
         by_year, by_phase = protect_periods(
@@ -223,7 +241,8 @@ def instrument_choice(ctx) -> Page:
         question_id=ctx.question_id,
         short_answer=" ".join(x for x in (segregation.dissimilarity_answer(by_phase, change), one_side) if x),
         parts={
-            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}",
+            "data": items(f"{ctx.heading} {ctx.omissions(table, loaded)}"
+                          f"{no_person_ids(loaded, unit_text='val', person='elev')}",
                           report.quality_table(loaded, threshold=ctx.threshold,
                                                caption="Dataunderlag: elever i kulturskolan",
                                                name="dataunderlag")),

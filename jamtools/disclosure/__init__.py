@@ -1169,12 +1169,15 @@ def disclose_counts_by_sex(counts: dict, *, threshold: int = DEFAULT_THRESHOLD,
 
 
 def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: str = "kon",
-                          threshold: int = DEFAULT_THRESHOLD, blocks: Mapping | None = None) -> pd.DataFrame:
+                          threshold: int = DEFAULT_THRESHOLD, blocks: Mapping | None = None,
+                          persons: str | None = None) -> pd.DataFrame:
     """Disclose a distribution by group (``jamtools.stats.distribution_by_group``).
 
     The counts per category × group form a cross-table whose totals (the group sizes and the
     category totals) are published; small counts and their complements are hidden, with the
-    share, interval and residual of every hidden cell.
+    share, interval and residual of every hidden cell. With ``persons``, a cell is shown only
+    when it rests on at least ``threshold`` distinct persons, and a group's size only when its
+    group does: "6 insatser of girls of one type" can be one girl's six.
 
     Parameters
     ----------
@@ -1195,24 +1198,64 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
         whole table with its group sizes, in turn until neither hides more, after Hundepool et
         al. (2012), §4.3 on linked tables.
         A category the mapping lacks is a block of its own.
+    persons : str, optional
+        The column that identifies the persons, when a person can have several units (as
+        :func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons``): ``distribution``
+        must then have been counted with it (``distribution_by_group(..., persons=...)``,
+        whose ``persons_events`` and ``persons_n`` are the distinct persons of each cell and
+        group). A cell of fewer than ``threshold`` persons is hidden as a small count, with the
+        same complementary protection; a group of fewer has its size hidden. Persons numbered
+        up to a cap per cell (a cell table) need a ``threshold`` at most that cap: a higher one
+        is refused. Without it, units are counted.
 
     Returns
     -------
     pandas.DataFrame
         ``distribution`` with hidden counts, shares, intervals and residuals missing, the group
-        sizes hidden where small, ``suppressed`` and ``suppression_reason``.
+        sizes hidden where small, ``suppressed`` and ``suppression_reason`` (the counts of
+        persons are not kept).
+
+    Raises
+    ------
+    ValueError
+        ``persons`` is given and the distribution was not counted with it, or its persons are
+        numbered up to fewer than ``threshold``; or the distribution has counts of persons and
+        ``persons`` is not given.
 
     References
     ----------
     Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Chichester: Wiley. §4.3.
     """
+    from jamtools.stats.categorical import PERSONS_EVENTS as cell_persons, PERSONS_N, PERSONS_OF
+    from jamtools.stats.text import persons_up_to
+
+    counted = distribution.attrs.get(PERSONS_OF)
+    if persons is None and (counted is not None or cell_persons in distribution):
+        raise ValueError(f"The distribution counts the persons of {counted!r}: pass persons= so "
+                         "that its cells rest on enough persons.")
+    few_persons = np.zeros(len(distribution), bool)
+    few_in_group = np.zeros(len(distribution), bool)
+    if persons is not None:
+        if counted != persons or cell_persons not in distribution:
+            raise ValueError(f"disclose_distribution counts the persons of {persons!r}: count them "
+                             f"with distribution_by_group(..., persons={persons!r}).")
+        cap = persons_up_to(distribution, persons)
+        if cap is not None and threshold > cap:
+            # persons numbered up to `cap` per cell: a union of cells may count one person
+            # twice, a cell resting on fewer than the threshold shown
+            raise ValueError(f"The persons of {persons!r} are counted up to {cap} per cell, fewer "
+                             f"than the threshold {threshold}: count them with the threshold.")
+        few_persons = is_small(distribution[cell_persons], threshold)
+        few_in_group = is_small(distribution[PERSONS_N], threshold)
+        distribution = distribution.drop(columns=[cell_persons, PERSONS_N])
     derived = [c for c in ("share", "ci_low", "ci_high", "adj_residual") if c in distribution]
     # The group sizes are shown whatever this table hides (``n`` below, and by every share
     # shown): fixed, so that a cell they pin is protected by the cells, not by a total that
     # only seems hidden (pum38: three boys, each hidden count given back as 1).
+    # (a cell of few persons is hidden, and protected, as a small one)
     out = disclose_table(distribution, count_cols=["events"], by=[category, group],
                          derived_cols=derived, threshold=threshold, totals_fixed="columns",
-                         listed_rows=True)
+                         listed_rows=True, hidden=few_persons)
     if blocks is not None and not distribution.empty:
         # The whole table (its group sizes are shown) and each block (its totals by group are
         # the share's) protected in turn, each with what the other hid, until neither hides more:
@@ -1233,7 +1276,7 @@ def disclose_distribution(distribution: pd.DataFrame, category: str, *, group: s
     if distribution.empty:
         return out
     sizes = distribution.groupby(group)["n"].transform("first")
-    out["n"] = sizes.where(~is_small(sizes, threshold), np.nan).to_numpy()
+    out["n"] = sizes.where(~(is_small(sizes, threshold) | few_in_group), np.nan).to_numpy()
     return out
 
 

@@ -14,8 +14,9 @@ import pandas as pd
 
 from jamtools import disclosure, stats
 from jamtools.data.load import rows_of
-from jamtools.data.pseudonym import UNKNOWN_PERSON, person_keys
+from jamtools.data.pseudonym import person_keys
 from jamtools.disclosure.segregation import protect_periods
+from jamtools.stats.categorical import distinct_persons as _distinct_persons  # (one counting)
 from jamtools.stats.text import persons_up_to
 
 
@@ -119,17 +120,6 @@ def binary_outcome(data: pd.DataFrame, outcome: str, *, covariates=(), levels: S
         by_d = disclosure.disclose_shares(by_shares, threshold=threshold, group=group, by=[by],
                                           hidden_groups=hidden_groups, hide_empty=True)
     return BinaryResult(outcome, shares_d, comparisons_d, by_d)
-
-
-def _distinct_persons(values: pd.Series) -> int:
-    """Distinct persons of ``values``, the fewest there can be: the known persons; rows of no
-    known person (a missing id, or :data:`~jamtools.data.pseudonym.UNKNOWN_PERSON` among
-    numbered persons) may be persons already counted and add none, but are one person where
-    no person is known."""
-    known = values.dropna()
-    if pd.api.types.is_numeric_dtype(known):
-        known = known[known != UNKNOWN_PERSON]
-    return int(known.nunique() or len(values) > 0)
 
 
 def _with_persons(shares: pd.DataFrame, rows: pd.DataFrame, outcome: str, persons: str,

@@ -7,9 +7,12 @@ row resting on a group smaller than the threshold is hidden with all of them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
-from jamtools.disclosure import DEFAULT_THRESHOLD, REASON_HIDDEN, disclose_comparisons
+from jamtools.disclosure import (DEFAULT_THRESHOLD, REASON_HIDDEN, disclose_comparisons,
+                                 hide_adjusted_over_hidden_strata)
 
 #: Columns of a dissimilarity row that carry numbers besides the comparison layout's own.
 EXTRA_NUMBERS = ("d_naive", "d_random", "bias", "d_before", "d_after")
@@ -37,6 +40,52 @@ def disclose_dissimilarity(rows: pd.DataFrame, *,
     for col in EXTRA_NUMBERS:
         if col in out:
             out[col] = out[col].astype(float).where(~out["suppressed"], float("nan"))
+    return out
+
+
+def _period_of(rows: pd.DataFrame, period: str) -> pd.Series:
+    """Each row's period: its ``period`` column, or the text after the comparison's last comma
+    (an independence test per period, ``"flicka / pojke, före 2024"``)."""
+    if period in rows:
+        return rows[period].astype(str)
+    return rows["comparison"].astype(str).str.rsplit(", ", n=1).str[-1]
+
+
+def hide_over_hidden_cells(rows: pd.DataFrame, distributions: Mapping, *,
+                           period: str = "period") -> pd.DataFrame:
+    """Rows of a period hidden when the distribution of its cells hides a cell.
+
+    The dissimilarity index, Cramér's V and its p-value are functions of every cell of the
+    period's distribution: beside the cells and the group sizes shown they give a hidden cell
+    back (bof_03's measures are hidden the same way,
+    :func:`jamtools.disclosure.hide_adjusted_over_hidden_strata`). A cell hidden because it
+    rests on few persons is hidden here as one small by its rows.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Disclosed rows per period: dissimilarity rows (:func:`disclose_dissimilarity`, with
+        ``period``) or independence tests (their ``comparison`` ends with the period).
+    distributions : mapping
+        Period -> the disclosed distribution of its cells
+        (:func:`jamtools.disclosure.disclose_distribution`, by persons where they are counted):
+        the one the page shows, or, for a period whose cells the page does not show (a school
+        year, whose cells add up to its phase's), the one it would show.
+    period : str, default 'period'
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rows`` with the rows of such periods hidden (reason
+        :data:`jamtools.disclosure.REASON_STRATA`), their :data:`EXTRA_NUMBERS` too.
+    """
+    out = rows
+    for value, dist in distributions.items():
+        out = hide_adjusted_over_hidden_strata(
+            out, dist, rows=(_period_of(out, period) == str(value)).to_numpy())
+    for col in EXTRA_NUMBERS:
+        if col in out:
+            out[col] = out[col].astype(float).where(~out["suppressed"].astype(bool), float("nan"))
     return out
 
 
@@ -146,4 +195,5 @@ def protect_periods(parts: pd.DataFrame, wholes: pd.DataFrame, part_of, *,
     return parts, wholes
 
 
-__all__ = ["EXTRA_NUMBERS", "disclose_dissimilarity", "hide_rows", "protect_periods"]
+__all__ = ["EXTRA_NUMBERS", "disclose_dissimilarity", "hide_over_hidden_cells", "hide_rows",
+           "protect_periods"]

@@ -16,6 +16,9 @@ from scipy.stats.contingency import association
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import proportion_confint
 
+from jamtools.data.pseudonym import PERSONS_UP_TO, UNKNOWN_PERSON, person_keys
+from jamtools.stats.text import persons_up_to
+
 
 def crosstab(data: pd.DataFrame, category: str, group: str = "kon", *,
              count: str | None = None) -> pd.DataFrame:
@@ -58,7 +61,8 @@ MISSING = "uppgift_saknas"
 
 def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon", *,
                           count: str | None = None, conf_level: float = 0.95,
-                          missing: Literal["drop", "category"] = "drop") -> pd.DataFrame:
+                          missing: Literal["drop", "category"] = "drop",
+                          persons: str | None = None) -> pd.DataFrame:
     """Share of each category within each group, with Wilson intervals, and the residuals.
 
     One row per category × group: ``n`` (the group's total), ``events`` (the count in the
@@ -85,13 +89,23 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
         with a category), or counted in the category :data:`MISSING`, so that the groups'
         totals are all their units (a page that shows them beside a count of all units gives
         no small number of blanks back by subtraction).
+    persons : str, optional
+        The column that identifies the person each unit is about, when a person can have
+        several units (a pupil's terms, a child's insatser): ``person_id`` on rows, or the
+        persons numbered per cell of a cell table (:data:`jamtools.data.pseudonym.PERSON`).
+        The distinct persons of each cell and of each group are then counted
+        (:func:`distinct_persons_by`) into :data:`PERSONS_EVENTS` and :data:`PERSONS_N`, for
+        :func:`jamtools.disclosure.disclose_distribution`'s ``persons``; the result's ``attrs``
+        record the column (:data:`PERSONS_OF`) and a cell table's cap
+        (:data:`jamtools.data.pseudonym.PERSONS_UP_TO`).
 
     Returns
     -------
     pandas.DataFrame
         One row per category and group: ``category``, ``group``, ``n``, ``events``, ``share``,
-        ``ci_low``, ``ci_high``, ``adj_residual``, ``method``, ``conf_level``. Empty (with these
-        columns) when there are no data.
+        ``ci_low``, ``ci_high``, ``adj_residual``, ``method``, ``conf_level`` (and, with
+        ``persons``, :data:`PERSONS_EVENTS` and :data:`PERSONS_N`: counts, never shown). Empty
+        (with these columns) when there are no data.
 
     References
     ----------
@@ -109,8 +123,10 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
     if missing == "category" and MISSING in table.index:   # the blanks last
         table = table.reindex([*[c for c in table.index if c != MISSING], MISSING])
     if table.empty:
-        return pd.DataFrame(columns=[category, group, "n", "events", "share", "ci_low", "ci_high",
-                                     "adj_residual", "method", "conf_level"])
+        out = pd.DataFrame(columns=[category, group, "n", "events", "share", "ci_low", "ci_high",
+                                    "adj_residual", "method", "conf_level",
+                                    *((PERSONS_EVENTS, PERSONS_N) if persons else ())])
+        return _counted_by(out, data, persons)
     resid = Table(table.to_numpy().copy()).standardized_resids if table.shape[0] > 1 and table.shape[1] > 1 \
         else np.full(table.shape, np.nan)
     rows = []
@@ -123,7 +139,106 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
                          "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
                          "adj_residual": float(resid[i, j]), "method": "wilson",
                          "conf_level": conf_level})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if persons is not None:
+        # the units the table counts: a category (missing="drop" leaves blanks out), a group
+        counted = data[data[category].notna() & data[group].notna()]
+        cells = distinct_persons_by(counted, [category, group], persons, count=count)
+        groups = distinct_persons_by(counted, [group], persons, count=count)
+        at_cell = [cells.get((c, g), 0) for c, g in zip(out[category], out[group])]
+        at_group = [groups.get(g, 0) for g in out[group]]
+        # a count whose persons could not be matched to it is taken as one person's (safe side)
+        out[PERSONS_EVENTS] = [p if p or not k else 1 for p, k in zip(at_cell, out["events"])]
+        out[PERSONS_N] = [p if p or not k else 1 for p, k in zip(at_group, out["n"])]
+    return _counted_by(out, data, persons)
+
+
+#: The columns of :func:`distribution_by_group` with ``persons``: the distinct persons of a
+#: cell (its ``events``) and of its group (its ``n``); :data:`PERSONS_EVENTS` is
+#: :data:`jamtools.disclosure.PERSONS_EVENTS`' name.
+PERSONS_EVENTS, PERSONS_N = "persons_events", "persons_n"
+#: The key of a distribution's ``attrs`` that names the column its persons were counted from.
+PERSONS_OF = "persons_of"
+
+
+def _counted_by(out: pd.DataFrame, data: pd.DataFrame, persons: str | None) -> pd.DataFrame:
+    """``out`` with ``attrs`` recording the column ``persons`` and its cap (if any)."""
+    if persons is not None:
+        out.attrs[PERSONS_OF] = persons
+        cap = persons_up_to(data, persons)
+        if cap is not None:
+            out.attrs[PERSONS_UP_TO] = {persons: cap}
+    return out
+
+
+def distinct_persons(values: pd.Series) -> int:
+    """The distinct persons of ``values``, the fewest there can be.
+
+    The known persons; rows of no known person (a missing id, or
+    :data:`~jamtools.data.pseudonym.UNKNOWN_PERSON` among numbered persons) may be persons
+    already counted and add none, but are one person where no person is known.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The persons of some units: ids (one form per person, see
+        :func:`jamtools.data.pseudonym.person_keys`) or numbered persons.
+
+    Returns
+    -------
+    int
+
+    References
+    ----------
+    .. [1] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S.,
+           Spicer, K. & de Wolf, P.-P. (2012). Statistical Disclosure Control. Chichester:
+           Wiley. Ch. 5 (the threshold rule on the contributors to a cell).
+    """
+    known = values.dropna()
+    if pd.api.types.is_numeric_dtype(known):
+        known = known[known != UNKNOWN_PERSON]
+    return int(known.nunique() or len(values) > 0)
+
+
+def distinct_persons_by(data: pd.DataFrame, keys: list[str], persons: str, *,
+                        count: str | None = None) -> dict:
+    """The distinct persons (:func:`distinct_persons`) of each combination of ``keys``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Rows, or a cell table with ``count`` (rows of no units are no one's).
+    keys : list of str
+        The columns of a cell (e.g. category and sex).
+    persons : str
+        The column that identifies the persons: ids (an id written two ways is one person,
+        :func:`jamtools.data.pseudonym.person_keys`) or persons numbered per cell.
+    count : str, optional
+        The column of units per row of a cell table.
+
+    Returns
+    -------
+    dict
+        Key (a value, or a tuple of values for several ``keys``) -> distinct persons; a
+        combination without units is absent.
+
+    References
+    ----------
+    .. [1] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S.,
+           Spicer, K. & de Wolf, P.-P. (2012). Statistical Disclosure Control. Chichester:
+           Wiley. Ch. 5 (the threshold rule on the contributors to a cell).
+    """
+    if persons not in data.columns:
+        raise ValueError(f"The persons of {persons!r} are counted from a column the data do not have.")
+    if count is not None:
+        data = data[pd.to_numeric(data[count], errors="coerce").fillna(0).to_numpy() > 0]
+    who = data[persons]
+    if not pd.api.types.is_numeric_dtype(who):  # (numbered persons: one form each)
+        who = person_keys(who)
+    by = [data[k].to_numpy() for k in keys]
+    counted = pd.Series(np.asarray(who), index=data.index).groupby(
+        by if len(keys) > 1 else by[0], dropna=True, sort=False).agg(distinct_persons)
+    return {k: int(v) for k, v in counted.items()}
 
 
 def independence_test(data: pd.DataFrame, category: str, group: str = "kon", *,

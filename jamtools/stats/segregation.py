@@ -26,7 +26,8 @@ def _periods(data: pd.DataFrame, period: str):
 
 
 def distribution_by_period(data: pd.DataFrame, category: str, period: str, group: str = "kon", *,
-                           count: str | None = None, conf_level: float = 0.95) -> dict:
+                           count: str | None = None, conf_level: float = 0.95,
+                           persons: str | None = None) -> dict:
     """The share of each category within each group, separately for each period.
 
     Parameters
@@ -45,6 +46,10 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
         The column of counts when ``data`` is already counted.
     conf_level : float, default 0.95
         Level of the Wilson intervals.
+    persons : str, optional
+        The column that identifies the persons, when a person can have several rows (a pupil
+        in several terms): each period's distinct persons per cell and group are counted
+        (:func:`jamtools.stats.categorical.distribution_by_group`'s ``persons``).
 
     Returns
     -------
@@ -70,7 +75,8 @@ def distribution_by_period(data: pd.DataFrame, category: str, period: str, group
     >>> list(out), float(boys["share"].iloc[0])
     (['från', 'före'], 1.0)
     """
-    return {value: distribution_by_group(rows, category, group, count=count, conf_level=conf_level)
+    return {value: distribution_by_group(rows, category, group, count=count, conf_level=conf_level,
+                                         persons=persons)
             for value, rows in _periods(data, period)}
 
 
