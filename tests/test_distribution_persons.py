@@ -107,6 +107,12 @@ def test_rows_of_no_known_pupil_add_no_pupil():
     dist = stats.distribution_by_group(rows, "instrument", persons="person_id").set_index("kon")
     assert dist.loc["flicka", "persons_events"] == 4 and dist.loc["pojke", "persons_events"] == 6
     assert stats.categorical.distinct_persons(pd.Series([None, None])) == 1
+    # an id written two ways is one pupil; rows of no known pupil alone are one
+    rows = pd.DataFrame({"person_id": ["K-7", "k7", "k 7", None, None, None], "kon": "flicka",
+                         "instrument": ["fiol", "fiol", "fiol", "piano", "piano", "piano"]})
+    dist = stats.distribution_by_group(rows, "instrument", persons="person_id").set_index("instrument")
+    assert dist.loc["fiol", "persons_events"] == 1 and dist.loc["piano", "persons_events"] == 1
+    assert dist["persons_n"].eq(1).all()
 
 
 def test_the_persons_must_be_the_distributions(tmp_path):

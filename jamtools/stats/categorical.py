@@ -143,6 +143,11 @@ def distribution_by_group(data: pd.DataFrame, category: str, group: str = "kon",
     if persons is not None:
         # the units the table counts: a category (missing="drop" leaves blanks out), a group
         counted = data[data[category].notna() & data[group].notna()]
+        if not pd.api.types.is_numeric_dtype(counted[persons]):
+            # one key per person however the id is written, found once for both counts (each
+            # distinct id costs a Python call); a missing id is no known person
+            codes = pd.factorize(person_keys(counted[persons]))[0]
+            counted = counted.assign(**{persons: np.where(codes < 0, UNKNOWN_PERSON, codes)})
         cells = distinct_persons_by(counted, [category, group], persons, count=count)
         groups = distinct_persons_by(counted, [group], persons, count=count)
         at_cell = [cells.get((c, g), 0) for c, g in zip(out[category], out[group])]
