@@ -246,3 +246,121 @@ def test_a_note_on_the_period_s_last_day_is_in_the_period(tmp_path, cells):
     assert ready.can_run, ready.text()
     # an end with a time of day is that time
     assert load.period_bounds(("2024-01-01", "2024-12-31 12:00"))[1] == pd.Timestamp("2024-12-31 12:00")
+
+
+def _indicators_by_unit(folder, unit: str, *, sql: bool = False, period: str = "2024"):
+    """um_indikatorer with units: in 2024 'Norr' has only 'Genomförandeplan finns' and 'Söder'
+    both indicators; in 2023 both units have both."""
+    cfg = _export(folder, f"period: {{start: '{period}-01-01', end: '{period}-12-31'}}\n",
+                  f"  um_02_kvalitetsuppfoljning:\n    enhet: {unit}\n", sql=sql)
+    ind = pd.DataFrame(
+        [{"Rad": f"Q{i}", "Månad": f"{2023 + i % 2}-{1 + i % 12:02d}-01", "Enhet": "Norr" if i % 4 < 2 else "Söder",
+          "Indikator": "Genomförandeplan finns" if i % 3 == 0 or (i % 2 and i % 4 < 2) else "Uppföljning i tid",
+          "Kön": "K" if i % 5 < 2 else "M", "Täljare": 10 + i % 5, "Nämnare": 20} for i in range(96)])
+    spec = yaml.safe_load((folder / "jamtools.yml").read_text(encoding="utf-8"))
+    table = spec["tables"]["um_indikatorer"]
+    table["columns"]["Enhet"] = "enhet"
+    if sql:
+        with sa.create_engine(table["sql"]["url"]).begin() as con:
+            ind.to_sql("Indikatorer", con, if_exists="replace", index=False)
+    else:
+        (folder / "Indikatorer.csv").write_bytes(ind.to_csv(sep=";", index=False).encode("cp1252"))
+    (folder / "jamtools.yml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return load_config(folder / "jamtools.yml")
+
+
+@pytest.mark.parametrize("sql", [False, True])
+def test_a_code_of_the_period_only_in_other_units_is_as_a_code_no_row_has(tmp_path, sql):
+    """um_02 with a unit: the indicator must exist in the period and the unit (before: the
+    check looked in the period only and said 'kan köras'; the chapter's load of Norr in 2024
+    found no row of 'uppfoljning_i_tid')."""
+    cfg = _indicators_by_unit(tmp_path, "norr", sql=sql)
+    loaded = load.load_table("um_indikatorer", config=cfg, period=("2024-01-01", "2024-12-31"), unit="norr",
+                             columns=["kon", "indikator", "taljare", "namnare"])
+    assert set(loaded.data["indikator"]) == {"genomforandeplan_finns"}  # what the chapter would find
+    um_02 = check_inputs(cfg, chapters=["um_02_kvalitetsuppfoljning"]).chapters["um_02_kvalitetsuppfoljning"]
+    assert not um_02.can_run and um_02.missing == (
+        "rader med indikator = uppfoljning_i_tid i um_indikatorer under perioden 2024-01-01 – 2024-12-31 "
+        "i enheten norr (koden finns under perioden bara på rader i andra enheter; under perioden i "
+        "enheten norr har data bara koden genomforandeplan_finns: ange den för parametern indikator i "
+        "jamtools.yml, eller ändra parametern enhet)",), um_02.text()
+    (tmp_path / "s").mkdir()
+    south = _indicators_by_unit(tmp_path / "s", "Söder", sql=sql)
+    assert check_inputs(south, chapters=["um_02_kvalitetsuppfoljning"]).chapters[
+        "um_02_kvalitetsuppfoljning"].status == "kan_koras"
+
+
+def test_the_chosen_filters_come_from_the_catalogue():
+    """The row filters the check looks for a chapter's rows in are those its load applies."""
+    assert catalogue.row_filters("um_02_kvalitetsuppfoljning", {"enhet": "Norr"}) == {
+        "um_indikatorer": {"period": True, "unit": "Norr", "age": None}}
+    assert catalogue.row_filters("bof_01_utredning_inleds")["bof_aktualiseringar"] == {
+        "period": True, "unit": None, "age": (0, 17)}
+    # eb_03's offers follow their plannings (no filter of their own); r4_01's population is whole
+    assert catalogue.row_filters("eb_03_insatser", {"enhet": "X"})["eb_insatser"] == {
+        "period": False, "unit": None, "age": None}
+    assert catalogue.row_filters("r4_01_representation", {"alder_max": 64})["ht_beslut"] == {
+        "period": True, "unit": None, "age": None}
+
+
+def test_a_table_without_rows_in_the_period_or_the_unit_cannot_run(tmp_path):
+    """No gathered column (um_01 without a role) and no note in the period: the chapter's load
+    finds no rows, and the check says so (before: 'kan köras'); likewise a unit without rows
+    in the period."""
+    cfg = _export(tmp_path, "period: {start: '2025-01-01', end: '2025-12-31'}\n")
+    um_01 = check_inputs(cfg, chapters=["um_01_sprakbruk"]).chapters["um_01_sprakbruk"]
+    assert not um_01.can_run and um_01.missing == (
+        "rader i um_anteckningar (under perioden 2025-01-01 – 2025-12-31 har tabellen inga rader, bara "
+        "utanför den: välj en annan period i jamtools.yml)",), um_01.text()
+    (tmp_path / "u").mkdir()
+    west = _indicators_by_unit(tmp_path / "u", "Väst")
+    um_02 = check_inputs(west, chapters=["um_02_kvalitetsuppfoljning"]).chapters["um_02_kvalitetsuppfoljning"]
+    assert not um_02.can_run and um_02.missing == (
+        "rader i um_indikatorer (i enheten Väst har tabellen inga rader under perioden 2024-01-01 – "
+        "2024-12-31, bara i andra enheter: ändra parametern enhet i jamtools.yml)",), um_02.text()
+
+
+def test_a_period_whose_rows_have_no_code_says_so(tmp_path):
+    """The period has notes, all without a role; the role chosen is only on notes outside it.
+    Before: 'under perioden … har tabellen inga rader, bara utanför den' (untrue: the period
+    has 30 notes). Now the check says that they have no value in the column roll."""
+    cfg = _export(tmp_path, "period: {start: '2024-01-01', end: '2024-12-31'}\n",
+                  "  um_01_sprakbruk:\n    roll: foralder\n")
+    notes = pd.DataFrame(
+        [{"Nr": f"A{i}", "Klient": f"pers{i % 30}", "Kön": "K" if i % 2 else "M",
+          "Datum": f"{2023 + i % 2}-03-01", "Text": "Klienten tar ansvar",
+          "Roll": "" if i % 2 else "Förälder"} for i in range(60)])
+    (tmp_path / "Anteckningar.csv").write_bytes(notes.to_csv(sep=";", index=False).encode("cp1252"))
+    um_01 = check_inputs(cfg, chapters=["um_01_sprakbruk"]).chapters["um_01_sprakbruk"]
+    assert not um_01.can_run and um_01.missing == (
+        "rader med roll = foralder i um_anteckningar under perioden 2024-01-01 – 2024-12-31 (koden finns "
+        "bara på rader utanför perioden; under perioden har tabellen rader, men ingen av dem har ett "
+        "värde i kolumnen roll; utanför den koderna foralder: fyll i roll i exporten eller välj en "
+        "annan period)",), um_01.text()
+
+
+@pytest.mark.parametrize("sql", [False, True])
+def test_a_date_far_from_the_period_is_outside_it_in_the_check_and_the_load(tmp_path, sql):
+    """1600-01-01 (a typo) and 2300-01-01 are dates both the check and the load read: the load
+    leaves them out as outside the period, and the check says the role is only on rows outside
+    the period (before: 'utan läsbart datum', its window of readable dates was pandas' old
+    1678-2261). A date neither reads is still 'utan läsbart datum'."""
+    cfg = _export(tmp_path, "period: {start: '2024-01-01', end: '2024-12-31'}\n",
+                  "  um_01_sprakbruk:\n    roll: foralder\n", sql=sql)
+    notes = pd.DataFrame(
+        [{"Nr": f"A{i}", "Klient": f"pers{i % 30}", "Kön": "K" if i % 2 else "M",
+          "Datum": "2024-03-01" if i >= 2 else ["1600-01-01", "2300-01-01"][i], "Text": "Klienten tar ansvar",
+          "Roll": "Klient" if i >= 2 else "Förälder"} for i in range(60)])
+    if sql:
+        with sa.create_engine(f"sqlite:///{tmp_path / 'export.db'}").begin() as con:
+            notes.to_sql("Anteckningar", con, if_exists="replace", index=False)
+    else:
+        (tmp_path / "Anteckningar.csv").write_bytes(notes.to_csv(sep=";", index=False).encode("cp1252"))
+    loaded = load.load_table("um_anteckningar", config=cfg, period=("2024-01-01", "2024-12-31"),
+                             columns=["kon", "roll"])
+    left_out = {e["steg"]: e["antal"] for e in loaded.log if e["typ"] == "exkluderade"}
+    assert left_out["Utanför den valda perioden"] == 2 and not left_out.get("Saknar datum (datum), behövs för perioden")
+    check = check_inputs(cfg, chapters=["um_01_sprakbruk"])
+    assert not any(p.column == "datum" for p in check.tables["um_anteckningar"].problems)
+    um_01 = check.chapters["um_01_sprakbruk"]
+    assert not um_01.can_run and "(koden finns bara på rader utanför perioden; " in um_01.missing[0], um_01.text()

@@ -23,7 +23,7 @@ differently, and leaving out a fifth of the rows would change the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,35 @@ GIVEN = "__given_"
 #: With ``check_view(..., sums=...)``: the prefix of a cell's sum of squares of an amount about
 #: the cell's mean (the amount's column holds the mean).
 SPREAD = "__ss_"
+
+
+class Window(NamedTuple):
+    """The rows a chapter's load keeps of a table (its row filters), for the values the run's
+    check gathers (:func:`check_view`'s ``windows``): a row is in the window when its date is in
+    the period ``start`` – ``end`` (inclusive, either may be None: as
+    :func:`jamtools.data.load_table`'s ``period``; a row without a readable date is in no
+    period), its unit is ``unit`` (compared as :func:`code_key` writes it; None: any) and its
+    age is within ``age`` (``(lowest, highest)``, either may be None; a row without an age is
+    outside an age range). ``dated``: a row must have a readable date (a window without a
+    period: whether a value has a dated row at all). A filter the table cannot apply (no date,
+    unit or age column read) keeps every row, as the load does. A plain ``(start, end)`` is a
+    window of a period alone."""
+
+    start: object = None
+    end: object = None
+    unit: str | None = None
+    age: tuple | None = None
+    dated: bool = False
+
+    @classmethod
+    def of(cls, window) -> "Window":
+        """``window`` (a :class:`Window`, or ``(start, end)`` and the other fields in order)."""
+        return window if isinstance(window, cls) else cls(*window)
+
+    @property
+    def ages(self) -> tuple:
+        """``(lowest, highest)``, None where open."""
+        return tuple(self.age) if self.age is not None else (None, None)
 
 
 #: Input codes for sex that are mapped onto the model's canonical values (adults).
@@ -285,6 +314,9 @@ class CheckedTable:
     #: whether a row with the value has a date in it. Values only, never of an identifying or
     #: sensitive column.
     seen: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Per window of ``check_view(..., windows=...)``: whether any row is in it, whatever its
+    #: values (a chapter's load of its period, unit and ages finds rows); empty without windows.
+    rows_in: tuple = field(default=(), repr=False, compare=False)
 
     def full(self) -> "CheckedTable":
         """The check of every column of the source (this one when it is)."""
@@ -890,12 +922,15 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
     ``distinct`` (with ``cells=True, values=False``): columns (codes, years; never an
     identifying or sensitive one) whose checked values the cells are grouped by too, so that
     the same scan says which values the rows have (the run's check of its inputs: the codes
-    and years its chapters' parameters choose rows by). ``windows``: periods ``(start, end)``
-    as ``TIMESTAMP`` literals' text, either may be None, inclusive as the period of
-    :func:`jamtools.data.load_table`; the cells are grouped by whether the row's date is in
-    each of them as well (a row without a valid date is in none). The result's
-    :attr:`CheckedTable.seen` gives, per column, each value with, per window, whether a row
-    with it is in the window (True for each when the table has no date). A value the check
+    and years its chapters' parameters choose rows by). ``windows``: the rows the chapters'
+    loads keep (:class:`Window`: a period, its bounds as ``TIMESTAMP`` literals' text, either
+    may be None, inclusive as the period of :func:`jamtools.data.load_table`; a unit; an age
+    range; or any readable date), or plain periods ``(start, end)``; the cells are grouped by
+    whether the row is in each of them as well (a row without a valid date is in no period).
+    The result's :attr:`CheckedTable.seen` gives, per column, each value with, per window,
+    whether a row with it is in the window (True for each when the table cannot apply the
+    window's filters); :attr:`CheckedTable.rows_in`, per window, whether any row is in it,
+    whatever its values (``windows`` without ``distinct`` give only that). A value the check
     cannot read (an unknown code) is not among them.
     """
     import datetime as dt
@@ -1380,14 +1415,30 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
         if not (cells and not values) or private:
             raise ValueError(f"distinct= groups the cells of a check by problems by codes or years "
                              f"(cells=True, values=False), not by {private or list(distinct)}.")
-    in_window = [f"__in{i}" for i in range(len(windows))] if distinct else []
+    windows = tuple(Window.of(w) for w in windows)
+    in_window = [f"__in{i}" for i in range(len(windows))]
     dated = bool(table.date_column and table.date_column in out_cols and table.date_column not in presence)
-    for name, (lo, hi) in zip(in_window, windows):
-        d = f"({out_cols[table.date_column]})" if dated else "NULL"
-        outside = " OR ".join([*([f"{d} < TIMESTAMP {literal(lo)}"] if lo else []),
-                               *([f"{d} > TIMESTAMP {literal(hi)}"] if hi else [])]) or "false"
-        sel4.append(f"coalesce(NOT ({outside}), {'false' if dated else 'true'}) AS {name}")
+    unit_col = table.unit_column if table.unit_column in out_cols else None
+    age_col = table.age_column if table.age_column in out_cols else None
+    for name, w in zip(in_window, windows):
+        inside = []  # (each filter as the load applies it; one the table cannot apply keeps every row)
+        if dated and (w.start or w.end or w.dated):
+            d = f"({out_cols[table.date_column]})"
+            inside.append(" AND ".join([f"{d} IS NOT NULL",
+                                        *([f"{d} >= TIMESTAMP {literal(w.start)}"] if w.start else []),
+                                        *([f"{d} <= TIMESTAMP {literal(w.end)}"] if w.end else [])]))
+        if unit_col and w.unit is not None:
+            u = f"({out_cols[unit_col]})"
+            inside.append(f"regexp_replace(strip_accents(lower({u})), '{_CODE_SPACES}', '_', 'g') = "
+                          f"{literal(code_key(w.unit))}")
+        lo, hi = w.ages
+        if age_col and (lo is not None or hi is not None):
+            a = f"({out_cols[age_col]})"
+            inside.append(" AND ".join([f"{a} IS NOT NULL", *([f"{a} >= {int(lo)}"] if lo is not None else []),
+                                        *([f"{a} <= {int(hi)}"] if hi is not None else [])]))
+        sel4.append(f"coalesce({' AND '.join(f'({c})' for c in inside) or 'true'}, false) AS {name}")
     seen: dict[str, dict] = {}
+    rows_in: tuple = ()
     query = f"SELECT {', '.join(sel4)} FROM ({layer3})"
     n_words = (len(flag_names) + 61) // 62
     if cells and values and table.key in cols and table.key not in ids:
@@ -1490,6 +1541,8 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                     had = found.get(v, (False,) * len(in_window))
                     found[v] = tuple(a or bool(f[i]) for a, f in zip(had, flags_in))
             seen[c] = found
+        rows_in = tuple(bool(any(bool(f) and n > 0 for f, n in zip(res.column(w).to_pylist(), weights)))
+                        for w in in_window)
         if in_window:
             res = res.drop_columns(in_window)
         if sums:
@@ -1768,6 +1821,7 @@ def check_view(con, view: str, table: Table, *, source: str, types: dict[str, st
                         sex_flags={k: v for k, v in counts.items() if k.startswith("kon|")},
                         weight=CELL_COUNT if cells else None, rows=save if ids else None,
                         row_columns=row_columns, key_unique=bool(key_unique), seen=seen,
+                        rows_in=rows_in,
                         problem_rows=np.unique(np.concatenate(problem_rows)).astype(np.int64)
                         if problem_rows else np.zeros(0, dtype=np.int64))
 

@@ -893,28 +893,46 @@ def _whole_day(value) -> bool:
     return bool(re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", str(value)))
 
 
-def values_seen(checked: CheckedTable, columns, windows=()) -> dict:
+def values_seen(checked: CheckedTable, columns, windows=(), *, rows_in: list | None = None) -> dict:
     """What :attr:`CheckedTable.seen` says, from a check whose data hold the values (rows, or
     a cell table with values): per column of ``columns`` that the data have, each value with,
-    per period of ``windows`` (``(start, end)``, as :func:`period_bounds` reads them), whether a
-    row with it has a date in the period (True for each when the data have no date)."""
-    data, date = checked.data, checked.table.date_column
+    per window of ``windows`` (:class:`jamtools.data.check.Window`, or a period ``(start,
+    end)``, as :func:`period_bounds` reads it), whether a row with it is in the window (a
+    filter the data cannot apply keeps every row, as in ``check_view``). ``rows_in`` (a list):
+    filled with, per window, whether any row is in it (:attr:`CheckedTable.rows_in`)."""
+    from jamtools.data.check import Window, code_key
+
+    data, table = checked.data, checked.table
+    date = table.date_column
     rows = (pd.Series(True, index=data.index) if checked.weight is None
             else data[checked.weight].to_numpy() > 0)
     inside = []
     dates = pd.to_datetime(data[date], errors="coerce") if windows and date and date in data.columns else None
-    for window in windows:
-        if dates is not None:
-            lo, hi = period_bounds(window)
-            out = dates.isna()
+    for window in map(Window.of, windows):
+        out = pd.Series(False, index=data.index)
+        if dates is not None and (window.start or window.end or window.dated):
+            lo, hi = period_bounds(window[:2])
+            out |= dates.isna()
             if lo is not None:
                 out |= dates < lo
             if hi is not None:
                 out |= dates > hi
-            inside.append(~out.to_numpy(dtype=bool))
-        else:
-            inside.append(np.ones(len(data), dtype=bool))
+        if window.unit is not None and table.unit_column and table.unit_column in data.columns:
+            units = data[table.unit_column]
+            out |= units.isna() | (units.astype("string").map(code_key, na_action="ignore")
+                                   != code_key(window.unit)).fillna(True)
+        lo, hi = window.ages
+        if (lo is not None or hi is not None) and table.age_column and table.age_column in data.columns:
+            ages = pd.to_numeric(data[table.age_column], errors="coerce")
+            out |= ages.isna()
+            if lo is not None:
+                out |= ages < lo
+            if hi is not None:
+                out |= ages > hi
+        inside.append(~out.to_numpy(dtype=bool))
     keep = np.asarray(rows, dtype=bool)
+    if rows_in is not None:
+        rows_in[:] = [bool((w & keep).any()) for w in inside]
     flags = pd.DataFrame({f"__in{i}": w for i, w in enumerate(inside)}, index=data.index)
     out: dict = {}
     for c in columns:
@@ -969,11 +987,18 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
     either may be None, inclusive as :func:`load_table`'s ``period``), whether a row with the
     value has a date in it: the first part's :attr:`CheckedTable.seen` (a file's cells of
     problems are grouped by them too; a ``sql:`` source's values are read with its date).
+    ``windows`` may also choose a unit and ages (:class:`jamtools.data.check.Window`), and the
+    first part's :attr:`CheckedTable.rows_in` says whether any row is in each window. A
+    ``sql:`` source reads its unit and age with the date only where it has gathered values;
+    otherwise its windows are its periods (a column per grouped read: no finer counts leave
+    the database).
     """
     from jamtools.data.readers import SourceError, open_source
 
+    from jamtools.data.check import Window
+
     table = TABLES[name]
-    distinct, windows = tuple(distinct), tuple(tuple(w) for w in windows)
+    distinct, windows = tuple(distinct), tuple(Window.of(w) for w in windows)
     private = set(distinct) & (identifying_columns(table) | {c.name for c in table.columns if c.sensitive})
     if private:
         raise ValueError(f"{name}: the values of {sorted(private)} are not read for the check.")
@@ -992,16 +1017,22 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
     content = [c for c in order if c in in_source - ids - {"personnummer"}]
     # (the key's repeats are the ids' part's: not searched with the content)
     date = table.date_column if windows and table.date_column in in_source else None
+    # (a database's columns whose values are gathered are read in the date's part, for the
+    # periods, with the unit and the age the windows choose by: no column is read twice. Without
+    # gathered values the date is read alone, grouped, as every other column: the windows' unit
+    # and ages are then not applied, and a window's rows are those of its period)
+    filters = {date, *([table.unit_column] if distinct and any(w.unit is not None for w in windows) else []),
+               *([table.age_column] if distinct and any(w.age is not None for w in windows) else [])} - {None}
+    together = [c for c in content if windows and (c in filters or c in distinct)]
     if sql and pnr:
         parts = [_check_open_source(name, spec, src, content, duplicates=False, blank=blank)]
-    elif sql:  # (the columns whose values are gathered are read in the date's part, for the
-        # periods: no column is read twice)
-        together = [c for c in content if date and (c == date or c in distinct)]
+    elif sql:
         groups = [together if c in together[:1] else [c] for c in content
                   if c not in together[1:]]
         parts = [_check_open_source(name, spec, src, g, duplicates=False, blank=blank) for g in groups]
     else:
-        stamps = tuple(tuple(None if b is None else b.isoformat(sep=" ") for b in period_bounds(w))
+        stamps = tuple(w._replace(**dict(zip(("start", "end"), (
+            None if b is None else b.isoformat(sep=" ") for b in period_bounds(w[:2])))))
                        for w in windows)
         parts = [check_source(name, spec, columns=content, cells=True, values=False, blank=blank,
                               distinct=distinct, windows=stamps)] if content else []
@@ -1017,13 +1048,22 @@ def check_source_parts(name: str, spec: dict, *, save: str | None = None,
         parts = [check_source(name, spec, columns=["kon"], cells=True, values=False)]
     for part in parts:
         part.complete = None  # together the parts are the whole check
-    if sql and distinct:  # the values as the database sent them (counts of each combination)
+    if sql and windows:  # the values as the database sent them (counts of each combination)
         seen: dict = {}
+        rows_in: list = []
         for part in parts:
-            for c, found in values_seen(part, [c for c in distinct if c not in seen and (
-                    not date or date in part.data.columns)], windows).items():
+            if not set(together) <= set(part.data.columns):
+                continue  # (the part of the date, the unit and the age: every window's filters)
+            found_in: list = []
+            for c, found in values_seen(part, [c for c in distinct if c not in seen],
+                                        windows, rows_in=found_in).items():
                 seen[c] = found
-        parts[0].seen = seen
+            rows_in = rows_in or found_in
+        parts[0].seen, parts[0].rows_in = seen, tuple(rows_in)
+    elif sql and distinct:
+        parts[0].seen = {c: found for part in parts for c, found in values_seen(part, distinct).items()}
+    elif parts and windows:
+        parts[0].rows_in = next((p.rows_in for p in parts if p.rows_in), ())
     return parts
 
 

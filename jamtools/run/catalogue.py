@@ -136,6 +136,12 @@ class TableNeed:
     #: cell per amount (``load_table(..., sums=...)``), so that the cell table grows with the
     #: other columns' values, not with the rows.
     sums: tuple[str, ...] = ()
+    #: The row filters of the chapter's parameters that its load of the table applies
+    #: ("period", "unit": ``enhet``, "age": ``alder_min``/``alder_max``; those the chapter has):
+    #: all of them where it loads the table with them (``ctx.filters``), fewer where it reads
+    #: the table whole or follows another table's rows (eb_03's offers follow their plannings).
+    #: The run's check looks for the chapter's rows in them (:func:`row_filters`).
+    selection: tuple[str, ...] = ("period", "unit", "age")
 
     def __post_init__(self) -> None:
         # a summed amount is only a mean per cell: never a covariate, a presence or an id
@@ -184,9 +190,10 @@ class Chapter:
 
 
 def _n(table: str, required=(), optional=None, covariates=(), without="", blank_ok=(),
-       cells=False, presence=(), linked=False, sums=()) -> TableNeed:
+       cells=False, presence=(), linked=False, sums=(), selection=("period", "unit", "age")) -> TableNeed:
     return TableNeed(table, tuple(required), dict(optional or {}), tuple(covariates), without,
-                     tuple(blank_ok), cells or linked, tuple(presence), linked, tuple(sums))
+                     tuple(blank_ok), cells or linked, tuple(presence), linked, tuple(sums),
+                     tuple(selection))
 
 
 # --- The chapters' own parameters --------------------------------------------------------------
@@ -333,7 +340,7 @@ ENTRIES = (
         _n("bof_utredningar", ["utredning_id"], covariates=("orsakstyp",),
            without="insatserna kan inte kopplas till sina utredningar, så jämförelsen bland "
                    "insatser efter anmälningar av samma typ (miljö eller beteende) utelämnas",
-           linked=True),
+           linked=True, selection=()),
     )),
     # bof_04: the reason type compared with and without adjustment for age group; the share of
     # reports from the police with and without adjustment for the reason (needs the reporter).
@@ -388,7 +395,7 @@ ENTRIES = (
             "fodd_i_sverige": "jämförelsen av svenska för invandrare (sfi) utelämnas, eftersom den "
                               "bara gäller utrikes födda",
         }, covariates=("ohalsa",), linked=True),
-        _n("eb_insatser", ["planering_id", "insatstyp"], linked=True),
+        _n("eb_insatser", ["planering_id", "insatstyp"], linked=True, selection=()),
     )),
     Chapter("eb_04_foraldraansvar", (
         _n("eb_planering", ["undantag_barnomsorg"], {
@@ -430,12 +437,12 @@ ENTRIES = (
         _n("eb_planering", ["person_id"], {
             "planering_id": "steget från planering till erbjuden insats utelämnas",
         }, without="stegen från beviljat bistånd till planering och från planering till "
-                   "erbjuden insats utelämnas", linked=True),
+                   "erbjuden insats utelämnas", linked=True, selection=()),
         _n("eb_insatser", ["planering_id"],
-           without="steget från planering till erbjuden insats utelämnas", linked=True),
+           without="steget från planering till erbjuden insats utelämnas", linked=True, selection=()),
         _n("eb_utfall", ["person_id", "sjalvforsorjande"],
            without="steget från beviljat bistånd till självförsörjning och hela kedjan utelämnas",
-           linked=True),
+           linked=True, selection=()),
     )),
     # --- Hemtjänst ---------------------------------------------------------------------------
     Chapter("ht_01_hemtjanst_timmar", (
@@ -464,13 +471,14 @@ ENTRIES = (
             "alder": "jämförelsen per åldersgrupp och den åldersstandardiserade kvoten utelämnas; "
                      "bara den råa kvoten visas",
         }, without="andelarna per 1 000 invånare utelämnas; bara könsfördelningen bland "
-                   "klienterna visas", cells=True),
+                   "klienterna visas", cells=True, selection=()),
         *(_n(t, (), {
             "person_id": "varje rad räknas som en person: den som har flera rader samma år "
                          "räknas flera gånger",
             date: "jämförelsen med befolkningen utelämnas (året behövs för att välja rätt år i "
                   "befolkningen); bara könsfördelningen visas",
-        }, covariates=("alder",), without=what, cells=True, linked=True) for t, date, what in (
+        }, covariates=("alder",), without=what, cells=True, linked=True, selection=("period",))
+          for t, date, what in (
             ("ht_beslut", "beslutsdatum", "hemtjänsten utelämnas"),
             ("eb_klienter", "ansokningsdatum", "ekonomiskt bistånd utelämnas"),
             ("bof_aktualiseringar", "datum", "barn och familj utelämnas"))),
@@ -481,7 +489,7 @@ ENTRIES = (
         _n("eb_planering", ["planering_id"], covariates=("ohalsa", "hushallstyp", "aldersgrupp"),
            without="insatserna i ekonomiskt bistånd utelämnas", linked=True),
         _n("eb_insatser", ["planering_id"], without="insatserna i ekonomiskt bistånd utelämnas",
-           linked=True),
+           linked=True, selection=("unit", "age")),
         _n("ru_ansokningar", ["beviljat_belopp"], covariates=("malgrupp", "sokt_belopp"),
            without="projektmedlen utelämnas", cells=True),
     ), any_of=("ht_beslut", "eb_insatser", "ru_ansokningar")),
@@ -491,7 +499,7 @@ ENTRIES = (
         }, covariates=("hushallstyp", "aldersgrupp", "fodd_i_sverige"),
            without="målen i ekonomiskt bistånd (självförsörjning) utelämnas", cells=True),
         _n("um_indikatorer", ["indikator", "taljare", "namnare"],
-           without="kvalitetsindikatorerna utelämnas", cells=True),
+           without="kvalitetsindikatorerna utelämnas", cells=True, selection=("period", "unit")),
     ), any_of=("eb_utfall", "um_indikatorer")),
     Chapter("r4_04_olika_grupper", (
         _n("eb_utfall", ["forflyttning", "fodd_i_sverige"], {
@@ -687,7 +695,10 @@ def _configured(chapter: Chapter, values: Mapping) -> _Configured:
             for table in p.brings.get(t, (t,)):
                 if any(n.table == table for n in kept):
                     continue
-                need = declared.get(table) or _n(table, without=f"{TABLE_LABELS.get(table, table)} utelämnas")
+                # (read as the tables it replaces are: with their row filters)
+                like = next((n for n in chapter.needs if n.table in p.replaces), None)
+                need = declared.get(table) or _n(table, without=f"{TABLE_LABELS.get(table, table)} utelämnas",
+                                                 **({"selection": like.selection} if like else {}))
                 if table == t:
                     need = replace(need, without=f"som parametern {name} väljer: {need.without}")
                 kept.append(need)
@@ -776,13 +787,110 @@ def value_columns(chapter_id: str, parameters: Mapping | None = None) -> set[tup
     return out
 
 
+def row_filters(chapter_id: str, parameters: Mapping | None = None) -> dict[str, dict]:
+    """Per table chapter ``chapter_id`` reads with its parameters ``parameters`` (a parameter
+    not given has its default), the row filters its load of the table applies
+    (:attr:`TableNeed.selection`), as :func:`jamtools.data.load_table` takes them: ``period``
+    (True: the chapter's period, which the run's configuration gives), ``unit`` (the value of
+    ``enhet``) and ``age`` (``(alder_min, alder_max)``), each only where the chapter has the
+    parameter, it is set and the table has such a column. The run's check looks for the
+    chapter's rows in them (a chapter whose load keeps no row cannot run)."""
+    ch = CHAPTERS[chapter_id]
+    values = {k: v for k, v in (parameters or {}).items() if k in ch.parameters}
+
+    def value(name):
+        return values.get(name, ch.parameters[name].default) if name in ch.parameters else None
+
+    unit, ages = value("enhet"), (value("alder_min"), value("alder_max"))
+    out = {}
+    for need in _configured(ch, values).needs:
+        model = TABLES.get(need.table)
+        if model is None:
+            continue
+        out[need.table] = {
+            "period": "period" in need.selection and bool(model.date_column),
+            "unit": unit if "unit" in need.selection and model.unit_column else None,
+            "age": ages if "age" in need.selection and model.age_column and any(
+                a is not None for a in ages) else None}
+    return out
+
+
+def _period_words(period) -> str:
+    """A period ``(start, end)`` in words, as the chapters write it."""
+    start, end = period or (None, None)
+    return f"{start or 'början'} – {end or 'slutet'}"
+
+
+def _selection_text(period, unit, age) -> str:
+    """The rows a chapter chooses, in words: ' under perioden … i enheten … för åldern … år'
+    (empty: every row)."""
+    out = ""
+    if period is not None:
+        out += f" under perioden {_period_words(period)}"
+    if unit is not None:
+        out += f" i enheten {unit}"
+    lo, hi = age if age is not None else (None, None)
+    if lo is not None or hi is not None:
+        out += (f" för åldern {lo}–{hi} år" if lo is not None and hi is not None else
+                f" för åldern {lo} år och äldre" if lo is not None else f" för åldern upp till {hi} år")
+    return out
+
+
+def _filter_words(unit, age) -> tuple[str, str]:
+    """What other rows the unit and ages of a chapter leave out, and what to change in
+    ``jamtools.yml``: ('enheter', 'parametern enhet'), ..."""
+    lo, hi = age if age is not None else (None, None)
+    has_age = lo is not None or hi is not None
+    ages = " och ".join(n for n, v in (("alder_min", lo), ("alder_max", hi)) if v is not None)
+    if unit is not None and has_age:
+        return "enheter eller åldrar", f"parametrarna enhet och {ages}"
+    if unit is not None:
+        return "enheter", "parametern enhet"
+    return "åldrar", f"{'parametrarna' if ' och ' in ages else 'parametern'} {ages}"
+
+
+@dataclass(frozen=True)
+class Selected:
+    """Whether a chapter's load of a table keeps any row, as the run's check found it in its
+    one read of the table (:attr:`jamtools.data.check.CheckedTable.rows_in`): the chapter's
+    row filters (:func:`row_filters`: ``period``, ``unit``, ``age``), and whether a row is in
+    them (``rows``), in the period whatever its unit and age (``in_period``), and has a
+    readable date at all (``dated``)."""
+
+    period: tuple | None = None
+    unit: str | None = None
+    age: tuple | None = None
+    rows: bool = True
+    in_period: bool = True
+    dated: bool = True
+
+    def why_none(self) -> str | None:
+        """Why the chapter's load finds no row (Swedish, with what to do), None when it finds
+        some."""
+        if self.rows:
+            return None
+        if self.in_period and (self.unit is not None or self.age is not None):
+            other, which = _filter_words(self.unit, self.age)
+            where = _selection_text(None, self.unit, self.age).strip()
+            during = _selection_text(self.period, None, None)
+            return (f"{where} har tabellen inga rader{during}, bara i andra {other}: ändra "
+                    f"{which} i jamtools.yml")
+        if self.period is not None and self.dated:
+            return (f"under perioden {_period_words(self.period)} har tabellen inga rader, bara "
+                    "utanför den: välj en annan period i jamtools.yml")
+        if self.period is not None:
+            return "tabellen har inga rader med läsbart datum: rätta datumen i exporten"
+        return "tabellen har inga rader"
+
+
 @dataclass(frozen=True)
 class Seen:
     """The values (codes, years) a column of :func:`value_columns` has, as a chapter with a
-    period sees them: ``values`` on rows whose date is in ``period`` (every value when the
-    chapter has no period, or the table no date), ``outside`` on rows outside it only (with a
-    readable date), ``undated`` on rows without a readable date only. The
-    run's check gathers them in its one read of each table
+    period (and a unit, ages: :func:`row_filters`) sees them: ``values`` on rows whose date is
+    in ``period``, of the unit and ages (every value when the chapter has no filter, or the
+    table cannot apply it), ``other`` on rows of the period in other units or ages only,
+    ``outside`` on rows outside the period only (with a readable date), ``undated`` on rows
+    without a readable date only. The run's check gathers them in its one read of each table
     (:func:`jamtools.data.load.check_source_parts`' ``distinct``)."""
 
     values: tuple = ()
@@ -791,11 +899,25 @@ class Seen:
     period: tuple | None = None
     #: Values only on rows without a readable date (in no period), apart from ``outside``.
     undated: tuple = ()
+    #: The unit (``enhet``) and ages (``(alder_min, alder_max)``) the chapter chooses the
+    #: table's rows by; None: every unit, every age.
+    unit: str | None = None
+    age: tuple | None = None
+    #: Values only on rows of the period in other units or ages (apart from ``outside``).
+    other: tuple = ()
 
     def period_text(self) -> str:
         """The period in words, as the chapters write it."""
-        start, end = self.period or (None, None)
-        return f"{start or 'början'} – {end or 'slutet'}"
+        return _period_words(self.period)
+
+    def where_text(self) -> str:
+        """The rows the chapter chooses, in words (' under perioden … i enheten …'; empty: all)."""
+        return _selection_text(self.period, self.unit, self.age)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the chapter chooses rows by unit or ages too."""
+        return self.unit is not None or self.age is not None
 
 
 def _seen(known) -> Seen:
@@ -813,9 +935,11 @@ def _parameter_value(p: Parameter, value):
 
 
 def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], parameters: Mapping | None,
-                    values: Mapping) -> tuple[list[str], list[str]]:
+                    values: Mapping, selected: "Selected | None" = None) -> tuple[list[str], list[str]]:
     """What the values of the columns the chapter's parameters select or divide say (missing,
-    left out), for :func:`readiness`; nothing for a column whose values were not read."""
+    left out), for :func:`readiness`; nothing for a column whose values were not read.
+    ``selected``: whether the chapter's rows of the table exist (:class:`Selected`), to say
+    that they do where none has a code."""
     missing, left_out = [], []
     for name, p in CHAPTERS[chapter_id].parameters.items():
         given = (parameters or {}).get(name, p.default)
@@ -827,21 +951,41 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
             code, codes = _parameter_value(p, given), sorted(str(c) for c in seen.values)
             outside = sorted(str(c) for c in seen.outside)
             undated = sorted(str(c) for c in seen.undated)
+            other = sorted(str(c) for c in seen.other)
             # (no code read: nothing known; a period with none, but codes outside it: no rows)
-            if code is not None and (codes or outside or undated) and str(code) not in codes:
-                where = f" under perioden {seen.period_text()}" if seen.period else ""
-                why = ("koden finns bara på rader utanför perioden; " if str(code) in outside else
+            if code is not None and (codes or outside or undated or other) and str(code) not in codes:
+                where = seen.where_text()
+                # the rows the chapter chooses, as the subject of a sentence
+                scope = " ".join(w for w in (
+                    "under perioden" if seen.period else "", f"i enheten {seen.unit}" if seen.unit is not None
+                    else "", _selection_text(None, None, seen.age).strip()) if w)
+                others, which = _filter_words(seen.unit, seen.age) if seen.filtered else ("", "")
+                why = (f"koden finns{' under perioden' if seen.period else ''} bara på rader i andra "
+                       f"{others}; " if str(code) in other else
+                       "koden finns bara på rader utanför perioden; " if str(code) in outside else
                        "koden finns bara på rader utan läsbart datum; " if str(code) in undated else "")
                 if codes:
                     has = (f"bara koden {codes[0]}: ange den" if len(codes) == 1 else
                            f"koderna {', '.join(codes)}: ange en av dem")
-                    fix = (f"{why}{'under perioden har data' if seen.period else 'data har'} {has} för "
+                    fix = (f"{why}{scope + ' har data' if scope else 'data har'} {has} för "
                            f"parametern {name} i jamtools.yml"
                            + (", eller ta bort parametern" if p.default is None else "")
+                           + (f", eller ändra {which}" if other else "")
                            + (", eller välj en annan period" if outside else ""))
                 else:
-                    fix = (f"{why}under perioden har tabellen inga rader med en kod i {p.selects}, "
-                           f"utanför den koderna {', '.join(outside)}: välj en annan period")
+                    elsewhere = "; ".join(
+                        [*([f"i andra {others} koderna {', '.join(other)}"] if other else []),
+                         *([f"utanför {'den' if scope == 'under perioden' else 'perioden'} koderna "
+                            f"{', '.join(outside)}"] if outside else [])])
+                    what = " eller ".join([*([f"ändra {which}"] if other else []),
+                                          *(["välj en annan period"] if outside else [])])
+                    if selected is not None and selected.rows:  # (rows, all with a blank code)
+                        fix = (f"{why}{scope} har tabellen rader, men ingen av dem har ett värde i "
+                               f"kolumnen {p.selects}" + (f"; {elsewhere}" if elsewhere else "")
+                               + f": fyll i {p.selects} i exporten" + (f" eller {what}" if what else ""))
+                    else:
+                        fix = (f"{why}{scope} har tabellen inga rader med en kod i {p.selects}"
+                               + (f", {elsewhere}" if elsewhere else "") + (f": {what}" if what else ""))
                 missing.append(f"rader med {p.selects} = {code} i {need.table}{where} ({fix})")
         if p.divides and p.divides in usable and p.divides in known and p.one_side:
             seen = _seen(known[p.divides])
@@ -864,14 +1008,15 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
     return missing, left_out
 
 
-def _period_without_rows(table: str, usable: set[str], values: Mapping | None) -> "Seen | None":
-    """The :class:`Seen` of a column of ``table`` whose values the check gathered in the
-    chapter's period, when no row of the period has a value in it and rows outside it do (the
-    chapter's load of the period finds no rows); None otherwise or when nothing was gathered."""
+def _period_without_rows(table: str, usable: set[str], values: Mapping | None) -> "tuple[str, Seen] | None":
+    """A column of ``table`` whose values the check gathered in the chapter's period, and its
+    :class:`Seen`, when no row of the period has a value in it and rows outside it do; None
+    otherwise or when nothing was gathered. Without :class:`Selected` for the table (whether
+    the period has rows at all), the chapter's load of the period is taken to find no rows."""
     for column, known in ((values or {}).get(table) or {}).items():
         seen = _seen(known)
         if column in usable and seen.period and not seen.values and (seen.outside or seen.undated):
-            return seen
+            return column, seen
     return None
 
 
@@ -887,7 +1032,8 @@ def _span(years, one: str = "", many: str = "") -> str:
 def readiness(chapter_id: str, tables: dict[str, set[str]], *,
               failed: dict[str, set[str]] | None = None, empty: dict[str, set[str]] | None = None,
               results: bool = True, parameters: Mapping | None = None,
-              values: Mapping[str, Mapping[str, list]] | None = None) -> Readiness:
+              values: Mapping[str, Mapping[str, list]] | None = None,
+              rows: Mapping[str, Selected] | None = None) -> Readiness:
     """Whether chapter ``chapter_id`` can run when the run has ``tables``.
 
     Parameters
@@ -911,6 +1057,11 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         out), with the codes the period has, and, for a code only outside it, that it is; a
         year a parameter divides the rows by, with every row of the period on one side, leaves
         that comparison out. A column not given is not looked at.
+    rows : table name -> whether the chapter's load of the table (its period, unit and ages,
+        :func:`row_filters`) keeps any row (:class:`Selected`): a table whose load keeps none
+        makes the chapter unable to run (an optional one is left out), with why. A table not
+        given is not looked at (but a gathered column with values only outside the period is
+        said as such).
     """
     ch = CHAPTERS[chapter_id]
     failed, empty = failed or {}, empty or {}
@@ -956,18 +1107,25 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
         for col, what in need.optional.items():
             if col not in usable:
                 left_out.append(f"{col} ({what})")
-        outside_only = _period_without_rows(need.table, usable, values)
-        if outside_only is not None:  # the chapter's load would find no rows of the table
-            why = (f"under perioden {outside_only.period_text()} har tabellen inga rader, bara "
-                   f"utanför den: välj en annan period i jamtools.yml" if outside_only.outside else
-                   f"tabellen har inga rader med läsbart datum: rätta datumen i exporten")
+        selected = (rows or {}).get(need.table)
+        if selected is not None:  # the chapter's load of its period, unit and ages
+            why = selected.why_none()
+        else:  # (only the gathered values known: rows with a value in the column)
+            outside_only = _period_without_rows(need.table, usable, values)
+            column, seen = outside_only if outside_only is not None else (None, None)
+            why = None if seen is None else (
+                f"under perioden {seen.period_text()} har tabellen inga rader med ett värde i kolumnen "
+                f"{column}, bara utanför den: välj en annan period i jamtools.yml" if seen.outside else
+                f"tabellen har inga rader med ett värde i kolumnen {column} och ett läsbart datum: "
+                "rätta datumen i exporten")
+        if why is not None:  # the chapter's load would find no rows of the table
             if need.without:
                 left_out.append(f"tabellen {need.table} ({need.without}; {why})")
             else:
                 missing.append(f"rader i {need.table} ({why})")
             continue
         if values:
-            none_selected, one_side = _value_findings(chapter_id, need, usable, parameters, values)
+            none_selected, one_side = _value_findings(chapter_id, need, usable, parameters, values, selected)
             missing += none_selected
             left_out += one_side
         if need.covariates:
@@ -1176,7 +1334,7 @@ def left_out(chapter_id: str, table: str, column: str | None = None) -> str:
     return f"Data saknar uppgift om {covariates_text([column])}: {need.optional[column]}."
 
 
-__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "Seen", "value_columns", "required_columns", "load", "covariates",
+__all__ = ["omissions", "no_adjustment_text", "load_optional", "CHAPTERS", "Chapter", "TableNeed", "Readiness", "readiness", "Seen", "Selected", "row_filters", "value_columns", "required_columns", "load", "covariates",
            "PARTS", "QUESTIONS", "SUMMARIES", "PARAMETERS", "Parameter", "TOGETHER", "parameter_problems",
            "settable_parameters", "unknown_chapter", "unknown_parameter"]
 

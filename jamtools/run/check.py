@@ -28,7 +28,7 @@ from jamtools.data.engine import ident, shared, unique_name
 from jamtools.data.facts import Facts, source_key
 from jamtools.data.load import DataValidationError, check_source_parts, table_sources
 from jamtools.data.model import TABLES
-from jamtools.data.check import Problem
+from jamtools.data.check import Problem, Window
 from jamtools.data.readers import blank_lines, decode_workbooks
 from jamtools.run.machine import available_memory
 
@@ -580,18 +580,21 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     required = catalogue.required_columns(ids, config.notebook_parameters)
     # the codes and years the chapters' parameters choose rows by, gathered in the same read, and
     # the chapters' periods they are looked for in
+    # the rows the chapters' loads keep (period, unit, ages): the same read says whether they
+    # have any, and which values
     distinct: dict[str, set[str]] = {}
     windows: dict[str, list] = {}
     for cid in ids:
+        if catalogue.CHAPTERS[cid].reads_results or catalogue.CHAPTERS[cid].reads_all_tables:
+            continue
         for table, column in catalogue.value_columns(cid, config.notebook_parameters.get(cid, {})):
             distinct.setdefault(table, set()).add(column)
-            period = _period(config, cid)
-            if period is not None and period not in windows.setdefault(table, []):
-                windows[table].append(period)
-    for table in windows:  # and whether a value has a row with a readable date at all
-        if windows[table]:
-            windows[table].append(_ANY_DATE)
-    gathered: dict[str, dict] = {}  # table -> column -> value -> in each period
+        for table, chosen in _windows(cid, config).items():
+            for w in chosen:
+                if w not in windows.setdefault(table, []):
+                    windows[table].append(w)
+    gathered: dict[str, dict] = {}  # table -> column -> value -> in each window
+    rows_in: dict[str, tuple] = {}  # table -> whether any row is in each window
     for name in TABLES:
         if name not in sources or (wanted is not None and name not in wanted):
             continue
@@ -632,6 +635,7 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         t.problem_rows = int(len(t.row_set))
         tables[name] = t
         gathered[name] = {c: found for p in parts for c, found in p.seen.items()}
+        rows_in[name] = parts[0].rows_in
         # What the check found absent, for the kernels (jamtools.data.facts): only about the file
         # it read (the same version after the read as before), and only about ids as the file
         # gives them (not derived: a personnummer's pseudonym depends on the day's date too).
@@ -663,7 +667,8 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
         # with the chapter's parameters: a table or column one of them names is needed too
         ready[cid] = catalogue.readiness(cid, present, failed=failed, empty=empty,
                                          parameters=config.notebook_parameters.get(cid, {}),
-                                         values=_chapter_values(cid, config, present, failed, gathered, windows))
+                                         values=_chapter_values(cid, config, present, failed, gathered, windows),
+                                         rows=_chapter_rows(cid, config, present, failed, rows_in, windows))
     any_run = any(r.can_run for r in ready.values())
     for cid in ids:
         if catalogue.CHAPTERS[cid].reads_results:
@@ -673,9 +678,10 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
                       None if chapters is None else ids, facts=facts)
 
 
-#: The window of every date a load can read (pandas' range): a value whose rows are in none of
-#: it has no row with a readable date (said apart from a value only outside the period).
-_ANY_DATE = ("1678-01-01", "2261-12-31")
+#: The window of every row with a date the check and the load read (both read the same
+#: dates: 1600-01-01 too): a value whose rows are in none of it has no row with a readable
+#: date (said apart from a value only outside the period).
+_ANY_DATE = Window(dated=True)
 
 
 def _period(config, chapter_id: str) -> tuple | None:
@@ -686,30 +692,97 @@ def _period(config, chapter_id: str) -> tuple | None:
     return period if any(period) else None
 
 
+def _windows(chapter_id: str, config) -> dict[str, tuple]:
+    """Per table chapter ``chapter_id`` reads with a row filter, the windows the check gathers
+    for it (:class:`jamtools.data.check.Window`): the rows its load keeps (its period, unit and
+    ages, :func:`jamtools.run.catalogue.row_filters`); with a unit or ages and a period, the
+    period's rows too (a code of another unit); with a period, every dated row (a code without
+    a readable date)."""
+    period = _period(config, chapter_id)
+    out = {}
+    for table, f in catalogue.row_filters(chapter_id, config.notebook_parameters.get(chapter_id, {})).items():
+        chosen = Window(*(period if f["period"] and period else (None, None)), f["unit"], f["age"])
+        if chosen == Window():
+            continue  # (every row: nothing to look for)
+        whole = Window(chosen.start, chosen.end)
+        out[table] = tuple(dict.fromkeys([chosen, *([whole] if whole != chosen else []),
+                                          *([_ANY_DATE] if whole != Window() else [])]))
+    return out
+
+
+def _usable_windows(chapter_id: str, config, table: str, present: dict, failed: dict, windows: dict):
+    """``(chosen, whole, dated)``: the positions in ``windows[table]`` of :func:`_windows`' for
+    the chapter (whole and dated None where the chapter has none), or None where the run lacks
+    the table or cannot read a column a filter needs (the load says so itself)."""
+    mine = _windows(chapter_id, config).get(table)
+    usable = present.get(table, set()) - failed.get(table, set())
+    model = TABLES[table]
+    if not mine or table not in present or any(w not in windows.get(table, ()) for w in mine):
+        return None
+    chosen = mine[0]
+    if (chosen.start or chosen.end) and model.date_column not in usable:
+        return None  # (the load keeps every row, or stops: said apart)
+    if (chosen.unit is not None and model.unit_column not in usable) or (
+            chosen.age is not None and model.age_column not in usable):
+        return None
+    index = windows[table].index
+    whole = Window(chosen.start, chosen.end)
+    return (index(chosen), index(whole) if whole in mine else None,
+            index(_ANY_DATE) if _ANY_DATE in mine else None)
+
+
 def _chapter_values(chapter_id: str, config, present: dict, failed: dict, seen: dict,
                     windows: dict) -> dict:
     """The values (codes, years) of the columns chapter ``chapter_id`` chooses rows by with its
     parameters (:func:`jamtools.run.catalogue.value_columns`), per table and column, as its
-    period sees them (:class:`jamtools.run.catalogue.Seen`), from what the check's one read of
-    each table gathered (``seen``: table -> column -> value -> in each period of ``windows``);
-    where the run has the table and can read the column. The period counts where the table
-    has its date (else the chapter's load keeps every row)."""
+    period, unit and ages see them (:class:`jamtools.run.catalogue.Seen`), from what the
+    check's one read of each table gathered (``seen``: table -> column -> value -> in each
+    window of ``windows``); where the run has the table and can read the column. A filter
+    counts where the table has its column (else the chapter's load keeps every row)."""
     out: dict[str, dict] = {}
-    period = _period(config, chapter_id)
     for table, column in catalogue.value_columns(chapter_id, config.notebook_parameters.get(chapter_id, {})):
         usable = present.get(table, set()) - failed.get(table, set())
         if column not in usable or column not in seen.get(table, {}):
             continue
         found = seen[table][column]
-        date = TABLES[table].date_column
-        if period is not None and date in usable and period in windows.get(table, ()):
-            i, j = windows[table].index(period), windows[table].index(_ANY_DATE)
-            out.setdefault(table, {})[column] = catalogue.Seen(
-                tuple(sorted((v for v, w in found.items() if w[i]), key=str)),
-                tuple(sorted((v for v, w in found.items() if not w[i] and w[j]), key=str)), period,
-                tuple(sorted((v for v, w in found.items() if not w[j]), key=str)))
-        else:
+        at = _usable_windows(chapter_id, config, table, present, failed, windows)
+        if at is None:
             out.setdefault(table, {})[column] = catalogue.Seen(tuple(sorted(found, key=str)))
+            continue
+        i, k, j = at
+        chosen = windows[table][i]
+
+        def having(test):
+            return tuple(sorted((v for v, w in found.items() if test(w)), key=str))
+
+        period = (chosen.start, chosen.end) if chosen.start or chosen.end else None
+        period = _period(config, chapter_id) if period else None  # (as the analyst wrote it)
+        out.setdefault(table, {})[column] = catalogue.Seen(
+            having(lambda w: w[i]),
+            having(lambda w: not w[i] and (k is None or not w[k]) and j is not None and w[j]),
+            period,
+            having(lambda w: not w[i] and (k is None or not w[k]) and j is not None and not w[j]),
+            chosen.unit, chosen.age,
+            having(lambda w: not w[i] and k is not None and w[k]))
+    return out
+
+
+def _chapter_rows(chapter_id: str, config, present: dict, failed: dict, rows_in: dict,
+                  windows: dict) -> dict:
+    """Per table chapter ``chapter_id`` reads with a row filter, whether its load keeps any row
+    (:class:`jamtools.run.catalogue.Selected`), from the check's one read of each table
+    (``rows_in``: table -> whether any row is in each window of ``windows``)."""
+    out = {}
+    for table in _windows(chapter_id, config):
+        at = _usable_windows(chapter_id, config, table, present, failed, windows)
+        flags = rows_in.get(table, ())
+        if at is None or len(flags) != len(windows.get(table, ())):
+            continue
+        i, k, j = at
+        chosen = windows[table][i]
+        out[table] = catalogue.Selected(
+            _period(config, chapter_id) if chosen.start or chosen.end else None, chosen.unit, chosen.age,
+            flags[i], flags[k] if k is not None else flags[i], flags[j] if j is not None else True)
     return out
 
 

@@ -25,11 +25,13 @@ def _whole(name: str, spec: dict, *, save=None, blank=(), distinct=(), windows=(
     """The reference: every column of the table in one row-level check (its ids handed to the
     engine as rows for the references, as a ``sql:`` source's are; the same columns' blanks
     said as row problems; the values of ``distinct`` in each period of ``windows`` from its
-    rows, in pandas)."""
+    rows, in pandas; and whether any row is in each window)."""
     checked = load.check_source(name, spec, blank=blank)
     if save:
         load._save_rows(checked, save)
-    checked.seen = load.values_seen(checked, distinct, windows)
+    rows_in: list = []
+    checked.seen = load.values_seen(checked, distinct, windows, rows_in=rows_in)
+    checked.rows_in = tuple(rows_in)
     return [checked]
 
 
