@@ -364,3 +364,32 @@ def test_a_date_far_from_the_period_is_outside_it_in_the_check_and_the_load(tmp_
     assert not any(p.column == "datum" for p in check.tables["um_anteckningar"].problems)
     um_01 = check.chapters["um_01_sprakbruk"]
     assert not um_01.can_run and "(koden finns bara på rader utanför perioden; " in um_01.missing[0], um_01.text()
+
+
+def test_ages_without_rows_in_the_period_are_said(tmp_path):
+    """ht_01 chooses home-care decisions from 65 years (its default alder_min): a period whose
+    decisions are all of younger people keeps no row in the chapter's load, and the check says
+    so (before: 'kan köras')."""
+    decisions = pd.DataFrame(
+        [{"Beslut": f"B{i}", "Person": f"P{i}", "Kön": "K" if i % 2 else "M",
+          "Ålder": 70 + i % 20 if i % 2 == 0 and i % 4 == 0 else 40 + i % 20,
+          "Datum": f"{2023 + (i % 4 != 0)}-0{1 + i % 9}-15", "Timmar": 10 + i % 30} for i in range(80)])
+    (tmp_path / "Beslut.csv").write_bytes(decisions.to_csv(sep=";", index=False).encode("cp1252"))
+    spec = {"tables": {"ht_beslut": {"file": "Beslut.csv", "columns": {
+        "Beslut": "beslut_id", "Person": "person_id", "Kön": "kon", "Ålder": "alder",
+        "Datum": "beslutsdatum", "Timmar": "beviljade_timmar"}, "values": {"kon": {"K": "kvinna", "M": "man"}}}},
+        "period": {"start": "2024-01-01", "end": "2024-12-31"}}
+    (tmp_path / "jamtools.yml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    cfg = load_config(tmp_path / "jamtools.yml")
+    loaded = load.load_table("ht_beslut", config=cfg, period=("2024-01-01", "2024-12-31"), age=(65, None),
+                             columns=["kon", "beviljade_timmar"])
+    assert loaded.n_rows() == 0  # what the chapter would find
+    ht = check_inputs(cfg, chapters=["ht_01_hemtjanst_timmar"]).chapters["ht_01_hemtjanst_timmar"]
+    assert not ht.can_run and ht.missing == (
+        "rader i ht_beslut (för åldern 65 år och äldre har tabellen inga rader under perioden "
+        "2024-01-01 – 2024-12-31, bara i andra åldrar: ändra parametern alder_min i jamtools.yml)",), ht.text()
+    # the whole period (2023 too) has decisions from 65 years
+    spec["period"]["start"] = "2023-01-01"
+    (tmp_path / "jamtools.yml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert check_inputs(load_config(tmp_path / "jamtools.yml"),
+                        chapters=["ht_01_hemtjanst_timmar"]).chapters["ht_01_hemtjanst_timmar"].can_run
