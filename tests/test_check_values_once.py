@@ -393,3 +393,14 @@ def test_ages_without_rows_in_the_period_are_said(tmp_path):
     (tmp_path / "jamtools.yml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert check_inputs(load_config(tmp_path / "jamtools.yml"),
                         chapters=["ht_01_hemtjanst_timmar"]).chapters["ht_01_hemtjanst_timmar"].can_run
+
+
+def test_a_chapter_whose_every_table_has_no_rows_in_the_period_cannot_run(tmp_path):
+    """r4_03 reads its goal tables as optional parts and needs one of them: without a row of
+    um_indikatorer in the period (and no eb_utfall) it has nothing to show (before: 'kan
+    köras', and with the tables left out one by one, 'kan köras utan' both)."""
+    cfg = _export(tmp_path, "period: {start: '2025-01-01', end: '2025-12-31'}\n")
+    r4 = check_inputs(cfg, chapters=["r4_03_resultat"]).chapters["r4_03_resultat"]
+    assert not r4.can_run and r4.missing == (
+        "rader i minst en av tabellerna eb_utfall, um_indikatorer (under perioden 2025-01-01 – "
+        "2025-12-31 har tabellen inga rader, bara utanför den: välj en annan period i jamtools.yml)",), r4.text()

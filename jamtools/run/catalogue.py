@@ -1076,6 +1076,7 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
     missing, left_out, no_adj = [], [], []
     adjusted: dict[str, tuple[str, ...]] = {}
     usable_tables = set()
+    no_rows: dict[str, str] = {}  # table -> why the chapter's load of it keeps no row
     for need in setup.needs:
         cols = tables.get(need.table)
         if cols is None:
@@ -1103,7 +1104,6 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
             else:
                 missing.append(f"{need.table}: {words}")
             continue
-        usable_tables.add(need.table)
         for col, what in need.optional.items():
             if col not in usable:
                 left_out.append(f"{col} ({what})")
@@ -1123,7 +1123,9 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
                 left_out.append(f"tabellen {need.table} ({need.without}; {why})")
             else:
                 missing.append(f"rader i {need.table} ({why})")
+            no_rows[need.table] = why
             continue
+        usable_tables.add(need.table)
         if values:
             none_selected, one_side = _value_findings(chapter_id, need, usable, parameters, values, selected)
             missing += none_selected
@@ -1145,7 +1147,15 @@ def readiness(chapter_id: str, tables: dict[str, set[str]], *,
     if setup.any_of and not any(set(setup.parts[t]) <= usable_tables for t in setup.any_of):
         # Every table is optional, but the chapter needs at least one of these to say anything.
         named = [t for t in setup.any_of if t in setup.chosen]
-        if named and len(named) == len(setup.any_of):  # all of them chosen by one parameter
+        empty_parts = [t for t in setup.any_of if any(p in no_rows for p in setup.parts[t])]
+        if empty_parts:  # (tables the run has, without rows in the chapter's selection)
+            whys = list(dict.fromkeys(no_rows[p] for t in empty_parts for p in setup.parts[t] if p in no_rows))
+            missing.append(f"rader i minst en av tabellerna {', '.join(setup.any_of)} ("
+                           + ("; ".join(f"{p}: {no_rows[p]}" for t in empty_parts for p in setup.parts[t]
+                                        if p in no_rows) if len(whys) > 1 else
+                              whys[0].replace("har tabellen", "har tabellerna", 1) if len(no_rows) > 1
+                              else whys[0]) + ")")
+        elif named and len(named) == len(setup.any_of):  # all of them chosen by one parameter
             how = setup.chosen[named[0]]
             missing.append(_chosen_text(f"tabellen {named[0]}" if len(named) == 1 else
                                         f"minst en av tabellerna {', '.join(named)}", how))
