@@ -337,6 +337,14 @@ def test_a_period_whose_rows_have_no_code_says_so(tmp_path):
         "bara på rader utanför perioden; under perioden har tabellen rader, men ingen av dem har ett "
         "värde i kolumnen roll; utanför den koderna foralder: fyll i roll i exporten eller välj en "
         "annan period)",), um_01.text()
+    # without the check's rows of the period (only the values), the sentence names the column
+    # and says no more than it knows
+    alone = catalogue.readiness("um_01_sprakbruk", {"um_anteckningar": {"kon", "anteckning", "person_id", "roll", "datum"}},
+                                parameters={"roll": "foralder"}, values={"um_anteckningar": {"roll": catalogue.Seen(
+                                    (), ("foralder",), ("2024-01-01", "2024-12-31"))}})
+    assert alone.missing == ("rader i um_anteckningar (under perioden 2024-01-01 – 2024-12-31 har tabellen "
+                             "inga rader med ett värde i kolumnen roll, bara utanför den: välj en annan "
+                             "period i jamtools.yml)",), alone.text()
 
 
 @pytest.mark.parametrize("sql", [False, True])

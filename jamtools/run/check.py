@@ -579,9 +579,8 @@ def check_inputs(config, *, chapters: list[str] | None = None, jobs: int = 1) ->
     ids = [c for c in catalogue.CHAPTERS if chapters is None or c in chapters]
     required = catalogue.required_columns(ids, config.notebook_parameters)
     # the codes and years the chapters' parameters choose rows by, gathered in the same read, and
-    # the chapters' periods they are looked for in
-    # the rows the chapters' loads keep (period, unit, ages): the same read says whether they
-    # have any, and which values
+    # the rows the chapters' loads keep (period, unit, ages) they are looked for in: the same
+    # read says whether those rows exist, and which values they have
     distinct: dict[str, set[str]] = {}
     windows: dict[str, list] = {}
     for cid in ids:
