@@ -52,7 +52,9 @@ class Window(NamedTuple):
     check gathers (:func:`check_view`'s ``windows``): a row is in the window when its date is in
     the period ``start`` – ``end`` (inclusive, either may be None: as
     :func:`jamtools.data.load_table`'s ``period``; a row without a readable date is in no
-    period), its unit is ``unit`` (compared as :func:`code_key` writes it; None: any) and its
+    period), its unit is ``unit`` (compared as :func:`code_key` writes it, as the load finds
+    the unit a parameter names; of two units written alike, which the load refuses, both
+    count; None: any) and its
     age is within ``age`` (``(lowest, highest)``, either may be None; a row without an age is
     outside an age range). ``dated``: a row must have a readable date (a window without a
     period: whether a value has a dated row at all). A filter the table cannot apply (no date,
