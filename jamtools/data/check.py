@@ -53,8 +53,8 @@ class Window(NamedTuple):
     the period ``start`` – ``end`` (inclusive, either may be None: as
     :func:`jamtools.data.load_table`'s ``period``; a row without a readable date is in no
     period), its unit is ``unit`` (compared as :func:`code_key` writes it, as the load finds
-    the unit a parameter names; of two units written alike, which the load refuses, both
-    count; None: any) and its
+    the unit a parameter names; where the table writes it in two ways, the load keeps the one
+    written as the parameter is, the window both; None: any) and its
     age is within ``age`` (``(lowest, highest)``, either may be None; a row without an age is
     outside an age range). ``dated``: a row must have a readable date (a window without a
     period: whether a value has a dated row at all). A filter the table cannot apply (no date,
