@@ -1535,8 +1535,9 @@ def _numbered_persons(out: LoadResult, cap: int) -> pd.DataFrame:
     pseudonyms = out.checked is not None and out.checked.derived.get(PERSON_ID) == "personnummer"
     key = v if pseudonyms else person_key_sql(v)
     with _Cells(out) as kept:
-        per_row = (f"SELECT r.__cell, {person_hash_sql(key)} AS p FROM {ident(rows.name)} r "
-                   f"JOIN {ident(kept)} c ON r.__cell = c.__cell")
+        # (the key a column of its own: the hash's NULL test and the hash then read it once)
+        per_row = (f"SELECT __cell, {person_hash_sql('k')} AS p FROM (SELECT r.__cell, {key} AS k "
+                   f"FROM {ident(rows.name)} r JOIN {ident(kept)} c ON r.__cell = c.__cell)")
         got = rows.con.sql(numbered_persons_sql(per_row, cells=["__cell"], person="p", cap=cap)).df()
     return pd.DataFrame({"__cell": got["__cell"].to_numpy(dtype="int64"),
                          PERSON: got[PERSON].to_numpy(dtype="int64"),

@@ -227,3 +227,30 @@ def test_person_keys_are_computed_once_per_distinct_id(monkeypatch):
     assert keys.index.equals(values.index) and str(keys.dtype) == "string"
     assert keys.iloc[:4].tolist()[:2] == ["1212121212", "k7"] and pd.isna(keys.iloc[2]) and keys.iloc[3] == "k7"
     assert keys.iloc[-1] == "1212121212" and int(keys.isna().sum()) == 500
+
+
+def test_person_keys_in_the_engine_equal_pythons_on_random_ids():
+    """The engine's key (each step guarded by a cheap test) is Python's for ids of every kind:
+    separators common and rare, upper case, centuries, leading zeros, nothing but noise."""
+    import numpy as np
+    import pandas as pd
+
+    from jamtools.data import engine
+    from jamtools.data.pseudonym import _ID_NOISE, person_key_sql, person_keys
+
+    rng = np.random.default_rng(13)
+    alphabet = list("0000111289aAbKÅå-- ++") + list(_ID_NOISE)
+    values = ["".join(rng.choice(alphabet, rng.integers(0, 15))) for _ in range(3000)]
+    values += [f"{c}{rng.integers(10**9, 10**10)}" for c in ("18", "19", "20", "21", "0")
+               for _ in range(50)]
+    values += ["0" * k + str(n) for k in range(4) for n in (0, 7, 70)] + [None]
+    keys = person_keys(pd.Series(values, dtype=object))
+    con = engine.shared()
+    name = engine.unique_name("jt_ids")
+    con.register(name, pd.DataFrame({"v": pd.Series(values, dtype=object)}))
+    try:
+        sql = [r[0] for r in con.sql(f"SELECT {person_key_sql('v')} FROM {engine.ident(name)}").fetchall()]
+    finally:
+        con.unregister(name)
+    differ = [(v, k, s) for v, k, s in zip(values, keys, sql) if (None if pd.isna(k) else k) != s]
+    assert not differ, differ[:5]
