@@ -759,6 +759,14 @@ def insats_types(ctx) -> Page:
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
         covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight,
         persons=insatser.persons)
+    # A type's comparison shows the type's count for each sex (and the difference of shares
+    # beside each sex's share): where the distribution hides a cell of the type, its comparisons
+    # are hidden too, or a cell hidden to protect a small one would come back from them, and
+    # the small one by subtraction from the sex's total.
+    for typ in pd.unique(fordelning.loc[fordelning["suppressed"].astype(bool), "insatstyp"]):
+        per_typ = disclosure.hide_adjusted_over_hidden_strata(
+            per_typ, fordelning[fordelning["insatstyp"] == typ],
+            rows=(per_typ["insatstyp"] == typ).to_numpy())
     skillnader = per_typ[per_typ["measure"] == "risk_difference_pp"]
     crude = skillnader[~skillnader["adjusted"].astype(bool)]
     adjusted = skillnader[skillnader["adjusted"].astype(bool)]
