@@ -31,10 +31,13 @@ def _spy(monkeypatch):
 
 # --- bof_03: a type's comparison gave back the cells its distribution hid -------------------
 
-def _three_types(folder, *, hvb: list[str]) -> None:
+def _three_types(folder, *, hvb: list[str], investigations: bool) -> None:
     """bof_insatser (rows with the children's ids): the girls' insatser of placement at an HVB
     (``hvb``: one girl's six, or two girls' one each), 10 girls' of family treatment and 10
-    girls' of contact person/family; boys 10 and 10 of the last two."""
+    girls' of contact person/family; boys 10 and 10 of the last two. With ``investigations``
+    each from its own investigation (reason type miljö for family treatment, else beteende): the
+    comparisons are adjusted for it too, and family treatment's adjusted estimate cannot be
+    computed (all or none have it in each reason type)."""
     rows = ([(p, "flicka", "placering_hvb") for p in hvb]
             + [(f"g{i}", "flicka", "familjebehandling") for i in range(10)]
             + [(f"h{i}", "flicka", "kontaktperson_familj") for i in range(10)]
@@ -45,15 +48,23 @@ def _three_types(folder, *, hvb: list[str]) -> None:
     frame["utredning_id"] = [f"u{i}" for i in range(len(frame))]
     frame["enhet"], frame["startdatum"] = "X", "2024-03-01"
     frame.to_csv(folder / "bof_insatser.csv", sep=";", index=False)
+    if investigations:
+        u = frame[["utredning_id", "person_id", "kon", "enhet", "startdatum"]].assign(
+            orsakstyp=frame["insatstyp"].map(lambda t: "miljo" if t == "familjebehandling" else "beteende"),
+            insats_beviljad=1)
+        u.to_csv(folder / "bof_utredningar.csv", sep=";", index=False)
 
 
+@pytest.mark.parametrize("investigations", [False, True])
 @pytest.mark.parametrize("hvb", [["f0"] * 6, ["f0", "f1"]], ids=["one-girls-six", "two-girls"])
-def test_bof_03_type_comparisons_do_not_give_back_hidden_cells(tmp_path, monkeypatch, hvb):
+def test_bof_03_type_comparisons_do_not_give_back_hidden_cells(tmp_path, monkeypatch, hvb,
+                                                                investigations):
     # The distribution hides the girls' HVB (one girl, or two) and, to protect it, another
     # girls' cell (family treatment); the comparison of family treatment showed its count
     # (events_a) and the difference of shares beside the boys' share: with the girls' total
-    # and contact person/family shown, the hidden HVB count followed by subtraction.
-    _three_types(tmp_path, hvb=hvb)
+    # and contact person/family shown, the hidden HVB count followed by subtraction. (An adjusted
+    # comparison whose estimate could not be computed showed the counts as well.)
+    _three_types(tmp_path, hvb=hvb, investigations=investigations)
     seen = _spy(monkeypatch)
     page = bof.insats_types(setup("bof_03_typ_av_insats", {"data_dir": str(tmp_path), **CHILD}))
     plt.close("all")

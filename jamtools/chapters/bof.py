@@ -40,6 +40,7 @@ from jamtools.data.load import count_persons, persons_column, without_account
 from jamtools.data.model import CHILD_SEXES, PARENT_SEXES
 from jamtools.disclosure import analyses as analysis
 from jamtools.disclosure import linked
+from jamtools.disclosure.segregation import hide_rows
 from jamtools.present import outcomes, plots, report
 from jamtools.present.page import Page, figure, items
 from jamtools.present.segregation import independence_words
@@ -763,10 +764,9 @@ def insats_types(ctx) -> Page:
     # beside each sex's share): where the distribution hides a cell of the type, its comparisons
     # are hidden too, or a cell hidden to protect a small one would come back from them, and
     # the small one by subtraction from the sex's total.
-    for typ in pd.unique(fordelning.loc[fordelning["suppressed"].astype(bool), "insatstyp"]):
-        per_typ = disclosure.hide_adjusted_over_hidden_strata(
-            per_typ, fordelning[fordelning["insatstyp"] == typ],
-            rows=(per_typ["insatstyp"] == typ).to_numpy())
+    # (crude and adjusted, also one whose estimate could not be computed: it shows the counts)
+    hidden_types = set(fordelning.loc[fordelning["suppressed"].astype(bool), "insatstyp"])
+    per_typ = hide_rows(per_typ, per_typ["insatstyp"].isin(hidden_types).to_numpy())
     skillnader = per_typ[per_typ["measure"] == "risk_difference_pp"]
     crude = skillnader[~skillnader["adjusted"].astype(bool)]
     adjusted = skillnader[skillnader["adjusted"].astype(bool)]

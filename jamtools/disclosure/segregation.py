@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from jamtools.disclosure import (DEFAULT_THRESHOLD, REASON_HIDDEN, disclose_comparisons,
@@ -94,12 +95,15 @@ _HIDDEN_NUMBERS = ("estimate", "ci_low", "ci_high", "p_value", "n_a", "events_a"
                    "mdd_pp", "p_adjusted", *EXTRA_NUMBERS)
 
 
-def hide_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every row of disclosed dissimilarity ``rows`` hidden (the change between two phases, when
-    a phase is hidden by :func:`protect_periods`)."""
+def hide_rows(rows: pd.DataFrame, which=None) -> pd.DataFrame:
+    """Every row of disclosed ``rows`` hidden (dissimilarity rows: the change between two phases,
+    when a phase is hidden by :func:`protect_periods`; or comparisons), or the rows of the mask
+    ``which``: their numbers and counts missing (a row whose estimate could not be computed
+    still showed its counts), with the reason of a hidden count."""
     out = rows.copy()
-    for i in out.index:
-        if not out.at[i, "suppressed"]:
+    chosen = np.ones(len(out), bool) if which is None else np.asarray(which, bool)
+    for i, hide in zip(out.index, chosen):
+        if hide and not out.at[i, "suppressed"]:
             _hide_row(out, i)
     out.attrs = dict(rows.attrs)
     return out
