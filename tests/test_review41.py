@@ -78,3 +78,32 @@ def test_bof_03_type_comparisons_do_not_give_back_hidden_cells(tmp_path, monkeyp
         assert rows["suppressed"].astype(bool).all(), category
         for col in ("estimate", "events_a", "events_b", "ci_low", "ci_high"):
             assert rows[col].isna().all(), (category, col)
+
+
+# --- ks_01: a phase's index that could not be computed showed a group size hidden ----------
+
+def test_ks_01_index_not_computed_keeps_no_hidden_group_size():
+    # Before the change year only one girl (six terms), no boy: the phase's distribution hides
+    # the girls' cells and their size (one pupil), and the phase's dissimilarity index cannot
+    # be computed; its row kept its counts (the girls' 6) where hide_over_hidden_cells hid a
+    # computed one.
+    import warnings
+
+    from jamtools.disclosure.segregation import disclose_dissimilarity, hide_over_hidden_cells
+    from jamtools.stats.categorical import dissimilarity_by_period
+    from jamtools.stats.segregation import distribution_by_period
+
+    rows = ([("f0", "flicka", "fiol" if i % 2 else "piano", "före") for i in range(6)]
+            + [(f"g{i}", "flicka", "fiol" if i % 2 else "piano", "från") for i in range(20)]
+            + [(f"b{i}", "pojke", "fiol" if i % 2 else "piano", "från") for i in range(20)])
+    data = pd.DataFrame(rows, columns=["person_id", "kon", "instrument", "fas"])
+    dists = {p: disclosure.disclose_distribution(d, "instrument", persons="person_id")
+             for p, d in distribution_by_period(data, "instrument", "fas", persons="person_id").items()}
+    assert dists["före"]["n"].isna().all()   # the girls' size is hidden (one pupil)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        index = dissimilarity_by_period(data, "instrument", "fas", levels=("flicka", "pojke"))
+    out = hide_over_hidden_cells(disclose_dissimilarity(index), dists).set_index("period")
+    assert bool(out.loc["före", "suppressed"])
+    assert pd.isna(out.loc["före", "n_a"]) and pd.isna(out.loc["före", "n_b"])
+    assert not bool(out.loc["från", "suppressed"]) and out.loc["från", "n_a"] == 20

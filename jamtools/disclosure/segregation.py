@@ -78,12 +78,18 @@ def hide_over_hidden_cells(rows: pd.DataFrame, distributions: Mapping, *,
     -------
     pandas.DataFrame
         ``rows`` with the rows of such periods hidden (reason
-        :data:`jamtools.disclosure.REASON_STRATA`), their :data:`EXTRA_NUMBERS` too.
+        :data:`jamtools.disclosure.REASON_STRATA`), their :data:`EXTRA_NUMBERS` too. A row
+        whose estimate could not be computed is hidden too (:func:`hide_rows`): it shows the
+        groups' sizes, which the distribution hides where a group has few persons.
     """
     out = rows
+    over_hidden = np.zeros(len(rows), bool)
     for value, dist in distributions.items():
-        out = hide_adjusted_over_hidden_strata(
-            out, dist, rows=(_period_of(out, period) == str(value)).to_numpy())
+        of_period = (_period_of(out, period) == str(value)).to_numpy()
+        out = hide_adjusted_over_hidden_strata(out, dist, rows=of_period)
+        if len(dist) and dist["suppressed"].fillna(False).astype(bool).any():
+            over_hidden |= of_period
+    out = hide_rows(out, over_hidden)  # (the rows not computed; the others are hidden already)
     for col in EXTRA_NUMBERS:
         if col in out:
             out[col] = out[col].astype(float).where(~out["suppressed"].astype(bool), float("nan"))
