@@ -107,3 +107,22 @@ def test_ks_01_index_not_computed_keeps_no_hidden_group_size():
     assert bool(out.loc["före", "suppressed"])
     assert pd.isna(out.loc["före", "n_a"]) and pd.isna(out.loc["före", "n_b"])
     assert not bool(out.loc["från", "suppressed"]) and out.loc["från", "n_a"] == 20
+
+
+def test_bof_03_measure_not_computed_keeps_no_hidden_group_size(tmp_path):
+    # One type of insats only: one girl's six, ten boys' one each. The distribution hides the
+    # girls' cell and size (one girl); Cramér's V cannot be computed (one category), and its
+    # row kept the girls' 6 insatser where a computed one was hidden.
+    rows = ([("f0", "flicka", "familjebehandling")] * 6
+            + [(f"b{i}", "pojke", "familjebehandling") for i in range(10)])
+    frame = pd.DataFrame(rows, columns=["person_id", "kon", "insatstyp"])
+    frame.insert(0, "insats_id", [f"i{i}" for i in range(len(frame))])
+    frame["utredning_id"] = [f"u{i}" for i in range(len(frame))]
+    frame["enhet"], frame["startdatum"] = "X", "2024-03-01"
+    frame.to_csv(tmp_path / "bof_insatser.csv", sep=";", index=False)
+    page = bof.insats_types(setup("bof_03_typ_av_insats", {"data_dir": str(tmp_path), **CHILD}))
+    plt.close("all")
+    whole = page.comparisons[page.comparisons["measure"].isin(["cramers_v", "dissimilarity_index"])]
+    assert len(whole) == 2
+    assert whole["suppressed"].astype(bool).all()
+    assert whole["n_a"].isna().all() and whole["n_b"].isna().all()

@@ -32,6 +32,7 @@ import dataclasses
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from jamtools import disclosure, stats
@@ -756,6 +757,8 @@ def insats_types(ctx) -> Page:
     # insatser left each of three hidden counts of boys one value), so they are shown only
     # when the distribution hides no cell.
     helhet = disclosure.hide_adjusted_over_hidden_strata(helhet, fordelning)
+    # (one not computed keeps its counts there: the sexes' sizes, hidden where few persons)
+    helhet = hide_rows(helhet, np.full(len(helhet), fordelning["suppressed"].astype(bool).any()))
     per_typ = compare_each_category(
         insatser.data, "insatstyp", insatser.table.column("insatstyp").allowed,
         covariates=covariates, conf_level=ctx.conf_level, threshold=ctx.threshold, weight=weight,
