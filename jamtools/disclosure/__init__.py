@@ -991,8 +991,8 @@ def hide_adjusted_over_hidden_strata(table: pd.DataFrame, strata_shown: pd.DataF
         raise ValueError("rows must have one value per row of table")
     hidden_stratum = bool(len(strata_shown)) and bool(strata_shown["suppressed"].fillna(False).astype(bool).any())
     hide = mask & hidden_stratum
-    if "estimate" in out:  # an estimate that could not be computed reveals nothing: it keeps
-        hide &= out["estimate"].notna().to_numpy()  # its own reason ('kan inte beräknas')
+    # (a row whose estimate could not be computed is hidden too: its counts, such as a type's
+    # events beside a distribution, may be a hidden stratum's)
     for col in _ADJUSTED_VALUES:
         if col in out:
             out[col] = out[col].astype(float).where(~hide, np.nan)

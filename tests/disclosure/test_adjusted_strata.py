@@ -135,3 +135,20 @@ def test_the_rule_hides_only_the_rows_asked_for():
     assert out["suppression_reason"].tolist() == ["", disclosure.REASON_STRATA]
     with pytest.raises(disclosure.NotDisclosedError):
         disclosure.hide_adjusted_over_hidden_strata(pd.DataFrame(), strata)
+
+
+def test_a_row_not_computed_over_a_hidden_stratum_keeps_no_counts():
+    """An adjusted row whose estimate could not be computed still showed its counts beside
+    the hidden strata (the reviewer's case in bof_03: a type's events gave back a hidden cell by
+    subtraction); it is now hidden with them, as r4_01's rows are."""
+    strata = disclosure.disclose_shares(pd.DataFrame({
+        "aldersgrupp": ["a", "a", "b", "b"], "kon": ["kvinna", "man"] * 2, "n": [100.0] * 4,
+        "events": [2.0, 10.0, 20.0, 30.0], "share": np.nan, "ci_low": np.nan, "ci_high": np.nan}),
+        threshold=3, by="aldersgrupp")
+    table = disclosure.disclose_comparisons(pd.DataFrame({
+        "measure": ["rate_ratio"], "adjusted": [True], "estimate": [np.nan], "ci_low": [np.nan],
+        "ci_high": [np.nan], "p_value": [np.nan], "n_a": [200.0], "events_a": [22.0],
+        "n_b": [200.0], "events_b": [40.0]}), threshold=3)
+    out = disclosure.hide_adjusted_over_hidden_strata(table, strata, rows=table["adjusted"])
+    assert out[["n_a", "events_a", "n_b", "events_b"]].isna().all(axis=None)
+    assert out["suppression_reason"].tolist() == [disclosure.REASON_STRATA]
