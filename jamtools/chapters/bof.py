@@ -1150,7 +1150,8 @@ def process_map(ctx) -> Page:
     # The map is disclosed as one linked table: the reports are step 1's and the whole chain's
     # denominator, the investigations step 2's, and the data tables show both.
     hidden_steps, hidden_tables = linked.protect_map(
-        linked.map_counts(chain, levels=CHILD_SEXES),
+        linked.map_counts(chain, levels=CHILD_SEXES,
+                          persons={name: persons_column(d) for name, (d, _, _) in chain.items()}),
         disclosure.stack({name: r.shares for name, r in steg.items()}, "steg"),
         others={t: linked.table_display(loaded) for t, (loaded, _) in present.items()},
         gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS], threshold=ctx.threshold)

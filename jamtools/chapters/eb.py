@@ -955,7 +955,8 @@ def process_map(ctx) -> Page:
         others[BY_HOUSEHOLD] = {sex: [v for name in counted for v in counted[name].get(sex, [])]
                                 for sex in SEXES}
     hidden_steps, hidden_others = linked.protect_map(
-        linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES),
+        linked.map_counts({STEPS[k]: v for k, v in steps.items()}, levels=SEXES,
+                          persons={STEPS[k]: persons_column(v[0]) for k, v in steps.items() if k == "insats"}),
         _stacked({STEPS[k]: r for k, r in compared.items()}, "steg")[0], others=others,
         gaps=[((STEPS[a], x), (STEPS[b], y)) for (a, x), (b, y) in GAPS]
         + [((STEPS[a], x), (t, y)) for (a, x), (t, y) in TABLE_GAPS], threshold=ctx.threshold)

@@ -34,14 +34,15 @@ import numpy as np
 import pandas as pd
 
 from jamtools import stats
-from jamtools.disclosure import REASON_HIDDEN, is_small
+from jamtools.disclosure import PERSONS_EVENTS, PERSONS_OTHERS, REASON_HIDDEN, is_small
+from jamtools.stats.categorical import distinct_persons_by
 
 #: A display: what it shows, by group (sex), as the counts a reader can read or compute from it.
 Displays = Mapping[str, Mapping[Hashable, Sequence[float]]]
 
 
 def map_counts(steps: Mapping[str, tuple[pd.DataFrame, str, str | None]], *, levels: Sequence[Hashable],
-               group: str = "kon") -> pd.DataFrame:
+               group: str = "kon", persons: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """Each step's denominator ``n`` and outcome count ``events`` by group, before disclosure.
 
     Parameters
@@ -53,39 +54,83 @@ def map_counts(steps: Mapping[str, tuple[pd.DataFrame, str, str | None]], *, lev
         The groups compared (the sexes); rows of other groups are left out, as in
         :func:`jamtools.disclosure.analyses.binary_outcome`.
     group : str, default 'kon'
+    persons : mapping, optional
+        Step label -> the column that identifies the persons of its rows (a load's
+        ``persons``, :func:`jamtools.data.load.persons_column`), or None where a step counts
+        rows. A step with one gets the distinct persons of its outcome and of its other units
+        (:data:`~jamtools.disclosure.PERSONS_EVENTS`, :data:`~jamtools.disclosure.PERSONS_OTHERS`),
+        counted as :func:`jamtools.disclosure.analyses.binary_outcome`'s ``persons`` counts them
+        (:func:`jamtools.stats.categorical.distinct_persons_by`), so that :func:`protect_map`
+        protects a count that rests on few persons as a small one.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``steg``, ``group``, ``n``, ``events``: one row per step and level (0 where a
-        level has no rows). Not disclosed: for :func:`protect_map` only, never to be shown.
+        Columns ``steg``, ``group``, ``n``, ``events`` (and, with ``persons``, the two persons
+        columns, -1 for a step that counts rows): one row per step and level (0 where a level
+        has no rows). Not disclosed: for :func:`protect_map` only, never to be shown.
     """
+    columns = ["steg", group, "n", "events", *((PERSONS_EVENTS, PERSONS_OTHERS) if persons else ())]
     parts = []
     for label, (rows, outcome, weight) in steps.items():
-        counts = stats.collapse(rows[rows[group].isin(levels)], outcome, [group], weights=weight)
+        rows = rows[rows[group].isin(levels)]
+        counts = stats.collapse(rows, outcome, [group], weights=weight)
         counts = counts.set_index(group).reindex(list(levels)).fillna(0.0).rename_axis(group)
-        parts.append(counts.reset_index().assign(steg=label)[["steg", group, "n", "events"]])
+        counts = counts.reset_index().assign(steg=label)
+        if persons:
+            counts = _step_persons(counts, rows, outcome, weight, (persons or {}).get(label), group=group)
+        parts.append(counts[columns])
     if not parts:
-        return pd.DataFrame(columns=["steg", group, "n", "events"])
+        return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)
+
+
+def _step_persons(counts: pd.DataFrame, rows: pd.DataFrame, outcome: str, weight: str | None,
+                  persons: str | None, *, group: str) -> pd.DataFrame:
+    """``counts`` (one step's, by ``group``) with the distinct persons of its units with and
+    without the outcome (-1, no persons counted, where ``persons`` is None): a count above 0
+    whose persons are not found is taken as one person's, the safe side (as
+    :func:`jamtools.disclosure.analyses.binary_outcome` takes it)."""
+    out = counts.copy()
+    if persons is None:
+        return out.assign(**{PERSONS_EVENTS: -1, PERSONS_OTHERS: -1})
+    flag = pd.to_numeric(rows[outcome], errors="coerce").fillna(0).astype(bool).to_numpy()
+    n, events = out["n"].to_numpy(dtype=float), out["events"].to_numpy(dtype=float)
+    for col, part, units in ((PERSONS_EVENTS, rows[flag], events), (PERSONS_OTHERS, rows[~flag], n - events)):
+        found = distinct_persons_by(part, [group], persons, count=weight)
+        out[col] = [found.get(key, 0) or int(u > 0) for key, u in zip(out[group], units)]
+    return out
 
 
 def _secrets(counts: pd.DataFrame, *, group: str, threshold: int) -> list[tuple[str, Hashable, tuple]]:
     """The small counts of the steps, each with the two counts that give it back: (step, group,
     (a, b)) for a small ``n − events`` (a = n, b = events) and for a small ``events`` (a = n,
     b = n − events). Only where both are at least ``threshold``: a small count is hidden
-    wherever it is shown, so it cannot be one of the two."""
+    wherever it is shown, so it cannot be one of the two. With the persons of the counts
+    (:func:`map_counts`' ``persons``), a count whose distinct persons are below the threshold
+    is small however many rows it counts (six reports of one girl); whether ``a`` and ``b`` can
+    be shown is still judged by their rows (the safe side: more pairs are protected)."""
     out = []
     for r in counts.itertuples(index=False):
         row = r._asdict()
         n, e = float(row["n"]), float(row["events"])
         m = n - e
         big = ~is_small(np.array([n, e, m]), threshold) & (np.array([n, e, m]) > 0)
-        if is_small([m], threshold)[0] and big[0] and big[1]:
+        few_e = is_small([e], threshold)[0] or _few_persons(row.get(PERSONS_EVENTS), e, threshold)
+        few_m = is_small([m], threshold)[0] or _few_persons(row.get(PERSONS_OTHERS), m, threshold)
+        if few_m and big[0] and big[1]:
             out.append((row["steg"], row[group], (n, e)))
-        if is_small([e], threshold)[0] and big[0] and big[2]:
+        if few_e and big[0] and big[2]:
             out.append((row["steg"], row[group], (n, m)))
     return out
+
+
+def _few_persons(persons, units: float, threshold: int) -> bool:
+    """Whether a count of ``units`` rests on fewer than ``threshold`` persons (False where its
+    persons are not counted: None, missing or negative)."""
+    if persons is None or pd.isna(persons) or float(persons) < 0 or units <= 0:
+        return False
+    return bool(is_small([float(persons)], threshold)[0])
 
 
 def protect_linked(displays: Displays, secrets: Iterable[tuple[Hashable, tuple[float, float]]], *,
