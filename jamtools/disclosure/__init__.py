@@ -227,6 +227,47 @@ def hidden_beside_selections(data: pd.DataFrame, threshold: int, *,
     return out
 
 
+def hidden_for_few_persons(data: pd.DataFrame, threshold: int, *, persons: str | None,
+                           weight: str | None = None, group: str = "kon") -> set[str]:
+    """The groups (sexes) whose rows of ``data`` rest on fewer than ``threshold`` distinct
+    persons, though there may be enough rows: a data table would show a count that can be one
+    person's (one girl's six investigations), and beside it the shares hidden for few persons
+    come back (6 of the 40 reports led to one). :func:`jamtools.present.report.quality_table`
+    hides their rows read and analysed as for :func:`hidden_beside_selections`, and the results
+    file's counts with them.
+
+    Parameters
+    ----------
+    data : DataFrame
+        All the rows of a load (one per unit, or a cell table with ``weight``) with its persons
+        counted (:attr:`jamtools.data.LoadResult.persons`).
+    threshold : int
+        The smallest number of persons a shown count may rest on.
+    persons : str or None
+        The column of the persons; None (rows are persons, or the export has no ids): none.
+    weight : str, optional
+        The column of units per row of a cell table.
+    group : str
+        The group column.
+
+    Returns
+    -------
+    set of str
+        The groups with at least one person and fewer than ``threshold``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 5 (the threshold
+    rule on the contributors to a cell).
+    """
+    if persons is None or persons not in data.columns or not len(data):
+        return set()
+    from jamtools.stats.categorical import distinct_persons_by
+
+    counted = distinct_persons_by(data, [group], persons, count=weight)
+    return {g for g, n in counted.items() if 0 < n < threshold}
+
+
 def amount_cells(data: pd.DataFrame, value: str, *, by: str | None = None,
                  weight: str | None = None, group: str = "kon") -> dict[tuple, tuple[float, float]]:
     """The units, and the units with an amount other than 0, of ``data`` per cell: ``(group,)``,

@@ -432,6 +432,12 @@ def quality_table(load_result, *, threshold: int, caption: str = "Dataunderlag",
                                                 weight=getattr(load_result, "weight", None),
                                                 counts=counts_after(account[2]))
             if account is not None else set())
+    # and those whose rows rest on fewer persons than the threshold (one girl's six
+    # investigations): their rows read and analysed are hidden the same way
+    if isinstance(load_result.data, pd.DataFrame):
+        late = late | disclosure.hidden_for_few_persons(
+            load_result.data, threshold, persons=getattr(load_result, "persons", None),
+            weight=getattr(load_result, "weight", None))
 
     def disclosed_frame(hidden=None):
         # (again with ``hidden``: the counts another data table of the page hides,
