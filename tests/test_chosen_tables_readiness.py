@@ -211,36 +211,6 @@ def test_a_change_year_outside_the_data_s_years_is_said_by_the_check_and_the_cha
                         chapters=["ks_01_instrumentval"]).chapters["ks_01_instrumentval"].status == "kan_koras"
 
 
-def test_ht_02_year_after_every_decision_is_said_by_the_check(tmp_path):
-    """ht_02's ``nytt_arbetssatt_ar`` after every year of the decisions: the check said "kan
-    köras" and the chapter found no year after it. It now says, as for ks_01, that the
-    comparison before and after is left out, why, and which year to write."""
-    from jamtools.chapters import ht
-
-    rows = [f"B{i};P{i};{'K' if i % 2 else 'M'};{70 + i % 20};{2021 + i % 3};{1 + i % 40}"
-            for i in range(120)]
-    (tmp_path / "Beslut.csv").write_bytes(
-        ("Beslut;Person;Kön;Ålder;År;Timmar\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1252"))
-    (tmp_path / "jamtools.yml").write_text(
-        "tables:\n  ht_beslut:\n    file: Beslut.csv\n"
-        "    columns: {Beslut: beslut_id, Person: person_id, Kön: kon, Ålder: alder, År: ar, "
-        "Timmar: beviljade_timmar}\n"
-        "    values: {kon: {K: kvinna, M: man}}\n"
-        "notebooks:\n  ht_02_forandring_over_tid:\n    nytt_arbetssatt_ar: 2030\n", encoding="utf-8")
-    cfg = load_config(tmp_path / "jamtools.yml")
-    ready = check_inputs(cfg, chapters=["ht_02_forandring_over_tid"]).chapters["ht_02_forandring_over_tid"]
-    sentence = ht.one_phase_text(2030, [2021, 2022, 2023])
-    assert sentence.startswith("Året för det nya arbetssättet 2030 ligger efter alla år i data (2021–2023)")
-    assert ready.can_run and ready.left_out[0] == (
-        f"jämförelsen före och efter 2030 ({sentence} Ange ett år från 2022 till 2023 för parametern "
-        "nytt_arbetssatt_ar i jamtools.yml)"), ready.text()
-    (tmp_path / "jamtools.yml").write_text(
-        (tmp_path / "jamtools.yml").read_text(encoding="utf-8").replace("2030", "2022"), encoding="utf-8")
-    again = check_inputs(load_config(tmp_path / "jamtools.yml"), chapters=["ht_02_forandring_over_tid"]
-                         ).chapters["ht_02_forandring_over_tid"]
-    assert again.can_run and not any("före och efter" in x for x in again.left_out), again.text()
-
-
 def test_a_selected_column_without_a_readable_code_says_nothing_of_codes():
     """No code read (every value unreadable or blank): the check knows nothing of the codes and
     says none; read codes without the chosen one make the chapter unable to run."""

@@ -164,7 +164,7 @@ def need_group_text(data: pd.DataFrame) -> str:
 
 __all__ = ["need_group", "need_group_columns", "need_group_text", "ADL_LEVELS", "AGE_LABELS",
            "LIVING", "NEED_COLUMNS", "GROUP_NAMES", "hours_same_need", "hours_change",
-           "change_year", "change_answer", "one_phase_text"]
+           "change_year", "change_answer"]
 
 
 # --- Chapter compositions -----------------------------------------------------------------------
@@ -356,22 +356,6 @@ def change_year(value) -> int:
     """
     return parameters.year("nytt_arbetssatt_ar", value, example=2023,
                            meaning="det första året med det nya arbetssättet")
-
-
-def one_phase_text(change_year: int, years) -> str:
-    """The sentence for a year of the new working method ``change_year`` (parameter
-    ``nytt_arbetssatt_ar``) that leaves every year of ``years`` (those the data have) on one
-    side of it: the change cannot be estimated. Empty when the years fall on both sides. The
-    check's readiness says it (:func:`jamtools.present.parameters.one_side_text`).
-
-    Examples
-    --------
-    >>> one_phase_text(2030, [2020, 2025])
-    'Året för det nya arbetssättet 2030 ligger efter alla år i data (2020–2025): alla beslut hör till tiden före det nya arbetssättet, så jämförelsen före och efter den kan inte göras.'
-    """
-    return parameters.one_side_text(change_year, years, what="Året för det nya arbetssättet",
-                                    year="året", years_word="år", units="beslut",
-                                    change="det nya arbetssättet")
 
 
 #: What a change of the gap (women − men, after − before) says, by the direction of its interval.

@@ -92,8 +92,18 @@ def one_phase_text(change_year: int, years) -> str:
     >>> one_phase_text(2030, [2021, 2022, 2024])
     'Förändringsåret 2030 ligger efter alla läsår i data (2021–2024): alla elever hör till tiden före förändringen, så jämförelsen före och efter den kan inte göras.'
     """
-    return parameters.one_side_text(change_year, years, what="Förändringsåret", year="läsåret",
-                                    years_word="läsår", units="elever", change="förändringen")
+    years = sorted({int(y) for y in years if pd.notna(y)})
+    if not years or years[0] < change_year <= years[-1]:
+        return ""
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"bara läsåret {years[0]}"
+    if change_year > years[-1]:
+        where, side = "ligger efter alla läsår", "före"
+    elif change_year < years[0]:
+        where, side = "ligger före alla läsår", "efter"
+    else:
+        where, side = "är det första läsåret", "från"
+    return (f"Förändringsåret {change_year} {where} i data ({span}): alla elever hör till tiden "
+            f"{side} förändringen, så jämförelsen före och efter den kan inte göras.")
 
 
 def change_year(value) -> int:

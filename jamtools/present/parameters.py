@@ -17,9 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-import pandas as pd
-
-__all__ = ["ParameterProblems", "raise_all", "messages_of", "is_whole_number", "whole_number", "year", "names", "one_side_text"]
+__all__ = ["ParameterProblems", "raise_all", "messages_of", "is_whole_number", "whole_number", "year", "names"]
 
 
 class ParameterProblems(ValueError):
@@ -182,46 +180,3 @@ def names(name: str, value, *, allowed: Sequence[str] | None = None, expected: s
             v if isinstance(v, str) else repr(v) for v in bad)
         raise ValueError(f"Parametern {name} = {value!r} {unknown}{which}.{end}")
     return listed
-
-
-def one_side_text(change_year: int, years, *, what: str, year: str, years_word: str,
-                  units: str, change: str) -> str:
-    """The sentence for a year of change ``change_year`` that leaves every year of ``years``
-    (those the data have) on one side of it, so that the comparison before and after the change
-    cannot be made; empty when the years fall on both sides (or there are none). Said by the
-    chapter and by the check's readiness alike (ks_01's ``forandring_ar``, ht_02's
-    ``nytt_arbetssatt_ar``).
-
-    Parameters
-    ----------
-    change_year : int
-        The first year of the change.
-    years : iterable
-        The years the data have (missing values are left out).
-    what : str
-        The year of change in words, beginning a sentence ("Förändringsåret").
-    year, years_word : str
-        A year of the data with its article, and several ("läsåret", "läsår").
-    units : str
-        The units of the data, in the plural ("elever").
-    change : str
-        The change, with its article ("förändringen").
-
-    Examples
-    --------
-    >>> one_side_text(2030, [2021, 2024], what="Förändringsåret", year="läsåret",
-    ...               years_word="läsår", units="elever", change="förändringen")
-    'Förändringsåret 2030 ligger efter alla läsår i data (2021–2024): alla elever hör till tiden före förändringen, så jämförelsen före och efter den kan inte göras.'
-    """
-    years = sorted({int(y) for y in years if pd.notna(y)})
-    if not years or years[0] < change_year <= years[-1]:
-        return ""
-    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"bara {year} {years[0]}"
-    if change_year > years[-1]:
-        where, side = f"ligger efter alla {years_word}", "före"
-    elif change_year < years[0]:
-        where, side = f"ligger före alla {years_word}", "efter"
-    else:
-        where, side = f"är det första {year}", "från"
-    return (f"{what} {change_year} {where} i data ({span}): alla {units} hör till tiden "
-            f"{side} {change}, så jämförelsen före och efter den kan inte göras.")

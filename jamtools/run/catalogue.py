@@ -245,9 +245,6 @@ class Parameter:
     #: on one side (empty otherwise): the check reads the column's years and says it too.
     divides: str = ""
     one_side: str = ""
-    #: With :attr:`divides`: a year of the column in words, several, and the word alone (the
-    #: check's sentences).
-    year_words: tuple[str, str, str] = ("året", "åren", "år")
 
 
 def _filters(alder_min=None, alder_max=None) -> dict[str, Parameter]:
@@ -263,12 +260,10 @@ PARAMETERS: dict[str, dict[str, Parameter]] = {
     **{q: _filters(0, 17) for q in QUESTIONS if q.startswith("bof_")},
     **{q: _filters() for q in QUESTIONS if q.startswith("eb_")},
     "ht_01_hemtjanst_timmar": _filters(65),
-    "ht_02_forandring_over_tid": {**_filters(65), "nytt_arbetssatt_ar": Parameter(
-        2023, "ht.change_year", of_table="ht_beslut", divides="ar", one_side="ht.one_phase_text")},
+    "ht_02_forandring_over_tid": {**_filters(65), "nytt_arbetssatt_ar": Parameter(2023, "ht.change_year")},
     "ru_01_projektmedel": {"beloppsgranser": Parameter([200000, 400000, 800000], "ru.amount_bounds")},
     "ks_01_instrumentval": {"forandring_ar": Parameter(2024, "ks.change_year", of_table="ks_elever",
-                                                       divides="ar", one_side="ks.one_phase_text",
-                                                       year_words=("läsåret", "läsåren", "läsår"))},
+                                                       divides="ar", one_side="ks.one_phase_text")},
     "r4_01_representation": {
         "tabell": Parameter(None, "representation.client_tables", chooses="tables",
                             meaning="de klienttabeller kapitlet visar",
@@ -998,7 +993,7 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
             years = sorted(int(y) for y in seen.values)
             outside = sorted(int(y) for y in seen.outside)
             sentence = _rule(p.one_side)(year, years) if year is not None and years else ""
-            where = (f" Under perioden {seen.period_text()} har data {_span(years, *p.year_words[:2])}; "
+            where = (f" Under perioden {seen.period_text()} har data {_span(years, 'läsåret', 'läsåren')}; "
                      f"utanför den {_span(outside)}." if seen.period and outside and years else "")
             if sentence:
                 which = (f"ett år från {years[0] + 1} till {years[-1]}" if len(years) > 2 else
@@ -1008,7 +1003,7 @@ def _value_findings(chapter_id: str, need: TableNeed, usable: set[str], paramete
                                 + ")")
             elif year is not None and not years and outside and seen.period:
                 left_out.append(f"jämförelsen före och efter {year} (under perioden "
-                                f"{seen.period_text()} har tabellen inga rader med {p.year_words[2]}, utanför den "
+                                f"{seen.period_text()} har tabellen inga rader med läsår, utanför den "
                                 f"{_span(outside)}: välj en annan period)")
     return missing, left_out
 
